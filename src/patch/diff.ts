@@ -1,0 +1,489 @@
+/**
+ * Unified diff parser, modelled on `git apply`: git extended headers, traditional `diff -u`
+ * headers, quoted paths, binary diffs, and hunks whose line counts are checked against their
+ * `@@` header. jsdiff and parse-diff were tried first; neither flags `GIT binary patch` as binary,
+ * and jsdiff throws on the `-- ` signature that ends every `git format-patch` mail.
+ */
+import { PatchError } from './errors.js';
+import type { FilePatch, FileStatus, Hunk, HunkLine } from './types.js';
+
+/** Where the lines handed to {@link parseDiff} came from, for error messages. */
+export interface DiffOrigin {
+  /** Names the patch, e.g. `patch 2/3 "mm: fix" (series.mbox)`. */
+  patchName: string;
+  /** Names 0-based line `index` of the lines handed over, e.g. `line 57 of series.mbox`. */
+  where(index: number): string;
+}
+
+/**
+ * Hunk line numbers above this are treated as corrupt. No source file comes near ten million
+ * lines, and the limit keeps a forged header from making later steps allocate a sparse file of
+ * billions of lines.
+ */
+const MAX_LINE_NUMBER = 10_000_000;
+
+/** What the extended header lines of one `diff --git` file patch say. */
+interface ExtendedHeader {
+  status: FileStatus;
+  binary: boolean;
+  oldMode?: string;
+  newMode?: string;
+  similarity?: number;
+  /** From `rename from`/`copy from`. */
+  fromName?: string;
+  toName?: string;
+  /** From the `---`/`+++` lines: undefined when absent, null for `/dev/null`. */
+  minusName?: string | null;
+  plusName?: string | null;
+}
+
+const GIT_HEADER_KEYWORDS = [
+  'old mode ',
+  'new mode ',
+  'deleted file mode ',
+  'new file mode ',
+  'rename from ',
+  'rename old ',
+  'rename to ',
+  'rename new ',
+  'copy from ',
+  'copy to ',
+  'similarity index ',
+  'dissimilarity index ',
+  'index ',
+  '--- ',
+  '+++ ',
+  'Binary files ',
+  'GIT binary patch',
+] as const;
+
+/** The git extended header keyword `line` starts with, and the rest of the line. */
+function splitHeaderKeyword(line: string): [(typeof GIT_HEADER_KEYWORDS)[number] | null, string] {
+  for (const keyword of GIT_HEADER_KEYWORDS) {
+    if (line.startsWith(keyword)) return [keyword, line.slice(keyword.length)];
+  }
+  return [null, line];
+}
+
+const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
+const GIT_INDEX = /^index [0-9a-f]+\.\.[0-9a-f]+(?: ([0-7]{6}))?$/;
+/** GNU diff's timestamp after a traditional header name, `2024-03-05 10:00:00.000000000 +0000`. */
+const TRADITIONAL_DATE = /\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?$/;
+/** `diff -N` marks a missing side with the epoch instead of `/dev/null`. */
+const EPOCH_DATE = /(?:1970-01-01|1969-12-31) \d\d:\d\d:\d\d(?:\.0+)? [+-]\d{4}$/;
+
+/**
+ * Parses every file patch in `lines`: a diff, possibly with junk before, between and after the
+ * file patches (a mail's diffstat and signature, notes above a diff).
+ *
+ * Lines may still end with CR. When the diff's own header lines do, the whole text went through
+ * a CRLF conversion and one CR goes from every line; otherwise a CR ending a hunk line belongs
+ * to the file and is recorded as {@link HunkLine.crlf}.
+ *
+ * @throws PatchError `corrupt-hunk`, `corrupt-diff` or `unsupported-diff`.
+ */
+export function parseDiff(lines: readonly string[], origin: DiffOrigin): FilePatch[] {
+  return new DiffParser(lines, origin).parse();
+}
+
+/** Drops one trailing CR. */
+function chomp(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * A diff saved or sent with CRLF throughout has CRs on its own header lines too; those CRs are
+ * transport, not content. In a plain `git diff` of a CRLF file only the content lines carry CR.
+ */
+function crlfTransported(lines: readonly string[]): boolean {
+  for (const line of lines) {
+    if (line.startsWith('diff --git ') || line.startsWith('--- ') || line.startsWith('+++ ')) {
+      return line.endsWith('\r');
+    }
+  }
+  return false;
+}
+
+class DiffParser {
+  private readonly lines: readonly string[];
+  private readonly origin: DiffOrigin;
+  private pos = 0;
+
+  constructor(lines: readonly string[], origin: DiffOrigin) {
+    this.lines = crlfTransported(lines) ? lines.map(chomp) : lines;
+    this.origin = origin;
+  }
+
+  parse(): FilePatch[] {
+    const files: FilePatch[] = [];
+    const { lines } = this;
+    while (this.pos < lines.length) {
+      const line = lines[this.pos]!;
+      if (line.startsWith('diff --git ')) {
+        files.push(this.parseGitFile());
+      } else if (line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+        throw new PatchError(
+          'unsupported-diff',
+          `${this.origin.patchName} holds a combined diff (${this.origin.where(this.pos)}), the kind git shows ` +
+            'for a merge commit. widen reviews ordinary patches only: diff the merge against one parent ' +
+            '(`git diff <merge>^1 <merge>`) and give widen that.',
+        );
+      } else if (this.startsTraditionalFile()) {
+        files.push(this.parseTraditionalFile());
+      } else if (line.startsWith('@@ -')) {
+        throw new PatchError(
+          'corrupt-diff',
+          `${this.origin.patchName} has a hunk without a file header at ${this.origin.where(this.pos)}: ` +
+            'a `diff --git` or `---`/`+++` pair must name the file before its first `@@` line. ' +
+            'The patch was probably cut or edited by hand; get an intact copy and try again.',
+        );
+      } else {
+        this.pos++;
+      }
+    }
+    return files;
+  }
+
+  private startsTraditionalFile(): boolean {
+    const { lines, pos } = this;
+    return (
+      lines[pos]!.startsWith('--- ') &&
+      (lines[pos + 1]?.startsWith('+++ ') ?? false) &&
+      (lines[pos + 2]?.startsWith('@@ -') ?? false)
+    );
+  }
+
+  private parseGitFile(): FilePatch {
+    const headerIndex = this.pos;
+    const headerNames = parseGitHeaderNames(chomp(this.lines[headerIndex]!).slice('diff --git '.length));
+    this.pos++;
+    const header = this.parseExtendedHeader();
+
+    let status = header.status;
+    if (header.minusName === null) status = 'added';
+    if (header.plusName === null) status = 'deleted';
+    const oldPath = status === 'added' ? null : (header.fromName ?? header.minusName ?? headerNames?.[0] ?? null);
+    const newPath = status === 'deleted' ? null : (header.toName ?? header.plusName ?? headerNames?.[1] ?? null);
+    if (oldPath === null && newPath === null) {
+      throw new PatchError(
+        'corrupt-diff',
+        `${this.origin.patchName}: the git diff header at ${this.origin.where(headerIndex)} does not say ` +
+          'which file it changes. The patch was probably cut or edited by hand; get an intact copy and try again.',
+      );
+    }
+
+    const file: FilePatch = { oldPath, newPath, status, binary: header.binary, hunks: [] };
+    if (header.oldMode !== undefined && status !== 'added') file.oldMode = header.oldMode;
+    if (header.newMode !== undefined && status !== 'deleted') file.newMode = header.newMode;
+    if (header.similarity !== undefined) file.similarity = header.similarity;
+    if (!header.binary) this.parseHunks(file);
+    return file;
+  }
+
+  /** Reads the lines between `diff --git` and the first hunk (or the next file patch). */
+  private parseExtendedHeader(): ExtendedHeader {
+    const header: ExtendedHeader = { status: 'modified', binary: false };
+    for (; this.pos < this.lines.length; this.pos++) {
+      const line = chomp(this.lines[this.pos]!);
+      const [keyword, value] = splitHeaderKeyword(line);
+      switch (keyword) {
+        case 'old mode ':
+          header.oldMode = value;
+          break;
+        case 'new mode ':
+          header.newMode = value;
+          break;
+        case 'deleted file mode ':
+          header.status = 'deleted';
+          header.oldMode = value;
+          break;
+        case 'new file mode ':
+          header.status = 'added';
+          header.newMode = value;
+          break;
+        case 'rename from ':
+        case 'rename old ':
+          header.status = 'renamed';
+          header.fromName = parseHeaderPath(value);
+          break;
+        case 'rename to ':
+        case 'rename new ':
+          header.status = 'renamed';
+          header.toName = parseHeaderPath(value);
+          break;
+        case 'copy from ':
+          header.status = 'copied';
+          header.fromName = parseHeaderPath(value);
+          break;
+        case 'copy to ':
+          header.status = 'copied';
+          header.toName = parseHeaderPath(value);
+          break;
+        case 'similarity index ': {
+          const percent = Number.parseInt(value, 10);
+          if (!Number.isNaN(percent)) header.similarity = percent;
+          break;
+        }
+        case 'dissimilarity index ':
+          // Only says how much a rewritten file changed; nothing to keep.
+          break;
+        case 'index ': {
+          const mode = GIT_INDEX.exec(line)?.[1];
+          if (mode !== undefined) {
+            header.oldMode ??= mode;
+            header.newMode ??= mode;
+          }
+          break;
+        }
+        case '--- ':
+          header.minusName = parseMarkerPath(value, false);
+          break;
+        case '+++ ':
+          header.plusName = parseMarkerPath(value, false);
+          break;
+        case 'Binary files ':
+        case 'GIT binary patch':
+          // The base85 data of a `GIT binary patch` never looks like a header, so the scan for
+          // the next file patch steps over it.
+          header.binary = true;
+          this.pos++;
+          return header;
+        default:
+          return header;
+      }
+    }
+    return header;
+  }
+
+  private parseTraditionalFile(): FilePatch {
+    const minusLine = chomp(this.lines[this.pos]!).slice('--- '.length);
+    const plusLine = chomp(this.lines[this.pos + 1]!).slice('+++ '.length);
+    this.pos += 2;
+    const minusName = parseMarkerPath(minusLine, true);
+    const plusName = parseMarkerPath(plusLine, true);
+
+    let file: FilePatch;
+    if (minusName === null || EPOCH_DATE.test(minusLine)) {
+      file = { oldPath: null, newPath: plusName ?? minusName, status: 'added', binary: false, hunks: [] };
+    } else if (plusName === null || EPOCH_DATE.test(plusLine)) {
+      file = { oldPath: minusName, newPath: null, status: 'deleted', binary: false, hunks: [] };
+    } else {
+      // Like git apply: `diff -u mm/a.c.orig mm/a.c` changes one file, named by the shorter name.
+      const path = plusName.length < minusName.length ? plusName : minusName;
+      file = { oldPath: path, newPath: path, status: 'modified', binary: false, hunks: [] };
+    }
+    this.parseHunks(file);
+    return file;
+  }
+
+  private parseHunks(file: FilePatch): void {
+    while (this.pos < this.lines.length && this.lines[this.pos]!.startsWith('@@ -')) {
+      file.hunks.push(this.parseHunk(file, file.hunks.length + 1));
+    }
+    // A complete hunk followed by more hunk-like lines had a header that undercounts them;
+    // applying it would silently drop those lines. `-- ` (mail signature) and `---`/`+++`
+    // (headers, separators) are not hunk lines.
+    const next = this.lines[this.pos];
+    if (file.hunks.length > 0 && next !== undefined && /^[ +-]/.test(next) && !/^(?:--|\+\+\+ )/.test(next)) {
+      const hunk = file.hunks[file.hunks.length - 1]!;
+      throw this.corrupt(
+        file,
+        hunk.index,
+        `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines, ` +
+          `but more hunk lines follow at ${this.origin.where(this.pos)} (\`${chomp(next)}\`)`,
+      );
+    }
+  }
+
+  private parseHunk(file: FilePatch, index: number): Hunk {
+    const headerLine = chomp(this.lines[this.pos]!);
+    const match = HUNK_HEADER.exec(headerLine);
+    if (!match) {
+      throw this.corrupt(file, index, `its header at ${this.origin.where(this.pos)} (\`${headerLine}\`) is malformed`);
+    }
+    const number = (text: string | undefined): number => (text === undefined ? 1 : Number(text));
+    const hunk: Hunk = {
+      index,
+      oldStart: number(match[1]),
+      oldLines: number(match[2]),
+      newStart: number(match[3]),
+      newLines: number(match[4]),
+      section: match[5]!.replace(/^ /, ''),
+      lines: [],
+    };
+    if (Math.max(hunk.oldStart + hunk.oldLines, hunk.newStart + hunk.newLines) > MAX_LINE_NUMBER) {
+      throw this.corrupt(
+        file,
+        index,
+        `its header at ${this.origin.where(this.pos)} (\`${headerLine}\`) names lines beyond ${MAX_LINE_NUMBER}`,
+      );
+    }
+    this.pos++;
+
+    let oldLeft = hunk.oldLines;
+    let newLeft = hunk.newLines;
+    const short = (at: string): PatchError =>
+      this.corrupt(
+        file,
+        index,
+        `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines, ` +
+          `but ${at} ends it after ${hunk.oldLines - oldLeft} and ${hunk.newLines - newLeft}`,
+      );
+    while (oldLeft > 0 || newLeft > 0) {
+      if (this.pos >= this.lines.length) throw short(`the end of the input (${this.origin.where(this.lines.length - 1)})`);
+      const raw = this.lines[this.pos]!;
+      // Mailers strip the lone space of an empty context line; git apply takes it back.
+      const emptyContext = raw === '' || raw === '\r';
+      const marker = emptyContext ? ' ' : raw[0];
+      if (marker === '\\') {
+        this.markNoNewline(hunk);
+        this.pos++;
+        continue;
+      }
+      if (marker !== ' ' && marker !== '+' && marker !== '-') throw short(`${this.origin.where(this.pos)} (\`${chomp(raw)}\`)`);
+      if ((marker !== '+' && oldLeft === 0) || (marker !== '-' && newLeft === 0)) {
+        const side = marker === '-' ? 'old line' : marker === '+' ? 'new line' : 'context line';
+        throw this.corrupt(
+          file,
+          index,
+          `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines; ` +
+            `after ${hunk.oldLines - oldLeft} and ${hunk.newLines - newLeft} of them, ` +
+            `${this.origin.where(this.pos)} (\`${chomp(raw)}\`) is one ${side} too many`,
+        );
+      }
+      if (marker !== '+') oldLeft--;
+      if (marker !== '-') newLeft--;
+      hunk.lines.push(hunkLine(marker, emptyContext ? raw : raw.slice(1)));
+      this.pos++;
+    }
+    if (this.lines[this.pos]?.startsWith('\\')) {
+      this.markNoNewline(hunk);
+      this.pos++;
+    }
+    return hunk;
+  }
+
+  private markNoNewline(hunk: Hunk): void {
+    const last = hunk.lines[hunk.lines.length - 1];
+    if (last) last.noNewline = true;
+  }
+
+  private corrupt(file: FilePatch, index: number, what: string): PatchError {
+    const path = file.newPath ?? file.oldPath ?? '(unnamed file)';
+    return new PatchError(
+      'corrupt-hunk',
+      `${this.origin.patchName}: hunk ${index} of ${path} is corrupt: ${what}. The patch was cut short or ` +
+        'edited by hand (or a mailer rewrapped it); get an intact copy (for a mail, save it again or ' +
+        'fetch it with `b4 am`) and try again.',
+    );
+  }
+}
+
+function hunkLine(kind: HunkLine['kind'], text: string): HunkLine {
+  if (text.endsWith('\r')) return { kind, text: text.slice(0, -1), crlf: true };
+  return { kind, text };
+}
+
+/** The `@@ -a,b +c,d @@` header of a hunk, spelled the way git spells it. */
+export function formatHunkHeader(hunk: Pick<Hunk, 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>): string {
+  const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
+  return `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`;
+}
+
+/** Strips the first path component (`a/`, `b/`, or any other prefix), as `git apply -p1` does. */
+function stripPrefix(name: string): string {
+  const slash = name.indexOf('/');
+  return slash < 0 ? name : name.slice(slash + 1);
+}
+
+/** The path on a `rename from`/`copy to` line: full, possibly quoted, never prefixed. */
+function parseHeaderPath(text: string): string {
+  return text.startsWith('"') ? (unquoteCString(text)?.value ?? text) : text;
+}
+
+/** The path on a `---`/`+++` line, prefix stripped, or null for `/dev/null`. */
+function parseMarkerPath(text: string, traditional: boolean): string | null {
+  let name: string;
+  const quoted = text.startsWith('"') ? unquoteCString(text) : null;
+  if (quoted) {
+    name = quoted.value;
+  } else {
+    // git ends a name that holds a space with a TAB; GNU diff puts the timestamp after one.
+    const tab = text.indexOf('\t');
+    name = tab < 0 ? text : text.slice(0, tab);
+    if (traditional) name = name.replace(TRADITIONAL_DATE, '');
+    name = name.trimEnd();
+  }
+  if (name === '/dev/null') return null;
+  return stripPrefix(name);
+}
+
+/**
+ * The two names on a `diff --git a/x b/y` line, prefixes stripped. Unquoted names may hold
+ * spaces, so for an unquoted line the split is found the way git finds it: the one where both
+ * halves name the same file. Renames carry `rename from/to` lines, which win over these names.
+ */
+function parseGitHeaderNames(rest: string): [string, string] | null {
+  if (rest.startsWith('"')) {
+    const first = unquoteCString(rest);
+    if (!first) return null;
+    const tail = first.rest.replace(/^ /, '');
+    const second = tail.startsWith('"') ? unquoteCString(tail)?.value : tail;
+    return second === undefined ? null : [stripPrefix(first.value), stripPrefix(second)];
+  }
+  const quotedSecond = rest.indexOf(' "');
+  if (quotedSecond > 0) {
+    const second = unquoteCString(rest.slice(quotedSecond + 1));
+    if (second) return [stripPrefix(rest.slice(0, quotedSecond)), stripPrefix(second.value)];
+  }
+  if (rest.length % 2 === 1) {
+    const middle = (rest.length - 1) / 2;
+    const left = rest.slice(0, middle);
+    const right = rest.slice(middle + 1);
+    if (rest[middle] === ' ' && stripPrefix(left) === stripPrefix(right)) return [stripPrefix(left), stripPrefix(right)];
+  }
+  const split = rest.indexOf(' b/');
+  if (split > 0) return [stripPrefix(rest.slice(0, split)), stripPrefix(rest.slice(split + 1))];
+  return null;
+}
+
+const C_ESCAPES = new Map(Object.entries({ a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '"': 34 }));
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+/**
+ * Undoes git's C-style path quoting (`"a/caf\303\251.c"`): escapes and octal bytes, the bytes
+ * read as UTF-8. Returns the value and the text after the closing quote, or null when `text`
+ * is not a well-formed quoted string.
+ */
+function unquoteCString(text: string): { value: string; rest: string } | null {
+  if (!text.startsWith('"')) return null;
+  const bytes: number[] = [];
+  for (let i = 1; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') return { value: utf8Decoder.decode(Uint8Array.from(bytes)), rest: text.slice(i + 1) };
+    if (ch !== '\\') {
+      const code = ch.codePointAt(0)!;
+      if (code < 0x80) bytes.push(code);
+      else {
+        const encoded = String.fromCodePoint(code);
+        bytes.push(...utf8Encoder.encode(encoded));
+        i += encoded.length - 1;
+      }
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === undefined) return null;
+    const octal = /^[0-3][0-7][0-7]/.exec(text.slice(i + 1, i + 4));
+    if (octal) {
+      bytes.push(Number.parseInt(octal[0], 8));
+      i += 3;
+    } else if (C_ESCAPES.has(next)) {
+      bytes.push(C_ESCAPES.get(next)!);
+      i += 1;
+    } else {
+      return null;
+    }
+  }
+  return null;
+}

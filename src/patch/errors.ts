@@ -1,0 +1,54 @@
+import { InputError } from '../errors.js';
+import type { Patch } from './types.js';
+
+/**
+ * The kinds of {@link PatchError}. Each is trouble with the user's input, never a bug in widen:
+ *
+ * - `empty-input`: nothing (or only whitespace) was given.
+ * - `no-diff`: the text holds no diff at all, or a mailbox holds no mail with a diff.
+ * - `unsupported-diff`: a combined diff (`diff --cc`, from a merge) that widen cannot review.
+ * - `corrupt-hunk`: a hunk whose lines do not add up to its `@@` header, a truncated patch.
+ * - `corrupt-diff`: a file header that does not name its file, or a hunk without a file header.
+ * - `bad-mail`: a mail that cannot be decoded at all.
+ * - `missing-patch`, `duplicate-patch`, `inconsistent-series`, `mixed-series`: a mailbox that
+ *   does not hold one whole series.
+ * - `patch-does-not-apply`: a hunk that does not match the tree.
+ * - `binary-patch`: a binary diff was asked to be applied; widen does not decode those.
+ */
+export type PatchErrorKind =
+  | 'empty-input'
+  | 'no-diff'
+  | 'unsupported-diff'
+  | 'corrupt-hunk'
+  | 'corrupt-diff'
+  | 'bad-mail'
+  | 'missing-patch'
+  | 'duplicate-patch'
+  | 'inconsistent-series'
+  | 'mixed-series'
+  | 'patch-does-not-apply'
+  | 'binary-patch';
+
+/**
+ * Trouble with a patch given to widen: unreadable, incomplete, or not applying to the tree.
+ * The message is one paragraph that says what is wrong and what to do about it.
+ */
+export class PatchError extends InputError {
+  declare readonly kind: PatchErrorKind;
+
+  constructor(kind: PatchErrorKind, message: string) {
+    super(kind, message);
+    this.name = 'PatchError';
+  }
+}
+
+/**
+ * Names a patch for messages: `patch 2/3 "mm: fix foo" (series.mbox)` for a mail of a series,
+ * `patch "mm: fix foo" (fix.patch)` for a lone mail, `the patch in fix.diff` for a plain diff.
+ */
+export function describePatch(patch: Pick<Patch, 'index' | 'total' | 'subject' | 'source'>): string {
+  if (patch.subject === null) return `the patch in ${patch.source}`;
+  const position = patch.total > 1 ? ` ${patch.index}/${patch.total}` : '';
+  const subject = patch.subject === '' ? '' : ` "${patch.subject}"`;
+  return `patch${position}${subject} (${patch.source})`;
+}

@@ -1,0 +1,9 @@
+/**
+ * Reading patches (plain diffs, `git format-patch` mails, mbox series) and applying them in
+ * memory. Everything a caller needs is exported here.
+ */
+export { readPatches } from './read.js';
+export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
+export { PatchError, describePatch, type PatchErrorKind } from './errors.js';
+export { formatHunkHeader } from './diff.js';
+export type { FilePatch, FileStatus, Hunk, HunkLine, LineMap, Patch } from './types.js';

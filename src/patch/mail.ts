@@ -1,0 +1,259 @@
+/**
+ * Mails: telling a mail or mbox from a plain diff, splitting an mbox, and decoding one mail with
+ * postal-mime (MIME structure, quoted-printable, base64, charsets, RFC 2047 headers) into the
+ * parts a patch is made of.
+ */
+import PostalMime, { decodeWords } from 'postal-mime';
+import type { Attachment, Email } from 'postal-mime';
+import { parseDiff, type DiffOrigin } from './diff.js';
+import { PatchError, describePatch } from './errors.js';
+import type { FilePatch } from './types.js';
+import { parseSubject, type ParsedSubject } from './subject.js';
+
+/**
+ * The mbox `From ` separator line: `From <sha> Mon Sep 17 00:00:00 2001` from git format-patch,
+ * `From git@z Thu Jan  1 00:00:00 1970` from b4, or a real envelope sender and date. The date
+ * is required so that a commit message line starting with "From " does not split a mail.
+ */
+const MBOX_FROM_LINE =
+  /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d\d(?::\d\d)? .*\d{4}\r?$/;
+
+/** A header field line: a name of printable ASCII without colon or space, then a colon. */
+const HEADER_FIELD = /^([!-9;-~]+):/;
+
+/** Headers at least one of which a mail's header block must hold to be taken for a mail. */
+const MAIL_HEADERS = new Set([
+  'from',
+  'subject',
+  'date',
+  'message-id',
+  'to',
+  'cc',
+  'received',
+  'return-path',
+  'mime-version',
+  'delivered-to',
+  'in-reply-to',
+]);
+
+/** In-body headers that `git am` honours at the top of a mail body. */
+const IN_BODY_HEADER = /^(from|subject|date):[ \t]*(.*)$/i;
+
+/** One mail's place in the input: `lines[first]` is its first header line, `end` is exclusive. */
+export interface MailSpan {
+  first: number;
+  end: number;
+}
+
+/** A decoded mail, reduced to what a {@link Patch} needs. */
+export interface ParsedMail extends ParsedSubject {
+  /** 1-based input line where the mail starts (its `From ` line, if any), for messages. */
+  line: number;
+  rawSubject: string | null;
+  messageId: string | null;
+  from: string | null;
+  date: string | null;
+  headers: Record<string, string>;
+  description: string;
+  files: FilePatch[];
+}
+
+function chomp(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/** Whether `lines` start (after blank lines) with an mbox `From ` line. */
+export function isMbox(lines: readonly string[]): boolean {
+  const first = lines.findIndex((line) => chomp(line).trim() !== '');
+  return first >= 0 && MBOX_FROM_LINE.test(lines[first]!);
+}
+
+/**
+ * Whether `lines` start (after blank lines) with a mail header block: header fields and folded
+ * continuations up to a blank line, among them at least one that only mails have. A `git show`
+ * (`commit <sha>` first) or a diff with notes before it does not qualify.
+ */
+export function isSingleMail(lines: readonly string[]): boolean {
+  const first = lines.findIndex((line) => chomp(line).trim() !== '');
+  if (first < 0) return false;
+  let sawMailHeader = false;
+  for (let i = first; i < lines.length; i++) {
+    const line = chomp(lines[i]!);
+    if (line === '') return sawMailHeader;
+    if (i > first && /^[ \t]/.test(line)) continue;
+    const field = HEADER_FIELD.exec(line);
+    if (!field) return false;
+    if (MAIL_HEADERS.has(field[1]!.toLowerCase())) sawMailHeader = true;
+  }
+  return false;
+}
+
+/** The mails of an mbox, each without its `From ` separator line. */
+export function splitMbox(lines: readonly string[]): MailSpan[] {
+  const starts: number[] = [];
+  lines.forEach((line, index) => {
+    if (MBOX_FROM_LINE.test(line)) starts.push(index);
+  });
+  return starts
+    .map((start, k) => ({ first: start + 1, end: starts[k + 1] ?? lines.length }))
+    .filter((span) => lines.slice(span.first, span.end).some((line) => chomp(line).trim() !== ''));
+}
+
+/**
+ * Decodes one mail and parses the diff it carries: in its text body after the `---` line, and
+ * in any attached `.patch`/`.diff`/text part (`git format-patch --attach`/`--inline`).
+ *
+ * @param bytes the mail, headers first (no mbox `From ` line), as raw bytes so that its body is
+ *   decoded by its own charset.
+ * @param lines the input's lines, for locating body lines in messages.
+ * @param span where the mail is in `lines`.
+ * @param fromLine 1-based line of the mail's mbox `From ` line, or of its first header line.
+ * @throws PatchError `bad-mail` when postal-mime cannot decode it, or any parse error of its diff.
+ */
+export async function parseMail(
+  bytes: Uint8Array,
+  lines: readonly string[],
+  span: MailSpan,
+  fromLine: number,
+  source: string,
+): Promise<ParsedMail> {
+  let email: Email;
+  try {
+    email = await PostalMime.parse(bytes);
+  } catch (error) {
+    throw new PatchError(
+      'bad-mail',
+      `The mail at line ${fromLine} of ${source} cannot be decoded (${error instanceof Error ? error.message : String(error)}). ` +
+        'Save the mail again as raw text (in most mail clients: "save as" or "show original") and try again.',
+    );
+  }
+
+  const headers = firstHeaders(email);
+  const rawSubject = email.subject ?? null;
+  const parsedSubject = parseSubject(rawSubject ?? '');
+  const bodyLines = splitBody(email.text ?? '');
+
+  // `git am` lets the top of the body override From, Subject and Date: a patch sent on behalf
+  // of its author starts with `From: Author <...>`.
+  const inBody: Record<string, string> = {};
+  let descriptionStart = 0;
+  while (bodyLines[descriptionStart]?.trim() === '') descriptionStart++;
+  for (let header; (header = IN_BODY_HEADER.exec(bodyLines[descriptionStart] ?? '')); descriptionStart++) {
+    inBody[header[1]!.toLowerCase()] = decodeWords(header[2]!.trim());
+  }
+  const diffStart = findPatchBreak(bodyLines, descriptionStart);
+
+  const subject = inBody.subject !== undefined ? parseSubject(inBody.subject).subject : parsedSubject.subject;
+  const patchName = describePatch({
+    index: parsedSubject.numbering?.index ?? 1,
+    total: parsedSubject.numbering?.total ?? 1,
+    subject,
+    source,
+  });
+
+  const files: FilePatch[] = [];
+  if (diffStart < bodyLines.length) {
+    const bodyOrigin = locateBody(lines, span, bodyLines, diffStart, fromLine, source, patchName);
+    files.push(...parseDiff(bodyLines.slice(diffStart), bodyOrigin));
+  }
+  for (const attachment of email.attachments) {
+    if (!isPatchAttachment(attachment)) continue;
+    const name = attachment.filename ?? attachment.mimeType;
+    files.push(
+      ...parseDiff(splitBody(decodeAttachment(attachment)), {
+        patchName,
+        where: (index) => `line ${index + 1} of the attachment "${name}" of the mail at line ${fromLine} of ${source}`,
+      }),
+    );
+  }
+
+  return {
+    ...parsedSubject,
+    subject,
+    line: fromLine,
+    rawSubject,
+    messageId: headers['message-id'] ?? null,
+    from: inBody.from ?? headers.from ?? null,
+    date: inBody.date ?? headers.date ?? null,
+    headers,
+    description: bodyLines
+      .slice(descriptionStart, diffStart)
+      .join('\n')
+      .replace(/^(?:[ \t]*\n)+/, '')
+      .trimEnd(),
+    files,
+  };
+}
+
+/** Every header once (the first occurrence wins), names lower-cased, RFC 2047 words decoded. */
+function firstHeaders(email: Email): Record<string, string> {
+  const seen = new Map<string, string>();
+  for (const header of email.headers) {
+    if (!seen.has(header.key)) seen.set(header.key, decodeWords(header.value));
+  }
+  // fromEntries defines own properties, so a header named `__proto__` stays a plain key.
+  return Object.fromEntries(seen);
+}
+
+/** A decoded body's lines, without the empty string after its final newline. */
+function splitBody(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * The first line of the patch in a mail body, as `git mailinfo` finds it: a `---` separator
+ * (only whitespace after it), a `--- file` header, a `diff -` line or a CVS `Index: ` line.
+ * Returns `lines.length` when there is none.
+ */
+function findPatchBreak(lines: readonly string[], from: number): number {
+  for (let i = from; i < lines.length; i++) {
+    const line = chomp(lines[i]!);
+    if (line.startsWith('diff -') || line.startsWith('Index: ')) return i;
+    if (/^---(?:\s*$| \S)/.test(line)) return i;
+  }
+  return lines.length;
+}
+
+/**
+ * How messages name a body line. When the body went through the mail unencoded (7bit/8bit), a
+ * decoded line is also a line of the input, and messages give its input line number; a
+ * quoted-printable or base64 body has no such line, so messages count within the decoded body.
+ */
+function locateBody(
+  lines: readonly string[],
+  span: MailSpan,
+  bodyLines: readonly string[],
+  diffStart: number,
+  fromLine: number,
+  source: string,
+  patchName: string,
+): DiffOrigin {
+  let rawBodyStart = span.first;
+  while (rawBodyStart < span.end && chomp(lines[rawBodyStart]!) !== '') rawBodyStart++;
+  rawBodyStart++;
+  return {
+    patchName,
+    where(index) {
+      const bodyIndex = diffStart + index;
+      const rawIndex = rawBodyStart + bodyIndex;
+      if (rawIndex < span.end && chomp(lines[rawIndex]!) === chomp(bodyLines[bodyIndex] ?? '')) {
+        return `line ${rawIndex + 1} of ${source}`;
+      }
+      return `line ${bodyIndex + 1} of the decoded body of the mail at line ${fromLine} of ${source}`;
+    },
+  };
+}
+
+function isPatchAttachment(attachment: Attachment): boolean {
+  if (/\.(?:patch|diff)$/i.test(attachment.filename ?? '')) return true;
+  return /^text\/(?:x-)?(?:patch|diff|plain)$/.test(attachment.mimeType);
+}
+
+/** Attachment content as text. postal-mime does not hand out a part's charset; patches are UTF-8. */
+function decodeAttachment(attachment: Attachment): string {
+  const { content } = attachment;
+  if (typeof content === 'string') return content;
+  return new TextDecoder('utf-8').decode(content);
+}
