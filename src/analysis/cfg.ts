@@ -1,0 +1,452 @@
+/**
+ * Per-function control-flow graph. One node per elementary statement or branch condition;
+ * edges are labelled with how control moves (`true`/`false` out of a branch, `back` for loop
+ * back edges, `goto`, `case`, `return`...). Every node carries its {@link Event}s in evaluation
+ * order: the calls it makes and the definitions it performs, which is all the dataflow and the
+ * rules need to know about a statement.
+ *
+ * Constructs handled: if/else, loops (while, do/while, for, iterator macros), switch with
+ * fall-through, goto and labels, break/continue in nested loops, early return, calls that never
+ * return, statement expressions, and `#if` alternatives inside a body (as a branch).
+ */
+import { addressee, forEachExpr, pathKey, pathRoot, type Declarator, type Expr, type FunctionAst, type Stmt, type VarRef } from './ast.js';
+import { NORETURN_CALLS } from './kernel-macros.js';
+import type { BlockMacro } from './normalize.js';
+
+export type EdgeKind = 'next' | 'true' | 'false' | 'back' | 'goto' | 'case' | 'return' | 'exit';
+
+export interface CfgEdge {
+  to: number;
+  kind: EdgeKind;
+}
+
+export type NodeKind = 'entry' | 'exit' | 'stmt' | 'branch' | 'loop' | 'label' | 'case' | 'join' | 'return' | 'goto' | 'break' | 'continue';
+
+/** How a definition happens. */
+export type DefHow =
+  /** function parameter, at entry */
+  | 'param'
+  /** `T x;` */
+  | 'decl'
+  /** `T x = v;` */
+  | 'init'
+  /** `x = v`, `x += v` */
+  | 'assign'
+  /** `x++` */
+  | 'update'
+  /** `&x` passed to a call, which may write it */
+  | 'addr'
+  /** an iterator macro's loop variable (`for_each_vma(vmi, vma)`) */
+  | 'iter';
+
+export type Event =
+  | { k: 'call'; call: Expr & { k: 'call' }; name: string | null }
+  | {
+      k: 'def';
+      /** Access path key (ast.ts `pathKey`) of what is defined. */
+      key: string;
+      root: VarRef | null;
+      how: DefHow;
+      /** The value stored, when it is known (`x = v`, `T x = v`). */
+      value: Expr | null;
+      start: number;
+      end: number;
+    };
+
+export interface CfgNode {
+  id: number;
+  kind: NodeKind;
+  /** Source span this node stands for (the statement, or the condition of a branch). */
+  start: number;
+  end: number;
+  /** The condition of a `branch`/`loop`, the expression of a `stmt`, the value of a `return`. */
+  expr: Expr | null;
+  /** Variables declared by a `stmt` node for a declaration. */
+  decls: Declarator[] | null;
+  /** The statement macro behind a `loop` node. */
+  macro: BlockMacro | null;
+  /** Label name for `label` and `goto` nodes. */
+  label: string | null;
+  /** The `#if`/`#ifdef` line for a branch on a preprocessor condition. */
+  preproc: string | null;
+  succ: CfgEdge[];
+  pred: CfgEdge[];
+  events: Event[];
+  /** A call that never returns ends every path through this node. */
+  noreturn: boolean;
+}
+
+export interface Cfg {
+  fn: FunctionAst;
+  nodes: CfgNode[];
+  entry: number;
+  exit: number;
+  /** `goto` targets that were never found (the label sat in an unparsable region). */
+  unresolvedGotos: Array<{ label: string; node: number }>;
+}
+
+interface Pending {
+  from: number;
+  kind: EdgeKind;
+}
+
+interface LoopTargets {
+  breakTo: Pending[];
+  continueTo: Pending[] | null;
+}
+
+/** Builds the CFG of a function. */
+export function buildCfg(fn: FunctionAst): Cfg {
+  return new Builder(fn).run();
+}
+
+function isConstant(e: Expr | null): boolean | null {
+  if (!e) return true;
+  if (e.k !== 'lit') return null;
+  const t = e.text.trim();
+  if (t === '1' || t === 'true') return true;
+  if (t === '0' || t === 'false') return false;
+  return null;
+}
+
+class Builder {
+  private readonly nodes: CfgNode[] = [];
+  private readonly labels = new Map<string, number>();
+  private readonly gotos: Array<{ node: number; label: string }> = [];
+  private readonly loops: LoopTargets[] = [];
+
+  constructor(private readonly fn: FunctionAst) {}
+
+  run(): Cfg {
+    const fn = this.fn;
+    const entry = this.node('entry', fn.start, fn.start);
+    for (const p of fn.params) {
+      this.nodes[entry]!.events.push({ k: 'def', key: p.ref.id, root: p.ref, how: 'param', value: null, start: p.start, end: p.end });
+    }
+    const exit = this.node('exit', fn.closeBrace, fn.closeBrace + 1);
+    const tail = this.stmt(fn.body, [{ from: entry, kind: 'next' }], exit);
+    this.connect(tail, exit, 'exit');
+    const unresolvedGotos: Array<{ label: string; node: number }> = [];
+    for (const g of this.gotos) {
+      const target = this.labels.get(g.label);
+      if (target === undefined) unresolvedGotos.push({ label: g.label, node: g.node });
+      else this.edge(g.node, target, 'goto');
+    }
+    return { fn, nodes: this.nodes, entry, exit, unresolvedGotos };
+  }
+
+  private node(kind: NodeKind, start: number, end: number, expr: Expr | null = null): number {
+    const id = this.nodes.length;
+    this.nodes.push({ id, kind, start, end, expr, decls: null, macro: null, label: null, preproc: null, succ: [], pred: [], events: [], noreturn: false });
+    return id;
+  }
+
+  private edge(from: number, to: number, kind: EdgeKind): void {
+    this.nodes[from]!.succ.push({ to, kind });
+    this.nodes[to]!.pred.push({ to: from, kind });
+  }
+
+  private connect(pending: Pending[], to: number, override?: EdgeKind): void {
+    for (const p of pending) this.edge(p.from, to, override && p.kind === 'next' ? override : p.kind);
+  }
+
+  /** Emits the statements of any statement expressions inside `e`, in order, before `e` itself. */
+  private stmtExprs(e: Expr | null, preds: Pending[], exit: number): Pending[] {
+    if (!e) return preds;
+    let cur = preds;
+    const inner: Array<Stmt & { k: 'block' }> = [];
+    forEachExpr(e, (x) => {
+      if (x.k === 'stmtexpr') inner.push(x.body);
+    });
+    for (const b of inner) cur = this.stmt(b, cur, exit);
+    return cur;
+  }
+
+  /** A plain node evaluating `expr` (with its events), linked after `preds`. */
+  private simple(kind: NodeKind, start: number, end: number, expr: Expr | null, preds: Pending[], exit: number): number {
+    const before = this.stmtExprs(expr, preds, exit);
+    const id = this.node(kind, start, end, expr);
+    this.connect(before, id);
+    if (expr) this.nodes[id]!.events.push(...exprEvents(expr));
+    return id;
+  }
+
+  private stmt(s: Stmt, preds: Pending[], exit: number): Pending[] {
+    switch (s.k) {
+      case 'block': {
+        let cur = preds;
+        for (const c of s.body) cur = this.stmt(c, cur, exit);
+        return cur;
+      }
+      case 'empty':
+        return preds;
+      case 'expr': {
+        const id = this.simple('stmt', s.start, s.end, s.expr, preds, exit);
+        if (s.expr.k === 'call' && s.expr.name !== null && NORETURN_CALLS.has(s.expr.name)) {
+          this.nodes[id]!.noreturn = true;
+          return [];
+        }
+        return [{ from: id, kind: 'next' }];
+      }
+      case 'error': {
+        const expr: Expr = { k: 'opaque', what: 'error', children: s.exprs, start: s.start, end: s.end };
+        const id = this.simple('stmt', s.start, s.end, expr, preds, exit);
+        return [{ from: id, kind: 'next' }];
+      }
+      case 'decl': {
+        let cur = preds;
+        for (const v of s.vars) if (v.init) cur = this.stmtExprs(v.init, cur, exit);
+        const id = this.node('stmt', s.start, s.end);
+        this.connect(cur, id);
+        const n = this.nodes[id]!;
+        n.decls = s.vars;
+        for (const v of s.vars) n.events.push(...declEvents(v));
+        return [{ from: id, kind: 'next' }];
+      }
+      case 'if': {
+        const c = isConstant(s.test);
+        const b = this.simple('branch', s.test.start, s.test.end, s.test, preds, exit);
+        const thenIn: Pending[] = c === false ? [] : [{ from: b, kind: 'true' }];
+        const elseIn: Pending[] = c === true ? [] : [{ from: b, kind: 'false' }];
+        const thenOut = this.stmt(s.then, thenIn, exit);
+        const elseOut = s.else ? this.stmt(s.else, elseIn, exit) : elseIn;
+        return [...thenOut, ...elseOut];
+      }
+      case 'while': {
+        const c = isConstant(s.test);
+        const head = this.simple('branch', s.test.start, s.test.end, s.test, preds, exit);
+        return this.loopBody(s.body, head, c === false ? [] : [{ from: head, kind: 'true' }], c === true ? [] : [{ from: head, kind: 'false' }], head, exit);
+      }
+      case 'do': {
+        const top = this.node('join', s.start, s.start);
+        this.connect(preds, top);
+        const targets: LoopTargets = { breakTo: [], continueTo: [] };
+        this.loops.push(targets);
+        const bodyOut = this.stmt(s.body, [{ from: top, kind: 'next' }], exit);
+        this.loops.pop();
+        const c = isConstant(s.test);
+        const test = this.simple('branch', s.test.start, s.test.end, s.test, [...bodyOut, ...targets.continueTo!], exit);
+        if (c !== false) this.edge(test, top, 'back');
+        const out: Pending[] = c === true ? [] : [{ from: test, kind: 'false' }];
+        return [...out, ...targets.breakTo];
+      }
+      case 'for': {
+        const afterInit = s.init ? this.stmt(s.init, preds, exit) : preds;
+        const c = isConstant(s.test);
+        const testStart = s.test?.start ?? s.start;
+        const testEnd = s.test?.end ?? s.start;
+        const head = this.simple('branch', testStart, testEnd, s.test, afterInit, exit);
+        const targets: LoopTargets = { breakTo: [], continueTo: [] };
+        this.loops.push(targets);
+        const bodyOut = this.stmt(s.body, c === false ? [] : [{ from: head, kind: 'true' }], exit);
+        this.loops.pop();
+        const latch = [...bodyOut, ...targets.continueTo!];
+        if (s.update) {
+          const upd = this.simple('stmt', s.update.start, s.update.end, s.update, latch, exit);
+          this.edge(upd, head, 'back');
+        } else {
+          for (const p of latch) this.edge(p.from, head, 'back');
+        }
+        return [...(c === true ? [] : [{ from: head, kind: 'false' as const }]), ...targets.breakTo];
+      }
+      case 'macro-loop': {
+        const argsExpr: Expr = { k: 'comma', exprs: s.args, start: s.start, end: s.body.start };
+        const head = this.simple('loop', s.start, s.body.start, argsExpr, preds, exit);
+        const n = this.nodes[head]!;
+        n.macro = s.macro;
+        for (const i of s.macro.defines) {
+          const a = s.args[i];
+          const key = a ? pathKey(a) : null;
+          if (a && key) n.events.push({ k: 'def', key, root: pathRoot(a), how: 'iter', value: null, start: a.start, end: a.end });
+        }
+        if (s.macro.kind === 'iter') {
+          return this.loopBody(s.body, head, [{ from: head, kind: 'true' }], [{ from: head, kind: 'false' }], head, exit);
+        }
+        // A scope guard runs its body once; `break` and `continue` leave it.
+        const targets: LoopTargets = { breakTo: [], continueTo: [] };
+        this.loops.push(targets);
+        const entryEdge: Pending = { from: head, kind: s.macro.kind === 'cond' ? 'true' : 'next' };
+        const bodyOut = this.stmt(s.body, [entryEdge], exit);
+        this.loops.pop();
+        const skip: Pending[] = s.macro.kind === 'cond' ? [{ from: head, kind: 'false' }] : [];
+        return [...bodyOut, ...targets.breakTo, ...targets.continueTo!, ...skip];
+      }
+      case 'switch': {
+        const head = this.simple('branch', s.test.start, s.test.end, s.test, preds, exit);
+        const targets: LoopTargets = { breakTo: [], continueTo: null };
+        this.loops.push(targets);
+        let cur: Pending[] = [];
+        let hasDefault = false;
+        const items = s.body.k === 'block' ? s.body.body : [s.body];
+        for (const item of items) {
+          if (item.k === 'case') {
+            if (item.value === null) hasDefault = true;
+            const caseNode = this.node('case', item.start, item.value ? item.value.end : item.start + 'default'.length);
+            this.connect(cur, caseNode);
+            this.edge(head, caseNode, 'case');
+            cur = [{ from: caseNode, kind: 'next' }];
+            for (const b of item.body) cur = this.stmt(b, cur, exit);
+          } else {
+            cur = this.stmt(item, cur, exit);
+          }
+        }
+        this.loops.pop();
+        const out = [...cur, ...targets.breakTo];
+        if (!hasDefault) out.push({ from: head, kind: 'case' });
+        return out;
+      }
+      case 'case': {
+        // A case label outside a switch body's top level (rare): treat its statements as plain code.
+        let cur = preds;
+        for (const b of s.body) cur = this.stmt(b, cur, exit);
+        return cur;
+      }
+      case 'label': {
+        const id = this.node('label', s.start, s.start + s.name.length + 1);
+        this.nodes[id]!.label = s.name;
+        this.labels.set(s.name, id);
+        this.connect(preds, id);
+        return this.stmt(s.body, [{ from: id, kind: 'next' }], exit);
+      }
+      case 'goto': {
+        const id = this.node('goto', s.start, s.end);
+        this.nodes[id]!.label = s.label;
+        this.connect(preds, id);
+        this.gotos.push({ node: id, label: s.label });
+        return [];
+      }
+      case 'break':
+      case 'continue': {
+        const id = this.node(s.k, s.start, s.end);
+        this.connect(preds, id);
+        const target = [...this.loops].reverse().find((l) => s.k === 'break' || l.continueTo !== null);
+        if (target) (s.k === 'break' ? target.breakTo : target.continueTo!).push({ from: id, kind: 'next' });
+        return [];
+      }
+      case 'return': {
+        const id = this.simple('return', s.start, s.end, s.value, preds, exit);
+        this.edge(id, exit, 'return');
+        return [];
+      }
+      case 'preproc': {
+        let cur = preds;
+        const out: Pending[] = [];
+        for (const br of s.branches) {
+          const isElse = /^#\s*else\b/.test(br.condition);
+          if (isElse) {
+            let bcur = cur;
+            for (const b of br.body) bcur = this.stmt(b, bcur, exit);
+            out.push(...bcur);
+            cur = [];
+            break;
+          }
+          const test: Expr = { k: 'lit', text: br.condition, start: s.start, end: s.start };
+          const b = this.node('branch', s.start, s.start, test);
+          this.nodes[b]!.preproc = br.condition;
+          this.connect(cur, b);
+          let bcur: Pending[] = [{ from: b, kind: 'true' }];
+          for (const x of br.body) bcur = this.stmt(x, bcur, exit);
+          out.push(...bcur);
+          cur = [{ from: b, kind: 'false' }];
+        }
+        return [...out, ...cur];
+      }
+    }
+  }
+
+  /** Body of a loop whose condition node is `head`: back edges and `continue` go to `latch`. */
+  private loopBody(body: Stmt, head: number, bodyIn: Pending[], exitOut: Pending[], latch: number, exit: number): Pending[] {
+    const targets: LoopTargets = { breakTo: [], continueTo: [] };
+    this.loops.push(targets);
+    const bodyOut = this.stmt(body, bodyIn, exit);
+    this.loops.pop();
+    for (const p of [...bodyOut, ...targets.continueTo!]) this.edge(p.from, latch, 'back');
+    return [...exitOut, ...targets.breakTo];
+  }
+}
+
+/** Events of evaluating `e`, in evaluation order (arguments before the call, values before stores). */
+export function exprEvents(e: Expr): Event[] {
+  const out: Event[] = [];
+  const def = (target: Expr, how: DefHow, value: Expr | null, at: Expr): void => {
+    const key = pathKey(target);
+    if (key !== null) out.push({ k: 'def', key, root: pathRoot(target), how, value, start: at.start, end: at.end });
+  };
+  const walk = (x: Expr): void => {
+    switch (x.k) {
+      case 'call':
+        if (x.callee.k !== 'ident') walk(x.callee);
+        for (const a of x.args) walk(a);
+        out.push({ k: 'call', call: x, name: x.name });
+        for (const a of x.args) {
+          const target = addressee(a);
+          if (target !== a) def(target, 'addr', null, a);
+        }
+        break;
+      case 'assign':
+        walk(x.value);
+        walkSubscripts(x.target, walk);
+        def(x.target, 'assign', x.op === '=' ? x.value : null, x);
+        break;
+      case 'update':
+        walkSubscripts(x.arg, walk);
+        def(x.arg, 'update', null, x);
+        break;
+      case 'field':
+        walk(x.base);
+        break;
+      case 'index':
+        walk(x.base);
+        walk(x.index);
+        break;
+      case 'unary':
+      case 'cast':
+        walk(x.arg);
+        break;
+      case 'sizeof':
+        // sizeof does not evaluate its operand.
+        break;
+      case 'binary':
+        walk(x.left);
+        walk(x.right);
+        break;
+      case 'cond':
+        walk(x.test);
+        if (x.then) walk(x.then);
+        walk(x.else);
+        break;
+      case 'comma':
+        for (const c of x.exprs) walk(c);
+        break;
+      case 'init':
+        for (const c of x.items) walk(c);
+        break;
+      case 'opaque':
+        for (const c of x.children) walk(c);
+        break;
+      default:
+        // identifiers, literals, statement expressions (built as nodes of their own)
+        break;
+    }
+  };
+  walk(e);
+  return out;
+}
+
+/** Evaluates the index expressions inside an lvalue (`a[f()] = 1` calls f). */
+function walkSubscripts(target: Expr, walk: (x: Expr) => void): void {
+  if (target.k === 'index') {
+    walkSubscripts(target.base, walk);
+    walk(target.index);
+  } else if (target.k === 'field') {
+    walkSubscripts(target.base, walk);
+  } else if (target.k === 'unary' && target.op === '*') {
+    walk(target.arg);
+  }
+}
+
+function declEvents(v: Declarator): Event[] {
+  const out = v.init ? exprEvents(v.init) : [];
+  out.push({ k: 'def', key: v.ref.id, root: v.ref, how: v.init ? 'init' : 'decl', value: v.init, start: v.start, end: v.end });
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * What widen knows about kernel macros that a C parser cannot see through. This is widen's
+ * equivalent of Coccinelle's `standard.h`: the normaliser (normalize.ts) uses it to rewrite
+ * macro uses into plain C of the same length before parsing, and the CFG builder uses it to
+ * give macro loops and declaring macros their meaning.
+ */
+
+/** Attribute-like words that only annotate a declaration; blanked before parsing. */
+export const ATTRIBUTE_WORDS: ReadonlySet<string> = new Set([
+  '__init', '__exit', '__initdata', '__initconst', '__exitdata', '__meminit', '__meminitdata',
+  '__init_or_module', '__ref', '__refdata', '__refconst', '__head', '__sched', '__kprobes',
+  '__must_check', '__always_inline', 'noinline', '__noinline', 'noinline_for_stack',
+  '__maybe_unused', '__always_unused', '__unused', '__used', '__weak', '__cold', '__hot',
+  '__pure', '__const', '__malloc', '__noreturn', '__visible', '__latent_entropy',
+  '__randomize_layout', '__no_randomize_layout', '__packed', '__read_mostly', '__ro_after_init',
+  '__user', '__kernel', '__iomem', '__percpu', '__rcu', '__force', '__bitwise', '__private',
+  '__nocast', '__safe', '__must_be_array', 'notrace', 'asmlinkage', '__nocfi', '__noclone',
+  '__no_sanitize_address', '__no_kcsan', '__no_kasan', 'noinstr', '__cpuidle', '__flatten',
+  '__always_used', '____cacheline_aligned', '____cacheline_aligned_in_smp',
+  '__cacheline_aligned', '__cacheline_aligned_in_smp', '__page_aligned_data',
+  '__page_aligned_bss', '__lockfunc', '__irq_entry', '__softirq_entry', '__init_memblock',
+  '__meminit_memblock', '__mminit', '__ksym', '__weak_alias', 'fastcall', '__fastcall',
+  '__deprecated', '__nonstring', '__mustcheck', '__noendbr', '__no_stack_protector',
+  '__bpf_kfunc', '__diag_ignore_all', '__sanitize_memory', '__must_hold_shared', 'inline_for_stack',
+]);
+
+/** Attribute-like macros with an argument list, blanked together with their arguments. */
+export const ATTRIBUTE_CALLS: ReadonlySet<string> = new Set([
+  '__acquires', '__releases', '__must_hold', '__cond_acquires', '__cond_releases',
+  '__acquire_shared', '__releases_shared', '__aligned', '__section', '__printf', '__scanf',
+  '__alloc_size', '__assume_aligned', '__counted_by', '__free', '__cleanup', '__guarded_by',
+  '__pt_guarded_by', '__diagnose_as', '__nocapture', '__realloc_size', '__nonnull',
+  '__attribute_const__', '__compiletime_error', '__designated_init', '__no_sanitize_or_inline',
+  '__retain', '__alias', '__copy', '__add_pointer',
+]);
+
+/** `SYSCALL_DEFINEn(name, type, arg, ...)` and its compat twin. */
+export const SYSCALL_MACRO = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]$/;
+
+/** Calls whose argument lists may hold a type, where the type rewrite must not run. */
+export const TYPE_OPERATORS: ReadonlySet<string> = new Set([
+  'sizeof', 'typeof', '__typeof__', '__typeof', 'alignof', '_Alignof', '__alignof__',
+  'offsetof', '__builtin_offsetof', '_Generic', '__builtin_types_compatible_p', 'va_arg',
+]);
+
+/** C keywords that may appear in a type name used as a macro argument (`min_t(unsigned long, ...)`). */
+export const TYPE_KEYWORDS: ReadonlySet<string> = new Set([
+  'unsigned', 'signed', 'long', 'int', 'short', 'char', 'void', 'float', 'double', 'bool',
+  '_Bool', 'const', 'volatile',
+]);
+
+export type MacroBlockKind =
+  /** A loop over a collection: the body runs zero or more times and the macro assigns `defines`. */
+  | 'iter'
+  /** A scope guard (`scoped_guard`): the body runs exactly once; `break` leaves it. */
+  | 'once'
+  /** A conditional scope (`scoped_cond_guard`): the body may not run at all. */
+  | 'cond';
+
+export interface MacroBlockInfo {
+  kind: MacroBlockKind;
+  /** 0-based indices of the arguments the macro assigns on every iteration. */
+  defines: readonly number[];
+}
+
+/**
+ * Statement macros that take a body, by name. A macro used as `NAME(args) stmt` that is not in
+ * this table is still recognised as a block macro (see normalize.ts); if its name says
+ * `for_each`/`foreach` it is an iterator assigning its first plain-identifier argument.
+ */
+export const BLOCK_MACROS: ReadonlyMap<string, MacroBlockInfo> = new Map<string, MacroBlockInfo>([
+  ['for_each_vma', { kind: 'iter', defines: [1] }],
+  ['for_each_vma_range', { kind: 'iter', defines: [1] }],
+  ['for_each_mte_vma', { kind: 'iter', defines: [1] }],
+  ['vma_interval_tree_foreach', { kind: 'iter', defines: [0] }],
+  ['anon_vma_interval_tree_foreach', { kind: 'iter', defines: [0] }],
+  ['mas_for_each', { kind: 'iter', defines: [1] }],
+  ['mas_for_each_rev', { kind: 'iter', defines: [1] }],
+  ['mt_for_each', { kind: 'iter', defines: [1, 2] }],
+  ['xa_for_each', { kind: 'iter', defines: [1, 2] }],
+  ['xa_for_each_start', { kind: 'iter', defines: [1, 2] }],
+  ['xa_for_each_range', { kind: 'iter', defines: [1, 2] }],
+  ['xa_for_each_marked', { kind: 'iter', defines: [1, 2] }],
+  ['xas_for_each', { kind: 'iter', defines: [1] }],
+  ['xas_for_each_marked', { kind: 'iter', defines: [1] }],
+  ['xas_for_each_conflict', { kind: 'iter', defines: [1] }],
+  ['list_for_each', { kind: 'iter', defines: [0] }],
+  ['list_for_each_safe', { kind: 'iter', defines: [0, 1] }],
+  ['list_for_each_prev', { kind: 'iter', defines: [0] }],
+  ['list_for_each_prev_safe', { kind: 'iter', defines: [0, 1] }],
+  ['list_for_each_entry', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_rcu', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_lockless', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_reverse', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_continue', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_continue_reverse', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_from', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_from_reverse', { kind: 'iter', defines: [0] }],
+  ['list_for_each_entry_safe', { kind: 'iter', defines: [0, 1] }],
+  ['list_for_each_entry_safe_reverse', { kind: 'iter', defines: [0, 1] }],
+  ['list_for_each_entry_safe_continue', { kind: 'iter', defines: [0, 1] }],
+  ['list_for_each_entry_safe_from', { kind: 'iter', defines: [0, 1] }],
+  ['hlist_for_each', { kind: 'iter', defines: [0] }],
+  ['hlist_for_each_safe', { kind: 'iter', defines: [0, 1] }],
+  ['hlist_for_each_entry', { kind: 'iter', defines: [0] }],
+  ['hlist_for_each_entry_rcu', { kind: 'iter', defines: [0] }],
+  ['hlist_for_each_entry_safe', { kind: 'iter', defines: [0, 1] }],
+  ['llist_for_each', { kind: 'iter', defines: [0] }],
+  ['llist_for_each_safe', { kind: 'iter', defines: [0, 1] }],
+  ['llist_for_each_entry', { kind: 'iter', defines: [0] }],
+  ['llist_for_each_entry_safe', { kind: 'iter', defines: [0, 1] }],
+  ['rbtree_postorder_for_each_entry_safe', { kind: 'iter', defines: [0, 1] }],
+  ['for_each_sg', { kind: 'iter', defines: [1, 3] }],
+  ['for_each_set_bit', { kind: 'iter', defines: [0] }],
+  ['for_each_clear_bit', { kind: 'iter', defines: [0] }],
+  ['for_each_cpu', { kind: 'iter', defines: [0] }],
+  ['for_each_online_cpu', { kind: 'iter', defines: [0] }],
+  ['for_each_possible_cpu', { kind: 'iter', defines: [0] }],
+  ['for_each_present_cpu', { kind: 'iter', defines: [0] }],
+  ['for_each_node', { kind: 'iter', defines: [0] }],
+  ['for_each_online_node', { kind: 'iter', defines: [0] }],
+  ['for_each_node_state', { kind: 'iter', defines: [0] }],
+  ['for_each_node_mask', { kind: 'iter', defines: [0] }],
+  ['for_each_zone', { kind: 'iter', defines: [0] }],
+  ['for_each_populated_zone', { kind: 'iter', defines: [0] }],
+  ['for_each_online_pgdat', { kind: 'iter', defines: [0] }],
+  ['for_each_mem_cgroup', { kind: 'iter', defines: [0] }],
+  ['for_each_mem_cgroup_tree', { kind: 'iter', defines: [0] }],
+  ['for_each_process', { kind: 'iter', defines: [0] }],
+  ['for_each_thread', { kind: 'iter', defines: [1] }],
+  ['pgd_for_each', { kind: 'iter', defines: [0] }],
+  ['scoped_guard', { kind: 'once', defines: [] }],
+  ['scoped_cond_guard', { kind: 'cond', defines: [] }],
+]);
+
+/**
+ * Macros used as statements that declare (and initialise) their first argument, e.g.
+ * `VMA_ITERATOR(vmi, mm, addr);`. The CFG records a definition of that name.
+ */
+export const DECLARING_MACROS: ReadonlySet<string> = new Set([
+  'VMA_ITERATOR', 'MA_STATE', 'LIST_HEAD', 'HLIST_HEAD', 'LLIST_HEAD', 'XA_STATE',
+  'XA_STATE_ORDER', 'DEFINE_WAIT', 'DEFINE_WAIT_FUNC', 'DECLARE_WAITQUEUE', 'DECLARE_BITMAP',
+  'DEFINE_SPINLOCK', 'DEFINE_MUTEX', 'DEFINE_XARRAY', 'NODEMASK_ALLOC', 'LIST_HEAD_INIT',
+  'DEFINE_PAGEVEC', 'DECLARE_COMPLETION_ONSTACK', 'DEFINE_READAHEAD', 'MMU_NOTIFIER_RANGE',
+]);
+
+/** Calls that never return: a path that reaches one ends without leaking anything. */
+export const NORETURN_CALLS: ReadonlySet<string> = new Set([
+  'BUG', 'panic', 'do_exit', 'do_group_exit', 'make_task_dead', 'unreachable',
+  '__builtin_unreachable', 'kthread_exit', 'machine_halt', 'emergency_restart', 'die',
+  '__noreturn_abort', 'do_task_dead', 'cpu_startup_entry', 'BUILD_BUG',
+]);
+
+/** Wrappers that do not change a condition's truth value (`if (unlikely(!vma))`). */
+export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
+  'likely', 'unlikely', 'likely_notrace', 'unlikely_notrace', '__builtin_expect',
+]);
+
+/** The default for an unknown `*for_each*` macro: it assigns its first plain identifier argument. */
+export function isIteratorName(name: string): boolean {
+  return /for_each|foreach/.test(name);
+}

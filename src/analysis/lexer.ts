@@ -1,0 +1,261 @@
+/**
+ * A small, fast C lexer. It does not preprocess; it only knows enough to tell code from
+ * comments, strings and preprocessor lines, which is what the macro normaliser, the
+ * function segmenter and the token prefilter need. Offsets are JS string indices.
+ */
+
+export enum Tok {
+  Ident = 1,
+  Number = 2,
+  String = 3,
+  Char = 4,
+  Punct = 5,
+  /** A whole preprocessor line, continuations included. */
+  Directive = 6,
+  Comment = 7,
+}
+
+/** Tokens as parallel arrays: kinds, start offsets, end offsets (exclusive). */
+export interface TokenStream {
+  readonly count: number;
+  readonly kind: Uint8Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly text: string;
+}
+
+const CH_NL = 10;
+const CH_SPACE = 32;
+const CH_TAB = 9;
+const CH_CR = 13;
+const CH_VT = 11;
+const CH_FF = 12;
+const CH_HASH = 35;
+const CH_SLASH = 47;
+const CH_STAR = 42;
+const CH_BACKSLASH = 92;
+const CH_DQUOTE = 34;
+const CH_SQUOTE = 39;
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Multi-character punctuators, longest first so the first match wins. */
+const PUNCTS3 = new Set(['<<=', '>>=', '...']);
+const PUNCTS2 = new Set([
+  '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
+  '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##',
+]);
+
+/** Tokenises `text`. Never throws: an unterminated comment or string ends at end of input. */
+export function lex(text: string): TokenStream {
+  const n = text.length;
+  let cap = Math.max(64, n >> 2);
+  let kind = new Uint8Array(cap);
+  let start = new Int32Array(cap);
+  let end = new Int32Array(cap);
+  let count = 0;
+  let atLineStart = true;
+
+  const push = (k: Tok, s: number, e: number): void => {
+    if (count === cap) {
+      cap *= 2;
+      const k2 = new Uint8Array(cap);
+      k2.set(kind);
+      kind = k2;
+      const s2 = new Int32Array(cap);
+      s2.set(start);
+      start = s2;
+      const e2 = new Int32Array(cap);
+      e2.set(end);
+      end = e2;
+    }
+    kind[count] = k;
+    start[count] = s;
+    end[count] = e;
+    count++;
+  };
+
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === CH_NL) {
+      atLineStart = true;
+      i++;
+      continue;
+    }
+    if (c === CH_SPACE || c === CH_TAB || c === CH_CR || c === CH_VT || c === CH_FF) {
+      i++;
+      continue;
+    }
+    if (c === CH_BACKSLASH && text.charCodeAt(i + 1) === CH_NL) {
+      i += 2;
+      continue;
+    }
+    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_STAR) {
+      const close = text.indexOf('*/', i + 2);
+      const e = close < 0 ? n : close + 2;
+      push(Tok.Comment, i, e);
+      i = e;
+      continue;
+    }
+    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) {
+      let e = i + 2;
+      while (e < n && text.charCodeAt(e) !== CH_NL) {
+        if (text.charCodeAt(e) === CH_BACKSLASH && text.charCodeAt(e + 1) === CH_NL) e++;
+        e++;
+      }
+      push(Tok.Comment, i, e);
+      i = e;
+      continue;
+    }
+    if (c === CH_HASH && atLineStart) {
+      i = lexDirective(text, i, push);
+      atLineStart = true;
+      continue;
+    }
+    atLineStart = false;
+    if (isIdentStart(c)) {
+      let e = i + 1;
+      while (e < n && isIdentPart(text.charCodeAt(e))) e++;
+      // Encoding prefixes glue onto a following literal: L"x", u8"x", U'x'.
+      const q = text.charCodeAt(e);
+      if ((q === CH_DQUOTE || q === CH_SQUOTE) && /^(L|u|U|u8)$/.test(text.slice(i, e))) {
+        const s = i;
+        i = e;
+        const le = lexQuoted(text, i, q);
+        push(q === CH_DQUOTE ? Tok.String : Tok.Char, s, le);
+        i = le;
+        continue;
+      }
+      push(Tok.Ident, i, e);
+      i = e;
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
+      let e = i + 1;
+      while (e < n) {
+        const d = text.charCodeAt(e);
+        if (isIdentPart(d) || d === 46) {
+          e++;
+        } else if ((d === 43 || d === 45) && /[eEpP]/.test(text[e - 1] ?? '')) {
+          e++;
+        } else {
+          break;
+        }
+      }
+      push(Tok.Number, i, e);
+      i = e;
+      continue;
+    }
+    if (c === CH_DQUOTE || c === CH_SQUOTE) {
+      const e = lexQuoted(text, i, c);
+      push(c === CH_DQUOTE ? Tok.String : Tok.Char, i, e);
+      i = e;
+      continue;
+    }
+    const three = text.slice(i, i + 3);
+    if (PUNCTS3.has(three)) {
+      push(Tok.Punct, i, i + 3);
+      i += 3;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (PUNCTS2.has(two)) {
+      push(Tok.Punct, i, i + 2);
+      i += 2;
+      continue;
+    }
+    push(Tok.Punct, i, i + 1);
+    i++;
+  }
+  return {
+    count,
+    kind: kind.subarray(0, count),
+    start: start.subarray(0, count),
+    end: end.subarray(0, count),
+    text,
+  };
+}
+
+function lexQuoted(text: string, i: number, quote: number): number {
+  const n = text.length;
+  let e = i + 1;
+  while (e < n) {
+    const d = text.charCodeAt(e);
+    if (d === CH_BACKSLASH) {
+      e += 2;
+      continue;
+    }
+    if (d === quote) return e + 1;
+    // An unterminated literal ends at the line end, as the compiler would complain there.
+    if (d === CH_NL) return e;
+    e++;
+  }
+  return n;
+}
+
+/** A preprocessor line runs to the first newline not escaped by a backslash. Comments inside
+ * it may span lines, so they are skipped as a whole. */
+function lexDirective(text: string, i: number, push: (k: Tok, s: number, e: number) => void): number {
+  const n = text.length;
+  let e = i + 1;
+  while (e < n) {
+    const d = text.charCodeAt(e);
+    if (d === CH_NL) break;
+    if (d === CH_BACKSLASH && text.charCodeAt(e + 1) === CH_NL) {
+      e += 2;
+      continue;
+    }
+    if (d === CH_BACKSLASH && text.charCodeAt(e + 1) === CH_CR && text.charCodeAt(e + 2) === CH_NL) {
+      e += 3;
+      continue;
+    }
+    if (d === CH_SLASH && text.charCodeAt(e + 1) === CH_STAR) {
+      const close = text.indexOf('*/', e + 2);
+      e = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (d === CH_DQUOTE || d === CH_SQUOTE) {
+      e = lexQuoted(text, e, d);
+      continue;
+    }
+    e++;
+  }
+  push(Tok.Directive, i, e);
+  return e;
+}
+
+/** The text of token `t`. */
+export function tokText(ts: TokenStream, t: number): string {
+  return ts.text.slice(ts.start[t], ts.end[t]);
+}
+
+/** Index of the next token after `t` that is not a comment, or `ts.count`. */
+export function nextCode(ts: TokenStream, t: number): number {
+  let i = t + 1;
+  while (i < ts.count && ts.kind[i] === Tok.Comment) i++;
+  return i;
+}
+
+/** Index of the previous token before `t` that is not a comment, or -1. */
+export function prevCode(ts: TokenStream, t: number): number {
+  let i = t - 1;
+  while (i >= 0 && ts.kind[i] === Tok.Comment) i--;
+  return i;
+}
+
+/** The name of a directive token: `if`, `ifdef`, `else`, `define`, ... or '' for a null directive. */
+export function directiveName(ts: TokenStream, t: number): string {
+  const m = /^#\s*([A-Za-z_]+)/.exec(tokText(ts, t));
+  return m ? m[1]! : '';
+}

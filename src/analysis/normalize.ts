@@ -1,0 +1,543 @@
+/**
+ * Kernel macro normalisation. Rewrites kernel idioms that tree-sitter-c cannot parse into
+ * plain C **of exactly the same length**, so every offset, line and column the parser reports
+ * is still true for the original file. Rewrites:
+ *
+ * - attribute macros (`__init`, `__must_check`, `__acquires(x)`) become spaces;
+ * - `SYSCALL_DEFINEn(name, type, arg, ...)` becomes `long name(type arg, ...)`;
+ * - statement macros with a body (`list_for_each_entry(pos, head, lru) { }`,
+ *   `for_each_vma(vmi, vma) stmt;`) become `if (args) body`, and the original macro is
+ *   recorded in {@link NormalizedSource.blockMacros} so the CFG makes it a loop again;
+ * - type arguments of macros (`list_first_entry(&l, struct page, lru)`, `min_t(unsigned long,
+ *   a, b)`) become identifiers (`struct_page`, `UNSIGNED_LONG`);
+ * - `#if 0` regions, and the `#else`/`#elif` branches of conditionals that a parser cannot
+ *   take as a whole (unbalanced braces or parentheses, or inside an expression), become spaces,
+ *   so the first branch reads as straight-line code.
+ */
+import {
+  ATTRIBUTE_CALLS,
+  ATTRIBUTE_WORDS,
+  BLOCK_MACROS,
+  SYSCALL_MACRO,
+  TYPE_KEYWORDS,
+  TYPE_OPERATORS,
+  isIteratorName,
+  type MacroBlockKind,
+} from './kernel-macros.js';
+import { Tok, directiveName, lex, type TokenStream } from './lexer.js';
+
+/** A statement macro with a body, rewritten to `if` for the parser. */
+export interface BlockMacro {
+  name: string;
+  kind: MacroBlockKind;
+  /** Offsets `[start, end)` of each argument's text in the file. */
+  args: Array<{ start: number; end: number }>;
+  /** Indices into `args` that the macro assigns on each iteration. */
+  defines: readonly number[];
+}
+
+export interface NormalizedSource {
+  /** Same length as the input; parse this. */
+  text: string;
+  /** Block macros by the offset of their name (where the parser now sees `if`). */
+  blockMacros: Map<number, BlockMacro>;
+  /** Tokens of the normalised text. */
+  tokens: TokenStream;
+}
+
+const C_KEYWORDS: ReadonlySet<string> = new Set([
+  'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else',
+  'enum', 'extern', 'float', 'for', 'goto', 'if', 'inline', 'int', 'long', 'register',
+  'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef',
+  'union', 'unsigned', 'void', 'volatile', 'while', '_Bool', '_Static_assert', 'asm',
+  '__asm__', '__asm', 'typeof', '__typeof__', '__attribute__', 'static_assert', '__extension__',
+  '_Generic', 'offsetof', '__builtin_offsetof', 'alignof', '_Alignof', '__alignof__',
+]);
+
+/** Tokens that may start a statement after a block macro's argument list. */
+function startsStatement(ts: TokenStream, t: number): boolean {
+  if (t >= ts.count) return false;
+  const k = ts.kind[t];
+  if (k === Tok.Ident) return true;
+  if (k !== Tok.Punct) return false;
+  const c = ts.text.charCodeAt(ts.start[t]!);
+  return c === 123; /* { */
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function blankText(s: string): string {
+  return s.replace(/[^\r\n]/g, ' ');
+}
+
+/** Normalises kernel C for parsing. Never throws. */
+export function normalize(text: string): NormalizedSource {
+  const raw = lex(text);
+  const dead = deadTokens(raw);
+  const edits: Edit[] = [];
+  for (let t = 0; t < raw.count; t++) {
+    if (dead[t] === 1) edits.push({ start: raw.start[t]!, end: raw.end[t]!, text: '' });
+  }
+  const live: number[] = [];
+  for (let t = 0; t < raw.count; t++) {
+    const k = raw.kind[t];
+    if (dead[t] === 0 && k !== Tok.Comment && k !== Tok.Directive) live.push(t);
+  }
+  const blockMacros = new Map<number, BlockMacro>();
+  rewriteLive(raw, live, edits, blockMacros);
+  const out = applyEdits(text, edits);
+  return { text: out, blockMacros, tokens: lex(out) };
+}
+
+function applyEdits(text: string, edits: Edit[]): string {
+  if (edits.length === 0) return text;
+  edits.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let pos = 0;
+  for (const e of edits) {
+    if (e.start < pos) continue; // overlapping edit: the first one wins
+    parts.push(text.slice(pos, e.start));
+    const original = text.slice(e.start, e.end);
+    // An empty replacement blanks; otherwise the replacement has the same length by construction.
+    parts.push(e.text === '' ? blankText(original) : e.text);
+    pos = e.end;
+  }
+  parts.push(text.slice(pos));
+  return parts.join('');
+}
+
+interface Branch {
+  directive: number;
+  braces: number;
+  parens: number;
+  /** First and last code tokens of the branch, or '' when it holds none. */
+  first: string;
+  last: string;
+}
+
+interface Group {
+  branches: Branch[];
+  /** The code token before `#if`: after a label, `else` or `)` the group is part of a statement. */
+  before: string;
+  /** Parenthesis depth where the group starts: > 0 means inside an expression. */
+  parenDepth: number;
+  /** `#if 0` → 0, `#if 1` → 1, otherwise null. */
+  constant: 0 | 1 | null;
+}
+
+/**
+ * Marks tokens that the parser must not see: `#if 0` code, the alternatives of conditionals
+ * that cannot be parsed as a whole, and the directive lines of such conditionals.
+ * Returns 1 per dead token.
+ */
+function deadTokens(ts: TokenStream): Uint8Array {
+  const dead = new Uint8Array(ts.count);
+  const stack: Group[] = [];
+  // Depth is counted along the first branch of every conditional, which is the branch that
+  // survives when a conditional has to be cut down.
+  let parenDepth = 0;
+  let lastCode = '';
+  const inFirstBranches = (): boolean => stack.every((g) => g.branches.length === 1);
+  const markRange = (from: number, to: number): void => {
+    for (let t = from; t < to; t++) dead[t] = 1;
+  };
+
+  for (let t = 0; t < ts.count; t++) {
+    const k = ts.kind[t];
+    if (k === Tok.Directive) {
+      const name = directiveName(ts, t);
+      if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
+        let constant: 0 | 1 | null = null;
+        if (name === 'if') {
+          const cond = ts.text.slice(ts.start[t]!, ts.end[t]!).replace(/^#\s*if\s*/, '').replace(/\/\*.*?\*\//gs, '').trim();
+          if (cond === '0') constant = 0;
+          else if (cond === '1') constant = 1;
+        }
+        stack.push({ branches: [newBranch(t)], parenDepth, constant, before: lastCode });
+      } else if (name === 'elif' || name === 'else' || name === 'elifdef' || name === 'elifndef') {
+        const g = stack[stack.length - 1];
+        if (g) g.branches.push(newBranch(t));
+      } else if (name === 'endif') {
+        const g = stack.pop();
+        if (!g) continue;
+        const effective = decideGroup(g, t, markRange, dead);
+        // The enclosing branch sees this group as its surviving branch's brace balance.
+        const outer = stack[stack.length - 1];
+        if (outer) {
+          const b = outer.branches[outer.branches.length - 1]!;
+          b.braces += effective.braces;
+          b.parens += effective.parens;
+        }
+      }
+      continue;
+    }
+    if (k === Tok.Comment) continue;
+    const tokenText = ts.text.slice(ts.start[t]!, ts.end[t]!);
+    for (const open of stack) {
+      const b = open.branches[open.branches.length - 1]!;
+      if (b.first === '') b.first = tokenText;
+      b.last = tokenText;
+    }
+    lastCode = tokenText;
+    if (k !== Tok.Punct) continue;
+    const c = ts.text.charCodeAt(ts.start[t]!);
+    const delta = c === 123 ? 1 : c === 125 ? -1 : 0;
+    const pdelta = c === 40 ? 1 : c === 41 ? -1 : 0;
+    if (delta === 0 && pdelta === 0) continue;
+    const g = stack[stack.length - 1];
+    if (g) {
+      const b = g.branches[g.branches.length - 1]!;
+      b.braces += delta;
+      b.parens += pdelta;
+    }
+    if (inFirstBranches()) parenDepth = Math.max(0, parenDepth + pdelta);
+  }
+  // Conditionals left open at end of file are cut down the same way.
+  while (stack.length > 0) decideGroup(stack.pop()!, ts.count, markRange, dead);
+  return dead;
+}
+
+function newBranch(directive: number): Branch {
+  return { directive, braces: 0, parens: 0, first: '', last: '' };
+}
+
+function decideGroup(
+  g: Group,
+  endif: number,
+  markRange: (from: number, to: number) => void,
+  dead: Uint8Array,
+): { braces: number; parens: number } {
+  const first = g.branches[0]!;
+  const bounds = g.branches.map((b, i) => ({
+    b,
+    from: b.directive,
+    to: i + 1 < g.branches.length ? g.branches[i + 1]!.directive : endif,
+  }));
+  const markDirectives = (): void => {
+    for (const { from } of bounds) dead[from] = 1;
+    if (endif < dead.length) dead[endif] = 1;
+  };
+  if (g.constant === 0) {
+    // `#if 0 ... [#else ...] #endif`: the first alternative after the dead code survives.
+    markRange(bounds[0]!.from, bounds[0]!.to);
+    for (const x of bounds.slice(2)) markRange(x.from, x.to);
+    markDirectives();
+    const kept = bounds[1]?.b;
+    return { braces: kept?.braces ?? 0, parens: kept?.parens ?? 0 };
+  }
+  const unbalanced = g.branches.some((b) => b.braces !== 0 || b.parens !== 0);
+  // A branch that is not a run of whole statements or declarations (`else` on its own, a
+  // label, a function header) cannot be parsed as an alternative either.
+  const fragment =
+    g.before === ':' || g.before === 'else' || g.before === ')' ||
+    g.branches.some((b) => b.first === 'else' || b.first === '}' || (b.last !== '' && b.last !== ';' && b.last !== '}'));
+  if (g.constant === 1 || unbalanced || fragment || g.parenDepth > 0) {
+    for (const x of bounds.slice(1)) markRange(x.from, x.to);
+    markDirectives();
+    return { braces: first.braces, parens: first.parens };
+  }
+  return { braces: 0, parens: 0 };
+}
+
+/** Walks live code tokens (no comments, directives or dead code) and records rewrites. */
+function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros: Map<number, BlockMacro>): void {
+  const text = ts.text;
+  const n = live.length;
+  const tokText = (i: number): string => text.slice(ts.start[live[i]!]!, ts.end[live[i]!]!);
+  const isPunct = (i: number, ch: string): boolean =>
+    i >= 0 && i < n && ts.kind[live[i]!] === Tok.Punct && tokText(i) === ch;
+  const isIdent = (i: number): boolean => i >= 0 && i < n && ts.kind[live[i]!] === Tok.Ident;
+
+  // Matching parenthesis for every `(`, over live tokens.
+  const match = new Int32Array(n).fill(-1);
+  {
+    const stack: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (ts.kind[live[i]!] !== Tok.Punct) continue;
+      const s = tokText(i);
+      if (s === '(' || s === '[' || s === '{') stack.push(i);
+      else if (s === ')' || s === ']' || s === '}') {
+        const o = stack.pop();
+        if (o !== undefined) {
+          match[o] = i;
+          match[i] = o;
+        }
+      }
+    }
+  }
+
+  let depth = 0;
+  // Brace depth at which the current function body opened, or -1 outside function bodies.
+  let bodyDepth = -1;
+  // First live token of the current top-level item, for function headers.
+  let itemStart = 0;
+  const blanked = new Set<number>();
+  const blank = (from: number, to: number): void => {
+    edits.push({ start: ts.start[live[from]!]!, end: ts.end[live[to]!]!, text: '' });
+    for (let j = from; j <= to; j++) blanked.add(j);
+  };
+  for (let i = 0; i < n; i++) {
+    const k = ts.kind[live[i]!];
+    if (k === Tok.Punct) {
+      const s = tokText(i);
+      if (s === '{') {
+        if (depth === 0 && bodyDepth < 0 && isPunct(i - 1, ')')) {
+          bodyDepth = 0;
+          headerAttributes(itemStart, i);
+        }
+        depth++;
+      } else if (s === '}') {
+        depth = Math.max(0, depth - 1);
+        if (depth === bodyDepth) bodyDepth = -1;
+        if (depth === 0) itemStart = i + 1;
+      } else if (s === ';' && depth === 0) {
+        itemStart = i + 1;
+      } else if (s === '...' && bodyDepth >= 0 && inCaseLabel(i)) {
+        // GNU case range `case 1 ... 5:` reads as `case 1 +   5:`, a constant expression.
+        edits.push(tokenEdit(ts, live[i]!, '+  '));
+      }
+      continue;
+    }
+    if (k !== Tok.Ident) continue;
+    const name = tokText(i);
+    const open = i + 1;
+    const hasArgs = isPunct(open, '(') && match[open]! > open;
+
+    if (ATTRIBUTE_WORDS.has(name)) {
+      blank(i, i);
+      continue;
+    }
+    if (ALIGNOF.has(name) && isPunct(i + 1, '(')) {
+      // `__alignof__(*p)` takes an expression, which the grammar only allows for sizeof.
+      edits.push(tokenEdit(ts, live[i]!, 'sizeof'.padEnd(name.length, ' ')));
+      continue;
+    }
+    if (KERN_LEVEL.test(name) && (ts.kind[live[i + 1] ?? 0] === Tok.String || isIdent(i + 1))) {
+      // `printk(KERN_ERR "fmt")` and `KERN_ERR MSG_X`: the level is string concatenation.
+      blank(i, i);
+      continue;
+    }
+    if (ATTRIBUTE_CALLS.has(name)) {
+      const end = hasArgs ? match[open]! : i;
+      blank(i, end);
+      i = end;
+      continue;
+    }
+    if (depth === 0 && i === itemStart && hasArgs && isIdent(match[open]! + 1) && !/^(__attribute__|__attribute|asm|__asm__|__asm)$/.test(tokText(match[open]! + 1))) {
+      // A top-level macro invocation without `;` (`DEFINE_TEST(16)` then the next function):
+      // it generates code widen cannot see, and would otherwise glue onto the next header.
+      blank(i, match[open]!);
+      i = match[open]!;
+      itemStart = i + 1;
+      continue;
+    }
+    if (bodyDepth >= 0 && atStatementStart(i)) {
+      if ((name === 'asm' || name === '__asm__' || name === '__asm') && blankAsm(i)) continue;
+      if (name === 'static' && isIdent(i + 1) && /^[A-Z][A-Z0-9_]*$/.test(tokText(i + 1)) && isPunct(i + 2, '(')) {
+        // `static DEFINE_RATELIMIT_STATE(rs, ...);` reads as the macro call alone.
+        blank(i, i);
+        continue;
+      }
+      if ((name === 'typeof' || name === '__typeof__' || name === '__typeof') && hasArgs) {
+        const close = match[open]!;
+        if (isIdent(close + 1) || isPunct(close + 1, '*')) {
+          // `typeof(x) y;` declares y: the type becomes one identifier of the same length.
+          const start = ts.start[live[i]!]!;
+          const end = ts.end[live[close]!]!;
+          const original = text.slice(start, end);
+          if (!/[\r\n]/.test(original)) edits.push({ start, end, text: original.replace(/[^A-Za-z0-9_]/g, '_') });
+          i = close;
+          continue;
+        }
+      }
+    }
+    if (!hasArgs) continue;
+    const close = match[open]!;
+
+    if (depth === 0 && SYSCALL_MACRO.test(name)) {
+      const e = syscallEdit(ts, live, i, close);
+      if (e) edits.push(...e);
+      continue;
+    }
+    if (bodyDepth < 0 || C_KEYWORDS.has(name)) continue;
+
+    if (atStatementStart(i) && /^[A-Z][A-Z0-9_]*$/.test(name) && isPunct(close + 1, '=') && isPunct(close + 2, '{') && match[close + 2]! > close + 2) {
+      // `DECLARE_BITMAP(map, N) = { 0 };`: the initialiser of a declaring macro is dropped.
+      blank(close + 1, match[close + 2]!);
+    }
+    if (atStatementStart(i) && startsStatement(ts, close + 1 < n ? live[close + 1]! : ts.count) && !isPunct(close + 1, '(')) {
+      const info = blockMacroInfo(name);
+      const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
+      const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
+      const start = ts.start[live[i]!]!;
+      blockMacros.set(start, { name, kind: info.kind, args, defines });
+      edits.push({ start, end: ts.end[live[i]!]!, text: 'if'.padEnd(name.length, ' ') });
+      continue;
+    }
+    if (!TYPE_OPERATORS.has(name) && !isPunct(i - 1, '.') && !isPunct(i - 1, '->')) {
+      for (const [a, b] of splitArgs(open, close)) {
+        const e = typeArgEdit(a, b);
+        if (e) edits.push(...e);
+      }
+    }
+  }
+
+  /**
+   * Attribute macros widen does not know by name, in a function header: a word followed by a
+   * storage class or a built-in type (`pad_check_attributes int f(...)`), or the first of two
+   * type names in a row (`__fastpath_inline bool f(...)`).
+   */
+  function headerAttributes(from: number, body: number): void {
+    let nameAt = -1;
+    for (let j = from; j < body; j++) {
+      if (isPunct(j, '(')) {
+        if (isIdent(j - 1) && !C_KEYWORDS.has(tokText(j - 1))) nameAt = j - 1;
+        break;
+      }
+    }
+    if (nameAt < 0) return;
+    const typeNames: number[] = [];
+    for (let j = from; j < nameAt; j++) {
+      if (!isIdent(j) || blanked.has(j)) continue;
+      const w = tokText(j);
+      if (C_KEYWORDS.has(w) || ATTRIBUTE_WORDS.has(w)) continue;
+      if (isIdent(j - 1) && /^(struct|union|enum)$/.test(tokText(j - 1))) continue;
+      if (isIdent(j + 1) && /^(static|inline|extern|__inline__|__inline|void|int|char|short|long|unsigned|signed|float|double|struct|union|enum|_Bool)$/.test(tokText(j + 1))) {
+        blank(j, j);
+        continue;
+      }
+      typeNames.push(j);
+    }
+    for (const j of typeNames.slice(0, -1)) blank(j, j);
+  }
+
+  function inCaseLabel(i: number): boolean {
+    for (let j = i - 1; j >= 0 && j > i - 32; j--) {
+      if (isPunct(j, ';') || isPunct(j, '{') || isPunct(j, '}') || isPunct(j, ':')) return false;
+      if (isIdent(j) && tokText(j) === 'case') return true;
+    }
+    return false;
+  }
+
+  /** `asm volatile(...)`: the whole statement becomes blank (it is opaque to widen anyway). */
+  function blankAsm(i: number): boolean {
+    let j = i + 1;
+    while (isIdent(j) && /^(volatile|__volatile__|__volatile|goto|inline|__inline__)$/.test(tokText(j))) j++;
+    if (!isPunct(j, '(') || match[j]! <= j) return false;
+    blank(i, match[j]!);
+    return true;
+  }
+
+  function atStatementStart(i: number): boolean {
+    if (i === 0) return false;
+    if (isPunct(i - 1, ';') || isPunct(i - 1, '{') || isPunct(i - 1, '}') || isPunct(i - 1, ')') || isPunct(i - 1, ':')) return true;
+    if (isIdent(i - 1)) {
+      const p = tokText(i - 1);
+      return p === 'else' || p === 'do';
+    }
+    return false;
+  }
+
+  /** `[first, last]` live-token index pairs of the top-level arguments between `open` and `close`. */
+  function splitArgs(open: number, close: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    let s = open + 1;
+    for (let j = open + 1; j < close; j++) {
+      const t = tokText(j);
+      if ((t === '(' || t === '[' || t === '{') && match[j]! > j) {
+        j = match[j]!;
+        continue;
+      }
+      if (t === ',') {
+        if (j > s) out.push([s, j - 1]);
+        s = j + 1;
+      }
+    }
+    if (close > s) out.push([s, close - 1]);
+    return out;
+  }
+
+  function firstPlainIdentArg(open: number, close: number): number {
+    const args = splitArgs(open, close);
+    return args.findIndex(([a, b]) => a === b && isIdent(a));
+  }
+
+  /**
+   * A whole argument that is a type name (`struct page`, `unsigned long *`) becomes an
+   * expression of the same length: tag keywords are blanked, keyword types upper-cased.
+   */
+  function typeArgEdit(a: number, b: number): Edit[] | null {
+    const words: number[] = [];
+    let stars = 0;
+    for (let j = a; j <= b; j++) {
+      if (isIdent(j)) {
+        if (stars > 0) return null;
+        words.push(j);
+      } else if (isPunct(j, '*')) stars++;
+      else return null;
+    }
+    if (words.length === 0) return null;
+    const names = words.map(tokText);
+    const tagAt = names[0] === 'const' ? 1 : 0;
+    if (/^(struct|union|enum)$/.test(names[tagAt] ?? '') && names.length === tagAt + 2) {
+      const out: Edit[] = [];
+      for (let j = 0; j <= tagAt; j++) out.push(tokenEdit(ts, live[words[j]!]!, ''));
+      for (let j = words[words.length - 1]! + 1; j <= b; j++) out.push(tokenEdit(ts, live[j]!, ''));
+      return out;
+    }
+    if (!names.every((w) => TYPE_KEYWORDS.has(w))) return null;
+    const start = ts.start[live[a]!]!;
+    const end = ts.end[live[b]!]!;
+    const original = text.slice(start, end);
+    if (/[\r\n]/.test(original)) return null;
+    return [{ start, end, text: original.replace(/[ \t]+(?=[A-Za-z_])/g, (m) => '_'.repeat(m.length)).replace(/\*/g, ' ').toUpperCase() }];
+  }
+
+  /**
+   * `SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)` → `long name(t1 a1, t2 a2, t3 a3)`,
+   * padded with spaces to the same length.
+   */
+  function syscallEdit(tsIn: TokenStream, liveIn: number[], i: number, close: number): Edit[] | null {
+    const args = splitArgs(i + 1, close);
+    const nameArg = args[0];
+    if (!nameArg || nameArg[0] !== nameArg[1] || !isIdent(nameArg[0])) return null;
+    const macroStart = tsIn.start[liveIn[i]!]!;
+    const edits2: Edit[] = [];
+    if (args.length === 1) {
+      // SYSCALL_DEFINE0(name) → "long   name()": the name moves left by one to make room.
+      const span = text.slice(macroStart, tsIn.end[liveIn[close]!]!);
+      const fname = tokText(nameArg[0]);
+      const replacement = ('long ' + ' '.repeat(Math.max(0, span.length - 5 - fname.length - 2)) + fname + '()').padEnd(span.length, ' ');
+      if (replacement.length !== span.length || /[\r\n]/.test(span)) return null;
+      return [{ start: macroStart, end: macroStart + span.length, text: replacement }];
+    }
+    const head = text.slice(macroStart, tsIn.start[liveIn[i + 1]!]! + 1);
+    edits2.push({ start: macroStart, end: macroStart + head.length, text: 'long'.padEnd(head.length, ' ') });
+    // The comma after the name opens the parameter list.
+    const commaAfterName = liveIn[nameArg[1] + 1]!;
+    edits2.push({ start: tsIn.start[commaAfterName]!, end: tsIn.end[commaAfterName]!, text: '(' });
+    // Commas between a type and its parameter name become spaces.
+    for (let a = 1; a + 1 < args.length; a += 2) {
+      const comma = liveIn[args[a]![1] + 1]!;
+      edits2.push({ start: tsIn.start[comma]!, end: tsIn.end[comma]!, text: ' ' });
+    }
+    return edits2;
+  }
+}
+
+const ALIGNOF: ReadonlySet<string> = new Set(['__alignof__', '__alignof', '_Alignof', 'alignof']);
+const KERN_LEVEL = /^KERN_(EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG|DEFAULT|CONT|SOH)$/;
+
+function tokenEdit(ts: TokenStream, t: number, replacement: string): Edit {
+  return { start: ts.start[t]!, end: ts.end[t]!, text: replacement };
+}
+
+function blockMacroInfo(name: string): { kind: MacroBlockKind; defines: readonly number[] | null } {
+  const known = BLOCK_MACROS.get(name);
+  if (known) return known;
+  return { kind: 'iter', defines: isIteratorName(name) ? null : [] };
+}

@@ -1,0 +1,301 @@
+/**
+ * Path-sensitive exploration of a CFG. A client ({@link PathWalker}) carries a small state
+ * along every path (is the gather open? which VMA did the bracket start on?); the explorer
+ * follows each path from entry, merging paths that reach a node with the same state and the
+ * same known facts.
+ *
+ * Facts are what the path has learnt about branch conditions that occur more than once
+ * (`if (locked) ... if (locked)`, `if (err) goto out; ... out: if (err)`) or about flags set to
+ * constants (`locked = true`). A branch whose outcome contradicts a fact is not followed, so
+ * correlated conditions do not produce findings on paths that cannot run. Facts about a
+ * condition are forgotten when anything it reads is written.
+ *
+ * The number of explored states is bounded; when the bound is hit the result says so and the
+ * client must not report from an incomplete exploration (see `complete`).
+ */
+import { forEachExpr, pathKey, type Expr } from './ast.js';
+import type { Cfg, CfgEdge, CfgNode } from './cfg.js';
+import { writes } from './dataflow.js';
+import { TRANSPARENT_CALLS } from './kernel-macros.js';
+
+/** Default bound on explored (node, state, facts) configurations per function and walker. */
+export const DEFAULT_STATE_BUDGET = 50_000;
+
+/** The path a state was reached by, reconstructed on demand for witnesses. */
+export interface Trace {
+  /** Node ids from entry to the current node, inclusive. */
+  nodes(): number[];
+}
+
+export interface PathWalker<S> {
+  readonly initial: S;
+  /** A string that is equal for states that behave the same from here on. */
+  key(state: S): string;
+  /** Applies node `node` to `state`. Returning null drops the path (nothing more to learn on it). */
+  step(state: S, node: CfgNode, trace: Trace): S | null;
+  /** The path reached the function's exit (a `return` or the closing brace) in `state`. */
+  exit(state: S, trace: Trace): void;
+  /** Optional: may this path take `edge` out of `node` in `state`? (Return-value polarity, e.g. trylock.) */
+  follow?(state: S, node: CfgNode, edge: CfgEdge): boolean;
+}
+
+export interface ExploreResult {
+  complete: boolean;
+  states: number;
+}
+
+interface Condition {
+  /** Facts implied when the branch is taken true / false. */
+  onTrue: Fact[];
+  onFalse: Fact[];
+}
+
+type Fact = [key: string, value: boolean];
+
+/** Which conditions a function's paths can be correlated on, and how to read them. */
+export class FactModel {
+  /** Per branch node id: the facts each outcome implies (tracked keys only). */
+  private readonly conditions = new Map<number, Condition>();
+  /** Per tracked key: the access paths it reads. */
+  readonly deps = new Map<string, string[]>();
+  /** Per node id: constant assignments to tracked flags (`locked = true`). */
+  private readonly constants = new Map<number, Fact[]>();
+
+  constructor(cfg: Cfg) {
+    const seen = new Map<string, number>();
+    const raw = new Map<number, { t: Fact[]; f: Fact[] }>();
+    const depsOf = new Map<string, string[]>();
+    for (const n of cfg.nodes) {
+      if (n.kind !== 'branch' || !n.expr) continue;
+      const t = impliedFacts(n.expr, true, depsOf);
+      const f = impliedFacts(n.expr, false, depsOf);
+      raw.set(n.id, { t, f });
+      for (const k of new Set([...t, ...f].map(([key]) => key))) seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    const assigned = new Map<number, Fact[]>();
+    for (const n of cfg.nodes) {
+      for (const e of n.events) {
+        if (e.k !== 'def' || !e.value) continue;
+        const v = constantTruth(e.value);
+        if (v === null || !seen.has(e.key)) continue;
+        const list = assigned.get(n.id) ?? [];
+        list.push([e.key, v]);
+        assigned.set(n.id, list);
+        seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
+      }
+    }
+    const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2;
+    for (const [id, { t, f }] of raw) {
+      const onTrue = t.filter(([k]) => tracked(k));
+      const onFalse = f.filter(([k]) => tracked(k));
+      if (onTrue.length || onFalse.length) this.conditions.set(id, { onTrue, onFalse });
+    }
+    for (const [id, facts] of assigned) {
+      const kept = facts.filter(([k]) => tracked(k));
+      if (kept.length) this.constants.set(id, kept);
+    }
+    for (const [k, d] of depsOf) if (tracked(k)) this.deps.set(k, d);
+  }
+
+  /** Facts after running node `node` (its writes forget facts; constant stores set them). */
+  afterNode(facts: Facts, node: CfgNode): Facts {
+    let out = facts;
+    for (const e of node.events) {
+      if (e.k !== 'def' || out.size === 0) continue;
+      for (const [k] of out.entries) {
+        const deps = this.deps.get(k);
+        if (deps && deps.some((d) => writes(e.key, d) || writes(d, e.key))) out = out.without(k);
+      }
+    }
+    const consts = this.constants.get(node.id);
+    if (consts) for (const [k, v] of consts) out = out.with(k, v);
+    return out;
+  }
+
+  /** Facts after taking `edge` out of `node`, or null when the edge contradicts what is known. */
+  alongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
+    const c = this.conditions.get(node.id);
+    if (!c || (edge.kind !== 'true' && edge.kind !== 'false')) return facts;
+    const implied = edge.kind === 'true' ? c.onTrue : c.onFalse;
+    let out = facts;
+    for (const [k, v] of implied) {
+      const known = out.get(k);
+      if (known !== undefined && known !== v) return null;
+      out = out.with(k, v);
+    }
+    return out;
+  }
+}
+
+/** An immutable set of facts with a stable key. */
+export class Facts {
+  static readonly EMPTY = new Facts(new Map());
+  readonly key: string;
+
+  private constructor(private readonly map: ReadonlyMap<string, boolean>) {
+    this.key = map.size === 0 ? '' : [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${v ? '' : '!'}${k}`).join('&');
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get entries(): Iterable<[string, boolean]> {
+    return this.map.entries();
+  }
+
+  get(k: string): boolean | undefined {
+    return this.map.get(k);
+  }
+
+  with(k: string, v: boolean): Facts {
+    if (this.map.get(k) === v) return this;
+    const m = new Map(this.map);
+    m.set(k, v);
+    return new Facts(m);
+  }
+
+  without(k: string): Facts {
+    if (!this.map.has(k)) return this;
+    const m = new Map(this.map);
+    m.delete(k);
+    return new Facts(m);
+  }
+}
+
+function constantTruth(e: Expr): boolean | null {
+  if (e.k !== 'lit') return null;
+  const t = e.text.trim();
+  if (t === 'true' || t === '1' || /^0x0*[1-9a-f]/i.test(t) || /^[1-9]\d*[uUlL]*$/.test(t)) return true;
+  if (t === 'false' || t === '0' || t === 'NULL' || /^0x0+$/i.test(t)) return false;
+  return null;
+}
+
+function unwrap(e: Expr): Expr {
+  let x = e;
+  for (;;) {
+    if (x.k === 'call' && x.name !== null && TRANSPARENT_CALLS.has(x.name) && x.args[0]) x = x.args[0];
+    else if (x.k === 'cast' && /^(bool|_Bool|int|long)$/.test(x.type)) x = x.arg;
+    else return x;
+  }
+}
+
+/** Facts implied by `e` evaluating to `truth`; keys are written with variable ids. */
+function impliedFacts(e: Expr, truth: boolean, deps: Map<string, string[]>): Fact[] {
+  const x = unwrap(e);
+  if (x.k === 'unary' && x.op === '!') return impliedFacts(x.arg, !truth, deps);
+  if (x.k === 'binary') {
+    if (x.op === '&&') return truth ? [...impliedFacts(x.left, true, deps), ...impliedFacts(x.right, true, deps)] : [];
+    if (x.op === '||') return truth ? [] : [...impliedFacts(x.left, false, deps), ...impliedFacts(x.right, false, deps)];
+    if ((x.op === '==' || x.op === '!=') && (constantTruth(unwrap(x.right)) === false || constantTruth(unwrap(x.left)) === false)) {
+      const other = constantTruth(unwrap(x.right)) === false ? x.left : x.right;
+      return impliedFacts(other, x.op === '==' ? !truth : truth, deps);
+    }
+  }
+  const key = conditionKey(x);
+  if (key === null) return [];
+  if (!deps.has(key)) deps.set(key, readPaths(x));
+  return [[key, truth]];
+}
+
+/** A canonical text for a side-effect-free condition, or null when it calls or writes anything. */
+function conditionKey(e: Expr): string | null {
+  let pure = true;
+  forEachExpr(e, (x) => {
+    if (x.k === 'call' || x.k === 'assign' || x.k === 'update' || x.k === 'stmtexpr' || x.k === 'opaque') pure = false;
+  });
+  if (!pure) return null;
+  return render(e);
+}
+
+function render(e: Expr): string {
+  switch (e.k) {
+    case 'ident':
+      return e.ref.id;
+    case 'lit':
+      return e.text.trim();
+    case 'field':
+      return `${render(e.base)}${e.arrow ? '->' : '.'}${e.field}`;
+    case 'index':
+      return `${render(e.base)}[${render(e.index)}]`;
+    case 'unary':
+      return `${e.op}(${render(e.arg)})`;
+    case 'binary':
+      return `(${render(e.left)}${e.op}${render(e.right)})`;
+    case 'cast':
+      return `(${e.type})${render(e.arg)}`;
+    case 'cond':
+      return `(${render(e.test)}?${e.then ? render(e.then) : ''}:${render(e.else)})`;
+    case 'sizeof':
+      return `sizeof(${e.arg ? render(e.arg) : ''})`;
+    case 'comma':
+      return e.exprs.map(render).join(',');
+    default:
+      return `<${e.k}>`;
+  }
+}
+
+function readPaths(e: Expr): string[] {
+  const out = new Set<string>();
+  forEachExpr(e, (x) => {
+    const k = pathKey(x);
+    if (k !== null) out.add(k);
+  });
+  return [...out];
+}
+
+interface Config<S> {
+  node: number;
+  state: S;
+  facts: Facts;
+  parent: number;
+}
+
+/**
+ * Explores every feasible path of `cfg` with `walker`. Paths that reach a node with a state and
+ * facts already seen there are merged.
+ */
+export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, budget = DEFAULT_STATE_BUDGET): ExploreResult {
+  const configs: Array<Config<S>> = [];
+  const seen = new Set<string>();
+  const stack: number[] = [];
+  const push = (node: number, state: S, facts: Facts, parent: number): boolean => {
+    const k = `${node}|${walker.key(state)}|${facts.key}`;
+    if (seen.has(k)) return true;
+    if (configs.length >= budget) return false;
+    seen.add(k);
+    configs.push({ node, state, facts, parent });
+    stack.push(configs.length - 1);
+    return true;
+  };
+  const traceOf = (index: number): Trace => ({
+    nodes(): number[] {
+      const out: number[] = [];
+      for (let i = index; i >= 0; i = configs[i]!.parent) out.push(configs[i]!.node);
+      return out.reverse();
+    },
+  });
+
+  if (!push(cfg.entry, walker.initial, Facts.EMPTY, -1)) return { complete: false, states: 0 };
+  while (stack.length > 0) {
+    const index = stack.pop()!;
+    const c = configs[index]!;
+    const node = cfg.nodes[c.node]!;
+    const trace = traceOf(index);
+    const state = walker.step(c.state, node, trace);
+    if (state === null) continue;
+    if (node.id === cfg.exit) {
+      walker.exit(state, trace);
+      continue;
+    }
+    if (node.noreturn) continue;
+    const facts = model.afterNode(c.facts, node);
+    for (const edge of node.succ) {
+      if (walker.follow && !walker.follow(state, node, edge)) continue;
+      const next = model.alongEdge(facts, node, edge);
+      if (next === null) continue;
+      if (!push(edge.to, state, next, index)) return { complete: false, states: configs.length };
+    }
+  }
+  return { complete: true, states: configs.length };
+}

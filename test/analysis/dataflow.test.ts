@@ -1,0 +1,49 @@
+/** Reaching definitions and value canonicalisation. */
+import { pathKey, type Expr } from '../../src/analysis/ast.js';
+import { functionOf, lineOf } from '../helpers/analyze.js';
+
+const SRC = `void f(struct vm_fault *vmf, struct vm_area_struct *next, bool x)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vm_area_struct *cur = vma;
+
+	if (x)
+		vma = next;
+	use(vma, cur);
+	lookup(&cur);
+	use(vma, cur, vmf->vma);
+}
+`;
+
+/** The CFG node whose text starts with `text`. */
+async function setup() {
+  const fn = await functionOf(SRC, 'f');
+  const node = (needle: string) => fn.cfg.nodes.find((n) => fn.line(n.start) === lineOf(SRC, needle) && n.kind !== 'branch')!;
+  const callArgs = (needle: string): Expr[] => {
+    const n = node(needle);
+    const ev = n.events.find((e) => e.k === 'call');
+    return ev && ev.k === 'call' ? ev.call.args : [];
+  };
+  return { fn, node, callArgs };
+}
+
+test('reaching definitions join over branches and see through may-definitions', async () => {
+  const { fn, node, callArgs } = await setup();
+  const [vma, cur] = callArgs('use(vma, cur);');
+  const defLines = (key: string, at: string) => fn.defs.reaching(node(at).id, key).map((d) => fn.line(d.def.start)).sort();
+  expect(defLines(pathKey(vma!)!, 'use(vma, cur);')).toEqual([3, 7]);
+  expect(defLines(pathKey(cur!)!, 'use(vma, cur);')).toEqual([4]);
+  // `&cur` passed to a call may write it: both definitions reach the second use.
+  expect(defLines(pathKey(cur!)!, 'use(vma, cur, vmf->vma);')).toEqual([4, 9]);
+});
+
+test('canonical values follow unique plain copies', async () => {
+  const { fn, node, callArgs } = await setup();
+  const first = node('use(vma, cur);').id;
+  const [vma, cur] = callArgs('use(vma, cur);');
+  const [, , vmfVma] = callArgs('use(vma, cur, vmf->vma);');
+  // `cur` is a copy of `vma` made before the branch, so it holds `vmf->vma`.
+  expect(fn.defs.canonical(cur!, first)).toBe(fn.defs.canonical(vmfVma!, first));
+  // `vma` may have been replaced by `next`: not known to be `vmf->vma`.
+  expect(fn.defs.canonical(vma!, first)).not.toBe(fn.defs.canonical(vmfVma!, first));
+});

@@ -1,0 +1,102 @@
+/**
+ * Kernel macro normalisation: every rewrite keeps the text's length and line structure, and
+ * the constructs listed in the foundation issue parse without errors afterwards.
+ */
+import { Tok, lex, tokText } from '../../src/analysis/lexer.js';
+import { normalize } from '../../src/analysis/normalize.js';
+import { analyzeSource } from '../helpers/analyze.js';
+
+function norm(text: string): string {
+  const out = normalize(text).text;
+  expect(out.length).toBe(text.length);
+  expect(out.split('\n').length).toBe(text.split('\n').length);
+  return out;
+}
+
+describe('lexer', () => {
+  test('separates comments, strings, directives with continuations, and code', () => {
+    const ts = lex('#define X(a) \\\n\tfoo(a)\nint s = "a/*b"; /* c */ // d\nx->y++;');
+    const kinds = Array.from(ts.kind);
+    const texts = Array.from({ length: ts.count }, (_, i) => tokText(ts, i));
+    expect(texts).toEqual(['#define X(a) \\\n\tfoo(a)', 'int', 's', '=', '"a/*b"', ';', '/* c */', '// d', 'x', '->', 'y', '++', ';']);
+    expect(kinds[0]).toBe(Tok.Directive);
+    expect(kinds[4]).toBe(Tok.String);
+    expect(kinds[6]).toBe(Tok.Comment);
+  });
+
+  test('never throws on unterminated input', () => {
+    expect(() => lex('/* open comment')).not.toThrow();
+    expect(lex('"unterminated\nx').count).toBe(2);
+  });
+});
+
+describe('normalize', () => {
+  test('blanks attribute macros, with their arguments', () => {
+    const src = 'static __init int __must_check f(void) __acquires(mm->lock)\n{\n}\n';
+    expect(norm(src)).toBe('static        int              f(void)                     \n{\n}\n');
+  });
+
+  test('rewrites SYSCALL_DEFINEn into a plain definition', () => {
+    expect(norm('SYSCALL_DEFINE2(munmap, unsigned long, addr, size_t, len)\n{\n}\n')).toBe(
+      'long            munmap( unsigned long  addr, size_t  len)\n{\n}\n',
+    );
+    expect(norm('SYSCALL_DEFINE0(getpid)\n{\n}\n')).toBe('long           getpid()\n{\n}\n');
+  });
+
+  test('turns statement macros with a body into `if`, and records them', () => {
+    const src = 'void f(void)\n{\n\tlist_for_each_entry(p, &head, lru) {\n\t}\n\tfor_each_vma(vmi, vma)\n\t\tx++;\n\tfoo(a);\n}\n';
+    const n = normalize(src);
+    expect(n.text).toBe(src.replace('list_for_each_entry', 'if                 ').replace('for_each_vma', 'if          '));
+    const macros = [...n.blockMacros.values()].map((m) => [m.name, m.kind, m.defines, m.args.map((a) => src.slice(a.start, a.end))]);
+    expect(macros).toEqual([
+      ['list_for_each_entry', 'iter', [0], ['p', '&head', 'lru']],
+      ['for_each_vma', 'iter', [1], ['vmi', 'vma']],
+    ]);
+  });
+
+  test('makes type arguments of macros into expressions', () => {
+    const src = 'void f(void)\n{\n\tp = list_first_entry(&l, struct page, lru);\n\tn = min_t(unsigned long, a, b);\n}\n';
+    expect(norm(src)).toBe('void f(void)\n{\n\tp = list_first_entry(&l,        page, lru);\n\tn = min_t(UNSIGNED_LONG, a, b);\n}\n');
+  });
+
+  test('keeps the first branch of a conditional that cannot be parsed as a whole', () => {
+    const src = 'void f(void)\n{\n#ifdef CONFIG_A\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tg();\n\t}\n}\n';
+    expect(norm(src)).toBe('void f(void)\n{\n               \n\tif (a) {\n     \n\t        \n      \n\t\tg();\n\t}\n}\n');
+  });
+
+  test('keeps both branches of a conditional made of whole statements', () => {
+    const src = 'void f(void)\n{\n#ifdef CONFIG_A\n\ta();\n#else\n\tb();\n#endif\n}\n';
+    expect(norm(src)).toBe(src);
+  });
+
+  test('drops #if 0 code', () => {
+    expect(norm('#if 0\nint x;\n#endif\nint y;\n')).toBe('     \n      \n      \nint y;\n');
+  });
+
+  test.each([
+    ['attribute macros and SYSCALL_DEFINE', 'static __always_inline int __must_check f(void) __acquires(x)\n{\n\treturn 0;\n}\nSYSCALL_DEFINE3(mprotect, unsigned long, start, size_t, len, unsigned long, prot)\n{\n\treturn do_mprotect(start, len, prot);\n}\n'],
+    ['list_for_each_entry with a block', 'void f(struct list_head *head)\n{\n\tstruct page *page;\n\n\tlist_for_each_entry(page, head, lru) {\n\t\tput_page(page);\n\t}\n}\n'],
+    ['for_each_vma with a statement', 'void f(struct mm_struct *mm)\n{\n\tstruct vm_area_struct *vma;\n\tVMA_ITERATOR(vmi, mm, 0);\n\n\tfor_each_vma(vmi, vma)\n\t\tvma->vm_flags |= VM_LOCKED;\n}\n'],
+    ['statement expressions', 'int f(int x)\n{\n\treturn ({ int y = x; y * 2; });\n}\n'],
+    ['type arguments', 'struct page *f(struct list_head *l)\n{\n\treturn list_first_entry_or_null(l, struct page, lru);\n}\n'],
+    ['#ifdef splitting an if', 'int f(int a, int b)\n{\n#ifdef CONFIG_X\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\treturn 1;\n\t}\n\treturn 0;\n}\n'],
+    ['#ifdef around a dangling else', 'int f(int a)\n{\n\tint r;\n#ifdef CONFIG_X\n\tif (a)\n\t\tr = 1;\n\telse\n#endif\n\t\tr = 2;\n\treturn r;\n}\n'],
+    ['static declaring macro, typeof declaration, asm, case range', 'int f(int x)\n{\n\tstatic DEFINE_RATELIMIT_STATE(rs, HZ, 10);\n\ttypeof(x) y = x;\n\tasm volatile("nop" : : "r"(y));\n\tswitch (y) {\n\tcase 0 ... 3:\n\t\treturn 1;\n\t}\n\treturn 0;\n}\n'],
+    ['unknown attribute macros in a header, KERN_ levels', 'static __no_kmsan_checks inline void *f(void *p)\n{\n\tprintk(KERN_ERR "x %p\\n", p);\n\treturn p;\n}\nstatic my_attributes int g(void)\n{\n\treturn 0;\n}\n'],
+    ['a top-level macro without a semicolon before a function', 'DEFINE_TEST_CASE(alloc)\nDEFINE_TEST_CASE(free)\n\nstatic int h(void)\n{\n\treturn 0;\n}\n'],
+  ])('%s parse without errors', async (_name, src) => {
+    const file = await analyzeSource(src);
+    expect(file.functions.length).toBeGreaterThan(0);
+    for (const span of file.functions) expect(file.analyze(span)).not.toBeNull();
+    expect(file.notes).toEqual([]);
+  });
+
+  test('an unparsable region becomes a note that names the lines, and the function is still analysed', async () => {
+    const file = await analyzeSource('void f(void)\n{\n\ta();\n\tthis is not C at all @@@;\n\tb();\n}\n');
+    const fn = file.analyze(file.functions[0]!);
+    expect(fn).not.toBeNull();
+    expect(file.notes.map((n) => [n.kind, n.line, n.function])).toEqual([['parse-error', 4, 'f']]);
+    const calls = fn!.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call').map((e) => (e.k === 'call' ? e.name : '')));
+    expect(calls).toEqual(expect.arrayContaining(['a', 'b']));
+  });
+});
