@@ -1,0 +1,67 @@
+/**
+ * The widened context under a finding: the lines of the enclosing function a reviewer needs to
+ * see the bug without opening the file. The function's signature, the finding's own lines, its
+ * related lines, a little context around each, and, when the evidence spans a short stretch of
+ * code (a bracket and what happens inside it), that whole stretch, as a reviewer would quote it.
+ */
+import type { FunctionSpan } from '../analysis/functions.js';
+import type { SourceFile } from '../analysis/source.js';
+import type { Excerpt, ExcerptLine, Finding } from './finding.js';
+
+/** Lines of context shown around each key line. */
+const CONTEXT = 2;
+/** A finding whose evidence spans at most this many lines is quoted whole. */
+const WHOLE_SPAN = 40;
+/** An excerpt never shows more lines than this (elisions excluded). */
+export const MAX_EXCERPT_LINES = 60;
+/** Signature lines shown at most. */
+const SIGNATURE_LINES = 3;
+
+export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionSpan | undefined, added: ReadonlySet<number>): Excerpt {
+  const roles = new Map<number, { role: ExcerptLine['role']; note: string | null }>();
+  for (const r of finding.related) if (r.path === finding.path) roles.set(r.line, { role: 'related', note: r.message });
+  if (finding.endLine !== finding.line && !roles.has(finding.endLine)) roles.set(finding.endLine, { role: 'end', note: null });
+  roles.set(finding.line, { role: 'primary', note: null });
+
+  const first = span ? span.startLine : finding.line;
+  const last = span ? span.endLine : finding.endLine;
+  const clamp = (n: number): number => Math.max(first, Math.min(last, n));
+  const keys = [...roles.keys()].sort((a, b) => a - b);
+  const lo = keys[0]!;
+  const hi = keys[keys.length - 1]!;
+
+  const wanted = new Set<number>();
+  if (span) {
+    const bodyLine = file.position(span.bodyStart).line;
+    for (let l = span.startLine; l < bodyLine && l < span.startLine + SIGNATURE_LINES; l++) wanted.add(l);
+  }
+  const fill = hi - lo + 1 <= WHOLE_SPAN;
+  // Widest first; narrow until it fits: drop context, then the stretch between key lines.
+  const attempts: Array<[context: number, whole: boolean]> = [[CONTEXT, fill], [0, fill], [0, false]];
+  let chosen = new Set<number>();
+  for (const [context, whole] of attempts) {
+    chosen = new Set(wanted);
+    if (whole) for (let l = lo; l <= hi; l++) chosen.add(l);
+    for (const k of keys) for (let l = clamp(k - context); l <= clamp(k + context); l++) chosen.add(l);
+    if (chosen.size <= MAX_EXCERPT_LINES) break;
+  }
+  return { path: finding.path, function: finding.function ?? '', lines: render(chosen, file, roles, added) };
+}
+
+function render(
+  lines: ReadonlySet<number>,
+  file: SourceFile,
+  roles: ReadonlyMap<number, { role: ExcerptLine['role']; note: string | null }>,
+  added: ReadonlySet<number>,
+): Array<ExcerptLine | null> {
+  const sorted = [...lines].filter((l) => l >= 1 && l <= file.lineCount).sort((a, b) => a - b);
+  const out: Array<ExcerptLine | null> = [];
+  let prev = 0;
+  for (const l of sorted) {
+    if (prev !== 0 && l > prev + 1) out.push(null);
+    const r = roles.get(l);
+    out.push({ line: l, text: file.lineText(l), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
+    prev = l;
+  }
+  return out;
+}

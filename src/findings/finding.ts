@@ -1,0 +1,67 @@
+/**
+ * The one neutral finding model every renderer and publisher takes. Rules never reach
+ * renderers; renderers never see rules.
+ *
+ * Range semantics: `line`/`column` is where the finding starts and `endLine` where its
+ * evidence ends (for a bracket, the line of the closing call), all 1-based and inclusive,
+ * referring to the post-patch file (`review`) or the file as scanned (`scan`). `related`
+ * lists every other line the explanation depends on, each with a short message.
+ */
+import type { Severity } from './severity.js';
+
+export interface RelatedLocation {
+  path: string;
+  line: number;
+  column?: number;
+  message: string;
+}
+
+/** The patch of a series that introduced a finding. */
+export interface PatchRef {
+  index: number;
+  subject: string | null;
+}
+
+/** One line of the wider context quoted under a finding. */
+export interface ExcerptLine {
+  line: number;
+  text: string;
+  /** The patch added this line. */
+  added: boolean;
+  /** `primary`: where the finding points; `end`: where its evidence ends; `related`: a related location. */
+  role: 'primary' | 'end' | 'related' | null;
+  /** What the line shows, for related locations (the related message). */
+  note: string | null;
+}
+
+/** Lines of the enclosing function a reader needs, with `null` standing for elided lines. */
+export interface Excerpt {
+  path: string;
+  function: string;
+  lines: Array<ExcerptLine | null>;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  /** The rule's message id, stable across wording changes. */
+  messageId: string;
+  message: string;
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  function: string | null;
+  patch?: PatchRef;
+  related: RelatedLocation[];
+  /** Stable across line shifts: rule, function and the normalised statements involved. */
+  fingerprint: string;
+  /** The widened context to quote; filled in by the pipeline. */
+  excerpt?: Excerpt;
+}
+
+/** Orders findings by path, line, column, then rule id. */
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}

@@ -1,0 +1,19 @@
+/**
+ * The rule registry, sorted by id. Adding a rule: create `src/rules/<id>.ts`, its page
+ * `docs/rules/<id>.md`, its fixtures `test/fixtures/rules/<id>/`, and list it here; the
+ * catalog test fails until all four exist.
+ */
+import type { Rule } from './define-rule.js';
+import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
+import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
+import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
+
+export const RULES: readonly Rule[] = [
+  tlbGatherFinishBalance,
+  tlbVmaBracketBalance,
+  tlbVmaBracketVmaReassigned,
+];
+
+export function findRule(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}

@@ -1,0 +1,76 @@
+/**
+ * Runs rules on one analysed function and turns their reports into findings.
+ */
+import { mentionsAny } from '../analysis/functions.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import type { BracketSummaries } from '../analysis/brackets.js';
+import type { FunctionSpan } from '../analysis/functions.js';
+import type { AnalyzedFile } from '../analysis/file.js';
+import { fingerprint } from '../findings/fingerprint.js';
+import type { Finding } from '../findings/finding.js';
+import { formatMessage, type Rule, type RuleReport, type Span } from './define-rule.js';
+
+/** The rules whose trigger identifiers appear in the function: the cheap prefilter before parsing. */
+export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly Rule[]): Rule[] {
+  return rules.filter((r) => mentionsAny(file.normalized.tokens, span, triggerSet(r)));
+}
+
+const triggerSets = new WeakMap<Rule, ReadonlySet<string>>();
+function triggerSet(r: Rule): ReadonlySet<string> {
+  let s = triggerSets.get(r);
+  if (!s) {
+    s = new Set(r.meta.triggers);
+    triggerSets.set(r, s);
+  }
+  return s;
+}
+
+/** Every identifier any of `rules` is triggered by. */
+export function allTriggers(rules: readonly Rule[]): string[] {
+  return [...new Set(rules.flatMap((r) => r.meta.triggers))];
+}
+
+/** Runs `rules` on `fn`. Fingerprints are made unique within the function. */
+export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries: BracketSummaries): Finding[] {
+  const out: Finding[] = [];
+  for (const rule of rules) {
+    rule.check(fn, {
+      summaries,
+      report: (r) => out.push(toFinding(fn, rule, r)),
+      incomplete: (what) => {
+        fn.file.note(fn.span, fn.span.startLine, fn.span.endLine, 'path-budget', `\`${fn.name}()\` has more paths than widen explores; it made no judgement on ${what} there (rule ${rule.id}).`);
+      },
+    });
+  }
+  const seen = new Map<string, number>();
+  for (const f of out) {
+    const n = (seen.get(f.fingerprint) ?? 0) + 1;
+    seen.set(f.fingerprint, n);
+    if (n > 1) f.fingerprint = fingerprint(f.rule, f.function, f.messageId, [f.fingerprint, String(n)]);
+  }
+  return out;
+}
+
+function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Finding {
+  const src = fn.file.source;
+  const at = src.position(r.at.start);
+  const until = r.until ?? r.at;
+  const related = (r.related ?? []).map((x) => {
+    const p = src.position(x.at.start);
+    return { path: fn.file.path, line: p.line, column: p.column, message: x.message };
+  });
+  const evidence: Span[] = [r.at, ...(r.until ? [r.until] : []), ...(r.related ?? []).map((x) => x.at)];
+  return {
+    rule: rule.id,
+    severity: rule.meta.severity,
+    messageId: r.messageId,
+    message: formatMessage(rule.messages[r.messageId] ?? r.messageId, r.data),
+    path: fn.file.path,
+    line: at.line,
+    column: at.column,
+    endLine: src.position(Math.max(until.start, until.end - 1)).line,
+    function: fn.name,
+    related,
+    fingerprint: fingerprint(rule.id, fn.name, r.messageId, evidence.map((s) => fn.text(s))),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Every annotated rule fixture: each `ruleid` line gets exactly the finding it announces (rule,
+ * message id, line), each `related` line is cited, `ok` lines stay quiet, and no finding goes
+ * unannotated. Fixtures must parse cleanly.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RULES } from '../../src/rules/index.js';
+import { scanBatch } from '../../src/pipeline/scan.js';
+import { readAnnotations } from '../helpers/annotations.js';
+
+const root = join(import.meta.dirname, '..', 'fixtures', 'rules');
+
+describe.each(RULES.map((r) => [r.id, r] as const))('%s fixtures', (id, rule) => {
+  const dir = join(root, id);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.c')).sort();
+
+  test.each(files)('%s', async (name) => {
+    const path = join(dir, name);
+    const text = readFileSync(path, 'utf8');
+    const annotations = readAnnotations(text).filter((a) => a.rule === id);
+    const result = await scanBatch([path], [rule]);
+    expect(result.notes).toEqual([]);
+
+    const found = result.findings.map((f) => `${f.line} ${f.rule} ${f.messageId}`).sort();
+    const expected = annotations.filter((a) => a.kind === 'ruleid').map((a) => `${a.target} ${a.rule} ${a.messageId}`).sort();
+    expect(found).toEqual(expected);
+
+    const quiet = annotations.filter((a) => a.kind === 'ok').map((a) => a.target);
+    for (const line of quiet) expect(result.findings.filter((f) => f.line === line)).toEqual([]);
+
+    const cited = new Set(result.findings.flatMap((f) => f.related.map((r) => r.line)));
+    for (const a of annotations.filter((x) => x.kind === 'related')) expect([a.target, cited.has(a.target)]).toEqual([a.target, true]);
+  });
+});
