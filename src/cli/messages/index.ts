@@ -1,0 +1,47 @@
+/**
+ * What the CLI says to people: usage texts and the templates of its error messages. Every
+ * error says what went wrong and what to do next, in one paragraph.
+ */
+import { InputError } from '../../errors.js';
+
+export const MAIN_USAGE = `widen: reviews Linux-kernel-style C patches by reading the whole function around each hunk.
+
+Usage:
+  widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+  widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+  widen rules                     list the rules: id, severity, summary
+  widen explain RULE-ID           show a rule's documentation
+  widen debug cfg FILE FUNCTION [--format dot|text]
+                                  dump a function's control-flow graph
+
+PATCH is a unified diff, a git format-patch mail or an mbox series; '-' or none reads stdin.
+FMT is text (default) or json. LEVEL is error, warning (default), note or none.
+Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error.
+Run 'widen COMMAND --help' for a command's options.`;
+
+export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format text|json] [--fail-on LEVEL] [--rules IDS]
+
+Reviews a patch (unified diff, git format-patch mail, or mbox series; '-' or none reads stdin).
+  --tree DIR       the tree the patch applies to; applied in memory, never written.
+                   Without it widen analyses only what the diff carries.
+  --format FMT     text (default) or json
+  --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
+  --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')`;
+
+export const SCAN_USAGE = `Usage: widen scan PATH... [--format text|json] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+
+Analyses whole .c/.h files, or directories recursively, and reports every finding.
+  --format FMT     text (default) or json
+  --jobs N         worker threads (default: the number of CPUs)
+  --rules IDS      comma-separated rule ids to run (default: all)
+  --fail-on LEVEL  error, warning (default), note or none`;
+
+export const DEBUG_USAGE = `Usage: widen debug cfg FILE FUNCTION [--format dot|text]
+
+Prints the control-flow graph widen builds for FUNCTION in FILE (DOT by default; pipe it to
+'dot -Tsvg'), for debugging the analysis.`;
+
+/** A command line widen cannot make sense of. */
+export function usageError(detail: string, usage: string): InputError {
+  return new InputError('usage', `${detail}\n\n${usage}`);
+}

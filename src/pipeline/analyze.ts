@@ -1,0 +1,73 @@
+/**
+ * The analysis step shared by `scan` and `review`: run the rules on chosen functions of one file
+ * and attach the widened context to each finding.
+ */
+import { BracketSummaries } from '../analysis/brackets.js';
+import type { AnalysisNote, AnalyzedFile } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
+import { buildExcerpt } from '../findings/excerpt.js';
+import type { Finding } from '../findings/finding.js';
+import type { Rule } from '../rules/define-rule.js';
+import { rulesFor, runRules } from '../rules/run.js';
+
+/** What every front door prints: findings, notes on what could not be analysed, and figures. */
+export interface Report {
+  findings: Finding[];
+  notes: AnalysisNote[];
+  stats: ReportStats;
+}
+
+export interface ReportStats {
+  /** C files read. */
+  files: number;
+  /** Functions parsed and checked (after the token prefilter). */
+  functions: number;
+  /** Wall-clock milliseconds. */
+  ms: number;
+}
+
+export interface FileAnalysis {
+  findings: Finding[];
+  /** Functions actually parsed and checked. */
+  functions: number;
+}
+
+/**
+ * Runs `rules` on `spans` of `file`. Functions that mention none of a rule's trigger
+ * identifiers are not parsed for it. `added` lists the lines a patch added, for the excerpts.
+ */
+export function analyzeSpans(file: AnalyzedFile, spans: readonly FunctionSpan[], rules: readonly Rule[], added: ReadonlySet<number> = new Set()): FileAnalysis {
+  const summaries = new BracketSummaries(file);
+  const findings: Finding[] = [];
+  let functions = 0;
+  for (const span of spans) {
+    const applicable = rulesFor(file, span, rules);
+    if (applicable.length === 0) continue;
+    const fn = file.analyze(span);
+    if (!fn) continue;
+    functions++;
+    for (const f of runRules(fn, applicable, summaries)) {
+      f.excerpt = buildExcerpt(f, file.source, span, added);
+      findings.push(f);
+    }
+  }
+  return { findings, functions };
+}
+
+/** True when a file's text mentions any trigger at all: the cheapest prefilter, before lexing. */
+export function mentionsAnyTrigger(text: string, triggers: readonly string[]): boolean {
+  return triggers.some((t) => text.includes(t));
+}
+
+/** Notes sorted by file and line, duplicates dropped. */
+export function sortNotes(notes: readonly AnalysisNote[]): AnalysisNote[] {
+  const seen = new Set<string>();
+  const out: AnalysisNote[] = [];
+  for (const n of notes) {
+    const k = `${n.path}|${n.line}|${n.kind}|${n.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(n);
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+}

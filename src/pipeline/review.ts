@@ -1,0 +1,202 @@
+/**
+ * `widen review`: apply each patch of a series in memory to the tree, analyse the functions it
+ * touches in the post-patch file, and keep only the findings the patch introduces (present
+ * after, absent before, matched by fingerprint).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join, normalize as normalizePath, isAbsolute } from 'node:path';
+import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
+import { CParser } from '../analysis/parser.js';
+import { InputError } from '../errors.js';
+import { compareFindings, type Finding } from '../findings/finding.js';
+import { applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks } from '../patch/index.js';
+import type { FilePatch, LineMap, Patch } from '../patch/types.js';
+import type { Rule } from '../rules/define-rule.js';
+import { analyzeSpans, sortNotes, type Report } from './analyze.js';
+
+export interface ReviewOptions {
+  /** The patches of the series, in the order they apply. */
+  patches: readonly Patch[];
+  /** The tree the series applies to, or null to analyse what the diff carries. */
+  tree: string | null;
+  rules: readonly Rule[];
+}
+
+const C_FILE = /\.[ch]$/;
+
+/**
+ * The tree as it stands after the patches applied so far: files read from disk on first use,
+ * then overlaid in memory. The directory on disk is never written.
+ */
+class WorkingTree {
+  private readonly overlay = new Map<string, string | null>();
+
+  constructor(private readonly root: string) {}
+
+  async read(path: string, patch: Patch): Promise<string | null> {
+    if (this.overlay.has(path)) return this.overlay.get(path)!;
+    const full = join(this.root, path);
+    try {
+      return await readFile(full, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      throw new InputError('tree-unreadable', `widen could not read ${full} (${code ?? e}), which ${describePatch(patch)} changes. Check the file's permissions, or point --tree at a readable copy of the tree.`);
+    }
+  }
+
+  write(path: string, text: string | null): void {
+    this.overlay.set(path, text);
+  }
+}
+
+/** Rejects paths that would leave the tree (`../../etc/passwd` in a hostile patch). */
+function safePath(path: string, patch: Patch): string {
+  const p = normalizePath(path);
+  if (isAbsolute(p) || p.startsWith('..')) {
+    throw new InputError('unsafe-path', `${describePatch(patch)} names the file ${path}, which lies outside the tree; widen refuses to read it. Check the patch's file names.`);
+  }
+  return p;
+}
+
+export async function review(opts: ReviewOptions): Promise<Report> {
+  const t0 = performance.now();
+  let tree: WorkingTree | null = null;
+  if (opts.tree !== null) {
+    const st = await stat(opts.tree).catch(() => null);
+    if (!st || !st.isDirectory()) {
+      throw new InputError('tree-not-found', `--tree ${opts.tree} is not a directory. Give the top of the source tree the patch applies to (the directory that holds mm/, include/, ...), or leave --tree out to analyse only what the diff carries.`);
+    }
+    tree = new WorkingTree(opts.tree);
+  }
+  const parser = await CParser.create();
+  const findings: Finding[] = [];
+  const notes: AnalysisNote[] = [];
+  let files = 0;
+  let functions = 0;
+  let cFiles = 0;
+
+  for (const patch of opts.patches) {
+    for (const fp of patch.files) {
+      const path = fp.newPath ?? fp.oldPath ?? '';
+      const isC = C_FILE.test(path) || C_FILE.test(fp.oldPath ?? '');
+      if (fp.binary) {
+        notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
+        continue;
+      }
+      const images = await materialise(fp, patch, tree);
+      if (!isC) continue;
+      cFiles++;
+      if (fp.newPath === null || images.post === null) continue;
+      files++;
+      const post = new AnalyzedFile(fp.newPath, images.post, parser);
+      const touched = touchedFunctions(post, images.lineMap);
+      if (!tree) notes.push(...unseenFunctions(fp, post, patch));
+      const after = analyzeSpans(post, touched, opts.rules, images.lineMap.added);
+      functions += after.functions;
+      notes.push(...post.notes);
+      let before: Finding[] = [];
+      if (images.pre !== null && fp.oldPath !== null) {
+        const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);
+        const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
+        before = analyzeSpans(pre, preSpans, opts.rules).findings;
+      }
+      for (const f of introduced(after.findings, before)) {
+        f.patch = { index: patch.index, subject: patch.subject };
+        findings.push(f);
+      }
+    }
+  }
+  if (cFiles === 0) {
+    notes.push(fileNote(opts.patches[0]?.source ?? '<input>', 'skipped-file', 'The patch changes no .c or .h file, so widen had nothing to review.'));
+  }
+  return {
+    findings: findings.sort(compareFindings),
+    notes: sortNotes(notes),
+    stats: { files, functions, ms: Math.round(performance.now() - t0) },
+  };
+}
+
+interface Images {
+  pre: string | null;
+  post: string | null;
+  lineMap: LineMap;
+}
+
+/** Pre- and post-patch text of one file, from the tree (applying the hunks) or from the diff alone. */
+async function materialise(fp: FilePatch, patch: Patch, tree: WorkingTree | null): Promise<Images> {
+  if (tree) {
+    const oldPath = fp.oldPath === null ? null : safePath(fp.oldPath, patch);
+    const newPath = fp.newPath === null ? null : safePath(fp.newPath, patch);
+    let pre: string | null = null;
+    if (oldPath !== null) {
+      pre = await tree.read(oldPath, patch);
+      if (pre === null) {
+        throw new InputError('file-not-in-tree', `${describePatch(patch)} changes ${oldPath}, but the tree has no such file. Check that --tree points at the top of the tree the patch was made against (or that earlier patches of the series are included).`);
+      }
+    } else if (newPath !== null && (await tree.read(newPath, patch)) !== null) {
+      throw new InputError('file-exists', `${describePatch(patch)} creates ${newPath}, but the tree already has that file. The patch does not apply to this tree.`);
+    }
+    const { text, lineMap } = applyFilePatch(pre ?? '', fp, patch);
+    if (oldPath !== null && oldPath !== newPath && fp.status !== 'copied') tree.write(oldPath, null);
+    if (newPath !== null) tree.write(newPath, text);
+    return { pre, post: newPath === null ? null : text, lineMap };
+  }
+  const post = postImageFromHunks(fp);
+  const pre = fp.oldPath === null ? null : preImageFromHunks(fp).text;
+  const lineCount = post.text.split('\n').length;
+  return { pre, post: fp.newPath === null ? null : post.text, lineMap: lineMapFromHunks(fp, lineCount) };
+}
+
+/** The functions of the post-patch file that contain an added line or sit next to a deletion. */
+function touchedFunctions(file: AnalyzedFile, map: LineMap): FunctionSpan[] {
+  const out = new Set<FunctionSpan>();
+  for (const l of [...map.added, ...map.deletedAt]) {
+    const s = file.functionAt(l);
+    if (s) out.add(s);
+  }
+  return [...out].sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Without a tree, the functions around hunks that the diff does not carry whole cannot be
+ * analysed: say which, by the function name git puts after each `@@`.
+ */
+function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): AnalysisNote[] {
+  const path = fp.newPath ?? '';
+  const unseen = new Map<string, number[]>();
+  for (const h of fp.hunks) {
+    const changed = h.lines.some((l) => l.kind !== ' ');
+    const inside = post.functionAt(h.newStart + Math.floor(h.newLines / 2));
+    if (!changed || inside) continue;
+    const name = /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? `the code at line ${h.newStart}`;
+    const list = unseen.get(name) ?? [];
+    list.push(h.newStart);
+    unseen.set(name, list);
+  }
+  return [...unseen].map(([name, lines]) => ({
+    path,
+    line: lines[0]!,
+    endLine: lines[lines.length - 1]!,
+    function: /^[A-Za-z_]\w*$/.test(name) ? name : null,
+    kind: 'limited-context' as const,
+    message: `No --tree was given and ${describePatch(patch)} does not carry the whole of ${/^[A-Za-z_]\w*$/.test(name) ? `\`${name}()\`` : name}, so widen could not check it; bugs just outside the hunks stay hidden. Give --tree with the tree the patch applies to.`,
+  }));
+}
+
+/** Findings present after the patch and not before it, matched by fingerprint as a multiset. */
+function introduced(after: readonly Finding[], before: readonly Finding[]): Finding[] {
+  const old = new Map<string, number>();
+  for (const f of before) old.set(f.fingerprint, (old.get(f.fingerprint) ?? 0) + 1);
+  return after.filter((f) => {
+    const n = old.get(f.fingerprint) ?? 0;
+    if (n === 0) return true;
+    old.set(f.fingerprint, n - 1);
+    return false;
+  });
+}
+
+function fileNote(path: string, kind: AnalysisNote['kind'], message: string): AnalysisNote {
+  return { path, line: 0, endLine: 0, function: null, kind, message };
+}

@@ -1,0 +1,44 @@
+/**
+ * `--format json`: one object, exactly the contract's shape (PRODUCT.md), extended with
+ * `column`, `messageId` and the `notes` array.
+ */
+import type { AnalysisNote } from '../analysis/file.js';
+import type { Finding } from '../findings/finding.js';
+import type { Report } from '../pipeline/analyze.js';
+
+export interface JsonFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  messageId: string;
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  function: string | null;
+  patch?: { index: number; subject: string | null };
+  related: Array<{ path: string; line: number; message: string }>;
+  fingerprint: string;
+}
+
+export function toJsonFinding(f: Finding): JsonFinding {
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    messageId: f.messageId,
+    path: f.path,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    function: f.function,
+    ...(f.patch ? { patch: f.patch } : {}),
+    related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
+    fingerprint: f.fingerprint,
+  };
+}
+
+export function renderJson(report: Report): string {
+  const notes = report.notes.map((n: AnalysisNote) => ({ path: n.path, line: n.line, endLine: n.endLine, function: n.function, kind: n.kind, message: n.message }));
+  return `${JSON.stringify({ version: 1, findings: report.findings.map(toJsonFinding), notes, stats: report.stats }, null, 2)}\n`;
+}

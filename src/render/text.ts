@@ -1,0 +1,84 @@
+/**
+ * `--format text`: compiler-style lines (`path:line:col: severity: message [rule-id]`) that
+ * editors and CI logs link, each followed by the widened context from the enclosing function,
+ * the way a reviewer quotes it: `>` marks the finding's own lines, `*` its related lines, and
+ * `+` the lines the patch added.
+ */
+import type { AnalysisNote } from '../analysis/file.js';
+import type { Excerpt, Finding } from '../findings/finding.js';
+import type { Report } from '../pipeline/analyze.js';
+
+/** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
+const MAX_TEXT_NOTES = 20;
+
+export function renderText(report: Report): string {
+  const out: string[] = [];
+  for (const f of report.findings) {
+    out.push(findingHeadline(f));
+    if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
+    if (f.excerpt) out.push(...renderExcerpt(f.excerpt));
+    out.push('');
+  }
+  const shown = report.notes.slice(0, MAX_TEXT_NOTES);
+  for (const n of shown) out.push(noteLine(n));
+  if (report.notes.length > shown.length) {
+    out.push(`widen: ${report.notes.length - shown.length} more notes not shown; --format json lists them all.`);
+  }
+  out.push(summary(report));
+  return `${out.join('\n')}\n`;
+}
+
+export function findingHeadline(f: Finding): string {
+  return `${f.path}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]`;
+}
+
+function noteLine(n: AnalysisNote): string {
+  return n.line > 0 ? `${n.path}:${n.line}: note: ${n.message}` : `${n.path}: note: ${n.message}`;
+}
+
+/** Tabs are expanded so the markers after a line line up in any terminal. */
+function expandTabs(s: string): string {
+  let col = 0;
+  let out = '';
+  for (const ch of s) {
+    if (ch === '\t') {
+      const n = 8 - (col % 8);
+      out += ' '.repeat(n);
+      col += n;
+    } else {
+      out += ch;
+      col++;
+    }
+  }
+  return out;
+}
+
+export function renderExcerpt(e: Excerpt): string[] {
+  const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 3);
+  const out: string[] = [`  In ${e.function}():`];
+  const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
+  const codeWidth = Math.min(72, Math.max(...code.map((c) => c.length)));
+  e.lines.forEach((l, i) => {
+    if (!l) {
+      out.push(`  ${' '.repeat(width + 3)}|  ...`);
+      return;
+    }
+    const marker = l.role === 'primary' || l.role === 'end' ? '>' : l.role === 'related' ? '*' : ' ';
+    const text = code[i]!;
+    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
+    out.push(`  ${marker} ${String(l.line).padStart(width)} |${l.added ? '+' : ' '}${text}${note}`.trimEnd());
+  });
+  return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function summary(report: Report): string {
+  const bySeverity = new Map<string, number>();
+  for (const f of report.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+  const detail = [...bySeverity].map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ');
+  const { files, functions, ms } = report.stats;
+  return `widen: ${plural(report.findings.length, 'finding')}${detail ? ` (${detail})` : ''}; ${plural(files, 'file')}, ${plural(functions, 'function')} checked in ${ms} ms.`;
+}

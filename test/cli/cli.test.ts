@@ -1,0 +1,246 @@
+/**
+ * The `widen` command as users run it (the built dist/cli/main.js in a child process): exit
+ * statuses, output formats, and a clear one-paragraph message, never a stack trace, for every
+ * kind of bad input.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'dist', 'cli', 'main.js');
+const seed = join(root, 'examples', 'seed');
+const fixtures = join(root, 'test', 'fixtures');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function widen(args: string[], input?: string | Buffer): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** An input error: exit 2, one `widen:` message on stderr, no stack trace, nothing on stdout. */
+function expectInputError(r: Run, ...mentions: RegExp[]): void {
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^widen: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stderr).not.toMatch(/internal error/);
+  for (const m of mentions) expect(r.stderr).toMatch(m);
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'widen-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function file(name: string, content: string | Buffer): string {
+  const p = join(tmp, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe('widen review', () => {
+  test('the seed patch: exit 1 and the compiler-style line with the widened context', () => {
+    const r = widen(['review', join(seed, 'seed.patch'), '--tree', join(seed, 'tree')]);
+    expect(r.status).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^mm\/memory\.c:31:3: error: `vma` changes between tlb_start_vma\(\) on line 31 and tlb_end_vma\(\) on line 51 \(by `vma = next;` on line 42\).* \[tlb-vma-bracket-vma-reassigned\]$/);
+    expect(r.stdout).toContain('  >  31 |+                tlb_start_vma(tlb, vma);');
+    expect(r.stdout).toMatch(/ {2}\* {2}42 \| {33}vma = next; +<- `vma` reassigned here/);
+    expect(r.stdout).toContain('  >  51 |+                tlb_end_vma(tlb, vma);');
+    expect(r.stdout).toContain('     40 |                         while (next && next->vm_start <= vma->vm_end + PMD_SIZE');
+    expect(r.stderr).toBe('');
+  });
+
+  test('the corrected patch: exit 0', () => {
+    const r = widen(['review', join(seed, 'seed-fixed.patch'), '--tree', join(seed, 'tree')]);
+    expect([r.status, r.stdout.trim().split('\n').pop()]).toEqual([0, expect.stringMatching(/^widen: 0 findings; 1 file, 1 function checked in \d+ ms\.$/)]);
+  });
+
+  test('reads the patch from stdin', () => {
+    const r = widen(['review', '-', '--tree', join(seed, 'tree')], readFileSync(join(seed, 'seed.patch')));
+    expect(r.status).toBe(1);
+  });
+
+  test('--format json has the contract shape', () => {
+    const r = widen(['review', join(seed, 'seed.patch'), '--tree', join(seed, 'tree'), '--format', 'json']);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['version', 'findings', 'notes', 'stats']);
+    expect(out.version).toBe(1);
+    const [f] = out.findings;
+    expect(f).toEqual({
+      rule: 'tlb-vma-bracket-vma-reassigned',
+      severity: 'error',
+      message: expect.stringMatching(/^`vma` changes between/),
+      messageId: 'reassigned',
+      path: 'mm/memory.c',
+      line: 31,
+      column: 3,
+      endLine: 51,
+      function: 'free_pgtables',
+      patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables' },
+      related: [{ path: 'mm/memory.c', line: 42, message: '`vma` reassigned here' }],
+      fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    expect(out.stats).toEqual({ files: 1, functions: 1, ms: expect.any(Number) });
+  });
+
+  test('--fail-on decides the exit status; --rules narrows the rules', () => {
+    const args = ['review', join(seed, 'seed.patch'), '--tree', join(seed, 'tree')];
+    expect(widen([...args, '--fail-on', 'none']).status).toBe(0);
+    expect(widen([...args, '--fail-on', 'error']).status).toBe(1);
+    expect(widen([...args, '--rules', 'tlb-gather-finish-balance']).status).toBe(0);
+  });
+
+  test('without --tree it says which function it could not see', () => {
+    const r = widen(['review', join(seed, 'seed.patch')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^mm\/memory\.c:28: note: No --tree was given and patch "mm: use correct VMA flags when freeing page-tables" \(.*seed\.patch\) does not carry the whole of `free_pgtables\(\)`/m);
+  });
+});
+
+describe('bad input', () => {
+  test('an empty patch', () => {
+    expectInputError(widen(['review', file('empty.patch', '')]), /empty/i);
+  });
+
+  test('a text that holds no diff', () => {
+    expectInputError(widen(['review', file('prose.txt', 'Hello,\n\nthis is just a mail without any diff in it.\n')]), /no diff|diff/i);
+  });
+
+  test('random bytes', () => {
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256));
+    const r = widen(['review', file('random.bin', bytes)]);
+    expectInputError(r);
+  });
+
+  test('a patch with no C files: exit 0 with a note', () => {
+    const diff = 'diff --git a/Documentation/mm/x.rst b/Documentation/mm/x.rst\n--- a/Documentation/mm/x.rst\n+++ b/Documentation/mm/x.rst\n@@ -1 +1 @@\n-old\n+new\n';
+    const r = widen(['review', file('docs.patch', diff)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/note: The patch changes no \.c or \.h file/);
+  });
+
+  test('a binary diff is skipped with a note', () => {
+    const diff = 'diff --git a/mm/blob.bin b/mm/blob.bin\nindex 1234567..89abcde 100644\nBinary files a/mm/blob.bin and b/mm/blob.bin differ\n';
+    const r = widen(['review', file('binary.patch', diff)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/mm\/blob\.bin: note: .*binary file; widen skipped it\./);
+  });
+
+  test('a patch that does not apply names the file and the hunk', () => {
+    const patch = readFileSync(join(seed, 'seed.patch'), 'utf8').replace('\t\tvma = next;\n \t}\n }', '\t\tvma = vma->vm_next;\n \t}\n }');
+    expectInputError(widen(['review', file('stale.patch', patch), '--tree', join(seed, 'tree')]), /mm\/memory\.c/, /hunk 2/);
+  });
+
+  test('a tree that does not exist', () => {
+    expectInputError(widen(['review', join(seed, 'seed.patch'), '--tree', join(tmp, 'no-such-tree')]), /--tree .*no-such-tree is not a directory/);
+  });
+
+  test('a tree without the patched file', () => {
+    mkdirSync(join(tmp, 'emptytree'), { recursive: true });
+    expectInputError(widen(['review', join(seed, 'seed.patch'), '--tree', join(tmp, 'emptytree')]), /changes mm\/memory\.c, but the tree has no such file/);
+  });
+
+  test('a patch file that does not exist', () => {
+    expectInputError(widen(['review', join(tmp, 'missing.patch')]), /cannot read .*missing\.patch \(no such file\)/);
+  });
+
+  test('a patch that adds a .c file that is not C at all: notes, no crash', () => {
+    const junk = ['@@@ tlb_gather_mmu(&tlb, mm) <<<', '}}}} {{ ;; "unterminated', '\x01\x02 binary-ish text tlb_finish_mmu((((', 'int f(void) { return; }}}'];
+    const diff = `diff --git a/mm/junk.c b/mm/junk.c\nnew file mode 100644\nindex 0000000..1111111\n--- /dev/null\n+++ b/mm/junk.c\n@@ -0,0 +1,${junk.length} @@\n${junk.map((l) => `+${l}`).join('\n')}\n`;
+    mkdirSync(join(tmp, 'tree1'), { recursive: true });
+    const r = widen(['review', file('junk.patch', diff), '--tree', join(tmp, 'tree1')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  test('usage errors: unknown command, option, format, rule, level', () => {
+    expectInputError(widen(['frobnicate']), /'frobnicate' is not a widen command/);
+    expectInputError(widen(['review', '--bogus']), /Unknown option '--bogus'/);
+    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text or json/);
+    expectInputError(widen(['review', '--format', 'sarif']), /--format sarif is not available in this version/);
+    expectInputError(widen(['scan', '.', '--rules', 'no-such-rule']), /unknown rule no-such-rule\. Known rules: tlb-gather-finish-balance/);
+    expectInputError(widen(['scan', '.', '--fail-on', 'fatal']), /--fail-on must be error, warning, note or none/);
+    expectInputError(widen(['scan', '.', '--jobs', '0']), /--jobs must be a whole number/);
+    expectInputError(widen(['scan']), /needs at least one file or directory/);
+  });
+});
+
+describe('widen scan', () => {
+  const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
+
+  test('reports every finding of a directory, the same with one job or two', () => {
+    const one = widen(['scan', dir, '--format', 'json', '--jobs', '1']);
+    const two = widen(['scan', dir, '--format', 'json', '--jobs', '2']);
+    expect(one.status).toBe(1);
+    const strip = (s: string) => JSON.parse(s).findings.map((f: { path: string; line: number; messageId: string }) => `${f.path.replace(/.*\//, '')}:${f.line}:${f.messageId}`);
+    expect(strip(one.stdout)).toEqual(['exits.c:18:missingFinish', 'exits.c:33:missingFinish', 'exits.c:108:missingFinish', 'ownership.c:85:finishWithoutGather', 'ownership.c:96:gatherTwice']);
+    expect(strip(two.stdout)).toEqual(strip(one.stdout));
+  });
+
+  test('a path that does not exist', () => {
+    expectInputError(widen(['scan', join(tmp, 'nowhere')]), /cannot read .*nowhere \(no such file or directory\)/);
+  });
+
+  test('a directory with a file that cannot be read: results, then exit 2 naming the file', () => {
+    const d = join(tmp, 'partly-unreadable');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'good.c'), readFileSync(join(dir, 'exits.c')));
+    symlinkSync(join(d, 'gone.c.orig'), join(d, 'broken.c'));
+    const r = widen(['scan', d]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/good\.c:18:2: error:/);
+    expect(r.stderr).toMatch(/^widen: 1 file could not be read and was not scanned: .*broken\.c \(ENOENT\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a .c file that is not C at all: no crash, a note', () => {
+    const p = file('garbage.c', 'tlb_gather_mmu\n\x00\x01 ((( {{{ not C ]]] \n void x( { tlb_finish_mmu( }\n');
+    const r = widen(['scan', p]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/widen: 0 findings/);
+  });
+});
+
+describe('widen rules, explain, debug', () => {
+  test('rules lists every rule with its severity', () => {
+    const r = widen(['rules']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['tlb-gather-finish-balance', 'error'],
+      ['tlb-vma-bracket-balance', 'error'],
+      ['tlb-vma-bracket-vma-reassigned', 'error'],
+    ]);
+  });
+
+  test('explain prints the rule page; an unknown id is an input error', () => {
+    const r = widen(['explain', 'tlb-vma-bracket-vma-reassigned']);
+    expect([r.status, r.stdout.split('\n')[0]]).toEqual([0, '# tlb-vma-bracket-vma-reassigned']);
+    expectInputError(widen(['explain', 'nope']), /There is no rule 'nope'/);
+  });
+
+  test('debug cfg dumps DOT and text', () => {
+    const c = join(fixtures, 'cfg', 'constructs.c');
+    const dot = widen(['debug', 'cfg', c, 'goto_chain']);
+    expect([dot.status, dot.stdout.split('\n')[0]]).toEqual([0, 'digraph "goto_chain" {']);
+    const text = widen(['debug', 'cfg', c, 'goto_chain', '--format', 'text']);
+    expect(text.stdout).toBe(readFileSync(join(fixtures, 'cfg', 'constructs.cfg'), 'utf8').split('\n== ')[0]!.replace(/^== goto_chain\n/, ''));
+    expectInputError(widen(['debug', 'cfg', c, 'nope']), /defines no function named nope\. It defines: goto_chain/);
+  });
+
+  test('--version and --help', () => {
+    expect(widen(['--version']).stdout).toMatch(/^widen \d+\.\d+\.\d+\n$/);
+    const help = widen(['--help']);
+    expect([help.status, help.stdout.split('\n')[0]]).toEqual([0, 'widen: reviews Linux-kernel-style C patches by reading the whole function around each hunk.']);
+  });
+});

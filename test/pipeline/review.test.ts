@@ -1,0 +1,109 @@
+/**
+ * widen review end to end in-process: the seed case, attribution by fingerprint, which
+ * functions a hunk touches, and series.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPatches } from '../../src/patch/index.js';
+import { review } from '../../src/pipeline/review.js';
+import { RULES } from '../../src/rules/index.js';
+import { ScratchRepo } from '../helpers/git.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const seedDir = join(root, 'examples', 'seed');
+
+async function reviewFile(patchPath: string, tree: string | null) {
+  const patches = await readPatches(readFileSync(patchPath), patchPath);
+  return review({ patches, tree, rules: RULES });
+}
+
+describe('the seed case', () => {
+  test('the seed patch gets the reassigned-VMA finding at start and end, with `vma = next` related', async () => {
+    const report = await reviewFile(join(seedDir, 'seed.patch'), join(seedDir, 'tree'));
+    expect(report.findings.map((f) => ({ rule: f.rule, messageId: f.messageId, line: f.line, endLine: f.endLine, fn: f.function, related: f.related.map((r) => [r.line, r.message]), patch: f.patch }))).toEqual([
+      {
+        rule: 'tlb-vma-bracket-vma-reassigned',
+        messageId: 'reassigned',
+        line: 31,
+        endLine: 51,
+        fn: 'free_pgtables',
+        related: [[42, '`vma` reassigned here']],
+        patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables' },
+      },
+    ]);
+    const excerpt = report.findings[0]!.excerpt!;
+    const shown = excerpt.lines.filter((l) => l !== null).map((l) => [l!.line, l!.role, l!.added]);
+    expect(shown).toEqual(expect.arrayContaining([[31, 'primary', true], [42, 'related', false], [51, 'end', true], [17, null, false]]));
+    expect(report.notes).toEqual([]);
+  });
+
+  test('the corrected patch, a bracket per VMA, gets no finding', async () => {
+    const report = await reviewFile(join(seedDir, 'seed-fixed.patch'), join(seedDir, 'tree'));
+    expect(report.findings).toEqual([]);
+    expect(report.stats.functions).toBe(1);
+  });
+});
+
+describe('attribution and touched functions', () => {
+  const buggy = readFileSync(join(root, 'test/fixtures/rules/tlb-vma-bracket-vma-reassigned/seed.c'), 'utf8');
+  let repo: ScratchRepo;
+
+  beforeEach(() => {
+    repo = new ScratchRepo();
+    repo.commit({ 'mm/pgtable.c': buggy }, 'mm: base');
+  });
+  afterEach(() => repo.remove());
+
+  async function reviewLast(): Promise<Awaited<ReturnType<typeof review>>> {
+    const patches = await readPatches(repo.formatPatch(1), 'test.patch');
+    return review({ patches, tree: repo.snapshot(1), rules: RULES });
+  }
+
+  test('an old bug in a touched function stays quiet, even when the patch shifts it', async () => {
+    const edited = buggy
+      .replace('#include <asm/tlb.h>\n', '#include <asm/tlb.h>\n#include <linux/hugetlb.h>\n\n/* A new comment above. */\n')
+      .replace('\t\tunlink_anon_vmas(vma);\n\t\tunlink_file_vma(vma);\n\n\t\t// ruleid', '\t\tunlink_anon_vmas(vma);\n\t\tunlink_file_vma(vma);\n\t\tcond_resched();\n\n\t\t// ruleid');
+    repo.commit({ 'mm/pgtable.c': edited }, 'mm: add a resched point');
+    const report = await reviewLast();
+    expect(report.findings).toEqual([]);
+    expect(report.stats.functions).toBe(1);
+  });
+
+  test('a hunk that changes only the signature, or only the closing brace, touches the function', async () => {
+    const signature = buggy.replace('unsigned long floor, unsigned long ceiling)\n{\n\twhile', 'unsigned long floor, unsigned long top)\n{\n\twhile');
+    repo.commit({ 'mm/pgtable.c': signature }, 'mm: rename a parameter');
+    expect((await reviewLast()).stats.functions).toBe(1);
+    const brace = signature.replace('\t\tvma = next;\n\t}\n}\n', '\t\tvma = next;\n\t}\n} /* free_pgtables_per_vma */\n');
+    repo.commit({ 'mm/pgtable.c': brace }, 'mm: label a closing brace');
+    expect((await reviewLast()).stats.functions).toBe(1);
+  });
+
+  test('one hunk across two functions analyses both', async () => {
+    const both = buggy
+      .replace('\t\tvma = next;\n\t}\n}\n\n/* The fix', '\t\tvma = next;\n\t}\n\tcount_freed();\n}\n\n/* The fix')
+      .replace('void free_pgtables_per_vma(', 'void free_pgtables_each_vma(');
+    repo.commit({ 'mm/pgtable.c': both }, 'mm: count');
+    expect((await reviewLast()).stats.functions).toBe(2);
+  });
+});
+
+describe('series', () => {
+  test('each finding names the patch of the series that introduced it', async () => {
+    const repo = new ScratchRepo();
+    try {
+      const base = readFileSync(join(seedDir, 'tree/mm/memory.c'), 'utf8');
+      repo.commit({ 'mm/memory.c': base }, 'mm: base');
+      repo.commit({ 'mm/memory.c': base.replace('static void unmap_single_vma', 'static noinline void unmap_single_vma') }, 'mm: keep unmap_single_vma out of line');
+      const seeded = (await readPatches(readFileSync(join(seedDir, 'seed.patch')), 'seed.patch'))[0]!;
+      repo.git('apply', join(seedDir, 'seed.patch'));
+      repo.git('commit', '-qam', seeded.subject!);
+      const patches = await readPatches(repo.formatPatch(2), 'series.mbox');
+      const report = await review({ patches, tree: repo.snapshot(2), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.line, f.patch])).toEqual([
+        ['tlb-vma-bracket-vma-reassigned', 31, { index: 2, subject: seeded.subject }],
+      ]);
+    } finally {
+      repo.remove();
+    }
+  });
+});
