@@ -5,10 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { debugCommand } from './commands/debug.js';
-import { reviewCommand } from './commands/review.js';
-import { explainCommand, rulesCommand } from './commands/rules.js';
-import { scanCommand } from './commands/scan.js';
 import type { CommandIo, CommandResult } from './commands/types.js';
 import { MAIN_USAGE, usageError } from './messages/index.js';
 
@@ -29,17 +25,18 @@ async function readStdin(): Promise<Buffer> {
 /** Runs the command line `argv` (without node and script) and returns what to print. */
 export async function run(argv: string[], io: CommandIo): Promise<CommandResult> {
   const [command, ...rest] = argv;
+  // Commands are loaded on demand: `widen --version` should not pay for the parser and mail code.
   switch (command) {
     case 'review':
-      return reviewCommand(rest, io);
+      return (await import('./commands/review.js')).reviewCommand(rest, io);
     case 'scan':
-      return scanCommand(rest, io);
+      return (await import('./commands/scan.js')).scanCommand(rest, io);
     case 'rules':
-      return rulesCommand(rest);
+      return (await import('./commands/rules.js')).rulesCommand(rest);
     case 'explain':
-      return explainCommand(rest);
+      return (await import('./commands/rules.js')).explainCommand(rest);
     case 'debug':
-      return debugCommand(rest);
+      return (await import('./commands/debug.js')).debugCommand(rest);
     case '--version':
     case '-V':
       return { stdout: `widen ${version()}\n`, exitCode: 0 };

@@ -1,7 +1,7 @@
 /** Worker thread entry for `widen scan --jobs N`: scans its share of files and posts the result. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { rulesById, scanBatch } from './scan.js';
+import { rulesById, scanFiles } from './scan.js';
 
 const data = workerData as { files: string[]; rules: string[] };
-const result = await scanBatch(data.files, rulesById(data.rules), () => parentPort?.postMessage({ progress: true }));
+const result = await scanFiles(data.files, rulesById(data.rules), () => parentPort?.postMessage({ progress: true }));
 parentPort?.postMessage({ result });

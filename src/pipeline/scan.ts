@@ -2,7 +2,8 @@
  * `widen scan`: analyse whole files or directory trees and report every finding. With
  * `jobs > 1` the files are shared out to worker threads, each with its own parser.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,8 +21,8 @@ export interface ScanOptions {
   rules: readonly Rule[];
   /** Worker threads; 1 analyses in this thread. */
   jobs: number;
-  /** Called after each file with the number done and the total. */
-  progress?: (done: number, total: number) => void;
+  /** Called as files are read, then as the ones that matter are analysed. */
+  progress?: (phase: 'read' | 'analysed', done: number, total: number) => void;
 }
 
 export interface ScanReport extends Report {
@@ -34,60 +35,92 @@ export interface BatchResult {
   findings: Finding[];
   notes: AnalysisNote[];
   functions: number;
-  files: number;
   unreadable: Array<{ path: string; reason: string }>;
 }
 
 const C_FILE = /\.[ch]$/;
 
+/** A worker is only worth starting for at least this many files that pass the prefilter. */
+const FILES_PER_WORKER = 8;
+
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const t0 = performance.now();
   const { files, notes } = await collectFiles(opts.paths);
-  const jobs = Math.max(1, Math.min(opts.jobs, files.length, availableParallelism() * 2));
+  // Read and prefilter here: most files mention no API any rule cares about, and such a file
+  // costs far less to skip than a worker costs to start.
+  const triggers = allTriggers(opts.rules);
+  const candidates: SourceText[] = [];
+  const unreadable: BatchResult['unreadable'] = [];
+  let read = 0;
+  files.forEach((path, i) => {
+    const text = readSource(path, unreadable);
+    if (text !== null) {
+      read++;
+      if (mentionsAnyTrigger(text, triggers)) candidates.push({ path, text });
+    }
+    opts.progress?.('read', i + 1, files.length);
+  });
+  const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(candidates.length / FILES_PER_WORKER), availableParallelism() * 2));
+  const progress = opts.progress ? (done: number, total: number) => opts.progress!('analysed', done, total) : undefined;
   const result = jobs <= 1
-    ? await scanBatch(files, opts.rules, opts.progress)
-    : await scanInWorkers(files, opts.rules, jobs, opts.progress);
+    ? analyzeSources(candidates, opts.rules, await CParser.create(), progress)
+    : await analyzeInWorkers(candidates.map((c) => c.path), opts.rules, jobs, progress);
+  unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
     notes: sortNotes([
       ...notes,
       ...result.notes,
-      ...result.unreadable.map((u): AnalysisNote => ({ path: u.path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `widen could not read ${u.path} (${u.reason}); it was not scanned.` })),
+      ...unreadable.map((u): AnalysisNote => ({ path: u.path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `widen could not read ${u.path} (${u.reason}); it was not scanned.` })),
     ]),
-    unreadable: result.unreadable,
-    stats: { files: result.files, functions: result.functions, ms: Math.round(performance.now() - t0) },
+    unreadable,
+    stats: { files: read, functions: result.functions, ms: Math.round(performance.now() - t0) },
   };
 }
 
-/** Scans `files` in this thread. */
-export async function scanBatch(files: readonly string[], rules: readonly Rule[], progress?: (done: number, total: number) => void): Promise<BatchResult> {
-  const parser = await CParser.create();
-  const triggers = allTriggers(rules);
-  const out: BatchResult = { findings: [], notes: [], functions: 0, files: 0, unreadable: [] };
-  let done = 0;
-  for (const path of files) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      out.unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
-      progress?.(++done, files.length);
-      continue;
-    }
-    out.files++;
-    if (mentionsAnyTrigger(text, triggers)) {
-      const file = new AnalyzedFile(path, text, parser);
-      const r = analyzeSpans(file, file.functions, rules);
-      out.findings.push(...r.findings);
-      out.functions += r.functions;
-      out.notes.push(...file.notes);
-    }
-    progress?.(++done, files.length);
+interface SourceText {
+  path: string;
+  text: string;
+}
+
+/** Reads a file synchronously (many small files read faster so); null, recorded, when it cannot be read. */
+function readSource(path: string, unreadable: BatchResult['unreadable']): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    return null;
   }
+}
+
+/** Analyses files already read, in this thread. */
+function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number) => void): BatchResult {
+  const out: BatchResult = { findings: [], notes: [], functions: 0, unreadable: [] };
+  sources.forEach(({ path, text }, i) => {
+    const file = new AnalyzedFile(path, text, parser);
+    const r = analyzeSpans(file, file.functions, rules);
+    out.findings.push(...r.findings);
+    out.functions += r.functions;
+    out.notes.push(...file.notes);
+    progress?.(i + 1, sources.length);
+  });
   return out;
 }
 
-async function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, progress?: (done: number, total: number) => void): Promise<BatchResult> {
+/** Reads and analyses `paths` in this thread: what each worker of `scan --jobs N` does. */
+export async function scanFiles(paths: readonly string[], rules: readonly Rule[], progress?: (done: number, total: number) => void): Promise<BatchResult> {
+  const unreadable: BatchResult['unreadable'] = [];
+  const sources: SourceText[] = [];
+  for (const path of paths) {
+    const text = readSource(path, unreadable);
+    if (text !== null) sources.push({ path, text });
+  }
+  const out = analyzeSources(sources, rules, await CParser.create(), progress);
+  out.unreadable.push(...unreadable);
+  return out;
+}
+
+async function analyzeInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, progress?: (done: number, total: number) => void): Promise<BatchResult> {
   // Deal files round-robin so big and small files spread evenly.
   const batches: string[][] = Array.from({ length: jobs }, () => []);
   files.forEach((f, i) => batches[i % jobs]!.push(f));
@@ -109,12 +142,11 @@ async function scanInWorkers(files: readonly string[], rules: readonly Rule[], j
         }),
     ),
   );
-  const out: BatchResult = { findings: [], notes: [], functions: 0, files: 0, unreadable: [] };
+  const out: BatchResult = { findings: [], notes: [], functions: 0, unreadable: [] };
   for (const r of results) {
     out.findings.push(...r.findings);
     out.notes.push(...r.notes);
     out.functions += r.functions;
-    out.files += r.files;
     out.unreadable.push(...r.unreadable);
   }
   return out;

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../src/rules/index.js';
-import { scanBatch } from '../../src/pipeline/scan.js';
+import { scanFiles } from '../../src/pipeline/scan.js';
 import { readAnnotations } from '../helpers/annotations.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'rules');
@@ -19,7 +19,7 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s fixtures', (id, rule) =>
     const path = join(dir, name);
     const text = readFileSync(path, 'utf8');
     const annotations = readAnnotations(text).filter((a) => a.rule === id);
-    const result = await scanBatch([path], [rule]);
+    const result = await scanFiles([path], [rule]);
     expect(result.notes).toEqual([]);
 
     const found = result.findings.map((f) => `${f.line} ${f.rule} ${f.messageId}`).sort();

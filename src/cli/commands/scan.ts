@@ -27,11 +27,11 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     rules,
     jobs,
     progress: io.progress
-      ? (done, total) => {
+      ? (phase, done, total) => {
           const now = Date.now();
           if (done === total || now - lastShown > 200) {
             lastShown = now;
-            io.progress!(`scanned ${done}/${total} files`);
+            io.progress!(`${phase} ${done}/${total} files`);
           }
         }
       : undefined,

@@ -1,0 +1,76 @@
+/**
+ * The catalog checks itself: every rule is registered in order, lives in the file named by its
+ * id, has its docs page with the required sections and a Bad/Good example that the rule agrees
+ * with, and fixtures that exercise every one of its messages.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnalyzedFile } from '../../src/analysis/file.js';
+import { analyzeSpans } from '../../src/pipeline/analyze.js';
+import { RULES } from '../../src/rules/index.js';
+import { getParser } from '../helpers/analyze.js';
+import { readAnnotations } from '../helpers/annotations.js';
+
+const root = join(import.meta.dirname, '..', '..');
+/** Files in src/rules that are the framework, not rules. */
+const FRAMEWORK = new Set(['index.ts', 'define-rule.ts', 'pairs.ts', 'run.ts']);
+const SECTIONS = ['## What it checks', '## Why it matters', '## Example', '## How to fix', '## Known limitations'];
+
+test('the registry is sorted by id, ids are unique kebab-case', () => {
+  const ids = RULES.map((r) => r.id);
+  expect(ids).toEqual([...ids].sort());
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+});
+
+test('every rule file is registered, and every registered rule has its file', () => {
+  const files = readdirSync(join(root, 'src', 'rules')).filter((f) => f.endsWith('.ts') && !FRAMEWORK.has(f));
+  expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(RULES.map((r) => r.id));
+});
+
+describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
+  const docPath = join(root, 'docs', 'rules', `${id}.md`);
+  const fixtureDir = join(root, 'test', 'fixtures', 'rules', id);
+
+  test('the rule file default-exports this rule', async () => {
+    const mod = (await import(`../../src/rules/${id}.js`)) as { default: unknown };
+    expect(mod.default).toBe(rule);
+  });
+
+  test('has a docs page with the required sections and its severity', () => {
+    expect(existsSync(docPath)).toBe(true);
+    const doc = readFileSync(docPath, 'utf8');
+    expect(doc.split('\n')[0]).toBe(`# ${id}`);
+    expect(doc).toContain(`**Severity:** ${rule.meta.severity}`);
+    for (const s of SECTIONS) expect(doc).toContain(`\n${s}\n`);
+  });
+
+  test('has fixtures that exercise every message and a quiet case', () => {
+    expect(existsSync(fixtureDir)).toBe(true);
+    const annotations = readdirSync(fixtureDir)
+      .filter((f) => f.endsWith('.c'))
+      .flatMap((f) => readAnnotations(readFileSync(join(fixtureDir, f), 'utf8')))
+      .filter((a) => a.rule === id);
+    const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
+    expect([...exercised].sort()).toEqual(Object.keys(rule.messages).sort());
+    expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+  });
+
+  test('the docs example: the rule reports the Bad code and is quiet on the Good code', async () => {
+    const doc = readFileSync(docPath, 'utf8');
+    const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
+    const block = (label: string): string => {
+      const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`c\\n([\\s\\S]*?)\`\`\``).exec(example);
+      if (!m) throw new Error(`no ${label} example in ${docPath}`);
+      return m[1]!;
+    };
+    const run = async (code: string) => {
+      const file = new AnalyzedFile(`${id}-example.c`, code, await getParser());
+      const { findings } = analyzeSpans(file, file.functions, [rule]);
+      expect(file.notes).toEqual([]);
+      return findings;
+    };
+    expect((await run(block('Bad'))).map((f) => f.rule)).toEqual([id]);
+    expect(await run(block('Good'))).toEqual([]);
+  });
+});
