@@ -107,7 +107,8 @@ export class ReachingDefs {
       const k = kill[id]!;
       let changed = false;
       for (let i = 0; i < w; i++) {
-        const v = (inSet[i]! & ~k[i]!) | g[i]!;
+        // `>>> 0`: bit 31 would otherwise make a negative number that never equals the stored word.
+        const v = ((inSet[i]! & ~k[i]!) | g[i]!) >>> 0;
         if (v !== prev[i]) {
           prev[i] = v;
           changed = true;

@@ -47,3 +47,14 @@ test('canonical values follow unique plain copies', async () => {
   // `vma` may have been replaced by `next`: not known to be `vmf->vma`.
   expect(fn.defs.canonical(vma!, first)).not.toBe(fn.defs.canonical(vmfVma!, first));
 });
+
+test('functions with more definitions than one bit-set word hold terminate with exact answers', async () => {
+  const assignments = Array.from({ length: 70 }, (_, i) => `\t\tv${i % 7} = v${(i + 1) % 7} + ${i};`).join('\n');
+  const src = `int g(int n)\n{\n\tint v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0;\n\n\twhile (n--) {\n${assignments}\n\t}\n\treturn v0;\n}\n`;
+  const fn = await functionOf(src, 'g');
+  expect(fn.defs.sites.length).toBeGreaterThan(64);
+  const ret = fn.cfg.nodes.find((n) => n.kind === 'return')!;
+  const v0 = fn.defs.sites.find((s) => s.def.key.startsWith('v0@'))!.def.key;
+  // v0 is defined at its declaration and by every 7th assignment; the last in the loop body and the declaration reach the return.
+  expect(fn.defs.reaching(ret.id, v0).map((d) => fn.line(d.def.start))).toEqual([3, 69]);
+});
