@@ -7,7 +7,7 @@ import PostalMime, { decodeWords } from 'postal-mime';
 import type { Attachment, Email } from 'postal-mime';
 import { parseDiff, type DiffOrigin } from './diff.js';
 import { PatchError, describePatch } from './errors.js';
-import type { FilePatch } from './types.js';
+import type { FilePatch, Patch } from './types.js';
 import { parseSubject, type ParsedSubject } from './subject.js';
 
 /**
@@ -46,16 +46,11 @@ export interface MailSpan {
 }
 
 /** A decoded mail, reduced to what a {@link Patch} needs. */
-export interface ParsedMail extends ParsedSubject {
+export interface ParsedMail
+  extends ParsedSubject,
+    Pick<Patch, 'rawSubject' | 'messageId' | 'from' | 'date' | 'headers' | 'description' | 'files'> {
   /** 1-based input line where the mail starts (its `From ` line, if any), for messages. */
   line: number;
-  rawSubject: string | null;
-  messageId: string | null;
-  from: string | null;
-  date: string | null;
-  headers: Record<string, string>;
-  description: string;
-  files: FilePatch[];
 }
 
 function chomp(line: string): string {

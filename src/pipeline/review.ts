@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize as normalizePath, isAbsolute } from 'node:path';
 import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
-import type { FunctionSpan } from '../analysis/functions.js';
+import { mentionsAny, type FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
 import { InputError } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
@@ -91,7 +91,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       if (fp.newPath === null || images.post === null) continue;
       files++;
       const post = new AnalyzedFile(fp.newPath, images.post, parser);
-      const touched = touchedFunctions(post, images.lineMap);
+      const touched = withCallers(post, touchedFunctions(post, images.lineMap));
       if (!tree) notes.push(...unseenFunctions(fp, post, patch));
       const after = analyzeSpans(post, touched, opts.rules, images.lineMap.added);
       functions += after.functions;
@@ -183,6 +183,20 @@ function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): Analy
     kind: 'limited-context' as const,
     message: `No --tree was given and ${describePatch(patch)} does not carry the whole of ${/^[A-Za-z_]\w*$/.test(name) ? `\`${name}()\`` : name}, so widen could not check it; bugs just outside the hunks stay hidden. Give --tree with the tree the patch applies to.`,
   }));
+}
+
+/**
+ * The touched functions plus their callers in the same file: a patch that changes what a helper
+ * does for its caller (say, stops finishing the gather) creates the bug in the caller, which the
+ * hunks do not touch. Attribution still reports only what is new.
+ */
+function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[] {
+  const names = new Set(touched.map((s) => s.name));
+  const out = new Set(touched);
+  for (const span of file.functions) {
+    if (!out.has(span) && mentionsAny(file.normalized.tokens, span, names)) out.add(span);
+  }
+  return [...out].sort((a, b) => a.start - b.start);
 }
 
 /** Findings present after the patch and not before it, matched by fingerprint as a multiset. */

@@ -10,19 +10,43 @@ import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding } from '../findings/finding.js';
 import { formatMessage, type Rule, type RuleReport, type Span } from './define-rule.js';
 
-/** The rules whose trigger identifiers appear in the function: the cheap prefilter before parsing. */
+/**
+ * The rules worth running on a function: those whose trigger identifiers it mentions, directly
+ * or through a function of the same file that does (a helper that finishes the gather for its
+ * caller makes the caller relevant). This is the cheap prefilter before parsing.
+ */
 export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly Rule[]): Rule[] {
-  return rules.filter((r) => mentionsAny(file.normalized.tokens, span, triggerSet(r)));
+  return rules.filter((r) => mentionsAny(file.normalized.tokens, span, fileTriggers(file, r)));
 }
 
-const triggerSets = new WeakMap<Rule, ReadonlySet<string>>();
-function triggerSet(r: Rule): ReadonlySet<string> {
-  let s = triggerSets.get(r);
-  if (!s) {
-    s = new Set(r.meta.triggers);
-    triggerSets.set(r, s);
+const triggerCache = new WeakMap<AnalyzedFile, Map<Rule, ReadonlySet<string>>>();
+
+/** A rule's triggers plus the names of the file's functions that reach one, to a fixpoint. */
+function fileTriggers(file: AnalyzedFile, rule: Rule): ReadonlySet<string> {
+  let perRule = triggerCache.get(file);
+  if (!perRule) {
+    perRule = new Map();
+    triggerCache.set(file, perRule);
   }
-  return s;
+  const known = perRule.get(rule);
+  if (known) return known;
+  const names = new Set(rule.meta.triggers);
+  let pending = file.functions.filter((f) => !names.has(f.name));
+  for (let changed = true; changed; ) {
+    changed = false;
+    const rest: FunctionSpan[] = [];
+    for (const f of pending) {
+      if (mentionsAny(file.normalized.tokens, f, names)) {
+        names.add(f.name);
+        changed = true;
+      } else {
+        rest.push(f);
+      }
+    }
+    pending = rest;
+  }
+  perRule.set(rule, names);
+  return names;
 }
 
 /** Every identifier any of `rules` is triggered by. */

@@ -163,6 +163,12 @@ describe('bad input', () => {
     expect(r.stderr).toBe('');
   });
 
+  test('a patch naming a file outside the tree is refused', () => {
+    const diff = 'diff --git a/../../etc/passwd b/../../etc/passwd\n--- a/../../etc/passwd\n+++ b/../../etc/passwd\n@@ -1 +1 @@\n-root\n+toor\n';
+    mkdirSync(join(tmp, 'tree2'), { recursive: true });
+    expectInputError(widen(['review', file('escape.patch', diff), '--tree', join(tmp, 'tree2')]), /names the file \.\.\/\.\.\/etc\/passwd, which lies outside the tree/);
+  });
+
   test('usage errors: unknown command, option, format, rule, level', () => {
     expectInputError(widen(['frobnicate']), /'frobnicate' is not a widen command/);
     expectInputError(widen(['review', '--bogus']), /Unknown option '--bogus'/);

@@ -87,6 +87,22 @@ describe('attribution and touched functions', () => {
   });
 });
 
+describe('callers of a touched helper', () => {
+  test('a helper that stops finishing the gather for its caller makes the caller leak', async () => {
+    const base = readFileSync(join(root, 'test/fixtures/rules/tlb-gather-finish-balance/ownership.c'), 'utf8');
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/zap.c': base }, 'mm: base');
+      repo.commit({ 'mm/zap.c': base.replace('\t// ok: tlb-gather-finish-balance\n\ttlb_finish_mmu(tlb);\n\tmm->map_count--;', '\tmm->map_count--;') }, 'mm: account only');
+      const patches = await readPatches(repo.formatPatch(1), 'helper.patch');
+      const report = await review({ patches, tree: repo.snapshot(1), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function])).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'zap_with_helpers']]);
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
 describe('series', () => {
   test('each finding names the patch of the series that introduced it', async () => {
     const repo = new ScratchRepo();
