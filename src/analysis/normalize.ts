@@ -8,8 +8,10 @@
  * - statement macros with a body (`list_for_each_entry(pos, head, lru) { }`,
  *   `for_each_vma(vmi, vma) stmt;`) become `if (args) body`, and the original macro is
  *   recorded in {@link NormalizedSource.blockMacros} so the CFG makes it a loop again;
- * - type arguments of macros (`list_first_entry(&l, struct page, lru)`, `min_t(unsigned long,
- *   a, b)`) become identifiers (`struct_page`, `UNSIGNED_LONG`);
+ * - type arguments of macros become expressions: `list_first_entry(&l, struct page, lru)` loses
+ *   its `struct` keyword, `min_t(unsigned long, a, b)` reads `min_t(UNSIGNED_LONG, a, b)`;
+ * - unknown attribute macros in function headers, `static` before a declaring macro, `typeof`
+ *   declarations, `asm` statements, GNU case ranges and `KERN_*` log levels are made parsable;
  * - `#if 0` regions, and the `#else`/`#elif` branches of conditionals that a parser cannot
  *   take as a whole (unbalanced braces or parentheses, or inside an expression), become spaces,
  *   so the first branch reads as straight-line code.
@@ -114,15 +116,15 @@ interface Branch {
   directive: number;
   braces: number;
   parens: number;
-  /** First and last code tokens of the branch, or '' when it holds none. */
-  first: string;
-  last: string;
+  /** Indices of the first and last code tokens of the branch, or -1 when it holds none. */
+  first: number;
+  last: number;
 }
 
 interface Group {
   branches: Branch[];
-  /** The code token before `#if`: after a label, `else` or `)` the group is part of a statement. */
-  before: string;
+  /** The code token before `#if` (or -1): after a label, `else` or `)` the group is part of a statement. */
+  before: number;
   /** Parenthesis depth where the group starts: > 0 means inside an expression. */
   parenDepth: number;
   /** `#if 0` → 0, `#if 1` → 1, otherwise null. */
@@ -140,7 +142,7 @@ function deadTokens(ts: TokenStream): Uint8Array {
   // Depth is counted along the first branch of every conditional, which is the branch that
   // survives when a conditional has to be cut down.
   let parenDepth = 0;
-  let lastCode = '';
+  let lastCode = -1;
   const inFirstBranches = (): boolean => stack.every((g) => g.branches.length === 1);
   const markRange = (from: number, to: number): void => {
     for (let t = from; t < to; t++) dead[t] = 1;
@@ -164,7 +166,7 @@ function deadTokens(ts: TokenStream): Uint8Array {
       } else if (name === 'endif') {
         const g = stack.pop();
         if (!g) continue;
-        const effective = decideGroup(g, t, markRange, dead);
+        const effective = decideGroup(ts, g, t, markRange, dead);
         // The enclosing branch sees this group as its surviving branch's brace balance.
         const outer = stack[stack.length - 1];
         if (outer) {
@@ -176,13 +178,12 @@ function deadTokens(ts: TokenStream): Uint8Array {
       continue;
     }
     if (k === Tok.Comment) continue;
-    const tokenText = ts.text.slice(ts.start[t]!, ts.end[t]!);
     for (const open of stack) {
       const b = open.branches[open.branches.length - 1]!;
-      if (b.first === '') b.first = tokenText;
-      b.last = tokenText;
+      if (b.first < 0) b.first = t;
+      b.last = t;
     }
-    lastCode = tokenText;
+    lastCode = t;
     if (k !== Tok.Punct) continue;
     const c = ts.text.charCodeAt(ts.start[t]!);
     const delta = c === 123 ? 1 : c === 125 ? -1 : 0;
@@ -197,15 +198,16 @@ function deadTokens(ts: TokenStream): Uint8Array {
     if (inFirstBranches()) parenDepth = Math.max(0, parenDepth + pdelta);
   }
   // Conditionals left open at end of file are cut down the same way.
-  while (stack.length > 0) decideGroup(stack.pop()!, ts.count, markRange, dead);
+  while (stack.length > 0) decideGroup(ts, stack.pop()!, ts.count, markRange, dead);
   return dead;
 }
 
 function newBranch(directive: number): Branch {
-  return { directive, braces: 0, parens: 0, first: '', last: '' };
+  return { directive, braces: 0, parens: 0, first: -1, last: -1 };
 }
 
 function decideGroup(
+  ts: TokenStream,
   g: Group,
   endif: number,
   markRange: (from: number, to: number) => void,
@@ -232,9 +234,11 @@ function decideGroup(
   const unbalanced = g.branches.some((b) => b.braces !== 0 || b.parens !== 0);
   // A branch that is not a run of whole statements or declarations (`else` on its own, a
   // label, a function header) cannot be parsed as an alternative either.
+  const text = (t: number): string => (t < 0 ? '' : ts.text.slice(ts.start[t]!, ts.end[t]!));
+  const before = text(g.before);
   const fragment =
-    g.before === ':' || g.before === 'else' || g.before === ')' ||
-    g.branches.some((b) => b.first === 'else' || b.first === '}' || (b.last !== '' && b.last !== ';' && b.last !== '}'));
+    before === ':' || before === 'else' || before === ')' ||
+    g.branches.some((b) => text(b.first) === 'else' || text(b.first) === '}' || (b.last >= 0 && text(b.last) !== ';' && text(b.last) !== '}'));
   if (g.constant === 1 || unbalanced || fragment || g.parenDepth > 0) {
     for (const x of bounds.slice(1)) markRange(x.from, x.to);
     markDirectives();
@@ -369,7 +373,8 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
       // `DECLARE_BITMAP(map, N) = { 0 };`: the initialiser of a declaring macro is dropped.
       blank(close + 1, match[close + 2]!);
     }
-    if (atStatementStart(i) && startsStatement(ts, close + 1 < n ? live[close + 1]! : ts.count) && !isPunct(close + 1, '(')) {
+    // `if` needs two characters: a one-letter macro cannot be rewritten in place.
+    if (name.length >= 2 && atStatementStart(i) && startsStatement(ts, close + 1 < n ? live[close + 1]! : ts.count) && !isPunct(close + 1, '(')) {
       const info = blockMacroInfo(name);
       const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
       const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
