@@ -255,6 +255,11 @@ describe('widen rules, explain, debug', () => {
     expectInputError(widen(['debug', 'cfg', c, 'nope']), /defines no function named nope\. It defines: goto_chain/);
   });
 
+  test('the built entry point is executable on its own, as npx runs it', () => {
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/^widen \d/)]);
+  });
+
   test('--version and --help', () => {
     expect(widen(['--version']).stdout).toMatch(/^widen \d+\.\d+\.\d+\n$/);
     const help = widen(['--help']);
