@@ -109,7 +109,7 @@ describe('series', () => {
     try {
       const base = readFileSync(join(seedDir, 'tree/mm/memory.c'), 'utf8');
       repo.commit({ 'mm/memory.c': base }, 'mm: base');
-      repo.commit({ 'mm/memory.c': base.replace('static void unmap_single_vma', 'static noinline void unmap_single_vma') }, 'mm: keep unmap_single_vma out of line');
+      repo.commit({ 'mm/memory.c': base.replace('static void zap_one_vma', 'static noinline void zap_one_vma') }, 'mm: keep zap_one_vma out of line');
       const seeded = (await readPatches(readFileSync(join(seedDir, 'seed.patch')), 'seed.patch'))[0]!;
       repo.git('apply', join(seedDir, 'seed.patch'));
       repo.git('commit', '-qam', seeded.subject!);

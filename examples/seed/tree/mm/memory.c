@@ -22,8 +22,8 @@ void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		unsigned long addr = vma->vm_start;
 
 		/*
-		 * Hide vma from rmap and truncate_pagecache before freeing
-		 * pgtables
+		 * Take the VMA off the reverse maps and its file before its
+		 * page tables go
 		 */
 		unlink_anon_vmas(vma);
 		unlink_file_vma(vma);
@@ -33,7 +33,7 @@ void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct *vma,
 				floor, next ? next->vm_start : ceiling);
 		} else {
 			/*
-			 * Optimization: gather nearby vmas into one call down
+			 * Fold neighbouring VMAs into one free_pgd_range() call
 			 */
 			while (next && next->vm_start <= vma->vm_end + PMD_SIZE
 			       && !is_vm_hugetlb_page(next)) {
@@ -50,64 +50,30 @@ void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct *vma,
 }
 
 /*
- * Zap the user pages of one VMA between start and end. The caller owns the gather.
+ * Zap the pages of one VMA in [start, end). The caller owns the gather and has started it.
  */
-static void unmap_single_vma(struct mmu_gather *tlb, struct vm_area_struct *vma,
-		unsigned long start_addr, unsigned long end_addr,
-		struct zap_details *details)
+static void zap_one_vma(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			unsigned long start, unsigned long end)
 {
-	unsigned long start = max(vma->vm_start, start_addr);
-	unsigned long end;
-
-	if (start >= vma->vm_end)
-		return;
-	end = min(vma->vm_end, end_addr);
-	if (end <= vma->vm_start)
+	start = max(start, vma->vm_start);
+	end = min(end, vma->vm_end);
+	if (start >= end)
 		return;
 
-	if (vma->vm_file)
-		uprobe_munmap(vma, start, end);
-
-	if (start != end) {
-		tlb_start_vma(tlb, vma);
-		unmap_page_range(tlb, vma, start, end, details);
-		tlb_end_vma(tlb, vma);
-	}
+	tlb_start_vma(tlb, vma);
+	zap_pte_range_of(tlb, vma, start, end);
+	tlb_end_vma(tlb, vma);
 }
 
 /*
- * Unmap every VMA of the list that overlaps [start_addr, end_addr).
+ * Zap the VMAs of a list that cover [start, end), with a gather of its own.
  */
-void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma,
-		unsigned long start_addr, unsigned long end_addr)
+void zap_vma_list(struct vm_area_struct *vma, unsigned long start, unsigned long end)
 {
-	struct mmu_notifier_range range;
-
-	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, vma, vma->vm_mm,
-				start_addr, end_addr);
-	mmu_notifier_invalidate_range_start(&range);
-	for ( ; vma && vma->vm_start < end_addr; vma = vma->vm_next)
-		unmap_single_vma(tlb, vma, start_addr, end_addr, NULL);
-	mmu_notifier_invalidate_range_end(&range);
-}
-
-/*
- * Remove user pages in a given range of one VMA, with a gather of its own.
- */
-void zap_page_range(struct vm_area_struct *vma, unsigned long start,
-		unsigned long size)
-{
-	struct mmu_notifier_range range;
 	struct mmu_gather tlb;
 
-	lru_add_drain();
-	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma, vma->vm_mm,
-				start, start + size);
 	tlb_gather_mmu(&tlb, vma->vm_mm);
-	update_hiwater_rss(vma->vm_mm);
-	mmu_notifier_invalidate_range_start(&range);
-	for ( ; vma && vma->vm_start < range.end; vma = vma->vm_next)
-		unmap_single_vma(&tlb, vma, start, range.end, NULL);
-	mmu_notifier_invalidate_range_end(&range);
+	for (; vma && vma->vm_start < end; vma = vma->vm_next)
+		zap_one_vma(&tlb, vma, start, end);
 	tlb_finish_mmu(&tlb);
 }
