@@ -182,12 +182,11 @@ export function objectKey(arg: Expr | undefined): string | null {
 function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<string> {
   const out = new Set<string>();
   if (pair.localObjectType === null) {
-    const names = new Set([...pair.opens, ...pair.closes].map((c) => c.name));
+    const objectArg = new Map([...pair.opens, ...pair.closes].map((c) => [c.name, c.objectArg]));
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const spec = names.has(ev.name) ? [...pair.opens, ...pair.closes].find((c) => c.name === ev.name) : undefined;
-        const key = spec ? objectKey(ev.call.args[spec.objectArg]) : null;
+        const arg = ev.k === 'call' && ev.name !== null ? objectArg.get(ev.name) : undefined;
+        const key = arg === undefined || ev.k !== 'call' ? null : objectKey(ev.call.args[arg]);
         if (key !== null) out.add(key);
       }
     }

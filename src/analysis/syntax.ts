@@ -182,7 +182,7 @@ class Converter {
       case 'case_statement': {
         const valueNode = n.childForFieldName('value');
         const body: Stmt[] = [];
-        for (const c of n.namedChildren) if (c && c !== valueNode && c.id !== valueNode?.id) this.stmtInto(c, body);
+        for (const c of n.namedChildren) if (c && c.id !== valueNode?.id) this.stmtInto(c, body);
         return { k: 'case', value: valueNode ? this.expr(valueNode) : null, body, start, end };
       }
       case 'labeled_statement': {

@@ -54,6 +54,11 @@ export function analyzeSpans(file: AnalyzedFile, spans: readonly FunctionSpan[],
   return { findings, functions };
 }
 
+/** Files widen analyses: C sources and headers. */
+export function isCSource(path: string): boolean {
+  return /\.[ch]$/.test(path);
+}
+
 /** True when a file's text mentions any trigger at all: the cheapest prefilter, before lexing. */
 export function mentionsAnyTrigger(text: string, triggers: readonly string[]): boolean {
   return triggers.some((t) => text.includes(t));

@@ -13,7 +13,7 @@ import { compareFindings, type Finding } from '../findings/finding.js';
 import { applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks } from '../patch/index.js';
 import type { FilePatch, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
-import { analyzeSpans, sortNotes, type Report } from './analyze.js';
+import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
 
 export interface ReviewOptions {
   /** The patches of the series, in the order they apply. */
@@ -22,8 +22,6 @@ export interface ReviewOptions {
   tree: string | null;
   rules: readonly Rule[];
 }
-
-const C_FILE = /\.[ch]$/;
 
 /**
  * The tree as it stands after the patches applied so far: files read from disk on first use,
@@ -80,7 +78,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   for (const patch of opts.patches) {
     for (const fp of patch.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
-      const isC = C_FILE.test(path) || C_FILE.test(fp.oldPath ?? '');
+      const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
       if (fp.binary) {
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
@@ -165,23 +163,25 @@ function touchedFunctions(file: AnalyzedFile, map: LineMap): FunctionSpan[] {
  */
 function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): AnalysisNote[] {
   const path = fp.newPath ?? '';
-  const unseen = new Map<string, number[]>();
+  // Keyed by the function git names after `@@`, or by the hunk's line when it names none.
+  const unseen = new Map<string, { fn: string | null; lines: number[] }>();
   for (const h of fp.hunks) {
     const changed = h.lines.some((l) => l.kind !== ' ');
     const inside = post.functionAt(h.newStart + Math.floor(h.newLines / 2));
     if (!changed || inside) continue;
-    const name = /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? `the code at line ${h.newStart}`;
-    const list = unseen.get(name) ?? [];
-    list.push(h.newStart);
-    unseen.set(name, list);
+    const fn = /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? null;
+    const key = fn ?? `line ${h.newStart}`;
+    const entry = unseen.get(key) ?? { fn, lines: [] };
+    entry.lines.push(h.newStart);
+    unseen.set(key, entry);
   }
-  return [...unseen].map(([name, lines]) => ({
+  return [...unseen.values()].map(({ fn, lines }) => ({
     path,
     line: lines[0]!,
     endLine: lines[lines.length - 1]!,
-    function: /^[A-Za-z_]\w*$/.test(name) ? name : null,
+    function: fn,
     kind: 'limited-context' as const,
-    message: `No --tree was given and ${describePatch(patch)} does not carry the whole of ${/^[A-Za-z_]\w*$/.test(name) ? `\`${name}()\`` : name}, so widen could not check it; bugs just outside the hunks stay hidden. Give --tree with the tree the patch applies to.`,
+    message: `No --tree was given and ${describePatch(patch)} does not carry the whole of ${fn ? `\`${fn}()\`` : `the code at line ${lines[0]}`}, so widen could not check it; bugs just outside the hunks stay hidden. Give --tree with the tree the patch applies to.`,
   }));
 }
 

@@ -14,7 +14,7 @@ import { compareFindings, type Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers } from '../rules/run.js';
-import { analyzeSpans, mentionsAnyTrigger, sortNotes, type Report } from './analyze.js';
+import { analyzeSpans, isCSource, mentionsAnyTrigger, sortNotes, type Report } from './analyze.js';
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -37,8 +37,6 @@ export interface BatchResult {
   functions: number;
   unreadable: Array<{ path: string; reason: string }>;
 }
-
-const C_FILE = /\.[ch]$/;
 
 /** A worker is only worth starting for at least this many files that pass the prefilter. */
 const FILES_PER_WORKER = 8;
@@ -184,7 +182,7 @@ export async function collectFiles(paths: readonly string[]): Promise<{ files: s
       throw new InputError('path-not-found', `widen scan: cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
     if (st.isDirectory()) await walk(p, files, notes);
-    else if (C_FILE.test(p)) files.push(p);
+    else if (isCSource(p)) files.push(p);
     else notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is not a .c or .h file; widen scan skipped it.` });
   }
   return { files: [...new Set(files)].sort(), notes };
@@ -203,7 +201,7 @@ async function walk(dir: string, files: string[], notes: AnalysisNote[]): Promis
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       if (e.name !== '.git' && e.name !== 'node_modules') await walk(p, files, notes);
-    } else if (C_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
+    } else if (isCSource(e.name) && (e.isFile() || e.isSymbolicLink())) {
       files.push(p);
     }
   }
