@@ -1,9 +1,36 @@
 /**
- * Unified diff parser, modelled on `git apply`: git extended headers, traditional `diff -u`
- * headers, quoted paths, binary diffs, and hunks whose line counts are checked against their
- * `@@` header. jsdiff and parse-diff were tried first; neither flags `GIT binary patch` as binary,
- * and jsdiff throws on the `-- ` signature that ends every `git format-patch` mail.
+ * Unified diff parser, modelled on `git apply`. The hunks themselves are read by the parse-diff
+ * package: the numbers and the section text of each `@@` header, and the kind and text of each
+ * body line. The code here does what parse-diff does not do, or does differently from git:
+ *
+ * - It splits the input into file patches and steps over the junk before, between and after them
+ *   (a note above a diff, a mail's `---` line and diffstat, the `-- ` signature). parse-diff starts
+ *   a file at every `diff ` or `--- ` line; in a mail saved with CRLF that includes the lone
+ *   `---` above the diffstat, since `\s` matches its CR.
+ * - It reads git's extended headers (`rename`/`copy from`/`to`, `similarity index`, modes, the
+ *   `index` line, `new file mode`/`deleted file mode`) and the names on the `diff --git` and
+ *   `---`/`+++` lines: parse-diff skips renames, copies and similarity, leaves quoted names
+ *   escaped (`caf\303\251.rst`), and knows nothing of `diff -N`'s epoch dates.
+ * - It flags binary diffs (`Binary files ... differ`, `GIT binary patch`); parse-diff returns a
+ *   file without chunks for them.
+ * - It decides whether CRs are transport (dropped from every line) or file content (recorded as
+ *   {@link HunkLine.crlf}); parse-diff splits at LF only and leaves a CR in the text.
+ * - It reads `\ No newline at end of file`. parse-diff matches only that exact English line (not
+ *   one ending in CR, not a translated one, which it takes as a context line) and records it as an
+ *   extra change copied from the line before; here the marker lines are kept away from parse-diff
+ *   and set {@link HunkLine.noNewline} instead.
+ * - It checks each hunk: a well-formed header, line numbers below {@link MAX_LINE_NUMBER}, and body
+ *   lines that add up to the header's counts, else `corrupt-hunk` naming the input line.
+ *   parse-diff checks nothing. It reads every line (whatever its first character) as a hunk line
+ *   until both counts reach zero: a hunk cut short swallows what follows (the `-- ` signature
+ *   becomes a deleted line, the next `diff --git`, `---`, `+++` and `@@` lines become hunk lines),
+ *   a `@@ -1,0 +1,0 @@` hunk swallows the line after it, and the surplus lines of a hunk longer
+ *   than its header are dropped without a word. So each hunk goes to parse-diff alone, behind a
+ *   minimal `---`/`+++` header, and only after these checks, bounded by its header's counts;
+ *   parse-diff's answer is compared with those counts, and a difference is a bug here, not in
+ *   the input.
  */
+import parseUnifiedDiff from 'parse-diff';
 import { PatchError } from './errors.js';
 import type { FilePatch, FileStatus, Hunk, HunkLine } from './types.js';
 
@@ -295,6 +322,10 @@ class DiffParser {
     }
   }
 
+  /**
+   * Reads one hunk: checks its header, finds the end of its body by the header's counts (see
+   * {@link readHunkBody}), and has parse-diff parse exactly that header and body.
+   */
   private parseHunk(file: FilePatch, index: number): Hunk {
     const headerLine = chomp(this.lines[this.pos]!);
     const match = HUNK_HEADER.exec(headerLine);
@@ -302,16 +333,13 @@ class DiffParser {
       throw this.corrupt(file, index, `its header at ${this.origin.where(this.pos)} (\`${headerLine}\`) is malformed`);
     }
     const number = (text: string | undefined): number => (text === undefined ? 1 : Number(text));
-    const hunk: Hunk = {
-      index,
+    const counts: HunkCounts = {
       oldStart: number(match[1]),
       oldLines: number(match[2]),
       newStart: number(match[3]),
       newLines: number(match[4]),
-      section: match[5]!.replace(/^ /, ''),
-      lines: [],
     };
-    if (Math.max(hunk.oldStart + hunk.oldLines, hunk.newStart + hunk.newLines) > MAX_LINE_NUMBER) {
+    if (Math.max(counts.oldStart + counts.oldLines, counts.newStart + counts.newLines) > MAX_LINE_NUMBER) {
       throw this.corrupt(
         file,
         index,
@@ -319,24 +347,36 @@ class DiffParser {
       );
     }
     this.pos++;
+    return hunkFromParseDiff(index, headerLine, counts, this.readHunkBody(file, index, counts));
+  }
 
-    let oldLeft = hunk.oldLines;
-    let newLeft = hunk.newLines;
+  /**
+   * Collects the body lines of a hunk whose header announces `counts`, as they stand in the
+   * input, and the `\ No newline at end of file` markers among and right after them. Throws
+   * `corrupt-hunk` when a line that is no hunk line, or the end of the input, comes before the
+   * counts are used up, or when a line would take one side past its count.
+   */
+  private readHunkBody(file: FilePatch, index: number, counts: HunkCounts): HunkBody {
+    const body: HunkBody = { lines: [], noNewline: new Set() };
+    const markNoNewline = (): void => {
+      if (body.lines.length > 0) body.noNewline.add(body.lines.length - 1);
+    };
+    let oldLeft = counts.oldLines;
+    let newLeft = counts.newLines;
     const short = (at: string): PatchError =>
       this.corrupt(
         file,
         index,
-        `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines, ` +
-          `but ${at} ends it after ${hunk.oldLines - oldLeft} and ${hunk.newLines - newLeft}`,
+        `its header \`${formatHunkHeader(counts)}\` announces ${counts.oldLines} old and ${counts.newLines} new lines, ` +
+          `but ${at} ends it after ${counts.oldLines - oldLeft} and ${counts.newLines - newLeft}`,
       );
     while (oldLeft > 0 || newLeft > 0) {
       if (this.pos >= this.lines.length) throw short(`the end of the input (${this.origin.where(this.lines.length - 1)})`);
       const raw = this.lines[this.pos]!;
       // Mailers strip the lone space of an empty context line; git apply takes it back.
-      const emptyContext = raw === '' || raw === '\r';
-      const marker = emptyContext ? ' ' : raw[0];
+      const marker = raw === '' || raw === '\r' ? ' ' : raw[0];
       if (marker === '\\') {
-        this.markNoNewline(hunk);
+        markNoNewline();
         this.pos++;
         continue;
       }
@@ -346,26 +386,21 @@ class DiffParser {
         throw this.corrupt(
           file,
           index,
-          `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines; ` +
-            `after ${hunk.oldLines - oldLeft} and ${hunk.newLines - newLeft} of them, ` +
+          `its header \`${formatHunkHeader(counts)}\` announces ${counts.oldLines} old and ${counts.newLines} new lines; ` +
+            `after ${counts.oldLines - oldLeft} and ${counts.newLines - newLeft} of them, ` +
             `${this.origin.where(this.pos)} (\`${chomp(raw)}\`) is one ${side} too many`,
         );
       }
       if (marker !== '+') oldLeft--;
       if (marker !== '-') newLeft--;
-      hunk.lines.push(hunkLine(marker, emptyContext ? raw : raw.slice(1)));
+      body.lines.push(raw);
       this.pos++;
     }
     if (this.lines[this.pos]?.startsWith('\\')) {
-      this.markNoNewline(hunk);
+      markNoNewline();
       this.pos++;
     }
-    return hunk;
-  }
-
-  private markNoNewline(hunk: Hunk): void {
-    const last = hunk.lines[hunk.lines.length - 1];
-    if (last) last.noNewline = true;
+    return body;
   }
 
   private corrupt(file: FilePatch, index: number, what: string): PatchError {
@@ -377,6 +412,50 @@ class DiffParser {
         'fetch it with `b4 am`) and try again.',
     );
   }
+}
+
+type HunkCounts = Pick<Hunk, 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>;
+
+/** A hunk body as checked against its header, before parse-diff reads it. */
+interface HunkBody {
+  /** The body lines as in the input (a CR of file content still on), without `\` markers. */
+  lines: string[];
+  /** Indices into `lines` of the lines followed by `\ No newline at end of file`. */
+  noNewline: Set<number>;
+}
+
+/**
+ * Has parse-diff parse one checked hunk and maps its chunk to a {@link Hunk}. The text ends
+ * with the last body line, not a newline: parse-diff would take the empty line after it as one
+ * more context line of a hunk whose counts are both zero.
+ */
+function hunkFromParseDiff(index: number, headerLine: string, counts: HunkCounts, body: HunkBody): Hunk {
+  const [file] = parseUnifiedDiff(['--- a/x', '+++ b/x', headerLine, ...body.lines].join('\n'));
+  const chunk = file?.chunks[0];
+  if (
+    file?.chunks.length !== 1 ||
+    chunk === undefined ||
+    chunk.changes.length !== body.lines.length ||
+    chunk.oldStart !== counts.oldStart ||
+    chunk.oldLines !== counts.oldLines ||
+    chunk.newStart !== counts.newStart ||
+    chunk.newLines !== counts.newLines
+  ) {
+    throw new Error(`parse-diff read the hunk \`${headerLine}\` differently from widen's own check of its header and lines`);
+  }
+  const lines = chunk.changes.map((change, k): HunkLine => {
+    const kind = change.type === 'add' ? '+' : change.type === 'del' ? '-' : ' ';
+    // parse-diff keeps the marker in `content`; an empty context line whose space a mailer
+    // stripped has none.
+    const text = kind === ' ' && !change.content.startsWith(' ') ? change.content : change.content.slice(1);
+    const line = hunkLine(kind, text);
+    if (body.noNewline.has(k)) line.noNewline = true;
+    return line;
+  });
+  // parse-diff keeps the whole header line as `content`; the section follows its closing `@@`.
+  const section = chunk.content.slice(chunk.content.indexOf('@@', 2) + 2).replace(/^ /, '');
+  const { oldStart, oldLines, newStart, newLines } = chunk;
+  return { index, oldStart, oldLines, newStart, newLines, section, lines };
 }
 
 function hunkLine(kind: HunkLine['kind'], text: string): HunkLine {
