@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { CommandIo, CommandResult } from './commands/types.js';
-import { MAIN_USAGE, usageError } from './messages/index.js';
+import { MAIN_USAGE, describeInputError, usageError } from './messages/index.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (progress) process.stderr.write('\r\x1b[K');
     if (e instanceof InputError) {
-      process.stderr.write(`widen: ${e.message}\n`);
+      process.stderr.write(`widen: ${describeInputError(e)}\n`);
     } else {
       process.stderr.write(`widen: internal error: ${(e as Error)?.message ?? e}. This is a bug in widen; please report it with the command you ran${process.env['WIDEN_DEBUG'] ? '' : ' (set WIDEN_DEBUG=1 for details)'}.\n`);
       if (process.env['WIDEN_DEBUG']) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);

@@ -7,6 +7,7 @@
  * referring to the post-patch file (`review`) or the file as scanned (`scan`). `related`
  * lists every other line the explanation depends on, each with a short message.
  */
+import type { Placement } from './placement.js';
 import type { Severity } from './severity.js';
 
 export interface RelatedLocation {
@@ -58,6 +59,8 @@ export interface Finding {
   fingerprint: string;
   /** The widened context to quote; filled in by the pipeline. */
   excerpt?: Excerpt;
+  /** Where the finding sits on the diff that introduced it; set by `review`, absent for `scan`. */
+  placement?: Placement;
 }
 
 /** Orders findings by path, line, column, then rule id. */

@@ -3,6 +3,7 @@
  * memory. Everything a caller needs is exported here.
  */
 export { readPatches } from './read.js';
+export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
 export { PatchError, describePatch, type PatchErrorKind } from './errors.js';
 export { formatHunkHeader } from './diff.js';

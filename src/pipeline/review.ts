@@ -1,46 +1,55 @@
 /**
- * `widen review`: apply each patch of a series in memory to the tree, analyse the functions it
- * touches in the post-patch file, and keep only the findings the patch introduces (present
- * after, absent before, matched by fingerprint).
+ * The review pipeline: apply each patch of a series in memory to the tree, analyse the functions
+ * it touches in the post-patch file, keep only the findings the patch introduces (present after,
+ * absent before, matched by fingerprint), and place each on the diff that introduced it.
+ *
+ * Files come from a {@link TreeSource}; a file the source cannot deliver is noted as unchecked
+ * and the review goes on with the rest.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join, normalize as normalizePath, isAbsolute } from 'node:path';
+import { normalize as normalizePath, isAbsolute } from 'node:path';
 import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
 import { mentionsAny, type FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
-import { InputError } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
+import { diffLinesOf, placeFinding } from '../findings/placement.js';
 import { applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks } from '../patch/index.js';
 import type { FilePatch, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
 import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
+import { ReviewError } from './errors.js';
+import { SourceUnavailable, type TreeSource } from './source.js';
 
 export interface ReviewOptions {
   /** The patches of the series, in the order they apply. */
   patches: readonly Patch[];
   /** The tree the series applies to, or null to analyse what the diff carries. */
-  tree: string | null;
+  tree: TreeSource | null;
   rules: readonly Rule[];
+  /** Called before each file is analysed, for progress on long runs. */
+  progress?: (done: number, total: number, path: string) => void;
 }
 
+/** A file the source could not deliver: later patches of the series skip it too. */
+const UNAVAILABLE = Symbol('unavailable');
+
 /**
- * The tree as it stands after the patches applied so far: files read from disk on first use,
- * then overlaid in memory. The directory on disk is never written.
+ * The tree as it stands after the patches applied so far: files read from the source on first
+ * use, then overlaid in memory. The source is never written.
  */
 class WorkingTree {
-  private readonly overlay = new Map<string, string | null>();
+  private readonly overlay = new Map<string, string | null | typeof UNAVAILABLE>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly source: TreeSource) {}
 
-  async read(path: string, patch: Patch): Promise<string | null> {
+  /** The file's text, null when absent, {@link UNAVAILABLE} when the source could not deliver it. */
+  async read(path: string): Promise<string | null | typeof UNAVAILABLE> {
     if (this.overlay.has(path)) return this.overlay.get(path)!;
-    const full = join(this.root, path);
     try {
-      return await readFile(full, 'utf8');
+      return await this.source.read(path);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return null;
-      throw new InputError('tree-unreadable', `widen could not read ${full} (${code ?? e}), which ${describePatch(patch)} changes. Check the file's permissions, or point --tree at a readable copy of the tree.`);
+      if (!(e instanceof SourceUnavailable)) throw e;
+      this.overlay.set(path, UNAVAILABLE);
+      throw e;
     }
   }
 
@@ -52,38 +61,39 @@ class WorkingTree {
 /** Rejects paths that would leave the tree (`../../etc/passwd` in a hostile patch). */
 function safePath(path: string, patch: Patch): string {
   const p = normalizePath(path);
-  if (isAbsolute(p) || p.startsWith('..')) {
-    throw new InputError('unsafe-path', `${describePatch(patch)} names the file ${path}, which lies outside the tree; widen refuses to read it. Check the patch's file names.`);
-  }
+  if (isAbsolute(p) || p.startsWith('..')) throw new ReviewError('unsafe-path', { patch: describePatch(patch), path });
   return p;
 }
 
 export async function review(opts: ReviewOptions): Promise<Report> {
   const t0 = performance.now();
-  let tree: WorkingTree | null = null;
-  if (opts.tree !== null) {
-    const st = await stat(opts.tree).catch(() => null);
-    if (!st || !st.isDirectory()) {
-      throw new InputError('tree-not-found', `--tree ${opts.tree} is not a directory. Give the top of the source tree the patch applies to (the directory that holds mm/, include/, ...), or leave --tree out to analyse only what the diff carries.`);
-    }
-    tree = new WorkingTree(opts.tree);
-  }
+  const tree = opts.tree === null ? null : new WorkingTree(opts.tree);
   const parser = await CParser.create();
   const findings: Finding[] = [];
   const notes: AnalysisNote[] = [];
   let files = 0;
   let functions = 0;
   let cFiles = 0;
+  const total = opts.patches.reduce((n, p) => n + p.files.length, 0);
+  let done = 0;
 
   for (const patch of opts.patches) {
     for (const fp of patch.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
+      opts.progress?.(done++, total, path);
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
       if (fp.binary) {
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
-      const images = await materialise(fp, patch, tree);
+      let images: Images;
+      try {
+        images = await materialise(fp, patch, tree);
+      } catch (e) {
+        if (!(e instanceof SourceUnavailable)) throw e;
+        if (isC) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
+        continue;
+      }
       if (!isC) continue;
       cFiles++;
       if (fp.newPath === null || images.post === null) continue;
@@ -100,8 +110,10 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
         before = analyzeSpans(pre, preSpans, opts.rules).findings;
       }
+      const shown = diffLinesOf(fp);
       for (const f of introduced(after.findings, before)) {
         f.patch = { index: patch.index, subject: patch.subject };
+        f.placement = placeFinding(f, shown);
         findings.push(f);
       }
     }
@@ -129,12 +141,12 @@ async function materialise(fp: FilePatch, patch: Patch, tree: WorkingTree | null
     const newPath = fp.newPath === null ? null : safePath(fp.newPath, patch);
     let pre: string | null = null;
     if (oldPath !== null) {
-      pre = await tree.read(oldPath, patch);
-      if (pre === null) {
-        throw new InputError('file-not-in-tree', `${describePatch(patch)} changes ${oldPath}, but the tree has no such file. Check that --tree points at the top of the tree the patch was made against (or that earlier patches of the series are included).`);
-      }
-    } else if (newPath !== null && (await tree.read(newPath, patch)) !== null) {
-      throw new InputError('file-exists', `${describePatch(patch)} creates ${newPath}, but the tree already has that file. The patch does not apply to this tree.`);
+      const found = await tree.read(oldPath);
+      if (found === UNAVAILABLE) throw new SourceUnavailable(oldPath, 'an earlier read failed');
+      if (found === null) throw new ReviewError('file-not-in-tree', { patch: describePatch(patch), path: oldPath });
+      pre = found;
+    } else if (newPath !== null && typeof (await tree.read(newPath)) === 'string') {
+      throw new ReviewError('file-exists', { patch: describePatch(patch), path: newPath });
     }
     const { text, lineMap } = applyFilePatch(pre ?? '', fp, patch);
     if (oldPath !== null && oldPath !== newPath && fp.status !== 'copied') tree.write(oldPath, null);
@@ -181,7 +193,7 @@ function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): Analy
     endLine: lines[lines.length - 1]!,
     function: fn,
     kind: 'limited-context' as const,
-    message: `No --tree was given and ${describePatch(patch)} does not carry the whole of ${fn ? `\`${fn}()\`` : `the code at line ${lines[0]}`}, so widen could not check it; bugs just outside the hunks stay hidden. Give --tree with the tree the patch applies to.`,
+    message: `widen had no tree to read and ${describePatch(patch)} does not carry the whole of ${fn ? `\`${fn}()\`` : `the code at line ${lines[0]}`}, so widen could not check it; bugs just outside the hunks stay hidden. Review it against the tree the patch applies to.`,
   }));
 }
 

@@ -3,7 +3,9 @@
  * `column`, `messageId` and the `notes` array.
  */
 import type { AnalysisNote } from '../analysis/file.js';
+import { docsUrl } from '../findings/docs.js';
 import type { Finding } from '../findings/finding.js';
+import type { PlacementKind } from '../findings/placement.js';
 import type { Report } from '../pipeline/analyze.js';
 
 export interface JsonFinding {
@@ -19,6 +21,9 @@ export interface JsonFinding {
   patch?: { index: number; subject: string | null };
   related: Array<{ path: string; line: number; message: string }>;
   fingerprint: string;
+  docsUrl: string;
+  /** Where the finding sits on the diff that introduced it (review only). */
+  placement?: PlacementKind;
 }
 
 export function toJsonFinding(f: Finding): JsonFinding {
@@ -35,6 +40,8 @@ export function toJsonFinding(f: Finding): JsonFinding {
     ...(f.patch ? { patch: f.patch } : {}),
     related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
     fingerprint: f.fingerprint,
+    docsUrl: docsUrl(f.rule),
+    ...(f.placement ? { placement: f.placement.kind } : {}),
   };
 }
 

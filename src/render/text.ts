@@ -54,21 +54,25 @@ function expandTabs(s: string): string {
 }
 
 export function renderExcerpt(e: Excerpt): string[] {
+  return [`  In ${e.function}():`, ...excerptLines(e).map((l) => `  ${l}`.trimEnd())];
+}
+
+/**
+ * The excerpt's lines in a gutter: `>` marks the finding's own lines, `*` its related lines
+ * (with their note after the code), `+` the lines the patch added, `...` elided lines. Shared by
+ * the text and markdown renderings so a reviewer reads the same picture in both.
+ */
+export function excerptLines(e: Excerpt): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 3);
-  const out: string[] = [`  In ${e.function}():`];
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
   const codeWidth = Math.min(72, Math.max(...code.map((c) => c.length)));
-  e.lines.forEach((l, i) => {
-    if (!l) {
-      out.push(`  ${' '.repeat(width + 3)}|  ...`);
-      return;
-    }
+  return e.lines.map((l, i) => {
+    if (!l) return `${' '.repeat(width + 3)}|  ...`;
     const marker = l.role === 'primary' || l.role === 'end' ? '>' : l.role === 'related' ? '*' : ' ';
     const text = code[i]!;
     const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
-    out.push(`  ${marker} ${String(l.line).padStart(width)} |${l.added ? '+' : ' '}${text}${note}`.trimEnd());
+    return `${marker} ${String(l.line).padStart(width)} |${l.added ? '+' : ' '}${text}${note}`.trimEnd();
   });
-  return out;
 }
 
 function plural(n: number, word: string): string {

@@ -89,6 +89,8 @@ describe('widen review', () => {
       patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables' },
       related: [{ path: 'mm/memory.c', line: 42, message: '`vma` reassigned here' }],
       fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+      docsUrl: 'https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-vma-reassigned.md',
+      placement: 'added-line',
     });
     expect(out.stats).toEqual({ files: 1, functions: 1, ms: expect.any(Number) });
   });
@@ -103,7 +105,8 @@ describe('widen review', () => {
   test('without --tree it says which function it could not see', () => {
     const r = widen(['review', join(seed, 'seed.patch')]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^mm\/memory\.c:28: note: No --tree was given and patch "mm: use correct VMA flags when freeing page-tables" \(.*seed\.patch\) does not carry the whole of `free_pgtables\(\)`/m);
+    expect(r.stdout).toMatch(/^mm\/memory\.c:28: note: widen had no tree to read and patch "mm: use correct VMA flags when freeing page-tables" \(.*seed\.patch\) does not carry the whole of `free_pgtables\(\)`/m);
+    expect(r.stdout).toMatch(/^widen: give --tree DIR \(the tree the patch applies to\) to check those functions whole\.$/m);
   });
 });
 
@@ -172,7 +175,7 @@ describe('bad input', () => {
   test('usage errors: unknown command, option, format, rule, level', () => {
     expectInputError(widen(['frobnicate']), /'frobnicate' is not a widen command/);
     expectInputError(widen(['review', '--bogus']), /Unknown option '--bogus'/);
-    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text or json/);
+    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text, json or markdown/);
     expectInputError(widen(['review', '--format', 'sarif']), /--format sarif is not available in this version/);
     expectInputError(widen(['scan', '.', '--rules', 'no-such-rule']), /unknown rule no-such-rule\. Known rules: tlb-gather-finish-balance/);
     expectInputError(widen(['scan', '.', '--fail-on', 'fatal']), /--fail-on must be error, warning, note or none/);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPatches } from '../../src/patch/index.js';
 import { review } from '../../src/pipeline/review.js';
+import { DirectorySource } from '../../src/pipeline/source.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
 
@@ -14,7 +15,7 @@ const seedDir = join(root, 'examples', 'seed');
 
 async function reviewFile(patchPath: string, tree: string | null) {
   const patches = await readPatches(readFileSync(patchPath), patchPath);
-  return review({ patches, tree, rules: RULES });
+  return review({ patches, tree: tree === null ? null : new DirectorySource(tree), rules: RULES });
 }
 
 describe('the seed case', () => {
@@ -56,7 +57,7 @@ describe('attribution and touched functions', () => {
 
   async function reviewLast(): Promise<Awaited<ReturnType<typeof review>>> {
     const patches = await readPatches(repo.formatPatch(1), 'test.patch');
-    return review({ patches, tree: repo.snapshot(1), rules: RULES });
+    return review({ patches, tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
   }
 
   test('an old bug in a touched function stays quiet, even when the patch shifts it', async () => {
@@ -95,7 +96,7 @@ describe('callers of a touched helper', () => {
       repo.commit({ 'mm/zap.c': base }, 'mm: base');
       repo.commit({ 'mm/zap.c': base.replace('\t// ok: tlb-gather-finish-balance\n\ttlb_finish_mmu(tlb);\n\tmm->map_count--;', '\tmm->map_count--;') }, 'mm: account only');
       const patches = await readPatches(repo.formatPatch(1), 'helper.patch');
-      const report = await review({ patches, tree: repo.snapshot(1), rules: RULES });
+      const report = await review({ patches, tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
       expect(report.findings.map((f) => [f.rule, f.messageId, f.function])).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'zap_with_helpers']]);
     } finally {
       repo.remove();
@@ -114,7 +115,7 @@ describe('series', () => {
       repo.git('apply', join(seedDir, 'seed.patch'));
       repo.git('commit', '-qam', seeded.subject!);
       const patches = await readPatches(repo.formatPatch(2), 'series.mbox');
-      const report = await review({ patches, tree: repo.snapshot(2), rules: RULES });
+      const report = await review({ patches, tree: new DirectorySource(repo.snapshot(2)), rules: RULES });
       expect(report.findings.map((f) => [f.rule, f.line, f.patch])).toEqual([
         ['tlb-vma-bracket-vma-reassigned', 31, { index: 2, subject: seeded.subject }],
       ]);

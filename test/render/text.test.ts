@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPatches } from '../../src/patch/index.js';
 import type { Report } from '../../src/pipeline/analyze.js';
+import { DirectorySource } from '../../src/pipeline/source.js';
 import { review } from '../../src/pipeline/review.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { renderText } from '../../src/render/text.js';
@@ -24,7 +25,7 @@ function expectGolden(name: string, report: Report): void {
 
 test('the seed review', async () => {
   const patch = join(root, 'examples', 'seed', 'seed.patch');
-  const report = await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: join(root, 'examples', 'seed', 'tree'), rules: RULES });
+  const report = await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: new DirectorySource(join(root, 'examples', 'seed', 'tree')), rules: RULES });
   expectGolden('seed-review.txt', report);
 });
 

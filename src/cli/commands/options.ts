@@ -5,16 +5,16 @@ import type { Rule } from '../../rules/define-rule.js';
 import { RULES } from '../../rules/index.js';
 import { usageError } from '../messages/index.js';
 
-export type OutputFormat = 'text' | 'json';
+export type OutputFormat = 'text' | 'json' | 'markdown';
 
 /** Formats the contract names that this version cannot write yet. */
-const PLANNED_FORMATS = new Set(['markdown', 'email', 'sarif']);
+const PLANNED_FORMATS = new Set(['email', 'sarif']);
 
 export function parseFormat(value: string | undefined, usage: string): OutputFormat {
   const v = value ?? 'text';
-  if (v === 'text' || v === 'json') return v;
-  if (PLANNED_FORMATS.has(v)) throw usageError(`--format ${v} is not available in this version of widen yet; use --format text or --format json.`, usage);
-  throw usageError(`--format must be text or json, not '${v}'.`, usage);
+  if (v === 'text' || v === 'json' || v === 'markdown') return v;
+  if (PLANNED_FORMATS.has(v)) throw usageError(`--format ${v} is not available in this version of widen yet; use --format text, json or markdown.`, usage);
+  throw usageError(`--format must be text, json or markdown, not '${v}'.`, usage);
 }
 
 export function parseFailOn(value: string | undefined, usage: string): FailLevel {

@@ -1,14 +1,17 @@
-/** `widen review [PATCH...]`: the mailing-list front door. */
-import { readFile } from 'node:fs/promises';
+/** `widen review [PATCH...]` and `widen review --pr`: the mailing-list and terminal front doors. */
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
-import { atLeast } from '../../findings/severity.js';
+import { atLeast, type FailLevel } from '../../findings/severity.js';
+import type { Report } from '../../pipeline/analyze.js';
 import { readPatches } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
+import { DirectorySource } from '../../pipeline/source.js';
 import { renderJson } from '../../render/json.js';
+import { renderMarkdown } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
-import { parseFailOn, parseFormat, parseRules } from './options.js';
+import { parseFailOn, parseFormat, parseRules, type OutputFormat } from './options.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
 
@@ -22,12 +25,18 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     'api-url': { type: 'string' },
   }, REVIEW_USAGE);
   if (values.help) return { stdout: `${REVIEW_USAGE}\n`, exitCode: 0 };
-  if (values.pr !== undefined) {
-    throw usageError('--pr (reviewing a GitHub pull request) is not available in this version of widen yet. Save the pull request as a patch (append .patch to its URL) and run widen review on that file.', REVIEW_USAGE);
-  }
   const format = parseFormat(values.format, REVIEW_USAGE);
   const failOn = parseFailOn(values['fail-on'], REVIEW_USAGE);
-  const rules = parseRules(values.rules, REVIEW_USAGE);
+  const rules = values.rules === undefined ? null : parseRules(values.rules, REVIEW_USAGE);
+
+  if (values.pr !== undefined) {
+    if (positionals.length > 0 || values.tree !== undefined) throw usageError('--pr reviews a pull request as GitHub has it; give no PATCH files and no --tree with it.', REVIEW_USAGE);
+    const { reviewPullRequestFromCli } = await import('./review-pr.js');
+    const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, io });
+    return finish(report, format, failOn);
+  }
+  if (values['api-url'] !== undefined) throw usageError('--api-url goes with --pr.', REVIEW_USAGE);
+
   const inputs = positionals.length === 0 ? ['-'] : positionals;
   if (inputs.filter((p) => p === '-').length > 1) throw usageError("stdin ('-') can be given only once.", REVIEW_USAGE);
 
@@ -46,8 +55,28 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
   // Several inputs form one series, in the order given.
   if (inputs.length > 1) patches.forEach((p, i) => Object.assign(p, { index: i + 1, total: patches.length }));
 
-  const report = await review({ patches, tree: values.tree ?? null, rules });
-  const stdout = format === 'json' ? renderJson(report) : renderText(report);
+  let tree: DirectorySource | null = null;
+  if (values.tree !== undefined) {
+    const st = await stat(values.tree).catch(() => null);
+    if (!st || !st.isDirectory()) {
+      throw new InputError('tree-not-found', `--tree ${values.tree} is not a directory. Give the top of the source tree the patch applies to (the directory that holds mm/, include/, ...), or leave --tree out to analyse only what the diff carries.`);
+    }
+    tree = new DirectorySource(values.tree);
+  }
+  const report = await review({
+    patches,
+    tree,
+    rules: rules ?? parseRules(undefined, REVIEW_USAGE),
+    progress: io.progress ? (done, total, path) => io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
+  });
+  return finish(report, format, failOn);
+}
+
+function finish(report: Report, format: OutputFormat, failOn: FailLevel): CommandResult {
+  let stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  if (format === 'text' && report.notes.some((n) => n.kind === 'limited-context')) {
+    stdout += 'widen: give --tree DIR (the tree the patch applies to) to check those functions whole.\n';
+  }
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
   return { stdout, exitCode: failing ? 1 : 0 };
 }

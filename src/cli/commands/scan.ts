@@ -2,6 +2,7 @@
 import { atLeast } from '../../findings/severity.js';
 import { scan } from '../../pipeline/scan.js';
 import { renderJson } from '../../render/json.js';
+import { renderMarkdown } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
 import { parseFailOn, parseFormat, parseJobs, parseRules } from './options.js';
@@ -36,7 +37,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
         }
       : undefined,
   });
-  const stdout = format === 'json' ? renderJson(report) : renderText(report);
+  const stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (report.unreadable.length > 0) {
     const n = report.unreadable.length;
     const list = report.unreadable.map((u) => `${u.path} (${u.reason})`).join(', ');

@@ -3,11 +3,13 @@
  * error says what went wrong and what to do next, in one paragraph.
  */
 import { InputError } from '../../errors.js';
+import { ReviewError } from '../../pipeline/errors.js';
 
 export const MAIN_USAGE = `widen: reviews Linux-kernel-style C patches by reading the whole function around each hunk.
 
 Usage:
   widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+  widen review --pr OWNER/REPO#N [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
   widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL]
   widen rules                     list the rules: id, severity, summary
   widen explain RULE-ID           show a rule's documentation
@@ -15,23 +17,29 @@ Usage:
                                   dump a function's control-flow graph
 
 PATCH is a unified diff, a git format-patch mail or an mbox series; '-' or none reads stdin.
-FMT is text (default) or json. LEVEL is error, warning (default), note or none.
+FMT is text (default), json or markdown. LEVEL is error, warning (default), note or none.
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error.
 Run 'widen COMMAND --help' for a command's options.`;
 
-export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format text|json] [--fail-on LEVEL] [--rules IDS]
+export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+       widen review --pr OWNER/REPO#N|URL [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
 
-Reviews a patch (unified diff, git format-patch mail, or mbox series; '-' or none reads stdin).
+Reviews a patch (unified diff, git format-patch mail, or mbox series; '-' or none reads stdin),
+or a GitHub pull request through the API, exactly as the widen GitHub App would (nothing is
+posted; the token comes from GITHUB_TOKEN).
   --tree DIR       the tree the patch applies to; applied in memory, never written.
                    Without it widen analyses only what the diff carries.
-  --format FMT     text (default) or json
+  --pr PR          OWNER/REPO#N or the pull request's URL
+  --api-url URL    the REST API root for GitHub Enterprise Server (https://HOST/api/v3);
+                   derived from a pull request URL when not given
+  --format FMT     text (default), json or markdown
   --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
   --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')`;
 
-export const SCAN_USAGE = `Usage: widen scan PATH... [--format text|json] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+export const SCAN_USAGE = `Usage: widen scan PATH... [--format text|json|markdown] [--jobs N] [--rules IDS] [--fail-on LEVEL]
 
 Analyses whole .c/.h files, or directories recursively, and reports every finding.
-  --format FMT     text (default) or json
+  --format FMT     text (default), json or markdown
   --jobs N         worker threads (default: the number of CPUs)
   --rules IDS      comma-separated rule ids to run (default: all)
   --fail-on LEVEL  error, warning (default), note or none`;
@@ -40,6 +48,22 @@ export const DEBUG_USAGE = `Usage: widen debug cfg FILE FUNCTION [--format dot|t
 
 Prints the control-flow graph widen builds for FUNCTION in FILE (DOT by default; pipe it to
 'dot -Tsvg'), for debugging the analysis.`;
+
+/**
+ * The CLI's wording of an input error: the pipeline's errors are kinds plus data, and only here
+ * do they learn that the tree came from --tree.
+ */
+export function describeInputError(e: InputError): string {
+  if (!(e instanceof ReviewError)) return e.message;
+  const { patch, path } = e.data;
+  switch (e.kind) {
+    case 'file-not-in-tree':
+      return `${patch} changes ${path}, but the tree has no such file. Check that --tree points at the top of the tree the patch was made against (or that earlier patches of the series are included).`;
+    case 'file-exists':
+    case 'unsafe-path':
+      return e.message;
+  }
+}
 
 /** A command line widen cannot make sense of. */
 export function usageError(detail: string, usage: string): InputError {

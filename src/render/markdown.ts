@@ -1,0 +1,119 @@
+/**
+ * `--format markdown`, and the text of the App's review comments: GitHub-flavoured Markdown.
+ * Each finding reads on its own: a headline, the widened excerpt from the enclosing function in
+ * a fenced `c` block with the patch's lines marked, a link to the rule's page, and for a finding
+ * that follows a path through the function, a collapsed Mermaid flowchart of that path (GitHub
+ * draws Mermaid in comments).
+ */
+import type { AnalysisNote } from '../analysis/file.js';
+import { docsUrl } from '../findings/docs.js';
+import type { Excerpt, Finding } from '../findings/finding.js';
+import type { Report } from '../pipeline/analyze.js';
+import { excerptLines, summary } from './text.js';
+
+/** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
+const MAX_LABEL = 60;
+
+const SEVERITY_BADGE: Record<Finding['severity'], string> = {
+  error: '🛑 **error**',
+  warning: '⚠️ **warning**',
+  note: 'ℹ️ **note**',
+};
+
+/** The body of one review comment (or one section of a longer document) for `f`. */
+export function renderFindingComment(f: Finding): string {
+  const out: string[] = [];
+  out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}`);
+  out.push('', escapeText(f.message));
+  if (f.patch && f.patch.subject !== null) out.push('', `<sub>Introduced by patch ${f.patch.index}: ${escapeText(f.patch.subject)}</sub>`);
+  if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
+  const flow = pathFlowchart(f);
+  if (flow) out.push('', '<details><summary>The path through the function</summary>', '', ...flow, '', '</details>');
+  return out.join('\n');
+}
+
+/** The excerpt as a fenced block, and a legend of its marks. */
+export function renderExcerptBlock(e: Excerpt): string[] {
+  const lines = excerptLines(e);
+  const fence = longestBacktickRun(lines) >= 3 ? '`'.repeat(longestBacktickRun(lines) + 1) : '```';
+  const marks = new Set(e.lines.flatMap((l) => (l ? [l.added ? '+' : '', l.role === 'related' ? '*' : '', l.role ? '>' : ''] : [])));
+  const legend = [
+    marks.has('>') ? '`>` the finding' : '',
+    marks.has('*') ? '`*` a line the argument depends on' : '',
+    marks.has('+') ? '`+` added by this patch' : '',
+  ].filter(Boolean);
+  return [
+    `Widened context from \`${e.function}()\` in \`${e.path}\`${legend.length ? ` (${legend.join(', ')})` : ''}:`,
+    '',
+    `${fence}c`,
+    ...lines,
+    fence,
+  ];
+}
+
+/**
+ * A flowchart of the lines the finding's argument runs through, in the order the rule gave them
+ * (where it starts, each related step, where the evidence ends), or null for a finding that is
+ * about one line only.
+ */
+export function pathFlowchart(f: Finding): string[] | null {
+  const steps: Array<{ line: number; note: string | null }> = [{ line: f.line, note: null }];
+  for (const r of f.related) if (r.path === f.path && !steps.some((s) => s.line === r.line)) steps.push({ line: r.line, note: r.message });
+  if (f.endLine !== f.line && !steps.some((s) => s.line === f.endLine)) steps.push({ line: f.endLine, note: null });
+  if (steps.length < 2) return null;
+  // The rule's order, not source order: the rule knows the path, which may run upward (a loop).
+  const text = new Map((f.excerpt?.lines ?? []).flatMap((l) => (l ? [[l.line, l.text.trim()] as const] : [])));
+  const out = ['```mermaid', 'flowchart TD'];
+  steps.forEach((s, i) => {
+    const code = text.get(s.line) ?? '';
+    const label = `${s.line}: ${truncate(code, MAX_LABEL)}`;
+    out.push(`  s${i}["${mermaidText(label)}"]`);
+  });
+  steps.forEach((s, i) => {
+    if (i === 0) return;
+    const note = s.note ? `|"${mermaidText(truncate(s.note, MAX_LABEL))}"|` : '';
+    out.push(`  s${i - 1} -->${note} s${i}`);
+  });
+  out.push(`  style s0 stroke-width:3px`, '```');
+  return out;
+}
+
+/** The whole report as one Markdown document: what `--format markdown` prints. */
+export function renderMarkdown(report: Report): string {
+  const out: string[] = ['## widen review', ''];
+  if (report.findings.length === 0) out.push('No findings.', '');
+  for (const f of report.findings) {
+    out.push(`### \`${f.path}:${f.line}\``, '', renderFindingComment(f), '');
+  }
+  if (report.notes.length > 0) out.push(...renderNotes(report.notes), '');
+  out.push(`<sub>${escapeText(summary(report))}</sub>`);
+  return `${out.join('\n')}\n`;
+}
+
+/** What could not be checked, as a list a reviewer can act on. */
+export function renderNotes(notes: readonly AnalysisNote[]): string[] {
+  return [
+    '**Not checked** (silence elsewhere means checked and clean):',
+    '',
+    ...notes.map((n) => `- \`${n.path}${n.line > 0 ? `:${n.line}` : ''}\`: ${escapeText(n.message)}`),
+  ];
+}
+
+/** Keeps text from being read as HTML or as a Mermaid/markdown construct; backticks stay code. */
+export function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function mermaidText(s: string): string {
+  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/`/g, "'");
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function longestBacktickRun(lines: readonly string[]): number {
+  let best = 0;
+  for (const l of lines) for (const m of l.matchAll(/`+/g)) best = Math.max(best, m[0].length);
+  return best;
+}
