@@ -1,0 +1,153 @@
+/**
+ * `.github/widen.yml`: per-repository settings, read from the default branch (a pull request
+ * cannot change how it is itself reviewed) and validated against a schema, so a typo gets an
+ * explanation in the check run instead of being ignored or crashing the review.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import picomatch from 'picomatch';
+import { isSeverity, type FailLevel, type Severity } from '../findings/severity.js';
+import type { Rule } from '../rules/define-rule.js';
+import { RULES } from '../rules/index.js';
+import type { GitHubClient } from './octokit.js';
+
+export const CONFIG_PATH = '.github/widen.yml';
+
+/** GitHub rejects more inline comments per review as abuse (reviewdog's `maxCommentsPerRequest`). */
+export const MAX_COMMENTS_PER_REVIEW = 30;
+
+export type Permission = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
+export const PERMISSIONS: readonly Permission[] = ['read', 'triage', 'write', 'maintain', 'admin'];
+
+export interface WidenConfig {
+  /** Rules switched off, or run at another severity, by id. */
+  rules: Record<string, 'off' | 'on' | Severity>;
+  paths: { include: string[]; exclude: string[] };
+  /** Review draft pull requests too. */
+  drafts: boolean;
+  slashCommand: { permission: Permission; replyUnauthorized: boolean };
+  /** The check run fails when a finding is at least this severe; below it, it is neutral. */
+  failOn: FailLevel;
+  /** Inline comments per review; the rest go to the review body. */
+  maxComments: number;
+  /** Reserved for per-commit review of a pull request as a series. */
+  series: 'squashed' | 'per-commit';
+}
+
+export const DEFAULT_CONFIG: WidenConfig = {
+  rules: {},
+  paths: { include: ['**'], exclude: [] },
+  drafts: false,
+  slashCommand: { permission: 'write', replyUnauthorized: true },
+  failOn: 'warning',
+  maxComments: 25,
+  series: 'squashed',
+};
+
+const PATTERNS = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 500 } } as const;
+
+/** The schema of the file as users write it (kebab-case keys). Exported for the docs test. */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    rules: {
+      type: 'object',
+      propertyNames: { enum: RULES.map((r) => r.id) },
+      additionalProperties: { enum: ['off', 'on', 'error', 'warning', 'note'] },
+    },
+    paths: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { include: PATTERNS, exclude: PATTERNS },
+    },
+    drafts: { type: 'boolean' },
+    'slash-command': {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        permission: { enum: [...PERMISSIONS] },
+        'reply-unauthorized': { type: 'boolean' },
+      },
+    },
+    'fail-on': { enum: ['error', 'warning', 'note', 'none'] },
+    'max-comments': { type: 'integer', minimum: 0, maximum: MAX_COMMENTS_PER_REVIEW },
+    series: { enum: ['squashed', 'per-commit'] },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true }).compile(CONFIG_SCHEMA);
+
+/** A `.github/widen.yml` that cannot be used; `problems` are one line each, for the check run. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`${CONFIG_PATH} is invalid: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the parsed file (null when there is none) and fills in the defaults. */
+export function parseConfig(raw: unknown): WidenConfig {
+  if (raw === null || raw === undefined) return DEFAULT_CONFIG;
+  if (!validate(raw)) throw new ConfigError((validate.errors ?? []).map(describeProblem));
+  const c = raw as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
+  const paths = c['paths'] ?? {};
+  const slash = c['slash-command'] ?? {};
+  return {
+    rules: (c['rules'] as WidenConfig['rules'] | undefined) ?? {},
+    paths: {
+      include: (paths['include'] as string[] | undefined) ?? DEFAULT_CONFIG.paths.include,
+      exclude: (paths['exclude'] as string[] | undefined) ?? DEFAULT_CONFIG.paths.exclude,
+    },
+    drafts: (c['drafts'] as boolean | undefined) ?? DEFAULT_CONFIG.drafts,
+    slashCommand: {
+      permission: (slash['permission'] as Permission | undefined) ?? DEFAULT_CONFIG.slashCommand.permission,
+      replyUnauthorized: (slash['reply-unauthorized'] as boolean | undefined) ?? DEFAULT_CONFIG.slashCommand.replyUnauthorized,
+    },
+    failOn: (c['fail-on'] as FailLevel | undefined) ?? DEFAULT_CONFIG.failOn,
+    maxComments: (c['max-comments'] as number | undefined) ?? DEFAULT_CONFIG.maxComments,
+    series: (c['series'] as WidenConfig['series'] | undefined) ?? DEFAULT_CONFIG.series,
+  };
+}
+
+function describeProblem(e: ErrorObject): string {
+  const where = e.instancePath ? `\`${e.instancePath.slice(1).replace(/\//g, '.')}\`` : 'the top level';
+  if (e.keyword === 'additionalProperties') return `${where} has an unknown key \`${String(e.params['additionalProperty'])}\``;
+  if (e.keyword === 'propertyNames') return `\`rules\` names an unknown rule \`${String(e.params['propertyName'])}\` (known: ${RULES.map((r) => r.id).join(', ')})`;
+  if (e.keyword === 'enum') return `${where} must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * Reads and validates the repository's settings through Probot's config plugin: the same call
+ * `context.config()` makes, so the App and `widen review --pr` read them alike (default branch,
+ * falling back to the owner's `.github` repository, `_extends` honoured).
+ */
+export async function loadConfig(octokit: GitHubClient, repo: { owner: string; repo: string }): Promise<WidenConfig> {
+  let raw: unknown;
+  try {
+    ({ config: raw } = await octokit.config.get({ ...repo, path: CONFIG_PATH }));
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (status !== undefined) throw e;
+    throw new ConfigError([`it could not be read as YAML (${((e as Error).message ?? '').replace(/^\[[^\]]*\] /, '')})`]);
+  }
+  return parseConfig(raw);
+}
+
+/** The rules a configuration enables, at the severity it gives them. */
+export function configuredRules(config: WidenConfig): Rule[] {
+  const out: Rule[] = [];
+  for (const rule of RULES) {
+    const setting = config.rules[rule.id] ?? 'on';
+    if (setting === 'off') continue;
+    out.push(isSeverity(setting) && setting !== rule.meta.severity ? { ...rule, meta: { ...rule.meta, severity: setting } } : rule);
+  }
+  return out;
+}
+
+/** Whether the configuration's path globs select `path`. */
+export function pathFilter(config: WidenConfig): (path: string) => boolean {
+  const include = picomatch(config.paths.include, { dot: true });
+  const exclude = config.paths.exclude.length ? picomatch(config.paths.exclude, { dot: true }) : () => false;
+  return (path) => include(path) && !exclude(path);
+}

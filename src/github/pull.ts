@@ -1,0 +1,272 @@
+/**
+ * A pull request as widen reviews it, read through the GitHub API: its changed files (all
+ * pages, fetched in parallel), each changed C file's diff parsed by the same reader as the
+ * CLI's patches, and the file contents by blob SHA with bounded concurrency. The analysis is
+ * the shared pipeline; nothing here knows how findings are published.
+ */
+import pLimit from 'p-limit';
+import type { AnalysisNote } from '../analysis/file.js';
+import { isCSource, sortNotes, type Report } from '../pipeline/analyze.js';
+import { review } from '../pipeline/review.js';
+import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
+import { PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
+import type { FilePatch, Patch } from '../patch/types.js';
+import type { Rule } from '../rules/define-rule.js';
+import { configuredRules, pathFilter, type WidenConfig } from './config.js';
+import type { GitHubClient } from './octokit.js';
+
+export interface PullRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+export interface PullInfo {
+  number: number;
+  title: string;
+  draft: boolean;
+  state: string;
+  headSha: string;
+  baseSha: string;
+  /** As GitHub counts them; decides how many pages of files to ask for at once. */
+  changedFiles: number;
+  htmlUrl: string;
+}
+
+/** One entry of GitHub's list of a pull request's files. */
+export interface PullFile {
+  filename: string;
+  status: string;
+  /** The blob SHA of the file at the head commit (null for a submodule). */
+  sha: string | null;
+  /** The file's hunks; GitHub leaves it out for binary files and very large diffs. */
+  patch?: string;
+  previous_filename?: string;
+}
+
+/** `GET …/pulls/{n}/files` returns at most this many files, whatever the pagination. */
+export const MAX_LISTED_FILES = 3000;
+/** Largest page GitHub serves. */
+const FILES_PER_PAGE = 100;
+/** Requests in flight at once for one review: well under GitHub's 100 concurrent requests. */
+export const MAX_PARALLEL_REQUESTS = 8;
+/** C files analysed in one review; a larger pull request is reviewed in part, with a note. */
+export const MAX_ANALYSED_FILES = 500;
+/** A blob larger than this is not analysed (no C source file comes near it). */
+export const MAX_BLOB_BYTES = 8 * 1024 * 1024;
+
+/** What widen needs of a pull request object, from a webhook payload or the API. */
+export function pullInfo(pr: {
+  number: number;
+  title: string;
+  draft?: boolean | null;
+  state: string;
+  head: { sha: string };
+  base: { sha: string };
+  changed_files?: number;
+  html_url: string;
+}): PullInfo {
+  return {
+    number: pr.number,
+    title: pr.title,
+    draft: pr.draft ?? false,
+    state: pr.state,
+    headSha: pr.head.sha,
+    baseSha: pr.base.sha,
+    changedFiles: pr.changed_files ?? 0,
+    htmlUrl: pr.html_url,
+  };
+}
+
+export async function getPull(octokit: GitHubClient, ref: PullRef): Promise<PullInfo> {
+  const { data } = await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.number });
+  return pullInfo(data);
+}
+
+/**
+ * All changed files, every page requested at once (the pull request says how many there are).
+ * GitHub lists at most {@link MAX_LISTED_FILES}; `unlisted` counts the rest.
+ */
+export async function listPullFiles(octokit: GitHubClient, ref: PullRef, changedFiles: number): Promise<{ files: PullFile[]; unlisted: number }> {
+  const limit = pLimit(MAX_PARALLEL_REQUESTS);
+  const listed = Math.min(changedFiles, MAX_LISTED_FILES);
+  const pages = Math.max(1, Math.ceil(listed / FILES_PER_PAGE));
+  const fetchPage = (page: number) =>
+    limit(async () => (await octokit.rest.pulls.listFiles({ owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: FILES_PER_PAGE, page })).data);
+  const results = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(i + 1)));
+  const files: PullFile[] = results.flat();
+  // The count in the payload can be stale (a push between event and request): follow on.
+  for (let page = pages + 1; results[results.length - 1]!.length === FILES_PER_PAGE && files.length < MAX_LISTED_FILES; page++) {
+    const more = await fetchPage(page);
+    files.push(...more);
+    if (more.length < FILES_PER_PAGE) break;
+  }
+  return { files, unlisted: Math.max(0, changedFiles - files.length) };
+}
+
+/**
+ * The base tree as the pull request's diff sees it, for the files the diff changes: each file's
+ * head blob, fetched by SHA, with the file's hunks undone. This is exactly the merge-base text
+ * GitHub computed the diff from, at one request per file, and it cannot disagree with the diff.
+ */
+export class PullSource implements TreeSource {
+  private readonly texts = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly octokit: GitHubClient,
+    private readonly ref: PullRef,
+    /** By pre-patch path: the head blob and the file patch that leads to it. */
+    private readonly entries: ReadonlyMap<string, { sha: string; fp: FilePatch; patch: Patch }>,
+  ) {}
+
+  /** Starts every blob request now, {@link MAX_PARALLEL_REQUESTS} at a time; reads then wait for theirs. */
+  prefetch(): void {
+    const limit = pLimit(MAX_PARALLEL_REQUESTS);
+    for (const [path, e] of this.entries) {
+      const p = limit(() => this.fetchBlob(e.sha));
+      p.catch(() => undefined); // Reported when read.
+      this.texts.set(path, p);
+    }
+  }
+
+  async read(path: string): Promise<string | null> {
+    const entry = this.entries.get(path);
+    if (!entry) return null;
+    let head = this.texts.get(path);
+    if (!head) {
+      head = this.fetchBlob(entry.sha);
+      this.texts.set(path, head);
+    }
+    const text = await head.catch((e: unknown) => {
+      throw new SourceUnavailable(entry.fp.newPath ?? path, describeFailure(e));
+    });
+    try {
+      return unapplyFilePatch(text, entry.fp, entry.patch);
+    } catch (e) {
+      if (e instanceof PatchError) throw new SourceUnavailable(path, 'the diff GitHub sent does not match the file at the head commit');
+      throw e;
+    }
+  }
+
+  private async fetchBlob(sha: string): Promise<string> {
+    const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha });
+    if ((data.size ?? 0) > MAX_BLOB_BYTES) throw new Error(`the file is ${((data.size ?? 0) / 1048576).toFixed(1)} MiB, over widen's limit of ${MAX_BLOB_BYTES / 1048576} MiB`);
+    return data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content;
+  }
+}
+
+function describeFailure(e: unknown): string {
+  const status = (e as { status?: number }).status;
+  if (status === 404) return 'GitHub answered 404 Not Found for its blob';
+  if (status !== undefined) return `GitHub answered ${status} for its blob`;
+  return (e as Error).message ?? String(e);
+}
+
+/** A pull request's review: the shared report plus what the review did not look at. */
+export interface PullReview {
+  report: Report;
+  /** The pull request's diff of each analysed file, by post-patch path, for placing comments. */
+  files: ReadonlyMap<string, FilePatch>;
+  /** Changed files left out by the configuration's path filters. */
+  excluded: number;
+}
+
+function quotePath(prefix: string, path: string): string {
+  const p = `${prefix}${path}`;
+  return /[\s"\\]/.test(p) ? JSON.stringify(p) : p;
+}
+
+/** The git diff of one listed file, as `git diff` would print it, for the shared diff reader. */
+function fileDiff(f: PullFile): string {
+  const oldPath = f.status === 'renamed' || f.status === 'copied' ? (f.previous_filename ?? f.filename) : f.filename;
+  const head = [`diff --git ${quotePath('a/', oldPath)} ${quotePath('b/', f.filename)}`];
+  if (f.status === 'added') head.push('new file mode 100644');
+  if (f.status === 'removed') head.push('deleted file mode 100644');
+  if (oldPath !== f.filename) head.push(`${f.status === 'copied' ? 'copy' : 'rename'} from ${oldPath}`, `${f.status === 'copied' ? 'copy' : 'rename'} to ${f.filename}`);
+  head.push(f.status === 'added' ? '--- /dev/null' : `--- ${quotePath('a/', oldPath)}`);
+  head.push(f.status === 'removed' ? '+++ /dev/null' : `+++ ${quotePath('b/', f.filename)}`);
+  const body = f.patch ?? '';
+  return `${head.join('\n')}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}`;
+}
+
+/**
+ * Reviews a pull request: lists its files, reads each changed C file's diff and content, and
+ * runs the shared pipeline on the whole change. Files that cannot be checked (no diff from
+ * GitHub, a blob that cannot be fetched, over a size limit) are noted, never silently dropped.
+ */
+export async function reviewPull(
+  octokit: GitHubClient,
+  ref: PullRef,
+  pull: PullInfo,
+  config: WidenConfig,
+  opts: {
+    /** The file list, when the caller started fetching it early. */
+    listing?: Promise<{ files: PullFile[]; unlisted: number }>;
+    /** Rules to run instead of those the configuration enables. */
+    rules?: readonly Rule[] | undefined;
+  } = {},
+): Promise<PullReview> {
+  const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));
+  const source = `pull request #${ref.number}`;
+  const notes: AnalysisNote[] = [];
+  const note = (path: string, message: string): void => {
+    notes.push({ path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message });
+  };
+  if (unlisted > 0) note('(pull request)', `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request; the other ${unlisted} changed files were not checked.`);
+
+  const selected = pathFilter(config);
+  let excluded = 0;
+  const filePatches: FilePatch[] = [];
+  for (const f of files) {
+    if (!isCSource(f.filename) && !isCSource(f.previous_filename ?? '')) continue;
+    if (!selected(f.filename)) {
+      excluded++;
+      continue;
+    }
+    if (f.status === 'removed') continue;
+    if (f.patch === undefined || f.sha === null) {
+      if (f.status !== 'renamed' || f.previous_filename === undefined) {
+        note(f.filename, `GitHub sent no diff for ${f.filename} (a binary file or a diff too large to show), so widen could not check it.`);
+      }
+      continue;
+    }
+    if (filePatches.length >= MAX_ANALYSED_FILES) {
+      note(f.filename, `widen checks at most ${MAX_ANALYSED_FILES} C files in one review; ${f.filename} and the files after it were not checked.`);
+      break;
+    }
+    try {
+      const [parsed] = await readPatches(fileDiff(f), `${source}, ${f.filename}`);
+      filePatches.push(...(parsed?.files ?? []));
+    } catch (e) {
+      if (!(e instanceof PatchError)) throw e;
+      note(f.filename, `The diff GitHub sent for ${f.filename} could not be read (${e.message}), so widen did not check it.`);
+    }
+  }
+
+  const patch: Patch = {
+    index: 1,
+    total: 1,
+    subject: pull.title,
+    rawSubject: pull.title,
+    messageId: null,
+    from: null,
+    date: null,
+    headers: {},
+    description: '',
+    files: filePatches,
+    source,
+  };
+  const blobs = new Map(files.map((f) => [f.filename, f.sha]));
+  const entries = new Map<string, { sha: string; fp: FilePatch; patch: Patch }>();
+  for (const fp of filePatches) {
+    const sha = fp.newPath === null ? null : blobs.get(fp.newPath);
+    if (fp.oldPath !== null && sha) entries.set(fp.oldPath, { sha, fp, patch });
+  }
+  const tree = new PullSource(octokit, ref, entries);
+  tree.prefetch();
+  const report = filePatches.length === 0
+    ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
+    : await review({ patches: [patch], tree, rules: opts.rules ?? configuredRules(config) });
+  report.notes = sortNotes([...notes, ...report.notes.filter((n) => !(n.kind === 'skipped-file' && n.path === source))]);
+  return { report, files: new Map(filePatches.map((fp) => [fp.newPath!, fp])), excluded };
+}
