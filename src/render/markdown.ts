@@ -117,3 +117,82 @@ function longestBacktickRun(lines: readonly string[]): number {
   for (const l of lines) for (const m of l.matchAll(/`+/g)) best = Math.max(best, m[0].length);
   return best;
 }
+
+/** GitHub rejects a review or comment body longer than this ("Body is too long (maximum is 65536 characters)"). */
+export const MAX_COMMENT_BODY = 65_536;
+
+export interface ReviewBodyInput {
+  /** New findings posted as inline comments with this review. */
+  inline: readonly Finding[];
+  /** New findings no line of the diff can carry. */
+  outside: readonly Finding[];
+  /** New findings over the inline cap. */
+  overflow: readonly Finding[];
+  /** How many findings an earlier review already posted and that still stand. */
+  standing: number;
+  /** How many earlier comments this run marked as resolved. */
+  resolved: number;
+  notes: readonly AnalysisNote[];
+  /** The inline cap, for the overflow section's heading. */
+  maxComments: number;
+  /** A hidden marker that identifies a finding on later runs. */
+  mark: (f: Finding) => string;
+  /** Said first, e.g. a fallback explanation. */
+  preface?: string;
+}
+
+/**
+ * The body of a review: what is new, the findings that cannot sit on a diff line (each with
+ * its widened context and marker), the overflow over the inline cap, and what could not be
+ * checked. Kept under {@link MAX_COMMENT_BODY}: when findings do not fit whole, later ones are
+ * listed by headline, and any that do not fit at all are counted (the check run lists them).
+ */
+export function renderReviewBody(input: ReviewBodyInput): string {
+  const fresh = input.inline.length + input.outside.length + input.overflow.length;
+  const out: string[] = [];
+  if (input.preface) out.push(input.preface, '');
+  out.push(fresh > 0 ? `**widen** found ${fresh} new issue${fresh === 1 ? '' : 's'} in this pull request.` : '**widen** found nothing new in this pull request.');
+  const status: string[] = [];
+  if (input.inline.length) status.push(`${input.inline.length} inline below`);
+  if (input.standing) status.push(`${input.standing} from earlier reviews still stand${input.standing === 1 ? 's' : ''}`);
+  if (input.resolved) status.push(`${input.resolved} earlier comment${input.resolved === 1 ? ' is' : 's are'} resolved by the latest changes`);
+  if (status.length) out.push('', `${status.join('; ')}.`);
+
+  const budget = MAX_COMMENT_BODY - 2_000;
+  let size = out.join('\n').length;
+  let omitted = 0;
+  const section = (heading: string, why: string, findings: readonly Finding[]): void => {
+    if (findings.length === 0) return;
+    const head = ['', `### ${heading} (${findings.length})`, '', why];
+    out.push(...head);
+    size += head.join('\n').length + 1;
+    for (const f of findings) {
+      const whole = ['', `#### \`${f.path}:${f.line}\``, '', renderFindingComment(f), input.mark(f)].join('\n');
+      const brief = `\n- \`${f.path}:${f.line}\` ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
+      const piece = size + whole.length < budget ? whole : size + brief.length < budget ? brief : null;
+      if (piece === null) {
+        omitted++;
+        continue;
+      }
+      out.push(piece);
+      size += piece.length + 1;
+    }
+  };
+  section('Outside the diff', 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', input.outside);
+  section('More findings', `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, input.overflow);
+  if (omitted > 0) out.push('', `…and ${omitted} more finding${omitted === 1 ? '' : 's'} that do not fit in one review; the \`widen\` check run lists them all.`);
+  if (input.notes.length > 0) {
+    const notes = renderNotes(input.notes);
+    const fitting: string[] = [];
+    for (const line of notes) {
+      if (size + line.length + 1 >= MAX_COMMENT_BODY - 200) {
+        fitting.push(`- …and more; the \`widen\` check run lists them all.`);
+        break;
+      }
+      fitting.push(line);
+      size += line.length + 1;
+    }
+    out.push('', ...fitting);
+  }
+  return out.join('\n');
+}

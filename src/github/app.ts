@@ -1,0 +1,188 @@
+/**
+ * The Probot App: a thin layer of handlers that turn webhooks into queued reviews. Each handler
+ * answers the webhook as soon as the work is queued (GitHub waits at most 10 s); the review
+ * itself runs on the queue, reads the pull request through the API, and publishes.
+ *
+ * Triggers: `pull_request` opened / synchronize / reopened / ready_for_review; a pull request
+ * comment whose first line is `/widen`, `/widen review` or `/widen help`; and "Re-run" on the
+ * `widen` check run (`check_run.rerequested`, whose payload has no pull request for a fork).
+ */
+import type { Context, Probot } from 'probot';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type Permission } from './config.js';
+import { HELP_TEXT, unauthorizedReply, unknownCommandReply } from './messages.js';
+import type { GitHubClient } from './octokit.js';
+import { CHECK_NAME, completeCheckRun, listEarlier, publish, startCheckRun } from './publish.js';
+import { getPull, listPullFiles, pullInfo, reviewPull, type PullInfo, type PullRef } from './pull.js';
+import { ReviewQueue } from './queue.js';
+
+interface Log {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
+
+/** The first line of a comment as a widen command, or null when the comment is not one. */
+export function parseSlashCommand(body: string): { command: 'review' | 'help' } | { unknown: string } | null {
+  const first = body.split(/\r?\n/, 1)[0]!.trim();
+  const m = /^\/widen(?:\s+(\S+))?\s*$/.exec(first);
+  if (!m) return null;
+  const word = m[1] ?? 'review';
+  if (word === 'review' || word === 'help') return { command: word };
+  return { unknown: word };
+}
+
+/** Whether a collaborator's role reaches `needed`; `role_name` keeps maintain and triage, which `permission` folds. */
+export function permits(role: string, needed: Permission): boolean {
+  const rank = (r: string): number => PERMISSIONS.indexOf(r as Permission);
+  return rank(role) >= rank(needed);
+}
+
+interface ReviewRequest {
+  octokit: GitHubClient;
+  log: Log;
+  ref: PullRef;
+  pull: PullInfo;
+  /** Post a review even with nothing new, and review drafts: someone asked. */
+  force: boolean;
+}
+
+/**
+ * One review, start to finish. Requests that do not depend on each other run at once: the
+ * configuration, the file list, widen's earlier comments and the check run; then the blobs;
+ * then the review and the check run's completion.
+ */
+async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<void> {
+  const { octokit, ref, pull, log } = r;
+  const config = loadConfig(octokit, ref);
+  if (pull.draft && !r.force) {
+    const drafts = await config.then((c) => c.drafts, () => DEFAULT_CONFIG.drafts);
+    if (!drafts) {
+      log.info({ pull: ref.number }, 'draft pull request skipped (drafts: false)');
+      return;
+    }
+  }
+  const listing = listPullFiles(octokit, ref, pull.changedFiles);
+  const earlier = listEarlier(octokit, ref);
+  const checkRun = startCheckRun(octokit, ref, pull.headSha);
+  for (const p of [config, listing, earlier, checkRun]) p.catch(() => undefined);
+  try {
+    let settings;
+    try {
+      settings = await config;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      await completeCheckRun(octokit, ref, await checkRun, {
+        conclusion: 'neutral',
+        title: '.github/widen.yml is invalid; nothing was checked',
+        summary: `widen could not use \`.github/widen.yml\` from the default branch, so it did not review this pull request:\n\n${e.problems.map((p) => `- ${p}`).join('\n')}\n\nFix the file (see the widen documentation, docs/github-app.md) and run \`/widen\` again.`,
+        annotations: [],
+      });
+      return;
+    }
+    const result = await reviewPull(octokit, ref, pull, settings, { listing });
+    if (!isCurrent()) {
+      await completeCheckRun(octokit, ref, await checkRun, { conclusion: 'neutral', title: 'Superseded by a newer commit', summary: `A newer commit was pushed while widen reviewed ${pull.headSha.slice(0, 12)}; widen reviews that one instead.`, annotations: [] });
+      log.info({ pull: ref.number, headSha: pull.headSha }, 'review superseded by a newer head commit; not published');
+      return;
+    }
+    const summary = await publish({ octokit, ref, pull, result, config: settings, earlier: await earlier, checkRunId: await checkRun, force: r.force, log });
+    log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
+  } catch (e) {
+    // Never leave the check run spinning: say that the review failed, then let the queue log it.
+    const id = await checkRun.catch(() => null);
+    if (id !== null) {
+      await completeCheckRun(octokit, ref, id, { conclusion: 'neutral', title: 'widen could not finish this review', summary: `The review stopped with an error: ${(e as Error).message ?? String(e)}\n\nRun \`/widen\` to try again.`, annotations: [] }).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+export interface WidenApp {
+  /** The function Probot loads. */
+  appFn: (app: Probot) => void;
+  /** Resolves when every queued review has finished. */
+  idle(): Promise<void>;
+}
+
+/** Builds the App. Each call has its own queue (one per process in production, one per test). */
+export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
+  let queue: ReviewQueue | null = null;
+
+  const appFn = (app: Probot): void => {
+    queue = new ReviewQueue((job, e) => app.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed'), opts.concurrency);
+    const q = queue;
+    const enqueue = (r: ReviewRequest): void => {
+      const key = `${r.ref.owner}/${r.ref.repo}#${r.ref.number}`;
+      r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
+      q.add({ key, headSha: r.pull.headSha, run: ({ isCurrent }) => runReview(r, isCurrent) });
+    };
+    const refOf = (context: Context, number: number): PullRef => ({ ...context.repo(), number });
+
+    app.on([...PULL_REQUEST_EVENTS], async (context) => {
+      const pr = context.payload.pull_request;
+      if (pr.state !== 'open') return;
+      enqueue({ octokit: context.octokit, log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
+    });
+
+    app.on('issue_comment.created', async (context) => {
+      const { comment, issue } = context.payload;
+      if (!issue.pull_request || comment.user?.type === 'Bot') return;
+      const command = parseSlashCommand(comment.body ?? '');
+      if (!command) return;
+      const octokit = context.octokit;
+      const repo = context.repo();
+      const login = comment.user?.login ?? '';
+      const config = await loadConfig(octokit, repo).catch((e: unknown) => {
+        if (e instanceof ConfigError) return DEFAULT_CONFIG;
+        throw e;
+      });
+      const { data: perm } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+      if (!permits(perm.role_name ?? perm.permission, config.slashCommand.permission)) {
+        context.log.info({ login, role: perm.role_name }, '/widen from a user without the required permission');
+        if (config.slashCommand.replyUnauthorized) await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: unauthorizedReply(login, config.slashCommand.permission) });
+        return;
+      }
+      await octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' });
+      if ('unknown' in command) {
+        await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: unknownCommandReply(command.unknown) });
+        return;
+      }
+      if (command.command === 'help') {
+        await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: HELP_TEXT });
+        return;
+      }
+      const ref = refOf(context, issue.number);
+      enqueue({ octokit, log: context.log, ref, pull: await getPull(octokit, ref), force: true });
+    });
+
+    app.on('check_run.rerequested', async (context) => {
+      const run = context.payload.check_run;
+      if (run.name !== CHECK_NAME) return;
+      const octokit = context.octokit;
+      const repo = context.repo();
+      let numbers = run.pull_requests.map((p) => p.number);
+      // A fork's pull request is not in the payload: GitHub only links pushes to the base repository.
+      if (numbers.length === 0) numbers = await pullsForCommit(octokit, repo, run.head_sha);
+      if (numbers.length === 0) context.log.info({ headSha: run.head_sha }, 'check run re-run for a commit that heads no open pull request');
+      for (const number of numbers) {
+        const ref = refOf(context, number);
+        enqueue({ octokit, log: context.log, ref, pull: await getPull(octokit, ref), force: false });
+      }
+    });
+  };
+  return { appFn, idle: () => queue?.idle() ?? Promise.resolve() };
+}
+
+/** The open pull requests whose head is `sha`, fork pull requests included. */
+export async function pullsForCommit(octokit: GitHubClient, repo: { owner: string; repo: string }, sha: string): Promise<number[]> {
+  const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha });
+  const found = data.filter((p) => p.state === 'open' && p.head.sha === sha).map((p) => p.number);
+  if (found.length > 0) return found;
+  // GitHub does not always associate a fork's commit with the pull request: look at the open ones.
+  const open = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: 'open', per_page: 100 });
+  return open.filter((p) => p.head.sha === sha).map((p) => p.number);
+}
+
+export default createWidenApp().appFn;

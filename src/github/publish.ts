@@ -1,0 +1,182 @@
+/**
+ * Publishing a review on a pull request: one review per run (`event: COMMENT`, pinned to the
+ * head commit, created in a single call), inline comments only on lines the diff shows, no
+ * finding posted twice (hidden fingerprint markers), earlier comments whose finding is gone
+ * marked as resolved and minimised as outdated, and one `widen` check run per head commit.
+ */
+import type { Finding } from '../findings/finding.js';
+import { renderCheckRun, ANNOTATIONS_PER_REQUEST, type CheckOutput } from '../render/check-run.js';
+import { MAX_COMMENT_BODY, renderFindingComment, renderReviewBody } from '../render/markdown.js';
+import type { WidenConfig } from './config.js';
+import { fingerprintMarker, markedFingerprints } from './marker.js';
+import type { GitHubClient } from './octokit.js';
+import type { PullInfo, PullRef, PullReview } from './pull.js';
+
+/** The check run's name; a re-run request for it comes back as `check_run.rerequested`. */
+export const CHECK_NAME = 'widen';
+
+/** Added to an earlier comment whose finding is gone, so later runs leave it alone. */
+const RESOLVED_MARKER = '<!-- widen:resolved -->';
+
+interface Log {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+}
+
+/** widen's own earlier comments and findings on a pull request. */
+export interface Earlier {
+  /** Fingerprints already posted, inline or in a review body. */
+  posted: Set<string>;
+  /** Inline comments of widen's that are not yet marked resolved. */
+  open: Array<{ id: number; nodeId: string; body: string; fingerprints: string[]; replied: boolean }>;
+}
+
+/** Lists the review comments and reviews of the pull request and picks out widen's own. */
+export async function listEarlier(octokit: GitHubClient, ref: PullRef): Promise<Earlier> {
+  const params = { owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: 100 };
+  const [comments, reviews] = await Promise.all([
+    octokit.paginate(octokit.rest.pulls.listReviewComments, params),
+    octokit.paginate(octokit.rest.pulls.listReviews, params),
+  ]);
+  const posted = new Set<string>();
+  const repliedTo = new Set(comments.flatMap((c) => (c.in_reply_to_id ? [c.in_reply_to_id] : [])));
+  const open: Earlier['open'] = [];
+  for (const r of reviews) {
+    if (r.user?.type === 'Bot') for (const fp of markedFingerprints(r.body)) posted.add(fp);
+  }
+  for (const c of comments) {
+    const fps = c.user?.type === 'Bot' ? markedFingerprints(c.body) : [];
+    if (fps.length === 0) continue;
+    for (const fp of fps) posted.add(fp);
+    if (!c.body.includes(RESOLVED_MARKER)) open.push({ id: c.id, nodeId: c.node_id, body: c.body, fingerprints: fps, replied: repliedTo.has(c.id) });
+  }
+  return { posted, open };
+}
+
+/**
+ * Starts the check run for a head commit, so the pull request shows widen at work. A re-run on
+ * the same commit (slash command, redelivery, "Re-run") takes up widen's existing check run
+ * instead of adding another: one `widen` check run per head commit.
+ */
+export async function startCheckRun(octokit: GitHubClient, ref: PullRef, headSha: string): Promise<number> {
+  const repo = { owner: ref.owner, repo: ref.repo };
+  const { data: existing } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 1 });
+  const mine = existing.check_runs[0];
+  if (mine) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: mine.id, status: 'in_progress' });
+    return mine.id;
+  }
+  const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress' });
+  return data.id;
+}
+
+/**
+ * Completes the check run with `output`; annotations beyond the first
+ * {@link ANNOTATIONS_PER_REQUEST} go in further updates, which GitHub appends.
+ */
+export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, checkRunId: number, output: CheckOutput): Promise<void> {
+  const batches: CheckOutput['annotations'][] = [];
+  for (let i = 0; i < output.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  const base = { owner: ref.owner, repo: ref.repo, check_run_id: checkRunId };
+  const text = { title: output.title, summary: output.summary };
+  await octokit.rest.checks.update({ ...base, status: 'completed', conclusion: output.conclusion, output: { ...text, annotations: batches[0] ?? [] } });
+  for (const batch of batches.slice(1)) await octokit.rest.checks.update({ ...base, output: { ...text, annotations: batch } });
+}
+
+/** One inline comment's body: the finding, and its marker; without the excerpt if too long. */
+function commentBody(f: Finding): string {
+  const marker = `\n${fingerprintMarker(f.fingerprint)}`;
+  const full = renderFindingComment(f) + marker;
+  if (full.length <= MAX_COMMENT_BODY) return full;
+  return renderFindingComment({ ...f, excerpt: undefined }) + marker;
+}
+
+export interface PublishOptions {
+  octokit: GitHubClient;
+  ref: PullRef;
+  pull: PullInfo;
+  result: PullReview;
+  config: WidenConfig;
+  earlier: Earlier;
+  checkRunId: number | null;
+  /** Post a review even when nothing is new (an answer to `/widen`). */
+  force: boolean;
+  log: Log;
+}
+
+export interface PublishSummary {
+  reviewId: number | null;
+  inline: number;
+  inBody: number;
+  standing: number;
+  resolved: number;
+}
+
+/**
+ * Publishes the review and completes the check run, in parallel; then marks earlier comments
+ * whose finding is gone. A review GitHub still refuses (422) is posted again with every finding
+ * in the body, so a run never ends without its answer.
+ */
+export async function publish(o: PublishOptions): Promise<PublishSummary> {
+  const { octokit, ref, pull, result, config, earlier } = o;
+  const findings = result.report.findings;
+  const current = new Set(findings.map((f) => f.fingerprint));
+  const fresh = findings.filter((f) => !earlier.posted.has(f.fingerprint));
+  const standing = findings.length - fresh.length;
+  const onDiff = fresh.filter((f) => f.placement && f.placement.kind !== 'outside-diff' && result.files.has(f.path));
+  const inline = onDiff.slice(0, config.maxComments);
+  const overflow = onDiff.slice(config.maxComments);
+  const outside = fresh.filter((f) => !onDiff.includes(f));
+  const stale = earlier.open.filter((c) => !c.replied && c.fingerprints.every((fp) => !current.has(fp)));
+
+  const mark = (f: Finding): string => fingerprintMarker(f.fingerprint);
+  const body = (preface?: string, all = false): string =>
+    renderReviewBody({
+      inline: all ? [] : inline,
+      outside: all ? [...outside, ...inline] : outside,
+      overflow,
+      standing,
+      resolved: stale.length,
+      notes: result.report.notes,
+      maxComments: config.maxComments,
+      mark,
+      ...(preface ? { preface } : {}),
+    });
+
+  const postReview = async (): Promise<number | null> => {
+    if (fresh.length === 0 && !o.force) return null;
+    const base = { owner: ref.owner, repo: ref.repo, pull_number: ref.number, commit_id: pull.headSha, event: 'COMMENT' as const };
+    try {
+      const { data } = await octokit.rest.pulls.createReview({
+        ...base,
+        body: body(),
+        comments: inline.map((f) => ({ path: f.path, line: f.placement!.line, side: 'RIGHT' as const, body: commentBody(f) })),
+      });
+      return data.id;
+    } catch (e) {
+      if ((e as { status?: number }).status !== 422 || inline.length === 0) throw e;
+      o.log.warn({ err: (e as Error).message }, 'GitHub refused the inline comments; posting every finding in the review body');
+      const { data } = await octokit.rest.pulls.createReview({ ...base, body: body('GitHub did not accept these findings as inline comments, so they are all listed here.', true) });
+      return data.id;
+    }
+  };
+  const finishCheck = async (): Promise<void> => {
+    if (o.checkRunId === null) return;
+    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded }));
+  };
+  const [reviewId] = await Promise.all([postReview(), finishCheck()]);
+
+  for (const c of stale) await resolveComment(octokit, ref, c, pull.headSha);
+  return { reviewId, inline: reviewId === null ? 0 : inline.length, inBody: outside.length + overflow.length, standing, resolved: stale.length };
+}
+
+/** Says on an earlier comment that its finding is gone, and minimises it as outdated. */
+async function resolveComment(octokit: GitHubClient, ref: PullRef, c: Earlier['open'][number], headSha: string): Promise<void> {
+  await octokit.rest.pulls.updateReviewComment({
+    owner: ref.owner,
+    repo: ref.repo,
+    comment_id: c.id,
+    body: `**Resolved**: widen no longer finds this as of ${headSha.slice(0, 12)}.\n\n${c.body}\n${RESOLVED_MARKER}`,
+  });
+  await octokit.graphql('mutation($id: ID!) { minimizeComment(input: { subjectId: $id, classifier: OUTDATED }) { minimizedComment { isMinimized } } }', { id: c.nodeId });
+}
