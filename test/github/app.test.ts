@@ -1,0 +1,424 @@
+/**
+ * The App against nock: for each trigger, the exact REST routes it calls and the bodies it
+ * sends, each body validated against GitHub's OpenAPI description. Retry and throttling are off
+ * here except in the fault tests, which turn them on with short waits.
+ */
+import nock from 'nock';
+import { Probot } from 'probot';
+import { createWidenApp, parseSlashCommand, permits, type WidenApp } from '../../src/github/app.js';
+import { fingerprintMarker, markedFingerprints } from '../../src/github/marker.js';
+import { WidenOctokit } from '../../src/github/octokit.js';
+import { generatePrivateKey } from '../helpers/github-stand-in.js';
+import { validateGitHubRequest, validateGraphQL } from '../helpers/openapi.js';
+import { checkRunRerequestedPayload, issueCommentPayload, pullRequestPayload } from '../helpers/payloads.js';
+import { seedFile, SEED_TITLE, type PullFixtureFile } from '../helpers/seed-pull.js';
+
+const API = 'https://api.github.com';
+const OWNER = 'kernel-dev';
+const REPO = 'linux';
+const REPO_PATH = `/repos/${OWNER}/${REPO}`;
+const INSTALLATION = 4242;
+const HEAD = 'a'.repeat(40);
+const BASE = 'b'.repeat(40);
+const CHECK_RUN = 777;
+const privateKey = generatePrivateKey();
+
+/** Every request body the App sent that GitHub's OpenAPI description rejects. */
+let invalidBodies: string[] = [];
+
+function valid(method: string, path: string) {
+  return (body: unknown): boolean => {
+    const errors = path === '/graphql' ? validateGraphQL(body) : validateGitHubRequest(method, path, body);
+    if (errors.length) invalidBodies.push(`${method} ${path}: ${errors.join('; ')}`);
+    return true;
+  };
+}
+
+interface Harness {
+  probot: Probot;
+  widen: WidenApp;
+}
+
+async function harness(opts: { faults?: boolean } = {}): Promise<Harness> {
+  const widen = createWidenApp();
+  // Function defaults: Probot passes its own `throttle` object to the constructor, which would
+  // replace an object default wholesale.
+  const Octokit = WidenOctokit.defaults((o: Record<string, unknown>) =>
+    opts.faults
+      ? { ...o, retry: { retryAfterBaseValue: 1 }, throttle: { ...(o['throttle'] as object), retryAfterBaseValue: 1 } }
+      : { ...o, retry: { enabled: false }, throttle: { ...(o['throttle'] as object), enabled: false } },
+  );
+  const probot = new Probot({ appId: 123, privateKey, logLevel: 'fatal', Octokit });
+  await probot.load(widen.appFn);
+  return { probot, widen };
+}
+
+async function deliver(h: Harness, name: string, payload: Record<string, unknown>, id = 'delivery-1'): Promise<void> {
+  await h.probot.receive({ id, name, payload } as never);
+  await h.widen.idle();
+}
+
+const seedPayload = (action: 'opened' | 'synchronize' = 'opened', extra: { draft?: boolean; fork?: boolean } = {}) =>
+  pullRequestPayload(action, { owner: OWNER, repo: REPO, number: 7, headSha: HEAD, baseSha: BASE, changedFiles: 1, installationId: INSTALLATION, title: SEED_TITLE, ...extra });
+
+function listedFile(f: PullFixtureFile) {
+  return { sha: f.headSha, filename: f.path, status: 'modified', additions: 4, deletions: 0, changes: 4, patch: f.patch, blob_url: '', raw_url: '', contents_url: '' };
+}
+
+function pullObject(draft = false) {
+  return {
+    number: 7,
+    title: SEED_TITLE,
+    state: 'open',
+    draft,
+    html_url: `https://github.com/${OWNER}/${REPO}/pull/7`,
+    head: { sha: HEAD, ref: 'fix' },
+    base: { sha: BASE, ref: 'main' },
+    changed_files: 1,
+  };
+}
+
+interface Earlier {
+  comments?: unknown[];
+  reviews?: unknown[];
+}
+
+/**
+ * The requests of one review of the seed pull request, each expected exactly once: token,
+ * config (repo, then the owner's .github repo), files, earlier comments and reviews, the check
+ * run, the blob; the review and the check run's completion are added by each test.
+ */
+interface ReadOptions {
+  earlier?: Earlier;
+  /** The text of .github/widen.yml; none by default. */
+  config?: string | null;
+  /** The blob's answer; null when the review must not ask for it. */
+  blobStatus?: number | null;
+  /** False when an earlier request of the same delivery already got the installation token. */
+  token?: boolean;
+  /** False when the test mocks finding an existing check run itself. */
+  checkRun?: boolean;
+}
+
+function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions = {}): nock.Scope {
+  const { earlier = {}, config = null, blobStatus = 200, token = true, checkRun = true } = o;
+  if (token) scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
+  if (config === null) {
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+  } else {
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(200, config, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });
+  }
+  scope.get(`${REPO_PATH}/pulls/7/files`).query({ per_page: '100', page: '1' }).reply(200, [listedFile(f)]);
+  scope.get(`${REPO_PATH}/pulls/7/comments`).query({ per_page: '100' }).reply(200, earlier.comments ?? []);
+  scope.get(`${REPO_PATH}/pulls/7/reviews`).query({ per_page: '100' }).reply(200, earlier.reviews ?? []);
+  if (checkRun) {
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query({ check_name: 'widen', filter: 'latest', per_page: '1' }).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${REPO_PATH}/check-runs`, valid('POST', `${REPO_PATH}/check-runs`)).reply(201, { id: CHECK_RUN });
+  }
+  if (blobStatus === null) return scope;
+  if (blobStatus === 200) {
+    scope.get(`${REPO_PATH}/git/blobs/${f.headSha}`).reply(200, { sha: f.headSha, size: f.head.length, encoding: 'base64', content: Buffer.from(f.head).toString('base64') });
+  } else {
+    scope.get(`${REPO_PATH}/git/blobs/${f.headSha}`).reply(blobStatus, { message: 'Not Found' });
+  }
+  return scope;
+}
+
+/** Captures the body of the check run's completion. */
+function expectCheckCompletion(scope: nock.Scope, sink: Array<Record<string, unknown>>): void {
+  scope.patch(`${REPO_PATH}/check-runs/${CHECK_RUN}`, (b: Record<string, unknown>) => valid('PATCH', `${REPO_PATH}/check-runs/${CHECK_RUN}`)(b) && sink.push(b) > 0).reply(200, { id: CHECK_RUN });
+}
+
+function expectReview(scope: nock.Scope, sink: Array<Record<string, unknown>>): void {
+  scope.post(`${REPO_PATH}/pulls/7/reviews`, (b: Record<string, unknown>) => valid('POST', `${REPO_PATH}/pulls/7/reviews`)(b) && sink.push(b) > 0).reply(200, { id: 99 });
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(() => {
+  invalidBodies = [];
+});
+afterEach(() => {
+  nock.cleanAll();
+});
+
+describe('pull_request.opened on the seed pull request', () => {
+  test('one review pinned to the head, the seed finding inline on line 31 with the widened free_pgtables() excerpt; the check run fails', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f);
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(reviews).toHaveLength(1);
+    const review = reviews[0]! as { commit_id: string; event: string; body: string; comments: Array<{ path: string; line: number; side: string; body: string }> };
+    expect(review.commit_id).toBe(HEAD);
+    expect(review.event).toBe('COMMENT');
+    expect(review.comments.map((c) => [c.path, c.line, c.side])).toEqual([['mm/memory.c', 31, 'RIGHT']]);
+    const body = review.comments[0]!.body;
+    expect(body).toContain('[`tlb-vma-bracket-vma-reassigned`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-vma-reassigned.md)');
+    expect(body).toContain('```c\n');
+    expect(body).toMatch(/^>  31 \|\+\s+tlb_start_vma\(tlb, vma\);$/m);
+    expect(body).toMatch(/^\*  42 \|\s+vma = next;\s+<- `vma` reassigned here$/m);
+    expect(body).toMatch(/^>  51 \|\+\s+tlb_end_vma\(tlb, vma\);$/m);
+    expect(body).toMatch(/^   17 \| void free_pgtables\(struct mmu_gather \*tlb/m);
+    expect(body).toContain('<details><summary>The path through the function</summary>');
+    expect(body).toContain('```mermaid\nflowchart TD\n  s0["31: tlb_start_vma(tlb, vma);"]');
+    expect(markedFingerprints(body)).toHaveLength(1);
+    expect(review.body).toContain('found 1 new issue');
+
+    expect(checks).toHaveLength(1);
+    const check = checks[0]! as { status: string; conclusion: string; output: { title: string; annotations: Array<Record<string, unknown>> } };
+    expect(check.status).toBe('completed');
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.annotations).toEqual([
+      { path: 'mm/memory.c', start_line: 31, end_line: 51, annotation_level: 'failure', message: expect.stringMatching(/^`vma` changes between/), title: 'tlb-vma-bracket-vma-reassigned' },
+    ]);
+  });
+
+  test('the corrected patch gets a green check run and no review', async () => {
+    const f = await seedFile('seed-fixed.patch');
+    const scope = mockReviewReads(nock(API), f);
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(checks.map((c) => [c['conclusion'], (c['output'] as { title: string }).title])).toEqual([['success', 'No findings']]);
+  });
+
+  test('a draft is skipped without a request beyond the configuration', async () => {
+    const scope = nock(API);
+    scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+
+    await deliver(await harness(), 'pull_request', seedPayload('opened', { draft: true }));
+
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  test('an invalid .github/widen.yml gets a neutral check run that names each problem, and no review', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { config: 'rules:\n  no-such-rule: off\nfail-on: sometimes\nmax-comments: 500\n', blobStatus: null });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(checks).toHaveLength(1);
+    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output.title).toBe('.github/widen.yml is invalid; nothing was checked');
+    expect(check.output.summary).toContain('`rules` names an unknown rule `no-such-rule`');
+    expect(check.output.summary).toContain('`fail-on` must be one of `error`, `warning`, `note`, `none`');
+    expect(check.output.summary).toContain('`max-comments` must be <= 30');
+  });
+});
+
+describe('re-runs: no duplicates, stale comments resolved', () => {
+  test('a redelivered webhook posts nothing new when the finding is already on the pull request', async () => {
+    const f = await seedFile();
+    // First run: capture what was posted.
+    const first = mockReviewReads(nock(API), f);
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(first, reviews);
+    expectCheckCompletion(first, checks);
+    await deliver(await harness(), 'pull_request', seedPayload());
+    const posted = (reviews[0] as { comments: Array<{ body: string; line: number }> }).comments[0]!;
+
+    // The redelivery sees that comment on the pull request.
+    const earlier = { comments: [{ id: 1, node_id: 'PRRC_1', body: posted.body, path: 'mm/memory.c', line: posted.line, user: { login: 'widen[bot]', type: 'Bot' } }] };
+    const second = nock(API);
+    // The check run of this head commit exists now: it is taken up again, not duplicated.
+    second.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: CHECK_RUN, name: 'widen' }] });
+    second.patch(`${REPO_PATH}/check-runs/${CHECK_RUN}`, { status: 'in_progress' }).reply(200, { id: CHECK_RUN });
+    mockReviewReads(second, f, { earlier, checkRun: false });
+    expectCheckCompletion(second, checks);
+    await deliver(await harness(), 'pull_request', seedPayload(), 'delivery-1');
+
+    expect(second.pendingMocks()).toEqual([]);
+    expect(reviews).toHaveLength(1);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['failure', 'failure']);
+    expect(invalidBodies).toEqual([]);
+  });
+
+  test("an earlier comment whose finding is gone is marked resolved and minimised; one with a reply is left alone", async () => {
+    const f = await seedFile('seed-fixed.patch');
+    const stale = fingerprintMarker('0123456789abcdef0123456789abcdef');
+    const answered = fingerprintMarker('fedcba9876543210fedcba9876543210');
+    const earlier = {
+      comments: [
+        { id: 11, node_id: 'PRRC_11', body: `old finding\n${stale}`, user: { login: 'widen[bot]', type: 'Bot' } },
+        { id: 12, node_id: 'PRRC_12', body: `other finding\n${answered}`, user: { login: 'widen[bot]', type: 'Bot' } },
+        { id: 13, node_id: 'PRRC_13', body: 'This is deliberate, see the cover letter.', in_reply_to_id: 12, user: { login: 'maintainer', type: 'User' } },
+      ],
+    };
+    const scope = mockReviewReads(nock(API), f, { earlier });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+    const edits: Array<{ body: string }> = [];
+    scope.patch(`${REPO_PATH}/pulls/comments/11`, (b: { body: string }) => valid('PATCH', `${REPO_PATH}/pulls/comments/11`)(b) && edits.push(b) > 0).reply(200, {});
+    const minimised: unknown[] = [];
+    scope.post('/graphql', (b: { variables: unknown }) => valid('POST', '/graphql')(b) && minimised.push(b.variables) > 0).reply(200, { data: { minimizeComment: { minimizedComment: { isMinimized: true } } } });
+
+    await deliver(await harness(), 'pull_request', seedPayload('synchronize'));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.body).toMatch(/^\*\*Resolved\*\*: widen no longer finds this as of aaaaaaaaaaaa\./);
+    expect(edits[0]!.body).toContain('<!-- widen:resolved -->');
+    expect(minimised).toEqual([{ id: 'PRRC_11' }]);
+  });
+});
+
+describe('the /widen slash command', () => {
+  const comment = (body: string, login = 'maintainer') =>
+    issueCommentPayload({ owner: OWNER, repo: REPO, number: 7, body, login, commentId: 555, installationId: INSTALLATION });
+
+  function mockCommandReads(scope: nock.Scope, role: string): void {
+    scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(`${REPO_PATH}/collaborators/maintainer/permission`).reply(200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login: 'maintainer' } });
+  }
+
+  test('from a maintainer: an eyes reaction at once, then a fresh review even when nothing is new', async () => {
+    const f = await seedFile('seed-fixed.patch');
+    const scope = nock(API);
+    mockCommandReads(scope, 'maintain');
+    const reactions: unknown[] = [];
+    scope.post(`${REPO_PATH}/issues/comments/555/reactions`, (b: unknown) => valid('POST', `${REPO_PATH}/issues/comments/555/reactions`)(b) && reactions.push(b) > 0).reply(201, {});
+    scope.get(`${REPO_PATH}/pulls/7`).reply(200, pullObject());
+    mockReviewReads(scope, f, { token: false });
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'issue_comment', comment('/widen\nplease look again'));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(reactions).toEqual([{ content: 'eyes' }]);
+    expect(reviews).toHaveLength(1);
+    expect((reviews[0] as { body: string; comments: unknown[] }).body).toContain('found nothing new');
+    expect((reviews[0] as { comments: unknown[] }).comments).toEqual([]);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['success']);
+  });
+
+  test('from someone with read access: one polite line, no reaction, no review', async () => {
+    const scope = nock(API);
+    mockCommandReads(scope, 'read');
+    const replies: Array<{ body: string }> = [];
+    scope.post(`${REPO_PATH}/issues/7/comments`, (b: { body: string }) => valid('POST', `${REPO_PATH}/issues/7/comments`)(b) && replies.push(b) > 0).reply(201, {});
+
+    await deliver(await harness(), 'issue_comment', comment('/widen review'));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies).toEqual([{ body: '@maintainer only people with write access to this repository can run `/widen`; a maintainer can run it for you.' }]);
+  });
+
+  test('/widen help answers with the commands', async () => {
+    const scope = nock(API);
+    mockCommandReads(scope, 'write');
+    scope.post(`${REPO_PATH}/issues/comments/555/reactions`).reply(201, {});
+    const replies: Array<{ body: string }> = [];
+    scope.post(`${REPO_PATH}/issues/7/comments`, (b: { body: string }) => replies.push(b) > 0).reply(201, {});
+
+    await deliver(await harness(), 'issue_comment', comment('/widen help'));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies[0]!.body).toContain('| `/widen` or `/widen review` |');
+  });
+
+  test('comments that are not commands cost no request', async () => {
+    await deliver(await harness(), 'issue_comment', comment('I think /widen would catch this'));
+    expect(parseSlashCommand('/widening the scope')).toBeNull();
+    expect(parseSlashCommand('/widen frobnicate')).toEqual({ unknown: 'frobnicate' });
+    expect(parseSlashCommand(' /widen \nmore')).toEqual({ command: 'review' });
+    expect(permits('maintain', 'write')).toBe(true);
+    expect(permits('triage', 'write')).toBe(false);
+  });
+});
+
+describe('check_run.rerequested', () => {
+  test('for a fork pull request (empty pull_requests) the pull request is found from the head SHA', async () => {
+    const f = await seedFile();
+    const scope = nock(API);
+    scope.get(`${REPO_PATH}/commits/${HEAD}/pulls`).reply(200, [{ number: 7, state: 'open', head: { sha: HEAD } }]);
+    scope.get(`${REPO_PATH}/pulls/7`).reply(200, pullObject());
+    mockReviewReads(scope, f);
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'check_run', checkRunRerequestedPayload({ owner: OWNER, repo: REPO, headSha: HEAD, installationId: INSTALLATION, pullNumbers: [], appId: 123 }));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(reviews).toHaveLength(1);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
+  });
+});
+
+describe('faults', () => {
+  test('a 404 on a file\'s blob skips that file with a note; the check run is neutral, never green', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { blobStatus: 404 });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output.title).toBe('No findings, but 1 thing not checked');
+    expect(check.output.summary).toContain('mm/memory.c could not be read (GitHub answered 404 Not Found for its blob)');
+  });
+
+  test('a 500 on the file list is retried and the review still arrives', async () => {
+    const f = await seedFile();
+    const scope = nock(API);
+    scope.get(`${REPO_PATH}/pulls/7/files`).query(true).reply(500, { message: 'Server Error' });
+    mockReviewReads(scope, f);
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness({ faults: true }), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(reviews).toHaveLength(1);
+  });
+
+  test('a 403 secondary rate limit with retry-after on the review is waited out and retried', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f);
+    scope.post(`${REPO_PATH}/pulls/7/reviews`).reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness({ faults: true }), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(reviews).toHaveLength(1);
+    expect(checks).toHaveLength(1);
+  });
+});
