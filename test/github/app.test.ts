@@ -164,10 +164,10 @@ describe('pull_request.opened on the seed pull request', () => {
     const body = review.comments[0]!.body;
     expect(body).toContain('[`tlb-vma-bracket-vma-reassigned`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-vma-reassigned.md)');
     expect(body).toContain('```c\n');
-    expect(body).toMatch(/^>  31 \|\+\s+tlb_start_vma\(tlb, vma\);$/m);
-    expect(body).toMatch(/^\*  42 \|\s+vma = next;\s+<- `vma` reassigned here$/m);
-    expect(body).toMatch(/^>  51 \|\+\s+tlb_end_vma\(tlb, vma\);$/m);
-    expect(body).toMatch(/^   17 \| void free_pgtables\(struct mmu_gather \*tlb/m);
+    expect(body).toMatch(/^> {2}31 \|\+\s+tlb_start_vma\(tlb, vma\);$/m);
+    expect(body).toMatch(/^\* {2}42 \|\s+vma = next;\s+<- `vma` reassigned here$/m);
+    expect(body).toMatch(/^> {2}51 \|\+\s+tlb_end_vma\(tlb, vma\);$/m);
+    expect(body).toMatch(/^ {3}17 \| void free_pgtables\(struct mmu_gather \*tlb/m);
     expect(body).toContain('<details><summary>The path through the function</summary>');
     expect(body).toContain('```mermaid\nflowchart TD\n  s0["31: tlb_start_vma(tlb, vma);"]');
     expect(markedFingerprints(body)).toHaveLength(1);
