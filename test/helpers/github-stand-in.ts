@@ -1207,6 +1207,23 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
     ),
     route('POST', `${R}/check-runs`, 'token', createCheckRun),
     route('PATCH', `${R}/check-runs/(?<id>\\d+)`, 'token', updateCheckRun),
+    route('GET', `${R}/commits/(?<sha>[^/]+)/check-runs`, 'token', (ctx) => {
+      const name = ctx.query.get('check_name');
+      const runs = checkRuns
+        .filter((r) => r.repo === fullName(ctx.repo) && r.head_sha === ctx.params['sha'] && (name === null || r.name === name))
+        .sort((a, b) => b.id - a.id);
+      const perPage = Number(ctx.query.get('per_page') ?? '30');
+      return { status: 200, json: { total_count: runs.length, check_runs: runs.slice(0, perPage).map(checkRunJson) } };
+    }),
+    route('PATCH', `${R}/pulls/comments/(?<id>\\d+)`, 'token', (ctx) => {
+      const comment = reviewComments.find((c) => c.id === num(ctx.params['id']) && c.repo === fullName(ctx.repo));
+      if (!comment) return notFound();
+      const body = isObject(ctx.body) ? str(ctx.body['body']) : undefined;
+      if (body === undefined) return invalidRequest(['"body" wasn\'t supplied.']);
+      if ([...body].length > GITHUB_BODY_LIMIT) return invalidRequest([`Body is too long (maximum is ${GITHUB_BODY_LIMIT} characters)`]);
+      comment.body = body;
+      return { status: 200, json: commentJson(comment) };
+    }),
     route('GET', `${R}/commits/(?<sha>[^/]+)/pulls`, 'token', (ctx) =>
       paginate(
         ctx,
