@@ -38,22 +38,29 @@ export function parsePullTarget(spec: string, apiUrl: string | undefined): PullT
 
 /** Words a failed GitHub request the way a terminal user can act on. */
 function explainGitHubError(e: unknown, target: PullTarget, hasToken: boolean): InputError | null {
-  const status = (e as { status?: number }).status;
+  const failure = e as { status?: number; response?: unknown; message?: string };
+  // Octokit reports a request that got no answer at all (refused, DNS, TLS) as status 500 without a response.
+  if (failure.status === 500 && failure.response === undefined) {
+    return new InputError('github-unreachable', `could not reach GitHub at ${target.apiUrl} (${failure.message ?? 'no answer'}). Check the network, or --api-url for GitHub Enterprise Server (https://HOST/api/v3).`);
+  }
+  const status = failure.status;
   const what = `${target.owner}/${target.repo}#${target.number}`;
-  if (status === 401) return new InputError('github-auth', `GitHub (${target.apiUrl}) refused the token in GITHUB_TOKEN (401 Bad credentials). Set GITHUB_TOKEN to a valid token with read access to ${target.owner}/${target.repo}.`);
+  if (status === 401) {
+    return new InputError('github-auth', hasToken
+      ? `GitHub (${target.apiUrl}) refused the token in GITHUB_TOKEN (401 Bad credentials). Set GITHUB_TOKEN to a valid token with read access to ${target.owner}/${target.repo}.`
+      : `GitHub (${target.apiUrl}) wants a token (401). Set GITHUB_TOKEN to a token with read access to ${target.owner}/${target.repo}.`);
+  }
   if (status === 403 || status === 429) return new InputError('github-forbidden', `GitHub (${target.apiUrl}) answered ${status} for ${what}: ${(e as Error).message}. ${hasToken ? 'Check that the token may read the repository, or wait for the rate limit to reset.' : 'Without GITHUB_TOKEN the rate limit is 60 requests an hour; set GITHUB_TOKEN.'}`);
   if (status === 404) return new InputError('github-not-found', `GitHub (${target.apiUrl}) has no pull request ${what}${hasToken ? ', or the token in GITHUB_TOKEN cannot see it' : '; for a private repository set GITHUB_TOKEN'}.`);
-  if (status !== undefined) return new InputError('github-error', `GitHub (${target.apiUrl}) answered ${status} for ${what}: ${(e as Error).message}. Try again later.`);
-  if (e instanceof TypeError || (e as { name?: string }).name === 'HttpError') {
-    return new InputError('github-unreachable', `widen could not reach GitHub at ${target.apiUrl} (${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause: Error }).cause.message}` : ''}). Check the network, or --api-url for GitHub Enterprise Server (https://HOST/api/v3).`);
-  }
+  if (status !== undefined) return new InputError('github-error', `GitHub (${target.apiUrl}) answered ${status} for ${what}: ${failure.message}. Try again later.`);
   return null;
 }
 
 export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: string | undefined; token: string | undefined; rules: Rule[] | null; io: CommandIo }): Promise<Report> {
   const target = parsePullTarget(opts.pr, opts.apiUrl);
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
-  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, ...(opts.token ? { auth: { token: opts.token } } : { authStrategy: undefined }) });
+  // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.
+  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   try {
     opts.io.progress?.(`reading ${target.owner}/${target.repo}#${target.number}`);
     const [pull, config] = await Promise.all([getPull(octokit, target), loadConfig(octokit, target)]);
