@@ -21,6 +21,8 @@ export interface RelatedLocation {
 export interface PatchRef {
   index: number;
   subject: string | null;
+  /** Patches in the series; a lone patch (a pull request reviewed whole) is 1 of 1. */
+  total?: number;
 }
 
 /** One line of the wider context quoted under a finding. */

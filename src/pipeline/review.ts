@@ -112,7 +112,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       }
       const shown = diffLinesOf(fp);
       for (const f of introduced(after.findings, before)) {
-        f.patch = { index: patch.index, subject: patch.subject };
+        f.patch = { index: patch.index, subject: patch.subject, total: patch.total };
         f.placement = placeFinding(f, shown);
         findings.push(f);
       }

@@ -37,7 +37,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     column: f.column,
     endLine: f.endLine,
     function: f.function,
-    ...(f.patch ? { patch: f.patch } : {}),
+    ...(f.patch ? { patch: { index: f.patch.index, subject: f.patch.subject } } : {}),
     related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
     fingerprint: f.fingerprint,
     docsUrl: docsUrl(f.rule),

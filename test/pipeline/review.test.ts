@@ -29,7 +29,7 @@ describe('the seed case', () => {
         endLine: 51,
         fn: 'free_pgtables',
         related: [[42, '`vma` reassigned here']],
-        patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables' },
+        patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables', total: 1 },
       },
     ]);
     const excerpt = report.findings[0]!.excerpt!;

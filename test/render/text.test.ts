@@ -3,7 +3,7 @@
  * one finding of each rule. A wording change shows up as a readable diff; run with
  * UPDATE_GOLDEN=1 to accept it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPatches } from '../../src/patch/index.js';
 import type { Report } from '../../src/pipeline/analyze.js';
@@ -12,21 +12,19 @@ import { review } from '../../src/pipeline/review.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { renderText } from '../../src/render/text.js';
 import { RULES } from '../../src/rules/index.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const goldenDir = join(root, 'test', 'fixtures', 'render');
 
-function expectGolden(name: string, report: Report): void {
-  const actual = renderText({ ...report, stats: { ...report.stats, ms: 0 } });
-  const path = join(goldenDir, name);
-  if (process.env['UPDATE_GOLDEN'] || !existsSync(path)) writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+function expectTextGolden(name: string, report: Report): void {
+  expectGolden(join(goldenDir, name), renderText({ ...report, stats: { ...report.stats, ms: 0 } }));
 }
 
 test('the seed review', async () => {
   const patch = join(root, 'examples', 'seed', 'seed.patch');
   const report = await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: new DirectorySource(join(root, 'examples', 'seed', 'tree')), rules: RULES });
-  expectGolden('seed-review.txt', report);
+  expectTextGolden('seed-review.txt', report);
 });
 
 test('a scan with a finding of each rule', async () => {
@@ -36,5 +34,5 @@ test('a scan with a finding of each rule', async () => {
     rules: RULES,
     jobs: 1,
   });
-  expectGolden('scan-fixtures.txt', report);
+  expectTextGolden('scan-fixtures.txt', report);
 });

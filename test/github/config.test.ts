@@ -1,0 +1,62 @@
+/** `.github/widen.yml`: defaults, validation messages a user can act on, and what each option does. */
+import { ConfigError, DEFAULT_CONFIG, configuredRules, parseConfig, pathFilter } from '../../src/github/config.js';
+import { RULES } from '../../src/rules/index.js';
+
+test('no file means the defaults', () => {
+  expect(parseConfig(null)).toEqual(DEFAULT_CONFIG);
+  expect(DEFAULT_CONFIG).toEqual({
+    rules: {},
+    paths: { include: ['**'], exclude: [] },
+    drafts: false,
+    slashCommand: { permission: 'write', replyUnauthorized: true },
+    failOn: 'warning',
+    maxComments: 25,
+    series: 'squashed',
+  });
+});
+
+test('every option, kebab-case as users write it', () => {
+  const c = parseConfig({
+    rules: { 'tlb-vma-bracket-balance': 'off', 'tlb-gather-finish-balance': 'warning' },
+    paths: { include: ['mm/**', 'arch/*/mm/**'], exclude: ['mm/kasan/**'] },
+    drafts: true,
+    'slash-command': { permission: 'maintain', 'reply-unauthorized': false },
+    'fail-on': 'error',
+    'max-comments': 10,
+    series: 'per-commit',
+  });
+  expect(c.slashCommand).toEqual({ permission: 'maintain', replyUnauthorized: false });
+  expect(c.failOn).toBe('error');
+  expect(c.maxComments).toBe(10);
+  const rules = configuredRules(c);
+  expect(rules.map((r) => [r.id, r.meta.severity])).toEqual([
+    ['tlb-gather-finish-balance', 'warning'],
+    ['tlb-vma-bracket-vma-reassigned', 'error'],
+  ]);
+  // The registry's own rule objects are not changed by a repository's severity.
+  expect(RULES.find((r) => r.id === 'tlb-gather-finish-balance')!.meta.severity).toBe('error');
+  const selected = pathFilter(c);
+  expect(['mm/memory.c', 'arch/x86/mm/tlb.c', 'mm/kasan/common.c', 'fs/exec.c'].filter(selected)).toEqual(['mm/memory.c', 'arch/x86/mm/tlb.c']);
+});
+
+test('each problem is named in words a user can act on', () => {
+  let problems: string[] = [];
+  try {
+    parseConfig({ rule: {}, rules: { 'tlb-typo': 'off' }, paths: { include: 'mm/**' }, 'max-comments': 31, drafts: 'yes' });
+  } catch (e) {
+    problems = (e as ConfigError).problems;
+  }
+  expect(problems).toEqual(expect.arrayContaining([
+    'the top level has an unknown key `rule`',
+    expect.stringMatching(/^`rules` names an unknown rule `tlb-typo` \(known: tlb-gather-finish-balance, /),
+    '`paths.include` must be array',
+    '`max-comments` must be <= 30',
+    '`drafts` must be boolean',
+  ]));
+});
+
+test('hostile input is refused, not run: thousands of globs, huge patterns', () => {
+  expect(() => parseConfig({ paths: { include: Array.from({ length: 5000 }, () => '**') } })).toThrow(ConfigError);
+  expect(() => parseConfig({ paths: { exclude: ['a'.repeat(10_000)] } })).toThrow(ConfigError);
+  expect(() => parseConfig('just a string')).toThrow(ConfigError);
+});

@@ -1,0 +1,89 @@
+/**
+ * The Markdown users read on GitHub: goldens of the seed review and of a scan, the README's
+ * example comment kept equal to what the App posts, and GitHub's size limits on review bodies
+ * and check-run summaries (overflow summarised, never dropped silently).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding } from '../../src/findings/finding.js';
+import { fingerprintMarker } from '../../src/github/marker.js';
+import { readPatches } from '../../src/patch/index.js';
+import type { Report } from '../../src/pipeline/analyze.js';
+import { review } from '../../src/pipeline/review.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { DirectorySource } from '../../src/pipeline/source.js';
+import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
+import { MAX_COMMENT_BODY, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
+import { RULES } from '../../src/rules/index.js';
+import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const goldenDir = join(root, 'test', 'fixtures', 'render');
+
+async function seedReport(): Promise<Report> {
+  const patch = join(root, 'examples', 'seed', 'seed.patch');
+  const report = await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: new DirectorySource(join(root, 'examples', 'seed', 'tree')), rules: RULES });
+  return { ...report, stats: { ...report.stats, ms: 0 } };
+}
+
+test('the seed review as --format markdown', async () => {
+  expectGolden(join(goldenDir, 'seed-review.md'), renderMarkdown(await seedReport()));
+});
+
+test('a scan with a finding of each rule as --format markdown', async () => {
+  const dir = join('test', 'fixtures', 'rules');
+  const report = await scan({
+    paths: [join(dir, 'tlb-gather-finish-balance', 'exits.c'), join(dir, 'tlb-vma-bracket-balance', 'order.c'), join(dir, 'tlb-vma-bracket-vma-reassigned', 'iterators.c')],
+    rules: RULES,
+    jobs: 1,
+  });
+  expectGolden(join(goldenDir, 'scan-fixtures.md'), renderMarkdown({ ...report, stats: { ...report.stats, ms: 0 } }));
+});
+
+test("the README shows exactly the comment the App posts for the seed example", async () => {
+  const [finding] = (await seedReport()).findings;
+  expectGoldenSection(join(root, 'README.md'), 'seed-comment', `${renderFindingComment(finding!)}\n${fingerprintMarker(finding!.fingerprint)}\n`);
+});
+
+describe('Mermaid paths', () => {
+  test('labels are escaped: quotes, angle brackets and backticks cannot end a label or open HTML', async () => {
+    const [seed] = (await seedReport()).findings;
+    const f: Finding = { ...seed!, related: [{ path: seed!.path, line: 42, message: 'p->x "<b>" `y`' }] };
+    const flow = pathFlowchart(f)!.join('\n');
+    expect(flow).toContain('s0 -->|"p-#gt;x #quot;#lt;b#gt;#quot; \'y\'"| s1');
+    expect(flow).not.toMatch(/<b>/);
+  });
+
+  test('a finding about one line has no path', async () => {
+    const [seed] = (await seedReport()).findings;
+    expect(pathFlowchart({ ...seed!, related: [], endLine: seed!.line })).toBeNull();
+  });
+});
+
+describe("GitHub's limits", () => {
+  async function many(n: number): Promise<Finding[]> {
+    const [seed] = (await seedReport()).findings;
+    return Array.from({ length: n }, (_, i) => ({ ...seed!, line: i + 1, fingerprint: i.toString(16).padStart(32, '0') }));
+  }
+
+  test('a review body with 400 findings stays under 65,536 characters and counts what it could not show', async () => {
+    const findings = await many(400);
+    const body = renderReviewBody({ inline: [], outside: findings, overflow: [], standing: 0, resolved: 0, notes: [], maxComments: 25, mark: (f) => fingerprintMarker(f.fingerprint) });
+    expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_BODY);
+    const whole = (body.match(/^#### /gm) ?? []).length;
+    const brief = (body.match(/^- `mm\/memory\.c:\d+` /gm) ?? []).length;
+    const omitted = Number(/…and (\d+) more findings that do not fit in one review/.exec(body)?.[1] ?? 0);
+    expect(whole).toBeGreaterThan(0);
+    expect(whole + brief + omitted).toBe(400);
+  });
+
+  test('a check run with 2,000 findings: summary under 65,535 characters, at most 1,000 annotations, the rest counted', async () => {
+    const findings = await many(2000);
+    const out = renderCheckRun({ findings, notes: [], stats: { files: 1, functions: 1, ms: 0 } }, 'warning');
+    expect(out.summary.length).toBeLessThanOrEqual(MAX_CHECK_SUMMARY);
+    expect(out.summary).toMatch(/- …and \d+ more, cut to fit GitHub's limit of 65535 characters/);
+    expect(out.annotations).toHaveLength(MAX_ANNOTATIONS);
+    expect(ANNOTATIONS_PER_REQUEST).toBe(50);
+    expect(out.conclusion).toBe('failure');
+  });
+});
