@@ -117,7 +117,7 @@ describe('series', () => {
       const patches = await readPatches(repo.formatPatch(2), 'series.mbox');
       const report = await review({ patches, tree: new DirectorySource(repo.snapshot(2)), rules: RULES });
       expect(report.findings.map((f) => [f.rule, f.line, f.patch])).toEqual([
-        ['tlb-vma-bracket-vma-reassigned', 31, { index: 2, subject: seeded.subject }],
+        ['tlb-vma-bracket-vma-reassigned', 31, { index: 2, subject: seeded.subject, total: 2 }],
       ]);
     } finally {
       repo.remove();
