@@ -6,7 +6,10 @@
  * Corpus: mm/ and arch/*\/mm/ of the Debian package linux-source-6.12, extracted at run time
  * into .bench/ (never committed). Install it with `apt-get install linux-source-6.12`.
  *
- * Usage: npm run bench -- [--runs N] [--dir DIR] [--tar PATH] [--no-peer] [--json]
+ * The GitHub App's figures come from scripts/bench/app.ts: the seed pull request reviewed by
+ * `npm start` against the GitHub stand-in with 50 ms of latency per request.
+ *
+ * Usage: npm run bench -- [--runs N] [--dir DIR] [--tar PATH] [--no-peer] [--app-only] [--json]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ const { values: opts } = parseArgs({
     dir: { type: 'string' },
     tar: { type: 'string', default: '/usr/src/linux-source-6.12.tar.xz' },
     'no-peer': { type: 'boolean', default: false },
+    'app-only': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -143,9 +147,25 @@ async function parseHealth(files) {
   return { functions, clean, lines, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** The App's figures: compiles scripts/bench/app.ts with the test helpers it uses, runs it, reads its JSON. */
+function appBench() {
+  say('GitHub App: the seed pull request through npm start and the GitHub stand-in (50 ms per request)');
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(benchDir, 'build', 'scripts', 'bench', 'app.js')], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) fail(`the App benchmark failed:\n${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 async function main() {
   if (!existsSync(cli)) fail(`${relative(root, cli)} is missing; run 'npm run build' first.`);
   mkdirSync(benchDir, { recursive: true });
+  if (opts['app-only']) {
+    const results = { runs: 1, app: appBench() };
+    writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else printTable(results);
+    return;
+  }
   const dir = corpus();
   const files = walk(dir).sort();
   const cFiles = files.filter((f) => f.endsWith('.c'));
@@ -175,6 +195,8 @@ async function main() {
   const startup = await repeat('widen --version (start-up)', process.execPath, [cli, '--version'], root);
   results.review = { seconds: review.seconds, analysisMs: JSON.parse(review.last.stdout).stats.ms, startupSeconds: startup.seconds };
 
+  results.app = appBench();
+
   const havePeer = !opts['no-peer'] && spawnSync('spatch', ['--version'], { encoding: 'utf8' }).status === 0;
   if (havePeer) {
     const cocci = join(root, 'scripts/bench/peer.cocci');
@@ -198,8 +220,24 @@ async function main() {
   printTable(results);
 }
 
+function appRows(a) {
+  return [
+    ['App: API requests for the seed PR', `${a.requests} (${a.latencyMs} ms latency per request on the stand-in)`],
+    ['App: longest request chain to the review', `${a.chain} (goal <= 4): ${a.chainList.join(' -> ')}`],
+    ['App: webhook answered', `${Math.round(a.webhookAnsweredMs)} ms (goal < 1000 ms; the review continues after the answer)`],
+    ['App: webhook to review posted', `${Math.round(a.webhookToReviewMs)} ms; to check run completed ${Math.round(a.webhookToCheckRunMs)} ms (writes are spaced 1 s apart, as GitHub asks)`],
+    ['App: analysis of the seed PR', `${a.analysisMs.toFixed(1)} ms (median of 9, in-process; goal well under 100 ms)`],
+  ];
+}
+
 function printTable(r) {
   const f1 = (x) => x.toFixed(2);
+  if (!r.widen) {
+    const rows = appRows(r.app);
+    const w = Math.max(...rows.map(([k]) => k.length));
+    process.stdout.write(`\nwiden bench (App only)\n\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n\nwritten to .bench/results.json\n`);
+    return;
+  }
   const rows = [
     ['corpus', `${r.corpus.dir}: ${r.corpus.files} files (${r.corpus.cFiles} .c), ${r.corpus.lines} lines`],
     ['widen scan, 1 job', `${f1(r.widen.jobs1.seconds)} s, ${Math.round(r.widen.jobs1.linesPerSecond)} lines/s, peak RSS ${Math.round(r.widen.jobs1.rssMb)} MB`],
@@ -208,6 +246,7 @@ function printTable(r) {
     ['parse health', `${r.parse.clean}/${r.parse.functions} functions without an ERROR node (${(100 * r.parse.cleanShare).toFixed(2)}%)`],
     ['full parse + CFG of every function', `${f1(r.parse.seconds)} s, ${Math.round(r.parse.linesPerSecond)} lines/s (in-process)`],
     ['review of the seed patch', `${Math.round(r.review.seconds * 1000)} ms wall, of which start-up ${Math.round(r.review.startupSeconds * 1000)} ms; analysis ${r.review.analysisMs} ms`],
+    ...appRows(r.app),
   ];
   if (r.spatch) {
     rows.push(

@@ -68,9 +68,9 @@ async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<vo
   const checkRun = startCheckRun(octokit, ref, pull.headSha);
   for (const p of [config, listing, earlier, checkRun]) p.catch(() => undefined);
   try {
-    let settings;
+    let result;
     try {
-      settings = await config;
+      result = await reviewPull(octokit, ref, pull, config, { listing });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       await completeCheckRun(octokit, ref, await checkRun, {
@@ -81,13 +81,12 @@ async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<vo
       });
       return;
     }
-    const result = await reviewPull(octokit, ref, pull, settings, { listing });
     if (!isCurrent()) {
       await completeCheckRun(octokit, ref, await checkRun, { conclusion: 'neutral', title: 'Superseded by a newer commit', summary: `A newer commit was pushed while widen reviewed ${pull.headSha.slice(0, 12)}; widen reviews that one instead.`, annotations: [] });
       log.info({ pull: ref.number, headSha: pull.headSha }, 'review superseded by a newer head commit; not published');
       return;
     }
-    const summary = await publish({ octokit, ref, pull, result, config: settings, earlier: await earlier, checkRunId: await checkRun, force: r.force, log });
+    const summary = await publish({ octokit, ref, pull, result, config: await config, earlier: await earlier, checkRunId: await checkRun, force: r.force, log });
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.

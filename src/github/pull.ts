@@ -105,39 +105,57 @@ export async function listPullFiles(octokit: GitHubClient, ref: PullRef, changed
 }
 
 /**
+ * Blobs by SHA, each fetched once, {@link MAX_PARALLEL_REQUESTS} at a time. Fetching can start
+ * as soon as the file list is known, before the configuration says which files to analyse, so
+ * the blobs' round trip overlaps the configuration's.
+ */
+export class BlobFetcher {
+  private readonly blobs = new Map<string, Promise<string>>();
+  private readonly limit = pLimit(MAX_PARALLEL_REQUESTS);
+
+  constructor(
+    private readonly octokit: GitHubClient,
+    private readonly ref: { owner: string; repo: string },
+  ) {}
+
+  get(sha: string): Promise<string> {
+    let blob = this.blobs.get(sha);
+    if (!blob) {
+      blob = this.limit(() => this.fetch(sha));
+      blob.catch(() => undefined); // Reported by whoever reads it.
+      this.blobs.set(sha, blob);
+    }
+    return blob;
+  }
+
+  /** Starts fetching now; reads later wait for these. */
+  prefetch(shas: Iterable<string>): void {
+    for (const sha of shas) void this.get(sha);
+  }
+
+  private async fetch(sha: string): Promise<string> {
+    const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha });
+    if ((data.size ?? 0) > MAX_BLOB_BYTES) throw new Error(`the file is ${((data.size ?? 0) / 1048576).toFixed(1)} MiB, over widen's limit of ${MAX_BLOB_BYTES / 1048576} MiB`);
+    return data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content;
+  }
+}
+
+/**
  * The base tree as the pull request's diff sees it, for the files the diff changes: each file's
  * head blob, fetched by SHA, with the file's hunks undone. This is exactly the merge-base text
  * GitHub computed the diff from, at one request per file, and it cannot disagree with the diff.
  */
 export class PullSource implements TreeSource {
-  private readonly texts = new Map<string, Promise<string>>();
-
   constructor(
-    private readonly octokit: GitHubClient,
-    private readonly ref: PullRef,
+    private readonly blobs: BlobFetcher,
     /** By pre-patch path: the head blob and the file patch that leads to it. */
     private readonly entries: ReadonlyMap<string, { sha: string; fp: FilePatch; patch: Patch }>,
   ) {}
 
-  /** Starts every blob request now, {@link MAX_PARALLEL_REQUESTS} at a time; reads then wait for theirs. */
-  prefetch(): void {
-    const limit = pLimit(MAX_PARALLEL_REQUESTS);
-    for (const [path, e] of this.entries) {
-      const p = limit(() => this.fetchBlob(e.sha));
-      p.catch(() => undefined); // Reported when read.
-      this.texts.set(path, p);
-    }
-  }
-
   async read(path: string): Promise<string | null> {
     const entry = this.entries.get(path);
     if (!entry) return null;
-    let head = this.texts.get(path);
-    if (!head) {
-      head = this.fetchBlob(entry.sha);
-      this.texts.set(path, head);
-    }
-    const text = await head.catch((e: unknown) => {
+    const text = await this.blobs.get(entry.sha).catch((e: unknown) => {
       throw new SourceUnavailable(entry.fp.newPath ?? path, describeFailure(e));
     });
     try {
@@ -146,12 +164,6 @@ export class PullSource implements TreeSource {
       if (e instanceof PatchError) throw new SourceUnavailable(path, 'the diff GitHub sent does not match the file at the head commit');
       throw e;
     }
-  }
-
-  private async fetchBlob(sha: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha });
-    if ((data.size ?? 0) > MAX_BLOB_BYTES) throw new Error(`the file is ${((data.size ?? 0) / 1048576).toFixed(1)} MiB, over widen's limit of ${MAX_BLOB_BYTES / 1048576} MiB`);
-    return data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content;
   }
 }
 
@@ -198,7 +210,8 @@ export async function reviewPull(
   octokit: GitHubClient,
   ref: PullRef,
   pull: PullInfo,
-  config: WidenConfig,
+  /** The settings, or the request for them: blobs are fetched while it is under way. */
+  settings: WidenConfig | Promise<WidenConfig>,
   opts: {
     /** The file list, when the caller started fetching it early. */
     listing?: Promise<{ files: PullFile[]; unlisted: number }>;
@@ -207,6 +220,17 @@ export async function reviewPull(
   } = {},
 ): Promise<PullReview> {
   const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));
+  const blobs = new BlobFetcher(octokit, ref);
+  let known = false;
+  const configured = Promise.resolve(settings).finally(() => (known = true));
+  configured.catch(() => undefined);
+  await Promise.resolve();
+  if (!known) {
+    // The configuration is still on its way: fetch every changed C file's blob meanwhile. A
+    // file the path filters then exclude costs one request; waiting would cost a round trip.
+    blobs.prefetch(files.filter((f) => f.sha !== null && f.patch !== undefined && f.status !== 'removed' && isCSource(f.filename)).map((f) => f.sha!));
+  }
+  const config = await configured;
   const source = `pull request #${ref.number}`;
   const notes: AnalysisNote[] = [];
   const note = (path: string, message: string): void => {
@@ -256,14 +280,14 @@ export async function reviewPull(
     files: filePatches,
     source,
   };
-  const blobs = new Map(files.map((f) => [f.filename, f.sha]));
+  const headBlob = new Map(files.map((f) => [f.filename, f.sha]));
   const entries = new Map<string, { sha: string; fp: FilePatch; patch: Patch }>();
   for (const fp of filePatches) {
-    const sha = fp.newPath === null ? null : blobs.get(fp.newPath);
+    const sha = fp.newPath === null ? null : headBlob.get(fp.newPath);
     if (fp.oldPath !== null && sha) entries.set(fp.oldPath, { sha, fp, patch });
   }
-  const tree = new PullSource(octokit, ref, entries);
-  tree.prefetch();
+  blobs.prefetch([...entries.values()].map((e) => e.sha));
+  const tree = new PullSource(blobs, entries);
   const report = filePatches.length === 0
     ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
     : await review({ patches: [patch], tree, rules: opts.rules ?? configuredRules(config) });

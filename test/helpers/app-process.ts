@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { repoRoot } from './root.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = repoRoot();
 
 export interface AppProcess {
   /** Where GitHub would send webhooks. */

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyFilePatch, readPatches } from '../../src/patch/index.js';
+import { repoRoot } from './root.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = repoRoot();
 
 export interface PullFixtureFile {
   path: string;
