@@ -134,6 +134,16 @@ function expectReview(scope: nock.Scope, sink: Array<Record<string, unknown>>): 
   scope.post(`${REPO_PATH}/pulls/7/reviews`, (b: Record<string, unknown>) => valid('POST', `${REPO_PATH}/pulls/7/reviews`)(b) && sink.push(b) > 0).reply(200, { id: 99 });
 }
 
+/** A whole review of `f`: the reads, the review and the check run's completion, with their bodies captured. */
+function mockWholeReview(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions = {}): { reviews: Array<Record<string, unknown>>; checks: Array<Record<string, unknown>> } {
+  const reviews: Array<Record<string, unknown>> = [];
+  const checks: Array<Record<string, unknown>> = [];
+  mockReviewReads(scope, f, o);
+  expectReview(scope, reviews);
+  expectCheckCompletion(scope, checks);
+  return { reviews, checks };
+}
+
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 beforeEach(() => {
@@ -146,11 +156,8 @@ afterEach(() => {
 describe('pull_request.opened on the seed pull request', () => {
   test('one review pinned to the head, the seed finding inline on line 31 with the widened free_pgtables() excerpt; the check run fails', async () => {
     const f = await seedFile();
-    const scope = mockReviewReads(nock(API), f);
-    const reviews: Array<Record<string, unknown>> = [];
-    const checks: Array<Record<string, unknown>> = [];
-    expectReview(scope, reviews);
-    expectCheckCompletion(scope, checks);
+    const scope = nock(API);
+    const { reviews, checks } = mockWholeReview(scope, f);
 
     await deliver(await harness(), 'pull_request', seedPayload());
 
@@ -230,11 +237,8 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
   test('a redelivered webhook posts nothing new when the finding is already on the pull request', async () => {
     const f = await seedFile();
     // First run: capture what was posted.
-    const first = mockReviewReads(nock(API), f);
-    const reviews: Array<Record<string, unknown>> = [];
-    const checks: Array<Record<string, unknown>> = [];
-    expectReview(first, reviews);
-    expectCheckCompletion(first, checks);
+    const first = nock(API);
+    const { reviews, checks } = mockWholeReview(first, f);
     await deliver(await harness(), 'pull_request', seedPayload());
     const posted = (reviews[0] as { comments: Array<{ body: string; line: number }> }).comments[0]!;
 
@@ -302,11 +306,7 @@ describe('the /widen slash command', () => {
     const reactions: unknown[] = [];
     scope.post(`${REPO_PATH}/issues/comments/555/reactions`, (b: unknown) => valid('POST', `${REPO_PATH}/issues/comments/555/reactions`)(b) && reactions.push(b) > 0).reply(201, {});
     scope.get(`${REPO_PATH}/pulls/7`).reply(200, pullObject());
-    mockReviewReads(scope, f, { token: false });
-    const reviews: Array<Record<string, unknown>> = [];
-    const checks: Array<Record<string, unknown>> = [];
-    expectReview(scope, reviews);
-    expectCheckCompletion(scope, checks);
+    const { reviews, checks } = mockWholeReview(scope, f, { token: false });
 
     await deliver(await harness(), 'issue_comment', comment('/widen\nplease look again'));
 
@@ -360,11 +360,7 @@ describe('check_run.rerequested', () => {
     const scope = nock(API);
     scope.get(`${REPO_PATH}/commits/${HEAD}/pulls`).reply(200, [{ number: 7, state: 'open', head: { sha: HEAD } }]);
     scope.get(`${REPO_PATH}/pulls/7`).reply(200, pullObject());
-    mockReviewReads(scope, f);
-    const reviews: Array<Record<string, unknown>> = [];
-    const checks: Array<Record<string, unknown>> = [];
-    expectReview(scope, reviews);
-    expectCheckCompletion(scope, checks);
+    const { reviews, checks } = mockWholeReview(scope, f);
 
     await deliver(await harness(), 'check_run', checkRunRerequestedPayload({ owner: OWNER, repo: REPO, headSha: HEAD, installationId: INSTALLATION, pullNumbers: [], appId: 123 }));
 
@@ -394,16 +390,13 @@ describe('faults', () => {
     const f = await seedFile();
     const scope = nock(API);
     scope.get(`${REPO_PATH}/pulls/7/files`).query(true).reply(500, { message: 'Server Error' });
-    mockReviewReads(scope, f);
-    const reviews: Array<Record<string, unknown>> = [];
-    const checks: Array<Record<string, unknown>> = [];
-    expectReview(scope, reviews);
-    expectCheckCompletion(scope, checks);
+    const { reviews, checks } = mockWholeReview(scope, f);
 
     await deliver(await harness({ faults: true }), 'pull_request', seedPayload());
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(reviews).toHaveLength(1);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
   });
 
   test('a 403 secondary rate limit with retry-after on the review is waited out and retried', async () => {

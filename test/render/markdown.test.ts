@@ -3,41 +3,24 @@
  * example comment kept equal to what the App posts, and GitHub's size limits on review bodies
  * and check-run summaries (overflow summarised, never dropped silently).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
 import { fingerprintMarker } from '../../src/github/marker.js';
-import { readPatches } from '../../src/patch/index.js';
-import type { Report } from '../../src/pipeline/analyze.js';
-import { review } from '../../src/pipeline/review.js';
-import { scan } from '../../src/pipeline/scan.js';
-import { DirectorySource } from '../../src/pipeline/source.js';
 import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
 import { MAX_COMMENT_BODY, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
-import { RULES } from '../../src/rules/index.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
+import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
+import { repoRoot } from '../helpers/root.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = repoRoot();
 const goldenDir = join(root, 'test', 'fixtures', 'render');
-
-async function seedReport(): Promise<Report> {
-  const patch = join(root, 'examples', 'seed', 'seed.patch');
-  const report = await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: new DirectorySource(join(root, 'examples', 'seed', 'tree')), rules: RULES });
-  return { ...report, stats: { ...report.stats, ms: 0 } };
-}
 
 test('the seed review as --format markdown', async () => {
   expectGolden(join(goldenDir, 'seed-review.md'), renderMarkdown(await seedReport()));
 });
 
 test('a scan with a finding of each rule as --format markdown', async () => {
-  const dir = join('test', 'fixtures', 'rules');
-  const report = await scan({
-    paths: [join(dir, 'tlb-gather-finish-balance', 'exits.c'), join(dir, 'tlb-vma-bracket-balance', 'order.c'), join(dir, 'tlb-vma-bracket-vma-reassigned', 'iterators.c')],
-    rules: RULES,
-    jobs: 1,
-  });
-  expectGolden(join(goldenDir, 'scan-fixtures.md'), renderMarkdown({ ...report, stats: { ...report.stats, ms: 0 } }));
+  expectGolden(join(goldenDir, 'scan-fixtures.md'), renderMarkdown(await scanFixturesReport()));
 });
 
 test("the README shows exactly the comment the App posts for the seed example", async () => {
