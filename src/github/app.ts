@@ -8,7 +8,7 @@
  * `widen` check run (`check_run.rerequested`, whose payload has no pull request for a fork).
  */
 import type { Context, Probot } from 'probot';
-import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type Permission } from './config.js';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type ConfigReader, type Permission } from './config.js';
 import { HELP_TEXT, unauthorizedReply, unknownCommandReply } from './messages.js';
 import type { GitHubClient } from './octokit.js';
 import { CHECK_NAME, completeCheckRun, listEarlier, publish, startCheckRun } from './publish.js';
@@ -20,6 +20,9 @@ interface Log {
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
 }
+
+/** The file name `context.config` looks for under `.github/`. */
+const CONFIG_FILE = 'widen.yml';
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
 
@@ -41,6 +44,8 @@ export function permits(role: string, needed: Permission): boolean {
 
 interface ReviewRequest {
   octokit: GitHubClient;
+  /** Probot's `context.config` for the repository's `.github/widen.yml`. */
+  readConfig: ConfigReader;
   log: Log;
   ref: PullRef;
   pull: PullInfo;
@@ -55,7 +60,7 @@ interface ReviewRequest {
  */
 async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<void> {
   const { octokit, ref, pull, log } = r;
-  const config = loadConfig(octokit, ref);
+  const config = loadConfig(r.readConfig);
   if (pull.draft && !r.force) {
     const drafts = await config.then((c) => c.drafts, () => DEFAULT_CONFIG.drafts);
     if (!drafts) {
@@ -110,19 +115,20 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
   let queue: ReviewQueue | null = null;
 
   const appFn = (app: Probot): void => {
-    queue = new ReviewQueue((job, e) => app.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed'), opts.concurrency);
+    queue = new ReviewQueue((job, e) => job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed'), opts.concurrency);
     const q = queue;
     const enqueue = (r: ReviewRequest): void => {
       const key = `${r.ref.owner}/${r.ref.repo}#${r.ref.number}`;
       r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
-      q.add({ key, headSha: r.pull.headSha, run: ({ isCurrent }) => runReview(r, isCurrent) });
+      q.add({ key, headSha: r.pull.headSha, log: r.log, run: ({ isCurrent }) => runReview(r, isCurrent) });
     };
     const refOf = (context: Context, number: number): PullRef => ({ ...context.repo(), number });
+    const readConfig = (context: Context): ConfigReader => () => context.config(CONFIG_FILE);
 
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
       const pr = context.payload.pull_request;
       if (pr.state !== 'open') return;
-      enqueue({ octokit: context.octokit, log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
+      enqueue({ octokit: context.octokit, readConfig: readConfig(context), log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
     });
 
     app.on('issue_comment.created', async (context) => {
@@ -133,7 +139,7 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
       const octokit = context.octokit;
       const repo = context.repo();
       const login = comment.user?.login ?? '';
-      const config = await loadConfig(octokit, repo).catch((e: unknown) => {
+      const config = await loadConfig(readConfig(context)).catch((e: unknown) => {
         if (e instanceof ConfigError) return DEFAULT_CONFIG;
         throw e;
       });
@@ -153,7 +159,7 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
         return;
       }
       const ref = refOf(context, issue.number);
-      enqueue({ octokit, log: context.log, ref, pull: await getPull(octokit, ref), force: true });
+      enqueue({ octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: true });
     });
 
     app.on('check_run.rerequested', async (context) => {
@@ -167,7 +173,7 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
       if (numbers.length === 0) context.log.info({ headSha: run.head_sha }, 'check run re-run for a commit that heads no open pull request');
       for (const number of numbers) {
         const ref = refOf(context, number);
-        enqueue({ octokit, log: context.log, ref, pull: await getPull(octokit, ref), force: false });
+        enqueue({ octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: false });
       }
     });
   };

@@ -117,15 +117,23 @@ function describeProblem(e: ErrorObject): string {
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
+/** Reads the parsed file, or null when there is none; `context.config` in the App. */
+export type ConfigReader = () => Promise<unknown>;
+
 /**
- * Reads and validates the repository's settings through Probot's config plugin: the same call
- * `context.config()` makes, so the App and `widen review --pr` read them alike (default branch,
- * falling back to the owner's `.github` repository, `_extends` honoured).
+ * The reader `widen review --pr` uses: Probot's config plugin, the very call `context.config()`
+ * makes in the App (default branch, falling back to the owner's `.github` repository,
+ * `_extends` honoured).
  */
-export async function loadConfig(octokit: GitHubClient, repo: { owner: string; repo: string }): Promise<WidenConfig> {
+export function configReader(octokit: GitHubClient, repo: { owner: string; repo: string }): ConfigReader {
+  return async () => (await octokit.config.get({ ...repo, path: CONFIG_PATH })).config;
+}
+
+/** Reads and validates the repository's settings; an unreadable or invalid file is a {@link ConfigError}. */
+export async function loadConfig(read: ConfigReader): Promise<WidenConfig> {
   let raw: unknown;
   try {
-    ({ config: raw } = await octokit.config.get({ ...repo, path: CONFIG_PATH }));
+    raw = await read();
   } catch (e) {
     const status = (e as { status?: number }).status;
     if (status !== undefined) throw e;

@@ -162,7 +162,8 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   };
   const finishCheck = async (): Promise<void> => {
     if (o.checkRunId === null) return;
-    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded }));
+    const remarks = config.series === 'per-commit' ? ['`series: per-commit` is not available yet, so widen reviewed the pull request\'s whole diff.'] : [];
+    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks }));
   };
   const [reviewId] = await Promise.all([postReview(), finishCheck()]);
 

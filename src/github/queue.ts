@@ -13,6 +13,8 @@ export interface ReviewJob {
   /** The pull request, e.g. `owner/repo#12`. */
   key: string;
   headSha: string;
+  /** The delivery's logger (Probot's, with the delivery id), for the job's failure. */
+  log: { error(obj: object, msg?: string): void };
   run(job: { isCurrent(): boolean }): Promise<void>;
 }
 

@@ -81,7 +81,7 @@ export function applyFilePatch(original: string, fp: FilePatch, patch: Patch): {
     throw new PatchError(
       'patch-does-not-apply',
       `${describePatch(patch)} does not apply: it creates ${path}, but that file already exists in the tree. ` +
-        'Check that --tree holds the tree the patch was made against (the right branch or commit, with the ' +
+        'Check that the tree is the one the patch was made against (the right branch or commit, with the ' +
         'earlier patches of its series applied).',
     );
   }
@@ -127,7 +127,7 @@ export function applyFilePatch(original: string, fp: FilePatch, patch: Patch): {
     throw new PatchError(
       'patch-does-not-apply',
       `${describePatch(patch)} does not apply: it deletes ${path}, but the file in the tree has ${out.length} ` +
-        'more lines than the patch removes. Check that --tree holds the tree the patch was made against.',
+        'more lines than the patch removes. Check that the tree is the one the patch was made against.',
     );
   }
   return { text, lineMap: map.finish(out.length) };
@@ -210,8 +210,8 @@ function notApplying(patch: Patch, path: string, hunk: Hunk, mismatch: string, a
   return new PatchError(
     'patch-does-not-apply',
     `${describePatch(patch)} does not apply to ${path}: hunk ${hunk.index} (${header}) matches nowhere in ` +
-      `the file${afterEarlierHunk ? ' after the previous hunk' : ''}. ${mismatch}. Check that --tree holds the ` +
-      'tree the patch was made against (the right branch or commit, with the earlier patches of its series ' +
+      `the file${afterEarlierHunk ? ' after the previous hunk' : ''}. ${mismatch}. Check that the tree is the one ` +
+      'the patch was made against (the right branch or commit, with the earlier patches of its series ' +
       'applied), or rebase the patch onto your tree.',
   );
 }

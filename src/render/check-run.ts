@@ -46,10 +46,12 @@ export function checkConclusion(report: Report, failOn: FailLevel): CheckConclus
   return 'success';
 }
 
-export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number } = {}): CheckOutput {
+export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number; remarks?: readonly string[] } = {}): CheckOutput {
   const conclusion = checkConclusion(report, failOn);
   const n = report.findings.length;
-  const title = n > 0
+  const title = n === 0 && report.notes.length === 0 && report.stats.files === 0
+    ? 'No C files to check'
+    : n > 0
     ? `${n} finding${n === 1 ? '' : 's'}${report.notes.length ? `; ${report.notes.length} thing${report.notes.length === 1 ? '' : 's'} not checked` : ''}`
     : report.notes.length > 0
       ? `No findings, but ${report.notes.length} thing${report.notes.length === 1 ? '' : 's'} not checked`
@@ -58,6 +60,7 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
   const { files, functions, ms } = report.stats;
   head.push(`widen checked ${functions} function${functions === 1 ? '' : 's'} in ${files} C file${files === 1 ? '' : 's'} in ${ms} ms.`);
   if (extra.excluded) head.push(`${extra.excluded} changed C file${extra.excluded === 1 ? ' was' : 's were'} left out by the path filters of .github/widen.yml.`);
+  head.push(...(extra.remarks ?? []));
   const items = [
     ...report.findings.map((f) => `- **${f.severity}** \`${f.path}:${f.line}\` [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
   ];

@@ -233,6 +233,48 @@ describe('pull_request.opened on the seed pull request', () => {
   });
 });
 
+describe('what GitHub would reject, and what there is nothing to check in', () => {
+  test('a review GitHub still refuses with 422 is posted again with every finding in the body, so the run ends with its answer', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f);
+    const attempts: Array<{ body: string; comments?: unknown[] }> = [];
+    scope
+      .post(`${REPO_PATH}/pulls/7/reviews`, (b: { body: string; comments?: unknown[] }) => attempts.push(b) > 0)
+      .reply(422, { message: 'Unprocessable Entity', errors: ['Pull request review thread line must be part of the diff'] });
+    scope.post(`${REPO_PATH}/pulls/7/reviews`, (b: { body: string; comments?: unknown[] }) => valid('POST', `${REPO_PATH}/pulls/7/reviews`)(b) && attempts.push(b) > 0).reply(200, { id: 100 });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    expect(attempts.map((a) => a.comments?.length ?? 0)).toEqual([1, 0]);
+    expect(attempts[1]!.body).toMatch(/^GitHub did not accept these findings as inline comments, so they are all listed here\./);
+    expect(attempts[1]!.body).toContain('#### `mm/memory.c:31`');
+    expect(attempts[1]!.body).toContain('Widened context from `free_pgtables()`');
+  });
+
+  test('a pull request that changes no C file: a green check run that says so, no blob fetched, no review', async () => {
+    const scope = nock(API);
+    scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(`${REPO_PATH}/pulls/7/files`).query(true).reply(200, [{ sha: 'd'.repeat(40), filename: 'Documentation/mm/index.rst', status: 'modified', additions: 1, deletions: 0, changes: 1, patch: '@@ -1 +1,2 @@\n Memory\n+Management', blob_url: '', raw_url: '', contents_url: '' }]);
+    scope.get(`${REPO_PATH}/pulls/7/comments`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/pulls/7/reviews`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${REPO_PATH}/check-runs`).reply(201, { id: CHECK_RUN });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(checks.map((c) => [c['conclusion'], (c['output'] as { title: string }).title])).toEqual([['success', 'No C files to check']]);
+  });
+});
+
 describe('re-runs: no duplicates, stale comments resolved', () => {
   test('a redelivered webhook posts nothing new when the finding is already on the pull request', async () => {
     const f = await seedFile();

@@ -4,7 +4,7 @@
  * request before installing anything.
  */
 import { InputError } from '../../errors.js';
-import { ConfigError, loadConfig } from '../../github/config.js';
+import { ConfigError, configReader, loadConfig } from '../../github/config.js';
 import { WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
 import type { Report } from '../../pipeline/analyze.js';
@@ -63,7 +63,7 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
   const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   try {
     opts.io.progress?.(`reading ${target.owner}/${target.repo}#${target.number}`);
-    const [pull, config] = await Promise.all([getPull(octokit, target), loadConfig(octokit, target)]);
+    const [pull, config] = await Promise.all([getPull(octokit, target), loadConfig(configReader(octokit, target))]);
     opts.io.progress?.(`reviewing ${pull.changedFiles} changed files of ${target.owner}/${target.repo}#${target.number}`);
     // --rules on the command line replaces the repository's selection of rules.
     return (await reviewPull(octokit, target, pull, config, { rules: opts.rules ?? undefined })).report;

@@ -54,6 +54,7 @@ Prints the control-flow graph widen builds for FUNCTION in FILE (DOT by default;
  * do they learn that the tree came from --tree.
  */
 export function describeInputError(e: InputError): string {
+  if (e.kind === 'patch-does-not-apply') return `${e.message} (The tree is the directory given with --tree.)`;
   if (!(e instanceof ReviewError)) return e.message;
   const { patch, path } = e.data;
   switch (e.kind) {
