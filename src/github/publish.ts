@@ -28,7 +28,7 @@ export interface Earlier {
   /** Fingerprints already posted, inline or in a review body. */
   posted: Set<string>;
   /** Inline comments of widen's that are not yet marked resolved. */
-  open: Array<{ id: number; nodeId: string; body: string; fingerprints: string[]; replied: boolean }>;
+  open: Array<{ id: number; nodeId: string; path: string; body: string; fingerprints: string[]; replied: boolean }>;
 }
 
 /** Lists the review comments and reviews of the pull request and picks out widen's own. */
@@ -48,7 +48,7 @@ export async function listEarlier(octokit: GitHubClient, ref: PullRef): Promise<
     const fps = c.user?.type === 'Bot' ? markedFingerprints(c.body) : [];
     if (fps.length === 0) continue;
     for (const fp of fps) posted.add(fp);
-    if (!c.body.includes(RESOLVED_MARKER)) open.push({ id: c.id, nodeId: c.node_id, body: c.body, fingerprints: fps, replied: repliedTo.has(c.id) });
+    if (!c.body.includes(RESOLVED_MARKER)) open.push({ id: c.id, nodeId: c.node_id, path: c.path, body: c.body, fingerprints: fps, replied: repliedTo.has(c.id) });
   }
   return { posted, open };
 }
@@ -127,7 +127,11 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   const inline = onDiff.slice(0, config.maxComments);
   const overflow = onDiff.slice(config.maxComments);
   const outside = fresh.filter((f) => !onDiff.includes(f));
-  const stale = earlier.open.filter((c) => !c.replied && c.fingerprints.every((fp) => !current.has(fp)));
+  // A finding is gone only from a file this run checked in full: a file that could not be
+  // fetched, or with a function that could not be parsed, proves nothing either way.
+  const doubtful = new Set(result.report.notes.map((n) => n.path));
+  const checkedWhole = (path: string): boolean => result.files.has(path) && !doubtful.has(path);
+  const stale = earlier.open.filter((c) => !c.replied && checkedWhole(c.path) && c.fingerprints.every((fp) => !current.has(fp)));
 
   const mark = (f: Finding): string => fingerprintMarker(f.fingerprint);
   const body = (preface?: string, all = false): string =>

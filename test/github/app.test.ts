@@ -144,13 +144,27 @@ function mockWholeReview(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
   return { reviews, checks };
 }
 
-beforeAll(() => nock.disableNetConnect());
+/** Requests nock had no interceptor for: the App asked for something the test did not expect. */
+let unmatched: string[] = [];
+const recordUnmatched = (req: { method?: string; path?: string }): void => {
+  unmatched.push(`${req.method} ${req.path}`);
+};
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.emitter.on('no match', recordUnmatched);
+});
+afterAll(() => {
+  nock.emitter.removeListener('no match', recordUnmatched);
+});
 afterAll(() => nock.enableNetConnect());
 beforeEach(() => {
   invalidBodies = [];
+  unmatched = [];
 });
 afterEach(() => {
   nock.cleanAll();
+  expect(unmatched).toEqual([]);
 });
 
 describe('pull_request.opened on the seed pull request', () => {
@@ -306,9 +320,9 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     const answered = fingerprintMarker('fedcba9876543210fedcba9876543210');
     const earlier = {
       comments: [
-        { id: 11, node_id: 'PRRC_11', body: `old finding\n${stale}`, user: { login: 'widen[bot]', type: 'Bot' } },
-        { id: 12, node_id: 'PRRC_12', body: `other finding\n${answered}`, user: { login: 'widen[bot]', type: 'Bot' } },
-        { id: 13, node_id: 'PRRC_13', body: 'This is deliberate, see the cover letter.', in_reply_to_id: 12, user: { login: 'maintainer', type: 'User' } },
+        { id: 11, node_id: 'PRRC_11', path: 'mm/memory.c', body: `old finding\n${stale}`, user: { login: 'widen[bot]', type: 'Bot' } },
+        { id: 12, node_id: 'PRRC_12', path: 'mm/memory.c', body: `other finding\n${answered}`, user: { login: 'widen[bot]', type: 'Bot' } },
+        { id: 13, node_id: 'PRRC_13', path: 'mm/memory.c', body: 'This is deliberate, see the cover letter.', in_reply_to_id: 12, user: { login: 'maintainer', type: 'User' } },
       ],
     };
     const scope = mockReviewReads(nock(API), f, { earlier });
@@ -327,6 +341,19 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     expect(edits[0]!.body).toMatch(/^\*\*Resolved\*\*: widen no longer finds this as of aaaaaaaaaaaa\./);
     expect(edits[0]!.body).toContain('<!-- widen:resolved -->');
     expect(minimised).toEqual([{ id: 'PRRC_11' }]);
+  });
+  test('a file that could not be fetched this time keeps its earlier comments: a missing finding there proves nothing', async () => {
+    const f = await seedFile();
+    const earlier = { comments: [{ id: 21, node_id: 'PRRC_21', path: 'mm/memory.c', body: `finding\n${fingerprintMarker('00112233445566778899aabbccddeeff')}`, user: { login: 'widen[bot]', type: 'Bot' } }] };
+    const scope = mockReviewReads(nock(API), f, { earlier, blobStatus: 404 });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload('synchronize'));
+
+    expect(unmatched).toEqual([]);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['neutral']);
   });
 });
 
