@@ -91,7 +91,13 @@ async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<vo
       log.info({ pull: ref.number, headSha: pull.headSha }, 'review superseded by a newer head commit; not published');
       return;
     }
-    const summary = await publish({ octokit, ref, pull, result, config: await config, earlier: await earlier, checkRunId: await checkRun, force: r.force, log });
+    // A check run GitHub refused (say, an installation without the checks permission) must not
+    // cost the pull request its review.
+    const checkRunId = await checkRun.catch((e: unknown) => {
+      log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
+      return null;
+    });
+    const summary = await publish({ octokit, ref, pull, result, config: await config, earlier: await earlier, checkRunId, force: r.force, log });
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.

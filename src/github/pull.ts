@@ -42,6 +42,8 @@ export interface PullFile {
   /** The file's hunks; GitHub leaves it out for binary files and very large diffs. */
   patch?: string;
   previous_filename?: string;
+  /** Lines added plus lines deleted; 0 for a pure rename. */
+  changes?: number;
 }
 
 /** `GET …/pulls/{n}/files` returns at most this many files, whatever the pagination. */
@@ -228,7 +230,8 @@ export async function reviewPull(
   if (!known) {
     // The configuration is still on its way: fetch every changed C file's blob meanwhile. A
     // file the path filters then exclude costs one request; waiting would cost a round trip.
-    blobs.prefetch(files.filter((f) => f.sha !== null && f.patch !== undefined && f.status !== 'removed' && isCSource(f.filename)).map((f) => f.sha!));
+    const candidates = files.filter((f) => f.sha !== null && f.patch !== undefined && f.status !== 'removed' && isCSource(f.filename));
+    blobs.prefetch(candidates.slice(0, MAX_ANALYSED_FILES).map((f) => f.sha!));
   }
   const config = await configured;
   const source = `pull request #${ref.number}`;
@@ -249,7 +252,8 @@ export async function reviewPull(
     }
     if (f.status === 'removed') continue;
     if (f.patch === undefined || f.sha === null) {
-      if (f.status !== 'renamed' || f.previous_filename === undefined) {
+      // A pure rename has no diff and nothing to check; any other file without one was not checked.
+      if (!(f.status === 'renamed' && f.changes === 0)) {
         note(f.filename, `GitHub sent no diff for ${f.filename} (a binary file or a diff too large to show), so widen could not check it.`);
       }
       continue;
@@ -291,6 +295,6 @@ export async function reviewPull(
   const report = filePatches.length === 0
     ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
     : await review({ patches: [patch], tree, rules: opts.rules ?? configuredRules(config) });
-  report.notes = sortNotes([...notes, ...report.notes.filter((n) => !(n.kind === 'skipped-file' && n.path === source))]);
+  report.notes = sortNotes([...notes, ...report.notes]);
   return { report, files: new Map(filePatches.map((fp) => [fp.newPath!, fp])), excluded };
 }

@@ -269,6 +269,19 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     expect(attempts[1]!.body).toContain('Widened context from `free_pgtables()`');
   });
 
+  test('a check run GitHub refuses (no checks permission) does not cost the pull request its review', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { checkRun: false });
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(403, { message: 'Resource not accessible by integration' });
+    const reviews: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect((reviews[0] as { comments: unknown[] }).comments).toHaveLength(1);
+  });
+
   test('a pull request that changes no C file: a green check run that says so, no blob fetched, no review', async () => {
     const scope = nock(API);
     scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
