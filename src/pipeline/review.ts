@@ -82,6 +82,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       const path = fp.newPath ?? fp.oldPath ?? '';
       opts.progress?.(done++, total, path);
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
+      // Counted before anything can skip the file: a C file that could not be read is noted as
+      // such, not taken for a patch without C files.
+      if (isC) cFiles++;
       if (fp.binary) {
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
@@ -95,7 +98,6 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         continue;
       }
       if (!isC) continue;
-      cFiles++;
       if (fp.newPath === null || images.post === null) continue;
       files++;
       const post = new AnalyzedFile(fp.newPath, images.post, parser);

@@ -141,7 +141,7 @@ describe('bad input', () => {
 
   test('a patch that does not apply names the file and the hunk', () => {
     const patch = readFileSync(join(seed, 'seed.patch'), 'utf8').replace('\t\tvma = next;\n \t}\n }', '\t\tvma = vma->vm_next;\n \t}\n }');
-    expectInputError(widen(['review', file('stale.patch', patch), '--tree', join(seed, 'tree')]), /mm\/memory\.c/, /hunk 2/);
+    expectInputError(widen(['review', file('stale.patch', patch), '--tree', join(seed, 'tree')]), /mm\/memory\.c/, /hunk 2/, /\(The tree is the directory given with --tree\.\)\n$/);
   });
 
   test('a tree that does not exist', () => {
