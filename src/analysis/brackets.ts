@@ -1,9 +1,16 @@
 /**
- * Brackets: pairs of calls that must balance on every path (`tlb_gather_mmu` /
- * `tlb_finish_mmu`, `tlb_start_vma` / `tlb_end_vma`). The pairs themselves are data
- * (rules/pairs.ts); this module finds their events in a function, including calls to helpers
- * of the same file that open or close the bracket for their caller, and checks balance along
- * every feasible path.
+ * Brackets: resources that are acquired by some calls and released by others and must balance
+ * on every path (`tlb_gather_mmu` / `tlb_finish_mmu`, `tlb_start_vma` / `tlb_end_vma`, notifier
+ * range start / end). What the brackets are is data (rules/resources.ts); this module finds their
+ * events in a function and checks balance along every feasible path:
+ *
+ * - objects are matched by value, not by text: `struct mmu_gather *t = &tlb; tlb_finish_mmu(t)`
+ *   finishes `tlb`, through the reaching definitions of `t`;
+ * - helpers of the same file that acquire or release for their caller count as doing so
+ *   (computed summaries);
+ * - an acquisition that only happens when the call returns 0 (`_start_nonblock`) is applied on
+ *   the branch that tests its result, directly (`if (f(&r))`) or through a variable
+ *   (`ret = f(&r); if (ret)`).
  */
 import { addressee, pathKey, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
@@ -14,21 +21,40 @@ export interface BracketCall {
   name: string;
   /** 0-based index of the argument naming the object (`&tlb` or `tlb`). */
   objectArg: number;
+  /** The call acquires only when it returns 0 (an error code otherwise); absent: always. */
+  acquiredWhen?: 'zero';
 }
+
+/**
+ * Who owns the objects a resource is tracked on. `local`: only objects the function declares
+ * itself with a matching type (not pointers): a `struct mmu_gather *tlb` parameter belongs to the
+ * caller, who gathers and finishes it. `any`: every object the calls name.
+ */
+export type Ownership = { kind: 'local'; type: RegExp } | { kind: 'any' };
 
 export interface BracketPair {
   id: string;
+  /** What a reader calls one of these, for messages: `gather`, `VMA bracket`. */
+  noun: string;
+  /** What acquiring does to the object, for labels: `gathered`, `opened`, `started`. */
+  verb: string;
   opens: readonly BracketCall[];
   closes: readonly BracketCall[];
-  /**
-   * When set, only local objects declared with a matching type (and not as pointers) are
-   * tracked: a `struct mmu_gather *tlb` parameter belongs to the caller. When null, every
-   * object the calls name is tracked.
-   */
-  localObjectType: RegExp | null;
+  owner: Ownership;
 }
 
 export type BracketEventKind = 'open' | 'close' | 'unknown';
+
+/** How a conditional acquisition learns whether it happened. */
+export type Acquisition =
+  /** Unconditional. */
+  | { k: 'always' }
+  /** The node is a branch on the result: acquired when control leaves it along `edge`. */
+  | { k: 'branch'; edge: 'true' | 'false' }
+  /** The result is stored in `key`; a later branch on it decides. */
+  | { k: 'stored'; key: string }
+  /** The result is not tested at all: whether it acquired is unknown. */
+  | { k: 'untested' };
 
 export interface BracketEvent {
   kind: BracketEventKind;
@@ -38,6 +64,7 @@ export interface BracketEvent {
   call: Expr & { k: 'call' };
   /** The helper's name when the event comes from a same-file function's summary. */
   via: string | null;
+  acquisition: Acquisition;
 }
 
 /** What calling a function does to the bracket object passed in one of its arguments. */
@@ -98,7 +125,7 @@ function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, s
       let cur = s;
       for (const e of index.eventsAt(node)) {
         if (e.object !== object) continue;
-        if (e.kind === 'unknown') unknown = true;
+        if (e.kind === 'unknown' || (e.kind === 'open' && e.acquisition.k !== 'always')) unknown = true;
         cur = e.kind === 'open' ? 'open' : e.kind === 'close' ? 'closed' : cur;
       }
       return cur;
@@ -109,6 +136,24 @@ function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, s
   });
   if (!result.complete || unknown || seen.size !== 1) return 'mixed';
   return [...seen][0] as 'open' | 'closed';
+}
+
+/**
+ * The object an argument names, by value: `&tlb` and `tlb` both name `tlb`, and a pointer that
+ * holds a copy of another (`t = tlb`, `t = &local`) names what it was copied from when exactly
+ * one plain copy reaches the call.
+ */
+export function objectAt(fn: AnalyzedFunction, arg: Expr | undefined, node: number, depth = 0): string | null {
+  if (!arg) return null;
+  const e = addressee(arg);
+  if (e.k === 'ident' && e.ref.scope !== 'global' && depth < 4) {
+    const defs = fn.defs.reaching(node, e.ref.id);
+    const d = defs.length === 1 ? defs[0]! : null;
+    if (d && (d.def.how === 'assign' || d.def.how === 'init') && d.def.value && pathKey(addressee(d.def.value)) !== null) {
+      return objectAt(fn, d.def.value, d.node, depth + 1);
+    }
+  }
+  return pathKey(e);
 }
 
 /** The bracket events of one function for one pair, per CFG node. */
@@ -124,31 +169,33 @@ export class BracketIndex {
     objects?: ReadonlySet<string>,
   ) {
     this.objects = objects ?? trackedObjects(fn, pair);
-    const opens = new Map(pair.opens.map((c) => [c.name, c.objectArg]));
-    const closes = new Map(pair.closes.map((c) => [c.name, c.objectArg]));
+    const opens = new Map(pair.opens.map((c) => [c.name, c]));
+    const closes = new Map(pair.closes.map((c) => [c.name, c]));
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
         const call = ev.call;
-        const direct: Array<[BracketEventKind, number | undefined]> = [
+        const direct: Array<[BracketEventKind, BracketCall | undefined]> = [
           ['open', opens.get(ev.name)],
           ['close', closes.get(ev.name)],
         ];
         let matched = false;
-        for (const [kind, argIndex] of direct) {
-          if (argIndex === undefined) continue;
+        for (const [kind, spec] of direct) {
+          if (spec === undefined) continue;
           matched = true;
-          const object = objectKey(call.args[argIndex]);
-          if (object !== null && this.objects.has(object)) this.add(node, { kind, object, call, via: null });
+          const object = objectAt(fn, call.args[spec.objectArg], node.id);
+          if (object === null || !this.objects.has(object)) continue;
+          const acquisition: Acquisition = kind === 'open' && spec.acquiredWhen === 'zero' ? acquisitionOf(node, call) : { k: 'always' };
+          this.add(node, { kind, object, call, via: null, acquisition });
         }
         if (matched) continue;
         call.args.forEach((arg, i) => {
-          const object = objectKey(arg);
+          const object = objectAt(fn, arg, node.id);
           if (object === null || !this.objects.has(object)) return;
           const effect = summaries.effect(pair, ev.name!, i);
           if (effect === 'none') return;
           const kind: BracketEventKind = effect === 'opens' ? 'open' : effect === 'closes' ? 'close' : 'unknown';
-          this.add(node, { kind, object, call, via: ev.name });
+          this.add(node, { kind, object, call, via: ev.name, acquisition: { k: 'always' } });
         });
       }
     }
@@ -174,19 +221,14 @@ export class BracketIndex {
   }
 }
 
-/** The object an argument names: `&tlb` and `tlb` both name `tlb`. */
-export function objectKey(arg: Expr | undefined): string | null {
-  return arg ? pathKey(addressee(arg)) : null;
-}
-
 function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<string> {
   const out = new Set<string>();
-  if (pair.localObjectType === null) {
+  if (pair.owner.kind === 'any') {
     const objectArg = new Map([...pair.opens, ...pair.closes].map((c) => [c.name, c.objectArg]));
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         const arg = ev.k === 'call' && ev.name !== null ? objectArg.get(ev.name) : undefined;
-        const key = arg === undefined || ev.k !== 'call' ? null : objectKey(ev.call.args[arg]);
+        const key = arg === undefined || ev.k !== 'call' ? null : objectAt(fn, ev.call.args[arg], node.id);
         if (key !== null) out.add(key);
       }
     }
@@ -194,10 +236,51 @@ function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<st
   }
   for (const node of fn.cfg.nodes) {
     for (const d of node.decls ?? []) {
-      if (!d.pointer && !d.array && pair.localObjectType.test(d.type)) out.add(d.ref.id);
+      if (!d.pointer && !d.array && pair.owner.type.test(d.type)) out.add(d.ref.id);
     }
   }
   return out;
+}
+
+/**
+ * How the result of a conditional acquisition `call` at `node` is tested. A condition that is
+ * the call itself, its negation, or its comparison with 0 decides on the node's own edges;
+ * `ret = call` (or `int ret = call`) hands the decision to a later branch on `ret`.
+ */
+function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }): Acquisition {
+  if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+    const zeroOn = zeroEdge(node.expr, (e) => e === call);
+    if (zeroOn) return { k: 'branch', edge: zeroOn };
+  }
+  for (const ev of node.events) {
+    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { k: 'stored', key: ev.key };
+  }
+  return { k: 'untested' };
+}
+
+/**
+ * The edge of a branch on `cond` along which the tested value is 0, when `cond` tests a value
+ * `is` recognises (`v`, `!v`, `v == 0`, `v != 0`, `v < 0`, `0 != v`...); null otherwise.
+ */
+export function zeroEdge(cond: Expr, is: (e: Expr) => boolean): 'true' | 'false' | null {
+  const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e);
+  const c = strip(cond);
+  if (is(c)) return 'false';
+  if (c.k === 'unary' && c.op === '!' && is(strip(c.arg))) return 'true';
+  if (c.k === 'call' && c.name !== null && /^(unlikely|likely)$/.test(c.name) && c.args[0]) return zeroEdge(c.args[0], is);
+  if (c.k === 'binary') {
+    const zero = (e: Expr): boolean => strip(e).k === 'lit' && /^0[uUlL]*$/.test((strip(e) as Expr & { k: 'lit' }).text.trim());
+    const [v, op] = is(strip(c.left)) && zero(c.right) ? [c.left, c.op] : is(strip(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];
+    if (v === null) return null;
+    if (op === '==') return 'true';
+    // `!= 0`, and `< 0` for an error code (0 or negative): true means "not 0".
+    if (op === '!=' || op === '<') return 'false';
+  }
+  return null;
+}
+
+function flip(op: string): string {
+  return op === '<' ? '>' : op === '>' ? '<' : op;
 }
 
 /** Where a path left the function: its `return` statement, or the closing brace. */
@@ -208,15 +291,62 @@ export function exitPoint(fn: AnalyzedFunction, trace: Trace): CfgNode {
   return n && n.kind === 'return' ? n : fn.cfg.nodes[fn.cfg.exit]!;
 }
 
+/** How a path that leaves with a resource held gets out: what a reviewer must see in the excerpt. */
+export interface ExitRoute {
+  /** The last branch after the acquisition that the path took, and which way. */
+  branch: { node: CfgNode; edge: string } | null;
+  /** The `goto` or `return` the path leaves through, or the closing brace. */
+  leave: CfgNode;
+}
+
+/** The branch and the jump that take a path from `after` out of the function. */
+export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number): ExitRoute {
+  const nodes = trace.nodes();
+  const from = nodes.lastIndexOf(after);
+  let leaveAt = -1;
+  for (let i = nodes.length - 1; i > from; i--) {
+    const k = fn.cfg.nodes[nodes[i]!]!.kind;
+    if (k === 'goto' || k === 'return') {
+      leaveAt = i;
+      if (k === 'goto') break;
+    }
+  }
+  const leave = leaveAt >= 0 ? fn.cfg.nodes[nodes[leaveAt]!]! : fn.cfg.nodes[fn.cfg.exit]!;
+  let branch: ExitRoute['branch'] = null;
+  for (let i = (leaveAt >= 0 ? leaveAt : nodes.length - 1) - 1; i > from; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind !== 'branch') continue;
+    const edge = n.succ.find((e) => e.to === nodes[i + 1]);
+    if (edge && (edge.kind === 'true' || edge.kind === 'false')) branch = { node: n, edge: edge.kind };
+    break;
+  }
+  return { branch, leave };
+}
+
 export interface BalanceResult {
   /** An open bracket that reaches the function's exit. */
-  unclosed: Array<{ object: string; open: CfgNode; openCall: BracketEvent; exit: CfgNode }>;
+  unclosed: Array<{ object: string; open: CfgNode; openCall: BracketEvent; exit: CfgNode; route: ExitRoute }>;
   /** A close reached on a path where the bracket is not open. */
-  unopened: Array<{ object: string; close: CfgNode; closeCall: BracketEvent }>;
+  unopened: Array<{ object: string; close: CfgNode; closeCall: BracketEvent; failedOpen: CfgNode | null }>;
   /** An open reached while the same object is already open. */
   reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent }>;
+  /** A conditional acquisition whose result is never tested. */
+  untested: Array<{ object: string; open: CfgNode; openCall: BracketEvent }>;
   /** False when the path budget ran out: nothing may be reported then. */
   complete: boolean;
+}
+
+/** Per object: the node that opened it, or one of these. */
+const CLOSED = -1;
+const UNKNOWN = -2;
+
+interface ObjectState {
+  at: number;
+  event: BracketEvent | null;
+  /** A conditional open waiting for its test: decided on the next edge taken out of `branch`. */
+  pending: { branch: number; edge: 'true' | 'false' } | { key: string } | null;
+  /** The conditional open that failed on this path, for a close that follows it. */
+  failed: number | null;
 }
 
 /**
@@ -224,7 +354,7 @@ export interface BalanceResult {
  * pair of program points, however many paths show it.
  */
 export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): BalanceResult {
-  const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], complete: true };
+  const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], untested: [], complete: true };
   if (!index.hasEvents) return result;
   const seen = new Set<string>();
   const once = (key: string): boolean => {
@@ -232,39 +362,70 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
     seen.add(key);
     return true;
   };
-  // State: per object, the node that opened it, CLOSED, or UNKNOWN after a helper we cannot summarise.
-  const CLOSED = -1;
-  const UNKNOWN = -2;
-  type State = ReadonlyMap<string, { at: number; event: BracketEvent | null }>;
-  const initial: State = new Map([...index.objects].map((o) => [o, { at: CLOSED, event: null }]));
+  type State = ReadonlyMap<string, ObjectState>;
+  const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null };
+  const initial: State = new Map([...index.objects].map((o) => [o, closed]));
   const explored = explore<State>(fn.cfg, fn.facts, {
     initial,
-    key: (s) => [...s].map(([o, v]) => `${o}=${v.at}`).join(';'),
-    step(s, node) {
-      const events = index.eventsAt(node);
-      if (events.length === 0) return s;
-      const next = new Map(s);
-      for (const e of events) {
-        const cur = next.get(e.object) ?? { at: CLOSED, event: null };
-        if (e.kind === 'unknown') {
-          next.set(e.object, { at: UNKNOWN, event: null });
-        } else if (e.kind === 'open') {
-          if (cur.at >= 0 && once(`re|${cur.at}|${node.id}`)) {
-            result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
-          }
-          next.set(e.object, { at: node.id, event: e });
+    key: (s) => [...s].map(([o, v]) => `${o}=${v.at}${v.pending ? `?${JSON.stringify(v.pending)}` : ''}${v.failed !== null ? `!${v.failed}` : ''}`).join(';'),
+    step(s, node, trace) {
+      let next: Map<string, ObjectState> | null = null;
+      const set = (o: string, v: ObjectState): void => {
+        (next ??= new Map(s)).set(o, v);
+      };
+      // Decide pending conditional opens on the edge just taken, or on a branch testing the stored result.
+      const path = trace.nodes();
+      const prev = path.length >= 2 ? fn.cfg.nodes[path[path.length - 2]!] : undefined;
+      for (const [o, v] of s) {
+        if (!v.pending) continue;
+        if ('branch' in v.pending) {
+          if (!prev || prev.id !== v.pending.branch) continue;
+          const edge = prev.succ.find((e) => e.to === node.id)?.kind;
+          const acquired = edge === v.pending.edge;
+          set(o, acquired ? { ...v, pending: null } : { at: CLOSED, event: null, pending: null, failed: v.at });
         } else {
-          if (cur.at === CLOSED && once(`un|${node.id}`)) result.unopened.push({ object: e.object, close: node, closeCall: e });
-          next.set(e.object, { at: CLOSED, event: null });
+          const key = v.pending.key;
+          if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+            const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
+            if (zeroOn) {
+              set(o, { ...v, pending: { branch: node.id, edge: zeroOn } });
+              continue;
+            }
+          }
+          if (node.events.some((e) => e.k === 'def' && e.key === key)) set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
         }
       }
-      return next;
+      const events = index.eventsAt(node);
+      for (const e of events) {
+        const cur = (next ?? s).get(e.object) ?? closed;
+        if (e.kind === 'unknown') {
+          set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
+        } else if (e.kind === 'open') {
+          if (cur.at >= 0 && !cur.pending && once(`re|${cur.at}|${node.id}`)) {
+            result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
+          }
+          const a = e.acquisition;
+          if (a.k === 'untested') {
+            if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
+            set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
+          } else {
+            const pending = a.k === 'branch' ? { branch: node.id, edge: a.edge } : a.k === 'stored' ? { key: a.key } : null;
+            set(e.object, { at: node.id, event: e, pending, failed: null });
+          }
+        } else {
+          if (cur.at === CLOSED && once(`un|${node.id}`)) {
+            result.unopened.push({ object: e.object, close: node, closeCall: e, failedOpen: cur.failed === null ? null : fn.cfg.nodes[cur.failed]! });
+          }
+          set(e.object, closed);
+        }
+      }
+      return next ?? s;
     },
     exit(s, trace) {
       for (const [object, v] of s) {
-        if (v.at < 0 || !v.event) continue;
+        if (v.at < 0 || !v.event || v.pending) continue;
         const exit = exitPoint(fn, trace);
-        if (once(`exit|${v.at}|${exit.id}`)) result.unclosed.push({ object, open: fn.cfg.nodes[v.at]!, openCall: v.event, exit });
+        if (once(`exit|${v.at}|${exit.id}`)) result.unclosed.push({ object, open: fn.cfg.nodes[v.at]!, openCall: v.event, exit, route: exitRoute(fn, trace, v.at) });
       }
     },
   });

@@ -47,9 +47,16 @@ export interface Excerpt {
 export interface Finding {
   rule: string;
   severity: Severity;
+  /** How sure the rule is of findings of this kind. */
+  confidence: 'high' | 'medium' | 'low';
   /** The rule's message id, stable across wording changes. */
   messageId: string;
+  /** The one-line headline: under 100 characters, no line numbers. */
   message: string;
+  /** The reasoning, as a reviewer's note under the excerpt. */
+  explanation: string;
+  /** What to do about it. */
+  fix: string;
   path: string;
   line: number;
   column: number;

@@ -11,7 +11,10 @@ import type { Report } from '../pipeline/analyze.js';
 export interface JsonFinding {
   rule: string;
   severity: string;
+  confidence: string;
   message: string;
+  explanation: string;
+  fix: string;
   messageId: string;
   path: string;
   line: number;
@@ -30,7 +33,10 @@ export function toJsonFinding(f: Finding): JsonFinding {
   return {
     rule: f.rule,
     severity: f.severity,
+    confidence: f.confidence,
     message: f.message,
+    explanation: f.explanation,
+    fix: f.fix,
     messageId: f.messageId,
     path: f.path,
     line: f.line,

@@ -24,9 +24,11 @@ const SEVERITY_BADGE: Record<Finding['severity'], string> = {
 export function renderFindingComment(f: Finding): string {
   const out: string[] = [];
   out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}`);
-  out.push('', escapeText(f.message));
+  out.push('', `**${escapeText(f.message)}**`);
   if (f.patch && f.patch.subject !== null && (f.patch.total ?? 1) > 1) out.push('', `<sub>Introduced by patch ${f.patch.index}/${f.patch.total}: ${escapeText(f.patch.subject)}</sub>`);
   if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
+  if (f.explanation) out.push('', escapeText(f.explanation));
+  if (f.fix) out.push('', `**Fix:** ${escapeText(f.fix)}`);
   const flow = pathFlowchart(f);
   if (flow) out.push('', '<details><summary>The path through the function</summary>', '', ...flow, '', '</details>');
   return out.join('\n');

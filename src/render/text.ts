@@ -2,7 +2,8 @@
  * `--format text`: compiler-style lines (`path:line:col: severity: message [rule-id]`) that
  * editors and CI logs link, each followed by the widened context from the enclosing function,
  * the way a reviewer quotes it: `>` marks the finding's own lines, `*` its related lines, and
- * `+` the lines the patch added.
+ * `+` the lines the patch added; then the reasoning (`= note:`) and the fix (`= help:`), as rustc
+ * writes them.
  */
 import type { AnalysisNote } from '../analysis/file.js';
 import type { Excerpt, Finding } from '../findings/finding.js';
@@ -17,6 +18,8 @@ export function renderText(report: Report): string {
     out.push(findingHeadline(f));
     if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt));
+    if (f.explanation) out.push(`  = note: ${f.explanation}`);
+    if (f.fix) out.push(`  = help: ${f.fix}`);
     out.push('');
   }
   const shown = report.notes.slice(0, MAX_TEXT_NOTES);

@@ -1,11 +1,20 @@
 /**
- * The rule API. A rule is one file named by its id that declares its metadata and messages
- * and a `check` that reads precomputed facts about a function (CFG, dataflow, brackets,
- * paths) and calls `ctx.report`. Rules never parse or walk raw text themselves.
+ * The rule API. A rule is one file named by its id that declares its metadata, the resources it
+ * checks (rules/resources.ts), its messages, and a `check` that queries facts about a function
+ * (CFG, dataflow, bracket events and balance, path exploration) and calls `ctx.report`. Rules
+ * never parse or walk raw text themselves, and never rebuild what another rule already asked
+ * for: `ctx.facts` computes each fact once per function and shares it.
+ *
+ * Messages read like a reviewer's reply (rustc's diagnostics are the model): a one-line
+ * `headline` under 100 characters with identifiers in backticks and no line numbers (the
+ * location carries them); labelled spans on the excerpt (`related`, one per line the argument
+ * needs); an `explanation` with the reasoning; a `fix`.
  */
 import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { Severity } from '../findings/severity.js';
+import type { FunctionFacts } from './facts.js';
+import { resourceCalls, type Resource } from './resources.js';
 
 /** A source span by string offsets; CFG nodes and AST nodes are spans. */
 export interface Span {
@@ -19,11 +28,23 @@ export interface RuleMeta {
   severity: Severity;
   /** How sure a finding of this rule is: advisory rules say `low`. */
   confidence: 'high' | 'medium' | 'low';
+  /** The resources the rule checks; their calls are the rule's first trigger words. */
+  resources: readonly Resource[];
   /**
-   * Identifiers whose presence in a function makes the rule worth running. A function that
-   * mentions none of them is never parsed for this rule.
+   * Other kernel functions whose presence makes the rule worth running (beyond the resources'
+   * calls). A function that mentions none of the trigger words is never parsed for this rule.
    */
-  triggers: readonly string[];
+  calls?: readonly string[];
+}
+
+/** One message of a rule, as templates with `{{placeholders}}`. */
+export interface MessageSpec {
+  /** Under 100 characters, identifiers in backticks, no line numbers. */
+  headline: string;
+  /** Why this is a bug: the reasoning a review comment quotes as its note. */
+  explanation: string;
+  /** What to do about it. */
+  fix: string;
 }
 
 export interface RuleReport<M extends string> {
@@ -34,7 +55,7 @@ export interface RuleReport<M extends string> {
   at: Span;
   /** Where the evidence ends (the closing call of a bracket); defaults to `at`. */
   until?: Span;
-  /** Every other place the explanation depends on. */
+  /** Every other place the explanation depends on, each with a short label. */
   related?: ReadonlyArray<{ at: Span; message: string }>;
 }
 
@@ -44,20 +65,27 @@ export interface RuleContext<M extends string> {
   incomplete(reason: string): void;
   /** Bracket effects of the functions defined in the same file. */
   readonly summaries: BracketSummaries;
+  /** Facts about the function, computed once and shared by every rule. */
+  readonly facts: FunctionFacts;
 }
 
 export interface Rule<M extends string = string> {
   /** Kebab-case id, also the rule's file name and docs page name. */
   readonly id: string;
   readonly meta: RuleMeta;
-  /** Message templates by message id; `{{name}}` is replaced from the report's data. */
-  readonly messages: Readonly<Record<M, string>>;
+  /** Messages by message id. */
+  readonly messages: Readonly<Record<M, MessageSpec>>;
   check(fn: AnalyzedFunction, ctx: RuleContext<M>): void;
 }
 
 /** Identity function that gives a rule object its type. */
 export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
   return rule;
+}
+
+/** The words that make a function worth running `rule` on: its resources' calls and its other calls. */
+export function ruleTriggers(rule: Rule): string[] {
+  return [...new Set([...rule.meta.resources.flatMap(resourceCalls), ...(rule.meta.calls ?? [])])];
 }
 
 /** Fills `{{name}}` placeholders; an unknown placeholder is left visible rather than dropped. */

@@ -8,7 +8,8 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import type { AnalyzedFile } from '../analysis/file.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding } from '../findings/finding.js';
-import { formatMessage, type Rule, type RuleReport, type Span } from './define-rule.js';
+import { formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
+import { FunctionFacts } from './facts.js';
 
 /**
  * The rules worth running on a function: those whose trigger identifiers it mentions, directly
@@ -30,7 +31,7 @@ function fileTriggers(file: AnalyzedFile, rule: Rule): ReadonlySet<string> {
   }
   const known = perRule.get(rule);
   if (known) return known;
-  const names = new Set(rule.meta.triggers);
+  const names = new Set(ruleTriggers(rule));
   let pending = file.functions.filter((f) => !names.has(f.name));
   for (let changed = true; changed; ) {
     changed = false;
@@ -51,15 +52,17 @@ function fileTriggers(file: AnalyzedFile, rule: Rule): ReadonlySet<string> {
 
 /** Every identifier any of `rules` is triggered by. */
 export function allTriggers(rules: readonly Rule[]): string[] {
-  return [...new Set(rules.flatMap((r) => r.meta.triggers))];
+  return [...new Set(rules.flatMap(ruleTriggers))];
 }
 
 /** Runs `rules` on `fn`. Fingerprints are made unique within the function. */
 export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries: BracketSummaries): Finding[] {
   const out: Finding[] = [];
+  const facts = new FunctionFacts(fn, summaries);
   for (const rule of rules) {
     rule.check(fn, {
       summaries,
+      facts,
       report: (r) => out.push(toFinding(fn, rule, r)),
       incomplete: (what) => {
         fn.file.note(fn.span, fn.span.startLine, fn.span.endLine, 'path-budget', `\`${fn.name}()\` has more paths than widen explores; it made no judgement on ${what} there (rule ${rule.id}).`);
@@ -84,11 +87,15 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
     return { path: fn.file.path, line: p.line, column: p.column, message: x.message };
   });
   const evidence: Span[] = [r.at, ...(r.until ? [r.until] : []), ...(r.related ?? []).map((x) => x.at)];
+  const spec = rule.messages[r.messageId];
   return {
     rule: rule.id,
     severity: rule.meta.severity,
+    confidence: rule.meta.confidence,
     messageId: r.messageId,
-    message: formatMessage(rule.messages[r.messageId] ?? r.messageId, r.data),
+    message: spec ? formatMessage(spec.headline, r.data) : r.messageId,
+    explanation: spec ? formatMessage(spec.explanation, r.data) : '',
+    fix: spec ? formatMessage(spec.fix, r.data) : '',
     path: fn.file.path,
     line: at.line,
     column: at.column,

@@ -2,10 +2,9 @@
  * Every `tlb_gather_mmu*()` on a `struct mmu_gather` the function owns reaches exactly one
  * `tlb_finish_mmu()` on every feasible path out of the function.
  */
-import { displayKey } from '../analysis/ast.js';
-import { checkBalance, BracketIndex } from '../analysis/brackets.js';
+import { balanceCheck } from './balance.js';
 import { defineRule } from './define-rule.js';
-import { MMU_GATHER } from './pairs.js';
+import { MMU_GATHER } from './resources.js';
 
 export default defineRule({
   id: 'tlb-gather-finish-balance',
@@ -13,48 +12,27 @@ export default defineRule({
     summary: 'tlb_gather_mmu*() must reach tlb_finish_mmu() on every path, exactly once',
     severity: 'error',
     confidence: 'high',
-    triggers: ['tlb_gather_mmu', 'tlb_gather_mmu_fullmm', 'tlb_gather_mmu_vma', 'tlb_finish_mmu'],
+    resources: [MMU_GATHER],
   },
   messages: {
-    missingFinish:
-      '`{{gather}}` is gathered on line {{openLine}} ({{opener}}) but not finished on the path that leaves the function at line {{exitLine}}: tlb_finish_mmu() does the final TLB flush, frees the batched pages and page tables and drops the mm\'s pending-flush count, so on that path they leak.',
-    finishWithoutGather:
-      'tlb_finish_mmu() on line {{closeLine}} can run when `{{gather}}` is not gathered (never started, or already finished on this path): it would flush and free batches that were never set up.',
-    gatherTwice:
-      '`{{gather}}` is gathered again on line {{secondLine}} while the gather from line {{firstLine}} is still open: finish the first gather with tlb_finish_mmu() before starting another on the same object.',
+    missingFinish: {
+      headline: '`{{object}}` is gathered but not finished on every path',
+      explanation:
+        '`{{open}}` starts a gather that only `tlb_finish_mmu()` ends: it does the final TLB flush, frees the batched pages and page tables, and drops the mm\'s pending-flush count. On the path shown the function leaves with `{{object}}` still gathered, so all of that leaks and `mm_tlb_flush_pending()` stays true for the mm.',
+      fix: 'Finish the gather on this path too: call `tlb_finish_mmu()` before leaving, or leave through the label that does.',
+    },
+    finishWithoutGather: {
+      headline: '`tlb_finish_mmu()` can run when `{{object}}` is not gathered',
+      explanation:
+        'On some path this call is reached when `{{object}}` was never gathered, or was already finished: it would flush and free batches that were never set up, and drop a pending-flush count that was never raised.',
+      fix: 'Finish only what was gathered: move the call onto the paths that gathered `{{object}}`, or gather it first.',
+    },
+    gatherTwice: {
+      headline: '`{{object}}` is gathered again while its gather is still open',
+      explanation:
+        '`{{open}}` starts a new gather on `{{object}}` before the previous one was finished: the batches and the pending-flush count of the first gather are overwritten and never released.',
+      fix: 'Finish the first gather with `tlb_finish_mmu()` before starting another on the same object.',
+    },
   },
-  check(fn, ctx) {
-    const index = new BracketIndex(fn, MMU_GATHER, ctx.summaries);
-    const result = checkBalance(fn, index);
-    if (!result.complete) {
-      ctx.incomplete('tlb_gather_mmu()/tlb_finish_mmu() balance');
-      return;
-    }
-    for (const u of result.unclosed) {
-      const exitLine = fn.line(u.exit.start);
-      const opener = u.openCall.via ? `${u.openCall.via}(), which gathers for its caller` : `${u.openCall.call.name}()`;
-      ctx.report({
-        messageId: 'missingFinish',
-        data: { gather: displayKey(u.object), openLine: fn.line(u.open.start), opener, exitLine },
-        at: u.open,
-        until: u.exit,
-        related: [{ at: u.exit, message: u.exit.kind === 'return' ? `returns here with \`${displayKey(u.object)}\` still gathered` : `falls off the end here with \`${displayKey(u.object)}\` still gathered` }],
-      });
-    }
-    for (const u of result.unopened) {
-      ctx.report({
-        messageId: 'finishWithoutGather',
-        data: { gather: displayKey(u.object), closeLine: fn.line(u.close.start) },
-        at: u.close,
-      });
-    }
-    for (const r of result.reopened) {
-      ctx.report({
-        messageId: 'gatherTwice',
-        data: { gather: displayKey(r.object), firstLine: fn.line(r.first.start), secondLine: fn.line(r.second.start) },
-        at: r.second,
-        related: [{ at: r.first, message: `first gathered here` }],
-      });
-    }
-  },
+  check: balanceCheck(MMU_GATHER, { unclosed: 'missingFinish', unopened: 'finishWithoutGather', reopened: 'gatherTwice' }),
 });

@@ -2,10 +2,9 @@
  * `tlb_start_vma(tlb, vma)` and `tlb_end_vma(tlb, vma)` pair up on every path of the same
  * function: no path leaves between them, no end runs without a start, no start nests.
  */
-import { displayKey } from '../analysis/ast.js';
-import { checkBalance, BracketIndex } from '../analysis/brackets.js';
+import { balanceCheck } from './balance.js';
 import { defineRule } from './define-rule.js';
-import { TLB_VMA } from './pairs.js';
+import { TLB_VMA } from './resources.js';
 
 export default defineRule({
   id: 'tlb-vma-bracket-balance',
@@ -13,42 +12,27 @@ export default defineRule({
     summary: 'tlb_start_vma() and tlb_end_vma() must pair up on every path of the same function',
     severity: 'error',
     confidence: 'high',
-    triggers: ['tlb_start_vma', 'tlb_end_vma'],
+    resources: [TLB_VMA],
   },
   messages: {
-    missingEnd:
-      'tlb_start_vma() on line {{startLine}} has no tlb_end_vma() on the path that leaves the function at line {{exitLine}}: the range gathered for this VMA is not flushed with its own flags and merges into whatever the gather collects next.',
-    endWithoutStart:
-      'tlb_end_vma() on line {{endLine}} can run without a tlb_start_vma() on `{{tlb}}` before it: on that path the flush uses VMA flags recorded for another VMA, or none.',
-    nestedStart:
-      'tlb_start_vma() on line {{secondLine}} runs while the bracket opened on line {{firstLine}} is still open: the first VMA\'s range is never flushed with its own flags. Call tlb_end_vma() first.',
+    missingEnd: {
+      headline: '`tlb_start_vma()` is not followed by `tlb_end_vma()` on every path',
+      explanation:
+        '`tlb_end_vma()` flushes the TLB for the range gathered under this VMA, with the flags `tlb_start_vma()` recorded. On the path shown the function leaves without it, so the range merges into whatever the gather collects next and is flushed with another VMA\'s flags.',
+      fix: 'Call `tlb_end_vma()` on this path before leaving, or leave the bracket through a label that ends it.',
+    },
+    endWithoutStart: {
+      headline: '`tlb_end_vma()` can run on `{{object}}` without a `tlb_start_vma()`',
+      explanation:
+        'On some path no `tlb_start_vma()` on `{{object}}` comes before this call: the flush uses VMA flags recorded for another VMA, or none at all.',
+      fix: 'Pair the call with a `tlb_start_vma()` on the same gather and VMA, on every path.',
+    },
+    nestedStart: {
+      headline: '`tlb_start_vma()` runs again while a VMA bracket is still open',
+      explanation:
+        'A second `tlb_start_vma()` on `{{object}}` starts before the first bracket ended: the first VMA\'s range is never flushed with its own flags.',
+      fix: 'Call `tlb_end_vma()` for the first VMA before starting the next.',
+    },
   },
-  check(fn, ctx) {
-    const index = new BracketIndex(fn, TLB_VMA, ctx.summaries);
-    const result = checkBalance(fn, index);
-    if (!result.complete) {
-      ctx.incomplete('tlb_start_vma()/tlb_end_vma() balance');
-      return;
-    }
-    for (const u of result.unclosed) {
-      ctx.report({
-        messageId: 'missingEnd',
-        data: { startLine: fn.line(u.open.start), exitLine: fn.line(u.exit.start) },
-        at: u.open,
-        until: u.exit,
-        related: [{ at: u.exit, message: u.exit.kind === 'return' ? 'returns here before tlb_end_vma()' : 'falls off the end here before tlb_end_vma()' }],
-      });
-    }
-    for (const u of result.unopened) {
-      ctx.report({ messageId: 'endWithoutStart', data: { endLine: fn.line(u.close.start), tlb: displayKey(u.object) }, at: u.close });
-    }
-    for (const r of result.reopened) {
-      ctx.report({
-        messageId: 'nestedStart',
-        data: { firstLine: fn.line(r.first.start), secondLine: fn.line(r.second.start) },
-        at: r.second,
-        related: [{ at: r.first, message: 'bracket opened here' }],
-      });
-    }
-  },
+  check: balanceCheck(TLB_VMA, { unclosed: 'missingEnd', unopened: 'endWithoutStart', reopened: 'nestedStart' }),
 });

@@ -7,13 +7,12 @@
  * new tlb_start_vma() and tlb_end_vma(): which defeats the intent of the patch."
  */
 import { displayKey, pathKey, pathPrefixes, type Expr } from '../analysis/ast.js';
-import { BracketIndex } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { writes } from '../analysis/dataflow.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
-import { TLB_VMA } from './pairs.js';
+import { TLB_VMA } from './resources.js';
 
 /** The VMA argument of tlb_start_vma() / tlb_end_vma(). */
 const VMA_ARG = 1;
@@ -41,16 +40,24 @@ export default defineRule({
     summary: 'the VMA passed to tlb_start_vma() must be the one passed to the matching tlb_end_vma()',
     severity: 'error',
     confidence: 'high',
-    triggers: ['tlb_start_vma'],
+    resources: [TLB_VMA],
   },
   messages: {
-    reassigned:
-      '`{{vma}}` changes between tlb_start_vma() on line {{startLine}} and tlb_end_vma() on line {{endLine}} ({{how}}), so the two calls see different VMAs: tlb_start_vma() recorded the flags and flushed the cache range of one VMA, and tlb_end_vma() flushes the TLB for another. Bracket each VMA separately, or keep `{{vma}}` fixed between the two calls.',
-    mismatched:
-      'tlb_start_vma() on line {{startLine}} is given `{{startVma}}` but the tlb_end_vma() it pairs with on line {{endLine}} is given `{{endVma}}`, which is not known to be the same VMA on every path: the end call must flush the VMA the start call recorded. Pass the same VMA to both.',
+    reassigned: {
+      headline: '`{{vma}}` changes between `tlb_start_vma()` and `tlb_end_vma()`',
+      explanation:
+        '`tlb_start_vma()` recorded the flags of one VMA and flushed its cache range; `tlb_end_vma()` flushes the TLB with those flags. `{{vma}}` is reassigned in between ({{how}}), so the two calls see different VMAs and the end of the bracket flushes for the wrong one.',
+      fix: 'Bracket each VMA separately (end the bracket before `{{vma}}` moves on), or keep `{{vma}}` fixed between the two calls.',
+    },
+    mismatched: {
+      headline: '`tlb_end_vma()` may be given another VMA than its `tlb_start_vma()`',
+      explanation:
+        '`tlb_start_vma()` is given `{{startVma}}` but the `tlb_end_vma()` it pairs with is given `{{endVma}}`, which is not known to be the same VMA on every path: the end call must flush the VMA whose flags the start call recorded.',
+      fix: 'Pass the same VMA to both calls.',
+    },
   },
   check(fn, ctx) {
-    const index = new BracketIndex(fn, TLB_VMA, ctx.summaries);
+    const index = ctx.facts.brackets(TLB_VMA);
     if (!index.hasEvents) return;
     const pairings = new Map<string, Pairing>();
     type State = ReadonlyMap<string, OpenBracket>;
@@ -101,8 +108,6 @@ export default defineRule({
       return;
     }
     for (const p of [...pairings.values()].sort((a, b) => a.start.start - b.start.start || a.end.start - b.end.start)) {
-      const startLine = fn.line(p.start.start);
-      const endLine = fn.line(p.end.start);
       if (!p.startVma || !p.endVma) continue;
       const a = pathKey(p.startVma);
       const b = pathKey(p.endVma);
@@ -113,7 +118,7 @@ export default defineRule({
         const vma = fn.text(p.startVma);
         ctx.report({
           messageId: 'reassigned',
-          data: { vma, startLine, endLine, how: describeWriters(fn, writers) },
+          data: { vma, how: describeWriters(fn, writers) },
           at: p.start,
           until: p.end,
           related: writers.map((w) => ({ at: w, message: writerMessage(w, vma) })),
@@ -126,7 +131,7 @@ export default defineRule({
       if (ca !== null && ca === cb) continue;
       ctx.report({
         messageId: 'mismatched',
-        data: { startLine, endLine, startVma: fn.text(p.startVma), endVma: fn.text(p.endVma) },
+        data: { startVma: fn.text(p.startVma), endVma: fn.text(p.endVma) },
         at: p.start,
         until: p.end,
         related: [...setters(fn, p.endVma, p.start, p.end), { at: p.end, message: `tlb_end_vma() is given \`${fn.text(p.endVma)}\` here` }],
@@ -135,9 +140,9 @@ export default defineRule({
   },
 });
 
-/** "by `vma = next;` on line 425", listing every statement that writes it. */
+/** "by `vma = next;`", naming every statement that writes it (the labels give their lines). */
 function describeWriters(fn: AnalyzedFunction, writers: readonly CfgNode[]): string {
-  return `by ${writers.map((w) => `\`${shorten(fn.text(w))}\` on line ${fn.line(w.start)}`).join(', ')}`;
+  return `by ${writers.map((w) => `\`${shorten(fn.text(w))}\``).join(', ')}`;
 }
 
 /** Assignments of `vma` that reach `end` and sit after `start`: why the end call names another VMA. */

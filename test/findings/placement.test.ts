@@ -17,7 +17,7 @@ const diff = `diff --git a/mm/x.c b/mm/x.c
 `;
 
 function finding(line: number, endLine = line, related: number[] = []): Finding {
-  return { rule: 'r', severity: 'error', messageId: 'm', message: 'x', path: 'mm/x.c', line, column: 1, endLine, function: 'f', related: related.map((l) => ({ path: 'mm/x.c', line: l, message: 'here' })), fingerprint: 'f' };
+  return { rule: 'r', severity: 'error', confidence: 'high', messageId: 'm', message: 'x', explanation: '', fix: '', path: 'mm/x.c', line, column: 1, endLine, function: 'f', related: related.map((l) => ({ path: 'mm/x.c', line: l, message: 'here' })), fingerprint: 'f' };
 }
 
 test('right-side lines of the diff: added and context, never the deleted line by its old number', async () => {

@@ -7,13 +7,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { analyzeSpans } from '../../src/pipeline/analyze.js';
+import { formatMessage, ruleTriggers, type Rule } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/index.js';
+import { expectGoldenSection } from '../helpers/golden.js';
 import { getParser } from '../helpers/analyze.js';
 import { readAnnotations } from '../helpers/annotations.js';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Files in src/rules that are the framework, not rules. */
-const FRAMEWORK = new Set(['index.ts', 'define-rule.ts', 'pairs.ts', 'run.ts']);
+const FRAMEWORK = new Set(['index.ts', 'define-rule.ts', 'run.ts', 'balance.ts', 'facts.ts', 'resources.ts']);
 const SECTIONS = ['## What it checks', '## Why it matters', '## Example', '## How to fix', '## Known limitations'];
 
 test('the registry is sorted by id, ids are unique kebab-case', () => {
@@ -35,6 +37,25 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
   test('the rule file default-exports this rule', async () => {
     const mod = (await import(`../../src/rules/${id}.js`)) as { default: unknown };
     expect(mod.default).toBe(rule);
+  });
+
+  test('messages read like a reviewer: a headline under 100 characters without line numbers, a note and a fix', () => {
+    for (const [messageId, spec] of Object.entries((rule as Rule).messages)) {
+      // Long but plausible values for every placeholder: the headline must still fit.
+      const sample = (t: string): string => formatMessage(t, Object.fromEntries([...t.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => [m[1]!, 'vmf->vma'])));
+      const headline = sample(spec.headline);
+      expect([messageId, headline.length < 100]).toEqual([messageId, true]);
+      expect(headline).not.toMatch(/\bline\b|\d/);
+      expect(headline).toMatch(/`[^`]+`/);
+      expect(spec.explanation.length).toBeGreaterThan(40);
+      expect(spec.fix.length).toBeGreaterThan(10);
+      expect(`${spec.explanation} ${spec.fix}`).not.toMatch(/\bon line\b|\{\{\s*\w*[lL]ine\s*\}\}/);
+    }
+  });
+
+  test("the docs page's API list is the rule's trigger words, from the resource table", () => {
+    const words = ruleTriggers(rule).map((w) => `\`${w}()\``).join(', ');
+    expectGoldenSection(docPath, 'api', `**Functions it looks at:** ${words}.\n`);
   });
 
   test('has a docs page with the required sections and its severity', () => {

@@ -1,0 +1,95 @@
+/**
+ * Balance rules as data: a resource from the table, the message ids for each way it can fail to
+ * balance, and the words that name it. The walk is shared (ctx.facts.balance), and so is the way
+ * a finding shows its path: the acquisition, the branch that takes the path out, and the jump it
+ * leaves through.
+ */
+import { displayKey } from '../analysis/ast.js';
+import type { BracketEvent, ExitRoute } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import type { RuleContext, Span } from './define-rule.js';
+import type { Resource } from './resources.js';
+
+export interface BalanceMessages<M extends string> {
+  /** Acquired, and a path leaves the function without the release. */
+  unclosed: M;
+  /** A release on a path where the resource is not held. */
+  unopened: M;
+  /** Acquired again while held. */
+  reopened: M;
+  /** A conditional acquisition whose result is never tested. */
+  untested?: M;
+}
+
+/**
+ * The check of a balance rule. Placeholders its messages may use: `object` (the gather, range
+ * or VMA bracket's object), `open` (the acquiring call, or the helper that acquires for its
+ * caller), `close` (the resource's first release call), `noun`.
+ */
+export function balanceCheck<M extends string>(resource: Resource, ids: BalanceMessages<M>) {
+  const close = `${resource.closes[0]!.name}()`;
+  return (fn: AnalyzedFunction, ctx: RuleContext<M>): void => {
+    const result = ctx.facts.balance(resource);
+    if (!result.complete) {
+      ctx.incomplete(`the balance of ${resource.opens[0]!.name}()/${close}`);
+      return;
+    }
+    const base = (object: string): Record<string, string> => ({ object: displayKey(object), close, noun: resource.noun });
+    for (const u of result.unclosed) {
+      const object = displayKey(u.object);
+      ctx.report({
+        messageId: ids.unclosed,
+        data: { ...base(u.object), open: opener(u.openCall) },
+        at: u.open,
+        until: u.route.leave,
+        related: routeLabels(fn, u.route, `\`${object}\` still ${resource.verb}`, close),
+      });
+    }
+    for (const u of result.unopened) {
+      ctx.report({
+        messageId: ids.unopened,
+        data: { ...base(u.object), open: `${resource.opens[0]!.name}()` },
+        at: u.close,
+        related: u.failedOpen ? [{ at: u.failedOpen, message: `${u.failedOpen === u.close ? 'this' : 'the'} start can fail and take this path` }] : [],
+      });
+    }
+    for (const r of result.reopened) {
+      ctx.report({
+        messageId: ids.reopened,
+        data: { ...base(r.object), open: opener(r.secondCall) },
+        at: r.second,
+        related: [{ at: r.first, message: `first ${resource.verb} here` }],
+      });
+    }
+    if (ids.untested) {
+      for (const u of result.untested) {
+        ctx.report({ messageId: ids.untested, data: { ...base(u.object), open: opener(u.openCall) }, at: u.open });
+      }
+    }
+  };
+}
+
+/** `tlb_gather_mmu()`, or `helper()` when a same-file helper acquires for its caller. */
+function opener(e: BracketEvent): string {
+  return `${e.via ?? e.call.name}()`;
+}
+
+/**
+ * Labels for the way out: the branch that took the path there and the `goto`, `return` or
+ * closing brace it left through, so the excerpt shows the whole route and not just the brace.
+ */
+export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string): Array<{ at: Span; message: string }> {
+  const out: Array<{ at: Span; message: string }> = [];
+  if (route.branch && !(route.branch.node.start === route.leave.start)) {
+    out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path leaves without \`${release}\`` });
+  }
+  out.push({ at: route.leave, message: leaveLabel(fn, route.leave, held) });
+  return out;
+}
+
+function leaveLabel(fn: AnalyzedFunction, leave: CfgNode, held: string): string {
+  if (leave.kind === 'goto') return `jumps to \`${leave.label}\` with ${held}`;
+  if (leave.kind === 'return') return `returns with ${held}`;
+  return `falls off the end of \`${fn.name}()\` with ${held}`;
+}

@@ -1,0 +1,67 @@
+/**
+ * The resource table: every kernel bracket widen checks, as data. A resource is acquired by
+ * some calls and released by others, on an object named by one argument; who owns the object
+ * (the function itself, or its caller) decides where the release must happen. Rules name the
+ * resources they check, and their prefilter words, the docs' API lists and the bracket events
+ * of a function all derive from this table, so an API variant added here is checked everywhere.
+ *
+ * Sources: include/asm-generic/tlb.h (6.12: 47-55 gather/finish, 555-583 tlb_start_vma /
+ * tlb_end_vma), mm/mmu_gather.c (tlb_gather_mmu_vma, 432-446), include/linux/mmu_notifier.h
+ * (451-463: the range start/end bracket, `_start_nonblock` is `__must_check`).
+ */
+import type { BracketPair } from '../analysis/brackets.js';
+
+/**
+ * Declared as {@link BracketPair}s, the analysis layer's view of a resource: the table lives
+ * here, with the rules, and the analysis only interprets it.
+ */
+export type Resource = BracketPair;
+
+/** `tlb_gather_mmu*()` … `tlb_finish_mmu()` on a `struct mmu_gather` the function owns. */
+export const MMU_GATHER: Resource = {
+  id: 'mmu-gather',
+  noun: 'gather',
+  verb: 'gathered',
+  opens: [
+    { name: 'tlb_gather_mmu', objectArg: 0 },
+    { name: 'tlb_gather_mmu_fullmm', objectArg: 0 },
+    { name: 'tlb_gather_mmu_vma', objectArg: 0 },
+  ],
+  closes: [{ name: 'tlb_finish_mmu', objectArg: 0 }],
+  // A `struct mmu_gather *` parameter is live and owned by the caller: never require a finish there.
+  owner: { kind: 'local', type: /\bstruct\s+mmu_gather\b/ },
+};
+
+/** `tlb_start_vma(tlb, vma)` … `tlb_end_vma(tlb, vma)`, keyed by the gather. */
+export const TLB_VMA: Resource = {
+  id: 'tlb-vma',
+  noun: 'VMA bracket',
+  verb: 'opened',
+  opens: [{ name: 'tlb_start_vma', objectArg: 0 }],
+  closes: [{ name: 'tlb_end_vma', objectArg: 0 }],
+  owner: { kind: 'any' },
+};
+
+/**
+ * `mmu_notifier_invalidate_range_start(&range)` … `_end(&range)`. The `_nonblock` start
+ * returns 0 when it started the range and an error when it did not: a range that failed to
+ * start must not be ended.
+ */
+export const MMU_NOTIFIER_RANGE: Resource = {
+  id: 'mmu-notifier-range',
+  noun: 'notifier range',
+  verb: 'started',
+  opens: [
+    { name: 'mmu_notifier_invalidate_range_start', objectArg: 0 },
+    { name: 'mmu_notifier_invalidate_range_start_nonblock', objectArg: 0, acquiredWhen: 'zero' },
+  ],
+  closes: [{ name: 'mmu_notifier_invalidate_range_end', objectArg: 0 }],
+  owner: { kind: 'local', type: /\bstruct\s+mmu_notifier_range\b/ },
+};
+
+export const RESOURCES: readonly Resource[] = [MMU_GATHER, TLB_VMA, MMU_NOTIFIER_RANGE];
+
+/** Every call that acquires or releases `r`: the words a function must mention to matter to it. */
+export function resourceCalls(r: Resource): string[] {
+  return [...r.opens, ...r.closes].map((c) => c.name);
+}
