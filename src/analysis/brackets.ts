@@ -12,7 +12,7 @@
  *   the branch that tests its result, directly (`if (f(&r))`) or through a variable
  *   (`ret = f(&r); if (ret)`).
  */
-import { addressee, pathKey, type Expr } from './ast.js';
+import { addressee, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
 import { explore, type Trace } from './paths.js';
@@ -283,6 +283,18 @@ function flip(op: string): string {
   return op === '<' ? '>' : op === '>' ? '<' : op;
 }
 
+/** The tracked objects whose fields or value `cond` reads. */
+function readObjects(cond: Expr, objects: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  forEachExpr(cond, (e) => {
+    if (e.k !== 'field' && e.k !== 'ident') return;
+    const key = pathKey(e);
+    if (key === null) return;
+    for (const o of objects) if (key === o || key.startsWith(`${o}.`) || key.startsWith(`${o}->`)) out.add(o);
+  });
+  return [...out];
+}
+
 /** Where a path left the function: its `return` statement, or the closing brace. */
 export function exitPoint(fn: AnalyzedFunction, trace: Trace): CfgNode {
   const nodes = trace.nodes();
@@ -394,6 +406,11 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           }
           if (node.events.some((e) => e.k === 'def' && e.key === key)) set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
         }
+      }
+      // A condition that reads the object itself (`if (!range.start)`) encodes its state in its
+      // fields; widen does not model that, so it stops judging the object rather than guess.
+      if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+        for (const o of readObjects(node.expr, index.objects)) set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
       }
       const events = index.eventsAt(node);
       for (const e of events) {

@@ -4,11 +4,13 @@
  * catalog test fails until all four exist.
  */
 import type { Rule } from './define-rule.js';
+import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
+  mmuNotifierRangeBalance,
   tlbGatherFinishBalance,
   tlbVmaBracketBalance,
   tlbVmaBracketVmaReassigned,
