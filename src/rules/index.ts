@@ -6,12 +6,14 @@
 import type { Rule } from './define-rule.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
+import tlbOpOutsideGather from './tlb-op-outside-gather.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
   mmuNotifierRangeBalance,
   tlbGatherFinishBalance,
+  tlbOpOutsideGather,
   tlbVmaBracketBalance,
   tlbVmaBracketVmaReassigned,
 ];

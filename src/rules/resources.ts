@@ -61,6 +61,34 @@ export const MMU_NOTIFIER_RANGE: Resource = {
 
 export const RESOURCES: readonly Resource[] = [MMU_GATHER, TLB_VMA, MMU_NOTIFIER_RANGE];
 
+/** A call that operates on a gather the caller passes, and which argument names the gather. */
+export interface GatherOp {
+  name: string;
+  gatherArg: number;
+}
+
+const op = (gatherArg: number, ...names: string[]): GatherOp[] => names.map((name) => ({ name, gatherArg }));
+
+/**
+ * Operations that need a live gather (include/asm-generic/tlb.h, 6.12 lines 585-748;
+ * mm/mmu_gather.c): range recording, page queueing, page-table freeing, mid-gather flushes,
+ * the VMA bracket and PMD unsharing. Each assumes the batches and range that
+ * `__tlb_gather_mmu()` initialises and `tlb_finish_mmu()` tears down.
+ */
+export const GATHER_OPS: readonly GatherOp[] = [
+  // Range recording.
+  ...op(0, 'tlb_flush_pte_range', 'tlb_flush_pmd_range', 'tlb_flush_pud_range', 'tlb_flush_p4d_range'),
+  ...op(0, 'tlb_remove_tlb_entry', 'tlb_remove_tlb_entries', 'tlb_remove_huge_tlb_entry', 'tlb_remove_pmd_tlb_entry', 'tlb_remove_pud_tlb_entry'),
+  // Page queueing.
+  ...op(0, '__tlb_remove_page', '__tlb_remove_page_size', '__tlb_remove_folio_pages', 'tlb_remove_page', 'tlb_remove_page_size', 'tlb_change_page_size'),
+  // Page-table freeing.
+  ...op(0, 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'p4d_free_tlb', 'tlb_remove_table', 'tlb_remove_ptdesc'),
+  // Mid-gather flushes and the VMA bracket.
+  ...op(0, 'tlb_flush_mmu', 'tlb_flush_mmu_tlbonly', 'tlb_start_vma', 'tlb_end_vma', 'huge_pmd_unshare_flush'),
+  // PMD unsharing takes the gather first since the 2025 stable backports.
+  ...op(0, 'huge_pmd_unshare'),
+];
+
 /** Every call that acquires or releases `r`: the words a function must mention to matter to it. */
 export function resourceCalls(r: Resource): string[] {
   return [...r.opens, ...r.closes].map((c) => c.name);

@@ -1,0 +1,94 @@
+/**
+ * An operation on a gather the function owns (range recording, page queueing, page-table
+ * freeing, flushes, the VMA bracket) runs only while the gather is open: after
+ * `tlb_gather_mmu*()` and before `tlb_finish_mmu()`, on every path.
+ */
+import { displayKey } from '../analysis/ast.js';
+import { objectAt } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { GATHER_OPS, MMU_GATHER } from './resources.js';
+
+/** Per gather: not yet gathered, open, finished at a node, or unknown (a helper we cannot read). */
+type GatherState = { k: 'unset' } | { k: 'open' } | { k: 'done'; at: number } | { k: 'unknown' };
+
+const OPS = new Map(GATHER_OPS.map((o) => [o.name, o.gatherArg]));
+
+export default defineRule({
+  id: 'tlb-op-outside-gather',
+  meta: {
+    summary: 'operations on a local mmu_gather must run between tlb_gather_mmu*() and tlb_finish_mmu()',
+    severity: 'error',
+    confidence: 'high',
+    resources: [MMU_GATHER],
+    calls: GATHER_OPS.map((o) => o.name),
+  },
+  messages: {
+    beforeGather: {
+      headline: '`{{op}}` is used on `{{object}}` before it is gathered',
+      explanation:
+        '`{{op}}` works on the gather\'s range and batches, which `tlb_gather_mmu()` sets up (`__tlb_gather_mmu()` in mm/mmu_gather.c). On the path shown `{{object}}` has not been gathered yet, so the fields it follows hold whatever was on the stack.',
+      fix: 'Gather first: call `tlb_gather_mmu()` on `{{object}}` before any operation on it.',
+    },
+    afterFinish: {
+      headline: '`{{op}}` is used on `{{object}}` after `tlb_finish_mmu()`',
+      explanation:
+        '`tlb_finish_mmu()` did the final flush, freed the gather\'s batches and dropped the mm\'s pending-flush count. An operation after it records a range that nothing will flush, or queues pages into batches that were freed.',
+      fix: 'Move the operation before `tlb_finish_mmu()`, or gather again before it.',
+    },
+  },
+  check(fn, ctx) {
+    const gathers = ctx.facts.brackets(MMU_GATHER);
+    if (gathers.objects.size === 0) return;
+    // The operations on owned gathers, per node.
+    const ops = new Map<number, Array<{ object: string; name: string }>>();
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const arg = OPS.get(ev.name);
+        if (arg === undefined) continue;
+        const object = objectAt(fn, ev.call.args[arg], node.id);
+        if (object === null || !gathers.objects.has(object)) continue;
+        const list = ops.get(node.id) ?? [];
+        list.push({ object, name: ev.name });
+        ops.set(node.id, list);
+      }
+    }
+    if (ops.size === 0) return;
+    const reported = new Set<string>();
+    type State = ReadonlyMap<string, GatherState>;
+    const initial: State = new Map([...gathers.objects].map((o) => [o, { k: 'unset' } as GatherState]));
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial,
+      key: (s) => [...s].map(([o, v]) => `${o}=${v.k}${v.k === 'done' ? v.at : ''}`).join(';'),
+      step(s, node) {
+        let next: Map<string, GatherState> | null = null;
+        const state = (): Map<string, GatherState> => (next ??= new Map(s));
+        for (const o of ops.get(node.id) ?? []) {
+          const g = (next ?? s).get(o.object);
+          if (!g || g.k === 'open' || g.k === 'unknown') continue;
+          const key = `${node.id}|${o.object}|${g.k}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          report(node, o, g);
+        }
+        for (const e of gathers.eventsAt(node)) {
+          state().set(e.object, e.kind === 'open' ? { k: 'open' } : e.kind === 'close' ? { k: 'done', at: node.id } : { k: 'unknown' });
+        }
+        return next ?? s;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the operations on the gather');
+
+    function report(node: CfgNode, o: { object: string; name: string }, g: GatherState): void {
+      const data = { op: `${o.name}()`, object: displayKey(o.object) };
+      if (g.k === 'done') {
+        ctx.report({ messageId: 'afterFinish', data, at: node, related: [{ at: fn.cfg.nodes[g.at]!, message: `\`${data.object}\` finished here` }] });
+      } else {
+        ctx.report({ messageId: 'beforeGather', data, at: node });
+      }
+    }
+  },
+});
