@@ -35,7 +35,10 @@ export type Expr =
   | (Span & { k: 'sizeof'; arg: Expr | null })
   | (Span & { k: 'stmtexpr'; body: Stmt & { k: 'block' } })
   | (Span & { k: 'init'; items: Expr[] })
-  /** Anything else (asm, _Generic, an error region): only its sub-expressions are kept. */
+  /**
+   * Anything else (asm, _Generic, an error region): only its sub-expressions are kept. An
+   * expression nested deeper than syntax.ts's `MAX_NESTING` is `too-deep`, with no children.
+   */
   | (Span & { k: 'opaque'; what: string; children: Expr[] });
 
 export interface Declarator {
@@ -71,7 +74,10 @@ export type Stmt =
   | (Span & { k: 'empty' })
   /** `#if`/`#ifdef` alternatives inside a body; `else` branches have condition `#else`. */
   | (Span & { k: 'preproc'; branches: Array<{ condition: string; body: Stmt[] }>; complete: boolean })
-  /** Code tree-sitter could not parse; `exprs` keeps any calls found inside so none is lost. */
+  /**
+   * Code tree-sitter could not parse; `exprs` keeps any calls found inside so none is lost.
+   * Also a statement nested deeper than syntax.ts's `MAX_NESTING`, with no `exprs`.
+   */
   | (Span & { k: 'error'; exprs: Expr[] });
 
 export interface Param {
@@ -83,12 +89,15 @@ export interface Param {
   end: number;
 }
 
-/** A region of the function that did not parse cleanly. */
+/** A region of the function that did not parse cleanly, or that widen left out. */
 export interface ParseProblem {
   start: number;
   end: number;
-  /** `error` (tree-sitter ERROR node) or `missing` (a token it had to invent). */
-  kind: 'error' | 'missing';
+  /**
+   * `error` (tree-sitter ERROR node), `missing` (a token it had to invent), or `too-deep` (code
+   * nested deeper than syntax.ts's `MAX_NESTING`, left out of the AST).
+   */
+  kind: 'error' | 'missing' | 'too-deep';
 }
 
 export interface FunctionAst {

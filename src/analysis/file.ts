@@ -1,6 +1,8 @@
 /**
  * One C file under analysis: normalised once, segmented into functions once, and each
- * function parsed, converted and given its CFG only when something asks for it.
+ * function parsed, converted and given its CFG only when something asks for it. A function
+ * whose analysis fails in any way costs only itself: it gets an `analysis-failed` note and no
+ * analysis, and the rest of the file goes on.
  */
 import type { FunctionAst } from './ast.js';
 import { buildCfg, type Cfg } from './cfg.js';
@@ -10,7 +12,7 @@ import { normalize, type NormalizedSource } from './normalize.js';
 import type { CParser } from './parser.js';
 import { FactModel } from './paths.js';
 import { SourceFile } from './source.js';
-import { convertFunction } from './syntax.js';
+import { convertFunction, MAX_NESTING } from './syntax.js';
 
 /** Something the analysis could not do, reported to the user as a note rather than hidden. */
 export interface AnalysisNote {
@@ -18,35 +20,41 @@ export interface AnalysisNote {
   line: number;
   endLine: number;
   function: string | null;
-  kind: 'parse-error' | 'no-function-body' | 'path-budget' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
+  /**
+   * - `parse-error`: lines tree-sitter could not parse.
+   * - `too-deep`: code nested deeper than syntax.ts's `MAX_NESTING`, left out of the analysis.
+   * - `analysis-failed`: an internal error stopped the analysis of a function (or, in a scan,
+   *   of a file); it was skipped and everything else went on.
+   * - `no-function-body`, `unresolved-goto`, `path-budget`: a function, or a part of its paths,
+   *   that was not analysed.
+   * - `limited-context`, `skipped-file`: what the front door could not read.
+   */
+  kind: 'parse-error' | 'too-deep' | 'analysis-failed' | 'no-function-body' | 'path-budget' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
   message: string;
 }
 
 export class AnalyzedFunction {
-  private defsCache: ReachingDefs | null = null;
-  private factsCache: FactModel | null = null;
+  /** Reaching definitions. */
+  readonly defs: ReachingDefs;
+  /** The branch conditions paths can be correlated on. */
+  readonly facts: FactModel;
 
+  /**
+   * Computes the dataflow with the CFG, not on first use, so that a failure in it is caught by
+   * {@link AnalyzedFile.analyze} and costs only this function.
+   */
   constructor(
     readonly file: AnalyzedFile,
     readonly span: FunctionSpan,
     readonly ast: FunctionAst,
     readonly cfg: Cfg,
-  ) {}
+  ) {
+    this.defs = new ReachingDefs(cfg);
+    this.facts = new FactModel(cfg);
+  }
 
   get name(): string {
     return this.span.name;
-  }
-
-  /** Reaching definitions, computed on first use. */
-  get defs(): ReachingDefs {
-    this.defsCache ??= new ReachingDefs(this.cfg);
-    return this.defsCache;
-  }
-
-  /** The branch conditions paths can be correlated on, computed on first use. */
-  get facts(): FactModel {
-    this.factsCache ??= new FactModel(this.cfg);
-    return this.factsCache;
   }
 
   /** 1-based line of an offset in the file. */
@@ -98,37 +106,49 @@ export class AnalyzedFile {
   }
 
   /**
-   * Parses and analyses one function. Returns null when tree-sitter finds no body at all;
-   * either way, unparsable regions are recorded in {@link notes}.
+   * Parses and analyses one function. Returns null when tree-sitter finds no body at all or
+   * when the analysis fails (an internal error, noted as `analysis-failed`); either way,
+   * unparsable and left-out regions are recorded in {@link notes}.
    */
   analyze(span: FunctionSpan): AnalyzedFunction | null {
     if (this.cache.has(span)) return this.cache.get(span)!;
+    let result: AnalyzedFunction | null = null;
+    try {
+      result = this.analyzeUncached(span);
+    } catch (e) {
+      this.note(span, span.startLine, span.endLine, 'analysis-failed', `widen skipped \`${span.name}()\` because analysing it failed with an internal error (${failureReason(e)}), so no rule checked it.`);
+    }
+    this.cache.set(span, result);
+    return result;
+  }
+
+  private analyzeUncached(span: FunctionSpan): AnalyzedFunction | null {
     const text = this.normalized.text;
     const startPos = this.source.position(span.start);
     const endPos = this.source.position(span.end);
     const tree = this.parser.parseRange(text, span.start, span.end, { row: startPos.line - 1, column: startPos.column - 1 }, { row: endPos.line - 1, column: endPos.column - 1 });
-    let result: AnalyzedFunction | null = null;
     try {
       const ast = convertFunction(tree.rootNode, text, this.normalized.blockMacros, span.name);
       if (!ast) {
         this.note(span, span.startLine, span.endLine, 'no-function-body', `widen could not find the body of \`${span.name}()\` (lines ${span.startLine}-${span.endLine}); it was not analysed.`);
-      } else {
-        for (const [a, b] of this.problemLines(ast.problems)) {
-          const where = a === b ? `line ${a}` : `lines ${a}-${b}`;
-          this.note(span, a, b, 'parse-error', `widen could not parse ${where} of \`${span.name}()\`; calls it found there are still checked, but findings that depend on that code may be missed.`);
-        }
-        const cfg = buildCfg(ast);
-        for (const g of cfg.unresolvedGotos) {
-          const line = this.source.position(cfg.nodes[g.node]!.start).line;
-          this.note(span, line, line, 'unresolved-goto', `\`goto ${g.label}\` in \`${span.name}()\` has no label widen could find; paths through it are not followed.`);
-        }
-        result = new AnalyzedFunction(this, span, ast, cfg);
+        return null;
       }
+      const unparsed = ast.problems.filter((p) => p.kind !== 'too-deep');
+      for (const [a, b] of this.problemLines(unparsed)) {
+        this.note(span, a, b, 'parse-error', `widen could not parse ${lineRange(a, b)} of \`${span.name}()\`; calls it found there are still checked, but findings that depend on that code may be missed.`);
+      }
+      for (const [a, b] of this.problemLines(ast.problems.filter((p) => p.kind === 'too-deep'))) {
+        this.note(span, a, b, 'too-deep', `widen left ${lineRange(a, b)} of \`${span.name}()\` out of its analysis because the code there nests more than ${MAX_NESTING} levels deep, so findings that depend on that code may be missed.`);
+      }
+      const cfg = buildCfg(ast);
+      for (const g of cfg.unresolvedGotos) {
+        const line = this.source.position(cfg.nodes[g.node]!.start).line;
+        this.note(span, line, line, 'unresolved-goto', `\`goto ${g.label}\` in \`${span.name}()\` has no label widen could find; paths through it are not followed.`);
+      }
+      return new AnalyzedFunction(this, span, ast, cfg);
     } finally {
       tree.delete();
     }
-    this.cache.set(span, result);
-    return result;
   }
 
   /** Problem regions as line ranges, adjacent and overlapping ones merged into one. */
@@ -148,5 +168,19 @@ export class AnalyzedFile {
   note(span: FunctionSpan | null, line: number, endLine: number, kind: AnalysisNote['kind'], message: string): void {
     this.notes.push({ path: this.path, line, endLine, function: span?.name ?? null, kind, message });
   }
+}
+
+/**
+ * What an `analysis-failed` note says went wrong: the message of whatever was thrown. Read by
+ * shape, not `instanceof`: an error from another realm (a worker thread, a VM context) is not an
+ * instance of this realm's `Error`.
+ */
+export function failureReason(e: unknown): string {
+  if (typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string') return e.message;
+  return String(e);
+}
+
+function lineRange(a: number, b: number): string {
+  return a === b ? `line ${a}` : `lines ${a}-${b}`;
 }
 

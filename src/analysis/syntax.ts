@@ -3,20 +3,33 @@
  * resolving every identifier to its declaration and turning the normaliser's rewritten block
  * macros back into loops. Parse errors become {@link ParseProblem}s and `error` statements
  * that keep the calls found inside them.
+ *
+ * The AST is never deeper than {@link MAX_NESTING}: a subtree that would be is left out and
+ * reported as a `too-deep` problem (file.ts turns it into a note), so the converter and every
+ * recursive pass after it (CFG, dataflow, paths, rules) stay well inside the stack.
  */
 import type { Node } from 'web-tree-sitter';
 import type { Declarator, Expr, FunctionAst, Param, ParseProblem, Stmt, VarRef } from './ast.js';
 import { DECLARING_MACROS } from './kernel-macros.js';
 import type { BlockMacro } from './normalize.js';
 
+/**
+ * How deep widen's AST of a function may be, statements and expressions counted together (an
+ * `if` with a braced body is two levels, each parenthesis or operator one). Kernel functions
+ * stay within a few dozen levels; only generated or hostile code comes near this. Anything
+ * deeper is cut off, converted to an `error` statement or an `opaque` expression without
+ * children, and reported as a `too-deep` {@link ParseProblem}: the calls inside it are not seen.
+ */
+export const MAX_NESTING = 256;
+
 /** Converts the first function definition under `root`, or returns null when there is none. */
 export function convertFunction(root: Node, text: string, blockMacros: Map<number, BlockMacro>, fallbackName: string): FunctionAst | null {
   const def = root.namedChildren.find((c) => c?.type === 'function_definition') ?? null;
   const body = def ? def.childForFieldName('body') : root.namedChildren.find((c) => c?.type === 'compound_statement') ?? null;
   if (!body) return null;
-  const conv = new Converter(text, blockMacros);
   const problems: ParseProblem[] = [];
   collectProblems(root, problems);
+  const conv = new Converter(text, blockMacros, problems);
   conv.pushScope();
   const params = def ? conv.params(def) : [];
   const block = conv.block(body);
@@ -33,17 +46,23 @@ export function convertFunction(root: Node, text: string, blockMacros: Map<numbe
   };
 }
 
-function collectProblems(node: Node, out: ParseProblem[]): void {
-  if (node.type === 'ERROR') {
-    out.push({ start: node.startIndex, end: node.endIndex, kind: 'error' });
-    return;
+/** ERROR and MISSING nodes under `root`, in source order (iterative: error regions can nest deep). */
+function collectProblems(root: Node, out: ParseProblem[]): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'ERROR') {
+      out.push({ start: node.startIndex, end: node.endIndex, kind: 'error' });
+    } else if (node.isMissing) {
+      out.push({ start: node.startIndex, end: node.endIndex, kind: 'missing' });
+    } else if (node.hasError) {
+      const children = node.children;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const c = children[i];
+        if (c) stack.push(c);
+      }
+    }
   }
-  if (node.isMissing) {
-    out.push({ start: node.startIndex, end: node.endIndex, kind: 'missing' });
-    return;
-  }
-  if (!node.hasError) return;
-  for (const c of node.children) if (c) collectProblems(c, out);
 }
 
 function declaratorName(d: Node | null): string | null {
@@ -60,11 +79,29 @@ type Block = Stmt & { k: 'block' };
 class Converter {
   private readonly scopes: Array<Map<string, VarRef>> = [];
   private readonly globals = new Map<string, VarRef>();
+  /** Levels of {@link stmt}, {@link expr} and {@link salvage} currently open. */
+  private depth = 0;
 
   constructor(
     private readonly text: string,
     private readonly blockMacros: Map<number, BlockMacro>,
+    private readonly problems: ParseProblem[],
   ) {}
+
+  /**
+   * Runs `convert` one level deeper, or, at {@link MAX_NESTING}, records `n` as too deep and
+   * returns `cutOff` instead.
+   */
+  private nested<T>(n: Node, convert: () => T, cutOff: () => T): T {
+    if (this.depth >= MAX_NESTING) {
+      this.problems.push({ start: n.startIndex, end: n.endIndex, kind: 'too-deep' });
+      return cutOff();
+    }
+    this.depth++;
+    const out = convert();
+    this.depth--;
+    return out;
+  }
 
   pushScope(): void {
     this.scopes.push(new Map());
@@ -133,6 +170,10 @@ class Converter {
   }
 
   stmt(n: Node): Stmt {
+    return this.nested(n, () => this.convertStmt(n), () => ({ k: 'error', exprs: [], start: n.startIndex, end: n.endIndex }));
+  }
+
+  private convertStmt(n: Node): Stmt {
     const start = n.startIndex;
     const end = n.endIndex;
     switch (n.type) {
@@ -317,6 +358,10 @@ class Converter {
   }
 
   expr(n: Node): Expr {
+    return this.nested(n, () => this.convertExpr(n), () => ({ k: 'opaque', what: 'too-deep', children: [], start: n.startIndex, end: n.endIndex }));
+  }
+
+  private convertExpr(n: Node): Expr {
     const start = n.startIndex;
     const end = n.endIndex;
     switch (n.type) {
@@ -437,6 +482,10 @@ class Converter {
 
   /** Expressions inside a node widen does not model (an ERROR region, asm, _Generic). */
   private salvage(n: Node): Expr[] {
+    return this.nested(n, () => this.salvageChildren(n), () => []);
+  }
+
+  private salvageChildren(n: Node): Expr[] {
     const out: Expr[] = [];
     for (const c of n.namedChildren) {
       if (!c || c.type === 'comment') continue;

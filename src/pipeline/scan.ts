@@ -1,13 +1,17 @@
 /**
  * `widen scan`: analyse whole files or directory trees and report every finding. With
  * `jobs > 1` the files are shared out to worker threads, each with its own parser.
+ *
+ * No file can cost the scan the others: an exception while analysing a file becomes an
+ * `analysis-failed` note for it, and a worker that dies is replaced, the file it was on noted
+ * and the rest of its share handed to the new worker.
  */
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
+import { AnalyzedFile, failureReason, type AnalysisNote } from '../analysis/file.js';
 import { CParser } from '../analysis/parser.js';
 import { InputError } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
@@ -21,6 +25,11 @@ export interface ScanOptions {
   rules: readonly Rule[];
   /** Worker threads; 1 analyses in this thread. */
   jobs: number;
+  /**
+   * The module each worker thread runs; by default the compiled `scan-worker.js` beside this
+   * module. A caller running widen from its TypeScript sources names the compiled one.
+   */
+  workerUrl?: URL;
   /** Called as files are read, then as the ones that matter are analysed. */
   progress?: (phase: 'read' | 'analysed', done: number, total: number) => void;
 }
@@ -30,13 +39,26 @@ export interface ScanReport extends Report {
   unreadable: Array<{ path: string; reason: string }>;
 }
 
-/** Result of scanning a batch of files, as a worker sends it back. */
+/** Result of scanning a batch of files (one file, as a worker sends it back). */
 export interface BatchResult {
   findings: Finding[];
   notes: AnalysisNote[];
   functions: number;
   unreadable: Array<{ path: string; reason: string }>;
 }
+
+/** What a scan worker is given. */
+export interface WorkerInput {
+  files: string[];
+  /** Rule ids, resolved again in the worker. */
+  rules: string[];
+}
+
+/**
+ * What a scan worker posts: `ready` once its parser is loaded, then one `file` message per file
+ * of its share, in order.
+ */
+export type WorkerMessage = { k: 'ready' } | { k: 'file'; path: string; result: BatchResult };
 
 /** A worker is only worth starting for at least this many files that pass the prefilter. */
 const FILES_PER_WORKER = 8;
@@ -62,7 +84,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const progress = opts.progress ? (done: number, total: number) => opts.progress!('analysed', done, total) : undefined;
   const result = jobs <= 1
     ? analyzeSources(candidates, opts.rules, await CParser.create(), progress)
-    : await analyzeInWorkers(candidates.map((c) => c.path), opts.rules, jobs, progress);
+    : await analyzeInWorkers(candidates.map((c) => c.path), opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), progress);
   unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -76,7 +98,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
 }
 
-interface SourceText {
+export interface SourceText {
   path: string;
   text: string;
 }
@@ -91,70 +113,123 @@ function readSource(path: string, unreadable: BatchResult['unreadable']): string
   }
 }
 
+function emptyBatch(): BatchResult {
+  return { findings: [], notes: [], functions: 0, unreadable: [] };
+}
+
+function addBatch(into: BatchResult, r: BatchResult): void {
+  into.findings.push(...r.findings);
+  into.notes.push(...r.notes);
+  into.functions += r.functions;
+  into.unreadable.push(...r.unreadable);
+}
+
+/** The note for a file whose analysis stopped on an internal error; none of its findings are kept. */
+function failedFileNote(path: string, reason: string): AnalysisNote {
+  return { path, line: 0, endLine: 0, function: null, kind: 'analysis-failed', message: `widen skipped ${path} because analysing it failed with an internal error (${reason}), so no finding in it is reported.` };
+}
+
+/**
+ * Analyses one file already read. Any exception becomes an `analysis-failed` note for the file
+ * (with the notes made before it), never a failure of the scan.
+ */
+export function analyzeSource({ path, text }: SourceText, rules: readonly Rule[], parser: CParser): BatchResult {
+  let file: AnalyzedFile | null = null;
+  try {
+    file = new AnalyzedFile(path, text, parser);
+    const r = analyzeSpans(file, file.functions, rules);
+    return { findings: r.findings, notes: [...file.notes], functions: r.functions, unreadable: [] };
+  } catch (e) {
+    return { findings: [], notes: [...(file?.notes ?? []), failedFileNote(path, failureReason(e))], functions: 0, unreadable: [] };
+  }
+}
+
 /** Analyses files already read, in this thread. */
 function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number) => void): BatchResult {
-  const out: BatchResult = { findings: [], notes: [], functions: 0, unreadable: [] };
-  sources.forEach(({ path, text }, i) => {
-    const file = new AnalyzedFile(path, text, parser);
-    const r = analyzeSpans(file, file.functions, rules);
-    out.findings.push(...r.findings);
-    out.functions += r.functions;
-    out.notes.push(...file.notes);
+  const out = emptyBatch();
+  sources.forEach((source, i) => {
+    addBatch(out, analyzeSource(source, rules, parser));
     progress?.(i + 1, sources.length);
   });
   return out;
 }
 
-/** Reads and analyses `paths` in this thread: what each worker of `scan --jobs N` does. */
-export async function scanFiles(paths: readonly string[], rules: readonly Rule[], progress?: (done: number, total: number) => void): Promise<BatchResult> {
-  const unreadable: BatchResult['unreadable'] = [];
-  const sources: SourceText[] = [];
+/** Reads and analyses `paths` in this thread, calling `onFile` with each file's result. */
+export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void): Promise<BatchResult> {
+  const parser = await CParser.create();
+  const out = emptyBatch();
   for (const path of paths) {
+    const unreadable: BatchResult['unreadable'] = [];
     const text = readSource(path, unreadable);
-    if (text !== null) sources.push({ path, text });
+    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeSource({ path, text }, rules, parser);
+    addBatch(out, result);
+    onFile?.(path, result);
   }
-  const out = analyzeSources(sources, rules, await CParser.create(), progress);
-  out.unreadable.push(...unreadable);
   return out;
 }
 
-async function analyzeInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, progress?: (done: number, total: number) => void): Promise<BatchResult> {
+async function analyzeInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number) => void): Promise<BatchResult> {
   // Deal files round-robin so big and small files spread evenly.
   const batches: string[][] = Array.from({ length: jobs }, () => []);
   files.forEach((f, i) => batches[i % jobs]!.push(f));
   const ruleIds = rules.map((r) => r.id);
   let done = 0;
-  const results = await Promise.all(
-    batches.map(
-      (batch) =>
-        new Promise<BatchResult>((resolve, reject) => {
-          const worker = new Worker(workerUrl(), { workerData: { files: batch, rules: ruleIds } });
-          worker.on('message', (m: { progress?: true; result?: BatchResult }) => {
-            if (m.progress) progress?.(++done, files.length);
-            if (m.result) resolve(m.result);
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => {
-            if (code !== 0) reject(new Error(`scan worker exited with code ${code}`));
-          });
-        }),
-    ),
-  );
-  const out: BatchResult = { findings: [], notes: [], functions: 0, unreadable: [] };
-  for (const r of results) {
-    out.findings.push(...r.findings);
-    out.notes.push(...r.notes);
-    out.functions += r.functions;
-    out.unreadable.push(...r.unreadable);
+  const onFile = (): void => progress?.(++done, files.length);
+  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, ruleIds, onFile)));
+  const out = emptyBatch();
+  for (const r of results) addBatch(out, r);
+  return out;
+}
+
+/**
+ * Runs one worker's share of files. When the worker dies part way (a crash no per-file catch
+ * could stop), the file it was on gets an `analysis-failed` note and a new worker takes the rest.
+ */
+async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], onFile: () => void): Promise<BatchResult> {
+  const out = emptyBatch();
+  let rest = files;
+  while (rest.length > 0) {
+    const run = await runWorker(workerUrl, { files: [...rest], rules }, (r) => {
+      addBatch(out, r);
+      onFile();
+    });
+    if (run.failure === null) break;
+    out.notes.push(failedFileNote(rest[run.done]!, run.failure));
+    onFile();
+    rest = rest.slice(run.done + 1);
   }
   return out;
 }
 
-/** The compiled worker next to this module (under ts-jest the sources run from src/, the worker from dist/). */
-function workerUrl(): URL {
-  const here = new URL(import.meta.url);
-  if (here.pathname.endsWith('.ts')) return new URL('../../dist/pipeline/scan-worker.js', here);
-  return new URL('./scan-worker.js', here);
+/**
+ * One worker on `input`: how many files it finished, and why it stopped early (null when it
+ * did not). A worker that fails before it is ready is a broken installation, not a bad file:
+ * that rejects.
+ */
+function runWorker(workerUrl: URL, input: WorkerInput, onResult: (r: BatchResult) => void): Promise<{ done: number; failure: string | null }> {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    let done = 0;
+    let error: string | null = null;
+    const worker = new Worker(workerUrl, { workerData: input });
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.k === 'ready') {
+        ready = true;
+      } else {
+        done++;
+        onResult(m.result);
+      }
+    });
+    worker.on('error', (e) => {
+      error ??= failureReason(e);
+    });
+    // 'exit' comes after every message the worker posted and after 'error'.
+    worker.on('exit', (code) => {
+      if (done === input.files.length) resolve({ done, failure: null });
+      else if (!ready) reject(new Error(`a scan worker failed to start (${error ?? `exit code ${code}`})`));
+      else resolve({ done, failure: error ?? `the worker thread stopped with exit code ${code}` });
+    });
+  });
 }
 
 /** Resolves rule ids sent to a worker. */

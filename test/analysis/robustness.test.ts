@@ -1,12 +1,16 @@
 /**
  * Property tests: whatever text widen is given as C, normalisation keeps its length and line
- * structure, and analysis (segmentation, parsing, CFG, def-use, every rule) never throws.
+ * structure, and analysis (segmentation, parsing, CFG, def-use, every rule) never throws. And
+ * when something does fail, or nests too deep to analyse, it costs only its own function.
  */
 import fc from 'fast-check';
+import { AnalyzedFile } from '../../src/analysis/file.js';
 import { normalize } from '../../src/analysis/normalize.js';
+import type { CParser } from '../../src/analysis/parser.js';
+import { MAX_NESTING } from '../../src/analysis/syntax.js';
 import { analyzeSpans } from '../../src/pipeline/analyze.js';
 import { RULES } from '../../src/rules/index.js';
-import { analyzeSource } from '../helpers/analyze.js';
+import { analyzeSource, getParser } from '../helpers/analyze.js';
 
 /** Fragments of kernel C, so generated text exercises the macro rewrites and the rules. */
 const FRAGMENTS = [
@@ -40,4 +44,47 @@ test('analysis and every rule never throw on C-like text', async () => {
     }),
     { numRuns: Number(process.env.PROP_RUNS ?? 300) },
   );
+});
+
+describe('one bad function never costs the rest', () => {
+  const twoFunctions = 'void first(int a)\n{\n\tone(a);\n}\n\nvoid second(int a)\n{\n\ttwo(a);\n}\n';
+
+  test('an exception while analysing a function becomes a note naming it; the next function is analysed', async () => {
+    const real = await getParser();
+    // A parser that fails on `first` only, standing in for any internal error in the analysis.
+    const failing = Object.create(real) as CParser;
+    failing.parseRange = (text, start, ...rest) => {
+      if (text.startsWith('void first', start)) throw new RangeError('Maximum call stack size exceeded');
+      return real.parseRange(text, start, ...rest);
+    };
+    const file = new AnalyzedFile('two.c', twoFunctions, failing);
+    const [first, second] = file.functions;
+    expect(file.analyze(first!)).toBeNull();
+    expect(file.analyze(second!)?.cfg.nodes.some((n) => n.events.some((e) => e.k === 'call' && e.name === 'two'))).toBe(true);
+    expect(file.notes).toEqual([
+      {
+        path: 'two.c',
+        line: 1,
+        endLine: 4,
+        function: 'first',
+        kind: 'analysis-failed',
+        message: 'widen skipped `first()` because analysing it failed with an internal error (Maximum call stack size exceeded), so no rule checked it.',
+      },
+    ]);
+  });
+
+  test.each([
+    ['600 nested ifs', `${'\tif (a) {\n'.repeat(600)}\t\tdeep(a);\n${'\t}\n'.repeat(600)}`],
+    ['1,000 nested braces', `\t${'{'.repeat(1000)} deep(a); ${'}'.repeat(1000)}`],
+    ['4,000 nested parentheses', `\ta = ${'('.repeat(4000)}deep(a)${')'.repeat(4000)};`],
+    ['a chain of 4,000 operators', `\ta = ${Array.from({ length: 4000 }, (_, i) => `b${i}`).join(' + ')} + deep(a);`],
+  ])('%s: the code outside the cut is analysed, the cut is a note', async (_, inner) => {
+    const src = `int f(int a)\n{\n\tbefore(a);\n${inner}\n\tafter(a);\n\treturn a;\n}\n`;
+    const file = await analyzeSource(src, 'deep.c');
+    const fn = file.analyze(file.functions[0]!)!;
+    const calls = fn.cfg.nodes.flatMap((n) => n.events.flatMap((e) => (e.k === 'call' ? [e.name] : [])));
+    expect(calls).toEqual(expect.arrayContaining(['before', 'after']));
+    expect(file.notes.map((n) => [n.kind, n.function])).toEqual([['too-deep', 'f']]);
+    expect(file.notes[0]!.message).toMatch(new RegExp(`^widen left lines? [\\d-]+ of \`f\\(\\)\` out of its analysis because the code there nests more than ${MAX_NESTING} levels deep`));
+  });
 });

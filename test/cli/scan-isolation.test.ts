@@ -1,0 +1,147 @@
+/**
+ * One bad function never costs the rest: code nested too deep for the analysis, a rule that
+ * throws, and a worker thread that dies each cost only the function or file they happen in, in
+ * `widen scan` as users run it (the built CLI) and in the scan pipeline itself.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Rule } from '../../src/rules/define-rule.js';
+import { RULES } from '../../src/rules/index.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { repoRoot } from '../helpers/root.js';
+
+const root = repoRoot();
+const bin = join(root, 'dist', 'cli', 'main.js');
+const builtWorker = pathToFileURL(join(root, 'dist', 'pipeline', 'scan-worker.js'));
+
+/** A function that leaves the gather open on one path: one finding of tlb-gather-finish-balance. */
+function leaky(name: string): string {
+  return `void ${name}(struct mm_struct *mm)\n{\n\tstruct mmu_gather tlb;\n\n\ttlb_gather_mmu(&tlb, mm);\n\tif (!mm->map_count)\n\t\treturn;\n\ttlb_finish_mmu(&tlb);\n}\n`;
+}
+
+/** A function whose body is `inner`, bracketed by a balanced gather so the rules parse it. */
+function wrapped(name: string, inner: string): string {
+  return `void ${name}(struct mm_struct *mm, int a)\n{\n\tstruct mmu_gather tlb;\n\n\ttlb_gather_mmu(&tlb, mm);\n${inner}\n\ttlb_finish_mmu(&tlb);\n}\n`;
+}
+
+/** The generated inputs that overflowed the recursive converter and CFG builder. */
+const DEEP: Record<string, string> = {
+  'deep-if.c': wrapped('deep_if', `${'\tif (a) {\n'.repeat(600)}\t\tzap(mm);\n${'\t}\n'.repeat(600)}`),
+  'braces.c': wrapped('braces', `\t${'{'.repeat(1000)} zap(mm); ${'}'.repeat(1000)}`),
+  'parens.c': wrapped('parens', `\ta = ${'('.repeat(4000)}a${')'.repeat(4000)};`),
+};
+
+/** Each deep file also holds a healthy function after the bad one, with a finding. */
+function writeTree(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bad] of Object.entries(DEEP)) writeFileSync(join(dir, name), `${bad}\n${leaky(`after_${name.replace(/\W/g, '_')}`)}`);
+  writeFileSync(join(dir, 'good.c'), leaky('good'));
+}
+
+interface JsonReport {
+  findings: Array<{ path: string; function: string; rule: string }>;
+  notes: Array<{ path: string; function: string | null; kind: string; message: string }>;
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'widen-isolation-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('widen scan with code nested too deep to analyse', () => {
+  test('the other functions and files are checked; each bad function has a note; exit 1, not 2', () => {
+    const dir = join(tmp, 'deep');
+    writeTree(dir);
+    const r = spawnSync(process.execPath, [bin, 'scan', dir, '--format', 'json', '--jobs', '1'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([1, '']);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.findings.map((f) => f.function).sort()).toEqual(['after_braces_c', 'after_deep_if_c', 'after_parens_c', 'good']);
+    const notes = report.notes.map((n) => [n.path.replace(/.*\//, ''), n.function, n.kind]);
+    expect(notes).toEqual([
+      ['braces.c', 'braces', 'too-deep'],
+      ['deep-if.c', 'deep_if', 'too-deep'],
+      ['parens.c', 'parens', 'too-deep'],
+    ]);
+    for (const n of report.notes) expect(n.message).toMatch(/^widen left lines? [\d-]+ of `\w+\(\)` out of its analysis because the code there nests more than 256 levels deep, so findings that depend on that code may be missed\.$/);
+  });
+
+  test('worker threads report the same', () => {
+    const dir = join(tmp, 'deep-many');
+    for (let i = 0; i < 6; i++) writeTree(join(dir, `copy${i}`));
+    const run = (jobs: string): JsonReport => JSON.parse(spawnSync(process.execPath, [bin, 'scan', dir, '--format', 'json', '--jobs', jobs], { encoding: 'utf8' }).stdout) as JsonReport;
+    const one = run('1');
+    const two = run('2');
+    expect(one.findings).toHaveLength(24);
+    expect([two.findings, two.notes]).toEqual([one.findings, one.notes]);
+  });
+});
+
+describe('the scan pipeline', () => {
+  const files = (dir: string, n: number): string[] => {
+    mkdirSync(dir, { recursive: true });
+    return Array.from({ length: n }, (_, i) => {
+      const p = join(dir, `f${String(i).padStart(2, '0')}.c`);
+      writeFileSync(p, leaky(`fn${i}`) + (i === 3 ? `\n${leaky('bad')}` : ''));
+      return p;
+    });
+  };
+
+  test('a rule that throws costs only the file it threw in, with a note naming the file', async () => {
+    const paths = files(join(tmp, 'throwing'), 5);
+    const throwing: Rule[] = RULES.map((rule) => ({
+      ...rule,
+      check(fn, ctx) {
+        if (fn.name === 'bad') throw new Error('boom');
+        rule.check(fn, ctx);
+      },
+    }));
+    const report = await scan({ paths, rules: throwing, jobs: 1 });
+    expect(report.findings.map((f) => f.function)).toEqual(['fn0', 'fn1', 'fn2', 'fn4']);
+    expect(report.notes).toEqual([
+      {
+        path: paths[3],
+        line: 0,
+        endLine: 0,
+        function: null,
+        kind: 'analysis-failed',
+        message: `widen skipped ${paths[3]} because analysing it failed with an internal error (boom), so no finding in it is reported.`,
+      },
+    ]);
+  });
+
+  test('worker threads run from the built worker named by workerUrl', async () => {
+    const paths = files(join(tmp, 'workers'), 17);
+    const inThread = await scan({ paths, rules: RULES, jobs: 1 });
+    const inWorkers = await scan({ paths, rules: RULES, jobs: 2, workerUrl: builtWorker });
+    expect(inWorkers.findings).toHaveLength(18);
+    expect(inWorkers.findings).toEqual(inThread.findings);
+  });
+
+  test('a worker that dies on a file costs that file only: a note for it, the rest of its share goes on', async () => {
+    const paths = files(join(tmp, 'crashing'), 17);
+    // A worker that speaks the real protocol with the real analysis, but dies on one file.
+    const worker = [
+      "import { parentPort, workerData } from 'node:worker_threads';",
+      `import { rulesById, scanFiles } from ${JSON.stringify(pathToFileURL(join(root, 'dist', 'pipeline', 'scan.js')).href)};`,
+      'const rules = rulesById(workerData.rules);',
+      "parentPort.postMessage({ k: 'ready' });",
+      'for (const f of workerData.files) {',
+      "  if (f.endsWith('f03.c')) process.exit(70);",
+      "  await scanFiles([f], rules, (path, result) => parentPort.postMessage({ k: 'file', path, result }));",
+      '}',
+    ].join('\n');
+    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: new URL(`data:text/javascript,${encodeURIComponent(worker)}`) });
+    expect(report.findings.map((f) => f.function).sort()).toEqual(paths.map((_, i) => `fn${i}`).filter((f) => f !== 'fn3').sort());
+    expect(report.notes).toEqual([expect.objectContaining({ path: paths[3], kind: 'analysis-failed', message: expect.stringMatching(/because analysing it failed with an internal error \(the worker thread stopped with exit code 70\)/) })]);
+    expect(report.stats.functions).toBe(16);
+  });
+
+  test('a worker that cannot start is an error of the installation, not of a file', async () => {
+    const paths = files(join(tmp, 'nostart'), 17);
+    await expect(scan({ paths, rules: RULES, jobs: 2, workerUrl: new URL(`data:text/javascript,${encodeURIComponent("throw new Error('no grammar');")}`) })).rejects.toThrow(/a scan worker failed to start \(no grammar\)/);
+  });
+});
