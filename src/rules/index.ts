@@ -5,6 +5,7 @@
  */
 import type { Rule } from './define-rule.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
+import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbOpOutsideGather from './tlb-op-outside-gather.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
@@ -12,6 +13,7 @@ import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
   mmuNotifierRangeBalance,
+  tlbBatchFullIgnored,
   tlbGatherFinishBalance,
   tlbOpOutsideGather,
   tlbVmaBracketBalance,

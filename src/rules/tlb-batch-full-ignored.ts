@@ -1,0 +1,115 @@
+/**
+ * The `__` page-queueing calls return true when the gather's batch is full and the caller must
+ * flush before queueing more: their result must be used, directly in a condition, stored in a
+ * flag that is read later, passed on, or returned.
+ */
+import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { defineRule } from './define-rule.js';
+
+/** include/asm-generic/tlb.h (6.12 lines 71-86): the forms that leave the flush to the caller. */
+const QUEUEING = ['__tlb_remove_page', '__tlb_remove_page_size', '__tlb_remove_folio_pages'];
+
+export default defineRule({
+  id: 'tlb-batch-full-ignored',
+  meta: {
+    summary: 'the "batch full" result of __tlb_remove_page*() must lead to a flush',
+    severity: 'error',
+    confidence: 'high',
+    resources: [],
+    calls: QUEUEING,
+  },
+  messages: {
+    discarded: {
+      headline: 'the result of `{{call}}` is thrown away',
+      explanation:
+        '`{{call}}` returns true when the gather has no room left for another page: the caller must flush with `tlb_flush_mmu()` (usually by setting a force-flush flag and leaving its loop) before it queues more. Ignoring it lets the next page overrun the batch.',
+      fix: 'Test the result and flush when it is true, or call `tlb_remove_page()`, which flushes by itself.',
+    },
+    neverRead: {
+      headline: '`{{flag}}` keeps the result of `{{call}}` but is never read',
+      explanation:
+        '`{{call}}` returns true when the gather is full and must be flushed before more pages are queued. The result is stored in `{{flag}}`, but nothing after reads it, so the flush it asks for never happens.',
+      fix: 'Read `{{flag}}` after the loop (or at once) and call `tlb_flush_mmu()` when it is set.',
+    },
+  },
+  check(fn, ctx) {
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null || !QUEUEING.includes(ev.name)) continue;
+        const use = useOf(node, ev.call);
+        const data = { call: `${ev.name}()` };
+        if (use.k === 'discarded') {
+          ctx.report({ messageId: 'discarded', data, at: node });
+        } else if (use.k === 'stored' && !readLater(fn, node, use.key)) {
+          ctx.report({ messageId: 'neverRead', data: { ...data, flag: use.name }, at: node });
+        }
+      }
+    }
+  },
+});
+
+type Use = { k: 'discarded' } | { k: 'stored'; key: string; name: string } | { k: 'used' };
+
+/** What the statement at `node` does with the value of `call`. */
+function useOf(node: CfgNode, call: Expr & { k: 'call' }): Use {
+  const e = node.expr;
+  if (!e) {
+    // A declaration: `bool full = __tlb_remove_page(...)`.
+    const d = node.decls?.find((x) => x.init !== null && contains(x.init, call));
+    return d && d.init === call ? { k: 'stored', key: d.ref.id, name: d.name } : { k: 'used' };
+  }
+  if (node.kind === 'stmt' && strip(e) === call) return { k: 'discarded' };
+  if (node.kind === 'stmt' && e.k === 'assign' && e.value === call && e.op === '=') {
+    const key = pathKey(e.target);
+    // Writing through a pointer (`*force_flush = ...`) or into a structure hands it to someone else.
+    if (key !== null && e.target.k === 'ident' && e.target.ref.scope === 'local') return { k: 'stored', key, name: e.target.name };
+  }
+  return { k: 'used' };
+}
+
+function strip(e: Expr): Expr {
+  return e.k === 'cast' && /^\s*void\s*$/.test(e.type) ? e.arg : e;
+}
+
+function contains(e: Expr, x: Expr): boolean {
+  let found = false;
+  forEachExpr(e, (y) => {
+    if (y === x) found = true;
+  });
+  return found;
+}
+
+/** Whether any node reachable from `from` (not counting `from` itself) reads variable `key`. */
+function readLater(fn: AnalyzedFunction, from: CfgNode, key: string): boolean {
+  const seen = new Set<number>([from.id]);
+  const work = from.succ.map((e) => e.to);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = fn.cfg.nodes[id]!;
+    if (reads(node, key)) return true;
+    for (const e of node.succ) work.push(e.to);
+  }
+  // A loop can bring control back to the same statement, which reads nothing itself.
+  return false;
+}
+
+function reads(node: CfgNode, key: string): boolean {
+  const exprs: Expr[] = [];
+  if (node.expr) {
+    // The target of a plain assignment is written, not read.
+    const e = node.expr;
+    exprs.push(e.k === 'assign' && e.op === '=' ? e.value : e);
+  }
+  for (const d of node.decls ?? []) if (d.init) exprs.push(d.init);
+  let found = false;
+  for (const e of exprs) {
+    forEachExpr(e, (x) => {
+      if (x.k === 'ident' && x.ref.id === key) found = true;
+    });
+  }
+  return found;
+}
