@@ -8,6 +8,7 @@ import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbOpOutsideGather from './tlb-op-outside-gather.js';
+import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
@@ -16,6 +17,7 @@ export const RULES: readonly Rule[] = [
   tlbBatchFullIgnored,
   tlbGatherFinishBalance,
   tlbOpOutsideGather,
+  tlbRangeBeforeQueue,
   tlbVmaBracketBalance,
   tlbVmaBracketVmaReassigned,
 ];

@@ -75,18 +75,39 @@ const op = (gatherArg: number, ...names: string[]): GatherOp[] => names.map((nam
  * the VMA bracket and PMD unsharing. Each assumes the batches and range that
  * `__tlb_gather_mmu()` initialises and `tlb_finish_mmu()` tears down.
  */
-export const GATHER_OPS: readonly GatherOp[] = [
-  // Range recording.
+/** Range recording: grows the gather's range (`tlb->start/end`) and its `cleared_*` levels. */
+export const GATHER_RANGE_OPS: readonly GatherOp[] = [
   ...op(0, 'tlb_flush_pte_range', 'tlb_flush_pmd_range', 'tlb_flush_pud_range', 'tlb_flush_p4d_range'),
   ...op(0, 'tlb_remove_tlb_entry', 'tlb_remove_tlb_entries', 'tlb_remove_huge_tlb_entry', 'tlb_remove_pmd_tlb_entry', 'tlb_remove_pud_tlb_entry'),
-  // Page queueing.
-  ...op(0, '__tlb_remove_page', '__tlb_remove_page_size', '__tlb_remove_folio_pages', 'tlb_remove_page', 'tlb_remove_page_size', 'tlb_change_page_size'),
+];
+
+/** Page queueing, with the argument that gives a page size other than PAGE_SIZE, if any. */
+export const GATHER_QUEUE_OPS: ReadonlyArray<GatherOp & { sizeArg: number | null }> = [
+  { name: '__tlb_remove_page', gatherArg: 0, sizeArg: null },
+  { name: '__tlb_remove_page_size', gatherArg: 0, sizeArg: 3 },
+  { name: '__tlb_remove_folio_pages', gatherArg: 0, sizeArg: null },
+  { name: 'tlb_remove_page', gatherArg: 0, sizeArg: null },
+  { name: 'tlb_remove_page_size', gatherArg: 0, sizeArg: 2 },
+];
+
+/** Mid-gather flushes: they flush and reset the range (`__tlb_reset_range()`). */
+export const GATHER_FLUSH_OPS: readonly GatherOp[] = op(0, 'tlb_flush_mmu', 'tlb_flush_mmu_tlbonly');
+
+/**
+ * Operations that need a live gather (include/asm-generic/tlb.h, 6.12 lines 585-748;
+ * mm/mmu_gather.c): range recording, page queueing, page-table freeing, mid-gather flushes,
+ * the VMA bracket and PMD unsharing. Each assumes the batches and range that
+ * `__tlb_gather_mmu()` initialises and `tlb_finish_mmu()` tears down.
+ */
+export const GATHER_OPS: readonly GatherOp[] = [
+  ...GATHER_RANGE_OPS,
+  ...GATHER_QUEUE_OPS.map(({ name, gatherArg }) => ({ name, gatherArg })),
+  ...op(0, 'tlb_change_page_size'),
   // Page-table freeing.
   ...op(0, 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'p4d_free_tlb', 'tlb_remove_table', 'tlb_remove_ptdesc'),
-  // Mid-gather flushes and the VMA bracket.
-  ...op(0, 'tlb_flush_mmu', 'tlb_flush_mmu_tlbonly', 'tlb_start_vma', 'tlb_end_vma', 'huge_pmd_unshare_flush'),
-  // PMD unsharing takes the gather first since the 2025 stable backports.
-  ...op(0, 'huge_pmd_unshare'),
+  ...GATHER_FLUSH_OPS,
+  // The VMA bracket, and PMD unsharing, which takes the gather first since the 2025 stable backports.
+  ...op(0, 'tlb_start_vma', 'tlb_end_vma', 'huge_pmd_unshare', 'huge_pmd_unshare_flush'),
 ];
 
 /** Every call that acquires or releases `r`: the words a function must mention to matter to it. */

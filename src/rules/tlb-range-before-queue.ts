@@ -1,0 +1,104 @@
+/**
+ * A page is queued on a gather only after the range its mapping covered was recorded on every
+ * path (the queue path asserts `tlb->end`), and a page of another size only after
+ * `tlb_change_page_size()`.
+ */
+import { displayKey, type Expr } from '../analysis/ast.js';
+import { objectAt } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { GATHER_FLUSH_OPS, GATHER_QUEUE_OPS, GATHER_RANGE_OPS } from './resources.js';
+
+const RANGE = new Set(GATHER_RANGE_OPS.map((o) => o.name));
+const FLUSH = new Set(GATHER_FLUSH_OPS.map((o) => o.name));
+const QUEUE = new Map(GATHER_QUEUE_OPS.map((o) => [o.name, o]));
+
+interface GatherEvent {
+  object: string;
+  kind: 'range' | 'flush' | 'size' | 'queue';
+  name: string;
+  /** For a queue of another page size: the size expression. */
+  size: Expr | null;
+}
+
+export default defineRule({
+  id: 'tlb-range-before-queue',
+  meta: {
+    summary: 'record the TLB range before queueing a page on the gather; change the page size first',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [],
+    calls: [...GATHER_QUEUE_OPS.map((o) => o.name)],
+  },
+  messages: {
+    queueBeforeRange: {
+      headline: '`{{call}}` queues a page on `{{gather}}` before its range is recorded',
+      explanation:
+        'A page may be freed only after the TLB entries that map it are flushed, and the gather flushes only the range recorded in it. `{{call}}` is reached on a path where no range was recorded on `{{gather}}` since the start or since the last flush reset it, so nothing guarantees the page\'s translation is flushed before it is freed (the queue path has `VM_BUG_ON(!tlb->end)`).',
+      fix: 'Record the mapping first (`tlb_remove_tlb_entry()`, `tlb_remove_pmd_tlb_entry()`, `tlb_flush_*_range()`), then queue the page.',
+    },
+    sizeNotChanged: {
+      headline: '`{{call}}` queues a `{{size}}` page without `tlb_change_page_size()`',
+      explanation:
+        'A gather batches pages of one size: `tlb_change_page_size()` flushes what was gathered at the old size and switches to the new one. Queueing a page of size `{{size}}` without it trips `VM_WARN_ON(tlb->page_size != page_size)` in mm/mmu_gather.c and, on architectures that flush by page size, flushes with the wrong stride.',
+      fix: 'Call `tlb_change_page_size({{gather}}, {{size}})` before queueing pages of that size.',
+    },
+  },
+  check(fn, ctx) {
+    const events = new Map<number, GatherEvent[]>();
+    const recorders = new Set<string>();
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const name = ev.name;
+        const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === 'tlb_change_page_size' ? 'size' : QUEUE.has(name) ? 'queue' : null;
+        if (kind === null) continue;
+        const object = objectAt(fn, ev.call.args[0], node.id);
+        if (object === null) continue;
+        if (kind === 'range') recorders.add(object);
+        const q = QUEUE.get(name);
+        const sizeExpr = q && q.sizeArg !== null ? (ev.call.args[q.sizeArg] ?? null) : null;
+        const size = sizeExpr && !/^\s*PAGE_SIZE\s*$/.test(fn.text(sizeExpr)) ? sizeExpr : null;
+        const list = events.get(node.id) ?? [];
+        list.push({ object, kind, name, size });
+        events.set(node.id, list);
+      }
+    }
+    if (![...events.values()].some((l) => l.some((e) => e.kind === 'queue'))) return;
+    const reported = new Set<string>();
+    // Per gather: range recorded since the start or the last flush, and page size changed.
+    type State = ReadonlyMap<string, { range: boolean; size: boolean }>;
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([o, v]) => `${o}=${Number(v.range)}${Number(v.size)}`).join(';'),
+      step(s, node) {
+        const list = events.get(node.id);
+        if (!list) return s;
+        const next = new Map(s);
+        for (const e of list) {
+          const cur = next.get(e.object) ?? { range: false, size: false };
+          if (e.kind === 'range') next.set(e.object, { ...cur, range: true });
+          else if (e.kind === 'flush') next.set(e.object, { ...cur, range: false });
+          else if (e.kind === 'size') next.set(e.object, { ...cur, size: true });
+          else {
+            // Only a function that records ranges on this gather answers for them; otherwise
+            // the caller or a callee does.
+            if (!cur.range && recorders.has(e.object)) once(node, e, 'queueBeforeRange');
+            if (e.size && !cur.size) once(node, e, 'sizeNotChanged');
+          }
+        }
+        return next;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the order of range recording and page queueing');
+
+    function once(node: CfgNode, e: GatherEvent, messageId: 'queueBeforeRange' | 'sizeNotChanged'): void {
+      const key = `${node.id}|${e.object}|${messageId}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      ctx.report({ messageId, data: { call: `${e.name}()`, gather: displayKey(e.object), size: e.size ? fn.text(e.size) : '' }, at: node });
+    }
+  },
+});
