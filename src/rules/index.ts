@@ -4,6 +4,7 @@
  * catalog test fails until all four exist.
  */
 import type { Rule } from './define-rule.js';
+import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
@@ -13,6 +14,7 @@ import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
+  hugetlbUnshareFlushBeforeFinish,
   mmuNotifierRangeBalance,
   tlbBatchFullIgnored,
   tlbGatherFinishBalance,

@@ -1,0 +1,123 @@
+/**
+ * After `huge_pmd_unshare(tlb, ...)`, `huge_pmd_unshare_flush(tlb, vma)` must run before
+ * `i_mmap_unlock_write()` and before `tlb_finish_mmu()` on every path. Applies to trees whose
+ * `huge_pmd_unshare()` takes the gather (the 2025 stable backports and later); the older
+ * signature `huge_pmd_unshare(mm, vma, ...)` is left alone.
+ */
+import { addressee, displayKey, type Expr } from '../analysis/ast.js';
+import { objectAt, zeroEdge } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+
+
+const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
+
+export default defineRule({
+  id: 'hugetlb-unshare-flush-before-finish',
+  meta: {
+    summary: 'huge_pmd_unshare_flush() must follow huge_pmd_unshare() before i_mmap_unlock_write() and tlb_finish_mmu()',
+    severity: 'error',
+    confidence: 'high',
+    resources: [],
+    calls: ['huge_pmd_unshare', 'huge_pmd_unshare_flush'],
+  },
+  messages: {
+    unlockBeforeFlush: {
+      headline: '`i_mmap_unlock_write()` runs before `huge_pmd_unshare_flush()`',
+      explanation:
+        '`huge_pmd_unshare()` detached a shared PMD table from this process, but TLBs may still cache translations through it and GUP-fast may still walk it. The caller must call `huge_pmd_unshare_flush()` before dropping `i_mmap_rwsem` (mm/hugetlb.c): once the lock is dropped, the other sharers can free the table while it is still reachable here.',
+      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshare loop and before `i_mmap_unlock_write()`.',
+    },
+    finishBeforeFlush: {
+      headline: '`tlb_finish_mmu()` runs before `huge_pmd_unshare_flush()`',
+      explanation:
+        '`tlb_finish_mmu()` expects every PMD unshare of the gather to be flushed already and warns otherwise (`VM_WARN_ON_ONCE(tlb->fully_unshared_tables)`, mm/mmu_gather.c): on this path the unshared table\'s TLB entries and GUP-fast walkers were never synchronised.',
+      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshare loop and before `tlb_finish_mmu()`.',
+    },
+  },
+  check(fn, ctx) {
+    // Per node: unshares, flushes, unlocks and finishes, keyed by gather.
+    /** For an unshare tested in the branch itself: the edge along which it returned nonzero (unshared). */
+    type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; unsharedOn?: 'true' | 'false' };
+    const events = new Map<number, Ev[]>();
+    const add = (node: CfgNode, e: Ev): void => {
+      const list = events.get(node.id) ?? [];
+      list.push(e);
+      events.set(node.id, list);
+    };
+    let unshares = false;
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const arg0 = ev.call.args[0];
+        if (ev.name === 'huge_pmd_unshare' && isGather(fn, arg0)) {
+          unshares = true;
+          const call = ev.call;
+          const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
+          add(node, { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) });
+        } else if (ev.name === 'huge_pmd_unshare_flush') add(node, { kind: 'flush', object: objectAt(fn, arg0, node.id) });
+        else if (ev.name === 'tlb_finish_mmu') add(node, { kind: 'finish', object: objectAt(fn, arg0, node.id) });
+        else if (ev.name === 'i_mmap_unlock_write') add(node, { kind: 'unlock', object: null });
+      }
+    }
+    if (!unshares) return;
+    const reported = new Set<number>();
+    // State: gather -> the node of an unshare not yet flushed; negative while the unshare's own
+    // branch has not yet said whether it unshared (-(node + 1)).
+    type State = ReadonlyMap<string, number>;
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([o, n]) => `${o}=${n}`).join(';'),
+      step(s, node, trace) {
+        let next: Map<string, number> | null = null;
+        const path = trace.nodes();
+        const prev = path.length >= 2 ? fn.cfg.nodes[path[path.length - 2]!] : undefined;
+        for (const [object, at] of s) {
+          if (at >= 0) continue;
+          const branch = fn.cfg.nodes[-at - 1]!;
+          const edge = prev === branch ? branch.succ.find((x) => x.to === node.id)?.kind : undefined;
+          const wanted = events.get(branch.id)?.find((x) => x.kind === 'unshare')?.unsharedOn;
+          next ??= new Map(s);
+          if (edge === wanted) next.set(object, branch.id);
+          else next.delete(object);
+        }
+        const list = events.get(node.id);
+        if (!list) return next ?? s;
+        next ??= new Map(s);
+        for (const e of list) {
+          if (e.kind === 'unshare' && e.object !== null) {
+            if (!next.has(e.object)) next.set(e.object, e.unsharedOn ? -(node.id + 1) : node.id);
+          } else if (e.kind === 'flush' && e.object !== null) {
+            next.delete(e.object);
+          } else if (e.kind === 'unlock') {
+            for (const [object, at] of next) if (at >= 0) report(node, 'unlockBeforeFlush', object, at);
+          } else if (e.kind === 'finish' && e.object !== null && (next.get(e.object) ?? -1) >= 0) {
+            report(node, 'finishBeforeFlush', e.object, next.get(e.object)!);
+            next.delete(e.object);
+          }
+        }
+        return next;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the flush after huge_pmd_unshare()');
+
+    function report(node: CfgNode, messageId: 'unlockBeforeFlush' | 'finishBeforeFlush', object: string, at: number): void {
+      if (reported.has(node.id)) return;
+      reported.add(node.id);
+      ctx.report({ messageId, data: { gather: displayKey(object) }, at: node, related: [{ at: fn.cfg.nodes[at]!, message: 'a shared PMD table may be unshared here' }] });
+    }
+  },
+});
+
+/** Whether `arg` is a gather (`&tlb` on a local `struct mmu_gather`, or a `struct mmu_gather *`). */
+function isGather(fn: AnalyzedFunction, arg: Expr | undefined): boolean {
+  if (!arg) return false;
+  const e = addressee(arg);
+  if (e.k !== 'ident') return false;
+  const param = fn.ast.params.find((p) => p.ref.id === e.ref.id);
+  if (param) return GATHER_TYPE.test(param.type);
+  return fn.cfg.nodes.some((n) => (n.decls ?? []).some((d) => d.ref.id === e.ref.id && GATHER_TYPE.test(d.type)));
+}
