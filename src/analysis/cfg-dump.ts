@@ -1,6 +1,11 @@
 /**
  * CFG dumps for debugging and for golden tests: Graphviz DOT (`widen debug cfg FILE FN | dot
  * -Tsvg`) and a compact text form, one node per line with its successors.
+ *
+ * A node is labelled with its line and source text: `if?` before a branch's condition (each
+ * atom of a split `&&`/`||`/`?:` condition is a branch of its own), `switch` before a switch's
+ * value, `loop` before an iterator macro. An operand split out of a statement is shown by its
+ * own text, before the statement's node.
  */
 import type { Cfg, CfgNode } from './cfg.js';
 import type { SourceFile } from './source.js';
@@ -22,7 +27,7 @@ function nodeLabel(n: CfgNode, src: SourceFile): string {
       if (n.preproc) return `L${line} ${n.preproc}`;
       const text = src.text.slice(n.start, n.end).replace(/\s+/g, ' ').trim();
       const short = text.length > 48 ? `${text.slice(0, 45)}...` : text;
-      const prefix = n.kind === 'branch' ? 'if? ' : n.kind === 'loop' ? 'loop ' : '';
+      const prefix = n.kind === 'branch' ? (n.succ.some((e) => e.kind === 'case') ? 'switch ' : 'if? ') : n.kind === 'loop' ? 'loop ' : '';
       return `L${line} ${prefix}${short}`;
     }
   }

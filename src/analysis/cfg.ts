@@ -8,9 +8,18 @@
  * Constructs handled: if/else, loops (while, do/while, for, iterator macros), switch with
  * fall-through, goto and labels, break/continue in nested loops, early return, calls that never
  * return, statement expressions, and `#if` alternatives inside a body (as a branch).
+ *
+ * Short-circuit evaluation is explicit. A condition (of `if`, a loop, or `?:`) made of `&&`,
+ * `||`, `?:` and `!` is split into one branch node per operand (an *atom*), so `f(x)` in
+ * `if (a && f(x))` runs only on the path where `a` is true, and each atom is a condition the
+ * path explorer can correlate on its own. In any other expression (a statement, an initialiser,
+ * a `return` value, an argument) an `&&`, `||` or `?:` is split the same way when an operand
+ * that runs only sometimes has an effect worth placing: a call, a write, a dereference, or a
+ * statement expression. The split parts run as nodes of their own before the node of the
+ * expression around them, which leaves them out of its events.
  */
 import { addressee, forEachExpr, pathKey, pathRoot, type Declarator, type Expr, type FunctionAst, type Stmt, type VarRef } from './ast.js';
-import { NORETURN_CALLS } from './kernel-macros.js';
+import { NORETURN_CALLS, TRANSPARENT_CALLS } from './kernel-macros.js';
 import type { BlockMacro } from './normalize.js';
 
 export type EdgeKind = 'next' | 'true' | 'false' | 'back' | 'goto' | 'case' | 'return' | 'exit';
@@ -56,10 +65,13 @@ export type Event =
 export interface CfgNode {
   id: number;
   kind: NodeKind;
-  /** Source span this node stands for (the statement, or the condition of a branch). */
+  /** Source span this node stands for (the statement, the condition or atom of a branch, a split operand). */
   start: number;
   end: number;
-  /** The condition of a `branch`/`loop`, the expression of a `stmt`, the value of a `return`. */
+  /**
+   * The condition of a `branch`/`loop` (one atom of a split condition), the expression of a
+   * `stmt` (or a split operand it evaluates on its own), the value of a `return`.
+   */
   expr: Expr | null;
   /** Variables declared by a `stmt` node for a declaration. */
   decls: Declarator[] | null;
@@ -93,6 +105,12 @@ interface Pending {
 interface LoopTargets {
   breakTo: Pending[];
   continueTo: Pending[] | null;
+}
+
+/** Where control goes after a condition: the edges taken when it is true, and when it is false. */
+interface Outcomes {
+  t: Pending[];
+  f: Pending[];
 }
 
 /** Builds the CFG of a function. */
@@ -150,24 +168,137 @@ class Builder {
     for (const p of pending) this.edge(p.from, to, override && p.kind === 'next' ? override : p.kind);
   }
 
-  /** Emits the statements of any statement expressions inside `e`, in order, before `e` itself. */
-  private stmtExprs(e: Expr | null, preds: Pending[], exit: number): Pending[] {
-    if (!e) return preds;
+  /**
+   * Builds the nodes that run before the node evaluating `e`, in evaluation order: the bodies of
+   * statement expressions, and the split `&&`, `||` and `?:` (see the header). Each split
+   * expression is added to `hoisted`, for `e`'s own node to leave out of its events.
+   */
+  private prelude(e: Expr, preds: Pending[], exit: number, hoisted: Set<Expr>): Pending[] {
     let cur = preds;
-    const inner: Array<Stmt & { k: 'block' }> = [];
-    forEachExpr(e, (x) => {
-      if (x.k === 'stmtexpr') inner.push(x.body);
-    });
-    for (const b of inner) cur = this.stmt(b, cur, exit);
+    const walk = (x: Expr): void => {
+      switch (x.k) {
+        case 'stmtexpr':
+          cur = this.stmt(x.body, cur, exit);
+          return;
+        case 'binary':
+          if ((x.op === '&&' || x.op === '||') && hasEffect(x.right)) {
+            hoisted.add(x);
+            const o = this.condition(x, cur, exit);
+            cur = [...o.t, ...o.f];
+            return;
+          }
+          walk(x.left);
+          walk(x.right);
+          return;
+        case 'cond':
+          if ((x.then && hasEffect(x.then)) || hasEffect(x.else)) {
+            hoisted.add(x);
+            const o = this.condition(x.test, cur, exit);
+            const thenOut = x.then ? this.operand(x.then, o.t, exit) : o.t;
+            cur = [...thenOut, ...this.operand(x.else, o.f, exit)];
+            return;
+          }
+          walk(x.test);
+          if (x.then) walk(x.then);
+          walk(x.else);
+          return;
+        case 'call':
+          if (x.callee.k !== 'ident') walk(x.callee);
+          x.args.forEach(walk);
+          return;
+        case 'assign':
+          walk(x.value);
+          walk(x.target);
+          return;
+        case 'update':
+        case 'unary':
+        case 'cast':
+          walk(x.arg);
+          return;
+        case 'field':
+          walk(x.base);
+          return;
+        case 'index':
+          walk(x.base);
+          walk(x.index);
+          return;
+        case 'comma':
+          x.exprs.forEach(walk);
+          return;
+        case 'init':
+          x.items.forEach(walk);
+          return;
+        case 'opaque':
+          x.children.forEach(walk);
+          return;
+        default:
+          // identifiers, literals, and sizeof, which does not evaluate its operand
+          return;
+      }
+    };
+    walk(e);
     return cur;
   }
 
-  /** A plain node evaluating `expr` (with its events), linked after `preds`. */
+  /** A node of its own for a split operand (an arm of `?:`), unless evaluating it does nothing. */
+  private operand(e: Expr, preds: Pending[], exit: number): Pending[] {
+    const hoisted = new Set<Expr>();
+    const before = this.prelude(e, preds, exit, hoisted);
+    const events = exprEvents(e, hoisted);
+    if (events.length === 0) return before;
+    const id = this.node('stmt', e.start, e.end, e);
+    this.connect(before, id);
+    this.nodes[id]!.events.push(...events);
+    return [{ from: id, kind: 'next' }];
+  }
+
+  /**
+   * Branch nodes for condition `e`, one per atom (see the header), and where control goes when
+   * `e` is true and when it is false. An atom that is a constant has only the edge it takes.
+   */
+  private condition(e: Expr, preds: Pending[], exit: number): Outcomes {
+    const x = splitView(e);
+    if (x.k === 'binary' && x.op === '&&') {
+      const left = this.condition(x.left, preds, exit);
+      const right = this.condition(x.right, left.t, exit);
+      return { t: right.t, f: [...left.f, ...right.f] };
+    }
+    if (x.k === 'binary' && x.op === '||') {
+      const left = this.condition(x.left, preds, exit);
+      const right = this.condition(x.right, left.f, exit);
+      return { t: [...left.t, ...right.t], f: right.f };
+    }
+    if (x.k === 'cond') {
+      const test = this.condition(x.test, preds, exit);
+      // GNU `a ?: b`: when `a` is true, so is the whole.
+      const then = x.then ? this.condition(x.then, test.t, exit) : { t: test.t, f: [] };
+      const otherwise = this.condition(x.else, test.f, exit);
+      return { t: [...then.t, ...otherwise.t], f: [...then.f, ...otherwise.f] };
+    }
+    if (x.k === 'unary' && x.op === '!' && isSplittable(x.arg)) {
+      const inner = this.condition(x.arg, preds, exit);
+      return { t: inner.f, f: inner.t };
+    }
+    return this.atom(e, e.start, e.end, preds, exit);
+  }
+
+  /** One branch node testing `e` (null: always true, as the missing test of `for (;;)`). */
+  private atom(e: Expr | null, start: number, end: number, preds: Pending[], exit: number): Outcomes {
+    const id = this.simple('branch', start, end, e, preds, exit);
+    const c = isConstant(e);
+    return {
+      t: c === false ? [] : [{ from: id, kind: 'true' }],
+      f: c === true ? [] : [{ from: id, kind: 'false' }],
+    };
+  }
+
+  /** A plain node evaluating `expr` (with its events), linked after `preds` and `expr`'s prelude. */
   private simple(kind: NodeKind, start: number, end: number, expr: Expr | null, preds: Pending[], exit: number): number {
-    const before = this.stmtExprs(expr, preds, exit);
+    const hoisted = new Set<Expr>();
+    const before = expr ? this.prelude(expr, preds, exit, hoisted) : preds;
     const id = this.node(kind, start, end, expr);
     this.connect(before, id);
-    if (expr) this.nodes[id]!.events.push(...exprEvents(expr));
+    if (expr) this.nodes[id]!.events.push(...exprEvents(expr, hoisted));
     return id;
   }
 
@@ -195,27 +326,26 @@ class Builder {
       }
       case 'decl': {
         let cur = preds;
-        for (const v of s.vars) if (v.init) cur = this.stmtExprs(v.init, cur, exit);
+        const hoisted = new Set<Expr>();
+        for (const v of s.vars) if (v.init) cur = this.prelude(v.init, cur, exit, hoisted);
         const id = this.node('stmt', s.start, s.end);
         this.connect(cur, id);
         const n = this.nodes[id]!;
         n.decls = s.vars;
-        for (const v of s.vars) n.events.push(...declEvents(v));
+        for (const v of s.vars) n.events.push(...declEvents(v, hoisted));
         return [{ from: id, kind: 'next' }];
       }
       case 'if': {
-        const c = isConstant(s.test);
-        const b = this.simple('branch', s.test.start, s.test.end, s.test, preds, exit);
-        const thenIn: Pending[] = c === false ? [] : [{ from: b, kind: 'true' }];
-        const elseIn: Pending[] = c === true ? [] : [{ from: b, kind: 'false' }];
-        const thenOut = this.stmt(s.then, thenIn, exit);
-        const elseOut = s.else ? this.stmt(s.else, elseIn, exit) : elseIn;
+        const o = this.condition(s.test, preds, exit);
+        const thenOut = this.stmt(s.then, o.t, exit);
+        const elseOut = s.else ? this.stmt(s.else, o.f, exit) : o.f;
         return [...thenOut, ...elseOut];
       }
       case 'while': {
-        const c = isConstant(s.test);
-        const head = this.simple('branch', s.test.start, s.test.end, s.test, preds, exit);
-        return this.loopBody(s.body, head, c === false ? [] : [{ from: head, kind: 'true' }], c === true ? [] : [{ from: head, kind: 'false' }], head, exit);
+        // The condition's first node (its first atom, or a statement expression in it) is the loop head.
+        const head = this.nodes.length;
+        const o = this.condition(s.test, preds, exit);
+        return this.loopBody(s.body, head, o.t, o.f, head, exit);
       }
       case 'do': {
         const top = this.node('join', s.start, s.start);
@@ -224,21 +354,17 @@ class Builder {
         this.loops.push(targets);
         const bodyOut = this.stmt(s.body, [{ from: top, kind: 'next' }], exit);
         this.loops.pop();
-        const c = isConstant(s.test);
-        const test = this.simple('branch', s.test.start, s.test.end, s.test, [...bodyOut, ...targets.continueTo!], exit);
-        if (c !== false) this.edge(test, top, 'back');
-        const out: Pending[] = c === true ? [] : [{ from: test, kind: 'false' }];
-        return [...out, ...targets.breakTo];
+        const o = this.condition(s.test, [...bodyOut, ...targets.continueTo!], exit);
+        for (const p of o.t) this.edge(p.from, top, 'back');
+        return [...o.f, ...targets.breakTo];
       }
       case 'for': {
         const afterInit = s.init ? this.stmt(s.init, preds, exit) : preds;
-        const c = isConstant(s.test);
-        const testStart = s.test?.start ?? s.start;
-        const testEnd = s.test?.end ?? s.start;
-        const head = this.simple('branch', testStart, testEnd, s.test, afterInit, exit);
+        const head = this.nodes.length;
+        const o = s.test ? this.condition(s.test, afterInit, exit) : this.atom(null, s.start, s.start, afterInit, exit);
         const targets: LoopTargets = { breakTo: [], continueTo: [] };
         this.loops.push(targets);
-        const bodyOut = this.stmt(s.body, c === false ? [] : [{ from: head, kind: 'true' }], exit);
+        const bodyOut = this.stmt(s.body, o.t, exit);
         this.loops.pop();
         const latch = [...bodyOut, ...targets.continueTo!];
         if (s.update) {
@@ -247,7 +373,7 @@ class Builder {
         } else {
           for (const p of latch) this.edge(p.from, head, 'back');
         }
-        return [...(c === true ? [] : [{ from: head, kind: 'false' as const }]), ...targets.breakTo];
+        return [...o.f, ...targets.breakTo];
       }
       case 'macro-loop': {
         const argsExpr: Expr = { k: 'comma', exprs: s.args, start: s.start, end: s.body.start };
@@ -365,14 +491,18 @@ class Builder {
   }
 }
 
-/** Events of evaluating `e`, in evaluation order (arguments before the call, values before stores). */
-export function exprEvents(e: Expr): Event[] {
+/**
+ * Events of evaluating `e`, in evaluation order (arguments before the call, values before
+ * stores), leaving out the sub-expressions in `skip` (built as nodes of their own).
+ */
+export function exprEvents(e: Expr, skip: ReadonlySet<Expr> = new Set()): Event[] {
   const out: Event[] = [];
   const def = (target: Expr, how: DefHow, value: Expr | null, at: Expr): void => {
     const key = pathKey(target);
     if (key !== null) out.push({ k: 'def', key, root: pathRoot(target), how, value, start: at.start, end: at.end });
   };
   const walk = (x: Expr): void => {
+    if (skip.has(x)) return;
     switch (x.k) {
       case 'call':
         if (x.callee.k !== 'ident') walk(x.callee);
@@ -445,8 +575,35 @@ function walkSubscripts(target: Expr, walk: (x: Expr) => void): void {
   }
 }
 
-function declEvents(v: Declarator): Event[] {
-  const out = v.init ? exprEvents(v.init) : [];
+/**
+ * Whether running `e` does anything a path should place: a call, a write, a dereference, or a
+ * statement expression. An operand that runs only sometimes and does is split into a node of
+ * its own.
+ */
+function hasEffect(e: Expr): boolean {
+  let found = false;
+  forEachExpr(e, (x) => {
+    if (x.k === 'call' || x.k === 'assign' || x.k === 'update' || x.k === 'stmtexpr' || x.k === 'index' || (x.k === 'field' && x.arrow) || (x.k === 'unary' && x.op === '*')) found = true;
+  });
+  return found;
+}
+
+/**
+ * `e` as the condition splitter reads it: `unlikely(a || b)` and the like are looked through
+ * when what they wrap can be split.
+ */
+function splitView(e: Expr): Expr {
+  if (e.k === 'call' && e.name !== null && TRANSPARENT_CALLS.has(e.name) && e.args[0] && isSplittable(e.args[0])) return splitView(e.args[0]);
+  return e;
+}
+
+function isSplittable(e: Expr): boolean {
+  const x = splitView(e);
+  return (x.k === 'binary' && (x.op === '&&' || x.op === '||')) || x.k === 'cond' || (x.k === 'unary' && x.op === '!' && isSplittable(x.arg));
+}
+
+function declEvents(v: Declarator, skip: ReadonlySet<Expr>): Event[] {
+  const out = v.init ? exprEvents(v.init, skip) : [];
   out.push({ k: 'def', key: v.ref.id, root: v.ref, how: v.init ? 'init' : 'decl', value: v.init, start: v.start, end: v.end });
   return out;
 }

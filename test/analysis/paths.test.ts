@@ -42,3 +42,62 @@ test('the state budget makes the result incomplete instead of running on', async
   const result = explore<number>(fn.cfg, fn.facts, { initial: 0, key: (s) => String(s), step: () => ++n, exit: () => {} }, 3);
   expect(result.complete).toBe(false);
 });
+
+describe('short-circuit operators are branches: an operand runs only on the paths that evaluate it', () => {
+  const fnWith = (body: string): string => `int f(int a, int b, struct page *p)\n{\n\tint r = 0;\n\n${body}\n\treturn r;\n}\n`;
+
+  test.each([
+    ['if (a && f(p))', '\tif (a && f(p))\n\t\tg();', ['', 'f', 'f g']],
+    ['if (a || f(p))', '\tif (a || f(p))\n\t\tg();', ['f', 'f g', 'g']],
+    ['if (!(a && f(p)))', '\tif (!(a && f(p)))\n\t\tg();', ['f', 'f g', 'g']],
+    ['nested', '\tif ((a || f(p)) && (b || h(p)))\n\t\tg();', ['f', 'f g', 'f h', 'f h g', 'g', 'h', 'h g']],
+    ['?: in a condition', '\tif (a ? f(p) : h(p))\n\t\tg();', ['f', 'f g', 'h', 'h g']],
+    ['unlikely(!p || f(p))', '\tif (unlikely(!p || f(p)))\n\t\tg();', ['f', 'f g', 'g']],
+    ['r = a && f(p);', '\tr = a && f(p);\n\tg();', ['f g', 'g']],
+    ['r = a ? f(p) : h(p);', '\tr = a ? f(p) : h(p);\n\tg();', ['f g', 'h g']],
+    ['GNU r = f(p) ?: h(p);', '\tr = f(p) ?: h(p);', ['f', 'f h']],
+    ['int v = a && f(p);', '\tint v = a && f(p);\n\n\tg(v);', ['f g', 'g']],
+    ['return a ? f(p) : 0;', '\treturn a ? f(p) : 0;', ['', 'f']],
+    ['an argument', '\tg(a && f(p));', ['f g', 'g']],
+    ['a dereference on the right', '\tr = p && p->flags;\n\tg();', ['g']],
+  ])('%s', async (_, body, expected) => {
+    expect(await callPaths(fnWith(body), 'f')).toEqual([...expected].sort());
+  });
+
+  test.each([
+    ['while (a && f(p))', '\twhile (a && f(p))\n\t\tg();'],
+    ['for (; a && f(p); r++)', '\tfor (; a && f(p); r++)\n\t\tg();'],
+    ['do { } while (a && f(p))', '\tdo {\n\t\tg();\n\t} while (a && f(p));'],
+  ])('%s: the loop goes back to the start of its split condition; f runs only after a', async (_, body) => {
+    const fn = await functionOf(fnWith(body), 'f');
+    const named = (text: string) => fn.cfg.nodes.find((n) => fn.text(n) === text)!;
+    const a = named('a');
+    const call = named('f(p)');
+    expect(call.pred).toEqual([{ to: a.id, kind: 'true' }]);
+    const backTo = fn.cfg.nodes.flatMap((n) => n.succ.filter((e) => e.kind === 'back').map((e) => fn.cfg.nodes[e.to]!));
+    const isDo = body.includes('do {');
+    // A do-while goes back to the top of its body; the others to their condition's first atom.
+    expect(new Set(backTo.map((n) => (isDo ? n.kind : fn.text(n))))).toEqual(new Set([isDo ? 'join' : 'a']));
+    const leaving = [a, call].map((n) => n.succ.find((e) => e.kind === 'false')!.to);
+    expect(new Set(leaving.map((id) => fn.text(fn.cfg.nodes[id]!)))).toEqual(new Set(['return r;']));
+  });
+
+  test('a pure operand stays in its statement: no split without an effect to place', async () => {
+    const fn = await functionOf(fnWith('\tr = a && b;'), 'f');
+    expect(fn.cfg.nodes.filter((n) => n.kind === 'branch')).toEqual([]);
+  });
+
+  test('each atom of a split condition is correlated on its own', async () => {
+    const body = '\tif (a && b)\n\t\tlock();\n\twork();\n\tif (a && b)\n\t\tunlock();\n\tif (a)\n\t\tmore();';
+    expect(await callPaths(fnWith(body), 'f')).toEqual(['lock work unlock more', 'work', 'work more']);
+  });
+
+  test('a call on the right of && is an atom whose result decides the branch', async () => {
+    const fn = await functionOf(fnWith('\tif (a && f(p))\n\t\tg();'), 'f');
+    const atoms = fn.cfg.nodes.filter((n) => n.kind === 'branch').map((n) => [fn.text(n), n.succ.map((e) => `${fn.text(fn.cfg.nodes[e.to]!)}(${e.kind})`)]);
+    expect(atoms).toEqual([
+      ['a', ['f(p)(true)', 'return r;(false)']],
+      ['f(p)', ['g();(true)', 'return r;(false)']],
+    ]);
+  });
+});
