@@ -6,6 +6,7 @@
 import type { Rule } from './define-rule.js';
 import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
+import pgtableFreeOutsideGather from './pgtable-free-outside-gather.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbOpOutsideGather from './tlb-op-outside-gather.js';
@@ -16,6 +17,7 @@ import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 export const RULES: readonly Rule[] = [
   hugetlbUnshareFlushBeforeFinish,
   mmuNotifierRangeBalance,
+  pgtableFreeOutsideGather,
   tlbBatchFullIgnored,
   tlbGatherFinishBalance,
   tlbOpOutsideGather,
