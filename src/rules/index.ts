@@ -8,6 +8,7 @@ import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-fini
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import pgtableFreeOutsideGather from './pgtable-free-outside-gather.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
+import tlbFlushBeforePtlUnlock from './tlb-flush-before-ptl-unlock.js';
 import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbOpOutsideGather from './tlb-op-outside-gather.js';
 import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   mmuNotifierRangeBalance,
   pgtableFreeOutsideGather,
   tlbBatchFullIgnored,
+  tlbFlushBeforePtlUnlock,
   tlbGatherFinishBalance,
   tlbOpOutsideGather,
   tlbRangeBeforeQueue,

@@ -1,0 +1,159 @@
+/**
+ * TLB flushes that protect pages which outlive the page-table lock must run before that lock
+ * is dropped: the flush of PTEs cleared (moved, migrated, collapsed) under the lock without a
+ * gather, and the delayed-rmap flush of a gather (`tlb_flush_mmu_tlbonly()` then
+ * `tlb_flush_rmaps()`).
+ */
+import { addressee, displayKey } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+
+/** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
+const ACQUIRE: ReadonlyMap<string, number> = new Map([
+  ['pte_offset_map_lock', 3],
+  ['spin_lock', 0],
+  ['spin_lock_nested', 0],
+]);
+const RELEASE: ReadonlyMap<string, number> = new Map([
+  ['pte_unmap_unlock', 1],
+  ['spin_unlock', 0],
+]);
+/** Clearing PTEs without a flush: the caller owes one. */
+const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes', 'pte_clear', 'ptep_clear', 'huge_ptep_get_and_clear', 'pmdp_huge_get_and_clear'];
+/** Flushes of a range outside any gather. */
+const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range'];
+
+/** Whether a lock argument is a page-table lock (`ptl`, `old_ptl`, `vmf->ptl`), not some other spinlock. */
+function isPtl(text: string): boolean {
+  return /(^|[^A-Za-z])ptl$/.test(text.replace(/^&/, '').trim());
+}
+
+interface State {
+  /** Page-table locks held. */
+  held: number;
+  /** A clear done under the lock and not flushed yet. */
+  clear: number | null;
+  /** The unlock that dropped the lock after such a clear. */
+  unlockedAfterClear: { unlock: number; clear: number } | null;
+  /** A `tlb_flush_mmu_tlbonly()` since the lock was last taken. */
+  tlbOnly: boolean;
+  /** The function held a page-table lock at some point on this path. */
+  everHeld: boolean;
+}
+
+export default defineRule({
+  id: 'tlb-flush-before-ptl-unlock',
+  meta: {
+    summary: 'flush the TLB for PTEs cleared under the page-table lock before dropping it',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [],
+    calls: [...FLUSHES, 'tlb_flush_rmaps'],
+  },
+  messages: {
+    flushAfterUnlock: {
+      headline: '`{{flush}}` runs after the page-table lock is dropped',
+      explanation:
+        'The PTEs cleared under the lock still have live TLB entries until this flush. Between the unlock and the flush another thread can take the lock, see the entries gone, and free or reuse the pages (`MADV_DONTNEED`, reclaim, migration) while this CPU or another can still write to them through the stale TLB entries: the bug class of "mremap: properly flush TLB before releasing the page" (CVE-2018-18281) and "mm/migrate_device.c: flush TLB while holding PTL".',
+      fix: 'Flush the range before `{{unlock}}`: move `{{flush}}` above the unlock.',
+    },
+    rmapsAfterUnlock: {
+      headline: '`tlb_flush_rmaps()` runs after the page-table lock is dropped',
+      explanation:
+        'With delayed rmap removal (`tlb_delay_rmap()`), the dirty file folios of the batch are still mapped in the rmap until `tlb_flush_rmaps()`; it must run after `tlb_flush_mmu_tlbonly()` and before the PTE lock is dropped (mm/memory.c, `zap_pte_range()`: "Do the actual TLB flush before dropping ptl"), or the folio can be written back and freed while a stale TLB entry still writes to it.',
+      fix: 'Call `tlb_flush_mmu_tlbonly()` and `tlb_flush_rmaps()` before `pte_unmap_unlock()`.',
+    },
+    rmapsBeforeTlbFlush: {
+      headline: '`tlb_flush_rmaps()` runs without `tlb_flush_mmu_tlbonly()` first',
+      explanation:
+        '`tlb_flush_rmaps()` removes the rmap of pages whose TLB entries must already be gone: `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first. Without it, the rmap is dropped while stale TLB entries still map the pages.',
+      fix: 'Call `tlb_flush_mmu_tlbonly()` right before `tlb_flush_rmaps()`.',
+    },
+  },
+  check(fn, ctx) {
+    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps'; name: string };
+    const events = new Map<number, Ev[]>();
+    let flushes = false;
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const n = ev.name;
+        let kind: Ev['kind'] | null = null;
+        const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
+        if (lockArg !== undefined) {
+          const arg = ev.call.args[lockArg];
+          if (arg && isPtl(displayKey(fn.text(addressee(arg))))) kind = ACQUIRE.has(n) ? 'acquire' : 'release';
+        } else if (CLEARS.includes(n)) kind = 'clear';
+        else if (FLUSHES.includes(n)) kind = 'flush';
+        else if (n === 'tlb_flush_mmu_tlbonly') kind = 'tlbonly';
+        else if (n === 'tlb_flush_rmaps') kind = 'rmaps';
+        if (kind === null) continue;
+        if (kind === 'flush' || kind === 'rmaps') flushes = true;
+        const list = events.get(node.id) ?? [];
+        list.push({ kind, name: n });
+        events.set(node.id, list);
+      }
+    }
+    if (!flushes) return;
+    const reported = new Set<string>();
+    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false };
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial,
+      key: (s) => `${s.held}|${s.clear}|${s.unlockedAfterClear ? `${s.unlockedAfterClear.unlock}:${s.unlockedAfterClear.clear}` : '-'}|${Number(s.tlbOnly)}|${Number(s.everHeld)}`,
+      step(s, node) {
+        const list = events.get(node.id);
+        if (!list) return s;
+        let cur = s;
+        for (const e of list) {
+          switch (e.kind) {
+            case 'acquire':
+              cur = { ...cur, held: cur.held + 1, everHeld: true, tlbOnly: cur.held === 0 ? false : cur.tlbOnly };
+              break;
+            case 'release': {
+              const held = Math.max(0, cur.held - 1);
+              cur = { ...cur, held, ...(held === 0 && cur.clear !== null ? { unlockedAfterClear: { unlock: node.id, clear: cur.clear }, clear: null } : {}) };
+              break;
+            }
+            case 'clear':
+              if (cur.held > 0) cur = { ...cur, clear: cur.clear ?? node.id };
+              break;
+            case 'flush':
+              if (cur.unlockedAfterClear) report('flushAfterUnlock', node, e.name, cur.unlockedAfterClear);
+              cur = { ...cur, clear: null, unlockedAfterClear: null };
+              break;
+            case 'tlbonly':
+              cur = { ...cur, tlbOnly: true };
+              break;
+            case 'rmaps':
+              if (cur.everHeld && cur.held === 0) report('rmapsAfterUnlock', node, e.name, null);
+              else if (cur.held > 0 && !cur.tlbOnly) report('rmapsBeforeTlbFlush', node, e.name, null);
+              break;
+          }
+        }
+        return cur;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the TLB flushes around the page-table lock');
+
+    function report(messageId: 'flushAfterUnlock' | 'rmapsAfterUnlock' | 'rmapsBeforeTlbFlush', node: CfgNode, flush: string, after: { unlock: number; clear: number } | null): void {
+      const key = `${messageId}|${node.id}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      const unlock = after ? fn.cfg.nodes[after.unlock]! : null;
+      const unlockCall = unlock?.events.find((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name));
+      ctx.report({
+        messageId,
+        data: { flush: `${flush}()`, unlock: unlockCall && unlockCall.k === 'call' ? `${unlockCall.name}()` : 'the unlock' },
+        at: node,
+        related: after
+          ? [
+              { at: fn.cfg.nodes[after.clear]!, message: 'PTEs cleared under the lock here' },
+              { at: fn.cfg.nodes[after.unlock]!, message: 'the lock is dropped here, before the flush' },
+            ]
+          : [],
+      });
+    }
+  },
+});
