@@ -1,9 +1,11 @@
 /**
  * Per-function control-flow graph. One node per elementary statement or branch condition;
  * edges are labelled with how control moves (`true`/`false` out of a branch, `back` for loop
- * back edges, `goto`, `case`, `return`...). Every node carries its {@link Event}s in evaluation
- * order: the calls it makes and the definitions it performs, which is all the dataflow and the
- * rules need to know about a statement.
+ * back edges, `goto`, `case`, `return`...). Every node carries what it does in evaluation
+ * order ({@link CfgNode.flow}): the calls it makes, the definitions it performs and the values it
+ * reads, so questions like "is `p` used after this call?" are answered from events, never by
+ * walking expressions again. {@link CfgNode.events} is the same without the reads: what
+ * reaching definitions, the path explorer and the rules' state machines step through.
  *
  * Constructs handled: if/else, loops (while, do/while, for, iterator macros), switch with
  * fall-through, goto and labels, break/continue in nested loops, early return, calls that never
@@ -48,6 +50,7 @@ export type DefHow =
   /** an iterator macro's loop variable (`for_each_vma(vmi, vma)`) */
   | 'iter';
 
+/** A call or a definition: what a node does that changes state. */
 export type Event =
   | { k: 'call'; call: Expr & { k: 'call' }; name: string | null }
   | {
@@ -61,6 +64,31 @@ export type Event =
       start: number;
       end: number;
     };
+
+/**
+ * A value read: a variable or an access path (`vma`, `vmf->vma`, `*locked`, `pages[]`), once per
+ * maximal path read (`p->a->b` is one use; it reads `p` and `p->a` on the way). Stores read the
+ * pointers they go through (`p->f = v` uses `p`) and compound assignments read their target;
+ * `&x` reads nothing (`&p->f` reads `p`), and a plain assignment's target is written, not read.
+ * A call through a local or parameter function pointer reads it; a call by name reads nothing.
+ */
+export interface UseEvent {
+  k: 'use';
+  /** Access path key (ast.ts `pathKey`) of what is read. */
+  key: string;
+  /** The variable the path starts from. */
+  root: VarRef;
+  /**
+   * True when the read goes through the value of `root` as a pointer: `p->f`, `*p`, `p[i]`
+   * (`a[i]` for an array `a` too: widen does not know types); false for `p`, `s.f`.
+   */
+  deref: boolean;
+  start: number;
+  end: number;
+}
+
+/** Anything a node does, reads included, as {@link CfgNode.flow} lists it. */
+export type FlowEvent = Event | UseEvent;
 
 export interface CfgNode {
   id: number;
@@ -83,6 +111,9 @@ export interface CfgNode {
   preproc: string | null;
   succ: CfgEdge[];
   pred: CfgEdge[];
+  /** Calls, definitions and reads, in evaluation order. */
+  flow: FlowEvent[];
+  /** The calls and definitions of {@link flow}, in the same order, without the reads. */
   events: Event[];
   /** A call that never returns ends every path through this node. */
   noreturn: boolean;
@@ -139,7 +170,7 @@ class Builder {
     const fn = this.fn;
     const entry = this.node('entry', fn.start, fn.start);
     for (const p of fn.params) {
-      this.nodes[entry]!.events.push({ k: 'def', key: p.ref.id, root: p.ref, how: 'param', value: null, start: p.start, end: p.end });
+      this.addEvents(entry, [{ k: 'def', key: p.ref.id, root: p.ref, how: 'param', value: null, start: p.start, end: p.end }]);
     }
     const exit = this.node('exit', fn.closeBrace, fn.closeBrace + 1);
     const tail = this.stmt(fn.body, [{ from: entry, kind: 'next' }], exit);
@@ -155,8 +186,17 @@ class Builder {
 
   private node(kind: NodeKind, start: number, end: number, expr: Expr | null = null): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, kind, start, end, expr, decls: null, macro: null, label: null, preproc: null, succ: [], pred: [], events: [], noreturn: false });
+    this.nodes.push({ id, kind, start, end, expr, decls: null, macro: null, label: null, preproc: null, succ: [], pred: [], flow: [], events: [], noreturn: false });
     return id;
+  }
+
+  /** Appends to node `id`'s flow, and its calls and definitions to its events. */
+  private addEvents(id: number, events: readonly FlowEvent[]): void {
+    const n = this.nodes[id]!;
+    for (const e of events) {
+      n.flow.push(e);
+      if (e.k !== 'use') n.events.push(e);
+    }
   }
 
   private edge(from: number, to: number, kind: EdgeKind): void {
@@ -248,7 +288,7 @@ class Builder {
     if (events.length === 0) return before;
     const id = this.node('stmt', e.start, e.end, e);
     this.connect(before, id);
-    this.nodes[id]!.events.push(...events);
+    this.addEvents(id, events);
     return [{ from: id, kind: 'next' }];
   }
 
@@ -292,13 +332,16 @@ class Builder {
     };
   }
 
-  /** A plain node evaluating `expr` (with its events), linked after `preds` and `expr`'s prelude. */
-  private simple(kind: NodeKind, start: number, end: number, expr: Expr | null, preds: Pending[], exit: number): number {
-    const hoisted = new Set<Expr>();
+  /**
+   * A plain node evaluating `expr` (with its events), linked after `preds` and `expr`'s prelude.
+   * `unread` are parts of `expr` that are not evaluated (an iterator macro's cursor).
+   */
+  private simple(kind: NodeKind, start: number, end: number, expr: Expr | null, preds: Pending[], exit: number, unread: readonly Expr[] = []): number {
+    const hoisted = new Set<Expr>(unread);
     const before = expr ? this.prelude(expr, preds, exit, hoisted) : preds;
     const id = this.node(kind, start, end, expr);
     this.connect(before, id);
-    if (expr) this.nodes[id]!.events.push(...exprEvents(expr, hoisted));
+    if (expr) this.addEvents(id, exprEvents(expr, hoisted));
     return id;
   }
 
@@ -332,7 +375,7 @@ class Builder {
         this.connect(cur, id);
         const n = this.nodes[id]!;
         n.decls = s.vars;
-        for (const v of s.vars) n.events.push(...declEvents(v, hoisted));
+        for (const v of s.vars) this.addEvents(id, declEvents(v, hoisted));
         return [{ from: id, kind: 'next' }];
       }
       case 'if': {
@@ -377,13 +420,12 @@ class Builder {
       }
       case 'macro-loop': {
         const argsExpr: Expr = { k: 'comma', exprs: s.args, start: s.start, end: s.body.start };
-        const head = this.simple('loop', s.start, s.body.start, argsExpr, preds, exit);
-        const n = this.nodes[head]!;
-        n.macro = s.macro;
-        for (const i of s.macro.defines) {
-          const a = s.args[i];
-          const key = a ? pathKey(a) : null;
-          if (a && key) n.events.push({ k: 'def', key, root: pathRoot(a), how: 'iter', value: null, start: a.start, end: a.end });
+        const cursors = s.macro.defines.flatMap((i) => s.args[i] ?? []);
+        const head = this.simple('loop', s.start, s.body.start, argsExpr, preds, exit, cursors);
+        this.nodes[head]!.macro = s.macro;
+        for (const a of cursors) {
+          const key = pathKey(a);
+          if (key) this.addEvents(head, [{ k: 'def', key, root: pathRoot(a), how: 'iter', value: null, start: a.start, end: a.end }]);
         }
         if (s.macro.kind === 'iter') {
           return this.loopBody(s.body, head, [{ from: head, kind: 'true' }], [{ from: head, kind: 'false' }], head, exit);
@@ -493,20 +535,32 @@ class Builder {
 
 /**
  * Events of evaluating `e`, in evaluation order (arguments before the call, values before
- * stores), leaving out the sub-expressions in `skip` (built as nodes of their own).
+ * stores, the location of a store before the store), leaving out the sub-expressions in `skip`
+ * (built as nodes of their own, or not evaluated).
  */
-export function exprEvents(e: Expr, skip: ReadonlySet<Expr> = new Set()): Event[] {
-  const out: Event[] = [];
+export function exprEvents(e: Expr, skip: ReadonlySet<Expr> = new Set()): FlowEvent[] {
+  const out: FlowEvent[] = [];
   const def = (target: Expr, how: DefHow, value: Expr | null, at: Expr): void => {
     const key = pathKey(target);
     if (key !== null) out.push({ k: 'def', key, root: pathRoot(target), how, value, start: at.start, end: at.end });
   };
-  const walk = (x: Expr): void => {
+  const use = (x: Expr): void => {
+    const key = pathKey(x);
+    const root = pathRoot(x);
+    if (key === null || root === null) return;
+    const rest = key.startsWith('*') ? '*' : key.slice(root.id.length);
+    out.push({ k: 'use', key, root, deref: rest.startsWith('*') || rest.startsWith('->') || rest.startsWith('[]'), start: x.start, end: x.end });
+  };
+  /** Evaluates `x` for its value. */
+  const read = (x: Expr): void => {
     if (skip.has(x)) return;
     switch (x.k) {
+      case 'ident':
+        use(x);
+        break;
       case 'call':
-        if (x.callee.k !== 'ident') walk(x.callee);
-        for (const a of x.args) walk(a);
+        if (x.callee.k !== 'ident' || x.callee.ref.scope !== 'global') read(x.callee);
+        for (const a of x.args) read(a);
         out.push({ k: 'call', call: x, name: x.name });
         for (const a of x.args) {
           const target = addressee(a);
@@ -514,65 +568,114 @@ export function exprEvents(e: Expr, skip: ReadonlySet<Expr> = new Set()): Event[
         }
         break;
       case 'assign':
-        walk(x.value);
-        walkSubscripts(x.target, walk);
+        read(x.value);
+        locate(x.target);
+        if (x.op !== '=') use(x.target);
         def(x.target, 'assign', x.op === '=' ? x.value : null, x);
         break;
       case 'update':
-        walkSubscripts(x.arg, walk);
+        locate(x.arg);
+        use(x.arg);
         def(x.arg, 'update', null, x);
         break;
       case 'field':
-        walk(x.base);
-        break;
       case 'index':
-        walk(x.base);
-        walk(x.index);
+        if (pathKey(x) !== null) {
+          subscripts(x);
+          use(x);
+        } else {
+          read(x.base);
+          if (x.k === 'index') read(x.index);
+        }
         break;
       case 'unary':
+        if (x.op === '&') {
+          locate(x.arg);
+        } else if (x.op === '*' && pathKey(x) !== null) {
+          subscripts(x);
+          use(x);
+        } else {
+          read(x.arg);
+        }
+        break;
       case 'cast':
-        walk(x.arg);
+        read(x.arg);
         break;
       case 'sizeof':
         // sizeof does not evaluate its operand.
         break;
       case 'binary':
-        walk(x.left);
-        walk(x.right);
+        read(x.left);
+        read(x.right);
         break;
       case 'cond':
-        walk(x.test);
-        if (x.then) walk(x.then);
-        walk(x.else);
+        read(x.test);
+        if (x.then) read(x.then);
+        read(x.else);
         break;
       case 'comma':
-        for (const c of x.exprs) walk(c);
+        for (const c of x.exprs) read(c);
         break;
       case 'init':
-        for (const c of x.items) walk(c);
+        for (const c of x.items) read(c);
         break;
       case 'opaque':
-        for (const c of x.children) walk(c);
+        for (const c of x.children) read(c);
         break;
       default:
-        // identifiers, literals, statement expressions (built as nodes of their own)
+        // literals, statement expressions (built as nodes of their own)
         break;
     }
   };
-  walk(e);
+  /** Evaluates the subscripts of access path `x` (`i` in `p->a[i].b`): one use stands for the rest. */
+  const subscripts = (x: Expr): void => {
+    switch (x.k) {
+      case 'field':
+        subscripts(x.base);
+        break;
+      case 'index':
+        subscripts(x.base);
+        read(x.index);
+        break;
+      case 'unary':
+      case 'cast':
+        subscripts(x.arg);
+        break;
+      default:
+        break;
+    }
+  };
+  /**
+   * Evaluates what finding the object `x` names takes, without reading `x` itself: the pointer
+   * it goes through (`p` in `p->f`, `p->a` in `p->a->b`, `a` in `a[i]`) and its subscripts.
+   */
+  const locate = (x: Expr): void => {
+    if (skip.has(x)) return;
+    switch (x.k) {
+      case 'ident':
+        break;
+      case 'field':
+        if (x.arrow) read(x.base);
+        else locate(x.base);
+        break;
+      case 'index':
+        read(x.base);
+        read(x.index);
+        break;
+      case 'unary':
+        if (x.op === '*') read(x.arg);
+        else read(x);
+        break;
+      case 'cast':
+        locate(x.arg);
+        break;
+      default:
+        read(x);
+        break;
+    }
+  };
+  read(e);
   return out;
-}
-
-/** Evaluates the index expressions inside an lvalue (`a[f()] = 1` calls f). */
-function walkSubscripts(target: Expr, walk: (x: Expr) => void): void {
-  if (target.k === 'index') {
-    walkSubscripts(target.base, walk);
-    walk(target.index);
-  } else if (target.k === 'field') {
-    walkSubscripts(target.base, walk);
-  } else if (target.k === 'unary' && target.op === '*') {
-    walk(target.arg);
-  }
 }
 
 /**
@@ -602,7 +705,7 @@ function isSplittable(e: Expr): boolean {
   return (x.k === 'binary' && (x.op === '&&' || x.op === '||')) || x.k === 'cond' || (x.k === 'unary' && x.op === '!' && isSplittable(x.arg));
 }
 
-function declEvents(v: Declarator, skip: ReadonlySet<Expr>): Event[] {
+function declEvents(v: Declarator, skip: ReadonlySet<Expr>): FlowEvent[] {
   const out = v.init ? exprEvents(v.init, skip) : [];
   out.push({ k: 'def', key: v.ref.id, root: v.ref, how: v.init ? 'init' : 'decl', value: v.init, start: v.start, end: v.end });
   return out;

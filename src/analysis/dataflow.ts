@@ -1,13 +1,19 @@
 /**
  * Def-use over the CFG: reaching definitions for every access path a function writes
- * (`vma`, `vmf->vma`, `*locked`), and value canonicalisation through plain copies, so a rule
- * can ask "which assignments of `vma` reach this call?" and "do these two expressions name
- * the same VMA here and there?".
+ * (`vma`, `vmf->vma`, `*locked`), value canonicalisation through plain copies, and the reads
+ * of a value, so a rule can ask "which assignments of `vma` reach this call?", "do these two
+ * expressions name the same VMA here and there?" and "is what this call left in `p` used
+ * afterwards?".
  */
 import { pathKey, type Expr } from './ast.js';
-import type { Cfg, Event } from './cfg.js';
+import type { Cfg, Event, UseEvent } from './cfg.js';
 
 export type DefEvent = Event & { k: 'def' };
+
+export interface UseSite {
+  node: number;
+  use: UseEvent;
+}
 
 export interface DefSite {
   index: number;
@@ -26,6 +32,37 @@ export function writes(written: string, read: string): boolean {
 /** May-definitions (`&x` passed to a call) do not kill earlier definitions: the callee might not write. */
 function kills(d: DefEvent): boolean {
   return d.how !== 'addr';
+}
+
+/**
+ * The reads of the value `key` holds when node `from` is done: uses of `key` or of a path through
+ * it (`p->f` reads `p`), at the nodes reachable from `from`, each path followed until something
+ * overwrites `key` (a definition of `key` or of a path it goes through; `&key` passed to a call
+ * may not write, so it does not stop the search). In a node that both reads and overwrites,
+ * the reads before the write count. `from` itself counts only when a loop comes back to it.
+ * Sites are sorted by node, in evaluation order within one.
+ */
+export function usesAfter(cfg: Cfg, from: number, key: string): UseSite[] {
+  const out: UseSite[] = [];
+  const seen = new Set<number>();
+  const work = cfg.nodes[from]!.succ.map((e) => e.to);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = cfg.nodes[id]!;
+    let overwritten = false;
+    for (const e of node.flow) {
+      if (e.k === 'use' && writes(key, e.key)) out.push({ node: id, use: e });
+      if (e.k === 'def' && kills(e) && writes(e.key, key)) {
+        overwritten = true;
+        break;
+      }
+    }
+    if (!overwritten) for (const s of node.succ) work.push(s.to);
+  }
+  // Stable: the sites of one node keep their evaluation order.
+  return out.sort((a, b) => a.node - b.node);
 }
 
 export class ReachingDefs {
