@@ -1,12 +1,15 @@
 /**
- * Golden CFG fixtures: each function of test/fixtures/cfg/*.c is dumped in the text form of
- * cfg-dump.ts and compared with the `.cfg` file next to it. Run with UPDATE_GOLDEN=1 to
- * rewrite the golden files after an intended change, then read the diff.
+ * Golden CFG fixtures: each function of test/fixtures/cfg/*.c (one file per construct, one
+ * function per variant) is dumped in the text form of cfg-dump.ts and compared with the `.cfg`
+ * file next to it. A missing golden fails; run with UPDATE_GOLDEN=1 to write the golden files
+ * after an intended change, then read the diff.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Cfg, CfgNode } from '../../src/analysis/cfg.js';
 import { cfgToDot, cfgToText } from '../../src/analysis/cfg-dump.js';
 import { analyzeSource, functionOf } from '../helpers/analyze.js';
+import { expectGolden } from '../helpers/golden.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'cfg');
 
@@ -19,11 +22,13 @@ describe.each(readdirSync(dir).filter((f) => f.endsWith('.c')))('%s', (name) => 
       return `== ${span.name}\n${fn ? cfgToText(fn.cfg, file.source) : '(no body)\n'}`;
     });
     expect(file.notes).toEqual([]);
-    const actual = dumps.join('\n');
-    const golden = join(dir, name.replace(/\.c$/, '.cfg'));
-    if (process.env['UPDATE_GOLDEN'] || !existsSync(golden)) writeFileSync(golden, actual);
-    expect(actual).toBe(readFileSync(golden, 'utf8'));
+    expectGolden(join(dir, name.replace(/\.c$/, '.cfg')), dumps.join('\n'));
   });
+});
+
+test('every construct the golden fixtures promise has its file', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.c')).sort();
+  expect(files).toEqual(['backward-goto.c', 'conditional.c', 'constructs.c', 'do-while-zero.c', 'short-circuit.c', 'statement-expressions.c', 'switch-in-loop.c', 'switch-no-default.c']);
 });
 
 describe('CFG shape', () => {
@@ -65,5 +70,73 @@ describe('CFG shape', () => {
     const dot = cfgToDot(fn.cfg, fn.file.source);
     expect(dot.startsWith('digraph "goto_chain" {')).toBe(true);
     expect(dot.match(/ -> /g)).toHaveLength(fn.cfg.nodes.reduce((n, x) => n + x.succ.length, 0));
+  });
+});
+
+/** The node of `fn` whose source text is `text` (the first one). */
+function nodeOf(cfg: Cfg, src: string, text: string): CfgNode {
+  const n = cfg.nodes.find((x) => src.slice(x.start, x.end) === text);
+  if (!n) throw new Error(`no node '${text}'`);
+  return n;
+}
+
+describe('CFG shape of each construct', () => {
+  const fixture = async (file: string, name: string) => {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const fn = await functionOf(text, name);
+    return { cfg: fn.cfg, node: (t: string) => nodeOf(fn.cfg, text, t) };
+  };
+  const succ = (cfg: Cfg, n: CfgNode) => n.succ.map((e) => [cfg.nodes[e.to]!.kind, e.kind]);
+
+  test('a backward goto closes a loop through its label', async () => {
+    const { cfg, node } = await fixture('backward-goto.c', 'grab_slot');
+    const label = cfg.nodes.find((n) => n.kind === 'label')!;
+    const gotos = cfg.nodes.filter((n) => n.kind === 'goto');
+    expect(gotos.map((g) => g.succ)).toEqual([[{ to: label.id, kind: 'goto' }], [{ to: label.id, kind: 'goto' }]]);
+    expect(gotos.every((g) => g.id > label.id)).toBe(true);
+    expect(node('return slot;').pred.map((e) => e.kind)).toEqual(['false']);
+  });
+
+  test('a switch without default skips its body for a value no case names', async () => {
+    const { cfg, node } = await fixture('switch-no-default.c', 'classify_fault');
+    const head = cfg.nodes.find((n) => n.succ.some((e) => e.kind === 'case'))!;
+    expect(head.succ.filter((e) => e.to === node('return ret;').id)).toEqual([{ to: node('return ret;').id, kind: 'case' }]);
+  });
+
+  test('continue in a switch in a loop goes to the loop; break leaves only the switch', async () => {
+    const { cfg, node } = await fixture('switch-in-loop.c', 'scan_entries');
+    expect(succ(cfg, cfg.nodes.find((n) => n.kind === 'continue')!)).toEqual([['stmt', 'next']]);
+    expect(cfg.nodes.find((n) => n.kind === 'continue')!.succ[0]!.to).toBe(node('i++').id);
+    expect(cfg.nodes.find((n) => n.kind === 'break')!.succ[0]!.to).toBe(node('seen++;').id);
+    const pump = await fixture('switch-in-loop.c', 'pump_events');
+    const head = pump.node('ev = next_event(ring)');
+    expect(pump.cfg.nodes.find((n) => n.kind === 'continue')!.succ).toEqual([{ to: head.id, kind: 'back' }]);
+    expect(pump.cfg.nodes.filter((n) => n.kind === 'break').map((b) => b.succ[0]!.to)).toEqual([pump.node('release_event(ev);').id, pump.node('release_event(ev);').id]);
+  });
+
+  test('a call on the right of && or || runs only on the edge that evaluates it', async () => {
+    const { node } = await fixture('short-circuit.c', 'and_or');
+    expect(node('page_ready(page)').pred).toEqual([{ to: node('page').id, kind: 'true' }]);
+    expect(node('page_locked(page)').pred).toEqual([{ to: node('!page').id, kind: 'false' }]);
+  });
+
+  test('each arm of ?: runs on its own edge', async () => {
+    const { node } = await fixture('conditional.c', 'pick');
+    const test_ = node('file');
+    expect([node('file_size(file)').pred, node('default_size()').pred]).toEqual([[{ to: test_.id, kind: 'true' }], [{ to: test_.id, kind: 'false' }]]);
+  });
+
+  test('do { } while (0) runs once: no back edge; break and continue leave it', async () => {
+    const { cfg, node } = await fixture('do-while-zero.c', 'early_out');
+    expect(cfg.nodes.flatMap((n) => n.succ).some((e) => e.kind === 'back')).toBe(false);
+    const test_ = node('0');
+    expect(cfg.nodes.find((n) => n.kind === 'continue')!.succ[0]!.to).toBe(test_.id);
+    expect(cfg.nodes.find((n) => n.kind === 'break')!.succ[0]!.to).toBe(node('return err;').id);
+  });
+
+  test("a loop whose condition holds a statement expression runs the statement expression's body each time", async () => {
+    const { cfg, node } = await fixture('statement-expressions.c', 'in_loop');
+    const body = node('int more = has_more(inode);');
+    expect(cfg.nodes.flatMap((n) => n.succ.filter((e) => e.kind === 'back')).map((e) => e.to)).toEqual([body.id]);
   });
 });
