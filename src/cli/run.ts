@@ -1,0 +1,54 @@
+/**
+ * The `widen` command line as functions, without the process around it: {@link run} dispatches
+ * to a command and returns what to print and the exit status; {@link failure} words whatever it
+ * throws. main.ts wires them to argv, stdin, stdout, stderr and the exit code; tests call them
+ * in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import type { CommandIo, CommandResult } from './commands/types.js';
+import { MAIN_USAGE, describeInputError, usageError } from './messages/index.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the command line `argv` (without node and script) and returns what to print. */
+export async function run(argv: string[], io: CommandIo): Promise<CommandResult> {
+  const [command, ...rest] = argv;
+  // Commands are loaded on demand: `widen --version` should not pay for the parser and mail code.
+  switch (command) {
+    case 'review':
+      return (await import('./commands/review.js')).reviewCommand(rest, io);
+    case 'scan':
+      return (await import('./commands/scan.js')).scanCommand(rest, io);
+    case 'rules':
+      return (await import('./commands/rules.js')).rulesCommand(rest);
+    case 'explain':
+      return (await import('./commands/rules.js')).explainCommand(rest);
+    case 'debug':
+      return (await import('./commands/debug.js')).debugCommand(rest);
+    case '--version':
+    case '-V':
+      return { stdout: `widen ${version()}\n`, exitCode: 0 };
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      return { stdout: `${MAIN_USAGE}\n`, exitCode: command === undefined ? 2 : 0 };
+    default:
+      throw usageError(`'${command}' is not a widen command.`, MAIN_USAGE);
+  }
+}
+
+/**
+ * What to tell the user about an error {@link run} threw, and the exit status (always 2): an
+ * input error in one paragraph, anything else as a bug in widen, its stack only with `debug`.
+ */
+export function failure(e: unknown, debug: boolean): { stderr: string; exitCode: 2 } {
+  if (e instanceof InputError) return { stderr: `widen: ${describeInputError(e)}\n`, exitCode: 2 };
+  const message = (e as Error)?.message ?? e;
+  const stack = debug ? `${(e as Error)?.stack ?? ''}\n` : '';
+  return { stderr: `widen: internal error: ${message}. This is a bug in widen; please report it with the command you ran${debug ? '' : ' (set WIDEN_DEBUG=1 for details)'}.\n${stack}`, exitCode: 2 };
+}
