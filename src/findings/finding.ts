@@ -8,7 +8,7 @@
  * lists every other line the explanation depends on, each with a short message.
  */
 import type { Placement } from './placement.js';
-import type { Severity } from './severity.js';
+import { SEVERITIES, type Severity } from './severity.js';
 
 export interface RelatedLocation {
   path: string;
@@ -72,8 +72,8 @@ export interface Finding {
   placement?: Placement;
 }
 
-/** Orders findings by path, line, column, then rule id. */
+/** Orders findings by path, line, column, then the most severe first, then rule id. */
 export function compareFindings(a: Finding, b: Finding): number {
   if (a.path !== b.path) return a.path < b.path ? -1 : 1;
-  return a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+  return a.line - b.line || a.column - b.column || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
 }

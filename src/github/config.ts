@@ -88,7 +88,11 @@ export class ConfigError extends Error {
 /** Validates the parsed file (null when there is none) and fills in the defaults. */
 export function parseConfig(raw: unknown): WidenConfig {
   if (raw === null || raw === undefined) return DEFAULT_CONFIG;
-  if (!validate(raw)) throw new ConfigError((validate.errors ?? []).map(describeProblem));
+  if (!validate(raw)) {
+    // A bad rule id fails `propertyNames` and, under it, the enum: say it once.
+    const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'enum' && e.schemaPath.includes('/propertyNames/')));
+    throw new ConfigError(errors.map(describeProblem));
+  }
   const c = raw as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
   const paths = c['paths'] ?? {};
   const slash = c['slash-command'] ?? {};

@@ -98,7 +98,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
 }
 
-export interface SourceText {
+interface SourceText {
   path: string;
   text: string;
 }
@@ -133,7 +133,7 @@ function failedFileNote(path: string, reason: string): AnalysisNote {
  * Analyses one file already read. Any exception becomes an `analysis-failed` note for the file
  * (with the notes made before it), never a failure of the scan.
  */
-export function analyzeSource({ path, text }: SourceText, rules: readonly Rule[], parser: CParser): BatchResult {
+function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], parser: CParser): BatchResult {
   let file: AnalyzedFile | null = null;
   try {
     file = new AnalyzedFile(path, text, parser);
@@ -148,7 +148,7 @@ export function analyzeSource({ path, text }: SourceText, rules: readonly Rule[]
 function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number) => void): BatchResult {
   const out = emptyBatch();
   sources.forEach((source, i) => {
-    addBatch(out, analyzeSource(source, rules, parser));
+    addBatch(out, analyzeFileText(source, rules, parser));
     progress?.(i + 1, sources.length);
   });
   return out;
@@ -161,7 +161,7 @@ export async function scanFiles(paths: readonly string[], rules: readonly Rule[]
   for (const path of paths) {
     const unreadable: BatchResult['unreadable'] = [];
     const text = readSource(path, unreadable);
-    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeSource({ path, text }, rules, parser);
+    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path, text }, rules, parser);
     addBatch(out, result);
     onFile?.(path, result);
   }

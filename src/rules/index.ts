@@ -13,6 +13,7 @@ import tlbGatherFinishBalance from './tlb-gather-finish-balance.js';
 import tlbOpOutsideGather from './tlb-op-outside-gather.js';
 import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
+import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   tlbOpOutsideGather,
   tlbRangeBeforeQueue,
   tlbVmaBracketBalance,
+  tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
 ];
 

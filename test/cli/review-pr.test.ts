@@ -57,7 +57,10 @@ test('a pull request URL on an Enterprise Server host derives the API root; --fo
   const r = await widen(['review', '--pr', url, '--format', 'json'], { GITHUB_TOKEN: 'ghp_test' });
   expect(r.status).toBe(1);
   const out = JSON.parse(r.stdout) as { findings: Array<{ rule: string; line: number; placement: string }> };
-  expect(out.findings.map((f) => [f.rule, f.line, f.placement])).toEqual([['tlb-vma-bracket-vma-reassigned', 31, 'added-line']]);
+  expect(out.findings.map((f) => [f.rule, f.line, f.placement])).toEqual([
+    ['tlb-vma-bracket-vma-reassigned', 31, 'added-line'],
+    ['tlb-vma-bracket-misuse', 31, 'added-line'],
+  ]);
 });
 
 test('errors are one paragraph that says what to do: no such pull request, no token, not a pull request, no answer', async () => {

@@ -57,11 +57,11 @@ test('a signed pull_request.opened for the seed example gets the review with the
   });
   const [review] = github.reviews;
   expect(review!.commit_id).toBe(HEAD);
-  expect(review!.comments.map((c) => [c.path, c.line])).toEqual([['mm/memory.c', 31]]);
+  expect(review!.comments.map((c) => [c.path, c.line])).toEqual([['mm/memory.c', 31], ['mm/memory.c', 31]]);
   const body = review!.comments[0]!.body;
   expect(body).toContain('Widened context from `free_pgtables()` in `mm/memory.c`');
   expect(body).toMatch(/^\* {2}42 \|\s+vma = next;\s+<- `vma` reassigned here$/m);
-  expect(github.checkRuns.map((r) => [r.name, r.conclusion, r.annotations.length])).toEqual([['widen', 'failure', 1]]);
+  expect(github.checkRuns.map((r) => [r.name, r.conclusion, r.annotations.length])).toEqual([['widen', 'failure', 2]]);
   expect(github.invalid).toEqual([]);
   expect(github.unexpected).toEqual([]);
 }, 60_000);
@@ -75,7 +75,7 @@ test('/widen from a maintainer on the same pull request: eyes, then a fresh revi
   });
   expect(github.reactions.map((r) => r.content)).toEqual(['eyes']);
   expect(github.reviews[1]!.comments).toEqual([]);
-  expect(github.reviews[1]!.body).toContain('1 from earlier reviews still stands');
+  expect(github.reviews[1]!.body).toContain('2 from earlier reviews still stand');
   // Still one check run for the head commit.
   expect(github.checkRuns).toHaveLength(1);
   expect(github.unexpected).toEqual([]);

@@ -181,7 +181,12 @@ describe('pull_request.opened on the seed pull request', () => {
     const review = reviews[0]! as { commit_id: string; event: string; body: string; comments: Array<{ path: string; line: number; side: string; body: string }> };
     expect(review.commit_id).toBe(HEAD);
     expect(review.event).toBe('COMMENT');
-    expect(review.comments.map((c) => [c.path, c.line, c.side])).toEqual([['mm/memory.c', 31, 'RIGHT']]);
+    // The error, then the advisory note (Hugh's second point), both on the added tlb_start_vma().
+    expect(review.comments.map((c) => [c.path, c.line, c.side])).toEqual([
+      ['mm/memory.c', 31, 'RIGHT'],
+      ['mm/memory.c', 31, 'RIGHT'],
+    ]);
+    expect(review.comments[1]!.body).toContain('[`tlb-vma-bracket-misuse`]');
     const body = review.comments[0]!.body;
     expect(body).toContain('[`tlb-vma-bracket-vma-reassigned`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-vma-reassigned.md)');
     expect(body).toContain('```c\n');
@@ -192,7 +197,7 @@ describe('pull_request.opened on the seed pull request', () => {
     expect(body).toContain('<details><summary>The path through the function</summary>');
     expect(body).toContain('```mermaid\nflowchart TD\n  s0["31: tlb_start_vma(tlb, vma);"]');
     expect(markedFingerprints(body)).toHaveLength(1);
-    expect(review.body).toContain('found 1 new issue');
+    expect(review.body).toContain('found 2 new issues');
 
     expect(checks).toHaveLength(1);
     const check = checks[0]! as { status: string; conclusion: string; output: { title: string; annotations: Array<Record<string, unknown>> } };
@@ -200,11 +205,12 @@ describe('pull_request.opened on the seed pull request', () => {
     expect(check.conclusion).toBe('failure');
     expect(check.output.annotations).toEqual([
       { path: 'mm/memory.c', start_line: 31, end_line: 51, annotation_level: 'failure', message: expect.stringMatching(/^`vma` changes between/), title: 'tlb-vma-bracket-vma-reassigned' },
+      { path: 'mm/memory.c', start_line: 31, end_line: 51, annotation_level: 'notice', message: expect.stringMatching(/encloses only page-table freeing$/), title: 'tlb-vma-bracket-misuse' },
     ]);
   });
 
   test('the corrected patch gets a green check run and no review', async () => {
-    const f = await seedFile('seed-fixed.patch');
+    const f = await seedFile('clean');
     const scope = mockReviewReads(nock(API), f);
     const checks: Array<Record<string, unknown>> = [];
     expectCheckCompletion(scope, checks);
@@ -263,7 +269,7 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(invalidBodies).toEqual([]);
-    expect(attempts.map((a) => a.comments?.length ?? 0)).toEqual([1, 0]);
+    expect(attempts.map((a) => a.comments?.length ?? 0)).toEqual([2, 0]);
     expect(attempts[1]!.body).toMatch(/^GitHub did not accept these findings as inline comments, so they are all listed here\./);
     expect(attempts[1]!.body).toContain('#### `mm/memory.c:31`');
     expect(attempts[1]!.body).toContain('Widened context from `free_pgtables()`');
@@ -279,7 +285,7 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     await deliver(await harness(), 'pull_request', seedPayload());
 
     expect(scope.pendingMocks()).toEqual([]);
-    expect((reviews[0] as { comments: unknown[] }).comments).toHaveLength(1);
+    expect((reviews[0] as { comments: unknown[] }).comments).toHaveLength(2);
   });
 
   test('a pull request that changes no C file: a green check run that says so, no blob fetched, no review', async () => {
@@ -309,10 +315,10 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     const first = nock(API);
     const { reviews, checks } = mockWholeReview(first, f);
     await deliver(await harness(), 'pull_request', seedPayload());
-    const posted = (reviews[0] as { comments: Array<{ body: string; line: number }> }).comments[0]!;
+    const posted = (reviews[0] as { comments: Array<{ body: string; line: number }> }).comments;
 
-    // The redelivery sees that comment on the pull request.
-    const earlier = { comments: [{ id: 1, node_id: 'PRRC_1', body: posted.body, path: 'mm/memory.c', line: posted.line, user: { login: 'widen[bot]', type: 'Bot' } }] };
+    // The redelivery sees those comments on the pull request.
+    const earlier = { comments: posted.map((c, i) => ({ id: i + 1, node_id: `PRRC_${i + 1}`, body: c.body, path: 'mm/memory.c', line: c.line, user: { login: 'widen[bot]', type: 'Bot' } })) };
     const second = nock(API);
     // The check run of this head commit exists now: it is taken up again, not duplicated.
     second.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: CHECK_RUN, name: 'widen' }] });
@@ -328,7 +334,7 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
   });
 
   test("an earlier comment whose finding is gone is marked resolved and minimised; one with a reply is left alone", async () => {
-    const f = await seedFile('seed-fixed.patch');
+    const f = await seedFile('clean');
     const stale = fingerprintMarker('0123456789abcdef0123456789abcdef');
     const answered = fingerprintMarker('fedcba9876543210fedcba9876543210');
     const earlier = {
@@ -382,7 +388,7 @@ describe('the /widen slash command', () => {
   }
 
   test('from a maintainer: an eyes reaction at once, then a fresh review even when nothing is new', async () => {
-    const f = await seedFile('seed-fixed.patch');
+    const f = await seedFile('clean');
     const scope = nock(API);
     mockCommandReads(scope, 'maintain');
     const reactions: unknown[] = [];

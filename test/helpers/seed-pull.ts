@@ -40,10 +40,15 @@ export async function pullFile(path: string, base: string, diff: string): Promis
   return { path, base, head, patch: hunksOf(diff), headSha: blobSha(head) };
 }
 
-/** The seed case: `seed.patch` (the bug) or `seed-fixed.patch` (a bracket per VMA). */
-export async function seedFile(name: 'seed.patch' | 'seed-fixed.patch' = 'seed.patch'): Promise<PullFixtureFile> {
+/**
+ * The seed case: `seed.patch` (the bug: an error and an advisory note), `seed-fixed.patch` (a
+ * bracket per VMA: only the advisory note that the bracket is for pages, not page tables), or
+ * `clean` (a comment reworded in `free_pgtables()`: nothing to report).
+ */
+export async function seedFile(name: 'seed.patch' | 'seed-fixed.patch' | 'clean' = 'seed.patch'): Promise<PullFixtureFile> {
   const base = readFileSync(join(root, 'examples/seed/tree/mm/memory.c'), 'utf8');
-  return pullFile('mm/memory.c', base, readFileSync(join(root, 'examples/seed', name), 'utf8'));
+  const diff = name === 'clean' ? join(root, 'test/fixtures/github/seed-comment.diff') : join(root, 'examples/seed', name);
+  return pullFile('mm/memory.c', base, readFileSync(diff, 'utf8'));
 }
 
 export const SEED_TITLE = 'mm: use correct VMA flags when freeing page-tables';

@@ -19,7 +19,7 @@ async function reviewFile(patchPath: string, tree: string | null) {
 }
 
 describe('the seed case', () => {
-  test('the seed patch gets the reassigned-VMA finding at start and end, with `vma = next` related', async () => {
+  test('the seed patch gets the reassigned-VMA finding at start and end, with `vma = next` related, and the advisory note', async () => {
     const report = await reviewFile(join(seedDir, 'seed.patch'), join(seedDir, 'tree'));
     expect(report.findings.map((f) => ({ rule: f.rule, messageId: f.messageId, line: f.line, endLine: f.endLine, fn: f.function, related: f.related.map((r) => [r.line, r.message]), patch: f.patch }))).toEqual([
       {
@@ -31,6 +31,19 @@ describe('the seed case', () => {
         related: [[42, '`vma` reassigned here']],
         patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables', total: 1 },
       },
+      {
+        // Hugh's second point: the bracket is for freeing pages, not page tables.
+        rule: 'tlb-vma-bracket-misuse',
+        messageId: 'tablesOnly',
+        line: 31,
+        endLine: 51,
+        fn: 'free_pgtables',
+        related: [
+          [34, 'frees page tables: `hugetlb_free_pgd_range()`'],
+          [47, 'frees page tables: `free_pgd_range()`'],
+        ],
+        patch: { index: 1, subject: 'mm: use correct VMA flags when freeing page-tables', total: 1 },
+      },
     ]);
     const excerpt = report.findings[0]!.excerpt!;
     const shown = excerpt.lines.filter((l) => l !== null).map((l) => [l!.line, l!.role, l!.added]);
@@ -38,9 +51,9 @@ describe('the seed case', () => {
     expect(report.notes).toEqual([]);
   });
 
-  test('the corrected patch, a bracket per VMA, gets no finding', async () => {
+  test('the corrected patch, a bracket per VMA, keeps only the advisory note on bracketing page-table freeing', async () => {
     const report = await reviewFile(join(seedDir, 'seed-fixed.patch'), join(seedDir, 'tree'));
-    expect(report.findings).toEqual([]);
+    expect(report.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([['tlb-vma-bracket-misuse', 'note', 32]]);
     expect(report.stats.functions).toBe(1);
   });
 });
@@ -118,6 +131,7 @@ describe('series', () => {
       const report = await review({ patches, tree: new DirectorySource(repo.snapshot(2)), rules: RULES });
       expect(report.findings.map((f) => [f.rule, f.line, f.patch])).toEqual([
         ['tlb-vma-bracket-vma-reassigned', 31, { index: 2, subject: seeded.subject, total: 2 }],
+        ['tlb-vma-bracket-misuse', 31, { index: 2, subject: seeded.subject, total: 2 }],
       ]);
     } finally {
       repo.remove();
