@@ -40,6 +40,8 @@ interface State {
   tlbOnly: boolean;
   /** The function held a page-table lock at some point on this path. */
   everHeld: boolean;
+  /** The unlock that last dropped the last page-table lock. */
+  lastUnlock: number | null;
 }
 
 export default defineRule({
@@ -97,10 +99,10 @@ export default defineRule({
     }
     if (!flushes) return;
     const reported = new Set<string>();
-    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false };
+    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false, lastUnlock: null };
     const result = explore<State>(fn.cfg, fn.facts, {
       initial,
-      key: (s) => `${s.held}|${s.clear}|${s.unlockedAfterClear ? `${s.unlockedAfterClear.unlock}:${s.unlockedAfterClear.clear}` : '-'}|${Number(s.tlbOnly)}|${Number(s.everHeld)}`,
+      key: (s) => `${s.held}|${s.clear}|${s.unlockedAfterClear ? `${s.unlockedAfterClear.unlock}:${s.unlockedAfterClear.clear}` : '-'}|${Number(s.tlbOnly)}|${Number(s.everHeld)}|${s.lastUnlock}`,
       step(s, node) {
         const list = events.get(node.id);
         if (!list) return s;
@@ -112,7 +114,7 @@ export default defineRule({
               break;
             case 'release': {
               const held = Math.max(0, cur.held - 1);
-              cur = { ...cur, held, ...(held === 0 && cur.clear !== null ? { unlockedAfterClear: { unlock: node.id, clear: cur.clear }, clear: null } : {}) };
+              cur = { ...cur, held, ...(held === 0 ? { lastUnlock: node.id } : {}), ...(held === 0 && cur.clear !== null ? { unlockedAfterClear: { unlock: node.id, clear: cur.clear }, clear: null } : {}) };
               break;
             }
             case 'clear':
@@ -126,7 +128,7 @@ export default defineRule({
               cur = { ...cur, tlbOnly: true };
               break;
             case 'rmaps':
-              if (cur.everHeld && cur.held === 0) report('rmapsAfterUnlock', node, e.name, null);
+              if (cur.everHeld && cur.held === 0) report('rmapsAfterUnlock', node, e.name, null, cur.lastUnlock);
               else if (cur.held > 0 && !cur.tlbOnly) report('rmapsBeforeTlbFlush', node, e.name, null);
               break;
           }
@@ -137,7 +139,7 @@ export default defineRule({
     });
     if (!result.complete) ctx.incomplete('the TLB flushes around the page-table lock');
 
-    function report(messageId: 'flushAfterUnlock' | 'rmapsAfterUnlock' | 'rmapsBeforeTlbFlush', node: CfgNode, flush: string, after: { unlock: number; clear: number } | null): void {
+    function report(messageId: 'flushAfterUnlock' | 'rmapsAfterUnlock' | 'rmapsBeforeTlbFlush', node: CfgNode, flush: string, after: { unlock: number; clear: number } | null, unlockedAt: number | null = null): void {
       const key = `${messageId}|${node.id}`;
       if (reported.has(key)) return;
       reported.add(key);
@@ -152,7 +154,9 @@ export default defineRule({
               { at: fn.cfg.nodes[after.clear]!, message: 'PTEs cleared under the lock here' },
               { at: fn.cfg.nodes[after.unlock]!, message: 'the lock is dropped here, before the flush' },
             ]
-          : [],
+          : unlockedAt !== null
+            ? [{ at: fn.cfg.nodes[unlockedAt]!, message: 'the page-table lock is dropped here' }]
+            : [],
       });
     }
   },
