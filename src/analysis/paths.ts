@@ -97,14 +97,25 @@ export class FactModel {
     for (const [k, d] of depsOf) if (tracked(k)) this.deps.set(k, d);
   }
 
-  /** Facts after running node `node` (its writes forget facts; constant stores set them). */
+  /**
+   * Facts after running node `node` (its writes forget facts; constant stores set them).
+   *
+   * A structure handed to a callee by address (`walk_page_range(..., &p)`) may be written by it,
+   * but the kernel passes control structures that way all the time and the flags a function
+   * branches on (`p.arg.flags & PM_SCAN_WP_MATCHING`) are not what the callee changes. So such a
+   * call forgets facts about the variable itself only, not about its fields: a deliberate
+   * trade of a rare missed finding for the false reports the other choice gives on real code
+   * (`do_pagemap_scan()`, fs/proc/task_mmu.c).
+   */
   afterNode(facts: Facts, node: CfgNode): Facts {
     let out = facts;
     for (const e of node.events) {
       if (e.k !== 'def' || out.size === 0) continue;
       for (const [k] of out.entries) {
         const deps = this.deps.get(k);
-        if (deps && deps.some((d) => writes(e.key, d) || writes(d, e.key))) out = out.without(k);
+        if (!deps) continue;
+        const forgets = e.how === 'addr' ? readsWhole(deps, e.key) : deps.some((d) => writes(e.key, d) || writes(d, e.key));
+        if (forgets) out = out.without(k);
       }
     }
     const consts = this.constants.get(node.id);
@@ -233,6 +244,11 @@ function render(e: Expr): string {
     default:
       return `<${e.k}>`;
   }
+}
+
+/** Whether a condition reading `deps` reads `key` as a value, not only as the base of a field. */
+function readsWhole(deps: readonly string[], key: string): boolean {
+  return deps.includes(key) && !deps.some((d) => d.startsWith(`${key}.`) || d.startsWith(`${key}->`) || d.startsWith(`${key}[`));
 }
 
 function readPaths(e: Expr): string[] {

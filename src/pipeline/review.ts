@@ -100,24 +100,17 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       if (!isC) continue;
       if (fp.newPath === null || images.post === null) continue;
       files++;
-      const post = new AnalyzedFile(fp.newPath, images.post, parser);
-      const touched = withCallers(post, touchedFunctions(post, images.lineMap));
-      if (!tree) notes.push(...unseenFunctions(fp, post, patch));
-      const after = analyzeSpans(post, touched, opts.rules, images.lineMap.added);
-      functions += after.functions;
-      notes.push(...post.notes);
-      let before: Finding[] = [];
-      if (images.pre !== null && fp.oldPath !== null) {
-        const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);
-        const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
-        before = analyzeSpans(pre, preSpans, opts.rules).findings;
+      let reviewed: { findings: Finding[]; functions: number; notes: AnalysisNote[] };
+      try {
+        reviewed = reviewFile(fp, patch, images, tree === null, opts.rules, parser);
+      } catch (e) {
+        // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
+        notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));
+        continue;
       }
-      const shown = diffLinesOf(fp);
-      for (const f of introduced(after.findings, before)) {
-        f.patch = { index: patch.index, subject: patch.subject, total: patch.total };
-        f.placement = placeFinding(f, shown);
-        findings.push(f);
-      }
+      functions += reviewed.functions;
+      notes.push(...reviewed.notes);
+      findings.push(...reviewed.findings);
     }
   }
   if (cFiles === 0) {
@@ -128,6 +121,29 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     notes: sortNotes(notes),
     stats: { files, functions, ms: Math.round(performance.now() - t0) },
   };
+}
+
+/** The findings one file patch introduces, placed on its diff, and what could not be checked. */
+function reviewFile(fp: FilePatch, patch: Patch, images: Images, withoutTree: boolean, rules: readonly Rule[], parser: CParser): { findings: Finding[]; functions: number; notes: AnalysisNote[] } {
+  const notes: AnalysisNote[] = [];
+  const post = new AnalyzedFile(fp.newPath!, images.post!, parser);
+  const touched = withCallers(post, touchedFunctions(post, images.lineMap));
+  if (withoutTree) notes.push(...unseenFunctions(fp, post, patch));
+  const after = analyzeSpans(post, touched, rules, images.lineMap.added);
+  notes.push(...post.notes);
+  let before: Finding[] = [];
+  if (images.pre !== null && fp.oldPath !== null) {
+    const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);
+    const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
+    before = analyzeSpans(pre, preSpans, rules).findings;
+  }
+  const shown = diffLinesOf(fp);
+  const findings = introduced(after.findings, before);
+  for (const f of findings) {
+    f.patch = { index: patch.index, subject: patch.subject, total: patch.total };
+    f.placement = placeFinding(f, shown);
+  }
+  return { findings, functions: after.functions, notes };
 }
 
 interface Images {

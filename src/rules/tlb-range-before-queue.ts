@@ -59,7 +59,8 @@ export default defineRule({
         if (kind === 'range') recorders.add(object);
         const q = QUEUE.get(name);
         const sizeExpr = q && q.sizeArg !== null ? (ev.call.args[q.sizeArg] ?? null) : null;
-        const size = sizeExpr && !/^\s*PAGE_SIZE\s*$/.test(fn.text(sizeExpr)) ? sizeExpr : null;
+        // PAGE_SIZE needs no change; a size the caller passes in is the caller's to set up.
+        const size = sizeExpr && !/^\s*PAGE_SIZE\s*$/.test(fn.text(sizeExpr)) && !(sizeExpr.k === 'ident' && sizeExpr.ref.scope === 'param') ? sizeExpr : null;
         const list = events.get(node.id) ?? [];
         list.push({ object, kind, name, size });
         events.set(node.id, list);

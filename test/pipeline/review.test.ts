@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPatches } from '../../src/patch/index.js';
 import { review } from '../../src/pipeline/review.js';
-import { DirectorySource } from '../../src/pipeline/source.js';
+import { DirectorySource, MemorySource } from '../../src/pipeline/source.js';
+import type { Rule } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
 
@@ -136,5 +137,28 @@ describe('series', () => {
     } finally {
       repo.remove();
     }
+  });
+});
+
+describe('one file never costs the rest', () => {
+  test('a rule that throws on one file: that file gets a note, the other file is still reviewed', async () => {
+    const leak = ['void zap_leak(struct mm_struct *mm)', '{', '\tstruct mmu_gather tlb;', '', '\ttlb_gather_mmu(&tlb, mm);', '\tfree_range(&tlb);', '}', ''];
+    const added = `diff --git a/mm/leak.c b/mm/leak.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/leak.c\n@@ -0,0 +1,${leak.length - 1} @@\n${leak.slice(0, -1).map((l) => `+${l}`).join('\n')}\n`;
+    const seedDiff = readFileSync(join(seedDir, 'seed.patch'), 'utf8');
+    const diff = `${seedDiff.slice(seedDiff.indexOf('diff --git'), seedDiff.indexOf('\n-- \n') + 1)}${added}`;
+    const patches = await readPatches(diff, 'two.diff');
+    const throwing: Rule = {
+      id: 'throws-on-free-pgtables',
+      meta: { summary: 'test', severity: 'error', confidence: 'high', resources: [], calls: ['tlb_start_vma'] },
+      messages: {},
+      check(fn) {
+        if (fn.name === 'free_pgtables') throw new Error('boom');
+      },
+    };
+    const tree = new MemorySource({ 'mm/memory.c': readFileSync(join(seedDir, 'tree/mm/memory.c'), 'utf8') });
+    const report = await review({ patches, tree, rules: [...RULES, throwing] });
+    expect(report.findings.map((f) => [f.path, f.rule, f.line])).toEqual([['mm/leak.c', 'tlb-gather-finish-balance', 5]]);
+    expect(report.notes.map((n) => [n.path, n.kind])).toEqual([['mm/memory.c', 'analysis-failed']]);
+    expect(report.notes[0]!.message).toContain('(boom); that file was not checked');
   });
 });
