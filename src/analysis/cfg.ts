@@ -710,3 +710,28 @@ function declEvents(v: Declarator, skip: ReadonlySet<Expr>): FlowEvent[] {
   out.push({ k: 'def', key: v.ref.id, root: v.ref, how: v.init ? 'init' : 'decl', value: v.init, start: v.start, end: v.end });
   return out;
 }
+
+/**
+ * The nodes reachable from `from` along successor edges, `from` itself excluded (unless a loop
+ * leads back to it), not going past a node for which `stop` holds; stopping nodes are returned
+ * apart, as where the walk ended.
+ */
+export function reachableFrom(cfg: Cfg, from: CfgNode, stop: (n: CfgNode) => boolean = () => false): { nodes: CfgNode[]; stops: CfgNode[] } {
+  const nodes: CfgNode[] = [];
+  const stops: CfgNode[] = [];
+  const seen = new Set<number>([from.id]);
+  const work = from.succ.map((e) => e.to);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const n = cfg.nodes[id]!;
+    if (stop(n)) {
+      stops.push(n);
+      continue;
+    }
+    nodes.push(n);
+    for (const e of n.succ) work.push(e.to);
+  }
+  return { nodes, stops };
+}

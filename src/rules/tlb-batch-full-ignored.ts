@@ -4,7 +4,7 @@
  * flag that is read later, passed on, or returned.
  */
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { defineRule } from './define-rule.js';
 
@@ -83,18 +83,7 @@ function contains(e: Expr, x: Expr): boolean {
 
 /** Whether any node reachable from `from` (not counting `from` itself) reads variable `key`. */
 function readLater(fn: AnalyzedFunction, from: CfgNode, key: string): boolean {
-  const seen = new Set<number>([from.id]);
-  const work = from.succ.map((e) => e.to);
-  while (work.length > 0) {
-    const id = work.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const node = fn.cfg.nodes[id]!;
-    if (reads(node, key)) return true;
-    for (const e of node.succ) work.push(e.to);
-  }
-  // A loop can bring control back to the same statement, which reads nothing itself.
-  return false;
+  return reachableFrom(fn.cfg, from).nodes.some((n) => reads(n, key));
 }
 
 function reads(node: CfgNode, key: string): boolean {

@@ -7,8 +7,7 @@
  * not for when freeing page tables".
  */
 import { displayKey } from '../analysis/ast.js';
-import type { CfgNode } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import { reachableFrom } from '../analysis/cfg.js';
 import { defineRule } from './define-rule.js';
 import { MMU_GATHER, TLB_VMA } from './resources.js';
 
@@ -71,7 +70,7 @@ export default defineRule({
           ctx.report({ messageId: 'fullmm', data: { object }, at: node });
           continue;
         }
-        const { body, ends } = bracketBody(fn, node, (n) => brackets.eventsAt(n).some((x) => x.kind === 'close' && x.object === e.object));
+        const { nodes: body, stops: ends } = reachableFrom(fn.cfg, node, (n) => brackets.eventsAt(n).some((x) => x.kind === 'close' && x.object === e.object));
         const calls = body.flatMap((n) => n.events.flatMap((ev) => (ev.k === 'call' && ev.name !== null ? [{ name: ev.name, node: n }] : [])));
         const frees = calls.filter((c) => TABLE_FREEING.includes(c.name));
         if (tablesOnlyReported || frees.length === 0 || calls.some((c) => !TABLE_FREEING.includes(c.name) && PAGE_WORK.test(c.name))) continue;
@@ -82,24 +81,3 @@ export default defineRule({
     }
   },
 });
-
-/** The nodes reachable from `start` without passing a node where `closes` holds, and those ends. */
-function bracketBody(fn: AnalyzedFunction, start: CfgNode, closes: (n: CfgNode) => boolean): { body: CfgNode[]; ends: CfgNode[] } {
-  const out: CfgNode[] = [];
-  const ends: CfgNode[] = [];
-  const seen = new Set<number>([start.id]);
-  const work = start.succ.map((e) => e.to);
-  while (work.length > 0) {
-    const id = work.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const n = fn.cfg.nodes[id]!;
-    if (closes(n)) {
-      ends.push(n);
-      continue;
-    }
-    out.push(n);
-    for (const e of n.succ) work.push(e.to);
-  }
-  return { body: out, ends };
-}
