@@ -1,0 +1,484 @@
+/**
+ * The mutation corpus of `npm run bench` (recall). Each entry breaks one real function of the
+ * linux-source-6.12 tree in the way a rule exists to catch; scripts/bench/recall.mjs applies it
+ * at run time (no kernel code lives here, only the short anchors that find the spot), reviews
+ * the diff with `widen review --tree`, and checks the rule fires where expected.
+ *
+ * Adding a mutation for a rule: append an entry. A rule that `widen rules` does not list yet is
+ * reported as "not implemented yet", not as a miss, so entries can land before their rule.
+ *
+ * Entry fields:
+ *   id        unique, kebab-case; also the name of the diff left in .bench/recall/
+ *   rule      the rule id expected to fire
+ *   file      path relative to the tree root
+ *   function  the function edited; anchors are searched only inside its definition (from its
+ *             first signature line to the closing brace in column 0). `functionNth` picks one of
+ *             several definitions under different #ifdefs.
+ *   what      one line: what the edit does, and the catalog entry or historical bug it stands for
+ *   edits     applied in order, each anchor resolved in the text the previous edits left:
+ *               { delete: A, lines?: n }                    delete n lines (default 1) from A
+ *               { replace: A, lines?: n, with: [text] }     replace n lines from A
+ *               { insertAfter: A, text: [text] }            insert after A ('{' = the body's brace)
+ *               { insertBefore: A, text: [text] }           insert before A
+ *               { move: A, lines?: n, after: B }            cut n lines from A, put them after B
+ *               { move: A, lines?: n, before: B }           ... or before B
+ *             New lines take the indentation of the anchor line; a leading '\t' adds one level.
+ *   expect    findings that must all be present in the review of the mutated file:
+ *               { rule?: id, line: R, endLine?: R, related?: [R...] }
+ *             R is an anchor in the mutated function (1-based line of the match) or an array of
+ *             anchors meaning "any of these lines" (for rules whose reporting line is not settled).
+ *   control   optional edits for the harmless-edit control; by default a comment line is
+ *             inserted after the function's opening brace. Either way the review must be silent.
+ *   gap       optional: why the rule, by its documented design, is not expected to catch this
+ *             real bug. The entry still counts (a later rule that catches it turns the miss
+ *             into a find); the table shows the reason next to the miss.
+ *
+ * An anchor A is a snippet that must occur on exactly one line of the function, or
+ * { at: snippet, nth: k } for the k-th line that contains it (1-based), with an optional
+ * `offset` in lines.
+ */
+
+/** The seed (mm-rules.md B1, seeds/000_8cda9c5b26ebe42c.txt): Nadav Amit's bracket around free_pgtables()'s body, put back into 6.12. */
+const SEED_EDITS = [
+  { insertBefore: 'if (is_vm_hugetlb_page(vma)) {', text: ['tlb_start_vma(tlb, vma);', ''] },
+  { insertBefore: { at: 'vma = next;', nth: 2 }, text: ['', 'tlb_end_vma(tlb, vma);'] },
+];
+
+export default [
+  // ---- tlb-gather-finish-balance -------------------------------------------------------------
+  {
+    id: 'gather-zap-page-range-single-early-return',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/memory.c',
+    function: 'zap_page_range_single',
+    what: 'early return between tlb_gather_mmu() and tlb_finish_mmu() in a zap function',
+    edits: [{ insertAfter: 'mmu_notifier_invalidate_range_start(&range);', text: ['if (unlikely(vma->vm_flags & VM_PFNMAP))', '\treturn;'] }],
+    expect: [{ line: 'tlb_gather_mmu(&tlb, vma->vm_mm);', related: ['return;'] }],
+  },
+  {
+    id: 'gather-madvise-cold-finish-deleted',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_cold',
+    what: 'tlb_finish_mmu() deleted',
+    edits: [{ delete: 'tlb_finish_mmu(&tlb);' }],
+    expect: [{ line: 'tlb_gather_mmu(&tlb, mm);' }],
+  },
+  {
+    id: 'gather-unmap-region-early-return',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/vma.c',
+    function: 'unmap_region',
+    what: 'early return after unmap_vmas(), skipping free_pgtables() and the finish',
+    edits: [{ insertBefore: 'mas_set(mas, vma->vm_end);', text: ['if (!prev && !next)', '\treturn;'] }],
+    expect: [{ line: 'tlb_gather_mmu(&tlb, mm);', related: ['return;'] }],
+  },
+  {
+    id: 'gather-change-prot-numa-error-return',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/mempolicy.c',
+    function: 'change_prot_numa',
+    what: 'error return after change_protection() that forgets the finish',
+    edits: [{ insertAfter: 'nr_updated = change_protection(&tlb, vma, addr, end, MM_CP_PROT_NUMA);', text: ['if (nr_updated < 0)', '\treturn nr_updated;'] }],
+    expect: [{ line: 'tlb_gather_mmu(&tlb, vma->vm_mm);', related: [{ at: 'return nr_updated;', nth: 1 }] }],
+  },
+  {
+    id: 'gather-uffd-wp-range-gather-deleted',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/userfaultfd.c',
+    function: 'uffd_wp_range',
+    what: 'tlb_gather_mmu() deleted: a finish without a gather',
+    edits: [{ delete: 'tlb_gather_mmu(&tlb, dst_vma->vm_mm);' }],
+    expect: [{ line: 'tlb_finish_mmu(&tlb);' }],
+  },
+  {
+    id: 'gather-exit-mmap-gathered-twice',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/mmap.c',
+    function: 'exit_mmap',
+    what: 'a second tlb_gather_mmu_fullmm() on the open gather after the lock upgrade (hard case H2)',
+    edits: [{ insertAfter: { at: 'mmap_write_lock(mm);', nth: 2 }, text: ['tlb_gather_mmu_fullmm(&tlb, mm);'] }],
+    expect: [{ line: { at: 'tlb_gather_mmu_fullmm(&tlb, mm);', nth: 2 }, related: [{ at: 'tlb_gather_mmu_fullmm(&tlb, mm);', nth: 1 }] }],
+  },
+  {
+    id: 'gather-try-to-unmap-one-goto-exit',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/rmap.c',
+    function: 'try_to_unmap_one',
+    what: 'the finish before `goto walk_done` deleted: the unshare path leaves the loop gathered (hard case H17)',
+    edits: [{ delete: { at: 'tlb_finish_mmu(&tlb);', nth: 1 } }],
+    expect: [{ line: 'tlb_gather_mmu_vma(&tlb, vma);' }],
+  },
+  {
+    id: 'gather-oom-reap-early-finish-deleted',
+    rule: 'tlb-gather-finish-balance',
+    file: 'mm/oom_kill.c',
+    function: '__oom_reap_task_mm',
+    what: 'the early finish before `continue` deleted: the next iteration gathers again (hard case H4)',
+    edits: [{ delete: { at: 'tlb_finish_mmu(&tlb);', nth: 1 } }],
+    expect: [{ line: 'tlb_gather_mmu(&tlb, mm);' }],
+  },
+
+  // ---- tlb-vma-bracket-balance ---------------------------------------------------------------
+  {
+    id: 'bracket-madvise-cold-end-deleted',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_cold_page_range',
+    what: 'tlb_end_vma() of the cold bracket deleted',
+    edits: [{ delete: 'tlb_end_vma(tlb, vma);' }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);' }],
+  },
+  {
+    id: 'bracket-madvise-pageout-error-return',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_pageout_page_range',
+    what: 'return on a page-walk error between tlb_start_vma() and tlb_end_vma()',
+    edits: [{ replace: 'walk_page_range(vma->vm_mm, addr, end, &cold_walk_ops, &walk_private);', with: ['if (walk_page_range(vma->vm_mm, addr, end, &cold_walk_ops, &walk_private))', '\treturn;'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', related: ['return;'] }],
+  },
+  {
+    id: 'bracket-unmap-page-range-return-in-loop',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/memory.c',
+    function: 'unmap_page_range',
+    what: 'return from inside the zap loop, before tlb_end_vma()',
+    edits: [{ insertAfter: 'next = zap_p4d_range(tlb, vma, pgd, addr, next, details);', text: ['if (fatal_signal_pending(current))', '\treturn;'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', related: ['return;'] }],
+  },
+  {
+    id: 'bracket-unmap-hugepage-range-break-to-return',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/hugetlb.c',
+    function: '__unmap_hugepage_range',
+    what: '`if (ref_page) break;` turned into `return;`, skipping tlb_end_vma() (the catalog\'s FP trap, made a bug)',
+    edits: [{ replace: 'break;', with: ['return;'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', related: ['return;'] }],
+  },
+  {
+    id: 'bracket-change-protection-range-start-deleted',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/mprotect.c',
+    function: 'change_protection_range',
+    what: 'tlb_start_vma() deleted: an end without a start',
+    edits: [{ delete: 'tlb_start_vma(tlb, vma);' }],
+    expect: [{ line: 'tlb_end_vma(tlb, vma);' }],
+  },
+  {
+    id: 'bracket-madvise-free-nested-start',
+    rule: 'tlb-vma-bracket-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'a second tlb_start_vma() inside the open bracket (hard case H6)',
+    edits: [{ insertBefore: 'tlb_end_vma(&tlb, vma);', text: ['tlb_start_vma(&tlb, vma);'] }],
+    expect: [{ line: { at: 'tlb_start_vma(&tlb, vma);', nth: 2 }, related: [{ at: 'tlb_start_vma(&tlb, vma);', nth: 1 }] }],
+  },
+
+  // ---- tlb-vma-bracket-vma-reassigned --------------------------------------------------------
+  {
+    id: 'reassigned-seed-free-pgtables',
+    rule: 'tlb-vma-bracket-vma-reassigned',
+    file: 'mm/memory.c',
+    function: 'free_pgtables',
+    what: 'the seed (B1): tlb_start_vma()/tlb_end_vma() around the body whose inner loop does `vma = next;` (hard case H1)',
+    edits: SEED_EDITS,
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', endLine: 'tlb_end_vma(tlb, vma);', related: [{ at: 'vma = next;', nth: 1 }] }],
+  },
+  {
+    id: 'reassigned-madvise-cold-find-vma',
+    rule: 'tlb-vma-bracket-vma-reassigned',
+    file: 'mm/madvise.c',
+    function: 'madvise_cold_page_range',
+    what: '`vma = find_vma(...)` between the walk and tlb_end_vma()',
+    edits: [{ insertAfter: 'walk_page_range(vma->vm_mm, addr, end, &cold_walk_ops, &walk_private);', text: ['vma = find_vma(vma->vm_mm, end);'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', endLine: 'tlb_end_vma(tlb, vma);', related: ['vma = find_vma(vma->vm_mm, end);'] }],
+  },
+  {
+    id: 'reassigned-unmap-page-range-in-loop',
+    rule: 'tlb-vma-bracket-vma-reassigned',
+    file: 'mm/memory.c',
+    function: 'unmap_page_range',
+    what: 'the zap loop moves `vma` on when the address passes its end',
+    edits: [{ insertAfter: 'next = zap_p4d_range(tlb, vma, pgd, addr, next, details);', text: ['if (next >= vma->vm_end)', '\tvma = find_vma(vma->vm_mm, next);'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', endLine: 'tlb_end_vma(tlb, vma);', related: ['vma = find_vma(vma->vm_mm, next);'] }],
+  },
+  {
+    id: 'reassigned-change-protection-range-lookup',
+    rule: 'tlb-vma-bracket-vma-reassigned',
+    file: 'mm/mprotect.c',
+    function: 'change_protection_range',
+    what: '`vma = vma_lookup(...)` at the bottom of the do/while body (hard case H15)',
+    edits: [{ insertBefore: '} while (pgd++, addr = next, addr != end);', text: ['\tvma = vma_lookup(mm, next);'] }],
+    expect: [{ line: 'tlb_start_vma(tlb, vma);', endLine: 'tlb_end_vma(tlb, vma);', related: ['vma = vma_lookup(mm, next);'] }],
+  },
+  {
+    id: 'reassigned-madvise-free-mismatched-end',
+    rule: 'tlb-vma-bracket-vma-reassigned',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'tlb_end_vma() given another VMA expression than tlb_start_vma()',
+    edits: [{ replace: 'tlb_end_vma(&tlb, vma);', with: ['tlb_end_vma(&tlb, vma_lookup(mm, range.end - 1));'] }],
+    expect: [{ line: 'tlb_start_vma(&tlb, vma);', endLine: 'tlb_end_vma(&tlb, vma_lookup(mm, range.end - 1));' }],
+  },
+
+  // ---- rules being written: kept here so they count as soon as they land ---------------------
+
+  // tlb-op-outside-gather
+  {
+    id: 'op-outside-madvise-free-start-before-gather',
+    rule: 'tlb-op-outside-gather',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'tlb_start_vma() on the local gather before tlb_gather_mmu()',
+    edits: [{ move: 'tlb_gather_mmu(&tlb, mm);', after: 'tlb_start_vma(&tlb, vma);' }],
+    expect: [{ line: 'tlb_start_vma(&tlb, vma);' }],
+  },
+  {
+    id: 'op-outside-move-hugetlb-finish-first',
+    rule: 'tlb-op-outside-gather',
+    file: 'mm/hugetlb.c',
+    function: 'move_hugetlb_page_tables',
+    what: 'tlb_finish_mmu() moved before the final flushes, which then run on a finished gather',
+    edits: [{ move: 'tlb_finish_mmu(&tlb);', before: 'tlb_flush_mmu_tlbonly(&tlb);' }],
+    expect: [{ line: ['tlb_flush_mmu_tlbonly(&tlb);', 'huge_pmd_unshare_flush(&tlb, vma);'] }],
+  },
+
+  // tlb-range-before-queue
+  {
+    id: 'range-zap-present-folio-ptes-queue-first',
+    rule: 'tlb-range-before-queue',
+    file: 'mm/memory.c',
+    function: 'zap_present_folio_ptes',
+    what: 'tlb_remove_tlb_entries() moved after __tlb_remove_folio_pages(): pages queued before their range',
+    edits: [{ move: 'tlb_remove_tlb_entries(tlb, pte, nr, addr);', after: { at: '*force_break = true;', offset: 1 } }],
+    expect: [{ line: '__tlb_remove_folio_pages(tlb, page, nr, delay_rmap)' }],
+  },
+  {
+    id: 'range-zap-huge-pmd-queue-first',
+    rule: 'tlb-range-before-queue',
+    file: 'mm/huge_memory.c',
+    function: 'zap_huge_pmd',
+    what: 'tlb_remove_pmd_tlb_entry() moved after tlb_remove_page_size()',
+    edits: [{ move: 'tlb_remove_pmd_tlb_entry(tlb, pmd, addr);', after: 'tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE);' }],
+    expect: [{ line: 'tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE);' }],
+  },
+  {
+    id: 'range-zap-huge-pmd-no-page-size',
+    rule: 'tlb-range-before-queue',
+    file: 'mm/huge_memory.c',
+    function: 'zap_huge_pmd',
+    what: 'tlb_change_page_size() deleted before a huge-size queue',
+    edits: [{ delete: 'tlb_change_page_size(tlb, HPAGE_PMD_SIZE);' }],
+    expect: [{ line: 'tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE);' }],
+  },
+  {
+    id: 'range-unmap-hugepage-range-queue-first',
+    rule: 'tlb-range-before-queue',
+    file: 'mm/hugetlb.c',
+    function: '__unmap_hugepage_range',
+    what: 'tlb_remove_huge_tlb_entry() moved after tlb_remove_page_size(): the first page is queued with no range',
+    edits: [{ move: 'tlb_remove_huge_tlb_entry(h, tlb, ptep, address);', after: 'tlb_remove_page_size(tlb, page, huge_page_size(h));' }],
+    expect: [{ line: 'tlb_remove_page_size(tlb, page, huge_page_size(h));' }],
+  },
+  {
+    id: 'range-zap-huge-pmd-no-range',
+    rule: 'tlb-range-before-queue',
+    file: 'mm/huge_memory.c',
+    function: 'zap_huge_pmd',
+    what: 'tlb_remove_pmd_tlb_entry() deleted: the page is queued and no range is ever recorded for it',
+    gap: 'the rule leaves a function that records no range on the gather to its caller (docs/rules/tlb-range-before-queue.md)',
+    edits: [{ delete: 'tlb_remove_pmd_tlb_entry(tlb, pmd, addr);' }],
+    expect: [{ line: 'tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE);' }],
+  },
+
+  // tlb-batch-full-ignored
+  {
+    id: 'batch-full-zap-present-folio-ptes-discarded',
+    rule: 'tlb-batch-full-ignored',
+    file: 'mm/memory.c',
+    function: 'zap_present_folio_ptes',
+    what: 'the result of __tlb_remove_folio_pages() discarded',
+    edits: [{ replace: 'if (unlikely(__tlb_remove_folio_pages(tlb, page, nr, delay_rmap))) {', lines: 4, with: ['__tlb_remove_folio_pages(tlb, page, nr, delay_rmap);'] }],
+    expect: [{ line: '__tlb_remove_folio_pages(tlb, page, nr, delay_rmap);' }],
+  },
+  {
+    id: 'batch-full-zap-present-folio-ptes-never-read',
+    rule: 'tlb-batch-full-ignored',
+    file: 'mm/memory.c',
+    function: 'zap_present_folio_ptes',
+    what: 'the result of __tlb_remove_folio_pages() stored in a local that nothing reads',
+    edits: [
+      { insertAfter: 'bool delay_rmap = false;', text: ['bool full;'] },
+      { replace: 'if (unlikely(__tlb_remove_folio_pages(tlb, page, nr, delay_rmap))) {', lines: 4, with: ['full = __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);'] },
+    ],
+    expect: [{ line: 'full = __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);' }],
+  },
+  {
+    id: 'batch-full-tlb-remove-page-size-no-flush',
+    rule: 'tlb-batch-full-ignored',
+    file: 'include/asm-generic/tlb.h',
+    function: 'tlb_remove_page_size',
+    what: 'the self-flushing wrapper loses its tlb_flush_mmu()',
+    edits: [{ replace: 'if (__tlb_remove_page_size(tlb, page, false, page_size))', lines: 2, with: ['__tlb_remove_page_size(tlb, page, false, page_size);'] }],
+    expect: [{ line: '__tlb_remove_page_size(tlb, page, false, page_size);' }],
+  },
+
+  // tlb-flush-before-ptl-unlock
+  {
+    id: 'ptl-zap-pte-range-flush-after-unlock',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/memory.c',
+    function: 'zap_pte_range',
+    what: 'the delayed-rmap flush moved after pte_unmap_unlock()',
+    edits: [{ move: 'if (force_flush) {', lines: 4, after: 'pte_unmap_unlock(start_pte, ptl);' }],
+    expect: [{ line: ['pte_unmap_unlock(start_pte, ptl);', 'tlb_flush_mmu_tlbonly(tlb);', 'tlb_flush_rmaps(tlb, vma);'] }],
+  },
+  {
+    id: 'ptl-move-ptes-flush-after-unlock',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/mremap.c',
+    function: 'move_ptes',
+    what: 'B6 (CVE-2018-18281): the TLB flush moved after the PTLs are dropped',
+    edits: [{ move: 'if (force_flush)', lines: 2, after: 'pte_unmap_unlock(old_pte - 1, old_ptl);' }],
+    expect: [{ line: ['pte_unmap_unlock(old_pte - 1, old_ptl);', 'spin_unlock(new_ptl);', 'flush_tlb_range(vma, old_end - len, old_end);'] }],
+  },
+  {
+    id: 'ptl-migrate-vma-collect-pmd-flush-after-unlock',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/migrate_device.c',
+    function: 'migrate_vma_collect_pmd',
+    what: 'B7 (60bae7370896): the TLB flush moved after pte_unmap_unlock()',
+    edits: [{ move: 'if (unmapped)', lines: 2, after: 'pte_unmap_unlock(ptep - 1, ptl);' }],
+    expect: [{ line: ['pte_unmap_unlock(ptep - 1, ptl);', 'flush_tlb_range(walk->vma, start, end);'] }],
+  },
+
+  // pgtable-free-outside-gather
+  {
+    id: 'pgtable-collapse-pte-mapped-thp-direct-free',
+    rule: 'pgtable-free-outside-gather',
+    file: 'mm/khugepaged.c',
+    function: 'collapse_pte_mapped_thp',
+    what: 'pte_free_defer() replaced by pte_free() after pmdp_collapse_flush(): no wait for GUP-fast',
+    edits: [{ replace: 'pte_free_defer(mm, pmd_pgtable(pgt_pmd));', with: ['pte_free(mm, pmd_pgtable(pgt_pmd));'] }],
+    expect: [{ line: 'pte_free(mm, pmd_pgtable(pgt_pmd));' }],
+  },
+  {
+    id: 'pgtable-retract-page-tables-direct-free',
+    rule: 'pgtable-free-outside-gather',
+    file: 'mm/khugepaged.c',
+    function: 'retract_page_tables',
+    what: 'pte_free_defer() replaced by pte_free() after pmdp_collapse_flush()',
+    edits: [{ replace: 'pte_free_defer(mm, pmd_pgtable(pgt_pmd));', with: ['pte_free(mm, pmd_pgtable(pgt_pmd));'] }],
+    expect: [{ line: 'pte_free(mm, pmd_pgtable(pgt_pmd));' }],
+  },
+  {
+    id: 'pgtable-collapse-huge-page-no-sync',
+    rule: 'pgtable-free-outside-gather',
+    file: 'mm/khugepaged.c',
+    function: 'collapse_huge_page',
+    what: 'B5 (2ba99c5e0881): tlb_remove_table_sync_one() deleted; the collapsed table is later deposited',
+    edits: [{ delete: 'tlb_remove_table_sync_one();' }],
+    expect: [{ line: ['_pmd = pmdp_collapse_flush(vma, address, pmd);', 'pgtable_trans_huge_deposit(mm, pmd, pgtable);'] }],
+  },
+  {
+    id: 'pgtable-free-pte-range-direct-free',
+    rule: 'pgtable-free-outside-gather',
+    file: 'mm/memory.c',
+    function: 'free_pte_range',
+    what: 'pte_free_tlb() replaced by pte_free() in the munmap teardown of a live mm',
+    gap: 'the rule checks only functions with a VMA in sight; free_pte_range() has the gather, not the VMA (docs/rules/pgtable-free-outside-gather.md)',
+    edits: [{ replace: 'pte_free_tlb(tlb, token, addr);', with: ['pte_free(tlb->mm, token);'] }],
+    expect: [{ line: 'pte_free(tlb->mm, token);' }],
+  },
+
+  // hugetlb-unshare-flush-before-finish
+  {
+    id: 'unshare-move-hugetlb-no-flush',
+    rule: 'hugetlb-unshare-flush-before-finish',
+    file: 'mm/hugetlb.c',
+    function: 'move_hugetlb_page_tables',
+    what: 'B4 class: huge_pmd_unshare_flush() deleted before i_mmap_unlock_write() and the finish',
+    edits: [{ delete: 'huge_pmd_unshare_flush(&tlb, vma);' }],
+    expect: [{ line: ['if (huge_pmd_unshare(&tlb, vma, old_addr, src_pte)) {', 'i_mmap_unlock_write(mapping);', 'tlb_finish_mmu(&tlb);'] }],
+  },
+  {
+    id: 'unshare-try-to-unmap-one-flush-after-finish',
+    rule: 'hugetlb-unshare-flush-before-finish',
+    file: 'mm/rmap.c',
+    function: 'try_to_unmap_one',
+    what: 'huge_pmd_unshare_flush() moved after tlb_finish_mmu() (hard case H17)',
+    edits: [{ move: 'huge_pmd_unshare_flush(&tlb, vma);', after: { at: 'tlb_finish_mmu(&tlb);', nth: 1 } }],
+    expect: [{ line: ['if (huge_pmd_unshare(&tlb, vma, address, pvmw.pte)) {', { at: 'tlb_finish_mmu(&tlb);', nth: 1 }] }],
+  },
+  {
+    id: 'unshare-hugetlb-unshare-pmds-flush-after-unlock',
+    rule: 'hugetlb-unshare-flush-before-finish',
+    file: 'mm/hugetlb.c',
+    function: 'hugetlb_unshare_pmds',
+    what: 'huge_pmd_unshare_flush() moved after i_mmap_unlock_write()',
+    edits: [{ move: 'huge_pmd_unshare_flush(&tlb, vma);', after: 'i_mmap_unlock_write(vma->vm_file->f_mapping);' }],
+    expect: [{ line: ['__huge_pmd_unshare(&tlb, vma, address, ptep, take_locks);', 'i_mmap_unlock_write(vma->vm_file->f_mapping);'] }],
+  },
+
+  // mmu-notifier-range-balance
+  {
+    id: 'notifier-zap-page-range-single-end-deleted',
+    rule: 'mmu-notifier-range-balance',
+    file: 'mm/memory.c',
+    function: 'zap_page_range_single',
+    what: 'mmu_notifier_invalidate_range_end() deleted',
+    edits: [{ delete: 'mmu_notifier_invalidate_range_end(&range);' }],
+    expect: [{ line: 'mmu_notifier_invalidate_range_start(&range);' }],
+  },
+  {
+    id: 'notifier-oom-reap-end-after-failed-start',
+    rule: 'mmu-notifier-range-balance',
+    file: 'mm/oom_kill.c',
+    function: '__oom_reap_task_mm',
+    what: 'a range ended after mmu_notifier_invalidate_range_start_nonblock() failed (hard case H4)',
+    edits: [{ insertBefore: { at: 'tlb_finish_mmu(&tlb);', nth: 1 }, text: ['mmu_notifier_invalidate_range_end(&range);'] }],
+    expect: [{ line: { at: 'mmu_notifier_invalidate_range_end(&range);', nth: 1 } }],
+  },
+  {
+    id: 'notifier-madvise-free-end-deleted',
+    rule: 'mmu-notifier-range-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'mmu_notifier_invalidate_range_end() deleted',
+    edits: [{ delete: 'mmu_notifier_invalidate_range_end(&range);' }],
+    expect: [{ line: 'mmu_notifier_invalidate_range_start(&range);' }],
+  },
+
+  // tlb-vma-bracket-misuse (advisory)
+  {
+    id: 'misuse-seed-free-pgtables',
+    rule: 'tlb-vma-bracket-misuse',
+    file: 'mm/memory.c',
+    function: 'free_pgtables',
+    what: 'the seed (B1): a bracket around page-table freeing only',
+    edits: SEED_EDITS,
+    expect: [{ line: 'tlb_start_vma(tlb, vma);' }],
+  },
+  {
+    id: 'misuse-madvise-free-gather-vma',
+    rule: 'tlb-vma-bracket-misuse',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'tlb_gather_mmu_vma() plus a tlb_start_vma() bracket on the same gather (redundant)',
+    edits: [{ replace: 'tlb_gather_mmu(&tlb, mm);', with: ['tlb_gather_mmu_vma(&tlb, vma);'] }],
+    expect: [{ line: 'tlb_start_vma(&tlb, vma);' }],
+  },
+  {
+    id: 'misuse-exit-mmap-fullmm-bracket',
+    rule: 'tlb-vma-bracket-misuse',
+    file: 'mm/mmap.c',
+    function: 'exit_mmap',
+    what: 'a tlb_start_vma()/tlb_end_vma() bracket on a fullmm gather (both calls are no-ops)',
+    edits: [
+      { insertBefore: 'unmap_vmas(&tlb, &vmi.mas, vma, 0, ULONG_MAX, ULONG_MAX, false);', text: ['tlb_start_vma(&tlb, vma);'] },
+      { insertAfter: 'unmap_vmas(&tlb, &vmi.mas, vma, 0, ULONG_MAX, ULONG_MAX, false);', text: ['tlb_end_vma(&tlb, vma);'] },
+    ],
+    expect: [{ line: 'tlb_start_vma(&tlb, vma);' }],
+  },
+];

@@ -1,0 +1,48 @@
+/**
+ * Verdicts on the reports `widen scan` makes on the unmodified kernel trees, argued in
+ * docs/precision.md. The bench joins each report to its verdict by tree, rule, path and
+ * function (not by line, so a stable update that shifts lines keeps the verdict); a report
+ * without one is printed as "no verdict yet": read the code, then add it here and to
+ * docs/precision.md.
+ *
+ * verdict: 'real' (the code has the problem the rule names) or 'false' (it does not; the
+ * reason says what the rule missed).
+ */
+export default [
+  {
+    tree: '6.12',
+    rule: 'tlb-gather-finish-balance',
+    path: 'arch/powerpc/lib/code-patching.c',
+    function: 'put_patching_mm',
+    verdict: 'real',
+    reason:
+      'the gather on the temporary patching mm is never finished: the page tables free_pgd_range() queues with tlb_remove_table() (powerpc selects MMU_GATHER_RCU_TABLE_FREE) stay in tlb.batch and leak, with the batch page, on every CPU offline and on the get_locked_pte() failure path (catalog H5, FP trap (5))',
+  },
+  {
+    tree: '6.12',
+    rule: 'mmu-notifier-range-balance',
+    path: 'fs/proc/task_mmu.c',
+    function: 'do_pagemap_scan',
+    verdict: 'false',
+    reason:
+      'start and end are both guarded by `p.arg.flags & PM_SCAN_WP_MATCHING`, and nothing between them writes p.arg.flags (the page-walk callbacks that get &p only read it; it is set once by pagemap_scan_get_args()); widen drops the correlation because &p is passed to walk_page_range(). `range` is declared inside the loop body, so "started again" is the same mistake',
+  },
+  {
+    tree: '6.12',
+    rule: 'tlb-range-before-queue',
+    path: 'include/asm-generic/tlb.h',
+    function: 'tlb_remove_page_size',
+    verdict: 'false',
+    reason:
+      'the generic self-flushing wrapper passes its caller\'s page_size through; the callers that queue huge pages (zap_huge_pmd() in mm/huge_memory.c, __unmap_hugepage_range() in mm/hugetlb.c) call tlb_change_page_size() first, and tlb_remove_page() passes PAGE_SIZE. The size check does not leave a pass-through size to the caller the way the range check leaves a range',
+  },
+  ...['mm/huge_memory.c:__split_huge_pud', 'mm/huge_memory.c:__split_huge_pmd', 'mm/memory.c:wp_page_copy', 'mm/migrate_device.c:__migrate_device_pages'].map((site) => ({
+    tree: '6.1',
+    rule: 'mmu-notifier-range-balance',
+    path: site.split(':')[0],
+    function: site.split(':')[1],
+    verdict: 'false',
+    reason:
+      'the range is ended with mmu_notifier_invalidate_range_only_end(), the 6.1 form of the end call (gone from 6.12), which the rule does not know; with it counted as an end the function has no report',
+  })),
+];
