@@ -283,14 +283,17 @@ function flip(op: string): string {
   return op === '<' ? '>' : op === '>' ? '<' : op;
 }
 
-/** The tracked objects whose fields or value `cond` reads. */
+/**
+ * The tracked objects whose fields `cond` reads (`range.start`). Passing the object to a call in
+ * a condition (`if (g(&tlb))`) reads no state of it and does not count.
+ */
 function readObjects(cond: Expr, objects: ReadonlySet<string>): string[] {
   const out = new Set<string>();
   forEachExpr(cond, (e) => {
-    if (e.k !== 'field' && e.k !== 'ident') return;
+    if (e.k !== 'field') return;
     const key = pathKey(e);
     if (key === null) return;
-    for (const o of objects) if (key === o || key.startsWith(`${o}.`) || key.startsWith(`${o}->`)) out.add(o);
+    for (const o of objects) if (key.startsWith(`${o}.`) || key.startsWith(`${o}->`)) out.add(o);
   });
   return [...out];
 }

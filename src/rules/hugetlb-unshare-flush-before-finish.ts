@@ -13,6 +13,8 @@ import { defineRule } from './define-rule.js';
 
 
 const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
+/** The exported unshare and the static one mm/hugetlb.c calls itself (`hugetlb_unshare_pmds()`). */
+const UNSHARES = ['huge_pmd_unshare', '__huge_pmd_unshare'];
 
 export default defineRule({
   id: 'hugetlb-unshare-flush-before-finish',
@@ -21,7 +23,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'high',
     resources: [],
-    calls: ['huge_pmd_unshare', 'huge_pmd_unshare_flush'],
+    calls: ['huge_pmd_unshare', '__huge_pmd_unshare', 'huge_pmd_unshare_flush'],
   },
   messages: {
     unlockBeforeFlush: {
@@ -52,7 +54,7 @@ export default defineRule({
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
         const arg0 = ev.call.args[0];
-        if (ev.name === 'huge_pmd_unshare' && isGather(fn, arg0)) {
+        if (UNSHARES.includes(ev.name) && isGather(fn, arg0)) {
           unshares = true;
           const call = ev.call;
           const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;

@@ -55,7 +55,11 @@ export const MMU_NOTIFIER_RANGE: Resource = {
     { name: 'mmu_notifier_invalidate_range_start', objectArg: 0 },
     { name: 'mmu_notifier_invalidate_range_start_nonblock', objectArg: 0, acquiredWhen: 'zero' },
   ],
-  closes: [{ name: 'mmu_notifier_invalidate_range_end', objectArg: 0 }],
+  // `_only_end` (6.1 and older) ends the range without the secondary-TLB invalidation.
+  closes: [
+    { name: 'mmu_notifier_invalidate_range_end', objectArg: 0 },
+    { name: 'mmu_notifier_invalidate_range_only_end', objectArg: 0 },
+  ],
   owner: { kind: 'local', type: /\bstruct\s+mmu_notifier_range\b/ },
 };
 
@@ -78,7 +82,9 @@ const op = (gatherArg: number, ...names: string[]): GatherOp[] => names.map((nam
 /** Range recording: grows the gather's range (`tlb->start/end`) and its `cleared_*` levels. */
 export const GATHER_RANGE_OPS: readonly GatherOp[] = [
   ...op(0, 'tlb_flush_pte_range', 'tlb_flush_pmd_range', 'tlb_flush_pud_range', 'tlb_flush_p4d_range'),
-  ...op(0, 'tlb_remove_tlb_entry', 'tlb_remove_tlb_entries', 'tlb_remove_huge_tlb_entry', 'tlb_remove_pmd_tlb_entry', 'tlb_remove_pud_tlb_entry'),
+  ...op(0, 'tlb_remove_tlb_entry', 'tlb_remove_tlb_entries', 'tlb_remove_pmd_tlb_entry', 'tlb_remove_pud_tlb_entry'),
+  // The hstate comes first: tlb_remove_huge_tlb_entry(h, tlb, ptep, address).
+  ...op(1, 'tlb_remove_huge_tlb_entry'),
 ];
 
 /** Page queueing, with the argument that gives a page size other than PAGE_SIZE, if any. */
