@@ -347,6 +347,8 @@ export interface BalanceResult {
   reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent }>;
   /** A conditional acquisition whose result is never tested. */
   untested: Array<{ object: string; open: CfgNode; openCall: BracketEvent }>;
+  /** Conditions that read a tracked object's fields, after which the object was not judged. */
+  stateInFields: CfgNode[];
   /** False when the path budget ran out: nothing may be reported then. */
   complete: boolean;
 }
@@ -369,7 +371,7 @@ interface ObjectState {
  * pair of program points, however many paths show it.
  */
 export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): BalanceResult {
-  const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], untested: [], complete: true };
+  const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], untested: [], stateInFields: [], complete: true };
   if (!index.hasEvents) return result;
   const seen = new Set<string>();
   const once = (key: string): boolean => {
@@ -413,7 +415,10 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
       // A condition that reads the object itself (`if (!range.start)`) encodes its state in its
       // fields; widen does not model that, so it stops judging the object rather than guess.
       if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
-        for (const o of readObjects(node.expr, index.objects)) set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
+        for (const o of readObjects(node.expr, index.objects)) {
+          if (!result.stateInFields.includes(node)) result.stateInFields.push(node);
+          set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
+        }
       }
       const events = index.eventsAt(node);
       for (const e of events) {

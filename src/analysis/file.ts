@@ -29,7 +29,7 @@ export interface AnalysisNote {
    *   that was not analysed.
    * - `limited-context`, `skipped-file`: what the front door could not read.
    */
-  kind: 'parse-error' | 'too-deep' | 'analysis-failed' | 'no-function-body' | 'path-budget' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
+  kind: 'parse-error' | 'too-deep' | 'analysis-failed' | 'no-function-body' | 'path-budget' | 'not-judged' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
   message: string;
 }
 

@@ -36,6 +36,9 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       return;
     }
     const base = (object: string): Record<string, string> => ({ object: displayKey(object), close, noun: resource.noun });
+    for (const node of result.stateInFields) {
+      ctx.unjudged(fn.line(node.start), `this condition reads the ${resource.noun}'s own fields, which widen does not follow, so it made no judgement on whether \`${close}\` balances after it`);
+    }
     for (const u of result.unclosed) {
       const object = displayKey(u.object);
       ctx.report({

@@ -63,6 +63,8 @@ export interface RuleContext<M extends string> {
   report(r: RuleReport<M>): void;
   /** The analysis could not finish for this function (e.g. the path budget ran out). */
   incomplete(reason: string): void;
+  /** The rule chose not to judge part of the function; `why` says what and why, in a sentence. */
+  unjudged(line: number, why: string): void;
   /** Bracket effects of the functions defined in the same file. */
   readonly summaries: BracketSummaries;
   /** Facts about the function, computed once and shared by every rule. */

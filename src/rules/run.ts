@@ -67,6 +67,9 @@ export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries
       incomplete: (what) => {
         fn.file.note(fn.span, fn.span.startLine, fn.span.endLine, 'path-budget', `\`${fn.name}()\` has more paths than widen explores; it made no judgement on ${what} there (rule ${rule.id}).`);
       },
+      unjudged: (line, why) => {
+        fn.file.note(fn.span, line, line, 'not-judged', `In \`${fn.name}()\`, ${why} (rule ${rule.id}).`);
+      },
     });
   }
   const seen = new Map<string, number>();
