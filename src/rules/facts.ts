@@ -4,6 +4,8 @@
  * on the function, so two rules about the gather walk its paths once.
  */
 import { BracketIndex, checkBalance, type BalanceResult, type BracketSummaries } from '../analysis/brackets.js';
+import type { Expr } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { Resource } from './resources.js';
 
@@ -35,4 +37,36 @@ export class FunctionFacts {
     }
     return result;
   }
+}
+
+/** A call of a named function at a CFG node. */
+export interface CallAt {
+  call: Expr & { k: 'call' };
+  name: string;
+  node: CfgNode;
+}
+
+/**
+ * The calls of `fn` that `classify` turns into events (null: not of interest), grouped by CFG
+ * node in evaluation order: the index a rule's path walk over kernel calls reads at each step.
+ */
+export function callEvents<T>(fn: AnalyzedFunction, classify: (c: CallAt) => T | null): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      const e = classify({ call: ev.call, name: ev.name, node });
+      if (e === null) continue;
+      const list = out.get(node.id) ?? [];
+      list.push(e);
+      out.set(node.id, list);
+    }
+  }
+  return out;
+}
+
+/** Whether any event of `events` satisfies `test`. */
+export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e: T) => boolean): boolean {
+  for (const list of events.values()) if (list.some(test)) return true;
+  return false;
 }

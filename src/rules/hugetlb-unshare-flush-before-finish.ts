@@ -10,6 +10,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { anyEvent, callEvents } from './facts.js';
 
 
 const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
@@ -43,28 +44,18 @@ export default defineRule({
     // Per node: unshares, flushes, unlocks and finishes, keyed by gather.
     /** For an unshare tested in the branch itself: the edge along which it returned nonzero (unshared). */
     type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; unsharedOn?: 'true' | 'false' };
-    const events = new Map<number, Ev[]>();
-    const add = (node: CfgNode, e: Ev): void => {
-      const list = events.get(node.id) ?? [];
-      list.push(e);
-      events.set(node.id, list);
-    };
-    let unshares = false;
-    for (const node of fn.cfg.nodes) {
-      for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const arg0 = ev.call.args[0];
-        if (UNSHARES.includes(ev.name) && isGather(fn, arg0)) {
-          unshares = true;
-          const call = ev.call;
-          const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
-          add(node, { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) });
-        } else if (ev.name === 'huge_pmd_unshare_flush') add(node, { kind: 'flush', object: objectAt(fn, arg0, node.id) });
-        else if (ev.name === 'tlb_finish_mmu') add(node, { kind: 'finish', object: objectAt(fn, arg0, node.id) });
-        else if (ev.name === 'i_mmap_unlock_write') add(node, { kind: 'unlock', object: null });
+    const events = callEvents<Ev>(fn, ({ call, name, node }) => {
+      const arg0 = call.args[0];
+      if (UNSHARES.includes(name) && isGather(fn, arg0)) {
+        const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
+        return { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) };
       }
-    }
-    if (!unshares) return;
+      if (name === 'huge_pmd_unshare_flush') return { kind: 'flush', object: objectAt(fn, arg0, node.id) };
+      if (name === 'tlb_finish_mmu') return { kind: 'finish', object: objectAt(fn, arg0, node.id) };
+      if (name === 'i_mmap_unlock_write') return { kind: 'unlock', object: null };
+      return null;
+    });
+    if (!anyEvent(events, (e) => e.kind === 'unshare')) return;
     const reported = new Set<number>();
     // State: gather -> the node of an unshare not yet flushed; negative while the unshare's own
     // branch has not yet said whether it unshared (-(node + 1)).

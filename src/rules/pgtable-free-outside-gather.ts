@@ -9,6 +9,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { anyEvent, callEvents } from './facts.js';
 
 /** Direct frees of a page-table page (include/asm-generic/pgalloc.h). `pte_free_defer()` is the safe, RCU-deferred form. */
 const FREES = ['pte_free', 'pmd_free', 'pud_free', 'p4d_free'];
@@ -98,32 +99,21 @@ export default defineRule({
   check(fn, ctx) {
     if (!hasVma(fn)) return;
     type Ev = { kind: 'free' | 'clear' | 'flushing-clear' | 'flush' | 'sync'; name: string; table?: Expr; keys?: Set<string> };
-    const events = new Map<number, Ev[]>();
-    for (const node of fn.cfg.nodes) {
-      for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const n = ev.name;
-        let kind: Ev['kind'] | null = null;
-        let extra: Partial<Ev> = {};
-        if (REUSES.includes(n) || FREES.includes(n)) {
-          // Kernel page tables (vmalloc, the direct map, KASAN shadow) have no GUP-fast walkers.
-          const mm = ev.call.args[0];
-          const kernel = mm !== undefined && /^(&?\s*init_mm|NULL|0)$/.test(fn.text(mm));
-          const table = ev.call.args[REUSES.includes(n) ? 2 : 1];
-          kind = kernel || !table ? null : 'free';
-          if (table) extra = { table };
-        } else if (CLEARS.includes(n)) kind = 'clear';
-        else if (FLUSHING_CLEARS.includes(n)) kind = 'flushing-clear';
-        else if (FLUSHES.includes(n)) kind = 'flush';
-        else if (n === SYNC) kind = 'sync';
-        if (kind === null) continue;
-        if (kind === 'clear' || kind === 'flushing-clear') extra = { keys: clearedKeys(node, ev.call) };
-        const list = events.get(node.id) ?? [];
-        list.push({ kind, name: n, ...extra });
-        events.set(node.id, list);
+    const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
+      if (REUSES.includes(n) || FREES.includes(n)) {
+        // Kernel page tables (vmalloc, the direct map, KASAN shadow) have no GUP-fast walkers.
+        const mm = call.args[0];
+        const kernel = mm !== undefined && /^(&?\s*init_mm|NULL|0)$/.test(fn.text(mm));
+        const table = call.args[REUSES.includes(n) ? 2 : 1];
+        return kernel || !table ? null : { kind: 'free', name: n, table };
       }
-    }
-    if (![...events.values()].some((l) => l.some((e) => e.kind === 'free'))) return;
+      if (CLEARS.includes(n)) return { kind: 'clear', name: n, keys: clearedKeys(node, call) };
+      if (FLUSHING_CLEARS.includes(n)) return { kind: 'flushing-clear', name: n, keys: clearedKeys(node, call) };
+      if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
+      if (n === SYNC) return { kind: 'sync', name: n };
+      return null;
+    });
+    if (!anyEvent(events, (e) => e.kind === 'free')) return;
     const reported = new Set<number>();
     // 'none' rather than null: a walker that returns null drops the path.
     const result = explore<Cleared | 'none'>(fn.cfg, fn.facts, {

@@ -8,6 +8,7 @@ import { addressee, displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { anyEvent, callEvents } from './facts.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
 const ACQUIRE: ReadonlyMap<string, number> = new Map([
@@ -75,29 +76,19 @@ export default defineRule({
   },
   check(fn, ctx) {
     type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps'; name: string };
-    const events = new Map<number, Ev[]>();
-    let flushes = false;
-    for (const node of fn.cfg.nodes) {
-      for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const n = ev.name;
-        let kind: Ev['kind'] | null = null;
-        const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
-        if (lockArg !== undefined) {
-          const arg = ev.call.args[lockArg];
-          if (arg && isPtl(displayKey(fn.text(addressee(arg))))) kind = ACQUIRE.has(n) ? 'acquire' : 'release';
-        } else if (CLEARS.includes(n)) kind = 'clear';
-        else if (FLUSHES.includes(n)) kind = 'flush';
-        else if (n === 'tlb_flush_mmu_tlbonly') kind = 'tlbonly';
-        else if (n === 'tlb_flush_rmaps') kind = 'rmaps';
-        if (kind === null) continue;
-        if (kind === 'flush' || kind === 'rmaps') flushes = true;
-        const list = events.get(node.id) ?? [];
-        list.push({ kind, name: n });
-        events.set(node.id, list);
+    const events = callEvents<Ev>(fn, ({ call, name: n }) => {
+      const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
+      if (lockArg !== undefined) {
+        const arg = call.args[lockArg];
+        return arg && isPtl(displayKey(fn.text(addressee(arg)))) ? { kind: ACQUIRE.has(n) ? 'acquire' : 'release', name: n } : null;
       }
-    }
-    if (!flushes) return;
+      if (CLEARS.includes(n)) return { kind: 'clear', name: n };
+      if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
+      if (n === 'tlb_flush_mmu_tlbonly') return { kind: 'tlbonly', name: n };
+      if (n === 'tlb_flush_rmaps') return { kind: 'rmaps', name: n };
+      return null;
+    });
+    if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps')) return;
     const reported = new Set<string>();
     const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false, lastUnlock: null };
     const result = explore<State>(fn.cfg, fn.facts, {

@@ -8,6 +8,7 @@ import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { callEvents } from './facts.js';
 import { GATHER_OPS, MMU_GATHER } from './resources.js';
 
 /** Per gather: not yet gathered, open, finished at a node, or unknown (a helper we cannot read). */
@@ -42,19 +43,11 @@ export default defineRule({
     const gathers = ctx.facts.brackets(MMU_GATHER);
     if (gathers.objects.size === 0) return;
     // The operations on owned gathers, per node.
-    const ops = new Map<number, Array<{ object: string; name: string }>>();
-    for (const node of fn.cfg.nodes) {
-      for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const arg = OPS.get(ev.name);
-        if (arg === undefined) continue;
-        const object = objectAt(fn, ev.call.args[arg], node.id);
-        if (object === null || !gathers.objects.has(object)) continue;
-        const list = ops.get(node.id) ?? [];
-        list.push({ object, name: ev.name });
-        ops.set(node.id, list);
-      }
-    }
+    const ops = callEvents(fn, ({ call, name, node }) => {
+      const arg = OPS.get(name);
+      const object = arg === undefined ? null : objectAt(fn, call.args[arg], node.id);
+      return object === null || !gathers.objects.has(object) ? null : { object, name };
+    });
     if (ops.size === 0) return;
     const reported = new Set<string>();
     type State = ReadonlyMap<string, GatherState>;

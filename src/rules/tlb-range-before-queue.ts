@@ -8,6 +8,7 @@ import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { anyEvent, callEvents } from './facts.js';
 import { GATHER_FLUSH_OPS, GATHER_QUEUE_OPS, GATHER_RANGE_OPS } from './resources.js';
 
 const RANGE = new Set(GATHER_RANGE_OPS.map((o) => o.name));
@@ -46,27 +47,19 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    const events = new Map<number, GatherEvent[]>();
-    const recorders = new Set<string>();
-    for (const node of fn.cfg.nodes) {
-      for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name === null) continue;
-        const name = ev.name;
-        const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === 'tlb_change_page_size' ? 'size' : QUEUE.has(name) ? 'queue' : null;
-        if (kind === null) continue;
-        const object = objectAt(fn, ev.call.args[0], node.id);
-        if (object === null) continue;
-        if (kind === 'range') recorders.add(object);
-        const q = QUEUE.get(name);
-        const sizeExpr = q && q.sizeArg !== null ? (ev.call.args[q.sizeArg] ?? null) : null;
-        // PAGE_SIZE needs no change; a size the caller passes in is the caller's to set up.
-        const size = sizeExpr && !/^\s*PAGE_SIZE\s*$/.test(fn.text(sizeExpr)) && !(sizeExpr.k === 'ident' && sizeExpr.ref.scope === 'param') ? sizeExpr : null;
-        const list = events.get(node.id) ?? [];
-        list.push({ object, kind, name, size });
-        events.set(node.id, list);
-      }
-    }
-    if (![...events.values()].some((l) => l.some((e) => e.kind === 'queue'))) return;
+    const events = callEvents<GatherEvent>(fn, ({ call, name, node }) => {
+      const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === 'tlb_change_page_size' ? 'size' : QUEUE.has(name) ? 'queue' : null;
+      if (kind === null) return null;
+      const object = objectAt(fn, call.args[0], node.id);
+      if (object === null) return null;
+      const q = QUEUE.get(name);
+      const sizeExpr = q && q.sizeArg !== null ? (call.args[q.sizeArg] ?? null) : null;
+      // PAGE_SIZE needs no change; a size the caller passes in is the caller's to set up.
+      const size = sizeExpr && !/^\s*PAGE_SIZE\s*$/.test(fn.text(sizeExpr)) && !(sizeExpr.k === 'ident' && sizeExpr.ref.scope === 'param') ? sizeExpr : null;
+      return { object, kind, name, size };
+    });
+    const recorders = new Set([...events.values()].flat().filter((e) => e.kind === 'range').map((e) => e.object));
+    if (!anyEvent(events, (e) => e.kind === 'queue')) return;
     const reported = new Set<string>();
     // Per gather: range recorded since the start or the last flush, and page size changed.
     type State = ReadonlyMap<string, { range: boolean; size: boolean }>;
