@@ -15,7 +15,7 @@
 import { addressee, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
-import { explore, type Trace } from './paths.js';
+import { edgeInto, explore, type Trace } from './paths.js';
 
 export interface BracketCall {
   name: string;
@@ -391,14 +391,12 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
         (next ??= new Map(s)).set(o, v);
       };
       // Decide pending conditional opens on the edge just taken, or on a branch testing the stored result.
-      const path = trace.nodes();
-      const prev = path.length >= 2 ? fn.cfg.nodes[path[path.length - 2]!] : undefined;
+      const taken = edgeInto(fn.cfg, trace, node);
       for (const [o, v] of s) {
         if (!v.pending) continue;
         if ('branch' in v.pending) {
-          if (!prev || prev.id !== v.pending.branch) continue;
-          const edge = prev.succ.find((e) => e.to === node.id)?.kind;
-          const acquired = edge === v.pending.edge;
+          if (!taken || taken.from.id !== v.pending.branch) continue;
+          const acquired = taken.kind === v.pending.edge;
           set(o, acquired ? { ...v, pending: null } : { at: CLOSED, event: null, pending: null, failed: v.at });
         } else {
           const key = v.pending.key;

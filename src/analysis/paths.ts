@@ -268,6 +268,17 @@ interface Config<S> {
 }
 
 /**
+ * The edge the path in `trace` took into `node` (the last node of the trace), or null at the
+ * entry: how a walker learns which way the previous branch went (a call tested by that branch).
+ */
+export function edgeInto(cfg: Cfg, trace: Trace, node: CfgNode): { from: CfgNode; kind: CfgEdge['kind'] } | null {
+  const path = trace.nodes();
+  const from = path.length >= 2 ? cfg.nodes[path[path.length - 2]!] : undefined;
+  const edge = from?.succ.find((e) => e.to === node.id);
+  return from && edge ? { from, kind: edge.kind } : null;
+}
+
+/**
  * Explores every feasible path of `cfg` with `walker`. Paths that reach a node with a state and
  * facts already seen there are merged.
  */

@@ -8,7 +8,7 @@ import { addressee, displayKey, type Expr } from '../analysis/ast.js';
 import { objectAt, zeroEdge } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { explore } from '../analysis/paths.js';
+import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
@@ -65,12 +65,11 @@ export default defineRule({
       key: (s) => [...s].map(([o, n]) => `${o}=${n}`).join(';'),
       step(s, node, trace) {
         let next: Map<string, number> | null = null;
-        const path = trace.nodes();
-        const prev = path.length >= 2 ? fn.cfg.nodes[path[path.length - 2]!] : undefined;
+        const taken = edgeInto(fn.cfg, trace, node);
         for (const [object, at] of s) {
           if (at >= 0) continue;
           const branch = fn.cfg.nodes[-at - 1]!;
-          const edge = prev === branch ? branch.succ.find((x) => x.to === node.id)?.kind : undefined;
+          const edge = taken && taken.from === branch ? taken.kind : undefined;
           const wanted = events.get(branch.id)?.find((x) => x.kind === 'unshare')?.unsharedOn;
           next ??= new Map(s);
           if (edge === wanted) next.set(object, branch.id);
