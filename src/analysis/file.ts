@@ -8,6 +8,7 @@ import type { FunctionAst } from './ast.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { ReachingDefs } from './dataflow.js';
 import { findFunctions, functionAtLine, type FunctionSpan } from './functions.js';
+import { Tok, type TokenStream } from './lexer.js';
 import { normalize, type NormalizedSource } from './normalize.js';
 import type { CParser } from './parser.js';
 import { FactModel } from './paths.js';
@@ -74,6 +75,7 @@ export class AnalyzedFile {
   readonly functions: readonly FunctionSpan[];
   private readonly byName = new Map<string, FunctionSpan[]>();
   private readonly cache = new Map<FunctionSpan, AnalyzedFunction | null>();
+  private identifiers: Map<FunctionSpan, ReadonlySet<string>> | null = null;
   readonly notes: AnalysisNote[] = [];
 
   constructor(
@@ -103,6 +105,24 @@ export class AnalyzedFile {
   /** Definitions of a function name in this file. */
   definitionsOf(name: string): readonly FunctionSpan[] {
     return this.byName.get(name) ?? [];
+  }
+
+  /**
+   * The distinct identifiers a function's tokens mention, header included. Built for every
+   * function in one pass over the tokens the first time it is asked: the prefilters ask it of
+   * every function for every rule, and one pass per question cost a fifth of a scan.
+   */
+  identifiersOf(span: FunctionSpan): ReadonlySet<string> {
+    if (!this.identifiers) this.identifiers = identifierIndex(this.normalized.tokens, this.functions);
+    return this.identifiers.get(span) ?? new Set();
+  }
+
+  /** True when the function mentions any of `names`. */
+  mentions(span: FunctionSpan, names: ReadonlySet<string>): boolean {
+    const ids = this.identifiersOf(span);
+    const [small, large] = ids.size < names.size ? [ids, names] : [names, ids];
+    for (const n of small) if (large.has(n)) return true;
+    return false;
   }
 
   /**
@@ -178,6 +198,18 @@ export class AnalyzedFile {
 export function failureReason(e: unknown): string {
   if (typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string') return e.message;
   return String(e);
+}
+
+function identifierIndex(ts: TokenStream, spans: readonly FunctionSpan[]): Map<FunctionSpan, ReadonlySet<string>> {
+  const out = new Map<FunctionSpan, ReadonlySet<string>>();
+  for (const span of spans) {
+    const ids = new Set<string>();
+    for (let t = span.firstToken; t <= span.lastToken; t++) {
+      if (ts.kind[t] === Tok.Ident) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
+    }
+    out.set(span, ids);
+  }
+  return out;
 }
 
 function lineRange(a: number, b: number): string {

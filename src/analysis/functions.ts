@@ -150,11 +150,3 @@ export function functionAtLine(spans: readonly FunctionSpan[], line: number): Fu
   }
   return undefined;
 }
-
-/** True when the function's tokens include an identifier in `names`. */
-export function mentionsAny(ts: TokenStream, span: FunctionSpan, names: ReadonlySet<string>): boolean {
-  for (let t = span.firstToken; t <= span.lastToken; t++) {
-    if (ts.kind[t] === Tok.Ident && names.has(ts.text.slice(ts.start[t]!, ts.end[t]!))) return true;
-  }
-  return false;
-}

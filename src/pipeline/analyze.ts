@@ -59,24 +59,6 @@ export function isCSource(path: string): boolean {
   return /\.[ch]$/.test(path);
 }
 
-const triggerPatterns = new Map<string, RegExp>();
-
-/**
- * True when a file's text mentions any trigger at all: the cheapest prefilter, before lexing.
- * One regular expression for all the words (built once per set): a scan of the whole kernel
- * tree reads 60,000 files, and one `includes()` per word per file cost four times as much.
- */
-export function mentionsAnyTrigger(text: string, triggers: readonly string[]): boolean {
-  if (triggers.length === 0) return false;
-  const key = triggers.join('|');
-  let re = triggerPatterns.get(key);
-  if (!re) {
-    re = new RegExp([...triggers].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-    triggerPatterns.set(key, re);
-  }
-  return re.test(text);
-}
-
 /** Notes sorted by file and line, duplicates dropped. */
 export function sortNotes(notes: readonly AnalysisNote[]): AnalysisNote[] {
   const seen = new Set<string>();

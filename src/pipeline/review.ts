@@ -8,7 +8,7 @@
  */
 import { normalize as normalizePath, isAbsolute } from 'node:path';
 import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
-import { mentionsAny, type FunctionSpan } from '../analysis/functions.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding } from '../findings/placement.js';
@@ -224,7 +224,7 @@ function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[
   const names = new Set(touched.map((s) => s.name));
   const out = new Set(touched);
   for (const span of file.functions) {
-    if (!out.has(span) && mentionsAny(file.normalized.tokens, span, names)) out.add(span);
+    if (!out.has(span) && file.mentions(span, names)) out.add(span);
   }
   return [...out].sort((a, b) => a.start - b.start);
 }

@@ -18,7 +18,8 @@ import { compareFindings, type Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers } from '../rules/run.js';
-import { analyzeSpans, isCSource, mentionsAnyTrigger, sortNotes, type Report } from './analyze.js';
+import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
+import { readInto, TriggerFilter } from './prefilter.js';
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -68,15 +69,18 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const { files, notes } = await collectFiles(opts.paths);
   // Read and prefilter here: most files mention no API any rule cares about, and such a file
   // costs far less to skip than a worker costs to start.
-  const triggers = allTriggers(opts.rules);
+  const filter = new TriggerFilter(allTriggers(opts.rules));
+  const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
   const candidates: SourceText[] = [];
   const unreadable: BatchResult['unreadable'] = [];
   let read = 0;
   files.forEach((path, i) => {
-    const text = readSource(path, unreadable);
-    if (text !== null) {
+    try {
+      const bytes = readInto(path, scratch);
       read++;
-      if (mentionsAnyTrigger(text, triggers)) candidates.push({ path, text });
+      if (filter.matches(bytes)) candidates.push({ path, text: bytes.toString('utf8') });
+    } catch (e) {
+      unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
     opts.progress?.('read', i + 1, files.length);
   });
