@@ -6,8 +6,9 @@
  *
  * - objects are matched by value, not by text: `struct mmu_gather *t = &tlb; tlb_finish_mmu(t)`
  *   finishes `tlb`, through the reaching definitions of `t`;
- * - helpers of the same file that acquire or release for their caller count as doing so
- *   (computed summaries);
+ * - helpers that acquire or release for their caller count as doing so: known kernel helpers
+ *   from the resource's table, annotated ones, and helpers whose body the resolver finds (in
+ *   the caller's file, or in other files of a scan or tree), summarised path by path;
  * - an acquisition that only happens when the call returns 0 (`_start_nonblock`) is applied on
  *   the branch that tests its result, directly (`if (f(&r))`) or through a variable
  *   (`ret = f(&r); if (ret)`).
@@ -15,6 +16,7 @@
 import { addressee, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
+import { sameFile, type Definition, type DefinitionResolver } from './program.js';
 import { edgeInto, explore, type Trace } from './paths.js';
 
 export interface BracketCall {
@@ -41,6 +43,24 @@ export interface BracketPair {
   opens: readonly BracketCall[];
   closes: readonly BracketCall[];
   owner: Ownership;
+  /**
+   * Kernel functions known to acquire or release the object for their caller (or known to leave
+   * it alone), whatever their body says or wherever it is: the catalog's transfer table.
+   */
+  helpers?: readonly KnownHelper[];
+  /**
+   * How a sparse annotation names this resource on a parameter: the field holding it
+   * (`__releases(&mm->mmap_lock)` with `mmap_lock`), or `''` when the annotation names the object
+   * itself. Absent: annotations say nothing about this resource.
+   */
+  annotated?: string;
+}
+
+/** A kernel function's effect on the object passed as argument `arg`, taken as given. */
+export interface KnownHelper {
+  name: string;
+  arg: number;
+  effect: 'opens' | 'closes' | 'none';
 }
 
 export type BracketEventKind = 'open' | 'close' | 'unknown';
@@ -71,37 +91,55 @@ export interface BracketEvent {
 export type BracketEffect = 'opens' | 'closes' | 'none' | 'unknown';
 
 /**
- * Computes, once per file, how functions defined in it affect brackets on their parameters,
- * so a helper that finishes the gather for its caller is not mistaken for a leak.
+ * How calls affect bracket objects passed to them, so that a helper that finishes the gather for
+ * its caller is not mistaken for a leak. In order: the resource's table of known kernel helpers,
+ * the callee's own sparse annotations (`__releases(...)`), then its body, analysed path by path,
+ * wherever the resolver finds it (the caller's file, or other files of a scan or tree). One
+ * object serves a whole scan or review, so each helper is summarised once.
  */
 export class BracketSummaries {
   private readonly memo = new Map<string, BracketEffect>();
   private readonly inProgress = new Set<string>();
+  private readonly fileIds = new WeakMap<AnalyzedFile, number>();
+  private files = 0;
 
-  constructor(private readonly file: AnalyzedFile) {}
+  constructor(private readonly resolver: DefinitionResolver = sameFile) {}
 
-  effect(pair: BracketPair, callee: string, argIndex: number): BracketEffect {
-    const key = `${pair.id}|${callee}|${argIndex}`;
-    const known = this.memo.get(key);
-    if (known) return known;
-    if (this.inProgress.has(key)) return 'unknown';
-    const defs = this.file.definitionsOf(callee);
+  effect(pair: BracketPair, callee: string, argIndex: number, from: AnalyzedFile): BracketEffect {
+    const known = pair.helpers?.find((h) => h.name === callee && h.arg === argIndex);
+    if (known) return known.effect;
+    const defs = this.resolver.definitions(callee, from);
     if (defs.length === 0) return 'none';
+    const key = `${pair.id}|${argIndex}|${defs.map((d) => `${this.fileId(d.file)}:${d.span.key}`).join(',')}`;
+    const memo = this.memo.get(key);
+    if (memo) return memo;
+    if (this.inProgress.has(key)) return 'unknown';
     this.inProgress.add(key);
     const effects = new Set<BracketEffect>();
-    for (const span of defs) {
-      const fn = this.file.analyze(span);
-      effects.add(fn ? this.compute(pair, fn, argIndex) : 'unknown');
-    }
+    for (const def of defs) effects.add(this.compute(pair, def, argIndex));
     this.inProgress.delete(key);
     const result: BracketEffect = effects.size === 1 ? [...effects][0]! : 'unknown';
     this.memo.set(key, result);
     return result;
   }
 
-  private compute(pair: BracketPair, fn: AnalyzedFunction, argIndex: number): BracketEffect {
+  /**
+   * Files are told apart by identity, not path: a review summarises the same path before and
+   * after the patch, and the patch may have changed the helper.
+   */
+  private fileId(file: AnalyzedFile): number {
+    let id = this.fileIds.get(file);
+    if (id === undefined) this.fileIds.set(file, (id = ++this.files));
+    return id;
+  }
+
+  private compute(pair: BracketPair, def: Definition, argIndex: number): BracketEffect {
+    const fn = def.file.analyze(def.span);
+    if (!fn) return 'unknown';
     const param = fn.ast.params[argIndex];
     if (!param || !param.pointer) return 'none';
+    const annotated = annotatedEffect(pair, def, param.name);
+    if (annotated) return annotated;
     const object = param.ref.id;
     const index = new BracketIndex(fn, pair, this, new Set([object]));
     if (!index.hasEvents) return 'none';
@@ -112,6 +150,17 @@ export class BracketSummaries {
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
     return 'unknown';
   }
+}
+
+/** What the callee's sparse annotations say it does to the resource on parameter `param`. */
+function annotatedEffect(pair: BracketPair, def: Definition, param: string): BracketEffect | null {
+  if (pair.annotated === undefined) return null;
+  const names = pair.annotated === '' ? [param] : [`${param}->${pair.annotated}`, `${param}.${pair.annotated}`];
+  for (const a of def.file.annotationsOf(def.span)) {
+    if (!names.includes(a.arg.replace(/^&/, ''))) continue;
+    return a.kind === 'acquires' ? 'opens' : a.kind === 'releases' ? 'closes' : 'none';
+  }
+  return null;
 }
 
 /** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */
@@ -192,7 +241,7 @@ export class BracketIndex {
         call.args.forEach((arg, i) => {
           const object = objectAt(fn, arg, node.id);
           if (object === null || !this.objects.has(object)) return;
-          const effect = summaries.effect(pair, ev.name!, i);
+          const effect = summaries.effect(pair, ev.name!, i, fn.file);
           if (effect === 'none') return;
           const kind: BracketEventKind = effect === 'opens' ? 'open' : effect === 'closes' ? 'close' : 'unknown';
           this.add(node, { kind, object, call, via: ev.name, acquisition: { k: 'always' } });

@@ -9,7 +9,7 @@ import { buildCfg, type Cfg } from './cfg.js';
 import { ReachingDefs } from './dataflow.js';
 import { findFunctions, functionAtLine, type FunctionSpan } from './functions.js';
 import { Tok, type TokenStream } from './lexer.js';
-import { normalize, type NormalizedSource } from './normalize.js';
+import { normalize, type LockAnnotation, type NormalizedSource } from './normalize.js';
 import type { CParser } from './parser.js';
 import { FactModel } from './paths.js';
 import { SourceFile } from './source.js';
@@ -115,6 +115,11 @@ export class AnalyzedFile {
   identifiersOf(span: FunctionSpan): ReadonlySet<string> {
     if (!this.identifiers) this.identifiers = identifierIndex(this.normalized.tokens, this.functions);
     return this.identifiers.get(span) ?? new Set();
+  }
+
+  /** The lock annotations in a function's header (between its first token and its body). */
+  annotationsOf(span: FunctionSpan): readonly LockAnnotation[] {
+    return this.normalized.annotations.filter((a) => a.start >= span.start && a.start < span.bodyStart);
   }
 
   /** True when the function mentions any of `names`. */

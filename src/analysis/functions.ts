@@ -25,6 +25,8 @@ export interface FunctionSpan {
   /** Token index range `[firstToken, lastToken]` in the normalised token stream. */
   firstToken: number;
   lastToken: number;
+  /** Declared `static`: callable by name only from its own file (or, in a header, its includers). */
+  isStatic: boolean;
 }
 
 function punct(ts: TokenStream, t: number): number {
@@ -84,6 +86,7 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
           endLine: file.position(Math.max(start, end - 1)).line,
           firstToken: itemStart,
           lastToken: endTok,
+          isStatic: hasWord(ts, itemStart, t, 'static'),
         });
         itemStart = -1;
         prevCode = -1;
@@ -99,6 +102,13 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
     t++;
   }
   return spans;
+}
+
+function hasWord(ts: TokenStream, from: number, to: number, word: string): boolean {
+  for (let t = from; t < to; t++) {
+    if (ts.kind[t] === Tok.Ident && ts.end[t]! - ts.start[t]! === word.length && ts.text.startsWith(word, ts.start[t]!)) return true;
+  }
+  return false;
 }
 
 /** Index of the `}` matching the `{` at `open`, or -1 when the file ends first. */

@@ -38,9 +38,30 @@ export interface BlockMacro {
   defines: readonly number[];
 }
 
+/**
+ * A sparse lock annotation on a function (`__acquires(x)`, `__releases(x)`, `__must_hold(x)`):
+ * the author's own statement of what the function does to a lock for its caller. Blanked for
+ * the parser like every attribute, but kept here so summaries can read it.
+ */
+export interface LockAnnotation {
+  kind: 'acquires' | 'releases' | 'must-hold';
+  /** Offset of the macro name. */
+  start: number;
+  /** The argument's text, white space removed (`&mm->mmap_lock`). */
+  arg: string;
+}
+
+const LOCK_ANNOTATIONS: ReadonlyMap<string, LockAnnotation['kind']> = new Map([
+  ['__acquires', 'acquires'],
+  ['__releases', 'releases'],
+  ['__must_hold', 'must-hold'],
+]);
+
 export interface NormalizedSource {
   /** Same length as the input; parse this. */
   text: string;
+  /** Lock annotations, in file order. */
+  annotations: LockAnnotation[];
   /** Block macros by the offset of their name (where the parser now sees `if`). */
   blockMacros: Map<number, BlockMacro>;
   /** Tokens of the normalised text. */
@@ -90,9 +111,10 @@ export function normalize(text: string): NormalizedSource {
     if (dead[t] === 0 && k !== Tok.Comment && k !== Tok.Directive) live.push(t);
   }
   const blockMacros = new Map<number, BlockMacro>();
-  rewriteLive(raw, live, edits, blockMacros);
+  const annotations: LockAnnotation[] = [];
+  rewriteLive(raw, live, edits, blockMacros, annotations);
   const out = applyEdits(text, edits);
-  return { text: out, blockMacros, tokens: lex(out) };
+  return { text: out, annotations, blockMacros, tokens: lex(out) };
 }
 
 function applyEdits(text: string, edits: Edit[]): string {
@@ -248,7 +270,7 @@ function decideGroup(
 }
 
 /** Walks live code tokens (no comments, directives or dead code) and records rewrites. */
-function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros: Map<number, BlockMacro>): void {
+function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros: Map<number, BlockMacro>, annotations: LockAnnotation[]): void {
   const text = ts.text;
   const n = live.length;
   const tokText = (i: number): string => text.slice(ts.start[live[i]!]!, ts.end[live[i]!]!);
@@ -327,6 +349,10 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
     }
     if (ATTRIBUTE_CALLS.has(name)) {
       const end = hasArgs ? match[open]! : i;
+      const lockKind = LOCK_ANNOTATIONS.get(name);
+      if (lockKind && hasArgs) {
+        annotations.push({ kind: lockKind, start: ts.start[live[i]!]!, arg: text.slice(ts.end[live[open]!]!, ts.start[live[end]!]!).replace(/\s+/g, '') });
+      }
       blank(i, end);
       i = end;
       continue;

@@ -35,9 +35,16 @@ export interface FileAnalysis {
 /**
  * Runs `rules` on `spans` of `file`. Functions that mention none of a rule's trigger
  * identifiers are not parsed for it. `added` lists the lines a patch added, for the excerpts.
+ * `summaries` says what called helpers do (by default, those of `file` alone); share one across
+ * the files of a scan so each helper is summarised once.
  */
-export function analyzeSpans(file: AnalyzedFile, spans: readonly FunctionSpan[], rules: readonly Rule[], added: ReadonlySet<number> = new Set()): FileAnalysis {
-  const summaries = new BracketSummaries(file);
+export function analyzeSpans(
+  file: AnalyzedFile,
+  spans: readonly FunctionSpan[],
+  rules: readonly Rule[],
+  added: ReadonlySet<number> = new Set(),
+  summaries: BracketSummaries = new BracketSummaries(),
+): FileAnalysis {
   const findings: Finding[] = [];
   let functions = 0;
   for (const span of spans) {

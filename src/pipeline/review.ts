@@ -6,16 +6,20 @@
  * Files come from a {@link TreeSource}; a file the source cannot deliver is noted as unchecked
  * and the review goes on with the rest.
  */
-import { normalize as normalizePath, isAbsolute } from 'node:path';
+import { normalize as normalizePath, isAbsolute, posix } from 'node:path';
+import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
+import { Program } from '../analysis/program.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding } from '../findings/placement.js';
 import { applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks } from '../patch/index.js';
 import type { FilePatch, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
+import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
+import { TriggerFilter } from './prefilter.js';
 import { ReviewError } from './errors.js';
 import { SourceUnavailable, type TreeSource } from './source.js';
 
@@ -56,6 +60,45 @@ class WorkingTree {
   write(path: string, text: string | null): void {
     this.overlay.set(path, text);
   }
+
+  /** The files directly in `dir` as the series left them, or null when the source cannot list. */
+  async list(dir: string): Promise<string[] | null> {
+    const listed = await this.source.list?.(dir);
+    if (!listed) return null;
+    const names = new Set(listed.map((n) => (dir === '' ? n : `${dir}/${n}`)));
+    for (const [path, text] of this.overlay) {
+      if (posix.dirname(path) !== (dir === '' ? '.' : dir)) continue;
+      if (typeof text === 'string') names.add(path);
+      else names.delete(path);
+    }
+    return [...names].sort();
+  }
+}
+
+/** Files beside a changed one that are read to find the helpers it calls; more are not read. */
+const MAX_NEIGHBOURS = 1000;
+
+/**
+ * Summaries for a changed file that also look into the C files beside it (those that mention a
+ * rule's trigger: only they can define a helper that matters), so a helper in `mm/vma.c` counts
+ * for a caller in `mm/mmap.c`. Without a listing (the GitHub API), the file's own helpers only.
+ */
+async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser): Promise<BracketSummaries> {
+  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  const names = tree === null ? null : await tree.list(dir);
+  if (tree === null || names === null) return new BracketSummaries();
+  const program = new Program(parser);
+  for (const p of names.filter((n) => n !== path && isCSource(n)).slice(0, MAX_NEIGHBOURS)) {
+    let text: string | null | typeof UNAVAILABLE;
+    try {
+      text = await tree.read(p);
+    } catch (e) {
+      if (e instanceof SourceUnavailable) continue;
+      throw e;
+    }
+    if (typeof text === 'string' && filter.matches(Buffer.from(text))) program.add(p, text);
+  }
+  return new BracketSummaries(program);
 }
 
 /** Rejects paths that would leave the tree (`../../etc/passwd` in a hostile patch). */
@@ -69,6 +112,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const t0 = performance.now();
   const tree = opts.tree === null ? null : new WorkingTree(opts.tree);
   const parser = await CParser.create();
+  const filter = new TriggerFilter(allTriggers(opts.rules));
   const findings: Finding[] = [];
   const notes: AnalysisNote[] = [];
   let files = 0;
@@ -102,7 +146,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       files++;
       let reviewed: { findings: Finding[]; functions: number; notes: AnalysisNote[] };
       try {
-        reviewed = reviewFile(fp, patch, images, tree === null, opts.rules, parser);
+        const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser);
+        reviewed = reviewFile(fp, patch, images, tree === null, opts.rules, parser, summaries);
       } catch (e) {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
         notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));
@@ -124,18 +169,26 @@ export async function review(opts: ReviewOptions): Promise<Report> {
 }
 
 /** The findings one file patch introduces, placed on its diff, and what could not be checked. */
-function reviewFile(fp: FilePatch, patch: Patch, images: Images, withoutTree: boolean, rules: readonly Rule[], parser: CParser): { findings: Finding[]; functions: number; notes: AnalysisNote[] } {
+function reviewFile(
+  fp: FilePatch,
+  patch: Patch,
+  images: Images,
+  withoutTree: boolean,
+  rules: readonly Rule[],
+  parser: CParser,
+  summaries: BracketSummaries,
+): { findings: Finding[]; functions: number; notes: AnalysisNote[] } {
   const notes: AnalysisNote[] = [];
   const post = new AnalyzedFile(fp.newPath!, images.post!, parser);
   const touched = withCallers(post, touchedFunctions(post, images.lineMap));
   if (withoutTree) notes.push(...unseenFunctions(fp, post, patch));
-  const after = analyzeSpans(post, touched, rules, images.lineMap.added);
+  const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   notes.push(...post.notes);
   let before: Finding[] = [];
   if (images.pre !== null && fp.oldPath !== null) {
     const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);
     const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
-    before = analyzeSpans(pre, preSpans, rules).findings;
+    before = analyzeSpans(pre, preSpans, rules, new Set(), summaries).findings;
   }
   const shown = diffLinesOf(fp);
   const findings = introduced(after.findings, before);

@@ -11,7 +11,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile, failureReason, type AnalysisNote } from '../analysis/file.js';
+import { linkableNames, Program } from '../analysis/program.js';
 import { CParser } from '../analysis/parser.js';
 import { InputError } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
@@ -53,6 +55,8 @@ export interface WorkerInput {
   files: string[];
   /** Rule ids, resolved again in the worker. */
   rules: string[];
+  /** The scan's function index (name to defining files), so helpers resolve across shares. */
+  index?: Array<[string, string[]]>;
 }
 
 /**
@@ -88,7 +92,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const progress = opts.progress ? (done: number, total: number) => opts.progress!('analysed', done, total) : undefined;
   const result = jobs <= 1
     ? analyzeSources(candidates, opts.rules, await CParser.create(), progress)
-    : await analyzeInWorkers(candidates.map((c) => c.path), opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), progress);
+    : await analyzeInWorkers(candidates, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), progress);
   unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -134,14 +138,30 @@ function failedFileNote(path: string, reason: string): AnalysisNote {
 }
 
 /**
+ * The files of a scan as one program: a helper defined in one of them (with external linkage,
+ * or in a header) is summarised from its body for callers in the others.
+ */
+interface ScanProgram {
+  program: Program;
+  summaries: BracketSummaries;
+}
+
+function scanProgram(parser: CParser, fill: (program: Program) => void): ScanProgram {
+  const program = new Program(parser);
+  fill(program);
+  return { program, summaries: new BracketSummaries(program) };
+}
+
+/**
  * Analyses one file already read. Any exception becomes an `analysis-failed` note for the file
  * (with the notes made before it), never a failure of the scan.
  */
-function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], parser: CParser): BatchResult {
+function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], parser: CParser, scope: ScanProgram): BatchResult {
   let file: AnalyzedFile | null = null;
   try {
     file = new AnalyzedFile(path, text, parser);
-    const r = analyzeSpans(file, file.functions, rules);
+    scope.program.adopt(file);
+    const r = analyzeSpans(file, file.functions, rules, new Set(), scope.summaries);
     return { findings: r.findings, notes: [...file.notes], functions: r.functions, unreadable: [] };
   } catch (e) {
     return { findings: [], notes: [...(file?.notes ?? []), failedFileNote(path, failureReason(e))], functions: 0, unreadable: [] };
@@ -151,35 +171,45 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], par
 /** Analyses files already read, in this thread. */
 function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number) => void): BatchResult {
   const out = emptyBatch();
+  const scope = scanProgram(parser, (p) => sources.forEach((s) => p.add(s.path, s.text)));
   sources.forEach((source, i) => {
-    addBatch(out, analyzeFileText(source, rules, parser));
+    addBatch(out, analyzeFileText(source, rules, parser, scope));
     progress?.(i + 1, sources.length);
   });
   return out;
 }
 
-/** Reads and analyses `paths` in this thread, calling `onFile` with each file's result. */
-export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void): Promise<BatchResult> {
+/**
+ * Reads and analyses `paths` in this thread, calling `onFile` with each file's result. Helpers
+ * resolve through `index` (a whole scan's, in a worker) or else among `paths` themselves.
+ */
+export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void, index?: WorkerInput['index']): Promise<BatchResult> {
   const parser = await CParser.create();
   const out = emptyBatch();
+  const load = (path: string): string | null => readSource(path, []);
+  const scope = scanProgram(parser, (p) => (index ? p.addIndexed(index, load) : paths.forEach((path) => p.add(path, () => load(path)))));
   for (const path of paths) {
     const unreadable: BatchResult['unreadable'] = [];
     const text = readSource(path, unreadable);
-    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path, text }, rules, parser);
+    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path, text }, rules, parser, scope);
     addBatch(out, result);
     onFile?.(path, result);
   }
   return out;
 }
 
-async function analyzeInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number) => void): Promise<BatchResult> {
+async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number) => void): Promise<BatchResult> {
   // Deal files round-robin so big and small files spread evenly.
   const batches: string[][] = Array.from({ length: jobs }, () => []);
-  files.forEach((f, i) => batches[i % jobs]!.push(f));
+  sources.forEach((f, i) => batches[i % jobs]!.push(f.path));
+  const index = new Map<string, string[]>();
+  for (const { path, text } of sources) {
+    for (const name of linkableNames(path, text)) index.set(name, [...(index.get(name) ?? []), path]);
+  }
   const ruleIds = rules.map((r) => r.id);
   let done = 0;
-  const onFile = (): void => progress?.(++done, files.length);
-  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, ruleIds, onFile)));
+  const onFile = (): void => progress?.(++done, sources.length);
+  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, ruleIds, [...index], onFile)));
   const out = emptyBatch();
   for (const r of results) addBatch(out, r);
   return out;
@@ -189,11 +219,11 @@ async function analyzeInWorkers(files: readonly string[], rules: readonly Rule[]
  * Runs one worker's share of files. When the worker dies part way (a crash no per-file catch
  * could stop), the file it was on gets an `analysis-failed` note and a new worker takes the rest.
  */
-async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], onFile: () => void): Promise<BatchResult> {
+async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], index: WorkerInput['index'], onFile: () => void): Promise<BatchResult> {
   const out = emptyBatch();
   let rest = files;
   while (rest.length > 0) {
-    const run = await runWorker(workerUrl, { files: [...rest], rules }, (r) => {
+    const run = await runWorker(workerUrl, { files: [...rest], rules, index }, (r) => {
       addBatch(out, r);
       onFile();
     });

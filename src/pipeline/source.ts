@@ -3,7 +3,7 @@
  * network itself: the CLI hands it a directory, the GitHub App and `review --pr` a source backed
  * by the API, and tests a map in memory.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -18,6 +18,12 @@ export interface TreeSource {
    * goes on with the rest.
    */
   read(path: string): Promise<string | null>;
+  /**
+   * The names of the files directly in directory `dir` (`''` for the top), or null when the
+   * source cannot list cheaply (the GitHub API, where each listing is a request). Used to find
+   * helpers a changed file calls in the files beside it.
+   */
+  list?(dir: string): Promise<string[] | null>;
 }
 
 /** A file a source could not deliver: unreadable on disk, a 404 or a timeout from the API. */
@@ -45,6 +51,14 @@ export class DirectorySource implements TreeSource {
       throw new SourceUnavailable(path, code ?? String(e));
     }
   }
+
+  async list(dir: string): Promise<string[] | null> {
+    try {
+      return (await readdir(join(this.root, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    } catch {
+      return null;
+    }
+  }
 }
 
 /** Files held in memory: tests, and trees rebuilt from something other than a directory. */
@@ -57,5 +71,10 @@ export class MemorySource implements TreeSource {
 
   async read(path: string): Promise<string | null> {
     return this.files.get(path) ?? null;
+  }
+
+  async list(dir: string): Promise<string[] | null> {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    return [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length));
   }
 }

@@ -1,0 +1,148 @@
+/**
+ * Helpers summarised across files (a scan's files, a tree's directory), from sparse annotations,
+ * and from a resource's table of known kernel helpers.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
+import { Program, linkableNames } from '../../src/analysis/program.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { findRule } from '../../src/rules/index.js';
+import { analyzeSource, getParser, lineOf } from '../helpers/analyze.js';
+
+const caller = `#include "internal.h"
+
+void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, mm);
+	unmap_vmas(&tlb, vma);
+	finish_for_caller(&tlb);
+}
+`;
+
+const helper = `void finish_for_caller(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+	tlb_finish_mmu(tlb);
+}
+
+static void local_only(struct mmu_gather *tlb)
+{
+	tlb_finish_mmu(tlb);
+}
+`;
+
+const header = `static inline void header_finish(struct mmu_gather *tlb)
+{
+	tlb_finish_mmu(tlb);
+}
+`;
+
+const gather = findRule('tlb-gather-finish-balance')!;
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'widen-program-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('Program', () => {
+  it('indexes the functions other files can call: not static ones of a .c, every one of a header', () => {
+    expect(linkableNames('mm/b.c', helper)).toEqual(['finish_for_caller']);
+    expect(linkableNames('mm/internal.h', header)).toEqual(['header_finish']);
+  });
+
+  it("resolves the caller's own file first, then other files' external and header definitions", async () => {
+    const program = new Program(await getParser());
+    program.add('mm/b.c', helper);
+    program.add('mm/internal.h', header);
+    const a = await analyzeSource(`${caller}\nstatic void finish_for_caller(struct mmu_gather *tlb) { }\n`, 'mm/a.c');
+    expect(program.definitions('finish_for_caller', a).map((d) => d.file.path)).toEqual(['mm/a.c']);
+    const plain = await analyzeSource(caller, 'mm/a.c');
+    expect(program.definitions('finish_for_caller', plain).map((d) => `${d.file.path}:${d.span.name}`)).toEqual(['mm/b.c:finish_for_caller']);
+    expect(program.definitions('header_finish', plain).map((d) => d.file.path)).toEqual(['mm/internal.h']);
+    expect(program.definitions('local_only', plain)).toEqual([]);
+  });
+});
+
+describe('widen scan resolves helpers across the files it scans', () => {
+  it('takes a helper in another file that finishes the gather as finishing it', async () => {
+    const dir = tree({ 'a.c': caller, 'b.c': helper });
+    for (const jobs of [1, 2]) {
+      const report = await scan({ paths: [dir], rules: [gather], jobs, workerUrl: new URL('../../dist/pipeline/scan-worker.js', import.meta.url) });
+      expect(report.findings).toEqual([]);
+    }
+  });
+
+  it('reports the leak when no scanned file defines the helper (a function widen cannot see is taken to leave the gather alone)', async () => {
+    const dir = tree({ 'a.c': caller });
+    const report = await scan({ paths: [dir], rules: [gather], jobs: 1 });
+    expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['tlb-gather-finish-balance', 'missingFinish', lineOf(caller, 'tlb_gather_mmu')]]);
+  });
+
+  it('reports the leak when the helper in another file only flushes', async () => {
+    const leaky = helper.replace('\ttlb_finish_mmu(tlb);\n', '');
+    const dir = tree({ 'a.c': caller, 'b.c': leaky });
+    const report = await scan({ paths: [dir], rules: [gather], jobs: 1 });
+    expect(report.findings.map((f) => [f.rule, f.line])).toEqual([['tlb-gather-finish-balance', lineOf(caller, 'tlb_gather_mmu')]]);
+  });
+});
+
+describe('BracketSummaries', () => {
+  const lock: BracketPair = {
+    id: 'test-lock',
+    noun: 'lock',
+    verb: 'locked',
+    opens: [{ name: 'foo_lock', objectArg: 0 }],
+    closes: [{ name: 'foo_unlock', objectArg: 0 }],
+    owner: { kind: 'any' },
+    annotated: 'lock',
+    helpers: [{ name: 'drop_elsewhere', arg: 0, effect: 'closes' }],
+  };
+  const source = `void drop_annotated(struct foo *f) __releases(&f->lock)
+{
+	hand_off(f);
+}
+
+void take_annotated(struct foo *f)
+	__acquires(f->lock)
+{
+	hand_on(f);
+}
+
+void held(struct foo *f) __must_hold(&f->lock)
+{
+	foo_unlock(f);
+	foo_lock(f);
+}
+
+void body_only(struct foo *f)
+{
+	foo_unlock(f);
+}
+`;
+
+  it('reads __releases, __acquires and __must_hold on a parameter as the helper summary', async () => {
+    const file = await analyzeSource(source);
+    const s = new BracketSummaries();
+    expect(s.effect(lock, 'drop_annotated', 0, file)).toBe('closes');
+    expect(s.effect(lock, 'take_annotated', 0, file)).toBe('opens');
+    expect(s.effect(lock, 'held', 0, file)).toBe('none');
+    expect(s.effect(lock, 'body_only', 0, file)).toBe('closes');
+  });
+
+  it('ignores annotations for a resource that says nothing of them', async () => {
+    const file = await analyzeSource(source);
+    const { annotated: _, ...plain } = lock;
+    expect(new BracketSummaries().effect({ ...plain, id: 'plain' }, 'drop_annotated', 0, file)).toBe('none');
+  });
+
+  it("takes the resource's known kernel helpers as given, with no body to read", async () => {
+    const file = await analyzeSource(source);
+    expect(new BracketSummaries().effect(lock, 'drop_elsewhere', 0, file)).toBe('closes');
+    expect(new BracketSummaries().effect(lock, 'drop_elsewhere', 1, file)).toBe('none');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * A review with a tree looks for the helpers a changed file calls in the files beside it.
+ */
+import { readPatches } from '../../src/patch/index.js';
+import { review } from '../../src/pipeline/review.js';
+import { MemorySource, type TreeSource } from '../../src/pipeline/source.js';
+import { findRule } from '../../src/rules/index.js';
+
+const caller = `void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, mm);
+	unmap_vmas(&tlb, vma);
+	tlb_finish_mmu(&tlb);
+}
+`;
+
+const helpers = `void finish_for_caller(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+	tlb_finish_mmu(tlb);
+}
+
+void flush_for_caller(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+}
+`;
+
+/** A patch to mm/a.c that hands the finish to `helper`. */
+function patchUsing(helper: string): string {
+  return `diff --git a/mm/a.c b/mm/a.c
+--- a/mm/a.c
++++ b/mm/a.c
+@@ -4,5 +4,5 @@ void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
+ 
+ 	tlb_gather_mmu(&tlb, mm);
+ 	unmap_vmas(&tlb, vma);
+-	tlb_finish_mmu(&tlb);
++	${helper}(&tlb);
+ }
+`;
+}
+
+const rules = [findRule('tlb-gather-finish-balance')!];
+const files = { 'mm/a.c': caller, 'mm/b.c': helpers, 'mm/unrelated.c': 'int x;\n' };
+
+async function reviewWith(helper: string, tree: TreeSource) {
+  const report = await review({ patches: await readPatches(patchUsing(helper), 'a.patch'), tree, rules });
+  return report.findings.map((f) => [f.rule, f.messageId, f.path, f.line]);
+}
+
+describe('review with a tree: helpers in the files beside the changed one', () => {
+  it('takes a helper in a sibling file that finishes the gather as finishing it', async () => {
+    expect(await reviewWith('finish_for_caller', new MemorySource(files))).toEqual([]);
+  });
+
+  it('reports the leak when the sibling helper only flushes', async () => {
+    expect(await reviewWith('flush_for_caller', new MemorySource(files))).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'mm/a.c', 5]]);
+  });
+
+  it('falls back to the file alone when the source cannot list directories (the GitHub API)', async () => {
+    const source = new MemorySource(files);
+    const unlisted: TreeSource = { read: (p) => source.read(p) };
+    expect(await reviewWith('finish_for_caller', unlisted)).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'mm/a.c', 5]]);
+  });
+});
