@@ -11,9 +11,10 @@ import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 import { GATHER_FLUSH_OPS, GATHER_QUEUE_OPS, GATHER_RANGE_OPS } from './resources.js';
 
-const RANGE = new Set(GATHER_RANGE_OPS.map((o) => o.name));
-const FLUSH = new Set(GATHER_FLUSH_OPS.map((o) => o.name));
+const RANGE = new Map(GATHER_RANGE_OPS.map((o) => [o.name, o]));
+const FLUSH = new Map(GATHER_FLUSH_OPS.map((o) => [o.name, o]));
 const QUEUE = new Map(GATHER_QUEUE_OPS.map((o) => [o.name, o]));
+const SIZE = { name: 'tlb_change_page_size', gatherArg: 0 };
 
 interface GatherEvent {
   object: string;
@@ -48,9 +49,11 @@ export default defineRule({
   },
   check(fn, ctx) {
     const events = callEvents<GatherEvent>(fn, ({ call, name, node }) => {
-      const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === 'tlb_change_page_size' ? 'size' : QUEUE.has(name) ? 'queue' : null;
+      const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === SIZE.name ? 'size' : QUEUE.has(name) ? 'queue' : null;
       if (kind === null) return null;
-      const object = objectAt(fn, call.args[0], node.id);
+      // The gather is not always the first argument: tlb_remove_huge_tlb_entry(h, tlb, ...).
+      const op = RANGE.get(name) ?? FLUSH.get(name) ?? QUEUE.get(name) ?? SIZE;
+      const object = objectAt(fn, call.args[op.gatherArg], node.id);
       if (object === null) return null;
       const q = QUEUE.get(name);
       const sizeExpr = q && q.sizeArg !== null ? (call.args[q.sizeArg] ?? null) : null;
