@@ -11,10 +11,8 @@
  *   one of their functions; a bounded number of analysed files is kept.
  */
 import { AnalyzedFile } from './file.js';
-import { findFunctions, type FunctionSpan } from './functions.js';
-import { lex } from './lexer.js';
+import type { FunctionSpan } from './functions.js';
 import type { CParser } from './parser.js';
-import { SourceFile } from './source.js';
 
 export interface Definition {
   file: AnalyzedFile;
@@ -112,11 +110,33 @@ function linkable(path: string, span: FunctionSpan): boolean {
 }
 
 /**
- * The names of the functions a file defines that other files can call, from its raw tokens: an
- * index, not an analysis (a name the macro normaliser would have found differently is at worst
- * looked up and not found).
+ * The names of the functions a file defines that other files can call. An index, not an
+ * analysis, and built without lexing (a scan indexes every file it keeps before analysing any):
+ * a kernel function's body opens with `{` at the start of a line, and its name is the
+ * identifier before the first `(` of the text since the item before it. A definition written
+ * otherwise is missed here, and a name taken wrongly is at worst looked up and not found; the
+ * definitions themselves always come from the analysed file.
  */
 export function linkableNames(path: string, text: string): string[] {
-  const spans = findFunctions(lex(text), new SourceFile(path, text));
-  return [...new Set(spans.filter((s) => linkable(path, s)).map((s) => s.name))];
+  const header = path.endsWith('.h');
+  const names = new Set<string>();
+  for (let at = text.indexOf('\n{'); at >= 0; at = text.indexOf('\n{', at + 2)) {
+    const head = itemBefore(text, at);
+    const m = /([A-Za-z_]\w*)\s*\(/.exec(head);
+    if (!m || /^(?:if|for|while|switch|return|sizeof)$/.test(m[1]!)) continue;
+    if (!/\)\s*(?:__\w+(?:\([^)]*\))?\s*)*$/.test(head)) continue;
+    if (header || !/\bstatic\b/.test(head)) names.add(m[1]!);
+  }
+  return [...names];
+}
+
+/** The text of the top-level item that ends at offset `end`: back to the last `;`, `}`, comment or directive line. */
+function itemBefore(text: string, end: number): string {
+  const from = Math.max(0, end - 1000);
+  const window = text.slice(from, end);
+  let start = 0;
+  for (const re of [/[;}]/g, /\*\//g, /\n#[^\n]*/g]) {
+    for (let m = re.exec(window); m; m = re.exec(window)) start = Math.max(start, m.index + m[0].length);
+  }
+  return window.slice(start);
 }
