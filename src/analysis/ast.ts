@@ -114,47 +114,52 @@ export interface FunctionAst {
 /** Calls `visit` on `e` and every expression below it, parents first (statement expressions excluded). */
 export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
   visit(e);
+  forEachChild(e, (x) => forEachExpr(x, visit));
+}
+
+/** Calls `visit` on each direct sub-expression of `e` (statement expressions excluded). */
+export function forEachChild(e: Expr, visit: (x: Expr) => void): void {
   switch (e.k) {
     case 'call':
-      forEachExpr(e.callee, visit);
-      for (const a of e.args) forEachExpr(a, visit);
+      visit(e.callee);
+      for (const a of e.args) visit(a);
       break;
     case 'field':
-      forEachExpr(e.base, visit);
+      visit(e.base);
       break;
     case 'index':
-      forEachExpr(e.base, visit);
-      forEachExpr(e.index, visit);
+      visit(e.base);
+      visit(e.index);
       break;
     case 'unary':
     case 'update':
     case 'cast':
-      forEachExpr(e.arg, visit);
+      visit(e.arg);
       break;
     case 'sizeof':
-      if (e.arg) forEachExpr(e.arg, visit);
+      if (e.arg) visit(e.arg);
       break;
     case 'binary':
-      forEachExpr(e.left, visit);
-      forEachExpr(e.right, visit);
+      visit(e.left);
+      visit(e.right);
       break;
     case 'assign':
-      forEachExpr(e.target, visit);
-      forEachExpr(e.value, visit);
+      visit(e.target);
+      visit(e.value);
       break;
     case 'cond':
-      forEachExpr(e.test, visit);
-      if (e.then) forEachExpr(e.then, visit);
-      forEachExpr(e.else, visit);
+      visit(e.test);
+      if (e.then) visit(e.then);
+      visit(e.else);
       break;
     case 'comma':
-      for (const x of e.exprs) forEachExpr(x, visit);
+      for (const x of e.exprs) visit(x);
       break;
     case 'init':
-      for (const x of e.items) forEachExpr(x, visit);
+      for (const x of e.items) visit(x);
       break;
     case 'opaque':
-      for (const x of e.children) forEachExpr(x, visit);
+      for (const x of e.children) visit(x);
       break;
     default:
       break;

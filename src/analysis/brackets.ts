@@ -23,8 +23,11 @@ export interface BracketCall {
   name: string;
   /** 0-based index of the argument naming the object (`&tlb` or `tlb`). */
   objectArg: number;
-  /** The call acquires only when it returns 0 (an error code otherwise); absent: always. */
-  acquiredWhen?: 'zero';
+  /**
+   * The call acquires only when it returns 0 (`zero`: an error code otherwise, the killable
+   * locks) or anything but 0 (`nonzero`: the trylocks); absent: always.
+   */
+  acquiredWhen?: 'zero' | 'nonzero';
 }
 
 /**
@@ -60,7 +63,8 @@ export interface BracketPair {
 export interface KnownHelper {
   name: string;
   arg: number;
-  effect: 'opens' | 'closes' | 'none';
+  /** `unknown`: it may acquire or release depending on its result; judgement stops there. */
+  effect: BracketEffect;
 }
 
 export type BracketEventKind = 'open' | 'close' | 'unknown';
@@ -71,8 +75,8 @@ export type Acquisition =
   | { k: 'always' }
   /** The node is a branch on the result: acquired when control leaves it along `edge`. */
   | { k: 'branch'; edge: 'true' | 'false' }
-  /** The result is stored in `key`; a later branch on it decides. */
-  | { k: 'stored'; key: string }
+  /** The result is stored in `key`; a later branch on it decides, with the call's polarity. */
+  | { k: 'stored'; key: string; when: 'zero' | 'nonzero' }
   /** The result is not tested at all: whether it acquired is unknown. */
   | { k: 'untested' };
 
@@ -104,6 +108,11 @@ export class BracketSummaries {
   private files = 0;
 
   constructor(private readonly resolver: DefinitionResolver = sameFile) {}
+
+  /** The definitions a call to `name` from `from` reaches, as the summaries see them. */
+  definitions(name: string, from: AnalyzedFile): readonly Definition[] {
+    return this.resolver.definitions(name, from);
+  }
 
   effect(pair: BracketPair, callee: string, argIndex: number, from: AnalyzedFile): BracketEffect {
     const known = pair.helpers?.find((h) => h.name === callee && h.arg === argIndex);
@@ -234,7 +243,7 @@ export class BracketIndex {
           matched = true;
           const object = objectAt(fn, call.args[spec.objectArg], node.id);
           if (object === null || !this.objects.has(object)) continue;
-          const acquisition: Acquisition = kind === 'open' && spec.acquiredWhen === 'zero' ? acquisitionOf(node, call) : { k: 'always' };
+          const acquisition: Acquisition = kind === 'open' && spec.acquiredWhen ? acquisitionOf(node, call, spec.acquiredWhen) : { k: 'always' };
           this.add(node, { kind, object, call, via: null, acquisition });
         }
         if (matched) continue;
@@ -296,15 +305,20 @@ function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<st
  * the call itself, its negation, or its comparison with 0 decides on the node's own edges;
  * `ret = call` (or `int ret = call`) hands the decision to a later branch on `ret`.
  */
-function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }): Acquisition {
+function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }, when: 'zero' | 'nonzero'): Acquisition {
   if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
     const zeroOn = zeroEdge(node.expr, (e) => e === call);
-    if (zeroOn) return { k: 'branch', edge: zeroOn };
+    if (zeroOn) return { k: 'branch', edge: acquiredEdge(zeroOn, when) };
   }
   for (const ev of node.events) {
-    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { k: 'stored', key: ev.key };
+    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { k: 'stored', key: ev.key, when };
   }
   return { k: 'untested' };
+}
+
+/** The edge along which a call with polarity `when` acquired, given the edge where its result is 0. */
+export function acquiredEdge(zeroOn: 'true' | 'false', when: 'zero' | 'nonzero'): 'true' | 'false' {
+  return when === 'zero' ? zeroOn : zeroOn === 'true' ? 'false' : 'true';
 }
 
 /**
@@ -410,7 +424,7 @@ interface ObjectState {
   at: number;
   event: BracketEvent | null;
   /** A conditional open waiting for its test: decided on the next edge taken out of `branch`. */
-  pending: { branch: number; edge: 'true' | 'false' } | { key: string } | null;
+  pending: { branch: number; edge: 'true' | 'false' } | { key: string; when: 'zero' | 'nonzero' } | null;
   /** The conditional open that failed on this path, for a close that follows it. */
   failed: number | null;
 }
@@ -452,7 +466,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
             const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
             if (zeroOn) {
-              set(o, { ...v, pending: { branch: node.id, edge: zeroOn } });
+              set(o, { ...v, pending: { branch: node.id, edge: acquiredEdge(zeroOn, v.pending.when) } });
               continue;
             }
           }
@@ -481,7 +495,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
             set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
           } else {
-            const pending = a.k === 'branch' ? { branch: node.id, edge: a.edge } : a.k === 'stored' ? { key: a.key } : null;
+            const pending = a.k === 'branch' ? { branch: node.id, edge: a.edge } : a.k === 'stored' ? { key: a.key, when: a.when } : null;
             set(e.object, { at: node.id, event: e, pending, failed: null });
           }
         } else {

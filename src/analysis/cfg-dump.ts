@@ -36,7 +36,7 @@ function nodeLabel(n: CfgNode, src: SourceFile): string {
 /** One line per node: `id: label -> succ(kind), ...`. Stable, for golden files. */
 export function cfgToText(cfg: Cfg, src: SourceFile): string {
   const lines = cfg.nodes.map((n) => {
-    const succ = n.succ.map((e) => `${e.to}${e.kind === 'next' ? '' : `(${e.kind})`}`).join(', ');
+    const succ = n.succ.map((e) => `${e.to}${e.kind === 'next' ? '' : `(${e.kind}${e.back && e.kind !== 'back' ? ', back' : ''})`}`).join(', ');
     const flags = n.noreturn ? ' [noreturn]' : '';
     return `${n.id}: ${nodeLabel(n, src)}${flags}${succ ? ` -> ${succ}` : ''}`;
   });
@@ -55,7 +55,7 @@ export function cfgToDot(cfg: Cfg, src: SourceFile): string {
   }
   for (const n of cfg.nodes) {
     for (const e of n.succ) {
-      const style = e.kind === 'back' ? ', style=dashed' : e.kind === 'goto' ? ', color=blue' : '';
+      const style = e.back ? ', style=dashed' : e.kind === 'goto' ? ', color=blue' : '';
       out.push(`  n${n.id} -> n${e.to}${e.kind === 'next' ? '' : ` [label=${dotString(e.kind)}${style}]`};`);
     }
   }

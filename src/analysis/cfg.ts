@@ -28,7 +28,13 @@ export type EdgeKind = 'next' | 'true' | 'false' | 'back' | 'goto' | 'case' | 'r
 
 export interface CfgEdge {
   to: number;
+  /**
+   * `back` for an unconditional jump back to a loop's head; a branch outcome that loops back
+   * (`while (...) { if (x) ...; }` falling through to the head) keeps `true`/`false`, with
+   * {@link back} set, so that path facts still see which way the branch went.
+   */
   kind: EdgeKind;
+  back?: true;
 }
 
 export type NodeKind = 'entry' | 'exit' | 'stmt' | 'branch' | 'loop' | 'label' | 'case' | 'join' | 'return' | 'goto' | 'break' | 'continue';
@@ -202,6 +208,13 @@ class Builder {
   private edge(from: number, to: number, kind: EdgeKind): void {
     this.nodes[from]!.succ.push({ to, kind });
     this.nodes[to]!.pred.push({ to: from, kind });
+  }
+
+  /** An edge back to a loop's head from a pending exit, keeping a branch outcome's polarity. */
+  private backEdge(p: Pending, to: number): void {
+    const kind: EdgeKind = p.kind === 'true' || p.kind === 'false' ? p.kind : 'back';
+    this.nodes[p.from]!.succ.push({ to, kind, back: true });
+    this.nodes[to]!.pred.push({ to: p.from, kind, back: true });
   }
 
   private connect(pending: Pending[], to: number, override?: EdgeKind): void {
@@ -398,7 +411,7 @@ class Builder {
         const bodyOut = this.stmt(s.body, [{ from: top, kind: 'next' }], exit);
         this.loops.pop();
         const o = this.condition(s.test, [...bodyOut, ...targets.continueTo!], exit);
-        for (const p of o.t) this.edge(p.from, top, 'back');
+        for (const p of o.t) this.backEdge(p, top);
         return [...o.f, ...targets.breakTo];
       }
       case 'for': {
@@ -412,9 +425,9 @@ class Builder {
         const latch = [...bodyOut, ...targets.continueTo!];
         if (s.update) {
           const upd = this.simple('stmt', s.update.start, s.update.end, s.update, latch, exit);
-          this.edge(upd, head, 'back');
+          this.backEdge({ from: upd, kind: 'next' }, head);
         } else {
-          for (const p of latch) this.edge(p.from, head, 'back');
+          for (const p of latch) this.backEdge(p, head);
         }
         return [...o.f, ...targets.breakTo];
       }
@@ -528,7 +541,7 @@ class Builder {
     this.loops.push(targets);
     const bodyOut = this.stmt(body, bodyIn, exit);
     this.loops.pop();
-    for (const p of [...bodyOut, ...targets.continueTo!]) this.edge(p.from, latch, 'back');
+    for (const p of [...bodyOut, ...targets.continueTo!]) this.backEdge(p, latch);
     return [...exitOut, ...targets.breakTo];
   }
 }

@@ -13,7 +13,7 @@
  * The number of explored states is bounded; when the bound is hit the result says so and the
  * client must not report from an incomplete exploration (see `complete`).
  */
-import { forEachExpr, pathKey, type Expr } from './ast.js';
+import { forEachChild, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { Cfg, CfgEdge, CfgNode } from './cfg.js';
 import { writes } from './dataflow.js';
 import { TRANSPARENT_CALLS } from './kernel-macros.js';
@@ -253,10 +253,18 @@ function readsWhole(deps: readonly string[], key: string): boolean {
 
 function readPaths(e: Expr): string[] {
   const out = new Set<string>();
-  forEachExpr(e, (x) => {
+  const visit = (x: Expr): void => {
+    // `&init_mm` is a constant: writing `init_mm` (or passing `&init_mm` to a callee) leaves
+    // `mm != &init_mm` as true as it was. `&p->field` still reads `p`.
+    if (x.k === 'unary' && x.op === '&') {
+      if (x.arg.k !== 'ident') visit(x.arg.k === 'field' || x.arg.k === 'index' ? x.arg.base : x.arg);
+      return;
+    }
     const k = pathKey(x);
     if (k !== null) out.add(k);
-  });
+    forEachChild(x, visit);
+  };
+  visit(e);
   return [...out];
 }
 

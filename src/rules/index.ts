@@ -5,6 +5,7 @@
  */
 import type { Rule } from './define-rule.js';
 import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
+import mmapLockBalance from './mmap-lock-balance.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import pgtableFreeOutsideGather from './pgtable-free-outside-gather.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
@@ -18,6 +19,7 @@ import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 
 export const RULES: readonly Rule[] = [
   hugetlbUnshareFlushBeforeFinish,
+  mmapLockBalance,
   mmuNotifierRangeBalance,
   pgtableFreeOutsideGather,
   tlbBatchFullIgnored,

@@ -9,7 +9,7 @@
  * tlb_end_vma), mm/mmu_gather.c (tlb_gather_mmu_vma, 432-446), include/linux/mmu_notifier.h
  * (451-463: the range start/end bracket, `_start_nonblock` is `__must_check`).
  */
-import type { BracketPair } from '../analysis/brackets.js';
+import type { BracketCall, BracketPair } from '../analysis/brackets.js';
 
 /**
  * Declared as {@link BracketPair}s, the analysis layer's view of a resource: the table lives
@@ -120,3 +120,68 @@ export const GATHER_OPS: readonly GatherOp[] = [
 export function resourceCalls(r: Resource): string[] {
   return [...r.opens, ...r.closes].map((c) => c.name);
 }
+
+/**
+ * What a call does to the mmap lock of the `mm` in argument `arg`
+ * (include/linux/mmap_lock.h; 6.12 lines 102-195, 6.1 lines 68-147).
+ */
+export interface MmapLockOp {
+  name: string;
+  arg: number;
+  op: 'lock' | 'unlock' | 'downgrade' | 'assert';
+  mode: 'read' | 'write';
+  /**
+   * A lock that may fail says so in its result: `zero` for the killable forms (0 = locked,
+   * `-EINTR` otherwise), `nonzero` for the trylocks (true = locked). The opposite polarities,
+   * and the reason one table holds both.
+   */
+  when?: 'zero' | 'nonzero';
+}
+
+export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
+  { name: 'mmap_read_lock', arg: 0, op: 'lock', mode: 'read' },
+  { name: 'mmap_read_lock_killable', arg: 0, op: 'lock', mode: 'read', when: 'zero' },
+  { name: 'mmap_read_trylock', arg: 0, op: 'lock', mode: 'read', when: 'nonzero' },
+  { name: 'mmap_write_lock', arg: 0, op: 'lock', mode: 'write' },
+  { name: 'mmap_write_lock_nested', arg: 0, op: 'lock', mode: 'write' },
+  { name: 'mmap_write_lock_killable', arg: 0, op: 'lock', mode: 'write', when: 'zero' },
+  // 6.1 only: removed before 6.12.
+  { name: 'mmap_write_trylock', arg: 0, op: 'lock', mode: 'write', when: 'nonzero' },
+  { name: 'mmap_read_unlock', arg: 0, op: 'unlock', mode: 'read' },
+  { name: 'mmap_read_unlock_non_owner', arg: 0, op: 'unlock', mode: 'read' },
+  { name: 'mmap_write_unlock', arg: 0, op: 'unlock', mode: 'write' },
+  { name: 'mmap_write_downgrade', arg: 0, op: 'downgrade', mode: 'write' },
+  { name: 'mmap_assert_locked', arg: 0, op: 'assert', mode: 'read' },
+  { name: 'mmap_assert_write_locked', arg: 0, op: 'assert', mode: 'write' },
+];
+
+/**
+ * Kernel helpers that may take or drop the mmap lock for their caller, depending on what they
+ * return or store (the catalog's transfer table, §4). None carries a sparse annotation. Until
+ * their return values are modelled, a call to one ends the judgement of the lock on that path:
+ * widen says nothing rather than guess.
+ */
+export const MMAP_LOCK_HELPERS: readonly string[] = [
+  'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'upgrade_mmap_lock_carefully', 'expand_stack',
+  'handle_mm_fault', 'faultin_page', '__get_user_pages_locked', 'faultin_page_range',
+  'userfaultfd_remove', '__collapse_huge_page_swapin', 'collapse_huge_page', 'release_fault_lock',
+  '__bad_area', 'bad_area', 'bad_area_access_error', 'migrate_to_node', 'fixup_user_fault',
+  'get_user_pages_remote', 'pin_user_pages_remote', 'mmap_read_lock_maybe_expand',
+];
+
+/** The mmap lock's read and write sides as bracket pairs, for summarising helpers that take or drop it. */
+function mmapLockPair(mode: MmapLockOp['mode']): Resource {
+  const of = (op: MmapLockOp['op']): BracketCall[] =>
+    MMAP_LOCK_OPS.filter((o) => o.mode === mode && o.op === op).map((o) => ({ name: o.name, objectArg: o.arg, ...(o.when ? { acquiredWhen: o.when } : {}) }));
+  return {
+    id: `mmap-lock-${mode}`,
+    noun: `mmap ${mode} lock`,
+    verb: `${mode}-locked`,
+    opens: [...of('lock'), ...(mode === 'read' ? MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => ({ name: o.name, objectArg: o.arg })) : [])],
+    closes: [...of('unlock'), ...(mode === 'write' ? of('downgrade') : [])],
+    owner: { kind: 'any' },
+  };
+}
+
+export const MMAP_READ_LOCK = mmapLockPair('read');
+export const MMAP_WRITE_LOCK = mmapLockPair('write');

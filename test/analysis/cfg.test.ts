@@ -47,7 +47,7 @@ describe('CFG shape', () => {
 
   test('a do { } while (0) has no back edge; BUG() ends its path', async () => {
     const loops = await functionOf(text, 'do_while_loops');
-    const backs = loops.cfg.nodes.flatMap((n) => n.succ.filter((e) => e.kind === 'back'));
+    const backs = loops.cfg.nodes.flatMap((n) => n.succ.filter((e) => e.back === true));
     expect(backs).toHaveLength(1);
     const early = await functionOf(text, 'early_return');
     const bug = early.cfg.nodes.find((n) => n.noreturn)!;
@@ -62,7 +62,7 @@ describe('CFG shape', () => {
     expect(defs).toEqual([['vma'], ['page', 'tmp'], []]);
     // A scope guard runs its body exactly once: no back edge to it.
     const guard = heads[2]!;
-    expect(fn.cfg.nodes.some((n) => n.succ.some((e) => e.to === guard.id && e.kind === 'back'))).toBe(false);
+    expect(fn.cfg.nodes.some((n) => n.succ.some((e) => e.to === guard.id && e.back === true))).toBe(false);
   });
 
   test('the DOT dump names every node and edge', async () => {
@@ -110,7 +110,7 @@ describe('CFG shape of each construct', () => {
     expect(cfg.nodes.find((n) => n.kind === 'break')!.succ[0]!.to).toBe(node('seen++;').id);
     const pump = await fixture('switch-in-loop.c', 'pump_events');
     const head = pump.node('ev = next_event(ring)');
-    expect(pump.cfg.nodes.find((n) => n.kind === 'continue')!.succ).toEqual([{ to: head.id, kind: 'back' }]);
+    expect(pump.cfg.nodes.find((n) => n.kind === 'continue')!.succ).toEqual([{ to: head.id, kind: 'back', back: true }]);
     expect(pump.cfg.nodes.filter((n) => n.kind === 'break').map((b) => b.succ[0]!.to)).toEqual([pump.node('release_event(ev);').id, pump.node('release_event(ev);').id]);
   });
 
@@ -128,7 +128,7 @@ describe('CFG shape of each construct', () => {
 
   test('do { } while (0) runs once: no back edge; break and continue leave it', async () => {
     const { cfg, node } = await fixture('do-while-zero.c', 'early_out');
-    expect(cfg.nodes.flatMap((n) => n.succ).some((e) => e.kind === 'back')).toBe(false);
+    expect(cfg.nodes.flatMap((n) => n.succ).some((e) => e.back === true)).toBe(false);
     const test_ = node('0');
     expect(cfg.nodes.find((n) => n.kind === 'continue')!.succ[0]!.to).toBe(test_.id);
     expect(cfg.nodes.find((n) => n.kind === 'break')!.succ[0]!.to).toBe(node('return err;').id);
@@ -137,6 +137,6 @@ describe('CFG shape of each construct', () => {
   test("a loop whose condition holds a statement expression runs the statement expression's body each time", async () => {
     const { cfg, node } = await fixture('statement-expressions.c', 'in_loop');
     const body = node('int more = has_more(inode);');
-    expect(cfg.nodes.flatMap((n) => n.succ.filter((e) => e.kind === 'back')).map((e) => e.to)).toEqual([body.id]);
+    expect(cfg.nodes.flatMap((n) => n.succ.filter((e) => e.back === true)).map((e) => e.to)).toEqual([body.id]);
   });
 });

@@ -74,7 +74,7 @@ describe('short-circuit operators are branches: an operand runs only on the path
     const a = named('a');
     const call = named('f(p)');
     expect(call.pred).toEqual([{ to: a.id, kind: 'true' }]);
-    const backTo = fn.cfg.nodes.flatMap((n) => n.succ.filter((e) => e.kind === 'back').map((e) => fn.cfg.nodes[e.to]!));
+    const backTo = fn.cfg.nodes.flatMap((n) => n.succ.filter((e) => e.back === true).map((e) => fn.cfg.nodes[e.to]!));
     const isDo = body.includes('do {');
     // A do-while goes back to the top of its body; the others to their condition's first atom.
     expect(new Set(backTo.map((n) => (isDo ? n.kind : fn.text(n))))).toEqual(new Set([isDo ? 'join' : 'a']));

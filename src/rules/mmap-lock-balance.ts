@@ -1,0 +1,336 @@
+/**
+ * The mmap lock a function takes is released on every path, in the mode it was taken, once.
+ *
+ * Unlike a gather, the mmap lock is routinely taken in one function and released in another, so
+ * the rule judges a function by its own contract, inferred from its body:
+ *
+ * - a lock state the function did not create (it was entered with the lock held, or called a
+ *   transfer helper such as `handle_mm_fault()`) is never reported;
+ * - a function that takes the lock and never releases it is a locking helper (it returns with
+ *   the lock held by design);
+ * - a function whose exits disagree (held on some, released on others) is reported only where
+ *   the exits return the same kind of value: `lock_mm_and_find_vma()` returns a VMA when it
+ *   holds the lock and NULL when it does not, which is a contract, while two `return -EINVAL`s
+ *   that differ in the lock are a leak.
+ */
+import { displayKey } from '../analysis/ast.js';
+import { BracketIndex, exitPoint, exitRoute, acquiredEdge, zeroEdge, type BracketEvent } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import { routeLabels } from './balance.js';
+import { defineRule } from './define-rule.js';
+import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+
+type Mode = 'read' | 'write';
+
+/** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
+type LockState =
+  | { k: 'entry' }
+  | { k: 'none'; failed: number | null }
+  /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: Pending | null; local: boolean }
+  | { k: 'unknown' };
+
+type Pending = { branch: number; edge: 'true' | 'false' } | { key: string; when: 'zero' | 'nonzero' };
+
+type State = ReadonlyMap<string, LockState>;
+
+interface LockEvent {
+  object: string;
+  op: 'lock' | 'unlock' | 'downgrade' | 'unknown';
+  mode: Mode;
+  event: BracketEvent;
+}
+
+/** Kinds of returned value, to tell a conditional locking contract from a leak. */
+type ReturnKind = 'void' | 'zero' | 'error' | 'value';
+
+const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => o.name));
+
+export default defineRule({
+  id: 'mmap-lock-balance',
+  meta: {
+    summary: 'the mmap lock a function takes is released on every path, once, in the mode it was taken',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+  },
+  messages: {
+    leak: {
+      headline: "`{{mm}}`'s mmap {{mode}} lock is not released on every path",
+      explanation:
+        '`{{call}}` takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
+      fix: 'Release the lock on this path too (`{{release}}`), or leave through the label that does.',
+    },
+    unlockNotHeld: {
+      headline: "`{{call}}` can run when `{{mm}}`'s mmap lock is not held",
+      explanation:
+        'On the path shown this function has already released the lock, or its attempt to take it failed, or it never took it although it takes it on other paths: the unlock underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
+      fix: 'Unlock only on the paths that hold the lock: jump to a label after the unlock from paths that never took it.',
+    },
+    wrongMode: {
+      headline: "`{{call}}` releases `{{mm}}`'s mmap lock in the wrong mode",
+      explanation:
+        'The lock was taken for {{held}} by `{{taken}}`, but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
+      fix: 'Release with the matching call (`{{release}}`), or downgrade first with `mmap_write_downgrade()`.',
+    },
+    doubleLock: {
+      headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
+      explanation:
+        'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: a second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
+      fix: 'Take the lock once; release it before taking it again.',
+    },
+  },
+  check(fn, ctx) {
+    const events = lockEvents(fn, ctx.summaries);
+    if (events.size === 0) return;
+    const releases = new Set<string>();
+    for (const list of events.values()) for (const e of list) if (e.op === 'unlock' || e.op === 'downgrade') releases.add(e.object);
+
+    const reported = new Set<string>();
+    const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
+    type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
+    const exits: Exit[] = [];
+    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<{ at: CfgNode; message: string }> = []): void => {
+      if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: displayKey(e.object), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
+    };
+
+    // A function that takes the lock on a path where it did not release it first was entered
+    // without it (unless a lock flag says otherwise): its unlocks on paths that never took the
+    // lock are unlocks of a lock nobody holds.
+    const enteredUnlocked = new Set<string>();
+    const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent }> = [];
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
+      step(s, node, trace) {
+        let next: Map<string, LockState> | null = null;
+        const set = (o: string, v: LockState): void => void (next ??= new Map(s)).set(o, v);
+        const taken = edgeInto(fn.cfg, trace, node);
+        for (const [o, v] of s) {
+          if (v.k !== 'held' || !v.pending) continue;
+          if ('branch' in v.pending) {
+            if (!taken || taken.from.id !== v.pending.branch) continue;
+            set(o, taken.kind === v.pending.edge ? { ...v, pending: null } : { k: 'none', failed: v.at });
+          } else {
+            const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, sameKey(v.pending.key)) : null;
+            if (zeroOn) set(o, { ...v, pending: { branch: node.id, edge: acquiredEdge(zeroOn, v.pending.when) } });
+            else if (node.events.some((e) => e.k === 'def' && e.key === (v.pending as { key: string }).key)) set(o, { k: 'unknown' });
+          }
+        }
+        for (const e of events.get(node.id) ?? []) {
+          const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
+          if (cur.k === 'unknown') continue;
+          if (e.op === 'unknown') {
+            set(e.object, { k: 'unknown' });
+          } else if (e.op === 'lock') {
+            if (cur.k === 'entry') enteredUnlocked.add(e.object);
+            if (cur.k === 'held' && !cur.pending && cur.local) report('doubleLock', node, e, { taken: cur.call }, [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
+            set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event), local: true });
+          } else if (e.op === 'downgrade') {
+            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing' });
+            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, {});
+            set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
+          } else {
+            if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
+              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
+            }
+            if (cur.k === 'none') report('unlockNotHeld', node, e, {}, cur.failed === null ? [] : [{ at: fn.cfg.nodes[cur.failed]!, message: 'taking the lock can fail and take this path' }]);
+            if (cur.k === 'entry') unlocksFromEntry.push({ node, e });
+            set(e.object, { k: 'none', failed: null });
+          }
+        }
+        return next ?? s;
+      },
+      exit(s, trace) {
+        const node = exitPoint(fn, trace);
+        const kind = returnKind(fn, node, trace.nodes());
+        for (const [object, v] of s) {
+          if (v.k === 'unknown' || (v.k === 'held' && v.pending)) continue;
+          const held = v.k === 'held' ? v : null;
+          exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at) : null });
+        }
+      },
+    });
+    if (!result.complete) {
+      ctx.incomplete('the balance of the mmap lock');
+      return;
+    }
+    if (lockFlags(fn).size === 0) {
+      for (const { node, e } of unlocksFromEntry) if (enteredUnlocked.has(e.object)) report('unlockNotHeld', node, e, {});
+    }
+    // A leak is an exit that holds a lock this function took, in a function that releases it on
+    // other exits, when what it returns cannot tell the caller the lock is held: nothing (void),
+    // an error, or the same zero that an exit without the lock returns. A VMA or a 0 returned
+    // where the other exits return NULL or an error is a conditional contract
+    // (`lock_mm_and_find_vma()`, the killable wrappers), not a leak.
+    for (const x of exits) {
+      if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
+      const others = exits.filter((y) => y.object === x.object && !y.held);
+      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')));
+      if (!released || !once(`leak|${x.held.at}|${x.node.id}`)) continue;
+      const mode = x.held.mode;
+      ctx.report({
+        messageId: 'leak',
+        data: { mm: displayKey(x.object), mode, call: x.held.call, release: releaseOf(mode) },
+        at: fn.cfg.nodes[x.held.at]!,
+        until: x.route.leave,
+        related: routeLabels(fn, x.route, `the mmap ${mode} lock still held`, releaseOf(mode)),
+      });
+    }
+  },
+});
+
+function releaseOf(mode: Mode): string {
+  return mode === 'read' ? 'mmap_read_unlock()' : 'mmap_write_unlock()';
+}
+
+function stateKey(v: LockState): string {
+  if (v.k !== 'held') return v.k === 'none' ? `n${v.failed ?? ''}` : v.k;
+  return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}`;
+}
+
+function sameKey(key: string): (e: Expr) => boolean {
+  return (e) => pathKey(e) === key;
+}
+
+/** A conditional lock waits for the test of its result (see BracketEvent.acquisition). */
+function pendingOf(node: CfgNode, e: BracketEvent): Pending | null {
+  const a = e.acquisition;
+  if (a.k === 'branch') return { branch: node.id, edge: a.edge };
+  if (a.k === 'stored') return { key: a.key, when: a.when };
+  return null;
+}
+
+/**
+ * The function's lock events per node, by value of the mm (`mm`, `vma->vm_mm`, a copy of either),
+ * from the read and write sides of the lock table, with helpers summarised.
+ */
+function lockEvents(fn: AnalyzedFunction, summaries: ConstructorParameters<typeof BracketIndex>[2]): Map<number, LockEvent[]> {
+  const out = new Map<number, LockEvent[]>();
+  const objects = new Set<string>();
+  for (const [pair, mode] of [[MMAP_WRITE_LOCK, 'write'], [MMAP_READ_LOCK, 'read']] as const) {
+    const index = new BracketIndex(fn, pair, summaries);
+    for (const id of index.nodesWithEvents()) {
+      for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
+        const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
+        // A downgrade shows as a write release and a read acquisition: one event, on the write side.
+        if (downgrade && mode === 'read') continue;
+        const op = event.kind === 'unknown' ? 'unknown' : downgrade ? 'downgrade' : event.kind === 'open' ? 'lock' : 'unlock';
+        const list = out.get(id) ?? [];
+        list.push({ object: event.object, op, mode, event });
+        out.set(id, list);
+        objects.add(event.object);
+      }
+    }
+  }
+  // A transfer helper reaches the lock through a VMA or a fault (`handle_mm_fault(vma, ...)`),
+  // not through an argument naming the mm, and a callee handed the function's lock flag
+  // (`populate_vma_page_range(..., &locked)`) may drop the lock and clear the flag: after
+  // either, no mm of the function is judged.
+  const flags = lockFlags(fn);
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      if (!(TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags)) || locksElsewhere(fn, ev.name, summaries))) continue;
+      const list = out.get(node.id) ?? [];
+      for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
+      out.set(node.id, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * What a `return` returns on the path `trace`, in kinds that tell a locking contract apart from
+ * a leak; a returned variable (`out: return ret;`) is classified by its last assignment on the path.
+ */
+function returnKind(fn: AnalyzedFunction, node: CfgNode, trace: readonly number[]): ReturnKind {
+  if (node.kind !== 'return' || !node.expr) return 'void';
+  return valueKind(fn, node.expr, trace, trace.length - 1);
+}
+
+function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], before: number): ReturnKind {
+  const e = expr.k === 'cast' ? expr.arg : expr;
+  if (e.k === 'ident' && e.ref.scope !== 'global') {
+    for (let i = before - 1; i >= 0; i--) {
+      const def = fn.cfg.nodes[trace[i]!]!.events.find((ev) => ev.k === 'def' && ev.key === e.ref.id);
+      if (def && def.k === 'def') return def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i) : 'value';
+    }
+    return 'value';
+  }
+  if (e.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(e.text.trim())) return 'zero';
+  if (e.k === 'ident' && /^(NULL|false)$/.test(e.name)) return 'zero';
+  if (e.k === 'unary' && e.op === '-') return 'error';
+  if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST)$/.test(e.name)) return 'error';
+  if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
+  return 'value';
+}
+
+/**
+ * Variables that record whether the lock is held: tested by a branch and set to a constant
+ * (`int locked = 0; ... locked = 1;`), or the target of an `int *locked` parameter.
+ */
+function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
+  const tested = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+    forEachExpr(node.expr, (e) => {
+      const key = e.k === 'ident' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
+      if (key !== null) tested.add(key);
+    });
+  }
+  const out = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k === 'def' && tested.has(ev.key) && ev.value && ev.value.k === 'lit' && /^[01]$/.test(ev.value.text.trim())) out.add(ev.key);
+    }
+  }
+  for (const key of tested) if (key.startsWith('*')) out.add(key);
+  return out;
+}
+
+/** Whether a call argument hands a lock flag to the callee: `&locked`, or `locked` for `*locked`. */
+function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
+  if (arg.k === 'unary' && arg.op === '&') {
+    const key = pathKey(arg.arg);
+    return key !== null && flags.has(key);
+  }
+  const key = pathKey(arg);
+  return key !== null && flags.has(`*${key}`);
+}
+
+/** Lock and unlock calls, by name: what a helper's body must mention to touch the mmap lock. */
+const LOCKING = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
+
+/**
+ * Whether a callee whose body widen can read takes, drops or downgrades some mmap lock itself:
+ * reaching the mm through a VMA or a maple state (6.1's `do_brk_munmap()` downgrades the lock
+ * of `vma->vm_mm` and says so by returning 1), its effect on the caller's lock cannot be
+ * summarised on an argument, so the caller's lock is not judged after the call.
+ */
+function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: ConstructorParameters<typeof BracketIndex>[2]): boolean {
+  // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
+  // `do_mas_align_munmap()`), a few levels deep.
+  const seen = new Set<string>([name]);
+  let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const callee of level) {
+      for (const d of summaries.definitions(callee.name, callee.from)) {
+        const ids = d.file.identifiersOf(d.span);
+        for (const op of LOCKING) if (ids.has(op)) return true;
+        for (const id of ids) {
+          if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
+          seen.add(id);
+          next.push({ name: id, from: d.file });
+        }
+      }
+    }
+    level = next;
+  }
+  return false;
+}
