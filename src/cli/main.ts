@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     : null;
   let result: CommandResult;
   try {
-    result = await run(process.argv.slice(2), { readStdin, progress });
+    result = await run(process.argv.slice(2), { readStdin, progress, stdoutIsTty: process.stdout.isTTY === true, env: process.env });
     if (progress) process.stderr.write('\r\x1b[K');
   } catch (e) {
     if (progress) process.stderr.write('\r\x1b[K');

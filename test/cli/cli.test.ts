@@ -182,8 +182,7 @@ describe('bad input', () => {
   test('usage errors: unknown command, option, format, rule, level', () => {
     expectInputError(widen(['frobnicate']), /'frobnicate' is not a widen command/);
     expectInputError(widen(['review', '--bogus']), /Unknown option '--bogus'/);
-    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text, json or markdown/);
-    expectInputError(widen(['review', '--format', 'sarif']), /--format sarif is not available in this version/);
+    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text, json, markdown, email or sarif/);
     expectInputError(widen(['scan', '.', '--rules', 'no-such-rule']), /unknown rule no-such-rule\. Known rules: hugetlb-unshare-flush-before-finish, /);
     expectInputError(widen(['scan', '.', '--fail-on', 'fatal']), /--fail-on must be error, warning, note or none/);
     expectInputError(widen(['scan', '.', '--jobs', '0']), /--jobs must be a whole number/);

@@ -120,7 +120,7 @@ describe('widen scan', () => {
   test('progress is reported while reading and analysing', async () => {
     const messages: string[] = [];
     await widen(['scan', dir, '--jobs', '1'], { progress: (m) => messages.push(m) });
-    expect(messages).toEqual(expect.arrayContaining(['read 2/2 files', 'analysed 2/2 files']));
+    expect(messages).toEqual(expect.arrayContaining([`read 2/2 files, in ${dir}/`, `checked 2/2 files, in ${dir}/`]));
   });
 
   test('a file that cannot be read: the results, then exit 2 naming it', async () => {
@@ -177,8 +177,11 @@ describe('usage errors: exit 2, what went wrong and the usage', () => {
   test.each([
     [['frobnicate'], /'frobnicate' is not a widen command/],
     [['review', '--bogus'], /Unknown option '--bogus'/],
-    [['review', '--format', 'yaml'], /--format must be text, json or markdown, not 'yaml'/],
-    [['review', '--format', 'sarif'], /--format sarif is not available in this version/],
+    [['review', '--format', 'yaml'], /--format must be text, json, markdown, email or sarif, not 'yaml'/],
+    [['scan', '.', '--format', 'email'], /--format email writes replies to patch mails, and widen scan has no patch to answer/],
+    [['review', '--pr', 'o/r#1', '--format', 'email'], /--format email answers patch mails on a mailing list; for a pull request use --format markdown/],
+    [['review', '--color', 'sometimes'], /--color must be always, never or auto, not 'sometimes'/],
+    [['scan', '.', '--color', 'yes'], /--color must be always, never or auto, not 'yes'/],
     [['scan', '.', '--rules', 'no-such-rule'], new RegExp(`unknown rule no-such-rule\\. Known rules: ${RULES.map((r) => r.id).join(', ')}\\.`)],
     [['scan', '.', '--fail-on', 'fatal'], /--fail-on must be error, warning, note or none/],
     [['scan', '.', '--jobs', '0'], /--jobs must be a whole number/],
