@@ -162,8 +162,9 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   }
   for (const f of findings) {
     if (placed.has(f)) continue;
-    if (out[out.length - 1] !== '') out.push('');
-    out.push(...comment(f, new Set()), '');
+    if (out.length > 0 && out[out.length - 1] !== '') out.push('');
+    // Without a patch (a scan) there is no diff to tell tree lines from; with one, none of these lines is in it.
+    out.push(...comment(f, patch ? new Set() : null), '');
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -263,7 +264,7 @@ function quoteHunk(h: Hunk, wanted: ReadonlySet<number>): QuotePiece[] {
 }
 
 /** One finding as a reviewer writes it under the quoted line. */
-function comment(f: Finding, shownByDiff: ReadonlySet<number>): string[] {
+function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] {
   const out = wrap(`${f.severity}: ${f.message} [${f.rule}]`);
   if (f.explanation) out.push('', ...wrap(f.explanation));
   if (f.excerpt) out.push('', ...excerptBlock(f.excerpt, shownByDiff));
@@ -277,19 +278,22 @@ function comment(f: Finding, shownByDiff: ReadonlySet<number>): string[] {
 /**
  * The widened context under a finding, indented off the prose: line numbers, then `+` for a line
  * the patch adds, `|` for a line the diff does not carry (read from the tree), and a blank for
- * a context line the diff shows; `<-` says what a line of the argument shows.
+ * a context line the diff shows; `<-` says what a line of the argument shows. Without a patch
+ * (`shownByDiff` null) there are no marks.
  */
-function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number>): string[] {
+function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 2);
-  const fromTree = e.lines.some((l) => l && !l.added && !shownByDiff.has(l.line));
-  const intro = fromTree
-    ? `${e.function ? `${e.function}() in ` : ''}${e.path} after this patch, with the lines the diff does not show ("|") read from the tree:`
-    : `${e.function ? `${e.function}() in ` : ''}${e.path} after this patch ("+" marks the lines it adds):`;
+  const where = `${e.function ? `${e.function}() in ` : ''}${e.path}`;
+  const fromTree = shownByDiff !== null && e.lines.some((l) => l && !l.added && !shownByDiff.has(l.line));
+  const intro =
+    shownByDiff === null ? `${where}:`
+    : fromTree ? `${where} after this patch, with the lines the diff does not show ("|") read from the tree:`
+    : `${where} after this patch ("+" marks the lines it adds):`;
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
   const codeWidth = Math.min(WRAP, Math.max(...code.map((c) => c.length)));
   const lines = e.lines.map((l, i) => {
     if (!l) return `  ${' '.repeat(width)}   ...`;
-    const mark = l.added ? '+' : shownByDiff.has(l.line) ? ' ' : '|';
+    const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
     const text = code[i]!;
     const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
     return `  ${String(l.line).padStart(width)} ${mark} ${text}${note}`.trimEnd();

@@ -53,10 +53,9 @@ export function renderReport(report: Report, ctx: OutputContext): { stdout: stri
 function emailOutput(report: Report, patches: readonly Patch[]): { stdout: string; stderr: string } {
   const mail = renderEmail(report, patches);
   const remarks = mail.missing.map((m) => `widen: ${m}`);
-  if (mail.replies === 0) remarks.push('widen: no findings, so no reply was written.');
-  if (report.notes.length > 0) {
-    const n = report.notes.length;
-    remarks.push(`widen: ${n} note${n === 1 ? '' : 's'} on what widen could not check ${n === 1 ? 'is' : 'are'} not in the ${mail.replies === 1 ? 'reply' : 'replies'}; --format text lists them.`);
-  }
+  const n = report.notes.length;
+  const notes = `${n} note${n === 1 ? '' : 's'} on what widen could not check`;
+  if (mail.replies === 0) remarks.push(`widen: no findings, so no reply was written${n > 0 ? `; ${n === 1 ? 'there is' : 'there are'} ${notes} (--format text lists ${n === 1 ? 'it' : 'them'})` : ''}.`);
+  else if (n > 0) remarks.push(`widen: ${notes} ${n === 1 ? 'is' : 'are'} not in the ${mail.replies === 1 ? 'reply' : 'replies'}; --format text lists ${n === 1 ? 'it' : 'them'}.`);
   return { stdout: mail.text, stderr: remarks.map((r) => `${r}\n`).join('') };
 }
