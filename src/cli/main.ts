@@ -16,6 +16,12 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+// A reader that stops early (`widen scan mm/ | head`) closes the pipe: that is not an error of widen.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 async function main(): Promise<void> {
   // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = process.stderr.isTTY

@@ -221,6 +221,13 @@ describe('widen scan', () => {
     expect(lines[lines.length - 1]).toMatch(/^widen: checked 2\/2 files, in \/.*…$/);
   });
 
+  test('a reader that stops early (| head) is not an error: no stack trace', () => {
+    // 260 kB of SARIF: more than a pipe holds, so widen is still writing when head exits.
+    const r = spawnSync('sh', ['-c', `'${process.execPath}' '${bin}' scan test/fixtures/rules --format sarif --jobs 1 | head -1`], { cwd: root, encoding: 'utf8', shell: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toBe('{');
+  });
+
   test('off a terminal: no progress and no colour', () => {
     const r = spawnSync(process.execPath, [bin, 'scan', dir, '--jobs', '1'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
     expect(r.stderr).toBe('');

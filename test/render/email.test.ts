@@ -15,7 +15,7 @@ import { renderEmail, wrap, WRAP } from '../../src/render/email.js';
 import { encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
-import { expectGolden } from '../helpers/golden.js';
+import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedPatches, seedReviewReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
 
@@ -57,6 +57,11 @@ test('the scan findings as --format email: no patch to answer, so a body with ea
   expect(out.replies).toBe(1);
   expect(out.missing).toEqual(["a patch widen could not identify came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch."]);
   expectGolden(join(goldenDir, 'scan-fixtures.eml'), out.text);
+});
+
+test('docs/cli.md shows exactly the reply widen writes to the seed patch (its error only)', () => {
+  const { text } = renderEmail({ ...seed, findings: seed.findings.filter((f) => f.rule === 'tlb-vma-bracket-vma-reassigned') }, patches);
+  expectGoldenSection(join(root, 'docs', 'cli.md'), 'email-example', `\n\`\`\`\n${text}\`\`\`\n\n`);
 });
 
 describe('the reply to the seed patch', () => {
