@@ -87,7 +87,9 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   if (patch.rawSubject !== null) headers.push(headerField('Subject', encodeWords(/^re:/i.test(patch.rawSubject) ? patch.rawSubject : `Re: ${patch.rawSubject}`)));
   else lacking.push('Subject');
   if (patch.messageId !== null) {
-    const references = [...(h['references'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id)), patch.messageId];
+    // RFC 5322 3.6.4: the parent's References, or failing those its one In-Reply-To, then its id.
+    const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id));
+    const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), patch.messageId];
     headers.push(headerField('In-Reply-To', patch.messageId), headerField('References', [...new Set(references)].join(' ')));
   } else {
     lacking.push('In-Reply-To', 'References');

@@ -182,6 +182,17 @@ test('a mail without a Message-ID: the reply says so instead of inventing one', 
   expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
 });
 
+test('References: the parent\'s References, or its one In-Reply-To, then its Message-ID', () => {
+  const references = (headers: Record<string, string>): string => {
+    const patch: Patch = { ...patches[0]!, messageId: '<p@x>', headers: { ...headers, from: 'A <a@x>', 'message-id': '<p@x>' } };
+    return /^References: (.*)$/m.exec(renderEmail(seed, [patch]).text)![1]!;
+  };
+  expect(references({ references: '<a@x> <b@x>', 'in-reply-to': '<b@x>' })).toBe('<a@x> <b@x> <p@x>');
+  expect(references({ 'in-reply-to': '<b@x>' })).toBe('<b@x> <p@x>');
+  expect(references({ 'in-reply-to': '<b@x> <c@x>' })).toBe('<p@x>');
+  expect(references({})).toBe('<p@x>');
+});
+
 describe('cutting long hunks', () => {
   test('a 120-line hunk is quoted around the finding only, with [...] where lines were cut', () => {
     const body = Array.from({ length: 120 }, (_, i) => `\tline_${i + 1}();`);
