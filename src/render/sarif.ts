@@ -15,7 +15,7 @@ import type * as Sarif from 'sarif';
 import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Finding } from '../findings/finding.js';
-import type { Severity } from '../findings/severity.js';
+import { SEVERITIES, type Severity } from '../findings/severity.js';
 import type { Report } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
 
@@ -26,6 +26,12 @@ export const SRCROOT = '%SRCROOT%';
 
 /** The key of widen's fingerprint in `partialFingerprints`; the version changes if its recipe does. */
 export const FINGERPRINT_KEY = 'widenFingerprint/v1';
+
+/**
+ * GitHub rejects an upload whose run has more results than this ("SARIF results exceed hard
+ * limit", docs.github.com code-scanning troubleshooting; it shows the 5,000 most severe).
+ */
+export const MAX_RESULTS_PER_RUN = 25_000;
 
 /** What SARIF says about a rule: built by the caller from the rule catalog, so this file never sees a rule. */
 export interface RuleDescriptor {
@@ -50,6 +56,8 @@ export interface SarifOptions {
   srcRoot: string | null;
   /** False when the run could not do all it was asked (files that could not be read). */
   executionSuccessful: boolean;
+  /** Results written at most; {@link MAX_RESULTS_PER_RUN} unless a test says otherwise. */
+  maxResults?: number;
 }
 
 /** GitHub reads `precision` to rank alerts; widen's confidence maps onto its scale. */
@@ -57,6 +65,7 @@ const PRECISION: Record<RuleDescriptor['confidence'], string> = { high: 'high', 
 
 export function renderSarif(report: Report, opts: SarifOptions): string {
   const ruleIndex = new Map(opts.rules.map((r, i) => [r.id, i]));
+  const { kept, overflow } = withinLimit(report.findings, opts.maxResults ?? MAX_RESULTS_PER_RUN);
   const run: Sarif.Run = {
     tool: {
       driver: {
@@ -71,14 +80,33 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
     invocations: [
       {
         executionSuccessful: opts.executionSuccessful,
-        toolExecutionNotifications: report.notes.map((n) => notification(n, opts.srcRoot)),
+        toolExecutionNotifications: [...report.notes.map((n) => notification(n, opts.srcRoot)), ...(overflow ? [overflow] : [])],
       },
     ],
     columnKind: 'utf16CodeUnits',
-    results: report.findings.map((f) => result(f, ruleIndex.get(f.rule), opts.srcRoot)),
+    results: kept.map((f) => result(f, ruleIndex.get(f.rule), opts.srcRoot)),
   };
   const log: Sarif.Log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * The findings that fit in one run, the most severe first kept (in their own order), and a
+ * notification counting the rest: over the limit GitHub would refuse the whole upload.
+ */
+function withinLimit(findings: readonly Finding[], max: number): { kept: readonly Finding[]; overflow: Sarif.Notification | null } {
+  if (findings.length <= max) return { kept: findings, overflow: null };
+  const bySeverity = findings.map((f, i) => ({ f, i })).sort((a, b) => SEVERITIES.indexOf(a.f.severity) - SEVERITIES.indexOf(b.f.severity) || a.i - b.i);
+  const keep = new Set(bySeverity.slice(0, max).map((x) => x.i));
+  const left = findings.length - max;
+  return {
+    kept: findings.filter((_, i) => keep.has(i)),
+    overflow: {
+      level: 'warning',
+      descriptor: { id: 'results-over-limit' },
+      message: { text: `${left} finding${left === 1 ? '' : 's'} of the least severe are left out: GitHub code scanning refuses a run with more than ${max} results. --format json lists them all.` },
+    },
+  };
 }
 
 function ruleDescriptor(r: RuleDescriptor): Sarif.ReportingDescriptor {

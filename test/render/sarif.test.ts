@@ -13,7 +13,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type * as Sarif from 'sarif';
 import { firstParagraph, ruleDescriptors } from '../../src/cli/commands/rule-descriptors.js';
 import type { Report } from '../../src/pipeline/analyze.js';
-import { FINGERPRINT_KEY, renderSarif, SRCROOT, type SarifOptions } from '../../src/render/sarif.js';
+import { FINGERPRINT_KEY, MAX_RESULTS_PER_RUN, renderSarif, SRCROOT, type SarifOptions } from '../../src/render/sarif.js';
 import { RULES } from '../../src/rules/index.js';
 import { expectGolden } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport } from '../helpers/reports.js';
@@ -142,6 +142,17 @@ describe('what GitHub code scanning reads', () => {
     expect(invocation!.toolExecutionNotifications!.map((n) => [n.level, n.descriptor!.id, n.locations![0]!.physicalLocation!.artifactLocation!.uri, n.locations![0]!.physicalLocation!.region?.startLine])).toEqual([
       ['note', 'parse-error', 'mm/huge.c', 12],
       ['warning', 'skipped-file', 'mm/gone.c', undefined],
+    ]);
+  });
+
+  test("over GitHub's 25,000 results per run: the most severe kept, the rest counted in a notification", () => {
+    expect(MAX_RESULTS_PER_RUN).toBe(25_000);
+    const [error, note] = seed.findings;
+    const findings = [note!, error!, { ...note!, line: 60 }, { ...error!, line: 70 }];
+    const log = expectSchemaValid(renderSarif({ ...seed, findings }, { ...goldenOptions, maxResults: 2 }));
+    expect(log.runs[0]!.results!.map((r) => [r.level, r.locations![0]!.physicalLocation!.region!.startLine])).toEqual([['error', 31], ['error', 70]]);
+    expect(log.runs[0]!.invocations![0]!.toolExecutionNotifications!.map((n) => [n.level, n.descriptor!.id, n.message.text])).toEqual([
+      ['warning', 'results-over-limit', '2 findings of the least severe are left out: GitHub code scanning refuses a run with more than 2 results. --format json lists them all.'],
     ]);
   });
 
