@@ -38,7 +38,19 @@ export function splitAddresses(list: string): string[] {
     }
   }
   if (current.trim()) out.push(current.trim());
-  return out;
+  // A piece with no address is part of the next one: a display name whose comma was hidden in
+  // an RFC 2047 word the patch reader decoded ("=?UTF-8?Q?M=C3=BCller=2C_Hans?= <h@x>").
+  const merged: string[] = [];
+  let pending = '';
+  for (const piece of out) {
+    if (!piece.includes('@')) pending = pending ? `${pending}, ${piece}` : piece;
+    else {
+      merged.push(pending ? `${pending}, ${piece}` : piece);
+      pending = '';
+    }
+  }
+  if (pending) merged.push(pending);
+  return merged;
 }
 
 /** The bare address of a mailbox (`Jane <jane@example.org>` → `jane@example.org`), lower-cased, for comparing. */
@@ -73,13 +85,18 @@ export function encodeWords(s: string): string {
   return words.join(' ');
 }
 
-/** A mailbox with a non-ASCII display name encoded; the address itself is left alone. */
+/**
+ * A mailbox ready for a header: a non-ASCII display name encoded, an ASCII one with RFC 5322
+ * specials (a comma, say) quoted; the address itself is left alone.
+ */
 export function encodeMailbox(mailbox: string): string {
   const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(mailbox);
   if (!m) return mailbox;
-  const name = m[1]!.replace(/^"(.*)"$/, '$1');
+  const quoted = /^"(.*)"$/.exec(m[1]!);
+  const name = quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : m[1]!;
   if (name === '') return `<${m[2]}>`;
-  return /^[\x20-\x7e]*$/.test(name) ? mailbox : `${encodeWords(name)} <${m[2]}>`;
+  if (!isAscii(name)) return `${encodeWords(name)} <${m[2]}>`;
+  return /[()<>[\]:;@\\,."]/.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}" <${m[2]}>` : `${name} <${m[2]}>`;
 }
 
 /**

@@ -213,6 +213,13 @@ describe('mail headers', () => {
     expect(splitAddresses('"Doe, Jane" <jane@example.org>, bob@example.org (Bob, Jr.), <x@y.z>')).toEqual(['"Doe, Jane" <jane@example.org>', 'bob@example.org (Bob, Jr.)', '<x@y.z>']);
   });
 
+  test('a comma the patch reader decoded out of an RFC 2047 name does not split the mailbox', () => {
+    expect(splitAddresses('Müller, Hans <h@example.org>, Doe, John <j@example.org>, a@example.org')).toEqual(['Müller, Hans <h@example.org>', 'Doe, John <j@example.org>', 'a@example.org']);
+    expect(encodeMailbox('Doe, John <j@example.org>')).toBe('"Doe, John" <j@example.org>');
+    expect(encodeMailbox('"Doe, \\"JJ\\" John" <j@example.org>')).toBe('"Doe, \\"JJ\\" John" <j@example.org>');
+    expect(encodeMailbox('J. Doe <j@example.org>')).toBe('"J. Doe" <j@example.org>');
+  });
+
   test('non-ASCII names and subjects become RFC 2047 encoded-words; addresses stay as they are', () => {
     expect(encodeMailbox('Jörg Rödel <joro@example.org>')).toBe('=?UTF-8?B?SsO2cmcgUsO2ZGVs?= <joro@example.org>');
     expect(encodeMailbox('Plain Name <p@example.org>')).toBe('Plain Name <p@example.org>');
