@@ -49,7 +49,9 @@ export function renderEmail(report: Report, patches: readonly Patch[]): EmailRen
   const byPatch = new Map<number, Finding[]>();
   for (const f of report.findings) {
     const index = f.patch?.index ?? 1;
-    byPatch.set(index, [...(byPatch.get(index) ?? []), f]);
+    const list = byPatch.get(index) ?? [];
+    list.push(f);
+    byPatch.set(index, list);
   }
   const indexes = [...byPatch.keys()].sort((a, b) => a - b);
   const replies = indexes.map((index) => reply(patches.find((p) => p.index === index) ?? null, byPatch.get(index)!));
