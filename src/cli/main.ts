@@ -16,15 +16,24 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+// A reader that stops early (`widen scan mm/ | head`) closes the pipe: that is not an error of widen.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 async function main(): Promise<void> {
+  // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = process.stderr.isTTY
     ? (m: string): void => {
-        process.stderr.write(`\r\x1b[Kwiden: ${m}`);
+        const width = (process.stderr.columns || 80) - 1;
+        const line = `widen: ${m}`;
+        process.stderr.write(`\r\x1b[K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       }
     : null;
   let result: CommandResult;
   try {
-    result = await run(process.argv.slice(2), { readStdin, progress });
+    result = await run(process.argv.slice(2), { readStdin, progress, stdoutIsTty: process.stdout.isTTY === true, env: process.env });
     if (progress) process.stderr.write('\r\x1b[K');
   } catch (e) {
     if (progress) process.stderr.write('\r\x1b[K');

@@ -4,15 +4,10 @@
  * throws. main.ts wires them to argv, stdin, stdout, stderr and the exit code; tests call them
  * in-process.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { CommandIo, CommandResult } from './commands/types.js';
 import { MAIN_USAGE, describeInputError, usageError } from './messages/index.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { version } from './version.js';
 
 /** Runs the command line `argv` (without node and script) and returns what to print. */
 export async function run(argv: string[], io: CommandIo): Promise<CommandResult> {

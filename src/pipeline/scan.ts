@@ -34,7 +34,7 @@ export interface ScanOptions {
    */
   workerUrl?: URL;
   /** Called as files are read, then as the ones that matter are analysed. */
-  progress?: (phase: 'read' | 'analysed', done: number, total: number) => void;
+  progress?: (phase: 'read' | 'analysed', done: number, total: number, path: string) => void;
 }
 
 export interface ScanReport extends Report {
@@ -86,10 +86,10 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     } catch (e) {
       unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
-    opts.progress?.('read', i + 1, files.length);
+    opts.progress?.('read', i + 1, files.length, path);
   });
   const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(candidates.length / FILES_PER_WORKER), availableParallelism() * 2));
-  const progress = opts.progress ? (done: number, total: number) => opts.progress!('analysed', done, total) : undefined;
+  const progress = opts.progress ? (done: number, total: number, path: string) => opts.progress!('analysed', done, total, path) : undefined;
   const result = jobs <= 1
     ? analyzeSources(candidates, opts.rules, await CParser.create(), progress)
     : await analyzeInWorkers(candidates, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), progress);
@@ -169,12 +169,12 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], par
 }
 
 /** Analyses files already read, in this thread. */
-function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number) => void): BatchResult {
+function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number, path: string) => void): BatchResult {
   const out = emptyBatch();
   const scope = scanProgram(parser, (p) => sources.forEach((s) => p.add(s.path, s.text)));
   sources.forEach((source, i) => {
     addBatch(out, analyzeFileText(source, rules, parser, scope));
-    progress?.(i + 1, sources.length);
+    progress?.(i + 1, sources.length, source.path);
   });
   return out;
 }
@@ -198,7 +198,7 @@ export async function scanFiles(paths: readonly string[], rules: readonly Rule[]
   return out;
 }
 
-async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number) => void): Promise<BatchResult> {
+async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number, path: string) => void): Promise<BatchResult> {
   // Deal files round-robin so big and small files spread evenly.
   const batches: string[][] = Array.from({ length: jobs }, () => []);
   sources.forEach((f, i) => batches[i % jobs]!.push(f.path));
@@ -208,7 +208,7 @@ async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly 
   }
   const ruleIds = rules.map((r) => r.id);
   let done = 0;
-  const onFile = (): void => progress?.(++done, sources.length);
+  const onFile = (path: string): void => progress?.(++done, sources.length, path);
   const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, ruleIds, [...index], onFile)));
   const out = emptyBatch();
   for (const r of results) addBatch(out, r);
@@ -219,17 +219,17 @@ async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly 
  * Runs one worker's share of files. When the worker dies part way (a crash no per-file catch
  * could stop), the file it was on gets an `analysis-failed` note and a new worker takes the rest.
  */
-async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], index: WorkerInput['index'], onFile: () => void): Promise<BatchResult> {
+async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], index: WorkerInput['index'], onFile: (path: string) => void): Promise<BatchResult> {
   const out = emptyBatch();
   let rest = files;
   while (rest.length > 0) {
-    const run = await runWorker(workerUrl, { files: [...rest], rules, index }, (r) => {
+    const run = await runWorker(workerUrl, { files: [...rest], rules, index }, (path, r) => {
       addBatch(out, r);
-      onFile();
+      onFile(path);
     });
     if (run.failure === null) break;
     out.notes.push(failedFileNote(rest[run.done]!, run.failure));
-    onFile();
+    onFile(rest[run.done]!);
     rest = rest.slice(run.done + 1);
   }
   return out;
@@ -240,7 +240,7 @@ async function workerShare(workerUrl: URL, files: readonly string[], rules: stri
  * did not). A worker that fails before it is ready is a broken installation, not a bad file:
  * that rejects.
  */
-function runWorker(workerUrl: URL, input: WorkerInput, onResult: (r: BatchResult) => void): Promise<{ done: number; failure: string | null }> {
+function runWorker(workerUrl: URL, input: WorkerInput, onResult: (path: string, r: BatchResult) => void): Promise<{ done: number; failure: string | null }> {
   return new Promise((resolve, reject) => {
     let ready = false;
     let done = 0;
@@ -251,7 +251,7 @@ function runWorker(workerUrl: URL, input: WorkerInput, onResult: (r: BatchResult
         ready = true;
       } else {
         done++;
-        onResult(m.result);
+        onResult(m.path, m.result);
       }
     });
     worker.on('error', (e) => {

@@ -9,6 +9,7 @@ import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Excerpt, Finding } from '../findings/finding.js';
 import type { Report } from '../pipeline/analyze.js';
+import { pathSteps } from './path.js';
 import { excerptLines, summary } from './text.js';
 
 /** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
@@ -59,11 +60,8 @@ export function renderExcerptBlock(e: Excerpt): string[] {
  * about one line only.
  */
 export function pathFlowchart(f: Finding): string[] | null {
-  const steps: Array<{ line: number; note: string | null }> = [{ line: f.line, note: null }];
-  for (const r of f.related) if (r.path === f.path && !steps.some((s) => s.line === r.line)) steps.push({ line: r.line, note: r.message });
-  if (f.endLine !== f.line && !steps.some((s) => s.line === f.endLine)) steps.push({ line: f.endLine, note: null });
-  if (steps.length < 2) return null;
-  // The rule's order, not source order: the rule knows the path, which may run upward (a loop).
+  const steps = pathSteps(f);
+  if (!steps) return null;
   const text = new Map((f.excerpt?.lines ?? []).flatMap((l) => (l ? [[l.line, l.text.trim()] as const] : [])));
   const out = ['```mermaid', 'flowchart TD'];
   steps.forEach((s, i) => {

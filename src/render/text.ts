@@ -12,18 +12,34 @@ import type { Report } from '../pipeline/analyze.js';
 /** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
 const MAX_TEXT_NOTES = 20;
 
-export function renderText(report: Report): string {
+export interface TextOptions {
+  /** ANSI colours (for a terminal); the words are the same either way. */
+  color?: boolean;
+}
+
+/** SGR sequences: bold, a colour, and reset. */
+const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36', boldRed: '1;31', boldYellow: '1;33', boldCyan: '1;36' } as const;
+
+type Paint = (style: keyof typeof SGR, s: string) => string;
+
+const plain: Paint = (_style, s) => s;
+const ansi: Paint = (style, s) => (s === '' ? s : `\x1b[${SGR[style]}m${s}\x1b[0m`);
+
+const SEVERITY_STYLE: Record<Finding['severity'], keyof typeof SGR> = { error: 'boldRed', warning: 'boldYellow', note: 'boldCyan' };
+
+export function renderText(report: Report, opts: TextOptions = {}): string {
+  const paint = opts.color ? ansi : plain;
   const out: string[] = [];
   for (const f of report.findings) {
-    out.push(findingHeadline(f));
+    out.push(opts.color ? paintedHeadline(f, paint) : findingHeadline(f));
     if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
-    if (f.excerpt) out.push(...renderExcerpt(f.excerpt));
-    if (f.explanation) out.push(`  = note: ${f.explanation}`);
-    if (f.fix) out.push(`  = help: ${f.fix}`);
+    if (f.excerpt) out.push(...renderExcerpt(f.excerpt, paint, SEVERITY_STYLE[f.severity]));
+    if (f.explanation) out.push(`  ${paint('bold', '= note:')} ${f.explanation}`);
+    if (f.fix) out.push(`  ${paint('bold', '= help:')} ${f.fix}`);
     out.push('');
   }
   const shown = report.notes.slice(0, MAX_TEXT_NOTES);
-  for (const n of shown) out.push(noteLine(n));
+  for (const n of shown) out.push(noteLine(n, paint));
   if (report.notes.length > shown.length) {
     out.push(`widen: ${report.notes.length - shown.length} more notes not shown; --format json lists them all.`);
   }
@@ -35,12 +51,18 @@ export function findingHeadline(f: Finding): string {
   return `${f.path}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]`;
 }
 
-function noteLine(n: AnalysisNote): string {
-  return n.line > 0 ? `${n.path}:${n.line}: note: ${n.message}` : `${n.path}: note: ${n.message}`;
+/** The headline as a compiler colours it: the location bold, the severity in its colour, the rule id dim. */
+function paintedHeadline(f: Finding, paint: Paint): string {
+  return `${paint('bold', `${f.path}:${f.line}:${f.column}:`)} ${paint(SEVERITY_STYLE[f.severity], `${f.severity}:`)} ${paint('bold', f.message)} ${paint('dim', `[${f.rule}]`)}`;
+}
+
+function noteLine(n: AnalysisNote, paint: Paint): string {
+  const where = n.line > 0 ? `${n.path}:${n.line}:` : `${n.path}:`;
+  return `${paint('bold', where)} ${paint('boldCyan', 'note:')} ${n.message}`;
 }
 
 /** Tabs are expanded so the markers after a line line up in any terminal. */
-function expandTabs(s: string): string {
+export function expandTabs(s: string): string {
   let col = 0;
   let out = '';
   for (const ch of s) {
@@ -56,8 +78,8 @@ function expandTabs(s: string): string {
   return out;
 }
 
-export function renderExcerpt(e: Excerpt): string[] {
-  return [`  In ${e.function}():`, ...excerptLines(e).map((l) => `  ${l}`.trimEnd())];
+export function renderExcerpt(e: Excerpt, paint: Paint = plain, primary: keyof typeof SGR = 'bold'): string[] {
+  return [`  In ${e.function}():`, ...excerptLines(e, paint, primary).map((l) => `  ${l}`.trimEnd())];
 }
 
 /**
@@ -65,16 +87,16 @@ export function renderExcerpt(e: Excerpt): string[] {
  * (with their note after the code), `+` the lines the patch added, `...` elided lines. Shared by
  * the text and markdown renderings so a reviewer reads the same picture in both.
  */
-export function excerptLines(e: Excerpt): string[] {
+export function excerptLines(e: Excerpt, paint: Paint = plain, primary: keyof typeof SGR = 'bold'): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 3);
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
   const codeWidth = Math.min(72, Math.max(...code.map((c) => c.length)));
   return e.lines.map((l, i) => {
     if (!l) return `${' '.repeat(width + 3)}|  ...`;
-    const marker = l.role === 'primary' || l.role === 'end' ? '>' : l.role === 'related' ? '*' : ' ';
+    const marker = l.role === 'primary' || l.role === 'end' ? paint(primary, '>') : l.role === 'related' ? paint('boldCyan', '*') : ' ';
     const text = code[i]!;
-    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
-    return `${marker} ${String(l.line).padStart(width)} |${l.added ? '+' : ' '}${text}${note}`.trimEnd();
+    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}${paint('cyan', `<- ${l.note}`)}` : '';
+    return `${marker} ${paint('dim', `${String(l.line).padStart(width)} |`)}${l.added ? paint('green', '+') : ' '}${text}${note}`.trimEnd();
   });
 }
 

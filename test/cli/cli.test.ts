@@ -182,8 +182,7 @@ describe('bad input', () => {
   test('usage errors: unknown command, option, format, rule, level', () => {
     expectInputError(widen(['frobnicate']), /'frobnicate' is not a widen command/);
     expectInputError(widen(['review', '--bogus']), /Unknown option '--bogus'/);
-    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text, json or markdown/);
-    expectInputError(widen(['review', '--format', 'sarif']), /--format sarif is not available in this version/);
+    expectInputError(widen(['review', '--format', 'yaml']), /--format must be text, json, markdown, email or sarif/);
     expectInputError(widen(['scan', '.', '--rules', 'no-such-rule']), /unknown rule no-such-rule\. Known rules: hugetlb-unshare-flush-before-finish, /);
     expectInputError(widen(['scan', '.', '--fail-on', 'fatal']), /--fail-on must be error, warning, note or none/);
     expectInputError(widen(['scan', '.', '--jobs', '0']), /--jobs must be a whole number/);
@@ -193,6 +192,47 @@ describe('bad input', () => {
 
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
+
+  /**
+   * `widen ARGS` on a terminal: util-linux's `script` (Essential in Debian) gives it a pty for
+   * stdout and stderr, which it merges into what it prints.
+   */
+  function onTerminal(args: string[], env: Record<string, string>): string {
+    const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', TERM: 'xterm', COLUMNS: '200', ...env } });
+    expect(r.error).toBeUndefined();
+    return r.stdout;
+  }
+
+  test('on a terminal: a progress line on stderr (files done of total, the directory), cleared at the end; colour on stdout', () => {
+    const relative = 'test/fixtures/rules/tlb-gather-finish-balance';
+    const out = onTerminal(['scan', relative, '--jobs', '1'], {});
+    expect(out).toContain(`\r\x1b[Kwiden: read 2/2 files, in ${relative}/\r`);
+    expect(out).toContain(`\r\x1b[Kwiden: checked 2/2 files, in ${relative}/\r\x1b[K\x1b[1m${relative}/exits.c:18:2:`);
+    expect(out).toContain('\x1b[1;31merror:\x1b[0m');
+    expect(onTerminal(['scan', relative, '--jobs', '1'], { NO_COLOR: '1' })).not.toContain('\x1b[1;31m');
+  });
+
+  test('on a terminal: a progress line too long for it is cut, so that redrawing it in place works', () => {
+    const lines = onTerminal(['scan', dir, '--jobs', '1'], {}).split('\r\x1b[K').filter((l) => l.startsWith('widen: ')).map((l) => l.split('\r')[0]!);
+    expect(lines.length).toBeGreaterThan(0);
+    // script's terminal is 80 columns wide.
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(79);
+    expect(lines[lines.length - 1]).toMatch(/^widen: checked 2\/2 files, in \/.*…$/);
+  });
+
+  test('a reader that stops early (| head) is not an error: no stack trace', () => {
+    // 260 kB of SARIF: more than a pipe holds, so widen is still writing when head exits.
+    const r = spawnSync('sh', ['-c', `'${process.execPath}' '${bin}' scan test/fixtures/rules --format sarif --jobs 1 | head -1`], { cwd: root, encoding: 'utf8', shell: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toBe('{');
+  });
+
+  test('off a terminal: no progress and no colour', () => {
+    const r = spawnSync(process.execPath, [bin, 'scan', dir, '--jobs', '1'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('\x1b[');
+  });
 
   test('reports every finding of a directory', () => {
     const r = widen(['scan', dir, '--format', 'json', '--jobs', '1']);

@@ -120,7 +120,7 @@ describe('widen scan', () => {
   test('progress is reported while reading and analysing', async () => {
     const messages: string[] = [];
     await widen(['scan', dir, '--jobs', '1'], { progress: (m) => messages.push(m) });
-    expect(messages).toEqual(expect.arrayContaining(['read 2/2 files', 'analysed 2/2 files']));
+    expect(messages).toEqual(expect.arrayContaining([`read 2/2 files, in ${dir}/`, `checked 2/2 files, in ${dir}/`]));
   });
 
   test('a file that cannot be read: the results, then exit 2 naming it', async () => {
@@ -139,6 +139,80 @@ describe('widen scan', () => {
     writeFileSync(p, 'int quiet(int a)\n{\n\treturn a + 1;\n}\n');
     const o = await widen(['scan', p, '--format', 'json']);
     expect([o.exitCode, (JSON.parse(o.stdout) as JsonReport).findings]).toEqual([0, []]);
+  });
+});
+
+describe('--format email and sarif, and --color', () => {
+  const seedArgs = ['review', join(seed, 'seed.patch'), '--tree', join(seed, 'tree')];
+  /** An SGR escape sequence (ESC spelled as a code, which a regular expression literal may not hold). */
+  const ANSI = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`);
+
+  test('email: one reply on stdout, exit 1 as for any format; no findings: nothing, and why on stderr', async () => {
+    const o = await widen([...seedArgs, '--format', 'email']);
+    expect([o.exitCode, o.stderr]).toEqual([1, '']);
+    expect(o.stdout.split('\n').slice(0, 2)).toEqual(['From widen Mon Sep 17 00:00:00 2001', 'Subject: Re: [PATCH] mm: use correct VMA flags when freeing page-tables']);
+    const clean = await widen(['review', join(seed, 'seed-fixed.patch'), '--tree', join(seed, 'tree'), '--format', 'email', '--rules', 'tlb-vma-bracket-vma-reassigned']);
+    expect(clean).toEqual({ exitCode: 0, stdout: '', stderr: 'widen: no findings, so no reply was written.\n' });
+  });
+
+  test('email from a plain diff: the body, and on stderr what it lacks and what was not checked', async () => {
+    const diff = readFileSync(join(seed, 'seed.patch'), 'utf8').replace(/^[\s\S]*?(?=^diff --git)/m, '');
+    const o = await widen(['review', '--format', 'email', '--tree', join(seed, 'tree')], { readStdin: () => Promise.resolve(Buffer.from(diff)) });
+    expect(o.stdout).toMatch(/^> diff --git a\/mm\/memory\.c b\/mm\/memory\.c\n/);
+    expect(o.stderr).toBe("widen: the patch in <stdin> came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch.\n");
+    // Without the tree, free_pgtables() is not in the diff whole: no finding, and a note that says so.
+    const blind = await widen(['review', '--format', 'email'], { readStdin: () => Promise.resolve(Buffer.from(diff)) });
+    expect(blind).toEqual({ exitCode: 0, stdout: '', stderr: 'widen: no findings, so no reply was written; there is 1 note on what widen could not check (--format text lists it).\n' });
+  });
+
+  test('sarif: the log on stdout, relative paths under the tree given', async () => {
+    const o = await widen([...seedArgs, '--format', 'sarif']);
+    const log = JSON.parse(o.stdout) as { runs: Array<{ originalUriBaseIds: Record<string, { uri: string }>; results: Array<{ ruleId: string }> }> };
+    expect(o.exitCode).toBe(1);
+    expect(log.runs[0]!.results.map((r) => r.ruleId)).toEqual(['tlb-vma-bracket-vma-reassigned', 'tlb-vma-bracket-misuse']);
+    expect(log.runs[0]!.originalUriBaseIds['%SRCROOT%']!.uri).toBe(`file://${join(seed, 'tree')}/`);
+  });
+
+  test('scan --format sarif: an unreadable file makes the run unsuccessful', async () => {
+    const d = join(tmp, 'sarif-unreadable');
+    mkdirSync(d, { recursive: true });
+    symlinkSync(join(d, 'gone.c.orig'), join(d, 'broken.c'));
+    const o = await widen(['scan', d, '--format', 'sarif', '--jobs', '1']);
+    expect(o.exitCode).toBe(2);
+    expect((JSON.parse(o.stdout) as { runs: Array<{ invocations: Array<{ executionSuccessful: boolean }> }> }).runs[0]!.invocations[0]!.executionSuccessful).toBe(false);
+  });
+
+  test.each([
+    ['auto, stdout a terminal', [], { stdoutIsTty: true, env: {} }, true],
+    ['auto, stdout a pipe', [], { stdoutIsTty: false, env: {} }, false],
+    ['auto, a terminal with NO_COLOR=1', [], { stdoutIsTty: true, env: { NO_COLOR: '1' } }, false],
+    ['auto, a terminal with NO_COLOR empty (unset, says no-color.org)', [], { stdoutIsTty: true, env: { NO_COLOR: '' } }, true],
+    ['auto, TERM=dumb', [], { stdoutIsTty: true, env: { TERM: 'dumb' } }, false],
+    ['always, into a pipe with NO_COLOR=1 (the flag wins)', ['--color', 'always'], { stdoutIsTty: false, env: { NO_COLOR: '1' } }, true],
+    ['never, on a terminal', ['--color', 'never'], { stdoutIsTty: true, env: {} }, false],
+  ] as const)('--color %s', async (_name, flag, io, coloured) => {
+    const o = await widen([...seedArgs, ...flag], io);
+    expect(o.exitCode).toBe(1);
+    expect(ANSI.test(o.stdout)).toBe(coloured);
+    // Colour changes nothing but the colour.
+    const steady = (text: string): string => text.replace(/\d+ ms\./, 'N ms.');
+    expect(steady(o.stdout.replace(new RegExp(ANSI.source, 'g'), ''))).toBe(steady((await widen(seedArgs)).stdout));
+  });
+
+  test('--color paints the headline: location bold, severity red, rule id dim', async () => {
+    const o = await widen([...seedArgs, '--color', 'always']);
+    expect(o.stdout.split('\n')[0]).toBe('\x1b[1mmm/memory.c:31:3:\x1b[0m \x1b[1;31merror:\x1b[0m \x1b[1m`vma` changes between `tlb_start_vma()` and `tlb_end_vma()`\x1b[0m \x1b[2m[tlb-vma-bracket-vma-reassigned]\x1b[0m');
+  });
+
+  test('--color leaves the other formats alone', async () => {
+    for (const format of ['json', 'markdown', 'email', 'sarif']) {
+      expect(ANSI.test((await widen([...seedArgs, '--format', format, '--color', 'always'])).stdout)).toBe(false);
+    }
+  });
+
+  test('scan takes --color too', async () => {
+    const o = await widen(['scan', join(fixtures, 'rules', 'tlb-gather-finish-balance', 'exits.c'), '--color', 'always', '--jobs', '1']);
+    expect(ANSI.test(o.stdout)).toBe(true);
   });
 });
 
@@ -177,8 +251,11 @@ describe('usage errors: exit 2, what went wrong and the usage', () => {
   test.each([
     [['frobnicate'], /'frobnicate' is not a widen command/],
     [['review', '--bogus'], /Unknown option '--bogus'/],
-    [['review', '--format', 'yaml'], /--format must be text, json or markdown, not 'yaml'/],
-    [['review', '--format', 'sarif'], /--format sarif is not available in this version/],
+    [['review', '--format', 'yaml'], /--format must be text, json, markdown, email or sarif, not 'yaml'/],
+    [['scan', '.', '--format', 'email'], /--format email writes replies to patch mails, and widen scan has no patch to answer/],
+    [['review', '--pr', 'o/r#1', '--format', 'email'], /--format email answers patch mails on a mailing list; for a pull request use --format markdown/],
+    [['review', '--color', 'sometimes'], /--color must be always, never or auto, not 'sometimes'/],
+    [['scan', '.', '--color', 'yes'], /--color must be always, never or auto, not 'yes'/],
     [['scan', '.', '--rules', 'no-such-rule'], new RegExp(`unknown rule no-such-rule\\. Known rules: ${RULES.map((r) => r.id).join(', ')}\\.`)],
     [['scan', '.', '--fail-on', 'fatal'], /--fail-on must be error, warning, note or none/],
     [['scan', '.', '--jobs', '0'], /--jobs must be a whole number/],

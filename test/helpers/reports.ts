@@ -1,7 +1,7 @@
 /** The reports the rendering goldens are made from, built once here for every format. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPatches } from '../../src/patch/index.js';
+import { readPatches, type Patch } from '../../src/patch/index.js';
 import type { Report } from '../../src/pipeline/analyze.js';
 import { review } from '../../src/pipeline/review.js';
 import { scan } from '../../src/pipeline/scan.js';
@@ -14,11 +14,14 @@ function steady(report: Report): Report {
   return { ...report, stats: { ...report.stats, ms: 0 } };
 }
 
+/** The seed patch as read (the email replies answer it). */
+export async function seedPatches(): Promise<Patch[]> {
+  return readPatches(readFileSync(join(repoRoot(), 'examples', 'seed', 'seed.patch')), 'examples/seed/seed.patch');
+}
+
 /** `widen review examples/seed/seed.patch --tree examples/seed/tree`. */
 export async function seedReviewReport(): Promise<Report> {
-  const root = repoRoot();
-  const patch = join(root, 'examples', 'seed', 'seed.patch');
-  return steady(await review({ patches: await readPatches(readFileSync(patch), 'examples/seed/seed.patch'), tree: new DirectorySource(join(root, 'examples', 'seed', 'tree')), rules: RULES }));
+  return steady(await review({ patches: await seedPatches(), tree: new DirectorySource(join(repoRoot(), 'examples', 'seed', 'tree')), rules: RULES }));
 }
 
 /** A scan with one finding of each rule. */

@@ -5,16 +5,37 @@ import type { Rule } from '../../rules/define-rule.js';
 import { RULES } from '../../rules/index.js';
 import { usageError } from '../messages/index.js';
 
-export type OutputFormat = 'text' | 'json' | 'markdown';
+export type OutputFormat = 'text' | 'json' | 'markdown' | 'email' | 'sarif';
 
-/** Formats the contract names that this version cannot write yet. */
-const PLANNED_FORMATS = new Set(['email', 'sarif']);
+/** Every output format, in the order usage texts name them. */
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'markdown', 'email', 'sarif'];
 
-export function parseFormat(value: string | undefined, usage: string): OutputFormat {
+/** `--format`, one of `allowed` (a command that has no patch to answer cannot write `email`). */
+export function parseFormat(value: string | undefined, usage: string, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
   const v = value ?? 'text';
-  if (v === 'text' || v === 'json' || v === 'markdown') return v;
-  if (PLANNED_FORMATS.has(v)) throw usageError(`--format ${v} is not available in this version of widen yet; use --format text, json or markdown.`, usage);
-  throw usageError(`--format must be text, json or markdown, not '${v}'.`, usage);
+  const known = allowed.find((f) => f === v);
+  if (known) return known;
+  const names = `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+  throw usageError(`--format must be ${names}, not '${v}'.`, usage);
+}
+
+export type ColorChoice = 'always' | 'never' | 'auto';
+
+/** `--color`: `auto` (the default) colours text only on a terminal, and not when NO_COLOR is set. */
+export function parseColor(value: string | undefined, usage: string): ColorChoice {
+  const v = value ?? 'auto';
+  if (v === 'always' || v === 'never' || v === 'auto') return v;
+  throw usageError(`--color must be always, never or auto, not '${v}'.`, usage);
+}
+
+/**
+ * Whether to colour: `always` and `never` as said; `auto` on a terminal unless NO_COLOR is set
+ * to anything but the empty string (no-color.org) or TERM is `dumb`. The flag beats NO_COLOR:
+ * a command-line choice overrides the environment.
+ */
+export function useColor(choice: ColorChoice, stdoutIsTty: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (choice !== 'auto') return choice === 'always';
+  return stdoutIsTty && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
 }
 
 export function parseFailOn(value: string | undefined, usage: string): FailLevel {

@@ -1,5 +1,6 @@
 /** `widen review [PATCH...]` and `widen review --pr`: the mailing-list and terminal front doors. */
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
 import type { Report } from '../../pipeline/analyze.js';
@@ -7,11 +8,10 @@ import { readPatches } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
 import { DirectorySource } from '../../pipeline/source.js';
-import { renderJson } from '../../render/json.js';
-import { renderMarkdown } from '../../render/markdown.js';
-import { renderText } from '../../render/text.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
-import { parseFailOn, parseFormat, parseRules, type OutputFormat } from './options.js';
+import type { Rule } from '../../rules/define-rule.js';
+import { parseColor, parseFailOn, parseFormat, parseRules, useColor, type OutputFormat } from './options.js';
+import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
 
@@ -23,17 +23,20 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     rules: { type: 'string' },
     pr: { type: 'string' },
     'api-url': { type: 'string' },
+    color: { type: 'string' },
   }, REVIEW_USAGE);
   if (values.help) return { stdout: `${REVIEW_USAGE}\n`, exitCode: 0 };
   const format = parseFormat(values.format, REVIEW_USAGE);
   const failOn = parseFailOn(values['fail-on'], REVIEW_USAGE);
   const rules = values.rules === undefined ? null : parseRules(values.rules, REVIEW_USAGE);
+  const color = useColor(parseColor(values.color, REVIEW_USAGE), io.stdoutIsTty ?? false, io.env ?? {});
 
   if (values.pr !== undefined) {
     if (positionals.length > 0 || values.tree !== undefined) throw usageError('--pr reviews a pull request as GitHub has it; give no PATCH files and no --tree with it.', REVIEW_USAGE);
+    if (format === 'email') throw usageError('--format email answers patch mails on a mailing list; for a pull request use --format markdown (what the App posts) or text.', REVIEW_USAGE);
     const { reviewPullRequestFromCli } = await import('./review-pr.js');
     const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, io });
-    return finish(report, format, failOn);
+    return finish(report, { format, color, failOn, rules: rules ?? parseRules(undefined, REVIEW_USAGE), srcRoot: null, patches: [] });
   }
   if (values['api-url'] !== undefined) throw usageError('--api-url goes with --pr.', REVIEW_USAGE);
 
@@ -63,20 +66,31 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     }
     tree = new DirectorySource(values.tree);
   }
+  const ran = rules ?? parseRules(undefined, REVIEW_USAGE);
   const report = await review({
     patches,
     tree,
-    rules: rules ?? parseRules(undefined, REVIEW_USAGE),
+    rules: ran,
     progress: io.progress ? (done, total, path) => io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
   });
-  return finish(report, format, failOn);
+  return finish(report, { format, color, failOn, rules: ran, srcRoot: values.tree === undefined ? null : resolve(values.tree), patches });
 }
 
-function finish(report: Report, format: OutputFormat, failOn: FailLevel): CommandResult {
-  let stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
-  if (format === 'text' && report.notes.some((n) => n.kind === 'limited-context')) {
+interface Finish {
+  format: OutputFormat;
+  color: boolean;
+  failOn: FailLevel;
+  rules: readonly Rule[];
+  srcRoot: string | null;
+  patches: readonly Patch[];
+}
+
+function finish(report: Report, opts: Finish): CommandResult {
+  const out = renderReport(report, { ...opts, complete: true });
+  let stdout = out.stdout;
+  if (opts.format === 'text' && report.notes.some((n) => n.kind === 'limited-context')) {
     stdout += 'widen: give --tree DIR (the tree the patch applies to) to check those functions whole.\n';
   }
-  const failing = report.findings.some((f) => atLeast(f.severity, failOn));
-  return { stdout, exitCode: failing ? 1 : 0 };
+  const failing = report.findings.some((f) => atLeast(f.severity, opts.failOn));
+  return { stdout, ...(out.stderr ? { stderr: out.stderr } : {}), exitCode: failing ? 1 : 0 };
 }

@@ -1,11 +1,10 @@
 /** `widen scan PATH...`: whole files and trees. */
+import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
 import { scan } from '../../pipeline/scan.js';
-import { renderJson } from '../../render/json.js';
-import { renderMarkdown } from '../../render/markdown.js';
-import { renderText } from '../../render/text.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
-import { parseFailOn, parseFormat, parseJobs, parseRules } from './options.js';
+import { OUTPUT_FORMATS, parseColor, parseFailOn, parseFormat, parseJobs, parseRules, useColor } from './options.js';
+import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
 
@@ -15,10 +14,13 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     jobs: { type: 'string', short: 'j' },
     rules: { type: 'string' },
     'fail-on': { type: 'string' },
+    color: { type: 'string' },
   }, SCAN_USAGE);
   if (values.help) return { stdout: `${SCAN_USAGE}\n`, exitCode: 0 };
   if (positionals.length === 0) throw usageError('widen scan needs at least one file or directory to scan.', SCAN_USAGE);
-  const format = parseFormat(values.format, SCAN_USAGE);
+  if (values.format === 'email') throw usageError('--format email writes replies to patch mails, and widen scan has no patch to answer. Review the patch with widen review --format email, or scan with --format text, json, markdown or sarif.', SCAN_USAGE);
+  const format = parseFormat(values.format, SCAN_USAGE, OUTPUT_FORMATS.filter((f) => f !== 'email'));
+  const color = useColor(parseColor(values.color, SCAN_USAGE), io.stdoutIsTty ?? false, io.env ?? {});
   const failOn = parseFailOn(values['fail-on'], SCAN_USAGE);
   const rules = parseRules(values.rules, SCAN_USAGE);
   const jobs = parseJobs(values.jobs, SCAN_USAGE);
@@ -28,16 +30,17 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     rules,
     jobs,
     progress: io.progress
-      ? (phase, done, total) => {
+      ? (phase, done, total, path) => {
           const now = Date.now();
+          // A terminal redrawn for every file of a 60,000-file tree costs more than the scan.
           if (done === total || now - lastShown > 200) {
             lastShown = now;
-            io.progress!(`${phase} ${done}/${total} files`);
+            io.progress!(`${phase === 'read' ? 'read' : 'checked'} ${done}/${total} files, in ${dirname(path)}/`);
           }
         }
       : undefined,
   });
-  const stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  const { stdout } = renderReport(report, { format, color, rules, srcRoot: resolve('.'), complete: report.unreadable.length === 0, patches: [] });
   if (report.unreadable.length > 0) {
     const n = report.unreadable.length;
     const list = report.unreadable.map((u) => `${u.path} (${u.reason})`).join(', ');

@@ -11,4 +11,8 @@ export interface CommandIo {
   readStdin(): Promise<Buffer>;
   /** Progress on long runs; only wired to a terminal. */
   progress: ((message: string) => void) | null;
+  /** Whether stdout is a terminal: `--color auto` colours text only there. */
+  stdoutIsTty?: boolean;
+  /** The environment `--color auto` consults (NO_COLOR, TERM); none when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
 }

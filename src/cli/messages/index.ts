@@ -8,20 +8,21 @@ import { ReviewError } from '../../pipeline/errors.js';
 export const MAIN_USAGE = `widen: reviews Linux-kernel-style C patches by reading the whole function around each hunk.
 
 Usage:
-  widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+  widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
   widen review --pr OWNER/REPO#N [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
-  widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+  widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL] [--color WHEN]
   widen rules                     list the rules: id, severity, summary
   widen explain RULE-ID           show a rule's documentation
   widen debug cfg FILE FUNCTION [--format dot|text]
                                   dump a function's control-flow graph
 
 PATCH is a unified diff, a git format-patch mail or an mbox series; '-' or none reads stdin.
-FMT is text (default), json or markdown. LEVEL is error, warning (default), note or none.
+FMT is text (default), json, markdown, email (a reply to the patch mails) or sarif.
+LEVEL is error, warning (default), note or none. WHEN is auto (default), always or never.
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error.
 Run 'widen COMMAND --help' for a command's options.`;
 
-export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
        widen review --pr OWNER/REPO#N|URL [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
 
 Reviews a patch (unified diff, git format-patch mail, or mbox series; '-' or none reads stdin),
@@ -32,17 +33,22 @@ posted; the token comes from GITHUB_TOKEN).
   --pr PR          OWNER/REPO#N or the pull request's URL
   --api-url URL    the REST API root for GitHub Enterprise Server (https://HOST/api/v3);
                    derived from a pull request URL when not given
-  --format FMT     text (default), json or markdown
+  --format FMT     text (default), json, markdown, email (an mbox of replies to the patch
+                   mails, for git send-email) or sarif (SARIF 2.1.0, for code scanning)
   --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
-  --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')`;
+  --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')
+  --color WHEN     colour text output: auto (default: on a terminal, unless NO_COLOR is set),
+                   always or never`;
 
-export const SCAN_USAGE = `Usage: widen scan PATH... [--format text|json|markdown] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+export const SCAN_USAGE = `Usage: widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL] [--color WHEN]
 
 Analyses whole .c/.h files, or directories recursively, and reports every finding.
-  --format FMT     text (default), json or markdown
+  --format FMT     text (default), json, markdown or sarif (SARIF 2.1.0, for code scanning)
   --jobs N         worker threads (default: the number of CPUs)
   --rules IDS      comma-separated rule ids to run (default: all)
-  --fail-on LEVEL  error, warning (default), note or none`;
+  --fail-on LEVEL  error, warning (default), note or none
+  --color WHEN     colour text output: auto (default: on a terminal, unless NO_COLOR is set),
+                   always or never`;
 
 export const DEBUG_USAGE = `Usage: widen debug cfg FILE FUNCTION [--format dot|text]
 

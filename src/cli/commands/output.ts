@@ -1,0 +1,61 @@
+/**
+ * What `review` and `scan` print, in the format asked for: one place that hands the report to
+ * its renderer, with what that renderer needs beside the findings (the patches an email answers,
+ * the rule descriptors and source root SARIF records, whether text may be coloured).
+ */
+import type { Patch } from '../../patch/types.js';
+import type { Report } from '../../pipeline/analyze.js';
+import { renderEmail } from '../../render/email.js';
+import { renderJson } from '../../render/json.js';
+import { renderMarkdown } from '../../render/markdown.js';
+import { renderSarif } from '../../render/sarif.js';
+import { renderText } from '../../render/text.js';
+import type { Rule } from '../../rules/define-rule.js';
+import { version } from '../version.js';
+import type { OutputFormat } from './options.js';
+import { ruleDescriptors } from './rule-descriptors.js';
+
+export interface OutputContext {
+  format: OutputFormat;
+  /** Colour text output (decided from --color, the terminal and NO_COLOR). */
+  color: boolean;
+  /** The rules that ran: SARIF lists each, with or without results. */
+  rules: readonly Rule[];
+  /** The absolute directory paths are relative to (the tree, or where a scan ran); null when unknown. */
+  srcRoot: string | null;
+  /** False when the run could not do all it was asked (a scan with unreadable files). */
+  complete: boolean;
+  /** The patches reviewed, for the email replies. */
+  patches: readonly Patch[];
+}
+
+/** What to print: the rendering for stdout and, for some formats, remarks for stderr. */
+export function renderReport(report: Report, ctx: OutputContext): { stdout: string; stderr: string } {
+  switch (ctx.format) {
+    case 'json':
+      return { stdout: renderJson(report), stderr: '' };
+    case 'markdown':
+      return { stdout: renderMarkdown(report), stderr: '' };
+    case 'sarif':
+      return { stdout: renderSarif(report, { rules: ruleDescriptors(ctx.rules), toolVersion: version(), srcRoot: ctx.srcRoot, executionSuccessful: ctx.complete }), stderr: '' };
+    case 'email':
+      return emailOutput(report, ctx.patches);
+    case 'text':
+      return { stdout: renderText(report, { color: ctx.color }), stderr: '' };
+  }
+}
+
+/**
+ * The replies on stdout; on stderr, what the replies could not say: headers the patch mail did
+ * not have, the notes on what was not checked (the list gets the findings, the reviewer the
+ * caveats), and that there is nothing to send when nothing was found.
+ */
+function emailOutput(report: Report, patches: readonly Patch[]): { stdout: string; stderr: string } {
+  const mail = renderEmail(report, patches);
+  const remarks = mail.missing.map((m) => `widen: ${m}`);
+  const n = report.notes.length;
+  const notes = `${n} note${n === 1 ? '' : 's'} on what widen could not check`;
+  if (mail.replies === 0) remarks.push(`widen: no findings, so no reply was written${n > 0 ? `; ${n === 1 ? 'there is' : 'there are'} ${notes} (--format text lists ${n === 1 ? 'it' : 'them'})` : ''}.`);
+  else if (n > 0) remarks.push(`widen: ${notes} ${n === 1 ? 'is' : 'are'} not in the ${mail.replies === 1 ? 'reply' : 'replies'}; --format text lists ${n === 1 ? 'it' : 'them'}.`);
+  return { stdout: mail.text, stderr: remarks.map((r) => `${r}\n`).join('') };
+}

@@ -1,0 +1,335 @@
+/**
+ * `--format email`: the review as the plain-text reply a maintainer sends to the list. Each patch
+ * with findings gets one reply, all of them in one mbox (`From `-line separated, mboxrd): the
+ * `Re:` subject, `In-Reply-To` and `References` threading it under the patch mail, `To`/`Cc` as a
+ * reply-to-all would set them, a one-line attribution, then the patch quoted with `> `, cut to
+ * the hunks the findings are about (`[...]` where something was cut), and each finding written
+ * below the line it concerns: the headline, the reasoning, the widened context (the lines of the
+ * function the diff does not carry marked as coming from the tree), the fix and the rule's page.
+ * Prose is wrapped at 72 columns; there is no Markdown.
+ *
+ * No `From:` header is written: the reply is the maintainer's, and `git send-email` (or the mail
+ * client) fills in the sender; a `From:` of someone else would make it a forwarded patch.
+ */
+import { docsUrl } from '../findings/docs.js';
+import type { Excerpt, Finding } from '../findings/finding.js';
+import { diffLinesOf } from '../findings/placement.js';
+import { formatHunkHeader } from '../patch/index.js';
+import type { FilePatch, Hunk, Patch } from '../patch/types.js';
+import type { Report } from '../pipeline/analyze.js';
+import { addressOf, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
+import { expandTabs } from './text.js';
+
+/** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
+export const WRAP = 72;
+
+/** A hunk up to this many lines is quoted whole; a longer one only around the lines that matter. */
+const WHOLE_HUNK = 40;
+
+/** Lines quoted around each line that matters in a long hunk. */
+const QUOTE_CONTEXT = 3;
+
+/** The mbox separator line, as `git format-patch` writes one (the date is fixed, not the sending time). */
+const MBOX_FROM = 'From widen Mon Sep 17 00:00:00 2001';
+
+export interface EmailRendering {
+  /** The replies as one mbox; for a lone plain diff, the reply body alone. Empty without findings. */
+  text: string;
+  /** How many replies `text` holds. */
+  replies: number;
+  /** What could not be filled in, one sentence per reply, for stderr. */
+  missing: string[];
+}
+
+/**
+ * The replies to `patches` for the findings of `report`; patches without findings get none, and
+ * neither does a cover letter (the patch reader never returns one).
+ */
+export function renderEmail(report: Report, patches: readonly Patch[]): EmailRendering {
+  const byPatch = new Map<number, Finding[]>();
+  for (const f of report.findings) {
+    const index = f.patch?.index ?? 1;
+    const list = byPatch.get(index) ?? [];
+    list.push(f);
+    byPatch.set(index, list);
+  }
+  const indexes = [...byPatch.keys()].sort((a, b) => a - b);
+  const replies = indexes.map((index) => reply(patches.find((p) => p.index === index) ?? null, byPatch.get(index)!));
+  const missing = replies.flatMap((r) => (r.missing ? [r.missing] : []));
+  // A lone plain diff has nothing to thread under: its body is what the user pastes into a reply.
+  if (replies.length === 1 && replies[0]!.headers.length === 0) return { text: replies[0]!.body, replies: 1, missing };
+  const text = replies.map((r) => [MBOX_FROM, ...r.headers, '', mboxrdEscape(r.body)].join('\n')).join('\n');
+  return { text, replies: replies.length, missing };
+}
+
+interface Reply {
+  headers: string[];
+  body: string;
+  missing: string | null;
+}
+
+function reply(patch: Patch | null, findings: readonly Finding[]): Reply {
+  const body = replyBody(patch, findings);
+  const { headers, missing } = replyHeaders(patch, body);
+  return { headers, body, missing };
+}
+
+/**
+ * The header block threading the reply under `patch`. What the patch mail does not say is left
+ * out and named in `missing`, never invented.
+ */
+function replyHeaders(patch: Patch | null, body: string): { headers: string[]; missing: string | null } {
+  const h = patch?.headers ?? {};
+  const name = patch ? describe(patch) : 'a patch widen could not identify';
+  if (!patch || Object.keys(h).length === 0) {
+    return { headers: [], missing: `${name} came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch.` };
+  }
+  const headers: string[] = [];
+  const lacking: string[] = [];
+  if (patch.rawSubject !== null) headers.push(headerField('Subject', encodeWords(/^re:/i.test(patch.rawSubject) ? patch.rawSubject : `Re: ${patch.rawSubject}`)));
+  else lacking.push('Subject');
+  if (patch.messageId !== null) {
+    // RFC 5322 3.6.4: the parent's References, or failing those its one In-Reply-To, then its id.
+    const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id));
+    const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), patch.messageId];
+    headers.push(headerField('In-Reply-To', patch.messageId), headerField('References', [...new Set(references)].join(' ')));
+  } else {
+    lacking.push('In-Reply-To', 'References');
+  }
+  // Reply to all: the sender first, everyone the patch went to on Cc.
+  const to = splitAddresses(h['reply-to'] ?? h['from'] ?? '');
+  const seen = new Set(to.map(addressOf));
+  const cc = [...splitAddresses(h['to'] ?? ''), ...splitAddresses(h['cc'] ?? '')].filter((m) => {
+    const a = addressOf(m);
+    if (seen.has(a)) return false;
+    seen.add(a);
+    return true;
+  });
+  if (to.length > 0) headers.push(headerField('To', to.map(encodeMailbox).join(', ')));
+  else lacking.push('To');
+  if (cc.length > 0) headers.push(headerField('Cc', cc.map(encodeMailbox).join(', ')));
+  if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
+  return { headers, missing: lacking.length > 0 ? `The mail of ${name} has no ${lacking.join(', ')}, so its reply has none either; fill ${lacking.length > 1 ? 'them' : 'it'} in before sending.` : null };
+}
+
+function describe(patch: Patch): string {
+  return patch.subject !== null ? `patch ${patch.index} ("${patch.subject}")` : `the patch in ${patch.source}`;
+}
+
+/** The quoted patch with the comments under their lines, and comments on files the patch does not touch after it. */
+function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
+  const out: string[] = [];
+  if (patch?.from) out.push(`On ${patch.date ? `${patch.date}, ` : ''}${patch.from} wrote:`);
+  const placed = new Set<Finding>();
+  const files = patch?.files ?? [];
+  let cut = false;
+  const markCut = (): void => {
+    if (!cut) out.push('[...]');
+    cut = true;
+  };
+  // The commit message is not quoted: the comments are on the code.
+  if (patch && patch.description !== '') markCut();
+  for (const fp of files) {
+    const path = fp.newPath ?? fp.oldPath;
+    const own = findings.filter((f) => f.path === path && fp.newPath !== null);
+    const plan = quotePlan(fp, own);
+    if (plan.size === 0) {
+      markCut();
+      continue;
+    }
+    out.push(...fileHeader(fp).map(quote));
+    fp.hunks.forEach((hunk, h) => {
+      const anchors = plan.get(h);
+      if (!anchors) {
+        markCut();
+        return;
+      }
+      cut = false;
+      out.push(quote(`${formatHunkHeader(hunk)}${hunk.section ? ` ${hunk.section}` : ''}`));
+      const diff = diffLinesOf(fp);
+      const shown = new Set([...diff.added, ...diff.context]);
+      const wanted = new Set([...anchors.keys(), ...own.flatMap(keyLines)]);
+      for (const piece of quoteHunk(hunk, wanted)) {
+        if (piece.kind === 'cut') {
+          markCut();
+          continue;
+        }
+        cut = false;
+        out.push(quote(piece.text));
+        for (const f of anchors.get(piece.newLine ?? -1) ?? []) {
+          if (out[out.length - 1] !== '') out.push('');
+          out.push(...comment(f, shown), '');
+          placed.add(f);
+        }
+      }
+    });
+  }
+  for (const f of findings) {
+    if (placed.has(f)) continue;
+    if (out.length > 0 && out[out.length - 1] !== '') out.push('');
+    // Without a patch (a scan) there is no diff to tell tree lines from; with one, none of these lines is in it.
+    out.push(...comment(f, patch ? new Set() : null), '');
+  }
+  while (out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+function quote(line: string): string {
+  return `> ${line}`.trimEnd();
+}
+
+/** The lines of a file's diff header worth quoting: which file, and what became of it. */
+function fileHeader(fp: FilePatch): string[] {
+  const oldName = fp.oldPath ?? fp.newPath!;
+  const newName = fp.newPath ?? fp.oldPath!;
+  return [`diff --git a/${oldName} b/${newName}`, `--- ${fp.oldPath === null ? '/dev/null' : `a/${fp.oldPath}`}`, `+++ ${fp.newPath === null ? '/dev/null' : `b/${fp.newPath}`}`];
+}
+
+/** The post-patch lines a finding's argument rests on, in its own file. */
+function keyLines(f: Finding): number[] {
+  return [f.line, f.endLine, ...f.related.filter((r) => r.path === f.path).map((r) => r.line)];
+}
+
+function hunkRange(h: Hunk): [number, number] {
+  return [h.newStart, h.newStart + Math.max(h.newLines, 1) - 1];
+}
+
+/**
+ * Which hunks of `fp` to quote, and in each, the findings to write below each post-patch line.
+ * A finding sits below the line it is placed on (review's placement: the line of its argument
+ * the diff shows, an added line first); one that no line of the diff shows sits at the end of
+ * the hunk nearest to it. Hunks with no finding are left out.
+ */
+function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map<number, Finding[]>> {
+  const plan = new Map<number, Map<number, Finding[]>>();
+  const diff = diffLinesOf(fp);
+  for (const f of findings) {
+    const candidates = [f.placement && f.placement.kind !== 'outside-diff' ? f.placement.line : null, ...keyLines(f)];
+    let anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
+    let hunk = anchor === undefined ? -1 : fp.hunks.findIndex((h) => anchor! >= hunkRange(h)[0] && anchor! <= hunkRange(h)[1]);
+    if (hunk < 0) {
+      if (fp.hunks.length === 0) continue;
+      hunk = nearestHunk(fp.hunks, f.line);
+      anchor = lastShownLine(fp.hunks[hunk]!);
+      if (anchor === undefined) continue;
+    }
+    const anchors = plan.get(hunk) ?? new Map<number, Finding[]>();
+    anchors.set(anchor!, [...(anchors.get(anchor!) ?? []), f]);
+    plan.set(hunk, anchors);
+    // The other hunks the argument runs through are quoted too (the end of a bracket).
+    for (const l of keyLines(f)) {
+      const other = fp.hunks.findIndex((h) => l >= hunkRange(h)[0] && l <= hunkRange(h)[1]);
+      if (other >= 0 && !plan.has(other)) plan.set(other, new Map());
+    }
+  }
+  return plan;
+}
+
+function nearestHunk(hunks: readonly Hunk[], line: number): number {
+  let best = 0;
+  let bestDistance = Infinity;
+  hunks.forEach((h, i) => {
+    const [lo, hi] = hunkRange(h);
+    const d = line < lo ? lo - line : line > hi ? line - hi : 0;
+    if (d < bestDistance) {
+      best = i;
+      bestDistance = d;
+    }
+  });
+  return best;
+}
+
+/** The last post-patch line a hunk shows (a hunk of deletions only shows none). */
+function lastShownLine(h: Hunk): number | undefined {
+  const shown = h.lines.filter((l) => l.kind !== '-').length;
+  return shown > 0 ? h.newStart + shown - 1 : undefined;
+}
+
+type QuotePiece = { kind: 'line'; text: string; newLine: number | null } | { kind: 'cut' };
+
+/** A hunk's lines to quote: all of a short hunk; in a long one, those around the `wanted` post-patch lines. */
+function quoteHunk(h: Hunk, wanted: ReadonlySet<number>): QuotePiece[] {
+  let newLine = h.newStart;
+  const lines = h.lines.map((l) => {
+    const n = l.kind === '-' ? null : newLine++;
+    return { kind: 'line' as const, text: `${l.kind}${l.text}`, newLine: n };
+  });
+  if (lines.length <= WHOLE_HUNK) return lines;
+  const keep = new Set<number>();
+  lines.forEach((l, i) => {
+    if (l.newLine !== null && wanted.has(l.newLine)) for (let k = i - QUOTE_CONTEXT; k <= i + QUOTE_CONTEXT; k++) keep.add(k);
+  });
+  const out: QuotePiece[] = [];
+  lines.forEach((l, i) => {
+    if (keep.has(i)) out.push(l);
+    else if (out[out.length - 1]?.kind !== 'cut') out.push({ kind: 'cut' });
+  });
+  return out;
+}
+
+/** One finding as a reviewer writes it under the quoted line. */
+function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] {
+  const out = wrap(`${f.severity}: ${f.message} [${f.rule}]`);
+  if (f.explanation) out.push('', ...wrap(f.explanation));
+  if (f.excerpt) out.push('', ...excerptBlock(f.excerpt, shownByDiff));
+  const elsewhere = f.related.filter((r) => !f.excerpt?.lines.some((l) => l && r.path === f.excerpt!.path && l.line === r.line));
+  if (elsewhere.length > 0) out.push('', 'Also:', ...elsewhere.flatMap((r) => wrap(`${r.path}:${r.line}: ${r.message}`, '  ', '    ')));
+  if (f.fix) out.push('', ...wrap(`Fix: ${f.fix}`));
+  out.push('', `See ${docsUrl(f.rule)}`);
+  return out;
+}
+
+/**
+ * The widened context under a finding, indented off the prose: line numbers, then `+` for a line
+ * the patch adds, `|` for a line the diff does not carry (read from the tree), and a blank for
+ * a context line the diff shows; `<-` says what a line of the argument shows. Without a patch
+ * (`shownByDiff` null) there are no marks.
+ */
+function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): string[] {
+  const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 2);
+  const where = `${e.function ? `${e.function}() in ` : ''}${e.path}`;
+  const fromTree = shownByDiff !== null && e.lines.some((l) => l && !l.added && !shownByDiff.has(l.line));
+  const intro =
+    shownByDiff === null ? `${where}:`
+    : fromTree ? `${where} after this patch, with the lines the diff does not show ("|") read from the tree:`
+    : `${where} after this patch ("+" marks the lines it adds):`;
+  const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
+  const codeWidth = Math.min(WRAP, Math.max(...code.map((c) => c.length)));
+  const lines = e.lines.map((l, i) => {
+    if (!l) return `  ${' '.repeat(width)}   ...`;
+    const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
+    const text = code[i]!;
+    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
+    return `  ${String(l.line).padStart(width)} ${mark} ${text}${note}`.trimEnd();
+  });
+  return [...wrap(intro), '', ...lines];
+}
+
+/**
+ * `text` wrapped at {@link WRAP} columns on spaces, each paragraph (line of `text`) on its own; a
+ * word longer than a line (a URL) is left whole. The first line starts with `first`, the others
+ * with `rest`.
+ */
+export function wrap(text: string, first = '', rest = first): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = out.length === 0 ? first : rest;
+    let empty = true;
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (!empty && line.length + 1 + word.length > WRAP) {
+        out.push(line);
+        line = `${rest}${word}`;
+      } else {
+        line = empty ? `${line}${word}` : `${line} ${word}`;
+      }
+      empty = false;
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+/** mboxrd: a body line starting with `From ` (after any `>`s) gets one more `>`, so readers do not split there. */
+function mboxrdEscape(body: string): string {
+  return body.replace(/^(>*From )/gm, '>$1');
+}

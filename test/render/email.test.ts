@@ -1,0 +1,250 @@
+/**
+ * `--format email`: goldens of the seed review's reply and of the scan findings (no patch to
+ * answer), then what a mailing list needs: threading headers from the patch mail, reply-to-all
+ * recipients, a series answered patch by patch in one mbox, prose wrapped at 72 columns, long
+ * hunks cut to what matters, and a plain diff answered with a body that says what it lacks.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding } from '../../src/findings/finding.js';
+import { readPatches, type Patch } from '../../src/patch/index.js';
+import type { Report } from '../../src/pipeline/analyze.js';
+import { review } from '../../src/pipeline/review.js';
+import { DirectorySource } from '../../src/pipeline/source.js';
+import { renderEmail, wrap, WRAP } from '../../src/render/email.js';
+import { encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
+import { RULES } from '../../src/rules/index.js';
+import { ScratchRepo } from '../helpers/git.js';
+import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
+import { scanFixturesReport, seedPatches, seedReviewReport } from '../helpers/reports.js';
+import { repoRoot } from '../helpers/root.js';
+
+const root = repoRoot();
+const goldenDir = join(root, 'test', 'fixtures', 'render');
+const seedDir = join(root, 'examples', 'seed');
+
+let seed: Report;
+let patches: Patch[];
+beforeAll(async () => {
+  seed = await seedReviewReport();
+  patches = await seedPatches();
+});
+
+/** The mails of an mbox: header block and body, split at the `From ` lines widen writes. */
+function mails(mbox: string): Array<{ headers: string; body: string }> {
+  return mbox
+    .split(/^From widen Mon Sep 17 00:00:00 2001\n/m)
+    .slice(1)
+    .map((m) => {
+      const cut = m.indexOf('\n\n');
+      return { headers: m.slice(0, cut), body: m.slice(cut + 2) };
+    });
+}
+
+/** Lines of prose: not quoted, not the widened excerpt (indented code), not a bare link. */
+function proseLines(body: string): string[] {
+  return body.split('\n').filter((l) => !l.startsWith('>') && !l.startsWith('  ') && !/^(See|On) /.test(l));
+}
+
+test('the seed review as --format email', () => {
+  const out = renderEmail(seed, patches);
+  expect([out.replies, out.missing]).toEqual([1, []]);
+  expectGolden(join(goldenDir, 'seed-review.mbox'), out.text);
+});
+
+test('the scan findings as --format email: no patch to answer, so a body with each finding', async () => {
+  const out = renderEmail(await scanFixturesReport(), []);
+  expect(out.replies).toBe(1);
+  expect(out.missing).toEqual(["a patch widen could not identify came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch."]);
+  expectGolden(join(goldenDir, 'scan-fixtures.eml'), out.text);
+});
+
+test('docs/cli.md shows exactly the reply widen writes to the seed patch (its error only)', () => {
+  const { text } = renderEmail({ ...seed, findings: seed.findings.filter((f) => f.rule === 'tlb-vma-bracket-vma-reassigned') }, patches);
+  expectGoldenSection(join(root, 'docs', 'cli.md'), 'email-example', `\n\`\`\`\n${text}\`\`\`\n\n`);
+});
+
+describe('the reply to the seed patch', () => {
+  let headers: string;
+  let body: string;
+  beforeAll(() => {
+    [{ headers, body }] = mails(renderEmail(seed, patches).text) as [{ headers: string; body: string }];
+  });
+
+  test('threads under the patch mail and answers its sender; no From: of its own', () => {
+    const id = '<08df153d25b77b2d62121e1ee5fbb79b5f070854.1795628891.git.contributor@example.org>';
+    expect(headers.split('\n')).toEqual([
+      'Subject: Re: [PATCH] mm: use correct VMA flags when freeing page-tables',
+      `In-Reply-To: ${id}`,
+      `References: ${id}`,
+      'To: Example Contributor <contributor@example.org>',
+    ]);
+  });
+
+  test('attribution, the commit message cut, the diff quoted with each finding under its line', () => {
+    const lines = body.split('\n');
+    expect(lines.slice(0, 7)).toEqual([
+      'On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor <contributor@example.org> wrote:',
+      '[...]',
+      '> diff --git a/mm/memory.c b/mm/memory.c',
+      '> --- a/mm/memory.c',
+      '> +++ b/mm/memory.c',
+      '> @@ -28,6 +28,8 @@ void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct *vma,',
+      '>  \t\tunlink_anon_vmas(vma);',
+    ]);
+    const start = lines.indexOf('> +\t\ttlb_start_vma(tlb, vma);');
+    expect(lines.slice(start + 1, start + 4)).toEqual(['', 'error: `vma` changes between `tlb_start_vma()` and `tlb_end_vma()`', '[tlb-vma-bracket-vma-reassigned]']);
+    // Both findings start at line 31; the second hunk (the end of the bracket) is quoted after them.
+    expect(lines.indexOf('note: this `tlb_start_vma()` bracket encloses only page-table freeing')).toBeGreaterThan(start);
+    expect(lines.indexOf('> +\t\ttlb_end_vma(tlb, vma);')).toBeGreaterThan(lines.indexOf('See https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-misuse.md'));
+    expect(lines[lines.length - 2]).toBe('>  }');
+  });
+
+  test('the lines the diff does not carry are marked as read from the tree', () => {
+    expect(body).toContain('free_pgtables() in mm/memory.c after this patch, with the lines the diff\ndoes not show ("|") read from the tree:');
+    expect(body).toMatch(/^ {2}42 \| {33}vma = next; +<- `vma` reassigned here$/m);
+    expect(body).toMatch(/^ {2}31 \+ {17}tlb_start_vma\(tlb, vma\);$/m);
+    expect(body).toMatch(/^ {2}34 {3}\s+hugetlb_free_pgd_range/m);
+  });
+
+  test('prose is wrapped at 72 columns, and there is no Markdown', () => {
+    const prose = proseLines(body);
+    expect(prose.filter((l) => l.length > WRAP)).toEqual([]);
+    expect(prose.join('\n')).toContain('Fix: Bracket each VMA separately (end the bracket before `vma` moves\non), or keep `vma` fixed between the two calls.');
+    expect(body).not.toMatch(/\*\*|```|^#/m);
+  });
+});
+
+describe('a series from git format-patch --cover-letter --thread', () => {
+  let repo: ScratchRepo;
+  let mbox: string;
+  let series: Patch[];
+  let report: Report;
+  beforeAll(async () => {
+    repo = new ScratchRepo();
+    repo.commit({ 'mm/memory.c': readFileSync(join(seedDir, 'tree', 'mm', 'memory.c'), 'utf8') }, 'base');
+    repo.commit({ 'mm/util.c': 'int util_one(int a)\n{\n\treturn a + 1;\n}\n' }, 'mm: add util_one()');
+    repo.git('apply', join(seedDir, 'seed.patch'));
+    repo.git('commit', '-qam', 'mm: use correct VMA flags when freeing page-tables');
+    repo.commit({ 'mm/util.c': 'int util_one(int a)\n{\n\treturn a + 2;\n}\n' }, 'mm: util_one() adds two');
+    mbox = repo.git('format-patch', '--cover-letter', '--thread', '-3', '--stdout', '--to=linux-mm@kvack.org', '--cc=Reviewer <reviewer@example.org>', '--cc="Doe, Jane" <jane@example.org>');
+    series = await readPatches(mbox, 'series.mbox');
+    report = await review({ patches: series, tree: new DirectorySource(repo.snapshot(3)), rules: RULES });
+  });
+  afterAll(() => repo.remove());
+
+  test('only the patch with findings is answered, threaded under it and the cover letter', () => {
+    expect(new Set(report.findings.map((f) => f.patch!.index))).toEqual(new Set([2]));
+    const out = renderEmail(report, series);
+    expect(out.replies).toBe(1);
+    const [reply] = mails(out.text);
+    const ids = [...mbox.matchAll(/^Message-ID: (<[^>]+>)$/gim)].map((m) => m[1]!);
+    expect(ids).toHaveLength(4);
+    const [cover, , second] = ids;
+    const header = (name: string): string | undefined => new RegExp(`^${name}: (.*(?:\\n .*)*)`, 'm').exec(reply!.headers)?.[1]?.replace(/\n /g, ' ');
+    expect(header('Subject')).toBe('Re: [PATCH 2/3] mm: use correct VMA flags when freeing page-tables');
+    expect(header('In-Reply-To')).toBe(second);
+    expect(header('References')).toBe(`${cover} ${second}`);
+    expect(header('To')).toBe('Test Author <author@example.org>');
+    expect(header('Cc')).toBe('linux-mm@kvack.org, Reviewer <reviewer@example.org>, "Doe, Jane" <jane@example.org>');
+    expect(reply!.body).toMatch(/^On .*, Test Author <author@example.org> wrote:\n/);
+    expect(reply!.body).not.toContain('util.c');
+  });
+
+  test('findings in two patches: two replies in one mbox, in series order', () => {
+    const moved = report.findings.map((f, i) => (i === 0 ? { ...f, patch: { ...f.patch!, index: 3 } } : f));
+    const out = renderEmail({ ...report, findings: moved }, series);
+    const replies = mails(out.text);
+    expect(replies.map((r) => /^Subject: (.*)$/m.exec(r.headers)![1])).toEqual(['Re: [PATCH 2/3] mm: use correct VMA flags when freeing page-tables', 'Re: [PATCH 3/3] mm: util_one() adds two']);
+    expect(out.text.match(/^From widen /gm)).toHaveLength(2);
+  });
+
+  test('no findings: no reply at all', () => {
+    expect(renderEmail({ ...report, findings: [] }, series)).toEqual({ text: '', replies: 0, missing: [] });
+  });
+});
+
+test('a plain diff: the reply body alone, and a word on what it lacks', async () => {
+  const diff = readFileSync(join(seedDir, 'seed.patch'), 'utf8').replace(/^[\s\S]*?(?=^diff --git)/m, '');
+  const plain = await readPatches(diff, 'fix.diff');
+  const report = await review({ patches: plain, tree: new DirectorySource(join(seedDir, 'tree')), rules: RULES });
+  const out = renderEmail(report, plain);
+  expect(out.missing).toEqual(["the patch in fix.diff came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch."]);
+  expect(out.text.split('\n').slice(0, 2)).toEqual(['> diff --git a/mm/memory.c b/mm/memory.c', '> --- a/mm/memory.c']);
+  expect(out.text).not.toMatch(/^(From |Subject:|In-Reply-To:)/m);
+});
+
+test('a mail without a Message-ID: the reply says so instead of inventing one', () => {
+  const bare: Patch = { ...patches[0]!, messageId: null, headers: { ...patches[0]!.headers } };
+  delete bare.headers['message-id'];
+  const out = renderEmail(seed, [bare]);
+  expect(out.missing).toEqual(['The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no In-Reply-To, References, so its reply has none either; fill them in before sending.']);
+  expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+});
+
+test('References: the parent\'s References, or its one In-Reply-To, then its Message-ID', () => {
+  const references = (headers: Record<string, string>): string => {
+    const patch: Patch = { ...patches[0]!, messageId: '<p@x>', headers: { ...headers, from: 'A <a@x>', 'message-id': '<p@x>' } };
+    return /^References: (.*)$/m.exec(renderEmail(seed, [patch]).text)![1]!;
+  };
+  expect(references({ references: '<a@x> <b@x>', 'in-reply-to': '<b@x>' })).toBe('<a@x> <b@x> <p@x>');
+  expect(references({ 'in-reply-to': '<b@x>' })).toBe('<b@x> <p@x>');
+  expect(references({ 'in-reply-to': '<b@x> <c@x>' })).toBe('<p@x>');
+  expect(references({})).toBe('<p@x>');
+});
+
+describe('cutting long hunks', () => {
+  test('a 120-line hunk is quoted around the finding only, with [...] where lines were cut', () => {
+    const body = Array.from({ length: 120 }, (_, i) => `\tline_${i + 1}();`);
+    body[59] = '\ttlb_start_vma(tlb, vma);';
+    const patch: Patch = {
+      ...patches[0]!,
+      files: [{ oldPath: 'mm/long.c', newPath: 'mm/long.c', status: 'modified', binary: false, hunks: [{ index: 1, oldStart: 1, oldLines: 119, newStart: 1, newLines: 120, section: 'void long_fn(void)', lines: body.map((text, i) => ({ kind: i === 59 ? '+' : ' ', text })) }] }],
+    };
+    const finding: Finding = { ...seed.findings[0]!, path: 'mm/long.c', line: 60, endLine: 60, related: [], excerpt: undefined, placement: { kind: 'added-line', line: 60 } };
+    const [reply] = mails(renderEmail({ ...seed, findings: [finding] }, [patch]).text);
+    const quoted = reply!.body.split('\n').filter((l) => l.startsWith('>') || l === '[...]');
+    expect(quoted.slice(4)).toEqual(['> @@ -1,119 +1,120 @@ void long_fn(void)', '[...]', '>  \tline_57();', '>  \tline_58();', '>  \tline_59();', '> +\ttlb_start_vma(tlb, vma);', '>  \tline_61();', '>  \tline_62();', '>  \tline_63();', '[...]']);
+  });
+});
+
+describe('mail headers', () => {
+  test('address lists split at the commas between addresses only', () => {
+    expect(splitAddresses('"Doe, Jane" <jane@example.org>, bob@example.org (Bob, Jr.), <x@y.z>')).toEqual(['"Doe, Jane" <jane@example.org>', 'bob@example.org (Bob, Jr.)', '<x@y.z>']);
+  });
+
+  test('a comma the patch reader decoded out of an RFC 2047 name does not split the mailbox', () => {
+    expect(splitAddresses('Müller, Hans <h@example.org>, Doe, John <j@example.org>, a@example.org')).toEqual(['Müller, Hans <h@example.org>', 'Doe, John <j@example.org>', 'a@example.org']);
+    expect(encodeMailbox('Doe, John <j@example.org>')).toBe('"Doe, John" <j@example.org>');
+    expect(encodeMailbox('"Doe, \\"JJ\\" John" <j@example.org>')).toBe('"Doe, \\"JJ\\" John" <j@example.org>');
+    expect(encodeMailbox('J. Doe <j@example.org>')).toBe('"J. Doe" <j@example.org>');
+  });
+
+  test('non-ASCII names and subjects become RFC 2047 encoded-words; addresses stay as they are', () => {
+    expect(encodeMailbox('Jörg Rödel <joro@example.org>')).toBe('=?UTF-8?B?SsO2cmcgUsO2ZGVs?= <joro@example.org>');
+    expect(encodeMailbox('Plain Name <p@example.org>')).toBe('Plain Name <p@example.org>');
+    expect(Buffer.from(encodeWords('Re: [PATCH] mm: fix ü'.repeat(4)).split(' ').map((w) => w.slice(10, -2)).join(''), 'base64').toString('utf8')).toBe('Re: [PATCH] mm: fix ü'.repeat(4));
+    for (const word of encodeWords('ü'.repeat(100)).split(' ')) expect(word.length).toBeLessThanOrEqual(75);
+  });
+
+  test('long fields fold before a space, within 78 columns', () => {
+    const ids = Array.from({ length: 4 }, (_, i) => `<${'x'.repeat(20)}.${i}@example.org>`).join(' ');
+    const folded = headerField('References', ids);
+    expect(folded.split('\n').every((l) => l.length <= 78)).toBe(true);
+    expect(folded.replace(/\n /g, ' ')).toBe(`References: ${ids}`);
+  });
+
+  test('a body line starting with "From " is escaped so the mbox does not split there', () => {
+    const f: Finding = { ...seed.findings[0]!, explanation: 'From here on the VMA differs.' };
+    const text = renderEmail({ ...seed, findings: [f] }, patches).text;
+    expect(text).toContain('\n>From here on the VMA differs.\n');
+    expect(text.match(/^From /gm)).toHaveLength(1);
+  });
+});
+
+test('wrap(): at 72 columns, a long word left whole, continuation indents', () => {
+  // 14 words fill 69 columns; a 15th would make 74.
+  expect(wrap(`${'word '.repeat(20)}end`)).toEqual([`${'word '.repeat(13)}word`, `${'word '.repeat(6)}end`]);
+  expect(wrap(`see https://example.org/${'x'.repeat(80)} now`)).toEqual(['see', `https://example.org/${'x'.repeat(80)}`, 'now']);
+  expect(wrap('a: b c', '  ', '    ')).toEqual(['  a: b c']);
+});
