@@ -10,10 +10,12 @@ import type { Patch } from './types.js';
  * - `corrupt-hunk`: a hunk whose lines do not add up to its `@@` header, a truncated patch.
  * - `corrupt-diff`: a file header that does not name its file, or a hunk without a file header.
  * - `bad-mail`: a mail that cannot be decoded at all.
- * - `missing-patch`, `duplicate-patch`, `inconsistent-series`, `mixed-series`: a mailbox that
- *   does not hold one whole series.
+ * - `missing-patch`, `duplicate-patch`, `inconsistent-series`, `mixed-series`: mails that do
+ *   not form one whole series.
  * - `patch-does-not-apply`: a hunk that does not match the tree.
  * - `binary-patch`: a binary diff was asked to be applied; widen does not decode those.
+ * - `series-too-long`: a subject numbers more patches than widen reviews in one series.
+ * - `input-too-large`: an input beyond the size widen holds in memory.
  */
 export type PatchErrorKind =
   | 'empty-input'
@@ -27,7 +29,9 @@ export type PatchErrorKind =
   | 'inconsistent-series'
   | 'mixed-series'
   | 'patch-does-not-apply'
-  | 'binary-patch';
+  | 'binary-patch'
+  | 'series-too-long'
+  | 'input-too-large';
 
 /**
  * Trouble with a patch given to widen: unreadable, incomplete, or not applying to the tree.

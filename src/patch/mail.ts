@@ -51,6 +51,8 @@ export interface ParsedMail
     Pick<Patch, 'rawSubject' | 'messageId' | 'from' | 'date' | 'headers' | 'description' | 'files'> {
   /** 1-based input line where the mail starts (its `From ` line, if any), for messages. */
   line: number;
+  /** The input the mail came from (a file name or `<stdin>`), for messages. */
+  source: string;
 }
 
 function chomp(line: string): string {
@@ -166,6 +168,7 @@ export async function parseMail(
     ...parsedSubject,
     subject,
     line: fromLine,
+    source,
     rawSubject,
     messageId: headers['message-id'] ?? null,
     from: inBody.from ?? headers.from ?? null,

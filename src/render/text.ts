@@ -5,9 +5,8 @@
  * `+` the lines the patch added; then the reasoning (`= note:`) and the fix (`= help:`), as rustc
  * writes them.
  */
-import type { AnalysisNote } from '../analysis/file.js';
 import type { Excerpt, Finding } from '../findings/finding.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 
 /** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
 const MAX_TEXT_NOTES = 20;
@@ -17,6 +16,7 @@ export function renderText(report: Report): string {
   for (const f of report.findings) {
     out.push(findingHeadline(f));
     if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
+    if (f.fixedBy) out.push(`  fixed by patch ${f.fixedBy.index}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt));
     if (f.explanation) out.push(`  = note: ${f.explanation}`);
     if (f.fix) out.push(`  = help: ${f.fix}`);
@@ -35,7 +35,7 @@ export function findingHeadline(f: Finding): string {
   return `${f.path}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]`;
 }
 
-function noteLine(n: AnalysisNote): string {
+function noteLine(n: ReportNote): string {
   return n.line > 0 ? `${n.path}:${n.line}: note: ${n.message}` : `${n.path}: note: ${n.message}`;
 }
 

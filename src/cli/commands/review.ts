@@ -2,9 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
-import type { Report } from '../../pipeline/analyze.js';
-import { readPatches } from '../../patch/index.js';
-import type { Patch } from '../../patch/types.js';
+import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
+import { readSeries, type PatchInput } from '../../patch/index.js';
 import { review } from '../../pipeline/review.js';
 import { DirectorySource } from '../../pipeline/source.js';
 import { renderJson } from '../../render/json.js';
@@ -23,37 +22,33 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     rules: { type: 'string' },
     pr: { type: 'string' },
     'api-url': { type: 'string' },
+    'allow-gaps': { type: 'boolean' },
+    'fail-on-unchecked': { type: 'boolean' },
   }, REVIEW_USAGE);
   if (values.help) return { stdout: `${REVIEW_USAGE}\n`, exitCode: 0 };
   const format = parseFormat(values.format, REVIEW_USAGE);
   const failOn = parseFailOn(values['fail-on'], REVIEW_USAGE);
   const rules = values.rules === undefined ? null : parseRules(values.rules, REVIEW_USAGE);
+  const failOnUnchecked = values['fail-on-unchecked'] === true;
 
   if (values.pr !== undefined) {
     if (positionals.length > 0 || values.tree !== undefined) throw usageError('--pr reviews a pull request as GitHub has it; give no PATCH files and no --tree with it.', REVIEW_USAGE);
     const { reviewPullRequestFromCli } = await import('./review-pr.js');
     const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, io });
-    return finish(report, format, failOn);
+    return finish(report, format, failOn, failOnUnchecked);
   }
   if (values['api-url'] !== undefined) throw usageError('--api-url goes with --pr.', REVIEW_USAGE);
 
   const inputs = positionals.length === 0 ? ['-'] : positionals;
   if (inputs.filter((p) => p === '-').length > 1) throw usageError("stdin ('-') can be given only once.", REVIEW_USAGE);
 
-  const patches: Patch[] = [];
+  const read: PatchInput[] = [];
   for (const input of inputs) {
     const source = input === '-' ? '<stdin>' : input;
-    let bytes: Buffer;
-    try {
-      bytes = input === '-' ? await io.readStdin() : await readFile(input);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError('patch-unreadable', `widen review: cannot read ${input} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
-    }
-    patches.push(...(await readPatches(bytes, source)));
+    read.push({ input: input === '-' ? await io.readStdin() : await readInputFile(input), source });
   }
-  // Several inputs form one series, in the order given.
-  if (inputs.length > 1) patches.forEach((p, i) => Object.assign(p, { index: i + 1, total: patches.length }));
+  // Several inputs form one series, ordered by the `n/m` of their subjects (or as given).
+  const { patches, gaps } = await readSeries(read, { allowGaps: values['allow-gaps'] === true });
 
   let tree: DirectorySource | null = null;
   if (values.tree !== undefined) {
@@ -69,14 +64,31 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     rules: rules ?? parseRules(undefined, REVIEW_USAGE),
     progress: io.progress ? (done, total, path) => io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
   });
-  return finish(report, format, failOn);
+  if (gaps.length > 0) {
+    report.notes = sortNotes([...gaps.map((message): ReportNote => ({ path: patches[0]!.source, line: 0, endLine: 0, function: null, kind: 'missing-patch', message })), ...report.notes]);
+  }
+  return finish(report, format, failOn, failOnUnchecked);
 }
 
-function finish(report: Report, format: OutputFormat, failOn: FailLevel): CommandResult {
+/** Reads one PATCH argument, within {@link MAX_INPUT_BYTES}. */
+async function readInputFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('patch-unreadable', `widen review: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
+  }
+}
+
+/** Notes that do not say something could not be checked. */
+const CHECKED_NOTES: ReadonlySet<ReportNote['kind']> = new Set(['already-applied']);
+
+function finish(report: Report, format: OutputFormat, failOn: FailLevel, failOnUnchecked = false): CommandResult {
   let stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (format === 'text' && report.notes.some((n) => n.kind === 'limited-context')) {
     stdout += 'widen: give --tree DIR (the tree the patch applies to) to check those functions whole.\n';
   }
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
-  return { stdout, exitCode: failing ? 1 : 0 };
+  const unchecked = failOnUnchecked && report.notes.some((n) => !CHECKED_NOTES.has(n.kind));
+  return { stdout, exitCode: failing || unchecked ? 1 : 0 };
 }

@@ -34,6 +34,9 @@ posted; the token comes from GITHUB_TOKEN).
                    derived from a pull request URL when not given
   --format FMT     text (default), json or markdown
   --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
+  --fail-on-unchecked
+                   exit 1 also when a note says something could not be checked
+  --allow-gaps     review a series with patches missing (named in a note) instead of failing
   --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')`;
 
 export const SCAN_USAGE = `Usage: widen scan PATH... [--format text|json|markdown] [--jobs N] [--rules IDS] [--fail-on LEVEL]
