@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { CommandIo, CommandResult } from './commands/types.js';
+import { escapeControls, quoteText } from '../patch/errors.js';
 import { MAIN_USAGE, describeInputError, usageError } from './messages/index.js';
 
 function version(): string {
@@ -38,7 +39,7 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
     case 'help':
       return { stdout: `${MAIN_USAGE}\n`, exitCode: command === undefined ? 2 : 0 };
     default:
-      throw usageError(`'${command}' is not a widen command.`, MAIN_USAGE);
+      throw usageError(`'${quoteText(command)}' is not a widen command.`, MAIN_USAGE);
   }
 }
 
@@ -47,8 +48,10 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
  * input error in one paragraph, anything else as a bug in widen, its stack only with `debug`.
  */
 export function failure(e: unknown, debug: boolean): { stderr: string; exitCode: 2 } {
-  if (e instanceof InputError) return { stderr: `widen: ${describeInputError(e)}\n`, exitCode: 2 };
+  // Messages quote input (file names, subjects, lines): no control character reaches the terminal.
+  if (e instanceof InputError) return { stderr: `widen: ${escapeControls(describeInputError(e))}\n`, exitCode: 2 };
   const message = (e as Error)?.message ?? e;
   const stack = debug ? `${(e as Error)?.stack ?? ''}\n` : '';
   return { stderr: `widen: internal error: ${message}. This is a bug in widen; please report it with the command you ran${debug ? '' : ' (set WIDEN_DEBUG=1 for details)'}.\n${stack}`, exitCode: 2 };
 }
+

@@ -56,3 +56,31 @@ export function describePatch(patch: Pick<Patch, 'index' | 'total' | 'subject' |
   const subject = patch.subject === '' ? '' : ` "${patch.subject}"`;
   return `patch${position}${subject} (${patch.source})`;
 }
+
+/** Quoted input is cut to this many characters in messages: a message is one paragraph. */
+const MAX_QUOTED_CHARS = 120;
+
+/**
+ * A piece of input (a source line, a header) as messages quote it: control characters escaped
+ * (see {@link escapeControls}), and anything longer than {@link MAX_QUOTED_CHARS} cut, saying how
+ * much was left out.
+ */
+export function quoteText(text: string): string {
+  const shown = text.length > MAX_QUOTED_CHARS ? text.slice(0, MAX_QUOTED_CHARS) : text;
+  const escaped = escapeControls(shown.replace(/\n/g, ' '));
+  return text.length > shown.length ? `${escaped}... (${text.length - shown.length} more characters)` : escaped;
+}
+
+/**
+ * `text` with its control characters (a NUL byte, an escape sequence that would reach the
+ * terminal) written as `\xNN`; tabs and line breaks stay.
+ */
+export function escapeControls(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    const control = (code < 0x20 && ch !== '\t' && ch !== '\n') || code === 0x7f;
+    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 import { parseDiff } from './diff.js';
 import { PatchError } from './errors.js';
+import { MAX_INPUT_BYTES } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
 
@@ -7,6 +8,7 @@ import type { Patch } from './types.js';
 const MAX_SERIES_LENGTH = 1000;
 
 const utf8Encoder = new TextEncoder();
+
 
 /** One input of a review: a file (or stdin) holding a diff, a mail or an mbox. */
 export interface PatchInput {
@@ -56,6 +58,8 @@ export async function readPatches(input: string | Uint8Array, source: string, op
  * @throws PatchError and nothing else, whatever the input.
  */
 export async function readSeries(inputs: readonly PatchInput[], options: ReadOptions = {}): Promise<SeriesReading> {
+  const size = inputs.reduce((n, { input }) => n + (typeof input === 'string' ? input.length : input.byteLength), 0);
+  if (size > MAX_INPUT_BYTES) throw inputTooLarge(inputs.length === 1 ? inputs[0]!.source : `the ${inputs.length} files given`, size);
   const read: Array<Patch | ParsedMail[]> = [];
   for (const { input, source } of inputs) read.push(await readOne(input, source));
   const allMails = read.every((item) => Array.isArray(item));
@@ -71,6 +75,17 @@ export async function readSeries(inputs: readonly PatchInput[], options: ReadOpt
   }
   if (patches.length > 1) patches.forEach((patch, k) => Object.assign(patch, { index: k + 1, total: patches.length }));
   return { patches, gaps: [] };
+}
+
+/** The error for input beyond {@link MAX_INPUT_BYTES}; `size` may be a lower bound ("more than"). */
+export function inputTooLarge(source: string, size: number): PatchError {
+  const mib = (n: number): string => `${Math.round(n / (1024 * 1024))} MiB`;
+  return new PatchError(
+    'input-too-large',
+    `${source} holds ${size > MAX_INPUT_BYTES ? 'more than ' : ''}${mib(MAX_INPUT_BYTES)} of patches, the most widen reviews at once ` +
+      '(it holds the patches, the files they change and their syntax trees in memory). Review the series in parts, ' +
+      "or leave out what is not C source (`git format-patch ... -- '*.c' '*.h'`).",
+  );
 }
 
 /** One input: a plain diff as its patch, or the mails it holds. */

@@ -4,7 +4,7 @@
  * kind of bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RULES } from '../../src/rules/index.js';
@@ -201,6 +201,28 @@ describe('widen scan', () => {
     expect(found).toEqual(['exits.c:18:missingFinish', 'exits.c:33:missingFinish', 'exits.c:108:missingFinish', 'exits.c:131:missingFinish', 'ownership.c:85:finishWithoutGather', 'ownership.c:96:gatherTwice']);
   });
 
+  test('a directory that cannot be listed makes the scan incomplete: exit 2, like an unreadable file', () => {
+    // Root reads everything, so as root the scan runs as the unprivileged `nobody` (setpriv, util-linux).
+    const asRoot = process.getuid?.() === 0;
+    const d = mkdtempSync(join(tmpdir(), 'widen-locked-'));
+    try {
+      mkdirSync(join(d, 'locked'));
+      writeFileSync(join(d, 'open.c'), readFileSync(join(dir, 'exits.c')));
+      chmodSync(join(d, 'locked'), 0o000);
+      chmodSync(d, 0o755);
+      const run = asRoot
+        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'scan', d], { cwd: '/', encoding: 'utf8' })
+        : spawnSync(process.execPath, [bin, 'scan', d], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toMatch(/open\.c:18:2: error:/);
+      expect(run.stdout).toContain(`${join(d, 'locked')}: note: widen could not list the directory ${join(d, 'locked')} (EACCES); nothing in it was scanned.`);
+      expect(run.stderr).toBe(`widen: 1 path could not be read and was not scanned: the directory ${join(d, 'locked')} (permission denied). To scan it, fix the permissions; or leave it out. The results above are incomplete.\n`);
+    } finally {
+      chmodSync(join(d, 'locked'), 0o755);
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('worker threads (--jobs 2 on enough files) find exactly what one thread finds', () => {
     const many = join(tmp, 'many');
     mkdirSync(many, { recursive: true });
@@ -226,7 +248,7 @@ describe('widen scan', () => {
     const r = widen(['scan', d]);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/good\.c:18:2: error:/);
-    expect(r.stderr).toMatch(/^widen: 1 file could not be read and was not scanned: .*broken\.c \(ENOENT\)/);
+    expect(r.stderr).toMatch(/^widen: 1 path could not be read and was not scanned: .*broken\.c \(it vanished, or is a symbolic link to nothing\)\. To scan it, remove the dangling link; or leave it out\./);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

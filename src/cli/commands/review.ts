@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
 import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
-import { readSeries, type PatchInput } from '../../patch/index.js';
+import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../../patch/index.js';
 import { review } from '../../pipeline/review.js';
 import { DirectorySource } from '../../pipeline/source.js';
 import { renderJson } from '../../render/json.js';
@@ -70,13 +70,15 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
   return finish(report, format, failOn, failOnUnchecked);
 }
 
-/** Reads one PATCH argument, within {@link MAX_INPUT_BYTES}. */
+/** Reads one PATCH argument; one beyond {@link MAX_INPUT_BYTES} is refused before it is read. */
 async function readInputFile(path: string): Promise<Buffer> {
   try {
+    if ((await stat(path)).size > MAX_INPUT_BYTES) throw inputTooLarge(path, MAX_INPUT_BYTES + 1);
     return await readFile(path);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('patch-unreadable', `widen review: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
+    throw new InputError('patch-unreadable', `cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
   }
 }
 

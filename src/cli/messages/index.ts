@@ -69,7 +69,13 @@ export function describeInputError(e: InputError): string {
   }
 }
 
-/** A command line widen cannot make sense of. */
+/**
+ * A command line widen cannot make sense of: what is wrong, the command's synopsis and where the
+ * rest is, in one short paragraph (the whole usage text would bury the one line that matters).
+ */
 export function usageError(detail: string, usage: string): InputError {
-  return new InputError('usage', `${detail}\n\n${usage}`);
+  if (usage === MAIN_USAGE) return new InputError('usage', `${detail} Run 'widen --help' for the commands.`);
+  const synopsis = /^Usage: ((widen \S+)[^\n]*)/.exec(usage);
+  if (!synopsis) return new InputError('usage', detail);
+  return new InputError('usage', `${detail}\nUsage: ${synopsis[1]}\nRun '${synopsis[2]} --help' for the options.`);
 }
