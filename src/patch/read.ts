@@ -1,5 +1,6 @@
 import { parseDiff } from './diff.js';
 import { PatchError } from './errors.js';
+import { isGitLog, readGitLog } from './gitlog.js';
 import { MAX_INPUT_BYTES } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
@@ -60,18 +61,17 @@ export async function readPatches(input: string | Uint8Array, source: string, op
 export async function readSeries(inputs: readonly PatchInput[], options: ReadOptions = {}): Promise<SeriesReading> {
   const size = inputs.reduce((n, { input }) => n + (typeof input === 'string' ? input.length : input.byteLength), 0);
   if (size > MAX_INPUT_BYTES) throw inputTooLarge(inputs.length === 1 ? inputs[0]!.source : `the ${inputs.length} files given`, size);
-  const read: Array<Patch | ParsedMail[]> = [];
+  const read: InputContent[] = [];
   for (const { input, source } of inputs) read.push(await readOne(input, source));
-  const allMails = read.every((item) => Array.isArray(item));
-  if (allMails) {
-    const mails = (read as ParsedMail[][]).flat();
+  if (read.every((item) => item.mails !== undefined)) {
+    const mails = read.flatMap((item) => item.mails!);
     const label = inputs.length === 1 ? inputs[0]!.source : `the ${inputs.length} files given`;
     return assembleSeries(mails, label, inputs.length > 1, options);
   }
-  // Some input is a plain diff: no numbering to go by, so the order given is the series' order.
+  // Some input is a diff or a git log: no numbering to go by, so the order given is the series' order.
   const patches: Patch[] = [];
   for (const [k, item] of read.entries()) {
-    patches.push(...(Array.isArray(item) ? assembleSeries(item, inputs[k]!.source, false, options).patches : [item]));
+    patches.push(...(item.mails !== undefined ? assembleSeries(item.mails, inputs[k]!.source, false, options).patches : item.patches!));
   }
   if (patches.length > 1) patches.forEach((patch, k) => Object.assign(patch, { index: k + 1, total: patches.length }));
   return { patches, gaps: [] };
@@ -88,8 +88,14 @@ export function inputTooLarge(source: string, size: number): PatchError {
   );
 }
 
-/** One input: a plain diff as its patch, or the mails it holds. */
-async function readOne(input: string | Uint8Array, source: string): Promise<Patch | ParsedMail[]> {
+/** What one input holds: mails (to be ordered into a series), or patches in their own order. */
+interface InputContent {
+  mails?: ParsedMail[];
+  patches?: Patch[];
+}
+
+/** One input: a plain diff as its patch, `git log -p` as its commits, or the mails it holds. */
+async function readOne(input: string | Uint8Array, source: string): Promise<InputContent> {
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
   if (text.trim() === '') {
     throw new PatchError(
@@ -101,7 +107,8 @@ async function readOne(input: string | Uint8Array, source: string): Promise<Patc
   const lines = text.replace(/^\uFEFF/, '').split('\n');
 
   const mbox = isMbox(lines);
-  if (!mbox && !isSingleMail(lines)) return readPlainDiff(lines, source);
+  if (!mbox && isGitLog(lines)) return { patches: readGitLog(lines, source) };
+  if (!mbox && !isSingleMail(lines)) return { patches: [readPlainDiff(lines, source)] };
 
   const spans = mbox ? splitMbox(lines) : [{ first: firstNonBlank(lines), end: lines.length }];
   if (spans.length === 0) {
@@ -118,7 +125,7 @@ async function readOne(input: string | Uint8Array, source: string): Promise<Patc
     const fromLine = mbox ? span.first : span.first + 1;
     mails.push(await parseMail(mailBytes(span), lines, span, fromLine, source));
   }
-  return mails;
+  return { mails };
 }
 
 function firstNonBlank(lines: readonly string[]): number {
