@@ -24,6 +24,8 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
       return (await import('./commands/review.js')).reviewCommand(rest, io);
     case 'scan':
       return (await import('./commands/scan.js')).scanCommand(rest, io);
+    case 'b4-check':
+      return (await import('./commands/b4-check.js')).b4CheckCommand(rest, io);
     case 'rules':
       return (await import('./commands/rules.js')).rulesCommand(rest);
     case 'explain':

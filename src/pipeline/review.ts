@@ -31,6 +31,12 @@ export interface ReviewOptions {
   rules: readonly Rule[];
   /** Called before each file is analysed, for progress on long runs. */
   progress?: (done: number, total: number, path: string) => void;
+  /**
+   * Patches that are only applied: they bring the tree to the state a later patch applies to
+   * (the earlier patches of a series when one patch is checked, as `b4-check` does) and are
+   * neither analysed nor reported on.
+   */
+  applyOnly?: ReadonlySet<Patch>;
 }
 
 /** A file the source could not deliver: later patches of the series skip it too. */
@@ -127,10 +133,12 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       const path = fp.newPath ?? fp.oldPath ?? '';
       opts.progress?.(done++, total, path);
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
+      const reported = !opts.applyOnly?.has(patch);
       // Counted before anything can skip the file: a C file that could not be read is noted as
       // such, not taken for a patch without C files.
-      if (isC) cFiles++;
+      if (isC && reported) cFiles++;
       if (fp.binary) {
+        if (!reported) continue;
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
@@ -139,9 +147,10 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         images = await materialise(fp, patch, tree);
       } catch (e) {
         if (!(e instanceof SourceUnavailable)) throw e;
-        if (isC) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
+        if (isC && reported) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
         continue;
       }
+      if (!reported) continue;
       if (images.alreadyApplied && !alreadyNoted.has(patch)) {
         alreadyNoted.add(patch);
         notes.push(fileNote(path, 'already-applied', `The tree already holds ${describePatch(patch)}: its hunks are in ${path} and undoing them gives a file they apply to. widen reviewed the tree as the state after the patch.`));

@@ -11,6 +11,7 @@ Usage:
   widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS]
   widen review --pr OWNER/REPO#N [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
   widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL]
+  widen b4-check [--base REV]     check one patch mail (stdin) for b4 review: JSON on stdout
   widen rules                     list the rules: id, severity, summary
   widen explain RULE-ID           show a rule's documentation
   widen debug cfg FILE FUNCTION [--format dot|text]
@@ -46,6 +47,17 @@ Analyses whole .c/.h files, or directories recursively, and reports every findin
   --jobs N         worker threads (default: the number of CPUs)
   --rules IDS      comma-separated rule ids to run (default: all)
   --fail-on LEVEL  error, warning (default), note or none`;
+
+export const B4_CHECK_USAGE = `Usage: widen b4-check [--base REV] [--rules IDS]
+
+The per-patch check command of b4 review (b4 0.15 and later). Reads one patch mail on stdin in
+a kernel git repository and prints a JSON array of {tool, status, summary, url, details}.
+The tree is read from git objects at --base, else at the base commit in B4_TRACKING_FILE, else
+at HEAD, with the series' earlier patches (from b4's review branch) applied in memory; the
+working tree and the index are never touched. Configure it with:
+  git config b4.review-perpatch-check-cmd 'widen b4-check'
+  --base REV       the commit the patch (or its series) applies to
+  --rules IDS      comma-separated rule ids to run (default: all)`;
 
 export const DEBUG_USAGE = `Usage: widen debug cfg FILE FUNCTION [--format dot|text]
 
