@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { b4CheckCommand, type B4Result } from '../../src/cli/commands/b4-check.js';
+import { GitSource } from '../../src/pipeline/source.js';
 import { ScratchRepo } from '../helpers/git.js';
 import { repoRoot } from '../helpers/root.js';
 
@@ -110,4 +111,20 @@ test('as b4 runs it: the installed command in the repository, the mail on stdin,
   const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'cli', 'main.js'), 'b4-check'], { cwd: repo.dir, input: seedPatch, encoding: 'utf8' });
   expect([r.status, r.stderr]).toEqual([0, '']);
   expect((JSON.parse(r.stdout) as B4Result[]).map((x) => [x.tool, x.status])).toEqual([['widen', 'fail']]);
+});
+
+test('GitSource reads blobs of a commit, lists a directory, and says null for what is no file', async () => {
+  repo.commit({ 'mm/other.c': 'int other;\n', 'mm/sub/deep.c': 'int deep;\n' }, 'mm: more files');
+  writeFileSync(join(repo.dir, 'mm/other.c'), 'int changed_in_the_working_tree;\n');
+  const source = await GitSource.open(repo.dir, 'HEAD');
+  try {
+    expect(await source.read('mm/other.c')).toBe('int other;\n');
+    expect([await source.read('mm/nothing.c'), await source.read('mm/sub')]).toEqual([null, null]);
+    expect(await source.read('mm/memory.c')).toBe(base);
+    expect(await source.list('mm')).toEqual(['memory.c', 'other.c']);
+    expect(await source.list('')).toEqual(['README']);
+  } finally {
+    source.close();
+  }
+  await expect(GitSource.open(repo.dir, 'no-such-ref')).rejects.toMatchObject({ path: 'no-such-ref', reason: 'not a commit of this repository' });
 });
