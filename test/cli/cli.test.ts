@@ -260,6 +260,16 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
     expect(JSON.parse(r.stdout).findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([['tlb-vma-bracket-vma-reassigned', 31], ['tlb-vma-bracket-misuse', 31]]);
   });
 
+  test('no PATCH and stdin a terminal: one plain message, no class name, no doubled prefix', () => {
+    // script(1) (util-linux) runs widen on a pseudo-terminal, as a user typing `widen review` would.
+    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" review; echo "exit=$?"`, '/dev/null'], { cwd: tmp, encoding: 'utf8', input: '' });
+    const lines = r.stdout.replace(/\r/g, '').replace(/\x1b\[K/g, '').split('\n').filter(Boolean);
+    expect(lines).toEqual([
+      'widen: no PATCH file was given and stdin is a terminal, so there is no patch to read. Give a patch file (widen review fix.patch) or pipe one in (git format-patch -1 --stdout | widen review).',
+      'exit=2',
+    ]);
+  });
+
   test('random bytes on stdin', () => {
     const bytes = Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 2654435761) % 251));
     expectInputError(widenClean((tree) => ['review', '--tree', tree], bytes), /^widen: <stdin> holds no diff/);

@@ -316,5 +316,8 @@ describe('what a first-time user hit', () => {
     expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => [n.kind, n.message])).toEqual([
       ['skipped-file', `${join(d, 'linked')} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`],
     ]);
+    // What was not followed was not checked: --fail-on-unchecked says so in the exit status.
+    expect((await widen(['scan', d, '--fail-on-unchecked'])).exitCode).toBe(1);
+    expect((await widen(['scan', join(d, 'real'), '--fail-on-unchecked'])).exitCode).toBe(0);
   });
 });

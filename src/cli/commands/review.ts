@@ -10,7 +10,7 @@ import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
-import { parseFailOn, parseFormat, parseRules, type OutputFormat } from './options.js';
+import { hasUnchecked, parseFailOn, parseFormat, parseRules, type OutputFormat } from './options.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
 
@@ -82,15 +82,12 @@ async function readInputFile(path: string): Promise<Buffer> {
   }
 }
 
-/** Notes that do not say something could not be checked. */
-const CHECKED_NOTES: ReadonlySet<ReportNote['kind']> = new Set(['already-applied']);
-
 function finish(report: Report, format: OutputFormat, failOn: FailLevel, failOnUnchecked = false): CommandResult {
   let stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (format === 'text' && report.notes.some((n) => n.kind === 'limited-context')) {
     stdout += 'widen: give --tree DIR (the tree the patch applies to) to check those functions whole.\n';
   }
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
-  const unchecked = failOnUnchecked && report.notes.some((n) => !CHECKED_NOTES.has(n.kind));
+  const unchecked = failOnUnchecked && hasUnchecked(report.notes);
   return { stdout, exitCode: failing || unchecked ? 1 : 0 };
 }

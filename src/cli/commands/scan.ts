@@ -5,7 +5,7 @@ import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
-import { parseFailOn, parseFormat, parseJobs, parseRules } from './options.js';
+import { hasUnchecked, parseFailOn, parseFormat, parseJobs, parseRules } from './options.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
 
@@ -15,6 +15,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     jobs: { type: 'string', short: 'j' },
     rules: { type: 'string' },
     'fail-on': { type: 'string' },
+    'fail-on-unchecked': { type: 'boolean' },
   }, SCAN_USAGE);
   if (values.help) return { stdout: `${SCAN_USAGE}\n`, exitCode: 0 };
   if (positionals.length === 0) throw usageError('widen scan needs at least one file or directory to scan.', SCAN_USAGE);
@@ -40,7 +41,8 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
   const stdout = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (report.unreadable.length > 0) return { stdout, stderr: `widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
-  return { stdout, exitCode: failing ? 1 : 0 };
+  const unchecked = values['fail-on-unchecked'] === true && hasUnchecked(report.notes);
+  return { stdout, exitCode: failing || unchecked ? 1 : 0 };
 }
 
 /** Why a path could not be read, in words, with what to do about it. */

@@ -46,7 +46,9 @@ Analyses whole .c/.h files, or directories recursively, and reports every findin
   --format FMT     text (default), json or markdown
   --jobs N         worker threads (default: the number of CPUs)
   --rules IDS      comma-separated rule ids to run (default: all)
-  --fail-on LEVEL  error, warning (default), note or none`;
+  --fail-on LEVEL  error, warning (default), note or none
+  --fail-on-unchecked
+                   exit 1 also when a note says something could not be checked`;
 
 export const B4_CHECK_USAGE = `Usage: widen b4-check [--base REV] [--rules IDS]
 
