@@ -263,7 +263,7 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
   test('no PATCH and stdin a terminal: one plain message, no class name, no doubled prefix', () => {
     // script(1) (util-linux) runs widen on a pseudo-terminal, as a user typing `widen review` would.
     const r = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" review; echo "exit=$?"`, '/dev/null'], { cwd: tmp, encoding: 'utf8', input: '' });
-    const lines = r.stdout.replace(/\r/g, '').replace(/\x1b\[K/g, '').split('\n').filter(Boolean);
+    const lines = r.stdout.replace(/\r/g, '').split('\u001b[K').join('').split('\n').filter(Boolean);
     expect(lines).toEqual([
       'widen: no PATCH file was given and stdin is a terminal, so there is no patch to read. Give a patch file (widen review fix.patch) or pipe one in (git format-patch -1 --stdout | widen review).',
       'exit=2',
