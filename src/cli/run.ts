@@ -6,6 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import type { CommandIo, CommandResult } from './commands/types.js';
+import { escapeControls, quoteText } from '../patch/errors.js';
 import { MAIN_USAGE, describeInputError, usageError } from './messages/index.js';
 import { version } from './version.js';
 
@@ -18,6 +19,8 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
       return (await import('./commands/review.js')).reviewCommand(rest, io);
     case 'scan':
       return (await import('./commands/scan.js')).scanCommand(rest, io);
+    case 'b4-check':
+      return (await import('./commands/b4-check.js')).b4CheckCommand(rest, io);
     case 'rules':
       return (await import('./commands/rules.js')).rulesCommand(rest);
     case 'explain':
@@ -33,7 +36,7 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
     case 'help':
       return { stdout: `${MAIN_USAGE}\n`, exitCode: command === undefined ? 2 : 0 };
     default:
-      throw usageError(`'${command}' is not a widen command.`, MAIN_USAGE);
+      throw usageError(`'${quoteText(command)}' is not a widen command.`, MAIN_USAGE);
   }
 }
 
@@ -42,8 +45,10 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
  * input error in one paragraph, anything else as a bug in widen, its stack only with `debug`.
  */
 export function failure(e: unknown, debug: boolean): { stderr: string; exitCode: 2 } {
-  if (e instanceof InputError) return { stderr: `widen: ${describeInputError(e)}\n`, exitCode: 2 };
+  // Messages quote input (file names, subjects, lines): no control character reaches the terminal.
+  if (e instanceof InputError) return { stderr: `widen: ${escapeControls(describeInputError(e))}\n`, exitCode: 2 };
   const message = (e as Error)?.message ?? e;
   const stack = debug ? `${(e as Error)?.stack ?? ''}\n` : '';
   return { stderr: `widen: internal error: ${message}. This is a bug in widen; please report it with the command you ran${debug ? '' : ' (set WIDEN_DEBUG=1 for details)'}.\n${stack}`, exitCode: 2 };
 }
+

@@ -63,6 +63,11 @@ export interface Finding {
   endLine: number;
   function: string | null;
   patch?: PatchRef;
+  /**
+   * A later patch of the same series that removes the finding again. The finding stays reported
+   * against {@link patch}: the series is not bisectable between the two.
+   */
+  fixedBy?: PatchRef;
   related: RelatedLocation[];
   /** Stable across line shifts: rule, function and the normalised statements involved. */
   fingerprint: string;

@@ -3,7 +3,7 @@
  * that tie post-patch lines to pre-patch ones.
  */
 import { formatHunkHeader } from './diff.js';
-import { PatchError, describePatch } from './errors.js';
+import { PatchError, describePatch, quoteText } from './errors.js';
 import type { FilePatch, Hunk, HunkLine, LineMap, Patch } from './types.js';
 
 /** One line of a file: `content` without its `\n` (a CRLF line keeps its `\r` here). */
@@ -183,11 +183,11 @@ function trailingContext(hunk: Hunk): number {
 }
 
 function showHunkLine(line: HunkLine): string {
-  return `\`${line.text}\`${line.noNewline ? ' (with no newline at the end of the file)' : ''}`;
+  return `\`${quoteText(line.text)}\`${line.noNewline ? ' (with no newline at the end of the file)' : ''}`;
 }
 
 function showFileLine(line: FileLine): string {
-  return `\`${fileLineKey(line).replace(/\r$/, '')}\`${line.newline ? '' : ' (with no newline at the end of the file)'}`;
+  return `\`${quoteText(fileLineKey(line).replace(/\r$/, ''))}\`${line.newline ? '' : ' (with no newline at the end of the file)'}`;
 }
 
 /** The first preimage line that differs from the file when the hunk is laid at `at`. */

@@ -31,7 +31,7 @@
  *   the input.
  */
 import parseUnifiedDiff from 'parse-diff';
-import { PatchError } from './errors.js';
+import { PatchError, quoteText } from './errors.js';
 import type { FilePatch, FileStatus, Hunk, HunkLine } from './types.js';
 
 /** Where the lines handed to {@link parseDiff} came from, for error messages. */
@@ -182,9 +182,14 @@ class DiffParser {
 
   private parseGitFile(): FilePatch {
     const headerIndex = this.pos;
-    const headerNames = parseGitHeaderNames(chomp(this.lines[headerIndex]!).slice('diff --git '.length));
+    const rest = chomp(this.lines[headerIndex]!).slice('diff --git '.length);
+    // `git diff --no-prefix` (or `diff.noprefix`): `diff --git mm/x.c mm/x.c`. With the usual
+    // prefixes the two names always differ (`a/` and `b/`, or the mnemonic `i/`, `w/`, `c/`), so
+    // two equal halves mean there is no prefix to strip; stripping one would turn mm/x.c into x.c.
+    const unprefixed = hasEqualHalves(rest);
+    const headerNames = unprefixed ? ([rest.slice(0, (rest.length - 1) / 2), rest.slice((rest.length + 1) / 2)].map(unquoteName) as [string, string]) : parseGitHeaderNames(rest);
     this.pos++;
-    const header = this.parseExtendedHeader();
+    const header = this.parseExtendedHeader(unprefixed);
 
     let status = header.status;
     if (header.minusName === null) status = 'added';
@@ -208,7 +213,7 @@ class DiffParser {
   }
 
   /** Reads the lines between `diff --git` and the first hunk (or the next file patch). */
-  private parseExtendedHeader(): ExtendedHeader {
+  private parseExtendedHeader(unprefixed: boolean): ExtendedHeader {
     const header: ExtendedHeader = { status: 'modified', binary: false };
     for (; this.pos < this.lines.length; this.pos++) {
       const line = chomp(this.lines[this.pos]!);
@@ -263,10 +268,10 @@ class DiffParser {
           break;
         }
         case '--- ':
-          header.minusName = parseMarkerPath(value, false);
+          header.minusName = parseMarkerPath(value, false, !unprefixed);
           break;
         case '+++ ':
-          header.plusName = parseMarkerPath(value, false);
+          header.plusName = parseMarkerPath(value, false, !unprefixed);
           break;
         case 'Binary files ':
         case 'GIT binary patch':
@@ -317,7 +322,7 @@ class DiffParser {
         file,
         hunk.index,
         `its header \`${formatHunkHeader(hunk)}\` announces ${hunk.oldLines} old and ${hunk.newLines} new lines, ` +
-          `but more hunk lines follow at ${this.origin.where(this.pos)} (\`${chomp(next)}\`)`,
+          `but more hunk lines follow at ${this.origin.where(this.pos)} (\`${quoteText(chomp(next))}\`)`,
       );
     }
   }
@@ -330,7 +335,7 @@ class DiffParser {
     const headerLine = chomp(this.lines[this.pos]!);
     const match = HUNK_HEADER.exec(headerLine);
     if (!match) {
-      throw this.corrupt(file, index, `its header at ${this.origin.where(this.pos)} (\`${headerLine}\`) is malformed`);
+      throw this.corrupt(file, index, `its header at ${this.origin.where(this.pos)} (\`${quoteText(headerLine)}\`) is malformed`);
     }
     const number = (text: string | undefined): number => (text === undefined ? 1 : Number(text));
     const counts: HunkCounts = {
@@ -340,10 +345,12 @@ class DiffParser {
       newLines: number(match[4]),
     };
     if (Math.max(counts.oldStart + counts.oldLines, counts.newStart + counts.newLines) > MAX_LINE_NUMBER) {
-      throw this.corrupt(
-        file,
-        index,
-        `its header at ${this.origin.where(this.pos)} (\`${headerLine}\`) names lines beyond ${MAX_LINE_NUMBER}`,
+      const path = file.newPath ?? file.oldPath ?? '(unnamed file)';
+      throw new PatchError(
+        'input-too-large',
+        `${this.origin.patchName}: hunk ${index} of ${path} names lines beyond line ${MAX_LINE_NUMBER.toLocaleString('en-US')} ` +
+          `(\`${quoteText(headerLine)}\` at ${this.origin.where(this.pos)}), more than widen reviews in one file. ` +
+          'No source file is that long: check the hunk header, or leave that file out of the diff.',
       );
     }
     this.pos++;
@@ -380,7 +387,7 @@ class DiffParser {
         this.pos++;
         continue;
       }
-      if (marker !== ' ' && marker !== '+' && marker !== '-') throw short(`${this.origin.where(this.pos)} (\`${chomp(raw)}\`)`);
+      if (marker !== ' ' && marker !== '+' && marker !== '-') throw short(`${this.origin.where(this.pos)} (\`${quoteText(chomp(raw))}\`)`);
       if ((marker !== '+' && oldLeft === 0) || (marker !== '-' && newLeft === 0)) {
         const side = marker === '-' ? 'old line' : marker === '+' ? 'new line' : 'context line';
         throw this.corrupt(
@@ -388,7 +395,7 @@ class DiffParser {
           index,
           `its header \`${formatHunkHeader(counts)}\` announces ${counts.oldLines} old and ${counts.newLines} new lines; ` +
             `after ${counts.oldLines - oldLeft} and ${counts.newLines - newLeft} of them, ` +
-            `${this.origin.where(this.pos)} (\`${chomp(raw)}\`) is one ${side} too many`,
+            `${this.origin.where(this.pos)} (\`${quoteText(chomp(raw))}\`) is one ${side} too many`,
         );
       }
       if (marker !== '+') oldLeft--;
@@ -480,8 +487,19 @@ function parseHeaderPath(text: string): string {
   return text.startsWith('"') ? (unquoteCString(text)?.value ?? text) : text;
 }
 
-/** The path on a `---`/`+++` line, prefix stripped, or null for `/dev/null`. */
-function parseMarkerPath(text: string, traditional: boolean): string | null {
+/** Whether a `diff --git` line's rest is one name twice (`mm/x.c mm/x.c`, or quoted). */
+function hasEqualHalves(rest: string): boolean {
+  if (rest.length % 2 === 0) return false;
+  const middle = (rest.length - 1) / 2;
+  return rest[middle] === ' ' && rest.slice(0, middle) === rest.slice(middle + 1);
+}
+
+function unquoteName(name: string): string {
+  return name.startsWith('"') ? (unquoteCString(name)?.value ?? name) : name;
+}
+
+/** The path on a `---`/`+++` line, prefix stripped (unless `strip` is false), or null for `/dev/null`. */
+function parseMarkerPath(text: string, traditional: boolean, strip = true): string | null {
   let name: string;
   const quoted = text.startsWith('"') ? unquoteCString(text) : null;
   if (quoted) {
@@ -494,7 +512,7 @@ function parseMarkerPath(text: string, traditional: boolean): string | null {
     name = name.trimEnd();
   }
   if (name === '/dev/null') return null;
-  return stripPrefix(name);
+  return strip ? stripPrefix(name) : name;
 }
 
 /**

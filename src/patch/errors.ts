@@ -10,10 +10,12 @@ import type { Patch } from './types.js';
  * - `corrupt-hunk`: a hunk whose lines do not add up to its `@@` header, a truncated patch.
  * - `corrupt-diff`: a file header that does not name its file, or a hunk without a file header.
  * - `bad-mail`: a mail that cannot be decoded at all.
- * - `missing-patch`, `duplicate-patch`, `inconsistent-series`, `mixed-series`: a mailbox that
- *   does not hold one whole series.
+ * - `missing-patch`, `duplicate-patch`, `inconsistent-series`, `mixed-series`: mails that do
+ *   not form one whole series.
  * - `patch-does-not-apply`: a hunk that does not match the tree.
  * - `binary-patch`: a binary diff was asked to be applied; widen does not decode those.
+ * - `series-too-long`: a subject numbers more patches than widen reviews in one series.
+ * - `input-too-large`: an input beyond the size widen holds in memory.
  */
 export type PatchErrorKind =
   | 'empty-input'
@@ -27,7 +29,9 @@ export type PatchErrorKind =
   | 'inconsistent-series'
   | 'mixed-series'
   | 'patch-does-not-apply'
-  | 'binary-patch';
+  | 'binary-patch'
+  | 'series-too-long'
+  | 'input-too-large';
 
 /**
  * Trouble with a patch given to widen: unreadable, incomplete, or not applying to the tree.
@@ -51,4 +55,32 @@ export function describePatch(patch: Pick<Patch, 'index' | 'total' | 'subject' |
   const position = patch.total > 1 ? ` ${patch.index}/${patch.total}` : '';
   const subject = patch.subject === '' ? '' : ` "${patch.subject}"`;
   return `patch${position}${subject} (${patch.source})`;
+}
+
+/** Quoted input is cut to this many characters in messages: a message is one paragraph. */
+const MAX_QUOTED_CHARS = 120;
+
+/**
+ * A piece of input (a source line, a header) as messages quote it: control characters escaped
+ * (see {@link escapeControls}), and anything longer than {@link MAX_QUOTED_CHARS} cut, saying how
+ * much was left out.
+ */
+export function quoteText(text: string): string {
+  const shown = text.length > MAX_QUOTED_CHARS ? text.slice(0, MAX_QUOTED_CHARS) : text;
+  const escaped = escapeControls(shown.replace(/\n/g, ' '));
+  return text.length > shown.length ? `${escaped}... (${text.length - shown.length} more characters)` : escaped;
+}
+
+/**
+ * `text` with its control characters (a NUL byte, an escape sequence that would reach the
+ * terminal) written as `\xNN`; tabs and line breaks stay.
+ */
+export function escapeControls(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    const control = (code < 0x20 && ch !== '\t' && ch !== '\n') || code === 0x7f;
+    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
 }

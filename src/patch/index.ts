@@ -2,7 +2,8 @@
  * Reading patches (plain diffs, `git format-patch` mails, mbox series) and applying them in
  * memory. Everything a caller needs is exported here.
  */
-export { readPatches } from './read.js';
+export { MAX_INPUT_BYTES } from './limits.js';
+export { inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptions, type SeriesReading } from './read.js';
 export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
 export { PatchError, describePatch, type PatchErrorKind } from './errors.js';

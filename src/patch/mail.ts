@@ -39,6 +39,12 @@ const MAIL_HEADERS = new Set([
 /** In-body headers that `git am` honours at the top of a mail body. */
 const IN_BODY_HEADER = /^(from|subject|date):[ \t]*(.*)$/i;
 
+/**
+ * A scissors line (`-- >8 --`, `--8<--`, with text after it allowed), as `git mailinfo
+ * --scissors` knows it: perforation dashes around a scissors mark.
+ */
+const SCISSORS = /^\s*-+\s*(?:>8|8<|>%|%<)\s*-+(?:\s.*)?$|^\s*(?:>8|8<|>%|%<)\s*-{2,}(?:\s.*)?$/;
+
 /** One mail's place in the input: `lines[first]` is its first header line, `end` is exclusive. */
 export interface MailSpan {
   first: number;
@@ -51,6 +57,8 @@ export interface ParsedMail
     Pick<Patch, 'rawSubject' | 'messageId' | 'from' | 'date' | 'headers' | 'description' | 'files'> {
   /** 1-based input line where the mail starts (its `From ` line, if any), for messages. */
   line: number;
+  /** The input the mail came from (a file name or `<stdin>`), for messages. */
+  source: string;
 }
 
 function chomp(line: string): string {
@@ -130,15 +138,18 @@ export async function parseMail(
 
   // `git am` lets the top of the body override From, Subject and Date: a patch sent on behalf
   // of its author starts with `From: Author <...>`.
-  const inBody: Record<string, string> = {};
-  let descriptionStart = 0;
-  while (bodyLines[descriptionStart]?.trim() === '') descriptionStart++;
-  for (let header; (header = IN_BODY_HEADER.exec(bodyLines[descriptionStart] ?? '')); descriptionStart++) {
-    inBody[header[1]!.toLowerCase()] = decodeWords(header[2]!.trim());
+  let inBody = readInBodyHeaders(bodyLines, 0);
+  let diffStart = findPatchBreak(bodyLines, inBody.end);
+  // `git am --scissors`: everything above a `-- >8 --` line is discussion, and the commit
+  // message (with its own in-body headers) starts below it.
+  const scissors = bodyLines.slice(0, diffStart).findIndex((line) => SCISSORS.test(line));
+  if (scissors >= 0) {
+    inBody = readInBodyHeaders(bodyLines, scissors + 1);
+    diffStart = findPatchBreak(bodyLines, inBody.end);
   }
-  const diffStart = findPatchBreak(bodyLines, descriptionStart);
+  const descriptionStart = inBody.end;
 
-  const subject = inBody.subject !== undefined ? parseSubject(inBody.subject).subject : parsedSubject.subject;
+  const subject = inBody.headers.subject !== undefined ? parseSubject(inBody.headers.subject).subject : parsedSubject.subject;
   const patchName = describePatch({
     index: parsedSubject.numbering?.index ?? 1,
     total: parsedSubject.numbering?.total ?? 1,
@@ -166,18 +177,32 @@ export async function parseMail(
     ...parsedSubject,
     subject,
     line: fromLine,
+    source,
     rawSubject,
     messageId: headers['message-id'] ?? null,
-    from: inBody.from ?? headers.from ?? null,
-    date: inBody.date ?? headers.date ?? null,
+    from: inBody.headers.from ?? headers.from ?? null,
+    date: inBody.headers.date ?? headers.date ?? null,
     headers,
+    // An mbox escapes a line starting with `From ` as `>From ` (mboxrd adds one `>` to any run).
     description: bodyLines
       .slice(descriptionStart, diffStart)
+      .map((line) => line.replace(/^>(>*From )/, '$1'))
       .join('\n')
       .replace(/^(?:[ \t]*\n)+/, '')
       .trimEnd(),
     files,
   };
+}
+
+/** The in-body `From:`/`Subject:`/`Date:` lines at `from` (after blank lines), and where they end. */
+function readInBodyHeaders(bodyLines: readonly string[], from: number): { headers: Record<string, string>; end: number } {
+  const headers: Record<string, string> = {};
+  let end = from;
+  while (bodyLines[end]?.trim() === '') end++;
+  for (let header; (header = IN_BODY_HEADER.exec(bodyLines[end] ?? '')); end++) {
+    headers[header[1]!.toLowerCase()] = decodeWords(header[2]!.trim());
+  }
+  return { headers, end };
 }
 
 /** Every header once (the first occurrence wins), names lower-cased, RFC 2047 words decoded. */

@@ -1,5 +1,7 @@
 import { parseDiff } from './diff.js';
 import { PatchError } from './errors.js';
+import { isGitLog, readGitLog } from './gitlog.js';
+import { MAX_INPUT_BYTES } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
 
@@ -8,23 +10,92 @@ const MAX_SERIES_LENGTH = 1000;
 
 const utf8Encoder = new TextEncoder();
 
+
+/** One input of a review: a file (or stdin) holding a diff, a mail or an mbox. */
+export interface PatchInput {
+  /** The text, or its raw bytes when at hand: mail bodies are then decoded by their own charset. */
+  input: string | Uint8Array;
+  /** Where it came from (a file name or `<stdin>`), for messages. */
+  source: string;
+}
+
+export interface ReadOptions {
+  /**
+   * Accept a series with patches missing (`2/3` absent): the patches present are returned and
+   * each gap is named in {@link SeriesReading.gaps} instead of failing with `missing-patch`.
+   */
+  allowGaps?: boolean;
+}
+
+export interface SeriesReading {
+  /** The patches, in the order they apply. */
+  patches: Patch[];
+  /** One sentence per patch of the series that is missing (only with `allowGaps`). */
+  gaps: string[];
+}
+
 /**
  * Reads the patches in `input`: a plain unified diff (`git diff`, `diff -u`, junk before it
  * allowed), one `git format-patch` mail (with or without its mbox `From ` line), or an mbox
- * holding a series.
+ * holding a series. See {@link readSeries} for how a series is ordered and checked.
  *
- * A series comes back ordered by the `n/m` of its subjects, whatever the order of the mails;
- * its `[PATCH 0/m]` cover letter is skipped, and so are replies (`Re:`) and other mails without
- * a diff in a multi-mail mbox (a thread saved from lore holds both). A series must be whole: a
- * gap is an error, while one numbered mail alone is accepted (a reviewer may look at a single
- * patch of a series). A plain diff is one {@link Patch} whose subject is null.
- *
- * @param input the text, or its raw bytes when at hand: mail bodies are then decoded by their
- *   own charset rather than as UTF-8.
- * @param source where the input came from (a file name or `<stdin>`), for messages.
  * @throws PatchError and nothing else, whatever the input.
  */
-export async function readPatches(input: string | Uint8Array, source: string): Promise<Patch[]> {
+export async function readPatches(input: string | Uint8Array, source: string, options: ReadOptions = {}): Promise<Patch[]> {
+  return (await readSeries([{ input, source }], options)).patches;
+}
+
+/**
+ * Reads one series from one or more inputs (`widen review 000*.patch`, or one mbox).
+ *
+ * A series comes back ordered by the `n/m` of its subjects, whatever the order of the mails in
+ * a file or of the files on the command line; its `[PATCH 0/m]` cover letter is skipped, and so
+ * are replies (`Re:`) and other mails without a diff among several (a thread saved from lore
+ * holds both). A series must be whole: a gap is an error (or, with `allowGaps`, a sentence in
+ * `gaps`), while one numbered mail alone is accepted (a reviewer may look at a single patch of a
+ * series). Plain diffs carry no numbering: inputs holding any keep the order they were given in.
+ * A plain diff is one {@link Patch} whose subject is null.
+ *
+ * @throws PatchError and nothing else, whatever the input.
+ */
+export async function readSeries(inputs: readonly PatchInput[], options: ReadOptions = {}): Promise<SeriesReading> {
+  const size = inputs.reduce((n, { input }) => n + (typeof input === 'string' ? input.length : input.byteLength), 0);
+  if (size > MAX_INPUT_BYTES) throw inputTooLarge(inputs.length === 1 ? inputs[0]!.source : `the ${inputs.length} files given`, size);
+  const read: InputContent[] = [];
+  for (const { input, source } of inputs) read.push(await readOne(input, source));
+  if (read.every((item) => item.mails !== undefined)) {
+    const mails = read.flatMap((item) => item.mails!);
+    const label = inputs.length === 1 ? inputs[0]!.source : `the ${inputs.length} files given`;
+    return assembleSeries(mails, label, inputs.length > 1, options);
+  }
+  // Some input is a diff or a git log: no numbering to go by, so the order given is the series' order.
+  const patches: Patch[] = [];
+  for (const [k, item] of read.entries()) {
+    patches.push(...(item.mails !== undefined ? assembleSeries(item.mails, inputs[k]!.source, false, options).patches : item.patches!));
+  }
+  if (patches.length > 1) patches.forEach((patch, k) => Object.assign(patch, { index: k + 1, total: patches.length }));
+  return { patches, gaps: [] };
+}
+
+/** The error for input beyond {@link MAX_INPUT_BYTES}; `size` may be a lower bound ("more than"). */
+export function inputTooLarge(source: string, size: number): PatchError {
+  const mib = (n: number): string => `${Math.round(n / (1024 * 1024))} MiB`;
+  return new PatchError(
+    'input-too-large',
+    `${source} holds ${size > MAX_INPUT_BYTES ? 'more than ' : ''}${mib(MAX_INPUT_BYTES)} of patches, the most widen reviews at once ` +
+      '(it holds the patches, the files they change and their syntax trees in memory). Review the series in parts, ' +
+      "or leave out what is not C source (`git format-patch ... -- '*.c' '*.h'`).",
+  );
+}
+
+/** What one input holds: mails (to be ordered into a series), or patches in their own order. */
+interface InputContent {
+  mails?: ParsedMail[];
+  patches?: Patch[];
+}
+
+/** One input: a plain diff as its patch, `git log -p` as its commits, or the mails it holds. */
+async function readOne(input: string | Uint8Array, source: string): Promise<InputContent> {
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
   if (text.trim() === '') {
     throw new PatchError(
@@ -36,9 +107,17 @@ export async function readPatches(input: string | Uint8Array, source: string): P
   const lines = text.replace(/^\uFEFF/, '').split('\n');
 
   const mbox = isMbox(lines);
-  if (!mbox && !isSingleMail(lines)) return [readPlainDiff(lines, source)];
+  if (!mbox && isGitLog(lines)) return { patches: readGitLog(lines, source) };
+  if (!mbox && !isSingleMail(lines)) return { patches: [readPlainDiff(lines, source)] };
 
   const spans = mbox ? splitMbox(lines) : [{ first: firstNonBlank(lines), end: lines.length }];
+  if (spans.length === 0) {
+    throw new PatchError(
+      'no-diff',
+      `${source} holds mbox \`From \` separator lines but no mail under them. Save the mails again (for example ` +
+        'with `b4 am <message-id>` or `git format-patch --stdout`) and try again.',
+    );
+  }
   const mailBytes = bytesOfSpan(input, lines);
   const mails: ParsedMail[] = [];
   for (const span of spans) {
@@ -46,7 +125,7 @@ export async function readPatches(input: string | Uint8Array, source: string): P
     const fromLine = mbox ? span.first : span.first + 1;
     mails.push(await parseMail(mailBytes(span), lines, span, fromLine, source));
   }
-  return assembleSeries(mails, source);
+  return { mails };
 }
 
 function firstNonBlank(lines: readonly string[]): number {
@@ -97,30 +176,38 @@ function readPlainDiff(lines: readonly string[], source: string): Patch {
   };
 }
 
-/** Orders the patch mails of a mailbox into a series and checks that it is whole. */
-function assembleSeries(mails: readonly ParsedMail[], source: string): Patch[] {
+/** Orders the patch mails of one or more inputs into a series and checks that it is whole. */
+function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs: boolean, options: ReadOptions): SeriesReading {
+  // Where a mail is, for messages: its line, and its file when there are several.
+  const at = (mail: ParsedMail): string => (manyInputs ? `${mail.source}, line ${mail.line}` : `line ${mail.line}`);
+  // `source` names several files ("the 3 files given") or one.
+  const verb = (singular: string, plural: string): string => (manyInputs ? plural : singular);
   const candidates = mails.length > 1 ? mails.filter((mail) => !mail.isReply) : mails;
   const patches = candidates.filter((mail) => mail.files.length > 0 && mail.numbering?.index !== 0);
   if (patches.length === 0) {
-    const what = mails.length === 1 ? 'The mail in' : `None of the ${mails.length} mails in`;
+    const cover = mails.length === 1 && mails[0]!.numbering?.index === 0 ? mails[0]! : null;
     throw new PatchError(
       'no-diff',
-      `${what} ${source} carries a diff${mails.length === 1 ? ' (nothing after its `---` line looks like one)' : ''}. ` +
-        'Give widen the patch mails themselves (`git format-patch` output, or `b4 am <message-id>` for a series ' +
-        'on a list), or a plain `git diff`.',
+      cover
+        ? `${source} is the cover letter of a ${cover.numbering!.total}-patch series ("${cover.rawSubject}"), which carries ` +
+            'no diff. Give widen the patch mails too (`widen review 00*.patch`, or the mbox from `b4 am <message-id>`).'
+        : `${mails.length === 1 ? `The mail in ${source} carries no diff` : `None of the ${mails.length} mails in ${source} carries a diff`}` +
+            `${mails.length === 1 ? ' (nothing after its `---` line looks like one)' : ''}. ` +
+            'Give widen the patch mails themselves (`git format-patch` output, or `b4 am <message-id>` for a series ' +
+            'on a list), or a plain `git diff`.',
     );
   }
 
   const numbered = patches.filter((mail) => mail.numbering !== null);
   if (numbered.length === 0) {
-    return patches.map((mail, k) => toPatch(mail, k + 1, patches.length, source));
+    return { patches: patches.map((mail, k) => toPatch(mail, k + 1, patches.length)), gaps: [] };
   }
   if (numbered.length < patches.length) {
     const loose = patches.find((mail) => mail.numbering === null)!;
     throw new PatchError(
       'mixed-series',
-      `${source} mixes numbered patch mails ("${numbered[0]!.rawSubject}") with unnumbered ones ` +
-        `("${loose.rawSubject}", line ${loose.line}). Keep one series per mbox: fetch it with \`b4 am\`, ` +
+      `${source} ${verb('mixes', 'mix')} numbered patch mails ("${numbered[0]!.rawSubject}") with unnumbered ones ` +
+        `("${loose.rawSubject}", ${at(loose)}). Keep one series per mbox: fetch it with \`b4 am\`, ` +
         'or regenerate it with `git format-patch`.',
     );
   }
@@ -128,11 +215,18 @@ function assembleSeries(mails: readonly ParsedMail[], source: string): Patch[] {
   const total = numbered[0]!.numbering!.total;
   for (const mail of numbered) {
     const { index, total: mailTotal } = mail.numbering!;
-    if (mailTotal !== total || index > mailTotal || mailTotal > MAX_SERIES_LENGTH) {
+    if (mailTotal > MAX_SERIES_LENGTH) {
+      throw new PatchError(
+        'series-too-long',
+        `"${mail.rawSubject}" (line ${mail.line} of ${mail.source}) numbers a series of ${mailTotal} patches; widen reviews ` +
+          `series of at most ${MAX_SERIES_LENGTH} patches. Review the series in parts (one mbox per part), or fix the subject's \`n/m\`.`,
+      );
+    }
+    if (mailTotal !== total || index > mailTotal) {
       throw new PatchError(
         'inconsistent-series',
-        `${source} holds patch mails that do not belong to one series: "${numbered[0]!.rawSubject}" and ` +
-          `"${mail.rawSubject}" (line ${mail.line}). An mbox often holds two versions of a series; keep one, ` +
+        `${source} ${verb('holds', 'hold')} patch mails that do not belong to one series: "${numbered[0]!.rawSubject}" and ` +
+          `"${mail.rawSubject}" (${at(mail)}). An mbox often holds two versions of a series; keep one, ` +
           'for example with `b4 am -v <version> <message-id>`, and try again.',
       );
     }
@@ -144,47 +238,53 @@ function assembleSeries(mails: readonly ParsedMail[], source: string): Patch[] {
     if (earlier) {
       throw new PatchError(
         'duplicate-patch',
-        `${source} holds patch ${mail.numbering!.index}/${total} twice: "${earlier.rawSubject}" (line ${earlier.line}) ` +
-          `and "${mail.rawSubject}" (line ${mail.line}). Keep one version of the series, for example with ` +
+        `${source} ${verb('holds', 'hold')} patch ${mail.numbering!.index}/${total} twice: "${earlier.rawSubject}" (${at(earlier)}) ` +
+          `and "${mail.rawSubject}" (${at(mail)}). Keep one version of the series, for example with ` +
           '`b4 am -v <version> <message-id>`, and try again.',
       );
     }
     byIndex.set(mail.numbering!.index, mail);
   }
 
-  if (numbered.length > 1) checkWhole(byIndex, candidates, total, source);
-  return [...byIndex.values()]
-    .sort((a, b) => a.numbering!.index - b.numbering!.index)
-    .map((mail) => toPatch(mail, mail.numbering!.index, total, source));
+  const gaps = numbered.length > 1 ? missingPatches(byIndex, candidates, total, at) : [];
+  if (gaps.length > 0 && !options.allowGaps) {
+    const held = [...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`);
+    throw new PatchError(
+      'missing-patch',
+      `${source} ${verb('holds', 'hold')} patches ${held.join(', ')} of a ${total}-patch series, but ${gaps.join(' and ')}. ` +
+        'The later patches may depend on it; save the whole series (for example with `b4 am <message-id>`) and try again, ' +
+        'or give --allow-gaps to review the patches that are there.',
+    );
+  }
+  return {
+    patches: [...byIndex.values()]
+      .sort((a, b) => a.numbering!.index - b.numbering!.index)
+      .map((mail) => toPatch(mail, mail.numbering!.index, total)),
+    gaps: gaps.map((gap) => `Patch ${gap} in ${source}; widen reviewed the patches that are there without it.`),
+  };
 }
 
-/** Throws `missing-patch` naming every patch of 1..total that has no mail with a diff. */
-function checkWhole(
+/** Names every patch of 1..total that has no mail with a diff. */
+function missingPatches(
   byIndex: ReadonlyMap<number, ParsedMail>,
   candidates: readonly ParsedMail[],
   total: number,
-  source: string,
-): void {
+  at: (mail: ParsedMail) => string,
+): string[] {
   const missing: string[] = [];
   for (let index = 1; index <= total; index++) {
     if (byIndex.has(index)) continue;
     const withoutDiff = candidates.find((mail) => mail.numbering?.index === index);
     missing.push(
       withoutDiff
-        ? `${index}/${total} ("${withoutDiff.subject}", line ${withoutDiff.line}) carries no diff`
+        ? `${index}/${total} ("${withoutDiff.subject}", ${at(withoutDiff)}) carries no diff`
         : `${index}/${total} is missing`,
     );
   }
-  if (missing.length === 0) return;
-  const held = [...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`);
-  throw new PatchError(
-    'missing-patch',
-    `${source} holds patches ${held.join(', ')} of a ${total}-patch series, but ${missing.join(' and ')}. ` +
-      'The later patches may depend on it; save the whole series (for example with `b4 am <message-id>`) and try again.',
-  );
+  return missing;
 }
 
-function toPatch(mail: ParsedMail, index: number, total: number, source: string): Patch {
+function toPatch(mail: ParsedMail, index: number, total: number): Patch {
   return {
     index,
     total,
@@ -196,6 +296,6 @@ function toPatch(mail: ParsedMail, index: number, total: number, source: string)
     headers: mail.headers,
     description: mail.description,
     files: mail.files,
-    source,
+    source: mail.source,
   };
 }

@@ -10,10 +10,21 @@ import type { Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { rulesFor, runRules } from '../rules/run.js';
 
+/**
+ * A note of a report: what the analysis could not check ({@link AnalysisNote}), plus what only a
+ * review of a series can say:
+ * - `missing-patch`: a patch of the series was absent and the rest was reviewed without it
+ *   (`--allow-gaps`).
+ * - `already-applied`: the tree already holds the patch; it was reviewed as the post-patch state.
+ */
+export interface ReportNote extends Omit<AnalysisNote, 'kind'> {
+  kind: AnalysisNote['kind'] | 'missing-patch' | 'already-applied';
+}
+
 /** What every front door prints: findings, notes on what could not be analysed, and figures. */
 export interface Report {
   findings: Finding[];
-  notes: AnalysisNote[];
+  notes: ReportNote[];
   stats: ReportStats;
 }
 
@@ -67,9 +78,9 @@ export function isCSource(path: string): boolean {
 }
 
 /** Notes sorted by file and line, duplicates dropped. */
-export function sortNotes(notes: readonly AnalysisNote[]): AnalysisNote[] {
+export function sortNotes<N extends ReportNote>(notes: readonly N[]): N[] {
   const seen = new Set<string>();
-  const out: AnalysisNote[] = [];
+  const out: N[] = [];
   for (const n of notes) {
     const k = `${n.path}|${n.line}|${n.kind}|${n.message}`;
     if (seen.has(k)) continue;

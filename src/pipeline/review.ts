@@ -8,17 +8,17 @@
  */
 import { normalize as normalizePath, isAbsolute, posix } from 'node:path';
 import { BracketSummaries } from '../analysis/brackets.js';
-import { AnalyzedFile, type AnalysisNote } from '../analysis/file.js';
+import { AnalyzedFile } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
 import { Program } from '../analysis/program.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding } from '../findings/placement.js';
-import { applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks } from '../patch/index.js';
-import type { FilePatch, LineMap, Patch } from '../patch/types.js';
+import { PatchError, applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, unapplyFilePatch } from '../patch/index.js';
+import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
 import { allTriggers } from '../rules/run.js';
-import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
+import { analyzeSpans, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
 import { ReviewError } from './errors.js';
 import { SourceUnavailable, type TreeSource } from './source.js';
@@ -31,6 +31,12 @@ export interface ReviewOptions {
   rules: readonly Rule[];
   /** Called before each file is analysed, for progress on long runs. */
   progress?: (done: number, total: number, path: string) => void;
+  /**
+   * Patches that are only applied: they bring the tree to the state a later patch applies to
+   * (the earlier patches of a series when one patch is checked, as `b4-check` does) and are
+   * neither analysed nor reported on.
+   */
+  applyOnly?: ReadonlySet<Patch>;
 }
 
 /** A file the source could not deliver: later patches of the series skip it too. */
@@ -114,22 +120,25 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const parser = await CParser.create();
   const filter = new TriggerFilter(allTriggers(opts.rules));
   const findings: Finding[] = [];
-  const notes: AnalysisNote[] = [];
+  const notes: ReportNote[] = [];
   let files = 0;
   let functions = 0;
   let cFiles = 0;
   const total = opts.patches.reduce((n, p) => n + p.files.length, 0);
   let done = 0;
+  const alreadyNoted = new Set<Patch>();
 
   for (const patch of opts.patches) {
     for (const fp of patch.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
       opts.progress?.(done++, total, path);
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
+      const reported = !opts.applyOnly?.has(patch);
       // Counted before anything can skip the file: a C file that could not be read is noted as
       // such, not taken for a patch without C files.
-      if (isC) cFiles++;
+      if (isC && reported) cFiles++;
       if (fp.binary) {
+        if (!reported) continue;
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
@@ -138,16 +147,21 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         images = await materialise(fp, patch, tree);
       } catch (e) {
         if (!(e instanceof SourceUnavailable)) throw e;
-        if (isC) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
+        if (isC && reported) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
         continue;
+      }
+      if (!reported) continue;
+      if (images.alreadyApplied && !alreadyNoted.has(patch)) {
+        alreadyNoted.add(patch);
+        notes.push(fileNote(path, 'already-applied', `The tree already holds ${describePatch(patch)}: its hunks are in ${path} and undoing them gives a file they apply to. widen reviewed the tree as the state after the patch.`));
       }
       if (!isC) continue;
       if (fp.newPath === null || images.post === null) continue;
       files++;
-      let reviewed: { findings: Finding[]; functions: number; notes: AnalysisNote[] };
+      let reviewed: FileReview;
       try {
         const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser);
-        reviewed = reviewFile(fp, patch, images, tree === null, opts.rules, parser, summaries);
+        reviewed = reviewFile(fp, patch, images, opts.rules, parser, summaries);
       } catch (e) {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
         notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));
@@ -155,6 +169,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       }
       functions += reviewed.functions;
       notes.push(...reviewed.notes);
+      markFixed(findings, reviewed.resolved, patch);
       findings.push(...reviewed.findings);
     }
   }
@@ -168,20 +183,38 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   };
 }
 
-/** The findings one file patch introduces, placed on its diff, and what could not be checked. */
-function reviewFile(
-  fp: FilePatch,
-  patch: Patch,
-  images: Images,
-  withoutTree: boolean,
-  rules: readonly Rule[],
-  parser: CParser,
-  summaries: BracketSummaries,
-): { findings: Finding[]; functions: number; notes: AnalysisNote[] } {
-  const notes: AnalysisNote[] = [];
+interface FileReview {
+  /** What the patch introduces, placed on its diff. */
+  findings: Finding[];
+  /** What was there before the patch and is gone after it: what the patch fixes. */
+  resolved: Finding[];
+  functions: number;
+  notes: ReportNote[];
+}
+
+/**
+ * Every patch must be bisectable, so a bug stays reported against the patch that introduced it
+ * even when a later patch of the series fixes it; the finding then says which patch does.
+ */
+function markFixed(reported: readonly Finding[], resolved: readonly Finding[], patch: Patch): void {
+  for (const gone of resolved) {
+    const fixed = reported.find((f) => f.fingerprint === gone.fingerprint && f.fixedBy === undefined && (f.patch?.index ?? 0) < patch.index);
+    if (fixed) fixed.fixedBy = { index: patch.index, subject: patch.subject, total: patch.total };
+  }
+}
+
+/** The findings one file patch introduces and resolves, and what could not be checked. */
+function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly Rule[], parser: CParser, summaries: BracketSummaries): FileReview {
+  const notes: ReportNote[] = [];
   const post = new AnalyzedFile(fp.newPath!, images.post!, parser);
-  const touched = withCallers(post, touchedFunctions(post, images.lineMap));
-  if (withoutTree) notes.push(...unseenFunctions(fp, post, patch));
+  let touched = withCallers(post, touchedFunctions(post, images.lineMap));
+  if (images.known) {
+    // Without a tree only what the diff carries whole can be analysed; everything else is named.
+    const known = images.known;
+    const lines = images.post!.split('\n');
+    touched = touched.filter((span) => isWhole(span, known, lines));
+    notes.push(...unseenHunks(fp, post, patch, touched));
+  }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   notes.push(...post.notes);
   let before: Finding[] = [];
@@ -196,13 +229,29 @@ function reviewFile(
     f.patch = { index: patch.index, subject: patch.subject, total: patch.total };
     f.placement = placeFinding(f, shown);
   }
-  return { findings, functions: after.functions, notes };
+  return { findings, resolved: introduced(before, after.findings), functions: after.functions, notes };
 }
 
 interface Images {
   pre: string | null;
   post: string | null;
   lineMap: LineMap;
+  /** Without a tree: the post-patch lines the diff carries (the rest of `post` is blank). */
+  known?: ReadonlySet<number>;
+  /** The tree already held the patch: `post` is the tree's file and `pre` the hunks undone. */
+  alreadyApplied?: boolean;
+}
+
+/**
+ * Whether the diff carries every line of a function, from its first token to its closing brace.
+ * A fragment of a function body can itself look like a definition (`for (...) {` ... `}` at the
+ * top of a hunk), so the span must also open and close in column 0, as kernel style writes every
+ * function definition and no block inside one.
+ */
+function isWhole(span: FunctionSpan, known: ReadonlySet<number>, lines: readonly string[]): boolean {
+  if (!/^[A-Za-z_]/.test(lines[span.startLine - 1] ?? '') || !(lines[span.endLine - 1] ?? '').startsWith('}')) return false;
+  for (let line = span.startLine; line <= span.endLine; line++) if (!known.has(line)) return false;
+  return true;
 }
 
 /** Pre- and post-patch text of one file, from the tree (applying the hunks) or from the diff alone. */
@@ -216,18 +265,50 @@ async function materialise(fp: FilePatch, patch: Patch, tree: WorkingTree | null
       if (found === UNAVAILABLE) throw new SourceUnavailable(oldPath, 'an earlier read failed');
       if (found === null) throw new ReviewError('file-not-in-tree', { patch: describePatch(patch), path: oldPath });
       pre = found;
-    } else if (newPath !== null && typeof (await tree.read(newPath)) === 'string') {
-      throw new ReviewError('file-exists', { patch: describePatch(patch), path: newPath });
+    } else if (newPath !== null) {
+      const found = await tree.read(newPath);
+      if (typeof found === 'string') {
+        // A new file the tree already has with the patch's content: the patch is already applied.
+        if (found === applyFilePatch('', fp, patch).text) return { ...newFileImages(fp, patch, found), alreadyApplied: true };
+        throw new ReviewError('file-exists', { patch: describePatch(patch), path: newPath });
+      }
     }
-    const { text, lineMap } = applyFilePatch(pre ?? '', fp, patch);
+    let alreadyApplied = false;
+    let applied: ReturnType<typeof applyFilePatch>;
+    try {
+      applied = applyFilePatch(pre ?? '', fp, patch);
+    } catch (e) {
+      // `git format-patch -1 | widen review --tree .` in the repository the commit came from:
+      // the tree is the post-patch state. Undoing the hunks proves it and gives the pre-patch file.
+      const original = e instanceof PatchError && e.kind === 'patch-does-not-apply' && pre !== null ? undoPatch(pre, fp, patch) : null;
+      if (original === null) throw e;
+      alreadyApplied = true;
+      pre = original;
+      applied = applyFilePatch(original, fp, patch);
+    }
+    const { text, lineMap } = applied;
     if (oldPath !== null && oldPath !== newPath && fp.status !== 'copied') tree.write(oldPath, null);
     if (newPath !== null) tree.write(newPath, text);
-    return { pre, post: newPath === null ? null : text, lineMap };
+    return { pre, post: newPath === null ? null : text, lineMap, alreadyApplied };
   }
   const post = postImageFromHunks(fp);
   const pre = fp.oldPath === null ? null : preImageFromHunks(fp).text;
   const lineCount = post.text.split('\n').length;
-  return { pre, post: fp.newPath === null ? null : post.text, lineMap: lineMapFromHunks(fp, lineCount) };
+  return { pre, post: fp.newPath === null ? null : post.text, lineMap: lineMapFromHunks(fp, lineCount), known: post.known };
+}
+
+function newFileImages(fp: FilePatch, patch: Patch, text: string): Images {
+  return { pre: null, post: text, lineMap: applyFilePatch('', fp, patch).lineMap };
+}
+
+/** The file before `fp`, when `text` is the file after it; null when `fp` is not in `text`. */
+function undoPatch(text: string, fp: FilePatch, patch: Patch): string | null {
+  try {
+    return unapplyFilePatch(text, fp, patch);
+  } catch (e) {
+    if (e instanceof PatchError) return null;
+    throw e;
+  }
 }
 
 /** The functions of the post-patch file that contain an added line or sit next to a deletion. */
@@ -241,18 +322,18 @@ function touchedFunctions(file: AnalyzedFile, map: LineMap): FunctionSpan[] {
 }
 
 /**
- * Without a tree, the functions around hunks that the diff does not carry whole cannot be
- * analysed: say which, by the function name git puts after each `@@`.
+ * Without a tree, every hunk that changes a line outside the functions the diff carries whole
+ * could not be checked: name each, by the function git puts after its `@@` (or by its line), so
+ * that silence always means "checked".
  */
-function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): AnalysisNote[] {
+function unseenHunks(fp: FilePatch, post: AnalyzedFile, patch: Patch, checked: readonly FunctionSpan[]): ReportNote[] {
   const path = fp.newPath ?? '';
+  const inChecked = (line: number): boolean => checked.some((s) => s.startLine <= line && line <= s.endLine);
   // Keyed by the function git names after `@@`, or by the hunk's line when it names none.
   const unseen = new Map<string, { fn: string | null; lines: number[] }>();
   for (const h of fp.hunks) {
-    const changed = h.lines.some((l) => l.kind !== ' ');
-    const inside = post.functionAt(h.newStart + Math.floor(h.newLines / 2));
-    if (!changed || inside) continue;
-    const fn = /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? null;
+    if (changedLines(h).every(inChecked)) continue;
+    const fn = /([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1] ?? post.functionAt(h.newStart)?.name ?? null;
     const key = fn ?? `line ${h.newStart}`;
     const entry = unseen.get(key) ?? { fn, lines: [] };
     entry.lines.push(h.newStart);
@@ -266,6 +347,28 @@ function unseenFunctions(fp: FilePatch, post: AnalyzedFile, patch: Patch): Analy
     kind: 'limited-context' as const,
     message: `widen had no tree to read and ${describePatch(patch)} does not carry the whole of ${fn ? `\`${fn}()\`` : `the code at line ${lines[0]}`}, so widen could not check it; bugs just outside the hunks stay hidden. Review it against the tree the patch applies to.`,
   }));
+}
+
+/**
+ * The post-patch lines a hunk changes: its added lines, and for a deletion the line that
+ * follows it (where the line map records it). A hunk that only deletes at the end of the file
+ * counts its last line.
+ */
+function changedLines(h: Hunk): number[] {
+  const out: number[] = [];
+  let line = h.newStart;
+  let pendingDeletion = false;
+  for (const l of h.lines) {
+    if (l.kind === '-') {
+      pendingDeletion = true;
+      continue;
+    }
+    if (l.kind === '+' || pendingDeletion) out.push(line);
+    pendingDeletion = false;
+    line++;
+  }
+  if (pendingDeletion) out.push(Math.max(1, line - 1));
+  return out;
 }
 
 /**
@@ -294,6 +397,6 @@ function introduced(after: readonly Finding[], before: readonly Finding[]): Find
   });
 }
 
-function fileNote(path: string, kind: AnalysisNote['kind'], message: string): AnalysisNote {
+function fileNote(path: string, kind: ReportNote['kind'], message: string): ReportNote {
   return { path, line: 0, endLine: 0, function: null, kind, message };
 }

@@ -37,9 +37,17 @@ export interface ScanOptions {
   progress?: (phase: 'read' | 'analysed', done: number, total: number, path: string) => void;
 }
 
+/** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
+export interface Unreadable {
+  path: string;
+  reason: string;
+  /** A directory that could not be listed: everything under it is missing from the scan. */
+  directory?: boolean;
+}
+
 export interface ScanReport extends Report {
-  /** Files that could not be read; the scan is incomplete when this is not empty. */
-  unreadable: Array<{ path: string; reason: string }>;
+  /** Files and directories that could not be read; the scan is incomplete when this is not empty. */
+  unreadable: Unreadable[];
 }
 
 /** Result of scanning a batch of files (one file, as a worker sends it back). */
@@ -47,7 +55,7 @@ export interface BatchResult {
   findings: Finding[];
   notes: AnalysisNote[];
   functions: number;
-  unreadable: Array<{ path: string; reason: string }>;
+  unreadable: Unreadable[];
 }
 
 /** What a scan worker is given. */
@@ -70,13 +78,13 @@ const FILES_PER_WORKER = 8;
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const t0 = performance.now();
-  const { files, notes } = await collectFiles(opts.paths);
+  const unreadable: BatchResult['unreadable'] = [];
+  const { files, notes } = await collectFiles(opts.paths, unreadable);
   // Read and prefilter here: most files mention no API any rule cares about, and such a file
   // costs far less to skip than a worker costs to start.
   const filter = new TriggerFilter(allTriggers(opts.rules));
   const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
   const candidates: SourceText[] = [];
-  const unreadable: BatchResult['unreadable'] = [];
   let read = 0;
   files.forEach((path, i) => {
     try {
@@ -99,7 +107,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     notes: sortNotes([
       ...notes,
       ...result.notes,
-      ...unreadable.map((u): AnalysisNote => ({ path: u.path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `widen could not read ${u.path} (${u.reason}); it was not scanned.` })),
+      ...unreadable.map((u): AnalysisNote => ({ path: u.path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.` })),
     ]),
     unreadable,
     stats: { files: read, functions: result.functions, ms: Math.round(performance.now() - t0) },
@@ -277,9 +285,12 @@ export function rulesById(ids: readonly string[]): Rule[] {
 
 /**
  * The `.c`/`.h` files under `paths`, sorted, directories walked recursively. A path that does not
- * exist is an input error; a named file that is not C is skipped with a note.
+ * exist is an input error; a named file that is not C is skipped with a note. A directory that
+ * cannot be listed goes to `unreadable`, like a file that cannot be read: either makes the scan
+ * incomplete. Symbolic links to directories are not followed (a link back up the tree would loop,
+ * and a tree would be counted twice); each is named in a note. Symbolic links to files are read.
  */
-export async function collectFiles(paths: readonly string[]): Promise<{ files: string[]; notes: AnalysisNote[] }> {
+export async function collectFiles(paths: readonly string[], unreadable: Unreadable[]): Promise<{ files: string[]; notes: AnalysisNote[] }> {
   const files: string[] = [];
   const notes: AnalysisNote[] = [];
   for (const p of paths) {
@@ -288,29 +299,36 @@ export async function collectFiles(paths: readonly string[]): Promise<{ files: s
       st = await stat(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError('path-not-found', `widen scan: cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
+      throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
-    if (st.isDirectory()) await walk(p, files, notes);
+    if (st.isDirectory()) await walk(p, files, notes, unreadable);
     else if (isCSource(p)) files.push(p);
     else notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is not a .c or .h file; widen scan skipped it.` });
   }
   return { files: [...new Set(files)].sort(), notes };
 }
 
-async function walk(dir: string, files: string[], notes: AnalysisNote[]): Promise<void> {
+async function walk(dir: string, files: string[], notes: AnalysisNote[], unreadable: Unreadable[]): Promise<void> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
-    notes.push({ path: dir, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `widen could not list ${dir} (${(e as NodeJS.ErrnoException).code ?? e}); files in it were not scanned.` });
+    unreadable.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e), directory: true });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (e.name !== '.git' && e.name !== 'node_modules') await walk(p, files, notes);
-    } else if (isCSource(e.name) && (e.isFile() || e.isSymbolicLink())) {
+      if (e.name !== '.git' && e.name !== 'node_modules') await walk(p, files, notes, unreadable);
+    } else if (e.isSymbolicLink()) {
+      const target = await stat(p).catch(() => null);
+      if (target?.isDirectory()) {
+        notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.` });
+      } else if (isCSource(e.name)) {
+        files.push(p);
+      }
+    } else if (isCSource(e.name) && e.isFile()) {
       files.push(p);
     }
   }

@@ -1,10 +1,13 @@
 /**
  * Where a review reads the files a patch applies to. The pipeline never touches the disk or the
- * network itself: the CLI hands it a directory, the GitHub App and `review --pr` a source backed
- * by the API, and tests a map in memory.
+ * network itself: the CLI hands it a directory (or, for `b4-check`, a commit of a git
+ * repository), the GitHub App and `review --pr` a source backed by the API, and tests a map in
+ * memory.
  */
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * The tree a patch (or the first patch of a series) applies to, as it stands before the patch.
@@ -76,5 +79,114 @@ export class MemorySource implements TreeSource {
   async list(dir: string): Promise<string[] | null> {
     const prefix = dir === '' ? '' : `${dir}/`;
     return [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length));
+  }
+}
+
+/**
+ * The files of a git repository at one commit, read from git's object store with one long-lived
+ * `git cat-file --batch`; the working tree and the index are never read or written, so a review
+ * can run in a checkout with uncommitted changes, or on a commit that is not checked out.
+ */
+export class GitSource implements TreeSource {
+  private readonly git: ChildProcessByStdio<Writable, Readable, null>;
+  private buffered = Buffer.alloc(0);
+  private wake: (() => void) | null = null;
+  private ended = false;
+  /** Requests go one at a time: cat-file answers in order, and each answer is read whole. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly repository: string,
+    /** The full id of the commit whose tree is read. */
+    readonly commit: string,
+  ) {
+    this.git = spawn('git', ['cat-file', '--batch'], { cwd: repository, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.git.stdout.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.wake?.();
+    });
+    const end = (): void => {
+      this.ended = true;
+      this.wake?.();
+    };
+    this.git.stdout.on('end', end);
+    this.git.on('error', end);
+  }
+
+  /**
+   * Opens the tree of `revision` (a commit id, branch, tag, `HEAD`...) in the repository at
+   * `repository`. Throws {@link SourceUnavailable} with path `revision` when git cannot resolve it
+   * to a commit (or git is not there).
+   */
+  static async open(repository: string, revision: string): Promise<GitSource> {
+    const commit = await new Promise<string>((resolve, reject) => {
+      execFile('git', ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`], { cwd: repository }, (error, stdout) => {
+        if (error) reject(new SourceUnavailable(revision, 'not a commit of this repository'));
+        else resolve(stdout.trim());
+      });
+    });
+    return new GitSource(repository, commit);
+  }
+
+  read(path: string): Promise<string | null> {
+    const next = this.queue.then(() => this.request(path));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The files (blobs) directly in `dir` at the commit, from `git ls-tree`; null when git cannot list it. */
+  list(dir: string): Promise<string[] | null> {
+    return new Promise((resolve) => {
+      execFile('git', ['ls-tree', '-z', this.commit, '--', dir === '' ? '.' : `${dir}/`], { cwd: this.repository, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+        if (error) return resolve(null);
+        // `<mode> <type> <object>\t<path>` entries, NUL-separated; paths are relative to the top.
+        const names = stdout.split('\0').flatMap((entry) => {
+          const tab = entry.indexOf('\t');
+          if (tab < 0 || entry.split(' ')[1] !== 'blob') return [];
+          const path = entry.slice(tab + 1);
+          return [path.slice(path.lastIndexOf('/') + 1)];
+        });
+        resolve(names);
+      });
+    });
+  }
+
+  /** Ends the `git cat-file` process. */
+  close(): void {
+    this.git.stdin.end();
+  }
+
+  private async request(path: string): Promise<string | null> {
+    // cat-file reads one object name per line.
+    if (path.includes('\n')) throw new SourceUnavailable(path, 'a file name with a line break');
+    this.git.stdin.write(`${this.commit}:${path}\n`);
+    const header = (await this.take((buffer) => {
+      const eol = buffer.indexOf(0x0a);
+      return eol < 0 ? null : eol + 1;
+    })).toString('utf8').trimEnd();
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) return null;
+    const [, type, size] = header.split(' ');
+    const length = Number(size);
+    if (!Number.isInteger(length)) throw new SourceUnavailable(path, `git cat-file answered "${header}"`);
+    const body = await this.take((buffer) => (buffer.length >= length + 1 ? length + 1 : null));
+    // A directory (tree) or submodule (commit) at that path is no file the patch could change.
+    return type === 'blob' ? body.subarray(0, length).toString('utf8') : null;
+  }
+
+  /** Waits until `complete` says how many buffered bytes form the next piece, and takes them. */
+  private async take(complete: (buffer: Buffer) => number | null): Promise<Buffer> {
+    for (;;) {
+      const size = complete(this.buffered);
+      if (size !== null) {
+        const piece = this.buffered.subarray(0, size);
+        this.buffered = this.buffered.subarray(size);
+        return piece;
+      }
+      if (this.ended) throw new SourceUnavailable(this.commit, 'git cat-file stopped answering');
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+    }
   }
 }

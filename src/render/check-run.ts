@@ -2,11 +2,10 @@
  * The `widen` check run's output: a title, a Markdown summary and line annotations, within
  * GitHub's limits (named below; overflow is summarised, never dropped silently).
  */
-import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { escapeText } from './markdown.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
@@ -77,7 +76,7 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
   return { conclusion, title, summary, annotations };
 }
 
-function noteItem(n: AnalysisNote): string {
+function noteItem(n: ReportNote): string {
   return `- \`${n.path}${n.line > 0 ? `:${n.line}` : ''}\`: ${escapeText(n.message)}`;
 }
 

@@ -2,11 +2,10 @@
  * `--format json`: one object, exactly the contract's shape (PRODUCT.md), extended with
  * `column`, `messageId` and the `notes` array.
  */
-import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Finding } from '../findings/finding.js';
 import type { PlacementKind } from '../findings/placement.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 
 export interface JsonFinding {
   rule: string;
@@ -22,6 +21,8 @@ export interface JsonFinding {
   endLine: number;
   function: string | null;
   patch?: { index: number; subject: string | null };
+  /** The later patch of the series that removes the finding again (review of a series only). */
+  fixedBy?: { index: number; subject: string | null };
   related: Array<{ path: string; line: number; message: string }>;
   fingerprint: string;
   docsUrl: string;
@@ -44,6 +45,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     endLine: f.endLine,
     function: f.function,
     ...(f.patch ? { patch: { index: f.patch.index, subject: f.patch.subject } } : {}),
+    ...(f.fixedBy ? { fixedBy: { index: f.fixedBy.index, subject: f.fixedBy.subject } } : {}),
     related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
     fingerprint: f.fingerprint,
     docsUrl: docsUrl(f.rule),
@@ -52,6 +54,6 @@ export function toJsonFinding(f: Finding): JsonFinding {
 }
 
 export function renderJson(report: Report): string {
-  const notes = report.notes.map((n: AnalysisNote) => ({ path: n.path, line: n.line, endLine: n.endLine, function: n.function, kind: n.kind, message: n.message }));
+  const notes = report.notes.map((n: ReportNote) => ({ path: n.path, line: n.line, endLine: n.endLine, function: n.function, kind: n.kind, message: n.message }));
   return `${JSON.stringify({ version: 1, findings: report.findings.map(toJsonFinding), notes, stats: report.stats }, null, 2)}\n`;
 }

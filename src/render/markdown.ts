@@ -5,10 +5,9 @@
  * that follows a path through the function, a collapsed Mermaid flowchart of that path (GitHub
  * draws Mermaid in comments).
  */
-import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Excerpt, Finding } from '../findings/finding.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
 import { excerptLines, summary } from './text.js';
 
@@ -91,7 +90,7 @@ export function renderMarkdown(report: Report): string {
 }
 
 /** What could not be checked, as a list a reviewer can act on. */
-export function renderNotes(notes: readonly AnalysisNote[]): string[] {
+export function renderNotes(notes: readonly ReportNote[]): string[] {
   return [
     '**Not checked** (silence elsewhere means checked and clean):',
     '',
@@ -132,7 +131,7 @@ export interface ReviewBodyInput {
   standing: number;
   /** How many earlier comments this run marked as resolved. */
   resolved: number;
-  notes: readonly AnalysisNote[];
+  notes: readonly ReportNote[];
   /** The inline cap, for the overflow section's heading. */
   maxComments: number;
   /** A hidden marker that identifies a finding on later runs. */

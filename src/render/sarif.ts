@@ -12,11 +12,10 @@
 import { posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
-import type { AnalysisNote } from '../analysis/file.js';
 import { docsUrl } from '../findings/docs.js';
 import type { Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -173,7 +172,7 @@ function relatedLocations(f: Finding, root: string | null): Sarif.Location[] {
   return out;
 }
 
-function notification(n: AnalysisNote, root: string | null): Sarif.Notification {
+function notification(n: ReportNote, root: string | null): Sarif.Notification {
   return {
     level: n.kind === 'analysis-failed' ? 'error' : n.kind === 'skipped-file' ? 'warning' : 'note',
     message: { text: n.message },

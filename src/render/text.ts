@@ -5,9 +5,8 @@
  * `+` the lines the patch added; then the reasoning (`= note:`) and the fix (`= help:`), as rustc
  * writes them.
  */
-import type { AnalysisNote } from '../analysis/file.js';
 import type { Excerpt, Finding } from '../findings/finding.js';
-import type { Report } from '../pipeline/analyze.js';
+import type { Report, ReportNote } from '../pipeline/analyze.js';
 
 /** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
 const MAX_TEXT_NOTES = 20;
@@ -33,6 +32,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
   for (const f of report.findings) {
     out.push(opts.color ? paintedHeadline(f, paint) : findingHeadline(f));
     if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
+    if (f.fixedBy) out.push(`  fixed by patch ${f.fixedBy.index}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt, paint, SEVERITY_STYLE[f.severity]));
     if (f.explanation) out.push(`  ${paint('bold', '= note:')} ${f.explanation}`);
     if (f.fix) out.push(`  ${paint('bold', '= help:')} ${f.fix}`);
@@ -56,7 +56,7 @@ function paintedHeadline(f: Finding, paint: Paint): string {
   return `${paint('bold', `${f.path}:${f.line}:${f.column}:`)} ${paint(SEVERITY_STYLE[f.severity], `${f.severity}:`)} ${paint('bold', f.message)} ${paint('dim', `[${f.rule}]`)}`;
 }
 
-function noteLine(n: AnalysisNote, paint: Paint): string {
+function noteLine(n: ReportNote, paint: Paint): string {
   const where = n.line > 0 ? `${n.path}:${n.line}:` : `${n.path}:`;
   return `${paint('bold', where)} ${paint('boldCyan', 'note:')} ${n.message}`;
 }

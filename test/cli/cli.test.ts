@@ -4,7 +4,7 @@
  * kind of bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RULES } from '../../src/rules/index.js';
@@ -190,6 +190,91 @@ describe('bad input', () => {
   });
 });
 
+describe('bad input from the issue: a clear message, never a crash, nothing written but stdout and stderr', () => {
+  /** Runs widen in a fresh empty directory with a copy of the seed tree, and checks both stay as they were. */
+  function widenClean(args: (tree: string) => string[], input?: string | Buffer): Run {
+    const cwd = mkdtempSync(join(tmpdir(), 'widen-clean-'));
+    const tree = mkdtempSync(join(tmpdir(), 'widen-clean-tree-'));
+    try {
+      cpSync(join(seed, 'tree'), tree, { recursive: true });
+      const before = snapshot(tree);
+      const r = spawnSync(process.execPath, [bin, ...args(tree)], { cwd, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(snapshot(tree)).toEqual(before);
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      rmSync(tree, { recursive: true, force: true });
+    }
+  }
+
+  /** Every file under `dir` with its size, modification time and content. */
+  function snapshot(dir: string): Array<[string, number, number, string]> {
+    return (readdirSync(dir, { recursive: true }) as string[]).sort().map((f) => {
+      const st = statSync(join(dir, f));
+      return [f, st.size, st.mtimeMs, st.isFile() ? readFileSync(join(dir, f), 'utf8') : ''];
+    });
+  }
+
+  const seedText = readFileSync(join(seed, 'seed.patch'), 'utf8');
+
+  test('a truncated mbox: the cut hunk is named', () => {
+    const series = readFileSync(join(fixtures, 'patch', 'series.mbox'), 'utf8');
+    const cut = series.slice(0, series.indexOf('stats->huge_pages += HPAGE_PMD_NR;'));
+    const r = widenClean((tree) => ['review', '-', '--tree', tree], cut);
+    expectInputError(r, /patch 2\/3 "mm\/pgwalk: count the pages behind huge PMDs" \(<stdin>\): hunk 1 of mm\/pgwalk\.c is corrupt/);
+  });
+
+  test('a mail with no diff', () => {
+    const mail = seedText.slice(0, seedText.indexOf('---\n'));
+    expectInputError(widenClean(() => ['review', '-'], mail), /^widen: The mail in <stdin> carries no diff \(nothing after its `---` line looks like one\)\. Give widen the patch mails themselves/);
+  });
+
+  test('a series with a missing patch names it; --allow-gaps turns it into a note', () => {
+    const mbox = join(fixtures, 'patch', 'series-missing.mbox');
+    expectInputError(widenClean((tree) => ['review', mbox, '--tree', tree]), /but 2\/3 is missing\./);
+    const r = widenClean(() => ['review', mbox, '--allow-gaps']);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(`${mbox}: note: Patch 2/3 is missing in ${mbox}; widen reviewed the patches that are there without it.`);
+  });
+
+  test('patches that conflict: the second, which no longer applies after the first, is named', () => {
+    const first = seedText.replace('Subject: [PATCH]', 'Subject: [PATCH 1/2]');
+    // The same place, another change: after the first patch its context is gone.
+    const second = seedText
+      .replace('Subject: [PATCH] mm: use correct VMA flags when freeing page-tables', 'Subject: [PATCH 2/2] mm: bracket the next VMA')
+      .replace('+\t\ttlb_start_vma(tlb, vma);', '+\t\ttlb_start_vma(tlb, next);');
+    const r = widenClean((tree) => ['review', '-', '--tree', tree], first + second);
+    expectInputError(r, /^widen: patch 2\/2 "mm: bracket the next VMA" \(<stdin>\) does not apply to mm\/memory\.c: hunk 1/);
+  });
+
+  test('a 50,000-line diff is reviewed, with its findings, in a few seconds', () => {
+    const body = Array.from({ length: 50_000 }, (_, i) => `+int filler_${i};`);
+    const big = `diff --git a/mm/filler.c b/mm/filler.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/filler.c\n@@ -0,0 +1,${body.length} @@\n${body.join('\n')}\n`;
+    const seedDiff = seedText.slice(seedText.indexOf('diff --git'), seedText.indexOf('\n-- \n') + 1);
+    const t0 = Date.now();
+    const r = widenClean((tree) => ['review', '-', '--tree', tree, '--format', 'json'], seedDiff + big);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect([r.status, r.stderr]).toEqual([1, '']);
+    expect(JSON.parse(r.stdout).findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([['tlb-vma-bracket-vma-reassigned', 31], ['tlb-vma-bracket-misuse', 31]]);
+  });
+
+  test('no PATCH and stdin a terminal: one plain message, no class name, no doubled prefix', () => {
+    // script(1) (util-linux) runs widen on a pseudo-terminal, as a user typing `widen review` would.
+    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${bin}" review; echo "exit=$?"`, '/dev/null'], { cwd: tmp, encoding: 'utf8', input: '' });
+    const lines = r.stdout.replace(/\r/g, '').split('\u001b[K').join('').split('\n').filter(Boolean);
+    expect(lines).toEqual([
+      'widen: no PATCH file was given and stdin is a terminal, so there is no patch to read. Give a patch file (widen review fix.patch) or pipe one in (git format-patch -1 --stdout | widen review).',
+      'exit=2',
+    ]);
+  });
+
+  test('random bytes on stdin', () => {
+    const bytes = Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 2654435761) % 251));
+    expectInputError(widenClean((tree) => ['review', '--tree', tree], bytes), /^widen: <stdin> holds no diff/);
+  });
+});
+
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
 
@@ -241,6 +326,28 @@ describe('widen scan', () => {
     expect(found).toEqual(['exits.c:18:missingFinish', 'exits.c:33:missingFinish', 'exits.c:108:missingFinish', 'exits.c:131:missingFinish', 'ownership.c:85:finishWithoutGather', 'ownership.c:96:gatherTwice']);
   });
 
+  test('a directory that cannot be listed makes the scan incomplete: exit 2, like an unreadable file', () => {
+    // Root reads everything, so as root the scan runs as the unprivileged `nobody` (setpriv, util-linux).
+    const asRoot = process.getuid?.() === 0;
+    const d = mkdtempSync(join(tmpdir(), 'widen-locked-'));
+    try {
+      mkdirSync(join(d, 'locked'));
+      writeFileSync(join(d, 'open.c'), readFileSync(join(dir, 'exits.c')));
+      chmodSync(join(d, 'locked'), 0o000);
+      chmodSync(d, 0o755);
+      const run = asRoot
+        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'scan', d], { cwd: '/', encoding: 'utf8' })
+        : spawnSync(process.execPath, [bin, 'scan', d], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toMatch(/open\.c:18:2: error:/);
+      expect(run.stdout).toContain(`${join(d, 'locked')}: note: widen could not list the directory ${join(d, 'locked')} (EACCES); nothing in it was scanned.`);
+      expect(run.stderr).toBe(`widen: 1 path could not be read and was not scanned: the directory ${join(d, 'locked')} (permission denied). To scan it, fix the permissions; or leave it out. The results above are incomplete.\n`);
+    } finally {
+      chmodSync(join(d, 'locked'), 0o755);
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('worker threads (--jobs 2 on enough files) find exactly what one thread finds', () => {
     const many = join(tmp, 'many');
     mkdirSync(many, { recursive: true });
@@ -266,7 +373,7 @@ describe('widen scan', () => {
     const r = widen(['scan', d]);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/good\.c:18:2: error:/);
-    expect(r.stderr).toMatch(/^widen: 1 file could not be read and was not scanned: .*broken\.c \(ENOENT\)/);
+    expect(r.stderr).toMatch(/^widen: 1 path could not be read and was not scanned: .*broken\.c \(it vanished, or is a symbolic link to nothing\)\. To scan it, remove the dangling link; or leave it out\./);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -4,7 +4,7 @@
  * do, the built entry point in a child process; this file checks what `run` returns and what
  * `failure` makes of what it throws: stdout, stderr and the exit status.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandIo, CommandResult } from '../../src/cli/commands/types.js';
@@ -46,7 +46,7 @@ function expectInputError(o: Outcome, ...mentions: RegExp[]): void {
 
 interface JsonReport {
   findings: Array<{ rule: string; path: string; line: number; messageId: string; related: Array<{ line: number }> }>;
-  notes: Array<{ kind: string; path: string; function: string | null }>;
+  notes: Array<{ kind: string; path: string; function: string | null; message: string }>;
   stats: { files: number; functions: number };
 }
 
@@ -131,7 +131,7 @@ describe('widen scan', () => {
     const o = await widen(['scan', d, '--jobs', '1']);
     expect(o.exitCode).toBe(2);
     expect(o.stdout).toMatch(/good\.c:\d+:\d+: error:/);
-    expect(o.stderr).toMatch(/^widen: 1 file could not be read and was not scanned: .*broken\.c \(ENOENT\)/);
+    expect(o.stderr).toBe(`widen: 1 path could not be read and was not scanned: ${join(d, 'broken.c')} (it vanished, or is a symbolic link to nothing). To scan it, remove the dangling link; or leave it out. The results above are incomplete.\n`);
   });
 
   test('a file with nothing to report: exit 0', async () => {
@@ -264,7 +264,10 @@ describe('usage errors: exit 2, what went wrong and the usage', () => {
     [['explain'], /widen explain takes exactly one rule id/],
     [['debug', 'cfg'], /widen debug needs: cfg FILE FUNCTION/],
   ])('%j', async (args, message) => {
-    expectInputError(await widen(args), message, /Usage:/);
+    const o = await widen(args);
+    // One short paragraph: the problem, the command's synopsis and where the rest is; never the whole usage text.
+    expectInputError(o, message, /(\nUsage: widen \w+ .*\nRun 'widen \w+ --help' for the options\.|Run 'widen --help' for the commands\.)\n$/);
+    expect(o.stderr.split('\n').length).toBeLessThanOrEqual(4);
   });
 
   test('an unknown rule for explain, a missing path for scan, a missing function for debug', async () => {
@@ -284,5 +287,114 @@ describe('failure: how main words what run throws', () => {
     expect(failure(e, false)).toEqual({ exitCode: 2, stderr: 'widen: internal error: it broke. This is a bug in widen; please report it with the command you ran (set WIDEN_DEBUG=1 for details).\n' });
     const debug = failure(e, true);
     expect(debug.stderr).toMatch(/^widen: internal error: it broke\. This is a bug in widen; please report it with the command you ran\.\nError: it broke\n\s+at /);
+  });
+});
+
+describe('what a first-time user hit', () => {
+  /** A hunk adding a multi-line block inside a function the diff does not carry whole. */
+  const blockHunk = [
+    'diff --git a/mm/zap.c b/mm/zap.c',
+    '--- a/mm/zap.c',
+    '+++ b/mm/zap.c',
+    '@@ -40,6 +40,12 @@ static void zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma)',
+    ' \tunsigned long addr = vma->vm_start;',
+    ' ',
+    ' \ttlb_start_vma(tlb, vma);',
+    '+\tfor (; vma; vma = vma->vm_next) {',
+    '+\t\tunmap_page_range(tlb, vma, addr, vma->vm_end);',
+    '+\t\tif (need_resched()) {',
+    '+\t\t\tcond_resched();',
+    '+\t\t}',
+    '+\t}',
+    ' \ttlb_end_vma(tlb, vma);',
+    ' \tflush(addr);',
+    ' }',
+    '',
+  ].join('\n');
+
+  test('without --tree, a hunk with a multi-line block is named in a note; --fail-on-unchecked makes that exit 1', async () => {
+    const p = join(tmp, 'block.diff');
+    writeFileSync(p, blockHunk);
+    const o = await widen(['review', p, '--format', 'json']);
+    expect(o.exitCode).toBe(0);
+    const report = JSON.parse(o.stdout) as JsonReport;
+    expect([report.findings, report.notes.map((n) => [n.kind, n.path, n.function]), report.stats.functions]).toEqual([[], [['limited-context', 'mm/zap.c', 'zap_range']], 0]);
+    expect((await widen(['review', p, '--fail-on-unchecked'])).exitCode).toBe(1);
+    // The seed patch with its tree is checked whole: nothing unchecked, so the flag changes nothing.
+    expect((await widen(['review', join(seed, 'seed-fixed.patch'), '--tree', join(seed, 'tree'), '--fail-on-unchecked'])).exitCode).toBe(0);
+  });
+
+  test('`git diff --no-prefix` output applies to the tree (mm/memory.c is not read as memory.c)', async () => {
+    const seedPatch = readFileSync(join(seed, 'seed.patch'), 'utf8');
+    const noPrefix = seedPatch.replace('diff --git a/mm/memory.c b/mm/memory.c', 'diff --git mm/memory.c mm/memory.c').replace('--- a/mm/memory.c', '--- mm/memory.c').replace('+++ b/mm/memory.c', '+++ mm/memory.c');
+    expect(noPrefix).toContain('diff --git mm/memory.c mm/memory.c');
+    const p = join(tmp, 'noprefix.patch');
+    writeFileSync(p, noPrefix);
+    const o = await widen(['review', p, '--tree', join(seed, 'tree'), '--rules', 'tlb-vma-bracket-vma-reassigned', '--format', 'json']);
+    expect([o.exitCode, (JSON.parse(o.stdout) as JsonReport).findings.map((f) => [f.path, f.line])]).toEqual([1, [['mm/memory.c', 31]]]);
+  });
+
+  test('--allow-gaps reviews a series with a patch missing and names the gap in a note', async () => {
+    const mbox = join(fixtures, 'patch', 'series-missing.mbox');
+    expectInputError(await widen(['review', mbox]), /holds patches 1\/3, 3\/3 of a 3-patch series, but 2\/3 is missing\. .*or give --allow-gaps/);
+    const o = await widen(['review', mbox, '--allow-gaps', '--format', 'json']);
+    const notes = (JSON.parse(o.stdout) as JsonReport).notes;
+    expect(notes.filter((n) => n.kind === 'missing-patch').map((n) => [n.path, n.message])).toEqual([[mbox, `Patch 2/3 is missing in ${mbox}; widen reviewed the patches that are there without it.`]]);
+    expect((await widen(['review', mbox, '--allow-gaps', '--fail-on-unchecked'])).exitCode).toBe(1);
+  });
+
+  test('messages: --jobs -1, NUL bytes, long lines and limits are worded for people', async () => {
+    expectInputError(await widen(['scan', '.', '--jobs', '-1']), /^widen: --jobs needs a value, and what follows it starts with '-', so widen takes it for an option\. Give the value as --jobs=VALUE if it really starts with '-'\.\n/);
+    expectInputError(await widen(['scan', '.', '--jobs=-1']), /^widen: --jobs must be a whole number from 1 to 256, not '-1'\.\n/);
+    expectInputError(await widen(['fr\x00ob\x1b[31m']), /^widen: 'fr\\x00ob\\x1b\[31m' is not a widen command\./);
+
+    const seedPatch = readFileSync(join(seed, 'seed.patch'), 'utf8');
+    const longLine = `\t${'x'.repeat(1_000_000)};`;
+    const tree = join(tmp, 'long-line-tree');
+    mkdirSync(join(tree, 'mm'), { recursive: true });
+    writeFileSync(join(tree, 'mm', 'memory.c'), readFileSync(join(seed, 'tree', 'mm', 'memory.c'), 'utf8').replace('\t\tunlink_file_vma(vma);\n', `\t\tunlink_file_vma(vma);${longLine}\n`));
+    const o = await widen(['review', join(seed, 'seed.patch'), '--tree', tree]);
+    expectInputError(o, /but the file has `\t\tunlink_file_vma\(vma\);\tx{96}\.\.\. \(999905 more characters\)`/);
+    expect(o.stderr.length).toBeLessThan(1000);
+
+    const nul = join(tmp, 'nul.patch');
+    writeFileSync(nul, seedPatch.replace('+\t\ttlb_start_vma(tlb, vma);\n', '+\t\ttlb_start_vma(tlb, vma);\n\x00junk\n'));
+    const corrupt = await widen(['review', nul]);
+    expectInputError(corrupt, /\(`\\x00junk`\)/);
+    expect(corrupt.stderr).not.toContain('\x00');
+
+    const huge = join(tmp, 'huge-lines.diff');
+    writeFileSync(huge, 'diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -20000000,1 +20000000,1 @@\n-a\n+b\n');
+    expectInputError(await widen(['review', huge]), /hunk 1 of mm\/x\.c names lines beyond line 10,000,000 .*more than widen reviews in one file\./);
+
+    const long = join(tmp, 'long-series.mbox');
+    writeFileSync(long, seedPatch.replace('Subject: [PATCH]', 'Subject: [PATCH 1/5000]'));
+    expectInputError(await widen(['review', long]), /numbers a series of 5000 patches; widen reviews series of at most 1000 patches\./);
+
+    const separators = join(tmp, 'separators.mbox');
+    writeFileSync(separators, 'From 1234567890abcdef Mon Sep 17 00:00:00 2001\n\nFrom 1234567890abcdef Mon Sep 17 00:00:00 2001\n');
+    expectInputError(await widen(['review', separators]), /separators\.mbox holds mbox `From ` separator lines but no mail under them\./);
+  });
+
+  test('an input beyond the size limit is refused before it is read', async () => {
+    const big = join(tmp, 'sparse.patch');
+    writeFileSync(big, '');
+    truncateSync(big, 65 * 1024 * 1024);
+    expectInputError(await widen(['review', big]), /sparse\.patch holds more than 64 MiB of patches, the most widen reviews at once/);
+  });
+
+  test('scan names symbolic links to directories it does not follow', async () => {
+    const d = join(tmp, 'with-link');
+    mkdirSync(join(d, 'real'), { recursive: true });
+    writeFileSync(join(d, 'real', 'a.c'), 'int a(void)\n{\n\treturn 0;\n}\n');
+    symlinkSync(join(d, 'real'), join(d, 'linked'));
+    const o = await widen(['scan', d, '--format', 'json']);
+    expect(o.exitCode).toBe(0);
+    expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => [n.kind, n.message])).toEqual([
+      ['skipped-file', `${join(d, 'linked')} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`],
+    ]);
+    // What was not followed was not checked: --fail-on-unchecked says so in the exit status.
+    expect((await widen(['scan', d, '--fail-on-unchecked'])).exitCode).toBe(1);
+    expect((await widen(['scan', join(d, 'real'), '--fail-on-unchecked'])).exitCode).toBe(0);
   });
 });

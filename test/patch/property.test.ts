@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { applyFilePatch, lineMapFromHunks, postImageFromHunks } from '../../src/patch/apply.js';
 import { PatchError } from '../../src/patch/errors.js';
-import { readPatches } from '../../src/patch/read.js';
+import { splitMbox } from '../../src/patch/mail.js';
+import { readPatches, readSeries } from '../../src/patch/read.js';
 import type { Patch } from '../../src/patch/types.js';
 import { fixture } from './fixtures.js';
 
@@ -131,6 +132,13 @@ const FIXTURE_NAMES = [
   'crlf-mail.patch',
   'attached.patch',
   'no-newline.diff',
+  'log-p.txt',
+  'noprefix.patch',
+  'mboxrd.mbox',
+  'latin1.patch',
+  'scissors.eml',
+  'copy.diff',
+  'b4-am.mbx',
 ];
 
 /** A fixture cut short and with random text spliced in: truncated or mangled real input. */
@@ -150,6 +158,48 @@ const mangledFixture = fc
     }
     return text;
   });
+
+/** Lines of a mail's header block and MIME structure, valid and broken. */
+const MAIL_LINES = [
+  'From git@z Thu Jan  1 00:00:00 1970',
+  'From 1234567890abcdef Mon Sep 17 00:00:00 2001',
+  'From nobody Mon Sep 17',
+  '>From the list',
+  '>>From the list',
+  'From: =?ISO-8859-1?q?Jos=E9?= <j@example.org>',
+  'From: =?UTF-8?B?broken',
+  'Subject: =?UTF-8?q?[PATCH_1/2]_x?=',
+  'Subject: [PATCH v2 2/2] mm: y',
+  'Subject: Re: [PATCH 1/2] mm: x',
+  'Message-Id: <a@b>',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b"',
+  'Content-Type: multipart/alternative; boundary=b',
+  'Content-Type: text/plain; charset=ISO-8859-1',
+  'Content-Type: text/plain; charset=no-such-charset',
+  'Content-Type: text/x-patch; name="0001-x.patch"',
+  'Content-Transfer-Encoding: base64',
+  'Content-Transfer-Encoding: quoted-printable',
+  'Content-Transfer-Encoding: x-unknown',
+  'Content-Disposition: attachment; filename*=UTF-8\'\'caf%C3%A9.patch',
+  '--b',
+  '--b--',
+  '',
+  '-- >8 --',
+  '--8<--',
+  'LS0tIGEveAorKysgYi94CkBAIC0xICsxIEBACi14Cit5Cg==',
+  '=2D=2D=2D a/x=',
+  '=ZZ',
+  'commit 0123456789abcdef0123456789abcdef01234567',
+  'Author: A <a@example.org>',
+  'Date:   Tue Mar 5 10:00:00 2024 +0000',
+  '    mm: message',
+];
+
+/** Several mails in one mbox, each a shuffle of header, MIME and diff lines. */
+const mboxText = fc
+  .array(fc.array(fc.oneof(fc.constantFrom(...MAIL_LINES), soupLine, filePatchLines.map((lines) => lines.join('\n'))), { maxLength: 14 }), { minLength: 1, maxLength: 4 })
+  .map((mails) => mails.map((lines) => ['From 1234567890abcdef Mon Sep 17 00:00:00 2001', ...lines].join('\n')).join('\n'));
 
 describe('readPatches throws nothing but PatchError', () => {
   test('on arbitrary strings', async () => {
@@ -176,6 +226,55 @@ describe('readPatches throws nothing but PatchError', () => {
         await readOrPatchError(text);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test('on mboxes of broken MIME, charsets, encodings, separators, scissors and git log headers', async () => {
+    await fc.assert(
+      fc.asyncProperty(mboxText, async (text) => {
+        await readOrPatchError(text);
+        await readOrPatchError(new TextEncoder().encode(text.replace(/e/g, '\u00e9')));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('on git log output: commit headers, indented messages and diffs in any order', async () => {
+    const commit = fc.tuple(fc.constantFrom('Tue Mar 5 10:00:00 2024 +0000', 'Wed Mar 6 10:00:00 2024 +0000', 'not a date'), fc.array(fc.oneof(fc.constantFrom(...MAIL_LINES), soupLine), { maxLength: 6 }), fc.array(filePatchLines, { maxLength: 2 }))
+      .map(([date, message, files]) => ['commit 0123456789abcdef0123456789abcdef01234567', 'Author: A <a@example.org>', `Date:   ${date}`, '', ...message.map((line) => `    ${line}`), '', ...files.flat()]);
+    await fc.assert(
+      fc.asyncProperty(fc.array(commit, { minLength: 1, maxLength: 3 }), async (commits) => {
+        await readOrPatchError(commits.flat().join('\n'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('the mbox splitter: spans in order, inside the input, never overlapping, whatever the lines', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...MAIL_LINES), fc.string({ maxLength: 6 })), { maxLength: 40 }), (lines) => {
+        let end = 0;
+        for (const span of splitMbox(lines)) {
+          expect(span.first).toBeGreaterThanOrEqual(end);
+          expect(span.end).toBeLessThanOrEqual(lines.length);
+          expect(span.first).toBeLessThan(span.end);
+          end = span.end;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('several inputs at once (readSeries), mangled fixtures among them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mangledFixture, mboxText), { minLength: 2, maxLength: 3 }), fc.boolean(), async (texts, allowGaps) => {
+        try {
+          await readSeries(texts.map((input, k) => ({ input, source: `in${k}` })), { allowGaps });
+        } catch (error) {
+          if (!(error instanceof PatchError)) throw error;
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -19,7 +19,7 @@ export async function debugCommand(args: string[]): Promise<CommandResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new InputError('file-unreadable', `widen debug: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? e}).`);
+    throw new InputError('file-unreadable', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? e}).`);
   }
   const file = new AnalyzedFile(path, text, await CParser.create());
   const spans = file.definitionsOf(name);

@@ -1,6 +1,7 @@
 /** Options shared by `review` and `scan`, validated into typed values. */
 import { availableParallelism } from 'node:os';
 import { isSeverity, type FailLevel } from '../../findings/severity.js';
+import type { ReportNote } from '../../pipeline/analyze.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { RULES } from '../../rules/index.js';
 import { usageError } from '../messages/index.js';
@@ -60,4 +61,16 @@ export function parseJobs(value: string | undefined, usage: string): number {
     throw usageError(`--jobs must be a whole number from 1 to 256, not '${value}'.`, usage);
   }
   return Number(value);
+}
+
+/** Notes that say something was done, not that something could not be checked. */
+const CHECKED_NOTES: ReadonlySet<ReportNote['kind']> = new Set(['already-applied']);
+
+/**
+ * Whether `--fail-on-unchecked` fails on these notes: any note that something could not be
+ * checked (a function the diff did not carry, a file that could not be read or parsed, a patch
+ * missing from the series) does.
+ */
+export function hasUnchecked(notes: readonly ReportNote[]): boolean {
+  return notes.some((n) => !CHECKED_NOTES.has(n.kind));
 }

@@ -6,6 +6,19 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw usageError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '.')}`, usage);
+    throw usageError(wordParseError(e as Error & { code?: string }), usage);
   }
+}
+
+/**
+ * parseArgs' messages, reworded where they mislead: `--jobs -1` is "ambiguous" to parseArgs
+ * (the value looks like an option), while the user gave a value widen should judge.
+ */
+function wordParseError(e: Error & { code?: string }): string {
+  const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument is ambiguous/.exec(e.message);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value, and what follows it starts with '-', so widen takes it for an option. ` +
+      `Give the value as ${ambiguous[1]}=VALUE if it really starts with '-'.`;
+  }
+  return e.message.replace(/\. To specify a positional.*$/s, '.');
 }

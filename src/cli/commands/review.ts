@@ -3,14 +3,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
-import type { Report } from '../../pipeline/analyze.js';
-import { readPatches } from '../../patch/index.js';
+import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
+import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
 import { DirectorySource } from '../../pipeline/source.js';
-import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import type { Rule } from '../../rules/define-rule.js';
-import { parseColor, parseFailOn, parseFormat, parseRules, useColor, type OutputFormat } from './options.js';
+import { REVIEW_USAGE, usageError } from '../messages/index.js';
+import { hasUnchecked, parseColor, parseFailOn, parseFormat, parseRules, useColor, type OutputFormat } from './options.js';
 import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
@@ -24,39 +24,35 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     pr: { type: 'string' },
     'api-url': { type: 'string' },
     color: { type: 'string' },
+    'allow-gaps': { type: 'boolean' },
+    'fail-on-unchecked': { type: 'boolean' },
   }, REVIEW_USAGE);
   if (values.help) return { stdout: `${REVIEW_USAGE}\n`, exitCode: 0 };
   const format = parseFormat(values.format, REVIEW_USAGE);
   const failOn = parseFailOn(values['fail-on'], REVIEW_USAGE);
   const rules = values.rules === undefined ? null : parseRules(values.rules, REVIEW_USAGE);
   const color = useColor(parseColor(values.color, REVIEW_USAGE), io.stdoutIsTty ?? false, io.env ?? {});
+  const failOnUnchecked = values['fail-on-unchecked'] === true;
 
   if (values.pr !== undefined) {
     if (positionals.length > 0 || values.tree !== undefined) throw usageError('--pr reviews a pull request as GitHub has it; give no PATCH files and no --tree with it.', REVIEW_USAGE);
     if (format === 'email') throw usageError('--format email answers patch mails on a mailing list; for a pull request use --format markdown (what the App posts) or text.', REVIEW_USAGE);
     const { reviewPullRequestFromCli } = await import('./review-pr.js');
     const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, io });
-    return finish(report, { format, color, failOn, rules: rules ?? parseRules(undefined, REVIEW_USAGE), srcRoot: null, patches: [] });
+    return finish(report, { format, color, failOn, failOnUnchecked, rules: rules ?? parseRules(undefined, REVIEW_USAGE), srcRoot: null, patches: [] });
   }
   if (values['api-url'] !== undefined) throw usageError('--api-url goes with --pr.', REVIEW_USAGE);
 
   const inputs = positionals.length === 0 ? ['-'] : positionals;
   if (inputs.filter((p) => p === '-').length > 1) throw usageError("stdin ('-') can be given only once.", REVIEW_USAGE);
 
-  const patches: Patch[] = [];
+  const read: PatchInput[] = [];
   for (const input of inputs) {
     const source = input === '-' ? '<stdin>' : input;
-    let bytes: Buffer;
-    try {
-      bytes = input === '-' ? await io.readStdin() : await readFile(input);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError('patch-unreadable', `widen review: cannot read ${input} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
-    }
-    patches.push(...(await readPatches(bytes, source)));
+    read.push({ input: input === '-' ? await io.readStdin() : await readInputFile(input), source });
   }
-  // Several inputs form one series, in the order given.
-  if (inputs.length > 1) patches.forEach((p, i) => Object.assign(p, { index: i + 1, total: patches.length }));
+  // Several inputs form one series, ordered by the `n/m` of their subjects (or as given).
+  const { patches, gaps } = await readSeries(read, { allowGaps: values['allow-gaps'] === true });
 
   let tree: DirectorySource | null = null;
   if (values.tree !== undefined) {
@@ -73,13 +69,29 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     rules: ran,
     progress: io.progress ? (done, total, path) => io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
   });
-  return finish(report, { format, color, failOn, rules: ran, srcRoot: values.tree === undefined ? null : resolve(values.tree), patches });
+  if (gaps.length > 0) {
+    report.notes = sortNotes([...gaps.map((message): ReportNote => ({ path: patches[0]!.source, line: 0, endLine: 0, function: null, kind: 'missing-patch', message })), ...report.notes]);
+  }
+  return finish(report, { format, color, failOn, failOnUnchecked, rules: ran, srcRoot: values.tree === undefined ? null : resolve(values.tree), patches });
+}
+
+/** Reads one PATCH argument; one beyond {@link MAX_INPUT_BYTES} is refused before it is read. */
+async function readInputFile(path: string): Promise<Buffer> {
+  try {
+    if ((await stat(path)).size > MAX_INPUT_BYTES) throw inputTooLarge(path, MAX_INPUT_BYTES + 1);
+    return await readFile(path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('patch-unreadable', `cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
+  }
 }
 
 interface Finish {
   format: OutputFormat;
   color: boolean;
   failOn: FailLevel;
+  failOnUnchecked: boolean;
   rules: readonly Rule[];
   srcRoot: string | null;
   patches: readonly Patch[];
@@ -92,5 +104,6 @@ function finish(report: Report, opts: Finish): CommandResult {
     stdout += 'widen: give --tree DIR (the tree the patch applies to) to check those functions whole.\n';
   }
   const failing = report.findings.some((f) => atLeast(f.severity, opts.failOn));
-  return { stdout, ...(out.stderr ? { stderr: out.stderr } : {}), exitCode: failing ? 1 : 0 };
+  const unchecked = opts.failOnUnchecked && hasUnchecked(report.notes);
+  return { stdout, ...(out.stderr ? { stderr: out.stderr } : {}), exitCode: failing || unchecked ? 1 : 0 };
 }

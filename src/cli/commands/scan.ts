@@ -1,9 +1,9 @@
 /** `widen scan PATH...`: whole files and trees. */
 import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
-import { scan } from '../../pipeline/scan.js';
+import { scan, type Unreadable } from '../../pipeline/scan.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
-import { OUTPUT_FORMATS, parseColor, parseFailOn, parseFormat, parseJobs, parseRules, useColor } from './options.js';
+import { OUTPUT_FORMATS, hasUnchecked, parseColor, parseFailOn, parseFormat, parseJobs, parseRules, useColor } from './options.js';
 import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
@@ -15,6 +15,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     rules: { type: 'string' },
     'fail-on': { type: 'string' },
     color: { type: 'string' },
+    'fail-on-unchecked': { type: 'boolean' },
   }, SCAN_USAGE);
   if (values.help) return { stdout: `${SCAN_USAGE}\n`, exitCode: 0 };
   if (positionals.length === 0) throw usageError('widen scan needs at least one file or directory to scan.', SCAN_USAGE);
@@ -41,12 +42,25 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
       : undefined,
   });
   const { stdout } = renderReport(report, { format, color, rules, srcRoot: resolve('.'), complete: report.unreadable.length === 0, patches: [] });
-  if (report.unreadable.length > 0) {
-    const n = report.unreadable.length;
-    const list = report.unreadable.map((u) => `${u.path} (${u.reason})`).join(', ');
-    const stderr = `widen: ${n} file${n > 1 ? 's' : ''} could not be read and ${n > 1 ? 'were' : 'was'} not scanned: ${list}. Fix the permissions or leave ${n > 1 ? 'them' : 'it'} out; the results above are incomplete.\n`;
-    return { stdout, stderr, exitCode: 2 };
-  }
+  if (report.unreadable.length > 0) return { stdout, stderr: `widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
-  return { stdout, exitCode: failing ? 1 : 0 };
+  const unchecked = values['fail-on-unchecked'] === true && hasUnchecked(report.notes);
+  return { stdout, exitCode: failing || unchecked ? 1 : 0 };
+}
+
+/** Why a path could not be read, in words, with what to do about it. */
+const UNREADABLE_REASONS: Record<string, { why: string; todo: string }> = {
+  EACCES: { why: 'permission denied', todo: 'fix the permissions' },
+  EPERM: { why: 'operation not permitted', todo: 'fix the permissions' },
+  ENOENT: { why: 'it vanished, or is a symbolic link to nothing', todo: 'remove the dangling link' },
+  ELOOP: { why: 'a loop of symbolic links', todo: 'fix the link' },
+  EISDIR: { why: 'it is a directory', todo: 'name it as a directory' },
+};
+
+/** The closing message of a scan that could not read everything: what, why, and what to do. */
+export function describeUnreadable(unreadable: readonly Unreadable[]): string {
+  const n = unreadable.length;
+  const list = unreadable.map((u) => `${u.directory ? 'the directory ' : ''}${u.path} (${UNREADABLE_REASONS[u.reason]?.why ?? u.reason})`).join(', ');
+  const todo = [...new Set(unreadable.map((u) => UNREADABLE_REASONS[u.reason]?.todo ?? 'check it'))].join(' or ');
+  return `${n} path${n > 1 ? 's' : ''} could not be read and ${n > 1 ? 'were' : 'was'} not scanned: ${list}. To scan ${n > 1 ? 'them' : 'it'}, ${todo}; or leave ${n > 1 ? 'them' : 'it'} out. The results above are incomplete.`;
 }

@@ -11,6 +11,7 @@ Usage:
   widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
   widen review --pr OWNER/REPO#N [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
   widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL] [--color WHEN]
+  widen b4-check [--base REV]     check one patch mail (stdin) for b4 review: JSON on stdout
   widen rules                     list the rules: id, severity, summary
   widen explain RULE-ID           show a rule's documentation
   widen debug cfg FILE FUNCTION [--format dot|text]
@@ -36,6 +37,9 @@ posted; the token comes from GITHUB_TOKEN).
   --format FMT     text (default), json, markdown, email (an mbox of replies to the patch
                    mails, for git send-email) or sarif (SARIF 2.1.0, for code scanning)
   --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
+  --fail-on-unchecked
+                   exit 1 also when a note says something could not be checked
+  --allow-gaps     review a series with patches missing (named in a note) instead of failing
   --rules IDS      comma-separated rule ids to run (default: all; see 'widen rules')
   --color WHEN     colour text output: auto (default: on a terminal, unless NO_COLOR is set),
                    always or never`;
@@ -47,8 +51,21 @@ Analyses whole .c/.h files, or directories recursively, and reports every findin
   --jobs N         worker threads (default: the number of CPUs)
   --rules IDS      comma-separated rule ids to run (default: all)
   --fail-on LEVEL  error, warning (default), note or none
+  --fail-on-unchecked
+                   exit 1 also when a note says something could not be checked
   --color WHEN     colour text output: auto (default: on a terminal, unless NO_COLOR is set),
                    always or never`;
+
+export const B4_CHECK_USAGE = `Usage: widen b4-check [--base REV] [--rules IDS]
+
+The per-patch check command of b4 review (b4 0.15 and later). Reads one patch mail on stdin in
+a kernel git repository and prints a JSON array of {tool, status, summary, url, details}.
+The tree is read from git objects at --base, else at the base commit in B4_TRACKING_FILE, else
+at HEAD, with the series' earlier patches (from b4's review branch) applied in memory; the
+working tree and the index are never touched. Configure it with:
+  git config b4.review-perpatch-check-cmd 'widen b4-check'
+  --base REV       the commit the patch (or its series) applies to
+  --rules IDS      comma-separated rule ids to run (default: all)`;
 
 export const DEBUG_USAGE = `Usage: widen debug cfg FILE FUNCTION [--format dot|text]
 
@@ -72,7 +89,13 @@ export function describeInputError(e: InputError): string {
   }
 }
 
-/** A command line widen cannot make sense of. */
+/**
+ * A command line widen cannot make sense of: what is wrong, the command's synopsis and where the
+ * rest is, in one short paragraph (the whole usage text would bury the one line that matters).
+ */
 export function usageError(detail: string, usage: string): InputError {
-  return new InputError('usage', `${detail}\n\n${usage}`);
+  if (usage === MAIN_USAGE) return new InputError('usage', `${detail} Run 'widen --help' for the commands.`);
+  const synopsis = /^Usage: ((widen \S+)[^\n]*)/.exec(usage);
+  if (!synopsis) return new InputError('usage', detail);
+  return new InputError('usage', `${detail}\nUsage: ${synopsis[1]}\nRun '${synopsis[2]} --help' for the options.`);
 }
