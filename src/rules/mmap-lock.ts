@@ -1,0 +1,126 @@
+/**
+ * The mmap lock as the locking rules see a function: its lock, unlock and downgrade events per
+ * node, by value of the mm, from the lock table (rules/resources.ts), with the calls after which
+ * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
+ * through a VMA) as `unknown` events on every mm of the function.
+ */
+import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import { BracketIndex, type BracketEvent, type BracketSummaries } from '../analysis/brackets.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+
+export type Mode = 'read' | 'write';
+
+export interface LockEvent {
+  object: string;
+  op: 'lock' | 'unlock' | 'downgrade' | 'unknown';
+  mode: Mode;
+  event: BracketEvent;
+}
+
+const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => o.name));
+
+/**
+ * The function's lock events per node, by value of the mm (`mm`, `vma->vm_mm`, a copy of either),
+ * from the read and write sides of the lock table, with helpers summarised.
+ */
+export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
+  const out = new Map<number, LockEvent[]>();
+  const objects = new Set<string>();
+  for (const [pair, mode] of [[MMAP_WRITE_LOCK, 'write'], [MMAP_READ_LOCK, 'read']] as const) {
+    const index = new BracketIndex(fn, pair, summaries);
+    for (const id of index.nodesWithEvents()) {
+      for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
+        const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
+        // A downgrade shows as a write release and a read acquisition: one event, on the write side.
+        if (downgrade && mode === 'read') continue;
+        const op = event.kind === 'unknown' ? 'unknown' : downgrade ? 'downgrade' : event.kind === 'open' ? 'lock' : 'unlock';
+        const list = out.get(id) ?? [];
+        list.push({ object: event.object, op, mode, event });
+        out.set(id, list);
+        objects.add(event.object);
+      }
+    }
+  }
+  // A transfer helper reaches the lock through a VMA or a fault (`handle_mm_fault(vma, ...)`),
+  // not through an argument naming the mm, and a callee handed the function's lock flag
+  // (`populate_vma_page_range(..., &locked)`) may drop the lock and clear the flag: after
+  // either, no mm of the function is judged.
+  const flags = lockFlags(fn);
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      if (!(TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags)) || locksElsewhere(fn, ev.name, summaries))) continue;
+      const list = out.get(node.id) ?? [];
+      for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
+      out.set(node.id, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Variables that record whether the lock is held: tested by a branch and set to a constant
+ * (`int locked = 0; ... locked = 1;`), or the target of an `int *locked` parameter.
+ */
+export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
+  const tested = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+    forEachExpr(node.expr, (e) => {
+      const key = e.k === 'ident' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
+      if (key !== null) tested.add(key);
+    });
+  }
+  const out = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k === 'def' && tested.has(ev.key) && ev.value && ev.value.k === 'lit' && /^[01]$/.test(ev.value.text.trim())) out.add(ev.key);
+    }
+  }
+  for (const key of tested) if (key.startsWith('*')) out.add(key);
+  return out;
+}
+
+/** Whether a call argument hands a lock flag to the callee: `&locked`, or `locked` for `*locked`. */
+function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
+  if (arg.k === 'unary' && arg.op === '&') {
+    const key = pathKey(arg.arg);
+    return key !== null && flags.has(key);
+  }
+  const key = pathKey(arg);
+  return key !== null && flags.has(`*${key}`);
+}
+
+/** Lock and unlock calls, by name: what a helper's body must mention to touch the mmap lock. */
+const LOCKING = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
+
+/**
+ * Whether a callee whose body widen can read takes, drops or downgrades some mmap lock itself:
+ * reaching the mm through a VMA or a maple state (6.1's `do_brk_munmap()` downgrades the lock
+ * of `vma->vm_mm` and says so by returning 1), its effect on the caller's lock cannot be
+ * summarised on an argument, so the caller's lock is not judged after the call.
+ */
+function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): boolean {
+  // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
+  // `do_mas_align_munmap()`), a few levels deep.
+  const seen = new Set<string>([name]);
+  let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const callee of level) {
+      for (const d of summaries.definitions(callee.name, callee.from)) {
+        const ids = d.file.identifiersOf(d.span);
+        for (const op of LOCKING) if (ids.has(op)) return true;
+        for (const id of ids) {
+          if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
+          seen.add(id);
+          next.push({ name: id, from: d.file });
+        }
+      }
+    }
+    level = next;
+  }
+  return false;
+}
