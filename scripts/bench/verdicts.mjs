@@ -10,6 +10,51 @@
  */
 export default [
   {
+    tree: '6.12',
+    rule: 'vma-use-after-unlock',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'do_page_fault',
+    verdict: 'real',
+    reason:
+      'bad_area: drops the read lock with mmap_read_unlock(mm) and then, for a user-mode fault, reads vma->vm_start, vma->vm_end and vma->vm_flags to choose the signal code: by then another thread may have unmapped and freed the VMA (x86 and arm64 choose the code before unlocking, or from values sampled under the lock)',
+  },
+  {
+    tree: '6.12',
+    rule: 'vma-use-after-unlock',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'handle_nadtlb_fault',
+    verdict: 'real',
+    reason:
+      'looks the VMA up under mmap_read_lock(), unlocks at once, then reads vma->vm_flags to decide whether the probe instruction may succeed: a read of a VMA that may be freed',
+  },
+  {
+    tree: '6.1',
+    rule: 'vma-use-after-unlock',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'do_page_fault',
+    verdict: 'real',
+    reason:
+      'bad_area: drops the read lock with mmap_read_unlock(mm) and then, for a user-mode fault, reads vma->vm_start, vma->vm_end and vma->vm_flags to choose the signal code: by then another thread may have unmapped and freed the VMA (x86 and arm64 choose the code before unlocking, or from values sampled under the lock)',
+  },
+  {
+    tree: '6.1',
+    rule: 'vma-use-after-unlock',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'handle_nadtlb_fault',
+    verdict: 'real',
+    reason:
+      'looks the VMA up under mmap_read_lock(), unlocks at once, then reads vma->vm_flags to decide whether the probe instruction may succeed: a read of a VMA that may be freed',
+  },
+  {
+    tree: '6.12',
+    rule: 'vma-use-after-unlock',
+    path: 'kernel/bpf/task_iter.c',
+    function: 'task_vma_seq_get_next',
+    verdict: 'false',
+    reason:
+      'after the unlock at the !curr_vma exit the function goes to next_task, takes another task and its mm, and sets its saved state so that the switch finds the first VMA afresh; widen does not correlate the switch on the saved state (info->... / op) with the path that set it, and follows case task_vma_iter_next_vma with the old curr_vma',
+  },
+  {
     tree: '6.1',
     rule: 'mmap-lock-balance',
     path: 'arch/parisc/mm/fault.c',

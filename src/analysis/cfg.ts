@@ -21,7 +21,7 @@
  * expression around them, which leaves them out of its events.
  */
 import { addressee, forEachExpr, pathKey, pathRoot, type Declarator, type Expr, type FunctionAst, type Stmt, type VarRef } from './ast.js';
-import { NORETURN_CALLS, TRANSPARENT_CALLS } from './kernel-macros.js';
+import { ASSERT_CALLS, NORETURN_CALLS, TRANSPARENT_CALLS } from './kernel-macros.js';
 import type { BlockMacro } from './normalize.js';
 
 export type EdgeKind = 'next' | 'true' | 'false' | 'back' | 'goto' | 'case' | 'return' | 'exit';
@@ -368,6 +368,14 @@ class Builder {
       case 'empty':
         return preds;
       case 'expr': {
+        if (s.expr.k === 'call' && s.expr.name !== null && ASSERT_CALLS.has(s.expr.name) && s.expr.args[0]) {
+          // `BUG_ON(c)` is `if (c) BUG();`: the path goes on only where `c` is false.
+          const o = this.condition(s.expr.args[0], preds, exit);
+          // The stop node carries no expression: the condition's calls ran in the branch already.
+          const stop = this.simple('stmt', s.start, s.end, null, o.t, exit);
+          this.nodes[stop]!.noreturn = true;
+          return o.f;
+        }
         const id = this.simple('stmt', s.start, s.end, s.expr, preds, exit);
         if (s.expr.k === 'call' && s.expr.name !== null && NORETURN_CALLS.has(s.expr.name)) {
           this.nodes[id]!.noreturn = true;

@@ -151,6 +151,16 @@ export const NORETURN_CALLS: ReadonlySet<string> = new Set([
   '__noreturn_abort', 'do_task_dead', 'cpu_startup_entry', 'BUILD_BUG',
 ]);
 
+/**
+ * Assertions that stop the machine when their first argument is true: after `BUG_ON(!vma)` the
+ * path goes on only with `vma` non-NULL. (`VM_BUG_ON*()` is compiled out without
+ * CONFIG_DEBUG_VM, but it states what the code relies on, which is what a reviewer reads.)
+ * `WARN_ON()` returns and is not one of them.
+ */
+export const ASSERT_CALLS: ReadonlySet<string> = new Set([
+  'BUG_ON', 'VM_BUG_ON', 'VM_BUG_ON_VMA', 'VM_BUG_ON_MM', 'VM_BUG_ON_PAGE', 'VM_BUG_ON_FOLIO',
+]);
+
 /** Wrappers that do not change a condition's truth value (`if (unlikely(!vma))`). */
 export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
   'likely', 'unlikely', 'likely_notrace', 'unlikely_notrace', '__builtin_expect',

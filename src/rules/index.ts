@@ -16,6 +16,7 @@ import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
+import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
 export const RULES: readonly Rule[] = [
   hugetlbUnshareFlushBeforeFinish,
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketBalance,
   tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
+  vmaUseAfterUnlock,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -148,6 +148,11 @@ export default defineRule({
       ctx.incomplete('the balance of the mmap lock');
       return;
     }
+    // With more than one mm, two names may be one mm (`curr_mm` and `info->mm`), which widen
+    // cannot always tell: such a function is judged only on what one name does (wrong mode,
+    // double lock, unlock after its own unlock), not on leaks or on what it was entered with.
+    const mms = new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+    if (mms.size > 1) return;
     if (lockFlags(fn).size === 0) {
       for (const { node, e } of unlocksFromEntry) if (enteredUnlocked.has(e.object)) report('unlockNotHeld', node, e, {});
     }

@@ -62,14 +62,15 @@ export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
 
 /**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
- * (`int locked = 0; ... locked = 1;`), or the target of an `int *locked` parameter.
+ * (`int locked = 0; ... locked = 1;`, `user->locked = 0`), or the target of an `int *locked`
+ * parameter.
  */
 export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   const tested = new Set<string>();
   for (const node of fn.cfg.nodes) {
     if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
     forEachExpr(node.expr, (e) => {
-      const key = e.k === 'ident' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
+      const key = e.k === 'ident' || e.k === 'field' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
       if (key !== null) tested.add(key);
     });
   }

@@ -140,3 +140,14 @@ describe('CFG shape of each construct', () => {
     expect(cfg.nodes.flatMap((n) => n.succ.filter((e) => e.back === true)).map((e) => e.to)).toEqual([body.id]);
   });
 });
+
+describe('assertions', () => {
+  it('BUG_ON(c) is a branch whose true side stops: the path goes on only where c is false', async () => {
+    const text = 'int f(struct vm_area_struct *vma)\n{\n\tBUG_ON(!vma);\n\treturn vma->vm_flags;\n}\n';
+    const fn = await functionOf(text, 'f');
+    const branch = fn.cfg.nodes.find((n) => n.kind === 'branch')!;
+    const stop = fn.cfg.nodes.find((n) => n.noreturn)!;
+    expect(branch.succ.map((e) => [fn.cfg.nodes[e.to]!.kind, e.kind])).toEqual([['stmt', 'true'], ['return', 'false']]);
+    expect([stop.succ, stop.events]).toEqual([[], []]);
+  });
+});

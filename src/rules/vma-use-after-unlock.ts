@@ -1,0 +1,179 @@
+/**
+ * A VMA is dereferenced only while the mmap lock that keeps it alive is held: after
+ * `mmap_read_unlock()`, or after `handle_mm_fault()` returned `VM_FAULT_RETRY` or
+ * `VM_FAULT_COMPLETED` (it dropped the lock itself), the VMA may already be freed
+ * (6.12 mm/memory.c:6074 "If the fault handler drops the mmap_lock, vma may be freed", and
+ * 6106-6110 "It is no longer safe to dereference vma-> after this point").
+ *
+ * Only what the function does itself is judged: VMAs are the function's `struct
+ * vm_area_struct *` variables and parameters, a release is an unlock of an mm or the
+ * documented release of the fault handler, and a VMA assigned again (after re-locking, from a
+ * new lookup) is trusted again. Reading the pointer itself (`if (vma == prev)`, passing it on)
+ * is not a dereference; values copied out before the release are the fix, not a finding.
+ */
+import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { lockEvents } from './mmap-lock.js';
+import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+
+/** Per VMA variable: where the lock that protected it was released, on this path. */
+type State = ReadonlyMap<string, { release: number; how: 'unlock' | 'fault' }>;
+
+/** `fault & VM_FAULT_RETRY` and friends: the fault handler's own statement that it released the lock. */
+const RELEASED_BITS = /^VM_FAULT_(RETRY|COMPLETED)$/;
+
+export default defineRule({
+  id: 'vma-use-after-unlock',
+  meta: {
+    summary: 'a VMA is not dereferenced after the mmap lock that keeps it alive was released',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    calls: ['handle_mm_fault'],
+  },
+  messages: {
+    afterUnlock: {
+      headline: '`{{vma}}` is dereferenced after the mmap lock was released',
+      explanation:
+        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").',
+      fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh (`vma_lookup()`) before using it.',
+    },
+    afterFault: {
+      headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
+      explanation:
+        'On this path `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap (or per-VMA) lock itself; `{{vma}}` may be freed by the time `{{use}}` reads it (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed").',
+      fix: 'Read what you need from `{{vma}}` before calling `handle_mm_fault()` (the fault path samples `vm_flags` early for this reason), or retake the lock and look the VMA up again.',
+    },
+  },
+  check(fn, ctx) {
+    const vmas = vmaVariables(fn);
+    if (vmas.size === 0) return;
+    const locks = lockEvents(fn, ctx.summaries);
+    const faults = faultResults(fn);
+    if (locks.size === 0 && faults.size === 0) return;
+
+    const reported = new Set<string>();
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([v, r]) => `${v}@${r.release}`).join(';'),
+      step(s, node, trace) {
+        let next: Map<string, { release: number; how: 'unlock' | 'fault' }> | null = null;
+        const stale = (release: number, how: 'unlock' | 'fault'): void => {
+          next ??= new Map(s);
+          for (const v of vmas) if (!next.has(v)) next.set(v, { release, how });
+        };
+        // The branch just taken says the fault handler released the lock.
+        const taken = edgeInto(fn.cfg, trace, node);
+        if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
+          const call = releasedOn(taken.from, faults);
+          if (call && call.edge === taken.kind) stale(call.node, 'fault');
+        }
+        // Reads and writes in evaluation order: a use before a reassignment in the same node counts.
+        for (const ev of node.flow) {
+          const cur: State = next ?? s;
+          if (ev.k === 'use' && ev.deref) {
+            const key = ev.root.id;
+            const r = cur.get(key);
+            // One finding per VMA and release: the first use shows the problem, the rest repeat it.
+            if (r && !reported.has(`${r.release}|${key}`)) {
+              reported.add(`${r.release}|${key}`);
+              const releaseNode = fn.cfg.nodes[r.release]!;
+              ctx.report({
+                messageId: r.how === 'fault' ? 'afterFault' : 'afterUnlock',
+                data: { vma: displayKey(key), release: `${callName(releaseNode)}()`, use: fn.text(ev) },
+                at: node,
+                related: [{ at: releaseNode, message: r.how === 'fault' ? 'may release the lock' : 'the lock is released here' }],
+              });
+            }
+          } else if (ev.k === 'def' && cur.has(ev.key)) {
+            // Assigned, declared again, produced by an iterator, or handed by address to a
+            // lookup that fills it in (`hugepage_vma_revalidate(mm, addr, true, &vma, cc)`):
+            // whatever it points to now is not the VMA found before the release.
+            (next ??= new Map(s)).delete(ev.key);
+          }
+        }
+        for (const e of locks.get(node.id) ?? []) {
+          if (e.op === 'unlock') stale(node.id, 'unlock');
+          // Taking the write lock again is what a teardown does once the mm has no users left
+          // (`exit_mmap()`: "the mm is ours alone"): the VMAs it already walked stay valid.
+          if (e.op === 'lock' && e.mode === 'write' && (next ?? s).size > 0) next = new Map();
+        }
+        return next ?? s;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('VMA uses after the mmap lock is released');
+  },
+});
+
+/** The function's VMAs: its `struct vm_area_struct *` parameters and local variables, by key. */
+function vmaVariables(fn: AnalyzedFunction): ReadonlySet<string> {
+  const out = new Set<string>();
+  // One `*` exactly: `struct vm_area_struct **prev` is the caller's slot, not a VMA.
+  const isVma = (v: { type: string; pointer: boolean; start: number; end: number }): boolean =>
+    v.pointer && /\bstruct\s+vm_area_struct\b/.test(v.type) && !/\*\s*\*/.test(fn.file.source.text.slice(v.start, v.end));
+  for (const p of fn.ast.params) if (isVma(p)) out.add(p.ref.id);
+  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (isVma(d)) out.add(d.ref.id);
+  // A VMA the function allocates itself (`vm_area_alloc()`, `vm_area_dup()`) is not in anyone
+  // else's hands until it is inserted, and exec's new mm has no other user: not found under a lock.
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k === 'def' && out.has(ev.key) && ev.value?.k === 'call' && ev.value.name !== null && /^vm_area_(alloc|dup)$/.test(ev.value.name)) out.delete(ev.key);
+    }
+  }
+  return out;
+}
+
+/** Where `handle_mm_fault()`'s result is stored: the key, per node of the call. */
+function faultResults(fn: AnalyzedFunction): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k === 'def' && ev.value && ev.value.k === 'call' && ev.value.name === 'handle_mm_fault') out.set(ev.key, node.id);
+    }
+  }
+  return out;
+}
+
+/**
+ * When `node` branches on a stored fault result having `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`
+ * set (`fault & VM_FAULT_RETRY`, `fault_signal_pending(fault, regs)`, negated or not): the edge
+ * on which it is set, and the call that produced it.
+ */
+function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>): { edge: 'true' | 'false'; node: number } | null {
+  if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return null;
+  const test = (e: Expr, edge: 'true' | 'false'): { edge: 'true' | 'false'; node: number } | null => {
+    const x = e.k === 'cast' ? e.arg : e;
+    if (x.k === 'unary' && x.op === '!') return test(x.arg, edge === 'true' ? 'false' : 'true');
+    if (x.k === 'call' && x.name !== null && /^(unlikely|likely)$/.test(x.name) && x.args[0]) return test(x.args[0], edge);
+    if (x.k === 'call' && x.name === 'fault_signal_pending' && x.args[0]) {
+      const at = faults.get(pathKey(x.args[0]) ?? '');
+      return at === undefined ? null : { edge, node: at };
+    }
+    if (x.k === 'binary' && x.op === '&') {
+      for (const [value, mask] of [[x.left, x.right], [x.right, x.left]] as const) {
+        const at = faults.get(pathKey(value) ?? '');
+        if (at !== undefined && mentionsReleaseBit(mask)) return { edge, node: at };
+      }
+    }
+    return null;
+  };
+  return test(node.expr, 'true');
+}
+
+function mentionsReleaseBit(e: Expr): boolean {
+  let found = false;
+  forEachExpr(e, (x) => {
+    if (x.k === 'ident' && RELEASED_BITS.test(x.name)) found = true;
+  });
+  return found;
+}
+
+function callName(node: CfgNode): string {
+  for (const ev of node.events) if (ev.k === 'call' && ev.name !== null && /unlock|handle_mm_fault|downgrade/.test(ev.name)) return ev.name;
+  const first = node.events.find((ev) => ev.k === 'call');
+  return first && first.k === 'call' ? (first.name ?? 'the call') : 'the release';
+}
