@@ -2,7 +2,7 @@
 # widen: the GitHub App (`npm start`, the default command), its queue workers (`widen worker`)
 # and the command line (`widen review ...`), in one image. See docs/self-hosting.md.
 
-# ---- build: TypeScript to dist/, with the dev dependencies ------------------------------------
+# build compiles the TypeScript to dist/ with the dev dependencies, then drops them
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,12 +11,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json app.yml ./
 COPY src ./src
+# The rule pages `widen explain` prints.
+COPY docs/rules ./docs/rules
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && test -f node_modules/tree-sitter-c/tree-sitter-c.wasm \
  && test -f node_modules/web-tree-sitter/tree-sitter.wasm
 
-# ---- runtime: production dependencies and dist/ only; no compilers, no tests -------------------
+# runtime holds production dependencies, dist/ and the rule pages only: no compilers, no tests
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -25,6 +27,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json /app/app.yml ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/docs ./docs
 # `widen` on PATH for the CLI and the workers: docker run IMAGE widen review ...
 RUN ln -s /app/dist/cli/main.js /usr/local/bin/widen
 USER node
