@@ -152,12 +152,15 @@ export interface WidenApp {
  * Builds the App. Each call has its own queue (one per process in production, one per test):
  * the in-process one, or, given a `sink`, the shared Redis queue that `widen worker` drains.
  */
-export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink } = {}): WidenApp {
+export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; /** Told of every review that failed (after it is logged): the Action's exit status. */ onError?: (error: unknown) => void } = {}): WidenApp {
   let queue: ReviewQueue | null = null;
   const sink = opts.sink;
 
   const appFn = (app: Probot): void => {
-    queue = new ReviewQueue((job, e) => job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed'), opts.concurrency);
+    queue = new ReviewQueue((job, e) => {
+      job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed');
+      opts.onError?.(e);
+    }, opts.concurrency);
     const q = queue;
     const enqueue = async (context: Context, r: ReviewRequest, ofMany = false): Promise<void> => {
       const key = pullKey(r.ref);
