@@ -5,8 +5,8 @@
 #   3. print the image's size and what the runtime stage adds over the base, layer by layer,
 #      and check the runtime holds no compiler, no tests, and the grammar .wasm files
 #   4. run it (scripts/image/check.ts): the App answers /ping, reviews a signed pull_request
-#      for the seed example from the GitHub stand-in, stops cleanly on SIGTERM; the CLI in the
-#      image reviews the seed patch
+#      for the seed example from the GitHub stand-in, stops cleanly on SIGTERM; the same with
+#      REDIS_URL and `widen worker` from the image; the CLI in the image reviews the seed patch
 # Needs root (podman storage, chroot, mounts). Called by .ci/run; prints how long each step took.
 #   usage: scripts/image-check.sh        WIDEN_DOCKER_TOOLS=DIR overrides ../shared/docker
 set -euo pipefail
