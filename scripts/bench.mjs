@@ -338,22 +338,24 @@ async function health() {
   return { ...r, sample: healthEvery === 1 ? 'every .c/.h file' : `a fixed sample, every ${healthEvery}th of the ${all.length} .c/.h files in sorted order`, treeFiles: all.length };
 }
 
-/** The App's figures: compiles scripts/bench/app.ts with the test helpers it uses, runs it, reads its JSON. */
-function appBench() {
-  say('GitHub App: the seed pull request through npm start and the GitHub stand-in (50 ms per request)');
+/** Compiles scripts/bench/NAME.ts with the test helpers it uses, runs it, reads its JSON. */
+function tsBench(name, what) {
   execFileSync(join(widenRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: widenRoot, stdio: 'inherit' });
-  const r = spawnSync(process.execPath, [join(widenRoot, '.bench', 'build', 'scripts', 'bench', 'app.js')], { cwd: widenRoot, encoding: 'utf8' });
-  if (r.status !== 0) fail(`the App benchmark failed:\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(widenRoot, '.bench', 'build', 'scripts', 'bench', `${name}.js`)], { cwd: widenRoot, encoding: 'utf8' });
+  if (r.status !== 0) fail(`the ${what} benchmark failed:\n${r.stdout}${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-/** The queue's figures: compiles scripts/bench/queue.ts with the test helpers it uses, runs it, reads its JSON. */
+/** The App's figures (scripts/bench/app.ts). */
+function appBench() {
+  say('GitHub App: the seed pull request through npm start and the GitHub stand-in (50 ms per request)');
+  return tsBench('app', 'App');
+}
+
+/** The queue's figures (scripts/bench/queue.ts). */
 function queueBench() {
   say('queue: deliveries per second through Redis with 1 and 2 workers (GitHub stand-in, 50 ms per request)');
-  execFileSync(join(widenRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: widenRoot, stdio: 'inherit' });
-  const r = spawnSync(process.execPath, [join(widenRoot, '.bench', 'build', 'scripts', 'bench', 'queue.js')], { cwd: widenRoot, encoding: 'utf8' });
-  if (r.status !== 0) fail(`the queue benchmark failed:\n${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return tsBench('queue', 'queue');
 }
 
 // ---- main -----------------------------------------------------------------------------------
