@@ -76,6 +76,26 @@ test('issue_comment /widen from a maintainer: eyes, then a review that repeats n
   expect(github.checkRuns).toHaveLength(1);
 }, 60_000);
 
+test('the SARIF step\'s command (action.yml) writes the pull request\'s findings as SARIF', async () => {
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'review', '--pr', 'kernel-dev/linux#9', '--api-url', github.url, '--format', 'sarif', '--fail-on', 'none'], {
+    env: { PATH: process.env['PATH'] ?? '', GITHUB_TOKEN: 'ghs_workflowtoken' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(err).toBe('');
+  expect(code).toBe(0);
+  const sarif = JSON.parse(out) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
+  expect(sarif.version).toBe('2.1.0');
+  expect(sarif.runs[0]!.results.map((r) => [r.ruleId, r.locations[0]!.physicalLocation.artifactLocation.uri, r.locations[0]!.physicalLocation.region.startLine])).toEqual([
+    ['tlb-vma-bracket-vma-reassigned', 'mm/memory.c', 31],
+    ['tlb-vma-bracket-misuse', 'mm/memory.c', 31],
+  ]);
+}, 60_000);
+
 test('an event the action does not review is a clear error, exit 2', async () => {
   const { code, out } = await runAction('push', { ref: 'refs/heads/main' });
   expect(code).toBe(2);
