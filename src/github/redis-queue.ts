@@ -69,13 +69,27 @@ export class RedisReviewSink implements ReviewSink {
   private readonly queue: Queue<ReviewJobData>;
   private readonly redis: Redis;
 
-  constructor(url: string) {
-    this.redis = client(url);
-    this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url }, prefix: QUEUE_PREFIX });
+  constructor(url: string, log: Log) {
+    // Fail at once while Redis is unreachable, instead of holding the webhook until GitHub
+    // gives up (10 s): the delivery is then answered 500 and shows as failed on GitHub, where
+    // it can be redelivered. Nothing is dropped silently.
+    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });
+    let reported = false;
+    const report = (err: Error): void => {
+      // ioredis retries on its own; one line per outage is enough.
+      if (!reported) log.error({ err }, 'cannot reach Redis; deliveries fail until it is back');
+      reported = true;
+    };
+    this.redis.on('error', report);
+    this.redis.on('ready', () => (reported = false));
+    this.queue.on('error', report);
   }
 
   async add(data: ReviewJobData, log: Log): Promise<void> {
     const key = pullKey(data.ref);
+    // BullMQ's own calls wait for a connection however long it takes: ask ours first.
+    if (this.redis.status !== 'ready') throw new Error(`Redis is unreachable (connection ${this.redis.status}); the review of ${key} was not queued`);
     const existing = await this.queue.getJob(data.jobId);
     if (existing) {
       // The same delivery again (GitHub's "Redeliver", or a retry after a timeout): its job exists.

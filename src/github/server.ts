@@ -27,7 +27,7 @@ try {
   process.exit(2);
 }
 const redisUrl = process.env['REDIS_URL'];
-const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl) } : {});
+const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl, console) } : {});
 const server = await run(app.appFn, { Octokit: WidenOctokit });
 if (redisUrl) console.info('widen: reviews go to the Redis queue; run `widen worker` to review them');
 

@@ -4,7 +4,7 @@
  * example must get exactly one review and one check run, whatever the workers go through.
  */
 import { Queue } from 'bullmq';
-import { startApp, type AppProcess } from '../helpers/app-process.js';
+import { freePort, startApp, type AppProcess } from '../helpers/app-process.js';
 import { generatePrivateKey, sendWebhook, startGitHubStandIn, type StandIn, type StandInRepo } from '../helpers/github-stand-in.js';
 import { pullRequestPayload } from '../helpers/payloads.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
@@ -190,6 +190,22 @@ test('two deliveries for the same head of one pull request, two workers: the rev
   // The first posted the findings; the second found them standing and posted nothing new.
   expect(reviewsOf('serial')).toHaveLength(1);
   expect(checkRunsOf('serial')).toHaveLength(1);
+}, 60_000);
+
+test('with Redis unreachable, a delivery fails at once (500, redeliverable) instead of hanging past GitHub\'s 10 s', async () => {
+  const dead = `redis://127.0.0.1:${await freePort()}`;
+  const lonely = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'warn', REDIS_URL: dead });
+  try {
+    const before = github.requests.length;
+    const payload = pullRequestPayload('opened', { owner: 'kernel-dev', repo: 'redeliver', number: 1, headSha: headOf(1), baseSha: BASE, changedFiles: 1, installationId: REPOS.redeliver, title: SEED_TITLE });
+    const answer = await sendWebhook({ url: lonely.webhookUrl, secret: SECRET, name: 'pull_request', payload });
+    expect(answer.status).toBe(500);
+    expect(answer.ms).toBeLessThan(2000);
+    expect(github.requests.length).toBe(before);
+    expect(lonely.output()).toContain('cannot reach Redis; deliveries fail until it is back');
+  } finally {
+    await lonely.stop();
+  }
 }, 60_000);
 
 test('`widen worker` itself: reviews a queued delivery, and SIGTERM stops it cleanly', async () => {
