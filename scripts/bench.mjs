@@ -12,6 +12,8 @@
  *              against `grep -rlE` of the rules' trigger words; start-up and the seed review
  *   health     share of functions parsed without an ERROR node, whole 6.12 tree
  *   app        the GitHub App on the seed pull request (scripts/bench/app.ts)
+ *   queue      deliveries per second through the Redis queue with 1 and 2 `widen worker`s
+ *              (scripts/bench/queue.ts; needs redis-server)
  *
  * Kernel sources come from the Debian packages at run time (`apt-get install
  * linux-source-6.12 linux-source-6.1`) and are extracted once into .bench/ (see
@@ -20,7 +22,7 @@
  * Usage: npm run bench -- [--only PARTS] [--runs N] [--dir DIR] [--tree DIR] [--tar PATH]
  *          [--tar-6.1 PATH] [--cocci PATH] [--widen DIR] [--health-every N] [--no-peer]
  *          [--app-only] [--json]
- *   --only PARTS      comma-separated: precision,recall,speed,health,app (default: all)
+ *   --only PARTS      comma-separated: precision,recall,speed,health,app,queue (default: all)
  *   --runs N          timed runs per command, median reported (default 3)
  *   --dir DIR         the speed corpus (a tree's mm/ and arch/*\/mm/) instead of .bench/linux-6.12
  *   --tree DIR        an extracted whole 6.12 tree instead of .bench/linux-6.12-full
@@ -48,7 +50,7 @@ import verdicts from './bench/verdicts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, '.bench');
-const PARTS = ['precision', 'recall', 'speed', 'health', 'app'];
+const PARTS = ['precision', 'recall', 'speed', 'health', 'app', 'queue'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -336,13 +338,24 @@ async function health() {
   return { ...r, sample: healthEvery === 1 ? 'every .c/.h file' : `a fixed sample, every ${healthEvery}th of the ${all.length} .c/.h files in sorted order`, treeFiles: all.length };
 }
 
-/** The App's figures: compiles scripts/bench/app.ts with the test helpers it uses, runs it, reads its JSON. */
+/** Compiles scripts/bench/NAME.ts with the test helpers it uses, runs it, reads its JSON. */
+function tsBench(name, what) {
+  execFileSync(join(widenRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: widenRoot, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(widenRoot, '.bench', 'build', 'scripts', 'bench', `${name}.js`)], { cwd: widenRoot, encoding: 'utf8' });
+  if (r.status !== 0) fail(`the ${what} benchmark failed:\n${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** The App's figures (scripts/bench/app.ts). */
 function appBench() {
   say('GitHub App: the seed pull request through npm start and the GitHub stand-in (50 ms per request)');
-  execFileSync(join(widenRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json'], { cwd: widenRoot, stdio: 'inherit' });
-  const r = spawnSync(process.execPath, [join(widenRoot, '.bench', 'build', 'scripts', 'bench', 'app.js')], { cwd: widenRoot, encoding: 'utf8' });
-  if (r.status !== 0) fail(`the App benchmark failed:\n${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return tsBench('app', 'App');
+}
+
+/** The queue's figures (scripts/bench/queue.ts). */
+function queueBench() {
+  say('queue: deliveries per second through Redis with 1 and 2 workers (GitHub stand-in, 50 ms per request)');
+  return tsBench('queue', 'queue');
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -367,6 +380,7 @@ async function main() {
     if (parts.includes('speed')) results.speed = await speed();
     if (parts.includes('health')) results.health = await health();
     if (parts.includes('app')) results.app = appBench();
+    if (parts.includes('queue')) results.queue = queueBench();
   } catch (e) {
     if (e instanceof CorpusError) fail(e.message);
     throw e;
@@ -465,6 +479,10 @@ function appRows(a) {
   ];
 }
 
+function queueRows(q) {
+  return q.runs.map((x) => [`${x.workers} worker${x.workers === 1 ? '' : 's'}`, `${x.perSecond.toFixed(1)} deliveries/s (${x.deliveries} in ${s2(x.seconds)} s; slowest webhook answer ${Math.round(x.answerMsMax)} ms)`]);
+}
+
 function printTable(r) {
   const sections = [];
   if (r.precision) sections.push(['Precision: widen scan of unmodified trees', precisionRows(r.precision)]);
@@ -472,6 +490,7 @@ function printTable(r) {
   if (r.speed) sections.push([`Speed and memory (median of ${r.runs} runs, one job each)`, speedRows(r.speed)]);
   if (r.health) sections.push(['Parse health', healthRows(r.health)]);
   if (r.app) sections.push(['GitHub App', appRows(r.app)]);
+  if (r.queue) sections.push([`Queue: the seed pull request per delivery, ${r.queue.latencyMs} ms per request on the stand-in, writes not spaced`, queueRows(r.queue)]);
   const w = Math.max(...sections.flatMap(([, rows]) => rows.map(([k]) => k.length)));
   const kernel = r.packages['linux-source-6.12'] ? `linux-source-6.12 ${r.packages['linux-source-6.12']}, linux-source-6.1 ${r.packages['linux-source-6.1'] ?? 'not installed'}` : 'kernel packages not installed';
   let out = `\nwiden bench: ${r.widen.version} (${r.widen.commit ?? 'no git'}${r.widen.dir === root ? '' : `, build in ${r.widen.dir}`}); ${kernel}; ${r.machine.cpus} cores\n`;

@@ -25,6 +25,8 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
       return (await import('./commands/rules.js')).rulesCommand(rest);
     case 'explain':
       return (await import('./commands/rules.js')).explainCommand(rest);
+    case 'worker':
+      return (await import('./commands/worker.js')).workerCommand(rest);
     case 'debug':
       return (await import('./commands/debug.js')).debugCommand(rest);
     case '--version':

@@ -42,7 +42,37 @@ export function permits(role: string, needed: Permission): boolean {
   return rank(role) >= rank(needed);
 }
 
-interface ReviewRequest {
+/**
+ * What a queued review needs, in a form that survives a trip through Redis: the worker that
+ * runs it authenticates as `installationId` itself.
+ */
+export interface ReviewJobData {
+  /**
+   * The queue's job id: the delivery id (`x-github-delivery`), so a redelivered webhook is the
+   * same job; `<delivery>.<number>` when one delivery asks for several pull requests (a check
+   * run re-run on a commit that heads more than one).
+   */
+  jobId: string;
+  deliveryId: string;
+  /** The App installation to act as; absent in a GitHub Action, which has the workflow token. */
+  installationId: number | null;
+  ref: PullRef;
+  pull: PullInfo;
+  force: boolean;
+}
+
+/** Where reviews go when the App does not run them itself: the Redis queue (redis-queue.ts). */
+export interface ReviewSink {
+  add(job: ReviewJobData, log: Log): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The pull request as a queue key, e.g. `owner/repo#12`. */
+export function pullKey(ref: PullRef): string {
+  return `${ref.owner}/${ref.repo}#${ref.number}`;
+}
+
+export interface ReviewRequest {
   octokit: GitHubClient;
   /** Probot's `context.config` for the repository's `.github/widen.yml`. */
   readConfig: ConfigReader;
@@ -58,7 +88,7 @@ interface ReviewRequest {
  * configuration, the file list, widen's earlier comments and the check run; then the blobs;
  * then the review and the check run's completion.
  */
-async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<void> {
+export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Promise<boolean>): Promise<void> {
   const { octokit, ref, pull, log } = r;
   const config = loadConfig(r.readConfig);
   if (pull.draft && !r.force) {
@@ -86,7 +116,7 @@ async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<vo
       });
       return;
     }
-    if (!isCurrent()) {
+    if (!(await isCurrent())) {
       await completeCheckRun(octokit, ref, await checkRun, { conclusion: 'neutral', title: 'Superseded by a newer commit', summary: `A newer commit was pushed while widen reviewed ${pull.headSha.slice(0, 12)}; widen reviews that one instead.`, annotations: [] });
       log.info({ pull: ref.number, headSha: pull.headSha }, 'review superseded by a newer head commit; not published');
       return;
@@ -112,19 +142,34 @@ async function runReview(r: ReviewRequest, isCurrent: () => boolean): Promise<vo
 export interface WidenApp {
   /** The function Probot loads. */
   appFn: (app: Probot) => void;
-  /** Resolves when every queued review has finished. */
+  /** Resolves when every review queued in this process has finished. */
   idle(): Promise<void>;
+  /** Lets go of the shared queue, if any (after the server has stopped taking deliveries). */
+  close(): Promise<void>;
 }
 
-/** Builds the App. Each call has its own queue (one per process in production, one per test). */
-export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
+/**
+ * Builds the App. Each call has its own queue (one per process in production, one per test):
+ * the in-process one, or, given a `sink`, the shared Redis queue that `widen worker` drains.
+ */
+export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; /** Told of every review that failed (after it is logged): the Action's exit status. */ onError?: (error: unknown) => void } = {}): WidenApp {
   let queue: ReviewQueue | null = null;
+  const sink = opts.sink;
 
   const appFn = (app: Probot): void => {
-    queue = new ReviewQueue((job, e) => job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed'), opts.concurrency);
+    queue = new ReviewQueue((job, e) => {
+      job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed');
+      opts.onError?.(e);
+    }, opts.concurrency);
     const q = queue;
-    const enqueue = (r: ReviewRequest): void => {
-      const key = `${r.ref.owner}/${r.ref.repo}#${r.ref.number}`;
+    const enqueue = async (context: Context, r: ReviewRequest, ofMany = false): Promise<void> => {
+      const key = pullKey(r.ref);
+      if (sink) {
+        const installation = (context.payload as { installation?: { id: number } }).installation;
+        const jobId = ofMany ? `${context.id}.${r.ref.number}` : context.id;
+        await sink.add({ jobId, deliveryId: context.id, installationId: installation?.id ?? null, ref: r.ref, pull: r.pull, force: r.force }, r.log);
+        return;
+      }
       r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
       q.add({ key, headSha: r.pull.headSha, log: r.log, run: ({ isCurrent }) => runReview(r, isCurrent) });
     };
@@ -134,7 +179,7 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
       const pr = context.payload.pull_request;
       if (pr.state !== 'open') return;
-      enqueue({ octokit: context.octokit, readConfig: readConfig(context), log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
+      await enqueue(context, { octokit: context.octokit, readConfig: readConfig(context), log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
     });
 
     app.on('issue_comment.created', async (context) => {
@@ -165,7 +210,7 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
         return;
       }
       const ref = refOf(context, issue.number);
-      enqueue({ octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: true });
+      await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: true });
     });
 
     app.on('check_run.rerequested', async (context) => {
@@ -179,11 +224,11 @@ export function createWidenApp(opts: { concurrency?: number } = {}): WidenApp {
       if (numbers.length === 0) context.log.info({ headSha: run.head_sha }, 'check run re-run for a commit that heads no open pull request');
       for (const number of numbers) {
         const ref = refOf(context, number);
-        enqueue({ octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: false });
+        await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: false }, numbers.length > 1);
       }
     });
   };
-  return { appFn, idle: () => queue?.idle() ?? Promise.resolve() };
+  return { appFn, idle: () => queue?.idle() ?? Promise.resolve(), close: () => sink?.close() ?? Promise.resolve() };
 }
 
 /** The open pull requests whose head is `sha`, fork pull requests included. */

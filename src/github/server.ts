@@ -4,16 +4,32 @@
  * PRIVATE_KEY_PATH), WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, GHE_HOST and GHE_PROTOCOL from the
  * environment, serves webhooks at /api/github/webhooks and answers GET /ping. Without APP_ID it
  * starts Probot's setup page, which registers the App from app.yml.
+ *
+ * Without REDIS_URL the reviews run in this process (queue.ts). With it, this process only
+ * verifies, answers and enqueues, and `widen worker` processes run the reviews (redis-queue.ts);
+ * Probot then also keeps its rate limiting in the same Redis, shared by every process.
  */
 import { run } from 'probot';
+import { InputError } from '../errors.js';
 import { createWidenApp } from './app.js';
+import { loadSecretFiles } from './env.js';
 import { WidenOctokit } from './octokit.js';
+import { RedisReviewSink } from './redis-queue.js';
 
 /** How long a stopping App waits for reviews in flight before it exits anyway. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
-const app = createWidenApp();
+try {
+  loadSecretFiles();
+} catch (e) {
+  if (!(e instanceof InputError)) throw e;
+  console.error(`widen: ${e.message}`);
+  process.exit(2);
+}
+const redisUrl = process.env['REDIS_URL'];
+const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl, console) } : {});
 const server = await run(app.appFn, { Octokit: WidenOctokit });
+if (redisUrl) console.info('widen: reviews go to the Redis queue; run `widen worker` to review them');
 
 process.once('SIGTERM', () => {
   console.info('SIGTERM: no new deliveries; finishing the reviews in flight');
@@ -24,6 +40,7 @@ process.once('SIGTERM', () => {
   void server
     .stop()
     .then(() => app.idle())
+    .then(() => app.close())
     .then(() => {
       clearTimeout(timer);
       process.exit(0);

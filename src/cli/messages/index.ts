@@ -16,6 +16,7 @@ Usage:
   widen explain RULE-ID           show a rule's documentation
   widen debug cfg FILE FUNCTION [--format dot|text]
                                   dump a function's control-flow graph
+  widen worker [--concurrency N]  run the GitHub App's queued reviews (REDIS_URL)
 
 PATCH is a unified diff, a git format-patch mail or an mbox series; '-' or none reads stdin.
 FMT is text (default), json, markdown, email (a reply to the patch mails) or sarif.

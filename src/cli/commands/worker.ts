@@ -1,0 +1,68 @@
+/**
+ * `widen worker`: takes reviews from the Redis queue that `npm start` fills when REDIS_URL is
+ * set, and runs them as the App would (same environment: APP_ID, PRIVATE_KEY or
+ * PRIVATE_KEY_PATH or PRIVATE_KEY_FILE, REDIS_URL, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL). Runs
+ * until SIGTERM or SIGINT, then takes no new job and finishes the reviews in flight, for at most
+ * {@link DRAIN_TIMEOUT_MS}; a review still running then is retried by another worker.
+ */
+import { InputError } from '../../errors.js';
+import { hasPrivateKey, loadSecretFiles } from '../../github/env.js';
+import { usageError } from '../messages/index.js';
+import type { CommandResult } from './types.js';
+
+export const WORKER_USAGE = `Usage: widen worker [--concurrency N]
+
+Runs the reviews the widen App queues in Redis when it runs with REDIS_URL. Start as many as
+you like, on any machines, with the App's environment: REDIS_URL, APP_ID, PRIVATE_KEY (or
+PRIVATE_KEY_PATH or PRIVATE_KEY_FILE), and GHE_HOST for GitHub Enterprise Server.
+  --concurrency N  reviews this worker runs at once (default 2)
+On SIGTERM it takes no new review and finishes those in flight (at most 60 s).`;
+
+/** How long a stopping worker waits for its reviews before it exits and leaves them to others. */
+export const DRAIN_TIMEOUT_MS = 60_000;
+
+function parse(args: string[]): { concurrency: number | undefined } {
+  let concurrency: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--concurrency(?:=(.*))?$/.exec(a);
+    if (!m) throw usageError(`widen worker: unknown argument '${a}'.`, WORKER_USAGE);
+    const v = m[1] ?? args[++i];
+    if (v === undefined || !/^[1-9]\d{0,2}$/.test(v)) throw usageError(`widen worker: --concurrency takes a whole number from 1 to 999 (got ${v === undefined ? 'nothing' : `'${v}'`}).`, WORKER_USAGE);
+    concurrency = Number(v);
+  }
+  return { concurrency };
+}
+
+export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+  if (args.includes('--help') || args.includes('-h')) return { stdout: `${WORKER_USAGE}\n`, exitCode: 0 };
+  const { concurrency } = parse(args);
+  const url = env['REDIS_URL'];
+  if (!url) throw new InputError('no-redis', "widen worker runs the reviews the App queues in Redis, so it needs REDIS_URL (for example redis://redis:6379), the same as the App's. Without REDIS_URL the App reviews in its own process and needs no worker.");
+  loadSecretFiles(env);
+  if (!/^\d+$/.test(env['APP_ID'] ?? '')) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
+  if (!hasPrivateKey(env)) throw new InputError('no-private-key', 'widen worker acts as the GitHub App, so it needs its private key: PRIVATE_KEY (the PEM text), PRIVATE_KEY_PATH or PRIVATE_KEY_FILE (a file holding it).');
+
+  const [{ createProbot }, { startReviewWorker }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
+  // As `npm start` logs: info by default, JSON in production.
+  const logFormat = env['LOG_FORMAT'] || (env['NODE_ENV'] === 'production' ? 'json' : 'pretty');
+  const probot = createProbot({ env: { LOG_LEVEL: 'info', ...env, LOG_FORMAT: logFormat }, overrides: { Octokit: WidenOctokit } });
+  const worker = await startReviewWorker({ url, probot, ...(concurrency ? { concurrency } : {}) });
+  // Not the URL: it may carry the Redis password.
+  probot.log.info({ concurrency: concurrency ?? 2 }, 'widen worker: waiting for reviews');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  probot.log.info(`${signal}: no new reviews; finishing the reviews in flight`);
+  const timer = setTimeout(() => {
+    probot.log.warn(`reviews still running after ${DRAIN_TIMEOUT_MS / 1000} s; exiting, another worker retries them`);
+    process.exit(1);
+  }, DRAIN_TIMEOUT_MS);
+  await worker.close();
+  clearTimeout(timer);
+  probot.log.info('widen worker stopped');
+  // Probot's rate limiter keeps its own Redis connection (REDIS_URL) open and Probot 14 offers no
+  // way to close it, so the process would never end by itself: every review is finished here.
+  process.exit(0);
+}

@@ -1,0 +1,202 @@
+/**
+ * The shared work queue, when `REDIS_URL` is set: `npm start` only verifies, answers and
+ * enqueues (a {@link RedisReviewSink}); `widen worker` processes (a {@link startReviewWorker}
+ * each, on any number of machines) run the reviews. BullMQ keeps the jobs in Redis.
+ *
+ * What BullMQ gives: a job id per delivery (adding an id that exists is a no-op, so a redelivered
+ * webhook is not reviewed twice), retries with backoff, failed jobs kept with their error, and
+ * stalled-job recovery (a worker that dies mid-job stops renewing the job's lock, and another
+ * worker's stalled check puts the job back in the queue).
+ *
+ * What open-source BullMQ does not give is "one job at a time per pull request" (that is
+ * BullMQ Pro's groups), so widen adds two keys of its own per pull request:
+ * - `widen:head:<pull>`: the head commit most recently enqueued. A job for an older head is
+ *   done without a review when a worker picks it up, and a running review checks it before
+ *   publishing, exactly as the in-process queue's `isCurrent()` does.
+ * - `widen:lock:<pull>`: held while a review of the pull request runs (SET NX with an expiry,
+ *   renewed while the review runs, released by its owner only). A job that finds the lock taken
+ *   is moved back to the delayed set for a moment (`moveToDelayed` + `DelayedError`, which
+ *   costs no attempt) and tried again; a dead worker's lock expires like its job lock does.
+ * A retried job may repeat API reads, never a post: publishing skips every finding whose
+ * fingerprint is already on the pull request.
+ */
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Probot } from 'probot';
+import { pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
+import { configReader } from './config.js';
+import type { GitHubClient } from './octokit.js';
+
+export const QUEUE_NAME = 'reviews';
+/** BullMQ's key prefix, so widen's keys are easy to find in a shared Redis. */
+export const QUEUE_PREFIX = 'widen';
+
+/** Reviews one worker process runs at once; analysis is CPU-bound, the rest waits on GitHub. */
+export const WORKER_CONCURRENCY = 2;
+/**
+ * How long a job's lock (BullMQ's, and widen's per pull request) lasts without renewal; after
+ * it, a dead worker's job is someone else's. Renewed at a third of it while the job runs.
+ */
+export const LOCK_MS = 30_000;
+/** How long a job waits before trying again when another review of its pull request runs. */
+export const BUSY_RETRY_MS = 1_000;
+/** Seconds a finished job (and the head key) is kept: a delivery redelivered within this time is recognised. */
+export const KEEP_FINISHED_S = 7 * 24 * 3600;
+/** Attempts per job before it stays in the failed set with its error. */
+export const ATTEMPTS = 3;
+
+const headKey = (key: string): string => `${QUEUE_PREFIX}:head:${key}`;
+const lockKey = (key: string): string => `${QUEUE_PREFIX}:lock:${key}`;
+
+/** Deletes the lock only if `owner` still holds it. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Extends the lock only if `owner` still holds it. */
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+interface Log {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** A Redis client for widen's own keys. BullMQ wants `maxRetriesPerRequest: null` on its connections. */
+function client(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/** The App's side: adds a job per delivery. */
+export class RedisReviewSink implements ReviewSink {
+  private readonly queue: Queue<ReviewJobData>;
+  private readonly redis: Redis;
+
+  constructor(url: string, log: Log) {
+    // Fail at once while Redis is unreachable, instead of holding the webhook until GitHub
+    // gives up (10 s): the delivery is then answered 500 and shows as failed on GitHub, where
+    // it can be redelivered. Nothing is dropped silently.
+    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });
+    let reported = false;
+    const report = (err: Error): void => {
+      // ioredis retries on its own; one line per outage is enough.
+      if (!reported) log.error({ err }, 'cannot reach Redis; deliveries fail until it is back');
+      reported = true;
+    };
+    this.redis.on('error', report);
+    this.redis.on('ready', () => (reported = false));
+    this.queue.on('error', report);
+  }
+
+  async add(data: ReviewJobData, log: Log): Promise<void> {
+    const key = pullKey(data.ref);
+    // BullMQ's own calls wait for a connection however long it takes: ask ours first.
+    if (this.redis.status !== 'ready') throw new Error(`Redis is unreachable (connection ${this.redis.status}); the review of ${key} was not queued`);
+    const existing = await this.queue.getJob(data.jobId);
+    if (existing) {
+      // The same delivery again (GitHub's "Redeliver", or a retry after a timeout): its job exists.
+      log.info({ jobId: data.jobId, pull: key }, 'delivery already queued or reviewed; nothing to do');
+      return;
+    }
+    // The head first: a worker that picks up an older job of this pull request from now on skips it.
+    await this.redis.set(headKey(key), data.pull.headSha, 'EX', KEEP_FINISHED_S);
+    await this.queue.add('review', data, {
+      jobId: data.jobId,
+      attempts: ATTEMPTS,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: KEEP_FINISHED_S },
+      removeOnFail: false,
+    });
+    log.info({ jobId: data.jobId, pull: key, headSha: data.pull.headSha, force: data.force }, 'review queued');
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+}
+
+export interface ReviewWorkerOptions {
+  url: string;
+  /** Authenticates as the installation and provides the log (Probot's, as in the App). */
+  probot: Probot;
+  concurrency?: number;
+  lockMs?: number;
+  busyRetryMs?: number;
+}
+
+export interface ReviewWorker {
+  /** Takes no new job and resolves when the jobs in flight have finished. */
+  close(): Promise<void>;
+}
+
+/** What a job ended as, kept as its return value for inspection. */
+export type JobOutcome = 'reviewed' | 'superseded';
+
+/**
+ * Starts one worker: up to `concurrency` reviews at once, one per pull request across all
+ * workers. Resolves once it is connected and waiting for jobs.
+ */
+export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewWorker> {
+  const lockMs = o.lockMs ?? LOCK_MS;
+  const busyRetryMs = o.busyRetryMs ?? BUSY_RETRY_MS;
+  // Probot sets itself up (its log among the rest) asynchronously; auth() without an
+  // installation waits for that and asks GitHub nothing.
+  await o.probot.auth();
+  const log = o.probot.log;
+  const redis = client(o.url);
+
+  const processJob = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
+    const d = job.data;
+    const key = pullKey(d.ref);
+    const jobLog = log.child({ jobId: job.id, deliveryId: d.deliveryId, pull: key, headSha: d.pull.headSha });
+    const latest = async (): Promise<string> => (await redis.get(headKey(key))) ?? d.pull.headSha;
+    if ((await latest()) !== d.pull.headSha) {
+      jobLog.info('superseded by a newer head commit before it started; not reviewed');
+      return 'superseded';
+    }
+    const owner = `${job.id}/${token ?? ''}`;
+    const taken = await redis.set(lockKey(key), owner, 'PX', lockMs, 'NX');
+    if (taken !== 'OK') {
+      // Another review of this pull request runs: come back shortly, without spending an attempt.
+      await job.moveToDelayed(Date.now() + busyRetryMs, token);
+      throw new DelayedError();
+    }
+    const renew = setInterval(() => {
+      redis.eval(EXTEND, 1, lockKey(key), owner, String(lockMs)).catch((e: unknown) => jobLog.warn({ err: e }, 'could not renew the pull request lock'));
+    }, lockMs / 3);
+    try {
+      if (d.installationId === null) throw new Error('the job has no installation id to act as');
+      const octokit = (await o.probot.auth(d.installationId)) as unknown as GitHubClient;
+      jobLog.info({ attempt: job.attemptsMade + 1, force: d.force }, 'review started');
+      await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force }, async () => (await latest()) === d.pull.headSha);
+      jobLog.info('review done');
+      return 'reviewed';
+    } finally {
+      clearInterval(renew);
+      await redis.eval(RELEASE, 1, lockKey(key), owner).catch(() => undefined);
+    }
+  };
+
+  const worker = new Worker<ReviewJobData, JobOutcome>(QUEUE_NAME, processJob, {
+    connection: { url: o.url },
+    prefix: QUEUE_PREFIX,
+    concurrency: o.concurrency ?? WORKER_CONCURRENCY,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    // A job whose worker died twice in a row is failed (with "job stalled more than allowable
+    // limit") rather than passed on forever: a review that kills its worker is a bug to look at.
+    maxStalledCount: 2,
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const left = (job.opts.attempts ?? 1) - job.attemptsMade;
+    log.error({ err, jobId: job.id, pull: pullKey(job.data.ref), headSha: job.data.pull.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
+  });
+  worker.on('error', (err) => log.error({ err }, 'queue worker error'));
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The shared queue with a real redis-server: `npm start` with REDIS_URL only answers and
+ * enqueues, worker processes review, against the GitHub stand-in. Each pull request of the seed
+ * example must get exactly one review and one check run, whatever the workers go through.
+ */
+import { Queue } from 'bullmq';
+import { freePort, startApp, type AppProcess } from '../helpers/app-process.js';
+import { generatePrivateKey, sendWebhook, startGitHubStandIn, type StandIn, type StandInRepo } from '../helpers/github-stand-in.js';
+import { pullRequestPayload } from '../helpers/payloads.js';
+import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { seedFile, SEED_TITLE, type PullFixtureFile } from '../helpers/seed-pull.js';
+import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
+
+const SECRET = 'queue-webhook-secret';
+const BASE = 'd'.repeat(40);
+const KEY = generatePrivateKey();
+
+let redis: RedisProcess;
+let github: StandIn;
+let app: AppProcess;
+let queue: Queue;
+let seed: PullFixtureFile;
+/** Served live by the stand-in: a test pushes by changing a pull's head. */
+let repos: StandInRepo[];
+const workers: WorkerProcess[] = [];
+
+/** A distinct head commit per pull request (and per push `n`). */
+const headOf = (number: number, n = 0): string => `${n.toString(16)}${number.toString(16).padStart(8, '0')}`.padStart(40, 'e');
+
+function repo(name: string, installationId: number, pulls: number): StandInRepo {
+  return {
+    owner: 'kernel-dev',
+    name,
+    installationId,
+    pulls: Array.from({ length: pulls }, (_, i) => ({ number: i + 1, title: SEED_TITLE, head: { sha: headOf(i + 1), ref: `topic-${i + 1}` }, base: { sha: BASE, ref: 'main' }, files: [{ filename: seed.path, status: 'modified' as const, sha: seed.headSha, patch: seed.patch }] })),
+    blobs: { [seed.headSha]: seed.head },
+  };
+}
+
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1 };
+
+beforeAll(async () => {
+  seed = await seedFile();
+  redis = await startRedis();
+  repos = Object.entries(REPOS).map(([name, id]) => repo(name, id, SIZES[name as keyof typeof REPOS]));
+  github = await startGitHubStandIn({ repos });
+  app = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'info', LOG_FORMAT: 'json', REDIS_URL: redis.url });
+  queue = new Queue('reviews', { connection: { url: redis.url }, prefix: 'widen' });
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+  github.latencyMs = 0;
+});
+
+afterAll(async () => {
+  await queue?.close();
+  await app?.stop();
+  await github?.close();
+  await redis?.stop();
+});
+
+const workerEnv = (extra: Record<string, string> = {}): Record<string, string> => ({ REDIS_URL: redis.url, APP_ID: String(github.appId), PRIVATE_KEY: KEY, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'info', ...extra });
+
+async function addWorkers(n: number, extra: Record<string, string> = {}): Promise<WorkerProcess[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startWorker(workerEnv(extra))));
+  workers.push(...started);
+  return started;
+}
+
+async function deliver(name: keyof typeof REPOS, number: number, opts: { id?: string; headSha?: string; action?: 'opened' | 'synchronize' } = {}): Promise<void> {
+  const payload = pullRequestPayload(opts.action ?? 'opened', { owner: 'kernel-dev', repo: name, number, headSha: opts.headSha ?? headOf(number), baseSha: BASE, changedFiles: 1, installationId: REPOS[name], title: SEED_TITLE });
+  const answer = await sendWebhook({ url: app.webhookUrl, secret: SECRET, name: 'pull_request', payload, ...(opts.id ? { id: opts.id } : {}) });
+  if (answer.status !== 200) throw new Error(`the App answered ${answer.status}: ${answer.body}\n${app.output()}`);
+}
+
+const reviewsOf = (name: string) => github.reviews.filter((r) => r.repo === `kernel-dev/${name}`);
+const checkRunsOf = (name: string) => github.checkRuns.filter((r) => r.repo === `kernel-dev/${name}`);
+
+/** How many times each pull request of `name` got a review, as `number -> count`. */
+function reviewCounts(name: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const r of reviewsOf(name)) counts.set(r.pull_number, (counts.get(r.pull_number) ?? 0) + 1);
+  return counts;
+}
+
+/** The queue's jobs for a repository: state and return value by job id. */
+async function jobsOf(name: string): Promise<Array<{ id: string; state: string; returnvalue: unknown; failedReason: string | undefined }>> {
+  const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized']);
+  const mine = jobs.filter((j) => j && (j.data as { ref: { repo: string } }).ref.repo === name);
+  return Promise.all(mine.map(async (j) => ({ id: j.id!, state: await j.getState(), returnvalue: j.returnvalue, failedReason: j.failedReason })));
+}
+
+async function settle(name: string, pulls: number, timeoutMs: number): Promise<void> {
+  await github.waitFor((s) => s.checkRuns.filter((r) => r.repo === `kernel-dev/${name}` && r.status === 'completed').length >= pulls && reviewsOf(name).length >= pulls, timeoutMs).catch((e: Error) => {
+    throw new Error(`${e.message}\nApp:\n${app.output().slice(-3000)}\nWorkers:\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
+  });
+  // Anything a duplicate would post comes within moments of the rest.
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+test('200 deliveries through 2 workers: every pull request is reviewed exactly once', async () => {
+  const [a, b] = await addWorkers(2);
+  const numbers = Array.from({ length: SIZES.many }, (_, i) => i + 1);
+  for (let i = 0; i < numbers.length; i += 20) await Promise.all(numbers.slice(i, i + 20).map((n) => deliver('many', n)));
+  await settle('many', SIZES.many, 120_000);
+
+  expect([...reviewCounts('many').entries()].filter(([, c]) => c !== 1)).toEqual([]);
+  expect(reviewCounts('many').size).toBe(SIZES.many);
+  expect(checkRunsOf('many')).toHaveLength(SIZES.many);
+  expect(checkRunsOf('many').every((r) => r.conclusion === 'failure' && r.annotations.length === 2)).toBe(true);
+  expect(reviewsOf('many').every((r) => r.comments.length === 2)).toBe(true);
+  const jobs = await jobsOf('many');
+  expect(jobs.filter((j) => j.state !== 'completed' || j.returnvalue !== 'reviewed')).toEqual([]);
+  expect(jobs).toHaveLength(SIZES.many);
+  // Both workers took a share.
+  expect(a!.done().length).toBeGreaterThan(0);
+  expect(b!.done().length).toBeGreaterThan(0);
+  expect(a!.done().length + b!.done().length).toBe(SIZES.many);
+  expect(github.invalid).toEqual([]);
+  expect(github.unexpected).toEqual([]);
+}, 180_000);
+
+test('a worker killed in the middle of reviews loses nothing and posts nothing twice', async () => {
+  // Slow answers, so that the first worker is surely in the middle of reviews when it dies.
+  github.latencyMs = 150;
+  const [doomed] = await addWorkers(1, { LOCK_MS: '2000', BUSY_RETRY_MS: '200' });
+  await Promise.all(Array.from({ length: SIZES.kill }, (_, i) => deliver('kill', i + 1)));
+  const inFlight = (): string[] => doomed!.started().filter((id) => !doomed!.done().includes(id));
+  await github.waitFor(() => doomed!.done().length >= 1 && inFlight().length >= 1, 30_000);
+  await doomed!.stop('SIGKILL');
+  const interrupted = doomed!.started().filter((id) => !doomed!.done().includes(id));
+  expect(interrupted.length).toBeGreaterThan(0);
+
+  const [rescuer] = await addWorkers(1, { LOCK_MS: '2000', BUSY_RETRY_MS: '200' });
+  await settle('kill', SIZES.kill, 90_000);
+  expect([...reviewCounts('kill').entries()].filter(([, c]) => c !== 1)).toEqual([]);
+  expect(reviewCounts('kill').size).toBe(SIZES.kill);
+  expect(checkRunsOf('kill')).toHaveLength(SIZES.kill);
+  expect(checkRunsOf('kill').every((r) => r.status === 'completed' && r.conclusion === 'failure')).toBe(true);
+  // The interrupted jobs were taken over by the second worker (stalled-job recovery).
+  for (const id of interrupted) expect(rescuer!.done()).toContain(id);
+  const jobs = await jobsOf('kill');
+  expect(jobs.filter((j) => j.state !== 'completed')).toEqual([]);
+  expect(github.invalid).toEqual([]);
+}, 150_000);
+
+test('a redelivered webhook is a no-op: one job, one review', async () => {
+  await addWorkers(1);
+  await deliver('redeliver', 1, { id: 'delivery-redeliver-1' });
+  await settle('redeliver', 1, 30_000);
+  const before = github.requests.length;
+  await deliver('redeliver', 1, { id: 'delivery-redeliver-1' });
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(github.requests.length).toBe(before);
+  expect(reviewsOf('redeliver')).toHaveLength(1);
+  expect((await jobsOf('redeliver')).map((j) => [j.id, j.state])).toEqual([['delivery-redeliver-1', 'completed']]);
+  expect(app.output()).toMatch(/"jobId":"delivery-redeliver-1".*delivery already queued or reviewed; nothing to do/);
+}, 60_000);
+
+test('a newer head commit supersedes an older job still waiting: only the newer head is reviewed', async () => {
+  // Two pushes in quick succession while no worker runs; then a worker.
+  await deliver('push', 1, { id: 'push-old', headSha: headOf(1) });
+  repos.find((r) => r.name === 'push')!.pulls[0]!.head.sha = headOf(1, 1);
+  await deliver('push', 1, { id: 'push-new', headSha: headOf(1, 1), action: 'synchronize' });
+  await addWorkers(1);
+  await github.waitFor((s) => s.checkRuns.some((r) => r.repo === 'kernel-dev/push' && r.status === 'completed'), 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(checkRunsOf('push').map((r) => r.head_sha)).toEqual([headOf(1, 1)]);
+  expect(reviewsOf('push').map((r) => r.commit_id)).toEqual([headOf(1, 1)]);
+  const jobs = Object.fromEntries((await jobsOf('push')).map((j) => [j.id, [j.state, j.returnvalue]]));
+  expect(jobs).toEqual({ 'push-old': ['completed', 'superseded'], 'push-new': ['completed', 'reviewed'] });
+}, 60_000);
+
+test('two deliveries for the same head of one pull request, two workers: the reviews run one after the other', async () => {
+  github.latencyMs = 30;
+  await addWorkers(2);
+  await Promise.all([deliver('serial', 1, { id: 'serial-a' }), deliver('serial', 1, { id: 'serial-b', action: 'synchronize' })]);
+  await github.waitFor((s) => s.checkRuns.some((r) => r.repo === 'kernel-dev/serial' && r.status === 'completed' && r.requests >= 4), 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  // Each review reads the earlier comments first and completes the check run last: the second
+  // review's first read comes after the first review's last write, so it sees what was posted.
+  const mine = github.requests.filter((r) => r.path.startsWith('/repos/kernel-dev/serial/'));
+  const reads = mine.filter((r) => r.method === 'GET' && r.path.endsWith('/pulls/1/comments'));
+  const completions = mine.filter((r) => r.method === 'PATCH' && (r.body as { status?: string }).status === 'completed');
+  expect(reads).toHaveLength(2);
+  expect(completions).toHaveLength(2);
+  expect(reads[1]!.start).toBeGreaterThanOrEqual(completions[0]!.end);
+  // The first posted the findings; the second found them standing and posted nothing new.
+  expect(reviewsOf('serial')).toHaveLength(1);
+  expect(checkRunsOf('serial')).toHaveLength(1);
+}, 60_000);
+
+test('with Redis unreachable, a delivery fails at once (500, redeliverable) instead of hanging past GitHub\'s 10 s', async () => {
+  const dead = `redis://127.0.0.1:${await freePort()}`;
+  const lonely = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'warn', REDIS_URL: dead });
+  try {
+    const before = github.requests.length;
+    const payload = pullRequestPayload('opened', { owner: 'kernel-dev', repo: 'redeliver', number: 1, headSha: headOf(1), baseSha: BASE, changedFiles: 1, installationId: REPOS.redeliver, title: SEED_TITLE });
+    const answer = await sendWebhook({ url: lonely.webhookUrl, secret: SECRET, name: 'pull_request', payload });
+    expect(answer.status).toBe(500);
+    expect(answer.ms).toBeLessThan(2000);
+    expect(github.requests.length).toBe(before);
+    expect(lonely.output()).toContain('cannot reach Redis; deliveries fail until it is back');
+  } finally {
+    await lonely.stop();
+  }
+}, 60_000);
+
+test('`widen worker` itself: reviews a queued delivery, and SIGTERM stops it cleanly', async () => {
+  const worker = await startWorker(workerEnv(), { cli: true });
+  workers.push(worker);
+  await deliver('cli', 1, { id: 'delivery-cli-1' });
+  // The real worker spaces GitHub writes a second apart, as Probot's throttling does.
+  await settle('cli', 1, 30_000);
+  expect(reviewsOf('cli')[0]!.comments).toHaveLength(2);
+  expect(await worker.stop('SIGTERM')).toBe(0);
+  expect(worker.output()).toContain('SIGTERM: no new reviews; finishing the reviews in flight');
+  expect(worker.output()).toContain('widen worker stopped');
+  expect(worker.output()).not.toContain(KEY.split('\n')[1]!);
+}, 60_000);
