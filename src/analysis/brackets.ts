@@ -110,14 +110,14 @@ export class BracketSummaries {
   constructor(private readonly resolver: DefinitionResolver = sameFile) {}
 
   /** The definitions a call to `name` from `from` reaches, as the summaries see them. */
-  definitions(name: string, from: AnalyzedFile): readonly Definition[] {
-    return this.resolver.definitions(name, from);
+  definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
+    return this.resolver.definitions(name, from, mentioning);
   }
 
   effect(pair: BracketPair, callee: string, argIndex: number, from: AnalyzedFile): BracketEffect {
     const known = pair.helpers?.find((h) => h.name === callee && h.arg === argIndex);
     if (known) return known.effect;
-    const defs = this.resolver.definitions(callee, from);
+    const defs = this.resolver.definitions(callee, from, pairCalls(pair));
     if (defs.length === 0) return 'none';
     const key = `${pair.id}|${argIndex}|${defs.map((d) => `${this.fileId(d.file)}:${d.span.key}`).join(',')}`;
     const memo = this.memo.get(key);
@@ -159,6 +159,15 @@ export class BracketSummaries {
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
     return 'unknown';
   }
+}
+
+const callNames = new WeakMap<BracketPair, readonly string[]>();
+
+/** The names of a pair's own calls: a file that names none of them cannot hold a helper for it. */
+function pairCalls(pair: BracketPair): readonly string[] {
+  let names = callNames.get(pair);
+  if (!names) callNames.set(pair, (names = [...new Set([...pair.opens, ...pair.closes].map((c) => c.name))]));
+  return names;
 }
 
 /** What the callee's sparse annotations say it does to the resource on parameter `param`. */

@@ -20,8 +20,13 @@ export interface Definition {
 }
 
 export interface DefinitionResolver {
-  /** The definitions a call to `name` from `from` may reach; empty when none is known. */
-  definitions(name: string, from: AnalyzedFile): readonly Definition[];
+  /**
+   * The definitions a call to `name` from `from` may reach; empty when none is known. With
+   * `mentioning`, definitions in other files are looked for only in files whose text mentions
+   * one of those words: a helper can only take or drop a resource whose calls its file names,
+   * and the files that do not are never analysed.
+   */
+  definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[];
 }
 
 /** Definitions in the caller's own file only. */
@@ -30,13 +35,14 @@ export const sameFile: DefinitionResolver = {
 };
 
 /** Analysed files kept for summaries; more are analysed again when asked. */
-const KEEP_FILES = 32;
+const KEEP_FILES = 128;
 
 export class Program implements DefinitionResolver {
   /** Function name to the paths that define it with a linkage other files can reach. */
   private readonly index = new Map<string, string[]>();
   private readonly texts = new Map<string, () => string | null>();
   private readonly analysed = new Map<string, AnalyzedFile | null>();
+  private readonly mentionMemo = new Map<string, boolean>();
 
   constructor(private readonly parser: CParser) {}
 
@@ -63,18 +69,31 @@ export class Program implements DefinitionResolver {
     }
   }
 
+  /**
+   * The analysed file for `path` with this text: the one a summary already analysed when there
+   * is one (a scan reaches most helper files before it reaches them in order), else a new one,
+   * kept for later summaries.
+   */
+  open(path: string, text: string): AnalyzedFile {
+    const known = this.analysed.get(path);
+    if (known && known.source.text === text) return known;
+    const file = new AnalyzedFile(path, text, this.parser);
+    this.adopt(file);
+    return file;
+  }
+
   /** A file analysed elsewhere (the one under review): used as is, not analysed again. */
   adopt(file: AnalyzedFile): void {
     this.analysed.delete(file.path);
     this.analysed.set(file.path, file);
   }
 
-  definitions(name: string, from: AnalyzedFile): readonly Definition[] {
+  definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
     const own = sameFile.definitions(name, from);
     if (own.length > 0) return own;
     const out: Definition[] = [];
     for (const path of this.index.get(name) ?? []) {
-      if (path === from.path) continue;
+      if (path === from.path || (mentioning && !this.fileMentions(path, mentioning))) continue;
       const file = this.file(path);
       if (!file) continue;
       for (const span of file.definitionsOf(name)) {
@@ -82,6 +101,18 @@ export class Program implements DefinitionResolver {
       }
     }
     return out;
+  }
+
+  /** Whether the file's text names any of `words` (as a substring: a cheap, safe over-approximation). */
+  private fileMentions(path: string, words: readonly string[]): boolean {
+    const key = `${path}\0${words.join(',')}`;
+    let known = this.mentionMemo.get(key);
+    if (known === undefined) {
+      const text = this.analysed.get(path)?.source.text ?? this.texts.get(path)?.() ?? '';
+      known = words.some((w) => text.includes(w));
+      this.mentionMemo.set(key, known);
+    }
+    return known;
   }
 
   private link(name: string, path: string): void {

@@ -167,8 +167,7 @@ function scanProgram(parser: CParser, fill: (program: Program) => void): ScanPro
 function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], parser: CParser, scope: ScanProgram): BatchResult {
   let file: AnalyzedFile | null = null;
   try {
-    file = new AnalyzedFile(path, text, parser);
-    scope.program.adopt(file);
+    file = scope.program.open(path, text);
     const r = analyzeSpans(file, file.functions, rules, new Set(), scope.summaries);
     return { findings: r.findings, notes: [...file.notes], functions: r.functions, unreadable: [] };
   } catch (e) {

@@ -96,6 +96,7 @@ function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
 
 /** Lock and unlock calls, by name: what a helper's body must mention to touch the mmap lock. */
 const LOCKING = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
+const LOCKING_NAMES = [...LOCKING];
 
 /**
  * Whether a callee whose body widen can read takes, drops or downgrades some mmap lock itself:
@@ -111,7 +112,7 @@ function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSu
   for (let depth = 0; depth < 3 && level.length > 0; depth++) {
     const next: typeof level = [];
     for (const callee of level) {
-      for (const d of summaries.definitions(callee.name, callee.from)) {
+      for (const d of summaries.definitions(callee.name, callee.from, depth === 0 ? LOCKING_NAMES : undefined)) {
         const ids = d.file.identifiersOf(d.span);
         for (const op of LOCKING) if (ids.has(op)) return true;
         for (const id of ids) {
