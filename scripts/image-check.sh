@@ -11,7 +11,7 @@
 #   usage: scripts/image-check.sh        WIDEN_DOCKER_TOOLS=DIR overrides ../shared/docker
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=$(readlink -f "${WIDEN_DOCKER_TOOLS:-../shared/docker}")
+tools=$(readlink -f "${WIDEN_DOCKER_TOOLS:-../shared/docker}" || true)
 TAG=localhost/widen:check
 TALLY_VERSION=0.45.0
 start=$SECONDS
