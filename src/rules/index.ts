@@ -4,6 +4,8 @@
  * catalog test fails until all four exist.
  */
 import type { Rule } from './define-rule.js';
+import findVmaIntersectionSingleAddr from './find-vma-intersection-single-addr.js';
+import findVmaMissingStartCheck from './find-vma-missing-start-check.js';
 import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
 import mmapLockBalance from './mmap-lock-balance.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
@@ -16,9 +18,12 @@ import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
+import vmaLookupNullCheck from './vma-lookup-null-check.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
 export const RULES: readonly Rule[] = [
+  findVmaIntersectionSingleAddr,
+  findVmaMissingStartCheck,
   hugetlbUnshareFlushBeforeFinish,
   mmapLockBalance,
   mmuNotifierRangeBalance,
@@ -31,6 +36,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketBalance,
   tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
+  vmaLookupNullCheck,
   vmaUseAfterUnlock,
 ];
 

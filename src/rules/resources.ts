@@ -185,3 +185,49 @@ function mmapLockPair(mode: MmapLockOp['mode']): Resource {
 
 export const MMAP_READ_LOCK = mmapLockPair('read');
 export const MMAP_WRITE_LOCK = mmapLockPair('write');
+
+/**
+ * VMA lookups that return NULL when nothing matches (kernel-doc at 6.12 mm/mmap.c:965-973,
+ * include/linux/mm.h:1040-1066 and 3480-3503; `lock_vma_under_rcu()` at mm/memory.c:6260).
+ */
+export const VMA_LOOKUPS: readonly string[] = [
+  'find_vma', 'vma_lookup', 'find_vma_intersection', 'find_vma_prev', 'vma_next', 'vma_prev', 'vma_find', 'lock_vma_under_rcu',
+];
+
+/**
+ * Helpers that dereference the VMA they are handed without testing it for NULL first (each reads
+ * a field of it on entry in 6.1 and 6.12): passing them a lookup's unchecked result is a NULL
+ * dereference one call down. Kept short on purpose: a helper not listed here may test its
+ * argument, so handing it the VMA proves nothing either way.
+ */
+export const VMA_DEREF_HELPERS: readonly string[] = [
+  'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', 'vm_flags_reset', 'vm_flags_init', 'vma_start_write', 'vma_end_read',
+  'vma_assert_write_locked', 'vma_pages', 'is_vm_hugetlb_page', 'vma_is_anonymous', 'vma_is_accessible', 'vma_kernel_pagesize',
+  'handle_mm_fault', 'vma_policy', 'vma_is_dax', 'vma_is_shmem', 'vma_is_special_huge',
+];
+
+/**
+ * Helpers that return false, not crash, for a NULL VMA, so a true answer proves the VMA is there:
+ * `range_in_vma()` tests `vma &&` first (6.12 include/linux/mm.h:3559).
+ */
+export const VMA_NULL_SAFE_TESTS: readonly string[] = ['range_in_vma'];
+
+/**
+ * Helpers that fault in or pin pages of the VMA they are handed, at an address the caller says
+ * is inside it: handing them `find_vma()`'s result unchecked is the catalog's B13 misuse.
+ */
+export const VMA_FAULT_HELPERS: readonly string[] = [
+  'handle_mm_fault', 'faultin_page', 'follow_page', 'follow_page_mask', 'follow_page_pte', 'follow_pfn', 'follow_pte',
+  'vm_normal_page', 'vm_normal_folio', 'vmf_insert_pfn', 'vmf_insert_page', 'vm_insert_page',
+];
+
+/**
+ * Helpers that compare a VMA's start with an address themselves, so a call on `find_vma()`'s
+ * result counts as the start check: `vm_start_gap()` (the free-area form
+ * `!vma || addr + len <= vm_start_gap(vma)`), `range_in_vma()`, and the stack-growth and
+ * arch access helpers, which test `vm_start` or `VM_GROWSDOWN` against the address.
+ */
+export const VMA_START_CHECK_HELPERS: readonly string[] = [
+  'vm_start_gap', 'range_in_vma', 'expand_stack', 'expand_stack_locked', 'expand_downwards', 'find_extend_vma',
+  'find_extend_vma_locked', 'check_stack_guard_page', 'access_error', 'bad_area_access_error', 'vma_contains', 'in_vma',
+];

@@ -1,0 +1,266 @@
+/**
+ * A VMA lookup's result is tested for NULL before it is dereferenced.
+ *
+ * `find_vma()`, `vma_lookup()`, `find_vma_intersection()`, `find_vma_prev()`, `vma_next()`,
+ * `vma_prev()`, `vma_find()` and `lock_vma_under_rcu()` all return NULL when nothing matches.
+ * The rule follows every path from the assignment of such a result to a variable (or a field,
+ * `vmf->vma`) and reports the first dereference on a path where nothing has proved it non-NULL.
+ *
+ * What proves it, on a path: a branch whose outcome says so (`if (!vma) return`, `if (vma &&
+ * ...)`, `vma == NULL`, `IS_ERR_OR_NULL(vma)`, `range_in_vma(vma, ...)`, the same under
+ * `unlikely()` or `WARN_ON()`), an assertion statement (`VM_BUG_ON(!vma)`, `BUG_ON(!vma)`,
+ * `WARN_ON_ONCE(!vma)`), or handing the VMA to a helper widen does not know (which may test it).
+ * Correlated branches are followed by the path explorer, so `if (!vma) err = 1; ... if (err)
+ * return` is not a path to the dereference.
+ *
+ * What the rule does not report, on purpose: a lookup dereferenced in the expression that makes
+ * it (`find_vma(mm, vma->vm_end)->vm_flags`, 6.1's `move_vma()` right after a split): the author
+ * says the VMA exists by construction, and the rule has no way to judge that.
+ */
+import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_NULL_SAFE_TESTS } from './resources.js';
+
+const LOOKUPS = new Set(VMA_LOOKUPS);
+const DEREF = new Set(VMA_DEREF_HELPERS);
+const NULL_SAFE = new Set(VMA_NULL_SAFE_TESTS);
+/** Wrappers whose value is their first argument's truth (`WARN_ON(x)` returns `!!x`). */
+const TRUTH_WRAPPERS = new Set(['likely', 'unlikely', '__builtin_expect', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE', 'WARN_TAINT']);
+/** Statements that stop or shout when their condition holds: after them it is taken as false. */
+const ASSERTIONS = new Set(['BUG_ON', 'VM_BUG_ON', 'VM_BUG_ON_VMA', 'VM_BUG_ON_MM', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE', 'VM_WARN_ON_VMA', 'VM_WARN_ON_ONCE_VMA']);
+
+/** The lookup call a stored value is, looking through casts; null for anything else. */
+export function lookupCall(value: Expr | null, names: ReadonlySet<string> = LOOKUPS): (Expr & { k: 'call' }) | null {
+  let e = value;
+  while (e && e.k === 'cast') e = e.arg;
+  return e && e.k === 'call' && e.name !== null && names.has(e.name) ? e : null;
+}
+
+type Nullness = 'null' | 'nonnull' | null;
+
+/** What `cond` being true, and being false, says about whether the pointer `key` is NULL. */
+export function nullTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: Nullness } {
+  const none = { onTrue: null, onFalse: null };
+  const e = cond.k === 'cast' ? cond.arg : cond;
+  if (pathKey(e) === key) return { onTrue: 'nonnull', onFalse: 'null' };
+  switch (e.k) {
+    case 'assign':
+      return e.op === '=' && pathKey(e.target) === key ? { onTrue: 'nonnull', onFalse: 'null' } : none;
+    case 'unary': {
+      if (e.op !== '!') return none;
+      const t = nullTest(e.arg, key);
+      return { onTrue: t.onFalse, onFalse: t.onTrue };
+    }
+    case 'binary': {
+      if (e.op === '&&') {
+        const l = nullTest(e.left, key);
+        const r = nullTest(e.right, key);
+        return { onTrue: l.onTrue ?? r.onTrue, onFalse: null };
+      }
+      if (e.op === '||') {
+        const l = nullTest(e.left, key);
+        const r = nullTest(e.right, key);
+        return { onTrue: null, onFalse: l.onFalse ?? r.onFalse };
+      }
+      if (e.op === '==' || e.op === '!=') {
+        const other = isNull(e.right) ? e.left : isNull(e.left) ? e.right : null;
+        if (other === null) return none;
+        const t = nullTest(other, key);
+        return e.op === '!=' ? t : { onTrue: t.onFalse, onFalse: t.onTrue };
+      }
+      return none;
+    }
+    case 'call': {
+      const first = e.args[0];
+      if (e.name === null || !first) return none;
+      if (TRUTH_WRAPPERS.has(e.name)) return nullTest(first, key);
+      if (e.name === 'IS_ERR_OR_NULL' && pathKey(first) === key) return { onTrue: null, onFalse: 'nonnull' };
+      if (NULL_SAFE.has(e.name) && pathKey(first) === key) return { onTrue: 'nonnull', onFalse: null };
+      return none;
+    }
+    default:
+      return none;
+  }
+}
+
+function isNull(e: Expr): boolean {
+  const x = e.k === 'cast' ? e.arg : e;
+  return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(0|NULL)$/.test(x.text.trim()));
+}
+
+/** Per tracked path key: where its value came from, and whether a test said it is NULL. */
+interface Unchecked {
+  at: number;
+  call: string;
+}
+type State = ReadonlyMap<string, Unchecked>;
+
+export default defineRule({
+  id: 'vma-lookup-null-check',
+  meta: {
+    summary: 'a VMA lookup can return NULL: test its result before dereferencing it',
+    severity: 'error',
+    confidence: 'high',
+    resources: [],
+    calls: [...VMA_LOOKUPS],
+  },
+  messages: {
+    deref: {
+      headline: '`{{vma}}` from `{{call}}` is dereferenced without a NULL check',
+      explanation:
+        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h): an address above the last mapping, an address in a hole, an iterator at the end of the tree, or a VMA that changed under RCU. On the path shown nothing tested `{{vma}}` before `{{use}}` reads through it, so a user-chosen address can crash the kernel with a NULL pointer dereference.',
+      fix: 'Test the result first (`if (!{{vma}}) return -EFAULT;` or the function\'s error path), or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
+    },
+    passed: {
+      headline: '`{{vma}}` from `{{call}}` is passed to `{{helper}}` without a NULL check',
+      explanation:
+        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h), and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown nothing tested `{{vma}}` first, so the NULL dereference happens one call down.',
+      fix: 'Test the result before the call (`if (!{{vma}})` on the error path), or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
+    },
+  },
+  check(fn, ctx) {
+    // Only functions that store a lookup's result somewhere can be judged.
+    const stores = new Set<number>();
+    for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value)) stores.add(n.id);
+    if (stores.size === 0) return;
+    const tests = branchTests(fn);
+    const backTargets = new Set<number>();
+    for (const n of fn.cfg.nodes) for (const e of n.succ) if (e.back || (e.kind === 'goto' && fn.cfg.nodes[e.to]!.start < n.start)) backTargets.add(e.to);
+    const reported = new Set<string>();
+
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([k, v]) => `${k}@${v.at}`).join(';'),
+      step(s, node, trace) {
+        let next: Map<string, Unchecked> | null = null;
+        const drop = (k: string): void => {
+          if ((next ?? s).has(k)) (next ??= new Map(s)).delete(k);
+        };
+        // A value carried around a loop (or back to a `retry:` label) is judged in the
+        // iteration that looked it up: the next one runs under conditions (`op`, flags set
+        // for the retry) the path explorer does not correlate.
+        if (s.size > 0 && backTargets.has(node.id)) {
+          const taken = edgeInto(fn.cfg, trace, node);
+          const edge = taken?.from.succ.find((e) => e.to === node.id);
+          if (taken && edge && (edge.back || edge.kind === 'goto')) return new Map();
+        }
+        // What the branch the path came through said about a tracked pointer.
+        if (s.size > 0 && node.pred.some((p) => tests.has(p.to))) {
+          const taken = edgeInto(fn.cfg, trace, node);
+          const said = taken && (taken.kind === 'true' || taken.kind === 'false') ? tests.get(taken.from.id) : undefined;
+          for (const [k, t] of said ?? []) {
+            const verdict = taken!.kind === 'true' ? t.onTrue : t.onFalse;
+            // A path where the test says NULL goes on only to report what it dereferences; a
+            // path where it says non-NULL is done with the pointer.
+            if (verdict === 'nonnull') drop(k);
+          }
+        }
+        // A test harness's assertion (`ASSERT_EQ(vma->vm_start, 0)` in tools/testing/vma) is
+        // the test checking the VMA: a NULL there fails the test, which is its job.
+        const harness = node.events.some((ev) => ev.k === 'call' && ev.name !== null && HARNESS.test(ev.name));
+        for (const ev of node.flow) {
+          const cur = next ?? s;
+          if (ev.k === 'use') {
+            if (!ev.deref) continue;
+            if (harness) {
+              const k = trackedRoot(cur, ev.key);
+              if (k !== null) drop(k);
+              continue;
+            }
+            const k = trackedRoot(cur, ev.key);
+            if (k === null) continue;
+            report(node, 'deref', k, cur.get(k)!, fn.text(ev));
+            drop(k);
+          } else if (ev.k === 'call') {
+            for (const arg of ev.call.args) {
+              const k = pathKey(arg);
+              if (k === null || !cur.has(k)) continue;
+              if (ev.name !== null && DEREF.has(ev.name)) report(node, 'passed', k, cur.get(k)!, `${ev.name}()`);
+              // A helper widen does not know may test the VMA; either way the question is settled.
+              drop(k);
+            }
+            if (ev.name !== null && ASSERTIONS.has(ev.name) && node.kind === 'stmt' && ev.call.args[0]) {
+              for (const k of [...cur.keys()]) if (nullTest(ev.call.args[0], k).onFalse === 'nonnull') drop(k);
+            }
+          } else {
+            for (const k of [...cur.keys()]) if (k === ev.key || k.startsWith(`${ev.key}->`) || k.startsWith(`${ev.key}.`)) drop(k);
+            const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value) : null;
+            if (call && !byConstruction(fn, call, node)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()` });
+          }
+        }
+        return next ?? s;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('whether VMA lookups are tested for NULL before use');
+
+    function report(node: CfgNode, messageId: 'deref' | 'passed', key: string, from: Unchecked, use: string): void {
+      const id = `${node.id}|${key}`;
+      if (reported.has(id)) return;
+      reported.add(id);
+      const vma = displayKey(key);
+      ctx.report({
+        messageId,
+        data: { vma, call: from.call, use, helper: use },
+        at: node,
+        related: [{ at: fn.cfg.nodes[from.at]!, message: `\`${from.call}\` can return NULL here` }],
+      });
+    }
+  },
+});
+
+/** Assertion macros of the kernel's test harnesses (kselftest, tools/testing/vma, KUnit). */
+const HARNESS = /^(ASSERT|EXPECT|KUNIT_ASSERT|KUNIT_EXPECT)_[A-Z_]+$/;
+
+/** Calls that change the VMA tree through the iterator they are handed. */
+const TREE_CHANGE = /munmap|split|modify|merge|expand|shrink/;
+
+/**
+ * Lookups whose result exists by construction, which the rule leaves alone:
+ *
+ * - the neighbour of a VMA the function already holds, looked up at its boundary
+ *   (`find_vma(mm, next->vm_end)`): code that splits, merges or adjusts VMAs asks for it when
+ *   the operation it is doing guarantees one (6.1's `__vma_adjust()` case 6,
+ *   `vma_adjust_trans_huge()` with `adjust_next > 0`);
+ * - a step of an iterator (`vma_prev(&vmi)`, `vma_next(&vmi)`) that the function itself just
+ *   moved by changing the tree through it (`do_vmi_munmap(&vmi, ...)`): it knows which pieces
+ *   are left (6.12's `move_vma()` restoring `VM_ACCOUNT` on them).
+ */
+function byConstruction(fn: AnalyzedFunction, call: Expr & { k: 'call' }, node: CfgNode): boolean {
+  const addr = call.name === 'find_vma' || call.name === 'vma_lookup' || call.name === 'find_vma_prev' ? call.args[1] : undefined;
+  if (addr && addr.k === 'field' && (addr.field === 'vm_end' || addr.field === 'vm_start') && pathKey(addr) !== null) return true;
+  const iter = call.name === 'vma_next' || call.name === 'vma_prev' ? call.args[0] : undefined;
+  const iterKey = iter && iter.k === 'unary' && iter.op === '&' ? pathKey(iter.arg) : iter ? pathKey(iter) : null;
+  if (iterKey === null) return false;
+  return fn.defs.reaching(node.id, iterKey).some((d) => {
+    if (d.def.how !== 'addr') return false;
+    return fn.cfg.nodes[d.node]!.events.some((ev) => ev.k === 'call' && ev.name !== null && TREE_CHANGE.test(ev.name) && ev.call.args.some((a) => a.start <= d.def.start && d.def.end <= a.end));
+  });
+}
+
+/** The tracked key `useKey` dereferences (`vma` for `vma->vm_mm->mmap_lock`), or null. */
+function trackedRoot(s: State, useKey: string): string | null {
+  for (const k of s.keys()) if (useKey.startsWith(`${k}->`) || useKey === `*${k}` || useKey.startsWith(`${k}[]`)) return k;
+  return null;
+}
+
+/** Per branch node: the pointers its outcome says something about, and what. */
+function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
+  const stored = new Set<string>();
+  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value)) stored.add(ev.key);
+  const out = new Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>>();
+  for (const n of fn.cfg.nodes) {
+    if ((n.kind !== 'branch' && n.kind !== 'loop') || !n.expr) continue;
+    for (const k of stored) {
+      const t = nullTest(n.expr, k);
+      if (t.onTrue === null && t.onFalse === null) continue;
+      const m = out.get(n.id) ?? new Map<string, { onTrue: Nullness; onFalse: Nullness }>();
+      m.set(k, t);
+      out.set(n.id, m);
+    }
+  }
+  return out;
+}
