@@ -1,30 +1,303 @@
 /**
- * find-vma-missing-start-check: TODO say in one sentence what must hold, and where the kernel says so.
+ * `find_vma(mm, addr)` returns the first VMA that ends above `addr`, which may start above it:
+ * a caller that uses the result as "the VMA containing `addr`" must check `vm_start <= addr`
+ * first, or use `vma_lookup()`.
+ *
+ * The rule follows every path from `v = find_vma(mm, addr)` and reports the first use of `v` as
+ * the containing VMA (a field read other than its bounds, such as `vm_flags`, `vm_file`,
+ * `vm_pgoff`; or `v` handed to a fault or pin helper) on a path where the function has not
+ * looked at where `v` starts. Looking at it settles the question on that path, whatever the
+ * comparison: any read of `v->vm_start`, or a call of a helper that compares the start itself
+ * (`vm_start_gap()`, `range_in_vma()`, the stack-growth and arch `access_error()` helpers).
+ * That is deliberately generous: range walkers that treat `vm_start > start` as a hole
+ * (mm/madvise.c `madvise_walk_vmas()`), free-area checks (`!vma || addr + len <=
+ * vm_start_gap(vma)`) and `lock_mm_and_find_vma()`'s `VM_GROWSDOWN` handling after
+ * `vma->vm_start <= addr` all read the start before they use the VMA.
+ *
+ * A third form needs no path: `if (find_vma(mm, addr))` taken as "is `addr` mapped" (the
+ * signal-code bug MIPS fixed, the catalog's B13).
+ *
+ * Not judged: `find_vma(mm, 0)` ("the first VMA"), a lookup at another VMA's boundary
+ * (`find_vma(mm, vma->vm_end)`: the next VMA, on purpose), a variable named as the next VMA
+ * (`next`), and a VMA handed to a helper widen does not know (which may do the check).
  */
+import { displayKey, pathKey, forEachExpr, type Expr, type Stmt } from '../analysis/ast.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { VMA_FAULT_HELPERS, VMA_START_CHECK_HELPERS } from './resources.js';
+import { atNeighbour, backEdgeTargets, cameBack, lookupCall, trackedRoot } from './vma-lookup-null-check.js';
+
+const FIND = new Set(['find_vma', 'find_vma_prev']);
+const FAULT = new Set(VMA_FAULT_HELPERS);
+const CHECKS = new Set(VMA_START_CHECK_HELPERS);
+/** Fields that say where the VMA is, or whose mm it is: reading them is not using it as the VMA of `addr`. */
+const BOUNDS = new Set(['vm_start', 'vm_end', 'vm_mm', 'vm_next', 'vm_prev']);
+
+interface Found {
+  at: number;
+  call: string;
+  addr: string;
+  mm: string;
+  /**
+   * A field read in a condition (`if (vma->vm_ops != &my_ops) goto out;`) that a later check
+   * of the start on the same path makes harmless (Xen's privcmd checks `m.addr !=
+   * vma->vm_start` right after its `vm_ops` filter): reported only if the path goes on to use
+   * the VMA without that check.
+   */
+  pending: { node: number; use: string } | null;
+}
+type State = ReadonlyMap<string, Found>;
 
 export default defineRule({
   id: 'find-vma-missing-start-check',
   meta: {
-    summary: 'the result of find_vma() must be used',
+    summary: '`find_vma()` may return a VMA above the address: check `vm_start`, or use `vma_lookup()`',
     severity: 'warning',
     confidence: 'medium',
     resources: [],
-    calls: ['find_vma'],
+    calls: [...FIND],
   },
   messages: {
-    resultIgnored: {
-      headline: 'the result of `{{call}}` is thrown away',
-      explanation: 'TODO: why this is a bug, in the reviewer\'s words, citing the kernel comment or the historical bug it comes from.',
-      fix: 'TODO: what to do instead.',
+    mapped: {
+      headline: '`{{call}}` is tested as "is `{{addr}}` mapped", but may return a VMA above it',
+      explanation:
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): a non-NULL result does not mean `{{addr}}` is mapped. An address in the hole below a VMA is taken as mapped, which is the bug MIPS fixed in its trap code ("return correct si code for accessing nonmapped addresses": `SEGV_ACCERR` was sent where `SEGV_MAPERR` was due).',
+      fix: 'Ask `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address.',
+    },
+    field: {
+      headline: '`{{vma}}` from `{{call}}` is used as the VMA of `{{addr}}` without a `vm_start` check',
+      explanation:
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function reads `{{use}}` as if `{{vma}}` contained `{{addr}}`, and nothing compared `{{vma}}->vm_start` with it first. The 2021 patch that added `vma_lookup()` calls this the find_vma() use "that is often overlooked for a long time".',
+      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
+    },
+    passed: {
+      headline: '`{{vma}}` from `{{call}}` is passed to `{{use}}` without a `vm_start` check',
+      explanation:
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`). `{{use}}` faults in or looks up pages of the VMA it is handed at an address its caller says is inside it; on the path shown nothing compared `{{vma}}->vm_start` with `{{addr}}`, so an address in the hole below the VMA reaches it.',
+      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
   },
   check(fn, ctx) {
+    const tracked = (call: (Expr & { k: 'call' }) | null, key: string): boolean => {
+      if (!call || call.args.length < 2 || atNeighbour(call)) return false;
+      const addr = call.args[1]!;
+      if (isZero(addr)) return false;
+      // A variable named for the next VMA holds it on purpose (the stack guard-gap checks).
+      return !/next/i.test(displayKey(key));
+    };
+    // Without an MMU, find_vma() is exact (mm/nommu.c): it returns the VMA containing the address.
+    if (withoutMmu(fn)) return;
+    // `if (find_vma(mm, addr))` as "is addr mapped?": the signal code of the catalog's B13.
     for (const node of fn.cfg.nodes) {
+      if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
       for (const ev of node.events) {
-        if (ev.k !== 'call' || ev.name !== 'find_vma') continue;
-        if (node.kind === 'stmt' && node.expr === ev.call) ctx.report({ messageId: 'resultIgnored', data: { call: 'find_vma()' }, at: node });
+        if (ev.k !== 'call' || ev.name !== 'find_vma' || ev.call.args.length < 2 || isZero(ev.call.args[1]!)) continue;
+        const call = ev.call;
+        if (!testsTruth(node.expr, call)) continue;
+        ctx.report({ messageId: 'mapped', data: { call: 'find_vma()', addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!) }, at: node });
       }
+    }
+    let any = false;
+    for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && tracked(lookupCall(ev.value, FIND), ev.key)) any = true;
+    if (!any) return;
+    const backTargets = backEdgeTargets(fn);
+    const conditions = fullConditions(fn.ast.body);
+    const reported = new Set<string>();
+
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([k, v]) => `${k}@${v.at}${v.pending ? `!${v.pending.node}` : ''}`).join(';'),
+      step(s, node, trace) {
+        if (s.size > 0 && backTargets.has(node.id) && cameBack(fn, trace, node)) return new Map();
+        let next: Map<string, Found> | null = null;
+        const drop = (k: string): void => {
+          if ((next ?? s).has(k)) (next ??= new Map(s)).delete(k);
+        };
+        for (const ev of node.flow) {
+          const cur = next ?? s;
+          if (ev.k === 'use') {
+            const k = ev.deref ? trackedRoot(cur, ev.key) : null;
+            if (k === null) continue;
+            const field = /^(?:->|\.)(\w+)/.exec(ev.key.slice(k.length))?.[1] ?? '';
+            if (field === 'vm_start') drop(k);
+            if (BOUNDS.has(field)) continue;
+            // `if (vma->vm_flags & VM_GROWSDOWN && vma->vm_start <= addr)`: the condition as a
+            // whole checks the start, whichever atom the path tests first.
+            const found = cur.get(k)!;
+            const test = node.kind === 'branch' || node.kind === 'loop';
+            const whole = test ? conditionAround(conditions, node) : null;
+            if (whole && checksStart(whole, k)) drop(k);
+            else if (test) {
+              if (!found.pending) (next ??= new Map(s)).set(k, { ...found, pending: { node: node.id, use: fn.text(ev) } });
+            } else if (found.pending) settle(k, found);
+            else {
+              report(node, 'field', k, found, fn.text(ev));
+              drop(k);
+            }
+          } else if (ev.k === 'call') {
+            for (const arg of ev.call.args) {
+              const k = pathKey(arg);
+              if (k === null || !cur.has(k)) continue;
+              const found = cur.get(k)!;
+              if (found.pending) settle(k, found);
+              else if (ev.name !== null && FAULT.has(ev.name)) report(node, 'passed', k, found, `${ev.name}()`);
+              // A start-check helper settles it; a helper widen does not know may check too.
+              drop(k);
+            }
+          } else {
+            for (const k of [...cur.keys()]) if (k === ev.key || k.startsWith(`${ev.key}->`) || k.startsWith(`${ev.key}.`)) drop(k);
+            const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value, FIND) : null;
+            if (call && tracked(call, ev.key)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!), pending: null });
+          }
+        }
+        return next ?? s;
+
+        /** The condition's read was not followed by a start check: report it now. */
+        function settle(k: string, found: Found): void {
+          report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use);
+          drop(k);
+        }
+      },
+      // A filter that only decides an error code on a VMA that may be the wrong one (`if
+      // (!(vma->vm_flags & VM_MAYEXEC)) return -EACCES;`, then the address itself is used) is
+      // left alone: an address in a hole fails on its own further on.
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete("whether find_vma()'s result is checked to contain the address");
+
+    function report(node: CfgNode, messageId: 'field' | 'passed', key: string, from: Found, use: string): void {
+      const id = `${node.id}|${key}`;
+      if (reported.has(id)) return;
+      reported.add(id);
+      const lookup = fn.cfg.nodes[from.at]!;
+      ctx.report({
+        messageId,
+        data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm },
+        at: node,
+        related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }],
+      });
     }
   },
 });
+
+/** Whether condition `cond` is `call`'s truth: `call`, `!call`, `call == NULL`, `unlikely(call != NULL)`. */
+function testsTruth(cond: Expr, call: Expr): boolean {
+  const e = cond.k === 'cast' ? cond.arg : cond;
+  if (e === call) return true;
+  if (e.k === 'unary' && e.op === '!') return testsTruth(e.arg, call);
+  if (e.k === 'call' && e.name !== null && /^(likely|unlikely)$/.test(e.name) && e.args[0]) return testsTruth(e.args[0], call);
+  if (e.k === 'binary' && (e.op === '==' || e.op === '!=')) {
+    const isNull = (x: Expr): boolean => (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && x.text.trim() === 'NULL') || isZero(x);
+    return (isNull(e.right) && testsTruth(e.left, call)) || (isNull(e.left) && testsTruth(e.right, call));
+  }
+  return false;
+}
+
+function isZero(e: Expr): boolean {
+  return e.k === 'lit' && /^0[uUlL]*$/.test(e.text.trim());
+}
+
+/**
+ * Whether `fn` is built only without an MMU: it is in mm/nommu.c, or inside `#ifndef
+ * CONFIG_MMU` (or the `#else` of `#ifdef CONFIG_MMU`), as mm/gup.c's second
+ * `__get_user_pages_locked()` is.
+ */
+function withoutMmu(fn: AnalyzedFunction): boolean {
+  if (/(^|\/)nommu\.c$/.test(fn.file.path)) return true;
+  const stack: boolean[] = [];
+  const text = fn.file.source.text.slice(0, fn.span.start);
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/gm)) {
+    const [, kw, rest = ''] = m;
+    const mmu = /\bCONFIG_MMU\b/.test(rest);
+    const negated = /^\s*!\s*(defined|IS_ENABLED)?\s*\(?\s*CONFIG_MMU\b/.test(rest);
+    if (kw === 'ifdef') stack.push(false);
+    else if (kw === 'ifndef') stack.push(mmu);
+    else if (kw === 'if') stack.push(mmu && negated);
+    else if (kw === 'elif') stack[stack.length - 1] = mmu && negated;
+    else if (kw === 'else') {
+      const top = stack.length - 1;
+      if (top >= 0) stack[top] = !stack[top] && elseOfMmu(text, m.index);
+    } else stack.pop();
+  }
+  return stack.some(Boolean);
+}
+
+/** Whether the `#else` at `at` closes an `#ifdef CONFIG_MMU` (or `#if defined(CONFIG_MMU)`). */
+function elseOfMmu(text: string, at: number): boolean {
+  let depth = 0;
+  const lines = text.slice(0, at).split('\n').reverse();
+  for (const line of lines) {
+    const m = /^[ \t]*#[ \t]*(ifdef|ifndef|if|endif)\b(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'endif') depth++;
+    else if (depth > 0) depth--;
+    else return (m[1] === 'ifdef' || m[1] === 'if') && /^\s*(defined\s*\(|IS_ENABLED\s*\()?\s*CONFIG_MMU\b/.test(m[2] ?? '');
+  }
+  return false;
+}
+
+/** Whether `cond` reads `key->vm_start` or hands `key` to a helper that compares the start. */
+function checksStart(cond: Expr, key: string): boolean {
+  let found = false;
+  forEachExpr(cond, (e) => {
+    if (e.k === 'field' && e.field === 'vm_start' && pathKey(e.base) === key) found = true;
+    if (e.k === 'call' && e.name !== null && CHECKS.has(e.name) && e.args.some((a) => pathKey(a) === key)) found = true;
+  });
+  return found;
+}
+
+/** The conditions of the function's `if`s and loops, whole (the CFG splits them into atoms). */
+function fullConditions(body: Stmt): Expr[] {
+  const out: Expr[] = [];
+  const walk = (s: Stmt | null): void => {
+    if (!s) return;
+    switch (s.k) {
+      case 'block':
+        s.body.forEach(walk);
+        break;
+      case 'if':
+        out.push(s.test);
+        walk(s.then);
+        walk(s.else);
+        break;
+      case 'while':
+      case 'do':
+        out.push(s.test);
+        walk(s.body);
+        break;
+      case 'for':
+        if (s.test) out.push(s.test);
+        walk(s.init);
+        walk(s.body);
+        break;
+      case 'macro-loop':
+      case 'label':
+        walk(s.body);
+        break;
+      case 'switch':
+        walk(s.body);
+        break;
+      case 'case':
+        s.body.forEach(walk);
+        break;
+      case 'preproc':
+        for (const b of s.branches) b.body.forEach(walk);
+        break;
+      default:
+        break;
+    }
+  };
+  walk(body);
+  return out;
+}
+
+/** The smallest whole condition that contains the atom at `node`. */
+function conditionAround(conditions: readonly Expr[], node: CfgNode): Expr | null {
+  let best: Expr | null = null;
+  for (const c of conditions) {
+    if (c.start <= node.start && node.end <= c.end && (!best || c.end - c.start < best.end - best.start)) best = c;
+  }
+  return best;
+}

@@ -203,7 +203,7 @@ export const VMA_LOOKUPS: readonly string[] = [
 export const VMA_DEREF_HELPERS: readonly string[] = [
   'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', 'vm_flags_reset', 'vm_flags_init', 'vma_start_write', 'vma_end_read',
   'vma_assert_write_locked', 'vma_pages', 'is_vm_hugetlb_page', 'vma_is_anonymous', 'vma_is_accessible', 'vma_kernel_pagesize',
-  'handle_mm_fault', 'vma_policy', 'vma_is_dax', 'vma_is_shmem', 'vma_is_special_huge',
+  'handle_mm_fault', 'vma_policy', 'vma_is_dax', 'vma_is_shmem', 'vma_is_special_huge', 'folio_walk_start',
 ];
 
 /**
@@ -218,7 +218,7 @@ export const VMA_NULL_SAFE_TESTS: readonly string[] = ['range_in_vma'];
  */
 export const VMA_FAULT_HELPERS: readonly string[] = [
   'handle_mm_fault', 'faultin_page', 'follow_page', 'follow_page_mask', 'follow_page_pte', 'follow_pfn', 'follow_pte',
-  'vm_normal_page', 'vm_normal_folio', 'vmf_insert_pfn', 'vmf_insert_page', 'vm_insert_page',
+  'vm_normal_page', 'vm_normal_folio', 'vmf_insert_pfn', 'vmf_insert_page', 'vm_insert_page', 'folio_walk_start',
 ];
 
 /**

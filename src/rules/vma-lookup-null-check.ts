@@ -20,7 +20,7 @@
 import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { edgeInto, explore } from '../analysis/paths.js';
+import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_NULL_SAFE_TESTS } from './resources.js';
 
@@ -127,8 +127,7 @@ export default defineRule({
     for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value)) stores.add(n.id);
     if (stores.size === 0) return;
     const tests = branchTests(fn);
-    const backTargets = new Set<number>();
-    for (const n of fn.cfg.nodes) for (const e of n.succ) if (e.back || (e.kind === 'goto' && fn.cfg.nodes[e.to]!.start < n.start)) backTargets.add(e.to);
+    const backTargets = backEdgeTargets(fn);
     const reported = new Set<string>();
 
     const result = explore<State>(fn.cfg, fn.facts, {
@@ -142,11 +141,7 @@ export default defineRule({
         // A value carried around a loop (or back to a `retry:` label) is judged in the
         // iteration that looked it up: the next one runs under conditions (`op`, flags set
         // for the retry) the path explorer does not correlate.
-        if (s.size > 0 && backTargets.has(node.id)) {
-          const taken = edgeInto(fn.cfg, trace, node);
-          const edge = taken?.from.succ.find((e) => e.to === node.id);
-          if (taken && edge && (edge.back || edge.kind === 'goto')) return new Map();
-        }
+        if (s.size > 0 && backTargets.has(node.id) && cameBack(fn, trace, node)) return new Map();
         // What the branch the path came through said about a tracked pointer.
         if (s.size > 0 && node.pred.some((p) => tests.has(p.to))) {
           const taken = edgeInto(fn.cfg, trace, node);
@@ -212,6 +207,20 @@ export default defineRule({
   },
 });
 
+/** The nodes a loop's back edge or a backward `goto` (`goto retry;`) leads to. */
+export function backEdgeTargets(fn: AnalyzedFunction): ReadonlySet<number> {
+  const out = new Set<number>();
+  for (const n of fn.cfg.nodes) for (const e of n.succ) if (e.back || (e.kind === 'goto' && fn.cfg.nodes[e.to]!.start < n.start)) out.add(e.to);
+  return out;
+}
+
+/** Whether the path in `trace` reached `node` over a back edge or a backward `goto`. */
+export function cameBack(fn: AnalyzedFunction, trace: Trace, node: CfgNode): boolean {
+  const taken = edgeInto(fn.cfg, trace, node);
+  const edge = taken?.from.succ.find((e) => e.to === node.id);
+  return Boolean(taken && edge && (edge.back || (edge.kind === 'goto' && node.start < taken.from.start)));
+}
+
 /** Assertion macros of the kernel's test harnesses (kselftest, tools/testing/vma, KUnit). */
 const HARNESS = /^(ASSERT|EXPECT|KUNIT_ASSERT|KUNIT_EXPECT)_[A-Z_]+$/;
 
@@ -230,8 +239,7 @@ const TREE_CHANGE = /munmap|split|modify|merge|expand|shrink/;
  *   are left (6.12's `move_vma()` restoring `VM_ACCOUNT` on them).
  */
 function byConstruction(fn: AnalyzedFunction, call: Expr & { k: 'call' }, node: CfgNode): boolean {
-  const addr = call.name === 'find_vma' || call.name === 'vma_lookup' || call.name === 'find_vma_prev' ? call.args[1] : undefined;
-  if (addr && addr.k === 'field' && (addr.field === 'vm_end' || addr.field === 'vm_start') && pathKey(addr) !== null) return true;
+  if (atNeighbour(call)) return true;
   const iter = call.name === 'vma_next' || call.name === 'vma_prev' ? call.args[0] : undefined;
   const iterKey = iter && iter.k === 'unary' && iter.op === '&' ? pathKey(iter.arg) : iter ? pathKey(iter) : null;
   if (iterKey === null) return false;
@@ -241,8 +249,14 @@ function byConstruction(fn: AnalyzedFunction, call: Expr & { k: 'call' }, node: 
   });
 }
 
+/** A lookup at another VMA's boundary (`find_vma(mm, next->vm_end)`): the neighbour of a VMA in hand. */
+export function atNeighbour(call: Expr & { k: 'call' }): boolean {
+  const addr = call.name === 'find_vma' || call.name === 'vma_lookup' || call.name === 'find_vma_prev' ? call.args[1] : undefined;
+  return Boolean(addr && addr.k === 'field' && (addr.field === 'vm_end' || addr.field === 'vm_start') && pathKey(addr) !== null);
+}
+
 /** The tracked key `useKey` dereferences (`vma` for `vma->vm_mm->mmap_lock`), or null. */
-function trackedRoot(s: State, useKey: string): string | null {
+export function trackedRoot(s: ReadonlyMap<string, unknown>, useKey: string): string | null {
   for (const k of s.keys()) if (useKey.startsWith(`${k}->`) || useKey === `*${k}` || useKey.startsWith(`${k}[]`)) return k;
   return null;
 }
