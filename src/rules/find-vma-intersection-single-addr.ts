@@ -16,7 +16,7 @@ export default defineRule({
   },
   messages: {
     singleAddress: {
-      headline: '`find_vma_intersection({{mm}}, {{addr}}, {{addr}} + 1)` is `vma_lookup({{mm}}, {{addr}})`',
+      headline: 'a one-byte `find_vma_intersection()` at `{{addr}}` is `vma_lookup({{mm}}, {{addr}})`',
       explanation:
         'A one-byte range `[{{addr}}, {{addr}} + 1)` intersects a VMA exactly when the VMA contains `{{addr}}`, which is what `vma_lookup()` (include/linux/mm.h) answers with a single maple-tree load. The patch that introduced `vma_lookup()` in 2021 converted callers of this form to make the intent ("the VMA at this address") plain to the reader.',
       fix: 'Call `vma_lookup({{mm}}, {{addr}})` instead.',

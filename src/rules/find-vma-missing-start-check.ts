@@ -156,7 +156,7 @@ export default defineRule({
 
         /** The condition's read was not followed by a start check: report it now. */
         function settle(k: string, found: Found): void {
-          report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use);
+          report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` });
           drop(k);
         }
       },
@@ -167,7 +167,7 @@ export default defineRule({
     });
     if (!result.complete) ctx.incomplete("whether find_vma()'s result is checked to contain the address");
 
-    function report(node: CfgNode, messageId: 'field' | 'passed', key: string, from: Found, use: string): void {
+    function report(node: CfgNode, messageId: 'field' | 'passed', key: string, from: Found, use: string, then?: { at: CfgNode; message: string }): void {
       const id = `${node.id}|${key}`;
       if (reported.has(id)) return;
       reported.add(id);
@@ -176,7 +176,7 @@ export default defineRule({
         messageId,
         data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm },
         at: node,
-        related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }],
+        related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }, ...(then ? [then] : [])],
       });
     }
   },
