@@ -99,4 +99,86 @@ export default [
     reason:
       'the range is ended with mmu_notifier_invalidate_range_only_end(), the 6.1 form of the end call (gone from 6.12), which the rule does not know; with it counted as an end the function has no report',
   })),
+  // ---- family C: VMA lookup semantics (docs/precision.md, "Family C") -------------------------
+  ...['arch/alpha/kernel/traps.c:do_entUnaUser', 'arch/arm/kernel/swp_emulate.c:set_segfault', 'arch/arm64/kernel/traps.c:arm64_notify_segfault'].map((site) => ({
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: site.split(':')[0],
+    function: site.split(':')[1],
+    verdict: 'real',
+    reason:
+      'the si_code for the signal is SEGV_ACCERR whenever find_vma() finds any VMA ending above the address, so an address in the hole below a mapping gets SEGV_ACCERR instead of SEGV_MAPERR: the bug MIPS fixed in its trap code (catalog B13, "MIPS: traps: return correct si code for accessing nonmapped addresses"), which 6.12 MIPS now does with vma_lookup()',
+  })),
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'arch/s390/mm/fault.c',
+    function: 'do_secure_storage_access',
+    verdict: 'real',
+    reason:
+      'folio_walk_start(&fw, vma, addr, 0) runs on the VMA find_vma() returned with only a NULL check; folio_walk_start() itself has WARN_ON_ONCE(addr < vma->vm_start || addr >= vma->vm_end) (mm/pagewalk.c), so an address that is not mapped any more when the handler takes the lock (a racing munmap) warns and walks outside the VMA; vma_lookup() is what the code means',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/vhost/vdpa.c',
+    function: 'vhost_vdpa_va_map',
+    verdict: 'real',
+    reason:
+      'with uaddr in a hole below the VMA, map_size = min(size, vma->vm_end - uaddr) covers the hole too and offset = (vma->vm_pgoff << PAGE_SHIFT) + uaddr - vma->vm_start goes below the VMA\'s file offset: the IOVA range of the hole is mapped to file pages that user space never mapped there',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/xen/gntdev.c',
+    function: 'gntdev_ioctl_get_offset_for_vaddr',
+    verdict: 'real',
+    reason:
+      'an address in the hole below a gntdev mapping passes the vm_ops filter and gets the offset and count of that mapping (vma->vm_private_data) instead of -EINVAL; nothing compares op.vaddr with vma->vm_start',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/xen/privcmd.c',
+    function: 'privcmd_ioctl_mmap_resource',
+    verdict: 'real',
+    reason:
+      'after the vm_ops filter the VMA\'s vm_private_data is set and the frames are remapped at kdata.addr into that VMA; nothing checks that kdata.addr is inside it (privcmd_ioctl_mmap_batch() in the same file does check m.addr against vm_start and is not reported), so an address below the VMA installs PTEs outside it',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/xen/privcmd.c',
+    function: 'alloc_ioreq',
+    verdict: 'real',
+    reason:
+      'vma->vm_private_data of whatever VMA ends above the ioreq address is taken as the privcmd page array (pages[0] dereferenced) with neither a start check nor a vm_ops check: an ioreq address in a hole reads the private data of an unrelated mapping',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'kernel/trace/trace_output.c',
+    function: 'seq_print_user_ip',
+    verdict: 'real',
+    reason:
+      'for an ip in a hole it prints the file of the next VMA and ip - vma->vm_start, which underflows; mm/memory.c print_vma_addr() had the same code in 6.1 and reads vma_lookup() in 6.12',
+  },
+  {
+    tree: '6.1',
+    rule: 'find-vma-missing-start-check',
+    path: 'arch/s390/mm/fault.c',
+    function: 'do_secure_storage_access',
+    verdict: 'real',
+    reason:
+      'follow_page(vma, addr, ...) on the VMA find_vma() returned with only a NULL check: the 6.1 form of the 6.12 report, the page walk runs at an address outside the VMA it was handed',
+  },
+  {
+    tree: '6.1',
+    rule: 'find-vma-missing-start-check',
+    path: 'mm/memory.c',
+    function: 'print_vma_addr',
+    verdict: 'real',
+    reason:
+      'prints the file and offset of the VMA above a hole for an ip in the hole (the offset underflows); upstream converted it to vma_lookup(), as 6.12 mm/memory.c:6770 shows',
+  },
 ];
