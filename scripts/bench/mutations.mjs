@@ -481,4 +481,65 @@ export default [
     ],
     expect: [{ line: 'tlb_start_vma(&tlb, vma);' }],
   },
+
+  // ---- family C: VMA lookup semantics --------------------------------------------------------
+  // vma-lookup-null-check
+  {
+    id: 'null-mincore-check-deleted',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/mincore.c',
+    function: 'do_mincore',
+    what: "vma_lookup()'s NULL check deleted: vma->vm_end read for an unmapped address (deref)",
+    edits: [{ delete: 'if (!vma)', lines: 2 }],
+    expect: [{ line: 'end = min(vma->vm_end, addr + (pages << PAGE_SHIFT));', related: ['vma = vma_lookup(current->mm, addr);'] }],
+  },
+  {
+    id: 'null-pages-stat-check-deleted',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/migrate.c',
+    function: 'do_pages_stat_array',
+    what: "vma_lookup()'s NULL check deleted before folio_walk_start(), which dereferences the VMA (passed)",
+    edits: [{ delete: 'if (!vma)', lines: 2 }],
+    expect: [{ line: 'folio = folio_walk_start(&fw, vma, addr, FW_ZEROPAGE);', related: ['vma = vma_lookup(mm, addr);'] }],
+  },
+
+  // find-vma-missing-start-check
+  {
+    id: 'start-print-vma-addr-find-vma',
+    rule: 'find-vma-missing-start-check',
+    file: 'mm/memory.c',
+    function: 'print_vma_addr',
+    what: "vma_lookup() turned into find_vma() with only a NULL check: 6.1's form of the function, which upstream fixed (field)",
+    edits: [{ replace: 'vma = vma_lookup(mm, ip);', with: ['vma = find_vma(mm, ip);'] }],
+    expect: [{ line: 'if (vma && vma->vm_file) {', related: ['vma = find_vma(mm, ip);', 'struct file *f = vma->vm_file;'] }],
+  },
+  {
+    id: 'start-pages-stat-find-vma',
+    rule: 'find-vma-missing-start-check',
+    file: 'mm/migrate.c',
+    function: 'do_pages_stat_array',
+    what: 'vma_lookup() turned into find_vma() with only a NULL check, then a page walk at the address (passed)',
+    edits: [{ replace: 'vma = vma_lookup(mm, addr);', with: ['vma = find_vma(mm, addr);'] }],
+    expect: [{ line: 'folio = folio_walk_start(&fw, vma, addr, FW_ZEROPAGE);', related: ['vma = find_vma(mm, addr);'] }],
+  },
+  {
+    id: 'start-mips-fpemu-si-code',
+    rule: 'find-vma-missing-start-check',
+    file: 'arch/mips/kernel/traps.c',
+    function: 'process_fpemu_return',
+    what: 'B13 put back: find_vma() taken as "the fault address is mapped" for the SIGSEGV si_code (mapped)',
+    edits: [{ replace: 'if (vma_lookup(current->mm, (unsigned long)fault_addr))', with: ['if (find_vma(current->mm, (unsigned long)fault_addr))'] }],
+    expect: [{ line: 'if (find_vma(current->mm, (unsigned long)fault_addr))' }],
+  },
+
+  // find-vma-intersection-single-addr (style)
+  {
+    id: 'single-addr-mincore-intersection',
+    rule: 'find-vma-intersection-single-addr',
+    file: 'mm/mincore.c',
+    function: 'do_mincore',
+    what: 'vma_lookup(mm, addr) written as a one-byte find_vma_intersection(), the form the vma_lookup() patch converted',
+    edits: [{ replace: 'vma = vma_lookup(current->mm, addr);', with: ['vma = find_vma_intersection(current->mm, addr, addr + 1);'] }],
+    expect: [{ line: 'vma = find_vma_intersection(current->mm, addr, addr + 1);' }],
+  },
 ];
