@@ -91,7 +91,7 @@ function isNull(e: Expr): boolean {
   return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(0|NULL)$/.test(x.text.trim()));
 }
 
-/** Per tracked path key: where its value came from, and whether a test said it is NULL. */
+/** Per path key still unproven on this path: the node and call its value came from. */
 interface Unchecked {
   at: number;
   call: string;
@@ -148,8 +148,8 @@ export default defineRule({
           const said = taken && (taken.kind === 'true' || taken.kind === 'false') ? tests.get(taken.from.id) : undefined;
           for (const [k, t] of said ?? []) {
             const verdict = taken!.kind === 'true' ? t.onTrue : t.onFalse;
-            // A path where the test says NULL goes on only to report what it dereferences; a
-            // path where it says non-NULL is done with the pointer.
+            // A path where the test says non-NULL is done with the pointer; one where it says
+            // NULL keeps it, so a dereference on the NULL branch itself is reported.
             if (verdict === 'nonnull') drop(k);
           }
         }
