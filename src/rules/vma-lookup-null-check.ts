@@ -95,6 +95,8 @@ function isNull(e: Expr): boolean {
 interface Unchecked {
   at: number;
   call: string;
+  /** The branch whose outcome on this path said the pointer is NULL, if one did. */
+  nullAt: number | null;
 }
 type State = ReadonlyMap<string, Unchecked>;
 
@@ -132,7 +134,7 @@ export default defineRule({
 
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
-      key: (s) => [...s].map(([k, v]) => `${k}@${v.at}`).join(';'),
+      key: (s) => [...s].map(([k, v]) => `${k}@${v.at}${v.nullAt === null ? '' : `!${v.nullAt}`}`).join(';'),
       step(s, node, trace) {
         let next: Map<string, Unchecked> | null = null;
         const drop = (k: string): void => {
@@ -151,6 +153,8 @@ export default defineRule({
             // A path where the test says non-NULL is done with the pointer; one where it says
             // NULL keeps it, so a dereference on the NULL branch itself is reported.
             if (verdict === 'nonnull') drop(k);
+            const cur = (next ?? s).get(k);
+            if (verdict === 'null' && cur) (next ??= new Map(s)).set(k, { ...cur, nullAt: taken!.from.id });
           }
         }
         // A test harness's assertion (`ASSERT_EQ(vma->vm_start, 0)` in tools/testing/vma) is
@@ -183,7 +187,7 @@ export default defineRule({
           } else {
             for (const k of [...cur.keys()]) if (k === ev.key || k.startsWith(`${ev.key}->`) || k.startsWith(`${ev.key}.`)) drop(k);
             const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value) : null;
-            if (call && !byConstruction(fn, call, node)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()` });
+            if (call && !byConstruction(fn, call, node)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, nullAt: null });
           }
         }
         return next ?? s;
@@ -191,6 +195,20 @@ export default defineRule({
       exit() {},
     });
     if (!result.complete) ctx.incomplete('whether VMA lookups are tested for NULL before use');
+
+    /**
+     * The tests of the pointer between the lookup and the use: the one that found it NULL on
+     * this path, or those the path went around (`if (strict && !vma)` with `strict` false).
+     */
+    function testsOnTheWay(use: CfgNode, key: string, from: Unchecked): Array<{ at: CfgNode; message: string }> {
+      const vma = displayKey(key);
+      if (from.nullAt !== null) return [{ at: fn.cfg.nodes[from.nullAt]!, message: `\`${vma}\` is NULL on this branch` }];
+      const lookup = fn.cfg.nodes[from.at]!;
+      return [...tests]
+        .filter(([id, m]) => m.has(key) && fn.cfg.nodes[id]!.start > lookup.start && fn.cfg.nodes[id]!.start < use.start)
+        .slice(0, 2)
+        .map(([id]) => ({ at: fn.cfg.nodes[id]!, message: `tests \`${vma}\`, but not on the path to the use` }));
+    }
 
     function report(node: CfgNode, messageId: 'deref' | 'passed', key: string, from: Unchecked, use: string): void {
       const id = `${node.id}|${key}`;
@@ -201,7 +219,7 @@ export default defineRule({
         messageId,
         data: { vma, call: from.call, use, helper: use },
         at: node,
-        related: [{ at: fn.cfg.nodes[from.at]!, message: `\`${from.call}\` can return NULL here` }],
+        related: [{ at: fn.cfg.nodes[from.at]!, message: `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
       });
     }
   },
