@@ -112,6 +112,15 @@ export default [
   {
     tree: '6.12',
     rule: 'find-vma-missing-start-check',
+    path: 'kernel/sys.c',
+    function: 'prctl_set_mm',
+    verdict: 'real',
+    reason:
+      'for PR_SET_MM_START_STACK and the ARG/ENV bounds the only test of the new address is `vma = find_vma(mm, addr)` then `if (!vma) error = -EFAULT`: an address in the hole below a mapping passes as mapped (the stored form of B13); the effect is small, the call needs CAP_SYS_RESOURCE and a later read of /proc/PID/cmdline fails cleanly',
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
     path: 'arch/s390/mm/fault.c',
     function: 'do_secure_storage_access',
     verdict: 'real',

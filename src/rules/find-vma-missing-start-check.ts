@@ -15,7 +15,8 @@
  * `vma->vm_start <= addr` all read the start before they use the VMA.
  *
  * A third form needs no path: `if (find_vma(mm, addr))` taken as "is `addr` mapped" (the
- * signal-code bug MIPS fixed, the catalog's B13).
+ * signal-code bug MIPS fixed, the catalog's B13), or the same through a variable that is never
+ * read but in NULL tests.
  *
  * Not judged: `find_vma(mm, 0)` ("the first VMA"), a lookup at another VMA's boundary
  * (`find_vma(mm, vma->vm_end)`: the next VMA, on purpose), a variable named as the next VMA
@@ -27,7 +28,8 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { VMA_FAULT_HELPERS, VMA_START_CHECK_HELPERS } from './resources.js';
-import { atNeighbour, backEdgeTargets, cameBack, lookupCall, trackedRoot } from './vma-lookup-null-check.js';
+import { atNeighbour, backEdgeTargets, cameBack, lookupCall, nullTest, trackedRoot } from './vma-lookup-null-check.js';
+import { usesAfter } from '../analysis/dataflow.js';
 
 const FIND = new Set(['find_vma', 'find_vma_prev']);
 const FAULT = new Set(VMA_FAULT_HELPERS);
@@ -102,6 +104,22 @@ export default defineRule({
     let any = false;
     for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && tracked(lookupCall(ev.value, FIND), ev.key)) any = true;
     if (!any) return;
+    // The stored form of `mapped`: `vma = find_vma(mm, addr); if (!vma) ... SEGV_MAPERR`, with
+    // `vma` never read but in NULL tests.
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        const call = ev.k === 'def' && (ev.how === 'assign' || ev.how === 'init') ? lookupCall(ev.value, FIND) : null;
+        if (!call || ev.k !== 'def' || call.name !== 'find_vma' || !tracked(call, ev.key)) continue;
+        const uses = usesAfter(fn.cfg, node.id, ev.key);
+        const onlyTested = uses.length > 0 && uses.every((u) => {
+          const at = fn.cfg.nodes[u.node]!;
+          return !u.use.deref && (at.kind === 'branch' || at.kind === 'loop') && at.expr !== null && nullTest(at.expr, ev.key).onTrue !== null;
+        });
+        if (!onlyTested) continue;
+        const test = fn.cfg.nodes[uses[0]!.node]!;
+        ctx.report({ messageId: 'mapped', data: { call: 'find_vma()', addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!) }, at: test, related: [{ at: node, message: `\`${displayKey(ev.key)}\` is only ever tested for NULL` }] });
+      }
+    }
     const backTargets = backEdgeTargets(fn);
     const conditions = fullConditions(fn.ast.body);
     const reported = new Set<string>();
