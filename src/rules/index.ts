@@ -19,6 +19,7 @@ import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
+import vmaReadLockBalance from './vma-read-lock-balance.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
 export const RULES: readonly Rule[] = [
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
   vmaLookupNullCheck,
+  vmaReadLockBalance,
   vmaUseAfterUnlock,
 ];
 

@@ -231,3 +231,34 @@ export const VMA_START_CHECK_HELPERS: readonly string[] = [
   'vm_start_gap', 'range_in_vma', 'expand_stack', 'expand_stack_locked', 'expand_downwards', 'find_extend_vma',
   'find_extend_vma_locked', 'check_stack_guard_page', 'access_error', 'bad_area_access_error', 'vma_contains', 'in_vma',
 ];
+
+/**
+ * The per-VMA read lock (6.12 only; include/linux/mm.h 686-838, mm/memory.c 6260-6299). The
+ * object is not an argument but the VMA `lock_vma_under_rcu()` returns: non-NULL means read
+ * locked, NULL means nothing is held. A tree without these functions (6.1) has nothing to check.
+ */
+export const VMA_READ_LOCK = {
+  /** Return a read-locked VMA or NULL. */
+  acquire: ['lock_vma_under_rcu'],
+  /**
+   * Release the lock of the VMA in argument `arg`: the VMA itself (`vma_end_read(vma)`), or the
+   * fault whose `vma` field holds it (`release_fault_lock(vmf)` ends the VMA lock when
+   * `vmf->flags` has FAULT_FLAG_VMA_LOCK, the mmap lock otherwise; mm.h 789-795).
+   */
+  releases: [
+    { name: 'vma_end_read', arg: 0, through: 'vma' },
+    { name: 'release_fault_lock', arg: 0, through: 'vmf' },
+  ],
+  /**
+   * `handle_mm_fault(vma, addr, flags | FAULT_FLAG_VMA_LOCK, regs)` releases the VMA lock itself
+   * when it returns VM_FAULT_RETRY or VM_FAULT_COMPLETED (mm/memory.c 6068-6075), so the caller
+   * ends the read lock only when the result has neither bit.
+   */
+  fault: { name: 'handle_mm_fault', vmaArg: 0, releasedBits: ['VM_FAULT_RETRY', 'VM_FAULT_COMPLETED'] },
+  /**
+   * Arch fault helpers handed the locked VMA with a NULL mm: they release the VMA lock for their
+   * caller (x86 `__bad_area()` at arch/x86/mm/fault.c 836-850, powerpc `bad_access()`); with an
+   * mm they release the mmap lock instead, and the VMA lock is not judged after them.
+   */
+  releasedWithNullMm: ['__bad_area', 'bad_area_access_error', 'bad_access', 'bad_access_pkey'],
+} as const;

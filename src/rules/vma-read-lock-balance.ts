@@ -1,0 +1,427 @@
+/**
+ * A VMA that `lock_vma_under_rcu()` returned read-locked is released exactly once on every path
+ * (`vma_end_read()`, `release_fault_lock()`), and is not used after it was released or after
+ * the lookup returned NULL.
+ *
+ * The object is the returned VMA, not an argument, so the rule tracks the variable the result is
+ * stored in: untested (NULL or locked), NULL, held, released, or handed to `handle_mm_fault()`.
+ * A fault handled under the VMA lock releases it when the result has VM_FAULT_RETRY or
+ * VM_FAULT_COMPLETED; the rule follows the result through the tests the caller makes on it
+ * (`if (!(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED))) vma_end_read(vma);`), so each path
+ * knows whether the handler released the lock, and a test it cannot read ends the judgement.
+ *
+ * Contracts, as the callers in 6.12 show them: a function that returns the locked VMA
+ * (`find_tcp_vma()`, `uffd_lock_vma()`) or stores it where its caller sees it (`*src_vmap`)
+ * hands the lock on; a helper passed the VMA and a NULL mm (x86 `__bad_area()`, powerpc
+ * `bad_access()`) releases it; any other callee handed the VMA whose body releases a VMA lock
+ * ends the judgement on that path. A tree without `lock_vma_under_rcu()` (6.1) never triggers
+ * the rule.
+ */
+import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
+import type { CfgNode, Event } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { routeLabels } from './balance.js';
+import { defineRule, type RuleContext } from './define-rule.js';
+import { VMA_READ_LOCK } from './resources.js';
+
+/** What a fault handled under the VMA lock may have returned, as far as the lock is concerned. */
+type Outcome = 'retry' | 'completed' | 'neither';
+
+type VmaState =
+  /** Just returned by the lookup, not yet tested: NULL or locked. */
+  | { k: 'untested'; at: number }
+  | { k: 'null'; at: number }
+  | { k: 'held'; at: number }
+  /** `by`: the node that released it (a release call, a helper, or the fault handler). */
+  | { k: 'released'; at: number; by: number; how: string }
+  /** Handed to `handle_mm_fault()`, whose result is in `result`; `outcomes` are still possible. */
+  | { k: 'faulted'; at: number; by: number; result: string; outcomes: readonly Outcome[] }
+  | { k: 'unknown' };
+
+type State = ReadonlyMap<string, VmaState>;
+
+const ACQUIRE = new Set<string>(VMA_READ_LOCK.acquire);
+const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
+const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
+const BIT_OUTCOME: Record<string, Outcome> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
+const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
+
+type MessageId = 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull';
+
+export default defineRule({
+  id: 'vma-read-lock-balance',
+  meta: {
+    summary: 'a VMA read-locked by `lock_vma_under_rcu()` is released once on every path and not used after',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [],
+    calls: [...VMA_READ_LOCK.acquire],
+  },
+  messages: {
+    leak: {
+      headline: "`{{vma}}`'s VMA read lock from `lock_vma_under_rcu()` is not released on every path",
+      explanation:
+        '`lock_vma_under_rcu()` returns the VMA read-locked (its `vm_lock` rwsem taken for reading, mm/memory.c). On the path shown the function leaves without `vma_end_read()` and without handing the VMA to its caller, so nothing will ever release it: every later `vma_start_write()` on this VMA (mprotect, munmap, mremap of the range, all under the mmap write lock) waits forever, and the whole address space stalls behind it.',
+      fix: 'Call `vma_end_read({{vma}})` on this path too, or leave through the code that does.',
+    },
+    overwritten: {
+      headline: '`{{vma}}` is overwritten while its VMA read lock is still held',
+      explanation:
+        '`lock_vma_under_rcu()` left this VMA read-locked, and on the path shown the function overwrites the only pointer to it (typically a retry that looks the VMA up again) without `vma_end_read()`. That lock can never be released: every later `vma_start_write()` on the VMA waits forever, and if the lookup finds the same VMA, its lock is taken twice by one reader.',
+      fix: 'Call `vma_end_read({{vma}})` before going round again.',
+    },
+    doubleRelease: {
+      headline: "`{{call}}` releases `{{vma}}`'s VMA read lock when it is not held",
+      explanation:
+        'On the path shown {{why}}. Releasing the VMA read lock again underflows the VMA\'s `vm_lock` rwsem (or dereferences NULL), which lockdep reports as a bad unlock balance and which can let a writer modify the VMA while a reader still uses it.',
+      fix: 'Release the VMA lock once per path: drop this call, or jump past it from the paths that already released.',
+    },
+    releaseAfterFault: {
+      headline: "`{{call}}` can release `{{vma}}`'s VMA lock after `handle_mm_fault()` released it",
+      explanation:
+        '`handle_mm_fault()` called with FAULT_FLAG_VMA_LOCK drops the VMA read lock itself when it returns VM_FAULT_RETRY or VM_FAULT_COMPLETED (mm/memory.c; include/linux/mm_types.h describes both bits). On the path shown the result was not tested for {{untested}} before `{{call}}`, so the lock is released twice when the fault returns that.',
+      fix: 'Release only when the fault did not: `if (!(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED))) vma_end_read(vma);`.',
+    },
+    useAfterRelease: {
+      headline: '`{{vma}}` is used after its VMA read lock was released',
+      explanation:
+        'The VMA read lock is what keeps a VMA found by `lock_vma_under_rcu()` alive and unchanged: once {{how}} released it, a concurrent munmap or merge may free the VMA (it is freed after an RCU grace period, which this path is not inside either), so reading it is a use-after-free.',
+      fix: 'Read what is needed from `{{vma}}` before the release, or keep the lock until the last use.',
+    },
+    useAfterNull: {
+      headline: '`{{vma}}` is dereferenced after `lock_vma_under_rcu()` returned NULL',
+      explanation:
+        '`lock_vma_under_rcu()` returns NULL when no VMA covers the address or when it could not take the VMA lock (the VMA is being modified, or detached). On the path shown that NULL is dereferenced: the caller must fall back to the mmap lock and look the VMA up again (`lock_mm_and_find_vma()`).',
+      fix: 'Leave the fast path when the result is NULL (`if (!vma) goto lock_mmap;`) and look the VMA up again under the mmap lock.',
+    },
+  },
+  check(fn, ctx) {
+    const reported = new Set<string>();
+    const report = (key: string, r: Parameters<RuleContext<MessageId>['report']>[0]): void => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      ctx.report(r);
+    };
+    const node = (id: number): CfgNode => fn.cfg.nodes[id]!;
+    const acquiredLabel = { message: `\`${ACQUIRE_CALL}\` read-locks the VMA here` };
+
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
+      step(s, n, trace) {
+        const out = new Map(s);
+        const taken = edgeInto(fn.cfg, trace, n);
+        // The branch the path came through decides a NULL test or a fault test.
+        if (taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr) {
+          for (const [key, v] of out) out.set(key, afterBranch(v, key, taken.from.expr, taken.kind));
+        }
+        for (const [key, v] of out) if (v.k === 'faulted' && readsAt(n, v.result) && !isFaultTest(n, v.result)) out.set(key, { k: 'unknown' });
+        for (const u of n.flow) {
+          if (u.k === 'use') {
+            const key = [...out.keys()].find((k) => u.key === k || u.key.startsWith(`${k}->`));
+            const v = key === undefined ? undefined : out.get(key);
+            if (!v || key === undefined || !u.deref) continue;
+            if (v.k === 'null') {
+              report(`null|${n.id}|${key}`, {
+                messageId: 'useAfterNull',
+                data: { vma: displayKey(key) },
+                at: u,
+                related: [{ at: node(v.at), ...acquiredLabel }, ...nullTest(fn, trace.nodes(), v.at)],
+              });
+            } else if (v.k === 'released' && !releasesAt(n, key)) {
+              report(`use|${n.id}|${key}`, {
+                messageId: 'useAfterRelease',
+                data: { vma: displayKey(key), how: v.how },
+                at: u,
+                related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
+              });
+            }
+            continue;
+          }
+          if (u.k === 'def') {
+            const prev = out.get(u.key);
+            // The only pointer to a locked VMA overwritten (a retry that looks up again).
+            if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && ownedLocally(u.key)) {
+              const before = trace.nodes().slice(0, -1);
+              const route = exitRoute(fn, { nodes: () => before }, prev.at);
+              report(`again|${prev.at}|${n.id}`, {
+                messageId: 'overwritten',
+                data: { vma: displayKey(u.key) },
+                at: node(prev.at),
+                until: n,
+                related: [...(route.leave.kind === 'goto' ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(u.key)})`) : []), { at: n, message: `\`${displayKey(u.key)}\` is overwritten here` }],
+              });
+            }
+            applyDef(out, u, n.id);
+            continue;
+          }
+          const name = u.name;
+          if (name === null) continue;
+          applyCall(fn, ctx, out, n, u.call, name, (key, r) => report(key, r));
+        }
+        return out;
+      },
+      exit(s, trace) {
+        const at = exitPoint(fn, trace);
+        for (const [key, v] of s) {
+          if (v.k !== 'held' && v.k !== 'untested' && !(v.k === 'faulted' && v.outcomes.length === 1 && v.outcomes[0] === 'neither')) continue;
+          if (!ownedLocally(key) || returns(at, key)) continue;
+          const route = exitRoute(fn, trace, v.at);
+          report(`leak|${v.at}|${route.leave.id}`, {
+            messageId: 'leak',
+            data: { vma: displayKey(key) },
+            at: node(v.at),
+            until: route.leave,
+            related: routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(key)})`),
+          });
+        }
+      },
+    });
+    if (!result.complete) ctx.incomplete('the balance of the VMA read lock');
+  },
+});
+
+function isAcquire(e: Expr | null): boolean {
+  const x = e && strip(e);
+  return x !== null && x.k === 'call' && x.name !== null && ACQUIRE.has(x.name);
+}
+
+function stateKey(v: VmaState): string {
+  switch (v.k) {
+    case 'faulted':
+      return `f${v.at}:${v.by}:${v.result}:${v.outcomes.join(',')}`;
+    case 'released':
+      return `r${v.at}:${v.by}`;
+    case 'unknown':
+      return 'u';
+    default:
+      return `${v.k[0]}${v.at}`;
+  }
+}
+
+/** A definition: a new lookup result starts tracking; any other store ends it or lets the VMA escape. */
+function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: number): void {
+  const value = d.value && strip(d.value);
+  if (isAcquire(value)) {
+    out.set(d.key, { k: 'untested', at });
+    return;
+  }
+  if (out.has(d.key)) out.delete(d.key);
+  // `&vma` handed to a callee, or the VMA copied elsewhere: its lock is no longer followed here.
+  for (const [key, v] of out) {
+    if (v.k === 'unknown') continue;
+    if (d.how === 'addr' && d.key === key) out.set(key, { k: 'unknown' });
+    if (value && pathKey(value) === key && (v.k === 'held' || v.k === 'untested' || v.k === 'faulted')) out.set(key, { k: 'unknown' });
+  }
+  // A fault result written again can no longer be tested for what the handler did.
+  // (The store of the result itself, in the node of the call, is not such a write.)
+  for (const [key, v] of out) if (v.k === 'faulted' && v.by !== at && (d.key === v.result || v.result.startsWith(`${d.key}.`))) out.set(key, { k: 'unknown' });
+}
+
+function applyCall(
+  fn: AnalyzedFunction,
+  ctx: RuleContext<MessageId>,
+  out: Map<string, VmaState>,
+  n: CfgNode,
+  call: Expr & { k: 'call' },
+  name: string,
+  report: (key: string, r: Parameters<RuleContext<MessageId>['report']>[0]) => void,
+): void {
+  // The acquisition takes effect through the def that stores its result (applyDef).
+  if (ACQUIRE.has(name)) return;
+  const release = RELEASE.get(name);
+  if (release) {
+    const arg = call.args[release.arg];
+    const argKey = arg ? pathKey(stripAddr(arg)) : null;
+    for (const [key, v] of out) {
+      const mine = release.through === 'vma' ? argKey === key : argKey !== null && (key === `${argKey}->vma` || key === `${argKey}.vma`);
+      if (!mine) {
+        // `release_fault_lock(vmf)` on a fault that may carry this VMA: not followed further.
+        if (release.through === 'vmf' && (v.k === 'held' || v.k === 'faulted')) out.set(key, { k: 'unknown' });
+        continue;
+      }
+      const callText = `${name}()`;
+      if (v.k === 'released' || v.k === 'null') {
+        const why = v.k === 'null' ? `\`${ACQUIRE_CALL}\` returned NULL, so no VMA lock is held` : `${v.how} already released it`;
+        report(`double|${n.id}|${key}`, {
+          messageId: 'doubleRelease',
+          data: { vma: displayKey(key), call: callText, why },
+          at: call,
+          related: v.k === 'null' ? [{ at: fn.cfg.nodes[v.at]!, message: `\`${ACQUIRE_CALL}\` can return NULL here` }] : [{ at: fn.cfg.nodes[v.by]!, message: `${v.how} releases the VMA read lock here` }],
+        });
+      } else if (v.k === 'faulted' && v.outcomes.includes('neither') && v.outcomes.length > 1) {
+        const untested = v.outcomes.filter((o) => o !== 'neither').map((o) => (o === 'retry' ? 'VM_FAULT_RETRY' : 'VM_FAULT_COMPLETED')).join(' or ');
+        report(`fault|${n.id}|${key}`, {
+          messageId: 'releaseAfterFault',
+          data: { vma: displayKey(key), call: callText, untested },
+          at: call,
+          related: [{ at: fn.cfg.nodes[v.by]!, message: `\`handle_mm_fault()\` releases the VMA lock itself on ${untested}` }],
+        });
+      }
+      if (v.k !== 'unknown') out.set(key, { k: 'released', at: 'at' in v ? v.at : n.id, by: n.id, how: `\`${callText}\`` });
+    }
+    return;
+  }
+  if (name === VMA_READ_LOCK.fault.name) {
+    const arg = call.args[VMA_READ_LOCK.fault.vmaArg];
+    const key = arg ? pathKey(arg) : null;
+    const v = key === null ? undefined : out.get(key);
+    if (key === null || !v || (v.k !== 'held' && v.k !== 'untested')) return;
+    const stored = n.events.find((ev): ev is Event & { k: 'def' } => ev.k === 'def' && ev.value !== null && strip(ev.value) === call);
+    out.set(key, stored ? { k: 'faulted', at: v.at, by: n.id, result: stored.key, outcomes: ['retry', 'completed', 'neither'] } : { k: 'unknown' });
+    return;
+  }
+  // A callee handed the pointer a tracked VMA is stored through (`find_vmas(..., src_vmap)` for
+  // `*src_vmap`) may store another VMA there: the lookup's result is no longer what it holds.
+  for (const key of [...out.keys()]) {
+    if (call.args.some((a) => { const k = pathKey(strip(a)); return k !== null && (key === `*${k}` || key.startsWith(`${k}->`)); })) out.delete(key);
+  }
+  // Any other callee handed a tracked VMA.
+  for (const [key, v] of out) {
+    if (v.k !== 'held' && v.k !== 'untested' && v.k !== 'faulted') continue;
+    if (!call.args.some((a) => pathKey(a) === key)) continue;
+    if (NULL_MM_RELEASES.has(name)) {
+      const nullMm = call.args.some((a) => isNull(a));
+      out.set(key, nullMm ? { k: 'released', at: v.at, by: n.id, how: `\`${name}()\`` } : { k: 'unknown' });
+    } else if (releasesElsewhere(ctx, fn, name)) {
+      out.set(key, { k: 'unknown' });
+    }
+  }
+}
+
+/** The state after the path left a branch on `cond` along `edge`. */
+function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false'): VmaState {
+  if (v.k === 'untested') {
+    const zeroOn = zeroEdge(cond, (e) => pathKey(e) === key);
+    if (zeroOn === null) return v;
+    return edge === zeroOn ? { k: 'null', at: v.at } : { k: 'held', at: v.at };
+  }
+  if (v.k === 'faulted') {
+    const t = faultTest(cond, v.result);
+    if (t === null) return v;
+    const set = edge === t.setOn;
+    let outcomes: Outcome[];
+    if (set) {
+      // A nonzero mask of only RETRY/COMPLETED says which; a mask with other bits says nothing.
+      if (t.others) return v;
+      outcomes = v.outcomes.filter((o) => t.bits.has(o));
+    } else {
+      outcomes = v.outcomes.filter((o) => !t.bits.has(o));
+    }
+    if (outcomes.length === 0) return v;
+    if (outcomes.every((o) => o !== 'neither')) return { k: 'released', at: v.at, by: v.by, how: '`handle_mm_fault()`' };
+    if (outcomes.length === 1) return { k: 'held', at: v.at };
+    return { ...v, outcomes };
+  }
+  return v;
+}
+
+interface FaultTest {
+  bits: ReadonlySet<Outcome>;
+  /** The mask has bits other than RETRY and COMPLETED. */
+  others: boolean;
+  /** The edge along which `result & mask` is nonzero. */
+  setOn: 'true' | 'false';
+}
+
+/** `result & MASK` (under `!`, casts, `likely()`), with MASK an `|` of VM_FAULT_* names. */
+function faultTest(cond: Expr, result: string): FaultTest | null {
+  let c = strip(cond);
+  let negated = false;
+  for (;;) {
+    if (c.k === 'unary' && c.op === '!') {
+      negated = !negated;
+      c = strip(c.arg);
+    } else if (c.k === 'call' && c.name !== null && /^(unlikely|likely)$/.test(c.name) && c.args[0]) {
+      c = strip(c.args[0]);
+    } else break;
+  }
+  if (c.k !== 'binary' || c.op !== '&') return null;
+  const mask = pathKey(strip(c.left)) === result ? c.right : pathKey(strip(c.right)) === result ? c.left : null;
+  if (mask === null) return null;
+  const names: string[] = [];
+  const collect = (e: Expr): boolean => {
+    const x = strip(e);
+    if (x.k === 'binary' && x.op === '|') return collect(x.left) && collect(x.right);
+    if (x.k === 'ident') return names.push(x.name) > 0;
+    return false;
+  };
+  if (!collect(mask)) return null;
+  const bits = new Set(names.map((nm) => BIT_OUTCOME[nm]).filter((o): o is Outcome => o !== undefined));
+  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), setOn: negated ? 'false' : 'true' };
+}
+
+/** Whether branch node `n` is a test of the fault result that {@link faultTest} reads. */
+function isFaultTest(n: CfgNode, result: string): boolean {
+  return (n.kind === 'branch' || n.kind === 'loop') && n.expr !== null && faultTest(n.expr, result) !== null;
+}
+
+/** Whether a branch or switch at `n` reads `result` (a test the rule may not understand). */
+function readsAt(n: CfgNode, result: string): boolean {
+  if (n.kind !== 'branch' && n.kind !== 'loop' && n.kind !== 'case') return false;
+  return n.flow.some((u) => u.k === 'use' && u.key === result);
+}
+
+function releasesAt(n: CfgNode, key: string): boolean {
+  return n.events.some((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name) && e.call.args.some((a) => pathKey(stripAddr(a)) === key));
+}
+
+/** A VMA the function keeps in a local variable is its own to release; one in `*out` or a field is its caller's. */
+function ownedLocally(key: string): boolean {
+  return /^[A-Za-z_]\w*@\d+$/.test(key);
+}
+
+function returns(at: CfgNode, key: string): boolean {
+  return at.kind === 'return' && at.expr !== null && pathKey(strip(at.expr)) === key;
+}
+
+function strip(e: Expr): Expr {
+  return e.k === 'cast' ? strip(e.arg) : e;
+}
+
+function stripAddr(e: Expr): Expr {
+  const x = strip(e);
+  return x.k === 'unary' && x.op === '&' ? x.arg : x;
+}
+
+function isNull(e: Expr): boolean {
+  const x = strip(e);
+  return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(NULL|0)$/.test(x.text.trim()));
+}
+
+/** The branch that sent the path down the NULL side of the lookup, for the excerpt. */
+function nullTest(fn: AnalyzedFunction, nodes: readonly number[], at: number): Array<{ at: CfgNode; message: string }> {
+  const from = nodes.lastIndexOf(at);
+  for (let i = from + 1; i < nodes.length - 1; i++) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind === 'branch') return [{ at: n, message: 'the path continues here although the VMA is NULL' }];
+  }
+  return [];
+}
+
+/** Lock calls whose presence in a callee's body means it may release a VMA lock for its caller. */
+const RELEASING = new Set<string>(VMA_READ_LOCK.releases.map((r) => r.name));
+
+/** Whether a callee widen can read (same file, scan or tree) releases a VMA lock, a few levels deep. */
+function releasesElsewhere(ctx: RuleContext<MessageId>, fn: AnalyzedFunction, name: string): boolean {
+  const seen = new Set<string>([name]);
+  let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const callee of level) {
+      for (const d of ctx.summaries.definitions(callee.name, callee.from)) {
+        const ids = d.file.identifiersOf(d.span);
+        for (const op of RELEASING) if (ids.has(op)) return true;
+        for (const id of ids) {
+          if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
+          seen.add(id);
+          next.push({ name: id, from: d.file });
+        }
+      }
+    }
+    level = next;
+  }
+  return false;
+}
