@@ -588,4 +588,24 @@ export default [
     edits: [{ delete: 'vma_end_read(vma);' }],
     expect: [{ line: 'vma = lock_vma_under_rcu(data->mm, start);', related: ['vma = vma_next(&vmi);'] }],
   },
+
+  // ---- vm-flags-direct-write -----------------------------------------------------------------
+  {
+    id: 'vm-flags-remap-pfn-direct-or',
+    rule: 'vm-flags-direct-write',
+    file: 'mm/memory.c',
+    function: 'remap_pfn_range_internal',
+    what: 'vm_flags_set() turned back into a 6.1-style `vma->vm_flags |=` in a 6.12 file (does not build: vm_flags is const)',
+    edits: [{ replace: 'vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);', with: ['vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;'] }],
+    expect: [{ line: 'vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;' }],
+  },
+  {
+    id: 'vm-flags-mlock-fixup-direct-store',
+    rule: 'vm-flags-direct-write',
+    file: 'mm/mlock.c',
+    function: 'mlock_fixup',
+    what: 'vm_flags_reset() after vma_start_write() turned into a plain store `vma->vm_flags = newflags` (6.1 style)',
+    edits: [{ replace: 'vm_flags_reset(vma, newflags);', with: ['vma->vm_flags = newflags;'] }],
+    expect: [{ line: 'vma->vm_flags = newflags;' }],
+  },
 ];

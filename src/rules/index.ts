@@ -18,6 +18,7 @@ import tlbRangeBeforeQueue from './tlb-range-before-queue.js';
 import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
+import vmFlagsDirectWrite from './vm-flags-direct-write.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
 import vmaReadLockBalance from './vma-read-lock-balance.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketBalance,
   tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
+  vmFlagsDirectWrite,
   vmaLookupNullCheck,
   vmaReadLockBalance,
   vmaUseAfterUnlock,

@@ -262,3 +262,17 @@ export const VMA_READ_LOCK = {
    */
   releasedWithNullMm: ['__bad_area', 'bad_area_access_error', 'bad_access', 'bad_access_pkey'],
 } as const;
+
+/**
+ * The `vm_flags` modifier API (6.3 and later; 6.12 include/linux/mm.h 859-917): `vm_flags` is
+ * `const` in a union with `__vm_flags` (mm_types.h 733-740) and changes only through these.
+ * `probe` is the one whose definition in a tree says the tree has the API.
+ */
+export const VM_FLAGS_API = {
+  field: 'vm_flags',
+  helpers: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
+  probe: 'vm_flags_set',
+  vmaType: /^(const\s+)?struct\s+vm_area_struct$/,
+  /** Allocators of VMAs not yet in the tree: their flags are set with `vm_flags_init()`. */
+  fresh: ['vm_area_alloc', 'vm_area_dup'],
+} as const;

@@ -1,0 +1,185 @@
+/**
+ * In trees where `vm_flags` is a `const` member of a union with `__vm_flags` (6.3 and later, so
+ * 6.12), a VMA's flags are changed only through `vm_flags_set/clear/mod/reset/init()`: a direct
+ * write `vma->vm_flags |= ...` does not build, and the helpers are also where the VMA write lock
+ * is taken (`vm_flags_set()` calls `vma_start_write()`).
+ *
+ * The API level is read from the code, never assumed: the file under review calls or defines
+ * one of the helpers (outside a `#ifdef` of a macro that may never be defined: 6.1's
+ * habanalabs driver calls `vm_flags_set()` under `#ifdef _HAS_DMA_MMAP_COHERENT`, defined
+ * nowhere), or the tree the scan or review can read defines `vm_flags_set()`
+ * (include/linux/mm.h). 6.1-style code, with no helper anywhere in sight, writes its flags
+ * directly and is left alone.
+ *
+ * Only writes to a `struct vm_area_struct` count: other structures have a `vm_flags` member too
+ * (`struct vm_region`, rmap's `folio_referenced_arg`, s390's `ccw`, trace entries), and an
+ * on-stack VMA's designated initialiser (`{ .vm_flags = ... }`) is not a write.
+ */
+import { forEachExpr, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { defineRule } from './define-rule.js';
+import { VM_FLAGS_API } from './resources.js';
+
+const HELPERS = new Set<string>(VM_FLAGS_API.helpers);
+/** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
+const FRESH = new Set<string>(VM_FLAGS_API.fresh);
+
+export default defineRule({
+  id: 'vm-flags-direct-write',
+  meta: {
+    summary: 'in trees with the const `vm_flags` union, change VMA flags only through the `vm_flags_*()` helpers',
+    severity: 'error',
+    confidence: 'high',
+    resources: [],
+    calls: [VM_FLAGS_API.field],
+  },
+  messages: {
+    directWrite: {
+      headline: '`{{target}}` is written directly with `{{op}}`; use `{{helper}}()`',
+      explanation:
+        'In this tree `vm_flags` is `const` in a union with `__vm_flags` (include/linux/mm_types.h: "To modify use vm_flags_{init|reset|set|clear|mod} functions"), as {{evidence}} shows, so this write does not build. The helpers exist because changing the flags of a VMA that is in the tree needs the VMA write lock: `vm_flags_set()`, `vm_flags_clear()` and `vm_flags_mod()` take it with `vma_start_write()`, `vm_flags_reset()` asserts it, and `vm_flags_init()` is only for a VMA not yet in the tree.',
+      fix: 'Replace the write with `{{call}}` (include/linux/mm.h).',
+    },
+  },
+  check(fn, ctx) {
+    const writes = flagWrites(fn);
+    if (writes.length === 0) return;
+    const evidence = apiEvidence(fn, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
+    if (evidence === null) return;
+    const text = (e: Expr): string => fn.file.source.text.slice(e.start, e.end).replace(/\s+/g, ' ').trim();
+    for (const w of writes) {
+      const helper = helperFor(fn, w);
+      const value = w.value === null ? 'flags' : text(w.op === '&=' && w.value.k === 'unary' && w.value.op === '~' ? w.value.arg : w.value);
+      ctx.report({
+        messageId: 'directWrite',
+        data: { target: text(w.target), op: w.op, helper, call: `${helper}(${text(w.base)}, ${value})`, evidence: evidence.phrase },
+        at: w,
+        // The helper call is shown when it is in this function; elsewhere the note names it.
+        related: evidence.at && evidence.at.start >= fn.span.start && evidence.at.end <= fn.span.end ? [{ at: evidence.at, message: `\`${evidence.name}()\` here: this file uses the helpers, so \`vm_flags\` is const` }] : [],
+      });
+    }
+  },
+});
+
+interface FlagWrite {
+  start: number;
+  end: number;
+  target: Expr;
+  base: Expr;
+  op: string;
+  value: Expr | null;
+}
+
+/** Assignments and updates of `X->vm_flags` / `X.vm_flags` where X is a VMA. */
+function flagWrites(fn: AnalyzedFunction): FlagWrite[] {
+  const out: FlagWrite[] = [];
+  const seen = new Set<number>();
+  for (const node of fn.cfg.nodes) {
+    const visit = (e: Expr): void => {
+      if ((e.k === 'assign' || e.k === 'update') && !seen.has(e.start)) {
+        const target = e.k === 'assign' ? e.target : e.arg;
+        if (target.k === 'field' && target.field === VM_FLAGS_API.field && isVma(fn, target.base)) {
+          seen.add(e.start);
+          out.push({ start: e.start, end: e.end, target, base: target.base, op: e.op, value: e.k === 'assign' ? e.value : null });
+        }
+      }
+    };
+    if (node.expr) forEachExpr(node.expr, visit);
+    for (const d of node.decls ?? []) if (d.init) forEachExpr(d.init, visit);
+  }
+  return out;
+}
+
+/** Whether `base` is a `struct vm_area_struct` (by its declaration), or a `vma` field of something. */
+function isVma(fn: AnalyzedFunction, base: Expr): boolean {
+  const b = base.k === 'cast' ? base.arg : base;
+  if (b.k === 'field') return b.field === 'vma';
+  if (b.k === 'unary' && b.op === '*') return isVma(fn, b.arg);
+  if (b.k === 'index') return isVma(fn, b.base);
+  if (b.k !== 'ident') return false;
+  const type = declaredType(fn, b.ref);
+  return type !== null && VM_FLAGS_API.vmaType.test(type);
+}
+
+function declaredType(fn: AnalyzedFunction, ref: VarRef): string | null {
+  for (const p of fn.ast.params) if (p.ref.id === ref.id) return p.type;
+  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (d.ref.id === ref.id) return d.type;
+  return null;
+}
+
+/** The helper that does what the write does: a plain store is an init on a VMA this function allocated. */
+function helperFor(fn: AnalyzedFunction, w: FlagWrite): string {
+  if (w.op === '|=') return 'vm_flags_set';
+  if (w.op === '&=' && w.value && w.value.k === 'unary' && w.value.op === '~') return 'vm_flags_clear';
+  if (w.op !== '=') return 'vm_flags_reset';
+  const key = pathKey(w.base);
+  const fresh = key !== null && fn.cfg.nodes.some((n) => n.events.some((e) => e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)));
+  return fresh ? 'vm_flags_init' : 'vm_flags_reset';
+}
+
+/**
+ * Where the code shows that `vm_flags` is const here, as a phrase for the message, or null
+ * when nothing does (6.1-style code).
+ */
+interface Evidence {
+  phrase: string;
+  name: string;
+  /** The helper call in this file, when the evidence is one. */
+  at: { start: number; end: number } | null;
+}
+
+function apiEvidence(fn: AnalyzedFunction, treeDefines: (name: string) => boolean): Evidence | null {
+  const text = fn.file.source.text;
+  const re = new RegExp(`\\b(${[...HELPERS].join('|')})\\s*\\(`, 'g');
+  const live = liveRegions(text);
+  // A helper called in the function itself is the clearest evidence; any live one in the file will do.
+  let found: Evidence | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!live(m.index)) continue;
+    const inside = m.index >= fn.span.start && m.index < fn.span.end;
+    if (found && !inside) continue;
+    found = { phrase: `this file's use of \`${m[1]}()\``, name: m[1]!, at: { start: m.index, end: m.index + m[1]!.length } };
+    if (inside) break;
+  }
+  if (found) return found;
+  if (treeDefines(VM_FLAGS_API.probe)) return { phrase: `the tree's \`${VM_FLAGS_API.probe}()\` (include/linux/mm.h)`, name: VM_FLAGS_API.probe, at: null };
+  return null;
+}
+
+/**
+ * Whether an offset of `text` is outside every `#ifdef`/`#if defined()` branch that needs a
+ * macro other than a `CONFIG_` option (which may be defined nowhere), and outside `#if 0`.
+ */
+function liveRegions(text: string): (offset: number) => boolean {
+  const dead: Array<[number, number]> = [];
+  const stack: Array<{ dubious: boolean; from: number }> = [];
+  const re = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b([^\n]*)/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [, kw, rest] = m as unknown as [string, string, string];
+    const cond = rest.trim();
+    const at = m.index;
+    const close = (): void => {
+      const top = stack.pop();
+      if (top?.dubious) dead.push([top.from, at]);
+    };
+    if (kw === 'ifdef' || kw === 'if') {
+      stack.push({ dubious: dubious(kw, cond), from: at });
+    } else if (kw === 'ifndef') {
+      stack.push({ dubious: false, from: at });
+    } else if (kw === 'elif' || kw === 'else') {
+      if (stack.length === 0) continue;
+      close();
+      // The `#else` of `#ifdef FOO` is what builds when FOO is never defined.
+      stack.push({ dubious: kw === 'elif' ? dubious('if', cond) : false, from: at });
+    } else {
+      close();
+    }
+  }
+  return (offset) => !dead.some(([a, b]) => offset >= a && offset < b);
+}
+
+function dubious(kw: string, cond: string): boolean {
+  if (/^0\b/.test(cond)) return true;
+  const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
+  return name !== null && name !== '' && !/^(CONFIG_\w+|__KERNEL__)$/.test(name);
+}
