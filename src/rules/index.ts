@@ -4,6 +4,7 @@
  * catalog test fails until all four exist.
  */
 import type { Rule } from './define-rule.js';
+import apiVersionGate from './api-version-gate.js';
 import findVmaIntersectionSingleAddr from './find-vma-intersection-single-addr.js';
 import findVmaMissingStartCheck from './find-vma-missing-start-check.js';
 import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
@@ -24,6 +25,7 @@ import vmaReadLockBalance from './vma-read-lock-balance.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
 export const RULES: readonly Rule[] = [
+  apiVersionGate,
   findVmaIntersectionSingleAddr,
   findVmaMissingStartCheck,
   hugetlbUnshareFlushBeforeFinish,

@@ -276,3 +276,41 @@ export const VM_FLAGS_API = {
   /** Allocators of VMAs not yet in the tree: their flags are set with `vm_flags_init()`. */
   fresh: ['vm_area_alloc', 'vm_area_dup'],
 } as const;
+
+/**
+ * APIs that exist in only one of the trees widen knows (the catalog's §0 version matrix), as
+ * functions a tree defines (a macro is not visible to the definition index, so macros such as
+ * `tlb_delay_rmap()` are left out). `baseline` is defined as a function in every tree of
+ * interest (include/linux/mmap_lock.h since v5.8): a tree that defines it but not an API here
+ * lacks that API.
+ */
+export const API_VERSIONS = {
+  baseline: 'mmap_read_lock',
+  apis: [
+    {
+      names: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
+      what: 'the vm_flags modifier helpers (v6.3, "introduce vm_flags modifier functions"; in 6.12, not in 6.1)',
+      instead: 'in a tree without them, `vm_flags` is a plain field: write `vma->vm_flags` under the mmap write lock',
+    },
+    {
+      names: ['lock_vma_under_rcu', 'vma_start_read', 'vma_end_read', 'vma_start_write', 'vma_assert_write_locked', 'release_fault_lock'],
+      what: 'the per-VMA locks (v6.4; in 6.12, not in 6.1)',
+      instead: 'in a tree without them, the fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) and VMA changes are covered by the mmap write lock alone',
+    },
+    {
+      names: ['tlb_flush_rmaps', '__tlb_remove_folio_pages', 'tlb_remove_tlb_entries'],
+      what: 'newer mmu_gather helpers (in 6.12, not in 6.1)',
+      instead: 'in a tree without them, queue pages one by one with `__tlb_remove_page()` and record each PTE with `tlb_remove_tlb_entry()`',
+    },
+    {
+      names: ['mmap_write_trylock'],
+      what: 'an mmap lock variant removed from newer trees (in 6.1, not in 6.12)',
+      instead: 'take `mmap_write_lock()` or `mmap_write_lock_killable()`',
+    },
+    {
+      names: ['zap_page_range'],
+      what: 'the multi-VMA `zap_page_range()` (in 6.1, removed before 6.12)',
+      instead: 'zap one VMA with `zap_page_range_single()`',
+    },
+  ],
+} as const;

@@ -150,7 +150,7 @@ function apiEvidence(fn: AnalyzedFunction, treeDefines: (name: string) => boolea
  * Whether an offset of `text` is outside every `#ifdef`/`#if defined()` branch that needs a
  * macro other than a `CONFIG_` option (which may be defined nowhere), and outside `#if 0`.
  */
-function liveRegions(text: string): (offset: number) => boolean {
+export function liveRegions(text: string): (offset: number) => boolean {
   const dead: Array<[number, number]> = [];
   const stack: Array<{ dubious: boolean; from: number }> = [];
   const re = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b([^\n]*)/gm;
