@@ -608,4 +608,16 @@ export default [
     edits: [{ replace: 'vm_flags_reset(vma, newflags);', with: ['vma->vm_flags = newflags;'] }],
     expect: [{ line: 'vma->vm_flags = newflags;' }],
   },
+
+  // ---- api-version-gate ----------------------------------------------------------------------
+  {
+    id: 'api-gate-mlock-write-trylock',
+    rule: 'api-version-gate',
+    file: 'mm/mlock.c',
+    function: 'do_mlock',
+    what: 'a 6.1-era mmap_write_trylock() (removed before 6.12) forward-ported into 6.12 (catalog §0, api-version-gate)',
+    edits: [{ replace: 'if (mmap_write_lock_killable(current->mm))', with: ['if (!mmap_write_trylock(current->mm))'] }],
+    expect: [{ line: 'if (!mmap_write_trylock(current->mm))' }],
+    gap: 'a review reads the changed file and its directory, not include/linux/mmap_lock.h, so the rule sees no tree headers and stays quiet by design; a whole-tree widen scan reports it (docs/rules/api-version-gate.md)',
+  },
 ];
