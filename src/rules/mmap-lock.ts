@@ -95,8 +95,7 @@ function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
 }
 
 /** Lock and unlock calls, by name: what a helper's body must mention to touch the mmap lock. */
-const LOCKING = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
-const LOCKING_NAMES = [...LOCKING];
+const LOCKING_NAMES = [...new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name))];
 
 /**
  * Whether a callee whose body widen can read takes, drops or downgrades some mmap lock itself:
@@ -105,6 +104,15 @@ const LOCKING_NAMES = [...LOCKING];
  * summarised on an argument, so the caller's lock is not judged after the call.
  */
 function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): boolean {
+  return bodyMentions(fn, name, summaries, LOCKING_NAMES);
+}
+
+/**
+ * Whether the body of callee `name`, wherever widen can read it, or of its own callees a few
+ * levels deep, names one of `words` (lock or release calls): the test for a helper that may
+ * move a lock for its caller without saying so on an argument.
+ */
+export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, words: readonly string[]): boolean {
   // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
   // `do_mas_align_munmap()`), a few levels deep.
   const seen = new Set<string>([name]);
@@ -112,9 +120,9 @@ function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSu
   for (let depth = 0; depth < 3 && level.length > 0; depth++) {
     const next: typeof level = [];
     for (const callee of level) {
-      for (const d of summaries.definitions(callee.name, callee.from, depth === 0 ? LOCKING_NAMES : undefined)) {
+      for (const d of summaries.definitions(callee.name, callee.from, depth === 0 ? words : undefined)) {
         const ids = d.file.identifiersOf(d.span);
-        for (const op of LOCKING) if (ids.has(op)) return true;
+        for (const op of words) if (ids.has(op)) return true;
         for (const id of ids) {
           if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
           seen.add(id);

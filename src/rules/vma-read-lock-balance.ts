@@ -23,6 +23,7 @@ import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
+import { bodyMentions } from './mmap-lock.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { VMA_READ_LOCK } from './resources.js';
 
@@ -285,7 +286,7 @@ function applyCall(
     if (NULL_MM_RELEASES.has(name)) {
       const nullMm = call.args.some((a) => isNull(a));
       out.set(key, nullMm ? { k: 'released', at: v.at, by: n.id, how: `\`${name}()\`` } : { k: 'unknown' });
-    } else if (releasesElsewhere(ctx, fn, name)) {
+    } else if (bodyMentions(fn, name, ctx.summaries, RELEASING)) {
       out.set(key, { k: 'unknown' });
     }
   }
@@ -401,27 +402,5 @@ function nullTest(fn: AnalyzedFunction, nodes: readonly number[], at: number): A
   return [];
 }
 
-/** Lock calls whose presence in a callee's body means it may release a VMA lock for its caller. */
-const RELEASING = new Set<string>(VMA_READ_LOCK.releases.map((r) => r.name));
-
-/** Whether a callee widen can read (same file, scan or tree) releases a VMA lock, a few levels deep. */
-function releasesElsewhere(ctx: RuleContext<MessageId>, fn: AnalyzedFunction, name: string): boolean {
-  const seen = new Set<string>([name]);
-  let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
-  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
-    const next: typeof level = [];
-    for (const callee of level) {
-      for (const d of ctx.summaries.definitions(callee.name, callee.from)) {
-        const ids = d.file.identifiersOf(d.span);
-        for (const op of RELEASING) if (ids.has(op)) return true;
-        for (const id of ids) {
-          if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
-          seen.add(id);
-          next.push({ name: id, from: d.file });
-        }
-      }
-    }
-    level = next;
-  }
-  return false;
-}
+/** Calls whose presence in a callee's body means it may release a VMA lock for its caller. */
+const RELEASING = VMA_READ_LOCK.releases.map((r) => r.name);
