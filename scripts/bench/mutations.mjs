@@ -618,6 +618,6 @@ export default [
     what: 'a 6.1-era mmap_write_trylock() (removed before 6.12) forward-ported into 6.12 (catalog §0, api-version-gate)',
     edits: [{ replace: 'if (mmap_write_lock_killable(current->mm))', with: ['if (!mmap_write_trylock(current->mm))'] }],
     expect: [{ line: 'if (!mmap_write_trylock(current->mm))' }],
-    gap: 'a review reads the changed file and its directory, not include/linux/mmap_lock.h, so the rule sees no tree headers and stays quiet by design; a whole-tree widen scan reports it (docs/rules/api-version-gate.md)',
+    gap: 'a review reads the tree\'s mm API headers (include/linux/mmap_lock.h, mm.h, ...) to learn its API level, and the bench\'s default tree (mm/ and arch/*/mm/) has no include/: with --tree on the whole 6.12 tree it is found',
   },
 ];

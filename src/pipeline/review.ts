@@ -85,9 +85,18 @@ class WorkingTree {
 const MAX_NEIGHBOURS = 1000;
 
 /**
+ * The headers that define the mm APIs the rules know, read from the tree too: their static
+ * inline helpers are summarised like any other, and what they define tells the rules which API
+ * level the tree has (`vm_flags_set()` or not, per-VMA locks or not). Indexed when added,
+ * analysed only when a summary needs one of their functions.
+ */
+const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'include/linux/mm_types.h', 'include/asm-generic/tlb.h'];
+
+/**
  * Summaries for a changed file that also look into the C files beside it (those that mention a
  * rule's trigger: only they can define a helper that matters), so a helper in `mm/vma.c` counts
- * for a caller in `mm/mmap.c`. Without a listing (the GitHub API), the file's own helpers only.
+ * for a caller in `mm/mmap.c`, and into the tree's mm API headers. Without a listing (the GitHub
+ * API), the file's own helpers only.
  */
 async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser): Promise<BracketSummaries> {
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
@@ -103,6 +112,14 @@ async function neighbourSummaries(tree: WorkingTree | null, path: string, filter
       throw e;
     }
     if (typeof text === 'string' && filter.matches(Buffer.from(text))) program.add(p, text);
+  }
+  for (const p of TREE_API_HEADERS) {
+    if (p === path) continue;
+    const text = await tree.read(p).catch((e: unknown) => {
+      if (e instanceof SourceUnavailable) return null;
+      throw e;
+    });
+    if (typeof text === 'string') program.add(p, text);
   }
   return new BracketSummaries(program);
 }

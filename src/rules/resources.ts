@@ -304,12 +304,12 @@ export const API_VERSIONS = {
     },
     {
       names: ['mmap_write_trylock'],
-      what: 'an mmap lock variant removed from newer trees (in 6.1, not in 6.12)',
+      what: 'the mmap lock variants removed from newer trees (in 6.1, not in 6.12)',
       instead: 'take `mmap_write_lock()` or `mmap_write_lock_killable()`',
     },
     {
       names: ['zap_page_range'],
-      what: 'the multi-VMA `zap_page_range()` (in 6.1, removed before 6.12)',
+      what: 'the APIs removed before 6.12 (the multi-VMA `zap_page_range()`, in 6.1)',
       instead: 'zap one VMA with `zap_page_range_single()`',
     },
   ],

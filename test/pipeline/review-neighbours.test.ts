@@ -66,3 +66,31 @@ describe('review with a tree: helpers in the files beside the changed one', () =
     expect(await reviewWith('finish_for_caller', unlisted)).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'mm/a.c', 5]]);
   });
 });
+
+describe("review with a tree: the tree's mm API headers", () => {
+  const header = 'static inline void mmap_read_lock(struct mm_struct *mm)\n{\n\tdown_read(&mm->mmap_lock);\n}\n';
+  const before = 'int do_lock(struct mm_struct *mm)\n{\n\tif (mmap_write_lock_killable(mm))\n\t\treturn -EINTR;\n\tmmap_write_unlock(mm);\n\treturn 0;\n}\n';
+  const patch = `diff --git a/mm/a.c b/mm/a.c
+--- a/mm/a.c
++++ b/mm/a.c
+@@ -1,6 +1,6 @@
+ int do_lock(struct mm_struct *mm)
+ {
+-	if (mmap_write_lock_killable(mm))
++	if (!mmap_write_trylock(mm))
+ 		return -EINTR;
+ 	mmap_write_unlock(mm);
+ 	return 0;
+`;
+  const gate = [findRule('api-version-gate')!];
+
+  it('tell a review the API level: a call the headers do not define is reported', async () => {
+    const report = await review({ patches: await readPatches(patch, 'a.patch'), tree: new MemorySource({ 'mm/a.c': before, 'include/linux/mmap_lock.h': header }), rules: gate });
+    expect(report.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['api-version-gate', 'mm/a.c', 3]]);
+  });
+
+  it('leave the review unjudged when the tree has no such headers', async () => {
+    const report = await review({ patches: await readPatches(patch, 'a.patch'), tree: new MemorySource({ 'mm/a.c': before }), rules: gate });
+    expect(report.findings).toEqual([]);
+  });
+});
