@@ -620,4 +620,15 @@ export default [
     expect: [{ line: 'if (!mmap_write_trylock(current->mm))' }],
     gap: 'a review reads the tree\'s mm API headers (include/linux/mmap_lock.h, mm.h, ...) to learn its API level, and the bench\'s default tree (mm/ and arch/*/mm/) has no include/: with --tree on the whole 6.12 tree it is found',
   },
+
+  // ---- vma-lookup-requires-lock ----------------------------------------------------------------
+  {
+    id: 'lookup-split-huge-pages-pid-lock-after-loop',
+    rule: 'vma-lookup-requires-lock',
+    file: 'mm/huge_memory.c',
+    function: 'split_huge_pages_pid',
+    what: 'mmap_read_lock() moved below the loop: every vma_lookup() of the walk runs before the function takes the lock',
+    edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
+    expect: [{ line: 'struct vm_area_struct *vma = vma_lookup(mm, addr);' }],
+  },
 ];

@@ -21,6 +21,7 @@ import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 import vmFlagsDirectWrite from './vm-flags-direct-write.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
+import vmaLookupRequiresLock from './vma-lookup-requires-lock.js';
 import vmaReadLockBalance from './vma-read-lock-balance.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
@@ -42,6 +43,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketVmaReassigned,
   vmFlagsDirectWrite,
   vmaLookupNullCheck,
+  vmaLookupRequiresLock,
   vmaReadLockBalance,
   vmaUseAfterUnlock,
 ];

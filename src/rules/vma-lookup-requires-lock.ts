@@ -1,0 +1,114 @@
+/**
+ * A VMA lookup runs under the mmap lock of its mm: `find_vma()` and `find_vma_intersection()`
+ * assert it (6.12 mm/mmap.c:961, 978), and `vma_lookup()`'s result is stable only under it.
+ *
+ * Most lookups are in callees that rely on their caller's lock, which a function cannot see;
+ * so, as the catalog asks, only functions that manage the lock themselves are judged, and only
+ * on paths where the function itself left the mm unlocked: after its own unlock, after a lock
+ * attempt that failed, or before it takes the lock (when it takes it without a lock flag and
+ * so was entered without it). `mmap_assert_locked()` counts as holding it.
+ */
+import { displayKey } from '../analysis/ast.js';
+import { objectAt } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { callEvents } from './facts.js';
+import { lockEvents, lockFlags } from './mmap-lock.js';
+import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+
+/** Lookups that need the mmap lock, with the argument naming the mm. */
+const LOOKUPS: ReadonlyMap<string, number> = new Map([
+  ['find_vma', 0],
+  ['find_vma_prev', 0],
+  ['find_vma_intersection', 0],
+  ['vma_lookup', 0],
+]);
+
+const ASSERTS = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
+
+/** Per mm: as the caller left it, held, known unlocked (and since where), or not judged. */
+type MmState = { k: 'entry' } | { k: 'held' } | { k: 'none'; since: number } | { k: 'unknown' };
+
+export default defineRule({
+  id: 'vma-lookup-requires-lock',
+  meta: {
+    summary: 'a VMA lookup runs with the mmap lock of its mm held, in functions that manage that lock',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    calls: [...LOOKUPS.keys()],
+  },
+  messages: {
+    afterUnlock: {
+      headline: '`{{call}}` looks up a VMA of `{{mm}}` after this function dropped its mmap lock',
+      explanation:
+        'VMA lookups walk the mm\'s maple tree, which only the mmap lock (or, for one VMA, its per-VMA lock) keeps stable; `find_vma()` and `find_vma_intersection()` assert it. On the path shown this function already released the lock of `{{mm}}` (or failed to take it), so the walk races with munmap() and mremap() and may return a VMA that is being freed.',
+      fix: 'Do the lookup before the unlock, or take the lock again (`mmap_read_lock()`) around it.',
+    },
+    beforeLock: {
+      headline: '`{{call}}` looks up a VMA of `{{mm}}` before this function takes its mmap lock',
+      explanation:
+        'This function takes the mmap lock of `{{mm}}` itself later on, so it was entered without it, and this lookup runs unlocked: the maple tree walk races with munmap() and mremap() and may return a VMA that is being freed (`find_vma()` asserts the lock).',
+      fix: 'Move the lookup after `mmap_read_lock()` (or `mmap_read_lock_killable()`), inside the locked region.',
+    },
+  },
+  check(fn, ctx) {
+    const lookups = callEvents(fn, ({ call, name, node }) => {
+      const arg = LOOKUPS.get(name);
+      if (arg === undefined) return null;
+      const mm = objectAt(fn, call.args[arg], node.id);
+      return mm === null ? null : { mm, name };
+    });
+    if (lookups.size === 0) return;
+    const locks = lockEvents(fn, ctx.summaries);
+    if (![...locks.values()].flat().some((e) => e.op !== 'unknown')) return;
+    const asserts = callEvents(fn, ({ call, name, node }) => (ASSERTS.has(name) ? objectAt(fn, call.args[0], node.id) : null));
+    const mms = new Set([...locks.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+    // Entered unlocked: it takes the lock itself on a path from entry, with no flag saying
+    // whether it holds it, and the mm has one name (two names may be one mm).
+    const enteredUnlocked = new Set<string>();
+    const beforeLock: Array<{ node: CfgNode; mm: string; name: string }> = [];
+    const reported = new Set<string>();
+
+    const result = explore<ReadonlyMap<string, MmState>>(fn.cfg, fn.facts, {
+      initial: new Map(),
+      key: (s) => [...s].map(([m, v]) => `${m}=${v.k}${v.k === 'none' ? v.since : ''}`).join(';'),
+      step(s, node) {
+        let next: Map<string, MmState> | null = null;
+        const set = (m: string, v: MmState): void => void (next ??= new Map(s)).set(m, v);
+        for (const { mm, name } of lookups.get(node.id) ?? []) {
+          const cur = (next ?? s).get(mm) ?? { k: 'entry' };
+          if (cur.k === 'none' && !reported.has(`${node.id}|${mm}`)) {
+            reported.add(`${node.id}|${mm}`);
+            ctx.report({ messageId: 'afterUnlock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node, related: [{ at: fn.cfg.nodes[cur.since]!, message: 'the lock is released here' }] });
+          } else if (cur.k === 'entry') {
+            beforeLock.push({ node, mm, name });
+          }
+        }
+        for (const mm of asserts.get(node.id) ?? []) set(mm, { k: 'held' });
+        for (const e of locks.get(node.id) ?? []) {
+          const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
+          if (e.op === 'unknown') set(e.object, { k: 'unknown' });
+          else if (e.op === 'lock') {
+            if (cur.k === 'entry') enteredUnlocked.add(e.object);
+            set(e.object, { k: 'held' });
+          } else if (e.op === 'unlock') set(e.object, { k: 'none', since: node.id });
+          else set(e.object, { k: 'held' });
+        }
+        return next ?? s;
+      },
+      exit() {},
+    });
+    if (!result.complete) {
+      ctx.incomplete('VMA lookups against the mmap lock');
+      return;
+    }
+    if (mms.size > 1 || lockFlags(fn).size > 0) return;
+    for (const { node, mm, name } of beforeLock) {
+      if (!enteredUnlocked.has(mm) || reported.has(`${node.id}|${mm}`)) continue;
+      reported.add(`${node.id}|${mm}`);
+      ctx.report({ messageId: 'beforeLock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node });
+    }
+  },
+});
