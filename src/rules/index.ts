@@ -20,6 +20,7 @@ import tlbVmaBracketBalance from './tlb-vma-bracket-balance.js';
 import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 import vmFlagsDirectWrite from './vm-flags-direct-write.js';
+import vmFlagsHelperLockContext from './vm-flags-helper-lock-context.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
 import vmaLookupRequiresLock from './vma-lookup-requires-lock.js';
 import vmaReadLockBalance from './vma-read-lock-balance.js';
@@ -42,6 +43,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketMisuse,
   tlbVmaBracketVmaReassigned,
   vmFlagsDirectWrite,
+  vmFlagsHelperLockContext,
   vmaLookupNullCheck,
   vmaLookupRequiresLock,
   vmaReadLockBalance,

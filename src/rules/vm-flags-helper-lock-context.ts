@@ -1,0 +1,108 @@
+/**
+ * The 6.12 `vm_flags` helpers each need a lock context (include/linux/mm.h:866-917):
+ * `vm_flags_set()`, `vm_flags_clear()` and `vm_flags_mod()` call `vma_start_write()`, which
+ * asserts the mmap write lock; `vm_flags_reset()` and `vm_flags_reset_once()` only assert that
+ * the VMA is already write-locked (`vma_start_write(vma)` first, as mm/madvise.c:159-160 does).
+ *
+ * The lock is usually the caller's (an `f_op->mmap` handler runs under the core's write lock;
+ * `userfaultfd_set_vm_flags()` relies on `userfaultfd_set_ctx()`), so only functions that
+ * manage the mmap lock themselves are judged, on the state they created.
+ */
+import { displayKey, pathKey } from '../analysis/ast.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule } from './define-rule.js';
+import { callEvents } from './facts.js';
+import { lockEvents } from './mmap-lock.js';
+import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+
+/** The helpers that take the VMA write lock themselves, so need the mmap write lock. */
+const SETTERS = new Set(['vm_flags_set', 'vm_flags_clear', 'vm_flags_mod']);
+/** The helpers that need the VMA already write-locked. */
+const RESETTERS = new Set(['vm_flags_reset', 'vm_flags_reset_once']);
+/** What write-locks a VMA, or proves it is. */
+const VMA_WRITE_LOCKS = new Set(['vma_start_write', 'vma_assert_write_locked']);
+
+/** The function's own mmap lock state (all its mms together) and its write-locked VMAs. */
+interface State {
+  lock: 'entry' | 'read' | 'write' | 'none' | 'unknown';
+  /** Where the function left the write lock (took it for reading, downgraded, released). */
+  since: number | null;
+  locked: ReadonlySet<string>;
+}
+
+type Ev = { k: 'setter' | 'resetter' | 'vma-lock'; name: string; vma: string | null };
+
+export default defineRule({
+  id: 'vm-flags-helper-lock-context',
+  meta: {
+    summary: '`vm_flags_set/clear/mod()` need the mmap write lock; `vm_flags_reset()` a write-locked VMA',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    calls: [...SETTERS, ...RESETTERS],
+  },
+  messages: {
+    setterWithoutWriteLock: {
+      headline: '`{{call}}` runs where this function holds no mmap write lock',
+      explanation:
+        '`{{call}}` write-locks the VMA itself (`vma_start_write()`), which requires the mmap lock held for writing (it asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}, so the flags change races with page faults under the per-VMA lock and with other readers of `vm_flags`.',
+      fix: 'Take `mmap_write_lock()` around the change (or change the flags before downgrading to a read lock).',
+    },
+    resetWithoutVmaLock: {
+      headline: '`{{call}}` on `{{vma}}` without `vma_start_write()` first',
+      explanation:
+        '`{{call}}` does not lock the VMA: it only asserts `vma_assert_write_locked()` (include/linux/mm.h). This function manages the mmap write lock itself, and on the path shown nothing write-locked `{{vma}}` before the reset (mm/madvise.c and mm/mprotect.c call `vma_start_write(vma)` just before `vm_flags_reset()`), so a page fault holding the VMA read lock can see the flags change under it.',
+      fix: 'Call `vma_start_write({{vma}})` before `{{call}}`, or use `vm_flags_set()`/`vm_flags_clear()`, which lock the VMA themselves.',
+    },
+  },
+  check(fn, ctx) {
+    const events = callEvents<Ev>(fn, ({ call, name }) => {
+      const k = SETTERS.has(name) ? 'setter' : RESETTERS.has(name) ? 'resetter' : VMA_WRITE_LOCKS.has(name) ? 'vma-lock' : null;
+      if (k === null) return null;
+      const arg = call.args[0];
+      return { k, name, vma: arg ? pathKey(arg) : null };
+    });
+    if (![...events.values()].flat().some((e) => e.k !== 'vma-lock')) return;
+    const locks = lockEvents(fn, ctx.summaries);
+    if (![...locks.values()].flat().some((e) => e.op !== 'unknown')) return;
+    const reported = new Set<number>();
+
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: { lock: 'entry', since: null, locked: new Set() },
+      key: (s) => `${s.lock}${s.since ?? ''}|${[...s.locked].sort().join(',')}`,
+      step(s, node) {
+        let cur = s;
+        for (const e of events.get(node.id) ?? []) {
+          if (e.k === 'vma-lock') {
+            if (e.vma !== null) cur = { ...cur, locked: new Set([...cur.locked, e.vma]) };
+          } else if (e.k === 'setter' && (cur.lock === 'read' || cur.lock === 'none') && !reported.has(node.id)) {
+            reported.add(node.id);
+            const state = cur.lock === 'read' ? 'holds the mmap lock only for reading' : 'has already released the mmap lock';
+            ctx.report({ messageId: 'setterWithoutWriteLock', data: { call: `${e.name}()`, state }, at: node, related: cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: cur.lock === 'read' ? 'the lock is held for reading from here' : 'the lock is released here' }] });
+          } else if (e.k === 'resetter' && cur.lock === 'write' && e.vma !== null && !cur.locked.has(e.vma) && !reported.has(node.id)) {
+            reported.add(node.id);
+            ctx.report({ messageId: 'resetWithoutVmaLock', data: { call: `${e.name}()`, vma: displayKey(e.vma) }, at: node });
+          }
+        }
+        for (const e of locks.get(node.id) ?? []) {
+          if (e.op === 'unknown') cur = { ...cur, lock: 'unknown', since: null };
+          else if (e.op === 'lock') cur = { ...cur, lock: e.mode, since: e.mode === 'read' ? node.id : null };
+          // Dropping or downgrading the mmap write lock ends every VMA write lock (vma_end_write_all()).
+          else if (e.op === 'downgrade') cur = { lock: 'read', since: node.id, locked: new Set() };
+          else cur = { lock: 'none', since: node.id, locked: new Set() };
+        }
+        // A VMA variable assigned anew is another VMA, not yet write-locked, unless it comes
+        // from `vma_modify_*()`/`vma_merge_*()`, which return it write-locked.
+        for (const ev of node.events) {
+          if (ev.k !== 'def') continue;
+          const locked = ev.value?.k === 'call' && ev.value.name !== null && /^vma_(modify|merge)/.test(ev.value.name);
+          if (locked) cur = { ...cur, locked: new Set([...cur.locked, ev.key]) };
+          else if (cur.locked.has(ev.key)) cur = { ...cur, locked: new Set([...cur.locked].filter((v) => v !== ev.key)) };
+        }
+        return cur;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the lock context of vm_flags changes');
+  },
+});
