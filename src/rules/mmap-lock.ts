@@ -25,7 +25,19 @@ const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map(
  * The function's lock events per node, by value of the mm (`mm`, `vma->vm_mm`, a copy of either),
  * from the read and write sides of the lock table, with helpers summarised.
  */
-export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
+export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): ReadonlyMap<number, readonly LockEvent[]> {
+  // Four rules ask for the same function's lock events: computed once per function and
+  // summaries (the two bracket indexes and the helper lookups are most of their cost).
+  let perFn = memo.get(summaries);
+  if (!perFn) memo.set(summaries, (perFn = new WeakMap()));
+  let known = perFn.get(fn);
+  if (!known) perFn.set(fn, (known = computeLockEvents(fn, summaries)));
+  return known;
+}
+
+const memo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFunction, ReadonlyMap<number, readonly LockEvent[]>>>();
+
+function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
   const out = new Map<number, LockEvent[]>();
   const objects = new Set<string>();
   for (const [pair, mode] of [[MMAP_WRITE_LOCK, 'write'], [MMAP_READ_LOCK, 'read']] as const) {

@@ -85,7 +85,9 @@ export default defineRule({
           }
         }
         for (const e of locks.get(node.id) ?? []) {
-          if (e.op === 'unknown') cur = { ...cur, lock: 'unknown', since: null };
+          // A lock that may fail (a trylock, a killable lock) is not followed: in particular
+          // `BUG_ON(mmap_read_trylock(mm))` asserts that the caller holds the lock.
+          if (e.op === 'unknown' || (e.op === 'lock' && e.event.acquisition.k !== 'always')) cur = { ...cur, lock: 'unknown', since: null };
           else if (e.op === 'lock') cur = { ...cur, lock: e.mode, since: e.mode === 'read' ? node.id : null };
           // Dropping or downgrading the mmap write lock ends every VMA write lock (vma_end_write_all()).
           else if (e.op === 'downgrade') cur = { lock: 'read', since: node.id, locked: new Set() };
