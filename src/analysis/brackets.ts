@@ -325,6 +325,42 @@ function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }, when: 'zero' |
   return { k: 'untested' };
 }
 
+/**
+ * A conditional acquisition waiting to learn whether it happened: on the next edge out of the
+ * branch that tests the call, or on a later branch testing the variable its result was stored in.
+ */
+export type PendingAcquisition = { branch: number; edge: 'true' | 'false' } | { key: string; when: 'zero' | 'nonzero' };
+
+/** The pending state of an acquisition as a walker records it, from the event's {@link Acquisition}. */
+export function pendingOf(node: CfgNode, a: Acquisition): PendingAcquisition | null {
+  if (a.k === 'branch') return { branch: node.id, edge: a.edge };
+  if (a.k === 'stored') return { key: a.key, when: a.when };
+  return null;
+}
+
+/**
+ * What reaching `node` (by the edge `taken`) tells a pending acquisition: it happened, it
+ * failed, it now waits on this node's branch (a test of the stored result), the stored result
+ * was overwritten before any test (`forgotten`), or nothing yet (null). One reading for every
+ * walker, so the killable and trylock polarities are decided the same way everywhere.
+ */
+export function settlePending(
+  pending: PendingAcquisition,
+  node: CfgNode,
+  taken: { from: CfgNode; kind: string } | null,
+): 'acquired' | 'failed' | 'forgotten' | PendingAcquisition | null {
+  if ('branch' in pending) {
+    if (!taken || taken.from.id !== pending.branch) return null;
+    return taken.kind === pending.edge ? 'acquired' : 'failed';
+  }
+  const key = pending.key;
+  if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+    const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
+    if (zeroOn) return { branch: node.id, edge: acquiredEdge(zeroOn, pending.when) };
+  }
+  return node.events.some((e) => e.k === 'def' && e.key === key) ? 'forgotten' : null;
+}
+
 /** The edge along which a call with polarity `when` acquired, given the edge where its result is 0. */
 export function acquiredEdge(zeroOn: 'true' | 'false', when: 'zero' | 'nonzero'): 'true' | 'false' {
   return when === 'zero' ? zeroOn : zeroOn === 'true' ? 'false' : 'true';
@@ -433,7 +469,7 @@ interface ObjectState {
   at: number;
   event: BracketEvent | null;
   /** A conditional open waiting for its test: decided on the next edge taken out of `branch`. */
-  pending: { branch: number; edge: 'true' | 'false' } | { key: string; when: 'zero' | 'nonzero' } | null;
+  pending: PendingAcquisition | null;
   /** The conditional open that failed on this path, for a close that follows it. */
   failed: number | null;
 }
@@ -466,21 +502,11 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
       const taken = edgeInto(fn.cfg, trace, node);
       for (const [o, v] of s) {
         if (!v.pending) continue;
-        if ('branch' in v.pending) {
-          if (!taken || taken.from.id !== v.pending.branch) continue;
-          const acquired = taken.kind === v.pending.edge;
-          set(o, acquired ? { ...v, pending: null } : { at: CLOSED, event: null, pending: null, failed: v.at });
-        } else {
-          const key = v.pending.key;
-          if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
-            const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
-            if (zeroOn) {
-              set(o, { ...v, pending: { branch: node.id, edge: acquiredEdge(zeroOn, v.pending.when) } });
-              continue;
-            }
-          }
-          if (node.events.some((e) => e.k === 'def' && e.key === key)) set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
-        }
+        const settled = settlePending(v.pending, node, taken);
+        if (settled === 'acquired') set(o, { ...v, pending: null });
+        else if (settled === 'failed') set(o, { at: CLOSED, event: null, pending: null, failed: v.at });
+        else if (settled === 'forgotten') set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
+        else if (settled !== null) set(o, { ...v, pending: settled });
       }
       // A condition that reads the object itself (`if (!range.start)`) encodes its state in its
       // fields; widen does not model that, so it stops judging the object rather than guess.
@@ -504,8 +530,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
             set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
           } else {
-            const pending = a.k === 'branch' ? { branch: node.id, edge: a.edge } : a.k === 'stored' ? { key: a.key, when: a.when } : null;
-            set(e.object, { at: node.id, event: e, pending, failed: null });
+            set(e.object, { at: node.id, event: e, pending: pendingOf(node, a), failed: null });
           }
         } else {
           if (cur.at === CLOSED && once(`un|${node.id}`)) {

@@ -13,12 +13,11 @@
  *   holds the lock and NULL when it does not, which is a contract, while two `return -EINVAL`s
  *   that differ in the lock are a leak.
  */
-import { displayKey } from '../analysis/ast.js';
-import { exitPoint, exitRoute, acquiredEdge, zeroEdge, type BracketEvent } from '../analysis/brackets.js';
+import { displayKey, type Expr } from '../analysis/ast.js';
+import { exitPoint, exitRoute, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { pathKey, type Expr } from '../analysis/ast.js';
 import { routeLabels } from './balance.js';
 import { defineRule } from './define-rule.js';
 import { lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
@@ -29,10 +28,9 @@ type LockState =
   | { k: 'entry' }
   | { k: 'none'; failed: number | null }
   /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: Pending | null; local: boolean }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean }
   | { k: 'unknown' };
 
-type Pending = { branch: number; edge: 'true' | 'false' } | { key: string; when: 'zero' | 'nonzero' };
 
 type State = ReadonlyMap<string, LockState>;
 
@@ -101,14 +99,11 @@ export default defineRule({
         const taken = edgeInto(fn.cfg, trace, node);
         for (const [o, v] of s) {
           if (v.k !== 'held' || !v.pending) continue;
-          if ('branch' in v.pending) {
-            if (!taken || taken.from.id !== v.pending.branch) continue;
-            set(o, taken.kind === v.pending.edge ? { ...v, pending: null } : { k: 'none', failed: v.at });
-          } else {
-            const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, sameKey(v.pending.key)) : null;
-            if (zeroOn) set(o, { ...v, pending: { branch: node.id, edge: acquiredEdge(zeroOn, v.pending.when) } });
-            else if (node.events.some((e) => e.k === 'def' && e.key === (v.pending as { key: string }).key)) set(o, { k: 'unknown' });
-          }
+          const settled = settlePending(v.pending, node, taken);
+          if (settled === 'acquired') set(o, { ...v, pending: null });
+          else if (settled === 'failed') set(o, { k: 'none', failed: v.at });
+          else if (settled === 'forgotten') set(o, { k: 'unknown' });
+          else if (settled !== null) set(o, { ...v, pending: settled });
         }
         for (const e of events.get(node.id) ?? []) {
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
@@ -118,7 +113,7 @@ export default defineRule({
           } else if (e.op === 'lock') {
             if (cur.k === 'entry') enteredUnlocked.add(e.object);
             if (cur.k === 'held' && !cur.pending && cur.local) report('doubleLock', node, e, { taken: cur.call }, [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
-            set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event), local: true });
+            set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing' });
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, {});
@@ -185,18 +180,6 @@ function releaseOf(mode: Mode): string {
 function stateKey(v: LockState): string {
   if (v.k !== 'held') return v.k === 'none' ? `n${v.failed ?? ''}` : v.k;
   return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}`;
-}
-
-function sameKey(key: string): (e: Expr) => boolean {
-  return (e) => pathKey(e) === key;
-}
-
-/** A conditional lock waits for the test of its result (see BracketEvent.acquisition). */
-function pendingOf(node: CfgNode, e: BracketEvent): Pending | null {
-  const a = e.acquisition;
-  if (a.k === 'branch') return { branch: node.id, edge: a.edge };
-  if (a.k === 'stored') return { key: a.key, when: a.when };
-  return null;
 }
 
 /**
