@@ -25,10 +25,11 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
 import { defineRule, type RuleContext } from './define-rule.js';
+import { faultTest, type FaultBit } from './fault-result.js';
 import { VMA_READ_LOCK } from './resources.js';
 
 /** What a fault handled under the VMA lock may have returned, as far as the lock is concerned. */
-type Outcome = 'retry' | 'completed' | 'neither';
+type Outcome = FaultBit | 'neither';
 
 type VmaState =
   /** Just returned by the lookup, not yet tested: NULL or locked. */
@@ -46,7 +47,6 @@ type State = ReadonlyMap<string, VmaState>;
 const ACQUIRE = new Set<string>(VMA_READ_LOCK.acquire);
 const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
-const BIT_OUTCOME: Record<string, Outcome> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
 
 type MessageId = 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull';
@@ -303,13 +303,14 @@ function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false
     const t = faultTest(cond, v.result);
     if (t === null) return v;
     const set = edge === t.setOn;
+    const masked = (o: Outcome): boolean => o !== 'neither' && t.bits.has(o);
     let outcomes: Outcome[];
     if (set) {
       // A nonzero mask of only RETRY/COMPLETED says which; a mask with other bits says nothing.
       if (t.others) return v;
-      outcomes = v.outcomes.filter((o) => t.bits.has(o));
+      outcomes = v.outcomes.filter(masked);
     } else {
-      outcomes = v.outcomes.filter((o) => !t.bits.has(o));
+      outcomes = v.outcomes.filter((o) => !masked(o));
     }
     if (outcomes.length === 0) return v;
     if (outcomes.every((o) => o !== 'neither')) return { k: 'released', at: v.at, by: v.by, how: '`handle_mm_fault()`' };
@@ -317,41 +318,6 @@ function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false
     return { ...v, outcomes };
   }
   return v;
-}
-
-interface FaultTest {
-  bits: ReadonlySet<Outcome>;
-  /** The mask has bits other than RETRY and COMPLETED. */
-  others: boolean;
-  /** The edge along which `result & mask` is nonzero. */
-  setOn: 'true' | 'false';
-}
-
-/** `result & MASK` (under `!`, casts, `likely()`), with MASK an `|` of VM_FAULT_* names. */
-function faultTest(cond: Expr, result: string): FaultTest | null {
-  let c = strip(cond);
-  let negated = false;
-  for (;;) {
-    if (c.k === 'unary' && c.op === '!') {
-      negated = !negated;
-      c = strip(c.arg);
-    } else if (c.k === 'call' && c.name !== null && /^(unlikely|likely)$/.test(c.name) && c.args[0]) {
-      c = strip(c.args[0]);
-    } else break;
-  }
-  if (c.k !== 'binary' || c.op !== '&') return null;
-  const mask = pathKey(strip(c.left)) === result ? c.right : pathKey(strip(c.right)) === result ? c.left : null;
-  if (mask === null) return null;
-  const names: string[] = [];
-  const collect = (e: Expr): boolean => {
-    const x = strip(e);
-    if (x.k === 'binary' && x.op === '|') return collect(x.left) && collect(x.right);
-    if (x.k === 'ident') return names.push(x.name) > 0;
-    return false;
-  };
-  if (!collect(mask)) return null;
-  const bits = new Set(names.map((nm) => BIT_OUTCOME[nm]).filter((o): o is Outcome => o !== undefined));
-  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), setOn: negated ? 'false' : 'true' };
 }
 
 /** Whether branch node `n` is a test of the fault result that {@link faultTest} reads. */

@@ -11,19 +11,17 @@
  * new lookup) is trusted again. Reading the pointer itself (`if (vma == prev)`, passing it on)
  * is not a dereference; values copied out before the release are the fix, not a finding.
  */
-import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
+import { faultTest } from './fault-result.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 /** Per VMA variable: where the lock that protected it was released, on this path. */
 type State = ReadonlyMap<string, { release: number; how: 'unlock' | 'fault' }>;
-
-/** `fault & VM_FAULT_RETRY` and friends: the fault handler's own statement that it released the lock. */
-const RELEASED_BITS = /^VM_FAULT_(RETRY|COMPLETED)$/;
 
 export default defineRule({
   id: 'vma-use-after-unlock',
@@ -140,36 +138,27 @@ function faultResults(fn: AnalyzedFunction): ReadonlyMap<string, number> {
 
 /**
  * When `node` branches on a stored fault result having `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`
- * set (`fault & VM_FAULT_RETRY`, `fault_signal_pending(fault, regs)`, negated or not): the edge
- * on which it is set, and the call that produced it.
+ * set (`fault & VM_FAULT_RETRY`, read by the fault-result module, or
+ * `fault_signal_pending(fault, regs)`, negated or not): the edge on which it is set, and the
+ * call that produced it.
  */
 function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>): { edge: 'true' | 'false'; node: number } | null {
   if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return null;
-  const test = (e: Expr, edge: 'true' | 'false'): { edge: 'true' | 'false'; node: number } | null => {
+  for (const [key, at] of faults) {
+    const t = faultTest(node.expr, key);
+    if (t && t.bits.size > 0) return { edge: t.setOn, node: at };
+  }
+  const pending = (e: Expr, edge: 'true' | 'false'): { edge: 'true' | 'false'; node: number } | null => {
     const x = e.k === 'cast' ? e.arg : e;
-    if (x.k === 'unary' && x.op === '!') return test(x.arg, edge === 'true' ? 'false' : 'true');
-    if (x.k === 'call' && x.name !== null && /^(unlikely|likely)$/.test(x.name) && x.args[0]) return test(x.args[0], edge);
+    if (x.k === 'unary' && x.op === '!') return pending(x.arg, edge === 'true' ? 'false' : 'true');
+    if (x.k === 'call' && x.name !== null && /^(unlikely|likely)$/.test(x.name) && x.args[0]) return pending(x.args[0], edge);
     if (x.k === 'call' && x.name === 'fault_signal_pending' && x.args[0]) {
       const at = faults.get(pathKey(x.args[0]) ?? '');
       return at === undefined ? null : { edge, node: at };
     }
-    if (x.k === 'binary' && x.op === '&') {
-      for (const [value, mask] of [[x.left, x.right], [x.right, x.left]] as const) {
-        const at = faults.get(pathKey(value) ?? '');
-        if (at !== undefined && mentionsReleaseBit(mask)) return { edge, node: at };
-      }
-    }
     return null;
   };
-  return test(node.expr, 'true');
-}
-
-function mentionsReleaseBit(e: Expr): boolean {
-  let found = false;
-  forEachExpr(e, (x) => {
-    if (x.k === 'ident' && RELEASED_BITS.test(x.name)) found = true;
-  });
-  return found;
+  return pending(node.expr, 'true');
 }
 
 function callName(node: CfgNode): string {
