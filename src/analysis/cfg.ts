@@ -151,8 +151,12 @@ interface Outcomes {
 }
 
 /** Builds the CFG of a function. */
-export function buildCfg(fn: FunctionAst): Cfg {
-  return new Builder(fn).run();
+/**
+ * Builds a function's CFG. `noreturn` says which callees never return beyond the kernel's
+ * well-known ones (`NORETURN_CALLS`): those the file or its headers declare `__noreturn`.
+ */
+export function buildCfg(fn: FunctionAst, noreturn: (name: string) => boolean = () => false): Cfg {
+  return new Builder(fn, noreturn).run();
 }
 
 function isConstant(e: Expr | null): boolean | null {
@@ -170,7 +174,10 @@ class Builder {
   private readonly gotos: Array<{ node: number; label: string }> = [];
   private readonly loops: LoopTargets[] = [];
 
-  constructor(private readonly fn: FunctionAst) {}
+  constructor(
+    private readonly fn: FunctionAst,
+    private readonly noreturn: (name: string) => boolean,
+  ) {}
 
   run(): Cfg {
     const fn = this.fn;
@@ -377,7 +384,7 @@ class Builder {
           return o.f;
         }
         const id = this.simple('stmt', s.start, s.end, s.expr, preds, exit);
-        if (s.expr.k === 'call' && s.expr.name !== null && NORETURN_CALLS.has(s.expr.name)) {
+        if (s.expr.k === 'call' && s.expr.name !== null && (NORETURN_CALLS.has(s.expr.name) || this.noreturn(s.expr.name))) {
           this.nodes[id]!.noreturn = true;
           return [];
         }

@@ -78,10 +78,15 @@ export class AnalyzedFile {
   private identifiers: Map<FunctionSpan, ReadonlySet<string>> | null = null;
   readonly notes: AnalysisNote[] = [];
 
+  /**
+   * `noreturn`: functions declared `__noreturn` elsewhere (a scan's headers), beside the ones this
+   * file declares itself.
+   */
   constructor(
     path: string,
     text: string,
     private readonly parser: CParser,
+    private readonly noreturn: ReadonlySet<string> = new Set(),
   ) {
     this.source = new SourceFile(path, text);
     this.normalized = normalize(text);
@@ -165,7 +170,7 @@ export class AnalyzedFile {
       for (const [a, b] of this.problemLines(ast.problems.filter((p) => p.kind === 'too-deep'))) {
         this.note(span, a, b, 'too-deep', `widen left ${lineRange(a, b)} of \`${span.name}()\` out of its analysis because the code there nests more than ${MAX_NESTING} levels deep, so findings that depend on that code may be missed.`);
       }
-      const cfg = buildCfg(ast);
+      const cfg = buildCfg(ast, (name) => this.normalized.noreturn.has(name) || this.noreturn.has(name));
       for (const g of cfg.unresolvedGotos) {
         const line = this.source.position(cfg.nodes[g.node]!.start).line;
         this.note(span, line, line, 'unresolved-goto', `\`goto ${g.label}\` in \`${span.name}()\` has no label widen could find; paths through it are not followed.`);

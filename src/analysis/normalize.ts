@@ -62,6 +62,8 @@ export interface NormalizedSource {
   text: string;
   /** Lock annotations, in file order. */
   annotations: LockAnnotation[];
+  /** Functions the file declares or defines `__noreturn` (blanked for the parser like every attribute). */
+  noreturn: ReadonlySet<string>;
   /** Block macros by the offset of their name (where the parser now sees `if`). */
   blockMacros: Map<number, BlockMacro>;
   /** Tokens of the normalised text. */
@@ -114,7 +116,56 @@ export function normalize(text: string): NormalizedSource {
   const annotations: LockAnnotation[] = [];
   rewriteLive(raw, live, edits, blockMacros, annotations);
   const out = applyEdits(text, edits);
-  return { text: out, annotations, blockMacros, tokens: lex(out) };
+  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead) };
+}
+
+/** The spellings of "this function does not return". */
+const NORETURN_WORDS: ReadonlySet<string> = new Set(['__noreturn', '_Noreturn', 'noreturn', '__noreturn__']);
+
+/**
+ * Names of the functions declared or defined with a noreturn attribute at file level
+ * (`void parisc_terminate(...) __noreturn __cold;`, `void __noreturn do_exit(long code)`,
+ * `__attribute__((__noreturn__))`): the name is the identifier before the declaration's first
+ * top-level `(`. Tokens in dead preprocessor branches are skipped.
+ */
+export function noreturnNames(ts: TokenStream, dead?: Uint8Array): Set<string> {
+  const out = new Set<string>();
+  const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+  const live = (t: number): boolean => (dead ? dead[t] === 0 : true) && ts.kind[t] !== Tok.Comment && ts.kind[t] !== Tok.Directive;
+  let depth = 0;
+  let declStart = 0;
+  for (let t = 0; t < ts.count; t++) {
+    if (!live(t)) continue;
+    const k = ts.kind[t];
+    if (k === Tok.Punct) {
+      const c = text(t);
+      if (c === '{') depth++;
+      else if (c === '}') depth = Math.max(0, depth - 1);
+      if (depth === 0 && (c === ';' || c === '}' || c === '{')) declStart = t + 1;
+      continue;
+    }
+    if (depth !== 0 || k !== Tok.Ident || !NORETURN_WORDS.has(text(t))) continue;
+    // The declaration around this word: from the last top-level `;`/`}` to the next `;` or `{`.
+    let parens = 0;
+    let prevIdent: string | null = null;
+    for (let u = declStart; u < ts.count; u++) {
+      if (!live(u)) continue;
+      const w = text(u);
+      if (ts.kind[u] === Tok.Ident) {
+        if (parens === 0) prevIdent = w;
+      } else if (ts.kind[u] === Tok.Punct) {
+        if (w === '(') {
+          if (parens === 0 && prevIdent !== null && !NORETURN_WORDS.has(prevIdent) && prevIdent !== '__attribute__') {
+            out.add(prevIdent);
+            break;
+          }
+          parens++;
+        } else if (w === ')') parens--;
+        else if (parens === 0 && (w === ';' || w === '{')) break;
+      }
+    }
+  }
+  return out;
 }
 
 function applyEdits(text: string, edits: Edit[]): string {

@@ -44,7 +44,11 @@ export class Program implements DefinitionResolver {
   private readonly analysed = new Map<string, AnalyzedFile | null>();
   private readonly mentionMemo = new Map<string, boolean>();
 
-  constructor(private readonly parser: CParser) {}
+  /** `noreturn`: functions declared `__noreturn` in files outside the program (a scan's headers). */
+  constructor(
+    private readonly parser: CParser,
+    readonly noreturn: ReadonlySet<string> = new Set(),
+  ) {}
 
   /**
    * Makes a file's functions available to summaries. `text` is read when the file is added (to
@@ -77,7 +81,7 @@ export class Program implements DefinitionResolver {
   open(path: string, text: string): AnalyzedFile {
     const known = this.analysed.get(path);
     if (known && known.source.text === text) return known;
-    const file = new AnalyzedFile(path, text, this.parser);
+    const file = new AnalyzedFile(path, text, this.parser, this.noreturn);
     this.adopt(file);
     return file;
   }
@@ -129,7 +133,7 @@ export class Program implements DefinitionResolver {
       return known;
     }
     const text = this.texts.get(path)?.() ?? null;
-    const file = text === null ? null : new AnalyzedFile(path, text, this.parser);
+    const file = text === null ? null : new AnalyzedFile(path, text, this.parser, this.noreturn);
     this.analysed.set(path, file);
     if (this.analysed.size > KEEP_FILES) this.analysed.delete(this.analysed.keys().next().value!);
     return file;

@@ -11,4 +11,4 @@ const rules = rulesById(input.rules);
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 await loadCLanguage();
 post({ k: 'ready' });
-await scanFiles(input.files, rules, (path, result) => post({ k: 'file', path, result }), input.index);
+await scanFiles(input.files, rules, (path, result) => post({ k: 'file', path, result }), input.index, new Set(input.noreturn ?? []));

@@ -22,6 +22,10 @@ import { findRule } from '../rules/index.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
 import { readInto, TriggerFilter } from './prefilter.js';
+import { lex } from '../analysis/lexer.js';
+import { noreturnNames } from '../analysis/normalize.js';
+
+const NORETURN = Buffer.from('noreturn');
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -65,6 +69,8 @@ export interface WorkerInput {
   rules: string[];
   /** The scan's function index (name to defining files), so helpers resolve across shares. */
   index?: Array<[string, string[]]>;
+  /** Functions the scan's headers declare `__noreturn`. */
+  noreturn?: string[];
 }
 
 /**
@@ -85,11 +91,14 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const filter = new TriggerFilter(allTriggers(opts.rules));
   const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
   const candidates: SourceText[] = [];
+  // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
+  const noreturn = new Set<string>();
   let read = 0;
   files.forEach((path, i) => {
     try {
       const bytes = readInto(path, scratch);
       read++;
+      if (path.endsWith('.h') && bytes.indexOf(NORETURN) >= 0) for (const name of noreturnNames(lex(bytes.toString('utf8')))) noreturn.add(name);
       if (filter.matches(bytes)) candidates.push({ path, text: bytes.toString('utf8') });
     } catch (e) {
       unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
@@ -99,8 +108,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(candidates.length / FILES_PER_WORKER), availableParallelism() * 2));
   const progress = opts.progress ? (done: number, total: number, path: string) => opts.progress!('analysed', done, total, path) : undefined;
   const result = jobs <= 1
-    ? analyzeSources(candidates, opts.rules, await CParser.create(), progress)
-    : await analyzeInWorkers(candidates, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), progress);
+    ? analyzeSources(candidates, opts.rules, await CParser.create(), noreturn, progress)
+    : await analyzeInWorkers(candidates, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), noreturn, progress);
   unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -154,8 +163,8 @@ interface ScanProgram {
   summaries: BracketSummaries;
 }
 
-function scanProgram(parser: CParser, fill: (program: Program) => void): ScanProgram {
-  const program = new Program(parser);
+function scanProgram(parser: CParser, fill: (program: Program) => void, noreturn: ReadonlySet<string>): ScanProgram {
+  const program = new Program(parser, noreturn);
   fill(program);
   return { program, summaries: new BracketSummaries(program) };
 }
@@ -176,9 +185,9 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], par
 }
 
 /** Analyses files already read, in this thread. */
-function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, progress?: (done: number, total: number, path: string) => void): BatchResult {
+function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, noreturn: ReadonlySet<string>, progress?: (done: number, total: number, path: string) => void): BatchResult {
   const out = emptyBatch();
-  const scope = scanProgram(parser, (p) => sources.forEach((s) => p.add(s.path, s.text)));
+  const scope = scanProgram(parser, (p) => sources.forEach((s) => p.add(s.path, s.text)), noreturn);
   sources.forEach((source, i) => {
     addBatch(out, analyzeFileText(source, rules, parser, scope));
     progress?.(i + 1, sources.length, source.path);
@@ -190,11 +199,11 @@ function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], 
  * Reads and analyses `paths` in this thread, calling `onFile` with each file's result. Helpers
  * resolve through `index` (a whole scan's, in a worker) or else among `paths` themselves.
  */
-export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void, index?: WorkerInput['index']): Promise<BatchResult> {
+export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void, index?: WorkerInput['index'], noreturn: ReadonlySet<string> = new Set()): Promise<BatchResult> {
   const parser = await CParser.create();
   const out = emptyBatch();
   const load = (path: string): string | null => readSource(path, []);
-  const scope = scanProgram(parser, (p) => (index ? p.addIndexed(index, load) : paths.forEach((path) => p.add(path, () => load(path)))));
+  const scope = scanProgram(parser, (p) => (index ? p.addIndexed(index, load) : paths.forEach((path) => p.add(path, () => load(path)))), noreturn);
   for (const path of paths) {
     const unreadable: BatchResult['unreadable'] = [];
     const text = readSource(path, unreadable);
@@ -205,7 +214,7 @@ export async function scanFiles(paths: readonly string[], rules: readonly Rule[]
   return out;
 }
 
-async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress?: (done: number, total: number, path: string) => void): Promise<BatchResult> {
+async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, noreturn: ReadonlySet<string>, progress?: (done: number, total: number, path: string) => void): Promise<BatchResult> {
   // Deal files round-robin so big and small files spread evenly.
   const batches: string[][] = Array.from({ length: jobs }, () => []);
   sources.forEach((f, i) => batches[i % jobs]!.push(f.path));
@@ -216,7 +225,7 @@ async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly 
   const ruleIds = rules.map((r) => r.id);
   let done = 0;
   const onFile = (path: string): void => progress?.(++done, sources.length, path);
-  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, ruleIds, [...index], onFile)));
+  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, { rules: ruleIds, index: [...index], noreturn: [...noreturn] }, onFile)));
   const out = emptyBatch();
   for (const r of results) addBatch(out, r);
   return out;
@@ -226,11 +235,11 @@ async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly 
  * Runs one worker's share of files. When the worker dies part way (a crash no per-file catch
  * could stop), the file it was on gets an `analysis-failed` note and a new worker takes the rest.
  */
-async function workerShare(workerUrl: URL, files: readonly string[], rules: string[], index: WorkerInput['index'], onFile: (path: string) => void): Promise<BatchResult> {
+async function workerShare(workerUrl: URL, files: readonly string[], shared: Omit<WorkerInput, 'files'>, onFile: (path: string) => void): Promise<BatchResult> {
   const out = emptyBatch();
   let rest = files;
   while (rest.length > 0) {
-    const run = await runWorker(workerUrl, { files: [...rest], rules, index }, (path, r) => {
+    const run = await runWorker(workerUrl, { ...shared, files: [...rest] }, (path, r) => {
       addBatch(out, r);
       onFile(path);
     });

@@ -105,3 +105,28 @@ describe('normalize', () => {
     expect(calls).toEqual(expect.arrayContaining(['a', 'b']));
   });
 });
+
+describe('noreturn declarations', () => {
+  it('names the functions declared or defined __noreturn, in every spelling, and nothing else', () => {
+    const text = [
+      'void parisc_terminate(char *msg, struct pt_regs *regs,',
+      '\t\tint code, unsigned long offset) __noreturn __cold;',
+      'void __noreturn do_fatal(long code);',
+      'extern void die_now(const char *why) __attribute__((__noreturn__));',
+      '_Noreturn void halt_machine(void)',
+      '{',
+      '\tfor (;;)',
+      '\t\tcpu_relax();',
+      '}',
+      'void returns_normally(int x);',
+      '#if 0',
+      'void __noreturn dead_branch(void);',
+      '#endif',
+      'static void body_mentions(void)',
+      '{',
+      '\t__noreturn_abort();',
+      '}',
+    ].join('\n');
+    expect([...normalize(text).noreturn].sort()).toEqual(['die_now', 'do_fatal', 'halt_machine', 'parisc_terminate']);
+  });
+});
