@@ -19,6 +19,7 @@ export interface LockEvent {
 }
 
 const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+const LOCK_OP_NAMES = new Set(MMAP_LOCK_OPS.map((o) => o.name));
 const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => o.name));
 
 /**
@@ -62,7 +63,9 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
   const flags = lockFlags(fn);
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null) continue;
+      // The lock operations themselves are events already (with a tree, their inline bodies in
+      // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name)) continue;
       if (!(TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags)) || locksElsewhere(fn, ev.name, summaries))) continue;
       const list = out.get(node.id) ?? [];
       for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
@@ -75,7 +78,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
 /**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
  * (`int locked = 0; ... locked = 1;`, `user->locked = 0`), or the target of an `int *locked`
- * parameter.
+ * (or `bool *`) parameter that a branch tests.
  */
 export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   const tested = new Set<string>();
@@ -92,7 +95,10 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
       if (ev.k === 'def' && tested.has(ev.key) && ev.value && ev.value.k === 'lit' && /^[01]$/.test(ev.value.text.trim())) out.add(ev.key);
     }
   }
-  for (const key of tested) if (key.startsWith('*')) out.add(key);
+  // `*locked` for an `int *locked` / `bool *locked` parameter; not `*from` of a
+  // `nodemask_t *from` that a `for_each_node_mask(s, *from)` loop condition reads.
+  const flagParams = new Set(fn.ast.params.filter((p) => p.pointer && /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/.test(p.type.trim())).map((p) => p.ref.id));
+  for (const key of tested) if (key.startsWith('*') && flagParams.has(key.slice(1))) out.add(key);
   return out;
 }
 
@@ -134,7 +140,8 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
     for (const callee of level) {
       for (const d of summaries.definitions(callee.name, callee.from, depth === 0 ? words : undefined)) {
         const ids = d.file.identifiersOf(d.span);
-        for (const op of words) if (ids.has(op)) return true;
+        // A function's own name is among its identifiers: that is not a mention.
+        for (const op of words) if (op !== d.span.name && ids.has(op)) return true;
         for (const id of ids) {
           if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
           seen.add(id);
