@@ -11,6 +11,33 @@
 export default [
   {
     tree: '6.12',
+    rule: 'mmap-lock-callee-contract',
+    path: 'arch/csky/mm/fault.c',
+    function: 'do_page_fault',
+    verdict: 'false',
+    reason:
+      'the unlock runs when (fault & VM_FAULT_RETRY) && (flags & FAULT_FLAG_ALLOW_RETRY) is false; with RETRY set that needs the flag clear, and handle_mm_fault() returns VM_FAULT_RETRY only when the caller passed FAULT_FLAG_ALLOW_RETRY: the path cannot happen',
+  },
+  {
+    tree: '6.12',
+    rule: 'mmap-lock-callee-contract',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'do_page_fault',
+    verdict: 'false',
+    reason:
+      'the path reaches out_of_memory: (which unlocks) only by falling through parisc_terminate(), which is __noreturn (arch/parisc/include/asm/traps.h)',
+  },
+  {
+    tree: '6.1',
+    rule: 'mmap-lock-callee-contract',
+    path: 'arch/parisc/mm/fault.c',
+    function: 'do_page_fault',
+    verdict: 'false',
+    reason:
+      'the path reaches out_of_memory: (which unlocks) only by falling through parisc_terminate(), which is __noreturn (arch/parisc/include/asm/traps.h)',
+  },
+  {
+    tree: '6.12',
     rule: 'vma-use-after-unlock',
     path: 'arch/parisc/mm/fault.c',
     function: 'do_page_fault',

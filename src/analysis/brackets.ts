@@ -314,7 +314,7 @@ function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<st
  * the call itself, its negation, or its comparison with 0 decides on the node's own edges;
  * `ret = call` (or `int ret = call`) hands the decision to a later branch on `ret`.
  */
-function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }, when: 'zero' | 'nonzero'): Acquisition {
+export function acquisitionOf(node: CfgNode, call: Expr & { k: 'call' }, when: 'zero' | 'nonzero'): Acquisition {
   if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
     const zeroOn = zeroEdge(node.expr, (e) => e === call);
     if (zeroOn) return { k: 'branch', edge: acquiredEdge(zeroOn, when) };

@@ -9,6 +9,7 @@ import findVmaIntersectionSingleAddr from './find-vma-intersection-single-addr.j
 import findVmaMissingStartCheck from './find-vma-missing-start-check.js';
 import hugetlbUnshareFlushBeforeFinish from './hugetlb-unshare-flush-before-finish.js';
 import mmapLockBalance from './mmap-lock-balance.js';
+import mmapLockCalleeContract from './mmap-lock-callee-contract.js';
 import mmuNotifierRangeBalance from './mmu-notifier-range-balance.js';
 import pgtableFreeOutsideGather from './pgtable-free-outside-gather.js';
 import tlbBatchFullIgnored from './tlb-batch-full-ignored.js';
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   findVmaMissingStartCheck,
   hugetlbUnshareFlushBeforeFinish,
   mmapLockBalance,
+  mmapLockCalleeContract,
   mmuNotifierRangeBalance,
   pgtableFreeOutsideGather,
   tlbBatchFullIgnored,

@@ -314,3 +314,28 @@ export const API_VERSIONS = {
     },
   ],
 } as const;
+
+/**
+ * Helpers whose result says what they did to the caller's mmap lock (the catalog's §4 table,
+ * the entries whose outcome a caller can read from the return value). `when`: the result on
+ * which `effect` happened: NULL or false (`zero`), non-NULL or true (`nonzero`), or
+ * `VM_FAULT_RETRY`/`VM_FAULT_COMPLETED` set (`fault`). `says` completes "`helper()` ...".
+ */
+export interface MmapLockTransfer {
+  name: string;
+  effect: 'releases' | 'acquires';
+  when: 'zero' | 'nonzero' | 'fault';
+  says: string;
+}
+
+export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
+  // 6.12 mm/mmap.c expand_stack(): "If no vma is found or it can't be expanded, it returns NULL and has the mmap lock dropped."
+  { name: 'expand_stack', effect: 'releases', when: 'zero', says: 'returns NULL with the mmap lock dropped (mm/mmap.c)' },
+  // 6.12 fs/userfaultfd.c userfaultfd_remove(): returns false after mmap_read_unlock() when it must wait for the monitor.
+  { name: 'userfaultfd_remove', effect: 'releases', when: 'zero', says: 'returns false after releasing the mmap read lock to wait for the userfault monitor (fs/userfaultfd.c)' },
+  // 6.12 mm/memory.c lock_mm_and_find_vma(): returns the VMA with the mmap read lock held, or NULL with no lock.
+  { name: 'lock_mm_and_find_vma', effect: 'acquires', when: 'nonzero', says: 'holds the mmap read lock only when it returns a VMA (mm/memory.c)' },
+  { name: 'get_mmap_lock_carefully', effect: 'acquires', when: 'nonzero', says: 'holds the mmap read lock only when it returns true (mm/memory.c)' },
+  // include/linux/mm_types.h: VM_FAULT_RETRY / VM_FAULT_COMPLETED mean the handler released the lock.
+  { name: 'handle_mm_fault', effect: 'releases', when: 'fault', says: 'releases the mmap lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` (include/linux/mm_types.h)' },
+];

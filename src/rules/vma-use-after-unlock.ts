@@ -11,12 +11,12 @@
  * new lookup) is trusted again. Reading the pointer itself (`if (vma == prev)`, passing it on)
  * is not a dereference; values copied out before the release are the fix, not a finding.
  */
-import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
-import { faultTest } from './fault-result.js';
+import { faultResults, releasedOn } from './fault-result.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
@@ -123,42 +123,6 @@ function vmaVariables(fn: AnalyzedFunction): ReadonlySet<string> {
     }
   }
   return out;
-}
-
-/** Where `handle_mm_fault()`'s result is stored: the key, per node of the call. */
-function faultResults(fn: AnalyzedFunction): ReadonlyMap<string, number> {
-  const out = new Map<string, number>();
-  for (const node of fn.cfg.nodes) {
-    for (const ev of node.events) {
-      if (ev.k === 'def' && ev.value && ev.value.k === 'call' && ev.value.name === 'handle_mm_fault') out.set(ev.key, node.id);
-    }
-  }
-  return out;
-}
-
-/**
- * When `node` branches on a stored fault result having `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`
- * set (`fault & VM_FAULT_RETRY`, read by the fault-result module, or
- * `fault_signal_pending(fault, regs)`, negated or not): the edge on which it is set, and the
- * call that produced it.
- */
-function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>): { edge: 'true' | 'false'; node: number } | null {
-  if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return null;
-  for (const [key, at] of faults) {
-    const t = faultTest(node.expr, key);
-    if (t && t.bits.size > 0) return { edge: t.setOn, node: at };
-  }
-  const pending = (e: Expr, edge: 'true' | 'false'): { edge: 'true' | 'false'; node: number } | null => {
-    const x = e.k === 'cast' ? e.arg : e;
-    if (x.k === 'unary' && x.op === '!') return pending(x.arg, edge === 'true' ? 'false' : 'true');
-    if (x.k === 'call' && x.name !== null && /^(unlikely|likely)$/.test(x.name) && x.args[0]) return pending(x.args[0], edge);
-    if (x.k === 'call' && x.name === 'fault_signal_pending' && x.args[0]) {
-      const at = faults.get(pathKey(x.args[0]) ?? '');
-      return at === undefined ? null : { edge, node: at };
-    }
-    return null;
-  };
-  return pending(node.expr, 'true');
 }
 
 function callName(node: CfgNode): string {

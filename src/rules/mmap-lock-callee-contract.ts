@@ -1,0 +1,344 @@
+/**
+ * A call and its callee agree on who holds the mmap lock.
+ *
+ * Two halves, both about a lock crossing a call:
+ *
+ * - **Helpers that move the lock and say so in their result** (the catalog's §4 table, as data
+ *   in `MMAP_LOCK_TRANSFERS`): after `expand_stack()` returned NULL, `userfaultfd_remove()`
+ *   returned false or `handle_mm_fault()` returned `VM_FAULT_RETRY`/`VM_FAULT_COMPLETED`, the
+ *   caller no longer holds the lock; after `lock_mm_and_find_vma()` returned NULL it never did.
+ *   An unlock on such a path releases a lock nobody holds. The other rules stop judging the lock
+ *   at these calls; this one follows the result into the branch that tests it.
+ * - **Contracts between a function and its callers in the same file**: a function that takes
+ *   the lock itself (entered unlocked) called where the caller holds it deadlocks; one that
+ *   releases a lock it did not take (entered locked) called where the caller has released it
+ *   underflows the rwsem. This is the stable-backport bug B12: `migrate_to_node()` locks for
+ *   itself in 6.12 and is entered locked in 6.1, and copying one shape into the other tree breaks
+ *   its caller. Reported on the callee (the function a patch changes), with the caller's lock
+ *   and call as related lines.
+ *
+ * Only functions with one mm are judged (two names may be one mm, which widen cannot always
+ * tell), and a contract is read only from a function with no lock flag (`int *locked`) and no
+ * path that contradicts it.
+ */
+import { displayKey, type Expr } from '../analysis/ast.js';
+import { acquisitionOf, pendingOf, settlePending, zeroEdge, type PendingAcquisition } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { defineRule, type RuleContext } from './define-rule.js';
+import { faultResults, releasedOn } from './fault-result.js';
+import { lockEvents, lockFlags, type LockEvent } from './mmap-lock.js';
+import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type MmapLockTransfer } from './resources.js';
+
+type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing';
+
+/** What the function knows of its one mm's lock from transfer helpers on this path (`none`: nothing). */
+type Transfer =
+  | { k: 'none' }
+  /** Waiting for the branch that tests the helper's result. */
+  | { k: 'pending'; at: number; helper: MmapLockTransfer; pending: PendingAcquisition }
+  /** The helper's result says the lock is not held here; `branch` is the test that says so. */
+  | { k: 'released'; at: number; helper: MmapLockTransfer; branch: number | null };
+
+export default defineRule<Messages>({
+  id: 'mmap-lock-callee-contract',
+  meta: {
+    summary: 'a call and its callee agree on who holds the mmap lock, including helpers that drop or take it',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    calls: MMAP_LOCK_TRANSFERS.map((t) => t.name),
+  },
+  messages: {
+    unlockAfterRelease: {
+      headline: '`{{call}}` releases the mmap lock that `{{helper}}` already released',
+      explanation:
+        '`{{helper}}` {{says}}, and on the path shown its result says it did: the caller no longer holds the lock when `{{call}}` runs. Releasing it again underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
+      fix: 'Do not unlock on the path where `{{helper}}` reports that it released the lock; leave through a label after the unlock.',
+    },
+    unlockNotTaken: {
+      headline: '`{{call}}` releases the mmap lock that `{{helper}}` did not take',
+      explanation:
+        '`{{helper}}` {{says}}; on the path shown its result says it failed, so the lock is not held when `{{call}}` runs. Releasing it underflows the rwsem ("bad unlock balance" under lockdep).',
+      fix: 'On the failure path of `{{helper}}`, return without unlocking (the x86 fault handler calls `bad_area_nosemaphore()` there).',
+    },
+    calledLocked: {
+      headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, but `{{caller}}` calls it with the lock held',
+      explanation:
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. An rwsem is not recursive: the second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A function whose locking moved between the caller and the callee in one tree and not the other is the classic stable-backport bug (`migrate_to_node()`, caller-locked in 6.1, self-locking in 6.12).',
+      fix: 'Keep the lock in one place: either `{{caller}}` releases it before the call, or `{{callee}}` stops taking it and documents that it is called with the lock held (`mmap_assert_locked()`).',
+    },
+    calledUnlocked: {
+      headline: '`{{callee}}` releases `{{mm}}`\'s mmap lock, but `{{caller}}` calls it without the lock',
+      explanation:
+        '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. Its caller `{{caller}}` has already released the lock at the call, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
+      fix: 'Call `{{callee}}` with the lock held, or move the unlock out of `{{callee}}` into the callers that hold the lock.',
+    },
+    callsLocking: {
+      headline: '`{{caller}}` calls `{{callee}}` with `{{mm}}`\'s mmap lock held, but `{{callee}}` takes it',
+      explanation:
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: the second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
+      fix: 'Release the lock before calling `{{callee}}`, or change `{{callee}}` to expect the lock held (and assert it with `mmap_assert_locked()`).',
+    },
+    callsReleasing: {
+      headline: '`{{caller}}` calls `{{callee}}` after releasing `{{mm}}`\'s mmap lock, but `{{callee}}` releases it',
+      explanation:
+        '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. This call is made after the lock was already released, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
+      fix: 'Call `{{callee}}` before releasing the lock, or move the unlock out of `{{callee}}`.',
+    },
+  },
+  check(fn, ctx) {
+    checkTransfers(fn, ctx);
+    checkCallers(fn, ctx);
+    checkCallees(fn, ctx);
+  },
+});
+
+const TRANSFER_BY_NAME = new Map(MMAP_LOCK_TRANSFERS.map((t) => [t.name, t]));
+
+/** The mms a function locks or unlocks by name (not through helpers that make the lock unknown). */
+function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>): Set<string> {
+  return new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+}
+
+/** `FAULT_FLAG_*` names an expression mentions. */
+function mentionsFlag(e: Expr | undefined, name: string, fn: AnalyzedFunction): boolean {
+  return e !== undefined && fn.text(e).includes(name);
+}
+
+/** The half about helpers whose result says where the lock is. */
+function checkTransfers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  const calls = new Map<number, MmapLockTransfer>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      const t = ev.k === 'call' && ev.name !== null ? TRANSFER_BY_NAME.get(ev.name) : undefined;
+      if (!t || ev.k !== 'call') continue;
+      // With FAULT_FLAG_VMA_LOCK the fault handler drops the per-VMA lock, not the mmap lock;
+      // with FAULT_FLAG_RETRY_NOWAIT it keeps the mmap lock on VM_FAULT_RETRY. A function that
+      // mentions the latter anywhere builds its flags at run time: not judged.
+      if (t.when === 'fault' && (mentionsFlag(ev.call.args[2], 'FAULT_FLAG_VMA_LOCK', fn) || fn.file.identifiersOf(fn.span).has('FAULT_FLAG_RETRY_NOWAIT'))) continue;
+      calls.set(node.id, t);
+    }
+  }
+  if (calls.size === 0) return;
+  const events = lockEvents(fn, ctx.summaries);
+  if (lockedObjects(events).size > 1) return;
+  const faults = new Map([...faultResults(fn)].filter(([, at]) => calls.get(at)?.when === 'fault'));
+  const reported = new Set<number>();
+
+  const NONE: Transfer = { k: 'none' };
+  const result = explore<Transfer>(fn.cfg, fn.facts, {
+    initial: NONE,
+    key: (s) => (s.k === 'none' ? '' : `${s.k}${s.at}${s.k === 'pending' ? JSON.stringify(s.pending) : ''}`),
+    step(s, node, trace) {
+      let cur = s;
+      const taken = edgeInto(fn.cfg, trace, node);
+      if (cur.k === 'pending') {
+        const settled = settlePending(cur.pending, node, taken);
+        const says = cur.helper.effect === 'releases' ? 'acquired' : 'failed';
+        if (settled === says) cur = { k: 'released', at: cur.at, helper: cur.helper, branch: taken?.from.id ?? null };
+        else if (settled === 'acquired' || settled === 'failed' || settled === 'forgotten') cur = NONE;
+        else if (settled !== null) cur = { ...cur, pending: settled };
+      }
+      if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
+        // The fault handler returns VM_FAULT_RETRY only when the caller allowed it
+        // (FAULT_FLAG_ALLOW_RETRY, include/linux/mm_types.h): the path on which the flag is
+        // clear after a retry (`(fault & VM_FAULT_RETRY) && (flags & FAULT_FLAG_ALLOW_RETRY)`
+        // false) cannot happen.
+        if (cur.k === 'released' && cur.helper.when === 'fault' && taken.from.expr && zeroEdge(taken.from.expr, (e) => fn.text(e).includes('FAULT_FLAG_ALLOW_RETRY')) === taken.kind) return null;
+        const fault = releasedOn(taken.from, faults, true);
+        if (fault) cur = fault.edge === taken.kind ? { k: 'released', at: fault.node, helper: calls.get(fault.node)!, branch: taken.from.id } : cur.k !== 'none' && cur.at === fault.node ? NONE : cur;
+      }
+      for (const e of events.get(node.id) ?? []) {
+        if (e.op === 'unknown' && e.event.via !== null && calls.get(node.id)?.name === e.event.via) continue;
+        if (cur.k === 'released' && (e.op === 'unlock' || e.op === 'downgrade') && !reported.has(node.id)) {
+          reported.add(node.id);
+          const released = cur.helper.effect === 'releases';
+          ctx.report({
+            messageId: released ? 'unlockAfterRelease' : 'unlockNotTaken',
+            data: { call: `${e.event.via ?? e.event.call.name}()`, helper: `${cur.helper.name}()`, says: cur.helper.says },
+            at: node,
+            related: [
+              { at: fn.cfg.nodes[cur.at]!, message: released ? `\`${cur.helper.name}()\` can release the lock here` : `\`${cur.helper.name}()\` may fail to take the lock here` },
+              ...(cur.branch !== null ? [{ at: fn.cfg.nodes[cur.branch]!, message: released ? 'the result says the lock was released' : 'the result says the lock was not taken' }] : []),
+            ],
+          });
+        }
+        // Any lock operation of the function's own starts a new story.
+        cur = NONE;
+      }
+      const t = calls.get(node.id);
+      if (t && t.when !== 'fault') {
+        const call = node.events.find((ev) => ev.k === 'call' && ev.name === t.name);
+        const pending = call && call.k === 'call' ? pendingOf(node, acquisitionOf(node, call.call, t.when)) : null;
+        cur = pending ? { k: 'pending', at: node.id, helper: t, pending } : NONE;
+      } else if (t) {
+        cur = NONE;
+      }
+      return cur;
+    },
+    exit() {},
+  });
+  if (!result.complete) ctx.incomplete('what the mmap lock helpers returned');
+}
+
+/** A function's own contract on its one mm, read from its body: what it expects at entry. */
+interface Contract {
+  object: string;
+  /** Takes the lock on a path where it had not touched it: entered unlocked. */
+  locks: { node: CfgNode; call: string } | null;
+  /** Releases the lock on a path where it had not taken it: entered locked. */
+  releases: { node: CfgNode; call: string } | null;
+}
+
+/** Contracts per function and summaries: read by the function's own check and by each caller's. */
+const contracts = new WeakMap<object, WeakMap<AnalyzedFunction, Contract | null>>();
+
+function contractOf(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Contract | null {
+  let perFn = contracts.get(ctx.summaries);
+  if (!perFn) contracts.set(ctx.summaries, (perFn = new WeakMap()));
+  if (!perFn.has(fn)) perFn.set(fn, readContract(fn, ctx));
+  return perFn.get(fn)!;
+}
+
+function readContract(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Contract | null {
+  const events = lockEvents(fn, ctx.summaries);
+  const objects = lockedObjects(events);
+  // A lock flag (`int *locked`, `bool mmap_locked`) makes the contract a run-time question. The
+  // flags `lockFlags()` finds include every 0/1 variable a branch tests (`int err = 0; ...
+  // if (err)`); only those named for a lock count here.
+  if (objects.size !== 1 || [...lockFlags(fn)].some((k) => /lock/i.test(displayKey(k)))) return null;
+  const object = [...objects][0]!;
+  // Only an mm the caller hands in (a parameter, or reached from one) has a contract with it.
+  if (!object.includes('@param')) return null;
+  let locks: Contract['locks'] = null;
+  let releases: Contract['releases'] = null;
+  let unknown = false;
+  const result = explore<'entry' | 'touched'>(fn.cfg, fn.facts, {
+    initial: 'entry',
+    key: (s) => s,
+    step(s, node) {
+      for (const e of events.get(node.id) ?? []) {
+        if (s !== 'entry') break;
+        if (e.op === 'unknown') unknown = true;
+        else if (e.op === 'lock') locks ??= { node, call: `${e.event.via ?? e.event.call.name}()` };
+        else releases ??= { node, call: `${e.event.via ?? e.event.call.name}()` };
+        s = 'touched';
+      }
+      return s;
+    },
+    exit() {},
+  });
+  // Both shapes from entry (or a helper whose effect is unknown first) is no contract widen can read.
+  if (!result.complete || unknown || (locks !== null) === (releases !== null)) return null;
+  return { object, locks, releases };
+}
+
+/** Per mm of the caller: as entered, known unlocked, held (taken here), or not judged. */
+type CallerState = 'entry' | 'none' | 'held' | 'unknown';
+
+/** A call of a function with a contract made in the state the contract forbids. */
+interface Mismatch {
+  kind: 'calledLocked' | 'calledUnlocked';
+  call: CfgNode;
+  /** Where the caller took (or released) the lock. */
+  state: CfgNode;
+}
+
+/**
+ * The calls `caller` makes to `callee` in a state `contract` forbids: with the lock held (taken
+ * by the caller) when the callee takes it, or after the caller released it when the callee
+ * releases it. Null when the caller's paths are too many to follow.
+ */
+function mismatches(caller: AnalyzedFunction, callee: string, contract: Contract, ctx: RuleContext<Messages>): Mismatch[] | null {
+  const events = lockEvents(caller, ctx.summaries);
+  if (lockedObjects(events).size !== 1) return [];
+  const out = new Map<number, Mismatch>();
+  const result = explore<{ s: CallerState; at: number; pending: PendingAcquisition | null }>(caller.cfg, caller.facts, {
+    initial: { s: 'entry', at: -1, pending: null },
+    key: (s) => `${s.s}${s.at}${s.pending ? JSON.stringify(s.pending) : ''}`,
+    step(st, node, trace) {
+      let cur = st;
+      if (cur.pending) {
+        const settled = settlePending(cur.pending, node, edgeInto(caller.cfg, trace, node));
+        if (settled === 'acquired') cur = { ...cur, pending: null };
+        else if (settled === 'failed') cur = { s: 'none', at: -1, pending: null };
+        else if (settled === 'forgotten') cur = { s: 'unknown', at: -1, pending: null };
+        else if (settled !== null) cur = { ...cur, pending: settled };
+      }
+      if (!cur.pending && !out.has(node.id) && node.events.some((ev) => ev.k === 'call' && ev.name === callee)) {
+        if (contract.locks && cur.s === 'held') out.set(node.id, { kind: 'calledLocked', call: node, state: caller.cfg.nodes[cur.at]! });
+        else if (contract.releases && cur.s === 'none' && cur.at >= 0) out.set(node.id, { kind: 'calledUnlocked', call: node, state: caller.cfg.nodes[cur.at]! });
+      }
+      for (const e of events.get(node.id) ?? []) {
+        if (cur.s === 'unknown') break;
+        // What the callee does to the lock is its contract; the caller is not judged after it.
+        if (e.event.via === callee || e.op === 'unknown') cur = { s: 'unknown', at: -1, pending: null };
+        else if (e.op === 'lock') cur = { s: 'held', at: node.id, pending: pendingOf(node, e.event.acquisition) };
+        else if (e.op === 'downgrade') cur = { s: 'held', at: cur.at >= 0 ? cur.at : node.id, pending: null };
+        else cur = { s: 'none', at: node.id, pending: null };
+      }
+      return cur;
+    },
+    exit() {},
+  });
+  return result.complete ? [...out.values()] : null;
+}
+
+/**
+ * The two sides of one mismatch are both reported, each in its own function: a review sees the
+ * side its patch changed (the callee that started taking the lock, or the caller that started
+ * holding it around the call), and each finding points at the other side.
+ */
+function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  const contract = contractOf(fn, ctx);
+  if (!contract) return;
+  const file = fn.file;
+  for (const span of file.functions) {
+    if (span === fn.span || !file.identifiersOf(span).has(fn.name)) continue;
+    const caller = file.analyze(span);
+    if (!caller) continue;
+    const found = mismatches(caller, fn.name, contract, ctx);
+    if (found === null) {
+      ctx.incomplete(`the mmap lock at the calls of \`${fn.name}()\` in \`${span.name}()\``);
+      continue;
+    }
+    for (const m of found) {
+      const own = m.kind === 'calledLocked' ? contract.locks! : contract.releases!;
+      ctx.report({
+        messageId: m.kind,
+        data: { callee: `${fn.name}()`, caller: `${caller.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
+        at: own.node,
+        related: [
+          { at: m.state, message: m.kind === 'calledLocked' ? `\`${caller.name}()\` takes the lock here` : `\`${caller.name}()\` releases the lock here` },
+          { at: m.call, message: m.kind === 'calledLocked' ? `and calls \`${fn.name}()\` with it held` : `and calls \`${fn.name}()\` without it` },
+        ],
+      });
+    }
+  }
+}
+
+/** The caller's side: its calls of same-file functions whose contract it breaks. */
+function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  const file = fn.file;
+  const ids = file.identifiersOf(fn.span);
+  for (const span of file.functions) {
+    if (span === fn.span || !ids.has(span.name)) continue;
+    const callee = file.analyze(span);
+    const contract = callee ? contractOf(callee, ctx) : null;
+    if (!callee || !contract) continue;
+    for (const m of mismatches(fn, callee.name, contract, ctx) ?? []) {
+      const own = m.kind === 'calledLocked' ? contract.locks! : contract.releases!;
+      ctx.report({
+        messageId: m.kind === 'calledLocked' ? 'callsLocking' : 'callsReleasing',
+        data: { callee: `${callee.name}()`, caller: `${fn.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
+        at: m.call,
+        related: [
+          { at: m.state, message: m.kind === 'calledLocked' ? 'the lock is taken here' : 'the lock is released here' },
+          { at: own.node, message: m.kind === 'calledLocked' ? `\`${callee.name}()\` takes it again here` : `\`${callee.name}()\` releases it again here` },
+        ],
+      });
+    }
+  }
+}
