@@ -1,31 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseAnchors, readInto, TriggerFilter } from '../../src/pipeline/prefilter.js';
+import { readInto, TriggerFilter } from '../../src/pipeline/prefilter.js';
 import { RULES } from '../../src/rules/index.js';
 import { allTriggers } from '../../src/rules/run.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-describe('chooseAnchors', () => {
-  it('covers every trigger of the shipped rules with a few anchors of four characters or more', () => {
-    const triggers = allTriggers(RULES);
-    const anchors = chooseAnchors(triggers);
-    for (const t of triggers) expect([t, anchors.some((a) => t.includes(a))]).toEqual([t, true]);
-    for (const a of anchors) expect(a.length).toBeGreaterThanOrEqual(4);
-    expect(anchors.length).toBeLessThanOrEqual(Math.ceil(triggers.length / 8));
-  });
-
-  it('takes the substring most triggers share, the longest among equals', () => {
-    const triggers = ['tlb_gather_mmu', 'tlb_finish_mmu', 'flush_tlb_range', 'pte_free', 'pmd_free', 'free_pgtables', 'huge_pmd_unshare', 'pgtable_trans_huge_deposit'];
-    expect(chooseAnchors(triggers)).toEqual(['free', 'tlb_', 'huge_']);
-  });
-
-  it('keeps a trigger shorter than the minimum as its own anchor', () => {
-    expect(chooseAnchors(['abc', 'xabcdefx', 'abcdefy'])).toEqual(['abc']);
-    expect(chooseAnchors(['ab'])).toEqual(['ab']);
-  });
-});
 
 describe('TriggerFilter', () => {
   const filter = new TriggerFilter(['tlb_start_vma', 'pte_free', 'flush_tlb_page']);
@@ -46,6 +26,36 @@ describe('TriggerFilter', () => {
 
   it('counts bytes above 127 as identifier characters, as the lexer does', () => {
     expect(filter.matches(bytes('é_pte_free();'))).toBe(false);
+  });
+
+  it('finds triggers at the very start and the very end of the bytes', () => {
+    expect(filter.matches(bytes('tlb_start_vma'))).toBe(true);
+    expect(filter.matches(bytes('x;flush_tlb_page'))).toBe(true);
+    expect(filter.matches(bytes('flush_tlb_pag'))).toBe(false);
+    expect(filter.matches(bytes(''))).toBe(false);
+  });
+
+  it('finds a trigger longer than the window whose first window another trigger shares', () => {
+    // Window 8 (`pte_free`): `pte_free_tlb` and `pte_free` end their first window alike.
+    const f = new TriggerFilter(['pte_free', 'pte_free_tlb', 'mmap_read_unlock']);
+    expect(f.matches(bytes('\tpte_free_tlb(tlb, pte, addr);'))).toBe(true);
+    expect(f.matches(bytes('\tmmap_read_unlock(mm);'))).toBe(true);
+    expect(f.matches(bytes('\tpte_free_tlbx(tlb); mmap_read_unlocked = 1;'))).toBe(false);
+  });
+
+  it('agrees with a plain search on every shipped trigger, in text full of near misses', () => {
+    const triggers = allTriggers(RULES);
+    const f = new TriggerFilter(triggers);
+    for (const t of triggers) {
+      expect([t, f.matches(bytes(`static int x;\n/* ${t.slice(1)} ${t}_x x${t} */ y = ${t}(a);\n`))]).toEqual([t, true]);
+      expect([t, f.matches(bytes(`static int x;\n/* ${t.slice(1)} ${t}_x x${t} ${t.slice(0, -1)} */\n`))]).toEqual([t, false]);
+    }
+  });
+
+  it('handles triggers shorter than a block one by one', () => {
+    const f = new TriggerFilter(['q', 'tlb_start_vma']);
+    expect(f.matches(bytes('int a = q;'))).toBe(true);
+    expect(f.matches(bytes('int qq = 1;'))).toBe(false);
   });
 });
 
