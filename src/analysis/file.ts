@@ -127,6 +127,22 @@ export class AnalyzedFile {
     return this.normalized.annotations.filter((a) => a.start >= span.start && a.start < span.bodyStart);
   }
 
+  /**
+   * True when the function's tokens have identifier `name` right before one of `after` or right
+   * after one of `before` (punctuators): `vm_flags |=`, `++x`. A test on tokens, before parsing.
+   */
+  hasTokenNear(span: FunctionSpan, name: string, after: ReadonlySet<string>, before: ReadonlySet<string> = new Set()): boolean {
+    if (!this.identifiersOf(span).has(name)) return false;
+    const ts = this.normalized.tokens;
+    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    for (let t = span.firstToken; t <= span.lastToken; t++) {
+      if (ts.kind[t] !== Tok.Ident || text(t) !== name) continue;
+      if (t + 1 <= span.lastToken && ts.kind[t + 1] === Tok.Punct && after.has(text(t + 1))) return true;
+      if (t - 1 >= span.firstToken && ts.kind[t - 1] === Tok.Punct && before.has(text(t - 1))) return true;
+    }
+    return false;
+  }
+
   /** True when the function mentions any of `names`. */
   mentions(span: FunctionSpan, names: ReadonlySet<string>): boolean {
     const ids = this.identifiersOf(span);

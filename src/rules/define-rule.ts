@@ -11,7 +11,8 @@
  * needs); an `explanation` with the reasoning; a `fix`.
  */
 import type { BracketSummaries } from '../analysis/brackets.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import type { Severity } from '../findings/severity.js';
 import type { FunctionFacts } from './facts.js';
 import { resourceCalls, type Resource } from './resources.js';
@@ -35,6 +36,12 @@ export interface RuleMeta {
    * calls). A function that mentions none of the trigger words is never parsed for this rule.
    */
   calls?: readonly string[];
+  /**
+   * A finer test on a function that mentions a trigger, read from its tokens before it is parsed
+   * (`vm-flags-direct-write` needs `vm_flags` written, not read). Such a rule is about the
+   * function's own code: the callers of a function it applies to are not made relevant.
+   */
+  needs?: (file: AnalyzedFile, span: FunctionSpan) => boolean;
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */

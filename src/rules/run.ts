@@ -40,10 +40,15 @@ function relevantNames(file: AnalyzedFile, rule: Rule): ReadonlySet<string> {
   const names = new Set<string>();
   const work: string[] = [];
   for (const f of file.functions) {
-    if (!names.has(f.name) && file.mentions(f, triggers)) {
+    if (!names.has(f.name) && file.mentions(f, triggers) && (!rule.meta.needs || rule.meta.needs(file, f))) {
       names.add(f.name);
       work.push(f.name);
     }
+  }
+  // A rule with a finer test judges a function's own code: its callers are not made relevant.
+  if (rule.meta.needs) {
+    perRule.set(rule, names);
+    return names;
   }
   const callers = callersOf(file);
   while (work.length > 0) {

@@ -21,6 +21,9 @@ import { defineRule } from './define-rule.js';
 import { VM_FLAGS_API } from './resources.js';
 
 const HELPERS = new Set<string>(VM_FLAGS_API.helpers);
+/** Punctuators after a field that make the expression a write of it. */
+const ASSIGNING: ReadonlySet<string> = new Set(['=', '|=', '&=', '^=', '+=', '-=', '<<=', '>>=', '++', '--']);
+const INCREMENTS: ReadonlySet<string> = new Set(['++', '--']);
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
 
@@ -32,6 +35,8 @@ export default defineRule({
     confidence: 'high',
     resources: [],
     calls: [VM_FLAGS_API.field],
+    // Only a write matters: most functions that mention `vm_flags` read it.
+    needs: (file, span) => file.hasTokenNear(span, VM_FLAGS_API.field, ASSIGNING, INCREMENTS),
   },
   messages: {
     directWrite: {
