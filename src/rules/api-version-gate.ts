@@ -11,7 +11,7 @@
  * macro that may be defined nowhere (6.1's habanalabs calls `vm_flags_set()` under
  * `#ifdef _HAS_DMA_MMAP_COHERENT`).
  */
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
 import { liveRegions } from './vm-flags-direct-write.js';
@@ -27,6 +27,8 @@ export default defineRule({
     resources: [],
     // The baseline too: its header must be among the files a scan indexes, or no tree is in sight.
     calls: [...API.keys(), API_VERSIONS.baseline],
+    // ... but a function is judged only when it calls one of the APIs.
+    needs: callsOneOf(API.keys()),
   },
   messages: {
     absent: {

@@ -87,6 +87,16 @@ export interface Rule<M extends string = string> {
   check(fn: AnalyzedFunction, ctx: RuleContext<M>): void;
 }
 
+/**
+ * The `needs` test of a rule that reports only at calls of `names` in the function itself:
+ * the function must call one of them (a mention of the lock calls among its triggers, or being
+ * the caller of such a function, is not enough).
+ */
+export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs']> {
+  const set = new Set(names);
+  return (file, span) => file.mentions(span, set);
+}
+
 /** Identity function that gives a rule object its type. */
 export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
   return rule;

@@ -2,7 +2,7 @@
  * `find_vma_intersection(mm, a, a + 1)` asks for the VMA containing `a`: `vma_lookup(mm, a)`
  * says so directly (the 2021 patch that added `vma_lookup()` names these callers).
  */
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import type { Expr } from '../analysis/ast.js';
 
 export default defineRule({
@@ -13,6 +13,7 @@ export default defineRule({
     confidence: 'high',
     resources: [],
     calls: ['find_vma_intersection'],
+    needs: callsOneOf(['find_vma_intersection']),
   },
   messages: {
     singleAddress: {

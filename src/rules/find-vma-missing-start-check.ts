@@ -26,7 +26,7 @@ import { displayKey, pathKey, forEachExpr, type Expr, type Stmt } from '../analy
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { VMA_FAULT_HELPERS, VMA_START_CHECK_HELPERS } from './resources.js';
 import { atNeighbour, backEdgeTargets, cameBack, lookupCall, nullTest, trackedRoot } from './vma-lookup-null-check.js';
 import { usesAfter } from '../analysis/dataflow.js';
@@ -60,6 +60,7 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     calls: [...FIND],
+    needs: callsOneOf(FIND),
   },
   messages: {
     mapped: {

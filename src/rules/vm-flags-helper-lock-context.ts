@@ -10,7 +10,7 @@
  */
 import { displayKey, pathKey } from '../analysis/ast.js';
 import { explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -40,6 +40,7 @@ export default defineRule({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...SETTERS, ...RESETTERS],
+    needs: callsOneOf([...SETTERS, ...RESETTERS]),
   },
   messages: {
     setterWithoutWriteLock: {

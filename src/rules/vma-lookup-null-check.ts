@@ -21,7 +21,7 @@ import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_NULL_SAFE_TESTS } from './resources.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
@@ -108,6 +108,7 @@ export default defineRule({
     confidence: 'high',
     resources: [],
     calls: [...VMA_LOOKUPS],
+    needs: callsOneOf(VMA_LOOKUPS),
   },
   messages: {
     deref: {

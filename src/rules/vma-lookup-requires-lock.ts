@@ -12,7 +12,7 @@ import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents, lockFlags } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -38,6 +38,7 @@ export default defineRule({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...LOOKUPS.keys()],
+    needs: callsOneOf(LOOKUPS.keys()),
   },
   messages: {
     afterUnlock: {
