@@ -672,4 +672,13 @@ export default [
     ],
     expect: [{ line: 'err = migrate_to_node(mm, source, dest, flags);', related: ['mmap_read_lock(mm);'] }],
   },
+  {
+    id: 'uau-madvise-no-relookup-after-userfaultfd-remove',
+    rule: 'vma-use-after-unlock',
+    file: 'mm/madvise.c',
+    function: 'madvise_dontneed_free',
+    what: 'the VMA is not looked up again after userfaultfd_remove() returned false and dropped the lock: vma->vm_end of a VMA that may be freed (catalog vma-use-after-unlock, helper release)',
+    edits: [{ delete: 'vma = vma_lookup(mm, start);', lines: 3 }],
+    expect: [{ line: 'if (end > vma->vm_end) {', related: ['if (!userfaultfd_remove(vma, start, end)) {'] }],
+  },
 ];

@@ -18,10 +18,16 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
 import { lockEvents } from './mmap-lock.js';
-import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
+import { pathKey } from '../analysis/ast.js';
+
+/** Helpers whose NULL or false result says they released the mmap lock (`expand_stack()`, `userfaultfd_remove()`). */
+const RELEASERS = MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'releases' && t.when === 'zero');
 
 /** Per VMA variable: where the lock that protected it was released, on this path. */
-type State = ReadonlyMap<string, { release: number; how: 'unlock' | 'fault' }>;
+type How = 'unlock' | 'fault' | 'helper';
+type State = ReadonlyMap<string, { release: number; how: How }>;
 
 export default defineRule({
   id: 'vma-use-after-unlock',
@@ -30,7 +36,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: ['handle_mm_fault'],
+    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name)],
   },
   messages: {
     afterUnlock: {
@@ -38,6 +44,12 @@ export default defineRule({
       explanation:
         '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").',
       fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh (`vma_lookup()`) before using it.',
+    },
+    afterHelper: {
+      headline: '`{{vma}}` is dereferenced after `{{release}}` released the mmap lock',
+      explanation:
+        'On this path `{{release}}` reported that it {{says}}: the lock that kept `{{vma}}` alive is no longer held, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").',
+      fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it, as `madvise_dontneed_free()` does.',
     },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
@@ -51,15 +63,16 @@ export default defineRule({
     if (vmas.size === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
-    if (locks.size === 0 && faults.size === 0) return;
+    const helperReleases = releasingBranches(fn);
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0) return;
 
     const reported = new Set<string>();
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([v, r]) => `${v}@${r.release}`).join(';'),
       step(s, node, trace) {
-        let next: Map<string, { release: number; how: 'unlock' | 'fault' }> | null = null;
-        const stale = (release: number, how: 'unlock' | 'fault'): void => {
+        let next: Map<string, { release: number; how: How }> | null = null;
+        const stale = (release: number, how: How): void => {
           next ??= new Map(s);
           for (const v of vmas) if (!next.has(v)) next.set(v, { release, how });
         };
@@ -68,6 +81,7 @@ export default defineRule({
         if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
+          for (const r of helperReleases.get(taken.from.id) ?? []) if (r.edge === taken.kind) stale(r.call, 'helper');
         }
         // Reads and writes in evaluation order: a use before a reassignment in the same node counts.
         for (const ev of node.flow) {
@@ -79,11 +93,12 @@ export default defineRule({
             if (r && !reported.has(`${r.release}|${key}`)) {
               reported.add(`${r.release}|${key}`);
               const releaseNode = fn.cfg.nodes[r.release]!;
+              const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
               ctx.report({
-                messageId: r.how === 'fault' ? 'afterFault' : 'afterUnlock',
-                data: { vma: displayKey(key), release: `${callName(releaseNode)}()`, use: fn.text(ev) },
+                messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
+                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(ev), says: helper?.says ?? '' },
                 at: node,
-                related: [{ at: releaseNode, message: r.how === 'fault' ? 'may release the lock' : 'the lock is released here' }],
+                related: [{ at: releaseNode, message: r.how === 'unlock' ? 'the lock is released here' : 'may release the lock' }],
               });
             }
           } else if (ev.k === 'def' && cur.has(ev.key)) {
@@ -129,4 +144,29 @@ function callName(node: CfgNode): string {
   for (const ev of node.events) if (ev.k === 'call' && ev.name !== null && /unlock|handle_mm_fault|downgrade/.test(ev.name)) return ev.name;
   const first = node.events.find((ev) => ev.k === 'call');
   return first && first.k === 'call' ? (first.name ?? 'the call') : 'the release';
+}
+
+/**
+ * Per branch node, the edges on which a releasing helper's result (tested there directly, or
+ * through the variable it was stored in, when that call is the only definition reaching the
+ * test) says the lock was released, with the helper's call node.
+ */
+function releasingBranches(fn: AnalyzedFunction): ReadonlyMap<number, ReadonlyArray<{ edge: 'true' | 'false'; call: number }>> {
+  const out = new Map<number, Array<{ edge: 'true' | 'false'; call: number }>>();
+  const add = (branch: number, edge: 'true' | 'false', call: number): void => void out.set(branch, [...(out.get(branch) ?? []), { edge, call }]);
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || !RELEASERS.some((t) => t.name === ev.name)) continue;
+      const a = acquisitionOf(node, ev.call, 'zero');
+      if (a.k === 'branch') add(node.id, a.edge, node.id);
+      if (a.k !== 'stored') continue;
+      for (const b of fn.cfg.nodes) {
+        if ((b.kind !== 'branch' && b.kind !== 'loop') || !b.expr) continue;
+        const zeroOn = zeroEdge(b.expr, (e) => pathKey(e) === a.key);
+        const defs = zeroOn ? fn.defs.reaching(b.id, a.key) : [];
+        if (zeroOn && defs.length === 1 && defs[0]!.node === node.id) add(b.id, acquiredEdge(zeroOn, 'zero'), node.id);
+      }
+    }
+  }
+  return out;
 }
