@@ -681,4 +681,17 @@ export default [
     edits: [{ delete: 'vma = vma_lookup(mm, start);', lines: 3 }],
     expect: [{ line: 'if (end > vma->vm_end) {', related: ['if (!userfaultfd_remove(vma, start, end)) {'] }],
   },
+  // ---- vm-flags-helper-lock-context ----------------------------------------------------------
+  {
+    id: 'flags-clear-refs-under-read-lock',
+    rule: 'vm-flags-helper-lock-context',
+    file: 'fs/proc/task_mmu.c',
+    function: 'clear_refs_write',
+    what: 'clear_refs_write() takes the mmap lock for reading and still clears VM_SOFTDIRTY with vm_flags_clear(), which needs it for writing (vma_start_write() asserts it)',
+    edits: [
+      { replace: 'if (mmap_write_lock_killable(mm)) {', with: ['if (mmap_read_lock_killable(mm)) {'] },
+      { replace: 'mmap_write_unlock(mm);', with: ['mmap_read_unlock(mm);'] },
+    ],
+    expect: [{ line: 'vm_flags_clear(vma, VM_SOFTDIRTY);', related: ['if (mmap_read_lock_killable(mm)) {'] }],
+  },
 ];

@@ -9,7 +9,8 @@
  * manage the mmap lock themselves are judged, on the state they created.
  */
 import { displayKey, pathKey } from '../analysis/ast.js';
-import { explore } from '../analysis/paths.js';
+import { pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents } from './mmap-lock.js';
@@ -28,6 +29,8 @@ interface State {
   /** Where the function left the write lock (took it for reading, downgraded, released). */
   since: number | null;
   locked: ReadonlySet<string>;
+  /** A killable or trylock acquisition waiting for the test of its result, and its mode. */
+  pending: { on: PendingAcquisition; mode: 'read' | 'write'; at: number } | null;
 }
 
 type Ev = { k: 'setter' | 'resetter' | 'vma-lock'; name: string; vma: string | null };
@@ -69,10 +72,18 @@ export default defineRule({
     const reported = new Set<number>();
 
     const result = explore<State>(fn.cfg, fn.facts, {
-      initial: { lock: 'entry', since: null, locked: new Set() },
-      key: (s) => `${s.lock}${s.since ?? ''}|${[...s.locked].sort().join(',')}`,
-      step(s, node) {
+      initial: { lock: 'entry', since: null, locked: new Set(), pending: null },
+      key: (s) => `${s.lock}${s.since ?? ''}|${[...s.locked].sort().join(',')}${s.pending ? JSON.stringify(s.pending) : ''}`,
+      step(s, node, trace) {
         let cur = s;
+        if (cur.pending) {
+          // A killable lock taken on the edge its result says (`if (mmap_write_lock_killable(mm))`
+          // fails on true); a failed one leaves the lock as the caller had it: not judged.
+          const settled = settlePending(cur.pending.on, node, edgeInto(fn.cfg, trace, node));
+          if (settled === 'acquired') cur = { ...cur, lock: cur.pending.mode, since: cur.pending.mode === 'read' ? cur.pending.at : null, pending: null };
+          else if (settled === 'failed' || settled === 'forgotten') cur = { ...cur, lock: 'unknown', since: null, pending: null };
+          else if (settled !== null) cur = { ...cur, pending: { ...cur.pending, on: settled } };
+        }
         for (const e of events.get(node.id) ?? []) {
           if (e.k === 'vma-lock') {
             if (e.vma !== null) cur = { ...cur, locked: new Set([...cur.locked, e.vma]) };
@@ -86,13 +97,15 @@ export default defineRule({
           }
         }
         for (const e of locks.get(node.id) ?? []) {
-          // A lock that may fail (a trylock, a killable lock) is not followed: in particular
-          // `BUG_ON(mmap_read_trylock(mm))` asserts that the caller holds the lock.
-          if (e.op === 'unknown' || (e.op === 'lock' && e.event.acquisition.k !== 'always')) cur = { ...cur, lock: 'unknown', since: null };
-          else if (e.op === 'lock') cur = { ...cur, lock: e.mode, since: e.mode === 'read' ? node.id : null };
+          // A trylock asserted with `BUG_ON(mmap_read_trylock(mm))` fails on the path that goes
+          // on: the caller holds the lock, which is 'unknown' here, never 'none'.
+          const pending = e.op === 'lock' ? pendingOf(node, e.event.acquisition) : null;
+          if (e.op === 'unknown' || (e.op === 'lock' && e.event.acquisition.k === 'untested')) cur = { ...cur, lock: 'unknown', since: null, pending: null };
+          else if (pending) cur = { ...cur, lock: 'unknown', since: null, pending: { on: pending, mode: e.mode, at: node.id } };
+          else if (e.op === 'lock') cur = { ...cur, lock: e.mode, since: e.mode === 'read' ? node.id : null, pending: null };
           // Dropping or downgrading the mmap write lock ends every VMA write lock (vma_end_write_all()).
-          else if (e.op === 'downgrade') cur = { lock: 'read', since: node.id, locked: new Set() };
-          else cur = { lock: 'none', since: node.id, locked: new Set() };
+          else if (e.op === 'downgrade') cur = { lock: 'read', since: node.id, locked: new Set(), pending: null };
+          else cur = { lock: 'none', since: node.id, locked: new Set(), pending: null };
         }
         // A VMA variable assigned anew is another VMA, not yet write-locked, unless it comes
         // from `vma_modify_*()`/`vma_merge_*()`, which return it write-locked.
