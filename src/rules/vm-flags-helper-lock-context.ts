@@ -11,11 +11,14 @@
 import { displayKey, pathKey } from '../analysis/ast.js';
 import { pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { callsOneOf, defineRule } from './define-rule.js';
+import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents } from './mmap-lock.js';
-import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_LOOKUPS } from './resources.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
 
+/** The helpers that change the flags with no locking at all, for VMAs not in the tree yet. */
+const UNLOCKED_SETTERS_LIST = ['vm_flags_init', '__vm_flags_mod'];
 /** The helpers that take the VMA write lock themselves, so need the mmap write lock. */
 const SETTERS = new Set(['vm_flags_set', 'vm_flags_clear', 'vm_flags_mod']);
 /** The helpers that need the VMA already write-locked. */
@@ -42,8 +45,8 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: [...SETTERS, ...RESETTERS],
-    needs: callsOneOf([...SETTERS, ...RESETTERS]),
+    calls: [...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST],
+    needs: callsOneOf([...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST]),
   },
   messages: {
     setterWithoutWriteLock: {
@@ -58,8 +61,15 @@ export default defineRule({
         '`{{call}}` does not lock the VMA: it only asserts `vma_assert_write_locked()` (include/linux/mm.h). This function manages the mmap write lock itself, and on the path shown nothing write-locked `{{vma}}` before the reset (mm/madvise.c and mm/mprotect.c call `vma_start_write(vma)` just before `vm_flags_reset()`), so a page fault holding the VMA read lock can see the flags change under it.',
       fix: 'Call `vma_start_write({{vma}})` before `{{call}}`, or use `vm_flags_set()`/`vm_flags_clear()`, which lock the VMA themselves.',
     },
+    initOnTreeVma: {
+      headline: '`{{call}}` on `{{vma}}`, which `{{source}}` found in the VMA tree',
+      explanation:
+        '`{{call}}` changes the flags without any locking: it is only for a VMA that is not in the tree yet, or has no other users (include/linux/mm.h: "Use when VMA is not part of the VMA tree and needs no locking"). `{{vma}}` comes from `{{source}}`, so it is in the tree, where page faults under the per-VMA lock and other readers of `vm_flags` can see the change half made.',
+      fix: 'Use `vm_flags_set()`, `vm_flags_clear()` or `vm_flags_mod()` (they write-lock the VMA) under the mmap write lock; or `vma_start_write({{vma}})` then `vm_flags_reset()`.',
+    },
   },
   check(fn, ctx) {
+    reportInitOnTreeVma(fn, ctx);
     const events = callEvents<Ev>(fn, ({ call, name }) => {
       const k = SETTERS.has(name) ? 'setter' : RESETTERS.has(name) ? 'resetter' : VMA_WRITE_LOCKS.has(name) ? 'vma-lock' : null;
       if (k === null) return null;
@@ -122,3 +132,42 @@ export default defineRule({
     if (!result.complete) ctx.incomplete('the lock context of vm_flags changes');
   },
 });
+
+/** The helpers that change the flags with no locking at all: for VMAs not in the tree. */
+const UNLOCKED_SETTERS = new Set(UNLOCKED_SETTERS_LIST);
+/** Iterators that walk the VMA tree itself. */
+const TREE_ITERATORS = /^(for_each_vma|for_each_vma_range|vma_interval_tree_foreach|mas_for_each)$/;
+
+/**
+ * `vm_flags_init()`/`__vm_flags_mod()` on a VMA every definition of which reaching the call is a
+ * tree lookup (`find_vma()`, `vma_lookup()`, ...) or a tree iterator. A parameter or a VMA the
+ * function allocates is not judged: it may not be inserted yet, which is what these are for.
+ */
+function reportInitOnTreeVma(fn: AnalyzedFunction, ctx: RuleContext<'initOnTreeVma'>): void {
+  const lookups = new Set(VMA_LOOKUPS);
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null || !UNLOCKED_SETTERS.has(ev.name)) continue;
+      const arg = ev.call.args[0];
+      const key = arg && arg.k === 'ident' ? pathKey(arg) : null;
+      if (key === null) continue;
+      const defs = fn.defs.reaching(node.id, key);
+      const sources = defs.map((d) => {
+        if (d.def.how === 'iter') {
+          const macro = fn.cfg.nodes[d.node]!.macro;
+          return macro && TREE_ITERATORS.test(macro.name) ? { name: macro.name, at: fn.cfg.nodes[d.node]! } : null;
+        }
+        const v = d.def.value;
+        return v && v.k === 'call' && v.name !== null && lookups.has(v.name) && (d.def.how === 'assign' || d.def.how === 'init') ? { name: v.name, at: fn.cfg.nodes[d.node]! } : null;
+      });
+      if (sources.length === 0 || sources.some((x) => x === null)) continue;
+      const first = sources[0]!;
+      ctx.report({
+        messageId: 'initOnTreeVma',
+        data: { call: `${ev.name}()`, vma: displayKey(key), source: `${first.name}()` },
+        at: node,
+        related: sources.map((x) => ({ at: x!.at, message: `\`${displayKey(key)}\` comes from the tree here` })),
+      });
+    }
+  }
+}
