@@ -3,9 +3,9 @@
  * `docs/rules/<id>.md`, its fixtures `test/fixtures/rules/<id>/`, and list it here; the
  * catalog test fails until all four exist.
  */
-import type { Rule } from './define-rule.js';
 import type { PatchRule } from './patch/define-patch-rule.js';
 import { PATCH_RULES } from './patch/index.js';
+import type { Rule } from './define-rule.js';
 import apiVersionGate from './api-version-gate.js';
 import findVmaIntersectionSingleAddr from './find-vma-intersection-single-addr.js';
 import findVmaMissingStartCheck from './find-vma-missing-start-check.js';

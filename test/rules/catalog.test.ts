@@ -65,6 +65,27 @@ function expectReviewerMessages(rule: { messages: Readonly<Record<string, { head
   }
 }
 
+/** The fixtures of a rule, of either kind, exercise every message and have a quiet case. */
+function expectFixtures(dir: string, ext: string, read: (text: string) => Array<{ kind: string; rule: string; messageId: string | null }>, id: string, messages: object): void {
+  expect(existsSync(dir)).toBe(true);
+  const annotations = readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .flatMap((f) => read(readFileSync(join(dir, f), 'utf8')))
+    .filter((a) => a.rule === id);
+  const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
+  expect([...exercised].sort()).toEqual(Object.keys(messages).sort());
+  expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+}
+
+/** The `lang` block after the `label` (Bad, Good) line of a page's Example section. */
+function exampleBlock(docPath: string, label: string, lang: string): string {
+  const doc = readFileSync(docPath, 'utf8');
+  const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
+  const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(example);
+  if (!m) throw new Error(`no ${label} example in ${docPath}`);
+  return m[1]!;
+}
+
 /** The page exists, opens with the id, states the severity and has every section. */
 function expectDocsPage(docPath: string, id: string, severity: string): void {
   expect(existsSync(docPath)).toBe(true);
@@ -97,24 +118,11 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
   });
 
   test('has fixtures that exercise every message and a quiet case', () => {
-    expect(existsSync(fixtureDir)).toBe(true);
-    const annotations = readdirSync(fixtureDir)
-      .filter((f) => f.endsWith('.c'))
-      .flatMap((f) => readAnnotations(readFileSync(join(fixtureDir, f), 'utf8')))
-      .filter((a) => a.rule === id);
-    const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
-    expect([...exercised].sort()).toEqual(Object.keys(rule.messages).sort());
-    expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+    expectFixtures(fixtureDir, '.c', (text) => readAnnotations(text), id, rule.messages);
   });
 
   test('the docs example: the rule reports the Bad code and is quiet on the Good code', async () => {
-    const doc = readFileSync(docPath, 'utf8');
-    const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
-    const block = (label: string): string => {
-      const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`c\\n([\\s\\S]*?)\`\`\``).exec(example);
-      if (!m) throw new Error(`no ${label} example in ${docPath}`);
-      return m[1]!;
-    };
+    const block = (label: string): string => exampleBlock(docPath, label, 'c');
     const run = async (code: string) => {
       const file = new AnalyzedFile(`${id}-example.c`, code, await getParser());
       const { findings } = analyzeSpans(file, file.functions, [rule]);
@@ -145,24 +153,11 @@ describe.each(PATCH_RULES.map((r) => [r.id, r] as const))('%s (patch rule)', (id
   });
 
   test('has mail fixtures that exercise every message and a quiet case', () => {
-    expect(existsSync(fixtureDir)).toBe(true);
-    const annotations = readdirSync(fixtureDir)
-      .filter((f) => f.endsWith('.mbox'))
-      .flatMap((f) => readMailAnnotations(readFileSync(join(fixtureDir, f), 'utf8')))
-      .filter((a) => a.rule === id);
-    const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
-    expect([...exercised].sort()).toEqual(Object.keys(rule.messages).sort());
-    expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+    expectFixtures(fixtureDir, '.mbox', readMailAnnotations, id, rule.messages);
   });
 
   test('the docs example: the rule reports the Bad mail and is quiet on the Good mail', async () => {
-    const doc = readFileSync(docPath, 'utf8');
-    const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
-    const block = (label: string): string => {
-      const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`mbox\\n([\\s\\S]*?)\`\`\``).exec(example);
-      if (!m) throw new Error(`no ${label} example in ${docPath}`);
-      return m[1]!;
-    };
+    const block = (label: string): string => exampleBlock(docPath, label, 'mbox');
     const run = async (mail: string) => (await readPatches(mail, `${id}-example.mbox`)).flatMap((p) => runPatchRules(p, [rule]));
     expect((await run(block('Bad'))).map((f) => f.rule)).toEqual([id]);
     expect(await run(block('Good'))).toEqual([]);

@@ -54,7 +54,7 @@ export function parseRules(value: string | undefined, usage: string): CatalogRul
 export function parseScanRules(value: string | undefined, usage: string): Rule[] {
   const patchOnly = (value ?? '').split(',').map((s) => s.trim()).filter((id) => CATALOG.some((r) => r.id === id) && !RULES.some((r) => r.id === id));
   if (patchOnly.length > 0) {
-    throw usageError(`--rules names ${patchOnly.join(', ')}, which check${patchOnly.length > 1 ? '' : 's'} a patch's commit message; widen scan reads files, not patches. Use them with widen review.`, usage);
+    throw usageError(`--rules names ${patchOnly.join(', ')}, which check${patchOnly.length > 1 ? '' : 's'} a patch's commit message; widen scan reads files, not patches. Use ${patchOnly.length > 1 ? 'them' : 'it'} with widen review.`, usage);
   }
   return selectRules(value, usage, RULES);
 }

@@ -9,7 +9,7 @@ import { fingerprint } from '../../findings/fingerprint.js';
 import type { Finding } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
 import type { Patch } from '../../patch/types.js';
-import { formatMessage, type MessageSpec } from '../define-rule.js';
+import { formatSpec, type MessageSpec } from '../define-rule.js';
 import { commitOf, type CommitMessage } from './commit.js';
 
 export interface PatchRuleMeta {
@@ -70,15 +70,12 @@ export function runPatchRules(patch: Patch, rules: readonly PatchRule[]): Findin
 }
 
 function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: PatchRuleReport<string>): Finding {
-  const spec = rule.messages[r.messageId];
   return {
     rule: rule.id,
     severity: rule.meta.severity,
     confidence: rule.meta.confidence,
     messageId: r.messageId,
-    message: spec ? formatMessage(spec.headline, r.data) : r.messageId,
-    explanation: spec ? formatMessage(spec.explanation, r.data) : '',
-    fix: spec ? formatMessage(spec.fix, r.data) : '',
+    ...formatSpec(rule.messages, r.messageId, r.data),
     scope: 'commit-message',
     path: patch.source,
     line: 0,
