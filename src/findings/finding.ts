@@ -6,6 +6,10 @@
  * evidence ends (for a bracket, the line of the closing call), all 1-based and inclusive,
  * referring to the post-patch file (`review`) or the file as scanned (`scan`). `related`
  * lists every other line the explanation depends on, each with a short message.
+ *
+ * A finding of a patch rule (`scope: 'commit-message'`) is about the patch as a whole, not a
+ * line of a file: `path` is where the patch came from (the mail file, `<stdin>`), `line`,
+ * `column` and `endLine` are 0, `function` is null, and `patch` names the patch.
  */
 import type { Placement } from './placement.js';
 import { SEVERITIES, type Severity } from './severity.js';
@@ -57,6 +61,8 @@ export interface Finding {
   explanation: string;
   /** What to do about it. */
   fix: string;
+  /** `commit-message`: the finding is about the patch's commit message, not a line of code. */
+  scope?: 'commit-message';
   path: string;
   line: number;
   column: number;
@@ -77,8 +83,18 @@ export interface Finding {
   placement?: Placement;
 }
 
-/** Orders findings by path, line, column, then the most severe first, then rule id. */
+/** Whether `f` is about a patch's commit message rather than a line of code. */
+export function isCommitFinding(f: Finding): boolean {
+  return f.scope === 'commit-message';
+}
+
+/**
+ * Orders findings on commit messages first (by patch, then rule id), as a reviewer answers a
+ * patch top down; then the rest by path, line, column, the most severe first, then rule id.
+ */
 export function compareFindings(a: Finding, b: Finding): number {
+  if (isCommitFinding(a) !== isCommitFinding(b)) return isCommitFinding(a) ? -1 : 1;
+  if (isCommitFinding(a)) return (a.patch?.index ?? 0) - (b.patch?.index ?? 0) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
   if (a.path !== b.path) return a.path < b.path ? -1 : 1;
   return a.line - b.line || a.column - b.column || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
 }

@@ -6,8 +6,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import picomatch from 'picomatch';
 import { isSeverity, type FailLevel, type Severity } from '../findings/severity.js';
-import type { Rule } from '../rules/define-rule.js';
-import { RULES } from '../rules/index.js';
+import { CATALOG, type CatalogRule } from '../rules/index.js';
 import type { GitHubClient } from './octokit.js';
 
 export const CONFIG_PATH = '.github/widen.yml';
@@ -52,7 +51,7 @@ export const CONFIG_SCHEMA = {
   properties: {
     rules: {
       type: 'object',
-      propertyNames: { enum: RULES.map((r) => r.id) },
+      propertyNames: { enum: CATALOG.map((r) => r.id) },
       additionalProperties: { enum: ['off', 'on', 'error', 'warning', 'note'] },
     },
     paths: {
@@ -116,7 +115,7 @@ export function parseConfig(raw: unknown): WidenConfig {
 function describeProblem(e: ErrorObject): string {
   const where = e.instancePath ? `\`${e.instancePath.slice(1).replace(/\//g, '.')}\`` : 'the top level';
   if (e.keyword === 'additionalProperties') return `${where} has an unknown key \`${String(e.params['additionalProperty'])}\``;
-  if (e.keyword === 'propertyNames') return `\`rules\` names an unknown rule \`${String(e.params['propertyName'])}\` (known: ${RULES.map((r) => r.id).join(', ')})`;
+  if (e.keyword === 'propertyNames') return `\`rules\` names an unknown rule \`${String(e.params['propertyName'])}\` (known: ${CATALOG.map((r) => r.id).join(', ')})`;
   if (e.keyword === 'enum') return `${where} must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
   return `${where} ${e.message ?? 'is invalid'}`;
 }
@@ -147,14 +146,19 @@ export async function loadConfig(read: ConfigReader): Promise<WidenConfig> {
 }
 
 /** The rules a configuration enables, at the severity it gives them. */
-export function configuredRules(config: WidenConfig): Rule[] {
-  const out: Rule[] = [];
-  for (const rule of RULES) {
+export function configuredRules(config: WidenConfig): CatalogRule[] {
+  const out: CatalogRule[] = [];
+  for (const rule of CATALOG) {
     const setting = config.rules[rule.id] ?? 'on';
     if (setting === 'off') continue;
-    out.push(isSeverity(setting) && setting !== rule.meta.severity ? { ...rule, meta: { ...rule.meta, severity: setting } } : rule);
+    out.push(isSeverity(setting) && setting !== rule.meta.severity ? withSeverity(rule, setting) : rule);
   }
   return out;
+}
+
+/** A copy of `rule`, of the same kind, that reports at `severity`. */
+function withSeverity<R extends CatalogRule>(rule: R, severity: Severity): R {
+  return { ...rule, meta: { ...rule.meta, severity } };
 }
 
 /** Whether the configuration's path globs select `path`. */

@@ -1,5 +1,5 @@
 /** What the App says in its own words: help, refusals, check-run titles for trouble. */
-import { RULES } from '../rules/index.js';
+import { CATALOG } from '../rules/index.js';
 import { CONFIG_PATH, type Permission } from './config.js';
 
 export const HELP_TEXT = `**widen** reads the whole function around each hunk of this pull request and checks mmu_gather, mmap_lock and VMA consistency on the patched code.
@@ -9,7 +9,7 @@ export const HELP_TEXT = `**widen** reads the whole function around each hunk of
 | \`/widen\` or \`/widen review\` | review the pull request again now and answer with a review (findings already posted are not repeated) |
 | \`/widen help\` | this message |
 
-Settings live in \`${CONFIG_PATH}\` on the default branch. Rules: ${RULES.map((r) => `\`${r.id}\``).join(', ')}.`;
+Settings live in \`${CONFIG_PATH}\` on the default branch. Rules: ${CATALOG.map((r) => `\`${r.id}\``).join(', ')}.`;
 
 export function unauthorizedReply(login: string, needed: Permission): string {
   return `@${login} only people with ${needed} access to this repository can run \`/widen\`; a maintainer can run it for you.`;

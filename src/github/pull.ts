@@ -11,7 +11,7 @@ import { review } from '../pipeline/review.js';
 import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
 import { PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
 import type { FilePatch, Patch } from '../patch/types.js';
-import type { Rule } from '../rules/define-rule.js';
+import type { CatalogRule } from '../rules/index.js';
 import { configuredRules, pathFilter, type WidenConfig } from './config.js';
 import type { GitHubClient } from './octokit.js';
 
@@ -218,7 +218,7 @@ export async function reviewPull(
     /** The file list, when the caller started fetching it early. */
     listing?: Promise<{ files: PullFile[]; unlisted: number }>;
     /** Rules to run instead of those the configuration enables. */
-    rules?: readonly Rule[] | undefined;
+    rules?: readonly CatalogRule[] | undefined;
   } = {},
 ): Promise<PullReview> {
   const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));

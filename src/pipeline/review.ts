@@ -17,6 +17,8 @@ import { diffLinesOf, placeFinding } from '../findings/placement.js';
 import { PatchError, applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, unapplyFilePatch } from '../patch/index.js';
 import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
+import type { CatalogRule } from '../rules/index.js';
+import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
@@ -28,7 +30,8 @@ export interface ReviewOptions {
   patches: readonly Patch[];
   /** The tree the series applies to, or null to analyse what the diff carries. */
   tree: TreeSource | null;
-  rules: readonly Rule[];
+  /** Function rules run on the changed C code; patch rules on each patch's commit message. */
+  rules: readonly CatalogRule[];
   /** Called before each file is analysed, for progress on long runs. */
   progress?: (done: number, total: number, path: string) => void;
   /**
@@ -135,7 +138,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const t0 = performance.now();
   const tree = opts.tree === null ? null : new WorkingTree(opts.tree);
   const parser = await CParser.create();
-  const filter = new TriggerFilter(allTriggers(opts.rules));
+  const functionRules = opts.rules.filter((r): r is Rule => !isPatchRule(r));
+  const patchRules = opts.rules.filter((r): r is PatchRule => isPatchRule(r));
+  const filter = new TriggerFilter(allTriggers(functionRules));
   const findings: Finding[] = [];
   const notes: ReportNote[] = [];
   let files = 0;
@@ -146,6 +151,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const alreadyNoted = new Set<Patch>();
 
   for (const patch of opts.patches) {
+    if (!opts.applyOnly?.has(patch)) findings.push(...runPatchRules(patch, patchRules));
     for (const fp of patch.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
       opts.progress?.(done++, total, path);
@@ -178,7 +184,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       let reviewed: FileReview;
       try {
         const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser);
-        reviewed = reviewFile(fp, patch, images, opts.rules, parser, summaries);
+        reviewed = reviewFile(fp, patch, images, functionRules, parser, summaries);
       } catch (e) {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
         notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));

@@ -3,10 +3,11 @@
  * GitHub's limits (named below; overflow is summarised, never dropped silently).
  */
 import { docsUrl } from '../findings/docs.js';
-import type { Finding } from '../findings/finding.js';
+import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { escapeText } from './markdown.js';
+import { patchLabel } from './text.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
 export const MAX_CHECK_SUMMARY = 65_535;
@@ -61,11 +62,12 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
   if (extra.excluded) head.push(`${extra.excluded} changed C file${extra.excluded === 1 ? ' was' : 's were'} left out by the path filters of .github/widen.yml.`);
   head.push(...(extra.remarks ?? []));
   const items = [
-    ...report.findings.map((f) => `- **${f.severity}** \`${f.path}:${f.line}\` [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
+    ...report.findings.map((f) => `- **${f.severity}** ${isCommitFinding(f) && f.patch ? `commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\``} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
   ];
   const notes = report.notes.map(noteItem);
   const summary = fitSummary(head, n > 0 ? ['', '### Findings', '', ...items] : [], notes.length > 0 ? ['', '### Not checked', '', ...notes] : []);
-  const annotations = report.findings.slice(0, MAX_ANNOTATIONS).map((f) => ({
+  // An annotation sits on a line of a file of the repository; a commit message has none (the summary lists it).
+  const annotations = report.findings.filter((f) => !isCommitFinding(f)).slice(0, MAX_ANNOTATIONS).map((f) => ({
     path: f.path,
     start_line: f.line,
     end_line: Math.max(f.line, f.endLine),

@@ -12,7 +12,7 @@
  * client) fills in the sender; a `From:` of someone else would make it a forwarded patch.
  */
 import { docsUrl } from '../findings/docs.js';
-import type { Excerpt, Finding } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
 import { diffLinesOf } from '../findings/placement.js';
 import { formatHunkHeader } from '../patch/index.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
@@ -121,6 +121,12 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   const out: string[] = [];
   if (patch?.from) out.push(`On ${patch.date ? `${patch.date}, ` : ''}${patch.from} wrote:`);
   const placed = new Set<Finding>();
+  // Notes on the commit message come first, where a reviewer answers the message, above the code.
+  for (const f of findings.filter(isCommitFinding)) {
+    if (out.length > 0) out.push('');
+    out.push(...comment(f, null));
+    placed.add(f);
+  }
   const files = patch?.files ?? [];
   let cut = false;
   const markCut = (): void => {
@@ -128,10 +134,13 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
     cut = true;
   };
   // The commit message is not quoted: the comments are on the code.
-  if (patch && patch.description !== '') markCut();
+  if (patch && patch.description !== '') {
+    if (placed.size > 0) out.push('');
+    markCut();
+  }
   for (const fp of files) {
     const path = fp.newPath ?? fp.oldPath;
-    const own = findings.filter((f) => f.path === path && fp.newPath !== null);
+    const own = findings.filter((f) => !isCommitFinding(f) && f.path === path && fp.newPath !== null);
     const plan = quotePlan(fp, own);
     if (plan.size === 0) {
       markCut();

@@ -15,6 +15,8 @@ export interface JsonFinding {
   explanation: string;
   fix: string;
   messageId: string;
+  /** `commit-message` for a patch rule's finding: `line` is then 0 and `patch` names the patch. */
+  scope?: 'commit-message';
   path: string;
   line: number;
   column: number;
@@ -39,6 +41,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     explanation: f.explanation,
     fix: f.fix,
     messageId: f.messageId,
+    ...(f.scope ? { scope: f.scope } : {}),
     path: f.path,
     line: f.line,
     column: f.column,

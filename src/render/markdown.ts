@@ -6,10 +6,10 @@
  * draws Mermaid in comments).
  */
 import { docsUrl } from '../findings/docs.js';
-import type { Excerpt, Finding } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
-import { excerptLines, summary } from './text.js';
+import { excerptLines, patchLabel, summary } from './text.js';
 
 /** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
 const MAX_LABEL = 60;
@@ -23,9 +23,10 @@ const SEVERITY_BADGE: Record<Finding['severity'], string> = {
 /** The body of one review comment (or one section of a longer document) for `f`. */
 export function renderFindingComment(f: Finding): string {
   const out: string[] = [];
-  out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}`);
+  out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
   out.push('', `**${escapeText(f.message)}**`);
-  if (f.patch && f.patch.subject !== null && (f.patch.total ?? 1) > 1) out.push('', `<sub>Introduced by patch ${f.patch.index}/${f.patch.total}: ${escapeText(f.patch.subject)}</sub>`);
+  if (isCommitFinding(f) && f.patch) out.push('', `<sub>Commit message of ${escapeText(patchLabel(f.patch))}</sub>`);
+  else if (f.patch && f.patch.subject !== null && (f.patch.total ?? 1) > 1) out.push('', `<sub>Introduced by patch ${f.patch.index}/${f.patch.total}: ${escapeText(f.patch.subject)}</sub>`);
   if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
   if (f.explanation) out.push('', escapeText(f.explanation));
   if (f.fix) out.push('', `**Fix:** ${escapeText(f.fix)}`);
@@ -82,11 +83,16 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = ['## widen review', ''];
   if (report.findings.length === 0) out.push('No findings.', '');
   for (const f of report.findings) {
-    out.push(`### \`${f.path}:${f.line}\``, '', renderFindingComment(f), '');
+    out.push(`### ${findingHeading(f)}`, '', renderFindingComment(f), '');
   }
   if (report.notes.length > 0) out.push(...renderNotes(report.notes), '');
   out.push(`<sub>${escapeText(summary(report))}</sub>`);
   return `${out.join('\n')}\n`;
+}
+
+/** A finding's heading: its `path:line`, or for a commit message the patch it is about. */
+function findingHeading(f: Finding): string {
+  return isCommitFinding(f) && f.patch ? `Commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\``;
 }
 
 /** What could not be checked, as a list a reviewer can act on. */
@@ -166,8 +172,8 @@ export function renderReviewBody(input: ReviewBodyInput): string {
     out.push(...head);
     size += head.join('\n').length + 1;
     for (const f of findings) {
-      const whole = ['', `#### \`${f.path}:${f.line}\``, '', renderFindingComment(f), input.mark(f)].join('\n');
-      const brief = `\n- \`${f.path}:${f.line}\` ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
+      const whole = ['', `#### ${findingHeading(f)}`, '', renderFindingComment(f), input.mark(f)].join('\n');
+      const brief = `\n- ${findingHeading(f)} ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
       const piece = size + whole.length < budget ? whole : size + brief.length < budget ? brief : null;
       if (piece === null) {
         omitted++;
@@ -177,7 +183,9 @@ export function renderReviewBody(input: ReviewBodyInput): string {
       size += piece.length + 1;
     }
   };
-  section('Outside the diff', 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', input.outside);
+  // Notes on commit messages have no line of code to sit on; they are a section of their own.
+  section('On the commit messages', 'These notes are about how the patches are written (author, subject, trailers), not about a line of code.', input.outside.filter(isCommitFinding));
+  section('Outside the diff', 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', input.outside.filter((f) => !isCommitFinding(f)));
   section('More findings', `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, input.overflow);
   if (omitted > 0) out.push('', `…and ${omitted} more finding${omitted === 1 ? '' : 's'} that do not fit in one review; the \`widen\` check run lists them all.`);
   if (input.notes.length > 0) {

@@ -13,10 +13,11 @@ import { posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import { docsUrl } from '../findings/docs.js';
-import type { Finding } from '../findings/finding.js';
+import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
+import { patchLabel } from './text.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -131,8 +132,11 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null):
     message: { text: [sentence(f.message), f.explanation, f.fix ? `Fix: ${f.fix}` : ''].filter(Boolean).join('\n\n') },
     locations: [
       {
+        // A commit message is no region of a file: the location is the patch's file as a whole,
+        // and the logical location names the patch (GitHub requires a physical location).
         physicalLocation: physical(root, f.path, f.line, f.column),
         ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
+        ...(isCommitFinding(f) && f.patch ? { logicalLocations: [{ name: `commit message of ${patchLabel(f.patch)}`, kind: 'resource' }] } : {}),
       },
     ],
     ...(related.length > 0 ? { relatedLocations: related } : {}),
@@ -157,6 +161,7 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null):
     properties: {
       confidence: f.confidence,
       messageId: f.messageId,
+      ...(f.scope ? { scope: f.scope } : {}),
       ...(f.patch ? { patch: { index: f.patch.index, subject: f.patch.subject } } : {}),
       ...(f.placement ? { placement: f.placement.kind } : {}),
     },

@@ -5,7 +5,7 @@
  * `+` the lines the patch added; then the reasoning (`= note:`) and the fix (`= help:`), as rustc
  * writes them.
  */
-import type { Excerpt, Finding } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type Finding, type PatchRef } from '../findings/finding.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 
 /** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
@@ -31,7 +31,8 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
   const out: string[] = [];
   for (const f of report.findings) {
     out.push(opts.color ? paintedHeadline(f, paint) : findingHeadline(f));
-    if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
+    if (isCommitFinding(f) && f.patch) out.push(`  in the commit message of ${patchLabel(f.patch)}`);
+    else if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
     if (f.fixedBy) out.push(`  fixed by patch ${f.fixedBy.index}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt, paint, SEVERITY_STYLE[f.severity]));
     if (f.explanation) out.push(`  ${paint('bold', '= note:')} ${f.explanation}`);
@@ -48,12 +49,27 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
 }
 
 export function findingHeadline(f: Finding): string {
-  return `${f.path}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]`;
+  return `${findingWhere(f)} ${f.severity}: ${f.message} [${f.rule}]`;
+}
+
+/**
+ * `path:line:col:` as compilers write it; a finding on a commit message names the patch's file
+ * alone (`series.mbox:`), as compilers do for a diagnostic about a whole file.
+ */
+function findingWhere(f: Finding): string {
+  return isCommitFinding(f) ? `${f.path}:` : `${f.path}:${f.line}:${f.column}:`;
+}
+
+/** `patch 2/3 ("mm: fix x")`, or `"mm: fix x"` for a lone patch: how outputs name a patch. */
+export function patchLabel(p: PatchRef): string {
+  const subject = p.subject === null ? '' : `"${p.subject}"`;
+  if ((p.total ?? 1) <= 1) return subject || `patch ${p.index}`;
+  return `patch ${p.index}/${p.total}${subject ? ` (${subject})` : ''}`;
 }
 
 /** The headline as a compiler colours it: the location bold, the severity in its colour, the rule id dim. */
 function paintedHeadline(f: Finding, paint: Paint): string {
-  return `${paint('bold', `${f.path}:${f.line}:${f.column}:`)} ${paint(SEVERITY_STYLE[f.severity], `${f.severity}:`)} ${paint('bold', f.message)} ${paint('dim', `[${f.rule}]`)}`;
+  return `${paint('bold', findingWhere(f))} ${paint(SEVERITY_STYLE[f.severity], `${f.severity}:`)} ${paint('bold', f.message)} ${paint('dim', `[${f.rule}]`)}`;
 }
 
 function noteLine(n: ReportNote, paint: Paint): string {

@@ -111,3 +111,18 @@ export function ruleTriggers(rule: Rule): string[] {
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
 }
+
+/**
+ * A rule's message `messageId` filled in with `data`, as a finding carries it: the headline, the
+ * explanation and the fix. An unknown message id stands as its own headline. Shared by the
+ * function rules' and the patch rules' runners.
+ */
+export function formatSpec(
+  messages: Readonly<Record<string, MessageSpec>>,
+  messageId: string,
+  data?: Record<string, string | number>,
+): { message: string; explanation: string; fix: string } {
+  const spec = messages[messageId];
+  if (!spec) return { message: messageId, explanation: '', fix: '' };
+  return { message: formatMessage(spec.headline, data), explanation: formatMessage(spec.explanation, data), fix: formatMessage(spec.fix, data) };
+}

@@ -3,6 +3,8 @@
  * `docs/rules/<id>.md`, its fixtures `test/fixtures/rules/<id>/`, and list it here; the
  * catalog test fails until all four exist.
  */
+import type { PatchRule } from './patch/define-patch-rule.js';
+import { PATCH_RULES } from './patch/index.js';
 import type { Rule } from './define-rule.js';
 import apiVersionGate from './api-version-gate.js';
 import findVmaIntersectionSingleAddr from './find-vma-intersection-single-addr.js';
@@ -54,4 +56,17 @@ export const RULES: readonly Rule[] = [
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);
+}
+
+/** A rule of either kind: a function rule (above) or a patch rule (`src/rules/patch/`). */
+export type CatalogRule = Rule | PatchRule;
+
+/**
+ * Every rule of both kinds, sorted by id: what `widen rules` lists and what `--rules` and
+ * `.github/widen.yml` switch.
+ */
+export const CATALOG: readonly CatalogRule[] = [...RULES, ...PATCH_RULES].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+export function findCatalogRule(id: string): CatalogRule | undefined {
+  return CATALOG.find((r) => r.id === id);
 }

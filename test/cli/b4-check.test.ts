@@ -76,9 +76,11 @@ test('patch 2/2 of a tracked series: read at the base commit with patch 1 from t
   const tracking = join(repo.dir, '..', `${repo.dir.split('/').pop()}-tracking.json`);
   writeFileSync(tracking, JSON.stringify({ series: { 'change-id': '20240305-walk-v1-abc', 'base-commit': baseSha, 'branch-tips': [] }, patches: [], followups: [] }));
   const [result] = await b4Check(repo, patch2, { B4_TRACKING_FILE: tracking });
-  expect([result!.status, result!.summary]).toEqual(['fail', '`vma` changes between `tlb_start_vma()` and `tlb_end_vma()` in free_pgtables() (and 1 more finding)']);
+  expect([result!.status, result!.summary]).toEqual(['fail', '`vma` changes between `tlb_start_vma()` and `tlb_end_vma()` in free_pgtables() (and 3 more findings)']);
   // Line 32 on base plus patch 1; the unrelated line on HEAD would make it 33.
-  expect(result!.details.split('\n')[0]).toBe('mm/memory.c:32:3: error: `vma` changes between `tlb_start_vma()` and `tlb_end_vma()` [tlb-vma-bracket-vma-reassigned]');
+  // The test commits have no body and no sign-off: the commit message's notes come first.
+  expect(result!.details.split('\n')[0]).toBe('<stdin>: note: a patch to mm code (`mm/memory.c`) has no commit message body [patch-mm-empty-body]');
+  expect(result!.details.split('\n').find((l) => l.startsWith('mm/'))).toBe('mm/memory.c:32:3: error: `vma` changes between `tlb_start_vma()` and `tlb_end_vma()` [tlb-vma-bracket-vma-reassigned]');
 
   // Without the tracking file the patch does not apply to HEAD: a fail result that says so.
   const [alone] = await b4Check(repo, patch2);

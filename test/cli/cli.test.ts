@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RULES } from '../../src/rules/index.js';
+import { CATALOG, RULES } from '../../src/rules/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'dist', 'cli', 'main.js');
@@ -390,7 +390,8 @@ describe('widen rules, explain, debug', () => {
   test('rules lists every rule with its severity', () => {
     const r = widen(['rules']);
     expect(r.status).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(RULES.map((rule) => [rule.id, rule.meta.severity]));
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(CATALOG.map((rule) => [rule.id, rule.meta.severity]));
+    expect(r.stdout).toMatch(/^patch-signoff-author +note +The patch has no `Signed-off-by:` from its author/m);
     expect(r.stdout).toMatch(/^tlb-vma-bracket-misuse +note +tlb_start_vma\(\)\/tlb_end_vma\(\) around page-table freeing only/m);
   });
 

@@ -1,6 +1,7 @@
 /** `.github/widen.yml`: defaults, validation messages a user can act on, and what each option does. */
 import { ConfigError, DEFAULT_CONFIG, configuredRules, parseConfig, pathFilter } from '../../src/github/config.js';
-import { RULES } from '../../src/rules/index.js';
+import { CATALOG, RULES } from '../../src/rules/index.js';
+import { isPatchRule } from '../../src/rules/patch/define-patch-rule.js';
 
 test('no file means the defaults', () => {
   expect(parseConfig(null)).toEqual(DEFAULT_CONFIG);
@@ -33,7 +34,7 @@ test('every option, kebab-case as users write it', () => {
   expect(severities['tlb-gather-finish-balance']).toBe('warning');
   expect(severities['tlb-vma-bracket-vma-reassigned']).toBe('error');
   expect('tlb-vma-bracket-balance' in severities).toBe(false);
-  expect(rules).toHaveLength(RULES.length - 1);
+  expect(rules).toHaveLength(CATALOG.length - 1);
   // The registry's own rule objects are not changed by a repository's severity.
   expect(RULES.find((r) => r.id === 'tlb-gather-finish-balance')!.meta.severity).toBe('error');
   const selected = pathFilter(c);
@@ -50,7 +51,7 @@ test('each problem is named in words a user can act on', () => {
   expect(problems.filter((p) => p.startsWith('`rules`'))).toHaveLength(1);
   expect(problems).toEqual(expect.arrayContaining([
     'the top level has an unknown key `rule`',
-    `\`rules\` names an unknown rule \`tlb-typo\` (known: ${RULES.map((r) => r.id).join(', ')})`,
+    `\`rules\` names an unknown rule \`tlb-typo\` (known: ${CATALOG.map((r) => r.id).join(', ')})`,
     '`paths.include` must be array',
     '`max-comments` must be <= 30',
     '`drafts` must be boolean',
@@ -61,4 +62,13 @@ test('hostile input is refused, not run: thousands of globs, huge patterns', () 
   expect(() => parseConfig({ paths: { include: Array.from({ length: 5000 }, () => '**') } })).toThrow(ConfigError);
   expect(() => parseConfig({ paths: { exclude: ['a'.repeat(10_000)] } })).toThrow(ConfigError);
   expect(() => parseConfig('just a string')).toThrow(ConfigError);
+});
+
+test('patch rules are switched like the others: off, or at another severity, keeping their kind', () => {
+  const c = parseConfig({ rules: { 'patch-subject-prefix': 'off', 'patch-signoff-author': 'warning' } });
+  const rules = configuredRules(c);
+  expect(rules.map((r) => r.id)).not.toContain('patch-subject-prefix');
+  const signoff = rules.find((r) => r.id === 'patch-signoff-author')!;
+  expect([signoff.meta.severity, isPatchRule(signoff)]).toEqual(['warning', true]);
+  expect(rules.filter(isPatchRule).map((r) => r.id)).toEqual(['patch-fixes-tag-format', 'patch-mm-empty-body', 'patch-signoff-author']);
 });

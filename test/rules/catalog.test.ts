@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { analyzeSpans } from '../../src/pipeline/analyze.js';
 import { formatMessage, ruleTriggers, type Rule } from '../../src/rules/define-rule.js';
-import { RULES } from '../../src/rules/index.js';
+import { CATALOG, RULES } from '../../src/rules/index.js';
+import { isPatchRule, runPatchRules, type PatchRule } from '../../src/rules/patch/define-patch-rule.js';
+import { PATCH_RULES } from '../../src/rules/patch/index.js';
+import { MM_PATHS } from '../../src/rules/patch/patch-mm-empty-body.js';
+import { readPatches } from '../../src/patch/index.js';
+import { readMailAnnotations } from '../helpers/mail-annotations.js';
 import { expectGoldenSection } from '../helpers/golden.js';
 import { getParser } from '../helpers/analyze.js';
 import { readAnnotations } from '../helpers/annotations.js';
@@ -30,6 +35,66 @@ test('every rule file is registered, and every registered rule has its file', ()
   expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(RULES.map((r) => r.id));
 });
 
+/** Files in src/rules/patch that are the framework, not rules. */
+const PATCH_FRAMEWORK = new Set(['index.ts', 'define-patch-rule.ts', 'commit.ts']);
+
+test('the patch rules: registered in order, each in its file, and in the catalog with the function rules', () => {
+  const ids = PATCH_RULES.map((r) => r.id);
+  expect(ids).toEqual([...ids].sort());
+  const files = readdirSync(join(root, 'src', 'rules', 'patch')).filter((f) => f.endsWith('.ts') && !PATCH_FRAMEWORK.has(f));
+  expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(ids);
+  expect(CATALOG.map((r) => r.id)).toEqual([...RULES, ...PATCH_RULES].map((r) => r.id).sort());
+  // One id space: `--rules` and widen.yml name both kinds alike.
+  expect(new Set(CATALOG.map((r) => r.id)).size).toBe(CATALOG.length);
+  for (const r of PATCH_RULES) expect([r.id, isPatchRule(r)]).toEqual([r.id, true]);
+  for (const r of RULES) expect([r.id, isPatchRule(r)]).toEqual([r.id, false]);
+});
+
+/** Messages read like a reviewer's reply, whatever the kind of rule. */
+function expectReviewerMessages(rule: { messages: Readonly<Record<string, { headline: string; explanation: string; fix: string }>> }): void {
+  for (const [messageId, spec] of Object.entries(rule.messages)) {
+    // Long but plausible values for every placeholder: the headline must still fit.
+    const sample = (t: string): string => formatMessage(t, Object.fromEntries([...t.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => [m[1]!, 'vmf->vma'])));
+    const headline = sample(spec.headline);
+    expect([messageId, headline.length < 100]).toEqual([messageId, true]);
+    expect(headline).not.toMatch(/\bline\b|\d/);
+    expect(headline).toMatch(/`[^`]+`/);
+    expect(spec.explanation.length).toBeGreaterThan(40);
+    expect(spec.fix.length).toBeGreaterThan(10);
+    expect(`${spec.explanation} ${spec.fix}`).not.toMatch(/\bon line\b|\{\{\s*\w*[lL]ine\s*\}\}/);
+  }
+}
+
+/** The fixtures of a rule, of either kind, exercise every message and have a quiet case. */
+function expectFixtures(dir: string, ext: string, read: (text: string) => Array<{ kind: string; rule: string; messageId: string | null }>, id: string, messages: object): void {
+  expect(existsSync(dir)).toBe(true);
+  const annotations = readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .flatMap((f) => read(readFileSync(join(dir, f), 'utf8')))
+    .filter((a) => a.rule === id);
+  const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
+  expect([...exercised].sort()).toEqual(Object.keys(messages).sort());
+  expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+}
+
+/** The `lang` block after the `label` (Bad, Good) line of a page's Example section. */
+function exampleBlock(docPath: string, label: string, lang: string): string {
+  const doc = readFileSync(docPath, 'utf8');
+  const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
+  const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(example);
+  if (!m) throw new Error(`no ${label} example in ${docPath}`);
+  return m[1]!;
+}
+
+/** The page exists, opens with the id, states the severity and has every section. */
+function expectDocsPage(docPath: string, id: string, severity: string): void {
+  expect(existsSync(docPath)).toBe(true);
+  const doc = readFileSync(docPath, 'utf8');
+  expect(doc.split('\n')[0]).toBe(`# ${id}`);
+  expect(doc).toContain(`**Severity:** ${severity}`);
+  for (const s of SECTIONS) expect(doc).toContain(`\n${s}\n`);
+}
+
 describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
   const docPath = join(root, 'docs', 'rules', `${id}.md`);
   const fixtureDir = join(root, 'test', 'fixtures', 'rules', id);
@@ -40,17 +105,7 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
   });
 
   test('messages read like a reviewer: a headline under 100 characters without line numbers, a note and a fix', () => {
-    for (const [messageId, spec] of Object.entries((rule as Rule).messages)) {
-      // Long but plausible values for every placeholder: the headline must still fit.
-      const sample = (t: string): string => formatMessage(t, Object.fromEntries([...t.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => [m[1]!, 'vmf->vma'])));
-      const headline = sample(spec.headline);
-      expect([messageId, headline.length < 100]).toEqual([messageId, true]);
-      expect(headline).not.toMatch(/\bline\b|\d/);
-      expect(headline).toMatch(/`[^`]+`/);
-      expect(spec.explanation.length).toBeGreaterThan(40);
-      expect(spec.fix.length).toBeGreaterThan(10);
-      expect(`${spec.explanation} ${spec.fix}`).not.toMatch(/\bon line\b|\{\{\s*\w*[lL]ine\s*\}\}/);
-    }
+    expectReviewerMessages(rule as Rule);
   });
 
   test("the docs page's API list is the rule's trigger words, from the resource table", () => {
@@ -59,32 +114,15 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
   });
 
   test('has a docs page with the required sections and its severity', () => {
-    expect(existsSync(docPath)).toBe(true);
-    const doc = readFileSync(docPath, 'utf8');
-    expect(doc.split('\n')[0]).toBe(`# ${id}`);
-    expect(doc).toContain(`**Severity:** ${rule.meta.severity}`);
-    for (const s of SECTIONS) expect(doc).toContain(`\n${s}\n`);
+    expectDocsPage(docPath, id, rule.meta.severity);
   });
 
   test('has fixtures that exercise every message and a quiet case', () => {
-    expect(existsSync(fixtureDir)).toBe(true);
-    const annotations = readdirSync(fixtureDir)
-      .filter((f) => f.endsWith('.c'))
-      .flatMap((f) => readAnnotations(readFileSync(join(fixtureDir, f), 'utf8')))
-      .filter((a) => a.rule === id);
-    const exercised = new Set(annotations.filter((a) => a.kind === 'ruleid').map((a) => a.messageId));
-    expect([...exercised].sort()).toEqual(Object.keys(rule.messages).sort());
-    expect(annotations.some((a) => a.kind === 'ok')).toBe(true);
+    expectFixtures(fixtureDir, '.c', (text) => readAnnotations(text), id, rule.messages);
   });
 
   test('the docs example: the rule reports the Bad code and is quiet on the Good code', async () => {
-    const doc = readFileSync(docPath, 'utf8');
-    const example = doc.slice(doc.indexOf('## Example'), doc.indexOf('## How to fix'));
-    const block = (label: string): string => {
-      const m = new RegExp(`${label}[^\\n]*\\n(?:[^\\n]*\\n)*?\\n?\`\`\`c\\n([\\s\\S]*?)\`\`\``).exec(example);
-      if (!m) throw new Error(`no ${label} example in ${docPath}`);
-      return m[1]!;
-    };
+    const block = (label: string): string => exampleBlock(docPath, label, 'c');
     const run = async (code: string) => {
       const file = new AnalyzedFile(`${id}-example.c`, code, await getParser());
       const { findings } = analyzeSpans(file, file.functions, [rule]);
@@ -94,4 +132,44 @@ describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
     expect((await run(block('Bad'))).map((f) => f.rule)).toEqual([id]);
     expect(await run(block('Good'))).toEqual([]);
   });
+});
+
+describe.each(PATCH_RULES.map((r) => [r.id, r] as const))('%s (patch rule)', (id, rule: PatchRule) => {
+  const docPath = join(root, 'docs', 'rules', `${id}.md`);
+  const fixtureDir = join(root, 'test', 'fixtures', 'rules', id);
+
+  test('the rule file default-exports this rule', async () => {
+    const mod = (await import(`../../src/rules/patch/${id}.js`)) as { default: unknown };
+    expect(mod.default).toBe(rule);
+  });
+
+  test('messages read like a reviewer: a headline under 100 characters without line numbers, a note and a fix', () => {
+    expectReviewerMessages(rule);
+  });
+
+  test('has a docs page with the required sections, its severity, and says where it does not apply', () => {
+    expectDocsPage(docPath, id, rule.meta.severity);
+    expectGoldenSection(docPath, 'applies', APPLIES);
+  });
+
+  test('has mail fixtures that exercise every message and a quiet case', () => {
+    expectFixtures(fixtureDir, '.mbox', readMailAnnotations, id, rule.messages);
+  });
+
+  test('the docs example: the rule reports the Bad mail and is quiet on the Good mail', async () => {
+    const block = (label: string): string => exampleBlock(docPath, label, 'mbox');
+    const run = async (mail: string) => (await readPatches(mail, `${id}-example.mbox`)).flatMap((p) => runPatchRules(p, [rule]));
+    expect((await run(block('Bad'))).map((f) => f.rule)).toEqual([id]);
+    expect(await run(block('Good'))).toEqual([]);
+  });
+});
+
+/** What every patch rule's page says about where it applies (and where it stays quiet). */
+const APPLIES = `**Applies to:** patches that carry an author and a subject: \`git format-patch\` mails and mbox
+series (the cover letter excepted), and the commits of \`git log -p\`. A plain diff, or a pull
+request reviewed as its whole diff, carries no commit message, so this rule says nothing there.
+`;
+
+test("patch-mm-empty-body's page lists the paths the rule takes for mm code", () => {
+  expectGoldenSection(join(root, 'docs', 'rules', 'patch-mm-empty-body.md'), 'paths', `${MM_PATHS.map((p) => `\`${p}\``).join(', ')}\n`);
 });

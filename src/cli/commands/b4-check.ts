@@ -17,6 +17,8 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { InputError } from '../../errors.js';
 import { docsUrl } from '../../findings/docs.js';
+import { isCommitFinding } from '../../findings/finding.js';
+import { SEVERITIES } from '../../findings/severity.js';
 import type { Report } from '../../pipeline/analyze.js';
 import { isCSource } from '../../pipeline/analyze.js';
 import { review } from '../../pipeline/review.js';
@@ -157,12 +159,14 @@ function toResult(report: Report, base: string, earlier: number): B4Result {
     return { tool: 'widen', status: 'pass', summary: notes.length > 0 ? `${checked}; ${count(notes.length, 'note')}` : checked, url: '', details: notes.length > 0 ? plain(renderText(report)) : '' };
   }
   const status = findings.some((f) => f.severity === 'error') ? 'fail' : findings.some((f) => f.severity === 'warning') ? 'warn' : 'pass';
-  const first = findings[0]!;
+  // The summary leads with the most severe finding: a note on the commit message sorts first but matters least.
+  const first = findings.reduce((best, f) => (SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(best.severity) ? f : best));
   const more = findings.length > 1 ? ` (and ${count(findings.length - 1, 'more finding')})` : '';
+  const where = first.function ? `${first.function}()` : isCommitFinding(first) ? 'the commit message' : first.path;
   return {
     tool: 'widen',
     status,
-    summary: `${first.message} in ${first.function ? `${first.function}()` : first.path}${more}`,
+    summary: `${first.message} in ${where}${more}`,
     url: docsUrl(first.rule),
     details: plain(renderText(report)),
   };

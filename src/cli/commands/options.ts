@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isSeverity, type FailLevel } from '../../findings/severity.js';
 import type { ReportNote } from '../../pipeline/analyze.js';
 import type { Rule } from '../../rules/define-rule.js';
-import { RULES } from '../../rules/index.js';
+import { CATALOG, RULES, type CatalogRule } from '../../rules/index.js';
 import { usageError } from '../messages/index.js';
 
 export type OutputFormat = 'text' | 'json' | 'markdown' | 'email' | 'sarif';
@@ -45,14 +45,28 @@ export function parseFailOn(value: string | undefined, usage: string): FailLevel
   throw usageError(`--fail-on must be error, warning, note or none, not '${v}'.`, usage);
 }
 
-export function parseRules(value: string | undefined, usage: string): Rule[] {
-  if (value === undefined) return [...RULES];
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = ids.filter((id) => !RULES.some((r) => r.id === id));
-  if (unknown.length > 0 || ids.length === 0) {
-    throw usageError(`--rules names ${unknown.length ? `unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` : 'no rule'}. Known rules: ${RULES.map((r) => r.id).join(', ')}.`, usage);
+/** `--rules` of `review`: rules of both kinds, those on the code and those on the commit messages. */
+export function parseRules(value: string | undefined, usage: string): CatalogRule[] {
+  return selectRules(value, usage, CATALOG);
+}
+
+/** `--rules` of `scan`, which reads files and no patch: a patch rule has nothing to judge there. */
+export function parseScanRules(value: string | undefined, usage: string): Rule[] {
+  const patchOnly = (value ?? '').split(',').map((s) => s.trim()).filter((id) => CATALOG.some((r) => r.id === id) && !RULES.some((r) => r.id === id));
+  if (patchOnly.length > 0) {
+    throw usageError(`--rules names ${patchOnly.join(', ')}, which check${patchOnly.length > 1 ? '' : 's'} a patch's commit message; widen scan reads files, not patches. Use ${patchOnly.length > 1 ? 'them' : 'it'} with widen review.`, usage);
   }
-  return RULES.filter((r) => ids.includes(r.id));
+  return selectRules(value, usage, RULES);
+}
+
+function selectRules<R extends CatalogRule>(value: string | undefined, usage: string, known: readonly R[]): R[] {
+  if (value === undefined) return [...known];
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !known.some((r) => r.id === id));
+  if (unknown.length > 0 || ids.length === 0) {
+    throw usageError(`--rules names ${unknown.length ? `unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` : 'no rule'}. Known rules: ${known.map((r) => r.id).join(', ')}.`, usage);
+  }
+  return known.filter((r) => ids.includes(r.id));
 }
 
 export function parseJobs(value: string | undefined, usage: string): number {

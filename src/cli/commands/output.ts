@@ -10,7 +10,7 @@ import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { renderSarif } from '../../render/sarif.js';
 import { renderText } from '../../render/text.js';
-import type { Rule } from '../../rules/define-rule.js';
+import type { CatalogRule } from '../../rules/index.js';
 import { version } from '../version.js';
 import type { OutputFormat } from './options.js';
 import { ruleDescriptors } from './rule-descriptors.js';
@@ -20,7 +20,7 @@ export interface OutputContext {
   /** Colour text output (decided from --color, the terminal and NO_COLOR). */
   color: boolean;
   /** The rules that ran: SARIF lists each, with or without results. */
-  rules: readonly Rule[];
+  rules: readonly CatalogRule[];
   /** The absolute directory paths are relative to (the tree, or where a scan ran); null when unknown. */
   srcRoot: string | null;
   /** False when the run could not do all it was asked (a scan with unreadable files). */

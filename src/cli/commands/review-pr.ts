@@ -8,7 +8,7 @@ import { ConfigError, configReader, loadConfig } from '../../github/config.js';
 import { WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
 import type { Report } from '../../pipeline/analyze.js';
-import type { Rule } from '../../rules/define-rule.js';
+import type { CatalogRule } from '../../rules/index.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import type { CommandIo } from './types.js';
 
@@ -56,7 +56,7 @@ function explainGitHubError(e: unknown, target: PullTarget, hasToken: boolean): 
   return null;
 }
 
-export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: string | undefined; token: string | undefined; rules: Rule[] | null; io: CommandIo }): Promise<Report> {
+export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: string | undefined; token: string | undefined; rules: CatalogRule[] | null; io: CommandIo }): Promise<Report> {
   const target = parsePullTarget(opts.pr, opts.apiUrl);
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
   // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.

@@ -8,7 +8,7 @@ import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
 import { DirectorySource } from '../../pipeline/source.js';
-import type { Rule } from '../../rules/define-rule.js';
+import type { CatalogRule } from '../../rules/index.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import { hasUnchecked, parseColor, parseFailOn, parseFormat, parseRules, useColor, type OutputFormat } from './options.js';
 import { renderReport } from './output.js';
@@ -92,7 +92,7 @@ interface Finish {
   color: boolean;
   failOn: FailLevel;
   failOnUnchecked: boolean;
-  rules: readonly Rule[];
+  rules: readonly CatalogRule[];
   srcRoot: string | null;
   patches: readonly Patch[];
 }

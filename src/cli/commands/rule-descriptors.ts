@@ -3,12 +3,13 @@
  * (the page is the help GitHub shows beside an alert). The renderer gets these, never the rules.
  */
 import { readFileSync } from 'node:fs';
-import type { Rule } from '../../rules/define-rule.js';
+import type { CatalogRule } from '../../rules/index.js';
+import { isPatchRule } from '../../rules/patch/define-patch-rule.js';
 import type { RuleDescriptor } from '../../render/sarif.js';
 import { ruleDocUrl } from './rules.js';
 
 /** @param readPage the rule's page by id, null when missing; the installed `docs/rules/` by default. */
-export function ruleDescriptors(rules: readonly Rule[], readPage: (id: string) => string | null = readRulePage): RuleDescriptor[] {
+export function ruleDescriptors(rules: readonly CatalogRule[], readPage: (id: string) => string | null = readRulePage): RuleDescriptor[] {
   return rules.map((r) => {
     const help = readPage(r.id);
     return {
@@ -18,7 +19,8 @@ export function ruleDescriptors(rules: readonly Rule[], readPage: (id: string) =
       severity: r.meta.severity,
       confidence: r.meta.confidence,
       help: help ?? `${r.id}: ${r.meta.summary}`,
-      tags: r.meta.resources.map((res) => res.id),
+      // A patch rule checks no kernel resource; it is about how the patch is written.
+      tags: isPatchRule(r) ? ['patch-hygiene'] : r.meta.resources.map((res) => res.id),
     };
   });
 }

@@ -1,15 +1,15 @@
 /** `widen rules` and `widen explain RULE-ID`. */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
-import { RULES, findRule } from '../../rules/index.js';
+import { CATALOG, findCatalogRule } from '../../rules/index.js';
 import { MAIN_USAGE, usageError } from '../messages/index.js';
 import type { CommandResult } from './types.js';
 
 export function rulesCommand(args: string[]): CommandResult {
   if (args.includes('--help') || args.includes('-h')) return { stdout: 'Usage: widen rules\n\nLists every rule: id, default severity, what it checks.\n', exitCode: 0 };
   if (args.length > 0) throw usageError(`widen rules takes no arguments (got ${args.join(' ')}).`, MAIN_USAGE);
-  const idWidth = Math.max(...RULES.map((r) => r.id.length));
-  const lines = RULES.map((r) => `${r.id.padEnd(idWidth)}  ${r.meta.severity.padEnd(7)}  ${r.meta.summary}`);
+  const idWidth = Math.max(...CATALOG.map((r) => r.id.length));
+  const lines = CATALOG.map((r) => `${r.id.padEnd(idWidth)}  ${r.meta.severity.padEnd(7)}  ${r.meta.summary}`);
   return { stdout: `${lines.join('\n')}\n`, exitCode: 0 };
 }
 
@@ -22,8 +22,8 @@ export async function explainCommand(args: string[]): Promise<CommandResult> {
   if (args.includes('--help') || args.includes('-h')) return { stdout: 'Usage: widen explain RULE-ID\n\nShows the documentation of a rule.\n', exitCode: 0 };
   if (args.length !== 1) throw usageError('widen explain takes exactly one rule id, for example: widen explain tlb-vma-bracket-vma-reassigned', MAIN_USAGE);
   const id = args[0]!;
-  if (!findRule(id)) {
-    throw new InputError('unknown-rule', `There is no rule '${id}'. Known rules: ${RULES.map((r) => r.id).join(', ')}. Run 'widen rules' for a summary of each.`);
+  if (!findCatalogRule(id)) {
+    throw new InputError('unknown-rule', `There is no rule '${id}'. Known rules: ${CATALOG.map((r) => r.id).join(', ')}. Run 'widen rules' for a summary of each.`);
   }
   try {
     return { stdout: await readFile(ruleDocUrl(id), 'utf8'), exitCode: 0 };

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
 import { scan, type Unreadable } from '../../pipeline/scan.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
-import { OUTPUT_FORMATS, hasUnchecked, parseColor, parseFailOn, parseFormat, parseJobs, parseRules, useColor } from './options.js';
+import { OUTPUT_FORMATS, hasUnchecked, parseColor, parseFailOn, parseFormat, parseJobs, parseScanRules, useColor } from './options.js';
 import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
@@ -23,7 +23,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
   const format = parseFormat(values.format, SCAN_USAGE, OUTPUT_FORMATS.filter((f) => f !== 'email'));
   const color = useColor(parseColor(values.color, SCAN_USAGE), io.stdoutIsTty ?? false, io.env ?? {});
   const failOn = parseFailOn(values['fail-on'], SCAN_USAGE);
-  const rules = parseRules(values.rules, SCAN_USAGE);
+  const rules = parseScanRules(values.rules, SCAN_USAGE);
   const jobs = parseJobs(values.jobs, SCAN_USAGE);
   let lastShown = 0;
   const report = await scan({
