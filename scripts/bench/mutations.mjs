@@ -694,4 +694,13 @@ export default [
     ],
     expect: [{ line: 'vm_flags_clear(vma, VM_SOFTDIRTY);', related: ['if (mmap_read_lock_killable(mm)) {'] }],
   },
+  {
+    id: 'lookup-lock-acct-collect-walk-before-lock',
+    rule: 'vma-lookup-requires-lock',
+    file: 'kernel/acct.c',
+    function: 'acct_collect',
+    what: 'acct_collect() walks the VMAs with for_each_vma() before it takes the mmap read lock (catalog vma-lookup-requires-lock, iteration)',
+    edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
+    expect: [{ line: 'for_each_vma(vmi, vma)' }],
+  },
 ];

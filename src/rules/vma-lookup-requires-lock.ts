@@ -25,6 +25,9 @@ const LOOKUPS: ReadonlyMap<string, number> = new Map([
   ['vma_lookup', 0],
 ]);
 
+/** The tree iterators: each step of the loop walks the maple tree of the iterator's mm. */
+const ITERATORS: ReadonlySet<string> = new Set(['for_each_vma', 'for_each_vma_range']);
+
 const ASSERTS = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
 
 /** Per mm: as the caller left it, held, known unlocked (and since where), or not judged. */
@@ -37,8 +40,9 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: [...LOOKUPS.keys()],
-    needs: callsOneOf(LOOKUPS.keys()),
+    calls: [...LOOKUPS.keys(), ...ITERATORS],
+    // An iterator macro is rewritten for the parser (its name is not among the tokens): asked of the block macros.
+    needs: (file, span) => callsOneOf(LOOKUPS.keys())(file, span) || [...file.normalized.blockMacros].some(([at, m]) => at >= span.start && at < span.end && ITERATORS.has(m.name)),
   },
   messages: {
     afterUnlock: {
@@ -55,17 +59,24 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    const lookups = callEvents(fn, ({ call, name, node }) => {
+    const lookups = new Map(callEvents(fn, ({ call, name, node }) => {
       const arg = LOOKUPS.get(name);
       if (arg === undefined) return null;
       const mm = objectAt(fn, call.args[arg], node.id);
       return mm === null ? null : { mm, name };
-    });
-    if (lookups.size === 0) return;
+    }));
+    const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && ITERATORS.has(n.macro.name));
+    if (lookups.size === 0 && iterators.length === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     if (![...locks.values()].flat().some((e) => e.op !== 'unknown')) return;
     const asserts = callEvents(fn, ({ call, name, node }) => (ASSERTS.has(name) ? objectAt(fn, call.args[0], node.id) : null));
     const mms = new Set([...locks.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+    // An iterator names its mm in `VMA_ITERATOR(vmi, mm, addr)`, out of sight of the loop: it is
+    // taken to walk the function's one mm, and is not judged in a function with several.
+    if (mms.size === 1) {
+      const mm = [...mms][0]!;
+      for (const n of iterators) lookups.set(n.id, [...(lookups.get(n.id) ?? []), { mm, name: n.macro!.name }]);
+    }
     // Entered unlocked: it takes the lock itself on a path from entry, with no flag saying
     // whether it holds it, and the mm has one name (two names may be one mm).
     const enteredUnlocked = new Set<string>();
