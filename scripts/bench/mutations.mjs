@@ -703,4 +703,13 @@ export default [
     edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
     expect: [{ line: 'for_each_vma(vmi, vma)' }],
   },
+  {
+    id: 'vma-read-start-read-after-rcu-unlock',
+    rule: 'vma-read-lock-balance',
+    file: 'mm/memory.c',
+    function: 'lock_vma_under_rcu',
+    what: 'the RCU read section ends before vma_start_read() tries the VMA lock: the VMA from the lockless walk may be freed first (catalog vma-read-lock-balance, RCU)',
+    edits: [{ insertBefore: 'if (!vma_start_read(vma))', text: ['rcu_read_unlock();'] }],
+    expect: [{ line: 'if (!vma_start_read(vma))', related: [{ at: 'rcu_read_unlock();', nth: 1 }] }],
+  },
 ];

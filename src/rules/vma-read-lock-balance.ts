@@ -49,7 +49,7 @@ const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_REA
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
 
-type MessageId = 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull';
+type MessageId = 'startReadOutsideRcu' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull';
 
 export default defineRule({
   id: 'vma-read-lock-balance',
@@ -58,9 +58,15 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    calls: [...VMA_READ_LOCK.acquire],
+    calls: [...VMA_READ_LOCK.acquire, 'vma_start_read'],
   },
   messages: {
+    startReadOutsideRcu: {
+      headline: '`vma_start_read()` runs outside this function\'s RCU read-side section',
+      explanation:
+        '`vma_start_read()` is only safe under `rcu_read_lock()`: the VMA it is handed was found by a lockless walk of the maple tree and is freed through RCU, so only the RCU read-side section keeps it from being freed before its lock is tried (6.12 mm/memory.c `lock_vma_under_rcu()`, and upstream process_addrs.rst "VMA lock internals"). This function manages the RCU section itself, and on the path shown it {{state}}.',
+      fix: 'Take the VMA read lock between `rcu_read_lock()` and `rcu_read_unlock()`, as `lock_vma_under_rcu()` does.',
+    },
     leak: {
       headline: "`{{vma}}`'s VMA read lock from `lock_vma_under_rcu()` is not released on every path",
       explanation:
@@ -99,6 +105,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
+    checkStartReadUnderRcu(fn, ctx);
     const reported = new Set<string>();
     const report = (key: string, r: Parameters<RuleContext<MessageId>['report']>[0]): void => {
       if (reported.has(key)) return;
@@ -370,3 +377,40 @@ function nullTest(fn: AnalyzedFunction, nodes: readonly number[], at: number): A
 
 /** Calls whose presence in a callee's body means it may release a VMA lock for its caller. */
 const RELEASING = VMA_READ_LOCK.releases.map((r) => r.name);
+
+/**
+ * `vma_start_read()` in a function that takes and drops the RCU read lock itself, on a path
+ * where it does not hold it: before its `rcu_read_lock()` (it was entered without it) or after
+ * its `rcu_read_unlock()`. A function that never touches RCU relies on its caller: not judged.
+ */
+function checkStartReadUnderRcu(fn: AnalyzedFunction, ctx: RuleContext<MessageId>): void {
+  const calls = (node: CfgNode, name: string): boolean => node.events.some((e) => e.k === 'call' && e.name === name);
+  if (!fn.cfg.nodes.some((n) => calls(n, 'vma_start_read')) || !fn.cfg.nodes.some((n) => calls(n, 'rcu_read_lock'))) return;
+  const reported = new Set<number>();
+  type Rcu = { k: 'entry' } | { k: 'held' } | { k: 'released'; at: number };
+  const before: number[] = [];
+  const result = explore<Rcu>(fn.cfg, fn.facts, {
+    initial: { k: 'entry' },
+    key: (s) => (s.k === 'released' ? `r${s.at}` : s.k),
+    step(s, node) {
+      let cur = s;
+      for (const e of node.events) {
+        if (e.k !== 'call') continue;
+        if (e.name === 'vma_start_read' && cur.k === 'released' && !reported.has(node.id)) {
+          reported.add(node.id);
+          ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has already left its RCU section' }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: 'the RCU read lock is released here' }] });
+        } else if (e.name === 'vma_start_read' && cur.k === 'entry') before.push(node.id);
+        if (e.name === 'rcu_read_lock') cur = { k: 'held' };
+        else if (e.name === 'rcu_read_unlock') cur = { k: 'released', at: node.id };
+      }
+      return cur;
+    },
+    exit() {},
+  });
+  if (!result.complete) return;
+  for (const id of before) {
+    if (reported.has(id)) continue;
+    reported.add(id);
+    ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has not entered its RCU section yet (it calls `rcu_read_lock()` only later)' }, at: fn.cfg.nodes[id]! });
+  }
+}
