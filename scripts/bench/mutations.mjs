@@ -747,6 +747,7 @@ export default [
     rule: 'vma-modify-without-write-lock',
     file: 'kernel/fork.c',
     function: 'dup_mmap',
+    functionNth: 1,
     what: 'bug B9 put back: dup_mmap() without vma_start_write(mpnt) on the parent VMAs (fb49c455323f, "fork: lock VMAs of the parent process when forking")',
     edits: [{ delete: 'vma_start_write(mpnt);' }],
     expect: [{ line: 'for_each_vma(vmi, mpnt) {' }],
@@ -756,7 +757,9 @@ export default [
     id: 'modify-home-node-no-vma-lock',
     rule: 'vma-modify-without-write-lock',
     file: 'mm/mempolicy.c',
-    function: 'set_mempolicy_home_node',
+    // SYSCALL_DEFINE4(set_mempolicy_home_node, ...), the first of the file's two.
+    function: 'SYSCALL_DEFINE4',
+    functionNth: 1,
     what: 'the vma_start_write(vma) before mbind_range() removed (the fix at mm/mempolicy.c:1596): vma_replace_policy() then writes vm_policy of a VMA that vma_modify_policy() may return unsplit and unlocked',
     edits: [{ delete: 'vma_start_write(vma);' }],
     expect: [{ line: 'err = mbind_range(&vmi, vma, &prev, start, end, new);' }],
