@@ -38,7 +38,8 @@ const LOOKUPS = new Set<string>(VMA_WRITE_LOCKING.lookups);
 const ITERATORS = new Set<string>(VMA_WRITE_LOCKING.iterators);
 const WRITE_LOCKS = new Set<string>(VMA_WRITE_LOCKING.locks);
 const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
-const LOCK_CALLS = new Set<string>(MMAP_LOCK_OPS.map((o) => o.name));
+/** The words a function judged by this rule mentions itself. */
+const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
 
 /** The function's own mmap lock state (all its mms together), and its write-locked VMAs. */
@@ -93,6 +94,12 @@ export default defineRule({
     // The lookups and iterators too: a VMA written is judged only when one of them produced it.
     // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
     calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS],
+    // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
+    // of such a function that has none of them can be judged on nothing).
+    needs: (file, span) => {
+      const ids = file.identifiersOf(span);
+      return OWN_WORDS.some((w) => ids.has(w));
+    },
   },
   messages: {
     fieldWithoutVmaLock: {
@@ -218,10 +225,6 @@ export default defineRule({
           }
         }
         for (const e of locks.get(node.id) ?? []) {
-          // mmap-lock.ts marks a call whose body names a lock call as moving the lock; with
-          // include/linux/mmap_lock.h in sight, the lock calls themselves qualify (their own
-          // names are in their bodies): a lock call is its own event, never an unknown one.
-          if (e.op === 'unknown' && LOCK_CALLS.has(e.event.via ?? '')) continue;
           // A lock that may fail (a trylock, a killable lock) holds from the branch that tests
           // its result; untested, it is not followed (`BUG_ON(mmap_read_trylock(mm))` asserts
           // that the caller holds the lock, and its failure edge is where the path goes on).
@@ -472,7 +475,7 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
         locksVma ||= sub.summary.needs !== null;
       }
       if (locksVma) return null;
-      return (locks.get(node.id) ?? []).some((e) => !(e.op === 'unknown' && LOCK_CALLS.has(e.event.via ?? ''))) ? null : true;
+      return (locks.get(node.id) ?? []).length > 0 ? null : true;
     },
     exit() {},
   });
