@@ -29,7 +29,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { BracketSummaries } from '../analysis/brackets.js';
-import { defineRule } from './define-rule.js';
+import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
 import { isVma, liveRegions } from './vm-flags-direct-write.js';
@@ -96,10 +96,7 @@ export default defineRule({
     calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS],
     // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
     // of such a function that has none of them can be judged on nothing).
-    needs: (file, span) => {
-      const ids = file.identifiersOf(span);
-      return OWN_WORDS.some((w) => ids.has(w));
-    },
+    needs: callsOneOf(OWN_WORDS),
   },
   messages: {
     fieldWithoutVmaLock: {
