@@ -217,4 +217,13 @@ export default [
     reason:
       'prints the file and offset of the VMA above a hole for an ip in the hole (the offset underflows); upstream converted it to vma_lookup(), as 6.12 mm/memory.c:6770 shows',
   },
+  {
+    tree: '6.12',
+    rule: 'vma-modify-without-write-lock',
+    path: 'drivers/gpu/drm/i915/gem/i915_gem_mman.c',
+    function: 'i915_gem_mmap_ioctl',
+    verdict: 'real',
+    reason:
+      'I915_MMAP_WC: after vm_mmap() has inserted the VMA and dropped the lock, the ioctl re-takes mmap_write_lock_killable(), finds the VMA again with find_vma() and rewrites vma->vm_page_prot with no vma_start_write(vma): a page fault of another thread on the new mapping holds only the per-VMA read lock (lock_vma_under_rcu(), x86 has CONFIG_PER_VMA_LOCK), which the mmap write lock does not exclude, so it can install PTEs with the old, cached protection after the ioctl returned a write-combining mapping; process_addrs.rst lists vm_page_prot as written under the mmap and VMA write locks',
+  },
 ];

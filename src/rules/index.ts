@@ -26,6 +26,7 @@ import vmFlagsDirectWrite from './vm-flags-direct-write.js';
 import vmFlagsHelperLockContext from './vm-flags-helper-lock-context.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
 import vmaLookupRequiresLock from './vma-lookup-requires-lock.js';
+import vmaModifyWithoutWriteLock from './vma-modify-without-write-lock.js';
 import vmaReadLockBalance from './vma-read-lock-balance.js';
 import vmaUseAfterUnlock from './vma-use-after-unlock.js';
 
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   vmFlagsHelperLockContext,
   vmaLookupNullCheck,
   vmaLookupRequiresLock,
+  vmaModifyWithoutWriteLock,
   vmaReadLockBalance,
   vmaUseAfterUnlock,
 ];

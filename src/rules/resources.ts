@@ -339,3 +339,38 @@ export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
   // include/linux/mm_types.h: VM_FAULT_RETRY / VM_FAULT_COMPLETED mean the handler released the lock.
   { name: 'handle_mm_fault', effect: 'releases', when: 'fault', says: 'releases the mmap lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` (include/linux/mm_types.h)' },
 ];
+
+/**
+ * Write-locking a VMA of the tree (6.12 include/linux/mm.h:686-838; upstream
+ * Documentation/mm/process_addrs.rst, "VMA fields"), for `vma-modify-without-write-lock`.
+ */
+export const VMA_WRITE_LOCKING = {
+  /**
+   * The fields page faults read under the per-VMA read lock alone, so written only under the
+   * mmap write lock and the VMA write lock (`anon_vma` only when cleared; set, it is under the
+   * `page_table_lock`). `vm_flags` itself is added for trees without the const union (6.1).
+   */
+  fields: ['vm_start', 'vm_end', 'vm_pgoff', 'vm_page_prot', 'vm_policy', 'anon_vma', 'vm_userfaultfd_ctx', 'anon_name', '__vm_flags'],
+  /** What write-locks a VMA, or proves it is. */
+  locks: ['vma_start_write', 'vma_assert_write_locked'],
+  /** Contracts: the caller holds the mmap lock for writing. */
+  mmapWriteAsserts: ['mmap_assert_write_locked', 'lockdep_assert_held_write'],
+  /** Lookups that return a VMA of the tree (or NULL). */
+  lookups: [
+    'find_vma', 'vma_lookup', 'find_vma_prev', 'find_vma_intersection', 'vma_next', 'vma_prev', 'vma_find',
+    'vma_iter_load', 'vma_iter_next_range', 'vma_iter_prev_range', 'vma_prev_limit',
+  ],
+  /** Iterators whose loop variable is a VMA of the tree. */
+  iterators: ['for_each_vma', 'for_each_vma_range', 'for_each_mte_vma', 'mas_for_each', 'vma_interval_tree_foreach'],
+  /** Helpers that write-lock the VMAs they are handed (6.12 mm/vma.c, include/linux/mm.h). */
+  lockingHelpers: [
+    'vma_expand', 'vma_shrink', 'split_vma', '__split_vma', 'vma_merge', 'vma_merge_new_range', 'vma_merge_existing_range',
+    'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod',
+  ],
+  /** Helpers whose result is a write-locked VMA (6.12 mm/vma.c: `vma_modify*()`, `vma_merge*()`). */
+  returnsLocked: /^(vma_modify\w*|vma_merge\w*|copy_vma)$/,
+  /** The per-VMA lock API, whose presence in the code says the per-VMA half applies. */
+  perVmaApi: ['vma_start_write', 'vma_assert_write_locked', 'lock_vma_under_rcu', 'vma_start_read', 'vma_end_read'],
+  /** Defined by a tree with per-VMA locks (include/linux/mm.h). */
+  probe: 'vma_start_write',
+} as const;

@@ -96,7 +96,7 @@ function flagWrites(fn: AnalyzedFunction): FlagWrite[] {
 }
 
 /** Whether `base` is a `struct vm_area_struct` (by its declaration), or a `vma` field of something. */
-function isVma(fn: AnalyzedFunction, base: Expr): boolean {
+export function isVma(fn: AnalyzedFunction, base: Expr): boolean {
   const b = base.k === 'cast' ? base.arg : base;
   if (b.k === 'field') return b.field === 'vma';
   if (b.k === 'unary' && b.op === '*') return isVma(fn, b.arg);

@@ -1,0 +1,515 @@
+/**
+ * The fields of a VMA in the tree that page faults read without the mmap lock (`vm_start`,
+ * `vm_end`, `vm_pgoff`, `vm_page_prot`, `vm_policy`, `anon_vma` cleared, `vm_userfaultfd_ctx`,
+ * `anon_name`, `__vm_flags`) change only under the mmap write lock and, since the per-VMA locks
+ * (6.4), after `vma_start_write(vma)` (upstream Documentation/mm/process_addrs.rst, "VMA
+ * fields"); `vma_start_write()` itself asserts the mmap write lock (6.12
+ * include/linux/mm.h:733-742). Fixed instances: kernel/fork.c:676 (the catalog's B9),
+ * mm/mempolicy.c:1596 and 799.
+ *
+ * Precision comes from evidence, never from assumption:
+ * - a VMA counts as "in the tree" only when this function took it from a lookup or a tree
+ *   iterator (`find_vma()`, `vma_lookup()`, `for_each_vma()`, ...): a parameter may be a VMA
+ *   not yet inserted (an `f_op->mmap` handler's, `vm_area_alloc()`'s, `vm_area_dup()`'s), and
+ *   a helper that writes its parameter's fields is judged at its callers only through what it
+ *   does to the lock (below);
+ * - the mmap lock is judged only where the function's own body shows its state (it took,
+ *   downgraded or released the lock, or asserted it with `mmap_assert_write_locked()`), or
+ *   where an in-file caller calls it in a state its body shows;
+ * - a VMA is write-locked by `vma_start_write()`, `vma_assert_write_locked()`, a
+ *   `vma_modify_*()`/`vma_merge_*()` result, or a call that hands it to a helper whose body
+ *   write-locks VMAs (`vma_expand()`, `split_vma()`, `vm_flags_set()`, ...).
+ * The per-VMA half applies only where the code or the tree has the per-VMA locks (6.12): the
+ * API level is read as `vm-flags-direct-write` and `api-version-gate` read it. In a 6.1-style
+ * tree only the mmap write lock is checked, and direct `vm_flags` writes count as field writes.
+ */
+import { displayKey, forEachChild, forEachExpr, type Expr } from '../analysis/ast.js';
+import { objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import type { BracketSummaries } from '../analysis/brackets.js';
+import { callsOneOf, defineRule } from './define-rule.js';
+import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
+import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
+import { isVma, liveRegions } from './vm-flags-direct-write.js';
+
+const LOOKUPS = new Set<string>(VMA_WRITE_LOCKING.lookups);
+const ITERATORS = new Set<string>(VMA_WRITE_LOCKING.iterators);
+const WRITE_LOCKS = new Set<string>(VMA_WRITE_LOCKING.locks);
+const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
+/** The words a function judged by this rule mentions itself. */
+const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
+const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
+
+/** The function's own mmap lock state (all its mms together), and its write-locked VMAs. */
+interface State {
+  lock: 'entry' | 'read' | 'write' | 'none' | 'unknown';
+  /** Where the function took the read lock, downgraded or released the lock; or took the write lock. */
+  since: number | null;
+  /** VMAs (by value) write-locked on this path, with where. */
+  locked: ReadonlyMap<string, number>;
+  /** A killable lock whose result a branch has yet to test (`if (mmap_write_lock_killable(mm))`). */
+  pending: { on: PendingAcquisition; mode: Mode; at: number } | null;
+}
+
+/** A write of a protected field of a VMA, at a CFG node. */
+interface FieldWrite {
+  node: number;
+  expr: Expr;
+  /** The VMA by value, and as written. */
+  vma: string;
+  base: Expr;
+  field: string;
+  /** Where the VMA came from: the lookup or iterator that put it in the variable; null when not from one. */
+  origin: number | null;
+}
+
+type Ev =
+  | { k: 'start-write'; vma: string | null; call: Expr }
+  | { k: 'assert-vma'; vma: string | null }
+  | { k: 'assert-mm' }
+  /** Any other call handed a VMA, or of a function of this file: judged through its summary. */
+  | { k: 'call'; name: string; vmas: readonly string[]; args: ReadonlyArray<{ vma: string; origin: number } | null> };
+
+/** What a callee does from its entry state, before it locks or asserts anything itself. */
+interface CalleeSummary {
+  /** What needs the caller's mmap write lock: a `vma_start_write()` or a field write on a looked-up VMA. */
+  needs: string | null;
+  /** Protected fields it writes on its VMA parameters, by parameter index, before write-locking any VMA. */
+  params: ReadonlyMap<number, string>;
+}
+
+const summaryMemo = new WeakMap<AnalyzedFunction, CalleeSummary | 'pending'>();
+/** What a file must mention to hold a callee worth summarising. */
+const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...VMA_WRITE_LOCKING.fields, 'vm_flags'];
+
+export default defineRule({
+  id: 'vma-modify-without-write-lock',
+  meta: {
+    summary: 'a VMA in the tree is modified only under the mmap write lock and after `vma_start_write()`',
+    severity: 'error',
+    confidence: 'medium',
+    resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    // The lookups and iterators too: a VMA written is judged only when one of them produced it.
+    // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
+    calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS],
+    // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
+    // of such a function that has none of them can be judged on nothing).
+    needs: callsOneOf(OWN_WORDS),
+  },
+  messages: {
+    fieldWithoutVmaLock: {
+      headline: '`{{target}}` is written without `vma_start_write({{vma}})` first',
+      explanation:
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, where a page fault can hold its per-VMA read lock (`lock_vma_under_rcu()`) without the mmap lock and read `{{field}}` while it changes. Writing `{{field}}` needs the mmap write lock and the VMA write lock (Documentation/mm/process_addrs.rst, "VMA fields"; include/linux/mm.h: `vma_start_write()`); on the path shown nothing write-locked `{{vma}}` first. A missing `vma_start_write()` is what `fork: lock VMAs of the parent process when forking` fixed (kernel/fork.c, `dup_mmap()`).',
+      fix: 'Call `vma_start_write({{vma}})` under the mmap write lock before changing `{{field}}`.',
+    },
+    fieldUnderReadLock: {
+      headline: '`{{target}}` is written while this function {{state}}',
+      explanation:
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, and `{{field}}` of a VMA in the tree changes only under the mmap write lock (Documentation/mm/process_addrs.rst, "VMA fields"): on the path shown this function {{state}}, so another thread holding the mmap read lock (a page fault, `/proc/pid/maps`, GUP) reads the field while it changes. Stack expansion rewriting VMAs under the read lock was StackRot (CVE-2023-3269).',
+      fix: 'Take `mmap_write_lock()` for the change (or make it before `mmap_write_downgrade()`){{andLock}}.',
+    },
+    startWriteWithoutWriteLock: {
+      headline: '`vma_start_write({{vma}})` runs while this function {{state}}',
+      explanation:
+        '`vma_start_write()` requires the mmap lock held for writing: it asserts `mmap_assert_write_locked()` (include/linux/mm.h), and its sequence count is only ever reset by `mmap_write_unlock()`/`mmap_write_downgrade()` (`vma_end_write_all()`). On the path shown this function {{state}}, so two threads can write-lock VMAs at once and the per-VMA lock stops excluding page faults.',
+      fix: 'Take `mmap_write_lock()` before write-locking the VMA (and keep it until the change is done).',
+    },
+    calleeWritesWithoutVmaLock: {
+      headline: '`{{callee}}()` writes `{{field}}` of `{{vma}}`, which nothing write-locked',
+      explanation:
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, and `{{callee}}()` writes its `{{field}}` without write-locking it (it neither calls nor asserts `vma_start_write()` first). A page fault holding the per-VMA read lock (`lock_vma_under_rcu()`) reads `{{field}}` without the mmap lock (Documentation/mm/process_addrs.rst, "VMA fields"), so the caller must write-lock the VMA before handing it over.',
+      fix: 'Call `vma_start_write({{vma}})` before `{{callee}}()`, under the mmap write lock.',
+    },
+    calleeNeedsWriteLock: {
+      headline: '`{{callee}}()` write-locks a VMA, but this function {{state}}',
+      explanation:
+        '`{{callee}}()` does {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
+      fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
+    },
+  },
+  check(fn, ctx) {
+    const perVma = hasPerVmaLocks(fn, ctx.summaries);
+    const fields = new Set<string>(perVma ? VMA_WRITE_LOCKING.fields : [...VMA_WRITE_LOCKING.fields, 'vm_flags']);
+    const writes = treeWrites(fn, fields);
+    const events = eventsOf(fn);
+    const locks = lockEvents(fn, ctx.summaries);
+    // Nothing to judge without a field write of a VMA of the tree, a VMA of the tree handed to a
+    // callee, or a lock state of the function's own under a VMA write-locking call.
+    const all = [...events.values()].flat();
+    const handsTree = all.some((e) => e.k === 'call' && e.args.some((a) => a !== null));
+    const ownLock = [...locks.values()].flat().some((e) => e.op !== 'unknown');
+    if (writes.size === 0 && !handsTree && !(ownLock && all.some((e) => e.k === 'start-write' || e.k === 'call'))) return;
+    // Callee summaries and helper bodies are read on demand, once per call site.
+    const summaryAt = new Map<number, CalleeSummary | null>();
+    const summaryOf = (node: CfgNode, e: Ev & { k: 'call' }): CalleeSummary | null => {
+      const key = node.id * 64 + e.args.length;
+      if (!summaryAt.has(key)) summaryAt.set(key, e.name === fn.name ? null : calleeSummary(fn, e.name, ctx.summaries, e.args.some((a) => a !== null)));
+      return summaryAt.get(key) ?? null;
+    };
+    const handsAt = new Map<string, boolean>();
+    const locksHanded = (e: Ev & { k: 'call' }): boolean => {
+      if (!handsAt.has(e.name)) handsAt.set(e.name, LOCKING_HELPERS.has(e.name) || bodyMentions(fn, e.name, ctx.summaries, ['vma_start_write']));
+      return handsAt.get(e.name)!;
+    };
+    const reported = new Set<number>();
+    const stateText = (s: State): string => (s.lock === 'read' ? 'holds the mmap lock only for reading' : 'has released the mmap lock');
+    const sinceLabel = (s: State): string => (s.lock === 'read' ? 'the mmap lock is held only for reading from here' : 'the mmap lock is released here');
+    const lockRelated = (s: State): Array<{ at: CfgNode; message: string }> => (s.since === null ? [] : [{ at: fn.cfg.nodes[s.since]!, message: sinceLabel(s) }]);
+
+    const result = explore<State>(fn.cfg, fn.facts, {
+      initial: { lock: 'entry', since: null, locked: new Map(), pending: null },
+      key: (s) => `${s.lock}${s.since ?? ''}|${[...s.locked.keys()].sort().join(',')}|${s.pending ? JSON.stringify(s.pending) : ''}`,
+      step(s, node, trace) {
+        let cur = s;
+        if (cur.pending) {
+          const settled = settlePending(cur.pending.on, node, edgeInto(fn.cfg, trace, node));
+          if (settled === 'acquired') cur = { ...cur, lock: cur.pending.mode, since: cur.pending.at, pending: null };
+          // A failed attempt leaves the path on its way out: nothing to judge there.
+          else if (settled === 'failed' || settled === 'forgotten') cur = { ...cur, lock: 'unknown', since: null, pending: null };
+          else if (settled !== null) cur = { ...cur, pending: { ...cur.pending, on: settled } };
+        }
+        const lock = (vma: string | null): void => {
+          if (vma !== null && !cur.locked.has(vma)) cur = { ...cur, locked: new Map([...cur.locked, [vma, node.id]]) };
+        };
+        const judged = cur.lock === 'read' || cur.lock === 'none';
+        for (const e of events.get(node.id) ?? []) {
+          if (e.k === 'assert-mm') {
+            if (cur.lock === 'entry') cur = { ...cur, lock: 'write', since: node.id };
+          } else if (e.k === 'assert-vma') {
+            lock(e.vma);
+          } else if (e.k === 'start-write') {
+            if (judged && e.vma !== null && once(reported, node.id)) {
+              ctx.report({ messageId: 'startWriteWithoutWriteLock', data: { vma: displayKey(e.vma), state: stateText(cur) }, at: node, related: lockRelated(cur) });
+            }
+            lock(e.vma);
+          } else {
+            // A helper that writes a field of the VMA it is handed (`vma_set_range()`) is judged
+            // at a caller that hands it a VMA of the tree.
+            const unlocked = perVma && (cur.lock === 'write' || cur.lock === 'entry') && e.args.some((a) => a !== null && !cur.locked.has(a.vma));
+            const summary = judged || unlocked ? summaryOf(node, e) : null;
+            const handed = summary ? (e.args.map((a, i) => (a && summary.params.has(i) ? { ...a, field: summary.params.get(i)! } : null)).find((a) => a !== null) ?? null) : null;
+            const what = summary?.needs ?? (handed ? `a write of \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
+            if (judged && what !== null && once(reported, node.id)) {
+              ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur) }, at: node, related: lockRelated(cur) });
+            } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !cur.locked.has(handed.vma) && once(reported, node.id)) {
+              ctx.report({
+                messageId: 'calleeWritesWithoutVmaLock',
+                data: { callee: e.name, field: handed.field, vma: displayKey(handed.vma), origin: originText(fn, handed.origin) },
+                at: node,
+                related: [{ at: fn.cfg.nodes[handed.origin]!, message: `\`${displayKey(handed.vma)}\` is a VMA in the tree from here` }],
+              });
+            }
+            // A VMA handed to a helper that write-locks VMAs (`vma_expand()`, `split_vma()`,
+            // `vm_flags_set()`, or a function widen can read that calls `vma_start_write()`) is
+            // taken as write-locked after the call: the helper's own lock, not a guess at ours.
+            if ((writes.size > 0 || handsTree) && e.vmas.some((v) => !cur.locked.has(v)) && locksHanded(e)) for (const v of e.vmas) lock(v);
+          }
+        }
+        for (const w of writes.get(node.id) ?? []) {
+          const target = fn.text(w.expr.k === 'assign' ? w.expr.target : w.expr.k === 'update' ? w.expr.arg : w.expr);
+          const data = { target, vma: fn.text(w.base), field: w.field, origin: originText(fn, w.origin) };
+          const from = { at: fn.cfg.nodes[w.origin]!, message: `\`${data.vma}\` is a VMA in the tree from here` };
+          if (cur.lock === 'read' || cur.lock === 'none') {
+            if (once(reported, node.id)) {
+              const andLock = perVma && !cur.locked.has(w.vma) ? `, and call \`vma_start_write(${data.vma})\` before it` : '';
+              ctx.report({ messageId: 'fieldUnderReadLock', data: { ...data, state: stateText(cur), andLock }, at: node, related: [from, ...lockRelated(cur)] });
+            }
+          } else if (perVma && (cur.lock === 'write' || cur.lock === 'entry') && !cur.locked.has(w.vma) && once(reported, node.id)) {
+            ctx.report({ messageId: 'fieldWithoutVmaLock', data, at: node, related: [from, ...(cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: 'the mmap write lock is held from here, but the VMA is not write-locked' }])] });
+          }
+        }
+        for (const e of locks.get(node.id) ?? []) {
+          // A lock that may fail (a trylock, a killable lock) holds from the branch that tests
+          // its result; untested, it is not followed (`BUG_ON(mmap_read_trylock(mm))` asserts
+          // that the caller holds the lock, and its failure edge is where the path goes on).
+          const pending = e.op === 'lock' && e.event.acquisition.k !== 'always' ? pendingOf(node, e.event.acquisition) : null;
+          if (e.op === 'unknown' || (e.op === 'lock' && e.event.acquisition.k !== 'always')) cur = { ...cur, lock: 'unknown', since: null, pending: pending && { on: pending, mode: e.mode, at: node.id } };
+          else if (e.op === 'lock') cur = { ...cur, lock: e.mode, since: node.id, pending: null };
+          // Dropping or downgrading the mmap write lock ends every VMA write lock (vma_end_write_all()).
+          else if (e.op === 'downgrade') cur = { lock: 'read', since: node.id, locked: new Map(), pending: null };
+          else cur = { lock: 'none', since: node.id, locked: new Map(), pending: null };
+        }
+        // A VMA variable assigned anew holds another VMA, write-locked only when it comes from
+        // `vma_modify_*()`/`vma_merge_*()`, which return it write-locked.
+        for (const ev of node.events) {
+          if (ev.k !== 'def' || ev.how === 'addr') continue;
+          const value = ev.value?.k === 'call' ? ev.value.name : null;
+          if (value !== null && VMA_WRITE_LOCKING.returnsLocked.test(value)) {
+            cur = { ...cur, locked: new Map([...cur.locked, [ev.key, node.id]]) };
+          } else if ([...cur.locked.keys()].some((v) => v === ev.key || v.startsWith(`${ev.key}->`))) {
+            cur = { ...cur, locked: new Map([...cur.locked].filter(([v]) => v !== ev.key && !v.startsWith(`${ev.key}->`))) };
+          }
+        }
+        return cur;
+      },
+      exit() {},
+    });
+    if (!result.complete) ctx.incomplete('the write locking of VMAs');
+  },
+});
+
+function once(seen: Set<number>, id: number): boolean {
+  if (seen.has(id)) return false;
+  seen.add(id);
+  return true;
+}
+
+/**
+ * Whether the code has the per-VMA locks: the file calls or defines one of their functions
+ * outside a `#ifdef` on a macro that may be defined nowhere, or the tree widen can read
+ * defines `vma_start_write()` (include/linux/mm.h, 6.4 and later).
+ */
+function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
+  let inFile = perVmaFiles.get(fn.file);
+  if (inFile === undefined) {
+    // Comments blanked to the same length, so that "no vma_start_write() here" is no evidence.
+    const text = fn.file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
+    const re = new RegExp(`\\b(${VMA_WRITE_LOCKING.perVmaApi.join('|')})\\s*\\(`, 'g');
+    const live = liveRegions(text);
+    inFile = false;
+    for (let m = re.exec(text); m && !inFile; m = re.exec(text)) inFile = live(m.index);
+    perVmaFiles.set(fn.file, inFile);
+  }
+  return inFile || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
+}
+
+const perVmaFiles = new WeakMap<AnalyzedFunction['file'], boolean>();
+
+/** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
+function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
+  const out = new Map<number, Ev[]>();
+  const vmaOf = (arg: Expr | undefined, node: CfgNode): string | null => objectAt(fn, arg, node.id);
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      const name = ev.name;
+      let e: Ev | null = null;
+      if (name === 'vma_start_write') e = { k: 'start-write', vma: vmaOf(ev.call.args[0], node), call: ev.call };
+      else if (name === 'vma_assert_write_locked') e = { k: 'assert-vma', vma: vmaOf(ev.call.args[0], node) };
+      else if (MMAP_WRITE_ASSERTS.has(name) && (name !== 'lockdep_assert_held_write' || fn.text(ev.call).includes('mmap_lock'))) e = { k: 'assert-mm' };
+      else {
+        const vmas: string[] = [];
+        const args = ev.call.args.map((a) => {
+          const vma = isVma(fn, a) ? vmaOf(a, node) : null;
+          if (vma !== null) vmas.push(vma);
+          const origin = vma === null ? null : inTree(fn, a, node.id);
+          return vma !== null && origin !== null ? { vma, origin } : null;
+        });
+        if (vmas.length > 0 || fn.file.definitionsOf(name).length > 0) e = { k: 'call', name, vmas, args };
+      }
+      if (e === null) continue;
+      const list = out.get(node.id) ?? [];
+      list.push(e);
+      out.set(node.id, list);
+    }
+  }
+  return out;
+}
+
+/** Writes of a protected field of a VMA that this function took from a lookup or a tree iterator, per CFG node. */
+function treeWrites(fn: AnalyzedFunction, fields: ReadonlySet<string>): Map<number, Array<FieldWrite & { origin: number }>> {
+  const out = new Map<number, Array<FieldWrite & { origin: number }>>();
+  for (const [id, list] of allWrites(fn, fields)) {
+    const kept = list.filter((w): w is FieldWrite & { origin: number } => w.origin !== null);
+    if (kept.length > 0) out.set(id, kept);
+  }
+  return out;
+}
+
+/**
+ * Writes of a protected field of a VMA, per CFG node, with where the VMA came from when a
+ * lookup or iterator of this function produced it. `anon_vma` counts only when cleared:
+ * setting it is done under the `page_table_lock` (`__anon_vma_prepare()`), not the VMA lock.
+ */
+function allWrites(fn: AnalyzedFunction, fields: ReadonlySet<string>): Map<number, FieldWrite[]> {
+  const out = new Map<number, FieldWrite[]>();
+  for (const node of fn.cfg.nodes) {
+    if (!node.expr) continue;
+    forEachExpr(node.expr, (e) => {
+      if (e.k !== 'assign' && e.k !== 'update') return;
+      let target = e.k === 'assign' ? e.target : e.arg;
+      // `vma->vm_userfaultfd_ctx.ctx = NULL` writes the VMA's `vm_userfaultfd_ctx`.
+      while (target.k === 'field' && !target.arrow && target.base.k === 'field') target = target.base;
+      if (target.k !== 'field' || !fields.has(target.field) || !target.arrow || !isVma(fn, target.base)) return;
+      if (target.field === 'anon_vma' && !(e.k === 'assign' && e.op === '=' && isNull(e.value))) return;
+      const vma = objectAt(fn, target.base, node.id);
+      if (vma === null) return;
+      const origin = inTree(fn, target.base, node.id);
+      const list = out.get(node.id) ?? [];
+      list.push({ node: node.id, expr: e, vma, base: target.base, field: target.field, origin });
+      out.set(node.id, list);
+    });
+  }
+  return out;
+}
+
+function isNull(e: Expr): boolean {
+  const x = e.k === 'cast' ? e.arg : e;
+  return (x.k === 'lit' && /^(0|NULL)$/.test(x.text.trim())) || (x.k === 'ident' && x.name === 'NULL');
+}
+
+/**
+ * The node that put a VMA of the tree into `e` on every path reaching `at` (a lookup call or a
+ * tree iterator's head), or null when some definition reaching `at` is anything else (a
+ * parameter, an allocation, a copy of something else).
+ */
+function inTree(fn: AnalyzedFunction, e: Expr, at: number, depth = 0): number | null {
+  if (e.k === 'cast') return inTree(fn, e.arg, at, depth);
+  if (e.k !== 'ident' || e.ref.scope === 'global' || depth > 3) return null;
+  const defs = fn.defs.reaching(at, e.ref.id);
+  if (defs.length === 0) return null;
+  let origin: number | null = null;
+  for (const d of defs) {
+    let from: number | null = null;
+    const v = d.def.value;
+    if (d.def.how === 'iter') {
+      const macro = fn.cfg.nodes[d.node]!.macro;
+      from = macro && ITERATORS.has(macro.name) ? d.node : null;
+    } else if ((d.def.how === 'assign' || d.def.how === 'init') && v) {
+      const x = v.k === 'cast' ? v.arg : v;
+      if (x.k === 'call' && x.name !== null && LOOKUPS.has(x.name)) from = d.node;
+      else if (x.k === 'ident') from = inTree(fn, x, d.node, depth + 1);
+    }
+    if (from === null) return null;
+    origin ??= from;
+  }
+  return origin;
+}
+
+/** The lookup or iterator at node `id`, for the message. */
+function originText(fn: AnalyzedFunction, id: number): string {
+  const node = fn.cfg.nodes[id]!;
+  if (node.macro) return `${node.macro.name}()`;
+  for (const ev of node.events) if (ev.k === 'call' && ev.name !== null && LOOKUPS.has(ev.name)) return `${ev.name}()`;
+  return fn.text(node);
+}
+
+/**
+ * The summary of callee `name` wherever widen can read its one definition (the caller's file,
+ * or the scan's or tree's other files), or null when it has none or several.
+ */
+function calleeSummary(caller: AnalyzedFunction, name: string, summaries: BracketSummaries, anywhere: boolean): CalleeSummary | null {
+  const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.definitionsOf(name).map((span) => ({ file: caller.file, span }));
+  if (defs.length !== 1) return null;
+  const fn = defs[0]!.file.analyze(defs[0]!.span);
+  if (!fn) return null;
+  const memo = summaryMemo.get(fn);
+  if (memo === 'pending') return null;
+  if (memo !== undefined) return memo;
+  summaryMemo.set(fn, 'pending');
+  const summary = summarise(fn, summaries);
+  summaryMemo.set(fn, summary);
+  return summary;
+}
+
+/**
+ * What `fn` does from its entry, on the paths before it takes, drops or asserts any lock and
+ * before any branch on a parameter's value: whether it write-locks a VMA or writes a field of
+ * a VMA it looked up (it needs the mmap write lock), and which protected fields it writes on
+ * its VMA parameters before write-locking any VMA.
+ */
+function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSummary {
+  const none: CalleeSummary = { needs: null, params: new Map() };
+  const perVma = hasPerVmaLocks(fn, summaries);
+  const writes = allWrites(fn, new Set<string>(perVma ? VMA_WRITE_LOCKING.fields : [...VMA_WRITE_LOCKING.fields, 'vm_flags']));
+  const starts = new Set<number>();
+  const vmaLocks = new Set<number>();
+  const asserts = new Set<number>();
+  for (const node of fn.cfg.nodes) {
+    for (const e of node.events) {
+      if (e.k !== 'call' || e.name === null) continue;
+      if (e.name === 'vma_start_write') starts.add(node.id);
+      if (WRITE_LOCKS.has(e.name) || LOCKING_HELPERS.has(e.name) || VMA_WRITE_LOCKING.returnsLocked.test(e.name)) vmaLocks.add(node.id);
+      if (MMAP_WRITE_ASSERTS.has(e.name) || e.name === 'mmap_assert_locked') asserts.add(node.id);
+    }
+  }
+  const paramIndex = new Map(fn.ast.params.map((p, i) => [p.ref.id, i]));
+  // The callee's own callees, one summary each (`userfaultfd_reset_ctx()` writes through
+  // `userfaultfd_set_ctx()`): what they need is what this one needs, and a field they write on
+  // a parameter this one hands them is written on this one's parameter.
+  const subsAt = new Map<number, Array<{ name: string; summary: CalleeSummary; params: Map<number, number> }>>();
+  const subsOf = (node: CfgNode): Array<{ name: string; summary: CalleeSummary; params: Map<number, number> }> => {
+    const known = subsAt.get(node.id);
+    if (known) return known;
+    const subs: Array<{ name: string; summary: CalleeSummary; params: Map<number, number> }> = [];
+    subsAt.set(node.id, subs);
+    for (const e of node.events) {
+      if (e.k !== 'call' || e.name === null || e.name === fn.name || starts.has(node.id)) continue;
+      const handed = new Map<number, number>();
+      e.call.args.forEach((a, j) => {
+        const p = paramAt(fn, a, node.id, paramIndex);
+        if (p !== null) handed.set(j, p);
+      });
+      const summary = calleeSummary(fn, e.name, summaries, handed.size > 0);
+      if (summary && (summary.needs !== null || summary.params.size > 0)) subs.push({ name: e.name, summary, params: handed });
+    }
+    return subs;
+  };
+  const locks = lockEvents(fn, summaries);
+  let needs: string | null = null;
+  const params = new Map<number, string>();
+  const result = explore<boolean>(fn.cfg, fn.facts, {
+    initial: true,
+    key: () => 'e',
+    step(_, node) {
+      // An assertion, or a branch on a parameter's value (`if (mm_wr_locked)
+      // vma_start_write(vma)` in free_pgtables(), mm/memory.c), makes what follows the
+      // caller's choice: the summary keeps to what the callee does unconditionally.
+      if (asserts.has(node.id) || branchesOnParam(fn, node)) return null;
+      if (needs === null && starts.has(node.id)) needs = '`vma_start_write()`';
+      for (const w of writes.get(node.id) ?? []) {
+        if (needs === null && w.origin !== null) needs = `a write of \`${w.field}\` on a VMA it looked up`;
+        const p = paramAt(fn, w.base, node.id, paramIndex);
+        if (p !== null && !params.has(p)) params.set(p, w.field);
+      }
+      let locksVma = vmaLocks.has(node.id);
+      for (const sub of subsOf(node)) {
+        if (needs === null && sub.summary.needs !== null) needs = `${sub.summary.needs} (through \`${sub.name}()\`)`;
+        for (const [j, p] of sub.params) if (sub.summary.params.has(j) && !params.has(p)) params.set(p, sub.summary.params.get(j)!);
+        locksVma ||= sub.summary.needs !== null;
+      }
+      if (locksVma) return null;
+      return (locks.get(node.id) ?? []).length > 0 ? null : true;
+    },
+    exit() {},
+  });
+  return result.complete ? { needs, params } : none;
+}
+
+/**
+ * The index of the parameter whose entry value `e` holds at node `at` (`vma`, or a copy of it),
+ * or null: a parameter variable reassigned on the way (`vma = vm_area_alloc(mm)` in
+ * do_brk_flags(), mm/mmap.c) holds something else.
+ */
+function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: ReadonlyMap<string, number>, depth = 0): number | null {
+  const x = e.k === 'cast' ? e.arg : e;
+  if (x.k !== 'ident' || depth > 3) return null;
+  const defs = fn.defs.reaching(at, x.ref.id);
+  if (defs.length === 0) return null;
+  let found: number | null = null;
+  for (const d of defs) {
+    let p: number | null = null;
+    if (d.def.how === 'param') p = paramIndex.get(x.ref.id) ?? null;
+    else if ((d.def.how === 'assign' || d.def.how === 'init') && d.def.value) p = paramAt(fn, d.def.value, d.node, paramIndex, depth + 1);
+    if (p === null || (found !== null && p !== found)) return null;
+    found = p;
+  }
+  return found;
+}
+
+/** Whether a branch tests the value of a parameter itself (a flag), not something it points to. */
+function branchesOnParam(fn: AnalyzedFunction, node: CfgNode): boolean {
+  if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return false;
+  // A pointer parameter tested for NULL (`if (vma && ...)`) is not a flag.
+  const flags = new Set(fn.ast.params.filter((p) => !p.pointer).map((p) => p.ref.id));
+  let found = false;
+  const visit = (e: Expr): void => {
+    if (e.k === 'ident') found ||= flags.has(e.ref.id);
+    else if (e.k !== 'field' && e.k !== 'index' && e.k !== 'call' && !(e.k === 'unary' && e.op === '*')) forEachChild(e, visit);
+  };
+  visit(node.expr);
+  return found;
+}
