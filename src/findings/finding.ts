@@ -27,6 +27,8 @@ export interface PatchRef {
   subject: string | null;
   /** Patches in the series; a lone patch (a pull request reviewed whole) is 1 of 1. */
   total?: number;
+  /** The commit's full id, when the patch is a commit (`review --git`, a pull request's commits). */
+  commit?: string;
 }
 
 /** One line of the wider context quoted under a finding. */

@@ -28,7 +28,11 @@ export interface WidenConfig {
   failOn: FailLevel;
   /** Inline comments per review; the rest go to the review body. */
   maxComments: number;
-  /** Reserved for per-commit review of a pull request as a series. */
+  /**
+   * `per-commit`: each commit is reviewed as a patch of a series, on the tree the commits
+   * before it left (up to 50 commits; more are reviewed squashed, with a note). `squashed`: the
+   * pull request's whole diff is reviewed as one change.
+   */
   series: 'squashed' | 'per-commit';
 }
 
@@ -39,7 +43,7 @@ export const DEFAULT_CONFIG: WidenConfig = {
   slashCommand: { permission: 'write', replyUnauthorized: true },
   failOn: 'warning',
   maxComments: 25,
-  series: 'squashed',
+  series: 'per-commit',
 };
 
 const PATTERNS = { type: 'array', maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 500 } } as const;

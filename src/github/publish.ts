@@ -144,6 +144,7 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
       notes: result.report.notes,
       maxComments: config.maxComments,
       mark,
+      remarks: result.remarks,
       ...(preface ? { preface } : {}),
     });
 
@@ -166,8 +167,7 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   };
   const finishCheck = async (): Promise<void> => {
     if (o.checkRunId === null) return;
-    const remarks = config.series === 'per-commit' ? ['`series: per-commit` is not available yet, so widen reviewed the pull request\'s whole diff.'] : [];
-    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks }));
+    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks }));
   };
   const [reviewId] = await Promise.all([postReview(), finishCheck()]);
 

@@ -8,8 +8,12 @@ import pLimit from 'p-limit';
 import type { AnalysisNote } from '../analysis/file.js';
 import { isCSource, sortNotes, type Report } from '../pipeline/analyze.js';
 import { review } from '../pipeline/review.js';
+import { ReviewError } from '../pipeline/errors.js';
 import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
-import { PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
+import type { Finding } from '../findings/finding.js';
+import { diffLinesOf, placeFinding, type Placement } from '../findings/placement.js';
+import { commitInfo, commitPatch, forwardLine, PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
+import { SHORT_SHA } from '../render/text.js';
 import type { FilePatch, Patch } from '../patch/types.js';
 import type { CatalogRule } from '../rules/index.js';
 import { configuredRules, pathFilter, type WidenConfig } from './config.js';
@@ -30,6 +34,8 @@ export interface PullInfo {
   baseSha: string;
   /** As GitHub counts them; decides how many pages of files to ask for at once. */
   changedFiles: number;
+  /** Commits as GitHub counts them, or null when the payload did not say. */
+  commits: number | null;
   htmlUrl: string;
 }
 
@@ -66,6 +72,7 @@ export function pullInfo(pr: {
   head: { sha: string };
   base: { sha: string };
   changed_files?: number;
+  commits?: number;
   html_url: string;
 }): PullInfo {
   return {
@@ -76,6 +83,7 @@ export function pullInfo(pr: {
     headSha: pr.head.sha,
     baseSha: pr.base.sha,
     changedFiles: pr.changed_files ?? 0,
+    commits: pr.commits ?? null,
     htmlUrl: pr.html_url,
   };
 }
@@ -183,6 +191,8 @@ export interface PullReview {
   files: ReadonlyMap<string, FilePatch>;
   /** Changed files left out by the configuration's path filters. */
   excluded: number;
+  /** What the review did differently from what was asked (a series reviewed squashed), for the reader. */
+  remarks: string[];
 }
 
 function quotePath(prefix: string, path: string): string {
@@ -203,10 +213,108 @@ function fileDiff(f: PullFile): string {
   return `${head.join('\n')}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}`;
 }
 
+/** GitHub lists at most this many commits of a pull request (`GET …/pulls/{n}/commits`). */
+export const MAX_LISTED_COMMITS = 250;
+/** Commits a pull request may have and still be reviewed one by one; beyond, squashed with a note. */
+export const MAX_SERIES_COMMITS = 50;
+/** GitHub's largest page of a commit's files (`GET …/commits/{sha}`); it lists at most 3000 of them. */
+const COMMIT_FILES_PER_PAGE = 100;
+
+/** One commit of a pull request, as `GET …/pulls/{n}/commits` lists it. */
+export interface PullCommit {
+  sha: string;
+  parents: string[];
+  message: string;
+  authorName: string;
+  authorEmail: string;
+  date: string;
+}
+
+/**
+ * The pull request's commits, oldest first (GitHub's order), every page; listing stops once
+ * there are more than `stopAfter`, since such a pull request is reviewed squashed anyway.
+ */
+export async function listPullCommits(octokit: GitHubClient, ref: PullRef, stopAfter = MAX_SERIES_COMMITS): Promise<PullCommit[]> {
+  const out: PullCommit[] = [];
+  for (let page = 1; out.length <= stopAfter && out.length < MAX_LISTED_COMMITS; page++) {
+    const { data } = await octokit.rest.pulls.listCommits({ owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: 100, page });
+    for (const c of data) {
+      out.push({
+        sha: c.sha,
+        parents: c.parents.map((p) => p.sha),
+        message: c.commit.message,
+        authorName: c.commit.author?.name ?? '',
+        authorEmail: c.commit.author?.email ?? '',
+        date: c.commit.author?.date ?? '',
+      });
+    }
+    if (data.length < 100) break;
+  }
+  return out;
+}
+
+/** A commit's changed files (`GET …/commits/{sha}`), every page of them. */
+async function listCommitFiles(octokit: GitHubClient, ref: PullRef, sha: string): Promise<PullFile[]> {
+  const files: PullFile[] = [];
+  for (let page = 1; files.length < MAX_LISTED_FILES; page++) {
+    const { data } = await octokit.rest.repos.getCommit({ owner: ref.owner, repo: ref.repo, ref: sha, per_page: COMMIT_FILES_PER_PAGE, page });
+    const listed = data.files ?? [];
+    files.push(...listed.map((f): PullFile => ({ filename: f.filename, status: f.status, sha: f.sha ?? null, changes: f.changes, ...(f.patch !== undefined ? { patch: f.patch } : {}), ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}) })));
+    if (listed.length < COMMIT_FILES_PER_PAGE) break;
+  }
+  return files;
+}
+
+interface ReadFiles {
+  filePatches: FilePatch[];
+  /** The blob each file has after the change, by post-patch path. */
+  blobs: Map<string, string>;
+  excluded: number;
+}
+
+/**
+ * The C files of a listing (the pull request's or one commit's) that the settings select, read
+ * with the shared diff reader. Files that cannot be checked are noted through `note`.
+ */
+async function readListedFiles(files: readonly PullFile[], config: WidenConfig, source: string, note: (path: string, message: string) => void): Promise<ReadFiles> {
+  const selected = pathFilter(config);
+  let excluded = 0;
+  const filePatches: FilePatch[] = [];
+  for (const f of files) {
+    if (!isCSource(f.filename) && !isCSource(f.previous_filename ?? '')) continue;
+    if (!selected(f.filename)) {
+      excluded++;
+      continue;
+    }
+    if (f.status === 'removed') continue;
+    if (f.patch === undefined || f.sha === null) {
+      // A pure rename has no diff and nothing to check; any other file without one was not checked.
+      if (!(f.status === 'renamed' && f.changes === 0)) {
+        note(f.filename, `GitHub sent no diff for ${f.filename}${source.startsWith('commit') ? ` in ${source}` : ''} (a binary file or a diff too large to show), so widen could not check it.`);
+      }
+      continue;
+    }
+    if (filePatches.length >= MAX_ANALYSED_FILES) {
+      note(f.filename, `widen checks at most ${MAX_ANALYSED_FILES} C files in one review; ${f.filename} and the files after it were not checked.`);
+      break;
+    }
+    try {
+      const [parsed] = await readPatches(fileDiff(f), `${source}, ${f.filename}`);
+      filePatches.push(...(parsed?.files ?? []));
+    } catch (e) {
+      if (!(e instanceof PatchError)) throw e;
+      note(f.filename, `The diff GitHub sent for ${f.filename} could not be read (${e.message}), so widen did not check it.`);
+    }
+  }
+  return { filePatches, blobs: new Map(files.flatMap((f) => (f.sha === null ? [] : [[f.filename, f.sha] as const]))), excluded };
+}
+
 /**
  * Reviews a pull request: lists its files, reads each changed C file's diff and content, and
- * runs the shared pipeline on the whole change. Files that cannot be checked (no diff from
- * GitHub, a blob that cannot be fetched, over a size limit) are noted, never silently dropped.
+ * runs the shared pipeline, commit by commit (`series: per-commit`, the default, for up to
+ * {@link MAX_SERIES_COMMITS} commits) or on the whole change. Files that cannot be checked (no
+ * diff from GitHub, a blob that cannot be fetched, over a size limit) are noted, never silently
+ * dropped.
  */
 export async function reviewPull(
   octokit: GitHubClient,
@@ -219,6 +327,8 @@ export async function reviewPull(
     listing?: Promise<{ files: PullFile[]; unlisted: number }>;
     /** Rules to run instead of those the configuration enables. */
     rules?: readonly CatalogRule[] | undefined;
+    /** How to review the commits, instead of the configuration's `series`. */
+    series?: WidenConfig['series'] | undefined;
   } = {},
 ): Promise<PullReview> {
   const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));
@@ -241,60 +351,125 @@ export async function reviewPull(
   };
   if (unlisted > 0) note('(pull request)', `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request; the other ${unlisted} changed files were not checked.`);
 
-  const selected = pathFilter(config);
-  let excluded = 0;
-  const filePatches: FilePatch[] = [];
-  for (const f of files) {
-    if (!isCSource(f.filename) && !isCSource(f.previous_filename ?? '')) continue;
-    if (!selected(f.filename)) {
-      excluded++;
-      continue;
-    }
-    if (f.status === 'removed') continue;
-    if (f.patch === undefined || f.sha === null) {
-      // A pure rename has no diff and nothing to check; any other file without one was not checked.
-      if (!(f.status === 'renamed' && f.changes === 0)) {
-        note(f.filename, `GitHub sent no diff for ${f.filename} (a binary file or a diff too large to show), so widen could not check it.`);
-      }
-      continue;
-    }
-    if (filePatches.length >= MAX_ANALYSED_FILES) {
-      note(f.filename, `widen checks at most ${MAX_ANALYSED_FILES} C files in one review; ${f.filename} and the files after it were not checked.`);
-      break;
-    }
-    try {
-      const [parsed] = await readPatches(fileDiff(f), `${source}, ${f.filename}`);
-      filePatches.push(...(parsed?.files ?? []));
-    } catch (e) {
-      if (!(e instanceof PatchError)) throw e;
-      note(f.filename, `The diff GitHub sent for ${f.filename} could not be read (${e.message}), so widen did not check it.`);
+  const whole = await readListedFiles(files, config, source, note);
+  const rules = opts.rules ?? configuredRules(config);
+  const finalDiff = new Map(whole.filePatches.map((fp) => [fp.newPath!, fp]));
+  const remarks: string[] = [];
+  let report: Report | null = null;
+  if ((opts.series ?? config.series) === 'per-commit' && whole.filePatches.length > 0) {
+    const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff });
+    if ('remark' in series) remarks.push(series.remark);
+    else {
+      report = series.report;
+      notes.push(...series.notes);
     }
   }
+  if (report === null) {
+    const patch: Patch = { index: 1, total: 1, subject: pull.title, rawSubject: pull.title, messageId: null, from: null, date: null, headers: {}, description: '', files: whole.filePatches, source };
+    report = whole.filePatches.length === 0
+      ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
+      : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules });
+  }
+  report.notes = sortNotes([...notes, ...report.notes]);
+  return { report, files: finalDiff, excluded: whole.excluded, remarks };
+}
 
-  const patch: Patch = {
-    index: 1,
-    total: 1,
-    subject: pull.title,
-    rawSubject: pull.title,
-    messageId: null,
-    from: null,
-    date: null,
-    headers: {},
-    description: '',
-    files: filePatches,
-    source,
-  };
-  const headBlob = new Map(files.map((f) => [f.filename, f.sha]));
+/**
+ * The base tree for a series of patches: each file read from the blob it has after the first
+ * patch that changes it, with that patch's hunks undone. One blob per file, whatever the
+ * number of commits: later states are the earlier ones with the later hunks applied in memory.
+ */
+function pullSource(blobs: BlobFetcher, patches: readonly Patch[], blobOf: (patch: Patch, fp: FilePatch) => string | null): PullSource {
   const entries = new Map<string, { sha: string; fp: FilePatch; patch: Patch }>();
-  for (const fp of filePatches) {
-    const sha = fp.newPath === null ? null : headBlob.get(fp.newPath);
-    if (fp.oldPath !== null && sha) entries.set(fp.oldPath, { sha, fp, patch });
+  const created = new Set<string>();
+  for (const patch of patches) {
+    for (const fp of patch.files) {
+      const sha = blobOf(patch, fp);
+      if (fp.oldPath !== null && sha && !entries.has(fp.oldPath) && !created.has(fp.oldPath)) entries.set(fp.oldPath, { sha, fp, patch });
+      if (fp.newPath !== null) created.add(fp.newPath);
+    }
   }
   blobs.prefetch([...entries.values()].map((e) => e.sha));
-  const tree = new PullSource(blobs, entries);
-  const report = filePatches.length === 0
-    ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
-    : await review({ patches: [patch], tree, rules: opts.rules ?? configuredRules(config) });
-  report.notes = sortNotes([...notes, ...report.notes]);
-  return { report, files: new Map(filePatches.map((fp) => [fp.newPath!, fp])), excluded };
+  return new PullSource(blobs, entries);
+}
+
+interface SeriesContext {
+  config: WidenConfig;
+  rules: readonly CatalogRule[];
+  blobs: BlobFetcher;
+  /** The pull request's own listing, read. */
+  whole: ReadFiles;
+  /** The pull request's final diff, by post-patch path. */
+  finalDiff: ReadonlyMap<string, FilePatch>;
+}
+
+/**
+ * The pull request's commits reviewed as a series, each on the tree the commits before it left,
+ * every finding then placed on the pull request's final diff; or, when the commits cannot be
+ * reviewed one by one, the remark that says why the whole diff was reviewed instead.
+ */
+async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo, c: SeriesContext): Promise<{ report: Report; notes: AnalysisNote[] } | { remark: string }> {
+  const squashed = (why: string): { remark: string } => ({ remark: `${why}, so widen reviewed the pull request's whole diff instead of commit by commit (\`series: per-commit\`).` });
+  const tooMany = (n: number, atLeast = false): { remark: string } => squashed(`This pull request has ${atLeast ? 'more than ' : ''}${n} commits and widen reviews at most ${MAX_SERIES_COMMITS} one by one`);
+  if (pull.commits !== null && pull.commits > MAX_SERIES_COMMITS) return tooMany(pull.commits);
+  const commits = await listPullCommits(octokit, ref);
+  if (commits.length > MAX_SERIES_COMMITS) return tooMany(MAX_SERIES_COMMITS, true);
+  if (commits.length === 0) return squashed('GitHub listed no commits for this pull request');
+  const merge = commits.find((k) => k.parents.length > 1);
+  // A merge brings in changes no patch of the series carries: later commits need not apply.
+  if (merge) return squashed(`Commit ${merge.sha.slice(0, SHORT_SHA)} is a merge`);
+
+  const notes: AnalysisNote[] = [];
+  const note = (path: string, message: string): void => {
+    notes.push({ path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message });
+  };
+  const patches: Patch[] = [];
+  const blobsOf = new Map<Patch, Map<string, string>>();
+  for (const [k, commit] of commits.entries()) {
+    const info = commitInfo({ sha: commit.sha, authorName: commit.authorName, authorEmail: commit.authorEmail, date: commit.date, message: commit.message });
+    const source = `commit ${commit.sha.slice(0, SHORT_SHA)}`;
+    // One commit on the base is the pull request's own diff: its listing is already at hand.
+    const read = commits.length === 1 ? c.whole : await readListedFiles(await listCommitFiles(octokit, ref, commit.sha), c.config, source, note);
+    const patch = commitPatch(info, read.filePatches, { index: k + 1, total: commits.length, source });
+    patches.push(patch);
+    blobsOf.set(patch, read.blobs);
+  }
+  let report: Report;
+  try {
+    report = await review({ patches, tree: pullSource(c.blobs, patches, (patch, fp) => (fp.newPath === null ? null : (blobsOf.get(patch)?.get(fp.newPath) ?? null))), rules: c.rules });
+  } catch (e) {
+    // GitHub's per-commit diffs can disagree with the blobs (a diff cut short): review the whole.
+    if (e instanceof PatchError || e instanceof ReviewError) return squashed(`The commits could not be applied one after another (${e.message})`);
+    throw e;
+  }
+  for (const f of report.findings) f.placement = placeOnFinalDiff(f, patches, c.finalDiff);
+  return { report, notes };
+}
+
+/**
+ * Where a finding of one commit sits on the pull request's final diff: its lines carried through
+ * the later commits' hunks (a line a later commit deletes is gone), then placed as on any diff.
+ * A finding whose lines are all gone, or whose file a later commit renames, is outside the diff.
+ */
+function placeOnFinalDiff(f: Finding, patches: readonly Patch[], finalDiff: ReadonlyMap<string, FilePatch>): Placement {
+  let lines: Array<number | null> = [f.line, f.endLine, ...f.related.filter((r) => r.path === f.path).map((r) => r.line)];
+  let path: string | null = f.path;
+  for (const later of patches.slice(f.patch?.index ?? patches.length)) {
+    const fp = later.files.find((x) => x.oldPath === path);
+    if (!fp) continue;
+    path = fp.newPath;
+    lines = lines.map((l) => (l === null || path === null ? null : forwardLine(fp.hunks, l)));
+  }
+  const shown = path === f.path ? finalDiff.get(f.path) : undefined;
+  const [line, endLine, ...related] = lines;
+  if (!shown || line === undefined) return { kind: 'outside-diff', line: f.line };
+  const moved: Finding = {
+    ...f,
+    // A position no diff line has (0) stands for a line that is gone.
+    line: line ?? 0,
+    endLine: endLine ?? 0,
+    related: related.map((l) => ({ path: f.path, line: l ?? 0, message: '' })),
+  };
+  const placed = placeFinding(moved, diffLinesOf(shown));
+  return placed.kind === 'outside-diff' ? { kind: 'outside-diff', line: f.line } : placed;
 }

@@ -9,3 +9,5 @@ export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks
 export { PatchError, describePatch, type PatchErrorKind } from './errors.js';
 export { formatHunkHeader } from './diff.js';
 export type { FilePatch, FileStatus, Hunk, HunkLine, LineMap, Patch } from './types.js';
+export { commitInfo, commitPatch, forwardLine } from './commit.js';
+export type { CommitInfo } from './types.js';

@@ -75,6 +75,29 @@ export interface Patch {
   files: FilePatch[];
   /** Where the patch was read from (a file name or `<stdin>`), for messages. */
   source: string;
+  /**
+   * The commit the patch is, when it was read from git or from a pull request's commits (absent
+   * for mails and plain diffs, whose metadata is in the fields above).
+   */
+  commit?: CommitInfo;
+}
+
+/** A commit's identity and message, as `git log` or GitHub's commits API give them. */
+export interface CommitInfo {
+  /** The full object id. */
+  sha: string;
+  author: { name: string; email: string };
+  /** Author date, ISO 8601. */
+  date: string;
+  /** The first line of the message. */
+  subject: string;
+  /** The message after the subject and the blank line under it, trailers included; '' when none. */
+  body: string;
+  /**
+   * The trailers of the message's last paragraph (`Signed-off-by`, `Fixes`, `Cc`...), in order,
+   * keys as written; empty when the last paragraph is not all trailers.
+   */
+  trailers: Array<{ key: string; value: string }>;
 }
 
 /**

@@ -16,9 +16,13 @@ import { rulesFor, runRules } from '../rules/run.js';
  * - `missing-patch`: a patch of the series was absent and the rest was reviewed without it
  *   (`--allow-gaps`).
  * - `already-applied`: the tree already holds the patch; it was reviewed as the post-patch state.
+ * - `skipped-commit`: a commit of a git range or pull request that is not reviewed as a patch
+ *   (a merge commit).
+ * - `series-squashed`: a pull request's commits were reviewed as one change, not one by one
+ *   (settings, or too many commits).
  */
 export interface ReportNote extends Omit<AnalysisNote, 'kind'> {
-  kind: AnalysisNote['kind'] | 'missing-patch' | 'already-applied';
+  kind: AnalysisNote['kind'] | 'missing-patch' | 'already-applied' | 'skipped-commit' | 'series-squashed';
 }
 
 /** What every front door prints: findings, notes on what could not be analysed, and figures. */

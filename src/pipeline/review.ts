@@ -222,8 +222,13 @@ interface FileReview {
 function markFixed(reported: readonly Finding[], resolved: readonly Finding[], patch: Patch): void {
   for (const gone of resolved) {
     const fixed = reported.find((f) => f.fingerprint === gone.fingerprint && f.fixedBy === undefined && (f.patch?.index ?? 0) < patch.index);
-    if (fixed) fixed.fixedBy = { index: patch.index, subject: patch.subject, total: patch.total };
+    if (fixed) fixed.fixedBy = patchRef(patch);
   }
+}
+
+/** How a finding names its patch: place in the series, subject, and the commit when it is one. */
+function patchRef(patch: Patch): NonNullable<Finding['patch']> {
+  return { index: patch.index, subject: patch.subject, total: patch.total, ...(patch.commit ? { commit: patch.commit.sha } : {}) };
 }
 
 /** The findings one file patch introduces and resolves, and what could not be checked. */
@@ -249,7 +254,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const shown = diffLinesOf(fp);
   const findings = introduced(after.findings, before);
   for (const f of findings) {
-    f.patch = { index: patch.index, subject: patch.subject, total: patch.total };
+    f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
   }
   return { findings, resolved: introduced(before, after.findings), functions: after.functions, notes };

@@ -3,7 +3,7 @@
  * `column`, `messageId` and the `notes` array.
  */
 import { docsUrl } from '../findings/docs.js';
-import type { Finding } from '../findings/finding.js';
+import type { Finding, PatchRef } from '../findings/finding.js';
 import type { PlacementKind } from '../findings/placement.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 
@@ -22,14 +22,19 @@ export interface JsonFinding {
   column: number;
   endLine: number;
   function: string | null;
-  patch?: { index: number; subject: string | null };
+  /** `commit`: the commit's full id, when the patch is one (`review --git`, `review --pr`). */
+  patch?: { index: number; subject: string | null; commit?: string };
   /** The later patch of the series that removes the finding again (review of a series only). */
-  fixedBy?: { index: number; subject: string | null };
+  fixedBy?: { index: number; subject: string | null; commit?: string };
   related: Array<{ path: string; line: number; message: string }>;
   fingerprint: string;
   docsUrl: string;
   /** Where the finding sits on the diff that introduced it (review only). */
   placement?: PlacementKind;
+}
+
+function jsonPatchRef(ref: PatchRef): NonNullable<JsonFinding['patch']> {
+  return { index: ref.index, subject: ref.subject, ...(ref.commit ? { commit: ref.commit } : {}) };
 }
 
 export function toJsonFinding(f: Finding): JsonFinding {
@@ -47,8 +52,8 @@ export function toJsonFinding(f: Finding): JsonFinding {
     column: f.column,
     endLine: f.endLine,
     function: f.function,
-    ...(f.patch ? { patch: { index: f.patch.index, subject: f.patch.subject } } : {}),
-    ...(f.fixedBy ? { fixedBy: { index: f.fixedBy.index, subject: f.fixedBy.subject } } : {}),
+    ...(f.patch ? { patch: jsonPatchRef(f.patch) } : {}),
+    ...(f.fixedBy ? { fixedBy: jsonPatchRef(f.fixedBy) } : {}),
     related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
     fingerprint: f.fingerprint,
     docsUrl: docsUrl(f.rule),

@@ -6,10 +6,10 @@
  * draws Mermaid in comments).
  */
 import { docsUrl } from '../findings/docs.js';
-import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type Finding, type PatchRef } from '../findings/finding.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
-import { excerptLines, patchLabel, summary } from './text.js';
+import { excerptLines, patchLabel, SHORT_SHA, summary } from './text.js';
 
 /** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
 const MAX_LABEL = 60;
@@ -26,13 +26,22 @@ export function renderFindingComment(f: Finding): string {
   out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
   out.push('', `**${escapeText(f.message)}**`);
   if (isCommitFinding(f) && f.patch) out.push('', `<sub>Commit message of ${escapeText(patchLabel(f.patch))}</sub>`);
-  else if (f.patch && f.patch.subject !== null && (f.patch.total ?? 1) > 1) out.push('', `<sub>Introduced by patch ${f.patch.index}/${f.patch.total}: ${escapeText(f.patch.subject)}</sub>`);
+  else if (f.patch && f.patch.subject !== null && ((f.patch.total ?? 1) > 1 || f.patch.commit)) out.push('', `<sub>Introduced by ${seriesName(f.patch)}: ${escapeText(f.patch.subject)}</sub>`);
+  if (f.fixedBy) {
+    out.push('', `<sub>A later ${f.fixedBy.commit ? 'commit' : 'patch'} fixes it: ${seriesName(f.fixedBy)}${f.fixedBy.subject === null ? '' : `: ${escapeText(f.fixedBy.subject)}`}. It stays reported here because the series does not bisect cleanly in between.</sub>`);
+  }
   if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
   if (f.explanation) out.push('', escapeText(f.explanation));
   if (f.fix) out.push('', `**Fix:** ${escapeText(f.fix)}`);
   const flow = pathFlowchart(f);
   if (flow) out.push('', '<details><summary>The path through the function</summary>', '', ...flow, '', '</details>');
   return out.join('\n');
+}
+
+/** `commit 0123456789ab (2/3)` for a commit, `patch 2/3` for a mail of a series. */
+function seriesName(ref: PatchRef): string {
+  const place = `${ref.index}/${ref.total ?? 1}`;
+  return ref.commit ? `commit \`${ref.commit.slice(0, SHORT_SHA)}\` (${place})` : `patch ${place}`;
 }
 
 /** The excerpt as a fenced block, and a legend of its marks. */
@@ -144,6 +153,8 @@ export interface ReviewBodyInput {
   mark: (f: Finding) => string;
   /** Said first, e.g. a fallback explanation. */
   preface?: string;
+  /** Said after the headline: how the review was done when not as asked (a series squashed). */
+  remarks?: readonly string[];
 }
 
 /**
@@ -162,6 +173,7 @@ export function renderReviewBody(input: ReviewBodyInput): string {
   if (input.standing) status.push(`${input.standing} from earlier reviews still stand${input.standing === 1 ? 's' : ''}`);
   if (input.resolved) status.push(`${input.resolved} earlier comment${input.resolved === 1 ? ' is' : 's are'} resolved by the latest changes`);
   if (status.length) out.push('', `${status.join('; ')}.`);
+  for (const remark of input.remarks ?? []) out.push('', escapeText(remark));
 
   const budget = MAX_COMMENT_BODY - 2_000;
   let size = out.join('\n').length;

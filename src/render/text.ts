@@ -26,14 +26,22 @@ const ansi: Paint = (style, s) => (s === '' ? s : `\x1b[${SGR[style]}m${s}\x1b[0
 
 const SEVERITY_STYLE: Record<Finding['severity'], keyof typeof SGR> = { error: 'boldRed', warning: 'boldYellow', note: 'boldCyan' };
 
+/** Length of a commit id as a finding names it: what kernel `Fixes:` tags use. */
+export const SHORT_SHA = 12;
+
+/** `patch 2`, or `patch 2 (commit 0123456789ab)` when the patch is a commit. */
+export function patchName(ref: PatchRef): string {
+  return `patch ${ref.index}${ref.commit ? ` (commit ${ref.commit.slice(0, SHORT_SHA)})` : ''}`;
+}
+
 export function renderText(report: Report, opts: TextOptions = {}): string {
   const paint = opts.color ? ansi : plain;
   const out: string[] = [];
   for (const f of report.findings) {
     out.push(opts.color ? paintedHeadline(f, paint) : findingHeadline(f));
     if (isCommitFinding(f) && f.patch) out.push(`  in the commit message of ${patchLabel(f.patch)}`);
-    else if (f.patch && f.patch.subject !== null) out.push(`  introduced by patch ${f.patch.index}: ${f.patch.subject}`);
-    if (f.fixedBy) out.push(`  fixed by patch ${f.fixedBy.index}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
+    else if (f.patch && f.patch.subject !== null) out.push(`  introduced by ${patchName(f.patch)}: ${f.patch.subject}`);
+    if (f.fixedBy) out.push(`  fixed by ${patchName(f.fixedBy)}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt, paint, SEVERITY_STYLE[f.severity]));
     if (f.explanation) out.push(`  ${paint('bold', '= note:')} ${f.explanation}`);
     if (f.fix) out.push(`  ${paint('bold', '= help:')} ${f.fix}`);

@@ -110,6 +110,10 @@ function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
     scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(200, config, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });
   }
   scope.get(`${REPO_PATH}/pulls/7/files`).query({ per_page: '100', page: '1' }).reply(200, [listedFile(f)]);
+  // `series: per-commit` (the default) lists the commits; one commit needs no more than that.
+  if (!/series:\s*squashed/.test(config ?? '') && blobStatus !== null) {
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, [commitObject(HEAD, SEED_TITLE, [BASE])]);
+  }
   scope.get(`${REPO_PATH}/pulls/7/comments`).query({ per_page: '100' }).reply(200, earlier.comments ?? []);
   scope.get(`${REPO_PATH}/pulls/7/reviews`).query({ per_page: '100' }).reply(200, earlier.reviews ?? []);
   if (checkRun) {
@@ -123,6 +127,22 @@ function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
     scope.get(`${REPO_PATH}/git/blobs/${f.headSha}`).reply(blobStatus, { message: 'Not Found' });
   }
   return scope;
+}
+
+/** A commit as `GET …/pulls/{n}/commits` lists it. */
+function commitObject(sha: string, message: string, parents: string[]) {
+  const author = { name: 'Example Contributor', email: 'contributor@example.org', date: '2026-11-25T17:48:12Z' };
+  return {
+    sha,
+    node_id: `C_${sha.slice(0, 8)}`,
+    url: `${API}${REPO_PATH}/commits/${sha}`,
+    html_url: `https://github.com/${OWNER}/${REPO}/commit/${sha}`,
+    comments_url: `${API}${REPO_PATH}/commits/${sha}/comments`,
+    commit: { url: `${API}${REPO_PATH}/git/commits/${sha}`, author, committer: author, message, tree: { sha: 'e'.repeat(40), url: '' }, comment_count: 0 },
+    author: null,
+    committer: null,
+    parents: parents.map((p) => ({ sha: p, url: `${API}${REPO_PATH}/commits/${p}` })),
+  };
 }
 
 /** Captures the body of the check run's completion. */

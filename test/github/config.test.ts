@@ -12,7 +12,7 @@ test('no file means the defaults', () => {
     slashCommand: { permission: 'write', replyUnauthorized: true },
     failOn: 'warning',
     maxComments: 25,
-    series: 'squashed',
+    series: 'per-commit',
   });
 });
 
@@ -71,4 +71,18 @@ test('patch rules are switched like the others: off, or at another severity, kee
   const signoff = rules.find((r) => r.id === 'patch-signoff-author')!;
   expect([signoff.meta.severity, isPatchRule(signoff)]).toEqual(['warning', true]);
   expect(rules.filter(isPatchRule).map((r) => r.id)).toEqual(['patch-fixes-tag-format', 'patch-mm-empty-body', 'patch-signoff-author']);
+});
+
+test('series: a hostile or misspelt value gets one line naming the two choices, and never echoes the value', () => {
+  for (const value of ['per_commit', 'x'.repeat(100_000), { $ne: null }, ['per-commit'], 50, null]) {
+    let problems: string[] = [];
+    try {
+      parseConfig({ series: value });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual(['`series` must be one of `squashed`, `per-commit`']);
+  }
+  expect(parseConfig({ series: 'squashed' }).series).toBe('squashed');
+  expect(parseConfig({}).series).toBe('per-commit');
 });

@@ -263,9 +263,9 @@ describe('GitHub stand-in', () => {
   });
 
   it('records unexpected routes and answers 404', async () => {
-    const res = await get('/repos/torvalds/linux/pulls/1/commits');
+    const res = await get('/repos/torvalds/linux/pulls/1/requested_reviewers');
     expect(res.status).toBe(404);
-    expect(gh.unexpected).toEqual([expect.objectContaining({ method: 'GET', path: '/repos/torvalds/linux/pulls/1/commits' })]);
+    expect(gh.unexpected).toEqual([expect.objectContaining({ method: 'GET', path: '/repos/torvalds/linux/pulls/1/requested_reviewers' })]);
     gh.unexpected.length = 0;
   });
 

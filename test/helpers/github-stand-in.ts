@@ -41,6 +41,23 @@ export interface StandInPull {
   head: { sha: string; ref: string; /** `owner/name` of a fork; absent when the branch is in the base repo. */ repoFullName?: string };
   base: { sha: string; ref: string };
   files: StandInFile[];
+  /**
+   * The pull request's commits, oldest first, as `GET …/pulls/:n/commits` lists them and
+   * `GET …/commits/:sha` serves each. Absent: one commit, the head, whose diff is `files`.
+   */
+  commits?: StandInCommit[];
+}
+
+/** One commit of a pull request. */
+export interface StandInCommit {
+  sha: string;
+  message: string;
+  /** Default: Example Contributor <contributor@example.org>. */
+  author?: { name: string; email: string; date?: string };
+  /** Default: the commit before it, or the pull request's base for the first. */
+  parents?: string[];
+  /** What the commit changes, in the same form as a pull request's `files` (blob shas after the commit). */
+  files: StandInFile[];
 }
 
 export type StandInPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
@@ -300,6 +317,10 @@ const GITHUB_BODY_LIMIT = 65536;
 const CHECK_TEXT_LIMIT = 65535;
 const CHECK_ANNOTATIONS_PER_REQUEST = 50;
 const LIST_FILES_CAP = 3000;
+/** `GET …/pulls/:n/commits` lists at most 250 commits. */
+const LIST_COMMITS_CAP = 250;
+/** `GET …/commits/:sha` lists at most 3000 files, in pages. */
+const COMMIT_FILES_CAP = 3000;
 const DIFF_MAX_FILES = 300;
 const DIFF_MAX_LINES = 20000;
 const ROLE_TO_PERMISSION: Record<StandInPermission, string> = {
@@ -614,11 +635,47 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
       mergeable: null,
       comments: 0,
       review_comments: reviewComments.filter((c) => c.repo === full && c.pull_number === pull.number).length,
-      commits: 1,
+      commits: commitsOf(pull).length,
       additions,
       deletions,
       changed_files: pull.files.length,
       _links: { self: { href: url }, html: { href: html } },
+    };
+  };
+
+  const commitsOf = (pull: StandInPull): StandInCommit[] =>
+    pull.commits ?? [{ sha: pull.head.sha, message: pull.title ?? `Pull request #${pull.number}`, parents: [pull.base.sha], files: pull.files }];
+  const findCommit = (repo: StandInRepo, sha: string): { pull: StandInPull; commit: StandInCommit; parents: string[] } | undefined => {
+    for (const pull of repo.pulls) {
+      const commits = commitsOf(pull);
+      const k = commits.findIndex((c) => c.sha === sha);
+      if (k >= 0) return { pull, commit: commits[k]!, parents: commits[k]!.parents ?? [k === 0 ? pull.base.sha : commits[k - 1]!.sha] };
+    }
+    return undefined;
+  };
+  /** A commit as the commits APIs show it; `files` only for `GET …/commits/:sha`. */
+  const commitJson = (repo: StandInRepo, found: { commit: StandInCommit; parents: string[] }): Json => {
+    const full = fullName(repo);
+    const { commit } = found;
+    const author = { name: commit.author?.name ?? 'Example Contributor', email: commit.author?.email ?? 'contributor@example.org', date: commit.author?.date ?? '2026-11-25T17:48:12Z' };
+    return {
+      sha: commit.sha,
+      node_id: nodeId('C', stableId(commit.sha)),
+      url: `${apiRoot}/repos/${full}/commits/${commit.sha}`,
+      html_url: `${htmlRoot}/${full}/commit/${commit.sha}`,
+      comments_url: `${apiRoot}/repos/${full}/commits/${commit.sha}/comments`,
+      commit: {
+        url: `${apiRoot}/repos/${full}/git/commits/${commit.sha}`,
+        author,
+        committer: author,
+        message: commit.message,
+        tree: { sha: createHash('sha1').update(`tree:${commit.sha}`).digest('hex'), url: `${apiRoot}/repos/${full}/git/trees/${commit.sha}` },
+        comment_count: 0,
+        verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      },
+      author: null,
+      committer: null,
+      parents: found.parents.map((sha) => ({ sha, url: `${apiRoot}/repos/${full}/commits/${sha}`, html_url: `${htmlRoot}/${full}/commit/${sha}` })),
     };
   };
 
@@ -1141,6 +1198,27 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
       const pull = findPull(ctx.repo, ctx.params['number']);
       if (!pull) return notFound();
       return paginate(ctx, pull.files.slice(0, LIST_FILES_CAP).map((f) => fileJson(ctx.repo, pull, f)), LIST_FILES_CAP);
+    }),
+    route('GET', `${R}/pulls/(?<number>\\d+)/commits`, 'token', (ctx) => {
+      const pull = findPull(ctx.repo, ctx.params['number']);
+      if (!pull) return notFound();
+      const commits = commitsOf(pull);
+      return paginate(ctx, commits.slice(0, LIST_COMMITS_CAP).map((commit, k) => commitJson(ctx.repo, { commit, parents: commit.parents ?? [k === 0 ? pull.base.sha : commits[k - 1]!.sha] })), LIST_COMMITS_CAP);
+    }),
+    route('GET', `${R}/commits/(?<sha>[0-9a-f]{40})`, 'token', (ctx) => {
+      const found = findCommit(ctx.repo, ctx.params['sha'] ?? '');
+      if (!found) return unprocessable([], `No commit found for SHA: ${ctx.params['sha'] ?? ''}`);
+      // The commit's files are paginated (per_page, page, link headers); the rest of the object repeats on every page.
+      const page = paginate(ctx, found.commit.files.slice(0, COMMIT_FILES_CAP).map((f) => fileJson(ctx.repo, { ...found.pull, head: { ...found.pull.head, sha: found.commit.sha } }, f)), COMMIT_FILES_CAP);
+      const listed = (page.json as Json[] | undefined) ?? [];
+      let additions = 0;
+      let deletions = 0;
+      for (const f of found.commit.files) {
+        const stats = fileStats(f);
+        additions += stats.additions;
+        deletions += stats.deletions;
+      }
+      return { ...page, json: { ...commitJson(ctx.repo, found), stats: { total: additions + deletions, additions, deletions }, files: listed } };
     }),
     route('GET', `${R}/pulls/(?<number>\\d+)/comments`, 'token', (ctx) => {
       const pull = findPull(ctx.repo, ctx.params['number']);

@@ -157,6 +157,8 @@ export interface PullRequestPayloadParams {
   baseRef?: string;
   /** `synchronize` only: the previous head; default a fake sha. */
   before?: string;
+  /** The pull request's number of commits; default 1. */
+  commits?: number;
 }
 
 /**
@@ -202,6 +204,7 @@ export function pullRequestPayload(
     closed_at: null,
     merge_commit_sha: null,
     changed_files: p.changedFiles,
+    commits: p.commits ?? 1,
     user: authorUser,
     assignee: null,
     assignees: [],

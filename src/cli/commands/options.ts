@@ -78,7 +78,7 @@ export function parseJobs(value: string | undefined, usage: string): number {
 }
 
 /** Notes that say something was done, not that something could not be checked. */
-const CHECKED_NOTES: ReadonlySet<ReportNote['kind']> = new Set(['already-applied']);
+const CHECKED_NOTES: ReadonlySet<ReportNote['kind']> = new Set(['already-applied', 'series-squashed']);
 
 /**
  * Whether `--fail-on-unchecked` fails on these notes: any note that something could not be

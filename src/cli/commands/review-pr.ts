@@ -4,10 +4,10 @@
  * request before installing anything.
  */
 import { InputError } from '../../errors.js';
-import { ConfigError, configReader, loadConfig } from '../../github/config.js';
+import { ConfigError, configReader, loadConfig, type WidenConfig } from '../../github/config.js';
 import { WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
-import type { Report } from '../../pipeline/analyze.js';
+import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
 import type { CatalogRule } from '../../rules/index.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import type { CommandIo } from './types.js';
@@ -56,7 +56,7 @@ function explainGitHubError(e: unknown, target: PullTarget, hasToken: boolean): 
   return null;
 }
 
-export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: string | undefined; token: string | undefined; rules: CatalogRule[] | null; io: CommandIo }): Promise<Report> {
+export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: string | undefined; token: string | undefined; rules: CatalogRule[] | null; series?: WidenConfig['series'] | undefined; io: CommandIo }): Promise<Report> {
   const target = parsePullTarget(opts.pr, opts.apiUrl);
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
   // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.
@@ -66,7 +66,10 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
     const [pull, config] = await Promise.all([getPull(octokit, target), loadConfig(configReader(octokit, target))]);
     opts.io.progress?.(`reviewing ${pull.changedFiles} changed files of ${target.owner}/${target.repo}#${target.number}`);
     // --rules on the command line replaces the repository's selection of rules.
-    return (await reviewPull(octokit, target, pull, config, { rules: opts.rules ?? undefined })).report;
+    const { report, remarks } = await reviewPull(octokit, target, pull, config, { rules: opts.rules ?? undefined, series: opts.series });
+    // What the App says in its review body, a terminal hears as a note.
+    const said = remarks.map((message): ReportNote => ({ path: `${target.owner}/${target.repo}#${target.number}`, line: 0, endLine: 0, function: null, kind: 'series-squashed', message }));
+    return { ...report, notes: sortNotes([...said, ...report.notes]) };
   } catch (e) {
     if (e instanceof ConfigError) throw new InputError('bad-config', `${target.owner}/${target.repo} has an invalid .github/widen.yml: ${e.problems.join('; ')}. Fix the file on the default branch (see docs/github-app.md).`);
     throw explainGitHubError(e, target, opts.token !== undefined) ?? e;

@@ -7,7 +7,8 @@ import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.
 import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
-import { DirectorySource } from '../../pipeline/source.js';
+import { readGitRange } from '../../pipeline/git-range.js';
+import { DirectorySource, GitSource, MemorySource } from '../../pipeline/source.js';
 import type { CatalogRule } from '../../rules/index.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import { hasUnchecked, parseColor, parseFailOn, parseFormat, parseRules, useColor, type OutputFormat } from './options.js';
@@ -22,6 +23,8 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     'fail-on': { type: 'string' },
     rules: { type: 'string' },
     pr: { type: 'string' },
+    git: { type: 'string' },
+    series: { type: 'string' },
     'api-url': { type: 'string' },
     color: { type: 'string' },
     'allow-gaps': { type: 'boolean' },
@@ -34,11 +37,22 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
   const color = useColor(parseColor(values.color, REVIEW_USAGE), io.stdoutIsTty ?? false, io.env ?? {});
   const failOnUnchecked = values['fail-on-unchecked'] === true;
 
+  const series = parseSeries(values.series);
+  if (values.pr !== undefined && values.git !== undefined) throw usageError('--pr and --git each name the commits to review; give one of them.', REVIEW_USAGE);
+  if (series !== undefined && values.pr === undefined && values.git === undefined) throw usageError('--series says how to review the commits of --pr or --git; a patch series given as mails is always reviewed patch by patch.', REVIEW_USAGE);
+
+  if (values.git !== undefined) {
+    if (positionals.length > 0 || values.tree !== undefined) throw usageError('--git reviews commits of the repository you are in, reading the tree from git; give no PATCH files and no --tree with it.', REVIEW_USAGE);
+    const ran = rules ?? parseRules(undefined, REVIEW_USAGE);
+    const { report, repository, patches } = await reviewGitRange(values.git, { rules: ran, squashed: series === 'squashed', io, cwd: process.cwd() });
+    return finish(report, { format, color, failOn, failOnUnchecked, rules: ran, srcRoot: repository, patches });
+  }
+
   if (values.pr !== undefined) {
     if (positionals.length > 0 || values.tree !== undefined) throw usageError('--pr reviews a pull request as GitHub has it; give no PATCH files and no --tree with it.', REVIEW_USAGE);
     if (format === 'email') throw usageError('--format email answers patch mails on a mailing list; for a pull request use --format markdown (what the App posts) or text.', REVIEW_USAGE);
     const { reviewPullRequestFromCli } = await import('./review-pr.js');
-    const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, io });
+    const report = await reviewPullRequestFromCli({ pr: values.pr, apiUrl: values['api-url'], token: process.env['GITHUB_TOKEN'], rules, series, io });
     return finish(report, { format, color, failOn, failOnUnchecked, rules: rules ?? parseRules(undefined, REVIEW_USAGE), srcRoot: null, patches: [] });
   }
   if (values['api-url'] !== undefined) throw usageError('--api-url goes with --pr.', REVIEW_USAGE);
@@ -73,6 +87,34 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     report.notes = sortNotes([...gaps.map((message): ReportNote => ({ path: patches[0]!.source, line: 0, endLine: 0, function: null, kind: 'missing-patch', message })), ...report.notes]);
   }
   return finish(report, { format, color, failOn, failOnUnchecked, rules: ran, srcRoot: values.tree === undefined ? null : resolve(values.tree), patches });
+}
+
+/** `--series`: how the commits of `--pr` or `--git` are reviewed; undefined when not given. */
+function parseSeries(value: string | undefined): 'per-commit' | 'squashed' | undefined {
+  if (value === undefined || value === 'per-commit' || value === 'squashed') return value;
+  throw usageError(`--series must be per-commit or squashed, not '${value}'.`, REVIEW_USAGE);
+}
+
+/**
+ * `--git BASE..HEAD`: the range's commits as a series on the tree of the first one's parent,
+ * both read from git's objects (nothing is checked out; the index is not touched).
+ */
+async function reviewGitRange(range: string, o: { rules: readonly CatalogRule[]; squashed: boolean; io: CommandIo; cwd: string }): Promise<{ report: Report; repository: string; patches: Patch[] }> {
+  const read = await readGitRange(o.cwd, range, { squashed: o.squashed });
+  // A range that starts at the repository's first commit applies to the empty tree.
+  const tree = read.base === '' ? new MemorySource({}) : await GitSource.open(read.repository, read.base);
+  try {
+    const report = await review({
+      patches: read.patches,
+      tree,
+      rules: o.rules,
+      progress: o.io.progress ? (done, total, path) => o.io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
+    });
+    report.notes = sortNotes([...read.notes, ...report.notes]);
+    return { report, repository: read.repository, patches: read.patches };
+  } finally {
+    if (tree instanceof GitSource) tree.close();
+  }
 }
 
 /** Reads one PATCH argument; one beyond {@link MAX_INPUT_BYTES} is refused before it is read. */

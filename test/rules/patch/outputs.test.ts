@@ -169,12 +169,12 @@ describe('the App', () => {
       .patch(`${REPO}/check-runs/8`, (b: object) => valid('PATCH', `${REPO}/check-runs/8`)(b) && checks.push(b) > 0)
       .reply(200, { id: 8 });
     const octokit = new WidenOctokit({ auth: 'ghs_test', retry: { enabled: false }, throttle: { enabled: false } });
-    const pull = { number: 3, title: SUBJECT, draft: false, state: 'open', headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40), changedFiles: 1, htmlUrl: 'https://github.com/mm/linux/pull/3' };
+    const pull = { number: 3, title: SUBJECT, draft: false, state: 'open', headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40), changedFiles: 1, commits: 1, htmlUrl: 'https://github.com/mm/linux/pull/3' };
     const summary = await publish({
       octokit,
       ref: { owner: 'mm', repo: 'linux', number: 3 },
       pull,
-      result: { report, files: new Map(patches[0]!.files.map((fp) => [fp.newPath!, fp])), excluded: 0 },
+      result: { report, files: new Map(patches[0]!.files.map((fp) => [fp.newPath!, fp])), excluded: 0, remarks: [] },
       config: DEFAULT_CONFIG,
       earlier: { posted: new Set(), open: [] },
       checkRunId: 8,

@@ -1,0 +1,83 @@
+/**
+ * Commits as patches: what `widen review --git` reads from git and what the App reads from a
+ * pull request's commits become {@link Patch}es carrying their author, subject and body the way
+ * a mail of the same commit would, plus the commit itself ({@link CommitInfo}) for checks that
+ * look at the message (trailers, subject prefix).
+ */
+import type { CommitInfo, FilePatch, Hunk, Patch } from './types.js';
+
+/** A trailer line: a token without spaces, a colon, its value (`Signed-off-by: A <a@b>`). */
+const TRAILER = /^([A-Za-z0-9][A-Za-z0-9-]*):[ \t]*(.*)$/;
+
+/** Splits a commit message into subject, body and the trailers of its last paragraph. */
+export function commitInfo(c: { sha: string; authorName: string; authorEmail: string; date: string; message: string }): CommitInfo {
+  const lines = c.message.replace(/\r\n/g, '\n').replace(/\s+$/, '').split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '');
+  const subject = first < 0 ? '' : lines[first]!.trim();
+  const body = first < 0 ? '' : lines.slice(first + 1).join('\n').replace(/^\s*\n/, '').trim();
+  return { sha: c.sha, author: { name: c.authorName, email: c.authorEmail }, date: c.date, subject, body, trailers: trailersOf(body) };
+}
+
+/**
+ * The trailers of a body's last paragraph, or none when a line of it is neither a trailer nor
+ * the continuation (indented) of one: prose that happens to hold a colon is no trailer block.
+ */
+function trailersOf(body: string): CommitInfo['trailers'] {
+  const paragraphs = body.split(/\n[ \t]*\n/);
+  const last = paragraphs[paragraphs.length - 1]?.split('\n') ?? [];
+  const out: CommitInfo['trailers'] = [];
+  for (const line of last) {
+    const m = TRAILER.exec(line);
+    if (m) out.push({ key: m[1]!, value: m[2]!.trim() });
+    else if (/^[ \t]/.test(line) && out.length > 0) out[out.length - 1]!.value += ` ${line.trim()}`;
+    else return [];
+  }
+  return out;
+}
+
+/** The patch of one commit of a series, with the fields a mail of that commit would fill. */
+export function commitPatch(commit: CommitInfo, files: FilePatch[], at: { index: number; total: number; source: string }): Patch {
+  return {
+    index: at.index,
+    total: at.total,
+    subject: commit.subject,
+    rawSubject: commit.subject,
+    messageId: null,
+    from: `${commit.author.name} <${commit.author.email}>`,
+    date: commit.date,
+    headers: {},
+    description: commit.body,
+    files,
+    source: at.source,
+    commit,
+  };
+}
+
+/**
+ * Where line `oldLine` of the file before `fp` is in the file after it, or null when `fp`
+ * deletes (or replaces) that line. Carries a finding of an earlier commit to a later tree.
+ */
+export function forwardLine(hunks: readonly Hunk[], oldLine: number): number | null {
+  let shift = 0;
+  for (const h of hunks) {
+    const start = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    if (oldLine < start) break;
+    if (oldLine >= start + h.oldLines) {
+      shift += h.newLines - h.oldLines;
+      continue;
+    }
+    let old = start;
+    let next = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    for (const l of h.lines) {
+      if (l.kind === '+') {
+        next++;
+        continue;
+      }
+      if (old === oldLine) return l.kind === ' ' ? next : null;
+      old++;
+      if (l.kind === ' ') next++;
+    }
+    return null;
+  }
+  return oldLine + shift;
+}
