@@ -7,6 +7,7 @@ import { startApp, type AppProcess } from '../helpers/app-process.js';
 import { generatePrivateKey, sendWebhook, startGitHubStandIn, type StandIn } from '../helpers/github-stand-in.js';
 import { issueCommentPayload, pullRequestPayload } from '../helpers/payloads.js';
 import { seedFile, SEED_TITLE } from '../helpers/seed-pull.js';
+import { seedSeries, type SeedSeries } from '../helpers/seed-series.js';
 
 const SECRET = 'e2e-webhook-secret';
 const HEAD = 'c'.repeat(40);
@@ -16,16 +17,21 @@ const INSTALLATION = 31;
 let github: StandIn;
 let app: AppProcess;
 
+let series: SeedSeries;
+
 beforeAll(async () => {
   const f = await seedFile();
+  series = await seedSeries();
+  const commits = series.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
+  const seriesPull = { number: 4, title: 'mm: free_pgtables() series', head: { sha: series.commits[2]!.sha, ref: 'series' }, base: { sha: series.base.sha, ref: 'main' }, files: [{ filename: series.path, status: 'modified' as const, sha: series.commits[2]!.blob, patch: series.finalPatch }], commits };
   github = await startGitHubStandIn({
     repos: [
       {
         owner: 'kernel-dev',
         name: 'linux',
         installationId: INSTALLATION,
-        pulls: [{ number: 3, title: SEED_TITLE, head: { sha: HEAD, ref: 'tlb-fix' }, base: { sha: BASE, ref: 'main' }, files: [{ filename: f.path, status: 'modified', sha: f.headSha, patch: f.patch }] }],
-        blobs: { [f.headSha]: f.head },
+        pulls: [{ number: 3, title: SEED_TITLE, head: { sha: HEAD, ref: 'tlb-fix' }, base: { sha: BASE, ref: 'main' }, files: [{ filename: f.path, status: 'modified', sha: f.headSha, patch: f.patch }] }, seriesPull],
+        blobs: { [f.headSha]: f.head, ...Object.fromEntries(series.commits.map((c) => [c.blob, c.text])) },
         permissions: { maintainer: 'maintain' },
       },
     ],
@@ -41,6 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  series?.repo.remove();
   await app?.stop();
   await github?.close();
 });
@@ -78,6 +85,23 @@ test('/widen from a maintainer on the same pull request: eyes, then a fresh revi
   expect(github.reviews[1]!.body).toContain('2 from earlier reviews still stand');
   // Still one check run for the head commit.
   expect(github.checkRuns).toHaveLength(1);
+  expect(github.unexpected).toEqual([]);
+}, 60_000);
+
+test('a three-commit pull request: the bug of commit 2 is reported against it, with commit 3 named as its fix', async () => {
+  const [, c2, c3] = series.commits;
+  const payload = pullRequestPayload('opened', { owner: 'kernel-dev', repo: 'linux', number: 4, headSha: c3!.sha, baseSha: series.base.sha, changedFiles: 1, installationId: INSTALLATION, title: 'mm: free_pgtables() series', commits: 3 });
+  const answer = await sendWebhook({ url: app.webhookUrl, secret: SECRET, name: 'pull_request', payload, id: 'e2e-series' });
+  expect(answer.status).toBe(200);
+  await github.waitFor((s) => s.reviews.some((r) => r.pull_number === 4), 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}\n${describeFailure()}`);
+  });
+  const review = github.reviews.find((r) => r.pull_number === 4)!;
+  expect(review.commit_id).toBe(c3!.sha);
+  expect(review.comments.map((c) => c.line)).toEqual([45, 33, 32]);
+  expect(review.comments[0]!.body).toContain(`<sub>Introduced by commit \`${c2!.sha.slice(0, 12)}\` (2/3): ${SEED_TITLE}</sub>`);
+  expect(review.comments[0]!.body).toContain(`<sub>A later commit fixes it: commit \`${c3!.sha.slice(0, 12)}\` (3/3)`);
+  expect(github.invalid).toEqual([]);
   expect(github.unexpected).toEqual([]);
 }, 60_000);
 

@@ -12,6 +12,7 @@ import { generatePrivateKey } from '../helpers/github-stand-in.js';
 import { validateGitHubRequest, validateGraphQL } from '../helpers/openapi.js';
 import { checkRunRerequestedPayload, issueCommentPayload, pullRequestPayload } from '../helpers/payloads.js';
 import { seedFile, SEED_TITLE, type PullFixtureFile } from '../helpers/seed-pull.js';
+import { seedSeries } from '../helpers/seed-series.js';
 
 const API = 'https://api.github.com';
 const OWNER = 'kernel-dev';
@@ -270,6 +271,46 @@ describe('pull_request.opened on the seed pull request', () => {
     expect(check.output.summary).toContain('`rules` names an unknown rule `no-such-rule`');
     expect(check.output.summary).toContain('`fail-on` must be one of `error`, `warning`, `note`, `none`');
     expect(check.output.summary).toContain('`max-comments` must be <= 30');
+  });
+});
+
+describe('a pull request as a patch series (series: per-commit, the default)', () => {
+  test('commit 1 harmless, commit 2 the seed bug, commit 3 the fix: the bug is reported against commit 2 with the note that commit 3 fixes it', async () => {
+    const series = await seedSeries();
+    try {
+      const [c1, c2, c3] = series.commits;
+      const scope = nock(API);
+      const headSha = c3!.sha;
+      const final = { path: series.path, base: series.base.text, head: c3!.text, patch: series.finalPatch, headSha: c3!.blob };
+      // The reads of any review, with the head commit's blob (already fetched early) answered by commit 1's below.
+      mockReviewReads(scope, final, { blobStatus: null, checkRun: false });
+      scope.get(`${REPO_PATH}/commits/${headSha}/check-runs`).query({ check_name: 'widen', filter: 'latest', per_page: '1' }).reply(200, { total_count: 0, check_runs: [] });
+      scope.post(`${REPO_PATH}/check-runs`, valid('POST', `${REPO_PATH}/check-runs`)).reply(201, { id: CHECK_RUN });
+      scope.get(`${REPO_PATH}/git/blobs/${c3!.blob}`).reply(200, { sha: c3!.blob, size: c3!.text.length, encoding: 'base64', content: Buffer.from(c3!.text).toString('base64') });
+      scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, [c1!, c2!, c3!].map((c, k) => commitObject(c.sha, c.message, [k === 0 ? series.base.sha : series.commits[k - 1]!.sha])));
+      for (const c of [c1!, c2!, c3!]) {
+        scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: '100', page: '1' }).reply(200, { ...commitObject(c.sha, c.message, []), files: [{ ...listedFile({ path: series.path, base: '', head: c.text, patch: c.patch, headSha: c.blob }) }] });
+      }
+      // Commit 1 is the first to change the file: its blob, with its hunks undone, is the base.
+      scope.get(`${REPO_PATH}/git/blobs/${c1!.blob}`).reply(200, { sha: c1!.blob, size: c1!.text.length, encoding: 'base64', content: Buffer.from(c1!.text).toString('base64') });
+      const reviews: Array<Record<string, unknown>> = [];
+      const checks: Array<Record<string, unknown>> = [];
+      scope.post(`${REPO_PATH}/pulls/7/reviews`, (b: Record<string, unknown>) => valid('POST', `${REPO_PATH}/pulls/7/reviews`)(b) && reviews.push(b) > 0).reply(200, { id: 99 });
+      expectCheckCompletion(scope, checks);
+
+      await deliver(await harness(), 'pull_request', pullRequestPayload('opened', { owner: OWNER, repo: REPO, number: 7, headSha, baseSha: series.base.sha, changedFiles: 1, installationId: INSTALLATION, title: 'mm: free_pgtables() series', commits: 3 }));
+
+      expect(scope.pendingMocks()).toEqual([]);
+      expect(invalidBodies).toEqual([]);
+      const review = reviews[0]! as { commit_id: string; comments: Array<{ line: number; body: string }> };
+      expect(review.commit_id).toBe(headSha);
+      expect(review.comments.map((c) => c.line)).toEqual([45, 33, 32]);
+      expect(review.comments[0]!.body).toContain(`<sub>Introduced by commit \`${c2!.sha.slice(0, 12)}\` (2/3): ${SEED_TITLE}</sub>`);
+      expect(review.comments[0]!.body).toContain(`<sub>A later commit fixes it: commit \`${c3!.sha.slice(0, 12)}\` (3/3): mm: bracket each VMA when freeing page-tables. It stays reported here because the series does not bisect cleanly in between.</sub>`);
+      expect((checks[0] as { conclusion: string }).conclusion).toBe('failure');
+    } finally {
+      series.repo.remove();
+    }
   });
 });
 
