@@ -476,6 +476,7 @@ function appRows(a) {
     ['webhook answered', `${Math.round(a.webhookAnsweredMs)} ms (goal < 1000 ms; the review continues after the answer)`],
     ['webhook to review posted', `${Math.round(a.webhookToReviewMs)} ms; to check run completed ${Math.round(a.webhookToCheckRunMs)} ms (writes are spaced 1 s apart, as GitHub asks)`],
     ['analysis of the seed PR', `${a.analysisMs.toFixed(1)} ms (median of 9, in-process; goal well under 100 ms)`],
+    ...(a.series ? [[`a ${a.series.commits}-commit PR, per commit`, `${a.series.perCommit.toFixed(1)} requests per commit (${a.series.requests} in all: ${a.series.commitRequests} for the commits, ${a.series.blobRequests} blob${a.series.blobRequests === 1 ? '' : 's'}); ${Math.round(a.series.msToReview)} ms to the check run`]] : []),
   ];
 }
 

@@ -12,7 +12,7 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type ConfigReader
 import { HELP_TEXT, unauthorizedReply, unknownCommandReply } from './messages.js';
 import type { GitHubClient } from './octokit.js';
 import { CHECK_NAME, completeCheckRun, listEarlier, publish, startCheckRun } from './publish.js';
-import { getPull, listPullFiles, pullInfo, reviewPull, type PullInfo, type PullRef } from './pull.js';
+import { getPull, listPullCommits, listPullFiles, MAX_SERIES_COMMITS, pullInfo, reviewPull, type PullInfo, type PullRef } from './pull.js';
 import { ReviewQueue } from './queue.js';
 
 interface Log {
@@ -99,13 +99,16 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
     }
   }
   const listing = listPullFiles(octokit, ref, pull.changedFiles);
+  // Reviewed commit by commit unless the settings say otherwise: listing the commits now keeps
+  // them off the chain of requests the review waits for, at one request wasted when they do.
+  const commits = pull.commits !== null && pull.commits > MAX_SERIES_COMMITS ? undefined : listPullCommits(octokit, ref);
   const earlier = listEarlier(octokit, ref);
   const checkRun = startCheckRun(octokit, ref, pull.headSha);
-  for (const p of [config, listing, earlier, checkRun]) p.catch(() => undefined);
+  for (const p of [config, listing, commits, earlier, checkRun]) p?.catch(() => undefined);
   try {
     let result;
     try {
-      result = await reviewPull(octokit, ref, pull, config, { listing });
+      result = await reviewPull(octokit, ref, pull, config, { listing, commits });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       await completeCheckRun(octokit, ref, await checkRun, {

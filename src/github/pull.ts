@@ -329,6 +329,8 @@ export async function reviewPull(
     rules?: readonly CatalogRule[] | undefined;
     /** How to review the commits, instead of the configuration's `series`. */
     series?: WidenConfig['series'] | undefined;
+    /** The commit list, when the caller started fetching it early. */
+    commits?: Promise<PullCommit[]> | undefined;
   } = {},
 ): Promise<PullReview> {
   const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));
@@ -357,7 +359,7 @@ export async function reviewPull(
   const remarks: string[] = [];
   let report: Report | null = null;
   if ((opts.series ?? config.series) === 'per-commit' && whole.filePatches.length > 0) {
-    const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff });
+    const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff, listed: opts.commits });
     if ('remark' in series) remarks.push(series.remark);
     else {
       report = series.report;
@@ -401,6 +403,8 @@ interface SeriesContext {
   whole: ReadFiles;
   /** The pull request's final diff, by post-patch path. */
   finalDiff: ReadonlyMap<string, FilePatch>;
+  /** The commit list, if already requested. */
+  listed: Promise<PullCommit[]> | undefined;
 }
 
 /**
@@ -412,7 +416,7 @@ async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo
   const squashed = (why: string): { remark: string } => ({ remark: `${why}, so widen reviewed the pull request's whole diff instead of commit by commit (\`series: per-commit\`).` });
   const tooMany = (n: number, atLeast = false): { remark: string } => squashed(`This pull request has ${atLeast ? 'more than ' : ''}${n} commits and widen reviews at most ${MAX_SERIES_COMMITS} one by one`);
   if (pull.commits !== null && pull.commits > MAX_SERIES_COMMITS) return tooMany(pull.commits);
-  const commits = await listPullCommits(octokit, ref);
+  const commits = await (c.listed ?? listPullCommits(octokit, ref));
   if (commits.length > MAX_SERIES_COMMITS) return tooMany(MAX_SERIES_COMMITS, true);
   if (commits.length === 0) return squashed('GitHub listed no commits for this pull request');
   const merge = commits.find((k) => k.parents.length > 1);

@@ -99,6 +99,8 @@ interface ReadOptions {
   token?: boolean;
   /** False when the test mocks finding an existing check run itself. */
   checkRun?: boolean;
+  /** The pull request's commits, as listed; default the one head commit. */
+  commitList?: unknown[];
 }
 
 function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions = {}): nock.Scope {
@@ -111,9 +113,9 @@ function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
     scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(200, config, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });
   }
   scope.get(`${REPO_PATH}/pulls/7/files`).query({ per_page: '100', page: '1' }).reply(200, [listedFile(f)]);
-  // `series: per-commit` (the default) lists the commits; one commit needs no more than that.
-  if (!/series:\s*squashed/.test(config ?? '') && blobStatus !== null) {
-    scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, [commitObject(HEAD, SEED_TITLE, [BASE])]);
+  // Listed at once for `series: per-commit` (the default); one commit needs no more than that.
+  if (!/series:\s*squashed/.test(config ?? '')) {
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, o.commitList ?? [commitObject(HEAD, SEED_TITLE, [BASE])]);
   }
   scope.get(`${REPO_PATH}/pulls/7/comments`).query({ per_page: '100' }).reply(200, earlier.comments ?? []);
   scope.get(`${REPO_PATH}/pulls/7/reviews`).query({ per_page: '100' }).reply(200, earlier.reviews ?? []);
@@ -283,11 +285,11 @@ describe('a pull request as a patch series (series: per-commit, the default)', (
       const headSha = c3!.sha;
       const final = { path: series.path, base: series.base.text, head: c3!.text, patch: series.finalPatch, headSha: c3!.blob };
       // The reads of any review, with the head commit's blob (already fetched early) answered by commit 1's below.
-      mockReviewReads(scope, final, { blobStatus: null, checkRun: false });
+      const commitList = [c1!, c2!, c3!].map((c, k) => commitObject(c.sha, c.message, [k === 0 ? series.base.sha : series.commits[k - 1]!.sha]));
+      mockReviewReads(scope, final, { blobStatus: null, checkRun: false, commitList });
       scope.get(`${REPO_PATH}/commits/${headSha}/check-runs`).query({ check_name: 'widen', filter: 'latest', per_page: '1' }).reply(200, { total_count: 0, check_runs: [] });
       scope.post(`${REPO_PATH}/check-runs`, valid('POST', `${REPO_PATH}/check-runs`)).reply(201, { id: CHECK_RUN });
       scope.get(`${REPO_PATH}/git/blobs/${c3!.blob}`).reply(200, { sha: c3!.blob, size: c3!.text.length, encoding: 'base64', content: Buffer.from(c3!.text).toString('base64') });
-      scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, [c1!, c2!, c3!].map((c, k) => commitObject(c.sha, c.message, [k === 0 ? series.base.sha : series.commits[k - 1]!.sha])));
       for (const c of [c1!, c2!, c3!]) {
         scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: '100', page: '1' }).reply(200, { ...commitObject(c.sha, c.message, []), files: [{ ...listedFile({ path: series.path, base: '', head: c.text, patch: c.patch, headSha: c.blob }) }] });
       }
@@ -355,6 +357,8 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
     scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
     scope.get(`${REPO_PATH}/pulls/7/files`).query(true).reply(200, [{ sha: 'd'.repeat(40), filename: 'Documentation/mm/index.rst', status: 'modified', additions: 1, deletions: 0, changes: 1, patch: '@@ -1 +1,2 @@\n Memory\n+Management', blob_url: '', raw_url: '', contents_url: '' }]);
+    // Listed early for `series: per-commit`, before it is known that no C file changed.
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query(true).reply(200, [commitObject(HEAD, 'Documentation/mm: name the subsystem', [BASE])]);
     scope.get(`${REPO_PATH}/pulls/7/comments`).query(true).reply(200, []);
     scope.get(`${REPO_PATH}/pulls/7/reviews`).query(true).reply(200, []);
     scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });

@@ -62,7 +62,7 @@ test('the bug of commit 2 is reported against commit 2 with the note that commit
   // the line of their argument that the final diff still shows (`vma = next;`, the page-table
   // free), and say which commit fixed them.
   const head = c3!.text.split('\n');
-  expect(review.comments.map((c) => [c.path, c.line, head[c.line - 1]!.trim(), c.body.split('\n')[0]])).toEqual([
+  expect(review.comments.map((c) => [c.path, c.line, head[(c.line ?? 0) - 1]!.trim(), c.body.split('\n')[0]])).toEqual([
     ['mm/memory.c', 45, 'vma = next;', '🛑 **error** · [`tlb-vma-bracket-vma-reassigned`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-vma-reassigned.md) · in `free_pgtables()`'],
     ['mm/memory.c', 33, 'hugetlb_free_pgd_range(tlb, addr, vma->vm_end,', 'ℹ️ **note** · [`tlb-vma-bracket-misuse`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-misuse.md) · in `free_pgtables()`'],
     ['mm/memory.c', 32, 'tlb_start_vma(tlb, vma);', 'ℹ️ **note** · [`tlb-vma-bracket-misuse`](https://github.com/widen-review/widen/blob/main/docs/rules/tlb-vma-bracket-misuse.md) · in `free_pgtables()`'],
@@ -88,7 +88,8 @@ test('series: squashed reviews the whole diff: only what the pull request ends w
   expect(github.unexpected).toEqual([]);
   expect(github.reviews[0]!.comments.map((c) => c.line)).toEqual([32]);
   expect(github.reviews[0]!.body).not.toContain('Introduced by');
-  expect([count(/\/pulls\/21\/commits$/), count(/\/commits\/[0-9a-f]{40}$/)]).toEqual([0, 0]);
+  // The commit list is asked for early, before the settings arrive; no commit is fetched.
+  expect([count(/\/pulls\/21\/commits$/), count(/\/commits\/[0-9a-f]{40}$/)]).toEqual([1, 0]);
 });
 
 test('a pull request with 60 commits is reviewed squashed, and the review and the check run say why', async () => {

@@ -9,7 +9,8 @@ export const MAIN_USAGE = `widen: reviews Linux-kernel-style C patches by readin
 
 Usage:
   widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
-  widen review --pr OWNER/REPO#N [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+  widen review --pr OWNER/REPO#N [--api-url URL] [--series MODE] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+  widen review --git BASE..HEAD [--series MODE] [--format FMT] [--fail-on LEVEL] [--rules IDS]
   widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL] [--color WHEN]
   widen b4-check [--base REV]     check one patch mail (stdin) for b4 review: JSON on stdout
   widen rules                     list the rules: id, severity, summary
@@ -25,14 +26,21 @@ Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error
 Run 'widen COMMAND --help' for a command's options.`;
 
 export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
-       widen review --pr OWNER/REPO#N|URL [--api-url URL] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+       widen review --pr OWNER/REPO#N|URL [--api-url URL] [--series MODE] [--format FMT] [--fail-on LEVEL] [--rules IDS]
+       widen review --git BASE..HEAD [--series MODE] [--format FMT] [--fail-on LEVEL] [--rules IDS]
 
 Reviews a patch (unified diff, git format-patch mail, or mbox series; '-' or none reads stdin),
-or a GitHub pull request through the API, exactly as the widen GitHub App would (nothing is
-posted; the token comes from GITHUB_TOKEN).
+a GitHub pull request through the API, exactly as the widen GitHub App would (nothing is
+posted; the token comes from GITHUB_TOKEN), or the commits of a range of the git repository
+you are in, as a series (read from git; the working tree and the index are not touched).
   --tree DIR       the tree the patch applies to; applied in memory, never written.
                    Without it widen analyses only what the diff carries.
   --pr PR          OWNER/REPO#N or the pull request's URL
+  --git RANGE      BASE..HEAD: each commit after BASE up to HEAD, as a patch of a series on
+                   the tree of the first one's parent; merge commits are left out with a note
+  --series MODE    per-commit (default: each commit a patch; a pull request of more than
+                   50 commits is reviewed squashed, with a note) or squashed (the whole change
+                   as one patch); for --pr it replaces the repository's series setting
   --api-url URL    the REST API root for GitHub Enterprise Server (https://HOST/api/v3);
                    derived from a pull request URL when not given
   --format FMT     text (default), json, markdown, email (an mbox of replies to the patch
