@@ -99,11 +99,12 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
     }
   }
   const listing = listPullFiles(octokit, ref, pull.changedFiles);
-  // Reviewed commit by commit unless the settings say otherwise: listing the commits now keeps
-  // them off the chain of requests the review waits for, at one request wasted when they do.
-  const commits = pull.commits !== null && pull.commits > MAX_SERIES_COMMITS ? undefined : listPullCommits(octokit, ref);
   const earlier = listEarlier(octokit, ref);
   const checkRun = startCheckRun(octokit, ref, pull.headSha);
+  // Reviewed commit by commit unless the settings say otherwise: listing the commits before they
+  // are known keeps the list off the chain of requests the review waits for, at one request
+  // wasted when they say `squashed`. Asked last, so the check run's requests go first.
+  const commits = pull.commits !== null && pull.commits > MAX_SERIES_COMMITS ? undefined : listPullCommits(octokit, ref);
   for (const p of [config, listing, commits, earlier, checkRun]) p?.catch(() => undefined);
   try {
     let result;
