@@ -10,7 +10,7 @@ import { createWidenApp } from '../../src/github/app.js';
 import { WidenOctokit } from '../../src/github/octokit.js';
 import { generatePrivateKey, startGitHubStandIn, type StandIn, type StandInCommit, type StandInPull } from '../helpers/github-stand-in.js';
 import { pullRequestPayload } from '../helpers/payloads.js';
-import { seedSeries, SERIES_SUBJECTS, type SeedSeries } from '../helpers/seed-series.js';
+import { REVERT_SUBJECT, seedSeries, SERIES_SUBJECTS, type SeedSeries } from '../helpers/seed-series.js';
 
 const privateKey = generatePrivateKey();
 const INSTALLATION = 8;
@@ -23,19 +23,19 @@ beforeAll(async () => {
 afterAll(() => series?.repo.remove());
 afterEach(async () => github?.close());
 
-function seriesPull(commits: StandInCommit[] = series.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified', sha: c.blob, patch: c.patch }] }))): StandInPull {
+function seriesPull(commits: StandInCommit[] = series.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified', sha: c.blob, patch: c.patch }] })), s: SeedSeries = series): StandInPull {
   return {
     number: 21,
     title: 'mm: free_pgtables() and the mmu_gather bracket',
     head: { sha: commits[commits.length - 1]!.sha, ref: 'series' },
-    base: { sha: series.base.sha, ref: 'main' },
-    files: [{ filename: series.path, status: 'modified', sha: series.commits[2]!.blob, patch: series.finalPatch }],
+    base: { sha: s.base.sha, ref: 'main' },
+    files: [{ filename: s.path, status: 'modified', sha: s.commits[2]!.blob, patch: s.finalPatch }],
     commits,
   };
 }
 
-async function deliver(pull: StandInPull, config?: string): Promise<void> {
-  const blobs = Object.fromEntries(series.commits.map((c) => [c.blob, c.text]));
+async function deliver(pull: StandInPull, config?: string, s: SeedSeries = series): Promise<void> {
+  const blobs = Object.fromEntries(s.commits.map((c) => [c.blob, c.text]));
   github = await startGitHubStandIn({ repos: [{ owner: 'mm', name: 'linux', installationId: INSTALLATION, pulls: [pull], blobs, ...(config ? { config } : {}) }] });
   const widen = createWidenApp();
   const Octokit = WidenOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { ...(o['throttle'] as object), enabled: false } }));
@@ -106,4 +106,26 @@ test('a pull request with 60 commits is reviewed squashed, and the review and th
   expect(github.checkRuns[0]!.output?.summary).toContain(remark);
   // The payload said 60: no commit was listed or fetched.
   expect([count(/\/pulls\/21\/commits$/), count(/\/commits\/[0-9a-f]{40}$/)]).toEqual([0, 0]);
+});
+
+test('commit 3 reverts commit 2: the final diff shows none of its lines, so its findings go in the review body, each saying the revert fixes it', async () => {
+  const reverted = await seedSeries('revert');
+  try {
+    const commits = reverted.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: reverted.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
+    await deliver(seriesPull(commits, reverted), undefined, reverted);
+    expect(github.invalid).toEqual([]);
+    expect(github.unexpected).toEqual([]);
+    const review = github.reviews[0]!;
+    expect(review.comments).toEqual([]);
+    expect(review.body).toContain('### Outside the diff (2)');
+    const [, c2, c3] = reverted.commits;
+    for (const rule of ['tlb-vma-bracket-vma-reassigned', 'tlb-vma-bracket-misuse']) {
+      const section = review.body.slice(review.body.indexOf(`[\`${rule}\`]`));
+      expect(section).toContain(`<sub>Introduced by commit \`${c2!.sha.slice(0, 12)}\` (2/3): ${SERIES_SUBJECTS[1]}</sub>`);
+      expect(section).toContain(`<sub>A later commit fixes it: commit \`${c3!.sha.slice(0, 12)}\` (3/3): ${REVERT_SUBJECT}. It stays reported here because the series does not bisect cleanly in between.</sub>`);
+    }
+    expect(github.checkRuns.map((r) => r.conclusion)).toEqual(['failure']);
+  } finally {
+    reverted.repo.remove();
+  }
 });

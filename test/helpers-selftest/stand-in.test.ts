@@ -136,6 +136,25 @@ describe('GitHub stand-in', () => {
     expect((await capped.json()) as unknown[]).toHaveLength(100);
   });
 
+  it('a pull request without commits of its own has one, the head, whose files are the pull request\'s', async () => {
+    const res = await get('/repos/torvalds/linux/pulls/1/commits');
+    const commits = (await res.json()) as Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string; author: { name: string } } }>;
+    expect(commits.map((c) => [c.sha, c.parents.map((p) => p.sha), c.commit.message])).toEqual([[HEAD, [BASE], 'mm: fix']]);
+    const one = await get(`/repos/torvalds/linux/commits/${HEAD}`);
+    const body = (await one.json()) as { sha: string; files: Array<{ filename: string; sha: string; patch: string }>; stats: { additions: number; deletions: number } };
+    expect([body.sha, body.files.map((f) => [f.filename, f.sha]), body.stats.additions, body.stats.deletions]).toEqual([HEAD, [['mm/mmap.c', 'c'.repeat(40)]], 3, 1]);
+    expect((await get(`/repos/torvalds/linux/commits/${'9'.repeat(40)}`)).status).toBe(422);
+  });
+
+  it('pages a commit\'s files like GitHub: per_page, link headers, the commit repeated on every page', async () => {
+    const first = await get(`/repos/torvalds/linux/commits/${'d'.repeat(40)}?per_page=100`);
+    const page1 = (await first.json()) as { sha: string; files: unknown[] };
+    expect([page1.sha, page1.files.length]).toEqual(['d'.repeat(40), 100]);
+    expect(first.headers.get('link')).toContain('page=3>; rel="last"');
+    const last = (await (await get(`/repos/torvalds/linux/commits/${'d'.repeat(40)}?per_page=100&page=3`)).json()) as { sha: string; files: Array<{ filename: string }> };
+    expect([last.sha, last.files.length, last.files[49]?.filename]).toEqual(['d'.repeat(40), 50, 'drivers/f249.c']);
+  });
+
   it('rejects a whole review when one comment is off the diff, and stores nothing', async () => {
     const res = await post('/repos/torvalds/linux/pulls/1/reviews', {
       commit_id: HEAD,

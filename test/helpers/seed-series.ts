@@ -39,22 +39,28 @@ async function applied(text: string, diffPath: string): Promise<string> {
 }
 
 export const SERIES_SUBJECTS = ['mm: say that zap_vma_list() owns its gather', SEED_TITLE, 'mm: bracket each VMA when freeing page-tables'] as const;
+export const REVERT_SUBJECT = `Revert "${SEED_TITLE}"`;
 
-/** Builds the series in a fresh scratch repository; `remove()` it when done. */
-export async function seedSeries(): Promise<SeedSeries> {
+/**
+ * Builds the series in a fresh scratch repository; `remove()` it when done. With `third:
+ * 'revert'`, commit 3 reverts commit 2 instead of fixing it, so the final diff shows none of
+ * commit 2's lines.
+ */
+export async function seedSeries(third: 'fix' | 'revert' = 'fix'): Promise<SeedSeries> {
   const base = readFileSync(join(root, 'examples/seed/tree/mm/memory.c'), 'utf8');
   const reworded = base.replace(' * Zap the VMAs of a list that cover [start, end), with a gather of its own.', ' * Zap the VMAs of a list that cover [start, end); the gather is its own.');
   if (reworded === base) throw new Error('examples/seed/tree/mm/memory.c changed: update test/helpers/seed-series.ts');
-  const texts = [reworded, await applied(reworded, join(root, 'examples/seed/seed.patch')), await applied(reworded, join(root, 'examples/seed/seed-fixed.patch'))];
+  const texts = [reworded, await applied(reworded, join(root, 'examples/seed/seed.patch')), third === 'fix' ? await applied(reworded, join(root, 'examples/seed/seed-fixed.patch')) : reworded];
+  const subjects = [SERIES_SUBJECTS[0], SERIES_SUBJECTS[1], third === 'fix' ? SERIES_SUBJECTS[2] : REVERT_SUBJECT];
   const repo = new ScratchRepo();
   repo.commit({ [PATH]: base }, 'mm: the tree before the series');
   const baseSha = repo.git('rev-parse', 'HEAD').trim();
   const commits: SeriesCommit[] = [];
   for (const [k, text] of texts.entries()) {
-    const message = `${SERIES_SUBJECTS[k]}\n\nStep ${k + 1} of the series.\n\nSigned-off-by: Test Author <author@example.org>\n`;
+    const message = `${subjects[k]}\n\nStep ${k + 1} of the series.\n\nSigned-off-by: Test Author <author@example.org>\n`;
     repo.commit({ [PATH]: text }, message);
     const sha = repo.git('rev-parse', 'HEAD').trim();
-    commits.push({ sha, subject: SERIES_SUBJECTS[k]!, message, text, blob: blobSha(text), patch: hunksOf(repo.git('show', '--format=', sha)) });
+    commits.push({ sha, subject: subjects[k]!, message, text, blob: blobSha(text), patch: hunksOf(repo.git('show', '--format=', sha)) });
   }
   return { repo, path: PATH, base: { sha: baseSha, text: base }, commits, finalPatch: hunksOf(repo.git('diff', baseSha, 'HEAD')) };
 }
