@@ -167,7 +167,7 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   };
   const finishCheck = async (): Promise<void> => {
     if (o.checkRunId === null) return;
-    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks }));
+    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
   };
   const [reviewId] = await Promise.all([postReview(), finishCheck()]);
 

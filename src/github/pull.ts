@@ -13,6 +13,7 @@ import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
 import type { Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding, type Placement } from '../findings/placement.js';
 import { commitInfo, commitPatch, forwardLine, PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
+import type { HeadLines } from '../render/check-run.js';
 import { SHORT_SHA } from '../render/text.js';
 import type { FilePatch, Patch } from '../patch/types.js';
 import type { CatalogRule } from '../rules/index.js';
@@ -193,6 +194,11 @@ export interface PullReview {
   excluded: number;
   /** What the review did differently from what was asked (a series reviewed squashed), for the reader. */
   remarks: string[];
+  /**
+   * Reviewed commit by commit: where each finding's lines are at the head commit (its lines are
+   * those of the commit that introduced it), or null when later commits removed them.
+   */
+  headLines?: ReadonlyMap<Finding, HeadLines | null>;
 }
 
 function quotePath(prefix: string, path: string): string {
@@ -358,12 +364,14 @@ export async function reviewPull(
   const finalDiff = new Map(whole.filePatches.map((fp) => [fp.newPath!, fp]));
   const remarks: string[] = [];
   let report: Report | null = null;
+  let headLines: ReadonlyMap<Finding, HeadLines | null> | undefined;
   if ((opts.series ?? config.series) === 'per-commit' && whole.filePatches.length > 0) {
     const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff, listed: opts.commits });
     if ('remark' in series) remarks.push(series.remark);
     else {
       report = series.report;
       notes.push(...series.notes);
+      headLines = series.headLines;
     }
   }
   if (report === null) {
@@ -373,7 +381,7 @@ export async function reviewPull(
       : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules });
   }
   report.notes = sortNotes([...notes, ...report.notes]);
-  return { report, files: finalDiff, excluded: whole.excluded, remarks };
+  return { report, files: finalDiff, excluded: whole.excluded, remarks, ...(headLines ? { headLines } : {}) };
 }
 
 /**
@@ -412,7 +420,7 @@ interface SeriesContext {
  * every finding then placed on the pull request's final diff; or, when the commits cannot be
  * reviewed one by one, the remark that says why the whole diff was reviewed instead.
  */
-async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo, c: SeriesContext): Promise<{ report: Report; notes: AnalysisNote[] } | { remark: string }> {
+async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo, c: SeriesContext): Promise<{ report: Report; notes: AnalysisNote[]; headLines: Map<Finding, HeadLines | null> } | { remark: string }> {
   const squashed = (why: string): { remark: string } => ({ remark: `${why}, so widen reviewed the pull request's whole diff instead of commit by commit (\`series: per-commit\`).` });
   const tooMany = (n: number, atLeast = false): { remark: string } => squashed(`This pull request has ${atLeast ? 'more than ' : ''}${n} commits and widen reviews at most ${MAX_SERIES_COMMITS} one by one`);
   if (pull.commits !== null && pull.commits > MAX_SERIES_COMMITS) return tooMany(pull.commits);
@@ -446,16 +454,25 @@ async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo
     if (e instanceof PatchError || e instanceof ReviewError) return squashed(`The commits could not be applied one after another (${e.message})`);
     throw e;
   }
-  for (const f of report.findings) f.placement = placeOnFinalDiff(f, patches, c.finalDiff);
-  return { report, notes };
+  const headLines = new Map<Finding, HeadLines | null>();
+  for (const f of report.findings) {
+    const head = carryToHead(f, patches);
+    f.placement = placeOnFinalDiff(f, head, c.finalDiff);
+    headLines.set(f, head.path === f.path && head.line !== null ? { line: head.line, endLine: head.endLine ?? head.line } : null);
+  }
+  return { report, notes, headLines };
 }
 
-/**
- * Where a finding of one commit sits on the pull request's final diff: its lines carried through
- * the later commits' hunks (a line a later commit deletes is gone), then placed as on any diff.
- * A finding whose lines are all gone, or whose file a later commit renames, is outside the diff.
- */
-function placeOnFinalDiff(f: Finding, patches: readonly Patch[], finalDiff: ReadonlyMap<string, FilePatch>): Placement {
+/** A finding's lines carried to the head commit: null for a line a later commit removed. */
+interface AtHead {
+  path: string | null;
+  line: number | null;
+  endLine: number | null;
+  related: Array<number | null>;
+}
+
+/** Carries a finding of one commit through the later commits' hunks to the head commit. */
+function carryToHead(f: Finding, patches: readonly Patch[]): AtHead {
   let lines: Array<number | null> = [f.line, f.endLine, ...f.related.filter((r) => r.path === f.path).map((r) => r.line)];
   let path: string | null = f.path;
   for (const later of patches.slice(f.patch?.index ?? patches.length)) {
@@ -464,15 +481,24 @@ function placeOnFinalDiff(f: Finding, patches: readonly Patch[], finalDiff: Read
     path = fp.newPath;
     lines = lines.map((l) => (l === null || path === null ? null : forwardLine(fp.hunks, l)));
   }
-  const shown = path === f.path ? finalDiff.get(f.path) : undefined;
-  const [line, endLine, ...related] = lines;
-  if (!shown || line === undefined) return { kind: 'outside-diff', line: f.line };
+  const [line = null, endLine = null, ...related] = lines;
+  return { path, line, endLine, related };
+}
+
+/**
+ * Where a finding of one commit sits on the pull request's final diff: its lines as the head
+ * commit has them, placed as on any diff. A finding whose lines are all gone, or whose file a
+ * later commit renames, is outside the diff.
+ */
+function placeOnFinalDiff(f: Finding, head: AtHead, finalDiff: ReadonlyMap<string, FilePatch>): Placement {
+  const shown = head.path === f.path ? finalDiff.get(f.path) : undefined;
+  if (!shown) return { kind: 'outside-diff', line: f.line };
   const moved: Finding = {
     ...f,
     // A position no diff line has (0) stands for a line that is gone.
-    line: line ?? 0,
-    endLine: endLine ?? 0,
-    related: related.map((l) => ({ path: f.path, line: l ?? 0, message: '' })),
+    line: head.line ?? 0,
+    endLine: head.endLine ?? 0,
+    related: head.related.map((l) => ({ path: f.path, line: l ?? 0, message: '' })),
   };
   const placed = placeFinding(moved, diffLinesOf(shown));
   return placed.kind === 'outside-diff' ? { kind: 'outside-diff', line: f.line } : placed;

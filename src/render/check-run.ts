@@ -7,7 +7,7 @@ import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { escapeText } from './markdown.js';
-import { patchLabel } from './text.js';
+import { patchLabel, SHORT_SHA } from './text.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
 export const MAX_CHECK_SUMMARY = 65_535;
@@ -46,7 +46,18 @@ export function checkConclusion(report: Report, failOn: FailLevel): CheckConclus
   return 'success';
 }
 
-export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number; remarks?: readonly string[] } = {}): CheckOutput {
+/** A finding's lines in the commit the check run is for, when they differ from its own. */
+export interface HeadLines {
+  line: number;
+  endLine: number;
+}
+
+/**
+ * `headLines`: for a pull request reviewed commit by commit, where each finding's lines are at
+ * the head commit the annotations point into; null for a finding whose lines later commits
+ * removed, which is listed in the summary without an annotation (any line would be a wrong one).
+ */
+export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number; remarks?: readonly string[]; headLines?: ReadonlyMap<Finding, HeadLines | null> } = {}): CheckOutput {
   const conclusion = checkConclusion(report, failOn);
   const n = report.findings.length;
   const title = n === 0 && report.notes.length === 0 && report.stats.files === 0
@@ -61,16 +72,25 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
   head.push(`widen checked ${functions} function${functions === 1 ? '' : 's'} in ${files} C file${files === 1 ? '' : 's'} in ${ms} ms.`);
   if (extra.excluded) head.push(`${extra.excluded} changed C file${extra.excluded === 1 ? ' was' : 's were'} left out by the path filters of .github/widen.yml.`);
   head.push(...(extra.remarks ?? []));
+  // An annotation sits on a line of a file of the repository; a commit message has none (the summary lists it).
+  const onLines = report.findings.filter((f) => !isCommitFinding(f));
+  const placed = onLines.flatMap((f) => {
+    const at = extra.headLines?.has(f) ? extra.headLines.get(f)! : { line: f.line, endLine: f.endLine };
+    return at === null ? [] : [{ f, at }];
+  });
+  const gone = onLines.length - placed.length;
+  if (gone > 0) head.push(`${gone} finding${gone === 1 ? ' is' : 's are'} on lines that later commits of the pull request removed: listed below, without an annotation on the head commit.`);
+  // A finding of a commit names it: its line is that commit's.
+  const commitOf = (f: Finding): string => (f.patch?.commit ? ` in commit \`${f.patch.commit.slice(0, SHORT_SHA)}\`` : '');
   const items = [
-    ...report.findings.map((f) => `- **${f.severity}** ${isCommitFinding(f) && f.patch ? `commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\``} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
+    ...report.findings.map((f) => `- **${f.severity}** ${isCommitFinding(f) && f.patch ? `commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\`${commitOf(f)}`} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
   ];
   const notes = report.notes.map(noteItem);
   const summary = fitSummary(head, n > 0 ? ['', '### Findings', '', ...items] : [], notes.length > 0 ? ['', '### Not checked', '', ...notes] : []);
-  // An annotation sits on a line of a file of the repository; a commit message has none (the summary lists it).
-  const annotations = report.findings.filter((f) => !isCommitFinding(f)).slice(0, MAX_ANNOTATIONS).map((f) => ({
+  const annotations = placed.slice(0, MAX_ANNOTATIONS).map(({ f, at }) => ({
     path: f.path,
-    start_line: f.line,
-    end_line: Math.max(f.line, f.endLine),
+    start_line: at.line,
+    end_line: Math.max(at.line, at.endLine),
     annotation_level: LEVEL[f.severity],
     message: f.message,
     title: f.rule,

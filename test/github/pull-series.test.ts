@@ -76,8 +76,13 @@ test('the bug of commit 2 is reported against commit 2 with the note that commit
   expect(misuse3).not.toContain('A later commit fixes it');
   expect(review.body).not.toContain('### Outside the diff');
 
-  // The error still fails the check run: commit 2 does not bisect.
+  // The error still fails the check run: commit 2 does not bisect. Its findings' own lines are
+  // gone from the head commit, so only commit 3's finding is annotated there (on its head lines).
   expect(github.checkRuns.map((r) => r.conclusion)).toEqual(['failure']);
+  const run = github.checkRuns[0]!;
+  expect(run.annotations.map((a) => [a.path, a.start_line, a.end_line, a.title])).toEqual([['mm/memory.c', 32, 35, 'tlb-vma-bracket-misuse']]);
+  expect(run.output.summary).toContain('2 findings are on lines that later commits of the pull request removed: listed below, without an annotation on the head commit.');
+  expect(run.output.summary).toContain(`- **error** \`mm/memory.c:31\` in commit \`${short(c2!.sha)}\` [\`tlb-vma-bracket-vma-reassigned\`]`);
   // One commit list, one request per commit for its files, and the file's content once.
   expect([count(/\/pulls\/21\/commits$/), count(/\/commits\/[0-9a-f]{40}$/), count(/\/git\/blobs\//)]).toEqual([1, 3, 1]);
 });
@@ -103,7 +108,7 @@ test('a pull request with 60 commits is reviewed squashed, and the review and th
   const remark = 'This pull request has 60 commits and widen reviews at most 50 one by one, so widen reviewed the pull request\'s whole diff instead of commit by commit (`series: per-commit`).';
   expect(github.reviews[0]!.body).toContain(remark);
   expect(github.reviews[0]!.comments.map((c) => c.line)).toEqual([32]);
-  expect(github.checkRuns[0]!.output?.summary).toContain(remark);
+  expect(github.checkRuns[0]!.output.summary).toContain(remark);
   // The payload said 60: no commit was listed or fetched.
   expect([count(/\/pulls\/21\/commits$/), count(/\/commits\/[0-9a-f]{40}$/)]).toEqual([0, 0]);
 });
