@@ -22,7 +22,7 @@ let series: SeedSeries;
 beforeAll(async () => {
   const f = await seedFile();
   series = await seedSeries();
-  const commits = series.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
+  const commits = series.commits.map((c) => ({ sha: c.sha, message: c.message, author: { name: 'Test Author', email: 'author@example.org' }, files: [{ filename: series.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
   const seriesPull = { number: 4, title: 'mm: free_pgtables() series', head: { sha: series.commits[2]!.sha, ref: 'series' }, base: { sha: series.base.sha, ref: 'main' }, files: [{ filename: series.path, status: 'modified' as const, sha: series.commits[2]!.blob, patch: series.finalPatch }], commits };
   github = await startGitHubStandIn({
     repos: [

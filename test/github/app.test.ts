@@ -115,7 +115,7 @@ function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
   scope.get(`${REPO_PATH}/pulls/7/files`).query({ per_page: '100', page: '1' }).reply(200, [listedFile(f)]);
   // Listed at once for `series: per-commit` (the default); one commit needs no more than that.
   if (!/series:\s*squashed/.test(config ?? '')) {
-    scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, o.commitList ?? [commitObject(HEAD, SEED_TITLE, [BASE])]);
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query({ per_page: '100', page: '1' }).reply(200, o.commitList ?? [commitObject(HEAD, SEED_MESSAGE, [BASE])]);
   }
   scope.get(`${REPO_PATH}/pulls/7/comments`).query({ per_page: '100' }).reply(200, earlier.comments ?? []);
   scope.get(`${REPO_PATH}/pulls/7/reviews`).query({ per_page: '100' }).reply(200, earlier.reviews ?? []);
@@ -132,7 +132,10 @@ function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions =
   return scope;
 }
 
-/** A commit as `GET …/pulls/{n}/commits` lists it. */
+/** The seed commit's message as its author would write it: a body, and the author's sign-off. */
+const SEED_MESSAGE = `${SEED_TITLE}\n\nBracket each VMA with tlb_start_vma()/tlb_end_vma() in free_pgtables().\n\nSigned-off-by: Example Contributor <contributor@example.org>\n`;
+
+/** A commit as `GET …/pulls/{n}/commits` lists it, by Example Contributor. */
 function commitObject(sha: string, message: string, parents: string[]) {
   const author = { name: 'Example Contributor', email: 'contributor@example.org', date: '2026-11-25T17:48:12Z' };
   return {

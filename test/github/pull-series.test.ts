@@ -23,7 +23,10 @@ beforeAll(async () => {
 afterAll(() => series?.repo.remove());
 afterEach(async () => github?.close());
 
-function seriesPull(commits: StandInCommit[] = series.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified', sha: c.blob, patch: c.patch }] })), s: SeedSeries = series): StandInPull {
+/** The series' author, whose sign-off its commits carry. */
+const AUTHOR = { name: 'Test Author', email: 'author@example.org' };
+
+function seriesPull(commits: StandInCommit[] = series.commits.map((c) => ({ sha: c.sha, message: c.message, author: AUTHOR, files: [{ filename: series.path, status: 'modified', sha: c.blob, patch: c.patch }] })), s: SeedSeries = series): StandInPull {
   return {
     number: 21,
     title: 'mm: free_pgtables() and the mmu_gather bracket',
@@ -101,7 +104,7 @@ test('a pull request with 60 commits is reviewed squashed, and the review and th
   const [c1, c2, c3] = series.commits;
   // 57 commits that change no C file, then the series.
   const filler: StandInCommit[] = Array.from({ length: 57 }, (_, k) => ({ sha: (k + 1).toString(16).padStart(40, 'f'), message: `Documentation: step ${k + 1}`, files: [{ filename: `Documentation/step-${k + 1}.rst`, status: 'added', sha: 'e'.repeat(40), patch: '@@ -0,0 +1 @@\n+step' }] }));
-  const commits = [...filler, ...[c1!, c2!, c3!].map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: series.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }))];
+  const commits = [...filler, ...[c1!, c2!, c3!].map((c) => ({ sha: c.sha, message: c.message, author: AUTHOR, files: [{ filename: series.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }))];
   await deliver(seriesPull(commits));
   expect(github.invalid).toEqual([]);
   expect(github.unexpected).toEqual([]);
@@ -116,7 +119,7 @@ test('a pull request with 60 commits is reviewed squashed, and the review and th
 test('commit 3 reverts commit 2: the final diff shows none of its lines, so its findings go in the review body, each saying the revert fixes it', async () => {
   const reverted = await seedSeries('revert');
   try {
-    const commits = reverted.commits.map((c) => ({ sha: c.sha, message: c.message, files: [{ filename: reverted.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
+    const commits = reverted.commits.map((c) => ({ sha: c.sha, message: c.message, author: AUTHOR, files: [{ filename: reverted.path, status: 'modified' as const, sha: c.blob, patch: c.patch }] }));
     await deliver(seriesPull(commits, reverted), undefined, reverted);
     expect(github.invalid).toEqual([]);
     expect(github.unexpected).toEqual([]);

@@ -643,8 +643,10 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
     };
   };
 
+  // The one commit of a pull request without commits of its own is written as a kernel patch
+  // should be (subsystem prefix, body, the default author's sign-off), so it draws no hygiene notes.
   const commitsOf = (pull: StandInPull): StandInCommit[] =>
-    pull.commits ?? [{ sha: pull.head.sha, message: pull.title ?? `Pull request #${pull.number}`, parents: [pull.base.sha], files: pull.files }];
+    pull.commits ?? [{ sha: pull.head.sha, message: `${pull.title ?? `mm: pull request #${pull.number}`}\n\nThe change of pull request #${pull.number}.\n\nSigned-off-by: Example Contributor <contributor@example.org>\n`, parents: [pull.base.sha], files: pull.files }];
   const findCommit = (repo: StandInRepo, sha: string): { pull: StandInPull; commit: StandInCommit; parents: string[] } | undefined => {
     for (const pull of repo.pulls) {
       const commits = commitsOf(pull);
