@@ -139,7 +139,7 @@ describe('GitHub stand-in', () => {
   it('a pull request without commits of its own has one, the head, whose files are the pull request\'s', async () => {
     const res = await get('/repos/torvalds/linux/pulls/1/commits');
     const commits = (await res.json()) as Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string; author: { name: string } } }>;
-    expect(commits.map((c) => [c.sha, c.parents.map((p) => p.sha), c.commit.message])).toEqual([[HEAD, [BASE], 'mm: fix']]);
+    expect(commits.map((c) => [c.sha, c.parents.map((p) => p.sha), c.commit.message])).toEqual([[HEAD, [BASE], 'mm: fix\n\nThe change of pull request #1.\n\nSigned-off-by: Example Contributor <contributor@example.org>\n']]);
     const one = await get(`/repos/torvalds/linux/commits/${HEAD}`);
     const body = (await one.json()) as { sha: string; files: Array<{ filename: string; sha: string; patch: string }>; stats: { additions: number; deletions: number } };
     expect([body.sha, body.files.map((f) => [f.filename, f.sha]), body.stats.additions, body.stats.deletions]).toEqual([HEAD, [['mm/mmap.c', 'c'.repeat(40)]], 3, 1]);
