@@ -374,3 +374,26 @@ export const VMA_WRITE_LOCKING = {
   /** Defined by a tree with per-VMA locks (include/linux/mm.h). */
   probe: 'vma_start_write',
 } as const;
+
+/**
+ * The VMA linked list removed in v6.1 (upstream 763ecb035029 "mm: remove the vma linked list"):
+ * `vm_next`/`vm_prev` of `struct vm_area_struct` and the list head `mm_struct.mmap` are in
+ * neither 6.1's nor 6.12's include/linux/mm_types.h. A field is not a function, so the tree's
+ * level is read from what replaced it: `probe` is defined in include/linux/mm.h of every
+ * maple-tree tree (6.12 line 996, 6.1 line 688) and of no older one, and `evidence` are the
+ * calls and macros only maple-tree-era code writes (5.11-5.19's mm/mmap.c had a static
+ * `vma_next(mm, vma)` of its own, so `vma_next()`/`vma_prev()` prove nothing).
+ */
+export const VMA_LIST_API = {
+  links: ['vm_next', 'vm_prev'],
+  head: 'mmap',
+  vmaType: /^(const\s+)?struct\s+vm_area_struct$/,
+  mmType: /^(const\s+)?struct\s+mm_struct$/,
+  /** Fields of other structures that hold an mm (`current->mm`, `vma->vm_mm`). */
+  mmFields: ['mm', 'vm_mm', 'active_mm'],
+  probe: 'vma_find',
+  evidence: [
+    'VMA_ITERATOR', 'for_each_vma', 'for_each_vma_range', 'vma_find', 'vma_iter_init', 'vma_iter_set', 'vma_iter_invalidate',
+    'vma_iter_load', 'vma_iter_addr', 'vma_iter_end', 'mas_find', 'mas_walk', 'mas_for_each', 'MA_STATE',
+  ],
+} as const;
