@@ -24,6 +24,7 @@ import tlbVmaBracketMisuse from './tlb-vma-bracket-misuse.js';
 import tlbVmaBracketVmaReassigned from './tlb-vma-bracket-vma-reassigned.js';
 import vmFlagsDirectWrite from './vm-flags-direct-write.js';
 import vmFlagsHelperLockContext from './vm-flags-helper-lock-context.js';
+import vmaIteratorStale from './vma-iterator-stale.js';
 import vmaListRemoved from './vma-list-removed.js';
 import vmaLookupNullCheck from './vma-lookup-null-check.js';
 import vmaLookupRequiresLock from './vma-lookup-requires-lock.js';
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   tlbVmaBracketVmaReassigned,
   vmFlagsDirectWrite,
   vmFlagsHelperLockContext,
+  vmaIteratorStale,
   vmaListRemoved,
   vmaLookupNullCheck,
   vmaLookupRequiresLock,

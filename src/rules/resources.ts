@@ -397,3 +397,66 @@ export const VMA_LIST_API = {
     'vma_iter_load', 'vma_iter_addr', 'vma_iter_end', 'mas_find', 'mas_walk', 'mas_for_each', 'MA_STATE',
   ],
 } as const;
+
+/**
+ * How code walks the VMA tree (6.12 include/linux/mm.h 996-1066, mm/vma.h; 6.1 mm.h 688-717):
+ * an iterator (`struct vma_iterator`, a wrapper of the maple tree's `struct ma_state`) holds a
+ * position inside the tree's nodes, valid while the tree does not change under it. Each entry
+ * names the argument that is the iterator (`&vmi`, a `struct vma_iterator *`, or `&vmi.mas`).
+ */
+export const VMA_ITERATOR_API = {
+  /** Statement macros that advance their iterator on every pass (the loop head). */
+  loops: [
+    { name: 'for_each_vma', arg: 0 },
+    { name: 'for_each_vma_range', arg: 0 },
+    { name: 'mas_for_each', arg: 0 },
+    { name: 'mas_for_each_rev', arg: 0 },
+  ],
+  /** Calls that step the iterator from where it stands (walking the nodes it points into). */
+  advances: [
+    'vma_next', 'vma_prev', 'vma_find', 'vma_iter_next_range', 'vma_iter_prev_range', 'vma_iter_next_range_limit',
+    'vma_iter_prev_range_limit', 'vma_prev_limit', 'mas_find', 'mas_find_rev', 'mas_next', 'mas_prev', 'mas_next_range', 'mas_prev_range',
+  ].map((name) => ({ name, arg: 0 })),
+  /**
+   * Calls that re-seat the iterator: its next step walks down from the root again, so what
+   * changed before is harmless (`vma_iter_invalidate()` is `mas_pause()`, mm.h 1051-1054).
+   */
+  reseats: [
+    'vma_iter_set', 'vma_iter_invalidate', 'vma_iter_init', 'vma_iter_reset', 'vma_iter_config', 'mas_pause', 'mas_set', 'mas_set_range',
+    'mas_reset', 'mas_init',
+  ].map((name) => ({ name, arg: 0 })),
+  /**
+   * Tree changes made through an iterator (6.12): the one passed is kept coherent (that is why
+   * they take it, mm/mprotect.c:838, mm/userfaultfd.c:1985); any other iterator of the tree is
+   * left pointing into nodes that may have been replaced. When the argument is not an iterator
+   * (6.1's `split_vma(mm, ...)`), the change is made through none.
+   */
+  modifiers: [
+    'split_vma', '__split_vma', 'vma_modify_flags', 'vma_modify_flags_name', 'vma_modify_policy', 'vma_modify_flags_uffd', 'vma_merge_extend',
+    'do_vmi_munmap', 'do_vmi_align_munmap', 'vma_shrink', 'mprotect_fixup', 'mlock_fixup', 'do_mas_munmap', 'do_mas_align_munmap',
+  ].map((name) => ({ name, arg: 0 })),
+  /** Tree changes made through no iterator: every live iterator of the tree goes stale. */
+  modifiersWithout: ['do_munmap', 'vm_munmap', '__vm_munmap', 'do_mmap', 'mmap_region', 'insert_vm_struct', 'vma_merge', 'do_brk_flags', 'vm_brk_flags'],
+  /**
+   * Of those, the ones that change nothing when they return NULL: 6.1's `vma_merge()` ("return
+   * NULL if no merge was made"), after which 6.1's fs/userfaultfd.c pauses the walk only
+   * `if (prev)`.
+   */
+  changesWhenNonNull: ['vma_merge'],
+  /** Tree changes that return the VMA, or an `ERR_PTR()` when they fail (6.12 mm/vma.h 289-320). */
+  errReturning: ['vma_modify_flags', 'vma_modify_flags_name', 'vma_modify_policy', 'vma_modify_flags_uffd', 'vma_modify', 'userfaultfd_clear_vma'],
+  /**
+   * Calls that show the function tears down an address space whose last user is gone
+   * (`exit_mmap()`: "mm's last user has gone", mm/mmap.c): no other thread can change its tree
+   * while the lock is dropped (the OOM reaper only reads it), so 6.1's `exit_mmap()` resumes
+   * `mas_find()` after its unlock and write lock without re-seating, rightly.
+   */
+  teardown: ['mmu_notifier_release', '__mt_destroy'],
+  /** Declared types of an iterator. */
+  types: /\b(vma_iterator|ma_state|VMA_ITERATOR|MA_STATE)\b/,
+  /**
+   * What a function that walks VMAs mentions: the iterator's declaring macro or its type
+   * (`struct ma_state` is left out: every function of lib/maple_tree.c takes one).
+   */
+  declarations: ['VMA_ITERATOR', 'vma_iterator', 'MA_STATE'],
+} as const;
