@@ -59,7 +59,7 @@ export default defineRule({
     // its own (an anchor, prefilter.ts) for functions that declare their `MA_STATE` anyway.
     calls: [
       ...VMA_ITERATOR_API.declarations,
-      ...[...ADVANCES.keys(), ...RESEATS.keys(), ...ERR_RETURNING].filter((n) => n.startsWith('vma_')),
+      ...[...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING].filter((n) => n.startsWith('vma_')),
     ],
   },
   messages: {
