@@ -783,4 +783,57 @@ export default [
     expect: [{ line: 'err = mbind_range(&vmi, vma, &prev, start, end, new);' }],
     gap: 'the rule takes a vma_modify_*() result as write-locked (the catalog\'s reading), but vma_modify() returns the VMA untouched, and unlocked, when no split or merge is needed: a known limit (docs/rules/vma-modify-without-write-lock.md)',
   },
+
+  // ---- vma-list-removed ----------------------------------------------------------------------
+  {
+    id: 'list-move-vma-vm-next',
+    rule: 'vma-list-removed',
+    file: 'mm/mremap.c',
+    function: 'move_vma',
+    what: 'the iterator step after the unmap turned back into the 5.x list link `vma->vm_next` (catalog §2 F, upstream 763ecb035029 removed the list)',
+    edits: [{ replace: 'vma = vma_next(&vmi);', with: ['vma = vma->vm_next;'] }],
+    expect: [{ line: 'vma = vma->vm_next;' }],
+  },
+
+  // ---- vma-iterator-stale --------------------------------------------------------------------
+  {
+    id: 'iter-shmdt-munmap-without-iterator',
+    rule: 'vma-iterator-stale',
+    file: 'ipc/shm.c',
+    function: 'ksys_shmdt',
+    what: 'the second walk unmaps through no iterator (the pre-maple `do_munmap(mm, ...)`) and then steps with `vma_next(&vmi)` (catalog §2 F check (a))',
+    edits: [{ replace: { at: 'do_vmi_align_munmap(&vmi, vma, mm, vma->vm_start,', nth: 2 }, lines: 2, with: ['do_munmap(mm, vma->vm_start, vma->vm_end - vma->vm_start, NULL);'] }],
+    expect: [{ line: { at: 'do_munmap(mm, vma->vm_start, vma->vm_end - vma->vm_start, NULL);', nth: 1 }, related: [{ at: 'vma = vma_next(&vmi);', nth: 2 }] }],
+  },
+  {
+    id: 'iter-smaps-rollup-no-invalidate',
+    rule: 'vma-iterator-stale',
+    file: 'fs/proc/task_mmu.c',
+    function: 'show_smaps_rollup',
+    what: 'the contended-lock drop in the walk no longer calls vma_iter_invalidate() first, so vma_next() resumes from nodes that may be gone (catalog §2 F check (b))',
+    edits: [{ delete: 'vma_iter_invalidate(&vmi);' }],
+    expect: [{ line: { at: 'mmap_read_unlock(mm);', nth: 1 }, related: [{ at: 'ret = mmap_read_lock_killable(mm);', nth: 2 }, { at: 'vma = vma_next(&vmi);', nth: 2 }] }],
+    gap: 'the walk is written `do { ... } for_each_vma(vmi, vma);`, which widen\'s normaliser cannot parse (it rewrites the macro into an `if`): the whole loop is an unparsed region with a parse-error note, so no rule judges it',
+  },
+  {
+    id: 'iter-khugepaged-relock-and-continue',
+    rule: 'vma-iterator-stale',
+    file: 'mm/khugepaged.c',
+    function: 'khugepaged_scan_mm_slot',
+    what: 'after the file scan dropped the mmap lock, the walk takes it again and goes on instead of leaving the loop: for_each_vma() steps from the old position (catalog §2 F check (b))',
+    edits: [{ replace: { at: 'goto breakouterloop_mmap_lock;', nth: 2 }, with: ['mmap_read_lock(mm);'] }],
+    expect: [{ line: { at: 'mmap_read_unlock(mm);', nth: 1 }, related: ['for_each_vma(vmi, vma) {'] }],
+  },
+  {
+    id: 'iter-mlockall-prev-err-ptr',
+    rule: 'vma-iterator-stale',
+    file: 'mm/mlock.c',
+    function: 'apply_mlockall_flags',
+    what: 'B16 put back: mlock_fixup() errors ignored without fixing up prev, so the next pass hands vma_modify_flags() the ERR_PTR left in prev (faa242b1d2a9 "mm/mlock: set the correct prev on failure")',
+    edits: [
+      { replace: 'error = mlock_fixup(&vmi, vma, &prev, vma->vm_start, vma->vm_end,', with: ['mlock_fixup(&vmi, vma, &prev, vma->vm_start, vma->vm_end,'] },
+      { replace: '/* Ignore errors, but prev needs fixing up. */', lines: 3, with: ['/* Ignore errors */'] },
+    ],
+    expect: [{ line: 'mlock_fixup(&vmi, vma, &prev, vma->vm_start, vma->vm_end,' }],
+  },
 ];
