@@ -794,6 +794,15 @@ export default [
     edits: [{ replace: 'vma = vma_next(&vmi);', with: ['vma = vma->vm_next;'] }],
     expect: [{ line: 'vma = vma->vm_next;' }],
   },
+  {
+    id: 'list-uffd-register-mm-mmap-empty',
+    rule: 'vma-list-removed',
+    file: 'fs/userfaultfd.c',
+    function: 'userfaultfd_register',
+    what: 'a 5.x-style "no VMA at all" test of the list head `mm->mmap` before the iterator lookup (catalog §2 F, the list head)',
+    edits: [{ insertAfter: 'mmap_write_lock(mm);', text: ['if (!mm->mmap)', '\tgoto out_unlock;'] }],
+    expect: [{ line: 'if (!mm->mmap)', related: ['vma_iter_init(&vmi, mm, start);'] }],
+  },
 
   // ---- vma-iterator-stale --------------------------------------------------------------------
   {
