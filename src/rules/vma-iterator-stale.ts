@@ -106,13 +106,16 @@ function iteratorKey(arg: Expr | undefined, byValue = false): string | null {
   return key;
 }
 
-/** Whether the variable a key starts from is declared as an iterator. */
+/**
+ * Whether an argument names an iterator variable of the function (`&vmi`, `vmi`, `&vmi.mas`,
+ * `&vmi->mas`). An iterator reached through another structure (`vmg->vmi`, `vms->vmi`) may be
+ * the walking one under another name: such a change is not judged.
+ */
 function isIteratorVar(fn: AnalyzedFunction, arg: Expr): boolean {
-  const target = addressee(arg);
-  let root: Expr = target;
-  while (root.k === 'field' || root.k === 'unary' || root.k === 'cast' || root.k === 'index') root = root.k === 'field' || root.k === 'index' ? root.base : root.arg;
+  let root: Expr = addressee(arg);
+  if (root.k === 'field' && root.field === 'mas') root = root.base;
+  while (root.k === 'unary' || root.k === 'cast') root = root.arg;
   if (root.k !== 'ident') return false;
-  if (target.k === 'field' && (target.field === 'vmi' || target.field === 'mas')) return true;
   const type = typeOf(fn, root.ref);
   return type !== null && VMA_ITERATOR_API.types.test(type);
 }
