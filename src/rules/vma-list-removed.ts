@@ -17,7 +17,7 @@
  */
 import { forEachExpr, type Expr, type VarRef } from '../analysis/ast.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { defineRule, type Span } from './define-rule.js';
+import { callsOneOf, defineRule, type Span } from './define-rule.js';
 import { VMA_LIST_API, VMA_LOOKUPS } from './resources.js';
 import { liveRegions } from './vm-flags-direct-write.js';
 
@@ -35,6 +35,9 @@ export default defineRule({
     // `f_op->mmap`), which cost a whole-tree scan a quarter more time for a use that nearly
     // always comes with a `vm_next` walk.
     calls: [...VMA_LIST_API.links, VMA_LIST_API.probe],
+    // It reports only at the function's own list uses: one that names only the probe, or
+    // calls a function that does, has nothing to report.
+    needs: callsOneOf([...VMA_LIST_API.links, VMA_LIST_API.head]),
   },
   messages: {
     link: {
