@@ -111,6 +111,8 @@ export interface CfgNode {
   decls: Declarator[] | null;
   /** The statement macro behind a `loop` node. */
   macro: BlockMacro | null;
+  /** A `case` node's value (`case task_vma_iter_next_vma:`); null for `default:` and other kinds. */
+  caseValue?: Expr | null;
   /** Label name for `label` and `goto` nodes. */
   label: string | null;
   /** The `#if`/`#ifdef` line for a branch on a preprocessor condition. */
@@ -478,6 +480,7 @@ class Builder {
           if (item.k === 'case') {
             if (item.value === null) hasDefault = true;
             const caseNode = this.node('case', item.start, item.value ? item.value.end : item.start + 'default'.length);
+            this.nodes[caseNode]!.caseValue = item.value;
             this.connect(cur, caseNode);
             this.edge(head, caseNode, 'case');
             cur = [{ from: caseNode, kind: 'next' }];

@@ -60,6 +60,10 @@ export class FactModel {
   readonly deps = new Map<string, string[]>();
   /** Per node id: constant assignments to tracked flags (`locked = true`). */
   private readonly constants = new Map<number, Fact[]>();
+  /** Per `switch` head: the facts each `case` edge implies, by the case node it leads to. */
+  private readonly cases = new Map<number, Map<number, Fact[]>>();
+  /** Per `switch` head without `default:`: the facts of its edge past the body (no case matched). */
+  private readonly pastSwitch = new Map<number, Fact[]>();
 
   constructor(cfg: Cfg) {
     const seen = new Map<string, number>();
@@ -84,7 +88,64 @@ export class FactModel {
         seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
       }
     }
+    // A switch on a side-effect-free value: `(x==V)` is true along the edge to `case V:` and
+    // false for the other cases; `x = V` with V a constant (a literal, an enumerator) says the
+    // same ahead of the switch. So `op = first; ... switch (op)` follows only `case first:`.
+    const caseValues = new Map<string, Set<string>>();
+    const switches: Array<{ head: number; key: string; edges: Array<{ to: number; value: string | null }> }> = [];
+    for (const n of cfg.nodes) {
+      if (n.kind !== 'branch' || !n.expr || !n.succ.some((e) => e.kind === 'case')) continue;
+      const key = conditionKey(unwrap(n.expr));
+      if (key === null) continue;
+      const edges = n.succ.filter((e) => e.kind === 'case').map((e) => {
+        const v = cfg.nodes[e.to]!.caseValue;
+        return { to: e.to, value: v && isConstant(v) ? render(v) : null };
+      });
+      // A case value widen cannot read (`case A ... B:`, an expression) leaves the switch unmodelled.
+      if (edges.some((e) => e.value === null && cfg.nodes[e.to]!.kind === 'case' && cfg.nodes[e.to]!.caseValue)) continue;
+      switches.push({ head: n.id, key, edges });
+      const values = caseValues.get(key) ?? new Set();
+      for (const e of edges) if (e.value !== null) values.add(e.value);
+      caseValues.set(key, values);
+      if (!depsOf.has(key)) depsOf.set(key, readPaths(n.expr));
+    }
+    const eq = (key: string, value: string): string => `(${key}==${value})`;
+    for (const { head, key, edges } of switches) {
+      // Along `case V:` the value is V and no other; along `default:` it is none of this
+      // switch's own values (another switch on it may list more).
+      const values = caseValues.get(key)!;
+      const own = edges.flatMap((e) => (e.value === null ? [] : [e.value]));
+      const perEdge = new Map<number, Fact[]>();
+      for (const e of edges) {
+        perEdge.set(e.to, e.value === null ? own.map((v): Fact => [eq(key, v), false]) : [...values].map((v): Fact => [eq(key, v), v === e.value]));
+        for (const v of values) {
+          const k = eq(key, v);
+          seen.set(k, (seen.get(k) ?? 0) + 1);
+          depsOf.set(k, depsOf.get(key) ?? [key]);
+        }
+      }
+      this.cases.set(head, perEdge);
+      this.pastSwitch.set(head, own.map((v): Fact => [eq(key, v), false]));
+    }
+    for (const n of cfg.nodes) {
+      for (const e of n.events) {
+        const values = e.k === 'def' && e.value && isConstant(e.value) ? caseValues.get(e.key) : undefined;
+        if (!values || e.k !== 'def' || !e.value) continue;
+        const assignedValue = render(e.value);
+        const list = assigned.get(n.id) ?? [];
+        for (const v of values) {
+          list.push([eq(e.key, v), v === assignedValue]);
+          seen.set(eq(e.key, v), (seen.get(eq(e.key, v)) ?? 0) + 1);
+        }
+        assigned.set(n.id, list);
+      }
+    }
     const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2;
+    for (const [head, facts] of this.pastSwitch) this.pastSwitch.set(head, facts.filter(([k]) => tracked(k)));
+    for (const [head, perEdge] of this.cases) {
+      for (const [to, facts] of perEdge) perEdge.set(to, facts.filter(([k]) => tracked(k)));
+      if (![...perEdge.values()].some((f) => f.length > 0)) this.cases.delete(head);
+    }
     for (const [id, { t, f }] of raw) {
       const onTrue = t.filter(([k]) => tracked(k));
       const onFalse = f.filter(([k]) => tracked(k));
@@ -123,11 +184,22 @@ export class FactModel {
     return out;
   }
 
+  /**
+   * The facts of a `case` edge out of a switch head: its value is the one tested, the others are
+   * not. The edge from a head without `default:` past the body (to the code after the switch)
+   * says every case value is not the one tested, like an edge to `default:`.
+   */
+  private caseFacts(node: CfgNode, edge: CfgEdge): Fact[] | null {
+    const perEdge = this.cases.get(node.id);
+    if (!perEdge) return null;
+    return perEdge.get(edge.to) ?? this.pastSwitch.get(node.id) ?? null;
+  }
+
   /** Facts after taking `edge` out of `node`, or null when the edge contradicts what is known. */
   alongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
     const c = this.conditions.get(node.id);
-    if (!c || (edge.kind !== 'true' && edge.kind !== 'false')) return facts;
-    const implied = edge.kind === 'true' ? c.onTrue : c.onFalse;
+    const implied = edge.kind === 'case' ? this.caseFacts(node, edge) : c && (edge.kind === 'true' || edge.kind === 'false') ? (edge.kind === 'true' ? c.onTrue : c.onFalse) : null;
+    if (!implied) return facts;
     let out = facts;
     for (const [k, v] of implied) {
       const known = out.get(k);
@@ -136,6 +208,16 @@ export class FactModel {
     }
     return out;
   }
+}
+
+/**
+ * A constant a `case` or an assignment can name: a literal, or an identifier that is no local
+ * variable or parameter (an enumerator, a macro constant).
+ */
+function isConstant(e: Expr): boolean {
+  const x = e.k === 'cast' ? e.arg : e;
+  if (x.k === 'lit') return /^(-?\d|0x|'|true|false|NULL)/i.test(x.text.trim());
+  return x.k === 'ident' && x.ref.scope === 'global' && /^[A-Za-z_]\w*$/.test(x.name);
 }
 
 /** An immutable set of facts with a stable key. */

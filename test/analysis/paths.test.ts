@@ -101,3 +101,51 @@ describe('short-circuit operators are branches: an operand runs only on the path
     ]);
   });
 });
+
+describe('a switch on a value the path set to a constant follows only the matching case', () => {
+  const src = `enum step { STEP_FIRST, STEP_NEXT, STEP_FIND };
+void f(int fresh, int more)
+{
+	enum step op;
+
+	if (fresh)
+		op = STEP_FIRST;
+	else
+		op = STEP_FIND;
+	switch (op) {
+	case STEP_FIRST:
+		first();
+		break;
+	case STEP_NEXT:
+		next();
+		break;
+	case STEP_FIND:
+		find();
+		break;
+	}
+	if (more)
+		op = STEP_NEXT;
+	switch (op) {
+	case STEP_NEXT:
+		again();
+		break;
+	default:
+		done();
+	}
+}
+`;
+
+  test('the first switch takes the case each assignment names; the second its default or the new value', async () => {
+    expect(await callPaths(src, 'f')).toEqual(['find again', 'find done', 'first again', 'first done']);
+  });
+
+  test('without the assignments every case is a path', async () => {
+    const open = 'void g(int op)\n{\n\tswitch (op) {\n\tcase 1:\n\t\ta();\n\t\tbreak;\n\tcase 2:\n\t\tb();\n\t\tbreak;\n\t}\n}\n';
+    expect(await callPaths(open, 'g')).toEqual(['', 'a', 'b']);
+  });
+
+  test('a switch on a value written in a case forgets it', async () => {
+    const src2 = 'void h(int x)\n{\n\tint op = 1;\n\n\top = read_op(x);\n\tswitch (op) {\n\tcase 1:\n\t\ta();\n\t\tbreak;\n\tdefault:\n\t\tb();\n\t}\n}\n';
+    expect(await callPaths(src2, 'h')).toEqual(['read_op a', 'read_op b']);
+  });
+});
