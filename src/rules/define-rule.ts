@@ -97,6 +97,17 @@ export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs
   return (file, span) => file.mentions(span, set);
 }
 
+/**
+ * The `needs` test of a rule about a function's own walks: it calls one of `names`, or one of
+ * the iterator macros `loops` is rewritten from (their names are gone from the tokens once the
+ * normaliser turned them into `if` for the parser; normalize.ts keeps them as block macros).
+ */
+export function callsOrLoops(names: Iterable<string>, loops: Iterable<string>): NonNullable<RuleMeta['needs']> {
+  const calls = callsOneOf(names);
+  const loopNames = new Set(loops);
+  return (file, span) => calls(file, span) || [...file.normalized.blockMacros].some(([at, m]) => at >= span.start && at < span.end && loopNames.has(m.name));
+}
+
 /** Identity function that gives a rule object its type. */
 export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
   return rule;

@@ -25,6 +25,11 @@ const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_
 /** Flushes of a range outside any gather. */
 const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range'];
 
+const RMAPS: ReadonlySet<string> = new Set(['tlb_flush_rmaps']);
+const FLUSH_SET: ReadonlySet<string> = new Set(FLUSHES);
+const CLEAR_SET: ReadonlySet<string> = new Set(CLEARS);
+const RELEASE_SET: ReadonlySet<string> = new Set(RELEASE.keys());
+
 /** Whether a lock argument is a page-table lock (`ptl`, `old_ptl`, `vmf->ptl`), not some other spinlock. */
 function isPtl(text: string): boolean {
   return /(^|[^A-Za-z])ptl$/.test(text.replace(/^&/, '').trim());
@@ -53,6 +58,8 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     calls: [...FLUSHES, 'tlb_flush_rmaps'],
+    // Every report needs, in the function itself, a clear, an unlock and a flush, or the rmap flush.
+    needs: (file, span) => file.mentions(span, RMAPS) || (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)),
   },
   messages: {
     flushAfterUnlock: {

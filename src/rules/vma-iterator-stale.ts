@@ -26,7 +26,7 @@ import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { defineRule, type RuleContext, type Span } from './define-rule.js';
+import { callsOrLoops, defineRule, type RuleContext, type Span } from './define-rule.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
 import { typeOf } from './vma-list-removed.js';
@@ -61,6 +61,8 @@ export default defineRule({
       ...VMA_ITERATOR_API.declarations,
       ...[...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING].filter((n) => n.startsWith('vma_')),
     ],
+    // The rule judges the iterators a function steps itself: its callers are not made relevant.
+    needs: callsOrLoops([...VMA_ITERATOR_API.declarations, ...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING], VMA_ITERATOR_API.loops.map((l) => l.name)),
   },
   messages: {
     modified: {

@@ -12,7 +12,7 @@ import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
-import { callsOneOf, defineRule } from './define-rule.js';
+import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents, lockFlags } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -41,8 +41,7 @@ export default defineRule({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...LOOKUPS.keys(), ...ITERATORS],
-    // An iterator macro is rewritten for the parser (its name is not among the tokens): asked of the block macros.
-    needs: (file, span) => callsOneOf(LOOKUPS.keys())(file, span) || [...file.normalized.blockMacros].some(([at, m]) => at >= span.start && at < span.end && ITERATORS.has(m.name)),
+    needs: callsOrLoops(LOOKUPS.keys(), ITERATORS),
   },
   messages: {
     afterUnlock: {
