@@ -104,9 +104,41 @@ export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs
  */
 export function callsOrLoops(names: Iterable<string>, loops: Iterable<string>): NonNullable<RuleMeta['needs']> {
   const calls = callsOneOf(names);
-  const loopNames = new Set(loops);
-  return (file, span) => calls(file, span) || [...file.normalized.blockMacros].some(([at, m]) => at >= span.start && at < span.end && loopNames.has(m.name));
+  const loopNames = [...new Set(loops)];
+  return (file, span) => calls(file, span) || loopNames.some((n) => blockMacroNames(file, span).has(n));
 }
+
+const macroNames = new WeakMap<AnalyzedFile, Map<FunctionSpan, ReadonlySet<string>>>();
+
+/** The names of the block macros in each function of a file, indexed once per file (not per question). */
+function blockMacroNames(file: AnalyzedFile, span: FunctionSpan): ReadonlySet<string> {
+  let perSpan = macroNames.get(file);
+  if (!perSpan) {
+    perSpan = new Map();
+    const spans = [...file.functions].sort((a, b) => a.start - b.start);
+    for (const [at, m] of file.normalized.blockMacros) {
+      // The function whose span holds the macro: the last one starting at or before it.
+      let lo = 0;
+      let hi = spans.length - 1;
+      let found: FunctionSpan | null = null;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (spans[mid]!.start <= at) {
+          found = spans[mid]!;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (!found || at >= found.end) continue;
+      const set = (perSpan.get(found) as Set<string> | undefined) ?? new Set<string>();
+      set.add(m.name);
+      perSpan.set(found, set);
+    }
+    macroNames.set(file, perSpan);
+  }
+  return perSpan.get(span) ?? EMPTY;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** Identity function that gives a rule object its type. */
 export function defineRule<M extends string>(rule: Rule<M>): Rule<M> {
