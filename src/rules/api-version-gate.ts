@@ -14,7 +14,7 @@
 import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
-import { liveRegions } from './vm-flags-direct-write.js';
+import { liveIn } from './api-level.js';
 
 const API = new Map<string, (typeof API_VERSIONS.apis)[number]>(API_VERSIONS.apis.flatMap((a) => a.names.map((n) => [n, a] as const)));
 
@@ -44,7 +44,7 @@ export default defineRule({
     const defined = (name: string): boolean => ctx.summaries.definitions(name, fn.file).length > 0;
     if (!defined(API_VERSIONS.baseline)) return;
     const text = fn.file.source.text;
-    const live = liveRegions(text);
+    const live = liveIn(fn.file);
     // One report per API family and function: the first call, with the family's other calls as related lines.
     const absent = new Map<(typeof API_VERSIONS.apis)[number], Array<{ name: string; call: { start: number; end: number } }>>();
     for (const list of calls.values()) {

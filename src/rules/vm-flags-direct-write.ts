@@ -17,6 +17,7 @@
  */
 import { forEachExpr, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import { apiEvidence } from './api-level.js';
 import { defineRule } from './define-rule.js';
 import { VM_FLAGS_API } from './resources.js';
 
@@ -49,7 +50,8 @@ export default defineRule({
   check(fn, ctx) {
     const writes = flagWrites(fn);
     if (writes.length === 0) return;
-    const evidence = apiEvidence(fn, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
+    // Where the code shows that `vm_flags` is const here; null for 6.1-style code.
+    const evidence = apiEvidence(fn, { names: [...HELPERS], probe: VM_FLAGS_API.probe, skipComments: false }, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
     if (evidence === null) return;
     const text = (e: Expr): string => fn.file.source.text.slice(e.start, e.end).replace(/\s+/g, ' ').trim();
     for (const w of writes) {
@@ -120,71 +122,4 @@ function helperFor(fn: AnalyzedFunction, w: FlagWrite): string {
   const key = pathKey(w.base);
   const fresh = key !== null && fn.cfg.nodes.some((n) => n.events.some((e) => e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)));
   return fresh ? 'vm_flags_init' : 'vm_flags_reset';
-}
-
-/**
- * Where the code shows that `vm_flags` is const here, as a phrase for the message, or null
- * when nothing does (6.1-style code).
- */
-interface Evidence {
-  phrase: string;
-  name: string;
-  /** The helper call in this file, when the evidence is one. */
-  at: { start: number; end: number } | null;
-}
-
-function apiEvidence(fn: AnalyzedFunction, treeDefines: (name: string) => boolean): Evidence | null {
-  const text = fn.file.source.text;
-  const re = new RegExp(`\\b(${[...HELPERS].join('|')})\\s*\\(`, 'g');
-  const live = liveRegions(text);
-  // A helper called in the function itself is the clearest evidence; any live one in the file will do.
-  let found: Evidence | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (!live(m.index)) continue;
-    const inside = m.index >= fn.span.start && m.index < fn.span.end;
-    if (found && !inside) continue;
-    found = { phrase: `this file's use of \`${m[1]}()\``, name: m[1]!, at: { start: m.index, end: m.index + m[1]!.length } };
-    if (inside) break;
-  }
-  if (found) return found;
-  if (treeDefines(VM_FLAGS_API.probe)) return { phrase: `the tree's \`${VM_FLAGS_API.probe}()\` (include/linux/mm.h)`, name: VM_FLAGS_API.probe, at: null };
-  return null;
-}
-
-/**
- * Whether an offset of `text` is outside every `#ifdef`/`#if defined()` branch that needs a
- * macro other than a `CONFIG_` option (which may be defined nowhere), and outside `#if 0`.
- */
-export function liveRegions(text: string): (offset: number) => boolean {
-  const dead: Array<[number, number]> = [];
-  const stack: Array<{ dubious: boolean; from: number }> = [];
-  const re = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b([^\n]*)/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const [, kw, rest] = m as unknown as [string, string, string];
-    const cond = rest.trim();
-    const at = m.index;
-    const close = (): void => {
-      const top = stack.pop();
-      if (top?.dubious) dead.push([top.from, at]);
-    };
-    if (kw === 'ifdef' || kw === 'if') {
-      stack.push({ dubious: dubious(kw, cond), from: at });
-    } else if (kw === 'ifndef') {
-      stack.push({ dubious: false, from: at });
-    } else if (kw === 'elif' || kw === 'else') {
-      if (stack.length === 0) continue;
-      close();
-      // The `#else` of `#ifdef FOO` is what builds when FOO is never defined.
-      stack.push({ dubious: kw === 'elif' ? dubious('if', cond) : false, from: at });
-    } else {
-      close();
-    }
-  }
-  return (offset) => !dead.some(([a, b]) => offset >= a && offset < b);
-}
-
-function dubious(kw: string, cond: string): boolean {
-  if (/^0\b/.test(cond)) return true;
-  const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
-  return name !== null && name !== '' && !/^(CONFIG_\w+|__KERNEL__)$/.test(name);
 }

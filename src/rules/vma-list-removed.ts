@@ -17,9 +17,9 @@
  */
 import { forEachExpr, type Expr, type VarRef } from '../analysis/ast.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import { apiEvidence } from './api-level.js';
 import { callsOneOf, defineRule, type Span } from './define-rule.js';
 import { VMA_LIST_API, VMA_LOOKUPS } from './resources.js';
-import { liveRegions } from './vm-flags-direct-write.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
 
@@ -56,7 +56,9 @@ export default defineRule({
   check(fn, ctx) {
     const uses = listUses(fn);
     if (uses.length === 0) return;
-    const evidence = treeEvidence(fn, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
+    // What shows the code is for a tree without the list: a live use of the maple-tree API in the
+    // file (the function's own first), or the tree's definition of the probe.
+    const evidence = apiEvidence(fn, { names: VMA_LIST_API.evidence, probe: VMA_LIST_API.probe, skipComments: true }, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
     if (evidence === null) return;
     // One report per function: a list walk (a link, with the head it starts from as a related
     // line) or, with no link, the head alone; every other use is a related line.
@@ -138,40 +140,4 @@ function instead(u: ListUse): string {
   return u.field === 'vm_next'
     ? 'Walk the VMAs with `VMA_ITERATOR(vmi, mm, addr)` and `for_each_vma(vmi, vma)` (or `for_each_vma_range()`, `vma_next(&vmi)`); for one step, `find_vma(mm, vma->vm_end)` (include/linux/mm.h).'
     : 'Step back with `vma_prev(&vmi)` on the iterator that found the VMA, or look the previous VMA up with `find_vma_prev(mm, addr, &prev)` (include/linux/mm.h).';
-}
-
-interface Evidence {
-  phrase: string;
-  name: string;
-  at: Span | null;
-}
-
-/**
- * What shows the code is for a tree without the list, as a phrase for the message, or null when
- * nothing does: a live use of the maple-tree API in the file (the function's own first), or the
- * tree's definition of the probe.
- */
-function treeEvidence(fn: AnalyzedFunction, treeDefines: (name: string) => boolean): Evidence | null {
-  const text = fn.file.source.text;
-  const re = new RegExp(`\\b(${VMA_LIST_API.evidence.join('|')})\\s*\\(`, 'g');
-  const live = liveRegions(text);
-  let found: Evidence | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (!live(m.index) || inComment(text, m.index)) continue;
-    const inside = m.index >= fn.span.start && m.index < fn.span.end;
-    if (found && !inside) continue;
-    found = { phrase: `this file's use of \`${m[1]}()\``, name: m[1]!, at: { start: m.index, end: m.index + m[1]!.length } };
-    if (inside) break;
-  }
-  if (found) return found;
-  if (treeDefines(VMA_LIST_API.probe)) return { phrase: `the tree's \`${VMA_LIST_API.probe}()\` (include/linux/mm.h)`, name: VMA_LIST_API.probe, at: null };
-  return null;
-}
-
-/** Whether offset `at` sits in a `//` or `/* *\/` comment (judged from the text before it on its line, and the last comment opener). */
-function inComment(text: string, at: number): boolean {
-  const lineStart = text.lastIndexOf('\n', at) + 1;
-  if (text.slice(lineStart, at).includes('//')) return true;
-  const open = text.lastIndexOf('/*', at);
-  return open >= 0 && text.lastIndexOf('*/', at) < open;
 }

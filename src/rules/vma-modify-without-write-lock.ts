@@ -32,7 +32,8 @@ import type { BracketSummaries } from '../analysis/brackets.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
-import { isVma, liveRegions } from './vm-flags-direct-write.js';
+import { liveCalls } from './api-level.js';
+import { isVma } from './vm-flags-direct-write.js';
 
 const LOOKUPS = new Set<string>(VMA_WRITE_LOCKING.lookups);
 const ITERATORS = new Set<string>(VMA_WRITE_LOCKING.iterators);
@@ -263,20 +264,8 @@ function once(seen: Set<number>, id: number): boolean {
  * defines `vma_start_write()` (include/linux/mm.h, 6.4 and later).
  */
 function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
-  let inFile = perVmaFiles.get(fn.file);
-  if (inFile === undefined) {
-    // Comments blanked to the same length, so that "no vma_start_write() here" is no evidence.
-    const text = fn.file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
-    const re = new RegExp(`\\b(${VMA_WRITE_LOCKING.perVmaApi.join('|')})\\s*\\(`, 'g');
-    const live = liveRegions(text);
-    inFile = false;
-    for (let m = re.exec(text); m && !inFile; m = re.exec(text)) inFile = live(m.index);
-    perVmaFiles.set(fn.file, inFile);
-  }
-  return inFile || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
+  return liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
 }
-
-const perVmaFiles = new WeakMap<AnalyzedFunction['file'], boolean>();
 
 /** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
 function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {

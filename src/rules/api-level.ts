@@ -1,0 +1,104 @@
+/**
+ * The API level of the tree the code under review is for, as the code itself shows it: a live
+ * call of one of an API's functions in the file (not under a `#ifdef` on a macro that may be
+ * defined nowhere), or the tree's own definition of a probe function. Read, never assumed, by
+ * the rules whose verdict depends on the kernel version (the const `vm_flags` union, the VMA
+ * list, the per-VMA locks, missing APIs).
+ */
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { Span } from './define-rule.js';
+
+/** What shows the level, as a phrase for a message; `at` is the call in the file, when it is one. */
+export interface ApiEvidence {
+  phrase: string;
+  name: string;
+  at: Span | null;
+}
+
+export interface ApiLevel {
+  /** Functions whose live use in the file shows the level. */
+  names: readonly string[];
+  /** The function the tree defines at that level (include/linux/mm.h). */
+  probe: string;
+  /** Whether a name in a comment ("no vma_start_write() here") is no evidence. */
+  skipComments: boolean;
+}
+
+/**
+ * The evidence that the code is for a tree at `api`'s level: a live call in the function
+ * itself first, else the file's first, else the tree's definition of the probe; null when
+ * nothing shows it.
+ */
+export function apiEvidence(fn: AnalyzedFunction, api: ApiLevel, treeDefines: (name: string) => boolean): ApiEvidence | null {
+  const calls = liveCalls(fn.file, api);
+  const call = calls.find((c) => c.start >= fn.span.start && c.start < fn.span.end) ?? calls[0];
+  if (call) return { phrase: `this file's use of \`${call.name}()\``, name: call.name, at: { start: call.start, end: call.start + call.name.length } };
+  if (treeDefines(api.probe)) return { phrase: `the tree's \`${api.probe}()\` (include/linux/mm.h)`, name: api.probe, at: null };
+  return null;
+}
+
+/** The live calls of `api.names` in a file, in order; read once per file and API, not per function. */
+export function liveCalls(file: AnalyzedFile, api: Pick<ApiLevel, 'names' | 'skipComments'>): ReadonlyArray<{ name: string; start: number }> {
+  const key = `${api.skipComments ? 'c' : ''}|${api.names.join('|')}`;
+  let perFile = callMemo.get(file);
+  if (!perFile) callMemo.set(file, (perFile = new Map()));
+  const known = perFile.get(key);
+  if (known) return known;
+  // Comments blanked to the same length, so that offsets stay those of the file.
+  const text = api.skipComments ? file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' ')) : file.source.text;
+  const live = api.skipComments ? liveRegions(text) : liveIn(file);
+  const re = new RegExp(`\\b(${api.names.join('|')})\\s*\\(`, 'g');
+  const out: Array<{ name: string; start: number }> = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) if (live(m.index)) out.push({ name: m[1]!, start: m.index });
+  perFile.set(key, out);
+  return out;
+}
+
+const callMemo = new WeakMap<AnalyzedFile, Map<string, ReadonlyArray<{ name: string; start: number }>>>();
+
+/** {@link liveRegions} of a file's own text, read once per file. */
+export function liveIn(file: AnalyzedFile): (offset: number) => boolean {
+  let live = liveMemo.get(file);
+  if (!live) liveMemo.set(file, (live = liveRegions(file.source.text)));
+  return live;
+}
+
+const liveMemo = new WeakMap<AnalyzedFile, (offset: number) => boolean>();
+
+/**
+ * Whether an offset of `text` is outside every `#ifdef`/`#if defined()` branch that needs a
+ * macro other than a `CONFIG_` option (which may be defined nowhere), and outside `#if 0`.
+ */
+export function liveRegions(text: string): (offset: number) => boolean {
+  const dead: Array<[number, number]> = [];
+  const stack: Array<{ dubious: boolean; from: number }> = [];
+  const re = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b([^\n]*)/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [, kw, rest] = m as unknown as [string, string, string];
+    const cond = rest.trim();
+    const at = m.index;
+    const close = (): void => {
+      const top = stack.pop();
+      if (top?.dubious) dead.push([top.from, at]);
+    };
+    if (kw === 'ifdef' || kw === 'if') {
+      stack.push({ dubious: dubious(kw, cond), from: at });
+    } else if (kw === 'ifndef') {
+      stack.push({ dubious: false, from: at });
+    } else if (kw === 'elif' || kw === 'else') {
+      if (stack.length === 0) continue;
+      close();
+      // The `#else` of `#ifdef FOO` is what builds when FOO is never defined.
+      stack.push({ dubious: kw === 'elif' ? dubious('if', cond) : false, from: at });
+    } else {
+      close();
+    }
+  }
+  return (offset) => !dead.some(([a, b]) => offset >= a && offset < b);
+}
+
+function dubious(kw: string, cond: string): boolean {
+  if (/^0\b/.test(cond)) return true;
+  const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
+  return name !== null && name !== '' && !/^(CONFIG_\w+|__KERNEL__)$/.test(name);
+}
