@@ -4,10 +4,8 @@
  * a mail of the same commit would, plus the commit itself ({@link CommitInfo}) for checks that
  * look at the message (trailers, subject prefix).
  */
+import { splitTrailers } from './trailers.js';
 import type { CommitInfo, FilePatch, Hunk, Patch } from './types.js';
-
-/** A trailer line: a token without spaces, a colon, its value (`Signed-off-by: A <a@b>`). */
-const TRAILER = /^([A-Za-z0-9][A-Za-z0-9-]*):[ \t]*(.*)$/;
 
 /** Splits a commit message into subject, body and the trailers of its last paragraph. */
 export function commitInfo(c: { sha: string; authorName: string; authorEmail: string; date: string; message: string }): CommitInfo {
@@ -15,24 +13,7 @@ export function commitInfo(c: { sha: string; authorName: string; authorEmail: st
   const first = lines.findIndex((l) => l.trim() !== '');
   const subject = first < 0 ? '' : lines[first]!.trim();
   const body = first < 0 ? '' : lines.slice(first + 1).join('\n').replace(/^\s*\n/, '').trim();
-  return { sha: c.sha, author: { name: c.authorName, email: c.authorEmail }, date: c.date, subject, body, trailers: trailersOf(body) };
-}
-
-/**
- * The trailers of a body's last paragraph, or none when a line of it is neither a trailer nor
- * the continuation (indented) of one: prose that happens to hold a colon is no trailer block.
- */
-function trailersOf(body: string): CommitInfo['trailers'] {
-  const paragraphs = body.split(/\n[ \t]*\n/);
-  const last = paragraphs[paragraphs.length - 1]?.split('\n') ?? [];
-  const out: CommitInfo['trailers'] = [];
-  for (const line of last) {
-    const m = TRAILER.exec(line);
-    if (m) out.push({ key: m[1]!, value: m[2]!.trim() });
-    else if (/^[ \t]/.test(line) && out.length > 0) out[out.length - 1]!.value += ` ${line.trim()}`;
-    else return [];
-  }
-  return out;
+  return { sha: c.sha, author: { name: c.authorName, email: c.authorEmail }, date: c.date, subject, body, trailers: splitTrailers(body === '' ? [] : body.split('\n')).trailers.map(({ key, value }) => ({ key, value })) };
 }
 
 /** The patch of one commit of a series, with the fields a mail of that commit would fill. */

@@ -95,7 +95,7 @@ export interface CommitInfo {
   body: string;
   /**
    * The trailers of the message's last paragraph (`Signed-off-by`, `Fixes`, `Cc`...), in order,
-   * keys as written; empty when the last paragraph is not all trailers.
+   * keys as written; empty when that paragraph is prose (trailers.ts `splitTrailers()`).
    */
   trailers: Array<{ key: string; value: string }>;
 }
