@@ -20,7 +20,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
 import { defineRule } from './define-rule.js';
-import { lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
+import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
@@ -146,7 +146,7 @@ export default defineRule({
     // With more than one mm, two names may be one mm (`curr_mm` and `info->mm`), which widen
     // cannot always tell: such a function is judged only on what one name does (wrong mode,
     // double lock, unlock after its own unlock), not on leaks or on what it was entered with.
-    const mms = new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+    const mms = lockedObjects(events);
     if (mms.size > 1) return;
     if (lockFlags(fn).size === 0) {
       for (const { node, e } of unlocksFromEntry) if (enteredUnlocked.has(e.object)) report('unlockNotHeld', node, e, {});

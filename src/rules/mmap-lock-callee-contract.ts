@@ -28,7 +28,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
-import { lockEvents, lockFlags, type LockEvent } from './mmap-lock.js';
+import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
 import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type MmapLockTransfer } from './resources.js';
 
 type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing';
@@ -96,11 +96,6 @@ export default defineRule<Messages>({
 });
 
 const TRANSFER_BY_NAME = new Map(MMAP_LOCK_TRANSFERS.map((t) => [t.name, t]));
-
-/** The mms a function locks or unlocks by name (not through helpers that make the lock unknown). */
-function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>): Set<string> {
-  return new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
-}
 
 /** `FAULT_FLAG_*` names an expression mentions. */
 function mentionsFlag(e: Expr | undefined, name: string, fn: AnalyzedFunction): boolean {
@@ -252,6 +247,18 @@ interface Mismatch {
  * releases it. Null when the caller's paths are too many to follow.
  */
 function mismatches(caller: AnalyzedFunction, callee: string, contract: Contract, ctx: RuleContext<Messages>): Mismatch[] | null {
+  // Both sides ask (the callee's check of its callers, each caller's check of its callees): one walk per pair.
+  let perSummaries = mismatchMemo.get(ctx.summaries);
+  if (!perSummaries) mismatchMemo.set(ctx.summaries, (perSummaries = new WeakMap()));
+  let perCaller = perSummaries.get(caller);
+  if (!perCaller) perSummaries.set(caller, (perCaller = new Map()));
+  if (!perCaller.has(callee)) perCaller.set(callee, walkCalls(caller, callee, contract, ctx));
+  return perCaller.get(callee)!;
+}
+
+const mismatchMemo = new WeakMap<object, WeakMap<AnalyzedFunction, Map<string, Mismatch[] | null>>>();
+
+function walkCalls(caller: AnalyzedFunction, callee: string, contract: Contract, ctx: RuleContext<Messages>): Mismatch[] | null {
   const events = lockEvents(caller, ctx.summaries);
   if (lockedObjects(events).size !== 1) return [];
   const out = new Map<number, Mismatch>();

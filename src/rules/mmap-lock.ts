@@ -76,6 +76,15 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
 }
 
 /**
+ * The mms a function locks, unlocks or downgrades itself (or through a summarised helper): the
+ * `unknown` events of transfer helpers name no lock operation of its own. Empty for a function
+ * that only relies on its caller's lock.
+ */
+export function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>): Set<string> {
+  return new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
+}
+
+/**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
  * (`int locked = 0; ... locked = 1;`, `user->locked = 0`), or the target of an `int *locked`
  * (or `bool *`) parameter that a branch tests.

@@ -14,7 +14,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
-import { lockEvents, lockFlags } from './mmap-lock.js';
+import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 /** Lookups that need the mmap lock, with the argument naming the mm. */
@@ -67,9 +67,9 @@ export default defineRule({
     const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && ITERATORS.has(n.macro.name));
     if (lookups.size === 0 && iterators.length === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
-    if (![...locks.values()].flat().some((e) => e.op !== 'unknown')) return;
+    const mms = lockedObjects(locks);
+    if (mms.size === 0) return;
     const asserts = callEvents(fn, ({ call, name, node }) => (ASSERTS.has(name) ? objectAt(fn, call.args[0], node.id) : null));
-    const mms = new Set([...locks.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
     // An iterator names its mm in `VMA_ITERATOR(vmi, mm, addr)`, out of sight of the loop: it is
     // taken to walk the function's one mm, and is not judged in a function with several.
     if (mms.size === 1) {
