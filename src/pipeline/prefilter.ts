@@ -59,8 +59,7 @@ export class TriggerFilter {
   }
 
   /** True when `bytes` contain a trigger as a whole identifier (not inside a longer one). */
-  matches(bytes: Uint8Array): boolean {
-    const buf = bytes;
+  matches(buf: Uint8Array): boolean {
     const n = buf.length;
     const m = this.window;
     const shift = this.shift;
@@ -80,8 +79,10 @@ export class TriggerFilter {
         pos++;
       }
     }
+    if (this.tiny.length === 0) return false;
+    const view = Buffer.from(buf.buffer, buf.byteOffset, n);
     for (const w of this.tiny) {
-      for (let at = Buffer.from(buf.buffer, buf.byteOffset, n).indexOf(w); at >= 0; at = Buffer.from(buf.buffer, buf.byteOffset, n).indexOf(w, at + 1)) {
+      for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
         if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) return true;
       }
     }
