@@ -33,6 +33,8 @@ set -e
 rules=$(node -e "const r = JSON.parse(require('fs').readFileSync('review.json', 'utf8')); console.log(r.findings.map((f) => f.rule + ':' + f.line).join(' '))")
 [ "$rules" = "tlb-vma-bracket-vma-reassigned:31 tlb-vma-bracket-misuse:31" ] || { echo "check-pack: unexpected findings: $rules" >&2; exit 1; }
 
-widen explain tlb-vma-bracket-vma-reassigned | head -1 | grep -qx '# tlb-vma-bracket-vma-reassigned' \
+# Captured whole, not piped into head: an early reader would kill widen with SIGPIPE under pipefail.
+page=$(widen explain tlb-vma-bracket-vma-reassigned)
+[ "${page%%$'\n'*}" = '# tlb-vma-bracket-vma-reassigned' ] \
 	|| { echo "check-pack: widen explain did not find the rule's page in the package" >&2; exit 1; }
 echo "check-pack: $(basename "$TARBALL") installs and runs as widen from any directory"

@@ -47,7 +47,8 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 echo "  image $(mib "$(size "$TAG")"), base $(mib "$(size "$base")"), runtime stage adds $(mib $(( $(size "$TAG") - $(size "$base") )))"
 added=$(( $(podman history -q "$TAG" | wc -l) - $(podman history -q "$base" | wc -l) ))
 echo "  layers of the runtime stage over the base (newest first):"
-podman history --format '{{.Size}}\t{{.CreatedBy}}' "$TAG" | head -n "$added" | cut -c1-150 | sed 's/^/    /'
+# awk, not head: head exits early, podman then dies of SIGPIPE and pipefail fails the check (exit 141).
+podman history --format '{{.Size}}\t{{.CreatedBy}}' "$TAG" | awk -v n="$added" 'NR <= n { print "    " substr($0, 1, 150) }'
 healthcheck=$(podman image inspect "$TAG" --format '{{json .Config.Healthcheck}}')
 [[ "$healthcheck" == *"/ping"* ]] || fail "the image has no HEALTHCHECK on /ping: $healthcheck"
 echo "  HEALTHCHECK: $healthcheck"
