@@ -63,7 +63,7 @@ export function analyzeSpans(
   const findings: Finding[] = [];
   let functions = 0;
   for (const span of spans) {
-    const applicable = rulesFor(file, span, rules);
+    const applicable = rulesFor(file, span, rules, summaries);
     if (applicable.length === 0) continue;
     const fn = file.analyze(span);
     if (!fn) continue;
