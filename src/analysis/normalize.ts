@@ -120,7 +120,8 @@ export function normalize(text: string): NormalizedSource {
 }
 
 /** The spellings of "this function does not return". */
-const NORETURN_WORDS: ReadonlySet<string> = new Set(['__noreturn', '_Noreturn', 'noreturn', '__noreturn__']);
+/** The spellings of the noreturn attribute, as identifiers. */
+export const NORETURN_WORDS: ReadonlySet<string> = new Set(['__noreturn', '_Noreturn', 'noreturn', '__noreturn__']);
 
 /**
  * Names of the functions declared or defined with a noreturn attribute at file level

@@ -25,6 +25,8 @@ export const DEFAULT_STATE_BUDGET = 50_000;
 export interface Trace {
   /** Node ids from entry to the current node, inclusive. */
   nodes(): number[];
+  /** The node before the current one on the path (null at the entry), without building the path. */
+  previous(): number | null;
 }
 
 export interface PathWalker<S> {
@@ -64,6 +66,15 @@ export class FactModel {
   private readonly cases = new Map<number, Map<number, Fact[]>>();
   /** Per `switch` head without `default:`: the facts of its edge past the body (no case matched). */
   private readonly pastSwitch = new Map<number, Fact[]>();
+  /**
+   * One instance per distinct set of facts, and what each becomes after a node and along an
+   * edge: every rule walks the same function with the same model, and a walk meets the same
+   * (facts, node) pair once per state of its own, so each transition is computed once per
+   * function. On a fault handler with 10,000 configurations this is most of a walk's cost.
+   */
+  private readonly interned = new Map<string, Facts>([['', Facts.EMPTY]]);
+  private readonly afterMemo = new Map<Facts, Map<number, Facts>>();
+  private readonly edgeMemo = new Map<Facts, Map<CfgEdge, Facts | null>>();
 
   constructor(cfg: Cfg) {
     const seen = new Map<string, number>();
@@ -169,6 +180,23 @@ export class FactModel {
    * (`do_pagemap_scan()`, fs/proc/task_mmu.c).
    */
   afterNode(facts: Facts, node: CfgNode): Facts {
+    const from = this.intern(facts);
+    let memo = this.afterMemo.get(from);
+    if (!memo) this.afterMemo.set(from, (memo = new Map()));
+    let out = memo.get(node.id);
+    if (!out) memo.set(node.id, (out = this.intern(this.computeAfterNode(from, node))));
+    return out;
+  }
+
+  /** The canonical instance of a set of facts (the same object for the same facts). */
+  private intern(facts: Facts): Facts {
+    const known = this.interned.get(facts.key);
+    if (known) return known;
+    this.interned.set(facts.key, facts);
+    return facts;
+  }
+
+  private computeAfterNode(facts: Facts, node: CfgNode): Facts {
     let out = facts;
     for (const e of node.events) {
       if (e.k !== 'def' || out.size === 0) continue;
@@ -197,6 +225,18 @@ export class FactModel {
 
   /** Facts after taking `edge` out of `node`, or null when the edge contradicts what is known. */
   alongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
+    const from = this.intern(facts);
+    let memo = this.edgeMemo.get(from);
+    if (!memo) this.edgeMemo.set(from, (memo = new Map()));
+    let out = memo.get(edge);
+    if (out === undefined) {
+      const next = this.computeAlongEdge(from, node, edge);
+      memo.set(edge, (out = next === null ? null : this.intern(next)));
+    }
+    return out;
+  }
+
+  private computeAlongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
     const c = this.conditions.get(node.id);
     const implied = edge.kind === 'case' ? this.caseFacts(node, edge) : c && (edge.kind === 'true' || edge.kind === 'false') ? (edge.kind === 'true' ? c.onTrue : c.onFalse) : null;
     if (!implied) return facts;
@@ -362,8 +402,8 @@ interface Config<S> {
  * entry: how a walker learns which way the previous branch went (a call tested by that branch).
  */
 export function edgeInto(cfg: Cfg, trace: Trace, node: CfgNode): { from: CfgNode; kind: CfgEdge['kind'] } | null {
-  const path = trace.nodes();
-  const from = path.length >= 2 ? cfg.nodes[path[path.length - 2]!] : undefined;
+  const before = trace.previous();
+  const from = before === null ? undefined : cfg.nodes[before];
   const edge = from?.succ.find((e) => e.to === node.id);
   return from && edge ? { from, kind: edge.kind } : null;
 }
@@ -374,13 +414,19 @@ export function edgeInto(cfg: Cfg, trace: Trace, node: CfgNode): { from: CfgNode
  */
 export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, budget = DEFAULT_STATE_BUDGET): ExploreResult {
   const configs: Array<Config<S>> = [];
-  const seen = new Set<string>();
+  // Per node, per set of facts (one instance per set: the model interns them), the state keys
+  // seen there: no long string of facts built and hashed for every configuration.
+  const seen: Array<Map<Facts, Set<string>> | undefined> = new Array(cfg.nodes.length);
   const stack: number[] = [];
   const push = (node: number, state: S, facts: Facts, parent: number): boolean => {
-    const k = `${node}|${walker.key(state)}|${facts.key}`;
-    if (seen.has(k)) return true;
+    let byFacts = seen[node];
+    if (!byFacts) seen[node] = byFacts = new Map();
+    let keys = byFacts.get(facts);
+    if (!keys) byFacts.set(facts, (keys = new Set()));
+    const k = walker.key(state);
+    if (keys.has(k)) return true;
     if (configs.length >= budget) return false;
-    seen.add(k);
+    keys.add(k);
     configs.push({ node, state, facts, parent });
     stack.push(configs.length - 1);
     return true;
@@ -390,6 +436,10 @@ export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, bu
       const out: number[] = [];
       for (let i = index; i >= 0; i = configs[i]!.parent) out.push(configs[i]!.node);
       return out.reverse();
+    },
+    previous(): number | null {
+      const parent = configs[index]!.parent;
+      return parent < 0 ? null : configs[parent]!.node;
     },
   });
 

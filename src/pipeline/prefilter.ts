@@ -28,22 +28,37 @@ for (let c = 0; c < 256; c++) {
 /** Bytes per block the shift table is indexed by: 2, so the table is 64 KiB and exact. */
 const BLOCK = 2;
 
+/** What {@link TriggerFilter.find} saw in a file: a trigger, a marker, both or neither. */
+export const FOUND_TRIGGER = 1;
+export const FOUND_MARKER = 2;
+
 export class TriggerFilter {
-  /** Triggers of at least {@link BLOCK} bytes, searched with the tables. */
+  /** Triggers and markers of at least {@link BLOCK} bytes, searched with the tables. */
   private readonly words: readonly Buffer[];
-  /** Shorter triggers (none in the shipped rules), searched one by one. */
+  /** Shorter ones (none in the shipped rules), searched one by one. */
   private readonly tiny: readonly Buffer[];
-  /** The window: the length of the shortest trigger in {@link words}. */
+  /** What a hit on each word counts as ({@link FOUND_TRIGGER} or {@link FOUND_MARKER}). */
+  private readonly kind: ReadonlyMap<Buffer, number>;
+  /** The window: the length of the shortest word in {@link words}. */
   readonly window: number;
   /** For each two-byte block, how far the window may move when it ends with that block. */
   private readonly shift: Uint8Array;
-  /** For each two-byte block, the triggers whose first window ends with it. */
+  /** For each two-byte block, the words whose first window ends with it. */
   private readonly ending: Array<readonly Buffer[] | undefined>;
 
-  constructor(triggers: readonly string[]) {
-    const all = [...new Set(triggers)].map((t) => Buffer.from(t, 'latin1'));
-    this.words = all.filter((w) => w.length >= BLOCK);
-    this.tiny = all.filter((w) => w.length < BLOCK);
+  /**
+   * `markers` are searched in the same pass for a caller that wants to know of them too (a
+   * scan reads `__noreturn` declarations from the headers that have them): one pass over a
+   * header instead of two.
+   */
+  constructor(triggers: readonly string[], markers: readonly string[] = []) {
+    const kind = new Map<string, number>();
+    for (const m of markers) kind.set(m, FOUND_MARKER);
+    for (const t of triggers) kind.set(t, (kind.get(t) ?? 0) | FOUND_TRIGGER);
+    const all = [...kind].map(([w, k]) => [Buffer.from(w, 'latin1'), k] as const);
+    this.kind = new Map(all);
+    this.words = all.map(([w]) => w).filter((w) => w.length >= BLOCK);
+    this.tiny = all.map(([w]) => w).filter((w) => w.length < BLOCK);
     const m = this.words.length === 0 ? BLOCK : Math.min(255, ...this.words.map((w) => w.length));
     this.window = m;
     this.shift = new Uint8Array(1 << 16).fill(m - BLOCK + 1);
@@ -60,9 +75,18 @@ export class TriggerFilter {
 
   /** True when `bytes` contain a trigger as a whole identifier (not inside a longer one). */
   matches(buf: Uint8Array): boolean {
+    return (this.find(buf, FOUND_TRIGGER) & FOUND_TRIGGER) !== 0;
+  }
+
+  /**
+   * Which kinds of word `buf` holds as whole identifiers, as {@link FOUND_TRIGGER} and
+   * {@link FOUND_MARKER} bits; the search stops once every bit of `want` is found.
+   */
+  find(buf: Uint8Array, want: number = FOUND_TRIGGER | FOUND_MARKER): number {
     const n = buf.length;
     const m = this.window;
     const shift = this.shift;
+    let found = 0;
     if (this.words.length > 0) {
       let pos = m - 1;
       while (pos < n) {
@@ -74,19 +98,28 @@ export class TriggerFilter {
         }
         const start = pos - m + 1;
         if (start === 0 || IDENT[buf[start - 1]!] === 0) {
-          for (const w of this.ending[h]!) if (wordAt(buf, start, w)) return true;
+          for (const w of this.ending[h]!) {
+            if (!wordAt(buf, start, w)) continue;
+            found |= this.kind.get(w)!;
+            if ((found & want) === want) return found;
+          }
         }
         pos++;
       }
     }
-    if (this.tiny.length === 0) return false;
+    if (this.tiny.length === 0) return found;
     const view = Buffer.from(buf.buffer, buf.byteOffset, n);
     for (const w of this.tiny) {
+      if ((found & this.kind.get(w)!) !== 0) continue;
       for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
-        if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) return true;
+        if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) {
+          found |= this.kind.get(w)!;
+          break;
+        }
       }
+      if ((found & want) === want) return found;
     }
-    return false;
+    return found;
   }
 }
 
@@ -109,7 +142,10 @@ export function readInto(path: string, scratch: { buf: Buffer }): Buffer {
     const size = fstatSync(fd).size;
     if (scratch.buf.length < size + 1) scratch.buf = Buffer.allocUnsafe(Math.max(size + 1, scratch.buf.length * 2));
     let n = 0;
-    for (;;) {
+    // A regular file's size is known: once that many bytes are in, the read that would return 0
+    // is not made (one system call less for each of 60,000 files). A file that grows meanwhile is
+    // read as it was when opened; one that reports size 0 (a /proc-like file) is read to its end.
+    while (n < size || size === 0) {
       if (n === scratch.buf.length) {
         const bigger = Buffer.allocUnsafe(scratch.buf.length * 2);
         scratch.buf.copy(bigger);

@@ -6,8 +6,8 @@
  * `analysis-failed` note for it, and a worker that dies is replaced, the file it was on noted
  * and the rest of its share handed to the new worker.
  */
-import { readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,11 +21,9 @@ import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
-import { readInto, TriggerFilter } from './prefilter.js';
+import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilter.js';
 import { lex } from '../analysis/lexer.js';
-import { noreturnNames } from '../analysis/normalize.js';
-
-const NORETURN = Buffer.from('noreturn');
+import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -88,7 +86,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const { files, notes } = await collectFiles(opts.paths, unreadable);
   // Read and prefilter here: most files mention no API any rule cares about, and such a file
   // costs far less to skip than a worker costs to start.
-  const filter = new TriggerFilter(allTriggers(opts.rules));
+  // Headers are searched for `__noreturn` in the same pass.
+  const filter = new TriggerFilter(allTriggers(opts.rules), [...NORETURN_WORDS]);
   const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
   const candidates: SourceText[] = [];
   // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
@@ -98,8 +97,12 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     try {
       const bytes = readInto(path, scratch);
       read++;
-      if (path.endsWith('.h') && bytes.indexOf(NORETURN) >= 0) for (const name of noreturnNames(lex(bytes.toString('utf8')))) noreturn.add(name);
-      if (filter.matches(bytes)) candidates.push({ path, text: bytes.toString('utf8') });
+      // A .c file's own noreturn functions are its own business (the file reads them itself).
+      const want = path.endsWith('.h') ? FOUND_TRIGGER | FOUND_MARKER : FOUND_TRIGGER;
+      const found = filter.find(bytes, want) & want;
+      const text = found === 0 ? '' : bytes.toString('utf8');
+      if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) noreturn.add(name);
+      if (found & FOUND_TRIGGER) candidates.push({ path, text });
     } catch (e) {
       unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
@@ -309,17 +312,21 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
       const code = (e as NodeJS.ErrnoException).code;
       throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
-    if (st.isDirectory()) await walk(p, files, notes, unreadable);
+    if (st.isDirectory()) walk(p, files, notes, unreadable);
     else if (isCSource(p)) files.push(p);
     else notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is not a .c or .h file; widen scan skipped it.` });
   }
   return { files: [...new Set(files)].sort(), notes };
 }
 
-async function walk(dir: string, files: string[], notes: AnalysisNote[], unreadable: Unreadable[]): Promise<void> {
+/**
+ * Synchronous on purpose: the scan waits for the list anyway, and on the 6.12 tree (4,800
+ * directories) one `await readdir()` per directory cost 0.4 s against 0.2 s for this.
+ */
+function walk(dir: string, files: string[], notes: AnalysisNote[], unreadable: Unreadable[]): void {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     unreadable.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e), directory: true });
     return;
@@ -328,9 +335,14 @@ async function walk(dir: string, files: string[], notes: AnalysisNote[], unreada
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (e.name !== '.git' && e.name !== 'node_modules') await walk(p, files, notes, unreadable);
+      if (e.name !== '.git' && e.name !== 'node_modules') walk(p, files, notes, unreadable);
     } else if (e.isSymbolicLink()) {
-      const target = await stat(p).catch(() => null);
+      let target = null;
+      try {
+        target = statSync(p);
+      } catch {
+        // A dangling link is no directory: one with a C name is listed, and reported unreadable.
+      }
       if (target?.isDirectory()) {
         notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.` });
       } else if (isCSource(e.name)) {

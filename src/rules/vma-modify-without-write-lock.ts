@@ -264,8 +264,18 @@ function once(seen: Set<number>, id: number): boolean {
  * defines `vma_start_write()` (include/linux/mm.h, 6.4 and later).
  */
 function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
-  return liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
+  // The same for every function of a file: asked once per file (the tree lookup is not free).
+  let perFile = perVmaMemo.get(summaries);
+  if (!perFile) perVmaMemo.set(summaries, (perFile = new WeakMap()));
+  let known = perFile.get(fn.file);
+  if (known === undefined) {
+    known = liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
+    perFile.set(fn.file, known);
+  }
+  return known;
 }
+
+const perVmaMemo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFunction['file'], boolean>>();
 
 /** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
 function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {

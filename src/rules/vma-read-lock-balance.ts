@@ -153,7 +153,7 @@ export default defineRule({
             // The only pointer to a locked VMA overwritten (a retry that looks up again).
             if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && ownedLocally(u.key)) {
               const before = trace.nodes().slice(0, -1);
-              const route = exitRoute(fn, { nodes: () => before }, prev.at);
+              const route = exitRoute(fn, { nodes: () => before, previous: () => before[before.length - 2] ?? null }, prev.at);
               report(`again|${prev.at}|${n.id}`, {
                 messageId: 'overwritten',
                 data: { vma: displayKey(u.key) },

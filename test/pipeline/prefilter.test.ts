@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readInto, TriggerFilter } from '../../src/pipeline/prefilter.js';
+import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from '../../src/pipeline/prefilter.js';
 import { RULES } from '../../src/rules/index.js';
 import { allTriggers } from '../../src/rules/run.js';
 
@@ -59,6 +59,24 @@ describe('TriggerFilter', () => {
   });
 });
 
+describe('TriggerFilter markers', () => {
+  const filter = new TriggerFilter(['mmap_read_lock', 'tlb_finish_mmu'], ['__noreturn', '_Noreturn']);
+
+  it('reports triggers and markers found in one pass, as whole identifiers', () => {
+    const header = bytes('void parisc_terminate(char *msg) __noreturn;\nstatic inline void f(struct mm_struct *mm) { mmap_read_lock(mm); }\n');
+    expect(filter.find(header)).toBe(FOUND_TRIGGER | FOUND_MARKER);
+    expect(filter.find(bytes('void die(void) __noreturn;'))).toBe(FOUND_MARKER);
+    expect(filter.find(bytes('#define __noreturnx 1\nint my__noreturn;'))).toBe(0);
+    expect(filter.matches(bytes('void die(void) __noreturn;'))).toBe(false);
+  });
+
+  it('stops at the first word of a kind it was asked for, and reads on for the other', () => {
+    const text = bytes('tlb_finish_mmu(tlb); _Noreturn void g(void);');
+    expect(filter.find(text, FOUND_TRIGGER)).toBe(FOUND_TRIGGER);
+    expect(filter.find(text, FOUND_MARKER)).toBe(FOUND_TRIGGER | FOUND_MARKER);
+  });
+});
+
 describe('readInto', () => {
   it('reads files larger than the scratch buffer whole, growing it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'widen-prefilter-'));
@@ -70,6 +88,15 @@ describe('readInto', () => {
     expect(scratch.buf.length).toBeGreaterThan(text.length);
     writeFileSync(join(dir, 'small.c'), 'int y;\n');
     expect(readInto(join(dir, 'small.c'), scratch).toString('utf8')).toBe('int y;\n');
+  });
+
+  it('reads an empty file, and a file that reports size 0 to its end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'widen-prefilter-'));
+    writeFileSync(join(dir, 'empty.c'), '');
+    const scratch = { buf: Buffer.alloc(16) };
+    expect(readInto(join(dir, 'empty.c'), scratch).length).toBe(0);
+    // /proc files report size 0 and still have content.
+    expect(readInto('/proc/self/status', scratch).toString('utf8')).toMatch(/^Name:/);
   });
 
   it('throws the system error for a file that cannot be read', () => {
