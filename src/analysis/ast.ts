@@ -59,7 +59,11 @@ export type Stmt =
   | (Span & { k: 'decl'; vars: Declarator[]; macro: string | null })
   | (Span & { k: 'if'; test: Expr; then: Stmt; else: Stmt | null })
   | (Span & { k: 'while'; test: Expr; body: Stmt })
-  | (Span & { k: 'do'; body: Stmt; test: Expr })
+  /**
+   * `macro`: the loop is `do { ... } for_each_vma(vmi, vma);`, the macro's arguments are `args`
+   * and its `test` is their comma expression.
+   */
+  | (Span & { k: 'do'; body: Stmt; test: Expr; macro?: BlockMacro; args?: Expr[] })
   | (Span & { k: 'for'; init: Stmt | null; test: Expr | null; update: Expr | null; body: Stmt })
   /** A statement macro with a body (`for_each_vma(vmi, vma) { ... }`). */
   | (Span & { k: 'macro-loop'; macro: BlockMacro; args: Expr[]; body: Stmt })

@@ -427,6 +427,13 @@ class Builder {
         this.loops.push(targets);
         const bodyOut = this.stmt(s.body, [{ from: top, kind: 'next' }], exit);
         this.loops.pop();
+        if (s.macro && s.args) {
+          // `do { ... } for_each_vma(vmi, vma);`: the macro at the bottom steps the iterator and
+          // tests it, as the head of a `for_each_vma()` loop does at the top.
+          const step = this.macroHead(s.macro, s.args, s.test.start, s.test.end, [...bodyOut, ...targets.continueTo!], exit);
+          this.backEdge({ from: step, kind: 'true' }, top);
+          return [{ from: step, kind: 'false' }, ...targets.breakTo];
+        }
         const o = this.condition(s.test, [...bodyOut, ...targets.continueTo!], exit);
         for (const p of o.t) this.backEdge(p, top);
         return [...o.f, ...targets.breakTo];
@@ -449,14 +456,7 @@ class Builder {
         return [...o.f, ...targets.breakTo];
       }
       case 'macro-loop': {
-        const argsExpr: Expr = { k: 'comma', exprs: s.args, start: s.start, end: s.body.start };
-        const cursors = s.macro.defines.flatMap((i) => s.args[i] ?? []);
-        const head = this.simple('loop', s.start, s.body.start, argsExpr, preds, exit, cursors);
-        this.nodes[head]!.macro = s.macro;
-        for (const a of cursors) {
-          const key = pathKey(a);
-          if (key) this.addEvents(head, [{ k: 'def', key, root: pathRoot(a), how: 'iter', value: null, start: a.start, end: a.end }]);
-        }
+        const head = this.macroHead(s.macro, s.args, s.start, s.body.start, preds, exit);
         if (s.macro.kind === 'iter') {
           return this.loopBody(s.body, head, [{ from: head, kind: 'true' }], [{ from: head, kind: 'false' }], head, exit);
         }
@@ -554,6 +554,22 @@ class Builder {
   }
 
   /** Body of a loop whose condition node is `head`: back edges and `continue` go to `latch`. */
+  /**
+   * The node of a statement macro's own evaluation (`for_each_vma(vmi, vma)`): its arguments
+   * are read, and the ones it assigns on each iteration (the cursor) are defined there.
+   */
+  private macroHead(macro: BlockMacro, args: Expr[], start: number, end: number, preds: Pending[], exit: number): number {
+    const argsExpr: Expr = { k: 'comma', exprs: args, start, end };
+    const cursors = macro.defines.flatMap((i) => args[i] ?? []);
+    const head = this.simple('loop', start, end, argsExpr, preds, exit, cursors);
+    this.nodes[head]!.macro = macro;
+    for (const a of cursors) {
+      const key = pathKey(a);
+      if (key) this.addEvents(head, [{ k: 'def', key, root: pathRoot(a), how: 'iter', value: null, start: a.start, end: a.end }]);
+    }
+    return head;
+  }
+
   private loopBody(body: Stmt, head: number, bodyIn: Pending[], exitOut: Pending[], latch: number, exit: number): Pending[] {
     const targets: LoopTargets = { breakTo: [], continueTo: [] };
     this.loops.push(targets);

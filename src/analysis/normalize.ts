@@ -7,7 +7,8 @@
  * - `SYSCALL_DEFINEn(name, type, arg, ...)` becomes `long name(type arg, ...)`;
  * - statement macros with a body (`list_for_each_entry(pos, head, lru) { }`,
  *   `for_each_vma(vmi, vma) stmt;`) become `if (args) body`, and the original macro is
- *   recorded in {@link NormalizedSource.blockMacros} so the CFG makes it a loop again;
+ *   recorded in {@link NormalizedSource.blockMacros} so the CFG makes it a loop again; one that
+ *   ends a do-while (`do { } for_each_vma(vmi, vma);`) becomes that loop's `while`;
  * - type arguments of macros become expressions: `list_first_entry(&l, struct page, lru)` loses
  *   its `struct` keyword, `min_t(unsigned long, a, b)` reads `min_t(UNSIGNED_LONG, a, b)`;
  * - unknown attribute macros in function headers, `static` before a declaring macro, `typeof`
@@ -447,6 +448,18 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
     }
     if (bodyDepth < 0 || C_KEYWORDS.has(name)) continue;
 
+    // `do { ... } for_each_vma(vmi, vma);` and `} while_each_thread(g, t);`: the macro is the
+    // loop's condition (`while ((vma = vma_find(...)) != NULL)` once expanded). It becomes
+    // `while`, and the CFG makes its arguments the condition that steps the iterator.
+    if (name.length >= 5 && isPunct(i - 1, '}') && match[i - 1]! >= 0 && isIdent(match[i - 1]! - 1) && tokText(match[i - 1]! - 1) === 'do' && isPunct(close + 1, ';')) {
+      const info = blockMacroInfo(name);
+      const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
+      const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
+      const start = ts.start[live[i]!]!;
+      blockMacros.set(start, { name, kind: info.kind, args, defines });
+      edits.push({ start, end: ts.end[live[i]!]!, text: 'while'.padEnd(name.length, ' ') });
+      continue;
+    }
     if (atStatementStart(i) && /^[A-Z][A-Z0-9_]*$/.test(name) && isPunct(close + 1, '=') && isPunct(close + 2, '{') && match[close + 2]! > close + 2) {
       // `DECLARE_BITMAP(map, N) = { 0 };`: the initialiser of a declaring macro is dropped.
       blank(close + 1, match[close + 2]!);

@@ -193,8 +193,18 @@ class Converter {
         return this.ifStmt(n);
       case 'while_statement':
         return { k: 'while', test: this.cond(n.childForFieldName('condition')), body: this.stmtOrEmpty(n.childForFieldName('body'), end), start, end };
-      case 'do_statement':
-        return { k: 'do', body: this.stmtOrEmpty(n.childForFieldName('body'), end), test: this.cond(n.childForFieldName('condition')), start, end };
+      case 'do_statement': {
+        const body = this.stmtOrEmpty(n.childForFieldName('body'), end);
+        const condNode = n.childForFieldName('condition');
+        const keyword = n.children.find((c) => c?.type === 'while');
+        const macro = keyword ? this.blockMacros.get(keyword.startIndex) : undefined;
+        if (macro) {
+          const inner = condNode?.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
+          const args = inner ? this.flattenComma(this.expr(inner)) : [];
+          return { k: 'do', body, test: this.cond(condNode), macro, args, start, end };
+        }
+        return { k: 'do', body, test: this.cond(condNode), start, end };
+      }
       case 'for_statement': {
         this.pushScope();
         const initNode = n.childForFieldName('initializer');

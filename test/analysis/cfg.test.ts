@@ -28,7 +28,7 @@ describe.each(readdirSync(dir).filter((f) => f.endsWith('.c')))('%s', (name) => 
 
 test('every construct the golden fixtures promise has its file', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.c')).sort();
-  expect(files).toEqual(['backward-goto.c', 'conditional.c', 'constructs.c', 'do-while-zero.c', 'short-circuit.c', 'statement-expressions.c', 'switch-in-loop.c', 'switch-no-default.c']);
+  expect(files).toEqual(['backward-goto.c', 'conditional.c', 'constructs.c', 'do-while-macro.c', 'do-while-zero.c', 'short-circuit.c', 'statement-expressions.c', 'switch-in-loop.c', 'switch-no-default.c']);
 });
 
 describe('CFG shape', () => {
@@ -52,6 +52,15 @@ describe('CFG shape', () => {
     const early = await functionOf(text, 'early_return');
     const bug = early.cfg.nodes.find((n) => n.noreturn)!;
     expect([bug.noreturn, bug.succ]).toEqual([true, []]);
+  });
+
+  test('an iterator macro ending a do-while steps its cursor at the bottom, after the first pass', async () => {
+    const fn = await functionOf(readFileSync(join(dir, 'do-while-macro.c'), 'utf8'), 'rollup');
+    const step = fn.cfg.nodes.find((n) => n.kind === 'loop')!;
+    expect(step.macro!.name).toBe('for_each_vma');
+    expect(step.events.filter((e) => e.k === 'def').map((e) => e.k === 'def' && [e.key, e.how])).toEqual([['vma@param', 'iter']]);
+    const top = fn.cfg.nodes.find((n) => n.kind === 'join' && n.succ.some((e) => fn.cfg.nodes[e.to]!.kind !== 'exit'))!;
+    expect(step.succ.map((e) => [e.to, e.kind, e.back ?? false])).toEqual([[top.id, 'true', true], [step.id + 1, 'false', false]]);
   });
 
   test('iterator macros become loops that define their cursor at the head', async () => {

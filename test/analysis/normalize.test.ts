@@ -54,6 +54,15 @@ describe('normalize', () => {
     ]);
   });
 
+  test('turns a statement macro that ends a do-while into its `while`, and records it', () => {
+    const src = 'void f(void)\n{\n\tdo {\n\t\tx++;\n\t} for_each_vma(vmi, vma);\n\tdo {\n\t} while (0);\n\tfoo(a);\n}\n';
+    const n = normalize(src);
+    expect(n.text).toBe(src.replace('for_each_vma', 'while       '));
+    expect([...n.blockMacros.values()].map((m) => [m.name, m.defines, m.args.map((a) => src.slice(a.start, a.end))])).toEqual([['for_each_vma', [1], ['vmi', 'vma']]]);
+    // Not after a block that is no do-while body, and not without the `;` that ends a do-while.
+    expect(norm('void f(void)\n{\n\tif (a) {\n\t} foo_bar(x);\n}\n')).toBe('void f(void)\n{\n\tif (a) {\n\t} foo_bar(x);\n}\n');
+  });
+
   test('a one-letter statement macro is left alone: the rewrite must keep the length', () => {
     const src = 'void f(void)\n{\n\tX(a) {\n\t}\n}\n';
     expect(norm(src)).toBe(src);
