@@ -452,12 +452,7 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
     // loop's condition (`while ((vma = vma_find(...)) != NULL)` once expanded). It becomes
     // `while`, and the CFG makes its arguments the condition that steps the iterator.
     if (name.length >= 5 && isPunct(i - 1, '}') && match[i - 1]! >= 0 && isIdent(match[i - 1]! - 1) && tokText(match[i - 1]! - 1) === 'do' && isPunct(close + 1, ';')) {
-      const info = blockMacroInfo(name);
-      const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
-      const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
-      const start = ts.start[live[i]!]!;
-      blockMacros.set(start, { name, kind: info.kind, args, defines });
-      edits.push({ start, end: ts.end[live[i]!]!, text: 'while'.padEnd(name.length, ' ') });
+      statementMacro(i, open, close, 'while');
       continue;
     }
     if (atStatementStart(i) && /^[A-Z][A-Z0-9_]*$/.test(name) && isPunct(close + 1, '=') && isPunct(close + 2, '{') && match[close + 2]! > close + 2) {
@@ -466,12 +461,7 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
     }
     // `if` needs two characters: a one-letter macro cannot be rewritten in place.
     if (name.length >= 2 && atStatementStart(i) && startsStatement(ts, close + 1 < n ? live[close + 1]! : ts.count) && !isPunct(close + 1, '(')) {
-      const info = blockMacroInfo(name);
-      const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
-      const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
-      const start = ts.start[live[i]!]!;
-      blockMacros.set(start, { name, kind: info.kind, args, defines });
-      edits.push({ start, end: ts.end[live[i]!]!, text: 'if'.padEnd(name.length, ' ') });
+      statementMacro(i, open, close, 'if');
       continue;
     }
     if (!TYPE_OPERATORS.has(name) && !isPunct(i - 1, '.') && !isPunct(i - 1, '->')) {
@@ -480,6 +470,20 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
         if (e) edits.push(...e);
       }
     }
+  }
+
+  /**
+   * Records the statement macro at live token `i` (arguments between `open` and `close`) and
+   * puts `keyword` in place of its name, padded to the name's length.
+   */
+  function statementMacro(i: number, open: number, close: number, keyword: 'if' | 'while'): void {
+    const name = tokText(i);
+    const info = blockMacroInfo(name);
+    const args = splitArgs(open, close).map(([a, b]) => ({ start: ts.start[live[a]!]!, end: ts.end[live[b]!]! }));
+    const defines = info.defines ?? [firstPlainIdentArg(open, close)].filter((x) => x >= 0);
+    const start = ts.start[live[i]!]!;
+    blockMacros.set(start, { name, kind: info.kind, args, defines });
+    edits.push({ start, end: ts.end[live[i]!]!, text: keyword.padEnd(name.length, ' ') });
   }
 
   /**
