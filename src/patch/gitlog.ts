@@ -65,6 +65,7 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
         where: (index) => `line ${commit.diffStart + index + 1} of ${source}`,
       }),
       source,
+      startLine: commit.line + 1,
     };
   });
 }

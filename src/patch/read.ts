@@ -297,5 +297,6 @@ function toPatch(mail: ParsedMail, index: number, total: number): Patch {
     description: mail.description,
     files: mail.files,
     source: mail.source,
+    startLine: mail.line,
   };
 }

@@ -76,6 +76,12 @@ export interface Patch {
   /** Where the patch was read from (a file name or `<stdin>`), for messages. */
   source: string;
   /**
+   * The 1-based line of `source` where the patch begins (its mail's `From ` line or first
+   * header, its `commit` line in `git log` output), when it was read from text; notes on its
+   * commit message point there.
+   */
+  startLine?: number;
+  /**
    * The commit the patch is, when it was read from git or from a pull request's commits (absent
    * for mails and plain diffs, whose metadata is in the fields above).
    */

@@ -15,7 +15,7 @@ export interface JsonFinding {
   explanation: string;
   fix: string;
   messageId: string;
-  /** `commit-message` for a patch rule's finding: `line` is then 0 and `patch` names the patch. */
+  /** `commit-message` for a patch rule's finding: `line` is where the patch begins in `path`, and `patch` names it. */
   scope?: 'commit-message';
   path: string;
   line: number;

@@ -132,8 +132,9 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null):
     message: { text: [sentence(f.message), f.explanation, f.fix ? `Fix: ${f.fix}` : ''].filter(Boolean).join('\n\n') },
     locations: [
       {
-        // A commit message is no region of a file: the location is the patch's file as a whole,
-        // and the logical location names the patch (GitHub requires a physical location).
+        // A commit message is no region of code: the location is the line where the patch begins
+        // in the file it was read from, and the logical location names the patch (GitHub
+        // requires a physical location).
         physicalLocation: physical(root, f.path, f.line, f.column),
         ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
         ...(isCommitFinding(f) && f.patch ? { logicalLocations: [{ name: `commit message of ${patchLabel(f.patch)}`, kind: 'resource' }] } : {}),

@@ -77,10 +77,12 @@ function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: Patc
     messageId: r.messageId,
     ...formatSpec(rule.messages, r.messageId, r.data),
     scope: 'commit-message',
+    // Lines are 1-based in every finding: the line where the patch begins in the file it was
+    // read from (1 for a commit read from git or GitHub, which has no such file).
     path: patch.source,
-    line: 0,
-    column: 0,
-    endLine: 0,
+    line: patch.startLine ?? 1,
+    column: 1,
+    endLine: patch.startLine ?? 1,
     function: null,
     patch: { index: patch.index, subject: patch.subject, total: patch.total },
     related: [],

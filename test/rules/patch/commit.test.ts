@@ -67,8 +67,11 @@ test('a series with a cover letter: the cover letter gets no notes, each patch i
   const two = `From 2 Mon Sep 17 00:00:00 2001\n${mail('From: Jane Doe <jane@example.org>\nSubject: [PATCH 2/2] Check the gap again', 'Body.\n\nSigned-off-by: Jane Doe <jane@example.org>')}`;
   const patches = await readPatches(`${cover}\n${one}\n${two}`, 'series.mbox');
   const findings = patches.flatMap((p) => runPatchRules(p, PATCH_RULES));
-  expect(findings.map((f) => [f.patch, f.rule, f.path, f.line, f.scope])).toEqual([
-    [{ index: 2, subject: 'Check the gap again', total: 2 }, 'patch-subject-prefix', 'series.mbox', 0, 'commit-message'],
+  // The note's line is the second patch's `From ` line in the mbox.
+  const fromLine = `${cover}\n${one}\n${two}`.split('\n').indexOf('From 2 Mon Sep 17 00:00:00 2001') + 1;
+  expect(fromLine).toBe(31);
+  expect(findings.map((f) => [f.patch, f.rule, f.path, f.line, f.endLine, f.scope])).toEqual([
+    [{ index: 2, subject: 'Check the gap again', total: 2 }, 'patch-subject-prefix', 'series.mbox', fromLine, fromLine, 'commit-message'],
   ]);
 });
 
@@ -88,6 +91,17 @@ test('git log -p commits carry the Author: line and their message: the rules app
   expect(runPatchRules(patch!, PATCH_RULES).map((f) => `${f.rule} ${f.messageId} ${f.message}`)).toEqual([
     'patch-mm-empty-body empty a patch to mm code (`mm/mmap.c`) has no commit message body',
   ]);
+});
+
+test('a note on a commit of git log output points at its commit line', async () => {
+  const commit = (sha: string, date: string, subject: string): string[] => [`commit ${sha.repeat(40)}`, 'Author: Jane Doe <jane@example.org>', `Date:   ${date}`, '', `    ${subject}`, '', '    Body.', '', '    Signed-off-by: Jane Doe <jane@example.org>', '', DIFF];
+  const text = [...commit('b', 'Thu Nov 26 09:00:00 2026 +0000', 'no prefix here'), ...commit('a', 'Wed Nov 25 17:48:11 2026 +0000', 'mm/mmap: check the gap')].join('\n');
+  const patches = await readPatches(text, 'log.txt');
+  const notes = patches.flatMap((p) => runPatchRules(p, PATCH_RULES));
+  const line = text.split('\n').indexOf(`commit ${'b'.repeat(40)}`) + 1;
+  expect(line).toBe(1);
+  expect(notes.map((f) => [f.rule, f.patch?.index, f.line])).toEqual([['patch-subject-prefix', 2, line]]);
+  expect(patches[0]!.startLine).toBe(text.split('\n').indexOf(`commit ${'a'.repeat(40)}`) + 1);
 });
 
 test('fingerprints: stable for the same patch, different for another subject or another bad line', async () => {

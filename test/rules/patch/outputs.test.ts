@@ -46,8 +46,8 @@ beforeAll(async () => {
 
 test('the review: the two notes on the commit message first, then the code findings', () => {
   expect(report.findings.map((f) => `${f.rule} ${f.messageId} ${f.path}:${f.line}`)).toEqual([
-    'patch-fixes-tag-format commitId seed-unsigned.patch:0',
-    'patch-signoff-author missing seed-unsigned.patch:0',
+    'patch-fixes-tag-format commitId seed-unsigned.patch:1',
+    'patch-signoff-author missing seed-unsigned.patch:1',
     'tlb-vma-bracket-vma-reassigned reassigned mm/memory.c:31',
     'tlb-vma-bracket-misuse tablesOnly mm/memory.c:31',
   ]);
@@ -65,7 +65,7 @@ test('text: a compiler-style line naming the patch file alone, then the commit i
   expect(lines).toContain('  = help: If you can certify the DCO, add `Signed-off-by: Example Contributor <contributor@example.org>` as the last trailer (`git commit --amend -s`).');
 });
 
-test("json: the contract's fields, with scope, line 0 and the patch", () => {
+test("json: the contract's fields, with scope, the patch's first line and the patch", () => {
   const json = JSON.parse(renderJson(report)) as { findings: Array<Record<string, unknown>> };
   expect(json.findings[1]).toEqual({
     rule: 'patch-signoff-author',
@@ -77,9 +77,9 @@ test("json: the contract's fields, with scope, line 0 and the patch", () => {
     messageId: 'missing',
     scope: 'commit-message',
     path: 'seed-unsigned.patch',
-    line: 0,
-    column: 0,
-    endLine: 0,
+    line: 1,
+    column: 1,
+    endLine: 1,
     function: null,
     patch: { index: 1, subject: SUBJECT },
     related: [],
@@ -116,13 +116,13 @@ test('check run: listed in the summary by patch, never an annotation', () => {
 describe('sarif', () => {
   const sarif = (): Sarif.Log => JSON.parse(renderSarif(report, { rules: ruleDescriptors(CATALOG), toolVersion: '0.0.0', srcRoot: '/src/linux', executionSuccessful: true })) as Sarif.Log;
 
-  test('a result on the patch file as a whole, named as the commit message of the patch', () => {
+  test('a result at the line where the patch begins, named as the commit message of the patch', () => {
     const log = sarif();
     const result = log.runs[0]!.results![1]!;
     expect([result.ruleId, result.level]).toEqual(['patch-signoff-author', 'note']);
     expect(result.locations).toEqual([
       {
-        physicalLocation: { artifactLocation: { uri: 'seed-unsigned.patch', uriBaseId: '%SRCROOT%' } },
+        physicalLocation: { artifactLocation: { uri: 'seed-unsigned.patch', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 1 } },
         logicalLocations: [{ name: `commit message of "${SUBJECT}"`, kind: 'resource' }],
       },
     ]);
