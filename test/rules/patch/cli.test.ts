@@ -4,6 +4,7 @@
  * by `scan` with a message that says why, and silent on a plain diff.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../helpers/root.js';
 
@@ -20,10 +21,13 @@ test('--rules selects one patch rule: only its notes, each naming the patch; not
   const r = widen(['review', subjects, '--rules', 'patch-subject-prefix', '--format', 'json']);
   expect(r.status).toBe(0);
   const findings = (JSON.parse(r.stdout) as { findings: Array<{ rule: string; path: string; line: number; patch: { index: number; subject: string } }> }).findings;
+  // Each note's line is its mail's `From ` line in the mbox.
+  const fromLines = readFileSync(join(root, subjects), 'utf8').split('\n').flatMap((l, i) => (l.startsWith('From ') ? [i + 1] : []));
+  expect(fromLines.slice(0, 3)).toEqual([1, 21, 41]);
   expect(findings.map((f) => [f.rule, f.path, f.line, f.patch.index, f.patch.subject])).toEqual([
-    ['patch-subject-prefix', subjects, 0, 1, 'Check the gap before merging'],
-    ['patch-subject-prefix', subjects, 0, 2, 'Fix the walk: check the gap'],
-    ['patch-subject-prefix', subjects, 0, 3, 'mm:check the gap'],
+    ['patch-subject-prefix', subjects, fromLines[0], 1, 'Check the gap before merging'],
+    ['patch-subject-prefix', subjects, fromLines[1], 2, 'Fix the walk: check the gap'],
+    ['patch-subject-prefix', subjects, fromLines[2], 3, 'mm:check the gap'],
   ]);
 });
 
