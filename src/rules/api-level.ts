@@ -44,9 +44,8 @@ export function liveCalls(file: AnalyzedFile, api: Pick<ApiLevel, 'names' | 'ski
   if (!perFile) callMemo.set(file, (perFile = new Map()));
   const known = perFile.get(key);
   if (known) return known;
-  // Comments blanked to the same length, so that offsets stay those of the file.
-  const text = api.skipComments ? file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' ')) : file.source.text;
-  const live = api.skipComments ? liveRegions(text) : liveIn(file);
+  const text = api.skipComments ? withoutComments(file).text : file.source.text;
+  const live = api.skipComments ? withoutComments(file).live : liveIn(file);
   const re = new RegExp(`\\b(${api.names.join('|')})\\s*\\(`, 'g');
   const out: Array<{ name: string; start: number }> = [];
   for (let m = re.exec(text); m; m = re.exec(text)) if (live(m.index)) out.push({ name: m[1]!, start: m.index });
@@ -55,6 +54,21 @@ export function liveCalls(file: AnalyzedFile, api: Pick<ApiLevel, 'names' | 'ski
 }
 
 const callMemo = new WeakMap<AnalyzedFile, Map<string, ReadonlyArray<{ name: string; start: number }>>>();
+
+/**
+ * The file's text with its comments blanked to the same length (offsets stay those of the
+ * file), and its live regions: made once per file, whichever APIs are asked about.
+ */
+function withoutComments(file: AnalyzedFile): { text: string; live: (offset: number) => boolean } {
+  let known = blankedMemo.get(file);
+  if (!known) {
+    const text = file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
+    blankedMemo.set(file, (known = { text, live: liveRegions(text) }));
+  }
+  return known;
+}
+
+const blankedMemo = new WeakMap<AnalyzedFile, { text: string; live: (offset: number) => boolean }>();
 
 /** {@link liveRegions} of a file's own text, read once per file. */
 export function liveIn(file: AnalyzedFile): (offset: number) => boolean {
