@@ -28,7 +28,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
-import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
+import { lockedObjects, lockEvents, lockFlags, mayLock } from './mmap-lock.js';
 import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type MmapLockTransfer } from './resources.js';
 
 type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing';
@@ -303,7 +303,8 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   if (!contract) return;
   const file = fn.file;
   for (const span of file.functions) {
-    if (span === fn.span || !file.identifiersOf(span).has(fn.name)) continue;
+    // A caller that cannot touch the lock itself cannot break the contract: not parsed.
+    if (span === fn.span || !file.identifiersOf(span).has(fn.name) || !mayLock(file, span, ctx.summaries)) continue;
     const caller = file.analyze(span);
     if (!caller) continue;
     const found = mismatches(caller, fn.name, contract, ctx);
@@ -331,7 +332,8 @@ function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   const file = fn.file;
   const ids = file.identifiersOf(fn.span);
   for (const span of file.functions) {
-    if (span === fn.span || !ids.has(span.name)) continue;
+    // A callee that cannot touch the lock has no contract: not parsed.
+    if (span === fn.span || !ids.has(span.name) || !mayLock(file, span, ctx.summaries)) continue;
     const callee = file.analyze(span);
     const contract = callee ? contractOf(callee, ctx) : null;
     if (!callee || !contract) continue;

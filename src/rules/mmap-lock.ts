@@ -6,7 +6,8 @@
  */
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { BracketIndex, type BracketEvent, type BracketSummaries } from '../analysis/brackets.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 export type Mode = 'read' | 'write';
@@ -132,6 +133,53 @@ const LOCKING_NAMES = [...new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert')
  */
 function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): boolean {
   return bodyMentions(fn, name, summaries, LOCKING_NAMES);
+}
+
+/** Definitions a {@link mayLock} walk reads before it answers yes without reading on. */
+const MAY_LOCK_WALK = 64;
+
+/**
+ * Whether a function of `file`, not parsed yet, may have a lock event of its own: its body
+ * names a lock operation, or a helper it calls does (or carries a sparse annotation), wherever
+ * the summaries would look for one and however deep. When not, every summary it could use is
+ * 'none' and its lock events are empty, so it need not be parsed to be judged for the lock. A
+ * walk that reads more than {@link MAY_LOCK_WALK} definitions answers yes.
+ */
+export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
+  let perFile = mayLockMemo.get(summaries);
+  if (!perFile) mayLockMemo.set(summaries, (perFile = new WeakMap()));
+  let perSpan = perFile.get(file);
+  if (!perSpan) perFile.set(file, (perSpan = new Map()));
+  let known = perSpan.get(span);
+  if (known === undefined) perSpan.set(span, (known = walkMayLock(file, span, summaries)));
+  return known;
+}
+
+const mayLockMemo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFile, Map<FunctionSpan, boolean>>>();
+
+function walkMayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
+  const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {
+    const ids = f.identifiersOf(s);
+    return LOCKING_NAMES.some((op) => op !== s.name && ids.has(op)) || f.annotationsOf(s).length > 0;
+  };
+  if (names(file, span)) return true;
+  const seen = new Set<string>([span.name]);
+  const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile }> = [{ ids: file.identifiersOf(span), from: file }];
+  let read = 0;
+  while (work.length > 0) {
+    const { ids, from } = work.pop()!;
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      // The definitions the summaries would read: same-file ones, else those in files that
+      // name a lock operation.
+      for (const d of summaries.definitions(id, from, LOCKING_NAMES)) {
+        if (++read > MAY_LOCK_WALK || names(d.file, d.span)) return true;
+        work.push({ ids: d.file.identifiersOf(d.span), from: d.file });
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -7,6 +7,7 @@ import { BracketSummaries } from '../../src/analysis/brackets.js';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { CParser } from '../../src/analysis/parser.js';
 import { findRule } from '../../src/rules/index.js';
+import { mayLock } from '../../src/rules/mmap-lock.js';
 import { rulesFor } from '../../src/rules/run.js';
 
 const text = `static bool is_locked_vma(struct vm_area_struct *vma)
@@ -88,5 +89,52 @@ describe('rulesFor', () => {
     // callers are judged with that in mind, two levels up. count_vmas() locks and unlocks:
     // report_vmas() sees nothing of it and is not parsed for the rule.
     expect(runsOn('mmap-lock-balance')).toEqual(['take_lock', 'caller_of_locker', 'count_vmas', 'lock_for_caller', 'outer_caller']);
+  });
+});
+
+describe('mayLock', () => {
+  const text = `static int pure(int x)
+{
+	return x * 2;
+}
+
+static void helper_locks(struct mm_struct *mm)
+{
+	mmap_write_lock(mm);
+}
+
+static void calls_helper(struct mm_struct *mm)
+{
+	helper_locks(mm);
+}
+
+static void two_levels(struct mm_struct *mm)
+{
+	calls_helper(mm);
+}
+
+static int only_pure(struct mm_struct *mm)
+{
+	return pure(mm->map_count);
+}
+
+static void annotated(struct mm_struct *mm) __releases(&mm->mmap_lock)
+{
+	up_read(&mm->mmap_lock);
+}
+`;
+
+  it('says yes for a function that locks, or reaches a helper that does at any depth or is annotated, and no otherwise', async () => {
+    const file = new AnalyzedFile('mm/y.c', text, await CParser.create());
+    const summaries = new BracketSummaries();
+    const answer = (name: string): boolean => mayLock(file, file.functions.find((f) => f.name === name)!, summaries);
+    expect(['helper_locks', 'calls_helper', 'two_levels', 'annotated', 'only_pure', 'pure'].map((n) => [n, answer(n)])).toEqual([
+      ['helper_locks', true],
+      ['calls_helper', true],
+      ['two_levels', true],
+      ['annotated', true],
+      ['only_pure', false],
+      ['pure', false],
+    ]);
   });
 });
