@@ -10,7 +10,7 @@
  * `head.sha` and `files` between two webhooks.
  */
 import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { validateGitHubRequest, validateGraphQL } from './openapi.js';
@@ -1710,22 +1710,38 @@ export async function sendWebhook(opts: {
   const body = JSON.stringify(opts.payload);
   const signature = 'sha256=' + createHmac('sha256', opts.secret).update(body).digest('hex');
   const start = performance.now();
-  const response = await fetch(opts.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/widen-test',
-      'x-github-event': opts.name,
-      'x-github-delivery': opts.id ?? randomUUID(),
-      'x-github-hook-id': '1',
-      'x-github-hook-installation-target-type': 'integration',
-      'x-github-hook-installation-target-id': String(opts.appId ?? 1),
-      'x-hub-signature-256': signature,
-    },
-    body,
+  // One connection per delivery, as GitHub makes them, through node:http without an agent: a
+  // pooled keep-alive socket (fetch's) that the App's server closes just as the next delivery
+  // reuses it fails with "other side closed", which a loaded machine made happen.
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(
+      opts.url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'GitHub-Hookshot/widen-test',
+          'x-github-event': opts.name,
+          'x-github-delivery': opts.id ?? randomUUID(),
+          'x-github-hook-id': '1',
+          'x-github-hook-installation-target-type': 'integration',
+          'x-github-hook-installation-target-id': String(opts.appId ?? 1),
+          'x-hub-signature-256': signature,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await response.text();
-  return { status: response.status, ms: performance.now() - start, body: text };
+  return { status: answer.status, ms: performance.now() - start, body: answer.body };
 }
 
 /** A fresh RSA-2048 key in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), the form GitHub hands out, for APP_ID/PRIVATE_KEY in tests. */
