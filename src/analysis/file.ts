@@ -4,7 +4,7 @@
  * whose analysis fails in any way costs only itself: it gets an `analysis-failed` note and no
  * analysis, and the rest of the file goes on.
  */
-import type { FunctionAst } from './ast.js';
+import type { FunctionAst, VarRef } from './ast.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { ReachingDefs } from './dataflow.js';
 import { findFunctions, functionAtLine, type FunctionSpan } from './functions.js';
@@ -66,6 +66,13 @@ export class AnalyzedFunction {
   /** The original source text of a span, white space collapsed, for messages. */
   text(span: { start: number; end: number }): string {
     return this.file.source.text.slice(span.start, span.end).replace(/\s+/g, ' ').trim();
+  }
+
+  /** The declared type of a parameter or local, as written (`struct vm_area_struct`); null for any other. */
+  declaredType(ref: VarRef): string | null {
+    for (const p of this.ast.params) if (p.ref.id === ref.id) return p.type;
+    for (const node of this.cfg.nodes) for (const d of node.decls ?? []) if (d.ref.id === ref.id) return d.type;
+    return null;
   }
 }
 

@@ -15,7 +15,7 @@
  * (`struct vm_region`, rmap's `folio_referenced_arg`, s390's `ccw`, trace entries), and an
  * on-stack VMA's designated initialiser (`{ .vm_flags = ... }`) is not a write.
  */
-import { forEachExpr, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
+import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { apiEvidence } from './api-level.js';
 import { defineRule } from './define-rule.js';
@@ -104,14 +104,8 @@ export function isVma(fn: AnalyzedFunction, base: Expr): boolean {
   if (b.k === 'unary' && b.op === '*') return isVma(fn, b.arg);
   if (b.k === 'index') return isVma(fn, b.base);
   if (b.k !== 'ident') return false;
-  const type = declaredType(fn, b.ref);
+  const type = fn.declaredType(b.ref);
   return type !== null && VM_FLAGS_API.vmaType.test(type);
-}
-
-function declaredType(fn: AnalyzedFunction, ref: VarRef): string | null {
-  for (const p of fn.ast.params) if (p.ref.id === ref.id) return p.type;
-  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (d.ref.id === ref.id) return d.type;
-  return null;
 }
 
 /** The helper that does what the write does: a plain store is an init on a VMA this function allocated. */

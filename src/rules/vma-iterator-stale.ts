@@ -29,7 +29,6 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, type RuleContext, type Span } from './define-rule.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
-import { typeOf } from './vma-list-removed.js';
 
 type Message = 'modified' | 'unlocked' | 'errPrev';
 
@@ -118,7 +117,7 @@ function isIteratorVar(fn: AnalyzedFunction, arg: Expr): boolean {
   if (root.k === 'field' && root.field === 'mas') root = root.base;
   while (root.k === 'unary' || root.k === 'cast') root = root.arg;
   if (root.k !== 'ident') return false;
-  const type = typeOf(fn, root.ref);
+  const type = fn.declaredType(root.ref);
   return type !== null && VMA_ITERATOR_API.types.test(type);
 }
 
@@ -346,7 +345,7 @@ function isMmArg(fn: AnalyzedFunction, arg: Expr): boolean {
   const e = addressee(arg);
   if (e.k === 'field') return e.field === 'mm' || e.field === 'vm_mm' || e.field === 'mm_mt';
   if (e.k !== 'ident') return false;
-  const type = typeOf(fn, e.ref);
+  const type = fn.declaredType(e.ref);
   return type !== null && /\bstruct\s+mm_struct\b/.test(type);
 }
 
@@ -479,7 +478,7 @@ function errSources(fn: AnalyzedFunction, ctx: RuleContext<Message>): Map<number
       ev.call.args.forEach((a, i) => {
         if (a.k !== 'unary' || a.op !== '&') return;
         const key = pathKey(a.arg);
-        if (key === null || a.arg.k !== 'ident' || !/\bvm_area_struct\b/.test(typeOf(fn, a.arg.ref) ?? '')) return;
+        if (key === null || a.arg.k !== 'ident' || !/\bvm_area_struct\b/.test(fn.declaredType(a.arg.ref) ?? '')) return;
         const leaks = leavesErrIn(fn, ev.name!, i, ctx);
         if (leaks === null) return;
         const ignored = node.kind === 'stmt' && node.expr === ev.call;

@@ -15,7 +15,7 @@
  * have `vm_next` or `mmap` members (`file_operations.mmap`, perf's `attr.mmap`), and comments
  * never reach the syntax tree (6.12 arch/parisc/mm/fault.c:134-136 mention `prev->vm_next`).
  */
-import { forEachExpr, type Expr, type VarRef } from '../analysis/ast.js';
+import { forEachExpr, type Expr } from '../analysis/ast.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { apiEvidence } from './api-level.js';
 import { callsOneOf, defineRule, type Span } from './define-rule.js';
@@ -105,18 +105,11 @@ function listUses(fn: AnalyzedFunction): ListUse[] {
   return out.sort((a, b) => a.start - b.start);
 }
 
-/** The declared type of a parameter or local of `fn`, as written (`struct vm_area_struct`). */
-export function typeOf(fn: AnalyzedFunction, ref: VarRef): string | null {
-  for (const p of fn.ast.params) if (p.ref.id === ref.id) return p.type;
-  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (d.ref.id === ref.id) return d.type;
-  return null;
-}
-
 /** Whether `e` is a VMA: declared so, a lookup's result, or a list link of one. */
 function isVma(fn: AnalyzedFunction, e: Expr): boolean {
   const b = e.k === 'cast' ? e.arg : e;
   if (b.k === 'ident') {
-    const type = typeOf(fn, b.ref);
+    const type = fn.declaredType(b.ref);
     return type !== null && VMA_LIST_API.vmaType.test(type);
   }
   if (b.k === 'field') return (VMA_LIST_API.links as readonly string[]).includes(b.field) ? isVma(fn, b.base) : b.field === 'vma' || (b.field === VMA_LIST_API.head && isMm(fn, b.base));
@@ -128,7 +121,7 @@ function isVma(fn: AnalyzedFunction, e: Expr): boolean {
 function isMm(fn: AnalyzedFunction, e: Expr): boolean {
   const b = e.k === 'cast' ? e.arg : e;
   if (b.k === 'ident') {
-    const type = typeOf(fn, b.ref);
+    const type = fn.declaredType(b.ref);
     return type !== null && VMA_LIST_API.mmType.test(type);
   }
   return b.k === 'field' && (VMA_LIST_API.mmFields as readonly string[]).includes(b.field);
