@@ -110,10 +110,12 @@ export class TriggerFilter {
     if (this.tiny.length === 0) return found;
     const view = Buffer.from(buf.buffer, buf.byteOffset, n);
     for (const w of this.tiny) {
-      if ((found & this.kind.get(w)!) !== 0) continue;
+      const kind = this.kind.get(w)!;
+      // Already known: nothing this word could add.
+      if ((found & kind) === kind) continue;
       for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
         if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) {
-          found |= this.kind.get(w)!;
+          found |= kind;
           break;
         }
       }

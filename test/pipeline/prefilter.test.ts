@@ -70,6 +70,11 @@ describe('TriggerFilter markers', () => {
     expect(filter.matches(bytes('void die(void) __noreturn;'))).toBe(false);
   });
 
+  it('still looks for a short word that is both a trigger and a marker once a trigger is found', () => {
+    const f = new TriggerFilter(['tlb_start_vma', 'q'], ['q']);
+    expect(f.find(bytes('tlb_start_vma(tlb, vma); q;'))).toBe(FOUND_TRIGGER | FOUND_MARKER);
+  });
+
   it('stops at the first word of a kind it was asked for, and reads on for the other', () => {
     const text = bytes('tlb_finish_mmu(tlb); _Noreturn void g(void);');
     expect(filter.find(text, FOUND_TRIGGER)).toBe(FOUND_TRIGGER);
