@@ -553,7 +553,6 @@ class Builder {
     }
   }
 
-  /** Body of a loop whose condition node is `head`: back edges and `continue` go to `latch`. */
   /**
    * The node of a statement macro's own evaluation (`for_each_vma(vmi, vma)`): its arguments
    * are read, and the ones it assigns on each iteration (the cursor) are defined there.
@@ -570,6 +569,7 @@ class Builder {
     return head;
   }
 
+  /** Body of a loop whose condition node is `head`: back edges and `continue` go to `latch`. */
   private loopBody(body: Stmt, head: number, bodyIn: Pending[], exitOut: Pending[], latch: number, exit: number): Pending[] {
     const targets: LoopTargets = { breakTo: [], continueTo: [] };
     this.loops.push(targets);

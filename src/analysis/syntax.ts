@@ -195,15 +195,11 @@ class Converter {
         return { k: 'while', test: this.cond(n.childForFieldName('condition')), body: this.stmtOrEmpty(n.childForFieldName('body'), end), start, end };
       case 'do_statement': {
         const body = this.stmtOrEmpty(n.childForFieldName('body'), end);
-        const condNode = n.childForFieldName('condition');
+        const test = this.cond(n.childForFieldName('condition'));
         const keyword = n.children.find((c) => c?.type === 'while');
         const macro = keyword ? this.blockMacros.get(keyword.startIndex) : undefined;
-        if (macro) {
-          const inner = condNode?.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
-          const args = inner ? this.flattenComma(this.expr(inner)) : [];
-          return { k: 'do', body, test: this.cond(condNode), macro, args, start, end };
-        }
-        return { k: 'do', body, test: this.cond(condNode), start, end };
+        // The condition of `do { } for_each_vma(vmi, vma);` is the macro's arguments.
+        return macro ? { k: 'do', body, test, macro, args: this.flattenComma(test), start, end } : { k: 'do', body, test, start, end };
       }
       case 'for_statement': {
         this.pushScope();

@@ -80,8 +80,7 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
  * A definition widen cannot analyse counts as changing it.
  */
 function handsOn(file: AnalyzedFile, name: string, rule: Rule, summaries: BracketSummaries): boolean {
-  for (const span of file.functions) {
-    if (span.name !== name) continue;
+  for (const span of file.definitionsOf(name)) {
     const fn = file.analyze(span);
     if (!fn) return true;
     for (let i = 0; i < fn.ast.params.length; i++) {
