@@ -70,6 +70,9 @@ export function runPatchRules(patch: Patch, rules: readonly PatchRule[]): Findin
 }
 
 function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: PatchRuleReport<string>): Finding {
+  // Lines are 1-based in every finding: the line where the patch begins in the file it was read
+  // from (1 for a commit read from git or GitHub, which has no such file).
+  const line = patch.startLine ?? 1;
   return {
     rule: rule.id,
     severity: rule.meta.severity,
@@ -77,17 +80,15 @@ function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: Patc
     messageId: r.messageId,
     ...formatSpec(rule.messages, r.messageId, r.data),
     scope: 'commit-message',
-    // Lines are 1-based in every finding: the line where the patch begins in the file it was
-    // read from (1 for a commit read from git or GitHub, which has no such file).
     path: patch.source,
-    line: patch.startLine ?? 1,
+    line,
     column: 1,
-    endLine: patch.startLine ?? 1,
+    endLine: line,
     function: null,
     patch: { index: patch.index, subject: patch.subject, total: patch.total },
     related: [],
     // The subject and author identify the patch across re-runs; line numbers play no part.
     fingerprint: fingerprint(rule.id, null, r.messageId, [commit.subject, commit.author.text, r.evidence ?? '']),
-    placement: { kind: 'outside-diff', line: 0 },
+    placement: { kind: 'outside-diff', line },
   };
 }
