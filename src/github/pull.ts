@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { AnalysisNote } from '../analysis/file.js';
-import { isCSource, sortNotes, type Report } from '../pipeline/analyze.js';
+import { fileNote, isCSource, sortNotes, type Report } from '../pipeline/analyze.js';
 import { review } from '../pipeline/review.js';
 import { ReviewError } from '../pipeline/errors.js';
 import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
@@ -355,7 +355,7 @@ export async function reviewPull(
   const source = `pull request #${ref.number}`;
   const notes: AnalysisNote[] = [];
   const note = (path: string, message: string): void => {
-    notes.push({ path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message });
+    notes.push(fileNote(path, 'skipped-file', message));
   };
   if (unlisted > 0) note('(pull request)', `GitHub lists at most ${MAX_LISTED_FILES} files of a pull request; the other ${unlisted} changed files were not checked.`);
 
@@ -433,7 +433,7 @@ async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo
 
   const notes: AnalysisNote[] = [];
   const note = (path: string, message: string): void => {
-    notes.push({ path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message });
+    notes.push(fileNote(path, 'skipped-file', message));
   };
   const patches: Patch[] = [];
   const blobsOf = new Map<Patch, Map<string, string>>();

@@ -25,6 +25,11 @@ export interface ReportNote extends Omit<AnalysisNote, 'kind'> {
   kind: AnalysisNote['kind'] | 'missing-patch' | 'already-applied' | 'skipped-commit' | 'series-squashed';
 }
 
+/** A note on a whole file, patch, commit or pull request, not on a line of it (`line` 0). */
+export function fileNote<K extends ReportNote['kind']>(path: string, kind: K, message: string): ReportNote & { kind: K } {
+  return { path, line: 0, endLine: 0, function: null, kind, message };
+}
+
 /** What every front door prints: findings, notes on what could not be analysed, and figures. */
 export interface Report {
   findings: Finding[];

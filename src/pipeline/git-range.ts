@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import { commitInfo, commitPatch } from '../patch/commit.js';
 import { parseDiff } from '../patch/diff.js';
 import type { FilePatch, Patch } from '../patch/types.js';
-import type { ReportNote } from './analyze.js';
+import { fileNote, type ReportNote } from './analyze.js';
 
 /** A range holds at most this many commits: beyond it, it is not one series to review. */
 export const MAX_RANGE_COMMITS = 1000;
@@ -76,14 +76,9 @@ export async function readGitRange(cwd: string, range: string, opts: { squashed?
   }
   const merges = commits.filter((c) => c.parents.length > 1);
   const single = commits.filter((c) => c.parents.length <= 1);
-  const notes = merges.map((c): ReportNote => ({
-    path: `commit ${c.sha.slice(0, 12)}`,
-    line: 0,
-    endLine: 0,
-    function: null,
-    kind: 'skipped-commit',
-    message: `commit ${c.sha.slice(0, 12)} is a merge; widen reviews the range's own commits as patches and left it out, so changes made in the merge itself were not checked.`,
-  }));
+  const notes = merges.map((c): ReportNote =>
+    fileNote(`commit ${c.sha.slice(0, 12)}`, 'skipped-commit', `commit ${c.sha.slice(0, 12)} is a merge; widen reviews the range's own commits as patches and left it out, so changes made in the merge itself were not checked.`),
+  );
   if (single.length === 0) {
     throw new InputError('empty-range', `--git ${range} holds only merge commits (${merges.length}), and widen reviews commits as patches. Give the range of the branch's own commits, for example the merge's second parent: ${merges[0]!.sha.slice(0, 12)}^1..${merges[0]!.sha.slice(0, 12)}^2.`);
   }

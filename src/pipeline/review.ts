@@ -20,7 +20,7 @@ import type { Rule } from '../rules/define-rule.js';
 import type { CatalogRule } from '../rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
 import { allTriggers } from '../rules/run.js';
-import { analyzeSpans, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
+import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
 import { ReviewError } from './errors.js';
 import { SourceUnavailable, type TreeSource } from './source.js';
@@ -423,8 +423,4 @@ function introduced(after: readonly Finding[], before: readonly Finding[]): Find
     old.set(f.fingerprint, n - 1);
     return false;
   });
-}
-
-function fileNote(path: string, kind: ReportNote['kind'], message: string): ReportNote {
-  return { path, line: 0, endLine: 0, function: null, kind, message };
 }

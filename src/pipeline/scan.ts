@@ -20,7 +20,7 @@ import { compareFindings, type Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers } from '../rules/run.js';
-import { analyzeSpans, isCSource, sortNotes, type Report } from './analyze.js';
+import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './analyze.js';
 import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilter.js';
 import { lex } from '../analysis/lexer.js';
 import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
@@ -119,7 +119,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     notes: sortNotes([
       ...notes,
       ...result.notes,
-      ...unreadable.map((u): AnalysisNote => ({ path: u.path, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.` })),
+      ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.`)),
     ]),
     unreadable,
     stats: { files: read, functions: result.functions, ms: Math.round(performance.now() - t0) },
@@ -154,7 +154,7 @@ function addBatch(into: BatchResult, r: BatchResult): void {
 
 /** The note for a file whose analysis stopped on an internal error; none of its findings are kept. */
 function failedFileNote(path: string, reason: string): AnalysisNote {
-  return { path, line: 0, endLine: 0, function: null, kind: 'analysis-failed', message: `widen skipped ${path} because analysing it failed with an internal error (${reason}), so no finding in it is reported.` };
+  return fileNote(path, 'analysis-failed', `widen skipped ${path} because analysing it failed with an internal error (${reason}), so no finding in it is reported.`);
 }
 
 /**
@@ -314,7 +314,7 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
     }
     if (st.isDirectory()) walk(p, files, notes, unreadable);
     else if (isCSource(p)) files.push(p);
-    else notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is not a .c or .h file; widen scan skipped it.` });
+    else notes.push(fileNote(p, 'skipped-file', `${p} is not a .c or .h file; widen scan skipped it.`));
   }
   return { files: [...new Set(files)].sort(), notes };
 }
@@ -344,7 +344,7 @@ function walk(dir: string, files: string[], notes: AnalysisNote[], unreadable: U
         // A dangling link is no directory: one with a C name is listed, and reported unreadable.
       }
       if (target?.isDirectory()) {
-        notes.push({ path: p, line: 0, endLine: 0, function: null, kind: 'skipped-file', message: `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.` });
+        notes.push(fileNote(p, 'skipped-file', `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`));
       } else if (isCSource(e.name)) {
         files.push(p);
       }

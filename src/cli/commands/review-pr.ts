@@ -7,7 +7,7 @@ import { InputError } from '../../errors.js';
 import { ConfigError, configReader, loadConfig, type WidenConfig } from '../../github/config.js';
 import { WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
-import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
+import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
 import type { CatalogRule } from '../../rules/index.js';
 import { REVIEW_USAGE, usageError } from '../messages/index.js';
 import type { CommandIo } from './types.js';
@@ -68,7 +68,7 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
     // --rules on the command line replaces the repository's selection of rules.
     const { report, remarks } = await reviewPull(octokit, target, pull, config, { rules: opts.rules ?? undefined, series: opts.series });
     // What the App says in its review body, a terminal hears as a note.
-    const said = remarks.map((message): ReportNote => ({ path: `${target.owner}/${target.repo}#${target.number}`, line: 0, endLine: 0, function: null, kind: 'series-squashed', message }));
+    const said = remarks.map((message) => fileNote(`${target.owner}/${target.repo}#${target.number}`, 'series-squashed', message));
     return { ...report, notes: sortNotes([...said, ...report.notes]) };
   } catch (e) {
     if (e instanceof ConfigError) throw new InputError('bad-config', `${target.owner}/${target.repo} has an invalid .github/widen.yml: ${e.problems.join('; ')}. Fix the file on the default branch (see docs/github-app.md).`);

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
-import { sortNotes, type Report, type ReportNote } from '../../pipeline/analyze.js';
+import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
 import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
@@ -84,7 +84,7 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
     progress: io.progress ? (done, total, path) => io.progress!(`reviewing ${path} (${done + 1}/${total})`) : undefined,
   });
   if (gaps.length > 0) {
-    report.notes = sortNotes([...gaps.map((message): ReportNote => ({ path: patches[0]!.source, line: 0, endLine: 0, function: null, kind: 'missing-patch', message })), ...report.notes]);
+    report.notes = sortNotes([...gaps.map((message) => fileNote(patches[0]!.source, 'missing-patch', message)), ...report.notes]);
   }
   return finish(report, { format, color, failOn, failOnUnchecked, rules: ran, srcRoot: values.tree === undefined ? null : resolve(values.tree), patches });
 }
