@@ -1,10 +1,19 @@
 /**
- * `widen scan`: analyse whole files or directory trees and report every finding. With
- * `jobs > 1` the files are shared out to worker threads, each with its own parser.
+ * `widen scan`: analyse whole files or directory trees and report every finding.
+ *
+ * A scan has two phases. First every file is read and prefiltered: most files mention no API
+ * any rule cares about and are dropped unparsed; the rest (the candidates) are indexed by the
+ * functions they define for other files, and headers are searched for `__noreturn`. Then each
+ * candidate is analysed, with helpers resolved across all candidates.
+ *
+ * With `jobs > 1` both phases run in worker threads (see {@link serveScan} for the protocol):
+ * each worker reads and prefilters its share of the files, the main thread merges their
+ * indexes, then hands out candidates one at a time, a worker's own first and then whatever
+ * another worker has not reached yet, so the threads finish together.
  *
  * No file can cost the scan the others: an exception while analysing a file becomes an
  * `analysis-failed` note for it, and a worker that dies is replaced, the file it was on noted
- * and the rest of its share handed to the new worker.
+ * and the rest of its work handed to the new worker.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -28,7 +37,7 @@ import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
 export interface ScanOptions {
   paths: readonly string[];
   rules: readonly Rule[];
-  /** Worker threads; 1 analyses in this thread. */
+  /** Worker threads; 1 does everything in this thread. */
   jobs: number;
   /**
    * The module each worker thread runs; by default the compiled `scan-worker.js` beside this
@@ -60,59 +69,63 @@ export interface BatchResult {
   unreadable: Unreadable[];
 }
 
-/** What a scan worker is given. */
+/** What a scan worker is started with. */
 export interface WorkerInput {
+  /** Its share of the files to read and prefilter (none for a worker that replaces a dead one). */
   files: string[];
   /** Rule ids, resolved again in the worker. */
   rules: string[];
-  /** The scan's function index (name to defining files), so helpers resolve across shares. */
-  index?: Array<[string, string[]]>;
-  /** Functions the scan's headers declare `__noreturn`. */
-  noreturn?: string[];
+}
+
+/** A candidate a worker found in its share: its path and the functions it defines for other files. */
+export interface CandidateEntry {
+  path: string;
+  names: string[];
+}
+
+/** What the main thread sends a scan worker once every share is read. */
+export type MainMessage =
+  /** The scan's function index (name to defining files) and the functions its headers declare `__noreturn`. */
+  | { k: 'index'; index: Array<[string, string[]]>; noreturn: string[] }
+  /** Analyse this file next. */
+  | { k: 'file'; path: string }
+  /** Nothing left: stop. */
+  | { k: 'end' };
+
+/**
+ * What a scan worker posts: `ready` once its parser is loaded; `progress` now and then while it
+ * reads its share; `read` when the share is read; then one `file` per file it was given.
+ */
+export type WorkerMessage =
+  | { k: 'ready' }
+  | { k: 'progress'; read: number; path: string }
+  | { k: 'read'; read: number; candidates: CandidateEntry[]; noreturn: string[]; unreadable: Unreadable[] }
+  | { k: 'file'; path: string; result: BatchResult };
+
+/** The two ends of a worker's conversation, as {@link serveScan} needs them (a `MessagePort` has both). */
+export interface ScanPort {
+  postMessage(m: WorkerMessage): void;
+  on(event: 'message', listener: (m: MainMessage) => void): unknown;
+  close(): void;
 }
 
 /**
- * What a scan worker posts: `ready` once its parser is loaded, then one `file` message per file
- * of its share, in order.
+ * A worker is only worth starting for at least this many files: it costs about 0.1 s of CPU to
+ * start (modules and grammar), about what reading and prefiltering 1,000 files costs.
  */
-export type WorkerMessage = { k: 'ready' } | { k: 'file'; path: string; result: BatchResult };
+const FILES_PER_WORKER = 32;
 
-/** A worker is only worth starting for at least this many files that pass the prefilter. */
-const FILES_PER_WORKER = 8;
+/** How often (in files) a worker reports its reading progress. */
+const PROGRESS_EVERY = 500;
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const t0 = performance.now();
-  const unreadable: BatchResult['unreadable'] = [];
+  const unreadable: Unreadable[] = [];
   const { files, notes } = await collectFiles(opts.paths, unreadable);
-  // Read and prefilter here: most files mention no API any rule cares about, and such a file
-  // costs far less to skip than a worker costs to start.
-  // Headers are searched for `__noreturn` in the same pass.
-  const filter = new TriggerFilter(allTriggers(opts.rules), [...NORETURN_WORDS]);
-  const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
-  const candidates: SourceText[] = [];
-  // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
-  const noreturn = new Set<string>();
-  let read = 0;
-  files.forEach((path, i) => {
-    try {
-      const bytes = readInto(path, scratch);
-      read++;
-      // A .c file's own noreturn functions are its own business (the file reads them itself).
-      const want = path.endsWith('.h') ? FOUND_TRIGGER | FOUND_MARKER : FOUND_TRIGGER;
-      const found = filter.find(bytes, want) & want;
-      const text = found === 0 ? '' : bytes.toString('utf8');
-      if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) noreturn.add(name);
-      if (found & FOUND_TRIGGER) candidates.push({ path, text });
-    } catch (e) {
-      unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
-    }
-    opts.progress?.('read', i + 1, files.length, path);
-  });
-  const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(candidates.length / FILES_PER_WORKER), availableParallelism() * 2));
-  const progress = opts.progress ? (done: number, total: number, path: string) => opts.progress!('analysed', done, total, path) : undefined;
+  const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(files.length / FILES_PER_WORKER), availableParallelism() * 2));
   const result = jobs <= 1
-    ? analyzeSources(candidates, opts.rules, await CParser.create(), noreturn, progress)
-    : await analyzeInWorkers(candidates, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), noreturn, progress);
+    ? await scanInThread(files, opts.rules, opts.progress)
+    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress);
   unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -122,7 +135,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.`)),
     ]),
     unreadable,
-    stats: { files: read, functions: result.functions, ms: Math.round(performance.now() - t0) },
+    stats: { files: result.read, functions: result.functions, ms: Math.round(performance.now() - t0) },
   };
 }
 
@@ -131,8 +144,46 @@ interface SourceText {
   text: string;
 }
 
+interface Prefiltered {
+  /** Files read. */
+  read: number;
+  /** The files that mention a rule's trigger, with their text. */
+  candidates: SourceText[];
+  /** Functions the headers read declare `__noreturn`. */
+  noreturn: Set<string>;
+  unreadable: Unreadable[];
+}
+
+/**
+ * Reads `files` and keeps those that mention a trigger of `rules`; headers are searched for
+ * `__noreturn` in the same pass. Files are read as bytes into one buffer and decoded only when
+ * kept: allocating and decoding 60,000 strings cost more than reading the bytes.
+ */
+function prefilter(files: readonly string[], rules: readonly Rule[], onRead: (done: number, path: string) => void): Prefiltered {
+  const filter = new TriggerFilter(allTriggers(rules), [...NORETURN_WORDS]);
+  const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
+  // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
+  const out: Prefiltered = { read: 0, candidates: [], noreturn: new Set(), unreadable: [] };
+  files.forEach((path, i) => {
+    try {
+      const bytes = readInto(path, scratch);
+      out.read++;
+      // A .c file's own noreturn functions are its own business (the file reads them itself).
+      const want = path.endsWith('.h') ? FOUND_TRIGGER | FOUND_MARKER : FOUND_TRIGGER;
+      const found = filter.find(bytes, want) & want;
+      const text = found === 0 ? '' : bytes.toString('utf8');
+      if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
+      if (found & FOUND_TRIGGER) out.candidates.push({ path, text });
+    } catch (e) {
+      out.unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    }
+    onRead(i + 1, path);
+  });
+  return out;
+}
+
 /** Reads a file synchronously (many small files read faster so); null, recorded, when it cannot be read. */
-function readSource(path: string, unreadable: BatchResult['unreadable']): string | null {
+function readSource(path: string, unreadable: Unreadable[]): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
@@ -176,7 +227,7 @@ function scanProgram(parser: CParser, fill: (program: Program) => void, noreturn
  * Analyses one file already read. Any exception becomes an `analysis-failed` note for the file
  * (with the notes made before it), never a failure of the scan.
  */
-function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], parser: CParser, scope: ScanProgram): BatchResult {
+function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], scope: ScanProgram): BatchResult {
   let file: AnalyzedFile | null = null;
   try {
     file = scope.program.open(path, text);
@@ -187,101 +238,227 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], par
   }
 }
 
-/** Analyses files already read, in this thread. */
-function analyzeSources(sources: readonly SourceText[], rules: readonly Rule[], parser: CParser, noreturn: ReadonlySet<string>, progress?: (done: number, total: number, path: string) => void): BatchResult {
+/** Both phases in this thread. */
+async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress']): Promise<BatchResult & { read: number }> {
+  const pre = prefilter(files, rules, (done, path) => progress?.('read', done, files.length, path));
   const out = emptyBatch();
-  const scope = scanProgram(parser, (p) => sources.forEach((s) => p.add(s.path, s.text)), noreturn);
-  sources.forEach((source, i) => {
-    addBatch(out, analyzeFileText(source, rules, parser, scope));
-    progress?.(i + 1, sources.length, source.path);
+  out.unreadable.push(...pre.unreadable);
+  const scope = scanProgram(await CParser.create(), (p) => pre.candidates.forEach((s) => p.add(s.path, s.text)), pre.noreturn);
+  pre.candidates.forEach((source, i) => {
+    addBatch(out, analyzeFileText(source, rules, scope));
+    progress?.('analysed', i + 1, pre.candidates.length, source.path);
   });
-  return out;
+  return { ...out, read: pre.read };
 }
 
 /**
- * Reads and analyses `paths` in this thread, calling `onFile` with each file's result. Helpers
- * resolve through `index` (a whole scan's, in a worker) or else among `paths` themselves.
+ * Reads and analyses `paths` in this thread, calling `onFile` with each file's result; helpers
+ * resolve among `paths` themselves. No prefilter: every file is analysed.
  */
-export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void, index?: WorkerInput['index'], noreturn: ReadonlySet<string> = new Set()): Promise<BatchResult> {
+export async function scanFiles(paths: readonly string[], rules: readonly Rule[], onFile?: (path: string, result: BatchResult) => void): Promise<BatchResult> {
   const parser = await CParser.create();
   const out = emptyBatch();
   const load = (path: string): string | null => readSource(path, []);
-  const scope = scanProgram(parser, (p) => (index ? p.addIndexed(index, load) : paths.forEach((path) => p.add(path, () => load(path)))), noreturn);
+  const scope = scanProgram(parser, (p) => paths.forEach((path) => p.add(path, () => load(path))), new Set());
   for (const path of paths) {
-    const unreadable: BatchResult['unreadable'] = [];
+    const unreadable: Unreadable[] = [];
     const text = readSource(path, unreadable);
-    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path, text }, rules, parser, scope);
+    const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path, text }, rules, scope);
     addBatch(out, result);
     onFile?.(path, result);
   }
   return out;
 }
 
-async function analyzeInWorkers(sources: readonly SourceText[], rules: readonly Rule[], jobs: number, workerUrl: URL, noreturn: ReadonlySet<string>, progress?: (done: number, total: number, path: string) => void): Promise<BatchResult> {
-  // Deal files round-robin so big and small files spread evenly.
-  const batches: string[][] = Array.from({ length: jobs }, () => []);
-  sources.forEach((f, i) => batches[i % jobs]!.push(f.path));
-  const index = new Map<string, string[]>();
-  for (const { path, text } of sources) {
-    for (const name of linkableNames(path, text)) index.set(name, [...(index.get(name) ?? []), path]);
-  }
+/**
+ * The worker's side of a scan (the body of `scan-worker.js`): reads and prefilters its share,
+ * posts the candidates and what they define, then analyses each file it is sent, with helpers
+ * resolved through the whole scan's index, until it is told to end.
+ */
+export async function serveScan(port: ScanPort, input: WorkerInput): Promise<void> {
+  const rules = rulesById(input.rules);
+  const parser = await CParser.create();
+  port.postMessage({ k: 'ready' });
+  const pre = prefilter(input.files, rules, (done, path) => {
+    if (done % PROGRESS_EVERY === 0) port.postMessage({ k: 'progress', read: done, path });
+  });
+  // The texts of its own candidates stay here: most of them are analysed by this worker.
+  const texts = new Map(pre.candidates.map((c) => [c.path, c.text]));
+  let scope: ScanProgram | null = null;
+  port.on('message', (m) => {
+    if (m.k === 'index') {
+      scope = scanProgram(parser, (p) => p.addIndexed(m.index, (path) => texts.get(path) ?? readSource(path, [])), new Set(m.noreturn));
+    } else if (m.k === 'file') {
+      const unreadable: Unreadable[] = [];
+      const text = texts.get(m.path) ?? readSource(m.path, unreadable);
+      const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path: m.path, text }, rules, scope!);
+      port.postMessage({ k: 'file', path: m.path, result });
+    } else {
+      port.close();
+    }
+  });
+  port.postMessage({
+    k: 'read',
+    read: pre.read,
+    candidates: pre.candidates.map((c) => ({ path: c.path, names: linkableNames(c.path, c.text) })),
+    noreturn: [...pre.noreturn],
+    unreadable: pre.unreadable,
+  });
+}
+
+/** One worker thread of a scan, as the main thread tracks it. */
+interface Slot {
+  /** Files it reads; emptied once they are read. */
+  share: string[];
+  /** Candidates it read, not handed out yet, in file order. */
+  queue: string[];
+  /** The file it is analysing, if any. */
+  current: string | null;
+  /** Files read, as last reported. */
+  read: number;
+  /** Whether its worker has read its share and waits for the index (or has it). */
+  joined: boolean;
+  /** Whether it has been sent `end`. */
+  ended: boolean;
+  /** Whether a worker died reading this share already. */
+  retried: boolean;
+}
+
+/**
+ * Both phases in `jobs` worker threads. Files are dealt round-robin for reading, so big and
+ * small directories spread evenly; a candidate is analysed by the worker that read it, unless
+ * another worker runs out of work first and takes it from the end of the longest queue.
+ */
+function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress']): Promise<BatchResult & { read: number }> {
+  const order = new Map(files.map((f, i) => [f, i]));
   const ruleIds = rules.map((r) => r.id);
-  let done = 0;
-  const onFile = (path: string): void => progress?.(++done, sources.length, path);
-  const results = await Promise.all(batches.map((batch) => workerShare(workerUrl, batch, { rules: ruleIds, index: [...index], noreturn: [...noreturn] }, onFile)));
+  const slots: Slot[] = Array.from({ length: jobs }, () => ({ share: [], queue: [], current: null, read: 0, joined: false, ended: false, retried: false }));
+  files.forEach((f, i) => slots[i % jobs]!.share.push(f));
   const out = emptyBatch();
-  for (const r of results) addBatch(out, r);
-  return out;
-}
+  const candidates: CandidateEntry[] = [];
+  const noreturn = new Set<string>();
+  let reading = jobs;
+  let index: MainMessage | null = null;
+  let analysed = 0;
+  let running = 0;
 
-/**
- * Runs one worker's share of files. When the worker dies part way (a crash no per-file catch
- * could stop), the file it was on gets an `analysis-failed` note and a new worker takes the rest.
- */
-async function workerShare(workerUrl: URL, files: readonly string[], shared: Omit<WorkerInput, 'files'>, onFile: (path: string) => void): Promise<BatchResult> {
-  const out = emptyBatch();
-  let rest = files;
-  while (rest.length > 0) {
-    const run = await runWorker(workerUrl, { ...shared, files: [...rest] }, (path, r) => {
-      addBatch(out, r);
-      onFile(path);
-    });
-    if (run.failure === null) break;
-    out.notes.push(failedFileNote(rest[run.done]!, run.failure));
-    onFile(rest[run.done]!);
-    rest = rest.slice(run.done + 1);
-  }
-  return out;
-}
-
-/**
- * One worker on `input`: how many files it finished, and why it stopped early (null when it
- * did not). A worker that fails before it is ready is a broken installation, not a bad file:
- * that rejects.
- */
-function runWorker(workerUrl: URL, input: WorkerInput, onResult: (path: string, r: BatchResult) => void): Promise<{ done: number; failure: string | null }> {
   return new Promise((resolve, reject) => {
-    let ready = false;
-    let done = 0;
-    let error: string | null = null;
-    const worker = new Worker(workerUrl, { workerData: input });
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.k === 'ready') {
-        ready = true;
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of live.values()) void w.terminate();
+      reject(e);
+    };
+
+    const readProgress = (path: string): void => progress?.('read', slots.reduce((n, s) => n + s.read, 0), files.length, path);
+
+    /** The next file for a slot: its own first, else the last of the longest other queue. */
+    const next = (slot: Slot): string | null => {
+      if (slot.queue.length > 0) return slot.queue.shift()!;
+      let longest: Slot | null = null;
+      for (const s of slots) if (s.queue.length > 0 && (!longest || s.queue.length > longest.queue.length)) longest = s;
+      return longest ? longest.queue.pop()! : null;
+    };
+
+    const dispatch = (slot: Slot, worker: Worker): void => {
+      const path = next(slot);
+      slot.current = path;
+      if (path !== null) {
+        worker.postMessage({ k: 'file', path } satisfies MainMessage);
       } else {
-        done++;
-        onResult(m.path, m.result);
+        slot.ended = true;
+        worker.postMessage({ k: 'end' } satisfies MainMessage);
       }
-    });
-    worker.on('error', (e) => {
-      error ??= failureReason(e);
-    });
-    // 'exit' comes after every message the worker posted and after 'error'.
-    worker.on('exit', (code) => {
-      if (done === input.files.length) resolve({ done, failure: null });
-      else if (!ready) reject(new Error(`a scan worker failed to start (${error ?? `exit code ${code}`})`));
-      else resolve({ done, failure: error ?? `the worker thread stopped with exit code ${code}` });
-    });
+    };
+
+    /** All shares are read: index the candidates in file order, as one thread would, and start analysing. */
+    const startAnalysis = (): void => {
+      candidates.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
+      const byName = new Map<string, string[]>();
+      for (const c of candidates) for (const name of c.names) byName.set(name, [...(byName.get(name) ?? []), c.path]);
+      index = { k: 'index', index: [...byName], noreturn: [...noreturn].sort() };
+      for (const s of slots) s.queue.sort((a, b) => order.get(a)! - order.get(b)!);
+      // A worker still starting (one replacing a dead one) joins when it has read its share.
+      for (const [slot, worker] of live) if (slot.joined) join(slot, worker);
+    };
+
+    const live = new Map<Slot, Worker>();
+
+    const join = (slot: Slot, worker: Worker): void => {
+      worker.postMessage(index!);
+      dispatch(slot, worker);
+    };
+
+    const start = (slot: Slot): void => {
+      let ready = false;
+      let error: string | null = null;
+      const worker = new Worker(workerUrl, { workerData: { files: slot.share, rules: ruleIds } satisfies WorkerInput });
+      slot.joined = false;
+      live.set(slot, worker);
+      running++;
+      worker.on('message', (m: WorkerMessage) => {
+        if (failed) return;
+        if (m.k === 'ready') {
+          ready = true;
+        } else if (m.k === 'progress') {
+          slot.read = m.read;
+          readProgress(m.path);
+        } else if (m.k === 'read') {
+          if (slot.share.length > 0) {
+            slot.share = [];
+            slot.read = m.read;
+            out.unreadable.push(...m.unreadable);
+            for (const name of m.noreturn) noreturn.add(name);
+            candidates.push(...m.candidates);
+            slot.queue.push(...m.candidates.map((c) => c.path));
+            readProgress(m.candidates.at(-1)?.path ?? files[0]!);
+            reading--;
+          }
+          slot.joined = true;
+          if (index) {
+            // A worker that replaced a dead one joins the analysis under way.
+            join(slot, worker);
+          } else if (reading === 0) {
+            startAnalysis();
+          }
+        } else {
+          addBatch(out, m.result);
+          progress?.('analysed', ++analysed, candidates.length, m.path);
+          dispatch(slot, worker);
+        }
+      });
+      worker.on('error', (e) => {
+        error ??= failureReason(e);
+      });
+      // 'exit' comes after every message the worker posted and after 'error'.
+      worker.on('exit', (code) => {
+        live.delete(slot);
+        running--;
+        if (failed) return;
+        if (!ready) return fail(new Error(`a scan worker failed to start (${error ?? `exit code ${code}`})`));
+        const why = error ?? `the worker thread stopped with exit code ${code}`;
+        if (slot.share.length > 0) {
+          // Died while reading: nothing of the share was kept, so it is read again, once.
+          if (slot.retried) return fail(new Error(`a scan worker stopped twice while reading files (${why})`));
+          slot.retried = true;
+          slot.read = 0;
+          start(slot);
+        } else if (slot.current !== null) {
+          // Died on a file: that file is noted, and a new worker takes the rest.
+          out.notes.push(failedFileNote(slot.current, why));
+          progress?.('analysed', ++analysed, candidates.length, slot.current);
+          slot.current = null;
+          start(slot);
+        } else if (!slot.ended) {
+          // Died between phases, holding no file: a new worker goes on from here.
+          start(slot);
+        }
+        if (running === 0) resolve({ ...out, read: slots.reduce((n, s) => n + s.read, 0) });
+      });
+    };
+
+    slots.forEach(start);
   });
 }
 

@@ -71,10 +71,19 @@ describe('Program', () => {
 describe('widen scan resolves helpers across the files it scans', () => {
   it('takes a helper in another file that finishes the gather as finishing it', async () => {
     const dir = tree({ 'a.c': caller, 'b.c': helper });
-    for (const jobs of [1, 2]) {
-      const report = await scan({ paths: [dir], rules: [gather], jobs, workerUrl: new URL('../../dist/pipeline/scan-worker.js', import.meta.url) });
-      expect(report.findings).toEqual([]);
-    }
+    const report = await scan({ paths: [dir], rules: [gather], jobs: 1 });
+    expect(report.findings).toEqual([]);
+  });
+
+  it('does the same in worker threads, where the caller and the helper are read by different workers', async () => {
+    // Files are dealt to the two workers in turn (a.c to the first, b.c to the second); 62 files
+    // that mention no trigger make the scan big enough for workers.
+    const filler = Object.fromEntries(Array.from({ length: 62 }, (_, i) => [`z${String(i).padStart(2, '0')}.c`, `int z${i};\n`]));
+    const workerUrl = new URL('../../dist/pipeline/scan-worker.js', import.meta.url);
+    const clean = await scan({ paths: [tree({ 'a.c': caller, 'b.c': helper, ...filler })], rules: [gather], jobs: 2, workerUrl });
+    expect([clean.findings, clean.stats.files]).toEqual([[], 64]);
+    const leaky = await scan({ paths: [tree({ 'a.c': caller, 'b.c': helper.replace('\ttlb_finish_mmu(tlb);\n', ''), ...filler })], rules: [gather], jobs: 2, workerUrl });
+    expect(leaky.findings.map((f) => [f.rule, f.line])).toEqual([['tlb-gather-finish-balance', lineOf(caller, 'tlb_gather_mmu')]]);
   });
 
   it('reports the leak when no scanned file defines the helper (a function widen cannot see is taken to leave the gather alone)', async () => {

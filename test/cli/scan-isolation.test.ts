@@ -71,11 +71,11 @@ describe('widen scan with code nested too deep to analyse', () => {
 
   test('worker threads report the same', () => {
     const dir = join(tmp, 'deep-many');
-    for (let i = 0; i < 6; i++) writeTree(join(dir, `copy${i}`));
+    for (let i = 0; i < 16; i++) writeTree(join(dir, `copy${i}`));
     const run = (jobs: string): JsonReport => JSON.parse(spawnSync(process.execPath, [bin, 'scan', dir, '--format', 'json', '--jobs', jobs], { encoding: 'utf8' }).stdout) as JsonReport;
     const one = run('1');
     const two = run('2');
-    expect(one.findings).toHaveLength(24);
+    expect(one.findings).toHaveLength(64);
     expect([two.findings, two.notes]).toEqual([one.findings, one.notes]);
   });
 });
@@ -113,35 +113,63 @@ describe('the scan pipeline', () => {
     ]);
   });
 
-  test('worker threads run from the built worker named by workerUrl', async () => {
-    const paths = files(join(tmp, 'workers'), 17);
+  /** Enough files for `jobs: 2` to start two workers (scan.ts starts one per 32 files). */
+  const MANY = 70;
+
+  /** A worker module running the real worker (`serveScan`) with `before` in front of it. */
+  const workerWith = (before: string, port = 'parentPort'): URL => new URL(`data:text/javascript,${encodeURIComponent([
+    "import { existsSync, writeFileSync } from 'node:fs';",
+    "import { parentPort, workerData } from 'node:worker_threads';",
+    `import { serveScan } from ${JSON.stringify(pathToFileURL(join(root, 'dist', 'pipeline', 'scan.js')).href)};`,
+    before,
+    `await serveScan(${port}, workerData);`,
+  ].join('\n'))}`);
+
+  test('worker threads run from the built worker named by workerUrl, with the same findings and counts as one thread', async () => {
+    const paths = files(join(tmp, 'workers'), MANY);
+    const seen: string[] = [];
     const inThread = await scan({ paths, rules: RULES, jobs: 1 });
-    const inWorkers = await scan({ paths, rules: RULES, jobs: 2, workerUrl: builtWorker });
-    expect(inWorkers.findings).toHaveLength(18);
+    const inWorkers = await scan({ paths, rules: RULES, jobs: 2, workerUrl: builtWorker, progress: (phase, done, total) => seen.push(`${phase} ${done}/${total}`) });
+    expect(inWorkers.findings).toHaveLength(MANY + 1);
     expect(inWorkers.findings).toEqual(inThread.findings);
+    expect([inWorkers.stats.files, inWorkers.stats.functions]).toEqual([MANY, MANY + 1]);
+    // Reading is reported as the workers finish their shares, then each file analysed.
+    expect(seen.filter((s) => s.startsWith('read')).at(-1)).toBe(`read ${MANY}/${MANY}`);
+    expect(seen.filter((s) => s.startsWith('analysed'))).toEqual(paths.map((_, i) => `analysed ${i + 1}/${MANY}`));
   });
 
-  test('a worker that dies on a file costs that file only: a note for it, the rest of its share goes on', async () => {
-    const paths = files(join(tmp, 'crashing'), 17);
-    // A worker that speaks the real protocol with the real analysis, but dies on one file.
-    const worker = [
-      "import { parentPort, workerData } from 'node:worker_threads';",
-      `import { rulesById, scanFiles } from ${JSON.stringify(pathToFileURL(join(root, 'dist', 'pipeline', 'scan.js')).href)};`,
-      'const rules = rulesById(workerData.rules);',
-      "parentPort.postMessage({ k: 'ready' });",
-      'for (const f of workerData.files) {',
-      "  if (f.endsWith('f03.c')) process.exit(70);",
-      "  await scanFiles([f], rules, (path, result) => parentPort.postMessage({ k: 'file', path, result }));",
-      '}',
-    ].join('\n');
-    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: new URL(`data:text/javascript,${encodeURIComponent(worker)}`) });
+  test('a worker that dies on a file costs that file only: a note for it, a new worker does the rest', async () => {
+    const paths = files(join(tmp, 'crashing'), MANY);
+    // The real worker, except that it dies when it is sent f03.c.
+    const worker = workerWith(
+      "const port = { postMessage: (m) => parentPort.postMessage(m), close: () => parentPort.close(), on: (e, f) => parentPort.on(e, (m) => { if (m.k === 'file' && m.path.endsWith('f03.c')) process.exit(70); f(m); }) };",
+      'port',
+    );
+    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: worker });
     expect(report.findings.map((f) => f.function).sort()).toEqual(paths.map((_, i) => `fn${i}`).filter((f) => f !== 'fn3').sort());
     expect(report.notes).toEqual([expect.objectContaining({ path: paths[3], kind: 'analysis-failed', message: expect.stringMatching(/because analysing it failed with an internal error \(the worker thread stopped with exit code 70\)/) })]);
-    expect(report.stats.functions).toBe(16);
+    expect(report.stats.functions).toBe(MANY - 1);
+  });
+
+  test('a worker that dies while reading its share is replaced and the share read again, once', async () => {
+    const paths = files(join(tmp, 'dies-reading'), MANY);
+    const marker = join(tmp, 'died-once');
+    const once = workerWith(`if (workerData.files.length > 0 && !existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); parentPort.postMessage({ k: 'ready' }); process.exit(71); }`);
+    const inThread = await scan({ paths, rules: RULES, jobs: 1 });
+    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: once });
+    expect([report.findings, report.notes, report.stats.files]).toEqual([inThread.findings, [], MANY]);
+    const always = workerWith("if (workerData.files.length > 0) { parentPort.postMessage({ k: 'ready' }); process.exit(71); }");
+    await expect(scan({ paths, rules: RULES, jobs: 2, workerUrl: always })).rejects.toThrow(/^a scan worker stopped twice while reading files \(the worker thread stopped with exit code 71\)$/);
   });
 
   test('a worker that cannot start is an error of the installation, not of a file', async () => {
-    const paths = files(join(tmp, 'nostart'), 17);
+    const paths = files(join(tmp, 'nostart'), MANY);
     await expect(scan({ paths, rules: RULES, jobs: 2, workerUrl: new URL(`data:text/javascript,${encodeURIComponent("throw new Error('no grammar');")}`) })).rejects.toThrow(/a scan worker failed to start \(no grammar\)/);
+  });
+
+  test('a scan of few files runs in this thread: starting a worker would cost more than it saves', async () => {
+    const paths = files(join(tmp, 'few'), 20);
+    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: new URL(`data:text/javascript,${encodeURIComponent("throw new Error('no worker expected');")}`) });
+    expect(report.findings).toHaveLength(21);
   });
 });
