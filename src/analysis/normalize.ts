@@ -108,11 +108,14 @@ export function normalize(text: string): NormalizedSource {
   for (let t = 0; t < raw.count; t++) {
     if (dead[t] === 1) edits.push({ start: raw.start[t]!, end: raw.end[t]!, text: '' });
   }
-  const live: number[] = [];
+  // Indices of the tokens the parser will see (not comments, directives or dead code).
+  const all = new Int32Array(raw.count);
+  let nLive = 0;
   for (let t = 0; t < raw.count; t++) {
     const k = raw.kind[t];
-    if (dead[t] === 0 && k !== Tok.Comment && k !== Tok.Directive) live.push(t);
+    if (dead[t] === 0 && k !== Tok.Comment && k !== Tok.Directive) all[nLive++] = t;
   }
+  const live = all.subarray(0, nLive);
   const blockMacros = new Map<number, BlockMacro>();
   const annotations: LockAnnotation[] = [];
   rewriteLive(raw, live, edits, blockMacros, annotations);
@@ -323,12 +326,23 @@ function decideGroup(
 }
 
 /** Walks live code tokens (no comments, directives or dead code) and records rewrites. */
-function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros: Map<number, BlockMacro>, annotations: LockAnnotation[]): void {
+function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacros: Map<number, BlockMacro>, annotations: LockAnnotation[]): void {
   const text = ts.text;
   const n = live.length;
   const tokText = (i: number): string => text.slice(ts.start[live[i]!]!, ts.end[live[i]!]!);
-  const isPunct = (i: number, ch: string): boolean =>
-    i >= 0 && i < n && ts.kind[live[i]!] === Tok.Punct && tokText(i) === ch;
+  // Punctuators are compared by character code, never sliced out: this walk visits every token
+  // of every file a scan keeps, and a string per comparison was most of its garbage.
+  /** The character of live token `i` when it is a one-character punctuator, else -1. */
+  const punct = (i: number): number => {
+    const t = live[i]!;
+    return ts.kind[t] === Tok.Punct && ts.end[t]! - ts.start[t]! === 1 ? text.charCodeAt(ts.start[t]!) : -1;
+  };
+  const isPunct = (i: number, ch: string): boolean => {
+    if (i < 0 || i >= n) return false;
+    const t = live[i]!;
+    const at = ts.start[t]!;
+    return ts.kind[t] === Tok.Punct && ts.end[t]! - at === ch.length && text.startsWith(ch, at);
+  };
   const isIdent = (i: number): boolean => i >= 0 && i < n && ts.kind[live[i]!] === Tok.Ident;
 
   // Matching parenthesis for every `(`, over live tokens.
@@ -336,10 +350,9 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
   {
     const stack: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (ts.kind[live[i]!] !== Tok.Punct) continue;
-      const s = tokText(i);
-      if (s === '(' || s === '[' || s === '{') stack.push(i);
-      else if (s === ')' || s === ']' || s === '}') {
+      const c = punct(i);
+      if (c === 40 || c === 91 || c === 123) stack.push(i); // ( [ {
+      else if (c === 41 || c === 93 || c === 125) { // ) ] }
         const o = stack.pop();
         if (o !== undefined) {
           match[o] = i;
@@ -362,20 +375,20 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
   for (let i = 0; i < n; i++) {
     const k = ts.kind[live[i]!];
     if (k === Tok.Punct) {
-      const s = tokText(i);
-      if (s === '{') {
+      const c = punct(i);
+      if (c === 123) { // {
         if (depth === 0 && bodyDepth < 0 && isPunct(i - 1, ')')) {
           bodyDepth = 0;
           headerAttributes(itemStart, i);
         }
         depth++;
-      } else if (s === '}') {
+      } else if (c === 125) { // }
         depth = Math.max(0, depth - 1);
         if (depth === bodyDepth) bodyDepth = -1;
         if (depth === 0) itemStart = i + 1;
-      } else if (s === ';' && depth === 0) {
-        itemStart = i + 1;
-      } else if (s === '...' && bodyDepth >= 0 && inCaseLabel(i)) {
+      } else if (c === 59) { // ;
+        if (depth === 0) itemStart = i + 1;
+      } else if (c === -1 && bodyDepth >= 0 && isPunct(i, '...') && inCaseLabel(i)) {
         // GNU case range `case 1 ... 5:` reads as `case 1 +   5:`, a constant expression.
         edits.push(tokenEdit(ts, live[i]!, '+  '));
       }
@@ -395,7 +408,7 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
       edits.push(tokenEdit(ts, live[i]!, 'sizeof'.padEnd(name.length, ' ')));
       continue;
     }
-    if (KERN_LEVEL.test(name) && (ts.kind[live[i + 1] ?? 0] === Tok.String || isIdent(i + 1))) {
+    if (name.charCodeAt(0) === 75 /* K */ && KERN_LEVEL.test(name) && (ts.kind[live[i + 1] ?? 0] === Tok.String || isIdent(i + 1))) {
       // `printk(KERN_ERR "fmt")` and `KERN_ERR MSG_X`: the level is string concatenation.
       blank(i, i);
       continue;
@@ -547,12 +560,12 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
     const out: Array<[number, number]> = [];
     let s = open + 1;
     for (let j = open + 1; j < close; j++) {
-      const t = tokText(j);
-      if ((t === '(' || t === '[' || t === '{') && match[j]! > j) {
+      const c = punct(j);
+      if ((c === 40 || c === 91 || c === 123) && match[j]! > j) { // ( [ {
         j = match[j]!;
         continue;
       }
-      if (t === ',') {
+      if (c === 44) { // ,
         if (j > s) out.push([s, j - 1]);
         s = j + 1;
       }
@@ -601,7 +614,7 @@ function rewriteLive(ts: TokenStream, live: number[], edits: Edit[], blockMacros
    * `SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)` → `long name(t1 a1, t2 a2, t3 a3)`,
    * padded with spaces to the same length.
    */
-  function syscallEdit(tsIn: TokenStream, liveIn: number[], i: number, close: number): Edit[] | null {
+  function syscallEdit(tsIn: TokenStream, liveIn: Int32Array, i: number, close: number): Edit[] | null {
     const args = splitArgs(i + 1, close);
     const nameArg = args[0];
     if (!nameArg || nameArg[0] !== nameArg[1] || !isIdent(nameArg[0])) return null;
