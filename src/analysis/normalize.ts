@@ -584,6 +584,9 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
    * expression of the same length: tag keywords are blanked, keyword types upper-cased.
    */
   function typeArgEdit(a: number, b: number): Edit[] | null {
+    // Most arguments are expressions or a plain variable: answered before anything is allocated.
+    for (let j = a; j <= b; j++) if (!isIdent(j) && punct(j) !== 42 /* * */) return null;
+    if (a === b && !TYPE_KEYWORDS.has(tokText(a))) return null;
     const words: number[] = [];
     let stars = 0;
     for (let j = a; j <= b; j++) {

@@ -408,6 +408,25 @@ export function edgeInto(cfg: Cfg, trace: Trace, node: CfgNode): { from: CfgNode
   return from && edge ? { from, kind: edge.kind } : null;
 }
 
+/** The path to configuration `index`, read back through the parents (one object per step, no closures). */
+class ConfigTrace implements Trace {
+  constructor(
+    private readonly configs: ReadonlyArray<{ node: number; parent: number }>,
+    private readonly index: number,
+  ) {}
+
+  nodes(): number[] {
+    const out: number[] = [];
+    for (let i = this.index; i >= 0; i = this.configs[i]!.parent) out.push(this.configs[i]!.node);
+    return out.reverse();
+  }
+
+  previous(): number | null {
+    const parent = this.configs[this.index]!.parent;
+    return parent < 0 ? null : this.configs[parent]!.node;
+  }
+}
+
 /**
  * Explores every feasible path of `cfg` with `walker`. Paths that reach a node with a state and
  * facts already seen there are merged.
@@ -431,17 +450,7 @@ export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, bu
     stack.push(configs.length - 1);
     return true;
   };
-  const traceOf = (index: number): Trace => ({
-    nodes(): number[] {
-      const out: number[] = [];
-      for (let i = index; i >= 0; i = configs[i]!.parent) out.push(configs[i]!.node);
-      return out.reverse();
-    },
-    previous(): number | null {
-      const parent = configs[index]!.parent;
-      return parent < 0 ? null : configs[parent]!.node;
-    },
-  });
+  const traceOf = (index: number): Trace => new ConfigTrace(configs, index);
 
   if (!push(cfg.entry, walker.initial, Facts.EMPTY, -1)) return { complete: false, states: 0 };
   while (stack.length > 0) {

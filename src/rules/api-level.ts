@@ -6,6 +6,7 @@
  * list, the per-VMA locks, missing APIs).
  */
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import { lex, Tok } from '../analysis/lexer.js';
 import type { Span } from './define-rule.js';
 
 /** What shows the level, as a phrase for a message; `at` is the call in the file, when it is one. */
@@ -62,10 +63,44 @@ const callMemo = new WeakMap<AnalyzedFile, Map<string, ReadonlyArray<{ name: str
 function withoutComments(file: AnalyzedFile): { text: string; live: (offset: number) => boolean } {
   let known = blankedMemo.get(file);
   if (!known) {
-    const text = file.source.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
+    const text = blankComments(file);
     blankedMemo.set(file, (known = { text, live: liveRegions(text) }));
   }
   return known;
+}
+
+/**
+ * The file's text with every comment blanked, newlines kept. The comments are the lexer's, so
+ * a `/*` in a string is no comment; comments inside a directive line are part of its token and
+ * blanked from its text. The source is lexed again: the normalised tokens lack the comments of
+ * code the normaliser blanked.
+ */
+function blankComments(file: AnalyzedFile): string {
+  const src = file.source.text;
+  const ts = lex(src);
+  const parts: string[] = [];
+  let pos = 0;
+  for (let t = 0; t < ts.count; t++) {
+    const k = ts.kind[t];
+    if (k !== Tok.Comment && k !== Tok.Directive) continue;
+    const start = ts.start[t]!;
+    const end = ts.end[t]!;
+    if (k === Tok.Directive) {
+      const line = src.slice(start, end);
+      if (!line.includes('/*') && !line.includes('//')) continue;
+      parts.push(src.slice(pos, start), line.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
+    } else {
+      const nl = src.indexOf('\n', start);
+      parts.push(src.slice(pos, start), nl < 0 || nl >= end ? ' '.repeat(end - start) : blank(src.slice(start, end)));
+    }
+    pos = end;
+  }
+  parts.push(src.slice(pos));
+  return parts.join('');
+}
+
+function blank(s: string): string {
+  return s.replace(/[^\n]/g, ' ');
 }
 
 const blankedMemo = new WeakMap<AnalyzedFile, { text: string; live: (offset: number) => boolean }>();
