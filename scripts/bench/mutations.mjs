@@ -387,7 +387,6 @@ export default [
     file: 'mm/memory.c',
     function: 'free_pte_range',
     what: 'pte_free_tlb() replaced by pte_free() in the munmap teardown of a live mm',
-    gap: 'the rule checks only functions with a VMA in sight; free_pte_range() has the gather, not the VMA (docs/rules/pgtable-free-outside-gather.md)',
     edits: [{ replace: 'pte_free_tlb(tlb, token, addr);', with: ['pte_free(tlb->mm, token);'] }],
     expect: [{ line: 'pte_free(tlb->mm, token);' }],
   },

@@ -67,10 +67,14 @@ function derivesFrom(fn: AnalyzedFunction, e: Expr, node: number, keys: Readonly
   return found && !withdrawn;
 }
 
-/** Code that works on a VMA works on a live mm; without one (mm teardown, a test's private mm) it is not judged. */
-function hasVma(fn: AnalyzedFunction): boolean {
-  const vma = /\bstruct\s+vm_area_struct\b/;
-  return fn.ast.params.some((p) => vma.test(p.type)) || fn.cfg.nodes.some((n) => (n.decls ?? []).some((d) => vma.test(d.type)));
+/**
+ * Code that works on a VMA, or holds an mmu_gather, works on a live mm: a gather is how page
+ * tables of a live mm are torn down (`free_pte_range()` has the gather and no VMA). Without
+ * either (a test's private mm, an allocation that lost a race) a function is not judged.
+ */
+function onLiveMm(fn: AnalyzedFunction): boolean {
+  const live = /\bstruct\s+(vm_area_struct|mmu_gather)\b/;
+  return fn.ast.params.some((p) => live.test(p.type)) || fn.cfg.nodes.some((n) => (n.decls ?? []).some((d) => live.test(d.type)));
 }
 
 export default defineRule({
@@ -97,7 +101,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    if (!hasVma(fn)) return;
+    if (!onLiveMm(fn)) return;
     type Ev = { kind: 'free' | 'clear' | 'flushing-clear' | 'flush' | 'sync'; name: string; table?: Expr; keys?: Set<string> };
     const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
       if (REUSES.includes(n) || FREES.includes(n)) {
