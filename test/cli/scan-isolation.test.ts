@@ -4,7 +4,7 @@
  * `widen scan` as users run it (the built CLI) and in the scan pipeline itself.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -136,6 +136,17 @@ describe('the scan pipeline', () => {
     // Reading is reported as the workers finish their shares, then each file analysed.
     expect(seen.filter((s) => s.startsWith('read')).at(-1)).toBe(`read ${MANY}/${MANY}`);
     expect(seen.filter((s) => s.startsWith('analysed'))).toEqual(paths.map((_, i) => `analysed ${i + 1}/${MANY}`));
+  });
+
+  test('a file a worker cannot read is reported as unreadable, as in one thread', async () => {
+    const dir = join(tmp, 'unreadable');
+    const paths = files(dir, MANY);
+    const link = join(dir, 'zz-dangling.c');
+    symlinkSync(join(tmp, 'nowhere.c'), link);
+    const report = await scan({ paths: [dir], rules: RULES, jobs: 2, workerUrl: builtWorker });
+    expect(report.unreadable).toEqual([{ path: link, reason: 'ENOENT' }]);
+    expect([report.stats.files, report.findings.length]).toEqual([paths.length, MANY + 1]);
+    expect(report.notes.map((n) => [n.path, n.kind])).toEqual([[link, 'skipped-file']]);
   });
 
   test('a worker that dies on a file costs that file only: a note for it, a new worker does the rest', async () => {
