@@ -18,6 +18,9 @@ export function loadCLanguage(): Promise<Language> {
   return ready;
 }
 
+/** Characters web-tree-sitter copies per read (its 10 KiB input buffer holds UTF-16). */
+const INPUT_CHUNK = 5119;
+
 /** A C parser bound to the grammar. Create one per thread and reuse it. */
 export class CParser {
   private readonly parser: Parser;
@@ -36,7 +39,11 @@ export class CParser {
    * whole of `text`, so nothing has to be shifted afterwards. The caller must `delete()` the tree.
    */
   parseRange(text: string, start: number, end: number, startPoint: Point, endPoint: Point): Tree {
-    const tree = this.parser.parse(text, null, {
+    // The range's text only, in chunks as big as the runtime's input buffer: given the whole
+    // string, web-tree-sitter copies up to 5,120 characters into WASM memory for every read,
+    // past the end of a short function into the rest of the file.
+    const input = (index: number): string => (index < end ? text.slice(index, Math.min(end, index + INPUT_CHUNK)) : '');
+    const tree = this.parser.parse(input, null, {
       includedRanges: [{ startIndex: start, endIndex: end, startPosition: startPoint, endPosition: endPoint }],
     });
     if (!tree) throw new Error('tree-sitter returned no tree');
