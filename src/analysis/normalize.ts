@@ -69,6 +69,12 @@ export interface NormalizedSource {
   blockMacros: Map<number, BlockMacro>;
   /** Tokens of the normalised text. */
   tokens: TokenStream;
+  /**
+   * The comments of the original text, as `[start, end)` offset pairs, in order; a directive
+   * line that holds a comment is listed whole, with its pair negated (`-start, -end`). Kept for
+   * readers that must skip comments of code the normaliser blanked, without lexing it again.
+   */
+  comments: Int32Array;
 }
 
 const C_KEYWORDS: ReadonlySet<string> = new Set([
@@ -120,10 +126,26 @@ export function normalize(text: string): NormalizedSource {
   const annotations: LockAnnotation[] = [];
   rewriteLive(raw, live, edits, blockMacros, annotations);
   const out = applyEdits(text, edits);
-  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead) };
+  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw) };
 }
 
-/** The spellings of "this function does not return". */
+/** See {@link NormalizedSource.comments}. */
+function commentSpans(ts: TokenStream): Int32Array {
+  const spans: number[] = [];
+  for (let t = 0; t < ts.count; t++) {
+    const k = ts.kind[t];
+    const start = ts.start[t]!;
+    const end = ts.end[t]!;
+    if (k === Tok.Comment) {
+      spans.push(start, end);
+    } else if (k === Tok.Directive) {
+      const slash = ts.text.indexOf('/', start);
+      if (slash >= 0 && slash < end - 1 && /\/[*/]/.test(ts.text.slice(start, end))) spans.push(-start, -end);
+    }
+  }
+  return Int32Array.from(spans);
+}
+
 /** The spellings of the noreturn attribute, as identifiers. */
 export const NORETURN_WORDS: ReadonlySet<string> = new Set(['__noreturn', '_Noreturn', 'noreturn', '__noreturn__']);
 

@@ -6,7 +6,6 @@
  * list, the per-VMA locks, missing APIs).
  */
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
-import { lex, Tok } from '../analysis/lexer.js';
 import type { Span } from './define-rule.js';
 
 /** What shows the level, as a phrase for a message; `at` is the call in the file, when it is one. */
@@ -70,25 +69,21 @@ function withoutComments(file: AnalyzedFile): { text: string; live: (offset: num
 }
 
 /**
- * The file's text with every comment blanked, newlines kept. The comments are the lexer's, so
- * a `/*` in a string is no comment; comments inside a directive line are part of its token and
- * blanked from its text. The source is lexed again: the normalised tokens lack the comments of
- * code the normaliser blanked.
+ * The file's text with every comment blanked, newlines kept: the lexer's comments of the
+ * original text (so a `/*` in a string is no comment), which the normaliser keeps; a directive
+ * line that holds comments has them blanked from its text.
  */
 function blankComments(file: AnalyzedFile): string {
   const src = file.source.text;
-  const ts = lex(src);
+  const spans = file.normalized.comments;
   const parts: string[] = [];
   let pos = 0;
-  for (let t = 0; t < ts.count; t++) {
-    const k = ts.kind[t];
-    if (k !== Tok.Comment && k !== Tok.Directive) continue;
-    const start = ts.start[t]!;
-    const end = ts.end[t]!;
-    if (k === Tok.Directive) {
-      const line = src.slice(start, end);
-      if (!line.includes('/*') && !line.includes('//')) continue;
-      parts.push(src.slice(pos, start), line.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
+  for (let i = 0; i < spans.length; i += 2) {
+    const directive = spans[i]! < 0 || (spans[i] === 0 && spans[i + 1]! < 0);
+    const start = Math.abs(spans[i]!);
+    const end = Math.abs(spans[i + 1]!);
+    if (directive) {
+      parts.push(src.slice(pos, start), src.slice(start, end).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
     } else {
       const nl = src.indexOf('\n', start);
       parts.push(src.slice(pos, start), nl < 0 || nl >= end ? ' '.repeat(end - start) : blank(src.slice(start, end)));
