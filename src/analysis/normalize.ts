@@ -500,9 +500,19 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
       continue;
     }
     if (!TYPE_OPERATORS.has(name) && !isPunct(i - 1, '.') && !isPunct(i - 1, '->')) {
-      for (const [a, b] of splitArgs(open, close)) {
-        const e = typeArgEdit(a, b);
-        if (e) edits.push(...e);
+      // The top-level arguments, as splitArgs() finds them, without an array per call.
+      let s = open + 1;
+      for (let j = open + 1; j <= close; j++) {
+        const c = j === close ? 44 : punct(j);
+        if ((c === 40 || c === 91 || c === 123) && match[j]! > j) { // ( [ {
+          j = match[j]!;
+        } else if (c === 44) { // , (or the closing parenthesis)
+          if (j > s) {
+            const e = typeArgEdit(s, j - 1);
+            if (e) edits.push(...e);
+          }
+          s = j + 1;
+        }
       }
     }
   }

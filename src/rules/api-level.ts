@@ -82,12 +82,9 @@ function blankComments(file: AnalyzedFile): string {
     const directive = spans[i]! < 0 || (spans[i] === 0 && spans[i + 1]! < 0);
     const start = Math.abs(spans[i]!);
     const end = Math.abs(spans[i + 1]!);
-    if (directive) {
-      parts.push(src.slice(pos, start), src.slice(start, end).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
-    } else {
-      const nl = src.indexOf('\n', start);
-      parts.push(src.slice(pos, start), nl < 0 || nl >= end ? ' '.repeat(end - start) : blank(src.slice(start, end)));
-    }
+    parts.push(src.slice(pos, start));
+    if (directive) parts.push(src.slice(start, end).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
+    else blankInto(parts, src, start, end);
     pos = end;
   }
   parts.push(src.slice(pos));
@@ -96,6 +93,19 @@ function blankComments(file: AnalyzedFile): string {
 
 function blank(s: string): string {
   return s.replace(/[^\n]/g, ' ');
+}
+
+const SPACES = ' '.repeat(256);
+
+/** Pushes `[start, end)` of `src` blanked, newlines kept, as slices of one string of spaces. */
+function blankInto(parts: string[], src: string, start: number, end: number): void {
+  const spaces = (n: number): string => (n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n));
+  let at = start;
+  for (let nl = src.indexOf('\n', at); nl >= 0 && nl < end; nl = src.indexOf('\n', at)) {
+    parts.push(spaces(nl - at), '\n');
+    at = nl + 1;
+  }
+  parts.push(spaces(end - at));
 }
 
 const blankedMemo = new WeakMap<AnalyzedFile, { text: string; live: (offset: number) => boolean }>();
