@@ -3,6 +3,7 @@
  * The `widen` command. Runs the command line (run.ts), prints its output, and turns every
  * expected problem into a one-paragraph message and exit status 2, never a stack trace.
  */
+import { preferQuickStart } from '../analysis/wasm-tier.js';
 import { InputError } from '../errors.js';
 import { MAX_INPUT_BYTES } from '../patch/limits.js';
 import type { CommandResult } from './commands/types.js';
@@ -29,7 +30,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
+/** Commands that parse a few functions and exit: see {@link preferQuickStart}. */
+const QUICK_COMMANDS: ReadonlySet<string | undefined> = new Set(['review', 'b4-check', 'debug']);
+
 async function main(): Promise<void> {
+  if (QUICK_COMMANDS.has(process.argv[2])) preferQuickStart();
   // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = process.stderr.isTTY
     ? (m: string): void => {
