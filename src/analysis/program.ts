@@ -35,7 +35,7 @@ export const sameFile: DefinitionResolver = {
 };
 
 /** Analysed files kept for summaries; more are analysed again when asked. */
-const KEEP_FILES = 128;
+export const KEEP_FILES = 128;
 
 export class Program implements DefinitionResolver {
   /** Function name to the paths that define it with a linkage other files can reach. */
@@ -90,6 +90,12 @@ export class Program implements DefinitionResolver {
   adopt(file: AnalyzedFile): void {
     this.analysed.delete(file.path);
     this.analysed.set(file.path, file);
+    this.evict();
+  }
+
+  /** Drops the least recently used analysed files beyond {@link KEEP_FILES}. */
+  private evict(): void {
+    while (this.analysed.size > KEEP_FILES) this.analysed.delete(this.analysed.keys().next().value!);
   }
 
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
@@ -135,7 +141,7 @@ export class Program implements DefinitionResolver {
     const text = this.texts.get(path)?.() ?? null;
     const file = text === null ? null : new AnalyzedFile(path, text, this.parser, this.noreturn);
     this.analysed.set(path, file);
-    if (this.analysed.size > KEEP_FILES) this.analysed.delete(this.analysed.keys().next().value!);
+    this.evict();
     return file;
   }
 }

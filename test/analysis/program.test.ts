@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
-import { Program, linkableNames } from '../../src/analysis/program.js';
+import { KEEP_FILES, Program, linkableNames } from '../../src/analysis/program.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
 import { analyzeSource, getParser, lineOf } from '../helpers/analyze.js';
@@ -22,6 +22,8 @@ void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
 	finish_for_caller(&tlb);
 }
 `;
+
+const caller0 = 'void nothing(void)\n{\n}\n';
 
 const helper = `void finish_for_caller(struct mmu_gather *tlb)
 {
@@ -53,6 +55,23 @@ describe('Program', () => {
   it('indexes the functions other files can call: not static ones of a .c, every one of a header', () => {
     expect(linkableNames('mm/b.c', helper)).toEqual(['finish_for_caller']);
     expect(linkableNames('mm/internal.h', header)).toEqual(['header_finish']);
+  });
+
+  it('keeps a bounded number of analysed files, the files a scan opens included', async () => {
+    const program = new Program(await getParser());
+    const opened = Array.from({ length: KEEP_FILES + 1 }, (_, i) => {
+      const path = `mm/f${i}.c`;
+      const text = `void finish_${i}(struct mmu_gather *tlb)\n{\n\ttlb_finish_mmu(tlb);\n}\n`;
+      program.add(path, text);
+      return program.open(path, text);
+    });
+    const caller = await analyzeSource(caller0, 'mm/caller.c');
+    // The first file opened was evicted: asking for its helper analyses it again.
+    const [first] = program.definitions('finish_0', caller);
+    expect(first!.file.path).toBe('mm/f0.c');
+    expect(first!.file).not.toBe(opened[0]);
+    // The last one is still the file the scan opened.
+    expect(program.definitions(`finish_${KEEP_FILES}`, caller)[0]!.file).toBe(opened[KEEP_FILES]);
   });
 
   it("resolves the caller's own file first, then other files' external and header definitions", async () => {
