@@ -43,6 +43,8 @@ export class Program implements DefinitionResolver {
   private readonly texts = new Map<string, () => string | null>();
   private readonly analysed = new Map<string, AnalyzedFile | null>();
   private readonly mentionMemo = new Map<string, boolean>();
+  /** Files whose definitions a caller in another file has used. */
+  private readonly helperFiles = new Set<string>();
 
   /** `noreturn`: functions declared `__noreturn` in files outside the program (a scan's headers). */
   constructor(
@@ -93,9 +95,23 @@ export class Program implements DefinitionResolver {
     this.evict();
   }
 
-  /** Drops the least recently used analysed files beyond {@link KEEP_FILES}. */
+  /**
+   * Drops analysed files beyond {@link KEEP_FILES}: the least recently used file whose
+   * definitions no summary has asked for, else the least recently used one. A helper file
+   * (mm/internal.h, mm/vma.c) is asked for again and again across a scan; a file analysed only
+   * for its own functions is not, and with plain LRU the whole 6.12 tree analysed 85 files twice.
+   */
   private evict(): void {
-    while (this.analysed.size > KEEP_FILES) this.analysed.delete(this.analysed.keys().next().value!);
+    while (this.analysed.size > KEEP_FILES) {
+      let victim: string | undefined;
+      for (const path of this.analysed.keys()) {
+        if (!this.helperFiles.has(path)) {
+          victim = path;
+          break;
+        }
+      }
+      this.analysed.delete(victim ?? this.analysed.keys().next().value!);
+    }
   }
 
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
@@ -132,6 +148,7 @@ export class Program implements DefinitionResolver {
   }
 
   private file(path: string): AnalyzedFile | null {
+    this.helperFiles.add(path);
     if (this.analysed.has(path)) {
       const known = this.analysed.get(path)!;
       this.analysed.delete(path);

@@ -72,6 +72,10 @@ describe('Program', () => {
     expect(first!.file).not.toBe(opened[0]);
     // The last one is still the file the scan opened.
     expect(program.definitions(`finish_${KEEP_FILES}`, caller)[0]!.file).toBe(opened[KEEP_FILES]);
+    // A file that served a helper outlives files opened after it that served none.
+    const helperFile = program.definitions('finish_0', caller)[0]!.file;
+    for (let i = 0; i < KEEP_FILES; i++) program.open(`mm/g${i}.c`, 'int x;\n');
+    expect(program.definitions('finish_0', caller)[0]!.file).toBe(helperFile);
   });
 
   it("resolves the caller's own file first, then other files' external and header definitions", async () => {
