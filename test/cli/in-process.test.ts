@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandIo, CommandResult } from '../../src/cli/commands/types.js';
+import { defaultJobs } from '../../src/cli/commands/options.js';
 import { failure, run } from '../../src/cli/run.js';
 import { InputError } from '../../src/errors.js';
 import { CATALOG, RULES } from '../../src/rules/index.js';
@@ -105,6 +106,10 @@ describe('widen review', () => {
 
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
+
+  test('--jobs defaults to the CPUs less one, at least 1 and at most 8', () => {
+    expect([1, 2, 3, 4, 9, 10, 64].map(defaultJobs)).toEqual([1, 1, 2, 3, 8, 8, 8]);
+  });
 
   test('every finding a fixture announces, and exit 1', async () => {
     const o = await widen(['scan', dir, '--format', 'json', '--jobs', '1', '--rules', 'tlb-gather-finish-balance']);

@@ -69,13 +69,23 @@ function selectRules<R extends CatalogRule>(value: string | undefined, usage: st
   return known.filter((r) => ids.includes(r.id));
 }
 
+/** The most workers `--jobs` starts by default; more can be asked for. */
+export const MAX_DEFAULT_JOBS = 8;
+
 /**
- * `--jobs`, by default one worker per CPU but one. A scan thread keeps more than one CPU busy
- * (V8 collects garbage and compiles on threads of its own: a one-job scan of 6.12's mm/ used
- * 1.45 CPUs), so on a 2-CPU machine two workers took 4.5 s where one thread took 3.0-3.6 s.
+ * The default of `--jobs` on a machine with `cpus` CPUs: one worker per CPU but one, at most
+ * {@link MAX_DEFAULT_JOBS}. A scan thread keeps more than one CPU busy (V8 collects garbage and
+ * compiles on threads of its own: a one-job scan of 6.12's mm/ used 1.45 CPUs), so on a 2-CPU
+ * machine two workers took 4.5 s where one thread took 3.0-3.6 s. Each worker holds its own
+ * parser and cache of analysed files (about 100 MB on the whole 6.12 tree), so a 64-CPU machine
+ * does not get 63 of them unasked: a kernel tree keeps only a few hundred files to analyse.
  */
+export function defaultJobs(cpus: number): number {
+  return Math.min(MAX_DEFAULT_JOBS, Math.max(1, cpus - 1));
+}
+
 export function parseJobs(value: string | undefined, usage: string): number {
-  if (value === undefined) return Math.max(1, availableParallelism() - 1);
+  if (value === undefined) return defaultJobs(availableParallelism());
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) {
     throw usageError(`--jobs must be a whole number from 1 to 256, not '${value}'.`, usage);
   }

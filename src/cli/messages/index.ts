@@ -57,7 +57,7 @@ export const SCAN_USAGE = `Usage: widen scan PATH... [--format FMT] [--jobs N] [
 
 Analyses whole .c/.h files, or directories recursively, and reports every finding.
   --format FMT     text (default), json, markdown or sarif (SARIF 2.1.0, for code scanning)
-  --jobs N         worker threads (default: the number of CPUs less one)
+  --jobs N         worker threads (default: the number of CPUs less one, at most 8)
   --rules IDS      comma-separated rule ids to run (default: all)
   --fail-on LEVEL  error, warning (default), note or none
   --fail-on-unchecked
