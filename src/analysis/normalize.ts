@@ -70,9 +70,9 @@ export interface NormalizedSource {
   /** Tokens of the normalised text. */
   tokens: TokenStream;
   /**
-   * The comments of the original text, as `[start, end)` offset pairs, in order; a directive
-   * line that holds a comment is listed whole, with its pair negated (`-start, -end`). Kept for
-   * readers that must skip comments of code the normaliser blanked, without lexing it again.
+   * The comments of the original text, as `[start, end)` offset pairs in order, those inside
+   * directive lines included. Kept for readers that must skip comments of code the normaliser
+   * blanked, without lexing it again.
    */
   comments: Int32Array;
 }
@@ -129,6 +129,9 @@ export function normalize(text: string): NormalizedSource {
   return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw) };
 }
 
+/** Comments inside a directive line, which the lexer keeps in the directive's token. */
+const DIRECTIVE_COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+
 /** See {@link NormalizedSource.comments}. */
 function commentSpans(ts: TokenStream): Int32Array {
   const spans: number[] = [];
@@ -139,8 +142,9 @@ function commentSpans(ts: TokenStream): Int32Array {
     if (k === Tok.Comment) {
       spans.push(start, end);
     } else if (k === Tok.Directive) {
-      const slash = ts.text.indexOf('/', start);
-      if (slash >= 0 && slash < end - 1 && /\/[*/]/.test(ts.text.slice(start, end))) spans.push(-start, -end);
+      const line = ts.text.slice(start, end);
+      if (!line.includes('/')) continue;
+      for (const m of line.matchAll(DIRECTIVE_COMMENT)) spans.push(start + m.index, start + m.index + m[0].length);
     }
   }
   return Int32Array.from(spans);

@@ -70,8 +70,8 @@ function withoutComments(file: AnalyzedFile): { text: string; live: (offset: num
 
 /**
  * The file's text with every comment blanked, newlines kept: the lexer's comments of the
- * original text (so a `/*` in a string is no comment), which the normaliser keeps; a directive
- * line that holds comments has them blanked from its text.
+ * original text (so a `/*` in a string is no comment), which the normaliser keeps, those in
+ * directive lines included.
  */
 function blankComments(file: AnalyzedFile): string {
   const src = file.source.text;
@@ -79,20 +79,12 @@ function blankComments(file: AnalyzedFile): string {
   const parts: string[] = [];
   let pos = 0;
   for (let i = 0; i < spans.length; i += 2) {
-    const directive = spans[i]! < 0 || (spans[i] === 0 && spans[i + 1]! < 0);
-    const start = Math.abs(spans[i]!);
-    const end = Math.abs(spans[i + 1]!);
-    parts.push(src.slice(pos, start));
-    if (directive) parts.push(src.slice(start, end).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank));
-    else blankInto(parts, src, start, end);
-    pos = end;
+    parts.push(src.slice(pos, spans[i]));
+    blankInto(parts, src, spans[i]!, spans[i + 1]!);
+    pos = spans[i + 1]!;
   }
   parts.push(src.slice(pos));
   return parts.join('');
-}
-
-function blank(s: string): string {
-  return s.replace(/[^\n]/g, ' ');
 }
 
 const SPACES = ' '.repeat(256);
