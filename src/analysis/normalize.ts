@@ -504,20 +504,10 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
       continue;
     }
     if (!TYPE_OPERATORS.has(name) && !isPunct(i - 1, '.') && !isPunct(i - 1, '->')) {
-      // The top-level arguments, as splitArgs() finds them, without an array per call.
-      let s = open + 1;
-      for (let j = open + 1; j <= close; j++) {
-        const c = j === close ? 44 : punct(j);
-        if ((c === 40 || c === 91 || c === 123) && match[j]! > j) { // ( [ {
-          j = match[j]!;
-        } else if (c === 44) { // , (or the closing parenthesis)
-          if (j > s) {
-            const e = typeArgEdit(s, j - 1);
-            if (e) edits.push(...e);
-          }
-          s = j + 1;
-        }
-      }
+      forEachArg(open, close, (a, b) => {
+        const e = typeArgEdit(a, b);
+        if (e) edits.push(...e);
+      });
     }
   }
 
@@ -594,6 +584,16 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
   /** `[first, last]` live-token index pairs of the top-level arguments between `open` and `close`. */
   function splitArgs(open: number, close: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
+    forEachArg(open, close, (a, b) => out.push([a, b]));
+    return out;
+  }
+
+  /**
+   * Calls `fn` with the `[first, last]` live-token indices of each top-level argument between
+   * `open` and `close`, in order; the type-argument pass walks every call this way, without an
+   * array per call.
+   */
+  function forEachArg(open: number, close: number, fn: (first: number, last: number) => void): void {
     let s = open + 1;
     for (let j = open + 1; j < close; j++) {
       const c = punct(j);
@@ -602,12 +602,11 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
         continue;
       }
       if (c === 44) { // ,
-        if (j > s) out.push([s, j - 1]);
+        if (j > s) fn(s, j - 1);
         s = j + 1;
       }
     }
-    if (close > s) out.push([s, close - 1]);
-    return out;
+    if (close > s) fn(s, close - 1);
   }
 
   function firstPlainIdentArg(open: number, close: number): number {
