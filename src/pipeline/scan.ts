@@ -310,7 +310,7 @@ export async function serveScan(port: ScanPort, input: WorkerInput): Promise<voi
 interface Slot {
   /** Files it reads; emptied once they are read. */
   share: string[];
-  /** Candidates it read, not handed out yet, in file order. */
+  /** Candidates it read, not handed out yet, in file order (its share is, and it reads in order). */
   queue: string[];
   /** The file it is analysing, if any. */
   current: string | null;
@@ -378,7 +378,6 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
       const byName = new Map<string, string[]>();
       for (const c of candidates) for (const name of c.names) byName.set(name, [...(byName.get(name) ?? []), c.path]);
       index = { k: 'index', index: [...byName], noreturn: [...noreturn].sort() };
-      for (const s of slots) s.queue.sort((a, b) => order.get(a)! - order.get(b)!);
       // A worker still starting (one replacing a dead one) joins when it has read its share.
       for (const [slot, worker] of live) if (slot.joined) enlist(slot, worker);
     };
