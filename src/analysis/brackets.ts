@@ -91,6 +91,24 @@ export interface BracketEvent {
   acquisition: Acquisition;
 }
 
+/**
+ * Values derived once per set of summaries and per file, function or span: what a rule computes
+ * from the summaries it runs with, for rules and functions that ask again. Keyed weakly on both,
+ * so a finished scan or review, or an evicted file, takes its values with it.
+ */
+export class SummaryMemo<K extends object, V> {
+  private readonly bySummaries = new WeakMap<BracketSummaries, WeakMap<K, V>>();
+
+  get(summaries: BracketSummaries, key: K, compute: () => V): V {
+    let perKey = this.bySummaries.get(summaries);
+    if (!perKey) this.bySummaries.set(summaries, (perKey = new WeakMap()));
+    if (perKey.has(key)) return perKey.get(key)!;
+    const value = compute();
+    perKey.set(key, value);
+    return value;
+  }
+}
+
 /** What calling a function does to the bracket object passed in one of its arguments. */
 export type BracketEffect = 'opens' | 'closes' | 'none' | 'unknown';
 

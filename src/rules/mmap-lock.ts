@@ -5,7 +5,7 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import { BracketIndex, type BracketEvent, type BracketSummaries } from '../analysis/brackets.js';
+import { BracketIndex, SummaryMemo, type BracketEvent, type BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -30,14 +30,10 @@ const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map(
 export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): ReadonlyMap<number, readonly LockEvent[]> {
   // Four rules ask for the same function's lock events: computed once per function and
   // summaries (the two bracket indexes and the helper lookups are most of their cost).
-  let perFn = memo.get(summaries);
-  if (!perFn) memo.set(summaries, (perFn = new WeakMap()));
-  let known = perFn.get(fn);
-  if (!known) perFn.set(fn, (known = computeLockEvents(fn, summaries)));
-  return known;
+  return lockEventsMemo.get(summaries, fn, () => computeLockEvents(fn, summaries));
 }
 
-const memo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFunction, ReadonlyMap<number, readonly LockEvent[]>>>();
+const lockEventsMemo = new SummaryMemo<AnalyzedFunction, ReadonlyMap<number, readonly LockEvent[]>>();
 
 function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
   const out = new Map<number, LockEvent[]>();
@@ -146,16 +142,11 @@ const MAY_LOCK_WALK = 64;
  * walk that reads more than {@link MAY_LOCK_WALK} definitions answers yes.
  */
 export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
-  let perFile = mayLockMemo.get(summaries);
-  if (!perFile) mayLockMemo.set(summaries, (perFile = new WeakMap()));
-  let perSpan = perFile.get(file);
-  if (!perSpan) perFile.set(file, (perSpan = new Map()));
-  let known = perSpan.get(span);
-  if (known === undefined) perSpan.set(span, (known = walkMayLock(file, span, summaries)));
-  return known;
+  // A span belongs to one analysed file: it is key enough.
+  return mayLockMemo.get(summaries, span, () => walkMayLock(file, span, summaries));
 }
 
-const mayLockMemo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFile, Map<FunctionSpan, boolean>>>();
+const mayLockMemo = new SummaryMemo<FunctionSpan, boolean>();
 
 function walkMayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
   const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {

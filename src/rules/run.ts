@@ -2,7 +2,7 @@
  * Runs rules on one analysed function and turns their reports into findings.
  */
 import type { AnalyzedFunction } from '../analysis/file.js';
-import type { BracketSummaries } from '../analysis/brackets.js';
+import { SummaryMemo, type BracketSummaries } from '../analysis/brackets.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import type { AnalyzedFile } from '../analysis/file.js';
 import { fingerprint } from '../findings/fingerprint.js';
@@ -21,7 +21,7 @@ export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly
   return rules.filter((r) => relevantNames(file, r, summaries).has(span.name));
 }
 
-const relevanceCache = new WeakMap<BracketSummaries, WeakMap<AnalyzedFile, Map<Rule, ReadonlySet<string>>>>();
+const relevanceCache = new SummaryMemo<AnalyzedFile, Map<Rule, ReadonlySet<string>>>();
 const callerCache = new WeakMap<AnalyzedFile, ReadonlyMap<string, readonly string[]>>();
 
 /**
@@ -38,10 +38,7 @@ const callerCache = new WeakMap<AnalyzedFile, ReadonlyMap<string, readonly strin
  * five of the functions parsed.
  */
 function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummaries): ReadonlySet<string> {
-  let perFile = relevanceCache.get(summaries);
-  if (!perFile) relevanceCache.set(summaries, (perFile = new WeakMap()));
-  let perRule = perFile.get(file);
-  if (!perRule) perFile.set(file, (perRule = new Map()));
+  const perRule = relevanceCache.get(summaries, file, () => new Map());
   const known = perRule.get(rule);
   if (known) return known;
   const triggers = new Set(ruleTriggers(rule));

@@ -24,11 +24,10 @@
  * tree only the mmap write lock is checked, and direct `vm_flags` writes count as field writes.
  */
 import { displayKey, forEachChild, forEachExpr, type Expr } from '../analysis/ast.js';
-import { objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import type { BracketSummaries } from '../analysis/brackets.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
@@ -265,17 +264,10 @@ function once(seen: Set<number>, id: number): boolean {
  */
 function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
   // The same for every function of a file: asked once per file (the tree lookup is not free).
-  let perFile = perVmaMemo.get(summaries);
-  if (!perFile) perVmaMemo.set(summaries, (perFile = new WeakMap()));
-  let known = perFile.get(fn.file);
-  if (known === undefined) {
-    known = liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0;
-    perFile.set(fn.file, known);
-  }
-  return known;
+  return perVmaMemo.get(summaries, fn.file, () => liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0);
 }
 
-const perVmaMemo = new WeakMap<BracketSummaries, WeakMap<AnalyzedFunction['file'], boolean>>();
+const perVmaMemo = new SummaryMemo<AnalyzedFunction['file'], boolean>();
 
 /** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
 function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
