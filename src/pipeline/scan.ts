@@ -175,11 +175,16 @@ function prefilter(files: readonly string[], rules: readonly Rule[], onRead: (do
       if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
       if (found & FOUND_TRIGGER) out.candidates.push({ path, text });
     } catch (e) {
-      out.unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+      out.unreadable.push(unreadableAt(path, e));
     }
     onRead(i + 1, path);
   });
   return out;
+}
+
+/** A path that could not be read, and why: the error's code (`EACCES`, ...) or its text. */
+function unreadableAt(path: string, e: unknown): Unreadable {
+  return { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) };
 }
 
 /** Reads a file synchronously (many small files read faster so); null, recorded, when it cannot be read. */
@@ -187,7 +192,7 @@ function readSource(path: string, unreadable: Unreadable[]): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    unreadable.push(unreadableAt(path, e));
     return null;
   }
 }
@@ -506,7 +511,7 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    unreadable.push({ path: dir, reason: (e as NodeJS.ErrnoException).code ?? String(e), directory: true });
+    unreadable.push({ ...unreadableAt(dir, e), directory: true });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
