@@ -2,7 +2,7 @@
  * Applying a file patch in memory, the way `git apply` does without fuzz, and the line maps
  * that tie post-patch lines to pre-patch ones.
  */
-import { formatHunkHeader } from './diff.js';
+import { formatHunkHeader } from './hunk-header.js';
 import { PatchError, describePatch, quoteText } from './errors.js';
 import type { FilePatch, Hunk, HunkLine, LineMap, Patch } from './types.js';
 

@@ -32,6 +32,7 @@
  */
 import parseUnifiedDiff from 'parse-diff';
 import { PatchError, quoteText } from './errors.js';
+import { formatHunkHeader } from './hunk-header.js';
 import type { FilePatch, FileStatus, Hunk, HunkLine } from './types.js';
 
 /** Where the lines handed to {@link parseDiff} came from, for error messages. */
@@ -468,12 +469,6 @@ function hunkFromParseDiff(index: number, headerLine: string, counts: HunkCounts
 function hunkLine(kind: HunkLine['kind'], text: string): HunkLine {
   if (text.endsWith('\r')) return { kind, text: text.slice(0, -1), crlf: true };
   return { kind, text };
-}
-
-/** The `@@ -a,b +c,d @@` header of a hunk, spelled the way git spells it. */
-export function formatHunkHeader(hunk: Pick<Hunk, 'oldStart' | 'oldLines' | 'newStart' | 'newLines'>): string {
-  const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${start},${count}`);
-  return `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`;
 }
 
 /** Strips the first path component (`a/`, `b/`, or any other prefix), as `git apply -p1` does. */

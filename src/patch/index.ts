@@ -7,7 +7,7 @@ export { inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptio
 export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
 export { PatchError, describePatch, type PatchErrorKind } from './errors.js';
-export { formatHunkHeader } from './diff.js';
+export { formatHunkHeader } from './hunk-header.js';
 export type { FilePatch, FileStatus, Hunk, HunkLine, LineMap, Patch } from './types.js';
 export { commitInfo, commitPatch, forwardLine } from './commit.js';
 export type { CommitInfo } from './types.js';

@@ -14,7 +14,7 @@
 import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
 import { diffLinesOf } from '../findings/placement.js';
-import { formatHunkHeader } from '../patch/index.js';
+import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';

@@ -278,6 +278,16 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
 
+  test('loads no module that only review needs (the mail and diff parsers, picomatch)', () => {
+    // A loader hook names every module as Node loads it.
+    const hook = `data:text/javascript,${encodeURIComponent("import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent('export async function load(url, context, next) { process.stderr.write(\"loaded \" + url + \"\\\\n\"); return next(url, context); }'));")}`;
+    const r = spawnSync(process.execPath, ['--import', hook, bin, 'scan', dir, '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice('loaded '.length));
+    expect(loaded).toContain(new URL(`file://${join(root, 'dist', 'pipeline', 'scan.js')}`).href);
+    expect(loaded.filter((u) => /node_modules\/(?:postal-mime|parse-diff|picomatch)\/|\/dist\/patch\/(?:mail|diff|read)\.js$/.test(u))).toEqual([]);
+  });
+
   /**
    * `widen ARGS` on a terminal: util-linux's `script` (Essential in Debian) gives it a pty for
    * stdout and stderr, which it merges into what it prints.
