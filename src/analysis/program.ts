@@ -45,6 +45,8 @@ export class Program implements DefinitionResolver {
   private readonly mentionMemo = new Map<string, boolean>();
   /** Files whose definitions a caller in another file has used. */
   private readonly helperFiles = new Set<string>();
+  /** Per file, the names its functions looked up in other files (what {@link dependencies} follows). */
+  private readonly lookups = new Map<string, Set<string>>();
 
   /** `noreturn`: functions declared `__noreturn` in files outside the program (a scan's headers). */
   constructor(
@@ -117,6 +119,9 @@ export class Program implements DefinitionResolver {
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
     const own = sameFile.definitions(name, from);
     if (own.length > 0) return own;
+    let names = this.lookups.get(from.path);
+    if (!names) this.lookups.set(from.path, (names = new Set()));
+    names.add(name);
     const out: Definition[] = [];
     for (const path of this.index.get(name) ?? []) {
       if (path === from.path || (mentioning && !this.fileMentions(path, mentioning))) continue;
@@ -127,6 +132,39 @@ export class Program implements DefinitionResolver {
       }
     }
     return out;
+  }
+
+  /** The files that define `name` for other files, in the order they were added. */
+  definers(name: string): readonly string[] {
+    return this.index.get(name) ?? [];
+  }
+
+  /**
+   * What the results for `path` may depend on besides its own text: the names its functions
+   * looked up in other files, and every file the index gave for them, then the same for those
+   * files' functions, transitively (a helper's summary reads the helpers it calls). Every file
+   * the index gave counts, not only those whose definitions were used: whether a file mentions
+   * a resource's calls decides whether it is read. An over-approximation (a file's lookups are
+   * all of its functions'), which a cache of analyses between runs can rely on.
+   */
+  dependencies(path: string): { files: string[]; names: string[] } {
+    const files = new Set([path]);
+    const names = new Set<string>();
+    const queue = [path];
+    for (let p = queue.pop(); p !== undefined; p = queue.pop()) {
+      for (const name of this.lookups.get(p) ?? []) {
+        if (names.has(name)) continue;
+        names.add(name);
+        for (const q of this.definers(name)) {
+          if (!files.has(q)) {
+            files.add(q);
+            queue.push(q);
+          }
+        }
+      }
+    }
+    files.delete(path);
+    return { files: [...files], names: [...names] };
   }
 
   /** Whether the file's text names any of `words` (as a substring: a cheap, safe over-approximation). */
