@@ -42,6 +42,8 @@ export interface ReportStats {
   files: number;
   /** Functions parsed and checked (after the token prefilter). */
   functions: number;
+  /** Files whose results a scan took from its cache (`--cache`); present only then. */
+  cached?: number;
   /** Wall-clock milliseconds. */
   ms: number;
 }

@@ -33,6 +33,7 @@ import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './ana
 import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilter.js';
 import { lex } from '../analysis/lexer.js';
 import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
+import { contentHash, ScanCache, type CacheOptions, type Dependencies, type ScanState } from './scan-cache.js';
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -46,6 +47,8 @@ export interface ScanOptions {
   workerUrl?: URL;
   /** Called as files are read, then as the ones that matter are analysed. */
   progress?: (phase: 'read' | 'analysed', done: number, total: number, path: string) => void;
+  /** Reuse the results of files analysed by an earlier scan, and keep this one's (see scan-cache.ts). */
+  cache?: CacheOptions;
 }
 
 /** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
@@ -59,6 +62,8 @@ export interface Unreadable {
 export interface ScanReport extends Report {
   /** Files and directories that could not be read; the scan is incomplete when this is not empty. */
   unreadable: Unreadable[];
+  /** What went wrong with the cache: it changes no result, only how long the next scan takes. */
+  warnings: string[];
 }
 
 /** Result of scanning a batch of files (one file, as a worker sends it back). */
@@ -67,6 +72,8 @@ export interface BatchResult {
   notes: AnalysisNote[];
   functions: number;
   unreadable: Unreadable[];
+  /** With a cache: what else the file's results depend on. */
+  deps?: Dependencies;
 }
 
 /** What a scan worker is started with. */
@@ -75,12 +82,16 @@ export interface WorkerInput {
   files: string[];
   /** Rule ids, resolved again in the worker. */
   rules: string[];
+  /** Whether the scan has a cache: candidates are hashed and results carry their dependencies. */
+  cached?: boolean;
 }
 
 /** A candidate a worker found in its share: its path and the functions it defines for other files. */
 export interface CandidateEntry {
   path: string;
   names: string[];
+  /** Content hash, when the scan has a cache. */
+  hash?: string;
 }
 
 /** What the main thread sends a scan worker once every share is read. */
@@ -123,9 +134,10 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const unreadable: Unreadable[] = [];
   const { files, notes } = await collectFiles(opts.paths, unreadable);
   const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(files.length / FILES_PER_WORKER), availableParallelism() * 2));
+  const cache = opts.cache ? ScanCache.open(opts.cache, opts.paths, opts.rules.map((r) => r.id)) : null;
   const result = jobs <= 1
-    ? await scanInThread(files, opts.rules, opts.progress)
-    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress);
+    ? await scanInThread(files, opts.rules, opts.progress, cache)
+    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress, cache);
   unreadable.push(...result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -135,13 +147,16 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.`)),
     ]),
     unreadable,
-    stats: { files: result.read, functions: result.functions, ms: Math.round(performance.now() - t0) },
+    warnings: cache?.warnings ?? [],
+    stats: { files: result.read, functions: result.functions, ...(cache ? { cached: cache.hits } : {}), ms: Math.round(performance.now() - t0) },
   };
 }
 
 interface SourceText {
   path: string;
   text: string;
+  /** Content hash, when the scan has a cache. */
+  hash?: string;
 }
 
 interface Prefiltered {
@@ -159,7 +174,7 @@ interface Prefiltered {
  * `__noreturn` in the same pass. Files are read as bytes into one buffer and decoded only when
  * kept: allocating and decoding 60,000 strings cost more than reading the bytes.
  */
-function prefilter(files: readonly string[], rules: readonly Rule[], onRead: (done: number, path: string) => void): Prefiltered {
+function prefilter(files: readonly string[], rules: readonly Rule[], hash: boolean, onRead: (done: number, path: string) => void): Prefiltered {
   const filter = new TriggerFilter(allTriggers(rules), [...NORETURN_WORDS]);
   const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
   // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
@@ -173,7 +188,7 @@ function prefilter(files: readonly string[], rules: readonly Rule[], onRead: (do
       const found = filter.find(bytes, want) & want;
       const text = found === 0 ? '' : bytes.toString('utf8');
       if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
-      if (found & FOUND_TRIGGER) out.candidates.push({ path, text });
+      if (found & FOUND_TRIGGER) out.candidates.push(hash ? { path, text, hash: contentHash(bytes) } : { path, text });
     } catch (e) {
       out.unreadable.push(unreadableAt(path, e));
     }
@@ -243,16 +258,59 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], sco
   }
 }
 
-/** Both phases in this thread. */
-async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress']): Promise<BatchResult & { read: number }> {
-  const pre = prefilter(files, rules, (done, path) => progress?.('read', done, files.length, path));
+/**
+ * The scan's index of the functions its candidates define for other files: name to defining
+ * files, in file order (`candidates` are), as every thread resolves helpers through it.
+ */
+function functionIndex(candidates: readonly CandidateEntry[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const c of candidates) {
+    for (const name of c.names) {
+      const paths = byName.get(name);
+      if (paths) paths.push(c.path);
+      else byName.set(name, [c.path]);
+    }
+  }
+  return byName;
+}
+
+/** The scan as a cache checks its entries against: the candidates' hashes, the index, the noreturn set. */
+function scanState(candidates: readonly CandidateEntry[], index: ReadonlyMap<string, readonly string[]>, noreturn: Iterable<string>): ScanState {
+  const hashes = new Map(candidates.map((c) => [c.path, c.hash!]));
+  return {
+    hash: (path) => hashes.get(path),
+    definers: (name) => index.get(name) ?? [],
+    noreturn: contentHash([...noreturn].sort().join('\n')),
+  };
+}
+
+/**
+ * Both phases in this thread. The parser is loaded only when a file needs analysing: a scan
+ * whose every file comes from the cache parses nothing.
+ */
+async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
+  const pre = prefilter(files, rules, cache !== null, (done, path) => progress?.('read', done, files.length, path));
   const out = emptyBatch();
   out.unreadable.push(...pre.unreadable);
-  const scope = scanProgram(await CParser.create(), (p) => pre.candidates.forEach((s) => p.add(s.path, s.text)), pre.noreturn);
-  pre.candidates.forEach((source, i) => {
-    addBatch(out, analyzeFileText(source, rules, scope));
+  const entries = pre.candidates.map((c): CandidateEntry => ({ path: c.path, names: [...(cache?.defines(c.path, c.hash!) ?? linkableNames(c.path, c.text))], hash: c.hash }));
+  const index = functionIndex(entries);
+  const state = cache ? scanState(entries, index, pre.noreturn) : null;
+  const texts = new Map(pre.candidates.map((c) => [c.path, c.text]));
+  let scope: ScanProgram | null = null;
+  for (const [i, source] of pre.candidates.entries()) {
+    const entry = entries[i]!;
+    const hit = cache?.lookup(source.path, source.hash!, state!);
+    if (hit) {
+      addBatch(out, { ...hit, unreadable: [] });
+    } else {
+      scope ??= scanProgram(await CParser.create(), (p) => p.addIndexed(index, (path) => texts.get(path) ?? null), pre.noreturn);
+      const result = analyzeFileText(source, rules, scope);
+      addBatch(out, result);
+      cache?.store(source.path, source.hash!, entry.names, result, scope.program.dependencies(source.path));
+    }
     progress?.('analysed', i + 1, pre.candidates.length, source.path);
-  });
+  }
+  if (cache) cache.save(state!);
   return { ...out, read: pre.read };
 }
 
@@ -284,7 +342,7 @@ export async function serveScan(port: ScanPort, input: WorkerInput): Promise<voi
   const rules = rulesById(input.rules);
   const parser = await CParser.create();
   port.postMessage({ k: 'ready' });
-  const pre = prefilter(input.files, rules, (done, path) => {
+  const pre = prefilter(input.files, rules, input.cached === true, (done, path) => {
     if (done % PROGRESS_EVERY === 0) port.postMessage({ k: 'progress', read: done, path });
   });
   // The texts of its own candidates stay here: most of them are analysed by this worker.
@@ -297,6 +355,7 @@ export async function serveScan(port: ScanPort, input: WorkerInput): Promise<voi
       const unreadable: Unreadable[] = [];
       const text = texts.get(m.path) ?? readSource(m.path, unreadable);
       const result = text === null ? { ...emptyBatch(), unreadable } : analyzeFileText({ path: m.path, text }, rules, scope!);
+      if (input.cached && text !== null) result.deps = scope!.program.dependencies(m.path);
       port.postMessage({ k: 'file', path: m.path, result });
     } else {
       port.close();
@@ -305,7 +364,7 @@ export async function serveScan(port: ScanPort, input: WorkerInput): Promise<voi
   port.postMessage({
     k: 'read',
     read: pre.read,
-    candidates: pre.candidates.map((c) => ({ path: c.path, names: linkableNames(c.path, c.text) })),
+    candidates: pre.candidates.map((c) => ({ path: c.path, names: linkableNames(c.path, c.text), hash: c.hash })),
     noreturn: [...pre.noreturn],
     unreadable: pre.unreadable,
   });
@@ -334,8 +393,9 @@ interface Slot {
  * small directories spread evenly; a candidate is analysed by the worker that read it, unless
  * another worker runs out of work first and takes it from the end of the longest queue.
  */
-function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress']): Promise<BatchResult & { read: number }> {
+function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
   const order = new Map(files.map((f, i) => [f, i]));
+  const defines = new Map<string, readonly string[]>();
   const ruleIds = rules.map((r) => r.id);
   const slots: Slot[] = Array.from({ length: jobs }, () => ({ share: [], queue: [], current: null, read: 0, joined: false, ended: false, retried: false }));
   files.forEach((f, i) => slots[i % jobs]!.share.push(f));
@@ -344,6 +404,7 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
   const noreturn = new Set<string>();
   let reading = jobs;
   let index: MainMessage | null = null;
+  let state: ScanState | null = null;
   let analysed = 0;
   let running = 0;
 
@@ -377,12 +438,26 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
       }
     };
 
-    /** All shares are read: index the candidates in file order, as one thread would, and start analysing. */
+    /**
+     * All shares are read: index the candidates in file order, as one thread would, take what
+     * the cache holds, and start analysing the rest.
+     */
     const startAnalysis = (): void => {
       candidates.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
-      const byName = new Map<string, string[]>();
-      for (const c of candidates) for (const name of c.names) byName.set(name, [...(byName.get(name) ?? []), c.path]);
+      const byName = functionIndex(candidates);
       index = { k: 'index', index: [...byName], noreturn: [...noreturn].sort() };
+      if (cache) {
+        state = scanState(candidates, byName, noreturn);
+        const hits = new Set<string>();
+        for (const c of candidates) {
+          const hit = cache.lookup(c.path, c.hash!, state);
+          if (!hit) continue;
+          hits.add(c.path);
+          addBatch(out, { ...hit, unreadable: [] });
+          progress?.('analysed', ++analysed, candidates.length, c.path);
+        }
+        for (const slot of slots) slot.queue = slot.queue.filter((p) => !hits.has(p));
+      }
       // A worker still starting (one replacing a dead one) joins when it has read its share.
       for (const [slot, worker] of live) if (slot.joined) enlist(slot, worker);
     };
@@ -397,7 +472,7 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
     const start = (slot: Slot): void => {
       let ready = false;
       let error: string | null = null;
-      const worker = new Worker(workerUrl, { workerData: { files: slot.share, rules: ruleIds } satisfies WorkerInput });
+      const worker = new Worker(workerUrl, { workerData: { files: slot.share, rules: ruleIds, cached: cache !== null } satisfies WorkerInput });
       slot.joined = false;
       live.set(slot, worker);
       running++;
@@ -415,6 +490,7 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
             out.unreadable.push(...m.unreadable);
             for (const name of m.noreturn) noreturn.add(name);
             candidates.push(...m.candidates);
+            for (const c of m.candidates) defines.set(c.path, c.names);
             slot.queue.push(...m.candidates.map((c) => c.path));
             readProgress(m.candidates.at(-1)?.path ?? files[0]!);
             reading--;
@@ -428,6 +504,7 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
           }
         } else {
           addBatch(out, m.result);
+          if (cache && m.result.deps) cache.store(m.path, state!.hash(m.path)!, defines.get(m.path)!, m.result, m.result.deps);
           progress?.('analysed', ++analysed, candidates.length, m.path);
           dispatch(slot, worker);
         }
@@ -458,7 +535,10 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
           // Died between phases, holding no file: a new worker goes on from here.
           start(slot);
         }
-        if (running === 0) resolve({ ...out, read: slots.reduce((n, s) => n + s.read, 0) });
+        if (running === 0) {
+          if (cache && state) cache.save(state);
+          resolve({ ...out, read: slots.reduce((n, s) => n + s.read, 0) });
+        }
       });
     };
 

@@ -132,6 +132,7 @@ export function summary(report: Report): string {
   const bySeverity = new Map<string, number>();
   for (const f of report.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
   const detail = [...bySeverity].map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ');
-  const { files, functions, ms } = report.stats;
-  return `widen: ${plural(report.findings.length, 'finding')}${detail ? ` (${detail})` : ''}; ${plural(files, 'file')}, ${plural(functions, 'function')} checked in ${ms} ms.`;
+  const { files, functions, ms, cached } = report.stats;
+  const reused = cached ? ` (the results of ${plural(cached, 'file')} from the cache)` : '';
+  return `widen: ${plural(report.findings.length, 'finding')}${detail ? ` (${detail})` : ''}; ${plural(files, 'file')}, ${plural(functions, 'function')} checked in ${ms} ms${reused}.`;
 }

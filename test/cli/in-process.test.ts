@@ -139,6 +139,31 @@ describe('widen scan', () => {
     expect(o.stderr).toBe(`widen: 1 path could not be read and was not scanned: ${join(d, 'broken.c')} (it vanished, or is a symbolic link to nothing). To scan it, remove the dangling link; or leave it out. The results above are incomplete.\n`);
   });
 
+  test('--cache keeps results in $XDG_CACHE_HOME/widen and says how many files it reused; --cache-dir names the place', async () => {
+    const xdg = join(tmp, 'xdg');
+    const args = ['scan', dir, '--jobs', '1', '--rules', 'tlb-gather-finish-balance', '--cache'];
+    const first = await widen(args, { env: { XDG_CACHE_HOME: xdg } });
+    expect([first.exitCode, first.stderr]).toEqual([1, '']);
+    expect(first.stdout).not.toMatch(/from the cache/);
+    expect(readdirSync(join(xdg, 'widen'))).toEqual([expect.stringMatching(/^scan-[\w-]+\.v8$/)]);
+    const second = await widen(args, { env: { XDG_CACHE_HOME: xdg } });
+    expect(second.stdout.replace(/ in \d+ ms/, '')).toBe(first.stdout.replace(/ in \d+ ms/, '').replace(/\.\n$/, ' (the results of 2 files from the cache).\n'));
+    const json = JSON.parse((await widen([...args.slice(0, -1), '--cache-dir', join(tmp, 'elsewhere'), '--format', 'json'])).stdout) as JsonReport & { stats: { cached: number } };
+    expect(json.stats.cached).toBe(0);
+    expect(readdirSync(join(tmp, 'elsewhere'))).toHaveLength(1);
+    expect((await widen(['scan', dir, '--format', 'json'])).stdout).not.toMatch(/"cached"/);
+  });
+
+  test('a cache that cannot be written: the results, a warning on stderr, the usual exit status', async () => {
+    const blocker = join(tmp, 'not-a-dir');
+    writeFileSync(blocker, '');
+    const o = await widen(['scan', dir, '--jobs', '1', '--cache-dir', blocker]);
+    expect(o.exitCode).toBe(1);
+    expect(o.stdout).toMatch(/exits\.c:\d+:\d+: error:/);
+    expect(o.stderr).toMatch(/^widen: could not write the scan cache .*not-a-dir\/scan-[\w-]+\.v8 \(EEXIST\); the next scan will analyse every file again\.\n$/);
+    expectInputError(await widen(['scan', dir, '--cache-dir', '']), /--cache-dir needs a directory/);
+  });
+
   test('a file with nothing to report: exit 0', async () => {
     const p = join(tmp, 'quiet.c');
     writeFileSync(p, 'int quiet(int a)\n{\n\treturn a + 1;\n}\n');

@@ -2,6 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
 import { scan, type Unreadable } from '../../pipeline/scan.js';
+import { defaultCacheDir } from '../../pipeline/scan-cache.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
 import { OUTPUT_FORMATS, hasUnchecked, parseColor, parseFailOn, parseFormat, parseJobs, parseScanRules, useColor } from './options.js';
 import { renderReport } from './output.js';
@@ -16,6 +17,8 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     'fail-on': { type: 'string' },
     color: { type: 'string' },
     'fail-on-unchecked': { type: 'boolean' },
+    cache: { type: 'boolean' },
+    'cache-dir': { type: 'string' },
   }, SCAN_USAGE);
   if (values.help) return { stdout: `${SCAN_USAGE}\n`, exitCode: 0 };
   if (positionals.length === 0) throw usageError('widen scan needs at least one file or directory to scan.', SCAN_USAGE);
@@ -25,11 +28,15 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
   const failOn = parseFailOn(values['fail-on'], SCAN_USAGE);
   const rules = parseScanRules(values.rules, SCAN_USAGE);
   const jobs = parseJobs(values.jobs, SCAN_USAGE);
+  const cacheDir = values['cache-dir'];
+  if (cacheDir === '') throw usageError('--cache-dir needs a directory, for example --cache-dir ~/.cache/widen.', SCAN_USAGE);
+  const cache = cacheDir !== undefined || values.cache === true ? { dir: resolve(cacheDir ?? defaultCacheDir(io.env ?? {})) } : undefined;
   let lastShown = 0;
   const report = await scan({
     paths: positionals,
     rules,
     jobs,
+    cache,
     progress: io.progress
       ? (phase, done, total, path) => {
           const now = Date.now();
@@ -42,10 +49,11 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
       : undefined,
   });
   const { stdout } = renderReport(report, { format, color, rules, srcRoot: resolve('.'), complete: report.unreadable.length === 0, patches: [] });
-  if (report.unreadable.length > 0) return { stdout, stderr: `widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };
+  const warnings = report.warnings.map((w) => `widen: ${w}\n`).join('');
+  if (report.unreadable.length > 0) return { stdout, stderr: `${warnings}widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
   const unchecked = values['fail-on-unchecked'] === true && hasUnchecked(report.notes);
-  return { stdout, exitCode: failing || unchecked ? 1 : 0 };
+  return { stdout, ...(warnings ? { stderr: warnings } : {}), exitCode: failing || unchecked ? 1 : 0 };
 }
 
 /** Why a path could not be read, in words, with what to do about it. */
