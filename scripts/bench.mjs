@@ -9,7 +9,9 @@
  *              and reviewed with `widen review --tree`; found/total per rule, misses, controls
  *   speed      `widen scan` against Coccinelle (../shared/bench/coccinelle-8.cocci) on 6.12
  *              mm/ + arch/*\/mm/, one job each; widen's peak RSS; `widen scan` of the whole tree
- *              against `grep -rlE` of the rules' trigger words; start-up and the seed review
+ *              against `grep -rlE` of the rules' trigger words; each scan also again with
+ *              `--cache` on the unchanged tree (a warm cache, checked to report the same);
+ *              start-up and the seed review
  *   health     share of functions parsed without an ERROR node, whole 6.12 tree
  *   app        the GitHub App on the seed pull request (scripts/bench/app.ts)
  *   queue      deliveries per second through the Redis queue with 1 and 2 `widen worker`s
@@ -37,7 +39,7 @@
  *   --json            print results.json instead of the table
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -178,6 +180,7 @@ async function interleaved(commands) {
   for (let i = 0; i < runs; i++) {
     for (const [k, c] of commands.entries()) {
       say(`${c.label} (run ${i + 1}/${runs})`);
+      c.before?.();
       const r = await measure(c.cmd, c.args, c.cwd);
       if (!(c.okCodes ?? [0, 1]).includes(r.code)) fail(`${c.label} failed with exit ${r.code}:\n${r.stderr}`);
       all[k].push(r);
@@ -193,6 +196,36 @@ async function interleaved(commands) {
 
 function widenScan(dir) {
   return { cmd: process.execPath, args: [cli, 'scan', '.', '--jobs', '1', '--format', 'json'], cwd: dir };
+}
+
+/** The same scan with `--cache-dir cacheDir`. */
+function widenScanCached(dir, cacheDir) {
+  const s = widenScan(dir);
+  return { ...s, args: [...s.args, '--cache-dir', cacheDir] };
+}
+
+/**
+ * The two `--cache` scans the bench times: the first one, into an empty cache directory (emptied
+ * before each run), and one again of the unchanged tree, into a cache filled here first.
+ */
+async function cachedScans(dir, label) {
+  const fresh = join(benchDir, `scan-cache-${label}-first`);
+  const warm = join(benchDir, `scan-cache-${label}`);
+  rmSync(warm, { recursive: true, force: true });
+  say(`widen scan ${label} --cache: filling the cache`);
+  const s = widenScanCached(dir, warm);
+  const r = await measure(s.cmd, s.args, s.cwd);
+  if (r.code !== 0 && r.code !== 1) fail(`widen scan ${label} --cache failed with exit ${r.code}:\n${r.stderr}`);
+  return [
+    { label: `widen scan ${label}, 1 job, --cache into an empty cache`, ...widenScanCached(dir, fresh), before: () => rmSync(fresh, { recursive: true, force: true }) },
+    { label: `widen scan ${label} again, 1 job, --cache`, ...widenScanCached(dir, warm) },
+  ];
+}
+
+/** Fails the bench unless two scan reports say the same, timing and cache figures aside. */
+function expectSameReport(a, b, what) {
+  const strip = (r) => JSON.stringify({ ...r, stats: { files: r.stats.files, functions: r.stats.functions } });
+  if (strip(JSON.parse(a)) !== strip(JSON.parse(b))) fail(`${what}: the scan with a warm cache reported something else than the scan without one.`);
 }
 
 // ---- parts ----------------------------------------------------------------------------------
@@ -278,14 +311,17 @@ async function speed() {
   const havePeer = !opts['no-peer'] && spawnSync('spatch', ['--version'], { encoding: 'utf8' }).status === 0;
   if (!havePeer) say(opts['no-peer'] ? 'peer skipped (--no-peer)' : "spatch not found: install Coccinelle with 'apt-get install coccinelle' for the side-by-side figures");
   if (havePeer && !existsSync(opts.cocci)) fail(`${opts.cocci} is missing: the peer's semantic patch is read from ../shared/bench/ at run time (or pass --cocci PATH).`);
-  const mmCommands = [{ label: 'widen scan mm/ + arch/*/mm/, 1 job', ...widenScan(mm) }];
+  const mmCommands = [{ label: 'widen scan mm/ + arch/*/mm/, 1 job', ...widenScan(mm) }, ...(await cachedScans(mm, 'mm'))];
   if (havePeer) mmCommands.push({ label: `spatch ${relative(root, opts.cocci)}, 1 job`, cmd: 'spatch', args: ['--sp-file', opts.cocci, '--dir', '.', '-j', '1', '--very-quiet'], cwd: mm, okCodes: [0] });
-  const [w, sp] = await interleaved(mmCommands);
+  const [w, wf, wc, sp] = await interleaved(mmCommands);
+  expectSameReport(w.last.stdout, wf.last.stdout, 'mm/ + arch/*/mm/, into an empty cache');
+  expectSameReport(w.last.stdout, wc.last.stdout, 'mm/ + arch/*/mm/, again');
   const report = JSON.parse(w.last.stdout);
   const out = {
     mm: {
       corpus,
       widen: { seconds: w.seconds, rssMb: w.rssMb, allSeconds: w.allSeconds, linesPerSecond: corpus.lines / w.seconds, findings: report.findings.length, notes: report.notes.length, functionsChecked: report.stats.functions },
+      cached: { firstSeconds: wf.seconds, seconds: wc.seconds, rssMb: wc.rssMb, allSeconds: wc.allSeconds, filesFromCache: JSON.parse(wc.last.stdout).stats.cached },
     },
   };
   if (sp) {
@@ -302,15 +338,19 @@ async function speed() {
       byRule,
     };
     out.mm.ratio = sp.seconds / w.seconds;
+    out.mm.cachedRatio = sp.seconds / wc.seconds;
   }
 
   const whole = whole612();
   const triggers = await triggerWords();
   const pattern = triggers.join('|');
-  const [ww, g] = await interleaved([
+  const [ww, wwf, wwc, g] = await interleaved([
     { label: 'widen scan of the whole tree, 1 job', ...widenScan(whole) },
+    ...(await cachedScans(whole, 'whole-tree')),
     { label: 'grep -rlE of the trigger words over the whole tree', cmd: 'grep', args: ['-rlE', '--include=*.c', '--include=*.h', pattern, '.'], cwd: whole },
   ]);
+  expectSameReport(ww.last.stdout, wwf.last.stdout, 'the whole tree, into an empty cache');
+  expectSameReport(ww.last.stdout, wwc.last.stdout, 'the whole tree, again');
   const wholeReport = JSON.parse(ww.last.stdout);
   out.whole = {
     dir: relative(root, whole) || whole,
@@ -319,6 +359,8 @@ async function speed() {
     widen: { seconds: ww.seconds, rssMb: ww.rssMb, allSeconds: ww.allSeconds, findings: wholeReport.findings.length, functionsChecked: wholeReport.stats.functions },
     grep: { seconds: g.seconds, allSeconds: g.allSeconds, filesListed: g.last.stdout.split('\n').filter(Boolean).length, command: `grep -rlE --include=*.c --include=*.h '${pattern}' .` },
     ratio: ww.seconds / g.seconds,
+    cached: { firstSeconds: wwf.seconds, seconds: wwc.seconds, rssMb: wwc.rssMb, allSeconds: wwc.allSeconds, filesFromCache: JSON.parse(wwc.last.stdout).stats.cached },
+    cachedRatio: wwc.seconds / g.seconds,
   };
 
   const seedArgs = [cli, 'review', join(widenRoot, 'examples/seed/seed.patch'), '--tree', join(widenRoot, 'examples/seed/tree'), '--format', 'json'];
@@ -450,11 +492,22 @@ function speedRows(s) {
     rows.push(['spatch, 1 job', `${s2(sp.seconds)} s, peak RSS ${mb(sp.rssMb)}, ${sp.reports} reports (${Object.entries(sp.byRule).map(([k, n]) => `${k} ${n}`).join(', ')}); ${sp.version.replace(/ compiled.*/, '')}`]);
     rows.push(['speed ratio spatch / widen', `${s2(s.mm.ratio)}x ${goal(s.mm.ratio >= 20, '>= 20x')}`]);
   }
+  if (s.mm.cached) {
+    const c = s.mm.cached;
+    rows.push(['widen scan, --cache, empty cache', `${s2(c.firstSeconds)} s, same report`]);
+    rows.push(['widen scan again, --cache, unchanged tree', `${s2(c.seconds)} s, peak RSS ${mb(c.rssMb)}, ${c.filesFromCache} files' results from the cache, same report`]);
+    if (s.mm.cachedRatio) rows.push(['speed ratio spatch / widen --cache', `${s2(s.mm.cachedRatio)}x ${goal(s.mm.cachedRatio >= 20, '>= 20x')}`]);
+  }
   const w = s.whole;
   rows.push(['whole 6.12 tree', `${w.files} .c/.h files; ${w.triggers.length} trigger words from the rules (listed in results.json)`]);
   rows.push(['widen scan, 1 job', `${s2(w.widen.seconds)} s, peak RSS ${mb(w.widen.rssMb)}, ${w.widen.findings} finding${w.widen.findings === 1 ? '' : 's'}, ${w.widen.functionsChecked} functions checked`]);
   rows.push(['grep -rlE trigger words', `${s2(w.grep.seconds)} s, ${w.grep.filesListed} files listed`]);
   rows.push(['ratio widen / grep', `${s2(w.ratio)}x ${goal(w.ratio <= 2, '<= 2x')}`]);
+  if (w.cached) {
+    rows.push(['widen scan, --cache, empty cache', `${s2(w.cached.firstSeconds)} s, same report`]);
+    rows.push(['widen scan again, --cache, unchanged tree', `${s2(w.cached.seconds)} s, peak RSS ${mb(w.cached.rssMb)}, ${w.cached.filesFromCache} files' results from the cache, same report`]);
+    rows.push(['ratio widen --cache / grep', `${s2(w.cachedRatio)}x ${goal(w.cachedRatio <= 2, '<= 2x')}`]);
+  }
   rows.push(['start-up: widen --version', ms(s.startup.versionSeconds)]);
   rows.push(['review of the seed patch', `${ms(s.startup.reviewSeconds)} wall (analysis ${s.startup.reviewAnalysisMs} ms), peak RSS ${mb(s.startup.reviewRssMb)}`]);
   return rows;
