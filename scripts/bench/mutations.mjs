@@ -287,7 +287,6 @@ export default [
     file: 'mm/huge_memory.c',
     function: 'zap_huge_pmd',
     what: 'tlb_remove_pmd_tlb_entry() deleted: the page is queued and no range is ever recorded for it',
-    gap: 'the rule leaves a function that records no range on the gather to its caller (docs/rules/tlb-range-before-queue.md)',
     edits: [{ delete: 'tlb_remove_pmd_tlb_entry(tlb, pmd, addr);' }],
     expect: [{ line: 'tlb_remove_page_size(tlb, &folio->page, HPAGE_PMD_SIZE);' }],
   },

@@ -96,6 +96,19 @@ export const GATHER_QUEUE_OPS: ReadonlyArray<GatherOp & { sizeArg: number | null
   { name: 'tlb_remove_page_size', gatherArg: 0, sizeArg: 2 },
 ];
 
+/**
+ * Page-table entry clears that hand back the old entry (include/linux/pgtable.h, 6.12 lines
+ * 459-690; hugetlb's `huge_ptep_get_and_clear()`): the function that clears an entry is the only
+ * one that knows its address, so it, not its caller, must record the entry's range on the gather
+ * before queueing the page.
+ */
+export const PTE_CLEAR_CALLS: readonly string[] = [
+  'ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes',
+  'pmdp_huge_get_and_clear', 'pmdp_huge_get_and_clear_full',
+  'pudp_huge_get_and_clear', 'pudp_huge_get_and_clear_full',
+  'huge_ptep_get_and_clear',
+];
+
 /** Mid-gather flushes: they flush and reset the range (`__tlb_reset_range()`). */
 export const GATHER_FLUSH_OPS: readonly GatherOp[] = op(0, 'tlb_flush_mmu', 'tlb_flush_mmu_tlbonly');
 

@@ -9,16 +9,18 @@ import type { CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
-import { GATHER_FLUSH_OPS, GATHER_QUEUE_OPS, GATHER_RANGE_OPS } from './resources.js';
+import { GATHER_FLUSH_OPS, GATHER_QUEUE_OPS, GATHER_RANGE_OPS, PTE_CLEAR_CALLS } from './resources.js';
 
 const RANGE = new Map(GATHER_RANGE_OPS.map((o) => [o.name, o]));
 const FLUSH = new Map(GATHER_FLUSH_OPS.map((o) => [o.name, o]));
 const QUEUE = new Map(GATHER_QUEUE_OPS.map((o) => [o.name, o]));
 const SIZE = { name: 'tlb_change_page_size', gatherArg: 0 };
+const CLEAR = new Set(PTE_CLEAR_CALLS);
 
 interface GatherEvent {
+  /** The gather, by value; empty for an entry clear, which is on no gather. */
   object: string;
-  kind: 'range' | 'flush' | 'size' | 'queue';
+  kind: 'range' | 'flush' | 'size' | 'queue' | 'clear';
   name: string;
   /** For a queue of another page size: the size expression. */
   size: Expr | null;
@@ -40,6 +42,12 @@ export default defineRule({
         'A page may be freed only after the TLB entries that map it are flushed, and the gather flushes only the range recorded in it. `{{call}}` is reached on a path where no range was recorded on `{{gather}}` since the start or since the last flush reset it, so nothing guarantees the page\'s translation is flushed before it is freed (the queue path has `VM_BUG_ON(!tlb->end)`).',
       fix: 'Record the mapping first (`tlb_remove_tlb_entry()`, `tlb_remove_pmd_tlb_entry()`, `tlb_flush_*_range()`), then queue the page.',
     },
+    clearedNotRecorded: {
+      headline: '`{{call}}` queues a page whose entry `{{clear}}` cleared, with no range on `{{gather}}`',
+      explanation:
+        'This function clears a page-table entry with `{{clear}}` and then queues a page on `{{gather}}`, but on this path no range is recorded on the gather, here or earlier in the function. Only the function that clears an entry knows its address, so no caller can record it for this one: the gather\'s flush does not cover the stale translation, and the page can be freed while another CPU still reaches it through its TLB (the queue path has `VM_BUG_ON(!tlb->end)`).',
+      fix: 'Record the cleared entry on the gather (`tlb_remove_tlb_entry()`, `tlb_remove_pmd_tlb_entry()`, `tlb_remove_huge_tlb_entry()`) after clearing it and before queueing its page.',
+    },
     sizeNotChanged: {
       headline: '`{{call}}` queues a `{{size}}` page without `tlb_change_page_size()`',
       explanation:
@@ -48,9 +56,18 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
+    // Objects handed to other calls: a helper may record a range on a gather passed to it.
+    const handed = new Set<string>();
     const events = callEvents<GatherEvent>(fn, ({ call, name, node }) => {
+      if (CLEAR.has(name)) return { object: '', kind: 'clear', name, size: null };
       const kind: GatherEvent['kind'] | null = RANGE.has(name) ? 'range' : FLUSH.has(name) ? 'flush' : name === SIZE.name ? 'size' : QUEUE.has(name) ? 'queue' : null;
-      if (kind === null) return null;
+      if (kind === null) {
+        for (const arg of call.args) {
+          const object = objectAt(fn, arg, node.id);
+          if (object !== null) handed.add(object);
+        }
+        return null;
+      }
       // The gather is not always the first argument: tlb_remove_huge_tlb_entry(h, tlb, ...).
       const op = RANGE.get(name) ?? FLUSH.get(name) ?? QUEUE.get(name) ?? SIZE;
       const object = objectAt(fn, call.args[op.gatherArg], node.id);
@@ -64,38 +81,49 @@ export default defineRule({
     const recorders = new Set([...events.values()].flat().filter((e) => e.kind === 'range').map((e) => e.object));
     if (!anyEvent(events, (e) => e.kind === 'queue')) return;
     const reported = new Set<string>();
-    // Per gather: range recorded since the start or the last flush, and page size changed.
-    type State = ReadonlyMap<string, { range: boolean; size: boolean }>;
+    // Per gather: range recorded since the start or the last flush, and page size changed; and
+    // the last entry clear on the path, if any.
+    interface State {
+      gathers: ReadonlyMap<string, { range: boolean; size: boolean }>;
+      cleared: { node: CfgNode; name: string } | null;
+    }
     const result = explore<State>(fn.cfg, fn.facts, {
-      initial: new Map(),
-      key: (s) => [...s].map(([o, v]) => `${o}=${Number(v.range)}${Number(v.size)}`).join(';'),
+      initial: { gathers: new Map(), cleared: null },
+      key: (s) => `${s.cleared?.node.id ?? ''}|${[...s.gathers].map(([o, v]) => `${o}=${Number(v.range)}${Number(v.size)}`).join(';')}`,
       step(s, node) {
         const list = events.get(node.id);
         if (!list) return s;
-        const next = new Map(s);
+        const next = new Map(s.gathers);
+        let cleared = s.cleared;
         for (const e of list) {
+          if (e.kind === 'clear') {
+            cleared = { node, name: e.name };
+            continue;
+          }
           const cur = next.get(e.object) ?? { range: false, size: false };
           if (e.kind === 'range') next.set(e.object, { ...cur, range: true });
           else if (e.kind === 'flush') next.set(e.object, { ...cur, range: false });
           else if (e.kind === 'size') next.set(e.object, { ...cur, size: true });
           else {
-            // Only a function that records ranges on this gather answers for them; otherwise
-            // the caller or a callee does.
+            // A function answers for the range when it records ranges on this gather itself,
+            // or cleared the entry whose page it queues; otherwise the caller or a callee does.
             if (!cur.range && recorders.has(e.object)) once(node, e, 'queueBeforeRange');
+            else if (!cur.range && cleared && !handed.has(e.object)) once(node, e, 'clearedNotRecorded', cleared);
             if (e.size && !cur.size) once(node, e, 'sizeNotChanged');
           }
         }
-        return next;
+        return { gathers: next, cleared };
       },
       exit() {},
     });
     if (!result.complete) ctx.incomplete('the order of range recording and page queueing');
 
-    function once(node: CfgNode, e: GatherEvent, messageId: 'queueBeforeRange' | 'sizeNotChanged'): void {
+    function once(node: CfgNode, e: GatherEvent, messageId: 'queueBeforeRange' | 'clearedNotRecorded' | 'sizeNotChanged', cleared?: State['cleared']): void {
       const key = `${node.id}|${e.object}|${messageId}`;
       if (reported.has(key)) return;
       reported.add(key);
-      ctx.report({ messageId, data: { call: `${e.name}()`, gather: displayKey(e.object), size: e.size ? fn.text(e.size) : '' }, at: node });
+      const data = { call: `${e.name}()`, gather: displayKey(e.object), size: e.size ? fn.text(e.size) : '', clear: cleared ? `${cleared.name}()` : '' };
+      ctx.report({ messageId, data, at: node, ...(cleared ? { related: [{ at: cleared.node, message: `the entry is cleared here, and its range never recorded on \`${data.gather}\`` }] } : {}) });
     }
   },
 });
