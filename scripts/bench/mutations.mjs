@@ -766,8 +766,8 @@ export default [
     functionNth: 1,
     what: 'bug B9 put back: dup_mmap() without vma_start_write(mpnt) on the parent VMAs (fb49c455323f, "fork: lock VMAs of the parent process when forking")',
     edits: [{ delete: 'vma_start_write(mpnt);' }],
-    expect: [{ line: 'for_each_vma(vmi, mpnt) {' }],
-    gap: 'B9 writes no field of the parent VMA: the race is between copy_page_range() write-protecting its PTEs and page faults under the per-VMA lock, and the rule checks field writes and vma_start_write() lock context, not which page-table work needs the VMA write-locked (docs/rules/vma-modify-without-write-lock.md)',
+    // copy_page_range() asserts vma_assert_write_locked() on the parent's VMA (mm/memory.c).
+    expect: [{ line: 'retval = copy_page_range(tmp, mpnt);', related: ['for_each_vma(vmi, mpnt) {'] }],
   },
   {
     id: 'modify-home-node-no-vma-lock',
@@ -778,8 +778,8 @@ export default [
     functionNth: 1,
     what: 'the vma_start_write(vma) before mbind_range() removed (the fix at mm/mempolicy.c:1596): vma_replace_policy() then writes vm_policy of a VMA that vma_modify_policy() may return unsplit and unlocked',
     edits: [{ delete: 'vma_start_write(vma);' }],
-    expect: [{ line: 'err = mbind_range(&vmi, vma, &prev, start, end, new);' }],
-    gap: 'the rule takes a vma_modify_*() result as write-locked (the catalog\'s reading), but vma_modify() returns the VMA untouched, and unlocked, when no split or merge is needed: a known limit (docs/rules/vma-modify-without-write-lock.md)',
+    // mbind_range() hands it through vma_modify_policy() to vma_replace_policy(), which asserts the lock.
+    expect: [{ line: 'err = mbind_range(&vmi, vma, &prev, start, end, new);', related: ['for_each_vma_range(vmi, vma, end) {'] }],
   },
 
   // ---- vma-list-removed ----------------------------------------------------------------------

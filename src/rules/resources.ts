@@ -382,6 +382,29 @@ export const VMA_WRITE_LOCKING = {
   ],
   /** Helpers whose result is a write-locked VMA (6.12 mm/vma.c: `vma_modify*()`, `vma_merge*()`). */
   returnsLocked: /^(vma_modify\w*|vma_merge\w*|copy_vma)$/,
+  /**
+   * Helpers that return the VMA handed to them at `arg` when it needs neither a split nor a
+   * merge, and then as it was: unlocked, if it was (6.12 mm/vma.c `vma_modify()` ends in
+   * `return vma;`). A lock their result must hold, the VMA handed in must hold.
+   */
+  returnsInput: { pattern: /^vma_modify\w*$/, arg: 2 },
+  /**
+   * Helpers that write-lock every VMA of the range they walk when given `flag` (6.12
+   * mm/mempolicy.c: `MPOL_MF_WRLOCK` makes `queue_pages_range()` walk with `PGWALK_WRLOCK`,
+   * and mm/pagewalk.c calls `vma_start_write()` on each VMA).
+   */
+  locksAllWith: [{ name: 'queue_pages_range', flag: 'MPOL_MF_WRLOCK' }],
+  /**
+   * Kernel functions that assert the VMA write lock on an argument (`vma_assert_write_locked()`,
+   * 6.12), for callers that cannot read their bodies (a review without the tree, a file outside
+   * mm/): `copy_page_range()` on the parent's VMA since "fork: lock VMAs of the parent process
+   * when forking" (mm/memory.c:1400), `vm_flags_reset*()` (include/linux/mm.h:873, 880).
+   */
+  requiresWriteLocked: [
+    { name: 'copy_page_range', arg: 1 },
+    { name: 'vm_flags_reset', arg: 0 },
+    { name: 'vm_flags_reset_once', arg: 0 },
+  ],
   /** The per-VMA lock API, whose presence in the code says the per-VMA half applies. */
   perVmaApi: ['vma_start_write', 'vma_assert_write_locked', 'lock_vma_under_rcu', 'vma_start_read', 'vma_end_read'],
   /** Defined by a tree with per-VMA locks (include/linux/mm.h). */

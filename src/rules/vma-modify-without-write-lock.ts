@@ -17,8 +17,11 @@
  *   downgraded or released the lock, or asserted it with `mmap_assert_write_locked()`), or
  *   where an in-file caller calls it in a state its body shows;
  * - a VMA is write-locked by `vma_start_write()`, `vma_assert_write_locked()`, a
- *   `vma_modify_*()`/`vma_merge_*()` result, or a call that hands it to a helper whose body
- *   write-locks VMAs (`vma_expand()`, `split_vma()`, `vm_flags_set()`, ...).
+ *   `vma_merge_*()` result, a `vma_modify_*()` result when the VMA handed in was (it may hand
+ *   that VMA back as it was), or a call that hands it to a helper whose body write-locks VMAs
+ *   (`vma_expand()`, `split_vma()`, `vm_flags_set()`, ...);
+ * - a callee requires a VMA parameter write-locked when it asserts `vma_assert_write_locked()`
+ *   on it, or hands it (possibly through `vma_modify_*()`) to a function that does.
  * The per-VMA half applies only where the code or the tree has the per-VMA locks (6.12): the
  * API level is read as `vm-flags-direct-write` and `api-version-gate` read it. In a 6.1-style
  * tree only the mmap write lock is checked, and direct `vm_flags` writes count as field writes.
@@ -41,13 +44,17 @@ const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
+/** Known kernel functions' requirements, as their summaries would give them. */
+const KNOWN_REQUIRES = new Map<string, ReadonlyMap<number, Requirement>>(
+  VMA_WRITE_LOCKING.requiresWriteLocked.map((r) => [r.name, new Map([[r.arg, { chain: [r.name], through: null }]])]),
+);
 
 /** The function's own mmap lock state (all its mms together), and its write-locked VMAs. */
 interface State {
   lock: 'entry' | 'read' | 'write' | 'none' | 'unknown';
   /** Where the function took the read lock, downgraded or released the lock; or took the write lock. */
   since: number | null;
-  /** VMAs (by value) write-locked on this path, with where. */
+  /** VMAs (by value) write-locked on this path, with where; {@link ALL} for every VMA. */
   locked: ReadonlyMap<string, number>;
   /** A killable lock whose result a branch has yet to test (`if (mmap_write_lock_killable(mm))`). */
   pending: { on: PendingAcquisition; mode: Mode; at: number } | null;
@@ -65,8 +72,17 @@ interface FieldWrite {
   origin: number | null;
 }
 
+/** The key of {@link State.locked} that stands for every VMA (a walk that write-locked them all). */
+const ALL = '*';
+
+function isLocked(s: State, vma: string): boolean {
+  return s.locked.has(vma) || s.locked.has(ALL);
+}
+
 type Ev =
   | { k: 'start-write'; vma: string | null; call: Expr }
+  /** A helper that write-locks every VMA it walks (`queue_pages_range(..., MPOL_MF_WRLOCK)`). */
+  | { k: 'lock-all' }
   | { k: 'assert-vma'; vma: string | null }
   | { k: 'assert-mm' }
   /** Any other call handed a VMA, or of a function of this file: judged through its summary. */
@@ -78,6 +94,16 @@ interface CalleeSummary {
   needs: string | null;
   /** Protected fields it writes on its VMA parameters, by parameter index, before write-locking any VMA. */
   params: ReadonlyMap<number, string>;
+  /** VMA parameters it requires write-locked (it, or a callee it hands them to, asserts it), by index. */
+  requires: ReadonlyMap<number, Requirement>;
+}
+
+/** How a callee comes to require a VMA parameter write-locked. */
+interface Requirement {
+  /** The callee, then each function it hands the VMA to, down to the one that asserts the lock. */
+  chain: readonly string[];
+  /** A `vma_modify_*()` on the way, which hands the VMA back unlocked when it changes nothing. */
+  through: string | null;
 }
 
 const summaryMemo = new WeakMap<AnalyzedFunction, CalleeSummary | 'pending'>();
@@ -129,6 +155,12 @@ export default defineRule({
         '`{{callee}}()` does {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
       fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
     },
+    calleeRequiresVmaLock: {
+      headline: '`{{callee}}()` needs `{{vma}}` write-locked, and nothing write-locked it',
+      explanation:
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, where a page fault can hold its per-VMA read lock (`lock_vma_under_rcu()`) without the mmap lock. `{{callee}}()` requires the VMA write-locked: {{how}}. On the path shown nothing write-locked `{{vma}}` before the call, so a page fault holding only the per-VMA lock can run while `{{callee}}()` changes the VMA, its fields or its page tables. A missing `vma_start_write()` before `copy_page_range()` is what `fork: lock VMAs of the parent process when forking` fixed (kernel/fork.c, `dup_mmap()`).',
+      fix: 'Call `vma_start_write({{vma}})` under the mmap write lock before `{{callee}}()`.',
+    },
   },
   check(fn, ctx) {
     const perVma = hasPerVmaLocks(fn, ctx.summaries);
@@ -176,7 +208,9 @@ export default defineRule({
         };
         const judged = cur.lock === 'read' || cur.lock === 'none';
         for (const e of events.get(node.id) ?? []) {
-          if (e.k === 'assert-mm') {
+          if (e.k === 'lock-all') {
+            lock(ALL);
+          } else if (e.k === 'assert-mm') {
             if (cur.lock === 'entry') cur = { ...cur, lock: 'write', since: node.id };
           } else if (e.k === 'assert-vma') {
             lock(e.vma);
@@ -188,24 +222,35 @@ export default defineRule({
           } else {
             // A helper that writes a field of the VMA it is handed (`vma_set_range()`) is judged
             // at a caller that hands it a VMA of the tree.
-            const unlocked = perVma && (cur.lock === 'write' || cur.lock === 'entry') && e.args.some((a) => a !== null && !cur.locked.has(a.vma));
+            const unlocked = perVma && (cur.lock === 'write' || cur.lock === 'entry') && e.args.some((a) => a !== null && !isLocked(cur, a.vma));
             const summary = judged || unlocked ? summaryOf(node, e) : null;
             const handed = summary ? (e.args.map((a, i) => (a && summary.params.has(i) ? { ...a, field: summary.params.get(i)! } : null)).find((a) => a !== null) ?? null) : null;
             const what = summary?.needs ?? (handed ? `a write of \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
             if (judged && what !== null && once(reported, node.id)) {
               ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur) }, at: node, related: lockRelated(cur) });
-            } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !cur.locked.has(handed.vma) && once(reported, node.id)) {
+            } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, handed.vma) && once(reported, node.id)) {
               ctx.report({
                 messageId: 'calleeWritesWithoutVmaLock',
                 data: { callee: e.name, field: handed.field, vma: displayKey(handed.vma), origin: originText(fn, handed.origin) },
                 at: node,
                 related: [{ at: fn.cfg.nodes[handed.origin]!, message: `\`${displayKey(handed.vma)}\` is a VMA in the tree from here` }],
               });
+            } else if (unlocked && (summary || KNOWN_REQUIRES.has(e.name))) {
+              const requires = KNOWN_REQUIRES.get(e.name) ?? summary!.requires;
+              const needed = e.args.map((a, i) => (a && !isLocked(cur, a.vma) && requires.has(i) ? { ...a, requirement: requires.get(i)! } : null)).find((a) => a !== null);
+              if (needed && once(reported, node.id)) {
+                ctx.report({
+                  messageId: 'calleeRequiresVmaLock',
+                  data: { callee: e.name, vma: displayKey(needed.vma), origin: originText(fn, needed.origin), how: requirementText(needed.requirement) },
+                  at: node,
+                  related: [{ at: fn.cfg.nodes[needed.origin]!, message: `\`${displayKey(needed.vma)}\` is a VMA in the tree from here` }],
+                });
+              }
             }
             // A VMA handed to a helper that write-locks VMAs (`vma_expand()`, `split_vma()`,
             // `vm_flags_set()`, or a function widen can read that calls `vma_start_write()`) is
             // taken as write-locked after the call: the helper's own lock, not a guess at ours.
-            if ((writes.size > 0 || handsTree) && e.vmas.some((v) => !cur.locked.has(v)) && locksHanded(e)) for (const v of e.vmas) lock(v);
+            if ((writes.size > 0 || handsTree) && e.vmas.some((v) => !isLocked(cur, v)) && locksHanded(e)) for (const v of e.vmas) lock(v);
           }
         }
         for (const w of writes.get(node.id) ?? []) {
@@ -214,11 +259,21 @@ export default defineRule({
           const from = { at: fn.cfg.nodes[w.origin]!, message: `\`${data.vma}\` is a VMA in the tree from here` };
           if (cur.lock === 'read' || cur.lock === 'none') {
             if (once(reported, node.id)) {
-              const andLock = perVma && !cur.locked.has(w.vma) ? `, and call \`vma_start_write(${data.vma})\` before it` : '';
+              const andLock = perVma && !isLocked(cur, w.vma) ? `, and call \`vma_start_write(${data.vma})\` before it` : '';
               ctx.report({ messageId: 'fieldUnderReadLock', data: { ...data, state: stateText(cur), andLock }, at: node, related: [from, ...lockRelated(cur)] });
             }
-          } else if (perVma && (cur.lock === 'write' || cur.lock === 'entry') && !cur.locked.has(w.vma) && once(reported, node.id)) {
-            ctx.report({ messageId: 'fieldWithoutVmaLock', data, at: node, related: [from, ...(cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: 'the mmap write lock is held from here, but the VMA is not write-locked' }])] });
+          } else if (perVma && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, w.vma) && once(reported, node.id)) {
+            const modified = modifiedBy(fn, w.base, node.id);
+            ctx.report({
+              messageId: 'fieldWithoutVmaLock',
+              data,
+              at: node,
+              related: [
+                from,
+                ...(modified ? [{ at: fn.cfg.nodes[modified.node]!, message: `\`${modified.name}()\` hands back the VMA it was given, still unlocked, when it needs neither a split nor a merge` }] : []),
+                ...(cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: 'the mmap write lock is held from here, but the VMA is not write-locked' }]),
+              ],
+            });
           }
         }
         for (const e of locks.get(node.id) ?? []) {
@@ -233,11 +288,14 @@ export default defineRule({
           else cur = { lock: 'none', since: node.id, locked: new Map(), pending: null };
         }
         // A VMA variable assigned anew holds another VMA, write-locked only when it comes from
-        // `vma_modify_*()`/`vma_merge_*()`, which return it write-locked.
+        // `vma_merge_*()`, which returns it write-locked, or from `vma_modify_*()` handed a
+        // write-locked VMA: it returns a VMA it split or merged, write-locked, or the one it was
+        // handed, as it was.
         for (const ev of node.events) {
           if (ev.k !== 'def' || ev.how === 'addr') continue;
-          const value = ev.value?.k === 'call' ? ev.value.name : null;
-          if (value !== null && VMA_WRITE_LOCKING.returnsLocked.test(value)) {
+          const value = ev.value?.k === 'call' ? ev.value : null;
+          const input = value?.name && VMA_WRITE_LOCKING.returnsInput.pattern.test(value.name) ? objectAt(fn, value.args[VMA_WRITE_LOCKING.returnsInput.arg], node.id) : null;
+          if (value?.name && VMA_WRITE_LOCKING.returnsLocked.test(value.name) && (input === null || isLocked(cur, input))) {
             cur = { ...cur, locked: new Map([...cur.locked, [ev.key, node.id]]) };
           } else if ([...cur.locked.keys()].some((v) => v === ev.key || v.startsWith(`${ev.key}->`))) {
             cur = { ...cur, locked: new Map([...cur.locked].filter(([v]) => v !== ev.key && !v.startsWith(`${ev.key}->`))) };
@@ -250,6 +308,13 @@ export default defineRule({
     if (!result.complete) ctx.incomplete('the write locking of VMAs');
   },
 });
+
+/** How a callee comes to require a VMA write-locked, for the message. */
+function requirementText(r: Requirement): string {
+  const asserts = 'asserts `vma_assert_write_locked()` on it';
+  const how = r.chain.length === 1 ? `it ${asserts}` : `it hands it to ${r.chain.slice(1).map((n) => `\`${n}()\``).join(', then to ')}, which ${asserts}`;
+  return r.through ? `${how}; \`${r.through}()\` on the way hands the VMA back unchanged, and still unlocked, when it needs neither a split nor a merge` : how;
+}
 
 function once(seen: Set<number>, id: number): boolean {
   if (seen.has(id)) return false;
@@ -278,7 +343,9 @@ function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
       if (ev.k !== 'call' || ev.name === null) continue;
       const name = ev.name;
       let e: Ev | null = null;
-      if (name === 'vma_start_write') e = { k: 'start-write', vma: vmaOf(ev.call.args[0], node), call: ev.call };
+      const walker = VMA_WRITE_LOCKING.locksAllWith.find((w) => w.name === name);
+      if (walker && ev.call.args.some((a) => fn.text(a).includes(walker.flag))) e = { k: 'lock-all' };
+      else if (name === 'vma_start_write') e = { k: 'start-write', vma: vmaOf(ev.call.args[0], node), call: ev.call };
       else if (name === 'vma_assert_write_locked') e = { k: 'assert-vma', vma: vmaOf(ev.call.args[0], node) };
       else if (MMAP_WRITE_ASSERTS.has(name) && (name !== 'lockdep_assert_held_write' || fn.text(ev.call).includes('mmap_lock'))) e = { k: 'assert-mm' };
       else {
@@ -363,11 +430,26 @@ function inTree(fn: AnalyzedFunction, e: Expr, at: number, depth = 0): number | 
       const x = v.k === 'cast' ? v.arg : v;
       if (x.k === 'call' && x.name !== null && LOOKUPS.has(x.name)) from = d.node;
       else if (x.k === 'ident') from = inTree(fn, x, d.node, depth + 1);
+      // `vma_modify_*()` may hand back the VMA of the tree it was given.
+      else if (x.k === 'call' && x.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(x.name)) {
+        const input = x.args[VMA_WRITE_LOCKING.returnsInput.arg];
+        from = input ? inTree(fn, input, d.node, depth + 1) : null;
+      }
     }
     if (from === null) return null;
     origin ??= from;
   }
   return origin;
+}
+
+/** The `vma_modify_*()` call whose result `e` holds at node `at` on every path, if any. */
+function modifiedBy(fn: AnalyzedFunction, e: Expr, at: number): { node: number; name: string } | null {
+  const x = e.k === 'cast' ? e.arg : e;
+  if (x.k !== 'ident') return null;
+  const defs = fn.defs.reaching(at, x.ref.id);
+  const v = defs.length === 1 ? defs[0]!.def.value : null;
+  const call = v?.k === 'cast' ? v.arg : v;
+  return call?.k === 'call' && call.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(call.name) ? { node: defs[0]!.node, name: call.name } : null;
 }
 
 /** The lookup or iterator at node `id`, for the message. */
@@ -403,7 +485,8 @@ function calleeSummary(caller: AnalyzedFunction, name: string, summaries: Bracke
  * its VMA parameters before write-locking any VMA.
  */
 function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSummary {
-  const none: CalleeSummary = { needs: null, params: new Map() };
+  const requires = requirementsOf(fn, summaries);
+  const none: CalleeSummary = { needs: null, params: new Map(), requires };
   const perVma = hasPerVmaLocks(fn, summaries);
   const writes = allWrites(fn, new Set<string>(perVma ? VMA_WRITE_LOCKING.fields : [...VMA_WRITE_LOCKING.fields, 'vm_flags']));
   const starts = new Set<number>();
@@ -467,7 +550,71 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
     },
     exit() {},
   });
-  return result.complete ? { needs, params } : none;
+  return result.complete ? { needs, params, requires } : none;
+}
+
+/**
+ * The VMA parameters `fn` requires write-locked: those it asserts with
+ * `vma_assert_write_locked()`, or hands to a callee that requires them, directly or through a
+ * `vma_modify_*()` that may hand them back as they were. A parameter `fn` write-locks itself
+ * anywhere (`vma_start_write()`, a helper that locks what it is handed) is its own business.
+ */
+function requirementsOf(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, Requirement> {
+  const paramIndex = new Map(fn.ast.params.map((p, i) => [p.ref.id, i]));
+  const out = new Map<number, Requirement>();
+  const lockedHere = new Set<number>();
+  for (const node of fn.cfg.nodes) {
+    for (const e of node.events) {
+      if (e.k !== 'call' || e.name === null || e.name === fn.name) continue;
+      const args = e.call.args.map((a) => vmaParamAt(fn, a, node.id, paramIndex));
+      if (!args.some((a) => a !== null)) continue;
+      if (e.name === 'vma_start_write' || LOCKING_HELPERS.has(e.name)) {
+        for (const a of args) if (a) lockedHere.add(a.param);
+      } else if (e.name === 'vma_assert_write_locked') {
+        const a = args[0];
+        if (a && !out.has(a.param)) out.set(a.param, { chain: [fn.name], through: a.through });
+      } else {
+        const sub = KNOWN_REQUIRES.get(e.name) ?? calleeSummary(fn, e.name, summaries, true)?.requires;
+        args.forEach((a, j) => {
+          const r = sub?.get(j);
+          if (a && r && !out.has(a.param)) out.set(a.param, { chain: [fn.name, ...r.chain], through: a.through ?? r.through });
+        });
+      }
+    }
+  }
+  for (const p of lockedHere) out.delete(p);
+  return out;
+}
+
+/**
+ * The parameter whose entry VMA `e` holds at node `at`, as {@link paramAt} finds it, or through
+ * a `vma_modify_*()` handed that parameter: its result may be the very same VMA.
+ */
+function vmaParamAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: ReadonlyMap<string, number>, depth = 0): { param: number; through: string | null } | null {
+  const x = e.k === 'cast' ? e.arg : e;
+  if (x.k !== 'ident' || depth > 3) return null;
+  const defs = fn.defs.reaching(at, x.ref.id);
+  if (defs.length === 0) return null;
+  let found: { param: number; through: string | null } | null = null;
+  for (const d of defs) {
+    let p: { param: number; through: string | null } | null = null;
+    const v = d.def.value?.k === 'cast' ? d.def.value.arg : d.def.value;
+    if (d.def.how === 'param') {
+      const i = paramIndex.get(x.ref.id);
+      p = i === undefined ? null : { param: i, through: null };
+    } else if ((d.def.how === 'assign' || d.def.how === 'init') && v) {
+      const input = v.k === 'call' && v.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(v.name) ? v.args[VMA_WRITE_LOCKING.returnsInput.arg] : null;
+      if (input) {
+        const inner = vmaParamAt(fn, input, d.node, paramIndex, depth + 1);
+        p = inner && { param: inner.param, through: inner.through ?? (v as Expr & { k: 'call' }).name };
+      } else {
+        p = vmaParamAt(fn, v, d.node, paramIndex, depth + 1);
+      }
+    }
+    if (p === null || (found !== null && p.param !== found.param)) return null;
+    found = found ?? p;
+  }
+  return found;
 }
 
 /**
