@@ -17,7 +17,7 @@
  * cannot be read is ignored and rebuilt; one that cannot be written costs only the next run's time.
  * Neither changes what the scan reports.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -259,7 +259,8 @@ export class ScanCache {
       { hash: k.hash, defines: [...k.defines], deps: k.deps.files.map(pathId), names: k.deps.names.map(nameId), result: k.result },
     ]);
     const stored: Stored = { format: FORMAT, build: this.build, noreturn: now.noreturn, paths, hashes, names, entries };
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    // Unique per writer: two scans of the same paths, in one process or two, may finish together.
+    const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       writeFileSync(tmp, serialize(stored));
