@@ -514,7 +514,7 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
       if (e.k !== 'call' || e.name === null || e.name === fn.name || starts.has(node.id)) continue;
       const handed = new Map<number, number>();
       e.call.args.forEach((a, j) => {
-        const p = paramAt(fn, a, node.id, paramIndex);
+        const p = paramAt(fn, a, node.id, paramIndex)?.param ?? null;
         if (p !== null) handed.set(j, p);
       });
       const summary = calleeSummary(fn, e.name, summaries, handed.size > 0);
@@ -536,7 +536,7 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
       if (needs === null && starts.has(node.id)) needs = '`vma_start_write()`';
       for (const w of writes.get(node.id) ?? []) {
         if (needs === null && w.origin !== null) needs = `a write of \`${w.field}\` on a VMA it looked up`;
-        const p = paramAt(fn, w.base, node.id, paramIndex);
+        const p = paramAt(fn, w.base, node.id, paramIndex)?.param ?? null;
         if (p !== null && !params.has(p)) params.set(p, w.field);
       }
       let locksVma = vmaLocks.has(node.id);
@@ -566,7 +566,7 @@ function requirementsOf(fn: AnalyzedFunction, summaries: BracketSummaries): Map<
   for (const node of fn.cfg.nodes) {
     for (const e of node.events) {
       if (e.k !== 'call' || e.name === null || e.name === fn.name) continue;
-      const args = e.call.args.map((a) => vmaParamAt(fn, a, node.id, paramIndex));
+      const args = e.call.args.map((a) => paramAt(fn, a, node.id, paramIndex, true));
       if (!args.some((a) => a !== null)) continue;
       if (e.name === 'vma_start_write' || LOCKING_HELPERS.has(e.name)) {
         for (const a of args) if (a) lockedHere.add(a.param);
@@ -587,10 +587,12 @@ function requirementsOf(fn: AnalyzedFunction, summaries: BracketSummaries): Map<
 }
 
 /**
- * The parameter whose entry VMA `e` holds at node `at`, as {@link paramAt} finds it, or through
- * a `vma_modify_*()` handed that parameter: its result may be the very same VMA.
+ * The index of the parameter whose entry value `e` holds at node `at` (`vma`, or a copy of it),
+ * or null: a parameter variable reassigned on the way (`vma = vm_area_alloc(mm)` in
+ * do_brk_flags(), mm/mmap.c) holds something else. With `throughModify`, also the result of a
+ * `vma_modify_*()` handed that parameter (it may be the very same VMA), named in `through`.
  */
-function vmaParamAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: ReadonlyMap<string, number>, depth = 0): { param: number; through: string | null } | null {
+function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: ReadonlyMap<string, number>, throughModify = false, depth = 0): { param: number; through: string | null } | null {
   const x = e.k === 'cast' ? e.arg : e;
   if (x.k !== 'ident' || depth > 3) return null;
   const defs = fn.defs.reaching(at, x.ref.id);
@@ -603,37 +605,17 @@ function vmaParamAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: Reado
       const i = paramIndex.get(x.ref.id);
       p = i === undefined ? null : { param: i, through: null };
     } else if ((d.def.how === 'assign' || d.def.how === 'init') && v) {
-      const input = v.k === 'call' && v.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(v.name) ? v.args[VMA_WRITE_LOCKING.returnsInput.arg] : null;
-      if (input) {
-        const inner = vmaParamAt(fn, input, d.node, paramIndex, depth + 1);
-        p = inner && { param: inner.param, through: inner.through ?? (v as Expr & { k: 'call' }).name };
+      const modify = throughModify && v.k === 'call' && v.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(v.name) ? v : null;
+      const input = modify?.args[VMA_WRITE_LOCKING.returnsInput.arg];
+      if (modify && input) {
+        const inner = paramAt(fn, input, d.node, paramIndex, true, depth + 1);
+        p = inner && { param: inner.param, through: inner.through ?? modify.name };
       } else {
-        p = vmaParamAt(fn, v, d.node, paramIndex, depth + 1);
+        p = paramAt(fn, v, d.node, paramIndex, throughModify, depth + 1);
       }
     }
     if (p === null || (found !== null && p.param !== found.param)) return null;
-    found = found ?? p;
-  }
-  return found;
-}
-
-/**
- * The index of the parameter whose entry value `e` holds at node `at` (`vma`, or a copy of it),
- * or null: a parameter variable reassigned on the way (`vma = vm_area_alloc(mm)` in
- * do_brk_flags(), mm/mmap.c) holds something else.
- */
-function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: ReadonlyMap<string, number>, depth = 0): number | null {
-  const x = e.k === 'cast' ? e.arg : e;
-  if (x.k !== 'ident' || depth > 3) return null;
-  const defs = fn.defs.reaching(at, x.ref.id);
-  if (defs.length === 0) return null;
-  let found: number | null = null;
-  for (const d of defs) {
-    let p: number | null = null;
-    if (d.def.how === 'param') p = paramIndex.get(x.ref.id) ?? null;
-    else if ((d.def.how === 'assign' || d.def.how === 'init') && d.def.value) p = paramAt(fn, d.def.value, d.node, paramIndex, depth + 1);
-    if (p === null || (found !== null && p !== found)) return null;
-    found = p;
+    found ??= p;
   }
   return found;
 }
