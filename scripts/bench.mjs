@@ -312,8 +312,22 @@ async function speed() {
   if (!havePeer) say(opts['no-peer'] ? 'peer skipped (--no-peer)' : "spatch not found: install Coccinelle with 'apt-get install coccinelle' for the side-by-side figures");
   if (havePeer && !existsSync(opts.cocci)) fail(`${opts.cocci} is missing: the peer's semantic patch is read from ../shared/bench/ at run time (or pass --cocci PATH).`);
   const mmCommands = [{ label: 'widen scan mm/ + arch/*/mm/, 1 job', ...widenScan(mm) }, ...(await cachedScans(mm, 'mm'))];
-  if (havePeer) mmCommands.push({ label: `spatch ${relative(root, opts.cocci)}, 1 job`, cmd: 'spatch', args: ['--sp-file', opts.cocci, '--dir', '.', '-j', '1', '--very-quiet'], cwd: mm, okCodes: [0] });
-  const [w, wf, wc, sp] = await interleaved(mmCommands);
+  const spatchArgs = ['--sp-file', opts.cocci, '--dir', '.', '-j', '1', '--very-quiet'];
+  // Coccinelle's own cache between runs, its parsed ASTs (--cache-prefix), filled here first:
+  // the like-for-like peer of widen's --cache.
+  const spatchCache = join(benchDir, 'spatch-cache');
+  if (havePeer) {
+    rmSync(spatchCache, { recursive: true, force: true });
+    mkdirSync(spatchCache, { recursive: true });
+    say('spatch --cache-prefix: filling the cache');
+    const r = await measure('spatch', [...spatchArgs, '--cache-prefix', spatchCache], mm);
+    if (r.code !== 0) fail(`spatch --cache-prefix failed with exit ${r.code}:\n${r.stderr}`);
+    mmCommands.push(
+      { label: `spatch ${relative(root, opts.cocci)}, 1 job`, cmd: 'spatch', args: spatchArgs, cwd: mm, okCodes: [0] },
+      { label: `spatch ${relative(root, opts.cocci)} again, 1 job, --cache-prefix`, cmd: 'spatch', args: [...spatchArgs, '--cache-prefix', spatchCache], cwd: mm, okCodes: [0] },
+    );
+  }
+  const [w, wf, wc, sp, spc] = await interleaved(mmCommands);
   expectSameReport(w.last.stdout, wf.last.stdout, 'mm/ + arch/*/mm/, into an empty cache');
   expectSameReport(w.last.stdout, wc.last.stdout, 'mm/ + arch/*/mm/, again');
   const report = JSON.parse(w.last.stdout);
@@ -337,8 +351,12 @@ async function speed() {
       reports: lines.length,
       byRule,
     };
+    const cachedReports = spc.last.stdout.split('\n').filter((l) => /^R\d+\|/.test(l)).length;
+    if (cachedReports !== lines.length) fail(`spatch with its AST cache reported ${cachedReports} times, without it ${lines.length}.`);
+    out.mm.spatchCached = { seconds: spc.seconds, rssMb: spc.rssMb, allSeconds: spc.allSeconds, reports: cachedReports };
     out.mm.ratio = sp.seconds / w.seconds;
     out.mm.cachedRatio = sp.seconds / wc.seconds;
+    out.mm.bothCachedRatio = spc.seconds / wc.seconds;
   }
 
   const whole = whole612();
@@ -497,6 +515,11 @@ function speedRows(s) {
     rows.push(['widen scan, --cache, empty cache', `${s2(c.firstSeconds)} s, same report`]);
     rows.push(['widen scan again, --cache, unchanged tree', `${s2(c.seconds)} s, peak RSS ${mb(c.rssMb)}, ${c.filesFromCache} files' results from the cache, same report`]);
     if (s.mm.cachedRatio) rows.push(['speed ratio spatch / widen --cache', `${s2(s.mm.cachedRatio)}x ${goal(s.mm.cachedRatio >= 20, '>= 20x')}`]);
+  }
+  if (s.mm.spatchCached) {
+    const sc = s.mm.spatchCached;
+    rows.push(['spatch again, --cache-prefix (its ASTs)', `${s2(sc.seconds)} s, peak RSS ${mb(sc.rssMb)}, ${sc.reports} reports`]);
+    rows.push(['ratio, both with their caches', `${s2(s.mm.bothCachedRatio)}x ${goal(s.mm.bothCachedRatio >= 20, '>= 20x')}`]);
   }
   const w = s.whole;
   rows.push(['whole 6.12 tree', `${w.files} .c/.h files; ${w.triggers.length} trigger words from the rules (listed in results.json)`]);

@@ -134,8 +134,9 @@ export class ScanCache {
   /** Why the cache could not be read or written, for the user: never part of the report. */
   readonly warnings: string[] = [];
   private stored: Stored | null = null;
-  private readonly fileOk = new Map<number, boolean>();
-  private readonly nameOk = new Map<number, boolean>();
+  /** Per stored file and name: 0 not checked yet, 1 unchanged, 2 changed. */
+  private fileOk = new Uint8Array(0);
+  private nameOk = new Uint8Array(0);
   private readonly byPath = new Map<string, Entry>();
   /** Entries reused this run. */
   hits = 0;
@@ -182,6 +183,8 @@ export class ScanCache {
       return;
     }
     this.stored = stored;
+    this.fileOk = new Uint8Array(stored.paths.length);
+    this.nameOk = new Uint8Array(stored.names.length);
     for (const [path, entry] of stored.entries) this.byPath.set(stored.paths[path]!, entry);
   }
 
@@ -278,20 +281,17 @@ export class ScanCache {
   }
 
   private fileUnchanged(id: number, now: ScanState): boolean {
-    let ok = this.fileOk.get(id);
-    if (ok === undefined) this.fileOk.set(id, (ok = now.hash(this.stored!.paths[id]!) === this.stored!.hashes[id]));
-    return ok;
+    if (this.fileOk[id] === 0) this.fileOk[id] = now.hash(this.stored!.paths[id]!) === this.stored!.hashes[id] ? 1 : 2;
+    return this.fileOk[id] === 1;
   }
 
   private nameUnchanged(id: number, now: ScanState): boolean {
-    let ok = this.nameOk.get(id);
-    if (ok === undefined) {
+    if (this.nameOk[id] === 0) {
       const [name, was] = this.stored!.names[id]!;
       const is = now.definers(name);
-      ok = is.length === was.length && is.every((p, i) => p === this.stored!.paths[was[i]!]);
-      this.nameOk.set(id, ok);
+      this.nameOk[id] = is.length === was.length && is.every((p, i) => p === this.stored!.paths[was[i]!]) ? 1 : 2;
     }
-    return ok;
+    return this.nameOk[id] === 1;
   }
 
   private pruneOthers(): void {

@@ -186,15 +186,32 @@ function prefilter(files: readonly string[], rules: readonly Rule[], hash: boole
       // A .c file's own noreturn functions are its own business (the file reads them itself).
       const want = path.endsWith('.h') ? FOUND_TRIGGER | FOUND_MARKER : FOUND_TRIGGER;
       const found = filter.find(bytes, want) & want;
-      const text = found === 0 ? '' : bytes.toString('utf8');
+      const text = found === 0 || (hash && !(found & FOUND_MARKER)) ? '' : bytes.toString('utf8');
       if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
-      if (found & FOUND_TRIGGER) out.candidates.push(hash ? { path, text, hash: contentHash(bytes) } : { path, text });
+      if (found & FOUND_TRIGGER) out.candidates.push(hash ? lazyText(path, bytes) : { path, text });
     } catch (e) {
       out.unreadable.push(unreadableAt(path, e));
     }
     onRead(i + 1, path);
   });
   return out;
+}
+
+/**
+ * A candidate of a scan with a cache: hashed now, its text decoded only when asked for (to index
+ * it when the cache has no entry for it, or to analyse it). Decoding every candidate cost a scan
+ * whose files all come from the cache a tenth of its time.
+ */
+function lazyText(path: string, scratch: Buffer): SourceText {
+  const bytes = Buffer.from(scratch);
+  let text: string | null = null;
+  return {
+    path,
+    hash: contentHash(bytes),
+    get text() {
+      return (text ??= bytes.toString('utf8'));
+    },
+  };
 }
 
 /** A path that could not be read, and why: the error's code (`EACCES`, ...) or its text. */
@@ -295,7 +312,8 @@ async function scanInThread(files: readonly string[], rules: readonly Rule[], pr
   const entries = pre.candidates.map((c): CandidateEntry => ({ path: c.path, names: [...(cache?.defines(c.path, c.hash!) ?? linkableNames(c.path, c.text))], hash: c.hash }));
   const index = functionIndex(entries);
   const state = cache ? scanState(entries, index, pre.noreturn) : null;
-  const texts = new Map(pre.candidates.map((c) => [c.path, c.text]));
+  // The sources, not their texts: a candidate of a scan with a cache decodes only when read.
+  const sources = new Map(pre.candidates.map((c) => [c.path, c]));
   let scope: ScanProgram | null = null;
   for (const [i, source] of pre.candidates.entries()) {
     const entry = entries[i]!;
@@ -303,7 +321,7 @@ async function scanInThread(files: readonly string[], rules: readonly Rule[], pr
     if (hit) {
       addBatch(out, { ...hit, unreadable: [] });
     } else {
-      scope ??= scanProgram(await CParser.create(), (p) => p.addIndexed(index, (path) => texts.get(path) ?? null), pre.noreturn);
+      scope ??= scanProgram(await CParser.create(), (p) => p.addIndexed(index, (path) => sources.get(path)?.text ?? null), pre.noreturn);
       const result = analyzeFileText(source, rules, scope);
       addBatch(out, result);
       cache?.store(source.path, source.hash!, entry.names, result, scope.program.dependencies(source.path));
