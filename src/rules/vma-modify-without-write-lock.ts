@@ -158,7 +158,7 @@ export default defineRule({
     calleeRequiresVmaLock: {
       headline: '`{{callee}}()` needs `{{vma}}` write-locked, and nothing write-locked it',
       explanation:
-        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, where a page fault can hold its per-VMA read lock (`lock_vma_under_rcu()`) without the mmap lock. `{{callee}}()` requires the VMA write-locked: {{how}}. On the path shown nothing write-locked `{{vma}}` before the call, so a page fault holding only the per-VMA lock can run while `{{callee}}()` changes the VMA, its fields or its page tables. A missing `vma_start_write()` before `copy_page_range()` is what `fork: lock VMAs of the parent process when forking` fixed (kernel/fork.c, `dup_mmap()`).',
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, where a page fault can hold its per-VMA read lock (`lock_vma_under_rcu()`) without the mmap lock. `{{callee}}()` requires the VMA write-locked: {{how}}. On the path shown nothing write-locked `{{vma}}` before the call, so a page fault holding only the per-VMA lock can run while `{{callee}}()` changes the VMA, its fields or its page tables.{{history}}',
       fix: 'Call `vma_start_write({{vma}})` under the mmap write lock before `{{callee}}()`.',
     },
   },
@@ -241,7 +241,7 @@ export default defineRule({
               if (needed && once(reported, node.id)) {
                 ctx.report({
                   messageId: 'calleeRequiresVmaLock',
-                  data: { callee: e.name, vma: displayKey(needed.vma), origin: originText(fn, needed.origin), how: requirementText(needed.requirement) },
+                  data: { callee: e.name, vma: displayKey(needed.vma), origin: originText(fn, needed.origin), how: requirementText(needed.requirement), history: historyOf(needed.requirement) },
                   at: node,
                   related: [{ at: fn.cfg.nodes[needed.origin]!, message: `\`${displayKey(needed.vma)}\` is a VMA in the tree from here` }],
                 });
@@ -308,6 +308,13 @@ export default defineRule({
     if (!result.complete) ctx.incomplete('the write locking of VMAs');
   },
 });
+
+/** The fixed bug a requirement comes from, when it is a known one. */
+function historyOf(r: Requirement): string {
+  return r.chain.includes('copy_page_range')
+    ? ' This is the race `fork: lock VMAs of the parent process when forking` fixed in `dup_mmap()`: `copy_page_range()` write-protects the parent\'s pages and shares them with the child, and needs the VMA and its PTEs to stay as they are meanwhile; page faults under the per-VMA lock changed them and corrupted memory.'
+    : '';
+}
 
 /** How a callee comes to require a VMA write-locked, for the message. */
 function requirementText(r: Requirement): string {
