@@ -300,7 +300,9 @@ export class ScanCache {
       for (const name of readdirSync(dir)) {
         const p = join(dir, name);
         if (p === this.file || !/^scan-[\w-]+\.v8$/.test(name)) continue;
-        if (Date.now() - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true });
+        const st = statSync(p);
+        // Only files widen wrote: anything else of that name is the user's.
+        if (st.isFile() && Date.now() - st.mtimeMs > STALE_MS) rmSync(p, { force: true });
       }
     } catch {
       // Pruning is housekeeping: a directory that cannot be listed keeps its files.
