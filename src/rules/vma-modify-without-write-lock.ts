@@ -44,7 +44,7 @@ const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
-/** Known kernel functions' requirements, as their summaries would give them. */
+/** Summaries of known kernel functions (resources.ts), taken as given instead of their bodies. */
 const KNOWN_REQUIRES = new Map<string, ReadonlyMap<number, Requirement>>(
   VMA_WRITE_LOCKING.requiresWriteLocked.map((r) => [r.name, new Map([[r.arg, { chain: [r.name], through: null }]])]),
 );
@@ -235,9 +235,8 @@ export default defineRule({
                 at: node,
                 related: [{ at: fn.cfg.nodes[handed.origin]!, message: `\`${displayKey(handed.vma)}\` is a VMA in the tree from here` }],
               });
-            } else if (unlocked && (summary || KNOWN_REQUIRES.has(e.name))) {
-              const requires = KNOWN_REQUIRES.get(e.name) ?? summary!.requires;
-              const needed = e.args.map((a, i) => (a && !isLocked(cur, a.vma) && requires.has(i) ? { ...a, requirement: requires.get(i)! } : null)).find((a) => a !== null);
+            } else if (unlocked && summary) {
+              const needed = e.args.map((a, i) => (a && !isLocked(cur, a.vma) && summary.requires.has(i) ? { ...a, requirement: summary.requires.get(i)! } : null)).find((a) => a !== null);
               if (needed && once(reported, node.id)) {
                 ctx.report({
                   messageId: 'calleeRequiresVmaLock',
@@ -468,10 +467,14 @@ function originText(fn: AnalyzedFunction, id: number): string {
 }
 
 /**
- * The summary of callee `name` wherever widen can read its one definition (the caller's file,
- * or the scan's or tree's other files), or null when it has none or several.
+ * The summary of callee `name`: from the table of known kernel functions, else wherever widen
+ * can read its one definition (the caller's file, or the scan's or tree's other files), else
+ * null (none, or several).
  */
 function calleeSummary(caller: AnalyzedFunction, name: string, summaries: BracketSummaries, anywhere: boolean): CalleeSummary | null {
+  // A kernel function of the table is taken as given, with no body to read.
+  const known = KNOWN_REQUIRES.get(name);
+  if (known) return { needs: null, params: new Map(), requires: known };
   const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.definitionsOf(name).map((span) => ({ file: caller.file, span }));
   if (defs.length !== 1) return null;
   const fn = defs[0]!.file.analyze(defs[0]!.span);
@@ -581,7 +584,7 @@ function requirementsOf(fn: AnalyzedFunction, summaries: BracketSummaries): Map<
         const a = args[0];
         if (a && !out.has(a.param)) out.set(a.param, { chain: [fn.name], through: a.through });
       } else {
-        const sub = KNOWN_REQUIRES.get(e.name) ?? calleeSummary(fn, e.name, summaries, true)?.requires;
+        const sub = calleeSummary(fn, e.name, summaries, true)?.requires;
         args.forEach((a, j) => {
           const r = sub?.get(j);
           if (a && r && !out.has(a.param)) out.set(a.param, { chain: [fn.name, ...r.chain], through: a.through ?? r.through });
