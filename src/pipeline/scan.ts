@@ -188,7 +188,7 @@ function prefilter(files: readonly string[], rules: readonly Rule[], hash: boole
       const found = filter.find(bytes, want) & want;
       const text = found === 0 || (hash && !(found & FOUND_MARKER)) ? '' : bytes.toString('utf8');
       if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
-      if (found & FOUND_TRIGGER) out.candidates.push(hash ? lazyText(path, bytes) : { path, text });
+      if (found & FOUND_TRIGGER) out.candidates.push(hash ? lazyText(path, bytes, text || null) : { path, text });
     } catch (e) {
       out.unreadable.push(unreadableAt(path, e));
     }
@@ -199,12 +199,13 @@ function prefilter(files: readonly string[], rules: readonly Rule[], hash: boole
 
 /**
  * A candidate of a scan with a cache: hashed now, its text decoded only when asked for (to index
- * it when the cache has no entry for it, or to analyse it). Decoding every candidate cost a scan
+ * it when the cache has no entry for it, or to analyse it), unless it was already (`decoded`: a
+ * header read for `__noreturn`). Decoding every candidate cost a scan
  * whose files all come from the cache a tenth of its time.
  */
-function lazyText(path: string, scratch: Buffer): SourceText {
+function lazyText(path: string, scratch: Buffer, decoded: string | null): SourceText {
   const bytes = Buffer.from(scratch);
-  let text: string | null = null;
+  let text = decoded;
   return {
     path,
     hash: contentHash(bytes),
@@ -413,7 +414,6 @@ interface Slot {
  */
 function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
   const order = new Map(files.map((f, i) => [f, i]));
-  const defines = new Map<string, readonly string[]>();
   const ruleIds = rules.map((r) => r.id);
   const slots: Slot[] = Array.from({ length: jobs }, () => ({ share: [], queue: [], current: null, read: 0, joined: false, ended: false, retried: false }));
   files.forEach((f, i) => slots[i % jobs]!.share.push(f));
@@ -423,6 +423,8 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
   let reading = jobs;
   let index: MainMessage | null = null;
   let state: ScanState | null = null;
+  /** The candidates by path, once all are read. */
+  let entryOf: ReadonlyMap<string, CandidateEntry> = new Map();
   let analysed = 0;
   let running = 0;
 
@@ -463,6 +465,7 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
     const startAnalysis = (): void => {
       candidates.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
       const byName = functionIndex(candidates);
+      entryOf = new Map(candidates.map((c) => [c.path, c]));
       index = { k: 'index', index: [...byName], noreturn: [...noreturn].sort() };
       if (cache) {
         state = scanState(candidates, byName, noreturn);
@@ -508,7 +511,6 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
             out.unreadable.push(...m.unreadable);
             for (const name of m.noreturn) noreturn.add(name);
             candidates.push(...m.candidates);
-            for (const c of m.candidates) defines.set(c.path, c.names);
             slot.queue.push(...m.candidates.map((c) => c.path));
             readProgress(m.candidates.at(-1)?.path ?? files[0]!);
             reading--;
@@ -522,7 +524,10 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
           }
         } else {
           addBatch(out, m.result);
-          if (cache && m.result.deps) cache.store(m.path, state!.hash(m.path)!, defines.get(m.path)!, m.result, m.result.deps);
+          if (cache && m.result.deps) {
+            const entry = entryOf.get(m.path)!;
+            cache.store(m.path, entry.hash!, entry.names, m.result, m.result.deps);
+          }
           progress?.('analysed', ++analysed, candidates.length, m.path);
           dispatch(slot, worker);
         }
