@@ -123,7 +123,7 @@ export class Program implements DefinitionResolver {
     if (!names) this.lookups.set(from.path, (names = new Set()));
     names.add(name);
     const out: Definition[] = [];
-    for (const path of this.index.get(name) ?? []) {
+    for (const path of this.definers(name)) {
       if (path === from.path || (mentioning && !this.fileMentions(path, mentioning))) continue;
       const file = this.file(path);
       if (!file) continue;

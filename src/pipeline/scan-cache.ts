@@ -153,7 +153,7 @@ export class ScanCache {
    * `opts.dir` if it holds one.
    */
   static open(opts: CacheOptions, paths: readonly string[], rules: readonly string[]): ScanCache {
-    const key = contentHash([process.cwd(), ...paths.map((p) => resolve(p)), '', ...rules].join('\0')).replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!);
+    const key = createHash('sha1').update([process.cwd(), ...paths.map((p) => resolve(p)), '', ...rules].join('\0')).digest('base64url');
     const cache = new ScanCache(join(opts.dir, `scan-${key}.v8`), opts.build ?? buildId());
     cache.load();
     return cache;
