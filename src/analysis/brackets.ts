@@ -16,6 +16,7 @@
 import { addressee, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
+import type { FunctionSpan } from './functions.js';
 import { sameFile, type Definition, type DefinitionResolver } from './program.js';
 import { edgeInto, explore, type Trace } from './paths.js';
 
@@ -123,6 +124,7 @@ export class BracketSummaries {
   private readonly memo = new Map<string, BracketEffect>();
   private readonly inProgress = new Set<string>();
   private readonly fileIds = new WeakMap<AnalyzedFile, number>();
+  private readonly named = new Map<string, boolean>();
   private files = 0;
 
   constructor(private readonly resolver: DefinitionResolver = sameFile) {}
@@ -132,11 +134,56 @@ export class BracketSummaries {
     return this.resolver.definitions(name, from, mentioning);
   }
 
+  /**
+   * Whether the function `span` of `file`, parsed or not, may name one of `words`: in its own
+   * tokens, or in those of a helper it calls, wherever the summaries would look for the helper
+   * (in another file only when that file names one of `via`), however deep. With `annotated`, a
+   * sparse annotation (`__releases(...)`) on any of them counts too. When not, a summary that
+   * only those words can make non-empty is empty for it, and it need not be parsed to say so:
+   * most helpers a caller's summaries ask about touch no resource at all, and parsing them was
+   * most of what summarising cost. A walk that reads more than {@link MAY_NAME_WALK}
+   * definitions answers yes.
+   */
+  mayName(file: AnalyzedFile, span: FunctionSpan, query: NameQuery): boolean {
+    const key = `${this.fileId(file)}:${span.key}|${queryId(query)}`;
+    let known = this.named.get(key);
+    if (known === undefined) this.named.set(key, (known = this.walkNames(file, span, query)));
+    return known;
+  }
+
+  private walkNames(file: AnalyzedFile, span: FunctionSpan, query: NameQuery): boolean {
+    const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {
+      const ids = f.identifiersOf(s);
+      // A function's own name is among its identifiers: that is not a mention.
+      return query.words.some((w) => w !== s.name && ids.has(w)) || (query.annotated === true && f.annotationsOf(s).length > 0);
+    };
+    if (names(file, span)) return true;
+    const seen = new Set<string>([span.name]);
+    const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile }> = [{ ids: file.identifiersOf(span), from: file }];
+    let read = 0;
+    while (work.length > 0) {
+      const { ids, from } = work.pop()!;
+      for (const id of ids) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        for (const d of this.resolver.definitions(id, from, query.via)) {
+          if (++read > MAY_NAME_WALK || names(d.file, d.span)) return true;
+          work.push({ ids: d.file.identifiersOf(d.span), from: d.file });
+        }
+      }
+    }
+    return false;
+  }
+
   effect(pair: BracketPair, callee: string, argIndex: number, from: AnalyzedFile): BracketEffect {
     const known = pair.helpers?.find((h) => h.name === callee && h.arg === argIndex);
     if (known) return known.effect;
     const defs = this.resolver.definitions(callee, from, pairCalls(pair));
     if (defs.length === 0) return 'none';
+    // A helper that names none of the pair's calls or helpers, itself or through its own
+    // helpers, cannot open or close the object: its body is not read.
+    const query = pairQuery(pair);
+    if (defs.every((d) => !this.mayName(d.file, d.span, query))) return 'none';
     const key = `${pair.id}|${argIndex}|${defs.map((d) => `${this.fileId(d.file)}:${d.span.key}`).join(',')}`;
     const memo = this.memo.get(key);
     if (memo) return memo;
@@ -177,6 +224,41 @@ export class BracketSummaries {
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
     return 'unknown';
   }
+}
+
+/** What a {@link BracketSummaries.mayName} walk looks for. */
+export interface NameQuery {
+  /** The words that make a function worth reading. */
+  words: readonly string[];
+  /** What another file must name for the walk to read its definitions (as the summaries would). */
+  via: readonly string[];
+  /** Whether a sparse lock annotation counts as naming one of the words. */
+  annotated?: boolean;
+}
+
+/** Definitions a {@link BracketSummaries.mayName} walk reads before it answers yes without reading on. */
+export const MAY_NAME_WALK = 64;
+
+const queryIds = new WeakMap<NameQuery, number>();
+let queries = 0;
+
+/** Queries are told apart by identity: each is a constant of its rule or pair. */
+function queryId(query: NameQuery): number {
+  let id = queryIds.get(query);
+  if (id === undefined) queryIds.set(query, (id = ++queries));
+  return id;
+}
+
+const pairQueries = new WeakMap<BracketPair, NameQuery>();
+
+/** A helper can change a pair's object only by naming one of its calls, one of its known helpers, or by an annotation. */
+function pairQuery(pair: BracketPair): NameQuery {
+  let query = pairQueries.get(pair);
+  if (!query) {
+    const words = [...new Set([...pairCalls(pair), ...(pair.helpers ?? []).map((h) => h.name)])];
+    pairQueries.set(pair, (query = { words, via: pairCalls(pair), annotated: pair.annotated !== undefined }));
+  }
+  return query;
 }
 
 const callNames = new WeakMap<BracketPair, readonly string[]>();

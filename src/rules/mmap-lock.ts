@@ -5,7 +5,7 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import { BracketIndex, SummaryMemo, type BracketEvent, type BracketSummaries } from '../analysis/brackets.js';
+import { BracketIndex, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -131,46 +131,17 @@ function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSu
   return bodyMentions(fn, name, summaries, LOCKING_NAMES);
 }
 
-/** Definitions a {@link mayLock} walk reads before it answers yes without reading on. */
-const MAY_LOCK_WALK = 64;
+/** A helper may move the mmap lock only by naming a lock operation, or by an annotation. */
+const LOCKING_QUERY: NameQuery = { words: LOCKING_NAMES, via: LOCKING_NAMES, annotated: true };
 
 /**
  * Whether a function of `file`, not parsed yet, may have a lock event of its own: its body
  * names a lock operation, or a helper it calls does (or carries a sparse annotation), wherever
  * the summaries would look for one and however deep. When not, every summary it could use is
- * 'none' and its lock events are empty, so it need not be parsed to be judged for the lock. A
- * walk that reads more than {@link MAY_LOCK_WALK} definitions answers yes.
+ * 'none' and its lock events are empty, so it need not be parsed to be judged for the lock.
  */
 export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
-  // A span belongs to one analysed file: it is key enough.
-  return mayLockMemo.get(summaries, span, () => walkMayLock(file, span, summaries));
-}
-
-const mayLockMemo = new SummaryMemo<FunctionSpan, boolean>();
-
-function walkMayLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
-  const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {
-    const ids = f.identifiersOf(s);
-    return LOCKING_NAMES.some((op) => op !== s.name && ids.has(op)) || f.annotationsOf(s).length > 0;
-  };
-  if (names(file, span)) return true;
-  const seen = new Set<string>([span.name]);
-  const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile }> = [{ ids: file.identifiersOf(span), from: file }];
-  let read = 0;
-  while (work.length > 0) {
-    const { ids, from } = work.pop()!;
-    for (const id of ids) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      // The definitions the summaries would read: same-file ones, else those in files that
-      // name a lock operation.
-      for (const d of summaries.definitions(id, from, LOCKING_NAMES)) {
-        if (++read > MAY_LOCK_WALK || names(d.file, d.span)) return true;
-        work.push({ ids: d.file.identifiersOf(d.span), from: d.file });
-      }
-    }
-  }
-  return false;
+  return summaries.mayName(file, span, LOCKING_QUERY);
 }
 
 /**

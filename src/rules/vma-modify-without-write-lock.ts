@@ -27,7 +27,7 @@
  * tree only the mmap write lock is checked, and direct `vm_flags` writes count as field writes.
  */
 import { displayKey, forEachChild, forEachExpr, type Expr } from '../analysis/ast.js';
-import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
+import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
@@ -109,6 +109,12 @@ interface Requirement {
 const summaryMemo = new WeakMap<AnalyzedFunction, CalleeSummary | 'pending'>();
 /** What a file must mention to hold a callee worth summarising. */
 const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...VMA_WRITE_LOCKING.fields, 'vm_flags'];
+/**
+ * What a callee must name, itself or through its helpers, for its summary to say anything: a
+ * protected field or `vma_start_write()` (what it needs or writes), `vma_assert_write_locked()`
+ * or a function of the table of known requirements (what it requires).
+ */
+const SUMMARY_QUERY: NameQuery = { words: [...SUMMARY_WORDS, 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys()], via: SUMMARY_WORDS };
 
 export default defineRule({
   id: 'vma-modify-without-write-lock',
@@ -477,6 +483,9 @@ function calleeSummary(caller: AnalyzedFunction, name: string, summaries: Bracke
   if (known) return { needs: null, params: new Map(), requires: known };
   const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.definitionsOf(name).map((span) => ({ file: caller.file, span }));
   if (defs.length !== 1) return null;
+  // A callee that names no protected field, VMA lock or assertion, itself or through its own
+  // helpers, has an empty summary: its body is not read.
+  if (!summaries.mayName(defs[0]!.file, defs[0]!.span, SUMMARY_QUERY)) return null;
   const fn = defs[0]!.file.analyze(defs[0]!.span);
   if (!fn) return null;
   const memo = summaryMemo.get(fn);
