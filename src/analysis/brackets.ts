@@ -155,7 +155,11 @@ export class BracketSummaries {
     const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {
       const ids = f.identifiersOf(s);
       // A function's own name is among its identifiers: that is not a mention.
-      return query.words.some((w) => w !== s.name && ids.has(w)) || (query.annotated === true && f.annotationsOf(s).length > 0);
+      return (
+        query.words.some((w) => w !== s.name && ids.has(w)) ||
+        (query.annotated === true && f.annotationsOf(s).length > 0) ||
+        (query.written !== undefined && f.writesField(s, query.written))
+      );
     };
     if (names(file, span)) return true;
     const seen = new Set<string>([span.name]);
@@ -234,6 +238,8 @@ export interface NameQuery {
   via: readonly string[];
   /** Whether a sparse lock annotation counts as naming one of the words. */
   annotated?: boolean;
+  /** Struct fields that count where the tokens write them (`p->f = v`), not where they read them. */
+  written?: ReadonlySet<string>;
 }
 
 /** Definitions a {@link BracketSummaries.mayName} walk reads before it answers yes without reading on. */

@@ -150,12 +150,43 @@ export class AnalyzedFile {
     return false;
   }
 
+  /**
+   * True when the function's tokens may write one of `fields` of a struct through a pointer or
+   * a member: `p->f = v`, `p->f.x |= v`, `p->f++`, `++p->f`. A test on tokens, before parsing,
+   * that a write the parsed function shows (an assignment or update whose target is that field)
+   * always passes: reads of the field (`if (vma->vm_start < addr)`) do not.
+   */
+  writesField(span: FunctionSpan, fields: ReadonlySet<string>): boolean {
+    if (!this.mentions(span, fields)) return false;
+    const ts = this.normalized.tokens;
+    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const punct = (t: number, set: ReadonlySet<string>): boolean => t >= span.firstToken && t <= span.lastToken && ts.kind[t] === Tok.Punct && set.has(text(t));
+    for (let t = span.firstToken; t <= span.lastToken; t++) {
+      if (ts.kind[t] !== Tok.Ident || !punct(t - 1, MEMBER) || !fields.has(text(t))) continue;
+      // Forward over `.member` chains to what follows the target.
+      let after = t + 1;
+      while (punct(after, DOT) && after + 1 <= span.lastToken && ts.kind[after + 1] === Tok.Ident) after += 2;
+      while (punct(after, CLOSE)) after++;
+      if (punct(after, WRITE_OPS)) return true;
+      // Back over the base (`a->b.c->`, parentheses included) to a prefix `++` or `--`.
+      let before = t - 1;
+      while (before >= span.firstToken && (ts.kind[before] === Tok.Ident || punct(before, BASE))) before--;
+      if (punct(before, UPDATE)) return true;
+    }
+    return false;
+  }
+
   /** True when the function mentions any of `names`. */
   mentions(span: FunctionSpan, names: ReadonlySet<string>): boolean {
     const ids = this.identifiersOf(span);
     const [small, large] = ids.size < names.size ? [ids, names] : [names, ids];
     for (const n of small) if (large.has(n)) return true;
     return false;
+  }
+
+  /** Whether {@link analyze} has been asked for this function (it is parsed at most once). */
+  isAnalyzed(span: FunctionSpan): boolean {
+    return this.cache.has(span);
   }
 
   /**
@@ -232,6 +263,13 @@ export function failureReason(e: unknown): string {
   if (typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string') return e.message;
   return String(e);
 }
+
+const MEMBER: ReadonlySet<string> = new Set(['->', '.']);
+const DOT: ReadonlySet<string> = new Set(['.']);
+const CLOSE: ReadonlySet<string> = new Set([')']);
+const UPDATE: ReadonlySet<string> = new Set(['++', '--']);
+const BASE: ReadonlySet<string> = new Set(['->', '.', '(', ')']);
+const WRITE_OPS: ReadonlySet<string> = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '++', '--']);
 
 function identifierIndex(ts: TokenStream, spans: readonly FunctionSpan[]): Map<FunctionSpan, ReadonlySet<string>> {
   const out = new Map<FunctionSpan, ReadonlySet<string>>();

@@ -110,11 +110,16 @@ const summaryMemo = new WeakMap<AnalyzedFunction, CalleeSummary | 'pending'>();
 /** What a file must mention to hold a callee worth summarising. */
 const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...VMA_WRITE_LOCKING.fields, 'vm_flags'];
 /**
- * What a callee must name, itself or through its helpers, for its summary to say anything: a
- * protected field or `vma_start_write()` (what it needs or writes), `vma_assert_write_locked()`
- * or a function of the table of known requirements (what it requires).
+ * What a callee must do, itself or through its helpers, for its summary to say anything: write
+ * a protected field or call `vma_start_write()` (what it needs or writes), call
+ * `vma_assert_write_locked()` or a function of the table of known requirements (what it
+ * requires). Most callees read `vm_start` or `vm_flags`; only a write counts.
  */
-const SUMMARY_QUERY: NameQuery = { words: [...SUMMARY_WORDS, 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys()], via: SUMMARY_WORDS };
+const SUMMARY_QUERY: NameQuery = {
+  words: ['vma_start_write', 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys()],
+  written: new Set([...VMA_WRITE_LOCKING.fields, 'vm_flags']),
+  via: SUMMARY_WORDS,
+};
 
 export default defineRule({
   id: 'vma-modify-without-write-lock',

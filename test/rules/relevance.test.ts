@@ -8,6 +8,7 @@ import { AnalyzedFile } from '../../src/analysis/file.js';
 import { CParser } from '../../src/analysis/parser.js';
 import { findRule } from '../../src/rules/index.js';
 import { mayLock } from '../../src/rules/mmap-lock.js';
+import { MMU_GATHER } from '../../src/rules/resources.js';
 import { rulesFor } from '../../src/rules/run.js';
 
 const text = `static bool is_locked_vma(struct vm_area_struct *vma)
@@ -136,5 +137,119 @@ static void annotated(struct mm_struct *mm) __releases(&mm->mmap_lock)
       ['only_pure', false],
       ['pure', false],
     ]);
+  });
+});
+
+describe('writesField', () => {
+  const text = `static void writes(struct vm_area_struct *vma, struct foo *f)
+{
+	vma->vm_start = 0;
+}
+
+static void writes_member(struct vm_area_struct *vma)
+{
+	vma->vm_userfaultfd_ctx.ctx = NULL;
+}
+
+static void post_update(struct vm_area_struct *vma)
+{
+	vma->vm_pgoff++;
+}
+
+static void pre_update(struct vm_area_struct *vma)
+{
+	--vma->vm_pgoff;
+}
+
+static void compound(struct vm_area_struct *vma)
+{
+	vma->vm_flags |= VM_LOCKED;
+}
+
+static void parenthesised(struct vm_area_struct *vma)
+{
+	(vma->vm_end) = 4096;
+}
+
+static int reads(struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long vm_start = vma->vm_start;
+
+	if (vma->vm_end == addr || vma->vm_pgoff < 2)
+		return 1;
+	vm_start = 0;
+	return addr >= vma->vm_start;
+}
+
+static void passes(struct vm_area_struct *vma)
+{
+	vm_flags_init(vma, vma->vm_flags);
+}
+`;
+
+  it('finds assignments and updates of a field through a pointer or member, and not reads or locals of the same name', async () => {
+    const file = new AnalyzedFile('mm/w.c', text, await CParser.create());
+    const fields = new Set(['vm_start', 'vm_end', 'vm_pgoff', 'vm_flags', 'vm_userfaultfd_ctx']);
+    expect(file.functions.map((f) => [f.name, file.writesField(f, fields)])).toEqual([
+      ['writes', true],
+      ['writes_member', true],
+      ['post_update', true],
+      ['pre_update', true],
+      ['compound', true],
+      ['parenthesised', true],
+      ['reads', false],
+      ['passes', false],
+    ]);
+  });
+});
+
+describe('BracketSummaries.mayName', () => {
+  const text = `static unsigned long vma_size(struct vm_area_struct *vma)
+{
+	return vma->vm_end - vma->vm_start;
+}
+
+static void shrink(struct vm_area_struct *vma)
+{
+	vma->vm_end -= PAGE_SIZE;
+}
+
+static void shrink_twice(struct vm_area_struct *vma)
+{
+	shrink(vma);
+	shrink(vma);
+}
+
+static void finish(struct mmu_gather *tlb)
+{
+	tlb_finish_mmu(tlb);
+}
+
+static void log_gather(struct mmu_gather *tlb)
+{
+	pr_debug("%p\\n", tlb);
+}
+`;
+
+  it('counts a field only where it is written, itself or through a helper', async () => {
+    const file = new AnalyzedFile('mm/n.c', text, await CParser.create());
+    const summaries = new BracketSummaries();
+    const query = { words: ['vma_start_write'], written: new Set(['vm_start', 'vm_end']), via: ['vma_start_write'] };
+    const answer = (name: string): boolean => summaries.mayName(file, file.functions.find((f) => f.name === name)!, query);
+    expect(['vma_size', 'shrink', 'shrink_twice'].map((n) => [n, answer(n)])).toEqual([
+      ['vma_size', false],
+      ['shrink', true],
+      ['shrink_twice', true],
+    ]);
+  });
+
+  it('lets a summary skip a helper that names none of the pair: its body is never parsed', async () => {
+    const file = new AnalyzedFile('mm/n.c', text, await CParser.create());
+    const summaries = new BracketSummaries();
+    const parsed = (name: string): boolean => file.isAnalyzed(file.functions.find((f) => f.name === name)!);
+    expect(summaries.effect(MMU_GATHER, 'log_gather', 0, file)).toBe('none');
+    expect(parsed('log_gather')).toBe(false);
+    expect(summaries.effect(MMU_GATHER, 'finish', 0, file)).toBe('closes');
+    expect(parsed('finish')).toBe(true);
   });
 });
