@@ -204,7 +204,9 @@ function prefilter(files: readonly string[], rules: readonly Rule[], hash: boole
  * whose files all come from the cache a tenth of its time.
  */
 function lazyText(path: string, scratch: Buffer, decoded: string | null): SourceText {
-  const bytes = Buffer.from(scratch);
+  // A copy out of the scratch buffer (`Buffer.from(buffer)` copies ten times slower).
+  const bytes = Buffer.allocUnsafe(scratch.length);
+  scratch.copy(bytes);
   let text = decoded;
   return {
     path,
