@@ -2,7 +2,8 @@
 # widen: the GitHub App (`npm start`, the default command), its queue workers (`widen worker`)
 # and the command line (`widen review ...`), in one image. See docs/self-hosting.md.
 
-# build compiles the TypeScript to dist/ with the dev dependencies, then drops them
+# build compiles the TypeScript to dist/ and bundles the command line with the dev dependencies,
+# then drops them
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,6 +12,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json app.yml ./
 COPY src ./src
+# The command line's bundle (dist/bundle/, made with esbuild after tsc).
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
 # The rule pages `widen explain` prints.
 COPY docs/rules ./docs/rules
 # Then production dependencies only, without what Node never loads: type declarations and source

@@ -21,7 +21,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { AnalysisNote } from '../analysis/file.js';
@@ -109,14 +109,17 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 let build: string | null = null;
 
 /**
- * widen's build identity: the hash of its own modules (the directory this one sits in and its
- * siblings) and of the grammar it parses with. A rebuilt widen, or an updated grammar, makes
- * every cached result stale.
+ * widen's build identity: the hash of its own code and of the parser it runs. Its code is the
+ * directory of the running module's bundle (dist/bundle/, which holds the whole command line),
+ * or, for the compiled modules, all of dist/. The parser is the grammar's .wasm and
+ * web-tree-sitter's own. A rebuilt widen, or an updated grammar or parser, makes every cached result
+ * stale.
  */
 export function buildId(): string {
   if (build !== null) return build;
   const hash = createHash('sha1');
-  const code = dirname(dirname(fileURLToPath(import.meta.url)));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const code = basename(here) === 'bundle' ? here : dirname(here);
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, e.name);
@@ -125,7 +128,9 @@ export function buildId(): string {
     }
   };
   walk(code);
-  hash.update(readFileSync(createRequire(import.meta.url).resolve('tree-sitter-c/tree-sitter-c.wasm')));
+  const require = createRequire(import.meta.url);
+  hash.update(readFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm')));
+  hash.update(readFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm')));
   return (build = hash.digest('base64'));
 }
 

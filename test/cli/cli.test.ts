@@ -278,14 +278,21 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
 
-  test('loads no module that only review needs (the mail and diff parsers, picomatch)', () => {
+  test('loads no package that only review needs (the mail and diff parsers, picomatch)', () => {
     // A loader hook names every module as Node loads it.
     const hook = `data:text/javascript,${encodeURIComponent("import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent('export async function load(url, context, next) { process.stderr.write(\"loaded \" + url + \"\\\\n\"); return next(url, context); }'));")}`;
-    const r = spawnSync(process.execPath, ['--import', hook, bin, 'scan', dir, '--format', 'json'], { cwd: root, encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice('loaded '.length));
-    expect(loaded).toContain(new URL(`file://${join(root, 'dist', 'pipeline', 'scan.js')}`).href);
-    expect(loaded.filter((u) => /node_modules\/(?:postal-mime|parse-diff|picomatch)\/|\/dist\/patch\/(?:mail|diff|read)\.js$/.test(u))).toEqual([]);
+    const loadedBy = (args: string[], status: number): string[] => {
+      const r = spawnSync(process.execPath, ['--import', hook, bin, ...args], { cwd: root, encoding: 'utf8' });
+      expect(r.status).toBe(status);
+      return r.stderr.split('\n').filter((l) => l.startsWith('loaded ')).map((l) => l.slice('loaded '.length));
+    };
+    const reviewOnly = (urls: string[]): string[] => urls.filter((u) => /node_modules\/(?:postal-mime|parse-diff|picomatch)\//.test(u)).map((u) => /node_modules\/([^/]+)\//.exec(u)![1]!);
+    // The hook sees packages: a scan loads the parser, a review the diff parser too.
+    const scanned = loadedBy(['scan', dir, '--format', 'json'], 1);
+    expect(scanned.some((u) => u.includes('/node_modules/web-tree-sitter/'))).toBe(true);
+    expect(reviewOnly(scanned)).toEqual([]);
+    const reviewed = loadedBy(['review', join(root, 'examples/seed/seed.patch'), '--tree', join(root, 'examples/seed/tree'), '--format', 'json'], 1);
+    expect(reviewOnly(reviewed)).toContain('parse-diff');
   });
 
   /**

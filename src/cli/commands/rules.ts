@@ -1,6 +1,7 @@
 /** `widen rules` and `widen explain RULE-ID`. */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
+import { packageFile } from '../../package-root.js';
 import { CATALOG, findCatalogRule } from '../../rules/index.js';
 import { MAIN_USAGE, usageError } from '../messages/index.js';
 import type { CommandResult } from './types.js';
@@ -15,7 +16,7 @@ export function rulesCommand(args: string[]): CommandResult {
 
 /** The rule pages ship with the package: docs/rules/<id>.md next to dist/. */
 export function ruleDocUrl(id: string): URL {
-  return new URL(`../../../docs/rules/${id}.md`, import.meta.url);
+  return packageFile(`docs/rules/${id}.md`);
 }
 
 export async function explainCommand(args: string[]): Promise<CommandResult> {
