@@ -2,8 +2,7 @@
 # widen: the GitHub App (`npm start`, the default command), its queue workers (`widen worker`)
 # and the command line (`widen review ...`), in one image. See docs/self-hosting.md.
 
-# build compiles the TypeScript to dist/ and bundles the command line with the dev dependencies,
-# then drops them
+# build compiles the TypeScript to dist/ with the dev dependencies, then drops them
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
