@@ -38,10 +38,12 @@ export interface RuleMeta {
   calls?: readonly string[];
   /**
    * A finer test on a function that mentions a trigger, read from its tokens before it is parsed
-   * (`vm-flags-direct-write` needs `vm_flags` written, not read). Such a rule is about the
-   * function's own code: the callers of a function it applies to are not made relevant.
+   * (`vm-flags-direct-write` needs `vm_flags` written, not read), and from the tokens of the
+   * helpers the scan's or review's summaries would read ({@link BracketSummaries.mayName}).
+   * Such a rule is about the function's own code: the callers of a function it applies to are
+   * not made relevant.
    */
-  needs?: (file: AnalyzedFile, span: FunctionSpan) => boolean;
+  needs?: (file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries) => boolean;
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */
@@ -105,7 +107,7 @@ export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs
 export function callsOrLoops(names: Iterable<string>, loops: Iterable<string>): NonNullable<RuleMeta['needs']> {
   const calls = callsOneOf(names);
   const loopNames = [...new Set(loops)];
-  return (file, span) => calls(file, span) || loopNames.some((n) => blockMacroNames(file, span).has(n));
+  return (file, span, summaries) => calls(file, span, summaries) || loopNames.some((n) => blockMacroNames(file, span).has(n));
 }
 
 const macroNames = new WeakMap<AnalyzedFile, Map<FunctionSpan, ReadonlySet<string>>>();

@@ -45,7 +45,7 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
   const names = new Set<string>();
   const work: string[] = [];
   for (const f of file.functions) {
-    if (!names.has(f.name) && file.mentions(f, triggers) && (!rule.meta.needs || rule.meta.needs(file, f))) {
+    if (!names.has(f.name) && file.mentions(f, triggers) && (!rule.meta.needs || rule.meta.needs(file, f, summaries))) {
       names.add(f.name);
       work.push(f.name);
     }

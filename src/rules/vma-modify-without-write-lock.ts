@@ -43,6 +43,7 @@ const WRITE_LOCKS = new Set<string>(VMA_WRITE_LOCKING.locks);
 const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
+const ownWords = callsOneOf(OWN_WORDS);
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
 /** Summaries of known kernel functions (resources.ts), taken as given instead of their bodies. */
 const KNOWN_REQUIRES = new Map<string, ReadonlyMap<number, Requirement>>(
@@ -132,8 +133,10 @@ export default defineRule({
     // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
     calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS],
     // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
-    // of such a function that has none of them can be judged on nothing).
-    needs: callsOneOf(OWN_WORDS),
+    // of such a function that has none of them can be judged on nothing), and something to
+    // report: a protected field written, `vma_start_write()`, or a callee whose summary says
+    // something, which it can only when it or one of its helpers names what SUMMARY_QUERY does.
+    needs: (file, span, summaries) => ownWords(file, span, summaries) && summaries.mayName(file, span, SUMMARY_QUERY),
   },
   messages: {
     fieldWithoutVmaLock: {
