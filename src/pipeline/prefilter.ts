@@ -73,6 +73,46 @@ export class TriggerFilter {
     }
   }
 
+  /**
+   * The triggers (not markers) `buf` holds as whole identifiers, in a full pass: what a scan asks
+   * of a file it kept, to learn which rules can concern it (rules/run.ts, `rulesForFile()`).
+   */
+  collect(buf: Uint8Array): Set<string> {
+    const out = new Set<string>();
+    const n = buf.length;
+    const m = this.window;
+    const shift = this.shift;
+    if (this.words.length > 0) {
+      let pos = m - 1;
+      while (pos < n) {
+        const h = (buf[pos - 1]! << 8) | buf[pos]!;
+        const s = shift[h]!;
+        if (s !== 0) {
+          pos += s;
+          continue;
+        }
+        const start = pos - m + 1;
+        if (start === 0 || IDENT[buf[start - 1]!] === 0) {
+          for (const w of this.ending[h]!) {
+            if ((this.kind.get(w)! & FOUND_TRIGGER) !== 0 && wordAt(buf, start, w)) out.add(w.toString('latin1'));
+          }
+        }
+        pos++;
+      }
+    }
+    const view = Buffer.from(buf.buffer, buf.byteOffset, n);
+    for (const w of this.tiny) {
+      if ((this.kind.get(w)! & FOUND_TRIGGER) === 0) continue;
+      for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
+        if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) {
+          out.add(w.toString('latin1'));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** True when `bytes` contain a trigger as a whole identifier (not inside a longer one). */
   matches(buf: Uint8Array): boolean {
     return (this.find(buf, FOUND_TRIGGER) & FOUND_TRIGGER) !== 0;

@@ -28,7 +28,7 @@ import { InputError } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
-import { allTriggers } from '../rules/run.js';
+import { allTriggers, rulesForFile } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './analyze.js';
 import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilter.js';
 import { lex } from '../analysis/lexer.js';
@@ -255,12 +255,17 @@ function failedFileNote(path: string, reason: string): AnalysisNote {
 interface ScanProgram {
   program: Program;
   summaries: BracketSummaries;
+  /**
+   * The rules' triggers, to learn which rules can concern a file before it is analysed
+   * ({@link rulesForFile}); null to run every rule on every file (no prefilter).
+   */
+  triggers: TriggerFilter | null;
 }
 
-function scanProgram(parser: CParser, fill: (program: Program) => void, noreturn: ReadonlySet<string>): ScanProgram {
+function scanProgram(parser: CParser, fill: (program: Program) => void, noreturn: ReadonlySet<string>, rules: readonly Rule[] | null): ScanProgram {
   const program = new Program(parser, noreturn);
   fill(program);
-  return { program, summaries: new BracketSummaries(program) };
+  return { program, summaries: new BracketSummaries(program), triggers: rules && new TriggerFilter(allTriggers(rules)) };
 }
 
 /**
@@ -270,8 +275,12 @@ function scanProgram(parser: CParser, fill: (program: Program) => void, noreturn
 function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], scope: ScanProgram): BatchResult {
   let file: AnalyzedFile | null = null;
   try {
+    // A file whose triggers concern no rule (`vm_flags` only read, a TLB flush with no
+    // page-table lock around) is not normalised: no function of it could be checked.
+    const concerned = scope.triggers ? rulesForFile(rules, scope.triggers.collect(Buffer.from(text, 'utf8')), text) : rules;
+    if (concerned.length === 0) return emptyBatch();
     file = scope.program.open(path, text);
-    const r = analyzeSpans(file, file.functions, rules, new Set(), scope.summaries);
+    const r = analyzeSpans(file, file.functions, concerned, new Set(), scope.summaries);
     return { findings: r.findings, notes: [...file.notes], functions: r.functions, unreadable: [] };
   } catch (e) {
     return { findings: [], notes: [...(file?.notes ?? []), failedFileNote(path, failureReason(e))], functions: 0, unreadable: [] };
@@ -324,7 +333,7 @@ async function scanInThread(files: readonly string[], rules: readonly Rule[], pr
     if (hit) {
       addBatch(out, { ...hit, unreadable: [] });
     } else {
-      scope ??= scanProgram(await CParser.create(), (p) => p.addIndexed(index, (path) => sources.get(path)?.text ?? null), pre.noreturn);
+      scope ??= scanProgram(await CParser.create(), (p) => p.addIndexed(index, (path) => sources.get(path)?.text ?? null), pre.noreturn, rules);
       const result = analyzeFileText(source, rules, scope);
       addBatch(out, result);
       cache?.store(source.path, source.hash!, entry.names, result, scope.program.dependencies(source.path));
@@ -343,7 +352,7 @@ export async function scanFiles(paths: readonly string[], rules: readonly Rule[]
   const parser = await CParser.create();
   const out = emptyBatch();
   const load = (path: string): string | null => readSource(path, []);
-  const scope = scanProgram(parser, (p) => paths.forEach((path) => p.add(path, () => load(path))), new Set());
+  const scope = scanProgram(parser, (p) => paths.forEach((path) => p.add(path, () => load(path))), new Set(), null);
   for (const path of paths) {
     const unreadable: Unreadable[] = [];
     const text = readSource(path, unreadable);
@@ -371,7 +380,7 @@ export async function serveScan(port: ScanPort, input: WorkerInput): Promise<voi
   let scope: ScanProgram | null = null;
   port.on('message', (m) => {
     if (m.k === 'index') {
-      scope = scanProgram(parser, (p) => p.addIndexed(m.index, (path) => texts.get(path) ?? readSource(path, [])), new Set(m.noreturn));
+      scope = scanProgram(parser, (p) => p.addIndexed(m.index, (path) => texts.get(path) ?? readSource(path, [])), new Set(m.noreturn), rules);
     } else if (m.k === 'file') {
       const unreadable: Unreadable[] = [];
       const text = texts.get(m.path) ?? readSource(m.path, unreadable);

@@ -44,6 +44,14 @@ export interface RuleMeta {
    * not made relevant.
    */
   needs?: (file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries) => boolean;
+  /**
+   * What `needs` asks, on the raw text of a whole file: false only when `needs` is false for
+   * every function of the file (a necessary condition, tested before the file is normalised).
+   * A scan does not analyse a file that mentions a rule's trigger only where this says no
+   * (`vm_flags` read, never written): on the whole 6.12 tree that is most of the files that
+   * would be analysed for nothing.
+   */
+  fileNeeds?: (text: string) => boolean;
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */

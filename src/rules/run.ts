@@ -106,6 +106,23 @@ function callersOf(file: AnalyzedFile): ReadonlyMap<string, readonly string[]> {
   return callers;
 }
 
+/**
+ * The rules that can concern a file whose text is `text` and holds `triggers` as identifiers
+ * (everything the scan's prefilter found): those with one of their triggers there, whose
+ * `fileNeeds` (if any) passes. A file no rule concerns is not analysed at all.
+ */
+export function rulesForFile(rules: readonly Rule[], triggers: ReadonlySet<string>, text: string): Rule[] {
+  return rules.filter((r) => triggersOf(r).some((t) => triggers.has(t)) && (!r.meta.fileNeeds || r.meta.fileNeeds(text)));
+}
+
+const triggerLists = new WeakMap<Rule, readonly string[]>();
+
+function triggersOf(rule: Rule): readonly string[] {
+  let list = triggerLists.get(rule);
+  if (!list) triggerLists.set(rule, (list = ruleTriggers(rule)));
+  return list;
+}
+
 /** Every identifier any of `rules` is triggered by. */
 export function allTriggers(rules: readonly Rule[]): string[] {
   return [...new Set(rules.flatMap(ruleTriggers))];

@@ -60,6 +60,10 @@ export default defineRule({
     calls: [...FLUSHES, 'tlb_flush_rmaps'],
     // Every report needs, in the function itself, a clear, an unlock and a flush, or the rmap flush.
     needs: (file, span) => file.mentions(span, RMAPS) || (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)),
+    fileNeeds: (text) => {
+      const any = (names: Iterable<string>): boolean => [...names].some((n) => text.includes(n));
+      return any(RMAPS) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET));
+    },
   },
   messages: {
     flushAfterUnlock: {

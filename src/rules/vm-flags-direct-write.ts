@@ -25,6 +25,13 @@ const HELPERS = new Set<string>(VM_FLAGS_API.helpers);
 /** Punctuators after a field that make the expression a write of it. */
 const ASSIGNING: ReadonlySet<string> = new Set(['=', '|=', '&=', '^=', '+=', '-=', '<<=', '>>=', '++', '--']);
 const INCREMENTS: ReadonlySet<string> = new Set(['++', '--']);
+/** What may separate two tokens in the raw text: white space, continuations, comments. */
+const GAP = String.raw`(?:\s|\\\n|/\*[\s\S]*?\*/|//[^\n]*)*`;
+/**
+ * `needs` on the raw text: `vm_flags` right before an assignment or `++`/`--`, or right after
+ * `++`/`--`. Anything `hasTokenNear()` finds in a function, this finds in its file.
+ */
+const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:(?:[|&^+\-]|<<|>>)?=(?!=)|\+\+|--)|(?:\+\+|--)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
 
@@ -38,6 +45,7 @@ export default defineRule({
     calls: [VM_FLAGS_API.field],
     // Only a write matters: most functions that mention `vm_flags` read it.
     needs: (file, span) => file.hasTokenNear(span, VM_FLAGS_API.field, ASSIGNING, INCREMENTS),
+    fileNeeds: (text) => WRITTEN.test(text),
   },
   messages: {
     directWrite: {

@@ -82,6 +82,23 @@ describe('TriggerFilter markers', () => {
   });
 });
 
+describe('TriggerFilter.collect', () => {
+  it('lists every trigger the bytes hold as a whole identifier, not markers or longer identifiers', () => {
+    const f = new TriggerFilter(['mmap_read_lock', 'vm_flags', 'tlb_finish_mmu', 'q'], ['__noreturn', 'q']);
+    const text = bytes('void die(void) __noreturn;\nmmap_read_lock(mm); x = vma->vm_flags; vm_flags_set(v, 1); q; mmap_read_lock(mm);\n');
+    expect([...f.collect(text)].sort()).toEqual(['mmap_read_lock', 'q', 'vm_flags']);
+    expect([...f.collect(bytes('vm_flags_set(v); __noreturn; my_tlb_finish_mmu();'))]).toEqual([]);
+  });
+
+  it('agrees with find() on every shipped trigger', () => {
+    const triggers = allTriggers(RULES);
+    const f = new TriggerFilter(triggers);
+    for (const t of triggers) {
+      expect([t, [...f.collect(bytes(`/* ${t}_x x${t} */ y = ${t}(a);`))]]).toEqual([t, [t]]);
+    }
+  });
+});
+
 describe('readInto', () => {
   it('reads files larger than the scratch buffer whole, growing it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'widen-prefilter-'));

@@ -6,10 +6,15 @@
 import { BracketSummaries } from '../../src/analysis/brackets.js';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { CParser } from '../../src/analysis/parser.js';
-import { findRule } from '../../src/rules/index.js';
+import { findRule, RULES } from '../../src/rules/index.js';
 import { mayLock } from '../../src/rules/mmap-lock.js';
 import { MMU_GATHER } from '../../src/rules/resources.js';
-import { rulesFor } from '../../src/rules/run.js';
+import { allTriggers, rulesFor, rulesForFile } from '../../src/rules/run.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TriggerFilter } from '../../src/pipeline/prefilter.js';
+import type { Rule } from '../../src/rules/define-rule.js';
 
 const text = `static bool is_locked_vma(struct vm_area_struct *vma)
 {
@@ -251,5 +256,45 @@ static void log_gather(struct mmu_gather *tlb)
     expect(parsed('log_gather')).toBe(false);
     expect(summaries.effect(MMU_GATHER, 'finish', 0, file)).toBe('closes');
     expect(parsed('finish')).toBe(true);
+  });
+});
+
+describe('rulesForFile', () => {
+  const byId = (ids: string[]): Rule[] => ids.map((id) => findRule(id)!);
+  const concerned = (text: string, ids: string[]): string[] => {
+    const rules = byId(ids);
+    return rulesForFile(rules, new TriggerFilter(allTriggers(rules)).collect(Buffer.from(text)), text).map((r) => r.id);
+  };
+
+  it('drops a rule whose trigger the file mentions only where its fileNeeds says no', () => {
+    const ids = ['vm-flags-direct-write', 'tlb-flush-before-ptl-unlock'];
+    expect(concerned('int f(struct vm_area_struct *vma)\n{\n\treturn vma->vm_flags & VM_WRITE;\n}\n', ids)).toEqual([]);
+    expect(concerned('void f(struct vm_area_struct *vma)\n{\n\tvma->vm_flags /* io */\n\t\t|= VM_IO;\n}\n', ids)).toEqual(['vm-flags-direct-write']);
+    expect(concerned('void f(struct vm_area_struct *vma)\n{\n\tflush_tlb_page(vma, addr);\n}\n', ids)).toEqual([]);
+    const ptl = 'void f(void)\n{\n\tpte = ptep_get_and_clear(mm, addr, ptep);\n\tpte_unmap_unlock(ptep, ptl);\n\tflush_tlb_page(vma, addr);\n}\n';
+    expect(concerned(ptl, ids)).toEqual(['tlb-flush-before-ptl-unlock']);
+  });
+
+  it('keeps every rule whose trigger the file mentions and that has no fileNeeds', () => {
+    expect(concerned('void f(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n}\n', ['mmap-lock-balance', 'tlb-gather-finish-balance'])).toEqual(['mmap-lock-balance']);
+  });
+
+  it('is a necessary condition of needs on every fixture: no function a rule needs is in a file it drops', async () => {
+    const parser = await CParser.create();
+    const summaries = new BracketSummaries();
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rules');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.c') || f.endsWith('.h'));
+    let needed = 0;
+    for (const rule of RULES.filter((r) => r.meta.fileNeeds && r.meta.needs)) {
+      for (const f of files) {
+        const text = readFileSync(join(root, f), 'utf8');
+        const file = new AnalyzedFile(f, text, parser);
+        const needs = file.functions.filter((span) => rule.meta.needs!(file, span, summaries)).map((span) => span.name);
+        needed += needs.length;
+        if (needs.length > 0) expect([rule.id, f, rule.meta.fileNeeds!(text)]).toEqual([rule.id, f, true]);
+      }
+    }
+    // The fixtures do exercise it: functions that write vm_flags, clear and flush under the lock.
+    expect(needed).toBeGreaterThan(10);
   });
 });
