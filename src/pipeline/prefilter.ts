@@ -79,37 +79,10 @@ export class TriggerFilter {
    */
   collect(buf: Uint8Array): Set<string> {
     const out = new Set<string>();
-    const n = buf.length;
-    const m = this.window;
-    const shift = this.shift;
-    if (this.words.length > 0) {
-      let pos = m - 1;
-      while (pos < n) {
-        const h = (buf[pos - 1]! << 8) | buf[pos]!;
-        const s = shift[h]!;
-        if (s !== 0) {
-          pos += s;
-          continue;
-        }
-        const start = pos - m + 1;
-        if (start === 0 || IDENT[buf[start - 1]!] === 0) {
-          for (const w of this.ending[h]!) {
-            if ((this.kind.get(w)! & FOUND_TRIGGER) !== 0 && wordAt(buf, start, w)) out.add(w.toString('latin1'));
-          }
-        }
-        pos++;
-      }
-    }
-    const view = Buffer.from(buf.buffer, buf.byteOffset, n);
-    for (const w of this.tiny) {
-      if ((this.kind.get(w)! & FOUND_TRIGGER) === 0) continue;
-      for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
-        if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) {
-          out.add(w.toString('latin1'));
-          break;
-        }
-      }
-    }
+    this.search(buf, (w) => {
+      if ((this.kind.get(w)! & FOUND_TRIGGER) !== 0) out.add(w.toString('latin1'));
+      return false;
+    });
     return out;
   }
 
@@ -123,10 +96,28 @@ export class TriggerFilter {
    * {@link FOUND_MARKER} bits; the search stops once every bit of `want` is found.
    */
   find(buf: Uint8Array, want: number = FOUND_TRIGGER | FOUND_MARKER): number {
+    let found = 0;
+    this.search(
+      buf,
+      (w) => {
+        found |= this.kind.get(w)!;
+        return (found & want) === want;
+      },
+      // A short word whose kinds are known already could add nothing.
+      (w) => (found & this.kind.get(w)!) === this.kind.get(w)!,
+    );
+    return found;
+  }
+
+  /**
+   * Calls `hit` with each word found at a place in `buf` as a whole identifier (a word may come
+   * more than once; a short word, searched on its own, at most once) until `hit` returns true.
+   * `skip` leaves out a short word before its own search.
+   */
+  private search(buf: Uint8Array, hit: (w: Buffer) => boolean, skip: (w: Buffer) => boolean = () => false): void {
     const n = buf.length;
     const m = this.window;
     const shift = this.shift;
-    let found = 0;
     if (this.words.length > 0) {
       let pos = m - 1;
       while (pos < n) {
@@ -139,29 +130,23 @@ export class TriggerFilter {
         const start = pos - m + 1;
         if (start === 0 || IDENT[buf[start - 1]!] === 0) {
           for (const w of this.ending[h]!) {
-            if (!wordAt(buf, start, w)) continue;
-            found |= this.kind.get(w)!;
-            if ((found & want) === want) return found;
+            if (wordAt(buf, start, w) && hit(w)) return;
           }
         }
         pos++;
       }
     }
-    if (this.tiny.length === 0) return found;
+    if (this.tiny.length === 0) return;
     const view = Buffer.from(buf.buffer, buf.byteOffset, n);
     for (const w of this.tiny) {
-      const kind = this.kind.get(w)!;
-      // Already known: nothing this word could add.
-      if ((found & kind) === kind) continue;
+      if (skip(w)) continue;
       for (let at = view.indexOf(w); at >= 0; at = view.indexOf(w, at + 1)) {
         if ((at === 0 || IDENT[buf[at - 1]!] === 0) && wordAt(buf, at, w)) {
-          found |= kind;
+          if (hit(w)) return;
           break;
         }
       }
-      if ((found & want) === want) return found;
     }
-    return found;
   }
 }
 
