@@ -25,13 +25,15 @@ const HELPERS = new Set<string>(VM_FLAGS_API.helpers);
 /** Punctuators after a field that make the expression a write of it. */
 const ASSIGNING: ReadonlySet<string> = new Set(['=', '|=', '&=', '^=', '+=', '-=', '<<=', '>>=', '++', '--']);
 const INCREMENTS: ReadonlySet<string> = new Set(['++', '--']);
-/** What may separate two tokens in the raw text: white space, continuations, comments. */
-const GAP = String.raw`(?:\s|\\\n|/\*[\s\S]*?\*/|//[^\n]*)*`;
+/** White space and line continuations: what separates two tokens in the raw text (comments aside). */
+const GAP = String.raw`\s*(?:\\\n\s*)*`;
 /**
  * `needs` on the raw text: `vm_flags` right before an assignment or `++`/`--`, or right after
- * `++`/`--`. Anything `hasTokenNear()` finds in a function, this finds in its file.
+ * `++`/`--`. A comment next to `vm_flags` (`/` after it, `*` `/` before it) counts as a write:
+ * anything `hasTokenNear()` finds in a function, this finds in its file, and in linear time
+ * whatever the file holds (no pattern here can backtrack over a comment's body).
  */
-const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:(?:[|&^+\-]|<<|>>)?=(?!=)|\+\+|--)|(?:\+\+|--)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
+const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:(?:[|&^+\-]|<<|>>)?=(?!=)|\+\+|--|/)|(?:\+\+|--|\*/)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
 

@@ -271,6 +271,11 @@ describe('rulesForFile', () => {
     expect(concerned('int f(struct vm_area_struct *vma)\n{\n\treturn vma->vm_flags & VM_WRITE;\n}\n', ids)).toEqual([]);
     expect(concerned('void f(struct vm_area_struct *vma)\n{\n\tvma->vm_flags /* io */\n\t\t|= VM_IO;\n}\n', ids)).toEqual(['vm-flags-direct-write']);
     expect(concerned('void f(struct vm_area_struct *vma)\n{\n\tflush_tlb_page(vma, addr);\n}\n', ids)).toEqual([]);
+    // Hostile text: a comment next to `vm_flags` counts as a write (no pattern scans a comment's
+    // body), and 100,000 continuations are crossed in one pass (a backtracking pattern would
+    // outlast the test's timeout here).
+    expect(concerned(`int x = vma->vm_flags${' /* '.repeat(250_000)} == 0;\n`, ids)).toEqual(['vm-flags-direct-write']);
+    expect(concerned('x = vma->vm_flags' + ' \\\n'.repeat(100_000) + ' & 1;', ids)).toEqual([]);
     const ptl = 'void f(void)\n{\n\tpte = ptep_get_and_clear(mm, addr, ptep);\n\tpte_unmap_unlock(ptep, ptl);\n\tflush_tlb_page(vma, addr);\n}\n';
     expect(concerned(ptl, ids)).toEqual(['tlb-flush-before-ptl-unlock']);
   });
