@@ -34,6 +34,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const QUICK_COMMANDS: ReadonlySet<string | undefined> = new Set(['review', 'b4-check', 'debug']);
 
 async function main(): Promise<void> {
+  // The stack a bug report needs, in src/ lines rather than the bundle's (scripts/bundle.mjs
+  // writes source maps beside it).
+  if (process.env['WIDEN_DEBUG']) process.setSourceMapsEnabled(true);
   if (QUICK_COMMANDS.has(process.argv[2])) preferQuickStart();
   // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = process.stderr.isTTY

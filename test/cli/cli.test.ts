@@ -275,6 +275,32 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
   });
 });
 
+describe('an internal error', () => {
+  // A loader hook makes the parser's init throw: a failure widen did not expect.
+  const hook = `data:text/javascript,${encodeURIComponent(
+    "import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent('export async function load(url, context, next) { if (url.includes(\"web-tree-sitter/tree-sitter.js\")) return { format: \"module\", shortCircuit: true, source: \"export class Parser { static init() { throw new TypeError(String.fromCharCode(98, 111, 111, 109)); } } export class Language {}\" }; return next(url, context); }'));",
+  )}`;
+  const run = (env: Record<string, string>): { status: number | null; stderr: string } =>
+    spawnSync(process.execPath, ['--import', hook, bin, 'scan', join(fixtures, 'rules', 'tlb-gather-finish-balance')], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  test('says it is a bug, with no stack unless WIDEN_DEBUG is set', () => {
+    const { WIDEN_DEBUG: _, ...env } = process.env;
+    const r = spawnSync(process.execPath, ['--import', hook, bin, 'scan', join(fixtures, 'rules', 'tlb-gather-finish-balance')], { cwd: root, encoding: 'utf8', env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('widen: internal error: boom. This is a bug in widen; please report it with the command you ran (set WIDEN_DEBUG=1 for details).\n');
+  });
+
+  test('with WIDEN_DEBUG, the stack names lines of src/, not of the bundle', () => {
+    const r = run({ WIDEN_DEBUG: '1' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^widen: internal error: boom\. This is a bug in widen; please report it with the command you ran\.\nTypeError: boom\n/);
+    expect(r.stderr).toMatch(/at loadCLanguage \(.*\/src\/analysis\/parser\.ts:\d+:\d+\)/);
+    expect(r.stderr).toMatch(/at scanInThread \(.*\/src\/pipeline\/scan\.ts:\d+:\d+\)/);
+    // The bundle's entry was loaded before source maps were turned on: only its own frames stay unmapped.
+    expect(r.stderr.split('\n').filter((l) => l.includes('/dist/bundle/') && !l.includes('/dist/bundle/main.js'))).toEqual([]);
+  });
+});
+
 describe('widen scan', () => {
   const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
 
