@@ -162,14 +162,18 @@ export class BracketSummaries {
       );
     };
     if (names(file, span)) return true;
-    const seen = new Set<string>([span.name]);
+    // A name resolves in the file that uses it when that file defines it (a `static` helper),
+    // else through the index, the same from everywhere: it is followed once per such place.
+    const place = (id: string, from: AnalyzedFile): string => (from.definitionsOf(id).length > 0 ? `${this.fileId(from)}:${id}` : id);
+    const seen = new Set<string>([place(span.name, file)]);
     const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile }> = [{ ids: file.identifiersOf(span), from: file }];
     let read = 0;
     while (work.length > 0) {
       const { ids, from } = work.pop()!;
       for (const id of ids) {
-        if (seen.has(id)) continue;
-        seen.add(id);
+        const at = place(id, from);
+        if (seen.has(at)) continue;
+        seen.add(at);
         for (const d of this.resolver.definitions(id, from, query.via)) {
           if (++read > MAY_NAME_WALK || names(d.file, d.span)) return true;
           work.push({ ids: d.file.identifiersOf(d.span), from: d.file });

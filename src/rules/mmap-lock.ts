@@ -152,7 +152,16 @@ export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: Brack
 export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, words: readonly string[]): boolean {
   // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
   // `do_mas_align_munmap()`), a few levels deep.
-  const seen = new Set<string>([name]);
+  // Names already followed, per file that defines them (a `static` helper of one file is not
+  // the same-named one of another).
+  const seen = new Map<AnalyzedFunction['file'], Set<string>>([[fn.file, new Set([name])]]);
+  const first = (file: AnalyzedFunction['file'], id: string): boolean => {
+    let names = seen.get(file);
+    if (!names) seen.set(file, (names = new Set()));
+    if (names.has(id)) return false;
+    names.add(id);
+    return true;
+  };
   let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
   for (let depth = 0; depth < 3 && level.length > 0; depth++) {
     const next: typeof level = [];
@@ -162,8 +171,7 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
         // A function's own name is among its identifiers: that is not a mention.
         for (const op of words) if (op !== d.span.name && ids.has(op)) return true;
         for (const id of ids) {
-          if (seen.has(id) || d.file.definitionsOf(id).length === 0) continue;
-          seen.add(id);
+          if (d.file.definitionsOf(id).length === 0 || !first(d.file, id)) continue;
           next.push({ name: id, from: d.file });
         }
       }

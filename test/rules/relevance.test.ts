@@ -6,8 +6,9 @@
 import { BracketSummaries } from '../../src/analysis/brackets.js';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { CParser } from '../../src/analysis/parser.js';
+import { Program } from '../../src/analysis/program.js';
 import { findRule, RULES } from '../../src/rules/index.js';
-import { mayLock } from '../../src/rules/mmap-lock.js';
+import { bodyMentions, mayLock } from '../../src/rules/mmap-lock.js';
 import { MMU_GATHER } from '../../src/rules/resources.js';
 import { allTriggers, rulesFor, rulesForFile } from '../../src/rules/run.js';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -301,5 +302,54 @@ describe('rulesForFile', () => {
     }
     // The fixtures do exercise it: functions that write vm_flags, clear and flush under the lock.
     expect(needed).toBeGreaterThan(10);
+  });
+});
+
+describe('mayName across files', () => {
+  it('follows a name to each file that defines it: a static helper of one file does not hide the same-named one of another', async () => {
+    const program = new Program(await CParser.create());
+    // mm/a.c's own helper() touches no lock; mm/b.c's g() calls its own helper(), which unlocks.
+    const a = `static void helper(struct mm_struct *mm)
+{
+	mm->map_count++;
+}
+
+void f(struct mm_struct *mm)
+{
+	helper(mm);
+	g(mm);
+}
+`;
+    const b = `static void helper(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
+}
+
+void g(struct mm_struct *mm)
+{
+	helper(mm);
+}
+`;
+    program.add('mm/a.c', a);
+    program.add('mm/b.c', b);
+    const file = program.open('mm/a.c', a);
+    const summaries = new BracketSummaries(program);
+    expect(mayLock(file, file.functions.find((s) => s.name === 'f')!, summaries)).toBe(true);
+  });
+});
+
+describe('bodyMentions across files', () => {
+  it('reads the same-named static helpers of two files that both define the callee', async () => {
+    const program = new Program(await CParser.create());
+    const a = 'void f(struct mm_struct *mm)\n{\n\tg(mm);\n}\n';
+    // g() is defined in two files (two configurations); only mm/c.c's helper() unlocks.
+    const g = (body: string): string => `static void helper(struct mm_struct *mm)\n{\n\t${body}\n}\n\nvoid g(struct mm_struct *mm)\n{\n\thelper(mm);\n}\n\n/* Not mmap_read_unlock() itself. */\n`;
+    program.add('mm/a.c', a);
+    program.add('mm/b.c', g('mm->map_count++;'));
+    program.add('mm/c.c', g('mmap_read_unlock(mm);'));
+    const file = program.open('mm/a.c', a);
+    const summaries = new BracketSummaries(program);
+    const fn = file.analyze(file.functions[0]!)!;
+    expect(bodyMentions(fn, 'g', summaries, ['mmap_read_unlock'])).toBe(true);
   });
 });
