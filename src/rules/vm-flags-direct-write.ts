@@ -25,6 +25,16 @@ const HELPERS = new Set<string>(VM_FLAGS_API.helpers);
 /** Punctuators after a field that make the expression a write of it. */
 const ASSIGNING: ReadonlySet<string> = new Set(['=', '|=', '&=', '^=', '+=', '-=', '<<=', '>>=', '++', '--']);
 const INCREMENTS: ReadonlySet<string> = new Set(['++', '--']);
+/**
+ * The punctuators of `ops` as regular-expression alternatives, longest first. One ending in `=`
+ * must not be the start of `==` (`vm_flags == x` reads the flags).
+ */
+function alternatives(ops: ReadonlySet<string>): string {
+  return [...ops]
+    .sort((a, b) => b.length - a.length)
+    .map((op) => op.replace(/[|^+*/\\]/g, '\\$&') + (op.endsWith('=') ? '(?!=)' : ''))
+    .join('|');
+}
 /** White space and line continuations: what separates two tokens in the raw text (comments aside). */
 const GAP = String.raw`\s*(?:\\\n\s*)*`;
 /**
@@ -33,7 +43,7 @@ const GAP = String.raw`\s*(?:\\\n\s*)*`;
  * anything `hasTokenNear()` finds in a function, this finds in its file, and in linear time
  * whatever the file holds (no pattern here can backtrack over a comment's body).
  */
-const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:(?:[|&^+\-]|<<|>>)?=(?!=)|\+\+|--|/)|(?:\+\+|--|\*/)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
+const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:${alternatives(ASSIGNING)}|/)|(?:${alternatives(INCREMENTS)}|\*/)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
 
