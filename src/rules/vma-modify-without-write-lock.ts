@@ -108,8 +108,18 @@ interface Requirement {
 }
 
 const summaryMemo = new WeakMap<AnalyzedFunction, CalleeSummary | 'pending'>();
+/** The protected fields of a tree with per-VMA locks (6.12), where `vm_flags` changes only through its helpers. */
+const PER_VMA_FIELDS: ReadonlySet<string> = new Set(VMA_WRITE_LOCKING.fields);
+/** The protected fields of a tree without them (6.1), where `vm_flags` is a plain field. */
+const ALL_FIELDS: ReadonlySet<string> = new Set([...VMA_WRITE_LOCKING.fields, 'vm_flags']);
+
+/** The fields whose writes the rule judges in a tree with (or without) the per-VMA locks. */
+function protectedFields(perVma: boolean): ReadonlySet<string> {
+  return perVma ? PER_VMA_FIELDS : ALL_FIELDS;
+}
+
 /** What a file must mention to hold a callee worth summarising. */
-const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...VMA_WRITE_LOCKING.fields, 'vm_flags'];
+const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...ALL_FIELDS];
 /**
  * What a callee must do, itself or through its helpers, for its summary to say anything: write
  * a protected field or call `vma_start_write()` (what it needs or writes), call
@@ -118,7 +128,7 @@ const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...VMA_WRITE_LOCKIN
  */
 const SUMMARY_QUERY: NameQuery = {
   words: ['vma_start_write', 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys()],
-  written: new Set([...VMA_WRITE_LOCKING.fields, 'vm_flags']),
+  written: ALL_FIELDS,
   via: SUMMARY_WORDS,
 };
 
@@ -178,7 +188,7 @@ export default defineRule({
   },
   check(fn, ctx) {
     const perVma = hasPerVmaLocks(fn, ctx.summaries);
-    const fields = new Set<string>(perVma ? VMA_WRITE_LOCKING.fields : [...VMA_WRITE_LOCKING.fields, 'vm_flags']);
+    const fields = protectedFields(perVma);
     const writes = treeWrites(fn, fields);
     const events = eventsOf(fn);
     const locks = lockEvents(fn, ctx.summaries);
@@ -515,7 +525,7 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
   const requires = requirementsOf(fn, summaries);
   const none: CalleeSummary = { needs: null, params: new Map(), requires };
   const perVma = hasPerVmaLocks(fn, summaries);
-  const writes = allWrites(fn, new Set<string>(perVma ? VMA_WRITE_LOCKING.fields : [...VMA_WRITE_LOCKING.fields, 'vm_flags']));
+  const writes = allWrites(fn, protectedFields(perVma));
   const starts = new Set<number>();
   const vmaLocks = new Set<number>();
   const asserts = new Set<number>();
