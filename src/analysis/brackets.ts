@@ -145,13 +145,25 @@ export class BracketSummaries {
    * definitions answers yes.
    */
   mayName(file: AnalyzedFile, span: FunctionSpan, query: NameQuery): boolean {
-    const key = `${this.fileId(file)}:${span.key}|${queryId(query)}`;
+    const key = this.nameKey(file, span, query);
     let known = this.named.get(key);
-    if (known === undefined) this.named.set(key, (known = this.walkNames(file, span, query)));
+    if (known === undefined) known = this.walkNames(file, span, query, key);
     return known;
   }
 
-  private walkNames(file: AnalyzedFile, span: FunctionSpan, query: NameQuery): boolean {
+  private nameKey(file: AnalyzedFile, span: FunctionSpan, query: NameQuery): string {
+    return `${this.fileId(file)}:${span.key}|${queryId(query)}`;
+  }
+
+  /**
+   * The walk behind {@link mayName}. Answers are remembered per definition, not only for the
+   * function asked about: a walk that ends in "no" has read everything its definitions reach,
+   * so every one of them is a "no" too, and a later walk that meets one neither reads it again
+   * nor counts it against {@link MAY_NAME_WALK}; a walk that meets a known "yes" answers yes.
+   * A "yes" is remembered for the function asked about and for the chain of definitions that
+   * led to the naming one. Only a "yes" can come from the bound, so a "no" is always exact.
+   */
+  private walkNames(file: AnalyzedFile, span: FunctionSpan, query: NameQuery, rootKey: string): boolean {
     const names = (f: AnalyzedFile, s: FunctionSpan): boolean => {
       const ids = f.identifiersOf(s);
       // A function's own name is among its identifiers: that is not a mention.
@@ -161,25 +173,42 @@ export class BracketSummaries {
         (query.written !== undefined && f.writesField(s, query.written))
       );
     };
-    if (names(file, span)) return true;
+    if (names(file, span)) {
+      this.named.set(rootKey, true);
+      return true;
+    }
     // A name resolves in the file that uses it when that file defines it (a `static` helper),
     // else through the index, the same from everywhere: it is followed once per such place.
     const place = (id: string, from: AnalyzedFile): string => (from.definitionsOf(id).length > 0 ? `${this.fileId(from)}:${id}` : id);
     const seen = new Set<string>([place(span.name, file)]);
-    const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile }> = [{ ids: file.identifiersOf(span), from: file }];
-    let read = 0;
+    // Each definition read, with the index of the one whose identifiers led to it (-1: the root).
+    const read: Array<{ key: string; parent: number }> = [];
+    const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile; at: number }> = [{ ids: file.identifiersOf(span), from: file, at: -1 }];
+    const yes = (at: number): true => {
+      this.named.set(rootKey, true);
+      for (let i = at; i >= 0; i = read[i]!.parent) this.named.set(read[i]!.key, true);
+      return true;
+    };
     while (work.length > 0) {
-      const { ids, from } = work.pop()!;
+      const { ids, from, at } = work.pop()!;
       for (const id of ids) {
-        const at = place(id, from);
-        if (seen.has(at)) continue;
-        seen.add(at);
+        const p = place(id, from);
+        if (seen.has(p)) continue;
+        seen.add(p);
         for (const d of this.resolver.definitions(id, from, query.via)) {
-          if (++read > MAY_NAME_WALK || names(d.file, d.span)) return true;
-          work.push({ ids: d.file.identifiersOf(d.span), from: d.file });
+          const key = this.nameKey(d.file, d.span, query);
+          const known = this.named.get(key);
+          if (known === false) continue;
+          if (known === true) return yes(at);
+          if (read.length >= MAY_NAME_WALK) return yes(-1);
+          read.push({ key, parent: at });
+          if (names(d.file, d.span)) return yes(read.length - 1);
+          work.push({ ids: d.file.identifiersOf(d.span), from: d.file, at: read.length - 1 });
         }
       }
     }
+    this.named.set(rootKey, false);
+    for (const r of read) this.named.set(r.key, false);
     return false;
   }
 

@@ -6,7 +6,7 @@
 import { BracketSummaries } from '../../src/analysis/brackets.js';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { CParser } from '../../src/analysis/parser.js';
-import { Program } from '../../src/analysis/program.js';
+import { Program, sameFile } from '../../src/analysis/program.js';
 import { findRule, RULES } from '../../src/rules/index.js';
 import { bodyMentions, mayLock } from '../../src/rules/mmap-lock.js';
 import { MMU_GATHER } from '../../src/rules/resources.js';
@@ -257,6 +257,50 @@ static void log_gather(struct mmu_gather *tlb)
     expect(parsed('log_gather')).toBe(false);
     expect(summaries.effect(MMU_GATHER, 'finish', 0, file)).toBe('closes');
     expect(parsed('finish')).toBe(true);
+  });
+});
+
+describe('mayName remembers what its walks read', () => {
+  // h_1() calls h_2(), ..., h_69() calls h_70(); only the last names a word when `last` says so.
+  const chain = (last: string): string =>
+    Array.from({ length: 70 }, (_, i) => {
+      const n = 70 - i;
+      return `static void h_${n}(struct mmu_gather *tlb)\n{\n\t${n === 70 ? last : `h_${n + 1}(tlb);`}\n}\n`;
+    }).join('\n');
+  const query = { words: ['tlb_finish_mmu'], via: ['tlb_finish_mmu'] };
+
+  it('answers yes when a walk reads more definitions than it may', async () => {
+    const file = new AnalyzedFile('mm/chain.c', chain('tlb->fullmm = 0;'), await CParser.create());
+    const summaries = new BracketSummaries();
+    expect(summaries.mayName(file, file.functions.find((f) => f.name === 'h_1')!, query)).toBe(true);
+  });
+
+  it('does not read again, or count, the definitions an earlier walk found naming nothing', async () => {
+    const file = new AnalyzedFile('mm/chain.c', chain('tlb->fullmm = 0;'), await CParser.create());
+    const summaries = new BracketSummaries();
+    const ask = (n: number): boolean => summaries.mayName(file, file.functions.find((f) => f.name === `h_${n}`)!, query);
+    // h_40 reads the 30 helpers below it; then h_1 reads only the 39 between, under the bound.
+    expect([ask(40), ask(1)]).toEqual([false, false]);
+  });
+
+  it('remembers a yes for the whole chain that led to the naming helper', async () => {
+    const file = new AnalyzedFile('mm/chain.c', chain('tlb_finish_mmu(tlb);'), await CParser.create());
+    const looked: string[] = [];
+    const summaries = new BracketSummaries({
+      definitions: (name, from, mentioning) => {
+        looked.push(name);
+        return sameFile.definitions(name, from, mentioning);
+      },
+    });
+    const ask = (n: number): boolean => summaries.mayName(file, file.functions.find((f) => f.name === `h_${n}`)!, query);
+    expect(ask(20)).toBe(true);
+    // Every helper from h_20 down to h_70 is now a known yes: asking again looks nothing up,
+    // and h_1 stops at h_20 instead of running into the bound.
+    looked.length = 0;
+    expect([ask(45), ask(69)]).toEqual([true, true]);
+    expect(looked).toEqual([]);
+    expect(ask(1)).toBe(true);
+    expect(looked.filter((n) => n.startsWith('h_'))).toEqual(Array.from({ length: 19 }, (_, i) => `h_${i + 2}`));
   });
 });
 
