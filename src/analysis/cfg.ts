@@ -157,8 +157,12 @@ interface Outcomes {
  * Builds a function's CFG. `noreturn` says which callees never return beyond the kernel's
  * well-known ones (`NORETURN_CALLS`): those the file or its headers declare `__noreturn`.
  */
-export function buildCfg(fn: FunctionAst, noreturn: (name: string) => boolean = () => false): Cfg {
-  return new Builder(fn, noreturn).run();
+/**
+ * `aliases`: the identifiers a name is defined as by the file's object-like macros, for a
+ * `goto` whose target is a macro (`goto VMALLOC_FAULT_TARGET;`): it goes to each label named.
+ */
+export function buildCfg(fn: FunctionAst, noreturn: (name: string) => boolean = () => false, aliases: (name: string) => readonly string[] = () => []): Cfg {
+  return new Builder(fn, noreturn, aliases).run();
 }
 
 function isConstant(e: Expr | null): boolean | null {
@@ -179,6 +183,7 @@ class Builder {
   constructor(
     private readonly fn: FunctionAst,
     private readonly noreturn: (name: string) => boolean,
+    private readonly aliases: (name: string) => readonly string[],
   ) {}
 
   run(): Cfg {
@@ -193,8 +198,13 @@ class Builder {
     const unresolvedGotos: Array<{ label: string; node: number }> = [];
     for (const g of this.gotos) {
       const target = this.labels.get(g.label);
-      if (target === undefined) unresolvedGotos.push({ label: g.label, node: g.node });
-      else this.edge(g.node, target, 'goto');
+      if (target !== undefined) {
+        this.edge(g.node, target, 'goto');
+        continue;
+      }
+      const targets = this.aliases(g.label).flatMap((name) => this.labels.get(name) ?? []);
+      if (targets.length === 0) unresolvedGotos.push({ label: g.label, node: g.node });
+      for (const t of new Set(targets)) this.edge(g.node, t, 'goto');
     }
     return { fn, nodes: this.nodes, entry, exit, unresolvedGotos };
   }

@@ -224,7 +224,11 @@ export class AnalyzedFile {
       for (const [a, b] of this.problemLines(ast.problems.filter((p) => p.kind === 'too-deep'))) {
         this.note(span, a, b, 'too-deep', `widen left ${lineRange(a, b)} of \`${span.name}()\` out of its analysis because the code there nests more than ${MAX_NESTING} levels deep, so findings that depend on that code may be missed.`);
       }
-      const cfg = buildCfg(ast, (name) => this.normalized.noreturn.has(name) || this.noreturn.has(name));
+      const cfg = buildCfg(
+        ast,
+        (name) => this.normalized.noreturn.has(name) || this.noreturn.has(name),
+        (name) => this.normalized.aliases.get(name) ?? [],
+      );
       for (const g of cfg.unresolvedGotos) {
         const line = this.source.position(cfg.nodes[g.node]!.start).line;
         this.note(span, line, line, 'unresolved-goto', `\`goto ${g.label}\` in \`${span.name}()\` has no label widen could find; paths through it are not followed.`);

@@ -34,8 +34,12 @@ export const ATTRIBUTE_CALLS: ReadonlySet<string> = new Set([
   '__retain', '__alias', '__copy', '__add_pointer',
 ]);
 
-/** `SYSCALL_DEFINEn(name, type, arg, ...)` and its compat twin. */
-export const SYSCALL_MACRO = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]$/;
+/**
+ * Macros that define a function from its name and (type, argument) pairs:
+ * `SYSCALL_DEFINEn(name, type, arg, ...)`, its compat twin, and the BPF helpers'
+ * `BPF_CALL_n(name, type, arg, ...)` (kernel/bpf/task_iter.c's `bpf_find_vma()` takes the mmap lock).
+ */
+export const DEFINING_MACRO = /^(?:(?:COMPAT_)?SYSCALL_DEFINE[0-6]|BPF_CALL_[0-5])$/;
 
 /** Calls whose argument lists may hold a type, where the type rewrite must not run. */
 export const TYPE_OPERATORS: ReadonlySet<string> = new Set([

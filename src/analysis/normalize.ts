@@ -4,7 +4,7 @@
  * is still true for the original file. Rewrites:
  *
  * - attribute macros (`__init`, `__must_check`, `__acquires(x)`) become spaces;
- * - `SYSCALL_DEFINEn(name, type, arg, ...)` becomes `long name(type arg, ...)`;
+ * - `SYSCALL_DEFINEn(name, type, arg, ...)` and `BPF_CALL_n(...)` become `long name(type arg, ...)`;
  * - statement macros with a body (`list_for_each_entry(pos, head, lru) { }`,
  *   `for_each_vma(vmi, vma) stmt;`) become `if (args) body`, and the original macro is
  *   recorded in {@link NormalizedSource.blockMacros} so the CFG makes it a loop again; one that
@@ -12,7 +12,8 @@
  * - type arguments of macros become expressions: `list_first_entry(&l, struct page, lru)` loses
  *   its `struct` keyword, `min_t(unsigned long, a, b)` reads `min_t(UNSIGNED_LONG, a, b)`;
  * - unknown attribute macros in function headers, `static` before a declaring macro, `typeof`
- *   declarations, `asm` statements, GNU case ranges and `KERN_*` log levels are made parsable;
+ *   declarations, declarations whose type is a macro (`GENRADIX(struct x) fa;`), `asm`
+ *   statements, GNU case ranges and `KERN_*` log levels are made parsable;
  * - `#if 0` regions, and the `#else`/`#elif` branches of conditionals that a parser cannot
  *   take as a whole (unbalanced braces or parentheses, or inside an expression), become spaces,
  *   so the first branch reads as straight-line code.
@@ -21,7 +22,7 @@ import {
   ATTRIBUTE_CALLS,
   ATTRIBUTE_WORDS,
   BLOCK_MACROS,
-  SYSCALL_MACRO,
+  DEFINING_MACRO,
   TYPE_KEYWORDS,
   TYPE_OPERATORS,
   isIteratorName,
@@ -65,6 +66,13 @@ export interface NormalizedSource {
   annotations: LockAnnotation[];
   /** Functions the file declares or defines `__noreturn` (blanked for the parser like every attribute). */
   noreturn: ReadonlySet<string>;
+  /**
+   * Object-like macros the file defines as one identifier (`#define VMALLOC_FAULT_TARGET
+   * no_context`), each with every identifier it is defined as: the definitions in the branches of
+   * a conditional all count, since widen reads every configuration. A `goto` to such a macro
+   * goes to the labels it names (arch/mips/mm/fault.c).
+   */
+  aliases: ReadonlyMap<string, readonly string[]>;
   /** Block macros by the offset of their name (where the parser now sees `if`). */
   blockMacros: Map<number, BlockMacro>;
   /** Tokens of the normalised text. */
@@ -126,7 +134,23 @@ export function normalize(text: string): NormalizedSource {
   const annotations: LockAnnotation[] = [];
   rewriteLive(raw, live, edits, blockMacros, annotations);
   const out = applyEdits(text, edits);
-  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw) };
+  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw), aliases: identifierMacros(raw) };
+}
+
+const IDENTIFIER_MACRO = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)[ \t]*$/;
+
+/** See {@link NormalizedSource.aliases}. */
+function identifierMacros(ts: TokenStream): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let t = 0; t < ts.count; t++) {
+    if (ts.kind[t] !== Tok.Directive) continue;
+    const m = IDENTIFIER_MACRO.exec(ts.text.slice(ts.start[t]!, ts.end[t]!).replace(DIRECTIVE_COMMENT, ' ').trimEnd());
+    if (!m) continue;
+    const list = out.get(m[1]!) ?? [];
+    if (!list.includes(m[2]!)) list.push(m[2]!);
+    out.set(m[1]!, list);
+  }
+  return out;
 }
 
 /** Comments inside a directive line, which the lexer keeps in the directive's token. */
@@ -464,7 +488,11 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
         blank(i, i);
         continue;
       }
-      if ((name === 'typeof' || name === '__typeof__' || name === '__typeof') && hasArgs) {
+      // `typeof(x) y;` and `GENRADIX(struct map_files_info) fa;` declare y and fa: a macro in
+      // capitals followed by a name and then `;`, `,` or `[` can only be a type there. (Not
+      // `=`: `NAME(args) y = v;` may be a statement macro with its body.)
+      const typeMacro = hasArgs && /^[A-Z][A-Z0-9_]*$/.test(name) && isIdent(match[open]! + 1) && (isPunct(match[open]! + 2, ';') || isPunct(match[open]! + 2, ',') || isPunct(match[open]! + 2, '['));
+      if ((name === 'typeof' || name === '__typeof__' || name === '__typeof' || typeMacro) && hasArgs) {
         const close = match[open]!;
         if (isIdent(close + 1) || isPunct(close + 1, '*')) {
           // `typeof(x) y;` declares y: the type becomes one identifier of the same length.
@@ -480,8 +508,8 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
     if (!hasArgs) continue;
     const close = match[open]!;
 
-    if (depth === 0 && SYSCALL_MACRO.test(name)) {
-      const e = syscallEdit(ts, live, i, close);
+    if (depth === 0 && DEFINING_MACRO.test(name)) {
+      const e = definingMacroEdit(ts, live, i, close);
       if (e) edits.push(...e);
       continue;
     }
@@ -650,9 +678,9 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
 
   /**
    * `SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)` → `long name(t1 a1, t2 a2, t3 a3)`,
-   * padded with spaces to the same length.
+   * padded with spaces to the same length; `BPF_CALL_n` alike.
    */
-  function syscallEdit(tsIn: TokenStream, liveIn: Int32Array, i: number, close: number): Edit[] | null {
+  function definingMacroEdit(tsIn: TokenStream, liveIn: Int32Array, i: number, close: number): Edit[] | null {
     const args = splitArgs(i + 1, close);
     const nameArg = args[0];
     if (!nameArg || nameArg[0] !== nameArg[1] || !isIdent(nameArg[0])) return null;

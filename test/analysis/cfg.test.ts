@@ -28,7 +28,7 @@ describe.each(readdirSync(dir).filter((f) => f.endsWith('.c')))('%s', (name) => 
 
 test('every construct the golden fixtures promise has its file', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.c')).sort();
-  expect(files).toEqual(['backward-goto.c', 'conditional.c', 'constructs.c', 'do-while-macro.c', 'do-while-zero.c', 'short-circuit.c', 'statement-expressions.c', 'switch-in-loop.c', 'switch-no-default.c']);
+  expect(files).toEqual(['backward-goto.c', 'conditional.c', 'constructs.c', 'do-while-macro.c', 'do-while-zero.c', 'goto-macro.c', 'short-circuit.c', 'statement-expressions.c', 'switch-in-loop.c', 'switch-no-default.c']);
 });
 
 describe('CFG shape', () => {
@@ -104,6 +104,24 @@ describe('CFG shape of each construct', () => {
     expect(gotos.map((g) => g.succ)).toEqual([[{ to: label.id, kind: 'goto' }], [{ to: label.id, kind: 'goto' }]]);
     expect(gotos.every((g) => g.id > label.id)).toBe(true);
     expect(node('return slot;').pred.map((e) => e.kind)).toEqual(['false']);
+  });
+
+  test('a goto to a macro goes to every label the file defines it as', async () => {
+    const { cfg, node } = await fixture('goto-macro.c', 'pick_slot');
+    const jump = cfg.nodes.find((n) => n.kind === 'goto')!;
+    expect(jump.succ).toEqual([
+      { to: node('no_slot:').id, kind: 'goto' },
+      { to: node('small_slot:').id, kind: 'goto' },
+    ]);
+    expect(cfg.unresolvedGotos).toEqual([]);
+  });
+
+  test('a goto to a macro that names no label of the function is unresolved, and a note says so', async () => {
+    const src = '#define TARGET elsewhere\nint f(int a)\n{\n\tif (a)\n\t\tgoto TARGET;\n\treturn 0;\nout:\n\treturn 1;\n}\n';
+    const file = await analyzeSource(src);
+    const fn = file.analyze(file.functions[0]!)!;
+    expect(fn.cfg.unresolvedGotos.map((g) => g.label)).toEqual(['TARGET']);
+    expect(file.notes.map((n) => [n.kind, n.line])).toEqual([['unresolved-goto', 5]]);
   });
 
   test('a switch without default skips its body for a value no case names', async () => {

@@ -43,6 +43,18 @@ describe('normalize', () => {
     expect(norm('SYSCALL_DEFINE0(getpid)\n{\n}\n')).toBe('long           getpid()\n{\n}\n');
   });
 
+  test('rewrites BPF_CALL_n, across lines, into a plain definition', () => {
+    expect(norm('BPF_CALL_3(bpf_find_vma, struct task_struct *, task,\n\t   u64, start, void *, ctx)\n{\n}\n')).toBe(
+      'long       bpf_find_vma( struct task_struct *  task,\n\t   u64  start, void *  ctx)\n{\n}\n',
+    );
+  });
+
+  test('makes a declaration whose type is a macro read as one type name', () => {
+    const src = 'void f(void)\n{\n\tGENRADIX(struct map_files_info) fa;\n\tDECLARE_X(a) b[2], c;\n\tFOO(x) y = 1;\n\tLIST_HEAD(l);\n}\n';
+    // `FOO(x) y = 1;` stays a statement macro with a body, as before.
+    expect(norm(src)).toBe(src.replace('GENRADIX(struct map_files_info)', 'GENRADIX_struct_map_files_info_').replace('DECLARE_X(a)', 'DECLARE_X_a_').replace('FOO(x)', 'if (x)'));
+  });
+
   test('turns statement macros with a body into `if`, and records them', () => {
     const src = 'void f(void)\n{\n\tlist_for_each_entry(p, &head, lru) {\n\t}\n\tfor_each_vma(vmi, vma)\n\t\tx++;\n\tfoo(a);\n}\n';
     const n = normalize(src);
@@ -97,6 +109,7 @@ describe('normalize', () => {
     ['#ifdef around a dangling else', 'int f(int a)\n{\n\tint r;\n#ifdef CONFIG_X\n\tif (a)\n\t\tr = 1;\n\telse\n#endif\n\t\tr = 2;\n\treturn r;\n}\n'],
     ['static declaring macro, typeof declaration, asm, case range', 'int f(int x)\n{\n\tstatic DEFINE_RATELIMIT_STATE(rs, HZ, 10);\n\ttypeof(x) y = x;\n\tasm volatile("nop" : : "r"(y));\n\tswitch (y) {\n\tcase 0 ... 3:\n\t\treturn 1;\n\t}\n\treturn 0;\n}\n'],
     ['unknown attribute macros in a header, KERN_ levels', 'static __no_kmsan_checks inline void *f(void *p)\n{\n\tprintk(KERN_ERR "x %p\\n", p);\n\treturn p;\n}\nstatic my_attributes int g(void)\n{\n\treturn 0;\n}\n'],
+    ['BPF_CALL_n and a declaration of a macro type', 'BPF_CALL_2(bpf_f, struct task_struct *, task,\n\t   u64, flags)\n{\n\tGENRADIX(struct map_files_info) fa;\n\n\tgenradix_init(&fa);\n\treturn 0;\n}\n'],
     ['a top-level macro without a semicolon before a function', 'DEFINE_TEST_CASE(alloc)\nDEFINE_TEST_CASE(free)\n\nstatic int h(void)\n{\n\treturn 0;\n}\n'],
   ])('%s parse without errors', async (_name, src) => {
     const file = await analyzeSource(src);
