@@ -6,7 +6,8 @@
  */
 import { addressee, displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import { explore } from '../analysis/paths.js';
+import { acquisitionOf, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
@@ -16,6 +17,11 @@ const ACQUIRE: ReadonlyMap<string, number> = new Map([
   ['spin_lock', 0],
   ['spin_lock_nested', 0],
 ]);
+/**
+ * Acquisitions that fail by returning NULL, without the lock: since 6.5, `pte_offset_map_lock()`
+ * returns NULL when the page table went away, and callers retry (`if (!ptep) goto again;`).
+ */
+const MAY_FAIL: ReadonlySet<string> = new Set(['pte_offset_map_lock']);
 const RELEASE: ReadonlyMap<string, number> = new Map([
   ['pte_unmap_unlock', 1],
   ['spin_unlock', 0],
@@ -48,6 +54,8 @@ interface State {
   everHeld: boolean;
   /** The unlock that last dropped the last page-table lock. */
   lastUnlock: number | null;
+  /** A lock counted in `held` whose call may have failed, until a test of its result says. */
+  pending: PendingAcquisition | null;
 }
 
 export default defineRule({
@@ -86,12 +94,14 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps'; name: string };
-    const events = callEvents<Ev>(fn, ({ call, name: n }) => {
+    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps'; name: string; pending?: PendingAcquisition | null };
+    const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
       const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
       if (lockArg !== undefined) {
         const arg = call.args[lockArg];
-        return arg && isPtl(displayKey(fn.text(addressee(arg)))) ? { kind: ACQUIRE.has(n) ? 'acquire' : 'release', name: n } : null;
+        if (!arg || !isPtl(displayKey(fn.text(addressee(arg))))) return null;
+        if (!ACQUIRE.has(n)) return { kind: 'release', name: n };
+        return { kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null };
       }
       if (CLEARS.includes(n)) return { kind: 'clear', name: n };
       if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
@@ -101,18 +111,28 @@ export default defineRule({
     });
     if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps')) return;
     const reported = new Set<string>();
-    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false, lastUnlock: null };
+    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false, lastUnlock: null, pending: null };
     const result = explore<State>(fn.cfg, fn.facts, {
       initial,
-      key: (s) => `${s.held}|${s.clear}|${s.unlockedAfterClear ? `${s.unlockedAfterClear.unlock}:${s.unlockedAfterClear.clear}` : '-'}|${Number(s.tlbOnly)}|${Number(s.everHeld)}|${s.lastUnlock}`,
-      step(s, node) {
-        const list = events.get(node.id);
-        if (!list) return s;
+      // Node ids in the state only name the lines of a report: states that differ in them alone
+      // behave the same from here on, and one witness is enough.
+      key: (s) =>
+        `${s.held}|${Number(s.clear !== null)}|${Number(s.unlockedAfterClear !== null)}|${Number(s.tlbOnly)}|${Number(s.everHeld)}|${Number(s.lastUnlock !== null)}|${s.pending ? JSON.stringify(s.pending) : ''}`,
+      step(s, node, trace) {
         let cur = s;
+        if (cur.pending) {
+          // `if (!ptep) goto again;`: along the NULL edge the lock was never taken.
+          const settled = settlePending(cur.pending, node, edgeInto(fn.cfg, trace, node));
+          if (settled === 'failed') cur = { ...cur, held: Math.max(0, cur.held - 1), pending: null };
+          else if (settled === 'acquired' || settled === 'forgotten') cur = { ...cur, pending: null };
+          else if (settled !== null) cur = { ...cur, pending: settled };
+        }
+        const list = events.get(node.id);
+        if (!list) return cur;
         for (const e of list) {
           switch (e.kind) {
             case 'acquire':
-              cur = { ...cur, held: cur.held + 1, everHeld: true, tlbOnly: cur.held === 0 ? false : cur.tlbOnly };
+              cur = { ...cur, held: cur.held + 1, everHeld: true, tlbOnly: cur.held === 0 ? false : cur.tlbOnly, pending: e.pending ?? null };
               break;
             case 'release': {
               const held = Math.max(0, cur.held - 1);
