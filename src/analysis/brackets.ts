@@ -594,7 +594,12 @@ export interface BalanceResult {
   reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent }>;
   /** A conditional acquisition whose result is never tested. */
   untested: Array<{ object: string; open: CfgNode; openCall: BracketEvent }>;
-  /** Conditions that read a tracked object's fields, after which the object was not judged. */
+  /**
+   * Conditions that read a tracked object's fields (`if (!range.start)`), where a path then
+   * reached a release, an acquisition or the exit that would have been reported: the object may
+   * keep its state in those fields, so the report was not made. A condition after which nothing
+   * would have been reported is not listed.
+   */
   stateInFields: CfgNode[];
   /** False when the path budget ran out: nothing may be reported then. */
   complete: boolean;
@@ -611,6 +616,8 @@ interface ObjectState {
   pending: PendingAcquisition | null;
   /** The conditional open that failed on this path, for a close that follows it. */
   failed: number | null;
+  /** Conditions on this path that read the object's fields since it was last opened or closed. */
+  unsure: readonly number[] | null;
 }
 
 /**
@@ -627,11 +634,21 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
     return true;
   };
   type State = ReadonlyMap<string, ObjectState>;
-  const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null };
+  const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null, unsure: null };
+  const unknown: ObjectState = { at: UNKNOWN, event: null, pending: null, failed: null, unsure: null };
   const initial: State = new Map([...index.objects].map((o) => [o, closed]));
+  /** Whether a report on `v` may be made; if not, the conditions that prevent it are listed. */
+  const sure = (v: ObjectState): boolean => {
+    for (const id of v.unsure ?? []) {
+      const node = fn.cfg.nodes[id]!;
+      if (!result.stateInFields.includes(node)) result.stateInFields.push(node);
+    }
+    return v.unsure === null;
+  };
   const explored = explore<State>(fn.cfg, fn.facts, {
     initial,
-    key: (s) => [...s].map(([o, v]) => `${o}=${v.at}${v.pending ? `?${JSON.stringify(v.pending)}` : ''}${v.failed !== null ? `!${v.failed}` : ''}`).join(';'),
+    key: (s) =>
+      [...s].map(([o, v]) => `${o}=${v.at}${v.pending ? `?${JSON.stringify(v.pending)}` : ''}${v.failed !== null ? `!${v.failed}` : ''}${v.unsure ? `~${v.unsure.join(',')}` : ''}`).join(';'),
     step(s, node, trace) {
       let next: Map<string, ObjectState> | null = null;
       const set = (o: string, v: ObjectState): void => {
@@ -643,36 +660,38 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
         if (!v.pending) continue;
         const settled = settlePending(v.pending, node, taken);
         if (settled === 'acquired') set(o, { ...v, pending: null });
-        else if (settled === 'failed') set(o, { at: CLOSED, event: null, pending: null, failed: v.at });
-        else if (settled === 'forgotten') set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
+        else if (settled === 'failed') set(o, { ...closed, failed: v.at, unsure: v.unsure });
+        else if (settled === 'forgotten') set(o, unknown);
         else if (settled !== null) set(o, { ...v, pending: settled });
       }
-      // A condition that reads the object itself (`if (!range.start)`) encodes its state in its
-      // fields; widen does not model that, so it stops judging the object rather than guess.
+      // A condition that reads the object itself (`if (!range.start)`) may encode its state in
+      // its fields; widen does not model that, so what this path would report about the object
+      // until it is next opened or closed is not reported (and the condition is named instead).
       if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
         for (const o of readObjects(node.expr, index.objects)) {
-          if (!result.stateInFields.includes(node)) result.stateInFields.push(node);
-          set(o, { at: UNKNOWN, event: null, pending: null, failed: null });
+          const v = (next ?? s).get(o) ?? closed;
+          if (v.unsure?.includes(node.id)) continue;
+          set(o, { ...v, unsure: [...(v.unsure ?? []), node.id].sort((a, b) => a - b) });
         }
       }
       const events = index.eventsAt(node);
       for (const e of events) {
         const cur = (next ?? s).get(e.object) ?? closed;
         if (e.kind === 'unknown') {
-          set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
+          set(e.object, unknown);
         } else if (e.kind === 'open') {
-          if (cur.at >= 0 && !cur.pending && once(`re|${cur.at}|${node.id}`)) {
+          if (cur.at >= 0 && !cur.pending && sure(cur) && once(`re|${cur.at}|${node.id}`)) {
             result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
           }
           const a = e.acquisition;
           if (a.k === 'untested') {
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
-            set(e.object, { at: UNKNOWN, event: null, pending: null, failed: null });
+            set(e.object, unknown);
           } else {
-            set(e.object, { at: node.id, event: e, pending: pendingOf(node, a), failed: null });
+            set(e.object, { at: node.id, event: e, pending: pendingOf(node, a), failed: null, unsure: null });
           }
         } else {
-          if (cur.at === CLOSED && once(`un|${node.id}`)) {
+          if (cur.at === CLOSED && sure(cur) && once(`un|${node.id}`)) {
             result.unopened.push({ object: e.object, close: node, closeCall: e, failedOpen: cur.failed === null ? null : fn.cfg.nodes[cur.failed]! });
           }
           set(e.object, closed);
@@ -682,7 +701,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
     },
     exit(s, trace) {
       for (const [object, v] of s) {
-        if (v.at < 0 || !v.event || v.pending) continue;
+        if (v.at < 0 || !v.event || v.pending || !sure(v)) continue;
         const exit = exitPoint(fn, trace);
         if (once(`exit|${v.at}|${exit.id}`)) result.unclosed.push({ object, open: fn.cfg.nodes[v.at]!, openCall: v.event, exit, route: exitRoute(fn, trace, v.at) });
       }
