@@ -23,7 +23,7 @@
  *
  * Usage: npm run bench -- [--only PARTS] [--runs N] [--dir DIR] [--tree DIR] [--tar PATH]
  *          [--tar-6.1 PATH] [--cocci PATH] [--widen DIR] [--health-every N] [--no-peer]
- *          [--app-only] [--json]
+ *          [--app-only] [--json] [--help]
  *   --only PARTS      comma-separated: precision,recall,speed,health,app,queue (default: all)
  *   --runs N          timed runs per command, median reported (default 3)
  *   --dir DIR         the speed corpus (a tree's mm/ and arch/*\/mm/) instead of .bench/linux-6.12
@@ -37,6 +37,7 @@
  *   --no-peer         skip Coccinelle
  *   --app-only        the same as --only app
  *   --json            print results.json instead of the table
+ *   --help            print this
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,8 +55,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, '.bench');
 const PARTS = ['precision', 'recall', 'speed', 'health', 'app', 'queue'];
 
-const { values: opts } = parseArgs({
-  options: {
+const USAGE = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line, i, all) => i > all.findIndex((l) => l.startsWith(' * Usage:')) - 1 && i < all.findIndex((l) => l === ' */'))
+  .map((line) => line.replace(/^ \* ?/, '').replaceAll('*\\/', '*/'))
+  .join('\n');
+
+let parsed;
+try {
+  parsed = parseArgs({ options: optionSpec() });
+} catch (e) {
+  process.stderr.write(`bench: ${e.message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+const { values: opts } = parsed;
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+function optionSpec() {
+  return {
+    help: { type: 'boolean', short: 'h', default: false },
     only: { type: 'string' },
     runs: { type: 'string', default: '3' },
     dir: { type: 'string' },
@@ -68,8 +89,8 @@ const { values: opts } = parseArgs({
     'no-peer': { type: 'boolean', default: false },
     'app-only': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
-  },
-});
+  };
+}
 const runs = Math.max(1, Number(opts.runs) || 3);
 const healthEvery = Math.max(1, Number(opts['health-every']) || 1);
 const widenRoot = resolve(opts.widen ?? root);
@@ -539,6 +560,10 @@ function speedRows(s) {
 function healthRows(h) {
   const rows = [['whole 6.12 tree', `${h.clean}/${h.functions} functions without an ERROR node (${pct(h.cleanShare)}); ${h.sample}: ${h.files} files, ${h.lines} lines`]];
   if (h.mm) rows.push(['  of which mm/ + arch/*/mm/', `${h.mm.clean}/${h.mm.functions} (${pct(h.mm.cleanShare)})`]);
+  if (h.ruleFunctions !== undefined) {
+    const list = h.ruleUnclean.map((u) => `${u.path}:${u.line} ${u.function}()`).join(', ');
+    rows.push(['  functions that name a rule\'s trigger word', `${h.ruleClean}/${h.ruleFunctions} (${pct(h.ruleShare)})${list ? `; not clean: ${list}` : ''}`]);
+  }
   const worstDirs = Object.entries(h.byDir).filter(([, t]) => t.functions >= 100).sort((a, b) => a[1].cleanShare - b[1].cleanShare).slice(0, 3);
   rows.push(['  weakest top-level directories', worstDirs.map(([d, t]) => `${d}/ ${pct(t.cleanShare)}`).join(', ')]);
   rows.push(['  full parse + CFG of every function', `${s2(h.seconds)} s on ${h.jobs} worker threads, ${Math.round(h.linesPerSecond)} lines/s${h.failed.length ? `; front end threw on ${h.failed.length} files` : ''}`]);

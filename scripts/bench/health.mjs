@@ -4,6 +4,10 @@
  * threads, and a function counts as clean when the parser left no ERROR region in it (no
  * `parse-error` or `no-function-body` note). Unresolved gotos are a CFG matter and counted
  * apart. Files are dealt round-robin in sorted order, so a run is reproducible.
+ *
+ * The functions that name a trigger word of a rule (the catalog's functions: the ones a rule
+ * may check or read a summary of) are counted apart too, and each unclean one is listed: those
+ * are the parse failures that can cost a finding.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +17,11 @@ import { inMmSubset } from './kernel.mjs';
 const UNCLEAN = new Set(['parse-error', 'no-function-body']);
 
 function emptyTally() {
-  return { files: 0, lines: 0, functions: 0, clean: 0 };
+  return { files: 0, lines: 0, functions: 0, clean: 0, ruleFunctions: 0, ruleClean: 0 };
 }
+
+/** At most this many unclean functions that name a trigger are listed. */
+const RULE_UNCLEAN_LISTED = 30;
 
 function add(into, from) {
   for (const k of Object.keys(from)) into[k] = (into[k] ?? 0) + from[k];
@@ -23,18 +30,22 @@ function add(into, from) {
 async function work({ widenRoot, tree, files }) {
   const { CParser } = await import(join(widenRoot, 'dist/analysis/parser.js'));
   const { AnalyzedFile } = await import(join(widenRoot, 'dist/analysis/file.js'));
+  const { RULES } = await import(join(widenRoot, 'dist/rules/index.js'));
+  const { allTriggers } = await import(join(widenRoot, 'dist/rules/run.js'));
+  const triggers = new Set(allTriggers(RULES));
   const parser = await CParser.create();
   const byDir = {};
   const notes = {};
   const failed = [];
   const worst = [];
+  const ruleUnclean = [];
   for (const rel of files) {
     const dir = rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '.';
     const t = (byDir[dir] ??= emptyTally());
     const m = inMmSubset(rel) ? (byDir['mm/ + arch/*/mm/'] ??= emptyTally()) : null;
     const text = readFileSync(join(tree, rel), 'utf8');
     const lines = text.split('\n').length - 1;
-    const tally = { files: 1, lines, functions: 0, clean: 0 };
+    const tally = { files: 1, lines, functions: 0, clean: 0, ruleFunctions: 0, ruleClean: 0 };
     try {
       const file = new AnalyzedFile(rel, text, parser);
       for (const span of file.functions) {
@@ -43,7 +54,12 @@ async function work({ widenRoot, tree, files }) {
         const fn = file.analyze(span);
         const fresh = file.notes.slice(before);
         for (const n of fresh) notes[n.kind] = (notes[n.kind] ?? 0) + 1;
-        if (fn && !fresh.some((n) => UNCLEAN.has(n.kind))) tally.clean++;
+        const clean = fn !== null && !fresh.some((n) => UNCLEAN.has(n.kind));
+        if (clean) tally.clean++;
+        if (!file.mentions(span, triggers)) continue;
+        tally.ruleFunctions++;
+        if (clean) tally.ruleClean++;
+        else ruleUnclean.push({ path: rel, line: span.startLine, function: span.name });
       }
     } catch (e) {
       failed.push({ path: rel, error: String(e?.message ?? e).split('\n')[0] });
@@ -52,7 +68,7 @@ async function work({ widenRoot, tree, files }) {
     if (m) add(m, tally);
     if (tally.functions - tally.clean >= 5) worst.push({ path: rel, functions: tally.functions, unclean: tally.functions - tally.clean });
   }
-  return { byDir, notes, failed, worst };
+  return { byDir, notes, failed, worst, ruleUnclean };
 }
 
 if (!isMainThread) {
@@ -85,12 +101,15 @@ export async function parseHealth({ widenRoot, tree, files, jobs, say }) {
   const notes = {};
   const failed = [];
   const worst = [];
+  const ruleUnclean = [];
   for (const p of parts) {
     for (const [d, t] of Object.entries(p.byDir)) add((byDir[d] ??= emptyTally()), t);
     add(notes, p.notes);
     failed.push(...p.failed);
     worst.push(...p.worst);
+    ruleUnclean.push(...p.ruleUnclean);
   }
+  ruleUnclean.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
   const total = emptyTally();
   for (const [d, t] of Object.entries(byDir)) if (d !== 'mm/ + arch/*/mm/') add(total, t);
   const share = (t) => (t.functions ? t.clean / t.functions : 1);
@@ -100,6 +119,8 @@ export async function parseHealth({ widenRoot, tree, files, jobs, say }) {
     cleanShare: share(total),
     mm: byDir['mm/ + arch/*/mm/'] ? { ...byDir['mm/ + arch/*/mm/'], cleanShare: share(byDir['mm/ + arch/*/mm/']) } : null,
     byDir: Object.fromEntries(Object.entries(byDir).filter(([d]) => d !== 'mm/ + arch/*/mm/').sort().map(([d, t]) => [d, { ...t, cleanShare: share(t) }])),
+    ruleShare: total.ruleFunctions ? total.ruleClean / total.ruleFunctions : 1,
+    ruleUnclean: ruleUnclean.slice(0, RULE_UNCLEAN_LISTED),
     notes,
     failed,
     worst: worst.sort((a, b) => b.unclean - a.unclean).slice(0, 15),
