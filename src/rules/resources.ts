@@ -321,6 +321,16 @@ export const API_VERSIONS = {
       instead: 'take `mmap_write_lock()` or `mmap_write_lock_killable()`',
     },
     {
+      names: ['do_vmi_munmap', 'do_vmi_align_munmap'],
+      what: 'the VMA-iterator munmap helpers, whose `unlock` argument makes them return with the mmap lock released (in 6.12, not in 6.1)',
+      instead: 'in a tree without them, `do_mas_munmap(&mas, mm, start, len, uf, downgrade)` unmaps, and with `downgrade` returns 1 with the mmap lock downgraded to read, not released',
+    },
+    {
+      names: ['do_mas_munmap'],
+      what: 'the munmap helpers of 6.1, whose `downgrade` argument makes them return 1 with the mmap lock downgraded to read (in 6.1, not in 6.12)',
+      instead: 'call `do_vmi_munmap(&vmi, mm, start, len, uf, unlock)`: with `unlock` it returns with the mmap lock released, not downgraded, and the caller must not release it again',
+    },
+    {
       names: ['zap_page_range'],
       what: 'the APIs removed before 6.12 (the multi-VMA `zap_page_range()`, in 6.1)',
       instead: 'zap one VMA with `zap_page_range_single()`',
