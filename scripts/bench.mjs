@@ -11,7 +11,8 @@
  *              mm/ + arch/*\/mm/, one job each; widen's peak RSS; `widen scan` of the whole tree
  *              against `grep -rlE` of the rules' trigger words; each scan also again with
  *              `--cache` on the unchanged tree (a warm cache, checked to report the same);
- *              start-up and the seed review
+ *              the front end alone on mm/ (every rule's check skipped: the floor of a cold
+ *              scan, scripts/bench/front-end.mjs); start-up and the seed review
  *   health     share of functions parsed without an ERROR node, whole 6.12 tree
  *   app        the GitHub App on the seed pull request (scripts/bench/app.ts)
  *   queue      deliveries per second through the Redis queue with 1 and 2 `widen worker`s
@@ -212,7 +213,23 @@ async function interleaved(commands) {
     rssMb: Math.max(...rs.map((r) => r.rssMb)),
     allSeconds: rs.map((r) => Number(r.seconds.toFixed(3))),
     last: rs[rs.length - 1],
+    stdouts: rs.map((r) => r.stdout),
   }));
+}
+
+/**
+ * The front end's figures (scripts/bench/front-end.mjs): the scan's own time in-process, median
+ * of the runs, and the floor of a cold scan: that plus the CLI's start-up and exit, which is the
+ * median over the CLI scan's runs `w` of its wall time less the time its report says the scan
+ * itself took (Node, loading widen's bundle, writing the report).
+ */
+function frontEndFigures(fe, w) {
+  const parsed = fe.stdouts.map((s) => JSON.parse(s));
+  const functions = JSON.parse(w.last.stdout).stats.functions;
+  if (parsed.some((p) => p.functions !== functions)) fail(`the front end alone analysed ${parsed[0].functions} functions, the scan ${functions}.`);
+  const scanSeconds = median(parsed.map((p) => p.ms)) / 1000;
+  const startupSeconds = median(w.stdouts.map((out, i) => w.allSeconds[i] - JSON.parse(out).stats.ms / 1000));
+  return { scanSeconds, startupSeconds, floorSeconds: scanSeconds + startupSeconds, functions, allScanSeconds: parsed.map((p) => Number((p.ms / 1000).toFixed(3))) };
 }
 
 function widenScan(dir) {
@@ -332,7 +349,11 @@ async function speed() {
   const havePeer = !opts['no-peer'] && spawnSync('spatch', ['--version'], { encoding: 'utf8' }).status === 0;
   if (!havePeer) say(opts['no-peer'] ? 'peer skipped (--no-peer)' : "spatch not found: install Coccinelle with 'apt-get install coccinelle' for the side-by-side figures");
   if (havePeer && !existsSync(opts.cocci)) fail(`${opts.cocci} is missing: the peer's semantic patch is read from ../shared/bench/ at run time (or pass --cocci PATH).`);
-  const mmCommands = [{ label: 'widen scan mm/ + arch/*/mm/, 1 job', ...widenScan(mm) }, ...(await cachedScans(mm, 'mm'))];
+  const mmCommands = [
+    { label: 'widen scan mm/ + arch/*/mm/, 1 job', ...widenScan(mm) },
+    ...(await cachedScans(mm, 'mm')),
+    { label: "widen's front end alone (every rule's check skipped), mm/ + arch/*/mm/, 1 job", cmd: process.execPath, args: [join(root, 'scripts', 'bench', 'front-end.mjs'), widenRoot], cwd: mm, okCodes: [0] },
+  ];
   const spatchArgs = ['--sp-file', opts.cocci, '--dir', '.', '-j', '1', '--very-quiet'];
   // Coccinelle's own cache between runs, its parsed ASTs (--cache-prefix), filled here first:
   // the like-for-like peer of widen's --cache.
@@ -348,7 +369,7 @@ async function speed() {
       { label: `spatch ${relative(root, opts.cocci)} again, 1 job, --cache-prefix`, cmd: 'spatch', args: [...spatchArgs, '--cache-prefix', spatchCache], cwd: mm, okCodes: [0] },
     );
   }
-  const [w, wf, wc, sp, spc] = await interleaved(mmCommands);
+  const [w, wf, wc, fe, sp, spc] = await interleaved(mmCommands);
   expectSameReport(w.last.stdout, wf.last.stdout, 'mm/ + arch/*/mm/, into an empty cache');
   expectSameReport(w.last.stdout, wc.last.stdout, 'mm/ + arch/*/mm/, again');
   const report = JSON.parse(w.last.stdout);
@@ -357,6 +378,7 @@ async function speed() {
       corpus,
       widen: { seconds: w.seconds, rssMb: w.rssMb, allSeconds: w.allSeconds, linesPerSecond: corpus.lines / w.seconds, findings: report.findings.length, notes: report.notes.length, functionsChecked: report.stats.functions },
       cached: { firstSeconds: wf.seconds, seconds: wc.seconds, rssMb: wc.rssMb, allSeconds: wc.allSeconds, filesFromCache: JSON.parse(wc.last.stdout).stats.cached },
+      frontEnd: frontEndFigures(fe, w),
     },
   };
   if (sp) {
@@ -378,6 +400,7 @@ async function speed() {
     out.mm.ratio = sp.seconds / w.seconds;
     out.mm.cachedRatio = sp.seconds / wc.seconds;
     out.mm.bothCachedRatio = spc.seconds / wc.seconds;
+    out.mm.frontEndRatio = sp.seconds / out.mm.frontEnd.floorSeconds;
   }
 
   const whole = whole612();
@@ -530,6 +553,11 @@ function speedRows(s) {
     const sp = s.mm.spatch;
     rows.push(['spatch, 1 job', `${s2(sp.seconds)} s, peak RSS ${mb(sp.rssMb)}, ${sp.reports} reports (${Object.entries(sp.byRule).map(([k, n]) => `${k} ${n}`).join(', ')}); ${sp.version.replace(/ compiled.*/, '')}`]);
     rows.push(['speed ratio spatch / widen', `${s2(s.mm.ratio)}x ${goal(s.mm.ratio >= 20, '>= 20x')}`]);
+  }
+  if (s.mm.frontEnd) {
+    const f = s.mm.frontEnd;
+    rows.push(["widen's front end alone (no rule's check)", `${s2(f.scanSeconds)} s in-process + ${s2(f.startupSeconds)} s start-up = ${s2(f.floorSeconds)} s for the same ${f.functions} functions: the floor of a cold scan`]);
+    if (s.mm.frontEndRatio) rows.push(['  spatch / that floor', `${s2(s.mm.frontEndRatio)}x: the most any rule code could reach cold`]);
   }
   if (s.mm.cached) {
     const c = s.mm.cached;
