@@ -28,7 +28,7 @@ import {
   isIteratorName,
   type MacroBlockKind,
 } from './kernel-macros.js';
-import { Tok, directiveName, lex, type TokenStream } from './lexer.js';
+import { Tok, directiveComments, directiveName, lex, replaceBlockComments, type TokenStream } from './lexer.js';
 
 /** A statement macro with a body, rewritten to `if` for the parser. */
 export interface BlockMacro {
@@ -139,12 +139,24 @@ export function normalize(text: string): NormalizedSource {
 
 const IDENTIFIER_MACRO = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)[ \t]*$/;
 
+/** A directive line with its comments replaced by a space each. */
+function withoutComments(line: string): string {
+  let out = '';
+  let from = 0;
+  for (const [a, b] of directiveComments(line)) {
+    out += line.slice(from, a) + ' ';
+    from = b;
+  }
+  return out + line.slice(from);
+}
+
 /** See {@link NormalizedSource.aliases}. */
 function identifierMacros(ts: TokenStream): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (let t = 0; t < ts.count; t++) {
     if (ts.kind[t] !== Tok.Directive) continue;
-    const m = IDENTIFIER_MACRO.exec(ts.text.slice(ts.start[t]!, ts.end[t]!).replace(DIRECTIVE_COMMENT, ' ').trimEnd());
+    const line = ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const m = IDENTIFIER_MACRO.exec((line.includes('/') ? withoutComments(line) : line).trimEnd());
     if (!m) continue;
     const list = out.get(m[1]!) ?? [];
     if (!list.includes(m[2]!)) list.push(m[2]!);
@@ -153,10 +165,7 @@ function identifierMacros(ts: TokenStream): Map<string, string[]> {
   return out;
 }
 
-/** Comments inside a directive line, which the lexer keeps in the directive's token. */
-const DIRECTIVE_COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-
-/** See {@link NormalizedSource.comments}. */
+/** See {@link NormalizedSource.comments}. Comments inside a directive line are in its token. */
 function commentSpans(ts: TokenStream): Int32Array {
   const spans: number[] = [];
   for (let t = 0; t < ts.count; t++) {
@@ -168,7 +177,7 @@ function commentSpans(ts: TokenStream): Int32Array {
     } else if (k === Tok.Directive) {
       const line = ts.text.slice(start, end);
       if (!line.includes('/')) continue;
-      for (const m of line.matchAll(DIRECTIVE_COMMENT)) spans.push(start + m.index, start + m.index + m[0].length);
+      for (const [a, b] of directiveComments(line)) spans.push(start + a, start + b);
     }
   }
   return Int32Array.from(spans);
@@ -283,7 +292,7 @@ function deadTokens(ts: TokenStream): Uint8Array {
       if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
         let constant: 0 | 1 | null = null;
         if (name === 'if') {
-          const cond = ts.text.slice(ts.start[t]!, ts.end[t]!).replace(/^#\s*if\s*/, '').replace(/\/\*.*?\*\//gs, '').trim();
+          const cond = replaceBlockComments(ts.text.slice(ts.start[t]!, ts.end[t]!).replace(/^#\s*if\s*/, ''), '').trim();
           if (cond === '0') constant = 0;
           else if (cond === '1') constant = 1;
         }

@@ -5,11 +5,11 @@
  * it) keeps its fingerprint and is not reported as new.
  */
 import { createHash } from 'node:crypto';
+import { replaceBlockComments } from '../analysis/lexer.js';
 
 /** Collapses white space and drops comments, so re-indentation does not change a fingerprint. */
 export function normalizeStatement(text: string): string {
-  return text
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+  return replaceBlockComments(text, ' ')
     .replace(/\/\/[^\n]*/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

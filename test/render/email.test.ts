@@ -12,7 +12,7 @@ import type { Report } from '../../src/pipeline/analyze.js';
 import { review } from '../../src/pipeline/review.js';
 import { DirectorySource } from '../../src/pipeline/source.js';
 import { renderEmail, wrap, WRAP } from '../../src/render/email.js';
-import { encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
+import { addressOf, encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
@@ -225,6 +225,17 @@ describe('mail headers', () => {
     expect(encodeMailbox('Plain Name <p@example.org>')).toBe('Plain Name <p@example.org>');
     expect(Buffer.from(encodeWords('Re: [PATCH] mm: fix ü'.repeat(4)).split(' ').map((w) => w.slice(10, -2)).join(''), 'base64').toString('utf8')).toBe('Re: [PATCH] mm: fix ü'.repeat(4));
     for (const word of encodeWords('ü'.repeat(100)).split(' ')) expect(word.length).toBeLessThanOrEqual(75);
+  });
+
+  test('a mailbox too long for a mail line is left as it is; the address is found in linear time', () => {
+    const runaway = '<'.repeat(250_000);
+    expect(encodeMailbox(runaway)).toBe(runaway);
+    expect(addressOf(runaway)).toBe(runaway);
+    // addressOf reads what /<([^>]*)>/ would: the first `<` to the next `>`.
+    for (const m of ['Jane <JANE@example.org>', 'a <b <c> d>', 'no angle', '<open', 'x > y <z>']) {
+      const angle = /<([^>]*)>/.exec(m);
+      expect(addressOf(m)).toBe((angle ? angle[1]! : m).trim().toLowerCase());
+    }
   });
 
   test('long fields fold before a space, within 78 columns', () => {

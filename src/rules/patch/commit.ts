@@ -47,9 +47,17 @@ export function commitOf(patch: Patch): CommitMessage | null {
   return { author: parseIdentity(patch.from), subject: patch.subject, body, lines, trailers, paths };
 }
 
+/**
+ * RFC 5322 2.1.1: a line of a message is at most 998 characters. Longer is not an identity, and
+ * the patterns below backtrack quadratically on such text (a `Signed-off-by:` of 100,000 spaces
+ * took 12 s): it is kept whole, as a name without an address.
+ */
+const MAX_IDENTITY = 998;
+
 /** `Name <a@b>`, `"Last, First" <a@b>`, `a@b (Name)` or a bare `a@b`. */
 export function parseIdentity(text: string): Identity {
   const t = text.trim();
+  if (t.length > MAX_IDENTITY) return { name: cleanName(t), email: null, text: t };
   const angle = /^(.*?)\s*<([^<>]*)>\s*$/.exec(t);
   if (angle) return { name: cleanName(angle[1]!), email: angle[2]!.trim() || null, text: t };
   const comment = /^(\S+@\S+)\s*\((.*)\)\s*$/.exec(t);

@@ -143,3 +143,13 @@ test('parseIdentity reads the forms mails use', () => {
   expect(parseIdentity('jane@example.org')).toEqual({ name: null, email: 'jane@example.org', text: 'jane@example.org' });
   expect(parseIdentity('Jane Doe')).toEqual({ name: 'Jane Doe', email: null, text: 'Jane Doe' });
 });
+
+test('parseIdentity takes text longer than a mail line as a name, at once', () => {
+  // Each of these backtracked quadratically through the patterns (100,000 characters: 11-13 s);
+  // the test's timeout is what catches a return of that.
+  expect(parseIdentity('A' + ' '.repeat(250_000) + 'B <a@b.c>')).toEqual({ name: 'A B <a@b.c>', email: null, text: 'A' + ' '.repeat(250_000) + 'B <a@b.c>' });
+  for (const text of ['@'.repeat(250_000), '<'.repeat(250_000)]) expect(parseIdentity(text)).toEqual({ name: text, email: null, text });
+  // At the limit the forms still parse.
+  const long = `${'N'.repeat(980)} <n@example.org>`;
+  expect(parseIdentity(long).email).toBe('n@example.org');
+});
