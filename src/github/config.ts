@@ -144,7 +144,11 @@ export async function loadConfig(read: ConfigReader): Promise<WidenConfig> {
   } catch (e) {
     const status = (e as { status?: number }).status;
     if (status !== undefined) throw e;
-    throw new ConfigError([`it could not be read as YAML (${((e as Error).message ?? '').replace(/^\[[^\]]*\] /, '')})`]);
+    // The config plugin's own message names only the URL; the YAML parser's (its `cause`) says
+    // what is wrong and where, on its first line (the others quote the file).
+    const cause = (e as { cause?: unknown }).cause;
+    const why = cause instanceof Error && cause.message ? cause.message : ((e as Error).message ?? '').replace(/^\[[^\]]*\] /, '');
+    throw new ConfigError([`it could not be read as YAML (${why.split('\n')[0]!.trim().replace(/:$/, '')})`]);
   }
   return parseConfig(raw);
 }

@@ -277,6 +277,35 @@ describe('pull_request.opened on the seed pull request', () => {
     expect(check.output.summary).toContain('`fail-on` must be one of `error`, `warning`, `note`, `none`');
     expect(check.output.summary).toContain('`max-comments` must be <= 30');
   });
+
+  test('a .github/widen.yml built to explode (billion laughs) is refused as YAML, at once, with a neutral check run', async () => {
+    const f = await seedFile();
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`), 'paths:', '  include: *i', ''].join('\n');
+    const scope = mockReviewReads(nock(API), f, { config: laughs, blobStatus: null });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(invalidBodies).toEqual([]);
+    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    expect([checks.length, check.conclusion, check.output.title]).toEqual([1, 'neutral', '.github/widen.yml is invalid; nothing was checked']);
+    expect(check.output.summary).toContain('it could not be read as YAML (Excessive alias count indicates a resource exhaustion attack)');
+  });
+
+  test('a .github/widen.yml that is not YAML gets the parser\'s reason and place, not only the URL', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { config: 'rules:\n  x: on\n   y: off\n', blobStatus: null });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    const check = checks[0]! as { output: { summary: string } };
+    expect(check.output.summary).toContain('it could not be read as YAML (Nested mappings are not allowed in compact mappings at line 2, column 6)');
+  });
 });
 
 describe('a pull request as a patch series (series: per-commit, the default)', () => {
