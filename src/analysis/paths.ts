@@ -21,6 +21,9 @@ import { TRANSPARENT_CALLS } from './kernel-macros.js';
 /** Default bound on explored (node, state, facts) configurations per function and walker. */
 export const DEFAULT_STATE_BUDGET = 50_000;
 
+/** A switch on a value with more case values than this (across its switches) is not correlated. */
+export const MAX_SWITCH_VALUES = 64;
+
 /** The path a state was reached by, reconstructed on demand for witnesses. */
 export interface Trace {
   /** Node ids from entry to the current node, inclusive. */
@@ -121,7 +124,22 @@ export class FactModel {
       if (!depsOf.has(key)) depsOf.set(key, readPaths(n.expr));
     }
     const eq = (key: string, value: string): string => `(${key}==${value})`;
+    // A switch's facts only matter where something else reads or sets the same value: another
+    // switch on it, a test `x == V`, a constant stored in it. Each `case` edge states a fact per
+    // case value, so a lone switch of a thousand cases cost a thousand facts on each of a
+    // thousand edges (a minute and gigabytes, for nothing); and past MAX_SWITCH_VALUES values a
+    // switch is not correlated at all.
+    const switchesOn = new Map<string, number>();
+    for (const { key } of switches) switchesOn.set(key, (switchesOn.get(key) ?? 0) + 1);
+    const storedConstant = new Set<string>();
+    for (const n of cfg.nodes) for (const e of n.events) if (e.k === 'def' && e.value && isConstant(e.value) && caseValues.has(e.key)) storedConstant.add(e.key);
+    const modelled = new Set<string>();
+    for (const [key, values] of caseValues) {
+      if (values.size > MAX_SWITCH_VALUES) continue;
+      if (switchesOn.get(key)! >= 2 || storedConstant.has(key) || [...values].some((v) => seen.has(eq(key, v)))) modelled.add(key);
+    }
     for (const { head, key, edges } of switches) {
+      if (!modelled.has(key)) continue;
       // Along `case V:` the value is V and no other; along `default:` it is none of this
       // switch's own values (another switch on it may list more).
       const values = caseValues.get(key)!;
@@ -140,7 +158,7 @@ export class FactModel {
     }
     for (const n of cfg.nodes) {
       for (const e of n.events) {
-        const values = e.k === 'def' && e.value && isConstant(e.value) ? caseValues.get(e.key) : undefined;
+        const values = e.k === 'def' && e.value && isConstant(e.value) && modelled.has(e.key) ? caseValues.get(e.key) : undefined;
         if (!values || e.k !== 'def' || !e.value) continue;
         const assignedValue = render(e.value);
         const list = assigned.get(n.id) ?? [];
@@ -208,7 +226,7 @@ export class FactModel {
       }
     }
     const consts = this.constants.get(node.id);
-    if (consts) for (const [k, v] of consts) out = out.with(k, v);
+    if (consts) out = out.withAll(consts);
     return out;
   }
 
@@ -240,13 +258,11 @@ export class FactModel {
     const c = this.conditions.get(node.id);
     const implied = edge.kind === 'case' ? this.caseFacts(node, edge) : c && (edge.kind === 'true' || edge.kind === 'false') ? (edge.kind === 'true' ? c.onTrue : c.onFalse) : null;
     if (!implied) return facts;
-    let out = facts;
     for (const [k, v] of implied) {
-      const known = out.get(k);
+      const known = facts.get(k);
       if (known !== undefined && known !== v) return null;
-      out = out.with(k, v);
     }
-    return out;
+    return facts.withAll(implied);
   }
 }
 
@@ -286,6 +302,16 @@ export class Facts {
     const m = new Map(this.map);
     m.set(k, v);
     return new Facts(m);
+  }
+
+  /** These facts with each of `facts` set: one copy, however many (a `case` edge states dozens). */
+  withAll(facts: readonly Fact[]): Facts {
+    let m: Map<string, boolean> | null = null;
+    for (const [k, v] of facts) {
+      if ((m ?? this.map).get(k) === v) continue;
+      (m ??= new Map(this.map)).set(k, v);
+    }
+    return m ? new Facts(m) : this;
   }
 
   without(k: string): Facts {

@@ -1,5 +1,5 @@
 /** The path explorer: correlated conditions and constant flags prune infeasible paths. */
-import { explore } from '../../src/analysis/paths.js';
+import { explore, Facts, MAX_SWITCH_VALUES } from '../../src/analysis/paths.js';
 import { functionOf } from '../helpers/analyze.js';
 
 /** Collects, for every path to the exit, the sequence of calls made. */
@@ -142,6 +142,26 @@ void f(int fresh, int more)
   test('without the assignments every case is a path', async () => {
     const open = 'void g(int op)\n{\n\tswitch (op) {\n\tcase 1:\n\t\ta();\n\t\tbreak;\n\tcase 2:\n\t\tb();\n\t\tbreak;\n\t}\n}\n';
     expect(await callPaths(open, 'g')).toEqual(['', 'a', 'b']);
+  });
+
+  test('two switches on one value correlate; a lone switch states no facts, however many cases', async () => {
+    const sw = (n: number, body: (i: number) => string): string => `\tswitch (op) {\n${Array.from({ length: n }, (_, i) => `\tcase ${i}:\n${body(i)}\t\tbreak;\n`).join('')}\t}\n`;
+    const twice = `void f(int op)\n{\n${sw(3, (i) => `\t\ta${i}();\n`)}${sw(3, (i) => `\t\tb${i}();\n`)}}\n`;
+    expect(await callPaths(twice, 'f')).toEqual(['', 'a0 b0', 'a1 b1', 'a2 b2']);
+    // A thousand cases, each stating a thousand facts, took a minute and gigabytes: a lone
+    // switch is now left uncorrelated, and its walk is one path per case.
+    const fn = await functionOf(`void g(int op)\n{\n${sw(1000, (i) => `\t\tc${i}();\n`)}}\n`, 'g');
+    const head = fn.cfg.nodes.find((n) => n.succ.some((e) => e.kind === 'case'))!;
+    const edge = head.succ.find((e) => e.kind === 'case')!;
+    expect(fn.facts.alongEdge(fn.facts.afterNode(Facts.EMPTY, head), head, edge)).toBe(Facts.EMPTY);
+  });
+
+  test('past MAX_SWITCH_VALUES values, switches on one value are not correlated', async () => {
+    const sw = (n: number, body: (i: number) => string): string => `\tswitch (op) {\n${Array.from({ length: n }, (_, i) => `\tcase ${i}:\n${body(i)}\t\tbreak;\n`).join('')}\t}\n`;
+    const n = MAX_SWITCH_VALUES + 1;
+    const fn = await functionOf(`void f(int op)\n{\n${sw(n, () => '\t\ta();\n')}${sw(n, () => '\t\tb();\n')}}\n`, 'f');
+    const head = fn.cfg.nodes.find((x) => x.succ.some((e) => e.kind === 'case'))!;
+    expect(fn.facts.alongEdge(Facts.EMPTY, head, head.succ.find((e) => e.kind === 'case')!)).toBe(Facts.EMPTY);
   });
 
   test('a switch on a value written in a case forgets it', async () => {
