@@ -126,8 +126,25 @@ export class BracketSummaries {
   private readonly fileIds = new WeakMap<AnalyzedFile, number>();
   private readonly named = new Map<string, boolean>();
   private files = 0;
+  private depth = 0;
 
   constructor(private readonly resolver: DefinitionResolver = sameFile) {}
+
+  /**
+   * Runs `compute`, a summary that may need the summaries of the helpers its function calls,
+   * unless {@link MAX_SUMMARY_DEPTH} summaries are being computed inside one another already:
+   * then `tooDeep()`, the summary's answer for "not known". A chain of helpers thousands of
+   * calls long overflowed the stack, and the whole file was skipped with an internal error.
+   */
+  nested<T>(compute: () => T, tooDeep: () => T): T {
+    if (this.depth >= MAX_SUMMARY_DEPTH) return tooDeep();
+    this.depth++;
+    try {
+      return compute();
+    } finally {
+      this.depth--;
+    }
+  }
 
   /** The definitions a call to `name` from `from` reaches, as the summaries see them. */
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
@@ -227,7 +244,7 @@ export class BracketSummaries {
     if (this.inProgress.has(key)) return 'unknown';
     this.inProgress.add(key);
     const effects = new Set<BracketEffect>();
-    for (const def of defs) effects.add(this.compute(pair, def, argIndex));
+    for (const def of defs) effects.add(this.nested(() => this.compute(pair, def, argIndex), (): BracketEffect => 'unknown'));
     this.inProgress.delete(key);
     const result: BracketEffect = effects.size === 1 ? [...effects][0]! : 'unknown';
     this.memo.set(key, result);
@@ -277,6 +294,12 @@ export interface NameQuery {
 
 /** Definitions a {@link BracketSummaries.mayName} walk reads before it answers yes without reading on. */
 export const MAY_NAME_WALK = 64;
+
+/**
+ * Summaries computed inside one another ({@link BracketSummaries.nested}) before the next is
+ * taken as not known. Kernel helper chains that move a lock or write a VMA are a few calls deep.
+ */
+export const MAX_SUMMARY_DEPTH = 24;
 
 const queryIds = new WeakMap<NameQuery, number>();
 let queries = 0;

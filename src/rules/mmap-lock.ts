@@ -5,7 +5,7 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import { BracketIndex, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { BracketIndex, MAY_NAME_WALK, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -145,13 +145,13 @@ export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: Brack
 }
 
 /**
- * Whether the body of callee `name`, wherever widen can read it, or of its own callees a few
- * levels deep, names one of `words` (lock or release calls): the test for a helper that may
+ * Whether the body of callee `name`, wherever widen can read it, or of its own callees at any
+ * depth, names one of `words` (lock or release calls): the test for a helper that may
  * move a lock for its caller without saying so on an argument.
  */
 export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, words: readonly string[]): boolean {
   // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
-  // `do_mas_align_munmap()`), a few levels deep.
+  // `do_mas_align_munmap()`).
   // Names already followed, per file that defines them (a `static` helper of one file is not
   // the same-named one of another).
   const seen = new Map<AnalyzedFunction['file'], Set<string>>([[fn.file, new Set([name])]]);
@@ -162,11 +162,16 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
     names.add(id);
     return true;
   };
+  // However deep: a walk that stopped at a fixed depth answered "no" for a helper that releases
+  // four calls down, and a VMA lock handed to such a chain was reported as leaked. Past
+  // MAY_NAME_WALK definitions read it answers yes, as mayName() does: may release.
+  let read = 0;
   let level: Array<{ name: string; from: AnalyzedFunction['file'] }> = [{ name, from: fn.file }];
-  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+  for (let depth = 0; level.length > 0; depth++) {
     const next: typeof level = [];
     for (const callee of level) {
       for (const d of summaries.definitions(callee.name, callee.from, depth === 0 ? words : undefined)) {
+        if (++read > MAY_NAME_WALK) return true;
         const ids = d.file.identifiersOf(d.span);
         // A function's own name is among its identifiers: that is not a mention.
         for (const op of words) if (op !== d.span.name && ids.has(op)) return true;

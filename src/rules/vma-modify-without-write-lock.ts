@@ -174,7 +174,7 @@ export default defineRule({
       fix: 'Call `vma_start_write({{vma}})` before `{{callee}}()`, under the mmap write lock.',
     },
     calleeNeedsWriteLock: {
-      headline: '`{{callee}}()` write-locks a VMA, but this function {{state}}',
+      headline: '`{{callee}}()` needs the mmap write lock, but this function {{state}}',
       explanation:
         '`{{callee}}()` does {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
       fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
@@ -510,8 +510,13 @@ function calleeSummary(caller: AnalyzedFunction, name: string, summaries: Bracke
   if (memo === 'pending') return null;
   if (memo !== undefined) return memo;
   summaryMemo.set(fn, 'pending');
-  const summary = summarise(fn, summaries);
-  summaryMemo.set(fn, summary);
+  const summary = summaries.nested<CalleeSummary | null>(
+    () => summarise(fn, summaries),
+    () => null,
+  );
+  // A summary cut off by depth is not remembered: from a shallower caller it may be computed.
+  if (summary === null) summaryMemo.delete(fn);
+  else summaryMemo.set(fn, summary);
   return summary;
 }
 

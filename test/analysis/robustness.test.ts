@@ -73,6 +73,18 @@ describe('one bad function never costs the rest', () => {
     ]);
   });
 
+  test('a chain of 3,000 helpers costs nothing else in its file: summaries stop deep, the leak beside it is reported', async () => {
+    // Each helper hands the VMA to the next; the last one writes it. The vma-modify summary of
+    // w0() used to recurse 3,000 calls deep, overflow the stack and skip the whole file.
+    const chain = Array.from({ length: 3000 }, (_, i) => `static void w${i}(struct vm_area_struct *vma)\n{\n\t${i === 2999 ? 'vma_start_write(vma)' : `w${i + 1}(vma)`};\n}\n`).join('\n');
+    const user = 'void use(struct mm_struct *mm, unsigned long a)\n{\n\tstruct vm_area_struct *vma;\n\n\tmmap_read_lock(mm);\n\tvma = find_vma(mm, a);\n\tw0(vma);\n\tmmap_read_unlock(mm);\n}\n';
+    const leak = 'int leak(struct mm_struct *mm, int a)\n{\n\tmmap_read_lock(mm);\n\tif (a)\n\t\treturn 0;\n\tmmap_read_unlock(mm);\n\treturn 0;\n}\n';
+    const file = await analyzeSource(`${chain}\n${user}\n${leak}`, 'chain.c');
+    const { findings } = analyzeSpans(file, file.functions, RULES);
+    expect(findings.map((f) => [f.rule, f.function, f.messageId])).toEqual([['mmap-lock-balance', 'leak', 'leak']]);
+    expect(file.notes).toEqual([]);
+  });
+
   test.each([
     ['600 nested ifs', `${'\tif (a) {\n'.repeat(600)}\t\tdeep(a);\n${'\t}\n'.repeat(600)}`],
     ['1,000 nested braces', `\t${'{'.repeat(1000)} deep(a); ${'}'.repeat(1000)}`],
