@@ -629,6 +629,55 @@ export default [
     edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
     expect: [{ line: 'struct vm_area_struct *vma = vma_lookup(mm, addr);' }],
   },
+  // ---- mmap-lock-balance ---------------------------------------------------------------------
+  {
+    id: 'lock-mincore-early-return',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mincore.c',
+    // SYSCALL_DEFINE3(mincore, ...), the file's only one.
+    function: 'SYSCALL_DEFINE3',
+    what: 'an early return on a fatal signal between mmap_read_lock() and mmap_read_unlock() (catalog mmap-lock-balance: a path leaves with the lock held)',
+    edits: [{ insertAfter: 'retval = do_mincore(start, min(pages, PAGE_SIZE), tmp);', text: ['if (fatal_signal_pending(current))', '\treturn -EINTR;'] }],
+    expect: [{ line: 'mmap_read_lock(current->mm);', related: ['if (fatal_signal_pending(current))', 'return -EINTR;'] }],
+  },
+  {
+    id: 'lock-b12-migrate-to-node-unlock-not-held',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mempolicy.c',
+    function: 'migrate_to_node',
+    what: 'B12 put back: the extra mmap_read_unlock() the bad 6.1 backport added on the no-VMA path of migrate_to_node(), releasing a lock already released there (d77401968c78, "fix wrong mmap_read_unlock() in migrate_to_node()")',
+    edits: [{ insertAfter: 'if (unlikely(!vma)) {', text: ['mmap_read_unlock(mm);'] }],
+    expect: [{ line: { at: 'mmap_read_unlock(mm);', nth: 2 } }],
+  },
+  {
+    id: 'lock-mlockall-wrong-mode',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mlock.c',
+    // SYSCALL_DEFINE1(mlockall, ...), the file's only one.
+    function: 'SYSCALL_DEFINE1',
+    what: 'the write lock of mlockall() released with mmap_read_unlock() (catalog mmap-lock-balance: wrong-mode unlock)',
+    edits: [{ replace: 'mmap_write_unlock(current->mm);', with: ['mmap_read_unlock(current->mm);'] }],
+    expect: [{ line: 'mmap_read_unlock(current->mm);', related: ['if (mmap_write_lock_killable(current->mm))'] }],
+  },
+  {
+    id: 'lock-migrate-to-node-double-lock',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mempolicy.c',
+    function: 'migrate_to_node',
+    what: 'mmap_read_lock() taken a second time before queue_pages_range() (catalog mmap-lock-balance: double lock; a rwsem read lock taken twice deadlocks behind a waiting writer)',
+    edits: [{ insertBefore: 'nr_failed = queue_pages_range(mm, vma->vm_start, mm->task_size, &nmask,', text: ['mmap_read_lock(mm);'] }],
+    expect: [{ line: { at: 'mmap_read_lock(mm);', nth: 2 }, related: [{ at: 'mmap_read_lock(mm);', nth: 1 }] }],
+  },
+  {
+    id: 'lock-oom-reaper-trylock-untested',
+    rule: 'mmap-lock-balance',
+    file: 'mm/oom_kill.c',
+    function: 'oom_reap_task_mm',
+    what: 'mmap_read_trylock() treated as always locking: its result is not tested, and the unlock runs on the path where it failed (catalog mmap-lock-balance: trylock polarity)',
+    edits: [{ replace: 'if (!mmap_read_trylock(mm)) {', lines: 4, with: ['mmap_read_trylock(mm);'] }],
+    expect: [{ line: ['mmap_read_trylock(mm);', 'mmap_read_unlock(mm);'] }],
+  },
+
   // ---- mmap-lock-callee-contract -------------------------------------------------------------
   {
     id: 'contract-madvise-unlock-after-userfaultfd-remove',

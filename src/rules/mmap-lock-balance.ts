@@ -64,6 +64,12 @@ export default defineRule({
         'The lock was taken for {{held}} by `{{taken}}`, but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
       fix: 'Release with the matching call (`{{release}}`), or downgrade first with `mmap_write_downgrade()`.',
     },
+    resultIgnored: {
+      headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
+      explanation:
+        '`{{call}}` can fail without taking the lock: {{fails}}. Its result is not tested here, and the function goes on as if it held `{{mm}}`\'s mmap lock: on the path where the attempt failed, the code runs without the lock and the unlock underflows the rwsem.',
+      fix: 'Test the result (`if (!mmap_read_trylock(mm))`, `if (mmap_write_lock_killable(mm))`) and leave without unlocking when the lock was not taken.',
+    },
     doubleLock: {
       headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
       explanation:
@@ -81,7 +87,7 @@ export default defineRule({
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
-    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<{ at: CfgNode; message: string }> = []): void => {
+    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<{ at: CfgNode; message: string }> = []): void => {
       if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: displayKey(e.object), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
     };
 
@@ -113,6 +119,13 @@ export default defineRule({
           } else if (e.op === 'lock') {
             if (cur.k === 'entry') enteredUnlocked.add(e.object);
             if (cur.k === 'held' && !cur.pending && cur.local) report('doubleLock', node, e, { taken: cur.call }, [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
+            // A trylock or killable lock whose result nothing tests: the path goes on as if it
+            // held the lock, which is the bug (a trylock treated as always locking). Reported
+            // once, and followed as held so that it is not reported again at the unlock.
+            if (e.event.acquisition.k === 'untested') {
+              const when = e.event.call.name !== null && /trylock/.test(e.event.call.name) ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
+              report('resultIgnored', node, e, { fails: when });
+            }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing' });
