@@ -480,6 +480,33 @@ export default [
     expect: [{ line: 'tlb_start_vma(&tlb, vma);' }],
   },
 
+  {
+    id: 'ptl-zap-rmaps-without-tlb-flush',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/memory.c',
+    function: 'zap_pte_range',
+    what: 'tlb_flush_mmu_tlbonly() deleted before tlb_flush_rmaps(): the delayed rmaps are removed while the TLB still maps the pages (mm/memory.c: "Do the actual TLB flush before dropping ptl"; rmapsBeforeTlbFlush)',
+    edits: [{ delete: 'tlb_flush_mmu_tlbonly(tlb);' }],
+    expect: [{ line: 'tlb_flush_rmaps(tlb, vma);' }],
+  },
+  {
+    id: 'notifier-madvise-free-start-twice',
+    rule: 'mmu-notifier-range-balance',
+    file: 'mm/madvise.c',
+    function: 'madvise_free_single_vma',
+    what: 'mmu_notifier_invalidate_range_start() called a second time on the same range before its end (startTwice: the notifiers see two starts and one end)',
+    edits: [{ insertAfter: 'tlb_start_vma(&tlb, vma);', text: ['mmu_notifier_invalidate_range_start(&range);'] }],
+    expect: [{ line: { at: 'mmu_notifier_invalidate_range_start(&range);', nth: 2 }, related: [{ at: 'mmu_notifier_invalidate_range_start(&range);', nth: 1 }] }],
+  },
+  {
+    id: 'notifier-oom-reap-nonblock-untested',
+    rule: 'mmu-notifier-range-balance',
+    file: 'mm/oom_kill.c',
+    function: '__oom_reap_task_mm',
+    what: 'the result of mmu_notifier_invalidate_range_start_nonblock() ignored: the reaper zaps and ends a range whose start may have failed with -EAGAIN (resultIgnored; the function is __must_check)',
+    edits: [{ replace: 'if (mmu_notifier_invalidate_range_start_nonblock(&range)) {', lines: 5, with: ['mmu_notifier_invalidate_range_start_nonblock(&range);'] }],
+    expect: [{ line: 'mmu_notifier_invalidate_range_start_nonblock(&range);' }],
+  },
   // ---- family C: VMA lookup semantics --------------------------------------------------------
   // vma-lookup-null-check
   {
@@ -587,6 +614,15 @@ export default [
     expect: [{ line: 'vma = lock_vma_under_rcu(data->mm, start);', related: ['vma = vma_next(&vmi);'] }],
   },
 
+  {
+    id: 'vma-lock-arm64-double-end-read',
+    rule: 'vma-read-lock-balance',
+    file: 'arch/arm64/mm/fault.c',
+    function: 'do_page_fault',
+    what: 'vma_end_read() called twice on the access-error path (doubleRelease: the VMA\'s read lock count underflows)',
+    edits: [{ insertAfter: { at: 'vma_end_read(vma);', nth: 1 }, text: ['vma_end_read(vma);'] }],
+    expect: [{ line: { at: 'vma_end_read(vma);', nth: 2 }, related: [{ at: 'vma_end_read(vma);', nth: 1 }] }],
+  },
   // ---- vm-flags-direct-write -----------------------------------------------------------------
   {
     id: 'vm-flags-remap-pfn-direct-or',
@@ -629,6 +665,17 @@ export default [
     edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
     expect: [{ line: 'struct vm_area_struct *vma = vma_lookup(mm, addr);' }],
   },
+  {
+    id: 'lookup-remap-file-pages-before-relock',
+    rule: 'vma-lookup-requires-lock',
+    file: 'mm/mmap.c',
+    // SYSCALL_DEFINE5(remap_file_pages, ...), the file's only one.
+    function: 'SYSCALL_DEFINE5',
+    what: 'the VMA looked up again before the write lock is retaken, between the read unlock and mmap_write_lock_killable() (afterUnlock)',
+    edits: [{ move: { at: 'vma = vma_lookup(mm, start);', nth: 2 }, before: 'if (mmap_write_lock_killable(mm)) {' }],
+    expect: [{ line: { at: 'vma = vma_lookup(mm, start);', nth: 2 }, related: [{ at: 'mmap_read_unlock(mm);', nth: 2 }] }],
+  },
+
   // ---- mmap-lock-balance ---------------------------------------------------------------------
   {
     id: 'lock-mincore-early-return',
@@ -680,6 +727,36 @@ export default [
 
   // ---- mmap-lock-callee-contract -------------------------------------------------------------
   {
+    id: 'contract-queue-pages-range-locks-under-caller',
+    rule: 'mmap-lock-callee-contract',
+    file: 'mm/mempolicy.c',
+    function: 'queue_pages_range',
+    what: 'queue_pages_range() made to take the mmap read lock itself, while migrate_to_node() and do_mbind() call it holding the lock (catalog mmap-lock-callee-contract: calledLocked, the B12 shape seen from the callee)',
+    edits: [
+      { insertBefore: 'err = walk_page_range(mm, start, end, ops, &qp);', text: ['mmap_read_lock(mm);'] },
+      { insertAfter: 'err = walk_page_range(mm, start, end, ops, &qp);', text: ['mmap_read_unlock(mm);'] },
+    ],
+    expect: [{ line: 'mmap_read_lock(mm);' }],
+  },
+  {
+    id: 'contract-khugepaged-alloc-releases-released-lock',
+    rule: 'mmap-lock-callee-contract',
+    file: 'mm/khugepaged.c',
+    function: 'alloc_charge_folio',
+    what: 'alloc_charge_folio() made to drop the caller\'s mmap read lock before allocating, but collapse_huge_page() calls it after releasing the lock already (catalog mmap-lock-callee-contract: calledUnlocked)',
+    edits: [{ insertBefore: 'folio = __folio_alloc(gfp, HPAGE_PMD_ORDER, node, &cc->alloc_nmask);', text: ['mmap_read_unlock(mm);', ''] }],
+    expect: [{ line: 'mmap_read_unlock(mm);' }],
+  },
+  {
+    id: 'contract-khugepaged-unlock-before-collapse',
+    rule: 'mmap-lock-callee-contract',
+    file: 'mm/khugepaged.c',
+    function: 'hpage_collapse_scan_pmd',
+    what: 'the scan drops the mmap read lock itself before collapse_huge_page(), which releases the caller\'s read lock on entry (catalog §4, collapse_huge_page: callsReleasing)',
+    edits: [{ insertBefore: 'result = collapse_huge_page(mm, address, referenced,', text: ['mmap_read_unlock(mm);'] }],
+    expect: [{ line: 'result = collapse_huge_page(mm, address, referenced,', related: ['mmap_read_unlock(mm);'] }],
+  },
+  {
     id: 'contract-madvise-unlock-after-userfaultfd-remove',
     rule: 'mmap-lock-callee-contract',
     file: 'mm/madvise.c',
@@ -728,6 +805,24 @@ export default [
     edits: [{ delete: 'vma = vma_lookup(mm, start);', lines: 3 }],
     expect: [{ line: 'if (end > vma->vm_end) {', related: ['if (!userfaultfd_remove(vma, start, end)) {'] }],
   },
+  {
+    id: 'uau-remap-file-pages-file-after-unlock',
+    rule: 'vma-use-after-unlock',
+    file: 'mm/mmap.c',
+    function: 'SYSCALL_DEFINE5',
+    what: 'vma->vm_file read after mmap_read_unlock() instead of copied before it, as remap_file_pages() does (afterUnlock: the VMA may be freed once the lock is dropped)',
+    edits: [{ move: 'file = get_file(vma->vm_file);', after: { at: 'mmap_read_unlock(mm);', nth: 2 } }],
+    expect: [{ line: 'file = get_file(vma->vm_file);', related: [{ at: 'mmap_read_unlock(mm);', nth: 2 }] }],
+  },
+  {
+    id: 'uau-x86-vma-after-retry',
+    rule: 'vma-use-after-unlock',
+    file: 'arch/x86/mm/fault.c',
+    function: 'do_user_addr_fault',
+    what: 'the VMA read on the VM_FAULT_RETRY path, where handle_mm_fault() has already dropped the mmap lock (afterFault; catalog §4: "If we need to retry the mmap_lock has already been released")',
+    edits: [{ insertAfter: { at: 'flags |= FAULT_FLAG_TRIED;', nth: 2 }, text: ['if (vma->vm_flags & VM_GROWSDOWN)', '\tflags |= FAULT_FLAG_REMOTE;'] }],
+    expect: [{ line: 'if (vma->vm_flags & VM_GROWSDOWN)', related: ['fault = handle_mm_fault(vma, address, flags, regs);'] }],
+  },
   // ---- vm-flags-helper-lock-context ----------------------------------------------------------
   {
     id: 'flags-clear-refs-under-read-lock',
@@ -760,6 +855,24 @@ export default [
     expect: [{ line: 'if (!vma_start_read(vma))', related: [{ at: 'rcu_read_unlock();', nth: 1 }] }],
   },
 
+  {
+    id: 'flags-kvmppc-reset-without-vma-lock',
+    rule: 'vm-flags-helper-lock-context',
+    file: 'arch/powerpc/kvm/book3s_hv_uvmem.c',
+    function: 'kvmppc_memslot_page_merge',
+    what: 'vma_start_write(vma) deleted before vm_flags_reset() under the mmap write lock (resetWithoutVmaLock: vm_flags_reset() asserts the VMA write lock)',
+    edits: [{ delete: 'vma_start_write(vma);' }],
+    expect: [{ line: 'vm_flags_reset(vma, vm_flags);' }],
+  },
+  {
+    id: 'flags-kvmppc-init-on-tree-vma',
+    rule: 'vm-flags-helper-lock-context',
+    file: 'arch/powerpc/kvm/book3s_hv_uvmem.c',
+    function: 'kvmppc_memslot_page_merge',
+    what: 'vm_flags_init() instead of vm_flags_reset() on a VMA from find_vma_intersection() (initOnTreeVma: vm_flags_init() is for a VMA not yet in the tree and takes no lock)',
+    edits: [{ replace: 'vm_flags_reset(vma, vm_flags);', with: ['vm_flags_init(vma, vm_flags);'] }],
+    expect: [{ line: 'vm_flags_init(vma, vm_flags);', related: ['vma = find_vma_intersection(kvm->mm, start, end);'] }],
+  },
   // ---- vma-modify-without-write-lock -----------------------------------------------------------
   {
     id: 'modify-mpol-rebind-read-lock',
@@ -829,6 +942,16 @@ export default [
     edits: [{ delete: 'vma_start_write(vma);' }],
     // mbind_range() hands it through vma_modify_policy() to vma_replace_policy(), which asserts the lock.
     expect: [{ line: 'err = mbind_range(&vmi, vma, &prev, start, end, new);', related: ['for_each_vma_range(vmi, vma, end) {'] }],
+  },
+
+  {
+    id: 'modify-clear-refs-page-prot-before-lock',
+    rule: 'vma-modify-without-write-lock',
+    file: 'fs/proc/task_mmu.c',
+    function: 'clear_refs_write',
+    what: 'vma_set_page_prot() moved before vm_flags_clear(), whose vma_start_write() it relied on: it rewrites vm_page_prot of a VMA of the tree that nothing write-locked (calleeWritesWithoutVmaLock; mm/mmap.c: "remove_protection_ptes reads vma->vm_page_prot without mmap_lock")',
+    edits: [{ move: 'vma_set_page_prot(vma);', before: 'vm_flags_clear(vma, VM_SOFTDIRTY);' }],
+    expect: [{ line: 'vma_set_page_prot(vma);', related: ['for_each_vma(vmi, vma) {'] }],
   },
 
   // ---- vma-list-removed ----------------------------------------------------------------------
