@@ -316,8 +316,14 @@ async function recall() {
   const t0 = performance.now();
   const r = await runRecall({ cli, root, tree, mutations, implemented: implementedRules(), workDir: join(benchDir, 'recall'), jobs: Math.min(2, availableParallelism()), say });
   const implemented = r.rules.filter((x) => x.implemented);
+  // One mutation per check: every message id of every rule must be among those the found
+  // mutations of that rule produced where expected.
+  const { RULES } = await import(pathToFileURL(join(widenRoot, 'dist', 'rules', 'index.js')).href);
+  const exercised = new Set(r.mutations.filter((m) => m.status === 'found').flatMap((m) => (m.checks ?? []).map((id) => `${m.rule}:${id}`)));
+  const allChecks = RULES.flatMap((rule) => Object.keys(rule.messages).map((id) => `${rule.id}:${id}`));
   return {
     ...r,
+    checks: { total: allChecks.length, exercised: allChecks.filter((c) => exercised.has(c)).length, missing: allChecks.filter((c) => !exercised.has(c)) },
     found: implemented.reduce((n, x) => n + x.found, 0),
     total: implemented.reduce((n, x) => n + x.total, 0),
     pending: r.rules.filter((x) => !x.implemented).reduce((n, x) => n + x.total, 0),
@@ -520,6 +526,10 @@ function precisionRows(p) {
 
 function recallRows(r) {
   const rows = [[`${mutations.length} mutations, ${Math.round(r.seconds)} s`, `${r.found}/${r.total} found for the rules that exist; ${r.pending} more wait for rules not implemented yet`]];
+  if (r.checks) {
+    const c = r.checks;
+    rows.push(['checks exercised', `${c.exercised}/${c.total} message ids of the rules found where a mutation expects them ${goal(c.missing.length === 0, 'one mutation per check')}${c.missing.length ? `; none for ${c.missing.join(', ')}` : ''}`]);
+  }
   for (const x of r.rules) {
     if (!x.implemented) {
       rows.push([`  ${x.rule}`, `rule not implemented yet (${x.total} mutation${x.total === 1 ? '' : 's'} at ${x.sites} site${x.sites === 1 ? '' : 's'} ready${x.broken.length ? `; BROKEN: ${x.broken.join(', ')}` : ''})`]);

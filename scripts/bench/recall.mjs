@@ -167,7 +167,7 @@ async function pool(items, width, fn) {
 }
 
 function brief(f) {
-  return { rule: f.rule, line: f.line, endLine: f.endLine, function: f.function, message: f.message, related: (f.related ?? []).map((r) => r.line) };
+  return { rule: f.rule, messageId: f.messageId, line: f.line, endLine: f.endLine, function: f.function, message: f.message, related: (f.related ?? []).map((r) => r.line) };
 }
 
 /**
@@ -236,6 +236,8 @@ export async function runRecall({ cli, root, tree, mutations, implemented, workD
     const { mut, ctl } = p.result;
     if (mut.error) return { ...out, status: 'broken', error: mut.error };
     out.findings = mut.findings.map(brief);
+    // The checks this mutation exercises: the message ids of its rule's findings that meet an expectation.
+    out.checks = [...new Set(mut.findings.filter((f) => f.rule === p.m.rule && p.expected.some((x) => matches(x, f))).map((f) => f.messageId))];
     const unmet = p.expected.filter((x) => !mut.findings.some((f) => matches(x, f)));
     out.status = unmet.length === 0 ? 'found' : 'missed';
     out.extra = mut.findings.filter((f) => !p.expected.some((x) => matches(x, f))).map(brief);

@@ -50,6 +50,8 @@ export default defineRule({
     for (const list of calls.values()) {
       for (const c of list) {
         if (defined(c.name) || definesMacro(text, c.name) || !live(c.call.start)) continue;
+        const probe = API_VERSIONS.probes[c.name];
+        if (probe !== undefined && !defined(probe)) continue;
         const api = API.get(c.name)!;
         absent.set(api, [...(absent.get(api) ?? []), { name: c.name, call: c.call }]);
       }

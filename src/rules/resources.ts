@@ -299,6 +299,20 @@ export const VM_FLAGS_API = {
  */
 export const API_VERSIONS = {
   baseline: 'mmap_read_lock',
+  /**
+   * APIs that a tree defines in a C file of mm/ only (the headers hold a prototype at most): such
+   * an API is judged absent only where that directory is in sight, which the probe, a function of
+   * the same file or directory in every tree, shows. A review of a file outside mm/ reads mm/'s
+   * API headers but not its C files, and reported `do_vmi_align_munmap()` of ipc/shm.c as missing
+   * from 6.12.
+   */
+  probes: {
+    do_vmi_munmap: 'find_vma',
+    do_vmi_align_munmap: 'find_vma',
+    do_mas_munmap: 'find_vma',
+    __tlb_remove_folio_pages: 'tlb_gather_mmu',
+    zap_page_range: 'zap_page_range_single',
+  } as Readonly<Record<string, string>>,
   apis: [
     {
       names: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
