@@ -34,6 +34,14 @@ type LockState =
 
 type State = ReadonlyMap<string, LockState>;
 
+/** Whether `node` is a statement that evaluates `call` and drops its value: `f();` or `(void)f();`. */
+function discarded(node: CfgNode, call: Expr): boolean {
+  if (node.kind !== 'stmt' || node.decls !== null || node.expr === null) return false;
+  let e = node.expr;
+  while (e.k === 'cast') e = e.arg;
+  return e === call;
+}
+
 /** Kinds of returned value, to tell a conditional locking contract from a leak. */
 type ReturnKind = 'void' | 'zero' | 'error' | 'value';
 
@@ -119,10 +127,12 @@ export default defineRule({
           } else if (e.op === 'lock') {
             if (cur.k === 'entry') enteredUnlocked.add(e.object);
             if (cur.k === 'held' && !cur.pending && cur.local) report('doubleLock', node, e, { taken: cur.call }, [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
-            // A trylock or killable lock whose result nothing tests: the path goes on as if it
-            // held the lock, which is the bug (a trylock treated as always locking). Reported
-            // once, and followed as held so that it is not reported again at the unlock.
-            if (e.event.acquisition.k === 'untested') {
+            // A trylock or killable lock whose result is thrown away (the statement is the call,
+            // or its cast to void): the path goes on as if it held the lock, which is the bug (a
+            // trylock treated as always locking). Reported once, and followed as held so that it
+            // is not reported again at the unlock. A result returned to the caller or passed on
+            // is tested there (`return !mmap_read_lock_killable(mm);`).
+            if (e.event.acquisition.k === 'untested' && discarded(node, e.event.call)) {
               const when = e.event.call.name !== null && /trylock/.test(e.event.call.name) ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
               report('resultIgnored', node, e, { fails: when });
             }
