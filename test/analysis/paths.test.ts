@@ -144,8 +144,10 @@ void f(int fresh, int more)
     expect(await callPaths(open, 'g')).toEqual(['', 'a', 'b']);
   });
 
+  /** A `switch (op)` of `n` cases, case i running `body(i)`. */
+  const sw = (n: number, body: (i: number) => string): string => `\tswitch (op) {\n${Array.from({ length: n }, (_, i) => `\tcase ${i}:\n${body(i)}\t\tbreak;\n`).join('')}\t}\n`;
+
   test('two switches on one value correlate; a lone switch states no facts, however many cases', async () => {
-    const sw = (n: number, body: (i: number) => string): string => `\tswitch (op) {\n${Array.from({ length: n }, (_, i) => `\tcase ${i}:\n${body(i)}\t\tbreak;\n`).join('')}\t}\n`;
     const twice = `void f(int op)\n{\n${sw(3, (i) => `\t\ta${i}();\n`)}${sw(3, (i) => `\t\tb${i}();\n`)}}\n`;
     expect(await callPaths(twice, 'f')).toEqual(['', 'a0 b0', 'a1 b1', 'a2 b2']);
     // A thousand cases, each stating a thousand facts, took a minute and gigabytes: a lone
@@ -157,7 +159,6 @@ void f(int fresh, int more)
   });
 
   test('past MAX_SWITCH_VALUES values, switches on one value are not correlated', async () => {
-    const sw = (n: number, body: (i: number) => string): string => `\tswitch (op) {\n${Array.from({ length: n }, (_, i) => `\tcase ${i}:\n${body(i)}\t\tbreak;\n`).join('')}\t}\n`;
     const n = MAX_SWITCH_VALUES + 1;
     const fn = await functionOf(`void f(int op)\n{\n${sw(n, () => '\t\ta();\n')}${sw(n, () => '\t\tb();\n')}}\n`, 'f');
     const head = fn.cfg.nodes.find((x) => x.succ.some((e) => e.kind === 'case'))!;
