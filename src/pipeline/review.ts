@@ -70,6 +70,13 @@ class WorkingTree {
     this.overlay.set(path, text);
   }
 
+  /** The files directly in `dir` that the patches applied so far wrote (not deleted), with their text. */
+  written(dir: string): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const [path, text] of this.overlay) if (typeof text === 'string' && posix.dirname(path) === (dir === '' ? '.' : dir)) out.push([path, text]);
+    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   /** The files directly in `dir` as the series left them, or null when the source cannot list. */
   async list(dir: string): Promise<string[] | null> {
     const listed = await this.source.list?.(dir);
@@ -99,12 +106,19 @@ const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'in
  * Summaries for a changed file that also look into the C files beside it (those that mention a
  * rule's trigger: only they can define a helper that matters), so a helper in `mm/vma.c` counts
  * for a caller in `mm/mmap.c`, and into the tree's mm API headers. Without a listing (the GitHub
- * API), the file's own helpers only.
+ * API), the files beside it that the patches themselves wrote, which cost no request.
  */
 async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser): Promise<BracketSummaries> {
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
   const names = tree === null ? null : await tree.list(dir);
-  if (tree === null || names === null) return new BracketSummaries();
+  if (tree === null) return new BracketSummaries();
+  if (names === null) {
+    const written = tree.written(dir).filter(([p, text]) => p !== path && isCSource(p) && filter.matches(Buffer.from(text)));
+    if (written.length === 0) return new BracketSummaries();
+    const own = new Program(parser);
+    for (const [p, text] of written) own.add(p, text);
+    return new BracketSummaries(own);
+  }
   const program = new Program(parser);
   for (const p of names.filter((n) => n !== path && isCSource(n)).slice(0, MAX_NEIGHBOURS)) {
     let text: string | null | typeof UNAVAILABLE;
@@ -152,11 +166,14 @@ export async function review(opts: ReviewOptions): Promise<Report> {
 
   for (const patch of opts.patches) {
     if (!opts.applyOnly?.has(patch)) findings.push(...runPatchRules(patch, patchRules));
+    const reported = !opts.applyOnly?.has(patch);
+    // Every file of the patch is applied before any is reviewed: a helper the patch adds in
+    // mm/vma.c, or changes in a header, is what mm/mmap.c's summaries must see, whatever the
+    // order of the files in the diff.
+    const applied: Array<{ fp: FilePatch; path: string; images: Images }> = [];
     for (const fp of patch.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
-      opts.progress?.(done++, total, path);
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
-      const reported = !opts.applyOnly?.has(patch);
       // Counted before anything can skip the file: a C file that could not be read is noted as
       // such, not taken for a patch without C files.
       if (isC && reported) cFiles++;
@@ -178,7 +195,11 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         alreadyNoted.add(patch);
         notes.push(fileNote(path, 'already-applied', `The tree already holds ${describePatch(patch)}: its hunks are in ${path} and undoing them gives a file they apply to. widen reviewed the tree as the state after the patch.`));
       }
-      if (!isC) continue;
+      if (isC) applied.push({ fp, path, images });
+    }
+    done += patch.files.length - applied.length;
+    for (const { fp, path, images } of applied) {
+      opts.progress?.(done++, total, path);
       if (fp.newPath === null || images.post === null) continue;
       files++;
       let reviewed: FileReview;

@@ -94,3 +94,47 @@ describe("review with a tree: the tree's mm API headers", () => {
     expect(report.findings).toEqual([]);
   });
 });
+
+describe('review with a tree: the whole patch is applied before any of its files is reviewed', () => {
+  // mm/a.c hands the finish to a helper that the same patch adds in mm/z.c, a file the diff
+  // lists after it. Reviewed file by file as they were applied, mm/a.c saw no mm/z.c yet.
+  const patch = `diff --git a/mm/a.c b/mm/a.c
+--- a/mm/a.c
++++ b/mm/a.c
+@@ -4,5 +4,5 @@ void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
+ 
+ 	tlb_gather_mmu(&tlb, mm);
+ 	unmap_vmas(&tlb, vma);
+-	tlb_finish_mmu(&tlb);
++	finish_later(&tlb);
+ }
+diff --git a/mm/z.c b/mm/z.c
+new file mode 100644
+--- /dev/null
++++ b/mm/z.c
+@@ -0,0 +1,4 @@
++void finish_later(struct mmu_gather *tlb)
++{
++	tlb_finish_mmu(tlb);
++}
+`;
+
+  it('sees a helper a later file of the same patch adds', async () => {
+    const report = await review({ patches: await readPatches(patch, 'a.patch'), tree: new MemorySource({ 'mm/a.c': caller }), rules });
+    expect(report.findings.map((f) => [f.rule, f.path, f.line])).toEqual([]);
+    expect(report.stats.files).toBe(2);
+  });
+
+  it('sees it without a directory listing too (the GitHub API): the files the patch writes cost no request', async () => {
+    const source = new MemorySource({ 'mm/a.c': caller });
+    const unlisted: TreeSource = { read: (p) => source.read(p) };
+    const report = await review({ patches: await readPatches(patch, 'a.patch'), tree: unlisted, rules });
+    expect(report.findings).toEqual([]);
+  });
+
+  it('and still reports the leak when that helper does not finish', async () => {
+    const flushing = patch.replace('+\ttlb_finish_mmu(tlb);', '+\ttlb_flush_mmu(tlb);');
+    const report = await review({ patches: await readPatches(flushing, 'a.patch'), tree: new MemorySource({ 'mm/a.c': caller }), rules });
+    expect(report.findings.map((f) => [f.rule, f.messageId, f.path, f.line])).toEqual([['tlb-gather-finish-balance', 'missingFinish', 'mm/a.c', 5]]);
+  });
+});
