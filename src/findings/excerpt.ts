@@ -6,6 +6,7 @@
  */
 import type { FunctionSpan } from '../analysis/functions.js';
 import type { SourceFile } from '../analysis/source.js';
+import { escapeControls } from '../patch/errors.js';
 import type { Excerpt, ExcerptLine, Finding } from './finding.js';
 
 /** Lines of context shown around each key line. */
@@ -60,7 +61,9 @@ function render(
   for (const l of sorted) {
     if (prev !== 0 && l > prev + 1) out.push(null);
     const r = roles.get(l);
-    out.push({ line: l, text: file.lineText(l), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
+    // Control characters of the source (an escape sequence in a string literal) are written out:
+    // a hostile patch must not reach the reader's terminal through the excerpt.
+    out.push({ line: l, text: escapeControls(file.lineText(l)), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
     prev = l;
   }
   return out;

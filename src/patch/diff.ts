@@ -31,7 +31,7 @@
  *   the input.
  */
 import parseUnifiedDiff from 'parse-diff';
-import { PatchError, quoteText } from './errors.js';
+import { PatchError, escapeControls, quoteText } from './errors.js';
 import { formatHunkHeader } from './hunk-header.js';
 import type { FilePatch, FileStatus, Hunk, HunkLine } from './types.js';
 
@@ -544,6 +544,15 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 
 /**
+ * A path's control characters written out (`\n`, `\t`, `\x1b`): a path holding a newline or an
+ * escape sequence would otherwise break every line of text, Markdown or mail that names it, or
+ * reach the terminal. A file of that name is then not found in a tree, and is noted as unreadable.
+ */
+function pathShown(path: string): string {
+  return escapeControls(path.replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
+}
+
+/**
  * Undoes git's C-style path quoting (`"a/caf\303\251.c"`): escapes and octal bytes, the bytes
  * read as UTF-8. Returns the value and the text after the closing quote, or null when `text`
  * is not a well-formed quoted string.
@@ -553,7 +562,7 @@ function unquoteCString(text: string): { value: string; rest: string } | null {
   const bytes: number[] = [];
   for (let i = 1; i < text.length; i++) {
     const ch = text[i]!;
-    if (ch === '"') return { value: utf8Decoder.decode(Uint8Array.from(bytes)), rest: text.slice(i + 1) };
+    if (ch === '"') return { value: pathShown(utf8Decoder.decode(Uint8Array.from(bytes))), rest: text.slice(i + 1) };
     if (ch !== '\\') {
       const code = ch.codePointAt(0)!;
       if (code < 0x80) bytes.push(code);

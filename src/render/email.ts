@@ -14,6 +14,7 @@
 import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
 import { diffLinesOf } from '../findings/placement.js';
+import { escapeControls } from '../patch/errors.js';
 import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
@@ -184,7 +185,9 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
 }
 
 function quote(line: string): string {
-  return `> ${line}`.trimEnd();
+  // A control character of the patch (an escape sequence in a string literal) is written out,
+  // not sent on to the reader's terminal or mail client.
+  return `> ${escapeControls(line)}`.trimEnd();
 }
 
 /** The lines of a file's diff header worth quoting: which file, and what became of it. */

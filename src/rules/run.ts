@@ -6,6 +6,7 @@ import { SummaryMemo, type BracketSummaries } from '../analysis/brackets.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import type { AnalyzedFile } from '../analysis/file.js';
 import { fingerprint } from '../findings/fingerprint.js';
+import { escapeControls } from '../patch/errors.js';
 import type { Finding } from '../findings/finding.js';
 import { formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
 import { FunctionFacts } from './facts.js';
@@ -160,7 +161,7 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
   const until = r.until ?? r.at;
   const related = (r.related ?? []).map((x) => {
     const p = src.position(x.at.start);
-    return { path: fn.file.path, line: p.line, column: p.column, message: x.message };
+    return { path: fn.file.path, line: p.line, column: p.column, message: escapeControls(x.message) };
   });
   const evidence: Span[] = [r.at, ...(r.until ? [r.until] : []), ...(r.related ?? []).map((x) => x.at)];
   const spec = rule.messages[r.messageId];
@@ -169,9 +170,10 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
     severity: rule.meta.severity,
     confidence: rule.meta.confidence,
     messageId: r.messageId,
-    message: spec ? formatMessage(spec.headline, r.data) : r.messageId,
-    explanation: spec ? formatMessage(spec.explanation, r.data) : '',
-    fix: spec ? formatMessage(spec.fix, r.data) : '',
+    // The data quote the code (an expression, a string): its control characters are written out.
+    message: escapeControls(spec ? formatMessage(spec.headline, r.data) : r.messageId),
+    explanation: escapeControls(spec ? formatMessage(spec.explanation, r.data) : ''),
+    fix: escapeControls(spec ? formatMessage(spec.fix, r.data) : ''),
     path: fn.file.path,
     line: at.line,
     column: at.column,

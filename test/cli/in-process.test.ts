@@ -428,3 +428,34 @@ describe('what a first-time user hit', () => {
     expect((await widen(['scan', join(d, 'real'), '--fail-on-unchecked'])).exitCode).toBe(0);
   });
 });
+
+describe('control characters of a hostile patch never reach the reader', () => {
+  // An escape sequence in a string literal (colour, then a terminal title and a bell), and a
+  // git-quoted file name holding a newline and an escape.
+  const body = ' int a;\n+int b(struct mm_struct *mm)\n+{\n+\tmmap_read_lock(mm);\n+\tif (!mm->map_count) {\n+\t\tpr_err("\x1b[31mRED\x1b]0;pwned\x07");\n+\t\treturn -EINVAL;\n+\t}\n+\tmmap_read_unlock(mm);\n+\treturn 0;\n+}\n';
+  const patches = {
+    'literal.patch': `diff --git a/mm/e.c b/mm/e.c\n--- a/mm/e.c\n+++ b/mm/e.c\n@@ -1 +1,11 @@\n${body}`,
+    'name.patch': `diff --git "a/mm/we\\nird\\033.c" "b/mm/we\\nird\\033.c"\n--- "a/mm/we\\nird\\033.c"\n+++ "b/mm/we\\nird\\033.c"\n@@ -1 +1,11 @@\n${body}`,
+  };
+
+  test.each(Object.keys(patches))('%s: text, markdown, email and SARIF carry the characters written out', async (name) => {
+    const dir = mkdtempSync(join(tmpdir(), 'widen-controls-'));
+    try {
+      const file = join(dir, name);
+      writeFileSync(file, patches[name as keyof typeof patches]);
+      for (const format of ['text', 'markdown', 'email', 'sarif', 'json']) {
+        const out = await widen(['review', file, '--format', format]);
+        expect([format, out.exitCode]).toEqual([format, 1]);
+        // Nothing below a space but tab and newline: no ESC, no BEL, no line broken inside a name.
+        const controls = [...out.stdout].filter((c) => (c < ' ' && c !== '\t' && c !== '\n') || c === '\x7f');
+        expect([format, controls]).toEqual([format, []]);
+        if (format === 'text') {
+          expect(out.stdout.split('\n')[0]).toMatch(name === 'name.patch' ? /^mm\/we\\nird\\x1b\.c:4:2: error: / : /^mm\/e\.c:4:2: error: /);
+          if (name === 'literal.patch') expect(out.stdout).toContain('pr_err("\\x1b[31mRED\\x1b]0;pwned\\x07");');
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
