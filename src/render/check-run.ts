@@ -6,7 +6,7 @@ import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
-import { escapeText } from './markdown.js';
+import { codeSpan, escapeText } from './markdown.js';
 import { patchLabel, SHORT_SHA } from './text.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
@@ -83,7 +83,7 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
   // A finding of a commit names it: its line is that commit's.
   const commitOf = (f: Finding): string => (f.patch?.commit ? ` in commit \`${f.patch.commit.slice(0, SHORT_SHA)}\`` : '');
   const items = [
-    ...report.findings.map((f) => `- **${f.severity}** ${isCommitFinding(f) && f.patch ? `commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\`${commitOf(f)}`} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
+    ...report.findings.map((f) => `- **${f.severity}** ${isCommitFinding(f) && f.patch ? `commit message of ${escapeText(patchLabel(f.patch))}` : `${codeSpan(`${f.path}:${f.line}`)}${commitOf(f)}`} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)}`),
   ];
   const notes = report.notes.map(noteItem);
   const summary = fitSummary(head, n > 0 ? ['', '### Findings', '', ...items] : [], notes.length > 0 ? ['', '### Not checked', '', ...notes] : []);
@@ -99,7 +99,7 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
 }
 
 function noteItem(n: ReportNote): string {
-  return `- \`${n.path}${n.line > 0 ? `:${n.line}` : ''}\`: ${escapeText(n.message)}`;
+  return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`;
 }
 
 /**

@@ -23,7 +23,7 @@ const SEVERITY_BADGE: Record<Finding['severity'], string> = {
 /** The body of one review comment (or one section of a longer document) for `f`. */
 export function renderFindingComment(f: Finding): string {
   const out: string[] = [];
-  out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in \`${f.function}()\`` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
+  out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in ${codeSpan(`${f.function}()`)}` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
   out.push('', `**${escapeText(f.message)}**`);
   if (isCommitFinding(f) && f.patch) out.push('', `<sub>Commit message of ${escapeText(patchLabel(f.patch))}</sub>`);
   else if (f.patch && f.patch.subject !== null && ((f.patch.total ?? 1) > 1 || f.patch.commit)) out.push('', `<sub>Introduced by ${seriesName(f.patch)}: ${escapeText(f.patch.subject)}</sub>`);
@@ -55,7 +55,7 @@ export function renderExcerptBlock(e: Excerpt): string[] {
     marks.has('+') ? '`+` added by this patch' : '',
   ].filter(Boolean);
   return [
-    `Widened context from \`${e.function}()\` in \`${e.path}\`${legend.length ? ` (${legend.join(', ')})` : ''}:`,
+    `Widened context from ${codeSpan(`${e.function}()`)} in ${codeSpan(e.path)}${legend.length ? ` (${legend.join(', ')})` : ''}:`,
     '',
     `${fence}c`,
     ...lines,
@@ -101,7 +101,7 @@ export function renderMarkdown(report: Report): string {
 
 /** A finding's heading: its `path:line`, or for a commit message the patch it is about. */
 function findingHeading(f: Finding): string {
-  return isCommitFinding(f) && f.patch ? `Commit message of ${escapeText(patchLabel(f.patch))}` : `\`${f.path}:${f.line}\``;
+  return isCommitFinding(f) && f.patch ? `Commit message of ${escapeText(patchLabel(f.patch))}` : codeSpan(`${f.path}:${f.line}`);
 }
 
 /** What could not be checked, as a list a reviewer can act on. */
@@ -109,11 +109,23 @@ export function renderNotes(notes: readonly ReportNote[]): string[] {
   return [
     '**Not checked** (silence elsewhere means checked and clean):',
     '',
-    ...notes.map((n) => `- \`${n.path}${n.line > 0 ? `:${n.line}` : ''}\`: ${escapeText(n.message)}`),
+    ...notes.map((n) => `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`),
   ];
 }
 
 /** Keeps text from being read as HTML or as a Mermaid/markdown construct; backticks stay code. */
+/**
+ * `text` as a Markdown code span: fenced by one more backtick than its longest run of them, and
+ * padded with a space when it starts or ends with one (CommonMark 6.1), so a file name such as
+ * ``mm/`x`.c`` reads as one span instead of breaking out into emphasis.
+ */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 export function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

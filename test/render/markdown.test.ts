@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
 import { fingerprintMarker } from '../../src/github/marker.js';
 import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
-import { MAX_COMMENT_BODY, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
+import { MAX_COMMENT_BODY, codeSpan, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
@@ -69,4 +69,17 @@ describe("GitHub's limits", () => {
     expect(ANNOTATIONS_PER_REQUEST).toBe(50);
     expect(out.conclusion).toBe('failure');
   });
+});
+
+test('a file name or function with backticks stays one code span (CommonMark fences)', async () => {
+  expect(codeSpan('mm/memory.c:31')).toBe('`mm/memory.c:31`');
+  expect(codeSpan('mm/`tick`*star*.c:4')).toBe('``mm/`tick`*star*.c:4``');
+  expect(codeSpan('``x`')).toBe('``` ``x` ```');
+  const seed = await seedReport();
+  const seedFinding = seed.findings[0]!;
+  const f = { ...seedFinding, path: 'mm/`tick`*star*.c', excerpt: { ...seedFinding.excerpt!, path: 'mm/`tick`*star*.c' } };
+  const md = renderMarkdown({ ...seed, findings: [f] });
+  expect(md).toContain('### ``mm/`tick`*star*.c:31``');
+  expect(md).toContain('in ``mm/`tick`*star*.c``');
+  expect(renderCheckRun({ ...seed, findings: [f] }, 'warning').summary).toContain('``mm/`tick`*star*.c:31``');
 });
