@@ -98,17 +98,7 @@ describe("review with a tree: the tree's mm API headers", () => {
 describe('review with a tree: the whole patch is applied before any of its files is reviewed', () => {
   // mm/a.c hands the finish to a helper that the same patch adds in mm/z.c, a file the diff
   // lists after it. Reviewed file by file as they were applied, mm/a.c saw no mm/z.c yet.
-  const patch = `diff --git a/mm/a.c b/mm/a.c
---- a/mm/a.c
-+++ b/mm/a.c
-@@ -4,5 +4,5 @@ void unmap_things(struct mm_struct *mm, struct vm_area_struct *vma)
- 
- 	tlb_gather_mmu(&tlb, mm);
- 	unmap_vmas(&tlb, vma);
--	tlb_finish_mmu(&tlb);
-+	finish_later(&tlb);
- }
-diff --git a/mm/z.c b/mm/z.c
+  const patch = `${patchUsing('finish_later')}diff --git a/mm/z.c b/mm/z.c
 new file mode 100644
 --- /dev/null
 +++ b/mm/z.c
