@@ -152,13 +152,10 @@ interface Outcomes {
   f: Pending[];
 }
 
-/** Builds the CFG of a function. */
 /**
  * Builds a function's CFG. `noreturn` says which callees never return beyond the kernel's
  * well-known ones (`NORETURN_CALLS`): those the file or its headers declare `__noreturn`.
- */
-/**
- * `aliases`: the identifiers a name is defined as by the file's object-like macros, for a
+ * `aliases` gives the identifiers a name is defined as by the file's object-like macros, for a
  * `goto` whose target is a macro (`goto VMALLOC_FAULT_TARGET;`): it goes to each label named.
  */
 export function buildCfg(fn: FunctionAst, noreturn: (name: string) => boolean = () => false, aliases: (name: string) => readonly string[] = () => []): Cfg {

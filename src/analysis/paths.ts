@@ -297,13 +297,6 @@ export class Facts {
     return this.map.get(k);
   }
 
-  with(k: string, v: boolean): Facts {
-    if (this.map.get(k) === v) return this;
-    const m = new Map(this.map);
-    m.set(k, v);
-    return new Facts(m);
-  }
-
   /** These facts with each of `facts` set: one copy, however many (a `case` edge states dozens). */
   withAll(facts: readonly Fact[]): Facts {
     let m: Map<string, boolean> | null = null;
