@@ -70,11 +70,9 @@ class WorkingTree {
     this.overlay.set(path, text);
   }
 
-  /** The files directly in `dir` that the patches applied so far wrote (not deleted), with their text. */
-  written(dir: string): Array<[string, string]> {
-    const out: Array<[string, string]> = [];
-    for (const [path, text] of this.overlay) if (typeof text === 'string' && posix.dirname(path) === (dir === '' ? '.' : dir)) out.push([path, text]);
-    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /** The files directly in `dir` that the patches applied so far wrote (not deleted). */
+  written(dir: string): string[] {
+    return [...this.overlay].filter(([path, text]) => typeof text === 'string' && inDir(path, dir)).map(([path]) => path).sort();
   }
 
   /** The files directly in `dir` as the series left them, or null when the source cannot list. */
@@ -83,12 +81,17 @@ class WorkingTree {
     if (!listed) return null;
     const names = new Set(listed.map((n) => (dir === '' ? n : `${dir}/${n}`)));
     for (const [path, text] of this.overlay) {
-      if (posix.dirname(path) !== (dir === '' ? '.' : dir)) continue;
+      if (!inDir(path, dir)) continue;
       if (typeof text === 'string') names.add(path);
       else names.delete(path);
     }
     return [...names].sort();
   }
+}
+
+/** Whether `path` sits directly in `dir` ('' for the top of the tree). */
+function inDir(path: string, dir: string): boolean {
+  return posix.dirname(path) === (dir === '' ? '.' : dir);
 }
 
 /** Files beside a changed one that are read to find the helpers it calls; more are not read. */
@@ -109,18 +112,14 @@ const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'in
  * API), the files beside it that the patches themselves wrote, which cost no request.
  */
 async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser): Promise<BracketSummaries> {
-  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-  const names = tree === null ? null : await tree.list(dir);
   if (tree === null) return new BracketSummaries();
-  if (names === null) {
-    const written = tree.written(dir).filter(([p, text]) => p !== path && isCSource(p) && filter.matches(Buffer.from(text)));
-    if (written.length === 0) return new BracketSummaries();
-    const own = new Program(parser);
-    for (const [p, text] of written) own.add(p, text);
-    return new BracketSummaries(own);
-  }
+  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  const listed = await tree.list(dir);
+  // Without a listing, the files the patches wrote are read from memory: they cost no request.
+  const names = (listed ?? tree.written(dir)).filter((n) => n !== path && isCSource(n)).slice(0, MAX_NEIGHBOURS);
   const program = new Program(parser);
-  for (const p of names.filter((n) => n !== path && isCSource(n)).slice(0, MAX_NEIGHBOURS)) {
+  let added = 0;
+  for (const p of names) {
     let text: string | null | typeof UNAVAILABLE;
     try {
       text = await tree.read(p);
@@ -128,8 +127,12 @@ async function neighbourSummaries(tree: WorkingTree | null, path: string, filter
       if (e instanceof SourceUnavailable) continue;
       throw e;
     }
-    if (typeof text === 'string' && filter.matches(Buffer.from(text))) program.add(p, text);
+    if (typeof text === 'string' && filter.matches(Buffer.from(text))) {
+      program.add(p, text);
+      added++;
+    }
   }
+  if (listed === null) return added === 0 ? new BracketSummaries() : new BracketSummaries(program);
   for (const p of TREE_API_HEADERS) {
     if (p === path) continue;
     const text = await tree.read(p).catch((e: unknown) => {
