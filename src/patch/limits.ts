@@ -8,3 +8,10 @@
  * well below it.
  */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * RFC 5322 2.1.1: a line of a message is at most 998 characters. A longer identity or mailbox
+ * (`Name <a@b>`) is none, and the patterns that read one backtrack quadratically on such text (a
+ * `Signed-off-by:` of 100,000 spaces took 12 s, a From of 100,000 `<` 11 s): it is kept whole.
+ */
+export const MAX_MAIL_LINE = 998;

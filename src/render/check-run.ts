@@ -5,8 +5,8 @@
 import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
-import type { Report, ReportNote } from '../pipeline/analyze.js';
-import { codeSpan, escapeText } from './markdown.js';
+import type { Report } from '../pipeline/analyze.js';
+import { codeSpan, escapeText, noteItem } from './markdown.js';
 import { patchLabel, SHORT_SHA } from './text.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
@@ -96,10 +96,6 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
     title: f.rule,
   }));
   return { conclusion, title, summary, annotations };
-}
-
-function noteItem(n: ReportNote): string {
-  return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`;
 }
 
 /**

@@ -2,6 +2,7 @@
  * Writing the header block of a reply mail (RFC 5322): address lists split as the grammar
  * splits them, non-ASCII words encoded as RFC 2047 encoded-words, long fields folded.
  */
+import { MAX_MAIL_LINE } from '../patch/limits.js';
 
 /** RFC 5322 2.1.1: lines SHOULD be no more than 78 characters. */
 const MAX_HEADER_LINE = 78;
@@ -92,9 +93,8 @@ export function encodeWords(s: string): string {
  * specials (a comma, say) quoted; the address itself is left alone.
  */
 export function encodeMailbox(mailbox: string): string {
-  // Longer than a message line may be (RFC 5322 2.1.1) is not a mailbox; the pattern below
-  // backtracks quadratically on such text (a From of 100,000 `<` took 11 s).
-  if (mailbox.length > 998) return mailbox;
+  // Longer than a message line may be is not a mailbox, and the pattern below would backtrack.
+  if (mailbox.length > MAX_MAIL_LINE) return mailbox;
   const m = /^(.*?)\s*<([^>]*)>\s*$/.exec(mailbox);
   if (!m) return mailbox;
   const quoted = /^"(.*)"$/.exec(m[1]!);

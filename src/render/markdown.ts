@@ -109,7 +109,7 @@ export function renderNotes(notes: readonly ReportNote[]): string[] {
   return [
     '**Not checked** (silence elsewhere means checked and clean):',
     '',
-    ...notes.map((n) => `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`),
+    ...notes.map(noteItem),
   ];
 }
 
@@ -124,6 +124,11 @@ export function codeSpan(text: string): string {
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** A note as a Markdown list item: where, then what. */
+export function noteItem(n: ReportNote): string {
+  return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`;
 }
 
 export function escapeText(s: string): string {

@@ -3,6 +3,7 @@
  * the paths it changes. Mails, `git log -p` commits and any commit a front door builds all reduce
  * to this, so a rule never looks at mail headers or at how the patch arrived.
  */
+import { MAX_MAIL_LINE } from '../../patch/limits.js';
 import type { Patch } from '../../patch/types.js';
 import { splitTrailers, type Trailer } from '../../patch/trailers.js';
 
@@ -47,17 +48,11 @@ export function commitOf(patch: Patch): CommitMessage | null {
   return { author: parseIdentity(patch.from), subject: patch.subject, body, lines, trailers, paths };
 }
 
-/**
- * RFC 5322 2.1.1: a line of a message is at most 998 characters. Longer is not an identity, and
- * the patterns below backtrack quadratically on such text (a `Signed-off-by:` of 100,000 spaces
- * took 12 s): it is kept whole, as a name without an address.
- */
-const MAX_IDENTITY = 998;
-
 /** `Name <a@b>`, `"Last, First" <a@b>`, `a@b (Name)` or a bare `a@b`. */
 export function parseIdentity(text: string): Identity {
   const t = text.trim();
-  if (t.length > MAX_IDENTITY) return { name: cleanName(t), email: null, text: t };
+  // Longer than a mail line is no identity, and the patterns below would backtrack on it.
+  if (t.length > MAX_MAIL_LINE) return { name: cleanName(t), email: null, text: t };
   const angle = /^(.*?)\s*<([^<>]*)>\s*$/.exec(t);
   if (angle) return { name: cleanName(angle[1]!), email: angle[2]!.trim() || null, text: t };
   const comment = /^(\S+@\S+)\s*\((.*)\)\s*$/.exec(t);
