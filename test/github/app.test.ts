@@ -259,9 +259,12 @@ describe('pull_request.opened on the seed pull request', () => {
     expect(scope.pendingMocks()).toEqual([]);
   });
 
-  test('an invalid .github/widen.yml gets a neutral check run that names each problem, and no review', async () => {
+  type ConfigCheck = { conclusion: string; output: { title: string; summary: string } };
+
+  /** The check runs of a review of the seed pull request when the repository holds `config`: every read made, every body valid. */
+  async function checkRunsWith(config: string): Promise<ConfigCheck[]> {
     const f = await seedFile();
-    const scope = mockReviewReads(nock(API), f, { config: 'rules:\n  no-such-rule: off\nfail-on: sometimes\nmax-comments: 500\n', blobStatus: null });
+    const scope = mockReviewReads(nock(API), f, { config, blobStatus: null });
     const checks: Array<Record<string, unknown>> = [];
     expectCheckCompletion(scope, checks);
 
@@ -269,8 +272,13 @@ describe('pull_request.opened on the seed pull request', () => {
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(invalidBodies).toEqual([]);
+    return checks as ConfigCheck[];
+  }
+
+  test('an invalid .github/widen.yml gets a neutral check run that names each problem, and no review', async () => {
+    const checks = await checkRunsWith('rules:\n  no-such-rule: off\nfail-on: sometimes\nmax-comments: 500\n');
     expect(checks).toHaveLength(1);
-    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    const check = checks[0]!;
     expect(check.conclusion).toBe('neutral');
     expect(check.output.title).toBe('.github/widen.yml is invalid; nothing was checked');
     expect(check.output.summary).toContain('`rules` names an unknown rule `no-such-rule`');
@@ -279,32 +287,16 @@ describe('pull_request.opened on the seed pull request', () => {
   });
 
   test('a .github/widen.yml built to explode (billion laughs) is refused as YAML, at once, with a neutral check run', async () => {
-    const f = await seedFile();
     const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`), 'paths:', '  include: *i', ''].join('\n');
-    const scope = mockReviewReads(nock(API), f, { config: laughs, blobStatus: null });
-    const checks: Array<Record<string, unknown>> = [];
-    expectCheckCompletion(scope, checks);
-
-    await deliver(await harness(), 'pull_request', seedPayload());
-
-    expect(scope.pendingMocks()).toEqual([]);
-    expect(invalidBodies).toEqual([]);
-    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    const checks = await checkRunsWith(laughs);
+    const check = checks[0]!;
     expect([checks.length, check.conclusion, check.output.title]).toEqual([1, 'neutral', '.github/widen.yml is invalid; nothing was checked']);
     expect(check.output.summary).toContain('it could not be read as YAML (Excessive alias count indicates a resource exhaustion attack)');
   });
 
   test('a .github/widen.yml that is not YAML gets the parser\'s reason and place, not only the URL', async () => {
-    const f = await seedFile();
-    const scope = mockReviewReads(nock(API), f, { config: 'rules:\n  x: on\n   y: off\n', blobStatus: null });
-    const checks: Array<Record<string, unknown>> = [];
-    expectCheckCompletion(scope, checks);
-
-    await deliver(await harness(), 'pull_request', seedPayload());
-
-    expect(scope.pendingMocks()).toEqual([]);
-    const check = checks[0]! as { output: { summary: string } };
-    expect(check.output.summary).toContain('it could not be read as YAML (Nested mappings are not allowed in compact mappings at line 2, column 6)');
+    const checks = await checkRunsWith('rules:\n  x: on\n   y: off\n');
+    expect(checks[0]!.output.summary).toContain('it could not be read as YAML (Nested mappings are not allowed in compact mappings at line 2, column 6)');
   });
 });
 
