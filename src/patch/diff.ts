@@ -310,7 +310,9 @@ class DiffParser {
   }
 
   private parseHunks(file: FilePatch): void {
-    while (this.pos < this.lines.length && this.lines[this.pos]!.startsWith('@@ -')) {
+    // Any `@@` line here is meant as a hunk header: one that is not well formed (`@@ bogus`) is
+    // corrupt, not junk to skip, or its hunk would vanish from the review without a word.
+    while (this.pos < this.lines.length && this.lines[this.pos]!.startsWith('@@')) {
       file.hunks.push(this.parseHunk(file, file.hunks.length + 1));
     }
     // A complete hunk followed by more hunk-like lines had a header that undercounts them;

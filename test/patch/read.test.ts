@@ -498,6 +498,18 @@ describe('errors', () => {
     expect(error.message).toContain('line 7 of long.diff (`+d`)');
   });
 
+  test('a malformed `@@` header, first or between hunks, is corrupt-hunk, not junk to skip', async () => {
+    const first = ['diff --git a/mm/x.c b/mm/x.c', '--- a/mm/x.c', '+++ b/mm/x.c', '@@ garbage @@', ' int a;', ''].join('\n');
+    const error = await patchError(readPatches(first, 'first.diff'));
+    expect(error.kind).toBe('corrupt-hunk');
+    expect(error.message).toContain('hunk 1 of mm/x.c is corrupt: its header at line 4 of first.diff (`@@ garbage @@`) is malformed');
+
+    const between = ['--- a/x.c', '+++ b/x.c', '@@ -1,2 +1,3 @@', ' a', '+b', ' a', '@@ bogus', '+c', ''].join('\n');
+    const second = await patchError(readPatches(between, 'between.diff'));
+    expect(second.kind).toBe('corrupt-hunk');
+    expect(second.message).toContain('hunk 2 of x.c is corrupt: its header at line 7 of between.diff (`@@ bogus`) is malformed');
+  });
+
   test('in a mail sent unencoded, corrupt-hunk gives the line of the mbox', async () => {
     const mbox = fixture('series.mbox');
     const broken = mbox.replace('+\t\tstats->huge_pages += HPAGE_PMD_NR;\n', '');
