@@ -113,7 +113,6 @@ export function renderNotes(notes: readonly ReportNote[]): string[] {
   ];
 }
 
-/** Keeps text from being read as HTML or as a Mermaid/markdown construct; backticks stay code. */
 /**
  * `text` as a Markdown code span: fenced by one more backtick than its longest run of them, and
  * padded with a space when it starts or ends with one (CommonMark 6.1), so a file name such as
@@ -131,8 +130,38 @@ export function noteItem(n: ReportNote): string {
   return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`;
 }
 
+/**
+ * Keeps text from being read as HTML: `&`, `<` and `>` become entities, except inside the code
+ * spans the text already holds (`` `a->b` ``), where CommonMark shows an entity as typed
+ * (`&lt;`) and raw HTML is not HTML anyway. A code span is a run of backticks closed by the next
+ * run of the same length (CommonMark 6.1); a run never closed is plain text.
+ */
 export function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escape = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const runs = [...s.matchAll(/`+/g)];
+  // For each run, the next run of the same length (its closer, if it opens a span): one pass
+  // from the end, so that hostile text of many unmatched runs stays linear.
+  const closer = new Array<number>(runs.length);
+  const nextOfLength = new Map<number, number>();
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const length = runs[i]![0].length;
+    closer[i] = nextOfLength.get(length) ?? -1;
+    nextOfLength.set(length, i);
+  }
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const open = runs[i]!;
+    const j = closer[i]!;
+    // A run never closed is literal backticks; the runs after it may still open spans.
+    if (j < 0) continue;
+    const close = runs[j]!;
+    const end = close.index + close[0].length;
+    out += escape(s.slice(from, open.index)) + s.slice(open.index, end);
+    from = end;
+    i = j;
+  }
+  return out + escape(s.slice(from));
 }
 
 function mermaidText(s: string): string {

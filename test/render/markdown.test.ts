@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
 import { fingerprintMarker } from '../../src/github/marker.js';
 import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
-import { MAX_COMMENT_BODY, codeSpan, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
+import { MAX_COMMENT_BODY, codeSpan, escapeText, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
@@ -26,6 +26,19 @@ test('a scan with a finding of each rule as --format markdown', async () => {
 test("the README shows exactly the comment the App posts for the seed example", async () => {
   const [finding] = (await seedReport()).findings;
   expectGoldenSection(join(root, 'README.md'), 'seed-comment', `${renderFindingComment(finding!)}\n${fingerprintMarker(finding!.fingerprint)}\n`);
+});
+
+describe('escapeText', () => {
+  test('escapes HTML in text but leaves code spans as typed: GitHub would show `&lt;` literally there', () => {
+    expect(escapeText('Signed-off-by: `Nadav <namit@x>` & <b>')).toBe('Signed-off-by: `Nadav <namit@x>` &amp; &lt;b&gt;');
+    expect(escapeText('`a->b` then a->b')).toBe('`a->b` then a-&gt;b');
+    expect(escapeText('``x ` <y>`` <z>')).toBe('``x ` <y>`` &lt;z&gt;');
+  });
+
+  test('a backtick run never closed is literal, and later runs may still open spans', () => {
+    expect(escapeText('`` <a> `<b>`')).toBe('`` &lt;a&gt; `<b>`');
+    expect(escapeText('<a> ` <b>')).toBe('&lt;a&gt; ` &lt;b&gt;');
+  });
 });
 
 describe('Mermaid paths', () => {
