@@ -37,11 +37,43 @@ export const THROTTLE_HANDLERS = {
   onSecondaryRateLimit: rateLimitHandler('secondary'),
 };
 
+/** What widen needs of the Bottleneck Redis connection Probot shares between its clients. */
+interface LimiterConnection {
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  removeAllListeners(event: string): unknown;
+  client?: { on(event: 'ready', listener: () => void): unknown };
+}
+
+const quieted = new WeakSet<object>();
+
+/**
+ * With REDIS_URL, Probot's rate limiter keeps its own Redis connection, and Probot logs every
+ * error of it, with a stack: one per reconnection attempt, every second or two while Redis is
+ * down. Widen logs the outage once and its end once instead (the queue's clients do the same).
+ */
+function quietLimiterOutages(connection: unknown, log: { error(o: object, m: string): void; info(m: string): void } | undefined): void {
+  const c = connection as Partial<LimiterConnection> | undefined;
+  if (!c || typeof c !== 'object' || !log || typeof c.on !== 'function' || typeof c.removeAllListeners !== 'function' || quieted.has(c)) return;
+  quieted.add(c);
+  let down = false;
+  c.removeAllListeners('error');
+  c.on('error', (e: Error) => {
+    if (down) return;
+    down = true;
+    log.error({ reason: e.message }, "cannot reach Redis for the rate limiter shared by widen's processes; GitHub requests wait until it is back");
+  });
+  c.client?.on('ready', () => {
+    if (down) log.info('the rate limiter reaches Redis again');
+    down = false;
+  });
+}
+
 /**
  * Probot's Octokit with retrying rate-limit handlers. Passed to Probot's `run()` so installation
  * clients are built from it, and instantiated directly (with a token) by the CLI.
  */
-export const WidenOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  throttle: { ...(options['throttle'] as object | undefined), ...THROTTLE_HANDLERS },
-}));
+export const WidenOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => {
+  const throttle = options['throttle'] as { connection?: unknown } | undefined;
+  quietLimiterOutages(throttle?.connection, options['log'] as Parameters<typeof quietLimiterOutages>[1]);
+  return { ...options, throttle: { ...throttle, ...THROTTLE_HANDLERS } };
+});

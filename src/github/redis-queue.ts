@@ -23,6 +23,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Probot } from 'probot';
+import { InputError } from '../errors.js';
 import { pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
 import { configReader } from './config.js';
 import type { GitHubClient } from './octokit.js';
@@ -59,6 +60,77 @@ interface Log {
   error(obj: object | string, msg?: string): void;
 }
 
+/** `host:port` of a Redis URL, for messages: never the URL itself, which may carry a password. */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '6379'}`;
+  } catch {
+    return 'the address in REDIS_URL';
+  }
+}
+
+/**
+ * Resolves once Redis at `url` answers, or throws an {@link InputError} after `waitMs`: a worker
+ * started before its Redis (a compose file starts both at once) waits for it, and one pointed at
+ * the wrong address says so in one paragraph instead of logging a stack trace per reconnection.
+ * `waiting` is called once, after the first failed attempt.
+ */
+export async function waitForRedis(url: string, waitMs: number, waiting: (why: string) => void): Promise<void> {
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new InputError('bad-redis-url', `REDIS_URL must be a redis:// or rediss:// URL (for example redis://redis:6379), the same as the App's; it is not.`);
+  }
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 1_000) });
+  let last = '';
+  probe.on('error', (e: Error) => {
+    if (last === '') waiting(e.message);
+    last = e.message;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe.connect().then(() => probe.ping()),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), waitMs);
+      }),
+    ]);
+  } catch {
+    throw new InputError(
+      'redis-unreachable',
+      `cannot reach Redis at ${redisAddress(url)}${last ? ` (${last})` : ''}; waited ${Math.round(waitMs / 1000)} s. ` +
+        "Start Redis, or set REDIS_URL to the Redis the App queues its reviews in; --redis-wait S waits longer.",
+    );
+  } finally {
+    clearTimeout(timer);
+    probe.disconnect();
+  }
+}
+
+/**
+ * Logs a Redis outage once, with its reason and no stack, and its end once: ioredis and BullMQ
+ * retry on their own every second or two, and each retry is an `error` event.
+ */
+export class OutageLog {
+  private down = false;
+
+  constructor(
+    private readonly log: Log,
+    private readonly what: string,
+  ) {}
+
+  error = (err: Error): void => {
+    if (this.down) return;
+    this.down = true;
+    this.log.error({ reason: err.message }, `cannot reach Redis; ${this.what}`);
+  };
+
+  ready = (): void => {
+    if (!this.down) return;
+    this.down = false;
+    this.log.info('Redis is reachable again');
+  };
+}
+
 /** A Redis client for widen's own keys. BullMQ wants `maxRetriesPerRequest: null` on its connections. */
 function client(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null });
@@ -75,15 +147,10 @@ export class RedisReviewSink implements ReviewSink {
     // it can be redelivered. Nothing is dropped silently.
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });
-    let reported = false;
-    const report = (err: Error): void => {
-      // ioredis retries on its own; one line per outage is enough.
-      if (!reported) log.error({ err }, 'cannot reach Redis; deliveries fail until it is back');
-      reported = true;
-    };
-    this.redis.on('error', report);
-    this.redis.on('ready', () => (reported = false));
-    this.queue.on('error', report);
+    const outage = new OutageLog(log, 'deliveries fail until it is back');
+    this.redis.on('error', outage.error);
+    this.redis.on('ready', outage.ready);
+    this.queue.on('error', outage.error);
   }
 
   async add(data: ReviewJobData, log: Log): Promise<void> {
@@ -143,6 +210,10 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   await o.probot.auth();
   const log = o.probot.log;
   const redis = client(o.url);
+  // One line when Redis goes away and one when it is back, for this client and BullMQ's.
+  const outage = new OutageLog(log, 'reviews wait until it is back');
+  redis.on('error', outage.error);
+  redis.on('ready', outage.ready);
 
   const processJob = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
     const d = job.data;
@@ -191,7 +262,11 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     const left = (job.opts.attempts ?? 1) - job.attemptsMade;
     log.error({ err, jobId: job.id, pull: pullKey(job.data.ref), headSha: job.data.pull.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
   });
-  worker.on('error', (err) => log.error({ err }, 'queue worker error'));
+  worker.on('error', (err) => {
+    // BullMQ's connection errors are Redis outages; anything else is worth its stack.
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|Connection is closed/.test(err.message)) outage.error(err);
+    else log.error({ err }, 'queue worker error');
+  });
   await worker.waitUntilReady();
   return {
     async close() {

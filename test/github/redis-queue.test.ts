@@ -4,10 +4,13 @@
  * example must get exactly one review and one check run, whatever the workers go through.
  */
 import { Queue } from 'bullmq';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort, startApp, type AppProcess } from '../helpers/app-process.js';
 import { generatePrivateKey, sendWebhook, startGitHubStandIn, type StandIn, type StandInRepo } from '../helpers/github-stand-in.js';
 import { pullRequestPayload } from '../helpers/payloads.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { repoRoot } from '../helpers/root.js';
 import { seedFile, SEED_TITLE, type PullFixtureFile } from '../helpers/seed-pull.js';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
 
@@ -37,8 +40,8 @@ function repo(name: string, installationId: number, pulls: number): StandInRepo 
   };
 }
 
-const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46 } as const;
-const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1 };
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1 };
 
 beforeAll(async () => {
   seed = await seedFile();
@@ -69,9 +72,9 @@ async function addWorkers(n: number, extra: Record<string, string> = {}): Promis
   return started;
 }
 
-async function deliver(name: keyof typeof REPOS, number: number, opts: { id?: string; headSha?: string; action?: 'opened' | 'synchronize' } = {}): Promise<void> {
+async function deliver(name: keyof typeof REPOS, number: number, opts: { id?: string; headSha?: string; action?: 'opened' | 'synchronize'; to?: AppProcess } = {}): Promise<void> {
   const payload = pullRequestPayload(opts.action ?? 'opened', { owner: 'kernel-dev', repo: name, number, headSha: opts.headSha ?? headOf(number), baseSha: BASE, changedFiles: 1, installationId: REPOS[name], title: SEED_TITLE });
-  const answer = await sendWebhook({ url: app.webhookUrl, secret: SECRET, name: 'pull_request', payload, ...(opts.id ? { id: opts.id } : {}) });
+  const answer = await sendWebhook({ url: (opts.to ?? app).webhookUrl, secret: SECRET, name: 'pull_request', payload, ...(opts.id ? { id: opts.id } : {}) });
   if (answer.status !== 200) throw new Error(`the App answered ${answer.status}: ${answer.body}\n${app.output()}`);
 }
 
@@ -207,6 +210,49 @@ test('with Redis unreachable, a delivery fails at once (500, redeliverable) inst
     await lonely.stop();
   }
 }, 60_000);
+
+test('`widen worker` with Redis unreachable at start: waits, then one clear error and exit 2, no stack', async () => {
+  const port = await freePort();
+  const worker = spawnSync(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'worker', '--redis-wait', '1'], {
+    env: { PATH: process.env['PATH'] ?? '', ...workerEnv({ REDIS_URL: `redis://user:hunter2@127.0.0.1:${port}` }) },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(worker.status).toBe(2);
+  expect(worker.stderr).toContain(`widen worker: waiting for Redis at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`);
+  expect(worker.stderr).toContain(`widen: cannot reach Redis at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); waited 1 s. Start Redis`);
+  expect(worker.stderr).not.toMatch(/\n\s+at /);
+  expect(worker.stderr + worker.stdout).not.toContain('hunter2');
+}, 30_000);
+
+test('`widen worker` through a Redis outage: one line when it goes, one when it is back, and it reviews again', async () => {
+  const own = await startRedis();
+  const port = Number(new URL(own.url).port);
+  let restarted: RedisProcess | undefined;
+  let ownApp: AppProcess | undefined;
+  const worker = await startWorker(workerEnv({ REDIS_URL: own.url }), { cli: true });
+  workers.push(worker);
+  try {
+    await own.stop();
+    // ioredis and BullMQ retry every second or two: several retries, one line.
+    await new Promise((r) => setTimeout(r, 5_000));
+    const during = worker.output();
+    expect(during.match(/cannot reach Redis; reviews wait until it is back/g)).toHaveLength(1);
+    expect((during.match(/cannot reach Redis for the rate limiter/g) ?? []).length).toBeLessThanOrEqual(1);
+    expect(during).not.toContain('Unhandled error event');
+    expect(during).not.toContain('queue worker error');
+    expect(during).not.toMatch(/"stack"/);
+    restarted = await startRedis(port);
+    ownApp = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'info', LOG_FORMAT: 'json', REDIS_URL: restarted.url });
+    await deliver('outage', 1, { to: ownApp });
+    await settle('outage', 1, 30_000);
+    expect(worker.output()).toContain('Redis is reachable again');
+    expect(await worker.stop('SIGTERM')).toBe(0);
+  } finally {
+    await ownApp?.stop();
+    await restarted?.stop();
+  }
+}, 90_000);
 
 test('`widen worker` itself: reviews a queued delivery, and SIGTERM stops it cleanly', async () => {
   const worker = await startWorker(workerEnv(), { cli: true });

@@ -10,40 +10,53 @@ import { hasPrivateKey, loadSecretFiles } from '../../github/env.js';
 import { usageError } from '../messages/index.js';
 import type { CommandResult } from './types.js';
 
-export const WORKER_USAGE = `Usage: widen worker [--concurrency N]
+export const WORKER_USAGE = `Usage: widen worker [--concurrency N] [--redis-wait S]
 
 Runs the reviews the widen App queues in Redis when it runs with REDIS_URL. Start as many as
 you like, on any machines, with the App's environment: REDIS_URL, APP_ID, PRIVATE_KEY (or
 PRIVATE_KEY_PATH or PRIVATE_KEY_FILE), and GHE_HOST for GitHub Enterprise Server.
   --concurrency N  reviews this worker runs at once (default 2)
+  --redis-wait S   seconds to wait for Redis at start before giving up (default 30)
 On SIGTERM it takes no new review and finishes those in flight (at most 60 s).`;
+
+/** How long the worker waits for Redis at start before it gives up with an error (`--redis-wait`). */
+export const REDIS_WAIT_MS = 30_000;
 
 /** How long a stopping worker waits for its reviews before it exits and leaves them to others. */
 export const DRAIN_TIMEOUT_MS = 60_000;
 
-function parse(args: string[]): { concurrency: number | undefined } {
+function parse(args: string[]): { concurrency: number | undefined; redisWaitMs: number } {
   let concurrency: number | undefined;
+  let redisWaitMs = REDIS_WAIT_MS;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const m = /^--concurrency(?:=(.*))?$/.exec(a);
-    if (!m) throw usageError(`widen worker: unknown argument '${a}'.`, WORKER_USAGE);
-    const v = m[1] ?? args[++i];
-    if (v === undefined || !/^[1-9]\d{0,2}$/.test(v)) throw usageError(`widen worker: --concurrency takes a whole number from 1 to 999 (got ${v === undefined ? 'nothing' : `'${v}'`}).`, WORKER_USAGE);
-    concurrency = Number(v);
+    const m = /^(--concurrency|--redis-wait)(?:=(.*))?$/.exec(a);
+    if (!m) throw usageError(`unknown argument '${a}'.`, WORKER_USAGE);
+    const v = m[2] ?? args[++i];
+    const got = v === undefined ? 'nothing' : `'${v}'`;
+    if (m[1] === '--concurrency') {
+      if (v === undefined || !/^[1-9]\d{0,2}$/.test(v)) throw usageError(`--concurrency takes a whole number from 1 to 999 (got ${got}).`, WORKER_USAGE);
+      concurrency = Number(v);
+    } else {
+      if (v === undefined || !/^\d{1,5}$/.test(v)) throw usageError(`--redis-wait takes a number of seconds from 0 to 99999 (got ${got}).`, WORKER_USAGE);
+      redisWaitMs = Number(v) * 1000;
+    }
   }
-  return { concurrency };
+  return { concurrency, redisWaitMs };
 }
 
 export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
   if (args.includes('--help') || args.includes('-h')) return { stdout: `${WORKER_USAGE}\n`, exitCode: 0 };
-  const { concurrency } = parse(args);
+  const { concurrency, redisWaitMs } = parse(args);
   const url = env['REDIS_URL'];
   if (!url) throw new InputError('no-redis', "widen worker runs the reviews the App queues in Redis, so it needs REDIS_URL (for example redis://redis:6379), the same as the App's. Without REDIS_URL the App reviews in its own process and needs no worker.");
   loadSecretFiles(env);
   if (!/^\d+$/.test(env['APP_ID'] ?? '')) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
   if (!hasPrivateKey(env)) throw new InputError('no-private-key', 'widen worker acts as the GitHub App, so it needs its private key: PRIVATE_KEY (the PEM text), PRIVATE_KEY_PATH or PRIVATE_KEY_FILE (a file holding it).');
 
-  const [{ createProbot }, { startReviewWorker }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
+  const [{ createProbot }, { startReviewWorker, waitForRedis, redisAddress }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
+  // Before Probot, whose rate limiter connects to REDIS_URL too: one message, not a log per retry.
+  await waitForRedis(url, redisWaitMs, (why) => process.stderr.write(`widen worker: waiting for Redis at ${redisAddress(url)} (${why})\n`));
   // As `npm start` logs: info by default, JSON in production.
   const logFormat = env['LOG_FORMAT'] || (env['NODE_ENV'] === 'production' ? 'json' : 'pretty');
   const probot = createProbot({ env: { LOG_LEVEL: 'info', ...env, LOG_FORMAT: logFormat }, overrides: { Octokit: WidenOctokit } });
