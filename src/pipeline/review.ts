@@ -265,7 +265,8 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     const known = images.known;
     const lines = images.post!.split('\n');
     touched = touched.filter((span) => isWhole(span, known, lines));
-    notes.push(...unseenHunks(fp, post, patch, touched));
+    // A diff that carries every line of the file (a new file) hides nothing.
+    if (!carriesAll(known, lines)) notes.push(...unseenHunks(fp, post, patch, touched));
   }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   notes.push(...post.notes);
@@ -303,6 +304,13 @@ interface Images {
 function isWhole(span: FunctionSpan, known: ReadonlySet<number>, lines: readonly string[]): boolean {
   if (!/^[A-Za-z_]/.test(lines[span.startLine - 1] ?? '') || !(lines[span.endLine - 1] ?? '').startsWith('}')) return false;
   for (let line = span.startLine; line <= span.endLine; line++) if (!known.has(line)) return false;
+  return true;
+}
+
+/** Whether the diff carries every line of the post-patch file (the empty string after its last newline aside). */
+function carriesAll(known: ReadonlySet<number>, lines: readonly string[]): boolean {
+  const count = lines.length > 0 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
+  for (let line = 1; line <= count; line++) if (!known.has(line)) return false;
   return true;
 }
 

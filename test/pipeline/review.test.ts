@@ -102,6 +102,38 @@ describe('attribution and touched functions', () => {
   });
 });
 
+describe('without a tree', () => {
+  const newFile = [
+    'diff --git a/mm/x.c b/mm/x.c',
+    'new file mode 100644',
+    '--- /dev/null',
+    '+++ b/mm/x.c',
+    '@@ -0,0 +1,9 @@',
+    '+/* x */',
+    '+#include <linux/mm.h>',
+    '+',
+    '+void f(struct mm_struct *mm)',
+    '+{',
+    '+\tmmap_read_lock(mm);',
+    '+\tg();',
+    '+\tmmap_write_unlock(mm);',
+    '+}',
+    '',
+  ].join('\n');
+
+  test('a new file is carried whole by its diff: checked, and no limited-context note for its lines outside functions', async () => {
+    const report = await review({ patches: await readPatches(newFile, 'new.diff'), tree: null, rules: RULES });
+    expect(report.findings.map((f) => [f.rule, f.messageId, f.path, f.line])).toEqual([['mmap-lock-balance', 'wrongMode', 'mm/x.c', 8]]);
+    expect(report.notes).toEqual([]);
+  });
+
+  test('a modified file whose hunk changes a line outside the function it carries still gets the note', async () => {
+    const modified = newFile.replace('new file mode 100644\n--- /dev/null', '--- a/mm/x.c').replace('@@ -0,0 +1,9 @@', '@@ -10,0 +11,9 @@');
+    const report = await review({ patches: await readPatches(modified, 'mod.diff'), tree: null, rules: RULES });
+    expect(report.notes.map((n) => [n.kind, n.path, n.line])).toEqual([['limited-context', 'mm/x.c', 11]]);
+  });
+});
+
 describe('callers of a touched helper', () => {
   test('a helper that stops finishing the gather for its caller makes the caller leak', async () => {
     const base = readFileSync(join(root, 'test/fixtures/rules/tlb-gather-finish-balance/ownership.c'), 'utf8');
