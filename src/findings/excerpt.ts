@@ -43,7 +43,12 @@ export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionS
   for (const [context, whole] of attempts) {
     chosen = new Set(wanted);
     if (whole) for (let l = lo; l <= hi; l++) chosen.add(l);
-    for (const k of keys) for (let l = clamp(k - context); l <= clamp(k + context); l++) chosen.add(l);
+    for (const k of keys) {
+      // A related line of another function (the caller whose lock a callee's finding is about)
+      // is shown where it is, with its own context: clamped to this function it would vanish.
+      const inside = k >= first && k <= last;
+      for (let l = inside ? clamp(k - context) : k - context; l <= (inside ? clamp(k + context) : k + context); l++) chosen.add(l);
+    }
     if (chosen.size <= MAX_EXCERPT_LINES) break;
   }
   return { path: finding.path, function: finding.function ?? '', lines: render(chosen, file, roles, added) };

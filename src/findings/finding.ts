@@ -19,6 +19,12 @@ export interface RelatedLocation {
   line: number;
   column?: number;
   message: string;
+  /**
+   * Where the line comes on the path, when source order would mislead: `before` the finding's
+   * line (a caller's lock, reported at the callee's), or `after` it (a callee's lock, reported at
+   * the call). Drawn paths only; not part of the JSON contract.
+   */
+  order?: 'before' | 'after';
 }
 
 /** The patch of a series that introduced a finding. */

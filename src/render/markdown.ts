@@ -13,6 +13,8 @@ import { excerptLines, patchLabel, SHORT_SHA, summary } from './text.js';
 
 /** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
 const MAX_LABEL = 60;
+/** A step's note in the flowchart: the related line's label, which rules keep short. */
+const MAX_NOTE = 100;
 
 const SEVERITY_BADGE: Record<Finding['severity'], string> = {
   error: '🛑 **error**',
@@ -73,17 +75,16 @@ export function pathFlowchart(f: Finding): string[] | null {
   if (!steps) return null;
   const text = new Map((f.excerpt?.lines ?? []).flatMap((l) => (l ? [[l.line, l.text.trim()] as const] : [])));
   const out = ['```mermaid', 'flowchart TD'];
+  // Each node: the line and its code (when the excerpt shows it), then what happens there.
   steps.forEach((s, i) => {
-    const code = text.get(s.line) ?? '';
-    const label = `${s.line}: ${truncate(code, MAX_LABEL)}`;
-    out.push(`  s${i}["${mermaidText(label)}"]`);
+    const code = text.get(s.line);
+    const head = code ? `${s.line}: ${truncate(code, MAX_LABEL)}` : `line ${s.line}`;
+    const note = s.note ? `<br/>${mermaidText(truncate(s.note, MAX_NOTE))}` : '';
+    out.push(`  s${i}["${mermaidText(head)}${note}"]`);
   });
-  steps.forEach((s, i) => {
-    if (i === 0) return;
-    const note = s.note ? `|"${mermaidText(truncate(s.note, MAX_LABEL))}"|` : '';
-    out.push(`  s${i - 1} -->${note} s${i}`);
-  });
-  out.push(`  style s0 stroke-width:3px`, '```');
+  for (let i = 1; i < steps.length; i++) out.push(`  s${i - 1} --> s${i}`);
+  const primary = steps.findIndex((s) => s.primary);
+  out.push(`  style s${primary} stroke-width:3px`, '```');
   return out;
 }
 
@@ -168,8 +169,11 @@ function mermaidText(s: string): string {
   return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/`/g, "'");
 }
 
+/** `s` cut to `max` characters, at a word boundary when there is one in its second half. */
 function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  if (s.length <= max) return s;
+  const cut = s.lastIndexOf(' ', max - 1);
+  return `${s.slice(0, cut > max / 2 ? cut : max - 1)}…`;
 }
 
 function longestBacktickRun(lines: readonly string[]): number {

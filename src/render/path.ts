@@ -7,17 +7,35 @@ import type { Finding } from '../findings/finding.js';
 
 export interface PathStep {
   line: number;
-  /** What the step shows (the related location's message); null for the start and the end. */
+  /** What the step shows (the related location's message); null for the finding's own line and the end. */
   note: string | null;
+  /** The finding's own line. */
+  primary: boolean;
 }
 
 /**
- * The steps of `f`'s path, or null for a finding about one line only. The rule's order, not
- * source order: the rule knows the path, which may run upward (a loop).
+ * The steps of `f`'s path, or null for a finding about one line only. Findings carry no witness
+ * path, only the lines the argument needs, so the order is rebuilt. A related line the rule
+ * placed (`order`: a caller's lock before a callee's finding, a callee's lock after the call)
+ * goes where it says, in the rule's order. Of the others, those above the finding's own line come
+ * before it, top to bottom (what led to it: a lock taken, a lookup), and those below it after
+ * it, in the rule's order (the rule knows the path, which may run upward in a loop). Where the
+ * evidence ends comes last.
  */
 export function pathSteps(f: Finding): PathStep[] | null {
-  const steps: PathStep[] = [{ line: f.line, note: null }];
-  for (const r of f.related) if (r.path === f.path && !steps.some((s) => s.line === r.line)) steps.push({ line: r.line, note: r.message });
-  if (f.endLine !== f.line && !steps.some((s) => s.line === f.endLine)) steps.push({ line: f.endLine, note: null });
+  const seen = new Set<number>([f.line]);
+  const before: Array<PathStep & { placed: boolean }> = [];
+  const after: PathStep[] = [];
+  for (const r of f.related) {
+    if (r.path !== f.path || seen.has(r.line)) continue;
+    seen.add(r.line);
+    const step = { line: r.line, note: r.message, primary: false };
+    if (r.order === 'before' || (r.order === undefined && r.line < f.line)) before.push({ ...step, placed: r.order !== undefined });
+    else after.push(step);
+  }
+  if (!before.some((s) => s.placed)) before.sort((a, b) => a.line - b.line);
+  const own = f.related.find((r) => r.path === f.path && r.line === f.line)?.message ?? null;
+  const steps: PathStep[] = [...before.map(({ placed: _, ...s }) => s), { line: f.line, note: own, primary: true }, ...after];
+  if (f.endLine !== f.line && !seen.has(f.endLine)) steps.push({ line: f.endLine, note: null, primary: false });
   return steps.length < 2 ? null : steps;
 }

@@ -73,7 +73,7 @@ export interface RuleReport<M extends string> {
   /** Where the evidence ends (the closing call of a bracket); defaults to `at`. */
   until?: Span;
   /** Every other place the explanation depends on, each with a short label. */
-  related?: ReadonlyArray<{ at: Span; message: string }>;
+  related?: ReadonlyArray<{ at: Span; message: string; order?: 'before' | 'after' }>;
 }
 
 export interface RuleContext<M extends string> {

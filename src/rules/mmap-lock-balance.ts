@@ -17,7 +17,7 @@ import { displayKey, type Expr } from '../analysis/ast.js';
 import { exitPoint, exitRoute, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { edgeInto, explore } from '../analysis/paths.js';
+import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
 import { defineRule } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
@@ -70,7 +70,7 @@ export default defineRule({
       headline: "`{{call}}` releases `{{mm}}`'s mmap lock in the wrong mode",
       explanation:
         'The lock was taken for {{held}} by `{{taken}}`, but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
-      fix: 'Release with the matching call (`{{release}}`), or downgrade first with `mmap_write_downgrade()`.',
+      fix: 'Release with the matching call (`{{release}}`){{downgrade}}.',
     },
     resultIgnored: {
       headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
@@ -81,7 +81,7 @@ export default defineRule({
     doubleLock: {
       headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
       explanation:
-        'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: a second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
+        'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
       fix: 'Take the lock once; release it before taking it again.',
     },
   },
@@ -103,7 +103,7 @@ export default defineRule({
     // without it (unless a lock flag says otherwise): its unlocks on paths that never took the
     // lock are unlocks of a lock nobody holds.
     const enteredUnlocked = new Set<string>();
-    const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent }> = [];
+    const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent; via: CfgNode | null }> = [];
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
@@ -138,15 +138,15 @@ export default defineRule({
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
-            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing' });
+            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, {});
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
-              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
+              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
             if (cur.k === 'none') report('unlockNotHeld', node, e, {}, cur.failed === null ? [] : [{ at: fn.cfg.nodes[cur.failed]!, message: 'taking the lock can fail and take this path' }]);
-            if (cur.k === 'entry') unlocksFromEntry.push({ node, e });
+            if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
             set(e.object, { k: 'none', failed: null });
           }
         }
@@ -172,7 +172,10 @@ export default defineRule({
     const mms = lockedObjects(events);
     if (mms.size > 1) return;
     if (lockFlags(fn).size === 0) {
-      for (const { node, e } of unlocksFromEntry) if (enteredUnlocked.has(e.object)) report('unlockNotHeld', node, e, {});
+      for (const { node, e, via } of unlocksFromEntry) {
+        if (!enteredUnlocked.has(e.object)) continue;
+        report('unlockNotHeld', node, e, {}, via ? [{ at: via, message: via.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);
+      }
     }
     // A leak is an exit that holds a lock this function took, in a function that releases it on
     // other exits, when what it returns cannot tell the caller the lock is held: nothing (void),
@@ -195,6 +198,21 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The jump by which a path reached its current node: the last `goto` on it, else the last branch
+ * (for an unlock reached from the entry without the lock, the line that explains how).
+ */
+function jumpBefore(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
+  const nodes = trace.nodes();
+  let branch: CfgNode | null = null;
+  for (let i = nodes.length - 2; i >= 0; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind === 'goto') return n;
+    if (n.kind === 'branch') branch ??= n;
+  }
+  return branch;
+}
 
 function releaseOf(mode: Mode): string {
   return mode === 'read' ? 'mmap_read_unlock()' : 'mmap_write_unlock()';

@@ -66,7 +66,7 @@ export default defineRule<Messages>({
     calledLocked: {
       headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, but `{{caller}}` calls it with the lock held',
       explanation:
-        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. An rwsem is not recursive: the second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A function whose locking moved between the caller and the callee in one tree and not the other is the classic stable-backport bug (`migrate_to_node()`, caller-locked in 6.1, self-locking in 6.12).',
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A function whose locking moved between the caller and the callee in one tree and not the other is the classic stable-backport bug (`migrate_to_node()`, caller-locked in 6.1, self-locking in 6.12).',
       fix: 'Keep the lock in one place: either `{{caller}}` releases it before the call, or `{{callee}}` stops taking it and documents that it is called with the lock held (`mmap_assert_locked()`).',
     },
     calledUnlocked: {
@@ -78,7 +78,7 @@ export default defineRule<Messages>({
     callsLocking: {
       headline: '`{{caller}}` calls `{{callee}}` with `{{mm}}`\'s mmap lock held, but `{{callee}}` takes it',
       explanation:
-        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: the second write lock deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
       fix: 'Release the lock before calling `{{callee}}`, or change `{{callee}}` to expect the lock held (and assert it with `mmap_assert_locked()`).',
     },
     callsReleasing: {
@@ -319,8 +319,8 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
         data: { callee: `${fn.name}()`, caller: `${caller.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
         at: own.node,
         related: [
-          { at: m.state, message: m.kind === 'calledLocked' ? `\`${caller.name}()\` takes the lock here` : `\`${caller.name}()\` releases the lock here` },
-          { at: m.call, message: m.kind === 'calledLocked' ? `and calls \`${fn.name}()\` with it held` : `and calls \`${fn.name}()\` without it` },
+          { at: m.state, message: m.kind === 'calledLocked' ? `\`${caller.name}()\` takes the lock here` : `\`${caller.name}()\` releases the lock here`, order: 'before' },
+          { at: m.call, message: m.kind === 'calledLocked' ? `and calls \`${fn.name}()\` with it held` : `and calls \`${fn.name}()\` without it`, order: 'before' },
         ],
       });
     }
@@ -344,8 +344,8 @@ function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
         data: { callee: `${callee.name}()`, caller: `${fn.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
         at: m.call,
         related: [
-          { at: m.state, message: m.kind === 'calledLocked' ? 'the lock is taken here' : 'the lock is released here' },
-          { at: own.node, message: m.kind === 'calledLocked' ? `\`${callee.name}()\` takes it again here` : `\`${callee.name}()\` releases it again here` },
+          { at: m.state, message: m.kind === 'calledLocked' ? 'the lock is taken here' : 'the lock is released here', order: 'before' },
+          { at: own.node, message: m.kind === 'calledLocked' ? `\`${callee.name}()\` takes it again here` : `\`${callee.name}()\` releases it again here`, order: 'after' },
         ],
       });
     }

@@ -161,7 +161,7 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
   const until = r.until ?? r.at;
   const related = (r.related ?? []).map((x) => {
     const p = src.position(x.at.start);
-    return { path: fn.file.path, line: p.line, column: p.column, message: escapeControls(x.message) };
+    return { path: fn.file.path, line: p.line, column: p.column, message: escapeControls(x.message), ...(x.order ? { order: x.order } : {}) };
   });
   const evidence: Span[] = [r.at, ...(r.until ? [r.until] : []), ...(r.related ?? []).map((x) => x.at)];
   const spec = rule.messages[r.messageId];

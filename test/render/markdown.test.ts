@@ -46,8 +46,36 @@ describe('Mermaid paths', () => {
     const [seed] = (await seedReport()).findings;
     const f: Finding = { ...seed!, related: [{ path: seed!.path, line: 42, message: 'p->x "<b>" `y`' }] };
     const flow = pathFlowchart(f)!.join('\n');
-    expect(flow).toContain('s0 -->|"p-#gt;x #quot;#lt;b#gt;#quot; \'y\'"| s1');
+    expect(flow).toContain('s1["42: vma = next;<br/>p-#gt;x #quot;#lt;b#gt;#quot; \'y\'"]');
     expect(flow).not.toMatch(/<b>/);
+  });
+
+  test('steps run in path order: related lines in the rule\'s order, the finding\'s line among them by source order', async () => {
+    const [seed] = (await seedReport()).findings;
+    const at = (line: number, message: string) => ({ path: seed!.path, line, message });
+    // A flush reported at line 231, after the clear (195) and the unlock (229) it depends on.
+    const f: Finding = { ...seed!, line: 231, endLine: 231, related: [at(195, 'PTEs cleared under the lock here'), at(229, 'the lock is dropped here, before the flush')], excerpt: undefined };
+    expect(pathFlowchart(f)).toEqual([
+      '```mermaid',
+      'flowchart TD',
+      '  s0["line 195<br/>PTEs cleared under the lock here"]',
+      '  s1["line 229<br/>the lock is dropped here, before the flush"]',
+      '  s2["line 231"]',
+      '  s0 --> s1',
+      '  s1 --> s2',
+      '  style s2 stroke-width:3px',
+      '```',
+    ]);
+    // A leak reported at the acquisition (10), its exit at the end (30), a branch (20) between.
+    const leak: Finding = { ...seed!, line: 10, endLine: 30, related: [at(20, 'this branch leaves')], excerpt: undefined };
+    expect(pathFlowchart(leak)!.filter((l) => l.includes('["'))).toEqual(['  s0["line 10"]', '  s1["line 20<br/>this branch leaves"]', '  s2["line 30"]']);
+  });
+
+  test('a long note is cut at a word, not inside an identifier', async () => {
+    const [seed] = (await seedReport()).findings;
+    const note = `${'word '.repeat(18)}mmap_write_unlock_and_more_words`;
+    const f: Finding = { ...seed!, line: 1, endLine: 1, related: [{ path: seed!.path, line: 2, message: note }], excerpt: undefined };
+    expect(pathFlowchart(f)!.join('\n')).toContain(`<br/>${'word '.repeat(18).trimEnd()}…"]`);
   });
 
   test('a finding about one line has no path', async () => {

@@ -114,7 +114,7 @@ describe('what GitHub code scanning reads', () => {
     ]);
     const steps = first!.codeFlows![0]!.threadFlows[0]!.locations;
     expect(steps.map((s) => [s.executionOrder, s.location!.physicalLocation!.region!.startLine, s.location!.message!.text])).toEqual([
-      [1, 31, 'Starts here.'],
+      [1, 31, '`vma` changes between `tlb_start_vma()` and `tlb_end_vma()`.'],
       [2, 42, '`vma` reassigned here.'],
       [3, 51, 'Ends here.'],
     ]);
