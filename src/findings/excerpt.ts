@@ -28,8 +28,11 @@ export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionS
   const last = span ? span.endLine : finding.endLine;
   const clamp = (n: number): number => Math.max(first, Math.min(last, n));
   const keys = [...roles.keys()].sort((a, b) => a - b);
-  const lo = keys[0]!;
-  const hi = keys[keys.length - 1]!;
+  // The stretch quoted whole lies in this function: a related line of another function (a
+  // caller's lock) is shown on its own, not with everything in between.
+  const own = keys.filter((k) => k >= first && k <= last);
+  const lo = own[0] ?? finding.line;
+  const hi = own[own.length - 1] ?? finding.line;
 
   const wanted = new Set<number>();
   if (span) {

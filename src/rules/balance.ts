@@ -46,7 +46,8 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
         data: { ...base(u.object), open: opener(u.openCall) },
         at: u.open,
         until: u.route.leave,
-        related: routeLabels(fn, u.route, `\`${object}\` still ${resource.verb}`, close),
+        // A VMA bracket is keyed by its gather: what is still open is the bracket, not `tlb`.
+        related: routeLabels(fn, u.route, resource.id === 'tlb-vma' ? `the VMA bracket on \`${object}\` still open` : `\`${object}\` still ${resource.verb}`, close),
       });
     }
     for (const u of result.unopened) {
@@ -81,11 +82,13 @@ function opener(e: BracketEvent): string {
 /**
  * Labels for the way out: the branch that took the path there and the `goto`, `return` or
  * closing brace it left through, so the excerpt shows the whole route and not just the brace.
+ * `goes` is what the path does after the branch: it `leaves` the function, or it `jumps back`
+ * (a `goto retry` that looks the object up again without releasing it).
  */
-export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string): Array<{ at: Span; message: string }> {
+export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string, goes: 'leaves' | 'jumps back' = 'leaves'): Array<{ at: Span; message: string }> {
   const out: Array<{ at: Span; message: string }> = [];
   if (route.branch && !(route.branch.node.start === route.leave.start)) {
-    out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path leaves without \`${release}\`` });
+    out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path ${goes} without \`${release}\`` });
   }
   out.push({ at: route.leave, message: leaveLabel(fn, route.leave, held) });
   return out;

@@ -102,6 +102,30 @@ export interface Rule<M extends string = string> {
  * the function must call one of them (a mention of the lock calls among its triggers, or being
  * the caller of such a function, is not enough).
  */
+/**
+ * `text`, a message's reference to a kernel function as an example of the right way (`, as
+ * \`madvise_dontneed_free()\` does`), unless the finding is in that very function: a review of
+ * a patch to it must not cite it as the model it no longer is.
+ */
+export function unlessIn(fn: { name: string }, example: string, text: string): string {
+  return fn.name === example ? '' : text;
+}
+
+/** Code quoted in a message is cut past this many characters. */
+const MAX_QUOTED = 60;
+
+/**
+ * Code to quote in a message, on one line and short: a long call keeps its callee and loses its
+ * arguments (`mlock_fixup(…)`, `err = mlock_fixup(…)`) rather than stopping inside one of them.
+ */
+export function quoteCode(text: string): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  if (s.length <= MAX_QUOTED) return s;
+  const call = /^((?:[\w.>*&\[\]-]+\s*[-+*/|&^%]?=\s*)?[A-Za-z_]\w*)\s*\(/.exec(s);
+  if (call && call[1]!.length <= MAX_QUOTED - 3) return `${call[1]}(…)${s.endsWith(';') ? ';' : ''}`;
+  return `${s.slice(0, MAX_QUOTED - 1)}…`;
+}
+
 export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs']> {
   const set = new Set(names);
   return (file, span) => file.mentions(span, set);

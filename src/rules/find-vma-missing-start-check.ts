@@ -70,7 +70,7 @@ export default defineRule({
       fix: 'Ask `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address.',
     },
     field: {
-      headline: '`{{vma}}` from `{{call}}` is used as the VMA of `{{addr}}` without a `vm_start` check',
+      headline: '`{{vma}}` from `{{call}}` may not contain `{{addr}}`: nothing checks `vm_start`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function reads `{{use}}` as if `{{vma}}` contained `{{addr}}`, and nothing compared `{{vma}}->vm_start` with it first. The 2021 patch that added `vma_lookup()` calls this the find_vma() use "that is often overlooked for a long time".',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',

@@ -30,14 +30,14 @@ export default defineRule({
     unlockBeforeFlush: {
       headline: '`i_mmap_unlock_write()` runs before `huge_pmd_unshare_flush()`',
       explanation:
-        '`huge_pmd_unshare()` detached a shared PMD table from this process, but TLBs may still cache translations through it and GUP-fast may still walk it. The caller must call `huge_pmd_unshare_flush()` before dropping `i_mmap_rwsem` (mm/hugetlb.c): once the lock is dropped, the other sharers can free the table while it is still reachable here.',
-      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshare loop and before `i_mmap_unlock_write()`.',
+        '`{{unshare}}` detached a shared PMD table from this process, but TLBs may still cache translations through it and GUP-fast may still walk it. The caller must call `huge_pmd_unshare_flush()` before dropping `i_mmap_rwsem` (mm/hugetlb.c): once the lock is dropped, the other sharers can free the table while it is still reachable here.',
+      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshares and before `i_mmap_unlock_write()`.',
     },
     finishBeforeFlush: {
       headline: '`tlb_finish_mmu()` runs before `huge_pmd_unshare_flush()`',
       explanation:
         '`tlb_finish_mmu()` expects every PMD unshare of the gather to be flushed already and warns otherwise (`VM_WARN_ON_ONCE(tlb->fully_unshared_tables)`, mm/mmu_gather.c): on this path the unshared table\'s TLB entries and GUP-fast walkers were never synchronised.',
-      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshare loop and before `tlb_finish_mmu()`.',
+      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshares and before `tlb_finish_mmu()`.',
     },
   },
   check(fn, ctx) {
@@ -99,7 +99,10 @@ export default defineRule({
     function report(node: CfgNode, messageId: 'unlockBeforeFlush' | 'finishBeforeFlush', object: string, at: number): void {
       if (reported.has(node.id)) return;
       reported.add(node.id);
-      ctx.report({ messageId, data: { gather: displayKey(object) }, at: node, related: [{ at: fn.cfg.nodes[at]!, message: 'a shared PMD table may be unshared here' }] });
+      // The gather as the unshare was handed it (`&tlb` for a gather on the stack), and which unshare.
+      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name !== null && /huge_pmd_unshare$/.test(e.name));
+      const arg = call?.k === 'call' ? call.call.args[0] : undefined;
+      ctx.report({ messageId, data: { gather: arg ? fn.text(arg) : displayKey(object), unshare: call?.k === 'call' ? `${call.name}()` : 'huge_pmd_unshare()' }, at: node, related: [{ at: fn.cfg.nodes[at]!, message: 'a shared PMD table may be unshared here' }] });
     }
   },
 });

@@ -64,25 +64,25 @@ export default defineRule<Messages>({
       fix: 'On the failure path of `{{helper}}`, return without unlocking (the x86 fault handler calls `bad_area_nosemaphore()` there).',
     },
     calledLocked: {
-      headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, but `{{caller}}` calls it with the lock held',
+      headline: '`{{mm}}`\'s mmap lock is taken here, but its caller `{{caller}}` holds it',
       explanation:
         '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A function whose locking moved between the caller and the callee in one tree and not the other is the classic stable-backport bug (`migrate_to_node()`, caller-locked in 6.1, self-locking in 6.12).',
       fix: 'Keep the lock in one place: either `{{caller}}` releases it before the call, or `{{callee}}` stops taking it and documents that it is called with the lock held (`mmap_assert_locked()`).',
     },
     calledUnlocked: {
-      headline: '`{{callee}}` releases `{{mm}}`\'s mmap lock, but `{{caller}}` calls it without the lock',
+      headline: '`{{mm}}`\'s mmap lock is released here, but its caller `{{caller}}` released it',
       explanation:
         '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. Its caller `{{caller}}` has already released the lock at the call, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
       fix: 'Call `{{callee}}` with the lock held, or move the unlock out of `{{callee}}` into the callers that hold the lock.',
     },
     callsLocking: {
-      headline: '`{{caller}}` calls `{{callee}}` with `{{mm}}`\'s mmap lock held, but `{{callee}}` takes it',
+      headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, which is already held at this call',
       explanation:
         '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
       fix: 'Release the lock before calling `{{callee}}`, or change `{{callee}}` to expect the lock held (and assert it with `mmap_assert_locked()`).',
     },
     callsReleasing: {
-      headline: '`{{caller}}` calls `{{callee}}` after releasing `{{mm}}`\'s mmap lock, but `{{callee}}` releases it',
+      headline: '`{{callee}}` releases `{{mm}}`\'s mmap lock, which is already released at this call',
       explanation:
         '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. This call is made after the lock was already released, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
       fix: 'Call `{{callee}}` before releasing the lock, or move the unlock out of `{{callee}}`.',

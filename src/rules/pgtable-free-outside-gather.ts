@@ -8,7 +8,7 @@ import { addressee, forEachExpr, pathRoot, type Expr } from '../analysis/ast.js'
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, unlessIn } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
 /** Direct frees of a page-table page (include/asm-generic/pgalloc.h). `pte_free_defer()` is the safe, RCU-deferred form. */
@@ -96,7 +96,7 @@ export default defineRule({
     freedUnsynced: {
       headline: '`{{free}}` frees or reuses a page table without `tlb_remove_table_sync_one()`',
       explanation:
-        '`{{clear}}` flushed the TLB for the cleared entry, but with `CONFIG_MMU_GATHER_RCU_TABLE_FREE` that flush sends no IPI, so a lockless GUP-fast walker can still be inside the old table (include/asm-generic/tlb.h; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync). Freeing or reusing it now lets the page change under that walker.',
+        '`{{clear}}` flushed the TLB for the cleared entry, but with `CONFIG_MMU_GATHER_RCU_TABLE_FREE` that flush sends no IPI, so a lockless GUP-fast walker can still be inside the old table (include/asm-generic/tlb.h{{model}}). Freeing or reusing it now lets the page change under that walker.',
       fix: 'Call `tlb_remove_table_sync_one()` after the flush and before the table is freed or reused, or free it with `pte_free_defer()`.',
     },
   },
@@ -146,7 +146,7 @@ export default defineRule({
       const clearName = clear && clear.k === 'call' ? `${clear.name}()` : 'the clear';
       ctx.report({
         messageId: c.flushed ? 'freedUnsynced' : 'freedUnflushed',
-        data: { free: `${free}()`, clear: clearName },
+        data: { free: `${free}()`, clear: clearName, model: unlessIn(fn, 'collapse_huge_page', '; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync') },
         at: node,
         related: [{ at: clearNode, message: 'the entry pointing to the table is cleared here' }],
       });

@@ -8,7 +8,7 @@ import { addressee, displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { acquisitionOf, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, unlessIn } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
@@ -89,7 +89,7 @@ export default defineRule({
     rmapsBeforeTlbFlush: {
       headline: '`tlb_flush_rmaps()` runs without `tlb_flush_mmu_tlbonly()` first',
       explanation:
-        '`tlb_flush_rmaps()` removes the rmap of pages whose TLB entries must already be gone: `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first. Without it, the rmap is dropped while stale TLB entries still map the pages.',
+        '`tlb_flush_rmaps()` removes the rmap of pages whose TLB entries must already be gone{{model}}. Without it, the rmap is dropped while stale TLB entries still map the pages.',
       fix: 'Call `tlb_flush_mmu_tlbonly()` right before `tlb_flush_rmaps()`.',
     },
   },
@@ -169,7 +169,7 @@ export default defineRule({
       const unlockCall = unlock?.events.find((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name));
       ctx.report({
         messageId,
-        data: { flush: `${flush}()`, unlock: unlockCall && unlockCall.k === 'call' ? `${unlockCall.name}()` : 'the unlock' },
+        data: { flush: `${flush}()`, unlock: unlockCall && unlockCall.k === 'call' ? `${unlockCall.name}()` : 'the unlock', model: unlessIn(fn, 'zap_pte_range', ': `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first') },
         at: node,
         related: after
           ? [

@@ -29,7 +29,7 @@ export default defineRule({
     tablesOnly: {
       headline: 'this `tlb_start_vma()` bracket encloses only page-table freeing',
       explanation:
-        '`tlb_start_vma()`/`tlb_end_vma()` record one VMA\'s flags and flush its range for the pages zapped in between; they are for freeing pages, not page tables. A page table can be shared by many kinds of VMA, and `free_pgtables()` deliberately runs without a bracket (Hugh Dickins on the patch that started widen).',
+        '`tlb_start_vma()`/`tlb_end_vma()` record one VMA\'s flags and flush its range for the pages zapped in between; they are for freeing pages, not page tables. A page table can be shared by many kinds of VMA, and `free_pgtables()` deliberately runs without a bracket (Hugh Dickins, reviewing a patch that bracketed it).',
       fix: 'Drop the bracket around page-table freeing; bracket the PTE zapping of each VMA instead, as `unmap_single_vma()` does.',
     },
     withGatherVma: {

@@ -11,7 +11,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import { writes } from '../analysis/dataflow.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, quoteCode } from './define-rule.js';
 import { TLB_VMA } from './resources.js';
 
 /** The VMA argument of tlb_start_vma() / tlb_end_vma(). */
@@ -134,7 +134,7 @@ export default defineRule({
         data: { startVma: fn.text(p.startVma), endVma: fn.text(p.endVma) },
         at: p.start,
         until: p.end,
-        related: [...setters(fn, p.endVma, p.start, p.end), { at: p.end, message: `tlb_end_vma() is given \`${fn.text(p.endVma)}\` here` }],
+        related: [...setters(fn, p.endVma, p.start, p.end), { at: p.end, message: `\`tlb_end_vma()\` is given \`${fn.text(p.endVma)}\` here` }],
       });
     }
   },
@@ -142,7 +142,7 @@ export default defineRule({
 
 /** "by `vma = next;`", naming every statement that writes it (the labels give their lines). */
 function describeWriters(fn: AnalyzedFunction, writers: readonly CfgNode[]): string {
-  return `by ${writers.map((w) => `\`${shorten(fn.text(w))}\``).join(', ')}`;
+  return `by ${writers.map((w) => `\`${quoteCode(fn.text(w))}\``).join(', ')}`;
 }
 
 /** Assignments of `vma` that reach `end` and sit after `start`: why the end call names another VMA. */
@@ -164,6 +164,3 @@ function writerMessage(w: CfgNode, vma: string): string {
   return `\`${vma}\` reassigned here`;
 }
 
-function shorten(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}

@@ -26,7 +26,7 @@ import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { callsOrLoops, defineRule, type RuleContext, type Span } from './define-rule.js';
+import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
 
@@ -79,8 +79,8 @@ export default defineRule({
     errPrev: {
       headline: '`{{prev}}` may hold the `ERR_PTR()` of a failed `{{source}}()`, and is handed on as a VMA',
       explanation:
-        '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. This is the catalog\'s B16: `mlock_fixup()` left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` kept iterating with it (fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure").',
-      fix: 'On failure, set `{{prev}}` back to a real VMA before it is used again (`apply_mlockall_flags()` sets `prev = vma` when `mlock_fixup()` fails), or stop the walk.',
+        '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. So did `mlock_fixup()`: it left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` kept iterating with it (fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure").',
+      fix: 'On failure, set `{{prev}}` back to a real VMA before it is used again{{model}}, or stop the walk.',
     },
   },
   check(fn, ctx) {
@@ -304,14 +304,14 @@ function checkStale(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
   for (const f of [...findings.values()].sort((a, b) => a.cause.at.start - b.cause.at.start)) {
     const vmi = displayKey(f.key).replace(/^\*/, '');
     const steps = [...f.steps.values()].sort((a, b) => a.at.start - b.at.start);
-    const step = steps.map((x) => `\`${shorten(fn.text(x.at))}\``).join(', ');
+    const step = steps.map((x) => `\`${quoteCode(fn.text(x.at))}\``).join(', ');
     const related = steps.map((x) => ({ at: x.at, message: `\`${vmi}\` steps on from its old position here (${x.what})` }));
     if (f.kind === 'modified' && f.cause.k === 'modify') {
       const how = f.cause.key === null ? 'through no iterator' : `through another iterator, \`${displayKey(f.cause.key).replace(/^\*/, '')}\``;
       ctx.report({ messageId: 'modified', data: { call: `${f.cause.name}()`, vmi, how, step }, at: f.cause.at, related });
     } else if (f.cause.k === 'unlock') {
       if (f.relock) related.unshift({ at: f.relock.at, message: `the lock is taken again here, but \`${vmi}\` still points into the old tree` });
-      const relock = f.relock ? ` and \`${shorten(fn.text(f.relock.at))}\` takes it again` : '';
+      const relock = f.relock ? ` and \`${quoteCode(fn.text(f.relock.at))}\` takes it again` : '';
       ctx.report({ messageId: 'unlocked', data: { call: fn.text(f.cause.at), vmi, relock, step }, at: f.cause.at, related: related.sort((a, b) => a.at.start - b.at.start) });
     }
   }
@@ -356,9 +356,6 @@ function mmKey(fn: AnalyzedFunction, arg: Expr | undefined, node: number): strin
   return objectAt(fn, e.k === 'field' && e.field === 'mm_mt' ? e.base : e, node);
 }
 
-function shorten(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 // ---- (c): an ERR_PTR() left in `prev` --------------------------------------------------------
 
@@ -448,7 +445,7 @@ function checkErrPrev(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
     if (r.copied !== null) related.push({ at: fn.cfg.nodes[r.copied]!, message: `\`${displayKey(r.holder)}\` takes the error pointer here` });
     ctx.report({
       messageId: 'errPrev',
-      data: { prev: displayKey(r.holder), source: r.src.source, failure: r.src.how, use: shorten(fn.text(r.call)) },
+      data: { prev: displayKey(r.holder), source: r.src.source, failure: r.src.how, use: quoteCode(fn.text(r.call)), model: unlessIn(fn, 'apply_mlockall_flags', ' (`apply_mlockall_flags()` sets `prev = vma` when `mlock_fixup()` fails)') },
       at: r.use,
       related: related.filter((x) => x.at.start !== r.use.start),
     });

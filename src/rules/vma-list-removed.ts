@@ -47,7 +47,7 @@ export default defineRule({
       fix: '{{instead}}',
     },
     head: {
-      headline: '`{{use}}` is the VMA list head `mm->mmap`, which this tree no longer has',
+      headline: '`{{use}}` reads the VMA list head, which `struct mm_struct` no longer has here',
       explanation:
         '`struct mm_struct` lost its `mmap` list head when the maple tree `mm_mt` replaced the VMA list in v6.1 (upstream 763ecb035029 "mm: remove the vma linked list"), and {{evidence}} shows this code is for such a tree: it does not build here.',
       fix: 'Find the first VMA with `find_vma({{mm}}, 0)`, walk them with `VMA_ITERATOR(vmi, {{mm}}, 0)` and `for_each_vma(vmi, vma)`, and test for an empty address space with `{{mm}}->map_count`.',

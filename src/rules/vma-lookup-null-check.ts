@@ -114,14 +114,14 @@ export default defineRule({
     deref: {
       headline: '`{{vma}}` from `{{call}}` is dereferenced without a NULL check',
       explanation:
-        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h): an address above the last mapping, an address in a hole, an iterator at the end of the tree, or a VMA that changed under RCU. On the path shown nothing tested `{{vma}}` before `{{use}}` reads through it, so a user-chosen address can crash the kernel with a NULL pointer dereference.',
-      fix: 'Test the result first (`if (!{{vma}}) return -EFAULT;` or the function\'s error path), or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
+        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h): an address above the last mapping, an address in a hole, an iterator at the end of the tree, or a VMA that changed under RCU. On the path shown {{tested}} `{{use}}` reads through it, so a user-chosen address can crash the kernel with a NULL pointer dereference.',
+      fix: '{{first}}, or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
     },
     passed: {
       headline: '`{{vma}}` from `{{call}}` is passed to `{{helper}}` without a NULL check',
       explanation:
-        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h), and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown nothing tested `{{vma}}` first, so the NULL dereference happens one call down.',
-      fix: 'Test the result before the call (`if (!{{vma}})` on the error path), or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
+        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h), and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown {{tested}} the call, so the NULL dereference happens one call down.',
+      fix: '{{first}}, or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
     },
   },
   check(fn, ctx) {
@@ -216,9 +216,13 @@ export default defineRule({
       if (reported.has(id)) return;
       reported.add(id);
       const vma = displayKey(key);
+      // On the NULL branch of a test the pointer was tested: the branch itself goes wrong.
+      const onNull = from.nullAt !== null;
+      const tested = onNull ? `a test found \`${vma}\` NULL, and that branch goes on until` : `nothing tested \`${vma}\` before`;
+      const first = onNull ? `Leave the NULL branch before the ${messageId === 'deref' ? 'dereference' : 'call'} (\`return -EFAULT;\` or the function's error path)` : messageId === 'deref' ? `Test the result first (\`if (!${vma}) return -EFAULT;\` or the function's error path)` : `Test the result before the call (\`if (!${vma})\` on the error path)`;
       ctx.report({
         messageId,
-        data: { vma, call: from.call, use, helper: use },
+        data: { vma, call: from.call, use, helper: use, tested, first },
         at: node,
         related: [{ at: fn.cfg.nodes[from.at]!, message: `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
       });

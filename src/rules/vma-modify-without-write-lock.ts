@@ -156,13 +156,13 @@ export default defineRule({
       fix: 'Call `vma_start_write({{vma}})` under the mmap write lock before changing `{{field}}`.',
     },
     fieldUnderReadLock: {
-      headline: '`{{target}}` is written while this function {{state}}',
+      headline: '`{{target}}` is written while the mmap lock is {{held}}',
       explanation:
         '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, and `{{field}}` of a VMA in the tree changes only under the mmap write lock (Documentation/mm/process_addrs.rst, "VMA fields"): on the path shown this function {{state}}, so another thread holding the mmap read lock (a page fault, `/proc/pid/maps`, GUP) reads the field while it changes. Stack expansion rewriting VMAs under the read lock was StackRot (CVE-2023-3269).',
       fix: 'Take `mmap_write_lock()` for the change (or make it before `mmap_write_downgrade()`){{andLock}}.',
     },
     startWriteWithoutWriteLock: {
-      headline: '`vma_start_write({{vma}})` runs while this function {{state}}',
+      headline: '`vma_start_write({{vma}})` runs while the mmap lock is {{held}}',
       explanation:
         '`vma_start_write()` requires the mmap lock held for writing: it asserts `mmap_assert_write_locked()` (include/linux/mm.h), and its sequence count is only ever reset by `mmap_write_unlock()`/`mmap_write_downgrade()` (`vma_end_write_all()`). On the path shown this function {{state}}, so two threads can write-lock VMAs at once and the per-VMA lock stops excluding page faults.',
       fix: 'Take `mmap_write_lock()` before write-locking the VMA (and keep it until the change is done).',
@@ -174,7 +174,7 @@ export default defineRule({
       fix: 'Call `vma_start_write({{vma}})` before `{{callee}}()`, under the mmap write lock.',
     },
     calleeNeedsWriteLock: {
-      headline: '`{{callee}}()` needs the mmap write lock, but this function {{state}}',
+      headline: '`{{callee}}()` needs the mmap write lock, but here it is {{held}}',
       explanation:
         '`{{callee}}()` does {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
       fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
@@ -212,6 +212,7 @@ export default defineRule({
     };
     const reported = new Set<number>();
     const stateText = (s: State): string => (s.lock === 'read' ? 'holds the mmap lock only for reading' : 'has released the mmap lock');
+    const heldText = (s: State): string => (s.lock === 'read' ? 'held only for reading' : 'released');
     const sinceLabel = (s: State): string => (s.lock === 'read' ? 'the mmap lock is held only for reading from here' : 'the mmap lock is released here');
     const lockRelated = (s: State): Array<{ at: CfgNode; message: string }> => (s.since === null ? [] : [{ at: fn.cfg.nodes[s.since]!, message: sinceLabel(s) }]);
 
@@ -240,7 +241,7 @@ export default defineRule({
             lock(e.vma);
           } else if (e.k === 'start-write') {
             if (judged && e.vma !== null && once(reported, node.id)) {
-              ctx.report({ messageId: 'startWriteWithoutWriteLock', data: { vma: displayKey(e.vma), state: stateText(cur) }, at: node, related: lockRelated(cur) });
+              ctx.report({ messageId: 'startWriteWithoutWriteLock', data: { vma: displayKey(e.vma), state: stateText(cur), held: heldText(cur) }, at: node, related: lockRelated(cur) });
             }
             lock(e.vma);
           } else {
@@ -251,7 +252,7 @@ export default defineRule({
             const handed = summary ? (e.args.map((a, i) => (a && summary.params.has(i) ? { ...a, field: summary.params.get(i)! } : null)).find((a) => a !== null) ?? null) : null;
             const what = summary?.needs ?? (handed ? `a write of \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
             if (judged && what !== null && once(reported, node.id)) {
-              ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur) }, at: node, related: lockRelated(cur) });
+              ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur), held: heldText(cur) }, at: node, related: lockRelated(cur) });
             } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, handed.vma) && once(reported, node.id)) {
               ctx.report({
                 messageId: 'calleeWritesWithoutVmaLock',
@@ -283,7 +284,7 @@ export default defineRule({
           if (cur.lock === 'read' || cur.lock === 'none') {
             if (once(reported, node.id)) {
               const andLock = perVma && !isLocked(cur, w.vma) ? `, and call \`vma_start_write(${data.vma})\` before it` : '';
-              ctx.report({ messageId: 'fieldUnderReadLock', data: { ...data, state: stateText(cur), andLock }, at: node, related: [from, ...lockRelated(cur)] });
+              ctx.report({ messageId: 'fieldUnderReadLock', data: { ...data, state: stateText(cur), held: heldText(cur), andLock }, at: node, related: [from, ...lockRelated(cur)] });
             }
           } else if (perVma && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, w.vma) && once(reported, node.id)) {
             const modified = modifiedBy(fn, w.base, node.id);

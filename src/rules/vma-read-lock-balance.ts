@@ -159,7 +159,7 @@ export default defineRule({
                 data: { vma: displayKey(u.key) },
                 at: node(prev.at),
                 until: n,
-                related: [...(route.leave.kind === 'goto' ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(u.key)})`) : []), { at: n, message: `\`${displayKey(u.key)}\` is overwritten here` }],
+                related: [...(route.leave.kind === 'goto' ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(u.key)})`, 'jumps back') : []), { at: n, message: `\`${displayKey(u.key)}\` is overwritten here` }],
               });
             }
             applyDef(out, u, n.id);

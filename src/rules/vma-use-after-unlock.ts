@@ -15,7 +15,7 @@ import { displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -48,8 +48,8 @@ export default defineRule({
     afterHelper: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` released the mmap lock',
       explanation:
-        'On this path `{{release}}` reported that it {{says}}: the lock that kept `{{vma}}` alive is no longer held, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").',
-      fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it, as `madvise_dontneed_free()` does.',
+        '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive is no longer held, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").',
+      fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it{{model}}.',
     },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
@@ -96,9 +96,9 @@ export default defineRule({
               const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
               ctx.report({
                 messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
-                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(ev), says: helper?.says ?? '' },
+                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(ev), says: helper?.says ?? '', model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does') },
                 at: node,
-                related: [{ at: releaseNode, message: r.how === 'unlock' ? 'the lock is released here' : 'may release the lock' }],
+                related: [{ at: releaseNode, message: r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock' }],
               });
             }
           } else if (ev.k === 'def' && cur.has(ev.key)) {
