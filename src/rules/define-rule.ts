@@ -121,7 +121,7 @@ const MAX_QUOTED = 60;
 export function quoteCode(text: string): string {
   const s = text.replace(/\s+/g, ' ').trim();
   if (s.length <= MAX_QUOTED) return s;
-  const call = /^((?:[\w.>*&\[\]-]+\s*[-+*/|&^%]?=\s*)?[A-Za-z_]\w*)\s*\(/.exec(s);
+  const call = /^((?:[\w.>*&[\]-]+\s*[-+*/|&^%]?=\s*)?[A-Za-z_]\w*)\s*\(/.exec(s);
   if (call && call[1]!.length <= MAX_QUOTED - 3) return `${call[1]}(…)${s.endsWith(';') ? ';' : ''}`;
   return `${s.slice(0, MAX_QUOTED - 1)}…`;
 }
