@@ -18,7 +18,7 @@ import { escapeControls } from '../patch/errors.js';
 import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
-import { addressOf, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
+import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
 import { expandTabs } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
@@ -120,7 +120,8 @@ function describe(patch: Patch): string {
 /** The quoted patch with the comments under their lines, and comments on files the patch does not touch after it. */
 function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   const out: string[] = [];
-  if (patch?.from) out.push(`On ${patch.date ? `${patch.date}, ` : ''}${patch.from} wrote:`);
+  // The sender by name, as mutt attributes a quote: the address would take the line past the wrap.
+  if (patch?.from) out.push(...wrap(`On ${patch.date ? `${patch.date}, ` : ''}${displayName(patch.from)} wrote:`));
   const placed = new Set<Finding>();
   // Notes on the commit message come first, where a reviewer answers the message, above the code.
   for (const f of findings.filter(isCommitFinding)) {
@@ -287,15 +288,23 @@ function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] 
   const elsewhere = f.related.filter((r) => !f.excerpt?.lines.some((l) => l && r.path === f.excerpt!.path && l.line === r.line));
   if (elsewhere.length > 0) out.push('', 'Also:', ...elsewhere.flatMap((r) => wrap(`${r.path}:${r.line}: ${r.message}`, '  ', '    ')));
   if (f.fix) out.push('', ...wrap(`Fix: ${f.fix}`));
-  out.push('', `See ${docsUrl(f.rule)}`);
+  out.push('', ...seeAlso(docsUrl(f.rule)));
   return out;
+}
+
+/** The link to the rule's page; a URL cannot be wrapped, so one too long for the line gets a line of its own. */
+function seeAlso(url: string): string[] {
+  const line = `See ${url}`;
+  return line.length <= WRAP ? [line] : ["See the rule's documentation:", url];
 }
 
 /**
  * The widened context under a finding, indented off the prose: line numbers, then `+` for a line
  * the patch adds, `|` for a line the diff does not carry (read from the tree), and a blank for
- * a context line the diff shows; `<-` says what a line of the argument shows. Without a patch
- * (`shownByDiff` null) there are no marks.
+ * a context line the diff shows. Without a patch (`shownByDiff` null) there are no marks. Code
+ * is quoted verbatim, however long; what a line of the argument shows is labelled `<- label`
+ * beside it when the excerpt's labels fit there in {@link WRAP} columns, else below it (see
+ * {@link labelBelow}).
  */
 function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 2);
@@ -306,15 +315,43 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     : fromTree ? `${where} after this patch, with the lines the diff does not show ("|") read from the tree:`
     : `${where} after this patch ("+" marks the lines it adds):`;
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
-  const codeWidth = Math.min(WRAP, Math.max(...code.map((c) => c.length)));
-  const lines = e.lines.map((l, i) => {
-    if (!l) return `  ${' '.repeat(width)}   ...`;
+  // Columns before the code: two of indent, the line number, the mark between two spaces.
+  const gutter = width + 5;
+  const inlineLength = (column: number, note: string): number => gutter + column + LABEL_GAP + '<- '.length + note.length;
+  // The labels share one column, past the longest labelled line, when all of them fit there;
+  // otherwise all go below their lines, so that one excerpt reads one way.
+  const labelled = e.lines.flatMap((l, i) => (l?.note ? [{ i, note: l.note }] : []));
+  const column = Math.max(0, ...labelled.map(({ i }) => code[i]!.length));
+  const inline = labelled.every(({ note }) => inlineLength(column, note) <= WRAP);
+  const lines = e.lines.flatMap((l, i) => {
+    if (!l) return [`  ${' '.repeat(width)}   ...`];
     const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
     const text = code[i]!;
-    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
-    return `  ${String(l.line).padStart(width)} ${mark} ${text}${note}`.trimEnd();
+    const line = `  ${String(l.line).padStart(width)} ${mark} ${text}`;
+    if (!l.note) return [line.trimEnd()];
+    if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${l.note}`];
+    return [line.trimEnd(), ...labelBelow(l.note, gutter, text.length - text.trimStart().length)];
   });
   return [...wrap(intro), '', ...lines];
+}
+
+/** Spaces between the longest labelled code line and its `<-`. */
+const LABEL_GAP = 2;
+
+/** A label below its line gets at least this many columns before the wrap, or moves left for them. */
+const MIN_LABEL_WIDTH = 36;
+
+/**
+ * A label too long to sit beside its code line, as rustc writes one: on the lines below, a `^`
+ * under the first character of the code, the text wrapped at {@link WRAP} and indented under
+ * itself. When the code is indented so deep that the label would be squeezed into a narrow
+ * column, the `^` moves left to where the code column starts.
+ */
+function labelBelow(note: string, gutter: number, indent: number): string[] {
+  const label = `^ ${note}`;
+  const under = gutter + indent;
+  const at = under + label.length <= WRAP || WRAP - under >= MIN_LABEL_WIDTH ? under : gutter;
+  return wrap(label, ' '.repeat(at), ' '.repeat(at + 2));
 }
 
 /**

@@ -99,12 +99,12 @@ test('markdown: a heading that names the commit message, no path:line', () => {
 test('email: the notes answer the message, above the quoted diff', () => {
   const { text } = renderEmail(report, patches);
   const body = text.split('\n');
-  const attribution = body.indexOf('On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor <contributor@example.org> wrote:');
+  const attribution = body.indexOf('On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor wrote:');
   const note = body.indexOf('note: the patch has no `Signed-off-by:` trailer [patch-signoff-author]');
   const diff = body.indexOf('> diff --git a/mm/memory.c b/mm/memory.c');
   expect([attribution >= 0, note > attribution, diff > note]).toEqual([true, true, true]);
   expect(body[diff - 1]).toBe('[...]');
-  expect(body).toContain('See https://github.com/widen-review/widen/blob/main/docs/rules/patch-fixes-tag-format.md');
+  expect(body).toContain('https://github.com/widen-review/widen/blob/main/docs/rules/patch-fixes-tag-format.md');
 });
 
 test('check run: listed in the summary by patch, never an annotation', () => {
