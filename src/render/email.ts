@@ -6,6 +6,7 @@
  * the hunks the findings are about (`[...]` where something was cut), and each finding written
  * below the line it concerns: the headline, the reasoning, the widened context (the lines of the
  * function the diff does not carry marked as coming from the tree), the fix and the rule's page.
+ * A finding on no line the diff shows comes after the quoted patch, with where it is.
  * Prose is wrapped at 72 columns; there is no Markdown.
  *
  * No `From:` header is written: the reply is the maintainer's, and `git send-email` (or the mail
@@ -175,11 +176,20 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
       }
     });
   }
+  // What no quoted line shows: findings on lines outside the hunks, and on files the patch does
+  // not touch. Without a patch (a scan) there is no diff to tell tree lines from.
   for (const f of findings) {
     if (placed.has(f)) continue;
     if (out.length > 0 && out[out.length - 1] !== '') out.push('');
-    // Without a patch (a scan) there is no diff to tell tree lines from; with one, none of these lines is in it.
-    out.push(...comment(f, patch ? new Set() : null), '');
+    if (!patch) {
+      out.push(...comment(f, null), '');
+      continue;
+    }
+    // Said first, or the comment would read as one on the quoted line above it.
+    out.push(...wrap(`Outside the diff, at ${f.path}:${f.line}${f.function ? ` in ${f.function}()` : ''}:`), '');
+    const fp = files.find((p) => p.newPath !== null && p.newPath === f.path);
+    const diff = fp ? diffLinesOf(fp) : null;
+    out.push(...comment(f, new Set(diff ? [...diff.added, ...diff.context] : [])), '');
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -210,24 +220,21 @@ function hunkRange(h: Hunk): [number, number] {
 /**
  * Which hunks of `fp` to quote, and in each, the findings to write below each post-patch line.
  * A finding sits below the line it is placed on (review's placement: the line of its argument
- * the diff shows, an added line first); one that no line of the diff shows sits at the end of
- * the hunk nearest to it. Hunks with no finding are left out.
+ * the diff shows, an added line first). One that no line of the diff shows is not planned here:
+ * under a quoted line it would read as a comment on that line, so it goes after the quoted
+ * patch, where its widened context shows the lines it is about. Hunks with no finding are left
+ * out.
  */
 function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map<number, Finding[]>> {
   const plan = new Map<number, Map<number, Finding[]>>();
   const diff = diffLinesOf(fp);
   for (const f of findings) {
     const candidates = [f.placement && f.placement.kind !== 'outside-diff' ? f.placement.line : null, ...keyLines(f)];
-    let anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
-    let hunk = anchor === undefined ? -1 : fp.hunks.findIndex((h) => anchor! >= hunkRange(h)[0] && anchor! <= hunkRange(h)[1]);
-    if (hunk < 0) {
-      if (fp.hunks.length === 0) continue;
-      hunk = nearestHunk(fp.hunks, f.line);
-      anchor = lastShownLine(fp.hunks[hunk]!);
-      if (anchor === undefined) continue;
-    }
+    const anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
+    if (anchor === undefined) continue;
+    const hunk = fp.hunks.findIndex((h) => anchor >= hunkRange(h)[0] && anchor <= hunkRange(h)[1]);
     const anchors = plan.get(hunk) ?? new Map<number, Finding[]>();
-    anchors.set(anchor!, [...(anchors.get(anchor!) ?? []), f]);
+    anchors.set(anchor, [...(anchors.get(anchor) ?? []), f]);
     plan.set(hunk, anchors);
     // The other hunks the argument runs through are quoted too (the end of a bracket).
     for (const l of keyLines(f)) {
@@ -236,26 +243,6 @@ function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map
     }
   }
   return plan;
-}
-
-function nearestHunk(hunks: readonly Hunk[], line: number): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  hunks.forEach((h, i) => {
-    const [lo, hi] = hunkRange(h);
-    const d = line < lo ? lo - line : line > hi ? line - hi : 0;
-    if (d < bestDistance) {
-      best = i;
-      bestDistance = d;
-    }
-  });
-  return best;
-}
-
-/** The last post-patch line a hunk shows (a hunk of deletions only shows none). */
-function lastShownLine(h: Hunk): number | undefined {
-  const shown = h.lines.filter((l) => l.kind !== '-').length;
-  return shown > 0 ? h.newStart + shown - 1 : undefined;
 }
 
 type QuotePiece = { kind: 'line'; text: string; newLine: number | null } | { kind: 'cut' };

@@ -202,6 +202,28 @@ test('References: the parent\'s References, or its one In-Reply-To, then its Mes
   expect(references({})).toBe('<p@x>');
 });
 
+test('a finding on a line outside the hunks goes after the quoted patch, saying where, not under the last quoted line', async () => {
+  // The patch makes grab_large_folio() drop the lock; the caller's call at line 49, far below the
+  // hunk, is where mmap-lock-balance reports it.
+  const dir = join(root, 'test', 'fixtures', 'mail', 'outside-hunk');
+  const plain = await readPatches(readFileSync(join(dir, 'fix.diff')), 'fix.diff');
+  const report = await review({ patches: plain, tree: new DirectorySource(join(dir, 'tree')), rules: RULES });
+  expect(report.findings.map((f) => `${f.rule}:${f.line}:${f.placement?.kind}`)).toContain('mmap-lock-balance:49:outside-diff');
+  const { text } = renderEmail(report, plain);
+  const lines = text.split('\n');
+  const last = lines.indexOf('>  \t\t*foliop = NULL;');
+  expect(lines.slice(last + 1).filter((l) => l.startsWith('>'))).toEqual([]);
+  expect(lines.slice(last, last + 6)).toEqual([
+    '>  \t\t*foliop = NULL;',
+    '',
+    'Outside the diff, at mm/collapse.c:49 in collapse_range():',
+    '',
+    "error: `grab_large_folio()` can run when `mm`'s mmap lock is not held",
+    '[mmap-lock-balance]',
+  ]);
+  expect(text).toContain(['  47 |         mmap_read_unlock(mm);', '  48 |', '  49 |         ret = grab_large_folio(&folio, mm, node);', ''].join('\n'));
+});
+
 describe('cutting long hunks', () => {
   test('a 120-line hunk is quoted around the finding only, with [...] where lines were cut', () => {
     const body = Array.from({ length: 120 }, (_, i) => `\tline_${i + 1}();`);
