@@ -95,8 +95,6 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
     const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id));
     const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), patch.messageId];
     headers.push(headerField('In-Reply-To', patch.messageId), headerField('References', [...new Set(references)].join(' ')));
-  } else {
-    lacking.push('In-Reply-To', 'References');
   }
   // Reply to all: the sender first, everyone the patch went to on Cc.
   const to = splitAddresses(h['reply-to'] ?? h['from'] ?? '');
@@ -111,7 +109,22 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   else lacking.push('To');
   if (cc.length > 0) headers.push(headerField('Cc', cc.map(encodeMailbox).join(', ')));
   if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
-  return { headers, missing: lacking.length > 0 ? `The mail of ${name} has no ${lacking.join(', ')}, so its reply has none either; fill ${lacking.length > 1 ? 'them' : 'it'} in before sending.` : null };
+  const sentences: string[] = [];
+  if (patch.messageId === null) {
+    // `git format-patch` writes a Message-ID only with --thread; what threads the reply is the id
+    // the patch was posted with, which only the mail as the list delivered it carries.
+    sentences.push(
+      `The mail of ${name} has no Message-ID, so its reply has no In-Reply-To or References and will not thread under it: ` +
+        'give widen the patch as the list delivered it (saved from your mail client, or fetched with `b4 am <message-id>`), ' +
+        'or set both headers to the Message-ID it was posted with before sending.',
+    );
+  }
+  if (lacking.length > 0) {
+    const what = lacking.join(' or ');
+    const them = lacking.length > 1 ? 'them' : 'it';
+    sentences.push(sentences.length > 0 ? `It has no ${what} either; fill ${them} in too.` : `The mail of ${name} has no ${what}, so its reply has none either; fill ${them} in before sending.`);
+  }
+  return { headers, missing: sentences.length > 0 ? sentences.join(' ') : null };
 }
 
 function describe(patch: Patch): string {

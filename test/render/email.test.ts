@@ -4,7 +4,7 @@
  * recipients, a series answered patch by patch in one mbox, prose wrapped at 72 columns, long
  * hunks cut to what matters, and a plain diff answered with a body that says what it lacks.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExcerptLine, Finding } from '../../src/findings/finding.js';
 import { readPatches, type Patch } from '../../src/patch/index.js';
@@ -183,12 +183,40 @@ test('a plain diff: the reply body alone, and a word on what it lacks', async ()
   expect(out.text).not.toMatch(/^(From |Subject:|In-Reply-To:)/m);
 });
 
-test('a mail without a Message-ID: the reply says so instead of inventing one', () => {
-  const bare: Patch = { ...patches[0]!, messageId: null, headers: { ...patches[0]!.headers } };
-  delete bare.headers['message-id'];
-  const out = renderEmail(seed, [bare]);
-  expect(out.missing).toEqual(['The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no In-Reply-To, References, so its reply has none either; fill them in before sending.']);
-  expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+describe('a mail without a Message-ID: the reply says what is missing instead of inventing it', () => {
+  const noMessageId =
+    'The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no Message-ID, so its reply has no ' +
+    'In-Reply-To or References and will not thread under it: give widen the patch as the list delivered it (saved ' +
+    'from your mail client, or fetched with `b4 am <message-id>`), or set both headers to the Message-ID it was ' +
+    'posted with before sending.';
+
+  test('git format-patch without --thread writes none', async () => {
+    const repo = new ScratchRepo();
+    let tree: string | null = null;
+    try {
+      repo.commit({ 'mm/memory.c': readFileSync(join(seedDir, 'tree', 'mm', 'memory.c'), 'utf8') }, 'base');
+      repo.git('apply', join(seedDir, 'seed.patch'));
+      repo.git('commit', '-qam', 'mm: use correct VMA flags when freeing page-tables');
+      const mail = await readPatches(repo.git('format-patch', '-1', '--stdout'), '0001.patch');
+      expect(mail[0]!.messageId).toBeNull();
+      tree = repo.snapshot(1);
+      const report = await review({ patches: mail, tree: new DirectorySource(tree), rules: RULES });
+      const out = renderEmail(report, mail);
+      expect(out.missing).toEqual([noMessageId]);
+      expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+    } finally {
+      repo.remove();
+      if (tree) rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
+  test('with no Subject either, both are named', () => {
+    const bare: Patch = { ...patches[0]!, messageId: null, rawSubject: null, headers: { ...patches[0]!.headers } };
+    delete bare.headers['message-id'];
+    const out = renderEmail(seed, [bare]);
+    expect(out.missing).toEqual([`${noMessageId} It has no Subject either; fill it in too.`]);
+    expect(out.text).not.toMatch(/^(In-Reply-To|References|Subject):/m);
+  });
 });
 
 test('References: the parent\'s References, or its one In-Reply-To, then its Message-ID', () => {
