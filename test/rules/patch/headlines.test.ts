@@ -26,3 +26,11 @@ test.each([
 ])('%s', async (tag, headline) => {
   expect(await headlines('mm: check the gap', `Check it.\n\n${tag}\n${SIGNED}`)).toEqual([headline]);
 });
+
+test.each([
+  ['mm:check the gap', 'patch-subject-prefix: the subject has no space after its prefix `mm:`'],
+  ['mm/mmap:', 'patch-subject-prefix: the subject is only its prefix `mm/mmap:`, with nothing after it'],
+  ['Check the gap', 'patch-subject-prefix: the subject has no subsystem prefix such as `mm:` or `mm/mmap:`'],
+])('subject %j', async (subject, headline) => {
+  expect(await headlines(subject, `Check it.\n\n${SIGNED}`)).toEqual([headline]);
+});
