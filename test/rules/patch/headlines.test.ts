@@ -34,3 +34,8 @@ test.each([
 ])('subject %j', async (subject, headline) => {
   expect(await headlines(subject, `Check it.\n\n${SIGNED}`)).toEqual([headline]);
 });
+
+test('a sign-off above the last paragraph is named as misplaced, not as missing', async () => {
+  expect(await headlines('mm: check the gap', `Check it.\n\n${SIGNED}\n\nCc: stable@vger.kernel.org`)).toEqual(['patch-signoff-author: the `Signed-off-by:` is not among the trailers that end the message']);
+  expect(await headlines('mm: check the gap', 'Check it.')).toEqual(['patch-signoff-author: the patch has no `Signed-off-by:` trailer']);
+});
