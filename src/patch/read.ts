@@ -155,6 +155,8 @@ function readPlainDiff(lines: readonly string[], source: string): Patch {
   const patchName = `the patch in ${source}`;
   const files = parseDiff(lines, { patchName, where: (index) => `line ${index + 1} of ${source}` });
   if (files.length === 0) {
+    const quoted = quotedDiff(lines);
+    if (quoted) throw new PatchError('no-diff', `${source} holds no diff of its own, ${quotedDiffAdvice(quoted, 0)}`);
     throw new PatchError(
       'no-diff',
       `${source} holds no diff: no \`diff --git\` line and no \`---\`/\`+++\`/\`@@\` hunk was found in it. ` +
@@ -176,6 +178,35 @@ function readPlainDiff(lines: readonly string[], source: string): Patch {
   };
 }
 
+/**
+ * The first line of a diff quoted in a reply, at any depth of quoting (`> diff --git`,
+ * `>> @@ -1,2 +1,3 @@`, `> > ...`): its 0-based index and the quote up to the diff's first word.
+ */
+function quotedDiff(lines: readonly string[]): { index: number; start: string } | null {
+  for (const [index, line] of lines.entries()) {
+    const m = QUOTED_DIFF_LINE.exec(line);
+    if (m) return { index, start: m[0] };
+  }
+  return null;
+}
+
+/** `>` quoting (with a space or a tab after each `>`, or none) in front of a `diff --git` or `@@ -` line. */
+const QUOTED_DIFF_LINE = /^(?:>[ \t]?)+(?:diff --git|@@ -)/;
+
+/**
+ * What to say of a text whose diff is only quoted: where the quote starts (a line of the input
+ * when `lineBase` says where its lines start; inside a mail, whose lines are decoded, none) and
+ * that widen needs the patch, not a reply.
+ */
+function quotedDiffAdvice(quoted: { index: number; start: string }, lineBase: number | null): string {
+  const where = lineBase === null ? '' : ` (line ${lineBase + quoted.index + 1} starts \`${quoted.start}\`)`;
+  return (
+    `only one quoted with \`> \`${where}, as a reply to a patch quotes it. widen reads the patch itself, ` +
+    'not a reply quoting it: give it the patch mail (the original, saved from your mail client, or fetched ' +
+    'with `b4 am <message-id>`), or a plain `git diff`.'
+  );
+}
+
 /** Orders the patch mails of one or more inputs into a series and checks that it is whole. */
 function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs: boolean, options: ReadOptions): SeriesReading {
   // Where a mail is, for messages: its line, and its file when there are several.
@@ -186,6 +217,14 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
   const patches = candidates.filter((mail) => mail.files.length > 0 && mail.numbering?.index !== 0);
   if (patches.length === 0) {
     const cover = mails.length === 1 && mails[0]!.numbering?.index === 0 ? mails[0]! : null;
+    const quoting = cover ? null : mails.find((mail) => quotedDiff(mail.description.split('\n')));
+    if (quoting) {
+      throw new PatchError(
+        'no-diff',
+        `${mails.length === 1 ? `The mail in ${source} carries no diff of its own` : `None of the ${mails.length} mails in ${source} carries a diff of its own`}, ` +
+          `${quotedDiffAdvice(quotedDiff(quoting.description.split('\n'))!, null)}`,
+      );
+    }
     throw new PatchError(
       'no-diff',
       cover

@@ -6,6 +6,7 @@
  * the hunks the findings are about (`[...]` where something was cut), and each finding written
  * below the line it concerns: the headline, the reasoning, the widened context (the lines of the
  * function the diff does not carry marked as coming from the tree), the fix and the rule's page.
+ * A finding on no line the diff shows comes after the quoted patch, with where it is.
  * Prose is wrapped at 72 columns; there is no Markdown.
  *
  * No `From:` header is written: the reply is the maintainer's, and `git send-email` (or the mail
@@ -18,7 +19,7 @@ import { escapeControls } from '../patch/errors.js';
 import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
-import { addressOf, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
+import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
 import { expandTabs } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
@@ -94,8 +95,6 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
     const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id));
     const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), patch.messageId];
     headers.push(headerField('In-Reply-To', patch.messageId), headerField('References', [...new Set(references)].join(' ')));
-  } else {
-    lacking.push('In-Reply-To', 'References');
   }
   // Reply to all: the sender first, everyone the patch went to on Cc.
   const to = splitAddresses(h['reply-to'] ?? h['from'] ?? '');
@@ -110,7 +109,22 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   else lacking.push('To');
   if (cc.length > 0) headers.push(headerField('Cc', cc.map(encodeMailbox).join(', ')));
   if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
-  return { headers, missing: lacking.length > 0 ? `The mail of ${name} has no ${lacking.join(', ')}, so its reply has none either; fill ${lacking.length > 1 ? 'them' : 'it'} in before sending.` : null };
+  const sentences: string[] = [];
+  if (patch.messageId === null) {
+    // `git format-patch` writes a Message-ID only with --thread; what threads the reply is the id
+    // the patch was posted with, which only the mail as the list delivered it carries.
+    sentences.push(
+      `The mail of ${name} has no Message-ID, so its reply has no In-Reply-To or References and will not thread under it: ` +
+        'give widen the patch as the list delivered it (saved from your mail client, or fetched with `b4 am <message-id>`), ' +
+        'or set both headers to the Message-ID it was posted with before sending.',
+    );
+  }
+  if (lacking.length > 0) {
+    const what = lacking.join(' or ');
+    const them = lacking.length > 1 ? 'them' : 'it';
+    sentences.push(sentences.length > 0 ? `It has no ${what} either; fill ${them} in too.` : `The mail of ${name} has no ${what}, so its reply has none either; fill ${them} in before sending.`);
+  }
+  return { headers, missing: sentences.length > 0 ? sentences.join(' ') : null };
 }
 
 function describe(patch: Patch): string {
@@ -120,7 +134,8 @@ function describe(patch: Patch): string {
 /** The quoted patch with the comments under their lines, and comments on files the patch does not touch after it. */
 function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   const out: string[] = [];
-  if (patch?.from) out.push(`On ${patch.date ? `${patch.date}, ` : ''}${patch.from} wrote:`);
+  // The sender by name, as mutt attributes a quote: the address would take the line past the wrap.
+  if (patch?.from) out.push(...wrap(`On ${patch.date ? `${patch.date}, ` : ''}${displayName(patch.from)} wrote:`));
   const placed = new Set<Finding>();
   // Notes on the commit message come first, where a reviewer answers the message, above the code.
   for (const f of findings.filter(isCommitFinding)) {
@@ -174,11 +189,20 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
       }
     });
   }
+  // What no quoted line shows: findings on lines outside the hunks, and on files the patch does
+  // not touch. Without a patch (a scan) there is no diff to tell tree lines from.
   for (const f of findings) {
     if (placed.has(f)) continue;
     if (out.length > 0 && out[out.length - 1] !== '') out.push('');
-    // Without a patch (a scan) there is no diff to tell tree lines from; with one, none of these lines is in it.
-    out.push(...comment(f, patch ? new Set() : null), '');
+    if (!patch) {
+      out.push(...comment(f, null), '');
+      continue;
+    }
+    // Said first, or the comment would read as one on the quoted line above it.
+    out.push(...wrap(`Outside the diff, at ${f.path}:${f.line}${f.function ? ` in ${f.function}()` : ''}:`), '');
+    const fp = files.find((p) => p.newPath !== null && p.newPath === f.path);
+    const diff = fp ? diffLinesOf(fp) : null;
+    out.push(...comment(f, new Set(diff ? [...diff.added, ...diff.context] : [])), '');
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -209,24 +233,21 @@ function hunkRange(h: Hunk): [number, number] {
 /**
  * Which hunks of `fp` to quote, and in each, the findings to write below each post-patch line.
  * A finding sits below the line it is placed on (review's placement: the line of its argument
- * the diff shows, an added line first); one that no line of the diff shows sits at the end of
- * the hunk nearest to it. Hunks with no finding are left out.
+ * the diff shows, an added line first). One that no line of the diff shows is not planned here:
+ * under a quoted line it would read as a comment on that line, so it goes after the quoted
+ * patch, where its widened context shows the lines it is about. Hunks with no finding are left
+ * out.
  */
 function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map<number, Finding[]>> {
   const plan = new Map<number, Map<number, Finding[]>>();
   const diff = diffLinesOf(fp);
   for (const f of findings) {
     const candidates = [f.placement && f.placement.kind !== 'outside-diff' ? f.placement.line : null, ...keyLines(f)];
-    let anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
-    let hunk = anchor === undefined ? -1 : fp.hunks.findIndex((h) => anchor! >= hunkRange(h)[0] && anchor! <= hunkRange(h)[1]);
-    if (hunk < 0) {
-      if (fp.hunks.length === 0) continue;
-      hunk = nearestHunk(fp.hunks, f.line);
-      anchor = lastShownLine(fp.hunks[hunk]!);
-      if (anchor === undefined) continue;
-    }
+    const anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
+    if (anchor === undefined) continue;
+    const hunk = fp.hunks.findIndex((h) => anchor >= hunkRange(h)[0] && anchor <= hunkRange(h)[1]);
     const anchors = plan.get(hunk) ?? new Map<number, Finding[]>();
-    anchors.set(anchor!, [...(anchors.get(anchor!) ?? []), f]);
+    anchors.set(anchor, [...(anchors.get(anchor) ?? []), f]);
     plan.set(hunk, anchors);
     // The other hunks the argument runs through are quoted too (the end of a bracket).
     for (const l of keyLines(f)) {
@@ -235,26 +256,6 @@ function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map
     }
   }
   return plan;
-}
-
-function nearestHunk(hunks: readonly Hunk[], line: number): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  hunks.forEach((h, i) => {
-    const [lo, hi] = hunkRange(h);
-    const d = line < lo ? lo - line : line > hi ? line - hi : 0;
-    if (d < bestDistance) {
-      best = i;
-      bestDistance = d;
-    }
-  });
-  return best;
-}
-
-/** The last post-patch line a hunk shows (a hunk of deletions only shows none). */
-function lastShownLine(h: Hunk): number | undefined {
-  const shown = h.lines.filter((l) => l.kind !== '-').length;
-  return shown > 0 ? h.newStart + shown - 1 : undefined;
 }
 
 type QuotePiece = { kind: 'line'; text: string; newLine: number | null } | { kind: 'cut' };
@@ -287,15 +288,23 @@ function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] 
   const elsewhere = f.related.filter((r) => !f.excerpt?.lines.some((l) => l && r.path === f.excerpt!.path && l.line === r.line));
   if (elsewhere.length > 0) out.push('', 'Also:', ...elsewhere.flatMap((r) => wrap(`${r.path}:${r.line}: ${r.message}`, '  ', '    ')));
   if (f.fix) out.push('', ...wrap(`Fix: ${f.fix}`));
-  out.push('', `See ${docsUrl(f.rule)}`);
+  out.push('', ...seeAlso(docsUrl(f.rule)));
   return out;
+}
+
+/** The link to the rule's page; a URL cannot be wrapped, so one too long for the line gets a line of its own. */
+function seeAlso(url: string): string[] {
+  const line = `See ${url}`;
+  return line.length <= WRAP ? [line] : ["See the rule's documentation:", url];
 }
 
 /**
  * The widened context under a finding, indented off the prose: line numbers, then `+` for a line
  * the patch adds, `|` for a line the diff does not carry (read from the tree), and a blank for
- * a context line the diff shows; `<-` says what a line of the argument shows. Without a patch
- * (`shownByDiff` null) there are no marks.
+ * a context line the diff shows. Without a patch (`shownByDiff` null) there are no marks. Code
+ * is quoted verbatim, however long; what a line of the argument shows is labelled `<- label`
+ * beside it when the excerpt's labels fit there in {@link WRAP} columns, else below it (see
+ * {@link labelBelow}).
  */
 function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 2);
@@ -306,15 +315,43 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     : fromTree ? `${where} after this patch, with the lines the diff does not show ("|") read from the tree:`
     : `${where} after this patch ("+" marks the lines it adds):`;
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
-  const codeWidth = Math.min(WRAP, Math.max(...code.map((c) => c.length)));
-  const lines = e.lines.map((l, i) => {
-    if (!l) return `  ${' '.repeat(width)}   ...`;
+  // Columns before the code: two of indent, the line number, the mark between two spaces.
+  const gutter = width + 5;
+  const inlineLength = (column: number, note: string): number => gutter + column + LABEL_GAP + '<- '.length + note.length;
+  // The labels share one column, past the longest labelled line, when all of them fit there;
+  // otherwise all go below their lines, so that one excerpt reads one way.
+  const labelled = e.lines.flatMap((l, i) => (l?.note ? [{ i, note: l.note }] : []));
+  const column = Math.max(0, ...labelled.map(({ i }) => code[i]!.length));
+  const inline = labelled.every(({ note }) => inlineLength(column, note) <= WRAP);
+  const lines = e.lines.flatMap((l, i) => {
+    if (!l) return [`  ${' '.repeat(width)}   ...`];
     const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
     const text = code[i]!;
-    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}<- ${l.note}` : '';
-    return `  ${String(l.line).padStart(width)} ${mark} ${text}${note}`.trimEnd();
+    const line = `  ${String(l.line).padStart(width)} ${mark} ${text}`;
+    if (!l.note) return [line.trimEnd()];
+    if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${l.note}`];
+    return [line.trimEnd(), ...labelBelow(l.note, gutter, text.length - text.trimStart().length)];
   });
   return [...wrap(intro), '', ...lines];
+}
+
+/** Spaces between the longest labelled code line and its `<-`. */
+const LABEL_GAP = 2;
+
+/** A label below its line gets at least this many columns before the wrap, or moves left for them. */
+const MIN_LABEL_WIDTH = 36;
+
+/**
+ * A label too long to sit beside its code line, as rustc writes one: on the lines below, a `^`
+ * under the first character of the code, the text wrapped at {@link WRAP} and indented under
+ * itself. When the code is indented so deep that the label would be squeezed into a narrow
+ * column, the `^` moves left to where the code column starts.
+ */
+function labelBelow(note: string, gutter: number, indent: number): string[] {
+  const label = `^ ${note}`;
+  const under = gutter + indent;
+  const at = under + label.length <= WRAP || WRAP - under >= MIN_LABEL_WIDTH ? under : gutter;
+  return wrap(label, ' '.repeat(at), ' '.repeat(at + 2));
 }
 
 /**

@@ -62,6 +62,18 @@ export function addressOf(mailbox: string): string {
   return (close < 0 ? mailbox : mailbox.slice(open + 1, close)).trim().toLowerCase();
 }
 
+/**
+ * Who a mailbox is, as an attribution line names them: the display name (`"Doe, Jane" <j@x>` →
+ * `Doe, Jane`, `j@x (Jane)` → `Jane`), or the bare address when there is none.
+ */
+export function displayName(mailbox: string): string {
+  const angle = mailbox.indexOf('<');
+  const [open, close] = [mailbox.indexOf('('), mailbox.lastIndexOf(')')];
+  const name = angle > 0 ? mailbox.slice(0, angle) : open >= 0 && close > open ? mailbox.slice(open + 1, close) : '';
+  const unquoted = name.trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1').trim();
+  return unquoted !== '' ? unquoted : mailbox.trim().replace(/^<(.*)>$/, '$1');
+}
+
 /** True when `s` is all ASCII (code points below 128). */
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;

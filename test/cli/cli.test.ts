@@ -126,6 +126,11 @@ describe('bad input', () => {
     expectInputError(widen(['review', file('prose.txt', 'Hello,\n\nthis is just a mail without any diff in it.\n')]), /no diff|diff/i);
   });
 
+  test('a reply quoting the patch: exit 2, and the patch itself is asked for', () => {
+    const reply = 'On Mon, 2 Nov 2026, Jane Doe wrote:\n> diff --git a/mm/gap.c b/mm/gap.c\n> --- a/mm/gap.c\n> +++ b/mm/gap.c\n> @@ -1 +1,2 @@\n>  int a;\n> +int b;\n\nWhy?\n';
+    expectInputError(widen(['review', file('reply.txt', reply)]), /holds no diff of its own, only one quoted with `> ` \(line 2 starts `> diff --git`\)/, /b4 am <message-id>/);
+  });
+
   test('random bytes', () => {
     const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256));
     const r = widen(['review', file('random.bin', bytes)]);

@@ -463,6 +463,31 @@ describe('errors', () => {
     expect(error.message).toContain('note.txt holds no diff');
   });
 
+  describe('a patch quoted in a reply: no-diff that says the diff is quoted', () => {
+    const patch = ['diff --git a/mm/gap.c b/mm/gap.c', '--- a/mm/gap.c', '+++ b/mm/gap.c', '@@ -1,2 +1,3 @@', ' int gap_start;', '+int gap_end;', ' int gap_len;'];
+    const advice =
+      'as a reply to a patch quotes it. widen reads the patch itself, not a reply quoting it: give it the patch mail ' +
+      '(the original, saved from your mail client, or fetched with `b4 am <message-id>`), or a plain `git diff`.';
+
+    test('quoted with "> ", as a web archive shows a reply', async () => {
+      const text = ['On Mon, 2 Nov 2026, Jane Doe wrote:', '', ...patch.map((l) => `> ${l}`), '', 'Why a new variable?', ''].join('\n');
+      const error = await patchError(readPatches(text, 'reply.txt'));
+      expect([error.kind, error.message]).toEqual(['no-diff', `reply.txt holds no diff of its own, only one quoted with \`> \` (line 3 starts \`> diff --git\`), ${advice}`]);
+    });
+
+    test('quoted twice, hunks only (">> @@ -")', async () => {
+      const text = ['> On Mon, 2 Nov 2026, Jane Doe wrote:', ...patch.slice(3).map((l) => `>> ${l}`), '> I agree.', ''].join('\n');
+      const error = await patchError(readPatches(text, 'reply.txt'));
+      expect(error.message).toBe(`reply.txt holds no diff of its own, only one quoted with \`> \` (line 2 starts \`>> @@ -\`), ${advice}`);
+    });
+
+    test('in a reply mail', async () => {
+      const mail = ['From: Rev Iewer <rev@example.org>', 'Subject: Re: [PATCH] mm: track the gap end', 'Message-ID: <r@example.org>', '', 'On Mon, 2 Nov 2026, Jane Doe wrote:', ...patch.map((l) => `> ${l}`), '', 'Why?', ''].join('\n');
+      const error = await patchError(readPatches(mail, 'reply.eml'));
+      expect([error.kind, error.message]).toEqual(['no-diff', `The mail in reply.eml carries no diff of its own, only one quoted with \`> \`, ${advice}`]);
+    });
+  });
+
   test('a mailbox without any diff is no-diff', async () => {
     const mbox = fixture('series.mbox');
     const cover = mbox.slice(0, mbox.indexOf('From 7e02a7be'));

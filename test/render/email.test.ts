@@ -4,15 +4,15 @@
  * recipients, a series answered patch by patch in one mbox, prose wrapped at 72 columns, long
  * hunks cut to what matters, and a plain diff answered with a body that says what it lacks.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Finding } from '../../src/findings/finding.js';
+import type { ExcerptLine, Finding } from '../../src/findings/finding.js';
 import { readPatches, type Patch } from '../../src/patch/index.js';
 import type { Report } from '../../src/pipeline/analyze.js';
 import { review } from '../../src/pipeline/review.js';
 import { DirectorySource } from '../../src/pipeline/source.js';
 import { renderEmail, wrap, WRAP } from '../../src/render/email.js';
-import { addressOf, encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
+import { addressOf, displayName, encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
@@ -43,7 +43,15 @@ function mails(mbox: string): Array<{ headers: string; body: string }> {
 
 /** Lines of prose: not quoted, not the widened excerpt (indented code), not a bare link. */
 function proseLines(body: string): string[] {
-  return body.split('\n').filter((l) => !l.startsWith('>') && !l.startsWith('  ') && !/^(See|On) /.test(l));
+  return body.split('\n').filter((l) => !l.startsWith('>') && !l.startsWith('  ') && !/^https:\/\/\S+$/.test(l));
+}
+
+/**
+ * The lines of a reply past {@link WRAP} columns that are not quoted patch lines, code lines of an
+ * excerpt (number, mark, code, and nothing after it) or a link alone on its line.
+ */
+function overlong(text: string): string[] {
+  return text.split('\n').filter((l) => l.length > WRAP && !l.startsWith('> ') && !/^ {2} *\d+ [ +|] (?!.*<- )/.test(l) && !/^https:\/\/\S+$/.test(l));
 }
 
 test('the seed review as --format email', () => {
@@ -84,7 +92,7 @@ describe('the reply to the seed patch', () => {
   test('attribution, the commit message cut, the diff quoted with each finding under its line', () => {
     const lines = body.split('\n');
     expect(lines.slice(0, 7)).toEqual([
-      'On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor <contributor@example.org> wrote:',
+      'On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor wrote:',
       '[...]',
       '> diff --git a/mm/memory.c b/mm/memory.c',
       '> --- a/mm/memory.c',
@@ -102,7 +110,7 @@ describe('the reply to the seed patch', () => {
 
   test('the lines the diff does not carry are marked as read from the tree', () => {
     expect(body).toContain('free_pgtables() in mm/memory.c after this patch, with the lines the diff\ndoes not show ("|") read from the tree:');
-    expect(body).toMatch(/^ {2}42 \| {33}vma = next; +<- `vma` reassigned here$/m);
+    expect(body).toContain(`\n  42 |${' '.repeat(33)}vma = next;\n${' '.repeat(39)}^ \`vma\` reassigned here\n`);
     expect(body).toMatch(/^ {2}31 \+ {17}tlb_start_vma\(tlb, vma\);$/m);
     expect(body).toMatch(/^ {2}34 {3}\s+hugetlb_free_pgd_range/m);
   });
@@ -110,6 +118,7 @@ describe('the reply to the seed patch', () => {
   test('prose is wrapped at 72 columns, and there is no Markdown', () => {
     const prose = proseLines(body);
     expect(prose.filter((l) => l.length > WRAP)).toEqual([]);
+    expect(overlong(body)).toEqual([]);
     expect(prose.join('\n')).toContain('Fix: Bracket each VMA separately (end the bracket before `vma` moves\non), or keep `vma` fixed between the two calls.');
     expect(body).not.toMatch(/\*\*|```|^#/m);
   });
@@ -147,7 +156,7 @@ describe('a series from git format-patch --cover-letter --thread', () => {
     expect(header('References')).toBe(`${cover} ${second}`);
     expect(header('To')).toBe('Test Author <author@example.org>');
     expect(header('Cc')).toBe('linux-mm@kvack.org, Reviewer <reviewer@example.org>, "Doe, Jane" <jane@example.org>');
-    expect(reply!.body).toMatch(/^On .*, Test Author <author@example.org> wrote:\n/);
+    expect(reply!.body).toMatch(/^On .*, Test Author wrote:\n/);
     expect(reply!.body).not.toContain('util.c');
   });
 
@@ -174,12 +183,40 @@ test('a plain diff: the reply body alone, and a word on what it lacks', async ()
   expect(out.text).not.toMatch(/^(From |Subject:|In-Reply-To:)/m);
 });
 
-test('a mail without a Message-ID: the reply says so instead of inventing one', () => {
-  const bare: Patch = { ...patches[0]!, messageId: null, headers: { ...patches[0]!.headers } };
-  delete bare.headers['message-id'];
-  const out = renderEmail(seed, [bare]);
-  expect(out.missing).toEqual(['The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no In-Reply-To, References, so its reply has none either; fill them in before sending.']);
-  expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+describe('a mail without a Message-ID: the reply says what is missing instead of inventing it', () => {
+  const noMessageId =
+    'The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no Message-ID, so its reply has no ' +
+    'In-Reply-To or References and will not thread under it: give widen the patch as the list delivered it (saved ' +
+    'from your mail client, or fetched with `b4 am <message-id>`), or set both headers to the Message-ID it was ' +
+    'posted with before sending.';
+
+  test('git format-patch without --thread writes none', async () => {
+    const repo = new ScratchRepo();
+    let tree: string | null = null;
+    try {
+      repo.commit({ 'mm/memory.c': readFileSync(join(seedDir, 'tree', 'mm', 'memory.c'), 'utf8') }, 'base');
+      repo.git('apply', join(seedDir, 'seed.patch'));
+      repo.git('commit', '-qam', 'mm: use correct VMA flags when freeing page-tables');
+      const mail = await readPatches(repo.git('format-patch', '-1', '--stdout'), '0001.patch');
+      expect(mail[0]!.messageId).toBeNull();
+      tree = repo.snapshot(1);
+      const report = await review({ patches: mail, tree: new DirectorySource(tree), rules: RULES });
+      const out = renderEmail(report, mail);
+      expect(out.missing).toEqual([noMessageId]);
+      expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+    } finally {
+      repo.remove();
+      if (tree) rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
+  test('with no Subject either, both are named', () => {
+    const bare: Patch = { ...patches[0]!, messageId: null, rawSubject: null, headers: { ...patches[0]!.headers } };
+    delete bare.headers['message-id'];
+    const out = renderEmail(seed, [bare]);
+    expect(out.missing).toEqual([`${noMessageId} It has no Subject either; fill it in too.`]);
+    expect(out.text).not.toMatch(/^(In-Reply-To|References|Subject):/m);
+  });
 });
 
 test('References: the parent\'s References, or its one In-Reply-To, then its Message-ID', () => {
@@ -191,6 +228,28 @@ test('References: the parent\'s References, or its one In-Reply-To, then its Mes
   expect(references({ 'in-reply-to': '<b@x>' })).toBe('<b@x> <p@x>');
   expect(references({ 'in-reply-to': '<b@x> <c@x>' })).toBe('<p@x>');
   expect(references({})).toBe('<p@x>');
+});
+
+test('a finding on a line outside the hunks goes after the quoted patch, saying where, not under the last quoted line', async () => {
+  // The patch makes grab_large_folio() drop the lock; the caller's call at line 49, far below the
+  // hunk, is where mmap-lock-balance reports it.
+  const dir = join(root, 'test', 'fixtures', 'mail', 'outside-hunk');
+  const plain = await readPatches(readFileSync(join(dir, 'fix.diff')), 'fix.diff');
+  const report = await review({ patches: plain, tree: new DirectorySource(join(dir, 'tree')), rules: RULES });
+  expect(report.findings.map((f) => `${f.rule}:${f.line}:${f.placement?.kind}`)).toContain('mmap-lock-balance:49:outside-diff');
+  const { text } = renderEmail(report, plain);
+  const lines = text.split('\n');
+  const last = lines.indexOf('>  \t\t*foliop = NULL;');
+  expect(lines.slice(last + 1).filter((l) => l.startsWith('>'))).toEqual([]);
+  expect(lines.slice(last, last + 6)).toEqual([
+    '>  \t\t*foliop = NULL;',
+    '',
+    'Outside the diff, at mm/collapse.c:49 in collapse_range():',
+    '',
+    "error: `grab_large_folio()` can run when `mm`'s mmap lock is not held",
+    '[mmap-lock-balance]',
+  ]);
+  expect(text).toContain(['  47 |         mmap_read_unlock(mm);', '  48 |', '  49 |         ret = grab_large_folio(&folio, mm, node);', ''].join('\n'));
 });
 
 describe('cutting long hunks', () => {
@@ -245,12 +304,81 @@ describe('mail headers', () => {
     expect(folded.replace(/\n /g, ' ')).toBe(`References: ${ids}`);
   });
 
+  test('a long Subject is folded before a space, within 78 columns, and reads back whole', () => {
+    const subject = '[PATCH v3 12/17] mm/mempolicy: take the VMA write lock before vma_modify_policy() hands the VMA back';
+    const [reply] = mails(renderEmail(seed, [{ ...patches[0]!, rawSubject: subject }]).text);
+    const field = /^Subject: .*(?:\n .*)*/m.exec(reply!.headers)![0];
+    expect(field.split('\n')).toEqual(['Subject: Re: [PATCH v3 12/17] mm/mempolicy: take the VMA write lock before', ' vma_modify_policy() hands the VMA back']);
+  });
+
   test('a body line starting with "From " is escaped so the mbox does not split there', () => {
     const f: Finding = { ...seed.findings[0]!, explanation: 'From here on the VMA differs.' };
     const text = renderEmail({ ...seed, findings: [f] }, patches).text;
     expect(text).toContain('\n>From here on the VMA differs.\n');
     expect(text.match(/^From /gm)).toHaveLength(1);
   });
+});
+
+describe('labels on the widened context', () => {
+  const excerptLine = (line: number, text: string, note: string | null = null): ExcerptLine => ({ line, text, added: false, role: note ? 'related' : null, note });
+  const withExcerpt = (lines: ExcerptLine[]): string => {
+    const finding: Finding = { ...seed.findings[0]!, path: 'mm/mempolicy.c', line: 98, endLine: 98, related: [], placement: { kind: 'outside-diff', line: 98 }, excerpt: { path: 'mm/mempolicy.c', function: 'mbind_range', lines } };
+    return renderEmail({ ...seed, findings: [finding] }, []).text;
+  };
+
+  test('a label that would run past 72 columns goes below its line, wrapped, under the code it labels', () => {
+    const text = withExcerpt([
+      excerptLine(97, '\tprev = vma_prev(vmi);'),
+      excerptLine(98, '\tvma = vma_modify_policy(vmi, prev, vma, vmstart, vmend, new_pol);', '`vma_modify_policy()` hands back the VMA it was given, still unlocked, when it needs neither a split nor a merge'),
+      excerptLine(99, '\tif (IS_ERR(vma))', 'checks for an error only'),
+    ]);
+    expect(text).toContain(
+      [
+        '  97           prev = vma_prev(vmi);',
+        '  98           vma = vma_modify_policy(vmi, prev, vma, vmstart, vmend, new_pol);',
+        '               ^ `vma_modify_policy()` hands back the VMA it was given,',
+        '                 still unlocked, when it needs neither a split nor a',
+        '                 merge',
+        '  99           if (IS_ERR(vma))',
+        '               ^ checks for an error only',
+        '',
+      ].join('\n'),
+    );
+    expect(overlong(text)).toEqual([]);
+  });
+
+  test('labels that fit stay beside their lines, in one column', () => {
+    const text = withExcerpt([excerptLine(97, '\tprev = vma_prev(vmi);', 'the neighbour'), excerptLine(98, '\tvma = next;', 'reassigned')]);
+    expect(text).toContain(['  97           prev = vma_prev(vmi);  <- the neighbour', '  98           vma = next;            <- reassigned', ''].join('\n'));
+  });
+
+  test('code indented too deep for the label moves the label left, to the start of the code', () => {
+    const text = withExcerpt([excerptLine(98, `${'\t'.repeat(6)}vma = next;`, 'the loop moves `vma` on to the VMA after it, so the bracket ends on another VMA')]);
+    expect(text).toContain(
+      [
+        `  98   ${' '.repeat(48)}vma = next;`,
+        '       ^ the loop moves `vma` on to the VMA after it, so the bracket',
+        '         ends on another VMA',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('the rule\'s link, too long for a line, stands on a line of its own', () => {
+    const text = withExcerpt([excerptLine(98, '\tvma = next;')]);
+    expect(text).toContain(`\nSee the rule's documentation:\nhttps://github.com/widen-review/widen/blob/main/docs/rules/${seed.findings[0]!.rule}.md\n`);
+  });
+
+  test('the scan findings reply has no line past 72 columns but code and links', async () => {
+    expect(overlong(renderEmail(await scanFixturesReport(), []).text)).toEqual([]);
+  });
+});
+
+test('the attribution names the sender without the address that would take it past 72 columns', async () => {
+  const [reply] = mails(renderEmail(seed, [{ ...patches[0]!, from: '"Doe, Jane" <jane.doe.with.a.long.address@subsystem.example.org>' }]).text);
+  expect(reply!.body.split('\n')[0]).toBe('On Wed, 25 Nov 2026 17:48:11 +0000, Doe, Jane wrote:');
+  expect(displayName('jane@example.org (Jane Doe)')).toBe('Jane Doe');
+  expect(displayName('<jane@example.org>')).toBe('jane@example.org');
 });
 
 test('wrap(): at 72 columns, a long word left whole, continuation indents', () => {

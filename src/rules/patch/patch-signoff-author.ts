@@ -6,7 +6,10 @@
 import { definePatchRule } from './define-patch-rule.js';
 import { parseIdentity, type Identity } from './commit.js';
 
-type Messages = 'missing' | 'notByAuthor' | 'otherAddress';
+type Messages = 'missing' | 'notTrailer' | 'notByAuthor' | 'otherAddress';
+
+/** A `Signed-off-by:` line wherever it stands, the key in any case. */
+const SIGNOFF_LINE = /^\s*signed-off-by\s*:/i;
 
 function sameAddress(a: Identity, b: Identity): boolean {
   return a.email !== null && b.email !== null && a.email.toLowerCase() === b.email.toLowerCase();
@@ -31,6 +34,14 @@ export default definePatchRule<Messages>({
         '(Documentation/process/submitting-patches.rst); without one a maintainer cannot apply it, however good the code.',
       fix: 'If you can certify the DCO, add `Signed-off-by: {{author}}` as the last trailer (`git commit --amend -s`).',
     },
+    notTrailer: {
+      headline: 'the `Signed-off-by:` is not among the trailers that end the message',
+      explanation:
+        'The message has `{{signoff}}`, but not in its trailer block (the last paragraph, where the `Key: value` ' +
+        'trailers go). `git interpret-trailers`, `b4` and the maintainers\' scripts look for the sign-off there, ' +
+        'and find none.',
+      fix: 'Move the sign-off into the last paragraph, with the other trailers and no prose after it (`git commit --amend -s` adds it there).',
+    },
     notByAuthor: {
       headline: 'no `Signed-off-by:` from the author `{{author}}`',
       explanation:
@@ -53,7 +64,9 @@ export default definePatchRule<Messages>({
     const signoffs = commit.trailers.filter((t) => t.key.toLowerCase() === 'signed-off-by').map((t) => parseIdentity(t.value));
     const author = commit.author;
     if (signoffs.length === 0) {
-      ctx.report({ messageId: 'missing', data: { author: author.text } });
+      const stray = commit.lines.find((l) => SIGNOFF_LINE.test(l));
+      if (stray !== undefined) ctx.report({ messageId: 'notTrailer', data: { signoff: stray.trim() }, evidence: stray });
+      else ctx.report({ messageId: 'missing', data: { author: author.text } });
       return;
     }
     // Without an address on either side, the name is all there is to go by.

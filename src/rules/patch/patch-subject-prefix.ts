@@ -5,20 +5,23 @@
  */
 import { definePatchRule } from './define-patch-rule.js';
 
+/** One word of a prefix: a path of letters, digits and `_ . + -` (`mm`, `mm/mmap`, `x86/mm`). */
+const WORD = '[A-Za-z0-9_.+-]+(?:/[A-Za-z0-9_.+-]+)*';
+
 /**
- * `mm: `, `mm/mmap: `, `mm, oom: `, `x86/mm: `, `arm64: mm: `: one or more path-like words, joined
- * by `/` or `, `, then a colon and a space. A subject that starts with a sentence has spaces
- * before its first colon, or none at all.
+ * `mm:`, `mm/mmap:`, `mm, oom:`, `x86/mm:`, `arm64:` (of `arm64: mm: `): one or more path-like
+ * words joined by `, `, then a colon. A subject that starts with a sentence has spaces before its
+ * first colon, or none at all.
  */
-const PREFIX = /^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*(?:, ?[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*)*: \S/;
+const PREFIX = new RegExp(`^${WORD}(?:, ?${WORD})*:`);
 
 /** `git revert` writes `Revert "<subject>"`; the reverted subject carries the prefix. */
 const REVERT = /^(?:Revert|Reapply) "/;
 
-export default definePatchRule<'missing'>({
+export default definePatchRule<'missing' | 'noSpace' | 'noSummary'>({
   id: 'patch-subject-prefix',
   meta: {
-    summary: 'The subject has no subsystem prefix such as `mm:` or `mm/mmap:`.',
+    summary: 'The subject has no subsystem prefix such as `mm:` or `mm/mmap:`, or no space and summary after it.',
     severity: 'note',
     confidence: 'medium',
   },
@@ -31,9 +34,33 @@ export default definePatchRule<'missing'>({
         'tools sort, route and search patches by the prefix.',
       fix: 'Start the subject with the prefix the subsystem uses: `git log --oneline -- {{path}}` shows it (for example `mm/mmap: `).',
     },
+    noSpace: {
+      headline: 'the subject has no space after its prefix `{{prefix}}`',
+      explanation:
+        'The subject "{{subject}}" starts with the prefix `{{prefix}}` but runs on without a space after the colon. ' +
+        'Kernel subjects read `<subsystem>: <what changes>` (Documentation/process/submitting-patches.rst), and ' +
+        '`git log --oneline`, patchwork and b4 show the subject as it is written.',
+      fix: 'Put one space after the colon: "{{spaced}}".',
+    },
+    noSummary: {
+      headline: 'the subject is only its prefix `{{prefix}}`, with nothing after it',
+      explanation:
+        'The subject "{{subject}}" names the subsystem but not what the patch changes. Kernel subjects read ' +
+        '`<subsystem>: <what changes>` (Documentation/process/submitting-patches.rst); the summary is what ' +
+        '`git log --oneline` and the stable and mm-commits lists show of the patch.',
+      fix: 'Say after the prefix what the patch changes, as a short phrase in the imperative (`{{prefix}} check the gap before merging`).',
+    },
   },
   check(commit, ctx) {
-    if (PREFIX.test(commit.subject) || REVERT.test(commit.subject)) return;
-    ctx.report({ messageId: 'missing', data: { subject: commit.subject, path: commit.paths[0] ?? '.' }, evidence: commit.subject });
+    const subject = commit.subject;
+    if (REVERT.test(subject)) return;
+    const prefix = PREFIX.exec(subject)?.[0];
+    if (prefix === undefined) {
+      ctx.report({ messageId: 'missing', data: { subject, path: commit.paths[0] ?? '.' }, evidence: subject });
+      return;
+    }
+    const summary = subject.slice(prefix.length);
+    if (summary.trim() === '') ctx.report({ messageId: 'noSummary', data: { subject, prefix }, evidence: subject });
+    else if (!/^\s/.test(summary)) ctx.report({ messageId: 'noSpace', data: { subject, prefix, spaced: `${prefix} ${summary}` }, evidence: subject });
   },
 });

@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 test('the review: the two notes on the commit message first, then the code findings', () => {
   expect(report.findings.map((f) => `${f.rule} ${f.messageId} ${f.path}:${f.line}`)).toEqual([
-    'patch-fixes-tag-format commitId seed-unsigned.patch:1',
+    'patch-fixes-tag-format idShort seed-unsigned.patch:1',
     'patch-signoff-author missing seed-unsigned.patch:1',
     'tlb-vma-bracket-vma-reassigned reassigned mm/memory.c:31',
     'tlb-vma-bracket-misuse tablesOnly mm/memory.c:31',
@@ -56,9 +56,9 @@ test('the review: the two notes on the commit message first, then the code findi
 test('text: a compiler-style line naming the patch file alone, then the commit it is about', () => {
   const lines = renderText(report).split('\n');
   expect(lines.slice(0, 4)).toEqual([
-    'seed-unsigned.patch: note: a `Fixes:` tag without a twelve-digit commit id: `Fixes: 1a2b3c4 ("mm: free page …` [patch-fixes-tag-format]',
+    'seed-unsigned.patch: note: a `Fixes:` tag whose commit id is shorter than twelve digits: `Fixes: 1a2b3c4 ("mm: free page …` [patch-fixes-tag-format]',
     `  in the commit message of "${SUBJECT}"`,
-    `  = note: The line \`${FIXES}\` does not start with a commit id of at least 12 lower-case hex digits. A shorter id becomes ambiguous as the repository grows, and a URL or a subject alone cannot be looked up by the stable scripts; the form is \`Fixes: <12+ hex digits> ("<subject>")\`.`,
+    `  = note: The line \`${FIXES}\` names the commit by 7 hex digits. An id shorter than 12 digits becomes ambiguous as the repository grows (submitting-patches.rst asks for at least 12); the form is \`Fixes: <12+ hex digits> ("<subject>")\`.`,
     "  = help: Name the commit the way git does: `git log -1 --abbrev=12 --format='Fixes: %h (\"%s\")' <id>` prints the line.",
   ]);
   expect(lines).toContain('seed-unsigned.patch: note: the patch has no `Signed-off-by:` trailer [patch-signoff-author]');
@@ -99,12 +99,12 @@ test('markdown: a heading that names the commit message, no path:line', () => {
 test('email: the notes answer the message, above the quoted diff', () => {
   const { text } = renderEmail(report, patches);
   const body = text.split('\n');
-  const attribution = body.indexOf('On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor <contributor@example.org> wrote:');
+  const attribution = body.indexOf('On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor wrote:');
   const note = body.indexOf('note: the patch has no `Signed-off-by:` trailer [patch-signoff-author]');
   const diff = body.indexOf('> diff --git a/mm/memory.c b/mm/memory.c');
   expect([attribution >= 0, note > attribution, diff > note]).toEqual([true, true, true]);
   expect(body[diff - 1]).toBe('[...]');
-  expect(body).toContain('See https://github.com/widen-review/widen/blob/main/docs/rules/patch-fixes-tag-format.md');
+  expect(body).toContain('https://github.com/widen-review/widen/blob/main/docs/rules/patch-fixes-tag-format.md');
 });
 
 test('check run: listed in the summary by patch, never an annotation', () => {
