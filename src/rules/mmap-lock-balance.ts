@@ -26,7 +26,11 @@ import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
 type LockState =
   | { k: 'entry' }
-  | { k: 'none'; failed: number | null }
+  /**
+   * `released`: where this function released it on the path, for the label (not in the state's
+   * key: paths released at different places merge, and the label names one that reaches).
+   */
+  | { k: 'none'; failed: number | null; released?: number }
   /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
   | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean }
   | { k: 'unknown' };
@@ -63,8 +67,8 @@ export default defineRule({
     unlockNotHeld: {
       headline: "`{{call}}` can run when `{{mm}}`'s mmap lock is not held",
       explanation:
-        'On the path shown this function has already released the lock, or its attempt to take it failed, or it never took it although it takes it on other paths: the unlock underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
-      fix: 'Unlock only on the paths that hold the lock: jump to a label after the unlock from paths that never took it.',
+        'On the path shown this function {{cause}}: the unlock underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
+      fix: 'Keep the unlock to the paths that hold the lock: {{remedy}}',
     },
     wrongMode: {
       headline: "`{{call}}` releases `{{mm}}`'s mmap lock in the wrong mode",
@@ -139,15 +143,18 @@ export default defineRule({
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
-            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, {});
+            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, cur.released !== undefined ? NOT_HELD.released : NOT_HELD.unknown, cur.released !== undefined ? [{ at: fn.cfg.nodes[cur.released]!, message: 'the lock is released here' }] : []);
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
-            if (cur.k === 'none') report('unlockNotHeld', node, e, {}, cur.failed === null ? [] : [{ at: fn.cfg.nodes[cur.failed]!, message: 'taking the lock can fail and take this path' }]);
+            if (cur.k === 'none') {
+              const why = cur.failed !== null ? { at: fn.cfg.nodes[cur.failed]!, message: 'taking the lock can fail and take this path' } : cur.released !== undefined ? { at: fn.cfg.nodes[cur.released]!, message: 'the lock is released here' } : null;
+              report('unlockNotHeld', node, e, cur.failed !== null ? NOT_HELD.failed : cur.released !== undefined ? NOT_HELD.released : NOT_HELD.unknown, why ? [why] : []);
+            }
             if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
-            set(e.object, { k: 'none', failed: null });
+            set(e.object, { k: 'none', failed: null, released: node.id });
           }
         }
         return next ?? s;
@@ -174,7 +181,7 @@ export default defineRule({
     if (lockFlags(fn).size === 0) {
       for (const { node, e, via } of unlocksFromEntry) {
         if (!enteredUnlocked.has(e.object)) continue;
-        report('unlockNotHeld', node, e, {}, via ? [{ at: via, message: via.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);
+        report('unlockNotHeld', node, e, NOT_HELD.never, via ? [{ at: via, message: via.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);
       }
     }
     // A leak is an exit that holds a lock this function took, in a function that releases it on
@@ -213,6 +220,14 @@ function jumpBefore(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
   }
   return branch;
 }
+
+/** Why an unlock finds the lock not held, for `unlockNotHeld`'s explanation and fix. */
+const NOT_HELD = {
+  released: { cause: 'has already released the lock', remedy: 'drop one of the two unlocks, or take the lock again in between.' },
+  failed: { cause: 'tried to take the lock and failed', remedy: 'test the result of the lock call, and leave without the unlock when it failed.' },
+  never: { cause: 'never took the lock, although it takes it on other paths', remedy: 'jump to a label after the unlock from the paths that never took it.' },
+  unknown: { cause: 'does not hold the lock here', remedy: 'follow the path shown to see where it lost the lock.' },
+} as const;
 
 function releaseOf(mode: Mode): string {
   return mode === 'read' ? 'mmap_read_unlock()' : 'mmap_write_unlock()';

@@ -249,7 +249,7 @@ test('a finding on a line outside the hunks goes after the quoted patch, saying 
     "error: `grab_large_folio()` can run when `mm`'s mmap lock is not held",
     '[mmap-lock-balance]',
   ]);
-  expect(text).toContain(['  47 |         mmap_read_unlock(mm);', '  48 |', '  49 |         ret = grab_large_folio(&folio, mm, node);', ''].join('\n'));
+  expect(text).toContain(['  47 |         mmap_read_unlock(mm);', '               ^ the lock is released here', '  48 |', '  49 |         ret = grab_large_folio(&folio, mm, node);', ''].join('\n'));
 });
 
 describe('cutting long hunks', () => {
