@@ -98,7 +98,9 @@ export default defineRule({
                 messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
                 data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(ev), says: helper?.says ?? '', model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does') },
                 at: node,
-                related: [{ at: releaseNode, message: r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock' }],
+                // The release comes first on the path even where it is below the use in the
+                // source (a loop coming back round): say so, and draw it in path order.
+                related: [{ at: releaseNode, message: `${r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${releaseNode.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' }],
               });
             }
           } else if (ev.k === 'def' && cur.has(ev.key)) {
