@@ -7,6 +7,7 @@
  */
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { Span } from './define-rule.js';
+import { API_VERSIONS } from './resources.js';
 
 /** What shows the level, as a phrase for a message; `at` is the call in the file, when it is one. */
 export interface ApiEvidence {
@@ -27,9 +28,12 @@ export interface ApiLevel {
 /**
  * The evidence that the code is for a tree at `api`'s level: a live call in the function
  * itself first, else the file's first, else the tree's definition of the probe; null when
- * nothing shows it.
+ * nothing shows it, or when the tree shows it is below that level.
  */
 export function apiEvidence(fn: AnalyzedFunction, api: ApiLevel, treeDefines: (name: string) => boolean): ApiEvidence | null {
+  // A tree whose headers widen reads, and which lacks the probe, is below the level whatever
+  // the file calls: such a call is code for another kernel (api-version-gate says so).
+  if (treeDefines(API_VERSIONS.baseline) && !treeDefines(api.probe)) return null;
   const calls = liveCalls(fn.file, api);
   const call = calls.find((c) => c.start >= fn.span.start && c.start < fn.span.end) ?? calls[0];
   if (call) return { phrase: `this file's use of \`${call.name}()\``, name: call.name, at: { start: call.start, end: call.start + call.name.length } };

@@ -3,6 +3,8 @@
  * a driver that calls no helper is judged by the tree's `vm_flags_set()` definition when the
  * scan can see the header, and left alone when it cannot.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFiles } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
@@ -21,4 +23,24 @@ test('a tree that defines vm_flags_set() makes a direct write in a helper-free d
 test('without the header, the same driver reads as 6.1-style code and is left alone', async () => {
   const r = await scanFiles([join(tree, 'drivers', 'dev.c')], [rule]);
   expect(r.findings).toEqual([]);
+});
+
+test("a tree whose headers lack vm_flags_set() outweighs the file's own call of it: that call is api-version-gate's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'widen-old-tree-'));
+  mkdirSync(join(dir, 'include', 'linux'), { recursive: true });
+  mkdirSync(join(dir, 'drivers'));
+  // A 6.1-style header: the mmap lock API, no vm_flags helpers.
+  writeFileSync(join(dir, 'include', 'linux', 'mmap_lock.h'), 'static inline void mmap_read_lock(struct mm_struct *mm)\n{\n\tdown_read(&mm->mmap_lock);\n}\n');
+  writeFileSync(
+    join(dir, 'drivers', 'dev.c'),
+    ['static void a(struct vm_area_struct *vma)', '{', '\tvm_flags_set(vma, VM_IO);', '}', '', 'static void b(struct vm_area_struct *vma)', '{', '\tvma->vm_flags |= VM_IO;', '}', ''].join('\n'),
+  );
+  try {
+    const alone = await scanFiles([join(dir, 'drivers', 'dev.c')], [rule]);
+    expect(alone.findings.map((f) => [f.line, f.messageId])).toEqual([[8, 'directWrite']]);
+    const withTree = await scanFiles([join(dir, 'drivers', 'dev.c'), join(dir, 'include', 'linux', 'mmap_lock.h')], [rule]);
+    expect(withTree.findings).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
