@@ -20,5 +20,7 @@ function wordParseError(e: Error & { code?: string }): string {
     return `${ambiguous[1]} needs a value, and what follows it starts with '-', so widen takes it for an option. ` +
       `Give the value as ${ambiguous[1]}=VALUE if it really starts with '-'.`;
   }
+  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(e.message);
+  if (missing) return `${missing[1]} needs a value (${missing[1]} VALUE or ${missing[1]}=VALUE).`;
   return e.message.replace(/\. To specify a positional.*$/s, '.');
 }

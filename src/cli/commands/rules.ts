@@ -21,13 +21,14 @@ export function ruleDocUrl(id: string): URL {
 
 export async function explainCommand(args: string[]): Promise<CommandResult> {
   if (args.includes('--help') || args.includes('-h')) return { stdout: 'Usage: widen explain RULE-ID\n\nShows the documentation of a rule.\n', exitCode: 0 };
-  if (args.length !== 1) throw usageError('widen explain takes exactly one rule id, for example: widen explain tlb-vma-bracket-vma-reassigned', MAIN_USAGE);
+  if (args.length !== 1) throw usageError("widen explain takes exactly one rule id, for example 'widen explain tlb-vma-bracket-vma-reassigned'; 'widen rules' lists them.", MAIN_USAGE);
   const id = args[0]!;
   if (!findCatalogRule(id)) {
     throw new InputError('unknown-rule', `There is no rule '${id}'. Known rules: ${CATALOG.map((r) => r.id).join(', ')}. Run 'widen rules' for a summary of each.`);
   }
   try {
-    return { stdout: await readFile(ruleDocUrl(id), 'utf8'), exitCode: 0 };
+    // The page as Markdown, less the HTML comments that mark its generated sections.
+    return { stdout: (await readFile(ruleDocUrl(id), 'utf8')).replace(/^<!--[^\n]*-->\n/gm, ''), exitCode: 0 };
   } catch {
     throw new InputError('missing-docs', `The documentation page of ${id} is missing from this installation (docs/rules/${id}.md). Reinstall widen.`);
   }
