@@ -145,10 +145,28 @@ class DiffParser {
   parse(): FilePatch[] {
     const files: FilePatch[] = [];
     const { lines } = this;
+    // Where each file's section starts: git writes one section per file, and a second one for
+    // the same file is two diffs pasted together (reviewed as one, its findings would double).
+    const sections = new Map<string, number>();
+    const add = (file: FilePatch, at: number): void => {
+      const path = file.newPath ?? file.oldPath ?? '';
+      const first = sections.get(path);
+      if (first !== undefined) {
+        throw new PatchError(
+          'corrupt-diff',
+          `${this.origin.patchName} changes ${path} in two sections (${this.origin.where(first)} and ${this.origin.where(at)}), ` +
+            'where git writes one per file: it looks like two diffs pasted together. Give them to widen as separate files ' +
+            '(`widen review first.diff second.diff` reviews them as a series, one applied after the other).',
+        );
+      }
+      sections.set(path, at);
+      files.push(file);
+    };
     while (this.pos < lines.length) {
       const line = lines[this.pos]!;
+      const at = this.pos;
       if (line.startsWith('diff --git ')) {
-        files.push(this.parseGitFile());
+        add(this.parseGitFile(), at);
       } else if (line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
         throw new PatchError(
           'unsupported-diff',
@@ -157,7 +175,7 @@ class DiffParser {
             '(`git diff <merge>^1 <merge>`) and give widen that.',
         );
       } else if (this.startsTraditionalFile()) {
-        files.push(this.parseTraditionalFile());
+        add(this.parseTraditionalFile(), at);
       } else if (line.startsWith('@@ -')) {
         throw new PatchError(
           'corrupt-diff',

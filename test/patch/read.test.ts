@@ -523,6 +523,14 @@ describe('errors', () => {
     expect(error.message).toContain('line 7 of long.diff (`+d`)');
   });
 
+  test('one diff changing the same file in two sections (two diffs pasted together) is corrupt-diff naming both', async () => {
+    const one = ['diff --git a/mm/x.c b/mm/x.c', '--- a/mm/x.c', '+++ b/mm/x.c', '@@ -1,2 +1,3 @@', ' a', '+b', ' a', ''].join('\n');
+    const error = await patchError(readPatches(one + one, 'twice.diff'));
+    expect(error.kind).toBe('corrupt-diff');
+    expect(error.message).toContain('the patch in twice.diff changes mm/x.c in two sections (line 1 of twice.diff and line 8 of twice.diff)');
+    expect(error.message).toContain('`widen review first.diff second.diff`');
+  });
+
   test('a malformed `@@` header, first or between hunks, is corrupt-hunk, not junk to skip', async () => {
     const first = ['diff --git a/mm/x.c b/mm/x.c', '--- a/mm/x.c', '+++ b/mm/x.c', '@@ garbage @@', ' int a;', ''].join('\n');
     const error = await patchError(readPatches(first, 'first.diff'));
