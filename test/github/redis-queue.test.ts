@@ -89,10 +89,10 @@ function reviewCounts(name: string): Map<number, number> {
 }
 
 /** The queue's jobs for a repository: state and return value by job id. */
-async function jobsOf(name: string): Promise<Array<{ id: string; state: string; returnvalue: unknown; failedReason: string | undefined }>> {
+async function jobsOf(name: string): Promise<Array<{ id: string; state: string; returnvalue: unknown; failedReason: string | undefined; finishedOn: number | undefined }>> {
   const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized']);
   const mine = jobs.filter((j) => j && (j.data as { ref: { repo: string } }).ref.repo === name);
-  return Promise.all(mine.map(async (j) => ({ id: j.id!, state: await j.getState(), returnvalue: j.returnvalue, failedReason: j.failedReason })));
+  return Promise.all(mine.map(async (j) => ({ id: j.id!, state: await j.getState(), returnvalue: j.returnvalue, failedReason: j.failedReason, finishedOn: j.finishedOn })));
 }
 
 async function settle(name: string, pulls: number, timeoutMs: number): Promise<void> {
@@ -132,6 +132,7 @@ test('a worker killed in the middle of reviews loses nothing and posts nothing t
   await Promise.all(Array.from({ length: SIZES.kill }, (_, i) => deliver('kill', i + 1)));
   const inFlight = (): string[] => doomed!.started().filter((id) => !doomed!.done().includes(id));
   await github.waitFor(() => doomed!.done().length >= 1 && inFlight().length >= 1, 30_000);
+  const killedAt = Date.now();
   await doomed!.stop('SIGKILL');
   const interrupted = doomed!.started().filter((id) => !doomed!.done().includes(id));
   expect(interrupted.length).toBeGreaterThan(0);
@@ -142,9 +143,13 @@ test('a worker killed in the middle of reviews loses nothing and posts nothing t
   expect(reviewCounts('kill').size).toBe(SIZES.kill);
   expect(checkRunsOf('kill')).toHaveLength(SIZES.kill);
   expect(checkRunsOf('kill').every((r) => r.status === 'completed' && r.conclusion === 'failure')).toBe(true);
-  // The interrupted jobs were taken over by the second worker (stalled-job recovery).
-  for (const id of interrupted) expect(rescuer!.done()).toContain(id);
+  // The interrupted jobs were taken over by the second worker (stalled-job recovery), but for
+  // one the first worker finished just before it died, with its 'review done' line still in the
+  // pipe when the test read the log: BullMQ records it finished before the kill.
   const jobs = await jobsOf('kill');
+  const finishedBeforeKill = new Set(jobs.filter((j) => j.finishedOn !== undefined && j.finishedOn <= killedAt).map((j) => j.id));
+  for (const id of interrupted) if (!finishedBeforeKill.has(id)) expect(rescuer!.done()).toContain(id);
+  expect(interrupted.filter((id) => rescuer!.done().includes(id)).length).toBeGreaterThan(0);
   expect(jobs.filter((j) => j.state !== 'completed')).toEqual([]);
   expect(github.invalid).toEqual([]);
 }, 150_000);
