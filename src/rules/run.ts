@@ -10,6 +10,7 @@ import { escapeControls } from '../patch/errors.js';
 import type { Finding } from '../findings/finding.js';
 import { formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
 import { FunctionFacts } from './facts.js';
+import { withoutOverlaps } from './overlaps.js';
 
 /**
  * The rules worth running on a function: those whose trigger identifiers it mentions, directly
@@ -146,13 +147,15 @@ export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries
       },
     });
   }
+  // One defect, one finding: where two rules report the same one, the more specific stays.
+  const kept = withoutOverlaps(out);
   const seen = new Map<string, number>();
-  for (const f of out) {
+  for (const f of kept) {
     const n = (seen.get(f.fingerprint) ?? 0) + 1;
     seen.set(f.fingerprint, n);
     if (n > 1) f.fingerprint = fingerprint(f.rule, f.function, f.messageId, [f.fingerprint, String(n)]);
   }
-  return out;
+  return kept;
 }
 
 function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Finding {

@@ -20,7 +20,7 @@ import { readAnnotations } from '../helpers/annotations.js';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Files in src/rules that are the framework, not rules. */
-const FRAMEWORK = new Set(['api-level.ts', 'mmap-lock.ts', 'fault-result.ts', 'index.ts', 'define-rule.ts', 'run.ts', 'balance.ts', 'facts.ts', 'resources.ts']);
+const FRAMEWORK = new Set(['api-level.ts', 'mmap-lock.ts', 'fault-result.ts', 'index.ts', 'define-rule.ts', 'run.ts', 'balance.ts', 'facts.ts', 'resources.ts', 'overlaps.ts']);
 const SECTIONS = ['## What it checks', '## Why it matters', '## Example', '## How to fix', '## Known limitations'];
 
 test('the registry is sorted by id, ids are unique kebab-case', () => {

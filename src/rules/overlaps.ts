@@ -1,0 +1,54 @@
+/**
+ * Checks of different rules that report one defect twice. A vm_flags helper called under the
+ * read lock is both `vm-flags-helper-lock-context`'s and `vma-modify-without-write-lock`'s
+ * business; a helper that releases a lock already released is both the callee contract's and
+ * the lock balance's. A maintainer should read one comment per defect, so where both fire on the
+ * same line of the same function about the same thing (the first code span of their headlines:
+ * the callee, or the VMA), the more specific one stays and says that the other agrees.
+ */
+import type { Finding } from '../findings/finding.js';
+
+interface Overlap {
+  /** `rule/messageId` of the finding that stays. */
+  keep: string;
+  /** `rule/messageId` of the finding it makes redundant. */
+  drop: string;
+}
+
+export const OVERLAPS: readonly Overlap[] = [
+  // The vm_flags helper's own rule names the helper and the lock it needs.
+  { keep: 'vm-flags-helper-lock-context/setterWithoutWriteLock', drop: 'vma-modify-without-write-lock/calleeNeedsWriteLock' },
+  { keep: 'vm-flags-helper-lock-context/resetWithoutVmaLock', drop: 'vma-modify-without-write-lock/calleeRequiresVmaLock' },
+  // The contract names the helper that releases or takes the lock, and shows its body.
+  { keep: 'mmap-lock-callee-contract/callsReleasing', drop: 'mmap-lock-balance/unlockNotHeld' },
+  { keep: 'mmap-lock-callee-contract/callsLocking', drop: 'mmap-lock-balance/doubleLock' },
+  // The per-VMA lock's own rule knows which lock the fault path dropped, and the NULL it returned.
+  { keep: 'vma-read-lock-balance/useAfterRelease', drop: 'vma-use-after-unlock/afterFault' },
+  { keep: 'vma-read-lock-balance/useAfterNull', drop: 'vma-lookup-null-check/deref' },
+];
+
+const id = (f: Finding): string => `${f.rule}/${f.messageId}`;
+
+/** What a headline is about: its first code span (`vm_flags_clear()`, `vma`). */
+function subject(f: Finding): string | null {
+  return /`([^`]+)`/.exec(f.message)?.[1] ?? null;
+}
+
+/**
+ * `findings` of one function without those another finding there makes redundant (see
+ * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
+ */
+export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
+  const dropped = new Set<Finding>();
+  for (const { keep, drop } of OVERLAPS) {
+    for (const k of findings) {
+      if (id(k) !== keep || dropped.has(k)) continue;
+      for (const d of findings) {
+        if (id(d) !== drop || dropped.has(d) || d.path !== k.path || d.line !== k.line || subject(d) === null || subject(d) !== subject(k)) continue;
+        dropped.add(d);
+        k.explanation += ` (widen's \`${d.rule}\` reports the same defect here; it is shown once.)`;
+      }
+    }
+  }
+  return findings.filter((f) => !dropped.has(f));
+}
