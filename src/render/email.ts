@@ -20,7 +20,7 @@ import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
-import { expandTabs } from './text.js';
+import { expandTabs, wrapAt } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
 export const WRAP = 72;
@@ -355,27 +355,11 @@ function labelBelow(note: string, gutter: number, indent: number): string[] {
 }
 
 /**
- * `text` wrapped at {@link WRAP} columns on spaces, each paragraph (line of `text`) on its own; a
- * word longer than a line (a URL) is left whole. The first line starts with `first`, the others
- * with `rest`.
+ * `text` wrapped at {@link WRAP} columns on spaces (see {@link wrapAt}); the first line starts
+ * with `first`, the others with `rest`.
  */
 export function wrap(text: string, first = '', rest = first): string[] {
-  const out: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = out.length === 0 ? first : rest;
-    let empty = true;
-    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
-      if (!empty && line.length + 1 + word.length > WRAP) {
-        out.push(line);
-        line = `${rest}${word}`;
-      } else {
-        line = empty ? `${line}${word}` : `${line} ${word}`;
-      }
-      empty = false;
-    }
-    out.push(line.trimEnd());
-  }
-  return out;
+  return wrapAt(text, WRAP, first, rest);
 }
 
 /** mboxrd: a body line starting with `From ` (after any `>`s) gets one more `>`, so readers do not split there. */

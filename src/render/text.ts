@@ -114,14 +114,56 @@ export function renderExcerpt(e: Excerpt, paint: Paint = plain, primary: keyof t
 export function excerptLines(e: Excerpt, paint: Paint = plain, primary: keyof typeof SGR = 'bold'): string[] {
   const width = Math.max(...e.lines.map((l) => (l ? String(l.line).length : 0)), 3);
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
-  const codeWidth = Math.min(72, Math.max(...code.map((c) => c.length)));
-  return e.lines.map((l, i) => {
-    if (!l) return `${' '.repeat(width + 3)}|  ...`;
+  // The labels share one column, just past the longest labelled line.
+  const codeWidth = Math.min(72, Math.max(0, ...e.lines.map((l, i) => (l?.note ? code[i]!.length : 0))));
+  // Marker, line number, bar and added mark come before the code.
+  const gutter = width + 5;
+  const gap = (text: string): number => Math.max(1, codeWidth - text.length + 2);
+  // The labels sit beside their lines when all of them fit in LABEL_WRAP columns; otherwise all
+  // go below their lines, so that a label is never past the edge of a terminal or of GitHub's
+  // code block, and one excerpt reads one way.
+  const inline = e.lines.every((l, i) => !l?.note || gutter + code[i]!.length + gap(code[i]!) + '<- '.length + l.note.length <= LABEL_WRAP);
+  return e.lines.flatMap((l, i) => {
+    if (!l) return [`${' '.repeat(width + 3)}|  ...`];
     const marker = l.role === 'primary' || l.role === 'end' ? paint(primary, '>') : l.role === 'related' ? paint('boldCyan', '*') : ' ';
     const text = code[i]!;
-    const note = l.note ? `${' '.repeat(Math.max(1, codeWidth - text.length + 2))}${paint('cyan', `<- ${l.note}`)}` : '';
-    return `${marker} ${paint('dim', `${String(l.line).padStart(width)} |`)}${l.added ? paint('green', '+') : ' '}${text}${note}`.trimEnd();
+    const note = l.note && inline ? `${' '.repeat(gap(text))}${paint('cyan', `<- ${l.note}`)}` : '';
+    const line = `${marker} ${paint('dim', `${String(l.line).padStart(width)} |`)}${l.added ? paint('green', '+') : ' '}${text}${note}`.trimEnd();
+    if (!l.note || inline) return [line];
+    // As rustc writes a label: a `^` under the start of the code, the text wrapped under itself.
+    const at = gutter + (text.length - text.trimStart().length);
+    const column = LABEL_WRAP - at >= MIN_LABEL_WIDTH ? at : gutter;
+    return [line, ...wrapAt(`^ ${l.note}`, LABEL_WRAP, ' '.repeat(column), ' '.repeat(column + 2)).map((x) => paint('cyan', x))];
   });
+}
+
+/** Columns an excerpt line may take with its label beside it (text output indents two more). */
+const LABEL_WRAP = 98;
+/** A label below its line gets at least this many columns, or moves left under the gutter. */
+const MIN_LABEL_WIDTH = 40;
+
+/**
+ * `text` wrapped at `columns` on spaces, each paragraph (line of `text`) on its own; a word
+ * longer than a line (a URL) is left whole. The first line starts with `first`, the others with
+ * `rest`.
+ */
+export function wrapAt(text: string, columns: number, first = '', rest = first): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = out.length === 0 ? first : rest;
+    let empty = true;
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (!empty && line.length + 1 + word.length > columns) {
+        out.push(line);
+        line = `${rest}${word}`;
+      } else {
+        line = empty ? `${line}${word}` : `${line} ${word}`;
+      }
+      empty = false;
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
 }
 
 function plural(n: number, word: string): string {

@@ -19,6 +19,9 @@ test.each(RULES.map((r) => [r.id, r] as const))('%s', async (id, rule) => {
   const paths = readdirSync(join(root, dir)).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f));
   const report = await scan({ paths, rules: [rule], jobs: 1 });
   expectGolden(join(root, 'test', 'fixtures', 'render', 'rules', `${id}.txt`), renderText({ ...report, stats: { ...report.stats, ms: 0 } }));
+  // A label, beside its line or below it, stays within 100 columns (a terminal, GitHub's code block).
+  const text = renderText({ ...report, stats: { ...report.stats, ms: 0 } });
+  expect(text.split('\n').filter((l) => (/ <- /.test(l) || /^\s+\^ /.test(l)) && l.length > 100)).toEqual([]);
   // The templates are under 100 characters (catalog.test.ts); filled in, so are the headlines.
   expect(report.findings.filter((f) => f.message.length >= 100).map((f) => [f.line, f.message])).toEqual([]);
 });
