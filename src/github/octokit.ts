@@ -6,6 +6,7 @@
  * so a burst of writes on a busy installation delays a review instead of losing it.
  */
 import { ProbotOctokit } from 'probot';
+import { OutageLog } from './outage-log.js';
 
 /** The client type handlers receive as `context.octokit`. */
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
@@ -51,21 +52,14 @@ const quieted = new WeakSet<object>();
  * error of it, with a stack: one per reconnection attempt, every second or two while Redis is
  * down. Widen logs the outage once and its end once instead (the queue's clients do the same).
  */
-function quietLimiterOutages(connection: unknown, log: { error(o: object, m: string): void; info(m: string): void } | undefined): void {
+function quietLimiterOutages(connection: unknown, log: ConstructorParameters<typeof OutageLog>[0] | undefined): void {
   const c = connection as Partial<LimiterConnection> | undefined;
   if (!c || typeof c !== 'object' || !log || typeof c.on !== 'function' || typeof c.removeAllListeners !== 'function' || quieted.has(c)) return;
   quieted.add(c);
-  let down = false;
+  const outage = new OutageLog(log, "cannot reach Redis for the rate limiter shared by widen's processes; GitHub requests wait until it is back", 'the rate limiter reaches Redis again');
   c.removeAllListeners('error');
-  c.on('error', (e: Error) => {
-    if (down) return;
-    down = true;
-    log.error({ reason: e.message }, "cannot reach Redis for the rate limiter shared by widen's processes; GitHub requests wait until it is back");
-  });
-  c.client?.on('ready', () => {
-    if (down) log.info('the rate limiter reaches Redis again');
-    down = false;
-  });
+  c.on('error', outage.error);
+  c.client?.on('ready', outage.ready);
 }
 
 /**

@@ -27,6 +27,7 @@ import { InputError } from '../errors.js';
 import { pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
 import { configReader } from './config.js';
 import type { GitHubClient } from './octokit.js';
+import { OutageLog } from './outage-log.js';
 
 export const QUEUE_NAME = 'reviews';
 /** BullMQ's key prefix, so widen's keys are easy to find in a shared Redis. */
@@ -106,30 +107,8 @@ export async function waitForRedis(url: string, waitMs: number, waiting: (why: s
   }
 }
 
-/**
- * Logs a Redis outage once, with its reason and no stack, and its end once: ioredis and BullMQ
- * retry on their own every second or two, and each retry is an `error` event.
- */
-export class OutageLog {
-  private down = false;
-
-  constructor(
-    private readonly log: Log,
-    private readonly what: string,
-  ) {}
-
-  error = (err: Error): void => {
-    if (this.down) return;
-    this.down = true;
-    this.log.error({ reason: err.message }, `cannot reach Redis; ${this.what}`);
-  };
-
-  ready = (): void => {
-    if (!this.down) return;
-    this.down = false;
-    this.log.info('Redis is reachable again');
-  };
-}
+/** What the queue's clients log when Redis answers again after an outage. */
+const REDIS_BACK = 'Redis is reachable again';
 
 /** A Redis client for widen's own keys. BullMQ wants `maxRetriesPerRequest: null` on its connections. */
 function client(url: string): Redis {
@@ -147,7 +126,7 @@ export class RedisReviewSink implements ReviewSink {
     // it can be redelivered. Nothing is dropped silently.
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });
-    const outage = new OutageLog(log, 'deliveries fail until it is back');
+    const outage = new OutageLog(log, 'cannot reach Redis; deliveries fail until it is back', REDIS_BACK);
     this.redis.on('error', outage.error);
     this.redis.on('ready', outage.ready);
     this.queue.on('error', outage.error);
@@ -211,7 +190,7 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   const log = o.probot.log;
   const redis = client(o.url);
   // One line when Redis goes away and one when it is back, for this client and BullMQ's.
-  const outage = new OutageLog(log, 'reviews wait until it is back');
+  const outage = new OutageLog(log, 'cannot reach Redis; reviews wait until it is back', REDIS_BACK);
   redis.on('error', outage.error);
   redis.on('ready', outage.ready);
 
