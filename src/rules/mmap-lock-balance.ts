@@ -143,16 +143,13 @@ export default defineRule({
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
-            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, cur.released !== undefined ? NOT_HELD.released : NOT_HELD.unknown, cur.released !== undefined ? [{ at: fn.cfg.nodes[cur.released]!, message: 'the lock is released here' }] : []);
+            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...notHeld(fn, cur));
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
-            if (cur.k === 'none') {
-              const why = cur.failed !== null ? { at: fn.cfg.nodes[cur.failed]!, message: 'taking the lock can fail and take this path' } : cur.released !== undefined ? { at: fn.cfg.nodes[cur.released]!, message: 'the lock is released here' } : null;
-              report('unlockNotHeld', node, e, cur.failed !== null ? NOT_HELD.failed : cur.released !== undefined ? NOT_HELD.released : NOT_HELD.unknown, why ? [why] : []);
-            }
+            if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur));
             if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
             set(e.object, { k: 'none', failed: null, released: node.id });
           }
@@ -219,6 +216,13 @@ function jumpBefore(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
     if (n.kind === 'branch') branch ??= n;
   }
   return branch;
+}
+
+/** Why an unlock finds the lock not held on this path: the data of `unlockNotHeld`, and the line that shows it. */
+function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }): [data: Record<string, string>, related: Array<{ at: CfgNode; message: string }>] {
+  if (s.failed !== null) return [NOT_HELD.failed, [{ at: fn.cfg.nodes[s.failed]!, message: 'taking the lock can fail and take this path' }]];
+  if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
+  return [NOT_HELD.unknown, []];
 }
 
 /** Why an unlock finds the lock not held, for `unlockNotHeld`'s explanation and fix. */
