@@ -217,12 +217,12 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
   const patches = candidates.filter((mail) => mail.files.length > 0 && mail.numbering?.index !== 0);
   if (patches.length === 0) {
     const cover = mails.length === 1 && mails[0]!.numbering?.index === 0 ? mails[0]! : null;
-    const quoting = cover ? null : mails.find((mail) => quotedDiff(mail.description.split('\n')));
-    if (quoting) {
+    const quoted = cover ? null : mails.map((mail) => quotedDiff(mail.description.split('\n'))).find((q) => q !== null);
+    if (quoted) {
       throw new PatchError(
         'no-diff',
         `${mails.length === 1 ? `The mail in ${source} carries no diff of its own` : `None of the ${mails.length} mails in ${source} carries a diff of its own`}, ` +
-          `${quotedDiffAdvice(quotedDiff(quoting.description.split('\n'))!, null)}`,
+          `${quotedDiffAdvice(quoted, null)}`,
       );
     }
     throw new PatchError(

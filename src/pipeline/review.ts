@@ -168,8 +168,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const alreadyNoted = new Set<Patch>();
 
   for (const patch of opts.patches) {
-    if (!opts.applyOnly?.has(patch)) findings.push(...runPatchRules(patch, patchRules));
     const reported = !opts.applyOnly?.has(patch);
+    if (reported) findings.push(...runPatchRules(patch, patchRules));
     // Every file of the patch is applied before any is reviewed: a helper the patch adds in
     // mm/vma.c, or changes in a header, is what mm/mmap.c's summaries must see, whatever the
     // order of the files in the diff.

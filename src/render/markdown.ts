@@ -49,7 +49,7 @@ function seriesName(ref: PatchRef): string {
 /** The excerpt as a fenced block, and a legend of its marks. */
 export function renderExcerptBlock(e: Excerpt): string[] {
   const lines = excerptLines(e);
-  const fence = longestBacktickRun(lines) >= 3 ? '`'.repeat(longestBacktickRun(lines) + 1) : '```';
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(lines) + 1));
   const marks = new Set(e.lines.flatMap((l) => (l ? [l.added ? '+' : '', l.role === 'related' ? '*' : '', l.role ? '>' : ''] : [])));
   const legend = [
     marks.has('>') ? '`>` the finding' : '',
@@ -120,8 +120,7 @@ export function renderNotes(notes: readonly ReportNote[]): string[] {
  * ``mm/`x`.c`` reads as one span instead of breaking out into emphasis.
  */
 export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
+  const fence = '`'.repeat(longestBacktickRun([text]) + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }

@@ -24,18 +24,23 @@ export interface PathStep {
  */
 export function pathSteps(f: Finding): PathStep[] | null {
   const seen = new Set<number>([f.line]);
-  const before: Array<PathStep & { placed: boolean }> = [];
+  const before: PathStep[] = [];
   const after: PathStep[] = [];
+  let placed = false;
   for (const r of f.related) {
     if (r.path !== f.path || seen.has(r.line)) continue;
     seen.add(r.line);
     const step = { line: r.line, note: r.message, primary: false };
-    if (r.order === 'before' || (r.order === undefined && r.line < f.line)) before.push({ ...step, placed: r.order !== undefined });
-    else after.push(step);
+    if (r.order === 'before' || (r.order === undefined && r.line < f.line)) {
+      before.push(step);
+      placed ||= r.order !== undefined;
+    } else {
+      after.push(step);
+    }
   }
-  if (!before.some((s) => s.placed)) before.sort((a, b) => a.line - b.line);
+  if (!placed) before.sort((a, b) => a.line - b.line);
   const own = f.related.find((r) => r.path === f.path && r.line === f.line)?.message ?? null;
-  const steps: PathStep[] = [...before.map(({ placed: _, ...s }) => s), { line: f.line, note: own, primary: true }, ...after];
+  const steps: PathStep[] = [...before, { line: f.line, note: own, primary: true }, ...after];
   if (f.endLine !== f.line && !seen.has(f.endLine)) steps.push({ line: f.endLine, note: null, primary: false });
   return steps.length < 2 ? null : steps;
 }

@@ -98,11 +98,6 @@ export interface Rule<M extends string = string> {
 }
 
 /**
- * The `needs` test of a rule that reports only at calls of `names` in the function itself:
- * the function must call one of them (a mention of the lock calls among its triggers, or being
- * the caller of such a function, is not enough).
- */
-/**
  * `text`, a message's reference to a kernel function as an example of the right way (`, as
  * \`madvise_dontneed_free()\` does`), unless the finding is in that very function: a review of
  * a patch to it must not cite it as the model it no longer is.
@@ -126,6 +121,11 @@ export function quoteCode(text: string): string {
   return `${s.slice(0, MAX_QUOTED - 1)}…`;
 }
 
+/**
+ * The `needs` test of a rule that reports only at calls of `names` in the function itself:
+ * the function must call one of them (a mention of the lock calls among its triggers, or being
+ * the caller of such a function, is not enough).
+ */
 export function callsOneOf(names: Iterable<string>): NonNullable<RuleMeta['needs']> {
   const set = new Set(names);
   return (file, span) => file.mentions(span, set);
