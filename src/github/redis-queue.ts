@@ -194,7 +194,35 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   redis.on('error', outage.error);
   redis.on('ready', outage.ready);
 
+  // Jobs taken and not yet recorded as completed or failed in Redis, by job id: what close()
+  // waits for. A job counts until BullMQ has written its outcome (its 'completed' or 'failed'
+  // event), not only until processJob returns, so that a stopping worker never cuts that write.
+  const inFlight = new Set<string>();
+  const drained: Array<() => void> = [];
+  const settle = (id: string | undefined): void => {
+    if (id === undefined || !inFlight.delete(id)) return;
+    if (inFlight.size === 0) for (const resolve of drained.splice(0)) resolve();
+  };
+  let stopping = false;
+
   const processJob = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
+    if (stopping) {
+      // Taken by a fetch that was already waiting when close() began: back to the queue for
+      // another worker, without spending an attempt.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    inFlight.add(job.id!);
+    try {
+      return await review(job, token);
+    } catch (e) {
+      // A job moved back to the delayed set is not failed: BullMQ emits nothing for it.
+      if (e instanceof DelayedError) settle(job.id);
+      throw e;
+    }
+  };
+
+  const review = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
     const d = job.data;
     const key = pullKey(d.ref);
     const jobLog = log.child({ jobId: job.id, deliveryId: d.deliveryId, pull: key, headSha: d.pull.headSha });
@@ -236,8 +264,10 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     // limit") rather than passed on forever: a review that kills its worker is a bug to look at.
     maxStalledCount: 2,
   });
+  worker.on('completed', (job) => settle(job.id));
   worker.on('failed', (job, err) => {
     if (!job) return;
+    settle(job.id);
     const left = (job.opts.attempts ?? 1) - job.attemptsMade;
     log.error({ err, jobId: job.id, pull: pullKey(job.data.ref), headSha: job.data.pull.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
   });
@@ -249,7 +279,15 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   await worker.waitUntilReady();
   return {
     async close() {
-      await worker.close();
+      // Not `worker.close()`, which waits for BullMQ's blocking connection to end: after a Redis
+      // outage of more than a few seconds that connection sits between reconnection attempts,
+      // ends without the event BullMQ waits for, and close() never returns (taskforcesh/bullmq
+      // #4656). Instead: take no new job, wait for the jobs in flight to be recorded, then close
+      // without waiting for anything else.
+      stopping = true;
+      await worker.pause(true);
+      if (inFlight.size > 0) await new Promise<void>((resolve) => drained.push(resolve));
+      await worker.close(true);
       redis.disconnect();
     },
   };

@@ -40,8 +40,8 @@ function repo(name: string, installationId: number, pulls: number): StandInRepo 
   };
 }
 
-const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47 } as const;
-const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1 };
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1 };
 
 beforeAll(async () => {
   seed = await seedFile();
@@ -280,4 +280,38 @@ test('`widen worker` itself: reviews a queued delivery, and SIGTERM stops it cle
   expect(worker.output()).toContain('SIGTERM: no new reviews; finishing the reviews in flight');
   expect(worker.output()).toContain('widen worker stopped');
   expect(worker.output()).not.toContain(KEY.split('\n')[1]!);
+}, 60_000);
+
+test('`widen worker` stopped during a review: the review finishes and is recorded, then it exits 0', async () => {
+  const worker = await startWorker(workerEnv(), { cli: true });
+  workers.push(worker);
+  // Every request to the stand-in takes a while, so the review is still running at SIGTERM.
+  github.latencyMs = 150;
+  await deliver('drain', 1, { id: 'delivery-drain-1' });
+  const deadline = Date.now() + 20_000;
+  while (worker.started().length === 0) {
+    if (Date.now() > deadline) throw new Error(`the review did not start:\n${worker.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(reviewsOf('drain')).toHaveLength(0);
+  expect(await worker.stop('SIGTERM')).toBe(0);
+  expect(reviewsOf('drain')).toHaveLength(1);
+  expect(worker.done()).toEqual(worker.started());
+  // BullMQ recorded the outcome before the worker closed its connections: nothing to redo.
+  expect((await jobsOf('drain')).map((j) => [j.state, j.returnvalue])).toEqual([['completed', 'reviewed']]);
+}, 60_000);
+
+test('`widen worker` stopped while Redis is down: exits 0 at once instead of hanging in BullMQ\'s close', async () => {
+  const own = await startRedis();
+  const worker = await startWorker(workerEnv({ REDIS_URL: own.url }), { cli: true });
+  workers.push(worker);
+  await own.stop();
+  // Long enough for the clients to be between reconnection attempts, where BullMQ's own
+  // close() waited for an event that never came, until the 60 s drain limit.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const started = Date.now();
+  expect(await worker.stop('SIGTERM')).toBe(0);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(worker.output()).toContain('widen worker stopped');
+  expect(worker.output()).not.toContain('reviews still running');
 }, 60_000);
