@@ -117,6 +117,29 @@ export class Program implements DefinitionResolver {
   }
 
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
+    return this.resolve(name, from, mentioning, null);
+  }
+
+  /**
+   * This program as the review of `path` sees it: `path` defines nothing here, not even for a
+   * helper in another file that calls back into it (the reviewed text is `path`'s only version).
+   * The analysed files stay shared, so the files of one directory in one patch analyse their
+   * neighbours once between them instead of once each.
+   */
+  excluding(path: string): DefinitionResolver {
+    return { definitions: (name, from, mentioning) => this.resolve(name, from, mentioning, path) };
+  }
+
+  /** Files the index holds. */
+  get size(): number {
+    return this.texts.size;
+  }
+
+  has(path: string): boolean {
+    return this.texts.has(path);
+  }
+
+  private resolve(name: string, from: AnalyzedFile, mentioning: readonly string[] | undefined, excluded: string | null): readonly Definition[] {
     const own = sameFile.definitions(name, from);
     if (own.length > 0) return own;
     let names = this.lookups.get(from.path);
@@ -124,7 +147,7 @@ export class Program implements DefinitionResolver {
     names.add(name);
     const out: Definition[] = [];
     for (const path of this.definers(name)) {
-      if (path === from.path || (mentioning && !this.fileMentions(path, mentioning))) continue;
+      if (path === from.path || path === excluded || (mentioning && !this.fileMentions(path, mentioning))) continue;
       const file = this.file(path);
       if (!file) continue;
       for (const span of file.definitionsOf(name)) {
@@ -228,11 +251,17 @@ export function linkableNames(path: string, text: string): string[] {
 
 /** The text of the top-level item that ends at offset `end`: back to the last `;`, `}`, comment or directive line. */
 function itemBefore(text: string, end: number): string {
-  const from = Math.max(0, end - 1000);
-  const window = text.slice(from, end);
-  let start = 0;
-  for (const re of [/[;}]/g, /\*\//g, /\n#[^\n]*/g]) {
-    for (let m = re.exec(window); m; m = re.exec(window)) start = Math.max(start, m.index + m[0].length);
+  // Searched backwards with lastIndexOf (this runs for every function of every file an index is
+  // built for), in a slice: a bounded window, so a file without comments costs no more.
+  const window = text.slice(Math.max(0, end - 1000), end);
+  let start = Math.max(window.lastIndexOf(';'), window.lastIndexOf('}')) + 1;
+  const comment = window.lastIndexOf('*/');
+  if (comment >= 0 && comment + 2 > start) start = comment + 2;
+  const directive = window.lastIndexOf('\n#');
+  if (directive >= 0) {
+    const eol = window.indexOf('\n', directive + 1);
+    const lineEnd = eol < 0 ? window.length : eol;
+    if (lineEnd > start) start = lineEnd;
   }
   return window.slice(start);
 }

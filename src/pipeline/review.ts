@@ -110,15 +110,35 @@ const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'in
  * rule's trigger: only they can define a helper that matters), so a helper in `mm/vma.c` counts
  * for a caller in `mm/mmap.c`, and into the tree's mm API headers. Without a listing (the GitHub
  * API), the files beside it that the patches themselves wrote, which cost no request.
+ *
+ * `programs` holds one {@link Program} per directory for the patch being reviewed (the tree does
+ * not change while its files are reviewed): the changed files of one directory read, index and
+ * analyse their neighbours once between them. A series touching a hundred files of mm/ did that
+ * a hundred times.
  */
-async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser): Promise<BracketSummaries> {
+async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser, programs: Map<string, Program | null>): Promise<BracketSummaries> {
   if (tree === null) return new BracketSummaries();
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  let program = programs.get(dir);
+  if (program === undefined) {
+    program = await directoryProgram(tree, dir, filter, parser);
+    programs.set(dir, program);
+  }
+  // Without a listing, no file beside this one that the patches wrote: its own text only.
+  if (program === null || program.size - (program.has(path) ? 1 : 0) === 0) return new BracketSummaries();
+  return new BracketSummaries(program.excluding(path));
+}
+
+/**
+ * The C files of `dir` that mention a rule's trigger (at most {@link MAX_NEIGHBOURS}), and, with a
+ * listing, the tree's mm API headers; null without a listing when the patches wrote none there.
+ */
+async function directoryProgram(tree: WorkingTree, dir: string, filter: TriggerFilter, parser: CParser): Promise<Program | null> {
   const listed = await tree.list(dir);
   // Without a listing, the files the patches wrote are read from memory: they cost no request.
-  const names = (listed ?? tree.written(dir)).filter((n) => n !== path && isCSource(n)).slice(0, MAX_NEIGHBOURS);
+  // One more than the limit: the file under review, excluded later, may be among them.
+  const names = (listed ?? tree.written(dir)).filter((n) => isCSource(n)).slice(0, MAX_NEIGHBOURS + 1);
   const program = new Program(parser);
-  let added = 0;
   for (const p of names) {
     let text: string | null | typeof UNAVAILABLE;
     try {
@@ -127,21 +147,17 @@ async function neighbourSummaries(tree: WorkingTree | null, path: string, filter
       if (e instanceof SourceUnavailable) continue;
       throw e;
     }
-    if (typeof text === 'string' && filter.matches(Buffer.from(text))) {
-      program.add(p, text);
-      added++;
-    }
+    if (typeof text === 'string' && filter.matches(Buffer.from(text))) program.add(p, text);
   }
-  if (listed === null) return added === 0 ? new BracketSummaries() : new BracketSummaries(program);
+  if (listed === null) return program.size === 0 ? null : program;
   for (const p of TREE_API_HEADERS) {
-    if (p === path) continue;
     const text = await tree.read(p).catch((e: unknown) => {
       if (e instanceof SourceUnavailable) return null;
       throw e;
     });
     if (typeof text === 'string') program.add(p, text);
   }
-  return new BracketSummaries(program);
+  return program;
 }
 
 /** Rejects paths that would leave the tree (`../../etc/passwd` in a hostile patch). */
@@ -169,6 +185,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
 
   for (const patch of opts.patches) {
     const reported = !opts.applyOnly?.has(patch);
+    // Per directory, for this patch's state of the tree (see neighbourSummaries).
+    const programs = new Map<string, Program | null>();
     if (reported) findings.push(...runPatchRules(patch, patchRules));
     // Every file of the patch is applied before any is reviewed: a helper the patch adds in
     // mm/vma.c, or changes in a header, is what mm/mmap.c's summaries must see, whatever the
@@ -207,7 +225,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       files++;
       let reviewed: FileReview;
       try {
-        const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser);
+        const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser, programs);
         reviewed = reviewFile(fp, patch, images, functionRules, parser, summaries);
       } catch (e) {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.

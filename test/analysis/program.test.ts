@@ -89,6 +89,27 @@ describe('Program', () => {
     expect(program.definitions('header_finish', plain).map((d) => d.file.path)).toEqual(['mm/internal.h']);
     expect(program.definitions('local_only', plain)).toEqual([]);
   });
+
+  it('seen from the file under review, never resolves into the tree\'s copy of that file, not even from a helper elsewhere', async () => {
+    // A review shares one Program between the changed files of a directory; mm/a.c is in it as
+    // a neighbour of the others, and is under review here.
+    const program = new Program(await getParser());
+    program.add('mm/a.c', `${caller}
+void a_callback(struct mmu_gather *tlb)
+{
+	tlb_finish_mmu(tlb);
+}
+`);
+    program.add('mm/b.c', helper);
+    const fromB = program.open('mm/b.c', helper);
+    expect(program.definitions('a_callback', fromB).map((d) => d.file.path)).toEqual(['mm/a.c']);
+    const view = program.excluding('mm/a.c');
+    expect(view.definitions('a_callback', fromB)).toEqual([]);
+    // Everything else resolves as before, with the analysed files shared.
+    const reviewed = await analyzeSource(caller, 'mm/a.c');
+    expect(view.definitions('finish_for_caller', reviewed).map((d) => d.file)).toEqual([fromB]);
+    expect([program.size, program.has('mm/a.c'), program.has('mm/c.c')]).toEqual([2, true, false]);
+  });
 });
 
 describe('widen scan resolves helpers across the files it scans', () => {
