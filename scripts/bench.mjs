@@ -41,7 +41,7 @@
  *   --help            print this
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -432,12 +432,49 @@ async function speed() {
   };
 
   const seedArgs = [cli, 'review', join(widenRoot, 'examples/seed/seed.patch'), '--tree', join(widenRoot, 'examples/seed/tree'), '--format', 'json'];
-  const [v, rv] = await interleaved([
+  const series = bigSeries(mm);
+  const [v, rv, bs] = await interleaved([
     { label: 'widen --version (start-up)', cmd: process.execPath, args: [cli, '--version'], cwd: root, okCodes: [0] },
     { label: 'widen review of the seed patch', cmd: process.execPath, args: seedArgs, cwd: root },
+    ...(series ? [{ label: 'widen review of the 6.1 -> 6.12 diff of mm/ + arch/*/mm/ against 6.1', cmd: process.execPath, args: [cli, 'review', series.diff, '--tree', series.tree, '--format', 'json'], cwd: root }] : []),
   ]);
   out.startup = { versionSeconds: v.seconds, reviewSeconds: rv.seconds, reviewAnalysisMs: JSON.parse(rv.last.stdout).stats.ms, reviewRssMb: rv.rssMb };
+  if (bs) {
+    const r = JSON.parse(bs.last.stdout);
+    out.series = { ...series.figures, seconds: bs.seconds, rssMb: bs.rssMb, allSeconds: bs.allSeconds, findings: r.findings.length, notes: r.notes.length, filesReviewed: r.stats.files, functionsChecked: r.stats.functions };
+  }
   return out;
+}
+
+/**
+ * A big real diff for `widen review`: 6.1's mm/ + arch/*\/mm/ to 6.12's as one patch
+ * (`diff -ruN`, a/ and b/ prefixes), reviewed against the 6.1 extract. This is the review path
+ * at the scale of a large series (hundreds of files in a few directories), where per-file costs
+ * that a one-file review never shows add up. Null when linux-source-6.1 is not installed.
+ */
+function bigSeries(mm) {
+  let old;
+  try {
+    old = mm61();
+  } catch (e) {
+    if (!(e instanceof CorpusError)) throw e;
+    say(`review of a large diff skipped: ${e.message}`);
+    return null;
+  }
+  const diff = join(benchDir, 'series-6.1-6.12.diff');
+  const links = join(benchDir, 'series-links');
+  rmSync(links, { recursive: true, force: true });
+  mkdirSync(links, { recursive: true });
+  symlinkSync(old, join(links, 'a'));
+  symlinkSync(mm, join(links, 'b'));
+  // diff exits 1 when the trees differ.
+  const r = spawnSync('diff', ['-ruN', '--exclude=.widen-bench-extracted', 'a', 'b'], { cwd: links, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 1) fail(`diff -ruN of the 6.1 and 6.12 extracts failed (exit ${r.status}): ${r.stderr}`);
+  const text = r.stdout;
+  writeFileSync(diff, text);
+  rmSync(links, { recursive: true, force: true });
+  const files = (text.match(/^diff -ruN /gm) ?? []).length;
+  return { diff, tree: old, figures: { files, megabytes: text.length / 1e6 } };
 }
 
 async function health() {
@@ -592,6 +629,10 @@ function speedRows(s) {
   }
   rows.push(['start-up: widen --version', ms(s.startup.versionSeconds)]);
   rows.push(['review of the seed patch', `${ms(s.startup.reviewSeconds)} wall (analysis ${s.startup.reviewAnalysisMs} ms), peak RSS ${mb(s.startup.reviewRssMb)}`]);
+  if (s.series) {
+    const x = s.series;
+    rows.push(['review of a large diff', `6.1 -> 6.12 mm/ + arch/*/mm/ as one patch (${x.files} files, ${x.megabytes.toFixed(1)} MB) against 6.1: ${s2(x.seconds)} s, peak RSS ${mb(x.rssMb)}, ${x.findings} finding${x.findings === 1 ? '' : 's'}, ${x.functionsChecked} functions checked`]);
+  }
   return rows;
 }
 
