@@ -118,7 +118,7 @@ const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'in
  */
 async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser, programs: Map<string, Program | null>): Promise<BracketSummaries> {
   if (tree === null) return new BracketSummaries();
-  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  const dir = dirOf(path);
   let program = programs.get(dir);
   if (program === undefined) {
     program = await directoryProgram(tree, dir, filter, parser);
@@ -127,6 +127,11 @@ async function neighbourSummaries(tree: WorkingTree | null, path: string, filter
   // Without a listing, no file beside this one that the patches wrote: its own text only.
   if (program === null || program.size - (program.has(path) ? 1 : 0) === 0) return new BracketSummaries();
   return new BracketSummaries(program.excluding(path));
+}
+
+/** The directory of a path in the tree, '' at its root. */
+function dirOf(path: string): string {
+  return posix.dirname(path) === '.' ? '' : posix.dirname(path);
 }
 
 /**
@@ -219,6 +224,10 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       if (isC) applied.push({ fp, path, images });
     }
     done += patch.files.length - applied.length;
+    // A directory's index is dropped after its last file: a patch across many directories
+    // (fs/, kernel/) would otherwise keep every one's analysed helpers to the end.
+    const left = new Map<string, number>();
+    for (const { fp } of applied) if (fp.newPath !== null) left.set(dirOf(fp.newPath), (left.get(dirOf(fp.newPath)) ?? 0) + 1);
     for (const { fp, path, images } of applied) {
       opts.progress?.(done++, total, path);
       if (fp.newPath === null || images.post === null) continue;
@@ -231,6 +240,11 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
         notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));
         continue;
+      } finally {
+        const dir = dirOf(fp.newPath);
+        const n = (left.get(dir) ?? 1) - 1;
+        left.set(dir, n);
+        if (n === 0) programs.delete(dir);
       }
       functions += reviewed.functions;
       notes.push(...reviewed.notes);
