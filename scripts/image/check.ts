@@ -135,6 +135,9 @@ function cliInImage(): void {
   check(/mm\/memory\.c:31/.test(r.stdout) && /tlb-vma-bracket/.test(r.stdout), 'and reports the seed finding at mm/memory.c:31', r.stdout);
   // The review sets a V8 flag (src/analysis/wasm-tier.ts); a Node whose V8 lacked it would say so here.
   check(!/unrecognized flag|Error/.test(r.stderr), 'and V8 takes its flags without complaint', r.stderr);
+  // The Dockerfile's NODE_OPTIONS (Node 20's young generation: docs/self-hosting.md): Node starts with it.
+  const semi = spawnSync(runImage!, [image!, 'node', '-p', 'process.env.NODE_OPTIONS'], { encoding: 'utf8' });
+  check(semi.status === 0 && semi.stdout.trim() === '--max-semi-space-size=16', 'and Node runs with NODE_OPTIONS=--max-semi-space-size=16', semi.stdout + semi.stderr);
 }
 
 try {
