@@ -227,7 +227,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     // A directory's index is dropped after its last file: a patch across many directories
     // (fs/, kernel/) would otherwise keep every one's analysed helpers to the end.
     const left = new Map<string, number>();
-    for (const { fp } of applied) if (fp.newPath !== null) left.set(dirOf(fp.newPath), (left.get(dirOf(fp.newPath)) ?? 0) + 1);
+    for (const { fp, images } of applied) if (fp.newPath !== null && images.post !== null) left.set(dirOf(fp.newPath), (left.get(dirOf(fp.newPath)) ?? 0) + 1);
     for (const { fp, path, images } of applied) {
       opts.progress?.(done++, total, path);
       if (fp.newPath === null || images.post === null) continue;
