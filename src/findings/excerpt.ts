@@ -26,11 +26,12 @@ export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionS
 
   const first = span ? span.startLine : finding.line;
   const last = span ? span.endLine : finding.endLine;
+  const inFunction = (n: number): boolean => n >= first && n <= last;
   const clamp = (n: number): number => Math.max(first, Math.min(last, n));
   const keys = [...roles.keys()].sort((a, b) => a - b);
   // The stretch quoted whole lies in this function: a related line of another function (a
   // caller's lock) is shown on its own, not with everything in between.
-  const own = keys.filter((k) => k >= first && k <= last);
+  const own = keys.filter(inFunction);
   const lo = own[0] ?? finding.line;
   const hi = own[own.length - 1] ?? finding.line;
 
@@ -49,8 +50,8 @@ export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionS
     for (const k of keys) {
       // A related line of another function (the caller whose lock a callee's finding is about)
       // is shown where it is, with its own context: clamped to this function it would vanish.
-      const inside = k >= first && k <= last;
-      for (let l = inside ? clamp(k - context) : k - context; l <= (inside ? clamp(k + context) : k + context); l++) chosen.add(l);
+      const [from, to] = inFunction(k) ? [clamp(k - context), clamp(k + context)] : [k - context, k + context];
+      for (let l = from; l <= to; l++) chosen.add(l);
     }
     if (chosen.size <= MAX_EXCERPT_LINES) break;
   }
