@@ -20,7 +20,7 @@ import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
-import { expandTabs, wrapAt } from './text.js';
+import { expandTabs, labelBelow, wrapAt } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
 export const WRAP = 72;
@@ -330,7 +330,7 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     const line = `  ${String(l.line).padStart(width)} ${mark} ${text}`;
     if (!l.note) return [line.trimEnd()];
     if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${l.note}`];
-    return [line.trimEnd(), ...labelBelow(l.note, gutter, text.length - text.trimStart().length)];
+    return [line.trimEnd(), ...labelBelow(l.note, gutter, text.length - text.trimStart().length, WRAP, MIN_LABEL_WIDTH)];
   });
   return [...wrap(intro), '', ...lines];
 }
@@ -340,19 +340,6 @@ const LABEL_GAP = 2;
 
 /** A label below its line gets at least this many columns before the wrap, or moves left for them. */
 const MIN_LABEL_WIDTH = 36;
-
-/**
- * A label too long to sit beside its code line, as rustc writes one: on the lines below, a `^`
- * under the first character of the code, the text wrapped at {@link WRAP} and indented under
- * itself. When the code is indented so deep that the label would be squeezed into a narrow
- * column, the `^` moves left to where the code column starts.
- */
-function labelBelow(note: string, gutter: number, indent: number): string[] {
-  const label = `^ ${note}`;
-  const under = gutter + indent;
-  const at = under + label.length <= WRAP || WRAP - under >= MIN_LABEL_WIDTH ? under : gutter;
-  return wrap(label, ' '.repeat(at), ' '.repeat(at + 2));
-}
 
 /**
  * `text` wrapped at {@link WRAP} columns on spaces (see {@link wrapAt}); the first line starts

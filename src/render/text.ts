@@ -130,11 +130,23 @@ export function excerptLines(e: Excerpt, paint: Paint = plain, primary: keyof ty
     const note = l.note && inline ? `${' '.repeat(gap(text))}${paint('cyan', `<- ${l.note}`)}` : '';
     const line = `${marker} ${paint('dim', `${String(l.line).padStart(width)} |`)}${l.added ? paint('green', '+') : ' '}${text}${note}`.trimEnd();
     if (!l.note || inline) return [line];
-    // As rustc writes a label: a `^` under the start of the code, the text wrapped under itself.
-    const at = gutter + (text.length - text.trimStart().length);
-    const column = LABEL_WRAP - at >= MIN_LABEL_WIDTH ? at : gutter;
-    return [line, ...wrapAt(`^ ${l.note}`, LABEL_WRAP, ' '.repeat(column), ' '.repeat(column + 2)).map((x) => paint('cyan', x))];
+    return [line, ...labelBelow(l.note, gutter, text.length - text.trimStart().length, LABEL_WRAP, MIN_LABEL_WIDTH).map((x) => paint('cyan', x))];
   });
+}
+
+/**
+ * A label too long to sit beside its code line, as rustc writes one: on the lines below, a `^`
+ * under the first character of the code (`gutter` columns, then the code's `indent`), the text
+ * wrapped at `columns` and indented under itself. A label that fits whole stays under its code;
+ * one that would be squeezed into fewer than `minWidth` columns by code indented that deep moves
+ * left to where the code column starts. The text, markdown and email renderings all write
+ * labels this way.
+ */
+export function labelBelow(note: string, gutter: number, indent: number, columns: number, minWidth: number): string[] {
+  const label = `^ ${note}`;
+  const under = gutter + indent;
+  const at = under + label.length <= columns || columns - under >= minWidth ? under : gutter;
+  return wrapAt(label, columns, ' '.repeat(at), ' '.repeat(at + 2));
 }
 
 /** Columns an excerpt line may take with its label beside it (text output indents two more). */
