@@ -608,11 +608,43 @@ export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number): Ex
   return { branch, leave };
 }
 
+/**
+ * The jump by which a path reached its current node: the last `goto` on it, else the last branch
+ * and the way it went (for a release reached without the acquisition, the line that explains how).
+ */
+export function jumpBefore(fn: AnalyzedFunction, trace: Trace): { node: CfgNode; edge: string | null } | null {
+  const nodes = trace.nodes();
+  let branch: { node: CfgNode; edge: string | null } | null = null;
+  for (let i = nodes.length - 2; i >= 0; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind === 'goto') return { node: n, edge: null };
+    if (n.kind === 'branch' && !branch) {
+      const edge = n.succ.find((e) => e.to === nodes[i + 1]);
+      branch = { node: n, edge: edge && (edge.kind === 'true' || edge.kind === 'false') ? edge.kind : null };
+    }
+  }
+  return branch;
+}
+
+/**
+ * Why a release finds its object not held on the path shown:
+ * - `failed`: a conditional acquisition (`_nonblock`, trylock) failed at `at`;
+ * - `closed`: the object was already released at `at`; when that is the release itself, on an
+ *   earlier pass of a loop, `again` is the loop head or the `goto` that brought the path back;
+ * - `never`: the path never acquired it. `elsewhere`: the function acquires it on other paths
+ *   (or later on this one); then `via` is the jump or branch that went around the acquisition,
+ *   if the path took one.
+ */
+export type UnopenedCause =
+  | { k: 'failed'; at: CfgNode }
+  | { k: 'closed'; at: CfgNode; again: CfgNode | null }
+  | { k: 'never'; elsewhere: boolean; via: { node: CfgNode; edge: string | null } | null };
+
 export interface BalanceResult {
   /** An open bracket that reaches the function's exit. */
   unclosed: Array<{ object: string; open: CfgNode; openCall: BracketEvent; exit: CfgNode; route: ExitRoute }>;
   /** A close reached on a path where the bracket is not open. */
-  unopened: Array<{ object: string; close: CfgNode; closeCall: BracketEvent; failedOpen: CfgNode | null }>;
+  unopened: Array<{ object: string; close: CfgNode; closeCall: BracketEvent; cause: UnopenedCause }>;
   /** An open reached while the same object is already open. */
   reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent }>;
   /** A conditional acquisition whose result is never tested. */
@@ -715,7 +747,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           }
         } else {
           if (cur.at === CLOSED && sure(cur) && once(`un|${node.id}`)) {
-            result.unopened.push({ object: e.object, close: node, closeCall: e, failedOpen: cur.failed === null ? null : fn.cfg.nodes[cur.failed]! });
+            result.unopened.push({ object: e.object, close: node, closeCall: e, cause: unopenedCause(fn, index, e.object, cur, trace) });
           }
           set(e.object, closed);
         }
@@ -732,4 +764,30 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
   });
   result.complete = explored.complete;
   return result;
+}
+
+/** The loop head or `goto` by which the path `nodes` came back after position `from`. */
+function wayBack(fn: AnalyzedFunction, nodes: readonly number[], from: number): CfgNode | null {
+  let jump: CfgNode | null = null;
+  for (let i = from; i < nodes.length - 1; i++) {
+    const node = fn.cfg.nodes[nodes[i]!]!;
+    const next = fn.cfg.nodes[nodes[i + 1]!]!;
+    const edge = node.succ.find((e) => e.to === next.id);
+    if (edge && (edge.back || edge.kind === 'back')) return next;
+    // A `goto retry`: a jump to a label earlier in the function.
+    if (node.kind === 'goto' && next.start < node.start) jump ??= node;
+  }
+  return jump;
+}
+
+/** Why `object` is not held at the release the trace ends on (see {@link UnopenedCause}). */
+function unopenedCause(fn: AnalyzedFunction, index: BracketIndex, object: string, state: ObjectState, trace: Trace): UnopenedCause {
+  if (state.failed !== null) return { k: 'failed', at: fn.cfg.nodes[state.failed]! };
+  const nodes = trace.nodes();
+  for (let i = nodes.length - 2; i >= 0; i--) {
+    const node = fn.cfg.nodes[nodes[i]!]!;
+    if (index.eventsAt(node).some((e) => e.object === object && e.kind === 'close')) return { k: 'closed', at: node, again: node.id === nodes[nodes.length - 1] ? wayBack(fn, nodes, i) : null };
+  }
+  const opensElsewhere = fn.cfg.nodes.some((n) => index.eventsAt(n).some((e) => e.object === object && e.kind === 'open'));
+  return { k: 'never', elsewhere: opensElsewhere, via: opensElsewhere ? jumpBefore(fn, trace) : null };
 }

@@ -5,7 +5,7 @@
  * leaves through.
  */
 import { displayKey } from '../analysis/ast.js';
-import type { BracketEvent, ExitRoute } from '../analysis/brackets.js';
+import type { BracketEvent, ExitRoute, UnopenedCause } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { RuleContext, Span } from './define-rule.js';
@@ -25,7 +25,9 @@ export interface BalanceMessages<M extends string> {
 /**
  * The check of a balance rule. Placeholders its messages may use: `object` (the gather, range
  * or VMA bracket's object), `open` (the acquiring call, or the helper that acquires for its
- * caller), `close` (the resource's first release call), `noun`.
+ * caller), `close` (the resource's first release call), `noun`; an `unopened` message also
+ * `cause` (what the function did on the path shown, to follow "this function") and `remedy`
+ * (the end of a fix: how to keep the release to the paths that hold the resource).
  */
 export function balanceCheck<M extends string>(resource: Resource, ids: BalanceMessages<M>) {
   const close = `${resource.closes[0]!.name}()`;
@@ -51,12 +53,9 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       });
     }
     for (const u of result.unopened) {
-      ctx.report({
-        messageId: ids.unopened,
-        data: { ...base(u.object), open: `${resource.opens[0]!.name}()` },
-        at: u.close,
-        related: u.failedOpen ? [{ at: u.failedOpen, message: `${u.failedOpen === u.close ? 'this' : 'the'} start can fail and take this path` }] : [],
-      });
+      const open = `${resource.opens[0]!.name}()`;
+      const why = unopened(u.cause, u.close, displayKey(u.object), open, `${u.closeCall.call.name}()`, resource.noun);
+      ctx.report({ messageId: ids.unopened, data: { ...base(u.object), open, ...why.data }, at: u.close, related: why.related });
     }
     for (const r of result.reopened) {
       ctx.report({
@@ -72,6 +71,42 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       }
     }
   };
+}
+
+/**
+ * What an `unopened` message says of its cause, as the data `cause` (what this function did on
+ * the path shown, after "this function") and `remedy` (the end of the fix), and the line that
+ * shows it. `open` is the acquiring call, `close` the release the path reached.
+ */
+function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: string, close: string, noun: string): { data: { cause: string; remedy: string }; related: Array<{ at: Span; message: string }> } {
+  switch (cause.k) {
+    case 'failed':
+      return {
+        data: { cause: `tried to start \`${object}\` and the start failed`, remedy: `test the result of the start, and leave without \`${close}\` when it failed.` },
+        related: [{ at: cause.at, message: `${cause.at === at ? 'this' : 'the'} start can fail and take this path` }],
+      };
+    case 'closed':
+      if (cause.at === at) {
+        return {
+          data: { cause: `already called this \`${close}\` on \`${object}\` on an earlier pass of the loop`, remedy: `move \`${close}\` out of the loop, or call \`${open}\` on every pass.` },
+          related: cause.again ? [{ at: cause.again, message: cause.again.kind === 'goto' ? `this jump goes back, and \`${close}\` runs again` : `the loop comes back here, and \`${close}\` runs again` }] : [],
+        };
+      }
+      return {
+        data: { cause: `already called \`${close}\` on \`${object}\``, remedy: `drop one of the two \`${close}\` calls, or call \`${open}\` again in between.` },
+        related: [{ at: cause.at, message: `\`${close}\` already ran here` }],
+      };
+    case 'never': {
+      if (!cause.elsewhere) {
+        return { data: { cause: `never calls \`${open}\` on \`${object}\` at all`, remedy: `call \`${open}\` first, or leave \`${close}\` to the function that started the ${noun}.` }, related: [] };
+      }
+      const data = { cause: `has not called \`${open}\` on \`${object}\``, remedy: `keep \`${close}\` to the paths that called \`${open}\`, or have the others leave before it.` };
+      if (!cause.via) return { data, related: [] };
+      const { node, edge } = cause.via;
+      const message = node.kind === 'goto' ? `this jump reaches \`${close}\` without \`${open}\`` : edge ? `when this is ${edge}, the path skips \`${open}\`` : `this branch can go on without \`${open}\``;
+      return { data, related: [{ at: node, message }] };
+    }
+  }
 }
 
 /** `tlb_gather_mmu()`, or `helper()` when a same-file helper acquires for its caller. */

@@ -14,10 +14,10 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, type Expr } from '../analysis/ast.js';
-import { exitPoint, exitRoute, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { edgeInto, explore, type Trace } from '../analysis/paths.js';
+import { edgeInto, explore } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
 import { defineRule } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
@@ -107,7 +107,7 @@ export default defineRule({
     // without it (unless a lock flag says otherwise): its unlocks on paths that never took the
     // lock are unlocks of a lock nobody holds.
     const enteredUnlocked = new Set<string>();
-    const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent; via: CfgNode | null }> = [];
+    const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent; via: ReturnType<typeof jumpBefore> }> = [];
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
@@ -178,7 +178,7 @@ export default defineRule({
     if (lockFlags(fn).size === 0) {
       for (const { node, e, via } of unlocksFromEntry) {
         if (!enteredUnlocked.has(e.object)) continue;
-        report('unlockNotHeld', node, e, NOT_HELD.never, via ? [{ at: via, message: via.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);
+        report('unlockNotHeld', node, e, NOT_HELD.never, via ? [{ at: via.node, message: via.node.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);
       }
     }
     // A leak is an exit that holds a lock this function took, in a function that releases it on
@@ -202,21 +202,6 @@ export default defineRule({
     }
   },
 });
-
-/**
- * The jump by which a path reached its current node: the last `goto` on it, else the last branch
- * (for an unlock reached from the entry without the lock, the line that explains how).
- */
-function jumpBefore(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
-  const nodes = trace.nodes();
-  let branch: CfgNode | null = null;
-  for (let i = nodes.length - 2; i >= 0; i--) {
-    const n = fn.cfg.nodes[nodes[i]!]!;
-    if (n.kind === 'goto') return n;
-    if (n.kind === 'branch') branch ??= n;
-  }
-  return branch;
-}
 
 /** Why an unlock finds the lock not held on this path: the data of `unlockNotHeld`, and the line that shows it. */
 function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }): [data: Record<string, string>, related: Array<{ at: CfgNode; message: string }>] {

@@ -28,8 +28,8 @@ export default defineRule({
     endWithoutStart: {
       headline: '`mmu_notifier_invalidate_range_end()` can run when `{{object}}` is not started',
       explanation:
-        'On some path this call is reached when `{{object}}` was never started, or its `_nonblock` start failed: ending a range that did not start unbalances the notifiers\' invalidation count.',
-      fix: 'End only a started range: when the `_nonblock` start fails, skip the end (finish the gather and move on).',
+        'On the path shown this function {{cause}}: ending a range that is not started drops the mm\'s count of active invalidations (`active_invalidate_ranges`, mm/mmu_notifier.c) below the ranges really in flight, so interval notifiers can see a range as finished while it is still being invalidated.',
+      fix: 'End only a started range: {{remedy}}',
     },
     startTwice: {
       headline: '`{{object}}` is started again while it is still started',

@@ -24,8 +24,8 @@ export default defineRule({
     finishWithoutGather: {
       headline: '`tlb_finish_mmu()` can run when `{{object}}` is not gathered',
       explanation:
-        'On some path this call is reached when `{{object}}` was never gathered, or was already finished: it would flush and free batches that were never set up, and drop a pending-flush count that was never raised.',
-      fix: 'Finish only what was gathered: move the call onto the paths that gathered `{{object}}`, or gather it first.',
+        'On the path shown this function {{cause}}: `tlb_finish_mmu()` would flush and free batches that are not set up, and drop a pending-flush count that was not raised.',
+      fix: 'Finish only what was gathered: {{remedy}}',
     },
     gatherTwice: {
       headline: '`{{object}}` is gathered again while its gather is still open',

@@ -24,8 +24,8 @@ export default defineRule({
     endWithoutStart: {
       headline: '`tlb_end_vma()` can run on `{{object}}` without a `tlb_start_vma()`',
       explanation:
-        'On some path no `tlb_start_vma()` on `{{object}}` comes before this call: the flush uses VMA flags recorded for another VMA, or none at all.',
-      fix: 'Pair the call with a `tlb_start_vma()` on the same gather and VMA, on every path.',
+        'On the path shown this function {{cause}}, so this `tlb_end_vma()` flushes with the VMA flags recorded for another VMA, or with none at all.',
+      fix: 'Pair each `tlb_end_vma()` with a `tlb_start_vma()` on the same gather and VMA: {{remedy}}',
     },
     nestedStart: {
       headline: '`tlb_start_vma()` runs again while a VMA bracket is still open',

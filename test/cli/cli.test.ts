@@ -371,7 +371,18 @@ describe('widen scan', () => {
     const r = widen(['scan', dir, '--format', 'json', '--jobs', '1']);
     expect(r.status).toBe(1);
     const found = JSON.parse(r.stdout).findings.map((f: { path: string; line: number; messageId: string }) => `${f.path.replace(/.*\//, '')}:${f.line}:${f.messageId}`);
-    expect(found).toEqual(['exits.c:18:missingFinish', 'exits.c:33:missingFinish', 'exits.c:108:missingFinish', 'exits.c:131:missingFinish', 'ownership.c:85:finishWithoutGather', 'ownership.c:96:gatherTwice']);
+    expect(found).toEqual([
+      'exits.c:18:missingFinish',
+      'exits.c:33:missingFinish',
+      'exits.c:108:missingFinish',
+      'exits.c:131:missingFinish',
+      'exits.c:149:finishWithoutGather',
+      'exits.c:160:missingFinish',
+      'exits.c:164:finishWithoutGather',
+      'exits.c:177:finishWithoutGather',
+      'ownership.c:85:finishWithoutGather',
+      'ownership.c:96:gatherTwice',
+    ]);
   });
 
   test('a directory that cannot be listed makes the scan incomplete: exit 2, like an unreadable file', () => {
@@ -403,7 +414,7 @@ describe('widen scan', () => {
     for (let i = 0; i < 20; i++) writeFileSync(join(many, `copy${String(i).padStart(2, '0')}.c`), sources[i % 2]!);
     const one = JSON.parse(widen(['scan', many, '--format', 'json', '--jobs', '1']).stdout);
     const two = JSON.parse(widen(['scan', many, '--format', 'json', '--jobs', '2']).stdout);
-    expect(one.findings).toHaveLength(60);
+    expect(one.findings).toHaveLength(100);
     expect(two.findings).toEqual(one.findings);
     expect(two.stats.functions).toBe(one.stats.functions);
     expect(two.stats.files).toBe(20);
