@@ -80,7 +80,12 @@ export default defineRule({
       if (g.k === 'done') {
         ctx.report({ messageId: 'afterFinish', data, at: node, related: [{ at: fn.cfg.nodes[g.at]!, message: `\`${data.object}\` finished here` }] });
       } else {
-        ctx.report({ messageId: 'beforeGather', data, at: node });
+        // Where the gather is set up: later in the function, or only on other paths.
+        const opens = fn.cfg.nodes.filter((n) => gathers.eventsAt(n).some((e) => e.object === o.object && e.kind === 'open'));
+        const later = opens.find((n) => n.start > node.start);
+        const gather = later ?? opens[0];
+        const message = later ? `\`${data.object}\` is gathered only here, later` : `\`${data.object}\` is gathered here, on other paths`;
+        ctx.report({ messageId: 'beforeGather', data, at: node, related: gather ? [{ at: gather, message }] : [] });
       }
     }
   },

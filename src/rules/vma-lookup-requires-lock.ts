@@ -54,7 +54,7 @@ export default defineRule({
       headline: '`{{call}}` looks up a VMA of `{{mm}}` before this function takes its mmap lock',
       explanation:
         'This function takes the mmap lock of `{{mm}}` itself later on, so it was entered without it, and this lookup runs unlocked: the maple tree walk races with munmap() and mremap() and may return a VMA that is being freed (`find_vma()` asserts the lock).',
-      fix: 'Move the lookup after `mmap_read_lock()` (or `mmap_read_lock_killable()`), inside the locked region.',
+      fix: 'Move the lookup after `{{lock}}`, inside the locked region.',
     },
   },
   check(fn, ctx) {
@@ -78,7 +78,7 @@ export default defineRule({
     }
     // Entered unlocked: it takes the lock itself on a path from entry, with no flag saying
     // whether it holds it, and the mm has one name (two names may be one mm).
-    const enteredUnlocked = new Set<string>();
+    const enteredUnlocked = new Map<string, { node: CfgNode; call: string }>();
     const beforeLock: Array<{ node: CfgNode; mm: string; name: string }> = [];
     const reported = new Set<string>();
 
@@ -102,7 +102,7 @@ export default defineRule({
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
           if (e.op === 'unknown') set(e.object, { k: 'unknown' });
           else if (e.op === 'lock') {
-            if (cur.k === 'entry') enteredUnlocked.add(e.object);
+            if (cur.k === 'entry' && !enteredUnlocked.has(e.object)) enteredUnlocked.set(e.object, { node, call: `${e.event.via ?? e.event.call.name}()` });
             set(e.object, { k: 'held' });
           } else if (e.op === 'unlock') set(e.object, { k: 'none', since: node.id });
           else set(e.object, { k: 'held' });
@@ -117,9 +117,15 @@ export default defineRule({
     }
     if (mms.size > 1 || lockFlags(fn).size > 0) return;
     for (const { node, mm, name } of beforeLock) {
-      if (!enteredUnlocked.has(mm) || reported.has(`${node.id}|${mm}`)) continue;
+      const lock = enteredUnlocked.get(mm);
+      if (!lock || reported.has(`${node.id}|${mm}`)) continue;
       reported.add(`${node.id}|${mm}`);
-      ctx.report({ messageId: 'beforeLock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node });
+      ctx.report({
+        messageId: 'beforeLock',
+        data: { call: `${name}()`, mm: displayKey(mm), lock: lock.call },
+        at: node,
+        related: [{ at: lock.node, message: `takes the mmap lock of \`${displayKey(mm)}\` itself here, so it was entered without it` }],
+      });
     }
   },
 });
