@@ -84,12 +84,13 @@ export default defineRule({
     // Per gather: range recorded since the start or the last flush, and page size changed; and
     // the last entry clear on the path, if any.
     interface State {
-      gathers: ReadonlyMap<string, { range: boolean; size: boolean }>;
+      /** `reset`: the flush that emptied the range on this path, if that is why none is recorded. */
+      gathers: ReadonlyMap<string, { range: boolean; size: boolean; reset: CfgNode | null }>;
       cleared: { node: CfgNode; name: string } | null;
     }
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: { gathers: new Map(), cleared: null },
-      key: (s) => `${s.cleared?.node.id ?? ''}|${[...s.gathers].map(([o, v]) => `${o}=${Number(v.range)}${Number(v.size)}`).join(';')}`,
+      key: (s) => `${s.cleared?.node.id ?? ''}|${[...s.gathers].map(([o, v]) => `${o}=${Number(v.range)}${Number(v.size)}${v.reset?.id ?? ''}`).join(';')}`,
       step(s, node) {
         const list = events.get(node.id);
         if (!list) return s;
@@ -100,14 +101,14 @@ export default defineRule({
             cleared = { node, name: e.name };
             continue;
           }
-          const cur = next.get(e.object) ?? { range: false, size: false };
-          if (e.kind === 'range') next.set(e.object, { ...cur, range: true });
-          else if (e.kind === 'flush') next.set(e.object, { ...cur, range: false });
+          const cur = next.get(e.object) ?? { range: false, size: false, reset: null };
+          if (e.kind === 'range') next.set(e.object, { ...cur, range: true, reset: null });
+          else if (e.kind === 'flush') next.set(e.object, { ...cur, range: false, reset: node });
           else if (e.kind === 'size') next.set(e.object, { ...cur, size: true });
           else {
             // A function answers for the range when it records ranges on this gather itself,
             // or cleared the entry whose page it queues; otherwise the caller or a callee does.
-            if (!cur.range && recorders.has(e.object)) once(node, e, 'queueBeforeRange');
+            if (!cur.range && recorders.has(e.object)) once(node, e, 'queueBeforeRange', null, cur.reset);
             else if (!cur.range && cleared && !handed.has(e.object)) once(node, e, 'clearedNotRecorded', cleared);
             if (e.size && !cur.size) once(node, e, 'sizeNotChanged');
           }
@@ -118,12 +119,27 @@ export default defineRule({
     });
     if (!result.complete) ctx.incomplete('the order of range recording and page queueing');
 
-    function once(node: CfgNode, e: GatherEvent, messageId: 'queueBeforeRange' | 'clearedNotRecorded' | 'sizeNotChanged', cleared?: State['cleared']): void {
+    function once(node: CfgNode, e: GatherEvent, messageId: 'queueBeforeRange' | 'clearedNotRecorded' | 'sizeNotChanged', cleared: State['cleared'] = null, reset: CfgNode | null = null): void {
       const key = `${node.id}|${e.object}|${messageId}`;
       if (reported.has(key)) return;
       reported.add(key);
       const data = { call: `${e.name}()`, gather: displayKey(e.object), size: e.size ? fn.text(e.size) : '', clear: cleared ? `${cleared.name}()` : '' };
-      ctx.report({ messageId, data, at: node, ...(cleared ? { related: [{ at: cleared.node, message: `the entry is cleared here, and its range never recorded on \`${data.gather}\`` }] } : {}) });
+      const related =
+        cleared ? [{ at: cleared.node, message: `the entry is cleared here, and its range never recorded on \`${data.gather}\`` }]
+        : messageId !== 'queueBeforeRange' ? []
+        : reset ? [{ at: reset, message: `this flush empties the range recorded on \`${data.gather}\` before it` }]
+        : recordedLater(node, e.object);
+      ctx.report({ messageId, data, at: node, related });
+    }
+
+    /** The recording of `object`'s range that comes after the queue at `node` in the function, labelled. */
+    function recordedLater(node: CfgNode, object: string): Array<{ at: CfgNode; message: string }> {
+      for (const n of fn.cfg.nodes) {
+        if (n.start <= node.start) continue;
+        const e = (events.get(n.id) ?? []).find((x) => x.kind === 'range' && x.object === object);
+        if (e) return [{ at: n, message: `\`${e.name}()\` records the range here, after the page is queued` }];
+      }
+      return [];
     }
   },
 });
