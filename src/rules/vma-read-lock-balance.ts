@@ -82,8 +82,8 @@ export default defineRule({
     doubleRelease: {
       headline: "`{{call}}` releases `{{vma}}`'s VMA read lock when it is not held",
       explanation:
-        'On the path shown {{why}}. Releasing the VMA read lock again underflows the VMA\'s `vm_lock` rwsem (or dereferences NULL), which lockdep reports as a bad unlock balance and which can let a writer modify the VMA while a reader still uses it.',
-      fix: 'Release the VMA lock once per path: drop this call, or jump past it from the paths that already released.',
+        'On the path shown {{why}}. Releasing a VMA read lock that is not held underflows the VMA\'s `vm_lock` rwsem (or, on a NULL VMA, dereferences NULL), which lockdep reports as a bad unlock balance and which can let a writer modify the VMA while a reader still uses it.',
+      fix: 'Release the VMA lock only where it is held: {{remedy}}',
     },
     releaseAfterFault: {
       headline: "`{{call}}` can release `{{vma}}`'s VMA lock after `handle_mm_fault()` released it",
@@ -253,9 +253,13 @@ function applyCall(
       const callText = `${name}()`;
       if (v.k === 'released' || v.k === 'null') {
         const why = v.k === 'null' ? `\`${ACQUIRE_CALL}\` returned NULL, so no VMA lock is held` : `${v.how} already released it`;
+        const remedy =
+          v.k === 'null'
+            ? `leave the path where \`${ACQUIRE_CALL}\` returned NULL without \`${callText}\`.`
+            : 'drop this call, or jump past it from the paths that already released it.';
         report(`double|${n.id}|${key}`, {
           messageId: 'doubleRelease',
-          data: { vma: displayKey(key), call: callText, why },
+          data: { vma: displayKey(key), call: callText, why, remedy },
           at: call,
           related: v.k === 'null' ? [{ at: fn.cfg.nodes[v.at]!, message: `\`${ACQUIRE_CALL}\` can return NULL here` }] : [{ at: fn.cfg.nodes[v.by]!, message: `${v.how} releases the VMA read lock here` }],
         });
