@@ -19,7 +19,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, quoteCode } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
@@ -80,7 +80,7 @@ export default defineRule({
       headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
       explanation:
         '`{{call}}` can fail without taking the lock: {{fails}}. Its result is not tested here, and the function goes on as if it held `{{mm}}`\'s mmap lock: on the path where the attempt failed, the code runs without the lock and the unlock underflows the rwsem.',
-      fix: 'Test the result (`if (!mmap_read_trylock(mm))`, `if (mmap_write_lock_killable(mm))`) and leave without unlocking when the lock was not taken.',
+      fix: 'Test the result, `{{test}}`, and leave on that branch (the lock was not taken) without unlocking.',
     },
     doubleLock: {
       headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
@@ -137,8 +137,10 @@ export default defineRule({
             // is not reported again at the unlock. A result returned to the caller or passed on
             // is tested there (`return !mmap_read_lock_killable(mm);`).
             if (e.event.acquisition.k === 'untested' && discarded(node, e.event.call)) {
-              const when = e.event.call.name !== null && /trylock/.test(e.event.call.name) ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
-              report('resultIgnored', node, e, { fails: when });
+              const trylock = e.event.call.name !== null && /trylock/.test(e.event.call.name);
+              const when = trylock ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
+              const call = quoteCode(fn.text(e.event.call));
+              report('resultIgnored', node, e, { fails: when, test: trylock ? `if (!${call})` : `if (${call})` });
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
