@@ -443,6 +443,11 @@ function checkErrPrev(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
     const related = [{ at: r.src.call as Span, message: r.src.pointer ? `\`${r.src.source}()\` may return an error pointer here` : `\`${r.src.source}()\` may leave an error pointer in \`${displayKey(r.src.key)}\` here` }];
     if (r.seen !== null) related.push({ at: fn.cfg.nodes[r.seen]!, message: 'the failure is seen here, and the path goes on' });
     if (r.copied !== null) related.push({ at: fn.cfg.nodes[r.copied]!, message: `\`${displayKey(r.holder)}\` takes the error pointer here` });
+    // The source is the use itself, on an earlier pass of a loop: show where the loop comes back.
+    if (r.use.start >= r.src.call.start && r.use.start < r.src.call.end) {
+      const head = loopHeadBefore(fn, r.use.start);
+      if (head) related.push({ at: head, message: `the loop comes back here with \`${displayKey(r.holder)}\` as the last pass left it` });
+    }
     ctx.report({
       messageId: 'errPrev',
       data: { prev: displayKey(r.holder), source: r.src.source, failure: r.src.how, use: quoteCode(fn.text(r.call)), model: unlessIn(fn, 'apply_mlockall_flags', ' (`apply_mlockall_flags()` sets `prev = vma` when `mlock_fixup()` fails)') },
@@ -450,6 +455,16 @@ function checkErrPrev(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
       related: related.filter((x) => x.at.start !== r.use.start),
     });
   }
+}
+
+/** The head of the innermost loop that starts before `offset`: the node a back edge jumps to. */
+function loopHeadBefore(fn: AnalyzedFunction, offset: number): CfgNode | null {
+  let best: CfgNode | null = null;
+  for (const n of fn.cfg.nodes) {
+    if (n.start >= offset || (best && n.start <= best.start)) continue;
+    if (n.pred.some((e) => e.back || e.kind === 'back')) best = n;
+  }
+  return best;
 }
 
 /**
