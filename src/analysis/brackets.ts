@@ -766,6 +766,16 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
   return result;
 }
 
+/**
+ * How the path in `trace` came back to the node it ends on, which it passed before: the loop
+ * head or the backward `goto` in between (null when the trace does not pass its last node twice).
+ */
+export function cameBack(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
+  const nodes = trace.nodes();
+  const before = nodes.lastIndexOf(nodes[nodes.length - 1]!, nodes.length - 2);
+  return before < 0 ? null : wayBack(fn, nodes, before);
+}
+
 /** The loop head or `goto` by which the path `nodes` came back after position `from`. */
 function wayBack(fn: AnalyzedFunction, nodes: readonly number[], from: number): CfgNode | null {
   let jump: CfgNode | null = null;

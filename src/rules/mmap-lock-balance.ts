@@ -14,10 +14,10 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, type Expr } from '../analysis/ast.js';
-import { exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { cameBack, exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { edgeInto, explore } from '../analysis/paths.js';
+import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { routeLabels } from './balance.js';
 import { defineRule, quoteCode } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
@@ -145,13 +145,13 @@ export default defineRule({
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
-            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...notHeld(fn, cur));
+            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
-            if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur));
+            if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
             if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
             set(e.object, { k: 'none', failed: null, released: node.id });
           }
@@ -206,8 +206,13 @@ export default defineRule({
 });
 
 /** Why an unlock finds the lock not held on this path: the data of `unlockNotHeld`, and the line that shows it. */
-function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }): [data: Record<string, string>, related: Array<{ at: CfgNode; message: string }>] {
+function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode, trace: Trace): [data: Record<string, string>, related: Array<{ at: CfgNode; message: string }>] {
   if (s.failed !== null) return [NOT_HELD.failed, [{ at: fn.cfg.nodes[s.failed]!, message: 'taking the lock can fail and take this path' }]];
+  if (s.released === at.id) {
+    // This very unlock, on an earlier pass of a loop.
+    const back = cameBack(fn, trace);
+    return [NOT_HELD.again, back ? [{ at: back, message: back.kind === 'goto' ? 'this jump goes back, and the unlock runs again' : 'the loop comes back here, and the unlock runs again' }] : []];
+  }
   if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
   return [NOT_HELD.unknown, []];
 }
@@ -215,6 +220,7 @@ function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }): [data: Rec
 /** Why an unlock finds the lock not held, for `unlockNotHeld`'s explanation and fix. */
 const NOT_HELD = {
   released: { cause: 'has already released the lock', remedy: 'drop one of the two unlocks, or take the lock again in between.' },
+  again: { cause: 'released the lock with this very unlock on an earlier pass of the loop', remedy: 'move the unlock out of the loop, or take the lock again on every pass.' },
   failed: { cause: 'tried to take the lock and failed', remedy: 'test the result of the lock call, and leave without the unlock when it failed.' },
   never: { cause: 'never took the lock, although it takes it on other paths', remedy: 'jump to a label after the unlock from the paths that never took it.' },
   unknown: { cause: 'does not hold the lock here', remedy: 'follow the path shown to see where it lost the lock.' },
