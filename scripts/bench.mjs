@@ -567,6 +567,11 @@ function recallRows(r) {
     const c = r.checks;
     rows.push(['checks exercised', `${c.exercised}/${c.total} message ids of the rules found where a mutation expects them ${goal(c.missing.length === 0, 'one mutation per check')}${c.missing.length ? `; none for ${c.missing.join(', ')}` : ''}`]);
   }
+  if (r.wording) {
+    const w = r.wording;
+    rows.push(['messages on real code', `${w.findings} findings of the mutations read: longest headline ${w.longest} characters ${goal(w.problems.length === 0, 'headlines <= 100 characters, every placeholder filled, every label written')}`]);
+    for (const p of w.problems) rows.push(['  wording', p]);
+  }
   for (const x of r.rules) {
     if (!x.implemented) {
       rows.push([`  ${x.rule}`, `rule not implemented yet (${x.total} mutation${x.total === 1 ? '' : 's'} at ${x.sites} site${x.sites === 1 ? '' : 's'} ready${x.broken.length ? `; BROKEN: ${x.broken.join(', ')}` : ''})`]);
