@@ -569,7 +569,7 @@ function recallRows(r) {
   }
   if (r.wording) {
     const w = r.wording;
-    rows.push(['messages on real code', `${w.findings} findings of the mutations read: longest headline ${w.longest} characters ${goal(w.problems.length === 0, 'headlines <= 100 characters, every placeholder filled, every label written')}`]);
+    rows.push(['messages on real code', `${w.findings} findings of the mutations read: longest headline ${w.longest} characters ${goal(w.problems.length === 0, 'headlines under 100 characters, every placeholder filled, every label written')}`]);
     for (const p of w.problems) rows.push(['  wording', p]);
   }
   for (const x of r.rules) {

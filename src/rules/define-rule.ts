@@ -113,12 +113,26 @@ const MAX_QUOTED = 60;
  * Code to quote in a message, on one line and short: a long call keeps its callee and loses its
  * arguments (`mlock_fixup(…)`, `err = mlock_fixup(…)`) rather than stopping inside one of them.
  */
-export function quoteCode(text: string): string {
+export function quoteCode(text: string, max = MAX_QUOTED): string {
   const s = text.replace(/\s+/g, ' ').trim();
-  if (s.length <= MAX_QUOTED) return s;
+  if (s.length <= max) return s;
   const call = /^((?:[\w.>*&[\]-]+\s*[-+*/|&^%]?=\s*)?[A-Za-z_]\w*)\s*\(/.exec(s);
-  if (call && call[1]!.length <= MAX_QUOTED - 3) return `${call[1]}(…)${s.endsWith(';') ? ';' : ''}`;
-  return `${s.slice(0, MAX_QUOTED - 1)}…`;
+  if (call && call[1]!.length <= max - 3) return `${call[1]}(…)${s.endsWith(';') ? ';' : ''}`;
+  return `${s.slice(0, max - 1)}…`;
+}
+
+/** An expression quoted in a headline is cut past this many characters. */
+const MAX_IN_HEADLINE = 24;
+
+/**
+ * An expression as a headline quotes it, which must stay on one line under 100 characters
+ * whatever the code: a leading cast dropped (`(unsigned long)ioeventfd->ioreq` reads as
+ * `ioeventfd->ioreq`), then cut as {@link quoteCode} cuts. The explanation quotes it whole.
+ */
+export function headlineCode(text: string): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  const uncast = /^\((?:const |volatile |unsigned |signed |struct )*[A-Za-z_]\w*(?: [A-Za-z_]\w*)?\s*\**\s*\)\s*(?=[A-Za-z_(])/.exec(s);
+  return quoteCode(uncast ? s.slice(uncast[0].length) : s, MAX_IN_HEADLINE);
 }
 
 /**
@@ -189,6 +203,24 @@ export function formatMessage(template: string, data: Record<string, string | nu
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
 }
 
+/** A headline, filled in, is shorter than this (it is read in lists, one per line). */
+export const HEADLINE_LIMIT = 100;
+
+/**
+ * A headline filled in with `data`. Code it quotes comes from the function under review and can
+ * be of any length: when the headline would reach {@link HEADLINE_LIMIT} characters, the values of
+ * the placeholders it quotes as code (inside backticks) are shortened as {@link headlineCode}
+ * does. The explanation still quotes them whole.
+ */
+export function formatHeadline(template: string, data: Record<string, string | number> = {}): string {
+  const full = formatMessage(template, data);
+  if (full.length < HEADLINE_LIMIT) return full;
+  const quoted = new Set<string>();
+  for (const span of template.match(/`[^`]*`/g) ?? []) for (const m of span.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) quoted.add(m[1]!);
+  const short = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' ? headlineCode(v) : v]));
+  return formatMessage(template, short);
+}
+
 /**
  * A rule's message `messageId` filled in with `data`, as a finding carries it: the headline, the
  * explanation and the fix. An unknown message id stands as its own headline. Shared by the
@@ -201,5 +233,5 @@ export function formatSpec(
 ): { message: string; explanation: string; fix: string } {
   const spec = messages[messageId];
   if (!spec) return { message: messageId, explanation: '', fix: '' };
-  return { message: formatMessage(spec.headline, data), explanation: formatMessage(spec.explanation, data), fix: formatMessage(spec.fix, data) };
+  return { message: formatHeadline(spec.headline, data), explanation: formatMessage(spec.explanation, data), fix: formatMessage(spec.fix, data) };
 }

@@ -8,7 +8,7 @@ import type { AnalyzedFile } from '../analysis/file.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import { escapeControls } from '../patch/errors.js';
 import type { Finding } from '../findings/finding.js';
-import { formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
+import { formatHeadline, formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
 import { FunctionFacts } from './facts.js';
 import { withoutOverlaps } from './overlaps.js';
 
@@ -174,7 +174,7 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
     confidence: rule.meta.confidence,
     messageId: r.messageId,
     // The data quote the code (an expression, a string): its control characters are written out.
-    message: escapeControls(spec ? formatMessage(spec.headline, r.data) : r.messageId),
+    message: escapeControls(spec ? formatHeadline(spec.headline, r.data) : r.messageId),
     explanation: escapeControls(spec ? formatMessage(spec.explanation, r.data) : ''),
     fix: escapeControls(spec ? formatMessage(spec.fix, r.data) : ''),
     path: fn.file.path,

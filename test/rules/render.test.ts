@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { scan } from '../../src/pipeline/scan.js';
 import { renderText } from '../../src/render/text.js';
-import { quoteCode, unlessIn } from '../../src/rules/define-rule.js';
+import { formatHeadline, headlineCode, quoteCode, unlessIn } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/index.js';
 import { expectGolden } from '../helpers/golden.js';
 import { repoRoot } from '../helpers/root.js';
@@ -32,6 +32,29 @@ describe('what messages quote', () => {
     expect(quoteCode('error = mlock_fixup(&vmi, vma, &prev, vma->vm_start, vma->vm_end, newflags)')).toBe('error = mlock_fixup(…)');
     expect(quoteCode('vma = next;')).toBe('vma = next;');
     expect(quoteCode(`x ${'+ y '.repeat(20)}`)).toBe(`x ${'+ y '.repeat(20)}`.slice(0, 59) + '…');
+  });
+
+  test('headlineCode drops a leading cast and keeps what a headline quotes short', () => {
+    expect(headlineCode('(unsigned long)ioeventfd->ioreq')).toBe('ioeventfd->ioreq');
+    expect(headlineCode('(void __user *) addr')).toBe('addr');
+    expect(headlineCode('(unsigned long)(addr + off)')).toBe('(addr + off)');
+    expect(headlineCode('untagged_addr(addr)')).toBe('untagged_addr(addr)');
+    expect(headlineCode('kdata.addr + kdata.num * PAGE_SIZE - 1')).toBe('kdata.addr + kdata.num …');
+    expect(headlineCode('untagged_addr(regs->cp0_badvaddr & ~PAGE_MASK)')).toBe('untagged_addr(…)');
+  });
+
+  test('formatHeadline shortens the code it quotes only when the headline would reach 100 characters', () => {
+    const template = '`{{vma}}` from `{{call}}` may not contain `{{addr}}`: nothing checks `vm_start`';
+    // 91 characters: the 23-character address is quoted whole, however long a headline may be.
+    expect(formatHeadline(template, { vma: 'vma', call: 'find_vma()', addr: 'kdata.addr + kdata.num' })).toBe(
+      '`vma` from `find_vma()` may not contain `kdata.addr + kdata.num`: nothing checks `vm_start`',
+    );
+    // Over the limit: the quoted address loses its cast and is cut; prose placeholders never are.
+    const long = { vma: 'vma', call: 'find_vma()', addr: '(unsigned long)ioeventfd->ioreq + PAGE_SIZE' };
+    expect(formatHeadline(template, long)).toBe('`vma` from `find_vma()` may not contain `ioeventfd->ioreq + PAGE…`: nothing checks `vm_start`');
+    expect(formatHeadline(`${template} ({{why}})`, { ...long, why: 'x'.repeat(30) })).toBe(
+      `\`vma\` from \`find_vma()\` may not contain \`ioeventfd->ioreq + PAGE…\`: nothing checks \`vm_start\` (${'x'.repeat(30)})`,
+    );
   });
 
   test('unlessIn drops a model function from the message of a finding in that very function', () => {
