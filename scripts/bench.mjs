@@ -49,7 +49,7 @@ import { parseArgs } from 'node:util';
 import { parseHealth } from './bench/health.mjs';
 import { CorpusError, cFiles, kernelVersion, mmSubset, packageVersion, wholeTree } from './bench/kernel.mjs';
 import mutations from './bench/mutations.mjs';
-import { runRecall } from './bench/recall.mjs';
+import { runRecall, wordingOf } from './bench/recall.mjs';
 import verdicts from './bench/verdicts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -298,6 +298,7 @@ async function precision() {
     functionsChecked: r.stats.functions,
     notes: r.notes.length,
     reports: judged(r, tree),
+    wording: wordingOf(r.findings),
   });
   return {
     command: 'widen scan . --jobs 1 --format json (run in the tree)',
@@ -553,6 +554,11 @@ function precisionRows(p) {
     const falseReports = t.reports.filter((r) => r.verdict === 'false').length;
     const open = t.reports.length - real - falseReports;
     rows.push([`${t.tree} ${t.what}`, `${t.reports.length} report${t.reports.length === 1 ? '' : 's'} in ${t.files} files (${t.kernel ?? 'version unknown'}): ${real} real, ${falseReports} false, ${open} without a verdict`]);
+    if (t.wording) {
+      const w = t.wording;
+      rows.push(['  their messages', `longest headline ${w.longest} characters ${goal(w.problems.length === 0, 'headlines under 100 characters, every placeholder filled, every label written')}`]);
+      for (const x of w.problems) rows.push(['  wording', x]);
+    }
     for (const r of t.reports) {
       rows.push([`  ${r.rule}`, `${r.path}:${r.line} ${r.function ?? '(file)'}(): ${r.verdict ? `${r.verdict.toUpperCase()} (docs/precision.md)` : 'NO VERDICT YET: read the code, add it to scripts/bench/verdicts.mjs and docs/precision.md'}`]);
       rows.push(['', r.message]);
