@@ -15,10 +15,10 @@
  * `analysis-failed` note for it, and a worker that dies is replaced, the file it was on noted
  * and the rest of its work handed to the new worker.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile, failureReason, type AnalysisNote } from '../analysis/file.js';
@@ -594,11 +594,21 @@ export function rulesById(ids: readonly string[]): Rule[] {
  * exist is an input error; a named file that is not C is skipped with a note. A directory that
  * cannot be listed goes to `unreadable`, like a file that cannot be read: either makes the scan
  * incomplete. Symbolic links to directories are not followed (a link back up the tree would loop,
- * and a tree would be counted twice); each is named in a note. Symbolic links to files are read.
+ * and a tree would be counted twice); each one whose target the scan does not reach anyway (a
+ * directory outside the paths given, or under a `.git` or `node_modules` the walk skips) is named
+ * in a note. Symbolic links to files are read.
  */
 export async function collectFiles(paths: readonly string[], unreadable: Unreadable[]): Promise<{ files: string[]; notes: AnalysisNote[] }> {
   const files: string[] = [];
   const notes: AnalysisNote[] = [];
+  // The directories the scan walks, resolved: a link into one of them is scanned through its target.
+  const roots = paths.flatMap((p) => {
+    try {
+      return statSync(p).isDirectory() ? [realpathSync(p)] : [];
+    } catch {
+      return [];
+    }
+  });
   for (const p of paths) {
     let st;
     try {
@@ -608,7 +618,7 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
       throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
     // What path.join(p, name) gives each entry, made once: one join per file of a tree cost 50 MB.
-    if (st.isDirectory()) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable);
+    if (st.isDirectory()) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable, roots);
     else if (isCSource(p)) files.push(p);
     else notes.push(fileNote(p, 'skipped-file', `${p} is not a .c or .h file; widen scan skipped it.`));
   }
@@ -620,7 +630,7 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
  * scan waits for the list anyway, and on the 6.12 tree (4,800 directories) one `await readdir()`
  * per directory cost 0.4 s against 0.2 s for this.
  */
-function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[], unreadable: Unreadable[]): void {
+function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[], unreadable: Unreadable[], roots: readonly string[]): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -632,7 +642,7 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
   for (const e of entries) {
     const p = prefix + e.name;
     if (e.isDirectory()) {
-      if (e.name !== '.git' && e.name !== 'node_modules') walk(p, `${p}/`, files, notes, unreadable);
+      if (!SKIPPED_DIRS.has(e.name)) walk(p, `${p}/`, files, notes, unreadable, roots);
     } else if (e.isSymbolicLink()) {
       let target = null;
       try {
@@ -641,7 +651,7 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
         // A dangling link is no directory: one with a C name is listed, and reported unreadable.
       }
       if (target?.isDirectory()) {
-        notes.push(fileNote(p, 'skipped-file', `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`));
+        if (!walkedAnyway(p, roots)) notes.push(fileNote(p, 'skipped-file', `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`));
       } else if (isCSource(e.name)) {
         files.push(p);
       }
@@ -649,4 +659,25 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
       files.push(p);
     }
   }
+}
+
+/** Directories a scan does not walk into. */
+const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+
+/**
+ * Whether the directory the link `p` points to is walked by the scan anyway: it lies in one of
+ * the scan's `roots` (resolved) and under none of the directories the walk skips.
+ * (`scripts/dtc/include-prefixes/arm` points into `arch/arm/boot/dts` of the same tree.)
+ */
+function walkedAnyway(p: string, roots: readonly string[]): boolean {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch {
+    return false;
+  }
+  return roots.some((root) => {
+    if (real !== root && !real.startsWith(`${root}${sep}`)) return false;
+    return !real.slice(root.length).split(sep).some((part) => SKIPPED_DIRS.has(part));
+  });
 }

@@ -416,19 +416,34 @@ describe('what a first-time user hit', () => {
     expectInputError(await widen(['review', big]), /sparse\.patch holds more than 64 MiB of patches, the most widen reviews at once/);
   });
 
-  test('scan names symbolic links to directories it does not follow', async () => {
+  test('scan names symbolic links to directories it does not follow, unless it walks their target anyway', async () => {
     const d = join(tmp, 'with-link');
+    const outside = join(tmp, 'outside');
     mkdirSync(join(d, 'real'), { recursive: true });
+    mkdirSync(join(d, 'node_modules', 'pkg'), { recursive: true });
+    mkdirSync(outside, { recursive: true });
     writeFileSync(join(d, 'real', 'a.c'), 'int a(void)\n{\n\treturn 0;\n}\n');
+    writeFileSync(join(outside, 'b.c'), 'int b(void)\n{\n\treturn 0;\n}\n');
+    // Into the tree (as scripts/dtc/include-prefixes/arm points into arch/arm/boot/dts), out of
+    // it, and into a directory the walk skips.
     symlinkSync(join(d, 'real'), join(d, 'linked'));
+    symlinkSync(outside, join(d, 'elsewhere'));
+    symlinkSync(join(d, 'node_modules', 'pkg'), join(d, 'vendored'));
     const o = await widen(['scan', d, '--format', 'json']);
     expect(o.exitCode).toBe(0);
-    expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => [n.kind, n.message])).toEqual([
-      ['skipped-file', `${join(d, 'linked')} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`],
+    const report = JSON.parse(o.stdout) as JsonReport;
+    expect(report.notes.map((n) => [n.kind, n.message])).toEqual([
+      ['skipped-file', `${join(d, 'elsewhere')} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`],
+      ['skipped-file', `${join(d, 'vendored')} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`],
     ]);
+    expect(report.stats.files).toBe(1);
     // What was not followed was not checked: --fail-on-unchecked says so in the exit status.
     expect((await widen(['scan', d, '--fail-on-unchecked'])).exitCode).toBe(1);
-    expect((await widen(['scan', join(d, 'real'), '--fail-on-unchecked'])).exitCode).toBe(0);
+    rmSync(join(d, 'elsewhere'));
+    rmSync(join(d, 'vendored'));
+    // A link whose target the scan walks anyway costs nothing: no note, nothing unchecked.
+    const inside = await widen(['scan', d, '--format', 'json', '--fail-on-unchecked']);
+    expect([inside.exitCode, (JSON.parse(inside.stdout) as JsonReport).notes]).toEqual([0, []]);
   });
 });
 
