@@ -8,7 +8,7 @@ import type { AnalyzedFile } from '../analysis/file.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import { escapeControls } from '../patch/errors.js';
 import type { Finding } from '../findings/finding.js';
-import { formatHeadline, formatMessage, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
+import { formatSpec, ruleTriggers, type Rule, type RuleReport, type Span } from './define-rule.js';
 import { FunctionFacts } from './facts.js';
 import { withoutOverlaps } from './overlaps.js';
 
@@ -167,16 +167,16 @@ function toFinding(fn: AnalyzedFunction, rule: Rule, r: RuleReport<string>): Fin
     return { path: fn.file.path, line: p.line, column: p.column, message: escapeControls(x.message), ...(x.order ? { order: x.order } : {}) };
   });
   const evidence: Span[] = [r.at, ...(r.until ? [r.until] : []), ...(r.related ?? []).map((x) => x.at)];
-  const spec = rule.messages[r.messageId];
+  const text = formatSpec(rule.messages, r.messageId, r.data);
   return {
     rule: rule.id,
     severity: rule.meta.severity,
     confidence: rule.meta.confidence,
     messageId: r.messageId,
     // The data quote the code (an expression, a string): its control characters are written out.
-    message: escapeControls(spec ? formatHeadline(spec.headline, r.data) : r.messageId),
-    explanation: escapeControls(spec ? formatMessage(spec.explanation, r.data) : ''),
-    fix: escapeControls(spec ? formatMessage(spec.fix, r.data) : ''),
+    message: escapeControls(text.message),
+    explanation: escapeControls(text.explanation),
+    fix: escapeControls(text.fix),
     path: fn.file.path,
     line: at.line,
     column: at.column,
