@@ -89,7 +89,7 @@ function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: strin
       if (cause.at === at) {
         return {
           data: { cause: `already called this \`${close}\` on \`${object}\` on an earlier pass of the loop`, remedy: `move \`${close}\` out of the loop, or call \`${open}\` on every pass.` },
-          related: cause.again ? [{ at: cause.again, message: cause.again.kind === 'goto' ? `this jump goes back, and \`${close}\` runs again` : `the loop comes back here, and \`${close}\` runs again` }] : [],
+          related: cause.again ? [{ at: cause.again, message: cameBackLabel(cause.again, `\`${close}\``) }] : [],
         };
       }
       return {
@@ -107,6 +107,11 @@ function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: strin
       return { data, related: [{ at: node, message }] };
     }
   }
+}
+
+/** The label of the loop head or backward `goto` by which a path runs `release` a second time. */
+export function cameBackLabel(back: CfgNode, release: string): string {
+  return back.kind === 'goto' ? `this jump goes back, and ${release} runs again` : `the loop comes back here, and ${release} runs again`;
 }
 
 /** `tlb_gather_mmu()`, or `helper()` when a same-file helper acquires for its caller. */

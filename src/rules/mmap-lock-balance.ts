@@ -18,7 +18,7 @@ import { cameBack, exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, t
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
-import { routeLabels } from './balance.js';
+import { cameBackLabel, routeLabels } from './balance.js';
 import { defineRule, quoteCode } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
@@ -211,7 +211,7 @@ function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode
   if (s.released === at.id) {
     // This very unlock, on an earlier pass of a loop.
     const back = cameBack(fn, trace);
-    return [NOT_HELD.again, back ? [{ at: back, message: back.kind === 'goto' ? 'this jump goes back, and the unlock runs again' : 'the loop comes back here, and the unlock runs again' }] : []];
+    return [NOT_HELD.again, back ? [{ at: back, message: cameBackLabel(back, 'the unlock') }] : []];
   }
   if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
   return [NOT_HELD.unknown, []];
