@@ -601,24 +601,20 @@ export function rulesById(ids: readonly string[]): Rule[] {
 export async function collectFiles(paths: readonly string[], unreadable: Unreadable[]): Promise<{ files: string[]; notes: AnalysisNote[] }> {
   const files: string[] = [];
   const notes: AnalysisNote[] = [];
-  // The directories the scan walks, resolved: a link into one of them is scanned through its target.
-  const roots = paths.flatMap((p) => {
-    try {
-      return statSync(p).isDirectory() ? [realpathSync(p)] : [];
-    } catch {
-      return [];
-    }
-  });
+  const given: Array<{ path: string; directory: boolean }> = [];
   for (const p of paths) {
-    let st;
     try {
-      st = await stat(p);
+      given.push({ path: p, directory: (await stat(p)).isDirectory() });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
+  }
+  // The directories the scan walks, resolved: a link into one of them is scanned through its target.
+  const roots = given.filter((g) => g.directory).map((g) => resolvedOr(g.path));
+  for (const { path: p, directory } of given) {
     // What path.join(p, name) gives each entry, made once: one join per file of a tree cost 50 MB.
-    if (st.isDirectory()) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable, roots);
+    if (directory) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable, roots);
     else if (isCSource(p)) files.push(p);
     else notes.push(fileNote(p, 'skipped-file', `${p} is not a .c or .h file; widen scan skipped it.`));
   }
@@ -658,6 +654,15 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
     } else if (isCSource(e.name) && e.isFile()) {
       files.push(p);
     }
+  }
+}
+
+/** `p` with its symbolic links resolved, or as given when it cannot be (it went away since). */
+function resolvedOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
   }
 }
 
