@@ -766,6 +766,16 @@ function declEvents(v: Declarator, skip: ReadonlySet<Expr>): FlowEvent[] {
 }
 
 /**
+ * The node of `nodes` that starts first after source offset `offset`, or null: node ids follow
+ * the builder's order, not always the source's (a `for` loop's update comes after its body).
+ */
+export function nearestAfter(nodes: readonly CfgNode[], offset: number): CfgNode | null {
+  let best: CfgNode | null = null;
+  for (const n of nodes) if (n.start > offset && (best === null || n.start < best.start)) best = n;
+  return best;
+}
+
+/**
  * The nodes reachable from `from` along successor edges, `from` itself excluded (unless a loop
  * leads back to it), not going past a node for which `stop` holds; stopping nodes are returned
  * apart, as where the walk ended.

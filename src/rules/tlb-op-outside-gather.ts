@@ -5,7 +5,7 @@
  */
 import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { nearestAfter, type CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
@@ -82,9 +82,9 @@ export default defineRule({
       } else {
         // Where the gather is set up: later in the function, or only on other paths.
         const opens = fn.cfg.nodes.filter((n) => gathers.eventsAt(n).some((e) => e.object === o.object && e.kind === 'open'));
-        const later = opens.find((n) => n.start > node.start);
+        const later = nearestAfter(opens, node.start);
         const gather = later ?? opens[0];
-        const message = later ? `\`${data.object}\` is gathered only here, later` : `\`${data.object}\` is gathered here, on other paths`;
+        const message = later ? `\`${data.object}\` is gathered here, later` : `\`${data.object}\` is gathered here, on other paths`;
         ctx.report({ messageId: 'beforeGather', data, at: node, related: gather ? [{ at: gather, message }] : [] });
       }
     }

@@ -5,7 +5,7 @@
  */
 import { displayKey, type Expr } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { nearestAfter, type CfgNode } from '../analysis/cfg.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
@@ -134,12 +134,9 @@ export default defineRule({
 
     /** The recording of `object`'s range that comes after the queue at `node` in the function, labelled. */
     function recordedLater(node: CfgNode, object: string): Array<{ at: CfgNode; message: string }> {
-      for (const n of fn.cfg.nodes) {
-        if (n.start <= node.start) continue;
-        const e = (events.get(n.id) ?? []).find((x) => x.kind === 'range' && x.object === object);
-        if (e) return [{ at: n, message: `\`${e.name}()\` records the range here, after the page is queued` }];
-      }
-      return [];
+      const records = (n: CfgNode): GatherEvent | undefined => events.get(n.id)?.find((x) => x.kind === 'range' && x.object === object);
+      const at = nearestAfter(fn.cfg.nodes.filter((n) => records(n) !== undefined), node.start);
+      return at ? [{ at, message: `\`${records(at)!.name}()\` records the range here, after the page is queued` }] : [];
     }
   },
 });

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cfg, CfgNode } from '../../src/analysis/cfg.js';
+import { nearestAfter, type Cfg, type CfgNode } from '../../src/analysis/cfg.js';
 import { cfgToDot, cfgToText } from '../../src/analysis/cfg-dump.js';
 import { analyzeSource, functionOf } from '../helpers/analyze.js';
 import { expectGolden } from '../helpers/golden.js';
@@ -177,4 +177,18 @@ describe('assertions', () => {
     expect(branch.succ.map((e) => [fn.cfg.nodes[e.to]!.kind, e.kind])).toEqual([['stmt', 'true'], ['return', 'false']]);
     expect([stop.succ, stop.events]).toEqual([[], []]);
   });
+});
+
+test('nearestAfter() goes by source position, not by node id: a for loop\'s update is built after its body', async () => {
+  const text = 'void f(int n)\n{\n\tint i;\n\n\tfor (i = 0; i < n; i = step(i))\n\t\tbody(i);\n\tafter();\n}\n';
+  const fn = await functionOf(text, 'f');
+  const calls = (name: string): CfgNode[] => fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name === name));
+  const [step] = calls('step');
+  const [body] = calls('body');
+  // The builder made the update after the body, though it comes first in the source.
+  expect(step!.id).toBeGreaterThan(body!.id);
+  const cond = fn.cfg.nodes.find((n) => fn.text(n) === 'i < n')!;
+  expect(nearestAfter([...calls('body'), ...calls('step'), ...calls('after')], cond.start)).toBe(step);
+  expect(nearestAfter([...calls('body'), ...calls('after')], body!.start)?.id).toBe(calls('after')[0]!.id);
+  expect(nearestAfter(calls('body'), body!.start)).toBeNull();
 });
