@@ -766,6 +766,35 @@ function declEvents(v: Declarator, skip: ReadonlySet<Expr>): FlowEvent[] {
 }
 
 /**
+ * The head of the innermost loop statement that holds `node`: among the heads of back edges (a
+ * `back` edge, or a branch outcome flagged {@link CfgEdge.back}; a backward `goto` is not one) whose natural loop,
+ * the nodes that reach the edge's source without passing its head, contains `node`, the one that
+ * starts last in the source. Null outside every loop. A loop that ends before `node`, or one
+ * nested beside it, does not hold it.
+ */
+export function loopHeadAround(cfg: Cfg, node: CfgNode): CfgNode | null {
+  let best: CfgNode | null = null;
+  for (const head of cfg.nodes) {
+    if (head.start > node.start || (best && head.start <= best.start)) continue;
+    for (const e of head.pred) {
+      if (!(e.back || e.kind === 'back')) continue;
+      const body = new Set<number>([head.id]);
+      const work = [e.to];
+      for (let id = work.pop(); id !== undefined; id = work.pop()) {
+        if (body.has(id)) continue;
+        body.add(id);
+        for (const p of cfg.nodes[id]!.pred) work.push(p.to);
+      }
+      if (body.has(node.id)) {
+        best = head;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/**
  * The node of `nodes` that starts first after source offset `offset`, or null: node ids follow
  * the builder's order, not always the source's (a `for` loop's update comes after its body).
  */

@@ -23,7 +23,7 @@
  */
 import { addressee, displayKey, pathKey, type Expr } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { loopHeadAround, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
@@ -457,14 +457,11 @@ function checkErrPrev(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
   }
 }
 
-/** The head of the innermost loop that starts before `offset`: the node a back edge jumps to. */
+/** The head of the innermost loop around source offset `offset` (see {@link loopHeadAround}). */
 function loopHeadBefore(fn: AnalyzedFunction, offset: number): CfgNode | null {
-  let best: CfgNode | null = null;
-  for (const n of fn.cfg.nodes) {
-    if (n.start >= offset || (best && n.start <= best.start)) continue;
-    if (n.pred.some((e) => e.back || e.kind === 'back')) best = n;
-  }
-  return best;
+  let at: CfgNode | null = null;
+  for (const n of fn.cfg.nodes) if (n.start <= offset && offset < n.end && (at === null || n.end - n.start < at.end - at.start)) at = n;
+  return at && loopHeadAround(fn.cfg, at);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nearestAfter, type Cfg, type CfgNode } from '../../src/analysis/cfg.js';
+import { loopHeadAround, nearestAfter, type Cfg, type CfgNode } from '../../src/analysis/cfg.js';
 import { cfgToDot, cfgToText } from '../../src/analysis/cfg-dump.js';
 import { analyzeSource, functionOf } from '../helpers/analyze.js';
 import { expectGolden } from '../helpers/golden.js';
@@ -191,4 +191,19 @@ test('nearestAfter() goes by source position, not by node id: a for loop\'s upda
   expect(nearestAfter([...calls('body'), ...calls('step'), ...calls('after')], cond.start)).toBe(step);
   expect(nearestAfter([...calls('body'), ...calls('after')], body!.start)?.id).toBe(calls('after')[0]!.id);
   expect(nearestAfter(calls('body'), body!.start)).toBeNull();
+});
+
+test('loopHeadAround() finds the innermost loop that holds a node, not a loop nested beside it', async () => {
+  const text = 'void f(int n)\n{\n\tint i, j;\n\n\tbefore();\n\twhile (more()) {\n\t\tfor (j = 0; j < n; j++)\n\t\t\tinner(j);\n\t\tuse();\n\t}\n\tafter();\n}\n';
+  const fn = await functionOf(text, 'f');
+  const call = (name: string): CfgNode => fn.cfg.nodes.find((n) => n.events.some((e) => e.k === 'call' && e.name === name))!;
+  const head = (name: string): string | undefined => {
+    const h = loopHeadAround(fn.cfg, call(name));
+    return h ? fn.text(h) : undefined;
+  };
+  // use() follows the inner loop in the outer loop's body: the outer head holds it.
+  expect(head('use')).toBe('more()');
+  expect(head('inner')).toBe('j < n');
+  expect(head('before')).toBeUndefined();
+  expect(head('after')).toBeUndefined();
 });
