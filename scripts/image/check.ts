@@ -48,7 +48,7 @@ function runInImage(args: string[]): { output(): string; stop(): Promise<number 
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     output: () => out,
     exited: () => child.exitCode !== null || child.signalCode !== null,

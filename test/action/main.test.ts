@@ -46,7 +46,7 @@ function runAction(eventName: string, payload: Record<string, unknown> | null, e
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out })));
 }
 
 test('pull_request: the seed pull request gets the App\'s review and check run, with the workflow token', async () => {
@@ -85,7 +85,7 @@ test('the SARIF step\'s command (action.yml) writes the pull request\'s findings
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   expect(err).toBe('');
   expect(code).toBe(0);
   const sarif = JSON.parse(out) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };

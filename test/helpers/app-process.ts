@@ -40,7 +40,9 @@ export async function startApp(env: Record<string, string>): Promise<AppProcess>
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': npm may exit before the node process under it has flushed its last lines
+  // into the shared pipes, and the SIGTERM test reads those lines.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -62,7 +64,7 @@ export async function startApp(env: Record<string, string>): Promise<AppProcess>
       try {
         process.kill(-child.pid!, 'SIGTERM');
       } catch {
-        return child.exitCode;
+        return exited;
       }
       const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
       const code = await exited;

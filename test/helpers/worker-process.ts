@@ -28,7 +28,8 @@ export async function startWorker(env: Record<string, string>, opts: { cli?: boo
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the last output has been read; 'exit' can come before it.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const deadline = Date.now() + 20_000;
   const readyLine = opts.cli ? /widen worker: waiting for reviews/ : /^ready$/m;
   while (!readyLine.test(out)) {
@@ -51,7 +52,7 @@ export async function startWorker(env: Record<string, string>, opts: { cli?: boo
     started: () => logged('review started'),
     done: () => logged('review done'),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const code = await exited;
