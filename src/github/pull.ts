@@ -12,7 +12,7 @@ import { ReviewError } from '../pipeline/errors.js';
 import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
 import type { Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding, type Placement } from '../findings/placement.js';
-import { commitInfo, commitPatch, forwardLine, PatchError, readPatches, unapplyFilePatch } from '../patch/index.js';
+import { commitInfo, commitPatch, forwardLine, PatchError, readPatches, shownText, unapplyFilePatch } from '../patch/index.js';
 import type { HeadLines } from '../render/check-run.js';
 import { SHORT_SHA } from '../render/text.js';
 import type { FilePatch, Patch } from '../patch/types.js';
@@ -375,7 +375,8 @@ export async function reviewPull(
     }
   }
   if (report === null) {
-    const patch: Patch = { index: 1, total: 1, subject: pull.title, rawSubject: pull.title, messageId: null, from: null, date: null, headers: {}, description: '', files: whole.filePatches, source };
+    const title = shownText(pull.title);
+    const patch: Patch = { index: 1, total: 1, subject: title, rawSubject: title, messageId: null, from: null, date: null, headers: {}, description: '', files: whole.filePatches, source };
     report = whole.filePatches.length === 0
       ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
       : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules });

@@ -4,16 +4,17 @@
  * a mail of the same commit would, plus the commit itself ({@link CommitInfo}) for checks that
  * look at the message (trailers, subject prefix).
  */
+import { shownText } from './errors.js';
 import { splitTrailers } from './trailers.js';
 import type { CommitInfo, FilePatch, Hunk, Patch } from './types.js';
 
 /** Splits a commit message into subject, body and the trailers of its last paragraph. */
 export function commitInfo(c: { sha: string; authorName: string; authorEmail: string; date: string; message: string }): CommitInfo {
-  const lines = c.message.replace(/\r\n/g, '\n').replace(/\s+$/, '').split('\n');
+  const lines = shownText(c.message.replace(/\r\n/g, '\n').replace(/\s+$/, '')).split('\n');
   const first = lines.findIndex((l) => l.trim() !== '');
   const subject = first < 0 ? '' : lines[first]!.trim();
   const body = first < 0 ? '' : lines.slice(first + 1).join('\n').replace(/^\s*\n/, '').trim();
-  return { sha: c.sha, author: { name: c.authorName, email: c.authorEmail }, date: c.date, subject, body, trailers: splitTrailers(body === '' ? [] : body.split('\n')).trailers.map(({ key, value }) => ({ key, value })) };
+  return { sha: c.sha, author: { name: shownText(c.authorName), email: shownText(c.authorEmail) }, date: shownText(c.date), subject, body, trailers: splitTrailers(body === '' ? [] : body.split('\n')).trailers.map(({ key, value }) => ({ key, value })) };
 }
 
 /** The patch of one commit of a series, with the fields a mail of that commit would fill. */

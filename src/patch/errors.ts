@@ -72,6 +72,16 @@ export function quoteText(text: string): string {
 }
 
 /**
+ * Text a patch carries to be shown, not parsed (its subject, author, date, message, header
+ * values): a CR closing a line dropped, every other control character escaped (see
+ * {@link escapeControls}). A mail's escape sequences then reach no terminal, reply or comment,
+ * whichever output quotes them.
+ */
+export function shownText(text: string): string {
+  return escapeControls(text.replace(/\r$/gm, ''));
+}
+
+/**
  * `text` with its control characters (a NUL byte, an escape sequence that would reach the
  * terminal) written as `\xNN`; tabs and line breaks stay.
  */

@@ -3,7 +3,7 @@
  * message indented by four spaces) and its diff per commit. Each commit with a diff is one patch.
  */
 import { parseDiff } from './diff.js';
-import { PatchError } from './errors.js';
+import { PatchError, shownText } from './errors.js';
 import type { Patch } from './types.js';
 
 /** `commit <sha>`, as git log prints it (decorations such as `(HEAD -> main)` may follow). */
@@ -47,7 +47,7 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
   const oldestFirst = times.every((t) => !Number.isNaN(t)) && times[0]! < times[times.length - 1]!;
   const ordered = oldestFirst ? withDiff : [...withDiff].reverse();
   return ordered.map((commit, k): Patch => {
-    const subject = commit.message.find((line) => line.trim() !== '')?.trim() ?? '';
+    const subject = shownText(commit.message.find((line) => line.trim() !== '')?.trim() ?? '');
     const patchName = `commit ${commit.sha.slice(0, 12)} ("${subject}") in ${source}`;
     const bodyStart = commit.message.findIndex((line) => line.trim() !== '') + 1;
     return {
@@ -56,10 +56,10 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
       subject,
       rawSubject: subject,
       messageId: null,
-      from: commit.author,
-      date: commit.date,
+      from: commit.author === null ? null : shownText(commit.author),
+      date: commit.date === null ? null : shownText(commit.date),
       headers: {},
-      description: commit.message.slice(bodyStart).join('\n').trim(),
+      description: shownText(commit.message.slice(bodyStart).join('\n').trim()),
       files: parseDiff(lines.slice(commit.diffStart, commit.end), {
         patchName,
         where: (index) => `line ${commit.diffStart + index + 1} of ${source}`,

@@ -6,7 +6,7 @@ export { MAX_INPUT_BYTES } from './limits.js';
 export { inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptions, type SeriesReading } from './read.js';
 export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
-export { PatchError, describePatch, type PatchErrorKind } from './errors.js';
+export { PatchError, describePatch, shownText, type PatchErrorKind } from './errors.js';
 export { formatHunkHeader } from './hunk-header.js';
 export type { FilePatch, FileStatus, Hunk, HunkLine, LineMap, Patch } from './types.js';
 export { commitInfo, commitPatch, forwardLine } from './commit.js';

@@ -6,7 +6,7 @@
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Attachment, Email } from 'postal-mime';
 import { parseDiff, type DiffOrigin } from './diff.js';
-import { PatchError, describePatch } from './errors.js';
+import { PatchError, describePatch, shownText } from './errors.js';
 import type { FilePatch, Patch } from './types.js';
 import { parseSubject, type ParsedSubject } from './subject.js';
 
@@ -132,7 +132,7 @@ export async function parseMail(
   }
 
   const headers = firstHeaders(email);
-  const rawSubject = email.subject ?? null;
+  const rawSubject = email.subject === undefined ? null : shownText(email.subject);
   const parsedSubject = parseSubject(rawSubject ?? '');
   const bodyLines = splitBody(email.text ?? '');
 
@@ -149,7 +149,7 @@ export async function parseMail(
   }
   const descriptionStart = inBody.end;
 
-  const subject = inBody.headers.subject !== undefined ? parseSubject(inBody.headers.subject).subject : parsedSubject.subject;
+  const subject = inBody.headers.subject !== undefined ? parseSubject(shownText(inBody.headers.subject)).subject : parsedSubject.subject;
   const patchName = describePatch({
     index: parsedSubject.numbering?.index ?? 1,
     total: parsedSubject.numbering?.total ?? 1,
@@ -180,13 +180,13 @@ export async function parseMail(
     source,
     rawSubject,
     messageId: headers['message-id'] ?? null,
-    from: inBody.headers.from ?? headers.from ?? null,
-    date: inBody.headers.date ?? headers.date ?? null,
+    from: inBody.headers.from !== undefined ? shownText(inBody.headers.from) : (headers.from ?? null),
+    date: inBody.headers.date !== undefined ? shownText(inBody.headers.date) : (headers.date ?? null),
     headers,
     // An mbox escapes a line starting with `From ` as `>From ` (mboxrd adds one `>` to any run).
     description: bodyLines
       .slice(descriptionStart, diffStart)
-      .map((line) => line.replace(/^>(>*From )/, '$1'))
+      .map((line) => shownText(line.replace(/^>(>*From )/, '$1')))
       .join('\n')
       .replace(/^(?:[ \t]*\n)+/, '')
       .trimEnd(),
@@ -209,7 +209,7 @@ function readInBodyHeaders(bodyLines: readonly string[], from: number): { header
 function firstHeaders(email: Email): Record<string, string> {
   const seen = new Map<string, string>();
   for (const header of email.headers) {
-    if (!seen.has(header.key)) seen.set(header.key, decodeWords(header.value));
+    if (!seen.has(header.key)) seen.set(header.key, shownText(decodeWords(header.value)));
   }
   // fromEntries defines own properties, so a header named `__proto__` stays a plain key.
   return Object.fromEntries(seen);

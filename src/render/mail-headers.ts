@@ -70,7 +70,9 @@ export function displayName(mailbox: string): string {
   const angle = mailbox.indexOf('<');
   const [open, close] = [mailbox.indexOf('('), mailbox.lastIndexOf(')')];
   const name = angle > 0 ? mailbox.slice(0, angle) : open >= 0 && close > open ? mailbox.slice(open + 1, close) : '';
-  const unquoted = name.trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1').trim();
+  // A backslash quotes the next character only inside a quoted string (RFC 5322 quoted-pair).
+  const quoted = /^"(.*)"$/.exec(name.trim());
+  const unquoted = (quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : name).trim();
   return unquoted !== '' ? unquoted : mailbox.trim().replace(/^<(.*)>$/, '$1');
 }
 

@@ -454,6 +454,17 @@ describe('control characters of a hostile patch never reach the reader', () => {
   const patches = {
     'literal.patch': `diff --git a/mm/e.c b/mm/e.c\n--- a/mm/e.c\n+++ b/mm/e.c\n@@ -1 +1,11 @@\n${body}`,
     'name.patch': `diff --git "a/mm/we\\nird\\033.c" "b/mm/we\\nird\\033.c"\n--- "a/mm/we\\nird\\033.c"\n+++ "b/mm/we\\nird\\033.c"\n@@ -1 +1,11 @@\n${body}`,
+    // The commit message carries them: author, subject (raw and RFC 2047-encoded), a trailer.
+    'mail.patch':
+      'From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n' +
+      'From: Evil \x1b[31mRed\x1b[0m <e@example.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n' +
+      'Subject: [PATCH] mm: \x1b]0;pwned\x07 =?UTF-8?Q?t=1B[2Jitle?=\nReply-To: =?UTF-8?Q?R=1B[5m?= <r@example.org>\n\n' +
+      'Body.\n\nFixes: abc\x1b[2J ("x")\nSigned-off-by: Other <o@example.org>\n---\n' +
+      `diff --git a/mm/e.c b/mm/e.c\n--- a/mm/e.c\n+++ b/mm/e.c\n@@ -1 +1,11 @@\n${body}-- \n2.39.2\n`,
+    'log.patch':
+      'commit 2222222222222222222222222222222222222222\nAuthor: Evil \x1b[31mRed\x1b[0m <e@example.org>\nDate:   Mon Jan 1 00:00:00 2024 +0000\n\n' +
+      '    mm: \x1b]0;pwned\x07 title\n\n    Fixes: abc\x1b[2J ("x")\n    Signed-off-by: Other <o@example.org>\n\n' +
+      `diff --git a/mm/e.c b/mm/e.c\n--- a/mm/e.c\n+++ b/mm/e.c\n@@ -1 +1,11 @@\n${body}`,
   };
 
   test.each(Object.keys(patches))('%s: text, markdown, email and SARIF carry the characters written out', async (name) => {
@@ -468,8 +479,17 @@ describe('control characters of a hostile patch never reach the reader', () => {
         const controls = [...out.stdout].filter((c) => (c < ' ' && c !== '\t' && c !== '\n') || c === '\x7f');
         expect([format, controls]).toEqual([format, []]);
         if (format === 'text') {
-          expect(out.stdout.split('\n')[0]).toMatch(name === 'name.patch' ? /^mm\/we\\nird\\x1b\.c:4:2: error: / : /^mm\/e\.c:4:2: error: /);
+          expect(out.stdout).toMatch(name === 'name.patch' ? /^mm\/we\\nird\\x1b\.c:4:2: error: /m : /^mm\/e\.c:4:2: error: /m);
           if (name === 'literal.patch') expect(out.stdout).toContain('pr_err("\\x1b[31mRED\\x1b]0;pwned\\x07");');
+        }
+        if (format === 'text' && (name === 'mail.patch' || name === 'log.patch')) {
+          const subject = name === 'mail.patch' ? 'mm: \\x1b]0;pwned\\x07 t\\x1b[2Jitle' : 'mm: \\x1b]0;pwned\\x07 title';
+          expect(out.stdout).toContain(`note: a \`Fixes:\` tag that does not start with a commit id: \`Fixes: abc\\x1b[2J ("x")\` [patch-fixes-tag-format]\n  in the commit message of "${subject}"`);
+          expect(out.stdout).toContain('note: no `Signed-off-by:` from the author `Evil \\x1b[31mRed\\x1b[0m <e@example.org>` [patch-signoff-author]');
+        }
+        if (format === 'email' && name === 'mail.patch') {
+          expect(out.stdout).toContain('\nTo: "R\\\\x1b[5m" <r@example.org>\n');
+          expect(out.stdout).toContain('\nOn Mon, 1 Jan 2024 00:00:00 +0000, Evil \\x1b[31mRed\\x1b[0m wrote:\n');
         }
       }
     } finally {

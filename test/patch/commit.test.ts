@@ -24,6 +24,12 @@ test('a last paragraph of prose is no trailer block, and a subject alone has an 
   expect(commitInfo({ ...base, message: 'mm: only a subject\n' })).toEqual(expect.objectContaining({ subject: 'mm: only a subject', body: '', trailers: [] }));
 });
 
+test('control characters of a commit (GitHub or git) are written out; CRLF line ends are plain ends', () => {
+  const info = commitInfo({ ...base, authorName: 'Eve \x1b[31m', date: 'd\x07', message: 'mm: \x1b]0;t\x07 x\r\n\r\nWhy\x1b[2J.\r\nSigned-off-by: Eve <e@x>\r\n' });
+  expect(info).toEqual(expect.objectContaining({ author: { name: 'Eve \\x1b[31m', email: 'ada@example.org' }, date: 'd\\x07', subject: 'mm: \\x1b]0;t\\x07 x', body: 'Why\\x1b[2J.\nSigned-off-by: Eve <e@x>' }));
+  expect(info.trailers).toEqual([{ key: 'Signed-off-by', value: 'Eve <e@x>' }]);
+});
+
 test('a commit patch reads like the mail of the same commit, with the commit attached', () => {
   const info = commitInfo({ ...base, message: 'mm: x\n\nWhy.\n' });
   const patch = commitPatch(info, [], { index: 2, total: 3, source: 'commit aaaaaaaaaaaa' });

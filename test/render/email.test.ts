@@ -385,6 +385,9 @@ test('the attribution names the sender without the address that would take it pa
   expect(reply!.body.split('\n')[0]).toBe('On Wed, 25 Nov 2026 17:48:11 +0000, Doe, Jane wrote:');
   expect(displayName('jane@example.org (Jane Doe)')).toBe('Jane Doe');
   expect(displayName('<jane@example.org>')).toBe('jane@example.org');
+  // A backslash quotes only inside quotes: an escaped control character keeps its backslash.
+  expect(displayName('"Doe\\\\x1b" <j@x>')).toBe('Doe\\x1b');
+  expect(displayName('Doe \\x1b[31m <j@x>')).toBe('Doe \\x1b[31m');
 });
 
 test('wrap(): at 72 columns, a long word left whole, continuation indents', () => {
