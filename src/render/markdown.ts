@@ -75,15 +75,18 @@ export function pathFlowchart(f: Finding): string[] | null {
   if (!steps) return null;
   const text = new Map((f.excerpt?.lines ?? []).flatMap((l) => (l ? [[l.line, l.text.trim()] as const] : [])));
   const out = ['```mermaid', 'flowchart TD'];
-  // Each node: the line and its code (when the excerpt shows it), then what happens there.
-  steps.forEach((s, i) => {
+  // Each node: the line and its code (when the excerpt shows it), then what happens there. A
+  // step back at the finding's line is no new node: the path's last edge goes round to it.
+  const drawn = steps.filter((s) => !s.again);
+  drawn.forEach((s, i) => {
     const code = text.get(s.line);
     const head = code ? `${s.line}: ${truncate(code, MAX_LABEL)}` : `line ${s.line}`;
     const note = s.note ? `<br/>${mermaidText(truncate(s.note, MAX_NOTE))}` : '';
     out.push(`  s${i}["${mermaidText(head)}${note}"]`);
   });
-  for (let i = 1; i < steps.length; i++) out.push(`  s${i - 1} --> s${i}`);
-  const primary = steps.findIndex((s) => s.primary);
+  const primary = drawn.findIndex((s) => s.primary);
+  for (let i = 1; i < drawn.length; i++) out.push(`  s${i - 1} --> s${i}`);
+  if (drawn.length < steps.length) out.push(`  s${drawn.length - 1} -->|again| s${primary}`);
   out.push(`  style s${primary} stroke-width:3px`, '```');
   return out;
 }

@@ -11,6 +11,8 @@ export interface PathStep {
   note: string | null;
   /** The finding's own line. */
   primary: boolean;
+  /** The path is back at the finding's own line, a second time (after a `back` related line). */
+  again?: boolean;
 }
 
 /**
@@ -20,18 +22,22 @@ export interface PathStep {
  * goes where it says, in the rule's order. Of the others, those above the finding's own line come
  * before it, top to bottom (what led to it: a lock taken, a lookup), and those below it after
  * it, in the rule's order (the rule knows the path, which may run upward in a loop). Where the
- * evidence ends comes last.
+ * evidence ends comes next. A `back` line (the loop head or backward `goto` that brings the path
+ * round again) comes last, and then the finding's own line once more.
  */
 export function pathSteps(f: Finding): PathStep[] | null {
   const seen = new Set<number>([f.line]);
   const before: PathStep[] = [];
   const after: PathStep[] = [];
+  const back: PathStep[] = [];
   let placed = false;
   for (const r of f.related) {
     if (r.path !== f.path || seen.has(r.line)) continue;
     seen.add(r.line);
     const step = { line: r.line, note: r.message, primary: false };
-    if (r.order === 'before' || (r.order === undefined && r.line < f.line)) {
+    if (r.order === 'back') {
+      back.push(step);
+    } else if (r.order === 'before' || (r.order === undefined && r.line < f.line)) {
       before.push(step);
       placed ||= r.order !== undefined;
     } else {
@@ -42,5 +48,6 @@ export function pathSteps(f: Finding): PathStep[] | null {
   const own = f.related.find((r) => r.path === f.path && r.line === f.line)?.message ?? null;
   const steps: PathStep[] = [...before, { line: f.line, note: own, primary: true }, ...after];
   if (f.endLine !== f.line && !seen.has(f.endLine)) steps.push({ line: f.endLine, note: null, primary: false });
+  if (back.length > 0) steps.push(...back, { line: f.line, note: null, primary: false, again: true });
   return steps.length < 2 ? null : steps;
 }

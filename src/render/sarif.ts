@@ -149,7 +149,7 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null):
               threadFlows: [
                 {
                   locations: steps.map((s, i) => ({
-                    location: { physicalLocation: physical(root, f.path, s.line), message: { text: sentence(s.note ?? (s.primary ? f.message : i === 0 ? 'Starts here' : 'Ends here')) } },
+                    location: { physicalLocation: physical(root, f.path, s.line), message: { text: sentence(s.note ?? (s.primary ? f.message : s.again ? `Here again: ${f.message}` : i === 0 ? 'Starts here' : 'Ends here')) } },
                     executionOrder: i + 1,
                   })),
                 },

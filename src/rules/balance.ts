@@ -8,7 +8,7 @@ import { displayKey } from '../analysis/ast.js';
 import type { BracketEvent, ExitRoute, UnopenedCause } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import type { RuleContext, Span } from './define-rule.js';
+import type { RelatedSpan, RuleContext, Span } from './define-rule.js';
 import type { Resource } from './resources.js';
 
 export interface BalanceMessages<M extends string> {
@@ -78,7 +78,7 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
  * the path shown, after "this function") and `remedy` (the end of the fix), and the line that
  * shows it. `open` is the acquiring call, `close` the release the path reached.
  */
-function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: string, close: string, noun: string): { data: { cause: string; remedy: string }; related: Array<{ at: Span; message: string }> } {
+function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: string, close: string, noun: string): { data: { cause: string; remedy: string }; related: RelatedSpan[] } {
   switch (cause.k) {
     case 'failed':
       return {
@@ -89,7 +89,7 @@ function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: strin
       if (cause.at === at) {
         return {
           data: { cause: `already called this \`${close}\` on \`${object}\` on an earlier pass of the loop`, remedy: `move \`${close}\` out of the loop, or call \`${open}\` on every pass.` },
-          related: cause.again ? [{ at: cause.again, message: cameBackLabel(cause.again, `\`${close}\``) }] : [],
+          related: cause.again ? [{ at: cause.again, message: cameBackLabel(cause.again, `\`${close}\``), order: 'back' }] : [],
         };
       }
       return {

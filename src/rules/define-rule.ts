@@ -14,6 +14,7 @@ import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import type { Severity } from '../findings/severity.js';
+import type { RelatedLocation } from '../findings/finding.js';
 import type { FunctionFacts } from './facts.js';
 import { resourceCalls, type Resource } from './resources.js';
 
@@ -73,7 +74,15 @@ export interface RuleReport<M extends string> {
   /** Where the evidence ends (the closing call of a bracket); defaults to `at`. */
   until?: Span;
   /** Every other place the explanation depends on, each with a short label. */
-  related?: ReadonlyArray<{ at: Span; message: string; order?: 'before' | 'after' }>;
+  related?: ReadonlyArray<RelatedSpan>;
+}
+
+/** A place the explanation depends on, with its label and, where it matters, its place on the path. */
+export interface RelatedSpan<S extends Span = Span> {
+  at: S;
+  message: string;
+  /** See {@link RelatedLocation.order}. */
+  order?: RelatedLocation['order'];
 }
 
 export interface RuleContext<M extends string> {

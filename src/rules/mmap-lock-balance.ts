@@ -19,7 +19,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
-import { defineRule, quoteCode } from './define-rule.js';
+import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
@@ -99,7 +99,7 @@ export default defineRule({
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
-    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<{ at: CfgNode; message: string }> = []): void => {
+    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
       if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: displayKey(e.object), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
     };
 
@@ -206,12 +206,12 @@ export default defineRule({
 });
 
 /** Why an unlock finds the lock not held on this path: the data of `unlockNotHeld`, and the line that shows it. */
-function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode, trace: Trace): [data: Record<string, string>, related: Array<{ at: CfgNode; message: string }>] {
+function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode, trace: Trace): [data: Record<string, string>, related: Array<RelatedSpan<CfgNode>>] {
   if (s.failed !== null) return [NOT_HELD.failed, [{ at: fn.cfg.nodes[s.failed]!, message: 'taking the lock can fail and take this path' }]];
   if (s.released === at.id) {
     // This very unlock, on an earlier pass of a loop.
     const back = cameBack(fn, trace);
-    return [NOT_HELD.again, back ? [{ at: back, message: cameBackLabel(back, 'the unlock') }] : []];
+    return [NOT_HELD.again, back ? [{ at: back, message: cameBackLabel(back, 'the unlock'), order: 'back' }] : []];
   }
   if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
   return [NOT_HELD.unknown, []];

@@ -71,6 +71,24 @@ describe('Mermaid paths', () => {
     expect(pathFlowchart(leak)!.filter((l) => l.includes('["'))).toEqual(['  s0["line 10"]', '  s1["line 20<br/>this branch leaves"]', '  s2["line 30"]']);
   });
 
+  test('a loop that brings the path back: the loop head after the finding, then an edge round to it', async () => {
+    const [seed] = (await seedReport()).findings;
+    // A finish at 164 that runs again when the loop at 161 (above it) comes round.
+    const f: Finding = { ...seed!, line: 164, endLine: 164, related: [{ path: seed!.path, line: 161, message: 'the loop comes back here', order: 'back' }], excerpt: undefined };
+    expect(pathFlowchart(f)).toEqual([
+      '```mermaid',
+      'flowchart TD',
+      '  s0["line 164"]',
+      '  s1["line 161<br/>the loop comes back here"]',
+      '  s0 --> s1',
+      '  s1 -->|again| s0',
+      '  style s0 stroke-width:3px',
+      '```',
+    ]);
+    // Without `order`, the line above would come first and the path would not close.
+    expect(pathFlowchart({ ...f, related: [{ ...f.related[0]!, order: undefined }] })).not.toContain('  s1 -->|again| s0');
+  });
+
   test('a long note is cut at a word, not inside an identifier', async () => {
     const [seed] = (await seedReport()).findings;
     const note = `${'word '.repeat(18)}mmap_write_unlock_and_more_words`;
