@@ -122,16 +122,22 @@ function opener(e: BracketEvent): string {
 /**
  * Labels for the way out: the branch that took the path there and the `goto`, `return` or
  * closing brace it left through, so the excerpt shows the whole route and not just the brace.
- * `goes` is what the path does after the branch: it `leaves` the function, or it `jumps back`
- * (a `goto retry` that looks the object up again without releasing it).
+ * `goes` is what the path does after the branch: it `leaves` the function, `jumps back` (a
+ * `goto retry` that looks the object up again without releasing it) or `goes on` (a `goto` ahead
+ * to code that overwrites it).
  */
-export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string, goes: 'leaves' | 'jumps back' = 'leaves'): Array<{ at: Span; message: string }> {
+export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string, goes: 'leaves' | 'jumps back' | 'goes on' = 'leaves'): Array<{ at: Span; message: string }> {
   const out: Array<{ at: Span; message: string }> = [];
   if (route.branch && !(route.branch.node.start === route.leave.start)) {
     out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path ${goes} without \`${release}\`` });
   }
   out.push({ at: route.leave, message: leaveLabel(fn, route.leave, held) });
   return out;
+}
+
+/** Whether `jump` (a `goto`) goes to a label above it. */
+export function jumpsBack(fn: AnalyzedFunction, jump: CfgNode): boolean {
+  return fn.cfg.nodes.some((n) => n.kind === 'label' && n.label === jump.label && n.start < jump.start);
 }
 
 function leaveLabel(fn: AnalyzedFunction, leave: CfgNode, held: string): string {

@@ -22,11 +22,11 @@ import { exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { routeLabels } from './balance.js';
+import { jumpsBack, routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultTest, type FaultBit } from './fault-result.js';
-import { VMA_READ_LOCK } from './resources.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_READ_LOCK } from './resources.js';
 
 /** What a fault handled under the VMA lock may have returned, as far as the lock is concerned. */
 type Outcome = FaultBit | 'neither';
@@ -74,10 +74,10 @@ export default defineRule({
       fix: 'Call `vma_end_read({{vma}})` on this path too, or leave through the code that does.',
     },
     overwritten: {
-      headline: '`{{vma}}` is overwritten while its VMA read lock is still held',
+      headline: "`{{vma}}`'s VMA read lock is never released: `{{vma}}` is overwritten while it is held",
       explanation:
-        '`lock_vma_under_rcu()` left this VMA read-locked, and on the path shown the function overwrites the only pointer to it (typically a retry that looks the VMA up again) without `vma_end_read()`. That lock can never be released: every later `vma_start_write()` on the VMA waits forever, and if the lookup finds the same VMA, its lock is taken twice by one reader.',
-      fix: 'Call `vma_end_read({{vma}})` before going round again.',
+        '`lock_vma_under_rcu()` left this VMA read-locked, and on the path shown the function overwrites the only pointer to it without `vma_end_read()`. That lock can never be released: every later `vma_start_write()` on the VMA (mprotect, munmap, mremap of the range) waits forever{{consequence}}.',
+      fix: 'Call `vma_end_read({{vma}})` on this path before {{before}}.',
     },
     doubleRelease: {
       headline: "`{{call}}` releases `{{vma}}`'s VMA read lock when it is not held",
@@ -154,12 +154,18 @@ export default defineRule({
             if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && ownedLocally(u.key)) {
               const before = trace.nodes().slice(0, -1);
               const route = exitRoute(fn, { nodes: () => before, previous: () => before[before.length - 2] ?? null }, prev.at);
+              const vma = displayKey(u.key);
+              const jump = route.leave.kind === 'goto' ? route.leave : null;
+              const by = u.value?.k === 'call' ? u.value.name : null;
               report(`again|${prev.at}|${n.id}`, {
                 messageId: 'overwritten',
-                data: { vma: displayKey(u.key) },
+                data: { vma, consequence: overwriteConsequence(by), before: jump ? `the \`goto ${jump.label}\`` : `\`${vma}\` is overwritten` },
                 at: node(prev.at),
                 until: n,
-                related: [...(route.leave.kind === 'goto' ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(u.key)})`, 'jumps back') : []), { at: n, message: `\`${displayKey(u.key)}\` is overwritten here` }],
+                related: [
+                  ...(jump ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${vma})`, jumpsBack(fn, jump) ? 'jumps back' : 'goes on') : []),
+                  { at: n, message: by ? `\`${vma}\` is overwritten here by \`${by}()\`` : `\`${vma}\` is overwritten here` },
+                ],
               });
             }
             applyDef(out, u, n.id);
@@ -370,6 +376,17 @@ function isNull(e: Expr): boolean {
 }
 
 /** The branch that sent the path down the NULL side of the lookup, for the excerpt. */
+/** The `{{consequence}}` of `overwritten`: what the call that overwrites the pointer adds to the leak. */
+function overwriteConsequence(by: string | null): string {
+  if (by !== null && ACQUIRE.has(by)) return `, and if \`${by}()\` finds the same VMA again, one reader holds its lock twice`;
+  const mmapLock = MMAP_LOCK_TRANSFERS.find((t) => t.name === by && t.effect === 'acquires') ?? MMAP_LOCK_OPS.find((o) => o.name === by && o.op === 'lock');
+  if (!mmapLock) return '';
+  return (
+    `. Worse, \`${by}()\` takes the mmap lock with the VMA lock still held, the reverse of the writers' order: ` +
+    'a writer that holds the mmap write lock and waits in `vma_start_write()` for this VMA deadlocks with this path'
+  );
+}
+
 function nullTest(fn: AnalyzedFunction, nodes: readonly number[], at: number): Array<{ at: CfgNode; message: string }> {
   const from = nodes.lastIndexOf(at);
   for (let i = from + 1; i < nodes.length - 1; i++) {
