@@ -78,7 +78,7 @@ export default defineRule({
     passed: {
       headline: '`{{vma}}` from `{{call}}` is passed to `{{use}}` without a `vm_start` check',
       explanation:
-        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`). `{{use}}` faults in or looks up pages of the VMA it is handed at an address its caller says is inside it; on the path shown nothing compared `{{vma}}->vm_start` with `{{addr}}`, so an address in the hole below the VMA reaches it.',
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`). `{{use}}` works on the page tables of the VMA it is handed (to fault in, find or map a page) at an address its caller says is inside it; on the path shown nothing compared `{{vma}}->vm_start` with `{{addr}}`, so an address in the hole below the VMA reaches it.',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
   },

@@ -91,7 +91,7 @@ type Ev =
 
 /** What a callee does from its entry state, before it locks or asserts anything itself. */
 interface CalleeSummary {
-  /** What needs the caller's mmap write lock: a `vma_start_write()` or a field write on a looked-up VMA. */
+  /** What needs the caller's mmap write lock, as a verb phrase: it calls `vma_start_write()`, or writes a field of a looked-up VMA. */
   needs: string | null;
   /** Protected fields it writes on its VMA parameters, by parameter index, before write-locking any VMA. */
   params: ReadonlyMap<number, string>;
@@ -176,7 +176,7 @@ export default defineRule({
     calleeNeedsWriteLock: {
       headline: '`{{callee}}()` needs the mmap write lock, but here it is {{held}}',
       explanation:
-        '`{{callee}}()` does {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
+        '`{{callee}}()` {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
       fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
     },
     calleeRequiresVmaLock: {
@@ -250,7 +250,7 @@ export default defineRule({
             const unlocked = perVma && (cur.lock === 'write' || cur.lock === 'entry') && e.args.some((a) => a !== null && !isLocked(cur, a.vma));
             const summary = judged || unlocked ? summaryOf(node, e) : null;
             const handed = summary ? (e.args.map((a, i) => (a && summary.params.has(i) ? { ...a, field: summary.params.get(i)! } : null)).find((a) => a !== null) ?? null) : null;
-            const what = summary?.needs ?? (handed ? `a write of \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
+            const what = summary?.needs ?? (handed ? `writes \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
             if (judged && what !== null && once(reported, node.id)) {
               ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur), held: heldText(cur) }, at: node, related: lockRelated(cur) });
             } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, handed.vma) && once(reported, node.id)) {
@@ -576,9 +576,9 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
       // vma_start_write(vma)` in free_pgtables(), mm/memory.c), makes what follows the
       // caller's choice: the summary keeps to what the callee does unconditionally.
       if (asserts.has(node.id) || branchesOnParam(fn, node)) return null;
-      if (needs === null && starts.has(node.id)) needs = '`vma_start_write()`';
+      if (needs === null && starts.has(node.id)) needs = 'calls `vma_start_write()`';
       for (const w of writes.get(node.id) ?? []) {
-        if (needs === null && w.origin !== null) needs = `a write of \`${w.field}\` on a VMA it looked up`;
+        if (needs === null && w.origin !== null) needs = `writes \`${w.field}\` of a VMA it looked up`;
         const p = paramAt(fn, w.base, node.id, paramIndex)?.param ?? null;
         if (p !== null && !params.has(p)) params.set(p, w.field);
       }
