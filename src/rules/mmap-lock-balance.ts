@@ -20,7 +20,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
-import { lockedObjects, lockEvents, lockFlags, type LockEvent, type Mode } from './mmap-lock.js';
+import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
@@ -97,10 +97,15 @@ export default defineRule({
 
     const reported = new Set<string>();
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
+    /** The mm as the call that took the lock at node `at` names it. */
+    const heldMm = (at: number, object: string): string => {
+      const e = events.get(at)?.find((x) => x.object === object && x.op !== 'unlock');
+      return e ? writtenMm(e) : displayKey(object);
+    };
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
     const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
-      if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: displayKey(e.object), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
+      if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: writtenMm(e), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
     };
 
     // A function that takes the lock on a path where it did not release it first was entered
@@ -196,7 +201,7 @@ export default defineRule({
       const mode = x.held.mode;
       ctx.report({
         messageId: 'leak',
-        data: { mm: displayKey(x.object), mode, call: x.held.call, release: releaseOf(mode) },
+        data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode) },
         at: fn.cfg.nodes[x.held.at]!,
         until: x.route.leave,
         related: routeLabels(fn, x.route, `the mmap ${mode} lock still held`, releaseOf(mode)),

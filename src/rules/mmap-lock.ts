@@ -4,7 +4,7 @@
  * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
  * through a VMA) as `unknown` events on every mm of the function.
  */
-import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { BracketIndex, MAY_NAME_WALK, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
@@ -20,6 +20,17 @@ export interface LockEvent {
 }
 
 const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+
+/**
+ * The mm of `e` as the code names it at the call (`mm` in `mmap_read_lock(mm)`, even when `mm`
+ * holds `current->mm`): what a headline quotes, so that it matches the excerpt. Events keep the
+ * mm by value; a helper's event, whose call has no mm argument, is named by that value.
+ */
+export function writtenMm(e: LockEvent): string {
+  const arg = e.event.via === null ? e.event.call.args[0] : undefined;
+  const key = arg ? pathKey(arg) : null;
+  return displayKey(key ?? e.object);
+}
 const LOCK_OP_NAMES = new Set(MMAP_LOCK_OPS.map((o) => o.name));
 const DOWNGRADE = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => o.name));
 
