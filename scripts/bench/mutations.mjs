@@ -716,6 +716,16 @@ export default [
     expect: [{ line: { at: 'mmap_read_lock(mm);', nth: 2 }, related: [{ at: 'mmap_read_lock(mm);', nth: 1 }] }],
   },
   {
+    id: 'lock-remap-file-pages-killable-inverted',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mmap.c',
+    // SYSCALL_DEFINE5(remap_file_pages, ...).
+    function: 'SYSCALL_DEFINE5',
+    what: 'the test of mmap_read_lock_killable() in remap_file_pages() inverted, read the trylock way round: the -EINTR return then leaves holding the lock, and the path without it reaches the unlocks (catalog mmap-lock-balance: killable lock polarity)',
+    edits: [{ replace: 'if (mmap_read_lock_killable(mm))', with: ['if (!mmap_read_lock_killable(mm))'] }],
+    expect: [{ line: 'if (!mmap_read_lock_killable(mm))', related: [{ at: 'return -EINTR;', nth: 1 }, [{ at: 'mmap_read_unlock(mm);', nth: 1 }, { at: 'mmap_read_unlock(mm);', nth: 2 }]] }],
+  },
+  {
     id: 'lock-oom-reaper-trylock-untested',
     rule: 'mmap-lock-balance',
     file: 'mm/oom_kill.c',

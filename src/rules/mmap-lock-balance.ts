@@ -64,6 +64,12 @@ export default defineRule({
         '`{{call}}` takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
       fix: 'Release the lock on this path too (`{{release}}`), or leave through the label that does.',
     },
+    invertedTest: {
+      headline: 'the test of `{{call}}` is the wrong way round',
+      explanation:
+        "`{{call}}` {{polarity}}, so `{{test}}` is true exactly when it took the lock. The branch taken then leaves with an error while holding `{{mm}}`'s mmap {{mode}} lock, which is never released, and the path where the lock was not taken goes on to the unlock, which underflows the rwsem.",
+      fix: 'Test the result the other way round: `{{right}}`.',
+    },
     unlockNotHeld: {
       headline: "`{{call}}` can run when `{{mm}}`'s mmap lock is not held",
       explanation:
@@ -113,6 +119,11 @@ export default defineRule({
     // lock are unlocks of a lock nobody holds.
     const enteredUnlocked = new Set<string>();
     const unlocksFromEntry: Array<{ node: CfgNode; e: LockEvent; via: ReturnType<typeof jumpBefore> }> = [];
+    const failedUnlocks: Array<{ node: CfgNode; e: LockEvent; failed: number; why: ReturnType<typeof notHeld> }> = [];
+    /** Unlocks after a failed attempt, but for those an inverted test of that attempt explains. */
+    const reportFailedUnlocks = (explained: ReadonlySet<number>): void => {
+      for (const u of failedUnlocks) if (!explained.has(u.failed)) report('unlockNotHeld', u.node, u.e, ...u.why);
+    };
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
@@ -156,7 +167,9 @@ export default defineRule({
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
-            if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
+            // After a failed attempt the report waits: an inverted test explains it (below).
+            if (cur.k === 'none' && cur.failed !== null) failedUnlocks.push({ node, e, failed: cur.failed, why: notHeld(fn, cur, node, trace) });
+            else if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
             if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
             set(e.object, { k: 'none', failed: null, released: node.id });
           }
@@ -174,6 +187,7 @@ export default defineRule({
       },
     });
     if (!result.complete) {
+      reportFailedUnlocks(new Set());
       ctx.incomplete('the balance of the mmap lock');
       return;
     }
@@ -181,7 +195,10 @@ export default defineRule({
     // cannot always tell: such a function is judged only on what one name does (wrong mode,
     // double lock, unlock after its own unlock), not on leaks or on what it was entered with.
     const mms = lockedObjects(events);
-    if (mms.size > 1) return;
+    if (mms.size > 1) {
+      reportFailedUnlocks(new Set());
+      return;
+    }
     if (lockFlags(fn).size === 0) {
       for (const { node, e, via } of unlocksFromEntry) {
         if (!enteredUnlocked.has(e.object)) continue;
@@ -193,12 +210,43 @@ export default defineRule({
     // an error, or the same zero that an exit without the lock returns. A VMA or a 0 returned
     // where the other exits return NULL or an error is a conditional contract
     // (`lock_mm_and_find_vma()`, the killable wrappers), not a leak.
+    const inverted = new Set<number>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
       const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')));
-      if (!released || !once(`leak|${x.held.at}|${x.node.id}`)) continue;
+      if (!released) continue;
       const mode = x.held.mode;
+      // `if (!mmap_read_lock_killable(mm)) return -EINTR;`: the branch on the attempt's own
+      // result leaves with an error exactly when the lock was taken. One defect, said once.
+      const lock = events.get(x.held.at)?.find((e) => e.object === x.object && e.op === 'lock');
+      const unlock = failedUnlocks.find((u) => u.failed === x.held!.at);
+      const tested = fn.cfg.nodes[x.held.at]!;
+      if (lock && x.kind === 'error' && tested.kind === 'branch' && x.route.branch === null && unlock && !inverted.has(x.held.at)) {
+        inverted.add(x.held.at);
+        const name = lock.event.call.name ?? '';
+        const trylock = /trylock/.test(name);
+        const call = quoteCode(fn.text(lock.event.call));
+        ctx.report({
+          messageId: 'invertedTest',
+          data: {
+            call: `${name}()`,
+            mm: heldMm(x.held.at, x.object),
+            mode,
+            polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
+            test: quoteCode(fn.text(tested)),
+            right: trylock ? `if (!${call})` : `if (${call})`,
+          },
+          at: fn.cfg.nodes[x.held.at]!,
+          until: x.route.leave,
+          related: [
+            { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },
+            { at: unlock.node, message: 'the path without the lock reaches this unlock' },
+          ],
+        });
+        continue;
+      }
+      if (!once(`leak|${x.held.at}|${x.node.id}`)) continue;
       ctx.report({
         messageId: 'leak',
         data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode) },
@@ -207,6 +255,7 @@ export default defineRule({
         related: routeLabels(fn, x.route, `the mmap ${mode} lock still held`, releaseOf(mode)),
       });
     }
+    reportFailedUnlocks(inverted);
   },
 });
 
