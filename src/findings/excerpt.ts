@@ -18,7 +18,18 @@ export const MAX_EXCERPT_LINES = 60;
 /** Signature lines shown at most. */
 const SIGNATURE_LINES = 3;
 
-export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionSpan | undefined, added: ReadonlySet<number>): Excerpt {
+/**
+ * `spanAt` finds the function around a line: a related line in another function of the file (a
+ * callee that takes the lock again) is shown under that function's own signature, so that the
+ * reader sees whose line it is.
+ */
+export function buildExcerpt(
+  finding: Finding,
+  file: SourceFile,
+  span: FunctionSpan | undefined,
+  added: ReadonlySet<number>,
+  spanAt: (line: number) => FunctionSpan | undefined = () => undefined,
+): Excerpt {
   const roles = new Map<number, { role: ExcerptLine['role']; note: string | null }>();
   for (const r of finding.related) if (r.path === finding.path) roles.set(r.line, { role: 'related', note: r.message });
   if (finding.endLine !== finding.line && !roles.has(finding.endLine)) roles.set(finding.endLine, { role: 'end', note: null });
@@ -36,9 +47,14 @@ export function buildExcerpt(finding: Finding, file: SourceFile, span: FunctionS
   const hi = own[own.length - 1] ?? finding.line;
 
   const wanted = new Set<number>();
-  if (span) {
-    const bodyLine = file.position(span.bodyStart).line;
-    for (let l = span.startLine; l < bodyLine && l < span.startLine + SIGNATURE_LINES; l++) wanted.add(l);
+  const signature = (s: FunctionSpan): void => {
+    const bodyLine = file.position(s.bodyStart).line;
+    for (let l = s.startLine; l < bodyLine && l < s.startLine + SIGNATURE_LINES; l++) wanted.add(l);
+  };
+  if (span) signature(span);
+  for (const k of keys) {
+    const other = inFunction(k) ? undefined : spanAt(k);
+    if (other && other !== span) signature(other);
   }
   const fill = hi - lo + 1 <= WHOLE_SPAN;
   // Widest first; narrow until it fits: drop context, then the stretch between key lines.

@@ -76,7 +76,7 @@ export function analyzeSpans(
     if (!fn) continue;
     functions++;
     for (const f of runRules(fn, applicable, summaries)) {
-      f.excerpt = buildExcerpt(f, file.source, span, added);
+      f.excerpt = buildExcerpt(f, file.source, span, added, (line) => file.functionAt(line));
       findings.push(f);
     }
   }
