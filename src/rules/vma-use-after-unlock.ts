@@ -9,7 +9,9 @@
  * vm_area_struct *` variables and parameters, a release is an unlock of an mm or the
  * documented release of the fault handler, and a VMA assigned again (after re-locking, from a
  * new lookup) is trusted again. Reading the pointer itself (`if (vma == prev)`, passing it on)
- * is not a dereference; values copied out before the release are the fix, not a finding.
+ * is not a dereference, except to the kernel helpers known to read the VMA they are handed
+ * (`is_vm_hugetlb_page(vma)`, `vma_pages(vma)`: {@link VMA_DEREF_HELPERS}); values copied out
+ * before the release are the fix, not a finding.
  */
 import { displayKey } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
@@ -18,12 +20,18 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
 import { lockEvents } from './mmap-lock.js';
-import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
 import { pathKey } from '../analysis/ast.js';
 
 /** Helpers whose NULL or false result says they released the mmap lock (`expand_stack()`, `userfaultfd_remove()`). */
 const RELEASERS = MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'releases' && t.when === 'zero');
+
+/**
+ * Helpers that read the VMA they are handed, so handing it over is a dereference. `vma_end_read()`
+ * is the per-VMA lock's business (`vma-read-lock-balance`), not the mmap lock's.
+ */
+const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
 /** Per VMA variable: where the lock that protected it was released, on this path. */
 type How = 'unlock' | 'fault' | 'helper';
@@ -86,8 +94,11 @@ export default defineRule({
         // Reads and writes in evaluation order: a use before a reassignment in the same node counts.
         for (const ev of node.flow) {
           const cur: State = next ?? s;
-          if (ev.k === 'use' && ev.deref) {
-            const key = ev.root.id;
+          // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
+          const handed = ev.k === 'call' && ev.name !== null && DEREF_HELPERS.has(ev.name) ? ev.call.args.map(pathKey).find((k) => k !== null && cur.has(k)) : undefined;
+          if ((ev.k === 'use' && ev.deref) || handed !== undefined) {
+            const key = handed ?? (ev.k === 'use' ? ev.root.id : '');
+            const use = ev.k === 'call' ? ev.call : ev;
             const r = cur.get(key);
             // One finding per VMA and release: the first use shows the problem, the rest repeat it.
             if (r && !reported.has(`${r.release}|${key}`)) {
@@ -96,7 +107,7 @@ export default defineRule({
               const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
               ctx.report({
                 messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
-                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(ev), says: helper?.says ?? '', model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does') },
+                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(use), says: helper?.says ?? '', model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does') },
                 at: node,
                 // The release comes first on the path even where it is below the use in the
                 // source (a loop coming back round): say so, and draw it in path order.
@@ -112,9 +123,11 @@ export default defineRule({
         }
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
-          // Taking the write lock again is what a teardown does once the mm has no users left
-          // (`exit_mmap()`: "the mm is ours alone"): the VMAs it already walked stay valid.
-          if (e.op === 'lock' && e.mode === 'write' && (next ?? s).size > 0) next = new Map();
+          // Taking the write lock again, unconditionally, is what a teardown does once the mm
+          // has no users left (`exit_mmap()`: "the mm is ours alone"): the VMAs it already
+          // walked stay valid. A killable re-lock is a live process's (`remap_file_pages()`),
+          // which must look the VMA up again.
+          if (e.op === 'lock' && e.mode === 'write' && e.event.acquisition.k === 'always' && (next ?? s).size > 0) next = new Map();
         }
         return next ?? s;
       },
@@ -134,9 +147,17 @@ function vmaVariables(fn: AnalyzedFunction): ReadonlySet<string> {
   for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (isVma(d)) out.add(d.ref.id);
   // A VMA the function allocates itself (`vm_area_alloc()`, `vm_area_dup()`) is not in anyone
   // else's hands until it is inserted, and exec's new mm has no other user: not found under a lock.
+  // The same holds for the stack VMA an exec builds in its new mm (`bprm->vma`, fs/exec.c
+  // `get_arg_page()`).
+  const binprm = new Set<string>();
+  for (const p of fn.ast.params) if (/\bstruct\s+linux_binprm\b/.test(p.type)) binprm.add(p.ref.id);
+  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (/\bstruct\s+linux_binprm\b/.test(d.type)) binprm.add(d.ref.id);
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k === 'def' && out.has(ev.key) && ev.value?.k === 'call' && ev.value.name !== null && /^vm_area_(alloc|dup)$/.test(ev.value.name)) out.delete(ev.key);
+      if (ev.k !== 'def' || !out.has(ev.key) || !ev.value) continue;
+      const v = ev.value;
+      if (v.k === 'call' && v.name !== null && /^vm_area_(alloc|dup)$/.test(v.name)) out.delete(ev.key);
+      if (v.k === 'field' && v.field === 'vma' && v.base.k === 'ident' && binprm.has(v.base.ref.id)) out.delete(ev.key);
     }
   }
   return out;
