@@ -15,7 +15,7 @@
  */
 import { displayKey, type Expr } from '../analysis/ast.js';
 import { cameBack, exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
@@ -108,6 +108,13 @@ export default defineRule({
       const e = events.get(at)?.find((x) => x.object === object && x.op !== 'unlock');
       return e ? writtenMm(e) : displayKey(object);
     };
+    /** The first unlock of `object` that runs after `from`, labelled as what underflows when the attempt failed. */
+    const unlockAfter = (from: CfgNode, object: string): Array<RelatedSpan<CfgNode>> => {
+      const ops = (n: CfgNode): LockEvent[] => (events.get(n.id) ?? []).filter((x) => x.object === object && x.op !== 'unknown');
+      const { stops } = reachableFrom(fn.cfg, from, (n) => ops(n).length > 0);
+      const unlock = stops.filter((n) => ops(n).some((x) => x.op === 'unlock')).sort((a, b) => a.start - b.start)[0];
+      return unlock ? [{ at: unlock, message: 'this unlock runs whether or not the lock was taken' }] : [];
+    };
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
     const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
@@ -156,7 +163,7 @@ export default defineRule({
               const trylock = e.event.call.name !== null && /trylock/.test(e.event.call.name);
               const when = trylock ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
               const call = quoteCode(fn.text(e.event.call));
-              report('resultIgnored', node, e, { fails: when, test: trylock ? `if (!${call})` : `if (${call})` });
+              report('resultIgnored', node, e, { fails: when, test: trylock ? `if (!${call})` : `if (${call})` }, unlockAfter(node, e.object));
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
