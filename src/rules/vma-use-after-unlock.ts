@@ -35,7 +35,9 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
 
 /** Per VMA variable: where the lock that protected it was released, on this path. */
 type How = 'unlock' | 'fault' | 'helper';
-type State = ReadonlyMap<string, { release: number; how: How }>;
+/** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
+type Stale = { release: number; how: How; relock?: number };
+type State = ReadonlyMap<string, Stale>;
 
 export default defineRule({
   id: 'vma-use-after-unlock',
@@ -50,19 +52,19 @@ export default defineRule({
     afterUnlock: {
       headline: '`{{vma}}` is dereferenced after the mmap lock was released',
       explanation:
-        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").',
+        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}',
       fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh (`vma_lookup()`) before using it.',
     },
     afterHelper: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` released the mmap lock',
       explanation:
-        '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive is no longer held, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").',
+        '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive was dropped, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").{{relock}}',
       fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it{{model}}.',
     },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
-        'On this path `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap (or per-VMA) lock itself; `{{vma}}` may be freed by the time `{{use}}` reads it (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed").',
+        'On this path `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap (or per-VMA) lock itself; `{{vma}}` may be freed by the time `{{use}}` reads it (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed").{{relock}}',
       fix: 'Read what you need from `{{vma}}` before calling `handle_mm_fault()` (the fault path samples `vm_flags` early for this reason), or retake the lock and look the VMA up again.',
     },
   },
@@ -77,9 +79,9 @@ export default defineRule({
     const reported = new Set<string>();
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
-      key: (s) => [...s].map(([v, r]) => `${v}@${r.release}`).join(';'),
+      key: (s) => [...s].map(([v, r]) => `${v}@${r.release}${r.relock === undefined ? '' : `+${r.relock}`}`).join(';'),
       step(s, node, trace) {
-        let next: Map<string, { release: number; how: How }> | null = null;
+        let next: Map<string, Stale> | null = null;
         const stale = (release: number, how: How): void => {
           next ??= new Map(s);
           for (const v of vmas) if (!next.has(v)) next.set(v, { release, how });
@@ -107,11 +109,21 @@ export default defineRule({
               const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
               ctx.report({
                 messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
-                data: { vma: displayKey(key), release: `${helper?.name ?? callName(releaseNode)}()`, use: fn.text(use), says: helper?.says ?? '', model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does') },
+                data: {
+                  vma: displayKey(key),
+                  release: `${helper?.name ?? callName(releaseNode)}()`,
+                  use: fn.text(use),
+                  says: helper?.says ?? '',
+                  model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does'),
+                  relock: r.relock === undefined ? '' : ` Taking the lock again does not help: \`${displayKey(key)}\` still points to the VMA found before the release, which may be gone, until it is looked up afresh.`,
+                },
                 at: node,
                 // The release comes first on the path even where it is below the use in the
                 // source (a loop coming back round): say so, and draw it in path order.
-                related: [{ at: releaseNode, message: `${r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${releaseNode.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' }],
+                related: [
+                  { at: releaseNode, message: `${r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${releaseNode.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' },
+                  ...(r.relock === undefined ? [] : [{ at: fn.cfg.nodes[r.relock]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const }]),
+                ],
               });
             }
           } else if (ev.k === 'def' && cur.has(ev.key)) {
@@ -123,6 +135,9 @@ export default defineRule({
         }
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
+          if (e.op === 'lock') {
+            for (const [v, r] of next ?? s) if (r.relock === undefined) (next ??= new Map(s)).set(v, { ...r, relock: node.id });
+          }
           // Taking the write lock again, unconditionally, is what a teardown does once the mm
           // has no users left (`exit_mmap()`: "the mm is ours alone"): the VMAs it already
           // walked stay valid. A killable re-lock is a live process's (`remap_file_pages()`),
