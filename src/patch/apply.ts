@@ -155,6 +155,10 @@ function placeHunks(oldLines: readonly FileLine[], fp: FilePatch, patch: Patch, 
     const expected = Math.min(Math.max(stated + offset, earliest), Math.max(latest, earliest));
     const found = searchOutward(expected, earliest, latest, fits);
     if (found === null) {
+      // Cut by hand, a hunk often loses its trailing context, which makes it an end-of-file hunk
+      // to git: say so when it would match elsewhere but for that.
+      const elsewhere = matchEnd ? searchOutward(expected, earliest, latest, (at) => (!matchBeginning || at === 0) && preimage.every((line, i) => sameLine(oldLines[at + i], line))) : null;
+      if (elsewhere !== null) throw endsWithoutContext(patch, path, hunk, elsewhere + 1);
       const shown = matchBeginning ? 0 : matchEnd ? Math.max(latest, 0) : expected;
       throw notApplying(patch, path, hunk, describeMismatch(oldLines, preimage, shown), earliest > 0);
     }
@@ -203,6 +207,17 @@ function describeMismatch(oldLines: readonly FileLine[], preimage: readonly Hunk
     }
   }
   return `Its lines are there at line ${at + 1}, but the hunk must start at the top of the file or end at its end`;
+}
+
+function endsWithoutContext(patch: Patch, path: string, hunk: Hunk, line: number): PatchError {
+  const header = `${formatHunkHeader(hunk)}${hunk.section ? ` ${hunk.section}` : ''}`;
+  return new PatchError(
+    'patch-does-not-apply',
+    `${describePatch(patch)} does not apply to ${path}: hunk ${hunk.index} (${header}) has no unchanged line after ` +
+      'its last change, which tells `git apply` and `patch` that it ends the file, but it matches at line ' +
+      `${line}, not at the end. The hunk was probably cut by hand: make the diff again (\`git diff\`, ` +
+      '`git format-patch`), or end the hunk with the unchanged lines that follow in the file and count them in its header.',
+  );
 }
 
 function notApplying(patch: Patch, path: string, hunk: Hunk, mismatch: string, afterEarlierHunk: boolean): PatchError {

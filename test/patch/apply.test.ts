@@ -225,7 +225,13 @@ describe('hunk placement', () => {
   test('a hunk without trailing context must match at the end, as in git', async () => {
     const patch = await inlinePatch('--- a/f\n+++ b/f\n@@ -9,2 +9,2 @@\n nine\n-ten\n+TEN\n');
     expect(applyFilePatch(original, patch.files[0]!, patch).text).toBe(original.replace('ten', 'TEN'));
-    expect(applyError(() => applyFilePatch(`${original}eleven\n`, patch.files[0]!, patch)).kind).toBe('patch-does-not-apply');
+    const error = applyError(() => applyFilePatch(`${original}eleven\n`, patch.files[0]!, patch));
+    expect(error.kind).toBe('patch-does-not-apply');
+    // It matches at line 9 of the longer file: the message names the missing trailing context.
+    expect(error.message).toContain('hunk 1 (@@ -9,2 +9,2 @@) has no unchanged line after its last change, which tells `git apply` and `patch` that it ends the file, but it matches at line 9, not at the end.');
+    // Matching nowhere at all, it is the usual mismatch.
+    const nowhere = applyError(() => applyFilePatch(original.replace('nine', 'NINE'), patch.files[0]!, patch));
+    expect(nowhere.message).toContain('matches nowhere in the file');
   });
 
   test('diff -U0 hunks (no context at all) apply at their stated lines', async () => {
