@@ -5,7 +5,7 @@
  */
 import { preferQuickStart } from '../analysis/wasm-tier.js';
 import { InputError } from '../errors.js';
-import { MAX_INPUT_BYTES } from '../patch/limits.js';
+import { readCapped } from '../patch/limits.js';
 import type { CommandResult } from './commands/types.js';
 import { failure, run } from './run.js';
 
@@ -13,15 +13,7 @@ async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) {
     throw new InputError('no-input', "no PATCH file was given and stdin is a terminal, so there is no patch to read. Give a patch file (widen review fix.patch) or pipe one in (git format-patch -1 --stdout | widen review).");
   }
-  // Stop one byte past the limit: readSeries then refuses the input without widen holding all of it.
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    size += (c as Buffer).length;
-    if (size > MAX_INPUT_BYTES) break;
-  }
-  return Buffer.concat(chunks);
+  return readCapped(process.stdin);
 }
 
 // A reader that stops early (`widen scan mm/ | head`) closes the pipe: that is not an error of widen.

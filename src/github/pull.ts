@@ -19,6 +19,7 @@ import type { FilePatch, Patch } from '../patch/types.js';
 import type { CatalogRule } from '../rules/index.js';
 import { configuredRules, pathFilter, type WidenConfig } from './config.js';
 import type { GitHubClient } from './octokit.js';
+import { append } from '../append.js';
 
 export interface PullRef {
   owner: string;
@@ -109,7 +110,7 @@ export async function listPullFiles(octokit: GitHubClient, ref: PullRef, changed
   // The count in the payload can be stale (a push between event and request): follow on.
   for (let page = pages + 1; results[results.length - 1]!.length === FILES_PER_PAGE && files.length < MAX_LISTED_FILES; page++) {
     const more = await fetchPage(page);
-    files.push(...more);
+    append(files, more);
     if (more.length < FILES_PER_PAGE) break;
   }
   return { files, unlisted: Math.max(0, changedFiles - files.length) };
@@ -306,7 +307,7 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
     }
     try {
       const [parsed] = await readPatches(fileDiff(f), `${source}, ${f.filename}`);
-      filePatches.push(...(parsed?.files ?? []));
+      append(filePatches, parsed?.files ?? []);
     } catch (e) {
       if (!(e instanceof PatchError)) throw e;
       note(f.filename, `The diff GitHub sent for ${f.filename} could not be read (${e.message}), so widen did not check it.`);
@@ -370,7 +371,7 @@ export async function reviewPull(
     if ('remark' in series) remarks.push(series.remark);
     else {
       report = series.report;
-      notes.push(...series.notes);
+      append(notes, series.notes);
       headLines = series.headLines;
     }
   }

@@ -2,7 +2,7 @@
  * Reading patches (plain diffs, `git format-patch` mails, mbox series) and applying them in
  * memory. Everything a caller needs is exported here.
  */
-export { MAX_INPUT_BYTES } from './limits.js';
+export { MAX_INPUT_BYTES, readCapped } from './limits.js';
 export { inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptions, type SeriesReading } from './read.js';
 export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';

@@ -9,6 +9,7 @@ import { parseDiff, type DiffOrigin } from './diff.js';
 import { PatchError, describePatch, shownText } from './errors.js';
 import type { FilePatch, Patch } from './types.js';
 import { parseSubject, type ParsedSubject } from './subject.js';
+import { append } from '../append.js';
 
 /**
  * The mbox `From ` separator line: `From <sha> Mon Sep 17 00:00:00 2001` from git format-patch,
@@ -160,7 +161,7 @@ export async function parseMail(
   const files: FilePatch[] = [];
   if (diffStart < bodyLines.length) {
     const bodyOrigin = locateBody(lines, span, bodyLines, diffStart, fromLine, source, patchName);
-    files.push(...parseDiff(bodyLines.slice(diffStart), bodyOrigin));
+    append(files, parseDiff(bodyLines.slice(diffStart), bodyOrigin));
   }
   for (const attachment of email.attachments) {
     if (!isPatchAttachment(attachment)) continue;

@@ -4,6 +4,7 @@ import { isGitLog, readGitLog } from './gitlog.js';
 import { MAX_INPUT_BYTES } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
+import { append } from '../append.js';
 
 /** A series numbered beyond this is not a series but a mangled subject. */
 const MAX_SERIES_LENGTH = 1000;
@@ -71,7 +72,7 @@ export async function readSeries(inputs: readonly PatchInput[], options: ReadOpt
   // Some input is a diff or a git log: no numbering to go by, so the order given is the series' order.
   const patches: Patch[] = [];
   for (const [k, item] of read.entries()) {
-    patches.push(...(item.mails !== undefined ? assembleSeries(item.mails, inputs[k]!.source, false, options).patches : item.patches!));
+    append(patches, item.mails !== undefined ? assembleSeries(item.mails, inputs[k]!.source, false, options).patches : item.patches!);
   }
   if (patches.length > 1) patches.forEach((patch, k) => Object.assign(patch, { index: k + 1, total: patches.length }));
   return { patches, gaps: [] };

@@ -24,6 +24,7 @@ import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportN
 import { TriggerFilter } from './prefilter.js';
 import { ReviewError } from './errors.js';
 import { SourceUnavailable, type TreeSource } from './source.js';
+import { append } from '../append.js';
 
 export interface ReviewOptions {
   /** The patches of the series, in the order they apply. */
@@ -192,7 +193,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     const reported = !opts.applyOnly?.has(patch);
     // Per directory, for this patch's state of the tree (see neighbourSummaries).
     const programs = new Map<string, Program | null>();
-    if (reported) findings.push(...runPatchRules(patch, patchRules));
+    if (reported) append(findings, runPatchRules(patch, patchRules));
     // Every file of the patch is applied before any is reviewed: a helper the patch adds in
     // mm/vma.c, or changes in a header, is what mm/mmap.c's summaries must see, whatever the
     // order of the files in the diff.
@@ -247,9 +248,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         if (n === 0) programs.delete(dir);
       }
       functions += reviewed.functions;
-      notes.push(...reviewed.notes);
+      append(notes, reviewed.notes);
       markFixed(findings, reviewed.resolved, patch);
-      findings.push(...reviewed.findings);
+      append(findings, reviewed.findings);
     }
   }
   if (cFiles === 0) {
@@ -298,10 +299,10 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     const lines = images.post!.split('\n');
     touched = touched.filter((span) => isWhole(span, known, lines));
     // A diff that carries every line of the file (a new file) hides nothing.
-    if (!carriesAll(known, lines)) notes.push(...unseenHunks(fp, post, patch, touched));
+    if (!carriesAll(known, lines)) append(notes, unseenHunks(fp, post, patch, touched));
   }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
-  notes.push(...post.notes);
+  append(notes, post.notes);
   let before: Finding[] = [];
   if (images.pre !== null && fp.oldPath !== null) {
     const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);

@@ -34,6 +34,7 @@ import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilte
 import { lex } from '../analysis/lexer.js';
 import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
 import { contentHash, ScanCache, type CacheOptions, type Dependencies, type ScanState } from './scan-cache.js';
+import { append } from '../append.js';
 
 export interface ScanOptions {
   paths: readonly string[];
@@ -138,7 +139,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const result = jobs <= 1
     ? await scanInThread(files, opts.rules, opts.progress, cache)
     : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress, cache);
-  unreadable.push(...result.unreadable);
+  append(unreadable, result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
     notes: sortNotes([
@@ -237,10 +238,10 @@ function emptyBatch(): BatchResult {
 }
 
 function addBatch(into: BatchResult, r: BatchResult): void {
-  into.findings.push(...r.findings);
-  into.notes.push(...r.notes);
+  append(into.findings, r.findings);
+  append(into.notes, r.notes);
   into.functions += r.functions;
-  into.unreadable.push(...r.unreadable);
+  append(into.unreadable, r.unreadable);
 }
 
 /** The note for a file whose analysis stopped on an internal error; none of its findings are kept. */
@@ -320,7 +321,7 @@ function scanState(candidates: readonly CandidateEntry[], index: ReadonlyMap<str
 async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
   const pre = prefilter(files, rules, cache !== null, (done, path) => progress?.('read', done, files.length, path));
   const out = emptyBatch();
-  out.unreadable.push(...pre.unreadable);
+  append(out.unreadable, pre.unreadable);
   const entries = pre.candidates.map((c): CandidateEntry => ({ path: c.path, names: [...(cache?.defines(c.path, c.hash!) ?? linkableNames(c.path, c.text))], hash: c.hash }));
   const index = functionIndex(entries);
   const state = cache ? scanState(entries, index, pre.noreturn) : null;
@@ -519,10 +520,10 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
           if (slot.share.length > 0) {
             slot.share = [];
             slot.read = m.read;
-            out.unreadable.push(...m.unreadable);
+            append(out.unreadable, m.unreadable);
             for (const name of m.noreturn) noreturn.add(name);
-            candidates.push(...m.candidates);
-            slot.queue.push(...m.candidates.map((c) => c.path));
+            append(candidates, m.candidates);
+            append(slot.queue, m.candidates.map((c) => c.path));
             readProgress(m.candidates.at(-1)?.path ?? files[0]!);
             reading--;
           }
@@ -601,10 +602,11 @@ export function rulesById(ids: readonly string[]): Rule[] {
 export async function collectFiles(paths: readonly string[], unreadable: Unreadable[]): Promise<{ files: string[]; notes: AnalysisNote[] }> {
   const files: string[] = [];
   const notes: AnalysisNote[] = [];
-  const given: Array<{ path: string; directory: boolean }> = [];
+  const given: Array<{ path: string; directory: boolean; regular: boolean }> = [];
   for (const p of paths) {
     try {
-      given.push({ path: p, directory: (await stat(p)).isDirectory() });
+      const st = await stat(p);
+      given.push({ path: p, directory: st.isDirectory(), regular: st.isFile() });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
@@ -612,9 +614,10 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
   }
   // The directories the scan walks, resolved: a link into one of them is scanned through its target.
   const roots = given.filter((g) => g.directory).map((g) => resolvedOr(g.path));
-  for (const { path: p, directory } of given) {
+  for (const { path: p, directory, regular } of given) {
     // What path.join(p, name) gives each entry, made once: one join per file of a tree cost 50 MB.
     if (directory) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable, roots);
+    else if (!regular) notes.push(notRegular(p));
     else if (isCSource(p)) files.push(p);
     else notes.push(fileNote(p, 'skipped-file', `${p} is not a .c or .h file; widen scan skipped it.`));
   }
@@ -649,12 +652,22 @@ function walk(dir: string, prefix: string, files: string[], notes: AnalysisNote[
       if (target?.isDirectory()) {
         if (!walkedAnyway(p, roots)) notes.push(fileNote(p, 'skipped-file', `${p} is a symbolic link to a directory; widen scan does not follow those. Name the directory it points to on the command line to scan it.`));
       } else if (isCSource(e.name)) {
-        files.push(p);
+        if (target && !target.isFile()) notes.push(notRegular(p));
+        else files.push(p);
       }
-    } else if (isCSource(e.name) && e.isFile()) {
-      files.push(p);
+    } else if (isCSource(e.name)) {
+      if (e.isFile()) files.push(p);
+      else notes.push(notRegular(p));
     }
   }
+}
+
+/**
+ * The note for a C-named entry that is no regular file: a FIFO would block the scan until
+ * something writes to it, and a device such as /dev/zero never ends.
+ */
+function notRegular(p: string): AnalysisNote {
+  return fileNote(p, 'skipped-file', `${p} is not a regular file (a device, FIFO or socket, or a link to one); widen scan skipped it.`);
 }
 
 /** `p` with its symbolic links resolved, or as given when it cannot be (it went away since). */

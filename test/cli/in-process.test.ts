@@ -4,6 +4,7 @@
  * do, the built entry point in a child process; this file checks what `run` returns and what
  * `failure` makes of what it throws: stdout, stderr and the exit status.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -414,6 +415,36 @@ describe('what a first-time user hit', () => {
     writeFileSync(big, '');
     truncateSync(big, 65 * 1024 * 1024);
     expectInputError(await widen(['review', big]), /sparse\.patch holds more than 64 MiB of patches, the most widen reviews at once/);
+  });
+
+  test('a PATCH that is a pipe or a device is read only up to the limit', async () => {
+    expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
+  });
+
+  test('a patch with 130,000 findings does not overflow the stack', async () => {
+    const many = join(tmp, 'many-fixes.patch');
+    const fixes = Array.from({ length: 130_000 }, (_, i) => `Fixes: zz${i}`).join('\n');
+    writeFileSync(many, readFileSync(join(seed, 'seed.patch'), 'utf8').replace(/\n---\n/, `\n\n${fixes}\n---\n`));
+    const o = await widen(['review', many, '--format', 'json']);
+    expect(o.stderr).toBe('');
+    const report = JSON.parse(o.stdout) as JsonReport;
+    expect(report.findings.filter((f) => f.rule === 'patch-fixes-tag-format')).toHaveLength(130_000);
+  });
+
+  test('scan skips a FIFO and a link to a device, each with a note, instead of blocking or reading forever', async () => {
+    const d = join(tmp, 'special');
+    mkdirSync(d);
+    execFileSync('mkfifo', [join(d, 'fifo.c')]);
+    symlinkSync('/dev/zero', join(d, 'zero.c'));
+    writeFileSync(join(d, 'ok.c'), 'int ok(void)\n{\n\treturn 0;\n}\n');
+    const o = await widen(['scan', d, '--format', 'json']);
+    expect(o.exitCode).toBe(0);
+    const report = JSON.parse(o.stdout) as JsonReport;
+    expect(report.notes.map((n) => [n.kind, n.path])).toEqual([
+      ['skipped-file', join(d, 'fifo.c')],
+      ['skipped-file', join(d, 'zero.c')],
+    ]);
+    expect(report.notes[0]!.message).toContain('is not a regular file (a device, FIFO or socket, or a link to one)');
   });
 
   test('scan names symbolic links to directories it does not follow, unless it walks their target anyway', async () => {

@@ -1,10 +1,11 @@
 /** `widen review [PATCH...]` and `widen review --pr`: the mailing-list and terminal front doors. */
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
 import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
-import { MAX_INPUT_BYTES, inputTooLarge, readSeries, type PatchInput } from '../../patch/index.js';
+import { MAX_INPUT_BYTES, inputTooLarge, readCapped, readSeries, type PatchInput } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
 import { readGitRange } from '../../pipeline/git-range.js';
@@ -120,8 +121,19 @@ async function reviewGitRange(range: string, o: { rules: readonly CatalogRule[];
 /** Reads one PATCH argument; one beyond {@link MAX_INPUT_BYTES} is refused before it is read. */
 async function readInputFile(path: string): Promise<Buffer> {
   try {
-    if ((await stat(path)).size > MAX_INPUT_BYTES) throw inputTooLarge(path, MAX_INPUT_BYTES + 1);
-    return await readFile(path);
+    const st = await stat(path);
+    if (st.isFile()) {
+      if (st.size > MAX_INPUT_BYTES) throw inputTooLarge(path, MAX_INPUT_BYTES + 1);
+      return await readFile(path);
+    }
+    if (st.isDirectory()) return await readFile(path);
+    // A pipe (`widen review <(git format-patch ...)`) or a device has no size to check first.
+    const stream = createReadStream(path);
+    try {
+      return await readCapped(stream);
+    } finally {
+      stream.destroy();
+    }
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
