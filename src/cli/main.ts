@@ -5,6 +5,7 @@
  */
 import { preferQuickStart } from '../analysis/wasm-tier.js';
 import { InputError } from '../errors.js';
+import { escapeControls } from '../patch/errors.js';
 import { readCapped } from '../patch/limits.js';
 import type { CommandResult } from './commands/types.js';
 import { failure, run } from './run.js';
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   const progress = process.stderr.isTTY
     ? (m: string): void => {
         const width = (process.stderr.columns || 80) - 1;
-        const line = `widen: ${m}`;
+        // The message names a file, whose name may hold an escape sequence of its own.
+        const line = `widen: ${escapeControls(m)}`;
         process.stderr.write(`\r\x1b[K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       }
     : null;

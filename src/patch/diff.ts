@@ -149,6 +149,10 @@ class DiffParser {
     // the same file is two diffs pasted together (reviewed as one, its findings would double).
     const sections = new Map<string, number>();
     const add = (file: FilePatch, at: number): void => {
+      // Quoted names were written out as they were unquoted; unquoted ones (git quotes only
+      // what its core.quotePath asks, other tools nothing) are written out here.
+      if (file.oldPath !== null) file.oldPath = pathShown(file.oldPath);
+      if (file.newPath !== null) file.newPath = pathShown(file.newPath);
       const path = file.newPath ?? file.oldPath ?? '';
       const first = sections.get(path);
       if (first !== undefined) {

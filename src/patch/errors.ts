@@ -82,15 +82,45 @@ export function shownText(text: string): string {
 }
 
 /**
+ * Whether a UTF-16 code unit is written out by {@link escapeControls}: C0 controls but tab and
+ * line feed, DEL, the C1 controls (U+0080-U+009F: U+009B is a one-character CSI that some
+ * terminals obey), and the bidirectional formatting characters that make text read in an order
+ * other than the one it has (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069: the "Trojan
+ * Source" characters).
+ */
+function isControl(code: number): boolean {
+  if (code < 0x20) return code !== 0x09 && code !== 0x0a;
+  if (code < 0x7f) return false;
+  if (code <= 0x9f) return true;
+  return code === 0x061c || code === 0x200e || code === 0x200f || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
+
+/**
  * `text` with its control characters (a NUL byte, an escape sequence that would reach the
- * terminal) written as `\xNN`; tabs and line breaks stay.
+ * terminal, a bidirectional override; see {@link isControl}) written as `\xNN` or `\uNNNN`;
+ * tabs and line breaks stay. Text without any comes back as it is, without a copy.
  */
 export function escapeControls(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.charCodeAt(0);
-    const control = (code < 0x20 && ch !== '\t' && ch !== '\n') || code === 0x7f;
-    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+  return writeOut(text, (code) => (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`));
+}
+
+/**
+ * JSON text (from `JSON.stringify`, which escapes C0 controls but leaves the C1 and
+ * bidirectional ones raw) with those written as `\uNNNN` escapes: the same JSON value, safe to
+ * print. They can only stand inside strings, where the escape means the same character.
+ */
+export function escapeJsonControls(json: string): string {
+  return writeOut(json, (code) => `\\u${code.toString(16).padStart(4, '0')}`);
+}
+
+function writeOut(text: string, escaped: (code: number) => string): string {
+  let i = 0;
+  while (i < text.length && !isControl(text.charCodeAt(i))) i++;
+  if (i === text.length) return text;
+  let out = text.slice(0, i);
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += isControl(code) ? escaped(code) : text[i];
   }
   return out;
 }

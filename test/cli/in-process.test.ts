@@ -447,6 +447,19 @@ describe('what a first-time user hit', () => {
     expect(report.notes[0]!.message).toContain('is not a regular file (a device, FIFO or socket, or a link to one)');
   });
 
+  test('scan writes out the control characters of a file name on disk', async () => {
+    const d = join(tmp, 'named');
+    mkdirSync(d);
+    writeFileSync(join(d, 'b\x1b]0;t\x07\u009b.c'), 'int f(struct mm_struct *mm, int a)\n{\n\tmmap_read_lock(mm);\n\tif (a)\n\t\treturn -EINVAL;\n\tmmap_read_unlock(mm);\n\treturn 0;\n}\n');
+    const text = await widen(['scan', d]);
+    expect(text.stdout).toContain(`${d}/b\\x1b]0;t\\x07\\x9b.c:3:2: error: `);
+    expect(text.stdout).not.toMatch(/[\x1b\x07\u009b]/);
+    // JSON keeps the real name, escaped the JSON way.
+    const json = await widen(['scan', d, '--format', 'json']);
+    expect(json.stdout).not.toMatch(/[\x1b\x07\u009b]/);
+    expect((JSON.parse(json.stdout) as JsonReport).findings[0]!.path).toBe(join(d, 'b\x1b]0;t\x07\u009b.c'));
+  });
+
   test('scan names symbolic links to directories it does not follow, unless it walks their target anyway', async () => {
     const d = join(tmp, 'with-link');
     const outside = join(tmp, 'outside');
@@ -485,6 +498,8 @@ describe('control characters of a hostile patch never reach the reader', () => {
   const patches = {
     'literal.patch': `diff --git a/mm/e.c b/mm/e.c\n--- a/mm/e.c\n+++ b/mm/e.c\n@@ -1 +1,11 @@\n${body}`,
     'name.patch': `diff --git "a/mm/we\\nird\\033.c" "b/mm/we\\nird\\033.c"\n--- "a/mm/we\\nird\\033.c"\n+++ "b/mm/we\\nird\\033.c"\n@@ -1 +1,11 @@\n${body}`,
+    // An unquoted name (tools other than git quote nothing) with an escape, a C1 CSI and a bidi override.
+    'raw-name.patch': `diff --git a/mm/f\x1b[31mo\u009bo\u202e.c b/mm/f\x1b[31mo\u009bo\u202e.c\n--- a/mm/f\x1b[31mo\u009bo\u202e.c\n+++ b/mm/f\x1b[31mo\u009bo\u202e.c\n@@ -1 +1,11 @@\n${body}`,
     // The commit message carries them: author, subject (raw and RFC 2047-encoded), a trailer.
     'mail.patch':
       'From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n' +
@@ -506,11 +521,13 @@ describe('control characters of a hostile patch never reach the reader', () => {
       for (const format of ['text', 'markdown', 'email', 'sarif', 'json']) {
         const out = await widen(['review', file, '--format', format]);
         expect([format, out.exitCode]).toEqual([format, 1]);
-        // Nothing below a space but tab and newline: no ESC, no BEL, no line broken inside a name.
-        const controls = [...out.stdout].filter((c) => (c < ' ' && c !== '\t' && c !== '\n') || c === '\x7f');
+        // Nothing below a space but tab and newline (no ESC, no BEL, no line broken inside a
+        // name), and no C1 control or bidi override.
+        const controls = [...out.stdout, ...out.stderr].filter((c) => (c < ' ' && c !== '\t' && c !== '\n') || (c >= '\x7f' && c <= '\x9f') || /[\u202a-\u202e\u2066-\u2069]/.test(c));
         expect([format, controls]).toEqual([format, []]);
         if (format === 'text') {
-          expect(out.stdout).toMatch(name === 'name.patch' ? /^mm\/we\\nird\\x1b\.c:4:2: error: /m : /^mm\/e\.c:4:2: error: /m);
+          const first = { 'name.patch': /^mm\/we\\nird\\x1b\.c:4:2: error: /m, 'raw-name.patch': /^mm\/f\\x1b\[31mo\\x9bo\\u202e\.c:4:2: error: /m }[name] ?? /^mm\/e\.c:4:2: error: /m;
+          expect(out.stdout).toMatch(first);
           if (name === 'literal.patch') expect(out.stdout).toContain('pr_err("\\x1b[31mRED\\x1b]0;pwned\\x07");');
         }
         if (format === 'text' && (name === 'mail.patch' || name === 'log.patch')) {

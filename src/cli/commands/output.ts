@@ -3,6 +3,7 @@
  * its renderer, with what that renderer needs beside the findings (the patches an email answers,
  * the rule descriptors and source root SARIF records, whether text may be coloured).
  */
+import { escapeControls, escapeJsonControls } from '../../patch/errors.js';
 import type { Patch } from '../../patch/types.js';
 import type { Report } from '../../pipeline/analyze.js';
 import { renderEmail } from '../../render/email.js';
@@ -33,17 +34,43 @@ export interface OutputContext {
 export function renderReport(report: Report, ctx: OutputContext): { stdout: string; stderr: string } {
   switch (ctx.format) {
     case 'json':
-      return { stdout: renderJson(report), stderr: '' };
+      return { stdout: escapeJsonControls(renderJson(report)), stderr: '' };
     case 'markdown':
-      return { stdout: renderMarkdown(report), stderr: '' };
+      return { stdout: renderMarkdown(shownReport(report)), stderr: '' };
     case 'sarif':
-      return { stdout: renderSarif(report, { rules: ruleDescriptors(ctx.rules), toolVersion: version(), srcRoot: ctx.srcRoot, executionSuccessful: ctx.complete }), stderr: '' };
+      return { stdout: escapeJsonControls(renderSarif(report, { rules: ruleDescriptors(ctx.rules), toolVersion: version(), srcRoot: ctx.srcRoot, executionSuccessful: ctx.complete })), stderr: '' };
     case 'email':
-      return emailOutput(report, ctx.patches);
+      return emailOutput(shownReport(report), ctx.patches);
     case 'text':
-      return { stdout: renderText(report, { color: ctx.color }), stderr: '' };
+      return { stdout: renderText(shownReport(report), { color: ctx.color }), stderr: '' };
   }
 }
+
+/**
+ * The report with every path and text a finding or note carries written out by
+ * `escapeControls()`: what rules and readers already escape, plus what comes from outside
+ * unescaped (a file name on disk with an escape sequence, a pull request's file list), so that
+ * no renderer can hand a control character to the terminal or the mail. Escaping twice changes
+ * nothing, so what was escaped before stays as it was.
+ */
+function shownReport(report: Report): Report {
+  const e = escapeControls;
+  return {
+    ...report,
+    findings: report.findings.map((f) => ({
+      ...f,
+      path: e(f.path),
+      message: e(f.message),
+      explanation: e(f.explanation),
+      fix: e(f.fix),
+      related: f.related.map((r) => ({ ...r, path: e(r.path), message: e(r.message) })),
+      ...(f.excerpt ? { excerpt: { ...f.excerpt, path: e(f.excerpt.path) } } : {}),
+    })),
+    notes: report.notes.map((n) => ({ ...n, path: e(n.path), message: e(n.message) })),
+  };
+}
+
+
 
 /**
  * The replies on stdout; on stderr, what the replies could not say: headers the patch mail did
@@ -57,5 +84,5 @@ function emailOutput(report: Report, patches: readonly Patch[]): { stdout: strin
   const notes = `${n} note${n === 1 ? '' : 's'} on what widen could not check`;
   if (mail.replies === 0) remarks.push(`widen: no findings, so no reply was written${n > 0 ? `; ${n === 1 ? 'there is' : 'there are'} ${notes} (--format text lists ${n === 1 ? 'it' : 'them'})` : ''}.`);
   else if (n > 0) remarks.push(`widen: ${notes} ${n === 1 ? 'is' : 'are'} not in the ${mail.replies === 1 ? 'reply' : 'replies'}; --format text lists ${n === 1 ? 'it' : 'them'}.`);
-  return { stdout: mail.text, stderr: remarks.map((r) => `${r}\n`).join('') };
+  return { stdout: mail.text, stderr: escapeControls(remarks.map((r) => `${r}\n`).join('')) };
 }

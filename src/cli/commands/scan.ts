@@ -1,6 +1,7 @@
 /** `widen scan PATH...`: whole files and trees. */
 import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
+import { escapeControls } from '../../patch/errors.js';
 import { scan, type Unreadable } from '../../pipeline/scan.js';
 import { defaultCacheDir } from '../../pipeline/scan-cache.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
@@ -49,7 +50,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
       : undefined,
   });
   const { stdout } = renderReport(report, { format, color, rules, srcRoot: resolve('.'), complete: report.unreadable.length === 0, patches: [] });
-  const warnings = report.warnings.map((w) => `widen: ${w}\n`).join('');
+  const warnings = report.warnings.map((w) => `widen: ${escapeControls(w)}\n`).join('');
   if (report.unreadable.length > 0) return { stdout, stderr: `${warnings}widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };
   const failing = report.findings.some((f) => atLeast(f.severity, failOn));
   const unchecked = values['fail-on-unchecked'] === true && hasUnchecked(report.notes);
@@ -68,7 +69,7 @@ const UNREADABLE_REASONS: Record<string, { why: string; todo: string }> = {
 /** The closing message of a scan that could not read everything: what, why, and what to do. */
 export function describeUnreadable(unreadable: readonly Unreadable[]): string {
   const n = unreadable.length;
-  const list = unreadable.map((u) => `${u.directory ? 'the directory ' : ''}${u.path} (${UNREADABLE_REASONS[u.reason]?.why ?? u.reason})`).join(', ');
+  const list = unreadable.map((u) => `${u.directory ? 'the directory ' : ''}${escapeControls(u.path)} (${UNREADABLE_REASONS[u.reason]?.why ?? u.reason})`).join(', ');
   const todo = [...new Set(unreadable.map((u) => UNREADABLE_REASONS[u.reason]?.todo ?? 'check it'))].join(' or ');
   return `${n} path${n > 1 ? 's' : ''} could not be read and ${n > 1 ? 'were' : 'was'} not scanned: ${list}. To scan ${n > 1 ? 'them' : 'it'}, ${todo}; or leave ${n > 1 ? 'them' : 'it'} out. The results above are incomplete.`;
 }
