@@ -17,6 +17,11 @@ const WHOLE_SPAN = 40;
 export const MAX_EXCERPT_LINES = 60;
 /** Signature lines shown at most. */
 const SIGNATURE_LINES = 3;
+/**
+ * A quoted line is cut after this many characters: a line of generated data or a 20 MB comment
+ * would otherwise be copied into every finding's excerpt, and every output after it.
+ */
+export const MAX_EXCERPT_LINE = 400;
 
 /**
  * `spanAt` finds the function around a line: a related line in another function of the file (a
@@ -74,6 +79,11 @@ export function buildExcerpt(
   return { path: finding.path, function: finding.function ?? '', lines: render(chosen, file, roles, added) };
 }
 
+/** `text` cut at {@link MAX_EXCERPT_LINE} characters, saying how many were left out. */
+export function cutLongLine(text: string): string {
+  return text.length <= MAX_EXCERPT_LINE ? text : `${text.slice(0, MAX_EXCERPT_LINE)}… (${text.length - MAX_EXCERPT_LINE} more characters)`;
+}
+
 function render(
   lines: ReadonlySet<number>,
   file: SourceFile,
@@ -88,7 +98,7 @@ function render(
     const r = roles.get(l);
     // Control characters of the source (an escape sequence in a string literal) are written out:
     // a hostile patch must not reach the reader's terminal through the excerpt.
-    out.push({ line: l, text: escapeControls(file.lineText(l)), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
+    out.push({ line: l, text: escapeControls(cutLongLine(file.lineText(l))), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
     prev = l;
   }
   return out;

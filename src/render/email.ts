@@ -13,6 +13,7 @@
  * client) fills in the sender; a `From:` of someone else would make it a forwarded patch.
  */
 import { docsUrl } from '../findings/docs.js';
+import { cutLongLine } from '../findings/excerpt.js';
 import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
 import { diffLinesOf } from '../findings/placement.js';
 import { escapeControls } from '../patch/errors.js';
@@ -210,8 +211,8 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
 
 function quote(line: string): string {
   // A control character of the patch (an escape sequence in a string literal) is written out,
-  // not sent on to the reader's terminal or mail client.
-  return `> ${escapeControls(line)}`.trimEnd();
+  // not sent on to the reader's terminal or mail client; a line of megabytes is cut.
+  return `> ${escapeControls(cutLongLine(line))}`.trimEnd();
 }
 
 /** The lines of a file's diff header worth quoting: which file, and what became of it. */

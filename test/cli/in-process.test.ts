@@ -421,6 +421,19 @@ describe('what a first-time user hit', () => {
     expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
   });
 
+  test('a line of megabytes in the function is cut in every excerpt and quote', async () => {
+    const long = join(tmp, 'long-comment.diff');
+    const body = ['int foo(struct mm_struct *mm, int a)', '{', '\tmmap_read_lock(mm);', `\t/* ${'x'.repeat(2_000_000)} */`, '\tif (a)', '\t\treturn -EINVAL;', '\tmmap_read_unlock(mm);', '\treturn 0;', '}'];
+    writeFileSync(long, `diff --git a/mm/foo.c b/mm/foo.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/foo.c\n@@ -0,0 +1,${body.length} @@\n${body.map((l) => `+${l}`).join('\n')}\n`);
+    for (const format of ['text', 'markdown', 'email']) {
+      const o = await widen(['review', long, '--format', format]);
+      expect([format, o.exitCode]).toEqual([format, 1]);
+      // 400 characters of the line (of the diff line, in a mail's quote), then the count.
+      expect(o.stdout).toMatch(/\/\* x{395,396}… \(199960[67] more characters\)/);
+      expect(o.stdout.length).toBeLessThan(20_000);
+    }
+  });
+
   test('a patch with 130,000 findings does not overflow the stack', async () => {
     const many = join(tmp, 'many-fixes.patch');
     const fixes = Array.from({ length: 130_000 }, (_, i) => `Fixes: zz${i}`).join('\n');
