@@ -17,10 +17,13 @@ async function readStdin(): Promise<Buffer> {
   return readCapped(process.stdin);
 }
 
-// A reader that stops early (`widen scan mm/ | head`) closes the pipe: that is not an error of widen.
+// A reader that stops early (`widen scan mm/ | head`) closes the pipe: that is not an error of
+// widen. Any other failure to write (a full disk under `--format sarif > out.sarif`, a closed
+// stdout) loses the output: an input/output error, exit 2, not "findings" (1) or a stack.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  process.exit(process.exitCode ?? 0);
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`widen: could not write the output (${e.code ?? e.message}${e.code === 'ENOSPC' ? ': no space left on the device' : ''}); it is incomplete or missing.\n`);
+  process.exit(2);
 });
 
 /** Commands that parse a few functions and exit: see {@link preferQuickStart}. */

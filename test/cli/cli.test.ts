@@ -274,6 +274,11 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
     ]);
   });
 
+  test('an output that cannot be written (a full disk) is an input/output error, exit 2, not findings', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" rules > /dev/full; echo "exit=$?" >&2`], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('widen: could not write the output (ENOSPC: no space left on the device); it is incomplete or missing.\nexit=2\n');
+  });
+
   test('random bytes on stdin', () => {
     const bytes = Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 2654435761) % 251));
     expectInputError(widenClean((tree) => ['review', '--tree', tree], bytes), /^widen: <stdin> holds no diff/);
