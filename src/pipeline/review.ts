@@ -297,9 +297,12 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     // Without a tree only what the diff carries whole can be analysed; everything else is named.
     const known = images.known;
     const lines = images.post!.split('\n');
-    touched = touched.filter((span) => isWhole(span, known, lines));
-    // A diff that carries every line of the file (a new file) hides nothing.
-    if (!carriesAll(known, lines)) append(notes, unseenHunks(fp, post, patch, touched));
+    // A diff that carries every line of the file (a new file) hides nothing: each function found
+    // is a function, whatever its layout (`static inline int f(...) { ... }` on one line).
+    if (!carriesAll(known, lines)) {
+      touched = touched.filter((span) => isWhole(span, known, lines));
+      append(notes, unseenHunks(fp, post, patch, touched));
+    }
   }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   append(notes, post.notes);

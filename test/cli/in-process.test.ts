@@ -421,6 +421,15 @@ describe('what a first-time user hit', () => {
     expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
   });
 
+  test('without --tree, a new file is checked whole, whatever the layout of its functions', async () => {
+    const header = join(tmp, 'one-line.diff');
+    const fn = 'static inline int foo(struct mm_struct *mm, unsigned long a) { mmap_read_lock(mm); if (a) return -EINVAL; mmap_read_unlock(mm); return 0; }';
+    writeFileSync(header, `diff --git a/include/linux/foo.h b/include/linux/foo.h\nnew file mode 100644\n--- /dev/null\n+++ b/include/linux/foo.h\n@@ -0,0 +1,3 @@\n+#include <linux/mm.h>\n+\n+${fn}\n`);
+    const o = await widen(['review', header, '--format', 'json']);
+    expect(o.exitCode).toBe(1);
+    expect((JSON.parse(o.stdout) as JsonReport).findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['mmap-lock-balance', 'leak', 3]]);
+  });
+
   test('a line of megabytes in the function is cut in every excerpt and quote', async () => {
     const long = join(tmp, 'long-comment.diff');
     const body = ['int foo(struct mm_struct *mm, int a)', '{', '\tmmap_read_lock(mm);', `\t/* ${'x'.repeat(2_000_000)} */`, '\tif (a)', '\t\treturn -EINVAL;', '\tmmap_read_unlock(mm);', '\treturn 0;', '}'];
