@@ -313,12 +313,13 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     before = analyzeSpans(pre, preSpans, rules, new Set(), summaries).findings;
   }
   const shown = diffLinesOf(fp);
-  const findings = introduced(after.findings, before);
+  const oldLineOf = images.lineMap.oldLineOf;
+  const findings = introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line);
   for (const f of findings) {
     f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
   }
-  return { findings, resolved: introduced(before, after.findings), functions: after.functions, notes };
+  return { findings, resolved: introduced(before, after.findings, (b, a) => oldLineOf[a.line] === b.line), functions: after.functions, notes };
 }
 
 interface Images {
@@ -481,11 +482,29 @@ function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[
   return [...out].sort((a, b) => a.start - b.start);
 }
 
-/** Findings present after the patch and not before it, matched by fingerprint as a multiset. */
-function introduced(after: readonly Finding[], before: readonly Finding[]): Finding[] {
+/**
+ * Findings present after the patch and not before it. A finding on a line the patch kept, with
+ * the same rule, message and function as one on that line before, is that one (`sameLine` says
+ * whether two lines are one line across the patch); the rest are matched by fingerprint as a
+ * multiset. Fingerprints alone would take the first of two equal findings for the old one, and
+ * a statement added above an identical old one would be reported at the old one.
+ */
+function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean): Finding[] {
+  const what = (f: Finding): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${f.message}`;
+  const byWhat = new Map<string, Finding[]>();
+  for (const b of before) byWhat.set(what(b), [...(byWhat.get(what(b)) ?? []), b]);
+  const matched = new Set<Finding>();
+  const left = new Set(before);
+  for (const a of after) {
+    const b = byWhat.get(what(a))?.find((x) => left.has(x) && sameLine(a, x));
+    if (!b) continue;
+    left.delete(b);
+    matched.add(a);
+  }
   const old = new Map<string, number>();
-  for (const f of before) old.set(f.fingerprint, (old.get(f.fingerprint) ?? 0) + 1);
+  for (const f of left) old.set(f.fingerprint, (old.get(f.fingerprint) ?? 0) + 1);
   return after.filter((f) => {
+    if (matched.has(f)) return false;
     const n = old.get(f.fingerprint) ?? 0;
     if (n === 0) return true;
     old.set(f.fingerprint, n - 1);

@@ -421,6 +421,17 @@ describe('what a first-time user hit', () => {
     expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
   });
 
+  test('a statement added above an identical old one is reported at the added line', async () => {
+    const tree = join(tmp, 'dup-tree');
+    mkdirSync(join(tree, 'mm'), { recursive: true });
+    // The helper shows the tree has vm_flags_set() and friends (6.3 and later).
+    writeFileSync(join(tree, 'mm', 'foo.c'), 'static void helper(struct vm_area_struct *vma)\n{\n\tvm_flags_reset(vma, 0);\n}\n\nint foo(struct vm_area_struct *vma, unsigned long addr)\n{\n\tif (addr & 1)\n\t\treturn -EINVAL;\n\n\tvma->vm_flags |= VM_IO;\n\treturn 0;\n}\n');
+    const patch = join(tmp, 'dup.diff');
+    writeFileSync(patch, 'diff --git a/mm/foo.c b/mm/foo.c\n--- a/mm/foo.c\n+++ b/mm/foo.c\n@@ -7,6 +7,8 @@ int foo(struct vm_area_struct *vma, unsigned long addr)\n {\n \tif (addr & 1)\n \t\treturn -EINVAL;\n+\tif (addr & 2)\n+\t\tvma->vm_flags |= VM_IO;\n \n \tvma->vm_flags |= VM_IO;\n \treturn 0;\n');
+    const o = await widen(['review', patch, '--tree', tree, '--format', 'json']);
+    expect((JSON.parse(o.stdout) as JsonReport).findings.map((f) => [f.rule, f.line])).toEqual([['vm-flags-direct-write', 11]]);
+  });
+
   test('without --tree, a new file is checked whole, whatever the layout of its functions', async () => {
     const header = join(tmp, 'one-line.diff');
     const fn = 'static inline int foo(struct mm_struct *mm, unsigned long a) { mmap_read_lock(mm); if (a) return -EINVAL; mmap_read_unlock(mm); return 0; }';
