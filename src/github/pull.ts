@@ -5,6 +5,7 @@
  * the shared pipeline; nothing here knows how findings are published.
  */
 import pLimit from 'p-limit';
+import { expectFields, expectList } from './answers.js';
 import type { AnalysisNote } from '../analysis/file.js';
 import { fileNote, isCSource, sortNotes, type Report } from '../pipeline/analyze.js';
 import { review } from '../pipeline/review.js';
@@ -65,6 +66,11 @@ export const MAX_ANALYSED_FILES = 500;
 /** A blob larger than this is not analysed (no C source file comes near it). */
 export const MAX_BLOB_BYTES = 8 * 1024 * 1024;
 
+/** The fields of a pull request widen reads, with their types (see {@link expectFields}). */
+const PULL_FIELDS = { number: 'number', title: 'string', state: 'string', 'head.sha': 'string', 'base.sha': 'string', changed_files: 'number?', commits: 'number?', html_url: 'string' };
+/** The fields of a changed file widen reads. */
+const FILE_FIELDS = { 'filename': 'string', 'status': 'string', 'patch': 'string?', 'sha': 'string?', 'changes': 'number?', 'previous_filename': 'string?' };
+
 /** What widen needs of a pull request object, from a webhook payload or the API. */
 export function pullInfo(pr: {
   number: number;
@@ -92,6 +98,7 @@ export function pullInfo(pr: {
 
 export async function getPull(octokit: GitHubClient, ref: PullRef): Promise<PullInfo> {
   const { data } = await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.number });
+  expectFields('GET pulls/{number}', data, PULL_FIELDS);
   return pullInfo(data);
 }
 
@@ -104,7 +111,11 @@ export async function listPullFiles(octokit: GitHubClient, ref: PullRef, changed
   const listed = Math.min(changedFiles, MAX_LISTED_FILES);
   const pages = Math.max(1, Math.ceil(listed / FILES_PER_PAGE));
   const fetchPage = (page: number) =>
-    limit(async () => (await octokit.rest.pulls.listFiles({ owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: FILES_PER_PAGE, page })).data);
+    limit(async () => {
+      const { data } = await octokit.rest.pulls.listFiles({ owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: FILES_PER_PAGE, page });
+      expectList('GET pulls/{number}/files', data, FILE_FIELDS);
+      return data;
+    });
   const results = await Promise.all(Array.from({ length: pages }, (_, i) => fetchPage(i + 1)));
   const files: PullFile[] = results.flat();
   // The count in the payload can be stale (a push between event and request): follow on.
@@ -147,6 +158,7 @@ export class BlobFetcher {
 
   private async fetch(sha: string): Promise<string> {
     const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha });
+    expectFields('GET git/blobs/{sha}', data, { content: 'string', encoding: 'string?', size: 'number?' });
     if ((data.size ?? 0) > MAX_BLOB_BYTES) throw new Error(`the file is ${((data.size ?? 0) / 1048576).toFixed(1)} MiB, over widen's limit of ${MAX_BLOB_BYTES / 1048576} MiB`);
     return data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content;
   }
@@ -245,6 +257,7 @@ export async function listPullCommits(octokit: GitHubClient, ref: PullRef, stopA
   const out: PullCommit[] = [];
   for (let page = 1; out.length <= stopAfter && out.length < MAX_LISTED_COMMITS; page++) {
     const { data } = await octokit.rest.pulls.listCommits({ owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: 100, page });
+    expectList('GET pulls/{number}/commits', data, { sha: 'string', parents: 'array', 'commit.message': 'string', 'commit.author.name': 'string?', 'commit.author.email': 'string?', 'commit.author.date': 'string?' });
     for (const c of data) {
       out.push({
         sha: c.sha,
@@ -265,7 +278,9 @@ async function listCommitFiles(octokit: GitHubClient, ref: PullRef, sha: string)
   const files: PullFile[] = [];
   for (let page = 1; files.length < MAX_LISTED_FILES; page++) {
     const { data } = await octokit.rest.repos.getCommit({ owner: ref.owner, repo: ref.repo, ref: sha, per_page: COMMIT_FILES_PER_PAGE, page });
+    expectFields('GET commits/{sha}', data, { files: 'array?' });
     const listed = data.files ?? [];
+    expectList('the files of GET commits/{sha}', listed, FILE_FIELDS);
     files.push(...listed.map((f): PullFile => ({ filename: f.filename, status: f.status, sha: f.sha ?? null, changes: f.changes, ...(f.patch !== undefined ? { patch: f.patch } : {}), ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}) })));
     if (listed.length < COMMIT_FILES_PER_PAGE) break;
   }

@@ -5,6 +5,8 @@
  * `failure` makes of what it throws: stdout, stderr and the exit status.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -415,6 +417,22 @@ describe('what a first-time user hit', () => {
     writeFileSync(big, '');
     truncateSync(big, 65 * 1024 * 1024);
     expectInputError(await widen(['review', big]), /sparse\.patch holds more than 64 MiB of patches, the most widen reviews at once/);
+  });
+
+  test('--pr against a server that is not the GitHub API: one message naming the answer, no internal error', async () => {
+    // A login page, as a proxy or a wrong --api-url gives, for every request.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><body>Sign in</body></html>');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const o = await widen(['review', '--pr', 'o/r#1', '--api-url', `http://127.0.0.1:${port}`], { env: { GITHUB_TOKEN: 'x' } });
+      expectInputError(o, /^widen: http:\/\/127\.0\.0\.1:\d+ did not answer like the GitHub REST API: GET pulls\/\{number\} gave an HTML page, not a JSON object\. Check --api-url/);
+    } finally {
+      server.close();
+    }
   });
 
   test('a PATCH that is a pipe or a device is read only up to the limit', async () => {

@@ -5,6 +5,7 @@
  */
 import { InputError } from '../../errors.js';
 import { ConfigError, configReader, loadConfig, type WidenConfig } from '../../github/config.js';
+import { UnexpectedAnswer } from '../../github/answers.js';
 import { WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
 import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
@@ -36,9 +37,15 @@ export function parsePullTarget(spec: string, apiUrl: string | undefined): PullT
   return { owner: parts[1]!, repo: parts[2]!, number: Number(parts[3]), apiUrl: apiUrl ?? derived };
 }
 
+/** How long one request to GitHub may take before `--pr` gives up on it. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 /** Words a failed GitHub request the way a terminal user can act on. */
 function explainGitHubError(e: unknown, target: PullTarget, hasToken: boolean): InputError | null {
   const failure = e as { status?: number; response?: unknown; message?: string };
+  if (/timeout|aborted/i.test(failure.message ?? '') && failure.response === undefined) {
+    return new InputError('github-timeout', `GitHub (${target.apiUrl}) did not answer within ${REQUEST_TIMEOUT_MS / 1000} s for ${target.owner}/${target.repo}#${target.number}. Try again later, or check --api-url.`);
+  }
   // Octokit reports a request that got no answer at all (refused, DNS, TLS) as status 500 without a response.
   if (failure.status === 500 && failure.response === undefined) {
     return new InputError('github-unreachable', `could not reach GitHub at ${target.apiUrl} (${failure.message ?? 'no answer'}). Check the network, or --api-url for GitHub Enterprise Server (https://HOST/api/v3).`);
@@ -61,9 +68,16 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
   // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.
   const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
+  // A server that takes the connection and never answers would hold the terminal for ever.
+  octokit.hook.wrap('request', (request, options) => request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) } }));
   try {
     opts.io.progress?.(`reading ${target.owner}/${target.repo}#${target.number}`);
-    const [pull, config] = await Promise.all([getPull(octokit, target), loadConfig(configReader(octokit, target))]);
+    // Both at once; the pull request's failure says more than the configuration's (a server
+    // that is no GitHub answers both with the same page).
+    const [pullRead, configRead] = await Promise.allSettled([getPull(octokit, target), loadConfig(configReader(octokit, target))]);
+    if (pullRead.status === 'rejected') throw pullRead.reason;
+    if (configRead.status === 'rejected') throw configRead.reason;
+    const [pull, config] = [pullRead.value, configRead.value];
     opts.io.progress?.(`reviewing ${pull.changedFiles} changed files of ${target.owner}/${target.repo}#${target.number}`);
     // --rules on the command line replaces the repository's selection of rules.
     const { report, remarks } = await reviewPull(octokit, target, pull, config, { rules: opts.rules ?? undefined, series: opts.series });
@@ -71,6 +85,9 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
     const said = remarks.map((message) => fileNote(`${target.owner}/${target.repo}#${target.number}`, 'series-squashed', message));
     return { ...report, notes: sortNotes([...said, ...report.notes]) };
   } catch (e) {
+    if (e instanceof UnexpectedAnswer) {
+      throw new InputError('github-unexpected', `${target.apiUrl} did not answer like the GitHub REST API: ${e.message}. Check --api-url (for GitHub Enterprise Server it is https://HOST/api/v3), and that no proxy answers in its place.`);
+    }
     if (e instanceof ConfigError) throw new InputError('bad-config', `${target.owner}/${target.repo} has an invalid .github/widen.yml: ${e.problems.join('; ')}. Fix the file on the default branch (see docs/github-app.md).`);
     throw explainGitHubError(e, target, opts.token !== undefined) ?? e;
   }
