@@ -16,6 +16,8 @@ import type { Patch } from './types.js';
  * - `binary-patch`: a binary diff was asked to be applied; widen does not decode those.
  * - `series-too-long`: a subject numbers more patches than widen reviews in one series.
  * - `input-too-large`: an input beyond the size widen holds in memory.
+ * - `bad-encoding`: UTF-16 text, which no patch tool reads.
+ * - `bad-line-endings`: lines ended by CR alone, so the input is one line.
  */
 export type PatchErrorKind =
   | 'empty-input'
@@ -31,7 +33,9 @@ export type PatchErrorKind =
   | 'patch-does-not-apply'
   | 'binary-patch'
   | 'series-too-long'
-  | 'input-too-large';
+  | 'input-too-large'
+  | 'bad-encoding'
+  | 'bad-line-endings';
 
 /**
  * Trouble with a patch given to widen: unreadable, incomplete, or not applying to the tree.

@@ -95,9 +95,40 @@ interface InputContent {
   patches?: Patch[];
 }
 
+/**
+ * UTF-16 by its byte order mark, or, without one, by NUL bytes in every other place of the
+ * first line (ASCII text in UTF-16): a diff in UTF-8 has no NUL there.
+ */
+function isUtf16(bytes: Uint8Array): boolean {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return true;
+  const n = Math.min(bytes.length, 64) & ~1;
+  if (n < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) even++;
+    if (bytes[i + 1] === 0) odd++;
+  }
+  return (even === n / 2 && odd === 0) || (odd === n / 2 && even === 0);
+}
+
 /** One input: a plain diff as its patch, `git log -p` as its commits, or the mails it holds. */
 async function readOne(input: string | Uint8Array, source: string): Promise<InputContent> {
+  if (typeof input !== 'string' && isUtf16(input)) {
+    throw new PatchError(
+      'bad-encoding',
+      `${source} is UTF-16 text, as Windows PowerShell 5 writes \`git diff > file\`; patches are UTF-8 (or plain ` +
+        'bytes). Write it with `git diff --output=file` or `git format-patch`, or convert it (`iconv -f UTF-16 -t UTF-8`).',
+    );
+  }
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
+  if (text.includes('\r') && !text.includes('\n')) {
+    throw new PatchError(
+      'bad-line-endings',
+      `${source} ends its lines with a carriage return alone (CR, as classic Mac OS did), so it reads as one line. ` +
+        "Convert it to LF or CRLF line endings (`tr '\\r' '\\n'`), as git writes patches.",
+    );
+  }
   if (text.trim() === '') {
     throw new PatchError(
       'empty-input',

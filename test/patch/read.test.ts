@@ -576,3 +576,24 @@ describe('errors', () => {
     expect(error.message).toContain('line 1 of headless.diff');
   });
 });
+
+describe('encodings and line endings no patch tool reads', () => {
+  const diff = fixture('two-files.diff');
+
+  test('UTF-16, with or without a byte order mark, is named as such', async () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(diff, 'utf16le')]);
+    const noBom = Buffer.from(diff, 'utf16le');
+    for (const bytes of [le, noBom]) {
+      const error = await patchError(readPatches(bytes, 'ps.patch'));
+      expect([error.kind, error.message]).toEqual(['bad-encoding', expect.stringMatching(/^ps\.patch is UTF-16 text, as Windows PowerShell 5 writes `git diff > file`/)]);
+    }
+    // NUL bytes alone are no UTF-16: that input holds no diff.
+    expect((await patchError(readPatches(Buffer.alloc(256), 'zeros'))).kind).not.toBe('bad-encoding');
+  });
+
+  test('lines ended by CR alone are named; CRLF is read', async () => {
+    const error = await patchError(readPatches(diff.replace(/\n/g, '\r'), 'mac.patch'));
+    expect([error.kind, error.message]).toEqual(['bad-line-endings', expect.stringContaining('mac.patch ends its lines with a carriage return alone')]);
+    expect(await readPatches(diff.replace(/\n/g, '\r\n'), 'dos.patch')).toHaveLength(1);
+  });
+});
