@@ -67,9 +67,10 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
   const target = parsePullTarget(opts.pr, opts.apiUrl);
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
   // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.
-  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
-  // A server that takes the connection and never answers would hold the terminal for ever.
-  octokit.hook.wrap('request', (request, options) => request({ ...options, request: { ...options.request, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) } }));
+  // Each request on its own clock: a server that takes the connection and never answers would
+  // hold the terminal for ever.
+  const timed = (url: string | URL | Request, init?: RequestInit): Promise<Response> => fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, request: { fetch: timed }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   try {
     opts.io.progress?.(`reading ${target.owner}/${target.repo}#${target.number}`);
     // Both at once; the pull request's failure says more than the configuration's (a server
