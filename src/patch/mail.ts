@@ -180,7 +180,8 @@ export async function parseMail(
     line: fromLine,
     source,
     rawSubject,
-    messageId: headers['message-id'] ?? null,
+    // An empty Message-ID: header names no mail to answer.
+    messageId: headers['message-id']?.trim() ? headers['message-id'].trim() : null,
     from: inBody.headers.from !== undefined ? shownText(inBody.headers.from) : (headers.from ?? null),
     date: inBody.headers.date !== undefined ? shownText(inBody.headers.date) : (headers.date ?? null),
     headers,
@@ -210,7 +211,9 @@ function readInBodyHeaders(bodyLines: readonly string[], from: number): { header
 function firstHeaders(email: Email): Record<string, string> {
   const seen = new Map<string, string>();
   for (const header of email.headers) {
-    if (!seen.has(header.key)) seen.set(header.key, shownText(decodeWords(header.value)));
+    // An encoded word may decode to a line break (`=?utf-8?Q?A=0D=0ABcc:_x@y?=`): a header
+    // value is one line, and a break in a name would end it in every header widen writes.
+    if (!seen.has(header.key)) seen.set(header.key, shownText(decodeWords(header.value).replace(/\r?\n/g, ' ')));
   }
   // fromEntries defines own properties, so a header named `__proto__` stays a plain key.
   return Object.fromEntries(seen);

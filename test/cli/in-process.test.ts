@@ -435,6 +435,16 @@ describe('what a first-time user hit', () => {
     }
   });
 
+  test('email: a name that decodes to a line break stays one quoted name; an empty Message-Id threads nothing', async () => {
+    const seedMail = readFileSync(join(seed, 'seed.patch'), 'utf8');
+    const mail = join(tmp, 'crlf-name.patch');
+    writeFileSync(mail, seedMail.replace(/^From: .*$/m, 'From: =?utf-8?Q?Te=0D=0ABcc:_x@y?= <t@example.org>').replace(/^Message-I[dD]: .*$/m, 'Message-Id: '));
+    const o = await widen(['review', mail, '--tree', join(seed, 'tree'), '--format', 'email']);
+    const headers = o.stdout.slice(0, o.stdout.indexOf('\n\n')).split('\n');
+    expect(headers).toContain('To: "Te Bcc: x@y" <t@example.org>');
+    expect(headers.filter((h) => /^(In-Reply-To|References):/.test(h))).toEqual([]);
+  });
+
   test('a PATCH that is a pipe or a device is read only up to the limit', async () => {
     expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
   });
