@@ -309,7 +309,8 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
       continue;
     }
     if (f.status === 'removed') continue;
-    if (f.patch === undefined || f.sha === null) {
+    // GitHub leaves `patch` out for a diff too large to show; an answer may also say null.
+    if (typeof f.patch !== 'string' || f.sha === null) {
       // A pure rename has no diff and nothing to check; any other file without one was not checked.
       if (!(f.status === 'renamed' && f.changes === 0)) {
         note(f.filename, `GitHub sent no diff for ${f.filename}${source.startsWith('commit') ? ` in ${source}` : ''} (a binary file or a diff too large to show), so widen could not check it.`);
@@ -364,7 +365,7 @@ export async function reviewPull(
   if (!known) {
     // The configuration is still on its way: fetch every changed C file's blob meanwhile. A
     // file the path filters then exclude costs one request; waiting would cost a round trip.
-    const candidates = files.filter((f) => f.sha !== null && f.patch !== undefined && f.status !== 'removed' && isCSource(f.filename));
+    const candidates = files.filter((f) => f.sha !== null && typeof f.patch === 'string' && f.status !== 'removed' && isCSource(f.filename));
     blobs.prefetch(candidates.slice(0, MAX_ANALYSED_FILES).map((f) => f.sha!));
   }
   const config = await configured;

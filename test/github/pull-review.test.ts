@@ -123,6 +123,24 @@ test('a pull request with 3,000 listed files: every page fetched at once, the C 
   expect(run.output.summary).toContain('GitHub lists at most 3000 files of a pull request; the other 5 changed files were not checked.');
 }, 30_000);
 
+test('a C file GitHub gives no diff for (patch missing or null) is named, not silently skipped', async () => {
+  const seed = await seedFile();
+  const files = [
+    { filename: 'mm/huge.c', status: 'modified' as const, sha: blobSha('huge\n') },
+    { filename: 'mm/null.c', status: 'modified' as const, sha: blobSha('null\n'), patch: null as unknown as string },
+    { filename: seed.path, status: 'modified' as const, sha: seed.headSha, patch: seed.patch },
+  ];
+  const pull: StandInPull = { number: 41, head: { sha: '5'.repeat(40), ref: 'nodiff' }, base: { sha: '6'.repeat(40), ref: 'main' }, files };
+  await standIn([pull], { [seed.headSha]: seed.head });
+  const { probot, widen } = await app();
+  await probot.receive({ id: 'd5', name: 'pull_request', payload: opened(pull) } as never);
+  await widen.idle();
+  const summary = github.checkRuns[0]!.output.summary;
+  expect(summary).toContain('GitHub sent no diff for mm/huge.c (a binary file or a diff too large to show), so widen could not check it.');
+  expect(summary).toContain('GitHub sent no diff for mm/null.c (a binary file or a diff too large to show), so widen could not check it.');
+  expect(github.reviews[0]!.comments.map((c) => [c.path, c.line])).toEqual([['mm/memory.c', 31], ['mm/memory.c', 31]]);
+});
+
 test('two pushes in quick succession: only the newer head is reviewed and published', async () => {
   const seed = await seedFile();
   const fixed = await seedFile('clean');

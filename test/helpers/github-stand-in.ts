@@ -497,7 +497,7 @@ function findLine(patch: ParsedPatch, side: Side, line: number): [number, number
 }
 
 function fileStats(file: StandInFile): { additions: number; deletions: number } {
-  const parsed = file.patch !== undefined ? parsePatch(file.patch) : undefined;
+  const parsed = typeof file.patch === 'string' ? parsePatch(file.patch) : undefined;
   return {
     additions: file.additions ?? parsed?.additions ?? 0,
     deletions: file.deletions ?? parsed?.deletions ?? 0,
@@ -736,12 +736,12 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
       if (f.status === 'added') out.push('new file mode 100644', `index 0000000..${short(f.sha)}`);
       else if (f.status === 'removed') out.push('deleted file mode 100644', `index ${short(f.sha)}..0000000`);
       else if (f.status === 'renamed') {
-        out.push(f.patch === undefined ? 'similarity index 100%' : 'similarity index 90%', `rename from ${from}`, `rename to ${f.filename}`);
-        if (f.patch !== undefined) out.push(`index ${baseSha}..${short(f.sha)} 100644`);
+        out.push(typeof f.patch !== 'string' ? 'similarity index 100%' : 'similarity index 90%', `rename from ${from}`, `rename to ${f.filename}`);
+        if (typeof f.patch === 'string') out.push(`index ${baseSha}..${short(f.sha)} 100644`);
       } else out.push(`index ${baseSha}..${short(f.sha)} 100644`);
       const a = f.status === 'added' ? '/dev/null' : `a/${from}`;
       const b = f.status === 'removed' ? '/dev/null' : `b/${f.filename}`;
-      if (f.patch !== undefined) {
+      if (typeof f.patch === 'string') {
         out.push(`--- ${a}`, `+++ ${b}`, f.patch.replace(/\n$/, ''));
       } else if (f.status !== 'renamed') {
         out.push(`Binary files ${a} and ${b} differ`);
@@ -1190,7 +1190,7 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
       if (!pull) return notFound();
       if (/application\/vnd\.github(?:\.v3)?\.diff/.test(ctx.accept)) {
         if (pull.files.length > DIFF_MAX_FILES) return tooLarge('files', DIFF_MAX_FILES);
-        const lines = pull.files.reduce((n, f) => n + (f.patch !== undefined ? parsePatch(f.patch).lineCount : 0), 0);
+        const lines = pull.files.reduce((n, f) => n + (typeof f.patch === 'string' ? parsePatch(f.patch).lineCount : 0), 0);
         if (lines > DIFF_MAX_LINES) return tooLarge('lines', DIFF_MAX_LINES);
         return { status: 200, text: assembleDiff(pull), contentType: 'application/vnd.github.diff; charset=utf-8' };
       }
