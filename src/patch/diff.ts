@@ -402,8 +402,11 @@ class DiffParser {
         `its header \`${formatHunkHeader(counts)}\` announces ${counts.oldLines} old and ${counts.newLines} new lines, ` +
           `but ${at} ends it after ${counts.oldLines - oldLeft} and ${counts.newLines - newLeft}`,
       );
+    // The empty string after the input's final newline is no line of it (not an empty context
+    // line a mailer stripped): a hunk still short there ends with the input.
+    const end = this.lines.length > 0 && this.lines[this.lines.length - 1] === '' ? this.lines.length - 1 : this.lines.length;
     while (oldLeft > 0 || newLeft > 0) {
-      if (this.pos >= this.lines.length) throw short(`the end of the input (${this.origin.where(this.lines.length - 1)})`);
+      if (this.pos >= end) throw short(`the end of the input (${this.origin.where(Math.max(end - 1, 0))})`);
       const raw = this.lines[this.pos]!;
       // Mailers strip the lone space of an empty context line; git apply takes it back.
       const marker = raw === '' || raw === '\r' ? ' ' : raw[0];

@@ -293,7 +293,14 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
           `series of at most ${MAX_SERIES_LENGTH} patches. Review the series in parts (one mbox per part), or fix the subject's \`n/m\`.`,
       );
     }
-    if (mailTotal !== total || index > mailTotal) {
+    if (index > mailTotal || mailTotal === 0) {
+      throw new PatchError(
+        'inconsistent-series',
+        `${source} ${verb('holds', 'hold')} "${mail.rawSubject}" (${at(mail)}), numbered ${index}/${mailTotal}: a patch of a series is numbered from 1 ` +
+          'to the number of patches. Fix the subject\'s `n/m` (git format-patch writes it), and try again.',
+      );
+    }
+    if (mailTotal !== total) {
       throw new PatchError(
         'inconsistent-series',
         `${source} ${verb('holds', 'hold')} patch mails that do not belong to one series: "${numbered[0]!.rawSubject}" and ` +

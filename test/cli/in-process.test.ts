@@ -103,6 +103,7 @@ describe('widen review', () => {
     writeFileSync(join(tmp, 'empty.patch'), '');
     expectInputError(await widen(['review', join(tmp, 'empty.patch')]), /empty/i);
     expectInputError(await widen([...seedArgs.slice(0, 2), '--tree', join(tmp, 'no-such-tree')]), /no-such-tree is not a directory/);
+    expectInputError(await widen([...seedArgs.slice(0, 2), '--tree', '']), /^widen: --tree '' \(an empty name\) is not a directory\./);
     expectInputError(await widen(['review', '--pr', 'a/b#1', join(seed, 'seed.patch')]), /--pr reviews a pull request as GitHub has it/);
   });
 });

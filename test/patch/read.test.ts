@@ -597,3 +597,17 @@ describe('encodings and line endings no patch tool reads', () => {
     expect(await readPatches(diff.replace(/\n/g, '\r\n'), 'dos.patch')).toHaveLength(1);
   });
 });
+
+test('a hunk cut short at the end of the input says so, at its last line', async () => {
+  const cut = 'diff --git a/mm/x.c b/mm/x.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/x.c\n@@ -0,0 +1,5 @@\n+a\n+b\n';
+  const error = await patchError(readPatches(cut, 'cut.diff'));
+  expect(error.message).toContain('announces 0 old and 5 new lines, but the end of the input (line 7 of cut.diff) ends it after 0 and 2.');
+});
+
+test('a patch numbered beyond its series (5/3, 1/0) is named for its numbering', async () => {
+  const mail = (n: string): string => `From 1 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH ${n}] mm: x\n\nbody\n---\ndiff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1 +1 @@\n-a\n+b\n`;
+  for (const n of ['5/3', '1/0']) {
+    const error = await patchError(readPatches(mail(n), 'p.mbox'));
+    expect([error.kind, error.message]).toEqual(['inconsistent-series', `p.mbox holds "[PATCH ${n}] mm: x" (line 1), numbered ${n}: a patch of a series is numbered from 1 to the number of patches. Fix the subject's \`n/m\` (git format-patch writes it), and try again.`]);
+  }
+});

@@ -73,7 +73,7 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
   if (values.tree !== undefined) {
     const st = await stat(values.tree).catch(() => null);
     if (!st || !st.isDirectory()) {
-      throw new InputError('tree-not-found', `--tree ${values.tree} is not a directory. Give the top of the source tree the patch applies to (the directory that holds mm/, include/, ...), or leave --tree out to analyse only what the diff carries.`);
+      throw new InputError('tree-not-found', `--tree ${values.tree === '' ? "'' (an empty name)" : values.tree} is not a directory. Give the top of the source tree the patch applies to (the directory that holds mm/, include/, ...), or leave --tree out to analyse only what the diff carries.`);
     }
     tree = new DirectorySource(values.tree);
   }
