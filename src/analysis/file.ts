@@ -83,6 +83,7 @@ export class AnalyzedFile {
   private readonly byName = new Map<string, FunctionSpan[]>();
   private readonly cache = new Map<FunctionSpan, AnalyzedFunction | null>();
   private identifiers: Map<FunctionSpan, ReadonlySet<string>> | null = null;
+  private mentioning: Map<string, FunctionSpan[]> | null = null;
   readonly notes: AnalysisNote[] = [];
 
   /**
@@ -127,6 +128,25 @@ export class AnalyzedFile {
   identifiersOf(span: FunctionSpan): ReadonlySet<string> {
     if (!this.identifiers) this.identifiers = identifierIndex(this.normalized.tokens, this.functions);
     return this.identifiers.get(span) ?? new Set();
+  }
+
+  /**
+   * The functions whose tokens mention identifier `name`, in file order: the reverse of
+   * {@link identifiersOf}, built once, so that "who calls f()" is not a walk over every function
+   * of the file for every function asked about (quadratic in a file of thousands of functions).
+   */
+  functionsMentioning(name: string): readonly FunctionSpan[] {
+    if (!this.mentioning) {
+      this.mentioning = new Map();
+      for (const span of this.functions) {
+        for (const id of this.identifiersOf(span)) {
+          const list = this.mentioning.get(id);
+          if (list) list.push(span);
+          else this.mentioning.set(id, [span]);
+        }
+      }
+    }
+    return this.mentioning.get(name) ?? [];
   }
 
   /** The lock annotations in a function's header (between its first token and its body). */

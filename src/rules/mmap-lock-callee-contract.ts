@@ -302,9 +302,9 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   const contract = contractOf(fn, ctx);
   if (!contract) return;
   const file = fn.file;
-  for (const span of file.functions) {
+  for (const span of file.functionsMentioning(fn.name)) {
     // A caller that cannot touch the lock itself cannot break the contract: not parsed.
-    if (span === fn.span || !file.identifiersOf(span).has(fn.name) || !mayLock(file, span, ctx.summaries)) continue;
+    if (span === fn.span || !mayLock(file, span, ctx.summaries)) continue;
     const caller = file.analyze(span);
     if (!caller) continue;
     const found = mismatches(caller, fn.name, contract, ctx);
@@ -330,10 +330,11 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
 /** The caller's side: its calls of same-file functions whose contract it breaks. */
 function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   const file = fn.file;
-  const ids = file.identifiersOf(fn.span);
-  for (const span of file.functions) {
+  // The same-file functions this one names, in file order (as the walk over the file gave them).
+  const named = [...file.identifiersOf(fn.span)].flatMap((id) => file.definitionsOf(id)).sort((a, b) => a.start - b.start);
+  for (const span of named) {
     // A callee that cannot touch the lock has no contract: not parsed.
-    if (span === fn.span || !ids.has(span.name) || !mayLock(file, span, ctx.summaries)) continue;
+    if (span === fn.span || !mayLock(file, span, ctx.summaries)) continue;
     const callee = file.analyze(span);
     const contract = callee ? contractOf(callee, ctx) : null;
     if (!callee || !contract) continue;
