@@ -5,7 +5,7 @@
  * memory.
  */
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -41,17 +41,35 @@ export class SourceUnavailable extends Error {
   }
 }
 
+/** A tree file larger than this is not read: no C source comes near it. */
+const MAX_TREE_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Why a file could not be read, in words, by error code. */
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ELOOP: 'a loop of symbolic links',
+  EIO: 'an input/output error',
+};
+
 /** A directory on disk, read on demand and never written. */
 export class DirectorySource implements TreeSource {
   constructor(readonly root: string) {}
 
   async read(path: string): Promise<string | null> {
+    const full = join(this.root, path);
     try {
-      return await readFile(join(this.root, path), 'utf8');
+      // A device or FIFO under the tree's name of a source file would never end, or block.
+      const st = await stat(full);
+      if (!st.isFile()) throw new SourceUnavailable(path, st.isDirectory() ? 'it is a directory' : 'it is a device, FIFO or socket, not a regular file');
+      if (st.size > MAX_TREE_FILE_BYTES) throw new SourceUnavailable(path, `it is larger than ${MAX_TREE_FILE_BYTES / 1048576} MiB`);
+      return await readFile(full, 'utf8');
     } catch (e) {
+      if (e instanceof SourceUnavailable) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new SourceUnavailable(path, code ?? String(e));
+      throw new SourceUnavailable(path, (code && READ_ERRORS[code]) ?? code ?? String(e));
     }
   }
 

@@ -446,6 +446,20 @@ describe('what a first-time user hit', () => {
     expect(headers.filter((h) => /^(In-Reply-To|References):/.test(h))).toEqual([]);
   });
 
+  test('a tree file that is a device or a directory is noted in words, and not read', async () => {
+    for (const [kind, make, words] of [
+      ['device', (p: string) => symlinkSync('/dev/zero', p), 'it is a device, FIFO or socket, not a regular file'],
+      ['directory', (p: string) => mkdirSync(p), 'it is a directory'],
+    ] as const) {
+      const tree = join(tmp, `tree-${kind}`);
+      mkdirSync(join(tree, 'mm'), { recursive: true });
+      make(join(tree, 'mm', 'memory.c'));
+      const o = await widen(['review', join(seed, 'seed.patch'), '--tree', tree, '--format', 'json']);
+      expect(o.exitCode).toBe(0);
+      expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => n.message)).toEqual([expect.stringContaining(`mm/memory.c could not be read (${words}), so widen did not check the changes`)]);
+    }
+  });
+
   test('a PATCH that is a pipe or a device is read only up to the limit', async () => {
     expectInputError(await widen(['review', '/dev/zero']), /^widen: \/dev\/zero holds more than 64 MiB of patches/);
   });
