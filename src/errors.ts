@@ -13,3 +13,15 @@ export class InputError extends Error {
     this.kind = kind;
   }
 }
+
+/**
+ * Why a file could not be read, in words, by the error code the system gave: what a message
+ * says in place of a bare `EACCES`. A code not here is shown as it is.
+ */
+export const READ_ERROR_WORDS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ELOOP: 'a loop of symbolic links',
+  EIO: 'an input/output error',
+};

@@ -8,6 +8,7 @@ import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { READ_ERROR_WORDS } from '../errors.js';
 
 /**
  * The tree a patch (or the first patch of a series) applies to, as it stands before the patch.
@@ -44,15 +45,6 @@ export class SourceUnavailable extends Error {
 /** A tree file larger than this is not read: no C source comes near it. */
 const MAX_TREE_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Why a file could not be read, in words, by error code. */
-const READ_ERRORS: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'it is a directory',
-  ELOOP: 'a loop of symbolic links',
-  EIO: 'an input/output error',
-};
-
 /** A directory on disk, read on demand and never written. */
 export class DirectorySource implements TreeSource {
   constructor(readonly root: string) {}
@@ -69,7 +61,7 @@ export class DirectorySource implements TreeSource {
       if (e instanceof SourceUnavailable) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new SourceUnavailable(path, (code && READ_ERRORS[code]) ?? code ?? String(e));
+      throw new SourceUnavailable(path, (code && READ_ERROR_WORDS[code]) ?? code ?? String(e));
     }
   }
 

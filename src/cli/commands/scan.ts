@@ -1,6 +1,7 @@
 /** `widen scan PATH...`: whole files and trees. */
 import { dirname, resolve } from 'node:path';
 import { atLeast } from '../../findings/severity.js';
+import { READ_ERROR_WORDS } from '../../errors.js';
 import { escapeControls } from '../../patch/errors.js';
 import { scan, type Unreadable } from '../../pipeline/scan.js';
 import { defaultCacheDir } from '../../pipeline/scan-cache.js';
@@ -57,19 +58,24 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
   return { stdout, ...(warnings ? { stderr: warnings } : {}), exitCode: failing || unchecked ? 1 : 0 };
 }
 
-/** Why a path could not be read, in words, with what to do about it. */
-const UNREADABLE_REASONS: Record<string, { why: string; todo: string }> = {
-  EACCES: { why: 'permission denied', todo: 'fix the permissions' },
-  EPERM: { why: 'operation not permitted', todo: 'fix the permissions' },
-  ENOENT: { why: 'it vanished, or is a symbolic link to nothing', todo: 'remove the dangling link' },
-  ELOOP: { why: 'a loop of symbolic links', todo: 'fix the link' },
-  EISDIR: { why: 'it is a directory', todo: 'name it as a directory' },
+/** What to do about a path a scan could not read, by error code. */
+const UNREADABLE_TODO: Record<string, string> = {
+  EACCES: 'fix the permissions',
+  EPERM: 'fix the permissions',
+  ENOENT: 'remove the dangling link',
+  ELOOP: 'fix the link',
+  EISDIR: 'name it as a directory',
 };
+
+/** Why a scan could not read a path, in words: a file it listed and cannot find is a dangling link, or gone. */
+function whyUnreadable(code: string): string {
+  return code === 'ENOENT' ? 'it vanished, or is a symbolic link to nothing' : (READ_ERROR_WORDS[code] ?? code);
+}
 
 /** The closing message of a scan that could not read everything: what, why, and what to do. */
 export function describeUnreadable(unreadable: readonly Unreadable[]): string {
   const n = unreadable.length;
-  const list = unreadable.map((u) => `${u.directory ? 'the directory ' : ''}${escapeControls(u.path)} (${UNREADABLE_REASONS[u.reason]?.why ?? u.reason})`).join(', ');
-  const todo = [...new Set(unreadable.map((u) => UNREADABLE_REASONS[u.reason]?.todo ?? 'check it'))].join(' or ');
+  const list = unreadable.map((u) => `${u.directory ? 'the directory ' : ''}${escapeControls(u.path)} (${whyUnreadable(u.reason)})`).join(', ');
+  const todo = [...new Set(unreadable.map((u) => UNREADABLE_TODO[u.reason] ?? 'check it'))].join(' or ');
   return `${n} path${n > 1 ? 's' : ''} could not be read and ${n > 1 ? 'were' : 'was'} not scanned: ${list}. To scan ${n > 1 ? 'them' : 'it'}, ${todo}; or leave ${n > 1 ? 'them' : 'it'} out. The results above are incomplete.`;
 }
