@@ -97,7 +97,7 @@ interface InputContent {
 
 /**
  * UTF-16 by its byte order mark, or, without one, by NUL bytes in every other place of the
- * first line (ASCII text in UTF-16): a diff in UTF-8 has no NUL there.
+ * first 64 bytes and none between (ASCII text in UTF-16): a diff in UTF-8 has no NUL there.
  */
 function isUtf16(bytes: Uint8Array): boolean {
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return true;

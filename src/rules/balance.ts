@@ -135,9 +135,9 @@ export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string
   return out;
 }
 
-/** Whether `jump` (a `goto`) goes to a label above it. */
+/** Whether `jump` (a `goto`) goes to a label above it: its edge leads back in the source. */
 export function jumpsBack(fn: AnalyzedFunction, jump: CfgNode): boolean {
-  return fn.cfg.nodes.some((n) => n.kind === 'label' && n.label === jump.label && n.start < jump.start);
+  return jump.succ.some((e) => e.kind === 'goto' && fn.cfg.nodes[e.to]!.start < jump.start);
 }
 
 function leaveLabel(fn: AnalyzedFunction, leave: CfgNode, held: string): string {

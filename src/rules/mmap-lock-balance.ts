@@ -226,11 +226,12 @@ export default defineRule({
       const mode = x.held.mode;
       // `if (!mmap_read_lock_killable(mm)) return -EINTR;`: the branch on the attempt's own
       // result leaves with an error exactly when the lock was taken. One defect, said once.
-      const lock = events.get(x.held.at)?.find((e) => e.object === x.object && e.op === 'lock');
-      const unlock = failedUnlocks.find((u) => u.failed === x.held!.at);
       const tested = fn.cfg.nodes[x.held.at]!;
-      if (lock && x.kind === 'error' && tested.kind === 'branch' && x.route.branch === null && unlock && !inverted.has(x.held.at)) {
-        inverted.add(x.held.at);
+      const inverts = x.kind === 'error' && tested.kind === 'branch' && x.route.branch === null && !inverted.has(tested.id);
+      const lock = inverts ? events.get(tested.id)?.find((e) => e.object === x.object && e.op === 'lock') : undefined;
+      const unlock = inverts ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
+      if (lock && unlock) {
+        inverted.add(tested.id);
         const name = lock.event.call.name ?? '';
         const trylock = /trylock/.test(name);
         const call = quoteCode(fn.text(lock.event.call));
@@ -238,13 +239,13 @@ export default defineRule({
           messageId: 'invertedTest',
           data: {
             call: `${name}()`,
-            mm: heldMm(x.held.at, x.object),
+            mm: heldMm(tested.id, x.object),
             mode,
             polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
             test: quoteCode(fn.text(tested)),
             right: trylock ? `if (!${call})` : `if (${call})`,
           },
-          at: fn.cfg.nodes[x.held.at]!,
+          at: tested,
           until: x.route.leave,
           related: [
             { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },

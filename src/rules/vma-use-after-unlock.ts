@@ -97,9 +97,11 @@ export default defineRule({
         for (const ev of node.flow) {
           const cur: State = next ?? s;
           // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
-          const handed = ev.k === 'call' && ev.name !== null && DEREF_HELPERS.has(ev.name) ? ev.call.args.map(pathKey).find((k) => k !== null && cur.has(k)) : undefined;
-          if ((ev.k === 'use' && ev.deref) || handed !== undefined) {
-            const key = handed ?? (ev.k === 'use' ? ev.root.id : '');
+          const key =
+            ev.k === 'use' && ev.deref ? ev.root.id
+            : ev.k === 'call' && ev.name !== null && DEREF_HELPERS.has(ev.name) ? ev.call.args.map(pathKey).find((k) => k !== null && cur.has(k))
+            : undefined;
+          if (key !== undefined && key !== null) {
             const use = ev.k === 'call' ? ev.call : ev;
             const r = cur.get(key);
             // One finding per VMA and release: the first use shows the problem, the rest repeat it.
@@ -158,15 +160,12 @@ function vmaVariables(fn: AnalyzedFunction): ReadonlySet<string> {
   // One `*` exactly: `struct vm_area_struct **prev` is the caller's slot, not a VMA.
   const isVma = (v: { type: string; pointer: boolean; start: number; end: number }): boolean =>
     v.pointer && /\bstruct\s+vm_area_struct\b/.test(v.type) && !/\*\s*\*/.test(fn.file.source.text.slice(v.start, v.end));
-  for (const p of fn.ast.params) if (isVma(p)) out.add(p.ref.id);
-  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (isVma(d)) out.add(d.ref.id);
+  const declared = [...fn.ast.params, ...fn.cfg.nodes.flatMap((node) => node.decls ?? [])];
+  for (const v of declared) if (isVma(v)) out.add(v.ref.id);
   // A VMA the function allocates itself (`vm_area_alloc()`, `vm_area_dup()`) is not in anyone
-  // else's hands until it is inserted, and exec's new mm has no other user: not found under a lock.
-  // The same holds for the stack VMA an exec builds in its new mm (`bprm->vma`, fs/exec.c
-  // `get_arg_page()`).
-  const binprm = new Set<string>();
-  for (const p of fn.ast.params) if (/\bstruct\s+linux_binprm\b/.test(p.type)) binprm.add(p.ref.id);
-  for (const node of fn.cfg.nodes) for (const d of node.decls ?? []) if (/\bstruct\s+linux_binprm\b/.test(d.type)) binprm.add(d.ref.id);
+  // else's hands until it is inserted, and exec's new mm has no other user: not found under a
+  // lock. Nor is the stack VMA of that mm (`bprm->vma`, fs/exec.c `get_arg_page()`).
+  const binprm = new Set(declared.filter((v) => /\bstruct\s+linux_binprm\b/.test(v.type)).map((v) => v.ref.id));
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
       if (ev.k !== 'def' || !out.has(ev.key) || !ev.value) continue;

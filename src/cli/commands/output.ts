@@ -70,8 +70,6 @@ function shownReport(report: Report): Report {
   };
 }
 
-
-
 /**
  * The replies on stdout; on stderr, what the replies could not say: headers the patch mail did
  * not have, the notes on what was not checked (the list gets the findings, the reviewer the

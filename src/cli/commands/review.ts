@@ -126,7 +126,6 @@ async function readInputFile(path: string): Promise<Buffer> {
       if (st.size > MAX_INPUT_BYTES) throw inputTooLarge(path, MAX_INPUT_BYTES + 1);
       return await readFile(path);
     }
-    if (st.isDirectory()) return await readFile(path);
     // A pipe (`widen review <(git format-patch ...)`) or a device has no size to check first.
     const stream = createReadStream(path);
     try {
