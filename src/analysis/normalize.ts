@@ -28,7 +28,7 @@ import {
   isIteratorName,
   type MacroBlockKind,
 } from './kernel-macros.js';
-import { Tok, directiveComments, directiveName, lex, replaceBlockComments, type TokenStream } from './lexer.js';
+import { Tok, directiveComments, directiveName, lex, type TokenStream } from './lexer.js';
 
 /** A statement macro with a body, rewritten to `if` for the parser. */
 export interface BlockMacro {
@@ -292,7 +292,7 @@ function deadTokens(ts: TokenStream): Uint8Array {
       if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
         let constant: 0 | 1 | null = null;
         if (name === 'if') {
-          const cond = replaceBlockComments(ts.text.slice(ts.start[t]!, ts.end[t]!).replace(/^#\s*if\s*/, ''), '').trim();
+          const cond = withoutComments(ts.text.slice(ts.start[t]!, ts.end[t]!)).replace(/^#\s*if\s*/, '').trim();
           if (cond === '0') constant = 0;
           else if (cond === '1') constant = 1;
         }

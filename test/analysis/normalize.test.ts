@@ -118,6 +118,11 @@ describe('normalize', () => {
     expect(norm('#if 0\nint x;\n#endif\nint y;\n')).toBe('     \n      \n      \nint y;\n');
   });
 
+  test('drops #if 0 code whose directive ends in a comment', () => {
+    expect(norm('#if 0 // force\nint x;\n#endif\nint y;\n')).toBe('              \n      \n      \nint y;\n');
+    expect(norm('#if /* never */ 0\nint x;\n#endif\n')).toBe('                 \n      \n      \n');
+  });
+
   test.each([
     ['attribute macros and SYSCALL_DEFINE', 'static __always_inline int __must_check f(void) __acquires(x)\n{\n\treturn 0;\n}\nSYSCALL_DEFINE3(mprotect, unsigned long, start, size_t, len, unsigned long, prot)\n{\n\treturn do_mprotect(start, len, prot);\n}\n'],
     ['list_for_each_entry with a block', 'void f(struct list_head *head)\n{\n\tstruct page *page;\n\n\tlist_for_each_entry(page, head, lru) {\n\t\tput_page(page);\n\t}\n}\n'],
