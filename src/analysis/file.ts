@@ -7,7 +7,7 @@
 import type { FunctionAst, VarRef } from './ast.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { ReachingDefs } from './dataflow.js';
-import { findFunctions, functionAtLine, type FunctionSpan } from './functions.js';
+import { findFunctions, functionAtLine, type FunctionSpan, type ShapeProblem } from './functions.js';
 import { Tok, type TokenStream } from './lexer.js';
 import { normalize, type LockAnnotation, type NormalizedSource } from './normalize.js';
 import type { CParser } from './parser.js';
@@ -29,8 +29,10 @@ export interface AnalysisNote {
    * - `no-function-body`, `unresolved-goto`, `path-budget`: a function, or a part of its paths,
    *   that was not analysed.
    * - `limited-context`, `skipped-file`: what the front door could not read.
+   * - `unshaped-code`: code widen could not cut into functions (a `}` too many, a `{` never
+   *   closed, a K&R definition), so no rule saw it.
    */
-  kind: 'parse-error' | 'too-deep' | 'analysis-failed' | 'no-function-body' | 'path-budget' | 'not-judged' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
+  kind: 'unshaped-code' | 'parse-error' | 'too-deep' | 'analysis-failed' | 'no-function-body' | 'path-budget' | 'not-judged' | 'unresolved-goto' | 'limited-context' | 'skipped-file';
   message: string;
 }
 
@@ -80,6 +82,8 @@ export class AnalyzedFile {
   readonly source: SourceFile;
   readonly normalized: NormalizedSource;
   readonly functions: readonly FunctionSpan[];
+  /** Code that could not be cut into functions; see {@link noteShapeProblems}. */
+  readonly shapeProblems: readonly ShapeProblem[];
   private readonly byName = new Map<string, FunctionSpan[]>();
   private readonly cache = new Map<FunctionSpan, AnalyzedFunction | null>();
   private identifiers: Map<FunctionSpan, ReadonlySet<string>> | null = null;
@@ -98,7 +102,9 @@ export class AnalyzedFile {
   ) {
     this.source = new SourceFile(path, text);
     this.normalized = normalize(text);
-    this.functions = findFunctions(this.normalized.tokens, this.source);
+    const problems: ShapeProblem[] = [];
+    this.functions = findFunctions(this.normalized.tokens, this.source, problems);
+    this.shapeProblems = problems;
     for (const f of this.functions) {
       const list = this.byName.get(f.name) ?? [];
       list.push(f);
@@ -271,6 +277,53 @@ export class AnalyzedFile {
       else out.push([...r]);
     }
     return out;
+  }
+
+  /**
+   * Notes each shape problem that `concerns` the caller (a scan: its hidden code names a rule's
+   * trigger; a review: the patch changes a line of it), so that code no rule saw is named.
+   */
+  noteShapeProblems(concerns: (p: ShapeProblem, lines: { first: number; last: number }) => boolean): void {
+    for (const p of this.shapeProblems) {
+      const lines = this.regionLines(p);
+      if (!concerns(p, lines)) continue;
+      const at = this.source.position(p.at).line;
+      const range = lineRange(lines.first, lines.last);
+      let message: string;
+      const them = lines.first === lines.last ? 'it' : 'them';
+      if (p.kind === 'stray-close') {
+        const before = this.functions.filter((f) => f.end <= p.regionStart).at(-1);
+        const ends = before && before.end === p.regionStart ? `: by brace count \`${before.name}()\` ends at line ${before.endLine}, so` : ', so';
+        message = `The \`}\` at line ${at} closes no \`{\`${ends} ${range} ${lines.first === lines.last ? 'is' : 'are'} outside any function and no rule checked ${them}. Look for one \`}\` too many, or a macro that opens a block.`;
+      } else if (p.kind === 'unclosed') {
+        message = `The \`{\` at line ${at} is not closed before the end of the file, so widen could not tell where the code after it splits into functions; findings in ${range} may be missing or wrong.`;
+      } else if (p.kind === 'stray-statement') {
+        const word = /^\w+/.exec(this.source.text.slice(p.at, p.at + 10))?.[0] ?? '';
+        message = `\`${word}\` at line ${at} stands outside any function widen could find, so the braces of the function around it are hidden (in macros such as \`#define BEGIN {\`, or as digraphs); no rule checked ${range}.`;
+      } else {
+        message = `The block at ${range} follows no function header widen recognises (a K&R-style parameter list, or a header hidden in a macro), so no rule checked it.`;
+      }
+      this.note(this.functionAt(at) ?? null, lines.first, lines.last, 'unshaped-code', message);
+    }
+  }
+
+  /** The lines of a shape problem's hidden code, from its first non-blank character. */
+  private regionLines(p: ShapeProblem): { first: number; last: number } {
+    const text = this.source.text;
+    let s = p.regionStart;
+    while (s < p.regionEnd && /\s/.test(text[s]!)) s++;
+    return { first: this.source.position(s).line, last: this.source.position(Math.max(s, p.regionEnd - 1)).line };
+  }
+
+  /** True when a shape problem's hidden code mentions one of `names` as an identifier. */
+  shapeMentions(p: ShapeProblem, names: ReadonlySet<string>): boolean {
+    const ts = this.normalized.tokens;
+    for (let t = 0; t < ts.count; t++) {
+      if (ts.start[t]! < p.regionStart || ts.kind[t] !== Tok.Ident) continue;
+      if (ts.start[t]! >= p.regionEnd) break;
+      if (names.has(ts.text.slice(ts.start[t]!, ts.end[t]!))) return true;
+    }
+    return false;
   }
 
   note(span: FunctionSpan | null, line: number, endLine: number, kind: AnalysisNote['kind'], message: string): void {

@@ -39,9 +39,45 @@ const OPEN_PAREN = 40;
 const CLOSE_PAREN = 41;
 const SEMI = 59;
 
-/** All function definitions in `file`, in order, from the normalised token stream. */
-export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[] {
+/**
+ * Top-level code that cannot be cut into functions, so that whatever it holds is not analysed:
+ * - `stray-close`: a `}` that closes nothing (one `}` too many in the function before it, or
+ *   a macro such as `#define BEGIN {` that hides the opening brace);
+ * - `unclosed`: a `{` that the file never closes;
+ * - `headless-block`: a `{ ... }` with no function header before it (a K&R definition, whose
+ *   parameter declarations end in `;`, or a header hidden in a macro);
+ * - `stray-statement`: a statement keyword (`if`, `return`, ...) outside any function and any
+ *   parentheses, where C allows none: a body whose braces are hidden in macros or written as
+ *   digraphs the lexer does not know.
+ *
+ * `regionStart`..`regionEnd` (offsets) is the code the problem hides: from the end of the last
+ * function found before it to the stray `}` (or, for a statement, to the next function or the
+ * end of the file), from the unclosed `{` to the end of the file, or the headless block.
+ */
+export interface ShapeProblem {
+  kind: 'stray-close' | 'unclosed' | 'headless-block' | 'stray-statement';
+  /** Offset of the brace or keyword the problem is about. */
+  at: number;
+  regionStart: number;
+  regionEnd: number;
+}
+
+/**
+ * All function definitions in `file`, in order, from the normalised token stream. Code that
+ * cannot be cut into functions is recorded in `problems` when it is given.
+ */
+export function findFunctions(ts: TokenStream, file: SourceFile, problems?: ShapeProblem[]): FunctionSpan[] {
   const spans: FunctionSpan[] = [];
+  // Where the code after the last function (or the last problem) begins.
+  let afterLast = 0;
+  // Parentheses open at top level (a macro invocation's arguments may hold statements).
+  let parens = 0;
+  // A `stray-statement` of the current gap between functions, its region not yet ended.
+  let statement: ShapeProblem | null = null;
+  const endGap = (at: number): void => {
+    if (statement) statement.regionEnd = at;
+    statement = null;
+  };
   const seen = new Map<string, number>();
   let itemStart = -1;
   let prevCode = -1;
@@ -53,14 +89,37 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
       continue;
     }
     if (k === Tok.Directive) {
-      itemStart = -1;
-      prevCode = -1;
+      // A directive between a header and its body (`f(...)\n#define FLAG BIT(0)\n{`, or an
+      // initialiser's `= #define X ... {`) leaves the item whole; any other ends it.
+      if (prevCode < 0 || punct(ts, nextCode(ts, t)) !== OPEN_BRACE) {
+        itemStart = -1;
+        prevCode = -1;
+      }
       t++;
       continue;
     }
     if (itemStart < 0) itemStart = t;
     const c = punct(ts, t);
+    if (c === OPEN_PAREN) parens++;
+    else if (c === CLOSE_PAREN) parens = Math.max(0, parens - 1);
+    else if (k === Tok.Ident && parens === 0 && !statement && problems && isStatementKeyword(ts, t) && !isMember(ts, t)) {
+      statement = { kind: 'stray-statement', at: ts.start[t]!, regionStart: afterLast, regionEnd: ts.text.length };
+      problems.push(statement);
+    }
     if (c === SEMI) {
+      itemStart = -1;
+      prevCode = -1;
+      t++;
+      continue;
+    }
+    if (c === CLOSE_BRACE) {
+      // The `}` explains the statements before it better than they do themselves.
+      if (statement && problems) problems.splice(problems.indexOf(statement), 1);
+      statement = null;
+      endGap(ts.start[t]!);
+      parens = 0;
+      problems?.push({ kind: 'stray-close', at: ts.start[t]!, regionStart: afterLast, regionEnd: ts.end[t]! });
+      afterLast = ts.end[t]!;
       itemStart = -1;
       prevCode = -1;
       t++;
@@ -69,7 +128,10 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
     if (c === OPEN_BRACE) {
       const close = matchBrace(ts, t);
       const isFunction = prevCode >= 0 && punct(ts, prevCode) === CLOSE_PAREN;
+      if (close < 0) problems?.push({ kind: 'unclosed', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.text.length });
+      else if (!isFunction && itemStart === t && parens === 0 && holdsStatement(ts, t, close)) problems?.push({ kind: 'headless-block', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.end[close]! });
       if (isFunction) {
+        endGap(ts.start[itemStart]!);
         const name = functionName(ts, itemStart, t);
         const n = (seen.get(name) ?? 0) + 1;
         seen.set(name, n);
@@ -90,6 +152,7 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
         });
         itemStart = -1;
         prevCode = -1;
+        afterLast = end;
         t = endTok + 1;
         continue;
       }
@@ -102,6 +165,52 @@ export function findFunctions(ts: TokenStream, file: SourceFile): FunctionSpan[]
     t++;
   }
   return spans;
+}
+
+/** The index of the next token after `t` that is neither a comment nor a directive (`ts.count` at the end). */
+function nextCode(ts: TokenStream, t: number): number {
+  let u = t + 1;
+  while (u < ts.count && (ts.kind[u] === Tok.Comment || ts.kind[u] === Tok.Directive)) u++;
+  return u;
+}
+
+/** True for a member name (`.if` of an assembler macro, `s->do`), which is no keyword. */
+function isMember(ts: TokenStream, t: number): boolean {
+  if (t === 0 || ts.kind[t - 1] !== Tok.Punct) return false;
+  const p = ts.text.slice(ts.start[t - 1]!, ts.end[t - 1]!);
+  return p === '.' || p === '->';
+}
+
+/**
+ * True when the block `open`..`close` holds a `;` of its own, as a function body does and an
+ * initialiser's data (`{ .a = 1 }`, a table's `{ 1, 2 }` rows) does not.
+ */
+function holdsStatement(ts: TokenStream, open: number, close: number): boolean {
+  let depth = 0;
+  for (let t = open; t <= close; t++) {
+    const c = punct(ts, t);
+    if (c === OPEN_BRACE) depth++;
+    else if (c === CLOSE_BRACE) depth--;
+    else if (c === SEMI && depth === 1) return true;
+  }
+  return false;
+}
+
+/**
+ * A statement keyword at `t` used as C uses it, checked on the text after it: `if (`, `while (`,
+ * `for (`, `switch (`, `do {`, `return ...;`, `goto label;`, `break;`, `continue;` on its line.
+ * The words alone also occur in the assembler code some headers hold (`@ ... until return to
+ * user space`).
+ */
+const STATEMENT_SHAPE = /^(?:(?:if|while|for|switch)\s*\(|do\s*\{|return\b[^;\n]*;|goto\s+\w+\s*;|(?:break|continue)\s*;)/;
+
+function isStatementKeyword(ts: TokenStream, t: number): boolean {
+  const len = ts.end[t]! - ts.start[t]!;
+  if (len < 2 || len > 8) return false;
+  const c = ts.text.charCodeAt(ts.start[t]!);
+  // i(f), w(hile), f(or), s(witch), d(o), r(eturn), g(oto), b(reak), c(ontinue)
+  if (c !== 105 && c !== 119 && c !== 102 && c !== 115 && c !== 100 && c !== 114 && c !== 103 && c !== 98 && c !== 99) return false;
+  return STATEMENT_SHAPE.test(ts.text.slice(ts.start[t]!, ts.start[t]! + 200));
 }
 
 function hasWord(ts: TokenStream, from: number, to: number, word: string): boolean {

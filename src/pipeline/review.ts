@@ -305,6 +305,10 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     }
   }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
+  if (post.shapeProblems.length > 0) {
+    const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
+    post.noteShapeProblems((_, lines) => changed.some((l) => l >= lines.first && l <= lines.last));
+  }
   append(notes, post.notes);
   let before: Finding[] = [];
   if (images.pre !== null && fp.oldPath !== null) {

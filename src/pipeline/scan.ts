@@ -282,6 +282,11 @@ function analyzeFileText({ path, text }: SourceText, rules: readonly Rule[], sco
     if (concerned.length === 0) return emptyBatch();
     file = scope.program.open(path, text);
     const r = analyzeSpans(file, file.functions, concerned, new Set(), scope.summaries);
+    if (file.shapeProblems.length > 0) {
+      const triggers = new Set(allTriggers(concerned));
+      const f = file;
+      f.noteShapeProblems((p) => f.shapeMentions(p, triggers));
+    }
     return { findings: r.findings, notes: [...file.notes], functions: r.functions, unreadable: [] };
   } catch (e) {
     return { findings: [], notes: [...(file?.notes ?? []), failedFileNote(path, failureReason(e))], functions: 0, unreadable: [] };

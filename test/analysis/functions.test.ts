@@ -47,4 +47,33 @@ describe('findFunctions', () => {
     const at = (l: number): string | undefined => functionAtLine(file.functions, l)?.key;
     expect([at(4), at(5), at(7), at(8), at(10), at(14), at(21), at(24)]).toEqual(['a', 'a', 'a', undefined, undefined, 'b', 'b#2', 'c']);
   });
+
+  test('a function whose header and body have a #define between them is still one function', async () => {
+    const text = [
+      'static struct intel_context *',
+      'lookup_engine(struct ctx *ctx, unsigned long flags)',
+      '#define LOOKUP_USER_INDEX BIT(0)',
+      '{',
+      '\treturn NULL;',
+      '}',
+      '',
+      'static const struct opt list[] =',
+      '\t#define AA "AutoNeg "',
+      '\t{ { 0x01, AA "10/HD" } };',
+      '',
+      'EXPORT_SYMBOL(lookup_engine)',
+      '#ifdef CONFIG_MMU',
+      'int after(void)',
+      '{',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const file = await analyzeSource(text);
+    expect(file.functions.map((f) => [f.key, f.startLine, f.endLine])).toEqual([
+      ['lookup_engine', 1, 6],
+      ['after', 14, 17],
+    ]);
+    expect(file.shapeProblems).toEqual([]);
+  });
 });
