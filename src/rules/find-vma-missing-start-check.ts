@@ -225,36 +225,52 @@ function isZero(e: Expr): boolean {
  */
 function withoutMmu(fn: AnalyzedFunction): boolean {
   if (/(^|\/)nommu\.c$/.test(fn.file.path)) return true;
-  const stack: boolean[] = [];
-  const text = fn.file.source.text.slice(0, fn.span.start);
+  let regions = nommuRegions.get(fn.file);
+  if (!regions) nommuRegions.set(fn.file, (regions = nommuRegionsOf(fn.file.source.text)));
+  // The last directive before the function decides.
+  let lo = 0;
+  let hi = regions.length - 1;
+  let state = false;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid]!.at <= fn.span.start) {
+      state = regions[mid]!.nommu;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return state;
+}
+
+/** Per file, once: see {@link nommuRegionsOf}. A scan asks for every function of a file. */
+const nommuRegions = new WeakMap<object, ReadonlyArray<{ at: number; nommu: boolean }>>();
+
+/**
+ * For each conditional directive of `text`, in order, its offset and whether the code after it
+ * is built only without an MMU: inside `#ifndef CONFIG_MMU`, `#if !defined(CONFIG_MMU)`, or the
+ * `#else` of `#ifdef CONFIG_MMU`, at any depth.
+ */
+function nommuRegionsOf(text: string): Array<{ at: number; nommu: boolean }> {
+  const out: Array<{ at: number; nommu: boolean }> = [];
+  // Per open conditional: whether its current branch is nommu-only, and whether it opened on CONFIG_MMU.
+  const stack: Array<{ nommu: boolean; ofMmu: boolean }> = [];
   for (const m of text.matchAll(/^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/gm)) {
     const [, kw, rest = ''] = m;
     const mmu = /\bCONFIG_MMU\b/.test(rest);
     const negated = /^\s*!\s*(defined|IS_ENABLED)?\s*\(?\s*CONFIG_MMU\b/.test(rest);
-    if (kw === 'ifdef') stack.push(false);
-    else if (kw === 'ifndef') stack.push(mmu);
-    else if (kw === 'if') stack.push(mmu && negated);
-    else if (kw === 'elif') stack[stack.length - 1] = mmu && negated;
-    else if (kw === 'else') {
-      const top = stack.length - 1;
-      if (top >= 0) stack[top] = !stack[top] && elseOfMmu(text, m.index);
+    const positive = /^\s*(defined\s*\(|IS_ENABLED\s*\()?\s*CONFIG_MMU\b/.test(rest);
+    if (kw === 'ifdef') stack.push({ nommu: false, ofMmu: positive });
+    else if (kw === 'ifndef') stack.push({ nommu: mmu, ofMmu: false });
+    else if (kw === 'if') stack.push({ nommu: mmu && negated, ofMmu: positive });
+    else if (kw === 'elif') {
+      const top = stack[stack.length - 1];
+      if (top) top.nommu = mmu && negated;
+    } else if (kw === 'else') {
+      const top = stack[stack.length - 1];
+      if (top) top.nommu = !top.nommu && top.ofMmu;
     } else stack.pop();
+    out.push({ at: m.index, nommu: stack.some((c) => c.nommu) });
   }
-  return stack.some(Boolean);
-}
-
-/** Whether the `#else` at `at` closes an `#ifdef CONFIG_MMU` (or `#if defined(CONFIG_MMU)`). */
-function elseOfMmu(text: string, at: number): boolean {
-  let depth = 0;
-  const lines = text.slice(0, at).split('\n').reverse();
-  for (const line of lines) {
-    const m = /^[ \t]*#[ \t]*(ifdef|ifndef|if|endif)\b(.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === 'endif') depth++;
-    else if (depth > 0) depth--;
-    else return (m[1] === 'ifdef' || m[1] === 'if') && /^\s*(defined\s*\(|IS_ENABLED\s*\()?\s*CONFIG_MMU\b/.test(m[2] ?? '');
-  }
-  return false;
+  return out;
 }
 
 /** Whether `cond` reads `key->vm_start` or hands `key` to a helper that compares the start. */
