@@ -60,6 +60,11 @@ export interface ParsedMail
   line: number;
   /** The input the mail came from (a file name or `<stdin>`), for messages. */
   source: string;
+  /**
+   * When the mail carries no diff: what its body is instead, for the message that says so
+   * ("its body is HTML only"); null when it has a diff.
+   */
+  withoutDiff: string | null;
 }
 
 function chomp(line: string): string {
@@ -135,7 +140,10 @@ export async function parseMail(
   const headers = firstHeaders(email);
   const rawSubject = email.subject === undefined ? null : shownText(email.subject);
   const parsedSubject = parseSubject(rawSubject ?? '');
-  const bodyLines = splitBody(email.text ?? '');
+  // A multipart mail that names no boundary has no parts postal-mime can find; its body is
+  // read as one plain text part, as a patch sent so usually is.
+  const unsplit = email.text === undefined && email.html === undefined && email.attachments.length === 0 && /^multipart\//i.test(headers['content-type'] ?? '') && !/\bboundary\s*=/i.test(headers['content-type'] ?? '');
+  const bodyLines = splitBody(unsplit ? rawBody(bytes) : (email.text ?? ''));
 
   // `git am` lets the top of the body override From, Subject and Date: a patch sent on behalf
   // of its author starts with `From: Author <...>`.
@@ -179,6 +187,7 @@ export async function parseMail(
     subject,
     line: fromLine,
     source,
+    withoutDiff: files.length > 0 ? null : whatInstead(email, bodyLines, diffStart),
     rawSubject,
     // An empty Message-ID: header names no mail to answer.
     messageId: headers['message-id']?.trim() ? headers['message-id'].trim() : null,
@@ -194,6 +203,25 @@ export async function parseMail(
       .trimEnd(),
     files,
   };
+}
+
+/** The body of a raw mail: everything after its header block, as UTF-8. */
+function rawBody(bytes: Uint8Array): string {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const m = /\r?\n\r?\n/.exec(text);
+  return m ? text.slice(m.index + m[0].length).replace(/\r\n/g, '\n') : '';
+}
+
+/** What a mail without a diff carries instead, for the message that says it has none. */
+function whatInstead(email: Email, bodyLines: readonly string[], diffStart: number): string {
+  const others = email.attachments.filter((a) => !isPatchAttachment(a)).map((a) => (a.filename ? `"${shownText(a.filename)}", ${a.mimeType}` : a.mimeType));
+  const attached = others.length === 0 ? '' : `, and its attachment${others.length === 1 ? '' : 's'} (${others.join('; ')}) ${others.length === 1 ? 'is not a patch' : 'are not patches'}`;
+  if (email.text === undefined && email.html !== undefined) {
+    return `its body is HTML only, and widen reads a patch from a plain text body${attached}; send it with \`git send-email\`, which sends plain text`;
+  }
+  if (bodyLines.every((line) => line.trim() === '')) return `its body is empty${attached}`;
+  if (diffStart >= bodyLines.length) return `its body has no \`---\` line and no \`diff\` line${attached}`;
+  return `nothing after its \`---\` line looks like one${attached}`;
 }
 
 /** The in-body `From:`/`Subject:`/`Date:` lines at `from` (after blank lines), and where they end. */

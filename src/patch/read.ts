@@ -263,7 +263,7 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
         ? `${source} is the cover letter of a ${cover.numbering!.total}-patch series ("${cover.rawSubject}"), which carries ` +
             'no diff. Give widen the patch mails too (`widen review 00*.patch`, or the mbox from `b4 am <message-id>`).'
         : `${mails.length === 1 ? `The mail in ${source} carries no diff` : `None of the ${mails.length} mails in ${source} carries a diff`}` +
-            `${mails.length === 1 ? ' (nothing after its `---` line looks like one)' : ''}. ` +
+            `${mails.length === 1 ? ` (${mails[0]!.withoutDiff ?? 'nothing after its `---` line looks like one'})` : ''}. ` +
             'Give widen the patch mails themselves (`git format-patch` output, or `b4 am <message-id>` for a series ' +
             'on a list), or a plain `git diff`.',
     );

@@ -488,6 +488,48 @@ describe('errors', () => {
     });
   });
 
+  describe('a mail whose body is not a plain text patch', () => {
+    const head = ['From: T <t@example.org>', 'Subject: [PATCH] mm: add foo', 'Message-ID: <m@example.org>', 'MIME-Version: 1.0'];
+    const body = ['Adds foo.', '', 'Signed-off-by: T <t@example.org>', '---', 'diff --git a/mm/foo.c b/mm/foo.c', '--- a/mm/foo.c', '+++ b/mm/foo.c', '@@ -1,2 +1,3 @@', ' int a;', '+int b;', ' int c;', ''];
+    const advice = 'Give widen the patch mails themselves (`git format-patch` output, or `b4 am <message-id>` for a series on a list), or a plain `git diff`.';
+
+    test('multipart without a boundary: the body is read as the one part it is', async () => {
+      const [patch] = await readPatches([...head, 'Content-Type: multipart/mixed', '', ...body].join('\n'), 'm.eml');
+      expect([patch!.subject, patch!.files.map((f) => f.newPath)]).toEqual(['mm: add foo', ['mm/foo.c']]);
+    });
+
+    test('HTML only: no-diff, saying so', async () => {
+      const html = ['<html><body><pre>', ...body, '</pre></body></html>'];
+      const error = await patchError(readPatches([...head, 'Content-Type: text/html; charset=utf-8', '', ...html].join('\n'), 'h.eml'));
+      expect([error.kind, error.message]).toEqual([
+        'no-diff',
+        `The mail in h.eml carries no diff (its body is HTML only, and widen reads a patch from a plain text body; send it with \`git send-email\`, which sends plain text). ${advice}`,
+      ]);
+    });
+
+    test('an attachment that is not a patch, and no `---` line', async () => {
+      const mail = [
+        ...head,
+        'Content-Type: multipart/mixed; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'See attached.',
+        '--B',
+        'Content-Type: application/pdf; name="fix.pdf"',
+        'Content-Disposition: attachment; filename="fix.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'JVBERi0xLjQK',
+        '--B--',
+        '',
+      ].join('\n');
+      const error = await patchError(readPatches(mail, 'p.eml'));
+      expect(error.message).toBe(`The mail in p.eml carries no diff (its body has no \`---\` line and no \`diff\` line, and its attachment ("fix.pdf", application/pdf) is not a patch). ${advice}`);
+    });
+  });
+
   test('a mailbox without any diff is no-diff', async () => {
     const mbox = fixture('series.mbox');
     const cover = mbox.slice(0, mbox.indexOf('From 7e02a7be'));
