@@ -45,24 +45,32 @@ export class SourceUnavailable extends Error {
 /** A tree file larger than this is not read: no C source comes near it. */
 const MAX_TREE_FILE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Reads the C source file `full` (named `path` in messages): null when it does not exist, and
+ * {@link SourceUnavailable} with the reason in words when it is not a regular file of at most
+ * 64 MiB or cannot be read.
+ */
+export async function readSourceFile(full: string, path: string): Promise<string | null> {
+  try {
+    // A device or FIFO under the name of a source file would never end, or block.
+    const st = await stat(full);
+    if (!st.isFile()) throw new SourceUnavailable(path, st.isDirectory() ? 'it is a directory' : 'it is a device, FIFO or socket, not a regular file');
+    if (st.size > MAX_TREE_FILE_BYTES) throw new SourceUnavailable(path, `it is larger than ${MAX_TREE_FILE_BYTES / 1048576} MiB`);
+    return await readFile(full, 'utf8');
+  } catch (e) {
+    if (e instanceof SourceUnavailable) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new SourceUnavailable(path, (code && READ_ERROR_WORDS[code]) ?? code ?? String(e));
+  }
+}
+
 /** A directory on disk, read on demand and never written. */
 export class DirectorySource implements TreeSource {
   constructor(readonly root: string) {}
 
-  async read(path: string): Promise<string | null> {
-    const full = join(this.root, path);
-    try {
-      // A device or FIFO under the tree's name of a source file would never end, or block.
-      const st = await stat(full);
-      if (!st.isFile()) throw new SourceUnavailable(path, st.isDirectory() ? 'it is a directory' : 'it is a device, FIFO or socket, not a regular file');
-      if (st.size > MAX_TREE_FILE_BYTES) throw new SourceUnavailable(path, `it is larger than ${MAX_TREE_FILE_BYTES / 1048576} MiB`);
-      return await readFile(full, 'utf8');
-    } catch (e) {
-      if (e instanceof SourceUnavailable) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new SourceUnavailable(path, (code && READ_ERROR_WORDS[code]) ?? code ?? String(e));
-    }
+  read(path: string): Promise<string | null> {
+    return readSourceFile(join(this.root, path), path);
   }
 
   async list(dir: string): Promise<string[] | null> {

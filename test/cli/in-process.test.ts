@@ -272,6 +272,20 @@ describe('widen rules, explain, debug, --version, --help', () => {
     expect([dot.exitCode, dot.stdout.split('\n')[0]]).toEqual([0, 'digraph "goto_chain" {']);
   });
 
+  test('debug cfg names what it cannot read in words: a device, a directory, no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'widen-debug-'));
+    try {
+      const outcomes = await Promise.all(['/dev/zero', dir, join(dir, 'gone.c')].map((p) => widen(['debug', 'cfg', p, 'f'])));
+      expect(outcomes.map((o) => [o.exitCode, o.stderr.trim()])).toEqual([
+        [2, 'widen: cannot read /dev/zero: it is a device, FIFO or socket, not a regular file.'],
+        [2, `widen: cannot read ${dir}: it is a directory.`],
+        [2, `widen: cannot read ${join(dir, 'gone.c')}: there is no such file.`],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--version, --help and no command at all', async () => {
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     expect(await widen(['--version'])).toEqual({ exitCode: 0, stdout: `widen ${version}\n`, stderr: '' });

@@ -1,9 +1,10 @@
 /** `widen debug cfg FILE FUNCTION`: the CFG widen builds, for debugging the analysis. */
-import { readFile } from 'node:fs/promises';
 import { cfgToDot, cfgToText } from '../../analysis/cfg-dump.js';
 import { AnalyzedFile } from '../../analysis/file.js';
 import { CParser } from '../../analysis/parser.js';
 import { InputError } from '../../errors.js';
+import { shownText } from '../../patch/errors.js';
+import { readSourceFile, SourceUnavailable } from '../../pipeline/source.js';
 import { DEBUG_USAGE, usageError } from '../messages/index.js';
 import { parse } from './parse.js';
 import type { CommandResult } from './types.js';
@@ -15,12 +16,14 @@ export async function debugCommand(args: string[]): Promise<CommandResult> {
   if (what !== 'cfg' || !path || !name || positionals.length !== 3) throw usageError('widen debug needs: cfg FILE FUNCTION.', DEBUG_USAGE);
   const format = values.format ?? 'dot';
   if (format !== 'dot' && format !== 'text') throw usageError(`--format must be dot or text, not '${format}'.`, DEBUG_USAGE);
-  let text: string;
+  let text: string | null;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readSourceFile(path, shownText(path));
   } catch (e) {
-    throw new InputError('file-unreadable', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? e}).`);
+    if (!(e instanceof SourceUnavailable)) throw e;
+    throw new InputError('file-unreadable', `cannot read ${e.path}: ${e.reason}.`);
   }
+  if (text === null) throw new InputError('file-unreadable', `cannot read ${shownText(path)}: there is no such file.`);
   const file = new AnalyzedFile(path, text, await CParser.create());
   const spans = file.definitionsOf(name);
   if (spans.length === 0) {
