@@ -20,7 +20,7 @@ import { escapeControls } from '../patch/errors.js';
 import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
-import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, splitAddresses } from './mail-headers.js';
+import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, MAX_HEADER_WORD, splitAddresses } from './mail-headers.js';
 import { expandTabs, labelBelow, wrapAt } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
@@ -91,11 +91,14 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   const lacking: string[] = [];
   if (patch.rawSubject !== null) headers.push(headerField('Subject', encodeWords(/^re:/i.test(patch.rawSubject) ? patch.rawSubject : `Re: ${patch.rawSubject}`)));
   else lacking.push('Subject');
-  if (patch.messageId !== null) {
+  // An id or address longer than a header line may be cannot be written: it is left out and said.
+  const fits = (word: string): boolean => word.length <= MAX_HEADER_WORD;
+  const messageId = patch.messageId !== null && fits(patch.messageId) ? patch.messageId : null;
+  if (messageId !== null) {
     // RFC 5322 3.6.4: the parent's References, or failing those its one In-Reply-To, then its id.
-    const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id));
-    const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), patch.messageId];
-    headers.push(headerField('In-Reply-To', patch.messageId), headerField('References', [...new Set(references)].join(' ')));
+    const parents = (h['references'] ?? h['in-reply-to'] ?? '').split(/\s+/).filter((id) => /^<[^>]+>$/.test(id) && fits(id));
+    const references = [...(h['references'] === undefined && parents.length > 1 ? [] : parents), messageId];
+    headers.push(headerField('In-Reply-To', messageId), headerField('References', [...new Set(references)].join(' ')));
   }
   // Reply to all: the sender first, everyone the patch went to on Cc.
   const to = splitAddresses(h['reply-to'] ?? h['from'] ?? '');
@@ -106,11 +109,23 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
     seen.add(a);
     return true;
   });
-  if (to.length > 0) headers.push(headerField('To', to.map(encodeMailbox).join(', ')));
+  const toBoxes = to.map(encodeMailbox);
+  const ccBoxes = cc.map(encodeMailbox);
+  const tooLong = [...toBoxes, ...ccBoxes].filter((m) => !fits(m)).length;
+  if (toBoxes.some(fits)) headers.push(headerField('To', toBoxes.filter(fits).join(', ')));
   else lacking.push('To');
-  if (cc.length > 0) headers.push(headerField('Cc', cc.map(encodeMailbox).join(', ')));
+  if (ccBoxes.some(fits)) headers.push(headerField('Cc', ccBoxes.filter(fits).join(', ')));
   if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
   const sentences: string[] = [];
+  if (patch.messageId !== null && messageId === null) {
+    sentences.push(
+      `The Message-ID of ${name} is ${patch.messageId.length} characters long, more than a mail header line may hold, so its reply has no In-Reply-To or References ` +
+        'and will not thread under it: set both headers by hand if your mail client can send them.',
+    );
+  }
+  if (tooLong > 0) {
+    sentences.push(`${tooLong === 1 ? 'One recipient of' : `${tooLong} recipients of`} ${name} ${tooLong === 1 ? 'has an address' : 'have addresses'} longer than a mail header line may hold, and ${tooLong === 1 ? 'is' : 'are'} left out of the reply's To and Cc.`);
+  }
   if (patch.messageId === null) {
     // `git format-patch` writes a Message-ID only with --thread; what threads the reply is the id
     // the patch was posted with, which only the mail as the list delivered it carries.

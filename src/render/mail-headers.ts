@@ -7,6 +7,12 @@ import { MAX_MAIL_LINE } from '../patch/limits.js';
 /** RFC 5322 2.1.1: lines SHOULD be no more than 78 characters. */
 const MAX_HEADER_LINE = 78;
 
+/**
+ * The longest word (a Message-ID, an address) a header line is given: with the field's name it
+ * stays under the 998 characters RFC 5322 (2.1.1) allows a line, which no folding can shorten.
+ */
+export const MAX_HEADER_WORD = 900;
+
 /** RFC 2047 2: an encoded-word is at most 75 characters; 45 bytes of UTF-8 fit in base64 under that. */
 const ENCODED_WORD_BYTES = 45;
 
@@ -84,7 +90,9 @@ export function isAscii(s: string): boolean {
 
 /** `s` as RFC 2047 encoded-words when it holds anything but printable ASCII; as it is otherwise. */
 export function encodeWords(s: string): string {
-  if (/^[\x20-\x7e]*$/.test(s)) return s;
+  // Printable ASCII is written as it is, unless one word of it is too long for a header line:
+  // folding happens only at white space, so such a word is encoded, in pieces that fold.
+  if (/^[\x20-\x7e]*$/.test(s) && !s.split(' ').some((w) => w.length > MAX_HEADER_WORD)) return s;
   const words: string[] = [];
   let chunk: number[] = [];
   const encoder = new TextEncoder();

@@ -4,6 +4,7 @@
  * recipients, a series answered patch by patch in one mbox, prose wrapped at 72 columns, long
  * hunks cut to what matters, and a plain diff answered with a body that says what it lacks.
  */
+import { decodeWords } from 'postal-mime';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExcerptLine, Finding } from '../../src/findings/finding.js';
@@ -228,6 +229,28 @@ test('References: the parent\'s References, or its one In-Reply-To, then its Mes
   expect(references({ 'in-reply-to': '<b@x>' })).toBe('<b@x> <p@x>');
   expect(references({ 'in-reply-to': '<b@x> <c@x>' })).toBe('<p@x>');
   expect(references({})).toBe('<p@x>');
+});
+
+test('every header line fits in 998 characters: a word too long for one is encoded, or left out and said', () => {
+  const longId = `<${'x'.repeat(2000)}@example.org>`;
+  const longAddress = `${'y'.repeat(1200)}@example.org`;
+  const patch: Patch = {
+    ...patches[0]!,
+    messageId: longId,
+    rawSubject: `[PATCH] mm: ${'z'.repeat(1500)}`,
+    headers: { from: 'A <a@x>', to: `B <b@x>, ${longAddress}`, 'message-id': longId },
+  };
+  const out = renderEmail(seed, [patch]);
+  expect(out.text.split('\n').filter((l) => l.length > 998)).toEqual([]);
+  expect(out.text).not.toMatch(/^(In-Reply-To|References):/m);
+  expect(/^Cc: (.*)$/m.exec(out.text)?.[1]).toBe('B <b@x>');
+  // The subject's long word comes back whole from its encoded pieces.
+  const subject = /^Subject: (.*(?:\n .*)*)/m.exec(out.text)![1]!;
+  expect(decodeWords(subject.replace(/\n /g, ' '))).toBe(`Re: [PATCH] mm: ${'z'.repeat(1500)}`);
+  expect(out.missing).toEqual([
+    'The Message-ID of patch 1 ("mm: use correct VMA flags when freeing page-tables") is 2014 characters long, more than a mail header line may hold, so its reply has no In-Reply-To or References and will not thread under it: set both headers by hand if your mail client can send them. ' +
+      'One recipient of patch 1 ("mm: use correct VMA flags when freeing page-tables") has an address longer than a mail header line may hold, and is left out of the reply\'s To and Cc.',
+  ]);
 });
 
 test('a finding on a line outside the hunks goes after the quoted patch, saying where, not under the last quoted line', async () => {
