@@ -214,6 +214,7 @@ class DiffParser {
     this.pos++;
     const header = this.parseExtendedHeader(unprefixed);
 
+    if (header.minusName === null && header.plusName === null) throw this.bothDevNull(headerIndex);
     let status = header.status;
     if (header.minusName === null) status = 'added';
     if (header.plusName === null) status = 'deleted';
@@ -316,6 +317,7 @@ class DiffParser {
     this.pos += 2;
     const minusName = parseMarkerPath(minusLine, true);
     const plusName = parseMarkerPath(plusLine, true);
+    if (minusName === null && plusName === null) throw this.bothDevNull(this.pos - 2);
 
     let file: FilePatch;
     if (minusName === null || EPOCH_DATE.test(minusLine)) {
@@ -336,6 +338,33 @@ class DiffParser {
     // corrupt, not junk to skip, or its hunk would vanish from the review without a word.
     while (this.pos < this.lines.length && this.lines[this.pos]!.startsWith('@@')) {
       file.hunks.push(this.parseHunk(file, file.hunks.length + 1));
+    }
+    for (let k = 1; k < file.hunks.length; k++) {
+      const prev = file.hunks[k - 1]!;
+      const hunk = file.hunks[k]!;
+      // A hunk of no old lines inserts after its start line.
+      const start = hunk.oldLines === 0 ? hunk.oldStart + 1 : hunk.oldStart;
+      const prevEnd = prev.oldStart + prev.oldLines - 1;
+      if (start <= prevEnd) {
+        throw this.corrupt(
+          file,
+          hunk.index,
+          `it starts at old line ${start}, ${start >= prev.oldStart ? 'inside' : 'before'} hunk ${prev.index} (old lines ${prev.oldStart}-${prevEnd}), ` +
+            'but the hunks of one file must follow each other in order without overlapping',
+        );
+      }
+    }
+    for (const hunk of file.hunks) {
+      const wrong = file.status === 'added' ? hunk.lines.find((l) => l.kind !== '+') : file.status === 'deleted' ? hunk.lines.find((l) => l.kind !== '-') : undefined;
+      if (wrong) {
+        throw this.corrupt(
+          file,
+          hunk.index,
+          file.status === 'added'
+            ? 'the file is new (its old side is /dev/null), yet the hunk has old lines to keep or remove'
+            : 'the file is deleted (its new side is /dev/null), yet the hunk keeps or adds lines',
+        );
+      }
     }
     // A complete hunk followed by more hunk-like lines had a header that undercounts them;
     // applying it would silently drop those lines. `-- ` (mail signature) and `---`/`+++`
@@ -436,6 +465,15 @@ class DiffParser {
       this.pos++;
     }
     return body;
+  }
+
+  /** A file header whose old and new side are both /dev/null: it names no file at all. */
+  private bothDevNull(at: number): PatchError {
+    return new PatchError(
+      'corrupt-diff',
+      `${this.origin.patchName}: the file header at ${this.origin.where(at)} names /dev/null as both the old and the new file, ` +
+        'so it neither creates, deletes nor changes a file. The patch was probably edited by hand; get an intact copy and try again.',
+    );
   }
 
   private corrupt(file: FilePatch, index: number, what: string): PatchError {

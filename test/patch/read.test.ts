@@ -538,6 +538,33 @@ describe('errors', () => {
     expect(error.message).toContain('cover.mbox');
   });
 
+  test('overlapping hunks are corrupt-hunk, naming both', async () => {
+    const diff = ['diff --git a/mm/foo.c b/mm/foo.c', '--- a/mm/foo.c', '+++ b/mm/foo.c', '@@ -1,3 +1,4 @@', ' a', '+b', ' c', ' d', '@@ -2,3 +3,4 @@', ' c', '+y', ' d', ' w', ''].join('\n');
+    const error = await patchError(readPatches(diff, 'o.diff'));
+    expect([error.kind, error.message]).toEqual([
+      'corrupt-hunk',
+      'the patch in o.diff: hunk 2 of mm/foo.c is corrupt: it starts at old line 2, inside hunk 1 (old lines 1-3), but the hunks of one file must follow each other in order without overlapping. ' +
+        'The patch was cut short or edited by hand (or a mailer rewrapped it); get an intact copy (for a mail, save it again or fetch it with `b4 am`) and try again.',
+    ]);
+    // Adjacent hunks, and an insertion right after the previous hunk, are fine.
+    const adjacent = diff.replace('@@ -2,3 +3,4 @@', '@@ -4,3 +5,4 @@');
+    expect((await readPatches(adjacent, 'a.diff'))[0]!.files[0]!.hunks.map((h) => h.oldStart)).toEqual([1, 4]);
+    const insertion = ['diff --git a/mm/foo.c b/mm/foo.c', '--- a/mm/foo.c', '+++ b/mm/foo.c', '@@ -1,2 +1,3 @@', ' a', '+b', ' c', '@@ -2,0 +4 @@', '+z', ''].join('\n');
+    expect((await readPatches(insertion, 'i.diff'))[0]!.files[0]!.hunks.map((h) => h.oldStart)).toEqual([1, 2]);
+  });
+
+  test('/dev/null on both sides is corrupt-diff; a new file with old lines, or a deleted one with new lines, corrupt-hunk', async () => {
+    const both = ['diff --git a/mm/foo.c b/mm/foo.c', '--- /dev/null', '+++ /dev/null', '@@ -0,0 +1 @@', '+int x;', ''].join('\n');
+    const error = await patchError(readPatches(both, 'n.diff'));
+    expect([error.kind, error.message]).toEqual([
+      'corrupt-diff',
+      'the patch in n.diff: the file header at line 1 of n.diff names /dev/null as both the old and the new file, so it neither creates, deletes nor changes a file. The patch was probably edited by hand; get an intact copy and try again.',
+    ]);
+    expect((await patchError(readPatches(both.replace('diff --git a/mm/foo.c b/mm/foo.c\n', ''), 't.diff'))).kind).toBe('corrupt-diff');
+    const added = ['diff --git a/mm/foo.c b/mm/foo.c', 'new file mode 100644', '--- /dev/null', '+++ b/mm/foo.c', '@@ -1 +1,2 @@', ' int x;', '+int y;', ''].join('\n');
+    expect((await patchError(readPatches(added, 'a.diff'))).message).toContain('hunk 1 of mm/foo.c is corrupt: the file is new (its old side is /dev/null), yet the hunk has old lines to keep or remove.');
+  });
+
   test('a truncated hunk is corrupt-hunk, naming source, file, hunk and input line', async () => {
     const lines = fixture('two-files.diff').split('\n');
     // Cut inside hunk 2 of mm/pgwalk.c (which starts at line 15 and runs to line 33).
