@@ -398,8 +398,10 @@ class DiffParser {
       newStart: number(match[3]),
       newLines: number(match[4]),
     };
-    if (Math.max(counts.oldStart + counts.oldLines, counts.newStart + counts.newLines) > MAX_LINE_NUMBER) {
-      const path = file.newPath ?? file.oldPath ?? '(unnamed file)';
+    // Line numbers matter only in the C files widen applies and reviews; a 20-million-line data
+    // file beside them is skipped as any other file that is not C.
+    const path = file.newPath ?? file.oldPath ?? '(unnamed file)';
+    if (Math.max(counts.oldStart + counts.oldLines, counts.newStart + counts.newLines) > MAX_LINE_NUMBER && (/\.[ch]$/.test(file.newPath ?? '') || /\.[ch]$/.test(file.oldPath ?? ''))) {
       throw new PatchError(
         'input-too-large',
         `${this.origin.patchName}: hunk ${index} of ${path} names lines beyond line ${MAX_LINE_NUMBER.toLocaleString('en-US')} ` +

@@ -209,6 +209,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
+      // Only C files are reviewed, and only C files are read as helpers of others.
+      if (!isC) continue;
       let images: Images;
       try {
         images = await materialise(fp, patch, tree);
@@ -222,7 +224,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         alreadyNoted.add(patch);
         notes.push(fileNote(path, 'already-applied', `The tree already holds ${describePatch(patch)}: its hunks are in ${path} and undoing them gives a file they apply to. widen reviewed the tree as the state after the patch.`));
       }
-      if (isC) applied.push({ fp, path, images });
+      applied.push({ fp, path, images });
     }
     done += patch.files.length - applied.length;
     // A directory's index is dropped after its last file: a patch across many directories
@@ -293,6 +295,9 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const notes: ReportNote[] = [];
   const post = new AnalyzedFile(fp.newPath!, images.post!, parser);
   let touched = withCallers(post, touchedFunctions(post, images.lineMap));
+  // Without a tree, the lines the diff does not carry are blank: the code around a hunk is cut
+  // anyhow, and the limited-context note already says so.
+  let whole = true;
   if (images.known) {
     // Without a tree only what the diff carries whole can be analysed; everything else is named.
     const known = images.known;
@@ -300,12 +305,13 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
     // A diff that carries every line of the file (a new file) hides nothing: each function found
     // is a function, whatever its layout (`static inline int f(...) { ... }` on one line).
     if (!carriesAll(known, lines)) {
+      whole = false;
       touched = touched.filter((span) => isWhole(span, known, lines));
       append(notes, unseenHunks(fp, post, patch, touched));
     }
   }
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
-  if (post.shapeProblems.length > 0) {
+  if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
     post.noteShapeProblems((_, lines) => changed.some((l) => l >= lines.first && l <= lines.last));
   }

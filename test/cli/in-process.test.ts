@@ -417,6 +417,11 @@ describe('what a first-time user hit', () => {
     const huge = join(tmp, 'huge-lines.diff');
     writeFileSync(huge, 'diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -20000000,1 +20000000,1 @@\n-a\n+b\n');
     expectInputError(await widen(['review', huge]), /hunk 1 of mm\/x\.c names lines beyond line 10,000,000 .*more than widen reviews in one file\./);
+    // The same hunk in a file that is not C is skipped with the rest of the non-C files.
+    const data = join(tmp, 'huge-data.diff');
+    writeFileSync(data, `${seedPatch.slice(seedPatch.indexOf('diff --git'))}diff --git a/Documentation/x.txt b/Documentation/x.txt\n--- a/Documentation/x.txt\n+++ b/Documentation/x.txt\n@@ -20000000,1 +20000000,1 @@\n-a\n+b\n`);
+    const skipped = await widen(['review', data, '--tree', join(seed, 'tree'), '--format', 'json']);
+    expect([skipped.exitCode, (JSON.parse(skipped.stdout) as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule)]).toEqual([1, ['tlb-vma-bracket-vma-reassigned', 'tlb-vma-bracket-misuse']]);
 
     const long = join(tmp, 'long-series.mbox');
     writeFileSync(long, seedPatch.replace('Subject: [PATCH]', 'Subject: [PATCH 1/5000]'));
