@@ -209,8 +209,13 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
-      // Only C files are reviewed, and only C files are read as helpers of others.
-      if (!isC) continue;
+      // Only C files are reviewed, and only C files are read as helpers of others; a name that
+      // would leave the tree is refused whatever the file.
+      if (!isC) {
+        if (fp.oldPath !== null) safePath(fp.oldPath, patch);
+        if (fp.newPath !== null) safePath(fp.newPath, patch);
+        continue;
+      }
       let images: Images;
       try {
         images = await materialise(fp, patch, tree);

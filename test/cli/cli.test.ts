@@ -232,7 +232,7 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
 
   test('a mail with no diff', () => {
     const mail = seedText.slice(0, seedText.indexOf('---\n'));
-    expectInputError(widenClean(() => ['review', '-'], mail), /^widen: The mail in <stdin> carries no diff \(nothing after its `---` line looks like one\)\. Give widen the patch mails themselves/);
+    expectInputError(widenClean(() => ['review', '-'], mail), /^widen: The mail in <stdin> carries no diff \(its body has no `---` line and no `diff` line\)\. Give widen the patch mails themselves/);
   });
 
   test('a series with a missing patch names it; --allow-gaps turns it into a note', () => {
