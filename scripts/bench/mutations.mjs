@@ -548,6 +548,15 @@ export default [
     expect: [{ line: 'folio = folio_walk_start(&fw, vma, addr, FW_ZEROPAGE);', related: ['vma = find_vma(mm, addr);'] }],
   },
   {
+    id: 'start-mincore-helper-reads',
+    rule: 'find-vma-missing-start-check',
+    file: 'mm/mincore.c',
+    function: 'do_mincore',
+    what: "vma_lookup() turned into find_vma() with only a NULL check: the VMA's flags and file are read by the same-file helper can_do_mincore(), which decides what the range reports (helperReads)",
+    edits: [{ replace: 'vma = vma_lookup(current->mm, addr);', with: ['vma = find_vma(current->mm, addr);'] }],
+    expect: [{ line: 'if (!can_do_mincore(vma)) {', related: ['vma = find_vma(current->mm, addr);'] }],
+  },
+  {
     id: 'start-mips-fpemu-si-code',
     rule: 'find-vma-missing-start-check',
     file: 'arch/mips/kernel/traps.c',

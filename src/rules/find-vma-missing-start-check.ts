@@ -48,7 +48,7 @@ interface Found {
    * vma->vm_start` right after its `vm_ops` filter): reported only if the path goes on to use
    * the VMA without that check.
    */
-  pending: { node: number; use: string } | null;
+  pending: { node: number; use: string; helper?: { name: string; read: HelperRead } } | null;
 }
 type State = ReadonlyMap<string, Found>;
 
@@ -73,6 +73,12 @@ export default defineRule({
       headline: '`{{vma}}` from `{{call}}` may not contain `{{addr}}`: nothing checks `vm_start`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function reads `{{use}}` as if `{{vma}}` contained `{{addr}}`, and nothing compared `{{vma}}->vm_start` with it first. The 2021 patch that added `vma_lookup()` calls this the find_vma() use "that is often overlooked for a long time".',
+      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
+    },
+    helperReads: {
+      headline: '`{{use}}` reads `{{vma}}->{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`',
+      explanation:
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function hands `{{vma}}` to `{{use}}`, which reads `{{field}}` of it as the VMA of the address, and nothing compared `{{vma}}->vm_start` with `{{addr}}` first. That `{{use}}` reads the field instead of this function changes nothing: the answer is about a VMA that may not hold the address.',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
     passed: {
@@ -160,8 +166,16 @@ export default defineRule({
               const k = pathKey(arg);
               if (k === null || !cur.has(k)) continue;
               const found = cur.get(k)!;
+              const read = found.pending || ev.name === null || FAULT.has(ev.name) ? null : helperRead(fn, ev.name, ev.call.args.indexOf(arg));
               if (found.pending) settle(k, found);
               else if (ev.name !== null && FAULT.has(ev.name)) report(node, 'passed', k, found, `${ev.name}()`);
+              else if (read && (node.kind === 'branch' || node.kind === 'loop')) {
+                // A same-file helper that reads the VMA's fields, as a filter (`if
+                // (!can_do_mincore(vma))`): judged at the end of the path, as a check of the
+                // start after it (uprobes' `vma->vm_start > info->vaddr`) makes it harmless.
+                (next ??= new Map(s)).set(k, { ...found, pending: { node: node.id, use: `${ev.name}()`, helper: { name: ev.name!, read } } });
+                continue;
+              } else if (read) reportHelper(node, k, found, ev.name!, read);
               // A start-check helper settles it; a helper widen does not know may check too.
               drop(k);
             }
@@ -175,31 +189,89 @@ export default defineRule({
 
         /** The condition's read was not followed by a start check: report it now. */
         function settle(k: string, found: Found): void {
-          report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` });
+          const helper = found.pending!.helper;
+          if (helper) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read);
+          else report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` });
           drop(k);
         }
       },
       // A filter that only decides an error code on a VMA that may be the wrong one (`if
       // (!(vma->vm_flags & VM_MAYEXEC)) return -EACCES;`, then the address itself is used) is
       // left alone: an address in a hole fails on its own further on.
-      exit() {},
+      // A same-file helper's reads are the function's own decision on the VMA (mincore's
+      // `can_do_mincore()` decides what the caller reports for the range): a path that leaves
+      // without a start check after it is reported.
+      // A function that checks the start on another path after the lookup knows the VMA may
+      // not hold the address: the path that leaves after the filter is its error exit.
+      exit(state) {
+        for (const [k, found] of state) {
+          const helper = found.pending?.helper;
+          if (helper && !checksStartLater(found.at, k)) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read);
+        }
+      },
     });
     if (!result.complete) ctx.incomplete("whether find_vma()'s result is checked to contain the address");
 
-    function report(node: CfgNode, messageId: 'field' | 'passed', key: string, from: Found, use: string, then?: { at: CfgNode; message: string }): void {
+    /** Whether some path from the lookup at `at` reads `key->vm_start`. */
+    function checksStartLater(at: number, key: string): boolean {
+      return usesAfter(fn.cfg, at, key).some((u) => u.use.deref && /^(?:->|\.)vm_start\b/.test(u.use.key.slice(key.length)));
+    }
+
+    function reportHelper(node: CfgNode, key: string, from: Found, name: string, read: HelperRead): void {
+      report(node, 'helperReads', key, from, `${name}()`, { at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed` }, read.field);
+    }
+
+    function report(node: CfgNode, messageId: 'field' | 'passed' | 'helperReads', key: string, from: Found, use: string, then?: { at: { start: number; end: number }; message: string }, field = ''): void {
       const id = `${node.id}|${key}`;
       if (reported.has(id)) return;
       reported.add(id);
       const lookup = fn.cfg.nodes[from.at]!;
       ctx.report({
         messageId,
-        data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm },
+        data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm, field },
         at: node,
         related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }, ...(then ? [then] : [])],
       });
     }
   },
 });
+
+/** Fields whose value is the VMA's own, not where it is: reading one assumes the VMA holds the address. */
+const CONTAINMENT_FIELDS: ReadonlySet<string> = new Set(['vm_flags', 'vm_file', 'vm_ops', 'vm_pgoff', 'vm_page_prot', 'anon_vma', 'vm_private_data', 'vm_userfaultfd_ctx']);
+
+/**
+ * Whether the same-file helper `name`, handed a VMA as argument `index`, reads one of the VMA's
+ * {@link CONTAINMENT_FIELDS} of it: the first such read, or null. Null too when the helper looks
+ * at `vm_start` itself (it may do the check), assigns the parameter, or is defined more than
+ * once. Same file only, so that the read's line is one of this file's.
+ */
+interface HelperRead {
+  at: { start: number; end: number };
+  field: string;
+}
+
+function helperRead(caller: AnalyzedFunction, name: string, index: number): HelperRead | null {
+  if (index < 0) return null;
+  const defs = caller.file.definitionsOf(name);
+  if (defs.length !== 1 || defs[0] === caller.span) return null;
+  const span = defs[0]!;
+  // On tokens first: most helpers a VMA is handed to read none of these fields.
+  if (!caller.file.mentions(span, CONTAINMENT_FIELDS) || caller.file.identifiersOf(span).has('vm_start')) return null;
+  const helper = caller.file.analyze(span);
+  const param = helper?.ast.params[index];
+  if (!helper || !param) return null;
+  let first: HelperRead | null = null;
+  for (const node of helper.cfg.nodes) {
+    for (const ev of node.flow) {
+      if (ev.k === 'def' && ev.how !== 'param' && ev.key === param.ref.id) return null;
+      if (ev.k === 'call' && ev.name !== null && CHECKS.has(ev.name)) return null;
+      if (ev.k !== 'use' || !ev.deref || ev.root.id !== param.ref.id) continue;
+      const field = /->(\w+)/.exec(ev.key)?.[1];
+      if (field && CONTAINMENT_FIELDS.has(field) && (!first || ev.start < first.at.start)) first = { at: { start: ev.start, end: ev.end }, field };
+    }
+  }
+  return first;
+}
 
 /** Whether condition `cond` is `call`'s truth: `call`, `!call`, `call == NULL`, `unlikely(call != NULL)`. */
 function testsTruth(cond: Expr, call: Expr): boolean {
