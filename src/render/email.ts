@@ -84,6 +84,7 @@ function reply(patch: Patch | null, findings: readonly Finding[]): Reply {
 function replyHeaders(patch: Patch | null, body: string): { headers: string[]; missing: string | null } {
   const h = patch?.headers ?? {};
   const name = patch ? describe(patch) : 'a patch widen could not identify';
+  if (patch?.commit && Object.keys(h).length === 0) return commitReplyHeaders(patch, body);
   if (!patch || Object.keys(h).length === 0) {
     return { headers: [], missing: `${name} came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch.` };
   }
@@ -141,6 +142,24 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
     sentences.push(sentences.length > 0 ? `It has no ${what} either; fill ${them} in too.` : `The mail of ${name} has no ${what}, so its reply has none either; fill ${them} in before sending.`);
   }
   return { headers, missing: sentences.length > 0 ? sentences.join(' ') : null };
+}
+
+/**
+ * The headers of a reply to a commit (`--git`), which was never a mail: a Subject as the patch
+ * mail's would read, and the author as To. What only the posted mail knows is said instead.
+ */
+function commitReplyHeaders(patch: Patch, body: string): { headers: string[]; missing: string } {
+  const tag = patch.total > 1 ? `[PATCH ${patch.index}/${patch.total}]` : '[PATCH]';
+  const headers = [headerField('Subject', encodeWords(`Re: ${tag} ${patch.subject ?? patch.commit!.sha.slice(0, 12)}`))];
+  const author = patch.from === null ? null : encodeMailbox(patch.from);
+  if (author !== null && author.length <= MAX_HEADER_WORD) headers.push(headerField('To', author));
+  if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
+  return {
+    headers,
+    missing:
+      `${describe(patch)} is commit ${patch.commit!.sha.slice(0, 12)}, not a mail: its reply has a Subject and To made from the commit, ` +
+      'but no In-Reply-To, References or Cc. To answer the patch on its list, review the mail it was posted as (`b4 am <message-id>`), or reply from your mail client.',
+  };
 }
 
 function describe(patch: Patch): string {

@@ -231,6 +231,18 @@ test('References: the parent\'s References, or its one In-Reply-To, then its Mes
   expect(references({})).toBe('<p@x>');
 });
 
+test('a commit (--git): a Subject and To made from it, and the rest said', () => {
+  const commit = { sha: 'a'.repeat(40), author: { name: 'Test Author', email: 'author@example.org' }, date: '2026-12-01T10:00:00Z', subject: 'mm: use correct VMA flags when freeing page-tables', body: '', trailers: [] };
+  const patch: Patch = { ...patches[0]!, index: 2, total: 3, messageId: null, rawSubject: null, from: 'Test Author <author@example.org>', headers: {}, commit };
+  const out = renderEmail(seed, [{ ...patch, index: 1 }]);
+  const [head] = out.text.split('\n\n');
+  expect(head!.split('\n')).toEqual(['From widen Mon Sep 17 00:00:00 2001', 'Subject: Re: [PATCH 1/3] mm: use correct VMA flags when freeing page-tables', 'To: Test Author <author@example.org>']);
+  expect(out.missing).toEqual([
+    'patch 1 ("mm: use correct VMA flags when freeing page-tables") is commit aaaaaaaaaaaa, not a mail: its reply has a Subject and To made from the commit, but no In-Reply-To, References or Cc. ' +
+      'To answer the patch on its list, review the mail it was posted as (`b4 am <message-id>`), or reply from your mail client.',
+  ]);
+});
+
 test('every header line fits in 998 characters: a word too long for one is encoded, or left out and said', () => {
   const longId = `<${'x'.repeat(2000)}@example.org>`;
   const longAddress = `${'y'.repeat(1200)}@example.org`;
