@@ -44,6 +44,8 @@ export interface ReportStats {
   functions: number;
   /** Files whose results a scan took from its cache (`--cache`); present only then. */
   cached?: number;
+  /** Findings left out because `scan --baseline` holds them; present only then. */
+  baseline?: number;
   /** Wall-clock milliseconds. */
   ms: number;
 }

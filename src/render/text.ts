@@ -186,7 +186,8 @@ export function summary(report: Report): string {
   const bySeverity = new Map<string, number>();
   for (const f of report.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
   const detail = [...bySeverity].map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ');
-  const { files, functions, ms, cached } = report.stats;
+  const { files, functions, ms, cached, baseline } = report.stats;
   const reused = cached ? ` (the results of ${plural(cached, 'file')} from the cache)` : '';
-  return `widen: ${plural(report.findings.length, 'finding')}${detail ? ` (${detail})` : ''}; ${plural(files, 'file')}, ${plural(functions, 'function')} checked in ${ms} ms${reused}.`;
+  const known = baseline === undefined ? '' : `; ${plural(baseline, 'finding')} of the baseline not shown`;
+  return `widen: ${plural(report.findings.length, baseline === undefined ? 'finding' : 'new finding')}${detail ? ` (${detail})` : ''}${known}; ${plural(files, 'file')}, ${plural(functions, 'function')} checked in ${ms} ms${reused}.`;
 }

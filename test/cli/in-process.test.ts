@@ -126,6 +126,35 @@ describe('widen scan', () => {
     expect(found).toEqual(announced);
   });
 
+  test('--baseline: only what an earlier report does not hold, matched by fingerprint and file, not line', async () => {
+    const tree = mkdtempSync(join(tmpdir(), 'widen-baseline-'));
+    try {
+      const leak = (name: string): string => `int ${name}(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n\tif (busy(mm))\n\t\treturn -EBUSY;\n\tmmap_read_unlock(mm);\n\treturn 0;\n}\n`;
+      mkdirSync(join(tree, 'mm'));
+      writeFileSync(join(tree, 'mm', 'a.c'), leak('a_old'));
+      const first = await widen(['scan', tree, '--format', 'json', '--jobs', '1']);
+      expect(first.exitCode).toBe(1);
+      const baseline = join(tree, 'known.json');
+      writeFileSync(baseline, first.stdout);
+      // The known finding moves down two lines; a new one appears in another file.
+      writeFileSync(join(tree, 'mm', 'a.c'), `/* moved */\n\n${leak('a_old')}`);
+      writeFileSync(join(tree, 'mm', 'b.c'), leak('b_new'));
+      const again = await widen(['scan', tree, '--format', 'json', '--jobs', '1', '--baseline', baseline]);
+      const report = JSON.parse(again.stdout) as JsonReport & { stats: { baseline?: number } };
+      expect([again.exitCode, report.findings.map((f) => [f.path.slice(tree.length + 1), f.function, f.rule]), report.stats.baseline]).toEqual([1, [['mm/b.c', 'b_new', 'mmap-lock-balance']], 1]);
+      // Written from inside the tree (relative paths), it matches a scan by absolute path too.
+      writeFileSync(baseline, (await widen(['scan', tree, '--format', 'json', '--jobs', '1'])).stdout.replaceAll(`${tree}/`, ''));
+      const text = await widen(['scan', tree, '--jobs', '1', '--baseline', baseline]);
+      expect([text.exitCode, text.stdout.trim().split('\n').at(-1)]).toEqual([0, expect.stringMatching(/^widen: 0 new findings; 2 findings of the baseline not shown; 2 files, 2 functions checked in \d+ ms\.$/)]);
+      // A file that is not a report, or no file: exit 2 before any scan, saying how to make one.
+      writeFileSync(join(tree, 'x.json'), '{"version": 1}');
+      expectInputError(await widen(['scan', tree, '--baseline', join(tree, 'x.json')]), /is not a widen JSON report: it has no "findings" list\. Write one with `widen scan PATH\.\.\. --format json > FILE`/);
+      expectInputError(await widen(['scan', tree, '--baseline', join(tree, 'gone.json')]), /cannot read the baseline .*gone\.json: there is no such file\./);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   test('progress is reported while reading and analysing', async () => {
     const messages: string[] = [];
     await widen(['scan', dir, '--jobs', '1'], { progress: (m) => messages.push(m) });

@@ -7,6 +7,7 @@ import { scan, type Unreadable } from '../../pipeline/scan.js';
 import { defaultCacheDir } from '../../pipeline/scan-cache.js';
 import { SCAN_USAGE, usageError } from '../messages/index.js';
 import { OUTPUT_FORMATS, hasUnchecked, parseColor, parseFailOn, parseFormat, parseJobs, parseScanRules, useColor } from './options.js';
+import { readBaseline, withoutBaseline } from './baseline.js';
 import { renderReport } from './output.js';
 import { parse } from './parse.js';
 import type { CommandIo, CommandResult } from './types.js';
@@ -21,6 +22,7 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
     'fail-on-unchecked': { type: 'boolean' },
     cache: { type: 'boolean' },
     'cache-dir': { type: 'string' },
+    baseline: { type: 'string' },
   }, SCAN_USAGE);
   if (values.help) return { stdout: `${SCAN_USAGE}\n`, exitCode: 0 };
   if (positionals.length === 0) throw usageError('widen scan needs at least one file or directory to scan.', SCAN_USAGE);
@@ -32,6 +34,9 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
   const jobs = parseJobs(values.jobs, SCAN_USAGE);
   const cacheDir = values['cache-dir'];
   if (cacheDir === '') throw usageError('--cache-dir needs a directory, for example --cache-dir ~/.cache/widen.', SCAN_USAGE);
+  if (values.baseline === '') throw usageError('--baseline needs the JSON report of an earlier scan, for example --baseline known.json.', SCAN_USAGE);
+  // Read before the scan: a wrong file name should not cost a scan of the whole tree first.
+  const baseline = values.baseline === undefined ? null : await readBaseline(values.baseline);
   const cache = cacheDir !== undefined || values.cache === true ? { dir: resolve(cacheDir ?? defaultCacheDir(io.env ?? {})) } : undefined;
   let lastShown = 0;
   const report = await scan({
@@ -50,6 +55,11 @@ export async function scanCommand(args: string[], io: CommandIo): Promise<Comman
         }
       : undefined,
   });
+  if (baseline) {
+    const { findings, known } = withoutBaseline(report.findings, baseline);
+    report.findings = findings;
+    report.stats.baseline = known;
+  }
   const { stdout } = renderReport(report, { format, color, rules, srcRoot: resolve('.'), complete: report.unreadable.length === 0, patches: [] });
   const warnings = report.warnings.map((w) => `widen: ${escapeControls(w)}\n`).join('');
   if (report.unreadable.length > 0) return { stdout, stderr: `${warnings}widen: ${describeUnreadable(report.unreadable)}\n`, exitCode: 2 };

@@ -54,7 +54,7 @@ you are in, as a series (read from git; the working tree and the index are not t
                    always or never`;
 
 export const SCAN_USAGE = `Usage: widen scan PATH... [--format FMT] [--jobs N] [--rules IDS] [--fail-on LEVEL] [--color WHEN]
-                  [--cache | --cache-dir DIR]
+                  [--cache | --cache-dir DIR] [--baseline FILE]
 
 Analyses whole .c/.h files, or directories recursively, and reports every finding.
   --format FMT     text (default), json, markdown or sarif (SARIF 2.1.0, for code scanning)
@@ -67,7 +67,9 @@ Analyses whole .c/.h files, or directories recursively, and reports every findin
                    always or never
   --cache          reuse the results of files unchanged since the last scan of the same paths,
                    helpers in other files included; kept in $XDG_CACHE_HOME/widen (~/.cache/widen)
-  --cache-dir DIR  the same, kept in DIR`;
+  --cache-dir DIR  the same, kept in DIR
+  --baseline FILE  report only findings that FILE, the --format json report of an earlier scan,
+                   does not hold (matched by fingerprint and file, not by line)`;
 
 export const B4_CHECK_USAGE = `Usage: widen b4-check [--base REV] [--rules IDS]
 
