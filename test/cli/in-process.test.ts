@@ -140,7 +140,7 @@ describe('widen scan', () => {
       writeFileSync(join(tree, 'mm', 'a.c'), `/* moved */\n\n${leak('a_old')}`);
       writeFileSync(join(tree, 'mm', 'b.c'), leak('b_new'));
       const again = await widen(['scan', tree, '--format', 'json', '--jobs', '1', '--baseline', baseline]);
-      const report = JSON.parse(again.stdout) as JsonReport & { stats: { baseline?: number } };
+      const report = JSON.parse(again.stdout) as { findings: Array<{ path: string; function: string; rule: string }>; stats: { baseline?: number } };
       expect([again.exitCode, report.findings.map((f) => [f.path.slice(tree.length + 1), f.function, f.rule]), report.stats.baseline]).toEqual([1, [['mm/b.c', 'b_new', 'mmap-lock-balance']], 1]);
       // Written from inside the tree (relative paths), it matches a scan by absolute path too.
       writeFileSync(baseline, (await widen(['scan', tree, '--format', 'json', '--jobs', '1'])).stdout.replaceAll(`${tree}/`, ''));
