@@ -46,7 +46,7 @@ export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
       for (const d of findings) {
         if (id(d) !== drop || dropped.has(d) || d.path !== k.path || d.line !== k.line || subject(d) === null || subject(d) !== subject(k)) continue;
         dropped.add(d);
-        k.explanation += ` (\`${d.rule}\` finds the same defect on this line; widen reports it once.)`;
+        k.explanation += ` (\`${d.rule}\` finds this defect too; widen reports it once.)`;
       }
     }
   }

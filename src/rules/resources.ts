@@ -217,6 +217,9 @@ export const VMA_DEREF_HELPERS: readonly string[] = [
   'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', 'vm_flags_reset', 'vm_flags_init', 'vma_start_write', 'vma_end_read',
   'vma_assert_write_locked', 'vma_pages', 'is_vm_hugetlb_page', 'vma_is_anonymous', 'vma_is_accessible', 'vma_kernel_pagesize',
   'handle_mm_fault', 'vma_policy', 'vma_is_dax', 'vma_is_shmem', 'vma_is_special_huge', 'folio_walk_start',
+  // Read the VMA's flags, offset or bounds: `vma_pkey()` its pkey bits of `vm_flags` (where the
+  // arch has pkeys), `linear_page_index()` `vm_start` and `vm_pgoff`.
+  'vma_pkey', 'linear_page_index', 'vma_is_initial_heap', 'vma_is_initial_stack',
 ];
 
 /**

@@ -33,6 +33,9 @@ const RELEASERS = MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'releases' && t
  */
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
+/** Which release a finding with several leads with. */
+const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault'];
+
 /** Per VMA variable: where the lock that protected it was released, on this path. */
 type How = 'unlock' | 'fault' | 'helper';
 /** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
@@ -52,19 +55,19 @@ export default defineRule({
     afterUnlock: {
       headline: '`{{vma}}` is dereferenced after the mmap lock was released',
       explanation:
-        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}',
+        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}{{paths}}',
       fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh (`vma_lookup()`) before using it.',
     },
     afterHelper: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` released the mmap lock',
       explanation:
-        '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive was dropped, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").{{relock}}',
+        '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive was dropped, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").{{relock}}{{paths}}',
       fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it{{model}}.',
     },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
-        'On this path `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap (or per-VMA) lock itself; `{{vma}}` may be freed by the time `{{use}}` reads it (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed").{{relock}}',
+        'On this path `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap (or per-VMA) lock itself; `{{vma}}` may be freed by the time `{{use}}` reads it (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed").{{relock}}{{paths}}',
       fix: 'Read what you need from `{{vma}}` before calling `handle_mm_fault()` (the fault path samples `vm_flags` early for this reason), or retake the lock and look the VMA up again.',
     },
   },
@@ -77,6 +80,7 @@ export default defineRule({
     if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0) return;
 
     const reported = new Set<string>();
+    const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([v, r]) => `${v}@${r.release}${r.relock === undefined ? '' : `+${r.relock}`}`).join(';'),
@@ -104,29 +108,14 @@ export default defineRule({
           if (key !== undefined && key !== null) {
             const use = ev.k === 'call' ? ev.call : ev;
             const r = cur.get(key);
-            // One finding per VMA and release: the first use shows the problem, the rest repeat it.
+            // One use per VMA and release: the first use shows the problem, the rest repeat it.
+            // Releases on different paths to the same use make one finding, that names each.
             if (r && !reported.has(`${r.release}|${key}`)) {
               reported.add(`${r.release}|${key}`);
-              const releaseNode = fn.cfg.nodes[r.release]!;
-              const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
-              ctx.report({
-                messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
-                data: {
-                  vma: displayKey(key),
-                  release: `${helper?.name ?? callName(releaseNode)}()`,
-                  use: fn.text(use),
-                  says: helper?.says ?? '',
-                  model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does'),
-                  relock: r.relock === undefined ? '' : ` Taking the lock again does not help: \`${displayKey(key)}\` still points to the VMA found before the release, which may be gone, until it is looked up afresh.`,
-                },
-                at: node,
-                // The release comes first on the path even where it is below the use in the
-                // source (a loop coming back round): say so, and draw it in path order.
-                related: [
-                  { at: releaseNode, message: `${r.how === 'unlock' ? 'the lock is released here' : r.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${releaseNode.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' },
-                  ...(r.relock === undefined ? [] : [{ at: fn.cfg.nodes[r.relock]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const }]),
-                ],
-              });
+              const group = `${node.id}|${key}`;
+              const found = byUse.get(group);
+              if (!found) byUse.set(group, { node, key, use, stale: [r] });
+              else if (!found.stale.some((x) => x.release === r.release)) found.stale.push(r);
             }
           } else if (ev.k === 'def' && cur.has(ev.key)) {
             // Assigned, declared again, produced by an iterator, or handed by address to a
@@ -151,6 +140,36 @@ export default defineRule({
       exit() {},
     });
     if (!result.complete) ctx.incomplete('VMA uses after the mmap lock is released');
+    for (const { node, key, use, stale } of byUse.values()) {
+      stale.sort((a, b) => fn.cfg.nodes[a.release]!.start - fn.cfg.nodes[b.release]!.start);
+      // The headline names the surest release: an unlock, then a helper's, then the fault's.
+      const r = [...stale].sort((a, b) => HOW_ORDER.indexOf(a.how) - HOW_ORDER.indexOf(b.how))[0]!;
+      const releaseNode = fn.cfg.nodes[r.release]!;
+      const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
+      const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
+      ctx.report({
+        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
+        data: {
+          vma: displayKey(key),
+          release: `${helper?.name ?? callName(releaseNode)}()`,
+          use: fn.text(use),
+          says: helper?.says ?? '',
+          model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does'),
+          relock: relocks.length === 0 ? '' : ` Taking the lock again does not help: \`${displayKey(key)}\` still points to the VMA found before the release, which may be gone, until it is looked up afresh.`,
+          paths: stale.length === 1 ? '' : ` The use is reached after ${stale.length} different releases, each on its own path; all are marked.`,
+        },
+        at: node,
+        // The release comes first on the path even where it is below the use in the source (a
+        // loop coming back round): say so, and draw it in path order.
+        related: [
+          ...stale.map((x) => {
+            const at = fn.cfg.nodes[x.release]!;
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+          }),
+          ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
+        ],
+      });
+    }
   },
 });
 
