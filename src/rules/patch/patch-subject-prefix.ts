@@ -15,6 +15,20 @@ const WORD = '[A-Za-z0-9_.+-]+(?:/[A-Za-z0-9_.+-]+)*';
  */
 const PREFIX = new RegExp(`^${WORD}(?:, ?${WORD})*:`);
 
+/**
+ * A prefix of two or three words (`stm class:`, `ACPI / EC:`, `PM / devfreq:`): some subsystems
+ * write theirs so. Each word is lower case or an upper-case acronym, so a sentence with a colon
+ * ("Fix the bug: ...") is not one.
+ */
+const SPACED_PREFIX = /^((?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,})(?: \/ | )(?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,})(?:(?: \/ | )(?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,}))?):/;
+
+/** An example prefix for a file, for the fix: `mm/mmap: ` for mm/mmap.c, `stm: ` for drivers/hwtracing/stm/core.c. */
+function examplePrefix(path: string): string {
+  const parts = path.split('/');
+  if (parts[0] === 'mm' && parts.length === 2) return `mm/${parts[1]!.replace(/\.[ch]$/, '')}: `;
+  return parts.length >= 2 ? `${parts[parts.length - 2]}: ` : 'mm/mmap: ';
+}
+
 /** `git revert` writes `Revert "<subject>"`; the reverted subject carries the prefix. */
 const REVERT = /^(?:Revert|Reapply) "/;
 
@@ -32,7 +46,7 @@ export default definePatchRule<'missing' | 'noSpace' | 'noSummary'>({
         'The subject "{{subject}}" does not start with the subsystem it changes. Kernel subjects read ' +
         '`<subsystem>: <what changes>` (Documentation/process/submitting-patches.rst); maintainers and their ' +
         'tools sort, route and search patches by the prefix.',
-      fix: 'Start the subject with the prefix the subsystem uses: `git log --oneline -- {{path}}` shows it (for example `mm/mmap: `).',
+      fix: 'Start the subject with the prefix the subsystem uses: `git log --oneline -- {{path}}` shows it (for example `{{example}}`).',
     },
     noSpace: {
       headline: 'the subject has no space after its prefix `{{prefix}}`',
@@ -54,9 +68,9 @@ export default definePatchRule<'missing' | 'noSpace' | 'noSummary'>({
   check(commit, ctx) {
     const subject = commit.subject;
     if (REVERT.test(subject)) return;
-    const prefix = PREFIX.exec(subject)?.[0];
+    const prefix = PREFIX.exec(subject)?.[0] ?? SPACED_PREFIX.exec(subject)?.[0];
     if (prefix === undefined) {
-      ctx.report({ messageId: 'missing', data: { subject, path: commit.paths[0] ?? '.' }, evidence: subject });
+      ctx.report({ messageId: 'missing', data: { subject, path: commit.paths[0] ?? '.', example: examplePrefix(commit.paths[0] ?? 'mm/mmap.c') }, evidence: subject });
       return;
     }
     const summary = subject.slice(prefix.length);

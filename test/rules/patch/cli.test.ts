@@ -29,6 +29,7 @@ test('--rules selects one patch rule: only its notes, each naming the patch; not
     ['patch-subject-prefix', subjects, fromLines[1], 2, 'Fix the walk: check the gap'],
     ['patch-subject-prefix', subjects, fromLines[2], 3, 'mm:check the gap'],
     ['patch-subject-prefix', subjects, fromLines[8], 9, 'mm/mmap:'],
+    ['patch-subject-prefix', subjects, fromLines[12], 13, 'Fix the bug: check the gap'],
   ]);
 });
 
