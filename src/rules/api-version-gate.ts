@@ -34,7 +34,7 @@ export default defineRule({
     absent: {
       headline: '`{{call}}` does not exist in this tree',
       explanation:
-        "`{{call}}` is one of {{what}}, and the tree this code is checked against defines no such function although widen can read its headers (it finds `{{probe}}()` there). The patch was written for another kernel version: it does not build here, and a backport that papers over the difference by hand is where lock-contract bugs appeared (the stable backport of 091c1dd2d4df into the caller-locked `migrate_to_node()` released the mmap lock twice; fixed by d77401968c78 \"mm/mempolicy: fix wrong mmap_read_unlock() in migrate_to_node()\").",
+        "`{{call}}` is one of {{what}}, and the tree this code is checked against defines no such function although widen can read its headers (it finds `{{probe}}()` there). The patch was written for another kernel version and does not build here.{{history}}",
       fix: 'Write the code for this tree: {{instead}}.',
     },
   },
@@ -60,7 +60,7 @@ export default defineRule({
       const [first, ...rest] = found.sort((a, b) => a.call.start - b.call.start);
       ctx.report({
         messageId: 'absent',
-        data: { call: `${first!.name}()`, what: api.what, instead: api.instead, probe: API_VERSIONS.baseline },
+        data: { call: `${first!.name}()`, what: api.what, instead: api.instead, probe: API_VERSIONS.baseline, history: 'history' in api ? api.history : '' },
         at: first!.call,
         related: rest.map((r) => ({ at: r.call, message: `\`${r.name}()\` is missing from this tree too` })),
       });

@@ -300,6 +300,13 @@ export const VM_FLAGS_API = {
  * interest (include/linux/mmap_lock.h since v5.8): a tree that defines it but not an API here
  * lacks that API.
  */
+/**
+ * What went wrong when a backport papered over a lock contract that differs between versions:
+ * said for the API families whose difference is one.
+ */
+const LOCK_CONTRACT_BACKPORT =
+  ' A backport that papers over a difference in who releases the lock is where lock-contract bugs appeared: the stable backport of 091c1dd2d4df into the caller-locked `migrate_to_node()` released the mmap lock twice (fixed by d77401968c78 "mm/mempolicy: fix wrong mmap_read_unlock() in migrate_to_node()").';
+
 export const API_VERSIONS = {
   baseline: 'mmap_read_lock',
   /**
@@ -325,7 +332,7 @@ export const API_VERSIONS = {
     {
       names: ['lock_vma_under_rcu', 'vma_start_read', 'vma_end_read', 'vma_start_write', 'vma_assert_write_locked', 'release_fault_lock'],
       what: 'the per-VMA locks (v6.4; in 6.12, not in 6.1)',
-      instead: 'in a tree without them, the fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) and VMA changes are covered by the mmap write lock alone',
+      instead: 'in a tree without per-VMA locks the mmap write lock alone covers VMA changes, so drop `vma_start_write()` and `vma_assert_write_locked()`, and a fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) where it would try `lock_vma_under_rcu()`',
     },
     {
       names: ['tlb_flush_rmaps', '__tlb_remove_folio_pages', 'tlb_remove_tlb_entries'],
@@ -341,11 +348,13 @@ export const API_VERSIONS = {
       names: ['do_vmi_munmap', 'do_vmi_align_munmap'],
       what: 'the VMA-iterator munmap helpers, whose `unlock` argument makes them return with the mmap lock released (in 6.12, not in 6.1)',
       instead: 'in a tree without them, `do_mas_munmap(&mas, mm, start, len, uf, downgrade)` unmaps, and with `downgrade` returns 1 with the mmap lock downgraded to read, not released',
+      history: LOCK_CONTRACT_BACKPORT,
     },
     {
       names: ['do_mas_munmap'],
       what: 'the munmap helpers of 6.1, whose `downgrade` argument makes them return 1 with the mmap lock downgraded to read (in 6.1, not in 6.12)',
       instead: 'call `do_vmi_munmap(&vmi, mm, start, len, uf, unlock)`: with `unlock` it returns with the mmap lock released, not downgraded, and the caller must not release it again',
+      history: LOCK_CONTRACT_BACKPORT,
     },
     {
       names: ['zap_page_range'],
