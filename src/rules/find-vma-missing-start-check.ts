@@ -78,7 +78,7 @@ export default defineRule({
     helperReads: {
       headline: '`{{use}}` reads `{{vma}}->{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`',
       explanation:
-        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function hands `{{vma}}` to `{{use}}`, which reads `{{field}}` of it as the VMA of the address, and nothing compared `{{vma}}->vm_start` with `{{addr}}` first. That `{{use}}` reads the field instead of this function changes nothing: the answer is about a VMA that may not hold the address.',
+        '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function hands `{{vma}}` to `{{use}}`, which reads `{{field}}` of it as the VMA of the address, and nothing compared `{{vma}}->vm_start` with `{{addr}}` first. It makes no difference that the read happens inside `{{use}}`: its answer is about a VMA that may not hold the address.',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
     passed: {
@@ -190,7 +190,8 @@ export default defineRule({
         /** The condition's read was not followed by a start check: report it now. */
         function settle(k: string, found: Found): void {
           const helper = found.pending!.helper;
-          if (helper) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read);
+          const then = { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` };
+          if (helper) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read, then);
           else report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` });
           drop(k);
         }
@@ -217,11 +218,11 @@ export default defineRule({
       return usesAfter(fn.cfg, at, key).some((u) => u.use.deref && /^(?:->|\.)vm_start\b/.test(u.use.key.slice(key.length)));
     }
 
-    function reportHelper(node: CfgNode, key: string, from: Found, name: string, read: HelperRead): void {
-      report(node, 'helperReads', key, from, `${name}()`, { at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed` }, read.field);
+    function reportHelper(node: CfgNode, key: string, from: Found, name: string, read: HelperRead, then?: { at: CfgNode; message: string }): void {
+      report(node, 'helperReads', key, from, `${name}()`, [{ at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed` }, ...(then ? [then] : [])], read.field);
     }
 
-    function report(node: CfgNode, messageId: 'field' | 'passed' | 'helperReads', key: string, from: Found, use: string, then?: { at: { start: number; end: number }; message: string }, field = ''): void {
+    function report(node: CfgNode, messageId: 'field' | 'passed' | 'helperReads', key: string, from: Found, use: string, then?: { at: { start: number; end: number }; message: string } | ReadonlyArray<{ at: { start: number; end: number }; message: string }>, field = ''): void {
       const id = `${node.id}|${key}`;
       if (reported.has(id)) return;
       reported.add(id);
@@ -230,7 +231,7 @@ export default defineRule({
         messageId,
         data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm, field },
         at: node,
-        related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }, ...(then ? [then] : [])],
+        related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }, ...(then === undefined ? [] : Array.isArray(then) ? then : [then])],
       });
     }
   },
