@@ -43,10 +43,20 @@ export default defineRule({
     const gathers = ctx.facts.brackets(MMU_GATHER);
     if (gathers.objects.size === 0) return;
     // The operations on owned gathers, per node.
+    // Any other call handed the gather works on it too (`free_pgtables(&tlb, ...)`): after
+    // `tlb_finish_mmu()` it is the same misuse. One that opens or closes the gather (a helper the
+    // summaries read) is the bracket's business, and a call before the gather may be its setup.
     const ops = callEvents(fn, ({ call, name, node }) => {
       const arg = OPS.get(name);
-      const object = arg === undefined ? null : objectAt(fn, call.args[arg], node.id);
-      return object === null || !gathers.objects.has(object) ? null : { object, name };
+      if (arg !== undefined) {
+        const object = objectAt(fn, call.args[arg], node.id);
+        return object === null || !gathers.objects.has(object) ? null : { object, name, handed: false };
+      }
+      for (const a of call.args) {
+        const object = objectAt(fn, a, node.id);
+        if (object !== null && gathers.objects.has(object)) return { object, name, handed: true };
+      }
+      return null;
     });
     if (ops.size === 0) return;
     const reported = new Set<string>();
@@ -61,6 +71,7 @@ export default defineRule({
         for (const o of ops.get(node.id) ?? []) {
           const g = (next ?? s).get(o.object);
           if (!g || g.k === 'open' || g.k === 'unknown') continue;
+          if (o.handed && (g.k !== 'done' || gathers.eventsAt(node).some((e) => e.object === o.object))) continue;
           const key = `${node.id}|${o.object}|${g.k}`;
           if (reported.has(key)) continue;
           reported.add(key);
