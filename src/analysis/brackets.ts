@@ -397,7 +397,7 @@ export class BracketIndex {
     summaries: BracketSummaries,
     objects?: ReadonlySet<string>,
   ) {
-    this.objects = objects ?? trackedObjects(fn, pair);
+    this.objects = objects ?? trackedObjects(fn, pair, summaries);
     const opens = new Map(pair.opens.map((c) => [c.name, c]));
     const closes = new Map(pair.closes.map((c) => [c.name, c]));
     for (const node of fn.cfg.nodes) {
@@ -450,15 +450,34 @@ export class BracketIndex {
   }
 }
 
-function trackedObjects(fn: AnalyzedFunction, pair: BracketPair): ReadonlySet<string> {
+function trackedObjects(fn: AnalyzedFunction, pair: BracketPair, summaries: BracketSummaries): ReadonlySet<string> {
   const out = new Set<string>();
   if (pair.owner.kind === 'any') {
     const objectArg = new Map([...pair.opens, ...pair.closes].map((c) => [c.name, c.objectArg]));
+    const opens = new Set(pair.opens.map((c) => c.name));
+    const closes = new Set(pair.closes.map((c) => c.name));
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
-        const arg = ev.k === 'call' && ev.name !== null ? objectArg.get(ev.name) : undefined;
-        const key = arg === undefined || ev.k !== 'call' ? null : objectAt(fn, ev.call.args[arg], node.id);
-        if (key !== null) out.add(key);
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const arg = objectArg.get(ev.name);
+        if (arg !== undefined) {
+          const key = objectAt(fn, ev.call.args[arg], node.id);
+          if (key !== null) out.add(key);
+          continue;
+        }
+        // An object the function locks or unlocks only through a helper of its file
+        // (fs/proc/task_mmu.c: `query_vma_teardown(mm, vma)` is `mmap_read_unlock(mm)`) is as
+        // much the function's as one it locks itself. Only a helper that does one of the two: one
+        // that brackets its own work (`madvise_cold_page_range()`'s VMA bracket) leaves nothing
+        // open or closed for its caller, whatever its summary makes of its paths.
+        const defs = fn.file.definitionsOf(ev.name);
+        if (defs.length !== 1 || defs[0] === fn.span || fn.file.mentions(defs[0]!, opens) === fn.file.mentions(defs[0]!, closes)) continue;
+        ev.call.args.forEach((a, i) => {
+          const key = objectAt(fn, a, node.id);
+          if (key === null || out.has(key)) return;
+          const effect = summaries.effect(pair, ev.name!, i, fn.file);
+          if (effect === 'opens' || effect === 'closes') out.add(key);
+        });
       }
     }
     return out;
