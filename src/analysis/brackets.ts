@@ -276,6 +276,11 @@ export class BracketSummaries {
     if (fromOpen === 'closed' && fromClosed === 'closed') return 'closes';
     if (fromOpen === 'open' && fromClosed === 'open') return 'opens';
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
+    // A helper that opens the object itself and closes it again before it returns, on every
+    // path (mm/userfaultfd.c `uffd_lock_vma()` takes the mmap lock to look the VMA up and drops
+    // it): nothing changes for a caller that does not hold it, which is the only caller it can
+    // have (one that holds it would take it twice, the callee contract's business).
+    if (fromClosed === 'closed' && fromOpen === 'mixed' && index.nodesWithEvents().some((id) => index.eventsAt(fn.cfg.nodes[id]!).some((e) => e.object === object && e.kind === 'open' && e.via === null))) return 'none';
     return 'unknown';
   }
 }

@@ -5,9 +5,10 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import { BracketIndex, MAY_NAME_WALK, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { BracketIndex, MAY_NAME_WALK, objectAt, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
+import { explore } from '../analysis/paths.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 export type Mode = 'read' | 'write';
@@ -75,6 +76,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
       if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name)) continue;
       if (!(TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags)) || locksElsewhere(fn, ev.name, summaries))) continue;
+      if (!TRANSFER.has(ev.name) && !ev.call.args.some((a) => handsFlag(a, flags)) && balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries)) continue;
       const list = out.get(node.id) ?? [];
       for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
       out.set(node.id, list);
@@ -141,6 +143,58 @@ const LOCKING_NAMES = [...new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert')
 function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): boolean {
   return bodyMentions(fn, name, summaries, LOCKING_NAMES);
 }
+
+/**
+ * Whether callee `name` takes and releases the lock only of an mm its caller hands it, and leaves
+ * it as it found it: every lock operation of its body is on that parameter, no callee of its own
+ * names one, and its summary on that argument is `none` for both modes. mm/userfaultfd.c's
+ * `uffd_lock_vma(mm, addr)` takes the mmap lock to find the VMA and drops it again; treating it as
+ * moving the caller's lock hid a leak on a later error return in `mwriteprotect_range()`.
+ */
+function balancedOnArgument(fn: AnalyzedFunction, name: string, args: readonly Expr[], at: number, objects: ReadonlySet<string>, summaries: BracketSummaries): boolean {
+  const defs = summaries.definitions(name, fn.file);
+  if (defs.length !== 1) return false;
+  const handed = args.map((a) => objectAt(fn, a, at));
+  const index = handed.findIndex((o) => o !== null && objects.has(o));
+  // The only mm the function locks, handed once.
+  if (index < 0 || objects.size !== 1 || handed.filter((o) => o !== null && objects.has(o)).length !== 1) return false;
+  const callee = defs[0]!.file.analyze(defs[0]!.span);
+  const param = callee?.ast.params[index];
+  if (!callee || !param) return false;
+  // Its lock operations, per node: each on the parameter, none conditional or a downgrade.
+  const ops = new Map<number, 1 | -1>();
+  for (const node of callee.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      const op = LOCK_OPS_BY_NAME.get(ev.name);
+      if (op) {
+        if (op.op === 'assert') continue;
+        if (op.when !== undefined || op.op === 'downgrade' || ops.has(node.id) || objectAt(callee, ev.call.args[op.arg], node.id) !== param.ref.id) return false;
+        ops.set(node.id, op.op === 'lock' ? 1 : -1);
+      } else if (bodyMentions(callee, ev.name, summaries, LOCKING_NAMES)) {
+        return false;
+      }
+    }
+  }
+  if (ops.size === 0) return false;
+  // Every path takes it at most once, releases only what it took, and leaves it as it was.
+  let balanced = true;
+  const result = explore<number>(callee.cfg, callee.facts, {
+    initial: 0,
+    key: (depth) => String(depth),
+    step(depth, node) {
+      const d = depth + (ops.get(node.id) ?? 0);
+      if (d < 0 || d > 1) balanced = false;
+      return Math.max(0, Math.min(1, d));
+    },
+    exit(depth) {
+      if (depth !== 0) balanced = false;
+    },
+  });
+  return balanced && result.complete;
+}
+
+const LOCK_OPS_BY_NAME = new Map(MMAP_LOCK_OPS.map((o) => [o.name, o]));
 
 /** A helper may move the mmap lock only by naming a lock operation, or by an annotation. */
 const LOCKING_QUERY: NameQuery = { words: LOCKING_NAMES, via: LOCKING_NAMES, annotated: true };
