@@ -71,7 +71,10 @@ export default defineRule({
         for (const o of ops.get(node.id) ?? []) {
           const g = (next ?? s).get(o.object);
           if (!g || g.k === 'open' || g.k === 'unknown') continue;
-          if (o.handed && (g.k !== 'done' || gathers.eventsAt(node).some((e) => e.object === o.object))) continue;
+          // A call handed the gather counts only after a finish above it: one reached again by a
+          // loop that finishes the gather on every pass is tlb-gather-finish-balance's
+          // `finishWithoutGather`, the same defect.
+          if (o.handed && (g.k !== 'done' || fn.cfg.nodes[g.at]!.start > node.start || gathers.eventsAt(node).some((e) => e.object === o.object))) continue;
           const key = `${node.id}|${o.object}|${g.k}`;
           if (reported.has(key)) continue;
           reported.add(key);
