@@ -706,6 +706,17 @@ export default [
     expect: [{ line: { at: 'mmap_read_unlock(mm);', nth: 2 } }],
   },
   {
+    id: 'lock-brk-unlock-after-munmap-released',
+    rule: 'mmap-lock-balance',
+    file: 'mm/mmap.c',
+    // SYSCALL_DEFINE1(brk, ...), the first of the file's two.
+    function: 'SYSCALL_DEFINE1',
+    functionNth: 1,
+    what: 'the shrink path of brk() sent to the unlocking exit after do_vmi_align_munmap(..., unlock = true) released the lock on success (a second mmap_write_unlock())',
+    edits: [{ replace: 'goto success_unlocked;', with: ['goto success;'] }],
+    expect: [{ line: { at: 'mmap_write_unlock(mm);', nth: 1 }, related: ['if (do_vmi_align_munmap(&vmi, brkvma, mm, newbrk, oldbrk, &uf,'] }],
+  },
+  {
     id: 'lock-mlockall-wrong-mode',
     rule: 'mmap-lock-balance',
     file: 'mm/mlock.c',

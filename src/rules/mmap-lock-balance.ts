@@ -14,14 +14,14 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, type Expr } from '../analysis/ast.js';
-import { cameBack, exitPoint, exitRoute, jumpBefore, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { MMAP_LOCK_RELEASING_ON_SUCCESS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
 type LockState =
@@ -32,7 +32,7 @@ type LockState =
    */
   | { k: 'none'; failed: number | null; released?: number }
   /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: PendingAcquisition } }
   | { k: 'unknown' };
 
 
@@ -44,6 +44,13 @@ function discarded(node: CfgNode, call: Expr): boolean {
   let e = node.expr;
   while (e.k === 'cast') e = e.arg;
   return e === call;
+}
+
+/** A literal true: `true`, `1`. */
+function isTrue(e: Expr | undefined): boolean {
+  if (!e) return false;
+  const x = e.k === 'cast' ? e.arg : e;
+  return (x.k === 'ident' && x.name === 'true') || (x.k === 'lit' && /^(?:true|1[uUlL]*)$/.test(x.text.trim()));
 }
 
 /** Kinds of returned value, to tell a conditional locking contract from a leak. */
@@ -101,6 +108,29 @@ export default defineRule({
     const releases = new Set<string>();
     for (const list of events.values()) for (const e of list) if (e.op === 'unlock' || e.op === 'downgrade') releases.add(e.object);
 
+    // Helpers that release the caller's lock when they succeed, because an argument says so
+    // (`do_vmi_align_munmap(..., unlock = true)`): the lock is released on the path where the
+    // result is 0, and still held on the other.
+    const conditional = new Map<number, { object: string; name: string; pending: PendingAcquisition | null }>();
+    const tracked = new Set([...events.values()].flat().map((e) => e.object));
+    for (const node of fn.cfg.nodes) {
+      for (const ev of node.events) {
+        const spec = ev.k === 'call' ? MMAP_LOCK_RELEASING_ON_SUCCESS.find((h) => h.name === ev.name) : undefined;
+        if (!spec || ev.k !== 'call' || !isTrue(ev.call.args[spec.unlockArg])) continue;
+        const object = objectAt(fn, ev.call.args[spec.mmArg], node.id);
+        if (object === null || !tracked.has(object)) continue;
+        conditional.set(node.id, { object, name: spec.name, pending: pendingOf(node, acquisitionOf(node, ev.call, 'zero')) });
+      }
+    }
+
+    /** {@link notHeld}, with a conditional release labelled as what it is. */
+    const heldNot = (cur: LockState & { k: 'none' }, node: CfgNode, trace: Trace): ReturnType<typeof notHeld> => {
+      const [data, related] = notHeld(fn, cur, node, trace);
+      return [data, related.map((r) => {
+        const c = conditional.get(r.at.id);
+        return c ? { ...r, message: `\`${c.name}()\` released it here: it returned 0, and its \`unlock\` argument is true` } : r;
+      })];
+    };
     const reported = new Set<string>();
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
     /** The mm as the call that took the lock at node `at` names it. */
@@ -139,6 +169,14 @@ export default defineRule({
         const set = (o: string, v: LockState): void => void (next ??= new Map(s)).set(o, v);
         const taken = edgeInto(fn.cfg, trace, node);
         for (const [o, v] of s) {
+          if (v.k !== 'held' || !v.releasing) continue;
+          const settled = settlePending(v.releasing.pending, node, taken);
+          if (settled === 'acquired') set(o, { k: 'none', failed: null, released: v.releasing.at });
+          else if (settled === 'failed') set(o, { ...v, releasing: undefined });
+          else if (settled === 'forgotten') set(o, { k: 'unknown' });
+          else if (settled !== null) set(o, { ...v, releasing: { at: v.releasing.at, pending: settled } });
+        }
+        for (const [o, v] of next ?? s) {
           if (v.k !== 'held' || !v.pending) continue;
           const settled = settlePending(v.pending, node, taken);
           if (settled === 'acquired') set(o, { ...v, pending: null });
@@ -146,9 +184,18 @@ export default defineRule({
           else if (settled === 'forgotten') set(o, { k: 'unknown' });
           else if (settled !== null) set(o, { ...v, pending: settled });
         }
+        const cond = conditional.get(node.id);
+        if (cond) {
+          const cur = (next ?? s).get(cond.object) ?? { k: 'entry' };
+          // Judged only when this function holds the lock and tests the result.
+          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending } });
+          else if (cur.k !== 'entry') set(cond.object, { k: 'unknown' });
+        }
         for (const e of events.get(node.id) ?? []) {
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
           if (cur.k === 'unknown') continue;
+          // The conditional release above stands for the helper's own events.
+          if (cond && e.object === cond.object && (e.op === 'unknown' || e.event.via === cond.name)) continue;
           if (e.op === 'unknown') {
             set(e.object, { k: 'unknown' });
           } else if (e.op === 'lock') {
@@ -168,15 +215,15 @@ export default defineRule({
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
-            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
+            if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
             }
             // After a failed attempt the report waits: an inverted test explains it (below).
-            if (cur.k === 'none' && cur.failed !== null) failedUnlocks.push({ node, e, failed: cur.failed, why: notHeld(fn, cur, node, trace) });
-            else if (cur.k === 'none') report('unlockNotHeld', node, e, ...notHeld(fn, cur, node, trace));
+            if (cur.k === 'none' && cur.failed !== null) failedUnlocks.push({ node, e, failed: cur.failed, why: heldNot(cur, node, trace) });
+            else if (cur.k === 'none') report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
             if (cur.k === 'entry') unlocksFromEntry.push({ node, e, via: jumpBefore(fn, trace) });
             set(e.object, { k: 'none', failed: null, released: node.id });
           }
@@ -187,7 +234,7 @@ export default defineRule({
         const node = exitPoint(fn, trace);
         const kind = returnKind(fn, node, trace.nodes());
         for (const [object, v] of s) {
-          if (v.k === 'unknown' || (v.k === 'held' && v.pending)) continue;
+          if (v.k === 'unknown' || (v.k === 'held' && (v.pending || v.releasing))) continue;
           const held = v.k === 'held' ? v : null;
           exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at) : null });
         }
@@ -294,7 +341,7 @@ function releaseOf(mode: Mode): string {
 
 function stateKey(v: LockState): string {
   if (v.k !== 'held') return v.k === 'none' ? `n${v.failed ?? ''}` : v.k;
-  return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}`;
+  return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}${v.releasing ? `r${v.releasing.at}${JSON.stringify(v.releasing.pending)}` : ''}`;
 }
 
 /**

@@ -377,6 +377,17 @@ export interface MmapLockTransfer {
   says: string;
 }
 
+/**
+ * Helpers that release the caller's mmap write lock when they succeed (return 0), if their
+ * `unlock` argument is true, and leave it held when they fail (6.12 mm/vma.c, the kernel-doc of
+ * `do_vmi_align_munmap()`: "Return: 0 on success and drops the lock if so directed, error and
+ * leaves the lock held otherwise"). `mmArg` names the mm, `unlockArg` the flag.
+ */
+export const MMAP_LOCK_RELEASING_ON_SUCCESS: ReadonlyArray<{ name: string; mmArg: number; unlockArg: number }> = [
+  { name: 'do_vmi_munmap', mmArg: 1, unlockArg: 5 },
+  { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6 },
+];
+
 export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
   // 6.12 mm/mmap.c expand_stack(): "If no vma is found or it can't be expanded, it returns NULL and has the mmap lock dropped."
   { name: 'expand_stack', effect: 'releases', when: 'zero', says: 'returns NULL with the mmap lock dropped (mm/mmap.c)' },
