@@ -97,7 +97,7 @@ export default defineRule({
       headline: '`{{free}}` frees or reuses a page table without `tlb_remove_table_sync_one()`',
       explanation:
         '`{{clear}}` flushed the TLB for the cleared entry, but with `CONFIG_MMU_GATHER_RCU_TABLE_FREE` that flush sends no IPI, so a lockless GUP-fast walker can still be inside the old table (include/asm-generic/tlb.h{{model}}). Freeing or reusing it now lets the page change under that walker.',
-      fix: 'Call `tlb_remove_table_sync_one()` after the flush and before the table is freed or reused, or free it with `pte_free_defer()`.',
+      fix: 'Call `tlb_remove_table_sync_one()` after the flush and before the table is freed or reused{{defer}}.',
     },
   },
   check(fn, ctx) {
@@ -146,7 +146,9 @@ export default defineRule({
       const clearName = clear && clear.k === 'call' ? `${clear.name}()` : 'the clear';
       ctx.report({
         messageId: c.flushed ? 'freedUnsynced' : 'freedUnflushed',
-        data: { free: `${free}()`, clear: clearName, model: unlessIn(fn, 'collapse_huge_page', '; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync') },
+        // A table that is kept (deposited for a later split) is not freed: `pte_free_defer()` is
+        // the alternative only where the table goes.
+        data: { free: `${free}()`, clear: clearName, model: unlessIn(fn, 'collapse_huge_page', '; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync'), defer: /deposit/.test(free) ? '' : ', or free it with `pte_free_defer()`' },
         at: node,
         related: [{ at: clearNode, message: 'the entry pointing to the table is cleared here' }],
       });
