@@ -717,6 +717,15 @@ export default [
     expect: [{ line: { at: 'mmap_write_unlock(mm);', nth: 1 }, related: ['if (do_vmi_align_munmap(&vmi, brkvma, mm, newbrk, oldbrk, &uf,'] }],
   },
   {
+    id: 'lock-khugepaged-swapin-failure-unlocks-again',
+    rule: 'mmap-lock-balance',
+    file: 'mm/khugepaged.c',
+    function: 'collapse_huge_page',
+    what: "H18's contract broken: an mmap_read_unlock() added on the failure path of __collapse_huge_page_swapin(), which has already released the lock when it fails",
+    edits: [{ replace: 'result = __collapse_huge_page_swapin(mm, vma, address, pmd,', lines: 4, with: ['result = __collapse_huge_page_swapin(mm, vma, address, pmd, referenced);', 'if (result != SCAN_SUCCEED) {', '\tmmap_read_unlock(mm);', '\tgoto out_nolock;', '}'] }],
+    expect: [{ line: { at: 'mmap_read_unlock(mm);', offset: 0, nth: 4 }, related: ['result = __collapse_huge_page_swapin(mm, vma, address, pmd, referenced);'] }],
+  },
+  {
     id: 'lock-mlockall-wrong-mode',
     rule: 'mmap-lock-balance',
     file: 'mm/mlock.c',

@@ -13,7 +13,7 @@
  *   holds the lock and NULL when it does not, which is a contract, while two `return -EINVAL`s
  *   that differ in the lock are a leak.
  */
-import { displayKey, type Expr } from '../analysis/ast.js';
+import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
 import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -21,7 +21,7 @@ import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_RELEASING_ON_SUCCESS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
 type LockState =
@@ -32,7 +32,7 @@ type LockState =
    */
   | { k: 'none'; failed: number | null; released?: number }
   /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: PendingAcquisition } }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: ReleasePending } }
   | { k: 'unknown' };
 
 
@@ -51,6 +51,50 @@ function isTrue(e: Expr | undefined): boolean {
   if (!e) return false;
   const x = e.k === 'cast' ? e.arg : e;
   return (x.k === 'ident' && x.name === 'true') || (x.k === 'lit' && /^(?:true|1[uUlL]*)$/.test(x.text.trim()));
+}
+
+/**
+ * When a conditional release is decided: a pending outcome as for a conditional acquisition
+ * (released when it "acquires"), or a result stored in `key` that releases unless it equals the
+ * constant `unless` (`result != SCAN_SUCCEED`), until a branch tests it.
+ */
+type ReleasePending = PendingAcquisition | { key: string; unless: string };
+
+const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e.k === 'call' && e.name !== null && /^(likely|unlikely)$/.test(e.name) && e.args[0] ? strip(e.args[0]) : e);
+
+/** The edge of a branch on `cond` along which `is(value) != constant` holds, or null. */
+function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'true' | 'false' | null {
+  const c = strip(cond);
+  if (c.k !== 'binary' || (c.op !== '!=' && c.op !== '==')) return null;
+  const isC = (x: Expr): boolean => x.k === 'ident' && x.name === constant;
+  const l = strip(c.left);
+  const r = strip(c.right);
+  if (!((is(l) && isC(r)) || (isC(l) && is(r)))) return null;
+  return c.op === '!=' ? 'true' : 'false';
+}
+
+/** How the outcome of conditional release `spec` by `call` at `node` is learned, or null (untested). */
+function releasePending(node: CfgNode, call: Expr & { k: 'call' }, spec: ConditionalRelease): ReleasePending | null {
+  if (spec.releasedWhen === 'zero') return pendingOf(node, acquisitionOf(node, call, 'zero'));
+  const unless = spec.releasedWhen.unless;
+  if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+    const edge = unlessEdge(node.expr, (e) => e === call, unless);
+    if (edge) return { branch: node.id, edge };
+  }
+  for (const ev of node.events) {
+    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { key: ev.key, unless };
+  }
+  return null;
+}
+
+/** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
+function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null): ReturnType<typeof settlePending> | ReleasePending {
+  if (!('unless' in pending)) return settlePending(pending, node, taken);
+  if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
+    const edge = unlessEdge(node.expr, (e) => pathKey(e) === pending.key, pending.unless);
+    if (edge) return { branch: node.id, edge };
+  }
+  return node.events.some((e) => e.k === 'def' && e.key === pending.key) ? 'forgotten' : null;
 }
 
 /** Kinds of returned value, to tell a conditional locking contract from a leak. */
@@ -111,15 +155,16 @@ export default defineRule({
     // Helpers that release the caller's lock when they succeed, because an argument says so
     // (`do_vmi_align_munmap(..., unlock = true)`): the lock is released on the path where the
     // result is 0, and still held on the other.
-    const conditional = new Map<number, { object: string; name: string; pending: PendingAcquisition | null }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string }>();
     const tracked = new Set([...events.values()].flat().map((e) => e.object));
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
-        const spec = ev.k === 'call' ? MMAP_LOCK_RELEASING_ON_SUCCESS.find((h) => h.name === ev.name) : undefined;
-        if (!spec || ev.k !== 'call' || !isTrue(ev.call.args[spec.unlockArg])) continue;
+        const spec = ev.k === 'call' ? MMAP_LOCK_CONDITIONAL_RELEASES.find((h) => h.name === ev.name) : undefined;
+        if (!spec || ev.k !== 'call' || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg]))) continue;
         const object = objectAt(fn, ev.call.args[spec.mmArg], node.id);
         if (object === null || !tracked.has(object)) continue;
-        conditional.set(node.id, { object, name: spec.name, pending: pendingOf(node, acquisitionOf(node, ev.call, 'zero')) });
+        const why = spec.releasedWhen === 'zero' ? 'it returned 0, and its `unlock` argument is true' : `it failed (returned other than \`${spec.releasedWhen.unless}\`)`;
+        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why });
       }
     }
 
@@ -128,7 +173,7 @@ export default defineRule({
       const [data, related] = notHeld(fn, cur, node, trace);
       return [data, related.map((r) => {
         const c = conditional.get(r.at.id);
-        return c ? { ...r, message: `\`${c.name}()\` released it here: it returned 0, and its \`unlock\` argument is true` } : r;
+        return c ? { ...r, message: `\`${c.name}()\` released it here: ${c.why}` } : r;
       })];
     };
     const reported = new Set<string>();
@@ -170,7 +215,7 @@ export default defineRule({
         const taken = edgeInto(fn.cfg, trace, node);
         for (const [o, v] of s) {
           if (v.k !== 'held' || !v.releasing) continue;
-          const settled = settlePending(v.releasing.pending, node, taken);
+          const settled = settleRelease(v.releasing.pending, node, taken);
           if (settled === 'acquired') set(o, { k: 'none', failed: null, released: v.releasing.at });
           else if (settled === 'failed') set(o, { ...v, releasing: undefined });
           else if (settled === 'forgotten') set(o, { k: 'unknown' });

@@ -378,14 +378,31 @@ export interface MmapLockTransfer {
 }
 
 /**
- * Helpers that release the caller's mmap write lock when they succeed (return 0), if their
- * `unlock` argument is true, and leave it held when they fail (6.12 mm/vma.c, the kernel-doc of
- * `do_vmi_align_munmap()`: "Return: 0 on success and drops the lock if so directed, error and
- * leaves the lock held otherwise"). `mmArg` names the mm, `unlockArg` the flag.
+ * Helpers that release the caller's mmap lock on one outcome of their call and leave it held on
+ * the other, for `mmap-lock-balance`:
+ * - `do_vmi_munmap()` and `do_vmi_align_munmap()` with their `unlock` argument true release the
+ *   write lock when they return 0 (6.12 mm/vma.c, the kernel-doc of `do_vmi_align_munmap()`:
+ *   "Return: 0 on success and drops the lock if so directed, error and leaves the lock held
+ *   otherwise");
+ * - `__collapse_huge_page_swapin()` releases the read lock when it fails, that is returns
+ *   anything but `SCAN_SUCCEED` (6.12 mm/khugepaged.c, `collapse_huge_page()`: "mmap_lock is
+ *   released when it fails. So we jump out_nolock directly in that case"; the catalog's H18).
+ *
+ * `mmArg` names the mm, `unlockArg` the flag that must be a literal true; `releasedWhen` is
+ * `zero` (released when the result is 0) or `{ unless }` (released when the result is not that
+ * constant).
  */
-export const MMAP_LOCK_RELEASING_ON_SUCCESS: ReadonlyArray<{ name: string; mmArg: number; unlockArg: number }> = [
-  { name: 'do_vmi_munmap', mmArg: 1, unlockArg: 5 },
-  { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6 },
+export interface ConditionalRelease {
+  name: string;
+  mmArg: number;
+  unlockArg?: number;
+  releasedWhen: 'zero' | { unless: string };
+}
+
+export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
+  { name: 'do_vmi_munmap', mmArg: 1, unlockArg: 5, releasedWhen: 'zero' },
+  { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6, releasedWhen: 'zero' },
+  { name: '__collapse_huge_page_swapin', mmArg: 0, releasedWhen: { unless: 'SCAN_SUCCEED' } },
 ];
 
 export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
