@@ -152,11 +152,11 @@ export default defineRule({
     const releases = new Set<string>();
     for (const list of events.values()) for (const e of list) if (e.op === 'unlock' || e.op === 'downgrade') releases.add(e.object);
 
-    // Helpers that release the caller's lock when they succeed, because an argument says so
-    // (`do_vmi_align_munmap(..., unlock = true)`): the lock is released on the path where the
-    // result is 0, and still held on the other.
+    // Helpers that release the caller's lock on one outcome of the call and not on the other
+    // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
+    // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
     const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string }>();
-    const tracked = new Set([...events.values()].flat().map((e) => e.object));
+    const tracked = lockedObjects(events);
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         const spec = ev.k === 'call' ? MMAP_LOCK_CONDITIONAL_RELEASES.find((h) => h.name === ev.name) : undefined;

@@ -75,8 +75,8 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
       if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name)) continue;
-      if (!(TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags)) || locksElsewhere(fn, ev.name, summaries))) continue;
-      if (!TRANSFER.has(ev.name) && !ev.call.args.some((a) => handsFlag(a, flags)) && balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries)) continue;
+      const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
+      if (!transfers && (!locksElsewhere(fn, ev.name, summaries) || balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries))) continue;
       const list = out.get(node.id) ?? [];
       for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
       out.set(node.id, list);
@@ -146,10 +146,11 @@ function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSu
 
 /**
  * Whether callee `name` takes and releases the lock only of an mm its caller hands it, and leaves
- * it as it found it: every lock operation of its body is on that parameter, no callee of its own
- * names one, and its summary on that argument is `none` for both modes. mm/userfaultfd.c's
- * `uffd_lock_vma(mm, addr)` takes the mmap lock to find the VMA and drops it again; treating it as
- * moving the caller's lock hid a leak on a later error return in `mwriteprotect_range()`.
+ * it as it found it: every lock operation of its body is a plain lock or unlock of that parameter,
+ * no callee of its own names one, and every path takes it at most once and leaves it released.
+ * mm/userfaultfd.c's `uffd_lock_vma(mm, addr)` takes the mmap lock to find the VMA and drops it
+ * again; treating it as moving the caller's lock hid a leak on a later error return in
+ * `mwriteprotect_range()`.
  */
 function balancedOnArgument(fn: AnalyzedFunction, name: string, args: readonly Expr[], at: number, objects: ReadonlySet<string>, summaries: BracketSummaries): boolean {
   const defs = summaries.definitions(name, fn.file);
@@ -159,8 +160,20 @@ function balancedOnArgument(fn: AnalyzedFunction, name: string, args: readonly E
   // The only mm the function locks, handed once.
   if (index < 0 || objects.size !== 1 || handed.filter((o) => o !== null && objects.has(o)).length !== 1) return false;
   const callee = defs[0]!.file.analyze(defs[0]!.span);
-  const param = callee?.ast.params[index];
-  if (!callee || !param) return false;
+  if (!callee) return false;
+  // Per callee and argument, once: a function calls such a helper at several places.
+  const known = balancedMemo.get(summaries, callee, () => new Map());
+  let balanced = known.get(index);
+  if (balanced === undefined) known.set(index, (balanced = balancedOnParameter(callee, index, summaries)));
+  return balanced;
+}
+
+const balancedMemo = new SummaryMemo<AnalyzedFunction, Map<number, boolean>>();
+
+/** The callee's side of {@link balancedOnArgument}: its own lock operations on parameter `index`. */
+function balancedOnParameter(callee: AnalyzedFunction, index: number, summaries: BracketSummaries): boolean {
+  const param = callee.ast.params[index];
+  if (!param) return false;
   // Its lock operations, per node: each on the parameter, none conditional or a downgrade.
   const ops = new Map<number, 1 | -1>();
   for (const node of callee.cfg.nodes) {
