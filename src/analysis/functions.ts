@@ -116,7 +116,6 @@ export function findFunctions(ts: TokenStream, file: SourceFile, problems?: Shap
       // The `}` explains the statements before it better than they do themselves.
       if (statement && problems) problems.splice(problems.indexOf(statement), 1);
       statement = null;
-      endGap(ts.start[t]!);
       parens = 0;
       problems?.push({ kind: 'stray-close', at: ts.start[t]!, regionStart: afterLast, regionEnd: ts.end[t]! });
       afterLast = ts.end[t]!;

@@ -93,7 +93,6 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   if (patch.rawSubject !== null) headers.push(headerField('Subject', encodeWords(/^re:/i.test(patch.rawSubject) ? patch.rawSubject : `Re: ${patch.rawSubject}`)));
   else lacking.push('Subject');
   // An id or address longer than a header line may be cannot be written: it is left out and said.
-  const fits = (word: string): boolean => word.length <= MAX_HEADER_WORD;
   const messageId = patch.messageId !== null && fits(patch.messageId) ? patch.messageId : null;
   if (messageId !== null) {
     // RFC 5322 3.6.4: the parent's References, or failing those its one In-Reply-To, then its id.
@@ -116,7 +115,7 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   if (toBoxes.some(fits)) headers.push(headerField('To', toBoxes.filter(fits).join(', ')));
   else lacking.push('To');
   if (ccBoxes.some(fits)) headers.push(headerField('Cc', ccBoxes.filter(fits).join(', ')));
-  if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
+  headers.push(...bodyHeaders(body));
   const sentences: string[] = [];
   if (patch.messageId !== null && messageId === null) {
     sentences.push(
@@ -152,14 +151,24 @@ function commitReplyHeaders(patch: Patch, body: string): { headers: string[]; mi
   const tag = patch.total > 1 ? `[PATCH ${patch.index}/${patch.total}]` : '[PATCH]';
   const headers = [headerField('Subject', encodeWords(`Re: ${tag} ${patch.subject ?? patch.commit!.sha.slice(0, 12)}`))];
   const author = patch.from === null ? null : encodeMailbox(patch.from);
-  if (author !== null && author.length <= MAX_HEADER_WORD) headers.push(headerField('To', author));
-  if (!isAscii(body)) headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit');
+  if (author !== null && fits(author)) headers.push(headerField('To', author));
+  headers.push(...bodyHeaders(body));
   return {
     headers,
     missing:
       `${describe(patch)} is commit ${patch.commit!.sha.slice(0, 12)}, not a mail: its reply has a Subject and To made from the commit, ` +
       'but no In-Reply-To, References or Cc. To answer the patch on its list, review the mail it was posted as (`b4 am <message-id>`), or reply from your mail client.',
   };
+}
+
+/** Whether a Message-ID or mailbox fits on a header line (folding cannot shorten one word). */
+function fits(word: string): boolean {
+  return word.length <= MAX_HEADER_WORD;
+}
+
+/** The MIME headers a body that is not plain ASCII needs; none for one that is. */
+function bodyHeaders(body: string): string[] {
+  return isAscii(body) ? [] : ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit'];
 }
 
 function describe(patch: Patch): string {

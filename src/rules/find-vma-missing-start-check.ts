@@ -192,7 +192,7 @@ export default defineRule({
           const helper = found.pending!.helper;
           const then = { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` };
           if (helper) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read, then);
-          else report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` });
+          else report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, then);
           drop(k);
         }
       },
@@ -240,17 +240,18 @@ export default defineRule({
 /** Fields whose value is the VMA's own, not where it is: reading one assumes the VMA holds the address. */
 const CONTAINMENT_FIELDS: ReadonlySet<string> = new Set(['vm_flags', 'vm_file', 'vm_ops', 'vm_pgoff', 'vm_page_prot', 'anon_vma', 'vm_private_data', 'vm_userfaultfd_ctx']);
 
+/** A helper's read of a field of the VMA it is handed: where, and which field. */
+interface HelperRead {
+  at: { start: number; end: number };
+  field: string;
+}
+
 /**
  * Whether the same-file helper `name`, handed a VMA as argument `index`, reads one of the VMA's
  * {@link CONTAINMENT_FIELDS} of it: the first such read, or null. Null too when the helper looks
  * at `vm_start` itself (it may do the check), assigns the parameter, or is defined more than
  * once. Same file only, so that the read's line is one of this file's.
  */
-interface HelperRead {
-  at: { start: number; end: number };
-  field: string;
-}
-
 function helperRead(caller: AnalyzedFunction, name: string, index: number): HelperRead | null {
   if (index < 0) return null;
   const defs = caller.file.definitionsOf(name);

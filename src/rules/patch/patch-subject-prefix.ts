@@ -20,7 +20,8 @@ const PREFIX = new RegExp(`^${WORD}(?:, ?${WORD})*:`);
  * write theirs so. Each word is lower case or an upper-case acronym, so a sentence with a colon
  * ("Fix the bug: ...") is not one.
  */
-const SPACED_PREFIX = /^((?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,})(?: \/ | )(?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,})(?:(?: \/ | )(?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,}))?):/;
+const SPACED_WORD = '(?:[a-z0-9][a-z0-9_.+-]*|[A-Z0-9]{2,})';
+const SPACED_PREFIX = new RegExp(`^${SPACED_WORD}(?: / | )${SPACED_WORD}(?:(?: / | )${SPACED_WORD})?:`);
 
 /** An example prefix for a file, for the fix: `mm/mmap: ` for mm/mmap.c, `stm: ` for drivers/hwtracing/stm/core.c. */
 function examplePrefix(path: string): string {
