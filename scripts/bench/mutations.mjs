@@ -726,6 +726,26 @@ export default [
     expect: [{ line: { at: 'mmap_read_unlock(mm);', offset: 0, nth: 4 }, related: ['result = __collapse_huge_page_swapin(mm, vma, address, pmd, referenced);'] }],
   },
   {
+    id: 'lock-uffd-move-lock-error-passed-on',
+    rule: 'mmap-lock-balance',
+    file: 'mm/userfaultfd.c',
+    function: 'uffd_move_lock',
+    // The CONFIG_PER_VMA_LOCK version; the #else one takes the mmap lock alone.
+    functionNth: 1,
+    what: "the lookup's error passed on with `if (err) return err;` between mmap_read_lock() and mmap_read_unlock(): the read lock leaks on every failed UFFDIO_MOVE lookup (an int that is not zero is an error)",
+    edits: [{ insertBefore: 'if (!err) {', text: ['if (err)', '\treturn err;'] }],
+    expect: [{ line: { at: 'mmap_read_lock(mm);', nth: 1 }, related: [{ at: 'return err;', nth: 1 }] }],
+  },
+  {
+    id: 'contract-s390-expand-stack-failure-unlocks',
+    rule: 'mmap-lock-callee-contract',
+    file: 'arch/s390/mm/fault.c',
+    function: 'do_exception',
+    what: "handle_fault_error() (which unlocks current->mm itself, not handed the mm) called after expand_stack() returned NULL, which has already dropped the lock: a double mmap_read_unlock() on every failed stack growth",
+    edits: [{ replace: 'return handle_fault_error_nolock(regs, SEGV_MAPERR);', with: ['return handle_fault_error(regs, SEGV_MAPERR);'] }],
+    expect: [{ line: { at: 'return handle_fault_error(regs, SEGV_MAPERR);', nth: 3 }, related: ['vma = expand_stack(mm, address);'] }],
+  },
+  {
     id: 'lock-mlockall-wrong-mode',
     rule: 'mmap-lock-balance',
     file: 'mm/mlock.c',

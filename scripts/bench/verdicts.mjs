@@ -11,6 +11,24 @@
 export default [
   {
     tree: '6.12',
+    rule: 'mmap-lock-balance',
+    path: 'arch/sh/mm/fault.c',
+    function: 'mm_fault_error',
+    verdict: 'real',
+    reason:
+      'releases current->mm\'s lock unless VM_FAULT_RETRY (handle_mm_fault() released it then), and on VM_FAULT_SIGSEGV calls bad_area(), whose __bad_area() unlocks current->mm again: a double mmap_read_unlock(); x86\'s mm_fault_error() calls bad_area_nosemaphore() there',
+  },
+  {
+    tree: '6.1',
+    rule: 'mmap-lock-balance',
+    path: 'arch/sh/mm/fault.c',
+    function: 'mm_fault_error',
+    verdict: 'real',
+    reason:
+      'releases current->mm\'s lock unless VM_FAULT_RETRY (handle_mm_fault() released it then), and on VM_FAULT_SIGSEGV calls bad_area(), whose __bad_area() unlocks current->mm again: a double mmap_read_unlock(); x86\'s mm_fault_error() calls bad_area_nosemaphore() there',
+  },
+  {
+    tree: '6.12',
     rule: 'mmap-lock-callee-contract',
     path: 'arch/csky/mm/fault.c',
     function: 'do_page_fault',

@@ -229,8 +229,13 @@ export class BracketSummaries {
     return false;
   }
 
-  effect(pair: BracketPair, callee: string, argIndex: number, from: AnalyzedFile): BracketEffect {
-    const known = pair.helpers?.find((h) => h.name === callee && h.arg === argIndex);
+  /**
+   * What a call to `callee` does to the object it is handed as argument `target` (a number), or,
+   * for an object the caller names by a global path (`current->mm`, a string), to that object
+   * reached without being handed: s390's `handle_fault_error()` unlocks `current->mm` itself.
+   */
+  effect(pair: BracketPair, callee: string, target: number | string, from: AnalyzedFile): BracketEffect {
+    const known = typeof target === 'number' ? pair.helpers?.find((h) => h.name === callee && h.arg === target) : undefined;
     if (known) return known.effect;
     const defs = this.resolver.definitions(callee, from, pairCalls(pair));
     if (defs.length === 0) return 'none';
@@ -238,13 +243,13 @@ export class BracketSummaries {
     // helpers, cannot open or close the object: its body is not read.
     const query = pairQuery(pair);
     if (defs.every((d) => !this.mayName(d.file, d.span, query))) return 'none';
-    const key = `${pair.id}|${argIndex}|${defs.map((d) => `${this.fileId(d.file)}:${d.span.key}`).join(',')}`;
+    const key = `${pair.id}|${target}|${defs.map((d) => `${this.fileId(d.file)}:${d.span.key}`).join(',')}`;
     const memo = this.memo.get(key);
     if (memo) return memo;
     if (this.inProgress.has(key)) return 'unknown';
     this.inProgress.add(key);
     const effects = new Set<BracketEffect>();
-    for (const def of defs) effects.add(this.nested(() => this.compute(pair, def, argIndex), (): BracketEffect => 'unknown'));
+    for (const def of defs) effects.add(this.nested(() => this.compute(pair, def, target), (): BracketEffect => 'unknown'));
     this.inProgress.delete(key);
     const result: BracketEffect = effects.size === 1 ? [...effects][0]! : 'unknown';
     this.memo.set(key, result);
@@ -261,19 +266,27 @@ export class BracketSummaries {
     return id;
   }
 
-  private compute(pair: BracketPair, def: Definition, argIndex: number): BracketEffect {
+  private compute(pair: BracketPair, def: Definition, target: number | string): BracketEffect {
     const fn = def.file.analyze(def.span);
     if (!fn) return 'unknown';
-    const param = fn.ast.params[argIndex];
-    if (!param || !param.pointer) return 'none';
-    const annotated = annotatedEffect(pair, def, param.name);
-    if (annotated) return annotated;
-    const object = param.ref.id;
+    let object: string;
+    if (typeof target === 'number') {
+      const param = fn.ast.params[target];
+      if (!param || !param.pointer) return 'none';
+      const annotated = annotatedEffect(pair, def, param.name);
+      if (annotated) return annotated;
+      object = param.ref.id;
+    } else {
+      object = target;
+    }
     const index = new BracketIndex(fn, pair, this, new Set([object]));
     if (!index.hasEvents) return 'none';
     const fromOpen = exitStates(fn, index, object, 'open');
     const fromClosed = exitStates(fn, index, object, 'closed');
-    if (fromOpen === 'closed' && fromClosed === 'closed') return 'closes';
+    // Closed whatever the entry: a release of the caller's lock only if some path releases
+    // before it takes the lock itself. powerpc's `subpage_prot_clear()` takes `current->mm`'s
+    // lock and drops it on every path: for a caller that does not hold it, nothing changes.
+    if (fromOpen === 'closed' && fromClosed === 'closed') return closesFirst(fn, index, object) ? 'closes' : 'none';
     if (fromOpen === 'open' && fromClosed === 'open') return 'opens';
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
     // A helper that opens the object itself and closes it again before it returns, on every
@@ -349,6 +362,24 @@ function annotatedEffect(pair: BracketPair, def: Definition, param: string): Bra
 }
 
 /** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */
+/** Whether some path closes `object` before it opens it: releases what the caller holds. */
+function closesFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): boolean {
+  let first = false;
+  const result = explore<boolean>(fn.cfg, fn.facts, {
+    initial: false,
+    key: (touched) => (touched ? 't' : ''),
+    step(touched, node) {
+      if (touched) return true;
+      const e = index.eventsAt(node).find((x) => x.object === object);
+      if (!e) return false;
+      if (e.kind !== 'open') first = true;
+      return true;
+    },
+    exit() {},
+  });
+  return first || !result.complete;
+}
+
 function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, start: 'open' | 'closed'): 'open' | 'closed' | 'mixed' {
   const seen = new Set<string>();
   let unknown = false;
@@ -370,6 +401,15 @@ function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, s
   });
   if (!result.complete || unknown || seen.size !== 1) return 'mixed';
   return [...seen][0] as 'open' | 'closed';
+}
+
+/**
+ * Whether an object key is a path from a global (`current->mm`), the same object in every
+ * function: locals and parameters carry their scope in their key (`mm@param`, `mm@12`).
+ */
+function isGlobalPath(key: string): boolean {
+  const root = /^\**([A-Za-z_]\w*(?:@\w+)?)/.exec(key)?.[1] ?? '';
+  return root !== '' && !root.includes('@') && key.includes('->');
 }
 
 /**
@@ -405,6 +445,7 @@ export class BracketIndex {
     this.objects = objects ?? trackedObjects(fn, pair, summaries);
     const opens = new Map(pair.opens.map((c) => [c.name, c]));
     const closes = new Map(pair.closes.map((c) => [c.name, c]));
+    const globals = [...this.objects].filter(isGlobalPath);
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
@@ -423,14 +464,25 @@ export class BracketIndex {
           this.add(node, { kind, object, call, via: null, acquisition });
         }
         if (matched) continue;
+        const handed = new Set<string>();
         call.args.forEach((arg, i) => {
           const object = objectAt(fn, arg, node.id);
           if (object === null || !this.objects.has(object)) return;
+          handed.add(object);
           const effect = summaries.effect(pair, ev.name!, i, fn.file);
           if (effect === 'none') return;
           const kind: BracketEventKind = effect === 'opens' ? 'open' : effect === 'closes' ? 'close' : 'unknown';
           this.add(node, { kind, object, call, via: ev.name, acquisition: { k: 'always' } });
         });
+        // An object named by a global path (`current->mm`) is the same object in the callee
+        // whether or not it is handed over: a helper that unlocks `current->mm` itself unlocks
+        // the caller's `mm = current->mm`. Only what the helper surely does counts here: a
+        // helper that merely may touch it is left to the rules' own judgement of unknown calls.
+        for (const object of globals) {
+          if (handed.has(object)) continue;
+          const effect = summaries.effect(pair, ev.name, object, fn.file);
+          if (effect === 'opens' || effect === 'closes') this.add(node, { kind: effect === 'opens' ? 'open' : 'close', object, call, via: ev.name, acquisition: { k: 'always' } });
+        }
       }
     }
   }

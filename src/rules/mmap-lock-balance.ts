@@ -124,7 +124,7 @@ export default defineRule({
     unlockNotHeld: {
       headline: "`{{call}}` can run when `{{mm}}`'s mmap lock is not held",
       explanation:
-        'On the path shown this function {{cause}}: the unlock underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
+        'On the path shown this function {{cause}}{{helper}}: the unlock underflows the rwsem, which lockdep reports as "bad unlock balance" and which can let a writer in while readers still run.',
       fix: 'Keep the unlock to the paths that hold the lock: {{remedy}}',
     },
     wrongMode: {
@@ -193,7 +193,9 @@ export default defineRule({
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
     const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
-      if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: writtenMm(e), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, ...data }, at: node, related });
+      // A helper that releases the lock in its own body (sh's `bad_area()` through `__bad_area()`) says so.
+      const helper = messageId === 'unlockNotHeld' && e.event.via !== null ? `, and \`${e.event.via}()\` ${e.op === 'downgrade' ? 'downgrades' : 'releases'} it in its own body` : '';
+      if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: writtenMm(e), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, helper, ...data }, at: node, related });
     };
 
     // A function that takes the lock on a path where it did not release it first was entered
@@ -403,7 +405,9 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
   if (e.k === 'ident' && e.ref.scope !== 'global') {
     for (let i = before - 1; i >= 0; i--) {
       const def = fn.cfg.nodes[trace[i]!]!.events.find((ev) => ev.k === 'def' && ev.key === e.ref.id);
-      if (def && def.k === 'def') return def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i) : 'value';
+      if (!def || def.k !== 'def') continue;
+      const kind = def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i) : 'value';
+      return kind === 'value' && testedAsError(fn, e.ref.id, trace, i, before) ? 'error' : kind;
     }
     return 'value';
   }
@@ -413,4 +417,45 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
   if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST)$/.test(e.name)) return 'error';
   if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
   return 'value';
+}
+
+/**
+ * Whether the path `trace` between positions `from` and `to` went the way of a branch that
+ * holds only for an error in variable `key`: `if (err == -ENOENT)`, `if (err < 0)`, and, in a
+ * function declared to return `int` or `long`, `if (err)` (`err = f(); if (err) return err;`).
+ */
+function testedAsError(fn: AnalyzedFunction, key: string, trace: readonly number[], from: number, to: number): boolean {
+  for (let j = from + 1; j < to; j++) {
+    const node = fn.cfg.nodes[trace[j]!]!;
+    if (node.kind !== 'branch' || !node.expr) continue;
+    const edge = node.succ.find((x) => x.to === trace[j + 1])?.kind;
+    if (edge !== 'true' && edge !== 'false') continue;
+    if (errorEdge(fn, strip(node.expr), key) === edge) return true;
+  }
+  return false;
+}
+
+/** The edge of a branch on `cond` along which variable `key` holds an error, or null. */
+function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'false' | null {
+  const is = (x: Expr): boolean => { const y = strip(x); return y.k === 'ident' && y.ref.id === key; };
+  const negative = (x: Expr): boolean => { const y = strip(x); return y.k === 'unary' && y.op === '-' && (y.arg.k === 'ident' ? /^E[A-Z0-9]+$/.test(y.arg.name) : y.arg.k === 'lit'); };
+  const isZero = (x: Expr): boolean => { const y = strip(x); return y.k === 'lit' && /^0[uUlL]*$/.test(y.text.trim()); };
+  const flip = (k: 'true' | 'false' | null): 'true' | 'false' | null => (k === null ? null : k === 'true' ? 'false' : 'true');
+  if (cond.k === 'unary' && cond.op === '!') return flip(errorEdge(fn, strip(cond.arg), key));
+  if (is(cond)) return returnsInteger(fn) ? 'true' : null;
+  if (cond.k !== 'binary') return null;
+  const [v, c] = is(cond.left) ? [cond.left, cond.right] : is(cond.right) ? [cond.right, cond.left] : [null, null];
+  if (!v || !c) return null;
+  if ((cond.op === '==' || cond.op === '!=') && negative(c)) return cond.op === '==' ? 'true' : 'false';
+  if (cond.op === '!=' && isZero(c)) return returnsInteger(fn) ? 'true' : null;
+  if (cond.op === '==' && isZero(c)) return returnsInteger(fn) ? 'false' : null;
+  if (cond.op === '<' && v === cond.left && isZero(c)) return 'true';
+  return null;
+}
+
+/** Whether the function is declared to return a plain `int` or `long` (not a pointer, not `bool`). */
+function returnsInteger(fn: AnalyzedFunction): boolean {
+  const header = fn.file.source.text.slice(fn.span.start, fn.span.bodyStart);
+  const at = header.search(new RegExp(`\\b${fn.name}\\s*\\(`));
+  return at > 0 && /\b(?:int|long)\s*$/.test(header.slice(0, at));
 }
