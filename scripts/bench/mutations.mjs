@@ -746,6 +746,15 @@ export default [
     expect: [{ line: { at: 'return handle_fault_error(regs, SEGV_MAPERR);', nth: 3 }, related: ['vma = expand_stack(mm, address);'] }],
   },
   {
+    id: 'use-after-populate-flag-untested',
+    rule: 'vma-use-after-unlock',
+    file: 'mm/gup.c',
+    function: '__mm_populate',
+    what: "a pr_debug() of the VMA on the error path after populate_vma_page_range(..., &locked), which may have dropped the mmap lock and cleared `locked`: the flag is not tested before the VMA is read",
+    edits: [{ insertAfter: 'if (ignore_errors) {', text: ['\tpr_debug("skipping %lx-%lx\\n", vma->vm_start, vma->vm_end);'] }],
+    expect: [{ line: 'pr_debug("skipping %lx-%lx\\n", vma->vm_start, vma->vm_end);', related: ['ret = populate_vma_page_range(vma, nstart, nend, &locked);'] }],
+  },
+  {
     id: 'lock-mlockall-wrong-mode',
     rule: 'mmap-lock-balance',
     file: 'mm/mlock.c',

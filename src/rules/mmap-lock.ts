@@ -123,12 +123,17 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
 
 /** Whether a call argument hands a lock flag to the callee: `&locked`, or `locked` for `*locked`. */
 function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
+  return flagHanded(arg, flags) !== null;
+}
+
+/** The lock flag a call argument hands to the callee (`locked` for `&locked`, `*locked` for `locked`), or null. */
+export function flagHanded(arg: Expr, flags: ReadonlySet<string>): string | null {
   if (arg.k === 'unary' && arg.op === '&') {
     const key = pathKey(arg.arg);
-    return key !== null && flags.has(key);
+    return key !== null && flags.has(key) ? key : null;
   }
   const key = pathKey(arg);
-  return key !== null && flags.has(`*${key}`);
+  return key !== null && flags.has(`*${key}`) ? `*${key}` : null;
 }
 
 /** Lock and unlock calls, by name: what a helper's body must mention to touch the mmap lock. */

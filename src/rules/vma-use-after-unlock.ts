@@ -13,13 +13,13 @@
  * (`is_vm_hugetlb_page(vma)`, `vma_pages(vma)`: {@link VMA_DEREF_HELPERS}); values copied out
  * before the release are the fix, not a finding.
  */
-import { displayKey } from '../analysis/ast.js';
+import { displayKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
-import { lockEvents } from './mmap-lock.js';
+import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
 import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
 import { pathKey } from '../analysis/ast.js';
@@ -34,12 +34,16 @@ const RELEASERS = MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'releases' && t
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
 /** Which release a finding with several leads with. */
-const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault'];
+const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'flag'];
 
-/** Per VMA variable: where the lock that protected it was released, on this path. */
-type How = 'unlock' | 'fault' | 'helper';
+/**
+ * Per VMA variable: where the lock that protected it was released, on this path. `flag`: a call
+ * handed the function's lock flag (`&locked`) may have dropped it, which the flag, still
+ * untested (or tested as cleared), would tell.
+ */
+type How = 'unlock' | 'fault' | 'helper' | 'flag';
 /** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
-type Stale = { release: number; how: How; relock?: number };
+type Stale = { release: number; how: How; relock?: number; flag?: string };
 type State = ReadonlyMap<string, Stale>;
 
 export default defineRule({
@@ -64,6 +68,12 @@ export default defineRule({
         '`{{release}}` {{says}}, and on this path it did: the lock that kept `{{vma}}` alive was dropped, and the VMA may be unmapped and freed by another thread by the time `{{use}}` reads it (mm/madvise.c after `userfaultfd_remove()`: "mmap_lock has been dropped, prev is stale").{{relock}}{{paths}}',
       fix: 'Take the lock again and look the VMA up afresh (`vma_lookup()`) before using it{{model}}.',
     },
+    afterFlag: {
+      headline: '`{{vma}}` is dereferenced after `{{release}}` may have dropped the mmap lock',
+      explanation:
+        '`{{release}}` was handed `{{handed}}`: it may release the mmap lock, and clears `{{flag}}` when it does (the `int *locked` contract of mm/gup.c). On this path `{{flag}}` is not tested before `{{use}}`, so the lock that kept `{{vma}}` alive may be gone and the VMA freed by another thread.{{relock}}{{paths}}',
+      fix: 'Use `{{vma}}` only where `{{flag}}` says the lock is still held (`if ({{flag}})`), or copy what you need out of it before the call.',
+    },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
@@ -77,7 +87,8 @@ export default defineRule({
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
     const helperReleases = releasingBranches(fn);
-    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0) return;
+    const flagCalls = flagHandingCalls(fn);
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0) return;
 
     const reported = new Set<string>();
     const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
@@ -86,13 +97,19 @@ export default defineRule({
       key: (s) => [...s].map(([v, r]) => `${v}@${r.release}${r.relock === undefined ? '' : `+${r.relock}`}`).join(';'),
       step(s, node, trace) {
         let next: Map<string, Stale> | null = null;
-        const stale = (release: number, how: How): void => {
+        const stale = (release: number, how: How, flag?: string): void => {
           next ??= new Map(s);
-          for (const v of vmas) if (!next.has(v)) next.set(v, { release, how });
+          for (const v of vmas) if (!next.has(v)) next.set(v, flag === undefined ? { release, how } : { release, how, flag });
         };
         // The branch just taken says the fault handler released the lock.
         const taken = edgeInto(fn.cfg, trace, node);
         if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
+          // A test of the lock flag that says it is still set: the callee kept the lock.
+          for (const [v, r] of next ?? s) {
+            if (r.how !== 'flag' || !taken.from.expr) continue;
+            const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
+            if (zeroOn !== null && zeroOn !== taken.kind) (next ??= new Map(s)).delete(v);
+          }
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
           for (const r of helperReleases.get(taken.from.id) ?? []) if (r.edge === taken.kind) stale(r.call, 'helper');
@@ -124,6 +141,8 @@ export default defineRule({
             (next ??= new Map(s)).delete(ev.key);
           }
         }
+        const handed = flagCalls.get(node.id);
+        if (handed) stale(node.id, 'flag', handed.flag);
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
           if (e.op === 'lock') {
@@ -146,12 +165,15 @@ export default defineRule({
       const r = [...stale].sort((a, b) => HOW_ORDER.indexOf(a.how) - HOW_ORDER.indexOf(b.how))[0]!;
       const releaseNode = fn.cfg.nodes[r.release]!;
       const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
+      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
       ctx.report({
-        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
+        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : 'afterUnlock',
         data: {
           vma: displayKey(key),
-          release: `${helper?.name ?? callName(releaseNode)}()`,
+          release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
+          flag: flagCall ? displayKey(flagCall.flag) : '',
+          handed: flagCall ? fn.text(flagCall.arg) : '',
           use: fn.text(use),
           says: helper?.says ?? '',
           model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does'),
@@ -164,7 +186,7 @@ export default defineRule({
         related: [
           ...stale.map((x) => {
             const at = fn.cfg.nodes[x.release]!;
-            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
           }),
           ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
         ],
@@ -226,3 +248,29 @@ function releasingBranches(fn: AnalyzedFunction): ReadonlyMap<number, ReadonlyAr
   }
   return out;
 }
+
+/**
+ * Calls handed the function's lock flag (`populate_vma_page_range(vma, start, end, &locked)`,
+ * `__get_user_pages(..., locked)` for an `int *locked` parameter) by node: the callee may drop
+ * the mmap lock and says so by clearing the flag. A helper whose result says what happened to
+ * the lock is left out, because its callers read that instead of the flag: the transfer table,
+ * and mm/gup.c's `faultin_page()`, which returns -EBUSY or -EAGAIN when it dropped the lock
+ * (`__get_user_pages()` goes on using its VMA after a 0).
+ */
+function flagHandingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
+  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
+  const flags = lockFlags(fn);
+  if (flags.size === 0) return out;
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null || TRANSFER_NAMES.has(ev.name)) continue;
+      for (const arg of ev.call.args) {
+        const flag = flagHanded(arg, flags);
+        if (flag !== null && !out.has(node.id)) out.set(node.id, { name: ev.name, flag, arg });
+      }
+    }
+  }
+  return out;
+}
+
+const TRANSFER_NAMES: ReadonlySet<string> = new Set([...MMAP_LOCK_TRANSFERS.map((t) => t.name), 'faultin_page']);
