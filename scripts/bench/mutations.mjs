@@ -755,6 +755,15 @@ export default [
     expect: [{ line: 'pr_debug("skipping %lx-%lx\\n", vma->vm_start, vma->vm_end);', related: ['ret = populate_vma_page_range(vma, nstart, nend, &locked);'] }],
   },
   {
+    id: 'vma-lock-powerpc-pkey-handed-mm',
+    rule: 'vma-read-lock-balance',
+    file: 'arch/powerpc/mm/fault.c',
+    function: '___do_page_fault',
+    what: "bad_access_pkey() handed `mm` instead of NULL on the per-VMA-lock path (the mmap-lock path's call copied): it releases the mmap lock nobody holds and leaves the VMA read-locked",
+    edits: [{ replace: 'return bad_access_pkey(regs, address, NULL, vma);', with: ['return bad_access_pkey(regs, address, mm, vma);'] }],
+    expect: [{ line: { at: 'return bad_access_pkey(regs, address, mm, vma);', nth: 1 }, related: ['vma = lock_vma_under_rcu(mm, address);'] }],
+  },
+  {
     id: 'lock-mlockall-wrong-mode',
     rule: 'mmap-lock-balance',
     file: 'mm/mlock.c',

@@ -49,7 +49,7 @@ const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_REA
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
 
-type MessageId = 'startReadOutsideRcu' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull';
+type MessageId = 'startReadOutsideRcu' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull' | 'handedMm';
 
 export default defineRule({
   id: 'vma-read-lock-balance',
@@ -96,6 +96,12 @@ export default defineRule({
       explanation:
         'The VMA read lock is what keeps a VMA found by `lock_vma_under_rcu()` alive and unchanged: once {{how}} released it, a concurrent munmap or merge may free the VMA (it is freed after an RCU grace period, which this path is not inside either), so reading it is a use-after-free.',
       fix: 'Read what is needed from `{{vma}}` before the release, or keep the lock until the last use.',
+    },
+    handedMm: {
+      headline: '`{{call}}` is handed `{{mm}}` on a path that holds only `{{vma}}`\'s VMA read lock',
+      explanation:
+        'The arch fault helpers release the lock their caller holds: handed a NULL mm they call `vma_end_read()` on the VMA (the per-VMA-lock path), handed an mm they call `mmap_read_unlock()` on it (the mmap-lock path). On the path shown the VMA came from `lock_vma_under_rcu()` and the mmap lock was never taken, so `{{call}}` releases an mmap lock nobody holds (an underflow of the rwsem) and leaves `{{vma}}` read-locked for ever: every later `vma_start_write()` on it waits, and with it the whole address space.',
+      fix: 'Pass NULL for the mm on the per-VMA-lock path, as the code beside it does: `{{call}}` then releases the VMA lock.',
     },
     useAfterNull: {
       headline: '`{{vma}}` is dereferenced after `lock_vma_under_rcu()` returned NULL',
@@ -302,6 +308,17 @@ function applyCall(
     if (!call.args.some((a) => pathKey(a) === key)) continue;
     if (NULL_MM_RELEASES.has(name)) {
       const nullMm = call.args.some((a) => isNull(a));
+      // Handed an mm instead of NULL, on a path that holds only the VMA read lock: the helper
+      // releases the mmap lock, which this path does not hold, and leaves the VMA locked.
+      const mm = nullMm || v.k === 'faulted' ? undefined : call.args.find((a) => namesMm(fn, a));
+      if (mm) {
+        report(`mm|${n.id}|${key}`, {
+          messageId: 'handedMm',
+          data: { vma: displayKey(key), call: `${name}()`, mm: fn.text(mm) },
+          at: n,
+          related: [{ at: fn.cfg.nodes[v.at]!, message: `\`${ACQUIRE_CALL}\` read-locks the VMA here; no mmap lock is held` }],
+        });
+      }
       out.set(key, nullMm ? { k: 'released', at: v.at, by: n.id, how: `\`${name}()\`` } : { k: 'unknown' });
     } else if (bodyMentions(fn, name, ctx.summaries, RELEASING)) {
       out.set(key, { k: 'unknown' });
@@ -368,6 +385,13 @@ function strip(e: Expr): Expr {
 function stripAddr(e: Expr): Expr {
   const x = strip(e);
   return x.k === 'unary' && x.op === '&' ? x.arg : x;
+}
+
+/** Whether an argument is an mm: a variable declared `struct mm_struct *`, `current->mm`, `vma->vm_mm`. */
+function namesMm(fn: AnalyzedFunction, e: Expr): boolean {
+  const x = strip(e);
+  if (x.k === 'ident') return x.ref.scope !== 'global' && /\bstruct\s+mm_struct\b/.test(fn.declaredType(x.ref) ?? '');
+  return x.k === 'field' && x.arrow && (x.field === 'vm_mm' || (x.field === 'mm' && x.base.k === 'ident' && x.base.name === 'current'));
 }
 
 function isNull(e: Expr): boolean {
