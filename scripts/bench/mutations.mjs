@@ -10,6 +10,8 @@
  * Entry fields:
  *   id        unique, kebab-case; also the name of the diff left in .bench/recall/
  *   rule      the rule id expected to fire
+ *   tree      optional: '6.1' for an API only 6.1 has (the bench's 6.1 extract, mm/ + arch/*\/mm/);
+ *             the default is the whole 6.12 tree
  *   file      path relative to the tree root
  *   function  the function edited; anchors are searched only inside its definition (from its
  *             first signature line to the closing brace in column 0). `functionNth` picks one of
@@ -762,6 +764,18 @@ export default [
     what: "bad_access_pkey() handed `mm` instead of NULL on the per-VMA-lock path (the mmap-lock path's call copied): it releases the mmap lock nobody holds and leaves the VMA read-locked",
     edits: [{ replace: 'return bad_access_pkey(regs, address, NULL, vma);', with: ['return bad_access_pkey(regs, address, mm, vma);'] }],
     expect: [{ line: { at: 'return bad_access_pkey(regs, address, mm, vma);', nth: 1 }, related: ['vma = lock_vma_under_rcu(mm, address);'] }],
+  },
+  {
+    id: 'lock-61-brk-downgrade-untested',
+    rule: 'mmap-lock-balance',
+    tree: '6.1',
+    file: 'mm/mmap.c',
+    // SYSCALL_DEFINE1(brk, ...), before old_mmap's.
+    function: 'SYSCALL_DEFINE1',
+    functionNth: 1,
+    what: "6.1 brk() treating do_brk_munmap()'s 1 (the write lock downgraded to read) like 0: `success:` then releases the read-held lock with mmap_write_unlock() (a stable backport's simplification of the result test)",
+    edits: [{ replace: 'if (ret == 1)  {', lines: 5, with: ['if (ret >= 0)', '\tgoto success;'] }],
+    expect: [{ line: { at: 'mmap_write_unlock(mm);', nth: 1 }, related: ['ret = do_brk_munmap(&mas, brkvma, newbrk, oldbrk, &uf);'] }],
   },
   {
     id: 'lock-mlockall-wrong-mode',

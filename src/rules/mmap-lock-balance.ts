@@ -32,7 +32,7 @@ type LockState =
    */
   | { k: 'none'; failed: number | null; released?: number }
   /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: ReleasePending } }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: ReleasePending; downgrades: boolean } }
   | { k: 'unknown' };
 
 
@@ -55,10 +55,11 @@ function isTrue(e: Expr | undefined): boolean {
 
 /**
  * When a conditional release is decided: a pending outcome as for a conditional acquisition
- * (released when it "acquires"), or a result stored in `key` that releases unless it equals the
- * constant `unless` (`result != SCAN_SUCCEED`), until a branch tests it.
+ * (released when it "acquires"), or a result stored in `key` that releases when it differs from
+ * `constant` (`result != SCAN_SUCCEED`) or, with `equal`, when it equals it (6.1's
+ * `do_brk_munmap()` returning 1), until a branch tests it.
  */
-type ReleasePending = PendingAcquisition | { key: string; unless: string };
+type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean };
 
 const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e.k === 'call' && e.name !== null && /^(likely|unlikely)$/.test(e.name) && e.args[0] ? strip(e.args[0]) : e);
 
@@ -66,7 +67,7 @@ const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e.k === 'call'
 function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'true' | 'false' | null {
   const c = strip(cond);
   if (c.k !== 'binary' || (c.op !== '!=' && c.op !== '==')) return null;
-  const isC = (x: Expr): boolean => x.k === 'ident' && x.name === constant;
+  const isC = (x: Expr): boolean => (x.k === 'ident' && x.name === constant) || (x.k === 'lit' && x.text.trim() === constant);
   const l = strip(c.left);
   const r = strip(c.right);
   if (!((is(l) && isC(r)) || (isC(l) && is(r)))) return null;
@@ -76,25 +77,61 @@ function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'tr
 /** How the outcome of conditional release `spec` by `call` at `node` is learned, or null (untested). */
 function releasePending(node: CfgNode, call: Expr & { k: 'call' }, spec: ConditionalRelease): ReleasePending | null {
   if (spec.releasedWhen === 'zero') return pendingOf(node, acquisitionOf(node, call, 'zero'));
-  const unless = spec.releasedWhen.unless;
+  const [constant, equal] = 'unless' in spec.releasedWhen ? [spec.releasedWhen.unless, false] : [spec.releasedWhen.equals, true];
   if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
-    const edge = unlessEdge(node.expr, (e) => e === call, unless);
+    const edge = releaseEdge(node.expr, (e) => e === call, constant, equal);
     if (edge) return { branch: node.id, edge };
   }
   for (const ev of node.events) {
-    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { key: ev.key, unless };
+    if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { key: ev.key, constant, equal };
   }
   return null;
 }
 
+/** The edge of a branch on `cond` along which the release happened: `!= constant`, or `== constant` with `equal`. */
+function releaseEdge(cond: Expr, is: (e: Expr) => boolean, constant: string, equal: boolean): 'true' | 'false' | null {
+  const edge = unlessEdge(cond, is, constant);
+  return edge === null || !equal ? edge : edge === 'true' ? 'false' : 'true';
+}
+
 /** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
 function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null): ReturnType<typeof settlePending> | ReleasePending {
-  if (!('unless' in pending)) return settlePending(pending, node, taken);
+  if (!('constant' in pending)) return settlePending(pending, node, taken);
+  // A range test that rules the constant out on the edge just taken (`if (ret >= 0)`, false
+  // edge, for a release on 1): decided, though its other edge decides nothing.
+  if (taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr && excludingEdge(taken.from.expr, pending.key, pending.constant) === taken.kind) {
+    return pending.equal ? 'failed' : 'acquired';
+  }
   if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
-    const edge = unlessEdge(node.expr, (e) => pathKey(e) === pending.key, pending.unless);
+    const edge = releaseEdge(node.expr, (e) => pathKey(e) === pending.key, pending.constant, pending.equal);
     if (edge) return { branch: node.id, edge };
   }
   return node.events.some((e) => e.k === 'def' && e.key === pending.key) ? 'forgotten' : null;
+}
+
+/**
+ * For `key < n`, `key >= n` and the like against integer literals, the edge on which `key` cannot
+ * equal the integer `constant`; null for any other condition or constant.
+ */
+function excludingEdge(cond: Expr, key: string, constant: string): 'true' | 'false' | null {
+  const c = strip(cond);
+  if (c.k !== 'binary' || !/^-?\d+$/.test(constant)) return null;
+  const int = (x: Expr): number | null => {
+    const y = strip(x);
+    if (y.k === 'lit' && /^\d+$/.test(y.text.trim())) return Number(y.text.trim());
+    if (y.k === 'unary' && y.op === '-' && y.arg.k === 'lit' && /^\d+$/.test(y.arg.text.trim())) return -Number(y.arg.text.trim());
+    return null;
+  };
+  const isKey = (x: Expr): boolean => pathKey(strip(x)) === key;
+  const mirror: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+  let op = c.op;
+  let n: number | null = null;
+  if (isKey(c.left)) n = int(c.right);
+  else if (isKey(c.right) && mirror[op]) [n, op] = [int(c.left), mirror[op]!];
+  if (n === null || !mirror[op]) return null;
+  const v = Number(constant);
+  const holds = op === '<' ? v < n : op === '>' ? v > n : op === '<=' ? v <= n : v >= n;
+  return holds ? 'false' : 'true';
 }
 
 /** Kinds of returned value, to tell a conditional locking contract from a leak. */
@@ -133,6 +170,12 @@ export default defineRule({
         'The lock was taken for {{held}} by `{{taken}}`, but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
       fix: 'Release with the matching call (`{{release}}`){{downgrade}}.',
     },
+    downgradeUntested: {
+      headline: '`{{call}}` may release a lock that `{{helper}}` downgraded',
+      explanation:
+        "`{{helper}}` downgrades `{{mm}}`'s mmap write lock to read when {{when}}, and leaves it write-held otherwise. On the path shown its result was not tested for that before `{{call}}` runs, so on one of the two outcomes `{{call}}` releases {{other}} rwsem in the wrong mode, which corrupts its count.",
+      fix: 'Test the result and release in the mode it says: `mmap_read_unlock()` where `{{helper}}` downgraded, `mmap_write_unlock()` where it did not (6.1 brk() sets `downgraded = true` when `do_brk_munmap()` returns 1, and tests it at `success:`).',
+    },
     resultIgnored: {
       headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
       explanation:
@@ -155,16 +198,18 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; downgrades: boolean }>();
     const tracked = lockedObjects(events);
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         const spec = ev.k === 'call' ? MMAP_LOCK_CONDITIONAL_RELEASES.find((h) => h.name === ev.name) : undefined;
         if (!spec || ev.k !== 'call' || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg]))) continue;
-        const object = objectAt(fn, ev.call.args[spec.mmArg], node.id);
+        // Without an mm argument (6.1's `do_brk_munmap()` reaches it through the VMA): the function's only mm.
+        const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
         if (object === null || !tracked.has(object)) continue;
-        const why = spec.releasedWhen === 'zero' ? 'it returned 0, and its `unlock` argument is true' : `it failed (returned other than \`${spec.releasedWhen.unless}\`)`;
-        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why });
+        const when = spec.releasedWhen;
+        const why = when === 'zero' ? 'it returned 0, and its `unlock` argument is true' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`;
+        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why, downgrades: spec.downgrades === true });
       }
     }
 
@@ -192,7 +237,7 @@ export default defineRule({
     };
     type Exit = { object: string; kind: ReturnKind; held: LockState & { k: 'held' } | null; node: CfgNode; route: ReturnType<typeof exitRoute> | null };
     const exits: Exit[] = [];
-    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
+    const report = (messageId: 'unlockNotHeld' | 'wrongMode' | 'doubleLock' | 'resultIgnored' | 'downgradeUntested', node: CfgNode, e: LockEvent, data: Record<string, string>, related: Array<RelatedSpan<CfgNode>> = []): void => {
       // A helper that releases the lock in its own body (sh's `bad_area()` through `__bad_area()`) says so.
       const helper = messageId === 'unlockNotHeld' && e.event.via !== null ? `, and \`${e.event.via}()\` ${e.op === 'downgrade' ? 'downgrades' : 'releases'} it in its own body` : '';
       if (once(`${messageId}|${node.id}|${e.object}`)) ctx.report({ messageId, data: { mm: writtenMm(e), call: `${e.event.via ?? e.event.call.name}()`, mode: e.mode, helper, ...data }, at: node, related });
@@ -218,10 +263,12 @@ export default defineRule({
         for (const [o, v] of s) {
           if (v.k !== 'held' || !v.releasing) continue;
           const settled = settleRelease(v.releasing.pending, node, taken);
-          if (settled === 'acquired') set(o, { k: 'none', failed: null, released: v.releasing.at });
+          // A downgrade keeps the lock, for reading, and counts as this function's own: the caller's
+          // write lock came back read-held (6.1's brk() then releases it with `mmap_read_unlock()`).
+          if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined } : { k: 'none', failed: null, released: v.releasing.at });
           else if (settled === 'failed') set(o, { ...v, releasing: undefined });
           else if (settled === 'forgotten') set(o, { k: 'unknown' });
-          else if (settled !== null) set(o, { ...v, releasing: { at: v.releasing.at, pending: settled } });
+          else if (settled !== null) set(o, { ...v, releasing: { ...v.releasing, pending: settled } });
         }
         for (const [o, v] of next ?? s) {
           if (v.k !== 'held' || !v.pending) continue;
@@ -235,7 +282,7 @@ export default defineRule({
         if (cond) {
           const cur = (next ?? s).get(cond.object) ?? { k: 'entry' };
           // Judged only when this function holds the lock and tests the result.
-          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending } });
+          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending && (!cond.downgrades || cur.mode === 'write')) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending, downgrades: cond.downgrades } });
           else if (cur.k !== 'entry') set(cond.object, { k: 'unknown' });
         }
         for (const e of events.get(node.id) ?? []) {
@@ -264,6 +311,12 @@ export default defineRule({
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
+          } else if (cur.k === 'held' && cur.releasing?.downgrades) {
+            // The helper's result, which says whether it downgraded, was not tested on this path.
+            const c = conditional.get(cur.releasing.at);
+            const helper = `${c?.name ?? 'the helper'}()`;
+            report('downgradeUntested', node, e, { helper, when: c?.why ?? '', other: e.mode === 'write' ? 'a read-held' : 'a write-held' }, [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` downgrades the lock to read when ${c?.why ?? 'it says so'}` }]);
+            set(e.object, { k: 'none', failed: null, released: node.id });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);

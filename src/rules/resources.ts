@@ -388,21 +388,29 @@ export interface MmapLockTransfer {
  *   anything but `SCAN_SUCCEED` (6.12 mm/khugepaged.c, `collapse_huge_page()`: "mmap_lock is
  *   released when it fails. So we jump out_nolock directly in that case"; the catalog's H18).
  *
- * `mmArg` names the mm, `unlockArg` the flag that must be a literal true; `releasedWhen` is
- * `zero` (released when the result is 0) or `{ unless }` (released when the result is not that
- * constant).
+ * - 6.1's `do_brk_munmap()` downgrades the write lock to read when it returns 1 (6.1 mm/mmap.c,
+ *   its kernel-doc: "Returns: 1 on success ... downgrades lock if possible", and brk(): "ret == 1
+ *   ... downgraded = true"); 0 and an error leave it write-held. It reaches the mm through the
+ *   VMA it is handed, so the mm is the caller's only one.
+ *
+ * `mmArg` names the mm (null: the caller's only mm), `unlockArg` the flag that must be a literal
+ * true; `releasedWhen` is `zero` (released when the result is 0), `{ unless }` (released when the
+ * result is not that constant) or `{ equals }` (released when it is); `downgrades`: the outcome
+ * downgrades the lock instead of releasing it.
  */
 export interface ConditionalRelease {
   name: string;
-  mmArg: number;
+  mmArg: number | null;
   unlockArg?: number;
-  releasedWhen: 'zero' | { unless: string };
+  releasedWhen: 'zero' | { unless: string } | { equals: string };
+  downgrades?: true;
 }
 
 export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
   { name: 'do_vmi_munmap', mmArg: 1, unlockArg: 5, releasedWhen: 'zero' },
   { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6, releasedWhen: 'zero' },
   { name: '__collapse_huge_page_swapin', mmArg: 0, releasedWhen: { unless: 'SCAN_SUCCEED' } },
+  { name: 'do_brk_munmap', mmArg: null, releasedWhen: { equals: '1' }, downgrades: true },
 ];
 
 export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
