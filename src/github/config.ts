@@ -4,9 +4,9 @@
  * explanation in the check run instead of being ignored or crashing the review.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import picomatch from 'picomatch';
 import { isSeverity, type FailLevel, type Severity } from '../findings/severity.js';
 import { CATALOG, type CatalogRule } from '../rules/index.js';
+import { compileGlob, compileGlobs, GlobError } from './glob.js';
 import type { GitHubClient } from './octokit.js';
 
 export const CONFIG_PATH = '.github/widen.yml';
@@ -98,6 +98,19 @@ export function parseConfig(raw: unknown): WidenConfig {
   }
   const c = raw as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
   const paths = c['paths'] ?? {};
+  // A glob whose braces expand past the bound is refused here, with the others, not mid-review.
+  const globProblems: string[] = [];
+  for (const key of ['include', 'exclude'] as const) {
+    for (const glob of (paths[key] as string[] | undefined) ?? []) {
+      try {
+        compileGlob(glob);
+      } catch (e) {
+        if (!(e instanceof GlobError)) throw e;
+        globProblems.push(`\`paths.${key}\`: ${e.message}`);
+      }
+    }
+  }
+  if (globProblems.length > 0) throw new ConfigError(globProblems);
   const slash = c['slash-command'] ?? {};
   return {
     rules: (c['rules'] as WidenConfig['rules'] | undefined) ?? {},
@@ -171,7 +184,8 @@ function withSeverity<R extends CatalogRule>(rule: R, severity: Severity): R {
 
 /** Whether the configuration's path globs select `path`. */
 export function pathFilter(config: WidenConfig): (path: string) => boolean {
-  const include = picomatch(config.paths.include, { dot: true });
-  const exclude = config.paths.exclude.length ? picomatch(config.paths.exclude, { dot: true }) : () => false;
+  // src/github/glob.ts, not a RegExp: a repository's glob must not be able to stall the App.
+  const include = compileGlobs(config.paths.include);
+  const exclude = compileGlobs(config.paths.exclude);
   return (path) => include(path) && !exclude(path);
 }
