@@ -11,7 +11,7 @@ import type { Context, Probot } from 'probot';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type ConfigReader, type Permission } from './config.js';
 import { HELP_TEXT, unauthorizedReply, unknownCommandReply } from './messages.js';
 import type { GitHubClient } from './octokit.js';
-import { CHECK_NAME, completeCheckRun, listEarlier, publish, startCheckRun } from './publish.js';
+import { CHECK_NAME, completeCheckRun, listEarlier, publish, ReviewPostError, startCheckRun } from './publish.js';
 import { getPull, listPullCommits, listPullFiles, MAX_SERIES_COMMITS, pullInfo, reviewPull, type PullInfo, type PullRef } from './pull.js';
 import { ReviewQueue } from './queue.js';
 
@@ -135,7 +135,8 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.
-    const id = await checkRun.catch(() => null);
+    // A check run already completed with the findings keeps its conclusion (ReviewPostError).
+    const id = e instanceof ReviewPostError ? null : await checkRun.catch(() => null);
     if (id !== null) {
       await completeCheckRun(octokit, ref, id, { conclusion: 'neutral', title: 'widen could not finish this review', summary: `The review stopped with an error: ${(e as Error).message ?? String(e)}\n\nRun \`/widen\` to try again.`, annotations: [] }).catch(() => undefined);
     }

@@ -169,10 +169,29 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
     if (o.checkRunId === null) return;
     await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
   };
-  const [reviewId] = await Promise.all([postReview(), finishCheck()]);
+  const [posted, finished] = await Promise.allSettled([postReview(), finishCheck()]);
+  if (posted.status === 'rejected') {
+    // The check run carries the verdict: when it was completed, a failed review post must not
+    // turn its `failure` into the caller's "could not finish" `neutral`, which branch protection
+    // lets through.
+    throw finished.status === 'fulfilled' && o.checkRunId !== null ? new ReviewPostError(posted.reason) : posted.reason;
+  }
+  if (finished.status === 'rejected') throw finished.reason;
+  const reviewId = posted.value;
 
   for (const c of stale) await resolveComment(octokit, ref, c, pull.headSha);
   return { reviewId, inline: reviewId === null ? 0 : inline.length, inBody: outside.length + overflow.length, standing, resolved: stale.length };
+}
+
+/**
+ * The review could not be posted, but the check run was completed with the review's verdict
+ * (its conclusion and annotations): the caller must leave the check run as it is.
+ */
+export class ReviewPostError extends Error {
+  readonly checkCompleted = true;
+  constructor(readonly reason: unknown) {
+    super(`the check run was completed, but the review could not be posted: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason });
+  }
 }
 
 /** Says on an earlier comment that its finding is gone, and minimises it as outdated. */

@@ -362,6 +362,28 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     expect(attempts[1]!.body).toContain('Widened context from `free_pgtables()`');
   });
 
+  test('a review GitHub refuses with 403 leaves the completed check run failing: never turned neutral, which merges', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f);
+    scope.post(`${REPO_PATH}/pulls/7/reviews`).reply(403, { message: 'Resource not accessible by integration' });
+    // Every update of the check run is captured, a second one too.
+    const checks: Array<Record<string, unknown>> = [];
+    scope.patch(`${REPO_PATH}/check-runs/${CHECK_RUN}`, (b: Record<string, unknown>) => checks.push(b) > 0).reply(200, { id: CHECK_RUN }).persist();
+    const errors: unknown[] = [];
+    const widen = createWidenApp({ onError: (e) => errors.push(e) });
+    const Octokit = WidenOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { ...(o['throttle'] as object), enabled: false } }));
+    const probot = new Probot({ appId: 123, privateKey, logLevel: 'fatal', Octokit });
+    await probot.load(widen.appFn);
+
+    await deliver({ probot, widen }, 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    // One update of the check run: the completion with the findings; no second, neutral one.
+    expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0] as Error).message)).toMatch(/^the check run was completed, but the review could not be posted: Resource not accessible by integration/);
+  });
+
   test('a check run GitHub refuses (no checks permission) does not cost the pull request its review', async () => {
     const f = await seedFile();
     const scope = mockReviewReads(nock(API), f, { checkRun: false });
