@@ -88,7 +88,51 @@ export interface ReviewRequest {
  * configuration, the file list, widen's earlier comments and the check run; then the blobs;
  * then the review and the check run's completion.
  */
-export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Promise<boolean>): Promise<void> {
+export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Promise<boolean>, deadlineMs = REVIEW_DEADLINE_MS): Promise<void> {
+  const deadline = new Deadline(deadlineMs);
+  try {
+    await reviewBefore(r, isCurrent, deadline);
+  } finally {
+    deadline.cancel();
+  }
+}
+
+/**
+ * How long one review may take, from its first request to its answer. Every request has its own
+ * timeout and rate limits are waited out only briefly (src/github/octokit.ts), but a review makes
+ * hundreds of requests: this bounds the whole, so that one slow installation cannot hold one of
+ * the process's review slots (MAX_CONCURRENT_REVIEWS) for long.
+ */
+export const REVIEW_DEADLINE_MS = 10 * 60_000;
+
+/** A review past its {@link REVIEW_DEADLINE_MS}: given up, with a neutral check run that says so. */
+export class DeadlineError extends Error {}
+
+class Deadline {
+  expired = false;
+  readonly passed: Promise<never>;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(ms: number) {
+    this.passed = new Promise<never>((_, reject) => {
+      this.timer = setTimeout(() => {
+        this.expired = true;
+        reject(new DeadlineError(`the review did not finish within ${ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${ms / 1000} s`} (GitHub answered too slowly, or rate limits held it), so widen gave up on it`));
+      }, ms);
+    });
+    this.passed.catch(() => undefined);
+  }
+
+  /** `work`, or the deadline's error if that comes first. */
+  race<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.passed]);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise<boolean>, deadline: Deadline): Promise<void> {
   const { octokit, ref, pull, log } = r;
   const config = loadConfig(r.readConfig);
   if (pull.draft && !r.force) {
@@ -109,7 +153,7 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
   try {
     let result;
     try {
-      result = await reviewPull(octokit, ref, pull, config, { listing, commits });
+      result = await deadline.race(reviewPull(octokit, ref, pull, config, { listing, commits }));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       await completeCheckRun(octokit, ref, await checkRun, {
@@ -120,7 +164,7 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
       });
       return;
     }
-    if (!(await isCurrent())) {
+    if (!(await deadline.race(Promise.resolve(isCurrent())))) {
       await completeCheckRun(octokit, ref, await checkRun, { conclusion: 'neutral', title: 'Superseded by a newer commit', summary: `A newer commit was pushed while widen reviewed ${pull.headSha.slice(0, 12)}; widen reviews that one instead.`, annotations: [] });
       log.info({ pull: ref.number, headSha: pull.headSha }, 'review superseded by a newer head commit; not published');
       return;
@@ -131,7 +175,7 @@ export async function runReview(r: ReviewRequest, isCurrent: () => boolean | Pro
       log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
       return null;
     });
-    const summary = await publish({ octokit, ref, pull, result, config: await config, earlier: await earlier, checkRunId, force: r.force, log });
+    const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRunId, force: r.force, log }));
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.

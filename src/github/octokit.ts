@@ -14,6 +14,27 @@ export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 /** Retries after a rate limit (primary or secondary) before the request fails for good. */
 export const MAX_RATE_LIMIT_RETRIES = 2;
 
+/**
+ * The longest rate-limit wait worth sitting out, in seconds. A primary limit's reset can be an
+ * hour away; waiting it out held one of the process's review slots for that hour, and every
+ * other installation's reviews queued behind it. Past this, the request fails and the review
+ * ends with a neutral check run that says so.
+ */
+export const MAX_RATE_LIMIT_WAIT_S = 120;
+
+/**
+ * How long one request to GitHub may take, answer and body, before it is given up: a server
+ * that sends its headers and then a byte every ten seconds never trips an idle timeout.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/** `fetch` with {@link REQUEST_TIMEOUT_MS} on every request (and the caller's own signal, if any). */
+export function timedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  return fetch(url, { ...init, signal });
+}
+
 interface ThrottledRequest {
   method: string;
   url: string;
@@ -26,8 +47,10 @@ interface Logger {
 
 function rateLimitHandler(kind: string) {
   return (retryAfter: number, options: ThrottledRequest, octokit: { log: Logger }): boolean => {
-    const retry = options.request.retryCount < MAX_RATE_LIMIT_RETRIES;
-    octokit.log.warn(`GitHub ${kind} rate limit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter} s` : 'giving up'}.`);
+    const tooLong = retryAfter > MAX_RATE_LIMIT_WAIT_S;
+    const retry = options.request.retryCount < MAX_RATE_LIMIT_RETRIES && !tooLong;
+    const until = new Date(Date.now() + retryAfter * 1000).toISOString().slice(11, 16);
+    octokit.log.warn(`GitHub ${kind} rate limit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter} s` : tooLong ? `giving up: it lifts in ${retryAfter} s (${until} UTC), longer than widen waits (${MAX_RATE_LIMIT_WAIT_S} s)` : 'giving up'}.`);
     return retry;
   };
 }
@@ -69,5 +92,6 @@ function quietLimiterOutages(connection: unknown, log: ConstructorParameters<typ
 export const WidenOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => {
   const throttle = options['throttle'] as { connection?: unknown } | undefined;
   quietLimiterOutages(throttle?.connection, options['log'] as Parameters<typeof quietLimiterOutages>[1]);
-  return { ...options, throttle: { ...throttle, ...THROTTLE_HANDLERS } };
+  const request = (options['request'] as { fetch?: unknown } | undefined) ?? {};
+  return { ...options, throttle: { ...throttle, ...THROTTLE_HANDLERS }, request: { fetch: timedFetch, ...request } };
 });

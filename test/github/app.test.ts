@@ -5,7 +5,8 @@
  */
 import nock from 'nock';
 import { Probot } from 'probot';
-import { createWidenApp, parseSlashCommand, permits, type WidenApp } from '../../src/github/app.js';
+import { createWidenApp, parseSlashCommand, permits, runReview, type WidenApp } from '../../src/github/app.js';
+import { pullInfo } from '../../src/github/pull.js';
 import { fingerprintMarker, markedFingerprints } from '../../src/github/marker.js';
 import { WidenOctokit } from '../../src/github/octokit.js';
 import { generatePrivateKey } from '../helpers/github-stand-in.js';
@@ -596,6 +597,53 @@ describe('faults', () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(reviews).toHaveLength(1);
     expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
+  });
+
+  test('a primary rate limit that lifts in an hour is not waited out: the file is noted, the check run neutral, at once', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { blobStatus: null });
+    const reset = String(Math.floor(Date.now() / 1000) + 3600);
+    scope.get(`${REPO_PATH}/git/blobs/${f.headSha}`).reply(403, { message: 'API rate limit exceeded for installation ID 4242.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+
+    // Waiting out the hour (the throttle's own answer) would run past the test's timeout.
+    await deliver(await harness({ faults: true }), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    const check = checks[0]! as { conclusion: string; output: { summary: string } };
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output.summary).toContain('mm/memory.c could not be read');
+  });
+
+  test('a review past its deadline is given up with a neutral check run that says why, and frees its slot', async () => {
+    const f = await seedFile();
+    const scope = nock(API);
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    // The file list answers after the deadline: a server that holds the connection.
+    scope.get(`${REPO_PATH}/pulls/7/files`).query(true).delay(3000).reply(200, [listedFile(f)]);
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query(true).reply(200, [commitObject(HEAD, SEED_MESSAGE, [BASE])]);
+    scope.get(`${REPO_PATH}/pulls/7/comments`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/pulls/7/reviews`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${REPO_PATH}/check-runs`).reply(201, { id: CHECK_RUN });
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+    const octokit = new WidenOctokit({ auth: 'ghs_test', retry: { enabled: false }, throttle: { enabled: false } });
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const ref = { owner: OWNER, repo: REPO, number: 7 };
+    const pull = pullInfo(pullObject());
+
+    const started = Date.now();
+    await expect(runReview({ octokit, readConfig: async () => null, log, ref, pull, force: false }, () => true, 300)).rejects.toThrow(/^the review did not finish within/);
+
+    expect(Date.now() - started).toBeLessThan(2500);
+    const check = checks[0]! as { conclusion: string; output: { title: string; summary: string } };
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output.title).toBe('widen could not finish this review');
+    expect(check.output.summary).toMatch(/the review did not finish within 0.3 s \(GitHub answered too slowly, or rate limits held it\)/);
+    nock.abortPendingRequests();
   });
 
   test('a 403 secondary rate limit with retry-after on the review is waited out and retried', async () => {

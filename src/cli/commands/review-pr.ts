@@ -6,7 +6,7 @@
 import { InputError } from '../../errors.js';
 import { ConfigError, configReader, loadConfig, type WidenConfig } from '../../github/config.js';
 import { UnexpectedAnswer } from '../../github/answers.js';
-import { WidenOctokit } from '../../github/octokit.js';
+import { REQUEST_TIMEOUT_MS, WidenOctokit } from '../../github/octokit.js';
 import { getPull, reviewPull, type PullRef } from '../../github/pull.js';
 import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
 import type { CatalogRule } from '../../rules/index.js';
@@ -37,8 +37,6 @@ export function parsePullTarget(spec: string, apiUrl: string | undefined): PullT
   return { owner: parts[1]!, repo: parts[2]!, number: Number(parts[3]), apiUrl: apiUrl ?? derived };
 }
 
-/** How long one request to GitHub may take before `--pr` gives up on it. */
-export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Words a failed GitHub request the way a terminal user can act on. */
 function explainGitHubError(e: unknown, target: PullTarget, hasToken: boolean): InputError | null {
@@ -67,10 +65,9 @@ export async function reviewPullRequestFromCli(opts: { pr: string; apiUrl: strin
   const target = parsePullTarget(opts.pr, opts.apiUrl);
   const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => opts.io.progress?.(m), error: (m: string) => opts.io.progress?.(m) };
   // One retry: a person at a terminal would rather hear about trouble than wait out backoffs.
-  // Each request on its own clock: a server that takes the connection and never answers would
-  // hold the terminal for ever.
-  const timed = (url: string | URL | Request, init?: RequestInit): Promise<Response> => fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, request: { fetch: timed }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
+  // Each request is on its own clock (REQUEST_TIMEOUT_MS, WidenOctokit's fetch): a server that
+  // takes the connection and never answers would hold the terminal for ever.
+  const octokit = new WidenOctokit({ baseUrl: target.apiUrl, log: quiet, retry: { retries: 1 }, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   try {
     opts.io.progress?.(`reading ${target.owner}/${target.repo}#${target.number}`);
     // Both at once; the pull request's failure says more than the configuration's (a server
