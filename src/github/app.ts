@@ -36,9 +36,14 @@ export function parseSlashCommand(body: string): { command: 'review' | 'help' } 
   return { unknown: word };
 }
 
-/** Whether a collaborator's role reaches `needed`; `role_name` keeps maintain and triage, which `permission` folds. */
-export function permits(role: string, needed: Permission): boolean {
+/**
+ * Whether a collaborator's access reaches `needed`. `role_name` keeps maintain and triage, which
+ * `permission` folds into write and read; a custom repository role (`kernel-maintainer`) is
+ * none of the five, and then `permission`, the base role it extends, decides.
+ */
+export function permits(perm: { role_name?: string | null; permission: string }, needed: Permission): boolean {
   const rank = (r: string): number => PERMISSIONS.indexOf(r as Permission);
+  const role = perm.role_name && rank(perm.role_name) >= 0 ? perm.role_name : perm.permission;
   return rank(role) >= rank(needed);
 }
 
@@ -226,14 +231,20 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
     const readConfig = (context: Context): ConfigReader => () => context.config(CONFIG_FILE);
 
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
-      const pr = context.payload.pull_request;
+      const pr = context.payload.pull_request as typeof context.payload.pull_request | undefined;
+      // A delivery without its pull request is not GitHub's: answered, not thrown back as a 500
+      // that carries the exception's text.
+      if (!pr || typeof pr !== 'object') {
+        context.log.warn({ event: context.name }, 'pull_request delivery without a pull request; ignored');
+        return;
+      }
       if (pr.state !== 'open') return;
       await enqueue(context, { octokit: context.octokit, readConfig: readConfig(context), log: context.log, ref: refOf(context, pr.number), pull: pullInfo(pr), force: false });
     });
 
     app.on('issue_comment.created', async (context) => {
       const { comment, issue } = context.payload;
-      if (!issue.pull_request || comment.user?.type === 'Bot') return;
+      if (!issue?.pull_request || !comment?.user?.login || comment.user.type === 'Bot') return;
       const command = parseSlashCommand(comment.body ?? '');
       if (!command) return;
       const octokit = context.octokit;
@@ -244,7 +255,7 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
         throw e;
       });
       const { data: perm } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
-      if (!permits(perm.role_name ?? perm.permission, config.slashCommand.permission)) {
+      if (!permits(perm, config.slashCommand.permission)) {
         context.log.info({ login, role: perm.role_name }, '/widen from a user without the required permission');
         if (config.slashCommand.replyUnauthorized) await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: unauthorizedReply(login, config.slashCommand.permission) });
         return;
@@ -259,7 +270,12 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
         return;
       }
       const ref = refOf(context, issue.number);
-      await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: true });
+      const pull = await getPull(octokit, ref).catch((e: unknown) => {
+        if ((e as { status?: number }).status !== 404) throw e;
+        context.log.info({ pull: ref.number }, '/widen on a pull request GitHub no longer has; ignored');
+        return null;
+      });
+      if (pull) await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull, force: true });
     });
 
     app.on('check_run.rerequested', async (context) => {
@@ -267,13 +283,22 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
       if (run.name !== CHECK_NAME) return;
       const octokit = context.octokit;
       const repo = context.repo();
-      let numbers = run.pull_requests.map((p) => p.number);
+      // Only this repository's pull requests headed by the run's commit: an entry of the payload
+      // that points elsewhere is not one to review.
+      const repositoryId = context.payload.repository.id;
+      let numbers = run.pull_requests.filter((p) => p.base.repo.id === repositoryId && p.head.sha === run.head_sha).map((p) => p.number);
       // A fork's pull request is not in the payload: GitHub only links pushes to the base repository.
       if (numbers.length === 0) numbers = await pullsForCommit(octokit, repo, run.head_sha);
       if (numbers.length === 0) context.log.info({ headSha: run.head_sha }, 'check run re-run for a commit that heads no open pull request');
       for (const number of numbers) {
         const ref = refOf(context, number);
-        await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull: await getPull(octokit, ref), force: false }, numbers.length > 1);
+        const pull = await getPull(octokit, ref);
+        // The pull request moved on since the run: its own push brings its own review.
+        if (pull.headSha !== run.head_sha) {
+          context.log.info({ pull: number, headSha: run.head_sha, now: pull.headSha }, 'check run re-run for a commit that no longer heads the pull request; ignored');
+          continue;
+        }
+        await enqueue(context, { octokit, readConfig: readConfig(context), log: context.log, ref, pull, force: false }, numbers.length > 1);
       }
     });
   };

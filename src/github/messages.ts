@@ -1,4 +1,5 @@
 /** What the App says in its own words: help, refusals, check-run titles for trouble. */
+import { codeSpan } from '../render/markdown.js';
 import { CATALOG } from '../rules/index.js';
 import { CONFIG_PATH, type Permission } from './config.js';
 
@@ -16,5 +17,7 @@ export function unauthorizedReply(login: string, needed: Permission): string {
 }
 
 export function unknownCommandReply(command: string): string {
-  return `\`/widen ${command}\` is not a widen command.\n\n${HELP_TEXT}`;
+  // The word is the commenter's: a code span as long as its backticks need keeps it one span
+  // (`x\`@torvalds\`` would otherwise leave a live mention outside it).
+  return `${codeSpan(`/widen ${command}`)} is not a widen command.\n\n${HELP_TEXT}`;
 }

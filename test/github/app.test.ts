@@ -544,13 +544,41 @@ describe('the /widen slash command', () => {
     expect(replies[0]!.body).toContain('| `/widen` or `/widen review` |');
   });
 
+  test('an unknown command is quoted in one code span, so backticks in it cannot free a mention', async () => {
+    const scope = nock(API);
+    mockCommandReads(scope, 'write');
+    scope.post(`${REPO_PATH}/issues/comments/555/reactions`).reply(201, {});
+    const replies: Array<{ body: string }> = [];
+    scope.post(`${REPO_PATH}/issues/7/comments`, (b: { body: string }) => replies.push(b) > 0).reply(201, {});
+
+    await deliver(await harness(), 'issue_comment', comment('/widen x`@torvalds`'));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies[0]!.body.split('\n')[0]).toBe('`` /widen x`@torvalds` `` is not a widen command.');
+  });
+
+  test('a delivery without its pull request, or a comment without its user, is answered without a request', async () => {
+    const h = await harness();
+    const bare = { ...seedPayload() } as Record<string, unknown>;
+    delete bare['pull_request'];
+    await deliver(h, 'pull_request', bare);
+    const c = comment('/widen') as { comment: { user: unknown } };
+    c.comment.user = null;
+    await deliver(h, 'issue_comment', c as never);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   test('comments that are not commands cost no request', async () => {
     await deliver(await harness(), 'issue_comment', comment('I think /widen would catch this'));
     expect(parseSlashCommand('/widening the scope')).toBeNull();
     expect(parseSlashCommand('/widen frobnicate')).toEqual({ unknown: 'frobnicate' });
     expect(parseSlashCommand(' /widen \nmore')).toEqual({ command: 'review' });
-    expect(permits('maintain', 'write')).toBe(true);
-    expect(permits('triage', 'write')).toBe(false);
+    expect(permits({ role_name: 'maintain', permission: 'write' }, 'write')).toBe(true);
+    expect(permits({ role_name: 'triage', permission: 'read' }, 'write')).toBe(false);
+    // A custom repository role is none of the five: the base permission it extends decides.
+    expect(permits({ role_name: 'kernel-maintainer', permission: 'write' }, 'write')).toBe(true);
+    expect(permits({ role_name: 'kernel-reader', permission: 'read' }, 'write')).toBe(false);
+    expect(permits({ permission: 'admin' }, 'maintain')).toBe(true);
   });
 });
 
@@ -568,6 +596,20 @@ describe('check_run.rerequested', () => {
     expect(invalidBodies).toEqual([]);
     expect(reviews).toHaveLength(1);
     expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
+  });
+
+  test("an entry of pull_requests for another repository or another head is not reviewed", async () => {
+    const scope = nock(API);
+    scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
+    // No entry of the payload fits: the commit is looked up, and the pull request it heads has moved on.
+    scope.get(`${REPO_PATH}/commits/${HEAD}/pulls`).reply(200, [{ number: 7, state: 'open', head: { sha: HEAD } }]);
+    scope.get(`${REPO_PATH}/pulls/7`).reply(200, { ...pullObject(), head: { sha: 'c'.repeat(40), ref: 'fix' } });
+    const payload = checkRunRerequestedPayload({ owner: OWNER, repo: REPO, headSha: HEAD, installationId: INSTALLATION, pullNumbers: [6], appId: 123 }) as { check_run: { pull_requests: Array<{ base: { repo: { id: number } }; head: { sha: string } }> } };
+    payload.check_run.pull_requests[0]!.base.repo.id = 999;
+
+    await deliver(await harness(), 'check_run', payload as never);
+
+    expect(scope.pendingMocks()).toEqual([]);
   });
 });
 
