@@ -134,13 +134,24 @@ export function noteItem(n: ReportNote): string {
 }
 
 /**
- * Keeps text from being read as HTML: `&`, `<` and `>` become entities, except inside the code
+ * Keeps text from being read as HTML or as references: `&`, `<` and `>` become entities, `@` and
+ * `#` lose their power to mention and link, and brackets cannot make a link, except inside the code
  * spans the text already holds (`` `a->b` ``), where CommonMark shows an entity as typed
  * (`&lt;`) and raw HTML is not HTML anyway. A code span is a run of backticks closed by the next
  * run of the same length (CommonMark 6.1); a run never closed is plain text.
  */
 export function escapeText(s: string): string {
-  const escape = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // Text here can be a pull request author's (a commit subject, an author's name): outside code
+  // spans it must not notify anyone (`@torvalds`, `@org/team`), cross-reference an issue (`#1`)
+  // or become a link or an image under the App's name. A zero-width space after `@` and `#`
+  // breaks the reference without changing what a reader sees; brackets are escaped.
+  const escape = (t: string): string =>
+    t
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/@(?=[A-Za-z0-9_])|#(?=\d)/g, '$&\u200b')
+      .replace(/[[\]]/g, '\\$&');
   const runs = [...s.matchAll(/`+/g)];
   // For each run, the next run of the same length (its closer, if it opens a span): one pass
   // from the end, so that hostile text of many unmatched runs stays linear.

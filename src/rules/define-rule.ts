@@ -207,9 +207,19 @@ export function ruleTriggers(rule: Rule): string[] {
   return [...new Set([...rule.meta.resources.flatMap(resourceCalls), ...(rule.meta.calls ?? [])])];
 }
 
-/** Fills `{{name}}` placeholders; an unknown placeholder is left visible rather than dropped. */
+/**
+ * Fills `{{name}}` placeholders; an unknown placeholder is left visible rather than dropped. A
+ * value the template quotes as code (between backticks) has its own backticks turned into `'`:
+ * an author's name with a backtick must not end the code span and let the rest of it (a
+ * mention, a link) be read as Markdown.
+ */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string, at: number) => {
+    if (!(k in data)) return m;
+    const value = String(data[k]);
+    const inCode = (template.slice(0, at).match(/`/g)?.length ?? 0) % 2 === 1;
+    return inCode ? value.replace(/`/g, "'") : value;
+  });
 }
 
 /** A headline, filled in, is shorter than this (it is read in lists, one per line). */

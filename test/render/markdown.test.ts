@@ -39,6 +39,16 @@ describe('escapeText', () => {
     expect(escapeText('`` <a> `<b>`')).toBe('`` &lt;a&gt; `<b>`');
     expect(escapeText('<a> ` <b>')).toBe('&lt;a&gt; ` &lt;b&gt;');
   });
+
+  test("an author's text cannot mention, cross-reference or link outside code spans", () => {
+    // A commit subject as sweep D posted it: every reference was live under the App's name.
+    const subject = 'mm: tidy @torvalds @linux-mm/reviewers #1 [see docs](https://evil.example/phish) ![x](https://evil.example/p.png)';
+    expect(escapeText(subject)).toBe('mm: tidy @\u200btorvalds @\u200blinux-mm/reviewers #\u200b1 \\[see docs\\](https://evil.example/phish) !\\[x\\](https://evil.example/p.png)');
+    // Inside a code span nothing is a reference, and the text stays as typed.
+    expect(escapeText('`@torvalds #1 [x](y)`')).toBe('`@torvalds #1 [x](y)`');
+    // `#` before a word is no reference (`#ifdef`), and is left alone.
+    expect(escapeText('#ifdef CONFIG_MMU')).toBe('#ifdef CONFIG_MMU');
+  });
 });
 
 describe('Mermaid paths', () => {
