@@ -64,6 +64,7 @@ export async function startCheckRun(octokit: GitHubClient, ref: PullRef, headSha
   const mine = existing.check_runs[0];
   if (mine) {
     await octokit.rest.checks.update({ ...repo, check_run_id: mine.id, status: 'in_progress' });
+    if ((mine.output?.annotations_count ?? 0) > 0) annotated.add(mine.id);
     return mine.id;
   }
   const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress' });
@@ -71,12 +72,23 @@ export async function startCheckRun(octokit: GitHubClient, ref: PullRef, headSha
 }
 
 /**
+ * Check runs taken up again that already carry annotations. GitHub appends the annotations of
+ * every update to those a run has ("Update a check run"), and none can be taken back: sending a
+ * re-run's annotations again showed each finding once per run (2, 4, 6, 8 on the Files tab).
+ * The head commit is the same, so its findings are too; the run keeps the ones it has.
+ */
+const annotated = new Set<number>();
+
+/**
  * Completes the check run with `output`; annotations beyond the first
- * {@link ANNOTATIONS_PER_REQUEST} go in further updates, which GitHub appends.
+ * {@link ANNOTATIONS_PER_REQUEST} go in further updates, which GitHub appends. A run taken up
+ * again with annotations already on it gets the new title and summary only.
  */
 export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, checkRunId: number, output: CheckOutput): Promise<void> {
+  const keep = annotated.delete(checkRunId);
   const batches: CheckOutput['annotations'][] = [];
-  for (let i = 0; i < output.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  const annotations = keep ? [] : output.annotations;
+  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
   const base = { owner: ref.owner, repo: ref.repo, check_run_id: checkRunId };
   const text = { title: output.title, summary: output.summary };
   await octokit.rest.checks.update({ ...base, status: 'completed', conclusion: output.conclusion, output: { ...text, annotations: batches[0] ?? [] } });

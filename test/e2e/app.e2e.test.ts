@@ -83,8 +83,9 @@ test('/widen from a maintainer on the same pull request: eyes, then a fresh revi
   expect(github.reactions.map((r) => r.content)).toEqual(['eyes']);
   expect(github.reviews[1]!.comments).toEqual([]);
   expect(github.reviews[1]!.body).toContain('2 from earlier reviews still stand');
-  // Still one check run for the head commit.
+  // Still one check run for the head commit, with its annotations once (GitHub appends them).
   expect(github.checkRuns).toHaveLength(1);
+  expect(github.checkRuns[0]!.annotations).toHaveLength(2);
   expect(github.unexpected).toEqual([]);
 }, 60_000);
 

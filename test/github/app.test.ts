@@ -433,7 +433,8 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     const earlier = { comments: posted.map((c, i) => ({ id: i + 1, node_id: `PRRC_${i + 1}`, body: c.body, path: 'mm/memory.c', line: c.line, user: { login: 'widen[bot]', type: 'Bot' } })) };
     const second = nock(API);
     // The check run of this head commit exists now: it is taken up again, not duplicated.
-    second.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: CHECK_RUN, name: 'widen' }] });
+    const firstAnnotations = ((checks[0] as { output: { annotations: unknown[] } }).output.annotations).length;
+    second.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: CHECK_RUN, name: 'widen', output: { annotations_count: firstAnnotations } }] });
     second.patch(`${REPO_PATH}/check-runs/${CHECK_RUN}`, { status: 'in_progress' }).reply(200, { id: CHECK_RUN });
     mockReviewReads(second, f, { earlier, checkRun: false });
     expectCheckCompletion(second, checks);
@@ -442,6 +443,9 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     expect(second.pendingMocks()).toEqual([]);
     expect(reviews).toHaveLength(1);
     expect(checks.map((c) => c['conclusion'])).toEqual(['failure', 'failure']);
+    // GitHub appends annotations: the run keeps its first ones, and gets none twice.
+    expect(firstAnnotations).toBe(2);
+    expect(((checks[1] as { output: { annotations: unknown[] } }).output.annotations)).toEqual([]);
     expect(invalidBodies).toEqual([]);
   });
 
