@@ -86,6 +86,30 @@ export interface ReviewRequest {
   pull: PullInfo;
   /** Post a review even with nothing new, and review drafts: someone asked. */
   force: boolean;
+  /** The App's own bot login (`widen[bot]`), to tell its earlier comments from other bots'; null when not known. */
+  self?: () => Promise<string | null>;
+}
+
+const logins = new WeakMap<object, Promise<string | null>>();
+
+/**
+ * The App's bot login (`<slug>[bot]`), asked of GitHub once per process (`GET /app`, as the App
+ * itself), the first time a review needs it. Null when GitHub does not say: widen then takes any
+ * bot's marked comments for its own, as a workflow token's reviews must.
+ */
+export function appLogin(probot: { auth(): Promise<unknown> }): () => Promise<string | null> {
+  return () => {
+    let login = logins.get(probot);
+    if (!login) {
+      login = probot
+        .auth()
+        .then((o) => (o as GitHubClient).rest.apps.getAuthenticated())
+        .then(({ data }) => (data?.slug ? `${data.slug}[bot]` : null))
+        .catch(() => null);
+      logins.set(probot, login);
+    }
+    return login;
+  };
 }
 
 /**
@@ -148,7 +172,7 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
     }
   }
   const listing = listPullFiles(octokit, ref, pull.changedFiles);
-  const earlier = listEarlier(octokit, ref);
+  const earlier = listEarlier(octokit, ref, r.self?.() ?? Promise.resolve(null));
   const checkRun = startCheckRun(octokit, ref, pull.headSha);
   // Reviewed commit by commit unless the settings say otherwise: listing the commits before they
   // are known keeps the list off the chain of requests the review waits for, at one request
@@ -216,7 +240,9 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
       opts.onError?.(e);
     }, opts.concurrency);
     const q = queue;
-    const enqueue = async (context: Context, r: ReviewRequest, ofMany = false): Promise<void> => {
+    const self = appLogin(app);
+    const enqueue = async (context: Context, request: ReviewRequest, ofMany = false): Promise<void> => {
+      const r: ReviewRequest = { self, ...request };
       const key = pullKey(r.ref);
       if (sink) {
         const installation = (context.payload as { installation?: { id: number } }).installation;

@@ -10,14 +10,29 @@
  * placed so are read.
  */
 
-const MARKER = /(?:^| )<!-- widen:fingerprint=([0-9a-f]{8,64}) -->$/;
+import { createHash } from 'node:crypto';
 
-/** The marker for one finding. */
-export function fingerprintMarker(fingerprint: string): string {
-  return `<!-- widen:fingerprint=${fingerprint} -->`;
+const MARKER = /(?:^| )<!-- widen:fingerprint=([0-9a-f]{8,64}(?::[0-9a-f]{8})?) -->$/;
+
+/**
+ * The key a finding is known by on a pull request: its fingerprint and its file. A fingerprint
+ * leaves the path out on purpose (code that moves keeps it), but the same bug pasted into a second
+ * file (kernel arch code repeats functions per architecture) is a second finding to post: with
+ * the fingerprint alone it counted as posted, and got no comment.
+ */
+export function findingKey(fingerprint: string, path: string): string {
+  return `${fingerprint}:${createHash('sha1').update(path).digest('hex').slice(0, 8)}`;
 }
 
-/** Every fingerprint marked in `body`, as widen places its markers (not inside fenced code). */
+/**
+ * The marker for one finding: its {@link findingKey} when the path is given; markers written
+ * before the path was added carry the fingerprint alone, and are read as posted for any file.
+ */
+export function fingerprintMarker(fingerprint: string, path?: string): string {
+  return `<!-- widen:fingerprint=${path === undefined ? fingerprint : findingKey(fingerprint, path)} -->`;
+}
+
+/** Every key (or, from older comments, bare fingerprint) marked in `body`, as widen places its markers (not inside fenced code). */
 export function markedFingerprints(body: string | null | undefined): string[] {
   const out: string[] = [];
   let fence: string | null = null;

@@ -8,7 +8,7 @@ import type { Finding } from '../findings/finding.js';
 import { renderCheckRun, ANNOTATIONS_PER_REQUEST, type CheckOutput } from '../render/check-run.js';
 import { MAX_COMMENT_BODY, renderFindingComment, renderReviewBody } from '../render/markdown.js';
 import type { WidenConfig } from './config.js';
-import { fingerprintMarker, markedFingerprints } from './marker.js';
+import { findingKey, fingerprintMarker, markedFingerprints } from './marker.js';
 import type { GitHubClient } from './octokit.js';
 import type { PullInfo, PullRef, PullReview } from './pull.js';
 
@@ -25,27 +25,34 @@ interface Log {
 
 /** widen's own earlier comments and findings on a pull request. */
 export interface Earlier {
-  /** Fingerprints already posted, inline or in a review body. */
+  /** Finding keys ({@link findingKey}) already posted, inline or in a review body; bare fingerprints from older comments. */
   posted: Set<string>;
   /** Inline comments of widen's that are not yet marked resolved. */
   open: Array<{ id: number; nodeId: string; path: string; body: string; fingerprints: string[]; replied: boolean }>;
 }
 
-/** Lists the review comments and reviews of the pull request and picks out widen's own. */
-export async function listEarlier(octokit: GitHubClient, ref: PullRef): Promise<Earlier> {
+/**
+ * Lists the review comments and reviews of the pull request and picks out widen's own: those by
+ * `self` (the App's bot login), or, when that is not known (a workflow token), by any bot. Any
+ * bot was not enough in the App: a workflow echoing a widen marker hid widen's finding, and
+ * widen rewrote that bot's comment as resolved.
+ */
+export async function listEarlier(octokit: GitHubClient, ref: PullRef, self: Promise<string | null> = Promise.resolve(null)): Promise<Earlier> {
   const params = { owner: ref.owner, repo: ref.repo, pull_number: ref.number, per_page: 100 };
-  const [comments, reviews] = await Promise.all([
+  const [comments, reviews, login] = await Promise.all([
     octokit.paginate(octokit.rest.pulls.listReviewComments, params),
     octokit.paginate(octokit.rest.pulls.listReviews, params),
+    self,
   ]);
+  const mine = (user: { login: string; type: string } | null | undefined): boolean => (login !== null ? user?.login === login : user?.type === 'Bot');
   const posted = new Set<string>();
   const repliedTo = new Set(comments.flatMap((c) => (c.in_reply_to_id ? [c.in_reply_to_id] : [])));
   const open: Earlier['open'] = [];
   for (const r of reviews) {
-    if (r.user?.type === 'Bot') for (const fp of markedFingerprints(r.body)) posted.add(fp);
+    if (mine(r.user)) for (const fp of markedFingerprints(r.body)) posted.add(fp);
   }
   for (const c of comments) {
-    const fps = c.user?.type === 'Bot' ? markedFingerprints(c.body) : [];
+    const fps = mine(c.user) ? markedFingerprints(c.body) : [];
     if (fps.length === 0) continue;
     for (const fp of fps) posted.add(fp);
     if (!c.body.includes(RESOLVED_MARKER)) open.push({ id: c.id, nodeId: c.node_id, path: c.path, body: c.body, fingerprints: fps, replied: repliedTo.has(c.id) });
@@ -97,7 +104,7 @@ export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, chec
 
 /** One inline comment's body: the finding, and its marker; without the excerpt if too long. */
 function commentBody(f: Finding): string {
-  const marker = `\n${fingerprintMarker(f.fingerprint)}`;
+  const marker = `\n${fingerprintMarker(f.fingerprint, f.path)}`;
   const full = renderFindingComment(f) + marker;
   if (full.length <= MAX_COMMENT_BODY) return full;
   return renderFindingComment({ ...f, excerpt: undefined }) + marker;
@@ -132,8 +139,9 @@ export interface PublishSummary {
 export async function publish(o: PublishOptions): Promise<PublishSummary> {
   const { octokit, ref, pull, result, config, earlier } = o;
   const findings = result.report.findings;
-  const current = new Set(findings.map((f) => f.fingerprint));
-  const fresh = findings.filter((f) => !earlier.posted.has(f.fingerprint));
+  // Keys, and bare fingerprints for the markers of older comments.
+  const current = new Set(findings.flatMap((f) => [findingKey(f.fingerprint, f.path), f.fingerprint]));
+  const fresh = findings.filter((f) => !earlier.posted.has(findingKey(f.fingerprint, f.path)) && !earlier.posted.has(f.fingerprint));
   const standing = findings.length - fresh.length;
   const onDiff = fresh.filter((f) => f.placement && f.placement.kind !== 'outside-diff' && result.files.has(f.path));
   const inline = onDiff.slice(0, config.maxComments);
@@ -145,7 +153,7 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   const checkedWhole = (path: string): boolean => result.files.has(path) && !doubtful.has(path);
   const stale = earlier.open.filter((c) => !c.replied && checkedWhole(c.path) && c.fingerprints.every((fp) => !current.has(fp)));
 
-  const mark = (f: Finding): string => fingerprintMarker(f.fingerprint);
+  const mark = (f: Finding): string => fingerprintMarker(f.fingerprint, f.path);
   const body = (preface?: string, all = false): string =>
     renderReviewBody({
       inline: all ? [] : inline,

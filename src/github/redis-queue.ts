@@ -24,7 +24,7 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Probot } from 'probot';
 import { InputError } from '../errors.js';
-import { pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
+import { appLogin, pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
 import { configReader } from './config.js';
 import type { GitHubClient } from './octokit.js';
 import { OutageLog } from './outage-log.js';
@@ -222,6 +222,7 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     }
   };
 
+  const self = appLogin(o.probot);
   const review = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
     const d = job.data;
     const key = pullKey(d.ref);
@@ -245,7 +246,7 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
       if (d.installationId === null) throw new Error('the job has no installation id to act as');
       const octokit = (await o.probot.auth(d.installationId)) as unknown as GitHubClient;
       jobLog.info({ attempt: job.attemptsMade + 1, force: d.force }, 'review started');
-      await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force }, async () => (await latest()) === d.pull.headSha);
+      await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force, self }, async () => (await latest()) === d.pull.headSha);
       jobLog.info('review done');
       return 'reviewed';
     } finally {

@@ -7,7 +7,7 @@ import nock from 'nock';
 import { Probot } from 'probot';
 import { createWidenApp, parseSlashCommand, permits, runReview, type WidenApp } from '../../src/github/app.js';
 import { pullInfo } from '../../src/github/pull.js';
-import { fingerprintMarker, markedFingerprints } from '../../src/github/marker.js';
+import { findingKey, fingerprintMarker, markedFingerprints } from '../../src/github/marker.js';
 import { WidenOctokit } from '../../src/github/octokit.js';
 import { generatePrivateKey } from '../helpers/github-stand-in.js';
 import { validateGitHubRequest, validateGraphQL } from '../helpers/openapi.js';
@@ -107,6 +107,8 @@ interface ReadOptions {
 function mockReviewReads(scope: nock.Scope, f: PullFixtureFile, o: ReadOptions = {}): nock.Scope {
   const { earlier = {}, config = null, blobStatus = 200, token = true, checkRun = true } = o;
   if (token) scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
+  // The App's own login, asked once per process when a review first lists earlier comments.
+  scope.get('/app').optionally().reply(200, { id: 123, slug: 'widen', name: 'widen' });
   if (config === null) {
     scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
     scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
@@ -408,6 +410,7 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     scope.get(`${REPO_PATH}/pulls/7/commits`).query(true).reply(200, [commitObject(HEAD, 'Documentation/mm: name the subsystem', [BASE])]);
     scope.get(`${REPO_PATH}/pulls/7/comments`).query(true).reply(200, []);
     scope.get(`${REPO_PATH}/pulls/7/reviews`).query(true).reply(200, []);
+    scope.get('/app').reply(200, { id: 123, slug: 'widen', name: 'widen' });
     scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     scope.post(`${REPO_PATH}/check-runs`).reply(201, { id: CHECK_RUN });
     const checks: Array<Record<string, unknown>> = [];
@@ -447,6 +450,47 @@ describe('re-runs: no duplicates, stale comments resolved', () => {
     expect(firstAnnotations).toBe(2);
     expect(((checks[1] as { output: { annotations: unknown[] } }).output.annotations)).toEqual([]);
     expect(invalidBodies).toEqual([]);
+  });
+
+  test("another bot's comment carrying widen's marker is not widen's: the finding is posted, the comment left alone", async () => {
+    const f = await seedFile();
+    const first = nock(API);
+    const { reviews: firstReviews } = mockWholeReview(first, f);
+    await deliver(await harness(), 'pull_request', seedPayload());
+    const markers = (firstReviews[0] as { comments: Array<{ body: string }> }).comments.map((c) => c.body.split('\n').pop()!);
+
+    // A workflow echoes those markers as github-actions[bot] (sweep D, defect 5).
+    const earlier = { comments: markers.map((m, i) => ({ id: i + 1, node_id: `PRRC_${i + 1}`, body: `Coverage report\n${m}`, path: 'mm/memory.c', line: 31, user: { login: 'github-actions[bot]', type: 'Bot' } })) };
+    const second = mockReviewReads(nock(API), f, { earlier });
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(second, reviews);
+    expectCheckCompletion(second, checks);
+    await deliver(await harness(), 'pull_request', seedPayload(), 'delivery-2');
+
+    // Posted again in full, and no PATCH of the other bot's comment (nock would refuse it).
+    expect(second.pendingMocks()).toEqual([]);
+    expect((reviews[0] as { comments: unknown[] }).comments).toHaveLength(2);
+  });
+
+  test('the same finding in a second file is posted there, though its fingerprint is already on the pull request', async () => {
+    const f = await seedFile();
+    const first = nock(API);
+    const { reviews: firstReviews } = mockWholeReview(first, f);
+    await deliver(await harness(), 'pull_request', seedPayload());
+    const posted = (firstReviews[0] as { comments: Array<{ body: string; line: number }> }).comments;
+    // The comments are on another file (arch code repeats mm code): their markers name that file.
+    const other = posted.map((c) => c.body.replace(/(widen:fingerprint=[0-9a-f]+):[0-9a-f]{8}/, `$1:${findingKey('0'.repeat(32), 'arch/x86/mm/memory.c').split(':')[1]}`));
+    expect(other[0]).not.toBe(posted[0]!.body);
+    const earlier = { comments: other.map((body, i) => ({ id: i + 1, node_id: `PRRC_${i + 1}`, body, path: 'arch/x86/mm/memory.c', line: 31, user: { login: 'widen[bot]', type: 'Bot' } })) };
+    const second = mockReviewReads(nock(API), f, { earlier });
+    const reviews: Array<Record<string, unknown>> = [];
+    expectReview(second, reviews);
+    expectCheckCompletion(second, []);
+    await deliver(await harness(), 'pull_request', seedPayload(), 'delivery-2');
+
+    expect(second.pendingMocks()).toEqual([]);
+    expect((reviews[0] as { comments: unknown[] }).comments).toHaveLength(2);
   });
 
   test("an earlier comment whose finding is gone is marked resolved and minimised; one with a reply is left alone", async () => {
