@@ -294,6 +294,9 @@ interface ReadFiles {
   excluded: number;
 }
 
+/** C0 controls and DEL: characters no path widen reviews may hold. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * The C files of a listing (the pull request's or one commit's) that the settings select, read
  * with the shared diff reader. Files that cannot be checked are noted through `note`.
@@ -304,6 +307,16 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
   const filePatches: FilePatch[] = [];
   for (const f of files) {
     if (!isCSource(f.filename) && !isCSource(f.previous_filename ?? '')) continue;
+    // Git allows any byte but NUL in a name, and GitHub lists it as it is. A tab or another
+    // control character made the diff reader's path (escaped, for the terminal) differ from
+    // GitHub's, and the whole pull request's review failed; a newline slipped past the path
+    // globs as "excluded" with no word. No kernel file is named so: noted, not reviewed.
+    const named = [f.filename, f.previous_filename ?? ''].find((n) => CONTROL.test(n));
+    if (named !== undefined) {
+      const shown = JSON.stringify(named);
+      note(shown, `The file name ${shown}${source.startsWith('commit') ? ` in ${source}` : ''} has control characters (a tab, a newline), so widen did not check the file.`);
+      continue;
+    }
     if (!selected(f.filename)) {
       excluded++;
       continue;

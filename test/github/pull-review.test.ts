@@ -141,6 +141,27 @@ test('a C file GitHub gives no diff for (patch missing or null) is named, not si
   expect(github.reviews[0]!.comments.map((c) => [c.path, c.line])).toEqual([['mm/memory.c', 31], ['mm/memory.c', 31]]);
 });
 
+test('files named with a tab or a newline are noted and left out; the rest of the pull request is still reviewed', async () => {
+  // Sweep D, defect 4: a tab failed the whole review (neutral, no comments on any file); a
+  // newline passed for "excluded by the path filters", and alone gave a green check.
+  const seed = await seedFile();
+  const files = [
+    { filename: 'mm/tab\there.c', status: 'modified' as const, sha: seed.headSha, patch: seed.patch },
+    { filename: 'mm/new\nline.c', status: 'modified' as const, sha: seed.headSha, patch: seed.patch },
+    { filename: seed.path, status: 'modified' as const, sha: seed.headSha, patch: seed.patch },
+  ];
+  const pull: StandInPull = { number: 42, head: { sha: '7'.repeat(40), ref: 'names' }, base: { sha: '8'.repeat(40), ref: 'main' }, files };
+  await standIn([pull], { [seed.headSha]: seed.head });
+  const { probot, widen } = await app();
+  await probot.receive({ id: 'd6', name: 'pull_request', payload: opened(pull) } as never);
+  await widen.idle();
+  const run = github.checkRuns[0]!;
+  expect(run.conclusion).toBe('failure');
+  expect(run.output.summary).toContain('The file name "mm/tab\\there.c" has control characters (a tab, a newline), so widen did not check the file.');
+  expect(run.output.summary).toContain('The file name "mm/new\\nline.c" has control characters (a tab, a newline), so widen did not check the file.');
+  expect(github.reviews[0]!.comments.map((c) => [c.path, c.line])).toEqual([['mm/memory.c', 31], ['mm/memory.c', 31]]);
+});
+
 test('two pushes in quick succession: only the newer head is reviewed and published', async () => {
   const seed = await seedFile();
   const fixed = await seedFile('clean');
