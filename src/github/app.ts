@@ -217,6 +217,29 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
   }
 }
 
+/** How long a refused `/widen` is remembered, so that its author is answered once. */
+export const REFUSAL_MEMORY_MS = 24 * 60 * 60_000;
+
+/** Keys seen within a window, at most `max` of them (the oldest forgotten first). */
+class Recent {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+  ) {}
+
+  /** True the first time `key` is seen in the window. */
+  first(key: string): boolean {
+    const now = Date.now();
+    const at = this.seen.get(key);
+    if (at !== undefined && now - at < this.windowMs) return false;
+    this.seen.delete(key);
+    this.seen.set(key, now);
+    if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value!);
+    return true;
+  }
+}
+
 export interface WidenApp {
   /** The function Probot loads. */
   appFn: (app: Probot) => void;
@@ -241,6 +264,7 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
     }, opts.concurrency);
     const q = queue;
     const self = appLogin(app);
+    const refusals = new Recent(REFUSAL_MEMORY_MS, 10_000);
     const enqueue = async (context: Context, request: ReviewRequest, ofMany = false): Promise<void> => {
       const r: ReviewRequest = { self, ...request };
       const key = pullKey(r.ref);
@@ -283,7 +307,12 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
       const { data: perm } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
       if (!permits(perm, config.slashCommand.permission)) {
         context.log.info({ login, role: perm.role_name }, '/widen from a user without the required permission');
-        if (config.slashCommand.replyUnauthorized) await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: unauthorizedReply(login, config.slashCommand.permission) });
+        // One answer per person and pull request a day: on a public repository anyone can post
+        // `/widen` thirty times, and each answer notifies them and waits in the process's write
+        // throttle with every installation's reviews.
+        if (config.slashCommand.replyUnauthorized && refusals.first(`${repo.owner}/${repo.repo}#${issue.number}:${login}`)) {
+          await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: unauthorizedReply(login, config.slashCommand.permission) });
+        }
         return;
       }
       await octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' });

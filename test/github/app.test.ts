@@ -573,10 +573,22 @@ describe('the /widen slash command', () => {
     const replies: Array<{ body: string }> = [];
     scope.post(`${REPO_PATH}/issues/7/comments`, (b: { body: string }) => valid('POST', `${REPO_PATH}/issues/7/comments`)(b) && replies.push(b) > 0).reply(201, {});
 
-    await deliver(await harness(), 'issue_comment', comment('/widen review'));
+    const h = await harness();
+    await deliver(h, 'issue_comment', comment('/widen review'));
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(replies).toEqual([{ body: '@maintainer only people with write access to this repository can run `/widen`; a maintainer can run it for you.' }]);
+
+    // The same person again, and again: answered once (each answer notifies them, and waits in
+    // the write throttle with every installation's reviews).
+    const again = nock(API);
+    again.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).times(2).reply(404, { message: 'Not Found' });
+    again.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).times(2).reply(404, { message: 'Not Found' });
+    again.get(`${REPO_PATH}/collaborators/maintainer/permission`).times(2).reply(200, { permission: 'read', role_name: 'read', user: { login: 'maintainer' } });
+    await deliver(h, 'issue_comment', comment('/widen'), 'delivery-2');
+    await deliver(h, 'issue_comment', comment('/widen review'), 'delivery-3');
+    expect(again.pendingMocks()).toEqual([]);
+    expect(replies).toHaveLength(1);
   });
 
   test('/widen help answers with the commands', async () => {
