@@ -294,8 +294,14 @@ interface ReadFiles {
   excluded: number;
 }
 
-/** C0 controls and DEL: characters no path widen reviews may hold. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Whether a name holds a C0 control or DEL: characters no path widen reviews may hold. */
+function hasControl(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * The C files of a listing (the pull request's or one commit's) that the settings select, read
@@ -311,7 +317,7 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
     // control character made the diff reader's path (escaped, for the terminal) differ from
     // GitHub's, and the whole pull request's review failed; a newline slipped past the path
     // globs as "excluded" with no word. No kernel file is named so: noted, not reviewed.
-    const named = [f.filename, f.previous_filename ?? ''].find((n) => CONTROL.test(n));
+    const named = [f.filename, f.previous_filename ?? ''].find(hasControl);
     if (named !== undefined) {
       const shown = JSON.stringify(named);
       note(shown, `The file name ${shown}${source.startsWith('commit') ? ` in ${source}` : ''} has control characters (a tab, a newline), so widen did not check the file.`);
