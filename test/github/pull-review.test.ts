@@ -67,7 +67,7 @@ test('each finding lands where GitHub accepts it: on the added return, on a cont
   expect(review.body).toContain('### Outside the diff (1)');
   expect(review.body).toContain('#### `mm/zap.c:18`');
   expect(review.body).toContain('Widened context from `zap_range()` in `mm/zap.c`');
-  expect(review.body).toMatch(/<!-- widen:fingerprint=[0-9a-f]{32} -->/);
+  expect(review.body).toMatch(/<!-- widen:fingerprint=[0-9a-f]{32}:[0-9a-f]{8} -->/);
   expect(github.checkRuns.map((r) => [r.conclusion, r.annotations.map((a) => a.start_line)])).toEqual([['failure', [18, 29, 44]]]);
 });
 
