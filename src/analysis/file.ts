@@ -122,8 +122,16 @@ export class AnalyzedFile {
   }
 
   /** Definitions of a function name in this file. */
+  /**
+   * The file's definitions of `name`; for a macro the file defines as a call of its own
+   * functions with the same arguments (`vma_expand_down()`), those functions' definitions.
+   */
   definitionsOf(name: string): readonly FunctionSpan[] {
-    return this.byName.get(name) ?? [];
+    const own = this.byName.get(name);
+    if (own) return own;
+    const targets = this.normalized.callAliases.get(name);
+    if (!targets) return [];
+    return targets.flatMap((t) => this.byName.get(t) ?? []);
   }
 
   /**

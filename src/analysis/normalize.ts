@@ -73,6 +73,13 @@ export interface NormalizedSource {
    * goes to the labels it names (arch/mips/mm/fault.c).
    */
   aliases: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Function-like macros the file defines as a call of another function with the same arguments
+   * in the same order (mm/mmap.c: `#define vma_expand_down(vma, addr) expand_downwards(vma,
+   * addr)`), each with every function it is defined as across the branches of a conditional: a
+   * call of the macro is a call of those, argument for argument.
+   */
+  callAliases: ReadonlyMap<string, readonly string[]>;
   /** Block macros by the offset of their name (where the parser now sees `if`). */
   blockMacros: Map<number, BlockMacro>;
   /** Tokens of the normalised text. */
@@ -134,7 +141,7 @@ export function normalize(text: string): NormalizedSource {
   const annotations: LockAnnotation[] = [];
   rewriteLive(raw, live, edits, blockMacros, annotations);
   const out = applyEdits(text, edits);
-  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw), aliases: identifierMacros(raw) };
+  return { text: out, annotations, blockMacros, tokens: lex(out), noreturn: noreturnNames(raw, dead), comments: commentSpans(raw), aliases: identifierMacros(raw), callAliases: callMacros(raw) };
 }
 
 const IDENTIFIER_MACRO = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)[ \t]*$/;
@@ -161,6 +168,26 @@ function identifierMacros(ts: TokenStream): Map<string, string[]> {
     const list = out.get(m[1]!) ?? [];
     if (!list.includes(m[2]!)) list.push(m[2]!);
     out.set(m[1]!, list);
+  }
+  return out;
+}
+
+const CALL_MACRO = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)[ \t]+(\(?)[ \t]*([A-Za-z_]\w*)[ \t]*\(([^()]*)\)[ \t]*(\)?)[ \t]*$/;
+
+/** See {@link NormalizedSource.callAliases}. */
+function callMacros(ts: TokenStream): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const list = (args: string): string => args.replace(/\s+/g, '');
+  for (let t = 0; t < ts.count; t++) {
+    if (ts.kind[t] !== Tok.Directive) continue;
+    const line = ts.text.slice(ts.start[t]!, ts.end[t]!);
+    if (!line.includes('(')) continue;
+    const m = CALL_MACRO.exec((line.includes('/') ? withoutComments(line) : line).trimEnd());
+    // The same parameters, in the same order, and balanced outer parentheses if any.
+    if (!m || list(m[2]!) !== list(m[5]!) || m[3]!.length !== m[6]!.length || m[1] === m[4]) continue;
+    const targets = out.get(m[1]!) ?? [];
+    if (!targets.includes(m[4]!)) targets.push(m[4]!);
+    out.set(m[1]!, targets);
   }
   return out;
 }

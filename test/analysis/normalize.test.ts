@@ -176,3 +176,26 @@ describe('noreturn declarations', () => {
     expect([...normalize(text).noreturn].sort()).toEqual(['die_now', 'do_fatal', 'halt_machine', 'parisc_terminate']);
   });
 });
+
+describe('macros that rename a call', () => {
+  test('a function-like macro defined as a call with the same arguments names that call, in every branch', () => {
+    const text = [
+      '#if defined(CONFIG_STACK_GROWSUP)',
+      '#define vma_expand_up(vma,addr) expand_upwards(vma, addr)',
+      '#define vma_expand_down(vma, addr) (-EFAULT)',
+      '#else',
+      '#define vma_expand_up(vma,addr) (-EFAULT)',
+      '#define vma_expand_down(vma, addr) expand_downwards(vma, addr)',
+      '#endif',
+      '#define lock_it(mm) (take_lock(mm))',
+      '#define swapped(a, b) other(b, a)',
+      '#define fewer(a, b) other(a)',
+      '#define nested(a) outer(inner(a))',
+    ].join('\n');
+    expect([...normalize(text).callAliases]).toEqual([
+      ['vma_expand_up', ['expand_upwards']],
+      ['vma_expand_down', ['expand_downwards']],
+      ['lock_it', ['take_lock']],
+    ]);
+  });
+});
