@@ -19,6 +19,7 @@ import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
 import type { CatalogRule } from '../rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TRANSFERS } from '../rules/resources.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
@@ -315,6 +316,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
       append(notes, unseenHunks(fp, post, patch, touched));
     }
   }
+  noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changedTexts(fp, images));
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
@@ -424,6 +426,68 @@ function undoPatch(text: string, fp: FilePatch, patch: Patch): string | null {
 }
 
 /** The functions of the post-patch file that contain an added line or sit next to a deletion. */
+/**
+ * The kernel helpers whose effect on their caller's mmap lock the locking rules take from a
+ * table (rules/resources.ts), not from their bodies, with what the table says where it says it.
+ */
+const TABLE_CONTRACTS = new Map<string, string | null>([
+  ...MMAP_LOCK_HELPERS.map((name) => [name, null] as const),
+  ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, null] as const),
+  ...MMAP_LOCK_TRANSFERS.map((t) => [t.name, t.says] as const),
+]);
+
+/**
+ * A patch that changes the body of such a helper changes a contract widen does not re-derive,
+ * and whose callers it therefore cannot check against the new body (sweep C: a
+ * `fixup_user_fault()` that stopped taking the lock again on `VM_FAULT_COMPLETED`, while its
+ * callers in other files still unlock after it). Said, so that the silence is not read as
+ * "the callers agree".
+ */
+function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[], rules: readonly Rule[], texts: (first: number, last: number) => string[]): void {
+  if (!rules.some((r) => r.id.startsWith('mmap-lock-'))) return;
+  for (const span of changed) {
+    if (!TABLE_CONTRACTS.has(span.name)) continue;
+    // Only a change that can move the contract: a lock call, a return or a jump. A message
+    // added (expand_stack()'s warning) changes nothing a caller relies on.
+    if (!texts(span.startLine, span.endLine).some((t) => CONTRACT_WORDS.test(t))) continue;
+    const says = TABLE_CONTRACTS.get(span.name);
+    file.note(
+      span,
+      span.startLine,
+      span.startLine,
+      'not-judged',
+      `\`${span.name}()\` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table${says ? ` (it ${says})` : ''}, not from the body this patch changes: widen did not check that the callers of \`${span.name}()\` still agree with the new body. Check how each caller handles the lock after the call.`,
+    );
+  }
+}
+
+const CONTRACT_WORDS = /\b(?:return|goto|\w*_lock\w*|\w*unlock\w*|vma_end_read|handle_mm_fault)\b/;
+
+/**
+ * The text of the lines a file patch adds or deletes within post-image lines [first, last]: the
+ * added ones from the post-image, the deleted ones from the hunks whose new range meets it.
+ */
+function changedTexts(fp: FilePatch, images: Images): (first: number, last: number) => string[] {
+  const lines = images.post?.split('\n') ?? [];
+  return (first, last) => {
+    const added: string[] = [];
+    for (const l of images.lineMap.added) if (l >= first && l <= last) added.push(lines[l - 1] ?? '');
+    const deleted: string[] = [];
+    for (const h of fp.hunks) {
+      if (h.newStart > last || h.newStart + h.newLines < first) continue;
+      for (const x of h.lines) if (x.kind === '-') deleted.push(x.text);
+    }
+    // A line deleted and added again as it was is no change.
+    const out: string[] = [];
+    for (const t of added) {
+      const i = deleted.indexOf(t);
+      if (i >= 0) deleted.splice(i, 1);
+      else out.push(t);
+    }
+    return [...out, ...deleted];
+  };
+}
+
 function touchedFunctions(file: AnalyzedFile, map: LineMap): FunctionSpan[] {
   const out = new Set<FunctionSpan>();
   for (const l of [...map.added, ...map.deletedAt]) {

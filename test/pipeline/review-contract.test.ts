@@ -78,3 +78,50 @@ describe('review with a tree: lock contracts across a call', () => {
     ]);
   });
 });
+
+// A helper whose lock contract the rules take from their table (rules/resources.ts), not its body.
+const gup = `int fixup_user_fault(struct mm_struct *mm, unsigned long address, bool *unlocked)
+{
+	vm_fault_t ret;
+
+retry:
+	ret = handle_mm_fault(find_vma(mm, address), address, 0, NULL);
+	if (ret & VM_FAULT_COMPLETED) {
+		mmap_read_lock(mm);
+		*unlocked = true;
+		return 0;
+	}
+	if (ret & VM_FAULT_RETRY) {
+		mmap_read_lock(mm);
+		*unlocked = true;
+		goto retry;
+	}
+	return 0;
+}
+`;
+
+function gupPatch(old: string[], added: string[]): string {
+  const lines = gup.split('\n');
+  const at = lines.indexOf(old[0]!);
+  const body = [...old.map((l) => `-${l}`), ...added.map((l) => `+${l}`)];
+  return ['--- a/mm/gup.c', '+++ b/mm/gup.c', `@@ -${at + 1},${old.length} +${at + 1},${added.length} @@ int fixup_user_fault(struct mm_struct *mm, unsigned long address, bool *unlocked)`, ...body, ''].join('\n');
+}
+
+describe('review of a helper whose contract comes from the table', () => {
+  it('says that the callers were not checked when the patch changes how the helper handles the lock', async () => {
+    const tree = new MemorySource({ 'mm/gup.c': gup });
+    // The re-lock on VM_FAULT_COMPLETED dropped: every caller that unlocks after the call now unlocks twice.
+    const patch = gupPatch(['\t\tmmap_read_lock(mm);', '\t\t*unlocked = true;'], ['\t\t*unlocked = true;']);
+    const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!, findRule('mmap-lock-callee-contract')!] });
+    expect(report.notes.map((n) => [n.kind, n.path, n.line, n.message])).toEqual([
+      ['not-judged', 'mm/gup.c', 1, "`fixup_user_fault()` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
+    ]);
+  });
+
+  it('says nothing when the change cannot move the contract (a message added)', async () => {
+    const tree = new MemorySource({ 'mm/gup.c': gup });
+    const patch = gupPatch(['\t\t*unlocked = true;'], ['\t\t*unlocked = true;', '\t\tpr_debug("completed\\n");']);
+    const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!] });
+    expect(report.notes).toEqual([]);
+  });
+});
