@@ -613,7 +613,6 @@ export function zeroEdge(cond: Expr, is: (e: Expr) => boolean): 'true' | 'false'
   const c = strip(cond);
   if (is(c)) return 'false';
   if (c.k === 'unary' && c.op === '!' && is(strip(c.arg))) return 'true';
-  if (c.k === 'call' && c.name !== null && /^(unlikely|likely)$/.test(c.name) && c.args[0]) return zeroEdge(c.args[0], is);
   if (c.k === 'binary') {
     const zero = (e: Expr): boolean => strip(e).k === 'lit' && /^0[uUlL]*$/.test((strip(e) as Expr & { k: 'lit' }).text.trim());
     const [v, op] = is(strip(c.left)) && zero(c.right) ? [c.left, c.op] : is(strip(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];

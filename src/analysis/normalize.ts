@@ -489,6 +489,12 @@ function rewriteLive(ts: TokenStream, live: Int32Array, edits: Edit[], blockMacr
       blank(i, i);
       continue;
     }
+    if (hasArgs && bodyDepth >= 0 && (name === 'likely' || name === 'unlikely')) {
+      // Branch hints change no value: `if (unlikely(!vma))` is read as `if (        (!vma))`, so
+      // every rule sees the test itself (messages quote the original text).
+      blank(i, i);
+      continue;
+    }
     if (ALIGNOF.has(name) && isPunct(i + 1, '(')) {
       // `__alignof__(*p)` takes an expression, which the grammar only allows for sizeof.
       edits.push(tokenEdit(ts, live[i]!, 'sizeof'.padEnd(name.length, ' ')));

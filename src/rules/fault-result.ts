@@ -25,7 +25,7 @@ function strip(e: Expr): Expr {
   return e.k === 'cast' ? strip(e.arg) : e;
 }
 
-/** `result & MASK` (under `!`, casts, `likely()`), with MASK an `|` of VM_FAULT_* names. */
+/** `result & MASK` (under `!` and casts; `likely()` is blanked by the normaliser), with MASK an `|` of VM_FAULT_* names. */
 export function faultTest(cond: Expr, result: string): FaultTest | null {
   let c = strip(cond);
   let negated = false;
@@ -33,8 +33,6 @@ export function faultTest(cond: Expr, result: string): FaultTest | null {
     if (c.k === 'unary' && c.op === '!') {
       negated = !negated;
       c = strip(c.arg);
-    } else if (c.k === 'call' && c.name !== null && /^(unlikely|likely)$/.test(c.name) && c.args[0]) {
-      c = strip(c.args[0]);
     } else break;
   }
   if (c.k !== 'binary' || c.op !== '&') return null;
@@ -79,7 +77,6 @@ export function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>, e
   const pending = (e: Expr, edge: 'true' | 'false'): { edge: 'true' | 'false'; node: number } | null => {
     const x = e.k === 'cast' ? e.arg : e;
     if (x.k === 'unary' && x.op === '!') return pending(x.arg, edge === 'true' ? 'false' : 'true');
-    if (x.k === 'call' && x.name !== null && /^(unlikely|likely)$/.test(x.name) && x.args[0]) return pending(x.args[0], edge);
     if (x.k === 'call' && x.name === 'fault_signal_pending' && x.args[0]) {
       const at = faults.get(pathKey(x.args[0]) ?? '');
       return at === undefined ? null : { edge, node: at };

@@ -275,12 +275,11 @@ function helperRead(caller: AnalyzedFunction, name: string, index: number): Help
   return first;
 }
 
-/** Whether condition `cond` is `call`'s truth: `call`, `!call`, `call == NULL`, `unlikely(call != NULL)`. */
+/** Whether condition `cond` is `call`'s truth: `call`, `!call`, `call == NULL` (`unlikely()` is blanked by the normaliser). */
 function testsTruth(cond: Expr, call: Expr): boolean {
   const e = cond.k === 'cast' ? cond.arg : cond;
   if (e === call) return true;
   if (e.k === 'unary' && e.op === '!') return testsTruth(e.arg, call);
-  if (e.k === 'call' && e.name !== null && /^(likely|unlikely)$/.test(e.name) && e.args[0]) return testsTruth(e.args[0], call);
   if (e.k === 'binary' && (e.op === '==' || e.op === '!=')) {
     const isNull = (x: Expr): boolean => (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && x.text.trim() === 'NULL') || isZero(x);
     return (isNull(e.right) && testsTruth(e.left, call)) || (isNull(e.left) && testsTruth(e.right, call));

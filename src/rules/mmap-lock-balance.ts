@@ -61,7 +61,7 @@ function isTrue(e: Expr | undefined): boolean {
  */
 type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean };
 
-const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e.k === 'call' && e.name !== null && /^(likely|unlikely)$/.test(e.name) && e.args[0] ? strip(e.args[0]) : e);
+const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e);
 
 /** The edge of a branch on `cond` along which `is(value) != constant` holds, or null. */
 function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'true' | 'false' | null {

@@ -177,6 +177,9 @@ export default defineRule({
           } else if (ev.k === 'call') {
             for (const arg of ev.call.args) {
               const k = pathKey(arg);
+              // A callee handed the slot the VMA is kept in (`find_vmas(..., src_vmap)` for
+              // `*src_vmap`) may store another there: what it holds is no longer the lookup's.
+              if (k !== null) for (const held of [...cur.keys()]) if (held === `*${k}` || held.startsWith(`${k}->`)) drop(held);
               if (k === null || !cur.has(k)) continue;
               if (ev.name !== null && DEREF.has(ev.name)) report(node, 'passed', k, cur.get(k)!, `${ev.name}()`);
               // A helper widen does not know may test the VMA; either way the question is settled.

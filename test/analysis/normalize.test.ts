@@ -199,3 +199,10 @@ describe('macros that rename a call', () => {
     ]);
   });
 });
+
+describe('branch hints', () => {
+  test('likely() and unlikely() in a body are blanked to their parenthesised test; elsewhere the name stays', () => {
+    const text = 'int f(struct vm_area_struct *vma)\n{\n\tif (unlikely(!vma))\n\t\treturn likely(x) ? 1 : 0;\n\treturn 0;\n}\nstatic int likely;\n';
+    expect(norm(text)).toBe('int f(struct vm_area_struct *vma)\n{\n\tif (        (!vma))\n\t\treturn       (x) ? 1 : 0;\n\treturn 0;\n}\nstatic int likely;\n');
+  });
+});
