@@ -275,7 +275,8 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
         return;
       }
       r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
-      q.add({ key, headSha: r.pull.headSha, log: r.log, run: ({ isCurrent }) => runReview(r, isCurrent) });
+      const installation = (context.payload as { installation?: { id: number } }).installation;
+      q.add({ key, headSha: r.pull.headSha, log: r.log, owner: installation ? `installation ${installation.id}` : r.ref.owner, run: ({ isCurrent }) => runReview(r, isCurrent) });
     };
     const refOf = (context: Context, number: number): PullRef => ({ ...context.repo(), number });
     const readConfig = (context: Context): ConfigReader => () => context.config(CONFIG_FILE);

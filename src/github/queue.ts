@@ -1,10 +1,10 @@
 /**
  * The embedded work queue: reviews run in the App's own process after the webhook has been
- * answered, a bounded number at a time, one at a time per pull request, and a newer head commit
+ * answered, a bounded number at a time (shared fairly between installations), one at a time per
+ * pull request, and a newer head commit
  * supersedes an older one that is still waiting (or, once it is running, stops it from
  * publishing), so two quick pushes never give two overlapping reviews.
  */
-import pLimit from 'p-limit';
 
 /** Reviews running at once in one process: analysis is CPU-bound and the machine has few cores. */
 export const MAX_CONCURRENT_REVIEWS = 2;
@@ -16,6 +16,8 @@ export interface ReviewJob {
   /** The delivery's logger (Probot's, with the delivery id), for the job's failure. */
   log: { error(obj: object, msg?: string): void };
   run(job: { isCurrent(): boolean }): Promise<void>;
+  /** Whose review it is (the installation): one owner's burst does not take every slot while another's review waits. Default: the repository owner in `key`. */
+  owner?: string;
 }
 
 interface Lane {
@@ -26,15 +28,17 @@ interface Lane {
 
 export class ReviewQueue {
   private readonly lanes = new Map<string, Lane>();
-  private readonly limit: ReturnType<typeof pLimit>;
+  /** Pull requests with a job waiting for a slot, in the order they became ready. */
+  private readonly ready: string[] = [];
+  /** Reviews running, in all and per owner. */
+  private running = 0;
+  private readonly runningBy = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly onError: (job: ReviewJob, error: unknown) => void,
-    concurrency = MAX_CONCURRENT_REVIEWS,
-  ) {
-    this.limit = pLimit(concurrency);
-  }
+    private readonly concurrency = MAX_CONCURRENT_REVIEWS,
+  ) {}
 
   /** Queues `job`; a job of the same pull request still waiting is dropped in its favour. */
   add(job: ReviewJob): void {
@@ -42,7 +46,8 @@ export class ReviewQueue {
     lane.latestSha = job.headSha;
     lane.waiting = job;
     this.lanes.set(job.key, lane);
-    if (!lane.running) this.start(job.key, lane);
+    if (!lane.running && !this.ready.includes(job.key)) this.ready.push(job.key);
+    this.pump();
   }
 
   /** The head commit most recently queued for a pull request. */
@@ -56,19 +61,46 @@ export class ReviewQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private start(key: string, lane: Lane): void {
-    const job = lane.waiting;
-    if (!job) {
-      this.lanes.delete(key);
-      if (this.lanes.size === 0) this.idleWaiters.splice(0).forEach((r) => r());
-      return;
+  /**
+   * Starts waiting reviews while slots are free: each time the one whose owner (installation)
+   * has the fewest reviews running, the earliest among equals. A FIFO gave one installation's
+   * burst of pull requests every slot while another installation's single review waited behind
+   * all of them.
+   */
+  private pump(): void {
+    while (this.running < this.concurrency && this.ready.length > 0) {
+      let pick = 0;
+      for (let i = 1; i < this.ready.length; i++) if (this.load(this.ready[i]!) < this.load(this.ready[pick]!)) pick = i;
+      const key = this.ready.splice(pick, 1)[0]!;
+      const lane = this.lanes.get(key);
+      const job = lane?.waiting;
+      if (!lane || !job) continue;
+      lane.waiting = null;
+      const owner = ownerOf(job);
+      this.running++;
+      this.runningBy.set(owner, (this.runningBy.get(owner) ?? 0) + 1);
+      lane.running = Promise.resolve()
+        .then(() => job.run({ isCurrent: () => lane.latestSha === job.headSha }))
+        .catch((e: unknown) => this.onError(job, e))
+        .finally(() => {
+          this.running--;
+          this.runningBy.set(owner, (this.runningBy.get(owner) ?? 1) - 1);
+          lane.running = null;
+          if (lane.waiting) this.ready.push(key);
+          else this.lanes.delete(key);
+          this.pump();
+          if (this.lanes.size === 0) this.idleWaiters.splice(0).forEach((r) => r());
+        });
     }
-    lane.waiting = null;
-    lane.running = this.limit(() => job.run({ isCurrent: () => lane.latestSha === job.headSha }))
-      .catch((e: unknown) => this.onError(job, e))
-      .finally(() => {
-        lane.running = null;
-        this.start(key, lane);
-      });
   }
+
+  /** Reviews running for the owner of the job waiting on pull request `key`. */
+  private load(key: string): number {
+    const job = this.lanes.get(key)?.waiting;
+    return job ? (this.runningBy.get(ownerOf(job)) ?? 0) : 0;
+  }
+}
+
+function ownerOf(job: ReviewJob): string {
+  return job.owner ?? job.key.split('/')[0]!;
 }
