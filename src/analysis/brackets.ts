@@ -146,6 +146,11 @@ export class BracketSummaries {
     }
   }
 
+  /** See {@link DefinitionResolver.headersMention}; null when the resolver reads no headers. */
+  headersMention(word: string, from: AnalyzedFile): boolean | null {
+    return this.resolver.headersMention?.(word, from) ?? null;
+  }
+
   /** The definitions a call to `name` from `from` reaches, as the summaries see them. */
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[] {
     return this.resolver.definitions(name, from, mentioning);

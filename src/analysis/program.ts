@@ -27,6 +27,12 @@ export interface DefinitionResolver {
    * and the files that do not are never analysed.
    */
   definitions(name: string, from: AnalyzedFile, mentioning?: readonly string[]): readonly Definition[];
+  /**
+   * Whether a header in sight (`.h` files given to a {@link Program}) names `word` as a whole
+   * word anywhere in its text, for a symbol that is not a function (a macro, an enum value);
+   * null when no header is in sight, and then nothing can be said.
+   */
+  headersMention?(word: string, from: AnalyzedFile): boolean | null;
 }
 
 /** Definitions in the caller's own file only. */
@@ -45,6 +51,9 @@ export class Program implements DefinitionResolver {
   private readonly mentionMemo = new Map<string, boolean>();
   /** Files whose definitions a caller in another file has used. */
   private readonly helperFiles = new Set<string>();
+  /** Per file, the headers whose text its functions asked about ({@link headersMention}). */
+  private readonly textLookups = new Map<string, Set<string>>();
+  private readonly headerWordMemo = new Map<string, boolean>();
   /** Per file, the names its functions looked up in other files (what {@link dependencies} follows). */
   private readonly lookups = new Map<string, Set<string>>();
 
@@ -127,7 +136,7 @@ export class Program implements DefinitionResolver {
    * neighbours once between them instead of once each.
    */
   excluding(path: string): DefinitionResolver {
-    return { definitions: (name, from, mentioning) => this.resolve(name, from, mentioning, path) };
+    return { definitions: (name, from, mentioning) => this.resolve(name, from, mentioning, path), headersMention: (word, from) => this.headersMention(word, from) };
   }
 
   /** Files the index holds. */
@@ -155,6 +164,27 @@ export class Program implements DefinitionResolver {
       }
     }
     return out;
+  }
+
+  headersMention(word: string, from: AnalyzedFile): boolean | null {
+    const headers = [...this.texts.keys()].filter((p) => p.endsWith('.h') && p !== from.path);
+    if (headers.length === 0) return null;
+    // Every header consulted is something the answer depends on (a scan's cache must see it change).
+    let consulted = this.textLookups.get(from.path);
+    if (!consulted) this.textLookups.set(from.path, (consulted = new Set()));
+    const re = new RegExp(`\\b${word.replace(/\W/g, '\\$&')}\\b`);
+    for (const path of headers) {
+      consulted.add(path);
+      const key = `${path}\0${word}`;
+      let found = this.headerWordMemo.get(key);
+      if (found === undefined) {
+        const text = this.analysed.get(path)?.source.text ?? this.texts.get(path)?.() ?? '';
+        found = text.includes(word) && re.test(text);
+        this.headerWordMemo.set(key, found);
+      }
+      if (found) return true;
+    }
+    return false;
   }
 
   /** The files that define `name` for other files, in the order they were added. */
@@ -186,6 +216,7 @@ export class Program implements DefinitionResolver {
         }
       }
     }
+    for (const p of [...files]) for (const h of this.textLookups.get(p) ?? []) files.add(h);
     files.delete(path);
     return { files: [...files], names: [...names] };
   }

@@ -63,7 +63,7 @@ const callMemo = new WeakMap<AnalyzedFile, Map<string, ReadonlyArray<{ name: str
  * The file's text with its comments blanked to the same length (offsets stay those of the
  * file), and its live regions: made once per file, whichever APIs are asked about.
  */
-function withoutComments(file: AnalyzedFile): { text: string; live: (offset: number) => boolean } {
+export function withoutComments(file: AnalyzedFile): { text: string; live: (offset: number) => boolean } {
   let known = blankedMemo.get(file);
   if (!known) {
     const text = blankComments(file);

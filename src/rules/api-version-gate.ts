@@ -14,9 +14,10 @@
 import { callsOneOf, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
-import { liveIn } from './api-level.js';
+import { liveIn, withoutComments } from './api-level.js';
 
 const API = new Map<string, (typeof API_VERSIONS.apis)[number]>(API_VERSIONS.apis.flatMap((a) => a.names.map((n) => [n, a] as const)));
+const SYMBOLS = new Map(API_VERSIONS.symbols.map((x) => [x.name, x]));
 
 export default defineRule({
   id: 'api-version-gate',
@@ -26,47 +27,87 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     // The baseline too: its header must be among the files a scan indexes, or no tree is in sight.
-    calls: [...API.keys(), API_VERSIONS.baseline],
-    // ... but a function is judged only when it calls one of the APIs.
-    needs: callsOneOf(API.keys()),
+    calls: [...API.keys(), ...SYMBOLS.keys(), API_VERSIONS.baseline],
+    // ... but a function is judged only when it calls one of the APIs or names one of their symbols.
+    needs: callsOneOf([...API.keys(), ...SYMBOLS.keys()]),
   },
   messages: {
     absent: {
       headline: '`{{call}}` does not exist in this tree',
       explanation:
-        "`{{call}}` is one of {{what}}, and the tree this code is checked against defines no such function although widen can read its headers (it finds `{{probe}}()` there). The patch was written for another kernel version and does not build here.{{history}}",
+        "`{{call}}` is one of {{what}}, and the tree this code is checked against {{lacks}} although widen can read its headers (it finds `{{probe}}` there). The patch was written for another kernel version and does not build here.{{history}}",
       fix: 'Write the code for this tree: {{instead}}.',
     },
   },
   check(fn, ctx) {
     const calls = callEvents(fn, (c) => (API.has(c.name) ? c : null));
-    if (calls.size === 0) return;
+    const used = [...SYMBOLS.keys()].filter((name) => fn.file.identifiersOf(fn.span).has(name));
+    if (calls.size === 0 && used.length === 0) return;
     const defined = (name: string): boolean => ctx.summaries.definitions(name, fn.file).length > 0;
     if (!defined(API_VERSIONS.baseline)) return;
     const text = fn.file.source.text;
     const live = liveIn(fn.file);
-    // One report per API family and function: the first call, with the family's other calls as related lines.
-    const absent = new Map<(typeof API_VERSIONS.apis)[number], Array<{ name: string; call: { start: number; end: number } }>>();
+    // One report per API family and function: the first use, with the family's other uses as related lines.
+    type Use = { name: string; call: { start: number; end: number }; symbol: boolean };
+    const absent = new Map<(typeof API_VERSIONS.apis)[number], Use[]>();
+    const add = (api: (typeof API_VERSIONS.apis)[number], use: Use): void => void absent.set(api, [...(absent.get(api) ?? []), use]);
     for (const list of calls.values()) {
       for (const c of list) {
         if (defined(c.name) || definesMacro(text, c.name) || !live(c.call.start)) continue;
         const probe = API_VERSIONS.probes[c.name];
         if (probe !== undefined && !defined(probe)) continue;
-        const api = API.get(c.name)!;
-        absent.set(api, [...(absent.get(api) ?? []), { name: c.name, call: c.call }]);
+        add(API.get(c.name)!, { name: c.name, call: c.call, symbol: false });
       }
     }
+    // Macros and enum values: absent when a header in sight names the probe and not them.
+    for (const name of used) {
+      const sym = SYMBOLS.get(name)!;
+      if (definesMacro(text, name) || ctx.summaries.headersMention(sym.probe, fn.file) !== true || ctx.summaries.headersMention(name, fn.file) !== false) continue;
+      const code = withoutComments(fn.file);
+      const at = firstUse(code.text, fn.span, name, code.live);
+      if (at !== null) add(API.get(sym.api)!, { name, call: { start: at, end: at + name.length }, symbol: true });
+    }
+    const shown = (u: Use): string => (u.symbol ? (/^[A-Z0-9_]+$/.test(u.name) ? u.name : `${u.name}()`) : `${u.name}()`);
     for (const [api, found] of absent) {
-      const [first, ...rest] = found.sort((a, b) => a.call.start - b.call.start);
+      found.sort((a, b) => a.call.start - b.call.start);
+      // The headline leads with a function when there is one: that is what a reader looks up.
+      const first = found.find((u) => !u.symbol) ?? found[0]!;
+      const rest = found.filter((u) => u !== first);
       ctx.report({
         messageId: 'absent',
-        data: { call: `${first!.name}()`, what: api.what, instead: api.instead, probe: API_VERSIONS.baseline, history: 'history' in api ? api.history : '' },
-        at: first!.call,
-        related: rest.map((r) => ({ at: r.call, message: `\`${r.name}()\` is missing from this tree too` })),
+        data: {
+          call: shown(first),
+          what: first.symbol ? `the names that come with ${api.what}` : api.what,
+          lacks: first.symbol ? 'names it in none of the headers that would define it' : 'defines no such function',
+          instead: api.instead,
+          probe: first.symbol ? SYMBOLS.get(first.name)!.probe : `${API_VERSIONS.baseline}()`,
+          history: 'history' in api ? api.history : '',
+        },
+        at: first.call,
+        related: byLine(fn, rest).map((uses) => ({ at: uses[0]!.call, message: `${uses.map((u) => `\`${shown(u)}\``).join(' and ')} ${uses.length > 1 ? 'are' : 'is'} missing from this tree too` })),
       });
     }
   },
 });
+
+/** Uses grouped by their line, in order: one label per line of the excerpt. */
+function byLine<T extends { call: { start: number } }>(fn: { line(offset: number): number }, uses: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (const u of uses) {
+    const last = out[out.length - 1];
+    if (last && fn.line(last[0]!.call.start) === fn.line(u.call.start)) last.push(u);
+    else out.push([u]);
+  }
+  return out;
+}
+
+/** The offset of the first live use of identifier `name` in the function's body, or null. */
+function firstUse(text: string, span: { bodyStart: number; end: number }, name: string, live: (offset: number) => boolean): number | null {
+  const re = new RegExp(`\\b${name}\\b`, 'g');
+  re.lastIndex = span.bodyStart;
+  for (let m = re.exec(text); m && m.index < span.end; m = re.exec(text)) if (live(m.index)) return m.index;
+  return null;
+}
 
 function definesMacro(text: string, name: string): boolean {
   return new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name.replace(/\W/g, '\\$&')}\\b`, 'm').test(text);

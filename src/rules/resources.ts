@@ -323,6 +323,22 @@ export const API_VERSIONS = {
     __tlb_remove_folio_pages: 'tlb_gather_mmu',
     zap_page_range: 'zap_page_range_single',
   } as Readonly<Record<string, string>>,
+  /**
+   * Names that are not functions (macros, enum values) and come with an API of `apis` (its
+   * `names[0]`): judged absent only when a header in sight names the probe, which every tree has
+   * beside them, and nowhere the name itself. A backport of the per-VMA-lock fault path that is
+   * told only of `lock_vma_under_rcu()` still does not build for `FAULT_FLAG_VMA_LOCK`.
+   */
+  symbols: [
+    // include/linux/mm_types.h, enum fault_flag (6.4).
+    { name: 'FAULT_FLAG_VMA_LOCK', probe: 'FAULT_FLAG_WRITE', api: 'lock_vma_under_rcu' },
+    // include/linux/vm_event_item.h (6.4), and include/linux/vmstat.h's macro.
+    { name: 'VMA_LOCK_SUCCESS', probe: 'PGFAULT', api: 'lock_vma_under_rcu' },
+    { name: 'VMA_LOCK_ABORT', probe: 'PGFAULT', api: 'lock_vma_under_rcu' },
+    { name: 'VMA_LOCK_RETRY', probe: 'PGFAULT', api: 'lock_vma_under_rcu' },
+    { name: 'VMA_LOCK_MISS', probe: 'PGFAULT', api: 'lock_vma_under_rcu' },
+    { name: 'count_vm_vma_lock_event', probe: 'count_vm_event', api: 'lock_vma_under_rcu' },
+  ] as ReadonlyArray<{ name: string; probe: string; api: string }>,
   apis: [
     {
       names: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
