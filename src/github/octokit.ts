@@ -6,7 +6,6 @@
  * so a burst of writes on a busy installation delays a review instead of losing it.
  */
 import { ProbotOctokit } from 'probot';
-import { OutageLog } from './outage-log.js';
 
 /** The client type handlers receive as `context.octokit`. */
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
@@ -61,37 +60,13 @@ export const THROTTLE_HANDLERS = {
   onSecondaryRateLimit: rateLimitHandler('secondary'),
 };
 
-/** What widen needs of the Bottleneck Redis connection Probot shares between its clients. */
-interface LimiterConnection {
-  on(event: 'error', listener: (e: Error) => void): unknown;
-  removeAllListeners(event: string): unknown;
-  client?: { on(event: 'ready', listener: () => void): unknown };
-}
-
-const quieted = new WeakSet<object>();
-
-/**
- * With REDIS_URL, Probot's rate limiter keeps its own Redis connection, and Probot logs every
- * error of it, with a stack: one per reconnection attempt, every second or two while Redis is
- * down. Widen logs the outage once and its end once instead (the queue's clients do the same).
- */
-function quietLimiterOutages(connection: unknown, log: ConstructorParameters<typeof OutageLog>[0] | undefined): void {
-  const c = connection as Partial<LimiterConnection> | undefined;
-  if (!c || typeof c !== 'object' || !log || typeof c.on !== 'function' || typeof c.removeAllListeners !== 'function' || quieted.has(c)) return;
-  quieted.add(c);
-  const outage = new OutageLog(log, "cannot reach Redis for the rate limiter shared by widen's processes; GitHub requests wait until it is back", 'the rate limiter reaches Redis again');
-  c.removeAllListeners('error');
-  c.on('error', outage.error);
-  c.client?.on('ready', outage.ready);
-}
-
 /**
  * Probot's Octokit with retrying rate-limit handlers. Passed to Probot's `run()` so installation
  * clients are built from it, and instantiated directly (with a token) by the CLI.
  */
 export const WidenOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => {
-  const throttle = options['throttle'] as { connection?: unknown } | undefined;
-  quietLimiterOutages(throttle?.connection, options['log'] as Parameters<typeof quietLimiterOutages>[1]);
+  // Per process: the App and `widen worker` keep REDIS_URL from Probot (src/github/server.ts).
+  const throttle = options['throttle'] as object | undefined;
   const request = (options['request'] as { fetch?: unknown } | undefined) ?? {};
   return { ...options, throttle: { ...throttle, ...THROTTLE_HANDLERS }, request: { fetch: timedFetch, ...request } };
 });

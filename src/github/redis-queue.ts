@@ -20,7 +20,7 @@
  * A retried job may repeat API reads, never a post: publishing skips every finding whose
  * fingerprint is already on the pull request.
  */
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Probot } from 'probot';
 import { InputError } from '../errors.js';
@@ -30,8 +30,24 @@ import type { GitHubClient } from './octokit.js';
 import { OutageLog } from './outage-log.js';
 
 export const QUEUE_NAME = 'reviews';
-/** BullMQ's key prefix, so widen's keys are easy to find in a shared Redis. */
-export const QUEUE_PREFIX = 'widen';
+/**
+ * BullMQ's key prefix, so widen's keys are easy to find in a shared Redis; `WIDEN_QUEUE_PREFIX`
+ * gives each App its own when two share one Redis (a staging App beside production took and
+ * failed the other's jobs). The App and its workers must agree on it.
+ */
+export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env['WIDEN_QUEUE_PREFIX'];
+  if (value === undefined || value === '') return 'widen';
+  if (queuePrefixProblem(env)) throw new InputError('bad-queue-prefix', queuePrefixProblem(env)!);
+  return value;
+}
+
+/** Why WIDEN_QUEUE_PREFIX cannot be used, or null. */
+export function queuePrefixProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  const value = env['WIDEN_QUEUE_PREFIX'];
+  if (value === undefined || value === '' || /^[A-Za-z0-9_.-]{1,64}$/.test(value)) return null;
+  return 'WIDEN_QUEUE_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores (it names the queue\'s keys in Redis).';
+}
 
 /** Reviews one worker process runs at once; analysis is CPU-bound, the rest waits on GitHub. */
 export const WORKER_CONCURRENCY = 2;
@@ -44,11 +60,17 @@ export const LOCK_MS = 30_000;
 export const BUSY_RETRY_MS = 1_000;
 /** Seconds a finished job (and the head key) is kept: a delivery redelivered within this time is recognised. */
 export const KEEP_FINISHED_S = 7 * 24 * 3600;
-/** Attempts per job before it stays in the failed set with its error. */
-export const ATTEMPTS = 3;
+/**
+ * Attempts per job before it stays in the failed set with its error, and the first backoff:
+ * doubled each time, 15 s to 4 min, about 7.5 minutes in all, so a GitHub incident, a key
+ * rollout or a full Redis shorter than that loses no review (3 attempts from 5 s gave up after
+ * 15 s). A redelivery of the delivery tries a failed job again.
+ */
+export const ATTEMPTS = 6;
+export const BACKOFF_MS = 15_000;
 
-const headKey = (key: string): string => `${QUEUE_PREFIX}:head:${key}`;
-const lockKey = (key: string): string => `${QUEUE_PREFIX}:lock:${key}`;
+const headKey = (key: string): string => `${queuePrefix()}:head:${key}`;
+const lockKey = (key: string): string => `${queuePrefix()}:lock:${key}`;
 
 /** Deletes the lock only if `owner` still holds it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -77,10 +99,20 @@ export function redisAddress(url: string): string {
  * the wrong address says so in one paragraph instead of logging a stack trace per reconnection.
  * `waiting` is called once, after the first failed attempt.
  */
-export async function waitForRedis(url: string, waitMs: number, waiting: (why: string) => void): Promise<void> {
-  if (!/^rediss?:\/\//.test(url)) {
-    throw new InputError('bad-redis-url', `REDIS_URL must be a redis:// or rediss:// URL (for example redis://redis:6379), the same as the App's; it is not.`);
+/** Why `url` cannot be REDIS_URL, in one sentence, or null when it can. Never quotes the URL (it may hold a password). */
+export function redisUrlProblem(url: string): string | null {
+  if (!/^rediss?:\/\//.test(url)) return "REDIS_URL must be a redis:// or rediss:// URL (for example redis://redis:6379), the same for the App and its workers; it is not.";
+  try {
+    new URL(url);
+  } catch {
+    return 'REDIS_URL is not a valid URL: percent-encode any special character of the user name or password (`@` as %40, `:` as %3A, `#` as %23, `%` as %25, a space as %20).';
   }
+  return null;
+}
+
+export async function waitForRedis(url: string, waitMs: number, waiting: (why: string) => void): Promise<void> {
+  const problem = redisUrlProblem(url);
+  if (problem) throw new InputError('bad-redis-url', problem);
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 1_000) });
   let last = '';
   probe.on('error', (e: Error) => {
@@ -125,7 +157,7 @@ export class RedisReviewSink implements ReviewSink {
     // gives up (10 s): the delivery is then answered 500 and shows as failed on GitHub, where
     // it can be redelivered. Nothing is dropped silently.
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });
+    this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: queuePrefix() });
     const outage = new OutageLog(log, 'cannot reach Redis; deliveries fail until it is back', REDIS_BACK);
     this.redis.on('error', outage.error);
     this.redis.on('ready', outage.ready);
@@ -138,7 +170,14 @@ export class RedisReviewSink implements ReviewSink {
     if (this.redis.status !== 'ready') throw new Error(`Redis is unreachable (connection ${this.redis.status}); the review of ${key} was not queued`);
     const existing = await this.queue.getJob(data.jobId);
     if (existing) {
-      // The same delivery again (GitHub's "Redeliver", or a retry after a timeout): its job exists.
+      // The same delivery again (GitHub's "Redeliver", or a retry after a timeout): its job
+      // exists. One that failed for good is tried again: redelivering is how an operator asks
+      // for that once the cause (a key, an outage) is fixed.
+      if (await existing.isFailed()) {
+        await existing.retry('failed');
+        log.info({ jobId: data.jobId, pull: key }, 'delivery redelivered after its review failed; trying it again');
+        return;
+      }
       log.info({ jobId: data.jobId, pull: key }, 'delivery already queued or reviewed; nothing to do');
       return;
     }
@@ -147,7 +186,7 @@ export class RedisReviewSink implements ReviewSink {
     await this.queue.add('review', data, {
       jobId: data.jobId,
       attempts: ATTEMPTS,
-      backoff: { type: 'exponential', delay: 5_000 },
+      backoff: { type: 'exponential', delay: BACKOFF_MS },
       removeOnComplete: { age: KEEP_FINISHED_S },
       removeOnFail: false,
     });
@@ -224,6 +263,10 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
 
   const self = appLogin(o.probot);
   const review = async (job: Job<ReviewJobData>, token?: string): Promise<JobOutcome> => {
+    // A job of another shape (written by hand, by other software, or by a widen that changed
+    // it) fails once with what is wrong, instead of the same TypeError on every attempt.
+    const bad = jobProblem(job.data);
+    if (bad) throw new UnrecoverableError(`the job is not a widen review: ${bad}`);
     const d = job.data;
     const key = pullKey(d.ref);
     const jobLog = log.child({ jobId: job.id, deliveryId: d.deliveryId, pull: key, headSha: d.pull.headSha });
@@ -244,7 +287,11 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     }, lockMs / 3);
     try {
       if (d.installationId === null) throw new Error('the job has no installation id to act as');
-      const octokit = (await o.probot.auth(d.installationId)) as unknown as GitHubClient;
+      const octokit = (await o.probot.auth(d.installationId).catch((e: unknown) => {
+        // The installation was removed since the delivery: nothing to retry.
+        if ((e as { status?: number }).status === 404) throw new UnrecoverableError(`installation ${d.installationId} is gone (GitHub answered 404 for its token): the App was uninstalled or lost access since the delivery`);
+        throw e;
+      })) as unknown as GitHubClient;
       jobLog.info({ attempt: job.attemptsMade + 1, force: d.force }, 'review started');
       await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force, self }, async () => (await latest()) === d.pull.headSha);
       jobLog.info('review done');
@@ -257,7 +304,7 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
 
   const worker = new Worker<ReviewJobData, JobOutcome>(QUEUE_NAME, processJob, {
     connection: { url: o.url },
-    prefix: QUEUE_PREFIX,
+    prefix: queuePrefix(),
     concurrency: o.concurrency ?? WORKER_CONCURRENCY,
     lockDuration: lockMs,
     stalledInterval: lockMs,
@@ -269,8 +316,11 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   worker.on('failed', (job, err) => {
     if (!job) return;
     settle(job.id);
-    const left = (job.opts.attempts ?? 1) - job.attemptsMade;
-    log.error({ err, jobId: job.id, pull: pullKey(job.data.ref), headSha: job.data.pull.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
+    const left = err instanceof UnrecoverableError ? 0 : (job.opts.attempts ?? 1) - job.attemptsMade;
+    // The job's data may be anything (jobProblem()): read what is there.
+    const d = job.data as Partial<ReviewJobData> | null;
+    const pull = d && typeof d === 'object' && d.ref ? pullKey(d.ref) : undefined;
+    log.error({ err: err instanceof UnrecoverableError ? err.message : err, jobId: job.id, pull, headSha: d?.pull?.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
   });
   worker.on('error', (err) => {
     // BullMQ's connection errors are Redis outages; anything else is worth its stack.
@@ -292,4 +342,16 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
       redis.disconnect();
     },
   };
+}
+
+/** What is wrong with a job's data for a review, or null when it has the shape the App writes. */
+export function jobProblem(data: unknown): string | null {
+  if (!data || typeof data !== 'object') return 'its data is not an object';
+  const d = data as Partial<Record<keyof ReviewJobData, unknown>>;
+  const ref = d.ref as Partial<Record<string, unknown>> | undefined;
+  if (!ref || typeof ref !== 'object' || typeof ref['owner'] !== 'string' || typeof ref['repo'] !== 'string' || typeof ref['number'] !== 'number') return 'no pull request (`ref` with owner, repo and number)';
+  const pull = d.pull as Partial<Record<string, unknown>> | undefined;
+  if (!pull || typeof pull !== 'object' || typeof pull['headSha'] !== 'string' || typeof pull['changedFiles'] !== 'number') return 'no head commit (`pull` with headSha and changedFiles)';
+  if (typeof d.force !== 'boolean') return 'no `force`';
+  return null;
 }

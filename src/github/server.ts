@@ -14,7 +14,7 @@ import { InputError } from '../errors.js';
 import { createWidenApp } from './app.js';
 import { loadSecretFiles } from './env.js';
 import { WidenOctokit } from './octokit.js';
-import { RedisReviewSink } from './redis-queue.js';
+import { queuePrefixProblem, RedisReviewSink, redisUrlProblem } from './redis-queue.js';
 
 /** How long a stopping App waits for reviews in flight before it exits anyway. */
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -27,6 +27,19 @@ try {
   process.exit(2);
 }
 const redisUrl = process.env['REDIS_URL'];
+// The queue's alone. Given REDIS_URL, Probot also keeps its rate limiter (Bottleneck) in Redis,
+// and with Redis 7 Bottleneck never recreates its keys once they are lost (a flush, a restart
+// without persistence, their 120 s expiry): every review of an installation already seen then
+// failed with ERR SETTINGS_KEY_NOT_FOUND (SGrondin/bottleneck#219). Each process spaces its own
+// writes instead.
+delete process.env['REDIS_URL'];
+if (redisUrl) {
+  const problem = redisUrlProblem(redisUrl) ?? queuePrefixProblem();
+  if (problem) {
+    console.error(`widen: ${problem}`);
+    process.exit(2);
+  }
+}
 const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl, console) } : {});
 const server = await run(app.appFn, { Octokit: WidenOctokit });
 if (redisUrl) console.info('widen: reviews go to the Redis queue; run `widen worker` to review them');

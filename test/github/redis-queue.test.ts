@@ -3,7 +3,7 @@
  * enqueues, worker processes review, against the GitHub stand-in. Each pull request of the seed
  * example must get exactly one review and one check run, whatever the workers go through.
  */
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, startApp, type AppProcess } from '../helpers/app-process.js';
@@ -40,8 +40,8 @@ function repo(name: string, installationId: number, pulls: number): StandInRepo 
   };
 }
 
-const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48 } as const;
-const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1 };
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48, refail: 49, flush: 50 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1, refail: 1, flush: 2 };
 
 beforeAll(async () => {
   seed = await seedFile();
@@ -93,6 +93,11 @@ async function jobsOf(name: string): Promise<Array<{ id: string; state: string; 
   const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized']);
   const mine = jobs.filter((j) => j && (j.data as { ref: { repo: string } }).ref.repo === name);
   return Promise.all(mine.map(async (j) => ({ id: j.id!, state: await j.getState(), returnvalue: j.returnvalue, failedReason: j.failedReason, finishedOn: j.finishedOn })));
+}
+
+/** Polls `done` until it holds or `timeoutMs` passes (the assertions after it say what went wrong). */
+async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end && !(await done()); ) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function settle(name: string, pulls: number, timeoutMs: number): Promise<void> {
@@ -173,6 +178,55 @@ test('a redelivered webhook is a no-op: one job, one review', async () => {
   expect((await jobsOf('redeliver')).map((j) => [j.id, j.state])).toEqual([['delivery-redeliver-1', 'completed']]);
   expect(app.output()).toMatch(/"jobId":"delivery-redeliver-1".*delivery already queued or reviewed; nothing to do/);
 }, 60_000);
+
+test("a redelivered webhook whose review failed for good is tried again, and reviewed", async () => {
+  // The job fails at once (a worker with a wrong key, an outage longer than the retries): here a
+  // processor of the test's own fails it.
+  await deliver('refail', 1, { id: 'delivery-refail-1' });
+  const failing = new Worker('reviews', async () => {
+    throw new UnrecoverableError('GitHub refused the JWT (401)');
+  }, { connection: { url: redis.url }, prefix: 'widen' });
+  await until(async () => (await queue.getJob('delivery-refail-1'))?.failedReason !== undefined, 15_000);
+  await failing.close();
+  expect((await jobsOf('refail')).map((j) => [j.id, j.state])).toEqual([['delivery-refail-1', 'failed']]);
+
+  // The operator fixes the cause and redelivers the delivery from the App's Advanced tab.
+  await deliver('refail', 1, { id: 'delivery-refail-1' });
+  expect(app.output()).toMatch(/"jobId":"delivery-refail-1".*delivery redelivered after its review failed; trying it again/);
+  await addWorkers(1);
+  await settle('refail', 1, 30_000);
+  expect(reviewsOf('refail')).toHaveLength(1);
+  expect((await jobsOf('refail')).map((j) => [j.id, j.state])).toEqual([['delivery-refail-1', 'completed']]);
+}, 60_000);
+
+test('Redis flushed after an installation was reviewed: its next review still goes through', async () => {
+  // Probot's rate limiter kept its keys in REDIS_URL, and on Redis 7 it never recreated them once
+  // they were lost: every later review of the installation failed (sweep E). The real command,
+  // which builds its Probot from the environment as the image does.
+  const worker = await startWorker(workerEnv(), { cli: true });
+  workers.push(worker);
+  await deliver('flush', 1);
+  await settle('flush', 1, 30_000);
+  const flushed = spawnSync('redis-cli', ['-u', redis.url, 'FLUSHALL'], { encoding: 'utf8' });
+  expect(flushed.stdout.trim()).toBe('OK');
+  await deliver('flush', 2);
+  await settle('flush', 2, 30_000);
+  expect([...reviewCounts('flush').entries()].sort()).toEqual([[1, 1], [2, 1]]);
+  expect(worker.output()).not.toContain('SETTINGS_KEY_NOT_FOUND');
+}, 60_000);
+
+test('a job that is not a widen review fails once, with what is wrong, and no stack of ours', async () => {
+  const [worker] = await addWorkers(1);
+  await queue.add('review', { ref: { owner: 'kernel-dev', repo: 'refail' } }, { jobId: 'poison-1', attempts: 6 });
+  await until(async () => (await queue.getJob('poison-1'))?.failedReason !== undefined, 15_000);
+  const job = (await queue.getJob('poison-1'))!;
+  expect(await job.getState()).toBe('failed');
+  expect(job.attemptsMade).toBe(1);
+  expect(job.failedReason).toBe('the job is not a widen review: no pull request (`ref` with owner, repo and number)');
+  expect(worker!.output()).toMatch(/"jobId":"poison-1".*review failed; the job stays in the failed set with its error/);
+  expect(worker!.output()).not.toContain('queue worker error');
+  await job.remove();
+}, 30_000);
 
 test('a newer head commit supersedes an older job still waiting: only the newer head is reviewed', async () => {
   // Two pushes in quick succession while no worker runs; then a worker.

@@ -54,12 +54,17 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   if (!/^\d+$/.test(env['APP_ID'] ?? '')) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
   if (!hasPrivateKey(env)) throw new InputError('no-private-key', 'widen worker acts as the GitHub App, so it needs its private key: PRIVATE_KEY (the PEM text), PRIVATE_KEY_PATH or PRIVATE_KEY_FILE (a file holding it).');
 
-  const [{ createProbot }, { startReviewWorker, waitForRedis, redisAddress }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
-  // Before Probot, whose rate limiter connects to REDIS_URL too: one message, not a log per retry.
+  const [{ createProbot }, { startReviewWorker, waitForRedis, redisAddress, queuePrefix }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
+  // An InputError (one line, exit 2) for a bad WIDEN_QUEUE_PREFIX, before anything connects.
+  queuePrefix(env);
+  // Before anything connects: one message, not a log per retry.
   await waitForRedis(url, redisWaitMs, (why) => process.stderr.write(`widen worker: waiting for Redis at ${redisAddress(url)} (${why})\n`));
   // As `npm start` logs: info by default, JSON in production.
   const logFormat = env['LOG_FORMAT'] || (env['NODE_ENV'] === 'production' ? 'json' : 'pretty');
-  const probot = createProbot({ env: { LOG_LEVEL: 'info', ...env, LOG_FORMAT: logFormat }, overrides: { Octokit: WidenOctokit } });
+  // REDIS_URL is the queue's alone: Probot's rate limiter in Redis breaks for good on Redis 7 once
+  // its keys are lost (src/github/server.ts says why); each process spaces its own writes.
+  const { REDIS_URL: _queue, ...probotEnv } = env;
+  const probot = createProbot({ env: { LOG_LEVEL: 'info', ...probotEnv, LOG_FORMAT: logFormat }, overrides: { Octokit: WidenOctokit } });
   const worker = await startReviewWorker({ url, probot, ...(concurrency ? { concurrency } : {}) });
   // Not the URL: it may carry the Redis password.
   probot.log.info({ concurrency: concurrency ?? 2 }, 'widen worker: waiting for reviews');
@@ -75,7 +80,7 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   await worker.close();
   clearTimeout(timer);
   probot.log.info('widen worker stopped');
-  // Probot's rate limiter keeps its own Redis connection (REDIS_URL) open and Probot 14 offers no
-  // way to close it, so the process would never end by itself: every review is finished here.
+  // Every review is finished here; whatever else holds the event loop (a client's reconnection
+  // timer) must not keep the process alive.
   process.exit(0);
 }
