@@ -10,9 +10,11 @@
  *
  * What open-source BullMQ does not give is "one job at a time per pull request" (that is
  * BullMQ Pro's groups), so widen adds two keys of its own per pull request:
- * - `widen:head:<pull>`: the head commit most recently enqueued. A job for an older head is
- *   done without a review when a worker picks it up, and a running review checks it before
- *   publishing, exactly as the in-process queue's `isCurrent()` does.
+ * - `widen:head:<pull>`: the head commit, as last enqueued or as GitHub last said. A worker
+ *   that takes a job asks GitHub for the pull request's head first (deliveries may arrive out
+ *   of order): a job for another head is done without a review, and the key is set to GitHub's
+ *   answer. A running review checks the key before publishing, as the in-process queue's
+ *   `isCurrent()` does, and does not publish once it has lost its lock.
  * - `widen:lock:<pull>`: held while a review of the pull request runs (SET NX with an expiry,
  *   renewed while the review runs, released by its owner only). A job that finds the lock taken
  *   is moved back to the delayed set for a moment (`moveToDelayed` + `DelayedError`, which
@@ -26,6 +28,7 @@ import type { Probot } from 'probot';
 import { InputError } from '../errors.js';
 import { appLogin, pullKey, runReview, type ReviewJobData, type ReviewSink } from './app.js';
 import { configReader } from './config.js';
+import { getPull } from './pull.js';
 import type { GitHubClient } from './octokit.js';
 import { OutageLog } from './outage-log.js';
 
@@ -56,6 +59,8 @@ export const WORKER_CONCURRENCY = 2;
  * it, a dead worker's job is someone else's. Renewed at a third of it while the job runs.
  */
 export const LOCK_MS = 30_000;
+/** How long after a review ends its job counts as in flight while BullMQ records the outcome. */
+const SETTLE_GRACE_MS = 5_000;
 /** How long a job waits before trying again when another review of its pull request runs. */
 export const BUSY_RETRY_MS = 1_000;
 /** Seconds a finished job (and the head key) is kept: a delivery redelivered within this time is recognised. */
@@ -236,10 +241,13 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   // Jobs taken and not yet recorded as completed or failed in Redis, by job id: what close()
   // waits for. A job counts until BullMQ has written its outcome (its 'completed' or 'failed'
   // event), not only until processJob returns, so that a stopping worker never cuts that write.
-  const inFlight = new Set<string>();
+  // By job id, the run of it this worker has going (a job can come back to the same worker).
+  const inFlight = new Map<string, number>();
+  let runs = 0;
   const drained: Array<() => void> = [];
-  const settle = (id: string | undefined): void => {
-    if (id === undefined || !inFlight.delete(id)) return;
+  const settle = (id: string | undefined, run?: number): void => {
+    if (id === undefined || !inFlight.has(id) || (run !== undefined && inFlight.get(id) !== run)) return;
+    inFlight.delete(id);
     if (inFlight.size === 0) for (const resolve of drained.splice(0)) resolve();
   };
   let stopping = false;
@@ -251,13 +259,19 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
-    inFlight.add(job.id!);
+    const run = ++runs;
+    inFlight.set(job.id!, run);
     try {
       return await review(job, token);
     } catch (e) {
       // A job moved back to the delayed set is not failed: BullMQ emits nothing for it.
       if (e instanceof DelayedError) settle(job.id);
       throw e;
+    } finally {
+      // BullMQ records the outcome and then says so; when it cannot (the job's lock was lost
+      // while this worker was held up, Redis lost the job), it never says so, and a stopping
+      // worker waited its whole drain time for a review that had ended. The review has ended here.
+      setTimeout(() => settle(job.id, run), SETTLE_GRACE_MS).unref();
     }
   };
 
@@ -271,10 +285,14 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     const key = pullKey(d.ref);
     const jobLog = log.child({ jobId: job.id, deliveryId: d.deliveryId, pull: key, headSha: d.pull.headSha });
     const latest = async (): Promise<string> => (await redis.get(headKey(key))) ?? d.pull.headSha;
-    if ((await latest()) !== d.pull.headSha) {
-      jobLog.info('superseded by a newer head commit before it started; not reviewed');
-      return 'superseded';
-    }
+    const installationClient = async (): Promise<GitHubClient> => {
+      if (d.installationId === null) throw new Error('the job has no installation id to act as');
+      return (await o.probot.auth(d.installationId).catch((e: unknown) => {
+        // The installation was removed since the delivery: nothing to retry.
+        if ((e as { status?: number }).status === 404) throw new UnrecoverableError(`installation ${d.installationId} is gone (GitHub answered 404 for its token): the App was uninstalled or lost access since the delivery`);
+        throw e;
+      })) as unknown as GitHubClient;
+    };
     const owner = `${job.id}/${token ?? ''}`;
     const taken = await redis.set(lockKey(key), owner, 'PX', lockMs, 'NX');
     if (taken !== 'OK') {
@@ -282,18 +300,38 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
       await job.moveToDelayed(Date.now() + busyRetryMs, token);
       throw new DelayedError();
     }
+    // The lock lost (the process paused past it, or Redis lost the key): another worker may have
+    // the job by now, so this review must not publish.
+    let lockLost = false;
     const renew = setInterval(() => {
-      redis.eval(EXTEND, 1, lockKey(key), owner, String(lockMs)).catch((e: unknown) => jobLog.warn({ err: e }, 'could not renew the pull request lock'));
+      redis
+        .eval(EXTEND, 1, lockKey(key), owner, String(lockMs))
+        .then((extended) => {
+          if (extended === 0 && !lockLost) {
+            lockLost = true;
+            jobLog.warn('lost the pull request lock (this worker was held up past it, or Redis lost the key); this review will not publish');
+          }
+        })
+        .catch((e: unknown) => jobLog.warn({ err: e }, 'could not renew the pull request lock'));
     }, lockMs / 3);
     try {
-      if (d.installationId === null) throw new Error('the job has no installation id to act as');
-      const octokit = (await o.probot.auth(d.installationId).catch((e: unknown) => {
-        // The installation was removed since the delivery: nothing to retry.
-        if ((e as { status?: number }).status === 404) throw new UnrecoverableError(`installation ${d.installationId} is gone (GitHub answered 404 for its token): the App was uninstalled or lost access since the delivery`);
-        throw e;
-      })) as unknown as GitHubClient;
+      const octokit = await installationClient();
+      // "Newer" is GitHub's word, not the order deliveries came in, which GitHub does not
+      // promise: a push's delivery overtaken by the one before it made the older commit the
+      // recorded head, and the real head was skipped as superseded. The head is asked of GitHub
+      // (one request) and recorded as it says.
+      const now = (await getPull(octokit, d.ref)).headSha;
+      if (now !== d.pull.headSha) {
+        await redis.set(headKey(key), now, 'EX', KEEP_FINISHED_S);
+        jobLog.info({ now }, 'not the head of the pull request on GitHub any more; not reviewed');
+        return 'superseded';
+      }
+      if ((await latest()) !== now) {
+        await redis.set(headKey(key), now, 'EX', KEEP_FINISHED_S);
+        jobLog.info("the recorded head came from an older push's delivery that arrived later; this job's head is GitHub's");
+      }
       jobLog.info({ attempt: job.attemptsMade + 1, force: d.force }, 'review started');
-      await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force, self }, async () => (await latest()) === d.pull.headSha);
+      await runReview({ octokit, readConfig: configReader(octokit, d.ref), log: jobLog, ref: d.ref, pull: d.pull, force: d.force, self }, async () => !lockLost && (await latest()) === d.pull.headSha);
       jobLog.info('review done');
       return 'reviewed';
     } finally {

@@ -40,8 +40,8 @@ function repo(name: string, installationId: number, pulls: number): StandInRepo 
   };
 }
 
-const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48, refail: 49, flush: 50 } as const;
-const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1, refail: 1, flush: 2 };
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48, refail: 49, flush: 50, order: 51 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1, refail: 1, flush: 2, order: 1 };
 
 beforeAll(async () => {
   seed = await seedFile();
@@ -240,6 +240,19 @@ test('a newer head commit supersedes an older job still waiting: only the newer 
   expect(reviewsOf('push').map((r) => r.commit_id)).toEqual([headOf(1, 1)]);
   const jobs = Object.fromEntries((await jobsOf('push')).map((j) => [j.id, [j.state, j.returnvalue]]));
   expect(jobs).toEqual({ 'push-old': ['completed', 'superseded'], 'push-new': ['completed', 'reviewed'] });
+}, 60_000);
+
+test("deliveries out of order: the head GitHub has is reviewed, not the push whose delivery came last", async () => {
+  // Push A, then push B (the head on GitHub); B's delivery arrives first, then A's.
+  repos.find((r) => r.name === 'order')!.pulls[0]!.head.sha = headOf(1, 2);
+  await deliver('order', 1, { id: 'order-B', headSha: headOf(1, 2), action: 'synchronize' });
+  await deliver('order', 1, { id: 'order-A', headSha: headOf(1, 1), action: 'synchronize' });
+  await addWorkers(1);
+  await github.waitFor((s) => s.checkRuns.some((r) => r.repo === 'kernel-dev/order' && r.status === 'completed'), 30_000);
+  await until(async () => (await jobsOf('order')).every((j) => j.state === 'completed'), 10_000);
+  expect(checkRunsOf('order').map((r) => r.head_sha)).toEqual([headOf(1, 2)]);
+  expect(reviewsOf('order').map((r) => r.commit_id)).toEqual([headOf(1, 2)]);
+  expect((await jobsOf('order')).map((j) => [j.id, j.returnvalue]).sort()).toEqual([['order-A', 'superseded'], ['order-B', 'reviewed']]);
 }, 60_000);
 
 test('two deliveries for the same head of one pull request, two workers: the reviews run one after the other', async () => {
