@@ -200,9 +200,14 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
     }
     // A check run GitHub refused (say, an installation without the checks permission) must not
     // cost the pull request its review.
-    const checkRunId = await checkRun.catch((e: unknown) => {
-      log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
-      return null;
+    const checkRunId = await checkRun.catch(async (e: unknown) => {
+      // A refusal (no checks permission) stays one; a server error or a timeout at the start of
+      // the review may have passed by now: one more try, or the pull request never gets its
+      // check run (a required check then waits for ever).
+      const status = (e as { status?: number }).status;
+      const again = status === undefined || status >= 500 ? await startCheckRun(octokit, ref, pull.headSha).catch(() => null) : null;
+      if (again === null) log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
+      return again;
     });
     const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRunId, force: r.force, log }));
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');

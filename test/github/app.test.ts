@@ -387,6 +387,24 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     expect(String((errors[0] as Error).message)).toMatch(/^the check run was completed, but the review could not be posted: Resource not accessible by integration/);
   });
 
+  test('a check run GitHub failed to create (502) is tried again before the review is published', async () => {
+    const f = await seedFile();
+    const scope = mockReviewReads(nock(API), f, { checkRun: false });
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).times(2).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${REPO_PATH}/check-runs`).reply(502, { message: 'Server Error' });
+    scope.post(`${REPO_PATH}/check-runs`).reply(201, { id: CHECK_RUN });
+    const reviews: Array<Record<string, unknown>> = [];
+    const checks: Array<Record<string, unknown>> = [];
+    expectReview(scope, reviews);
+    expectCheckCompletion(scope, checks);
+
+    await deliver(await harness(), 'pull_request', seedPayload());
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(reviews).toHaveLength(1);
+    expect(checks.map((c) => c['conclusion'])).toEqual(['failure']);
+  });
+
   test('a check run GitHub refuses (no checks permission) does not cost the pull request its review', async () => {
     const f = await seedFile();
     const scope = mockReviewReads(nock(API), f, { checkRun: false });

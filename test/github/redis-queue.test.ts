@@ -47,7 +47,7 @@ beforeAll(async () => {
   seed = await seedFile();
   redis = await startRedis();
   repos = Object.entries(REPOS).map(([name, id]) => repo(name, id, SIZES[name as keyof typeof REPOS]));
-  github = await startGitHubStandIn({ repos });
+  github = await startGitHubStandIn({ repos, appKey: KEY });
   app = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'info', LOG_FORMAT: 'json', REDIS_URL: redis.url });
   queue = new Queue('reviews', { connection: { url: redis.url }, prefix: 'widen' });
 }, 60_000);
@@ -303,6 +303,16 @@ test('`widen worker` with Redis unreachable at start: waits, then one clear erro
   expect(worker.stderr).not.toMatch(/\n\s+at /);
   expect(worker.stderr + worker.stdout).not.toContain('hunter2');
 }, 30_000);
+
+test("`widen worker` with a private key that is not the App's: one clear error and exit 2 before any job", async () => {
+  // Not spawnSync: the stand-in answering GET /app runs in this process.
+  const err = await startWorker(workerEnv({ PRIVATE_KEY: generatePrivateKey() }), { cli: true }).then(
+    () => null,
+    (e: Error) => e.message,
+  );
+  expect(err).toContain(`widen: GitHub refused the App's credentials (401 for GET /app): check that APP_ID (${github.appId}) is the App's id and that the private key is the App's, on ${github.host}.`);
+  expect(err).not.toMatch(/\n\s+at /);
+}, 40_000);
 
 test('`widen worker` through a Redis outage: one line when it goes, one when it is back, and it reviews again', async () => {
   const own = await startRedis();

@@ -9,7 +9,7 @@
  * The repos passed in are served live, not copied: a test simulates a push by changing a pull's
  * `head.sha` and `files` between two webhooks.
  */
-import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, createVerify, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -85,6 +85,11 @@ export interface StandInOptions {
   botLogin?: string;
   /** The App's id, reported by `GET /app` and in check runs; default 1. */
   appId?: number;
+  /**
+   * The App's private key (PEM). When given, a JWT must be signed with it (RS256) and issued by
+   * the App's id, or GitHub's 401 comes back, as for a key that is not the App's.
+   */
+  appKey?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,6 +530,7 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
   const prefix = opts.prefix ?? '/api/v3';
   const botLogin = opts.botLogin ?? 'widen[bot]';
   const appId = opts.appId ?? 1;
+  const appKey = opts.appKey;
   const repos = opts.repos;
   const faults: Array<{ method: string; path: RegExp | string; responses: FaultResponse[] }> = [];
   /** Installation tokens issued -> installation id, to catch a token used on another installation's repo. */
@@ -1400,6 +1406,9 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
       if (!m || (m[1] ?? '').split('.').length !== 3) {
         return { status: 401, json: { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest', status: '401' } };
       }
+      if (appKey !== undefined && !jwtSignedBy(m[1]!, appKey, appId)) {
+        return { status: 401, json: { message: "'Issuer' claim ('iss') must be an Integer, or the JWT's signature does not match the App's key", documentation_url: 'https://docs.github.com/rest', status: '401' } };
+      }
     }
     return undefined;
   };
@@ -1752,4 +1761,18 @@ export function generatePrivateKey(): string {
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
   });
   return privateKey;
+}
+
+/** Whether `jwt` is an RS256 token signed with `key` (a private key's public half) and issued by `appId`. */
+function jwtSignedBy(jwt: string, key: string, appId: number): boolean {
+  const [header, payload, signature] = jwt.split('.') as [string, string, string];
+  try {
+    const verify = createVerify('RSA-SHA256');
+    verify.update(`${header}.${payload}`);
+    if (!verify.verify(createPublicKey(key), Buffer.from(signature, 'base64url'))) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss?: unknown };
+    return String(claims.iss) === String(appId);
+  } catch {
+    return false;
+  }
 }

@@ -65,6 +65,9 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   // its keys are lost (src/github/server.ts says why); each process spaces its own writes.
   const { REDIS_URL: _queue, ...probotEnv } = env;
   const probot = createProbot({ env: { LOG_LEVEL: 'info', ...probotEnv, LOG_FORMAT: logFormat }, overrides: { Octokit: WidenOctokit } });
+  // The App's credentials, once, before any job: a wrong key or APP_ID failed every review
+  // (each retried, each logged 'Not Found' or 401) while the worker said it was ready.
+  await checkAppCredentials(probot, env);
   const worker = await startReviewWorker({ url, probot, ...(concurrency ? { concurrency } : {}) });
   // Not the URL: it may carry the Redis password.
   probot.log.info({ concurrency: concurrency ?? 2 }, 'widen worker: waiting for reviews');
@@ -83,4 +86,22 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   // Every review is finished here; whatever else holds the event loop (a client's reconnection
   // timer) must not keep the process alive.
   process.exit(0);
+}
+
+/**
+ * Asks GitHub who the App is (`GET /app`, with the App's own JWT). A refusal (401: the private
+ * key does not match; 404: no such App) is an {@link InputError}; any other failure (GitHub
+ * unreachable right now) is only a warning, since the reviews themselves retry.
+ */
+async function checkAppCredentials(probot: { auth(): Promise<unknown>; log: { warn(obj: object, msg: string): void } }, env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    const app = (await probot.auth()) as { rest: { apps: { getAuthenticated(): Promise<unknown> } } };
+    await app.rest.apps.getAuthenticated();
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (status === 401 || status === 404) {
+      throw new InputError('github-credentials', `GitHub refused the App's credentials (${status} for GET /app): check that APP_ID (${env['APP_ID']}) is the App's id and that the private key is the App's${env['GHE_HOST'] ? `, on ${env['GHE_HOST']}` : ''}.`);
+    }
+    probot.log.warn({ err: (e as Error).message }, 'could not ask GitHub who the App is; starting anyway, reviews retry');
+  }
 }
