@@ -281,7 +281,7 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
       }
       r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
       const installation = (context.payload as { installation?: { id: number } }).installation;
-      q.add({ key, headSha: r.pull.headSha, log: r.log, owner: installation ? `installation ${installation.id}` : r.ref.owner, run: ({ isCurrent }) => runReview(r, isCurrent) });
+      q.add({ key, headSha: r.pull.headSha, log: r.log, owner: installation ? `installation ${installation.id}` : r.ref.owner, ...(r.pull.updatedAt ? { updatedAt: r.pull.updatedAt } : {}), run: ({ isCurrent }) => runReview(r, isCurrent) });
     };
     const refOf = (context: Context, number: number): PullRef => ({ ...context.repo(), number });
     const readConfig = (context: Context): ConfigReader => () => context.config(CONFIG_FILE);

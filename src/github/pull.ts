@@ -40,6 +40,11 @@ export interface PullInfo {
   /** Commits as GitHub counts them, or null when the payload did not say. */
   commits: number | null;
   htmlUrl: string;
+  /**
+   * When GitHub last changed the pull request (`updated_at`, ISO 8601), as the payload or the API
+   * said; absent when it did not. Orders two pushes whose deliveries came out of order.
+   */
+  updatedAt?: string;
 }
 
 /** One entry of GitHub's list of a pull request's files. */
@@ -82,8 +87,10 @@ export function pullInfo(pr: {
   changed_files?: number;
   commits?: number;
   html_url: string;
+  updated_at?: string | null;
 }): PullInfo {
   return {
+    ...(typeof pr.updated_at === 'string' ? { updatedAt: pr.updated_at } : {}),
     number: pr.number,
     title: pr.title,
     draft: pr.draft ?? false,

@@ -14,7 +14,9 @@ export interface ReviewJob {
   key: string;
   headSha: string;
   /** The delivery's logger (Probot's, with the delivery id), for the job's failure. */
-  log: { error(obj: object, msg?: string): void };
+  log: { error(obj: object, msg?: string): void; info?(obj: object, msg?: string): void };
+  /** When GitHub last changed the pull request, from the job's payload (`updated_at`), if known. */
+  updatedAt?: string;
   run(job: { isCurrent(): boolean }): Promise<void>;
   /** Whose review it is (the installation): one owner's burst does not take every slot while another's review waits. Default: the repository owner in `key`. */
   owner?: string;
@@ -22,6 +24,8 @@ export interface ReviewJob {
 
 interface Lane {
   latestSha: string;
+  /** When GitHub last changed the pull request, as the latest job's payload said (ISO 8601). */
+  latestAt?: string;
   running: Promise<void> | null;
   waiting: ReviewJob | null;
 }
@@ -34,16 +38,29 @@ export class ReviewQueue {
   private running = 0;
   private readonly runningBy = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
+  /** The last head and update time of pull requests with no job left, newest last. */
+  private readonly finished = new Map<string, { sha: string; at: string | undefined }>();
 
   constructor(
     private readonly onError: (job: ReviewJob, error: unknown) => void,
     private readonly concurrency = MAX_CONCURRENT_REVIEWS,
   ) {}
 
-  /** Queues `job`; a job of the same pull request still waiting is dropped in its favour. */
+  /**
+   * Queues `job`; a job of the same pull request still waiting is dropped in its favour, unless
+   * `job` is for an older state of the pull request than the latest one queued (GitHub does not
+   * promise to deliver webhooks in order: push A's delivery after push B's must not replace B).
+   */
   add(job: ReviewJob): void {
-    const lane = this.lanes.get(job.key) ?? { latestSha: job.headSha, running: null, waiting: null };
+    const known = this.lanes.get(job.key);
+    const last = known ? { sha: known.latestSha, at: known.latestAt } : this.finished.get(job.key);
+    if (last?.at !== undefined && job.updatedAt !== undefined && job.updatedAt < last.at && job.headSha !== last.sha) {
+      job.log.info?.({ pull: job.key, headSha: job.headSha, newer: last.sha }, 'delivery for an older state of the pull request than one already queued; not reviewed');
+      return;
+    }
+    const lane = known ?? { latestSha: job.headSha, running: null, waiting: null };
     lane.latestSha = job.headSha;
+    if (job.updatedAt !== undefined) lane.latestAt = job.updatedAt;
     lane.waiting = job;
     this.lanes.set(job.key, lane);
     if (!lane.running && !this.ready.includes(job.key)) this.ready.push(job.key);
@@ -87,7 +104,13 @@ export class ReviewQueue {
           this.runningBy.set(owner, (this.runningBy.get(owner) ?? 1) - 1);
           lane.running = null;
           if (lane.waiting) this.ready.push(key);
-          else this.lanes.delete(key);
+          else {
+            this.lanes.delete(key);
+            // Remembered (a bounded number) so that a late delivery of an older push is recognised.
+            this.finished.delete(key);
+            this.finished.set(key, { sha: lane.latestSha, at: lane.latestAt });
+            if (this.finished.size > 10_000) this.finished.delete(this.finished.keys().next().value!);
+          }
           this.pump();
           if (this.lanes.size === 0) this.idleWaiters.splice(0).forEach((r) => r());
         });

@@ -1,11 +1,12 @@
 import { ReviewQueue, type ReviewJob } from '../../src/github/queue.js';
 
 /** A job that runs until the test lets it finish, and records when it started. */
-function job(key: string, owner: string, log: string[], gates: Map<string, () => void>, headSha = 'a'): ReviewJob {
+function job(key: string, owner: string, log: string[], gates: Map<string, () => void>, headSha = 'a', updatedAt?: string): ReviewJob {
   return {
     key,
     headSha,
     owner,
+    ...(updatedAt ? { updatedAt } : {}),
     log: { error: () => undefined },
     run: () =>
       new Promise<void>((resolve) => {
@@ -56,5 +57,27 @@ describe('the embedded review queue', () => {
     expect(started).toEqual(['o/r#1@a', 'o/r#1@c']);
     gates.get('o/r#1@c')!();
     await q.idle();
+  });
+
+  test("a delivery of an older push that arrives late replaces nothing, waiting or finished", async () => {
+    const started: string[] = [];
+    const gates = new Map<string, () => void>();
+    const q = new ReviewQueue(() => undefined, 1);
+    // Slot taken by another pull request, so that the jobs below wait.
+    q.add(job('o/r#9', 'o', started, gates, 'x', '2026-12-06T10:00:00Z'));
+    q.add(job('o/r#1', 'o', started, gates, 'B', '2026-12-06T10:05:00Z'));
+    q.add(job('o/r#1', 'o', started, gates, 'A', '2026-12-06T10:04:00Z'));
+    expect(q.latest('o/r#1')).toBe('B');
+    await tick();
+    gates.get('o/r#9@x')!();
+    await tick();
+    expect(started).toEqual(['o/r#9@x', 'o/r#1@B']);
+    await tick();
+    gates.get('o/r#1@B')!();
+    await q.idle();
+    // After the pull request's last review, too.
+    q.add(job('o/r#1', 'o', started, gates, 'A', '2026-12-06T10:04:00Z'));
+    await q.idle();
+    expect(started).toEqual(['o/r#9@x', 'o/r#1@B']);
   });
 });
