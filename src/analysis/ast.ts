@@ -175,6 +175,11 @@ export function forEachChild(e: Expr, visit: (x: Expr) => void): void {
  * `*p@88`, `walk@param->private`. Null for anything that is not a plain path (calls, arithmetic).
  * Parentheses and casts are looked through.
  */
+/** `e` without the casts around it: `(unsigned long)x` is `x`. */
+export function uncast(e: Expr): Expr {
+  return e.k === 'cast' ? uncast(e.arg) : e;
+}
+
 export function pathKey(e: Expr): string | null {
   switch (e.k) {
     case 'ident':

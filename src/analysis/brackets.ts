@@ -13,7 +13,7 @@
  *   the branch that tests its result, directly (`if (f(&r))`) or through a variable
  *   (`ret = f(&r); if (ret)`).
  */
-import { addressee, forEachExpr, pathKey, type Expr } from './ast.js';
+import { addressee, forEachExpr, pathKey, uncast, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
 import type { FunctionSpan } from './functions.js';
@@ -614,13 +614,12 @@ export function acquiredEdge(zeroOn: 'true' | 'false', when: 'zero' | 'nonzero')
  * `is` recognises (`v`, `!v`, `v == 0`, `v != 0`, `v < 0`, `0 != v`...); null otherwise.
  */
 export function zeroEdge(cond: Expr, is: (e: Expr) => boolean): 'true' | 'false' | null {
-  const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e);
-  const c = strip(cond);
+  const c = uncast(cond);
   if (is(c)) return 'false';
-  if (c.k === 'unary' && c.op === '!' && is(strip(c.arg))) return 'true';
+  if (c.k === 'unary' && c.op === '!' && is(uncast(c.arg))) return 'true';
   if (c.k === 'binary') {
-    const zero = (e: Expr): boolean => strip(e).k === 'lit' && /^0[uUlL]*$/.test((strip(e) as Expr & { k: 'lit' }).text.trim());
-    const [v, op] = is(strip(c.left)) && zero(c.right) ? [c.left, c.op] : is(strip(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];
+    const zero = (e: Expr): boolean => uncast(e).k === 'lit' && /^0[uUlL]*$/.test((uncast(e) as Expr & { k: 'lit' }).text.trim());
+    const [v, op] = is(uncast(c.left)) && zero(c.right) ? [c.left, c.op] : is(uncast(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];
     if (v === null) return null;
     if (op === '==') return 'true';
     // `!= 0`, and `< 0` for an error code (0 or negative): true means "not 0".

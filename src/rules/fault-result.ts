@@ -4,7 +4,7 @@
  * `VM_FAULT_RETRY` and `VM_FAULT_COMPLETED` say the handler released the lock itself
  * (include/linux/mm_types.h), which is what the lock rules need to know.
  */
-import { pathKey, type Expr } from '../analysis/ast.js';
+import { pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 
@@ -21,26 +21,22 @@ export interface FaultTest {
   setOn: 'true' | 'false';
 }
 
-function strip(e: Expr): Expr {
-  return e.k === 'cast' ? strip(e.arg) : e;
-}
-
 /** `result & MASK` (under `!` and casts; `likely()` is blanked by the normaliser), with MASK an `|` of VM_FAULT_* names. */
 export function faultTest(cond: Expr, result: string): FaultTest | null {
-  let c = strip(cond);
+  let c = uncast(cond);
   let negated = false;
   for (;;) {
     if (c.k === 'unary' && c.op === '!') {
       negated = !negated;
-      c = strip(c.arg);
+      c = uncast(c.arg);
     } else break;
   }
   if (c.k !== 'binary' || c.op !== '&') return null;
-  const mask = pathKey(strip(c.left)) === result ? c.right : pathKey(strip(c.right)) === result ? c.left : null;
+  const mask = pathKey(uncast(c.left)) === result ? c.right : pathKey(uncast(c.right)) === result ? c.left : null;
   if (mask === null) return null;
   const names: string[] = [];
   const collect = (e: Expr): boolean => {
-    const x = strip(e);
+    const x = uncast(e);
     if (x.k === 'binary' && x.op === '|') return collect(x.left) && collect(x.right);
     if (x.k === 'ident') return names.push(x.name) > 0;
     return false;

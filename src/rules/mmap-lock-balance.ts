@@ -13,7 +13,7 @@
  *   holds the lock and NULL when it does not, which is a contract, while two `return -EINVAL`s
  *   that differ in the lock are a leak.
  */
-import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -61,15 +61,14 @@ function isTrue(e: Expr | undefined): boolean {
  */
 type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean };
 
-const strip = (e: Expr): Expr => (e.k === 'cast' ? strip(e.arg) : e);
 
 /** The edge of a branch on `cond` along which `is(value) != constant` holds, or null. */
 function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'true' | 'false' | null {
-  const c = strip(cond);
+  const c = uncast(cond);
   if (c.k !== 'binary' || (c.op !== '!=' && c.op !== '==')) return null;
   const isC = (x: Expr): boolean => (x.k === 'ident' && x.name === constant) || (x.k === 'lit' && x.text.trim() === constant);
-  const l = strip(c.left);
-  const r = strip(c.right);
+  const l = uncast(c.left);
+  const r = uncast(c.right);
   if (!((is(l) && isC(r)) || (isC(l) && is(r)))) return null;
   return c.op === '!=' ? 'true' : 'false';
 }
@@ -114,15 +113,15 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
  * equal the integer `constant`; null for any other condition or constant.
  */
 function excludingEdge(cond: Expr, key: string, constant: string): 'true' | 'false' | null {
-  const c = strip(cond);
+  const c = uncast(cond);
   if (c.k !== 'binary' || !/^-?\d+$/.test(constant)) return null;
   const int = (x: Expr): number | null => {
-    const y = strip(x);
+    const y = uncast(x);
     if (y.k === 'lit' && /^\d+$/.test(y.text.trim())) return Number(y.text.trim());
     if (y.k === 'unary' && y.op === '-' && y.arg.k === 'lit' && /^\d+$/.test(y.arg.text.trim())) return -Number(y.arg.text.trim());
     return null;
   };
-  const isKey = (x: Expr): boolean => pathKey(strip(x)) === key;
+  const isKey = (x: Expr): boolean => pathKey(uncast(x)) === key;
   const mirror: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
   let op = c.op;
   let n: number | null = null;
@@ -483,18 +482,18 @@ function testedAsError(fn: AnalyzedFunction, key: string, trace: readonly number
     if (node.kind !== 'branch' || !node.expr) continue;
     const edge = node.succ.find((x) => x.to === trace[j + 1])?.kind;
     if (edge !== 'true' && edge !== 'false') continue;
-    if (errorEdge(fn, strip(node.expr), key) === edge) return true;
+    if (errorEdge(fn, uncast(node.expr), key) === edge) return true;
   }
   return false;
 }
 
 /** The edge of a branch on `cond` along which variable `key` holds an error, or null. */
 function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'false' | null {
-  const is = (x: Expr): boolean => { const y = strip(x); return y.k === 'ident' && y.ref.id === key; };
-  const negative = (x: Expr): boolean => { const y = strip(x); return y.k === 'unary' && y.op === '-' && (y.arg.k === 'ident' ? /^E[A-Z0-9]+$/.test(y.arg.name) : y.arg.k === 'lit'); };
-  const isZero = (x: Expr): boolean => { const y = strip(x); return y.k === 'lit' && /^0[uUlL]*$/.test(y.text.trim()); };
+  const is = (x: Expr): boolean => { const y = uncast(x); return y.k === 'ident' && y.ref.id === key; };
+  const negative = (x: Expr): boolean => { const y = uncast(x); return y.k === 'unary' && y.op === '-' && (y.arg.k === 'ident' ? /^E[A-Z0-9]+$/.test(y.arg.name) : y.arg.k === 'lit'); };
+  const isZero = (x: Expr): boolean => { const y = uncast(x); return y.k === 'lit' && /^0[uUlL]*$/.test(y.text.trim()); };
   const flip = (k: 'true' | 'false' | null): 'true' | 'false' | null => (k === null ? null : k === 'true' ? 'false' : 'true');
-  if (cond.k === 'unary' && cond.op === '!') return flip(errorEdge(fn, strip(cond.arg), key));
+  if (cond.k === 'unary' && cond.op === '!') return flip(errorEdge(fn, uncast(cond.arg), key));
   if (is(cond)) return returnsInteger(fn) ? 'true' : null;
   if (cond.k !== 'binary') return null;
   const [v, c] = is(cond.left) ? [cond.left, cond.right] : is(cond.right) ? [cond.right, cond.left] : [null, null];

@@ -17,7 +17,7 @@
  * ends the judgement on that path. A tree without `lock_vma_under_rcu()` (6.1) never triggers
  * the rule.
  */
-import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import { exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -204,7 +204,7 @@ export default defineRule({
 });
 
 function isAcquire(e: Expr | null): boolean {
-  const x = e && strip(e);
+  const x = e && uncast(e);
   return x !== null && x.k === 'call' && x.name !== null && ACQUIRE.has(x.name);
 }
 
@@ -223,7 +223,7 @@ function stateKey(v: VmaState): string {
 
 /** A definition: a new lookup result starts tracking; any other store ends it or lets the VMA escape. */
 function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: number): void {
-  const value = d.value && strip(d.value);
+  const value = d.value && uncast(d.value);
   if (isAcquire(value)) {
     out.set(d.key, { k: 'untested', at });
     return;
@@ -293,14 +293,14 @@ function applyCall(
     const key = arg ? pathKey(arg) : null;
     const v = key === null ? undefined : out.get(key);
     if (key === null || !v || (v.k !== 'held' && v.k !== 'untested')) return;
-    const stored = n.events.find((ev): ev is Event & { k: 'def' } => ev.k === 'def' && ev.value !== null && strip(ev.value) === call);
+    const stored = n.events.find((ev): ev is Event & { k: 'def' } => ev.k === 'def' && ev.value !== null && uncast(ev.value) === call);
     out.set(key, stored ? { k: 'faulted', at: v.at, by: n.id, result: stored.key, outcomes: ['retry', 'completed', 'neither'] } : { k: 'unknown' });
     return;
   }
   // A callee handed the pointer a tracked VMA is stored through (`find_vmas(..., src_vmap)` for
   // `*src_vmap`) may store another VMA there: the lookup's result is no longer what it holds.
   for (const key of [...out.keys()]) {
-    if (call.args.some((a) => { const k = pathKey(strip(a)); return k !== null && (key === `*${k}` || key.startsWith(`${k}->`)); })) out.delete(key);
+    if (call.args.some((a) => { const k = pathKey(uncast(a)); return k !== null && (key === `*${k}` || key.startsWith(`${k}->`)); })) out.delete(key);
   }
   // Any other callee handed a tracked VMA.
   for (const [key, v] of out) {
@@ -375,27 +375,23 @@ function ownedLocally(key: string): boolean {
 }
 
 function returns(at: CfgNode, key: string): boolean {
-  return at.kind === 'return' && at.expr !== null && pathKey(strip(at.expr)) === key;
-}
-
-function strip(e: Expr): Expr {
-  return e.k === 'cast' ? strip(e.arg) : e;
+  return at.kind === 'return' && at.expr !== null && pathKey(uncast(at.expr)) === key;
 }
 
 function stripAddr(e: Expr): Expr {
-  const x = strip(e);
+  const x = uncast(e);
   return x.k === 'unary' && x.op === '&' ? x.arg : x;
 }
 
 /** Whether an argument is an mm: a variable declared `struct mm_struct *`, `current->mm`, `vma->vm_mm`. */
 function namesMm(fn: AnalyzedFunction, e: Expr): boolean {
-  const x = strip(e);
+  const x = uncast(e);
   if (x.k === 'ident') return x.ref.scope !== 'global' && /\bstruct\s+mm_struct\b/.test(fn.declaredType(x.ref) ?? '');
   return x.k === 'field' && x.arrow && (x.field === 'vm_mm' || (x.field === 'mm' && x.base.k === 'ident' && x.base.name === 'current'));
 }
 
 function isNull(e: Expr): boolean {
-  const x = strip(e);
+  const x = uncast(e);
   return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(NULL|0)$/.test(x.text.trim()));
 }
 
