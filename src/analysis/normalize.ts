@@ -159,35 +159,34 @@ function withoutComments(line: string): string {
 
 /** See {@link NormalizedSource.aliases}. */
 function identifierMacros(ts: TokenStream): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let t = 0; t < ts.count; t++) {
-    if (ts.kind[t] !== Tok.Directive) continue;
-    const line = ts.text.slice(ts.start[t]!, ts.end[t]!);
-    const m = IDENTIFIER_MACRO.exec((line.includes('/') ? withoutComments(line) : line).trimEnd());
-    if (!m) continue;
-    const list = out.get(m[1]!) ?? [];
-    if (!list.includes(m[2]!)) list.push(m[2]!);
-    out.set(m[1]!, list);
-  }
-  return out;
+  return directiveMacros(ts, IDENTIFIER_MACRO, (m) => [m[1]!, m[2]!]);
 }
 
 const CALL_MACRO = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)[ \t]+(\(?)[ \t]*([A-Za-z_]\w*)[ \t]*\(([^()]*)\)[ \t]*(\)?)[ \t]*$/;
 
 /** See {@link NormalizedSource.callAliases}. */
 function callMacros(ts: TokenStream): Map<string, string[]> {
-  const out = new Map<string, string[]>();
   const list = (args: string): string => args.replace(/\s+/g, '');
+  // The same parameters, in the same order, and balanced outer parentheses if any.
+  return directiveMacros(ts, CALL_MACRO, (m) => (list(m[2]!) !== list(m[5]!) || m[3]!.length !== m[6]!.length || m[1] === m[4] ? null : [m[1]!, m[4]!]));
+}
+
+/**
+ * The `#define` lines of a file that `re` matches (comments removed), as name to every distinct
+ * value `pick` takes from them, across the branches of a conditional.
+ */
+function directiveMacros(ts: TokenStream, re: RegExp, pick: (m: RegExpExecArray) => [string, string] | null): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (let t = 0; t < ts.count; t++) {
     if (ts.kind[t] !== Tok.Directive) continue;
     const line = ts.text.slice(ts.start[t]!, ts.end[t]!);
-    if (!line.includes('(')) continue;
-    const m = CALL_MACRO.exec((line.includes('/') ? withoutComments(line) : line).trimEnd());
-    // The same parameters, in the same order, and balanced outer parentheses if any.
-    if (!m || list(m[2]!) !== list(m[5]!) || m[3]!.length !== m[6]!.length || m[1] === m[4]) continue;
-    const targets = out.get(m[1]!) ?? [];
-    if (!targets.includes(m[4]!)) targets.push(m[4]!);
-    out.set(m[1]!, targets);
+    const m = re.exec((line.includes('/') ? withoutComments(line) : line).trimEnd());
+    const entry = m ? pick(m) : null;
+    if (!entry) continue;
+    const [name, value] = entry;
+    const values = out.get(name) ?? [];
+    if (!values.includes(value)) values.push(value);
+    out.set(name, values);
   }
   return out;
 }
