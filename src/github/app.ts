@@ -138,13 +138,11 @@ export const REVIEW_DEADLINE_MS = 10 * 60_000;
 export class DeadlineError extends Error {}
 
 class Deadline {
-  expired = false;
   readonly passed: Promise<never>;
   private timer: NodeJS.Timeout | undefined;
   constructor(ms: number) {
     this.passed = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
-        this.expired = true;
         reject(new DeadlineError(`the review did not finish within ${ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${ms / 1000} s`} (GitHub answered too slowly, or rate limits held it), so widen gave up on it`));
       }, ms);
     });
@@ -273,14 +271,13 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
     const enqueue = async (context: Context, request: ReviewRequest, ofMany = false): Promise<void> => {
       const r: ReviewRequest = { self, ...request };
       const key = pullKey(r.ref);
+      const installation = (context.payload as { installation?: { id: number } }).installation;
       if (sink) {
-        const installation = (context.payload as { installation?: { id: number } }).installation;
         const jobId = ofMany ? `${context.id}.${r.ref.number}` : context.id;
         await sink.add({ jobId, deliveryId: context.id, installationId: installation?.id ?? null, ref: r.ref, pull: r.pull, force: r.force }, r.log);
         return;
       }
       r.log.info({ pull: key, headSha: r.pull.headSha, force: r.force }, 'review queued');
-      const installation = (context.payload as { installation?: { id: number } }).installation;
       q.add({ key, headSha: r.pull.headSha, log: r.log, owner: installation ? `installation ${installation.id}` : r.ref.owner, ...(r.pull.updatedAt ? { updatedAt: r.pull.updatedAt } : {}), run: ({ isCurrent }) => runReview(r, isCurrent) });
     };
     const refOf = (context: Context, number: number): PullRef => ({ ...context.repo(), number });

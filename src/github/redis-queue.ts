@@ -41,7 +41,8 @@ export const QUEUE_NAME = 'reviews';
 export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
   const value = env['WIDEN_QUEUE_PREFIX'];
   if (value === undefined || value === '') return 'widen';
-  if (queuePrefixProblem(env)) throw new InputError('bad-queue-prefix', queuePrefixProblem(env)!);
+  const problem = queuePrefixProblem(env);
+  if (problem) throw new InputError('bad-queue-prefix', problem);
   return value;
 }
 
