@@ -100,6 +100,18 @@ async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<v
   for (const end = Date.now() + timeoutMs; Date.now() < end && !(await done()); ) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * Asserts that a process logged a line matching `pattern`. Its log reaches the test through a
+ * pipe, which on a loaded machine lags behind the HTTP answer or the Redis state the test saw
+ * (CI failed once on exactly that), so the line gets a few seconds to arrive.
+ */
+async function expectLogged(proc: { output(): string }, pattern: RegExp | string, timeoutMs = 10_000): Promise<void> {
+  const seen = () => (typeof pattern === 'string' ? proc.output().includes(pattern) : pattern.test(proc.output()));
+  await until(async () => seen(), timeoutMs);
+  if (typeof pattern === 'string') expect(proc.output()).toContain(pattern);
+  else expect(proc.output()).toMatch(pattern);
+}
+
 async function settle(name: string, pulls: number, timeoutMs: number): Promise<void> {
   await github.waitFor((s) => s.checkRuns.filter((r) => r.repo === `kernel-dev/${name}` && r.status === 'completed').length >= pulls && reviewsOf(name).length >= pulls, timeoutMs).catch((e: Error) => {
     throw new Error(`${e.message}\nApp:\n${app.output().slice(-3000)}\nWorkers:\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
@@ -176,7 +188,7 @@ test('a redelivered webhook is a no-op: one job, one review', async () => {
   expect(github.requests.length).toBe(before);
   expect(reviewsOf('redeliver')).toHaveLength(1);
   expect((await jobsOf('redeliver')).map((j) => [j.id, j.state])).toEqual([['delivery-redeliver-1', 'completed']]);
-  expect(app.output()).toMatch(/"jobId":"delivery-redeliver-1".*delivery already queued or reviewed; nothing to do/);
+  await expectLogged(app, /"jobId":"delivery-redeliver-1".*delivery already queued or reviewed; nothing to do/);
 }, 60_000);
 
 test("a redelivered webhook whose review failed for good is tried again, and reviewed", async () => {
@@ -192,7 +204,7 @@ test("a redelivered webhook whose review failed for good is tried again, and rev
 
   // The operator fixes the cause and redelivers the delivery from the App's Advanced tab.
   await deliver('refail', 1, { id: 'delivery-refail-1' });
-  expect(app.output()).toMatch(/"jobId":"delivery-refail-1".*delivery redelivered after its review failed; trying it again/);
+  await expectLogged(app, /"jobId":"delivery-refail-1".*delivery redelivered after its review failed; trying it again/);
   await addWorkers(1);
   await settle('refail', 1, 30_000);
   expect(reviewsOf('refail')).toHaveLength(1);
@@ -223,7 +235,7 @@ test('a job that is not a widen review fails once, with what is wrong, and no st
   expect(await job.getState()).toBe('failed');
   expect(job.attemptsMade).toBe(1);
   expect(job.failedReason).toBe('the job is not a widen review: no pull request (`ref` with owner, repo and number)');
-  expect(worker!.output()).toMatch(/"jobId":"poison-1".*review failed; the job stays in the failed set with its error/);
+  await expectLogged(worker!, /"jobId":"poison-1".*review failed; the job stays in the failed set with its error/);
   expect(worker!.output()).not.toContain('queue worker error');
   await job.remove();
 }, 30_000);
@@ -284,7 +296,7 @@ test('with Redis unreachable, a delivery fails at once (500, redeliverable) inst
     expect(answer.status).toBe(500);
     expect(answer.ms).toBeLessThan(2000);
     expect(github.requests.length).toBe(before);
-    expect(lonely.output()).toContain('cannot reach Redis; deliveries fail until it is back');
+    await expectLogged(lonely, 'cannot reach Redis; deliveries fail until it is back');
   } finally {
     await lonely.stop();
   }
@@ -345,7 +357,7 @@ test('`widen worker` through a Redis outage: one line when it goes, one when it 
       }
     }
     await settle('outage', 1, 30_000);
-    expect(worker.output()).toContain('Redis is reachable again');
+    await expectLogged(worker, 'Redis is reachable again');
     expect(await worker.stop('SIGTERM')).toBe(0);
   } finally {
     await ownApp?.stop();
