@@ -22,7 +22,7 @@
  * A retried job may repeat API reads, never a post: publishing skips every finding whose
  * fingerprint is already on the pull request.
  */
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Probot } from 'probot';
 import { InputError } from '../errors.js';
@@ -361,9 +361,24 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
     const pull = d && typeof d === 'object' && d.ref ? pullKey(d.ref) : undefined;
     log.error({ err: err instanceof UnrecoverableError ? err.message : err, jobId: job.id, pull, headSha: d?.pull?.headSha }, left > 0 ? `review failed; ${left} more attempt${left === 1 ? '' : 's'}` : 'review failed; the job stays in the failed set with its error');
   });
+  // One pass over the active jobs at a time; a parse error during a pass asks for another.
+  let mending: 'idle' | 'running' | 'again' = 'idle';
+  const mend = (): void => {
+    if (mending !== 'idle') {
+      mending = 'again';
+      return;
+    }
+    mending = 'running';
+    void failUnparsableJobs(worker, redis, log).finally(() => {
+      const again = mending === 'again';
+      mending = 'idle';
+      if (again) mend();
+    });
+  };
   worker.on('error', (err) => {
     // BullMQ's connection errors are Redis outages; anything else is worth its stack.
     if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|Connection is closed/.test(err.message)) outage.error(err);
+    else if (err instanceof SyntaxError) mend();
     else log.error({ err }, 'queue worker error');
   });
   await worker.waitUntilReady();
@@ -383,9 +398,60 @@ export async function startReviewWorker(o: ReviewWorkerOptions): Promise<ReviewW
   };
 }
 
+/** The job data {@link failUnparsableJobs} leaves in place of what was not JSON. */
+interface UnparsableData {
+  notJson: string;
+}
+
+/**
+ * Fails the active jobs whose fields are not JSON (written by hand, by other software, or
+ * corrupted). BullMQ parses a job it takes before any processor of widen's runs, and such a job
+ * threw there: it stayed active, stalled, was taken again and threw again for ever, a stack in
+ * the log each time (sweep E). Each such job's `data` is replaced by JSON that quotes the start
+ * of what was there (and its `opts` by `{}`), then the job is failed for good with one line,
+ * under the lock its taker holds. When that lock has already expired, the mended job is taken
+ * again and fails in {@link jobProblem}.
+ */
+async function failUnparsableJobs(worker: Worker<ReviewJobData, JobOutcome>, redis: Redis, log: Log): Promise<void> {
+  const key = (id: string): string => `${queuePrefix()}:${QUEUE_NAME}:${id}`;
+  const parses = (text: string | null | undefined): boolean => {
+    try {
+      JSON.parse(text ?? '{}');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    for (const id of await redis.lrange(key('active'), 0, -1)) {
+      const [data, opts] = await redis.hmget(key(id), 'data', 'opts');
+      const dataOk = parses(data);
+      const optsOk = parses(opts);
+      if (dataOk && optsOk) continue;
+      const problem = unparsableProblem(data ?? '', dataOk ? 'opts' : 'data');
+      const mended: Record<string, string> = {};
+      if (!dataOk) mended['data'] = JSON.stringify({ notJson: (data ?? '').slice(0, 200) } satisfies UnparsableData);
+      if (!optsOk) mended['opts'] = '{}';
+      await redis.hset(key(id), mended);
+      const token = await redis.get(`${key(id)}:lock`);
+      const job = token ? await Job.fromId<ReviewJobData, JobOutcome>(worker, id) : undefined;
+      if (job && token) await job.moveToFailed(new UnrecoverableError(`the job is not a widen review: ${problem}`), token);
+      log.error({ jobId: id }, `review failed; the job stays in the failed set with its error: ${problem}`);
+    }
+  } catch (e) {
+    log.error({ err: e }, 'a job in the queue is not JSON, and it could not be failed');
+  }
+}
+
+function unparsableProblem(text: string, field: 'data' | 'opts'): string {
+  const start = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return `its ${field} is not JSON${field === 'data' ? ` (${JSON.stringify(start)})` : ''}`;
+}
+
 /** What is wrong with a job's data for a review, or null when it has the shape the App writes. */
 export function jobProblem(data: unknown): string | null {
   if (!data || typeof data !== 'object') return 'its data is not an object';
+  if (typeof (data as Partial<UnparsableData>).notJson === 'string') return unparsableProblem((data as UnparsableData).notJson, 'data');
   const d = data as Partial<Record<keyof ReviewJobData, unknown>>;
   const ref = d.ref as Partial<Record<string, unknown>> | undefined;
   if (!ref || typeof ref !== 'object' || typeof ref['owner'] !== 'string' || typeof ref['repo'] !== 'string' || typeof ref['number'] !== 'number') return 'no pull request (`ref` with owner, repo and number)';

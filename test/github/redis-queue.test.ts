@@ -40,8 +40,8 @@ function repo(name: string, installationId: number, pulls: number): StandInRepo 
   };
 }
 
-const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48, refail: 49, flush: 50, order: 51 } as const;
-const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1, refail: 1, flush: 2, order: 1 };
+const REPOS = { many: 41, kill: 42, redeliver: 43, push: 44, cli: 45, serial: 46, outage: 47, drain: 48, refail: 49, flush: 50, order: 51, garbled: 52 } as const;
+const SIZES: Record<keyof typeof REPOS, number> = { many: 200, kill: 24, redeliver: 1, push: 1, cli: 1, serial: 1, outage: 1, drain: 1, refail: 1, flush: 2, order: 1, garbled: 1 };
 
 beforeAll(async () => {
   seed = await seedFile();
@@ -238,6 +238,35 @@ test('a job that is not a widen review fails once, with what is wrong, and no st
   await expectLogged(worker!, /"jobId":"poison-1".*review failed; the job stays in the failed set with its error/);
   expect(worker!.output()).not.toContain('queue worker error');
   await job.remove();
+}, 30_000);
+
+test('a job whose data or options are not JSON fails once, at once, saying so; the next job is reviewed', async () => {
+  // BullMQ parses a job before widen's processor sees it; such a job used to stay active,
+  // stall and be taken again for ever, a stack trace each time (sweep E).
+  await queue.add('review', { ref: { owner: 'kernel-dev', repo: 'garbled', number: 9 } } as never, { jobId: 'garbled-data', attempts: 6 });
+  await queue.add('review', { ref: { owner: 'kernel-dev', repo: 'garbled', number: 9 } } as never, { jobId: 'garbled-opts', attempts: 6 });
+  const raw = spawnSync('redis-cli', ['-u', redis.url, 'HSET', 'widen:reviews:garbled-data', 'data', '{not json, from a script'], { encoding: 'utf8' });
+  expect(raw.stdout.trim()).toBe('0');
+  spawnSync('redis-cli', ['-u', redis.url, 'HSET', 'widen:reviews:garbled-opts', 'opts', '{"attempts":'], { encoding: 'utf8' });
+  const [taker] = await addWorkers(1, { CONCURRENCY: '1' });
+  // BullMQ's own getJob() throws on such a job too, until it is mended.
+  const failed = async (id: string): Promise<boolean> => (await queue.getJob(id).catch(() => undefined))?.failedReason !== undefined;
+  await until(async () => (await failed('garbled-data')) && (await failed('garbled-opts')), 15_000);
+  const data = (await queue.getJob('garbled-data'))!;
+  expect(await data.getState()).toBe('failed');
+  expect(data.failedReason).toBe('the job is not a widen review: its data is not JSON ("{not json, from a script")');
+  const opts = (await queue.getJob('garbled-opts'))!;
+  expect(await opts.getState()).toBe('failed');
+  expect(opts.failedReason).toBe('the job is not a widen review: its opts is not JSON');
+  await expectLogged(taker!, /"jobId":"garbled-data".*review failed; the job stays in the failed set with its error: its data is not JSON/);
+  await expectLogged(taker!, /"jobId":"garbled-opts".*review failed; the job stays in the failed set with its error: its opts is not JSON/);
+  expect(taker!.output().match(/"jobId":"garbled-data"/g)).toHaveLength(1);
+  expect(taker!.output()).not.toContain('queue worker error');
+  await data.remove();
+  await opts.remove();
+  await deliver('garbled', 1);
+  await settle('garbled', 1, 30_000);
+  expect(reviewsOf('garbled')).toHaveLength(1);
 }, 30_000);
 
 test('a newer head commit supersedes an older job still waiting: only the newer head is reviewed', async () => {
