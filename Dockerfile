@@ -43,8 +43,9 @@ COPY --from=build /app/docs ./docs
 RUN ln -s /app/dist/cli/main.js /usr/local/bin/widen
 USER node
 EXPOSE 3000
-# No curl in the image: Node's own fetch asks /ping.
+# No curl in the image: Node's own fetch asks /health, which fails while the App cannot take
+# deliveries (its Redis unreachable or refusing its password); /ping only says the process runs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node as PID 1, not npm: SIGTERM from `docker stop` reaches the App, which drains its reviews.
 CMD ["node", "dist/github/server.js"]

@@ -50,7 +50,7 @@ echo "  layers of the runtime stage over the base (newest first):"
 # awk, not head: head exits early, podman then dies of SIGPIPE and pipefail fails the check (exit 141).
 podman history --format '{{.Size}}\t{{.CreatedBy}}' "$TAG" | awk -v n="$added" 'NR <= n { print "    " substr($0, 1, 150) }'
 healthcheck=$(podman image inspect "$TAG" --format '{{json .Config.Healthcheck}}')
-[[ "$healthcheck" == *"/ping"* ]] || fail "the image has no HEALTHCHECK on /ping: $healthcheck"
+[[ "$healthcheck" == *"/health"* ]] || fail "the image has no HEALTHCHECK on /health: $healthcheck"
 echo "  HEALTHCHECK: $healthcheck"
 "$tools/run-image.sh" "$TAG" sh -ec '
   for c in gcc cc g++ make python3 curl; do if command -v "$c" >/dev/null; then echo "  FAIL: $c is in the image"; exit 1; fi; done

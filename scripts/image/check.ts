@@ -3,7 +3,7 @@
  * machine's `run-image.sh` (a chroot of a created container: the image's CMD, ENV, USER and
  * WORKDIR, host network, SIGTERM forwarded):
  *   1. the App (the image's CMD) with its key and webhook secret as Docker secrets under
- *      /run/secrets, against the GitHub stand-in: /ping answers, the HEALTHCHECK command
+ *      /run/secrets, against the GitHub stand-in: /ping answers, the HEALTHCHECK command (/health)
  *      passes, a signed pull_request.opened for the seed example gets its review, SIGTERM ends
  *      it with status 0, and nothing secret reached the log;
  *   2. the same with REDIS_URL (a redis-server on the host): the App only enqueues, and
@@ -95,8 +95,8 @@ async function appInImage(redis: RedisProcess | null): Promise<void> {
       check(worker.output().includes('widen worker: waiting for reviews'), '`widen worker` from the same image waits for reviews', output());
     }
     // The HEALTHCHECK's command, run inside the image while the App runs.
-    const health = spawnSync(runImage!, ['-e', `PORT=${port}`, image!, 'node', '-e', "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"], { encoding: 'utf8' });
-    check(health.status === 0, 'the HEALTHCHECK command (node fetch of /ping) passes', health.stdout + health.stderr);
+    const health = spawnSync(runImage!, ['-e', `PORT=${port}`, image!, 'node', '-e', "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"], { encoding: 'utf8' });
+    check(health.status === 0, 'the HEALTHCHECK command (node fetch of /health) passes', health.stdout + health.stderr);
     const payload = pullRequestPayload('opened', { owner: 'kernel-dev', repo: 'linux', number: 5, headSha: HEAD, baseSha: 'ba'.repeat(20), changedFiles: 1, installationId: 7, title: SEED_TITLE });
     const answer = await sendWebhook({ url: `${base}/api/github/webhooks`, secret: SECRET, name: 'pull_request', payload });
     check(answer.status === 200, `a signed pull_request.opened is answered 200 in ${Math.round(answer.ms)} ms`, output());

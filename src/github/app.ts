@@ -7,6 +7,7 @@
  * comment whose first line is `/widen`, `/widen review` or `/widen help`; and "Re-run" on the
  * `widen` check run (`check_run.rerequested`, whose payload has no pull request for a fork).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Probot } from 'probot';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, PERMISSIONS, type ConfigReader, type Permission } from './config.js';
 import { HELP_TEXT, unauthorizedReply, unknownCommandReply } from './messages.js';
@@ -70,6 +71,25 @@ export interface ReviewJobData {
 export interface ReviewSink {
   add(job: ReviewJobData, log: Log): Promise<void>;
   close(): Promise<void>;
+  /** Why deliveries cannot be queued now (for GET /health), or null when they can. */
+  problem(): string | null;
+  /** The App's own log, once Probot has made it: the sink's lines then come out as the App's. */
+  useLog(log: Log): void;
+}
+
+/**
+ * GET /health: 200 `OK` when the App can take deliveries, 503 with the reason when it cannot
+ * (its Redis is unreachable or refuses its password). `/ping`, Probot's, answers as long as the
+ * process runs; the image's HEALTHCHECK asks this one, so that `docker ps` shows an App whose
+ * every delivery fails as unhealthy.
+ */
+export function healthHandler(sink: ReviewSink | undefined): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/health') return false;
+    const problem = sink?.problem() ?? null;
+    res.writeHead(problem ? 503 : 200, { 'content-type': 'text/plain' }).end(problem ? `${problem}\n` : 'OK\n');
+    return true;
+  };
 }
 
 /** The pull request as a queue key, e.g. `owner/repo#12`. */
@@ -246,6 +266,8 @@ class Recent {
 export interface WidenApp {
   /** The function Probot loads. */
   appFn: (app: Probot) => void;
+  /** GET /health, for the server to add (Probot's `addHandler`): see {@link healthHandler}. */
+  health: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Resolves when every review queued in this process has finished. */
   idle(): Promise<void>;
   /** Lets go of the shared queue, if any (after the server has stopped taking deliveries). */
@@ -261,6 +283,7 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
   const sink = opts.sink;
 
   const appFn = (app: Probot): void => {
+    sink?.useLog(app.log.child({ name: 'queue' }));
     queue = new ReviewQueue((job, e) => {
       job.log.error({ err: e, pull: job.key, headSha: job.headSha }, 'review failed');
       opts.onError?.(e);
@@ -360,7 +383,7 @@ export function createWidenApp(opts: { concurrency?: number; sink?: ReviewSink; 
       }
     });
   };
-  return { appFn, idle: () => queue?.idle() ?? Promise.resolve(), close: () => sink?.close() ?? Promise.resolve() };
+  return { appFn, health: healthHandler(sink), idle: () => queue?.idle() ?? Promise.resolve(), close: () => sink?.close() ?? Promise.resolve() };
 }
 
 /** The open pull requests whose head is `sha`, fork pull requests included. */

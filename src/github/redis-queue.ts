@@ -116,13 +116,19 @@ export function redisUrlProblem(url: string): string | null {
   return null;
 }
 
+/** Redis's answers to a missing or wrong password (NOAUTH, WRONGPASS, and Redis 5's wording). */
+const REDIS_AUTH_ERROR = /\b(NOAUTH|WRONGPASS)\b|invalid password|AUTH <password> called without any password/;
+
 export async function waitForRedis(url: string, waitMs: number, waiting: (why: string) => void): Promise<void> {
   const problem = redisUrlProblem(url);
   if (problem) throw new InputError('bad-redis-url', problem);
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 1_000) });
   let last = '';
+  let refused: (e: Error) => void = () => undefined;
   probe.on('error', (e: Error) => {
-    if (last === '') waiting(e.message);
+    // A Redis that refuses the credentials refuses them again: no waiting for it.
+    if (REDIS_AUTH_ERROR.test(e.message)) refused(e);
+    else if (last === '') waiting(e.message);
     last = e.message;
   });
   let timer: NodeJS.Timeout | undefined;
@@ -131,9 +137,17 @@ export async function waitForRedis(url: string, waitMs: number, waiting: (why: s
       probe.connect().then(() => probe.ping()),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), waitMs);
+        refused = reject;
       }),
     ]);
-  } catch {
+  } catch (e) {
+    if (REDIS_AUTH_ERROR.test(last) || (e instanceof Error && REDIS_AUTH_ERROR.test(e.message))) {
+      throw new InputError(
+        'redis-auth',
+        `Redis at ${redisAddress(url)} refused the credentials in REDIS_URL (${REDIS_AUTH_ERROR.test(last) ? last : (e as Error).message}). ` +
+          'Give the user name and password Redis expects (redis://user:password@host:port, or redis://:password@host:port for requirepass), the same for the App and its workers.',
+      );
+    }
     throw new InputError(
       'redis-unreachable',
       `cannot reach Redis at ${redisAddress(url)}${last ? ` (${last})` : ''}; waited ${Math.round(waitMs / 1000)} s. ` +
@@ -143,6 +157,13 @@ export async function waitForRedis(url: string, waitMs: number, waiting: (why: s
     clearTimeout(timer);
     probe.disconnect();
   }
+}
+
+/** An error whose logged form is its message alone: what went wrong outside widen's code. */
+function stackless(message: string): Error {
+  const e = new Error(message);
+  e.stack = `Error: ${message}`;
+  return e;
 }
 
 /** What the queue's clients log when Redis answers again after an outage. */
@@ -157,23 +178,45 @@ function client(url: string): Redis {
 export class RedisReviewSink implements ReviewSink {
   private readonly queue: Queue<ReviewJobData>;
   private readonly redis: Redis;
+  /** The last error of the connection, cleared when it is ready again. */
+  private lastError: string | null = null;
 
-  constructor(url: string, log: Log) {
+  /** `log` until {@link useLog} gives the App's. */
+  constructor(
+    url: string,
+    private log: Log,
+  ) {
     // Fail at once while Redis is unreachable, instead of holding the webhook until GitHub
     // gives up (10 s): the delivery is then answered 500 and shows as failed on GitHub, where
     // it can be redelivered. Nothing is dropped silently.
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.queue = new Queue<ReviewJobData>(QUEUE_NAME, { connection: { url, enableOfflineQueue: false }, prefix: queuePrefix() });
-    const outage = new OutageLog(log, 'cannot reach Redis; deliveries fail until it is back', REDIS_BACK);
-    this.redis.on('error', outage.error);
-    this.redis.on('ready', outage.ready);
+    const outage = new OutageLog({ error: (o, m) => this.log.error(o, m), info: (m) => this.log.info(m) }, 'cannot reach Redis; deliveries fail until it is back', REDIS_BACK);
+    this.redis.on('error', (e: Error) => {
+      this.lastError = e.message;
+      outage.error(e);
+    });
+    this.redis.on('ready', () => {
+      this.lastError = null;
+      outage.ready();
+    });
     this.queue.on('error', outage.error);
+  }
+
+  useLog(log: Log): void {
+    this.log = log;
+  }
+
+  problem(): string | null {
+    if (this.redis.status === 'ready') return null;
+    return `cannot reach Redis (connection ${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''}); deliveries are answered 500 until it is back`;
   }
 
   async add(data: ReviewJobData, log: Log): Promise<void> {
     const key = pullKey(data.ref);
-    // BullMQ's own calls wait for a connection however long it takes: ask ours first.
-    if (this.redis.status !== 'ready') throw new Error(`Redis is unreachable (connection ${this.redis.status}); the review of ${key} was not queued`);
+    // BullMQ's own calls wait for a connection however long it takes: ask ours first. The
+    // error is the delivery's 500; Probot logs it, and its stack says nothing the line does not.
+    if (this.redis.status !== 'ready') throw stackless(`Redis is unreachable (connection ${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''}); the review of ${key} was not queued`);
     const existing = await this.queue.getJob(data.jobId);
     if (existing) {
       // The same delivery again (GitHub's "Redeliver", or a retry after a timeout): its job

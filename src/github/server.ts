@@ -2,14 +2,15 @@
 /**
  * `npm start`: runs the App with Probot's server, which reads APP_ID, PRIVATE_KEY (or
  * PRIVATE_KEY_PATH), WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, GHE_HOST and GHE_PROTOCOL from the
- * environment, serves webhooks at /api/github/webhooks and answers GET /ping. Without APP_ID it
+ * environment, serves webhooks at /api/github/webhooks and answers GET /ping (the process runs)
+ * and GET /health (it can take deliveries: see healthHandler in app.ts). Without APP_ID it
  * starts Probot's setup page, which registers the App from app.yml.
  *
  * Without REDIS_URL the reviews run in this process (queue.ts). With it, this process only
  * verifies, answers and enqueues, and `widen worker` processes run the reviews (redis-queue.ts);
  * Probot then also keeps its rate limiting in the same Redis, shared by every process.
  */
-import { run } from 'probot';
+import { run, type Logger } from 'probot';
 import { InputError } from '../errors.js';
 import { createWidenApp } from './app.js';
 import { loadSecretFiles } from './env.js';
@@ -40,14 +41,29 @@ if (redisUrl) {
     process.exit(2);
   }
 }
-const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl, console) } : {});
-const server = await run(app.appFn, { Octokit: WidenOctokit });
-if (redisUrl) console.info('widen: reviews go to the Redis queue; run `widen worker` to review them');
+/** Until Probot has made its log (and in its setup mode, where it loads no App): one line each. */
+const line =
+  (write: (text: string) => void) =>
+  (obj: object | string, msg?: string): void =>
+    write(typeof obj === 'string' ? `widen: ${obj}` : `widen: ${msg ?? ''} ${JSON.stringify(obj)}`);
+const early = { info: line(console.info), warn: line(console.warn), error: line(console.error) };
+const app = createWidenApp(redisUrl ? { sink: new RedisReviewSink(redisUrl, early) } : {});
+// Probot's log (JSON with LOG_FORMAT=json) once Probot has made it, for this file's lines too.
+let log: Pick<Logger, 'info' | 'warn'> = early;
+const server = await run(
+  (probot, options) => {
+    log = probot.log;
+    options.addHandler(app.health);
+    app.appFn(probot);
+  },
+  { Octokit: WidenOctokit },
+);
+if (redisUrl) log.info('reviews go to the Redis queue; run `widen worker` to review them');
 
 process.once('SIGTERM', () => {
-  console.info('SIGTERM: no new deliveries; finishing the reviews in flight');
+  log.info('SIGTERM: no new deliveries; finishing the reviews in flight');
   const timer = setTimeout(() => {
-    console.warn(`reviews still running after ${DRAIN_TIMEOUT_MS / 1000} s; exiting`);
+    log.warn(`reviews still running after ${DRAIN_TIMEOUT_MS / 1000} s; exiting`);
     process.exit(1);
   }, DRAIN_TIMEOUT_MS);
   void server

@@ -42,7 +42,7 @@ beforeAll(async () => {
     WEBHOOK_SECRET: SECRET,
     GHE_HOST: github.host,
     GHE_PROTOCOL: 'http',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   });
 }, 60_000);
 

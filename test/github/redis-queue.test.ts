@@ -317,7 +317,7 @@ test('two deliveries for the same head of one pull request, two workers: the rev
 
 test('with Redis unreachable, a delivery fails at once (500, redeliverable) instead of hanging past GitHub\'s 10 s', async () => {
   const dead = `redis://127.0.0.1:${await freePort()}`;
-  const lonely = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'warn', REDIS_URL: dead });
+  const lonely = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', REDIS_URL: dead });
   try {
     const before = github.requests.length;
     const payload = pullRequestPayload('opened', { owner: 'kernel-dev', repo: 'redeliver', number: 1, headSha: headOf(1), baseSha: BASE, changedFiles: 1, installationId: REPOS.redeliver, title: SEED_TITLE });
@@ -325,7 +325,18 @@ test('with Redis unreachable, a delivery fails at once (500, redeliverable) inst
     expect(answer.status).toBe(500);
     expect(answer.ms).toBeLessThan(2000);
     expect(github.requests.length).toBe(before);
-    await expectLogged(lonely, 'cannot reach Redis; deliveries fail until it is back');
+    // One JSON line for the outage, in the App's own log; the refused delivery without a stack.
+    await expectLogged(lonely, /^\{.*"reason":"connect ECONNREFUSED 127\.0\.0\.1:\d+".*"msg":"cannot reach Redis; deliveries fail until it is back"\}$/m);
+    await expectLogged(lonely, /"msg":"Redis is unreachable \(connection \w+: connect ECONNREFUSED [^)]*\); the review of kernel-dev\/redeliver#1 was not queued"/);
+    expect(lonely.output()).not.toMatch(/^\s+at /m);
+    // The process runs (/ping), but it cannot take deliveries (/health, the image's HEALTHCHECK).
+    const base = new URL(lonely.webhookUrl).origin;
+    expect((await fetch(`${base}/ping`)).status).toBe(200);
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.text()).toMatch(/^cannot reach Redis \(connection \w+: connect ECONNREFUSED 127\.0\.0\.1:\d+\); deliveries are answered 500 until it is back\n$/);
+    const ok = await fetch(`${new URL(app.webhookUrl).origin}/health`);
+    expect([ok.status, await ok.text()]).toEqual([200, 'OK\n']);
   } finally {
     await lonely.stop();
   }
@@ -341,6 +352,20 @@ test('`widen worker` with Redis unreachable at start: waits, then one clear erro
   expect(worker.status).toBe(2);
   expect(worker.stderr).toContain(`widen worker: waiting for Redis at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`);
   expect(worker.stderr).toContain(`widen: cannot reach Redis at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); waited 1 s. Start Redis`);
+  expect(worker.stderr).not.toMatch(/\n\s+at /);
+  expect(worker.stderr + worker.stdout).not.toContain('hunter2');
+}, 30_000);
+
+test('`widen worker` whose REDIS_URL has a wrong password: says so at once, exit 2, without the password', async () => {
+  const port = new URL(redis.url).port;
+  const worker = spawnSync(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'worker', '--redis-wait', '20'], {
+    env: { PATH: process.env['PATH'] ?? '', ...workerEnv({ REDIS_URL: `redis://nobody:hunter2@127.0.0.1:${port}` }) },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  expect(worker.status).toBe(2);
+  expect(worker.stderr).toContain(`widen: Redis at 127.0.0.1:${port} refused the credentials in REDIS_URL (WRONGPASS invalid username-password pair or user is disabled.). Give the user name and password Redis expects`);
+  expect(worker.stderr).not.toContain('waiting for Redis');
   expect(worker.stderr).not.toMatch(/\n\s+at /);
   expect(worker.stderr + worker.stdout).not.toContain('hunter2');
 }, 30_000);
