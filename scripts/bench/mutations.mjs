@@ -26,9 +26,11 @@
  *               { move: A, lines?: n, before: B }           ... or before B
  *             New lines take the indentation of the anchor line; a leading '\t' adds one level.
  *   expect    findings that must all be present in the review of the mutated file:
- *               { rule?: id, line: R, endLine?: R, related?: [R...] }
+ *               { rule?: id, in?: name, inNth?: k, line: R, endLine?: R, related?: [R...] }
  *             R is an anchor in the mutated function (1-based line of the match) or an array of
  *             anchors meaning "any of these lines" (for rules whose reporting line is not settled).
+ *             With `in`, the anchors are in that function of the file instead: a caller the
+ *             mutation breaks (a helper that stops doing for its caller what the caller relies on).
  *   control   optional edits for the harmless-edit control; by default a comment line is
  *             inserted after the function's opening brace. Either way the review must be silent.
  *   gap       optional: why the rule, by its documented design, is not expected to catch this
@@ -983,6 +985,15 @@ export default [
     expect: [{ line: 'vm_flags_init(vma, vm_flags);', related: ['vma = find_vma_intersection(kvm->mm, start, end);'] }],
   },
   // ---- vma-modify-without-write-lock -----------------------------------------------------------
+  {
+    id: 'vma-lock-expand-downwards-start-write-dropped',
+    rule: 'vma-modify-without-write-lock',
+    file: 'mm/mmap.c',
+    function: 'expand_downwards',
+    what: "vma_start_write() dropped from expand_downwards() (upstream: \"Lock the VMA before expanding to prevent concurrent page faults\"): expand_stack() hands it a VMA of the tree, whose vm_start and vm_pgoff it then writes while a per-VMA-lock fault may read them (sweep C, buggy-11)",
+    edits: [{ delete: '/* Lock the VMA before expanding to prevent concurrent page faults */', lines: 2 }],
+    expect: [{ in: 'expand_stack', line: 'if (vma && !vma_expand_down(vma, addr))', related: ['vma = find_vma_prev(mm, addr, &prev);'] }],
+  },
   {
     id: 'modify-mpol-rebind-read-lock',
     rule: 'vma-modify-without-write-lock',

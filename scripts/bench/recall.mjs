@@ -115,13 +115,18 @@ function resolveRef(lines, fn, ref, fnName) {
   return [findAnchor(lines, fn, ref, fnName) + 1];
 }
 
-function resolveExpectations(m, lines, fn) {
-  return m.expect.map((e) => ({
-    rule: e.rule ?? m.rule,
-    line: resolveRef(lines, fn, e.line, m.function),
-    endLine: e.endLine === undefined ? null : resolveRef(lines, fn, e.endLine, m.function),
-    related: (e.related ?? []).map((r) => resolveRef(lines, fn, r, m.function)),
-  }));
+export function resolveExpectations(m, lines, fn) {
+  return m.expect.map((e) => {
+    // A finding in a caller of the mutated function has its anchors in the caller.
+    const where = e.in ? locateFunction(lines, e.in, e.inNth ?? null) : fn;
+    const name = e.in ?? m.function;
+    return {
+      rule: e.rule ?? m.rule,
+      line: resolveRef(lines, where, e.line, name),
+      endLine: e.endLine === undefined ? null : resolveRef(lines, where, e.endLine, name),
+      related: (e.related ?? []).map((r) => resolveRef(lines, where, r, name)),
+    };
+  });
 }
 
 function matches(exp, f) {

@@ -121,7 +121,6 @@ export class AnalyzedFile {
     return functionAtLine(this.functions, line);
   }
 
-  /** Definitions of a function name in this file. */
   /**
    * The file's definitions of `name`; for a macro the file defines as a call of its own
    * functions with the same arguments (`vma_expand_down()`), those functions' definitions.
@@ -132,6 +131,11 @@ export class AnalyzedFile {
     const targets = this.normalized.callAliases.get(name);
     if (!targets) return [];
     return targets.flatMap((t) => this.byName.get(t) ?? []);
+  }
+
+  /** The macros this file defines as a call of one of `names` (`vma_expand_down` for `expand_downwards`). */
+  callAliasesOf(names: ReadonlySet<string>): string[] {
+    return [...this.normalized.callAliases].filter(([, targets]) => targets.some((t) => names.has(t))).map(([alias]) => alias);
   }
 
   /**

@@ -554,6 +554,9 @@ function changedLines(h: Hunk): number[] {
  */
 function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[] {
   const names = new Set(touched.map((s) => s.name));
+  // A caller through a macro the file defines as the call (expand_stack() calls
+  // expand_downwards() as `vma_expand_down()`, sweep C buggy-11) is a caller too.
+  for (const alias of file.callAliasesOf(names)) names.add(alias);
   const out = new Set(touched);
   for (const span of file.functions) {
     if (!out.has(span) && file.mentions(span, names)) out.add(span);

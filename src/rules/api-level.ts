@@ -152,3 +152,58 @@ function dubious(kw: string, cond: string): boolean {
   const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
   return name !== null && name !== '' && !/^(CONFIG_\w+|__KERNEL__)$/.test(name);
 }
+
+/**
+ * Whether `fn` is built only without an MMU: it is in mm/nommu.c, or inside `#ifndef
+ * CONFIG_MMU` (or the `#else` of `#ifdef CONFIG_MMU`), as mm/gup.c's second
+ * `__get_user_pages_locked()` is.
+ */
+export function withoutMmu(fn: AnalyzedFunction): boolean {
+  if (/(^|\/)nommu\.c$/.test(fn.file.path)) return true;
+  let regions = nommuRegions.get(fn.file);
+  if (!regions) nommuRegions.set(fn.file, (regions = nommuRegionsOf(fn.file.source.text)));
+  // The last directive before the function decides.
+  let lo = 0;
+  let hi = regions.length - 1;
+  let state = false;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid]!.at <= fn.span.start) {
+      state = regions[mid]!.nommu;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return state;
+}
+
+/** Per file, once: see {@link nommuRegionsOf}. A scan asks for every function of a file. */
+const nommuRegions = new WeakMap<object, ReadonlyArray<{ at: number; nommu: boolean }>>();
+
+/**
+ * For each conditional directive of `text`, in order, its offset and whether the code after it
+ * is built only without an MMU: inside `#ifndef CONFIG_MMU`, `#if !defined(CONFIG_MMU)`, or the
+ * `#else` of `#ifdef CONFIG_MMU`, at any depth.
+ */
+function nommuRegionsOf(text: string): Array<{ at: number; nommu: boolean }> {
+  const out: Array<{ at: number; nommu: boolean }> = [];
+  // Per open conditional: whether its current branch is nommu-only, and whether it opened on CONFIG_MMU.
+  const stack: Array<{ nommu: boolean; ofMmu: boolean }> = [];
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/gm)) {
+    const [, kw, rest = ''] = m;
+    const mmu = /\bCONFIG_MMU\b/.test(rest);
+    const negated = /^\s*!\s*(defined|IS_ENABLED)?\s*\(?\s*CONFIG_MMU\b/.test(rest);
+    const positive = /^\s*(defined\s*\(|IS_ENABLED\s*\()?\s*CONFIG_MMU\b/.test(rest);
+    if (kw === 'ifdef') stack.push({ nommu: false, ofMmu: positive });
+    else if (kw === 'ifndef') stack.push({ nommu: mmu, ofMmu: false });
+    else if (kw === 'if') stack.push({ nommu: mmu && negated, ofMmu: positive });
+    else if (kw === 'elif') {
+      const top = stack[stack.length - 1];
+      if (top) top.nommu = mmu && negated;
+    } else if (kw === 'else') {
+      const top = stack[stack.length - 1];
+      if (top) top.nommu = !top.nommu && top.ofMmu;
+    } else stack.pop();
+    out.push({ at: m.index, nommu: stack.some((c) => c.nommu) });
+  }
+  return out;
+}

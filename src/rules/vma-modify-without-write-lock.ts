@@ -34,7 +34,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
-import { liveCalls } from './api-level.js';
+import { liveCalls, withoutMmu } from './api-level.js';
 import { isVma } from './vm-flags-direct-write.js';
 
 const LOOKUPS = new Set<string>(VMA_WRITE_LOCKING.lookups);
@@ -356,9 +356,12 @@ function once(seen: Set<number>, id: number): boolean {
 /**
  * Whether the code has the per-VMA locks: the file calls or defines one of their functions
  * outside a `#ifdef` on a macro that may be defined nowhere, or the tree widen can read
- * defines `vma_start_write()` (include/linux/mm.h, 6.4 and later).
+ * defines `vma_start_write()` (include/linux/mm.h, 6.4 and later). Code built only without an
+ * MMU (mm/nommu.c) has none: CONFIG_PER_VMA_LOCK needs the MMU, and `vma_start_write()` is
+ * an empty stub there.
  */
 function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
+  if (withoutMmu(fn)) return false;
   // The same for every function of a file: asked once per file (the tree lookup is not free).
   return perVmaMemo.get(summaries, fn.file, () => liveCalls(fn.file, { names: VMA_WRITE_LOCKING.perVmaApi, skipComments: true }).length > 0 || summaries.definitions(VMA_WRITE_LOCKING.probe, fn.file).length > 0);
 }
@@ -664,13 +667,21 @@ function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: Readonly
 }
 
 /** Whether a branch tests the value of a parameter itself (a flag), not something it points to. */
+/** Binary operators through which a parameter is tested as a flag or a mode. */
+const FLAG_TESTS: ReadonlySet<string> = new Set(['&&', '||', '&', '==', '!=']);
+
 function branchesOnParam(fn: AnalyzedFunction, node: CfgNode): boolean {
   if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return false;
   // A pointer parameter tested for NULL (`if (vma && ...)`) is not a flag.
   const flags = new Set(fn.ast.params.filter((p) => !p.pointer).map((p) => p.ref.id));
   let found = false;
+  // Only a parameter tested as a flag or a mode (`if (write)`, `flags & FOLL_WRITE`, `mode ==
+  // X`) chooses for the caller. A number compared or computed with (`address <
+  // mmap_min_addr` in expand_downwards()) checks the request: what follows is still what the
+  // callee does with it (sweep C, buggy-11).
   const visit = (e: Expr): void => {
     if (e.k === 'ident') found ||= flags.has(e.ref.id);
+    else if (e.k === 'binary' && !FLAG_TESTS.has(e.op)) return;
     else if (e.k !== 'field' && e.k !== 'index' && e.k !== 'call' && !(e.k === 'unary' && e.op === '*')) forEachChild(e, visit);
   };
   visit(node.expr);

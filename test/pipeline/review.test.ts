@@ -148,6 +148,44 @@ describe('callers of a touched helper', () => {
       repo.remove();
     }
   });
+
+  test('a caller that calls the helper through a macro of the file is a caller too (sweep C: expand_stack() and vma_expand_down())', async () => {
+    const base = `#define stack_grow_down(vma, addr) grow_down(vma, addr)
+
+int grow_down(struct vm_area_struct *vma, unsigned long address)
+{
+\tif (address < mmap_min_addr)
+\t\treturn -EPERM;
+\t/* Lock the VMA before expanding to prevent concurrent page faults */
+\tvma_start_write(vma);
+\tvma->vm_start = address;
+\treturn 0;
+}
+
+struct vm_area_struct *stack_grow(struct mm_struct *mm, unsigned long addr)
+{
+\tstruct vm_area_struct *vma, *prev;
+
+\tmmap_write_lock(mm);
+\tvma = find_vma_prev(mm, addr, &prev);
+\tif (vma && !stack_grow_down(vma, addr))
+\t\treturn vma;
+\tmmap_write_unlock(mm);
+\treturn NULL;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      // A tree with the per-VMA locks (6.4 and later), which it shows by defining vma_start_write().
+      repo.commit({ 'mm/stack.c': base, 'include/linux/mm.h': 'static inline void vma_start_write(struct vm_area_struct *vma)\n{\n}\n' }, 'mm: base');
+      repo.commit({ 'mm/stack.c': base.replace('\t/* Lock the VMA before expanding to prevent concurrent page faults */\n\tvma_start_write(vma);\n', '') }, 'mm: drop the VMA write lock');
+      const patches = await readPatches(repo.formatPatch(1), 'helper.patch');
+      const report = await review({ patches, tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function, f.line])).toEqual([['vma-modify-without-write-lock', 'calleeWritesWithoutVmaLock', 'stack_grow', 17]]);
+    } finally {
+      repo.remove();
+    }
+  });
 });
 
 describe('series', () => {
