@@ -218,7 +218,7 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
     }
     // A check run GitHub refused (say, an installation without the checks permission) must not
     // cost the pull request its review.
-    const checkRunId = await checkRun.catch(async (e: unknown) => {
+    const run = await checkRun.catch(async (e: unknown) => {
       // A refusal (no checks permission) stays one; a server error or a timeout at the start of
       // the review may have passed by now: one more try, or the pull request never gets its
       // check run (a required check then waits for ever).
@@ -227,14 +227,14 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
       if (again === null) log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
       return again;
     });
-    const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRunId, force: r.force, log }));
+    const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRun: run, force: r.force, log }));
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.
     // A check run already completed with the findings keeps its conclusion (ReviewPostError).
-    const id = e instanceof ReviewPostError ? null : await checkRun.catch(() => null);
-    if (id !== null) {
-      await completeCheckRun(octokit, ref, id, { conclusion: 'neutral', title: 'widen could not finish this review', summary: `The review stopped with an error: ${(e as Error).message ?? String(e)}\n\nRun \`/widen\` to try again.`, annotations: [] }).catch(() => undefined);
+    const run = e instanceof ReviewPostError ? null : await checkRun.catch(() => null);
+    if (run !== null) {
+      await completeCheckRun(octokit, ref, run, { conclusion: 'neutral', title: 'widen could not finish this review', summary: `The review stopped with an error: ${(e as Error).message ?? String(e)}\n\nRun \`/widen\` to try again.`, annotations: [] }).catch(() => undefined);
     }
     throw e;
   }

@@ -60,43 +60,45 @@ export async function listEarlier(octokit: GitHubClient, ref: PullRef, self: Pro
   return { posted, open };
 }
 
+/** widen's check run on a head commit. */
+export interface CheckRun {
+  id: number;
+  /**
+   * A run taken up again that already carries annotations. GitHub appends the annotations of
+   * every update to those a run has ("Update a check run"), and none can be taken back: sending
+   * a re-run's annotations again showed each finding once per run (2, 4, 6, 8 on the Files
+   * tab). The head commit is the same, so its findings are too; the run keeps the ones it has.
+   */
+  annotated: boolean;
+}
+
 /**
  * Starts the check run for a head commit, so the pull request shows widen at work. A re-run on
  * the same commit (slash command, redelivery, "Re-run") takes up widen's existing check run
  * instead of adding another: one `widen` check run per head commit.
  */
-export async function startCheckRun(octokit: GitHubClient, ref: PullRef, headSha: string): Promise<number> {
+export async function startCheckRun(octokit: GitHubClient, ref: PullRef, headSha: string): Promise<CheckRun> {
   const repo = { owner: ref.owner, repo: ref.repo };
   const { data: existing } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 1 });
   const mine = existing.check_runs[0];
   if (mine) {
     await octokit.rest.checks.update({ ...repo, check_run_id: mine.id, status: 'in_progress' });
-    if ((mine.output?.annotations_count ?? 0) > 0) annotated.add(mine.id);
-    return mine.id;
+    return { id: mine.id, annotated: (mine.output?.annotations_count ?? 0) > 0 };
   }
   const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress' });
-  return data.id;
+  return { id: data.id, annotated: false };
 }
-
-/**
- * Check runs taken up again that already carry annotations. GitHub appends the annotations of
- * every update to those a run has ("Update a check run"), and none can be taken back: sending a
- * re-run's annotations again showed each finding once per run (2, 4, 6, 8 on the Files tab).
- * The head commit is the same, so its findings are too; the run keeps the ones it has.
- */
-const annotated = new Set<number>();
 
 /**
  * Completes the check run with `output`; annotations beyond the first
  * {@link ANNOTATIONS_PER_REQUEST} go in further updates, which GitHub appends. A run taken up
  * again with annotations already on it gets the new title and summary only.
  */
-export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, checkRunId: number, output: CheckOutput): Promise<void> {
-  const keep = annotated.delete(checkRunId);
+export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, run: CheckRun, output: CheckOutput): Promise<void> {
   const batches: CheckOutput['annotations'][] = [];
-  const annotations = keep ? [] : output.annotations;
+  const annotations = run.annotated ? [] : output.annotations;
   for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-  const base = { owner: ref.owner, repo: ref.repo, check_run_id: checkRunId };
+  const base = { owner: ref.owner, repo: ref.repo, check_run_id: run.id };
   const text = { title: output.title, summary: output.summary };
   await octokit.rest.checks.update({ ...base, status: 'completed', conclusion: output.conclusion, output: { ...text, annotations: batches[0] ?? [] } });
   for (const batch of batches.slice(1)) await octokit.rest.checks.update({ ...base, output: { ...text, annotations: batch } });
@@ -117,7 +119,7 @@ export interface PublishOptions {
   result: PullReview;
   config: WidenConfig;
   earlier: Earlier;
-  checkRunId: number | null;
+  checkRun: CheckRun | null;
   /** Post a review even when nothing is new (an answer to `/widen`). */
   force: boolean;
   log: Log;
@@ -186,15 +188,15 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
     }
   };
   const finishCheck = async (): Promise<void> => {
-    if (o.checkRunId === null) return;
-    await completeCheckRun(octokit, ref, o.checkRunId, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
+    if (o.checkRun === null) return;
+    await completeCheckRun(octokit, ref, o.checkRun, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
   };
   const [posted, finished] = await Promise.allSettled([postReview(), finishCheck()]);
   if (posted.status === 'rejected') {
     // The check run carries the verdict: when it was completed, a failed review post must not
     // turn its `failure` into the caller's "could not finish" `neutral`, which branch protection
     // lets through.
-    throw finished.status === 'fulfilled' && o.checkRunId !== null ? new ReviewPostError(posted.reason) : posted.reason;
+    throw finished.status === 'fulfilled' && o.checkRun !== null ? new ReviewPostError(posted.reason) : posted.reason;
   }
   if (finished.status === 'rejected') throw finished.reason;
   const reviewId = posted.value;

@@ -177,7 +177,7 @@ describe('the App', () => {
       result: { report, files: new Map(patches[0]!.files.map((fp) => [fp.newPath!, fp])), excluded: 0, remarks: [] },
       config: DEFAULT_CONFIG,
       earlier: { posted: new Set(), open: [] },
-      checkRunId: 8,
+      checkRun: { id: 8, annotated: false },
       force: false,
       log: { info: () => undefined, warn: () => undefined },
     });
