@@ -366,7 +366,6 @@ function annotatedEffect(pair: BracketPair, def: Definition, param: string): Bra
   return null;
 }
 
-/** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */
 /** Whether some path closes `object` before it opens it: releases what the caller holds. */
 function closesFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): boolean {
   let first = false;
@@ -385,6 +384,7 @@ function closesFirst(fn: AnalyzedFunction, index: BracketIndex, object: string):
   return first || !result.complete;
 }
 
+/** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */
 function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, start: 'open' | 'closed'): 'open' | 'closed' | 'mixed' {
   const seen = new Set<string>();
   let unknown = false;

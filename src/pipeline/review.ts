@@ -425,7 +425,6 @@ function undoPatch(text: string, fp: FilePatch, patch: Patch): string | null {
   }
 }
 
-/** The functions of the post-patch file that contain an added line or sit next to a deletion. */
 /**
  * The kernel helpers whose effect on their caller's mmap lock the locking rules take from a
  * table (rules/resources.ts), not from their bodies, with what the table says where it says it.
@@ -488,6 +487,7 @@ function changedTexts(fp: FilePatch, images: Images): (first: number, last: numb
   };
 }
 
+/** The functions of the post-patch file that contain an added line or sit next to a deletion. */
 function touchedFunctions(file: AnalyzedFile, map: LineMap): FunctionSpan[] {
   const out = new Set<FunctionSpan>();
   for (const l of [...map.added, ...map.deletedAt]) {

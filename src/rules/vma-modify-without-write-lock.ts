@@ -666,10 +666,10 @@ function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: Readonly
   return found;
 }
 
-/** Whether a branch tests the value of a parameter itself (a flag), not something it points to. */
 /** Binary operators through which a parameter is tested as a flag or a mode. */
 const FLAG_TESTS: ReadonlySet<string> = new Set(['&&', '||', '&', '==', '!=']);
 
+/** Whether a branch tests the value of a parameter itself (a flag), not something it points to. */
 function branchesOnParam(fn: AnalyzedFunction, node: CfgNode): boolean {
   if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) return false;
   // A pointer parameter tested for NULL (`if (vma && ...)`) is not a flag.

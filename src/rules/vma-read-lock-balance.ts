@@ -395,7 +395,6 @@ function isNull(e: Expr): boolean {
   return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(NULL|0)$/.test(x.text.trim()));
 }
 
-/** The branch that sent the path down the NULL side of the lookup, for the excerpt. */
 /** The `{{consequence}}` of `overwritten`: what the call that overwrites the pointer adds to the leak. */
 function overwriteConsequence(by: string | null): string {
   if (by !== null && ACQUIRE.has(by)) return `, and if \`${by}()\` finds the same VMA again, one reader holds its lock twice`;
