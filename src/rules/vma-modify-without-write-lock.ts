@@ -170,7 +170,7 @@ export default defineRule({
     calleeWritesWithoutVmaLock: {
       headline: '`{{callee}}()` writes `{{field}}` of `{{vma}}`, which nothing write-locked',
       explanation:
-        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, and `{{callee}}()` writes its `{{field}}` without write-locking it (it neither calls nor asserts `vma_start_write()` first). A page fault holding the per-VMA read lock (`lock_vma_under_rcu()`) reads `{{field}}` without the mmap lock (Documentation/mm/process_addrs.rst, "VMA fields"), so the caller must write-lock the VMA before handing it over.',
+        '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, and `{{callee}}()`{{alias}} writes its `{{field}}` without write-locking it (it neither calls nor asserts `vma_start_write()` first). A page fault holding the per-VMA read lock (`lock_vma_under_rcu()`) reads `{{field}}` without the mmap lock (Documentation/mm/process_addrs.rst, "VMA fields"), so the caller must write-lock the VMA before handing it over.',
       fix: 'Call `vma_start_write({{vma}})` before `{{callee}}()`, under the mmap write lock.',
     },
     calleeNeedsWriteLock: {
@@ -256,7 +256,7 @@ export default defineRule({
             } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, handed.vma) && once(reported, node.id)) {
               ctx.report({
                 messageId: 'calleeWritesWithoutVmaLock',
-                data: { callee: e.name, field: handed.field, vma: displayKey(handed.vma), origin: originText(fn, handed.origin) },
+                data: { callee: e.name, alias: aliasOf(fn, e.name), field: handed.field, vma: displayKey(handed.vma), origin: originText(fn, handed.origin) },
                 at: node,
                 related: [{ at: fn.cfg.nodes[handed.origin]!, message: `\`${displayKey(handed.vma)}\` is a VMA in the tree from here` }],
               });
@@ -664,6 +664,12 @@ function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: Readonly
     found ??= p;
   }
   return found;
+}
+
+/** ` (a macro of this file for \`expand_downwards()\`)` when `name` is one, else nothing. */
+function aliasOf(fn: AnalyzedFunction, name: string): string {
+  const defs = fn.file.definitionsOf(name);
+  return defs.length === 1 && defs[0]!.name !== name ? ` (a macro of this file for \`${defs[0]!.name}()\`)` : '';
 }
 
 /** Binary operators through which a parameter is tested as a flag or a mode. */
