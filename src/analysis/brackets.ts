@@ -412,7 +412,7 @@ function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, s
  * Whether an object key is a path from a global (`current->mm`), the same object in every
  * function: locals and parameters carry their scope in their key (`mm@param`, `mm@12`).
  */
-function isGlobalPath(key: string): boolean {
+export function isGlobalPath(key: string): boolean {
   const root = /^\**([A-Za-z_]\w*(?:@\w+)?)/.exec(key)?.[1] ?? '';
   return root !== '' && !root.includes('@') && key.includes('->');
 }

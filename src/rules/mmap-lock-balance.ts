@@ -360,14 +360,18 @@ export default defineRule({
     }
     // A leak is an exit that holds a lock this function took, in a function that releases it on
     // other exits, when what it returns cannot tell the caller the lock is held: nothing (void),
-    // an error, or the same zero that an exit without the lock returns. A VMA or a 0 returned
-    // where the other exits return NULL or an error is a conditional contract
-    // (`lock_mm_and_find_vma()`, the killable wrappers), not a leak.
+    // an error, the same zero that an exit without the lock returns, or a constant where every
+    // exit without the lock returns a plain value too (KVM's `kvm_host_page_size()` returning
+    // `PAGE_SIZE` with the lock held, or the size it found without, sweep F). A variable
+    // returned held and unlocked (`return vma;` after `if (!vma) mmap_read_unlock(mm);`, a
+    // `gts` tested with IS_ERR()) may carry the answer. A VMA or a 0 returned where the
+    // other exits return NULL or an error is a conditional contract (`lock_mm_and_find_vma()`,
+    // the killable wrappers), not a leak.
     const inverted = new Set<number>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
-      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')));
+      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.every((y) => y.kind === 'value')));
       if (!released) continue;
       const mode = x.held.mode;
       // `if (!mmap_read_lock_killable(mm)) return -EINTR;`: the branch on the attempt's own
@@ -443,6 +447,13 @@ function stateKey(v: LockState): string {
   return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}${v.releasing ? `r${v.releasing.at}${JSON.stringify(v.releasing.pending)}` : ''}`;
 }
 
+/** Whether `return` node `node` returns a constant: a literal, or a macro's name (`PAGE_SIZE`). */
+function returnsConstant(node: CfgNode): boolean {
+  if (node.kind !== 'return' || !node.expr) return false;
+  const e = uncast(node.expr);
+  return e.k === 'lit' || (e.k === 'ident' && e.ref.scope === 'global' && /^[A-Z][A-Z0-9_]*$/.test(e.name));
+}
+
 /**
  * What a `return` returns on the path `trace`, in kinds that tell a locking contract apart from
  * a leak; a returned variable (`out: return ret;`) is classified by its last assignment on the path.
@@ -466,7 +477,7 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
   if (e.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(e.text.trim())) return 'zero';
   if (e.k === 'ident' && /^(NULL|false)$/.test(e.name)) return 'zero';
   if (e.k === 'unary' && e.op === '-') return 'error';
-  if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST)$/.test(e.name)) return 'error';
+  if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST|PTR_ERR)$/.test(e.name)) return 'error';
   if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
   return 'value';
 }

@@ -5,10 +5,10 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import { BracketIndex, MAY_NAME_WALK, objectAt, SummaryMemo, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { acquiredEdge, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
-import { explore } from '../analysis/paths.js';
+import { edgeInto, explore } from '../analysis/paths.js';
 import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
 
 export type Mode = 'read' | 'write';
@@ -150,45 +150,61 @@ function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSu
 }
 
 /**
- * Whether callee `name` takes and releases the lock only of an mm its caller hands it, and leaves
- * it as it found it: every lock operation of its body is a plain lock or unlock of that parameter,
- * no callee of its own names one, and every path takes it at most once and leaves it released.
+ * Whether callee `name` takes and releases the lock only of an mm its caller hands it (or of the
+ * global `current->mm` both name), and leaves it as it found it: every lock operation of its body
+ * is a lock or unlock of that mm, no callee of its own names one, and every path takes it at most
+ * once and leaves it released.
  * mm/userfaultfd.c's `uffd_lock_vma(mm, addr)` takes the mmap lock to find the VMA and drops it
  * again; treating it as moving the caller's lock hid a leak on a later error return in
  * `mwriteprotect_range()`.
  */
 function balancedOnArgument(fn: AnalyzedFunction, name: string, args: readonly Expr[], at: number, objects: ReadonlySet<string>, summaries: BracketSummaries): boolean {
   const defs = summaries.definitions(name, fn.file);
-  if (defs.length !== 1) return false;
+  // The only mm the function locks.
+  if (defs.length !== 1 || objects.size !== 1) return false;
   const handed = args.map((a) => objectAt(fn, a, at));
   const index = handed.findIndex((o) => o !== null && objects.has(o));
-  // The only mm the function locks, handed once.
-  if (index < 0 || objects.size !== 1 || handed.filter((o) => o !== null && objects.has(o)).length !== 1) return false;
+  const [only] = objects;
+  // Handed once, or not handed and named by a global path (`current->mm`), which the helper
+  // reaches itself: x86's `map_vdso()` locks `current->mm` for `map_vdso_once()` (sweep F).
+  if (index < 0 ? !isGlobalPath(only!) : handed.filter((o) => o !== null && objects.has(o)).length !== 1) return false;
   const callee = defs[0]!.file.analyze(defs[0]!.span);
   if (!callee) return false;
-  // Per callee and argument, once: a function calls such a helper at several places.
+  const target = index < 0 ? only! : callee.ast.params[index]?.ref.id;
+  if (target === undefined) return false;
+  // Per callee and object, once: a function calls such a helper at several places.
   const known = balancedMemo.get(summaries, callee, () => new Map());
-  let balanced = known.get(index);
-  if (balanced === undefined) known.set(index, (balanced = balancedOnParameter(callee, index, summaries)));
+  let balanced = known.get(target);
+  if (balanced === undefined) known.set(target, (balanced = balancedOn(callee, target, summaries)));
   return balanced;
 }
 
-const balancedMemo = new SummaryMemo<AnalyzedFunction, Map<number, boolean>>();
+const balancedMemo = new SummaryMemo<AnalyzedFunction, Map<string, boolean>>();
 
-/** The callee's side of {@link balancedOnArgument}: its own lock operations on parameter `index`. */
-function balancedOnParameter(callee: AnalyzedFunction, index: number, summaries: BracketSummaries): boolean {
-  const param = callee.ast.params[index];
-  if (!param) return false;
-  // Its lock operations, per node: each on the parameter, none conditional or a downgrade.
-  const ops = new Map<number, 1 | -1>();
+/**
+ * The callee's side of {@link balancedOnArgument}: its own lock operations on `target` (a
+ * parameter's key, or a global path). A killable or trylock attempt counts when it is the test
+ * of its own branch (`if (mmap_write_lock_killable(mm)) return -EINTR;`): taken on the edge
+ * that says so.
+ */
+function balancedOn(callee: AnalyzedFunction, target: string, summaries: BracketSummaries): boolean {
+  // Its lock operations, per node: each on the target, none a downgrade.
+  const ops = new Map<number, 1 | -1 | { branch: number; edge: 'true' | 'false' }>();
   for (const node of callee.cfg.nodes) {
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null) continue;
       const op = LOCK_OPS_BY_NAME.get(ev.name);
       if (op) {
         if (op.op === 'assert') continue;
-        if (op.when !== undefined || op.op === 'downgrade' || ops.has(node.id) || objectAt(callee, ev.call.args[op.arg], node.id) !== param.ref.id) return false;
-        ops.set(node.id, op.op === 'lock' ? 1 : -1);
+        if (op.op === 'downgrade' || ops.has(node.id) || objectAt(callee, ev.call.args[op.arg], node.id) !== target) return false;
+        if (op.when === undefined) {
+          ops.set(node.id, op.op === 'lock' ? 1 : -1);
+          continue;
+        }
+        const call = ev.call;
+        const zeroOn = node.kind === 'branch' && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
+        if (zeroOn === null) return false;
+        ops.set(node.id, { branch: node.id, edge: acquiredEdge(zeroOn, op.when) });
       } else if (bodyMentions(callee, ev.name, summaries, LOCKING_NAMES)) {
         return false;
       }
@@ -196,17 +212,24 @@ function balancedOnParameter(callee: AnalyzedFunction, index: number, summaries:
   }
   if (ops.size === 0) return false;
   // Every path takes it at most once, releases only what it took, and leaves it as it was.
+  type Depth = { d: number; pending: { branch: number; edge: 'true' | 'false' } | null };
   let balanced = true;
-  const result = explore<number>(callee.cfg, callee.facts, {
-    initial: 0,
-    key: (depth) => String(depth),
-    step(depth, node) {
-      const d = depth + (ops.get(node.id) ?? 0);
+  const result = explore<Depth>(callee.cfg, callee.facts, {
+    initial: { d: 0, pending: null },
+    key: (s) => `${s.d}|${s.pending?.branch ?? ''}`,
+    step(s, node, trace) {
+      let d = s.d;
+      if (s.pending) {
+        const taken = edgeInto(callee.cfg, trace, node);
+        if (taken?.from.id === s.pending.branch && taken.kind === s.pending.edge) d++;
+      }
+      const op = ops.get(node.id);
+      if (typeof op === 'number') d += op;
       if (d < 0 || d > 1) balanced = false;
-      return Math.max(0, Math.min(1, d));
+      return { d: Math.max(0, Math.min(1, d)), pending: typeof op === 'object' ? op : null };
     },
-    exit(depth) {
-      if (depth !== 0) balanced = false;
+    exit(s) {
+      if (s.d !== 0 || s.pending !== null) balanced = false;
     },
   });
   return balanced && result.complete;
