@@ -220,6 +220,9 @@ export const VMA_DEREF_HELPERS: readonly string[] = [
   // Read the VMA's flags, offset or bounds: `vma_pkey()` its pkey bits of `vm_flags` (where the
   // arch has pkeys), `linear_page_index()` `vm_start` and `vm_pgoff`.
   'vma_pkey', 'linear_page_index', 'vma_is_initial_heap', 'vma_is_initial_stack',
+  // Read `vma->vm_mm` or the bounds before anything else (mm/memory.c, mm/pagewalk.c,
+  // include/linux/mm.h): what binder's shrinker hands `zap_page_range_single()` (sweep F).
+  'zap_page_range_single', 'zap_vma_pages', 'walk_page_vma', 'vm_insert_page',
 ];
 
 /**
