@@ -28,6 +28,14 @@ import { pathKey } from '../analysis/ast.js';
 const RELEASERS = MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'releases' && t.when === 'zero');
 
 /**
+ * Helpers that always release the lock a fault was handled under, the mmap read lock or the
+ * VMA's own (include/linux/mm.h `release_fault_lock()`): a fault path that reads its VMA after
+ * one (mm/filemap.c's readahead after dropping the lock for I/O, sweep F) reads a VMA nothing
+ * keeps.
+ */
+const FAULT_LOCK_RELEASES: ReadonlySet<string> = new Set(['release_fault_lock']);
+
+/**
  * Helpers that read the VMA they are handed, so handing it over is a dereference. `vma_end_read()`
  * is the per-VMA lock's business (`vma-read-lock-balance`), not the mmap lock's.
  */
@@ -53,7 +61,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name)],
+    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name), ...FAULT_LOCK_RELEASES],
   },
   messages: {
     afterUnlock: {
@@ -88,7 +96,8 @@ export default defineRule({
     const faults = faultResults(fn);
     const helperReleases = releasingBranches(fn);
     const flagCalls = flagHandingCalls(fn);
-    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0) return;
+    const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0) return;
 
     const reported = new Set<string>();
     const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
@@ -143,6 +152,7 @@ export default defineRule({
         }
         const handed = flagCalls.get(node.id);
         if (handed) stale(node.id, 'flag', handed.flag);
+        if (faultLockReleases.has(node.id)) stale(node.id, 'unlock');
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
           if (e.op === 'lock') {
