@@ -31,8 +31,12 @@ type LockState =
    * key: paths released at different places merge, and the label names one that reaches).
    */
   | { k: 'none'; failed: number | null; released?: number }
-  /** `local`: taken by this function (a downgrade of the caller's write lock is not). */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; releasing?: { at: number; pending: ReleasePending; downgrades: boolean } }
+  /**
+   * `local`: taken by this function (a downgrade of the caller's write lock is not).
+   * `downgraded`: where this function downgraded the write lock it took at `at`, for the label
+   * (not in the state's key, as `released`).
+   */
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean } }
   | { k: 'unknown' };
 
 
@@ -166,7 +170,7 @@ export default defineRule({
     wrongMode: {
       headline: "`{{call}}` releases `{{mm}}`'s mmap lock in the wrong mode",
       explanation:
-        'The lock was taken for {{held}} by `{{taken}}`, but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
+        'The lock is held for {{held}} here ({{how}}), but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
       fix: 'Release with the matching call (`{{release}}`){{downgrade}}.',
     },
     downgradeUntested: {
@@ -229,6 +233,17 @@ export default defineRule({
       const e = events.get(at)?.find((x) => x.object === object && x.op !== 'unlock');
       return e ? writtenMm(e) : displayKey(object);
     };
+    /** How the lock came to be held as `cur`, for `wrongMode`'s explanation. */
+    const howHeld = (cur: LockState & { k: 'held' }): string =>
+      cur.downgraded === undefined ? `taken by \`${cur.call}\`` : `taken for writing by \`${cur.call}\`, then downgraded by \`${callOf(fn.cfg.nodes[cur.downgraded]!)}\``;
+    /** Where the lock held as `cur` was taken, and downgraded when it was: the mode the labels say. */
+    const takenLabels = (cur: LockState & { k: 'held' }): Array<RelatedSpan<CfgNode>> =>
+      cur.downgraded === undefined
+        ? [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]
+        : [
+            { at: fn.cfg.nodes[cur.at]!, message: 'taken for writing here' },
+            { at: fn.cfg.nodes[cur.downgraded]!, message: 'downgraded to reading here' },
+          ];
     /** The first unlock of `object` that runs after `from`, labelled as what underflows when the attempt failed. */
     const unlockAfter = (from: CfgNode, object: string): Array<RelatedSpan<CfgNode>> => {
       const ops = (n: CfgNode): LockEvent[] => (events.get(n.id) ?? []).filter((x) => x.object === object && x.op !== 'unknown');
@@ -316,9 +331,9 @@ export default defineRule({
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
-            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', taken: cur.call, release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, [{ at: fn.cfg.nodes[cur.at]!, message: 'taken for reading here' }]);
+            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', how: howHeld(cur), release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, takenLabels(cur));
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
-            set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local });
+            set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local, ...(cur.k === 'held' ? { downgraded: node.id } : {}) });
           } else if (cur.k === 'held' && cur.releasing?.downgrades) {
             // The helper's result, which says whether it downgraded, was not tested on this path.
             const c = conditional.get(cur.releasing.at);
@@ -327,7 +342,7 @@ export default defineRule({
             set(e.object, { k: 'none', failed: null, released: node.id });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
-              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', taken: cur.call, release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, [{ at: fn.cfg.nodes[cur.at]!, message: `taken for ${cur.mode === 'read' ? 'reading' : 'writing'} here` }]);
+              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', how: howHeld(cur), release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, takenLabels(cur));
             }
             // After a failed attempt the report waits: an inverted test explains it (below).
             if (cur.k === 'none' && cur.failed !== null) failedUnlocks.push({ node, e, failed: cur.failed, why: heldNot(cur, node, trace) });
@@ -447,6 +462,12 @@ const NOT_HELD = {
   never: { cause: 'never took the lock, although it takes it on other paths', remedy: 'jump to a label after the unlock from the paths that never took it.' },
   unknown: { cause: 'does not hold the lock here', remedy: 'follow the path shown to see where it lost the lock.' },
 } as const;
+
+/** The name of the lock call at `node`, as `name()`. */
+function callOf(node: CfgNode): string {
+  const call = node.events.find((e) => e.k === 'call' && e.name !== null && /mmap_\w+/.test(e.name));
+  return call && call.k === 'call' ? `${call.name}()` : 'the call';
+}
 
 /** Two mms as one key, in either order. */
 function pairKey(a: string, b: string): string {
