@@ -750,6 +750,15 @@ export default [
     expect: [{ line: { at: 'return handle_fault_error(regs, SEGV_MAPERR);', nth: 3 }, related: ['vma = expand_stack(mm, address);'] }],
   },
   {
+    id: 'use-kvm-remapped-after-retake',
+    rule: 'vma-use-after-unlock',
+    file: 'virt/kvm/kvm_main.c',
+    function: 'hva_to_pfn_remapped',
+    what: "KVM reads `vma->vm_flags` when fixup_user_fault() set `unlocked` (it dropped and retook the mmap lock) instead of returning -EAGAIN to look the VMA up again (sweep F)",
+    edits: [{ replace: 'if (unlocked)', lines: 2, with: ['if (unlocked && !(vma->vm_flags & (VM_IO | VM_PFNMAP)))', '\treturn -EFAULT;'] }],
+    expect: [{ line: 'if (unlocked && !(vma->vm_flags & (VM_IO | VM_PFNMAP)))', related: ['r = fixup_user_fault(current->mm, addr,'] }],
+  },
+  {
     id: 'use-binder-zap-after-unlock',
     rule: 'vma-use-after-unlock',
     file: 'drivers/android/binder_alloc.c',

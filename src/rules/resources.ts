@@ -252,6 +252,15 @@ export const VMA_START_CHECK_HELPERS: readonly string[] = [
 ];
 
 /**
+ * Helpers that may drop the mmap lock and take it again, and say so by setting the `bool`
+ * their argument `flag` points to: `fixup_user_fault(mm, addr, flags, &unlocked)` (mm/gup.c,
+ * 6.1 and 6.12: "@unlocked: did we unlock the mmap_lock while retrying ... the caller must
+ * handle it (e.g. restart the walk)"). A VMA found before the call is stale when the flag is
+ * set; the lock itself is held either way.
+ */
+export const MMAP_LOCK_RETAKERS: ReadonlyArray<{ name: string; flag: number }> = [{ name: 'fixup_user_fault', flag: 3 }];
+
+/**
  * The per-VMA read lock (6.12 only; include/linux/mm.h 686-838, mm/memory.c 6260-6299). The
  * object is not an argument but the VMA `lock_vma_under_rcu()` returns: non-NULL means read
  * locked, NULL means nothing is held. A tree without these functions (6.1) has nothing to check.

@@ -20,7 +20,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
-import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
+import { MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
 import { pathKey } from '../analysis/ast.js';
 
@@ -42,14 +42,16 @@ const FAULT_LOCK_RELEASES: ReadonlySet<string> = new Set(['release_fault_lock'])
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
 /** Which release a finding with several leads with. */
-const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'flag'];
+const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'flag', 'retake'];
 
 /**
  * Per VMA variable: where the lock that protected it was released, on this path. `flag`: a call
  * handed the function's lock flag (`&locked`) may have dropped it, which the flag, still
- * untested (or tested as cleared), would tell.
+ * untested (or tested as cleared), would tell. `retake`: a call that drops the lock and takes it
+ * again says so by setting the flag it was handed (`fixup_user_fault(..., &unlocked)`), still
+ * untested (or tested as set).
  */
-type How = 'unlock' | 'fault' | 'helper' | 'flag';
+type How = 'unlock' | 'fault' | 'helper' | 'flag' | 'retake';
 /** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
 type Stale = { release: number; how: How; relock?: number; flag?: string };
 type State = ReadonlyMap<string, Stale>;
@@ -61,7 +63,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name), ...FAULT_LOCK_RELEASES],
+    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name), ...FAULT_LOCK_RELEASES, ...MMAP_LOCK_RETAKERS.map((r) => r.name)],
   },
   messages: {
     afterUnlock: {
@@ -82,6 +84,12 @@ export default defineRule({
         '`{{release}}` was handed `{{handed}}`: it may release the mmap lock, and clears `{{flag}}` when it does (the `int *locked` contract of mm/gup.c). On this path `{{flag}}` is not tested before `{{use}}`, so the lock that kept `{{vma}}` alive may be gone and the VMA freed by another thread.{{relock}}{{paths}}',
       fix: 'Use `{{vma}}` only where `{{flag}}` says the lock is still held (`if ({{flag}})`), or copy what you need out of it before the call.',
     },
+    afterRetake: {
+      headline: '`{{vma}}` is dereferenced after `{{release}}` may have dropped and retaken the mmap lock',
+      explanation:
+        '`{{release}}` was handed `{{handed}}`: it sets `{{flag}}` when it had to drop the mmap lock and take it again ("the caller must handle it (e.g. restart the walk)", mm/gup.c). On this path `{{flag}}` may be set when `{{use}}` reads `{{vma}}`, which was found before the call and may have been unmapped and freed while the lock was dropped.{{relock}}{{paths}}',
+      fix: 'When `{{flag}}` is set, look `{{vma}}` up again before using it, or return and retry the walk{{retry}}.',
+    },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
@@ -96,8 +104,9 @@ export default defineRule({
     const faults = faultResults(fn);
     const helperReleases = releasingBranches(fn);
     const flagCalls = flagHandingCalls(fn);
+    const retakeCalls = retakingCalls(fn);
     const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
-    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0) return;
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0 && retakeCalls.size === 0) return;
 
     const reported = new Set<string>();
     const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
@@ -114,10 +123,11 @@ export default defineRule({
         const taken = edgeInto(fn.cfg, trace, node);
         if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
           // A test of the lock flag that says it is still set: the callee kept the lock.
+          // A test of a retaking call's flag that says it is clear: the lock was never dropped.
           for (const [v, r] of next ?? s) {
-            if (r.how !== 'flag' || !taken.from.expr) continue;
+            if ((r.how !== 'flag' && r.how !== 'retake') || !taken.from.expr) continue;
             const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
-            if (zeroOn !== null && zeroOn !== taken.kind) (next ??= new Map(s)).delete(v);
+            if (zeroOn !== null && (zeroOn === taken.kind) === (r.how === 'retake')) (next ??= new Map(s)).delete(v);
           }
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
@@ -153,6 +163,8 @@ export default defineRule({
         const handed = flagCalls.get(node.id);
         if (handed) stale(node.id, 'flag', handed.flag);
         if (faultLockReleases.has(node.id)) stale(node.id, 'unlock');
+        const retaking = retakeCalls.get(node.id);
+        if (retaking) stale(node.id, 'retake', retaking.flag);
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
           if (e.op === 'lock') {
@@ -175,10 +187,10 @@ export default defineRule({
       const r = [...stale].sort((a, b) => HOW_ORDER.indexOf(a.how) - HOW_ORDER.indexOf(b.how))[0]!;
       const releaseNode = fn.cfg.nodes[r.release]!;
       const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
-      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : undefined;
+      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : r.how === 'retake' ? retakeCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
       ctx.report({
-        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : 'afterUnlock',
+        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : r.how === 'retake' ? 'afterRetake' : 'afterUnlock',
         data: {
           vma: displayKey(key),
           release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
@@ -187,6 +199,7 @@ export default defineRule({
           use: fn.text(use),
           says: helper?.says ?? '',
           model: unlessIn(fn, 'madvise_dontneed_free', ', as `madvise_dontneed_free()` does'),
+          retry: unlessIn(fn, 'hva_to_pfn_remapped', ", as KVM's `hva_to_pfn_remapped()` does with -EAGAIN"),
           relock: relocks.length === 0 ? '' : ` Taking the lock again does not help: \`${displayKey(key)}\` still points to the VMA found before the release, which may be gone, until it is looked up afresh.`,
           paths: stale.length === 1 ? '' : ` The use is reached after ${stale.length} different releases, each on its own path; all are marked.`,
         },
@@ -196,7 +209,7 @@ export default defineRule({
         related: [
           ...stale.map((x) => {
             const at = fn.cfg.nodes[x.release]!;
-            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : x.how === 'retake' ? `may drop and retake the lock (and set \`${displayKey(x.flag ?? '')}\`)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
           }),
           ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
         ],
@@ -278,6 +291,20 @@ function flagHandingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: str
         const flag = flagHanded(arg, flags);
         if (flag !== null && !out.has(node.id)) out.set(node.id, { name: ev.name, flag, arg });
       }
+    }
+  }
+  return out;
+}
+
+/** Calls of {@link MMAP_LOCK_RETAKERS} handed the address of a flag (`&unlocked`), by node. */
+function retakingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
+  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      const spec = ev.k === 'call' ? MMAP_LOCK_RETAKERS.find((r) => r.name === ev.name) : undefined;
+      const arg = spec && ev.k === 'call' ? ev.call.args[spec.flag] : undefined;
+      const flag = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
+      if (spec && arg && flag !== null) out.set(node.id, { name: spec.name, flag, arg });
     }
   }
   return out;
