@@ -183,7 +183,7 @@ export default defineRule({
       headline: '`{{callee}}()` needs `{{vma}}` write-locked, and nothing write-locked it',
       explanation:
         '`{{vma}}` comes from `{{origin}}`, so it is in the VMA tree, where a page fault can hold its per-VMA read lock (`lock_vma_under_rcu()`) without the mmap lock. `{{callee}}()` requires the VMA write-locked: {{how}}. On the path shown nothing write-locked `{{vma}}` before the call, so a page fault holding only the per-VMA lock can run while `{{callee}}()` changes the VMA, its fields or its page tables.{{history}}',
-      fix: 'Write-lock the VMA before it changes: `vma_start_write()` under the mmap write lock, either inside `{{callee}}()` before the change (where its other callers are covered too; a patch that removed the call there should keep it), or here before the call.',
+      fix: 'Call `vma_start_write({{vma}})` under the mmap write lock before `{{callee}}()`: it requires the VMA write-locked by its caller rather than locking it itself.',
     },
   },
   check(fn, ctx) {
