@@ -226,6 +226,8 @@ export default defineRule({
     };
     const reported = new Set<string>();
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
+    /** Lock calls reported as taken again round a loop while held: a leak of that lock is the same defect. */
+    const doubleLocked = new Set<number>();
     /** Pairs of mms (see {@link pairKey}) held at once on some path: two mms, not two names of one. */
     const distinct = new Set<string>();
     /** The mm as the call that took the lock at node `at` names it. */
@@ -310,7 +312,13 @@ export default defineRule({
             set(e.object, { k: 'unknown' });
           } else if (e.op === 'lock') {
             if (cur.k === 'entry') enteredUnlocked.add(e.object);
-            if (cur.k === 'held' && !cur.pending && cur.local) report('doubleLock', node, e, { taken: cur.call }, [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
+            if (cur.k === 'held' && !cur.pending && cur.local) {
+              // Taken again by this very call, round a loop: the way back is what kept it held
+              // (a `continue` that skips the unlock, sweep F).
+              const back = cur.at === node.id ? wayBackTo(fn, trace) : null;
+              report('doubleLock', node, e, { taken: cur.call }, back ? [{ at: back, message: `${back.kind === 'goto' ? 'this jump goes back' : back.kind === 'continue' ? 'this `continue` goes round again' : 'the loop comes back here'} with the lock still held`, order: 'back' }] : [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
+              if (back) doubleLocked.add(cur.at);
+            }
             // A trylock or killable lock whose result is thrown away (the statement is the call,
             // or its cast to void): the path goes on as if it held the lock, which is the bug (a
             // trylock treated as always locking). Reported once, and followed as held so that it
@@ -429,7 +437,9 @@ export default defineRule({
         });
         continue;
       }
-      if (!once(`leak|${x.held.at}|${x.node.id}`)) continue;
+      // A lock that the path also takes again while held (a `continue` that keeps it round a
+      // loop) leaks on the loop's exits too: one defect, reported once as the double lock.
+      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${x.node.id}`)) continue;
       ctx.report({
         messageId: 'leak',
         data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode) },
@@ -462,6 +472,21 @@ const NOT_HELD = {
   never: { cause: 'never took the lock, although it takes it on other paths', remedy: 'jump to a label after the unlock from the paths that never took it.' },
   unknown: { cause: 'does not hold the lock here', remedy: 'follow the path shown to see where it lost the lock.' },
 } as const;
+
+/**
+ * The node by which the path in `trace` came back to the node it ends on: a `continue` or a
+ * backward `goto` in between, else the loop head it came back through.
+ */
+function wayBackTo(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
+  const nodes = trace.nodes();
+  const before = nodes.lastIndexOf(nodes[nodes.length - 1]!, nodes.length - 2);
+  if (before < 0) return null;
+  for (let i = nodes.length - 2; i > before; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind === 'continue' || (n.kind === 'goto' && fn.cfg.nodes[nodes[i + 1]!]!.start < n.start)) return n;
+  }
+  return cameBack(fn, trace);
+}
 
 /** The name of the lock call at `node`, as `name()`. */
 function callOf(node: CfgNode): string {
