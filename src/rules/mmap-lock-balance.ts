@@ -171,7 +171,7 @@ export default defineRule({
       headline: "`{{call}}` releases `{{mm}}`'s mmap lock in the wrong mode",
       explanation:
         'The lock is held for {{held}} here ({{how}}), but `{{call}}` releases a lock taken for {{mode}}. An rwsem must be released in the mode it was acquired: the mismatch corrupts its count.',
-      fix: 'Release with the matching call (`{{release}}`){{downgrade}}.',
+      fix: 'Release with the matching call (`{{release}}`){{downgrade}}{{shared}}.',
     },
     downgradeUntested: {
       headline: '`{{call}}` may release a lock that `{{helper}}` downgraded',
@@ -271,6 +271,9 @@ export default defineRule({
     const reportFailedUnlocks = (explained: ReadonlySet<number>): void => {
       for (const u of failedUnlocks) if (!explained.has(u.failed)) report('unlockNotHeld', u.node, u.e, ...u.why);
     };
+    /** Unlocks in the wrong mode, and the unlocks (`node|object`) some path reaches in the right one. */
+    const wrongModes: Array<{ node: CfgNode; e: LockEvent; data: Record<string, string>; related: Array<RelatedSpan<CfgNode>> }> = [];
+    const rightMode = new Set<string>();
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([o, v]) => `${o}=${stateKey(v)}`).join(';'),
@@ -339,7 +342,7 @@ export default defineRule({
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
           } else if (e.op === 'downgrade') {
-            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', how: howHeld(cur), release: 'mmap_read_unlock()', mode: 'writing', downgrade: '' }, takenLabels(cur));
+            if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', how: howHeld(cur), release: 'mmap_read_unlock()', mode: 'writing', downgrade: '', shared: '' }, takenLabels(cur));
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
             set(e.object, { k: 'held', mode: 'read', at: cur.k === 'held' ? cur.at : node.id, call: cur.k === 'held' ? cur.call : `${e.event.call.name}()`, pending: null, local: cur.k === 'held' && cur.local, ...(cur.k === 'held' ? { downgraded: node.id } : {}) });
           } else if (cur.k === 'held' && cur.releasing?.downgrades) {
@@ -350,8 +353,10 @@ export default defineRule({
             set(e.object, { k: 'none', failed: null, released: node.id });
           } else {
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
-              report('wrongMode', node, e, { held: cur.mode === 'read' ? 'reading' : 'writing', how: howHeld(cur), release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, takenLabels(cur));
+              // Said after the walk, which knows whether other paths reach this unlock rightly.
+              if (!wrongModes.some((w) => w.node === node && w.e.object === e.object)) wrongModes.push({ node, e, data: { held: cur.mode === 'read' ? 'reading' : 'writing', how: howHeld(cur), release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, related: takenLabels(cur) });
             }
+            if (cur.k === 'held' && !cur.pending && cur.mode === e.mode) rightMode.add(`${node.id}|${e.object}`);
             // After a failed attempt the report waits: an inverted test explains it (below).
             if (cur.k === 'none' && cur.failed !== null) failedUnlocks.push({ node, e, failed: cur.failed, why: heldNot(cur, node, trace) });
             else if (cur.k === 'none') report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
@@ -371,6 +376,12 @@ export default defineRule({
         }
       },
     });
+    // An unlock that other paths reach in its own mode (a shared `out:` label) is right for them:
+    // the fix belongs on the path shown, not at the unlock (sweep F, exit_mmap()'s `destroy:`).
+    for (const w of wrongModes) {
+      const shared = rightMode.has(`${w.node.id}|${w.e.object}`);
+      report('wrongMode', w.node, w.e, { ...w.data, ...(shared ? { downgrade: '', shared: ` on the path shown, before it joins the paths that reach this unlock holding the lock for ${w.data['mode']}, as it expects (not at the unlock itself)` } : { shared: '' }) }, w.related);
+    }
     if (!result.complete) {
       reportFailedUnlocks(new Set());
       ctx.incomplete('the balance of the mmap lock');
