@@ -70,7 +70,7 @@ export default defineRule({
       headline: '`{{vma}}` is dereferenced after the mmap lock was released',
       explanation:
         '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}{{paths}}',
-      fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh (`vma_lookup()`) before using it.',
+      fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh, the way it was found (`vma_lookup()`, or `find_vma()` where the address may fall in a hole), before using it.',
     },
     afterHelper: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` released the mmap lock',
