@@ -478,8 +478,13 @@ async function failUnparsableJobs(worker: Worker<ReviewJobData, JobOutcome>, red
       await redis.hset(key(id), mended);
       const token = await redis.get(`${key(id)}:lock`);
       const job = token ? await Job.fromId<ReviewJobData, JobOutcome>(worker, id) : undefined;
-      if (job && token) await job.moveToFailed(new UnrecoverableError(`the job is not a widen review: ${problem}`), token);
-      log.error({ jobId: id }, `review failed; the job stays in the failed set with its error: ${problem}`);
+      if (job && token) {
+        await job.moveToFailed(new UnrecoverableError(`the job is not a widen review: ${problem}`), token);
+        log.error({ jobId: id }, `review failed; the job stays in the failed set with its error: ${problem}`);
+      } else {
+        // Its lock is gone: taken again after the stalled check, it fails in jobProblem(), which logs then.
+        log.warn({ jobId: id }, `a job in the queue was not JSON (${problem}); it fails when a worker takes it again`);
+      }
     }
   } catch (e) {
     log.error({ err: e }, 'a job in the queue is not JSON, and it could not be failed');
