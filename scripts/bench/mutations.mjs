@@ -759,6 +759,15 @@ export default [
     expect: [{ line: 'if (unlocked && !(vma->vm_flags & (VM_IO | VM_PFNMAP)))', related: ['r = fixup_user_fault(current->mm, addr,'] }],
   },
   {
+    id: 'use-filemap-readahead-flags-after-io-unlock',
+    rule: 'vma-use-after-unlock',
+    file: 'mm/filemap.c',
+    function: 'do_sync_mmap_readahead',
+    what: "the huge-page readahead reads `vmf->vma->vm_flags` after maybe_unlock_mmap_for_io() may have dropped the fault's lock, instead of the `vm_flags` sampled before (sweep F)",
+    edits: [{ replace: 'if (!(vm_flags & VM_RAND_READ))', with: ['if (!(vmf->vma->vm_flags & VM_RAND_READ))'] }],
+    expect: [{ line: 'if (!(vmf->vma->vm_flags & VM_RAND_READ))', related: [{ at: 'fpin = maybe_unlock_mmap_for_io(vmf, fpin);', nth: 1 }] }],
+  },
+  {
     id: 'use-binder-zap-after-unlock',
     rule: 'vma-use-after-unlock',
     file: 'drivers/android/binder_alloc.c',

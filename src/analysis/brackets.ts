@@ -611,14 +611,17 @@ export function acquiredEdge(zeroOn: 'true' | 'false', when: 'zero' | 'nonzero')
 
 /**
  * The edge of a branch on `cond` along which the tested value is 0, when `cond` tests a value
- * `is` recognises (`v`, `!v`, `v == 0`, `v != 0`, `v < 0`, `0 != v`...); null otherwise.
+ * `is` recognises (`v`, `!v`, `v == 0`, `v != 0`, `v < 0`, `0 != v`, `v == NULL`...); null otherwise.
  */
 export function zeroEdge(cond: Expr, is: (e: Expr) => boolean): 'true' | 'false' | null {
   const c = uncast(cond);
   if (is(c)) return 'false';
   if (c.k === 'unary' && c.op === '!' && is(uncast(c.arg))) return 'true';
   if (c.k === 'binary') {
-    const zero = (e: Expr): boolean => uncast(e).k === 'lit' && /^0[uUlL]*$/.test((uncast(e) as Expr & { k: 'lit' }).text.trim());
+    const zero = (e: Expr): boolean => {
+      const z = uncast(e);
+      return (z.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(z.text.trim())) || (z.k === 'ident' && /^(NULL|false)$/.test(z.name));
+    };
     const [v, op] = is(uncast(c.left)) && zero(c.right) ? [c.left, c.op] : is(uncast(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];
     if (v === null) return null;
     if (op === '==') return 'true';

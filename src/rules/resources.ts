@@ -261,6 +261,14 @@ export const VMA_START_CHECK_HELPERS: readonly string[] = [
 export const MMAP_LOCK_RETAKERS: ReadonlyArray<{ name: string; flag: number }> = [{ name: 'fixup_user_fault', flag: 3 }];
 
 /**
+ * Helpers of the fault path whose non-NULL result says the fault's lock (the mmap read lock or
+ * the VMA's) is dropped: `maybe_unlock_mmap_for_io(vmf, fpin)` (6.1 and 6.12 mm/internal.h)
+ * pins the file and calls `release_fault_lock()` when the fault may be retried, and returns a
+ * non-NULL `fpin` once the lock is gone, now or earlier.
+ */
+export const FAULT_LOCK_RESULT_RELEASERS: readonly string[] = ['maybe_unlock_mmap_for_io'];
+
+/**
  * The per-VMA read lock (6.12 only; include/linux/mm.h 686-838, mm/memory.c 6260-6299). The
  * object is not an argument but the VMA `lock_vma_under_rcu()` returns: non-NULL means read
  * locked, NULL means nothing is held. A tree without these functions (6.1) has nothing to check.

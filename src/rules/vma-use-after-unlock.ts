@@ -20,7 +20,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
-import { MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
+import { FAULT_LOCK_RESULT_RELEASERS, MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
 import { pathKey } from '../analysis/ast.js';
 
@@ -42,16 +42,17 @@ const FAULT_LOCK_RELEASES: ReadonlySet<string> = new Set(['release_fault_lock'])
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
 /** Which release a finding with several leads with. */
-const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'flag', 'retake'];
+const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag', 'retake'];
 
 /**
  * Per VMA variable: where the lock that protected it was released, on this path. `flag`: a call
  * handed the function's lock flag (`&locked`) may have dropped it, which the flag, still
  * untested (or tested as cleared), would tell. `retake`: a call that drops the lock and takes it
  * again says so by setting the flag it was handed (`fixup_user_fault(..., &unlocked)`), still
- * untested (or tested as set).
+ * untested (or tested as set). `result`: a fault helper whose non-NULL result says it dropped
+ * the fault's lock (`fpin = maybe_unlock_mmap_for_io(vmf, fpin)`), untested (or tested non-NULL).
  */
-type How = 'unlock' | 'fault' | 'helper' | 'flag' | 'retake';
+type How = 'unlock' | 'fault' | 'helper' | 'flag' | 'retake' | 'result';
 /** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
 type Stale = { release: number; how: How; relock?: number; flag?: string };
 type State = ReadonlyMap<string, Stale>;
@@ -63,7 +64,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name), ...FAULT_LOCK_RELEASES, ...MMAP_LOCK_RETAKERS.map((r) => r.name)],
+    calls: ['handle_mm_fault', ...RELEASERS.map((t) => t.name), ...FAULT_LOCK_RELEASES, ...MMAP_LOCK_RETAKERS.map((r) => r.name), ...FAULT_LOCK_RESULT_RELEASERS],
   },
   messages: {
     afterUnlock: {
@@ -90,6 +91,12 @@ export default defineRule({
         '`{{release}}` was handed `{{handed}}`: it sets `{{flag}}` when it had to drop the mmap lock and take it again ("the caller must handle it (e.g. restart the walk)", mm/gup.c). On this path `{{flag}}` may be set when `{{use}}` reads `{{vma}}`, which was found before the call and may have been unmapped and freed while the lock was dropped.{{relock}}{{paths}}',
       fix: 'When `{{flag}}` is set, look `{{vma}}` up again before using it, or return and retry the walk{{retry}}.',
     },
+    afterResult: {
+      headline: '`{{vma}}` is dereferenced after `{{release}}` may have dropped the fault\'s lock',
+      explanation:
+        '`{{release}}` drops the lock the fault holds (the mmap read lock or the VMA\'s) when the fault may be retried, and returns non-NULL once it is gone (mm/internal.h). `{{flag}}` is not tested before `{{use}}` on this path, so the lock that kept `{{vma}}` alive may be gone and the VMA freed by another thread.{{relock}}{{paths}}',
+      fix: 'Read what you need from `{{vma}}` before the call (mm/filemap.c keeps `vm_flags` in a local for this reason), or use it only where `{{flag}}` is NULL.',
+    },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
@@ -98,15 +105,17 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    const vmas = vmaVariables(fn);
+    const held = faultVmas(fn);
+    const vmas = new Set([...vmaVariables(fn), ...held]);
     if (vmas.size === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
     const helperReleases = releasingBranches(fn);
     const flagCalls = flagHandingCalls(fn);
     const retakeCalls = retakingCalls(fn);
+    const resultCalls = resultReleasingCalls(fn);
     const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
-    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0 && retakeCalls.size === 0) return;
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0 && retakeCalls.size === 0 && resultCalls.size === 0) return;
 
     const reported = new Set<string>();
     const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
@@ -125,9 +134,9 @@ export default defineRule({
           // A test of the lock flag that says it is still set: the callee kept the lock.
           // A test of a retaking call's flag that says it is clear: the lock was never dropped.
           for (const [v, r] of next ?? s) {
-            if ((r.how !== 'flag' && r.how !== 'retake') || !taken.from.expr) continue;
+            if ((r.how !== 'flag' && r.how !== 'retake' && r.how !== 'result') || !taken.from.expr) continue;
             const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
-            if (zeroOn !== null && (zeroOn === taken.kind) === (r.how === 'retake')) (next ??= new Map(s)).delete(v);
+            if (zeroOn !== null && (zeroOn === taken.kind) === (r.how !== 'flag')) (next ??= new Map(s)).delete(v);
           }
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
@@ -138,7 +147,7 @@ export default defineRule({
           const cur: State = next ?? s;
           // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
           const key =
-            ev.k === 'use' && ev.deref ? ev.root.id
+            ev.k === 'use' && ev.deref ? (held.find((h) => ev.key.startsWith(`${h}->`) || ev.key.startsWith(`${h}.`)) ?? ev.root.id)
             : ev.k === 'call' && ev.name !== null && DEREF_HELPERS.has(ev.name) ? ev.call.args.map(pathKey).find((k) => k !== null && cur.has(k))
             : undefined;
           if (key !== undefined && key !== null) {
@@ -165,6 +174,8 @@ export default defineRule({
         if (faultLockReleases.has(node.id)) stale(node.id, 'unlock');
         const retaking = retakeCalls.get(node.id);
         if (retaking) stale(node.id, 'retake', retaking.flag);
+        const result = resultCalls.get(node.id);
+        if (result) stale(node.id, 'result', result.flag);
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
           if (e.op === 'lock') {
@@ -187,10 +198,10 @@ export default defineRule({
       const r = [...stale].sort((a, b) => HOW_ORDER.indexOf(a.how) - HOW_ORDER.indexOf(b.how))[0]!;
       const releaseNode = fn.cfg.nodes[r.release]!;
       const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
-      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : r.how === 'retake' ? retakeCalls.get(r.release) : undefined;
+      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : r.how === 'retake' ? retakeCalls.get(r.release) : r.how === 'result' ? resultCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
       ctx.report({
-        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : r.how === 'retake' ? 'afterRetake' : 'afterUnlock',
+        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : r.how === 'retake' ? 'afterRetake' : r.how === 'result' ? 'afterResult' : 'afterUnlock',
         data: {
           vma: displayKey(key),
           release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
@@ -209,7 +220,7 @@ export default defineRule({
         related: [
           ...stale.map((x) => {
             const at = fn.cfg.nodes[x.release]!;
-            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : x.how === 'retake' ? `may drop and retake the lock (and set \`${displayKey(x.flag ?? '')}\`)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : x.how === 'retake' ? `may drop and retake the lock (and set \`${displayKey(x.flag ?? '')}\`)` : x.how === 'result' ? `may drop the lock (\`${displayKey(x.flag ?? '')}\` is then non-NULL)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
           }),
           ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
         ],
@@ -217,6 +228,16 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The VMAs the function reaches through a fault it was handed: `vmf->vma` for each `struct
+ * vm_fault *` parameter or variable, as path keys. A fault path that drops the lock and then
+ * reads `vmf->vma->vm_flags` reads a VMA nothing keeps (mm/filemap.c's readahead, sweep F).
+ */
+function faultVmas(fn: AnalyzedFunction): string[] {
+  const declared = [...fn.ast.params, ...fn.cfg.nodes.flatMap((node) => node.decls ?? [])];
+  return declared.filter((v) => v.pointer && /\bstruct\s+vm_fault\b/.test(v.type)).map((v) => `${v.ref.id}->vma`);
+}
 
 /** The function's VMAs: its `struct vm_area_struct *` parameters and local variables, by key. */
 function vmaVariables(fn: AnalyzedFunction): ReadonlySet<string> {
@@ -305,6 +326,20 @@ function retakingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string
       const arg = spec && ev.k === 'call' ? ev.call.args[spec.flag] : undefined;
       const flag = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
       if (spec && arg && flag !== null) out.set(node.id, { name: spec.name, flag, arg });
+    }
+  }
+  return out;
+}
+
+/** Calls of {@link FAULT_LOCK_RESULT_RELEASERS} whose result is stored (`fpin = ...`), by node, with where. */
+function resultReleasingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
+  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null || !FAULT_LOCK_RESULT_RELEASERS.includes(ev.name)) continue;
+      const call = ev.call;
+      const stored = node.events.find((d) => d.k === 'def' && d.value === call);
+      if (stored && stored.k === 'def') out.set(node.id, { name: ev.name, flag: stored.key, arg: call });
     }
   }
   return out;
