@@ -332,9 +332,11 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;
   const findings = introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line);
+  const removed = removedCalls(fp, post, rules, changedTexts(fp, images));
   for (const f of findings) {
     f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
+    f.explanation += removed(f);
   }
   return { findings, resolved: introduced(before, after.findings, (b, a) => oldLineOf[a.line] === b.line), functions: after.functions, notes };
 }
@@ -484,6 +486,27 @@ function changedTexts(fp: FilePatch, images: Images): (first: number, last: numb
       else out.push(t);
     }
     return [...out, ...deleted];
+  };
+}
+
+/**
+ * What a finding's explanation gains from the patch: the calls of its rule's API that the patch
+ * deletes from the function the finding is in, and does not add back. The bug is often that
+ * deletion (a `vma_start_write(mpnt)` or an unlock dropped), which the excerpt of the post-patch
+ * code cannot show (sweep F: "the finding never says that the patch removed
+ * `vma_start_write(mpnt)`").
+ */
+function removedCalls(fp: FilePatch, post: AnalyzedFile, rules: readonly Rule[], texts: (first: number, last: number) => string[]): (f: Finding) => string {
+  const deleted = new Set(fp.hunks.flatMap((h) => h.lines.filter((x) => x.kind === '-').map((x) => x.text)));
+  return (f) => {
+    const rule = rules.find((r) => r.id === f.rule);
+    const span = post.functionAt(f.line);
+    if (!rule || !span || span.name !== f.function) return '';
+    const api = new RegExp(`\\b(?:${allTriggers([rule]).join('|')})\\s*\\(`);
+    const calls = [...new Set(texts(span.startLine, span.endLine).filter((t) => deleted.has(t) && api.test(t)).map((t) => t.trim()))];
+    if (calls.length === 0) return '';
+    const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
+    return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
   };
 }
 

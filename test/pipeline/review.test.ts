@@ -188,6 +188,42 @@ struct vm_area_struct *stack_grow(struct mm_struct *mm, unsigned long addr)
   });
 });
 
+describe('what the patch deletes', () => {
+  test("a finding's explanation names the calls of its rule's API the patch deleted from the function, and not those it moved", async () => {
+    const base = `int set_policy(struct mm_struct *mm, unsigned long start)
+{
+\tstruct vm_area_struct *vma;
+\tint err;
+
+\tmmap_write_lock(mm);
+\tvma = vma_lookup(mm, start);
+\tif (!vma) {
+\t\tmmap_write_unlock(mm);
+\t\treturn -EFAULT;
+\t}
+\terr = apply_policy(vma);
+\tmmap_write_unlock(mm);
+\treturn err;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/policy.c': base }, 'mm: base');
+      repo.commit({ 'mm/policy.c': base.replace('\tif (!vma) {\n\t\tmmap_write_unlock(mm);\n\t\treturn -EFAULT;\n\t}', '\tif (!vma)\n\t\treturn -EFAULT;') }, 'mm: simplify the error path');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'leak.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['mmap-lock-balance', 'leak', 6]]);
+      expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `mmap_write_unlock\(mm\);` from `set_policy\(\)`\.$/);
+      // The unlock moved above the use instead: nothing was deleted, and nothing is said.
+      repo.commit({ 'mm/policy.c': base.replace('\terr = apply_policy(vma);\n\tmmap_write_unlock(mm);', '\tmmap_write_unlock(mm);\n\terr = vma->vm_flags & VM_LOCKED;') }, 'mm: drop the lock early');
+      const moved = await review({ patches: await readPatches(repo.formatPatch(1), 'moved.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(moved.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vma-use-after-unlock', 'afterUnlock', 13]]);
+      expect(moved.findings[0]!.explanation).not.toContain('This patch deletes');
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
 describe('series', () => {
   test('each finding names the patch of the series that introduced it', async () => {
     const repo = new ScratchRepo();
