@@ -501,8 +501,9 @@ function removedCalls(fp: FilePatch, post: AnalyzedFile, rules: readonly Rule[],
   return (f) => {
     const rule = rules.find((r) => r.id === f.rule);
     const span = post.functionAt(f.line);
-    if (!rule || !span || span.name !== f.function) return '';
-    const api = new RegExp(`\\b(?:${allTriggers([rule]).join('|')})\\s*\\(`);
+    const words = rule ? allTriggers([rule]).filter((w) => /^\w+$/.test(w)) : [];
+    if (words.length === 0 || !span || span.name !== f.function) return '';
+    const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`);
     const calls = [...new Set(texts(span.startLine, span.endLine).filter((t) => deleted.has(t) && api.test(t)).map((t) => t.trim()))];
     if (calls.length === 0) return '';
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
