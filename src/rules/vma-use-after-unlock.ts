@@ -52,7 +52,24 @@ const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag'
  * untested (or tested as set). `result`: a fault helper whose non-NULL result says it dropped
  * the fault's lock (`fpin = maybe_unlock_mmap_for_io(vmf, fpin)`), untested (or tested non-NULL).
  */
-type How = 'unlock' | 'fault' | 'helper' | 'flag' | 'retake' | 'result';
+type How = 'unlock' | 'fault' | 'helper' | FlagHow;
+/** The releases a value tells of: a flag the call was handed, or the result it stored. */
+type FlagHow = 'flag' | 'retake' | 'result';
+/** A call that says through a value (`flag`, its key) whether it dropped the lock. */
+type FlagCall = { how: FlagHow; name: string; flag: string; arg: Expr };
+
+/**
+ * Per kind of {@link FlagCall}: the value of the flag (zero or not) that says the lock was
+ * never dropped, which a test that finds it ends the VMAs' staleness with; the finding's
+ * message; and the label of the call.
+ */
+const FLAG_HOWS: Record<FlagHow, { kept: 'zero' | 'nonzero'; messageId: 'afterFlag' | 'afterRetake' | 'afterResult'; label: (flag: string) => string }> = {
+  flag: { kept: 'nonzero', messageId: 'afterFlag', label: (flag) => `may release the lock (and clear \`${flag}\`)` },
+  retake: { kept: 'zero', messageId: 'afterRetake', label: (flag) => `may drop and retake the lock (and set \`${flag}\`)` },
+  result: { kept: 'zero', messageId: 'afterResult', label: (flag) => `may drop the lock (\`${flag}\` is then non-NULL)` },
+};
+
+const isFlagHow = (how: How): how is FlagHow => how in FLAG_HOWS;
 /** `relock`: where the path took the lock again since, which does not make the old pointer valid. */
 type Stale = { release: number; how: How; relock?: number; flag?: string };
 type State = ReadonlyMap<string, Stale>;
@@ -111,11 +128,9 @@ export default defineRule({
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
     const helperReleases = releasingBranches(fn);
-    const flagCalls = flagHandingCalls(fn);
-    const retakeCalls = retakingCalls(fn);
-    const resultCalls = resultReleasingCalls(fn);
+    const flagCalls = flagSettingCalls(fn);
     const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
-    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0 && retakeCalls.size === 0 && resultCalls.size === 0) return;
+    if (locks.size === 0 && faults.size === 0 && helperReleases.size === 0 && flagCalls.size === 0 && faultLockReleases.size === 0) return;
 
     const reported = new Set<string>();
     const byUse = new Map<string, { node: CfgNode; key: string; use: { start: number; end: number }; stale: Stale[] }>();
@@ -131,12 +146,12 @@ export default defineRule({
         // The branch just taken says the fault handler released the lock.
         const taken = edgeInto(fn.cfg, trace, node);
         if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
-          // A test of the lock flag that says it is still set: the callee kept the lock.
-          // A test of a retaking call's flag that says it is clear: the lock was never dropped.
+          // A test of the flag that says the lock was never dropped (`if (locked)`, `if
+          // (!unlocked)`, `if (!fpin)`): the VMA is kept on this edge.
           for (const [v, r] of next ?? s) {
-            if ((r.how !== 'flag' && r.how !== 'retake' && r.how !== 'result') || !taken.from.expr) continue;
+            if (!isFlagHow(r.how) || !taken.from.expr) continue;
             const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
-            if (zeroOn !== null && (zeroOn === taken.kind) === (r.how !== 'flag')) (next ??= new Map(s)).delete(v);
+            if (zeroOn !== null && (zeroOn === taken.kind ? 'zero' : 'nonzero') === FLAG_HOWS[r.how].kept) (next ??= new Map(s)).delete(v);
           }
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
@@ -169,13 +184,9 @@ export default defineRule({
             (next ??= new Map(s)).delete(ev.key);
           }
         }
-        const handed = flagCalls.get(node.id);
-        if (handed) stale(node.id, 'flag', handed.flag);
+        const flagged = flagCalls.get(node.id);
+        if (flagged) stale(node.id, flagged.how, flagged.flag);
         if (faultLockReleases.has(node.id)) stale(node.id, 'unlock');
-        const retaking = retakeCalls.get(node.id);
-        if (retaking) stale(node.id, 'retake', retaking.flag);
-        const result = resultCalls.get(node.id);
-        if (result) stale(node.id, 'result', result.flag);
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
           if (e.op === 'lock') {
@@ -198,10 +209,10 @@ export default defineRule({
       const r = [...stale].sort((a, b) => HOW_ORDER.indexOf(a.how) - HOW_ORDER.indexOf(b.how))[0]!;
       const releaseNode = fn.cfg.nodes[r.release]!;
       const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
-      const flagCall = r.how === 'flag' ? flagCalls.get(r.release) : r.how === 'retake' ? retakeCalls.get(r.release) : r.how === 'result' ? resultCalls.get(r.release) : undefined;
+      const flagCall = isFlagHow(r.how) ? flagCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
       ctx.report({
-        messageId: r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : r.how === 'flag' ? 'afterFlag' : r.how === 'retake' ? 'afterRetake' : r.how === 'result' ? 'afterResult' : 'afterUnlock',
+        messageId: isFlagHow(r.how) ? FLAG_HOWS[r.how].messageId : r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
         data: {
           vma: displayKey(key),
           release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
@@ -220,7 +231,7 @@ export default defineRule({
         related: [
           ...stale.map((x) => {
             const at = fn.cfg.nodes[x.release]!;
-            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : x.how === 'flag' ? `may release the lock (and clear \`${displayKey(x.flag ?? '')}\`)` : x.how === 'retake' ? `may drop and retake the lock (and set \`${displayKey(x.flag ?? '')}\`)` : x.how === 'result' ? `may drop the lock (\`${displayKey(x.flag ?? '')}\` is then non-NULL)` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : isFlagHow(x.how) ? FLAG_HOWS[x.how].label(displayKey(x.flag ?? '')) : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
           }),
           ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
         ],
@@ -294,52 +305,44 @@ function releasingBranches(fn: AnalyzedFunction): ReadonlyMap<number, ReadonlyAr
 }
 
 /**
- * Calls handed the function's lock flag (`populate_vma_page_range(vma, start, end, &locked)`,
- * `__get_user_pages(..., locked)` for an `int *locked` parameter) by node: the callee may drop
+ * A call handed the function's lock flag (`populate_vma_page_range(vma, start, end, &locked)`,
+ * `__get_user_pages(..., locked)` for an `int *locked` parameter), or null: the callee may drop
  * the mmap lock and says so by clearing the flag. A helper whose result says what happened to
  * the lock is left out, because its callers read that instead of the flag: the transfer table,
  * and mm/gup.c's `faultin_page()`, which returns -EBUSY or -EAGAIN when it dropped the lock
  * (`__get_user_pages()` goes on using its VMA after a 0).
  */
-function flagHandingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
-  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
+function flagHandingCall(name: string, call: Expr & { k: 'call' }, flags: ReadonlySet<string>): FlagCall | null {
+  if (flags.size === 0 || TRANSFER_NAMES.has(name)) return null;
+  for (const arg of call.args) {
+    const flag = flagHanded(arg, flags);
+    if (flag !== null) return { how: 'flag', name, flag, arg };
+  }
+  return null;
+}
+
+/**
+ * The calls that say through a value whether they dropped the lock, by node: those handed the
+ * function's lock flag ({@link flagHandingCall}); those of {@link MMAP_LOCK_RETAKERS} handed
+ * the address of a flag (`&unlocked`); and those of {@link FAULT_LOCK_RESULT_RELEASERS} whose
+ * result is stored (`fpin = ...`).
+ */
+function flagSettingCalls(fn: AnalyzedFunction): ReadonlyMap<number, FlagCall> {
+  const out = new Map<number, FlagCall>();
   const flags = lockFlags(fn);
-  if (flags.size === 0) return out;
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null || TRANSFER_NAMES.has(ev.name)) continue;
-      for (const arg of ev.call.args) {
-        const flag = flagHanded(arg, flags);
-        if (flag !== null && !out.has(node.id)) out.set(node.id, { name: ev.name, flag, arg });
-      }
-    }
-  }
-  return out;
-}
-
-/** Calls of {@link MMAP_LOCK_RETAKERS} handed the address of a flag (`&unlocked`), by node. */
-function retakingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
-  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
-  for (const node of fn.cfg.nodes) {
-    for (const ev of node.events) {
-      const spec = ev.k === 'call' ? MMAP_LOCK_RETAKERS.find((r) => r.name === ev.name) : undefined;
-      const arg = spec && ev.k === 'call' ? ev.call.args[spec.flag] : undefined;
-      const flag = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
-      if (spec && arg && flag !== null) out.set(node.id, { name: spec.name, flag, arg });
-    }
-  }
-  return out;
-}
-
-/** Calls of {@link FAULT_LOCK_RESULT_RELEASERS} whose result is stored (`fpin = ...`), by node, with where. */
-function resultReleasingCalls(fn: AnalyzedFunction): ReadonlyMap<number, { name: string; flag: string; arg: Expr }> {
-  const out = new Map<number, { name: string; flag: string; arg: Expr }>();
-  for (const node of fn.cfg.nodes) {
-    for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null || !FAULT_LOCK_RESULT_RELEASERS.includes(ev.name)) continue;
+      if (ev.k !== 'call' || ev.name === null || out.has(node.id)) continue;
       const call = ev.call;
-      const stored = node.events.find((d) => d.k === 'def' && d.value === call);
-      if (stored && stored.k === 'def') out.set(node.id, { name: ev.name, flag: stored.key, arg: call });
+      const retaker = MMAP_LOCK_RETAKERS.find((r) => r.name === ev.name);
+      const arg = retaker ? call.args[retaker.flag] : undefined;
+      const unlocked = arg?.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
+      const stored = FAULT_LOCK_RESULT_RELEASERS.includes(ev.name) ? node.events.find((d) => d.k === 'def' && d.value === call) : undefined;
+      const found =
+        flagHandingCall(ev.name, call, flags) ??
+        (arg && unlocked !== null ? ({ how: 'retake', name: ev.name, flag: unlocked, arg } as const) : null) ??
+        (stored?.k === 'def' ? ({ how: 'result', name: ev.name, flag: stored.key, arg: call } as const) : null);
+      if (found) out.set(node.id, found);
     }
   }
   return out;
