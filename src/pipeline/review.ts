@@ -316,7 +316,8 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
       append(notes, unseenHunks(fp, post, patch, touched));
     }
   }
-  noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changedTexts(fp, images));
+  const changed = changedTexts(fp, images);
+  noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changed);
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
   if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
@@ -332,7 +333,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;
   const findings = introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line);
-  const removed = removedCalls(fp, post, rules, changedTexts(fp, images));
+  const removed = removedCalls(post, rules, changed);
   for (const f of findings) {
     f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
@@ -444,13 +445,14 @@ const TABLE_CONTRACTS = new Map<string, string | null>([
  * callers in other files still unlock after it). Said, so that the silence is not read as
  * "the callers agree".
  */
-function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[], rules: readonly Rule[], texts: (first: number, last: number) => string[]): void {
+function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[], rules: readonly Rule[], texts: ChangedTexts): void {
   if (!rules.some((r) => r.id.startsWith('mmap-lock-'))) return;
   for (const span of changed) {
     if (!TABLE_CONTRACTS.has(span.name)) continue;
     // Only a change that can move the contract: a lock call, a return or a jump. A message
     // added (expand_stack()'s warning) changes nothing a caller relies on.
-    if (!texts(span.startLine, span.endLine).some((t) => CONTRACT_WORDS.test(t))) continue;
+    const { added, deleted } = texts(span.startLine, span.endLine);
+    if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t))) continue;
     const says = TABLE_CONTRACTS.get(span.name);
     file.note(
       span,
@@ -464,11 +466,15 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
 
 const CONTRACT_WORDS = /\b(?:return|goto|\w*_lock\w*|\w*unlock\w*|vma_end_read|handle_mm_fault)\b/;
 
+/** The text of the lines a file patch adds and deletes within post-image lines [first, last]. */
+type ChangedTexts = (first: number, last: number) => { added: string[]; deleted: string[] };
+
 /**
- * The text of the lines a file patch adds or deletes within post-image lines [first, last]: the
- * added ones from the post-image, the deleted ones from the hunks whose new range meets it.
+ * {@link ChangedTexts} of a file patch: the added lines from the post-image, the deleted ones
+ * from the hunks whose new range meets the lines; a line deleted and added again as it was is
+ * neither.
  */
-function changedTexts(fp: FilePatch, images: Images): (first: number, last: number) => string[] {
+function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
   const lines = images.post?.split('\n') ?? [];
   return (first, last) => {
     const added: string[] = [];
@@ -485,7 +491,7 @@ function changedTexts(fp: FilePatch, images: Images): (first: number, last: numb
       if (i >= 0) deleted.splice(i, 1);
       else out.push(t);
     }
-    return [...out, ...deleted];
+    return { added: out, deleted };
   };
 }
 
@@ -496,15 +502,14 @@ function changedTexts(fp: FilePatch, images: Images): (first: number, last: numb
  * code cannot show (sweep F: "the finding never says that the patch removed
  * `vma_start_write(mpnt)`").
  */
-function removedCalls(fp: FilePatch, post: AnalyzedFile, rules: readonly Rule[], texts: (first: number, last: number) => string[]): (f: Finding) => string {
-  const deleted = new Set(fp.hunks.flatMap((h) => h.lines.filter((x) => x.kind === '-').map((x) => x.text)));
+function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: ChangedTexts): (f: Finding) => string {
   return (f) => {
     const rule = rules.find((r) => r.id === f.rule);
     const span = post.functionAt(f.line);
     const words = rule ? allTriggers([rule]).filter((w) => /^\w+$/.test(w)) : [];
     if (words.length === 0 || !span || span.name !== f.function) return '';
     const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`);
-    const calls = [...new Set(texts(span.startLine, span.endLine).filter((t) => deleted.has(t) && api.test(t)).map((t) => t.trim()))];
+    const calls = [...new Set(texts(span.startLine, span.endLine).deleted.filter((t) => api.test(t)).map((t) => t.trim()))];
     if (calls.length === 0) return '';
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
     return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
