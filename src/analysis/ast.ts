@@ -170,16 +170,21 @@ export function forEachChild(e: Expr, visit: (x: Expr) => void): void {
   }
 }
 
-/**
- * The access path an lvalue-like expression names, as a key: `vma@120`, `vmf@param->vma`,
- * `*p@88`, `walk@param->private`. Null for anything that is not a plain path (calls, arithmetic).
- * Parentheses and casts are looked through.
- */
 /** `e` without the casts around it: `(unsigned long)x` is `x`. */
 export function uncast(e: Expr): Expr {
   return e.k === 'cast' ? uncast(e.arg) : e;
 }
 
+/** Whether `e` itself (casts not looked through) is the constant 0, `NULL` or `false`. */
+export function isZeroConstant(e: Expr): boolean {
+  return (e.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(e.text.trim())) || (e.k === 'ident' && /^(NULL|false)$/.test(e.name));
+}
+
+/**
+ * The access path an lvalue-like expression names, as a key: `vma@120`, `vmf@param->vma`,
+ * `*p@88`, `walk@param->private`. Null for anything that is not a plain path (calls, arithmetic).
+ * Parentheses and casts are looked through.
+ */
 export function pathKey(e: Expr): string | null {
   switch (e.k) {
     case 'ident':

@@ -13,7 +13,7 @@
  *   the branch that tests its result, directly (`if (f(&r))`) or through a variable
  *   (`ret = f(&r); if (ret)`).
  */
-import { addressee, forEachExpr, pathKey, uncast, type Expr } from './ast.js';
+import { addressee, forEachExpr, isZeroConstant, pathKey, uncast, type Expr } from './ast.js';
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
 import type { FunctionSpan } from './functions.js';
@@ -618,10 +618,7 @@ export function zeroEdge(cond: Expr, is: (e: Expr) => boolean): 'true' | 'false'
   if (is(c)) return 'false';
   if (c.k === 'unary' && c.op === '!' && is(uncast(c.arg))) return 'true';
   if (c.k === 'binary') {
-    const zero = (e: Expr): boolean => {
-      const z = uncast(e);
-      return (z.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(z.text.trim())) || (z.k === 'ident' && /^(NULL|false)$/.test(z.name));
-    };
+    const zero = (e: Expr): boolean => isZeroConstant(uncast(e));
     const [v, op] = is(uncast(c.left)) && zero(c.right) ? [c.left, c.op] : is(uncast(c.right)) && zero(c.left) ? [c.right, flip(c.op)] : [null, c.op];
     if (v === null) return null;
     if (op === '==') return 'true';

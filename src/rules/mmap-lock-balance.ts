@@ -13,7 +13,7 @@
  *   holds the lock and NULL when it does not, which is a contract, while two `return -EINVAL`s
  *   that differ in the lock are a leak.
  */
-import { displayKey, pathKey, uncast, type Expr } from '../analysis/ast.js';
+import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -236,8 +236,10 @@ export default defineRule({
       return e ? writtenMm(e) : displayKey(object);
     };
     /** How the lock came to be held as `cur`, for `wrongMode`'s explanation. */
-    const howHeld = (cur: LockState & { k: 'held' }): string =>
-      cur.downgraded === undefined ? `taken by \`${cur.call}\`` : `taken for writing by \`${cur.call}\`, then downgraded by \`${callOf(fn.cfg.nodes[cur.downgraded]!)}\``;
+    const howHeld = (cur: LockState & { k: 'held' }): string => {
+      const downgrade = cur.downgraded === undefined ? undefined : events.get(cur.downgraded)?.find((x) => x.op === 'downgrade');
+      return downgrade ? `taken for writing by \`${cur.call}\`, then downgraded by \`${downgrade.event.call.name}()\`` : `taken by \`${cur.call}\``;
+    };
     /** Where the lock held as `cur` was taken, and downgraded when it was: the mode the labels say. */
     const takenLabels = (cur: LockState & { k: 'held' }): Array<RelatedSpan<CfgNode>> =>
       cur.downgraded === undefined
@@ -499,12 +501,6 @@ function wayBackTo(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
   return cameBack(fn, trace);
 }
 
-/** The name of the lock call at `node`, as `name()`. */
-function callOf(node: CfgNode): string {
-  const call = node.events.find((e) => e.k === 'call' && e.name !== null && /mmap_\w+/.test(e.name));
-  return call && call.k === 'call' ? `${call.name}()` : 'the call';
-}
-
 /** Two mms as one key, in either order. */
 function pairKey(a: string, b: string): string {
   return a < b ? `${a}\0${b}` : `${b}\0${a}`;
@@ -546,8 +542,7 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
     }
     return 'value';
   }
-  if (e.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(e.text.trim())) return 'zero';
-  if (e.k === 'ident' && /^(NULL|false)$/.test(e.name)) return 'zero';
+  if (isZeroConstant(e)) return 'zero';
   if (e.k === 'unary' && e.op === '-') return 'error';
   if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST|PTR_ERR)$/.test(e.name)) return 'error';
   if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
