@@ -99,12 +99,6 @@ export function redisAddress(url: string): string {
   }
 }
 
-/**
- * Resolves once Redis at `url` answers, or throws an {@link InputError} after `waitMs`: a worker
- * started before its Redis (a compose file starts both at once) waits for it, and one pointed at
- * the wrong address says so in one paragraph instead of logging a stack trace per reconnection.
- * `waiting` is called once, after the first failed attempt.
- */
 /** Why `url` cannot be REDIS_URL, in one sentence, or null when it can. Never quotes the URL (it may hold a password). */
 export function redisUrlProblem(url: string): string | null {
   if (!/^rediss?:\/\//.test(url)) return "REDIS_URL must be a redis:// or rediss:// URL (for example redis://redis:6379), the same for the App and its workers; it is not.";
@@ -119,6 +113,12 @@ export function redisUrlProblem(url: string): string | null {
 /** Redis's answers to a missing or wrong password (NOAUTH, WRONGPASS, and Redis 5's wording). */
 const REDIS_AUTH_ERROR = /\b(NOAUTH|WRONGPASS)\b|invalid password|AUTH <password> called without any password/;
 
+/**
+ * Resolves once Redis at `url` answers, or throws an {@link InputError} after `waitMs`: a worker
+ * started before its Redis (a compose file starts both at once) waits for it, and one pointed at
+ * the wrong address says so in one paragraph instead of logging a stack trace per reconnection.
+ * `waiting` is called once, after the first failed attempt.
+ */
 export async function waitForRedis(url: string, waitMs: number, waiting: (why: string) => void): Promise<void> {
   const problem = redisUrlProblem(url);
   if (problem) throw new InputError('bad-redis-url', problem);

@@ -314,19 +314,19 @@ export const VM_FLAGS_API = {
 } as const;
 
 /**
- * APIs that exist in only one of the trees widen knows (the catalog's §0 version matrix), as
- * functions a tree defines (a macro is not visible to the definition index, so macros such as
- * `tlb_delay_rmap()` are left out). `baseline` is defined as a function in every tree of
- * interest (include/linux/mmap_lock.h since v5.8): a tree that defines it but not an API here
- * lacks that API.
- */
-/**
  * What went wrong when a backport papered over a lock contract that differs between versions:
  * said for the API families whose difference is one.
  */
 const LOCK_CONTRACT_BACKPORT =
   ' A backport that papers over a difference in who releases the lock is where lock-contract bugs appeared: the stable backport of 091c1dd2d4df into the caller-locked `migrate_to_node()` released the mmap lock twice (fixed by d77401968c78 "mm/mempolicy: fix wrong mmap_read_unlock() in migrate_to_node()").';
 
+/**
+ * APIs that exist in only one of the trees widen knows (the catalog's §0 version matrix), as
+ * functions a tree defines (a macro is not visible to the definition index, so macros such as
+ * `tlb_delay_rmap()` are left out). `baseline` is defined as a function in every tree of
+ * interest (include/linux/mmap_lock.h since v5.8): a tree that defines it but not an API here
+ * lacks that API.
+ */
 export const API_VERSIONS = {
   baseline: 'mmap_read_lock',
   /**
