@@ -471,7 +471,7 @@ type ChangedTexts = (first: number, last: number) => { added: string[]; deleted:
 
 /**
  * {@link ChangedTexts} of a file patch: the added lines from the post-image, the deleted ones
- * from the hunks whose new range meets the lines; a line deleted and added again as it was is
+ * from the hunks, where they stood among the lines; a line deleted and added again as it was is
  * neither.
  */
 function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
@@ -479,10 +479,16 @@ function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
   return (first, last) => {
     const added: string[] = [];
     for (const l of images.lineMap.added) if (l >= first && l <= last) added.push(lines[l - 1] ?? '');
+    // A deleted line counts where it stood: before the post-patch line that follows it. A hunk
+    // often spans the end of one function and the start of the next.
     const deleted: string[] = [];
     for (const h of fp.hunks) {
       if (h.newStart > last || h.newStart + h.newLines < first) continue;
-      for (const x of h.lines) if (x.kind === '-') deleted.push(x.text);
+      let at = h.newStart;
+      for (const x of h.lines) {
+        if (x.kind !== '-') at++;
+        else if (at >= first && at <= last) deleted.push(x.text);
+      }
     }
     // A line deleted and added again as it was is no change.
     const out: string[] = [];

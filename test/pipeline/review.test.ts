@@ -222,6 +222,42 @@ describe('what the patch deletes', () => {
       repo.remove();
     }
   });
+
+  test('a hunk that spans two functions gives each only the lines deleted inside it', async () => {
+    const base = `static void drop_refs(struct mm_struct *mm, struct page **pages, int nr)
+{
+\tmmap_read_lock(mm);
+\trelease_pages(pages, nr);
+\tmmap_read_unlock(mm);
+}
+
+int set_policy(struct mm_struct *mm, unsigned long start)
+{
+\tint err;
+
+\tmmap_write_lock(mm);
+\terr = apply_policy(mm, start);
+\tif (err)
+\t\tgoto out;
+\terr = commit_policy(mm);
+out:
+\tmmap_write_unlock(mm);
+\treturn err;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/policy.c': base }, 'mm: base');
+      // One hunk: the lock calls deleted from drop_refs(), the jump to the unlock from set_policy().
+      const after = base.replace('\tmmap_read_lock(mm);\n\trelease_pages(pages, nr);\n\tmmap_read_unlock(mm);\n', '\trelease_pages(pages, nr);\n').replace('\t\tgoto out;', '\t\treturn err;');
+      repo.commit({ 'mm/policy.c': after }, 'mm: return early');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'span.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function])).toEqual([['mmap-lock-balance', 'leak', 'set_policy']]);
+      expect(report.findings[0]!.explanation).not.toContain('This patch deletes');
+    } finally {
+      repo.remove();
+    }
+  });
 });
 
 describe('series', () => {
