@@ -8,7 +8,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { buildExcerpt } from '../findings/excerpt.js';
 import type { Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
-import { rulesFor, runRules } from '../rules/run.js';
+import { rulesForChange, runRules } from '../rules/run.js';
 
 /**
  * A note of a report: what the analysis could not check ({@link AnalysisNote}), plus what only a
@@ -60,7 +60,8 @@ export interface FileAnalysis {
  * Runs `rules` on `spans` of `file`. Functions that mention none of a rule's trigger
  * identifiers are not parsed for it. `added` lists the lines a patch added, for the excerpts.
  * `summaries` says what called helpers do (by default, those of `file` alone); share one across
- * the files of a scan so each helper is summarised once.
+ * the files of a scan so each helper is summarised once. In a review, `pre` is the file before
+ * the patch, for the rules that compare a function with its pre-patch form.
  */
 export function analyzeSpans(
   file: AnalyzedFile,
@@ -68,16 +69,17 @@ export function analyzeSpans(
   rules: readonly Rule[],
   added: ReadonlySet<number> = new Set(),
   summaries: BracketSummaries = new BracketSummaries(),
+  pre: AnalyzedFile | null = null,
 ): FileAnalysis {
   const findings: Finding[] = [];
   let functions = 0;
   for (const span of spans) {
-    const applicable = rulesFor(file, span, rules, summaries);
+    const applicable = rulesForChange(file, span, pre, rules, summaries);
     if (applicable.length === 0) continue;
     const fn = file.analyze(span);
     if (!fn) continue;
     functions++;
-    for (const f of runRules(fn, applicable, summaries)) {
+    for (const f of runRules(fn, applicable, summaries, pre)) {
       f.excerpt = buildExcerpt(f, file.source, span, added, (line) => file.functionAt(line));
       findings.push(f);
     }

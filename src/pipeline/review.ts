@@ -318,15 +318,15 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   }
   const changed = changedTexts(fp, images);
   noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changed);
-  const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries);
+  const pre = images.pre !== null && fp.oldPath !== null ? new AnalyzedFile(fp.oldPath, images.pre, parser) : null;
+  const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries, pre);
   if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
     post.noteShapeProblems((_, lines) => changed.some((l) => l >= lines.first && l <= lines.last));
   }
   append(notes, post.notes);
   let before: Finding[] = [];
-  if (images.pre !== null && fp.oldPath !== null) {
-    const pre = new AnalyzedFile(fp.oldPath, images.pre, parser);
+  if (pre) {
     const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
     before = analyzeSpans(pre, preSpans, rules, new Set(), summaries).findings;
   }

@@ -53,6 +53,12 @@ export interface RuleMeta {
    * would be analysed for nothing.
    */
   fileNeeds?: (text: string) => boolean;
+  /**
+   * The rule reads `RuleContext.previous`: in a review it also runs on a function whose
+   * pre-patch form mentions one of its triggers, though the new one may mention none (a patch
+   * that deletes a function's every lock call).
+   */
+  comparesPrevious?: true;
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */
@@ -95,6 +101,12 @@ export interface RuleContext<M extends string> {
   readonly summaries: BracketSummaries;
   /** Facts about the function, computed once and shared by every rule. */
   readonly facts: FunctionFacts;
+  /**
+   * In a review, the function as it was before the patch (parsed on first use); null in a scan,
+   * for a function the patch adds, and for the pre-patch run itself. For the checks whose
+   * evidence is what the patch took away: a lock no longer taken around a call that needs it.
+   */
+  readonly previous: AnalyzedFunction | null;
 }
 
 export interface Rule<M extends string = string> {

@@ -130,14 +130,44 @@ export function allTriggers(rules: readonly Rule[]): string[] {
   return [...new Set(rules.flatMap(ruleTriggers))];
 }
 
-/** Runs `rules` on `fn`. Fingerprints are made unique within the function. */
-export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries: BracketSummaries): Finding[] {
+/** In a review, the span in the pre-patch file `pre` of post-patch function `span`: the one definition of its name and signature. */
+export function previousSpan(pre: AnalyzedFile, span: FunctionSpan): FunctionSpan | null {
+  const spans = pre.definitionsOf(span.name).filter((p) => p.key === span.key);
+  return spans.length === 1 ? spans[0]! : null;
+}
+
+/**
+ * The rules worth running on `span` in a review whose pre-patch file is `pre`: those of
+ * {@link rulesFor}, and those that compare a function with its pre-patch form where that form
+ * concerns them.
+ */
+export function rulesForChange(file: AnalyzedFile, span: FunctionSpan, pre: AnalyzedFile | null, rules: readonly Rule[], summaries: BracketSummaries): Rule[] {
+  const now = rulesFor(file, span, rules, summaries);
+  const was = pre ? previousSpan(pre, span) : null;
+  if (!pre || !was || !rules.some((r) => r.meta.comparesPrevious && !now.includes(r))) return now;
+  const then = rulesFor(pre, was, rules.filter((r) => r.meta.comparesPrevious && !now.includes(r)), summaries);
+  return rules.filter((r) => now.includes(r) || then.includes(r));
+}
+
+/**
+ * Runs `rules` on `fn`. Fingerprints are made unique within the function. In a review, `pre` is
+ * the file before the patch (see `RuleContext.previous`).
+ */
+export function runRules(fn: AnalyzedFunction, rules: readonly Rule[], summaries: BracketSummaries, pre: AnalyzedFile | null = null): Finding[] {
   const out: Finding[] = [];
   const facts = new FunctionFacts(fn, summaries);
+  let previous: AnalyzedFunction | null | undefined;
   for (const rule of rules) {
     rule.check(fn, {
       summaries,
       facts,
+      get previous() {
+        if (previous === undefined) {
+          const was = pre ? previousSpan(pre, fn.span) : null;
+          previous = was ? pre!.analyze(was) : null;
+        }
+        return previous;
+      },
       report: (r) => out.push(toFinding(fn, rule, r)),
       incomplete: (what) => {
         fn.file.note(fn.span, fn.span.startLine, fn.span.endLine, 'path-budget', `\`${fn.name}()\` has more paths than widen explores; it made no judgement on ${what} there (rule ${rule.id}).`);

@@ -9,6 +9,7 @@ import { scan } from '../../src/pipeline/scan.js';
 import { renderText } from '../../src/render/text.js';
 import { formatHeadline, headlineCode, quoteCode, unlessIn } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/index.js';
+import { beforeOf, isBeforeHalf, reviewChange } from '../helpers/change-fixtures.js';
 import { expectGolden } from '../helpers/golden.js';
 import { repoRoot } from '../helpers/root.js';
 
@@ -16,8 +17,16 @@ const root = repoRoot();
 
 test.each(RULES.map((r) => [r.id, r] as const))('%s', async (id, rule) => {
   const dir = join('test', 'fixtures', 'rules', id);
-  const paths = readdirSync(join(root, dir)).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f));
-  const report = await scan({ paths, rules: [rule], jobs: 1 });
+  const paths = readdirSync(join(root, dir)).filter((f) => f.endsWith('.c') && !isBeforeHalf(f)).sort().map((f) => join(dir, f));
+  // The rule's scan fixtures, then each change fixture's review, in one report.
+  const report = await scan({ paths: paths.filter((p) => !beforeOf(join(root, p))), rules: [rule], jobs: 1 });
+  for (const p of paths.filter((x) => beforeOf(join(root, x)))) {
+    const change = await reviewChange(p, [rule]);
+    report.findings.push(...change.findings);
+    report.notes.push(...change.notes);
+    report.stats.files += change.stats.files;
+    report.stats.functions += change.stats.functions;
+  }
   expectGolden(join(root, 'test', 'fixtures', 'render', 'rules', `${id}.txt`), renderText({ ...report, stats: { ...report.stats, ms: 0 } }));
   // A label, beside its line or below it, stays within 100 columns (a terminal, GitHub's code block).
   const text = renderText({ ...report, stats: { ...report.stats, ms: 0 } });
