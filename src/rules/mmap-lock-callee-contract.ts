@@ -17,6 +17,10 @@
  *   its caller. Reported on the callee (the function a patch changes), with the caller's lock
  *   and call as related lines.
  *
+ * In a review, a third half compares the function with itself before the patch, whose callers
+ * the patch may not have changed: a lock it no longer takes around a call that needs it, and an
+ * unlock whose mode no longer matches the one the old body shows it is entered with.
+ *
  * Only functions with one mm are judged (two names may be one mm, which widen cannot always
  * tell), and a contract is read only from a function with no lock flag (`int *locked`) and no
  * path that contradicts it.
@@ -28,10 +32,10 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn } from './fault-result.js';
-import { lockedObjects, lockEvents, lockFlags, mayLock } from './mmap-lock.js';
-import { MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type MmapLockTransfer } from './resources.js';
+import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
-type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing';
+type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged';
 
 /** What the function knows of its one mm's lock from transfer helpers on this path (`none`: nothing). */
 type Transfer =
@@ -49,6 +53,7 @@ export default defineRule<Messages>({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: MMAP_LOCK_TRANSFERS.map((t) => t.name),
+    comparesPrevious: true,
   },
   messages: {
     unlockAfterRelease: {
@@ -87,11 +92,24 @@ export default defineRule<Messages>({
         '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. This call is made after the lock was already released, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
       fix: 'Call `{{callee}}` before releasing the lock, or move the unlock out of `{{callee}}`.',
     },
+    lockRemoved: {
+      headline: '`{{call}}` needs the mmap lock of `{{mm}}`, which this function no longer takes',
+      explanation:
+        '`{{call}}` {{why}}. Before this patch `{{fn}}` took the mmap lock of `{{mm}}` itself around this call; now it takes no mmap lock at all, and no caller in this file holds one at the call. Unless every caller now takes the lock, the call runs unlocked: the VMAs and page tables it reads can be changed and freed under it by a concurrent munmap() or mremap().',
+      fix: 'Keep the lock around the call (`{{lock}}` before it, the matching unlock after), or take it in every caller and assert it here with `mmap_assert_locked()`.',
+    },
+    modeChanged: {
+      headline: '`{{call}}` is a {{mode}} unlock, but this function is entered holding the lock for {{entry}}',
+      explanation:
+        'Before this patch `{{fn}}` {{before}}: it is entered with the mmap lock of `{{mm}}` held for {{entry}}, and its callers hold it that way at the call. On the path shown nothing changes the mode any more, so `{{call}}` releases a lock held for {{entry}} with the {{mode}} unlock: the rwsem\'s count goes wrong (lockdep reports "bad unlock balance"), and other tasks may take the lock while it is still held.',
+      fix: 'Release with `{{right}}`, the unlock of the mode the callers hold the lock in{{orKeep}}.',
+    },
   },
   check(fn, ctx) {
     checkTransfers(fn, ctx);
     checkCallers(fn, ctx);
     checkCallees(fn, ctx);
+    checkAgainstPrevious(fn, ctx);
   },
 });
 
@@ -351,4 +369,167 @@ function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
       });
     }
   }
+}
+
+/**
+ * The half of a review: the function against itself before the patch (`ctx.previous`). Its
+ * callers may be in other files, and a patch to one function rarely changes them; what the old
+ * body shows about the lock at entry (taken here, or held for writing) still holds for the new
+ * one.
+ */
+function checkAgainstPrevious(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  const before = ctx.previous;
+  if (!before) return;
+  const then = lockEvents(before, ctx.summaries);
+  const thenObjects = lockedObjects(then);
+  if (thenObjects.size !== 1) return;
+  const mm = [...thenObjects][0]!;
+  const now = lockEvents(fn, ctx.summaries);
+  if (lockedObjects(now).size === 0) lockRemoved(fn, before, then, ctx);
+  else modeChanged(fn, before, mm, then, now, ctx);
+}
+
+/** Per-VMA locking and asserts: a function that names them chose how it is protected. */
+const OWN_PROTECTION = [...MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name), ...VMA_WRITE_LOCKING.perVmaApi];
+
+/** The kernel helpers that may take or drop the lock for their caller, but the ones that need it held first. */
+const LOCKING_HELPERS = [...MMAP_LOCK_HELPERS, ...MMAP_LOCK_TRANSFERS.map((t) => t.name), ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => c.name)].filter((n) => !MMAP_LOCK_REQUIRED.has(n));
+
+/**
+ * `lockRemoved`: the function took the lock of `mm` around calls that need it, and takes no
+ * mmap lock now (sweep F: `hmm_range_fault()` in umem_odp, `__damon_va_three_regions()` in
+ * DAMON). Not judged when it now asserts the lock or uses per-VMA locks (the patch says how it
+ * is protected), when it now calls a function that may take the lock, or when a caller in the
+ * file holds the lock at the call (the lock moved there).
+ */
+function lockRemoved(fn: AnalyzedFunction, before: AnalyzedFunction, then: ReadonlyMap<number, readonly LockEvent[]>, ctx: RuleContext<Messages>): void {
+  const ids = fn.file.identifiersOf(fn.span);
+  if (OWN_PROTECTION.some((n) => ids.has(n))) return;
+  // Nor when the patch brings in a call that may take the lock for it (`lock_mm_and_find_vma()`,
+  // or a helper of the tree that locks): the lock may have moved there.
+  const had = before.file.identifiersOf(before.span);
+  for (const id of ids) {
+    if (had.has(id)) continue;
+    if (LOCKING_HELPERS.includes(id) || ctx.summaries.definitions(id, fn.file).some((d) => mayLock(d.file, d.span, ctx.summaries))) return;
+  }
+  // The calls (and VMA tree loops) the old body made with the lock held, by name, with the lock call and its mm as written.
+  type Held = { lock: string; mm: string };
+  const held = new Map<string, Held>();
+  const result = explore<{ held: Held | null }>(before.cfg, before.facts, {
+    initial: { held: null },
+    key: (s) => (s.held ? `${s.held.lock}|${s.held.mm}` : ''),
+    step(s, node) {
+      let cur = s.held;
+      if (cur !== null) {
+        if (node.kind === 'loop' && node.macro !== null && VMA_TREE_ITERATORS.has(node.macro.name)) held.set(node.macro.name, cur);
+        for (const ev of node.events) if (ev.k === 'call' && ev.name !== null) held.set(ev.name, cur);
+      }
+      for (const e of then.get(node.id) ?? []) {
+        if (e.op === 'lock') cur = { lock: `${e.event.via ?? e.event.call.name}()`, mm: writtenMm(e) };
+        else if (e.op === 'unlock') cur = null;
+      }
+      return { held: cur };
+    },
+    exit() {},
+  });
+  if (!result.complete || held.size === 0) return;
+  if (callersHold(fn, ctx).length > 0) return;
+  const reported = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    const names = [
+      ...(node.kind === 'loop' && node.macro !== null && VMA_TREE_ITERATORS.has(node.macro.name) ? [node.macro.name] : []),
+      ...node.events.flatMap((ev) => (ev.k === 'call' && ev.name !== null ? [ev.name] : [])),
+    ];
+    for (const name of names) {
+      const prior = held.get(name);
+      if (prior === undefined || reported.has(name)) continue;
+      const need = lockNeed(fn.file, name, ctx.summaries);
+      if (!need) continue;
+      reported.add(name);
+      ctx.report({
+        messageId: 'lockRemoved',
+        data: { call: `${name}()`, why: need.why, fn: `${fn.name}()`, mm: prior.mm, lock: prior.lock },
+        at: node,
+        // The callee's own line, when it is in this file.
+        related: need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here` }] : [],
+      });
+    }
+  }
+}
+
+/**
+ * `modeChanged`: the old body shows the mode the function is entered with (it downgraded or
+ * released the lock before taking it: write for a downgrade or a write unlock, read for a read
+ * unlock), and the new one releases it first in the other mode (sweep F: the downgrade deleted
+ * from `vms_complete_munmap_vmas()`, whose read unlock then releases the caller's write lock).
+ * Not judged when a caller in the file takes the lock, in the new unlock's mode, around the call.
+ */
+function modeChanged(fn: AnalyzedFunction, before: AnalyzedFunction, mm: string, then: ReadonlyMap<number, readonly LockEvent[]>, now: ReadonlyMap<number, readonly LockEvent[]>, ctx: RuleContext<Messages>): void {
+  const old = firstOps(before, then, displayKey(mm));
+  if (old === null || old.length === 0 || old.some((e) => e.op === 'lock' || e.op === 'unknown')) return;
+  const entries = new Set<Mode>(old.map((e) => (e.op === 'downgrade' ? 'write' : e.mode)));
+  if (entries.size !== 1) return;
+  const entry = [...entries][0]!;
+  const fresh = firstOps(fn, now, displayKey(mm));
+  if (fresh === null || fresh.some((e) => e.op === 'lock' || e.op === 'unknown')) return;
+  const wrong = fresh.filter((e) => e.op === 'unlock' && e.mode !== entry);
+  if (wrong.length === 0) return;
+  if (callersHold(fn, ctx).some((m) => (lockEvents(m.caller, ctx.summaries).get(m.state.id) ?? []).some((e) => e.op === 'lock' && e.mode !== entry))) return;
+  const downgrade = old.find((e) => e.op === 'downgrade');
+  const beforeText = downgrade
+    ? `downgraded the lock (\`${downgrade.event.call.name}()\`) before releasing it for reading`
+    : `released the lock with \`${old[0]!.event.via ?? old[0]!.event.call.name}()\` without taking it`;
+  const reported = new Set<number>();
+  for (const e of wrong) {
+    const node = fn.cfg.nodes.find((n) => (now.get(n.id) ?? []).includes(e))!;
+    if (reported.has(node.id)) continue;
+    reported.add(node.id);
+    const call = `${e.event.via ?? e.event.call.name}()`;
+    const right = entry === 'write' ? 'mmap_write_unlock()' : 'mmap_read_unlock()';
+    ctx.report({
+      messageId: 'modeChanged',
+      data: {
+        call,
+        mode: e.mode,
+        entry: entry === 'write' ? 'writing' : 'reading',
+        fn: `${fn.name}()`,
+        mm: writtenMm(e),
+        before: beforeText,
+        right,
+        orKeep: downgrade ? `, or keep \`${downgrade.event.call.name}()\` before \`${call}\`` : '',
+      },
+      at: node,
+    });
+  }
+}
+
+/** The first lock operations on `mm` (by name) on each path from entry; null when there are too many paths. */
+function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, mm: string): LockEvent[] | null {
+  const out = new Set<LockEvent>();
+  const result = explore<'entry' | 'touched'>(fn.cfg, fn.facts, {
+    initial: 'entry',
+    key: (s) => s,
+    step(s, node) {
+      if (s !== 'entry') return s;
+      const e = (events.get(node.id) ?? []).find((x) => x.op === 'unknown' || displayKey(x.object) === mm);
+      if (!e) return s;
+      out.add(e);
+      return 'touched';
+    },
+    exit() {},
+  });
+  return result.complete ? [...out] : null;
+}
+
+/** The same-file callers of `fn` that hold the mmap lock at a call of it, with where they took it. */
+function callersHold(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Array<{ caller: AnalyzedFunction; state: CfgNode }> {
+  const out: Array<{ caller: AnalyzedFunction; state: CfgNode }> = [];
+  const takes: Contract = { object: '', locks: { node: fn.cfg.nodes[0]!, call: '' }, releases: null };
+  for (const span of fn.file.functionsMentioning(fn.name)) {
+    if (span === fn.span || !mayLock(fn.file, span, ctx.summaries)) continue;
+    const caller = fn.file.analyze(span);
+    if (!caller) continue;
+    for (const m of walkCalls(caller, fn.name, takes, ctx) ?? []) out.push({ caller, state: m.state });
+  }
+  return out;
 }

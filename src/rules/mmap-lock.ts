@@ -9,7 +9,8 @@ import { acquiredEdge, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, Summ
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
+import type { CfgNode } from '../analysis/cfg.js';
+import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -290,4 +291,54 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
     level = next;
   }
   return false;
+}
+
+/** Why a call needs its caller to hold the mmap lock, and where a callee of the same file shows it. */
+export interface LockNeed {
+  /** Finishes "`f()` ...": "asserts it (...)", "walks the VMA tree with `for_each_vma()`". */
+  why: string;
+  /** The line in the callee's body that needs the lock, when widen read that body. */
+  at: { fn: AnalyzedFunction; node: CfgNode } | null;
+}
+
+const ASSERT_NAMES = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
+const LOOKUP_NEED = 'looks up a VMA, which only the mmap lock keeps stable (`find_vma()` asserts it)';
+
+/** What a callee's body must name for it to need its caller's lock. */
+const NEED_WORDS = [...MMAP_LOCK_REQUIRED.keys(), ...MMAP_LOCKED_LOOKUPS.keys(), ...VMA_TREE_ITERATORS, ...ASSERT_NAMES];
+
+/**
+ * Whether a call of `name` from `file` needs its caller to hold the mmap lock: a kernel function
+ * of `MMAP_LOCK_REQUIRED`, a VMA lookup, or a function widen can read (one definition) that takes
+ * no mmap lock itself and asserts the lock, walks the VMA tree, or makes such a call, itself or
+ * one call further down. Null when nothing says so.
+ */
+export function lockNeed(file: AnalyzedFile, name: string, summaries: BracketSummaries, depth = 0): LockNeed | null {
+  const known = MMAP_LOCK_REQUIRED.get(name) ?? (MMAP_LOCKED_LOOKUPS.has(name) ? LOOKUP_NEED : undefined);
+  if (known !== undefined) return { why: known, at: null };
+  if (depth > 1) return null;
+  const defs = summaries.definitions(name, file, NEED_WORDS);
+  if (defs.length !== 1) return null;
+  const d = defs[0]!;
+  const ids = d.file.identifiersOf(d.span);
+  // A function that takes the lock itself is entered without it.
+  if (LOCKING_NAMES.some((n) => ids.has(n))) return null;
+  const fn = d.file.analyze(d.span);
+  if (!fn) return null;
+  const deeper: Array<{ node: CfgNode; name: string }> = [];
+  for (const node of fn.cfg.nodes) {
+    if (node.kind === 'loop' && node.macro !== null && VMA_TREE_ITERATORS.has(node.macro.name)) return { why: `walks the VMA tree with \`${node.macro.name}()\``, at: { fn, node } };
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      if (ASSERT_NAMES.has(ev.name)) return { why: `asserts it (\`${ev.name}()\`)`, at: { fn, node } };
+      const own = MMAP_LOCK_REQUIRED.get(ev.name) ?? (MMAP_LOCKED_LOOKUPS.has(ev.name) ? LOOKUP_NEED : undefined);
+      if (own !== undefined) return { why: `calls \`${ev.name}()\`, which ${own}`, at: { fn, node } };
+      if (ev.name !== name && d.file.definitionsOf(ev.name).length > 0) deeper.push({ node, name: ev.name });
+    }
+  }
+  for (const c of deeper) {
+    const need = lockNeed(d.file, c.name, summaries, depth + 1);
+    if (need) return { why: `calls \`${c.name}()\`, which ${need.why}`, at: { fn, node: c.node } };
+  }
+  return null;
 }

@@ -461,6 +461,53 @@ export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
   { name: 'handle_mm_fault', effect: 'releases', when: 'fault', says: 'releases the mmap lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` (include/linux/mm_types.h)' },
 ];
 
+/** VMA lookups that need the mmap lock (6.12 mm/mmap.c:961, 978 assert it), with the argument naming the mm. */
+export const MMAP_LOCKED_LOOKUPS: ReadonlyMap<string, number> = new Map([
+  ['find_vma', 0],
+  ['find_vma_prev', 0],
+  ['find_vma_intersection', 0],
+  ['vma_lookup', 0],
+]);
+
+/** The VMA tree's iterators: each step of the loop walks the maple tree of the iterator's mm. */
+export const VMA_TREE_ITERATORS: ReadonlySet<string> = new Set(['for_each_vma', 'for_each_vma_range']);
+
+/**
+ * Kernel functions their caller must call with the mmap lock of their mm held, in 6.1 and 6.12:
+ * each asserts it (`mmap_assert_locked()` / `mmap_assert_write_locked()` on entry, or in the
+ * walk it starts) or says so in its kernel-doc. The VMA lookups and iterators are
+ * `vma-lookup-requires-lock`'s (`MMAP_LOCKED_LOOKUPS`). What a function does that only a held
+ * lock makes safe is what a patch that stops taking the lock around it breaks
+ * (`mmap-lock-callee-contract`, `lockRemoved`).
+ */
+export const MMAP_LOCK_REQUIRED: ReadonlyMap<string, string> = new Map([
+  // 6.12 mm/hmm.c:591, mm/pagewalk.c:376-385 (every walk_page_* of a user mm).
+  ['hmm_range_fault', 'asserts it (`mmap_assert_locked()`, mm/hmm.c)'],
+  ['walk_page_range', 'asserts it before walking the page tables (mm/pagewalk.c)'],
+  ['walk_page_range_vma', 'asserts it before walking the page tables (mm/pagewalk.c)'],
+  ['walk_page_vma', 'asserts it before walking the page tables (mm/pagewalk.c)'],
+  ['folio_walk_start', 'asserts it (`mmap_assert_locked()`, mm/pagewalk.c)'],
+  // 6.12 mm/gup.c kernel-doc: "Must be called with mmap_lock held" (2665), "mm->mmap_lock must be held" (1960).
+  ['get_user_pages', 'must be called with it held (mm/gup.c kernel-doc)'],
+  ['get_user_pages_remote', 'must be called with it held (mm/gup.c kernel-doc)'],
+  ['pin_user_pages', 'must be called with it held (mm/gup.c kernel-doc)'],
+  ['pin_user_pages_remote', 'must be called with it held (mm/gup.c kernel-doc)'],
+  ['fixup_user_fault', 'must be called with it held (mm/gup.c kernel-doc)'],
+  ['populate_vma_page_range', 'asserts it (`mmap_assert_locked()`, mm/gup.c)'],
+  ['faultin_page_range', 'asserts it (`mmap_assert_locked()`, mm/gup.c)'],
+  // 6.12 mm/rmap.c:192, mm/khugepaged.c:1507, mm/mmu_notifier.c:611/766/1015, mm/util.c:522, mm/vma.c:2031/2127, mm/ksm.c:2927.
+  ['anon_vma_prepare', 'asserts it (`mmap_assert_locked()` in `__anon_vma_prepare()`, mm/rmap.c)'],
+  ['__anon_vma_prepare', 'asserts it (`mmap_assert_locked()`, mm/rmap.c)'],
+  ['collapse_pte_mapped_thp', 'asserts it (`mmap_assert_locked()`, mm/khugepaged.c)'],
+  ['__mmu_notifier_register', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
+  ['mmu_notifier_get_locked', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
+  ['mmu_interval_notifier_insert_locked', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
+  ['__account_locked_vm', 'asserts the write lock (`mmap_assert_write_locked()`, mm/util.c)'],
+  ['mm_take_all_locks', 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)'],
+  ['mm_drop_all_locks', 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)'],
+  ['ksm_disable', 'asserts the write lock (`mmap_assert_write_locked()`, mm/ksm.c)'],
+]);
+
 /**
  * Write-locking a VMA of the tree (6.12 include/linux/mm.h:686-838; upstream
  * Documentation/mm/process_addrs.rst, "VMA fields"), for `vma-modify-without-write-lock`.

@@ -15,18 +15,7 @@ import { explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
-import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK } from './resources.js';
-
-/** Lookups that need the mmap lock, with the argument naming the mm. */
-const LOOKUPS: ReadonlyMap<string, number> = new Map([
-  ['find_vma', 0],
-  ['find_vma_prev', 0],
-  ['find_vma_intersection', 0],
-  ['vma_lookup', 0],
-]);
-
-/** The tree iterators: each step of the loop walks the maple tree of the iterator's mm. */
-const ITERATORS: ReadonlySet<string> = new Set(['for_each_vma', 'for_each_vma_range']);
+import { MMAP_LOCK_OPS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 const ASSERTS = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
 
@@ -40,8 +29,8 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
-    calls: [...LOOKUPS.keys(), ...ITERATORS],
-    needs: callsOrLoops(LOOKUPS.keys(), ITERATORS),
+    calls: [...MMAP_LOCKED_LOOKUPS.keys(), ...VMA_TREE_ITERATORS],
+    needs: callsOrLoops(MMAP_LOCKED_LOOKUPS.keys(), VMA_TREE_ITERATORS),
   },
   messages: {
     afterUnlock: {
@@ -59,12 +48,12 @@ export default defineRule({
   },
   check(fn, ctx) {
     const lookups = new Map(callEvents(fn, ({ call, name, node }) => {
-      const arg = LOOKUPS.get(name);
+      const arg = MMAP_LOCKED_LOOKUPS.get(name);
       if (arg === undefined) return null;
       const mm = objectAt(fn, call.args[arg], node.id);
       return mm === null ? null : { mm, name };
     }));
-    const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && ITERATORS.has(n.macro.name));
+    const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && VMA_TREE_ITERATORS.has(n.macro.name));
     if (lookups.size === 0 && iterators.length === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const mms = lockedObjects(locks);
