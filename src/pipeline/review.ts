@@ -471,8 +471,8 @@ type ChangedTexts = (first: number, last: number) => { added: string[]; deleted:
 
 /**
  * {@link ChangedTexts} of a file patch: the added lines from the post-image, the deleted ones
- * from the hunks, where they stood among the lines; a line deleted and added again as it was is
- * neither.
+ * from the hunks, where they stood among the lines; a line deleted and added again as it was
+ * (whitespace aside) is neither.
  */
 function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
   const lines = images.post?.split('\n') ?? [];
@@ -490,12 +490,17 @@ function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
         else if (at >= first && at <= last) deleted.push(x.text);
       }
     }
-    // A line deleted and added again as it was is no change.
+    // A line deleted and added again as it was, or only indented anew, is no change.
     const out: string[] = [];
+    const gone = deleted.map(squeeze);
     for (const t of added) {
-      const i = deleted.indexOf(t);
-      if (i >= 0) deleted.splice(i, 1);
-      else out.push(t);
+      const i = gone.indexOf(squeeze(t));
+      if (i >= 0) {
+        deleted.splice(i, 1);
+        gone.splice(i, 1);
+      } else {
+        out.push(t);
+      }
     }
     return { added: out, deleted };
   };
@@ -512,14 +517,29 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
   return (f) => {
     const rule = rules.find((r) => r.id === f.rule);
     const span = post.functionAt(f.line);
-    const words = rule ? allTriggers([rule]).filter((w) => /^\w+$/.test(w)) : [];
+    const words = rule ? [...allTriggers([rule]), ...(rule.meta.remedies ?? [])].filter((w) => /^\w+$/.test(w)) : [];
     if (words.length === 0 || !span || span.name !== f.function) return '';
-    const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`);
-    const calls = [...new Set(texts(span.startLine, span.endLine).deleted.filter((t) => api.test(t)).map((t) => t.trim()))];
+    const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`, 'g');
+    const { added, deleted } = texts(span.startLine, span.endLine);
+    // A call the patch makes again in a line of its own (`if (huge_pmd_unshare(...)) {` turned
+    // into `unshared = huge_pmd_unshare(...);`, an unlock moved) is not deleted: only lines with
+    // a call of a function the patch no longer calls there count.
+    const kept = new Set(added.flatMap((t) => callNames(t, api)));
+    const calls = [...new Set(deleted.filter((t) => callNames(t, api).some((c) => !kept.has(c))).map((t) => t.trim()))];
     if (calls.length === 0) return '';
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
     return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
   };
+}
+
+/** `text` with its runs of white space made one space, and trimmed. */
+function squeeze(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** The names of the functions `api` finds called in one line. */
+function callNames(line: string, api: RegExp): string[] {
+  return [...line.matchAll(api)].map((m) => m[0].replace(/\s*\($/, ''));
 }
 
 /** The functions of the post-patch file that contain an added line or sit next to a deletion. */

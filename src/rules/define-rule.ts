@@ -59,6 +59,12 @@ export interface RuleMeta {
    * that deletes a function's every lock call).
    */
   comparesPrevious?: true;
+  /**
+   * Calls that are not the rule's triggers but whose deletion by a patch explains a finding of
+   * it: a review names them when the patch deleted them from the function
+   * (`vma_start_write()` for a `vm_flags_reset()` on a VMA nothing write-locks).
+   */
+  remedies?: readonly string[];
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */

@@ -47,6 +47,7 @@ export default defineRule({
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST],
     needs: callsOneOf([...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST]),
+    remedies: ['vma_start_write'],
   },
   messages: {
     setterWithoutWriteLock: {

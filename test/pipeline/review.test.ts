@@ -8,7 +8,7 @@ import { readPatches } from '../../src/patch/index.js';
 import { review } from '../../src/pipeline/review.js';
 import { DirectorySource, MemorySource } from '../../src/pipeline/source.js';
 import type { Rule } from '../../src/rules/define-rule.js';
-import { RULES } from '../../src/rules/index.js';
+import { findRule, RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -218,6 +218,27 @@ describe('what the patch deletes', () => {
       const moved = await review({ patches: await readPatches(repo.formatPatch(1), 'moved.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
       expect(moved.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vma-use-after-unlock', 'afterUnlock', 13]]);
       expect(moved.findings[0]!.explanation).not.toContain('This patch deletes');
+    } finally {
+      repo.remove();
+    }
+  });
+
+  test("a line only indented anew is not deleted, and a rule's remedy is named when it is", async () => {
+    const base = `void apply_flags(struct mm_struct *mm, struct vm_area_struct *vma, vm_flags_t newflags)
+{
+\tmmap_write_lock(mm);
+\tvma_start_write(vma);
+\tvm_flags_reset(vma, newflags);
+\tmmap_write_unlock(mm);
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/flags.c': base }, 'mm: base');
+      repo.commit({ 'mm/flags.c': base.replace('\tvma_start_write(vma);\n\tvm_flags_reset(vma, newflags);\n', '\tif (newflags != vma->vm_flags)\n\t\tvm_flags_reset(vma, newflags);\n') }, 'mm: reset only on a change');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'reset.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: [findRule('vm-flags-helper-lock-context')!] });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vm-flags-helper-lock-context', 'resetWithoutVmaLock', 5]]);
+      expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `vma_start_write\(vma\);` from `apply_flags\(\)`\.$/);
     } finally {
       repo.remove();
     }
