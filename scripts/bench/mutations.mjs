@@ -994,6 +994,16 @@ export default [
     expect: [{ line: 'mmap_read_unlock(mm);' }],
   },
   {
+    id: 'contract-b12-61-migrate-to-node-backport-unlock',
+    rule: 'mmap-lock-callee-contract',
+    tree: '6.1',
+    file: 'mm/mempolicy.c',
+    function: 'migrate_to_node',
+    what: "bug B12 as the stable backport made it: 6.12's mmap_read_unlock() on the !vma path copied into 6.1's migrate_to_node(), which runs under do_migrate_pages()'s lock (releaseAdded)",
+    edits: [{ replace: 'if (unlikely(!vma))', lines: 2, with: ['if (unlikely(!vma)) {', '\tmmap_read_unlock(mm);', '\treturn 0;', '}'] }],
+    expect: [{ line: 'mmap_read_unlock(mm);' }],
+  },
+  {
     id: 'uau-madvise-no-relookup-after-userfaultfd-remove',
     rule: 'vma-use-after-unlock',
     file: 'mm/madvise.c',

@@ -450,9 +450,10 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
   for (const span of changed) {
     if (!TABLE_CONTRACTS.has(span.name)) continue;
     // Only a change that can move the contract: a lock call, a return or a jump. A message
-    // added (expand_stack()'s warning) or an assertion changes nothing a caller relies on.
+    // added (expand_stack()'s warning), a comment or an assertion changes nothing a caller
+    // relies on.
     const { added, deleted } = texts(span.startLine, span.endLine);
-    if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t.replace(ASSERTS, '')))) continue;
+    if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t.replace(COMMENTS, '').replace(ASSERTS, '')))) continue;
     const says = TABLE_CONTRACTS.get(span.name);
     file.note(
       span,
@@ -467,6 +468,8 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
 const CONTRACT_WORDS = /\b(?:return|goto|\w*_lock\w*|\w*unlock\w*|vma_end_read|handle_mm_fault)\b/;
 /** An assertion of a lock (`mmap_assert_locked(mm)`, `lockdep_assert_held(...)`) documents a contract; it does not change it. */
 const ASSERTS = /\b\w*assert\w*\s*\([^;]*/g;
+/** A comment, or the part of one on a line (`/* holds the mmap_lock *\/`, ` * ... mmap_lock ...`). */
+const COMMENTS = /\/\*.*?(?:\*\/|$)|\/\/.*$|^\s*\*.*$/g;
 
 /** The text of the lines a file patch adds and deletes within post-image lines [first, last]. */
 type ChangedTexts = (first: number, last: number) => { added: string[]; deleted: string[] };

@@ -35,7 +35,7 @@ import { faultResults, releasedOn } from './fault-result.js';
 import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
-type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged';
+type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged' | 'releaseAdded';
 
 /** What the function knows of its one mm's lock from transfer helpers on this path (`none`: nothing). */
 type Transfer =
@@ -103,6 +103,12 @@ export default defineRule<Messages>({
       explanation:
         'Before this patch `{{fn}}` {{before}}: it is entered with the mmap lock of `{{mm}}` held for {{entry}}, and its callers hold it that way at the call. On the path shown nothing changes the mode any more, so `{{call}}` releases a lock held for {{entry}} with the {{mode}} unlock: the rwsem\'s count goes wrong (lockdep reports "bad unlock balance"), and other tasks may take the lock while it is still held.',
       fix: 'Release with `{{right}}`, the unlock of the mode the callers hold the lock in{{orKeep}}.',
+    },
+    releaseAdded: {
+      headline: '`{{call}}` releases the mmap lock that `{{caller}}` holds across this call',
+      explanation:
+        'Before this patch `{{fn}}` left the mmap lock of `{{mm}}` alone: it runs under its callers\' lock. `{{caller}}` still takes the lock before the call and releases it itself afterwards, so on the path shown the lock is released twice, here and in `{{caller}}`: the rwsem underflows (lockdep: "bad unlock balance"), and a writer may get in while readers still run. This is how a stable backport broke 6.1\'s `migrate_to_node()` (bug B12, fixed by d77401968c78): the unlock was copied from 6.12, where the function takes the lock itself.',
+      fix: 'Leave the lock to the callers as before (in a backport, keep the target tree\'s contract rather than the newer one\'s unlock), or change `{{caller}}` not to release the lock after the call on this path.',
     },
   },
   check(fn, ctx) {
@@ -382,6 +388,10 @@ function checkAgainstPrevious(fn: AnalyzedFunction, ctx: RuleContext<Messages>):
   if (!before) return;
   const then = lockEvents(before, ctx.summaries);
   const thenObjects = lockedObjects(then);
+  if (thenObjects.size === 0) {
+    releaseAdded(fn, ctx);
+    return;
+  }
   if (thenObjects.size !== 1) return;
   const mm = [...thenObjects][0]!;
   const now = lockEvents(fn, ctx.summaries);
@@ -503,6 +513,43 @@ function modeChanged(fn: AnalyzedFunction, before: AnalyzedFunction, mm: string,
   }
 }
 
+/**
+ * `releaseAdded`: the function did nothing to the lock before the patch (it ran under its
+ * callers'), and now releases it on a path before taking it, while a caller in the file holds
+ * the lock at the call: that caller releases it again after the call (the catalog's B12, the
+ * 6.1 `migrate_to_node()` given 6.12's `mmap_read_unlock()` on its `!vma` path).
+ */
+function releaseAdded(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  const now = lockEvents(fn, ctx.summaries);
+  const objects = lockedObjects(now);
+  if (objects.size !== 1) return;
+  const mm = displayKey([...objects][0]!);
+  // A path that starts by releasing is judged even when a helper on another path does
+  // something widen cannot tell (6.1's migrate_to_node() calls migrate_pages()).
+  const first = firstOps(fn, now, mm);
+  if (first === null || first.some((e) => e.op === 'lock')) return;
+  const releases = first.filter((e) => e.op === 'unlock');
+  if (releases.length === 0) return;
+  const holder = callersHold(fn, ctx)[0];
+  if (!holder) return;
+  const call = holder.caller.cfg.nodes[[...holder.calls][0]!]!;
+  const reported = new Set<number>();
+  for (const e of releases) {
+    const node = fn.cfg.nodes.find((n) => (now.get(n.id) ?? []).includes(e))!;
+    if (reported.has(node.id)) continue;
+    reported.add(node.id);
+    ctx.report({
+      messageId: 'releaseAdded',
+      data: { call: `${e.event.via ?? e.event.call.name}()`, caller: `${holder.caller.name}()`, fn: `${fn.name}()`, mm: writtenMm(e) },
+      at: node,
+      related: [
+        { at: holder.state, message: `\`${holder.caller.name}()\` takes the lock here`, order: 'before' },
+        { at: call, message: `and calls \`${fn.name}()\` with it held`, order: 'before' },
+      ],
+    });
+  }
+}
+
 /** The first lock operations on `mm` (by name) on each path from entry; null when there are too many paths. */
 function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, mm: string): LockEvent[] | null {
   const out = new Set<LockEvent>();
@@ -521,15 +568,16 @@ function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly Loc
   return result.complete ? [...out] : null;
 }
 
-/** The same-file callers of `fn` that hold the mmap lock at a call of it, with where they took it. */
-function callersHold(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Array<{ caller: AnalyzedFunction; state: CfgNode }> {
-  const out: Array<{ caller: AnalyzedFunction; state: CfgNode }> = [];
+/** The same-file callers of `fn` that hold the mmap lock at a call of it: where they took it, and the calls so made. */
+function callersHold(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Array<{ caller: AnalyzedFunction; state: CfgNode; calls: ReadonlySet<number> }> {
+  const out: Array<{ caller: AnalyzedFunction; state: CfgNode; calls: ReadonlySet<number> }> = [];
   const takes: Contract = { object: '', locks: { node: fn.cfg.nodes[0]!, call: '' }, releases: null };
   for (const span of fn.file.functionsMentioning(fn.name)) {
     if (span === fn.span || !mayLock(fn.file, span, ctx.summaries)) continue;
     const caller = fn.file.analyze(span);
     if (!caller) continue;
-    for (const m of walkCalls(caller, fn.name, takes, ctx) ?? []) out.push({ caller, state: m.state });
+    const found = walkCalls(caller, fn.name, takes, ctx) ?? [];
+    if (found.length > 0) out.push({ caller, state: found[0]!.state, calls: new Set(found.map((m) => m.call.id)) });
   }
   return out;
 }
