@@ -125,9 +125,9 @@ describe('review of a helper whose contract comes from the table', () => {
     expect(report.notes).toEqual([]);
   });
 
-  it('says nothing for an assertion added: it documents the contract, it does not change it', async () => {
+  it('says nothing for an assertion or a comment added: they document the contract, they do not change it', async () => {
     const tree = new MemorySource({ 'mm/gup.c': gup });
-    const patch = gupPatch(['\t\t*unlocked = true;'], ['\t\t*unlocked = true;', '\t\tmmap_assert_locked(mm);']);
+    const patch = gupPatch(['\t\t*unlocked = true;'], ['\t\t*unlocked = true;', '\t\t/* the caller holds the mmap_lock again */', '\t\tmmap_assert_locked(mm);']);
     const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!] });
     expect(report.notes).toEqual([]);
   });
