@@ -406,9 +406,10 @@ export default defineRule({
     }
     // A leak is an exit that holds a lock this function took, in a function that releases it on
     // other exits, when what it returns cannot tell the caller the lock is held: nothing (void),
-    // an error, the same zero that an exit without the lock returns, or a constant where every
+    // an error, the same zero that an exit without the lock returns, or a constant where an
     // exit without the lock returns a plain value too (KVM's `kvm_host_page_size()` returning
-    // `PAGE_SIZE` with the lock held, or the size it found without, sweep F). A variable
+    // `PAGE_SIZE` with the lock held, or the size it found without, sweep F; `oom_reap_task_mm()`
+    // returning `true` held, and `false` or the reaper's `ret` without, sweep G). A variable
     // returned held and unlocked (`return vma;` after `if (!vma) mmap_read_unlock(mm);`, a
     // `gts` tested with IS_ERR()) may carry the answer. A VMA or a 0 returned where the
     // other exits return NULL or an error is a conditional contract (`lock_mm_and_find_vma()`,
@@ -417,7 +418,7 @@ export default defineRule({
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
-      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.every((y) => y.kind === 'value')));
+      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')));
       if (!released) continue;
       const mode = x.held.mode;
       // `if (!mmap_read_lock_killable(mm)) return -EINTR;`: the branch on the attempt's own
