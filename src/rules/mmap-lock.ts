@@ -314,7 +314,7 @@ const NEED_WORDS = [...MMAP_LOCK_REQUIRED.keys(), ...MMAP_LOCKED_LOOKUPS.keys(),
  * one call further down. Null when nothing says so.
  */
 export function lockNeed(file: AnalyzedFile, name: string, summaries: BracketSummaries, depth = 0): LockNeed | null {
-  const known = MMAP_LOCK_REQUIRED.get(name) ?? (MMAP_LOCKED_LOOKUPS.has(name) ? LOOKUP_NEED : undefined);
+  const known = MMAP_LOCK_REQUIRED.get(name)?.why ?? (MMAP_LOCKED_LOOKUPS.has(name) ? LOOKUP_NEED : undefined);
   if (known !== undefined) return { why: known, at: null };
   if (depth > 1) return null;
   const defs = summaries.definitions(name, file, NEED_WORDS);
@@ -331,7 +331,7 @@ export function lockNeed(file: AnalyzedFile, name: string, summaries: BracketSum
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null) continue;
       if (ASSERT_NAMES.has(ev.name)) return { why: `asserts it (\`${ev.name}()\`)`, at: { fn, node } };
-      const own = MMAP_LOCK_REQUIRED.get(ev.name) ?? (MMAP_LOCKED_LOOKUPS.has(ev.name) ? LOOKUP_NEED : undefined);
+      const own = MMAP_LOCK_REQUIRED.get(ev.name)?.why ?? (MMAP_LOCKED_LOOKUPS.has(ev.name) ? LOOKUP_NEED : undefined);
       if (own !== undefined) return { why: `calls \`${ev.name}()\`, which ${own}`, at: { fn, node } };
       if (ev.name !== name && d.file.definitionsOf(ev.name).length > 0) deeper.push({ node, name: ev.name });
     }

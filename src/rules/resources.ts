@@ -472,6 +472,12 @@ export const MMAP_LOCKED_LOOKUPS: ReadonlyMap<string, number> = new Map([
 /** The VMA tree's iterators: each step of the loop walks the maple tree of the iterator's mm. */
 export const VMA_TREE_ITERATORS: ReadonlySet<string> = new Set(['for_each_vma', 'for_each_vma_range']);
 
+/** Why a kernel function needs its caller's mmap lock (finishing "`f()` ..."), and whether for writing. */
+export interface MmapLockNeed {
+  why: string;
+  write?: true;
+}
+
 /**
  * Kernel functions their caller must call with the mmap lock of their mm held, in 6.1 and 6.12:
  * each asserts it (`mmap_assert_locked()` / `mmap_assert_write_locked()` on entry, or in the
@@ -480,32 +486,32 @@ export const VMA_TREE_ITERATORS: ReadonlySet<string> = new Set(['for_each_vma', 
  * lock makes safe is what a patch that stops taking the lock around it breaks
  * (`mmap-lock-callee-contract`, `lockRemoved`).
  */
-export const MMAP_LOCK_REQUIRED: ReadonlyMap<string, string> = new Map([
+export const MMAP_LOCK_REQUIRED: ReadonlyMap<string, MmapLockNeed> = new Map<string, MmapLockNeed>([
   // 6.12 mm/hmm.c:591, mm/pagewalk.c:376-385 (every walk_page_* of a user mm).
-  ['hmm_range_fault', 'asserts it (`mmap_assert_locked()`, mm/hmm.c)'],
-  ['walk_page_range', 'asserts it before walking the page tables (mm/pagewalk.c)'],
-  ['walk_page_range_vma', 'asserts it before walking the page tables (mm/pagewalk.c)'],
-  ['walk_page_vma', 'asserts it before walking the page tables (mm/pagewalk.c)'],
-  ['folio_walk_start', 'asserts it (`mmap_assert_locked()`, mm/pagewalk.c)'],
+  ['hmm_range_fault', { why: 'asserts it (`mmap_assert_locked()`, mm/hmm.c)' }],
+  ['walk_page_range', { why: 'asserts it before walking the page tables (mm/pagewalk.c)' }],
+  ['walk_page_range_vma', { why: 'asserts it before walking the page tables (mm/pagewalk.c)' }],
+  ['walk_page_vma', { why: 'asserts it before walking the page tables (mm/pagewalk.c)' }],
+  ['folio_walk_start', { why: 'asserts it (`mmap_assert_locked()`, mm/pagewalk.c)' }],
   // 6.12 mm/gup.c kernel-doc: "Must be called with mmap_lock held" (2665), "mm->mmap_lock must be held" (1960).
-  ['get_user_pages', 'must be called with it held (mm/gup.c kernel-doc)'],
-  ['get_user_pages_remote', 'must be called with it held (mm/gup.c kernel-doc)'],
-  ['pin_user_pages', 'must be called with it held (mm/gup.c kernel-doc)'],
-  ['pin_user_pages_remote', 'must be called with it held (mm/gup.c kernel-doc)'],
-  ['fixup_user_fault', 'must be called with it held (mm/gup.c kernel-doc)'],
-  ['populate_vma_page_range', 'asserts it (`mmap_assert_locked()`, mm/gup.c)'],
-  ['faultin_page_range', 'asserts it (`mmap_assert_locked()`, mm/gup.c)'],
+  ['get_user_pages', { why: 'must be called with it held (mm/gup.c kernel-doc)' }],
+  ['get_user_pages_remote', { why: 'must be called with it held (mm/gup.c kernel-doc)' }],
+  ['pin_user_pages', { why: 'must be called with it held (mm/gup.c kernel-doc)' }],
+  ['pin_user_pages_remote', { why: 'must be called with it held (mm/gup.c kernel-doc)' }],
+  ['fixup_user_fault', { why: 'must be called with it held (mm/gup.c kernel-doc)' }],
+  ['populate_vma_page_range', { why: 'asserts it (`mmap_assert_locked()`, mm/gup.c)' }],
+  ['faultin_page_range', { why: 'asserts it (`mmap_assert_locked()`, mm/gup.c)' }],
   // 6.12 mm/rmap.c:192, mm/khugepaged.c:1507, mm/mmu_notifier.c:611/766/1015, mm/util.c:522, mm/vma.c:2031/2127, mm/ksm.c:2927.
-  ['anon_vma_prepare', 'asserts it (`mmap_assert_locked()` in `__anon_vma_prepare()`, mm/rmap.c)'],
-  ['__anon_vma_prepare', 'asserts it (`mmap_assert_locked()`, mm/rmap.c)'],
-  ['collapse_pte_mapped_thp', 'asserts it (`mmap_assert_locked()`, mm/khugepaged.c)'],
-  ['__mmu_notifier_register', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
-  ['mmu_notifier_get_locked', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
-  ['mmu_interval_notifier_insert_locked', 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)'],
-  ['__account_locked_vm', 'asserts the write lock (`mmap_assert_write_locked()`, mm/util.c)'],
-  ['mm_take_all_locks', 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)'],
-  ['mm_drop_all_locks', 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)'],
-  ['ksm_disable', 'asserts the write lock (`mmap_assert_write_locked()`, mm/ksm.c)'],
+  ['anon_vma_prepare', { why: 'asserts it (`mmap_assert_locked()` in `__anon_vma_prepare()`, mm/rmap.c)' }],
+  ['__anon_vma_prepare', { why: 'asserts it (`mmap_assert_locked()`, mm/rmap.c)' }],
+  ['collapse_pte_mapped_thp', { why: 'asserts it (`mmap_assert_locked()`, mm/khugepaged.c)' }],
+  ['__mmu_notifier_register', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)', write: true }],
+  ['mmu_notifier_get_locked', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)', write: true }],
+  ['mmu_interval_notifier_insert_locked', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/mmu_notifier.c)', write: true }],
+  ['__account_locked_vm', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/util.c)', write: true }],
+  ['mm_take_all_locks', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)', write: true }],
+  ['mm_drop_all_locks', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/vma.c)', write: true }],
+  ['ksm_disable', { why: 'asserts the write lock (`mmap_assert_write_locked()`, mm/ksm.c)', write: true }],
 ]);
 
 /**

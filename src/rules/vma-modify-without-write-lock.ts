@@ -30,10 +30,11 @@ import { displayKey, forEachChild, forEachExpr, type Expr } from '../analysis/as
 import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
 import { liveCalls, withoutMmu } from './api-level.js';
 import { isVma } from './vm-flags-direct-write.js';
 
@@ -45,6 +46,8 @@ const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const ownWords = callsOneOf(OWN_WORDS);
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
+/** Kernel functions that assert the mmap write lock (resources.ts), with why. */
+const WRITE_REQUIRED = new Map([...MMAP_LOCK_REQUIRED].filter(([, need]) => need.write).map(([name, need]) => [name, need.why]));
 /** Summaries of known kernel functions (resources.ts), taken as given instead of their bodies. */
 const KNOWN_REQUIRES = new Map<string, ReadonlyMap<number, Requirement>>(
   VMA_WRITE_LOCKING.requiresWriteLocked.map((r) => [r.name, new Map([[r.arg, { chain: [r.name], through: null }]])]),
@@ -127,7 +130,7 @@ const SUMMARY_WORDS: readonly string[] = ['vma_start_write', ...ALL_FIELDS];
  * requires). Most callees read `vm_start` or `vm_flags`; only a write counts.
  */
 const SUMMARY_QUERY: NameQuery = {
-  words: ['vma_start_write', 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys()],
+  words: ['vma_start_write', 'vma_assert_write_locked', ...KNOWN_REQUIRES.keys(), ...MMAP_WRITE_ASSERTS, ...LOCKING_HELPERS, ...WRITE_REQUIRED.keys()],
   written: ALL_FIELDS,
   via: SUMMARY_WORDS,
 };
@@ -176,7 +179,7 @@ export default defineRule({
     calleeNeedsWriteLock: {
       headline: '`{{callee}}()` needs the mmap write lock, but here it is {{held}}',
       explanation:
-        '`{{callee}}()` {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h). On the path shown this function {{state}}.',
+        '`{{callee}}()` {{what}} without taking the mmap lock itself, so it relies on its caller holding the mmap write lock{{because}}. On the path shown this function {{state}}.',
       fix: 'Call `{{callee}}()` under `mmap_write_lock()`.',
     },
     calleeRequiresVmaLock: {
@@ -252,7 +255,8 @@ export default defineRule({
             const handed = summary ? (e.args.map((a, i) => (a && summary.params.has(i) ? { ...a, field: summary.params.get(i)! } : null)).find((a) => a !== null) ?? null) : null;
             const what = summary?.needs ?? (handed ? `writes \`${handed.field}\` of the VMA it is handed (\`${displayKey(handed.vma)}\`, a VMA in the tree)` : null);
             if (judged && what !== null && once(reported, node.id)) {
-              ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, state: stateText(cur), held: heldText(cur) }, at: node, related: lockRelated(cur) });
+              const because = /vma_start_write|write-locks/.test(what) ? ' (`vma_start_write()` asserts `mmap_assert_write_locked()`, include/linux/mm.h)' : '';
+              ctx.report({ messageId: 'calleeNeedsWriteLock', data: { callee: e.name, what, because, state: stateText(cur), held: heldText(cur) }, at: node, related: lockRelated(cur) });
             } else if (perVma && handed && (cur.lock === 'write' || cur.lock === 'entry') && !isLocked(cur, handed.vma) && once(reported, node.id)) {
               ctx.report({
                 messageId: 'calleeWritesWithoutVmaLock',
@@ -503,12 +507,24 @@ function calleeSummary(caller: AnalyzedFunction, name: string, summaries: Bracke
   // A kernel function of the table is taken as given, with no body to read.
   const known = KNOWN_REQUIRES.get(name);
   if (known) return { needs: null, params: new Map(), requires: known };
+  const writer = WRITE_REQUIRED.get(name);
+  if (writer) return { needs: writer, params: new Map(), requires: new Map() };
   const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.definitionsOf(name).map((span) => ({ file: caller.file, span }));
-  if (defs.length !== 1) return null;
+  if (defs.length === 1) return definitionSummary(defs[0]!, summaries);
+  // Definitions under `#ifdef`s (s390's thp_split_mm() and its empty stub): what the call needs
+  // in one configuration, it needs there. What each does to its parameters is not merged.
+  for (const d of defs.length <= 3 ? defs : []) {
+    const needs = definitionSummary(d, summaries)?.needs;
+    if (needs) return { needs, params: new Map(), requires: new Map() };
+  }
+  return null;
+}
+
+function definitionSummary(def: { file: AnalyzedFunction['file']; span: FunctionSpan }, summaries: BracketSummaries): CalleeSummary | null {
   // A callee that names no protected field, VMA lock or assertion, itself or through its own
   // helpers, has an empty summary: its body is not read.
-  if (!summaries.mayName(defs[0]!.file, defs[0]!.span, SUMMARY_QUERY)) return null;
-  const fn = defs[0]!.file.analyze(defs[0]!.span);
+  if (!summaries.mayName(def.file, def.span, SUMMARY_QUERY)) return null;
+  const fn = def.file.analyze(def.span);
   if (!fn) return null;
   const memo = summaryMemo.get(fn);
   if (memo === 'pending') return null;
@@ -538,12 +554,17 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
   const starts = new Set<number>();
   const vmaLocks = new Set<number>();
   const asserts = new Set<number>();
+  /** What a call needs at a node: an assertion of the write lock is a need too, stated. */
+  const needsAt = new Map<number, string>();
   for (const node of fn.cfg.nodes) {
     for (const e of node.events) {
       if (e.k !== 'call' || e.name === null) continue;
       if (e.name === 'vma_start_write') starts.add(node.id);
       if (WRITE_LOCKS.has(e.name) || LOCKING_HELPERS.has(e.name) || VMA_WRITE_LOCKING.returnsLocked.test(e.name)) vmaLocks.add(node.id);
       if (MMAP_WRITE_ASSERTS.has(e.name) || e.name === 'mmap_assert_locked') asserts.add(node.id);
+      // `lockdep_assert_held_write()` of another lock (KVM's `mmu_lock`) is no need of this one.
+      if (MMAP_WRITE_ASSERTS.has(e.name) && (e.name !== 'lockdep_assert_held_write' || /mmap_lock/.test(fn.text(e.call)))) needsAt.set(node.id, `asserts the mmap write lock (\`${e.name}()\`)`);
+      else if (LOCKING_HELPERS.has(e.name)) needsAt.set(node.id, `calls \`${e.name}()\`, which write-locks the VMA it is handed (\`vma_start_write()\`)`);
     }
   }
   const paramIndex = new Map(fn.ast.params.map((p, i) => [p.ref.id, i]));
@@ -575,9 +596,11 @@ function summarise(fn: AnalyzedFunction, summaries: BracketSummaries): CalleeSum
     initial: true,
     key: () => 'e',
     step(_, node) {
-      // An assertion, or a branch on a parameter's value (`if (mm_wr_locked)
-      // vma_start_write(vma)` in free_pgtables(), mm/memory.c), makes what follows the
-      // caller's choice: the summary keeps to what the callee does unconditionally.
+      // An assertion of the mmap write lock is itself a need (sweep G: `__mmu_notifier_register()`
+      // called under the read lock). Past any assertion, or a branch on a parameter's value
+      // (`if (mm_wr_locked) vma_start_write(vma)` in free_pgtables(), mm/memory.c), what follows
+      // is the caller's choice: the summary keeps to what the callee does unconditionally.
+      if (needs === null && needsAt.has(node.id)) needs = needsAt.get(node.id)!;
       if (asserts.has(node.id) || branchesOnParam(fn, node)) return null;
       if (needs === null && starts.has(node.id)) needs = 'calls `vma_start_write()`';
       for (const w of writes.get(node.id) ?? []) {
