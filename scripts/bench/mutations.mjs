@@ -828,6 +828,15 @@ export default [
     expect: [{ line: 'mmap_read_lock(current->mm);', related: [{ at: 'return PAGE_SIZE;', nth: 2 }] }],
   },
   {
+    id: 'lock-oom-reap-skip-returns-true',
+    rule: 'mmap-lock-balance',
+    file: 'mm/oom_kill.c',
+    function: 'oom_reap_task_mm',
+    what: '`return true;` on the MMF_OOM_SKIP path with the read lock held, where the exits without the lock return false or the reaper\'s ret: exit_mmap() then waits forever for the write lock (sweep G)',
+    edits: [{ replace: 'goto out_unlock;', with: ['return true;'] }],
+    expect: [{ line: 'if (!mmap_read_trylock(mm)) {', related: ['return true;'] }],
+  },
+  {
     id: 'lock-mte-remote-tags-ptr-err-return',
     rule: 'mmap-lock-balance',
     file: 'arch/arm64/kernel/mte.c',
@@ -1099,6 +1108,24 @@ export default [
     expect: [{ line: 'vm_flags_init(vma, vm_flags);', related: ['vma = find_vma_intersection(kvm->mm, start, end);'] }],
   },
   // ---- vma-modify-without-write-lock -----------------------------------------------------------
+  {
+    id: 'modify-mmu-notifier-register-read-lock',
+    rule: 'vma-modify-without-write-lock',
+    file: 'mm/mmu_notifier.c',
+    function: 'mmu_notifier_register',
+    what: 'mmap_read_lock() instead of the write lock around __mmu_notifier_register(), which asserts the write lock (sweep G; calleeNeedsWriteLock)',
+    edits: [{ replace: 'mmap_write_lock(mm);', with: ['mmap_read_lock(mm);'] }, { replace: 'mmap_write_unlock(mm);', with: ['mmap_read_unlock(mm);'] }],
+    expect: [{ line: 'ret = __mmu_notifier_register(subscription, mm);', related: ['mmap_read_lock(mm);'] }],
+  },
+  {
+    id: 'modify-s390-enable-sie-read-lock',
+    rule: 'vma-modify-without-write-lock',
+    file: 'arch/s390/mm/gmap.c',
+    function: 's390_enable_sie',
+    what: "mmap_read_lock() instead of the write lock around thp_split_mm(), whose vm_flags_mod() write-locks every VMA (sweep G; a helper defined twice under #ifdef)",
+    edits: [{ replace: 'mmap_write_lock(mm);', with: ['mmap_read_lock(mm);'] }, { replace: 'mmap_write_unlock(mm);', with: ['mmap_read_unlock(mm);'] }],
+    expect: [{ line: 'thp_split_mm(mm);', related: ['mmap_read_lock(mm);'] }],
+  },
   {
     id: 'vma-lock-expand-downwards-start-write-dropped',
     rule: 'vma-modify-without-write-lock',
