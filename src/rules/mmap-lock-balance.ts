@@ -21,7 +21,7 @@ import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
 type LockState =
@@ -179,6 +179,12 @@ export default defineRule({
         "`{{helper}}` downgrades `{{mm}}`'s mmap write lock to read when {{when}}, and leaves it write-held otherwise. On the path shown its result was not tested for that before `{{call}}` runs, so on one of the two outcomes `{{call}}` releases {{other}} rwsem in the wrong mode, which corrupts its count.",
       fix: 'Test the result and release in the mode it says: `mmap_read_unlock()` where `{{helper}}` downgraded, `mmap_write_unlock()` where it did not (6.1 brk() sets `downgraded = true` when `do_brk_munmap()` returns 1, and tests it at `success:`).',
     },
+    releaseUntested: {
+      headline: '`{{call}}` runs whether or not `{{helper}}` already released the mmap lock',
+      explanation:
+        "`{{helper}}` releases `{{mm}}`'s mmap lock itself when {{when}}, and on the path shown nothing tests whether it did before `{{call}}`. When it did, this unlocks a lock nobody holds: the rwsem underflows (lockdep reports \"bad unlock balance\"), and a writer may get in while readers still run.",
+      fix: 'Test {{test}} first, and unlock only on the path where `{{helper}}` kept the lock.',
+    },
     resultIgnored: {
       headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
       explanation:
@@ -201,7 +207,7 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; downgrades: boolean }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean }>();
     const tracked = lockedObjects(events);
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
@@ -212,7 +218,17 @@ export default defineRule({
         if (object === null || !tracked.has(object)) continue;
         const when = spec.releasedWhen;
         const why = when === 'zero' ? 'it returned 0, and its `unlock` argument is true' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`;
-        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why, downgrades: spec.downgrades === true });
+        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why, test: 'its result', downgrades: spec.downgrades === true });
+      }
+      // The GUP calls handed `&locked`: released when they set it to 0.
+      for (const ev of node.events) {
+        const spec = ev.k === 'call' ? MMAP_LOCK_FLAG_RELEASES.find((h) => h.name === ev.name) : undefined;
+        const flag = spec && ev.k === 'call' ? ev.call.args[ev.call.args.length - 1] : undefined;
+        if (!spec || ev.k !== 'call' || !flag || flag.k !== 'unary' || flag.op !== '&') continue;
+        const key = pathKey(flag.arg);
+        const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
+        if (key === null || object === null || !tracked.has(object)) continue;
+        conditional.set(node.id, { object, name: spec.name, pending: { key, when: 'zero' }, why: `it sets \`${fn.text(flag.arg)}\` to 0`, test: `\`${fn.text(flag.arg)}\``, downgrades: false });
       }
     }
 
@@ -354,6 +370,21 @@ export default defineRule({
             report('downgradeUntested', node, e, { helper, when: c?.why ?? '', other: e.mode === 'write' ? 'a read-held' : 'a write-held' }, [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` downgrades the lock to read when ${c?.why ?? 'it says so'}` }]);
             set(e.object, { k: 'none', failed: null, released: node.id });
           } else {
+            // A helper may have released it already, and nothing on the path asked whether it did.
+            if (cur.k === 'held' && cur.releasing) {
+              const c = conditional.get(cur.releasing.at);
+              const helper = `${c?.name ?? 'the helper'}()`;
+              if (once(`releaseUntested|${node.id}|${e.object}`)) {
+                ctx.report({
+                  messageId: 'releaseUntested',
+                  data: { call: `${e.event.via ?? e.event.call.name}()`, helper, mm: writtenMm(e), when: c?.why ?? 'it says so', test: c?.test ?? 'its result' },
+                  at: node,
+                  related: [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` may release the lock here` }],
+                });
+              }
+              set(e.object, { k: 'none', failed: null, released: node.id });
+              continue;
+            }
             if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
               // Said after the walk, which knows whether other paths reach this unlock rightly.
               if (!wrongModes.some((w) => w.node === node && w.e.object === e.object)) wrongModes.push({ node, e, data: { held: cur.mode === 'read' ? 'reading' : 'writing', how: howHeld(cur), release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, related: takenLabels(cur) });

@@ -449,6 +449,21 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
   { name: 'do_brk_munmap', mmArg: null, releasedWhen: { equals: '1' }, downgrades: true },
 ];
 
+/**
+ * GUP functions that may drop the caller's mmap lock and say so in the `int *locked` they are
+ * handed: 6.12 mm/gup.c kernel-doc, "If @locked != NULL, *@locked will be set to 0 when
+ * mmap_lock is released" (`get_user_pages_remote()`, `pin_user_pages_remote()`) and "If it's
+ * released, *@locked will be set to 0" (`populate_vma_page_range()`, `faultin_page_range()`).
+ * `mmArg` names the mm (null: the caller's only mm). The `&locked` is the last argument in 6.1
+ * and 6.12 alike (6.1's `get_user_pages_remote()` has a `vmas` argument before it).
+ */
+export const MMAP_LOCK_FLAG_RELEASES: ReadonlyArray<{ name: string; mmArg: number | null }> = [
+  { name: 'get_user_pages_remote', mmArg: 0 },
+  { name: 'pin_user_pages_remote', mmArg: 0 },
+  { name: 'populate_vma_page_range', mmArg: null },
+  { name: 'faultin_page_range', mmArg: 0 },
+];
+
 export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
   // 6.12 mm/mmap.c expand_stack(): "If no vma is found or it can't be expanded, it returns NULL and has the mmap lock dropped."
   { name: 'expand_stack', effect: 'releases', when: 'zero', says: 'returns NULL with the mmap lock dropped (mm/mmap.c)' },
