@@ -396,6 +396,15 @@ export default [
 
   // hugetlb-unshare-flush-before-finish
   {
+    id: 'unshare-b4-unmap-hugepage-range-no-flush',
+    rule: 'hugetlb-unshare-flush-before-finish',
+    file: 'mm/hugetlb.c',
+    function: '__unmap_hugepage_range',
+    what: 'bug B4 at its own site: huge_pmd_unshare_flush() deleted from __unmap_hugepage_range(), whose caller unmap_hugepage_range() then finishes the gather with the unshare never flushed (a4a118f2eead)',
+    edits: [{ delete: 'huge_pmd_unshare_flush(tlb, vma);' }],
+    expect: [{ in: 'unmap_hugepage_range', line: 'tlb_finish_mmu(&tlb);', related: ['__unmap_hugepage_range(&tlb, vma, start, end, ref_page, zap_flags);'] }],
+  },
+  {
     id: 'unshare-move-hugetlb-no-flush',
     rule: 'hugetlb-unshare-flush-before-finish',
     file: 'mm/hugetlb.c',
@@ -835,6 +844,15 @@ export default [
     what: '`return true;` on the MMF_OOM_SKIP path with the read lock held, where the exits without the lock return false or the reaper\'s ret: exit_mmap() then waits forever for the write lock (sweep G)',
     edits: [{ replace: 'goto out_unlock;', with: ['return true;'] }],
     expect: [{ line: 'if (!mmap_read_trylock(mm)) {', related: ['return true;'] }],
+  },
+  {
+    id: 'lock-process-vm-unlock-after-pin-untested',
+    rule: 'mmap-lock-balance',
+    file: 'mm/process_vm_access.c',
+    function: 'process_vm_rw_single_vec',
+    what: "`if (locked)` dropped before mmap_read_unlock(): pin_user_pages_remote() sets locked to 0 when it drops the lock itself (sweep G; releaseUntested)",
+    edits: [{ delete: 'if (locked)' }],
+    expect: [{ line: 'mmap_read_unlock(mm);', related: ['pinned_pages = pin_user_pages_remote(mm, pa, pinned_pages,'] }],
   },
   {
     id: 'lock-mte-remote-tags-ptr-err-return',

@@ -5,26 +5,37 @@
  * signature `huge_pmd_unshare(mm, vma, ...)` is left alone.
  */
 import { addressee, displayKey, type Expr } from '../analysis/ast.js';
-import { objectAt, zeroEdge } from '../analysis/brackets.js';
+import { objectAt, SummaryMemo, zeroEdge, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
-
 const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
 /** The exported unshare and the static one mm/hugetlb.c calls itself (`hugetlb_unshare_pmds()`). */
 const UNSHARES = ['huge_pmd_unshare', '__huge_pmd_unshare'];
+/** A function that names an unshare, itself or through the helpers it calls. */
+const UNSHARE_QUERY: NameQuery = { words: UNSHARES, via: UNSHARES };
 
-export default defineRule({
+type Messages = 'unlockBeforeFlush' | 'finishBeforeFlush';
+/**
+ * Per node: unshares, flushes, unlocks and finishes, keyed by gather. For an unshare tested in
+ * the branch itself: the edge along which it returned nonzero (unshared); for a helper's: the
+ * helper (`via`) and the unshare inside it.
+ */
+type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; unsharedOn?: 'true' | 'false'; via?: { name: string; unshare: string } };
+
+export default defineRule<Messages>({
   id: 'hugetlb-unshare-flush-before-finish',
   meta: {
     summary: 'huge_pmd_unshare_flush() must follow huge_pmd_unshare() before i_mmap_unlock_write() and tlb_finish_mmu()',
     severity: 'error',
     confidence: 'high',
     resources: [],
-    calls: ['huge_pmd_unshare', '__huge_pmd_unshare', 'huge_pmd_unshare_flush'],
+    // `tlb_finish_mmu()`: the caller of a helper that leaves its unshares to be flushed.
+    calls: ['huge_pmd_unshare', '__huge_pmd_unshare', 'huge_pmd_unshare_flush', 'tlb_finish_mmu'],
+    needs: (file, span, summaries) => summaries.mayName(file, span, UNSHARE_QUERY),
   },
   messages: {
     unlockBeforeFlush: {
@@ -41,20 +52,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    // Per node: unshares, flushes, unlocks and finishes, keyed by gather.
-    /** For an unshare tested in the branch itself: the edge along which it returned nonzero (unshared). */
-    type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; unsharedOn?: 'true' | 'false' };
-    const events = callEvents<Ev>(fn, ({ call, name, node }) => {
-      const arg0 = call.args[0];
-      if (UNSHARES.includes(name) && isGather(fn, arg0)) {
-        const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
-        return { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) };
-      }
-      if (name === 'huge_pmd_unshare_flush') return { kind: 'flush', object: objectAt(fn, arg0, node.id) };
-      if (name === 'tlb_finish_mmu') return { kind: 'finish', object: objectAt(fn, arg0, node.id) };
-      if (name === 'i_mmap_unlock_write') return { kind: 'unlock', object: null };
-      return null;
-    });
+    const events = unshareEvents(fn, ctx.summaries);
     if (!anyEvent(events, (e) => e.kind === 'unshare')) return;
     const reported = new Set<number>();
     // State: gather -> the node of an unshare not yet flushed; negative while the unshare's own
@@ -96,16 +94,99 @@ export default defineRule({
     });
     if (!result.complete) ctx.incomplete('the flush after huge_pmd_unshare()');
 
-    function report(node: CfgNode, messageId: 'unlockBeforeFlush' | 'finishBeforeFlush', object: string, at: number): void {
+    function report(node: CfgNode, messageId: Messages, object: string, at: number): void {
       if (reported.has(node.id)) return;
       reported.add(node.id);
-      // The gather as the unshare was handed it (`&tlb` for a gather on the stack), and which unshare.
-      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name !== null && /huge_pmd_unshare$/.test(e.name));
-      const arg = call?.k === 'call' ? call.call.args[0] : undefined;
-      ctx.report({ messageId, data: { gather: arg ? fn.text(arg) : displayKey(object), unshare: call?.k === 'call' ? `${call.name}()` : 'huge_pmd_unshare()' }, at: node, related: [{ at: fn.cfg.nodes[at]!, message: 'a shared PMD table may be unshared here' }] });
+      // The gather as the unshare was handed it (`&tlb` for a gather on the stack), and which
+      // unshare: its own, or the one inside the helper it called.
+      const ev = events.get(at)?.find((e) => e.kind === 'unshare' && e.object === object);
+      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name !== null && (ev?.via ? e.name === ev.via.name : /huge_pmd_unshare$/.test(e.name)));
+      const arg = call?.k === 'call' ? call.call.args.find((a) => isGather(fn, a) && objectAt(fn, a, at) === object) : undefined;
+      const unshare = ev?.via ? `${ev.via.unshare}()` : call?.k === 'call' ? `${call.name}()` : 'huge_pmd_unshare()';
+      ctx.report({
+        messageId,
+        data: { gather: arg ? fn.text(arg) : displayKey(object), unshare },
+        at: node,
+        related: [{ at: fn.cfg.nodes[at]!, message: ev?.via ? `\`${ev.via.name}()\` may unshare a shared PMD table here and leave the flush to its caller` : 'a shared PMD table may be unshared here' }],
+      });
     }
   },
 });
+
+/**
+ * The unshare events of `fn` (see {@link Ev}), with its calls of helpers that may leave an
+ * unshare of a gather they are handed unflushed when they return (the catalog: "a flush in the
+ * same function or in the unique caller path"): such a call is an unshare of that gather here.
+ */
+function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, Ev[]> {
+  return callEvents<Ev>(fn, ({ call, name, node }) => {
+    const arg0 = call.args[0];
+    if (UNSHARES.includes(name) && isGather(fn, arg0)) {
+      const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
+      return { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) };
+    }
+    if (name === 'huge_pmd_unshare_flush') return { kind: 'flush', object: objectAt(fn, arg0, node.id) };
+    if (name === 'tlb_finish_mmu') return { kind: 'finish', object: objectAt(fn, arg0, node.id) };
+    if (name === 'i_mmap_unlock_write') return { kind: 'unlock', object: null };
+    const i = call.args.findIndex((a) => isGather(fn, a));
+    if (i < 0 || name === fn.name) return null;
+    const unshare = leftUnflushed(fn, name, i, summaries);
+    return unshare ? { kind: 'unshare', object: objectAt(fn, call.args[i], node.id), via: { name, unshare } } : null;
+  });
+}
+
+/**
+ * Whether callee `name`, handed a gather in parameter `param`, may return with an unshare of it
+ * not yet flushed: the unshare's name, or null. Read from its one definition, once per summaries.
+ */
+function leftUnflushed(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries): string | null {
+  const defs = summaries.definitions(name, fn.file, UNSHARES);
+  if (defs.length !== 1 || !summaries.mayName(defs[0]!.file, defs[0]!.span, UNSHARE_QUERY)) return null;
+  const callee = defs[0]!.file.analyze(defs[0]!.span);
+  const p = callee?.ast.params[param];
+  if (!callee || !p || !GATHER_TYPE.test(p.type)) return null;
+  const known = unflushedMemo.get(summaries, callee, () => new Map());
+  if (!known.has(param)) {
+    known.set(param, null);
+    known.set(param, unflushedAtExit(callee, p.ref.id, summaries));
+  }
+  return known.get(param)!;
+}
+
+const unflushedMemo = new SummaryMemo<AnalyzedFunction, Map<number, string | null>>();
+
+/** The unshare (by name) of gather parameter `key` that some path of `fn` leaves unflushed at its exit. */
+function unflushedAtExit(fn: AnalyzedFunction, key: string, summaries: BracketSummaries): string | null {
+  const events = unshareEvents(fn, summaries);
+  let left: string | null = null;
+  // The node of an unshare not flushed yet (negative while its own branch has not said whether
+  // it unshared, as in the check), or 'clean'. A walker's null would end the path.
+  type State = number | 'clean';
+  const result = explore<State>(fn.cfg, fn.facts, {
+    initial: 'clean',
+    key: (s) => String(s),
+    step(s, node, trace) {
+      let cur = s;
+      if (cur !== 'clean' && cur < 0) {
+        const branch = fn.cfg.nodes[-cur - 1]!;
+        const taken = edgeInto(fn.cfg, trace, node);
+        if (taken && taken.from === branch) cur = taken.kind === events.get(branch.id)?.find((x) => x.kind === 'unshare')?.unsharedOn ? branch.id : 'clean';
+      }
+      for (const e of events.get(node.id) ?? []) {
+        if (e.object !== key) continue;
+        if (e.kind === 'unshare' && cur === 'clean') cur = e.unsharedOn ? -(node.id + 1) : node.id;
+        else if (e.kind === 'flush' || e.kind === 'finish') cur = 'clean';
+      }
+      return cur;
+    },
+    exit(s) {
+      if (s === 'clean' || s < 0 || left !== null) return;
+      const ev = events.get(s)?.find((e) => e.kind === 'unshare');
+      left = ev?.via?.unshare ?? fn.cfg.nodes[s]!.events.flatMap((e) => (e.k === 'call' && e.name !== null && UNSHARES.includes(e.name) ? [e.name] : []))[0] ?? 'huge_pmd_unshare';
+    },
+  });
+  return result.complete ? left : null;
+}
 
 /** Whether `arg` is a gather (`&tlb` on a local `struct mmu_gather`, or a `struct mmu_gather *`). */
 function isGather(fn: AnalyzedFunction, arg: Expr | undefined): boolean {
