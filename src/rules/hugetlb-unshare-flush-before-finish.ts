@@ -15,8 +15,8 @@ import { anyEvent, callEvents } from './facts.js';
 const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
 /** The exported unshare and the static one mm/hugetlb.c calls itself (`hugetlb_unshare_pmds()`). */
 const UNSHARES = ['huge_pmd_unshare', '__huge_pmd_unshare'];
-/** A function that names an unshare, itself or through the helpers it calls. */
-const UNSHARE_QUERY: NameQuery = { words: UNSHARES, via: UNSHARES };
+/** A function that names an unshare, itself or through the helpers of its file it calls. */
+const UNSHARE_QUERY: NameQuery = { words: UNSHARES, via: [] };
 
 type Messages = 'unlockBeforeFlush' | 'finishBeforeFlush';
 /**
@@ -36,6 +36,8 @@ export default defineRule<Messages>({
     // `tlb_finish_mmu()`: the caller of a helper that leaves its unshares to be flushed.
     calls: ['huge_pmd_unshare', '__huge_pmd_unshare', 'huge_pmd_unshare_flush', 'tlb_finish_mmu'],
     needs: (file, span, summaries) => summaries.mayName(file, span, UNSHARE_QUERY),
+    // Only helpers of the same file are followed: a file that names no unshare has nothing here.
+    fileNeeds: (text) => text.includes('huge_pmd_unshare'),
   },
   messages: {
     unlockBeforeFlush: {
@@ -137,12 +139,13 @@ function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<n
 
 /**
  * Whether callee `name`, handed a gather in parameter `param`, may return with an unshare of it
- * not yet flushed: the unshare's name, or null. Read from its one definition, once per summaries.
+ * not yet flushed: the unshare's name, or null. Read from its one definition in the file, once
+ * per summaries.
  */
 function leftUnflushed(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries): string | null {
-  const defs = summaries.definitions(name, fn.file, UNSHARES);
-  if (defs.length !== 1 || !summaries.mayName(defs[0]!.file, defs[0]!.span, UNSHARE_QUERY)) return null;
-  const callee = defs[0]!.file.analyze(defs[0]!.span);
+  const defs = fn.file.definitionsOf(name);
+  if (defs.length !== 1 || !summaries.mayName(fn.file, defs[0]!, UNSHARE_QUERY)) return null;
+  const callee = fn.file.analyze(defs[0]!);
   const p = callee?.ast.params[param];
   if (!callee || !p || !GATHER_TYPE.test(p.type)) return null;
   const known = unflushedMemo.get(summaries, callee, () => new Map());
