@@ -158,7 +158,7 @@ export default defineRule({
     invertedTest: {
       headline: 'the test of `{{call}}` is the wrong way round',
       explanation:
-        "`{{call}}` {{polarity}}, so `{{test}}` is true exactly when it took the lock. The branch taken then leaves with an error while holding `{{mm}}`'s mmap {{mode}} lock, which is never released, and the path where the lock was not taken goes on to the unlock, which underflows the rwsem.",
+        "`{{call}}` {{polarity}}, so `{{test}}` is true exactly when it took the lock. The branch taken then {{leaves}} while holding `{{mm}}`'s mmap {{mode}} lock, which is never released, and the path where the lock was not taken goes on to the unlock, which underflows the rwsem.",
       fix: 'Test the result the other way round: `{{right}}`.',
     },
     unlockNotHeld: {
@@ -452,10 +452,11 @@ export default defineRule({
       const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')));
       if (!released) continue;
       const mode = x.held.mode;
-      // `if (!mmap_read_lock_killable(mm)) return -EINTR;`: the branch on the attempt's own
-      // result leaves with an error exactly when the lock was taken. One defect, said once.
+      // `if (!mmap_read_lock_killable(mm)) return -EINTR;` (or `return;` in a void function,
+      // sweep G): the branch on the attempt's own result leaves exactly when the lock was taken.
+      // One defect, said once.
       const tested = fn.cfg.nodes[x.held.at]!;
-      const inverts = x.kind === 'error' && tested.kind === 'branch' && x.route.branch === null && !inverted.has(tested.id);
+      const inverts = (x.kind === 'error' || x.kind === 'void') && tested.kind === 'branch' && x.route.branch === null && !inverted.has(tested.id);
       const lock = inverts ? events.get(tested.id)?.find((e) => e.object === x.object && e.op === 'lock') : undefined;
       const unlock = inverts ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
       if (lock && unlock) {
@@ -472,6 +473,7 @@ export default defineRule({
             polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
             test: quoteCode(fn.text(tested)),
             right: trylock ? `if (!${call})` : `if (${call})`,
+            leaves: x.kind === 'error' ? 'leaves with an error' : 'returns',
           },
           at: tested,
           until: x.route.leave,
