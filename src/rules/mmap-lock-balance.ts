@@ -235,10 +235,20 @@ export default defineRule({
     /** {@link notHeld}, with a conditional release labelled as what it is. */
     const heldNot = (cur: LockState & { k: 'none' }, node: CfgNode, trace: Trace): ReturnType<typeof notHeld> => {
       const [data, related] = notHeld(fn, cur, node, trace);
-      return [data, related.map((r) => {
-        const c = conditional.get(r.at.id);
-        return c ? { ...r, message: `\`${c.name}()\` released it here: ${c.why}` } : r;
-      })];
+      const by = cur.released !== undefined && cur.released !== node.id ? conditional.get(cur.released) : undefined;
+      // The jump that brought the released path to this unlock is often the line a patch changed
+      // (sweep G: `goto out;` where `goto out_unlocked;` was right after `do_vmi_munmap()`).
+      const jump = cur.released !== undefined && cur.released !== node.id ? jumpAfter(fn, trace, cur.released) : null;
+      return [
+        by ? { ...data, remedy: `on the path where \`${by.name}()\` released it, leave without reaching this unlock (jump to a label after it).` } : data,
+        [
+          ...related.map((r) => {
+            const c = conditional.get(r.at.id);
+            return c ? { ...r, message: `\`${c.name}()\` released it here: ${c.why}` } : r;
+          }),
+          ...(jump ? [{ at: jump, message: 'this jump leads to the unlock with the lock already released' }] : []),
+        ],
+      ];
     };
     const reported = new Set<string>();
     const once = (key: string): boolean => !reported.has(key) && Boolean(reported.add(key));
@@ -509,6 +519,17 @@ function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode
   }
   if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
   return [NOT_HELD.unknown, []];
+}
+
+/** The last `goto` on the path `trace` after node `from`, or null. */
+function jumpAfter(fn: AnalyzedFunction, trace: Trace, from: number): CfgNode | null {
+  const nodes = trace.nodes();
+  const start = nodes.lastIndexOf(from);
+  for (let i = nodes.length - 2; i > start && start >= 0; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind === 'goto') return n;
+  }
+  return null;
 }
 
 /** Why an unlock finds the lock not held, for `unlockNotHeld`'s explanation and fix. */
