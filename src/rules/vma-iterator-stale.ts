@@ -73,13 +73,13 @@ export default defineRule({
     unlocked: {
       headline: 'the mmap lock is dropped while `{{vmi}}` walks the VMA tree, and `{{vmi}}` is not re-seated',
       explanation:
-        '`{{call}}` releases the mmap lock in the middle of the walk of `{{vmi}}`{{relock}}. While it is released other threads may map, unmap, split or merge VMAs and the maple tree may free the nodes `{{vmi}}` points into, yet on this path `{{vmi}}` steps on from its old position ({{step}}). `exit_mmap()` (mm/mmap.c) calls `vma_iter_set()` after its lock change, and `show_smaps_rollup()` (fs/proc/task_mmu.c) calls `vma_iter_invalidate()` before it unlocks.',
+        '`{{call}}` releases the mmap lock in the middle of the walk of `{{vmi}}`{{relock}}. While it is released other threads may map, unmap, split or merge VMAs and the maple tree may free the nodes `{{vmi}}` points into, yet on this path `{{vmi}}` steps on from its old position ({{step}}).{{models}}',
       fix: 'Re-seat the iterator before it steps again: `vma_iter_invalidate(&{{vmi}})` before dropping the lock, or `vma_iter_set(&{{vmi}}, addr)` with the address to resume from after taking it again; re-check the VMA you resume from, it may be gone.',
     },
     errPrev: {
       headline: '`{{prev}}` may hold the `ERR_PTR()` of a failed `{{source}}()`, and is handed on as a VMA',
       explanation:
-        '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. So did `mlock_fixup()`: it left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` kept iterating with it (fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure").',
+        '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. This is the bug fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure": `mlock_fixup()` left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` went on to the next VMA with it.',
       fix: 'On failure, set `{{prev}}` back to a real VMA before it is used again{{model}}, or stop the walk.',
     },
   },
@@ -312,7 +312,13 @@ function checkStale(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
     } else if (f.cause.k === 'unlock') {
       if (f.relock) related.unshift({ at: f.relock.at, message: `the lock is taken again here, but \`${vmi}\` still points into the old tree` });
       const relock = f.relock ? ` and \`${quoteCode(fn.text(f.relock.at))}\` takes it again` : '';
-      ctx.report({ messageId: 'unlocked', data: { call: fn.text(f.cause.at), vmi, relock, step }, at: f.cause.at, related: related.sort((a, b) => a.at.start - b.at.start) });
+      // The kernel's own re-seats as models, but not the function under review (sweep G: a
+      // patch deleting show_smaps_rollup()'s invalidate was told that it invalidates).
+      const models = [
+        unlessIn(fn, 'exit_mmap', '`exit_mmap()` (mm/mmap.c) calls `vma_iter_set()` after its lock change'),
+        unlessIn(fn, 'show_smaps_rollup', '`show_smaps_rollup()` (fs/proc/task_mmu.c) calls `vma_iter_invalidate()` before it unlocks'),
+      ].filter((m) => m !== '');
+      ctx.report({ messageId: 'unlocked', data: { call: fn.text(f.cause.at), vmi, relock, step, models: models.length > 0 ? ` ${models.join(', and ')}.` : '' }, at: f.cause.at, related: related.sort((a, b) => a.at.start - b.at.start) });
     }
   }
 }
