@@ -20,6 +20,7 @@ import type { Rule } from '../rules/define-rule.js';
 import type { CatalogRule } from '../rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TRANSFERS } from '../rules/resources.js';
+import { withoutCallerEchoes } from '../rules/overlaps.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
@@ -332,7 +333,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   }
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;
-  const findings = introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line);
+  const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line));
   const removed = removedCalls(post, rules, changed);
   for (const f of findings) {
     f.patch = patchRef(patch);

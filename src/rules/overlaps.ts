@@ -52,3 +52,29 @@ export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
   }
   return findings.filter((f) => !dropped.has(f));
 }
+
+/**
+ * Findings in a caller that repeat what a finding in its callee says, in a review where the patch
+ * changed the callee: the callee's own finding sits on the changed line and names the deletion,
+ * the caller's points outside the diff and asks for a lock the callee used to take (sweep G:
+ * `mlock_fixup()` without its `vma_start_write()`, reported again in `apply_vma_lock_flags()`).
+ */
+const ECHOES: readonly Overlap[] = [
+  { keep: 'vm-flags-helper-lock-context/startWriteDeleted', drop: 'vma-modify-without-write-lock/calleeRequiresVmaLock' },
+];
+
+/** `findings` of one file without the callers' echoes of their callees' findings (see {@link ECHOES}). */
+export function withoutCallerEchoes(findings: readonly Finding[]): Finding[] {
+  const dropped = new Set<Finding>();
+  for (const { keep, drop } of ECHOES) {
+    for (const k of findings) {
+      if (id(k) !== keep) continue;
+      for (const d of findings) {
+        if (id(d) !== drop || dropped.has(d) || d.path !== k.path || subject(d) !== `${k.function}()`) continue;
+        dropped.add(d);
+        k.explanation += ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`;
+      }
+    }
+  }
+  return findings.filter((f) => !dropped.has(f));
+}

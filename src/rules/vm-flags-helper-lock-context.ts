@@ -48,6 +48,7 @@ export default defineRule({
     calls: [...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST],
     needs: callsOneOf([...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST]),
     remedies: ['vma_start_write'],
+    comparesPrevious: true,
   },
   messages: {
     setterWithoutWriteLock: {
@@ -62,6 +63,12 @@ export default defineRule({
         '`{{call}}` does not lock the VMA: it only asserts `vma_assert_write_locked()` (include/linux/mm.h). This function manages the mmap write lock itself, and on the path shown nothing write-locked `{{vma}}` before the reset (mm/madvise.c and mm/mprotect.c call `vma_start_write(vma)` just before `vm_flags_reset()`), so a page fault holding the VMA read lock can see the flags change under it.',
       fix: 'Call `vma_start_write({{vma}})` before `{{call}}`, or use `vm_flags_set()`/`vm_flags_clear()`, which lock the VMA themselves.',
     },
+    startWriteDeleted: {
+      headline: '`{{call}}` on `{{vma}}` no longer follows the `vma_start_write()` this patch deletes',
+      explanation:
+        '`{{call}}` does not lock the VMA: it only asserts `vma_assert_write_locked()` (include/linux/mm.h). Before this patch this function write-locked `{{vma}}` with `vma_start_write()` first; the patch deletes that call and nothing else here write-locks `{{vma}}`, so unless every caller now does, a page fault holding the VMA read lock can see the flags change under it, and lockdep\'s assertion fires.',
+      fix: 'Keep `vma_start_write({{vma}})` before `{{call}}`, or use `vm_flags_set()`/`vm_flags_clear()`, which lock the VMA themselves.',
+    },
     initOnTreeVma: {
       headline: '`{{call}}` on `{{vma}}`, which `{{source}}` found in the VMA tree',
       explanation:
@@ -71,16 +78,11 @@ export default defineRule({
   },
   check(fn, ctx) {
     reportInitOnTreeVma(fn, ctx);
-    const events = callEvents<Ev>(fn, ({ call, name }) => {
-      const k = SETTERS.has(name) ? 'setter' : RESETTERS.has(name) ? 'resetter' : VMA_WRITE_LOCKS.has(name) ? 'vma-lock' : null;
-      if (k === null) return null;
-      const arg = call.args[0];
-      return { k, name, vma: arg ? pathKey(arg) : null };
-    });
+    const events = helperEvents(fn);
     if (![...events.values()].flat().some((e) => e.k !== 'vma-lock')) return;
+    const reported = reportDeletedStartWrite(fn, events, ctx);
     const locks = lockEvents(fn, ctx.summaries);
     if (![...locks.values()].flat().some((e) => e.op !== 'unknown')) return;
-    const reported = new Set<number>();
 
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: { lock: 'entry', since: null, locked: new Set(), pending: null },
@@ -133,6 +135,41 @@ export default defineRule({
     if (!result.complete) ctx.incomplete('the lock context of vm_flags changes');
   },
 });
+
+/** The setters, resetters and VMA write locks of `fn`, per node, with the VMA each is handed. */
+function helperEvents(fn: AnalyzedFunction): Map<number, Ev[]> {
+  return callEvents<Ev>(fn, ({ call, name }) => {
+    const k = SETTERS.has(name) ? 'setter' : RESETTERS.has(name) ? 'resetter' : VMA_WRITE_LOCKS.has(name) ? 'vma-lock' : null;
+    if (k === null) return null;
+    const arg = call.args[0];
+    return { k, name, vma: arg ? pathKey(arg) : null };
+  });
+}
+
+/**
+ * In a review: a reset of a VMA this function write-locked with `vma_start_write()` before the
+ * patch and write-locks nowhere after it. Judged whoever holds the mmap lock: the deletion is
+ * the patch's own (sweep F's W4 and sweep G's buggy-03, `mlock_fixup()`, where only its callers'
+ * lock was visible and the finding landed in a caller outside the diff). The nodes reported.
+ */
+function reportDeletedStartWrite(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly Ev[]>, ctx: RuleContext<'startWriteDeleted'>): Set<number> {
+  const reported = new Set<number>();
+  const before = ctx.previous;
+  if (!before) return reported;
+  const locked = (list: Iterable<readonly Ev[]>, name?: string): Set<string> => new Set([...list].flat().filter((e) => e.k === 'vma-lock' && e.vma !== null && (name === undefined || e.name === name)).map((e) => displayKey(e.vma!)));
+  const then = locked(helperEvents(before).values(), 'vma_start_write');
+  const now = locked(events.values());
+  for (const node of fn.cfg.nodes) {
+    for (const e of events.get(node.id) ?? []) {
+      if (e.k !== 'resetter' || e.vma === null || reported.has(node.id)) continue;
+      const vma = displayKey(e.vma);
+      if (!then.has(vma) || now.has(vma)) continue;
+      reported.add(node.id);
+      ctx.report({ messageId: 'startWriteDeleted', data: { call: `${e.name}()`, vma }, at: node });
+    }
+  }
+  return reported;
+}
 
 /** The helpers that change the flags with no locking at all: for VMAs not in the tree. */
 const UNLOCKED_SETTERS = new Set(UNLOCKED_SETTERS_LIST);

@@ -244,6 +244,45 @@ describe('what the patch deletes', () => {
     }
   });
 
+  test('a write lock deleted from a helper is reported there, not again at its callers', async () => {
+    const base = `static int lock_fixup(struct vma_iterator *vmi, struct vm_area_struct *vma, vm_flags_t newflags)
+{
+\tvma = vma_modify_flags(vmi, vma, vma, vma->vm_start, vma->vm_end, newflags);
+\tif (IS_ERR(vma))
+\t\treturn PTR_ERR(vma);
+\tvma_start_write(vma);
+\tvm_flags_reset(vma, newflags);
+\treturn 0;
+}
+
+int lock_range(struct mm_struct *mm, unsigned long start, unsigned long end, vm_flags_t flags)
+{
+\tstruct vm_area_struct *vma;
+\tVMA_ITERATOR(vmi, mm, start);
+\tint error = 0;
+
+\tmmap_write_lock(mm);
+\tfor_each_vma_range(vmi, vma, end) {
+\t\terror = lock_fixup(&vmi, vma, flags);
+\t\tif (error)
+\t\t\tbreak;
+\t}
+\tmmap_write_unlock(mm);
+\treturn error;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/mlock.c': base, 'include/linux/mm.h': 'static inline void vma_start_write(struct vm_area_struct *vma)\n{\n}\n' }, 'mm: base');
+      repo.commit({ 'mm/mlock.c': base.replace('\tvma_start_write(vma);\n', '') }, 'mm: drop the VMA write lock');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'fixup.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function, f.line])).toEqual([['vm-flags-helper-lock-context', 'startWriteDeleted', 'lock_fixup', 6]]);
+      expect(report.findings[0]!.explanation).toContain('(`vma-modify-without-write-lock` reports it too, at the call of `lock_fixup()` in `lock_range()`; widen reports it once, here.)');
+    } finally {
+      repo.remove();
+    }
+  });
+
   test('a hunk that spans two functions gives each only the lines deleted inside it', async () => {
     const base = `static void drop_refs(struct mm_struct *mm, struct page **pages, int nr)
 {
