@@ -237,7 +237,8 @@ describe('what the patch deletes', () => {
       repo.commit({ 'mm/flags.c': base }, 'mm: base');
       repo.commit({ 'mm/flags.c': base.replace('\tvma_start_write(vma);\n\tvm_flags_reset(vma, newflags);\n', '\tif (newflags != vma->vm_flags)\n\t\tvm_flags_reset(vma, newflags);\n') }, 'mm: reset only on a change');
       const report = await review({ patches: await readPatches(repo.formatPatch(1), 'reset.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: [findRule('vm-flags-helper-lock-context')!] });
-      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vm-flags-helper-lock-context', 'resetWithoutVmaLock', 5]]);
+      // The deletion is the patch's own: the finding says so (rather than resetWithoutVmaLock's "nothing write-locked it").
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vm-flags-helper-lock-context', 'startWriteDeleted', 5]]);
       expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `vma_start_write\(vma\);` from `apply_flags\(\)`\.$/);
     } finally {
       repo.remove();
