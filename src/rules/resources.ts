@@ -163,6 +163,9 @@ export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
   { name: 'mmap_read_unlock', arg: 0, op: 'unlock', mode: 'read' },
   { name: 'mmap_read_unlock_non_owner', arg: 0, op: 'unlock', mode: 'read' },
   { name: 'mmap_write_unlock', arg: 0, op: 'unlock', mode: 'write' },
+  // kernel/bpf/mmap_unlock_work.h: mmap_read_unlock() now, or from an irq_work (the lock's
+  // lockdep release now, the rwsem's from the work): released either way for its caller.
+  { name: 'bpf_mmap_unlock_mm', arg: 1, op: 'unlock', mode: 'read' },
   { name: 'mmap_write_downgrade', arg: 0, op: 'downgrade', mode: 'write' },
   { name: 'mmap_assert_locked', arg: 0, op: 'assert', mode: 'read' },
   { name: 'mmap_assert_write_locked', arg: 0, op: 'assert', mode: 'write' },
