@@ -1264,6 +1264,15 @@ export default [
 
   // ---- vma-iterator-stale --------------------------------------------------------------------
   {
+    id: 'iter-exit-mmap-reseats-deleted',
+    rule: 'vma-iterator-stale',
+    file: 'mm/mmap.c',
+    function: 'exit_mmap',
+    what: "both vma_iter_set(&vmi, vma->vm_end) deleted: free_pgtables() and the removal loop walk vmi.mas from where unmap_vmas() left it, at the end (sweep F; reseatDeleted)",
+    edits: [{ delete: { at: 'vma_iter_set(&vmi, vma->vm_end);', nth: 1 } }, { delete: 'vma_iter_set(&vmi, vma->vm_end);' }],
+    expect: [{ line: 'free_pgtables(&tlb, &vmi.mas, vma, FIRST_USER_ADDRESS,', related: ['unmap_vmas(&tlb, &vmi.mas, vma, 0, ULONG_MAX, ULONG_MAX, false);'] }],
+  },
+  {
     id: 'iter-shmdt-munmap-without-iterator',
     rule: 'vma-iterator-stale',
     file: 'ipc/shm.c',

@@ -30,7 +30,7 @@ import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type S
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
 
-type Message = 'modified' | 'unlocked' | 'errPrev';
+type Message = 'modified' | 'unlocked' | 'errPrev' | 'reseatDeleted';
 
 const LOOPS = new Map<string, (typeof VMA_ITERATOR_API.loops)[number]>(VMA_ITERATOR_API.loops.map((l) => [l.name, l]));
 const ADVANCES = new Map<string, number>(VMA_ITERATOR_API.advances.map((a) => [a.name, a.arg]));
@@ -62,6 +62,7 @@ export default defineRule({
     ],
     // The rule judges the iterators a function steps itself: its callers are not made relevant.
     needs: callsOrLoops([...VMA_ITERATOR_API.declarations, ...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING], VMA_ITERATOR_API.loops.map((l) => l.name)),
+    comparesPrevious: true,
   },
   messages: {
     modified: {
@@ -82,10 +83,17 @@ export default defineRule({
         '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. This is the bug fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure": `mlock_fixup()` left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` went on to the next VMA with it.',
       fix: 'On failure, set `{{prev}}` back to a real VMA before it is used again{{model}}, or stop the walk.',
     },
+    reseatDeleted: {
+      headline: '`{{use}}` walks `{{vmi}}` from wherever it was left: this patch deletes its re-seat',
+      explanation:
+        'Before this patch `{{reseat}}` put `{{vmi}}` back at a known position before `{{use}}`, after `{{moved}}` had moved it on. The patch deletes the re-seat, so `{{use}}` starts from wherever `{{moved}}` left the iterator: often past the last VMA, where it finds nothing, or at the wrong VMA. `exit_mmap()` (mm/mmap.c) re-seats its iterator this way before `free_pgtables()` and before its removal loop: without it, the page tables of every VMA but the first leak and the loop frees one VMA.',
+      fix: 'Keep `{{reseat}}` before `{{use}}`, or re-seat `{{vmi}}` another way (`vma_iter_set()`, `mas_set()`).',
+    },
   },
   check(fn, ctx) {
     checkStale(fn, ctx);
     checkErrPrev(fn, ctx);
+    checkDeletedReseat(fn, ctx);
   },
 });
 
@@ -627,4 +635,100 @@ function badUse(node: CfgNode, key: string): { use: Span; call: Span } | null {
     for (const a of ev.call.args) if (pathKey(addressee(a)) === key) return { use: a, call: ev.call };
   }
   return null;
+}
+
+/** An iterator's uses in one function: re-seats, and every other call handed it or loop over it. */
+interface IteratorUse {
+  node: CfgNode;
+  /** The iterator as written (`vmi`): keys hold declaration offsets, which a patch may move. */
+  key: string;
+  reseat: boolean;
+  /** The call, squeezed (`free_pgtables(&tlb, &vmi.mas, vma, …)` as written), or the loop's head. */
+  text: string;
+}
+
+function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
+  const out: IteratorUse[] = [];
+  const squeeze = (t: string): string => t.replace(/\s+/g, ' ').trim();
+  for (const node of fn.cfg.nodes) {
+    if (node.kind === 'loop' && node.macro && LOOPS.has(node.macro.name) && node.expr?.k === 'comma') {
+      const loop = LOOPS.get(node.macro.name)!;
+      const key = iteratorKey(node.expr.exprs[loop.arg], loop.name.startsWith('for_each_vma'));
+      if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: squeeze(fn.text(node)) });
+    }
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
+      for (const a of ev.call.args) {
+        if (!isIteratorVar(fn, a)) continue;
+        const key = iteratorKey(a);
+        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(ev.name), text: squeeze(fn.text(ev.call)) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `reseatDeleted`, in a review: the patch deletes a re-seat of an iterator that a call or a step
+ * had moved on before it, and the use that followed it still runs (sweep F: both
+ * `vma_iter_set(&vmi, vma->vm_end)` deleted from `exit_mmap()`, whose `free_pgtables()` then
+ * walks `vmi.mas` from where `unmap_vmas()` left it). A re-seat where nothing had moved the
+ * iterator yet positions it for the first time, and its deletion changes nothing said here.
+ */
+function checkDeletedReseat(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
+  const before = ctx.previous;
+  if (!before) return;
+  const then = iteratorUses(before);
+  const now = iteratorUses(fn);
+  const kept = now.filter((u) => u.reseat).map((u) => u.text);
+  const reported = new Set<number>();
+  const count = (uses: IteratorUse[], key: string): number => uses.filter((u) => u.reseat && u.key === key).length;
+  for (const r of then.filter((u) => u.reseat)) {
+    // A re-seat written another way (`mas_set(&vmi.mas, addr)` for `vma_iter_set(&vmi, addr)`) is no deletion.
+    if (count(now, r.key) >= count(then, r.key)) continue;
+    const i = kept.indexOf(r.text);
+    if (i >= 0) {
+      kept.splice(i, 1);
+      continue;
+    }
+    const others = then.filter((u) => u.key === r.key && !u.reseat && u.node !== r.node);
+    // The last use before the re-seat, and the first after it (in the order of the source).
+    const moved = others.filter((u) => reaches(before, u.node, r.node)).pop();
+    const next = others.find((u) => reaches(before, r.node, u.node) && u !== moved);
+    if (!moved || !next) continue;
+    const at = sameUse(next, then, now);
+    if (!at || reported.has(at.node.id)) continue;
+    reported.add(at.node.id);
+    const vmi = r.key.replace(/^\*/, '');
+    const mover = sameUse(moved, then, now);
+    ctx.report({
+      messageId: 'reseatDeleted',
+      data: { use: quoteCode(at.text), vmi, reseat: quoteCode(r.text), moved: quoteCode(moved.text) },
+      at: at.node,
+      related: mover ? [{ at: mover.node, message: `moves \`${vmi}\` on; the re-seat that followed is deleted` }] : [],
+    });
+  }
+}
+
+/**
+ * The use of `now` that is use `u` of `then`: the same call on the same iterator, its k-th
+ * occurrence as before (`vma_next(&vmi)` both opens exit_mmap()'s walk and steps its removal loop).
+ */
+function sameUse(u: IteratorUse, then: readonly IteratorUse[], now: readonly IteratorUse[]): IteratorUse | undefined {
+  const like = (list: readonly IteratorUse[]): IteratorUse[] => list.filter((x) => x.key === u.key && !x.reseat && x.text === u.text);
+  return like(now)[like(then).indexOf(u)];
+}
+
+/** Whether `to` can follow `from` in `fn` (forward edges only, `from` itself excluded). */
+function reaches(fn: AnalyzedFunction, from: CfgNode, to: CfgNode): boolean {
+  const seen = new Set<number>([from.id]);
+  const work = from.succ.filter((e) => e.kind !== 'back').map((e) => e.to);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (id === to.id) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const e of fn.cfg.nodes[id]!.succ) if (e.kind !== 'back') work.push(e.to);
+  }
+  return false;
 }
