@@ -239,14 +239,23 @@ export default defineRule({
       // The jump that brought the released path to this unlock is often the line a patch changed
       // (sweep G: `goto out;` where `goto out_unlocked;` was right after `do_vmi_munmap()`).
       const jump = cur.released !== undefined && cur.released !== node.id ? jumpAfter(fn, trace, cur.released) : null;
+      // An unlock under a test (`if (vma) mmap_read_unlock(mm);`): the test let it run here,
+      // which is what a patch that stopped resetting `vma` broke (sweep G).
+      const guard = cur.released !== undefined && cur.released !== node.id ? guardOf(fn, trace, node) : null;
+      const flag = guard?.setVariable ?? null;
       return [
-        by ? { ...data, remedy: `on the path where \`${by.name}()\` released it, leave without reaching this unlock (jump to a label after it).` } : data,
+        by
+          ? { ...data, remedy: `on the path where \`${by.name}()\` released it, leave without reaching this unlock (jump to a label after it).` }
+          : flag
+            ? { ...data, remedy: `clear \`${flag}\` where the lock is released earlier (\`${flag} = NULL;\` or 0), so that the test skips this unlock, or drop one of the two unlocks.` }
+            : data,
         [
           ...related.map((r) => {
             const c = conditional.get(r.at.id);
             return c ? { ...r, message: `\`${c.name}()\` released it here: ${c.why}` } : r;
           }),
           ...(jump ? [{ at: jump, message: 'this jump leads to the unlock with the lock already released' }] : []),
+          ...(guard ? [guard.related] : []),
         ],
       ];
     };
@@ -519,6 +528,22 @@ function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode
   }
   if (s.released !== undefined) return [NOT_HELD.released, [{ at: fn.cfg.nodes[s.released]!, message: 'the lock is released here' }]];
   return [NOT_HELD.unknown, []];
+}
+
+/**
+ * The test right before `node` on the path, when it guards it, labelled with what it found; and
+ * the variable it tests when it runs the unlock because that variable is set (`if (vma)`).
+ */
+function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: RelatedSpan<CfgNode>; setVariable: string | null } | null {
+  const nodes = trace.nodes();
+  const prev = nodes.length >= 2 ? fn.cfg.nodes[nodes[nodes.length - 2]!]! : null;
+  if (!prev || prev.kind !== 'branch' || !prev.expr) return null;
+  const edge = prev.succ.find((e) => e.to === node.id)?.kind;
+  if (edge !== 'true' && edge !== 'false') return null;
+  const test = quoteCode(fn.text(prev.expr));
+  const plain = prev.expr.k === 'ident' || prev.expr.k === 'field';
+  const found = plain ? (edge === 'true' ? 'is set' : 'is NULL or 0') : edge === 'true' ? 'holds' : 'does not hold';
+  return { related: { at: prev, message: `\`${test}\` ${found} on this path, so the unlock runs` }, setVariable: plain && edge === 'true' ? test : null };
 }
 
 /** The last `goto` on the path `trace` after node `from`, or null. */
