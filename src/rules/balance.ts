@@ -9,7 +9,7 @@ import type { BracketEvent, ExitRoute, UnopenedCause } from '../analysis/bracket
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { RelatedSpan, RuleContext, Span } from './define-rule.js';
-import type { Resource } from './resources.js';
+import { resourceCalls, type Resource } from './resources.js';
 
 export interface BalanceMessages<M extends string> {
   /** Acquired, and a path leaves the function without the release. */
@@ -45,7 +45,7 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       const object = displayKey(u.object);
       ctx.report({
         messageId: ids.unclosed,
-        data: { ...base(u.object), open: opener(u.openCall) },
+        data: { ...base(u.object), open: opener(u.openCall), skipped: skippedPairs(fn, u.route, resource) },
         at: u.open,
         until: u.route.leave,
         // A VMA bracket is keyed by its gather: what is still open is the bracket, not `tlb`.
@@ -107,6 +107,47 @@ function unopened(cause: UnopenedCause, at: CfgNode, object: string, open: strin
       return { data, related: [{ at: node, message }] };
     }
   }
+}
+
+/** Closing halves of paired calls, by their opening halves' words (`inc_`/`dec_`, `_get`/`_put`, ...). */
+const PAIRED_WORDS: ReadonlyArray<[RegExp, string]> = [
+  [/\bdec(?=_)|(?<=_)dec\b/, 'inc'],
+  [/\bput(?=_)|(?<=_)put\b/, 'get'],
+  [/\bunlock(?=_)|(?<=_)unlock\b/, 'lock'],
+  [/\bend(?=_)|(?<=_)end\b/, 'start'],
+  [/\bdisable(?=_)|(?<=_)disable\b/, 'enable'],
+  [/\brelease(?=_)|(?<=_)release\b/, 'acquire'],
+];
+
+/**
+ * ` The path shown also skips ...`: the closing halves of paired calls that the way out jumps
+ * over (from its `goto` to the label it goes to, or to the end), whose opening halves the
+ * function made before the branch that takes it (sweep G: clear_refs_write()'s early `goto out_unlock`
+ * skips `dec_tlb_flush_pending()` as well as the notifier's end, and following the help alone
+ * leaves `mm_tlb_flush_pending()` true for good). Empty when there are none.
+ */
+function skippedPairs(fn: AnalyzedFunction, route: ExitRoute, resource: Resource): string {
+  const from = route.branch?.node ?? route.leave;
+  // The code the way out jumps over: up to the label a `goto` goes to, or to the end.
+  const target = route.leave.kind === 'goto' ? fn.cfg.nodes[route.leave.succ.find((e) => e.kind === 'goto')?.to ?? -1] : undefined;
+  const until = target && target.start > from.start ? target.start : Infinity;
+  const own = new Set(resourceCalls(resource));
+  const calls = (pick: (n: CfgNode) => boolean): Set<string> => {
+    const out = new Set<string>();
+    for (const n of fn.cfg.nodes) if (pick(n)) for (const e of n.events) if (e.k === 'call' && e.name !== null && !own.has(e.name)) out.add(e.name);
+    return out;
+  };
+  const before = calls((n) => n.start < from.start);
+  const between = calls((n) => n.start > route.leave.start && n.start < until);
+  const pairs: string[] = [];
+  for (const name of between) {
+    for (const [word, opening] of PAIRED_WORDS) {
+      const partner = word.test(name) ? name.replace(word, opening) : null;
+      if (partner && partner !== name && before.has(partner)) pairs.push(`\`${name}()\` (which pairs with \`${partner}()\`)`);
+    }
+  }
+  if (pairs.length === 0) return '';
+  return ` The path shown also skips ${pairs.join(' and ')}: undo that on this path too, or move the early exit below them.`;
 }
 
 /** The label of the loop head or backward `goto` by which a path runs `release` a second time. */
