@@ -292,7 +292,11 @@ export class BracketSummaries {
     // before it takes the lock itself. powerpc's `subpage_prot_clear()` takes `current->mm`'s
     // lock and drops it on every path: for a caller that does not hold it, nothing changes.
     if (fromOpen === 'closed' && fromClosed === 'closed') return closesFirst(fn, index, object) ? 'closes' : 'none';
-    if (fromOpen === 'open' && fromClosed === 'open') return 'opens';
+    // Held at every exit whatever the entry. A helper whose every path first releases the
+    // caller's lock and takes it again (sweep H: powerpc's subpage_prot() with its
+    // `mmap_write_unlock(); __copy_from_user(); mmap_write_lock();` moved into a helper) leaves
+    // a caller that holds it holding it: nothing changes. One that takes it first opens it.
+    if (fromOpen === 'open' && fromClosed === 'open') return opensFirst(fn, index, object) ? 'opens' : 'none';
     if (fromOpen === 'open' && fromClosed === 'closed') return 'none';
     // A helper that opens the object itself and closes it again before it returns, on every
     // path (mm/userfaultfd.c `uffd_lock_vma()` takes the mmap lock to look the VMA up and drops
@@ -377,6 +381,24 @@ function closesFirst(fn: AnalyzedFunction, index: BracketIndex, object: string):
       const e = index.eventsAt(node).find((x) => x.object === object);
       if (!e) return false;
       if (e.kind !== 'open') first = true;
+      return true;
+    },
+    exit() {},
+  });
+  return first || !result.complete;
+}
+
+/** Whether some path of `fn` takes `object` before it releases it (or the paths are too many to tell). */
+function opensFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): boolean {
+  let first = false;
+  const result = explore<boolean>(fn.cfg, fn.facts, {
+    initial: false,
+    key: (touched) => (touched ? 't' : ''),
+    step(touched, node) {
+      if (touched) return true;
+      const e = index.eventsAt(node).find((x) => x.object === object);
+      if (!e) return false;
+      if (e.kind === 'open') first = true;
       return true;
     },
     exit() {},

@@ -77,7 +77,10 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
       if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name)) continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
-      if (!transfers && (!locksElsewhere(fn, ev.name, summaries) || balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries))) continue;
+      // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
+      // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
+      const summarised = (out.get(node.id) ?? []).some((e) => e.event.via === ev.name && e.op !== 'unknown');
+      if (!transfers && (summarised || !locksElsewhere(fn, ev.name, summaries) || balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries))) continue;
       const list = out.get(node.id) ?? [];
       for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
       out.set(node.id, list);
