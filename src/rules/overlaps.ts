@@ -19,6 +19,7 @@ export const OVERLAPS: readonly Overlap[] = [
   // The vm_flags helper's own rule names the helper and the lock it needs.
   { keep: 'vm-flags-helper-lock-context/setterWithoutWriteLock', drop: 'vma-modify-without-write-lock/calleeNeedsWriteLock' },
   { keep: 'vm-flags-helper-lock-context/resetWithoutVmaLock', drop: 'vma-modify-without-write-lock/calleeRequiresVmaLock' },
+  { keep: 'vm-flags-helper-lock-context/startWriteDeleted', drop: 'vma-modify-without-write-lock/calleeRequiresVmaLock' },
   // The contract names the helper that releases or takes the lock, and shows its body.
   { keep: 'mmap-lock-callee-contract/callsReleasing', drop: 'mmap-lock-balance/unlockNotHeld' },
   { keep: 'mmap-lock-callee-contract/callsLocking', drop: 'mmap-lock-balance/doubleLock' },
