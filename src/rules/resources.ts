@@ -309,6 +309,8 @@ export const VMA_READ_LOCK = {
  */
 export const VM_FLAGS_API = {
   field: 'vm_flags',
+  /** The union's writable member, which the 6.3+ helpers write (`ACCESS_PRIVATE(vma, __vm_flags)`). */
+  union: '__vm_flags',
   helpers: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
   probe: 'vm_flags_set',
   vmaType: /^(const\s+)?struct\s+vm_area_struct$/,

@@ -68,8 +68,16 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
+    // The helpers' own bodies write the flags: in 6.12 through `__vm_flags`, in a 6.1 tree that
+    // backported them as plain writes (sweep H) through `vm_flags` itself, which is fine there.
+    if (HELPERS.has(fn.name)) return;
     const writes = flagWrites(fn);
     if (writes.length === 0) return;
+    // A tree whose `vm_flags_set()` writes `vm_flags` itself, not the union's `__vm_flags`, has
+    // the helpers without the const union: a 6.1 tree with backported helpers (sweep H's series
+    // was told "this write does not build" of writes that build).
+    const defs = ctx.summaries.definitions(VM_FLAGS_API.probe, fn.file);
+    if (defs.length > 0 && defs.every((d) => !d.file.identifiersOf(d.span).has(VM_FLAGS_API.union))) return;
     // Where the code shows that `vm_flags` is const here; null for 6.1-style code.
     const evidence = apiEvidence(fn, { names: [...HELPERS], probe: VM_FLAGS_API.probe, skipComments: false }, (name) => ctx.summaries.definitions(name, fn.file).length > 0);
     if (evidence === null) return;

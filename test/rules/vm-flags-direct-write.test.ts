@@ -44,3 +44,21 @@ test("a tree whose headers lack vm_flags_set() outweighs the file's own call of 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a 6.1 tree that backported the helpers as plain writes has no const union: no finding, and none in the helpers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'widen-shim-tree-'));
+  mkdirSync(join(dir, 'include', 'linux'), { recursive: true });
+  mkdirSync(join(dir, 'fs'));
+  // sweep H's series: 6.1's mm.h given vm_flags_set() as a plain write of `vm_flags`.
+  writeFileSync(
+    join(dir, 'include', 'linux', 'mm.h'),
+    ['static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)', '{', '\tmmap_assert_write_locked(vma->vm_mm);', '\tvma->vm_flags |= flags;', '}', ''].join('\n'),
+  );
+  writeFileSync(join(dir, 'fs', 'aio.c'), ['static int ring_mmap(struct file *file, struct vm_area_struct *vma)', '{', '\tvma->vm_flags |= VM_DONTEXPAND;', '\treturn 0;', '}', ''].join('\n'));
+  try {
+    const r = await scanFiles([join(dir, 'fs', 'aio.c'), join(dir, 'include', 'linux', 'mm.h')], [rule]);
+    expect(r.findings).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
