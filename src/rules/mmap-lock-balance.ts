@@ -422,7 +422,8 @@ export default defineRule({
         const node = exitPoint(fn, trace);
         const kind = returnKind(fn, node, trace.nodes());
         for (const [object, v] of s) {
-          if (v.k === 'unknown' || (v.k === 'held' && (v.pending || v.releasing))) continue;
+          // A helper that may downgrade it leaves it held either way: judged as held.
+          if (v.k === 'unknown' || (v.k === 'held' && (v.pending || (v.releasing && !v.releasing.downgrades)))) continue;
           const held = v.k === 'held' ? v : null;
           exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at) : null });
         }
@@ -464,11 +465,14 @@ export default defineRule({
     // `gts` tested with IS_ERR()) may carry the answer. A VMA or a 0 returned where the
     // other exits return NULL or an error is a conditional contract (`lock_mm_and_find_vma()`,
     // the killable wrappers), not a leak.
+    // A system call returns to user space: what it returns can tell no caller about a lock
+    // (sweep H: 6.1's mremap() leaving through a label after the unlock with `ret = addr`).
+    const syscall = /^\s*(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(/.test(fn.file.source.text.slice(fn.span.start, fn.span.start + 40));
     const inverted = new Set<number>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
-      const released = others.length > 0 && (x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')));
+      const released = others.length > 0 && (syscall || x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')));
       if (!released) continue;
       const mode = x.held.mode;
       // `if (!mmap_read_lock_killable(mm)) return -EINTR;` (or `return;` in a void function,
