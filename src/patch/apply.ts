@@ -187,11 +187,18 @@ function trailingContext(hunk: Hunk): number {
 }
 
 function showHunkLine(line: HunkLine): string {
-  return `\`${quoteText(line.text)}\`${line.noNewline ? ' (with no newline at the end of the file)' : ''}`;
+  return `${showText(line.text)}${line.noNewline ? ' (with no newline at the end of the file)' : ''}`;
 }
 
 function showFileLine(line: FileLine): string {
-  return `\`${quoteText(fileLineKey(line).replace(/\r$/, ''))}\`${line.newline ? '' : ' (with no newline at the end of the file)'}`;
+  return `${showText(fileLineKey(line).replace(/\r$/, ''))}${line.newline ? '' : ' (with no newline at the end of the file)'}`;
+}
+
+/** A line as a message quotes it; an empty one in words (`` names nothing a reader can find). */
+function showText(text: string): string {
+  if (text === '') return 'an empty line';
+  if (text.trim() === '') return `a line of white space only (${text.length} characters)`;
+  return `\`${quoteText(text)}\``;
 }
 
 /** The first preimage line that differs from the file when the hunk is laid at `at`. */

@@ -254,7 +254,10 @@ export function formatHeadline(template: string, data: Record<string, string | n
   if (full.length < HEADLINE_LIMIT) return full;
   const quoted = new Set<string>();
   for (const span of template.match(/`[^`]*`/g) ?? []) for (const m of span.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) quoted.add(m[1]!);
-  const short = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' ? headlineCode(v) : v]));
+  // A name is quoted whole: `madvise_dontneed_free_v…` names nothing (sweep H). Only code
+  // around names is cut, even when the headline then runs a little long.
+  const name = /^[A-Za-z_]\w*(?:\(\))?$/;
+  const short = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' && !name.test(v.trim()) ? headlineCode(v) : v]));
   return formatMessage(template, short);
 }
 

@@ -107,7 +107,7 @@ export default defineRule<Messages>({
     releaseAdded: {
       headline: '`{{call}}` releases the mmap lock that `{{caller}}` holds across this call',
       explanation:
-        'Before this patch `{{fn}}` left the mmap lock of `{{mm}}` alone: it runs under its callers\' lock. `{{caller}}` still takes the lock before the call and releases it itself afterwards, so on the path shown the lock is released twice, here and in `{{caller}}`: the rwsem underflows (lockdep: "bad unlock balance"), and a writer may get in while readers still run. This is how a stable backport broke 6.1\'s `migrate_to_node()` (bug B12, fixed by d77401968c78): the unlock was copied from 6.12, where the function takes the lock itself.',
+        'Before this patch `{{fn}}` left the mmap lock of `{{mm}}` alone: it runs under its callers\' lock. `{{caller}}` still takes the lock before the call and releases it itself afterwards, so on the path shown the lock is released twice, here and in `{{caller}}`: the rwsem underflows (lockdep: "bad unlock balance"), and a writer may get in while readers still run. This is how a stable backport broke 6.1\'s `migrate_to_node()`, fixed by d77401968c78 ("mm/mempolicy: fix wrong mmap_read_unlock() in migrate_to_node()"): the unlock was copied from 6.12, where the function takes the lock itself.',
       fix: 'Leave the lock to the callers as before (in a backport, keep the target tree\'s contract rather than the newer one\'s unlock), or change `{{caller}}` not to release the lock after the call on this path.',
     },
   },

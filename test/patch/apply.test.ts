@@ -222,6 +222,12 @@ describe('hunk placement', () => {
     expect(error.message).toContain('At line 1 the patch expects `one`, but the file has `zero`');
   });
 
+  test('an empty line the patch expects is named in words, not as an empty quote', async () => {
+    const patch = await inlinePatch('--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n \n-two\n+TWO\n three\n');
+    const error = applyError(() => applyFilePatch(original, patch.files[0]!, patch));
+    expect(error.message).toContain('At line 1 the patch expects an empty line, but the file has `one`');
+  });
+
   test('a hunk without trailing context must match at the end, as in git', async () => {
     const patch = await inlinePatch('--- a/f\n+++ b/f\n@@ -9,2 +9,2 @@\n nine\n-ten\n+TEN\n');
     expect(applyFilePatch(original, patch.files[0]!, patch).text).toBe(original.replace('ten', 'TEN'));

@@ -66,6 +66,12 @@ describe('what messages quote', () => {
     );
   });
 
+  test('formatHeadline never cuts a name: a cut name names nothing', () => {
+    const template = '`{{helper}}` reads `{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`';
+    const data = { helper: 'madvise_dontneed_free_valid_vma()', field: 'vma->vm_flags', vma: 'vma', call: 'find_vma()', addr: 'start + PAGE_SIZE * nr_pages' };
+    expect(formatHeadline(template, data)).toBe('`madvise_dontneed_free_valid_vma()` reads `vma->vm_flags`, but `vma` from `find_vma()` may not contain `start + PAGE_SIZE * nr_…`');
+  });
+
   test('unlessIn drops a model function from the message of a finding in that very function', () => {
     expect(unlessIn({ name: 'zap_pte_range' }, 'zap_pte_range', ': as `zap_pte_range()` does')).toBe('');
     expect(unlessIn({ name: 'unmap_range' }, 'zap_pte_range', ': as `zap_pte_range()` does')).toBe(': as `zap_pte_range()` does');
