@@ -21,7 +21,7 @@ import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, MAX_HEADER_WORD, splitAddresses } from './mail-headers.js';
-import { expandTabs, labelBelow, wrapAt } from './text.js';
+import { expandTabs, labelBelow, patchName, wrapAt } from './text.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
 export const WRAP = 72;
@@ -332,6 +332,8 @@ function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] 
   const elsewhere = f.related.filter((r) => !f.excerpt?.lines.some((l) => l && r.path === f.excerpt!.path && l.line === r.line));
   if (elsewhere.length > 0) out.push('', 'Also:', ...elsewhere.flatMap((r) => wrap(`${r.path}:${r.line}: ${r.message}`, '  ', '    ')));
   if (f.fix) out.push('', ...wrap(`Fix: ${f.fix}`));
+  // What a maintainer would say first in a reply to a series (sweep H): fold the fix in.
+  if (f.fixedBy) out.push('', ...wrap(`A later ${patchName(f.fixedBy)} fixes this${f.fixedBy.subject === null ? '' : ` ("${f.fixedBy.subject}")`}, but the series does not bisect cleanly in between: please fold the fix into this patch.`));
   out.push('', ...seeAlso(docsUrl(f.rule)));
   return out;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { applyFilePatch, readPatches, readSeries } from '../../src/patch/index.js';
 import { PatchError } from '../../src/patch/errors.js';
 import { review } from '../../src/pipeline/review.js';
+import { renderEmail } from '../../src/render/email.js';
 import { DirectorySource, MemorySource } from '../../src/pipeline/source.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
@@ -53,6 +54,9 @@ describe('a bug fixed later in the series', () => {
         ['tlb-vma-bracket-vma-reassigned', 31, 2, fix],
         ['tlb-vma-bracket-misuse', 31, 2, fix],
       ]);
+      // The reply to patch 2 asks to fold the fix in, as text and markdown say it is fixed later (sweep H).
+      const mail = renderEmail(report, patches).text.replace(/\n/g, ' ');
+      expect(mail).toContain('A later patch 5 fixes this ("mm: drop the per-VMA bracket from free_pgtables()"), but the series does not bisect cleanly in between: please fold the fix into this patch.');
     } finally {
       repo.remove();
     }
