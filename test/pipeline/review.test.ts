@@ -284,6 +284,36 @@ int lock_range(struct mm_struct *mm, unsigned long start, unsigned long end, vm_
     }
   });
 
+  test('a lock turned into its killable form is not deleted', async () => {
+    const base = `int set_policy(struct mm_struct *mm, unsigned long start)
+{
+\tstruct vm_area_struct *vma;
+\tint err;
+
+\tmmap_write_lock(mm);
+\tvma = vma_lookup(mm, start);
+\tif (!vma) {
+\t\tmmap_write_unlock(mm);
+\t\treturn -EFAULT;
+\t}
+\terr = apply_policy(vma);
+\tmmap_write_unlock(mm);
+\treturn err;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/policy.c': base }, 'mm: base');
+      const after = base.replace('\tmmap_write_lock(mm);\n', '\tif (mmap_write_lock_killable(mm))\n\t\treturn -EINTR;\n').replace('\tif (!vma) {\n\t\tmmap_write_unlock(mm);\n\t\treturn -EFAULT;\n\t}', '\tif (!vma)\n\t\treturn -EFAULT;');
+      repo.commit({ 'mm/policy.c': after }, 'mm: killable');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'killable.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId])).toEqual([['mmap-lock-balance', 'leak']]);
+      expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `mmap_write_unlock\(mm\);` from `set_policy\(\)`\.$/);
+    } finally {
+      repo.remove();
+    }
+  });
+
   test('a hunk that spans two functions gives each only the lines deleted inside it', async () => {
     const base = `static void drop_refs(struct mm_struct *mm, struct page **pages, int nr)
 {
