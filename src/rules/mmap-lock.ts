@@ -4,13 +4,13 @@
  * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
  * through a VMA) as `unknown` events on every mm of the function.
  */
-import { displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachExpr, isZeroConstant, pathKey, type Expr } from '../analysis/ast.js';
 import { acquiredEdge, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import { MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -55,6 +55,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     const index = new BracketIndex(fn, pair, summaries);
     for (const id of index.nodesWithEvents()) {
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
+        if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
         const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
         // A downgrade shows as a write release and a read acquisition: one event, on the write side.
         if (downgrade && mode === 'read') continue;
@@ -75,7 +76,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
@@ -87,6 +88,25 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     }
   }
   return out;
+}
+
+/**
+ * Kernel calls that return with the caller's mmap lock as they found it (6.12 mm/gup.c,
+ * mm/mmap.c, mm/memory.c): the GUP calls that hand no `locked` flag on, and the `_remote` forms
+ * handed NULL for it; `fixup_user_fault()`, which may drop the lock but takes it again before
+ * it returns (saying so in `*unlocked`, which `vma-use-after-unlock` reads); `do_munmap()` and
+ * `do_mmap()`, which keep it; the `_fast` GUP calls, which leave a held lock alone. What they do
+ * to the lock is nothing, not something out of sight.
+ */
+const KEEPS_LOCK: ReadonlySet<string> = new Set([
+  'get_user_pages', 'pin_user_pages', 'get_user_page_vma_remote', 'fixup_user_fault', 'do_munmap', 'do_mmap',
+  'get_user_pages_fast', 'pin_user_pages_fast', 'vm_insert_page',
+]);
+
+function keepsLock(name: string, args: readonly Expr[]): boolean {
+  if (KEEPS_LOCK.has(name)) return true;
+  const last = args[args.length - 1];
+  return MMAP_LOCK_FLAG_RELEASES.some((r) => r.name === name) && last !== undefined && isZeroConstant(last);
 }
 
 /**
