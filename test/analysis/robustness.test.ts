@@ -82,7 +82,8 @@ describe('one bad function never costs the rest', () => {
     const file = await analyzeSource(`${chain}\n${user}\n${leak}`, 'chain.c');
     const { findings } = analyzeSpans(file, file.functions, RULES);
     expect(findings.map((f) => [f.rule, f.function, f.messageId])).toEqual([['mmap-lock-balance', 'leak', 'leak']]);
-    expect(file.notes).toEqual([]);
+    // Past the walk's depth widen cannot tell what w0() does to the lock held around it, and says so.
+    expect(file.notes.map((n) => [n.kind, n.function, n.line])).toEqual([['not-judged', 'use', 15007]]);
   });
 
   test.each([
