@@ -372,25 +372,17 @@ function annotatedEffect(pair: BracketPair, def: Definition, param: string): Bra
 
 /** Whether some path closes `object` before it opens it: releases what the caller holds. */
 function closesFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): boolean {
-  let first = false;
-  const result = explore<boolean>(fn.cfg, fn.facts, {
-    initial: false,
-    key: (touched) => (touched ? 't' : ''),
-    step(touched, node) {
-      if (touched) return true;
-      const e = index.eventsAt(node).find((x) => x.object === object);
-      if (!e) return false;
-      if (e.kind !== 'open') first = true;
-      return true;
-    },
-    exit() {},
-  });
-  return first || !result.complete;
+  return someFirst(fn, index, object, (kind) => kind !== 'open');
 }
 
 /** Whether some path of `fn` takes `object` before it releases it (or the paths are too many to tell). */
 function opensFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): boolean {
-  let first = false;
+  return someFirst(fn, index, object, (kind) => kind === 'open');
+}
+
+/** Whether the first event on `object` of some path of `fn` is one `is` accepts, or the paths are too many to tell. */
+function someFirst(fn: AnalyzedFunction, index: BracketIndex, object: string, is: (kind: BracketEvent['kind']) => boolean): boolean {
+  let found = false;
   const result = explore<boolean>(fn.cfg, fn.facts, {
     initial: false,
     key: (touched) => (touched ? 't' : ''),
@@ -398,12 +390,12 @@ function opensFirst(fn: AnalyzedFunction, index: BracketIndex, object: string): 
       if (touched) return true;
       const e = index.eventsAt(node).find((x) => x.object === object);
       if (!e) return false;
-      if (e.kind === 'open') first = true;
+      if (is(e.kind)) found = true;
       return true;
     },
     exit() {},
   });
-  return first || !result.complete;
+  return found || !result.complete;
 }
 
 /** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */

@@ -189,8 +189,8 @@ struct vm_area_struct *stack_grow(struct mm_struct *mm, unsigned long addr)
 });
 
 describe('what the patch deletes', () => {
-  test("a finding's explanation names the calls of its rule's API the patch deleted from the function, and not those it moved", async () => {
-    const base = `int set_policy(struct mm_struct *mm, unsigned long start)
+  /** A function that locks, looks up, and unlocks on both exits: the base the patches below change. */
+  const SET_POLICY = `int set_policy(struct mm_struct *mm, unsigned long start)
 {
 \tstruct vm_area_struct *vma;
 \tint err;
@@ -206,6 +206,9 @@ describe('what the patch deletes', () => {
 \treturn err;
 }
 `;
+
+  test("a finding's explanation names the calls of its rule's API the patch deleted from the function, and not those it moved", async () => {
+    const base = SET_POLICY;
     const repo = new ScratchRepo();
     try {
       repo.commit({ 'mm/policy.c': base }, 'mm: base');
@@ -285,22 +288,7 @@ int lock_range(struct mm_struct *mm, unsigned long start, unsigned long end, vm_
   });
 
   test('a lock turned into its killable form is not deleted', async () => {
-    const base = `int set_policy(struct mm_struct *mm, unsigned long start)
-{
-\tstruct vm_area_struct *vma;
-\tint err;
-
-\tmmap_write_lock(mm);
-\tvma = vma_lookup(mm, start);
-\tif (!vma) {
-\t\tmmap_write_unlock(mm);
-\t\treturn -EFAULT;
-\t}
-\terr = apply_policy(vma);
-\tmmap_write_unlock(mm);
-\treturn err;
-}
-`;
+    const base = SET_POLICY;
     const repo = new ScratchRepo();
     try {
       repo.commit({ 'mm/policy.c': base }, 'mm: base');
