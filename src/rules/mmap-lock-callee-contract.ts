@@ -491,7 +491,7 @@ function modeChanged(fn: AnalyzedFunction, before: AnalyzedFunction, mm: string,
     : `released the lock with \`${old[0]!.event.via ?? old[0]!.event.call.name}()\` without taking it`;
   const reported = new Set<number>();
   for (const e of wrong) {
-    const node = fn.cfg.nodes.find((n) => (now.get(n.id) ?? []).includes(e))!;
+    const node = e.node;
     if (reported.has(node.id)) continue;
     reported.add(node.id);
     const call = `${e.event.via ?? e.event.call.name}()`;
@@ -535,7 +535,7 @@ function releaseAdded(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   const call = holder.caller.cfg.nodes[[...holder.calls][0]!]!;
   const reported = new Set<number>();
   for (const e of releases) {
-    const node = fn.cfg.nodes.find((n) => (now.get(n.id) ?? []).includes(e))!;
+    const node = e.node;
     if (reported.has(node.id)) continue;
     reported.add(node.id);
     ctx.report({
@@ -550,9 +550,12 @@ function releaseAdded(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   }
 }
 
+/** A lock operation and where it is. */
+type LockOpAt = LockEvent & { node: CfgNode };
+
 /** The first lock operations on `mm` (by name) on each path from entry; null when there are too many paths. */
-function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, mm: string): LockEvent[] | null {
-  const out = new Set<LockEvent>();
+function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, mm: string): LockOpAt[] | null {
+  const out = new Map<LockEvent, LockOpAt>();
   const result = explore<'entry' | 'touched'>(fn.cfg, fn.facts, {
     initial: 'entry',
     key: (s) => s,
@@ -560,12 +563,12 @@ function firstOps(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly Loc
       if (s !== 'entry') return s;
       const e = (events.get(node.id) ?? []).find((x) => x.op === 'unknown' || displayKey(x.object) === mm);
       if (!e) return s;
-      out.add(e);
+      out.set(e, { ...e, node });
       return 'touched';
     },
     exit() {},
   });
-  return result.complete ? [...out] : null;
+  return result.complete ? [...out.values()] : null;
 }
 
 /** The same-file callers of `fn` that hold the mmap lock at a call of it: where they took it, and the calls so made. */
