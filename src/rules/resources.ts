@@ -452,10 +452,12 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
   { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6, releasedWhen: 'zero' },
   { name: '__collapse_huge_page_swapin', mmArg: 0, releasedWhen: { unless: 'SCAN_SUCCEED' } },
   { name: 'do_brk_munmap', mmArg: null, releasedWhen: { equals: '1' }, downgrades: true },
-  // 6.1 mm/mmap.c:2621-2635: "Returns: -EINVAL on failure, 1 on success and unlock, 0
-  // otherwise", the unlock being a downgrade to read when `downgrade` is true (mremap's shrink).
-  { name: 'do_mas_munmap', mmArg: 1, unlockArg: 5, releasedWhen: { equals: '1' }, downgrades: true },
-  { name: 'do_mas_align_munmap', mmArg: 2, unlockArg: 6, releasedWhen: { equals: '1' }, downgrades: true },
+  // 6.1's do_mas_munmap()/do_mas_align_munmap() (mm/mmap.c:2621-2635: "Returns: -EINVAL on
+  // failure, 1 on success and unlock, 0 otherwise", the unlock a downgrade) are left out: a
+  // correct mremap() that tests `retval < 0` and then sets `downgraded = retval == 1` needs the
+  // two tests related (retval < 0 rules out 1), which widen does not do; modelled, it made a
+  // false wrongMode there (sweep H's correct-02). After them the lock is not judged, and a note
+  // says so.
 ];
 
 /**
