@@ -40,14 +40,22 @@ function subject(f: Finding): string | null {
  * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
+  return withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (d) => ` (\`${d.rule}\` finds this defect too; widen reports it once.)`);
+}
+
+/**
+ * `findings` without those a kept finding of `pairs` makes redundant, as `same` tells (same
+ * path always), each kept finding saying so with `said`.
+ */
+function withoutRedundant(findings: readonly Finding[], pairs: readonly Overlap[], same: (k: Finding, d: Finding) => boolean, said: (d: Finding, k: Finding) => string): Finding[] {
   const dropped = new Set<Finding>();
-  for (const { keep, drop } of OVERLAPS) {
+  for (const { keep, drop } of pairs) {
     for (const k of findings) {
       if (id(k) !== keep || dropped.has(k)) continue;
       for (const d of findings) {
-        if (id(d) !== drop || dropped.has(d) || d.path !== k.path || d.line !== k.line || subject(d) === null || subject(d) !== subject(k)) continue;
+        if (id(d) !== drop || dropped.has(d) || d.path !== k.path || !same(k, d)) continue;
         dropped.add(d);
-        k.explanation += ` (\`${d.rule}\` finds this defect too; widen reports it once.)`;
+        k.explanation += said(d, k);
       }
     }
   }
@@ -66,16 +74,5 @@ const ECHOES: readonly Overlap[] = [
 
 /** `findings` of one file without the callers' echoes of their callees' findings (see {@link ECHOES}). */
 export function withoutCallerEchoes(findings: readonly Finding[]): Finding[] {
-  const dropped = new Set<Finding>();
-  for (const { keep, drop } of ECHOES) {
-    for (const k of findings) {
-      if (id(k) !== keep) continue;
-      for (const d of findings) {
-        if (id(d) !== drop || dropped.has(d) || d.path !== k.path || subject(d) !== `${k.function}()`) continue;
-        dropped.add(d);
-        k.explanation += ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`;
-      }
-    }
-  }
-  return findings.filter((f) => !dropped.has(f));
+  return withoutRedundant(findings, ECHOES, (k, d) => subject(d) === `${k.function}()`, (d, k) => ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`);
 }

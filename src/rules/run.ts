@@ -143,9 +143,10 @@ export function previousSpan(pre: AnalyzedFile, span: FunctionSpan): FunctionSpa
  */
 export function rulesForChange(file: AnalyzedFile, span: FunctionSpan, pre: AnalyzedFile | null, rules: readonly Rule[], summaries: BracketSummaries): Rule[] {
   const now = rulesFor(file, span, rules, summaries);
-  const was = pre ? previousSpan(pre, span) : null;
-  if (!pre || !was || !rules.some((r) => r.meta.comparesPrevious && !now.includes(r))) return now;
-  const then = rulesFor(pre, was, rules.filter((r) => r.meta.comparesPrevious && !now.includes(r)), summaries);
+  const comparing = rules.filter((r) => r.meta.comparesPrevious && !now.includes(r));
+  const was = pre && comparing.length > 0 ? previousSpan(pre, span) : null;
+  if (!was) return now;
+  const then = rulesFor(pre!, was, comparing, summaries);
   return rules.filter((r) => now.includes(r) || then.includes(r));
 }
 

@@ -656,20 +656,20 @@ interface IteratorUse {
 }
 
 function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
+  // `fn.text()` collapses white space: the same call reads the same before and after a patch.
   const out: IteratorUse[] = [];
-  const squeeze = (t: string): string => t.replace(/\s+/g, ' ').trim();
   for (const node of fn.cfg.nodes) {
     if (node.kind === 'loop' && node.macro && LOOPS.has(node.macro.name) && node.expr?.k === 'comma') {
       const loop = LOOPS.get(node.macro.name)!;
       const key = iteratorKey(node.expr.exprs[loop.arg], loop.name.startsWith('for_each_vma'));
-      if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: squeeze(fn.text(node)) });
+      if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: fn.text(node) });
     }
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
       for (const a of ev.call.args) {
         if (!isIteratorVar(fn, a)) continue;
         const key = iteratorKey(a);
-        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(ev.name), text: squeeze(fn.text(ev.call)) });
+        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(ev.name), text: fn.text(ev.call) });
       }
     }
   }
