@@ -171,6 +171,13 @@ export const ASSERT_CALLS: ReadonlySet<string> = new Set([
   'BUG_ON', 'VM_BUG_ON', 'VM_BUG_ON_VMA', 'VM_BUG_ON_MM', 'VM_BUG_ON_PAGE', 'VM_BUG_ON_FOLIO',
 ]);
 
+/**
+ * Kernel predicates true only when a flag bit is set in one of their arguments, for the path
+ * explorer: include/linux/sched/signal.h `fault_signal_pending(fault, regs)` is
+ * `(fault & VM_FAULT_RETRY) && signal_pending(current)`. Their false outcome says nothing.
+ */
+export const BIT_PREDICATES: ReadonlyMap<string, { arg: number; bit: string }> = new Map([['fault_signal_pending', { arg: 0, bit: 'VM_FAULT_RETRY' }]]);
+
 /** Wrappers that do not change a condition's truth value (`if (unlikely(!vma))`). */
 export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
   'likely', 'unlikely', 'likely_notrace', 'unlikely_notrace', '__builtin_expect',

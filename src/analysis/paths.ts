@@ -16,7 +16,8 @@
 import { forEachChild, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { Cfg, CfgEdge, CfgNode } from './cfg.js';
 import { writes } from './dataflow.js';
-import { TRANSPARENT_CALLS } from './kernel-macros.js';
+import { bitAtom, holds, intAtom, intLiteral, IntRange, type BitAtom, type IntAtom, type IntOp } from './int-range.js';
+import { BIT_PREDICATES, TRANSPARENT_CALLS } from './kernel-macros.js';
 
 /** Default bound on explored (node, state, facts) configurations per function and walker. */
 export const DEFAULT_STATE_BUDGET = 50_000;
@@ -30,6 +31,11 @@ export interface Trace {
   nodes(): number[];
   /** The node before the current one on the path (null at the entry), without building the path. */
   previous(): number | null;
+  /**
+   * What the branches the path took tell of `v op c` on arrival at the current node (`v` an
+   * access path key): true, false, or undefined when they do not decide it.
+   */
+  decides(v: string, op: IntOp, c: bigint): boolean | undefined;
 }
 
 export interface PathWalker<S> {
@@ -57,7 +63,26 @@ interface Condition {
 
 type Fact = [key: string, value: boolean];
 
+/** A flag that holds a test's outcome (`downgraded = retval == 1;`): fact `key` says it still does. */
+interface Equivalence {
+  flag: string;
+  atom: string;
+  negated: boolean;
+  key: string;
+}
+
+/**
+ * Fault codes that are one bit each (include/linux/mm_types.h, and the arch's own
+ * `VM_FAULT_BADMAP`/`VM_FAULT_BADACCESS`): a stored one has none of the others set. Not
+ * `VM_FAULT_ERROR`, a mask of several, nor any other family, whose names may be masks.
+ */
+const SINGLE_FAULT_BIT = /^VM_FAULT_(?!ERROR$)(?!.*_MASK$)[A-Z_]+$/;
+
+const RELATIONAL: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
+
 /** Which conditions a function's paths can be correlated on, and how to read them. */
+export type { IntOp };
+
 export class FactModel {
   /** Per branch node id: the facts each outcome implies (tracked keys only). */
   private readonly conditions = new Map<number, Condition>();
@@ -69,6 +94,24 @@ export class FactModel {
   private readonly cases = new Map<number, Map<number, Fact[]>>();
   /** Per `switch` head without `default:`: the facts of its edge past the body (no case matched). */
   private readonly pastSwitch = new Map<number, Fact[]>();
+  /** Per tracked integer atom key (`(ret<0)`, `ret`): the value, comparison and constant it is. */
+  private readonly atoms = new Map<string, IntAtom | BitAtom>();
+  /** Per value with tracked atoms: their keys. */
+  private readonly atomsOf = new Map<string, string[]>();
+  /** Per node id: integer constants stored in values with tracked atoms (`ret = 1`). */
+  private readonly intStores = new Map<number, Array<{ v: string; c: bigint }>>();
+  /** Per node id: flags set from a test of a value (`downgraded = retval == 1;`). */
+  private readonly equivStores = new Map<number, Equivalence[]>();
+  /** Per flag, and per atom key: the equivalences that name it. */
+  private readonly equivByFlag = new Map<string, Equivalence[]>();
+  private readonly equivByAtom = new Map<string, Equivalence[]>();
+  private readonly equivByKey = new Map<string, Equivalence[]>();
+  /**
+   * Per node id: the tracked keys the node's own branch, or a branch or switch reachable after
+   * it, still tests (an atom counts for every atom of its value). A fact nothing ahead tests can prune no path, and
+   * kept it would only split paths that behave the same: it is dropped when the node is left.
+   */
+  private readonly liveAfter: Array<ReadonlySet<string>> = [];
   /**
    * One instance per distinct set of facts, and what each becomes after a node and along an
    * edge: every rule walks the same function with the same model, and a walk meets the same
@@ -83,12 +126,51 @@ export class FactModel {
     const seen = new Map<string, number>();
     const raw = new Map<number, { t: Fact[]; f: Fact[] }>();
     const depsOf = new Map<string, string[]>();
+    const atomsAll = new Map<string, IntAtom | BitAtom>();
+    // Tests of one value against integer constants relate to each other (`ret < 0` rules out
+    // `ret == 1`), so they count together: a value tested twice, in any two ways, is tracked.
+    const uses = new Map<string, number>();
+    const used = (v: string, n = 1): void => void uses.set(v, (uses.get(v) ?? 0) + n);
     for (const n of cfg.nodes) {
       if (n.kind !== 'branch' || !n.expr) continue;
-      const t = impliedFacts(n.expr, true, depsOf);
-      const f = impliedFacts(n.expr, false, depsOf);
+      const t = impliedFacts(n.expr, true, depsOf, atomsAll);
+      const f = impliedFacts(n.expr, false, depsOf, atomsAll);
       raw.set(n.id, { t, f });
-      for (const k of new Set([...t, ...f].map(([key]) => key))) seen.set(k, (seen.get(k) ?? 0) + 1);
+      const keys = new Set([...t, ...f].map(([key]) => key));
+      for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+      for (const v of new Set([...keys].flatMap((k) => (atomsAll.has(k) ? [atomsAll.get(k)!.v] : [])))) used(v);
+    }
+    const stores: Array<{ node: number; v: string; c: bigint }> = [];
+    const bitStores: Array<{ node: number; v: string; name: string | null }> = [];
+    const equivs: Array<{ node: number; flag: string; key: string; negated: boolean }> = [];
+    for (const n of cfg.nodes) {
+      for (const e of n.events) {
+        if (e.k !== 'def' || !e.value) continue;
+        const c = intLiteral(e.value);
+        if (c !== null) {
+          if (uses.has(e.key)) {
+            stores.push({ node: n.id, v: e.key, c });
+            used(e.key);
+          }
+          if (c === 0n && uses.has(`&${e.key}`)) bitStores.push({ node: n.id, v: `&${e.key}`, name: null });
+          continue;
+        }
+        // A fault code stored (`fault = VM_FAULT_BADACCESS;`): its own bit, no other.
+        const named = unwrap(e.value);
+        if (named.k === 'ident' && named.ref.scope === 'global' && uses.has(`&${e.key}`)) {
+          bitStores.push({ node: n.id, v: `&${e.key}`, name: named.name });
+          continue;
+        }
+        // A flag that keeps a test's outcome for a later branch: `downgraded = retval == 1;`.
+        const x = unwrap(e.value);
+        if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init') || !((x.k === 'binary' && RELATIONAL.has(x.op)) || (x.k === 'unary' && x.op === '!'))) continue;
+        const atom = atomOf(x, depsOf, atomsAll);
+        const a = atom && atomsAll.get(atom.key);
+        if (!atom || !a || a.v === e.key) continue;
+        equivs.push({ node: n.id, flag: e.key, key: atom.key, negated: atom.negated });
+        seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
+        used(a.v, 2);
+      }
     }
     const assigned = new Map<number, Fact[]>();
     for (const n of cfg.nodes) {
@@ -169,7 +251,42 @@ export class FactModel {
         assigned.set(n.id, list);
       }
     }
-    const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2;
+    const trackedValue = (v: string): boolean => (uses.get(v) ?? 0) >= 2;
+    const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2 || (atomsAll.has(k) && trackedValue(atomsAll.get(k)!.v));
+    for (const [k, a] of atomsAll) {
+      if (!trackedValue(a.v)) continue;
+      this.atoms.set(k, a);
+      const list = this.atomsOf.get(a.v) ?? [];
+      list.push(k);
+      this.atomsOf.set(a.v, list);
+    }
+    for (const { node, v, name } of bitStores) {
+      if (!this.atomsOf.has(v)) continue;
+      const facts: Fact[] = [];
+      for (const k of this.atomsOf.get(v)!) {
+        const bits = (this.atoms.get(k) as BitAtom).bits;
+        if (name !== null && bits.includes(name)) facts.push([k, true]);
+        else if (name === null || (SINGLE_FAULT_BIT.test(name) && bits.every((b) => SINGLE_FAULT_BIT.test(b)))) facts.push([k, false]);
+      }
+      if (facts.length) this.constants.set(node, [...(this.constants.get(node) ?? []), ...facts]);
+    }
+    for (const { node, v, c } of stores) {
+      if (!this.atomsOf.has(v)) continue;
+      const list = this.intStores.get(node) ?? [];
+      list.push({ v, c });
+      this.intStores.set(node, list);
+    }
+    for (const { node, flag, key, negated } of equivs) {
+      if (!tracked(flag) || !this.atoms.has(key)) continue;
+      const q: Equivalence = { flag, atom: key, negated, key: `${flag}\u2261${negated ? '!' : ''}${key}` };
+      depsOf.set(q.key, [flag, ...(depsOf.get(key) ?? [])]);
+      seen.set(q.key, 2);
+      for (const [map, k] of [[this.equivStores, node], [this.equivByFlag, flag], [this.equivByAtom, key], [this.equivByKey, q.key]] as const) {
+        const list = (map as Map<typeof k, Equivalence[]>).get(k) ?? [];
+        list.push(q);
+        (map as Map<typeof k, Equivalence[]>).set(k, list);
+      }
+    }
     for (const [head, facts] of this.pastSwitch) this.pastSwitch.set(head, facts.filter(([k]) => tracked(k)));
     for (const [head, perEdge] of this.cases) {
       for (const [to, facts] of perEdge) perEdge.set(to, facts.filter(([k]) => tracked(k)));
@@ -182,9 +299,56 @@ export class FactModel {
     }
     for (const [id, facts] of assigned) {
       const kept = facts.filter(([k]) => tracked(k));
-      if (kept.length) this.constants.set(id, kept);
+      if (kept.length) this.constants.set(id, [...kept, ...(this.constants.get(id) ?? [])]);
     }
     for (const [k, d] of depsOf) if (tracked(k)) this.deps.set(k, d);
+    this.computeLiveness(cfg);
+  }
+
+  /** What a key is live as: its value for an integer atom (any test of the value may use it), else itself. */
+  private token(k: string): string {
+    const a = this.atoms.get(k);
+    return a ? `=${a.v}` : k;
+  }
+
+  /** {@link liveAfter}: backward reachability of the branches and switches that test each tracked key. */
+  private computeLiveness(cfg: Cfg): void {
+    const tested: Array<string[] | undefined> = new Array(cfg.nodes.length);
+    const add = (id: number, facts: readonly Fact[]): void => {
+      if (facts.length === 0) return;
+      const list = (tested[id] ??= []);
+      for (const [k] of facts) list.push(this.token(k));
+    };
+    for (const [id, c] of this.conditions) add(id, [...c.onTrue, ...c.onFalse]);
+    for (const [id, perEdge] of this.cases) for (const facts of perEdge.values()) add(id, facts);
+    for (const [id, facts] of this.pastSwitch) add(id, facts);
+    // A flag set from a test reads what is known of the value tested (`downgraded = retval == 1;`).
+    for (const [id, list] of this.equivStores) add(id, list.map((q): Fact => [q.atom, true]));
+    const liveIn: Array<Set<string>> = cfg.nodes.map((n) => new Set(tested[n.id] ?? []));
+    // Backward to a fixpoint: live on entry to a node is what it tests and what any successor does.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let i = cfg.nodes.length - 1; i >= 0; i--) {
+        const into = liveIn[i]!;
+        for (const e of cfg.nodes[i]!.succ) {
+          for (const t of liveIn[e.to]!) {
+            if (into.has(t)) continue;
+            into.add(t);
+            changed = true;
+          }
+        }
+      }
+    }
+    // A branch tests its own condition on the way out, after its node: its keys count there too.
+    for (const n of cfg.nodes) this.liveAfter[n.id] = liveIn[n.id]!;
+  }
+
+  /** Whether fact `k` can still prune a path after node `id`. */
+  private liveAt(id: number, k: string): boolean {
+    const live = this.liveAfter[id]!;
+    for (const q of this.equivByKey.get(k) ?? []) if (live.has(this.token(q.flag)) || live.has(this.token(q.atom))) return true;
+    return live.has(this.token(k));
   }
 
   /**
@@ -227,6 +391,103 @@ export class FactModel {
     }
     const consts = this.constants.get(node.id);
     if (consts) out = out.withAll(consts);
+    for (const { v, c } of this.intStores.get(node.id) ?? []) {
+      out = out.withAll(this.atomsOf.get(v)!.map((k): Fact => {
+        const a = this.atoms.get(k) as IntAtom;
+        return [k, holds(c, a.op, a.c)];
+      }));
+    }
+    for (const q of this.equivStores.get(node.id) ?? []) {
+      const known = out.get(q.atom);
+      out = known === undefined ? out.withAll([[q.key, true]]) : out.withAll([[q.flag, known !== q.negated]]);
+    }
+    for (const [k] of out.entries) if (!this.liveAt(node.id, k)) out = out.without(k);
+    return out;
+  }
+
+  /**
+   * What `facts` tell of `v op c` for an access path `v`: true or false when the tests the path
+   * passed decide it (`ret < 0` taken rules out `ret == 1`), undefined when they do not.
+   */
+  decides(facts: Facts, v: string, op: IntOp, c: bigint): boolean | undefined {
+    const range = this.rangeOf(facts, v);
+    return range === null ? undefined : range.decides(op, c);
+  }
+
+  /** The values `v` may have given the atoms about it in `facts`; null when nothing is known or they contradict. */
+  private rangeOf(facts: Facts, v: string): IntRange | null {
+    let range: IntRange | null = IntRange.ANY;
+    let any = false;
+    for (const k of this.atomsOf.get(v) ?? []) {
+      const truth = facts.get(k);
+      if (truth === undefined) continue;
+      const a = this.atoms.get(k)!;
+      if ('bits' in a) continue;
+      any = true;
+      range = range.and(a.op, a.c, truth);
+      if (range === null) return null;
+    }
+    return any ? range : null;
+  }
+
+  /**
+   * The bit tests of value `v` against each other: a mask tested clear clears each of its bits,
+   * so a later mask made of cleared bits is clear too, and cannot be set (`fault & (RETRY |
+   * ERROR)` clear rules out `fault & RETRY` set). False when the facts contradict.
+   */
+  private closeBits(v: string, facts: () => Facts, set: (k: string, v: boolean) => boolean): boolean {
+    const keys = this.atomsOf.get(v)!;
+    const clear = new Set<string>();
+    for (const k of keys) if (facts().get(k) === false) for (const b of (this.atoms.get(k) as BitAtom).bits) clear.add(b);
+    for (const k of keys) {
+      if (!(this.atoms.get(k) as BitAtom).bits.every((b) => clear.has(b))) continue;
+      if (facts().get(k) === true || !set(k, false)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * `facts` with what the facts just `added` imply about other atoms of the same values and
+   * about flags that hold a test's outcome; null when they contradict each other.
+   */
+  private closed(facts: Facts, added: readonly Fact[]): Facts | null {
+    let out = facts;
+    const work = added.map(([k]) => k);
+    const set = (k: string, v: boolean): boolean => {
+      const known = out.get(k);
+      if (known === v) return true;
+      if (known !== undefined) return false;
+      out = out.withAll([[k, v]]);
+      work.push(k);
+      return true;
+    };
+    for (let steps = 0; work.length > 0 && steps < 256; steps++) {
+      const k = work.pop()!;
+      const truth = out.get(k);
+      if (truth === undefined) continue;
+      for (const q of this.equivByFlag.get(k) ?? []) if (out.get(q.key) === true && !set(q.atom, truth !== q.negated)) return null;
+      for (const q of this.equivByAtom.get(k) ?? []) if (out.get(q.key) === true && !set(q.flag, truth !== q.negated)) return null;
+      const a = this.atoms.get(k);
+      if (!a) continue;
+      if ('bits' in a) {
+        if (!this.closeBits(a.v, () => out, set)) return null;
+        continue;
+      }
+      let range: IntRange | null = IntRange.ANY;
+      for (const other of this.atomsOf.get(a.v)!) {
+        const t = out.get(other);
+        if (t === undefined) continue;
+        const b = this.atoms.get(other) as IntAtom;
+        range = range.and(b.op, b.c, t);
+        if (range === null) return null;
+      }
+      for (const other of this.atomsOf.get(a.v)!) {
+        if (out.get(other) !== undefined) continue;
+        const b = this.atoms.get(other) as IntAtom;
+        const d = range.decides(b.op, b.c);
+        if (d !== undefined && !set(other, d)) return null;
+      }
+    }
     return out;
   }
 
@@ -262,7 +523,8 @@ export class FactModel {
       const known = facts.get(k);
       if (known !== undefined && known !== v) return null;
     }
-    return facts.withAll(implied);
+    const out = facts.withAll(implied);
+    return this.atoms.size === 0 || out === facts ? out : this.closed(out, implied);
   }
 }
 
@@ -333,21 +595,54 @@ function unwrap(e: Expr): Expr {
 }
 
 /** Facts implied by `e` evaluating to `truth`; keys are written with variable ids. */
-function impliedFacts(e: Expr, truth: boolean, deps: Map<string, string[]>): Fact[] {
+function impliedFacts(e: Expr, truth: boolean, deps: Map<string, string[]>, atoms: Map<string, IntAtom | BitAtom>): Fact[] {
   const x = unwrap(e);
-  if (x.k === 'unary' && x.op === '!') return impliedFacts(x.arg, !truth, deps);
+  if (x.k === 'unary' && x.op === '!') return impliedFacts(x.arg, !truth, deps, atoms);
   if (x.k === 'binary') {
-    if (x.op === '&&') return truth ? [...impliedFacts(x.left, true, deps), ...impliedFacts(x.right, true, deps)] : [];
-    if (x.op === '||') return truth ? [] : [...impliedFacts(x.left, false, deps), ...impliedFacts(x.right, false, deps)];
-    if ((x.op === '==' || x.op === '!=') && (constantTruth(unwrap(x.right)) === false || constantTruth(unwrap(x.left)) === false)) {
-      const other = constantTruth(unwrap(x.right)) === false ? x.left : x.right;
-      return impliedFacts(other, x.op === '==' ? !truth : truth, deps);
-    }
+    if (x.op === '&&') return truth ? [...impliedFacts(x.left, true, deps, atoms), ...impliedFacts(x.right, true, deps, atoms)] : [];
+    if (x.op === '||') return truth ? [] : [...impliedFacts(x.left, false, deps, atoms), ...impliedFacts(x.right, false, deps, atoms)];
   }
-  const key = conditionKey(x);
-  if (key === null) return [];
+  const predicate = x.k === 'call' && x.name !== null ? BIT_PREDICATES.get(x.name) : undefined;
+  if (predicate && x.k === 'call') {
+    const p = x.args[predicate.arg] ? pathKey(x.args[predicate.arg]!) : null;
+    if (p === null || !truth) return [];
+    const a: BitAtom = { v: `&${p}`, bits: [predicate.bit] };
+    const key = bitKey(a);
+    atoms.set(key, a);
+    if (!deps.has(key)) deps.set(key, readPaths(x.args[predicate.arg]!));
+    return [[key, true]];
+  }
+  const atom = atomOf(x, deps, atoms);
+  return atom ? [[atom.key, atom.negated ? !truth : truth]] : [];
+}
+
+/** The key of a bit test: the same for `fault & VM_FAULT_RETRY` and what `fault_signal_pending(fault, ...)` says. */
+function bitKey(a: BitAtom): string {
+  return `${a.v}:${a.bits.join('|')}`;
+}
+
+/**
+ * The condition key `e` tests, and whether `e` is its negation (`!p`, `p == NULL` test `p`),
+ * registering what the key reads and, for a comparison with an integer, the atom it is.
+ */
+function atomOf(e: Expr, deps: Map<string, string[]>, atoms: Map<string, IntAtom | BitAtom>): { key: string; negated: boolean } | null {
+  const x = unwrap(e);
+  if (x.k === 'unary' && x.op === '!') {
+    const inner = atomOf(x.arg, deps, atoms);
+    return inner && { key: inner.key, negated: !inner.negated };
+  }
+  if (x.k === 'binary' && (x.op === '==' || x.op === '!=') && (constantTruth(unwrap(x.right)) === false || constantTruth(unwrap(x.left)) === false)) {
+    const inner = atomOf(constantTruth(unwrap(x.right)) === false ? x.left : x.right, deps, atoms);
+    return inner && { key: inner.key, negated: x.op === '==' ? !inner.negated : inner.negated };
+  }
+  const rendered = conditionKey(x);
+  if (rendered === null) return null;
+  const bits = bitAtom(x);
+  const key = bits ? bitKey(bits) : rendered;
   if (!deps.has(key)) deps.set(key, readPaths(x));
-  return [[key, truth]];
+  const atom = intAtom(x) ?? bits;
+  if (atom) atoms.set(key, atom);
+  return { key, negated: false };
 }
 
 /** A canonical text for a side-effect-free condition, or null when it calls or writes anything. */
@@ -430,9 +725,14 @@ export function edgeInto(cfg: Cfg, trace: Trace, node: CfgNode): { from: CfgNode
 /** The path to configuration `index`, read back through the parents (one object per step, no closures). */
 class ConfigTrace implements Trace {
   constructor(
-    private readonly configs: ReadonlyArray<{ node: number; parent: number }>,
+    private readonly configs: ReadonlyArray<{ node: number; parent: number; facts: Facts }>,
     private readonly index: number,
+    private readonly model: FactModel,
   ) {}
+
+  decides(v: string, op: IntOp, c: bigint): boolean | undefined {
+    return this.model.decides(this.configs[this.index]!.facts, v, op, c);
+  }
 
   nodes(): number[] {
     const out: number[] = [];
@@ -469,7 +769,7 @@ export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, bu
     stack.push(configs.length - 1);
     return true;
   };
-  const traceOf = (index: number): Trace => new ConfigTrace(configs, index);
+  const traceOf = (index: number): Trace => new ConfigTrace(configs, index, model);
 
   if (!push(cfg.entry, walker.initial, Facts.EMPTY, -1)) return { complete: false, states: 0 };
   while (stack.length > 0) {

@@ -170,3 +170,139 @@ void f(int fresh, int more)
     expect(await callPaths(src2, 'h')).toEqual(['read_op a', 'read_op b']);
   });
 });
+
+describe('tests of one value against different integers are related', () => {
+  test.each([
+    ['`ret < 0` rules out `ret == 1`', 'int f(int ret)\n{\n\tif (ret < 0)\n\t\ta();\n\tif (ret == 1)\n\t\tb();\n\treturn 0;\n}\n', ['', 'a', 'b']],
+    ['`ret > 0` decides `ret` true', 'int f(int ret)\n{\n\tif (ret > 0)\n\t\ta();\n\tif (!ret)\n\t\tb();\n\treturn 0;\n}\n', ['', 'a', 'b']],
+    ['`ret >= 0` then `ret < 0`: never both', 'int f(int ret)\n{\n\tif (ret >= 0)\n\t\ta();\n\tif (ret < 0)\n\t\tb();\n\treturn 0;\n}\n', ['a', 'b']],
+    ['`n == 2` decides `n > 1` and `n != 3`', 'int f(int n)\n{\n\tif (n == 2)\n\t\ta();\n\tif (n > 1)\n\t\tb();\n\tif (n != 3)\n\t\tc();\n\treturn 0;\n}\n', ['a b c', 'b', 'b c', 'c']],
+    ['a stored constant decides a range test', 'int f(int n)\n{\n\tint ret = -12;\n\n\tif (n)\n\t\tret = 1;\n\tif (ret < 0)\n\t\ta();\n\tif (ret == 1)\n\t\tb();\n\treturn 0;\n}\n', ['a', 'b']],
+    ['0 and 1 excluded leave nothing between them', 'int f(int r)\n{\n\tif (r < 0 || r > 1)\n\t\treturn 0;\n\tif (r)\n\t\ta();\n\tif (r != 1)\n\t\tb();\n\treturn 0;\n}\n', ['', 'a', 'b']],
+  ])('%s', async (_, src, expected) => {
+    expect(await callPaths(src, 'f')).toEqual([...expected].sort());
+  });
+
+  test('a flag set from a test holds its outcome (6.1 mremap(): `downgraded = retval == 1;`)', async () => {
+    const src = [
+      'int f(int retval, int n)',
+      '{',
+      '\tbool downgraded = false;',
+      '',
+      '\tif (retval < 0 && n)',
+      '\t\treturn retval;',
+      '\tdowngraded = retval == 1;',
+      '\tif (downgraded)',
+      '\t\tread_unlock();',
+      '\telse',
+      '\t\twrite_unlock();',
+      '\tif (retval == 1)',
+      '\t\tone();',
+      '\tif (retval < 0)',
+      '\t\tneg();',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    // retval < 0 with n == 0 reaches the flag as false; retval == 1 only with the flag set.
+    expect(await callPaths(src, 'f')).toEqual(['', 'read_unlock one', 'write_unlock', 'write_unlock neg'].sort());
+  });
+
+  test('writing the value forgets what the flag said of it', async () => {
+    const src = 'int f(int retval)\n{\n\tbool up = retval == 1;\n\n\tretval = g();\n\tif (up)\n\t\ta();\n\tif (retval == 1)\n\t\tb();\n\treturn 0;\n}\n';
+    expect(await callPaths(src, 'f')).toEqual(['g', 'g a', 'g a b', 'g b'].sort());
+  });
+
+  test('a walker asks what the path decided of a value', async () => {
+    // A value tested once is not tracked: its one test decides nothing later.
+    const fn = await functionOf('int f(int ret)\n{\n\tif (ret < 0)\n\t\treturn ret;\n\tdone();\n\tif (ret == 2)\n\t\ttwo();\n\treturn 0;\n}\n', 'f');
+    const seen: string[] = [];
+    explore<string>(fn.cfg, fn.facts, {
+      initial: '',
+      key: () => '',
+      step: (s, node, trace) => {
+        if (node.events.some((e) => e.k === 'call' && e.name === 'done')) {
+          const ret = fn.cfg.nodes[fn.cfg.entry]!.events.find((e) => e.k === 'def')!;
+          seen.push(`${trace.decides(ret.k === 'def' ? ret.key : '', '==', 1n)}|${trace.decides(ret.k === 'def' ? ret.key : '', '<', 0n)}`);
+        }
+        return s;
+      },
+      exit: () => {},
+    });
+    expect(seen).toEqual(['undefined|false']);
+  });
+});
+
+describe('a fact no branch ahead tests is dropped', () => {
+  const body = (tail: string) => `int f(int a, int b, int c)\n{\n\tif (a)\n\t\tx();\n\tif (a)\n\t\ty();\n\tif (b)\n\t\tz();\n${tail}\treturn 0;\n}\n`;
+
+  test('the paths that differ only in it merge again', async () => {
+    const fn = await functionOf(body(''), 'f');
+    const counted = (src: typeof fn) => explore<number>(src.cfg, src.facts, { initial: 0, key: () => '', step: (s) => s, exit: () => {} }).states;
+    const later = await functionOf(body('\tif (a)\n\t\tw();\n'), 'f');
+    // Without a later test of `a`, the two values of `a` meet again at `if (b)`; with one they cannot.
+    expect(counted(fn)).toBeLessThan(counted(later) - 4);
+    expect(await callPaths(body(''), 'f')).toEqual(['', 'x y', 'x y z', 'z']);
+  });
+
+  test('a flag set from a test still reads what the path knew of the value', async () => {
+    const src = 'int f(int retval, int n)\n{\n\tbool up = false;\n\n\tif (retval < 0 && n)\n\t\treturn retval;\n\tup = retval == 1;\n\tif (up)\n\t\ta();\n\treturn 0;\n}\n';
+    const fn = await functionOf(src, 'f');
+    const branch = (text: string) => fn.cfg.nodes.find((n) => n.kind === 'branch' && fn.text(n) === text)!.id;
+    const [neg, up] = [branch('retval < 0'), branch('up')];
+    const paths = new Set<string>();
+    explore<string>(fn.cfg, fn.facts, {
+      initial: '',
+      key: (s) => s,
+      step: (s, node, trace) => {
+        const prev = trace.previous();
+        const edge = prev === null ? undefined : fn.cfg.nodes[prev]!.succ.find((e) => e.to === node.id);
+        return prev === neg || prev === up ? `${s}${prev === neg ? 'neg' : 'up'}:${edge!.kind} ` : s;
+      },
+      exit: (s) => void paths.add(s.trim()),
+    });
+    // `retval < 0` with `n == 0` reaches the flag: `up` is false there, though no branch tests
+    // `retval` after the flag is set.
+    expect([...paths].sort()).toEqual(['neg:false up:false', 'neg:false up:true', 'neg:true', 'neg:true up:false'].sort());
+  });
+});
+
+test('a mask tested clear rules out its bits set later (sh: `fault & (VM_FAULT_RETRY | VM_FAULT_ERROR)`)', async () => {
+  const src = [
+    'void f(struct pt_regs *regs)',
+    '{',
+    '\tvm_fault_t fault = handle(regs);',
+    '',
+    '\tif (fault & (VM_FAULT_RETRY | VM_FAULT_ERROR))',
+    '\t\tbad();',
+    '\tif (fault & VM_FAULT_RETRY)',
+    '\t\tretry();',
+    '\tif (fault & VM_FAULT_COMPLETED)',
+    '\t\tdone();',
+    '}',
+    '',
+  ].join('\n');
+  // Without `bad`, no `retry`; COMPLETED is another bit, told nothing.
+  expect(await callPaths(src, 'f')).toEqual(['handle', 'handle bad', 'handle bad done', 'handle bad retry', 'handle bad retry done', 'handle done'].sort());
+});
+
+test('a fault code stored has its own bit and no other (arm: `fault = VM_FAULT_BADACCESS;`)', async () => {
+  const src = [
+    'int f(struct vm_area_struct *vma, unsigned long flags)',
+    '{',
+    '\tvm_fault_t fault;',
+    '',
+    '\tif (!(vma->vm_flags & flags))',
+    '\t\tfault = VM_FAULT_BADACCESS;',
+    '\telse',
+    '\t\tfault = handle(vma);',
+    '\tif (fault & VM_FAULT_RETRY)',
+    '\t\tretry();',
+    '\tif (fault & (VM_FAULT_BADACCESS | VM_FAULT_BADMAP))',
+    '\t\tbad();',
+    '\treturn 0;',
+    '}',
+    '',
+  ].join('\n');
+  expect(await callPaths(src, 'f')).toEqual(['bad', 'handle', 'handle bad', 'handle retry', 'handle retry bad'].sort());
+});
