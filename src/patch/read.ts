@@ -54,7 +54,7 @@ export async function readPatches(input: string | Uint8Array, source: string, op
  * are replies (`Re:`) and other mails without a diff among several (a thread saved from lore
  * holds both). A series must be whole: a gap is an error (or, with `allowGaps`, a sentence in
  * `gaps`), while one numbered mail alone is accepted (a reviewer may look at a single patch of a
- * series). Plain diffs carry no numbering: inputs holding any keep the order they were given in.
+ * series), with a sentence in `gaps` when patches before it are not there. Plain diffs carry no numbering: inputs holding any keep the order they were given in.
  * A plain diff is one {@link Patch} whose subject is null.
  *
  * @throws PatchError and nothing else, whatever the input.
@@ -324,7 +324,19 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
     byIndex.set(mail.numbering!.index, mail);
   }
 
-  const gaps = numbered.length > 1 ? missingPatches(byIndex, candidates, total, at) : [];
+  // One mail of a series on its own (a maintainer answering one patch) is reviewed as given,
+  // with a note when patches before it are not there; with a cover letter or a second patch
+  // the input is a series, and a gap in it is an error unless --allow-gaps.
+  const alone = numbered.length === 1 && !mails.some((mail) => mail.numbering?.index === 0);
+  if (alone) {
+    const { index } = numbered[0]!.numbering!;
+    const before = missingPatches(byIndex, candidates, index - 1, at).map((gap) => gap.replace(/\/\d+\b/, `/${total}`));
+    return {
+      patches: [toPatch(numbered[0]!, index, total)],
+      gaps: before.length > 0 ? [`widen reviewed patch ${index}/${total} of ${source} on its own: patch ${before.join(', ')}, so the tree may lack what the patch builds on (give the whole series, for example with \`b4 am <message-id>\`).`] : [],
+    };
+  }
+  const gaps = missingPatches(byIndex, candidates, total, at);
   if (gaps.length > 0 && !options.allowGaps) {
     const held = [...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`);
     throw new PatchError(

@@ -1,5 +1,5 @@
 import { PatchError } from '../../src/patch/errors.js';
-import { readPatches } from '../../src/patch/read.js';
+import { readPatches, readSeries } from '../../src/patch/read.js';
 import type { FilePatch, Patch } from '../../src/patch/types.js';
 import { fixture, fixtureBytes } from './fixtures.js';
 
@@ -377,11 +377,23 @@ describe('mbox series', () => {
     expect(error.message).toContain('series-missing.mbox holds patches 1/3, 3/3 of a 3-patch series, but 2/3 is missing');
   });
 
-  test('one numbered mail on its own is accepted', async () => {
+  test('one numbered mail on its own is accepted, with a note for the patches before it', async () => {
     const mbox = fixture('series.mbox');
     const second = mbox.slice(mbox.indexOf('From fe459246'), mbox.indexOf('From bbc9e827', mbox.indexOf('From fe459246')));
-    const patches = await readPatches(second, '0002.patch');
+    const { patches, gaps } = await readSeries([{ input: second, source: '0002.patch' }]);
     expect(patches.map((p) => [p.index, p.total, p.subject])).toEqual([[2, 3, 'mm/pgwalk: count the pages behind huge PMDs']]);
+    expect(gaps).toEqual(['widen reviewed patch 2/3 of 0002.patch on its own: patch 1/3 is missing, so the tree may lack what the patch builds on (give the whole series, for example with `b4 am <message-id>`).']);
+    const first = mbox.slice(mbox.indexOf('From 7e02a7be'), mbox.indexOf('From fe459246'));
+    expect((await readSeries([{ input: first, source: '0001.patch' }])).gaps).toEqual([]);
+  });
+
+  test('a cover letter and one patch are a series with a gap (sweep J)', async () => {
+    const mbox = fixture('series.mbox');
+    const cover = mbox.slice(0, mbox.indexOf('From 7e02a7be'));
+    const second = mbox.slice(mbox.indexOf('From fe459246'), mbox.indexOf('From bbc9e827', mbox.indexOf('From fe459246')));
+    const error = await patchError(readSeries([{ input: cover + second, source: 'gap.mbox' }]).then((r) => r.patches));
+    expect(error.kind).toBe('missing-patch');
+    expect(error.message).toContain('gap.mbox holds patches 2/3 of a 3-patch series, but 1/3 is missing and 3/3 is missing');
   });
 
   test('the same patch twice is duplicate-patch', async () => {
