@@ -386,7 +386,8 @@ function someFirst(fn: AnalyzedFunction, index: BracketIndex, object: string, is
   const result = explore<boolean>(fn.cfg, fn.facts, {
     initial: false,
     key: (touched) => (touched ? 't' : ''),
-    step(touched, node) {
+    step(touched, node, trace) {
+      if (testedNull(fn, trace, node, object)) return null;
       if (touched) return true;
       const e = index.eventsAt(node).find((x) => x.object === object);
       if (!e) return false;
@@ -398,6 +399,16 @@ function someFirst(fn: AnalyzedFunction, index: BracketIndex, object: string, is
   return found || !result.complete;
 }
 
+/**
+ * Whether the path reached `node` by the edge on which `object` itself is NULL (`if (mm)`
+ * false): the caller's object is a real one, so such a path is not the helper's effect on it.
+ * powerpc's and x86's `__bad_area()` release `mm` only `if (mm)`, and the VMA lock otherwise.
+ */
+function testedNull(fn: AnalyzedFunction, trace: Trace, node: CfgNode, object: string): boolean {
+  const taken = edgeInto(fn.cfg, trace, node);
+  return taken !== null && taken.from.expr !== null && (taken.kind === 'true' || taken.kind === 'false') && zeroEdge(taken.from.expr, (e) => pathKey(e) === object) === taken.kind;
+}
+
 /** The single state `object` is in at every exit, starting from `start`, or 'mixed'. */
 function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, start: 'open' | 'closed'): 'open' | 'closed' | 'mixed' {
   const seen = new Set<string>();
@@ -405,7 +416,8 @@ function exitStates(fn: AnalyzedFunction, index: BracketIndex, object: string, s
   const result = explore<string>(fn.cfg, fn.facts, {
     initial: start,
     key: (s) => s,
-    step(s, node) {
+    step(s, node, trace) {
+      if (testedNull(fn, trace, node, object)) return null;
       let cur = s;
       for (const e of index.eventsAt(node)) {
         if (e.object !== object) continue;
@@ -677,10 +689,32 @@ export interface ExitRoute {
   leave: CfgNode;
 }
 
-/** The branch and the jump that take a path from `after` out of the function. */
-export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number): ExitRoute {
+/**
+ * The branch and the jump that take a path from `after` out of the function. With the nodes
+ * that release the resource (`releases`), the route is where the path gave up every way to a
+ * release: the first node on it from which none is reachable, the branch just before it, and
+ * the first `goto` or `return` from there (loongarch's OOM `return;` after a `goto good_area;`
+ * that still had the unlock ahead).
+ */
+export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, releases: readonly number[] = []): ExitRoute {
   const nodes = trace.nodes();
   const from = nodes.lastIndexOf(after);
+  if (releases.length > 0) {
+    const reaching = reachingAny(fn, releases);
+    const lost = nodes.findIndex((id, i) => i > from && !reaching.has(id));
+    if (lost > from) {
+      let leaveAt = nodes.findIndex((id, i) => i >= lost && (fn.cfg.nodes[id]!.kind === 'goto' || fn.cfg.nodes[id]!.kind === 'return'));
+      if (leaveAt < 0) leaveAt = nodes.length - 1;
+      const leave = fn.cfg.nodes[nodes[leaveAt]!]!;
+      for (let i = lost - 1; i > from; i--) {
+        const n = fn.cfg.nodes[nodes[i]!]!;
+        if (n.kind !== 'branch') continue;
+        const edge = n.succ.find((e) => e.to === nodes[i + 1]);
+        return { branch: edge && (edge.kind === 'true' || edge.kind === 'false') ? { node: n, edge: edge.kind } : null, leave: leave.kind === 'goto' || leave.kind === 'return' ? leave : fn.cfg.nodes[fn.cfg.exit]! };
+      }
+      return { branch: null, leave: leave.kind === 'goto' || leave.kind === 'return' ? leave : fn.cfg.nodes[fn.cfg.exit]! };
+    }
+  }
   let leaveAt = -1;
   for (let i = nodes.length - 1; i > from; i--) {
     const k = fn.cfg.nodes[nodes[i]!]!.kind;
@@ -699,6 +733,20 @@ export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number): Ex
     break;
   }
   return { branch, leave };
+}
+
+/** The nodes from which one of `targets` can be reached (the targets included), by walking predecessors. */
+function reachingAny(fn: AnalyzedFunction, targets: readonly number[]): ReadonlySet<number> {
+  const seen = new Set<number>(targets);
+  const work = [...targets];
+  while (work.length > 0) {
+    for (const e of fn.cfg.nodes[work.pop()!]!.pred) {
+      if (seen.has(e.to)) continue;
+      seen.add(e.to);
+      work.push(e.to);
+    }
+  }
+  return seen;
 }
 
 /**

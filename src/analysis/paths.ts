@@ -761,7 +761,9 @@ export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, bu
     if (!byFacts) seen[node] = byFacts = new Map();
     let keys = byFacts.get(facts);
     if (!keys) byFacts.set(facts, (keys = new Set()));
-    const k = walker.key(state);
+    // At the exit, the way out is part of what a walker judges (which `return`): paths that
+    // reach it by different nodes are not merged, though their facts, dropped as dead, agree.
+    const k = node === cfg.exit && parent >= 0 ? `${walker.key(state)}\u0000${configs[parent]!.node}` : walker.key(state);
     if (keys.has(k)) return true;
     if (configs.length >= budget) return false;
     keys.add(k);

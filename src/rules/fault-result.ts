@@ -6,6 +6,7 @@
  */
 import { pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
+import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 
 /** The two result bits that mean "the fault handler dropped the lock". */
@@ -13,10 +14,19 @@ export type FaultBit = 'retry' | 'completed';
 
 const BIT_OUTCOME: Record<string, FaultBit> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
 
+/** include/linux/mm_types.h: `VM_FAULT_ERROR` and the bits it is made of. */
+const ERROR_BITS: ReadonlySet<string> = new Set(['VM_FAULT_ERROR', 'VM_FAULT_OOM', 'VM_FAULT_SIGBUS', 'VM_FAULT_SIGSEGV', 'VM_FAULT_HWPOISON', 'VM_FAULT_HWPOISON_LARGE', 'VM_FAULT_FALLBACK']);
+
 export interface FaultTest {
   bits: ReadonlySet<FaultBit>;
   /** The mask has bits other than RETRY and COMPLETED. */
   others: boolean;
+  /**
+   * The mask names error bits only (`VM_FAULT_ERROR`, `VM_FAULT_OOM`, ...): set, the fault
+   * failed, which it never reports together with RETRY or COMPLETED (the arch handlers that test
+   * `VM_FAULT_ERROR` first and then release the lock rely on it).
+   */
+  errorOnly: boolean;
   /** The edge along which `result & mask` is nonzero. */
   setOn: 'true' | 'false';
 }
@@ -43,7 +53,7 @@ export function faultTest(cond: Expr, result: string): FaultTest | null {
   };
   if (!collect(mask)) return null;
   const bits = new Set(names.map((nm) => BIT_OUTCOME[nm]).filter((o): o is FaultBit => o !== undefined));
-  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), setOn: negated ? 'false' : 'true' };
+  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), errorOnly: names.every((nm) => ERROR_BITS.has(nm)), setOn: negated ? 'false' : 'true' };
 }
 
 /** Where `handle_mm_fault()`'s result is stored: the key, per node of the call. */
@@ -80,4 +90,64 @@ export function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>, e
     return null;
   };
   return pending(node.expr, 'true');
+}
+
+/**
+ * Whether a `handle_mm_fault()` call may return VM_FAULT_RETRY or VM_FAULT_COMPLETED, that is
+ * release the mmap lock: only when its flags may carry FAULT_FLAG_ALLOW_RETRY
+ * (include/linux/mm_types.h), which FAULT_FLAG_DEFAULT includes. Flags read from a parameter or
+ * a structure may; flags the function builds itself from constants may only if it names one of
+ * the two (iommu's `iommu_sva_handle_mm()` faults with FAULT_FLAG_REMOTE and keeps the lock).
+ * With FAULT_FLAG_VMA_LOCK the call is about the VMA's lock, not the mmap lock, and with
+ * FAULT_FLAG_RETRY_NOWAIT anywhere in the function a retry keeps the lock: neither is read here.
+ */
+export function faultMayRelease(fn: AnalyzedFunction, call: Expr & { k: 'call' }): 'yes' | 'no' | 'other' {
+  const flags = call.args[2];
+  if (!flags) return 'other';
+  const names = fn.file.identifiersOf(fn.span);
+  if (fn.text(flags).includes('FAULT_FLAG_VMA_LOCK') || names.has('FAULT_FLAG_RETRY_NOWAIT')) return 'other';
+  if (names.has('FAULT_FLAG_ALLOW_RETRY') || names.has('FAULT_FLAG_DEFAULT')) return 'yes';
+  // Flags from outside the function: a parameter, a field, a call, or a local set from one.
+  const seenLocals = new Set<string>();
+  const outside = (e: Expr): boolean => {
+    const x = uncast(e);
+    if (x.k === 'cond') return (x.then ? outside(x.then) : outside(x.test)) || outside(x.else);
+    if (x.k === 'binary') return outside(x.left) || outside(x.right);
+    if (x.k === 'lit') return false;
+    if (x.k === 'ident') {
+      if (x.ref.scope === 'global') return false;
+      if (x.ref.scope === 'param') return true;
+      if (seenLocals.has(x.ref.id)) return false;
+      seenLocals.add(x.ref.id);
+      for (const node of fn.cfg.nodes) {
+        for (const ev of node.events) {
+          if (ev.k !== 'def' || ev.key !== x.ref.id || ev.how === 'decl') continue;
+          // `flags |= FAULT_FLAG_WRITE`: its constants are the function's own, checked above.
+          if (ev.value === null ? !/\|=|&=/.test(fn.text(node)) : outside(ev.value)) return true;
+        }
+      }
+      return false;
+    }
+    return true;
+  };
+  return outside(flags) ? 'yes' : 'no';
+}
+
+/**
+ * The `handle_mm_fault()` call a same-file helper returns the result of, for a helper that does
+ * no lock operation of its own (6.1 arm64's `__do_page_fault()`: checks the VMA, then `return
+ * handle_mm_fault(vma, addr, mm_flags, regs);`): its callers test the helper's result as the
+ * fault's. Null for any other callee.
+ */
+export function returnedFault(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
+  const defs = summaries.definitions(name, fn.file);
+  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
+  const callee = fn.file.analyze(defs[0]!.span);
+  if (!callee || callee === fn || callee.file.mentions(callee.span, lockNames)) return null;
+  for (const node of callee.cfg.nodes) {
+    const e = node.kind === 'return' ? node.expr : null;
+    const x = e ? uncast(e) : null;
+    if (x && x.k === 'call' && x.name === 'handle_mm_fault') return { callee, call: x };
+  }
+  return null;
 }

@@ -14,14 +14,18 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, zeroEdge, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
+import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+
+const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
+const LOCK_OP_NAMES: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.map((o) => o.name));
 
 /** Per mm: entered as the caller left it, known unlocked, held (and where taken), or not judged. */
 type LockState =
@@ -50,6 +54,31 @@ function discarded(node: CfgNode, call: Expr): boolean {
   return e === call;
 }
 
+/**
+ * `, or leave through `out:`, which releases it` when a label of the function is followed at
+ * once by `release` (a call of that name within its first few statements), else nothing: help
+ * must not point at a label the function does not have (sweep I, vhost-vdpa).
+ */
+function orLabel(fn: AnalyzedFunction, release: string): string {
+  const name = release.replace(/\(\)$/, '');
+  for (const start of fn.cfg.nodes) {
+    if (start.kind !== 'label' || !start.label) continue;
+    let node: CfgNode | undefined = start;
+    for (let i = 0; node && i < 4; i++) {
+      if (node.events.some((e) => e.k === 'call' && e.name === name)) return `, or leave through \`${start.label}:\`, which releases it`;
+      node = node.succ.length === 1 ? fn.cfg.nodes[node.succ[0]!.to] : undefined;
+    }
+  }
+  return '';
+}
+
+/** A literal false: `false`, `0`. */
+function isFalse(e: Expr | undefined): boolean {
+  if (!e) return false;
+  const x = e.k === 'cast' ? e.arg : e;
+  return (x.k === 'ident' && x.name === 'false') || (x.k === 'lit' && /^(?:false|0[uUlL]*)$/.test(x.text.trim()));
+}
+
 /** A literal true: `true`, `1`. */
 function isTrue(e: Expr | undefined): boolean {
   if (!e) return false;
@@ -63,7 +92,7 @@ function isTrue(e: Expr | undefined): boolean {
  * `constant` (`result != SCAN_SUCCEED`) or, with `equal`, when it equals it (6.1's
  * `do_brk_munmap()` returning 1), until a branch tests it.
  */
-type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean };
+type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean } | { fault: string; bits: FaultBit[] };
 
 
 /** The edge of a branch on `cond` along which `is(value) != constant` holds, or null. */
@@ -80,6 +109,10 @@ function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'tr
 /** How the outcome of conditional release `spec` by `call` at `node` is learned, or null (untested). */
 function releasePending(node: CfgNode, call: Expr & { k: 'call' }, spec: ConditionalRelease): ReleasePending | null {
   if (spec.releasedWhen === 'zero') return pendingOf(node, acquisitionOf(node, call, 'zero'));
+  if (spec.releasedWhen === 'fault') {
+    for (const ev of node.events) if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { fault: ev.key, bits: ['retry', 'completed'] };
+    return null;
+  }
   const [constant, equal] = 'unless' in spec.releasedWhen ? [spec.releasedWhen.unless, false] : [spec.releasedWhen.equals, true];
   if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
     const edge = releaseEdge(node.expr, (e) => e === call, constant, equal);
@@ -98,8 +131,14 @@ function releaseEdge(cond: Expr, is: (e: Expr) => boolean, constant: string, equ
 }
 
 /** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
-function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null): ReturnType<typeof settlePending> | ReleasePending {
+function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace): ReturnType<typeof settlePending> | ReleasePending {
+  if ('fault' in pending) return settleFault(pending, node, taken);
   if (!('constant' in pending)) return settlePending(pending, node, taken);
+  // What the tests the path passed say of the result, related to each other and through a flag
+  // that holds one (6.1 mremap(): `if (retval < 0 && ...) goto out;` then `downgraded = retval == 1;`).
+  const value = /^-?\d+$/.test(pending.constant) ? BigInt(pending.constant) : null;
+  const decided = value === null ? undefined : trace.decides(pending.key, '==', value);
+  if (decided !== undefined) return decided === pending.equal ? 'acquired' : 'failed';
   // A range test that rules the constant out on the edge just taken (`if (ret >= 0)`, false
   // edge, for a release on 1): decided, though its other edge decides nothing.
   if (taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr && excludingEdge(taken.from.expr, pending.key, pending.constant) === taken.kind) {
@@ -110,6 +149,29 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
     if (edge) return { branch: node.id, edge };
   }
   return node.events.some((e) => e.k === 'def' && e.key === pending.key) ? 'forgotten' : null;
+}
+
+/**
+ * What the edge just taken says of a stored fault result: `fault & VM_FAULT_COMPLETED` set means
+ * the handler released the lock; clear, that bit is ruled out, and with both ruled out the lock
+ * is still held. `fault_signal_pending(fault, regs)` true means VM_FAULT_RETRY; an error bit set
+ * means neither (the lock is held). A set mask of both kinds (`VM_FAULT_ERROR | VM_FAULT_RETRY`)
+ * may be either: not judged.
+ */
+function settleFault(pending: { fault: string; bits: FaultBit[] }, node: CfgNode, taken: { from: CfgNode; kind: string } | null): ReturnType<typeof settlePending> | ReleasePending {
+  const from = taken?.from;
+  if (from && (taken.kind === 'true' || taken.kind === 'false') && from.expr) {
+    const t = faultTest(from.expr, pending.fault);
+    if (t && t.errorOnly && taken.kind === t.setOn) return 'failed';
+    if (t && pending.bits.some((b) => t.bits.has(b))) {
+      if (taken.kind === t.setOn) return t.others ? 'forgotten' : 'acquired';
+      const rest = pending.bits.filter((b) => !t.bits.has(b));
+      return rest.length > 0 ? { fault: pending.fault, bits: rest } : 'failed';
+    }
+    const signal = releasedOn(from, new Map([[pending.fault, from.id]]));
+    if (!t && signal && signal.edge === taken.kind && pending.bits.includes('retry')) return 'acquired';
+  }
+  return node.events.some((e) => e.k === 'def' && e.key === pending.fault) ? 'forgotten' : null;
 }
 
 /**
@@ -153,7 +215,7 @@ export default defineRule({
       headline: "`{{mm}}`'s mmap {{mode}} lock is not released on every path",
       explanation:
         '`{{call}}` takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
-      fix: 'Release the lock on this path too (`{{release}}`), or leave through the label that does.',
+      fix: 'Release the lock on this path too (`{{release}}`){{orLabel}}.',
     },
     invertedTest: {
       headline: 'the test of `{{call}}` is the wrong way round',
@@ -177,7 +239,7 @@ export default defineRule({
       headline: '`{{call}}` may release a lock that `{{helper}}` downgraded',
       explanation:
         "`{{helper}}` downgrades `{{mm}}`'s mmap write lock to read when {{when}}, and leaves it write-held otherwise. On the path shown its result was not tested for that before `{{call}}` runs, so on one of the two outcomes `{{call}}` releases {{other}} rwsem in the wrong mode, which corrupts its count.",
-      fix: 'Test the result and release in the mode it says: `mmap_read_unlock()` where `{{helper}}` downgraded, `mmap_write_unlock()` where it did not (6.1 brk() sets `downgraded = true` when `do_brk_munmap()` returns 1, and tests it at `success:`).',
+      fix: 'Test the result and release in the mode it says: `mmap_read_unlock()` where `{{helper}}` downgraded, `mmap_write_unlock()` where it did not{{example}}.',
     },
     releaseUntested: {
       headline: '`{{call}}` runs whether or not `{{helper}}` already released the mmap lock',
@@ -207,18 +269,31 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; example?: string; fault?: true }>();
     const tracked = lockedObjects(events);
+    /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock). */
+    const releaseNodes = (object: string): number[] => [...events].filter(([, list]) => list.some((e) => e.object === object && (e.op === 'unlock' || e.op === 'downgrade'))).map(([id]) => id);
+    // Results of faults that cannot release the lock (no FAULT_FLAG_ALLOW_RETRY): by key, the calls.
+    const keptFaults = new Map<string, number[]>();
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
-        const spec = ev.k === 'call' ? MMAP_LOCK_CONDITIONAL_RELEASES.find((h) => h.name === ev.name) : undefined;
-        if (!spec || ev.k !== 'call' || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg]))) continue;
+        if (ev.k !== 'call' || ev.name === null) continue;
+        // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault.
+        const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, ctx.summaries, LOCK_OP_NAMES);
+        const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : CONDITIONAL_BY_NAME.get(ev.name);
+        if (!spec || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg])) || (spec.flagArg !== undefined && isFalse(ev.call.args[spec.flagArg]))) continue;
+        // A fault that cannot retry keeps the lock (lockEvents() says so), and its result never
+        // says otherwise; one under the VMA lock or with FAULT_FLAG_RETRY_NOWAIT is not read
+        // here: the helper's unknown event stands.
+        const may = spec.releasedWhen === 'fault' ? (wrapped ? faultMayRelease(wrapped.callee, wrapped.call) : faultMayRelease(fn, ev.call)) : 'yes';
+        if (may === 'no') for (const d of node.events) if (d.k === 'def' && d.value === ev.call) keptFaults.set(d.key, [...(keptFaults.get(d.key) ?? []), node.id]);
+        if (may !== 'yes') continue;
         // Without an mm argument (6.1's `do_brk_munmap()` reaches it through the VMA): the function's only mm.
         const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
         if (object === null || !tracked.has(object)) continue;
         const when = spec.releasedWhen;
-        const why = when === 'zero' ? 'it returned 0, and its `unlock` argument is true' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`;
-        conditional.set(node.id, { object, name: spec.name, pending: releasePending(node, ev.call, spec), why, test: 'its result', downgrades: spec.downgrades === true });
+        const why = spec.why ?? (when === 'zero' ? 'it returned 0, and its `unlock` argument is true' : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`);
+        conditional.set(node.id, { object, name: ev.name, pending: releasePending(node, ev.call, spec), why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
       }
       // The GUP calls handed `&locked`: released when they set it to 0.
       for (const ev of node.events) {
@@ -231,6 +306,23 @@ export default defineRule({
         conditional.set(node.id, { object, name: spec.name, pending: { key, when: 'zero' }, why: `it sets \`${fn.text(flag.arg)}\` to 0`, test: `\`${fn.text(flag.arg)}\``, downgrades: false });
       }
     }
+
+    /**
+     * Whether the edge just taken cannot be: a fault result says the lock was released although
+     * the fault could not release it (no FAULT_FLAG_ALLOW_RETRY: powerpc's
+     * `copro_handle_mm_fault()` tests `VM_FAULT_COMPLETED` all the same), or a fault released it
+     * although the flags did not allow a retry (csky: `(fault & VM_FAULT_RETRY) && (flags &
+     * FAULT_FLAG_ALLOW_RETRY)` false after the first half held).
+     */
+    const impossibleFault = (taken: { from: CfgNode; kind: string }): boolean => {
+      const expr = taken.from.expr;
+      if (!expr || (taken.kind !== 'true' && taken.kind !== 'false')) return false;
+      for (const [key, calls] of keptFaults) {
+        const t = faultTest(expr, key);
+        if (t && t.bits.size > 0 && !t.others && taken.kind === t.setOn && fn.defs.reaching(taken.from.id, key).every((d) => calls.includes(d.node))) return true;
+      }
+      return false;
+    };
 
     /** {@link notHeld}, with a conditional release labelled as what it is. */
     const heldNot = (cur: LockState & { k: 'none' }, node: CfgNode, trace: Trace): ReturnType<typeof notHeld> => {
@@ -320,9 +412,13 @@ export default defineRule({
         let next: Map<string, LockState> | null = null;
         const set = (o: string, v: LockState): void => void (next ??= new Map(s)).set(o, v);
         const taken = edgeInto(fn.cfg, trace, node);
+        if (taken && impossibleFault(taken)) return null;
+        if (taken && taken.from.expr && zeroEdge(taken.from.expr, (e) => fn.text(e).includes('FAULT_FLAG_ALLOW_RETRY')) === taken.kind) {
+          for (const v of s.values()) if (v.k === 'none' && v.released !== undefined && conditional.get(v.released)?.fault) return null;
+        }
         for (const [o, v] of s) {
           if (v.k !== 'held' || !v.releasing) continue;
-          const settled = settleRelease(v.releasing.pending, node, taken);
+          const settled = settleRelease(v.releasing.pending, node, taken, trace);
           // A downgrade keeps the lock, for reading, and counts as this function's own: the caller's
           // write lock came back read-held (6.1's brk() then releases it with `mmap_read_unlock()`).
           if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined } : { k: 'none', failed: null, released: v.releasing.at });
@@ -390,7 +486,7 @@ export default defineRule({
             // The helper's result, which says whether it downgraded, was not tested on this path.
             const c = conditional.get(cur.releasing.at);
             const helper = `${c?.name ?? 'the helper'}()`;
-            report('downgradeUntested', node, e, { helper, when: c?.why ?? '', other: e.mode === 'write' ? 'a read-held' : 'a write-held' }, [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` downgrades the lock to read when ${c?.why ?? 'it says so'}` }]);
+            report('downgradeUntested', node, e, { helper, when: c?.why ?? '', other: e.mode === 'write' ? 'a read-held' : 'a write-held', example: c?.example ? ` (${c.example})` : '' }, [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` downgrades the lock to read when ${c?.why ?? 'it says so'}` }]);
             set(e.object, { k: 'none', failed: null, released: node.id });
           } else {
             // A helper may have released it already, and nothing on the path asked whether it did.
@@ -429,7 +525,7 @@ export default defineRule({
           // A helper that may downgrade it leaves it held either way: judged as held.
           if (v.k === 'unknown' || (v.k === 'held' && (v.pending || (v.releasing && !v.releasing.downgrades)))) continue;
           const held = v.k === 'held' ? v : null;
-          exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at) : null });
+          exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at, releaseNodes(object)) : null });
         }
       },
     });
@@ -521,7 +617,7 @@ export default defineRule({
       if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${x.node.id}`)) continue;
       ctx.report({
         messageId: 'leak',
-        data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode) },
+        data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode), orLabel: orLabel(fn, releaseOf(mode)) },
         at: fn.cfg.nodes[x.held.at]!,
         until: x.route.leave,
         related: routeLabels(fn, x.route, `the mmap ${mode} lock still held`, releaseOf(mode)),

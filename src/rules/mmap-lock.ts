@@ -5,12 +5,13 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { displayKey, forEachExpr, isZeroConstant, pathKey, type Expr } from '../analysis/ast.js';
-import { acquiredEdge, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import { MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { faultMayRelease } from './fault-result.js';
+import { MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -22,6 +23,13 @@ export interface LockEvent {
 }
 
 const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+
+/**
+ * Helpers that take the mmap read lock of the mm they are handed and say by their result whether
+ * they did (`lock_mm_and_find_vma()`: the VMA with the lock held, or NULL with none): a
+ * conditional lock like a trylock's, on the mm of their first argument.
+ */
+const ACQUIRING = new Map(MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'acquires' && t.when === 'nonzero').map((t) => [t.name, t]));
 
 /**
  * The mm of `e` as the code names it at the call (`mm` in `mmap_read_lock(mm)`, even when `mm`
@@ -56,6 +64,8 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const id of index.nodesWithEvents()) {
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
         if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
+        // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
+        if (event.via !== null && ACQUIRING.has(event.via)) continue;
         const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
         // A downgrade shows as a write release and a read acquisition: one event, on the write side.
         if (downgrade && mode === 'read') continue;
@@ -67,6 +77,17 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       }
     }
   }
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null || !ACQUIRING.has(ev.name)) continue;
+      const object = objectAt(fn, ev.call.args[0], node.id);
+      if (object === null) continue;
+      const list = out.get(node.id) ?? [];
+      list.push({ object, op: 'lock', mode: 'read', event: { kind: 'open', object, call: ev.call, via: null, acquisition: acquisitionOf(node, ev.call, 'nonzero') } });
+      out.set(node.id, list);
+      objects.add(object);
+    }
+  }
   // A transfer helper reaches the lock through a VMA or a fault (`handle_mm_fault(vma, ...)`),
   // not through an argument naming the mm, and a callee handed the function's lock flag
   // (`populate_vma_page_range(..., &locked)`) may drop the lock and clear the flag: after
@@ -76,7 +97,9 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || ACQUIRING.has(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
+      // A fault whose flags cannot allow a retry returns with the lock held.
+      if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.

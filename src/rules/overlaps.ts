@@ -23,6 +23,11 @@ export const OVERLAPS: readonly Overlap[] = [
   // The contract names the helper that releases or takes the lock, and shows its body.
   { keep: 'mmap-lock-callee-contract/callsReleasing', drop: 'mmap-lock-balance/unlockNotHeld' },
   { keep: 'mmap-lock-callee-contract/callsLocking', drop: 'mmap-lock-balance/doubleLock' },
+  // The contract quotes what the helper's result said (`expand_stack()` returned NULL).
+  { keep: 'mmap-lock-callee-contract/unlockAfterRelease', drop: 'mmap-lock-balance/unlockNotHeld' },
+  { keep: 'mmap-lock-callee-contract/unlockAfterRelease', drop: 'mmap-lock-balance/releaseUntested' },
+  { keep: 'mmap-lock-callee-contract/unlockNotTaken', drop: 'mmap-lock-balance/unlockNotHeld' },
+  { keep: 'mmap-lock-callee-contract/unlockNotTaken', drop: 'mmap-lock-balance/invertedTest' },
   // The per-VMA lock's own rule knows which lock the fault path dropped, and the NULL it returned.
   { keep: 'vma-read-lock-balance/useAfterRelease', drop: 'vma-use-after-unlock/afterFault' },
   { keep: 'vma-read-lock-balance/useAfterNull', drop: 'vma-lookup-null-check/deref' },

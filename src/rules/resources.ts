@@ -178,7 +178,7 @@ export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
  * widen says nothing rather than guess.
  */
 export const MMAP_LOCK_HELPERS: readonly string[] = [
-  'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'upgrade_mmap_lock_carefully', 'expand_stack',
+  'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'upgrade_mmap_lock_carefully', 'mmap_upgrade_trylock', 'expand_stack',
   'handle_mm_fault', 'faultin_page', '__get_user_pages_locked', 'faultin_page_range',
   'userfaultfd_remove', '__collapse_huge_page_swapin', 'collapse_huge_page', 'release_fault_lock',
   '__bad_area', 'bad_area', 'bad_area_access_error', 'migrate_to_node', 'fixup_user_fault',
@@ -435,29 +435,44 @@ export interface MmapLockTransfer {
  *   VMA it is handed, so the mm is the caller's only one.
  *
  * `mmArg` names the mm (null: the caller's only mm), `unlockArg` the flag that must be a literal
- * true; `releasedWhen` is `zero` (released when the result is 0), `{ unless }` (released when the
- * result is not that constant) or `{ equals }` (released when it is); `downgrades`: the outcome
- * downgrades the lock instead of releasing it.
+ * true, `flagArg` one that must not be a literal false; `releasedWhen` is `zero` (released when
+ * the result is 0), `{ unless }` (released when the result is not that constant) or `{ equals }`
+ * (released when it is); `downgrades`: the outcome downgrades the lock instead of releasing it.
  */
 export interface ConditionalRelease {
   name: string;
   mmArg: number | null;
   unlockArg?: number;
-  releasedWhen: 'zero' | { unless: string } | { equals: string };
+  /** The flag that, a literal false or 0, means the call releases nothing (6.1's `downgrade`). */
+  flagArg?: number;
+  releasedWhen: 'zero' | 'fault' | { unless: string } | { equals: string };
+  /** For `zero` without `unlockArg`: the outcome, finishing "released when ..." (`it returned NULL`). */
+  why?: string;
   downgrades?: true;
+  /** For a downgrade: how a correct caller in the kernel tells the two outcomes apart, for the help. */
+  example?: string;
 }
 
 export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
+  // 6.12 mm/mmap.c expand_stack(mm, addr): "If no vma is found or it can't be expanded, it
+  // returns NULL and has the mmap lock dropped"; the VMA it returns comes with the read lock
+  // held. (6.1's expand_stack(vma, addr) returns an error and keeps the lock: its first
+  // argument is no mm the caller locked, so it is never read this way.)
+  { name: 'expand_stack', mmArg: 0, releasedWhen: 'zero', why: 'it returned NULL' },
+  // include/linux/mm_types.h: VM_FAULT_RETRY and VM_FAULT_COMPLETED mean the handler released
+  // the lock (mm/memory.c handle_mm_fault()); any other result leaves it held. It reaches the mm
+  // through the VMA, so the mm is the caller's only one.
+  { name: 'handle_mm_fault', mmArg: null, releasedWhen: 'fault', why: 'it returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`' },
   { name: 'do_vmi_munmap', mmArg: 1, unlockArg: 5, releasedWhen: 'zero' },
   { name: 'do_vmi_align_munmap', mmArg: 2, unlockArg: 6, releasedWhen: 'zero' },
   { name: '__collapse_huge_page_swapin', mmArg: 0, releasedWhen: { unless: 'SCAN_SUCCEED' } },
-  { name: 'do_brk_munmap', mmArg: null, releasedWhen: { equals: '1' }, downgrades: true },
-  // 6.1's do_mas_munmap()/do_mas_align_munmap() (mm/mmap.c:2621-2635: "Returns: -EINVAL on
-  // failure, 1 on success and unlock, 0 otherwise", the unlock a downgrade) are left out: a
-  // correct mremap() that tests `retval < 0` and then sets `downgraded = retval == 1` needs the
-  // two tests related (retval < 0 rules out 1), which widen does not do; modelled, it made a
-  // false wrongMode there (sweep H's correct-02). After them the lock is not judged, and a note
-  // says so.
+  { name: 'do_brk_munmap', mmArg: null, releasedWhen: { equals: '1' }, downgrades: true, example: '6.1 brk() sets `downgraded = true` when `do_brk_munmap()` returns 1, and tests it at `success:`' },
+  // 6.1 mm/mmap.c:2621-2635, do_mas_munmap(): "Returns: -EINVAL on failure, 1 on success and
+  // unlock, 0 otherwise", the unlock a downgrade to read (mremap()'s shrink, __vm_munmap()). Only
+  // a `downgrade` argument that is true returns 1, so a variable one reads the same, and a literal
+  // false one releases nothing (6.1 vm_brk_flags(): `do_mas_munmap(&mas, mm, addr, len, &uf, 0)`).
+  { name: 'do_mas_munmap', mmArg: 1, flagArg: 5, releasedWhen: { equals: '1' }, downgrades: true, example: '6.1 mremap() sets `downgraded = true` when `do_mas_munmap()` returns 1, and tests it at `out:`' },
+  { name: 'do_mas_align_munmap', mmArg: 2, flagArg: 6, releasedWhen: { equals: '1' }, downgrades: true, example: '6.1 do_mas_munmap() passes the result on, and its callers test it for 1' },
 ];
 
 /**

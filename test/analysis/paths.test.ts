@@ -306,3 +306,15 @@ test('a fault code stored has its own bit and no other (arm: `fault = VM_FAULT_B
   ].join('\n');
   expect(await callPaths(src, 'f')).toEqual(['bad', 'handle', 'handle bad', 'handle retry', 'handle retry bad'].sort());
 });
+
+test('every way out reaches the exit on its own, though the facts that told the paths apart are dropped', async () => {
+  const fn = await functionOf('int f(int a, int b)\n{\n\tif (a) {\n\t\tif (b)\n\t\t\treturn 1;\n\t\treturn 2;\n\t}\n\treturn 3;\n}\n', 'f');
+  const outs: string[] = [];
+  explore<string>(fn.cfg, fn.facts, {
+    initial: '',
+    key: () => '',
+    step: (s) => s,
+    exit: (_, trace) => void outs.push(fn.text(fn.cfg.nodes[trace.previous()!]!)),
+  });
+  expect(outs.sort()).toEqual(['return 1;', 'return 2;', 'return 3;']);
+});
