@@ -13,7 +13,7 @@
 import { run, type Logger } from 'probot';
 import { InputError } from '../errors.js';
 import { createWidenApp } from './app.js';
-import { loadSecretFiles } from './env.js';
+import { appEnvProblems, loadSecretFiles } from './env.js';
 import { WidenOctokit } from './octokit.js';
 import { queuePrefixProblem, RedisReviewSink, redisUrlProblem } from './redis-queue.js';
 
@@ -25,6 +25,12 @@ try {
 } catch (e) {
   if (!(e instanceof InputError)) throw e;
   console.error(`widen: ${e.message}`);
+  process.exit(2);
+}
+const problems = appEnvProblems();
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`widen: ${problem}`);
+  console.error('widen: the App did not start; docs/github-app.md lists its environment.');
   process.exit(2);
 }
 const redisUrl = process.env['REDIS_URL'];

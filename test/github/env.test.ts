@@ -1,9 +1,10 @@
 /** Secrets from files (Docker secrets): WEBHOOK_SECRET_FILE and PRIVATE_KEY_FILE. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { hasPrivateKey, loadSecretFiles } from '../../src/github/env.js';
+import { appEnvProblems, hasPrivateKey, loadSecretFiles } from '../../src/github/env.js';
 
 let dir: string;
 beforeAll(() => {
@@ -36,4 +37,28 @@ test('an unreadable file is an input error that names the variable and the file,
 test('PRIVATE_KEY_PATH (read by Probot) counts as a key; nothing does not', () => {
   expect(hasPrivateKey({ PRIVATE_KEY_PATH: '/run/secrets/key' })).toBe(true);
   expect(hasPrivateKey({})).toBe(false);
+});
+
+describe('the App refuses an environment Probot would misread (sweep J)', () => {
+  const base = { APP_ID: '12345', WEBHOOK_SECRET: 'hook-secret', PRIVATE_KEY: 'pem' };
+
+  test('a complete environment, and the setup mode without APP_ID, pass', () => {
+    expect(appEnvProblems(base)).toEqual([]);
+    expect(appEnvProblems({ PORT: '3000' })).toEqual([]);
+  });
+
+  test('each wrong value is named with what it should be', () => {
+    const problems = appEnvProblems({ APP_ID: 'abc', PRIVATE_KEY_PATH: join(dir, 'missing.pem'), PORT: 'abc', LOG_LEVEL: 'verbose', GHE_PROTOCOL: 'ftp' } as Record<string, string>);
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['APP_ID', 'WEBHOOK_SECRET', 'PRIVATE_KEY_PATH', 'PORT', 'LOG_LEVEL', 'GHE_PROTOCOL']);
+    expect(problems[1]).toContain('Probot would check against the public default `development`');
+    expect(problems[2]).toContain('ENOENT');
+    expect(problems[3]).toBe('PORT is "abc", but it is a TCP port number from 1 to 65535.');
+  });
+
+  test('npm start exits 2 without WEBHOOK_SECRET, and says why', () => {
+    const run = spawnSync(process.execPath, ['dist/github/server.js'], { env: { PATH: process.env['PATH'], APP_ID: '12345', PRIVATE_KEY: 'pem', PORT: '0' }, encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('widen: WEBHOOK_SECRET is not set');
+    expect(run.stdout).toBe('');
+  });
 });

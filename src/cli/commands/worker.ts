@@ -6,7 +6,7 @@
  * {@link DRAIN_TIMEOUT_MS}; a review still running then is retried by another worker.
  */
 import { InputError } from '../../errors.js';
-import { hasPrivateKey, loadSecretFiles } from '../../github/env.js';
+import { appEnvProblems, hasPrivateKey, loadSecretFiles } from '../../github/env.js';
 import { usageError } from '../messages/index.js';
 import type { CommandResult } from './types.js';
 
@@ -51,7 +51,9 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   const url = env['REDIS_URL'];
   if (!url) throw new InputError('no-redis', "widen worker runs the reviews the App queues in Redis, so it needs REDIS_URL (for example redis://redis:6379), the same as the App's. Without REDIS_URL the App reviews in its own process and needs no worker.");
   loadSecretFiles(env);
-  if (!/^\d+$/.test(env['APP_ID'] ?? '')) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
+  if (!env['APP_ID']) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
+  const [problem] = appEnvProblems(env).filter((p) => !p.startsWith('WEBHOOK_SECRET') && !p.startsWith('PORT'));
+  if (problem) throw new InputError('bad-env', problem);
   if (!hasPrivateKey(env)) throw new InputError('no-private-key', 'widen worker acts as the GitHub App, so it needs its private key: PRIVATE_KEY (the PEM text), PRIVATE_KEY_PATH or PRIVATE_KEY_FILE (a file holding it).');
 
   const [{ createProbot }, { startReviewWorker, waitForRedis, redisAddress, queuePrefix }, { WidenOctokit }] = await Promise.all([import('probot'), import('../../github/redis-queue.js'), import('../../github/octokit.js')]);
