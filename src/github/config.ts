@@ -4,6 +4,7 @@
  * explanation in the check run instead of being ignored or crashing the review.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import merge from 'deepmerge';
 import { isSeverity, type FailLevel, type Severity } from '../findings/severity.js';
 import { CATALOG, type CatalogRule } from '../rules/index.js';
 import { compileGlob, compileGlobs, GlobError } from './glob.js';
@@ -141,12 +142,17 @@ function describeProblem(e: ErrorObject): string {
 export type ConfigReader = () => Promise<unknown>;
 
 /**
- * The reader `widen review --pr` uses: Probot's config plugin, the very call `context.config()`
- * makes in the App (default branch, falling back to the owner's `.github` repository,
- * `_extends` honoured).
+ * The reader `widen review --pr` and `widen worker` use: Probot's config plugin called as
+ * `context.config()` calls it in the App (default branch, falling back to the owner's `.github`
+ * repository, `_extends` honoured), with its deep merge of an inherited file (objects merged key
+ * by key, lists joined: `deepmerge`, as Probot): the plugin's own merge is shallow, and a
+ * repository's `rules:` dropped every inherited rule setting outside the App (sweep J).
  */
 export function configReader(octokit: GitHubClient, repo: { owner: string; repo: string }): ConfigReader {
-  return async () => (await octokit.config.get({ ...repo, path: CONFIG_PATH })).config;
+  return async () => {
+    const { config, files } = await octokit.config.get({ ...repo, path: CONFIG_PATH, defaults: (configs: Array<Record<string, unknown>>) => merge.all<Record<string, unknown>>([{}, ...configs]) });
+    return files.some((file) => file.config !== null) ? config : null;
+  };
 }
 
 /** Reads and validates the repository's settings; an unreadable or invalid file is a {@link ConfigError}. */

@@ -1,5 +1,8 @@
 /** `.github/widen.yml`: defaults, validation messages a user can act on, and what each option does. */
-import { ConfigError, DEFAULT_CONFIG, configuredRules, parseConfig, pathFilter } from '../../src/github/config.js';
+import nock from 'nock';
+import { Context } from 'probot';
+import { ConfigError, DEFAULT_CONFIG, configReader, configuredRules, loadConfig, parseConfig, pathFilter } from '../../src/github/config.js';
+import { WidenOctokit } from '../../src/github/octokit.js';
 import { CATALOG, RULES } from '../../src/rules/index.js';
 import { isPatchRule } from '../../src/rules/patch/define-patch-rule.js';
 
@@ -85,4 +88,39 @@ test('series: a hostile or misspelt value gets one line naming the two choices, 
   }
   expect(parseConfig({ series: 'squashed' }).series).toBe('squashed');
   expect(parseConfig({}).series).toBe('per-commit');
+});
+
+describe('`_extends` merges the same way in the App and outside it (sweep J)', () => {
+  const files: Record<string, string> = {
+    'acme/linux': "_extends: shared\nrules:\n  tlb-vma-bracket-misuse: 'off'\npaths:\n  exclude: ['mm/kasan/**']\n",
+    'acme/shared': "rules:\n  vma-lookup-null-check: warning\npaths:\n  exclude: ['drivers/**']\nfail-on: error\n",
+  };
+  const serve = (): nock.Scope => {
+    const scope = nock('https://api.github.com');
+    for (const [repo, text] of Object.entries(files)) scope.get(`/repos/${repo}/contents/.github%2Fwiden.yml`).reply(200, text, { 'content-type': 'text/plain; charset=utf-8' });
+    return scope;
+  };
+  afterEach(() => nock.cleanAll());
+
+  test('widen review --pr and widen worker: objects merged key by key, lists joined, as Probot does', async () => {
+    serve();
+    const octokit = new WidenOctokit({ auth: 'token', retry: { enabled: false }, throttle: { enabled: false } });
+    const c = await loadConfig(configReader(octokit, { owner: 'acme', repo: 'linux' }));
+    expect([c.rules, c.paths.exclude, c.failOn]).toEqual([{ 'vma-lookup-null-check': 'warning', 'tlb-vma-bracket-misuse': 'off' }, ['drivers/**', 'mm/kasan/**'], 'error']);
+  });
+
+  test("the App: Probot's context.config gives the same settings", async () => {
+    serve();
+    const octokit = new WidenOctokit({ auth: 'token', retry: { enabled: false }, throttle: { enabled: false } });
+    const context = new Context({ id: '1', name: 'ping', payload: { repository: { name: 'linux', owner: { login: 'acme' } } } } as never, octokit as never, {} as never);
+    const viaApp = await loadConfig(() => context.config('widen.yml'));
+    const viaPr = (serve(), await loadConfig(configReader(octokit, { owner: 'acme', repo: 'linux' })));
+    expect(viaApp).toEqual(viaPr);
+  });
+
+  test('no file anywhere is the defaults', async () => {
+    nock('https://api.github.com').get('/repos/acme/empty/contents/.github%2Fwiden.yml').reply(404).get('/repos/acme/.github/contents/.github%2Fwiden.yml').reply(404);
+    const octokit = new WidenOctokit({ auth: 'token', retry: { enabled: false }, throttle: { enabled: false } });
+    expect(await loadConfig(configReader(octokit, { owner: 'acme', repo: 'empty' }))).toEqual(DEFAULT_CONFIG);
+  });
 });
