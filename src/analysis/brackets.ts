@@ -458,6 +458,13 @@ export function objectAt(fn: AnalyzedFunction, arg: Expr | undefined, node: numb
       return objectAt(fn, d.def.value, d.node, depth + 1);
     }
   }
+  // A field of a copy is the field of what was copied: `tsk->mm` with `tsk = current` is
+  // `current->mm`, the mm a helper that reaches `current->mm` itself releases (x86's and sh's
+  // `__bad_area()` under `do_user_addr_fault()` / `do_page_fault()`).
+  if (e.k === 'field' && e.arrow && e.base.k === 'ident' && e.base.ref.scope === 'local' && depth < 4) {
+    const base = objectAt(fn, e.base, node, depth + 1);
+    if (base !== null && base !== e.base.ref.id) return `${base}->${e.field}`;
+  }
   return pathKey(e);
 }
 

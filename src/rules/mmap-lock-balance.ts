@@ -614,7 +614,7 @@ export default defineRule({
       }
       // A lock that the path also takes again while held (a `continue` that keeps it round a
       // loop) leaks on the loop's exits too: one defect, reported once as the double lock.
-      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${x.node.id}`)) continue;
+      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${x.route.leave.id}`)) continue;
       ctx.report({
         messageId: 'leak',
         data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode), orLabel: orLabel(fn, releaseOf(mode)) },
