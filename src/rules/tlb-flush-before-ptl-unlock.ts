@@ -32,6 +32,12 @@ const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_
 const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range'];
 
 const RMAPS: ReadonlySet<string> = new Set(['tlb_flush_rmaps']);
+/**
+ * Gather operations that queue a page to be freed after the flush: with one under the lock, a
+ * forced flush (`if (force_flush) tlb_flush_mmu_tlbonly(tlb);`) must come before the unlock.
+ */
+const QUEUES_PAGE: ReadonlySet<string> = new Set(['__tlb_remove_page', '__tlb_remove_page_size', 'tlb_remove_page', 'tlb_remove_page_size', '__tlb_remove_folio_pages']);
+const TLBONLY: ReadonlySet<string> = new Set(['tlb_flush_mmu_tlbonly']);
 const FLUSH_SET: ReadonlySet<string> = new Set(FLUSHES);
 const CLEAR_SET: ReadonlySet<string> = new Set(CLEARS);
 const RELEASE_SET: ReadonlySet<string> = new Set(RELEASE.keys());
@@ -50,6 +56,8 @@ interface State {
   unlockedAfterClear: { unlock: number; clear: number } | null;
   /** A `tlb_flush_mmu_tlbonly()` since the lock was last taken. */
   tlbOnly: boolean;
+  /** A page queued on the gather while a page-table lock was held, and no TLB flush since. */
+  queued: number | null;
   /** The function held a page-table lock at some point on this path. */
   everHeld: boolean;
   /** The unlock that last dropped the last page-table lock. */
@@ -65,12 +73,16 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    calls: [...FLUSHES, 'tlb_flush_rmaps'],
-    // Every report needs, in the function itself, a clear, an unlock and a flush, or the rmap flush.
-    needs: (file, span) => file.mentions(span, RMAPS) || (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)),
+    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly'],
+    // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
+    // flush, or a forced gather flush with an unlock and a page queued.
+    needs: (file, span) =>
+      file.mentions(span, RMAPS) ||
+      (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)) ||
+      (file.mentions(span, TLBONLY) && file.mentions(span, QUEUES_PAGE) && file.mentions(span, RELEASE_SET)),
     fileNeeds: (text) => {
       const any = (names: Iterable<string>): boolean => [...names].some((n) => text.includes(n));
-      return any(RMAPS) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET));
+      return any(RMAPS) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET)) || (any(TLBONLY) && any(QUEUES_PAGE) && any(RELEASE_SET));
     },
   },
   messages: {
@@ -86,6 +98,12 @@ export default defineRule({
         'With delayed rmap removal (`tlb_delay_rmap()`), the dirty file folios of the batch are still mapped in the rmap until `tlb_flush_rmaps()`; it must run after `tlb_flush_mmu_tlbonly()` and before the PTE lock is dropped (mm/memory.c, `zap_pte_range()`: "Do the actual TLB flush before dropping ptl"), or the folio can be written back and freed while a stale TLB entry still writes to it.',
       fix: 'Call `tlb_flush_mmu_tlbonly()` and `tlb_flush_rmaps()` before `pte_unmap_unlock()`.',
     },
+    tlbOnlyAfterUnlock: {
+      headline: '`tlb_flush_mmu_tlbonly()` runs after the page-table lock is dropped',
+      explanation:
+        'The gather holds pages queued under the lock, and this forced flush (a dirty shared page, or a full batch) is the one that must reach the TLB before the PTE lock is dropped (6.1 mm/memory.c, `zap_pte_range()`: "Do the actual TLB flush before dropping ptl"). Between the unlock and the flush, `page_mkclean()` on another CPU finds the PTE already gone, cleans the page and lets writeback start, while a stale writable TLB entry still writes to it: the write is lost. That race is why the flush was split from the freeing of the pages (1cf35d47712d, "mm: split \'tlb_flush_mmu()\' into tlb flushing and memory freeing parts").',
+      fix: 'Call `tlb_flush_mmu_tlbonly()` before `{{unlock}}`, and free the pages (`tlb_flush_mmu()`) after it.',
+    },
     rmapsBeforeTlbFlush: {
       headline: '`tlb_flush_rmaps()` runs without `tlb_flush_mmu_tlbonly()` first',
       explanation:
@@ -94,7 +112,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps'; name: string; pending?: PendingAcquisition | null };
+    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps' | 'queue'; name: string; pending?: PendingAcquisition | null };
     const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
       const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
       if (lockArg !== undefined) {
@@ -107,17 +125,18 @@ export default defineRule({
       if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
       if (n === 'tlb_flush_mmu_tlbonly') return { kind: 'tlbonly', name: n };
       if (n === 'tlb_flush_rmaps') return { kind: 'rmaps', name: n };
+      if (QUEUES_PAGE.has(n)) return { kind: 'queue', name: n };
       return null;
     });
-    if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps')) return;
+    if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps' || e.kind === 'tlbonly')) return;
     const reported = new Set<string>();
-    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, everHeld: false, lastUnlock: null, pending: null };
+    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, queued: null, everHeld: false, lastUnlock: null, pending: null };
     const result = explore<State>(fn.cfg, fn.facts, {
       initial,
       // Node ids in the state only name the lines of a report: states that differ in them alone
       // behave the same from here on, and one witness is enough.
       key: (s) =>
-        `${s.held}|${Number(s.clear !== null)}|${Number(s.unlockedAfterClear !== null)}|${Number(s.tlbOnly)}|${Number(s.everHeld)}|${Number(s.lastUnlock !== null)}|${s.pending ? JSON.stringify(s.pending) : ''}`,
+        `${s.held}|${Number(s.clear !== null)}|${Number(s.unlockedAfterClear !== null)}|${Number(s.tlbOnly)}|${Number(s.queued !== null)}|${Number(s.everHeld)}|${Number(s.lastUnlock !== null)}|${s.pending ? JSON.stringify(s.pending) : ''}`,
       step(s, node, trace) {
         let cur = s;
         if (cur.pending) {
@@ -147,7 +166,11 @@ export default defineRule({
               cur = { ...cur, clear: null, unlockedAfterClear: null };
               break;
             case 'tlbonly':
-              cur = { ...cur, tlbOnly: true };
+              if (cur.queued !== null && cur.everHeld && cur.held === 0) report('tlbOnlyAfterUnlock', node, e.name, null, cur.lastUnlock, cur.queued);
+              cur = { ...cur, tlbOnly: true, queued: null };
+              break;
+            case 'queue':
+              if (cur.held > 0 && cur.queued === null) cur = { ...cur, queued: node.id };
               break;
             case 'rmaps':
               if (cur.everHeld && cur.held === 0) report('rmapsAfterUnlock', node, e.name, null, cur.lastUnlock);
@@ -161,11 +184,12 @@ export default defineRule({
     });
     if (!result.complete) ctx.incomplete('the TLB flushes around the page-table lock');
 
-    function report(messageId: 'flushAfterUnlock' | 'rmapsAfterUnlock' | 'rmapsBeforeTlbFlush', node: CfgNode, flush: string, after: { unlock: number; clear: number } | null, unlockedAt: number | null = null): void {
+    function report(messageId: 'flushAfterUnlock' | 'rmapsAfterUnlock' | 'rmapsBeforeTlbFlush' | 'tlbOnlyAfterUnlock', node: CfgNode, flush: string, after: { unlock: number; clear: number } | null, unlockedAt: number | null = null, queuedAt: number | null = null): void {
       const key = `${messageId}|${node.id}`;
       if (reported.has(key)) return;
       reported.add(key);
-      const unlock = after ? fn.cfg.nodes[after.unlock]! : null;
+      const unlockId = after ? after.unlock : messageId === 'tlbOnlyAfterUnlock' ? unlockedAt : null;
+      const unlock = unlockId !== null ? fn.cfg.nodes[unlockId]! : null;
       const unlockCall = unlock?.events.find((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name));
       ctx.report({
         messageId,
@@ -177,7 +201,10 @@ export default defineRule({
               { at: fn.cfg.nodes[after.unlock]!, message: 'the lock is dropped here, before the flush' },
             ]
           : unlockedAt !== null
-            ? [{ at: fn.cfg.nodes[unlockedAt]!, message: 'the page-table lock is dropped here' }]
+            ? [
+                ...(queuedAt !== null ? [{ at: fn.cfg.nodes[queuedAt]!, message: 'a page is queued on the gather under the lock here' }] : []),
+                { at: fn.cfg.nodes[unlockedAt]!, message: 'the page-table lock is dropped here' },
+              ]
             : [],
       });
     }
