@@ -49,7 +49,7 @@ const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_REA
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
 
-type MessageId = 'startReadOutsideRcu' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull' | 'handedMm';
+type MessageId = 'startReadOutsideRcu' | 'boundsBeforeDetached' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull' | 'handedMm';
 
 export default defineRule({
   id: 'vma-read-lock-balance',
@@ -66,6 +66,12 @@ export default defineRule({
       explanation:
         '`vma_start_read()` is only safe under `rcu_read_lock()`: the VMA it is handed was found by a lockless walk of the maple tree and is freed through RCU, so only the RCU read-side section keeps it from being freed before its lock is tried (6.12 mm/memory.c `lock_vma_under_rcu()`, and upstream process_addrs.rst "VMA lock internals"). This function manages the RCU section itself, and on the path shown it {{state}}.',
       fix: 'Take the VMA read lock between `rcu_read_lock()` and `rcu_read_unlock()`, as `lock_vma_under_rcu()` does.',
+    },
+    boundsBeforeDetached: {
+      headline: '`{{field}}` is read before `{{vma}}` is known not to be detached',
+      explanation:
+        "`vma_start_read()` succeeds on a VMA found by a lockless walk even when it was detached from the tree in the meantime, and a detached VMA's `vm_start` and `vm_end` share their storage with the `vm_rcu` head that frees it (include/linux/mm_types.h): what is read here may be RCU callback data, not the bounds. Test `{{vma}}->detached` first, as `lock_vma_under_rcu()` does (\"Check if the VMA got isolated after we found it\"): the catalog's bug B10, fixed by 107d21077790 (\"mm: fix (harmless) type confusion in lock_vma_under_rcu()\").",
+      fix: 'Move the test of `{{vma}}->detached` above this read of `{{field}}`.',
     },
     leak: {
       headline: "`{{vma}}`'s VMA read lock from `lock_vma_under_rcu()` is not released on every path",
@@ -112,6 +118,7 @@ export default defineRule({
   },
   check(fn, ctx) {
     checkStartReadUnderRcu(fn, ctx);
+    checkDetachedFirst(fn, ctx);
     const reported = new Set<string>();
     const report = (key: string, r: Parameters<RuleContext<MessageId>['report']>[0]): void => {
       if (reported.has(key)) return;
@@ -417,6 +424,71 @@ function nullTest(fn: AnalyzedFunction, nodes: readonly number[], at: number): A
 
 /** Calls whose presence in a callee's body means it may release a VMA lock for its caller. */
 const RELEASING = VMA_READ_LOCK.releases.map((r) => r.name);
+
+/** The fields of a VMA in a union with `vm_rcu` (6.12 include/linux/mm_types.h). */
+const RCU_UNION_FIELDS: ReadonlySet<string> = new Set(['vm_start', 'vm_end']);
+
+/**
+ * The catalog's B10: after `vma_start_read(vma)` succeeded, `vma->vm_start` or `vma->vm_end` read
+ * on a path that has not yet tested `vma->detached` (or `vma_is_detached(vma)`). Only where the
+ * function takes the VMA lock itself: the lookup code.
+ */
+function checkDetachedFirst(fn: AnalyzedFunction, ctx: RuleContext<MessageId>): void {
+  const starts = new Map<number, { key: string; call: Expr & { k: 'call' } }>();
+  for (const node of fn.cfg.nodes) {
+    for (const e of node.events) {
+      if (e.k !== 'call' || e.name !== 'vma_start_read' || !e.call.args[0] || (node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+      const key = pathKey(e.call.args[0]);
+      if (key !== null) starts.set(node.id, { key, call: e.call });
+    }
+  }
+  if (starts.size === 0) return;
+  const reported = new Set<number>();
+  type Unchecked = ReadonlyMap<string, number>;
+  explore<Unchecked>(fn.cfg, fn.facts, {
+    initial: new Map(),
+    key: (s) => [...s.keys()].sort().join(','),
+    step(s, node, trace) {
+      let out: Map<string, number> | null = null;
+      const edit = (): Map<string, number> => (out ??= new Map(s));
+      const taken = edgeInto(fn.cfg, trace, node);
+      const start = taken ? starts.get(taken.from.id) : undefined;
+      if (start && taken && taken.from.expr) {
+        // Locked on the edge where the call's result is not 0.
+        const zeroOn = zeroEdge(taken.from.expr, (e) => e === start.call);
+        if (zeroOn !== null && taken.kind !== zeroOn) edit().set(start.key, taken.from.id);
+      }
+      for (const u of node.flow) {
+        if (u.k === 'def') {
+          if ((out ?? s).has(u.key)) edit().delete(u.key);
+          continue;
+        }
+        if (u.k === 'call') {
+          const arg = u.name === 'vma_is_detached' && u.call.args[0] ? pathKey(u.call.args[0]) : null;
+          if (arg !== null && (out ?? s).has(arg)) edit().delete(arg);
+          continue;
+        }
+        if (u.k !== 'use' || !u.deref) continue;
+        for (const [key, at] of out ?? s) {
+          if (u.key === `${key}->detached`) edit().delete(key);
+          else if (u.key.startsWith(`${key}->`) && RCU_UNION_FIELDS.has(u.key.slice(key.length + 2)) && !reported.has(at)) {
+            // One finding per lock taken: the first read of the bounds it does not protect.
+            reported.add(at);
+            const field = u.key.slice(key.length + 2);
+            ctx.report({
+              messageId: 'boundsBeforeDetached',
+              data: { field: `${displayKey(key)}->${field}`, vma: displayKey(key) },
+              at: u,
+              related: [{ at: fn.cfg.nodes[at]!, message: `\`vma_start_read()\` locks \`${displayKey(key)}\` here, detached or not` }],
+            });
+          }
+        }
+      }
+      return out ?? s;
+    },
+    exit() {},
+  });
+}
 
 /**
  * `vma_start_read()` in a function that takes and drops the RCU read lock itself, on a path
