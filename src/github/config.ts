@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import merge from 'deepmerge';
 import { isSeverity, type FailLevel, type Severity } from '../findings/severity.js';
 import { CATALOG, type CatalogRule } from '../rules/index.js';
-import { compileGlob, compileGlobs, GlobError } from './glob.js';
+import { compileGlob, compileGlobs, GlobError, neverMatches } from './glob.js';
 import type { GitHubClient } from './octokit.js';
 
 export const CONFIG_PATH = '.github/widen.yml';
@@ -108,9 +108,14 @@ export function parseConfig(raw: unknown): WidenConfig {
       } catch (e) {
         if (!(e instanceof GlobError)) throw e;
         globProblems.push(`\`paths.${key}\`: ${e.message}`);
+        continue;
       }
+      // A glob no repository path can match is a mistake the review would hide (sweep J).
+      const never = neverMatches(glob);
+      if (never) globProblems.push(`\`paths.${key}\` has ${JSON.stringify(glob)}, which can match no file: ${never}`);
     }
   }
+  if (Array.isArray(paths['include']) && paths['include'].length === 0) globProblems.push('`paths.include` is empty, so no file would be reviewed: leave it out to review every file');
   if (globProblems.length > 0) throw new ConfigError(globProblems);
   const slash = c['slash-command'] ?? {};
   return {

@@ -15,7 +15,8 @@
  *   `mm/**` everything under `mm/`; `**` alone everything); elsewhere in a segment it is `*`;
  * - `[abc]`, `[a-z]`, `[!a-z]` / `[^a-z]` one character of (or not of) a class, never `/`;
  * - `{a,b}` alternatives, expanded before compiling (at most {@link MAX_ALTERNATIVES});
- * - `\x` the character `x` itself; a leading `!` negates the glob.
+ * - `\x` the character `x` itself; a leading `!` negates the glob, and in a list subtracts
+ *   from what the plain globs select ({@link compileGlobs}).
  * Dot files match like any other name. Two corners differ from picomatch, on purpose: `[!a-z]`
  * is the class's complement, as in every shell (picomatch read it otherwise), and `x/**` matches
  * what is under `x/`, not a file named `x` (picomatch matched `mm` with `mm/**` but not
@@ -38,10 +39,33 @@ type Token =
 /** A compiled glob: true when the whole path matches. */
 export type Matcher = (path: string) => boolean;
 
-/** One matcher for several globs: a path matches when any of them does. */
+/**
+ * One matcher for several globs, as a `.gitignore` reads a list: a path matches when one of the
+ * plain globs does and none of the negated ones (`!x`) matches it again, so
+ * `["mm/**", "!mm/kasan/**"]` is mm/ without kasan. A list of negated globs alone starts from
+ * every path; an empty list matches none. (An OR of all of them selected every file: a negated
+ * glob matches almost any path by itself; sweep J.)
+ */
 export function compileGlobs(globs: readonly string[]): Matcher {
-  const matchers = globs.map(compileGlob);
-  return (path) => matchers.some((m) => m(path));
+  if (globs.length === 0) return () => false;
+  const plain = globs.filter((g) => !g.startsWith('!')).map(compileGlob);
+  const negated = globs.filter((g) => g.startsWith('!')).map((g) => compileGlob(g.slice(1)));
+  return (path) => (plain.length === 0 || plain.some((m) => m(path))) && !negated.some((m) => m(path));
+}
+
+/**
+ * Why `glob` can match no path of a repository (they are relative, `/`-separated, with no `.`
+ * or empty segment), or null: `/mm/**`, `./mm/**`, `mm/`, `mm//x`.
+ */
+export function neverMatches(glob: string): string | null {
+  const body = glob.startsWith('!') ? glob.slice(1) : glob;
+  const plain = body.replace(/\*\*$/, 'x');
+  if (body.startsWith('/')) return `paths are relative to the repository's root: write ${JSON.stringify(body.replace(/^\/+/, ''))}`;
+  if (/^\.\.?\//.test(body) || /\/\.\.?\//.test(body)) return `paths have no \`.\` or \`..\` segment: write ${JSON.stringify(body.replace(/^(\.\/)+/, ''))}`;
+  if (body.endsWith('/')) return `a glob ending in \`/\` matches no file: write ${JSON.stringify(`${body}**`)} for everything under it`;
+  if (plain.includes('//')) return 'paths have no empty segment (`//`)';
+  if (body === '') return 'it is empty';
+  return null;
 }
 
 export function compileGlob(glob: string): Matcher {

@@ -124,3 +124,18 @@ describe('`_extends` merges the same way in the App and outside it (sweep J)', (
     expect(await loadConfig(configReader(octokit, { owner: 'acme', repo: 'empty' }))).toEqual(DEFAULT_CONFIG);
   });
 });
+
+test('globs that can match no file, and an empty include, are problems the check run names (sweep J)', () => {
+  let error: unknown;
+  try {
+    parseConfig({ paths: { include: [], exclude: ['/mm/kasan/**', 'drivers/'] } });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).problems).toEqual([
+    '`paths.exclude` has "/mm/kasan/**", which can match no file: paths are relative to the repository\'s root: write "mm/kasan/**"',
+    '`paths.exclude` has "drivers/", which can match no file: a glob ending in `/` matches no file: write "drivers/**" for everything under it',
+    '`paths.include` is empty, so no file would be reviewed: leave it out to review every file',
+  ]);
+});

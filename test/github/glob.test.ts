@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { compileGlob, compileGlobs, GlobError, MAX_ALTERNATIVES } from '../../src/github/glob.js';
+import { compileGlob, compileGlobs, GlobError, MAX_ALTERNATIVES, neverMatches } from '../../src/github/glob.js';
 
 /**
  * The path globs of `.github/widen.yml` were picomatch's (with `dot: true`) until a glob could
@@ -83,6 +83,19 @@ describe('path globs match as picomatch did (dot: true)', () => {
     const m = compileGlobs(['mm/**', 'arch/*/mm/**']);
     expect(PATHS.filter((p) => m(p))).toEqual(PATHS.filter((p) => picomatch(['mm/**', 'arch/*/mm/**'], { dot: true })(p)));
     expect(compileGlobs([])('mm/memory.c')).toBe(false);
+  });
+
+  it('a negated glob in a list subtracts from what the plain ones select, as in .gitignore (sweep J)', () => {
+    const m = compileGlobs(['mm/**', '!mm/kasan/**']);
+    expect(['mm/memory.c', 'mm/kasan/init.c', 'drivers/gpu/x.c'].map((p) => m(p))).toEqual([true, false, false]);
+    const only = compileGlobs(['!drivers/**']);
+    expect(['mm/memory.c', 'drivers/gpu/x.c'].map((p) => only(p))).toEqual([true, false]);
+  });
+
+  it('names the globs that can match no repository path, and why', () => {
+    expect(['/mm/**', './mm/**', 'mm/', 'mm//x', '!/mm/**'].map((g) => neverMatches(g) !== null)).toEqual([true, true, true, true, true]);
+    expect(['mm/**', '**', '*.c', 'mm', '!mm/kasan/**', 'arch/*/mm/**'].map((g) => neverMatches(g))).toEqual([null, null, null, null, null, null]);
+    expect(neverMatches('/mm/**')).toBe('paths are relative to the repository\'s root: write "mm/**"');
   });
 });
 
