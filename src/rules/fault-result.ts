@@ -4,7 +4,7 @@
  * `VM_FAULT_RETRY` and `VM_FAULT_COMPLETED` say the handler released the lock itself
  * (include/linux/mm_types.h), which is what the lock rules need to know.
  */
-import { pathKey, uncast, type Expr } from '../analysis/ast.js';
+import { isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -39,6 +39,10 @@ export function faultTest(cond: Expr, result: string): FaultTest | null {
     if (c.k === 'unary' && c.op === '!') {
       negated = !negated;
       c = uncast(c.arg);
+    } else if (c.k === 'binary' && (c.op === '!=' || c.op === '==') && (isZeroConstant(uncast(c.right)) || isZeroConstant(uncast(c.left)))) {
+      // `(fault & VM_FAULT_RETRY) != 0`, `0 == (fault & MASK)` (sweep K).
+      if (c.op === '==') negated = !negated;
+      c = uncast(isZeroConstant(uncast(c.right)) ? c.left : c.right);
     } else break;
   }
   if (c.k !== 'binary' || c.op !== '&') return null;

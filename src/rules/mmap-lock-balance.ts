@@ -40,7 +40,7 @@ type LockState =
    * `downgraded`: where this function downgraded the write lock it took at `at`, for the label
    * (not in the state's key, as `released`).
    */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean } }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean }; cleared?: string }
   | { k: 'unknown' };
 
 
@@ -151,12 +151,18 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
   return node.events.some((e) => e.k === 'def' && e.key === pending.key) ? 'forgotten' : null;
 }
 
+/** For a fault result whose tests ruled some outcomes out: the release outcomes still possible, as `when` says them. */
+function stillPossible(pending: ReleasePending): string | null {
+  if (!('fault' in pending) || pending.bits.length === 0) return null;
+  return `it returned ${pending.bits.map((b) => (b === 'retry' ? '`VM_FAULT_RETRY`' : '`VM_FAULT_COMPLETED`')).join(' or ')}`;
+}
+
 /**
  * What the edge just taken says of a stored fault result: `fault & VM_FAULT_COMPLETED` set means
  * the handler released the lock; clear, that bit is ruled out, and with both ruled out the lock
  * is still held. `fault_signal_pending(fault, regs)` true means VM_FAULT_RETRY; an error bit set
  * means neither (the lock is held). A set mask of both kinds (`VM_FAULT_ERROR | VM_FAULT_RETRY`)
- * may be either: not judged.
+ * may be either: it narrows the bits still possible, and a later test decides.
  */
 function settleFault(pending: { fault: string; bits: FaultBit[] }, node: CfgNode, taken: { from: CfgNode; kind: string } | null): ReturnType<typeof settlePending> | ReleasePending {
   const from = taken?.from;
@@ -164,7 +170,10 @@ function settleFault(pending: { fault: string; bits: FaultBit[] }, node: CfgNode
     const t = faultTest(from.expr, pending.fault);
     if (t && t.errorOnly && taken.kind === t.setOn) return 'failed';
     if (t && pending.bits.some((b) => t.bits.has(b))) {
-      if (taken.kind === t.setOn) return t.others ? 'forgotten' : 'acquired';
+      // A mask of both kinds set (sh: `fault & (VM_FAULT_RETRY | VM_FAULT_ERROR)`): one of its
+      // release bits, or an error with the lock held; RETRY and COMPLETED never come together,
+      // so the bits outside the mask are ruled out, and a later test decides.
+      if (taken.kind === t.setOn) return t.others ? { fault: pending.fault, bits: pending.bits.filter((b) => t.bits.has(b)) } : 'acquired';
       const rest = pending.bits.filter((b) => !t.bits.has(b));
       return rest.length > 0 ? { fault: pending.fault, bits: rest } : 'failed';
     }
@@ -413,6 +422,14 @@ export default defineRule({
         const set = (o: string, v: LockState): void => void (next ??= new Map(s)).set(o, v);
         const taken = edgeInto(fn.cfg, trace, node);
         if (taken && impossibleFault(taken)) return null;
+        if (taken && taken.from.expr && (taken.kind === 'true' || taken.kind === 'false')) {
+          for (const v of s.values()) {
+            if (v.k !== 'held' || v.cleared === undefined) continue;
+            const t = faultTest(taken.from.expr, v.cleared);
+            if (t && t.bits.size > 0 && !t.others && taken.kind === t.setOn) return null;
+          }
+        }
+        for (const [o, v] of s) if (v.k === 'held' && v.cleared !== undefined && node.events.some((e) => e.k === 'def' && e.key === v.cleared)) set(o, { ...v, cleared: undefined });
         if (taken && taken.from.expr && zeroEdge(taken.from.expr, (e) => fn.text(e).includes('FAULT_FLAG_ALLOW_RETRY')) === taken.kind) {
           for (const v of s.values()) if (v.k === 'none' && v.released !== undefined && conditional.get(v.released)?.fault) return null;
         }
@@ -422,7 +439,9 @@ export default defineRule({
           // A downgrade keeps the lock, for reading, and counts as this function's own: the caller's
           // write lock came back read-held (6.1's brk() then releases it with `mmap_read_unlock()`).
           if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined } : { k: 'none', failed: null, released: v.releasing.at });
-          else if (settled === 'failed') set(o, { ...v, releasing: undefined });
+          // A fault result that says the lock was kept: a later test that finds RETRY or
+          // COMPLETED set in it cannot be true (an error never comes with them).
+          else if (settled === 'failed') set(o, { ...v, releasing: undefined, ...('fault' in v.releasing.pending ? { cleared: v.releasing.pending.fault } : {}) });
           else if (settled === 'forgotten') set(o, { k: 'unknown' });
           else if (settled !== null) set(o, { ...v, releasing: { ...v.releasing, pending: settled } });
         }
@@ -496,7 +515,7 @@ export default defineRule({
               if (once(`releaseUntested|${node.id}|${e.object}`)) {
                 ctx.report({
                   messageId: 'releaseUntested',
-                  data: { call: `${e.event.via ?? e.event.call.name}()`, helper, mm: writtenMm(e), when: c?.why ?? 'it says so', test: c?.test ?? 'its result' },
+                  data: { call: `${e.event.via ?? e.event.call.name}()`, helper, mm: writtenMm(e), when: stillPossible(cur.releasing.pending) ?? c?.why ?? 'it says so', test: c?.test ?? 'its result' },
                   at: node,
                   related: [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` may release the lock here` }],
                 });
@@ -614,7 +633,11 @@ export default defineRule({
       }
       // A lock that the path also takes again while held (a `continue` that keeps it round a
       // loop) leaks on the loop's exits too: one defect, reported once as the double lock.
-      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${x.route.leave.id}`)) continue;
+      // One finding per decision that gave up the release: the branch taken last before every
+      // way to an unlock was lost (loongarch's moved unlock leaks through two `return`s after
+      // one test; sweep K), else the way out.
+      const decision = x.route.branch ? `b${x.route.branch.node.id}${x.route.branch.edge}` : `l${x.route.leave.id}`;
+      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${decision}`)) continue;
       ctx.report({
         messageId: 'leak',
         data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode), orLabel: orLabel(fn, releaseOf(mode)) },
@@ -701,7 +724,7 @@ function releaseOf(mode: Mode): string {
 
 function stateKey(v: LockState): string {
   if (v.k !== 'held') return v.k === 'none' ? `n${v.failed ?? ''}` : v.k;
-  return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}${v.releasing ? `r${v.releasing.at}${JSON.stringify(v.releasing.pending)}` : ''}`;
+  return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}${v.releasing ? `r${v.releasing.at}${JSON.stringify(v.releasing.pending)}` : ''}${v.cleared ? `c${v.cleared}` : ''}`;
 }
 
 /** Whether `return` node `node` returns a constant: a literal, or a macro's name (`PAGE_SIZE`). */

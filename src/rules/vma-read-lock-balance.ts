@@ -126,6 +126,9 @@ export default defineRule({
       ctx.report(r);
     };
     const node = (id: number): CfgNode => fn.cfg.nodes[id]!;
+    /** The nodes that release the VMA lock of `key` (a release call handed it). */
+    const releaseNodes = (key: string): number[] =>
+      fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name) && e.call.args.some((a) => pathKey(stripAddr(a)) === key || pathKey(stripAddr(a)) === key.replace(/->vma$/, '')))).map((n) => n.id);
     const acquiredLabel = { message: `\`${ACQUIRE_CALL}\` read-locks the VMA here` };
 
     const result = explore<State>(fn.cfg, fn.facts, {
@@ -195,8 +198,8 @@ export default defineRule({
         for (const [key, v] of s) {
           if (v.k !== 'held' && v.k !== 'untested' && !(v.k === 'faulted' && v.outcomes.length === 1 && v.outcomes[0] === 'neither')) continue;
           if (!ownedLocally(key) || returns(at, key)) continue;
-          const route = exitRoute(fn, trace, v.at);
-          report(`leak|${v.at}|${route.leave.id}`, {
+          const route = exitRoute(fn, trace, v.at, releaseNodes(key));
+          report(`leak|${v.at}|${route.branch ? `b${route.branch.node.id}${route.branch.edge}` : `l${route.leave.id}`}`, {
             messageId: 'leak',
             data: { vma: displayKey(key) },
             at: node(v.at),
