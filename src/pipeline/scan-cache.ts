@@ -270,7 +270,7 @@ export class ScanCache {
     // Unique per writer: two scans of the same paths, in one process or two, may finish together.
     const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
+      makeDirectories(dirname(this.file));
       writeFileSync(tmp, serialize(stored));
       renameSync(tmp, this.file);
     } catch (e) {
@@ -348,4 +348,23 @@ function isFindingLike(f: unknown): boolean {
 function isNoteLike(n: unknown): boolean {
   const x = n as Partial<AnalysisNote> | null;
   return typeof x === 'object' && x !== null && typeof x.path === 'string' && typeof x.kind === 'string' && typeof x.message === 'string' && Number.isInteger(x.line);
+}
+
+/**
+ * `mkdir -p`, one directory at a time: Node 20's `mkdirSync(..., { recursive: true })` loops for
+ * ever on a path under /proc (`--cache-dir /proc/nope` spun at 90% CPU; sweep J). The first
+ * directory that cannot be made throws, and the caller warns.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if (!statSync(d).isDirectory()) throw Object.assign(new Error(`${d} exists and is not a directory`), { code: 'EEXIST' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw e;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
 }

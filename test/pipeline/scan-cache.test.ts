@@ -191,6 +191,13 @@ describe('scan cache', () => {
     expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache .* \(EEXIST\); the next scan will analyse every file again\.$/)]);
   });
 
+  it('a cache directory under /proc is a warning at once, not a loop (sweep J)', async () => {
+    const t = tree({ 'a.c': caller });
+    const r = await cached(t.dir, '/proc/widen-no-such-dir/cache');
+    expect(results(r)).toEqual(results(await cold(t.dir)));
+    expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache \/proc\/widen-no-such-dir\/cache\/.* \(ENOENT\); the next scan will analyse every file again\.$/)]);
+  }, 20_000);
+
   it('does not keep the results of a file whose analysis failed', async () => {
     const t = tree({ 'a.c': leaky('fine'), 'b.c': leaky('bad') });
     const throwing: Rule[] = [{ ...gather, check(fn, ctx) {
