@@ -111,7 +111,9 @@ export class FactModel {
    * it, still tests (an atom counts for every atom of its value). A fact nothing ahead tests can prune no path, and
    * kept it would only split paths that behave the same: it is dropped when the node is left.
    */
-  private readonly liveAfter: Array<ReadonlySet<string>> = [];
+  private readonly tokenIds = new Map<string, number>();
+  private live: Uint32Array | null = null;
+  private words = 0;
   /**
    * One instance per distinct set of facts, and what each becomes after a node and along an
    * edge: every rule walks the same function with the same model, and a walk meets the same
@@ -251,7 +253,18 @@ export class FactModel {
         assigned.set(n.id, list);
       }
     }
-    const trackedValue = (v: string): boolean => (uses.get(v) ?? 0) >= 2;
+    // Bit tests of one value are related only where their masks share a bit, or where a single
+    // fault code stored in it answers a test of another (`fault = VM_FAULT_BADACCESS;`): tracking
+    // every `vma->vm_flags & VM_*` of a function together cost a cold scan of mm/ 0.3 s.
+    const related = new Set<string>();
+    const masks = new Map<string, Array<readonly string[]>>();
+    for (const a of atomsAll.values()) if ('bits' in a) masks.set(a.v, [...(masks.get(a.v) ?? []), a.bits]);
+    for (const [v, list] of masks) {
+      const overlap = list.some((m, i) => list.some((o, j) => j > i && m !== o && m.some((b) => o.includes(b))));
+      const stored = bitStores.some((b) => b.v === v && (b.name === null || SINGLE_FAULT_BIT.test(b.name))) && list.some((m) => m.every((b) => SINGLE_FAULT_BIT.test(b)));
+      if (overlap || stored) related.add(v);
+    }
+    const trackedValue = (v: string): boolean => (uses.get(v) ?? 0) >= 2 && (!v.startsWith('&') || related.has(v));
     const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2 || (atomsAll.has(k) && trackedValue(atomsAll.get(k)!.v));
     for (const [k, a] of atomsAll) {
       if (!trackedValue(a.v)) continue;
@@ -311,44 +324,59 @@ export class FactModel {
     return a ? `=${a.v}` : k;
   }
 
-  /** {@link liveAfter}: backward reachability of the branches and switches that test each tracked key. */
+  /** {@link live}: backward reachability of the branches and switches that test each tracked key. */
   private computeLiveness(cfg: Cfg): void {
-    const tested: Array<string[] | undefined> = new Array(cfg.nodes.length);
+    const ids = this.tokenIds;
+    const tested: Array<number[] | undefined> = new Array(cfg.nodes.length);
     const add = (id: number, facts: readonly Fact[]): void => {
       if (facts.length === 0) return;
       const list = (tested[id] ??= []);
-      for (const [k] of facts) list.push(this.token(k));
+      for (const [k] of facts) {
+        const t = this.token(k);
+        let n = ids.get(t);
+        if (n === undefined) ids.set(t, (n = ids.size));
+        list.push(n);
+      }
     };
     for (const [id, c] of this.conditions) add(id, [...c.onTrue, ...c.onFalse]);
     for (const [id, perEdge] of this.cases) for (const facts of perEdge.values()) add(id, facts);
     for (const [id, facts] of this.pastSwitch) add(id, facts);
     // A flag set from a test reads what is known of the value tested (`downgraded = retval == 1;`).
     for (const [id, list] of this.equivStores) add(id, list.map((q): Fact => [q.atom, true]));
-    const liveIn: Array<Set<string>> = cfg.nodes.map((n) => new Set(tested[n.id] ?? []));
-    // Backward to a fixpoint: live on entry to a node is what it tests and what any successor does.
+    // Most functions track nothing: no facts to drop, and nothing to compute.
+    if (ids.size === 0) return;
+    const words = (this.words = Math.ceil(ids.size / 32));
+    const live = (this.live = new Uint32Array(cfg.nodes.length * words));
+    for (let i = 0; i < tested.length; i++) for (const t of tested[i] ?? []) live[i * words + (t >>> 5)]! |= 1 << (t & 31);
+    // Backward to a fixpoint: live on entry to a node is what it tests and what any successor
+    // does. A branch tests its own condition on the way out, after its node: its own bits count.
     let changed = true;
     while (changed) {
       changed = false;
       for (let i = cfg.nodes.length - 1; i >= 0; i--) {
-        const into = liveIn[i]!;
         for (const e of cfg.nodes[i]!.succ) {
-          for (const t of liveIn[e.to]!) {
-            if (into.has(t)) continue;
-            into.add(t);
-            changed = true;
+          for (let w = 0; w < words; w++) {
+            const was = live[i * words + w]!;
+            const now = was | live[e.to * words + w]!;
+            if (now !== was) {
+              live[i * words + w] = now;
+              changed = true;
+            }
           }
         }
       }
     }
-    // A branch tests its own condition on the way out, after its node: its keys count there too.
-    for (const n of cfg.nodes) this.liveAfter[n.id] = liveIn[n.id]!;
   }
 
   /** Whether fact `k` can still prune a path after node `id`. */
   private liveAt(id: number, k: string): boolean {
-    const live = this.liveAfter[id]!;
-    for (const q of this.equivByKey.get(k) ?? []) if (live.has(this.token(q.flag)) || live.has(this.token(q.atom))) return true;
-    return live.has(this.token(k));
+    if (this.live === null) return true;
+    const has = (token: string): boolean => {
+      const t = this.tokenIds.get(token);
+      return t !== undefined && (this.live![id * this.words + (t >>> 5)]! & (1 << (t & 31))) !== 0;
+    };
+    for (const q of this.equivByKey.get(k) ?? []) if (has(this.token(q.flag)) || has(this.token(q.atom))) return true;
+    return has(this.token(k));
   }
 
   /**

@@ -9,6 +9,8 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 
+const FAULT_NAME: ReadonlySet<string> = new Set(['handle_mm_fault']);
+
 /** The two result bits that mean "the fault handler dropped the lock". */
 export type FaultBit = 'retry' | 'completed';
 
@@ -145,7 +147,9 @@ export function faultMayRelease(fn: AnalyzedFunction, call: Expr & { k: 'call' }
  */
 export function returnedFault(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
   const defs = summaries.definitions(name, fn.file);
-  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
+  // Read only a callee that names the fault handler: parsing every same-file callee of every
+  // lock-taking function cost a cold scan of mm/ a second.
+  if (defs.length !== 1 || defs[0]!.file !== fn.file || !fn.file.mentions(defs[0]!.span, FAULT_NAME)) return null;
   const callee = fn.file.analyze(defs[0]!.span);
   if (!callee || callee === fn || callee.file.mentions(callee.span, lockNames)) return null;
   for (const node of callee.cfg.nodes) {
