@@ -146,10 +146,13 @@ export function faultMayRelease(fn: AnalyzedFunction, call: Expr & { k: 'call' }
  * fault's. Null for any other callee.
  */
 export function returnedFault(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
+  // The file's own definitions first (a map lookup), then only a callee that names the fault
+  // handler is read: parsing every same-file callee of every lock-taking function cost a cold
+  // scan of mm/ a second.
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || !fn.file.mentions(own[0]!, FAULT_NAME)) return null;
   const defs = summaries.definitions(name, fn.file);
-  // Read only a callee that names the fault handler: parsing every same-file callee of every
-  // lock-taking function cost a cold scan of mm/ a second.
-  if (defs.length !== 1 || defs[0]!.file !== fn.file || !fn.file.mentions(defs[0]!.span, FAULT_NAME)) return null;
+  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
   const callee = fn.file.analyze(defs[0]!.span);
   if (!callee || callee === fn || callee.file.mentions(callee.span, lockNames)) return null;
   for (const node of callee.cfg.nodes) {
