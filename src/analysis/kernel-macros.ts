@@ -178,6 +178,13 @@ export const ASSERT_CALLS: ReadonlySet<string> = new Set([
  */
 export const BIT_PREDICATES: ReadonlyMap<string, { arg: number; bit: string }> = new Map([['fault_signal_pending', { arg: 0, bit: 'VM_FAULT_RETRY' }]]);
 
+/**
+ * Fault codes that are one bit each (include/linux/mm_types.h, and the arch's own
+ * `VM_FAULT_BADMAP`/`VM_FAULT_BADACCESS`): a stored one has none of the others set. Not
+ * `VM_FAULT_ERROR`, a mask of several, nor any other family, whose names may be masks.
+ */
+export const SINGLE_FAULT_BIT = /^VM_FAULT_(?!ERROR$)(?!.*_MASK$)[A-Z_]+$/;
+
 /** Wrappers that do not change a condition's truth value (`if (unlikely(!vma))`). */
 export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
   'likely', 'unlikely', 'likely_notrace', 'unlikely_notrace', '__builtin_expect',

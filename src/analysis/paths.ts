@@ -17,7 +17,7 @@ import { forEachChild, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { Cfg, CfgEdge, CfgNode } from './cfg.js';
 import { writes } from './dataflow.js';
 import { bitAtom, holds, intAtom, intLiteral, IntRange, type BitAtom, type IntAtom, type IntOp } from './int-range.js';
-import { BIT_PREDICATES, TRANSPARENT_CALLS } from './kernel-macros.js';
+import { BIT_PREDICATES, SINGLE_FAULT_BIT, TRANSPARENT_CALLS } from './kernel-macros.js';
 
 /** Default bound on explored (node, state, facts) configurations per function and walker. */
 export const DEFAULT_STATE_BUDGET = 50_000;
@@ -70,13 +70,6 @@ interface Equivalence {
   negated: boolean;
   key: string;
 }
-
-/**
- * Fault codes that are one bit each (include/linux/mm_types.h, and the arch's own
- * `VM_FAULT_BADMAP`/`VM_FAULT_BADACCESS`): a stored one has none of the others set. Not
- * `VM_FAULT_ERROR`, a mask of several, nor any other family, whose names may be masks.
- */
-const SINGLE_FAULT_BIT = /^VM_FAULT_(?!ERROR$)(?!.*_MASK$)[A-Z_]+$/;
 
 const RELATIONAL: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
@@ -158,13 +151,12 @@ export class FactModel {
           continue;
         }
         // A fault code stored (`fault = VM_FAULT_BADACCESS;`): its own bit, no other.
-        const named = unwrap(e.value);
-        if (named.k === 'ident' && named.ref.scope === 'global' && uses.has(`&${e.key}`)) {
-          bitStores.push({ node: n.id, v: `&${e.key}`, name: named.name });
+        const x = unwrap(e.value);
+        if (x.k === 'ident' && x.ref.scope === 'global' && uses.has(`&${e.key}`)) {
+          bitStores.push({ node: n.id, v: `&${e.key}`, name: x.name });
           continue;
         }
         // A flag that keeps a test's outcome for a later branch: `downgraded = retval == 1;`.
-        const x = unwrap(e.value);
         if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init') || !((x.k === 'binary' && RELATIONAL.has(x.op)) || (x.k === 'unary' && x.op === '!'))) continue;
         const atom = atomOf(x, depsOf, atomsAll);
         const a = atom && atomsAll.get(atom.key);
@@ -294,11 +286,10 @@ export class FactModel {
       const q: Equivalence = { flag, atom: key, negated, key: `${flag}\u2261${negated ? '!' : ''}${key}` };
       depsOf.set(q.key, [flag, ...(depsOf.get(key) ?? [])]);
       seen.set(q.key, 2);
-      for (const [map, k] of [[this.equivStores, node], [this.equivByFlag, flag], [this.equivByAtom, key], [this.equivByKey, q.key]] as const) {
-        const list = (map as Map<typeof k, Equivalence[]>).get(k) ?? [];
-        list.push(q);
-        (map as Map<typeof k, Equivalence[]>).set(k, list);
-      }
+      pushTo(this.equivStores, node, q);
+      pushTo(this.equivByFlag, flag, q);
+      pushTo(this.equivByAtom, key, q);
+      pushTo(this.equivByKey, q.key, q);
     }
     for (const [head, facts] of this.pastSwitch) this.pastSwitch.set(head, facts.filter(([k]) => tracked(k)));
     for (const [head, perEdge] of this.cases) {
@@ -438,24 +429,23 @@ export class FactModel {
    * passed decide it (`ret < 0` taken rules out `ret == 1`), undefined when they do not.
    */
   decides(facts: Facts, v: string, op: IntOp, c: bigint): boolean | undefined {
-    const range = this.rangeOf(facts, v);
-    return range === null ? undefined : range.decides(op, c);
+    return this.rangeOf(facts, v)?.decides(op, c);
   }
 
-  /** The values `v` may have given the atoms about it in `facts`; null when nothing is known or they contradict. */
+  /**
+   * The values `v` may have given its integer atoms in `facts` (every value when they say
+   * nothing); null when they contradict each other.
+   */
   private rangeOf(facts: Facts, v: string): IntRange | null {
     let range: IntRange | null = IntRange.ANY;
-    let any = false;
     for (const k of this.atomsOf.get(v) ?? []) {
       const truth = facts.get(k);
-      if (truth === undefined) continue;
       const a = this.atoms.get(k)!;
-      if ('bits' in a) continue;
-      any = true;
+      if (truth === undefined || 'bits' in a) continue;
       range = range.and(a.op, a.c, truth);
       if (range === null) return null;
     }
-    return any ? range : null;
+    return range;
   }
 
   /**
@@ -501,14 +491,8 @@ export class FactModel {
         if (!this.closeBits(a.v, () => out, set)) return null;
         continue;
       }
-      let range: IntRange | null = IntRange.ANY;
-      for (const other of this.atomsOf.get(a.v)!) {
-        const t = out.get(other);
-        if (t === undefined) continue;
-        const b = this.atoms.get(other) as IntAtom;
-        range = range.and(b.op, b.c, t);
-        if (range === null) return null;
-      }
+      const range = this.rangeOf(out, a.v);
+      if (range === null) return null;
       for (const other of this.atomsOf.get(a.v)!) {
         if (out.get(other) !== undefined) continue;
         const b = this.atoms.get(other) as IntAtom;
@@ -671,6 +655,13 @@ function atomOf(e: Expr, deps: Map<string, string[]>, atoms: Map<string, IntAtom
   const atom = intAtom(x) ?? bits;
   if (atom) atoms.set(key, atom);
   return { key, negated: false };
+}
+
+/** Appends `value` to the list `map` keeps under `key`. */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** A canonical text for a side-effect-free condition, or null when it calls or writes anything. */
