@@ -742,8 +742,22 @@ export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, rel
   return { branch, leave };
 }
 
-/** The nodes from which one of `targets` can be reached (the targets included), by walking predecessors. */
+const reachingMemo = new WeakMap<AnalyzedFunction, Map<string, ReadonlySet<number>>>();
+
+/**
+ * The nodes from which one of `targets` can be reached (the targets included), by walking
+ * predecessors; once per function and set of targets (a walk asks at every exit it judges).
+ */
 function reachingAny(fn: AnalyzedFunction, targets: readonly number[]): ReadonlySet<number> {
+  let perFn = reachingMemo.get(fn);
+  if (!perFn) reachingMemo.set(fn, (perFn = new Map()));
+  const key = targets.join(',');
+  let out = perFn.get(key);
+  if (!out) perFn.set(key, (out = reachingFrom(fn, targets)));
+  return out;
+}
+
+function reachingFrom(fn: AnalyzedFunction, targets: readonly number[]): ReadonlySet<number> {
   const seen = new Set<number>(targets);
   const work = [...targets];
   while (work.length > 0) {

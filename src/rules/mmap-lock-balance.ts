@@ -72,13 +72,6 @@ function orLabel(fn: AnalyzedFunction, release: string): string {
   return '';
 }
 
-/** A literal false: `false`, `0`. */
-function isFalse(e: Expr | undefined): boolean {
-  if (!e) return false;
-  const x = e.k === 'cast' ? e.arg : e;
-  return (x.k === 'ident' && x.name === 'false') || (x.k === 'lit' && /^(?:false|0[uUlL]*)$/.test(x.text.trim()));
-}
-
 /** A literal true: `true`, `1`. */
 function isTrue(e: Expr | undefined): boolean {
   if (!e) return false;
@@ -280,8 +273,13 @@ export default defineRule({
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
     const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; example?: string; fault?: true }>();
     const tracked = lockedObjects(events);
-    /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock). */
-    const releaseNodes = (object: string): number[] => [...events].filter(([, list]) => list.some((e) => e.object === object && (e.op === 'unlock' || e.op === 'downgrade'))).map(([id]) => id);
+    /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock), once per object. */
+    const releasing = new Map<string, number[]>();
+    const releaseNodes = (object: string): number[] => {
+      let ids = releasing.get(object);
+      if (!ids) releasing.set(object, (ids = [...events].filter(([, list]) => list.some((e) => e.object === object && (e.op === 'unlock' || e.op === 'downgrade'))).map(([id]) => id)));
+      return ids;
+    };
     // Results of faults that cannot release the lock (no FAULT_FLAG_ALLOW_RETRY): by key, the calls.
     const keptFaults = new Map<string, number[]>();
     for (const node of fn.cfg.nodes) {
@@ -290,7 +288,7 @@ export default defineRule({
         // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault.
         const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, ctx.summaries, LOCK_OP_NAMES);
         const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : CONDITIONAL_BY_NAME.get(ev.name);
-        if (!spec || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg])) || (spec.flagArg !== undefined && isFalse(ev.call.args[spec.flagArg]))) continue;
+        if (!spec || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg])) || (spec.flagArg !== undefined && ev.call.args[spec.flagArg] !== undefined && isZeroConstant(uncast(ev.call.args[spec.flagArg]!)))) continue;
         // A fault that cannot retry keeps the lock (lockEvents() says so), and its result never
         // says otherwise; one under the VMA lock or with FAULT_FLAG_RETRY_NOWAIT is not read
         // here: the helper's unknown event stands.
@@ -317,19 +315,20 @@ export default defineRule({
     }
 
     /**
-     * Whether the edge just taken cannot be: a fault result says the lock was released although
-     * the fault could not release it (no FAULT_FLAG_ALLOW_RETRY: powerpc's
-     * `copro_handle_mm_fault()` tests `VM_FAULT_COMPLETED` all the same), or a fault released it
-     * although the flags did not allow a retry (csky: `(fault & VM_FAULT_RETRY) && (flags &
-     * FAULT_FLAG_ALLOW_RETRY)` false after the first half held).
+     * Whether the edge just taken cannot be, because it says a fault result has RETRY or
+     * COMPLETED set although that fault could not release the lock: a fault without
+     * FAULT_FLAG_ALLOW_RETRY (powerpc's `copro_handle_mm_fault()` tests `VM_FAULT_COMPLETED` all
+     * the same), or one whose result the path already found to carry an error (`cleared`, in `s`).
      */
-    const impossibleFault = (taken: { from: CfgNode; kind: string }): boolean => {
+    const impossibleFault = (taken: { from: CfgNode; kind: string }, s: State): boolean => {
       const expr = taken.from.expr;
       if (!expr || (taken.kind !== 'true' && taken.kind !== 'false')) return false;
-      for (const [key, calls] of keptFaults) {
+      const saysReleased = (key: string): boolean => {
         const t = faultTest(expr, key);
-        if (t && t.bits.size > 0 && !t.others && taken.kind === t.setOn && fn.defs.reaching(taken.from.id, key).every((d) => calls.includes(d.node))) return true;
-      }
+        return t !== null && t.bits.size > 0 && !t.others && taken.kind === t.setOn;
+      };
+      for (const [key, calls] of keptFaults) if (saysReleased(key) && fn.defs.reaching(taken.from.id, key).every((d) => calls.includes(d.node))) return true;
+      for (const v of s.values()) if (v.k === 'held' && v.cleared !== undefined && saysReleased(v.cleared)) return true;
       return false;
     };
 
@@ -421,15 +420,10 @@ export default defineRule({
         let next: Map<string, LockState> | null = null;
         const set = (o: string, v: LockState): void => void (next ??= new Map(s)).set(o, v);
         const taken = edgeInto(fn.cfg, trace, node);
-        if (taken && impossibleFault(taken)) return null;
-        if (taken && taken.from.expr && (taken.kind === 'true' || taken.kind === 'false')) {
-          for (const v of s.values()) {
-            if (v.k !== 'held' || v.cleared === undefined) continue;
-            const t = faultTest(taken.from.expr, v.cleared);
-            if (t && t.bits.size > 0 && !t.others && taken.kind === t.setOn) return null;
-          }
-        }
+        if (taken && impossibleFault(taken, s)) return null;
         for (const [o, v] of s) if (v.k === 'held' && v.cleared !== undefined && node.events.some((e) => e.k === 'def' && e.key === v.cleared)) set(o, { ...v, cleared: undefined });
+        // A fault released the lock although the flags did not allow a retry: cannot be (csky:
+        // `(fault & VM_FAULT_RETRY) && (flags & FAULT_FLAG_ALLOW_RETRY)` false after the first half held).
         if (taken && taken.from.expr && zeroEdge(taken.from.expr, (e) => fn.text(e).includes('FAULT_FLAG_ALLOW_RETRY')) === taken.kind) {
           for (const v of s.values()) if (v.k === 'none' && v.released !== undefined && conditional.get(v.released)?.fault) return null;
         }

@@ -126,9 +126,16 @@ export default defineRule({
       ctx.report(r);
     };
     const node = (id: number): CfgNode => fn.cfg.nodes[id]!;
-    /** The nodes that release the VMA lock of `key` (a release call handed it). */
-    const releaseNodes = (key: string): number[] =>
-      fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name) && e.call.args.some((a) => pathKey(stripAddr(a)) === key || pathKey(stripAddr(a)) === key.replace(/->vma$/, '')))).map((n) => n.id);
+    /** The nodes that release the VMA lock of `key` (a release call handed it), once per key. */
+    const releasing = new Map<string, number[]>();
+    const releaseNodes = (key: string): number[] => {
+      let ids = releasing.get(key);
+      if (!ids) {
+        const handed = (a: Expr): boolean => pathKey(stripAddr(a)) === key || pathKey(stripAddr(a)) === key.replace(/->vma$/, '');
+        releasing.set(key, (ids = fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name) && e.call.args.some(handed))).map((n) => n.id)));
+      }
+      return ids;
+    };
     const acquiredLabel = { message: `\`${ACQUIRE_CALL}\` read-locks the VMA here` };
 
     const result = explore<State>(fn.cfg, fn.facts, {
