@@ -41,11 +41,13 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
  * does not know as a stack trace (sweep J). Without APP_ID the App starts Probot's setup page,
  * which registers the App and needs none of the rest.
  */
-export function appEnvProblems(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+export function appEnvProblems(env: Readonly<Record<string, string | undefined>> = process.env, unused: readonly string[] = []): string[] {
   const problems: string[] = [];
   const set = (name: string): boolean => (env[name] ?? '') !== '';
+  // A variable the caller does not use (`widen worker` takes no webhook and listens on no port).
+  const checks = (name: string): boolean => !unused.includes(name);
   if (set('APP_ID') && !/^\d+$/.test(env['APP_ID']!)) problems.push(`APP_ID is "${env['APP_ID']}", but it is the App's numeric id (on the App's settings page, "App ID").`);
-  if (set('APP_ID') && !set('WEBHOOK_SECRET')) problems.push("WEBHOOK_SECRET is not set: it is the secret every delivery's signature is checked against, the one given to GitHub when the App was registered (or WEBHOOK_SECRET_FILE, a file holding it). Without it Probot would check against the public default `development`.");
+  if (checks('WEBHOOK_SECRET') && set('APP_ID') && !set('WEBHOOK_SECRET')) problems.push("WEBHOOK_SECRET is not set: it is the secret every delivery's signature is checked against, the one given to GitHub when the App was registered (or WEBHOOK_SECRET_FILE, a file holding it). Without it Probot would check against the public default `development`.");
   if (set('PRIVATE_KEY_PATH')) {
     try {
       readFileSync(env['PRIVATE_KEY_PATH']!, 'utf8');
@@ -53,7 +55,7 @@ export function appEnvProblems(env: Readonly<Record<string, string | undefined>>
       problems.push(`PRIVATE_KEY_PATH names ${env['PRIVATE_KEY_PATH']}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
     }
   }
-  if (set('PORT') && !(/^\d+$/.test(env['PORT']!) && Number(env['PORT']) >= 1 && Number(env['PORT']) <= 65535)) problems.push(`PORT is "${env['PORT']}", but it is a TCP port number from 1 to 65535.`);
+  if (checks('PORT') && set('PORT') && !(/^\d+$/.test(env['PORT']!) && Number(env['PORT']) >= 1 && Number(env['PORT']) <= 65535)) problems.push(`PORT is "${env['PORT']}", but it is a TCP port number from 1 to 65535.`);
   if (set('LOG_LEVEL') && !LOG_LEVELS.includes(env['LOG_LEVEL']!)) problems.push(`LOG_LEVEL is "${env['LOG_LEVEL']}", but it is one of ${LOG_LEVELS.join(', ')}.`);
   if (set('GHE_PROTOCOL') && !['http', 'https'].includes(env['GHE_PROTOCOL']!)) problems.push(`GHE_PROTOCOL is "${env['GHE_PROTOCOL']}", but it is http or https.`);
   return problems;

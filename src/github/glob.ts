@@ -59,11 +59,10 @@ export function compileGlobs(globs: readonly string[]): Matcher {
  */
 export function neverMatches(glob: string): string | null {
   const body = glob.startsWith('!') ? glob.slice(1) : glob;
-  const plain = body.replace(/\*\*$/, 'x');
   if (body.startsWith('/')) return `paths are relative to the repository's root: write ${JSON.stringify(body.replace(/^\/+/, ''))}`;
   if (/^\.\.?\//.test(body) || /\/\.\.?\//.test(body)) return `paths have no \`.\` or \`..\` segment: write ${JSON.stringify(body.replace(/^(\.\/)+/, ''))}`;
   if (body.endsWith('/')) return `a glob ending in \`/\` matches no file: write ${JSON.stringify(`${body}**`)} for everything under it`;
-  if (plain.includes('//')) return 'paths have no empty segment (`//`)';
+  if (body.includes('//')) return 'paths have no empty segment (`//`)';
   if (body === '') return 'it is empty';
   return null;
 }

@@ -52,7 +52,7 @@ export async function workerCommand(args: string[], env: NodeJS.ProcessEnv = pro
   if (!url) throw new InputError('no-redis', "widen worker runs the reviews the App queues in Redis, so it needs REDIS_URL (for example redis://redis:6379), the same as the App's. Without REDIS_URL the App reviews in its own process and needs no worker.");
   loadSecretFiles(env);
   if (!env['APP_ID']) throw new InputError('no-app-id', 'widen worker acts as the GitHub App, so it needs APP_ID (the App\'s numeric id), the same as the App\'s.');
-  const [problem] = appEnvProblems(env).filter((p) => !p.startsWith('WEBHOOK_SECRET') && !p.startsWith('PORT'));
+  const [problem] = appEnvProblems(env, ['WEBHOOK_SECRET', 'PORT']);
   if (problem) throw new InputError('bad-env', problem);
   if (!hasPrivateKey(env)) throw new InputError('no-private-key', 'widen worker acts as the GitHub App, so it needs its private key: PRIVATE_KEY (the PEM text), PRIVATE_KEY_PATH or PRIVATE_KEY_FILE (a file holding it).');
 
