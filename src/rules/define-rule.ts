@@ -71,6 +71,11 @@ export interface RuleMeta {
 export interface MessageSpec {
   /** Under 100 characters, identifiers in backticks, no line numbers. */
   headline: string;
+  /**
+   * The headline said in fewer words, for when the names it quotes (never cut: a cut name names
+   * nothing) fill `headline` to 100 characters or more: a 33-character helper's name is not rare.
+   */
+  brief?: string;
   /** Why this is a bug: the reasoning a review comment quotes as its note. */
   explanation: string;
   /** What to do about it. */
@@ -247,11 +252,20 @@ export const HEADLINE_LIMIT = 100;
  * A headline filled in with `data`. Code it quotes comes from the function under review and can
  * be of any length: when the headline would reach {@link HEADLINE_LIMIT} characters, the values of
  * the placeholders it quotes as code (inside backticks) are shortened as {@link headlineCode}
- * does. The explanation still quotes them whole.
+ * does; when names keep it that long, the message's `brief` form is used instead. The explanation
+ * still quotes them whole.
  */
-export function formatHeadline(template: string, data: Record<string, string | number> = {}): string {
+export function formatHeadline(template: string, data: Record<string, string | number> = {}, brief?: string): string {
   const full = formatMessage(template, data);
   if (full.length < HEADLINE_LIMIT) return full;
+  const cut = shortenQuoted(template, data);
+  if (cut.length < HEADLINE_LIMIT || brief === undefined) return cut;
+  const briefFull = formatMessage(brief, data);
+  return briefFull.length < HEADLINE_LIMIT ? briefFull : shortenQuoted(brief, data);
+}
+
+/** `template` filled with the values it quotes as code shortened as {@link headlineCode} does, names kept whole. */
+function shortenQuoted(template: string, data: Record<string, string | number>): string {
   const quoted = new Set<string>();
   for (const span of template.match(/`[^`]*`/g) ?? []) for (const m of span.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) quoted.add(m[1]!);
   // A name is quoted whole: `madvise_dontneed_free_v…` names nothing (sweep H). Only code
@@ -273,5 +287,5 @@ export function formatSpec(
 ): { message: string; explanation: string; fix: string } {
   const spec = messages[messageId];
   if (!spec) return { message: messageId, explanation: '', fix: '' };
-  return { message: formatHeadline(spec.headline, data), explanation: formatMessage(spec.explanation, data), fix: formatMessage(spec.fix, data) };
+  return { message: formatHeadline(spec.headline, data, spec.brief), explanation: formatMessage(spec.explanation, data), fix: formatMessage(spec.fix, data) };
 }

@@ -66,24 +66,28 @@ export default defineRule({
   messages: {
     mapped: {
       headline: '`{{call}}` is tested as "is `{{addr}}` mapped", but may return a VMA above it',
+      brief: '`{{call}}` as "is `{{addr}}` mapped" may return a VMA above it',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): a non-NULL result does not mean `{{addr}}` is mapped. An address in the hole below a VMA is taken as mapped, which is the bug MIPS fixed in its trap code ("return correct si code for accessing nonmapped addresses": `SEGV_ACCERR` was sent where `SEGV_MAPERR` was due).',
       fix: 'Ask `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address.',
     },
     field: {
       headline: '`{{vma}}` from `{{call}}` may not contain `{{addr}}`: nothing checks `vm_start`',
+      brief: '`{{vma}}` from `{{call}}` may not contain `{{addr}}`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function reads `{{use}}` as if `{{vma}}` contained `{{addr}}`, and nothing compared `{{vma}}->vm_start` with it first. The 2021 patch that added `vma_lookup()` calls this the find_vma() use "that is often overlooked for a long time".',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
     helperReads: {
       headline: '`{{use}}` reads `{{vma}}->{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`',
+      brief: '`{{use}}` reads a `{{vma}}` that may not contain `{{addr}}`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function hands `{{vma}}` to `{{use}}`, which reads `{{field}}` of it as the VMA of the address, and nothing compared `{{vma}}->vm_start` with `{{addr}}` first. It makes no difference that the read happens inside `{{use}}`: its answer is about a VMA that may not hold the address.',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
     },
     passed: {
       headline: '`{{vma}}` from `{{call}}` is passed to `{{use}}` without a `vm_start` check',
+      brief: '`{{use}}` is handed `{{vma}}` without a `vm_start` check',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`). `{{use}}` works on the page tables of the VMA it is handed (to fault in, find or map a page) at an address its caller says is inside it; on the path shown nothing compared `{{vma}}->vm_start` with `{{addr}}`, so an address in the hole below the VMA reaches it.',
       fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',

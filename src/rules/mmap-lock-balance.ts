@@ -251,12 +251,14 @@ export default defineRule({
     },
     resultIgnored: {
       headline: "the result of `{{call}}` is not tested, but the lock is used as if it were taken",
+      brief: "`{{call}}` may fail, but the lock is used as if it were taken",
       explanation:
         '`{{call}}` can fail without taking the lock: {{fails}}. Its result is not tested here, and the function goes on as if it held `{{mm}}`\'s mmap lock: on the path where the attempt failed, the code runs without the lock and the unlock underflows the rwsem.',
       fix: 'Test the result, `{{test}}`, and leave on that branch (the lock was not taken) without unlocking.',
     },
     doubleLock: {
       headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
+      brief: "`{{call}}` takes an mmap lock this function already holds",
       explanation:
         'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
       fix: 'Take the lock once; release it before taking it again.',

@@ -76,30 +76,35 @@ export default defineRule<Messages>({
     },
     calledUnlocked: {
       headline: '`{{mm}}`\'s mmap lock is released here, but its caller `{{caller}}` released it',
+      brief: 'released here, the mmap lock was already released by `{{caller}}`',
       explanation:
         '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. Its caller `{{caller}}` has already released the lock at the call, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
       fix: 'Call `{{callee}}` with the lock held, or move the unlock out of `{{callee}}` into the callers that hold the lock.',
     },
     callsLocking: {
       headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, which is already held at this call',
+      brief: '`{{callee}}` takes the mmap lock, which is already held here',
       explanation:
         '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
       fix: 'Release the lock before calling `{{callee}}`, or change `{{callee}}` to expect the lock held (and assert it with `mmap_assert_locked()`).',
     },
     callsReleasing: {
       headline: '`{{callee}}` releases `{{mm}}`\'s mmap lock, which is already released at this call',
+      brief: '`{{callee}}` releases the mmap lock, which is already released here',
       explanation:
         '`{{callee}}` releases a lock it did not take (`{{unlock}}`): it expects to be entered with the lock held. This call is made after the lock was already released, so the release underflows the rwsem ("bad unlock balance" under lockdep).',
       fix: 'Call `{{callee}}` before releasing the lock, or move the unlock out of `{{callee}}`.',
     },
     lockRemoved: {
       headline: '`{{call}}` needs the mmap lock of `{{mm}}`, which this function no longer takes',
+      brief: '`{{call}}` needs the mmap lock, which this function no longer takes',
       explanation:
         '`{{call}}` {{why}}. Before this patch `{{fn}}` took the mmap lock of `{{mm}}` itself around this call; now it takes no mmap lock at all, and no caller in this file holds one at the call. Unless every caller now takes the lock, the call runs unlocked: the VMAs and page tables it reads can be changed and freed under it by a concurrent munmap() or mremap().',
       fix: 'Keep the lock around the call (`{{lock}}` before it, the matching unlock after), or take it in every caller and assert it here with `mmap_assert_locked()`.',
     },
     modeChanged: {
       headline: '`{{call}}` is a {{mode}} unlock, but this function is entered holding the lock for {{entry}}',
+      brief: '`{{call}}` is a {{mode}} unlock, but the lock is held for {{entry}}',
       explanation:
         'Before this patch `{{fn}}` {{before}}: it is entered with the mmap lock of `{{mm}}` held for {{entry}}, and its callers hold it that way at the call. On the path shown nothing changes the mode any more, so `{{call}}` releases a lock held for {{entry}} with the {{mode}} unlock: the rwsem\'s count goes wrong (lockdep reports "bad unlock balance"), and other tasks may take the lock while it is still held.',
       fix: 'Release with `{{right}}`, the unlock of the mode the callers hold the lock in{{orKeep}}.',

@@ -95,6 +95,7 @@ export default defineRule({
     },
     freedUnsynced: {
       headline: '`{{free}}` frees or reuses a page table without `tlb_remove_table_sync_one()`',
+      brief: '`{{free}}` frees a page table without `tlb_remove_table_sync_one()`',
       explanation:
         '`{{clear}}` flushed the TLB for the cleared entry, but with `CONFIG_MMU_GATHER_RCU_TABLE_FREE` that flush sends no IPI, so a lockless GUP-fast walker can still be inside the old table (include/asm-generic/tlb.h{{model}}). Freeing or reusing it now lets the page change under that walker.',
       fix: 'Call `tlb_remove_table_sync_one()` after the flush and before the table is freed or reused{{defer}}.',

@@ -44,6 +44,7 @@ export default defineRule({
     },
     clearedNotRecorded: {
       headline: '`{{call}}` queues a cleared page, but `{{gather}}` has no range for its entry',
+      brief: '`{{call}}` queues a page outside `{{gather}}`\'s range',
       explanation:
         'This function clears a page-table entry with `{{clear}}` and then queues a page on `{{gather}}`, but on this path no range is recorded on the gather, here or earlier in the function. Only the function that clears an entry knows its address, so no caller can record it for this one: the gather\'s flush does not cover the stale translation, and the page can be freed while another CPU still reaches it through its TLB (the queue path has `VM_BUG_ON(!tlb->end)`).',
       fix: 'Record the cleared entry on the gather (`tlb_remove_tlb_entry()`, `tlb_remove_pmd_tlb_entry()`, `tlb_remove_huge_tlb_entry()`) after clearing it and before queueing its page.',

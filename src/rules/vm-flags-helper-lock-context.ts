@@ -65,6 +65,7 @@ export default defineRule({
     },
     startWriteDeleted: {
       headline: '`{{call}}` on `{{vma}}` no longer follows the `vma_start_write()` this patch deletes',
+      brief: '`{{call}}` no longer follows the `vma_start_write()` this patch deletes',
       explanation:
         '`{{call}}` does not lock the VMA: it only asserts `vma_assert_write_locked()` (include/linux/mm.h). Before this patch this function write-locked `{{vma}}` with `vma_start_write()` first; the patch deletes that call and nothing else here write-locks `{{vma}}`, so unless every caller now does, a page fault holding the VMA read lock can see the flags change under it, and lockdep\'s assertion fires.',
       fix: 'Keep `vma_start_write({{vma}})` before `{{call}}`, or use `vm_flags_set()`/`vm_flags_clear()`, which lock the VMA themselves.',

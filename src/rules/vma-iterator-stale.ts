@@ -67,6 +67,7 @@ export default defineRule({
   messages: {
     modified: {
       headline: '`{{call}}` changes the VMA tree while `{{vmi}}` walks it, and `{{vmi}}` steps on',
+      brief: '`{{call}}` changes the VMA tree while `{{vmi}}` walks it',
       explanation:
         '`{{vmi}}` holds a position in the maple tree\'s nodes. `{{call}}` changes the tree {{how}}, which may replace the nodes `{{vmi}}` points into, and on this path `{{vmi}}` steps on from that position ({{step}}): it can read freed nodes, skip VMAs or visit one twice. The modifiers take the iterator so they can keep it coherent (`mprotect_fixup(&vmi, ...)` in mm/mprotect.c, `vma_modify_flags_uffd(&vmi, ...)` in mm/userfaultfd.c), and `vma_iter_set()` / `vma_iter_invalidate()` re-seat one (include/linux/mm.h).',
       fix: 'Make the change through `{{vmi}}` (the `vma_modify_*()`, `split_vma(&vmi, ...)` or `do_vmi_munmap(&vmi, ...)` forms), or re-seat it with `vma_iter_set(&{{vmi}}, addr)` after the change, before it steps again.',
@@ -79,12 +80,14 @@ export default defineRule({
     },
     errPrev: {
       headline: '`{{prev}}` may hold the `ERR_PTR()` of a failed `{{source}}()`, and is handed on as a VMA',
+      brief: '`{{prev}}` may be an `ERR_PTR()` of `{{source}}()`, handed on as a VMA',
       explanation:
         '{{failure}}. On this path `{{prev}}` still holds one when `{{use}}` hands it on as a VMA. A merge or split given an error pointer as its neighbour dereferences it. This is the bug fixed upstream by faa242b1d2a9 "mm/mlock: set the correct prev on failure": `mlock_fixup()` left the `ERR_PTR()` of `vma_modify_flags()` in `*prev`, and `apply_mlockall_flags()` went on to the next VMA with it.',
       fix: 'On failure, set `{{prev}}` back to a real VMA before it is used again{{model}}, or stop the walk.',
     },
     reseatDeleted: {
       headline: '`{{use}}` walks `{{vmi}}` from wherever it was left: this patch deletes its re-seat',
+      brief: '`{{use}}` walks `{{vmi}}` from where it was left: its re-seat is deleted',
       explanation:
         'Before this patch `{{reseat}}` put `{{vmi}}` back at a known position before `{{use}}`, after `{{moved}}` had moved it on. The patch deletes the re-seat, so `{{use}}` starts from wherever `{{moved}}` left the iterator: often past the last VMA, where it finds nothing, or at the wrong VMA. `exit_mmap()` (mm/mmap.c) re-seats its iterator this way before `free_pgtables()` and before its removal loop: without it, the page tables of every VMA but the first leak and the loop frees one VMA.',
       fix: 'Keep `{{reseat}}` before `{{use}}`, or re-seat `{{vmi}}` another way (`vma_iter_set()`, `mas_set()`).',

@@ -48,6 +48,7 @@ export default defineRule({
     },
     head: {
       headline: '`{{use}}` reads the VMA list head, which `struct mm_struct` no longer has here',
+      brief: '`{{use}}` reads a VMA list head `struct mm_struct` no longer has',
       explanation:
         '`struct mm_struct` lost its `mmap` list head when the maple tree `mm_mt` replaced the VMA list in v6.1 (upstream 763ecb035029 "mm: remove the vma linked list"), and {{evidence}} shows this code is for such a tree: it does not build here.',
       fix: 'Find the first VMA with `find_vma({{mm}}, 0)`, walk them with `VMA_ITERATOR(vmi, {{mm}}, 0)` and `for_each_vma(vmi, vma)`, and test for an empty address space with `{{mm}}->map_count`.',

@@ -35,12 +35,14 @@ export default defineRule({
   messages: {
     afterUnlock: {
       headline: '`{{call}}` looks up a VMA of `{{mm}}` after this function dropped its mmap lock',
+      brief: '`{{call}}` looks up a VMA after the mmap lock was dropped',
       explanation:
         'VMA lookups walk the mm\'s maple tree, which only the mmap lock (or, for one VMA, its per-VMA lock) keeps stable; `find_vma()` and `find_vma_intersection()` assert it. On the path shown this function already released the lock of `{{mm}}` (or failed to take it), so the walk races with munmap() and mremap() and may return a VMA that is being freed.',
       fix: 'Do the lookup before the unlock, or take the lock again (`mmap_read_lock()`) around it.',
     },
     beforeLock: {
       headline: '`{{call}}` looks up a VMA of `{{mm}}` before this function takes its mmap lock',
+      brief: '`{{call}}` looks up a VMA before the mmap lock is taken',
       explanation:
         'This function takes the mmap lock of `{{mm}}` itself later on, so it was entered without it, and this lookup runs unlocked: the maple tree walk races with munmap() and mremap() and may return a VMA that is being freed (`find_vma()` asserts the lock).',
       fix: 'Move the lookup after `{{lock}}`, inside the locked region.',

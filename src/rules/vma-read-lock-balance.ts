@@ -93,6 +93,7 @@ export default defineRule({
     },
     releaseAfterFault: {
       headline: "`{{call}}` can release `{{vma}}`'s VMA lock after `handle_mm_fault()` released it",
+      brief: "`{{call}}` can release a VMA lock `handle_mm_fault()` released",
       explanation:
         '`handle_mm_fault()` called with FAULT_FLAG_VMA_LOCK drops the VMA read lock itself when it returns VM_FAULT_RETRY or VM_FAULT_COMPLETED (mm/memory.c; include/linux/mm_types.h describes both bits). On the path shown the result was not tested for {{untested}} before `{{call}}`, so the lock is released twice when the fault returns that.',
       fix: 'Release only when the fault did not: `if (!(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED))) vma_end_read(vma);`.',
@@ -105,6 +106,7 @@ export default defineRule({
     },
     handedMm: {
       headline: '`{{call}}` is handed `{{mm}}` on a path that holds only `{{vma}}`\'s VMA read lock',
+      brief: '`{{call}}` is handed `{{mm}}` while only a VMA read lock is held',
       explanation:
         'The arch fault helpers release the lock their caller holds: handed a NULL mm they call `vma_end_read()` on the VMA (the per-VMA-lock path), handed an mm they call `mmap_read_unlock()` on it (the mmap-lock path). On the path shown the VMA came from `lock_vma_under_rcu()` and the mmap lock was never taken, so `{{call}}` releases an mmap lock nobody holds (an underflow of the rwsem) and leaves `{{vma}}` read-locked for ever: every later `vma_start_write()` on it waits, and with it the whole address space.',
       fix: 'Pass NULL for the mm on the per-VMA-lock path, as the code beside it does: `{{call}}` then releases the VMA lock.',

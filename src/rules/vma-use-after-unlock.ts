@@ -104,12 +104,14 @@ export default defineRule({
     },
     afterRetake: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` may have dropped and retaken the mmap lock',
+      brief: '`{{vma}}` is used after `{{release}}` may have dropped the mmap lock',
       explanation:
         '`{{release}}` was handed `{{handed}}`: it sets `{{flag}}` when it had to drop the mmap lock and take it again ("the caller must handle it (e.g. restart the walk)", mm/gup.c). On this path `{{flag}}` may be set when `{{use}}` reads `{{vma}}`, which was found before the call and may have been unmapped and freed while the lock was dropped.{{relock}}{{paths}}',
       fix: 'When `{{flag}}` is set, look `{{vma}}` up again before using it, or return and retry the walk{{retry}}.',
     },
     afterResult: {
       headline: '`{{vma}}` is dereferenced after `{{release}}` may have dropped the fault\'s lock',
+      brief: '`{{vma}}` is used after `{{release}}` may have dropped the lock',
       explanation:
         '`{{release}}` drops the lock the fault holds (the mmap read lock or the VMA\'s) when the fault may be retried, and returns non-NULL once it is gone (mm/internal.h). `{{flag}}` is not tested before `{{use}}` on this path, so the lock that kept `{{vma}}` alive may be gone and the VMA freed by another thread.{{relock}}{{paths}}',
       fix: 'Read what you need from `{{vma}}` before the call (mm/filemap.c keeps `vm_flags` in a local for this reason), or use it only where `{{flag}}` is NULL.',

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnalyzedFile } from '../../src/analysis/file.js';
 import { analyzeSpans } from '../../src/pipeline/analyze.js';
-import { formatMessage, ruleTriggers, type Rule } from '../../src/rules/define-rule.js';
+import { formatHeadline, formatMessage, ruleTriggers, type Rule } from '../../src/rules/define-rule.js';
 import { CATALOG, RULES } from '../../src/rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../../src/rules/patch/define-patch-rule.js';
 import { PATCH_RULES } from '../../src/rules/patch/index.js';
@@ -50,13 +50,27 @@ test('the patch rules: registered in order, each in its file, and in the catalog
   for (const r of RULES) expect([r.id, isPatchRule(r)]).toEqual([r.id, false]);
 });
 
+/** The placeholders whose values are names of functions, which a headline quotes whole. */
+const FUNCTION_SLOTS = new Set(['call', 'callee', 'caller', 'use', 'helper', 'release', 'free', 'fn', 'function']);
+/** A long kernel function name (sweep J's headline of 110 characters quoted it). */
+const LONG_NAME = 'madvise_dontneed_free_valid_vma()';
+
 /** Messages read like a reviewer's reply, whatever the kind of rule. */
-function expectReviewerMessages(rule: { messages: Readonly<Record<string, { headline: string; explanation: string; fix: string }>> }): void {
+function expectReviewerMessages(rule: { messages: Readonly<Record<string, { headline: string; brief?: string; explanation: string; fix: string }>> }): void {
   for (const [messageId, spec] of Object.entries(rule.messages)) {
     // Long but plausible values for every placeholder: the headline must still fit.
     const sample = (t: string): string => formatMessage(t, Object.fromEntries([...t.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => [m[1]!, 'vmf->vma'])));
     const headline = sample(spec.headline);
     expect([messageId, headline.length < 100]).toEqual([messageId, true]);
+    // A placeholder that names a function may name a long one (names are never cut): with a
+    // 33-character helper in it, the headline or its `brief` form still fits.
+    const keys = [...new Set([...spec.headline.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!))];
+    for (const k of keys.filter((x) => FUNCTION_SLOTS.has(x))) {
+      const data = Object.fromEntries(keys.map((x) => [x, x === k ? LONG_NAME : 'vmf->vma']));
+      const filled = formatHeadline(spec.headline, data, spec.brief);
+      expect([messageId, k, filled, filled.length < 100]).toEqual([messageId, k, filled, true]);
+    }
+    if (spec.brief !== undefined) expect([messageId, spec.brief.length < spec.headline.length]).toEqual([messageId, true]);
     expect(headline).not.toMatch(/\bline\b|\d/);
     expect(headline).toMatch(/`[^`]+`/);
     expect(spec.explanation.length).toBeGreaterThan(40);

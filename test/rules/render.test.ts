@@ -66,10 +66,14 @@ describe('what messages quote', () => {
     );
   });
 
-  test('formatHeadline never cuts a name: a cut name names nothing', () => {
+  test('formatHeadline never cuts a name: a cut name names nothing; a brief form says it shorter', () => {
     const template = '`{{helper}}` reads `{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`';
     const data = { helper: 'madvise_dontneed_free_valid_vma()', field: 'vma->vm_flags', vma: 'vma', call: 'find_vma()', addr: 'start + PAGE_SIZE * nr_pages' };
     expect(formatHeadline(template, data)).toBe('`madvise_dontneed_free_valid_vma()` reads `vma->vm_flags`, but `vma` from `find_vma()` may not contain `start + PAGE_SIZE * nr_…`');
+    // Still too long with the code cut: the message's brief form says it in fewer words (sweep J's 110-character headline).
+    const brief = '`{{helper}}` reads a `{{vma}}` that may not contain `{{addr}}`';
+    expect(formatHeadline(template, data, brief)).toBe('`madvise_dontneed_free_valid_vma()` reads a `vma` that may not contain `start + PAGE_SIZE * nr_…`');
+    expect(formatHeadline(template, { ...data, helper: 'f()', addr: 'start' }, brief)).toBe('`f()` reads `vma->vm_flags`, but `vma` from `find_vma()` may not contain `start`');
   });
 
   test('unlessIn drops a model function from the message of a finding in that very function', () => {
