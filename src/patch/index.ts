@@ -3,7 +3,7 @@
  * memory. Everything a caller needs is exported here.
  */
 export { MAX_INPUT_BYTES, readCapped } from './limits.js';
-export { inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptions, type SeriesReading } from './read.js';
+export { STDIN_SOURCE, inputTooLarge, readPatches, readSeries, type PatchInput, type ReadOptions, type SeriesReading } from './read.js';
 export { unapplyFilePatch, reverseFilePatch } from './reverse.js';
 export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, type SparseImage } from './apply.js';
 export { PatchError, describePatch, shownText, type PatchErrorKind } from './errors.js';

@@ -13,6 +13,9 @@ const utf8Encoder = new TextEncoder();
 
 
 /** One input of a review: a file (or stdin) holding a diff, a mail or an mbox. */
+/** The name a patch read from standard input goes by: in findings' `path`, and in SARIF, which has no file to point at. */
+export const STDIN_SOURCE = '<stdin>';
+
 export interface PatchInput {
   /** The text, or its raw bytes when at hand: mail bodies are then decoded by their own charset. */
   input: string | Uint8Array;

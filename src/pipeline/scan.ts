@@ -18,7 +18,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile, failureReason, type AnalysisNote } from '../analysis/file.js';
@@ -623,7 +623,7 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
     // What path.join(p, name) gives each entry, made once: one join per file of a tree cost 50 MB.
     if (directory) walk(p, join(p, '_').slice(0, -1), files, notes, unreadable, roots);
     else if (!regular) notes.push(notRegular(p));
-    else if (isCSource(p)) files.push(p);
+    else if (isCSource(p)) files.push(normalize(p));
     else notes.push(fileNote(p, 'skipped-file', `${p} is not a .c or .h file; widen scan skipped it.`));
   }
   return { files: [...new Set(files)].sort(), notes };

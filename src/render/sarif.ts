@@ -15,6 +15,7 @@ import type * as Sarif from 'sarif';
 import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
+import { STDIN_SOURCE } from '../patch/read.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
 import { patchLabel } from './text.js';
@@ -54,6 +55,11 @@ export interface SarifOptions {
   toolVersion: string;
   /** Absolute directory the relative paths are relative to; recorded as `%SRCROOT%`. Null leaves it out. */
   srcRoot: string | null;
+  /**
+   * Absolute directory the command ran in: the patch files a commit-message result points at
+   * were named relative to it, not to the tree (sweep J). Defaults to `srcRoot`.
+   */
+  cwd?: string;
   /** False when the run could not do all it was asked (files that could not be read). */
   executionSuccessful: boolean;
   /** Results written at most; {@link MAX_RESULTS_PER_RUN} unless a test says otherwise. */
@@ -84,7 +90,7 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
       },
     ],
     columnKind: 'utf16CodeUnits',
-    results: kept.map((f) => result(f, ruleIndex.get(f.rule), opts.srcRoot)),
+    results: kept.map((f) => result(f, ruleIndex.get(f.rule), opts.srcRoot, opts.cwd ?? opts.srcRoot)),
   };
   const log: Sarif.Log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
   return `${JSON.stringify(log, null, 2)}\n`;
@@ -122,7 +128,7 @@ function ruleDescriptor(r: RuleDescriptor): Sarif.ReportingDescriptor {
   };
 }
 
-function result(f: Finding, ruleIndex: number | undefined, root: string | null): Sarif.Result {
+function result(f: Finding, ruleIndex: number | undefined, root: string | null, cwd: string | null): Sarif.Result {
   const related = relatedLocations(f, root);
   const steps = pathSteps(f);
   return {
@@ -135,7 +141,7 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null):
         // A commit message is no region of code: the location is the line where the patch begins
         // in the file it was read from, and the logical location names the patch (GitHub
         // requires a physical location).
-        physicalLocation: physical(root, f.path, f.line, f.column),
+        physicalLocation: physical(root, isCommitFinding(f) ? patchFilePath(f.path, root, cwd) : f.path, f.line, f.column),
         ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
         ...(isCommitFinding(f) && f.patch ? { logicalLocations: [{ name: `commit message of ${patchLabel(f.patch)}`, kind: 'resource' }] } : {}),
       },
@@ -187,6 +193,17 @@ function notification(n: ReportNote, root: string | null): Sarif.Notification {
   };
 }
 
+/**
+ * The path of a patch file (a commit message's location) as the tree's root sees it: it was
+ * named from the directory the command ran in, which need not be the tree. Standard input and
+ * a run without a directory to resolve from keep the name as given.
+ */
+function patchFilePath(path: string, srcRoot: string | null, cwd: string | null): string {
+  if (cwd === null || path === STDIN_SOURCE || posix.isAbsolute(path)) return path;
+  const abs = posix.resolve(cwd, path);
+  return srcRoot === null ? abs : posix.relative(srcRoot, abs);
+}
+
 /** A location in a file; line 0 or null means the whole file. */
 function physical(srcRoot: string | null, path: string, line: number | null, column?: number): Sarif.PhysicalLocation {
   return {
@@ -201,7 +218,12 @@ function physical(srcRoot: string | null, path: string, line: number | null, col
  * to the repository but other viewers open.
  */
 function artifactLocation(path: string, srcRoot: string | null): Sarif.ArtifactLocation {
-  const p = posix.normalize(path.replace(/\\/g, '/'));
+  let p = posix.normalize(path.replace(/\\/g, '/'));
+  // An absolute path inside the root (`widen scan $PWD/mm`) is a path of the repository too.
+  if (posix.isAbsolute(p) && srcRoot !== null) {
+    const inside = posix.relative(srcRoot, p);
+    if (inside !== '' && inside !== '..' && !inside.startsWith('../') && !posix.isAbsolute(inside)) p = inside;
+  }
   if (posix.isAbsolute(p)) return { uri: pathToFileURL(p).href };
   if (p === '..' || p.startsWith('../')) return { uri: srcRoot === null ? encodeRelative(p) : pathToFileURL(posix.join(srcRoot, p)).href };
   return { uri: encodeRelative(p), uriBaseId: SRCROOT };

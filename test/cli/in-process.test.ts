@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { CommandIo, CommandResult } from '../../src/cli/commands/types.js';
 import { defaultJobs } from '../../src/cli/commands/options.js';
 import { failure, run } from '../../src/cli/run.js';
@@ -226,6 +226,15 @@ describe('--format email and sarif, and --color', () => {
     // Without the tree, free_pgtables() is not in the diff whole: no finding, and a note that says so.
     const blind = await widen(['review', '--format', 'email'], { readStdin: () => Promise.resolve(Buffer.from(diff)) });
     expect(blind).toEqual({ exitCode: 0, stdout: '', stderr: 'widen: no findings, so no reply was written; there is 1 note on what widen could not check (--format text lists it).\n' });
+  });
+
+  test('a file named with `./` is reported by its plain relative path (sweep J)', async () => {
+    const dir = join(fixtures, 'rules', 'tlb-gather-finish-balance');
+    const file = readdirSync(dir).filter((f) => f.endsWith('.c')).sort()[0]!;
+    const given = `./${relative(process.cwd(), join(dir, file))}`;
+    const o = await widen(['scan', given, '--format', 'json', '--jobs', '1', '--rules', 'tlb-gather-finish-balance']);
+    const paths = new Set((JSON.parse(o.stdout) as JsonReport).findings.map((f) => f.path));
+    expect([...paths]).toEqual([given.slice(2)]);
   });
 
   test('sarif: the log on stdout, relative paths under the tree given', async () => {

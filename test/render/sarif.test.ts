@@ -165,6 +165,23 @@ describe('what GitHub code scanning reads', () => {
     expect(at('mm/a b#1.c')).toEqual({ uri: 'mm/a%20b%231.c', uriBaseId: SRCROOT });
     expect(at('../other/mm/x.c')).toEqual({ uri: 'file:///src/other/mm/x.c' });
     expect(at('/usr/src/linux/mm/x.c')).toEqual({ uri: 'file:///usr/src/linux/mm/x.c' });
+    // An absolute path inside the root (`widen scan $PWD/mm`) is a repository path (sweep J).
+    expect(at('/src/linux/mm/x.c')).toEqual({ uri: 'mm/x.c', uriBaseId: SRCROOT });
+  });
+
+  test('a commit message points at its patch file as named from the working directory, not from the tree', () => {
+    const at = (path: string, opts: Partial<SarifOptions>): Sarif.ArtifactLocation => {
+      const note = { ...seed.findings[0]!, path, line: 1, column: 1, endLine: 1, related: [], scope: 'commit-message' as const, function: null };
+      const log = JSON.parse(renderSarif({ ...seed, findings: [note] }, { ...goldenOptions, ...opts })) as Sarif.Log;
+      return log.runs[0]!.results![0]!.locations![0]!.physicalLocation!.artifactLocation!;
+    };
+    // `widen review mv/series.mbox --tree basetree` run in /work: the mail is not basetree/mv/series.mbox.
+    expect(at('mv/series.mbox', { srcRoot: '/work/basetree', cwd: '/work' })).toEqual({ uri: 'file:///work/mv/series.mbox' });
+    // A mail kept inside the tree is a file of the tree.
+    expect(at('patches/0001.patch', { srcRoot: '/work/linux', cwd: '/work/linux' })).toEqual({ uri: 'patches/0001.patch', uriBaseId: SRCROOT });
+    // No tree: nothing to be relative to, so the mail's own place.
+    expect(at('0001.patch', { srcRoot: null, cwd: '/home/me' })).toEqual({ uri: 'file:///home/me/0001.patch' });
+    expect(at('<stdin>', { srcRoot: '/work/linux', cwd: '/work' })).toEqual({ uri: '%3Cstdin%3E', uriBaseId: SRCROOT });
   });
 });
 

@@ -23,7 +23,7 @@ import type { Report } from '../../pipeline/analyze.js';
 import { isCSource } from '../../pipeline/analyze.js';
 import { review } from '../../pipeline/review.js';
 import { GitSource, SourceUnavailable } from '../../pipeline/source.js';
-import { PatchError, readPatches } from '../../patch/index.js';
+import { PatchError, STDIN_SOURCE, readPatches } from '../../patch/index.js';
 import { isMbox, isSingleMail } from '../../patch/mail.js';
 import type { Patch } from '../../patch/types.js';
 import { renderText } from '../../render/text.js';
@@ -78,7 +78,7 @@ interface CheckOptions {
 async function check(mail: Buffer, opts: CheckOptions): Promise<B4Result[]> {
   let source: GitSource | null = null;
   try {
-    const [patch] = await readPatches(mail, '<stdin>');
+    const [patch] = await readPatches(mail, STDIN_SOURCE);
     if (!patch || !patch.files.some((fp) => isCSource(fp.newPath ?? fp.oldPath ?? ''))) return [];
     const tracking = opts.env['B4_TRACKING_FILE'] ? await readTracking(opts.env['B4_TRACKING_FILE']) : { baseCommit: null, changeId: null };
     const top = (await git(opts.cwd, ['rev-parse', '--show-toplevel'])).trim();

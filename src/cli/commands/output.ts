@@ -38,7 +38,7 @@ export function renderReport(report: Report, ctx: OutputContext): { stdout: stri
     case 'markdown':
       return { stdout: renderMarkdown(shownReport(report)), stderr: '' };
     case 'sarif':
-      return { stdout: escapeJsonControls(renderSarif(report, { rules: ruleDescriptors(ctx.rules), toolVersion: version(), srcRoot: ctx.srcRoot, executionSuccessful: ctx.complete })), stderr: '' };
+      return { stdout: escapeJsonControls(renderSarif(report, { rules: ruleDescriptors(ctx.rules), toolVersion: version(), srcRoot: ctx.srcRoot, cwd: process.cwd(), executionSuccessful: ctx.complete })), stderr: '' };
     case 'email':
       return emailOutput(shownReport(report), ctx.patches);
     case 'text':

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
 import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
-import { MAX_INPUT_BYTES, inputTooLarge, readCapped, readSeries, type PatchInput } from '../../patch/index.js';
+import { MAX_INPUT_BYTES, STDIN_SOURCE, inputTooLarge, readCapped, readSeries, type PatchInput } from '../../patch/index.js';
 import type { Patch } from '../../patch/types.js';
 import { review } from '../../pipeline/review.js';
 import { readGitRange } from '../../pipeline/git-range.js';
@@ -63,7 +63,7 @@ export async function reviewCommand(args: string[], io: CommandIo): Promise<Comm
 
   const read: PatchInput[] = [];
   for (const input of inputs) {
-    const source = input === '-' ? '<stdin>' : input;
+    const source = input === '-' ? STDIN_SOURCE : input;
     read.push({ input: input === '-' ? await io.readStdin() : await readInputFile(input), source });
   }
   // Several inputs form one series, ordered by the `n/m` of their subjects (or as given).
