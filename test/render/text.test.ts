@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { labelBelow, renderText } from '../../src/render/text.js';
-import { expectGolden } from '../helpers/golden.js';
+import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
 
@@ -13,6 +13,14 @@ const goldenDir = join(repoRoot(), 'test', 'fixtures', 'render');
 
 test('the seed review', async () => {
   expectGolden(join(goldenDir, 'seed-review.txt'), renderText(await seedReviewReport()));
+});
+
+test('docs/cli.md shows exactly what widen prints for the seed patch (its error only)', async () => {
+  const seed = await seedReviewReport();
+  const text = renderText({ ...seed, findings: seed.findings.filter((f) => f.rule === 'tlb-vma-bracket-vma-reassigned') });
+  // The summary line's time differs from run to run; the docs end the example before it.
+  const shown = text.replace(/\n\nwiden: [^\n]*\n$/, '\n');
+  expectGoldenSection(join(repoRoot(), 'docs', 'cli.md'), 'text-example', `\n\`\`\`\n${shown}\`\`\`\n\n`);
 });
 
 test('a scan with a finding of each rule', async () => {
