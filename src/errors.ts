@@ -24,4 +24,18 @@ export const READ_ERROR_WORDS: Readonly<Record<string, string>> = {
   EISDIR: 'it is a directory',
   ELOOP: 'a loop of symbolic links',
   EIO: 'an input/output error',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'a read-only file system',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  EEXIST: 'something of that name is in the way',
 };
+
+/** A system error in words ({@link READ_ERROR_WORDS}), or its code, or its text. */
+export function errorWords(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string') return READ_ERROR_WORDS[code] ?? code;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -4,7 +4,7 @@
  * expected problem into a one-paragraph message and exit status 2, never a stack trace.
  */
 import { preferQuickStart } from '../analysis/wasm-tier.js';
-import { InputError } from '../errors.js';
+import { InputError, errorWords } from '../errors.js';
 import { escapeControls } from '../patch/errors.js';
 import { readCapped } from '../patch/limits.js';
 import type { CommandResult } from './commands/types.js';
@@ -22,7 +22,7 @@ async function readStdin(): Promise<Buffer> {
 // stdout) loses the output: an input/output error, exit 2, not "findings" (1) or a stack.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  process.stderr.write(`widen: could not write the output (${e.code ?? e.message}${e.code === 'ENOSPC' ? ': no space left on the device' : ''}); it is incomplete or missing.\n`);
+  process.stderr.write(`widen: could not write the output (${errorWords(e)}); it is incomplete or missing.\n`);
   process.exit(2);
 });
 

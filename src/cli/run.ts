@@ -33,10 +33,12 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
     case '-V':
       return { stdout: `widen ${version()}\n`, exitCode: 0 };
     case undefined:
+      // No command is a usage error: the usage goes where errors go, as for any other.
+      return { stdout: '', stderr: `${MAIN_USAGE}\n`, exitCode: 2 };
     case '--help':
     case '-h':
     case 'help':
-      return { stdout: `${MAIN_USAGE}\n`, exitCode: command === undefined ? 2 : 0 };
+      return { stdout: `${MAIN_USAGE}\n`, exitCode: 0 };
     default:
       throw usageError(`'${quoteText(command)}' is not a widen command.`, MAIN_USAGE);
   }

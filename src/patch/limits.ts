@@ -12,6 +12,9 @@
  */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
+/** The name a patch read from standard input goes by: in findings' `path`, and in SARIF, which has no file to point at. */
+export const STDIN_SOURCE = '<stdin>';
+
 /**
  * The bytes of a stream with no size to check first (stdin, a pipe, a device), read only until
  * one byte past {@link MAX_INPUT_BYTES}: the reader then refuses the input as too large

@@ -2,6 +2,7 @@ import { parseDiff } from './diff.js';
 import { PatchError } from './errors.js';
 import { isGitLog, readGitLog } from './gitlog.js';
 import { MAX_INPUT_BYTES } from './limits.js';
+export { STDIN_SOURCE } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
 import { append } from '../append.js';
@@ -13,9 +14,6 @@ const utf8Encoder = new TextEncoder();
 
 
 /** One input of a review: a file (or stdin) holding a diff, a mail or an mbox. */
-/** The name a patch read from standard input goes by: in findings' `path`, and in SARIF, which has no file to point at. */
-export const STDIN_SOURCE = '<stdin>';
-
 export interface PatchInput {
   /** The text, or its raw bytes when at hand: mail bodies are then decoded by their own charset. */
   input: string | Uint8Array;

@@ -25,6 +25,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { AnalysisNote } from '../analysis/file.js';
+import { errorWords } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 
 /** Bumped when the file's layout changes; an older file is ignored. */
@@ -171,7 +172,7 @@ export class ScanCache {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // No cache yet (or no directory for one, which writing it will report).
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.warnings.push(`could not read the scan cache ${this.file} (${code ?? String(e)}); every file was analysed afresh.`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.warnings.push(`could not read the scan cache ${this.file} (${errorWords(e)}); every file was analysed afresh.`);
       return;
     }
     let stored: unknown;
@@ -279,7 +280,7 @@ export class ScanCache {
       } catch {
         // Nothing was written where nothing can be.
       }
-      this.warnings.push(`could not write the scan cache ${this.file} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next scan will analyse every file again.`);
+      this.warnings.push(`could not write the scan cache ${this.file} (${errorWords(e)}); the next scan will analyse every file again.`);
       return;
     }
     this.pruneOthers();

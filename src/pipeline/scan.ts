@@ -24,7 +24,7 @@ import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile, failureReason, type AnalysisNote } from '../analysis/file.js';
 import { linkableNames, Program } from '../analysis/program.js';
 import { CParser } from '../analysis/parser.js';
-import { InputError } from '../errors.js';
+import { InputError, READ_ERROR_WORDS, errorWords } from '../errors.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
@@ -145,7 +145,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     notes: sortNotes([
       ...notes,
       ...result.notes,
-      ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${u.reason}); it was not scanned.`)),
+      ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); it was not scanned.`)),
     ]),
     unreadable,
     warnings: cache?.warnings ?? [],
@@ -613,8 +613,7 @@ export async function collectFiles(paths: readonly string[], unreadable: Unreada
       const st = await stat(p);
       given.push({ path: p, directory: st.isDirectory(), regular: st.isFile() });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError('path-not-found', `cannot read ${p} (${code === 'ENOENT' ? 'no such file or directory' : code}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
+      throw new InputError('path-not-found', `cannot read ${p} (${errorWords(e)}). Give the path of a C file or of a directory to scan, for example \`widen scan mm/\`.`);
     }
   }
   // The directories the scan walks, resolved: a link into one of them is scanned through its target.

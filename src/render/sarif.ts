@@ -15,7 +15,7 @@ import type * as Sarif from 'sarif';
 import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { STDIN_SOURCE } from '../patch/read.js';
+import { STDIN_SOURCE } from '../patch/limits.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
 import { patchLabel } from './text.js';

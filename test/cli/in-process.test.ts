@@ -193,7 +193,7 @@ describe('widen scan', () => {
     const o = await widen(['scan', dir, '--jobs', '1', '--cache-dir', blocker]);
     expect(o.exitCode).toBe(1);
     expect(o.stdout).toMatch(/exits\.c:\d+:\d+: error:/);
-    expect(o.stderr).toMatch(/^widen: could not write the scan cache .*not-a-dir\/scan-[\w-]+\.v8 \(EEXIST\); the next scan will analyse every file again\.\n$/);
+    expect(o.stderr).toMatch(/^widen: could not write the scan cache .*not-a-dir\/scan-[\w-]+\.v8 \(something of that name is in the way\); the next scan will analyse every file again\.\n$/);
     expectInputError(await widen(['scan', dir, '--cache-dir', '']), /--cache-dir needs a directory/);
   });
 
@@ -330,7 +330,9 @@ describe('widen rules, explain, debug, --version, --help', () => {
     const help = await widen(['--help']);
     expect([help.exitCode, help.stdout]).toEqual([0, expect.stringMatching(/^widen: reviews Linux-kernel-style C patches/)]);
     const none = await widen([]);
-    expect([none.exitCode, none.stdout]).toEqual([2, help.stdout]);
+    // No command is a usage error: the usage on stderr, exit 2 (sweep J).
+    expect([none.exitCode, none.stdout, none.stderr]).toEqual([2, '', help.stdout]);
+    expect(help.stdout).toMatch(/widen --version \| --help/);
     for (const command of ['review', 'scan', 'debug']) expect((await widen([command, '--help'])).stdout).toMatch(/^Usage: widen /);
   });
 });

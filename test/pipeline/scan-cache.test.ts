@@ -188,14 +188,14 @@ describe('scan cache', () => {
     writeFileSync(t.cache, 'a file where the cache directory should be');
     const r = await cached(t.dir, t.cache);
     expect(results(r)).toEqual(results(await cold(t.dir)));
-    expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache .* \(EEXIST\); the next scan will analyse every file again\.$/)]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache .* \(something of that name is in the way\); the next scan will analyse every file again\.$/)]);
   });
 
   it('a cache directory under /proc is a warning at once, not a loop (sweep J)', async () => {
     const t = tree({ 'a.c': caller });
     const r = await cached(t.dir, '/proc/widen-no-such-dir/cache');
     expect(results(r)).toEqual(results(await cold(t.dir)));
-    expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache \/proc\/widen-no-such-dir\/cache\/.* \(ENOENT\); the next scan will analyse every file again\.$/)]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^could not write the scan cache \/proc\/widen-no-such-dir\/cache\/.* \(no such file or directory\); the next scan will analyse every file again\.$/)]);
   }, 20_000);
 
   it('does not keep the results of a file whose analysis failed', async () => {

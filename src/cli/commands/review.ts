@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError, errorWords } from '../../errors.js';
 import { atLeast, type FailLevel } from '../../findings/severity.js';
 import { fileNote, sortNotes, type Report } from '../../pipeline/analyze.js';
 import { MAX_INPUT_BYTES, STDIN_SOURCE, inputTooLarge, readCapped, readSeries, type PatchInput } from '../../patch/index.js';
@@ -135,8 +135,7 @@ async function readInputFile(path: string): Promise<Buffer> {
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('patch-unreadable', `cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? e}). Give the path of a patch file, or '-' to read the patch from stdin.`);
+    throw new InputError('patch-unreadable', `cannot read ${path} (${errorWords(e)}). Give the path of a patch file, or '-' to read the patch from stdin.`);
   }
 }
 

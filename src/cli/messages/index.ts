@@ -18,12 +18,13 @@ Usage:
   widen debug cfg FILE FUNCTION [--format dot|text]
                                   dump a function's control-flow graph
   widen worker [--concurrency N]  run the GitHub App's queued reviews (REDIS_URL)
+  widen --version | --help
 
 PATCH is a unified diff, a git format-patch mail or an mbox series; '-' or none reads stdin.
 FMT is text (default), json, markdown, email (a reply to the patch mails) or sarif.
 LEVEL is error, warning (default), note or none. WHEN is auto (default), always or never.
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error.
-Run 'widen COMMAND --help' for a command's options.`;
+Run 'widen COMMAND --help' for a command's options. WIDEN_DEBUG=1 adds the stack to an internal error.`;
 
 export const REVIEW_USAGE = `Usage: widen review [PATCH...] [--tree DIR] [--format FMT] [--fail-on LEVEL] [--rules IDS] [--color WHEN]
        widen review --pr OWNER/REPO#N|URL [--api-url URL] [--series MODE] [--format FMT] [--fail-on LEVEL] [--rules IDS]
