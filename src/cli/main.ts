@@ -8,7 +8,7 @@ import { InputError, errorWords } from '../errors.js';
 import { escapeControls } from '../patch/errors.js';
 import { readCapped } from '../patch/limits.js';
 import type { CommandResult } from './commands/types.js';
-import { failure, run } from './run.js';
+import { failure, run, showsProgress } from './run.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) {
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (process.env['WIDEN_DEBUG']) process.setSourceMapsEnabled(true);
   if (QUICK_COMMANDS.has(process.argv[2])) preferQuickStart();
   // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
-  const progress = process.stderr.isTTY
+  const progress = showsProgress(process.stderr.isTTY, process.env['TERM'])
     ? (m: string): void => {
         const width = (process.stderr.columns || 80) - 1;
         // The message names a file, whose name may hold an escape sequence of its own.

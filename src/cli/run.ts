@@ -48,6 +48,15 @@ export async function run(argv: string[], io: CommandIo): Promise<CommandResult>
  * What to tell the user about an error {@link run} threw, and the exit status (always 2): an
  * input error in one paragraph, anything else as a bug in widen, its stack only with `debug`.
  */
+/**
+ * Whether to keep a progress line on stderr: only on a terminal that can erase a line (the line
+ * is redrawn with `\r` and `ESC [K`, which a `TERM=dumb` terminal, an Emacs shell buffer, prints
+ * as it is).
+ */
+export function showsProgress(stderrIsTty: boolean | undefined, term: string | undefined): boolean {
+  return stderrIsTty === true && term !== 'dumb';
+}
+
 export function failure(e: unknown, debug: boolean): { stderr: string; exitCode: 2 } {
   // Messages quote input (file names, subjects, lines): no control character reaches the terminal.
   if (e instanceof InputError) return { stderr: `widen: ${escapeControls(describeInputError(e))}\n`, exitCode: 2 };

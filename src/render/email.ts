@@ -175,11 +175,30 @@ function describe(patch: Patch): string {
   return patch.subject !== null ? `patch ${patch.index} ("${patch.subject}")` : `the patch in ${patch.source}`;
 }
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A date as a mail's `Date:` header writes it (RFC 2822, `Sun, 6 Dec 2026 09:18:28 +0000`), in
+ * the author's own time zone. A commit read from git or GitHub carries an ISO 8601 date; a mail
+ * its header, which is kept as it is.
+ */
+export function mailDate(date: string): string {
+  const iso = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)$/.exec(date.trim());
+  if (!iso) return date;
+  const [, y, mo, d, h, mi, s, zone] = iso as unknown as [string, string, string, string, string, string, string, string];
+  const month = Number(mo);
+  if (month < 1 || month > 12) return date;
+  const day = new Date(Date.UTC(Number(y), month - 1, Number(d))).getUTCDay();
+  const tz = zone === 'Z' ? '+0000' : zone.replace(':', '');
+  return `${DAYS[day]}, ${Number(d)} ${MONTHS[month - 1]} ${y} ${h}:${mi}:${s} ${tz}`;
+}
+
 /** The quoted patch with the comments under their lines, and comments on files the patch does not touch after it. */
 function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   const out: string[] = [];
   // The sender by name, as mutt attributes a quote: the address would take the line past the wrap.
-  if (patch?.from) out.push(...wrap(`On ${patch.date ? `${patch.date}, ` : ''}${displayName(patch.from)} wrote:`));
+  if (patch?.from) out.push(...wrap(`On ${patch.date ? `${mailDate(patch.date)}, ` : ''}${displayName(patch.from)} wrote:`));
   const placed = new Set<Finding>();
   // Notes on the commit message come first, where a reviewer answers the message, above the code.
   for (const f of findings.filter(isCommitFinding)) {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CommandIo, CommandResult } from '../../src/cli/commands/types.js';
 import { defaultJobs } from '../../src/cli/commands/options.js';
-import { failure, run } from '../../src/cli/run.js';
+import { failure, run, showsProgress } from '../../src/cli/run.js';
 import { InputError } from '../../src/errors.js';
 import { CATALOG, RULES } from '../../src/rules/index.js';
 import { readAnnotations } from '../helpers/annotations.js';
@@ -369,6 +369,10 @@ describe('usage errors: exit 2, what went wrong and the usage', () => {
 });
 
 describe('failure: how main words what run throws', () => {
+  test('a progress line only on a terminal that can erase it (sweep J: TERM=dumb got raw escapes)', () => {
+    expect([showsProgress(true, 'xterm-256color'), showsProgress(true, undefined), showsProgress(true, 'dumb'), showsProgress(false, 'xterm'), showsProgress(undefined, 'xterm')]).toEqual([true, true, false, false, false]);
+  });
+
   test('an input error is its message alone', () => {
     expect(failure(new InputError('usage', 'Something was wrong.'), false)).toEqual({ exitCode: 2, stderr: 'widen: Something was wrong.\n' });
   });

@@ -12,7 +12,7 @@ import { readPatches, type Patch } from '../../src/patch/index.js';
 import type { Report } from '../../src/pipeline/analyze.js';
 import { review } from '../../src/pipeline/review.js';
 import { DirectorySource } from '../../src/pipeline/source.js';
-import { renderEmail, wrap, WRAP } from '../../src/render/email.js';
+import { mailDate, renderEmail, wrap, WRAP } from '../../src/render/email.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, splitAddresses } from '../../src/render/mail-headers.js';
 import { RULES } from '../../src/rules/index.js';
 import { ScratchRepo } from '../helpers/git.js';
@@ -241,6 +241,16 @@ test('a commit (--git): a Subject and To made from it, and the rest said', () =>
     'patch 1 ("mm: use correct VMA flags when freeing page-tables") is commit aaaaaaaaaaaa, not a mail: its reply has a Subject and To made from the commit, but no In-Reply-To, References or Cc. ' +
       'To answer the patch on its list, review the mail it was posted as (`b4 am <message-id>`), or reply from your mail client.',
   ]);
+});
+
+test('a commit\'s ISO date is written as a mail writes its Date, in the author\'s zone (sweep J)', () => {
+  const patch: Patch = { ...patches[0]!, date: '2026-12-06T09:18:28+01:00' };
+  expect(renderEmail(seed, [patch]).text).toContain(`On Sun, 6 Dec 2026 09:18:28 +0100, ${'Example Contributor'} wrote:`);
+  expect(mailDate('2026-02-28T23:59:59Z')).toBe('Sat, 28 Feb 2026 23:59:59 +0000');
+  expect(mailDate('2026-07-01T00:00:00.123-04:30')).toBe('Wed, 1 Jul 2026 00:00:00 -0430');
+  // A mail's own header, or anything else, is left as it was.
+  expect(mailDate('Wed, 25 Nov 2026 17:48:11 +0000')).toBe('Wed, 25 Nov 2026 17:48:11 +0000');
+  expect(mailDate('2026-13-01T00:00:00Z')).toBe('2026-13-01T00:00:00Z');
 });
 
 test('every header line fits in 998 characters: a word too long for one is encoded, or left out and said', () => {

@@ -50,6 +50,11 @@ test('the patch rules: registered in order, each in its file, and in the catalog
   for (const r of RULES) expect([r.id, isPatchRule(r)]).toEqual([r.id, false]);
 });
 
+test('every summary, of either kind of rule, is a lower-case statement of the rule without a final period', () => {
+  // `widen rules` lists them one under the other (sweep J: the patch rules' were capitalised sentences).
+  for (const r of CATALOG) expect([r.id, /^[a-z`]/.test(r.meta.summary), /\.$/.test(r.meta.summary)]).toEqual([r.id, true, false]);
+});
+
 /** The placeholders whose values are names of functions, which a headline quotes whole. */
 const FUNCTION_SLOTS = new Set(['call', 'callee', 'caller', 'use', 'helper', 'release', 'free', 'fn', 'function']);
 /** A long kernel function name (sweep J's headline of 110 characters quoted it). */

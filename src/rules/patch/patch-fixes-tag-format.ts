@@ -45,7 +45,7 @@ const FORM = '`Fixes: <12+ hex digits> ("<subject>")`';
 export default definePatchRule<Messages>({
   id: 'patch-fixes-tag-format',
   meta: {
-    summary: 'A `Fixes:` tag is not of the form `Fixes: <12+ hex digits> ("<subject>")`.',
+    summary: 'a `Fixes:` tag reads `Fixes: <12+ hex digits> ("<subject>")`',
     severity: 'note',
     confidence: 'high',
   },

@@ -40,7 +40,7 @@ function isMm(path: string): boolean {
 export default definePatchRule<'empty'>({
   id: 'patch-mm-empty-body',
   meta: {
-    summary: 'A patch that changes mm code has an empty commit message body.',
+    summary: 'a patch that changes mm code says what and why in its commit message body',
     severity: 'note',
     confidence: 'high',
   },

@@ -22,7 +22,7 @@ function sameName(a: Identity, b: Identity): boolean {
 export default definePatchRule<Messages>({
   id: 'patch-signoff-author',
   meta: {
-    summary: 'The patch has no `Signed-off-by:` from its author (the From: of the mail or commit).',
+    summary: 'a patch carries a `Signed-off-by:` from its author (the From: of the mail or commit)',
     severity: 'note',
     confidence: 'high',
   },

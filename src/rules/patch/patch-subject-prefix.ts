@@ -36,7 +36,7 @@ const REVERT = /^(?:Revert|Reapply) "/;
 export default definePatchRule<'missing' | 'noSpace' | 'noSummary'>({
   id: 'patch-subject-prefix',
   meta: {
-    summary: 'The subject has no subsystem prefix such as `mm:` or `mm/mmap:`, or no space and summary after it.',
+    summary: 'a subject starts with a subsystem prefix such as `mm:` or `mm/mmap:`, then a space and a summary',
     severity: 'note',
     confidence: 'medium',
   },

@@ -52,7 +52,7 @@ test('scan refuses a patch rule, saying it reads files, not patches', () => {
 });
 
 test('rules lists them and explain prints their page', () => {
-  expect(widen(['rules']).stdout).toMatch(/^patch-mm-empty-body +note +A patch that changes mm code has an empty commit message body\.$/m);
+  expect(widen(['rules']).stdout).toMatch(/^patch-mm-empty-body +note +a patch that changes mm code says what and why in its commit message body$/m);
   const e = widen(['explain', 'patch-fixes-tag-format']);
   expect([e.status, e.stdout.split('\n')[0]]).toEqual([0, '# patch-fixes-tag-format']);
 });
