@@ -5,8 +5,8 @@
  * memory.
  */
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { READ_ERROR_WORDS } from '../errors.js';
 
@@ -65,12 +65,33 @@ export async function readSourceFile(full: string, path: string): Promise<string
   }
 }
 
-/** A directory on disk, read on demand and never written. */
+/**
+ * A directory on disk, read on demand and never written. A file of the tree that is a symbolic
+ * link out of it is not read (sweep J): a patch names paths inside the tree, and what it makes
+ * widen quote (the expected lines of a hunk that does not apply, an excerpt) must come from
+ * there, not from whatever file of the machine a link in an untrusted tree points at.
+ */
 export class DirectorySource implements TreeSource {
+  private realRoot: Promise<string> | null = null;
+
   constructor(readonly root: string) {}
 
-  read(path: string): Promise<string | null> {
-    return readSourceFile(join(this.root, path), path);
+  async read(path: string): Promise<string | null> {
+    const full = join(this.root, path);
+    let real: string;
+    try {
+      real = await realpath(full);
+    } catch {
+      // Missing, or unreadable: readSourceFile says which, in its words.
+      return readSourceFile(full, path);
+    }
+    this.realRoot ??= realpath(this.root).catch(() => resolve(this.root));
+    const root = await this.realRoot;
+    const inside = relative(root, real);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      throw new SourceUnavailable(path, 'it is a symbolic link to a file outside the tree');
+    }
+    return readSourceFile(full, path);
   }
 
   async list(dir: string): Promise<string[] | null> {

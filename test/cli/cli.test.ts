@@ -455,7 +455,7 @@ describe('widen rules, explain, debug', () => {
     const r = widen(['rules']);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(CATALOG.map((rule) => [rule.id, rule.meta.severity]));
-    expect(r.stdout).toMatch(/^patch-signoff-author +note +The patch has no `Signed-off-by:` from its author/m);
+    expect(r.stdout).toMatch(/^patch-signoff-author +note +a patch carries a `Signed-off-by:` from its author/m);
     expect(r.stdout).toMatch(/^tlb-vma-bracket-misuse +note +tlb_start_vma\(\)\/tlb_end_vma\(\) around page-table freeing only/m);
   });
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CommandIo, CommandResult } from '../../src/cli/commands/types.js';
@@ -509,10 +509,15 @@ describe('what a first-time user hit', () => {
     expect(headers.filter((h) => /^(In-Reply-To|References):/.test(h))).toEqual([]);
   });
 
-  test('a tree file that is a device or a directory is noted in words, and not read', async () => {
+  test('a tree file that is a FIFO, a directory or a link out of the tree is noted in words, and not read', async () => {
+    const outside = join(tmp, 'secret.c');
+    writeFileSync(outside, 'SECRET-LINE-1\n');
     for (const [kind, make, words] of [
-      ['device', (p: string) => symlinkSync('/dev/zero', p), 'it is a device, FIFO or socket, not a regular file'],
+      ['fifo', (p: string) => execFileSync('mkfifo', [p]), 'it is a device, FIFO or socket, not a regular file'],
       ['directory', (p: string) => mkdirSync(p), 'it is a directory'],
+      // Sweep J: an untrusted tree must not make widen quote a file of the machine.
+      ['link-out', (p: string) => symlinkSync(outside, p), 'it is a symbolic link to a file outside the tree'],
+      ['device', (p: string) => symlinkSync('/dev/zero', p), 'it is a symbolic link to a file outside the tree'],
     ] as const) {
       const tree = join(tmp, `tree-${kind}`);
       mkdirSync(join(tree, 'mm'), { recursive: true });
@@ -521,6 +526,16 @@ describe('what a first-time user hit', () => {
       expect(o.exitCode).toBe(0);
       expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => n.message)).toEqual([expect.stringContaining(`mm/memory.c could not be read (${words}), so widen did not check the changes`)]);
     }
+  });
+
+  test('a link inside the tree to a file of the tree is read through', async () => {
+    const tree = join(tmp, 'tree-link-in');
+    mkdirSync(join(tree, 'mm'), { recursive: true });
+    mkdirSync(join(tree, 'real'), { recursive: true });
+    copyFileSync(join(seed, 'tree', 'mm', 'memory.c'), join(tree, 'real', 'memory.c'));
+    symlinkSync('../real/memory.c', join(tree, 'mm', 'memory.c'));
+    const o = await widen(['review', join(seed, 'seed.patch'), '--tree', tree, '--format', 'json']);
+    expect([o.exitCode, (JSON.parse(o.stdout) as JsonReport).findings.map((f) => f.rule)]).toEqual([1, ['tlb-vma-bracket-vma-reassigned', 'tlb-vma-bracket-misuse']]);
   });
 
   test('a PATCH that is a pipe or a device is read only up to the limit', async () => {
