@@ -104,14 +104,14 @@ export function releasedOn(node: CfgNode, faults: ReadonlyMap<string, number>, e
  * (include/linux/mm_types.h), which FAULT_FLAG_DEFAULT includes. Flags read from a parameter or
  * a structure may; flags the function builds itself from constants may only if it names one of
  * the two (iommu's `iommu_sva_handle_mm()` faults with FAULT_FLAG_REMOTE and keeps the lock).
- * With FAULT_FLAG_VMA_LOCK the call is about the VMA's lock, not the mmap lock, and with
- * FAULT_FLAG_RETRY_NOWAIT anywhere in the function a retry keeps the lock: neither is read here.
+ * With FAULT_FLAG_VMA_LOCK the call is about the VMA's lock, not the mmap lock, and when the
+ * function sets FAULT_FLAG_RETRY_NOWAIT a retry keeps the lock: neither is read here.
  */
 export function faultMayRelease(fn: AnalyzedFunction, call: Expr & { k: 'call' }): 'yes' | 'no' | 'other' {
   const flags = call.args[2];
   if (!flags) return 'other';
   const names = fn.file.identifiersOf(fn.span);
-  if (fn.text(flags).includes('FAULT_FLAG_VMA_LOCK') || names.has('FAULT_FLAG_RETRY_NOWAIT')) return 'other';
+  if (fn.text(flags).includes('FAULT_FLAG_VMA_LOCK') || setsRetryNowait(fn, call)) return 'other';
   if (names.has('FAULT_FLAG_ALLOW_RETRY') || names.has('FAULT_FLAG_DEFAULT')) return 'yes';
   // Flags from outside the function: a parameter, a field, a call, or a local set from one.
   const seenLocals = new Set<string>();
@@ -137,6 +137,29 @@ export function faultMayRelease(fn: AnalyzedFunction, call: Expr & { k: 'call' }
     return true;
   };
   return outside(flags) ? 'yes' : 'no';
+}
+
+const RETRY_NOWAIT = 'FAULT_FLAG_RETRY_NOWAIT';
+
+/**
+ * Whether FAULT_FLAG_RETRY_NOWAIT may be among the flags of the fault `call`: the call's flags
+ * name it, or the function stores it somewhere (`flags |= FAULT_FLAG_RETRY_NOWAIT;`, an
+ * initialiser, s390's gmap path). With it a VM_FAULT_RETRY keeps the mmap lock. A test of the
+ * flag stores nothing: x86's `WARN_ON_ONCE(flags & FAULT_FLAG_RETRY_NOWAIT)` used to turn off
+ * the judgement of its whole handler (sweep K).
+ */
+export function setsRetryNowait(fn: AnalyzedFunction, call: Expr & { k: 'call' }): boolean {
+  if (!fn.file.identifiersOf(fn.span).has(RETRY_NOWAIT)) return false;
+  const flags = call.args[2];
+  if (flags && fn.text(flags).includes(RETRY_NOWAIT)) return true;
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k !== 'def' || ev.how === 'param' || ev.how === 'iter') continue;
+      // A compound assignment has no value of its own: its statement names what it stores.
+      if ((ev.value !== null ? fn.text(ev.value) : fn.text(node)).includes(RETRY_NOWAIT)) return true;
+    }
+  }
+  return false;
 }
 
 /**

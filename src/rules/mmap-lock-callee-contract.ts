@@ -31,7 +31,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
-import { faultResults, releasedOn } from './fault-result.js';
+import { faultResults, releasedOn, setsRetryNowait } from './fault-result.js';
 import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
@@ -140,8 +140,8 @@ function checkTransfers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void 
       if (!t || ev.k !== 'call') continue;
       // With FAULT_FLAG_VMA_LOCK the fault handler drops the per-VMA lock, not the mmap lock;
       // with FAULT_FLAG_RETRY_NOWAIT it keeps the mmap lock on VM_FAULT_RETRY. A function that
-      // mentions the latter anywhere builds its flags at run time: not judged.
-      if (t.when === 'fault' && (mentionsFlag(ev.call.args[2], 'FAULT_FLAG_VMA_LOCK', fn) || fn.file.identifiersOf(fn.span).has('FAULT_FLAG_RETRY_NOWAIT'))) continue;
+      // sets the latter builds its flags at run time: not judged.
+      if (t.when === 'fault' && (mentionsFlag(ev.call.args[2], 'FAULT_FLAG_VMA_LOCK', fn) || setsRetryNowait(fn, ev.call))) continue;
       calls.set(node.id, t);
     }
   }

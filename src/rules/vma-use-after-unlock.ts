@@ -18,7 +18,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
-import { faultResults, releasedOn } from './fault-result.js';
+import { faultMayRelease, faultResults, faultTest, releasedOn } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
 import { FAULT_LOCK_RESULT_RELEASERS, MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
@@ -42,7 +42,7 @@ const FAULT_LOCK_RELEASES: ReadonlySet<string> = new Set(['release_fault_lock'])
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
 
 /** Which release a finding with several leads with. */
-const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag', 'retake'];
+const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag', 'retake', 'untested'];
 
 /**
  * Per VMA variable: where the lock that protected it was released, on this path. `flag`: a call
@@ -51,8 +51,11 @@ const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag'
  * again says so by setting the flag it was handed (`fixup_user_fault(..., &unlocked)`), still
  * untested (or tested as set). `result`: a fault helper whose non-NULL result says it dropped
  * the fault's lock (`fpin = maybe_unlock_mmap_for_io(vmf, fpin)`), untested (or tested non-NULL).
+ * `untested`: `handle_mm_fault()` may have released the lock, and its result (`flag`, the key it
+ * is stored in) has not yet been tested for VM_FAULT_RETRY or VM_FAULT_COMPLETED (sweep K's
+ * mips patch: `pr_debug(..., vma->vm_flags)` right after the call).
  */
-type How = 'unlock' | 'fault' | 'helper' | FlagHow;
+type How = 'unlock' | 'fault' | 'helper' | 'untested' | FlagHow;
 /** The releases a value tells of: a flag the call was handed, or the result it stored. */
 type FlagHow = 'flag' | 'retake' | 'result';
 /** A call that says through a value (`flag`, its key) whether it dropped the lock. */
@@ -116,6 +119,13 @@ export default defineRule({
         '`{{release}}` drops the lock the fault holds (the mmap read lock or the VMA\'s) when the fault may be retried, and returns non-NULL once it is gone (mm/internal.h). `{{flag}}` is not tested before `{{use}}` on this path, so the lock that kept `{{vma}}` alive may be gone and the VMA freed by another thread.{{relock}}{{paths}}',
       fix: 'Read what you need from `{{vma}}` before the call (mm/filemap.c keeps `vm_flags` in a local for this reason), or use it only where `{{flag}}` is NULL.',
     },
+    beforeTest: {
+      headline: '`{{vma}}` is dereferenced before the result of `handle_mm_fault()` is tested',
+      brief: '`{{vma}}` is used before `handle_mm_fault()`\'s result is tested',
+      explanation:
+        '`handle_mm_fault()` releases the mmap (or per-VMA) lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, and the VMA may then be freed (6.12 mm/memory.c:6074: "If the fault handler drops the mmap_lock, vma may be freed"). `{{use}}` reads `{{vma}}` before anything tests `{{flag}}` for those two outcomes, so on them it may read freed memory.{{relock}}{{paths}}',
+      fix: 'Read what you need from `{{vma}}` before calling `handle_mm_fault()` (the fault path samples `vm_flags` early for this reason), or only after a test of `{{flag}}` has ruled out `VM_FAULT_RETRY` and `VM_FAULT_COMPLETED`.',
+    },
     afterFault: {
       headline: '`{{vma}}` is dereferenced after `handle_mm_fault()` may have dropped the lock',
       explanation:
@@ -129,6 +139,12 @@ export default defineRule({
     if (vmas.size === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
+    // The fault calls that may release the mmap lock, by node, with the key of their result.
+    const untestedFaults = new Map<number, string>();
+    for (const [key, at] of faults) {
+      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name === 'handle_mm_fault');
+      if (call?.k === 'call' && faultMayRelease(fn, call.call) === 'yes') untestedFaults.set(at, key);
+    }
     const helperReleases = releasingBranches(fn);
     const flagCalls = flagSettingCalls(fn);
     const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
@@ -154,6 +170,15 @@ export default defineRule({
             if (!isFlagHow(r.how) || !taken.from.expr) continue;
             const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
             if (zeroOn !== null && (zeroOn === taken.kind ? 'zero' : 'nonzero') === FLAG_HOWS[r.how].kept) (next ??= new Map(s)).delete(v);
+          }
+          // A test of the fault's result for RETRY or COMPLETED settles what an untested fault may
+          // have done (the edge where it did is marked just below); so does an error bit found set,
+          // which a RETRY or COMPLETED never comes with.
+          for (const [v, r] of next ?? s) {
+            if (r.how !== 'untested' || !taken.from.expr || r.flag === undefined) continue;
+            const t = faultTest(taken.from.expr, r.flag);
+            const settled = (t !== null && t.bits.size > 0) || (t !== null && t.errorOnly && t.setOn === taken.kind) || releasedOn(taken.from, new Map([[r.flag, r.release]])) !== null;
+            if (settled) (next ??= new Map(s)).delete(v);
           }
           const call = releasedOn(taken.from, faults);
           if (call && call.edge === taken.kind) stale(call.node, 'fault');
@@ -188,6 +213,8 @@ export default defineRule({
         }
         const flagged = flagCalls.get(node.id);
         if (flagged) stale(node.id, flagged.how, flagged.flag);
+        const untested = untestedFaults.get(node.id);
+        if (untested !== undefined) stale(node.id, 'untested', untested);
         if (faultLockReleases.has(node.id)) stale(node.id, 'unlock');
         for (const e of locks.get(node.id) ?? []) {
           if (e.op === 'unlock') stale(node.id, 'unlock');
@@ -214,11 +241,11 @@ export default defineRule({
       const flagCall = isFlagHow(r.how) ? flagCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
       ctx.report({
-        messageId: isFlagHow(r.how) ? FLAG_HOWS[r.how].messageId : r.how === 'fault' ? 'afterFault' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
+        messageId: isFlagHow(r.how) ? FLAG_HOWS[r.how].messageId : r.how === 'fault' ? 'afterFault' : r.how === 'untested' ? 'beforeTest' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
         data: {
           vma: displayKey(key),
           release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
-          flag: flagCall ? displayKey(flagCall.flag) : '',
+          flag: flagCall ? displayKey(flagCall.flag) : r.how === 'untested' && r.flag !== undefined ? displayKey(r.flag) : '',
           handed: flagCall ? fn.text(flagCall.arg) : '',
           use: fn.text(use),
           says: helper?.says ?? '',
@@ -233,7 +260,7 @@ export default defineRule({
         related: [
           ...stale.map((x) => {
             const at = fn.cfg.nodes[x.release]!;
-            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : isFlagHow(x.how) ? FLAG_HOWS[x.how].label(displayKey(x.flag ?? '')) : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
+            return { at, message: `${x.how === 'unlock' ? 'the lock is released here' : x.how === 'helper' ? 'the lock is released here on this path (the result says so)' : isFlagHow(x.how) ? FLAG_HOWS[x.how].label(displayKey(x.flag ?? '')) : x.how === 'untested' ? `may release the lock; \`${displayKey(x.flag ?? '')}\` is not tested before the use` : 'may release the lock'}${at.start > node.start ? ', and the loop comes back to the use' : ''}`, order: 'before' as const };
           }),
           ...relocks.map((at) => ({ at: fn.cfg.nodes[at]!, message: `taken again here, with \`${displayKey(key)}\` not looked up again`, order: 'before' as const })),
         ],
