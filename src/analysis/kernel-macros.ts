@@ -185,6 +185,19 @@ export const BIT_PREDICATES: ReadonlyMap<string, { arg: number; bit: string }> =
  */
 export const SINGLE_FAULT_BIT = /^VM_FAULT_(?!ERROR$)(?!.*_MASK$)[A-Z_]+$/;
 
+/** include/linux/mm_types.h: `VM_FAULT_ERROR` and the bits it is made of. */
+export const FAULT_ERROR_BITS: ReadonlySet<string> = new Set(['VM_FAULT_ERROR', 'VM_FAULT_OOM', 'VM_FAULT_SIGBUS', 'VM_FAULT_SIGSEGV', 'VM_FAULT_HWPOISON', 'VM_FAULT_HWPOISON_LARGE', 'VM_FAULT_FALLBACK']);
+
+/**
+ * The fault codes that say the handler released the lock itself (include/linux/mm_types.h). A
+ * fault result never has one of them together with an error bit: the kernel's own callers test
+ * the error bits first and return (mm/gup.c `faultin_page()`), or the release bits first and
+ * retry, which is only right when the two cannot come together. Masks of one family and of the
+ * other are exclusive for the path explorer (um's `(fault & VM_FAULT_RETRY) &&
+ * fatal_signal_pending(current)`, false on its second atom, then `fault & VM_FAULT_ERROR`).
+ */
+export const FAULT_RELEASE_BITS: ReadonlySet<string> = new Set(['VM_FAULT_RETRY', 'VM_FAULT_COMPLETED']);
+
 /** Wrappers that do not change a condition's truth value (`if (unlikely(!vma))`). */
 export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
   'likely', 'unlikely', 'likely_notrace', 'unlikely_notrace', '__builtin_expect',

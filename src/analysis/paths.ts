@@ -17,7 +17,7 @@ import { forEachChild, forEachExpr, pathKey, type Expr } from './ast.js';
 import type { Cfg, CfgEdge, CfgNode } from './cfg.js';
 import { writes } from './dataflow.js';
 import { bitAtom, holds, intAtom, intLiteral, IntRange, type BitAtom, type IntAtom, type IntOp } from './int-range.js';
-import { BIT_PREDICATES, SINGLE_FAULT_BIT, TRANSPARENT_CALLS } from './kernel-macros.js';
+import { BIT_PREDICATES, FAULT_ERROR_BITS, FAULT_RELEASE_BITS, SINGLE_FAULT_BIT, TRANSPARENT_CALLS } from './kernel-macros.js';
 
 /** Default bound on explored (node, state, facts) configurations per function and walker. */
 export const DEFAULT_STATE_BUDGET = 50_000;
@@ -252,7 +252,7 @@ export class FactModel {
     const masks = new Map<string, Array<readonly string[]>>();
     for (const a of atomsAll.values()) if ('bits' in a) masks.set(a.v, [...(masks.get(a.v) ?? []), a.bits]);
     for (const [v, list] of masks) {
-      const overlap = list.some((m, i) => list.some((o, j) => j > i && m !== o && m.some((b) => o.includes(b))));
+      const overlap = list.some((m, i) => list.some((o, j) => j > i && m !== o && (m.some((b) => o.includes(b)) || exclusiveMasks(m, o))));
       const stored = bitStores.some((b) => b.v === v && (b.name === null || SINGLE_FAULT_BIT.test(b.name))) && list.some((m) => m.every((b) => SINGLE_FAULT_BIT.test(b)));
       if (overlap || stored) related.add(v);
     }
@@ -457,6 +457,13 @@ export class FactModel {
     const keys = this.atomsOf.get(v)!;
     const clear = new Set<string>();
     for (const k of keys) if (facts().get(k) === false) for (const b of (this.atoms.get(k) as BitAtom).bits) clear.add(b);
+    // A fault code with a release bit set has no error bit, and the other way round.
+    for (const k of keys) {
+      if (facts().get(k) !== true) continue;
+      const bits = (this.atoms.get(k) as BitAtom).bits;
+      const family = bits.every((b) => FAULT_RELEASE_BITS.has(b)) ? FAULT_ERROR_BITS : bits.every((b) => FAULT_ERROR_BITS.has(b)) ? FAULT_RELEASE_BITS : null;
+      if (family) for (const b of family) clear.add(b);
+    }
     for (const k of keys) {
       if (!(this.atoms.get(k) as BitAtom).bits.every((b) => clear.has(b))) continue;
       if (facts().get(k) === true || !set(k, false)) return false;
@@ -629,6 +636,13 @@ function impliedFacts(e: Expr, truth: boolean, deps: Map<string, string[]>, atom
 }
 
 /** The key of a bit test: the same for `fault & VM_FAULT_RETRY` and what `fault_signal_pending(fault, ...)` says. */
+/** Whether one mask is made of fault release bits only and the other of error bits only: exclusive tests. */
+function exclusiveMasks(m: readonly string[], o: readonly string[]): boolean {
+  const release = (x: readonly string[]): boolean => x.every((b) => FAULT_RELEASE_BITS.has(b));
+  const error = (x: readonly string[]): boolean => x.every((b) => FAULT_ERROR_BITS.has(b));
+  return (release(m) && error(o)) || (error(m) && release(o));
+}
+
 function bitKey(a: BitAtom): string {
   return `${a.v}:${a.bits.join('|')}`;
 }

@@ -8,6 +8,7 @@ import { isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import { FAULT_ERROR_BITS } from '../analysis/kernel-macros.js';
 
 const FAULT_NAME: ReadonlySet<string> = new Set(['handle_mm_fault']);
 
@@ -16,8 +17,6 @@ export type FaultBit = 'retry' | 'completed';
 
 const BIT_OUTCOME: Record<string, FaultBit> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
 
-/** include/linux/mm_types.h: `VM_FAULT_ERROR` and the bits it is made of. */
-const ERROR_BITS: ReadonlySet<string> = new Set(['VM_FAULT_ERROR', 'VM_FAULT_OOM', 'VM_FAULT_SIGBUS', 'VM_FAULT_SIGSEGV', 'VM_FAULT_HWPOISON', 'VM_FAULT_HWPOISON_LARGE', 'VM_FAULT_FALLBACK']);
 
 export interface FaultTest {
   bits: ReadonlySet<FaultBit>;
@@ -59,7 +58,7 @@ export function faultTest(cond: Expr, result: string): FaultTest | null {
   };
   if (!collect(mask)) return null;
   const bits = new Set(names.map((nm) => BIT_OUTCOME[nm]).filter((o): o is FaultBit => o !== undefined));
-  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), errorOnly: names.every((nm) => ERROR_BITS.has(nm)), setOn: negated ? 'false' : 'true' };
+  return { bits, others: names.some((nm) => !(nm in BIT_OUTCOME)), errorOnly: names.every((nm) => FAULT_ERROR_BITS.has(nm)), setOn: negated ? 'false' : 'true' };
 }
 
 /** Where `handle_mm_fault()`'s result is stored: the key, per node of the call. */

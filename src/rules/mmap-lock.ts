@@ -32,6 +32,16 @@ const TRANSFER = new Set(MMAP_LOCK_HELPERS);
 const ACQUIRING = new Map(MMAP_LOCK_TRANSFERS.filter((t) => t.effect === 'acquires' && t.when === 'nonzero').map((t) => [t.name, t]));
 
 /**
+ * Whether `name` is one of {@link ACQUIRING}, or an architecture's own copy of
+ * `lock_mm_and_find_vma()` under a prefixed name (um's `um_lock_mm_and_find_vma()`, which
+ * keeps its contract and upgrades the lock through helpers widen cannot follow: read as
+ * "locks elsewhere", it made its callers' lock unjudged without a word, sweep K).
+ */
+function acquiring(name: string): boolean {
+  return ACQUIRING.has(name) || /^\w+_lock_mm_and_find_vma$/.test(name);
+}
+
+/**
  * The mm of `e` as the code names it at the call (`mm` in `mmap_read_lock(mm)`, even when `mm`
  * holds `current->mm`): what a headline quotes, so that it matches the excerpt. Events keep the
  * mm by value; a helper's event, whose call has no mm argument, is named by that value.
@@ -65,7 +75,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
         if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
-        if (event.via !== null && ACQUIRING.has(event.via)) continue;
+        if (event.via !== null && acquiring(event.via)) continue;
         const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
         // A downgrade shows as a write release and a read acquisition: one event, on the write side.
         if (downgrade && mode === 'read') continue;
@@ -79,7 +89,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
   }
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null || !ACQUIRING.has(ev.name)) continue;
+      if (ev.k !== 'call' || ev.name === null || !acquiring(ev.name)) continue;
       const object = objectAt(fn, ev.call.args[0], node.id);
       if (object === null) continue;
       const list = out.get(node.id) ?? [];
@@ -97,7 +107,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || ACQUIRING.has(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
       // A fault whose flags cannot allow a retry returns with the lock held.
       if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));

@@ -282,8 +282,29 @@ test('a mask tested clear rules out its bits set later (sh: `fault & (VM_FAULT_R
     '}',
     '',
   ].join('\n');
-  // Without `bad`, no `retry`; COMPLETED is another bit, told nothing.
-  expect(await callPaths(src, 'f')).toEqual(['handle', 'handle bad', 'handle bad done', 'handle bad retry', 'handle bad retry done', 'handle done'].sort());
+  // Without `bad`, no `retry`. With `bad` and no `retry`, an error bit is set, which COMPLETED
+  // never comes with.
+  expect(await callPaths(src, 'f')).toEqual(['handle', 'handle bad', 'handle bad retry', 'handle bad retry done', 'handle done'].sort());
+});
+
+test('a fault result with RETRY or COMPLETED set has no error bit, and the other way round (um)', async () => {
+  const src = [
+    'void f(struct pt_regs *regs)',
+    '{',
+    '\tvm_fault_t fault = handle(regs);',
+    '',
+    '\tif ((fault & VM_FAULT_RETRY) && fatal())',
+    '\t\treturn;',
+    '\tif (fault & VM_FAULT_ERROR)',
+    '\t\terror();',
+    '\tif (fault & VM_FAULT_RETRY)',
+    '\t\tretry();',
+    '}',
+    '',
+  ].join('\n');
+  // No path has both `error` and `retry`; the RETRY atom also rules out an error after `fatal`
+  // came out false.
+  expect(await callPaths(src, 'f')).toEqual(['handle', 'handle error', 'handle fatal', 'handle fatal retry'].sort());
 });
 
 test('a fault code stored has its own bit and no other (arm: `fault = VM_FAULT_BADACCESS;`)', async () => {
