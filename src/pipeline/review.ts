@@ -534,7 +534,9 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     // Nor is one turned into its killable or trylock form (`mmap_read_lock()` into
     // `mmap_read_lock_killable()`, sweep H): the lock is still taken there.
     const replaced = (c: string): boolean => [...kept].some((k) => k.startsWith(`${c}_`) || k === c.replace(/_lock$/, '_trylock'));
-    const calls = [...new Set(deleted.filter((t) => callNames(t, api).some((c) => !kept.has(c) && !replaced(c))).map((t) => t.trim()))];
+    // A comment that names a call deletes no call (sweep K: "This patch deletes `* No need to
+    // mmap_read_unlock(mm) as we would`").
+    const calls = [...new Set(deleted.filter((t) => callNames(t.replace(COMMENTS, ''), api).some((c) => !kept.has(c) && !replaced(c))).map((t) => t.trim()))];
     if (calls.length === 0) return '';
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
     return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;

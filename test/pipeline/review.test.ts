@@ -221,6 +221,12 @@ describe('what the patch deletes', () => {
       const moved = await review({ patches: await readPatches(repo.formatPatch(1), 'moved.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
       expect(moved.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vma-use-after-unlock', 'afterUnlock', 13]]);
       expect(moved.findings[0]!.explanation).not.toContain('This patch deletes');
+      // A comment that names the unlock is deleted with the unlock: only the code is quoted (sweep K).
+      const commented = base.replace('\t\tmmap_write_unlock(mm);\n\t\treturn -EFAULT;', '\t\t/*\n\t\t * mmap_write_unlock(mm) before the return\n\t\t */\n\t\tmmap_write_unlock(mm);\n\t\treturn -EFAULT;');
+      repo.commit({ 'mm/policy.c': commented }, 'mm: comment the error path');
+      repo.commit({ 'mm/policy.c': base.replace('\tif (!vma) {\n\t\tmmap_write_unlock(mm);\n\t\treturn -EFAULT;\n\t}', '\tif (!vma)\n\t\treturn -EFAULT;') }, 'mm: simplify the commented error path');
+      const uncommented = await review({ patches: await readPatches(repo.formatPatch(1), 'comment.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(uncommented.findings[0]!.explanation).toMatch(/ This patch deletes `mmap_write_unlock\(mm\);` from `set_policy\(\)`\.$/);
     } finally {
       repo.remove();
     }
