@@ -33,6 +33,19 @@ export const OVERLAPS: readonly Overlap[] = [
   { keep: 'vma-read-lock-balance/useAfterNull', drop: 'vma-lookup-null-check/deref' },
 ];
 
+/**
+ * Findings that follow from another on the same path: a lookup after `handle_mm_fault()`
+ * released the lock and the path went back without taking it again (s390's `goto retry;`
+ * without its `mmap_read_lock(mm);`, sweep K) makes every unlock after that lookup one of a
+ * lock not held. The lookup names the missing re-lock; the unlocks repeat it three times with
+ * a help that cannot fix it. Same function, and the same fault release among their lines.
+ */
+export const CONSEQUENCES: readonly Overlap[] = [
+  { keep: 'vma-lookup-requires-lock/afterFault', drop: 'mmap-lock-callee-contract/unlockAfterRelease' },
+  { keep: 'vma-lookup-requires-lock/afterFault', drop: 'mmap-lock-balance/unlockNotHeld' },
+  { keep: 'vma-lookup-requires-lock/afterFault', drop: 'mmap-lock-balance/releaseUntested' },
+];
+
 const id = (f: Finding): string => `${f.rule}/${f.messageId}`;
 
 /** What a headline is about: its first code span (`vm_flags_clear()`, `vma`). */
@@ -45,25 +58,43 @@ function subject(f: Finding): string | null {
  * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
-  return withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (d) => ` (\`${d.rule}\` finds this defect too; widen reports it once.)`);
+  const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (ds) => ds.map((d) => ` (\`${d.rule}\` finds this defect too; widen reports it once.)`).join(''));
+  return withoutRedundant(once, CONSEQUENCES, (k, d) => d.function === k.function && d.line > k.line && sharesRelease(k, d), consequences);
+}
+
+/** Whether the first related line of `k` (the fault that released the lock) is among the lines of `d`. */
+function sharesRelease(k: Finding, d: Finding): boolean {
+  const release = k.related[0]?.line;
+  return release !== undefined && d.related.some((r) => r.line === release);
+}
+
+/** What a kept finding says of the unlocks it stands for, in one sentence. */
+function consequences(ds: readonly Finding[]): string {
+  const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b);
+  const rules = [...new Set(ds.map((d) => `\`${d.rule}\``))].join(' and ');
+  const list = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
+  return ` widen reports this once: ${rules} also finds the unlocks at ${list}, which follow from it.`;
 }
 
 /**
  * `findings` without those a kept finding of `pairs` makes redundant, as `same` tells (same
  * path always), each kept finding saying so with `said`.
  */
-function withoutRedundant(findings: readonly Finding[], pairs: readonly Overlap[], same: (k: Finding, d: Finding) => boolean, said: (d: Finding, k: Finding) => string): Finding[] {
+function withoutRedundant(findings: readonly Finding[], pairs: readonly Overlap[], same: (k: Finding, d: Finding) => boolean, said: (ds: Finding[], k: Finding) => string): Finding[] {
   const dropped = new Set<Finding>();
+  const by = new Map<Finding, Finding[]>();
   for (const { keep, drop } of pairs) {
     for (const k of findings) {
       if (id(k) !== keep || dropped.has(k)) continue;
       for (const d of findings) {
         if (id(d) !== drop || dropped.has(d) || d.path !== k.path || !same(k, d)) continue;
         dropped.add(d);
-        k.explanation += said(d, k);
+        by.set(k, [...(by.get(k) ?? []), d]);
       }
     }
   }
+  // Each kept finding says once what it stands for.
+  for (const [k, ds] of by) k.explanation += said(ds, k);
   return findings.filter((f) => !dropped.has(f));
 }
 
@@ -79,5 +110,5 @@ const ECHOES: readonly Overlap[] = [
 
 /** `findings` of one file without the callers' echoes of their callees' findings (see {@link ECHOES}). */
 export function withoutCallerEchoes(findings: readonly Finding[]): Finding[] {
-  return withoutRedundant(findings, ECHOES, (k, d) => subject(d) === `${k.function}()`, (d, k) => ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`);
+  return withoutRedundant(findings, ECHOES, (k, d) => subject(d) === `${k.function}()`, (ds, k) => ds.map((d) => ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`).join(''));
 }

@@ -11,7 +11,8 @@
 import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import { explore } from '../analysis/paths.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { faultMayRelease, faultResults, releasedOn } from './fault-result.js';
 import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
@@ -19,8 +20,11 @@ import { MMAP_LOCK_OPS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VM
 
 const ASSERTS = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
 
-/** Per mm: as the caller left it, held, known unlocked (and since where), or not judged. */
-type MmState = { k: 'entry' } | { k: 'held' } | { k: 'none'; since: number } | { k: 'unknown' };
+/**
+ * Per mm: as the caller left it, held, known unlocked (since where, and whether by the fault
+ * handler's own release), or not judged.
+ */
+type MmState = { k: 'entry' } | { k: 'held' } | { k: 'none'; since: number; fault?: true } | { k: 'unknown' };
 
 export default defineRule({
   id: 'vma-lookup-requires-lock',
@@ -40,6 +44,12 @@ export default defineRule({
         'VMA lookups walk the mm\'s maple tree, which only the mmap lock (or, for one VMA, its per-VMA lock) keeps stable; `find_vma()` and `find_vma_intersection()` assert it. On the path shown this function already released the lock of `{{mm}}` (or failed to take it), so the walk races with munmap() and mremap() and may return a VMA that is being freed.',
       fix: 'Do the lookup before the unlock, or take the lock again (`mmap_read_lock()`) around it.',
     },
+    afterFault: {
+      headline: '`{{call}}` looks up a VMA after `handle_mm_fault()` released the mmap lock',
+      explanation:
+        'On the path shown `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap lock of `{{mm}}` itself (include/linux/mm_types.h), and the path comes back to this lookup without taking the lock again. The lookup walks the maple tree unlocked, racing with munmap() and mremap(), and the fault and the unlocks after it work on a lock this function no longer holds.',
+      fix: 'Take the lock again before going back for another try (`mmap_read_lock({{mm}});` before `goto retry;`), as the arch fault handlers do on `VM_FAULT_RETRY`.',
+    },
     beforeLock: {
       headline: '`{{call}}` looks up a VMA of `{{mm}}` before this function takes its mmap lock',
       brief: '`{{call}}` looks up a VMA before the mmap lock is taken',
@@ -53,19 +63,26 @@ export default defineRule({
       const arg = MMAP_LOCKED_LOOKUPS.get(name);
       if (arg === undefined) return null;
       const mm = objectAt(fn, call.args[arg], node.id);
-      return mm === null ? null : { mm, name };
+      return mm === null ? null : { mm, name, written: fn.text(call.args[arg]!) };
     }));
     const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && VMA_TREE_ITERATORS.has(n.macro.name));
     if (lookups.size === 0 && iterators.length === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const mms = lockedObjects(locks);
     if (mms.size === 0) return;
+    // The fault calls that may release the lock themselves, and where their results are kept.
+    const faults = faultResults(fn);
+    const mayRelease = new Set<number>();
+    for (const at of faults.values()) {
+      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name === 'handle_mm_fault');
+      if (call?.k === 'call' && faultMayRelease(fn, call.call) === 'yes') mayRelease.add(at);
+    }
     const asserts = callEvents(fn, ({ call, name, node }) => (ASSERTS.has(name) ? objectAt(fn, call.args[0], node.id) : null));
     // An iterator names its mm in `VMA_ITERATOR(vmi, mm, addr)`, out of sight of the loop: it is
     // taken to walk the function's one mm, and is not judged in a function with several.
     if (mms.size === 1) {
       const mm = [...mms][0]!;
-      for (const n of iterators) lookups.set(n.id, [...(lookups.get(n.id) ?? []), { mm, name: n.macro!.name }]);
+      for (const n of iterators) lookups.set(n.id, [...(lookups.get(n.id) ?? []), { mm, name: n.macro!.name, written: displayKey(mm) }]);
     }
     // Entered unlocked: it takes the lock itself on a path from entry, with no flag saying
     // whether it holds it, and the mm has one name (two names may be one mm).
@@ -76,14 +93,32 @@ export default defineRule({
     const result = explore<ReadonlyMap<string, MmState>>(fn.cfg, fn.facts, {
       initial: new Map(),
       key: (s) => [...s].map(([m, v]) => `${m}=${v.k}${v.k === 'none' ? v.since : ''}`).join(';'),
-      step(s, node) {
+      step(s, node, trace) {
         let next: Map<string, MmState> | null = null;
         const set = (m: string, v: MmState): void => void (next ??= new Map(s)).set(m, v);
-        for (const { mm, name } of lookups.get(node.id) ?? []) {
+        // The branch just taken says the fault handler released the lock (of the function's one mm).
+        const taken = mms.size === 1 ? edgeInto(fn.cfg, trace, node) : null;
+        if (taken && (taken.kind === 'true' || taken.kind === 'false')) {
+          const released = releasedOn(taken.from, faults, true);
+          if (released && released.edge === taken.kind && mayRelease.has(released.node)) {
+            const mm = [...mms][0]!;
+            if ((s.get(mm) ?? { k: 'entry' }).k === 'held') set(mm, { k: 'none', since: released.node, fault: true });
+          }
+        }
+        for (const { mm, name, written } of lookups.get(node.id) ?? []) {
           const cur = (next ?? s).get(mm) ?? { k: 'entry' };
           if (cur.k === 'none' && !reported.has(`${node.id}|${mm}`)) {
             reported.add(`${node.id}|${mm}`);
-            ctx.report({ messageId: 'afterUnlock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node, related: [{ at: fn.cfg.nodes[cur.since]!, message: 'the lock is released here' }] });
+            const since = fn.cfg.nodes[cur.since]!;
+            if (cur.fault) {
+              // The jump that brings the path back to the lookup, when there is one.
+              const back = trace.nodes().map((id) => fn.cfg.nodes[id]!).find((n) => n.kind === 'goto' && n.start > since.start && node.start < since.start);
+              const related = [{ at: since, message: 'releases the lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`', order: 'before' as const }];
+              if (back) related.push({ at: back, message: 'goes back to the lookup without taking the lock again', order: 'before' as const });
+              ctx.report({ messageId: 'afterFault', data: { call: `${name}()`, mm: written }, at: node, related });
+            } else {
+              ctx.report({ messageId: 'afterUnlock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node, related: [{ at: since, message: 'the lock is released here' }] });
+            }
           } else if (cur.k === 'entry') {
             beforeLock.push({ node, mm, name });
           }
@@ -91,6 +126,8 @@ export default defineRule({
         for (const mm of asserts.get(node.id) ?? []) set(mm, { k: 'held' });
         for (const e of locks.get(node.id) ?? []) {
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
+          // A fault whose stored result is tested keeps the lock until a test says it released it.
+          if (e.op === 'unknown' && e.event.via === 'handle_mm_fault' && mayRelease.has(node.id)) continue;
           if (e.op === 'unknown') set(e.object, { k: 'unknown' });
           else if (e.op === 'lock') {
             if (cur.k === 'entry' && !enteredUnlocked.has(e.object)) enteredUnlocked.set(e.object, { node, call: `${e.event.via ?? e.event.call.name}()` });

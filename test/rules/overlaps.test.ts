@@ -3,7 +3,7 @@
  * specific stays and says the other agreed; anything else on that line stays.
  */
 import type { Finding } from '../../src/findings/finding.js';
-import { OVERLAPS, withoutOverlaps } from '../../src/rules/overlaps.js';
+import { CONSEQUENCES, OVERLAPS, withoutOverlaps } from '../../src/rules/overlaps.js';
 import { RULES } from '../../src/rules/index.js';
 
 const finding = (rule: string, messageId: string, line: number, message: string): Finding => ({
@@ -25,7 +25,7 @@ const finding = (rule: string, messageId: string, line: number, message: string)
 
 test('every pair names message ids the rules have', () => {
   const known = new Set(RULES.flatMap((r) => Object.keys(r.messages).map((m) => `${r.id}/${m}`)));
-  expect(OVERLAPS.flatMap((o) => [o.keep, o.drop]).filter((id) => !known.has(id))).toEqual([]);
+  expect([...OVERLAPS, ...CONSEQUENCES].flatMap((o) => [o.keep, o.drop]).filter((id) => !known.has(id))).toEqual([]);
 });
 
 test('the balance finding at the call the contract reports is folded into the contract one', () => {
@@ -42,4 +42,16 @@ test('another line, or another subject on the same line, is another defect: both
   const other = finding('mmap-lock-balance', 'unlockNotHeld', 1120, '`mmap_read_unlock()` can run …');
   expect(withoutOverlaps([contract, elsewhere, other])).toHaveLength(3);
   expect(contract.explanation).toBe('Why.');
+});
+
+test('the unlocks that follow from a lookup after the fault released the lock are folded into it, in one sentence (s390, sweep K)', () => {
+  const fault = { path: 'mm/khugepaged.c', line: 325, message: 'releases the lock itself' };
+  const lookup = { ...finding('vma-lookup-requires-lock', 'afterFault', 313, '`find_vma()` looks up a VMA after `handle_mm_fault()` released the mmap lock'), related: [fault] };
+  const unlocks = [315, 318, 324].map((l) => ({ ...finding('mmap-lock-callee-contract', 'unlockAfterRelease', l, '`handle_fault_error()` releases …'), related: [fault] }));
+  // Before the lookup, or about another release: not a consequence.
+  const before = { ...finding('mmap-lock-callee-contract', 'unlockAfterRelease', 300, '`handle_fault_error()` releases …'), related: [fault] };
+  const other = { ...finding('mmap-lock-balance', 'unlockNotHeld', 330, '`mmap_read_unlock()` can run …'), related: [{ ...fault, line: 290 }] };
+  const kept = withoutOverlaps([lookup, ...unlocks, before, other]);
+  expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['vma-lookup-requires-lock/afterFault:313', 'mmap-lock-callee-contract/unlockAfterRelease:300', 'mmap-lock-balance/unlockNotHeld:330']);
+  expect(kept[0]!.explanation).toBe('Why. widen reports this once: `mmap-lock-callee-contract` also finds the unlocks at lines 315, 318 and 324, which follow from it.');
 });
