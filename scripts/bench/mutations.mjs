@@ -679,6 +679,15 @@ export default [
 
   // ---- vma-lookup-requires-lock ----------------------------------------------------------------
   {
+    id: 'lookup-lock-s390-retry-without-relock',
+    rule: 'vma-lookup-requires-lock',
+    file: 'arch/s390/mm/fault.c',
+    function: 'do_exception',
+    what: 'do_exception() goes back to `retry:` on VM_FAULT_RETRY without taking the mmap lock again, which handle_mm_fault() released: find_vma() runs unlocked (afterFault; catalog §4, sweep K)',
+    edits: [{ delete: { at: 'mmap_read_lock(mm);', nth: 2 } }],
+    expect: [{ line: 'vma = find_vma(mm, address);', related: ['fault = handle_mm_fault(vma, address, flags, regs);', 'goto retry;'] }],
+  },
+  {
     id: 'lookup-split-huge-pages-pid-lock-after-loop',
     rule: 'vma-lookup-requires-lock',
     file: 'mm/huge_memory.c',
@@ -699,6 +708,15 @@ export default [
   },
 
   // ---- mmap-lock-balance ---------------------------------------------------------------------
+  {
+    id: 'balance-um-unlock-after-null-vma',
+    rule: 'mmap-lock-balance',
+    file: 'arch/um/kernel/trap.c',
+    function: 'handle_page_fault',
+    what: 'handle_page_fault() jumps to the unlock when um_lock_mm_and_find_vma(), um\'s copy of lock_mm_and_find_vma(), returned NULL without the lock (unlockNotHeld; sweep K)',
+    edits: [{ replace: { at: 'goto out_nosemaphore;', nth: 2 }, with: ['goto out;'] }],
+    expect: [{ line: { at: 'mmap_read_unlock(mm);', nth: 1 } }],
+  },
   {
     id: 'lock-mincore-early-return',
     rule: 'mmap-lock-balance',
@@ -1122,6 +1140,15 @@ export default [
     what: 'remap_file_pages() without its second vma_lookup(): after the killable write re-lock it checks the VMA found under the read lock, which may have been freed in between (afterUnlock; the revalidation hugepage_vma_revalidate() exists for)',
     edits: [{ delete: { at: 'vma = vma_lookup(mm, start);', nth: 2 }, lines: 4 }],
     expect: [{ line: 'if (vma->vm_flags != vm_flags)', related: [{ at: 'mmap_read_unlock(mm);', nth: 2 }] }],
+  },
+  {
+    id: 'uau-mips-vma-before-fault-test',
+    rule: 'vma-use-after-unlock',
+    file: 'arch/mips/mm/fault.c',
+    function: '__do_page_fault',
+    what: 'a debug print of vma->vm_flags right after handle_mm_fault(), before its result says whether it released the mmap lock (beforeTest; 6.12 mm/memory.c: "If the fault handler drops the mmap_lock, vma may be freed"; sweep K)',
+    edits: [{ insertAfter: 'fault = handle_mm_fault(vma, address, flags, regs);', text: ['pr_debug("fault %x, vma flags %lx\\n", fault, vma->vm_flags);'] }],
+    expect: [{ line: 'pr_debug("fault %x, vma flags', related: ['fault = handle_mm_fault(vma, address, flags, regs);'] }],
   },
   {
     id: 'uau-x86-vma-after-retry',
