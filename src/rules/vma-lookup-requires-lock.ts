@@ -102,7 +102,10 @@ export default defineRule({
           const released = releasedOn(taken.from, faults, true);
           if (released && released.edge === taken.kind && mayRelease.has(released.node)) {
             const mm = [...mms][0]!;
-            if ((s.get(mm) ?? { k: 'entry' }).k === 'held') set(mm, { k: 'none', since: released.node, fault: true });
+            // Held at the fault: taken here, or the caller's (6.1's `fixup_user_fault()` is entered
+            // locked, and takes the lock again after a retry: that is no sign it was entered without).
+            const cur = (s.get(mm) ?? { k: 'entry' }).k;
+            if (cur === 'held' || cur === 'entry') set(mm, { k: 'none', since: released.node, fault: true });
           }
         }
         for (const { mm, name, written } of lookups.get(node.id) ?? []) {
