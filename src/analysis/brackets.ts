@@ -205,7 +205,7 @@ export class BracketSummaries {
     const seen = new Set<string>([place(span.name, file)]);
     // Each definition read, with the index of the one whose identifiers led to it (-1: the root).
     const read: Array<{ key: string; parent: number }> = [];
-    const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile; at: number }> = [{ ids: file.identifiersOf(span), from: file, at: -1 }];
+    const work: Array<{ ids: ReadonlySet<string>; from: AnalyzedFile; at: number }> = [{ ids: file.calleesOf(span), from: file, at: -1 }];
     const yes = (at: number): true => {
       this.named.set(rootKey, true);
       for (let i = at; i >= 0; i = read[i]!.parent) this.named.set(read[i]!.key, true);
@@ -225,7 +225,7 @@ export class BracketSummaries {
           if (read.length >= MAY_NAME_WALK) return yes(-1);
           read.push({ key, parent: at });
           if (names(d.file, d.span)) return yes(read.length - 1);
-          work.push({ ids: d.file.identifiersOf(d.span), from: d.file, at: read.length - 1 });
+          work.push({ ids: d.file.calleesOf(d.span), from: d.file, at: read.length - 1 });
         }
       }
     }

@@ -88,6 +88,7 @@ export class AnalyzedFile {
   private readonly cache = new Map<FunctionSpan, AnalyzedFunction | null>();
   private identifiers: Map<FunctionSpan, ReadonlySet<string>> | null = null;
   private mentioning: Map<string, FunctionSpan[]> | null = null;
+  private readonly callees = new Map<FunctionSpan, ReadonlySet<string>>();
   readonly notes: AnalysisNote[] = [];
 
   /**
@@ -146,6 +147,27 @@ export class AnalyzedFile {
   identifiersOf(span: FunctionSpan): ReadonlySet<string> {
     if (!this.identifiers) this.identifiers = identifierIndex(this.normalized.tokens, this.functions);
     return this.identifiers.get(span) ?? new Set();
+  }
+
+  /**
+   * The identifiers a function calls (`f(`) or takes the address of (`&f`): what a walk through
+   * its callees follows. Not every identifier: a local variable that shares a function's name
+   * is no call of it (mm/mlock.c `mlock_folio_batch()`'s `unsigned long mlock;` led a walk into
+   * the `mlock` system call and its `mmap_write_lock_killable()`, so that every caller of
+   * `apply_vma_lock_flags()` stopped judging its lock).
+   */
+  calleesOf(span: FunctionSpan): ReadonlySet<string> {
+    let out = this.callees.get(span);
+    if (!out) {
+      const ids = new Set<string>();
+      const ts = this.normalized.tokens;
+      const is = (t: number, p: string): boolean => t >= span.firstToken && t <= span.lastToken && ts.kind[t] === Tok.Punct && ts.end[t]! - ts.start[t]! === p.length && ts.text.startsWith(p, ts.start[t]!);
+      for (let t = span.firstToken; t <= span.lastToken; t++) {
+        if (ts.kind[t] === Tok.Ident && (is(t + 1, '(') || is(t - 1, '&'))) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
+      }
+      this.callees.set(span, (out = ids));
+    }
+    return out;
   }
 
   /**

@@ -11,7 +11,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -139,7 +139,18 @@ const KEEPS_LOCK: ReadonlySet<string> = new Set([
 function keepsLock(name: string, args: readonly Expr[]): boolean {
   if (KEEPS_LOCK.has(name)) return true;
   const last = args[args.length - 1];
-  return MMAP_LOCK_FLAG_RELEASES.some((r) => r.name === name) && last !== undefined && isZeroConstant(last);
+  if (MMAP_LOCK_FLAG_RELEASES.some((r) => r.name === name) && last !== undefined && isZeroConstant(last)) return true;
+  // A conditional release told not to release: `do_vmi_align_munmap(..., false)` (ipc/shm.c
+  // `ksys_shmdt()`), `do_vmi_munmap(..., 0)` (`vm_brk_flags()`), 6.1's `do_mas_munmap(..., 0)`.
+  const conditional = MMAP_LOCK_CONDITIONAL_RELEASES.find((c) => c.name === name);
+  const flag = conditional ? (conditional.unlockArg ?? conditional.flagArg) : undefined;
+  return flag !== undefined && args[flag] !== undefined && isFalse(args[flag]!);
+}
+
+/** A literal false: `false`, `0`, `(bool)0`. */
+function isFalse(e: Expr): boolean {
+  const x = e.k === 'cast' ? e.arg : e;
+  return (x.k === 'ident' && x.name === 'false') || isZeroConstant(x);
 }
 
 /**
@@ -338,7 +349,7 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
         const ids = d.file.identifiersOf(d.span);
         // A function's own name is among its identifiers: that is not a mention.
         for (const op of words) if (op !== d.span.name && ids.has(op)) return true;
-        for (const id of ids) {
+        for (const id of d.file.calleesOf(d.span)) {
           if (d.file.definitionsOf(id).length === 0 || !first(d.file, id)) continue;
           next.push({ name: id, from: d.file });
         }
