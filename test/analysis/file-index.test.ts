@@ -30,3 +30,33 @@ test('functionsMentioning: the functions whose tokens name an identifier, in fil
   // The reverse of identifiersOf(), for every function and identifier.
   for (const span of file.functions) for (const id of file.identifiersOf(span)) expect(file.functionsMentioning(id)).toContain(span);
 });
+
+test('calleesOf: what a function calls or takes the address of, not a variable that shares a function\'s name', async () => {
+  const src = [
+    'SYSCALL_DEFINE2(mlock, unsigned long, start, size_t, len)',
+    '{',
+    '\treturn do_mlock(start, len, VM_LOCKED);',
+    '}',
+    '',
+    'static void mlock_folio_batch(struct folio_batch *fbatch)',
+    '{',
+    '\tunsigned long mlock;',
+    '',
+    '\tmlock = (unsigned long)fbatch & LRU_FOLIO;',
+    '\tif (mlock & LRU_FOLIO)',
+    '\t\tfolio_put(fbatch);',
+    '\tregister_cb(&mlock_cb, mlock);',
+    '}',
+    '',
+  ].join('\n');
+  const file = new AnalyzedFile('mm/mlock.c', src, await getParser());
+  const batch = file.functions.find((s) => s.name === 'mlock_folio_batch')!;
+  expect(file.identifiersOf(batch).has('mlock')).toBe(true);
+  const callees = file.calleesOf(batch);
+  expect(['folio_put', 'register_cb', 'mlock_cb', 'mlock'].map((id) => [id, callees.has(id)])).toEqual([
+    ['folio_put', true],
+    ['register_cb', true],
+    ['mlock_cb', true],
+    ['mlock', false],
+  ]);
+});
