@@ -746,15 +746,33 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
       const def = fn.cfg.nodes[trace[i]!]!.events.find((ev) => ev.k === 'def' && ev.key === e.ref.id);
       if (!def || def.k !== 'def') continue;
       const kind = def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i) : 'value';
-      return kind === 'value' && testedAsError(fn, e.ref.id, trace, i, before) ? 'error' : kind;
+      if (kind !== 'value') return kind;
+      return testedAsError(fn, e.ref.id, trace, i, before) ? 'error' : testedZero(fn, e.ref.id, trace, i, before) ? 'zero' : 'value';
     }
-    return 'value';
+    return testedZero(fn, e.ref.id, trace, -1, before) ? 'zero' : 'value';
   }
   if (isZeroConstant(e)) return 'zero';
   if (e.k === 'unary' && e.op === '-') return 'error';
   if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST|PTR_ERR)$/.test(e.name)) return 'error';
   if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
   return 'value';
+}
+
+/**
+ * Whether the path `trace` between positions `from` and `to` went the way of a branch that says
+ * variable `key` is zero or NULL: `sgi-gru`'s `if (gts) mutex_lock(...); else
+ * mmap_read_unlock(mm); return gts;` returns NULL on its unlocked path, like a `return NULL;`
+ * added with the lock held (sweep I).
+ */
+function testedZero(fn: AnalyzedFunction, key: string, trace: readonly number[], from: number, to: number): boolean {
+  for (let j = from + 1; j < to; j++) {
+    const node = fn.cfg.nodes[trace[j]!]!;
+    if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+    const edge = node.succ.find((x) => x.to === trace[j + 1])?.kind;
+    if (edge !== 'true' && edge !== 'false') continue;
+    if (zeroEdge(node.expr, (x) => pathKey(x) === key) === edge) return true;
+  }
+  return false;
 }
 
 /**
