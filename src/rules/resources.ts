@@ -280,6 +280,12 @@ export const VMA_READ_LOCK = {
   /** Return a read-locked VMA or NULL. */
   acquire: ['lock_vma_under_rcu'],
   /**
+   * Return a read-locked VMA or an `ERR_PTR()`: 6.12 mm/userfaultfd.c `uffd_lock_vma()`, "Return:
+   * A locked vma containing @address, -ENOENT if no vma is found, or -ENOMEM" (sweep I: a
+   * `vma_end_read()` dropped from `uffd_mfill_lock()` passed in silence).
+   */
+  acquireOrError: ['uffd_lock_vma'],
+  /**
    * Release the lock of the VMA in argument `arg`: the VMA itself (`vma_end_read(vma)`), or the
    * fault whose `vma` field holds it (`release_fault_lock(vmf)` ends the VMA lock when
    * `vmf->flags` has FAULT_FLAG_VMA_LOCK, the mmap lock otherwise; mm.h 789-795).

@@ -32,8 +32,8 @@ import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_READ_LOCK } from './resources.j
 type Outcome = FaultBit | 'neither';
 
 type VmaState =
-  /** Just returned by the lookup, not yet tested: NULL or locked. */
-  | { k: 'untested'; at: number }
+  /** Just returned by the lookup, not yet tested: NULL (or, `error`, an `ERR_PTR()`) or locked. */
+  | { k: 'untested'; at: number; error?: true }
   | { k: 'null'; at: number }
   | { k: 'held'; at: number }
   /** `by`: the node that released it (a release call, a helper, or the fault handler). */
@@ -45,6 +45,7 @@ type VmaState =
 type State = ReadonlyMap<string, VmaState>;
 
 const ACQUIRE = new Set<string>(VMA_READ_LOCK.acquire);
+const ACQUIRE_OR_ERROR = new Set<string>(VMA_READ_LOCK.acquireOrError);
 const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
@@ -58,7 +59,7 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    calls: [...VMA_READ_LOCK.acquire, 'vma_start_read'],
+    calls: [...VMA_READ_LOCK.acquire, ...VMA_READ_LOCK.acquireOrError, 'vma_start_read'],
   },
   messages: {
     startReadOutsideRcu: {
@@ -74,15 +75,16 @@ export default defineRule({
       fix: 'Move the test of `{{vma}}->detached` above this read of `{{field}}`.',
     },
     leak: {
-      headline: "`{{vma}}`'s VMA read lock from `lock_vma_under_rcu()` is not released on every path",
+      headline: "`{{vma}}`'s VMA read lock from `{{acquire}}` is not released on every path",
+      brief: "`{{vma}}`'s VMA read lock is not released on every path",
       explanation:
-        '`lock_vma_under_rcu()` returns the VMA read-locked (its `vm_lock` rwsem taken for reading, mm/memory.c). On the path shown the function leaves without `vma_end_read()` and without handing the VMA to its caller, so nothing will ever release it: every later `vma_start_write()` on this VMA (mprotect, munmap, mremap of the range, all under the mmap write lock) waits forever, and the whole address space stalls behind it.',
+        '`{{acquire}}` returns the VMA read-locked (its `vm_lock` rwsem taken for reading{{where}}). On the path shown the function leaves without `vma_end_read()` and without handing the VMA to its caller, so nothing will ever release it: every later `vma_start_write()` on this VMA (mprotect, munmap, mremap of the range, all under the mmap write lock) waits forever, and the whole address space stalls behind it.',
       fix: 'Call `vma_end_read({{vma}})` on this path too, or leave through the code that does.',
     },
     overwritten: {
       headline: "`{{vma}}`'s VMA read lock is never released: `{{vma}}` is overwritten while it is held",
       explanation:
-        '`lock_vma_under_rcu()` left this VMA read-locked, and on the path shown the function overwrites the only pointer to it without `vma_end_read()`. That lock can never be released: every later `vma_start_write()` on the VMA (mprotect, munmap, mremap of the range) waits forever{{consequence}}.',
+        '`{{acquire}}` left this VMA read-locked, and on the path shown the function overwrites the only pointer to it without `vma_end_read()`. That lock can never be released: every later `vma_start_write()` on the VMA (mprotect, munmap, mremap of the range) waits forever{{consequence}}.',
       fix: 'Call `vma_end_read({{vma}})` on this path before {{before}}.',
     },
     doubleRelease: {
@@ -138,7 +140,13 @@ export default defineRule({
       }
       return ids;
     };
-    const acquiredLabel = { message: `\`${ACQUIRE_CALL}\` read-locks the VMA here` };
+    /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
+    const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
+    const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
+    const acquireData = (at: number): { acquire: string; where: string } => {
+      const name = acquiredAt(at);
+      return { acquire: name, where: name === 'lock_vma_under_rcu()' ? ', mm/memory.c' : ` by \`lock_vma_under_rcu()\` or under the mmap lock, mm/userfaultfd.c` };
+    };
 
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
@@ -161,7 +169,7 @@ export default defineRule({
                 messageId: 'useAfterNull',
                 data: { vma: displayKey(key) },
                 at: u,
-                related: [{ at: node(v.at), ...acquiredLabel }, ...nullTest(fn, trace.nodes(), v.at)],
+                related: [{ at: node(v.at), ...acquiredLabel(v.at) }, ...nullTest(fn, trace.nodes(), v.at)],
               });
             } else if (v.k === 'released' && !releasesAt(n, key)) {
               report(`use|${n.id}|${key}`, {
@@ -184,7 +192,7 @@ export default defineRule({
               const by = u.value?.k === 'call' ? u.value.name : null;
               report(`again|${prev.at}|${n.id}`, {
                 messageId: 'overwritten',
-                data: { vma, consequence: overwriteConsequence(by), before: jump ? `the \`goto ${jump.label}\`` : `\`${vma}\` is overwritten` },
+                data: { vma, consequence: overwriteConsequence(by), before: jump ? `the \`goto ${jump.label}\`` : `\`${vma}\` is overwritten`, ...acquireData(prev.at) },
                 at: node(prev.at),
                 until: n,
                 related: [
@@ -210,7 +218,7 @@ export default defineRule({
           const route = exitRoute(fn, trace, v.at, releaseNodes(key));
           report(`leak|${v.at}|${route.branch ? `b${route.branch.node.id}${route.branch.edge}` : `l${route.leave.id}`}`, {
             messageId: 'leak',
-            data: { vma: displayKey(key) },
+            data: { vma: displayKey(key), ...acquireData(v.at) },
             at: node(v.at),
             until: route.leave,
             related: routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(key)})`),
@@ -222,9 +230,17 @@ export default defineRule({
   },
 });
 
-function isAcquire(e: Expr | null): boolean {
+/** How the call `e` read-locks the VMA it returns: `null` when it fails with NULL, `error` with an `ERR_PTR()`; or not at all. */
+function acquisitionKind(e: Expr | null): 'null' | 'error' | null {
   const x = e && uncast(e);
-  return x !== null && x.k === 'call' && x.name !== null && ACQUIRE.has(x.name);
+  if (x === null || x.k !== 'call' || x.name === null) return null;
+  return ACQUIRE.has(x.name) ? 'null' : ACQUIRE_OR_ERROR.has(x.name) ? 'error' : null;
+}
+
+/** The read-locking call a node makes, by name. */
+function acquireName(n: CfgNode): string | null {
+  for (const e of n.events) if (e.k === 'call' && e.name !== null && (ACQUIRE.has(e.name) || ACQUIRE_OR_ERROR.has(e.name))) return e.name;
+  return null;
 }
 
 function stateKey(v: VmaState): string {
@@ -235,6 +251,8 @@ function stateKey(v: VmaState): string {
       return `r${v.at}:${v.by}`;
     case 'unknown':
       return 'u';
+    case 'untested':
+      return `t${v.at}${v.error ? 'e' : ''}`;
     default:
       return `${v.k[0]}${v.at}`;
   }
@@ -243,8 +261,9 @@ function stateKey(v: VmaState): string {
 /** A definition: a new lookup result starts tracking; any other store ends it or lets the VMA escape. */
 function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: number): void {
   const value = d.value && uncast(d.value);
-  if (isAcquire(value)) {
-    out.set(d.key, { k: 'untested', at });
+  const acquires = acquisitionKind(value);
+  if (acquires !== null) {
+    out.set(d.key, acquires === 'error' ? { k: 'untested', at, error: true } : { k: 'untested', at });
     return;
   }
   if (out.has(d.key)) out.delete(d.key);
@@ -269,7 +288,7 @@ function applyCall(
   report: (key: string, r: Parameters<RuleContext<MessageId>['report']>[0]) => void,
 ): void {
   // The acquisition takes effect through the def that stores its result (applyDef).
-  if (ACQUIRE.has(name)) return;
+  if (ACQUIRE.has(name) || ACQUIRE_OR_ERROR.has(name)) return;
   const release = RELEASE.get(name);
   if (release) {
     const arg = call.args[release.arg];
@@ -345,8 +364,26 @@ function applyCall(
   }
 }
 
+/** The edge of a branch on `cond` along which `key` holds an `ERR_PTR()` (`IS_ERR(vma)`, `!IS_ERR(vma)`), or null. */
+function errorEdge(cond: Expr, key: string): 'true' | 'false' | null {
+  const x = uncast(cond);
+  if (x.k === 'unary' && x.op === '!') {
+    const inner = errorEdge(x.arg, key);
+    return inner === null ? null : inner === 'true' ? 'false' : 'true';
+  }
+  if (x.k === 'call' && x.name !== null && /^(?:unlikely|likely)$/.test(x.name) && x.args[0]) return errorEdge(x.args[0], key);
+  if (x.k === 'call' && x.name === 'IS_ERR' && x.args[0] && pathKey(uncast(x.args[0])) === key) return 'true';
+  return null;
+}
+
 /** The state after the path left a branch on `cond` along `edge`. */
 function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false'): VmaState {
+  if (v.k === 'untested' && v.error) {
+    // `IS_ERR(vma)` true: nothing is held, and nothing more to judge on this path.
+    const errorOn = errorEdge(cond, key);
+    if (errorOn === null) return v;
+    return edge === errorOn ? { k: 'unknown' } : { k: 'held', at: v.at };
+  }
   if (v.k === 'untested') {
     const zeroOn = zeroEdge(cond, (e) => pathKey(e) === key);
     if (zeroOn === null) return v;
