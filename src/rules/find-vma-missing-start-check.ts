@@ -35,6 +35,8 @@ import { usesAfter } from '../analysis/dataflow.js';
 const FIND = new Set(['find_vma', 'find_vma_prev']);
 const FAULT = new Set(VMA_FAULT_HELPERS);
 const CHECKS = new Set(VMA_START_CHECK_HELPERS);
+/** The stack-growth calls: a function that makes one takes VMAs above the address on purpose. */
+const STACK_GROWERS: ReadonlySet<string> = new Set(['expand_stack', 'expand_stack_locked', 'expand_downwards']);
 /** Fields that say where the VMA is, or whose mm it is: reading them is not using it as the VMA of `addr`. */
 const BOUNDS = new Set(['vm_start', 'vm_end', 'vm_mm', 'vm_next', 'vm_prev']);
 
@@ -76,21 +78,21 @@ export default defineRule({
       brief: '`{{vma}}` from `{{call}}` may not contain `{{addr}}`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function reads `{{use}}` as if `{{vma}}` contained `{{addr}}`, and nothing compared `{{vma}}->vm_start` with it first. The 2021 patch that added `vma_lookup()` calls this the find_vma() use "that is often overlooked for a long time".',
-      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
+      fix: '{{lookup}}bail out when `{{addr}} < {{vma}}->vm_start`{{stack}}.',
     },
     helperReads: {
       headline: '`{{use}}` reads `{{vma}}->{{field}}`, but `{{vma}}` from `{{call}}` may not contain `{{addr}}`',
       brief: '`{{use}}` reads a `{{vma}}` that may not contain `{{addr}}`',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`): `{{addr}}` can sit in the hole below it. On the path shown the function hands `{{vma}}` to `{{use}}`, which reads `{{field}}` of it as the VMA of the address, and nothing compared `{{vma}}->vm_start` with `{{addr}}` first. It makes no difference that the read happens inside `{{use}}`: its answer is about a VMA that may not hold the address.',
-      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
+      fix: '{{lookup}}bail out when `{{addr}} < {{vma}}->vm_start`{{stack}}.',
     },
     passed: {
       headline: '`{{vma}}` from `{{call}}` is passed to `{{use}}` without a `vm_start` check',
       brief: '`{{use}}` is handed `{{vma}}` without a `vm_start` check',
       explanation:
         '`{{call}}` returns the first VMA that ends above `{{addr}}`, which may start above it (include/linux/mm.h, the kernel-doc of `find_vma()`). `{{use}}` works on the page tables of the VMA it is handed (to fault in, find or map a page) at an address its caller says is inside it; on the path shown nothing compared `{{vma}}->vm_start` with `{{addr}}`, so an address in the hole below the VMA reaches it.',
-      fix: 'Use `vma_lookup({{mm}}, {{addr}})`, which returns NULL unless a VMA contains the address, or bail out when `{{addr}} < {{vma}}->vm_start`.',
+      fix: '{{lookup}}bail out when `{{addr}} < {{vma}}->vm_start`{{stack}}.',
     },
   },
   check(fn, ctx) {
@@ -170,6 +172,13 @@ export default defineRule({
             for (const arg of ev.call.args) {
               const k = pathKey(arg);
               if (k === null || !cur.has(k)) continue;
+              // A start-check helper settles it, even after a test of the VMA's flags: a
+              // `VM_GROWSDOWN` test then `expand_stack_locked(vma, addr)` is how a stack grows
+              // down to the address (sweep I: um's copy of `lock_mm_and_find_vma()`).
+              if (ev.name !== null && CHECKS.has(ev.name)) {
+                drop(k);
+                continue;
+              }
               const found = cur.get(k)!;
               const read = found.pending || ev.name === null || FAULT.has(ev.name) ? null : helperRead(fn, ev.name, ev.call.args.indexOf(arg));
               if (found.pending) settle(k, found);
@@ -190,12 +199,20 @@ export default defineRule({
             if (call && tracked(call, ev.key)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!), pending: null });
           }
         }
+        // Returned after a test of its fields, with no start check: the caller gets it as the VMA
+        // of the address (a `lock_mm_and_find_vma()` copy returning a VMA because it does not
+        // grow down, though it may start above the address).
+        if (node.kind === 'return' && node.expr) {
+          const k = pathKey(node.expr);
+          const found = k === null ? undefined : (next ?? s).get(k);
+          if (k !== null && found?.pending) settle(k, found, 'returned');
+        }
         return next ?? s;
 
         /** The condition's read was not followed by a start check: report it now. */
-        function settle(k: string, found: Found): void {
+        function settle(k: string, found: Found, how: 'used' | 'returned' = 'used'): void {
           const helper = found.pending!.helper;
-          const then = { at: node, message: `\`${displayKey(k)}\` then used as the VMA of \`${found.addr}\`, still unchecked` };
+          const then = { at: node, message: `\`${displayKey(k)}\` then ${how} as the VMA of \`${found.addr}\`, still unchecked` };
           if (helper) reportHelper(fn.cfg.nodes[found.pending!.node]!, k, found, helper.name, helper.read, then);
           else report(fn.cfg.nodes[found.pending!.node]!, 'field', k, found, found.pending!.use, then);
           drop(k);
@@ -223,6 +240,18 @@ export default defineRule({
       return usesAfter(fn.cfg, at, key).some((u) => u.use.deref && /^(?:->|\.)vm_start\b/.test(u.use.key.slice(key.length)));
     }
 
+    /**
+     * How to fix it: `vma_lookup()`, unless the function grows the stack (um's copy of
+     * `lock_mm_and_find_vma()`), where a VMA above the address is right on the growing path
+     * and the start check belongs on the other ones (sweep I).
+     */
+    function remedy(vma: string, from: Found): { lookup: string; stack: string } {
+      const grows = fn.file.mentions(fn.span, STACK_GROWERS);
+      return grows
+        ? { lookup: `Before treating \`${vma}\` as the VMA of \`${from.addr}\`, `, stack: ': only the path that grows the stack down to the address (`VM_GROWSDOWN`, then the stack expansion) may take a VMA above it' }
+        : { lookup: `Use \`vma_lookup(${from.mm}, ${from.addr})\`, which returns NULL unless a VMA contains the address, or `, stack: '' };
+    }
+
     function reportHelper(node: CfgNode, key: string, from: Found, name: string, read: HelperRead, then?: { at: CfgNode; message: string }): void {
       report(node, 'helperReads', key, from, `${name}()`, [{ at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed` }, ...(then ? [then] : [])], read.field);
     }
@@ -234,7 +263,7 @@ export default defineRule({
       const lookup = fn.cfg.nodes[from.at]!;
       ctx.report({
         messageId,
-        data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm, field },
+        data: { vma: displayKey(key), call: from.call, addr: from.addr, use, mm: from.mm, field, ...remedy(displayKey(key), from) },
         at: node,
         related: [{ at: lookup, message: `\`${from.call}\` may return a VMA that starts above \`${from.addr}\`` }, ...(then === undefined ? [] : Array.isArray(then) ? then : [then])],
       });
