@@ -754,6 +754,10 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
   if (isZeroConstant(e)) return 'zero';
   if (e.k === 'unary' && e.op === '-') return 'error';
   if (e.k === 'call' && e.name !== null && /^(ERR_PTR|ERR_CAST|PTR_ERR)$/.test(e.name)) return 'error';
+  // The arch fault paths' bad-area helpers answer the fault with a signal or an error code
+  // (powerpc `return bad_access(regs, address, mm, vma);`): what they return says nothing of a
+  // lock the caller still holds.
+  if (e.k === 'call' && e.name !== null && /^_*bad_(?:area|access)\w*$/.test(e.name)) return 'error';
   if (e.k === 'ident' && /^VM_FAULT_/.test(e.name)) return 'error';
   return 'value';
 }

@@ -11,7 +11,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -23,6 +23,7 @@ export interface LockEvent {
 }
 
 const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+const NULL_MM_RELEASES: ReadonlySet<string> = new Set(VMA_READ_LOCK.releasedWithNullMm);
 
 /**
  * Helpers that take the mmap read lock of the mm they are handed and say by their result whether
@@ -110,6 +111,11 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
       // A fault whose flags cannot allow a retry returns with the lock held.
       if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
+      // The arch fault helpers handed a NULL mm release the VMA lock, never an mmap lock
+      // (x86 and powerpc `__bad_area()`: `if (mm) mmap_read_unlock(mm); else
+      // vma_end_read(vma);`): powerpc's `bad_access(regs, address, NULL, vma)` on the mmap
+      // lock path leaks it (sweep K).
+      if (NULL_MM_RELEASES.has(ev.name) && ev.call.args.some((a) => isZeroConstant(a) || (a.k === 'ident' && a.name === 'NULL'))) continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
