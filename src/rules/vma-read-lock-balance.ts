@@ -18,7 +18,7 @@
  * the rule.
  */
 import { displayKey, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
+import { acquisitionOf, exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
@@ -34,6 +34,8 @@ type Outcome = FaultBit | 'neither';
 type VmaState =
   /** Just returned by the lookup, not yet tested: NULL (or, `error`, an `ERR_PTR()`) or locked. */
   | { k: 'untested'; at: number; error?: true }
+  /** `vma_start_read()` tried at branch `at`: read-locked on its `edge`, not on the other. */
+  | { k: 'starting'; at: number; edge: 'true' | 'false' }
   | { k: 'null'; at: number }
   | { k: 'held'; at: number }
   /** `by`: the node that released it (a release call, a helper, or the fault handler). */
@@ -46,6 +48,8 @@ type State = ReadonlyMap<string, VmaState>;
 
 const ACQUIRE = new Set<string>(VMA_READ_LOCK.acquire);
 const ACQUIRE_OR_ERROR = new Set<string>(VMA_READ_LOCK.acquireOrError);
+/** Takes the read lock of the VMA it is handed, and says by its result whether it did (include/linux/mm.h). */
+const START_READ = 'vma_start_read';
 const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
@@ -78,7 +82,7 @@ export default defineRule({
       headline: "`{{vma}}`'s VMA read lock from `{{acquire}}` is not released on every path",
       brief: "`{{vma}}`'s VMA read lock is not released on every path",
       explanation:
-        '`{{acquire}}` returns the VMA read-locked (its `vm_lock` rwsem taken for reading{{where}}). On the path shown the function leaves without `vma_end_read()` and without handing the VMA to its caller, so nothing will ever release it: every later `vma_start_write()` on this VMA (mprotect, munmap, mremap of the range, all under the mmap write lock) waits forever, and the whole address space stalls behind it.',
+        '`{{acquire}}` leaves the VMA read-locked (its `vm_lock` rwsem taken for reading{{where}}). On the path shown the function leaves without `vma_end_read()` and without handing the VMA to its caller, so nothing will ever release it: every later `vma_start_write()` on this VMA (mprotect, munmap, mremap of the range, all under the mmap write lock) waits forever, and the whole address space stalls behind it.',
       fix: 'Call `vma_end_read({{vma}})` on this path too, or leave through the code that does.',
     },
     overwritten: {
@@ -145,7 +149,7 @@ export default defineRule({
     const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
     const acquireData = (at: number): { acquire: string; where: string } => {
       const name = acquiredAt(at);
-      return { acquire: name, where: name === 'lock_vma_under_rcu()' ? ', mm/memory.c' : ` by \`lock_vma_under_rcu()\` or under the mmap lock, mm/userfaultfd.c` };
+      return { acquire: name, where: name === 'lock_vma_under_rcu()' ? ', mm/memory.c' : name === `${START_READ}()` ? ' when it returns true, include/linux/mm.h' : ` by \`lock_vma_under_rcu()\` or under the mmap lock, mm/userfaultfd.c` };
     };
 
     const result = explore<State>(fn.cfg, fn.facts, {
@@ -156,7 +160,7 @@ export default defineRule({
         const taken = edgeInto(fn.cfg, trace, n);
         // The branch the path came through decides a NULL test or a fault test.
         if (taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr) {
-          for (const [key, v] of out) out.set(key, afterBranch(v, key, taken.from.expr, taken.kind));
+          for (const [key, v] of out) out.set(key, v.k === 'starting' ? (taken.from.id !== v.at ? v : taken.kind === v.edge ? { k: 'held', at: v.at } : { k: 'unknown' }) : afterBranch(v, key, taken.from.expr, taken.kind));
         }
         for (const [key, v] of out) if (v.k === 'faulted' && readsAt(n, v.result) && !isFaultTest(n, v.result)) out.set(key, { k: 'unknown' });
         for (const u of n.flow) {
@@ -239,7 +243,7 @@ function acquisitionKind(e: Expr | null): 'null' | 'error' | null {
 
 /** The read-locking call a node makes, by name. */
 function acquireName(n: CfgNode): string | null {
-  for (const e of n.events) if (e.k === 'call' && e.name !== null && (ACQUIRE.has(e.name) || ACQUIRE_OR_ERROR.has(e.name))) return e.name;
+  for (const e of n.events) if (e.k === 'call' && e.name !== null && (ACQUIRE.has(e.name) || ACQUIRE_OR_ERROR.has(e.name) || e.name === START_READ)) return e.name;
   return null;
 }
 
@@ -253,6 +257,8 @@ function stateKey(v: VmaState): string {
       return 'u';
     case 'untested':
       return `t${v.at}${v.error ? 'e' : ''}`;
+    case 'starting':
+      return `s${v.at}${v.edge}`;
     default:
       return `${v.k[0]}${v.at}`;
   }
@@ -289,6 +295,15 @@ function applyCall(
 ): void {
   // The acquisition takes effect through the def that stores its result (applyDef).
   if (ACQUIRE.has(name) || ACQUIRE_OR_ERROR.has(name)) return;
+  // `if (!vma_start_read(vma)) goto inval;`: the VMA handed to it is read-locked on the edge
+  // where it returned true (the lookup's own body, 6.12 mm/memory.c; sweep I: a range miss
+  // that jumps past `inval_end_read:` kept the lock). Only as the test of its own branch.
+  if (name === START_READ) {
+    const key = call.args[0] ? pathKey(uncast(call.args[0])) : null;
+    const a = acquisitionOf(n, call, 'nonzero');
+    if (key !== null && a.k === 'branch') out.set(key, { k: 'starting', at: n.id, edge: a.edge });
+    return;
+  }
   const release = RELEASE.get(name);
   if (release) {
     const arg = call.args[release.arg];
