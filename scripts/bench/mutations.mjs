@@ -591,6 +591,25 @@ export default [
   },
   // ---- vma-read-lock-balance -----------------------------------------------------------------
   {
+    id: 'vma-read-uffd-mfill-lock-invalid-range-leak',
+    rule: 'vma-read-lock-balance',
+    file: 'mm/userfaultfd.c',
+    function: 'uffd_mfill_lock',
+    functionNth: 1,
+    what: 'uffd_mfill_lock() returns -ENOENT for an invalid range without vma_end_read(): the VMA uffd_lock_vma() read-locked stays locked (leak; sweep I)',
+    edits: [{ delete: 'vma_end_read(dst_vma);' }],
+    expect: [{ line: 'dst_vma = uffd_lock_vma(dst_mm, dst_start);' }],
+  },
+  {
+    id: 'vma-read-lock-vma-under-rcu-range-miss-leak',
+    rule: 'vma-read-lock-balance',
+    file: 'mm/memory.c',
+    function: 'lock_vma_under_rcu',
+    what: 'lock_vma_under_rcu() jumps past inval_end_read: on a range miss, keeping the VMA vma_start_read() locked (leak; sweep I)',
+    edits: [{ replace: 'goto inval_end_read;', with: ['goto inval;'] }],
+    expect: [{ line: 'if (!vma_start_read(vma))', related: [{ at: 'goto inval;', nth: 3 }] }],
+  },
+  {
     id: 'vma-lock-x86-end-read-untested',
     rule: 'vma-read-lock-balance',
     file: 'arch/x86/mm/fault.c',
@@ -708,6 +727,24 @@ export default [
   },
 
   // ---- mmap-lock-balance ---------------------------------------------------------------------
+  {
+    id: 'balance-powerpc-bad-access-null-mm',
+    rule: 'mmap-lock-balance',
+    file: 'arch/powerpc/mm/fault.c',
+    function: '___do_page_fault',
+    what: 'bad_access() handed NULL for the mm on the mmap lock path: it ends a VMA lock never taken and leaves the mmap read lock held (leak; sweep K)',
+    edits: [{ replace: 'return bad_access(regs, address, mm, vma);', with: ['return bad_access(regs, address, NULL, vma);'] }],
+    expect: [{ line: 'vma = lock_mm_and_find_vma(mm, address, regs);', related: [{ at: 'return bad_access(regs, address, NULL, vma);', nth: 2 }] }],
+  },
+  {
+    id: 'balance-gru-find-lock-gts-early-null',
+    rule: 'mmap-lock-balance',
+    file: 'drivers/misc/sgi-gru/grufault.c',
+    function: 'gru_find_lock_gts',
+    what: 'gru_find_lock_gts() returns NULL with the read lock held, the value its unlocked path returns: the caller reads NULL as "nothing held" (leak; sweep I)',
+    edits: [{ insertAfter: 'vma = gru_find_vma(vaddr);', text: ['if (!vma)', '\treturn NULL;'] }],
+    expect: [{ line: 'mmap_read_lock(mm);' }],
+  },
   {
     id: 'balance-um-unlock-after-null-vma',
     rule: 'mmap-lock-balance',
