@@ -101,6 +101,7 @@ export class AnalyzedFile {
     private readonly parser: CParser,
     private readonly noreturn: ReadonlySet<string> = new Set(),
   ) {
+    text = plainText(text);
     this.source = new SourceFile(path, text);
     this.normalized = normalize(text);
     const problems: ShapeProblem[] = [];
@@ -381,6 +382,18 @@ const CLOSE: ReadonlySet<string> = new Set([')']);
 const UPDATE: ReadonlySet<string> = new Set(['++', '--']);
 const BASE: ReadonlySet<string> = new Set(['->', '.', '(', ')']);
 const WRITE_OPS: ReadonlySet<string> = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '++', '--']);
+
+/**
+ * The text as the analysis reads it, offset for offset: a lone carriage return ends a line, as
+ * for the C preprocessor (a file with old Mac line endings was one line, a preprocessor
+ * directive to its end, and no function of it was checked, without a note: sweep L), and a NUL
+ * byte is a space (tree-sitter read the rest of its line as an error and the finding moved
+ * onto it).
+ */
+export function plainText(text: string): string {
+  if (!text.includes('\r') && !text.includes('\0')) return text;
+  return text.replace(/\r(?!\n)/g, '\n').replace(/\0/g, ' ');
+}
 
 function identifierIndex(ts: TokenStream, spans: readonly FunctionSpan[]): Map<FunctionSpan, ReadonlySet<string>> {
   const out = new Map<FunctionSpan, ReadonlySet<string>>();

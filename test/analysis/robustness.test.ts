@@ -101,3 +101,24 @@ describe('one bad function never costs the rest', () => {
     expect(file.notes[0]!.message).toMatch(new RegExp(`^widen left lines? [\\d-]+ of \`f\\(\\)\` out of its analysis because the code there nests more than ${MAX_NESTING} levels deep`));
   });
 });
+
+describe('line endings and stray bytes (sweep L)', () => {
+  const buggy = ['static int f(struct mm_struct *mm, int x)', '{', '\tmmap_read_lock(mm);', '\tif (x)', '\t\treturn -EINVAL;', '\tmmap_read_unlock(mm);', '\treturn 0;', '}', ''];
+  const found = async (text: string): Promise<string[]> => {
+    const file = new AnalyzedFile('mm/x.c', text, await getParser());
+    const { findings } = analyzeSpans(file, file.functions, RULES);
+    return findings.map((f) => `${f.rule}:${f.line}:${f.column}`);
+  };
+
+  test('a lone carriage return ends a line, as for the preprocessor: the function is checked', async () => {
+    const lf = await found(buggy.join('\n'));
+    expect(lf).toEqual(['mmap-lock-balance:3:2']);
+    expect(await found(buggy.join('\r'))).toEqual(lf);
+    expect(await found(buggy.join('\r\n'))).toEqual(lf);
+  });
+
+  test('a NUL byte in a comment leaves the finding on its line', async () => {
+    const text = [...buggy.slice(0, 2), '\t/* \0 */', ...buggy.slice(2)].join('\n');
+    expect(await found(text)).toEqual(['mmap-lock-balance:4:2']);
+  });
+});
