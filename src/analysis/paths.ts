@@ -256,7 +256,12 @@ export class FactModel {
       const stored = bitStores.some((b) => b.v === v && (b.name === null || SINGLE_FAULT_BIT.test(b.name))) && list.some((m) => m.every((b) => SINGLE_FAULT_BIT.test(b)));
       if (overlap || stored) related.add(v);
     }
-    const trackedValue = (v: string): boolean => (uses.get(v) ?? 0) >= 2 && (!v.startsWith('&') || related.has(v));
+    // A value tested against many constants (an `else if (a == k)` chain of hundreds, sweep L)
+    // is not related test by test: each fact added re-reads every test of the value, and a
+    // 200-arm chain took 6 s. Its tests still count one by one.
+    const atomCount = new Map<string, number>();
+    for (const a of atomsAll.values()) atomCount.set(a.v, (atomCount.get(a.v) ?? 0) + 1);
+    const trackedValue = (v: string): boolean => (uses.get(v) ?? 0) >= 2 && (atomCount.get(v) ?? 0) <= MAX_ATOMS_PER_VALUE && (!v.startsWith('&') || related.has(v));
     const tracked = (k: string): boolean => (seen.get(k) ?? 0) >= 2 || (atomsAll.has(k) && trackedValue(atomsAll.get(k)!.v));
     for (const [k, a] of atomsAll) {
       if (!trackedValue(a.v)) continue;
@@ -642,6 +647,9 @@ function exclusiveMasks(m: readonly string[], o: readonly string[]): boolean {
   const error = (x: readonly string[]): boolean => x.every((b) => FAULT_ERROR_BITS.has(b));
   return (release(m) && error(o)) || (error(m) && release(o));
 }
+
+/** The most tests of one value the explorer relates to each other (the kernel's longest chains test a value a dozen times). */
+const MAX_ATOMS_PER_VALUE = 32;
 
 function bitKey(a: BitAtom): string {
   return `${a.v}:${a.bits.join('|')}`;

@@ -339,3 +339,18 @@ test('every way out reaches the exit on its own, though the facts that told the 
   });
   expect(outs.sort()).toEqual(['return 1;', 'return 2;', 'return 3;']);
 });
+
+test('a value tested against more than 32 constants is not related test by test (a 200-arm else-if chain took 6 s, sweep L)', async () => {
+  const chain = (arms: number): string => {
+    const lines = ['void f(int a)', '{'];
+    for (let k = 0; k < arms; k++) lines.push(`\t${k === 0 ? '' : 'else '}if (a == ${k + 1})`, `\t\tarm${k + 1}();`);
+    lines.push('\tif (a == 100)', '\t\tagain();', '}', '');
+    return lines.join('\n');
+  };
+  // Related: `arm2()` means a == 2, so the later `a == 100` is false on its path.
+  const few = await callPaths(chain(8), 'f');
+  expect(few.filter((p) => p === 'arm2' || p.startsWith('arm2 '))).toEqual(['arm2']);
+  // Past the cap, each test stands alone: the same path may find `a == 100` true too.
+  const many = await callPaths(chain(40), 'f');
+  expect(many.filter((p) => p === 'arm2' || p.startsWith('arm2 '))).toEqual(['arm2', 'arm2 again']);
+});
