@@ -4,7 +4,7 @@
  * when something does fail, or nests too deep to analyse, it costs only its own function.
  */
 import fc from 'fast-check';
-import { AnalyzedFile } from '../../src/analysis/file.js';
+import { AnalyzedFile, MAX_CFG_NODES } from '../../src/analysis/file.js';
 import { normalize } from '../../src/analysis/normalize.js';
 import type { CParser } from '../../src/analysis/parser.js';
 import { MAX_NESTING } from '../../src/analysis/syntax.js';
@@ -121,4 +121,13 @@ describe('line endings and stray bytes (sweep L)', () => {
     const text = [...buggy.slice(0, 2), '\t/* \0 */', ...buggy.slice(2)].join('\n');
     expect(await found(text)).toEqual(['mmap-lock-balance:4:2']);
   });
+});
+
+test('a function too large to analyse is a too-large note naming it, and the function beside it is checked', async () => {
+  const big = ['void generated(struct mm_struct *mm, int a)', '{', '\tmmap_read_lock(mm);', ...Array.from({ length: MAX_CFG_NODES }, (_, k) => `\ta = a + ${k};`), '}', ''];
+  const small = ['static int f(struct mm_struct *mm, int x)', '{', '\tmmap_read_lock(mm);', '\tif (x)', '\t\treturn -EINVAL;', '\tmmap_read_unlock(mm);', '\treturn 0;', '}', ''];
+  const file = new AnalyzedFile('mm/gen.c', [...big, ...small].join('\n'), await getParser());
+  const { findings } = analyzeSpans(file, file.functions, RULES);
+  expect(findings.map((f) => `${f.rule}:${f.function}`)).toEqual(['mmap-lock-balance:f']);
+  expect(file.notes.map((n) => [n.kind, n.function, n.line])).toEqual([['too-large', 'generated', 1]]);
 });
