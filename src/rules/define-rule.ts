@@ -245,6 +245,9 @@ export function formatMessage(template: string, data: Record<string, string | nu
   });
 }
 
+/** A name longer than this is cut in a headline after all: the kernel's longest run to about 60 characters. */
+const MAX_NAME_IN_HEADLINE = 64;
+
 /** A headline, filled in, is shorter than this (it is read in lists, one per line). */
 export const HEADLINE_LIMIT = 100;
 
@@ -271,7 +274,10 @@ function shortenQuoted(template: string, data: Record<string, string | number>):
   // A name is quoted whole: `madvise_dontneed_free_v…` names nothing (sweep H). Only code
   // around names is cut, even when the headline then runs a little long.
   const name = /^[A-Za-z_]\w*(?:\(\))?$/;
-  const short = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' && !name.test(v.trim()) ? headlineCode(v) : v]));
+  // Except a name no kernel code has: a generated 200,000-character identifier made a
+  // 200 KB headline (sweep L).
+  const cut = (v: string): string => (v.length > MAX_NAME_IN_HEADLINE ? `${v.slice(0, MAX_NAME_IN_HEADLINE - 1)}…` : v);
+  const short = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' ? (name.test(v.trim()) ? cut(v) : headlineCode(v)) : v]));
   return formatMessage(template, short);
 }
 

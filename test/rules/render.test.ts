@@ -74,6 +74,10 @@ describe('what messages quote', () => {
     const brief = '`{{helper}}` reads a `{{vma}}` that may not contain `{{addr}}`';
     expect(formatHeadline(template, data, brief)).toBe('`madvise_dontneed_free_valid_vma()` reads a `vma` that may not contain `start + PAGE_SIZE * nr_…`');
     expect(formatHeadline(template, { ...data, helper: 'f()', addr: 'start' }, brief)).toBe('`f()` reads `vma->vm_flags`, but `vma` from `find_vma()` may not contain `start`');
+    // A name no kernel code has (a generated identifier of 200,000 characters, sweep L) is cut after all.
+    const huge = formatHeadline(template, { ...data, helper: `${'q'.repeat(200_000)}()` }, brief);
+    expect(huge.length).toBeLessThan(200);
+    expect(huge).toMatch(/^`q{63}…` reads a `vma` that may not contain/);
   });
 
   test('unlessIn drops a model function from the message of a finding in that very function', () => {
