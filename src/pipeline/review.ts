@@ -498,17 +498,20 @@ function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
     }
     // A line deleted and added again as it was, or only indented anew, is no change.
     const out: string[] = [];
-    const gone = deleted.map(squeeze);
+    const gone = new Map<string, number[]>();
+    deleted.forEach((t, i) => {
+      const k = squeeze(t);
+      const at = gone.get(k);
+      if (at) at.push(i);
+      else gone.set(k, [i]);
+    });
+    const matched = new Set<number>();
     for (const t of added) {
-      const i = gone.indexOf(squeeze(t));
-      if (i >= 0) {
-        deleted.splice(i, 1);
-        gone.splice(i, 1);
-      } else {
-        out.push(t);
-      }
+      const i = gone.get(squeeze(t))?.shift();
+      if (i !== undefined) matched.add(i);
+      else out.push(t);
     }
-    return { added: out, deleted };
+    return { added: out, deleted: deleted.filter((_, i) => !matched.has(i)) };
   };
 }
 
@@ -520,9 +523,19 @@ function changedTexts(fp: FilePatch, images: Images): ChangedTexts {
  * `vma_start_write(mpnt)`").
  */
 function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: ChangedTexts): (f: Finding) => string {
+  // Once per rule and function: a patch with thousands of findings in one function read its
+  // changed lines once per finding (sweep L: 4,000 findings took 22 s against 2 s to scan).
+  const said = new Map<string, string>();
   return (f) => {
-    const rule = rules.find((r) => r.id === f.rule);
     const span = post.functionAt(f.line);
+    const key = `${f.rule}|${span?.start ?? -1}|${f.function}`;
+    let text = said.get(key);
+    if (text === undefined) said.set(key, (text = removedFrom(f, span)));
+    return text;
+  };
+
+  function removedFrom(f: Finding, span: FunctionSpan | undefined): string {
+    const rule = rules.find((r) => r.id === f.rule);
     const words = rule ? [...allTriggers([rule]), ...(rule.meta.remedies ?? [])].filter((w) => /^\w+$/.test(w)) : [];
     if (words.length === 0 || !span || span.name !== f.function) return '';
     const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`, 'g');
@@ -540,7 +553,7 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     if (calls.length === 0) return '';
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
     return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
-  };
+  }
 }
 
 /** `text` with its runs of white space made one space, and trimmed. */
