@@ -353,7 +353,10 @@ export class FactModel {
         for (const e of cfg.nodes[i]!.succ) {
           for (let w = 0; w < words; w++) {
             const was = live[i * words + w]!;
-            const now = was | live[e.to * words + w]!;
+            // Unsigned, as the array holds it: `|` gives a signed int, and with bit 31 set a signed
+            // `now` never equalled the unsigned `was`, so a function with more than 31 tracked
+            // facts looped for ever (amdgpu's `calculate_bandwidth()`, found by the parse-health bench).
+            const now = (was | live[e.to * words + w]!) >>> 0;
             if (now !== was) {
               live[i * words + w] = now;
               changed = true;

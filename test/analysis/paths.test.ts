@@ -354,3 +354,12 @@ test('a value tested against more than 32 constants is not related test by test 
   const many = await callPaths(chain(40), 'f');
   expect(many.filter((p) => p === 'arm2' || p.startsWith('arm2 '))).toEqual(['arm2', 'arm2 again']);
 });
+
+test('a function with more than 31 tracked facts is modelled (a liveness word with bit 31 set looped for ever)', async () => {
+  const lines = ['void f(int a0)', '{'];
+  for (let k = 0; k < 40; k++) lines.push(`\tif (v${k})`, `\t\tp${k}();`, `\tif (v${k})`, `\t\tq${k}();`);
+  lines.push('}', '');
+  const fn = await functionOf(lines.join('\n'), 'f');
+  const result = explore<string>(fn.cfg, fn.facts, { initial: '', key: () => '', step: (s) => s, exit: () => undefined });
+  expect(result.complete).toBe(true);
+});
