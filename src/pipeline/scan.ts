@@ -50,7 +50,17 @@ export interface ScanOptions {
   progress?: (phase: 'read' | 'analysed', done: number, total: number, path: string) => void;
   /** Reuse the results of files analysed by an earlier scan, and keep this one's (see scan-cache.ts). */
   cache?: CacheOptions;
+  /**
+   * How long a worker thread may analyse one file before it is stopped, the file noted and a
+   * new worker started for the rest ({@link FILE_DEADLINE_MS} by default). A runaway analysis
+   * of one function (the liveness fixpoint that looped for ever, fixed in e1430a6) then costs
+   * that file, not the scan. One thread (`jobs: 1`) has no such guard.
+   */
+  fileDeadlineMs?: number;
 }
+
+/** The default of {@link ScanOptions.fileDeadlineMs}: the slowest kernel file analyses in about 2 s. */
+export const FILE_DEADLINE_MS = 120_000;
 
 /** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
 export interface Unreadable {
@@ -138,7 +148,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const cache = opts.cache ? ScanCache.open(opts.cache, opts.paths, opts.rules.map((r) => r.id)) : null;
   const result = jobs <= 1
     ? await scanInThread(files, opts.rules, opts.progress, cache)
-    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress, cache);
+    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress, cache, opts.fileDeadlineMs ?? FILE_DEADLINE_MS);
   append(unreadable, result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -422,6 +432,10 @@ interface Slot {
   ended: boolean;
   /** Whether a worker died reading this share already. */
   retried: boolean;
+  /** The deadline of the file it analyses. */
+  timer: ReturnType<typeof setTimeout> | null;
+  /** Why its worker was stopped, when widen stopped it. */
+  stopped: string | null;
 }
 
 /**
@@ -429,10 +443,10 @@ interface Slot {
  * small directories spread evenly; a candidate is analysed by the worker that read it, unless
  * another worker runs out of work first and takes it from the end of the longest queue.
  */
-function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
+function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: number, workerUrl: URL, progress: ScanOptions['progress'], cache: ScanCache | null, deadlineMs: number): Promise<BatchResult & { read: number }> {
   const order = new Map(files.map((f, i) => [f, i]));
   const ruleIds = rules.map((r) => r.id);
-  const slots: Slot[] = Array.from({ length: jobs }, () => ({ share: [], queue: [], current: null, read: 0, joined: false, ended: false, retried: false }));
+  const slots: Slot[] = Array.from({ length: jobs }, () => ({ share: [], queue: [], current: null, read: 0, joined: false, ended: false, retried: false, timer: null, stopped: null }));
   files.forEach((f, i) => slots[i % jobs]!.share.push(f));
   const out = emptyBatch();
   const candidates: CandidateEntry[] = [];
@@ -467,8 +481,16 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
     const dispatch = (slot: Slot, worker: Worker): void => {
       const path = next(slot);
       slot.current = path;
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = null;
       if (path !== null) {
         worker.postMessage({ k: 'file', path } satisfies MainMessage);
+        // Past the deadline the worker is stopped: its exit notes the file and starts another.
+        slot.timer = setTimeout(() => {
+          if (slot.current !== path || live.get(slot) !== worker) return;
+          slot.stopped = `analysing it took longer than ${Math.round(deadlineMs / 1000)} s, so its worker thread was stopped`;
+          void worker.terminate();
+        }, deadlineMs);
       } else {
         slot.ended = true;
         worker.postMessage({ k: 'end' } satisfies MainMessage);
@@ -556,9 +578,12 @@ function scanInWorkers(files: readonly string[], rules: readonly Rule[], jobs: n
       worker.on('exit', (code) => {
         live.delete(slot);
         running--;
+        if (slot.timer) clearTimeout(slot.timer);
+        slot.timer = null;
         if (failed) return;
         if (!ready) return fail(new Error(`a scan worker failed to start (${error ?? `exit code ${code}`})`));
-        const why = error ?? `the worker thread stopped with exit code ${code}`;
+        const why = slot.stopped ?? error ?? `the worker thread stopped with exit code ${code}`;
+        slot.stopped = null;
         if (slot.share.length > 0) {
           // Died while reading: nothing of the share was kept, so it is read again, once.
           if (slot.retried) return fail(new Error(`a scan worker stopped twice while reading files (${why})`));

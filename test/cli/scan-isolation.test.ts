@@ -162,6 +162,18 @@ describe('the scan pipeline', () => {
     expect(report.stats.functions).toBe(MANY - 1);
   });
 
+  test('a worker stuck on a file past the deadline is stopped: a note for that file, a new worker does the rest', async () => {
+    const paths = files(join(tmp, 'stuck'), MANY);
+    // The real worker, except that it never comes back from f03.c (a runaway analysis).
+    const worker = workerWith(
+      "const port = { postMessage: (m) => parentPort.postMessage(m), close: () => parentPort.close(), on: (e, f) => parentPort.on(e, (m) => { if (m.k === 'file' && m.path.endsWith('f03.c')) for (;;); f(m); }) };",
+      'port',
+    );
+    const report = await scan({ paths, rules: RULES, jobs: 2, workerUrl: worker, fileDeadlineMs: 1500 });
+    expect(report.findings.map((f) => f.function).sort()).toEqual(paths.map((_, i) => `fn${i}`).filter((f) => f !== 'fn3').sort());
+    expect(report.notes).toEqual([expect.objectContaining({ path: paths[3], kind: 'analysis-failed', message: expect.stringMatching(/\(analysing it took longer than 2 s, so its worker thread was stopped\)/) })]);
+  });
+
   test('a worker that dies while reading its share is replaced and the share read again, once', async () => {
     const paths = files(join(tmp, 'dies-reading'), MANY);
     const marker = join(tmp, 'died-once');
