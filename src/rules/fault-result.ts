@@ -17,7 +17,6 @@ export type FaultBit = 'retry' | 'completed';
 
 const BIT_OUTCOME: Record<string, FaultBit> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
 
-
 export interface FaultTest {
   bits: ReadonlySet<FaultBit>;
   /** The mask has bits other than RETRY and COMPLETED. */
@@ -68,6 +67,19 @@ export function faultResults(fn: AnalyzedFunction): ReadonlyMap<string, number> 
     for (const ev of node.events) {
       if (ev.k === 'def' && ev.value && ev.value.k === 'call' && ev.value.name === 'handle_mm_fault') out.set(ev.key, node.id);
     }
+  }
+  return out;
+}
+
+/**
+ * The stored `handle_mm_fault()` calls that may release the mmap lock ({@link faultMayRelease}
+ * says yes), by node, with the key their result is stored in.
+ */
+export function releasingFaults(fn: AnalyzedFunction, faults: ReadonlyMap<string, number> = faultResults(fn)): ReadonlyMap<number, string> {
+  const out = new Map<number, string>();
+  for (const [key, at] of faults) {
+    const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name === 'handle_mm_fault');
+    if (call?.k === 'call' && faultMayRelease(fn, call.call) === 'yes') out.set(at, key);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { faultMayRelease, faultResults, releasedOn } from './fault-result.js';
+import { faultResults, releasedOn, releasingFaults } from './fault-result.js';
 import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
@@ -72,11 +72,7 @@ export default defineRule({
     if (mms.size === 0) return;
     // The fault calls that may release the lock themselves, and where their results are kept.
     const faults = faultResults(fn);
-    const mayRelease = new Set<number>();
-    for (const at of faults.values()) {
-      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name === 'handle_mm_fault');
-      if (call?.k === 'call' && faultMayRelease(fn, call.call) === 'yes') mayRelease.add(at);
-    }
+    const mayRelease = releasingFaults(fn, faults);
     const asserts = callEvents(fn, ({ call, name, node }) => (ASSERTS.has(name) ? objectAt(fn, call.args[0], node.id) : null));
     // An iterator names its mm in `VMA_ITERATOR(vmi, mm, addr)`, out of sight of the loop: it is
     // taken to walk the function's one mm, and is not judged in a function with several.

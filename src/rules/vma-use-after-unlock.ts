@@ -18,7 +18,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
-import { faultMayRelease, faultResults, faultTest, releasedOn } from './fault-result.js';
+import { faultResults, faultTest, releasedOn, releasingFaults } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
 import { FAULT_LOCK_RESULT_RELEASERS, MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
 import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
@@ -140,11 +140,7 @@ export default defineRule({
     const locks = lockEvents(fn, ctx.summaries);
     const faults = faultResults(fn);
     // The fault calls that may release the mmap lock, by node, with the key of their result.
-    const untestedFaults = new Map<number, string>();
-    for (const [key, at] of faults) {
-      const call = fn.cfg.nodes[at]!.events.find((e) => e.k === 'call' && e.name === 'handle_mm_fault');
-      if (call?.k === 'call' && faultMayRelease(fn, call.call) === 'yes') untestedFaults.set(at, key);
-    }
+    const untestedFaults = releasingFaults(fn, faults);
     const helperReleases = releasingBranches(fn);
     const flagCalls = flagSettingCalls(fn);
     const faultLockReleases = new Set(fn.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && FAULT_LOCK_RELEASES.has(e.name))).map((n) => n.id));
@@ -171,13 +167,13 @@ export default defineRule({
             const zeroOn = zeroEdge(taken.from.expr, (e) => pathKey(e) === r.flag);
             if (zeroOn !== null && (zeroOn === taken.kind ? 'zero' : 'nonzero') === FLAG_HOWS[r.how].kept) (next ??= new Map(s)).delete(v);
           }
-          // A test of the fault's result for RETRY or COMPLETED settles what an untested fault may
-          // have done (the edge where it did is marked just below); so does an error bit found set,
-          // which a RETRY or COMPLETED never comes with.
+          // A test of the fault's result for RETRY or COMPLETED (releasedOn() reads both forms)
+          // settles what an untested fault may have done (the edge where it did is marked just
+          // below); so does an error bit found set, which a RETRY or COMPLETED never comes with.
           for (const [v, r] of next ?? s) {
             if (r.how !== 'untested' || !taken.from.expr || r.flag === undefined) continue;
             const t = faultTest(taken.from.expr, r.flag);
-            const settled = (t !== null && t.bits.size > 0) || (t !== null && t.errorOnly && t.setOn === taken.kind) || releasedOn(taken.from, new Map([[r.flag, r.release]])) !== null;
+            const settled = (t !== null && t.errorOnly && t.setOn === taken.kind) || releasedOn(taken.from, new Map([[r.flag, r.release]])) !== null;
             if (settled) (next ??= new Map(s)).delete(v);
           }
           const call = releasedOn(taken.from, faults);
