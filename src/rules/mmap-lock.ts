@@ -115,7 +115,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       // (x86 and powerpc `__bad_area()`: `if (mm) mmap_read_unlock(mm); else
       // vma_end_read(vma);`): powerpc's `bad_access(regs, address, NULL, vma)` on the mmap
       // lock path leaks it (sweep K).
-      if (NULL_MM_RELEASES.has(ev.name) && ev.call.args.some((a) => isZeroConstant(a) || (a.k === 'ident' && a.name === 'NULL'))) continue;
+      if (NULL_MM_RELEASES.has(ev.name) && ev.call.args.some(isZeroConstant)) continue;
       const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
@@ -150,13 +150,9 @@ function keepsLock(name: string, args: readonly Expr[]): boolean {
   // `ksys_shmdt()`), `do_vmi_munmap(..., 0)` (`vm_brk_flags()`), 6.1's `do_mas_munmap(..., 0)`.
   const conditional = MMAP_LOCK_CONDITIONAL_RELEASES.find((c) => c.name === name);
   const flag = conditional ? (conditional.unlockArg ?? conditional.flagArg) : undefined;
-  return flag !== undefined && args[flag] !== undefined && isFalse(args[flag]!);
-}
-
-/** A literal false: `false`, `0`, `(bool)0`. */
-function isFalse(e: Expr): boolean {
-  const x = e.k === 'cast' ? e.arg : e;
-  return (x.k === 'ident' && x.name === 'false') || isZeroConstant(x);
+  const arg = flag === undefined ? undefined : args[flag];
+  // A literal false: `false`, `0`, `(bool)0`.
+  return arg !== undefined && isZeroConstant(arg.k === 'cast' ? arg.arg : arg);
 }
 
 /**
