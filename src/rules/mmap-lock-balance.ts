@@ -769,12 +769,23 @@ function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], b
  * added with the lock held (sweep I).
  */
 function testedZero(fn: AnalyzedFunction, key: string, trace: readonly number[], from: number, to: number): boolean {
+  return tookEdge(fn, trace, from, to, BRANCHES_AND_LOOPS, (cond) => zeroEdge(cond, (x) => pathKey(x) === key));
+}
+
+const BRANCHES: ReadonlySet<string> = new Set(['branch']);
+const BRANCHES_AND_LOOPS: ReadonlySet<string> = new Set(['branch', 'loop']);
+
+/**
+ * Whether the path `trace`, between positions `from` and `to`, left a node of `kinds` along the
+ * edge `edgeOf` names for its condition.
+ */
+function tookEdge(fn: AnalyzedFunction, trace: readonly number[], from: number, to: number, kinds: ReadonlySet<string>, edgeOf: (cond: Expr) => 'true' | 'false' | null): boolean {
   for (let j = from + 1; j < to; j++) {
     const node = fn.cfg.nodes[trace[j]!]!;
-    if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+    if (!kinds.has(node.kind) || !node.expr) continue;
     const edge = node.succ.find((x) => x.to === trace[j + 1])?.kind;
     if (edge !== 'true' && edge !== 'false') continue;
-    if (zeroEdge(node.expr, (x) => pathKey(x) === key) === edge) return true;
+    if (edgeOf(node.expr) === edge) return true;
   }
   return false;
 }
@@ -785,14 +796,7 @@ function testedZero(fn: AnalyzedFunction, key: string, trace: readonly number[],
  * function declared to return `int` or `long`, `if (err)` (`err = f(); if (err) return err;`).
  */
 function testedAsError(fn: AnalyzedFunction, key: string, trace: readonly number[], from: number, to: number): boolean {
-  for (let j = from + 1; j < to; j++) {
-    const node = fn.cfg.nodes[trace[j]!]!;
-    if (node.kind !== 'branch' || !node.expr) continue;
-    const edge = node.succ.find((x) => x.to === trace[j + 1])?.kind;
-    if (edge !== 'true' && edge !== 'false') continue;
-    if (errorEdge(fn, uncast(node.expr), key) === edge) return true;
-  }
-  return false;
+  return tookEdge(fn, trace, from, to, BRANCHES, (cond) => errorEdge(fn, uncast(cond), key));
 }
 
 /** The edge of a branch on `cond` along which variable `key` holds an error, or null. */
