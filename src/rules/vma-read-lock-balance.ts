@@ -53,6 +53,12 @@ const START_READ = 'vma_start_read';
 const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
 const NULL_MM_RELEASES = new Set<string>(VMA_READ_LOCK.releasedWithNullMm);
 const ACQUIRE_CALL = `${VMA_READ_LOCK.acquire[0]}()`;
+/** How each acquisition takes the VMA's `vm_lock` for reading, and where, for the leak's note. */
+const ACQUIRED_WHERE: Readonly<Record<string, string>> = {
+  lock_vma_under_rcu: ', mm/memory.c',
+  uffd_lock_vma: ' by `lock_vma_under_rcu()` or under the mmap lock, mm/userfaultfd.c',
+  [START_READ]: ' when it returns true, include/linux/mm.h',
+};
 
 type MessageId = 'startReadOutsideRcu' | 'boundsBeforeDetached' | 'leak' | 'overwritten' | 'doubleRelease' | 'releaseAfterFault' | 'useAfterRelease' | 'useAfterNull' | 'handedMm';
 
@@ -148,8 +154,8 @@ export default defineRule({
     const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
     const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
     const acquireData = (at: number): { acquire: string; where: string } => {
-      const name = acquiredAt(at);
-      return { acquire: name, where: name === 'lock_vma_under_rcu()' ? ', mm/memory.c' : name === `${START_READ}()` ? ' when it returns true, include/linux/mm.h' : ` by \`lock_vma_under_rcu()\` or under the mmap lock, mm/userfaultfd.c` };
+      const name = acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0];
+      return { acquire: `${name}()`, where: ACQUIRED_WHERE[name] ?? '' };
     };
 
     const result = explore<State>(fn.cfg, fn.facts, {
