@@ -157,16 +157,28 @@ export const REVIEW_DEADLINE_MS = 10 * 60_000;
 /** A review past its {@link REVIEW_DEADLINE_MS}: given up, with a neutral check run that says so. */
 export class DeadlineError extends Error {}
 
+/**
+ * A review's deadline. Racing the work against it answers in time; its signal also stops the
+ * work itself (requests not yet answered, the analysis before its next file), so a review given
+ * up no longer fetches, analyses or posts behind the neutral check run that says so.
+ */
 class Deadline {
   readonly passed: Promise<never>;
+  private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   constructor(ms: number) {
     this.passed = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
-        reject(new DeadlineError(`the review did not finish within ${ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${ms / 1000} s`} (GitHub answered too slowly, or rate limits held it), so widen gave up on it`));
+        const e = new DeadlineError(`the review did not finish within ${ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${ms / 1000} s`} (GitHub answered too slowly, or rate limits held it), so widen gave up on it`);
+        this.controller.abort(e);
+        reject(e);
       }, ms);
     });
     this.passed.catch(() => undefined);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** `work`, or the deadline's error if that comes first. */
@@ -200,7 +212,7 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
   try {
     let result;
     try {
-      result = await deadline.race(reviewPull(octokit, ref, pull, config, { listing, commits }));
+      result = await deadline.race(reviewPull(octokit, ref, pull, config, { listing, commits, signal: deadline.signal }));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       await completeCheckRun(octokit, ref, await checkRun, {
@@ -227,7 +239,7 @@ async function reviewBefore(r: ReviewRequest, isCurrent: () => boolean | Promise
       if (again === null) log.warn({ err: e }, 'could not create the widen check run; publishing the review without it');
       return again;
     });
-    const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRun: run, force: r.force, log }));
+    const summary = await deadline.race(publish({ octokit, ref, pull, result, config: await config, earlier: await deadline.race(earlier), checkRun: run, force: r.force, log, signal: deadline.signal }));
     log.info({ pull: ref.number, headSha: pull.headSha, findings: result.report.findings.length, notes: result.report.notes.length, ...summary }, 'review published');
   } catch (e) {
     // Never leave the check run spinning: say that the review failed, then let the queue log it.

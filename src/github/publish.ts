@@ -123,6 +123,8 @@ export interface PublishOptions {
   /** Post a review even when nothing is new (an answer to `/widen`). */
   force: boolean;
   log: Log;
+  /** The review's deadline: once it has passed, nothing more is written. */
+  signal?: AbortSignal;
 }
 
 export interface PublishSummary {
@@ -140,6 +142,7 @@ export interface PublishSummary {
  */
 export async function publish(o: PublishOptions): Promise<PublishSummary> {
   const { octokit, ref, pull, result, config, earlier } = o;
+  o.signal?.throwIfAborted();
   const findings = result.report.findings;
   // Keys, and bare fingerprints for the markers of older comments.
   const current = new Set(findings.flatMap((f) => [findingKey(f.fingerprint, f.path), f.fingerprint]));
@@ -201,7 +204,11 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   if (finished.status === 'rejected') throw finished.reason;
   const reviewId = posted.value;
 
-  for (const c of stale) await resolveComment(octokit, ref, c, pull.headSha);
+  for (const c of stale) {
+    // Past the deadline the review has been given up: nothing more is written.
+    o.signal?.throwIfAborted();
+    await resolveComment(octokit, ref, c, pull.headSha);
+  }
   return { reviewId, inline: reviewId === null ? 0 : inline.length, inBody: outside.length + overflow.length, standing, resolved: stale.length };
 }
 

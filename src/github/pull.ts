@@ -146,6 +146,8 @@ export class BlobFetcher {
   constructor(
     private readonly octokit: GitHubClient,
     private readonly ref: { owner: string; repo: string },
+    /** Aborts the requests not yet answered, and refuses new ones (the App's deadline). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   get(sha: string): Promise<string> {
@@ -164,7 +166,8 @@ export class BlobFetcher {
   }
 
   private async fetch(sha: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha });
+    this.signal?.throwIfAborted();
+    const { data } = await this.octokit.rest.git.getBlob({ owner: this.ref.owner, repo: this.ref.repo, file_sha: sha, ...(this.signal ? { request: { signal: this.signal } } : {}) });
     expectFields('GET git/blobs/{sha}', data, { content: 'string', encoding: 'string?', size: 'number?' });
     if ((data.size ?? 0) > MAX_BLOB_BYTES) throw new Error(`the file is ${((data.size ?? 0) / 1048576).toFixed(1)} MiB, over widen's limit of ${MAX_BLOB_BYTES / 1048576} MiB`);
     return data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content;
@@ -281,10 +284,10 @@ export async function listPullCommits(octokit: GitHubClient, ref: PullRef, stopA
 }
 
 /** A commit's changed files (`GET …/commits/{sha}`), every page of them. */
-async function listCommitFiles(octokit: GitHubClient, ref: PullRef, sha: string): Promise<PullFile[]> {
+async function listCommitFiles(octokit: GitHubClient, ref: PullRef, sha: string, signal: AbortSignal | undefined): Promise<PullFile[]> {
   const files: PullFile[] = [];
   for (let page = 1; files.length < MAX_LISTED_FILES; page++) {
-    const { data } = await octokit.rest.repos.getCommit({ owner: ref.owner, repo: ref.repo, ref: sha, per_page: COMMIT_FILES_PER_PAGE, page });
+    const { data } = await octokit.rest.repos.getCommit({ owner: ref.owner, repo: ref.repo, ref: sha, per_page: COMMIT_FILES_PER_PAGE, page, ...(signal ? { request: { signal } } : {}) });
     expectFields('GET commits/{sha}', data, { files: 'array?' });
     const listed = data.files ?? [];
     expectList('the files of GET commits/{sha}', listed, FILE_FIELDS);
@@ -380,10 +383,15 @@ export async function reviewPull(
     series?: WidenConfig['series'] | undefined;
     /** The commit list, when the caller started fetching it early. */
     commits?: Promise<PullCommit[]> | undefined;
+    /**
+     * The review's deadline: once aborted, no more blobs or commit lists are requested, those
+     * under way are given up, and the analysis stops before its next file.
+     */
+    signal?: AbortSignal | undefined;
   } = {},
 ): Promise<PullReview> {
   const { files, unlisted } = await (opts.listing ?? listPullFiles(octokit, ref, pull.changedFiles));
-  const blobs = new BlobFetcher(octokit, ref);
+  const blobs = new BlobFetcher(octokit, ref, opts.signal);
   let known = false;
   const configured = Promise.resolve(settings).finally(() => (known = true));
   configured.catch(() => undefined);
@@ -409,7 +417,7 @@ export async function reviewPull(
   let report: Report | null = null;
   let headLines: ReadonlyMap<Finding, HeadLines | null> | undefined;
   if ((opts.series ?? config.series) === 'per-commit' && whole.filePatches.length > 0) {
-    const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff, listed: opts.commits });
+    const series = await reviewCommits(octokit, ref, pull, { config, rules, blobs, whole, finalDiff, listed: opts.commits, signal: opts.signal });
     if ('remark' in series) remarks.push(series.remark);
     else {
       report = series.report;
@@ -422,7 +430,7 @@ export async function reviewPull(
     const patch: Patch = { index: 1, total: 1, subject: title, rawSubject: title, messageId: null, from: null, date: null, headers: {}, description: '', files: whole.filePatches, source };
     report = whole.filePatches.length === 0
       ? { findings: [], notes: [], stats: { files: 0, functions: 0, ms: 0 } }
-      : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules });
+      : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
   report.notes = sortNotes([...notes, ...report.notes]);
   return { report, files: finalDiff, excluded: whole.excluded, remarks, ...(headLines ? { headLines } : {}) };
@@ -457,6 +465,7 @@ interface SeriesContext {
   finalDiff: ReadonlyMap<string, FilePatch>;
   /** The commit list, if already requested. */
   listed: Promise<PullCommit[]> | undefined;
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -485,14 +494,15 @@ async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo
     const info = commitInfo({ sha: commit.sha, authorName: commit.authorName, authorEmail: commit.authorEmail, date: commit.date, message: commit.message });
     const source = `commit ${commit.sha.slice(0, SHORT_SHA)}`;
     // One commit on the base is the pull request's own diff: its listing is already at hand.
-    const read = commits.length === 1 ? c.whole : await readListedFiles(await listCommitFiles(octokit, ref, commit.sha), c.config, source, note);
+    c.signal?.throwIfAborted();
+    const read = commits.length === 1 ? c.whole : await readListedFiles(await listCommitFiles(octokit, ref, commit.sha, c.signal), c.config, source, note);
     const patch = commitPatch(info, read.filePatches, { index: k + 1, total: commits.length, source });
     patches.push(patch);
     blobsOf.set(patch, read.blobs);
   }
   let report: Report;
   try {
-    report = await review({ patches, tree: pullSource(c.blobs, patches, (patch, fp) => (fp.newPath === null ? null : (blobsOf.get(patch)?.get(fp.newPath) ?? null))), rules: c.rules });
+    report = await review({ patches, tree: pullSource(c.blobs, patches, (patch, fp) => (fp.newPath === null ? null : (blobsOf.get(patch)?.get(fp.newPath) ?? null))), rules: c.rules, ...(c.signal ? { signal: c.signal } : {}) });
   } catch (e) {
     // GitHub's per-commit diffs can disagree with the blobs (a diff cut short): review the whole.
     if (e instanceof PatchError || e instanceof ReviewError) return squashed(`The commits could not be applied one after another (${e.message})`);

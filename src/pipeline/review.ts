@@ -7,6 +7,7 @@
  * and the review goes on with the rest.
  */
 import { normalize as normalizePath, isAbsolute, posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
@@ -43,6 +44,13 @@ export interface ReviewOptions {
    * neither analysed nor reported on.
    */
   applyOnly?: ReadonlySet<Patch>;
+  /**
+   * Stops the review between files when aborted (the App's deadline): the review then rejects
+   * with the signal's reason. The review waits for the event loop's timers before each file, so
+   * a timer that aborts it fires even while the analysis keeps the thread busy (and a server's
+   * other requests are answered meanwhile).
+   */
+  signal?: AbortSignal;
 }
 
 /** A file the source could not deliver: later patches of the series skip it too. */
@@ -201,6 +209,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     // order of the files in the diff.
     const applied: Array<{ fp: FilePatch; path: string; images: Images }> = [];
     for (const fp of patch.files) {
+      opts.signal?.throwIfAborted();
       const path = fp.newPath ?? fp.oldPath ?? '';
       const isC = isCSource(path) || isCSource(fp.oldPath ?? '');
       // Counted before anything can skip the file: a C file that could not be read is noted as
@@ -239,6 +248,10 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     const left = new Map<string, number>();
     for (const { fp, images } of applied) if (fp.newPath !== null && images.post !== null) left.set(dirOf(fp.newPath), (left.get(dirOf(fp.newPath)) ?? 0) + 1);
     for (const { fp, path, images } of applied) {
+      if (opts.signal) {
+        await sleep(0);
+        opts.signal.throwIfAborted();
+      }
       opts.progress?.(done++, total, path);
       if (fp.newPath === null || images.post === null) continue;
       files++;

@@ -766,6 +766,43 @@ describe('faults', () => {
     nock.abortPendingRequests();
   });
 
+  test('a review past its deadline stops its own work: no blob is requested after it, and nothing is posted', async () => {
+    const f = await seedFile();
+    const scope = nock(API);
+    scope.get(/\/repos\/kernel-dev\/linux\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    scope.get(/\/repos\/kernel-dev\/\.github\/contents\/\.github(%2F|\/)widen\.yml/).reply(404, { message: 'Not Found' });
+    // Twenty files, each blob answering slowly: eight are requested at once (MAX_PARALLEL_REQUESTS).
+    const listed = Array.from({ length: 20 }, (_, k) => ({ ...listedFile(f), filename: `mm/file${k}.c`, sha: `${k}`.padStart(40, 'b') }));
+    scope.get(`${REPO_PATH}/pulls/7/files`).query(true).reply(200, listed);
+    scope.get(`${REPO_PATH}/pulls/7/commits`).query(true).reply(200, [commitObject(HEAD, SEED_MESSAGE, [BASE])]);
+    scope.get(`${REPO_PATH}/pulls/7/comments`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/pulls/7/reviews`).query(true).reply(200, []);
+    scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${REPO_PATH}/check-runs`).reply(201, { id: CHECK_RUN });
+    let blobs = 0;
+    scope.get(/\/git\/blobs\//).times(20).delay(400).reply(() => {
+      blobs++;
+      return [200, { content: Buffer.from(f.head).toString('base64'), encoding: 'base64', size: f.head.length }];
+    });
+    const posted: unknown[] = [];
+    scope.post(`${REPO_PATH}/pulls/7/reviews`).optionally().reply(200, (_, body) => (posted.push(body), { id: 99 }));
+    const checks: Array<Record<string, unknown>> = [];
+    expectCheckCompletion(scope, checks);
+    const octokit = new WidenOctokit({ auth: 'ghs_test', retry: { enabled: false }, throttle: { enabled: false } });
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const pull = { ...pullInfo(pullObject()), changedFiles: 20 };
+
+    await expect(runReview({ octokit, readConfig: async () => null, log, ref: { owner: OWNER, repo: REPO, number: 7 }, pull, force: false }, () => true, 200)).rejects.toThrow(/^the review did not finish within/);
+    // Without the deadline's signal the other twelve blobs would be fetched and the files
+    // analysed behind the neutral check run; wait long enough for that to show.
+    await new Promise((r) => setTimeout(r, 1000));
+
+    expect(blobs).toBeLessThanOrEqual(8);
+    expect(posted).toEqual([]);
+    expect((checks[0] as { conclusion: string }).conclusion).toBe('neutral');
+    nock.cleanAll();
+  });
+
   test('a 403 secondary rate limit with retry-after on the review is waited out and retried', async () => {
     const f = await seedFile();
     const scope = mockReviewReads(nock(API), f);

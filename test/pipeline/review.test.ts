@@ -388,4 +388,39 @@ describe('one file never costs the rest', () => {
     expect(report.notes.map((n) => [n.path, n.kind])).toEqual([['mm/memory.c', 'analysis-failed']]);
     expect(report.notes[0]!.message).toContain('(boom); that file was not checked');
   });
+
+  test('an aborted signal stops the review before its next file, even when the timer that aborts it falls due during an analysis', async () => {
+    const leak = ['void zap_leak(struct mm_struct *mm)', '{', '\tstruct mmu_gather tlb;', '', '\ttlb_gather_mmu(&tlb, mm);', '\tfree_range(&tlb);', '}', ''];
+    const added = `diff --git a/mm/leak.c b/mm/leak.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/leak.c\n@@ -0,0 +1,${leak.length - 1} @@\n${leak.slice(0, -1).map((l) => `+${l}`).join('\n')}\n`;
+    const seedDiff = readFileSync(join(seedDir, 'seed.patch'), 'utf8');
+    const patches = await readPatches(`${seedDiff.slice(seedDiff.indexOf('diff --git'), seedDiff.indexOf('\n-- \n') + 1)}${added}`, 'two.diff');
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const slow: Rule = {
+      id: 'slow-on-free-pgtables',
+      meta: { summary: 'test', severity: 'error', confidence: 'high', resources: [], calls: ['tlb_start_vma', 'tlb_gather_mmu'] },
+      messages: {},
+      check(fn) {
+        seen.push(fn.name);
+        if (fn.name !== 'free_pgtables') return;
+        // The deadline falls due while the thread is busy with this file.
+        setTimeout(() => controller.abort(new Error('past the deadline')), 1);
+        const until = Date.now() + 30;
+        while (Date.now() < until);
+      },
+    };
+    const tree = new MemorySource({ 'mm/memory.c': readFileSync(join(seedDir, 'tree/mm/memory.c'), 'utf8') });
+    const files: string[] = [];
+    await expect(review({ patches, tree, rules: [...RULES, slow], signal: controller.signal, progress: (_, __, path) => files.push(path) })).rejects.toThrow('past the deadline');
+    expect(files).toEqual(['mm/memory.c']);
+    expect(seen).toEqual(['free_pgtables']);
+  });
+
+  test('a signal aborted before the review starts reads nothing', async () => {
+    const patches = await readPatches(readFileSync(join(seedDir, 'seed.patch')), 'seed.patch');
+    const read: string[] = [];
+    const tree = { read: async (path: string) => (read.push(path), null) };
+    await expect(review({ patches, tree, rules: RULES, signal: AbortSignal.abort(new Error('given up')) })).rejects.toThrow('given up');
+    expect(read).toEqual([]);
+  });
 });
