@@ -85,7 +85,13 @@ function isTrue(e: Expr | undefined): boolean {
  * `constant` (`result != SCAN_SUCCEED`) or, with `equal`, when it equals it (6.1's
  * `do_brk_munmap()` returning 1), until a branch tests it.
  */
-type ReleasePending = PendingAcquisition | { key: string; constant: string; equal: boolean } | { fault: string; bits: FaultBit[] };
+type ReleasePending = (PendingAcquisition | { key: string; constant: string; equal: boolean } | { fault: string; bits: FaultBit[] }) & {
+  /**
+   * A variable handed as the helper's `unlock` flag (6.12 `__vm_munmap()`: `do_vmi_munmap(...,
+   * unlock)`): the outcome above releases the lock only where this is non-zero as well.
+   */
+  also?: string;
+};
 
 
 /** The edge of a branch on `cond` along which `is(value) != constant` holds, or null. */
@@ -123,8 +129,34 @@ function releaseEdge(cond: Expr, is: (e: Expr) => boolean, constant: string, equ
   return edge === null || !equal ? edge : edge === 'true' ? 'false' : 'true';
 }
 
-/** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
+/**
+ * {@link settleOutcome}, then, for a release that also needs its `unlock` flag, the flag: what
+ * the path's tests say of it, or a pending test of it (`if (ret || !unlock)`, the second half).
+ */
 function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace): ReturnType<typeof settlePending> | ReleasePending {
+  const flag = pending.also;
+  if (flag !== undefined) {
+    // A flag the path finds false releases nothing, whatever the result (`if (!unlock || ret)`);
+    // found true, only the result is left to learn.
+    const zeroOn = taken && taken.from.expr && (taken.kind === 'true' || taken.kind === 'false') ? zeroEdge(taken.from.expr, (e) => pathKey(e) === flag) : null;
+    const zero = zeroOn !== null ? zeroOn === taken!.kind : trace.decides(flag, '==', 0n);
+    if (zero === true) return 'failed';
+    if (zero === false) {
+      const { also: _, ...rest } = pending;
+      return settleRelease(rest, node, taken, trace);
+    }
+  }
+  const settled = settleOutcome(pending, node, taken, trace);
+  if (flag === undefined || settled === null || typeof settled === 'string' && settled !== 'acquired') return settled;
+  if (typeof settled !== 'string') return { ...settled, also: flag };
+  const zero = trace.decides(flag, '==', 0n);
+  if (zero !== undefined) return zero ? 'failed' : 'acquired';
+  const onFlag: PendingAcquisition = { key: flag, when: 'nonzero' };
+  return settlePending(onFlag, node, taken) ?? onFlag;
+}
+
+/** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
+function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace): ReturnType<typeof settlePending> | ReleasePending {
   if ('fault' in pending) return settleFault(pending, node, taken);
   if (!('constant' in pending)) return settlePending(pending, node, taken);
   // What the tests the path passed say of the result, related to each other and through a flag
@@ -290,7 +322,12 @@ export default defineRule({
         // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault.
         const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, ctx.summaries, LOCK_OP_NAMES);
         const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : CONDITIONAL_BY_NAME.get(ev.name);
-        if (!spec || (spec.unlockArg !== undefined && !isTrue(ev.call.args[spec.unlockArg])) || (spec.flagArg !== undefined && ev.call.args[spec.flagArg] !== undefined && isZeroConstant(uncast(ev.call.args[spec.flagArg]!)))) continue;
+        if (!spec || (spec.flagArg !== undefined && ev.call.args[spec.flagArg] !== undefined && isZeroConstant(uncast(ev.call.args[spec.flagArg]!)))) continue;
+        // The `unlock` flag: true releases on the outcome; a variable releases where it is
+        // non-zero too (6.12 `__vm_munmap()`); false keeps the lock (lockEvents() says so).
+        const unlock = spec.unlockArg === undefined ? undefined : ev.call.args[spec.unlockArg];
+        const flag = unlock === undefined || isTrue(unlock) ? null : pathKey(uncast(unlock));
+        if (unlock !== undefined && !isTrue(unlock) && (flag === null || isZeroConstant(uncast(unlock)))) continue;
         // A fault that cannot retry keeps the lock (lockEvents() says so), and its result never
         // says otherwise; one under the VMA lock or with FAULT_FLAG_RETRY_NOWAIT is not read
         // here: the helper's unknown event stands.
@@ -301,8 +338,9 @@ export default defineRule({
         const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
         if (object === null || !tracked.has(object)) continue;
         const when = spec.releasedWhen;
-        const why = spec.why ?? (when === 'zero' ? 'it returned 0, and its `unlock` argument is true' : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`);
-        conditional.set(node.id, { object, name: ev.name, pending: releasePending(node, ev.call, spec), why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
+        const why = spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`);
+        const pending = releasePending(node, ev.call, spec);
+        conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
       }
       // The GUP calls handed `&locked`: released when they set it to 0.
       for (const ev of node.events) {
