@@ -180,6 +180,11 @@ export function isZeroConstant(e: Expr): boolean {
   return (e.k === 'lit' && /^(0[uUlL]*|NULL|false)$/.test(e.text.trim())) || (e.k === 'ident' && /^(NULL|false)$/.test(e.name));
 }
 
+/** A null pointer constant as the code writes it, through casts and parentheses: `NULL`, `0`, `(void *)0`. */
+export function isNullConstant(e: Expr): boolean {
+  return isZeroConstant(uncast(e));
+}
+
 /**
  * The access path an lvalue-like expression names, as a key: `vma@120`, `vmf@param->vma`,
  * `*p@88`, `walk@param->private`. Null for anything that is not a plain path (calls, arithmetic).

@@ -17,7 +17,7 @@
  * it (`find_vma(mm, vma->vm_end)->vm_flags`, 6.1's `move_vma()` right after a split): the author
  * says the VMA exists by construction, and the rule has no way to judge that.
  */
-import { displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, isNullConstant, pathKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
@@ -66,7 +66,7 @@ export function nullTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: 
         return { onTrue: null, onFalse: l.onFalse ?? r.onFalse };
       }
       if (e.op === '==' || e.op === '!=') {
-        const other = isNull(e.right) ? e.left : isNull(e.left) ? e.right : null;
+        const other = isNullConstant(e.right) ? e.left : isNullConstant(e.left) ? e.right : null;
         if (other === null) return none;
         const t = nullTest(other, key);
         return e.op === '!=' ? t : { onTrue: t.onFalse, onFalse: t.onTrue };
@@ -84,11 +84,6 @@ export function nullTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: 
     default:
       return none;
   }
-}
-
-function isNull(e: Expr): boolean {
-  const x = e.k === 'cast' ? e.arg : e;
-  return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(0|NULL)$/.test(x.text.trim()));
 }
 
 /** Per path key still unproven on this path: the node and call its value came from. */

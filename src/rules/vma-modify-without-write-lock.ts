@@ -26,7 +26,7 @@
  * API level is read as `vm-flags-direct-write` and `api-version-gate` read it. In a 6.1-style
  * tree only the mmap write lock is checked, and direct `vm_flags` writes count as field writes.
  */
-import { displayKey, forEachChild, forEachExpr, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachChild, forEachExpr, isNullConstant, type Expr } from '../analysis/ast.js';
 import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -430,7 +430,7 @@ function allWrites(fn: AnalyzedFunction, fields: ReadonlySet<string>): Map<numbe
       // `vma->vm_userfaultfd_ctx.ctx = NULL` writes the VMA's `vm_userfaultfd_ctx`.
       while (target.k === 'field' && !target.arrow && target.base.k === 'field') target = target.base;
       if (target.k !== 'field' || !fields.has(target.field) || !target.arrow || !isVma(fn, target.base)) return;
-      if (target.field === 'anon_vma' && !(e.k === 'assign' && e.op === '=' && isNull(e.value))) return;
+      if (target.field === 'anon_vma' && !(e.k === 'assign' && e.op === '=' && isNullConstant(e.value))) return;
       const vma = objectAt(fn, target.base, node.id);
       if (vma === null) return;
       const origin = inTree(fn, target.base, node.id);
@@ -440,11 +440,6 @@ function allWrites(fn: AnalyzedFunction, fields: ReadonlySet<string>): Map<numbe
     });
   }
   return out;
-}
-
-function isNull(e: Expr): boolean {
-  const x = e.k === 'cast' ? e.arg : e;
-  return (x.k === 'lit' && /^(0|NULL)$/.test(x.text.trim())) || (x.k === 'ident' && x.name === 'NULL');
 }
 
 /**

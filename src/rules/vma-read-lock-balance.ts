@@ -17,7 +17,7 @@
  * ends the judgement on that path. A tree without `lock_vma_under_rcu()` (6.1) never triggers
  * the rule.
  */
-import { displayKey, pathKey, uncast, type Expr } from '../analysis/ast.js';
+import { displayKey, isNullConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import { acquisitionOf, exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -366,7 +366,7 @@ function applyCall(
     if (v.k !== 'held' && v.k !== 'untested' && v.k !== 'faulted') continue;
     if (!call.args.some((a) => pathKey(a) === key)) continue;
     if (NULL_MM_RELEASES.has(name)) {
-      const nullMm = call.args.some((a) => isNull(a));
+      const nullMm = call.args.some((a) => isNullConstant(a));
       // Handed an mm instead of NULL, on a path that holds only the VMA read lock: the helper
       // releases the mmap lock, which this path does not hold, and leaves the VMA locked.
       const mm = nullMm || v.k === 'faulted' ? undefined : call.args.find((a) => namesMm(fn, a));
@@ -465,11 +465,6 @@ function namesMm(fn: AnalyzedFunction, e: Expr): boolean {
   const x = uncast(e);
   if (x.k === 'ident') return x.ref.scope !== 'global' && /\bstruct\s+mm_struct\b/.test(fn.declaredType(x.ref) ?? '');
   return x.k === 'field' && x.arrow && (x.field === 'vm_mm' || (x.field === 'mm' && x.base.k === 'ident' && x.base.name === 'current'));
-}
-
-function isNull(e: Expr): boolean {
-  const x = uncast(e);
-  return (x.k === 'ident' && x.name === 'NULL') || (x.k === 'lit' && /^(NULL|0)$/.test(x.text.trim()));
 }
 
 /** The `{{consequence}}` of `overwritten`: what the call that overwrites the pointer adds to the leak. */
