@@ -4,7 +4,7 @@
  * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
  * through a VMA) as `unknown` events on every mm of the function.
  */
-import { displayKey, forEachExpr, isZeroConstant, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachChild, isZeroConstant, pathKey, type Expr } from '../analysis/ast.js';
 import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
@@ -171,12 +171,17 @@ export function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>)
  */
 export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   const tested = new Set<string>();
+  // What the condition itself tests: a value handed to a call in it (`if
+  // (!user_event_mm_fault_in(user_mm, uaddr, attempt))`, trace_events_user.c) is the callee's.
+  const testedIn = (e: Expr): void => {
+    if (e.k === 'call') return;
+    const key = e.k === 'ident' || e.k === 'field' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
+    if (key !== null) tested.add(key);
+    forEachChild(e, testedIn);
+  };
   for (const node of fn.cfg.nodes) {
     if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
-    forEachExpr(node.expr, (e) => {
-      const key = e.k === 'ident' || e.k === 'field' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
-      if (key !== null) tested.add(key);
-    });
+    testedIn(node.expr);
   }
   const out = new Set<string>();
   for (const node of fn.cfg.nodes) {
