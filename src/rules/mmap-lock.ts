@@ -11,7 +11,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -138,7 +138,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
  * to the lock is nothing, not something out of sight.
  */
 const KEEPS_LOCK: ReadonlySet<string> = new Set([
-  'get_user_pages', 'pin_user_pages', 'get_user_page_vma_remote', 'fixup_user_fault', 'do_munmap', 'do_mmap',
+  ...MMAP_LOCK_KEPT, 'get_user_pages', 'pin_user_pages', 'get_user_page_vma_remote', 'do_mmap',
   'get_user_pages_fast', 'pin_user_pages_fast', 'vm_insert_page',
 ]);
 
@@ -221,7 +221,7 @@ const LOCKING_NAMES = [...new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert')
  * summarised on an argument, so the caller's lock is not judged after the call.
  */
 function locksElsewhere(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): boolean {
-  return bodyMentions(fn, name, summaries, LOCKING_NAMES);
+  return bodyMentions(fn, name, summaries, LOCKING_NAMES, KEEPS_LOCK);
 }
 
 /**
@@ -280,7 +280,7 @@ function balancedOn(callee: AnalyzedFunction, target: string, summaries: Bracket
         const zeroOn = node.kind === 'branch' && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
         if (zeroOn === null) return false;
         ops.set(node.id, { branch: node.id, edge: acquiredEdge(zeroOn, op.when) });
-      } else if (bodyMentions(callee, ev.name, summaries, LOCKING_NAMES)) {
+      } else if (bodyMentions(callee, ev.name, summaries, LOCKING_NAMES, KEEPS_LOCK)) {
         return false;
       }
     }
@@ -330,7 +330,7 @@ export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: Brack
  * depth, names one of `words` (lock or release calls): the test for a helper that may
  * move a lock for its caller without saying so on an argument.
  */
-export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, words: readonly string[]): boolean {
+export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, words: readonly string[], skip?: ReadonlySet<string>): boolean {
   // Breadth-first through the helpers' own callees (`do_brk_munmap()` downgrades through
   // `do_mas_align_munmap()`).
   // Names already followed, per file that defines them (a `static` helper of one file is not
@@ -357,7 +357,7 @@ export function bodyMentions(fn: AnalyzedFunction, name: string, summaries: Brac
         // A function's own name is among its identifiers: that is not a mention.
         for (const op of words) if (op !== d.span.name && ids.has(op)) return true;
         for (const id of d.file.calleesOf(d.span)) {
-          if (d.file.definitionsOf(id).length === 0 || !first(d.file, id)) continue;
+          if (skip?.has(id) || d.file.definitionsOf(id).length === 0 || !first(d.file, id)) continue;
           next.push({ name: id, from: d.file });
         }
       }

@@ -196,8 +196,18 @@ function mmapLockPair(mode: MmapLockOp['mode']): Resource {
     opens: [...of('lock'), ...(mode === 'read' ? MMAP_LOCK_OPS.filter((o) => o.op === 'downgrade').map((o) => ({ name: o.name, objectArg: o.arg })) : [])],
     closes: [...of('unlock'), ...(mode === 'write' ? of('downgrade') : [])],
     owner: { kind: 'any' },
+    helpers: MMAP_LOCK_KEPT.map((name) => ({ name, arg: 0, effect: 'none' as const })),
   };
 }
+
+/**
+ * Kernel functions handed the mm that return with its mmap lock as they found it, whatever
+ * their bodies do on the way (with a tree widen reads them): `fixup_user_fault()` may drop the
+ * lock but takes it again before it returns (6.12 mm/gup.c: "mmap_lock may be released and
+ * re-acquired"; it says so in `*unlocked`), and `do_munmap()` keeps it (mm/mmap.c). A same-file
+ * helper that calls one (vfio's `follow_fault_pfn()`) moves nothing for its caller either.
+ */
+export const MMAP_LOCK_KEPT: readonly string[] = ['fixup_user_fault', 'do_munmap'];
 
 export const MMAP_READ_LOCK = mmapLockPair('read');
 export const MMAP_WRITE_LOCK = mmapLockPair('write');
