@@ -5,7 +5,7 @@
  * signature `huge_pmd_unshare(mm, vma, ...)` is left alone.
  */
 import { addressee, displayKey, type Expr } from '../analysis/ast.js';
-import { objectAt, SummaryMemo, zeroEdge, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { acquisitionOf, objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
@@ -20,11 +20,35 @@ const UNSHARE_QUERY: NameQuery = { words: UNSHARES, via: [] };
 
 type Messages = 'unlockBeforeFlush' | 'finishBeforeFlush';
 /**
- * Per node: unshares, flushes, unlocks and finishes, keyed by gather. For an unshare tested in
- * the branch itself: the edge along which it returned nonzero (unshared); for a helper's: the
- * helper (`via`) and the unshare inside it.
+ * Per node: unshares, flushes, unlocks and finishes, keyed by gather. For an unshare whose result
+ * is tested (in the branch itself, or stored and tested later: `unshared =
+ * huge_pmd_unshare(...); ... if (unshared)`): how the path learns that it returned nonzero
+ * (unshared); for a helper's: the helper (`via`) and the unshare inside it.
  */
-type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; unsharedOn?: 'true' | 'false'; via?: { name: string; unshare: string } };
+type Ev = { kind: 'unshare' | 'flush' | 'finish' | 'unlock'; object: string | null; pending?: PendingAcquisition; via?: { name: string; unshare: string } };
+
+/**
+ * An unshare of a gather not yet flushed: the node of the unshare, and while the path has not yet
+ * learned whether it unshared, how it will. Until then it may have: a finish or an unlock that
+ * comes first is reported.
+ */
+type Unflushed = { at: number; pending: PendingAcquisition | null };
+
+/**
+ * What reaching `node` by `taken` makes of `u`: still unflushed (perhaps still pending), or null
+ * when the unshare's result said it unshared nothing. A result overwritten before any test
+ * leaves an unshare that may have happened.
+ */
+function settle(u: Unflushed, node: CfgNode, taken: { from: CfgNode; kind: string } | null): Unflushed | null {
+  if (!u.pending) return u;
+  const settled = settlePending(u.pending, node, taken);
+  if (settled === null) return u;
+  if (settled === 'acquired' || settled === 'forgotten') return { at: u.at, pending: null };
+  if (settled === 'failed') return null;
+  return { at: u.at, pending: settled };
+}
+
+const unflushedKey = (u: Unflushed): string => (u.pending ? `${u.at}?${'branch' in u.pending ? `${u.pending.branch}${u.pending.edge}` : `${u.pending.key}`}` : String(u.at));
 
 export default defineRule<Messages>({
   id: 'hugetlb-unshare-flush-before-finish',
@@ -57,36 +81,34 @@ export default defineRule<Messages>({
     const events = unshareEvents(fn, ctx.summaries);
     if (!anyEvent(events, (e) => e.kind === 'unshare')) return;
     const reported = new Set<number>();
-    // State: gather -> the node of an unshare not yet flushed; negative while the unshare's own
-    // branch has not yet said whether it unshared (-(node + 1)).
-    type State = ReadonlyMap<string, number>;
+    // State: gather -> its unshare not yet flushed.
+    type State = ReadonlyMap<string, Unflushed>;
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
-      key: (s) => [...s].map(([o, n]) => `${o}=${n}`).join(';'),
+      key: (s) => [...s].map(([o, u]) => `${o}=${unflushedKey(u)}`).join(';'),
       step(s, node, trace) {
-        let next: Map<string, number> | null = null;
+        let next: Map<string, Unflushed> | null = null;
         const taken = edgeInto(fn.cfg, trace, node);
-        for (const [object, at] of s) {
-          if (at >= 0) continue;
-          const branch = fn.cfg.nodes[-at - 1]!;
-          const edge = taken && taken.from === branch ? taken.kind : undefined;
-          const wanted = events.get(branch.id)?.find((x) => x.kind === 'unshare')?.unsharedOn;
+        for (const [object, u] of s) {
+          const settled = settle(u, node, taken);
+          if (settled === u) continue;
           next ??= new Map(s);
-          if (edge === wanted) next.set(object, branch.id);
-          else next.delete(object);
+          if (settled === null) next.delete(object);
+          else next.set(object, settled);
         }
         const list = events.get(node.id);
         if (!list) return next ?? s;
         next ??= new Map(s);
         for (const e of list) {
           if (e.kind === 'unshare' && e.object !== null) {
-            if (!next.has(e.object)) next.set(e.object, e.unsharedOn ? -(node.id + 1) : node.id);
+            if (!next.has(e.object)) next.set(e.object, { at: node.id, pending: e.pending ?? null });
           } else if (e.kind === 'flush' && e.object !== null) {
             next.delete(e.object);
           } else if (e.kind === 'unlock') {
-            for (const [object, at] of next) if (at >= 0) report(node, 'unlockBeforeFlush', object, at);
-          } else if (e.kind === 'finish' && e.object !== null && (next.get(e.object) ?? -1) >= 0) {
-            report(node, 'finishBeforeFlush', e.object, next.get(e.object)!);
+            for (const [object, u] of next) report(node, 'unlockBeforeFlush', object, u.at);
+          } else if (e.kind === 'finish' && e.object !== null) {
+            const u = next.get(e.object);
+            if (u) report(node, 'finishBeforeFlush', e.object, u.at);
             next.delete(e.object);
           }
         }
@@ -124,8 +146,8 @@ function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<n
   return callEvents<Ev>(fn, ({ call, name, node }) => {
     const arg0 = call.args[0];
     if (UNSHARES.includes(name) && isGather(fn, arg0)) {
-      const zeroOn = (node.kind === 'branch' || node.kind === 'loop') && node.expr ? zeroEdge(node.expr, (e) => e === call) : null;
-      return { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(zeroOn ? { unsharedOn: zeroOn === 'true' ? 'false' : 'true' } : {}) };
+      const pending = pendingOf(node, acquisitionOf(node, call, 'nonzero'));
+      return { kind: 'unshare', object: objectAt(fn, arg0, node.id), ...(pending ? { pending } : {}) };
     }
     if (name === 'huge_pmd_unshare_flush') return { kind: 'flush', object: objectAt(fn, arg0, node.id) };
     if (name === 'tlb_finish_mmu') return { kind: 'finish', object: objectAt(fn, arg0, node.id) };
@@ -162,30 +184,24 @@ const unflushedMemo = new SummaryMemo<AnalyzedFunction, Map<number, string | nul
 function unflushedAtExit(fn: AnalyzedFunction, key: string, summaries: BracketSummaries): string | null {
   const events = unshareEvents(fn, summaries);
   let left: string | null = null;
-  // The node of an unshare not flushed yet (negative while its own branch has not said whether
-  // it unshared, as in the check), or 'clean'. A walker's null would end the path.
-  type State = number | 'clean';
+  // The unshare not flushed yet, as in the check, or 'clean'. A walker's null would end the path.
+  type State = Unflushed | 'clean';
   const result = explore<State>(fn.cfg, fn.facts, {
     initial: 'clean',
-    key: (s) => String(s),
+    key: (s) => (s === 'clean' ? s : unflushedKey(s)),
     step(s, node, trace) {
-      let cur = s;
-      if (cur !== 'clean' && cur < 0) {
-        const branch = fn.cfg.nodes[-cur - 1]!;
-        const taken = edgeInto(fn.cfg, trace, node);
-        if (taken && taken.from === branch) cur = taken.kind === events.get(branch.id)?.find((x) => x.kind === 'unshare')?.unsharedOn ? branch.id : 'clean';
-      }
+      let cur: State = s === 'clean' ? s : (settle(s, node, edgeInto(fn.cfg, trace, node)) ?? 'clean');
       for (const e of events.get(node.id) ?? []) {
         if (e.object !== key) continue;
-        if (e.kind === 'unshare' && cur === 'clean') cur = e.unsharedOn ? -(node.id + 1) : node.id;
+        if (e.kind === 'unshare' && cur === 'clean') cur = { at: node.id, pending: e.pending ?? null };
         else if (e.kind === 'flush' || e.kind === 'finish') cur = 'clean';
       }
       return cur;
     },
     exit(s) {
-      if (s === 'clean' || s < 0 || left !== null) return;
-      const ev = events.get(s)?.find((e) => e.kind === 'unshare');
-      left = ev?.via?.unshare ?? fn.cfg.nodes[s]!.events.flatMap((e) => (e.k === 'call' && e.name !== null && UNSHARES.includes(e.name) ? [e.name] : []))[0] ?? 'huge_pmd_unshare';
+      if (s === 'clean' || left !== null) return;
+      const ev = events.get(s.at)?.find((e) => e.kind === 'unshare');
+      left = ev?.via?.unshare ?? fn.cfg.nodes[s.at]!.events.flatMap((e) => (e.k === 'call' && e.name !== null && UNSHARES.includes(e.name) ? [e.name] : []))[0] ?? 'huge_pmd_unshare';
     },
   });
   return result.complete ? left : null;
