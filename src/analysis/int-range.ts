@@ -3,6 +3,7 @@
  * same path (6.1's mremap(): `if (retval < 0 && ...) goto out; downgraded = retval == 1;`).
  */
 import { pathKey, type Expr } from './ast.js';
+import { ERRNO_VALUES } from './kernel-macros.js';
 
 /** A comparison of an integer-valued access path with an integer constant: `ret < 0`, `err` (`err != 0`). */
 export type IntOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -16,14 +17,21 @@ export interface IntAtom {
 const NEGATED: Record<IntOp, IntOp> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
 const MIRRORED: Record<IntOp, IntOp> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' };
 
-/** The integer an expression is, when it is a literal (`1`, `-EINVAL` is not, `0x10UL`, `NULL`, `true`). */
+/**
+ * The integer an expression is, when it is a literal (`1`, `0x10UL`, `NULL`, `true`) or an error
+ * number whose value every architecture shares (`-EINTR`: kernel-macros.ts ERRNO_VALUES).
+ */
 export function intLiteral(e: Expr): bigint | null {
   const x = e.k === 'cast' ? e.arg : e;
   if (x.k === 'unary' && x.op === '-') {
     const v = intLiteral(x.arg);
     return v === null ? null : -v;
   }
-  if (x.k === 'ident') return x.name === 'NULL' || x.name === 'false' ? 0n : x.name === 'true' ? 1n : null;
+  if (x.k === 'ident') {
+    const errno = ERRNO_VALUES.get(x.name);
+    if (errno !== undefined) return BigInt(errno);
+    return x.name === 'NULL' || x.name === 'false' ? 0n : x.name === 'true' ? 1n : null;
+  }
   if (x.k !== 'lit') return null;
   const t = x.text.trim();
   if (t === 'NULL' || t === 'false') return 0n;

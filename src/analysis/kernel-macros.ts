@@ -207,3 +207,18 @@ export const TRANSPARENT_CALLS: ReadonlySet<string> = new Set([
 export function isIteratorName(name: string): boolean {
   return /for_each|foreach/.test(name);
 }
+
+/**
+ * Error numbers whose value is the same on every architecture: include/uapi/asm-generic/
+ * errno-base.h (1-34, which every arch's errno.h includes), `EWOULDBLOCK` (`EAGAIN` everywhere),
+ * and the kernel-internal ones of include/linux/errno.h (512 on). The path explorer reads
+ * `ret == -EINTR` as a comparison with -4, so a path that found `-EINTR` knows `ret` is neither
+ * 0 nor `-ENOSPC` (sweep M: a leak behind `if (!ret || ret == -ENOSPC)` in do_pagemap_scan()).
+ * The numbers of errno.h proper (35 on) differ between architectures and stay unknown.
+ */
+export const ERRNO_VALUES: ReadonlyMap<string, number> = new Map([
+  ...['EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM', 'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE', 'EROFS', 'EMLINK', 'EPIPE', 'EDOM', 'ERANGE'].map((name, i) => [name, i + 1] as const),
+  ['EWOULDBLOCK', 11],
+  ...['ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ENOIOCTLCMD', 'ERESTART_RESTARTBLOCK', 'EPROBE_DEFER', 'EOPENSTALE', 'ENOPARAM'].map((name, i) => [name, i + 512] as const),
+  ...['EBADHANDLE', 'ENOTSYNC', 'EBADCOOKIE', 'ENOTSUPP', 'ETOOSMALL', 'ESERVERFAULT', 'EBADTYPE', 'EJUKEBOX', 'EIOCBQUEUED', 'ERECALLCONFLICT'].map((name, i) => [name, i + 521] as const),
+]);

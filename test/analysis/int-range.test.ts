@@ -42,3 +42,12 @@ test('the literal forms a condition compares with', async () => {
   const lit = (text: string) => intLiteral({ k: 'lit', text, start: 0, end: text.length } as never);
   expect([lit('0'), lit('1UL'), lit('0x10'), lit('-12'), lit('NULL'), lit('true'), lit('07x')]).toEqual([0n, 1n, 16n, -12n, 0n, 1n, null]);
 });
+
+test('error numbers every architecture shares are values; the others stay names', async () => {
+  const { intLiteral } = await import('../../src/analysis/int-range.js');
+  const ident = (name: string) => ({ k: 'ident', name, start: 0, end: name.length }) as never;
+  const neg = (name: string) => intLiteral({ k: 'unary', op: '-', arg: ident(name), start: 0, end: name.length + 1 } as never);
+  expect([neg('EINTR'), neg('ENOSPC'), neg('EAGAIN'), neg('EWOULDBLOCK'), neg('ERANGE'), neg('ERESTARTSYS'), neg('ENOTSUPP')]).toEqual([-4n, -28n, -11n, -11n, -34n, -512n, -524n]);
+  // errno.h proper (35 on) differs between architectures: ETIMEDOUT is 110, or 145 on mips.
+  expect([neg('ETIMEDOUT'), neg('EOPNOTSUPP'), intLiteral(ident('ret'))]).toEqual([null, null, null]);
+});
