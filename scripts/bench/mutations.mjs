@@ -930,6 +930,15 @@ export default [
     expect: [{ line: 'if (mmap_write_lock_killable(mm))' }],
   },
   {
+    id: 'lock-pagemap-scan-break-on-eintr',
+    rule: 'mmap-lock-balance',
+    file: 'fs/proc/task_mmu.c',
+    function: 'do_pagemap_scan',
+    what: 'do_pagemap_scan() stops on a walk interrupted by a signal with `break`, skipping the notifier end and mmap_read_unlock(): the ioctl returns to user space holding the lock (sweep M; found once -EINTR is a value, not a name)',
+    edits: [{ insertAfter: '&pagemap_scan_ops, &p);', text: ['if (ret == -EINTR)', '\tbreak;'] }],
+    expect: [{ line: 'ret = mmap_read_lock_killable(mm);' }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',
