@@ -156,15 +156,16 @@ const MIN_LABEL_WIDTH = 40;
 
 /**
  * `text` wrapped at `columns` on spaces, each paragraph (line of `text`) on its own; a word
- * longer than a line (a URL) is left whole. The first line starts with `first`, the others with
- * `rest`.
+ * longer than a line (a URL) is left whole, and so is a code span that fits on one line
+ * (`` `git log -1 --format='Fixes: %h ("%s")'` ``: a command broken across lines cannot be
+ * pasted). The first line starts with `first`, the others with `rest`.
  */
 export function wrapAt(text: string, columns: number, first = '', rest = first): string[] {
   const out: string[] = [];
   for (const paragraph of text.split('\n')) {
     let line = out.length === 0 ? first : rest;
     let empty = true;
-    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+    for (const word of words(paragraph, columns - rest.length)) {
       if (!empty && line.length + 1 + word.length > columns) {
         out.push(line);
         line = `${rest}${word}`;
@@ -174,6 +175,20 @@ export function wrapAt(text: string, columns: number, first = '', rest = first):
       empty = false;
     }
     out.push(line.trimEnd());
+  }
+  return out;
+}
+
+/**
+ * The words of `paragraph`: runs of non-space characters, where a code span (`` `a b` ``) counts
+ * as part of its word while it fits in `width`; a longer one breaks at its spaces. A backtick
+ * with no partner after it is an ordinary character.
+ */
+function words(paragraph: string, width: number): string[] {
+  const out: string[] = [];
+  for (const token of paragraph.match(/(?:`[^`]*`|[^\s`]|`(?![^`]*`))+/g) ?? []) {
+    if (token.length <= width || !/\s/.test(token)) out.push(token);
+    else out.push(...token.split(/\s+/).filter(Boolean));
   }
   return out;
 }

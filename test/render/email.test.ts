@@ -441,3 +441,14 @@ test('wrap(): at 72 columns, a long word left whole, continuation indents', () =
   expect(wrap(`see https://example.org/${'x'.repeat(80)} now`)).toEqual(['see', `https://example.org/${'x'.repeat(80)}`, 'now']);
   expect(wrap('a: b c', '  ', '    ')).toEqual(['  a: b c']);
 });
+
+test('wrap(): a code span that fits on a line is never broken, a longer one is (sweep M: a command cut in two)', () => {
+  const command = "`git log -1 --abbrev=12 --format='Fixes: %h (\"%s\")' <commit>`";
+  const lines = wrap(`Fix: name the commit the way git prints it, with ${command}, and paste the line.`);
+  expect(lines).toEqual(['Fix: name the commit the way git prints it, with', `${command}, and paste`, 'the line.']);
+  expect(lines.every((l) => l.length <= 72)).toBe(true);
+  // Longer than a line: broken at its spaces like prose. A lone backtick is a character.
+  const long = `\`${'ab '.repeat(30)}end\``;
+  expect(wrap(long).length).toBeGreaterThan(1);
+  expect(wrap('a lone ` backtick and `a b` here')).toEqual(['a lone ` backtick and `a b` here']);
+});
