@@ -114,7 +114,7 @@ const MAX_NEIGHBOURS = 1000;
  * level the tree has (`vm_flags_set()` or not, per-VMA locks or not). Indexed when added,
  * analysed only when a summary needs one of their functions.
  */
-const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'include/linux/mm_types.h', 'include/asm-generic/tlb.h', 'include/linux/vmstat.h', 'include/linux/vm_event_item.h'];
+const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'include/linux/mm_types.h', 'include/asm-generic/tlb.h', 'include/linux/vmstat.h', 'include/linux/vm_event_item.h', 'include/linux/pgtable.h'];
 
 /**
  * Summaries for a changed file that also look into the C files beside it (those that mention a
