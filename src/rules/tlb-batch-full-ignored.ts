@@ -31,7 +31,7 @@ export default defineRule({
       headline: '`{{flag}}` keeps the result of `{{call}}` but is never read',
       explanation:
         '`{{call}}` returns true when the gather is full and must be flushed before more pages are queued. The result is stored in `{{flag}}`, but nothing after reads it, so the flush it asks for never happens.',
-      fix: 'Read `{{flag}}` after the loop (or at once) and call `tlb_flush_mmu()` when it is set.',
+      fix: 'Test `{{flag}}` at once: when it is set, stop queueing and call `tlb_flush_mmu()` before the next page (`zap_pte_range()` sets `force_flush` and leaves its loop to flush).',
     },
   },
   check(fn, ctx) {
