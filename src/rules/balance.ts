@@ -9,7 +9,7 @@ import type { BracketEvent, ExitRoute, UnopenedCause } from '../analysis/bracket
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { RelatedSpan, RuleContext, Span } from './define-rule.js';
-import { resourceCalls, type Resource } from './resources.js';
+import { MMAP_READ_LOCK, MMAP_WRITE_LOCK, RESOURCES, resourceCalls, type Resource } from './resources.js';
 
 export interface BalanceMessages<M extends string> {
   /** Acquired, and a path leaves the function without the release. */
@@ -119,6 +119,9 @@ const PAIRED_WORDS: ReadonlyArray<[RegExp, string]> = [
   [/\brelease(?=_)|(?<=_)release\b/, 'acquire'],
 ];
 
+/** The paired resources of the catalog, whose closing calls an early exit may skip besides its own. */
+const KNOWN_PAIRS: readonly Resource[] = [...RESOURCES, MMAP_READ_LOCK, MMAP_WRITE_LOCK];
+
 /**
  * ` The path shown also skips ...`: the closing halves of paired calls that the way out jumps
  * over (from its `goto` to the label it goes to, or to the end), whose opening halves the
@@ -141,10 +144,12 @@ function skippedPairs(fn: AnalyzedFunction, route: ExitRoute, resource: Resource
   const between = calls((n) => n.start > route.leave.start && n.start < until);
   const pairs: string[] = [];
   for (const name of between) {
-    for (const [word, opening] of PAIRED_WORDS) {
-      const partner = word.test(name) ? name.replace(word, opening) : null;
-      if (partner && partner !== name && before.has(partner)) pairs.push(`\`${name}()\` (which pairs with \`${partner}()\`)`);
-    }
+    // The resources widen knows pair by their tables (`tlb_finish_mmu()` with
+    // `tlb_gather_mmu()`, `tlb_end_vma()` with `tlb_start_vma()`: sweep M, one early return
+    // that skipped all three of a zap's ends), other calls by their words.
+    const known = KNOWN_PAIRS.find((r) => r !== resource && r.closes.some((c) => c.name === name));
+    const partner = known ? known.opens.map((o) => o.name).find((o) => before.has(o)) : PAIRED_WORDS.map(([word, opening]) => (word.test(name) ? name.replace(word, opening) : null)).find((p) => p && p !== name && before.has(p));
+    if (partner) pairs.push(`\`${name}()\` (which pairs with \`${partner}()\`)`);
   }
   if (pairs.length === 0) return '';
   return ` The path shown also skips ${pairs.join(' and ')}: undo that on this path too, or move the early exit below them.`;
