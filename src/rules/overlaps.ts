@@ -46,6 +46,18 @@ export const CONSEQUENCES: readonly Overlap[] = [
   { keep: 'vma-lookup-requires-lock/afterFault', drop: 'mmap-lock-balance/releaseUntested' },
 ];
 
+/**
+ * Findings that read a call with the contract of an API the tree does not have: a backport of
+ * 6.12's `do_vmi_munmap(..., true)` into 6.1 (sweep M) is reported as absent, and the lock
+ * balance also applies the 6.12 contract (the lock released on 0) to the unlocks after it. They
+ * say what a backport that papers over the contract would do, which the absent finding's
+ * explanation tells already: one finding, naming their lines.
+ */
+export const ABSENT_CONTRACTS: readonly Overlap[] = [
+  'mmap-lock-balance/unlockNotHeld', 'mmap-lock-balance/releaseUntested', 'mmap-lock-balance/downgradeUntested', 'mmap-lock-balance/leak',
+  'mmap-lock-callee-contract/unlockAfterRelease', 'mmap-lock-callee-contract/callsReleasing',
+].map((drop) => ({ keep: 'api-version-gate/absent', drop }));
+
 const id = (f: Finding): string => `${f.rule}/${f.messageId}`;
 
 /** What a headline is about: its first code span (`vm_flags_clear()`, `vma`). */
@@ -59,7 +71,16 @@ function subject(f: Finding): string | null {
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
   const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (ds) => ds.map((d) => ` (\`${d.rule}\` finds this defect too; widen reports it once.)`).join(''), (f) => `${f.path}:${f.line}`);
-  return withoutRedundant(once, CONSEQUENCES, (k, d) => d.function === k.function && d.line > k.line && sharesRelease(k, d), consequences, (f) => `${f.path}:${f.function ?? ''}`);
+  const followed = withoutRedundant(once, CONSEQUENCES, (k, d) => d.function === k.function && d.line > k.line && sharesRelease(k, d), consequences, (f) => `${f.path}:${f.function ?? ''}`);
+  return withoutRedundant(followed, ABSENT_CONTRACTS, (k, d) => d.function === k.function && (d.line === k.line || d.related.some((r) => r.line === k.line)), contractConsequences, (f) => `${f.path}:${f.function ?? ''}`);
+}
+
+/** What an absent API's finding says of the lock findings that read the call with its contract. */
+function contractConsequences(ds: readonly Finding[], k: Finding): string {
+  const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b);
+  const list = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
+  const call = /`([^`]+)`/.exec(k.message)?.[1] ?? 'the call';
+  return ` Read with the contract \`${call}\` has where it exists, the lock handling after it is wrong too (${[...new Set(ds.map((d) => `\`${d.rule}\``))].join(' and ')} at ${list}); widen reports it once, here.`;
 }
 
 /** Whether the first related line of `k` (the fault that released the lock) is among the lines of `d`. */

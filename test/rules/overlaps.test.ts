@@ -3,7 +3,7 @@
  * specific stays and says the other agreed; anything else on that line stays.
  */
 import type { Finding } from '../../src/findings/finding.js';
-import { CONSEQUENCES, OVERLAPS, withoutOverlaps } from '../../src/rules/overlaps.js';
+import { ABSENT_CONTRACTS, CONSEQUENCES, OVERLAPS, withoutOverlaps } from '../../src/rules/overlaps.js';
 import { RULES } from '../../src/rules/index.js';
 
 const finding = (rule: string, messageId: string, line: number, message: string): Finding => ({
@@ -25,7 +25,7 @@ const finding = (rule: string, messageId: string, line: number, message: string)
 
 test('every pair names message ids the rules have', () => {
   const known = new Set(RULES.flatMap((r) => Object.keys(r.messages).map((m) => `${r.id}/${m}`)));
-  expect([...OVERLAPS, ...CONSEQUENCES].flatMap((o) => [o.keep, o.drop]).filter((id) => !known.has(id))).toEqual([]);
+  expect([...OVERLAPS, ...CONSEQUENCES, ...ABSENT_CONTRACTS].flatMap((o) => [o.keep, o.drop]).filter((id) => !known.has(id))).toEqual([]);
 });
 
 test('the balance finding at the call the contract reports is folded into the contract one', () => {
@@ -54,4 +54,16 @@ test('the unlocks that follow from a lookup after the fault released the lock ar
   const kept = withoutOverlaps([lookup, ...unlocks, before, other]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['vma-lookup-requires-lock/afterFault:313', 'mmap-lock-callee-contract/unlockAfterRelease:300', 'mmap-lock-balance/unlockNotHeld:330']);
   expect(kept[0]!.explanation).toBe('Why. widen reports this once: `mmap-lock-callee-contract` also finds the unlocks at lines 315, 318 and 324, which follow from it.');
+});
+
+test("the lock findings that read an absent API's call with its contract are folded into the absent finding (6.1 backport of do_vmi_munmap(), sweep M)", () => {
+  const absent = { ...finding('api-version-gate', 'absent', 1046, '`do_vmi_munmap()` does not exist in this tree'), function: 'mremap' };
+  const untested = { ...finding('mmap-lock-balance', 'releaseUntested', 1154, '`mmap_read_unlock()` runs whether or not `do_vmi_munmap()` already released the mmap lock'), function: 'mremap', related: [{ line: 1046, message: 'may release' }] } as Finding;
+  const notHeld = { ...finding('mmap-lock-balance', 'unlockNotHeld', 1156, '`mmap_write_unlock()` can run when the lock is not held'), function: 'mremap', related: [{ line: 1046, message: 'released it here' }, { line: 1153, message: 'x' }] } as Finding;
+  // Another function, or an unlock that does not follow from the call: stays.
+  const elsewhere = { ...notHeld, function: 'vma_shrink', fingerprint: 'x' };
+  const unrelated = { ...finding('mmap-lock-balance', 'unlockNotHeld', 1200, '`mmap_read_unlock()` can run when the lock is not held'), function: 'mremap', related: [{ line: 1190, message: 'y' }] } as Finding;
+  const kept = withoutOverlaps([absent, untested, notHeld, elsewhere, unrelated]);
+  expect(kept.map((f) => `${f.rule}/${f.messageId}/${f.function}:${f.line}`)).toEqual(['api-version-gate/absent/mremap:1046', 'mmap-lock-balance/unlockNotHeld/vma_shrink:1156', 'mmap-lock-balance/unlockNotHeld/mremap:1200']);
+  expect(kept[0]!.explanation).toBe('Why. Read with the contract `do_vmi_munmap()` has where it exists, the lock handling after it is wrong too (`mmap-lock-balance` at lines 1154 and 1156); widen reports it once, here.');
 });
