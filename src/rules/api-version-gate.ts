@@ -11,13 +11,15 @@
  * macro that may be defined nowhere (6.1's habanalabs calls `vm_flags_set()` under
  * `#ifdef _HAS_DMA_MMAP_COHERENT`).
  */
-import { callsOneOf, defineRule } from './define-rule.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
 import { liveIn, withoutComments } from './api-level.js';
 
 const API = new Map<string, (typeof API_VERSIONS.apis)[number]>(API_VERSIONS.apis.flatMap((a) => a.names.map((n) => [n, a] as const)));
 const SYMBOLS = new Map(API_VERSIONS.symbols.map((x) => [x.name, x]));
+const SIGNATURES = new Map(API_VERSIONS.signatures.map((x) => [x.name, x]));
 
 export default defineRule({
   id: 'api-version-gate',
@@ -27,9 +29,9 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     // The baseline too: its header must be among the files a scan indexes, or no tree is in sight.
-    calls: [...API.keys(), ...SYMBOLS.keys(), API_VERSIONS.baseline],
+    calls: [...API.keys(), ...SYMBOLS.keys(), ...SIGNATURES.keys(), API_VERSIONS.baseline],
     // ... but a function is judged only when it calls one of the APIs or names one of their symbols.
-    needs: callsOneOf([...API.keys(), ...SYMBOLS.keys()]),
+    needs: callsOneOf([...API.keys(), ...SYMBOLS.keys(), ...SIGNATURES.keys()]),
   },
   messages: {
     absent: {
@@ -38,8 +40,15 @@ export default defineRule({
         "`{{call}}` is one of {{what}}, and the tree this code is checked against {{lacks}} although widen can read its headers (it finds `{{probe}}` there). The patch was written for another kernel version and does not build here.{{history}}",
       fix: 'Write the code for this tree: {{instead}}.',
     },
+    signature: {
+      headline: '`{{call}}` is called with {{given}} arguments; this tree\'s takes {{takes}}',
+      explanation:
+        "`{{call}}` changed its parameters between kernel versions: {{forms}}. The tree this code is checked against defines it with {{takes}} parameters, {{here}}, so the call was written for another kernel version and does not build here.",
+      fix: 'Call it as this tree declares it: {{expected}}.',
+    },
   },
   check(fn, ctx) {
+    checkSignatures(fn, ctx);
     const calls = callEvents(fn, (c) => (API.has(c.name) ? c : null));
     const used = [...SYMBOLS.keys()].filter((name) => fn.file.identifiersOf(fn.span).has(name));
     if (calls.size === 0 && used.length === 0) return;
@@ -93,6 +102,30 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Calls of {@link SIGNATURES} with another number of arguments than the tree's own definition
+ * of the function has parameters (its definition in sight: the file's, or mm/memory.c for a
+ * file of mm/ reviewed with its tree, or the scan's).
+ */
+function checkSignatures(fn: AnalyzedFunction, ctx: RuleContext<'absent' | 'signature'>): void {
+  const calls = callEvents(fn, (c) => (SIGNATURES.has(c.name) ? c : null));
+  for (const list of calls.values()) {
+    for (const c of list) {
+      const sig = SIGNATURES.get(c.name)!;
+      const takes = [...new Set(ctx.summaries.definitions(c.name, fn.file).map((d) => d.file.analyze(d.span)?.ast.params.length ?? -1))];
+      if (takes.length !== 1 || takes[0]! < 0 || takes[0] === c.call.args.length) continue;
+      const mine = sig.forms[c.call.args.length];
+      const theirs = sig.forms[takes[0]!];
+      if (!mine || !theirs) continue;
+      ctx.report({
+        messageId: 'signature',
+        data: { call: `${c.name}()`, given: String(c.call.args.length), takes: String(takes[0]), forms: `${mine}; ${theirs}`, here: theirs.replace(/^[^:]*: /, ''), expected: `\`${c.name}${theirs.replace(/^[^:]*: `/, '').replace(/`$/, '')}\`` },
+        at: c.call,
+      });
+    }
+  }
+}
 
 /** Uses grouped by their line, in order: one label per line of the excerpt. */
 function byLine<T extends { call: { start: number } }>(fn: { line(offset: number): number }, uses: readonly T[]): T[][] {

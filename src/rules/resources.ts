@@ -380,6 +380,16 @@ export const API_VERSIONS = {
     { name: 'VMA_LOCK_MISS', probe: 'PGFAULT', api: 'lock_vma_under_rcu' },
     { name: 'count_vm_vma_lock_event', probe: 'count_vm_event', api: 'lock_vma_under_rcu' },
   ] as ReadonlyArray<{ name: string; probe: string; api: string }>,
+  /**
+   * Functions both trees have under one name with a different number of parameters (the
+   * catalog's §0: `free_pgtables()` and `unmap_vmas()` take the maple state and the lock mode
+   * in 6.12, the maple tree in 6.1): a call with the other tree's arguments does not build. By
+   * argument count, each form as its tree writes it.
+   */
+  signatures: [
+    { name: 'free_pgtables', forms: { 5: '6.1: `(tlb, struct maple_tree *mt, vma, floor, ceiling)`', 6: '6.12: `(tlb, struct ma_state *mas, vma, floor, ceiling, bool mm_wr_locked)`' } },
+    { name: 'unmap_vmas', forms: { 5: '6.1: `(tlb, struct maple_tree *mt, vma, start_addr, end_addr)`', 7: '6.12: `(tlb, struct ma_state *mas, vma, start_addr, end_addr, tree_end, bool mm_wr_locked)`' } },
+  ] as ReadonlyArray<{ name: string; forms: Readonly<Record<number, string>> }>,
   apis: [
     {
       names: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
