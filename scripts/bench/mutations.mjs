@@ -939,6 +939,15 @@ export default [
     expect: [{ line: 'ret = mmap_read_lock_killable(mm);' }],
   },
   {
+    id: 'ptl-zap-folio-delay-flush-clobbered',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/memory.c',
+    function: 'zap_present_folio_ptes',
+    what: "the batch-full result stored over the `*force_flush = true` the delayed-rmap path set: a batch that is not full clears it, and zap_pte_range() drops the PTE lock without tlb_flush_rmaps() (sweep M)",
+    edits: [{ replace: 'if (unlikely(__tlb_remove_folio_pages(tlb, page, nr, delay_rmap))) {', lines: 4, with: ['*force_flush = __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);', '*force_break = *force_flush;'] }],
+    expect: [{ line: '*force_flush = __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);', related: ['if (tlb_delay_rmap(tlb)) {', { at: '*force_flush = true;', nth: 1 }] }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',

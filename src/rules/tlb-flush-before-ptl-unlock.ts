@@ -4,11 +4,13 @@
  * gather, and the delayed-rmap flush of a gather (`tlb_flush_mmu_tlbonly()` then
  * `tlb_flush_rmaps()`).
  */
-import { addressee, displayKey } from '../analysis/ast.js';
+import { addressee, displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import { acquisitionOf, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import type { AnalyzedFunction } from '../analysis/file.js';
+import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { defineRule, unlessIn } from './define-rule.js';
+import { defineRule, quoteCode, unlessIn } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
@@ -38,6 +40,8 @@ const RMAPS: ReadonlySet<string> = new Set(['tlb_flush_rmaps']);
  */
 const QUEUES_PAGE: ReadonlySet<string> = new Set(['__tlb_remove_page', '__tlb_remove_page_size', 'tlb_remove_page', 'tlb_remove_page_size', '__tlb_remove_folio_pages']);
 const TLBONLY: ReadonlySet<string> = new Set(['tlb_flush_mmu_tlbonly']);
+/** `tlb_delay_rmap(tlb)`: true when the gather will remove the rmap at `tlb_flush_rmaps()`. */
+const DELAY: ReadonlySet<string> = new Set(['tlb_delay_rmap']);
 const FLUSH_SET: ReadonlySet<string> = new Set(FLUSHES);
 const CLEAR_SET: ReadonlySet<string> = new Set(CLEARS);
 const RELEASE_SET: ReadonlySet<string> = new Set(RELEASE.keys());
@@ -73,16 +77,17 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly'],
+    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly', 'tlb_delay_rmap'],
     // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
     // flush, or a forced gather flush with an unlock and a page queued.
     needs: (file, span) =>
       file.mentions(span, RMAPS) ||
+      file.mentions(span, DELAY) ||
       (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)) ||
       (file.mentions(span, TLBONLY) && file.mentions(span, QUEUES_PAGE) && file.mentions(span, RELEASE_SET)),
     fileNeeds: (text) => {
       const any = (names: Iterable<string>): boolean => [...names].some((n) => text.includes(n));
-      return any(RMAPS) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET)) || (any(TLBONLY) && any(QUEUES_PAGE) && any(RELEASE_SET));
+      return any(RMAPS) || any(DELAY) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET)) || (any(TLBONLY) && any(QUEUES_PAGE) && any(RELEASE_SET));
     },
   },
   messages: {
@@ -103,6 +108,12 @@ export default defineRule({
       explanation:
         'The gather holds pages queued under the lock, and this forced flush (a dirty shared page, or a full batch) is the one that must reach the TLB before the PTE lock is dropped (6.1 mm/memory.c, `zap_pte_range()`: "Do the actual TLB flush before dropping ptl"). Between the unlock and the flush, `page_mkclean()` on another CPU finds the PTE already gone, cleans the page and lets writeback start, while a stale writable TLB entry still writes to it: the write is lost. That race is why the flush was split from the freeing of the pages (1cf35d47712d, "mm: split \'tlb_flush_mmu()\' into tlb flushing and memory freeing parts").',
       fix: 'Call `tlb_flush_mmu_tlbonly()` before `{{unlock}}`, and free the pages (`tlb_flush_mmu()`) after it.',
+    },
+    delayFlushLost: {
+      headline: '`{{flag}}` is overwritten after `tlb_delay_rmap()` asked for the rmap flush',
+      explanation:
+        '`tlb_delay_rmap()` returned true, so this folio\'s rmap is removed only by `tlb_flush_rmaps()`, which runs where `{{flag}}` is set: 6.12 `zap_pte_range()` then calls `tlb_flush_mmu_tlbonly()` and `tlb_flush_rmaps()` before dropping the PTE lock ("Do the actual TLB flush before dropping ptl"). This assignment stores `{{value}}` over the `true` set for the delay, which clears it whenever that is false, and the PTE lock is then dropped with the rmap still in place while a stale TLB entry can still write to the folio.',
+      fix: 'Never clear the flag on this path: set it only when `{{value}}` is true (`if ({{value}}) {{flag}} = true;`){{model}}.',
     },
     rmapsBeforeTlbFlush: {
       headline: '`tlb_flush_rmaps()` runs without `tlb_flush_mmu_tlbonly()` first',
@@ -128,6 +139,7 @@ export default defineRule({
       if (QUEUES_PAGE.has(n)) return { kind: 'queue', name: n };
       return null;
     });
+    checkDelayFlags(fn, ctx.report);
     if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps' || e.kind === 'tlbonly')) return;
     const reported = new Set<string>();
     const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, queued: null, everHeld: false, lastUnlock: null, pending: null };
@@ -210,3 +222,74 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The catalog's check (a) as the kernel writes it: the delayed-rmap path sets a flag that tells
+ * the caller to flush the TLB and the rmaps before it drops the PTE lock (6.12
+ * `zap_present_folio_ptes()`: `if (tlb_delay_rmap(tlb)) { delay_rmap = true; *force_flush =
+ * true; }`). A plain assignment of anything but `true` to that flag later on the same path may
+ * clear the request (sweep M: `*force_flush = __tlb_remove_folio_pages(...)`).
+ */
+function checkDelayFlags(fn: AnalyzedFunction, report: (r: { messageId: 'delayFlushLost'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void): void {
+  const delays = callEvents(fn, ({ call, name, node }) => (DELAY.has(name) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) ?? 'always' : null));
+  if (delays.size === 0) return;
+  /**
+   * The delay's node once it returned true (or while the path has not yet tested it), and the
+   * flags set to true since, by key; 'none' before any delay (a walker's null ends the path).
+   */
+  type State = { at: number; pending: PendingAcquisition | null; flags: ReadonlyMap<string, number> } | 'none';
+  const reported = new Set<number>();
+  explore<State>(fn.cfg, fn.facts, {
+    initial: 'none',
+    key: (s) => (s === 'none' ? '' : `${s.at}|${s.pending ? JSON.stringify(s.pending) : ''}|${[...s.flags.keys()].join(',')}`),
+    step(s, node, trace) {
+      let cur = s;
+      if (cur !== 'none' && cur.pending) {
+        const settled = settlePending(cur.pending, node, edgeInto(fn.cfg, trace, node));
+        if (settled === 'failed' || settled === 'forgotten') cur = 'none';
+        else if (settled === 'acquired') cur = { ...cur, pending: null };
+        else if (settled !== null) cur = { ...cur, pending: settled };
+      }
+      const delay = delays.get(node.id)?.[0];
+      if (delay !== undefined && cur === 'none') cur = { at: node.id, pending: delay === 'always' ? null : delay, flags: new Map() };
+      if (cur === 'none' || cur.pending) return cur;
+      for (const ev of node.events) {
+        if (ev.k !== 'def' || (ev.how !== 'assign' && ev.how !== 'init')) continue;
+        const set = cur.flags.get(ev.key);
+        const value = ev.value ? intLiteral(ev.value) : null;
+        if (value !== null && value !== 0n) {
+          if (set === undefined) cur = { ...cur, flags: new Map([...cur.flags, [ev.key, node.id]]) };
+          continue;
+        }
+        if (set === undefined) continue;
+        const store = plainStore(node.expr, ev.key);
+        if (store && !reported.has(node.id)) {
+          reported.add(node.id);
+          report({
+            messageId: 'delayFlushLost',
+            data: { flag: fn.text(store.target), value: quoteCode(fn.text(store.value)), model: unlessIn(fn, 'zap_present_folio_ptes', ', as `zap_present_folio_ptes()` does') },
+            at: node,
+            related: [
+              { at: fn.cfg.nodes[cur.at]!, message: '`tlb_delay_rmap()` returned true here' },
+              { at: fn.cfg.nodes[set]!, message: `\`${fn.text(store.target)}\` is set to ask the caller for the flush here` },
+            ],
+          });
+        }
+        const flags: Map<string, number> = new Map(cur.flags);
+        flags.delete(ev.key);
+        cur = { ...cur, flags };
+      }
+      return cur;
+    },
+    exit() {},
+  });
+}
+
+/** The plain `=` in `expr` that stores into `key` (not `|=`, which keeps a set flag set). */
+function plainStore(expr: Expr | null, key: string): (Expr & { k: 'assign' }) | null {
+  let found: (Expr & { k: 'assign' }) | null = null;
+  if (expr) forEachExpr(expr, (e) => {
+    if (!found && e.k === 'assign' && e.op === '=' && pathKey(e.target) === key) found = e;
+  });
+  return found;
+}
