@@ -948,6 +948,16 @@ export default [
     expect: [{ line: '*force_flush = __tlb_remove_folio_pages(tlb, page, nr, delay_rmap);', related: ['if (tlb_delay_rmap(tlb)) {', { at: '*force_flush = true;', nth: 1 }] }],
   },
   {
+    id: 'batch-61-zap-pte-range-or-into-flag',
+    rule: 'tlb-batch-full-ignored',
+    tree: '6.1',
+    file: 'mm/memory.c',
+    function: 'zap_pte_range',
+    what: "6.1 zap_pte_range()'s batch-full test folded into `force_flush |= __tlb_remove_page(tlb, page);`: the flush still comes after the loop, but a full batch takes the next page past its end first (sweep M)",
+    edits: [{ replace: 'if (unlikely(__tlb_remove_page(tlb, page))) {', lines: 5, with: ['force_flush |= __tlb_remove_page(tlb, page);'] }],
+    expect: [{ line: 'force_flush |= __tlb_remove_page(tlb, page);' }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',

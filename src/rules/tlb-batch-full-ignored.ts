@@ -6,10 +6,15 @@
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { defineRule } from './define-rule.js';
+import { explore } from '../analysis/paths.js';
+import { defineRule, unlessIn } from './define-rule.js';
 
 /** include/asm-generic/tlb.h (6.12 lines 71-86): the forms that leave the flush to the caller. */
 const QUEUEING = ['__tlb_remove_page', '__tlb_remove_page_size', '__tlb_remove_folio_pages'];
+/** Every call that queues a page on the gather: after a full batch, none may come before a flush. */
+const QUEUES: ReadonlySet<string> = new Set([...QUEUEING, 'tlb_remove_page', 'tlb_remove_page_size', 'tlb_remove_folio']);
+/** Calls that empty the batch. */
+const FLUSHES: ReadonlySet<string> = new Set(['tlb_flush_mmu', 'tlb_finish_mmu']);
 
 export default defineRule({
   id: 'tlb-batch-full-ignored',
@@ -33,8 +38,15 @@ export default defineRule({
         '`{{call}}` returns true when the gather is full and must be flushed before more pages are queued. The result is stored in `{{flag}}`, but nothing after reads it, so the flush it asks for never happens.',
       fix: 'Test `{{flag}}` at once: when it is set, stop queueing and call `tlb_flush_mmu()` before the next page (`zap_pte_range()` sets `force_flush` and leaves its loop to flush).',
     },
+    queuedWhileFull: {
+      headline: '`{{call}}` may queue into a full batch: `{{flag}}` is not tested first',
+      explanation:
+        '`{{first}}` returned whether the batch is full into `{{flag}}`, and nothing tests it or flushes before this call queues another page. On a full batch (no room for a new one: the batch limit, or an allocation that failed) the next page is written past the end of the batch\'s array (6.1 `__tlb_remove_page_size()`: `batch->encoded_pages[batch->nr++] = page;` after `batch->nr == batch->max` returned true). The flush after the loop comes too late.',
+      fix: 'Test `{{flag}}` after each page and leave the loop when it is set, then flush{{model}}.',
+    },
   },
   check(fn, ctx) {
+    queuedWhileFull(fn, ctx.report);
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null || !QUEUEING.includes(ev.name)) continue;
@@ -49,6 +61,48 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * A page queued while the batch may be full: after a queueing call whose result went into a
+ * flag (`full |= __tlb_remove_page(...)`, `full = ...`), another page queued on the same path
+ * before the flag is tested or the batch flushed (sweep M: a loop that keeps queueing and
+ * flushes after it).
+ */
+function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedWhileFull'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void): void {
+  const stored = new Map<number, { key: string; name: string; call: string }>();
+  for (const node of fn.cfg.nodes) {
+    const e = node.expr;
+    if (node.kind !== 'stmt' || !e || e.k !== 'assign' || (e.op !== '=' && e.op !== '|=') || e.target.k !== 'ident') continue;
+    const v = strip(e.value);
+    if (v.k === 'call' && v.callee.k === 'ident' && QUEUEING.includes(v.callee.name)) stored.set(node.id, { key: e.target.ref.id, name: e.target.name, call: `${v.callee.name}()` });
+  }
+  if (stored.size === 0) return;
+  const reported = new Set<number>();
+  type State = { at: number } | 'clear';
+  explore<State>(fn.cfg, fn.facts, {
+    initial: 'clear',
+    key: (s) => (s === 'clear' ? s : String(s.at)),
+    step(s, node) {
+      let cur = s;
+      // A test of the flag, or a flush: the batch is known to have room again, or the code
+      // decides on the flag (leaving the loop, as zap_pte_range() does).
+      if (cur !== 'clear' && (node.kind === 'branch' || node.kind === 'loop') && reads(node, stored.get(cur.at)!.key)) cur = 'clear';
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null) continue;
+        if (FLUSHES.has(ev.name)) cur = 'clear';
+        else if (QUEUES.has(ev.name) && cur !== 'clear' && !reported.has(node.id)) {
+          reported.add(node.id);
+          const first = stored.get(cur.at)!;
+          report({ messageId: 'queuedWhileFull', data: { call: `${ev.name}()`, flag: first.name, first: first.call, model: unlessIn(fn, 'zap_pte_range', ' (`zap_pte_range()`: `force_flush = 1; addr += PAGE_SIZE; break;`)') }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `whether the batch is full goes into \`${first.name}\` here` }] });
+        }
+      }
+      const own = stored.get(node.id);
+      if (own) cur = { at: node.id };
+      return cur;
+    },
+    exit() {},
+  });
+}
 
 type Use = { k: 'discarded' } | { k: 'stored'; key: string; name: string } | { k: 'used' };
 
