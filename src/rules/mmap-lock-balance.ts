@@ -452,6 +452,8 @@ export default defineRule({
     const wrongModes: Array<{ node: CfgNode; e: LockEvent; data: Record<string, string>; related: Array<RelatedSpan<CfgNode>> }> = [];
     /** Calls after which the lock this function held could not be followed. */
     const lostAt = new Map<number, { via: string; mm: string }>();
+    /** Conditional releases of a lock the function took that some path leaves with untested. */
+    const untestedAtExit = new Set<number>();
     const rightMode = new Set<string>();
     const result = explore<State>(fn.cfg, fn.facts, {
       initial: new Map(),
@@ -575,6 +577,10 @@ export default defineRule({
         const node = exitPoint(fn, trace);
         const kind = returnKind(fn, node, trace.nodes());
         for (const [object, v] of s) {
+          // The lock this function took may have been released by a helper, and this path
+          // returns without asking (6.12 `__vm_munmap()` with `if (!unlock)` for `if (ret ||
+          // !unlock)`): a contract handed to the caller, or a leak, which the caller decides.
+          if (v.k === 'held' && v.local && !v.pending && v.releasing && !v.releasing.downgrades) untestedAtExit.add(v.releasing.at);
           // A helper that may downgrade it leaves it held either way: judged as held.
           if (v.k === 'unknown' || (v.k === 'held' && (v.pending || (v.releasing && !v.releasing.downgrades)))) continue;
           const held = v.k === 'held' ? v : null;
@@ -597,6 +603,13 @@ export default defineRule({
     // is named (sweep H: a leak after 6.1's do_mas_munmap() with a variable `downgrade`).
     for (const [id, { via, mm }] of lostAt) {
       ctx.unjudged(fn.line(fn.cfg.nodes[id]!.start), `\`${via}()\` runs with the mmap lock of \`${mm}\` held, and widen cannot tell what it does to that lock, so it made no judgement on the lock's balance after this call`);
+    }
+    for (const id of untestedAtExit) {
+      const c = conditional.get(id);
+      // A GUP call's `&locked` tells the caller itself, through the flag (iommufd keeps it in
+      // `user->locked` across calls): only a result left untested is said.
+      if (!c || lostAt.has(id) || c.test !== 'its result') continue;
+      ctx.unjudged(fn.line(fn.cfg.nodes[id]!.start), `\`${c.name}()\` releases the mmap lock this function took when ${c.why}, and a path returns after it without testing that: widen cannot tell whether the caller expects the lock back there, so it made no judgement on that path`);
     }
     // With more than one mm, two names may be one mm (`curr_mm` and `info->mm`), which widen
     // cannot always tell: such a function is judged only on what one name does (wrong mode,
