@@ -541,16 +541,23 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
   const said = new Map<string, string>();
   return (f) => {
     const span = post.functionAt(f.line);
-    const key = `${f.rule}|${span?.start ?? -1}|${f.function}`;
+    // And the helpers of the file its lines name (`__unmap_hugepage_range()` "may unshare ...
+    // and leave the flush to its caller"): a call deleted there is the finding's cause too
+    // (sweep M: `huge_pmd_unshare_flush()` deleted from the helper, reported at the caller).
+    const helpers = [...new Set(f.related.flatMap((r) => [...r.message.matchAll(/`(\w+)\(\)`/g)].map((m) => m[1]!)))]
+      .map((name) => post.definitionsOf(name))
+      .filter((defs) => defs.length === 1 && defs[0] !== span)
+      .map((defs) => defs[0]!);
+    const key = `${f.rule}|${span?.start ?? -1}|${f.function}|${helpers.map((h) => h.start).join(',')}`;
     let text = said.get(key);
-    if (text === undefined) said.set(key, (text = removedFrom(f, span)));
+    if (text === undefined) said.set(key, (text = [span, ...helpers].map((s, i) => removedFrom(f, s, i > 0)).join('')));
     return text;
   };
 
-  function removedFrom(f: Finding, span: FunctionSpan | undefined): string {
+  function removedFrom(f: Finding, span: FunctionSpan | undefined, helper = false): string {
     const rule = rules.find((r) => r.id === f.rule);
     const words = rule ? [...allTriggers([rule]), ...(rule.meta.remedies ?? [])].filter((w) => /^\w+$/.test(w)) : [];
-    if (words.length === 0 || !span || span.name !== f.function) return '';
+    if (words.length === 0 || !span || (!helper && span.name !== f.function)) return '';
     const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`, 'g');
     const { added, deleted } = texts(span.startLine, span.endLine);
     // A call the patch makes again in a line of its own (`if (huge_pmd_unshare(...)) {` turned

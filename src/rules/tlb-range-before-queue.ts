@@ -34,6 +34,8 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     calls: [...GATHER_QUEUE_OPS.map((o) => o.name)],
+    // What the fixes call: a patch that deletes one is what a finding here usually comes from.
+    remedies: ['tlb_change_page_size', 'tlb_remove_tlb_entry', 'tlb_remove_tlb_entries', 'tlb_remove_pmd_tlb_entry', 'tlb_remove_huge_tlb_entry', 'tlb_flush_pte_range', 'tlb_flush_pmd_range'],
   },
   messages: {
     queueBeforeRange: {
