@@ -232,6 +232,34 @@ describe('what the patch deletes', () => {
     }
   });
 
+  test('a call deleted from a helper that the finding points at is named too (sweep M: the unshare flush dropped from the helper)', async () => {
+    const base = `static void unmap_range(struct mmu_gather *tlb, struct vm_area_struct *vma, pte_t *ptep, unsigned long addr)
+{
+\thuge_pmd_unshare(tlb, vma, addr, ptep);
+\thuge_pmd_unshare_flush(tlb, vma);
+}
+
+void unmap_all(struct vm_area_struct *vma, pte_t *ptep, unsigned long addr)
+{
+\tstruct mmu_gather tlb;
+
+\ttlb_gather_mmu_vma(&tlb, vma);
+\tunmap_range(&tlb, vma, ptep, addr);
+\ttlb_finish_mmu(&tlb);
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/hugetlb.c': base }, 'mm: base');
+      repo.commit({ 'mm/hugetlb.c': base.replace('\thuge_pmd_unshare_flush(tlb, vma);\n', '') }, 'mm/hugetlb: leave the flush to the finish');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'flush.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function, f.line, f.related.map((r) => r.line)])).toEqual([['hugetlb-unshare-flush-before-finish', 'finishBeforeFlush', 'unmap_all', 12, [11]]]);
+      expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `huge_pmd_unshare_flush\(tlb, vma\);` from `unmap_range\(\)`\.$/);
+    } finally {
+      repo.remove();
+    }
+  });
+
   test("a line only indented anew is not deleted, and a rule's remedy is named when it is", async () => {
     const base = `void apply_flags(struct mm_struct *mm, struct vm_area_struct *vma, vm_flags_t newflags)
 {
