@@ -46,7 +46,8 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    queuedWhileFull(fn, ctx.report);
+    // A flag nothing reads is one finding (`neverRead`), not two.
+    const unread = new Set<number>();
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null || !QUEUEING.includes(ev.name)) continue;
@@ -56,9 +57,11 @@ export default defineRule({
           ctx.report({ messageId: 'discarded', data, at: node });
         } else if (use.k === 'stored' && !readLater(fn, node, use.key)) {
           ctx.report({ messageId: 'neverRead', data: { ...data, flag: use.name }, at: node });
+          unread.add(node.id);
         }
       }
     }
+    queuedWhileFull(fn, ctx.report, unread);
   },
 });
 
@@ -68,10 +71,11 @@ export default defineRule({
  * before the flag is tested or the batch flushed (sweep M: a loop that keeps queueing and
  * flushes after it).
  */
-function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedWhileFull'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void): void {
+function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedWhileFull'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void, unread: ReadonlySet<number>): void {
   const stored = new Map<number, { key: string; name: string; call: string }>();
   for (const node of fn.cfg.nodes) {
     const e = node.expr;
+    if (unread.has(node.id)) continue;
     if (node.kind !== 'stmt' || !e || e.k !== 'assign' || (e.op !== '=' && e.op !== '|=') || e.target.k !== 'ident') continue;
     const v = strip(e.value);
     if (v.k === 'call' && v.callee.k === 'ident' && QUEUEING.includes(v.callee.name)) stored.set(node.id, { key: e.target.ref.id, name: e.target.name, call: `${v.callee.name}()` });
