@@ -334,7 +334,7 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
     const before = missingPatches(byIndex, candidates, index - 1, at).map((gap) => gap.replace(/\/\d+\b/, `/${total}`));
     return {
       patches: [toPatch(numbered[0]!, index, total)],
-      gaps: before.length > 0 ? [`widen reviewed patch ${index}/${total} of ${source} on its own: patch ${before.join(', ')}, so the tree may lack what the patch builds on (give the whole series, for example with \`b4 am <message-id>\`).`] : [],
+      gaps: before.length > 0 ? [`widen reviewed patch ${index}/${total} of ${source} on its own: ${missingText(before)}, so the tree may lack what the patch builds on (give the whole series, for example with \`b4 am <message-id>\`).`] : [],
     };
   }
   const gaps = missingPatches(byIndex, candidates, total, at);
@@ -342,7 +342,7 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
     const held = [...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`);
     throw new PatchError(
       'missing-patch',
-      `${source} ${verb('holds', 'hold')} patches ${held.join(', ')} of a ${total}-patch series, but ${gaps.join(' and ')}. ` +
+      `${source} ${verb('holds', 'hold')} patches ${held.join(', ')} of a ${total}-patch series, but ${missingText(gaps)}. ` +
         'The later patches may depend on it; save the whole series (for example with `b4 am <message-id>`) and try again, ' +
         'or give --allow-gaps to review the patches that are there.',
     );
@@ -353,6 +353,18 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
       .map((mail) => toPatch(mail, mail.numbering!.index, total)),
     gaps: gaps.map((gap) => `Patch ${gap} in ${source}; widen reviewed the patches that are there without it.`),
   };
+}
+
+/**
+ * What {@link missingPatches} found, as a clause: "patch 2/3 is missing", "patches 1/7 and 2/7
+ * are missing", with any patch that came without a diff after them.
+ */
+function missingText(gaps: readonly string[]): string {
+  const plain = gaps.flatMap((g) => /^(\S+) is missing$/.exec(g)?.[1] ?? []);
+  const rest = gaps.filter((g) => !/^\S+ is missing$/.test(g)).map((g) => `patch ${g}`);
+  const list = (xs: readonly string[]): string => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  const parts = plain.length === 0 ? [] : [plain.length === 1 ? `patch ${plain[0]} is missing` : `patches ${list(plain)} are missing`];
+  return [...parts, ...rest].join(', and ');
 }
 
 /** Names every patch of 1..total that has no mail with a diff. */

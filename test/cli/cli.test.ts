@@ -237,7 +237,7 @@ describe('bad input from the issue: a clear message, never a crash, nothing writ
 
   test('a series with a missing patch names it; --allow-gaps turns it into a note', () => {
     const mbox = join(fixtures, 'patch', 'series-missing.mbox');
-    expectInputError(widenClean((tree) => ['review', mbox, '--tree', tree]), /but 2\/3 is missing\./);
+    expectInputError(widenClean((tree) => ['review', mbox, '--tree', tree]), /but patch 2\/3 is missing\./);
     const r = widenClean(() => ['review', mbox, '--allow-gaps']);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain(`${mbox}: note: Patch 2/3 is missing in ${mbox}; widen reviewed the patches that are there without it.`);

@@ -431,7 +431,7 @@ describe('what a first-time user hit', () => {
 
   test('--allow-gaps reviews a series with a patch missing and names the gap in a note', async () => {
     const mbox = join(fixtures, 'patch', 'series-missing.mbox');
-    expectInputError(await widen(['review', mbox]), /holds patches 1\/3, 3\/3 of a 3-patch series, but 2\/3 is missing\. .*or give --allow-gaps/);
+    expectInputError(await widen(['review', mbox]), /holds patches 1\/3, 3\/3 of a 3-patch series, but patch 2\/3 is missing\. .*or give --allow-gaps/);
     const o = await widen(['review', mbox, '--allow-gaps', '--format', 'json']);
     const notes = (JSON.parse(o.stdout) as JsonReport).notes;
     expect(notes.filter((n) => n.kind === 'missing-patch').map((n) => [n.path, n.message])).toEqual([[mbox, `Patch 2/3 is missing in ${mbox}; widen reviewed the patches that are there without it.`]]);

@@ -374,7 +374,7 @@ describe('mbox series', () => {
   test('a gap in the series is missing-patch, naming what is missing', async () => {
     const error = await patchError(readPatches(fixture('series-missing.mbox'), 'series-missing.mbox'));
     expect(error.kind).toBe('missing-patch');
-    expect(error.message).toContain('series-missing.mbox holds patches 1/3, 3/3 of a 3-patch series, but 2/3 is missing');
+    expect(error.message).toContain('series-missing.mbox holds patches 1/3, 3/3 of a 3-patch series, but patch 2/3 is missing');
   });
 
   test('one numbered mail on its own is accepted, with a note for the patches before it', async () => {
@@ -393,7 +393,7 @@ describe('mbox series', () => {
     const second = mbox.slice(mbox.indexOf('From fe459246'), mbox.indexOf('From bbc9e827', mbox.indexOf('From fe459246')));
     const error = await patchError(readSeries([{ input: cover + second, source: 'gap.mbox' }]).then((r) => r.patches));
     expect(error.kind).toBe('missing-patch');
-    expect(error.message).toContain('gap.mbox holds patches 2/3 of a 3-patch series, but 1/3 is missing and 3/3 is missing');
+    expect(error.message).toContain('gap.mbox holds patches 2/3 of a 3-patch series, but patches 1/3 and 3/3 are missing');
   });
 
   test('the same patch twice is duplicate-patch', async () => {

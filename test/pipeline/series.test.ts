@@ -109,7 +109,7 @@ describe('series order and gaps', () => {
       expect(error).toBeInstanceOf(PatchError);
       expect((error as PatchError).kind).toBe('missing-patch');
       expect((error as PatchError).message).toBe(
-        'the 5 files given hold patches 1/5, 3/5, 4/5, 5/5 of a 5-patch series, but 2/5 is missing. The later patches may depend on it; ' +
+        'the 5 files given hold patches 1/5, 3/5, 4/5, 5/5 of a 5-patch series, but patch 2/5 is missing. The later patches may depend on it; ' +
           'save the whole series (for example with `b4 am <message-id>`) and try again, or give --allow-gaps to review the patches that are there.',
       );
       const { patches, gaps } = await readSeries(inputs, { allowGaps: true });
