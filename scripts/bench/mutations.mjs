@@ -958,6 +958,16 @@ export default [
     expect: [{ line: 'force_flush |= __tlb_remove_page(tlb, page);' }],
   },
   {
+    id: 'gate-61-unmap-region-free-pgtables-612-form',
+    rule: 'api-version-gate',
+    tree: '6.1',
+    file: 'mm/mmap.c',
+    function: 'unmap_region',
+    what: "6.12's free_pgtables() call, with its `mm_wr_locked` argument, backported into 6.1 unmap_region(), whose tree's free_pgtables() takes five parameters (sweep M)",
+    edits: [{ replace: 'next ? next->vm_start : USER_PGTABLES_CEILING);', with: ['next ? next->vm_start : USER_PGTABLES_CEILING, true);'] }],
+    expect: [{ line: 'free_pgtables(&tlb, mt, vma, prev ? prev->vm_end : FIRST_USER_ADDRESS,' }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',
