@@ -968,6 +968,15 @@ export default [
     expect: [{ line: 'free_pgtables(&tlb, mt, vma, prev ? prev->vm_end : FIRST_USER_ADDRESS,' }],
   },
   {
+    id: 'lock-procmap-query-return-between-wrappers',
+    rule: 'mmap-lock-balance',
+    file: 'fs/proc/task_mmu.c',
+    function: 'do_procmap_query',
+    what: 'an early return between query_vma_setup() (`return mmap_read_lock_killable(mm);`) and query_vma_teardown(): the PROCMAP_QUERY ioctl on /proc/self/maps returns with the mmap read lock held (sweep N)',
+    edits: [{ insertAfter: 'vma = query_matching_vma(mm, karg.query_addr, karg.query_flags);', text: ['if (!IS_ERR(vma) && karg.build_id_size && !vma->vm_file) {', '\tmmput(mm);', '\treturn -ENOENT;', '}'] }],
+    expect: [{ line: 'err = query_vma_setup(mm);' }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',

@@ -4,7 +4,7 @@
  * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
  * through a VMA) as `unknown` events on every mm of the function.
  */
-import { displayKey, forEachChild, isZeroConstant, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachChild, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
@@ -77,6 +77,16 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
         if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
         if (event.via !== null && acquiring(event.via)) continue;
+        // A wrapper of a killable or trylock form: that lock, by the wrapper's result.
+        const wrapped = event.kind === 'unknown' && event.via !== null ? returnedLock(fn, event.via) : null;
+        if (wrapped) {
+          if (wrapped.mode !== mode) continue;
+          const list = out.get(id) ?? [];
+          list.push({ object: event.object, op: 'lock', mode, event: { kind: 'open', object: event.object, call: event.call, via: event.via, acquisition: acquisitionOf(fn.cfg.nodes[id]!, event.call, wrapped.when) } });
+          out.set(id, list);
+          objects.add(event.object);
+          continue;
+        }
         const downgrade = event.via === null && DOWNGRADE.has(event.call.name ?? '');
         // A downgrade shows as a write release and a read acquisition: one event, on the write side.
         if (downgrade && mode === 'read') continue;
@@ -108,7 +118,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args) || returnedLock(fn, ev.name)) continue;
       // A fault whose flags cannot allow a retry returns with the lock held.
       if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
       // The arch fault helpers handed a NULL mm release the VMA lock, never an mmap lock
@@ -311,6 +321,39 @@ function balancedOn(callee: AnalyzedFunction, target: string, summaries: Bracket
 }
 
 const LOCK_OPS_BY_NAME = new Map(MMAP_LOCK_OPS.map((o) => [o.name, o]));
+/** The lock calls that say by their result whether they took the lock (killable, trylock). */
+const CONDITIONAL_LOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'lock' && o.when !== undefined).map((o) => o.name));
+
+/**
+ * A same-file helper that is a conditional lock under another name: its one statement returns
+ * what `mmap_read_lock_killable(mm)` (or a trylock) returns on its parameter (6.12
+ * fs/proc/task_mmu.c `query_vma_setup()`: `return mmap_read_lock_killable(mm);`, paired with
+ * `query_vma_teardown()`). Its summary cannot say "locked when it returns 0", so its call is that
+ * lock, with the same polarity, on the argument handed for the parameter (sweep N: an early
+ * return between the two leaked the lock unseen).
+ */
+function returnedLock(fn: AnalyzedFunction, name: string): { mode: Mode; when: 'zero' | 'nonzero' } | null {
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, CONDITIONAL_LOCKS)) return null;
+  const span = own[0]!;
+  if (returnedLockMemo.has(span)) return returnedLockMemo.get(span)!;
+  const found = ((): { mode: Mode; when: 'zero' | 'nonzero' } | null => {
+    const callee = fn.file.analyze(span);
+    if (!callee) return null;
+    const returns = callee.cfg.nodes.filter((n) => n.kind === 'return');
+    const calls = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call'));
+    const x = returns.length === 1 && returns[0]!.expr ? uncast(returns[0]!.expr) : null;
+    if (!x || x.k !== 'call' || calls.length !== 1 || calls[0]!.k !== 'call' || calls[0]!.call !== x || x.name === null) return null;
+    const op = LOCK_OPS_BY_NAME.get(x.name);
+    const arg = op ? x.args[op.arg] : undefined;
+    if (!op || op.op !== 'lock' || op.when === undefined || !arg || arg.k !== 'ident' || !callee.ast.params.some((p) => p.ref.id === arg.ref.id)) return null;
+    return { mode: op.mode, when: op.when };
+  })();
+  returnedLockMemo.set(span, found);
+  return found;
+}
+
+const returnedLockMemo = new WeakMap<FunctionSpan, { mode: Mode; when: 'zero' | 'nonzero' } | null>();
 
 /** A helper may move the mmap lock only by naming a lock operation, or by an annotation. */
 const LOCKING_QUERY: NameQuery = { words: LOCKING_NAMES, via: LOCKING_NAMES, annotated: true };
