@@ -977,6 +977,15 @@ export default [
     expect: [{ line: 'err = query_vma_setup(mm);' }],
   },
   {
+    id: 'lock-vm-mmap-pgoff-is-err-value-return',
+    rule: 'mmap-lock-balance',
+    file: 'mm/util.c',
+    function: 'vm_mmap_pgoff',
+    what: "vm_mmap_pgoff() returning do_mmap()'s error with `if (IS_ERR_VALUE(ret)) return ret;` before mmap_write_unlock(): every failed mmap() leaves the write lock held (sweep N)",
+    edits: [{ insertAfter: { at: '&uf);', nth: 1 }, text: ['if (IS_ERR_VALUE(ret))', '\treturn ret;'] }],
+    expect: [{ line: 'if (mmap_write_lock_killable(mm))' }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',

@@ -857,6 +857,9 @@ function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'fal
   const isZero = (x: Expr): boolean => { const y = uncast(x); return y.k === 'lit' && /^0[uUlL]*$/.test(y.text.trim()); };
   const flip = (k: 'true' | 'false' | null): 'true' | 'false' | null => (k === null ? null : k === 'true' ? 'false' : 'true');
   if (cond.k === 'unary' && cond.op === '!') return flip(errorEdge(fn, uncast(cond.arg), key));
+  // `IS_ERR_VALUE(ret)` (include/linux/err.h): an error code in an integer, as do_mmap() returns
+  // one in its `unsigned long` (sweep N: vm_mmap_pgoff() returning it with the lock held).
+  if (cond.k === 'call' && cond.name === 'IS_ERR_VALUE' && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
   if (is(cond)) return returnsInteger(fn) ? 'true' : null;
   if (cond.k !== 'binary') return null;
   const [v, c] = is(cond.left) ? [cond.left, cond.right] : is(cond.right) ? [cond.right, cond.left] : [null, null];
