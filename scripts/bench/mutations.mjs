@@ -986,6 +986,15 @@ export default [
     expect: [{ line: 'if (mmap_write_lock_killable(mm))' }],
   },
   {
+    id: 'start-add-folio-for-migration-find-vma',
+    rule: 'find-vma-missing-start-check',
+    file: 'mm/migrate.c',
+    function: 'add_folio_for_migration',
+    what: "move_pages()'s add_folio_for_migration() with find_vma() for vma_lookup(): an address in a hole is judged migratable by the VMA above it and walked there (sweep N)",
+    edits: [{ replace: 'vma = vma_lookup(mm, addr);', with: ['vma = find_vma(mm, addr);'] }],
+    expect: [{ line: 'if (vma && vma_migratable(vma)) {', related: ['vma = find_vma(mm, addr);'] }],
+  },
+  {
     id: 'ptl-61-zap-pte-range-forced-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     tree: '6.1',

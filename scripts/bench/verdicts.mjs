@@ -218,6 +218,24 @@ export default [
       'for an ip in a hole it prints the file of the next VMA and ip - vma->vm_start, which underflows; mm/memory.c print_vma_addr() had the same code in 6.1 and reads vma_lookup() in 6.12',
   },
   {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/misc/cxl/cxllib.c',
+    function: 'get_vma_info',
+    verdict: 'real',
+    reason:
+      "for an address in a hole it returns the bounds and vma_kernel_pagesize() of the next VMA; cxllib_handle_fault() then rounds the start down by that (maybe huge) page size and faults pages below the buffer it was asked for",
+  },
+  {
+    tree: '6.12',
+    rule: 'find-vma-missing-start-check',
+    path: 'virt/kvm/kvm_main.c',
+    function: 'kvm_host_page_size',
+    verdict: 'real',
+    reason:
+      "for a guest frame whose host address userspace unmapped it answers the page size of the next VMA (a hugetlb one passes XIVE's queue-size check in book3s_xive_native.c); the later gfn_to_page() fails, so the damage is an error reached the wrong way",
+  },
+  {
     tree: '6.1',
     rule: 'find-vma-missing-start-check',
     path: 'arch/s390/mm/fault.c',

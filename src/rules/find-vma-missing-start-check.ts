@@ -28,13 +28,14 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { withoutMmu } from './api-level.js';
 import { callsOneOf, defineRule } from './define-rule.js';
-import { VMA_FAULT_HELPERS, VMA_START_CHECK_HELPERS } from './resources.js';
+import { VMA_FAULT_HELPERS, VMA_PREDICATES, VMA_START_CHECK_HELPERS } from './resources.js';
 import { atNeighbour, backEdgeTargets, cameBack, lookupCall, nullTest, trackedRoot } from './vma-lookup-null-check.js';
 import { usesAfter } from '../analysis/dataflow.js';
 
 const FIND = new Set(['find_vma', 'find_vma_prev']);
 const FAULT = new Set(VMA_FAULT_HELPERS);
 const CHECKS = new Set(VMA_START_CHECK_HELPERS);
+const PREDICATES = new Set(VMA_PREDICATES);
 /** The stack-growth calls: a function that makes one takes VMAs above the address on purpose. */
 const STACK_GROWERS: ReadonlySet<string> = new Set(['expand_stack', 'expand_stack_locked', 'expand_downwards']);
 /** Fields that say where the VMA is, or whose mm it is: reading them is not using it as the VMA of `addr`. */
@@ -155,19 +156,7 @@ export default defineRule({
             const field = /^(?:->|\.)(\w+)/.exec(ev.key.slice(k.length))?.[1] ?? '';
             if (field === 'vm_start') drop(k);
             if (BOUNDS.has(field)) continue;
-            // `if (vma->vm_flags & VM_GROWSDOWN && vma->vm_start <= addr)`: the condition as a
-            // whole checks the start, whichever atom the path tests first.
-            const found = cur.get(k)!;
-            const test = node.kind === 'branch' || node.kind === 'loop';
-            const whole = test ? conditionAround(conditions, node) : null;
-            if (whole && checksStart(whole, k)) drop(k);
-            else if (test) {
-              if (!found.pending) (next ??= new Map(s)).set(k, { ...found, pending: { node: node.id, use: fn.text(ev) } });
-            } else if (found.pending) settle(k, found);
-            else {
-              report(node, 'field', k, found, fn.text(ev));
-              drop(k);
-            }
+            readsFields(k, fn.text(ev));
           } else if (ev.k === 'call') {
             for (const arg of ev.call.args) {
               const k = pathKey(arg);
@@ -180,6 +169,11 @@ export default defineRule({
                 continue;
               }
               const found = cur.get(k)!;
+              // A predicate on the VMA's own fields reads them as `vma->vm_flags` would.
+              if (ev.name !== null && PREDICATES.has(ev.name)) {
+                readsFields(k, `${ev.name}(${displayKey(k)})`);
+                continue;
+              }
               const read = found.pending || ev.name === null || FAULT.has(ev.name) ? null : helperRead(fn, ev.name, ev.call.args.indexOf(arg));
               if (found.pending) settle(k, found);
               else if (ev.name !== null && FAULT.has(ev.name)) report(node, 'passed', k, found, `${ev.name}()`);
@@ -208,6 +202,26 @@ export default defineRule({
           if (k !== null && found?.pending) settle(k, found, 'returned');
         }
         return next ?? s;
+
+        /**
+         * A read of the VMA's fields (`vma->vm_flags`, or a predicate on them) as `use`: in a
+         * condition, judged when the path goes on (a start check in the same condition, or after,
+         * settles it: `if (vma->vm_flags & VM_GROWSDOWN && vma->vm_start <= addr)`), elsewhere a
+         * use of a VMA that may not hold the address.
+         */
+        function readsFields(k: string, use: string): void {
+          const found = (next ?? s).get(k)!;
+          const test = node.kind === 'branch' || node.kind === 'loop';
+          const whole = test ? conditionAround(conditions, node) : null;
+          if (whole && checksStart(whole, k)) drop(k);
+          else if (test) {
+            if (!found.pending) (next ??= new Map(s)).set(k, { ...found, pending: { node: node.id, use } });
+          } else if (found.pending) settle(k, found);
+          else {
+            report(node, 'field', k, found, use);
+            drop(k);
+          }
+        }
 
         /** The condition's read was not followed by a start check: report it now. */
         function settle(k: string, found: Found, how: 'used' | 'returned' = 'used'): void {

@@ -239,6 +239,17 @@ export const VMA_DEREF_HELPERS: readonly string[] = [
 ];
 
 /**
+ * Predicates on a VMA's own flags and fields that say nothing of an address (include/linux/mm.h,
+ * hugetlb.h, mempolicy.h; `vma_migratable()` reads `vm_flags` first, mm/mempolicy.c): a
+ * `find_vma()` result tested with one is as unchecked as one whose `vm_flags` the caller reads
+ * itself (sweep N: `vma_migratable(vma)` then `folio_walk_start(&fw, vma, addr, ...)`).
+ */
+export const VMA_PREDICATES: readonly string[] = [
+  'is_vm_hugetlb_page', 'vma_is_anonymous', 'vma_is_accessible', 'vma_kernel_pagesize', 'vma_policy', 'vma_is_dax',
+  'vma_is_shmem', 'vma_is_special_huge', 'vma_pkey', 'vma_is_initial_heap', 'vma_is_initial_stack', 'vma_migratable', 'vma_pages',
+];
+
+/**
  * Helpers that return false, not crash, for a NULL VMA, so a true answer proves the VMA is there:
  * `range_in_vma()` tests `vma &&` first (6.12 include/linux/mm.h:3559).
  */
@@ -262,6 +273,11 @@ export const VMA_FAULT_HELPERS: readonly string[] = [
 export const VMA_START_CHECK_HELPERS: readonly string[] = [
   'vm_start_gap', 'range_in_vma', 'expand_stack', 'expand_stack_locked', 'expand_downwards', 'find_extend_vma',
   'find_extend_vma_locked', 'check_stack_guard_page', 'access_error', 'bad_area_access_error', 'vma_contains', 'in_vma',
+  // Clamp the range they are handed to the VMA (mm/memory.c `unmap_single_vma()`: `start =
+  // max(vma->vm_start, start_addr)`; 6.1's multi-VMA `zap_page_range()` the same for each VMA it
+  // walks from there), so an address below it zaps nothing outside the VMAs: s390's
+  // `gmap_discard()` zaps each guest segment's range of whichever VMA `find_vma()` gave.
+  'zap_page_range_single', 'zap_page_range', 'zap_vma_ptes',
 ];
 
 /**
