@@ -569,10 +569,19 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     const replaced = (c: string): boolean => [...kept].some((k) => k.startsWith(`${c}_`) || k === c.replace(/_lock$/, '_trylock'));
     // A comment that names a call deletes no call (sweep K: "This patch deletes `* No need to
     // mmap_read_unlock(mm) as we would`").
-    const calls = [...new Set(deleted.filter((t) => callNames(t.replace(COMMENTS, ''), api).some((c) => !kept.has(c) && !replaced(c))).map((t) => t.trim()))];
-    if (calls.length === 0) return '';
+    // A lock turned into the other mode (`mmap_write_lock_killable()` into
+    // `mmap_read_lock_killable()`, sweep N) is a change of mode, said as one.
+    const otherMode = (c: string): string | null => {
+      const o = c.includes('_write_') ? c.replace('_write_', '_read_') : c.includes('_read_') ? c.replace('_read_', '_write_') : null;
+      return o !== null && kept.has(o) ? o : null;
+    };
+    const code = deleted.map((t) => ({ line: t.trim(), names: callNames(t.replace(COMMENTS, ''), api) }));
+    const swaps = [...new Map(code.flatMap((c) => c.names.filter((n) => !kept.has(n) && otherMode(n) !== null).map((n) => [n, otherMode(n)!] as const))).entries()];
+    const calls = [...new Set(code.filter((c) => c.names.some((n) => !kept.has(n) && !replaced(n) && otherMode(n) === null)).map((c) => c.line))];
+    const turned = swaps.length === 0 ? '' : ` This patch turns ${swaps.map(([from, to]) => `\`${from}()\` into \`${to}()\``).join(' and ')} in \`${span.name}()\`.`;
+    if (calls.length === 0) return turned;
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');
-    return ` This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
+    return `${turned} This patch deletes ${shown}${calls.length > 2 ? ` and ${calls.length - 2} more such line${calls.length > 3 ? 's' : ''}` : ''} from \`${span.name}()\`.`;
   }
 }
 

@@ -70,7 +70,7 @@ function subject(f: Finding): string | null {
  * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
-  const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (ds) => ds.map((d) => ` (\`${d.rule}\` finds this defect too; widen reports it once.)`).join(''), (f) => `${f.path}:${f.line}`);
+  const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (ds) => ds.map((d) => ` (\`${d.rule}\` finds this defect too, on this line; widen reports it once.)`).join(''), (f) => `${f.path}:${f.line}`);
   const followed = withoutRedundant(once, CONSEQUENCES, (k, d) => d.function === k.function && d.line > k.line && sharesRelease(k, d), consequences, (f) => `${f.path}:${f.function ?? ''}`);
   return withoutRedundant(followed, ABSENT_CONTRACTS, (k, d) => d.function === k.function && (d.line === k.line || d.related.some((r) => r.line === k.line)), contractConsequences, (f) => `${f.path}:${f.function ?? ''}`);
 }

@@ -232,6 +232,32 @@ describe('what the patch deletes', () => {
     }
   });
 
+  test('a lock turned into the other mode is said as a change of mode, not a deletion (sweep N)', async () => {
+    const base = `int lock_range(struct mm_struct *mm, unsigned long start)
+{
+\tstruct vm_area_struct *vma;
+
+\tmmap_write_lock(mm);
+\tvma = vma_lookup(mm, start);
+\tif (vma)
+\t\tvm_flags_set(vma, VM_LOCKED);
+\tmmap_write_unlock(mm);
+\treturn vma ? 0 : -EFAULT;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'mm/lock.c': base }, 'mm: base');
+      repo.commit({ 'mm/lock.c': base.replace('mmap_write_lock(mm)', 'mmap_read_lock(mm)').replace('mmap_write_unlock(mm)', 'mmap_read_unlock(mm)') }, 'mm: the read lock is enough');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'mode.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vm-flags-helper-lock-context', 'setterWithoutWriteLock', 8]]);
+      expect(report.findings[0]!.explanation).toMatch(/ This patch turns `mmap_write_lock\(\)` into `mmap_read_lock\(\)` and `mmap_write_unlock\(\)` into `mmap_read_unlock\(\)` in `lock_range\(\)`\.$/);
+      expect(report.findings[0]!.explanation).not.toContain('deletes');
+    } finally {
+      repo.remove();
+    }
+  });
+
   test('a call deleted from a helper that the finding points at is named too (sweep M: the unshare flush dropped from the helper)', async () => {
     const base = `static void unmap_range(struct mmu_gather *tlb, struct vm_area_struct *vma, pte_t *ptep, unsigned long addr)
 {

@@ -33,7 +33,7 @@ test('the balance finding at the call the contract reports is folded into the co
   const balance = finding('mmap-lock-balance', 'unlockNotHeld', 1120, "`alloc_charge_folio()` can run when `mm`'s mmap lock is not held");
   const kept = withoutOverlaps([balance, contract]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}`)).toEqual(['mmap-lock-callee-contract/callsReleasing']);
-  expect(kept[0]!.explanation).toBe('Why. (`mmap-lock-balance` finds this defect too; widen reports it once.)');
+  expect(kept[0]!.explanation).toBe('Why. (`mmap-lock-balance` finds this defect too, on this line; widen reports it once.)');
 });
 
 test('another line, or another subject on the same line, is another defect: both stay', () => {
