@@ -8,11 +8,15 @@ import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
+import { GATHER_QUEUE_OPS } from './resources.js';
 
-/** include/asm-generic/tlb.h (6.12 lines 71-86): the forms that leave the flush to the caller. */
-const QUEUEING = ['__tlb_remove_page', '__tlb_remove_page_size', '__tlb_remove_folio_pages'];
-/** Every call that queues a page on the gather: after a full batch, none may come before a flush. */
-const QUEUES: ReadonlySet<string> = new Set([...QUEUEING, 'tlb_remove_page', 'tlb_remove_page_size', 'tlb_remove_folio']);
+/** include/asm-generic/tlb.h (6.12 lines 71-86): the `__` forms leave the flush to the caller. */
+const QUEUEING = GATHER_QUEUE_OPS.map((o) => o.name).filter((n) => n.startsWith('__'));
+/**
+ * Every call that queues a page on the gather: after a full batch, none may come before a flush.
+ * (`tlb_remove_folio()` is no function of either tree; kept so that the set stays as it was.)
+ */
+const QUEUES: ReadonlySet<string> = new Set([...GATHER_QUEUE_OPS.map((o) => o.name), 'tlb_remove_folio']);
 /** Calls that empty the batch. */
 const FLUSHES: ReadonlySet<string> = new Set(['tlb_flush_mmu', 'tlb_finish_mmu']);
 

@@ -12,6 +12,7 @@ import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, quoteCode, unlessIn } from './define-rule.js';
 import { anyEvent, callEvents } from './facts.js';
+import { GATHER_QUEUE_OPS } from './resources.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
 const ACQUIRE: ReadonlyMap<string, number> = new Map([
@@ -38,7 +39,7 @@ const RMAPS: ReadonlySet<string> = new Set(['tlb_flush_rmaps']);
  * Gather operations that queue a page to be freed after the flush: with one under the lock, a
  * forced flush (`if (force_flush) tlb_flush_mmu_tlbonly(tlb);`) must come before the unlock.
  */
-const QUEUES_PAGE: ReadonlySet<string> = new Set(['__tlb_remove_page', '__tlb_remove_page_size', 'tlb_remove_page', 'tlb_remove_page_size', '__tlb_remove_folio_pages']);
+const QUEUES_PAGE: ReadonlySet<string> = new Set(GATHER_QUEUE_OPS.map((o) => o.name));
 const TLBONLY: ReadonlySet<string> = new Set(['tlb_flush_mmu_tlbonly']);
 /** `tlb_delay_rmap(tlb)`: true when the gather will remove the rmap at `tlb_flush_rmaps()`. */
 const DELAY: ReadonlySet<string> = new Set(['tlb_delay_rmap']);
