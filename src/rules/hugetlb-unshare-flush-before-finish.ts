@@ -48,7 +48,7 @@ function settle(u: Unflushed, node: CfgNode, taken: { from: CfgNode; kind: strin
   return { at: u.at, pending: settled };
 }
 
-const unflushedKey = (u: Unflushed): string => (u.pending ? `${u.at}?${'branch' in u.pending ? `${u.pending.branch}${u.pending.edge}` : `${u.pending.key}`}` : String(u.at));
+const unflushedKey = (u: Unflushed): string => `${u.at}${u.pending ? `?${JSON.stringify(u.pending)}` : ''}`;
 
 export default defineRule<Messages>({
   id: 'hugetlb-unshare-flush-before-finish',

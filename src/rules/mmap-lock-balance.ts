@@ -147,10 +147,9 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
     }
   }
   const settled = settleOutcome(pending, node, taken, trace);
-  if (flag === undefined || settled === null || typeof settled === 'string' && settled !== 'acquired') return settled;
+  if (flag === undefined || settled === null || (typeof settled === 'string' && settled !== 'acquired')) return settled;
   if (typeof settled !== 'string') return { ...settled, also: flag };
-  const zero = trace.decides(flag, '==', 0n);
-  if (zero !== undefined) return zero ? 'failed' : 'acquired';
+  // Released if the flag is set; what the path knew of it was read above: left to a later test.
   const onFlag: PendingAcquisition = { key: flag, when: 'nonzero' };
   return settlePending(onFlag, node, taken) ?? onFlag;
 }
