@@ -6,6 +6,7 @@ export { STDIN_SOURCE } from './limits.js';
 import { isMbox, isSingleMail, parseMail, splitMbox, type MailSpan, type ParsedMail } from './mail.js';
 import type { Patch } from './types.js';
 import { append } from '../append.js';
+import { wordList } from '../words.js';
 
 /** A series numbered beyond this is not a series but a mangled subject. */
 const MAX_SERIES_LENGTH = 1000;
@@ -362,8 +363,7 @@ function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs
 function missingText(gaps: readonly string[]): string {
   const plain = gaps.flatMap((g) => /^(\S+) is missing$/.exec(g)?.[1] ?? []);
   const rest = gaps.filter((g) => !/^\S+ is missing$/.test(g)).map((g) => `patch ${g}`);
-  const list = (xs: readonly string[]): string => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  const parts = plain.length === 0 ? [] : [plain.length === 1 ? `patch ${plain[0]} is missing` : `patches ${list(plain)} are missing`];
+  const parts = plain.length === 0 ? [] : [plain.length === 1 ? `patch ${plain[0]} is missing` : `patches ${wordList(plain)} are missing`];
   return [...parts, ...rest].join(', and ');
 }
 

@@ -7,6 +7,7 @@
  * the callee, or the VMA), the more specific one stays and says that the other agrees.
  */
 import type { Finding } from '../findings/finding.js';
+import { wordList } from '../words.js';
 
 interface Overlap {
   /** `rule/messageId` of the finding that stays. */
@@ -77,10 +78,14 @@ export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
 
 /** What an absent API's finding says of the lock findings that read the call with its contract. */
 function contractConsequences(ds: readonly Finding[], k: Finding): string {
-  const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b);
-  const list = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
-  const call = /`([^`]+)`/.exec(k.message)?.[1] ?? 'the call';
-  return ` Read with the contract \`${call}\` has where it exists, the lock handling after it is wrong too (${[...new Set(ds.map((d) => `\`${d.rule}\``))].join(' and ')} at ${list}); widen reports it once, here.`;
+  const { rules, lines } = folded(ds);
+  return ` Read with the contract \`${subject(k) ?? 'the call'}\` has where it exists, the lock handling after it is wrong too (${rules} at ${lines}); widen reports it once, here.`;
+}
+
+/** The rules and the lines of the findings a kept one stands for: "`a` and `b`", "lines 3 and 7". */
+function folded(ds: readonly Finding[]): { rules: string; lines: string } {
+  const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b).map(String);
+  return { rules: wordList([...new Set(ds.map((d) => `\`${d.rule}\``))]), lines: `line${lines.length === 1 ? '' : 's'} ${wordList(lines)}` };
 }
 
 /** Whether the first related line of `k` (the fault that released the lock) is among the lines of `d`. */
@@ -91,10 +96,8 @@ function sharesRelease(k: Finding, d: Finding): boolean {
 
 /** What a kept finding says of the unlocks it stands for, in one sentence. */
 function consequences(ds: readonly Finding[]): string {
-  const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b);
-  const rules = [...new Set(ds.map((d) => `\`${d.rule}\``))].join(' and ');
-  const list = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
-  return ` widen reports this once: ${rules} also finds the unlocks at ${list}, which follow from it.`;
+  const { rules, lines } = folded(ds);
+  return ` widen reports this once: ${rules} also finds the unlocks at ${lines}, which follow from it.`;
 }
 
 /**

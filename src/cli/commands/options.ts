@@ -5,6 +5,7 @@ import type { ReportNote } from '../../pipeline/analyze.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { CATALOG, RULES, type CatalogRule } from '../../rules/index.js';
 import { usageError } from '../messages/index.js';
+import { wordList } from '../../words.js';
 
 export type OutputFormat = 'text' | 'json' | 'markdown' | 'email' | 'sarif';
 
@@ -16,8 +17,7 @@ export function parseFormat(value: string | undefined, usage: string, allowed: r
   const v = value ?? 'text';
   const known = allowed.find((f) => f === v);
   if (known) return known;
-  const names = `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
-  throw usageError(`--format must be ${names}, not '${v}'.`, usage);
+  throw usageError(`--format must be ${wordList(allowed, 'or')}, not '${v}'.`, usage);
 }
 
 export type ColorChoice = 'always' | 'never' | 'auto';
