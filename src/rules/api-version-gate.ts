@@ -53,6 +53,8 @@ export default defineRule({
     const used = [...SYMBOLS.keys()].filter((name) => fn.file.identifiersOf(fn.span).has(name));
     if (calls.size === 0 && used.length === 0) return;
     const defined = (name: string): boolean => ctx.summaries.definitions(name, fn.file).length > 0;
+    /** The headers in sight name `probe`, which every tree has beside `name`, and not `name`. */
+    const headersLack = (name: string, probe: string): boolean => ctx.summaries.headersMention(probe, fn.file) === true && ctx.summaries.headersMention(name, fn.file) === false;
     if (!defined(API_VERSIONS.baseline)) return;
     const text = fn.file.source.text;
     const live = liveIn(fn.file);
@@ -68,14 +70,14 @@ export default defineRule({
         // 6.12 only the latter), so a review outside mm/, which reads mm/'s API headers but
         // not its C files, still sees the API missing (sweep M: a vdso.c backport).
         const probe = API_VERSIONS.probes[c.name];
-        if (probe !== undefined && !defined(probe) && !(ctx.summaries.headersMention(probe, fn.file) === true && ctx.summaries.headersMention(c.name, fn.file) === false)) continue;
+        if (probe !== undefined && !defined(probe) && !headersLack(c.name, probe)) continue;
         add(API.get(c.name)!, { name: c.name, call: c.call, symbol: false });
       }
     }
     // Macros and enum values: absent when a header in sight names the probe and not them.
     for (const name of used) {
       const sym = SYMBOLS.get(name)!;
-      if (definesMacro(text, name) || ctx.summaries.headersMention(sym.probe, fn.file) !== true || ctx.summaries.headersMention(name, fn.file) !== false) continue;
+      if (definesMacro(text, name) || !headersLack(name, sym.probe)) continue;
       const code = withoutComments(fn.file);
       const at = firstUse(code.text, fn.span, name, code.live);
       if (at !== null) add(API.get(sym.api)!, { name, call: { start: at, end: at + name.length }, symbol: true });
@@ -118,9 +120,10 @@ function checkSignatures(fn: AnalyzedFunction, ctx: RuleContext<'absent' | 'sign
       const mine = sig.forms[c.call.args.length];
       const theirs = sig.forms[takes[0]!];
       if (!mine || !theirs) continue;
+      const form = (f: { tree: string; params: string }): string => `${f.tree}: \`${f.params}\``;
       ctx.report({
         messageId: 'signature',
-        data: { call: `${c.name}()`, given: String(c.call.args.length), takes: String(takes[0]), forms: `${mine}; ${theirs}`, here: theirs.replace(/^[^:]*: /, ''), expected: `\`${c.name}${theirs.replace(/^[^:]*: `/, '').replace(/`$/, '')}\`` },
+        data: { call: `${c.name}()`, given: String(c.call.args.length), takes: String(takes[0]), forms: `${form(mine)}; ${form(theirs)}`, here: `\`${theirs.params}\``, expected: `\`${c.name}${theirs.params}\`` },
         at: c.call,
       });
     }

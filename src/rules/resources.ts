@@ -403,9 +403,9 @@ export const API_VERSIONS = {
    * argument count, each form as its tree writes it.
    */
   signatures: [
-    { name: 'free_pgtables', forms: { 5: '6.1: `(tlb, struct maple_tree *mt, vma, floor, ceiling)`', 6: '6.12: `(tlb, struct ma_state *mas, vma, floor, ceiling, bool mm_wr_locked)`' } },
-    { name: 'unmap_vmas', forms: { 5: '6.1: `(tlb, struct maple_tree *mt, vma, start_addr, end_addr)`', 7: '6.12: `(tlb, struct ma_state *mas, vma, start_addr, end_addr, tree_end, bool mm_wr_locked)`' } },
-  ] as ReadonlyArray<{ name: string; forms: Readonly<Record<number, string>> }>,
+    { name: 'free_pgtables', forms: { 5: { tree: '6.1', params: '(tlb, struct maple_tree *mt, vma, floor, ceiling)' }, 6: { tree: '6.12', params: '(tlb, struct ma_state *mas, vma, floor, ceiling, bool mm_wr_locked)' } } },
+    { name: 'unmap_vmas', forms: { 5: { tree: '6.1', params: '(tlb, struct maple_tree *mt, vma, start_addr, end_addr)' }, 7: { tree: '6.12', params: '(tlb, struct ma_state *mas, vma, start_addr, end_addr, tree_end, bool mm_wr_locked)' } } },
+  ] as ReadonlyArray<{ name: string; forms: Readonly<Record<number, { tree: string; params: string }>> }>,
   apis: [
     {
       names: ['vm_flags_init', 'vm_flags_reset', 'vm_flags_reset_once', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', '__vm_flags_mod'],
