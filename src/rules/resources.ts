@@ -715,6 +715,16 @@ export const VMA_ITERATOR_API = {
     'split_vma', '__split_vma', 'vma_modify_flags', 'vma_modify_flags_name', 'vma_modify_policy', 'vma_modify_flags_uffd', 'vma_merge_extend',
     'do_vmi_munmap', 'do_vmi_align_munmap', 'vma_shrink', 'mprotect_fixup', 'mlock_fixup', 'do_mas_munmap', 'do_mas_align_munmap',
   ].map((name) => ({ name, arg: 0 })),
+  /**
+   * Calls handed an iterator that neither walk from nor read its position: its preallocated
+   * nodes, error state and the tree's lock (lib/maple_tree.c `mas_destroy()`, `mas_nomem()`;
+   * include/linux/maple_tree.h `mas_lock()`). A re-seat before them positions nothing they use.
+   */
+  positionFree: [
+    'mas_destroy', 'mas_nomem', 'mas_allocated', 'mas_pop_node', 'mas_push_node', 'mas_node_count', 'mas_node_count_gfp', 'mas_alloc_nodes',
+    'mas_set_alloc_req', 'mas_alloc_req', 'mas_set_err', 'mas_is_err', 'mas_expected_entries', 'mas_lock', 'mas_unlock', 'mas_mt_height',
+    'vma_iter_free',
+  ],
   /** Tree changes made through no iterator: every live iterator of the tree goes stale. */
   modifiersWithout: ['do_munmap', 'vm_munmap', '__vm_munmap', 'do_mmap', 'mmap_region', 'insert_vm_struct', 'vma_merge', 'do_brk_flags', 'vm_brk_flags'],
   /**

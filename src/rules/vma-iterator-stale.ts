@@ -40,6 +40,7 @@ const MODIFIERS_WITHOUT = new Set<string>(VMA_ITERATOR_API.modifiersWithout);
 const ERR_RETURNING = new Set<string>(VMA_ITERATOR_API.errReturning);
 const TEARDOWN = new Set<string>(VMA_ITERATOR_API.teardown);
 const NONNULL_CHANGES = new Set<string>(VMA_ITERATOR_API.changesWhenNonNull);
+const POSITION_FREE = new Set<string>(VMA_ITERATOR_API.positionFree);
 /** Calls that only test or convert an error pointer: handing one to them is the right thing to do. */
 const ERR_TESTS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'PTR_ERR_OR_ZERO', 'ERR_CAST', 'WARN_ON', 'WARN_ON_ONCE', 'likely', 'unlikely']);
 /** Lookups that only store into the `&prev` they are handed. */
@@ -648,7 +649,7 @@ function badUse(node: CfgNode, key: string): { use: Span; call: Span } | null {
   return null;
 }
 
-/** An iterator's uses in one function: re-seats, and every other call handed it or loop over it. */
+/** An iterator's uses in one function: re-seats, and every other call handed it (but the position-free ones) or loop over it. */
 interface IteratorUse {
   node: CfgNode;
   /** The iterator as written (`vmi`): keys hold declaration offsets, which a patch may move. */
@@ -668,7 +669,7 @@ function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
       if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: fn.text(node) });
     }
     for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
+      if (ev.k !== 'call' || ev.name === null || POSITION_FREE.has(ev.name) || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
       for (const a of ev.call.args) {
         if (!isIteratorVar(fn, a)) continue;
         const key = iteratorKey(a);
