@@ -4,7 +4,8 @@
  *
  *   .bench/linux-6.12-full/  the whole linux-source-6.12 tree (precision, recall, speed, health)
  *   .bench/linux-6.12/       its mm/ and arch/*\/mm/ (the side-by-side with Coccinelle)
- *   .bench/linux-6.1/        mm/ and arch/*\/mm/ of linux-source-6.1 (precision on the older tree)
+ *   .bench/linux-6.1-full/   the whole linux-source-6.1 tree (precision on the older tree)
+ *   .bench/linux-6.1/        its mm/ and arch/*\/mm/ (precision in the issue's scope, recall, the large diff)
  *
  * Each is extracted once and reused; a marker file written after a complete extraction keeps
  * an interrupted one from being taken for a tree.
@@ -26,10 +27,10 @@ function requireTar(tar, pkg) {
 }
 
 /** The whole tree of `tar` under `out`, extracted on first use. */
-export function wholeTree(tar, out, say) {
+export function wholeTree(tar, out, say, pkg = 'linux-source-6.12') {
   if (existsSync(join(out, MARKER))) return out;
-  requireTar(tar, 'linux-source-6.12');
-  say(`extracting the whole of ${tar} into ${out} (once; about 1.7 GB) ...`);
+  requireTar(tar, pkg);
+  say(`extracting the whole of ${tar} into ${out} (once; 1.5 to 1.7 GB) ...`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   execFileSync('tar', ['-xJf', tar, '-C', out, '--strip-components=1']);

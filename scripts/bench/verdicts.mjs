@@ -5,6 +5,7 @@
  * without one is printed as "no verdict yet": read the code, then add it here and to
  * docs/precision.md.
  *
+ * tree: '6.12' or '6.1', or both when the code is the same in both trees.
  * verdict: 'real' (the code has the problem the rule names) or 'false' (it does not; the
  * reason says what the rule missed).
  */
@@ -146,7 +147,7 @@ export default [
   })),
   // ---- family C: VMA lookup semantics (docs/precision.md, "Family C") -------------------------
   ...['arch/alpha/kernel/traps.c:do_entUnaUser', 'arch/arm/kernel/swp_emulate.c:set_segfault', 'arch/arm64/kernel/traps.c:arm64_notify_segfault'].map((site) => ({
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: site.split(':')[0],
     function: site.split(':')[1],
@@ -155,7 +156,7 @@ export default [
       'the si_code for the signal is SEGV_ACCERR whenever find_vma() finds any VMA ending above the address, so an address in the hole below a mapping gets SEGV_ACCERR instead of SEGV_MAPERR: the bug MIPS fixed in its trap code (catalog B13, "MIPS: traps: return correct si code for accessing nonmapped addresses"), which 6.12 MIPS now does with vma_lookup()',
   })),
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'kernel/sys.c',
     function: 'prctl_set_mm',
@@ -173,7 +174,7 @@ export default [
       'folio_walk_start(&fw, vma, addr, 0) runs on the VMA find_vma() returned with only a NULL check; folio_walk_start() itself has WARN_ON_ONCE(addr < vma->vm_start || addr >= vma->vm_end) (mm/pagewalk.c), so an address that is not mapped any more when the handler takes the lock (a racing munmap) warns and walks outside the VMA; vma_lookup() is what the code means',
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'drivers/vhost/vdpa.c',
     function: 'vhost_vdpa_va_map',
@@ -182,7 +183,7 @@ export default [
       'with uaddr in a hole below the VMA, map_size = min(size, vma->vm_end - uaddr) covers the hole too and offset = (vma->vm_pgoff << PAGE_SHIFT) + uaddr - vma->vm_start goes below the VMA\'s file offset: the IOVA range of the hole is mapped to file pages that user space never mapped there',
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'drivers/xen/gntdev.c',
     function: 'gntdev_ioctl_get_offset_for_vaddr',
@@ -191,7 +192,7 @@ export default [
       'an address in the hole below a gntdev mapping passes the vm_ops filter and gets the offset and count of that mapping (vma->vm_private_data) instead of -EINVAL; nothing compares op.vaddr with vma->vm_start',
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'drivers/xen/privcmd.c',
     function: 'privcmd_ioctl_mmap_resource',
@@ -209,7 +210,7 @@ export default [
       'vma->vm_private_data of whatever VMA ends above the ioreq address is taken as the privcmd page array (pages[0] dereferenced) with neither a start check nor a vm_ops check: an ioreq address in a hole reads the private data of an unrelated mapping',
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'kernel/trace/trace_output.c',
     function: 'seq_print_user_ip',
@@ -218,7 +219,7 @@ export default [
       'for an ip in a hole it prints the file of the next VMA and ip - vma->vm_start, which underflows; mm/memory.c print_vma_addr() had the same code in 6.1 and reads vma_lookup() in 6.12',
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'drivers/misc/cxl/cxllib.c',
     function: 'get_vma_info',
@@ -227,7 +228,7 @@ export default [
       "for an address in a hole it returns the bounds and vma_kernel_pagesize() of the next VMA; cxllib_handle_fault() then rounds the start down by that (maybe huge) page size and faults pages below the buffer it was asked for",
   },
   {
-    tree: '6.12',
+    tree: ['6.12', '6.1'],
     rule: 'find-vma-missing-start-check',
     path: 'virt/kvm/kvm_main.c',
     function: 'kvm_host_page_size',
@@ -261,5 +262,32 @@ export default [
     verdict: 'real',
     reason:
       'I915_MMAP_WC: after vm_mmap() has inserted the VMA and dropped the lock, the ioctl re-takes mmap_write_lock_killable(), finds the VMA again with find_vma() and rewrites vma->vm_page_prot with no vma_start_write(vma): a page fault of another thread on the new mapping holds only the per-VMA read lock (lock_vma_under_rcu(), x86 has CONFIG_PER_VMA_LOCK), which the mmap write lock does not exclude, so it can install PTEs with the old, cached protection after the ioctl returned a write-combining mapping; process_addrs.rst lists vm_page_prot as written under the mmap and VMA write locks',
+  },
+  {
+    tree: '6.1',
+    rule: 'find-vma-intersection-single-addr',
+    path: 'arch/riscv/kvm/mmu.c',
+    function: 'kvm_riscv_gstage_map',
+    verdict: 'real',
+    reason:
+      'find_vma_intersection(current->mm, hva, hva + 1) is a one-byte intersection, which is vma_lookup(current->mm, hva); 6.12 made exactly this change (arch/riscv/kvm/mmu.c calls vma_lookup() there). The rule is a style note',
+  },
+  {
+    tree: '6.1',
+    rule: 'find-vma-missing-start-check',
+    path: 'drivers/media/v4l2-core/videobuf-dma-contig.c',
+    function: 'videobuf_dma_contig_user_get',
+    verdict: 'real',
+    reason:
+      'find_vma(mm, untagged_baddr), then a NULL check and an end check only, then follow_pfn(vma, user_address, ...) from untagged_baddr on: an address in a hole below the VMA passes, follow_pfn() checks VM_IO | VM_PFNMAP on the wrong VMA and walks page tables outside it (the file is gone in 6.12)',
+  },
+  {
+    tree: '6.1',
+    rule: 'vma-modify-without-write-lock',
+    path: 'kernel/events/uprobes.c',
+    function: 'unapply_uprobe',
+    verdict: 'real',
+    reason:
+      "holds mmap_read_lock(mm) and calls remove_breakpoint() -> set_orig_insn() -> uprobe_write_opcode(), which for an original page in a huge page calls collapse_pte_mapped_thp(mm, vaddr, false); 6.1's collapse_pte_mapped_thp() begins with mmap_assert_write_locked(mm) (mm/khugepaged.c:1463), so lockdep fires on that path. 6.12 asserts only mmap_assert_locked() there and has no report",
   },
 ];
