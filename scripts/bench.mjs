@@ -285,38 +285,28 @@ function judged(report, tree) {
 }
 
 async function precision() {
-  const whole = whole612();
-  say('precision: widen scan of the whole 6.12 tree');
-  const sa = widenScan(whole);
-  const a = await measure(sa.cmd, sa.args, sa.cwd);
-  if (a.code !== 0 && a.code !== 1) fail(`widen scan of ${whole} failed with exit ${a.code}:\n${a.stderr}`);
-  const ra = JSON.parse(a.stdout);
-  const old = whole61();
-  say('precision: widen scan of the whole 6.1 tree');
-  const sc = widenScan(old);
-  const c = await measure(sc.cmd, sc.args, sc.cwd);
-  if (c.code !== 0 && c.code !== 1) fail(`widen scan of ${old} failed with exit ${c.code}:\n${c.stderr}`);
-  const rc = JSON.parse(c.stdout);
-  const oldMm = mm61();
-  say('precision: widen scan of 6.1 mm/ + arch/*/mm/');
-  const sb = widenScan(oldMm);
-  const b = await measure(sb.cmd, sb.args, sb.cwd);
-  if (b.code !== 0 && b.code !== 1) fail(`widen scan of ${oldMm} failed with exit ${b.code}:\n${b.stderr}`);
-  const rb = JSON.parse(b.stdout);
-  const part = (tree, dir, r, what) => ({
-    tree,
-    what,
-    dir: relative(root, dir) || dir,
-    kernel: kernelVersion(dir),
-    files: r.stats.files,
-    functionsChecked: r.stats.functions,
-    notes: r.notes.length,
-    reports: judged(r, tree),
-    wording: wordingOf(r.findings),
-  });
+  /** One tree's scan, its reports joined to their verdicts. */
+  const part = async (tree, dir, what) => {
+    say(`precision: widen scan of ${tree} ${what}`);
+    const sc = widenScan(dir);
+    const m = await measure(sc.cmd, sc.args, sc.cwd);
+    if (m.code !== 0 && m.code !== 1) fail(`widen scan of ${dir} failed with exit ${m.code}:\n${m.stderr}`);
+    const r = JSON.parse(m.stdout);
+    return {
+      tree,
+      what,
+      dir: relative(root, dir) || dir,
+      kernel: kernelVersion(dir),
+      files: r.stats.files,
+      functionsChecked: r.stats.functions,
+      notes: r.notes.length,
+      reports: judged(r, tree),
+      wording: wordingOf(r.findings),
+    };
+  };
   return {
     command: 'widen scan . --jobs 1 --format json (run in the tree)',
-    trees: [part('6.12', whole, ra, 'whole tree'), part('6.1', old, rc, 'whole tree'), part('6.1', oldMm, rb, 'mm/ + arch/*/mm/')],
+    trees: [await part('6.12', whole612(), 'whole tree'), await part('6.1', whole61(), 'whole tree'), await part('6.1', mm61(), 'mm/ + arch/*/mm/')],
   };
 }
 
