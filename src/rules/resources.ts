@@ -348,6 +348,16 @@ export const VM_FLAGS_API = {
   vmaType: /^(const\s+)?struct\s+vm_area_struct$/,
   /** Allocators of VMAs not yet in the tree: their flags are set with `vm_flags_init()`. */
   fresh: ['vm_area_alloc', 'vm_area_dup'],
+  /** Initialisers of a VMA the caller owns (an on-stack one: 6.1 fs/hugetlbfs/inode.c `vma_init(&pseudo_vma, mm)`). */
+  initialisers: ['vma_init'],
+  /**
+   * Masks written `vma->vm_flags &= MASK` in 6.1 and the flags 6.3 clears instead: 6.1
+   * include/linux/mm.h `#define VM_LOCKED_CLEAR_MASK (~(VM_LOCKED | VM_LOCKONFAULT))`, which 6.12
+   * replaced by `VM_LOCKED_MASK` and `vm_flags_clear(vma, VM_LOCKED_MASK)` (mm/mremap.c, kernel/fork.c).
+   */
+  clearMasks: { VM_LOCKED_CLEAR_MASK: 'VM_LOCKED_MASK' } as Readonly<Record<string, string>>,
+  /** What a VMA's write lock is taken with before `vm_flags_reset()`, which only asserts it. */
+  writeLock: 'vma_start_write',
 } as const;
 
 /**

@@ -46,6 +46,7 @@ const GAP = String.raw`\s*(?:\\\n\s*)*`;
 const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:${alternatives(ASSIGNING)}|/)|(?:${alternatives(INCREMENTS)}|\*/)${GAP}${VM_FLAGS_API.field}(?![\w$])`);
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
+const INITIALISERS = new Set<string>(VM_FLAGS_API.initialisers);
 
 export default defineRule({
   id: 'vm-flags-direct-write',
@@ -64,7 +65,7 @@ export default defineRule({
       headline: '`{{target}}` is written directly with `{{op}}`; use `{{helper}}()`',
       explanation:
         'In this tree `vm_flags` is `const` in a union with `__vm_flags` (include/linux/mm_types.h: "To modify use vm_flags_{init|reset|set|clear|mod} functions"), as {{evidence}} shows, so this write does not build. The helpers exist because changing the flags of a VMA that is in the tree needs the VMA write lock: `vm_flags_set()`, `vm_flags_clear()` and `vm_flags_mod()` take it with `vma_start_write()`, `vm_flags_reset()` asserts it, and `vm_flags_init()` is only for a VMA not yet in the tree.',
-      fix: 'Replace the write with `{{call}}` (include/linux/mm.h).',
+      fix: 'Replace the write with `{{call}}` (include/linux/mm.h){{lockFirst}}.',
     },
   },
   check(fn, ctx) {
@@ -83,11 +84,10 @@ export default defineRule({
     if (evidence === null) return;
     const text = (e: Expr): string => fn.file.source.text.slice(e.start, e.end).replace(/\s+/g, ' ').trim();
     for (const w of writes) {
-      const helper = helperFor(fn, w);
-      const value = w.value === null ? 'flags' : text(w.op === '&=' && w.value.k === 'unary' && w.value.op === '~' ? w.value.arg : w.value);
+      const { helper, call, lockFirst } = replacement(fn, w, text);
       ctx.report({
         messageId: 'directWrite',
-        data: { target: text(w.target), op: w.op, helper, call: `${helper}(${text(w.base)}, ${value})`, evidence: evidence.phrase },
+        data: { target: text(w.target), op: w.op, helper, call, lockFirst, evidence: evidence.phrase },
         at: w,
         // The helper call is shown when it is in this function; elsewhere the note names it.
         related: evidence.at && evidence.at.start >= fn.span.start && evidence.at.end <= fn.span.end ? [{ at: evidence.at, message: `\`${evidence.name}()\` here: this file uses the helpers, so \`vm_flags\` is const` }] : [],
@@ -125,23 +125,71 @@ function flagWrites(fn: AnalyzedFunction): FlagWrite[] {
   return out;
 }
 
-/** Whether `base` is a `struct vm_area_struct` (by its declaration), or a `vma` field of something. */
+/**
+ * Whether `base` is a `struct vm_area_struct` (by its declaration, in the function or at file
+ * scope: x86's `static struct vm_area_struct gate_vma`), or a `vma` field of something.
+ */
 export function isVma(fn: AnalyzedFunction, base: Expr): boolean {
   const b = base.k === 'cast' ? base.arg : base;
   if (b.k === 'field') return b.field === 'vma';
   if (b.k === 'unary' && b.op === '*') return isVma(fn, b.arg);
   if (b.k === 'index') return isVma(fn, b.base);
   if (b.k !== 'ident') return false;
+  if (b.ref.scope === 'global') return fileScopeVma(fn, b.ref.name);
   const type = fn.declaredType(b.ref);
   return type !== null && VM_FLAGS_API.vmaType.test(type);
 }
 
-/** The helper that does what the write does: a plain store is an init on a VMA this function allocated. */
-function helperFor(fn: AnalyzedFunction, w: FlagWrite): string {
-  if (w.op === '|=') return 'vm_flags_set';
-  if (w.op === '&=' && w.value && w.value.k === 'unary' && w.value.op === '~') return 'vm_flags_clear';
-  if (w.op !== '=') return 'vm_flags_reset';
+/** Whether the file declares `name` at file scope as a `struct vm_area_struct` (not a pointer). */
+function fileScopeVma(fn: AnalyzedFunction, name: string): boolean {
+  const decl = new RegExp(String.raw`^[ \t]*(?:static\s+)?struct\s+vm_area_struct\s+${name}\s*[=;\[]`, 'gm');
+  // Only a declaration outside every function: a local of another function is not this one.
+  for (const m of fn.file.normalized.text.matchAll(decl)) if (!fn.file.functions.some((f) => f.start <= m.index && m.index < f.end)) return true;
+  return false;
+}
+
+/**
+ * The helper call that does what the write does, written out. A compound write the helpers have
+ * no form for is a reset to the value the write computed: `&= MASK` is `vm_flags_reset(vma,
+ * vma->vm_flags & MASK)` (6.1's `&= VM_LOCKED_CLEAR_MASK`, `~(VM_LOCKED | VM_LOCKONFAULT)`, has
+ * 6.12's own form, `vm_flags_clear(vma, VM_LOCKED_MASK)`); a plain store is an init on a VMA
+ * not yet in the tree (allocated or `vma_init()`ed here, or an on-stack one); a reset on any
+ * other VMA needs its write lock first, which `vm_flags_reset()` asserts.
+ */
+function replacement(fn: AnalyzedFunction, w: FlagWrite, text: (e: Expr) => string): { helper: string; call: string; lockFirst: string } {
+  const target = w.target.k === 'field' && !w.target.arrow ? `&${text(w.base)}` : text(w.base);
+  const value = w.value === null ? null : w.value;
+  const done = (helper: string, arg: string): { helper: string; call: string; lockFirst: string } => {
+    const lockFirst = helper === 'vm_flags_reset' && !writeLocked(fn, w) ? `, after \`${VM_FLAGS_API.writeLock}(${target})\`: \`vm_flags_reset()\` asserts the VMA write lock, and 6.12 takes it there first` : '';
+    return { helper, call: `${helper}(${target}, ${arg})`, lockFirst };
+  };
+  if (value === null) return done('vm_flags_reset', 'flags');
+  if (w.op === '|=') return done('vm_flags_set', text(value));
+  if (w.op === '&=' && value.k === 'unary' && value.op === '~') return done('vm_flags_clear', text(value.arg));
+  if (w.op === '&=' && value.k === 'ident' && VM_FLAGS_API.clearMasks[value.name] !== undefined) return done('vm_flags_clear', VM_FLAGS_API.clearMasks[value.name]!);
+  if (w.op !== '=') {
+    const operand = value.k === 'ident' || value.k === 'call' || value.k === 'field' ? text(value) : `(${text(value)})`;
+    return done('vm_flags_reset', `${text(w.target)} ${w.op.slice(0, -1)} ${operand}`);
+  }
+  return done(freshVma(fn, w) ? 'vm_flags_init' : 'vm_flags_reset', text(value));
+}
+
+/** Whether the written VMA is not in the tree yet: allocated or initialised here, or a struct of its own (on the stack, at file scope). */
+function freshVma(fn: AnalyzedFunction, w: FlagWrite): boolean {
+  if (w.target.k === 'field' && !w.target.arrow) return true;
   const key = pathKey(w.base);
-  const fresh = key !== null && fn.cfg.nodes.some((n) => n.events.some((e) => e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)));
-  return fresh ? 'vm_flags_init' : 'vm_flags_reset';
+  if (key === null) return false;
+  return fn.cfg.nodes.some((n) =>
+    n.events.some(
+      (e) =>
+        (e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)) ||
+        (e.k === 'call' && e.name !== null && INITIALISERS.has(e.name) && e.call.args[0] !== undefined && pathKey(e.call.args[0]) === key),
+    ),
+  );
+}
+
+/** Whether the function write-locks the VMA (`vma_start_write(vma)`) before the write, in the source's order. */
+function writeLocked(fn: AnalyzedFunction, w: FlagWrite): boolean {
+  const key = pathKey(w.base);
+  return fn.cfg.nodes.some((n) => n.start < w.start && n.events.some((e) => e.k === 'call' && e.name === VM_FLAGS_API.writeLock && e.call.args[0] !== undefined && pathKey(e.call.args[0]) === key));
 }

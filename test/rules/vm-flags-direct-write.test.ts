@@ -62,3 +62,24 @@ test('a 6.1 tree that backported the helpers as plain writes has no const union:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('each direct write gets the helper call that does what it did, with the VMA write lock where vm_flags_reset() asserts it', async () => {
+  const file = join(import.meta.dirname, '..', 'fixtures', 'rules', 'vm-flags-direct-write', 'replacements.c');
+  const r = await scanFiles([file], [rule]);
+  expect(r.findings.map((f) => [f.line, f.function, f.fix])).toEqual([
+    [17, 'gate_vma_init', 'Replace the write with `vm_flags_init(&gate_vma, VM_READ | VM_EXEC)` (include/linux/mm.h).'],
+    [24, 'unlock_range', 'Replace the write with `vm_flags_clear(vma, VM_LOCKED_MASK)` (include/linux/mm.h).'],
+    [
+      30,
+      'keep_only',
+      'Replace the write with `vm_flags_reset(vma, vma->vm_flags & mask)` (include/linux/mm.h), after `vma_start_write(vma)`: `vm_flags_reset()` asserts the VMA write lock, and 6.12 takes it there first.',
+    ],
+    [37, 'keep_only_locked', 'Replace the write with `vm_flags_reset(vma, vma->vm_flags & mask)` (include/linux/mm.h).'],
+    [46, 'fallocate_range', 'Replace the write with `vm_flags_init(&pseudo_vma, VM_HUGETLB | VM_MAYSHARE | VM_SHARED)` (include/linux/mm.h).'],
+    [
+      53,
+      'set_flags',
+      'Replace the write with `vm_flags_reset(vma, newflags)` (include/linux/mm.h), after `vma_start_write(vma)`: `vm_flags_reset()` asserts the VMA write lock, and 6.12 takes it there first.',
+    ],
+  ]);
+});
