@@ -21,7 +21,7 @@
  * or re-seats on the path, is fine. Only iterators the function steps itself are judged; an
  * iterator handed in as a parameter is taken as positioned by the caller.
  */
-import { addressee, displayKey, pathKey, type Expr } from '../analysis/ast.js';
+import { addressee, displayKey, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import { loopHeadAround, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
@@ -138,7 +138,24 @@ function isIteratorVar(fn: AnalyzedFunction, arg: Expr): boolean {
   while (root.k === 'unary' || root.k === 'cast') root = root.arg;
   if (root.k !== 'ident') return false;
   const type = fn.declaredType(root.ref);
-  return type !== null && VMA_ITERATOR_API.types.test(type);
+  return type !== null && VMA_ITERATOR_API.types.test(type) && !otherTree(fn, root.ref);
+}
+
+/**
+ * Whether the iterator is a maple state declared on a tree the function was handed as a bare
+ * `struct maple_tree *` parameter (`MA_STATE(mas, mt, 10, 20)`): the maple tree's own tests
+ * (tools/testing/radix-tree/maple.c, lib/test_maple_tree.c), whose trees hold no VMAs. A VMA
+ * walk names the mm's tree (`MA_STATE(mas, &mm->mm_mt, 0, 0)`) or a detached one of its own.
+ */
+function otherTree(fn: AnalyzedFunction, ref: VarRef): boolean {
+  for (const node of fn.cfg.nodes) {
+    for (const d of node.decls ?? []) {
+      if (d.ref.id !== ref.id) continue;
+      const tree = d.init?.k === 'call' ? d.init.args[1] : undefined;
+      return tree?.k === 'ident' && fn.ast.params.some((p) => p.ref.id === tree.ref.id && p.pointer && /\bmaple_tree$/.test(p.type));
+    }
+  }
+  return false;
 }
 
 type IterEvent =
