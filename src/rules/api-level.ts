@@ -132,14 +132,14 @@ export function liveRegions(text: string): (offset: number) => boolean {
       if (top?.dubious) dead.push([top.from, at]);
     };
     if (kw === 'ifdef' || kw === 'if') {
-      stack.push({ dubious: dubious(kw, cond), from: at });
+      stack.push({ dubious: dubious(kw, cond, text), from: at });
     } else if (kw === 'ifndef') {
       stack.push({ dubious: false, from: at });
     } else if (kw === 'elif' || kw === 'else') {
       if (stack.length === 0) continue;
       close();
       // The `#else` of `#ifdef FOO` is what builds when FOO is never defined.
-      stack.push({ dubious: kw === 'elif' ? dubious('if', cond) : false, from: at });
+      stack.push({ dubious: kw === 'elif' ? dubious('if', cond, text) : false, from: at });
     } else {
       close();
     }
@@ -147,10 +147,19 @@ export function liveRegions(text: string): (offset: number) => boolean {
   return (offset) => !dead.some(([a, b]) => offset >= a && offset < b);
 }
 
-function dubious(kw: string, cond: string): boolean {
+/**
+ * Whether a branch needs a macro that may be defined nowhere: `#if 0`, or `#ifdef X` / `#if
+ * defined(X) ...` where X is not a config option and the file does not define it. A condition
+ * with `||` has another way in (sound/usb/usx2y/usx2yhwdeppcm.c is all inside `#if
+ * defined(USX2Y_NRPACKS_VARIABLE) || USX2Y_NRPACKS == 1`, and its own header defines the
+ * first).
+ */
+function dubious(kw: string, cond: string, text: string): boolean {
   if (/^0\b/.test(cond)) return true;
+  if (kw !== 'ifdef' && cond.includes('||')) return false;
   const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
-  return name !== null && name !== '' && !/^(CONFIG_\w+|__KERNEL__)$/.test(name);
+  if (name === null || name === '' || /^(CONFIG_\w+|__KERNEL__)$/.test(name)) return false;
+  return !new RegExp(String.raw`^[ \t]*#[ \t]*define[ \t]+${name}\b`, 'm').test(text);
 }
 
 /**
