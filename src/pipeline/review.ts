@@ -469,12 +469,14 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
     const { added, deleted } = texts(span.startLine, span.endLine);
     if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t.replace(COMMENTS, '').replace(ASSERTS, '')))) continue;
     const says = TABLE_CONTRACTS.get(span.name);
+    // Every line of it added: the patch brings the helper in (6.1's `do_mas_munmap()` put on a 6.12 tree).
+    const verb = deleted.length === 0 && added.length > span.endLine - span.startLine ? 'adds' : 'changes';
     file.note(
       span,
       span.startLine,
       span.startLine,
       'not-judged',
-      `\`${span.name}()\` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table${says ? ` (it ${says})` : ''}, not from the body this patch changes: widen did not check that the callers of \`${span.name}()\` still agree with the new body. Check how each caller handles the lock after the call.`,
+      `\`${span.name}()\` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table${says ? ` (it ${says})` : ''}, not from the body this patch ${verb}: widen did not check that the callers of \`${span.name}()\` still agree with the new body. Check how each caller handles the lock after the call.`,
     );
   }
 }
@@ -556,6 +558,7 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
 
   function removedFrom(f: Finding, span: FunctionSpan | undefined, helper = false): string {
     const rule = rules.find((r) => r.id === f.rule);
+    if (rule?.meta.deletionsExplain === false) return '';
     const words = rule ? [...allTriggers([rule]), ...(rule.meta.remedies ?? [])].filter((w) => /^\w+$/.test(w)) : [];
     if (words.length === 0 || !span || (!helper && span.name !== f.function)) return '';
     const api = new RegExp(`\\b(?:${words.join('|')})\\s*\\(`, 'g');

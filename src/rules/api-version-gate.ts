@@ -32,6 +32,7 @@ export default defineRule({
     calls: [...API.keys(), ...SYMBOLS.keys(), ...SIGNATURES.keys(), API_VERSIONS.baseline],
     // ... but a function is judged only when it calls one of the APIs or names one of their symbols.
     needs: callsOneOf([...API.keys(), ...SYMBOLS.keys(), ...SIGNATURES.keys()]),
+    deletionsExplain: false,
   },
   messages: {
     absent: {

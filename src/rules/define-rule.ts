@@ -65,6 +65,13 @@ export interface RuleMeta {
    * (`vma_start_write()` for a `vm_flags_reset()` on a VMA nothing write-locks).
    */
   remedies?: readonly string[];
+  /**
+   * False for a rule whose findings are about the code as written, not about what a patch
+   * removed: a review then adds no "This patch deletes ..." sentence to them (an API the tree
+   * lacks is missing whatever else the patch deleted; sweep P: a `vm_flags_init()` finding told
+   * of a deleted `do_mas_munmap()`).
+   */
+  deletionsExplain?: false;
 }
 
 /** One message of a rule, as templates with `{{placeholders}}`. */

@@ -428,8 +428,13 @@ export const API_VERSIONS = {
       instead: 'in a tree without per-VMA locks the mmap write lock alone covers VMA changes, so drop `vma_start_write()` and `vma_assert_write_locked()`, and a fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) where it would try `lock_vma_under_rcu()`',
     },
     {
-      names: ['tlb_flush_rmaps', '__tlb_remove_folio_pages', 'tlb_remove_tlb_entries'],
-      what: 'newer mmu_gather helpers (in 6.12, not in 6.1)',
+      names: ['tlb_flush_rmaps'],
+      what: 'the delayed rmap removal of the mmu_gather (`tlb_delay_rmap()` and `tlb_flush_rmaps()`, include/asm-generic/tlb.h; in 6.12, not in 6.1)',
+      instead: 'in a tree without it, `zap_pte_range()` removes each page\'s rmap as it queues the page (`page_remove_rmap()`), so there is no delayed rmap to flush: drop the call and its `tlb_delay_rmap()` test',
+    },
+    {
+      names: ['__tlb_remove_folio_pages', 'tlb_remove_tlb_entries'],
+      what: 'the newer mmu_gather helpers for runs of pages (in 6.12, not in 6.1)',
       instead: 'in a tree without them, queue pages one by one with `__tlb_remove_page()` and record each PTE with `tlb_remove_tlb_entry()`',
     },
     {

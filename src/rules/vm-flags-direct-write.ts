@@ -59,6 +59,7 @@ export default defineRule({
     // Only a write matters: most functions that mention `vm_flags` read it.
     needs: (file, span) => file.hasTokenNear(span, VM_FLAGS_API.field, ASSIGNING, INCREMENTS),
     fileNeeds: (text) => WRITTEN.test(text),
+    deletionsExplain: false,
   },
   messages: {
     directWrite: {

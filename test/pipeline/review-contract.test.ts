@@ -118,6 +118,14 @@ describe('review of a helper whose contract comes from the table', () => {
     ]);
   });
 
+  it('says the patch adds the helper when the whole function is new (6.1 code put on a 6.12 tree, sweep P)', async () => {
+    const tree = new MemorySource({ 'mm/gup.c': 'int other(void)\n{\n\treturn 0;\n}\n' });
+    const body = gup.trimEnd().split('\n');
+    const patch = ['--- a/mm/gup.c', '+++ b/mm/gup.c', `@@ -4,0 +5,${body.length + 1} @@`, '+', ...body.map((l) => `+${l}`), ''].join('\n');
+    const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!] });
+    expect(report.notes.map((n) => [n.kind, n.line, n.message.match(/not from the body this patch \w+/)?.[0]])).toEqual([['not-judged', 6, 'not from the body this patch adds']]);
+  });
+
   it('says nothing when the change cannot move the contract (a message added)', async () => {
     const tree = new MemorySource({ 'mm/gup.c': gup });
     const patch = gupPatch(['\t\t*unlocked = true;'], ['\t\t*unlocked = true;', '\t\tpr_debug("completed\\n");']);

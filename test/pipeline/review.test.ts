@@ -232,6 +232,33 @@ describe('what the patch deletes', () => {
     }
   });
 
+  test("a rule about the code as written gets no deletion sentence: an API the tree lacks is missing whatever else went (sweep P)", async () => {
+    const header = 'static inline void mmap_read_lock(struct mm_struct *mm)\n{\n\tdown_read(&mm->mmap_lock);\n}\n';
+    const base = `int do_mas_munmap(struct ma_state *mas, struct mm_struct *mm, unsigned long start, size_t len, struct list_head *uf, bool downgrade)
+{
+\treturn 0;
+}
+
+int remap_one(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long start, size_t len)
+{
+\tMA_STATE(mas, &mm->mm_mt, start, start);
+
+\tdo_mas_munmap(&mas, mm, start, len, NULL, false);
+\treturn 0;
+}
+`;
+    const repo = new ScratchRepo();
+    try {
+      repo.commit({ 'include/linux/mmap_lock.h': header, 'mm/remap.c': base }, 'mm: base');
+      repo.commit({ 'mm/remap.c': base.replace('\tdo_mas_munmap(&mas, mm, start, len, NULL, false);', '\tvm_flags_init(vma, VM_READ);') }, 'mm: a 6.12 change');
+      const report = await review({ patches: await readPatches(repo.formatPatch(1), 'gate.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['api-version-gate', 'absent', 10]]);
+      expect(report.findings[0]!.explanation).not.toContain('This patch deletes');
+    } finally {
+      repo.remove();
+    }
+  });
+
   test('a lock turned into the other mode is said as a change of mode, not a deletion (sweep N)', async () => {
     const base = `int lock_range(struct mm_struct *mm, unsigned long start)
 {
