@@ -634,6 +634,21 @@ export const VMA_WRITE_LOCKING = {
   ],
   /** Iterators whose loop variable is a VMA of the tree. */
   iterators: ['for_each_vma', 'for_each_vma_range', 'for_each_mte_vma', 'mas_for_each', 'vma_interval_tree_foreach'],
+  /**
+   * Calls that insert the VMA at `arg` into the tree: from there a page fault can find it, so a
+   * VMA the function allocated is in the tree after them (6.12 mm/mmap.c `__mmap_region()`:
+   * "Lock the VMA since it is modified after insertion into VMA tree", then
+   * `vma_iter_store(&vmi, vma)`; 6.12 mm/vma.h, 6.1 mm/mmap.c `vma_mas_store()`). Those that
+   * can fail count only where their result is dropped.
+   */
+  insertions: [
+    { name: 'vma_iter_store', arg: 1 },
+    { name: 'vma_iter_store_gfp', arg: 1 },
+    { name: 'vma_link', arg: 1 },
+    { name: 'insert_vm_struct', arg: 1 },
+    { name: 'vma_mas_store', arg: 0 },
+    { name: 'mas_store_prealloc', arg: 1 },
+  ],
   /** Helpers that write-lock the VMAs they are handed (6.12 mm/vma.c, include/linux/mm.h). */
   lockingHelpers: [
     'vma_expand', 'vma_shrink', 'split_vma', '__split_vma', 'vma_merge', 'vma_merge_new_range', 'vma_merge_existing_range',

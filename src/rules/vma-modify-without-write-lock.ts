@@ -28,22 +28,24 @@
  */
 import { displayKey, forEachChild, forEachExpr, isNullConstant, type Expr } from '../analysis/ast.js';
 import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_WRITE_LOCKING } from './resources.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VM_FLAGS_API, VMA_WRITE_LOCKING } from './resources.js';
 import { liveCalls, withoutMmu } from './api-level.js';
 import { isVma } from './vm-flags-direct-write.js';
 
 const LOOKUPS = new Set<string>(VMA_WRITE_LOCKING.lookups);
 const ITERATORS = new Set<string>(VMA_WRITE_LOCKING.iterators);
+const INSERTIONS = new Map<string, number>(VMA_WRITE_LOCKING.insertions.map((i) => [i.name, i.arg]));
+const ALLOCATORS = new Set<string>(VM_FLAGS_API.fresh);
 const WRITE_LOCKS = new Set<string>(VMA_WRITE_LOCKING.locks);
 const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
-const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
+const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...INSERTIONS.keys(), ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const ownWords = callsOneOf(OWN_WORDS);
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
 /** Kernel functions that assert the mmap write lock (resources.ts), with why. */
@@ -144,7 +146,7 @@ export default defineRule({
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     // The lookups and iterators too: a VMA written is judged only when one of them produced it.
     // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
-    calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS],
+    calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS, ...INSERTIONS.keys()],
     // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
     // of such a function that has none of them can be judged on nothing), and something to
     // report: a protected field written, `vma_start_write()`, or a callee whose summary says
@@ -462,6 +464,7 @@ function inTree(fn: AnalyzedFunction, e: Expr, at: number, depth = 0): number | 
     } else if ((d.def.how === 'assign' || d.def.how === 'init') && v) {
       const x = v.k === 'cast' ? v.arg : v;
       if (x.k === 'call' && x.name !== null && LOOKUPS.has(x.name)) from = d.node;
+      else if (x.k === 'call' && x.name !== null && ALLOCATORS.has(x.name)) from = insertedAfter(fn, e.ref.id, d.node, at);
       else if (x.k === 'ident') from = inTree(fn, x, d.node, depth + 1);
       // `vma_modify_*()` may hand back the VMA of the tree it was given.
       else if (x.k === 'call' && x.name !== null && VMA_WRITE_LOCKING.returnsInput.pattern.test(x.name)) {
@@ -473,6 +476,31 @@ function inTree(fn: AnalyzedFunction, e: Expr, at: number, depth = 0): number | 
     origin ??= from;
   }
   return origin;
+}
+
+/**
+ * For a VMA allocated at node `def` into variable `ref`: the call that inserted it into the tree
+ * when every path from `def` to `at` passes one (`vma_iter_store(&vmi, vma)`), else null: before
+ * its insertion a VMA is the function's own, and its fields are written without locks.
+ */
+function insertedAfter(fn: AnalyzedFunction, ref: string, def: number, at: number): number | null {
+  // Only a call whose result is dropped (`vma_iter_store(&vmi, vma);`): after a failed
+  // `if (vma_link(mm, new_vma)) goto out_vma_link;` (6.1 `copy_vma()`) the VMA is not in the tree.
+  const inserts = (n: CfgNode): boolean =>
+    n.kind === 'stmt' &&
+    n.expr?.k === 'call' &&
+    n.events.some((ev) => {
+      if (ev.k !== 'call' || ev.name === null || !INSERTIONS.has(ev.name) || ev.call.start !== n.expr!.start) return false;
+      const a = ev.call.args[INSERTIONS.get(ev.name)!];
+      const x = a?.k === 'cast' ? a.arg : a;
+      return x?.k === 'ident' && x.ref.id === ref;
+    });
+  // The insertion itself prepares the VMA before it links it (`insert_vm_struct()` sets an
+  // anonymous VMA's `vm_pgoff`): it is judged as a call on a VMA of the function's own.
+  if (inserts(fn.cfg.nodes[at]!)) return null;
+  const { nodes, stops } = reachableFrom(fn.cfg, fn.cfg.nodes[def]!, inserts);
+  if (stops.length === 0 || nodes.some((n) => n.id === at)) return null;
+  return stops.reduce((a, b) => (a.start <= b.start ? a : b)).id;
 }
 
 /** The `vma_modify_*()` call whose result `e` holds at node `at` on every path, if any. */
@@ -489,7 +517,7 @@ function modifiedBy(fn: AnalyzedFunction, e: Expr, at: number): { node: number; 
 function originText(fn: AnalyzedFunction, id: number): string {
   const node = fn.cfg.nodes[id]!;
   if (node.macro) return `${node.macro.name}()`;
-  for (const ev of node.events) if (ev.k === 'call' && ev.name !== null && LOOKUPS.has(ev.name)) return `${ev.name}()`;
+  for (const ev of node.events) if (ev.k === 'call' && ev.name !== null && (LOOKUPS.has(ev.name) || INSERTIONS.has(ev.name))) return `${ev.name}()`;
   return fn.text(node);
 }
 
