@@ -20,7 +20,7 @@ import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
 import type { CatalogRule } from '../rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TRANSFERS } from '../rules/resources.js';
+import { MMAP_LOCK_TABLE_SAYS } from '../rules/resources.js';
 import { withoutCallerEchoes } from '../rules/overlaps.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
@@ -443,16 +443,6 @@ function undoPatch(text: string, fp: FilePatch, patch: Patch): string | null {
 }
 
 /**
- * The kernel helpers whose effect on their caller's mmap lock the locking rules take from a
- * table (rules/resources.ts), not from their bodies, with what the table says where it says it.
- */
-const TABLE_CONTRACTS = new Map<string, string | null>([
-  ...MMAP_LOCK_HELPERS.map((name) => [name, null] as const),
-  ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, null] as const),
-  ...MMAP_LOCK_TRANSFERS.map((t) => [t.name, t.says] as const),
-]);
-
-/**
  * A patch that changes the body of such a helper changes a contract widen does not re-derive,
  * and whose callers it therefore cannot check against the new body (sweep C: a
  * `fixup_user_fault()` that stopped taking the lock again on `VM_FAULT_COMPLETED`, while its
@@ -462,13 +452,13 @@ const TABLE_CONTRACTS = new Map<string, string | null>([
 function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[], rules: readonly Rule[], texts: ChangedTexts): void {
   if (!rules.some((r) => r.id.startsWith('mmap-lock-'))) return;
   for (const span of changed) {
-    if (!TABLE_CONTRACTS.has(span.name)) continue;
+    if (!MMAP_LOCK_TABLE_SAYS.has(span.name)) continue;
     // Only a change that can move the contract: a lock call, a return or a jump. A message
     // added (expand_stack()'s warning), a comment or an assertion changes nothing a caller
     // relies on.
     const { added, deleted } = texts(span.startLine, span.endLine);
     if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t.replace(COMMENTS, '').replace(ASSERTS, '')))) continue;
-    const says = TABLE_CONTRACTS.get(span.name);
+    const says = MMAP_LOCK_TABLE_SAYS.get(span.name);
     // Every line of it added: the patch brings the helper in (6.1's `do_mas_munmap()` put on a 6.12 tree).
     const verb = deleted.length === 0 && added.length > span.endLine - span.startLine ? 'adds' : 'changes';
     file.note(

@@ -22,7 +22,7 @@ import { cameBackLabel, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
 const LOCK_OP_NAMES: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.map((o) => o.name));
@@ -601,7 +601,12 @@ export default defineRule({
     // Silence must mean "checked" (PRODUCT.md): a path on which the lock could not be followed
     // is named (sweep H: a leak after 6.1's do_mas_munmap() with a variable `downgrade`).
     for (const [id, { via, mm }] of lostAt) {
-      ctx.unjudged(fn.line(fn.cfg.nodes[id]!.start), `\`${via}()\` runs with the mmap lock of \`${mm}\` held, and widen cannot tell what it does to that lock, so it made no judgement on the lock's balance after this call`);
+      // A helper of the table is known to move the lock: what is lost is which way it went here.
+      const says = MMAP_LOCK_TABLE_SAYS.get(via);
+      const what = MMAP_LOCK_TABLE_SAYS.has(via)
+        ? `${says ?? "is one of the kernel helpers that may release or take their caller's mmap lock (widen's table of them)"}, and widen could not follow what it did to the lock of \`${mm}\` on this path`
+        : `runs with the mmap lock of \`${mm}\` held, and widen cannot tell what it does to that lock`;
+      ctx.unjudged(fn.line(fn.cfg.nodes[id]!.start), `\`${via}()\` ${what}, so it made no judgement on the lock's balance after this call`);
     }
     for (const id of untestedAtExit) {
       const c = conditional.get(id);

@@ -559,6 +559,17 @@ export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
   { name: 'handle_mm_fault', effect: 'releases', when: 'fault', says: 'releases the mmap lock itself when it returns `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` (include/linux/mm_types.h)' },
 ];
 
+/**
+ * Every kernel helper whose effect on its caller's mmap lock widen takes from its tables rather
+ * than from its body, with what the table says it does when it says (`says` of
+ * {@link MMAP_LOCK_TRANSFERS}): for messages that name such a helper.
+ */
+export const MMAP_LOCK_TABLE_SAYS: ReadonlyMap<string, string | null> = new Map<string, string | null>([
+  ...MMAP_LOCK_HELPERS.map((name) => [name, null] as const),
+  ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, null] as const),
+  ...MMAP_LOCK_TRANSFERS.map((t) => [t.name, t.says] as const),
+]);
+
 /** VMA lookups that need the mmap lock (6.12 mm/mmap.c:961, 978 assert it), with the argument naming the mm. */
 export const MMAP_LOCKED_LOOKUPS: ReadonlyMap<string, number> = new Map([
   ['find_vma', 0],
