@@ -168,11 +168,28 @@ function replacement(fn: AnalyzedFunction, w: FlagWrite, text: (e: Expr) => stri
   if (w.op === '|=') return done('vm_flags_set', text(value));
   if (w.op === '&=' && value.k === 'unary' && value.op === '~') return done('vm_flags_clear', text(value.arg));
   if (w.op === '&=' && value.k === 'ident' && VM_FLAGS_API.clearMasks[value.name] !== undefined) return done('vm_flags_clear', VM_FLAGS_API.clearMasks[value.name]!);
+  const mod = w.op === '=' ? modOf(w, value, text) : null;
+  if (mod) return done('vm_flags_mod', mod);
   if (w.op !== '=') {
     const operand = value.k === 'ident' || value.k === 'call' || value.k === 'field' ? text(value) : `(${text(value)})`;
     return done('vm_flags_reset', `${text(w.target)} ${w.op.slice(0, -1)} ${operand}`);
   }
   return done(freshVma(fn, w) ? 'vm_flags_init' : 'vm_flags_reset', text(value));
+}
+
+/**
+ * `set, clear` of `vma->vm_flags = (vma->vm_flags & ~A) | B` (or `(vma->vm_flags | B) & ~A`):
+ * what `vm_flags_mod(vma, B, A)` does (6.12 drivers/gpu/drm/vmwgfx/vmwgfx_ttm_glue.c
+ * `vm_flags_mod(vma, VM_PFNMAP, VM_MIXEDMAP)`, 6.1's `vma->vm_flags = (vma->vm_flags &
+ * ~VM_MIXEDMAP) | VM_PFNMAP`); null for any other value.
+ */
+function modOf(w: FlagWrite, value: Expr, text: (e: Expr) => string): string | null {
+  const same = (e: Expr): boolean => text(e) === text(w.target);
+  if (value.k !== 'binary') return null;
+  const { left, right } = value;
+  if (value.op === '|' && left.k === 'binary' && left.op === '&' && same(left.left) && left.right.k === 'unary' && left.right.op === '~') return `${text(right)}, ${text(left.right.arg)}`;
+  if (value.op === '&' && right.k === 'unary' && right.op === '~' && left.k === 'binary' && left.op === '|' && same(left.left)) return `${text(left.right)}, ${text(right.arg)}`;
+  return null;
 }
 
 /** Whether the written VMA is not in the tree yet: allocated or initialised here, or a struct of its own (on the stack, at file scope). */

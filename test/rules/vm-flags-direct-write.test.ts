@@ -81,5 +81,6 @@ test('each direct write gets the helper call that does what it did, with the VMA
       'set_flags',
       'Replace the write with `vm_flags_reset(vma, newflags)` (include/linux/mm.h), after `vma_start_write(vma)`: `vm_flags_reset()` asserts the VMA write lock, and 6.12 takes it there first.',
     ],
+    [59, 'ttm_mmap', 'Replace the write with `vm_flags_mod(vma, VM_PFNMAP, VM_MIXEDMAP)` (include/linux/mm.h).'],
   ]);
 });
