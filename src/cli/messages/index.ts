@@ -45,7 +45,8 @@ you are in, as a series (read from git; the working tree and the index are not t
   --api-url URL    the REST API root for GitHub Enterprise Server (https://HOST/api/v3);
                    derived from a pull request URL when not given
   --format FMT     text (default), json, markdown, email (an mbox of replies to the patch
-                   mails, for git send-email) or sarif (SARIF 2.1.0, for code scanning)
+                   mails: git mailsplit it, then git send-email) or sarif (SARIF 2.1.0,
+                   for code scanning)
   --fail-on LEVEL  exit 1 when a finding is at least this severe: error, warning (default), note, none
   --fail-on-unchecked
                    exit 1 also when a note says something could not be checked
