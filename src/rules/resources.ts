@@ -425,7 +425,7 @@ export const API_VERSIONS = {
     {
       names: ['lock_vma_under_rcu', 'vma_start_read', 'vma_end_read', 'vma_start_write', 'vma_assert_write_locked', 'release_fault_lock'],
       what: 'the per-VMA locks (v6.4; in 6.12, not in 6.1)',
-      instead: 'in a tree without per-VMA locks the mmap write lock alone covers VMA changes, so drop `vma_start_write()` and `vma_assert_write_locked()`, and a fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) where it would try `lock_vma_under_rcu()`',
+      instead: 'in a tree without per-VMA locks the mmap lock alone covers VMAs: drop `vma_start_write()` and `vma_assert_write_locked()` (the mmap write lock covers VMA changes), and a fault path takes `mmap_read_lock()` (or `lock_mm_and_find_vma()`) where it would try `lock_vma_under_rcu()`, and releases it with `mmap_read_unlock()` where it would call `vma_end_read()` or `release_fault_lock()`',
     },
     {
       names: ['tlb_flush_rmaps'],
