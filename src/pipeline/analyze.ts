@@ -6,7 +6,7 @@ import { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalysisNote, AnalyzedFile } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { buildExcerpt } from '../findings/excerpt.js';
-import type { Finding } from '../findings/finding.js';
+import type { Finding, PatchRef } from '../findings/finding.js';
 import type { Rule } from '../rules/define-rule.js';
 import { rulesForChange, runRules } from '../rules/run.js';
 
@@ -23,6 +23,8 @@ import { rulesForChange, runRules } from '../rules/run.js';
  */
 export interface ReportNote extends Omit<AnalysisNote, 'kind'> {
   kind: AnalysisNote['kind'] | 'missing-patch' | 'already-applied' | 'skipped-commit' | 'series-squashed';
+  /** In a review, the patch whose state of the file the note is about (line numbers are that state's). */
+  patch?: PatchRef;
 }
 
 /** A note on a whole file, patch, commit or pull request, not on a line of it (`line` 0). */

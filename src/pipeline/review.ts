@@ -201,6 +201,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
 
   for (const patch of opts.patches) {
     const reported = !opts.applyOnly?.has(patch);
+    const notesBefore = notes.length;
     // Per directory, for this patch's state of the tree (see neighbourSummaries).
     const programs = new Map<string, Program | null>();
     if (reported) append(findings, runPatchRules(patch, patchRules));
@@ -274,6 +275,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       markFixed(findings, reviewed.resolved, patch);
       append(findings, reviewed.findings);
     }
+    // A note's lines are those of the file as this patch left it: in a series the same file has
+    // other lines after another patch (sweep R: two notes on arch/x86/mm/fault.c, two states).
+    for (let i = notesBefore; i < notes.length; i++) notes[i] = { ...notes[i]!, patch: notes[i]!.patch ?? patchRef(patch) };
   }
   if (cFiles === 0) {
     notes.push(fileNote(opts.patches[0]?.source ?? '<input>', 'skipped-file', 'The patch changes no .c or .h file, so widen had nothing to review.'));

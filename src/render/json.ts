@@ -62,6 +62,6 @@ export function toJsonFinding(f: Finding): JsonFinding {
 }
 
 export function renderJson(report: Report): string {
-  const notes = report.notes.map((n: ReportNote) => ({ path: n.path, line: n.line, endLine: n.endLine, function: n.function, kind: n.kind, message: n.message }));
+  const notes = report.notes.map((n: ReportNote) => ({ path: n.path, line: n.line, endLine: n.endLine, function: n.function, kind: n.kind, message: n.message, ...(n.patch ? { patch: n.patch } : {}) }));
   return `${JSON.stringify({ version: 1, findings: report.findings.map(toJsonFinding), notes, stats: report.stats }, null, 2)}\n`;
 }

@@ -9,7 +9,7 @@ import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Excerpt, type Finding, type PatchRef } from '../findings/finding.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 import { pathSteps } from './path.js';
-import { excerptLines, patchLabel, SHORT_SHA, summary } from './text.js';
+import { excerptLines, notePatch, patchLabel, SHORT_SHA, summary } from './text.js';
 
 /** Mermaid labels longer than this are cut: a flowchart box should hold one statement. */
 const MAX_LABEL = 60;
@@ -130,7 +130,7 @@ export function codeSpan(text: string): string {
 
 /** A note as a Markdown list item: where, then what. */
 export function noteItem(n: ReportNote): string {
-  return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(n.message)}`;
+  return `- ${codeSpan(`${n.path}${n.line > 0 ? `:${n.line}` : ''}`)}: ${escapeText(`${notePatch(n)}${n.message}`)}`;
 }
 
 /**

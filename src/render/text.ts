@@ -82,7 +82,12 @@ function paintedHeadline(f: Finding, paint: Paint): string {
 
 function noteLine(n: ReportNote, paint: Paint): string {
   const where = n.line > 0 ? `${n.path}:${n.line}:` : `${n.path}:`;
-  return `${paint('bold', where)} ${paint('boldCyan', 'note:')} ${n.message}`;
+  return `${paint('bold', where)} ${paint('boldCyan', 'note:')} ${notePatch(n)}${n.message}`;
+}
+
+/** `[patch 2/9] ` before a note of a series, whose line numbers are that patch's state of the file. */
+export function notePatch(n: ReportNote): string {
+  return n.patch && (n.patch.total ?? 1) > 1 ? `[patch ${n.patch.index}/${n.patch.total}] ` : '';
 }
 
 /** Tabs are expanded so the markers after a line line up in any terminal. */

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPatches } from '../../src/patch/index.js';
 import { review } from '../../src/pipeline/review.js';
+import { renderJson } from '../../src/render/json.js';
+import { renderText } from '../../src/render/text.js';
 import { DirectorySource, MemorySource } from '../../src/pipeline/source.js';
 import type { Rule } from '../../src/rules/define-rule.js';
 import { findRule, RULES } from '../../src/rules/index.js';
@@ -186,6 +188,35 @@ struct vm_area_struct *stack_grow(struct mm_struct *mm, unsigned long addr)
       repo.remove();
     }
   });
+});
+
+test("a series' notes name their patch: the lines are that patch's state of the file (sweep R)", async () => {
+  const gup = `int fixup_user_fault(struct mm_struct *mm, unsigned long address, bool *unlocked)
+{
+\tint ret;
+
+retry:
+\tret = handle_mm_fault(find_vma(mm, address), address, 0, NULL);
+\tif (ret & VM_FAULT_COMPLETED) {
+\t\tmmap_read_lock(mm);
+\t\t*unlocked = true;
+\t\tgoto retry;
+\t}
+\treturn 0;
+}
+`;
+  const repo = new ScratchRepo();
+  try {
+    repo.commit({ 'mm/gup.c': gup }, 'mm: base');
+    repo.commit({ 'mm/gup.c': `/* gup */\n${gup}` }, 'mm/gup: a comment');
+    repo.commit({ 'mm/gup.c': `/* gup */\n${gup.replace('\t\tmmap_read_lock(mm);\n', '')}` }, 'mm/gup: do not relock');
+    const report = await review({ patches: await readPatches(repo.formatPatch(2), 'series.mbox'), tree: new DirectorySource(repo.snapshot(2)), rules: RULES });
+    expect(report.notes.map((n) => [n.kind, n.path, n.line, n.patch?.index, n.patch?.total, n.patch?.subject])).toEqual([['not-judged', 'mm/gup.c', 2, 2, 2, 'mm/gup: do not relock']]);
+    expect(renderText(report, { color: false })).toContain('mm/gup.c:2: note: [patch 2/2] `fixup_user_fault()` is one of the kernel helpers');
+    expect(JSON.parse(renderJson(report)).notes[0].patch).toEqual({ index: 2, subject: 'mm/gup: do not relock', total: 2 });
+  } finally {
+    repo.remove();
+  }
 });
 
 describe('what the patch deletes', () => {
