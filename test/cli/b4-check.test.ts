@@ -88,6 +88,19 @@ test('patch 2/2 of a tracked series: read at the base commit with patch 1 from t
   expect(alone!.summary).toMatch(/^patch 2\/2 "mm: use correct VMA flags when freeing page-tables" \(<stdin>\) does not apply to mm\/memory\.c: hunk 1/);
 });
 
+test('patch 2/2 without its review branch is checked on the base alone, and says so; a whole series on stdin is refused (sweep R)', async () => {
+  const afterOne = base.replace('\t\tunlink_file_vma(vma);\n\n', '\t\tunlink_file_vma(vma);\n\t\tcond_resched();\n\n');
+  repo.commit({ 'mm/memory.c': afterOne }, 'mm: resched while freeing page tables');
+  repo.commit({ 'mm/memory.c': afterOne.replace('/*', '/* freed here */\n/*') }, 'mm: a comment');
+  const mails = repo.git('format-patch', '--stdout', '-2');
+  const patch2 = mails.slice(mails.indexOf('\nFrom ', 1) + 1);
+  // Patch 2 applies to HEAD, which has patch 1 in it; no tracking file names a review branch.
+  const [result] = await b4Check(repo, patch2, {}, ['--base', 'HEAD~1']);
+  expect(result!.details).toContain('<stdin>: note: Patch 2/2 was checked without patch 1 of its series, which widen could not read');
+  const [series] = await b4Check(repo, mails);
+  expect(series).toMatchObject({ status: 'fail', summary: 'widen b4-check checks one patch mail, and stdin holds 2 patches.' });
+});
+
 test('a clean patch passes; a patch without C changes, or a cover letter, has nothing to say', async () => {
   const fixed = await b4Check(repo, readFileSync(join(seedDir, 'seed-fixed.patch')), {}, ['--rules', 'tlb-vma-bracket-vma-reassigned']);
   expect(fixed).toEqual([{ tool: 'widen', status: 'pass', summary: expect.stringMatching(/^1 function checked on [0-9a-f]{12}, nothing found$/), url: '', details: '' }]);

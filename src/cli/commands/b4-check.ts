@@ -20,7 +20,7 @@ import { docsUrl } from '../../findings/docs.js';
 import { isCommitFinding } from '../../findings/finding.js';
 import { SEVERITIES } from '../../findings/severity.js';
 import type { Report } from '../../pipeline/analyze.js';
-import { isCSource } from '../../pipeline/analyze.js';
+import { fileNote, isCSource } from '../../pipeline/analyze.js';
 import { review } from '../../pipeline/review.js';
 import { GitSource, SourceUnavailable } from '../../pipeline/source.js';
 import { PatchError, STDIN_SOURCE, readPatches } from '../../patch/index.js';
@@ -78,7 +78,11 @@ interface CheckOptions {
 async function check(mail: Buffer, opts: CheckOptions): Promise<B4Result[]> {
   let source: GitSource | null = null;
   try {
-    const [patch] = await readPatches(mail, STDIN_SOURCE);
+    const patches = await readPatches(mail, STDIN_SOURCE);
+    const [patch] = patches;
+    // b4 hands over one mail per patch; a whole series on stdin would be checked as its first
+    // patch alone, and the rest said nothing of (sweep R).
+    if (patches.length > 1) return [failure(`widen b4-check checks one patch mail, and stdin holds ${patches.length} patches. b4 runs it once per patch; to check a whole series, run widen review on the mbox.`)];
     if (!patch || !patch.files.some((fp) => isCSource(fp.newPath ?? fp.oldPath ?? ''))) return [];
     const tracking = opts.env['B4_TRACKING_FILE'] ? await readTracking(opts.env['B4_TRACKING_FILE']) : { baseCommit: null, changeId: null };
     const top = (await git(opts.cwd, ['rev-parse', '--show-toplevel'])).trim();
@@ -86,6 +90,12 @@ async function check(mail: Buffer, opts: CheckOptions): Promise<B4Result[]> {
     source = await GitSource.open(top, base);
     const earlier = await earlierPatches(top, source.commit, tracking.changeId, patch);
     const report = await review({ patches: [...earlier, patch], tree: source, rules: opts.rules, applyOnly: new Set(earlier) });
+    // Patch n/m checked on the base alone: what patches 1..n-1 add or change is not in the tree
+    // (sweep R: a call of a helper patch 1 brings back, reported as missing from the tree).
+    if (patch.index > 1 && earlier.length < patch.index - 1) {
+      const missing = patch.index === 2 ? 'patch 1' : `patches 1-${patch.index - 1}`;
+      report.notes.unshift(fileNote(patch.source, 'missing-patch', `Patch ${patch.index}/${patch.total} was checked without ${missing} of its series, which widen could not read (no b4 review branch for B4_TRACKING_FILE's change-id): a finding about what an earlier patch adds or changes may be wrong.`));
+    }
     return [toResult(report, source.commit.slice(0, 12), earlier.length)];
   } catch (e) {
     // A mail without a diff (a cover letter, a reply) is not a patch to check: nothing to say.
