@@ -329,6 +329,7 @@ class DiffParser {
       const path = plusName.length < minusName.length ? plusName : minusName;
       file = { oldPath: path, newPath: path, status: 'modified', binary: false, hunks: [] };
     }
+    file.markers = [`--- ${minusLine}`, `+++ ${plusLine}`];
     this.parseHunks(file);
     return file;
   }

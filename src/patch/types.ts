@@ -48,6 +48,11 @@ export interface FilePatch {
   newMode?: string;
   /** Git's `similarity index` of a rename or copy, in percent. */
   similarity?: number;
+  /**
+   * A traditional diff's (`diff -u`) `---` and `+++` lines as written: a reply quotes them, not
+   * git's form, which the patch does not have. Absent for a `diff --git` file patch.
+   */
+  markers?: [string, string];
 }
 
 export interface Patch {

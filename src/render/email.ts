@@ -279,6 +279,8 @@ function quote(line: string): string {
 
 /** The lines of a file's diff header worth quoting: which file, and what became of it. */
 function fileHeader(fp: FilePatch): string[] {
+  // A `diff -u` patch has no `diff --git` line to quote, and its own names after `---`/`+++`.
+  if (fp.markers) return [...fp.markers];
   const oldName = fp.oldPath ?? fp.newPath!;
   const newName = fp.newPath ?? fp.oldPath!;
   return [`diff --git a/${oldName} b/${newName}`, `--- ${fp.oldPath === null ? '/dev/null' : `a/${fp.oldPath}`}`, `+++ ${fp.newPath === null ? '/dev/null' : `b/${fp.newPath}`}`];

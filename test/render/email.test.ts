@@ -184,6 +184,15 @@ test('a plain diff: the reply body alone, and a word on what it lacks', async ()
   expect(out.text).not.toMatch(/^(From |Subject:|In-Reply-To:)/m);
 });
 
+test('a diff -u patch is quoted as written: its own ---/+++ lines, no diff --git line it does not have (sweep R)', async () => {
+  const git = readFileSync(join(seedDir, 'seed.patch'), 'utf8').replace(/^[\s\S]*?(?=^diff --git)/m, '');
+  const diff = git.replace(/^diff --git .*\n(?:index .*\n)?/m, '').replace('--- a/mm/memory.c', '--- linux.orig/mm/memory.c\t2024-03-05 10:00:00').replace('+++ b/mm/memory.c', '+++ linux/mm/memory.c\t2024-03-05 10:01:00');
+  const plain = await readPatches(diff, 'fix.diff');
+  const report = await review({ patches: plain, tree: new DirectorySource(join(seedDir, 'tree')), rules: RULES });
+  const out = renderEmail(report, plain);
+  expect(out.text.split('\n').slice(0, 2)).toEqual(['> --- linux.orig/mm/memory.c\t2024-03-05 10:00:00', '> +++ linux/mm/memory.c\t2024-03-05 10:01:00']);
+});
+
 describe('a mail without a Message-ID: the reply says what is missing instead of inventing it', () => {
   const noMessageId =
     'The mail of patch 1 ("mm: use correct VMA flags when freeing page-tables") has no Message-ID, so its reply has no ' +
