@@ -100,11 +100,13 @@ export function isCommitFinding(f: Finding): boolean {
 
 /**
  * Orders findings on commit messages first (by patch, then rule id), as a reviewer answers a
- * patch top down; then the rest by path, line, column, the most severe first, then rule id.
+ * patch top down; then the rest by patch, path, line, column, the most severe first, then rule id.
  */
 export function compareFindings(a: Finding, b: Finding): number {
   if (isCommitFinding(a) !== isCommitFinding(b)) return isCommitFinding(a) ? -1 : 1;
   if (isCommitFinding(a)) return (a.patch?.index ?? 0) - (b.patch?.index ?? 0) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+  // A series is read patch by patch (sweep R: a nine-patch review began with patch 7).
+  if ((a.patch?.index ?? 0) !== (b.patch?.index ?? 0)) return (a.patch?.index ?? 0) - (b.patch?.index ?? 0);
   if (a.path !== b.path) return a.path < b.path ? -1 : 1;
   return a.line - b.line || a.column - b.column || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
 }
