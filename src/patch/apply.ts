@@ -210,7 +210,11 @@ function describeMismatch(oldLines: readonly FileLine[], preimage: readonly Hunk
       return `The file ends after line ${oldLines.length}, where the patch expects ${showHunkLine(expected)}`;
     }
     if (!sameLine(actual, expected)) {
-      return `At line ${at + i + 1} the patch expects ${showHunkLine(expected)}, but the file has ${showFileLine(actual)}`;
+      // Tabs turned into spaces, or trailing white space lost: what a mailer or an editor does
+      // to a patch pasted into it (sweep R), and the tree is not to blame.
+      const squeezed = (t: string): string => t.replace(/\s+/g, ' ').trim();
+      const spaceOnly = squeezed(fileLineKey(actual)) === squeezed(expected.text) ? ': the two differ only in white space, so a mailer or an editor probably changed the patch (tabs into spaces, say); send or save it with `git send-email` or `b4`' : '';
+      return `At line ${at + i + 1} the patch expects ${showHunkLine(expected)}, but the file has ${showFileLine(actual)}${spaceOnly}`;
     }
   }
   return `Its lines are there at line ${at + 1}, but the hunk must start at the top of the file or end at its end`;

@@ -228,6 +228,13 @@ describe('hunk placement', () => {
     expect(error.message).toContain('At line 1 the patch expects an empty line, but the file has `one`');
   });
 
+  test('a line that differs only in white space is named as a mailer\'s damage (sweep R)', async () => {
+    const tabbed = original.replace('two', '\ttwo = 2;');
+    const patch = await inlinePatch('--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n one\n-        two = 2;\n+        TWO = 2;\n three\n');
+    const error = applyError(() => applyFilePatch(tabbed, patch.files[0]!, patch));
+    expect(error.message).toContain('the two differ only in white space, so a mailer or an editor probably changed the patch (tabs into spaces, say)');
+  });
+
   test('a hunk without trailing context must match at the end, as in git', async () => {
     const patch = await inlinePatch('--- a/f\n+++ b/f\n@@ -9,2 +9,2 @@\n nine\n-ten\n+TEN\n');
     expect(applyFilePatch(original, patch.files[0]!, patch).text).toBe(original.replace('ten', 'TEN'));
