@@ -217,8 +217,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       // such, not taken for a patch without C files.
       if (isC && reported) cFiles++;
       if (fp.binary) {
-        if (!reported) continue;
-        notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
+        // Only a C file is something widen would have checked: a binary blob, like a Makefile,
+        // is out of its scope, and a note would make --fail-on-unchecked fail for it (sweep R).
+        if (reported && isC) notes.push(fileNote(path, 'skipped-file', `${describePatch(patch)} changes ${path} as a binary file; widen skipped it.`));
         continue;
       }
       // Only C files are reviewed, and only C files are read as helpers of others; a name that

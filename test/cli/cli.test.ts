@@ -144,11 +144,16 @@ describe('bad input', () => {
     expect(r.stdout).toMatch(/note: The patch changes no \.c or \.h file/);
   });
 
-  test('a binary diff is skipped with a note', () => {
-    const diff = 'diff --git a/mm/blob.bin b/mm/blob.bin\nindex 1234567..89abcde 100644\nBinary files a/mm/blob.bin and b/mm/blob.bin differ\n';
-    const r = widen(['review', file('binary.patch', diff)]);
+  test('a binary diff of a C file is skipped with a note; one of another file is out of scope, like a Makefile', () => {
+    const binary = (path: string): string => `diff --git a/${path} b/${path}\nindex 1234567..89abcde 100644\nBinary files a/${path} and b/${path} differ\n`;
+    const r = widen(['review', file('binary.patch', binary('mm/blob.c'))]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/mm\/blob\.bin: note: .*binary file; widen skipped it\./);
+    expect(r.stdout).toMatch(/mm\/blob\.c: note: .*binary file; widen skipped it\./);
+    // A firmware blob is no more unchecked than a Makefile: --fail-on-unchecked passes both (sweep R).
+    const blob = widen(['review', file('blob.patch', binary('mm/blob.bin')), '--fail-on', 'none', '--fail-on-unchecked']);
+    expect(blob.stdout).not.toMatch(/binary file/);
+    const make = widen(['review', file('make.patch', 'diff --git a/mm/Makefile b/mm/Makefile\n--- a/mm/Makefile\n+++ b/mm/Makefile\n@@ -1 +1 @@\n-old\n+new\n'), '--fail-on', 'none', '--fail-on-unchecked']);
+    expect([blob.status, make.status]).toEqual([make.status, make.status]);
   });
 
   test('a patch that does not apply names the file and the hunk', () => {
