@@ -200,10 +200,11 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   // The sender by name, as mutt attributes a quote: the address would take the line past the wrap.
   if (patch?.from) out.push(...wrap(`On ${patch.date ? `${mailDate(patch.date)}, ` : ''}${displayName(patch.from)} wrote:`));
   const placed = new Set<Finding>();
+  const said = new Map<string, Finding>();
   // Notes on the commit message come first, where a reviewer answers the message, above the code.
   for (const f of findings.filter(isCommitFinding)) {
     if (out.length > 0) out.push('');
-    out.push(...comment(f, null));
+    out.push(...comment(f, null, said));
     placed.add(f);
   }
   const files = patch?.files ?? [];
@@ -246,7 +247,7 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
         out.push(quote(piece.text));
         for (const f of anchors.get(piece.newLine ?? -1) ?? []) {
           if (out[out.length - 1] !== '') out.push('');
-          out.push(...comment(f, shown), '');
+          out.push(...comment(f, shown, said), '');
           placed.add(f);
         }
       }
@@ -258,14 +259,14 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
     if (placed.has(f)) continue;
     if (out.length > 0 && out[out.length - 1] !== '') out.push('');
     if (!patch) {
-      out.push(...comment(f, null), '');
+      out.push(...comment(f, null, said), '');
       continue;
     }
     // Said first, or the comment would read as one on the quoted line above it.
     out.push(...wrap(`Outside the diff, at ${f.path}:${f.line}${f.function ? ` in ${f.function}()` : ''}:`), '');
     const fp = files.find((p) => p.newPath !== null && p.newPath === f.path);
     const diff = fp ? diffLinesOf(fp) : null;
-    out.push(...comment(f, new Set(diff ? [...diff.added, ...diff.context] : [])), '');
+    out.push(...comment(f, new Set(diff ? [...diff.added, ...diff.context] : []), said), '');
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -345,17 +346,26 @@ function quoteHunk(h: Hunk, wanted: ReadonlySet<number>): QuotePiece[] {
   return out;
 }
 
-/** One finding as a reviewer writes it under the quoted line. */
-function comment(f: Finding, shownByDiff: ReadonlySet<number> | null): string[] {
+/**
+ * One finding as a reviewer writes it under the quoted line. `said` holds the first finding of
+ * each rule and message the reply has explained: a later one of the same kind points back to it
+ * instead of repeating its reasoning, fix and link (sweep R: thirteen `api-version-gate`
+ * findings made a 681-line reply), and shows its excerpt only when it is another function's.
+ */
+function comment(f: Finding, shownByDiff: ReadonlySet<number> | null, said: Map<string, Finding> = new Map()): string[] {
   const out = wrap(`${f.severity}: ${f.message} [${f.rule}]`);
-  if (f.explanation) out.push('', ...wrap(f.explanation));
-  if (f.excerpt) out.push('', ...excerptBlock(f.excerpt, shownByDiff));
+  const key = `${f.rule}|${f.messageId}`;
+  const first = said.get(key);
+  if (!first) said.set(key, f);
+  if (first) out.push('', ...wrap(`As above (${isCommitFinding(first) ? 'on the commit message' : `${first.path}:${first.line}`}): the explanation and the fix given there apply here too.`));
+  else if (f.explanation) out.push('', ...wrap(f.explanation));
+  if (f.excerpt && !(first && first.function === f.function && first.path === f.path)) out.push('', ...excerptBlock(f.excerpt, shownByDiff));
   const elsewhere = f.related.filter((r) => !f.excerpt?.lines.some((l) => l && r.path === f.excerpt!.path && l.line === r.line));
   if (elsewhere.length > 0) out.push('', 'Also:', ...elsewhere.flatMap((r) => wrap(`${r.path}:${r.line}: ${r.message}`, '  ', '    ')));
-  if (f.fix) out.push('', ...wrap(`Fix: ${f.fix}`));
+  if (f.fix && !first) out.push('', ...wrap(`Fix: ${f.fix}`));
   // What a maintainer would say first in a reply to a series (sweep H): fold the fix in.
   if (f.fixedBy) out.push('', ...wrap(`A later ${patchName(f.fixedBy)} fixes this${f.fixedBy.subject === null ? '' : ` ("${f.fixedBy.subject}")`}, but the series does not bisect cleanly in between: please fold the fix into this patch.`));
-  out.push('', ...seeAlso(docsUrl(f.rule)));
+  if (!first) out.push('', ...seeAlso(docsUrl(f.rule)));
   return out;
 }
 
