@@ -47,6 +47,7 @@ const WRITTEN = new RegExp(String.raw`(?<![\w$])${VM_FLAGS_API.field}${GAP}(?:${
 /** Allocators of VMAs not yet in the tree, whose flags are set with `vm_flags_init()`. */
 const FRESH = new Set<string>(VM_FLAGS_API.fresh);
 const INITIALISERS = new Set<string>(VM_FLAGS_API.initialisers);
+const WRITE_LOCK = new Set<string>([VM_FLAGS_API.writeLock]);
 
 export default defineRule({
   id: 'vm-flags-direct-write',
@@ -159,7 +160,7 @@ function fileScopeVma(fn: AnalyzedFunction, name: string): boolean {
  */
 function replacement(fn: AnalyzedFunction, w: FlagWrite, text: (e: Expr) => string): { helper: string; call: string; lockFirst: string } {
   const target = w.target.k === 'field' && !w.target.arrow ? `&${text(w.base)}` : text(w.base);
-  const value = w.value === null ? null : w.value;
+  const value = w.value;
   const done = (helper: string, arg: string): { helper: string; call: string; lockFirst: string } => {
     const lockFirst = helper === 'vm_flags_reset' && !writeLocked(fn, w) ? `, after \`${VM_FLAGS_API.writeLock}(${target})\`: \`vm_flags_reset()\` asserts the VMA write lock, and 6.12 takes it there first` : '';
     return { helper, call: `${helper}(${target}, ${arg})`, lockFirst };
@@ -197,17 +198,16 @@ function freshVma(fn: AnalyzedFunction, w: FlagWrite): boolean {
   if (w.target.k === 'field' && !w.target.arrow) return true;
   const key = pathKey(w.base);
   if (key === null) return false;
-  return fn.cfg.nodes.some((n) =>
-    n.events.some(
-      (e) =>
-        (e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)) ||
-        (e.k === 'call' && e.name !== null && INITIALISERS.has(e.name) && e.call.args[0] !== undefined && pathKey(e.call.args[0]) === key),
-    ),
-  );
+  const allocated = fn.cfg.nodes.some((n) => n.events.some((e) => e.k === 'def' && e.key === key && e.value !== null && e.value.k === 'call' && e.value.name !== null && FRESH.has(e.value.name)));
+  return allocated || calledOn(fn, INITIALISERS, key, Infinity);
 }
 
 /** Whether the function write-locks the VMA (`vma_start_write(vma)`) before the write, in the source's order. */
 function writeLocked(fn: AnalyzedFunction, w: FlagWrite): boolean {
-  const key = pathKey(w.base);
-  return fn.cfg.nodes.some((n) => n.start < w.start && n.events.some((e) => e.k === 'call' && e.name === VM_FLAGS_API.writeLock && e.call.args[0] !== undefined && pathKey(e.call.args[0]) === key));
+  return calledOn(fn, WRITE_LOCK, pathKey(w.base), w.start);
+}
+
+/** Whether one of `names` is called on the VMA `key` (its first argument) somewhere before offset `before`. */
+function calledOn(fn: AnalyzedFunction, names: ReadonlySet<string>, key: string | null, before: number): boolean {
+  return key !== null && fn.cfg.nodes.some((n) => n.start < before && n.events.some((e) => e.k === 'call' && e.name !== null && names.has(e.name) && e.call.args[0] !== undefined && pathKey(e.call.args[0]) === key));
 }
