@@ -129,7 +129,7 @@ export class TriggerFilter {
     if (this.words.length > 0) {
       let pos = m - 1;
       while (pos < n) {
-        const h = ((buf[pos - 2]! << 10) ^ (buf[pos - 1]! << 5) ^ buf[pos]!) & 0xffff;
+        const h = blockHash(buf[pos - 2]!, buf[pos - 1]!, buf[pos]!);
         const s = shift[h]!;
         if (s !== 0) {
           pos += s;
