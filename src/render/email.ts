@@ -352,7 +352,7 @@ function quoteHunk(h: Hunk, wanted: ReadonlySet<number>): QuotePiece[] {
  * instead of repeating its reasoning, fix and link (sweep R: thirteen `api-version-gate`
  * findings made a 681-line reply), and shows its excerpt only when it is another function's.
  */
-function comment(f: Finding, shownByDiff: ReadonlySet<number> | null, said: Map<string, Finding> = new Map()): string[] {
+function comment(f: Finding, shownByDiff: ReadonlySet<number> | null, said: Map<string, Finding>): string[] {
   const out = wrap(`${f.severity}: ${f.message} [${f.rule}]`);
   const key = `${f.rule}|${f.messageId}`;
   const first = said.get(key);
