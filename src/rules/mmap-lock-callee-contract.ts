@@ -33,7 +33,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn, setsRetryNowait } from './fault-result.js';
 import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
 type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged' | 'releaseAdded';
 
@@ -394,10 +394,13 @@ function checkAgainstPrevious(fn: AnalyzedFunction, ctx: RuleContext<Messages>):
   const then = lockEvents(before, ctx.summaries);
   const thenObjects = lockedObjects(then);
   if (thenObjects.size === 0) {
-    // A helper of the table the old body called may have released the lock already: 6.1's
+    // "Left alone" needs an old body with no lock event at all, and no call of the table's lock
+    // helpers either: those may have released the lock with no argument to name its mm (6.1's
     // powerpc `bad_access()` called `__bad_area(regs, address, SEGV_ACCERR)`, which releases
-    // `current->mm`'s lock with no mm argument to name it; 6.12 hands it `mm`.
-    if ([...then.values()].every((list) => list.length === 0)) releaseAdded(fn, before, ctx);
+    // `current->mm`'s; 6.12 hands it `mm`), and then give no event.
+    const calledThen = before.file.identifiersOf(before.span);
+    const tableHelper = [...MMAP_LOCK_TABLE_SAYS.keys()].some((name) => calledThen.has(name));
+    if (!tableHelper && [...then.values()].every((list) => list.length === 0)) releaseAdded(fn, before, ctx);
     return;
   }
   if (thenObjects.size !== 1) return;
