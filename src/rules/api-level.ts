@@ -120,6 +120,9 @@ const liveMemo = new WeakMap<AnalyzedFile, (offset: number) => boolean>();
  * macro other than a `CONFIG_` option (which may be defined nowhere), and outside `#if 0`.
  */
 export function liveRegions(text: string): (offset: number) => boolean {
+  // Read once, when a branch first needs it: most files have no dubious branch at all.
+  let macros: ReadonlySet<string> | null = null;
+  const defines = (name: string): boolean => (macros ??= macroNames(text)).has(name);
   const dead: Array<[number, number]> = [];
   const stack: Array<{ dubious: boolean; from: number }> = [];
   const re = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b([^\n]*)/gm;
@@ -132,14 +135,14 @@ export function liveRegions(text: string): (offset: number) => boolean {
       if (top?.dubious) dead.push([top.from, at]);
     };
     if (kw === 'ifdef' || kw === 'if') {
-      stack.push({ dubious: dubious(kw, cond, text), from: at });
+      stack.push({ dubious: dubious(kw, cond, defines), from: at });
     } else if (kw === 'ifndef') {
       stack.push({ dubious: false, from: at });
     } else if (kw === 'elif' || kw === 'else') {
       if (stack.length === 0) continue;
       close();
       // The `#else` of `#ifdef FOO` is what builds when FOO is never defined.
-      stack.push({ dubious: kw === 'elif' ? dubious('if', cond, text) : false, from: at });
+      stack.push({ dubious: kw === 'elif' ? dubious('if', cond, defines) : false, from: at });
     } else {
       close();
     }
@@ -154,12 +157,26 @@ export function liveRegions(text: string): (offset: number) => boolean {
  * defined(USX2Y_NRPACKS_VARIABLE) || USX2Y_NRPACKS == 1`, and its own header defines the
  * first).
  */
-function dubious(kw: string, cond: string, text: string): boolean {
+function dubious(kw: string, cond: string, defines: (name: string) => boolean): boolean {
   if (/^0\b/.test(cond)) return true;
   if (kw !== 'ifdef' && cond.includes('||')) return false;
   const name = kw === 'ifdef' ? cond.split(/\s/)[0] ?? '' : /^defined\s*\(?\s*(\w+)/.exec(cond)?.[1] ?? null;
   if (name === null || name === '' || /^(CONFIG_\w+|__KERNEL__)$/.test(name)) return false;
-  return !new RegExp(String.raw`^[ \t]*#[ \t]*define[ \t]+${name}\b`, 'm').test(text);
+  return !defines(name);
+}
+
+/** The names `text` `#define`s, in one pass. */
+function macroNames(text: string): Set<string> {
+  return new Set([...text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)/gm)].map((m) => m[1]!));
+}
+
+const macrosMemo = new WeakMap<AnalyzedFile, ReadonlySet<string>>();
+
+/** Whether `file` itself `#define`s `name` (then it is no call of a function the tree lacks). */
+export function definesMacro(file: AnalyzedFile, name: string): boolean {
+  let names = macrosMemo.get(file);
+  if (!names) macrosMemo.set(file, (names = macroNames(file.source.text)));
+  return names.has(name);
 }
 
 /**

@@ -15,7 +15,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
-import { liveIn, withoutComments } from './api-level.js';
+import { definesMacro, liveIn, withoutComments } from './api-level.js';
 
 const API = new Map<string, (typeof API_VERSIONS.apis)[number]>(API_VERSIONS.apis.flatMap((a) => a.names.map((n) => [n, a] as const)));
 const SYMBOLS = new Map(API_VERSIONS.symbols.map((x) => [x.name, x]));
@@ -57,7 +57,6 @@ export default defineRule({
     /** The headers in sight name `probe`, which every tree has beside `name`, and not `name`. */
     const headersLack = (name: string, probe: string): boolean => ctx.summaries.headersMention(probe, fn.file) === true && ctx.summaries.headersMention(name, fn.file) === false;
     if (!defined(API_VERSIONS.baseline)) return;
-    const text = fn.file.source.text;
     const live = liveIn(fn.file);
     // One report per API family and function: the first use, with the family's other uses as related lines.
     type Use = { name: string; call: { start: number; end: number }; symbol: boolean };
@@ -65,7 +64,7 @@ export default defineRule({
     const add = (api: (typeof API_VERSIONS.apis)[number], use: Use): void => void absent.set(api, [...(absent.get(api) ?? []), use]);
     for (const list of calls.values()) {
       for (const c of list) {
-        if (defined(c.name) || definesMacro(text, c.name) || !live(c.call.start)) continue;
+        if (defined(c.name) || definesMacro(fn.file, c.name) || !live(c.call.start)) continue;
         // A probe defined nowhere in sight: judged by the headers instead, which declare both
         // (6.1 include/linux/mm.h declares `zap_page_range()` beside `zap_page_range_single()`,
         // 6.12 only the latter), so a review outside mm/, which reads mm/'s API headers but
@@ -78,7 +77,7 @@ export default defineRule({
     // Macros and enum values: absent when a header in sight names the probe and not them.
     for (const name of used) {
       const sym = SYMBOLS.get(name)!;
-      if (definesMacro(text, name) || !headersLack(name, sym.probe)) continue;
+      if (definesMacro(fn.file, name) || !headersLack(name, sym.probe)) continue;
       const code = withoutComments(fn.file);
       const at = firstUse(code.text, fn.span, name, code.live);
       if (at !== null) add(API.get(sym.api)!, { name, call: { start: at, end: at + name.length }, symbol: true });
@@ -148,8 +147,4 @@ function firstUse(text: string, span: { bodyStart: number; end: number }, name: 
   re.lastIndex = span.bodyStart;
   for (let m = re.exec(text); m && m.index < span.end; m = re.exec(text)) if (live(m.index)) return m.index;
   return null;
-}
-
-function definesMacro(text: string, name: string): boolean {
-  return new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name.replace(/\W/g, '\\$&')}\\b`, 'm').test(text);
 }
