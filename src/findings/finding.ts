@@ -73,6 +73,13 @@ export interface Finding {
   fix: string;
   /** `commit-message`: the finding is about the patch's commit message, not a line of code. */
   scope?: 'commit-message';
+  /**
+   * For a finding on a commit message: the line of the message it is about, as written (the bad
+   * `Fixes:` tag, the stray sign-off; for a missing trailer, the line it should follow). A mail
+   * reply quotes it and answers under it. Absent for a finding on the subject or on the message
+   * as a whole.
+   */
+  quote?: string;
   path: string;
   line: number;
   column: number;

@@ -201,8 +201,12 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
   if (patch?.from) out.push(...wrap(`On ${patch.date ? `${mailDate(patch.date)}, ` : ''}${displayName(patch.from)} wrote:`));
   const placed = new Set<Finding>();
   const said = new Map<string, Finding>();
-  // Notes on the commit message come first, where a reviewer answers the message, above the code.
-  for (const f of findings.filter(isCommitFinding)) {
+  // Notes on the commit message come first, where a reviewer answers the message, above the code:
+  // those on the subject or the message as a whole, then each under the line it is about.
+  const message = patch && patch.description !== '' ? patch.description.split('\n').map((l) => l.replace(/\r$/, '')) : [];
+  const onCommit = findings.filter(isCommitFinding);
+  const lineOf = (f: Finding): number => (f.quote === undefined ? -1 : message.indexOf(f.quote));
+  for (const f of onCommit.filter((c) => lineOf(c) < 0)) {
     if (out.length > 0) out.push('');
     out.push(...comment(f, null, said));
     placed.add(f);
@@ -213,7 +217,19 @@ function replyBody(patch: Patch | null, findings: readonly Finding[]): string {
     if (!cut) out.push('[...]');
     cut = true;
   };
-  // The commit message is not quoted: the comments are on the code.
+  // The rest of the commit message is not quoted: the other comments are on the code.
+  let next = 0;
+  for (const at of [...new Set(onCommit.map(lineOf).filter((i) => i >= 0))].sort((a, b) => a - b)) {
+    if (out.length > 0) out.push('');
+    if (at > next) out.push('[...]');
+    out.push(quote(message[at]!), '');
+    for (const f of onCommit.filter((c) => lineOf(c) === at)) {
+      if (out[out.length - 1] !== '') out.push('');
+      out.push(...comment(f, null, said));
+      placed.add(f);
+    }
+    next = at + 1;
+  }
   if (patch && patch.description !== '') {
     if (placed.size > 0) out.push('');
     markCut();

@@ -17,6 +17,8 @@ export interface JsonFinding {
   messageId: string;
   /** `commit-message` for a patch rule's finding: `line` is where the patch begins in `path`, and `patch` names it. */
   scope?: 'commit-message';
+  /** For a commit-message finding: the line of the message it is about, as written (absent for the subject). */
+  quote?: string;
   path: string;
   line: number;
   column: number;
@@ -47,6 +49,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     fix: f.fix,
     messageId: f.messageId,
     ...(f.scope ? { scope: f.scope } : {}),
+    ...(f.quote !== undefined ? { quote: f.quote } : {}),
     path: f.path,
     line: f.line,
     column: f.column,

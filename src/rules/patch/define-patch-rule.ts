@@ -28,6 +28,11 @@ export interface PatchRuleReport<M extends string> {
    * two findings of one message on one patch differ by it.
    */
   evidence?: string;
+  /**
+   * The line of the message the finding is about, exactly as one of {@link CommitMessage.lines}
+   * holds it: a mail reply quotes it and answers under it ({@link Finding.quote}).
+   */
+  at?: string;
 }
 
 export interface PatchRuleContext<M extends string> {
@@ -80,6 +85,7 @@ function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: Patc
     messageId: r.messageId,
     ...formatSpec(rule.messages, r.messageId, r.data),
     scope: 'commit-message',
+    ...(r.at !== undefined && commit.lines.includes(r.at) ? { quote: r.at } : {}),
     path: patch.source,
     line,
     column: 1,

@@ -112,7 +112,7 @@ export default definePatchRule<Messages>({
     for (const line of commit.lines) {
       if (!CANDIDATE.test(line)) continue;
       const data = { tag: line.trim(), quote: quoted(line) };
-      const report = (messageId: Messages, extra: Record<string, string | number> = {}): void => ctx.report({ messageId, data: { ...data, ...extra }, evidence: line });
+      const report = (messageId: Messages, extra: Record<string, string | number> = {}): void => ctx.report({ messageId, data: { ...data, ...extra }, evidence: line, at: line });
       if (!SPELLED.test(line)) {
         report(SPELLED.test(line.trim()) ? 'indented' : 'spelling');
         continue;

@@ -65,17 +65,27 @@ export default definePatchRule<Messages>({
     const author = commit.author;
     if (signoffs.length === 0) {
       const stray = commit.lines.find((l) => SIGNOFF_LINE.test(l));
-      if (stray !== undefined) ctx.report({ messageId: 'notTrailer', data: { signoff: stray.trim() }, evidence: stray });
-      else ctx.report({ messageId: 'missing', data: { author: author.text } });
+      if (stray !== undefined) ctx.report({ messageId: 'notTrailer', data: { signoff: stray.trim() }, evidence: stray, at: stray });
+      // Under the message's last line, where the trailer is missing.
+      else ctx.report({ messageId: 'missing', data: { author: author.text }, at: lastLine(commit.lines, (l) => l.trim() !== '') });
       return;
     }
     // Without an address on either side, the name is all there is to go by.
     if (signoffs.some((s) => sameAddress(s, author) || ((s.email === null || author.email === null) && sameName(s, author)))) return;
     const byName = signoffs.find((s) => sameName(s, author));
     if (byName) {
-      ctx.report({ messageId: 'otherAddress', data: { author: author.text, signoff: byName.text }, evidence: byName.text });
+      const line = lastLine(commit.lines, (l) => SIGNOFF_LINE.test(l) && l.includes(byName.text));
+      ctx.report({ messageId: 'otherAddress', data: { author: author.text, signoff: byName.text }, evidence: byName.text, at: line });
       return;
     }
-    ctx.report({ messageId: 'notByAuthor', data: { author: author.text, signers: signoffs.map((s) => `\`${s.text}\``).join(', ') } });
+    // Under the last sign-off, where the author's would go.
+    const last = lastLine(commit.lines, (l) => SIGNOFF_LINE.test(l));
+    ctx.report({ messageId: 'notByAuthor', data: { author: author.text, signers: signoffs.map((s) => `\`${s.text}\``).join(', ') }, at: last });
   },
 });
+
+/** The last of `lines` that `test` accepts (the ES2022 library has no `findLast`). */
+function lastLine(lines: readonly string[], test: (line: string) => boolean): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) if (test(lines[i]!)) return lines[i];
+  return undefined;
+}

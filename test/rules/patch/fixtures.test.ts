@@ -41,3 +41,16 @@ describe.each(PATCH_RULES.map((r) => [r.id, r] as const))('%s fixtures', (id, ru
     expectGolden(join(root, 'test', 'fixtures', 'render', 'rules', `${id}.txt`), text);
   });
 });
+
+test('patch-signoff-author: each note quotes the line a reply answers under', async () => {
+  const dir = join(root, 'test', 'fixtures', 'rules', 'patch-signoff-author');
+  const patches = await readPatches(readFileSync(join(dir, 'signoffs.mbox')), 'signoffs.mbox');
+  const rule = PATCH_RULES.find((r) => r.id === 'patch-signoff-author')!;
+  const quotes = patches.flatMap((p) => runPatchRules(p, [rule]).map((f) => [p.index, f.messageId, f.quote ?? null]));
+  expect(quotes.slice(0, 3)).toEqual([
+    [1, 'missing', 'The gap can be short.'],
+    [2, 'notByAuthor', 'Signed-off-by: John Roe <john@example.org>'],
+    [3, 'otherAddress', 'Signed-off-by: Jane Doe <jane@work.example.com>'],
+  ]);
+  expect(quotes.filter(([, id]) => id === 'notTrailer').every(([, , q]) => typeof q === 'string' && /signed-off-by/i.test(q))).toBe(true);
+});

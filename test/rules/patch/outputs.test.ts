@@ -76,6 +76,7 @@ test("json: the contract's fields, with scope, the patch's first line and the pa
     fix: 'If you can certify the DCO, add `Signed-off-by: Example Contributor <contributor@example.org>` as the last trailer (`git commit --amend -s`).',
     messageId: 'missing',
     scope: 'commit-message',
+    quote: FIXES,
     path: 'seed-unsigned.patch',
     line: 1,
     column: 1,
@@ -96,15 +97,39 @@ test('markdown: a heading that names the commit message, no path:line', () => {
   expect(md).not.toContain('seed-unsigned.patch:0');
 });
 
-test('email: the notes answer the message, above the quoted diff', () => {
+test('email: the notes answer the message under the line they are about, above the quoted diff', () => {
   const { text } = renderEmail(report, patches);
   const body = text.split('\n');
   const attribution = body.indexOf('On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor wrote:');
+  // The tag is the message's last line: the note on it, and the one on the sign-off missing after it.
+  expect(body.slice(attribution, attribution + 6)).toEqual([
+    'On Wed, 25 Nov 2026 17:48:11 +0000, Example Contributor wrote:',
+    '',
+    '[...]',
+    `> ${FIXES}`,
+    '',
+    'note: a `Fixes:` tag whose commit id is shorter than twelve digits:',
+  ]);
   const note = body.indexOf('note: the patch has no `Signed-off-by:` trailer [patch-signoff-author]');
   const diff = body.indexOf('> diff --git a/mm/memory.c b/mm/memory.c');
-  expect([attribution >= 0, note > attribution, diff > note]).toEqual([true, true, true]);
+  expect([note > attribution + 6, diff > note]).toEqual([true, true]);
+  expect(body.filter((l) => l.startsWith('> Fixes:'))).toHaveLength(1);
   expect(body[diff - 1]).toBe('[...]');
   expect(body).toContain('https://github.com/widen-review/widen/blob/main/docs/rules/patch-fixes-tag-format.md');
+});
+
+test('JSON: a note on a line of the message quotes it; one on the missing sign-off, the line it should follow', () => {
+  expect(report.findings.filter((f) => f.scope === 'commit-message').map((f) => [f.rule, f.messageId, f.quote])).toEqual([
+    ['patch-fixes-tag-format', 'idShort', FIXES],
+    ['patch-signoff-author', 'missing', FIXES],
+  ]);
+  const json = JSON.parse(renderJson(report)) as { findings: Array<{ rule: string; quote?: string }> };
+  expect(json.findings.map((f) => [f.rule, f.quote ?? null])).toEqual([
+    ['patch-fixes-tag-format', FIXES],
+    ['patch-signoff-author', FIXES],
+    ['tlb-vma-bracket-vma-reassigned', null],
+    ['tlb-vma-bracket-misuse', null],
+  ]);
 });
 
 test('check run: listed in the summary by patch, never an annotation', () => {
