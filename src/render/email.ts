@@ -22,6 +22,7 @@ import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, MAX_HEADER_WORD, splitAddresses } from './mail-headers.js';
 import { expandTabs, labelBelow, patchName, wrapAt } from './text.js';
+import { wordList } from '../words.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
 export const WRAP = 72;
@@ -58,7 +59,7 @@ export function renderEmail(report: Report, patches: readonly Patch[]): EmailRen
   }
   const indexes = [...byPatch.keys()].sort((a, b) => a - b);
   const replies = indexes.map((index) => reply(patches.find((p) => p.index === index) ?? null, byPatch.get(index)!));
-  const missing = replies.flatMap((r) => (r.missing ? [r.missing] : []));
+  const missing = sayMissing(replies);
   // A lone plain diff has nothing to thread under: its body is what the user pastes into a reply.
   if (replies.length === 1 && replies[0]!.headers.length === 0) return { text: replies[0]!.body, replies: 1, missing };
   const text = replies.map((r) => [MBOX_FROM, ...r.headers, '', mboxrdEscape(r.body)].join('\n')).join('\n');
@@ -66,22 +67,61 @@ export function renderEmail(report: Report, patches: readonly Patch[]): EmailRen
 }
 
 interface Reply {
+  patch: Patch | null;
   headers: string[];
   body: string;
   missing: string | null;
+  /** When {@link missing} is one of the sentences every reply of a series may need: said once for all of them. */
+  shared?: SharedLack;
 }
+
+/** What a reply lacks for a reason many patches of a series share: the patch is a commit, or its mail has no Message-ID. */
+type SharedLack = 'commit' | 'noMessageId';
 
 function reply(patch: Patch | null, findings: readonly Finding[]): Reply {
   const body = replyBody(patch, findings);
-  const { headers, missing } = replyHeaders(patch, body);
-  return { headers, body, missing };
+  const { headers, missing, shared } = replyHeaders(patch, body);
+  return { patch, headers, body, missing, ...(shared ? { shared } : {}) };
+}
+
+/**
+ * The sentences for stderr, a reply's in its order; replies that lack the same thing for the
+ * same reason (nine commits of `--git`, a series sent without `--thread`) get one sentence
+ * naming them all instead of one each.
+ */
+function sayMissing(replies: readonly Reply[]): string[] {
+  const out: string[] = [];
+  for (const r of replies) {
+    if (r.missing === null) continue;
+    const group = r.shared ? replies.filter((o) => o.shared === r.shared && o.patch !== null) : [];
+    if (group.length < 2) out.push(r.missing);
+    else if (group[0] === r) out.push(sharedSentence(r.shared!, group.map((o) => o.patch!)));
+  }
+  return out;
+}
+
+function sharedSentence(lack: SharedLack, patches: readonly Patch[]): string {
+  const total = patches[0]!.total;
+  const whole = patches.length === total && patches.every((p, i) => p.index === i + 1);
+  const which = whole ? `the ${total} patches` : `patches ${wordList(patches.map((p) => String(p.index)))}`;
+  if (lack === 'commit') {
+    return (
+      `${which[0]!.toUpperCase()}${which.slice(1)} are commits, not mails: their replies have a Subject and To made from each commit, but no In-Reply-To, ` +
+      'References or Cc. To answer the series on its list, review the mails it was posted as (`b4 am <message-id>`), or reply from your mail client.'
+    );
+  }
+  return (
+    `The mails of ${which} have no Message-ID, so their replies have no In-Reply-To or References and will not thread under them: ` +
+    'give widen the patches as the list delivered them (saved from your mail client, or fetched with `b4 am <message-id>`), ' +
+    "or set both headers of each reply to the Message-ID its patch was posted with before sending."
+  );
 }
 
 /**
  * The header block threading the reply under `patch`. What the patch mail does not say is left
  * out and named in `missing`, never invented.
  */
-function replyHeaders(patch: Patch | null, body: string): { headers: string[]; missing: string | null } {
+function replyHeaders(patch: Patch | null, body: string): { headers: string[]; missing: string | null; shared?: SharedLack } {
   const h = patch?.headers ?? {};
   const name = patch ? describe(patch) : 'a patch widen could not identify';
   if (patch?.commit && Object.keys(h).length === 0) return commitReplyHeaders(patch, body);
@@ -140,14 +180,16 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
     const them = lacking.length > 1 ? 'them' : 'it';
     sentences.push(sentences.length > 0 ? `It has no ${what} either; fill ${them} in too.` : `The mail of ${name} has no ${what}, so its reply has none either; fill ${them} in before sending.`);
   }
-  return { headers, missing: sentences.length > 0 ? sentences.join(' ') : null };
+  // The Message-ID sentence alone is what every reply of a series sent without --thread says.
+  const shared = patch.messageId === null && sentences.length === 1 ? { shared: 'noMessageId' as const } : {};
+  return { headers, missing: sentences.length > 0 ? sentences.join(' ') : null, ...shared };
 }
 
 /**
  * The headers of a reply to a commit (`--git`), which was never a mail: a Subject as the patch
  * mail's would read, and the author as To. What only the posted mail knows is said instead.
  */
-function commitReplyHeaders(patch: Patch, body: string): { headers: string[]; missing: string } {
+function commitReplyHeaders(patch: Patch, body: string): { headers: string[]; missing: string; shared: SharedLack } {
   const tag = patch.total > 1 ? `[PATCH ${patch.index}/${patch.total}]` : '[PATCH]';
   const headers = [headerField('Subject', encodeWords(`Re: ${tag} ${patch.subject ?? patch.commit!.sha.slice(0, 12)}`))];
   const author = patch.from === null ? null : encodeMailbox(patch.from);
@@ -158,6 +200,7 @@ function commitReplyHeaders(patch: Patch, body: string): { headers: string[]; mi
     missing:
       `${describe(patch)} is commit ${patch.commit!.sha.slice(0, 12)}, not a mail: its reply has a Subject and To made from the commit, ` +
       'but no In-Reply-To, References or Cc. To answer the patch on its list, review the mail it was posted as (`b4 am <message-id>`), or reply from your mail client.',
+    shared: 'commit',
   };
 }
 

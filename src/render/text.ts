@@ -47,11 +47,7 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     if (f.fix) out.push(`  ${paint('bold', '= help:')} ${f.fix}`);
     out.push('');
   }
-  const shown = report.notes.slice(0, MAX_TEXT_NOTES);
-  for (const n of shown) out.push(noteLine(n, paint));
-  if (report.notes.length > shown.length) {
-    out.push(`widen: ${report.notes.length - shown.length} more notes not shown; --format json lists them all.`);
-  }
+  out.push(...noteLines(report.notes, paint));
   out.push(summary(report));
   return `${out.join('\n')}\n`;
 }
@@ -78,6 +74,13 @@ export function patchLabel(p: PatchRef): string {
 /** The headline as a compiler colours it: the location bold, the severity in its colour, the rule id dim. */
 function paintedHeadline(f: Finding, paint: Paint): string {
   return `${paint('bold', findingWhere(f))} ${paint(SEVERITY_STYLE[f.severity], `${f.severity}:`)} ${paint('bold', f.message)} ${paint('dim', `[${f.rule}]`)}`;
+}
+
+/** The notes, a line each, the first {@link MAX_TEXT_NOTES} of them; how many more there are. */
+export function noteLines(notes: readonly ReportNote[], paint: Paint = plain): string[] {
+  const out = notes.slice(0, MAX_TEXT_NOTES).map((n) => noteLine(n, paint));
+  if (notes.length > MAX_TEXT_NOTES) out.push(`widen: ${notes.length - MAX_TEXT_NOTES} more notes not shown; --format json lists them all.`);
+  return out;
 }
 
 function noteLine(n: ReportNote, paint: Paint): string {

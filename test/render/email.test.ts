@@ -252,6 +252,39 @@ test('a commit (--git): a Subject and To made from it, and the rest said', () =>
   ]);
 });
 
+describe('what several replies lack for one reason is said once (sweep R: nine paragraphs for --git)', () => {
+  const onPatches = (indexes: number[]): typeof seed => ({
+    ...seed,
+    findings: indexes.flatMap((index) => seed.findings.map((f) => ({ ...f, patch: { ...f.patch!, index, total: 3 } }))),
+  });
+
+  test('every commit of a series: one sentence for the whole series', () => {
+    const commit = { sha: 'b'.repeat(40), author: { name: 'Test Author', email: 'author@example.org' }, date: '2026-12-01T10:00:00Z', subject: 'mm: one', body: '', trailers: [] };
+    const series: Patch[] = [1, 2, 3].map((index) => ({ ...patches[0]!, index, total: 3, messageId: null, rawSubject: null, from: 'Test Author <author@example.org>', headers: {}, commit }));
+    const out = renderEmail(onPatches([1, 2, 3]), series);
+    expect([out.replies, out.missing]).toEqual([
+      3,
+      [
+        'The 3 patches are commits, not mails: their replies have a Subject and To made from each commit, but no In-Reply-To, References or Cc. ' +
+          'To answer the series on its list, review the mails it was posted as (`b4 am <message-id>`), or reply from your mail client.',
+      ],
+    ]);
+  });
+
+  test('mails without a Message-ID: the ones lacking it named together, a reply that lacks more said on its own', () => {
+    const mail = (index: number, extra: Partial<Patch> = {}): Patch => ({ ...patches[0]!, index, total: 3, messageId: null, ...extra });
+    const out = renderEmail(onPatches([1, 2, 3]), [mail(1), mail(2, { messageId: '<two@x>' }), mail(3)]);
+    expect(out.missing).toEqual([
+      'The mails of patches 1 and 3 have no Message-ID, so their replies have no In-Reply-To or References and will not thread under them: ' +
+        'give widen the patches as the list delivered them (saved from your mail client, or fetched with `b4 am <message-id>`), ' +
+        'or set both headers of each reply to the Message-ID its patch was posted with before sending.',
+    ]);
+    const lone = renderEmail(onPatches([1, 3]), [mail(1), mail(2), mail(3, { rawSubject: null })]);
+    expect(lone.missing).toHaveLength(2);
+    expect(lone.missing[1]).toMatch(/^The mail of patch 3 .* has no Message-ID, .* It has no Subject either; fill it in too\.$/);
+  });
+});
+
 test('a commit\'s ISO date is written as a mail writes its Date, in the author\'s zone (sweep J)', () => {
   const patch: Patch = { ...patches[0]!, date: '2026-12-06T09:18:28+01:00' };
   expect(renderEmail(seed, [patch]).text).toContain(`On Sun, 6 Dec 2026 09:18:28 +0100, ${'Example Contributor'} wrote:`);

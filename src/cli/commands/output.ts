@@ -10,7 +10,7 @@ import { renderEmail } from '../../render/email.js';
 import { renderJson } from '../../render/json.js';
 import { renderMarkdown } from '../../render/markdown.js';
 import { renderSarif } from '../../render/sarif.js';
-import { renderText } from '../../render/text.js';
+import { noteLines, renderText } from '../../render/text.js';
 import type { CatalogRule } from '../../rules/index.js';
 import { version } from '../version.js';
 import type { OutputFormat } from './options.js';
@@ -79,8 +79,10 @@ function emailOutput(report: Report, patches: readonly Patch[]): { stdout: strin
   const mail = renderEmail(report, patches);
   const remarks = mail.missing.map((m) => `widen: ${m}`);
   const n = report.notes.length;
-  const notes = `${n} note${n === 1 ? '' : 's'} on what widen could not check`;
-  if (mail.replies === 0) remarks.push(`widen: no findings, so no reply was written${n > 0 ? `; ${n === 1 ? 'there is' : 'there are'} ${notes} (--format text lists ${n === 1 ? 'it' : 'them'})` : ''}.`);
-  else if (n > 0) remarks.push(`widen: ${notes} ${n === 1 ? 'is' : 'are'} not in the ${mail.replies === 1 ? 'reply' : 'replies'}; --format text lists ${n === 1 ? 'it' : 'them'}.`);
+  const notes = `${n === 1 ? 'this note' : `these ${n} notes`} on what widen could not check`;
+  if (mail.replies === 0) remarks.push(`widen: no findings, so no reply was written${n > 0 ? `; ${notes}:` : '.'}`);
+  else if (n > 0) remarks.push(`widen: ${notes} ${n === 1 ? 'is' : 'are'} for you, not in the ${mail.replies === 1 ? 'reply' : 'replies'}:`);
+  // The notes themselves, as --format text lists them: the reviewer needs no second run to read them.
+  if (n > 0) remarks.push(...noteLines(report.notes));
   return { stdout: mail.text, stderr: escapeControls(remarks.map((r) => `${r}\n`).join('')) };
 }
