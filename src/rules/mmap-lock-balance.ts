@@ -14,9 +14,10 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, zeroEdge, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
@@ -70,6 +71,45 @@ function orLabel(fn: AnalyzedFunction, release: string): string {
     }
   }
   return '';
+}
+
+/** The conditional releases that release when they return 0 (`do_vmi_align_munmap(..., true)`), by name. */
+const ZERO_RELEASES = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.filter((c) => c.releasedWhen === 'zero').map((c) => [c.name, c]));
+const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
+
+/**
+ * A same-file helper that hands a conditional release's result back as its own, its other
+ * returns non-zero constants (sweep T: brk()'s shrink path moved into a helper ending in `return
+ * do_vmi_align_munmap(vmi, vma, mm, start, end, uf, true);` after `return -ENOMEM;`): its 0 is
+ * the release's 0, so its call is that release, with the caller's arguments put in for the
+ * helper's parameters (an argument of the release that is neither a parameter nor a constant is
+ * left undefined: not known at the call). Null when the helper does a lock operation of its
+ * own, calls the release more than once or returns anything else.
+ */
+function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[], summaries: BracketSummaries): { spec: ConditionalRelease; args: Array<Expr | undefined> } | null {
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, ZERO_RELEASE_NAMES)) return null;
+  const defs = summaries.definitions(name, fn.file);
+  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
+  const callee = fn.file.analyze(defs[0]!.span);
+  if (!callee || callee === fn || callee.file.mentions(callee.span, LOCK_OP_NAMES)) return null;
+  const releases = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call' && e.name !== null && ZERO_RELEASES.has(e.name)));
+  if (releases.length !== 1 || releases[0]!.k !== 'call') return null;
+  const inner = releases[0]!.call;
+  for (const node of callee.cfg.nodes) {
+    if (node.kind !== 'return') continue;
+    const x = node.expr ? uncast(node.expr) : null;
+    if (x === inner) continue;
+    const value = x ? intLiteral(x) : null;
+    if (value === null || value === 0n) return null;
+  }
+  const args = inner.args.map((a) => {
+    const x = uncast(a);
+    if (intLiteral(x) !== null) return a;
+    const i = x.k === 'ident' ? callee.ast.params.findIndex((p) => p.ref.id === x.ref.id) : -1;
+    return i >= 0 ? callArgs[i] : undefined;
+  });
+  return { spec: ZERO_RELEASES.get(inner.name!)!, args };
 }
 
 /** A literal true: `true`, `1`. */
@@ -318,13 +358,17 @@ export default defineRule({
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
-        // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault.
+        // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault, one
+        // that returns a release's result (`return do_vmi_align_munmap(..., true);`) as that release.
         const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, ctx.summaries, LOCK_OP_NAMES);
-        const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : CONDITIONAL_BY_NAME.get(ev.name);
-        if (!spec || (spec.flagArg !== undefined && ev.call.args[spec.flagArg] !== undefined && isZeroConstant(uncast(ev.call.args[spec.flagArg]!)))) continue;
+        const passed = CONDITIONAL_BY_NAME.has(ev.name) || wrapped ? null : returnedRelease(fn, ev.name, ev.call.args, ctx.summaries);
+        const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : passed ? passed.spec : CONDITIONAL_BY_NAME.get(ev.name);
+        /** The release's arguments: the helper's, put in for its parameters, when it is wrapped. */
+        const args = passed ? passed.args : ev.call.args;
+        if (!spec || (spec.flagArg !== undefined && args[spec.flagArg] !== undefined && isZeroConstant(uncast(args[spec.flagArg]!)))) continue;
         // The `unlock` flag: true releases on the outcome; a variable releases where it is
         // non-zero too (6.12 `__vm_munmap()`); false keeps the lock (lockEvents() says so).
-        const unlock = spec.unlockArg === undefined ? undefined : ev.call.args[spec.unlockArg];
+        const unlock = spec.unlockArg === undefined ? undefined : args[spec.unlockArg];
         const flag = unlock === undefined || isTrue(unlock) ? null : pathKey(uncast(unlock));
         if (unlock !== undefined && !isTrue(unlock) && (flag === null || isZeroConstant(uncast(unlock)))) continue;
         // A fault that cannot retry keeps the lock (lockEvents() says so), and its result never
@@ -334,10 +378,12 @@ export default defineRule({
         if (may === 'no') for (const d of node.events) if (d.k === 'def' && d.value === ev.call) keptFaults.set(d.key, [...(keptFaults.get(d.key) ?? []), node.id]);
         if (may !== 'yes') continue;
         // Without an mm argument (6.1's `do_brk_munmap()` reaches it through the VMA): the function's only mm.
-        const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
+        const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, args[spec.mmArg], node.id);
         if (object === null || !tracked.has(object)) continue;
         const when = spec.releasedWhen;
-        const why = spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`);
+        const why = passed
+          ? `it returned 0, passed on from \`${spec.name}()\`, which releases the lock when it returns 0${flag === null ? '' : ` and \`${fn.text(unlock!)}\` is true`}`
+          : (spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`));
         const pending = releasePending(node, ev.call, spec);
         conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
       }

@@ -23,8 +23,9 @@
  */
 import { addressee, displayKey, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
-import { loopHeadAround, type CfgNode } from '../analysis/cfg.js';
+import { loopHeadAround, reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
 import { lockEvents } from './mmap-lock.js';
@@ -234,6 +235,11 @@ function checkStale(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
       } else if (RESEATS.has(name)) {
         const key = iteratorKey(args[RESEATS.get(name)!]);
         if (key !== null) add(node.id, { k: 'reseat', key });
+      } else if (helperReseats(fn, name).always.size > 0) {
+        for (const i of helperReseats(fn, name).always) {
+          const key = iteratorKey(args[i]);
+          if (key !== null) add(node.id, { k: 'reseat', key });
+        }
       } else if (MODIFIERS.has(name)) {
         const arg = args[MODIFIERS.get(name)!];
         // Through an iterator, or (6.1's `split_vma(mm, ...)`) through none; an argument that is
@@ -666,6 +672,52 @@ function badUse(node: CfgNode, key: string): { use: Span; call: Span } | null {
   return null;
 }
 
+const RESEAT_NAMES: ReadonlySet<string> = new Set(RESEATS.keys());
+
+/** Which arguments a helper re-seats: on every path through it, or on some. */
+interface HelperReseats {
+  always: ReadonlySet<number>;
+  some: ReadonlySet<number>;
+}
+const NO_RESEATS: HelperReseats = { always: new Set(), some: new Set() };
+
+/**
+ * The arguments a same-file helper re-seats when it is handed an iterator there (sweep T:
+ * `show_smaps_rollup()`'s `vma_iter_invalidate(&vmi)` moved into a one-line
+ * `smaps_rollup_reset_iter(&vmi)`). Re-seated on every path through the helper, its call is
+ * the re-seat the API call would be; on some paths only (a helper that invalidates the
+ * iterator before it drops the lock, when it drops it), the re-seat moved into the helper and
+ * a patch that moves it there deletes none.
+ */
+function helperReseats(fn: AnalyzedFunction, name: string): HelperReseats {
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, RESEAT_NAMES)) return NO_RESEATS;
+  const span = own[0]!;
+  let found = helperReseatsMemo.get(span);
+  if (found) return found;
+  const always = new Set<number>();
+  const some = new Set<number>();
+  const callee = fn.file.analyze(span);
+  if (callee) {
+    callee.ast.params.forEach((param, i) => {
+      if (!param.pointer || !VMA_ITERATOR_API.types.test(param.type)) return;
+      const key = `*${param.ref.id}`;
+      const reseating = new Set(
+        callee.cfg.nodes.filter((n) => n.events.some((e) => e.k === 'call' && e.name !== null && RESEATS.has(e.name) && iteratorKey(e.call.args[RESEATS.get(e.name)!]) === key)).map((n) => n.id),
+      );
+      if (reseating.size === 0) return;
+      some.add(i);
+      const exit = callee.cfg.nodes[callee.cfg.exit]!;
+      if (!reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => reseating.has(n.id)).nodes.includes(exit)) always.add(i);
+    });
+  }
+  found = { always, some };
+  helperReseatsMemo.set(span, found);
+  return found;
+}
+
+const helperReseatsMemo = new WeakMap<FunctionSpan, HelperReseats>();
+
 /** An iterator's uses in one function: re-seats, and every other call handed it (but the position-free ones) or loop over it. */
 interface IteratorUse {
   node: CfgNode;
@@ -687,11 +739,12 @@ function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
     }
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null || POSITION_FREE.has(ev.name) || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
-      for (const a of ev.call.args) {
-        if (!isIteratorVar(fn, a)) continue;
+      const name = ev.name;
+      ev.call.args.forEach((a, i) => {
+        if (!isIteratorVar(fn, a)) return;
         const key = iteratorKey(a);
-        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(ev.name), text: fn.text(ev.call) });
-      }
+        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(name) || helperReseats(fn, name).some.has(i), text: fn.text(ev.call) });
+      });
     }
   }
   return out;
