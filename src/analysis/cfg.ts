@@ -625,7 +625,7 @@ export function exprEvents(e: Expr, skip: ReadonlySet<Expr> = new Set()): FlowEv
         read(x.value);
         locate(x.target);
         if (x.op !== '=') use(x.target);
-        def(x.target, 'assign', x.op === '=' ? storedValue(x.value) : null, x);
+        def(x.target, 'assign', x.op === '=' ? x.value : null, x);
         break;
       case 'update':
         locate(x.arg);
@@ -829,12 +829,3 @@ export function reachableFrom(cfg: Cfg, from: CfgNode, stop: (n: CfgNode) => boo
   return { nodes, stops };
 }
 
-/**
- * What a plain `=` stores: through a chained one (`*force_flush = *force_break = true` stores
- * `true` in both; sweep T read it as storing an assignment), the value at the end of the chain.
- */
-function storedValue(value: Expr): Expr {
-  let v = value;
-  while (v.k === 'assign' && v.op === '=') v = v.value;
-  return v;
-}

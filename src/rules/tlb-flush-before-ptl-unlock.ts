@@ -257,7 +257,7 @@ function checkDelayFlags(fn: AnalyzedFunction, report: (r: { messageId: 'delayFl
       for (const ev of node.events) {
         if (ev.k !== 'def' || (ev.how !== 'assign' && ev.how !== 'init')) continue;
         const set = cur.flags.get(ev.key);
-        const value = ev.value ? intLiteral(ev.value) : null;
+        const value = ev.value ? intLiteral(storedValue(ev.value)) : null;
         if (value !== null && value !== 0n) {
           if (set === undefined) cur = { ...cur, flags: new Map([...cur.flags, [ev.key, node.id]]) };
           continue;
@@ -293,4 +293,16 @@ function plainStore(expr: Expr | null, key: string): (Expr & { k: 'assign' }) | 
     if (!found && e.k === 'assign' && e.op === '=' && pathKey(e.target) === key) found = e;
   });
   return found;
+}
+
+/**
+ * What a plain `=` stores, through a chained one: `*force_flush = *force_break = true` stores
+ * `true` in both (sweep T read it as clearing the request). A def's value stays the inner
+ * assignment, which names the other target: 6.12 khugepaged's `*vmap = vma = find_vma(...)`
+ * keeps `*vmap` the alias of the `vma` its NULL test covers.
+ */
+function storedValue(value: Expr): Expr {
+  let v = value;
+  while (v.k === 'assign' && v.op === '=') v = v.value;
+  return v;
 }

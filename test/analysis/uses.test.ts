@@ -94,12 +94,3 @@ describe('usesAfter: the reads of the value a key holds after a node', () => {
     expect(after(fn, 'put(p)', 'p@param')).toEqual(['4:p->next']);
   });
 });
-
-test('a chained `=` stores the value at the end of the chain in each target (sweep T)', async () => {
-  const fn = await fnWith('\tx = i = g(q);');
-  const defs = fn.cfg.nodes.flatMap((n) => n.events).filter((e) => e.k === 'def' && e.how === 'assign');
-  expect(defs.map((d) => [displayKey(d.key), d.value ? fn.text(d.value) : null])).toEqual([
-    ['i', 'g(q)'],
-    ['x', 'g(q)'],
-  ]);
-});
