@@ -9,7 +9,8 @@ import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK,
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
+import { intLiteral } from '../analysis/int-range.js';
 import { faultMayRelease } from './fault-result.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
@@ -78,7 +79,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
         if (event.via !== null && acquiring(event.via)) continue;
         // A wrapper of a killable or trylock form: that lock, by the wrapper's result.
-        const wrapped = event.kind === 'unknown' && event.via !== null ? returnedLock(fn, event.via) : null;
+        const wrapped = event.kind === 'unknown' && event.via !== null ? returnedLock(fn, event.via, summaries) : null;
         if (wrapped) {
           if (wrapped.mode !== mode) continue;
           const list = out.get(id) ?? [];
@@ -118,7 +119,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args) || returnedLock(fn, ev.name)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args) || returnedLock(fn, ev.name, summaries)) continue;
       // A fault whose flags cannot allow a retry returns with the lock held.
       if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
       // The arch fault helpers handed a NULL mm release the VMA lock, never an mmap lock
@@ -325,14 +326,16 @@ const LOCK_OPS_BY_NAME = new Map(MMAP_LOCK_OPS.map((o) => [o.name, o]));
 const CONDITIONAL_LOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'lock' && o.when !== undefined).map((o) => o.name));
 
 /**
- * A same-file helper that is a conditional lock under another name: its one statement returns
- * what `mmap_read_lock_killable(mm)` (or a trylock) returns on its parameter (6.12
+ * A same-file helper that is a conditional lock under another name, on a parameter: its one
+ * statement returns what `mmap_read_lock_killable(mm)` (or a trylock) returns (6.12
  * fs/proc/task_mmu.c `query_vma_setup()`: `return mmap_read_lock_killable(mm);`, paired with
- * `query_vma_teardown()`). Its summary cannot say "locked when it returns 0", so its call is that
- * lock, with the same polarity, on the argument handed for the parameter (sweep N: an early
- * return between the two leaked the lock unseen).
+ * `query_vma_teardown()`), or it tests that call and returns constants that say which way it
+ * went (sweep T: `if (mmap_write_lock_killable(mm)) return -EINTR; return 0;`). Its summary
+ * cannot say "locked when it returns 0", so its call is that lock, with the polarity of the
+ * helper's result, on the argument handed for the parameter (sweep N: an early return between
+ * the two leaked the lock unseen).
  */
-function returnedLock(fn: AnalyzedFunction, name: string): { mode: Mode; when: 'zero' | 'nonzero' } | null {
+function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): { mode: Mode; when: 'zero' | 'nonzero' } | null {
   const own = fn.file.definitionsOf(name);
   if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, CONDITIONAL_LOCKS)) return null;
   const span = own[0]!;
@@ -340,14 +343,45 @@ function returnedLock(fn: AnalyzedFunction, name: string): { mode: Mode; when: '
   const found = ((): { mode: Mode; when: 'zero' | 'nonzero' } | null => {
     const callee = fn.file.analyze(span);
     if (!callee) return null;
-    const returns = callee.cfg.nodes.filter((n) => n.kind === 'return');
-    const calls = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call'));
-    const x = returns.length === 1 && returns[0]!.expr ? uncast(returns[0]!.expr) : null;
-    if (!x || x.k !== 'call' || calls.length !== 1 || calls[0]!.k !== 'call' || calls[0]!.call !== x || x.name === null) return null;
-    const op = LOCK_OPS_BY_NAME.get(x.name);
+    const calls = callee.cfg.nodes.flatMap((n) => n.events.flatMap((e) => (e.k === 'call' && e.name !== null && LOCK_OP_NAMES.has(e.name) ? [{ node: n, call: e.call }] : [])));
+    if (calls.length !== 1) return null;
+    const { node, call: x } = calls[0]!;
+    const op = LOCK_OPS_BY_NAME.get(x.name!);
     const arg = op ? x.args[op.arg] : undefined;
     if (!op || op.op !== 'lock' || op.when === undefined || !arg || arg.k !== 'ident' || !callee.ast.params.some((p) => p.ref.id === arg.ref.id)) return null;
-    return { mode: op.mode, when: op.when };
+    const returns = callee.cfg.nodes.filter((n) => n.kind === 'return');
+    // `return mmap_read_lock_killable(mm);`: the lock's own polarity.
+    if (returns.length === 1 && returns[0] === node && returns[0].expr && uncast(returns[0].expr) === x) return { mode: op.mode, when: op.when };
+    // `if (lock(mm)) return <error>; return 0;`: every return a constant, the ones the taken
+    // lock reaches all zero or all non-zero, and the others (the failed attempt, or before it) the other.
+    const acquisition = acquisitionOf(node, x, op.when);
+    if (acquisition.k !== 'branch') return null;
+    // Nothing else in it may move a lock: no table helper, no callee that names a lock operation.
+    for (const n of callee.cfg.nodes) {
+      for (const c of n.events) {
+        if (c.k !== 'call' || c.name === null || c.call === x) continue;
+        if (TRANSFER.has(c.name) || MMAP_LOCK_CONDITIONAL_RELEASES.some((r) => r.name === c.name) || locksElsewhere(callee, c.name, summaries)) return null;
+      }
+    }
+    const taken = node.succ.find((s) => s.kind === acquisition.edge);
+    const failed = node.succ.find((s) => s.kind !== acquisition.edge);
+    if (!taken || !failed) return null;
+    const returnsFrom = (start: number): CfgNode[] => {
+      const first = callee.cfg.nodes[start]!;
+      return [first, ...reachableFrom(callee.cfg, first, (n) => n === node).nodes].filter((n) => n.kind === 'return');
+    };
+    const locked = returnsFrom(taken.to);
+    const unlocked = [...returnsFrom(failed.to), ...reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => n === node).nodes.filter((n) => n.kind === 'return')];
+    const zero = (n: CfgNode): boolean | null => {
+      const v = n.expr ? intLiteral(n.expr) : null;
+      return v === null ? null : v === 0n;
+    };
+    const lockedZero = new Set(locked.map(zero));
+    const unlockedZero = new Set(unlocked.map(zero));
+    if (locked.length === 0 || lockedZero.size !== 1 || lockedZero.has(null) || unlockedZero.has(null) || locked.some((n) => unlocked.includes(n))) return null;
+    const lockedOnZero = lockedZero.has(true);
+    if (unlockedZero.has(lockedOnZero)) return null;
+    return { mode: op.mode, when: lockedOnZero ? 'zero' : 'nonzero' };
   })();
   returnedLockMemo.set(span, found);
   return found;
