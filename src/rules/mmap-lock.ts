@@ -175,6 +175,8 @@ export function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>)
   return new Set([...events.values()].flat().filter((e) => e.op !== 'unknown').map((e) => e.object));
 }
 
+const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
 /**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
  * (`int locked = 0; ... locked = 1;`, `user->locked = 0`), or the target of an `int *locked`
@@ -186,6 +188,9 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   // (!user_event_mm_fault_in(user_mm, uaddr, attempt))`, trace_events_user.c) is the callee's.
   const testedIn = (e: Expr): void => {
     if (e.k === 'call') return;
+    // A flag is tested for truth or against a constant: a count compared with another value
+    // (`BUG_ON(count != mm->map_count)` after `&count` was handed to a helper; sweep T) is none.
+    if (e.k === 'binary' && COMPARISONS.has(e.op) && intLiteral(e.left) === null && intLiteral(e.right) === null) return;
     const key = e.k === 'ident' || e.k === 'field' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
     if (key !== null) tested.add(key);
     forEachChild(e, testedIn);
