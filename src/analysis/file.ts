@@ -164,7 +164,10 @@ export class AnalyzedFile {
       const ts = this.normalized.tokens;
       const is = (t: number, p: string): boolean => t >= span.firstToken && t <= span.lastToken && ts.kind[t] === Tok.Punct && ts.end[t]! - ts.start[t]! === p.length && ts.text.startsWith(p, ts.start[t]!);
       for (let t = span.firstToken; t <= span.lastToken; t++) {
-        if (ts.kind[t] === Tok.Ident && (is(t + 1, '(') || is(t - 1, '&'))) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
+        // Not a member (`vma->vm_ops->mprotect(...)`, `ops.fault(...)`): a call through a
+        // function pointer names a field, not the function of that name (sweep T: the mprotect()
+        // system call, which takes the mmap lock, read as a callee of every `->mprotect()`).
+        if (ts.kind[t] === Tok.Ident && (is(t + 1, '(') || is(t - 1, '&')) && !is(t - 1, '->') && !is(t - 1, '.')) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
       }
       this.callees.set(span, (out = ids));
     }

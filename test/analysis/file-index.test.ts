@@ -60,3 +60,27 @@ test('calleesOf: what a function calls or takes the address of, not a variable t
     ['mlock', false],
   ]);
 });
+
+test('calleesOf: a call through a function-pointer field names no function (sweep T)', async () => {
+  const src = [
+    'SYSCALL_DEFINE3(mprotect, unsigned long, start, size_t, len, unsigned long, prot)',
+    '{',
+    '\treturn do_mprotect_pkey(start, len, prot, -1);',
+    '}',
+    '',
+    'static int apply_range(struct vm_area_struct *vma, struct ops *ops, unsigned long start)',
+    '{',
+    '\tif (vma->vm_ops && vma->vm_ops->mprotect)',
+    '\t\treturn vma->vm_ops->mprotect(vma, start, vma->vm_end, 0);',
+    '\treturn ops.close(vma) + fixup(vma, &vma->vm_mm);',
+    '}',
+    '',
+  ].join('\n');
+  const file = new AnalyzedFile('mm/mprotect.c', src, await getParser());
+  const callees = file.calleesOf(file.functions.find((s) => s.name === 'apply_range')!);
+  expect(['fixup', 'mprotect', 'close'].map((id) => [id, callees.has(id)])).toEqual([
+    ['fixup', true],
+    ['mprotect', false],
+    ['close', false],
+  ]);
+});
