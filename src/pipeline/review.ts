@@ -234,7 +234,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
         images = await materialise(fp, patch, tree);
       } catch (e) {
         if (!(e instanceof SourceUnavailable)) throw e;
-        if (isC && reported) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.`));
+        if (isC && reported) notes.push(fileNote(path, 'skipped-file', `${e.path} could not be read (${e.reason}), so widen did not check the changes ${describePatch(patch)} makes to ${path}.${e.hint ? ` ${e.hint}` : ''}`));
         continue;
       }
       if (!reported) continue;

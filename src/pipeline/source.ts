@@ -36,6 +36,8 @@ export class SourceUnavailable extends Error {
     readonly path: string,
     /** Why, in a few words that fit after "could not be read: ". */
     readonly reason: string,
+    /** What the user can do about it, a sentence of its own for the note, when there is something. */
+    readonly hint: string | null = null,
   ) {
     super(`${path} could not be read: ${reason}`);
     this.name = 'SourceUnavailable';
@@ -89,7 +91,12 @@ export class DirectorySource implements TreeSource {
     const root = await this.realRoot;
     const inside = relative(root, real);
     if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-      throw new SourceUnavailable(path, 'it is a symbolic link to a file outside the tree');
+      throw new SourceUnavailable(
+        path,
+        'it is a symbolic link to a file outside the tree',
+        // A tree of links (`cp -rs`, `lndir`) checks nothing: say how to give the real one.
+        'widen does not follow a link out of the tree, since a checkout can carry a link to any file of the machine; for a tree made of links, give --tree the directory they point into.',
+      );
     }
     return readSourceFile(full, path);
   }

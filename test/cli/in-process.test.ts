@@ -530,7 +530,10 @@ describe('what a first-time user hit', () => {
       make(join(tree, 'mm', 'memory.c'));
       const o = await widen(['review', join(seed, 'seed.patch'), '--tree', tree, '--format', 'json']);
       expect(o.exitCode).toBe(0);
-      expect((JSON.parse(o.stdout) as JsonReport).notes.map((n) => n.message)).toEqual([expect.stringContaining(`mm/memory.c could not be read (${words}), so widen did not check the changes`)]);
+      const notes = (JSON.parse(o.stdout) as JsonReport).notes.map((n) => n.message);
+      expect(notes).toEqual([expect.stringContaining(`mm/memory.c could not be read (${words}), so widen did not check the changes`)]);
+      // A tree made of links (`cp -rs`) is told what to give instead (sweeps S and T).
+      expect(notes[0]!.endsWith('for a tree made of links, give --tree the directory they point into.')).toBe(kind === 'link-out' || kind === 'device');
     }
   });
 
