@@ -47,9 +47,33 @@ const FLUSH_SET: ReadonlySet<string> = new Set(FLUSHES);
 const CLEAR_SET: ReadonlySet<string> = new Set(CLEARS);
 const RELEASE_SET: ReadonlySet<string> = new Set(RELEASE.keys());
 
-/** Whether a lock argument is a page-table lock (`ptl`, `old_ptl`, `vmf->ptl`), not some other spinlock. */
+/** Whether a lock argument is a page-table lock by its name (`ptl`, `old_ptl`, `vmf->ptl`), not some other spinlock. */
 function isPtl(text: string): boolean {
   return /(^|[^A-Za-z])ptl$/.test(text.replace(/^&/, '').trim());
+}
+
+/** Calls that return a page-table lock without taking it (`spinlock_t *lock = pte_lockptr(mm, pmd);`). */
+const LOCK_POINTERS: ReadonlySet<string> = new Set(['pte_lockptr', 'pmd_lockptr', 'pud_lockptr', 'huge_pte_lockptr', 'ptlock_ptr']);
+
+/**
+ * The function's page-table locks by value, whatever they are called (sweep S: `insert_pages()`
+ * names it `pte_lock`, `follow_pte()` `lock`): the one `pte_offset_map_lock()` hands back
+ * through its `&ptl` argument, and one a `*_lockptr()` call returns.
+ */
+function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      if (ev.k === 'call' && ev.name === 'pte_offset_map_lock') {
+        const arg = ev.call.args[ACQUIRE.get('pte_offset_map_lock')!];
+        const key = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
+        if (key !== null) out.add(key);
+      } else if (ev.k === 'def' && (ev.how === 'assign' || ev.how === 'init') && ev.value && ev.value.k === 'call' && ev.value.name !== null && LOCK_POINTERS.has(ev.value.name)) {
+        out.add(ev.key);
+      }
+    }
+  }
+  return out;
 }
 
 interface State {
@@ -125,11 +149,16 @@ export default defineRule({
   },
   check(fn, ctx) {
     type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps' | 'queue'; name: string; pending?: PendingAcquisition | null };
+    const locks = ptlKeys(fn);
+    const isLock = (arg: Expr): boolean => {
+      const key = pathKey(addressee(arg));
+      return (key !== null && locks.has(key)) || isPtl(displayKey(fn.text(addressee(arg))));
+    };
     const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
       const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
       if (lockArg !== undefined) {
         const arg = call.args[lockArg];
-        if (!arg || !isPtl(displayKey(fn.text(addressee(arg))))) return null;
+        if (!arg || !isLock(arg)) return null;
         if (!ACQUIRE.has(n)) return { kind: 'release', name: n };
         return { kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null };
       }
