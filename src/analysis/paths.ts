@@ -156,9 +156,11 @@ export class FactModel {
           bitStores.push({ node: n.id, v: `&${e.key}`, name: x.name });
           continue;
         }
-        // A flag that keeps a test's outcome for a later branch: `downgraded = retval == 1;`.
-        if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init') || !((x.k === 'binary' && RELATIONAL.has(x.op)) || (x.k === 'unary' && x.op === '!'))) continue;
-        const atom = atomOf(x, depsOf, atomsAll);
+        // A flag that keeps a test's outcome for a later branch: `downgraded = retval == 1;`,
+        // or spelled as a choice of truth values (`downgraded = ret == 1 ? true : false;`).
+        const kept = truthChoice(x) ?? x;
+        if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init') || !((kept.k === 'binary' && RELATIONAL.has(kept.op)) || (kept.k === 'unary' && kept.op === '!'))) continue;
+        const atom = atomOf(kept, depsOf, atomsAll);
         const a = atom && atomsAll.get(atom.key);
         if (!atom || !a || a.v === e.key) continue;
         equivs.push({ node: n.id, flag: e.key, key: atom.key, negated: atom.negated });
@@ -610,6 +612,18 @@ function constantTruth(e: Expr): boolean | null {
   if (t === 'true' || t === '1' || /^0x0*[1-9a-f]/i.test(t) || /^[1-9]\d*[uUlL]*$/.test(t)) return true;
   if (t === 'false' || t === '0' || t === 'NULL' || /^0x0+$/i.test(t)) return false;
   return null;
+}
+
+/**
+ * `c ? true : false` read as `c`, and `c ? false : true` as `!c` (sweep S: 6.1 `__vm_munmap()`
+ * rewritten `downgraded = ret == 1 ? true : false;`); null for any other expression.
+ */
+function truthChoice(e: Expr): Expr | null {
+  if (e.k !== 'cond' || e.then === null) return null;
+  const t = intLiteral(e.then);
+  const f = intLiteral(e.else);
+  if (t === null || f === null || (t === 0n) === (f === 0n)) return null;
+  return t !== 0n ? e.test : { k: 'unary', op: '!', arg: e.test, start: e.start, end: e.end };
 }
 
 function unwrap(e: Expr): Expr {

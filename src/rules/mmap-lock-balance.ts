@@ -173,7 +173,7 @@ function releaseEdge(cond: Expr, is: (e: Expr) => boolean, constant: string, equ
  * {@link settleOutcome}, then, for a release that also needs its `unlock` flag, the flag: what
  * the path's tests say of it, or a pending test of it (`if (ret || !unlock)`, the second half).
  */
-function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace): ReturnType<typeof settlePending> | ReleasePending {
+function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace, nodes: readonly CfgNode[]): ReturnType<typeof settlePending> | ReleasePending {
   const flag = pending.also;
   if (flag !== undefined) {
     // A flag the path finds false releases nothing, whatever the result (`if (!unlock || ret)`);
@@ -183,10 +183,10 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
     if (zero === true) return 'failed';
     if (zero === false) {
       const { also: _, ...rest } = pending;
-      return settleRelease(rest, node, taken, trace);
+      return settleRelease(rest, node, taken, trace, nodes);
     }
   }
-  const settled = settleOutcome(pending, node, taken, trace);
+  const settled = settleOutcome(pending, node, taken, trace, nodes);
   if (flag === undefined || settled === null || (typeof settled === 'string' && settled !== 'acquired')) return settled;
   if (typeof settled !== 'string') return { ...settled, also: flag };
   // Released if the flag is set; what the path knew of it was read above: left to a later test.
@@ -195,7 +195,7 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
 }
 
 /** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
-function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace): ReturnType<typeof settlePending> | ReleasePending {
+function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace, nodes: readonly CfgNode[]): ReturnType<typeof settlePending> | ReleasePending {
   if ('fault' in pending) return settleFault(pending, node, taken);
   if (!('constant' in pending)) return settlePending(pending, node, taken);
   // What the tests the path passed say of the result, related to each other and through a flag
@@ -203,6 +203,13 @@ function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: Cf
   const value = /^-?\d+$/.test(pending.constant) ? BigInt(pending.constant) : null;
   const decided = value === null ? undefined : trace.decides(pending.key, '==', value);
   if (decided !== undefined) return decided === pending.equal ? 'acquired' : 'failed';
+  // A switch on the result (sweep S: `switch (ret) { case 1: mmap_read_unlock(mm); ...
+  // default: mmap_write_unlock(mm); }`): the case taken says whether it is the constant.
+  const cased = value === null ? undefined : caseDecides(taken, node, nodes, pending.key, value);
+  if (cased !== undefined) return cased === pending.equal ? 'acquired' : 'failed';
+  // An `equals` release's constant is the largest value its helper returns (6.1's
+  // `do_mas_munmap()`: 1 downgraded, 0 kept, negative on error), so `ret > 0` is `ret == 1`.
+  if (value !== null && pending.equal && taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr && reachesLargest(taken.from.expr, pending.key, value) === taken.kind) return 'acquired';
   // A range test that rules the constant out on the edge just taken (`if (ret >= 0)`, false
   // edge, for a release on 1): decided, though its other edge decides nothing.
   if (taken && (taken.kind === 'true' || taken.kind === 'false') && taken.from.expr && excludingEdge(taken.from.expr, pending.key, pending.constant) === taken.kind) {
@@ -245,6 +252,36 @@ function settleFault(pending: { fault: string; bits: FaultBit[] }, node: CfgNode
     if (!t && signal && signal.edge === taken.kind && pending.bits.includes('retry')) return 'acquired';
   }
   return node.events.some((e) => e.k === 'def' && e.key === pending.fault) ? 'forgotten' : null;
+}
+
+/**
+ * What the `case` edge just taken out of a switch on `key` says of `key == value`: true into
+ * `case value:`, false into another case or, when `value` is one of the switch's cases, into
+ * `default:` or past the switch; undefined for any other edge.
+ */
+function caseDecides(taken: { from: CfgNode; kind: string } | null, node: CfgNode, nodes: readonly CfgNode[], key: string, value: bigint): boolean | undefined {
+  if (!taken || taken.kind !== 'case' || !taken.from.expr || pathKey(uncast(taken.from.expr)) !== key) return undefined;
+  if (node.kind === 'case' && node.caseValue) {
+    const v = intLiteral(node.caseValue);
+    return v === null ? undefined : v === value;
+  }
+  const values = taken.from.succ.map((e) => nodes[e.to]!).filter((n) => n.kind === 'case' && n.caseValue).map((n) => intLiteral(n.caseValue!));
+  return values.includes(value) ? false : undefined;
+}
+
+/** The edge of `key > n` (n = largest - 1) or `key >= largest` along which `key` is `largest`, for a value that is never larger. */
+function reachesLargest(cond: Expr, key: string, largest: bigint): 'true' | 'false' | null {
+  const c = uncast(cond);
+  if (c.k !== 'binary') return null;
+  const mirror: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+  let op = c.op;
+  let n: bigint | null = null;
+  if (pathKey(uncast(c.left)) === key) n = intLiteral(c.right);
+  else if (pathKey(uncast(c.right)) === key && mirror[op]) [n, op] = [intLiteral(c.left), mirror[op]!];
+  if (n === null) return null;
+  if ((op === '>' && n === largest - 1n) || (op === '>=' && n === largest)) return 'true';
+  if ((op === '<=' && n === largest - 1n) || (op === '<' && n === largest)) return 'false';
+  return null;
 }
 
 /**
@@ -458,7 +495,9 @@ export default defineRule({
     /** How the lock came to be held as `cur`, for `wrongMode`'s explanation. */
     const howHeld = (cur: LockState & { k: 'held' }): string => {
       const downgrade = cur.downgraded === undefined ? undefined : events.get(cur.downgraded)?.find((x) => x.op === 'downgrade');
-      return downgrade ? `taken for writing by \`${cur.call}\`, then downgraded by \`${downgrade.event.call.name}()\`` : `taken by \`${cur.call}\``;
+      // Or a helper that downgrades on one outcome (6.1's `do_mas_munmap()` returning 1).
+      const by = downgrade ? downgrade.event.call.name : cur.downgraded === undefined ? undefined : conditional.get(cur.downgraded)?.name;
+      return by ? `taken for writing by \`${cur.call}\`, then downgraded by \`${by}()\`` : `taken by \`${cur.call}\``;
     };
     /** Where the lock held as `cur` was taken, and downgraded when it was: the mode the labels say. */
     const takenLabels = (cur: LockState & { k: 'held' }): Array<RelatedSpan<CfgNode>> =>
@@ -516,10 +555,10 @@ export default defineRule({
         }
         for (const [o, v] of s) {
           if (v.k !== 'held' || !v.releasing) continue;
-          const settled = settleRelease(v.releasing.pending, node, taken, trace);
+          const settled = settleRelease(v.releasing.pending, node, taken, trace, fn.cfg.nodes);
           // A downgrade keeps the lock, for reading, and counts as this function's own: the caller's
           // write lock came back read-held (6.1's brk() then releases it with `mmap_read_unlock()`).
-          if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined } : { k: 'none', failed: null, released: v.releasing.at });
+          if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined, downgraded: v.releasing.at } : { k: 'none', failed: null, released: v.releasing.at });
           // A fault result that says the lock was kept: a later test that finds RETRY or
           // COMPLETED set in it cannot be true (an error never comes with them).
           else if (settled === 'failed') set(o, { ...v, releasing: undefined, ...('fault' in v.releasing.pending ? { cleared: v.releasing.pending.fault } : {}) });
