@@ -841,6 +841,15 @@ interface ObjectState {
  * Checks that `pair` balances on every feasible path of `fn`. Each problem is reported once per
  * pair of program points, however many paths show it.
  */
+/** Every value `fn` reads, by key (its `use` events): a stored result not among them is never tested. */
+export function readKeys(fn: AnalyzedFunction): ReadonlySet<string> {
+  let keys = readKeysMemo.get(fn);
+  if (!keys) readKeysMemo.set(fn, (keys = new Set(fn.cfg.nodes.flatMap((n) => n.flow.flatMap((f) => (f.k === 'use' ? [f.key] : []))))));
+  return keys;
+}
+
+const readKeysMemo = new WeakMap<AnalyzedFunction, ReadonlySet<string>>();
+
 export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): BalanceResult {
   const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], untested: [], stateInFields: [], complete: true };
   if (!index.hasEvents) return result;
@@ -901,7 +910,9 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
             result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
           }
           const a = e.acquisition;
-          if (a.k === 'untested') {
+          // A result stored and never read is as untested as one thrown away (sweep S: `ret =
+          // mmu_notifier_invalidate_range_start_nonblock(&range);` with its test deleted).
+          if (a.k === 'untested' || (a.k === 'stored' && !readKeys(fn).has(a.key))) {
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
             set(e.object, unknown);
           } else {
