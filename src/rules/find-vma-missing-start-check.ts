@@ -107,12 +107,18 @@ export default defineRule({
     // Without an MMU, find_vma() is exact (mm/nommu.c): it returns the VMA containing the address.
     if (withoutMmu(fn)) return;
     // `if (find_vma(mm, addr))` as "is addr mapped?": the signal code of the catalog's B13.
+    // Or the test of a `?:` (sweep S: `si_code = find_vma(mm, addr) ? SEGV_ACCERR : SEGV_MAPERR;`).
     for (const node of fn.cfg.nodes) {
-      if ((node.kind !== 'branch' && node.kind !== 'loop') || !node.expr) continue;
+      const cond = node.expr;
+      if (!cond) continue;
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name !== 'find_vma' || ev.call.args.length < 2 || isZero(ev.call.args[1]!)) continue;
         const call = ev.call;
-        if (!testsTruth(node.expr, call)) continue;
+        let chosen = false;
+        forEachExpr(cond, (e) => {
+          if (e.k === 'cond' && testsTruth(e.test, call)) chosen = true;
+        });
+        if (!chosen && !((node.kind === 'branch' || node.kind === 'loop') && testsTruth(cond, call))) continue;
         ctx.report({ messageId: 'mapped', data: { call: 'find_vma()', addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!) }, at: node });
       }
     }
