@@ -16,6 +16,7 @@
 import { displayKey, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { faultResults, faultTest, releasedOn, releasingFaults } from './fault-result.js';
@@ -40,6 +41,29 @@ const FAULT_LOCK_RELEASES: ReadonlySet<string> = new Set(['release_fault_lock'])
  * is the per-VMA lock's business (`vma-read-lock-balance`), not the mmap lock's.
  */
 const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read'));
+
+/**
+ * The arguments of a call that the callee dereferences: every one for the kernel helpers that
+ * read the VMA they are handed, and for a helper of the same file those at the parameters its
+ * body dereferences (sweep S: x86's `vma->vm_flags & VM_GROWSDOWN` moved into a static inline
+ * `x86_vma_grows_down(vma)`, binder's zap moved into a helper taking the VMA).
+ */
+function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]): Array<string | null> {
+  if (DEREF_HELPERS.has(name)) return args.map(pathKey);
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || own[0] === fn.span) return [];
+  let params = derefParamsMemo.get(own[0]!);
+  if (!params) {
+    const callee = fn.file.analyze(own[0]!);
+    const roots = new Set<string>();
+    for (const n of callee?.cfg.nodes ?? []) for (const e of n.flow) if (e.k === 'use' && e.deref && e.root) roots.add(e.root.id);
+    params = new Set((callee?.ast.params ?? []).flatMap((p, i) => (p.pointer && roots.has(p.ref.id) ? [i] : [])));
+    derefParamsMemo.set(own[0]!, params);
+  }
+  return args.map((a, i) => (params!.has(i) ? pathKey(a) : null));
+}
+
+const derefParamsMemo = new WeakMap<FunctionSpan, ReadonlySet<number>>();
 
 /** Which release a finding with several leads with. */
 const HOW_ORDER: readonly How[] = ['unlock', 'helper', 'fault', 'result', 'flag', 'retake', 'untested'];
@@ -186,7 +210,7 @@ export default defineRule({
           // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
           const key =
             ev.k === 'use' && ev.deref ? (held.find((h) => ev.key.startsWith(`${h}->`) || ev.key.startsWith(`${h}.`)) ?? ev.root.id)
-            : ev.k === 'call' && ev.name !== null && DEREF_HELPERS.has(ev.name) ? ev.call.args.map(pathKey).find((k) => k !== null && cur.has(k))
+            : ev.k === 'call' && ev.name !== null ? readsHanded(fn, ev.name, ev.call.args).find((k) => k !== null && cur.has(k))
             : undefined;
           if (key !== undefined && key !== null) {
             const use = ev.k === 'call' ? ev.call : ev;
