@@ -45,7 +45,7 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
 /**
  * The arguments of a call that the callee dereferences: every one for the kernel helpers that
  * read the VMA they are handed, and for a helper of the same file those at the parameters its
- * body dereferences (sweep S: x86's `vma->vm_flags & VM_GROWSDOWN` moved into a static inline
+ * body dereferences or hands to such a kernel helper (sweep S: x86's `vma->vm_flags & VM_GROWSDOWN` moved into a static inline
  * `x86_vma_grows_down(vma)`, binder's zap moved into a helper taking the VMA).
  */
 function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]): Array<string | null> {
@@ -56,7 +56,13 @@ function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]):
   if (!params) {
     const callee = fn.file.analyze(own[0]!);
     const roots = new Set<string>();
-    for (const n of callee?.cfg.nodes ?? []) for (const e of n.flow) if (e.k === 'use' && e.deref && e.root) roots.add(e.root.id);
+    for (const n of callee?.cfg.nodes ?? []) {
+      for (const e of n.flow) {
+        if (e.k === 'use' && e.deref && e.root) roots.add(e.root.id);
+        // Or hands it on to a kernel helper that reads it (`zap_page_range_single(vma, ...)`).
+        if (e.k === 'call' && e.name !== null && DEREF_HELPERS.has(e.name)) for (const a of e.call.args) if (a.k === 'ident') roots.add(a.ref.id);
+      }
+    }
     params = new Set((callee?.ast.params ?? []).flatMap((p, i) => (p.pointer && roots.has(p.ref.id) ? [i] : [])));
     derefParamsMemo.set(own[0]!, params);
   }
