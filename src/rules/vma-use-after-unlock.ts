@@ -50,6 +50,8 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
  */
 function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]): Array<string | null> {
   if (DEREF_HELPERS.has(name)) return args.map(pathKey);
+  // Asked only for a call handed a VMA the path no longer holds the lock for: a helper is
+  // parsed for that alone, not for every call of every function checked.
   const own = fn.file.definitionsOf(name);
   if (own.length !== 1 || own[0] === fn.span) return [];
   let params = derefParamsMemo.get(own[0]!);
@@ -216,7 +218,7 @@ export default defineRule({
           // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
           const key =
             ev.k === 'use' && ev.deref ? (held.find((h) => ev.key.startsWith(`${h}->`) || ev.key.startsWith(`${h}.`)) ?? ev.root.id)
-            : ev.k === 'call' && ev.name !== null ? readsHanded(fn, ev.name, ev.call.args).find((k) => k !== null && cur.has(k))
+            : ev.k === 'call' && ev.name !== null && ev.call.args.some((a) => cur.has(pathKey(a) ?? '')) ? readsHanded(fn, ev.name, ev.call.args).find((k) => k !== null && cur.has(k))
             : undefined;
           if (key !== undefined && key !== null) {
             const use = ev.k === 'call' ? ev.call : ev;
