@@ -1232,7 +1232,9 @@ export default [
     function: 'madvise_dontneed_free',
     what: 'the VMA is not looked up again after userfaultfd_remove() returned false and dropped the lock: vma->vm_end of a VMA that may be freed (catalog vma-use-after-unlock, helper release)',
     edits: [{ delete: 'vma = vma_lookup(mm, start);', lines: 3 }],
-    expect: [{ line: 'if (end > vma->vm_end) {', related: ['if (!userfaultfd_remove(vma, start, end)) {'] }],
+    // The first read of the freed VMA: madvise_dontneed_free_valid_vma() dereferences it (read
+    // as a use since the helpers of the file are), or vma->vm_end below it.
+    expect: [{ line: [{ at: 'if (!madvise_dontneed_free_valid_vma(vma, start, &end,', nth: 2 }, 'if (end > vma->vm_end) {'], related: ['if (!userfaultfd_remove(vma, start, end)) {'] }],
   },
   {
     id: 'uau-remap-file-pages-file-after-unlock',
