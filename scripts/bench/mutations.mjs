@@ -958,6 +958,16 @@ export default [
     expect: [{ line: 'force_flush |= __tlb_remove_page(tlb, page);' }],
   },
   {
+    id: 'batch-61-zap-pte-range-no-break',
+    rule: 'tlb-batch-full-ignored',
+    tree: '6.1',
+    file: 'mm/memory.c',
+    function: 'zap_pte_range',
+    what: "6.1 zap_pte_range() without the `break` after `force_flush = 1;`: the loop queues the next page into the batch __tlb_remove_page() found full (queuedAfterFull, sweep S)",
+    edits: [{ delete: { at: 'break;', nth: 2 } }],
+    expect: [{ line: 'if (unlikely(__tlb_remove_page(tlb, page))) {', related: ['if (unlikely(__tlb_remove_page(tlb, page))) {'] }],
+  },
+  {
     id: 'gate-61-unmap-region-free-pgtables-612-form',
     rule: 'api-version-gate',
     tree: '6.1',

@@ -6,7 +6,8 @@
 import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
-import { explore } from '../analysis/paths.js';
+import { edgeInto, explore } from '../analysis/paths.js';
+import { zeroEdge } from '../analysis/brackets.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { GATHER_QUEUE_OPS } from './resources.js';
 
@@ -48,6 +49,12 @@ export default defineRule({
         '`{{first}}` returned whether the batch is full into `{{flag}}`, and nothing tests it or flushes before this call queues another page. On a full batch (no room for a new one: the batch limit, or an allocation that failed) the next page is written past the end of the batch\'s array (6.1 `__tlb_remove_page_size()`: `batch->encoded_pages[batch->nr++] = page;` after `batch->nr == batch->max` returned true). The flush after the loop comes too late.',
       fix: 'Test `{{flag}}` after each page and leave the loop when it is set, then flush{{model}}.',
     },
+    queuedAfterFull: {
+      headline: '`{{call}}` queues into a batch that `{{first}}` said was full',
+      explanation:
+        '`{{first}}` returned true on the path shown: the batch has no room for another page until `tlb_flush_mmu()` empties it. Nothing flushes before `{{call}}` queues the next page, which is written past the end of the batch\'s array (6.1 `__tlb_remove_page_size()`: `batch->encoded_pages[batch->nr++] = page;` after `batch->nr == batch->max` returned true). A flag set for a flush after the loop comes too late.',
+      fix: 'Leave the loop on the branch where `{{first}}` returned true, then flush{{model}}.',
+    },
   },
   check(fn, ctx) {
     // A flag nothing reads is one finding (`neverRead`), not two.
@@ -75,33 +82,52 @@ export default defineRule({
  * before the flag is tested or the batch flushed (sweep M: a loop that keeps queueing and
  * flushes after it).
  */
-function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedWhileFull'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void, unread: ReadonlySet<number>): void {
+function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedWhileFull' | 'queuedAfterFull'; data: Record<string, string>; at: CfgNode; related: Array<{ at: CfgNode; message: string }> }) => void, unread: ReadonlySet<number>): void {
   const stored = new Map<number, { key: string; name: string; call: string }>();
+  /** Branches on a queueing call's result: the edge along which it said the batch is full (sweep S). */
+  const fullOn = new Map<number, { edge: 'true' | 'false'; call: string }>();
   for (const node of fn.cfg.nodes) {
     const e = node.expr;
+    if ((node.kind === 'branch' || node.kind === 'loop') && e) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name === null || !QUEUEING.includes(ev.name)) continue;
+        const zeroOn = zeroEdge(e, (x) => x === ev.call);
+        if (zeroOn) fullOn.set(node.id, { edge: zeroOn === 'true' ? 'false' : 'true', call: `${ev.name}()` });
+      }
+    }
     if (unread.has(node.id)) continue;
     if (node.kind !== 'stmt' || !e || e.k !== 'assign' || (e.op !== '=' && e.op !== '|=') || e.target.k !== 'ident') continue;
     const v = strip(e.value);
     if (v.k === 'call' && v.callee.k === 'ident' && QUEUEING.includes(v.callee.name)) stored.set(node.id, { key: e.target.ref.id, name: e.target.name, call: `${v.callee.name}()` });
   }
-  if (stored.size === 0) return;
+  if (stored.size === 0 && fullOn.size === 0) return;
+  const model = unlessIn(fn, 'zap_pte_range', ' (`zap_pte_range()`: `force_flush = 1; addr += PAGE_SIZE; break;`)');
   const reported = new Set<number>();
-  type State = { at: number } | 'clear';
+  /** Since node `at`: its flag may say the batch is full, or (`full`) its branch found it full. */
+  type State = { at: number; full?: true } | 'clear';
   explore<State>(fn.cfg, fn.facts, {
     initial: 'clear',
-    key: (s) => (s === 'clear' ? s : String(s.at)),
-    step(s, node) {
+    key: (s) => (s === 'clear' ? s : `${s.at}${s.full ? 'f' : ''}`),
+    step(s, node, trace) {
       let cur = s;
       // A test of the flag, or a flush: the batch is known to have room again, or the code
       // decides on the flag (leaving the loop, as zap_pte_range() does).
-      if (cur !== 'clear' && (node.kind === 'branch' || node.kind === 'loop') && reads(node, stored.get(cur.at)!.key)) cur = 'clear';
+      if (cur !== 'clear' && !cur.full && (node.kind === 'branch' || node.kind === 'loop') && reads(node, stored.get(cur.at)!.key)) cur = 'clear';
+      // Along the edge on which a queueing call said the batch is full.
+      const taken = edgeInto(fn.cfg, trace, node);
+      if (taken && fullOn.get(taken.from.id)?.edge === taken.kind) cur = { at: taken.from.id, full: true };
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
         if (FLUSHES.has(ev.name)) cur = 'clear';
         else if (QUEUES.has(ev.name) && cur !== 'clear' && !reported.has(node.id)) {
           reported.add(node.id);
+          if (cur.full) {
+            const first = fullOn.get(cur.at)!;
+            report({ messageId: 'queuedAfterFull', data: { call: `${ev.name}()`, first: first.call, model }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `\`${first.call}\` says the batch is full when this is ${first.edge}` }] });
+            continue;
+          }
           const first = stored.get(cur.at)!;
-          report({ messageId: 'queuedWhileFull', data: { call: `${ev.name}()`, flag: first.name, first: first.call, model: unlessIn(fn, 'zap_pte_range', ' (`zap_pte_range()`: `force_flush = 1; addr += PAGE_SIZE; break;`)') }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `whether the batch is full goes into \`${first.name}\` here` }] });
+          report({ messageId: 'queuedWhileFull', data: { call: `${ev.name}()`, flag: first.name, first: first.call, model }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `whether the batch is full goes into \`${first.name}\` here` }] });
         }
       }
       const own = stored.get(node.id);
