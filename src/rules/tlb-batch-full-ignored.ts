@@ -50,7 +50,7 @@ export default defineRule({
       fix: 'Test `{{flag}}` after each page and leave the loop when it is set, then flush{{model}}.',
     },
     queuedAfterFull: {
-      headline: '`{{call}}` queues into a batch that `{{first}}` said was full',
+      headline: '`{{call}}` queues into the full batch {{found}}',
       explanation:
         '`{{first}}` returned true on the path shown: the batch has no room for another page until `tlb_flush_mmu()` empties it. Nothing flushes before `{{call}}` queues the next page, which is written past the end of the batch\'s array (6.1 `__tlb_remove_page_size()`: `batch->encoded_pages[batch->nr++] = page;` after `batch->nr == batch->max` returned true). A flag set for a flush after the loop comes too late.',
       fix: 'Leave the loop on the branch where `{{first}}` returned true, then flush{{model}}.',
@@ -123,7 +123,9 @@ function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedW
           reported.add(node.id);
           if (cur.full) {
             const first = fullOn.get(cur.at)!;
-            report({ messageId: 'queuedAfterFull', data: { call: `${ev.name}()`, first: first.call, model }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `\`${first.call}\` says the batch is full when this is ${first.edge}` }] });
+            // The same call on the loop's next pass, or another queueing call after it.
+            const found = cur.at === node.id ? 'it found on the last pass' : `\`${first.call}\` found`;
+            report({ messageId: 'queuedAfterFull', data: { call: `${ev.name}()`, first: first.call, found, model }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: `\`${first.call}\` says the batch is full when this is ${first.edge}` }] });
             continue;
           }
           const first = stored.get(cur.at)!;
