@@ -837,10 +837,6 @@ interface ObjectState {
   unsure: readonly number[] | null;
 }
 
-/**
- * Checks that `pair` balances on every feasible path of `fn`. Each problem is reported once per
- * pair of program points, however many paths show it.
- */
 /** Every value `fn` reads, by key (its `use` events): a stored result not among them is never tested. */
 export function readKeys(fn: AnalyzedFunction): ReadonlySet<string> {
   let keys = readKeysMemo.get(fn);
@@ -850,6 +846,10 @@ export function readKeys(fn: AnalyzedFunction): ReadonlySet<string> {
 
 const readKeysMemo = new WeakMap<AnalyzedFunction, ReadonlySet<string>>();
 
+/**
+ * Checks that `pair` balances on every feasible path of `fn`. Each problem is reported once per
+ * pair of program points, however many paths show it.
+ */
 export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): BalanceResult {
   const result: BalanceResult = { unclosed: [], unopened: [], reopened: [], untested: [], stateInFields: [], complete: true };
   if (!index.hasEvents) return result;

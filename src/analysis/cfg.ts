@@ -828,4 +828,3 @@ export function reachableFrom(cfg: Cfg, from: CfgNode, stop: (n: CfgNode) => boo
   }
   return { nodes, stops };
 }
-

@@ -7,6 +7,7 @@ import { BracketIndex, checkBalance, type BalanceResult, type BracketSummaries }
 import type { Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import type { Resource } from './resources.js';
 
 export class FunctionFacts {
@@ -69,4 +70,15 @@ export function callEvents<T>(fn: AnalyzedFunction, classify: (c: CallAt) => T |
 export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e: T) => boolean): boolean {
   for (const list of events.values()) if (list.some(test)) return true;
   return false;
+}
+
+/**
+ * The one definition of `name` in `fn`'s own file other than `fn` itself: the same-file helper a
+ * rule reads for its caller. Null when the file defines it never or more than once (under
+ * `#ifdef`s), and, with `words`, when its tokens name none of them: most helpers are not read.
+ */
+export function fileHelper(fn: AnalyzedFunction, name: string, words?: ReadonlySet<string>): FunctionSpan | null {
+  const own = fn.file.definitionsOf(name);
+  if (own.length !== 1 || own[0] === fn.span) return null;
+  return words === undefined || fn.file.mentions(own[0]!, words) ? own[0]! : null;
 }

@@ -9,6 +9,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { FAULT_ERROR_BITS } from '../analysis/kernel-macros.js';
+import { fileHelper } from './facts.js';
 
 const FAULT_NAME: ReadonlySet<string> = new Set(['handle_mm_fault']);
 
@@ -183,8 +184,7 @@ export function returnedFault(fn: AnalyzedFunction, name: string, summaries: Bra
   // The file's own definitions first (a map lookup), then only a callee that names the fault
   // handler is read: parsing every same-file callee of every lock-taking function cost a cold
   // scan of mm/ a second.
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || !fn.file.mentions(own[0]!, FAULT_NAME)) return null;
+  if (!fileHelper(fn, name, FAULT_NAME)) return null;
   const defs = summaries.definitions(name, fn.file);
   if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
   const callee = fn.file.analyze(defs[0]!.span);

@@ -28,6 +28,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { withoutMmu } from './api-level.js';
 import { callsOneOf, defineRule } from './define-rule.js';
+import { fileHelper } from './facts.js';
 import { VMA_FAULT_HELPERS, VMA_PREDICATES, VMA_START_CHECK_HELPERS } from './resources.js';
 import { atNeighbour, backEdgeTargets, cameBack, lookupCall, nullTest, trackedRoot } from './vma-lookup-null-check.js';
 import { usesAfter } from '../analysis/dataflow.js';
@@ -308,11 +309,9 @@ interface HelperRead {
  */
 function helperRead(caller: AnalyzedFunction, name: string, index: number): HelperRead | null {
   if (index < 0) return null;
-  const defs = caller.file.definitionsOf(name);
-  if (defs.length !== 1 || defs[0] === caller.span) return null;
-  const span = defs[0]!;
   // On tokens first: most helpers a VMA is handed to read none of these fields.
-  if (!caller.file.mentions(span, CONTAINMENT_FIELDS) || caller.file.identifiersOf(span).has('vm_start')) return null;
+  const span = fileHelper(caller, name, CONTAINMENT_FIELDS);
+  if (!span || caller.file.identifiersOf(span).has('vm_start')) return null;
   const helper = caller.file.analyze(span);
   const param = helper?.ast.params[index];
   if (!helper || !param) return null;

@@ -22,6 +22,7 @@ import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
+import { fileHelper } from './facts.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
@@ -87,8 +88,7 @@ const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
  * own, calls the release more than once or returns anything else.
  */
 function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[], summaries: BracketSummaries): { spec: ConditionalRelease; args: Array<Expr | undefined> } | null {
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, ZERO_RELEASE_NAMES)) return null;
+  if (!fileHelper(fn, name, ZERO_RELEASE_NAMES)) return null;
   const defs = summaries.definitions(name, fn.file);
   if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
   const callee = fn.file.analyze(defs[0]!.span);

@@ -11,6 +11,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import { intLiteral } from '../analysis/int-range.js';
+import { fileHelper } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
@@ -341,9 +342,8 @@ const CONDITIONAL_LOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) 
  * the two leaked the lock unseen).
  */
 function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): { mode: Mode; when: 'zero' | 'nonzero' } | null {
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, CONDITIONAL_LOCKS)) return null;
-  const span = own[0]!;
+  const span = fileHelper(fn, name, CONDITIONAL_LOCKS);
+  if (!span) return null;
   if (returnedLockMemo.has(span)) return returnedLockMemo.get(span)!;
   const found = ((): { mode: Mode; when: 'zero' | 'nonzero' } | null => {
     const callee = fn.file.analyze(span);

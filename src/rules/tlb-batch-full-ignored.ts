@@ -7,7 +7,7 @@ import { forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { zeroEdge } from '../analysis/brackets.js';
+import { acquiredEdge, zeroEdge } from '../analysis/brackets.js';
 import { defineRule, unlessIn } from './define-rule.js';
 import { GATHER_QUEUE_OPS } from './resources.js';
 
@@ -92,7 +92,7 @@ function queuedWhileFull(fn: AnalyzedFunction, report: (r: { messageId: 'queuedW
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null || !QUEUEING.includes(ev.name)) continue;
         const zeroOn = zeroEdge(e, (x) => x === ev.call);
-        if (zeroOn) fullOn.set(node.id, { edge: zeroOn === 'true' ? 'false' : 'true', call: `${ev.name}()` });
+        if (zeroOn) fullOn.set(node.id, { edge: acquiredEdge(zeroOn, 'nonzero'), call: `${ev.name}()` });
       }
     }
     if (unread.has(node.id)) continue;

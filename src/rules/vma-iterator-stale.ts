@@ -28,6 +28,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
+import { fileHelper } from './facts.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
 
@@ -236,6 +237,7 @@ function checkStale(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
         const key = iteratorKey(args[RESEATS.get(name)!]);
         if (key !== null) add(node.id, { k: 'reseat', key });
       } else if (helperReseats(fn, name).always.size > 0) {
+        // A helper of the file that re-seats the iterator it is handed on every path.
         for (const i of helperReseats(fn, name).always) {
           const key = iteratorKey(args[i]);
           if (key !== null) add(node.id, { k: 'reseat', key });
@@ -690,9 +692,8 @@ const NO_RESEATS: HelperReseats = { always: new Set(), some: new Set() };
  * a patch that moves it there deletes none.
  */
 function helperReseats(fn: AnalyzedFunction, name: string): HelperReseats {
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || own[0] === fn.span || !fn.file.mentions(own[0]!, RESEAT_NAMES)) return NO_RESEATS;
-  const span = own[0]!;
+  const span = fileHelper(fn, name, RESEAT_NAMES);
+  if (!span) return NO_RESEATS;
   let found = helperReseatsMemo.get(span);
   if (found) return found;
   const always = new Set<number>();

@@ -19,6 +19,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
+import { fileHelper } from './facts.js';
 import { faultResults, faultTest, releasedOn, releasingFaults } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
 import { FAULT_LOCK_RESULT_RELEASERS, MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
@@ -45,18 +46,19 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
 /**
  * The arguments of a call that the callee dereferences: every one for the kernel helpers that
  * read the VMA they are handed, and for a helper of the same file those at the parameters its
- * body dereferences or hands to such a kernel helper (sweep S: x86's `vma->vm_flags & VM_GROWSDOWN` moved into a static inline
- * `x86_vma_grows_down(vma)`, binder's zap moved into a helper taking the VMA).
+ * body dereferences or hands to such a kernel helper (sweep S: x86's `vma->vm_flags &
+ * VM_GROWSDOWN` moved into a static inline `x86_vma_grows_down(vma)`, binder's zap moved into a
+ * helper taking the VMA).
  */
 function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]): Array<string | null> {
   if (DEREF_HELPERS.has(name)) return args.map(pathKey);
   // Asked only for a call handed a VMA the path no longer holds the lock for: a helper is
   // parsed for that alone, not for every call of every function checked.
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || own[0] === fn.span) return [];
-  let params = derefParamsMemo.get(own[0]!);
+  const span = fileHelper(fn, name);
+  if (!span) return [];
+  let params = derefParamsMemo.get(span);
   if (!params) {
-    const callee = fn.file.analyze(own[0]!);
+    const callee = fn.file.analyze(span);
     const roots = new Set<string>();
     for (const n of callee?.cfg.nodes ?? []) {
       for (const e of n.flow) {
@@ -66,7 +68,7 @@ function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]):
       }
     }
     params = new Set((callee?.ast.params ?? []).flatMap((p, i) => (p.pointer && roots.has(p.ref.id) ? [i] : [])));
-    derefParamsMemo.set(own[0]!, params);
+    derefParamsMemo.set(span, params);
   }
   return args.map((a, i) => (params!.has(i) ? pathKey(a) : null));
 }
