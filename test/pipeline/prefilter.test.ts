@@ -52,6 +52,51 @@ describe('TriggerFilter', () => {
     }
   });
 
+  it('finds a trigger at every place in texts of every length, across the middle included', () => {
+    // The search runs two windows, over each half of the bytes: a word where the halves meet,
+    // or in a text too short to split, must be found as anywhere else.
+    const f = new TriggerFilter(['pte_free', 'mmap_read_unlock', 'vm_next']);
+    for (const word of ['pte_free', 'mmap_read_unlock', 'vm_next']) {
+      for (let len = word.length; len <= 48; len++) {
+        for (let at = 0; at + word.length <= len; at++) {
+          const text = ' '.repeat(at) + word + ';'.repeat(len - at - word.length);
+          expect([text, f.matches(bytes(text))]).toEqual([text, true]);
+          const longer = ' '.repeat(at) + word + 'x' + ';'.repeat(Math.max(0, len - at - word.length - 1));
+          expect([longer, f.matches(bytes(longer))]).toEqual([longer, false]);
+        }
+      }
+    }
+  });
+
+  it('agrees with a plain search on random texts made of pieces of the shipped triggers', () => {
+    const triggers = allTriggers(RULES);
+    const f = new TriggerFilter(triggers);
+    const pieces = [...triggers.flatMap((t) => [t, t.slice(0, 5), t.slice(3), `${t}x`, `_${t}`]), ' ', '(', '\n', ';', '->'];
+    let seed = 12345;
+    // mulberry32: the same texts on every run.
+    const rand = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const whole = new Map(triggers.map((t) => [t, new RegExp(`(?<![A-Za-z0-9_$])${t}(?![A-Za-z0-9_$])`)]));
+    const plain = (text: string): string[] => triggers.filter((t) => whole.get(t)!.test(text)).sort();
+    let found = 0;
+    for (let i = 0; i < 400; i++) {
+      const parts: string[] = [];
+      for (let k = rand(12); k >= 0; k--) parts.push(pieces[rand(pieces.length)]!);
+      const text = parts.join(rand(4) === 0 ? '' : ' ');
+      const want = plain(text);
+      if (want.length > 0) found++;
+      expect([text, f.matches(bytes(text))]).toEqual([text, want.length > 0]);
+      expect([text, [...f.collect(bytes(text))].sort()]).toEqual([text, want]);
+    }
+    // Both answers occur, so the comparison means something.
+    expect(found).toBeGreaterThan(50);
+    expect(found).toBeLessThan(390);
+  });
+
   it('handles triggers shorter than a block one by one', () => {
     const f = new TriggerFilter(['q', 'tlb_start_vma']);
     expect(f.matches(bytes('int a = q;'))).toBe(true);
