@@ -101,7 +101,8 @@ export class TriggerFilter {
 
   /**
    * Which kinds of word `buf` holds as whole identifiers, as {@link FOUND_TRIGGER} and
-   * {@link FOUND_MARKER} bits; the search stops once every bit of `want` is found.
+   * {@link FOUND_MARKER} bits; the search stops once every bit of `want` is found, so a bit
+   * not in `want` may be set or not (callers mask the answer with `want`).
    */
   find(buf: Uint8Array, want: number = FOUND_TRIGGER | FOUND_MARKER): number {
     let found = 0;
