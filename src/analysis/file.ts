@@ -175,6 +175,68 @@ export class AnalyzedFile {
   }
 
   /**
+   * Each call (or macro use) `name(...)` in the function's tokens, as the text of its top-level
+   * arguments, tokens joined without spaces (`MA_STATE(mas, &mm->mm_mt, 0, 0)`: `mas`,
+   * `&mm->mm_mt`, `0`, `0`). A question on tokens, for a rule that can tell from them alone that
+   * a function need not be parsed.
+   */
+  callArguments(span: FunctionSpan, name: string): string[][] {
+    if (!this.identifiersOf(span).has(name)) return [];
+    const ts = this.normalized.tokens;
+    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const out: string[][] = [];
+    for (let t = span.firstToken; t < span.lastToken; t++) {
+      if (ts.kind[t] !== Tok.Ident || text(t) !== name || ts.kind[t + 1] !== Tok.Punct || text(t + 1) !== '(') continue;
+      const args: string[] = [];
+      let arg = '';
+      let depth = 0;
+      for (let u = t + 2; u <= span.lastToken; u++) {
+        const w = text(u);
+        if (ts.kind[u] === Tok.Punct && depth === 0 && (w === ',' || w === ')')) {
+          args.push(arg);
+          arg = '';
+          if (w === ')') break;
+          continue;
+        }
+        if (ts.kind[u] === Tok.Punct && (w === '(' || w === '[' || w === '{')) depth++;
+        if (ts.kind[u] === Tok.Punct && (w === ')' || w === ']' || w === '}')) depth--;
+        arg += w;
+      }
+      out.push(args);
+    }
+    return out;
+  }
+
+  /**
+   * The function's parameters as its header's tokens declare them: each name with the text of
+   * its type, tokens joined by a space (`struct maple_tree *mt`: `mt`, `struct maple_tree *`).
+   */
+  parameterTypes(span: FunctionSpan): Map<string, string> {
+    const ts = this.normalized.tokens;
+    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const out = new Map<string, string>();
+    let t = span.firstToken;
+    while (t < span.lastToken && ts.start[t]! < span.bodyStart && !(ts.kind[t] === Tok.Ident && text(t) === span.name && text(t + 1) === '(')) t++;
+    if (ts.start[t]! >= span.bodyStart) return out;
+    let param: number[] = [];
+    let depth = 0;
+    for (let u = t + 2; u < span.lastToken && ts.start[u]! < span.bodyStart; u++) {
+      const w = ts.kind[u] === Tok.Punct ? text(u) : '';
+      if (depth === 0 && (w === ',' || w === ')')) {
+        const last = param[param.length - 1];
+        if (last !== undefined && ts.kind[last] === Tok.Ident && param.length > 1) out.set(text(last), param.slice(0, -1).map(text).join(' '));
+        param = [];
+        if (w === ')') break;
+        continue;
+      }
+      if (w === '(' || w === '[') depth++;
+      if (w === ')' || w === ']') depth--;
+      param.push(u);
+    }
+    return out;
+  }
+
+  /**
    * The functions whose tokens mention identifier `name`, in file order: the reverse of
    * {@link identifiersOf}, built once, so that "who calls f()" is not a walk over every function
    * of the file for every function asked about (quadratic in a file of thousands of functions).

@@ -24,7 +24,7 @@
 import { addressee, displayKey, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import { loopHeadAround, reachableFrom, type CfgNode } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
@@ -64,7 +64,7 @@ export default defineRule({
       ...[...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING].filter((n) => n.startsWith('vma_')),
     ],
     // The rule judges the iterators a function steps itself: its callers are not made relevant.
-    needs: callsOrLoops([...VMA_ITERATOR_API.declarations, ...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING], VMA_ITERATOR_API.loops.map((l) => l.name)),
+    needs: (file, span, summaries) => walksIterators(file, span, summaries) && !onlyOtherTrees(file, span),
     comparesPrevious: true,
   },
   messages: {
@@ -141,6 +141,22 @@ function isIteratorVar(fn: AnalyzedFunction, arg: Expr): boolean {
   if (root.k !== 'ident') return false;
   const type = fn.declaredType(root.ref);
   return type !== null && VMA_ITERATOR_API.types.test(type) && !otherTree(fn, root.ref);
+}
+
+const walksIterators = callsOrLoops([...VMA_ITERATOR_API.declarations, ...ADVANCES.keys(), ...RESEATS.keys(), ...MODIFIERS.keys(), ...ERR_RETURNING], VMA_ITERATOR_API.loops.map((l) => l.name));
+
+/**
+ * {@link otherTree} on tokens, before parsing: every iterator the function declares is an
+ * `MA_STATE()` on a bare `struct maple_tree *` parameter, and it names no other iterator type,
+ * so nothing in it is a VMA iterator and the rule has nothing to say. The maple tree's tests
+ * are thousands of lines long (tools/testing/radix-tree/maple.c, 36,000): parsing the 22 such
+ * functions there cost a whole-tree scan half a second.
+ */
+function onlyOtherTrees(file: AnalyzedFile, span: FunctionSpan): boolean {
+  const ids = file.identifiersOf(span);
+  if (!ids.has('MA_STATE') || VMA_ITERATOR_API.declarations.some((d) => d !== 'MA_STATE' && ids.has(d)) || ids.has('ma_state')) return false;
+  const params = file.parameterTypes(span);
+  return file.callArguments(span, 'MA_STATE').every((args) => args.length >= 2 && /\bmaple_tree \*$/.test(params.get(args[1]!) ?? ''));
 }
 
 /**

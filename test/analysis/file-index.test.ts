@@ -84,3 +84,31 @@ test('calleesOf: a call through a function-pointer field names no function (swee
     ['close', false],
   ]);
 });
+
+test('callArguments and parameterTypes: what the tokens say of calls and parameters, before parsing', async () => {
+  const src = [
+    'static void walk(struct maple_tree *mt, unsigned long (*fn)(int), int n)',
+    '{',
+    '\tMA_STATE(mas, mt, 10, f(1, 2));',
+    '\tMA_STATE(other, &mm->mm_mt, 0, 0);',
+    '\tother_call(mt);',
+    '}',
+    '',
+    'void none(void)',
+    '{',
+    '}',
+    '',
+  ].join('\n');
+  const file = new AnalyzedFile('x.c', src, await getParser());
+  const [walk, none] = file.functions;
+  expect(file.callArguments(walk!, 'MA_STATE')).toEqual([
+    ['mas', 'mt', '10', 'f(1,2)'],
+    ['other', '&mm->mm_mt', '0', '0'],
+  ]);
+  expect(file.callArguments(walk!, 'missing')).toEqual([]);
+  expect([...file.parameterTypes(walk!)]).toEqual([
+    ['mt', 'struct maple_tree *'],
+    ['n', 'int'],
+  ]);
+  expect([...file.parameterTypes(none!)]).toEqual([]);
+});

@@ -99,6 +99,55 @@ describe('rulesFor', () => {
   });
 });
 
+describe('vma-iterator-stale relevance', () => {
+  it('leaves out, unparsed, a function whose only iterators are maple states on a bare `struct maple_tree *` parameter', async () => {
+    const src = [
+      'void check_walk(struct maple_tree *mt)',
+      '{',
+      '\tMA_STATE(mas, mt, 0, 0);',
+      '\tvoid *entry;',
+      '',
+      '\tmas_for_each(&mas, entry, ULONG_MAX)',
+      '\t\tmas_store_gfp(&mas, NULL, GFP_KERNEL);',
+      '}',
+      '',
+      'void walk_mm(struct mm_struct *mm, struct maple_tree *mt)',
+      '{',
+      '\tMA_STATE(mas, &mm->mm_mt, 0, 0);',
+      '\tMA_STATE(tests, mt, 0, 0);',
+      '\tvoid *entry;',
+      '',
+      '\tmas_for_each(&mas, entry, ULONG_MAX)',
+      '\t\tmas_store_gfp(&tests, NULL, GFP_KERNEL);',
+      '}',
+      '',
+      'void walk_param(struct maple_tree *mt, struct ma_state *outer)',
+      '{',
+      '\tMA_STATE(mas, mt, 0, 0);',
+      '',
+      '\tmas_find(outer, ULONG_MAX);',
+      '\tmas_find(&mas, ULONG_MAX);',
+      '}',
+      '',
+      'void walk_local(void)',
+      '{',
+      '\tstruct maple_tree *mt = get_tree();',
+      '\tMA_STATE(mas, mt, 0, 0);',
+      '',
+      '\tmas_find(&mas, ULONG_MAX);',
+      '}',
+      '',
+    ].join('\n');
+    const file = new AnalyzedFile('lib/x.c', src, await CParser.create());
+    const summaries = new BracketSummaries();
+    const rule = findRule('vma-iterator-stale')!;
+    // walk_mm() walks the mm's tree; walk_param() is handed a maple state it cannot see the
+    // tree of; walk_local()'s tree is no parameter: each may be a VMA walk.
+    expect(file.functions.filter((f) => rulesFor(file, f, [rule], summaries).length > 0).map((f) => f.name)).toEqual(['walk_mm', 'walk_param', 'walk_local']);
+    expect(file.isAnalyzed(file.functions[0]!)).toBe(false);
+  });
+});
+
 describe('mayLock', () => {
   const text = `static int pure(int x)
 {
