@@ -48,7 +48,10 @@ export class Program implements DefinitionResolver {
   private readonly index = new Map<string, string[]>();
   private readonly texts = new Map<string, () => string | null>();
   private readonly analysed = new Map<string, AnalyzedFile | null>();
-  private readonly mentionMemo = new Map<string, boolean>();
+  /** Per word list (by its words), per path: whether the file's text names one of them. */
+  private readonly mentionMemo = new Map<string, Map<string, boolean>>();
+  /** The key of each word list asked about, joined once per list rather than once per question. */
+  private readonly wordKeys = new WeakMap<readonly string[], string>();
   /** Files whose definitions a caller in another file has used. */
   private readonly helperFiles = new Set<string>();
   /** Per file, the headers whose text its functions asked about ({@link headersMention}). */
@@ -223,12 +226,15 @@ export class Program implements DefinitionResolver {
 
   /** Whether the file's text names any of `words` (as a substring: a cheap, safe over-approximation). */
   private fileMentions(path: string, words: readonly string[]): boolean {
-    const key = `${path}\0${words.join(',')}`;
-    let known = this.mentionMemo.get(key);
+    let wordsKey = this.wordKeys.get(words);
+    if (wordsKey === undefined) this.wordKeys.set(words, (wordsKey = words.join(',')));
+    let perPath = this.mentionMemo.get(wordsKey);
+    if (!perPath) this.mentionMemo.set(wordsKey, (perPath = new Map()));
+    let known = perPath.get(path);
     if (known === undefined) {
       const text = this.analysed.get(path)?.source.text ?? this.texts.get(path)?.() ?? '';
       known = words.some((w) => text.includes(w));
-      this.mentionMemo.set(key, known);
+      perPath.set(path, known);
     }
     return known;
   }
