@@ -36,6 +36,12 @@ export interface Trace {
    * access path key): true, false, or undefined when they do not decide it.
    */
   decides(v: string, op: IntOp, c: bigint): boolean | undefined;
+  /**
+   * {@link decides} on arrival at each node of {@link nodes}, in the same order: what a branch
+   * told of a value through a flag (`locked = ret && !unlock; if (locked)`) holds on the edge out
+   * of it, and is dropped once nothing ahead tests it.
+   */
+  decidesAlong(v: string, op: IntOp, c: bigint): Array<boolean | undefined>;
 }
 
 export interface PathWalker<S> {
@@ -71,6 +77,19 @@ interface Equivalence {
   key: string;
 }
 
+/**
+ * A flag that holds a `||` or an `&&` of tests (`locked = ret || !unlock;`): fact `key` says it
+ * still does. Unlike an {@link Equivalence}, one outcome of the flag does not decide each test:
+ * a later branch on it splits the path, one per way the operator could have come out that way,
+ * as the branches of `if (ret || !unlock)` would have.
+ */
+interface Junction {
+  flag: string;
+  op: '&&' | '||';
+  terms: Array<{ atom: string; negated: boolean }>;
+  key: string;
+}
+
 const RELATIONAL: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /** Which conditions a function's paths can be correlated on, and how to read them. */
@@ -99,6 +118,10 @@ export class FactModel {
   private readonly equivByFlag = new Map<string, Equivalence[]>();
   private readonly equivByAtom = new Map<string, Equivalence[]>();
   private readonly equivByKey = new Map<string, Equivalence[]>();
+  /** Per node id: flags set from a `||` or `&&` of tests; per flag and per fact key: the junctions. */
+  private readonly junctionStores = new Map<number, Junction[]>();
+  private readonly junctionByFlag = new Map<string, Junction[]>();
+  private readonly junctionByKey = new Map<string, Junction>();
   /**
    * Per node id: the tracked keys the node's own branch, or a branch or switch reachable after
    * it, still tests (an atom counts for every atom of its value). A fact nothing ahead tests can prune no path, and
@@ -115,7 +138,7 @@ export class FactModel {
    */
   private readonly interned = new Map<string, Facts>([['', Facts.EMPTY]]);
   private readonly afterMemo = new Map<Facts, Map<number, Facts>>();
-  private readonly edgeMemo = new Map<Facts, Map<CfgEdge, Facts | null>>();
+  private readonly edgeMemo = new Map<Facts, Map<CfgEdge, readonly Facts[]>>();
 
   constructor(cfg: Cfg) {
     const seen = new Map<string, number>();
@@ -138,6 +161,7 @@ export class FactModel {
     const stores: Array<{ node: number; v: string; c: bigint }> = [];
     const bitStores: Array<{ node: number; v: string; name: string | null }> = [];
     const equivs: Array<{ node: number; flag: string; key: string; negated: boolean }> = [];
+    const junctions: Array<{ node: number; flag: string; op: Junction['op']; terms: Junction['terms'] }> = [];
     for (const n of cfg.nodes) {
       for (const e of n.events) {
         if (e.k !== 'def' || !e.value) continue;
@@ -159,7 +183,21 @@ export class FactModel {
         // A flag that keeps a test's outcome for a later branch: `downgraded = retval == 1;`,
         // or spelled as a choice of truth values (`downgraded = ret == 1 ? true : false;`).
         const kept = truthChoice(x) ?? x;
-        if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init') || !((kept.k === 'binary' && RELATIONAL.has(kept.op)) || (kept.k === 'unary' && kept.op === '!'))) continue;
+        if (!seen.has(e.key) || (e.how !== 'assign' && e.how !== 'init')) continue;
+        // Or of an `||` or `&&` of such tests (sweep S: `locked = ret || !unlock; if (locked)`).
+        if (kept.k === 'binary' && (kept.op === '||' || kept.op === '&&')) {
+          const terms = junctionTerms(kept, kept.op, depsOf, atomsAll);
+          if (!terms || terms.some((t) => depsOf.get(t.atom)!.some((d) => writes(e.key, d) || writes(d, e.key)))) continue;
+          junctions.push({ node: n.id, flag: e.key, op: kept.op, terms });
+          seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
+          for (const t of terms) {
+            seen.set(t.atom, (seen.get(t.atom) ?? 0) + 2);
+            const a = atomsAll.get(t.atom);
+            if (a) used(a.v, 2);
+          }
+          continue;
+        }
+        if (!((kept.k === 'binary' && RELATIONAL.has(kept.op)) || (kept.k === 'unary' && kept.op === '!'))) continue;
         const atom = atomOf(kept, depsOf, atomsAll);
         const a = atom && atomsAll.get(atom.key);
         if (!atom || !a || a.v === e.key) continue;
@@ -298,6 +336,15 @@ export class FactModel {
       pushTo(this.equivByAtom, key, q);
       pushTo(this.equivByKey, q.key, q);
     }
+    for (const { node, flag, op, terms } of junctions) {
+      if (!tracked(flag) || !terms.every((t) => tracked(t.atom))) continue;
+      const q: Junction = { flag, op, terms, key: `${flag}\u2261${op}(${terms.map((t) => `${t.negated ? '!' : ''}${t.atom}`).join(',')})` };
+      depsOf.set(q.key, [flag, ...terms.flatMap((t) => depsOf.get(t.atom) ?? [])]);
+      seen.set(q.key, 2);
+      pushTo(this.junctionStores, node, q);
+      pushTo(this.junctionByFlag, flag, q);
+      this.junctionByKey.set(q.key, q);
+    }
     for (const [head, facts] of this.pastSwitch) this.pastSwitch.set(head, facts.filter(([k]) => tracked(k)));
     for (const [head, perEdge] of this.cases) {
       for (const [to, facts] of perEdge) perEdge.set(to, facts.filter(([k]) => tracked(k)));
@@ -341,6 +388,11 @@ export class FactModel {
     for (const [id, facts] of this.pastSwitch) add(id, facts);
     // A flag set from a test reads what is known of the value tested (`downgraded = retval == 1;`).
     for (const [id, list] of this.equivStores) add(id, list.map((q): Fact => [q.atom, true]));
+    // So does a flag set from a `||` or `&&`, and a branch on it learns of its tests: what was
+    // known of them where the flag was set is kept to there, and the split on it rules out.
+    const termsOf = (q: Junction): Fact[] => q.terms.map((t): Fact => [t.atom, true]);
+    for (const [id, list] of this.junctionStores) add(id, list.flatMap(termsOf));
+    for (const [id, c] of this.conditions) add(id, [...c.onTrue, ...c.onFalse].flatMap(([k]) => (this.junctionByFlag.get(k) ?? []).flatMap(termsOf)));
     // Most functions track nothing: no facts to drop, and nothing to compute.
     if (ids.size === 0) return;
     const words = (this.words = Math.ceil(ids.size / 32));
@@ -377,6 +429,8 @@ export class FactModel {
       return t !== undefined && (this.live![id * this.words + (t >>> 5)]! & (1 << (t & 31))) !== 0;
     };
     for (const q of this.equivByKey.get(k) ?? []) if (has(this.token(q.flag)) || has(this.token(q.atom))) return true;
+    const junction = this.junctionByKey.get(k);
+    if (junction) return has(this.token(junction.flag));
     return has(this.token(k));
   }
 
@@ -429,6 +483,10 @@ export class FactModel {
     for (const q of this.equivStores.get(node.id) ?? []) {
       const known = out.get(q.atom);
       out = known === undefined ? out.withAll([[q.key, true]]) : out.withAll([[q.flag, known !== q.negated]]);
+    }
+    for (const q of this.junctionStores.get(node.id) ?? []) {
+      const value = junctionValue(out, q);
+      out = value === undefined ? out.withAll([[q.key, true]]) : out.withAll([[q.flag, value]]);
     }
     for (const [k] of out.entries) if (!this.liveAt(node.id, k)) out = out.without(k);
     return out;
@@ -531,29 +589,55 @@ export class FactModel {
     return perEdge.get(edge.to) ?? this.pastSwitch.get(node.id) ?? null;
   }
 
-  /** Facts after taking `edge` out of `node`, or null when the edge contradicts what is known. */
-  alongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
+  /**
+   * The sets of facts a path may have after taking `edge` out of `node`: none when the edge
+   * contradicts what is known, more than one when it decides a flag set from a `||` or `&&`
+   * (one per way the operator came out so).
+   */
+  alongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): readonly Facts[] {
     const from = this.intern(facts);
     let memo = this.edgeMemo.get(from);
     if (!memo) this.edgeMemo.set(from, (memo = new Map()));
     let out = memo.get(edge);
-    if (out === undefined) {
-      const next = this.computeAlongEdge(from, node, edge);
-      memo.set(edge, (out = next === null ? null : this.intern(next)));
-    }
+    if (out === undefined) memo.set(edge, (out = this.computeAlongEdge(from, node, edge).map((f) => this.intern(f))));
     return out;
   }
 
-  private computeAlongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts | null {
+  private computeAlongEdge(facts: Facts, node: CfgNode, edge: CfgEdge): Facts[] {
     const c = this.conditions.get(node.id);
     const implied = edge.kind === 'case' ? this.caseFacts(node, edge) : c && (edge.kind === 'true' || edge.kind === 'false') ? (edge.kind === 'true' ? c.onTrue : c.onFalse) : null;
-    if (!implied) return facts;
-    for (const [k, v] of implied) {
+    if (!implied) return [facts];
+    const out = this.learn(facts, implied);
+    if (out === null) return [];
+    let paths = [out];
+    for (const [k] of implied) {
+      for (const q of this.junctionByFlag.get(k) ?? []) paths = paths.flatMap((f) => (f.get(q.key) === true ? this.split(f, q) : [f]));
+    }
+    return paths;
+  }
+
+  /** `facts` with `added` set and what they imply; null when they contradict what is known. */
+  private learn(facts: Facts, added: readonly Fact[]): Facts | null {
+    for (const [k, v] of added) {
       const known = facts.get(k);
       if (known !== undefined && known !== v) return null;
     }
-    const out = facts.withAll(implied);
-    return this.atoms.size === 0 || out === facts ? out : this.closed(out, implied);
+    const out = facts.withAll(added);
+    return this.atoms.size === 0 || out === facts ? out : this.closed(out, added);
+  }
+
+  /**
+   * The ways junction `q` came out as its flag now says: `a || b` true is `a`, or `!a && b`;
+   * false is `!a && !b` (and the other way round for `&&`). Each way that the known facts allow.
+   */
+  private split(facts: Facts, q: Junction): Facts[] {
+    const rest = facts.without(q.key);
+    // The value of a term that decides the operator alone: true for `||`, false for `&&`.
+    const decisive = q.op === '||';
+    const term = (i: number, value: boolean): Fact => [q.terms[i]!.atom, value !== q.terms[i]!.negated];
+    const ways: Fact[][] =
+      facts.get(q.flag) === decisive ? q.terms.map((_, i) => [...q.terms.slice(0, i).map((__, j) => term(j, !decisive)), term(i, decisive)]) : [q.terms.map((_, j) => term(j, !decisive))];
+    return ways.flatMap((way) => this.learn(rest, way) ?? []);
   }
 }
 
@@ -633,6 +717,38 @@ function unwrap(e: Expr): Expr {
     else if (x.k === 'cast' && /^(bool|_Bool|int|long)$/.test(x.type)) x = x.arg;
     else return x;
   }
+}
+
+/**
+ * The tests an `||` or `&&` is made of, in order (`ret || !unlock`: `ret`, and `unlock` negated),
+ * when each is a test the facts can name; null when one is not (a call), or mixes the other operator.
+ */
+function junctionTerms(e: Expr & { k: 'binary' }, op: Junction['op'], deps: Map<string, string[]>, atoms: Map<string, IntAtom | BitAtom>): Junction['terms'] | null {
+  const out: Junction['terms'] = [];
+  for (const side of [e.left, e.right]) {
+    const x = unwrap(side);
+    if (x.k === 'binary' && (x.op === '||' || x.op === '&&')) {
+      const inner = x.op === op ? junctionTerms(x, op, deps, atoms) : null;
+      if (!inner) return null;
+      out.push(...inner);
+      continue;
+    }
+    const atom = atomOf(x, deps, atoms);
+    if (!atom) return null;
+    out.push({ atom: atom.key, negated: atom.negated });
+  }
+  return out;
+}
+
+/** What `facts` decide of junction `q`'s value, or undefined. */
+function junctionValue(facts: Facts, q: Junction): boolean | undefined {
+  const decisive = q.op === '||';
+  const values = q.terms.map((t) => {
+    const v = facts.get(t.atom);
+    return v === undefined ? undefined : v !== t.negated;
+  });
+  if (values.includes(decisive)) return decisive;
+  return values.every((v) => v === !decisive) ? !decisive : undefined;
 }
 
 /** Facts implied by `e` evaluating to `truth`; keys are written with variable ids. */
@@ -792,6 +908,12 @@ class ConfigTrace implements Trace {
     return this.model.decides(this.configs[this.index]!.facts, v, op, c);
   }
 
+  decidesAlong(v: string, op: IntOp, c: bigint): Array<boolean | undefined> {
+    const out: Array<boolean | undefined> = [];
+    for (let i = this.index; i >= 0; i = this.configs[i]!.parent) out.push(this.model.decides(this.configs[i]!.facts, v, op, c));
+    return out.reverse();
+  }
+
   nodes(): number[] {
     const out: number[] = [];
     for (let i = this.index; i >= 0; i = this.configs[i]!.parent) out.push(this.configs[i]!.node);
@@ -847,9 +969,9 @@ export function explore<S>(cfg: Cfg, model: FactModel, walker: PathWalker<S>, bu
     const facts = model.afterNode(c.facts, node);
     for (const edge of node.succ) {
       if (walker.follow && !walker.follow(state, node, edge)) continue;
-      const next = model.alongEdge(facts, node, edge);
-      if (next === null) continue;
-      if (!push(edge.to, state, next, index)) return { complete: false, states: configs.length };
+      for (const next of model.alongEdge(facts, node, edge)) {
+        if (!push(edge.to, state, next, index)) return { complete: false, states: configs.length };
+      }
     }
   }
   return { complete: true, states: configs.length };

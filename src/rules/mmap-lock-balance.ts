@@ -197,7 +197,13 @@ function settleRelease(pending: ReleasePending, node: CfgNode, taken: { from: Cf
 /** {@link settlePending} for a release, with the `unless` form turned into a branch's edge. */
 function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: CfgNode; kind: string } | null, trace: Trace, nodes: readonly CfgNode[]): ReturnType<typeof settlePending> | ReleasePending {
   if ('fault' in pending) return settleFault(pending, node, taken);
-  if (!('constant' in pending)) return settlePending(pending, node, taken);
+  if (!('constant' in pending)) {
+    // A result the path's tests decide without testing it here: through a flag that keeps an
+    // `||` of tests of it (sweep S: `locked = ret || !unlock; if (locked)`).
+    const zero = 'key' in pending ? trace.decides(pending.key, '==', 0n) : undefined;
+    if ('key' in pending && zero !== undefined) return zero === (pending.when === 'zero') ? 'acquired' : 'failed';
+    return settlePending(pending, node, taken);
+  }
   // What the tests the path passed say of the result, related to each other and through a flag
   // that holds one (6.1 mremap(): `if (retval < 0 && ...) goto out;` then `downgraded = retval == 1;`).
   const value = /^-?\d+$/.test(pending.constant) ? BigInt(pending.constant) : null;
@@ -662,7 +668,7 @@ export default defineRule({
       },
       exit(s, trace) {
         const node = exitPoint(fn, trace);
-        const kind = returnKind(fn, node, trace.nodes());
+        const kind = returnKind(fn, node, trace);
         for (const [object, v] of s) {
           // The lock this function took may have been released by a helper, and this path
           // returns without asking (6.12 `__vm_munmap()` with `if (!unlock)` for `if (ret ||
@@ -877,22 +883,23 @@ function returnsConstant(node: CfgNode): boolean {
  * What a `return` returns on the path `trace`, in kinds that tell a locking contract apart from
  * a leak; a returned variable (`out: return ret;`) is classified by its last assignment on the path.
  */
-function returnKind(fn: AnalyzedFunction, node: CfgNode, trace: readonly number[]): ReturnKind {
+function returnKind(fn: AnalyzedFunction, node: CfgNode, path: Trace): ReturnKind {
   if (node.kind !== 'return' || !node.expr) return 'void';
-  return valueKind(fn, node.expr, trace, trace.length - 1);
+  const trace = path.nodes();
+  return valueKind(fn, node.expr, trace, trace.length - 1, path);
 }
 
-function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], before: number): ReturnKind {
+function valueKind(fn: AnalyzedFunction, expr: Expr, trace: readonly number[], before: number, path: Trace): ReturnKind {
   const e = expr.k === 'cast' ? expr.arg : expr;
   if (e.k === 'ident' && e.ref.scope !== 'global') {
     for (let i = before - 1; i >= 0; i--) {
       const def = fn.cfg.nodes[trace[i]!]!.events.find((ev) => ev.k === 'def' && ev.key === e.ref.id);
       if (!def || def.k !== 'def') continue;
-      const kind = def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i) : 'value';
+      const kind = def.value && (def.how === 'assign' || def.how === 'init') ? valueKind(fn, def.value, trace, i, path) : 'value';
       if (kind !== 'value') return kind;
-      return testedAsError(fn, e.ref.id, trace, i, before) ? 'error' : testedZero(fn, e.ref.id, trace, i, before) ? 'zero' : 'value';
+      return testedAsError(fn, e.ref.id, trace, i, before) ? 'error' : testedZero(fn, e.ref.id, trace, i, before) ? 'zero' : (decidedKind(fn, e.ref.id, path, i, before) ?? 'value');
     }
-    return testedZero(fn, e.ref.id, trace, -1, before) ? 'zero' : 'value';
+    return testedZero(fn, e.ref.id, trace, -1, before) ? 'zero' : (decidedKind(fn, e.ref.id, path, -1, before) ?? 'value');
   }
   if (isZeroConstant(e)) return 'zero';
   if (e.k === 'unary' && e.op === '-') return 'error';
@@ -931,6 +938,22 @@ function tookEdge(fn: AnalyzedFunction, trace: readonly number[], from: number, 
     if (edgeOf(node.expr) === edge) return true;
   }
   return false;
+}
+
+/**
+ * What the path learnt of variable `key` between positions `from` and `to` without a branch
+ * that names it: through a flag that keeps a test of it (sweep S: `locked = ret && !unlock;
+ * if (locked)`, false with `ret` set, returns `ret` as an error). Read as {@link errorEdge} and
+ * {@link testedZero} read a branch; null when the facts say neither.
+ */
+function decidedKind(fn: AnalyzedFunction, key: string, path: Trace, from: number, to: number): ReturnKind | null {
+  const negative = path.decidesAlong(key, '<', 0n);
+  const nonzero = path.decidesAlong(key, '!=', 0n);
+  for (let j = from + 1; j <= to; j++) {
+    if (negative[j] === true || (nonzero[j] === true && returnsInteger(fn))) return 'error';
+    if (nonzero[j] === false) return 'zero';
+  }
+  return null;
 }
 
 /**

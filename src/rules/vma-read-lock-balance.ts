@@ -196,7 +196,7 @@ export default defineRule({
             // The only pointer to a locked VMA overwritten (a retry that looks up again).
             if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && ownedLocally(u.key)) {
               const before = trace.nodes().slice(0, -1);
-              const route = exitRoute(fn, { nodes: () => before, previous: () => before[before.length - 2] ?? null, decides: () => undefined }, prev.at);
+              const route = exitRoute(fn, { nodes: () => before, previous: () => before[before.length - 2] ?? null, decides: () => undefined, decidesAlong: () => [] }, prev.at);
               const vma = displayKey(u.key);
               const jump = route.leave.kind === 'goto' ? route.leave : null;
               const by = u.value?.k === 'call' ? u.value.name : null;

@@ -155,14 +155,14 @@ void f(int fresh, int more)
     const fn = await functionOf(`void g(int op)\n{\n${sw(1000, (i) => `\t\tc${i}();\n`)}}\n`, 'g');
     const head = fn.cfg.nodes.find((n) => n.succ.some((e) => e.kind === 'case'))!;
     const edge = head.succ.find((e) => e.kind === 'case')!;
-    expect(fn.facts.alongEdge(fn.facts.afterNode(Facts.EMPTY, head), head, edge)).toBe(Facts.EMPTY);
+    expect(fn.facts.alongEdge(fn.facts.afterNode(Facts.EMPTY, head), head, edge)).toEqual([Facts.EMPTY]);
   });
 
   test('past MAX_SWITCH_VALUES values, switches on one value are not correlated', async () => {
     const n = MAX_SWITCH_VALUES + 1;
     const fn = await functionOf(`void f(int op)\n{\n${sw(n, () => '\t\ta();\n')}${sw(n, () => '\t\tb();\n')}}\n`, 'f');
     const head = fn.cfg.nodes.find((x) => x.succ.some((e) => e.kind === 'case'))!;
-    expect(fn.facts.alongEdge(Facts.EMPTY, head, head.succ.find((e) => e.kind === 'case')!)).toBe(Facts.EMPTY);
+    expect(fn.facts.alongEdge(Facts.EMPTY, head, head.succ.find((e) => e.kind === 'case')!)).toEqual([Facts.EMPTY]);
   });
 
   test('a switch on a value written in a case forgets it', async () => {
@@ -206,6 +206,37 @@ describe('tests of one value against different integers are related', () => {
     ].join('\n');
     // retval < 0 with n == 0 reaches the flag as false; retval == 1 only with the flag set.
     expect(await callPaths(src, 'f')).toEqual(['', 'read_unlock one', 'write_unlock', 'write_unlock neg'].sort());
+  });
+
+  test.each([
+    // Sweep S: `locked = ret || !unlock; if (locked)` is read as `if (ret || !unlock)`.
+    ['`||`', 'flag = ret || !unlock;', ['held ret_set tail', 'held ret_set unlock_clear tail', 'held unlock_clear tail', 'tail']],
+    ['`&&`', 'flag = ret && !unlock;', ['held ret_set unlock_clear tail', 'ret_set tail', 'tail', 'unlock_clear tail']],
+  ])('a flag set from an %s of tests splits, at its branch, into the ways it came out so', async (_, store, expected) => {
+    const src = [
+      'int f(int ret, bool unlock)',
+      '{',
+      '\tbool flag;',
+      '',
+      `\t${store}`,
+      '\tif (flag)',
+      '\t\theld();',
+      '\tif (ret)',
+      '\t\tret_set();',
+      '\tif (!unlock)',
+      '\t\tunlock_clear();',
+      '\ttail();',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    expect(await callPaths(src, 'f')).toEqual([...expected].sort());
+  });
+
+  test('writing a tested value forgets what the `||` flag said of it', async () => {
+    const src = 'int f(int ret, bool unlock)\n{\n\tbool flag = ret || !unlock;\n\n\tret = g();\n\tif (flag)\n\t\ta();\n\tif (ret)\n\t\tb();\n\tif (!unlock)\n\t\tc();\n\treturn 0;\n}\n';
+    // The flag no longer holds an `||` of what the tests read: every path of the three tests runs.
+    expect(await callPaths(src, 'f')).toEqual(['g', 'g a', 'g a b', 'g a b c', 'g a c', 'g b', 'g b c', 'g c'].sort());
   });
 
   test('writing the value forgets what the flag said of it', async () => {
