@@ -108,7 +108,8 @@ export default defineRule({
     // Without an MMU, find_vma() is exact (mm/nommu.c): it returns the VMA containing the address.
     if (withoutMmu(fn)) return;
     // `if (find_vma(mm, addr))` as "is addr mapped?": the signal code of the catalog's B13.
-    // Or the test of a `?:` (sweep S: `si_code = find_vma(mm, addr) ? SEGV_ACCERR : SEGV_MAPERR;`).
+    // Or the test of a `?:` (sweep S: `si_code = find_vma(mm, addr) ? SEGV_ACCERR : SEGV_MAPERR;`),
+    // or its truth kept in a flag (sweep S: `mapped = find_vma(mm, addr) != NULL;`).
     for (const node of fn.cfg.nodes) {
       const cond = node.expr;
       if (!cond) continue;
@@ -119,7 +120,8 @@ export default defineRule({
         forEachExpr(cond, (e) => {
           if (e.k === 'cond' && testsTruth(e.test, call)) chosen = true;
         });
-        if (!chosen && !((node.kind === 'branch' || node.kind === 'loop') && testsTruth(cond, call))) continue;
+        const kept = node.events.some((d) => d.k === 'def' && (d.how === 'assign' || d.how === 'init') && d.value !== null && d.value !== call && testsTruth(d.value, call));
+        if (!chosen && !kept && !((node.kind === 'branch' || node.kind === 'loop') && testsTruth(cond, call))) continue;
         ctx.report({ messageId: 'mapped', data: { call: 'find_vma()', addr: fn.text(call.args[1]!), mm: fn.text(call.args[0]!) }, at: node });
       }
     }
