@@ -77,7 +77,7 @@ export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e:
  * rule reads for its caller. Null when the file defines it never or more than once (under
  * `#ifdef`s), and, with `words`, when its tokens name none of them: most helpers are not read.
  */
-export function fileHelper(fn: AnalyzedFunction, name: string, words?: ReadonlySet<string>): FunctionSpan | null {
+export function fileHelper(fn: Pick<AnalyzedFunction, 'file' | 'span'>, name: string, words?: ReadonlySet<string>): FunctionSpan | null {
   const own = fn.file.definitionsOf(name);
   if (own.length !== 1 || own[0] === fn.span) return null;
   return words === undefined || fn.file.mentions(own[0]!, words) ? own[0]! : null;

@@ -5,13 +5,14 @@
  * `tlb_flush_rmaps()`).
  */
 import { addressee, displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
-import type { CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import { acquisitionOf, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, quoteCode, unlessIn } from './define-rule.js';
-import { anyEvent, callEvents } from './facts.js';
+import { anyEvent, callEvents, fileHelper } from './facts.js';
 import { GATHER_QUEUE_OPS } from './resources.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
@@ -76,6 +77,86 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
   return out;
 }
 
+/** The calls a same-file helper is read for: it flushes, or drops a page-table lock, for its caller. */
+const HELPER_WORDS: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY, ...RELEASE.keys()]);
+
+/**
+ * Whether the function mentions one of `names`, itself or in a same-file helper it calls that
+ * {@link helperEvents} would read (sweep S: mremap's flush moved into a static helper).
+ */
+function mentionsOrHelper(file: AnalyzedFile, span: FunctionSpan, names: ReadonlySet<string>): boolean {
+  if (file.mentions(span, names)) return true;
+  for (const callee of file.calleesOf(span)) {
+    const helper = fileHelper({ file, span }, callee, HELPER_WORDS);
+    if (helper && file.mentions(helper, names)) return true;
+  }
+  return false;
+}
+
+/** A call the walk follows: the kernel call itself, or one of those a same-file helper makes for its caller. */
+interface Ev {
+  kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps' | 'queue';
+  name: string;
+  pending?: PendingAcquisition | null;
+}
+
+/** Each call of `fn` the walk follows, by node; a helper's calls under the helper's name, at its call. */
+function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
+  const locks = ptlKeys(fn);
+  const isLock = (arg: Expr): boolean => {
+    const key = pathKey(addressee(arg));
+    return (key !== null && locks.has(key)) || isPtl(displayKey(fn.text(addressee(arg))));
+  };
+  const events = callEvents<Ev[]>(fn, ({ call, name: n, node }) => {
+    const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
+    if (lockArg !== undefined) {
+      const arg = call.args[lockArg];
+      if (!arg || !isLock(arg)) return null;
+      if (!ACQUIRE.has(n)) return [{ kind: 'release', name: n }];
+      return [{ kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null }];
+    }
+    if (CLEARS.includes(n)) return [{ kind: 'clear', name: n }];
+    if (FLUSHES.includes(n)) return [{ kind: 'flush', name: n }];
+    if (n === 'tlb_flush_mmu_tlbonly') return [{ kind: 'tlbonly', name: n }];
+    if (n === 'tlb_flush_rmaps') return [{ kind: 'rmaps', name: n }];
+    if (QUEUES_PAGE.has(n)) return [{ kind: 'queue', name: n }];
+    return helpers ? helperEvents(fn, n) : null;
+  });
+  return new Map([...events].map(([id, lists]) => [id, lists.flat()]));
+}
+
+const helperMemo = new WeakMap<FunctionSpan, Ev[] | null>();
+
+/**
+ * What a call of the same-file helper `name` does for its caller (sweep S: mremap's `if (force)
+ * flush_tlb_range(...)`, its three unlock steps, or zap_pte_range()'s two flushes moved into a
+ * static helper): its flushes, in order, named as the helper, and its page-table unlocks when
+ * it drops one on every path. Null when it does none of that, and for a helper that takes a
+ * page-table lock itself: its unlocks and flushes are its own business. The helper's clears and
+ * queued pages are not read, nor its own helpers.
+ */
+function helperEvents(fn: AnalyzedFunction, name: string): Ev[] | null {
+  const span = fileHelper(fn, name, HELPER_WORDS);
+  if (!span) return null;
+  if (helperMemo.has(span)) return helperMemo.get(span)!;
+  let out: Ev[] | null = null;
+  const callee = fn.file.analyze(span);
+  if (callee) {
+    const events = flushEvents(callee, false);
+    const at = (kind: Ev['kind']): Set<number> => new Set([...events].filter(([, list]) => list.some((e) => e.kind === kind)).map(([id]) => id));
+    const releases = at('release');
+    const exit = callee.cfg.nodes[callee.cfg.exit]!;
+    const always = releases.size > 0 && !reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => releases.has(n.id)).nodes.includes(exit);
+    if (at('acquire').size === 0) {
+      const order = [...events].sort(([a], [b]) => callee.cfg.nodes[a]!.start - callee.cfg.nodes[b]!.start);
+      const kept = order.flatMap(([, list]) => list.filter((e) => e.kind === 'flush' || e.kind === 'tlbonly' || e.kind === 'rmaps' || (e.kind === 'release' && always)));
+      if (kept.length > 0) out = kept.map((e) => ({ kind: e.kind, name }));
+    }
+  }
+  helperMemo.set(span, out);
+  return out;
+}
+
 interface State {
   /** Page-table locks held. */
   held: number;
@@ -102,14 +183,16 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly', 'tlb_delay_rmap'],
+    // The unlocks too: a function whose flush is in a same-file helper names no flush itself.
+    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly', 'tlb_delay_rmap', ...RELEASE.keys()],
     // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
-    // flush, or a forced gather flush with an unlock and a page queued.
+    // flush, or a forced gather flush with an unlock and a page queued; the flushes and the
+    // unlock may be a same-file helper's.
     needs: (file, span) =>
-      file.mentions(span, RMAPS) ||
+      mentionsOrHelper(file, span, RMAPS) ||
       file.mentions(span, DELAY) ||
-      (file.mentions(span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && file.mentions(span, RELEASE_SET)) ||
-      (file.mentions(span, TLBONLY) && file.mentions(span, QUEUES_PAGE) && file.mentions(span, RELEASE_SET)),
+      (mentionsOrHelper(file, span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && mentionsOrHelper(file, span, RELEASE_SET)) ||
+      (mentionsOrHelper(file, span, TLBONLY) && file.mentions(span, QUEUES_PAGE) && mentionsOrHelper(file, span, RELEASE_SET)),
     fileNeeds: (text) => {
       const any = (names: Iterable<string>): boolean => [...names].some((n) => text.includes(n));
       return any(RMAPS) || any(DELAY) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET)) || (any(TLBONLY) && any(QUEUES_PAGE) && any(RELEASE_SET));
@@ -148,27 +231,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    type Ev = { kind: 'acquire' | 'release' | 'clear' | 'flush' | 'tlbonly' | 'rmaps' | 'queue'; name: string; pending?: PendingAcquisition | null };
-    const locks = ptlKeys(fn);
-    const isLock = (arg: Expr): boolean => {
-      const key = pathKey(addressee(arg));
-      return (key !== null && locks.has(key)) || isPtl(displayKey(fn.text(addressee(arg))));
-    };
-    const events = callEvents<Ev>(fn, ({ call, name: n, node }) => {
-      const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
-      if (lockArg !== undefined) {
-        const arg = call.args[lockArg];
-        if (!arg || !isLock(arg)) return null;
-        if (!ACQUIRE.has(n)) return { kind: 'release', name: n };
-        return { kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null };
-      }
-      if (CLEARS.includes(n)) return { kind: 'clear', name: n };
-      if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
-      if (n === 'tlb_flush_mmu_tlbonly') return { kind: 'tlbonly', name: n };
-      if (n === 'tlb_flush_rmaps') return { kind: 'rmaps', name: n };
-      if (QUEUES_PAGE.has(n)) return { kind: 'queue', name: n };
-      return null;
-    });
+    const events = flushEvents(fn);
     checkDelayFlags(fn, ctx.report);
     if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps' || e.kind === 'tlbonly')) return;
     const reported = new Set<string>();
@@ -231,11 +294,10 @@ export default defineRule({
       if (reported.has(key)) return;
       reported.add(key);
       const unlockId = after ? after.unlock : messageId === 'tlbOnlyAfterUnlock' ? unlockedAt : null;
-      const unlock = unlockId !== null ? fn.cfg.nodes[unlockId]! : null;
-      const unlockCall = unlock?.events.find((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name));
+      const unlockCall = unlockId !== null ? events.get(unlockId)?.find((e) => e.kind === 'release') : undefined;
       ctx.report({
         messageId,
-        data: { flush: `${flush}()`, unlock: unlockCall && unlockCall.k === 'call' ? `${unlockCall.name}()` : 'the unlock', model: unlessIn(fn, 'zap_pte_range', ': `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first') },
+        data: { flush: `${flush}()`, unlock: unlockCall ? `${unlockCall.name}()` : 'the unlock', model: unlessIn(fn, 'zap_pte_range', ': `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first') },
         at: node,
         related: after
           ? [
