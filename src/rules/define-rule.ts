@@ -42,7 +42,8 @@ export interface RuleMeta {
    * (`vm-flags-direct-write` needs `vm_flags` written, not read), and from the tokens of the
    * helpers the scan's or review's summaries would read ({@link BracketSummaries.mayName}).
    * Such a rule is about the function's own code: the callers of a function it applies to are
-   * not made relevant.
+   * not made relevant, unless a helper moves one of the rule's resources for them and they pass
+   * this test too (a function that takes the mmap lock through a same-file wrapper).
    */
   needs?: (file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries) => boolean;
   /**

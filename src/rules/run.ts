@@ -44,16 +44,22 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
   const known = perRule.get(rule);
   if (known) return known;
   const triggers = new Set(ruleTriggers(rule));
+  const needs = (f: FunctionSpan): boolean => !rule.meta.needs || rule.meta.needs(file, f, summaries);
   const names = new Set<string>();
+  const reached = new Set<string>();
   const work: string[] = [];
   for (const f of file.functions) {
-    if (!names.has(f.name) && file.mentions(f, triggers) && (!rule.meta.needs || rule.meta.needs(file, f, summaries))) {
-      names.add(f.name);
+    if (!file.mentions(f, triggers)) continue;
+    if (!reached.has(f.name)) {
+      reached.add(f.name);
       work.push(f.name);
     }
+    if (needs(f)) names.add(f.name);
   }
-  // A rule with a finer test judges a function's own code: its callers are not made relevant.
-  if (rule.meta.needs) {
+  // A rule with a finer test judges a function's own code: a caller made relevant by a helper
+  // that moves one of the rule's resources for it must pass that test too (sweep S: the mmap
+  // lock taken through same-file wrappers), and a rule without resources makes none relevant.
+  if (rule.meta.needs && rule.meta.resources.length === 0) {
     perRule.set(rule, names);
     return names;
   }
@@ -63,10 +69,10 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
     const up = callers.get(name);
     if (!up || !handsOn(file, name, rule, summaries)) continue;
     for (const caller of up) {
-      if (!names.has(caller)) {
-        names.add(caller);
-        work.push(caller);
-      }
+      if (reached.has(caller)) continue;
+      reached.add(caller);
+      work.push(caller);
+      if (file.definitionsOf(caller).some(needs)) names.add(caller);
     }
   }
   perRule.set(rule, names);

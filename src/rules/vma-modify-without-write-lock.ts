@@ -29,10 +29,11 @@
 import { displayKey, forEachChild, forEachExpr, isNullConstant, type Expr } from '../analysis/ast.js';
 import { objectAt, pendingOf, settlePending, SummaryMemo, type BracketSummaries, type NameQuery, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
+import { fileHelper } from './facts.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VM_FLAGS_API, VMA_WRITE_LOCKING } from './resources.js';
 import { liveCalls, withoutMmu } from './api-level.js';
@@ -47,6 +48,14 @@ const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...INSERTIONS.keys(), ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const ownWords = callsOneOf(OWN_WORDS);
+/** The mmap lock's own calls, by which a same-file wrapper takes or drops it for its caller. */
+const LOCK_CALLS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
+
+/** Whether the function calls a same-file wrapper of the mmap lock (sweep S: `mn_lock_write(mm)` for `mmap_write_lock(mm)`). */
+function locksThroughHelper(file: AnalyzedFile, span: FunctionSpan): boolean {
+  for (const callee of file.calleesOf(span)) if (fileHelper({ file, span }, callee, LOCK_CALLS)) return true;
+  return false;
+}
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
 /** Kernel functions that assert the mmap write lock (resources.ts), with why. */
 const WRITE_REQUIRED = new Map([...MMAP_LOCK_REQUIRED].filter(([, need]) => need.write).map(([name, need]) => [name, need.why]));
@@ -147,11 +156,12 @@ export default defineRule({
     // The lookups and iterators too: a VMA written is judged only when one of them produced it.
     // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
     calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS, ...INSERTIONS.keys()],
-    // Every report needs a lock call, a lookup or a VMA lock in the function itself (a caller
-    // of such a function that has none of them can be judged on nothing), and something to
-    // report: a protected field written, `vma_start_write()`, or a callee whose summary says
-    // something, which it can only when it or one of its helpers names what SUMMARY_QUERY does.
-    needs: (file, span, summaries) => ownWords(file, span, summaries) && summaries.mayName(file, span, SUMMARY_QUERY),
+    // Every report needs a lock call, a lookup or a VMA lock in the function itself, or a
+    // same-file wrapper that takes or drops the lock for it (a caller of such a function that
+    // has none of them can be judged on nothing), and something to report: a protected field
+    // written, `vma_start_write()`, or a callee whose summary says something, which it can only
+    // when it or one of its helpers names what SUMMARY_QUERY does.
+    needs: (file, span, summaries) => (ownWords(file, span, summaries) || locksThroughHelper(file, span)) && summaries.mayName(file, span, SUMMARY_QUERY),
   },
   messages: {
     fieldWithoutVmaLock: {
