@@ -393,6 +393,14 @@ export class FactModel {
     const termsOf = (q: Junction): Fact[] => q.terms.map((t): Fact => [t.atom, true]);
     for (const [id, list] of this.junctionStores) add(id, list.flatMap(termsOf));
     for (const [id, c] of this.conditions) add(id, [...c.onTrue, ...c.onFalse].flatMap(([k]) => (this.junctionByFlag.get(k) ?? []).flatMap(termsOf)));
+    // A tracked value the function returns is read there: what the path knows of it stays
+    // until the `return`, so paths that return it with different values are not merged on the
+    // way (sweep S: `gts = NULL; ... if (!vma) goto out; ... out: return gts;`, where the
+    // path by the `goto` returns NULL and the other one a value).
+    for (const n of cfg.nodes) {
+      const k = n.kind === 'return' && n.expr ? pathKey(unwrap(n.expr)) : null;
+      if (k !== null && (this.atomsOf.has(k) || this.deps.has(k))) add(n.id, [[this.atomsOf.get(k)?.[0] ?? k, true]]);
+    }
     // Most functions track nothing: no facts to drop, and nothing to compute.
     if (ids.size === 0) return;
     const words = (this.words = Math.ceil(ids.size / 32));

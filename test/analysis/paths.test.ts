@@ -276,6 +276,23 @@ describe('a fact no branch ahead tests is dropped', () => {
     expect(await callPaths(body(''), 'f')).toEqual(['', 'x y', 'x y z', 'z']);
   });
 
+  test('a value the function returns keeps what the path knew of it until the return', async () => {
+    // Sweep S: `goto out` with `r` still 0 must not merge, at `out:`, with a path that set it.
+    const fn = await functionOf('int f(int a)\n{\n\tint r = 0;\n\n\tif (a)\n\t\tgoto out;\n\tr = g();\n\tif (r)\n\t\th();\nout:\n\treturn r;\n}\n', 'f');
+    const r = fn.cfg.nodes[fn.cfg.entry]!.succ.map((e) => fn.cfg.nodes[e.to]!.events.find((ev) => ev.k === 'def'))[0]!;
+    const seen = new Set<string>();
+    explore<string>(fn.cfg, fn.facts, {
+      initial: '',
+      key: (s) => s,
+      step: (s, node, trace) => {
+        if (node.kind === 'return') seen.add(`${s}${trace.decides(r.k === 'def' ? r.key : '', '==', 0n)}`);
+        return node.kind === 'goto' ? 'jumped:' : s;
+      },
+      exit: () => {},
+    });
+    expect([...seen].sort()).toEqual(['false', 'jumped:true', 'true']);
+  });
+
   test('a flag set from a test still reads what the path knew of the value', async () => {
     const src = 'int f(int retval, int n)\n{\n\tbool up = false;\n\n\tif (retval < 0 && n)\n\t\treturn retval;\n\tup = retval == 1;\n\tif (up)\n\t\ta();\n\treturn 0;\n}\n';
     const fn = await functionOf(src, 'f');
