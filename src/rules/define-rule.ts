@@ -38,6 +38,14 @@ export interface RuleMeta {
    */
   calls?: readonly string[];
   /**
+   * Whether a function that names none of the trigger words is one to check all the same,
+   * because a same-file helper it calls names them for it (`tlb-flush-before-ptl-unlock`:
+   * mremap's flush moved into a static helper). Asked only of the files the prefilter kept (the
+   * helper's trigger is in the file); a function it picks still goes through `needs`. Cheaper
+   * than making the calls the function does name triggers: `spin_unlock` is in 2,800 files.
+   */
+  triggeredVia?: (file: AnalyzedFile, span: FunctionSpan) => boolean;
+  /**
    * A finer test on a function that mentions a trigger, read from its tokens before it is parsed
    * (`vm-flags-direct-write` needs `vm_flags` written, not read), and from the tokens of the
    * helpers the scan's or review's summaries would read ({@link BracketSummaries.mayName}).

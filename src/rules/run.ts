@@ -49,7 +49,7 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
   const reached = new Set<string>();
   const work: string[] = [];
   for (const f of file.functions) {
-    if (!file.mentions(f, triggers)) continue;
+    if (!file.mentions(f, triggers) && !rule.meta.triggeredVia?.(file, f)) continue;
     if (!reached.has(f.name)) {
       reached.add(f.name);
       work.push(f.name);

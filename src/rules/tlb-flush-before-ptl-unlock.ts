@@ -77,6 +77,8 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
   return out;
 }
 
+/** The flushes a same-file helper may make for its caller. */
+const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY]);
 /** The calls a same-file helper is read for: it flushes, or drops a page-table lock, for its caller. */
 const HELPER_WORDS: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY, ...RELEASE.keys()]);
 
@@ -183,8 +185,9 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [],
-    // The unlocks too: a function whose flush is in a same-file helper names no flush itself.
-    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly', 'tlb_delay_rmap', ...RELEASE.keys()],
+    calls: [...FLUSHES, 'tlb_flush_rmaps', 'tlb_flush_mmu_tlbonly', 'tlb_delay_rmap'],
+    // A function whose flush is in a same-file helper names no flush itself.
+    triggeredVia: (file, span) => mentionsOrHelper(file, span, HELPER_FLUSHES),
     // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
     // flush, or a forced gather flush with an unlock and a page queued; the flushes and the
     // unlock may be a same-file helper's.

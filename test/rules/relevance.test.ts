@@ -148,6 +148,49 @@ describe('vma-iterator-stale relevance', () => {
   });
 });
 
+describe('triggeredVia', () => {
+  it('picks a function whose trigger call a same-file helper makes for it, and not one whose helpers make none', async () => {
+    const src = [
+      'static void flush_range(struct vm_area_struct *vma, unsigned long start, unsigned long end)',
+      '{',
+      '\tflush_tlb_range(vma, start, end);',
+      '}',
+      '',
+      'static void count(struct mm_struct *mm)',
+      '{',
+      '\tmm->nr++;',
+      '}',
+      '',
+      'void move_one(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr)',
+      '{',
+      '\tspinlock_t *ptl;',
+      '\tpte_t *pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);',
+      '',
+      '\tptep_get_and_clear(vma->vm_mm, addr, pte);',
+      '\tpte_unmap_unlock(pte, ptl);',
+      '\tflush_range(vma, addr, addr + PAGE_SIZE);',
+      '}',
+      '',
+      'void clear_one(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr)',
+      '{',
+      '\tspinlock_t *ptl;',
+      '\tpte_t *pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);',
+      '',
+      '\tptep_get_and_clear(vma->vm_mm, addr, pte);',
+      '\tpte_unmap_unlock(pte, ptl);',
+      '\tcount(vma->vm_mm);',
+      '}',
+      '',
+    ].join('\n');
+    const file = new AnalyzedFile('mm/x.c', src, await CParser.create());
+    const rule = findRule('tlb-flush-before-ptl-unlock')!;
+    // The unlock is no trigger word (it is in thousands of files): move_one() is picked through
+    // its helper's flush; clear_one() flushes nothing, itself or through a helper; flush_range()
+    // names the flush but clears nothing and drops no lock.
+    expect(file.functions.filter((f) => rulesFor(file, f, [rule], new BracketSummaries()).length > 0).map((f) => f.name)).toEqual(['move_one']);
+  });
+});
+
 describe('mayLock', () => {
   const text = `static int pure(int x)
 {
