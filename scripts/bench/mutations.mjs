@@ -1305,6 +1305,15 @@ export default [
     expect: [{ line: 'vm_flags_clear(vma, VM_SOFTDIRTY);', related: ['if (mmap_read_lock_killable(mm)) {'] }],
   },
   {
+    id: 'lookup-damon-walk-after-unlock',
+    rule: 'vma-lookup-requires-lock',
+    file: 'mm/damon/vaddr.c',
+    function: 'damon_va_three_regions',
+    what: '__damon_va_three_regions(), which walks the VMA tree with for_each_vma(), moved below mmap_read_unlock() (sweep S; calleeAfterUnlock through a same-file helper)',
+    edits: [{ move: 'mmap_read_unlock(mm);', before: 'rc = __damon_va_three_regions(mm, regions);' }],
+    expect: [{ line: 'rc = __damon_va_three_regions(mm, regions);', related: ['mmap_read_unlock(mm);', 'for_each_vma(vmi, vma) {'] }],
+  },
+  {
     id: 'lookup-lock-acct-collect-walk-before-lock',
     rule: 'vma-lookup-requires-lock',
     file: 'kernel/acct.c',

@@ -11,12 +11,14 @@
 import { displayKey } from '../analysis/ast.js';
 import { objectAt } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
+import type { AnalyzedFile } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { faultResults, releasedOn, releasingFaults } from './fault-result.js';
 import { callsOrLoops, defineRule } from './define-rule.js';
 import { callEvents } from './facts.js';
-import { lockedObjects, lockEvents, lockFlags } from './mmap-lock.js';
-import { MMAP_LOCK_OPS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { lockedObjects, lockEvents, lockFlags, lockNeed, type LockNeed } from './mmap-lock.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 const ASSERTS = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name));
 
@@ -34,7 +36,7 @@ export default defineRule({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...MMAP_LOCKED_LOOKUPS.keys(), ...VMA_TREE_ITERATORS],
-    needs: callsOrLoops(MMAP_LOCKED_LOOKUPS.keys(), VMA_TREE_ITERATORS),
+    needs: (file, span, summaries) => looksUp(file, span, summaries) || handsOnAfterUnlock(file, span),
   },
   messages: {
     afterUnlock: {
@@ -49,6 +51,13 @@ export default defineRule({
       explanation:
         'On the path shown `handle_mm_fault()` returned `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`, which means it released the mmap lock of `{{mm}}` itself (include/linux/mm_types.h), and the path comes back to this lookup without taking the lock again. The lookup walks the maple tree unlocked, racing with munmap() and mremap(), and the fault and the unlocks after it work on a lock this function no longer holds.',
       fix: 'Take the lock again before going back for another try (`mmap_read_lock({{mm}});` before `goto retry;`), as the arch fault handlers do on `VM_FAULT_RETRY`.',
+    },
+    calleeAfterUnlock: {
+      headline: '`{{call}}` needs the mmap lock of `{{mm}}`, which this function already dropped',
+      brief: '`{{call}}` needs the mmap lock, which was dropped',
+      explanation:
+        '`{{call}}` {{why}}: it relies on its caller to hold the mmap lock of `{{mm}}`. On the path shown this function released that lock before the call and did not take it again, so the callee walks VMAs and page tables that a concurrent munmap() or mremap() can change and free under it.',
+      fix: 'Make the call before the unlock, inside the locked region, or take the lock again around it.',
     },
     beforeLock: {
       headline: '`{{call}}` looks up a VMA of `{{mm}}` before this function takes its mmap lock',
@@ -66,10 +75,26 @@ export default defineRule({
       return mm === null ? null : { mm, name, written: fn.text(call.args[arg]!) };
     }));
     const iterators = fn.cfg.nodes.filter((n) => n.kind === 'loop' && n.macro !== null && VMA_TREE_ITERATORS.has(n.macro.name));
-    if (lookups.size === 0 && iterators.length === 0) return;
     const locks = lockEvents(fn, ctx.summaries);
     const mms = lockedObjects(locks);
     if (mms.size === 0) return;
+    // The calls handed an mm this function locks, of a kernel function that needs the lock or
+    // of a helper of the file that may (sweep S: DAMON's VMA walk moved below the unlock).
+    const handed = callEvents(fn, ({ call, name, node }) => {
+      if (MMAP_LOCKED_LOOKUPS.has(name) || ASSERTS.has(name) || (locks.get(node.id) ?? []).length > 0) return null;
+      if (!MMAP_LOCK_REQUIRED.has(name) && fn.file.definitionsOf(name).length === 0) return null;
+      for (const arg of call.args) {
+        const mm = objectAt(fn, arg, node.id);
+        if (mm !== null && mms.has(mm)) return { mm, name };
+      }
+      return null;
+    });
+    if (lookups.size === 0 && iterators.length === 0 && handed.size === 0) return;
+    const needMemo = new Map<string, LockNeed | null>();
+    const needOf = (name: string): LockNeed | null => {
+      if (!needMemo.has(name)) needMemo.set(name, lockNeed(fn.file, name, ctx.summaries));
+      return needMemo.get(name)!;
+    };
     // The fault calls that may release the lock themselves, and where their results are kept.
     const faults = faultResults(fn);
     const mayRelease = releasingFaults(fn, faults);
@@ -122,6 +147,23 @@ export default defineRule({
             beforeLock.push({ node, mm, name });
           }
         }
+        for (const { mm, name } of handed.get(node.id) ?? []) {
+          const cur = (next ?? s).get(mm) ?? { k: 'entry' };
+          if (cur.k !== 'none' || cur.fault || reported.has(`${node.id}|${mm}`)) continue;
+          const need = needOf(name);
+          if (!need) continue;
+          reported.add(`${node.id}|${mm}`);
+          ctx.report({
+            messageId: 'calleeAfterUnlock',
+            data: { call: `${name}()`, mm: displayKey(mm), why: need.why },
+            at: node,
+            related: [
+              { at: fn.cfg.nodes[cur.since]!, message: 'the lock is released here', order: 'before' },
+              // The callee's own line, when it is in this file.
+              ...(need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here` }] : []),
+            ],
+          });
+        }
         for (const mm of asserts.get(node.id) ?? []) set(mm, { k: 'held' });
         for (const e of locks.get(node.id) ?? []) {
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
@@ -156,3 +198,17 @@ export default defineRule({
     }
   },
 });
+
+const looksUp = callsOrLoops(MMAP_LOCKED_LOOKUPS.keys(), VMA_TREE_ITERATORS);
+const UNLOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'unlock').map((o) => o.name));
+
+/**
+ * Whether the function drops the mmap lock itself and calls a kernel function that needs it, or
+ * a helper of its file (which {@link lockNeed} may find needs it): a call the walk may find
+ * after the unlock. On tokens, before parsing.
+ */
+function handsOnAfterUnlock(file: AnalyzedFile, span: FunctionSpan): boolean {
+  if (!file.mentions(span, UNLOCKS)) return false;
+  for (const id of file.calleesOf(span)) if (id !== span.name && (MMAP_LOCK_REQUIRED.has(id) || file.definitionsOf(id).length > 0)) return true;
+  return false;
+}
