@@ -1311,7 +1311,7 @@ export default [
     function: 'damon_va_three_regions',
     what: '__damon_va_three_regions(), which walks the VMA tree with for_each_vma(), moved below mmap_read_unlock() (sweep S; calleeAfterUnlock through a same-file helper)',
     edits: [{ move: 'mmap_read_unlock(mm);', before: 'rc = __damon_va_three_regions(mm, regions);' }],
-    expect: [{ line: 'rc = __damon_va_three_regions(mm, regions);', related: ['mmap_read_unlock(mm);', 'for_each_vma(vmi, vma) {'] }],
+    expect: [{ line: 'rc = __damon_va_three_regions(mm, regions);', related: ['mmap_read_unlock(mm);'] }],
   },
   {
     id: 'lookup-lock-acct-collect-walk-before-lock',
