@@ -473,7 +473,7 @@ function lockRemoved(fn: AnalyzedFunction, before: AnalyzedFunction, then: Reado
         data: { call: `${name}()`, why: need.why, fn: `${fn.name}()`, mm: prior.mm, lock: prior.lock },
         at: node,
         // The callee's own line, when it is in this file.
-        related: need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here` }] : [],
+        related: need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here`, order: 'after' }] : [],
       });
     }
   }

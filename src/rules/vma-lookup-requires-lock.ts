@@ -160,7 +160,7 @@ export default defineRule({
             related: [
               { at: fn.cfg.nodes[cur.since]!, message: 'the lock is released here', order: 'before' },
               // The callee's own line, when it is in this file.
-              ...(need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here` }] : []),
+              ...(need.at && need.at.fn.file === fn.file ? [{ at: need.at.node, message: `\`${need.at.fn.name}()\` needs the lock here`, order: 'after' as const }] : []),
             ],
           });
         }
