@@ -17,6 +17,7 @@ import { addressee, forEachExpr, isZeroConstant, pathKey, uncast, type Expr } fr
 import type { CfgNode } from './cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from './file.js';
 import type { FunctionSpan } from './functions.js';
+import { usesAfter } from './dataflow.js';
 import { sameFile, type Definition, type DefinitionResolver } from './program.js';
 import { edgeInto, explore, type Trace } from './paths.js';
 
@@ -837,14 +838,15 @@ interface ObjectState {
   unsure: readonly number[] | null;
 }
 
-/** Every value `fn` reads, by key (its `use` events): a stored result not among them is never tested. */
-export function readKeys(fn: AnalyzedFunction): ReadonlySet<string> {
-  let keys = readKeysMemo.get(fn);
-  if (!keys) readKeysMemo.set(fn, (keys = new Set(fn.cfg.nodes.flatMap((n) => n.flow.flatMap((f) => (f.k === 'use' ? [f.key] : []))))));
-  return keys;
+/**
+ * Whether the result a call at `node` stored in `key` is never read: no use of it is reachable
+ * before it is overwritten. Not only a variable no statement reads (sweep S: `locked =
+ * mmap_read_trylock(mm);` with its test deleted) but one overwritten first (sweep U:
+ * `rc = mmap_read_lock_killable(mm);` with its test deleted, then `rc = -ENOENT;`).
+ */
+export function neverRead(fn: AnalyzedFunction, node: CfgNode, key: string): boolean {
+  return usesAfter(fn.cfg, node.id, key).length === 0;
 }
-
-const readKeysMemo = new WeakMap<AnalyzedFunction, ReadonlySet<string>>();
 
 /**
  * Checks that `pair` balances on every feasible path of `fn`. Each problem is reported once per
@@ -912,7 +914,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           const a = e.acquisition;
           // A result stored and never read is as untested as one thrown away (sweep S: `ret =
           // mmu_notifier_invalidate_range_start_nonblock(&range);` with its test deleted).
-          if (a.k === 'untested' || (a.k === 'stored' && !readKeys(fn).has(a.key))) {
+          if (a.k === 'untested' || (a.k === 'stored' && neverRead(fn, node, a.key))) {
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
             set(e.object, unknown);
           } else {

@@ -14,7 +14,7 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, pendingOf, readKeys, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
@@ -610,9 +610,9 @@ export default defineRule({
             // is not reported again at the unlock. A result returned to the caller or passed on
             // is tested there (`return !mmap_read_lock_killable(mm);`).
             // A result stored and never read is thrown away too (sweep S: `locked =
-            // mmap_read_trylock(mm);` with its test deleted).
+            // mmap_read_trylock(mm);` with its test deleted; sweep U: `rc` overwritten first).
             const acq = e.event.acquisition;
-            if ((acq.k === 'untested' && discarded(node, e.event.call)) || (acq.k === 'stored' && !readKeys(fn).has(acq.key))) {
+            if ((acq.k === 'untested' && discarded(node, e.event.call)) || (acq.k === 'stored' && neverRead(fn, node, acq.key))) {
               const trylock = e.event.call.name !== null && /trylock/.test(e.event.call.name);
               const when = trylock ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
               const call = acq.k === 'stored' ? displayKey(acq.key) : quoteCode(fn.text(e.event.call));
