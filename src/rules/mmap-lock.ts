@@ -10,6 +10,7 @@ import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
+import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { fileHelper } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
@@ -473,9 +474,19 @@ export function lockNeed(file: AnalyzedFile, name: string, summaries: BracketSum
   const known = MMAP_LOCK_REQUIRED.get(name)?.why ?? (MMAP_LOCKED_LOOKUPS.has(name) ? LOOKUP_NEED : undefined);
   if (known !== undefined) return { why: known, at: null };
   if (depth > 1) return null;
-  const defs = summaries.definitions(name, file, NEED_WORDS);
-  if (defs.length !== 1) return null;
-  const d = defs[0]!;
+  // Each definition it may be (`#ifdef` alternatives, one per configuration): the one that
+  // needs the lock makes the call need it, in that configuration (sweep U: powerpc's
+  // `subpage_mark_vma_nohuge()` walks the VMAs under CONFIG_TRANSPARENT_HUGEPAGE and is an
+  // empty stub without).
+  for (const d of summaries.definitions(name, file, NEED_WORDS)) {
+    const need = definitionNeed(d, name, summaries, depth);
+    if (need) return need;
+  }
+  return null;
+}
+
+/** {@link lockNeed} of one definition of `name`. */
+function definitionNeed(d: Definition, name: string, summaries: BracketSummaries, depth: number): LockNeed | null {
   const ids = d.file.identifiersOf(d.span);
   // A function that takes the lock itself is entered without it.
   if (LOCKING_NAMES.some((n) => ids.has(n))) return null;
