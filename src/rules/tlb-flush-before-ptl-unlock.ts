@@ -48,9 +48,12 @@ const FLUSH_SET: ReadonlySet<string> = new Set(FLUSHES);
 const CLEAR_SET: ReadonlySet<string> = new Set(CLEARS);
 const RELEASE_SET: ReadonlySet<string> = new Set(RELEASE.keys());
 
-/** Whether a lock argument is a page-table lock by its name (`ptl`, `old_ptl`, `vmf->ptl`), not some other spinlock. */
+/**
+ * Whether a lock argument is a page-table lock by its name (`ptl`, `old_ptl`, `vmf->ptl`, and
+ * `ptl1`, `ptl2`: userfaultfd's `double_pt_unlock()`), not some other spinlock.
+ */
 function isPtl(text: string): boolean {
-  return /(^|[^A-Za-z])ptl$/.test(text.replace(/^&/, '').trim());
+  return /(^|[^A-Za-z])ptl\d?$/.test(text.replace(/^&/, '').trim());
 }
 
 /** Calls that return a page-table lock without taking it (`spinlock_t *lock = pte_lockptr(mm, pmd);`). */
@@ -159,6 +162,29 @@ function helperEvents(fn: AnalyzedFunction, name: string): Ev[] | null {
   return out;
 }
 
+/**
+ * Whether `fn` is entered with a page-table lock held: it takes none, and each of its unlocks
+ * (its own, or a same-file helper's) drops a lock its caller handed in, a parameter named as a
+ * page-table lock. A lock in a local variable was taken here, by a call widen does not know as
+ * a lock (x86's `unmap_ldt_struct()` takes it with `get_locked_pte()`): then nothing is assumed.
+ */
+function enteredLocked(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly Ev[]>): boolean {
+  let releases = 0;
+  for (const [id, list] of events) {
+    if (list.some((e) => e.kind === 'acquire')) return false;
+    if (!list.some((e) => e.kind === 'release')) continue;
+    releases++;
+    const handed = fn.cfg.nodes[id]!.events.some(
+      (ev) => ev.k === 'call' && ev.call.args.some((a) => {
+        const root = addressee(a);
+        return root.k === 'ident' && root.ref.scope === 'param' && isPtl(root.ref.name);
+      }),
+    );
+    if (!handed) return false;
+  }
+  return releases > 0;
+}
+
 interface State {
   /** Page-table locks held. */
   held: number;
@@ -238,7 +264,11 @@ export default defineRule({
     checkDelayFlags(fn, ctx.report);
     if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps' || e.kind === 'tlbonly')) return;
     const reported = new Set<string>();
-    const initial: State = { held: 0, clear: null, unlockedAfterClear: null, tlbOnly: false, queued: null, everHeld: false, lastUnlock: null, pending: null };
+    // Entered with the lock held: the function drops a page-table lock and takes none (its
+    // caller locked, as userfaultfd's `move_pages_pte()` does around `move_zeropage_pte()`:
+    // sweep U split its `ptep_clear_flush()` and flushed after `double_pt_unlock()`).
+    const entered = enteredLocked(fn, events);
+    const initial: State = { held: entered ? 1 : 0, clear: null, unlockedAfterClear: null, tlbOnly: false, queued: null, everHeld: entered, lastUnlock: null, pending: null };
     const result = explore<State>(fn.cfg, fn.facts, {
       initial,
       // Node ids in the state only name the lines of a report: states that differ in them alone
