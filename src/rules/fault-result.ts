@@ -6,7 +6,6 @@
  */
 import { isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import type { BracketSummaries } from '../analysis/brackets.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { FAULT_ERROR_BITS } from '../analysis/kernel-macros.js';
 import { fileHelper } from './facts.js';
@@ -180,15 +179,13 @@ export function setsRetryNowait(fn: AnalyzedFunction, call: Expr & { k: 'call' }
  * handle_mm_fault(vma, addr, mm_flags, regs);`): its callers test the helper's result as the
  * fault's. Null for any other callee.
  */
-export function returnedFault(fn: AnalyzedFunction, name: string, summaries: BracketSummaries, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
+export function returnedFault(fn: AnalyzedFunction, name: string, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
   // The file's own definitions first (a map lookup), then only a callee that names the fault
   // handler is read: parsing every same-file callee of every lock-taking function cost a cold
   // scan of mm/ a second.
-  if (!fileHelper(fn, name, FAULT_NAME)) return null;
-  const defs = summaries.definitions(name, fn.file);
-  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
-  const callee = fn.file.analyze(defs[0]!.span);
-  if (!callee || callee === fn || callee.file.mentions(callee.span, lockNames)) return null;
+  const span = fileHelper(fn, name, FAULT_NAME);
+  const callee = span ? fn.file.analyze(span) : null;
+  if (!callee || callee.file.mentions(callee.span, lockNames)) return null;
   for (const node of callee.cfg.nodes) {
     const e = node.kind === 'return' ? node.expr : null;
     const x = e ? uncast(e) : null;

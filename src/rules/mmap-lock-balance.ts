@@ -14,7 +14,7 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
@@ -87,12 +87,10 @@ const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
  * left undefined: not known at the call). Null when the helper does a lock operation of its
  * own, calls the release more than once or returns anything else.
  */
-function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[], summaries: BracketSummaries): { spec: ConditionalRelease; args: Array<Expr | undefined> } | null {
-  if (!fileHelper(fn, name, ZERO_RELEASE_NAMES)) return null;
-  const defs = summaries.definitions(name, fn.file);
-  if (defs.length !== 1 || defs[0]!.file !== fn.file) return null;
-  const callee = fn.file.analyze(defs[0]!.span);
-  if (!callee || callee === fn || callee.file.mentions(callee.span, LOCK_OP_NAMES)) return null;
+function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[]): { spec: ConditionalRelease; args: Array<Expr | undefined> } | null {
+  const span = fileHelper(fn, name, ZERO_RELEASE_NAMES);
+  const callee = span ? fn.file.analyze(span) : null;
+  if (!callee || callee.file.mentions(callee.span, LOCK_OP_NAMES)) return null;
   const releases = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call' && e.name !== null && ZERO_RELEASES.has(e.name)));
   if (releases.length !== 1 || releases[0]!.k !== 'call') return null;
   const inner = releases[0]!.call;
@@ -200,8 +198,10 @@ function settleOutcome(pending: ReleasePending, node: CfgNode, taken: { from: Cf
   if (!('constant' in pending)) {
     // A result the path's tests decide without testing it here: through a flag that keeps an
     // `||` of tests of it (sweep S: `locked = ret || !unlock; if (locked)`).
-    const zero = 'key' in pending ? trace.decides(pending.key, '==', 0n) : undefined;
-    if ('key' in pending && zero !== undefined) return zero === (pending.when === 'zero') ? 'acquired' : 'failed';
+    if ('key' in pending) {
+      const zero = trace.decides(pending.key, '==', 0n);
+      if (zero !== undefined) return zero === (pending.when === 'zero') ? 'acquired' : 'failed';
+    }
     return settlePending(pending, node, taken);
   }
   // What the tests the path passed say of the result, related to each other and through a flag
@@ -403,8 +403,8 @@ export default defineRule({
         if (ev.k !== 'call' || ev.name === null) continue;
         // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault, one
         // that returns a release's result (`return do_vmi_align_munmap(..., true);`) as that release.
-        const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, ctx.summaries, LOCK_OP_NAMES);
-        const passed = CONDITIONAL_BY_NAME.has(ev.name) || wrapped ? null : returnedRelease(fn, ev.name, ev.call.args, ctx.summaries);
+        const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, LOCK_OP_NAMES);
+        const passed = CONDITIONAL_BY_NAME.has(ev.name) || wrapped ? null : returnedRelease(fn, ev.name, ev.call.args);
         const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : passed ? passed.spec : CONDITIONAL_BY_NAME.get(ev.name);
         /** The release's arguments: the helper's, put in for its parameters, when it is wrapped. */
         const args = passed ? passed.args : ev.call.args;
