@@ -183,26 +183,10 @@ export class AnalyzedFile {
   callArguments(span: FunctionSpan, name: string): string[][] {
     if (!this.identifiersOf(span).has(name)) return [];
     const ts = this.normalized.tokens;
-    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
     const out: string[][] = [];
     for (let t = span.firstToken; t < span.lastToken; t++) {
-      if (ts.kind[t] !== Tok.Ident || text(t) !== name || ts.kind[t + 1] !== Tok.Punct || text(t + 1) !== '(') continue;
-      const args: string[] = [];
-      let arg = '';
-      let depth = 0;
-      for (let u = t + 2; u <= span.lastToken; u++) {
-        const w = text(u);
-        if (ts.kind[u] === Tok.Punct && depth === 0 && (w === ',' || w === ')')) {
-          args.push(arg);
-          arg = '';
-          if (w === ')') break;
-          continue;
-        }
-        if (ts.kind[u] === Tok.Punct && (w === '(' || w === '[' || w === '{')) depth++;
-        if (ts.kind[u] === Tok.Punct && (w === ')' || w === ']' || w === '}')) depth--;
-        arg += w;
-      }
-      out.push(args);
+      if (ts.kind[t] !== Tok.Ident || tokenText(ts, t) !== name || ts.kind[t + 1] !== Tok.Punct || tokenText(ts, t + 1) !== '(') continue;
+      out.push(topLevelGroups(ts, t + 1, span.lastToken).map((g) => g.map((u) => tokenText(ts, u)).join('')));
     }
     return out;
   }
@@ -213,25 +197,15 @@ export class AnalyzedFile {
    */
   parameterTypes(span: FunctionSpan): Map<string, string> {
     const ts = this.normalized.tokens;
-    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
     const out = new Map<string, string>();
     let t = span.firstToken;
-    while (t < span.lastToken && ts.start[t]! < span.bodyStart && !(ts.kind[t] === Tok.Ident && text(t) === span.name && text(t + 1) === '(')) t++;
+    while (t < span.lastToken && ts.start[t]! < span.bodyStart && !(ts.kind[t] === Tok.Ident && tokenText(ts, t) === span.name && tokenText(ts, t + 1) === '(')) t++;
     if (ts.start[t]! >= span.bodyStart) return out;
-    let param: number[] = [];
-    let depth = 0;
-    for (let u = t + 2; u < span.lastToken && ts.start[u]! < span.bodyStart; u++) {
-      const w = ts.kind[u] === Tok.Punct ? text(u) : '';
-      if (depth === 0 && (w === ',' || w === ')')) {
-        const last = param[param.length - 1];
-        if (last !== undefined && ts.kind[last] === Tok.Ident && param.length > 1) out.set(text(last), param.slice(0, -1).map(text).join(' '));
-        param = [];
-        if (w === ')') break;
-        continue;
-      }
-      if (w === '(' || w === '[') depth++;
-      if (w === ')' || w === ']') depth--;
-      param.push(u);
+    let limit = t;
+    while (limit + 1 < span.lastToken && ts.start[limit + 1]! < span.bodyStart) limit++;
+    for (const param of topLevelGroups(ts, t + 1, limit)) {
+      const last = param[param.length - 1];
+      if (last !== undefined && ts.kind[last] === Tok.Ident && param.length > 1) out.set(tokenText(ts, last), param.slice(0, -1).map((u) => tokenText(ts, u)).join(' '));
     }
     return out;
   }
@@ -486,3 +460,30 @@ function lineRange(a: number, b: number): string {
   return a === b ? `line ${a}` : `lines ${a}-${b}`;
 }
 
+function tokenText(ts: TokenStream, t: number): string {
+  return ts.text.slice(ts.start[t]!, ts.end[t]!);
+}
+
+/**
+ * The token indices of each top-level item of the list the `(` at `open` begins, up to its `)`
+ * (`f(a, g(b, c))`: `a`, then `g(b, c)`), looking no further than token `last`. A list that does
+ * not close by then ends with its last complete item.
+ */
+function topLevelGroups(ts: TokenStream, open: number, last: number): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let depth = 0;
+  for (let u = open + 1; u <= last; u++) {
+    const w = ts.kind[u] === Tok.Punct ? tokenText(ts, u) : '';
+    if (depth === 0 && (w === ',' || w === ')')) {
+      groups.push(group);
+      group = [];
+      if (w === ')') break;
+      continue;
+    }
+    if (w === '(' || w === '[' || w === '{') depth++;
+    if (w === ')' || w === ']' || w === '}') depth--;
+    group.push(u);
+  }
+  return groups;
+}
