@@ -83,7 +83,7 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
 /** The flushes a same-file helper may make for its caller. */
 const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY]);
 /** The calls a same-file helper is read for: it flushes, or drops a page-table lock, for its caller. */
-const HELPER_WORDS: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY, ...RELEASE.keys()]);
+const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys()]);
 
 /**
  * Whether the function mentions one of `names`, itself or in a same-file helper it calls that
@@ -120,10 +120,10 @@ function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
       if (!ACQUIRE.has(n)) return [{ kind: 'release', name: n }];
       return [{ kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null }];
     }
-    if (CLEARS.includes(n)) return [{ kind: 'clear', name: n }];
-    if (FLUSHES.includes(n)) return [{ kind: 'flush', name: n }];
-    if (n === 'tlb_flush_mmu_tlbonly') return [{ kind: 'tlbonly', name: n }];
-    if (n === 'tlb_flush_rmaps') return [{ kind: 'rmaps', name: n }];
+    if (CLEAR_SET.has(n)) return [{ kind: 'clear', name: n }];
+    if (FLUSH_SET.has(n)) return [{ kind: 'flush', name: n }];
+    if (TLBONLY.has(n)) return [{ kind: 'tlbonly', name: n }];
+    if (RMAPS.has(n)) return [{ kind: 'rmaps', name: n }];
     if (QUEUES_PAGE.has(n)) return [{ kind: 'queue', name: n }];
     return helpers ? helperEvents(fn, n) : null;
   });
