@@ -143,13 +143,20 @@ test('200 deliveries through 2 workers: every pull request is reviewed exactly o
 }, 180_000);
 
 test('a worker killed in the middle of reviews loses nothing and posts nothing twice', async () => {
-  // Slow answers, so that the first worker is surely in the middle of reviews when it dies.
+  // Slow answers, so that the first worker is in the middle of reviews when it dies.
   github.latencyMs = 150;
   const [doomed] = await addWorkers(1, { LOCK_MS: '2000', BUSY_RETRY_MS: '200' });
   await Promise.all(Array.from({ length: SIZES.kill }, (_, i) => deliver('kill', i + 1)));
   const inFlight = (): string[] => doomed!.started().filter((id) => !doomed!.done().includes(id));
-  await github.waitFor(() => doomed!.done().length >= 1 && inFlight().length >= 1, 30_000);
+  await github.waitFor(() => doomed!.done().length >= 1, 30_000);
+  // Once a review has finished, the next one's files request is left unanswered: that review is
+  // surely unfinished when the worker dies (killing at a moment the log showed one in flight
+  // failed CI once: the review finished, its line still in the pipe, before the kill landed).
+  const files = github.hold('GET', /^\/repos\/kernel-dev\/kill\/pulls\/\d+\/files$/);
+  await files.held;
+  await until(async () => inFlight().length >= 1, 10_000);
   await doomed!.stop('SIGKILL');
+  files.release();
   // Taken once the process is gone, and before the second worker starts: a job finished at or
   // before it was finished by the first worker (one can finish between the kill being sent and
   // the process dying), one finished after it by the second.

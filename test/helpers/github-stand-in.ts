@@ -272,6 +272,13 @@ export interface StandIn {
    * recognises it: `{ status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit.' } }`.
    */
   fail(method: string, path: RegExp | string, responses: FaultResponse[]): void;
+  /**
+   * Leaves every request matching `method` and `path` (as for `fail`) unanswered from now until
+   * `release()`, which answers none of them: it is for a test that must act while a client is
+   * surely in the middle of its work (killing a worker), and whose client is gone by then.
+   * `held` resolves with the first such request.
+   */
+  hold(method: string, path: RegExp | string): { held: Promise<RecordedRequest>; release(): void };
   /** Seeds a review comment as if posted earlier (e.g. by a previous run of the App on an older head). */
   addReviewComment(
     repoFullName: string,
@@ -533,6 +540,7 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
   const appKey = opts.appKey;
   const repos = opts.repos;
   const faults: Array<{ method: string; path: RegExp | string; responses: FaultResponse[] }> = [];
+  const holds: Array<{ method: string; path: RegExp | string; arrived(r: RecordedRequest): void; released: Promise<void> }> = [];
   /** Installation tokens issued -> installation id, to catch a token used on another installation's repo. */
   const tokens = new Map<string, number>();
   let nextId = 1000;
@@ -1542,6 +1550,13 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
     };
     requests.push(record);
     if (standIn.latencyMs > 0) await sleep(standIn.latencyMs);
+    const hold = holds.find((h) => (h.method === '*' || h.method.toUpperCase() === method) && (typeof h.path === 'string' ? h.path === path : h.path.test(path)));
+    if (hold) {
+      hold.arrived(record);
+      await hold.released;
+      res.destroy();
+      return;
+    }
 
     let reply: Reply;
     const fault = faults.find(
@@ -1636,6 +1651,21 @@ export async function startGitHubStandIn(opts: StandInOptions): Promise<StandIn>
     graphql,
     fail(method, path, responses) {
       faults.push({ method, path, responses: [...responses] });
+    },
+    hold(method, path) {
+      let arrived!: (r: RecordedRequest) => void;
+      let release!: () => void;
+      const held = new Promise<RecordedRequest>((resolve) => (arrived = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const entry = { method, path, arrived, released };
+      holds.push(entry);
+      return {
+        held,
+        release() {
+          holds.splice(holds.indexOf(entry), 1);
+          release();
+        },
+      };
     },
     addReviewComment(repoFullName, pullNumber, c) {
       const id = newId();
