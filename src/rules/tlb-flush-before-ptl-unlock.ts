@@ -82,8 +82,8 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
 
 /** The flushes a same-file helper may make for its caller. */
 const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY]);
-/** The calls a same-file helper is read for: it flushes, or drops a page-table lock, for its caller. */
-const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys()]);
+/** The calls a same-file helper is read for: it flushes, or takes or drops a page-table lock, for its caller. */
+const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys(), ...ACQUIRE.keys()]);
 
 /**
  * Whether the function mentions one of `names`, itself or in a same-file helper it calls that
@@ -136,9 +136,10 @@ const helperMemo = new WeakMap<FunctionSpan, Ev[] | null>();
  * What a call of the same-file helper `name` does for its caller (sweep S: mremap's `if (force)
  * flush_tlb_range(...)`, its three unlock steps, or zap_pte_range()'s two flushes moved into a
  * static helper): its flushes, in order, named as the helper, and its page-table unlocks when
- * it drops one on every path. Null when it does none of that, and for a helper that takes a
- * page-table lock itself: its unlocks and flushes are its own business. The helper's clears and
- * queued pages are not read, nor its own helpers.
+ * it drops one on every path; or, for a helper that only takes page-table locks, on every path,
+ * those locks. Null when it does none of that, and for a helper that both takes and drops a
+ * page-table lock: its unlocks and flushes are its own business. The helper's clears and queued
+ * pages are not read, nor its own helpers.
  */
 function helperEvents(fn: AnalyzedFunction, name: string): Ev[] | null {
   const span = fileHelper(fn, name, HELPER_WORDS);
@@ -150,12 +151,19 @@ function helperEvents(fn: AnalyzedFunction, name: string): Ev[] | null {
     const events = flushEvents(callee, false);
     const at = (kind: Ev['kind']): Set<number> => new Set([...events].filter(([, list]) => list.some((e) => e.kind === kind)).map(([id]) => id));
     const releases = at('release');
+    const acquires = at('acquire');
     const exit = callee.cfg.nodes[callee.cfg.exit]!;
-    const always = releases.size > 0 && !reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => releases.has(n.id)).nodes.includes(exit);
-    if (at('acquire').size === 0) {
-      const order = [...events].sort(([a], [b]) => callee.cfg.nodes[a]!.start - callee.cfg.nodes[b]!.start);
-      const kept = order.flatMap(([, list]) => list.filter((e) => e.kind === 'flush' || e.kind === 'tlbonly' || e.kind === 'rmaps' || (e.kind === 'release' && always)));
+    // Whether every path from entry to exit passes one of `nodes`.
+    const always = (nodes: ReadonlySet<number>): boolean => nodes.size > 0 && !reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => nodes.has(n.id)).nodes.includes(exit);
+    const order = [...events].sort(([a], [b]) => callee.cfg.nodes[a]!.start - callee.cfg.nodes[b]!.start);
+    if (acquires.size === 0) {
+      const unlocks = always(releases);
+      const kept = order.flatMap(([, list]) => list.filter((e) => e.kind === 'flush' || e.kind === 'tlbonly' || e.kind === 'rmaps' || (e.kind === 'release' && unlocks)));
       if (kept.length > 0) out = kept.map((e) => ({ kind: e.kind, name }));
+    } else if (releases.size === 0 && always(acquires)) {
+      // A helper that only takes page-table locks, on every path, takes them for its caller
+      // (userfaultfd's `double_pt_lock()`): each of its locks, as its caller's.
+      out = order.flatMap(([, list]) => list.filter((e) => e.kind === 'acquire')).map(() => ({ kind: 'acquire' as const, name, pending: null }));
     }
   }
   helperMemo.set(span, out);
