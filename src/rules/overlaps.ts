@@ -29,6 +29,9 @@ export const OVERLAPS: readonly Overlap[] = [
   { keep: 'mmap-lock-callee-contract/unlockAfterRelease', drop: 'mmap-lock-balance/releaseUntested' },
   { keep: 'mmap-lock-callee-contract/unlockNotTaken', drop: 'mmap-lock-balance/unlockNotHeld' },
   { keep: 'mmap-lock-callee-contract/unlockNotTaken', drop: 'mmap-lock-balance/invertedTest' },
+  // A helper that walks the tree and writes VMA flags, called with the lock dropped (sweep U's
+  // `subpage_mark_vma_nohuge()`): the write lock it needs is the stronger claim, and its fix too.
+  { keep: 'vma-modify-without-write-lock/calleeNeedsWriteLock', drop: 'vma-lookup-requires-lock/calleeAfterUnlock' },
   // The per-VMA lock's own rule knows which lock the fault path dropped, and the NULL it returned.
   { keep: 'vma-read-lock-balance/useAfterRelease', drop: 'vma-use-after-unlock/afterFault' },
   { keep: 'vma-read-lock-balance/useAfterNull', drop: 'vma-lookup-null-check/deref' },

@@ -44,6 +44,14 @@ test('another line, or another subject on the same line, is another defect: both
   expect(contract.explanation).toBe('Why.');
 });
 
+test('a helper called with the lock dropped that needs the write lock is reported once, as such (sweep U, powerpc subpage_prot())', () => {
+  const lookup = finding('vma-lookup-requires-lock', 'calleeAfterUnlock', 269, '`subpage_mark_vma_nohuge()` needs the mmap lock, which was dropped');
+  const write = finding('vma-modify-without-write-lock', 'calleeNeedsWriteLock', 269, '`subpage_mark_vma_nohuge()` needs the mmap write lock, but here it is released');
+  const kept = withoutOverlaps([lookup, write]);
+  expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['vma-modify-without-write-lock/calleeNeedsWriteLock:269']);
+  expect(kept[0]!.explanation).toBe('Why. (`vma-lookup-requires-lock` finds this defect too, on this line; widen reports it once.)');
+});
+
 test('the unlocks that follow from a lookup after the fault released the lock are folded into it, in one sentence (s390, sweep K)', () => {
   const fault = { path: 'mm/khugepaged.c', line: 325, message: 'releases the lock itself' };
   const lookup = { ...finding('vma-lookup-requires-lock', 'afterFault', 313, '`find_vma()` looks up a VMA after `handle_mm_fault()` released the mmap lock'), related: [fault] };
