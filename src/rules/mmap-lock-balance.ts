@@ -738,6 +738,10 @@ export default defineRule({
     // (sweep H: 6.1's mremap() leaving through a label after the unlock with `ret = addr`).
     const syscall = /^\s*(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(/.test(fn.file.source.text.slice(fn.span.start, fn.span.start + 40));
     const inverted = new Set<number>();
+    // One leak per lock, mode and decision, whichever of the function's lock calls took it (sweep
+    // U: sparc64's trylock and the lock at its `retry:` label, both leaked by one new `goto`): the
+    // first in the source is reported, the others named.
+    const leaks = new Map<string, { x: (typeof exits)[number]; route: NonNullable<(typeof exits)[number]['route']>; sites: Set<number> }>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
@@ -782,13 +786,25 @@ export default defineRule({
       // way to an unlock was lost (loongarch's moved unlock leaks through two `return`s after
       // one test; sweep K), else the way out.
       const decision = x.route.branch ? `b${x.route.branch.node.id}${x.route.branch.edge}` : `l${x.route.leave.id}`;
-      if (doubleLocked.has(x.held.at) || !once(`leak|${x.held.at}|${decision}`)) continue;
+      if (doubleLocked.has(x.held.at)) continue;
+      const key = `${x.object}|${mode}|${decision}`;
+      const seen = leaks.get(key);
+      if (!seen) leaks.set(key, { x, route: x.route, sites: new Set([x.held.at]) });
+      else {
+        seen.sites.add(x.held.at);
+        if (fn.cfg.nodes[x.held.at]!.start < fn.cfg.nodes[seen.x.held!.at]!.start) Object.assign(seen, { x, route: x.route });
+      }
+    }
+    for (const { x, route, sites } of leaks.values()) {
+      const held = x.held!;
+      if (!once(`leak|${held.at}|${route.branch ? `b${route.branch.node.id}${route.branch.edge}` : `l${route.leave.id}`}`)) continue;
+      const also = [...sites].filter((at) => at !== held.at).map((at) => ({ at: fn.cfg.nodes[at]!, message: `this takes the same lock, and the path through it leaks it too` }));
       ctx.report({
         messageId: 'leak',
-        data: { mm: heldMm(x.held.at, x.object), mode, call: x.held.call, release: releaseOf(mode), orLabel: orLabel(fn, releaseOf(mode)) },
-        at: fn.cfg.nodes[x.held.at]!,
-        until: x.route.leave,
-        related: routeLabels(fn, x.route, `the mmap ${mode} lock still held`, releaseOf(mode)),
+        data: { mm: heldMm(held.at, x.object), mode: held.mode, call: held.call, release: releaseOf(held.mode), orLabel: orLabel(fn, releaseOf(held.mode)) },
+        at: fn.cfg.nodes[held.at]!,
+        until: route.leave,
+        related: [...routeLabels(fn, route, `the mmap ${held.mode} lock still held`, releaseOf(held.mode)), ...also],
       });
     }
     reportFailedUnlocks(inverted);
