@@ -8,7 +8,7 @@ import type { FunctionAst, VarRef } from './ast.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { ReachingDefs } from './dataflow.js';
 import { findFunctions, functionAtLine, type FunctionSpan, type ShapeProblem } from './functions.js';
-import { Tok, type TokenStream } from './lexer.js';
+import { Tok, tokText, type TokenStream } from './lexer.js';
 import { normalize, type LockAnnotation, type NormalizedSource } from './normalize.js';
 import type { CParser } from './parser.js';
 import { FactModel } from './paths.js';
@@ -167,7 +167,7 @@ export class AnalyzedFile {
         // Not a member (`vma->vm_ops->mprotect(...)`, `ops.fault(...)`): a call through a
         // function pointer names a field, not the function of that name (sweep T: the mprotect()
         // system call, which takes the mmap lock, read as a callee of every `->mprotect()`).
-        if (ts.kind[t] === Tok.Ident && (is(t + 1, '(') || is(t - 1, '&')) && !is(t - 1, '->') && !is(t - 1, '.')) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
+        if (ts.kind[t] === Tok.Ident && (is(t + 1, '(') || is(t - 1, '&')) && !is(t - 1, '->') && !is(t - 1, '.')) ids.add(tokText(ts, t));
       }
       this.callees.set(span, (out = ids));
     }
@@ -185,8 +185,8 @@ export class AnalyzedFile {
     const ts = this.normalized.tokens;
     const out: string[][] = [];
     for (let t = span.firstToken; t < span.lastToken; t++) {
-      if (ts.kind[t] !== Tok.Ident || tokenText(ts, t) !== name || ts.kind[t + 1] !== Tok.Punct || tokenText(ts, t + 1) !== '(') continue;
-      out.push(topLevelGroups(ts, t + 1, span.lastToken).map((g) => g.map((u) => tokenText(ts, u)).join('')));
+      if (ts.kind[t] !== Tok.Ident || tokText(ts, t) !== name || ts.kind[t + 1] !== Tok.Punct || tokText(ts, t + 1) !== '(') continue;
+      out.push(topLevelGroups(ts, t + 1, span.lastToken).map((g) => g.map((u) => tokText(ts, u)).join('')));
     }
     return out;
   }
@@ -199,13 +199,13 @@ export class AnalyzedFile {
     const ts = this.normalized.tokens;
     const out = new Map<string, string>();
     let t = span.firstToken;
-    while (t < span.lastToken && ts.start[t]! < span.bodyStart && !(ts.kind[t] === Tok.Ident && tokenText(ts, t) === span.name && tokenText(ts, t + 1) === '(')) t++;
+    while (t < span.lastToken && ts.start[t]! < span.bodyStart && !(ts.kind[t] === Tok.Ident && tokText(ts, t) === span.name && tokText(ts, t + 1) === '(')) t++;
     if (ts.start[t]! >= span.bodyStart) return out;
     let limit = t;
     while (limit + 1 < span.lastToken && ts.start[limit + 1]! < span.bodyStart) limit++;
     for (const param of topLevelGroups(ts, t + 1, limit)) {
       const last = param[param.length - 1];
-      if (last !== undefined && ts.kind[last] === Tok.Ident && param.length > 1) out.set(tokenText(ts, last), param.slice(0, -1).map((u) => tokenText(ts, u)).join(' '));
+      if (last !== undefined && ts.kind[last] === Tok.Ident && param.length > 1) out.set(tokText(ts, last), param.slice(0, -1).map((u) => tokText(ts, u)).join(' '));
     }
     return out;
   }
@@ -241,7 +241,7 @@ export class AnalyzedFile {
   hasTokenNear(span: FunctionSpan, name: string, after: ReadonlySet<string>, before: ReadonlySet<string> = new Set()): boolean {
     if (!this.identifiersOf(span).has(name)) return false;
     const ts = this.normalized.tokens;
-    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const text = (t: number): string => tokText(ts, t);
     for (let t = span.firstToken; t <= span.lastToken; t++) {
       if (ts.kind[t] !== Tok.Ident || text(t) !== name) continue;
       if (t + 1 <= span.lastToken && ts.kind[t + 1] === Tok.Punct && after.has(text(t + 1))) return true;
@@ -259,7 +259,7 @@ export class AnalyzedFile {
   writesField(span: FunctionSpan, fields: ReadonlySet<string>): boolean {
     if (!this.mentions(span, fields)) return false;
     const ts = this.normalized.tokens;
-    const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+    const text = (t: number): string => tokText(ts, t);
     const punct = (t: number, set: ReadonlySet<string>): boolean => t >= span.firstToken && t <= span.lastToken && ts.kind[t] === Tok.Punct && set.has(text(t));
     for (let t = span.firstToken; t <= span.lastToken; t++) {
       if (ts.kind[t] !== Tok.Ident || !punct(t - 1, MEMBER) || !fields.has(text(t))) continue;
@@ -402,7 +402,7 @@ export class AnalyzedFile {
     for (let t = 0; t < ts.count; t++) {
       if (ts.start[t]! < p.regionStart || ts.kind[t] !== Tok.Ident) continue;
       if (ts.start[t]! >= p.regionEnd) break;
-      if (names.has(ts.text.slice(ts.start[t]!, ts.end[t]!))) return true;
+      if (names.has(tokText(ts, t))) return true;
     }
     return false;
   }
@@ -449,7 +449,7 @@ function identifierIndex(ts: TokenStream, spans: readonly FunctionSpan[]): Map<F
   for (const span of spans) {
     const ids = new Set<string>();
     for (let t = span.firstToken; t <= span.lastToken; t++) {
-      if (ts.kind[t] === Tok.Ident) ids.add(ts.text.slice(ts.start[t]!, ts.end[t]!));
+      if (ts.kind[t] === Tok.Ident) ids.add(tokText(ts, t));
     }
     out.set(span, ids);
   }
@@ -458,10 +458,6 @@ function identifierIndex(ts: TokenStream, spans: readonly FunctionSpan[]): Map<F
 
 function lineRange(a: number, b: number): string {
   return a === b ? `line ${a}` : `lines ${a}-${b}`;
-}
-
-function tokenText(ts: TokenStream, t: number): string {
-  return ts.text.slice(ts.start[t]!, ts.end[t]!);
 }
 
 /**
@@ -474,7 +470,7 @@ function topLevelGroups(ts: TokenStream, open: number, last: number): number[][]
   let group: number[] = [];
   let depth = 0;
   for (let u = open + 1; u <= last; u++) {
-    const w = ts.kind[u] === Tok.Punct ? tokenText(ts, u) : '';
+    const w = ts.kind[u] === Tok.Punct ? tokText(ts, u) : '';
     if (depth === 0 && (w === ',' || w === ')')) {
       groups.push(group);
       group = [];

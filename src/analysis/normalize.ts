@@ -28,7 +28,7 @@ import {
   isIteratorName,
   type MacroBlockKind,
 } from './kernel-macros.js';
-import { Tok, directiveComments, directiveName, lex, type TokenStream } from './lexer.js';
+import { Tok, directiveComments, directiveName, lex, tokText, type TokenStream } from './lexer.js';
 
 /** A statement macro with a body, rewritten to `if` for the parser. */
 export interface BlockMacro {
@@ -220,7 +220,7 @@ export const NORETURN_WORDS: ReadonlySet<string> = new Set(['__noreturn', '_Nore
  */
 export function noreturnNames(ts: TokenStream, dead?: Uint8Array): Set<string> {
   const out = new Set<string>();
-  const text = (t: number): string => ts.text.slice(ts.start[t]!, ts.end[t]!);
+  const text = (t: number): string => tokText(ts, t);
   const live = (t: number): boolean => (dead ? dead[t] === 0 : true) && ts.kind[t] !== Tok.Comment && ts.kind[t] !== Tok.Directive;
   let depth = 0;
   let declStart = 0;
