@@ -87,19 +87,26 @@ const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
  * left undefined: not known at the call). Null when the helper does a lock operation of its
  * own, calls the release more than once or returns anything else.
  */
-function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[]): { spec: ConditionalRelease; args: Array<Expr | undefined> } | null {
+function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[]): { spec: ConditionalRelease; args: Array<Expr | undefined>; zero: string } | null {
   const span = fileHelper(fn, name, ZERO_RELEASE_NAMES);
   const callee = span ? fn.file.analyze(span) : null;
   if (!callee || callee.file.mentions(callee.span, LOCK_OP_NAMES)) return null;
   const releases = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call' && e.name !== null && ZERO_RELEASES.has(e.name)));
   if (releases.length !== 1 || releases[0]!.k !== 'call') return null;
   const inner = releases[0]!.call;
+  let zero = ZERO_RELEASES.get(inner.name!)!.zero ?? '0';
   for (const node of callee.cfg.nodes) {
     if (node.kind !== 'return') continue;
     const x = node.expr ? uncast(node.expr) : null;
+    // `return vma_lookup(mm, addr) || expand_stack(mm, addr);` is 0 exactly when the release
+    // ran and returned 0 (sweep V: `__access_remote_vm()`'s test moved into a helper).
     if (x === inner) continue;
+    if (x?.k === 'binary' && x.op === '||' && uncast(x.right) === inner) {
+      zero = 'false';
+      continue;
+    }
     const value = x ? intLiteral(x) : null;
-    if (value === null || value === 0n) return null;
+    if (value !== null ? value === 0n : !testedNonZero(callee, node, x)) return null;
   }
   const args = inner.args.map((a) => {
     const x = uncast(a);
@@ -107,7 +114,23 @@ function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly 
     const i = x.k === 'ident' ? callee.ast.params.findIndex((p) => p.ref.id === x.ref.id) : -1;
     return i >= 0 ? callArgs[i] : undefined;
   });
-  return { spec: ZERO_RELEASES.get(inner.name!)!, args };
+  return { spec: ZERO_RELEASES.get(inner.name!)!, args, zero };
+}
+
+/**
+ * Whether the `return` `node` returns a variable `x` that the test right before it found
+ * non-zero on every way in: `vma = vma_lookup(mm, addr); if (vma) return vma;` (the "find, or
+ * expand the stack" helper).
+ */
+function testedNonZero(fn: AnalyzedFunction, node: CfgNode, x: Expr | null): boolean {
+  const key = x ? pathKey(x) : null;
+  if (key === null) return false;
+  const preds = fn.cfg.nodes.filter((n) => n.succ.some((e) => e.to === node.id));
+  return preds.length > 0 && preds.every((b) => {
+    if (b.kind !== 'branch' || !b.expr) return false;
+    const zero = zeroEdge(b.expr, (e) => pathKey(e) === key);
+    return zero !== null && b.succ.every((e) => e.to !== node.id || (e.kind !== zero && (e.kind === 'true' || e.kind === 'false')));
+  });
 }
 
 /** A literal true: `true`, `1`. */
@@ -425,7 +448,7 @@ export default defineRule({
         if (object === null || !tracked.has(object)) continue;
         const when = spec.releasedWhen;
         const why = passed
-          ? `it returned 0, passed on from \`${spec.name}()\`, which releases the lock when it returns 0${flag === null ? '' : ` and \`${fn.text(unlock!)}\` is true`}`
+          ? `it returned ${passed.zero}, passed on from \`${spec.name}()\`, which releases the lock when it returns ${spec.zero ?? '0'}${flag === null ? '' : ` and \`${fn.text(unlock!)}\` is true`}`
           : (spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`));
         const pending = releasePending(node, ev.call, spec);
         conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });

@@ -178,6 +178,7 @@ export function lockedObjects(events: ReadonlyMap<number, readonly LockEvent[]>)
 }
 
 const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^']);
 
 /**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
@@ -193,6 +194,9 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
     // A flag is tested for truth or against a constant: a count compared with another value
     // (`BUG_ON(count != mm->map_count)` after `&count` was handed to a helper; sweep T) is none.
     if (e.k === 'binary' && COMPARISONS.has(e.op) && intLiteral(e.left) === null && intLiteral(e.right) === null) return;
+    // Nor is an operand of arithmetic: `if (length + copylen)` tests a sum, and `length` is a
+    // byte count that starts at 0 (tcp_zerocopy_receive(), sweep V).
+    if (e.k === 'binary' && ARITHMETIC.has(e.op)) return;
     const key = e.k === 'ident' || e.k === 'field' || (e.k === 'unary' && e.op === '*') ? pathKey(e) : null;
     if (key !== null) tested.add(key);
     forEachChild(e, testedIn);

@@ -505,6 +505,8 @@ export interface ConditionalRelease {
   releasedWhen: 'zero' | 'fault' | { unless: string } | { equals: string };
   /** For `zero` without `unlockArg`: the outcome, finishing "released when ..." (`it returned NULL`). */
   why?: string;
+  /** For `zero`: how its zero reads, when it returns a pointer (`NULL`); 0 otherwise. */
+  zero?: 'NULL';
   downgrades?: true;
   /** For a downgrade: how a correct caller in the kernel tells the two outcomes apart, for the help. */
   example?: string;
@@ -515,7 +517,7 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
   // returns NULL and has the mmap lock dropped"; the VMA it returns comes with the read lock
   // held. (6.1's expand_stack(vma, addr) returns an error and keeps the lock: its first
   // argument is no mm the caller locked, so it is never read this way.)
-  { name: 'expand_stack', mmArg: 0, releasedWhen: 'zero', why: 'it returned NULL' },
+  { name: 'expand_stack', mmArg: 0, releasedWhen: 'zero', zero: 'NULL', why: 'it returned NULL' },
   // include/linux/mm_types.h: VM_FAULT_RETRY and VM_FAULT_COMPLETED mean the handler released
   // the lock (mm/memory.c handle_mm_fault()); any other result leaves it held. It reaches the mm
   // through the VMA, so the mm is the caller's only one.
