@@ -153,7 +153,8 @@ test('a worker killed in the middle of reviews loses nothing and posts nothing t
   // surely unfinished when the worker dies (killing at a moment the log showed one in flight
   // failed CI once: the review finished, its line still in the pipe, before the kill landed).
   const files = github.hold('GET', /^\/repos\/kernel-dev\/kill\/pulls\/\d+\/files$/);
-  await Promise.race([files.held, new Promise((_, reject) => setTimeout(() => reject(new Error(`no review asked for its files after the first finished:\n${doomed!.output().slice(-3000)}`)), 30_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([files.held, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no review asked for its files after the first finished:\n${doomed!.output().slice(-3000)}`)), 30_000)))]).finally(() => clearTimeout(timer));
   await until(async () => inFlight().length >= 1, 10_000);
   await doomed!.stop('SIGKILL');
   files.release();
