@@ -764,7 +764,7 @@ export default defineRule({
     // One leak per lock, mode and decision, whichever of the function's lock calls took it (sweep
     // U: sparc64's trylock and the lock at its `retry:` label, both leaked by one new `goto`): the
     // first in the source is reported, the others named.
-    const leaks = new Map<string, { x: (typeof exits)[number]; route: NonNullable<(typeof exits)[number]['route']>; sites: Set<number> }>();
+    const leaks = new Map<string, { held: NonNullable<Exit['held']>; route: NonNullable<Exit['route']>; object: string; sites: Set<number> }>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
@@ -812,19 +812,17 @@ export default defineRule({
       if (doubleLocked.has(x.held.at)) continue;
       const key = `${x.object}|${mode}|${decision}`;
       const seen = leaks.get(key);
-      if (!seen) leaks.set(key, { x, route: x.route, sites: new Set([x.held.at]) });
+      if (!seen) leaks.set(key, { held: x.held, route: x.route, object: x.object, sites: new Set([x.held.at]) });
       else {
         seen.sites.add(x.held.at);
-        if (fn.cfg.nodes[x.held.at]!.start < fn.cfg.nodes[seen.x.held!.at]!.start) Object.assign(seen, { x, route: x.route });
+        if (fn.cfg.nodes[x.held.at]!.start < fn.cfg.nodes[seen.held.at]!.start) Object.assign(seen, { held: x.held, route: x.route });
       }
     }
-    for (const { x, route, sites } of leaks.values()) {
-      const held = x.held!;
-      if (!once(`leak|${held.at}|${route.branch ? `b${route.branch.node.id}${route.branch.edge}` : `l${route.leave.id}`}`)) continue;
-      const also = [...sites].filter((at) => at !== held.at).map((at) => ({ at: fn.cfg.nodes[at]!, message: `this takes the same lock, and the path through it leaks it too` }));
+    for (const { held, route, object, sites } of leaks.values()) {
+      const also = [...sites].filter((at) => at !== held.at).map((at) => ({ at: fn.cfg.nodes[at]!, message: 'this takes the same lock, and the path through it leaks it too' }));
       ctx.report({
         messageId: 'leak',
-        data: { mm: heldMm(held.at, x.object), mode: held.mode, call: held.call, release: releaseOf(held.mode), orLabel: orLabel(fn, releaseOf(held.mode)) },
+        data: { mm: heldMm(held.at, object), mode: held.mode, call: held.call, release: releaseOf(held.mode), orLabel: orLabel(fn, releaseOf(held.mode)) },
         at: fn.cfg.nodes[held.at]!,
         until: route.leave,
         related: [...routeLabels(fn, route, `the mmap ${held.mode} lock still held`, releaseOf(held.mode)), ...also],
