@@ -223,15 +223,19 @@ export default defineRule({
       exit(s, trace) {
         const at = exitPoint(fn, trace);
         for (const [key, v] of s) {
-          if (v.k !== 'held' && v.k !== 'untested' && !(v.k === 'faulted' && v.outcomes.length === 1 && v.outcomes[0] === 'neither')) continue;
+          // After the fault, the lock is still held where its result may have neither RETRY nor
+          // COMPLETED set: a success (0), unless the path tested for it (sweep W: x86's
+          // `vma_end_read()` after the fault deleted went unreported while COMPLETED was possible).
+          if (v.k !== 'held' && v.k !== 'untested' && !(v.k === 'faulted' && v.outcomes.includes('neither'))) continue;
           if (!ownedLocally(key) || returns(at, key)) continue;
           const route = exitRoute(fn, trace, v.at, releaseNodes(key));
+          const fault = v.k === 'faulted' ? [{ at: node(v.by), message: 'keeps the VMA read-locked when its result has neither `VM_FAULT_RETRY` nor `VM_FAULT_COMPLETED`' }] : [];
           report(`leak|${v.at}|${route.branch ? `b${route.branch.node.id}${route.branch.edge}` : `l${route.leave.id}`}`, {
             messageId: 'leak',
             data: { vma: displayKey(key), ...acquireData(v.at) },
             at: node(v.at),
             until: route.leave,
-            related: routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(key)})`),
+            related: [...fault, ...routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${displayKey(key)})`)],
           });
         }
       },
