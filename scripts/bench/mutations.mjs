@@ -619,6 +619,15 @@ export default [
     expect: [{ line: { at: 'vma_end_read(vma);', nth: 1 }, related: ['fault = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK, regs);'] }],
   },
   {
+    id: 'vma-lock-x86-end-read-after-fault-deleted',
+    rule: 'vma-read-lock-balance',
+    file: 'arch/x86/mm/fault.c',
+    function: 'do_user_addr_fault',
+    what: 'the vma_end_read() after handle_mm_fault(..., FAULT_FLAG_VMA_LOCK) deleted with its test: a fault that succeeded leaves through `goto done` with the VMA read-locked (leak; sweep W)',
+    edits: [{ delete: 'if (!(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))', lines: 2 }],
+    expect: [{ line: 'vma = lock_vma_under_rcu(mm, address);', related: ['fault = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK, regs);', 'goto done;'] }],
+  },
+  {
     id: 'vma-lock-arm64-access-exit-leak',
     rule: 'vma-read-lock-balance',
     file: 'arch/arm64/mm/fault.c',
