@@ -166,11 +166,20 @@ function opener(e: BracketEvent): string {
 }
 
 /**
+ * Calls as one code span's text that reads as alternatives once quoted: `a()` or `b()` (the
+ * quoting adds the outer backticks). Duplicates go.
+ */
+export function orCode(calls: readonly string[]): string {
+  return [...new Set(calls)].join('` or `');
+}
+
+/**
  * Labels for the way out: the branch that took the path there and the `goto`, `return` or
  * closing brace it left through, so the excerpt shows the whole route and not just the brace.
  * `goes` is what the path does after the branch: it `leaves` the function, `jumps back` (a
  * `goto retry` that looks the object up again without releasing it) or `goes on` (a `goto` ahead
- * to code that overwrites it).
+ * to code that overwrites it). `release` is quoted as code; alternatives come joined by
+ * {@link orCode}.
  */
 export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string, goes: 'leaves' | 'jumps back' | 'goes on' = 'leaves'): Array<{ at: Span; message: string }> {
   const out: Array<{ at: Span; message: string }> = [];

@@ -19,7 +19,7 @@ import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
-import { cameBackLabel, routeLabels } from './balance.js';
+import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { fileHelper } from './facts.js';
@@ -353,8 +353,8 @@ export default defineRule({
     leak: {
       headline: "`{{mm}}`'s mmap {{mode}} lock is not released on every path",
       explanation:
-        '`{{call}}` takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
-      fix: 'Release the lock on this path too (`{{release}}`){{orLabel}}.',
+        '{{call}} takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
+      fix: 'Release the lock on this path too ({{release}}){{orLabel}}.',
     },
     invertedTest: {
       headline: 'the test of `{{call}}` is the wrong way round',
@@ -764,7 +764,7 @@ export default defineRule({
     // One leak per lock, mode and decision, whichever of the function's lock calls took it (sweep
     // U: sparc64's trylock and the lock at its `retry:` label, both leaked by one new `goto`): the
     // first in the source is reported, the others named.
-    const leaks = new Map<string, { held: NonNullable<Exit['held']>; route: NonNullable<Exit['route']>; object: string; sites: Set<number> }>();
+    const leaks = new Map<string, { held: NonNullable<Exit['held']>; route: NonNullable<Exit['route']>; object: string; sites: Map<number, NonNullable<Exit['held']>> }>();
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
@@ -810,22 +810,29 @@ export default defineRule({
       // one test; sweep K), else the way out.
       const decision = x.route.branch ? `b${x.route.branch.node.id}${x.route.branch.edge}` : `l${x.route.leave.id}`;
       if (doubleLocked.has(x.held.at)) continue;
-      const key = `${x.object}|${mode}|${decision}`;
+      const key = `${x.object}|${decision}`;
       const seen = leaks.get(key);
-      if (!seen) leaks.set(key, { held: x.held, route: x.route, object: x.object, sites: new Set([x.held.at]) });
+      if (!seen) leaks.set(key, { held: x.held, route: x.route, object: x.object, sites: new Map([[x.held.at, x.held]]) });
       else {
-        seen.sites.add(x.held.at);
+        seen.sites.set(x.held.at, x.held);
         if (fn.cfg.nodes[x.held.at]!.start < fn.cfg.nodes[seen.held.at]!.start) Object.assign(seen, { held: x.held, route: x.route });
       }
     }
     for (const { held, route, object, sites } of leaks.values()) {
-      const also = [...sites].filter((at) => at !== held.at).map((at) => ({ at: fn.cfg.nodes[at]!, message: 'this takes the same lock, and the path through it leaks it too' }));
+      const others = [...sites.values()].filter((h) => h.at !== held.at);
+      // Taken in either mode on the way (6.1 `do_madvise()`: `if (write) ... else
+      // mmap_read_lock(mm);`): one finding that names both, `read or write`.
+      const modes = [...new Set([held.mode, ...others.map((h) => h.mode)])];
+      const mode = modes.join(' or ');
+      const release = orCode(modes.map(releaseOf));
+      const also = others.map((h) => ({ at: fn.cfg.nodes[h.at]!, message: h.mode === held.mode ? 'this takes the same lock, and the path through it leaks it too' : `this takes it for ${h.mode === 'read' ? 'reading' : 'writing'} instead, and the path through it leaks it too` }));
       ctx.report({
         messageId: 'leak',
-        data: { mm: heldMm(held.at, object), mode: held.mode, call: held.call, release: releaseOf(held.mode), orLabel: orLabel(fn, releaseOf(held.mode)) },
+        // `call` and `release` come quoted: with both modes, each of the two is.
+        data: { mm: heldMm(held.at, object), mode, call: `\`${orCode([held.call, ...others.map((h) => h.call)])}\``, release: `\`${release}\``, orLabel: modes.length === 1 ? orLabel(fn, release) : '' },
         at: fn.cfg.nodes[held.at]!,
         until: route.leave,
-        related: [...routeLabels(fn, route, `the mmap ${held.mode} lock still held`, releaseOf(held.mode)), ...also],
+        related: [...routeLabels(fn, route, `the mmap ${mode} lock still held`, release), ...also],
       });
     }
     reportFailedUnlocks(inverted);
