@@ -546,7 +546,7 @@ export class BracketIndex {
   }
 }
 
-function trackedObjects(fn: AnalyzedFunction, pair: BracketPair, summaries: BracketSummaries): ReadonlySet<string> {
+export function trackedObjects(fn: AnalyzedFunction, pair: BracketPair, summaries: BracketSummaries): ReadonlySet<string> {
   const out = new Set<string>();
   if (pair.owner.kind === 'any') {
     const objectArg = new Map([...pair.opens, ...pair.closes].map((c) => [c.name, c.objectArg]));

@@ -42,7 +42,7 @@ type LockState =
    * `downgraded`: where this function downgraded the write lock it took at `at`, for the label
    * (not in the state's key, as `released`).
    */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean }; cleared?: string }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean }; cleared?: string; either?: true }
   | { k: 'unknown' };
 
 
@@ -648,7 +648,7 @@ export default defineRule({
             if (e.event.via === null && /_nested$/.test(e.event.call.name ?? '')) {
               for (const [o, v] of next ?? s) if (o !== e.object && v.k === 'held' && !v.pending) distinct.add(pairKey(o, e.object));
             }
-            set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true });
+            set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true, ...(e.either ? { either: true as const } : {}) });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', how: howHeld(cur), release: 'mmap_read_unlock()', mode: 'writing', downgrade: '', shared: '' }, takenLabels(cur));
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
@@ -675,7 +675,8 @@ export default defineRule({
               set(e.object, { k: 'none', failed: null, released: node.id });
               continue;
             }
-            if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode) {
+            // A helper's lock or unlock in either mode cannot be in the wrong one.
+            if (cur.k === 'held' && !cur.pending && cur.mode !== e.mode && !cur.either && !e.either) {
               // Said after the walk, which knows whether other paths reach this unlock rightly.
               if (!wrongModes.some((w) => w.node === node && w.e.object === e.object)) wrongModes.push({ node, e, data: { held: cur.mode === 'read' ? 'reading' : 'writing', how: howHeld(cur), release: releaseOf(cur.mode), mode: e.mode === 'read' ? 'reading' : 'writing', downgrade: cur.mode === 'write' ? ', or downgrade first with `mmap_write_downgrade()` if the rest needs only the read lock' : '' }, related: takenLabels(cur) });
             }
@@ -822,7 +823,7 @@ export default defineRule({
       const others = [...sites.values()].filter((h) => h.at !== held.at);
       // Taken in either mode on the way (6.1 `do_madvise()`: `if (write) ... else
       // mmap_read_lock(mm);`): one finding that names both, `read or write`.
-      const modes = [...new Set([held.mode, ...others.map((h) => h.mode)])];
+      const modes = [...new Set([held, ...others].flatMap((h): Mode[] => (h.either ? ['write', 'read'] : [h.mode])))];
       const mode = modes.join(' or ');
       const release = orCode(modes.map(releaseOf));
       const also = others.map((h) => ({ at: fn.cfg.nodes[h.at]!, message: h.mode === held.mode ? 'this takes the same lock, and the path through it leaks it too' : `this takes it for ${h.mode === 'read' ? 'reading' : 'writing'} instead, and the path through it leaks it too` }));

@@ -5,7 +5,7 @@
  * through a VMA) as `unknown` events on every mm of the function.
  */
 import { displayKey, forEachChild, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
+import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, trackedObjects, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
@@ -21,7 +21,10 @@ export type Mode = 'read' | 'write';
 export interface LockEvent {
   object: string;
   op: 'lock' | 'unlock' | 'downgrade' | 'unknown';
+  /** For `either`, `write`: the rules that need the write lock then assume it, and report less. */
   mode: Mode;
+  /** A same-file helper's lock or unlock in a mode its own branches choose ({@link eitherModeOp}). */
+  either?: true;
   event: BracketEvent;
 }
 
@@ -73,13 +76,35 @@ const lockEventsMemo = new SummaryMemo<AnalyzedFunction, ReadonlyMap<number, rea
 function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
   const out = new Map<number, LockEvent[]>();
   const objects = new Set<string>();
+  // The mms handed to a helper that locks or unlocks in either mode are the function's too,
+  // although neither side's summary can say what the helper does to them.
+  const eitherObjects = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    for (const ev of node.events) {
+      const either = ev.k === 'call' && ev.name !== null && !LOCK_OP_NAMES.has(ev.name) ? eitherModeOp(fn, ev.name, summaries) : null;
+      const object = either && ev.k === 'call' ? objectAt(fn, ev.call.args[either.param], node.id) : null;
+      if (object !== null) eitherObjects.add(object);
+    }
+  }
   for (const [pair, mode] of [[MMAP_WRITE_LOCK, 'write'], [MMAP_READ_LOCK, 'read']] as const) {
-    const index = new BracketIndex(fn, pair, summaries);
+    const index = new BracketIndex(fn, pair, summaries, eitherObjects.size > 0 ? new Set([...trackedObjects(fn, pair, summaries), ...eitherObjects]) : undefined);
     for (const id of index.nodesWithEvents()) {
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
         if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
         if (event.via !== null && acquiring(event.via)) continue;
+        // A helper that takes or drops the lock in either mode: one event, on the write side.
+        const either = event.kind === 'unknown' && event.via !== null ? eitherModeOp(fn, event.via, summaries) : null;
+        if (either) {
+          if (mode === 'read') continue;
+          const node = fn.cfg.nodes[id]!;
+          const list = out.get(id) ?? [];
+          const acquisition = either.op === 'lock' && either.when !== null ? acquisitionOf(node, event.call, either.when) : ({ k: 'always' } as const);
+          list.push({ object: event.object, op: either.op, mode: 'write', either: true, event: { kind: either.op === 'lock' ? 'open' : 'close', object: event.object, call: event.call, via: event.via, acquisition } });
+          out.set(id, list);
+          objects.add(event.object);
+          continue;
+        }
         // A wrapper of a killable or trylock form: that lock, by the wrapper's result.
         const wrapped = event.kind === 'unknown' && event.via !== null ? returnedLock(fn, event.via, summaries) : null;
         if (wrapped) {
@@ -398,6 +423,83 @@ function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSumm
 }
 
 const returnedLockMemo = new WeakMap<FunctionSpan, { mode: Mode; when: 'zero' | 'nonzero' } | null>();
+
+/**
+ * A same-file helper that takes, or drops, the mmap lock of the mm handed as one of its
+ * parameters in the mode its own branches choose: two lock calls, one of each mode (or two
+ * unlocks), on separate paths, one of them on every path, and nothing else in it that may move a
+ * lock (sweep W; the shape of `madvise_lock(mm, behavior)` and `madvise_unlock()` in kernels
+ * after 6.12: `if (madvise_need_mmap_write(behavior)) { if (mmap_write_lock_killable(mm)) return
+ * -EINTR; } else { mmap_read_lock(mm); } return 0;`). A lock helper whose locks can fail says so
+ * by its result: every return a constant, 0 on the paths that hold the lock and non-zero on the
+ * others (`when: 'zero'`); `when` is null when neither can fail. Null for any other shape.
+ */
+export function eitherModeOp(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): EitherModeOp | null {
+  const span = fileHelper(fn, name, LOCK_OP_NAMES);
+  if (!span) return null;
+  if (eitherModeMemo.has(span)) return eitherModeMemo.get(span)!;
+  const found = ((): EitherModeOp | null => {
+    const callee = fn.file.analyze(span);
+    if (!callee) return null;
+    const ops = callee.cfg.nodes.flatMap((node) =>
+      node.events.flatMap((e) => {
+        const op = e.k === 'call' && e.name !== null ? LOCK_OPS_BY_NAME.get(e.name) : undefined;
+        return op && e.k === 'call' && op.op !== 'assert' ? [{ node, call: e.call, op }] : [];
+      }),
+    );
+    if (ops.length !== 2) return null;
+    const [a, b] = ops as [(typeof ops)[number], (typeof ops)[number]];
+    const kind = a.op.op;
+    if ((kind !== 'lock' && kind !== 'unlock') || b.op.op !== kind || a.op.mode === b.op.mode) return null;
+    // Both on the same parameter.
+    const param = (x: (typeof ops)[number]): number => {
+      const arg = x.call.args[x.op.arg];
+      return arg && arg.k === 'ident' ? callee.ast.params.findIndex((p) => p.ref.id === arg.ref.id) : -1;
+    };
+    if (param(a) < 0 || param(a) !== param(b)) return null;
+    // On separate paths, and one of them on every path.
+    const cfg = callee.cfg;
+    const exit = cfg.nodes[cfg.exit]!;
+    if (reachableFrom(cfg, a.node, () => false).nodes.includes(b.node) || reachableFrom(cfg, b.node, () => false).nodes.includes(a.node)) return null;
+    const before = reachableFrom(cfg, cfg.nodes[cfg.entry]!, (n) => n === a.node || n === b.node).nodes;
+    if (before.includes(exit)) return null;
+    // Nothing else in it may move a lock.
+    for (const n of cfg.nodes) {
+      for (const c of n.events) {
+        if (c.k !== 'call' || c.name === null || c.call === a.call || c.call === b.call || LOCK_OP_NAMES.has(c.name)) continue;
+        if (TRANSFER.has(c.name) || MMAP_LOCK_CONDITIONAL_RELEASES.some((r) => r.name === c.name) || locksElsewhere(callee, c.name, summaries)) return null;
+      }
+    }
+    if (kind === 'unlock' || (a.op.when === undefined && b.op.when === undefined)) return { op: kind, param: param(a), when: null };
+    // A killable or trylock form: its failure must show in the result, 0 where the lock is held.
+    const returns = (from: CfgNode): CfgNode[] => [from, ...reachableFrom(cfg, from, () => false).nodes].filter((n) => n.kind === 'return');
+    const held: CfgNode[] = [];
+    const notHeld: CfgNode[] = before.filter((n) => n.kind === 'return');
+    for (const x of [a, b]) {
+      if (x.op.when === undefined) {
+        held.push(...returns(x.node).filter((n) => n !== x.node));
+        continue;
+      }
+      const acquisition = acquisitionOf(x.node, x.call, x.op.when);
+      if (acquisition.k !== 'branch') return null;
+      for (const s of x.node.succ) (s.kind === acquisition.edge ? held : notHeld).push(...returns(cfg.nodes[s.to]!));
+    }
+    const value = (n: CfgNode): bigint | null => (n.expr ? intLiteral(n.expr) : null);
+    if (held.length === 0 || held.some((n) => value(n) !== 0n || notHeld.includes(n)) || notHeld.some((n) => value(n) === null || value(n) === 0n)) return null;
+    return { op: 'lock', param: param(a), when: 'zero' };
+  })();
+  eitherModeMemo.set(span, found);
+  return found;
+}
+
+/** What {@link eitherModeOp} found: the helper's lock or unlock, on its parameter `param`. */
+interface EitherModeOp {
+  op: 'lock' | 'unlock';
+  param: number;
+  when: 'zero' | null;
+}
+
+const eitherModeMemo = new WeakMap<FunctionSpan, EitherModeOp | null>();
 
 /** A helper may move the mmap lock only by naming a lock operation, or by an annotation. */
 const LOCKING_QUERY: NameQuery = { words: LOCKING_NAMES, via: LOCKING_NAMES, annotated: true };
