@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../helpers/app-process.js';
+import { REFUSED_PORT } from '../helpers/app-process.js';
 import { startGitHubStandIn, type StandIn } from '../helpers/github-stand-in.js';
 import { seedFile, SEED_TITLE } from '../helpers/seed-pull.js';
 
@@ -76,7 +76,7 @@ test('errors are one paragraph that says what to do: no such pull request, no to
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/^widen: --pr linux is not a pull request\. Give OWNER\/REPO#NUMBER/);
 
-  const closed = `http://127.0.0.1:${await freePort()}/api/v3`;
+  const closed = `http://127.0.0.1:${REFUSED_PORT}/api/v3`;
   const unreachable = await widen(['review', '--pr', 'mm/linux#8', '--api-url', closed], { GITHUB_TOKEN: 'ghp_test' });
   expect(unreachable.status).toBe(2);
   expect(unreachable.stderr).toContain(`widen: could not reach GitHub at ${closed} (`);

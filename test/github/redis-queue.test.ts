@@ -6,7 +6,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, startApp, type AppProcess } from '../helpers/app-process.js';
+import { REFUSED_PORT, startApp, type AppProcess } from '../helpers/app-process.js';
 import { generatePrivateKey, sendWebhook, startGitHubStandIn, type StandIn, type StandInRepo } from '../helpers/github-stand-in.js';
 import { pullRequestPayload } from '../helpers/payloads.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
@@ -324,7 +324,7 @@ test('two deliveries for the same head of one pull request, two workers: the rev
 }, 60_000);
 
 test('with Redis unreachable, a delivery fails at once (500, redeliverable) instead of hanging past GitHub\'s 10 s', async () => {
-  const dead = `redis://127.0.0.1:${await freePort()}`;
+  const dead = `redis://127.0.0.1:${REFUSED_PORT}`;
   const lonely = await startApp({ APP_ID: String(github.appId), PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: 'http', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', REDIS_URL: dead });
   try {
     const before = github.requests.length;
@@ -351,7 +351,7 @@ test('with Redis unreachable, a delivery fails at once (500, redeliverable) inst
 }, 60_000);
 
 test('`widen worker` with Redis unreachable at start: waits, then one clear error and exit 2, no stack', async () => {
-  const port = await freePort();
+  const port = REFUSED_PORT;
   const worker = spawnSync(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'worker', '--redis-wait', '1'], {
     env: { PATH: process.env['PATH'] ?? '', ...workerEnv({ REDIS_URL: `redis://user:hunter2@127.0.0.1:${port}` }) },
     encoding: 'utf8',

@@ -29,6 +29,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A loopback port that refuses connections for the whole test: 1, privileged (no test binds
+ * it) and unassigned. A port from {@link freePort} is free only until the next call takes it:
+ * CI failed once when the App's own HTTP server got the "unreachable" Redis port, and the
+ * Redis client read "Protocol error, got "H" as reply type byte" instead of ECONNREFUSED.
+ */
+export const REFUSED_PORT = 1;
+
 export async function startApp(env: Record<string, string>): Promise<AppProcess> {
   const port = await freePort();
   let out = '';
