@@ -22,6 +22,11 @@ const ACQUIRE: ReadonlyMap<string, number> = new Map([
   ['spin_lock_nested', 0],
 ]);
 /**
+ * Taking a PMD, PUD or hugetlb page-table lock and returning it (`old_ptl = pmd_lock(mm,
+ * old_pmd);` in mremap's `move_normal_pmd()`): the call's result is the lock.
+ */
+const ACQUIRE_RETURNING: ReadonlySet<string> = new Set(['pmd_lock', 'pud_lock', 'huge_pte_lock']);
+/**
  * Acquisitions that fail by returning NULL, without the lock: since 6.5, `pte_offset_map_lock()`
  * returns NULL when the page table went away, and callers retry (`if (!ptep) goto again;`).
  */
@@ -31,7 +36,7 @@ const RELEASE: ReadonlyMap<string, number> = new Map([
   ['spin_unlock', 0],
 ]);
 /** Clearing PTEs without a flush: the caller owes one. */
-const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes', 'pte_clear', 'ptep_clear', 'huge_ptep_get_and_clear', 'pmdp_huge_get_and_clear'];
+const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes', 'pte_clear', 'ptep_clear', 'huge_ptep_get_and_clear', 'pmdp_huge_get_and_clear', 'pmd_clear', 'pud_clear'];
 /** Flushes of a range outside any gather. */
 const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range'];
 
@@ -72,7 +77,7 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
         const arg = ev.call.args[ACQUIRE.get('pte_offset_map_lock')!];
         const key = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
         if (key !== null) out.add(key);
-      } else if (ev.k === 'def' && (ev.how === 'assign' || ev.how === 'init') && ev.value && ev.value.k === 'call' && ev.value.name !== null && LOCK_POINTERS.has(ev.value.name)) {
+      } else if (ev.k === 'def' && (ev.how === 'assign' || ev.how === 'init') && ev.value && ev.value.k === 'call' && ev.value.name !== null && (LOCK_POINTERS.has(ev.value.name) || ACQUIRE_RETURNING.has(ev.value.name))) {
         out.add(ev.key);
       }
     }
@@ -83,7 +88,7 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
 /** The flushes a same-file helper may make for its caller. */
 const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY]);
 /** The calls a same-file helper is read for: it flushes, or takes or drops a page-table lock, for its caller. */
-const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys(), ...ACQUIRE.keys()]);
+const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys(), ...ACQUIRE.keys(), ...ACQUIRE_RETURNING]);
 
 /**
  * Whether the function mentions one of `names`, itself or in a same-file helper it calls that
@@ -113,6 +118,7 @@ function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
     return (key !== null && locks.has(key)) || isPtl(displayKey(fn.text(addressee(arg))));
   };
   const events = callEvents<Ev[]>(fn, ({ call, name: n, node }) => {
+    if (ACQUIRE_RETURNING.has(n)) return [{ kind: 'acquire', name: n, pending: null }];
     const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
     if (lockArg !== undefined) {
       const arg = call.args[lockArg];
