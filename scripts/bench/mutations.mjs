@@ -347,6 +347,16 @@ export default [
     expect: [{ line: ['pte_unmap_unlock(old_pte - 1, old_ptl);', 'spin_unlock(new_ptl);', 'flush_tlb_range(vma, old_end - len, old_end);'] }],
   },
   {
+    id: 'ptl-move-normal-pmd-flush-after-unlock',
+    rule: 'tlb-flush-before-ptl-unlock',
+    file: 'mm/mremap.c',
+    function: 'move_normal_pmd',
+    functionNth: 1,
+    what: 'the flush of the moved page table put after the pmd_lock() locks are dropped: the B6 race one level up (sweep W)',
+    edits: [{ move: 'flush_tlb_range(vma, old_addr, old_addr + PMD_SIZE);', after: 'spin_unlock(old_ptl);' }],
+    expect: [{ line: 'flush_tlb_range(vma, old_addr, old_addr + PMD_SIZE);', related: ['pmd_clear(old_pmd);', 'spin_unlock(old_ptl);'] }],
+  },
+  {
     id: 'ptl-migrate-vma-collect-pmd-flush-after-unlock',
     rule: 'tlb-flush-before-ptl-unlock',
     file: 'mm/migrate_device.c',
