@@ -825,12 +825,15 @@ export default defineRule({
       // mmap_read_lock(mm);`): one finding that names both, `read or write`.
       const modes = [...new Set([held, ...others].flatMap((h): Mode[] => (h.either ? ['write', 'read'] : [h.mode])))];
       const mode = modes.join(' or ');
-      const release = orCode(modes.map(releaseOf));
+      // Taken through a helper in either mode: the function's own unlock helper is the release
+      // to name (`madvise_unlock()`), not the two unlocks inside it.
+      const helper = held.either ? [...events.values()].flat().find((e) => e.object === object && e.op === 'unlock' && e.either && e.event.via !== null) : undefined;
+      const release = helper ? `${helper.event.via}()` : orCode(modes.map(releaseOf));
       const also = others.map((h) => ({ at: fn.cfg.nodes[h.at]!, message: h.mode === held.mode ? 'this takes the same lock, and the path through it leaks it too' : `this takes it for ${h.mode === 'read' ? 'reading' : 'writing'} instead, and the path through it leaks it too` }));
       ctx.report({
         messageId: 'leak',
         // `call` and `release` come quoted: with both modes, each of the two is.
-        data: { mm: heldMm(held.at, object), mode, call: `\`${orCode([held.call, ...others.map((h) => h.call)])}\``, release: `\`${release}\``, orLabel: modes.length === 1 ? orLabel(fn, release) : '' },
+        data: { mm: heldMm(held.at, object), mode, call: `\`${orCode([held.call, ...others.map((h) => h.call)])}\``, release: `\`${release}\``, orLabel: modes.length === 1 || helper ? orLabel(fn, release) : '' },
         at: fn.cfg.nodes[held.at]!,
         until: route.leave,
         related: [...routeLabels(fn, route, `the mmap ${mode} lock still held`, release), ...also],
