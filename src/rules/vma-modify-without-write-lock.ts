@@ -231,8 +231,9 @@ export default defineRule({
     const sinceLabel = (s: State): string => (s.lock === 'read' ? 'the mmap lock is held only for reading from here' : 'the mmap lock is released here');
     const lockRelated = (s: State): Array<{ at: CfgNode; message: string }> => (s.since === null ? [] : [{ at: fn.cfg.nodes[s.since]!, message: sinceLabel(s) }]);
 
+    const entered = enteredAllLocked(fn, ctx.summaries);
     const result = explore<State>(fn.cfg, fn.facts, {
-      initial: { lock: 'entry', since: null, locked: new Map(), pending: null },
+      initial: { lock: 'entry', since: null, locked: entered ? new Map([[ALL, fn.cfg.entry]]) : new Map(), pending: null },
       key: (s) => `${s.lock}${s.since ?? ''}|${[...s.locked.keys()].sort().join(',')}|${s.pending ? JSON.stringify(s.pending) : ''}`,
       step(s, node, trace) {
         let cur = s;
@@ -385,6 +386,44 @@ function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): bool
 const perVmaMemo = new SummaryMemo<AnalyzedFunction['file'], boolean>();
 
 /** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
+/**
+ * Whether a `static` function is entered with every VMA of its range write-locked by its
+ * callers: it has callers in its file, and each call of it comes after one of
+ * `queue_pages_range(..., MPOL_MF_WRLOCK)`'s kind on every path, with no mmap unlock or
+ * downgrade between (sweep X: `do_mbind()`'s loop over `mbind_range()` moved into a helper,
+ * whose calls were reported as needing VMAs nothing had write-locked).
+ */
+const LOCK_ALL_WALKERS: ReadonlySet<string> = new Set(VMA_WRITE_LOCKING.locksAllWith.map((w) => w.name));
+
+function enteredAllLocked(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
+  if (!/^\s*static\b/.test(fn.file.source.text.slice(fn.span.start, fn.span.start + 40))) return false;
+  const callers = fn.file.functionsMentioning(fn.span.name).filter((c) => c !== fn.span);
+  // Cheap first: every caller names such a walker.
+  if (callers.length === 0 || callers.some((c) => !fn.file.mentions(c, LOCK_ALL_WALKERS))) return false;
+  let calls = 0;
+  for (const span of callers) {
+    const caller = fn.file.analyze(span);
+    if (!caller) return false;
+    // Named without a call (its address taken): callers widen cannot see.
+    if (!caller.cfg.nodes.some((n) => n.events.some((e) => e.k === 'call' && e.name === fn.span.name))) return false;
+    const events = eventsOf(caller);
+    const locks = lockEvents(caller, summaries);
+    const lockAll = new Set([...events].filter(([, list]) => list.some((e) => e.k === 'lock-all')).map(([id]) => id));
+    const ends = new Set([...locks].filter(([, list]) => list.some((e) => e.op !== 'lock')).map(([id]) => id));
+    for (const node of caller.cfg.nodes) {
+      if (!node.events.some((e) => e.k === 'call' && e.name === fn.span.name)) continue;
+      calls++;
+      // Every way to the call passes a lock-all, and no unlock that follows a lock-all reaches
+      // the call without another lock-all first.
+      const reaches = (from: number, to: CfgNode): boolean => reachableFrom(caller.cfg, caller.cfg.nodes[from]!, (n) => lockAll.has(n.id)).nodes.includes(to);
+      if (lockAll.size === 0 || reaches(caller.cfg.entry, node)) return false;
+      const afterLockAll = new Set([...lockAll].flatMap((id) => reachableFrom(caller.cfg, caller.cfg.nodes[id]!, () => false).nodes.map((n) => n.id)));
+      for (const id of ends) if (afterLockAll.has(id) && reaches(id, node)) return false;
+    }
+  }
+  return calls > 0;
+}
+
 function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
   const out = new Map<number, Ev[]>();
   const vmaOf = (arg: Expr | undefined, node: CfgNode): string | null => objectAt(fn, arg, node.id);
