@@ -36,9 +36,9 @@ const RELEASE: ReadonlyMap<string, number> = new Map([
   ['spin_unlock', 0],
 ]);
 /** Clearing PTEs without a flush: the caller owes one. */
-const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes', 'pte_clear', 'ptep_clear', 'huge_ptep_get_and_clear', 'pmdp_huge_get_and_clear', 'pmd_clear', 'pud_clear'];
+const CLEARS = ['ptep_get_and_clear', 'ptep_get_and_clear_full', 'get_and_clear_full_ptes', 'pte_clear', 'ptep_clear', 'huge_ptep_get_and_clear', 'pmdp_huge_get_and_clear', 'pudp_huge_get_and_clear', 'pmd_clear', 'pud_clear'];
 /** Flushes of a range outside any gather. */
-const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range'];
+const FLUSHES = ['flush_tlb_range', 'flush_tlb_page', 'flush_tlb_mm', 'flush_tlb_mm_range', 'flush_pmd_tlb_range', 'flush_pud_tlb_range', 'flush_hugetlb_tlb_range'];
 
 const RMAPS: ReadonlySet<string> = new Set(['tlb_flush_rmaps']);
 /**
@@ -314,7 +314,9 @@ export default defineRule({
               if (cur.held > 0) cur = { ...cur, clear: cur.clear ?? node.id };
               break;
             case 'flush':
-              if (cur.unlockedAfterClear) report('flushAfterUnlock', node, e.name, cur.unlockedAfterClear);
+              // Under a page-table lock taken again (the next pass of a loop), the flush is that
+              // pass's own, in time for its own unlock (sweep Y).
+              if (cur.unlockedAfterClear && cur.held === 0) report('flushAfterUnlock', node, e.name, cur.unlockedAfterClear);
               cur = { ...cur, clear: null, unlockedAfterClear: null };
               break;
             case 'tlbonly':
