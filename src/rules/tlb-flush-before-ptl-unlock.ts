@@ -25,12 +25,12 @@ const ACQUIRE: ReadonlyMap<string, number> = new Map([
  * Taking a PMD, PUD or hugetlb page-table lock and returning it (`old_ptl = pmd_lock(mm,
  * old_pmd);` in mremap's `move_normal_pmd()`): the call's result is the lock.
  */
-const ACQUIRE_RETURNING: ReadonlySet<string> = new Set(['pmd_lock', 'pud_lock', 'huge_pte_lock']);
+const ACQUIRE_RETURNING: ReadonlySet<string> = new Set(['pmd_lock', 'pud_lock', 'huge_pte_lock', 'pmd_trans_huge_lock', 'pud_trans_huge_lock']);
 /**
  * Acquisitions that fail by returning NULL, without the lock: since 6.5, `pte_offset_map_lock()`
  * returns NULL when the page table went away, and callers retry (`if (!ptep) goto again;`).
  */
-const MAY_FAIL: ReadonlySet<string> = new Set(['pte_offset_map_lock']);
+const MAY_FAIL: ReadonlySet<string> = new Set(['pte_offset_map_lock', 'pmd_trans_huge_lock', 'pud_trans_huge_lock']);
 const RELEASE: ReadonlyMap<string, number> = new Map([
   ['pte_unmap_unlock', 1],
   ['spin_unlock', 0],
@@ -118,7 +118,8 @@ function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
     return (key !== null && locks.has(key)) || isPtl(displayKey(fn.text(addressee(arg))));
   };
   const events = callEvents<Ev[]>(fn, ({ call, name: n, node }) => {
-    if (ACQUIRE_RETURNING.has(n)) return [{ kind: 'acquire', name: n, pending: null }];
+    // `pmd_trans_huge_lock()` returns NULL without the lock when the PMD is no huge one.
+    if (ACQUIRE_RETURNING.has(n)) return [{ kind: 'acquire', name: n, pending: MAY_FAIL.has(n) ? pendingOf(node, acquisitionOf(node, call, 'nonzero')) : null }];
     const lockArg = ACQUIRE.get(n) ?? RELEASE.get(n);
     if (lockArg !== undefined) {
       const arg = call.args[lockArg];
