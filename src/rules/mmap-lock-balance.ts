@@ -125,11 +125,11 @@ function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly 
 function testedNonZero(fn: AnalyzedFunction, node: CfgNode, x: Expr | null): boolean {
   const key = x ? pathKey(x) : null;
   if (key === null) return false;
-  const preds = fn.cfg.nodes.filter((n) => n.succ.some((e) => e.to === node.id));
-  return preds.length > 0 && preds.every((b) => {
+  return node.pred.length > 0 && node.pred.every((edge) => {
+    const b = fn.cfg.nodes[edge.to]!;
     if (b.kind !== 'branch' || !b.expr) return false;
     const zero = zeroEdge(b.expr, (e) => pathKey(e) === key);
-    return zero !== null && b.succ.every((e) => e.to !== node.id || (e.kind !== zero && (e.kind === 'true' || e.kind === 'false')));
+    return zero !== null && (edge.kind === 'true' || edge.kind === 'false') && edge.kind !== zero;
   });
 }
 

@@ -391,13 +391,7 @@ function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSumm
     // lock reaches all zero or all non-zero, and the others (the failed attempt, or before it) the other.
     const acquisition = acquisitionOf(node, x, op.when);
     if (acquisition.k !== 'branch') return null;
-    // Nothing else in it may move a lock: no table helper, no callee that names a lock operation.
-    for (const n of callee.cfg.nodes) {
-      for (const c of n.events) {
-        if (c.k !== 'call' || c.name === null || c.call === x) continue;
-        if (TRANSFER.has(c.name) || MMAP_LOCK_CONDITIONAL_RELEASES.some((r) => r.name === c.name) || locksElsewhere(callee, c.name, summaries)) return null;
-      }
-    }
+    if (movesLockElsewhere(callee, summaries)) return null;
     const taken = node.succ.find((s) => s.kind === acquisition.edge);
     const failed = node.succ.find((s) => s.kind !== acquisition.edge);
     if (!taken || !failed) return null;
@@ -423,6 +417,17 @@ function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSumm
 }
 
 const returnedLockMemo = new WeakMap<FunctionSpan, { mode: Mode; when: 'zero' | 'nonzero' } | null>();
+
+/**
+ * Whether a call of `callee` besides its own lock operations may move a lock: a helper of the
+ * transfer table, a conditional release, or a callee that names a lock operation. A helper read
+ * as a lock or an unlock under another name ({@link returnedLock}, {@link eitherModeOp}) has none.
+ */
+function movesLockElsewhere(callee: AnalyzedFunction, summaries: BracketSummaries): boolean {
+  return callee.cfg.nodes.some((n) =>
+    n.events.some((c) => c.k === 'call' && c.name !== null && !LOCK_OP_NAMES.has(c.name) && (TRANSFER.has(c.name) || MMAP_LOCK_CONDITIONAL_RELEASES.some((r) => r.name === c.name) || locksElsewhere(callee, c.name, summaries))),
+  );
+}
 
 /**
  * A same-file helper that takes, or drops, the mmap lock of the mm handed as one of its
@@ -463,13 +468,7 @@ export function eitherModeOp(fn: AnalyzedFunction, name: string, summaries: Brac
     if (reachableFrom(cfg, a.node, () => false).nodes.includes(b.node) || reachableFrom(cfg, b.node, () => false).nodes.includes(a.node)) return null;
     const before = reachableFrom(cfg, cfg.nodes[cfg.entry]!, (n) => n === a.node || n === b.node).nodes;
     if (before.includes(exit)) return null;
-    // Nothing else in it may move a lock.
-    for (const n of cfg.nodes) {
-      for (const c of n.events) {
-        if (c.k !== 'call' || c.name === null || c.call === a.call || c.call === b.call || LOCK_OP_NAMES.has(c.name)) continue;
-        if (TRANSFER.has(c.name) || MMAP_LOCK_CONDITIONAL_RELEASES.some((r) => r.name === c.name) || locksElsewhere(callee, c.name, summaries)) return null;
-      }
-    }
+    if (movesLockElsewhere(callee, summaries)) return null;
     if (kind === 'unlock' || (a.op.when === undefined && b.op.when === undefined)) return { op: kind, param: param(a), when: null };
     // A killable or trylock form: its failure must show in the result, 0 where the lock is held.
     const returns = (from: CfgNode): CfgNode[] => [from, ...reachableFrom(cfg, from, () => false).nodes].filter((n) => n.kind === 'return');

@@ -385,7 +385,9 @@ function hasPerVmaLocks(fn: AnalyzedFunction, summaries: BracketSummaries): bool
 
 const perVmaMemo = new SummaryMemo<AnalyzedFunction['file'], boolean>();
 
-/** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
+/** The walkers that write-lock every VMA they walk when handed their flag. */
+const LOCK_ALL_WALKERS: ReadonlySet<string> = new Set(VMA_WRITE_LOCKING.locksAllWith.map((w) => w.name));
+
 /**
  * Whether a `static` function is entered with every VMA of its range write-locked by its
  * callers: it has callers in its file, and each call of it comes after one of
@@ -393,8 +395,6 @@ const perVmaMemo = new SummaryMemo<AnalyzedFunction['file'], boolean>();
  * downgrade between (sweep X: `do_mbind()`'s loop over `mbind_range()` moved into a helper,
  * whose calls were reported as needing VMAs nothing had write-locked).
  */
-const LOCK_ALL_WALKERS: ReadonlySet<string> = new Set(VMA_WRITE_LOCKING.locksAllWith.map((w) => w.name));
-
 function enteredAllLocked(fn: AnalyzedFunction, summaries: BracketSummaries): boolean {
   if (!/^\s*static\b/.test(fn.file.source.text.slice(fn.span.start, fn.span.start + 40))) return false;
   const callers = fn.file.functionsMentioning(fn.span.name).filter((c) => c !== fn.span);
@@ -409,21 +409,23 @@ function enteredAllLocked(fn: AnalyzedFunction, summaries: BracketSummaries): bo
     const events = eventsOf(caller);
     const locks = lockEvents(caller, summaries);
     const lockAll = new Set([...events].filter(([, list]) => list.some((e) => e.k === 'lock-all')).map(([id]) => id));
+    if (lockAll.size === 0) return false;
     const ends = new Set([...locks].filter(([, list]) => list.some((e) => e.op !== 'lock')).map(([id]) => id));
+    const afterLockAll = new Set([...lockAll].flatMap((id) => reachableFrom(caller.cfg, caller.cfg.nodes[id]!).nodes.map((n) => n.id)));
+    const reaches = (from: number, to: CfgNode): boolean => reachableFrom(caller.cfg, caller.cfg.nodes[from]!, (n) => lockAll.has(n.id)).nodes.includes(to);
     for (const node of caller.cfg.nodes) {
       if (!node.events.some((e) => e.k === 'call' && e.name === fn.span.name)) continue;
       calls++;
       // Every way to the call passes a lock-all, and no unlock that follows a lock-all reaches
       // the call without another lock-all first.
-      const reaches = (from: number, to: CfgNode): boolean => reachableFrom(caller.cfg, caller.cfg.nodes[from]!, (n) => lockAll.has(n.id)).nodes.includes(to);
-      if (lockAll.size === 0 || reaches(caller.cfg.entry, node)) return false;
-      const afterLockAll = new Set([...lockAll].flatMap((id) => reachableFrom(caller.cfg, caller.cfg.nodes[id]!, () => false).nodes.map((n) => n.id)));
+      if (reaches(caller.cfg.entry, node)) return false;
       for (const id of ends) if (afterLockAll.has(id) && reaches(id, node)) return false;
     }
   }
   return calls > 0;
 }
 
+/** The calls of `fn` that write-lock a VMA, prove it is, or may need the caller's locks. */
 function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
   const out = new Map<number, Ev[]>();
   const vmaOf = (arg: Expr | undefined, node: CfgNode): string | null => objectAt(fn, arg, node.id);
