@@ -6,7 +6,8 @@
  * functions they define for other files, and headers are searched for `__noreturn`. Then each
  * candidate is analysed, with helpers resolved across all candidates.
  *
- * With `jobs > 1` both phases run in worker threads (see {@link serveScan} for the protocol):
+ * In one job, a scan of many files reads them with a second thread (read-phase.ts), then
+ * analyses in this one. With `jobs > 1` both phases run in worker threads (see {@link serveScan} for the protocol):
  * each worker reads and prefilters its share of the files, the main thread merges their
  * indexes, then hands out candidates one at a time, a worker's own first and then whatever
  * another worker has not reached yet, so the threads finish together.
@@ -30,9 +31,8 @@ import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers, rulesForFile } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './analyze.js';
-import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilter.js';
-import { lex } from '../analysis/lexer.js';
-import { NORETURN_WORDS, noreturnNames } from '../analysis/normalize.js';
+import { prefilter, prefilterShared, unreadableAt, type SourceText, type Unreadable } from './read-phase.js';
+import { TriggerFilter } from './prefilter.js';
 import { contentHash, ScanCache, type CacheOptions, type Dependencies, type ScanState } from './scan-cache.js';
 import { append } from '../append.js';
 
@@ -57,18 +57,23 @@ export interface ScanOptions {
    * that file, not the scan. One thread (`jobs: 1`) has no such guard.
    */
   fileDeadlineMs?: number;
+  /**
+   * A scan of at least this many files in one job reads them with a second thread, when the
+   * machine has more than one CPU ({@link READ_THREAD_FROM} by default; see read-phase.ts).
+   */
+  readThreadFrom?: number;
 }
+
+/**
+ * The default of {@link ScanOptions.readThreadFrom}: about 0.3 s of reading in one thread, well
+ * above what the reading thread costs to start (its modules, about 0.1 s of the other CPU).
+ */
+export const READ_THREAD_FROM = 2000;
 
 /** The default of {@link ScanOptions.fileDeadlineMs}: the slowest kernel file analyses in about 2 s. */
 export const FILE_DEADLINE_MS = 120_000;
 
-/** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
-export interface Unreadable {
-  path: string;
-  reason: string;
-  /** A directory that could not be listed: everything under it is missing from the scan. */
-  directory?: boolean;
-}
+export type { Unreadable };
 
 export interface ScanReport extends Report {
   /** Files and directories that could not be read; the scan is incomplete when this is not empty. */
@@ -146,9 +151,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const { files, notes } = await collectFiles(opts.paths, unreadable);
   const jobs = Math.max(1, Math.min(opts.jobs, Math.floor(files.length / FILES_PER_WORKER), availableParallelism() * 2));
   const cache = opts.cache ? ScanCache.open(opts.cache, opts.paths, opts.rules.map((r) => r.id)) : null;
+  const workerUrl = opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url);
+  const readThread = files.length >= (opts.readThreadFrom ?? READ_THREAD_FROM) && availableParallelism() > 1 ? workerUrl : null;
   const result = jobs <= 1
-    ? await scanInThread(files, opts.rules, opts.progress, cache)
-    : await scanInWorkers(files, opts.rules, jobs, opts.workerUrl ?? new URL('./scan-worker.js', import.meta.url), opts.progress, cache, opts.fileDeadlineMs ?? FILE_DEADLINE_MS);
+    ? await scanInThread(files, opts.rules, opts.progress, cache, readThread)
+    : await scanInWorkers(files, opts.rules, jobs, workerUrl, opts.progress, cache, opts.fileDeadlineMs ?? FILE_DEADLINE_MS);
   append(unreadable, result.unreadable);
   return {
     findings: result.findings.sort(compareFindings),
@@ -161,76 +168,6 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     warnings: cache?.warnings ?? [],
     stats: { files: result.read, functions: result.functions, ...(cache ? { cached: cache.hits } : {}), ms: Math.round(performance.now() - t0) },
   };
-}
-
-interface SourceText {
-  path: string;
-  text: string;
-  /** Content hash, when the scan has a cache. */
-  hash?: string;
-}
-
-interface Prefiltered {
-  /** Files read. */
-  read: number;
-  /** The files that mention a rule's trigger, with their text. */
-  candidates: SourceText[];
-  /** Functions the headers read declare `__noreturn`. */
-  noreturn: Set<string>;
-  unreadable: Unreadable[];
-}
-
-/**
- * Reads `files` and keeps those that mention a trigger of `rules`; headers are searched for
- * `__noreturn` in the same pass. Files are read as bytes into one buffer and decoded only when
- * kept: allocating and decoding 60,000 strings cost more than reading the bytes.
- */
-function prefilter(files: readonly string[], rules: readonly Rule[], hash: boolean, onRead: (done: number, path: string) => void): Prefiltered {
-  const filter = new TriggerFilter(allTriggers(rules), [...NORETURN_WORDS]);
-  const scratch = { buf: Buffer.allocUnsafe(1 << 20) };
-  // A path into `parisc_terminate()` ends there: its prototype in a header says `__noreturn`.
-  const out: Prefiltered = { read: 0, candidates: [], noreturn: new Set(), unreadable: [] };
-  files.forEach((path, i) => {
-    try {
-      const bytes = readInto(path, scratch);
-      out.read++;
-      // A .c file's own noreturn functions are its own business (the file reads them itself).
-      const want = path.endsWith('.h') ? FOUND_TRIGGER | FOUND_MARKER : FOUND_TRIGGER;
-      const found = filter.find(bytes, want) & want;
-      const text = found === 0 || (hash && !(found & FOUND_MARKER)) ? '' : bytes.toString('utf8');
-      if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
-      if (found & FOUND_TRIGGER) out.candidates.push(hash ? lazyText(path, bytes, text || null) : { path, text });
-    } catch (e) {
-      out.unreadable.push(unreadableAt(path, e));
-    }
-    onRead(i + 1, path);
-  });
-  return out;
-}
-
-/**
- * A candidate of a scan with a cache: hashed now, its text decoded only when asked for (to index
- * it when the cache has no entry for it, or to analyse it), unless it was already (`decoded`: a
- * header read for `__noreturn`). Decoding every candidate cost a scan
- * whose files all come from the cache a tenth of its time.
- */
-function lazyText(path: string, scratch: Buffer, decoded: string | null): SourceText {
-  // A copy out of the scratch buffer (`Buffer.from(buffer)` copies ten times slower).
-  const bytes = Buffer.allocUnsafe(scratch.length);
-  scratch.copy(bytes);
-  let text = decoded;
-  return {
-    path,
-    hash: contentHash(bytes),
-    get text() {
-      return (text ??= bytes.toString('utf8'));
-    },
-  };
-}
-
-/** A path that could not be read, and why: the error's code (`EACCES`, ...) or its text. */
-function unreadableAt(path: string, e: unknown): Unreadable {
-  return { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) };
 }
 
 /** Reads a file synchronously (many small files read faster so); null, recorded, when it cannot be read. */
@@ -333,8 +270,9 @@ function scanState(candidates: readonly CandidateEntry[], index: ReadonlyMap<str
  * Both phases in this thread. The parser is loaded only when a file needs analysing: a scan
  * whose every file comes from the cache parses nothing.
  */
-async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress'], cache: ScanCache | null): Promise<BatchResult & { read: number }> {
-  const pre = prefilter(files, rules, cache !== null, (done, path) => progress?.('read', done, files.length, path));
+async function scanInThread(files: readonly string[], rules: readonly Rule[], progress: ScanOptions['progress'], cache: ScanCache | null, readThread: URL | null): Promise<BatchResult & { read: number }> {
+  const onRead = (done: number, path: string): void => progress?.('read', done, files.length, path);
+  const pre = readThread ? await prefilterShared(files, rules, cache !== null, readThread, onRead) : prefilter(files, rules, cache !== null, onRead);
   const out = emptyBatch();
   append(out.unreadable, pre.unreadable);
   const entries = pre.candidates.map((c): CandidateEntry => ({ path: c.path, names: [...(cache?.defines(c.path, c.hash!) ?? linkableNames(c.path, c.text))], hash: c.hash }));
