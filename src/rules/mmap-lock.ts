@@ -9,7 +9,7 @@ import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK,
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type Cfg, type CfgNode } from '../analysis/cfg.js';
 import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { fileHelper } from './facts.js';
@@ -395,22 +395,11 @@ function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSumm
     const taken = node.succ.find((s) => s.kind === acquisition.edge);
     const failed = node.succ.find((s) => s.kind !== acquisition.edge);
     if (!taken || !failed) return null;
-    const returnsFrom = (start: number): CfgNode[] => {
-      const first = callee.cfg.nodes[start]!;
-      return [first, ...reachableFrom(callee.cfg, first, (n) => n === node).nodes].filter((n) => n.kind === 'return');
-    };
-    const locked = returnsFrom(taken.to);
-    const unlocked = [...returnsFrom(failed.to), ...reachableFrom(callee.cfg, callee.cfg.nodes[callee.cfg.entry]!, (n) => n === node).nodes.filter((n) => n.kind === 'return')];
-    const zero = (n: CfgNode): boolean | null => {
-      const v = n.expr ? intLiteral(n.expr) : null;
-      return v === null ? null : v === 0n;
-    };
-    const lockedZero = new Set(locked.map(zero));
-    const unlockedZero = new Set(unlocked.map(zero));
-    if (locked.length === 0 || lockedZero.size !== 1 || lockedZero.has(null) || unlockedZero.has(null) || locked.some((n) => unlocked.includes(n))) return null;
-    const lockedOnZero = lockedZero.has(true);
-    if (unlockedZero.has(lockedOnZero)) return null;
-    return { mode: op.mode, when: lockedOnZero ? 'zero' : 'nonzero' };
+    const cfg = callee.cfg;
+    const locked = returnsReached(cfg, cfg.nodes[taken.to]!, node);
+    const unlocked = [...returnsReached(cfg, cfg.nodes[failed.to]!, node), ...returnsBefore(cfg, [node])];
+    const when = heldOn(locked, unlocked);
+    return when && { mode: op.mode, when };
   })();
   returnedLockMemo.set(span, found);
   return found;
@@ -470,22 +459,20 @@ export function eitherModeOp(fn: AnalyzedFunction, name: string, summaries: Brac
     if (before.includes(exit)) return null;
     if (movesLockElsewhere(callee, summaries)) return null;
     if (kind === 'unlock' || (a.op.when === undefined && b.op.when === undefined)) return { op: kind, param: param(a), when: null };
-    // A killable or trylock form: its failure must show in the result, 0 where the lock is held.
-    const returns = (from: CfgNode): CfgNode[] => [from, ...reachableFrom(cfg, from, () => false).nodes].filter((n) => n.kind === 'return');
+    // A killable or trylock form: its failure must show in the result.
     const held: CfgNode[] = [];
-    const notHeld: CfgNode[] = before.filter((n) => n.kind === 'return');
+    const notHeld: CfgNode[] = returnsBefore(cfg, [a.node, b.node]);
     for (const x of [a, b]) {
       if (x.op.when === undefined) {
-        held.push(...returns(x.node).filter((n) => n !== x.node));
+        held.push(...returnsReached(cfg, x.node, null).filter((n) => n !== x.node));
         continue;
       }
       const acquisition = acquisitionOf(x.node, x.call, x.op.when);
       if (acquisition.k !== 'branch') return null;
-      for (const s of x.node.succ) (s.kind === acquisition.edge ? held : notHeld).push(...returns(cfg.nodes[s.to]!));
+      for (const s of x.node.succ) (s.kind === acquisition.edge ? held : notHeld).push(...returnsReached(cfg, cfg.nodes[s.to]!, null));
     }
-    const value = (n: CfgNode): bigint | null => (n.expr ? intLiteral(n.expr) : null);
-    if (held.length === 0 || held.some((n) => value(n) !== 0n || notHeld.includes(n)) || notHeld.some((n) => value(n) === null || value(n) === 0n)) return null;
-    return { op: 'lock', param: param(a), when: 'zero' };
+    const when = heldOn(held, notHeld);
+    return when && { op: 'lock', param: param(a), when };
   })();
   eitherModeMemo.set(span, found);
   return found;
@@ -495,7 +482,36 @@ export function eitherModeOp(fn: AnalyzedFunction, name: string, summaries: Brac
 interface EitherModeOp {
   op: 'lock' | 'unlock';
   param: number;
-  when: 'zero' | null;
+  /** For a lock that can fail, the result that says it holds the lock. */
+  when: 'zero' | 'nonzero' | null;
+}
+
+/** The returns a path from `from` (itself included) reaches without passing `stop`. */
+function returnsReached(cfg: Cfg, from: CfgNode, stop: CfgNode | null): CfgNode[] {
+  return [from, ...reachableFrom(cfg, from, (n) => n === stop).nodes].filter((n) => n.kind === 'return');
+}
+
+/** The returns a path from the entry reaches before any of `nodes`. */
+function returnsBefore(cfg: Cfg, nodes: readonly CfgNode[]): CfgNode[] {
+  return reachableFrom(cfg, cfg.nodes[cfg.entry]!, (n) => nodes.includes(n)).nodes.filter((n) => n.kind === 'return');
+}
+
+/**
+ * How a helper's result says it holds the lock it took ({@link returnedLock}, {@link
+ * eitherModeOp}): 'zero' when every return in `held` is the constant 0 and every one in
+ * `notHeld` a non-zero constant, 'nonzero' the other way round. Null for anything else: no
+ * return that holds it, a return on both sides, one that is not a constant.
+ */
+function heldOn(held: readonly CfgNode[], notHeld: readonly CfgNode[]): 'zero' | 'nonzero' | null {
+  const zero = (n: CfgNode): boolean | null => {
+    const v = n.expr ? intLiteral(n.expr) : null;
+    return v === null ? null : v === 0n;
+  };
+  const heldZero = new Set(held.map(zero));
+  const notHeldZero = new Set(notHeld.map(zero));
+  if (held.length === 0 || heldZero.size !== 1 || heldZero.has(null) || notHeldZero.has(null) || held.some((n) => notHeld.includes(n))) return null;
+  const onZero = heldZero.has(true);
+  return notHeldZero.has(onZero) ? null : onZero ? 'zero' : 'nonzero';
 }
 
 const eitherModeMemo = new WeakMap<FunctionSpan, EitherModeOp | null>();
