@@ -126,6 +126,7 @@ export class BracketSummaries {
   private readonly inProgress = new Set<string>();
   private readonly fileIds = new WeakMap<AnalyzedFile, number>();
   private readonly named = new Map<string, boolean>();
+  private readonly handing = new Map<string, boolean>();
   private files = 0;
   private depth = 0;
 
@@ -263,6 +264,33 @@ export class BracketSummaries {
   }
 
   /**
+   * Whether a call of `callee` from `from` opens or closes an object of `pair` it is handed, by
+   * a definition the summaries reach that names one of the pair's calls itself: its summary for
+   * one of its pointer parameters is not 'none'. For a function that names none of the pair's
+   * calls but calls such a helper of another file (sweep Z: `madvise_lock()` moved into
+   * mm/internal.h). Only a helper that names the calls itself counts, as for a helper of the
+   * same file ({@link trackedObjects}). Asked once per callee and file.
+   */
+  handsOn(pair: BracketPair, callee: string, from: AnalyzedFile): boolean {
+    const key = `${pair.id}|${this.fileId(from)}|${callee}`;
+    let known = this.handing.get(key);
+    if (known === undefined) {
+      known = false;
+      const calls = pairCallSet(pair);
+      for (const d of this.resolver.definitions(callee, from, pairCalls(pair))) {
+        if (!d.file.mentions(d.span, calls)) continue;
+        const fn = d.file.analyze(d.span);
+        if (!fn || fn.ast.params.some((p, i) => p.pointer && this.effect(pair, callee, i, from) !== 'none')) {
+          known = true;
+          break;
+        }
+      }
+      this.handing.set(key, known);
+    }
+    return known;
+  }
+
+  /**
    * Files are told apart by identity, not path: a review summarises the same path before and
    * after the patch, and the patch may have changed the helper.
    */
@@ -357,6 +385,15 @@ const callNames = new WeakMap<BracketPair, readonly string[]>();
 function pairCalls(pair: BracketPair): readonly string[] {
   let names = callNames.get(pair);
   if (!names) callNames.set(pair, (names = [...new Set([...pair.opens, ...pair.closes].map((c) => c.name))]));
+  return names;
+}
+
+const callSets = new WeakMap<BracketPair, ReadonlySet<string>>();
+
+/** {@link pairCalls} as a set. */
+function pairCallSet(pair: BracketPair): ReadonlySet<string> {
+  let names = callSets.get(pair);
+  if (!names) callSets.set(pair, (names = new Set(pairCalls(pair))));
   return names;
 }
 
@@ -561,13 +598,17 @@ export function trackedObjects(fn: AnalyzedFunction, pair: BracketPair, summarie
           if (key !== null) out.add(key);
           continue;
         }
-        // An object the function locks or unlocks only through a helper of its file
+        // An object the function locks or unlocks only through a helper
         // (fs/proc/task_mmu.c: `query_vma_teardown(mm, vma)` is `mmap_read_unlock(mm)`) is as
         // much the function's as one it locks itself. Only a helper that does one of the two: one
         // that brackets its own work (`madvise_cold_page_range()`'s VMA bracket) leaves nothing
         // open or closed for its caller, whatever its summary makes of its paths.
-        const defs = fn.file.definitionsOf(ev.name);
-        if (defs.length !== 1 || defs[0] === fn.span || fn.file.mentions(defs[0]!, opens) === fn.file.mentions(defs[0]!, closes)) continue;
+        // The same for a helper of another file the summaries read (sweep Z: a lock-and-lookup
+        // helper moved into mm/internal.h).
+        const own = fn.file.definitionsOf(ev.name);
+        const defs = own.length > 0 ? own.map((span) => ({ file: fn.file, span })) : summaries.definitions(ev.name, fn.file, pairCalls(pair));
+        const def = defs.length === 1 ? defs[0]! : null;
+        if (!def || def.span === fn.span || def.file.mentions(def.span, opens) === def.file.mentions(def.span, closes)) continue;
         ev.call.args.forEach((a, i) => {
           const key = objectAt(fn, a, node.id);
           if (key === null || out.has(key)) return;

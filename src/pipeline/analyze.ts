@@ -63,7 +63,9 @@ export interface FileAnalysis {
  * identifiers are not parsed for it. `added` lists the lines a patch added, for the excerpts.
  * `summaries` says what called helpers do (by default, those of `file` alone); share one across
  * the files of a scan so each helper is summarised once. In a review, `pre` is the file before
- * the patch, for the rules that compare a function with its pre-patch form.
+ * the patch, for the rules that compare a function with its pre-patch form. With `elsewhere` (a
+ * review), a function that reaches a rule's calls only through helpers of other files is checked
+ * too (see `rulesFor()`).
  */
 export function analyzeSpans(
   file: AnalyzedFile,
@@ -72,11 +74,12 @@ export function analyzeSpans(
   added: ReadonlySet<number> = new Set(),
   summaries: BracketSummaries = new BracketSummaries(),
   pre: AnalyzedFile | null = null,
+  elsewhere = false,
 ): FileAnalysis {
   const findings: Finding[] = [];
   let functions = 0;
   for (const span of spans) {
-    const applicable = rulesForChange(file, span, pre, rules, summaries);
+    const applicable = rulesForChange(file, span, pre, rules, summaries, elsewhere);
     if (applicable.length === 0) continue;
     const fn = file.analyze(span);
     if (!fn) continue;

@@ -338,7 +338,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const changed = changedTexts(fp, images);
   noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changed);
   const pre = images.pre !== null && fp.oldPath !== null ? new AnalyzedFile(fp.oldPath, images.pre, parser) : null;
-  const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries, pre);
+  const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries, pre, true);
   if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];
     post.noteShapeProblems((_, lines) => changed.some((l) => l >= lines.first && l <= lines.last));
@@ -347,7 +347,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   let before: Finding[] = [];
   if (pre) {
     const preSpans = touched.flatMap((s) => pre.definitionsOf(s.name).filter((p) => p.key === s.key));
-    before = analyzeSpans(pre, preSpans, rules, new Set(), summaries).findings;
+    before = analyzeSpans(pre, preSpans, rules, new Set(), summaries, null, true).findings;
   }
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;

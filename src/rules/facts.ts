@@ -8,6 +8,7 @@ import type { Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
+import type { Definition } from '../analysis/program.js';
 import type { Resource } from './resources.js';
 
 export class FunctionFacts {
@@ -71,6 +72,34 @@ export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e:
   for (const list of events.values()) if (list.some(test)) return true;
   return false;
 }
+
+/**
+ * The one definition of `name` a call from `fn` reaches, other than `fn` itself: a helper of its
+ * own file, else one the summaries find in another file of the scan or the tree (a static inline
+ * of mm/internal.h or include/linux/mm.h, a function of another C file beside it; sweep Z moved
+ * helpers there). Null when there is none or more than one (under `#ifdef`s), and, with `words`,
+ * when its tokens name none of them: most helpers are not read, and a file that names none of
+ * `words` is not even opened.
+ */
+export function helperDefinition(fn: Pick<AnalyzedFunction, 'file' | 'span'>, name: string, summaries: BracketSummaries, words?: ReadonlySet<string>): Definition | null {
+  if (fn.file.definitionsOf(name).length > 0) {
+    const span = fileHelper(fn, name, words);
+    return span && { file: fn.file, span };
+  }
+  const defs = summaries.definitions(name, fn.file, words && wordList(words));
+  if (defs.length !== 1) return null;
+  const def = defs[0]!;
+  return words === undefined || def.file.mentions(def.span, words) ? def : null;
+}
+
+/** Each word set as one array, the same array every time (the resolver remembers answers per array). */
+function wordList(words: ReadonlySet<string>): readonly string[] {
+  let list = wordLists.get(words);
+  if (!list) wordLists.set(words, (list = [...words]));
+  return list;
+}
+
+const wordLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
 
 /**
  * The one definition of `name` in `fn`'s own file other than `fn` itself: the same-file helper a

@@ -12,7 +12,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { reachableFrom, type Cfg, type CfgNode } from '../analysis/cfg.js';
 import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
@@ -372,11 +372,12 @@ const CONDITIONAL_LOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) 
  * the two leaked the lock unseen).
  */
 function returnedLock(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): { mode: Mode; when: 'zero' | 'nonzero' } | null {
-  const span = fileHelper(fn, name, CONDITIONAL_LOCKS);
-  if (!span) return null;
+  const def = helperDefinition(fn, name, summaries, CONDITIONAL_LOCKS);
+  if (!def) return null;
+  const span = def.span;
   if (returnedLockMemo.has(span)) return returnedLockMemo.get(span)!;
   const found = ((): { mode: Mode; when: 'zero' | 'nonzero' } | null => {
-    const callee = fn.file.analyze(span);
+    const callee = def.file.analyze(span);
     if (!callee) return null;
     const calls = callee.cfg.nodes.flatMap((n) => n.events.flatMap((e) => (e.k === 'call' && e.name !== null && LOCK_OP_NAMES.has(e.name) ? [{ node: n, call: e.call }] : [])));
     if (calls.length !== 1) return null;
@@ -429,11 +430,12 @@ function movesLockElsewhere(callee: AnalyzedFunction, summaries: BracketSummarie
  * others (`when: 'zero'`); `when` is null when neither can fail. Null for any other shape.
  */
 export function eitherModeOp(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): EitherModeOp | null {
-  const span = fileHelper(fn, name, LOCK_OP_NAMES);
-  if (!span) return null;
+  const def = helperDefinition(fn, name, summaries, LOCK_OP_NAMES);
+  if (!def) return null;
+  const span = def.span;
   if (eitherModeMemo.has(span)) return eitherModeMemo.get(span)!;
   const found = ((): EitherModeOp | null => {
-    const callee = fn.file.analyze(span);
+    const callee = def.file.analyze(span);
     if (!callee) return null;
     const ops = callee.cfg.nodes.flatMap((node) =>
       node.events.flatMap((e) => {

@@ -19,8 +19,24 @@ import { withoutOverlaps } from './overlaps.js';
  * the cheap prefilter before the functions a rule is not about are parsed. `summaries` is the
  * one the rules will run with: what a helper does to a resource decides whether its callers count.
  */
-export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly Rule[], summaries: BracketSummaries): Rule[] {
-  return rules.filter((r) => relevantNames(file, r, summaries).has(span.name));
+export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly Rule[], summaries: BracketSummaries, elsewhere = false): Rule[] {
+  return rules.filter((r) => relevantNames(file, r, summaries).has(span.name) || (elsewhere && handsToHelperElsewhere(file, span, r, summaries)));
+}
+
+/**
+ * Whether `span`, which names none of the rule's calls, hands one of its resources to a function
+ * the file does not define that opens or closes it ({@link BracketSummaries.handsOn}): sweep Z's
+ * lock taken and dropped through helpers moved into mm/internal.h, a review's commonest shape of
+ * it. A review asks this of the functions a patch touches; a scan does not, for every function of
+ * every file (it cost a scan of `mm/` a tenth of its time): a scan judges a function that names
+ * a rule's call, or reaches one through a helper of its own file.
+ */
+function handsToHelperElsewhere(file: AnalyzedFile, span: FunctionSpan, rule: Rule, summaries: BracketSummaries): boolean {
+  if (rule.meta.resources.length === 0 || (rule.meta.needs && !rule.meta.needs(file, span, summaries))) return false;
+  for (const callee of file.calleesOf(span)) {
+    if (file.definitionsOf(callee).length === 0 && rule.meta.resources.some((pair) => summaries.handsOn(pair, callee, file))) return true;
+  }
+  return false;
 }
 
 const relevanceCache = new SummaryMemo<AnalyzedFile, Map<Rule, ReadonlySet<string>>>();
@@ -147,12 +163,12 @@ export function previousSpan(pre: AnalyzedFile, span: FunctionSpan): FunctionSpa
  * {@link rulesFor}, and those that compare a function with its pre-patch form where that form
  * concerns them.
  */
-export function rulesForChange(file: AnalyzedFile, span: FunctionSpan, pre: AnalyzedFile | null, rules: readonly Rule[], summaries: BracketSummaries): Rule[] {
-  const now = rulesFor(file, span, rules, summaries);
+export function rulesForChange(file: AnalyzedFile, span: FunctionSpan, pre: AnalyzedFile | null, rules: readonly Rule[], summaries: BracketSummaries, elsewhere = false): Rule[] {
+  const now = rulesFor(file, span, rules, summaries, elsewhere);
   const comparing = rules.filter((r) => r.meta.comparesPrevious && !now.includes(r));
   const was = pre && comparing.length > 0 ? previousSpan(pre, span) : null;
   if (!was) return now;
-  const then = rulesFor(pre!, was, comparing, summaries);
+  const then = rulesFor(pre!, was, comparing, summaries, elsewhere);
   return rules.filter((r) => now.includes(r) || then.includes(r));
 }
 

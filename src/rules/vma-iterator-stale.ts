@@ -22,13 +22,13 @@
  * iterator handed in as a parameter is taken as positioned by the caller.
  */
 import { addressee, displayKey, pathKey, type Expr, type VarRef } from '../analysis/ast.js';
-import { objectAt } from '../analysis/brackets.js';
+import { objectAt, type BracketSummaries } from '../analysis/brackets.js';
 import { loopHeadAround, reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOrLoops, defineRule, quoteCode, unlessIn, type RuleContext, type Span } from './define-rule.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
 import { lockEvents } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, VMA_ITERATOR_API } from './resources.js';
 
@@ -252,9 +252,9 @@ function checkStale(fn: AnalyzedFunction, ctx: RuleContext<Message>): void {
       } else if (RESEATS.has(name)) {
         const key = iteratorKey(args[RESEATS.get(name)!]);
         if (key !== null) add(node.id, { k: 'reseat', key });
-      } else if (helperReseats(fn, name).always.size > 0) {
-        // A helper of the file that re-seats the iterator it is handed on every path.
-        for (const i of helperReseats(fn, name).always) {
+      } else if (helperReseats(fn, name, ctx.summaries).always.size > 0) {
+        // A helper that re-seats the iterator it is handed on every path.
+        for (const i of helperReseats(fn, name, ctx.summaries).always) {
           const key = iteratorKey(args[i]);
           if (key !== null) add(node.id, { k: 'reseat', key });
         }
@@ -707,14 +707,15 @@ const NO_RESEATS: HelperReseats = { always: new Set(), some: new Set() };
  * iterator before it drops the lock, when it drops it), the re-seat moved into the helper and
  * a patch that moves it there deletes none.
  */
-function helperReseats(fn: AnalyzedFunction, name: string): HelperReseats {
-  const span = fileHelper(fn, name, RESEAT_NAMES);
-  if (!span) return NO_RESEATS;
+function helperReseats(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): HelperReseats {
+  const def = helperDefinition(fn, name, summaries, RESEAT_NAMES);
+  if (!def) return NO_RESEATS;
+  const span = def.span;
   let found = helperReseatsMemo.get(span);
   if (found) return found;
   const always = new Set<number>();
   const some = new Set<number>();
-  const callee = fn.file.analyze(span);
+  const callee = def.file.analyze(span);
   if (callee) {
     callee.ast.params.forEach((param, i) => {
       if (!param.pointer || !VMA_ITERATOR_API.types.test(param.type)) return;
@@ -745,7 +746,7 @@ interface IteratorUse {
   text: string;
 }
 
-function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
+function iteratorUses(fn: AnalyzedFunction, summaries: BracketSummaries): IteratorUse[] {
   // `fn.text()` collapses white space: the same call reads the same before and after a patch.
   const out: IteratorUse[] = [];
   for (const node of fn.cfg.nodes) {
@@ -760,7 +761,7 @@ function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
       ev.call.args.forEach((a, i) => {
         if (!isIteratorVar(fn, a)) return;
         const key = iteratorKey(a);
-        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(name) || helperReseats(fn, name).some.has(i), text: fn.text(ev.call) });
+        if (key !== null) out.push({ node, key: displayKey(key), reseat: RESEATS.has(name) || helperReseats(fn, name, summaries).some.has(i), text: fn.text(ev.call) });
       });
     }
   }
@@ -777,8 +778,8 @@ function iteratorUses(fn: AnalyzedFunction): IteratorUse[] {
 function checkDeletedReseat(fn: AnalyzedFunction, ctx: RuleContext<Message>, stale: ReadonlySet<string>): void {
   const before = ctx.previous;
   if (!before) return;
-  const then = iteratorUses(before);
-  const now = iteratorUses(fn);
+  const then = iteratorUses(before, ctx.summaries);
+  const now = iteratorUses(fn, ctx.summaries);
   const kept = now.filter((u) => u.reseat).map((u) => u.text);
   const reported = new Set<number>();
   const count = (uses: IteratorUse[], key: string): number => uses.filter((u) => u.reseat && u.key === key).length;
