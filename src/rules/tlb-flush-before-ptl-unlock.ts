@@ -6,13 +6,13 @@
  */
 import { addressee, displayKey, forEachExpr, pathKey, type Expr } from '../analysis/ast.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
-import { acquisitionOf, pendingOf, settlePending, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, pendingOf, settlePending, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, quoteCode, unlessIn } from './define-rule.js';
-import { anyEvent, callEvents, fileHelper } from './facts.js';
+import { anyEvent, callEvents, fileHelper, helperDefinition } from './facts.js';
 import { GATHER_QUEUE_OPS } from './resources.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
@@ -91,14 +91,21 @@ const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TL
 const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys(), ...ACQUIRE.keys(), ...ACQUIRE_RETURNING]);
 
 /**
- * Whether the function mentions one of `names`, itself or in a same-file helper it calls that
- * {@link helperEvents} would read (sweep S: mremap's flush moved into a static helper).
+ * Whether the function mentions one of `names`, itself or in a helper it calls that {@link
+ * helperEvents} would read (sweep S: mremap's flush moved into a static helper). With
+ * `summaries`, a helper of another file they read too (sweep Z: page-table lock helpers moved
+ * into mm/internal.h); without, before any summary is asked, one of the same file.
  */
-function mentionsOrHelper(file: AnalyzedFile, span: FunctionSpan, names: ReadonlySet<string>): boolean {
+function mentionsOrHelper(file: AnalyzedFile, span: FunctionSpan, names: ReadonlySet<string>, summaries?: BracketSummaries): boolean {
   if (file.mentions(span, names)) return true;
   for (const callee of file.calleesOf(span)) {
-    const helper = fileHelper({ file, span }, callee, HELPER_WORDS);
-    if (helper && file.mentions(helper, names)) return true;
+    if (summaries) {
+      const helper = helperDefinition({ file, span }, callee, summaries, HELPER_WORDS);
+      if (helper && helper.file.mentions(helper.span, names)) return true;
+    } else {
+      const helper = fileHelper({ file, span }, callee, HELPER_WORDS);
+      if (helper && file.mentions(helper, names)) return true;
+    }
   }
   return false;
 }
@@ -111,7 +118,7 @@ interface Ev {
 }
 
 /** Each call of `fn` the walk follows, by node; a helper's calls under the helper's name, at its call. */
-function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
+function flushEvents(fn: AnalyzedFunction, summaries: BracketSummaries | null): Map<number, Ev[]> {
   const locks = ptlKeys(fn);
   const isLock = (arg: Expr): boolean => {
     const key = pathKey(addressee(arg));
@@ -132,7 +139,7 @@ function flushEvents(fn: AnalyzedFunction, helpers = true): Map<number, Ev[]> {
     if (TLBONLY.has(n)) return [{ kind: 'tlbonly', name: n }];
     if (RMAPS.has(n)) return [{ kind: 'rmaps', name: n }];
     if (QUEUES_PAGE.has(n)) return [{ kind: 'queue', name: n }];
-    return helpers ? helperEvents(fn, n) : null;
+    return summaries ? helperEvents(fn, n, summaries) : null;
   });
   return new Map([...events].map(([id, lists]) => [id, lists.flat()]));
 }
@@ -148,14 +155,15 @@ const helperMemo = new WeakMap<FunctionSpan, Ev[] | null>();
  * page-table lock: its unlocks and flushes are its own business. The helper's clears and queued
  * pages are not read, nor its own helpers.
  */
-function helperEvents(fn: AnalyzedFunction, name: string): Ev[] | null {
-  const span = fileHelper(fn, name, HELPER_WORDS);
-  if (!span) return null;
+function helperEvents(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): Ev[] | null {
+  const def = helperDefinition(fn, name, summaries, HELPER_WORDS);
+  if (!def) return null;
+  const span = def.span;
   if (helperMemo.has(span)) return helperMemo.get(span)!;
   let out: Ev[] | null = null;
-  const callee = fn.file.analyze(span);
+  const callee = def.file.analyze(span);
   if (callee) {
-    const events = flushEvents(callee, false);
+    const events = flushEvents(callee, null);
     const at = (kind: Ev['kind']): Set<number> => new Set([...events].filter(([, list]) => list.some((e) => e.kind === kind)).map(([id]) => id));
     const releases = at('release');
     const acquires = at('acquire');
@@ -232,11 +240,11 @@ export default defineRule({
     // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
     // flush, or a forced gather flush with an unlock and a page queued; the flushes and the
     // unlock may be a same-file helper's.
-    needs: (file, span) =>
-      mentionsOrHelper(file, span, RMAPS) ||
+    needs: (file, span, summaries) =>
+      mentionsOrHelper(file, span, RMAPS, summaries) ||
       file.mentions(span, DELAY) ||
-      (mentionsOrHelper(file, span, FLUSH_SET) && file.mentions(span, CLEAR_SET) && mentionsOrHelper(file, span, RELEASE_SET)) ||
-      (mentionsOrHelper(file, span, TLBONLY) && file.mentions(span, QUEUES_PAGE) && mentionsOrHelper(file, span, RELEASE_SET)),
+      (mentionsOrHelper(file, span, FLUSH_SET, summaries) && file.mentions(span, CLEAR_SET) && mentionsOrHelper(file, span, RELEASE_SET, summaries)) ||
+      (mentionsOrHelper(file, span, TLBONLY, summaries) && file.mentions(span, QUEUES_PAGE) && mentionsOrHelper(file, span, RELEASE_SET, summaries)),
     fileNeeds: (text) => {
       const any = (names: Iterable<string>): boolean => [...names].some((n) => text.includes(n));
       return any(RMAPS) || any(DELAY) || (any(FLUSH_SET) && any(CLEAR_SET) && any(RELEASE_SET)) || (any(TLBONLY) && any(QUEUES_PAGE) && any(RELEASE_SET));
@@ -275,7 +283,7 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
-    const events = flushEvents(fn);
+    const events = flushEvents(fn, ctx.summaries);
     checkDelayFlags(fn, ctx.report);
     if (!anyEvent(events, (e) => e.kind === 'flush' || e.kind === 'rmaps' || e.kind === 'tlbonly')) return;
     const reported = new Set<string>();

@@ -147,7 +147,44 @@ function reseatPatch(only: boolean): string {
   return unifiedDiff('mm/a.c', reseatCaller, reseatCaller.replace(moved, now));
 }
 
+const pmdCaller = `bool move_it(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmd)
+{
+	spinlock_t *ptl;
+
+	ptl = pmd_lock(vma->vm_mm, pmd);
+	pmd_clear(pmd);
+	flush_tlb_range(vma, addr, addr + PMD_SIZE);
+	spin_unlock(ptl);
+	return true;
+}
+`;
+
+// The helper's file also flushes elsewhere: a file that names no rule's call is not read.
+const pmdHelpers = `static inline void unlock_pmd(spinlock_t *ptl)
+{
+	spin_unlock(ptl);
+}
+
+static inline void flush_one_pmd(struct vm_area_struct *vma, unsigned long addr)
+{
+	flush_tlb_range(vma, addr, addr + PMD_SIZE);
+}
+`;
+
+/** The unlock moved into the helper, and (`after`) the flush below it. */
+function pmdPatch(after: boolean): string {
+  const now = after
+    ? '\tunlock_pmd(ptl);\n\tflush_tlb_range(vma, addr, addr + PMD_SIZE);\n'
+    : '\tflush_tlb_range(vma, addr, addr + PMD_SIZE);\n\tunlock_pmd(ptl);\n';
+  return unifiedDiff('mm/a.c', pmdCaller, pmdCaller.replace('\tflush_tlb_range(vma, addr, addr + PMD_SIZE);\n\tspin_unlock(ptl);\n', now));
+}
+
 describe.each(PLACES)('review with a tree: helpers in %s', (place) => {
+  it('reads a page-table unlock helper, and finds the flush moved after it', async () => {
+    expect(await findings(pmdPatch(false), pmdCaller, pmdHelpers, place, 'tlb-flush-before-ptl-unlock')).toEqual([]);
+    expect(await findings(pmdPatch(true), pmdCaller, pmdHelpers, place, 'tlb-flush-before-ptl-unlock')).toEqual(['tlb-flush-before-ptl-unlock flushAfterUnlock mm/a.c:8']);
+  });
+
   it('reads a lock helper that chooses its mode, and finds the leak between it and its unlock', async () => {
     expect(await findings(eitherPatch(false), eitherCaller, eitherHelpers, place, 'mmap-lock-balance')).toEqual([]);
     expect(await findings(eitherPatch(true), eitherCaller, eitherHelpers, place, 'mmap-lock-balance')).toEqual(['mmap-lock-balance leak mm/a.c:5']);
