@@ -8,7 +8,8 @@ import { isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { FAULT_ERROR_BITS } from '../analysis/kernel-macros.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
+import type { BracketSummaries } from '../analysis/brackets.js';
 
 const FAULT_NAME: ReadonlySet<string> = new Set(['handle_mm_fault']);
 
@@ -179,12 +180,11 @@ export function setsRetryNowait(fn: AnalyzedFunction, call: Expr & { k: 'call' }
  * handle_mm_fault(vma, addr, mm_flags, regs);`): its callers test the helper's result as the
  * fault's. Null for any other callee.
  */
-export function returnedFault(fn: AnalyzedFunction, name: string, lockNames: ReadonlySet<string>): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
-  // The file's own definitions first (a map lookup), then only a callee that names the fault
-  // handler is read: parsing every same-file callee of every lock-taking function cost a cold
-  // scan of mm/ a second.
-  const span = fileHelper(fn, name, FAULT_NAME);
-  const callee = span ? fn.file.analyze(span) : null;
+export function returnedFault(fn: AnalyzedFunction, name: string, lockNames: ReadonlySet<string>, summaries: BracketSummaries): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
+  // Only a callee that names the fault handler is read: parsing every same-file callee of every
+  // lock-taking function cost a cold scan of mm/ a second.
+  const def = helperDefinition(fn, name, summaries, FAULT_NAME);
+  const callee = def ? def.file.analyze(def.span) : null;
   if (!callee || callee.file.mentions(callee.span, lockNames)) return null;
   for (const node of callee.cfg.nodes) {
     const e = node.kind === 'return' ? node.expr : null;

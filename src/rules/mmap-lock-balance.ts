@@ -14,7 +14,7 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
@@ -22,7 +22,7 @@ import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
 import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
@@ -87,9 +87,9 @@ const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
  * left undefined: not known at the call). Null when the helper does a lock operation of its
  * own, calls the release more than once or returns anything else.
  */
-function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[]): { spec: ConditionalRelease; args: Array<Expr | undefined>; zero: string } | null {
-  const span = fileHelper(fn, name, ZERO_RELEASE_NAMES);
-  const callee = span ? fn.file.analyze(span) : null;
+function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly Expr[], summaries: BracketSummaries): { spec: ConditionalRelease; args: Array<Expr | undefined>; zero: string } | null {
+  const def = helperDefinition(fn, name, summaries, ZERO_RELEASE_NAMES);
+  const callee = def ? def.file.analyze(def.span) : null;
   if (!callee || callee.file.mentions(callee.span, LOCK_OP_NAMES)) return null;
   const releases = callee.cfg.nodes.flatMap((n) => n.events.filter((e) => e.k === 'call' && e.name !== null && ZERO_RELEASES.has(e.name)));
   if (releases.length !== 1 || releases[0]!.k !== 'call') return null;
@@ -424,10 +424,10 @@ export default defineRule({
     for (const node of fn.cfg.nodes) {
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
-        // A same-file helper that returns `handle_mm_fault()`'s result is read as the fault, one
+        // A helper that returns `handle_mm_fault()`'s result is read as the fault, one
         // that returns a release's result (`return do_vmi_align_munmap(..., true);`) as that release.
-        const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, LOCK_OP_NAMES);
-        const passed = CONDITIONAL_BY_NAME.has(ev.name) || wrapped ? null : returnedRelease(fn, ev.name, ev.call.args);
+        const wrapped = CONDITIONAL_BY_NAME.has(ev.name) ? null : returnedFault(fn, ev.name, LOCK_OP_NAMES, ctx.summaries);
+        const passed = CONDITIONAL_BY_NAME.has(ev.name) || wrapped ? null : returnedRelease(fn, ev.name, ev.call.args, ctx.summaries);
         const spec = wrapped ? CONDITIONAL_BY_NAME.get('handle_mm_fault') : passed ? passed.spec : CONDITIONAL_BY_NAME.get(ev.name);
         /** The release's arguments: the helper's, put in for its parameters, when it is wrapped. */
         const args = passed ? passed.args : ev.call.args;

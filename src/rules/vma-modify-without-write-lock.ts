@@ -33,7 +33,7 @@ import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
 import { bodyMentions, lockEvents, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VM_FLAGS_API, VMA_WRITE_LOCKING } from './resources.js';
 import { liveCalls, withoutMmu } from './api-level.js';
@@ -51,9 +51,12 @@ const ownWords = callsOneOf(OWN_WORDS);
 /** The mmap lock's own calls, by which a same-file wrapper takes or drops it for its caller. */
 const LOCK_CALLS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
 
-/** Whether the function calls a same-file wrapper of the mmap lock (sweep S: `mn_lock_write(mm)` for `mmap_write_lock(mm)`). */
-function locksThroughHelper(file: AnalyzedFile, span: FunctionSpan): boolean {
-  for (const callee of file.calleesOf(span)) if (fileHelper({ file, span }, callee, LOCK_CALLS)) return true;
+/**
+ * Whether the function calls a wrapper of the mmap lock (sweep S: `mn_lock_write(mm)` for
+ * `mmap_write_lock(mm)`), in its own file or another the summaries read (sweep Z).
+ */
+function locksThroughHelper(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
+  for (const callee of file.calleesOf(span)) if (helperDefinition({ file, span }, callee, summaries, LOCK_CALLS)) return true;
   return false;
 }
 const MMAP_WRITE_ASSERTS = new Set<string>(VMA_WRITE_LOCKING.mmapWriteAsserts);
@@ -161,7 +164,7 @@ export default defineRule({
     // has none of them can be judged on nothing), and something to report: a protected field
     // written, `vma_start_write()`, or a callee whose summary says something, which it can only
     // when it or one of its helpers names what SUMMARY_QUERY does.
-    needs: (file, span, summaries) => (ownWords(file, span, summaries) || locksThroughHelper(file, span)) && summaries.mayName(file, span, SUMMARY_QUERY),
+    needs: (file, span, summaries) => (ownWords(file, span, summaries) || locksThroughHelper(file, span, summaries)) && summaries.mayName(file, span, SUMMARY_QUERY),
   },
   messages: {
     fieldWithoutVmaLock: {

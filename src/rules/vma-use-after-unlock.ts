@@ -19,11 +19,11 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, unlessIn } from './define-rule.js';
-import { fileHelper } from './facts.js';
+import { helperDefinition } from './facts.js';
 import { faultResults, faultTest, releasedOn, releasingFaults } from './fault-result.js';
 import { flagHanded, lockEvents, lockFlags } from './mmap-lock.js';
 import { FAULT_LOCK_RESULT_RELEASERS, MMAP_LOCK_RETAKERS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_DEREF_HELPERS } from './resources.js';
-import { acquisitionOf, zeroEdge, acquiredEdge } from '../analysis/brackets.js';
+import { acquisitionOf, zeroEdge, acquiredEdge, type BracketSummaries } from '../analysis/brackets.js';
 import { pathKey } from '../analysis/ast.js';
 
 /** Helpers whose NULL or false result says they released the mmap lock (`expand_stack()`, `userfaultfd_remove()`). */
@@ -50,15 +50,16 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
  * VM_GROWSDOWN` moved into a static inline `x86_vma_grows_down(vma)`, binder's zap moved into a
  * helper taking the VMA).
  */
-function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[]): Array<string | null> {
+function readsHanded(fn: AnalyzedFunction, name: string, args: readonly Expr[], summaries: BracketSummaries): Array<string | null> {
   if (DEREF_HELPERS.has(name)) return args.map(pathKey);
   // Asked only for a call handed a VMA the path no longer holds the lock for: a helper is
   // parsed for that alone, not for every call of every function checked.
-  const span = fileHelper(fn, name);
-  if (!span) return [];
+  const def = helperDefinition(fn, name, summaries);
+  if (!def) return [];
+  const span = def.span;
   let params = derefParamsMemo.get(span);
   if (!params) {
-    const callee = fn.file.analyze(span);
+    const callee = def.file.analyze(span);
     const roots = new Set<string>();
     for (const n of callee?.cfg.nodes ?? []) {
       for (const e of n.flow) {
@@ -220,7 +221,7 @@ export default defineRule({
           // A dereference: `vma->vm_flags`, or the VMA handed to a helper that reads it.
           const key =
             ev.k === 'use' && ev.deref ? (held.find((h) => ev.key.startsWith(`${h}->`) || ev.key.startsWith(`${h}.`)) ?? ev.root.id)
-            : ev.k === 'call' && ev.name !== null && ev.call.args.some((a) => cur.has(pathKey(a) ?? '')) ? readsHanded(fn, ev.name, ev.call.args).find((k) => k !== null && cur.has(k))
+            : ev.k === 'call' && ev.name !== null && ev.call.args.some((a) => cur.has(pathKey(a) ?? '')) ? readsHanded(fn, ev.name, ev.call.args, ctx.summaries).find((k) => k !== null && cur.has(k))
             : undefined;
           if (key !== undefined && key !== null) {
             const use = ev.k === 'call' ? ev.call : ev;
