@@ -18,6 +18,7 @@ import { withoutOverlaps } from './overlaps.js';
  * caller (a helper that finishes the gather for its caller makes the caller relevant). This is
  * the cheap prefilter before the functions a rule is not about are parsed. `summaries` is the
  * one the rules will run with: what a helper does to a resource decides whether its callers count.
+ * With `elsewhere` (a review), a helper of another file counts too ({@link handsToHelperElsewhere}).
  */
 export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly Rule[], summaries: BracketSummaries, elsewhere = false): Rule[] {
   return rules.filter((r) => relevantNames(file, r, summaries).has(span.name) || (elsewhere && handsToHelperElsewhere(file, span, r, summaries)));
