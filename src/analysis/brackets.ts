@@ -603,10 +603,9 @@ export function trackedObjects(fn: AnalyzedFunction, pair: BracketPair, summarie
         // much the function's as one it locks itself. Only a helper that does one of the two: one
         // that brackets its own work (`madvise_cold_page_range()`'s VMA bracket) leaves nothing
         // open or closed for its caller, whatever its summary makes of its paths.
-        // The same for a helper of another file the summaries read (sweep Z: a lock-and-lookup
-        // helper moved into mm/internal.h).
-        const own = fn.file.definitionsOf(ev.name);
-        const defs = own.length > 0 ? own.map((span) => ({ file: fn.file, span })) : summaries.definitions(ev.name, fn.file, pairCalls(pair));
+        // The helper may be in another file the summaries read (sweep Z: a lock-and-lookup
+        // helper moved into mm/internal.h); its own file comes first.
+        const defs = summaries.definitions(ev.name, fn.file, pairCalls(pair));
         const def = defs.length === 1 ? defs[0]! : null;
         if (!def || def.span === fn.span || def.file.mentions(def.span, opens) === def.file.mentions(def.span, closes)) continue;
         ev.call.args.forEach((a, i) => {

@@ -7,10 +7,10 @@
  * candidate is analysed, with helpers resolved across all candidates.
  *
  * In one job, a scan of many files reads them with a second thread (read-phase.ts), then
- * analyses in this one. With `jobs > 1` both phases run in worker threads (see {@link serveScan} for the protocol):
- * each worker reads and prefilters its share of the files, the main thread merges their
- * indexes, then hands out candidates one at a time, a worker's own first and then whatever
- * another worker has not reached yet, so the threads finish together.
+ * analyses in this one. With `jobs > 1` both phases run in worker threads (see {@link
+ * serveScan} for the protocol): each worker reads and prefilters its share of the files, the
+ * main thread merges their indexes, then hands out candidates one at a time, a worker's own
+ * first and then whatever another worker has not reached yet, so the threads finish together.
  *
  * No file can cost the scan the others: an exception while analysing a file becomes an
  * `analysis-failed` note for it, and a worker that dies is replaced, the file it was on noted

@@ -8,7 +8,7 @@ import type { Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
-import type { Definition } from '../analysis/program.js';
+import { sameFile, type Definition } from '../analysis/program.js';
 import type { Resource } from './resources.js';
 
 export class FunctionFacts {
@@ -74,21 +74,18 @@ export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e:
 }
 
 /**
- * The one definition of `name` a call from `fn` reaches, other than `fn` itself: a helper of its
- * own file, else one the summaries find in another file of the scan or the tree (a static inline
- * of mm/internal.h or include/linux/mm.h, a function of another C file beside it; sweep Z moved
- * helpers there). Null when there is none or more than one (under `#ifdef`s), and, with `words`,
- * when its tokens name none of them: most helpers are not read, and a file that names none of
- * `words` is not even opened.
+ * The one definition of `name` a call from `fn` reaches, other than `fn` itself, as the summaries
+ * resolve it: a helper of its own file, else one in another file of the scan or the tree (a
+ * static inline of mm/internal.h or include/linux/mm.h, a function of another C file beside it;
+ * sweep Z moved helpers there). With `summaries` null, a helper of its own file only. Null when
+ * there is none or more than one (under `#ifdef`s), and, with `words`, when its tokens name none
+ * of them: most helpers are not read, and another file that names none of `words` is not even
+ * opened.
  */
-export function helperDefinition(fn: Pick<AnalyzedFunction, 'file' | 'span'>, name: string, summaries: BracketSummaries, words?: ReadonlySet<string>): Definition | null {
-  if (fn.file.definitionsOf(name).length > 0) {
-    const span = fileHelper(fn, name, words);
-    return span && { file: fn.file, span };
-  }
-  const defs = summaries.definitions(name, fn.file, words && wordList(words));
-  if (defs.length !== 1) return null;
-  const def = defs[0]!;
+export function helperDefinition(fn: Pick<AnalyzedFunction, 'file' | 'span'>, name: string, summaries: BracketSummaries | null, words?: ReadonlySet<string>): Definition | null {
+  const defs = summaries ? summaries.definitions(name, fn.file, words && wordList(words)) : sameFile.definitions(name, fn.file);
+  const def = defs.length === 1 ? defs[0]! : null;
+  if (!def || def.span === fn.span) return null;
   return words === undefined || def.file.mentions(def.span, words) ? def : null;
 }
 
@@ -101,13 +98,7 @@ function wordList(words: ReadonlySet<string>): readonly string[] {
 
 const wordLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
 
-/**
- * The one definition of `name` in `fn`'s own file other than `fn` itself: the same-file helper a
- * rule reads for its caller. Null when the file defines it never or more than once (under
- * `#ifdef`s), and, with `words`, when its tokens name none of them: most helpers are not read.
- */
+/** {@link helperDefinition} in `fn`'s own file only: the span of the same-file helper. */
 export function fileHelper(fn: Pick<AnalyzedFunction, 'file' | 'span'>, name: string, words?: ReadonlySet<string>): FunctionSpan | null {
-  const own = fn.file.definitionsOf(name);
-  if (own.length !== 1 || own[0] === fn.span) return null;
-  return words === undefined || fn.file.mentions(own[0]!, words) ? own[0]! : null;
+  return helperDefinition(fn, name, null, words)?.span ?? null;
 }

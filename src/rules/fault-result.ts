@@ -175,13 +175,13 @@ export function setsRetryNowait(fn: AnalyzedFunction, call: Expr & { k: 'call' }
 }
 
 /**
- * The `handle_mm_fault()` call a same-file helper returns the result of, for a helper that does
+ * The `handle_mm_fault()` call a helper returns the result of, for a helper that does
  * no lock operation of its own (6.1 arm64's `__do_page_fault()`: checks the VMA, then `return
  * handle_mm_fault(vma, addr, mm_flags, regs);`): its callers test the helper's result as the
  * fault's. Null for any other callee.
  */
 export function returnedFault(fn: AnalyzedFunction, name: string, lockNames: ReadonlySet<string>, summaries: BracketSummaries): { callee: AnalyzedFunction; call: Expr & { k: 'call' } } | null {
-  // Only a callee that names the fault handler is read: parsing every same-file callee of every
+  // Only a callee that names the fault handler is read: parsing every callee of every
   // lock-taking function cost a cold scan of mm/ a second.
   const def = helperDefinition(fn, name, summaries, FAULT_NAME);
   const callee = def ? def.file.analyze(def.span) : null;

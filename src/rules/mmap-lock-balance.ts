@@ -79,7 +79,7 @@ const ZERO_RELEASES = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.filter((c) => c.rel
 const ZERO_RELEASE_NAMES: ReadonlySet<string> = new Set(ZERO_RELEASES.keys());
 
 /**
- * A same-file helper that hands a conditional release's result back as its own, its other
+ * A helper that hands a conditional release's result back as its own, its other
  * returns non-zero constants (sweep T: brk()'s shrink path moved into a helper ending in `return
  * do_vmi_align_munmap(vmi, vma, mm, start, end, uf, true);` after `return -ENOMEM;`): its 0 is
  * the release's 0, so its call is that release, with the caller's arguments put in for the

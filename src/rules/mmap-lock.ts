@@ -23,7 +23,7 @@ export interface LockEvent {
   op: 'lock' | 'unlock' | 'downgrade' | 'unknown';
   /** For `either`, `write`: the rules that need the write lock then assume it, and report less. */
   mode: Mode;
-  /** A same-file helper's lock or unlock in a mode its own branches choose ({@link eitherModeOp}). */
+  /** A helper's lock or unlock in a mode its own branches choose ({@link eitherModeOp}). */
   either?: true;
   event: BracketEvent;
 }
@@ -77,11 +77,17 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
   const out = new Map<number, LockEvent[]>();
   const objects = new Set<string>();
   // The mms handed to a helper that locks or unlocks in either mode are the function's too,
-  // although neither side's summary can say what the helper does to them.
+  // although neither side's summary can say what the helper does to them. Each callee is looked
+  // up once: the two sides below ask again.
+  const eithers = new Map<string, EitherModeOp | null>();
+  const eitherOf = (name: string): EitherModeOp | null => {
+    if (!eithers.has(name)) eithers.set(name, eitherModeOp(fn, name, summaries));
+    return eithers.get(name)!;
+  };
   const eitherObjects = new Set<string>();
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      const either = ev.k === 'call' && ev.name !== null && !LOCK_OP_NAMES.has(ev.name) ? eitherModeOp(fn, ev.name, summaries) : null;
+      const either = ev.k === 'call' && ev.name !== null && !LOCK_OP_NAMES.has(ev.name) ? eitherOf(ev.name) : null;
       const object = either && ev.k === 'call' ? objectAt(fn, ev.call.args[either.param], node.id) : null;
       if (object !== null) eitherObjects.add(object);
     }
@@ -94,7 +100,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
         if (event.via !== null && acquiring(event.via)) continue;
         // A helper that takes or drops the lock in either mode: one event, on the write side.
-        const either = event.kind === 'unknown' && event.via !== null ? eitherModeOp(fn, event.via, summaries) : null;
+        const either = event.kind === 'unknown' && event.via !== null ? eitherOf(event.via) : null;
         if (either) {
           if (mode === 'read') continue;
           const node = fn.cfg.nodes[id]!;
@@ -362,7 +368,7 @@ const LOCK_OPS_BY_NAME = new Map(MMAP_LOCK_OPS.map((o) => [o.name, o]));
 const CONDITIONAL_LOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op === 'lock' && o.when !== undefined).map((o) => o.name));
 
 /**
- * A same-file helper that is a conditional lock under another name, on a parameter: its one
+ * A helper that is a conditional lock under another name, on a parameter: its one
  * statement returns what `mmap_read_lock_killable(mm)` (or a trylock) returns (6.12
  * fs/proc/task_mmu.c `query_vma_setup()`: `return mmap_read_lock_killable(mm);`, paired with
  * `query_vma_teardown()`), or it tests that call and returns constants that say which way it
@@ -420,7 +426,7 @@ function movesLockElsewhere(callee: AnalyzedFunction, summaries: BracketSummarie
 }
 
 /**
- * A same-file helper that takes, or drops, the mmap lock of the mm handed as one of its
+ * A helper that takes, or drops, the mmap lock of the mm handed as one of its
  * parameters in the mode its own branches choose: two lock calls, one of each mode (or two
  * unlocks), on separate paths, one of them on every path, and nothing else in it that may move a
  * lock (sweep W; the shape of `madvise_lock(mm, behavior)` and `madvise_unlock()` in kernels

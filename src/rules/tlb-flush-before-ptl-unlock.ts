@@ -12,7 +12,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, quoteCode, unlessIn } from './define-rule.js';
-import { anyEvent, callEvents, fileHelper, helperDefinition } from './facts.js';
+import { anyEvent, callEvents, helperDefinition } from './facts.js';
 import { GATHER_QUEUE_OPS } from './resources.js';
 
 /** Taking a PTE (or huge-PMD) lock; the lock is the argument at `lockArg` (`&ptl` or `ptl`). */
@@ -85,9 +85,9 @@ function ptlKeys(fn: AnalyzedFunction): ReadonlySet<string> {
   return out;
 }
 
-/** The flushes a same-file helper may make for its caller. */
+/** The flushes a helper may make for its caller. */
 const HELPER_FLUSHES: ReadonlySet<string> = new Set([...FLUSHES, ...RMAPS, ...TLBONLY]);
-/** The calls a same-file helper is read for: it flushes, or takes or drops a page-table lock, for its caller. */
+/** The calls a helper is read for: it flushes, or takes or drops a page-table lock, for its caller. */
 const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE.keys(), ...ACQUIRE.keys(), ...ACQUIRE_RETURNING]);
 
 /**
@@ -99,13 +99,8 @@ const HELPER_WORDS: ReadonlySet<string> = new Set([...HELPER_FLUSHES, ...RELEASE
 function mentionsOrHelper(file: AnalyzedFile, span: FunctionSpan, names: ReadonlySet<string>, summaries?: BracketSummaries): boolean {
   if (file.mentions(span, names)) return true;
   for (const callee of file.calleesOf(span)) {
-    if (summaries) {
-      const helper = helperDefinition({ file, span }, callee, summaries, HELPER_WORDS);
-      if (helper && helper.file.mentions(helper.span, names)) return true;
-    } else {
-      const helper = fileHelper({ file, span }, callee, HELPER_WORDS);
-      if (helper && file.mentions(helper, names)) return true;
-    }
+    const helper = helperDefinition({ file, span }, callee, summaries ?? null, HELPER_WORDS);
+    if (helper && helper.file.mentions(helper.span, names)) return true;
   }
   return false;
 }
@@ -117,7 +112,10 @@ interface Ev {
   pending?: PendingAcquisition | null;
 }
 
-/** Each call of `fn` the walk follows, by node; a helper's calls under the helper's name, at its call. */
+/**
+ * Each call of `fn` the walk follows, by node; a helper's calls under the helper's name, at its
+ * call, with `summaries` (null: no helper is read, as for a helper's own body).
+ */
 function flushEvents(fn: AnalyzedFunction, summaries: BracketSummaries | null): Map<number, Ev[]> {
   const locks = ptlKeys(fn);
   const isLock = (arg: Expr): boolean => {
@@ -147,7 +145,7 @@ function flushEvents(fn: AnalyzedFunction, summaries: BracketSummaries | null): 
 const helperMemo = new WeakMap<FunctionSpan, Ev[] | null>();
 
 /**
- * What a call of the same-file helper `name` does for its caller (sweep S: mremap's `if (force)
+ * What a call of the helper `name` does for its caller (sweep S: mremap's `if (force)
  * flush_tlb_range(...)`, its three unlock steps, or zap_pte_range()'s two flushes moved into a
  * static helper): its flushes, in order, named as the helper, and its page-table unlocks when
  * it drops one on every path; or, for a helper that only takes page-table locks, on every path,
@@ -239,7 +237,7 @@ export default defineRule({
     triggeredVia: (file, span) => mentionsOrHelper(file, span, HELPER_FLUSHES),
     // Every report needs, in the function itself, a clear, an unlock and a flush, the rmap
     // flush, or a forced gather flush with an unlock and a page queued; the flushes and the
-    // unlock may be a same-file helper's.
+    // unlock may be a helper's.
     needs: (file, span, summaries) =>
       mentionsOrHelper(file, span, RMAPS, summaries) ||
       file.mentions(span, DELAY) ||

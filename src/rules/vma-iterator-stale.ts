@@ -700,7 +700,7 @@ interface HelperReseats {
 const NO_RESEATS: HelperReseats = { always: new Set(), some: new Set() };
 
 /**
- * The arguments a same-file helper re-seats when it is handed an iterator there (sweep T:
+ * The arguments a helper re-seats when it is handed an iterator there (sweep T:
  * `show_smaps_rollup()`'s `vma_iter_invalidate(&vmi)` moved into a one-line
  * `smaps_rollup_reset_iter(&vmi)`). Re-seated on every path through the helper, its call is
  * the re-seat the API call would be; on some paths only (a helper that invalidates the

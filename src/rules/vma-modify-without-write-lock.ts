@@ -48,7 +48,7 @@ const LOCKING_HELPERS = new Set<string>(VMA_WRITE_LOCKING.lockingHelpers);
 /** The words a function judged by this rule mentions itself. */
 const OWN_WORDS: readonly string[] = [...VMA_WRITE_LOCKING.locks, ...VMA_WRITE_LOCKING.lookups, ...VMA_WRITE_LOCKING.iterators, ...INSERTIONS.keys(), ...MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name)];
 const ownWords = callsOneOf(OWN_WORDS);
-/** The mmap lock's own calls, by which a same-file wrapper takes or drops it for its caller. */
+/** The mmap lock's own calls, by which a wrapper takes or drops it for its caller. */
 const LOCK_CALLS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op !== 'assert').map((o) => o.name));
 
 /**
@@ -160,7 +160,7 @@ export default defineRule({
     // The mmap assertions are not: they matter only next to a lookup or a VMA lock.
     calls: [...WRITE_LOCKS, ...LOOKUPS, ...ITERATORS, ...INSERTIONS.keys()],
     // Every report needs a lock call, a lookup or a VMA lock in the function itself, or a
-    // same-file wrapper that takes or drops the lock for it (a caller of such a function that
+    // wrapper that takes or drops the lock for it (a caller of such a function that
     // has none of them can be judged on nothing), and something to report: a protected field
     // written, `vma_start_write()`, or a callee whose summary says something, which it can only
     // when it or one of its helpers names what SUMMARY_QUERY does.

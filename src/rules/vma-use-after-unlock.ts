@@ -45,7 +45,7 @@ const DEREF_HELPERS: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) 
 
 /**
  * The arguments of a call that the callee dereferences: every one for the kernel helpers that
- * read the VMA they are handed, and for a helper of the same file those at the parameters its
+ * read the VMA they are handed, and for another helper those at the parameters its
  * body dereferences or hands to such a kernel helper (sweep S: x86's `vma->vm_flags &
  * VM_GROWSDOWN` moved into a static inline `x86_vma_grows_down(vma)`, binder's zap moved into a
  * helper taking the VMA).
