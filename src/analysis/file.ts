@@ -78,6 +78,31 @@ export class AnalyzedFunction {
   }
 }
 
+/**
+ * What a file's analysis starts from, computed from its text alone: the text as the analysis
+ * reads it, normalised and cut into functions. Immutable, so that a scan can prepare a file
+ * before it analyses it (while it is still reading others, src/pipeline/read-phase.ts) and
+ * analyse it again from the same preparation after it dropped the analysed file to save memory.
+ */
+export interface PreparedSource {
+  /** The text as it was read, before {@link plainText}: what a later open compares. */
+  readonly text: string;
+  readonly source: SourceFile;
+  readonly normalized: NormalizedSource;
+  readonly functions: readonly FunctionSpan[];
+  readonly shapeProblems: readonly ShapeProblem[];
+}
+
+/** Normalises a file's text and cuts it into functions: the first step of every analysis of it. */
+export function prepareSource(path: string, text: string): PreparedSource {
+  const plain = plainText(text);
+  const source = new SourceFile(path, plain);
+  const normalized = normalize(plain);
+  const shapeProblems: ShapeProblem[] = [];
+  const functions = findFunctions(normalized.tokens, source, shapeProblems);
+  return { text, source, normalized, functions, shapeProblems };
+}
+
 export class AnalyzedFile {
   readonly source: SourceFile;
   readonly normalized: NormalizedSource;
@@ -92,21 +117,22 @@ export class AnalyzedFile {
   readonly notes: AnalysisNote[] = [];
 
   /**
+   * `text`: the file's text, or its preparation ({@link prepareSource}) when it was made ahead.
    * `noreturn`: functions declared `__noreturn` elsewhere (a scan's headers), beside the ones this
    * file declares itself.
    */
   constructor(
     path: string,
-    text: string,
+    text: string | PreparedSource,
     private readonly parser: CParser,
     private readonly noreturn: ReadonlySet<string> = new Set(),
   ) {
-    text = plainText(text);
-    this.source = new SourceFile(path, text);
-    this.normalized = normalize(text);
-    const problems: ShapeProblem[] = [];
-    this.functions = findFunctions(this.normalized.tokens, this.source, problems);
-    this.shapeProblems = problems;
+    const prepared = typeof text === 'string' ? prepareSource(path, text) : text;
+    if (prepared.source.path !== path) throw new Error(`${path} was given the preparation of ${prepared.source.path}`);
+    this.source = prepared.source;
+    this.normalized = prepared.normalized;
+    this.functions = prepared.functions;
+    this.shapeProblems = prepared.shapeProblems;
     for (const f of this.functions) {
       const list = this.byName.get(f.name) ?? [];
       list.push(f);

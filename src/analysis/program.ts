@@ -10,7 +10,7 @@
  *   live). Files are indexed from their tokens when added and analysed only when a summary needs
  *   one of their functions; a bounded number of analysed files is kept.
  */
-import { AnalyzedFile } from './file.js';
+import { AnalyzedFile, prepareSource, type PreparedSource } from './file.js';
 import type { FunctionSpan } from './functions.js';
 import type { CParser } from './parser.js';
 
@@ -48,6 +48,12 @@ export class Program implements DefinitionResolver {
   private readonly index = new Map<string, string[]>();
   private readonly texts = new Map<string, () => string | null>();
   private readonly analysed = new Map<string, AnalyzedFile | null>();
+  /**
+   * Every file's preparation (its normalised text and functions), kept after the analysed file
+   * is dropped: analysing a file again costs its functions, not its normalising (on the whole
+   * 6.12 tree, 186 helper files analysed again cost 0.3 s of normalising before).
+   */
+  private readonly prepared = new Map<string, PreparedSource>();
   /** Per word list (by its words), per path: whether the file's text names one of them. */
   private readonly mentionMemo = new Map<string, Map<string, boolean>>();
   /** The key of each word list asked about, joined once per list rather than once per question. */
@@ -96,15 +102,31 @@ export class Program implements DefinitionResolver {
    */
   open(path: string, text: string): AnalyzedFile {
     const known = this.analysed.get(path);
-    if (known && known.source.text === text) return known;
-    const file = new AnalyzedFile(path, text, this.parser, this.noreturn);
+    const kept = this.prepared.get(path);
+    if (known && (kept ? kept.text === text && known.source === kept.source : known.source.text === text)) return known;
+    const file = new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
     this.adopt(file);
     return file;
+  }
+
+  /** A file's preparation made elsewhere (a scan's reading phase): used when the file is first analysed. */
+  offer(prepared: PreparedSource): void {
+    this.prepared.set(prepared.source.path, prepared);
+  }
+
+  /** The kept preparation of `path` if it was made from `text`, else a new one, kept. */
+  private preparation(path: string, text: string): PreparedSource {
+    const kept = this.prepared.get(path);
+    if (kept?.text === text) return kept;
+    const made = prepareSource(path, text);
+    this.prepared.set(path, made);
+    return made;
   }
 
   /** A file analysed elsewhere (the one under review): used as is, not analysed again. */
   adopt(file: AnalyzedFile): void {
     this.analysed.delete(file.path);
+    if (this.prepared.get(file.path)?.source !== file.source) this.prepared.delete(file.path);
     this.analysed.set(file.path, file);
     this.evict();
   }
@@ -254,7 +276,7 @@ export class Program implements DefinitionResolver {
       return known;
     }
     const text = this.texts.get(path)?.() ?? null;
-    const file = text === null ? null : new AnalyzedFile(path, text, this.parser, this.noreturn);
+    const file = text === null ? null : new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
     this.analysed.set(path, file);
     this.evict();
     return file;

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
+import { prepareSource } from '../../src/analysis/file.js';
 import { KEEP_FILES, Program, linkableNames } from '../../src/analysis/program.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
@@ -70,12 +71,35 @@ describe('Program', () => {
     const [first] = program.definitions('finish_0', caller);
     expect(first!.file.path).toBe('mm/f0.c');
     expect(first!.file).not.toBe(opened[0]);
+    // Analysed again from the same preparation: its text is not normalised twice.
+    expect(first!.file.source).toBe(opened[0]!.source);
+    expect(first!.file.normalized).toBe(opened[0]!.normalized);
+    expect(first!.file.functions).toBe(opened[0]!.functions);
     // The last one is still the file the scan opened.
     expect(program.definitions(`finish_${KEEP_FILES}`, caller)[0]!.file).toBe(opened[KEEP_FILES]);
     // A file that served a helper outlives files opened after it that served none.
     const helperFile = program.definitions('finish_0', caller)[0]!.file;
     for (let i = 0; i < KEEP_FILES; i++) program.open(`mm/g${i}.c`, 'int x;\n');
     expect(program.definitions('finish_0', caller)[0]!.file).toBe(helperFile);
+  });
+
+  it('prepares a file again only when its text changed, and takes a preparation made ahead', async () => {
+    const program = new Program(await getParser());
+    const text = `void finish_a(struct mmu_gather *tlb)\n{\n\ttlb_finish_mmu(tlb);\n}\n`;
+    const first = program.open('mm/a.c', text);
+    expect(program.open('mm/a.c', text)).toBe(first);
+    const changed = program.open('mm/a.c', text.replace('finish_a', 'finish_b'));
+    expect(changed).not.toBe(first);
+    expect(changed.functions.map((f) => f.name)).toEqual(['finish_b']);
+    // A preparation made elsewhere (a scan's reading phase) is used as is, for its own text only.
+    const ahead = prepareSource('mm/c.c', text);
+    program.offer(ahead);
+    expect(program.open('mm/c.c', text).normalized).toBe(ahead.normalized);
+    expect(program.open('mm/c.c', `${text}\n`).normalized).not.toBe(ahead.normalized);
+    // A file adopted from elsewhere (the post-image under review) replaces the kept preparation.
+    const reviewed = await analyzeSource(text, 'mm/a.c');
+    program.adopt(reviewed);
+    expect(program.open('mm/a.c', text)).toBe(reviewed);
   });
 
   it("resolves the caller's own file first, then other files' external and header definitions", async () => {
