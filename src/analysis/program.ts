@@ -181,7 +181,7 @@ export class Program implements DefinitionResolver {
     names.add(name);
     const out: Definition[] = [];
     for (const path of this.definers(name)) {
-      if (path === from.path || path === excluded || (mentioning && !this.fileMentions(path, mentioning))) continue;
+      if (path === from.path || path === excluded || !reachable(from.path, path) || (mentioning && !this.fileMentions(path, mentioning))) continue;
       const file = this.file(path);
       if (!file) continue;
       for (const span of file.definitionsOf(name)) {
@@ -281,6 +281,41 @@ export class Program implements DefinitionResolver {
     this.evict();
     return file;
   }
+}
+
+/** The kernel's architectures (6.1 and 6.12, and those removed since 5.x), as arch/ names them. */
+const ARCHES = new Set(['alpha', 'arc', 'arm', 'arm64', 'csky', 'h8300', 'hexagon', 'ia64', 'loongarch', 'm68k', 'microblaze', 'mips', 'nds32', 'nios2', 'openrisc', 'parisc', 'powerpc', 'riscv', 's390', 'sh', 'sparc', 'um', 'x86', 'xtensa']);
+
+/** The architecture a path is under (`m68k` for `arch/m68k/kernel/sys_m68k.c`), or null: an `arch/<name>/` segment naming a kernel architecture. */
+function archOf(path: string): string | null {
+  for (let at = path.lastIndexOf('arch/'); at >= 0; at = at === 0 ? -1 : path.lastIndexOf('arch/', at - 1)) {
+    if (at > 0 && path[at - 1] !== '/') continue;
+    const end = path.indexOf('/', at + 5);
+    const name = end < 0 ? '' : path.slice(at + 5, end);
+    if (ARCHES.has(name)) return name;
+  }
+  return null;
+}
+
+/** Whether a path is in the tree's user-space tools (`tools/testing/vma/vma_internal.h` stubs kernel functions for a test harness). */
+function inTools(path: string): boolean {
+  return path.startsWith('tools/') || path.includes('/tools/');
+}
+
+/**
+ * Whether a call in `caller` can reach a definition in `definer`. A kernel is built for one
+ * architecture: of the nine `do_page_fault()`s under arch/, a call in arch/m68k/ reaches m68k's
+ * (its summary is not alpha's), while a call in generic code may reach any of them (user-mode
+ * Linux, arch/um, builds with its host's arch/x86/um). The kernel never calls into tools/, whose
+ * test harnesses define kernel functions as stubs, nor tools/ into the kernel. A tree kept under
+ * a directory named `tools` has every path in tools/ by this test, so nothing is told apart there
+ * (as before this test); one under `arch/linux/` is not taken for an architecture's.
+ */
+export function reachable(caller: string, definer: string): boolean {
+  if (inTools(caller) !== inTools(definer)) return false;
+  const from = archOf(caller);
+  const to = archOf(definer);
+  return from === null || to === null || from === to || (from === 'um' && to === 'x86');
 }
 
 function linkable(path: string, span: FunctionSpan): boolean {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
 import { prepareSource } from '../../src/analysis/file.js';
-import { KEEP_FILES, Program, linkableNames } from '../../src/analysis/program.js';
+import { KEEP_FILES, Program, linkableNames, reachable } from '../../src/analysis/program.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
 import { analyzeSource, getParser, lineOf } from '../helpers/analyze.js';
@@ -100,6 +100,29 @@ describe('Program', () => {
     const reviewed = await analyzeSource(text, 'mm/a.c');
     program.adopt(reviewed);
     expect(program.open('mm/a.c', text)).toBe(reviewed);
+  });
+
+  it("resolves a call in an architecture's code to that architecture's definition, and never across tools/", async () => {
+    const program = new Program(await getParser());
+    const def = (tag: string): string => `int do_page_fault(struct pt_regs *regs)\n{\n\treturn ${tag};\n}\n`;
+    program.add('arch/alpha/mm/fault.c', def('1'));
+    program.add('arch/m68k/mm/fault.c', def('2'));
+    program.add('arch/x86/um/fault.c', def('3'));
+    program.add('tools/testing/vma/vma_internal.h', 'static inline int vma_helper(void)\n{\n\treturn 0;\n}\n');
+    program.add('mm/internal.h', 'static inline int mm_helper(void)\n{\n\treturn 0;\n}\n');
+    const callers = (path: string, name = 'do_page_fault'): Promise<string[]> =>
+      analyzeSource(caller0, path).then((from) => program.definitions(name, from).map((d) => d.file.path));
+    expect(await callers('arch/m68k/kernel/sys_m68k.c')).toEqual(['arch/m68k/mm/fault.c']);
+    // Generic code may reach any architecture's; user-mode Linux reaches its host's arch/x86/um.
+    expect(await callers('mm/memory.c')).toEqual(['arch/alpha/mm/fault.c', 'arch/m68k/mm/fault.c', 'arch/x86/um/fault.c']);
+    expect(await callers('arch/um/kernel/trap.c')).toEqual(['arch/x86/um/fault.c']);
+    expect(await callers('mm/vma.c', 'vma_helper')).toEqual([]);
+    expect(await callers('tools/testing/vma/vma.c', 'vma_helper')).toEqual(['tools/testing/vma/vma_internal.h']);
+    expect(await callers('tools/testing/vma/vma.c', 'mm_helper')).toEqual([]);
+    // A tree under directories that happen to be called arch/ or tools/ reads the same.
+    expect(reachable('/src/arch/linux/arch/m68k/kernel/a.c', '/src/arch/linux/arch/alpha/mm/fault.c')).toBe(false);
+    expect(reachable('/src/arch/linux/mm/a.c', '/src/arch/linux/arch/alpha/mm/fault.c')).toBe(true);
+    expect(reachable('/home/tools/linux/mm/a.c', '/home/tools/linux/mm/b.c')).toBe(true);
   });
 
   it("resolves the caller's own file first, then other files' external and header definitions", async () => {
