@@ -30,11 +30,13 @@ export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchro
 /** The first line of a comment as a widen command, or null when the comment is not one. */
 export function parseSlashCommand(body: string): { command: 'review' | 'help' } | { unknown: string } | null {
   const first = body.split(/\r?\n/, 1)[0]!.trim();
-  const m = /^\/widen(?:\s+(\S+))?\s*$/.exec(first);
+  // Anything after `/widen` on its line is addressed to widen: `/widen review please` is answered
+  // with the help, not ignored (silence would look like an App that is not installed).
+  const m = /^\/widen(?:\s+(.*))?$/.exec(first);
   if (!m) return null;
-  const word = m[1] ?? 'review';
-  if (word === 'review' || word === 'help') return { command: word };
-  return { unknown: word };
+  const words = (m[1] ?? '').trim().split(/\s+/).join(' ') || 'review';
+  if (words === 'review' || words === 'help') return { command: words };
+  return { unknown: words };
 }
 
 /**

@@ -16,8 +16,14 @@ export function unauthorizedReply(login: string, needed: Permission): string {
   return `@${login} only people with ${needed} access to this repository can run \`/widen\`; a maintainer can run it for you.`;
 }
 
+/** How much of an unknown command the reply quotes: enough to recognise it, far from GitHub's 65,536-character limit on a comment. */
+export const QUOTED_COMMAND_CHARS = 80;
+
 export function unknownCommandReply(command: string): string {
-  // The word is the commenter's: a code span as long as its backticks need keeps it one span
-  // (`x\`@torvalds\`` would otherwise leave a live mention outside it).
-  return `${codeSpan(`/widen ${command}`)} is not a widen command.\n\n${HELP_TEXT}`;
+  // The words are the commenter's: a code span as long as its backticks need keeps them one span
+  // (`x\`@torvalds\`` would otherwise leave a live mention outside it). A comment may be 65,536
+  // characters long, and so may the command: quoted whole, the reply was refused (sweep AA).
+  const chars = [...command];
+  const shown = chars.length > QUOTED_COMMAND_CHARS ? `${chars.slice(0, QUOTED_COMMAND_CHARS).join('')}…` : command;
+  return `${codeSpan(`/widen ${shown}`)} is not a widen command.\n\n${HELP_TEXT}`;
 }

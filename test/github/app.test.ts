@@ -9,6 +9,7 @@ import { createWidenApp, parseSlashCommand, permits, runReview, type WidenApp } 
 import { pullInfo } from '../../src/github/pull.js';
 import { findingKey, fingerprintMarker, markedFingerprints } from '../../src/github/marker.js';
 import { WidenOctokit } from '../../src/github/octokit.js';
+import { HELP_TEXT, QUOTED_COMMAND_CHARS } from '../../src/github/messages.js';
 import { generatePrivateKey } from '../helpers/github-stand-in.js';
 import { validateGitHubRequest, validateGraphQL } from '../helpers/openapi.js';
 import { checkRunRerequestedPayload, issueCommentPayload, pullRequestPayload } from '../helpers/payloads.js';
@@ -633,6 +634,28 @@ describe('the /widen slash command', () => {
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(replies[0]!.body.split('\n')[0]).toBe('`` /widen x`@torvalds` `` is not a widen command.');
+  });
+
+  test('a command of several words, or of one as long as a comment allows, is answered with the help in a reply GitHub takes', async () => {
+    const scope = nock(API);
+    mockCommandReads(scope, 'write');
+    mockCommandReads(scope, 'write');
+    scope.post(`${REPO_PATH}/issues/comments/555/reactions`).times(2).reply(201, {});
+    const replies: Array<{ body: string }> = [];
+    scope.post(`${REPO_PATH}/issues/7/comments`, (b: { body: string }) => replies.push(b) > 0).times(2).reply(201, {});
+
+    await deliver(await harness(), 'issue_comment', comment('/widen review please'));
+    // Sweep AA: a 65,000-character word quoted whole made a reply GitHub refused (422), and the
+    // maintainer got no answer at all.
+    await deliver(await harness(), 'issue_comment', comment(`/widen ${'x'.repeat(65_000)}`));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies[0]!.body.split('\n')[0]).toBe('`/widen review please` is not a widen command.');
+    expect(replies[1]!.body.split('\n')[0]).toBe(`\`/widen ${'x'.repeat(QUOTED_COMMAND_CHARS)}…\` is not a widen command.`);
+    expect(replies[1]!.body.length).toBeLessThan(HELP_TEXT.length + 200);
+    expect(parseSlashCommand('/widen  review \t please')).toEqual({ unknown: 'review please' });
+    expect(parseSlashCommand('/widen\u00a0review')).toEqual({ command: 'review' });
+    expect(parseSlashCommand('/widen:')).toBeNull();
   });
 
   test('a delivery without its pull request, or a comment without its user, is answered without a request', async () => {
