@@ -6,7 +6,7 @@
  */
 import type { Finding } from '../findings/finding.js';
 import { renderCheckRun, ANNOTATIONS_PER_REQUEST, type CheckOutput } from '../render/check-run.js';
-import { MAX_COMMENT_BODY, renderFindingComment, renderReviewBody } from '../render/markdown.js';
+import { MAX_COMMENT_BODY, renderFindingCommentWithin, renderReviewBody } from '../render/markdown.js';
 import type { WidenConfig } from './config.js';
 import { findingKey, fingerprintMarker, markedFingerprints } from './marker.js';
 import type { GitHubClient } from './octokit.js';
@@ -104,12 +104,10 @@ export async function completeCheckRun(octokit: GitHubClient, ref: PullRef, run:
   for (const batch of batches.slice(1)) await octokit.rest.checks.update({ ...base, output: { ...text, annotations: batch } });
 }
 
-/** One inline comment's body: the finding, and its marker; without the excerpt if too long. */
-function commentBody(f: Finding): string {
+/** One inline comment's body: the finding, and its marker, within GitHub's limit on a comment. */
+export function commentBody(f: Finding): string {
   const marker = `\n${fingerprintMarker(f.fingerprint, f.path)}`;
-  const full = renderFindingComment(f) + marker;
-  if (full.length <= MAX_COMMENT_BODY) return full;
-  return renderFindingComment({ ...f, excerpt: undefined }) + marker;
+  return renderFindingCommentWithin(f, MAX_COMMENT_BODY - marker.length) + marker;
 }
 
 export interface PublishOptions {
@@ -159,10 +157,11 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   const stale = earlier.open.filter((c) => !c.replied && checkedWhole(c.path) && c.fingerprints.every((fp) => !current.has(fp)));
 
   const mark = (f: Finding): string => fingerprintMarker(f.fingerprint, f.path);
-  const body = (preface?: string, all = false): string =>
+  const body = (refused = false): string =>
     renderReviewBody({
-      inline: all ? [] : inline,
-      outside: all ? [...outside, ...inline] : outside,
+      inline: refused ? [] : inline,
+      outside,
+      ...(refused ? { refused: inline } : {}),
       overflow,
       standing,
       resolved: stale.length,
@@ -170,10 +169,10 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
       maxComments: config.maxComments,
       mark,
       remarks: result.remarks,
-      ...(preface ? { preface } : {}),
     });
 
-  const postReview = async (): Promise<number | null> => {
+  /** The review posted, and how many of its findings are inline comments. */
+  const postReview = async (): Promise<{ id: number; inline: number } | null> => {
     if (fresh.length === 0 && !o.force) return null;
     const base = { owner: ref.owner, repo: ref.repo, pull_number: ref.number, commit_id: pull.headSha, event: 'COMMENT' as const };
     try {
@@ -182,12 +181,12 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
         body: body(),
         comments: inline.map((f) => ({ path: f.path, line: f.placement!.line, side: 'RIGHT' as const, body: commentBody(f) })),
       });
-      return data.id;
+      return { id: data.id, inline: inline.length };
     } catch (e) {
       if ((e as { status?: number }).status !== 422 || inline.length === 0) throw e;
       o.log.warn({ err: (e as Error).message }, 'GitHub refused the inline comments; posting every finding in the review body');
-      const { data } = await octokit.rest.pulls.createReview({ ...base, body: body('GitHub did not accept these findings as inline comments, so they are all listed here.', true) });
-      return data.id;
+      const { data } = await octokit.rest.pulls.createReview({ ...base, body: body(true) });
+      return { id: data.id, inline: 0 };
     }
   };
   const finishCheck = async (): Promise<void> => {
@@ -202,14 +201,15 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
     throw finished.status === 'fulfilled' && o.checkRun !== null ? new ReviewPostError(posted.reason) : posted.reason;
   }
   if (finished.status === 'rejected') throw finished.reason;
-  const reviewId = posted.value;
+  const reviewId = posted.value?.id ?? null;
 
   for (const c of stale) {
     // Past the deadline the review has been given up: nothing more is written.
     o.signal?.throwIfAborted();
     await resolveComment(octokit, ref, c, pull.headSha);
   }
-  return { reviewId, inline: reviewId === null ? 0 : inline.length, inBody: outside.length + overflow.length, standing, resolved: stale.length };
+  const inlinePosted = posted.value?.inline ?? 0;
+  return { reviewId, inline: inlinePosted, inBody: outside.length + overflow.length + (inline.length - inlinePosted), standing, resolved: stale.length };
 }
 
 /**

@@ -6,7 +6,7 @@ import { docsUrl } from '../findings/docs.js';
 import { isCommitFinding, type Finding } from '../findings/finding.js';
 import { atLeast, type FailLevel } from '../findings/severity.js';
 import type { Report } from '../pipeline/analyze.js';
-import { codeSpan, escapeText, noteItem } from './markdown.js';
+import { codeSpan, cutText, escapeText, noteItem } from './markdown.js';
 import { patchLabel, SHORT_SHA } from './text.js';
 
 /** GitHub rejects an `output.summary` or `output.text` longer than this (OpenAPI `maxLength`). */
@@ -15,6 +15,12 @@ export const MAX_CHECK_SUMMARY = 65_535;
 export const ANNOTATIONS_PER_REQUEST = 50;
 /** Annotations widen sends for one run; the summary counts the rest. */
 export const MAX_ANNOTATIONS = 1_000;
+
+/**
+ * An annotation's message, in UTF-16 units: GitHub takes at most 64 KB, and four UTF-8 bytes a
+ * unit is the worst case. A headline that long names a 16,000-character identifier.
+ */
+export const MAX_ANNOTATION_MESSAGE = 16_000;
 
 export type CheckConclusion = 'success' | 'neutral' | 'failure';
 
@@ -92,7 +98,7 @@ export function renderCheckRun(report: Report, failOn: FailLevel, extra: { exclu
     start_line: at.line,
     end_line: Math.max(at.line, at.endLine),
     annotation_level: LEVEL[f.severity],
-    message: f.message,
+    message: cutText(f.message, MAX_ANNOTATION_MESSAGE),
     title: f.rule,
   }));
   return { conclusion, title, summary, annotations };

@@ -22,8 +22,11 @@ const SEVERITY_BADGE: Record<Finding['severity'], string> = {
   note: 'ℹ️ **note**',
 };
 
-/** The body of one review comment (or one section of a longer document) for `f`. */
-export function renderFindingComment(f: Finding): string {
+/**
+ * The body of one review comment (or one section of a longer document) for `f`; `flow: false`
+ * leaves out the flowchart of its path.
+ */
+export function renderFindingComment(f: Finding, { flow: withFlow = true }: { flow?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in ${codeSpan(`${f.function}()`)}` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
   out.push('', `**${escapeText(f.message)}**`);
@@ -35,9 +38,52 @@ export function renderFindingComment(f: Finding): string {
   if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
   if (f.explanation) out.push('', escapeText(f.explanation));
   if (f.fix) out.push('', `**Fix:** ${escapeText(f.fix)}`);
-  const flow = pathFlowchart(f);
+  const flow = withFlow ? pathFlowchart(f) : null;
   if (flow) out.push('', '<details><summary>The path through the function</summary>', '', ...flow, '', '</details>');
   return out.join('\n');
+}
+
+/** Said under a comment whose texts {@link renderFindingCommentWithin} had to cut. */
+export const CUT_NOTE = "<sub>Cut to fit GitHub's limit on the length of a comment: `widen review` on the command line prints the whole finding.</sub>";
+
+/**
+ * The comment for `f` in at most `limit` characters: GitHub refuses a longer review comment, and
+ * with it the whole review. Whole when it fits; else without its excerpt, then without the
+ * flowchart of its path; then with its own texts (headline, function name, explanation, fix, the
+ * subjects of the patches it names) cut shorter and shorter, and {@link CUT_NOTE} under it. A
+ * 70,000-character identifier in a headline went out whole before (sweep AA).
+ */
+export function renderFindingCommentWithin(f: Finding, limit: number): string {
+  for (const t of [renderFindingComment(f), renderFindingComment({ ...f, excerpt: undefined }), renderFindingComment({ ...f, excerpt: undefined }, { flow: false })]) {
+    if (t.length <= limit) return t;
+  }
+  for (let keep = Math.floor(limit / 8); ; keep = Math.floor(keep / 2)) {
+    // A code span cut open would take the rest of the comment into it: closed after the ellipsis.
+    const cut = (text: string): string => {
+      const short = cutText(text, keep);
+      return short !== text && (short.match(/`/g)?.length ?? 0) % 2 === 1 ? `${short}\`` : short;
+    };
+    const short: Finding = {
+      ...f,
+      excerpt: undefined,
+      message: cut(f.message),
+      ...(f.function ? { function: cut(f.function) } : {}),
+      ...(f.explanation ? { explanation: cut(f.explanation) } : {}),
+      ...(f.fix ? { fix: cut(f.fix) } : {}),
+      ...(f.patch ? { patch: { ...f.patch, subject: f.patch.subject === null ? null : cut(f.patch.subject) } } : {}),
+      ...(f.fixedBy ? { fixedBy: { ...f.fixedBy, subject: f.fixedBy.subject === null ? null : cut(f.fixedBy.subject) } } : {}),
+    };
+    const t = `${renderFindingComment(short, { flow: false })}\n\n${CUT_NOTE}`;
+    if (t.length <= limit || keep <= 8) return t.length <= limit ? t : cutText(t, limit - 1);
+  }
+}
+
+/** `text` cut to at most `n` UTF-16 units, with an ellipsis when cut, never inside a surrogate pair. */
+export function cutText(text: string, n: number): string {
+  if (text.length <= n) return text;
+  let end = Math.max(0, n - 1);
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 /** `commit 0123456789ab (2/3)` for a commit, `patch 2/3` for a mail of a series. */
@@ -214,8 +260,11 @@ export interface ReviewBodyInput {
   maxComments: number;
   /** A hidden marker that identifies a finding on later runs. */
   mark: (f: Finding) => string;
-  /** Said first, e.g. a fallback explanation. */
-  preface?: string;
+  /**
+   * New findings on diff lines that GitHub refused as inline comments (a review with them was
+   * answered 422): listed in the body instead, under a heading of their own.
+   */
+  refused?: readonly Finding[];
   /** Said after the headline: how the review was done when not as asked (a series squashed). */
   remarks?: readonly string[];
 }
@@ -227,9 +276,9 @@ export interface ReviewBodyInput {
  * listed by headline, and any that do not fit at all are counted (the check run lists them).
  */
 export function renderReviewBody(input: ReviewBodyInput): string {
-  const fresh = input.inline.length + input.outside.length + input.overflow.length;
+  const refused = input.refused ?? [];
+  const fresh = input.inline.length + input.outside.length + input.overflow.length + refused.length;
   const out: string[] = [];
-  if (input.preface) out.push(input.preface, '');
   out.push(fresh > 0 ? `**widen** found ${fresh} new issue${fresh === 1 ? '' : 's'} in this pull request.` : '**widen** found nothing new in this pull request.');
   const status: string[] = [];
   if (input.inline.length) status.push(`${input.inline.length} inline below`);
@@ -260,6 +309,7 @@ export function renderReviewBody(input: ReviewBodyInput): string {
   };
   // Notes on commit messages have no line of code to sit on; they are a section of their own.
   section('On the commit messages', 'These notes are about how the patches are written (author, subject, trailers), not about a line of code.', input.outside.filter(isCommitFinding));
+  section('Not accepted as inline comments', 'GitHub refused this review with these findings as comments on their lines, so they are listed here, each with its line.', refused);
   section('Outside the diff', 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', input.outside.filter((f) => !isCommitFinding(f)));
   section('More findings', `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, input.overflow);
   if (omitted > 0) out.push('', `…and ${omitted} more finding${omitted === 1 ? '' : 's'} that do not fit in one review; the \`widen\` check run lists them all.`);

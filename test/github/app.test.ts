@@ -361,7 +361,9 @@ describe('what GitHub would reject, and what there is nothing to check in', () =
     expect(scope.pendingMocks()).toEqual([]);
     expect(invalidBodies).toEqual([]);
     expect(attempts.map((a) => a.comments?.length ?? 0)).toEqual([2, 0]);
-    expect(attempts[1]!.body).toMatch(/^GitHub did not accept these findings as inline comments, so they are all listed here\./);
+    // Under a heading that says what happened to them, not "Outside the diff" (sweep AA).
+    expect(attempts[1]!.body).toMatch(/^\*\*widen\*\* found 2 new issues in this pull request\.\n\n### Not accepted as inline comments \(2\)\n\nGitHub refused this review/);
+    expect(attempts[1]!.body).not.toContain('Outside the diff');
     expect(attempts[1]!.body).toContain('#### `mm/memory.c:31`');
     expect(attempts[1]!.body).toContain('Widened context from `free_pgtables()`');
   });

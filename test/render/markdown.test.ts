@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import type { Finding } from '../../src/findings/finding.js';
 import { fingerprintMarker } from '../../src/github/marker.js';
-import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
-import { MAX_COMMENT_BODY, codeSpan, escapeText, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
+import { commentBody } from '../../src/github/publish.js';
+import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATION_MESSAGE, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
+import { CUT_NOTE, MAX_COMMENT_BODY, codeSpan, cutText, escapeText, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
@@ -127,6 +128,28 @@ describe("GitHub's limits", () => {
     const omitted = Number(/…and (\d+) more findings that do not fit in one review/.exec(body)?.[1] ?? 0);
     expect(whole).toBeGreaterThan(0);
     expect(whole + brief + omitted).toBe(400);
+  });
+
+  test('an inline comment about a 70,000-character identifier is cut to fit, and says so; an ordinary one is whole', async () => {
+    const [seed] = (await seedReport()).findings;
+    const marker = `\n${fingerprintMarker(seed!.fingerprint, seed!.path)}`;
+    expect(commentBody(seed!)).toBe(renderFindingComment(seed!) + marker);
+    // Sweep AA: the comment went out at 140,000 characters, GitHub refused the whole review (422),
+    // and the retry kept only the finding's headline.
+    const name = `g${'x'.repeat(70_000)}`;
+    const huge: Finding = { ...seed!, message: `\`${name}\` is gathered but not finished on every path`, function: name, explanation: `\`${name}\` is started here and never finished.`, fix: `Call \`tlb_finish_mmu(&${name})\`.` };
+    const body = commentBody(huge);
+    expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_BODY);
+    expect(body).toContain(`[\`${seed!.rule}\`]`);
+    expect(body).toMatch(/\*\*Fix:\*\* Call `tlb_finish_mmu\(&gx+…`\n/);
+    expect(body).toContain(CUT_NOTE);
+    expect(body.endsWith(marker)).toBe(true);
+    expect(body).not.toContain('Widened context');
+    // Its annotation's message stays within GitHub's 64 KB too.
+    const run = renderCheckRun({ findings: [huge], notes: [], stats: { files: 1, functions: 1, ms: 0 } }, 'warning');
+    expect(run.annotations[0]!.message.length).toBe(MAX_ANNOTATION_MESSAGE);
+    expect(run.annotations[0]!.message.endsWith('…')).toBe(true);
+    expect(cutText('a\u{1F600}b', 2)).toBe('a…');
   });
 
   test('a check run with 2,000 findings: summary under 65,535 characters, at most 1,000 annotations, the rest counted', async () => {
