@@ -190,7 +190,7 @@ export class PullSource implements TreeSource {
     const entry = this.entries.get(path);
     if (!entry) return null;
     const text = await this.blobs.get(entry.sha).catch((e: unknown) => {
-      throw new SourceUnavailable(entry.fp.newPath ?? path, describeFailure(e));
+      throw new SourceUnavailable(entry.fp.newPath ?? path, describeFailure(e), retryHint(e));
     });
     try {
       return unapplyFilePatch(text, entry.fp, entry.patch);
@@ -199,6 +199,12 @@ export class PullSource implements TreeSource {
       throw e;
     }
   }
+}
+
+/** What the user can do about a blob GitHub did not serve: ask again, since it listed the file. */
+function retryHint(e: unknown): string {
+  const status = (e as { status?: number }).status;
+  return status === 404 ? 'The branch may have moved while widen read it: run `/widen` to review the pull request again.' : 'Run `/widen` to try again.';
 }
 
 function describeFailure(e: unknown): string {

@@ -729,6 +729,8 @@ describe('faults', () => {
     expect(check.conclusion).toBe('neutral');
     expect(check.output.title).toBe('No findings, but 1 thing not checked');
     expect(check.output.summary).toContain('mm/memory.c could not be read (GitHub answered 404 Not Found for its blob)');
+    // And what to do about it (sweep AA: the note left the user guessing).
+    expect(check.output.summary).toContain('The branch may have moved while widen read it: run `/widen` to review the pull request again.');
   });
 
   test('a 500 on the file list is retried and the review still arrives', async () => {
