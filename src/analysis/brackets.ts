@@ -59,6 +59,14 @@ export interface BracketPair {
    * itself. Absent: annotations say nothing about this resource.
    */
   annotated?: string;
+  /**
+   * A field of the object that the code tests to learn whether it acquired it: zero until one of
+   * `setBy` fills it in. mm/mprotect.c starts its notifier range lazily, `range.start = 0;` then
+   * `if (!range.start) { mmu_notifier_range_init(&range, ..., addr, end); ..._start(&range); }`
+   * and `if (range.start) ..._end(&range);` (the address is never 0: no user mapping is there).
+   * A path that tests the field against what the function last stored in it cannot be taken.
+   */
+  stateField?: { name: string; setBy: readonly string[] };
 }
 
 /** A kernel function's effect on the object passed as argument `arg`, taken as given. */
@@ -707,6 +715,27 @@ function flip(op: string): string {
 }
 
 /**
+ * What `node` leaves in `object`'s state field, from `was`: zero after `object.field = 0`, set
+ * after a call of one of `setBy` handed the object, unknown after any other store into the field
+ * or the whole object, or after a call other than the pair's own that is handed the object (it
+ * may write the field).
+ */
+function storedField(node: CfgNode, object: string, field: NonNullable<BracketPair['stateField']>, pair: BracketPair, was: ObjectState['field']): ObjectState['field'] {
+  let out = was;
+  for (const ev of node.events) {
+    // `&range` handed to a call is a store into it (`how: 'addr'`): the call decides, below.
+    if (ev.k === 'def' && ev.how !== 'addr') {
+      if (ev.key === object) out = null;
+      else if (ev.key === `${object}.${field.name}` || ev.key === `${object}->${field.name}`) out = ev.value !== null && isZeroConstant(uncast(ev.value)) ? 'zero' : null;
+    } else if (ev.k === 'call' && ev.name !== null && ev.call.args.some((a) => pathKey(addressee(a)) === object)) {
+      if (field.setBy.includes(ev.name)) out = 'set';
+      else if (!pair.opens.some((c) => c.name === ev.name) && !pair.closes.some((c) => c.name === ev.name)) out = null;
+    }
+  }
+  return out;
+}
+
+/**
  * The tracked objects whose fields `cond` reads (`range.start`). Passing the object to a call in
  * a condition (`if (g(&tlb))`) reads no state of it and does not count.
  */
@@ -876,6 +905,8 @@ interface ObjectState {
   failed: number | null;
   /** Conditions on this path that read the object's fields since it was last opened or closed. */
   unsure: readonly number[] | null;
+  /** What the path last stored in the pair's {@link BracketPair.stateField}: zero, set, or not known. */
+  field: 'zero' | 'set' | null;
 }
 
 /**
@@ -902,8 +933,12 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
     return true;
   };
   type State = ReadonlyMap<string, ObjectState>;
-  const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null, unsure: null };
-  const unknown: ObjectState = { at: UNKNOWN, event: null, pending: null, failed: null, unsure: null };
+  const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null, unsure: null, field: null };
+  const unknown: ObjectState = { at: UNKNOWN, event: null, pending: null, failed: null, unsure: null, field: null };
+  const stateField = index.pair.stateField;
+  /** The edge of `cond` on which `object`'s state field is zero, when `cond` tests just that field. */
+  const fieldZeroEdge = (cond: Expr, object: string): 'true' | 'false' | null =>
+    stateField ? zeroEdge(cond, (e) => e.k === 'field' && e.field === stateField.name && pathKey(e.base) === object) : null;
   const initial: State = new Map([...index.objects].map((o) => [o, closed]));
   /** Whether a report on `v` may be made; if not, the conditions that prevent it are listed. */
   const sure = (v: ObjectState): boolean => {
@@ -916,7 +951,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
   const explored = explore<State>(fn.cfg, fn.facts, {
     initial,
     key: (s) =>
-      [...s].map(([o, v]) => `${o}=${v.at}${v.pending ? `?${JSON.stringify(v.pending)}` : ''}${v.failed !== null ? `!${v.failed}` : ''}${v.unsure ? `~${v.unsure.join(',')}` : ''}`).join(';'),
+      [...s].map(([o, v]) => `${o}=${v.at}${v.pending ? `?${JSON.stringify(v.pending)}` : ''}${v.failed !== null ? `!${v.failed}` : ''}${v.unsure ? `~${v.unsure.join(',')}` : ''}${v.field ? `:${v.field}` : ''}`).join(';'),
     step(s, node, trace) {
       let next: Map<string, ObjectState> | null = null;
       const set = (o: string, v: ObjectState): void => {
@@ -924,21 +959,36 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
       };
       // Decide pending conditional opens on the edge just taken, or on a branch testing the stored result.
       const taken = edgeInto(fn.cfg, trace, node);
+      // A test of the state field against what the path stored in it goes one way only.
+      if (stateField && taken?.from.expr && (taken.kind === 'true' || taken.kind === 'false')) {
+        for (const [o, v] of s) {
+          const zero = v.field === null ? null : fieldZeroEdge(taken.from.expr, o);
+          if (zero !== null && (v.field === 'zero') !== (taken.kind === zero)) return null;
+        }
+      }
       for (const [o, v] of s) {
         if (!v.pending) continue;
         const settled = settlePending(v.pending, node, taken);
         if (settled === 'acquired') set(o, { ...v, pending: null });
-        else if (settled === 'failed') set(o, { ...closed, failed: v.at, unsure: v.unsure });
+        else if (settled === 'failed') set(o, { ...closed, failed: v.at, unsure: v.unsure, field: v.field });
         else if (settled === 'forgotten') set(o, unknown);
         else if (settled !== null) set(o, { ...v, pending: settled });
+      }
+      if (stateField) {
+        for (const o of index.objects) {
+          const v = (next ?? s).get(o) ?? closed;
+          const field = storedField(node, o, stateField, index.pair, v.field);
+          if (field !== v.field) set(o, { ...v, field });
+        }
       }
       // A condition that reads the object itself (`if (!range.start)`) may encode its state in
       // its fields; widen does not model that, so what this path would report about the object
       // until it is next opened or closed is not reported (and the condition is named instead).
+      // The pair's state field, when the path knows what it holds, is modelled (above).
       if ((node.kind === 'branch' || node.kind === 'loop') && node.expr) {
         for (const o of readObjects(node.expr, index.objects)) {
           const v = (next ?? s).get(o) ?? closed;
-          if (v.unsure?.includes(node.id)) continue;
+          if (v.unsure?.includes(node.id) || (v.field !== null && fieldZeroEdge(node.expr, o) !== null)) continue;
           set(o, { ...v, unsure: [...(v.unsure ?? []), node.id].sort((a, b) => a - b) });
         }
       }
@@ -946,7 +996,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
       for (const e of events) {
         const cur = (next ?? s).get(e.object) ?? closed;
         if (e.kind === 'unknown') {
-          set(e.object, unknown);
+          set(e.object, { ...unknown, field: cur.field });
         } else if (e.kind === 'open') {
           if (cur.at >= 0 && !cur.pending && sure(cur) && once(`re|${cur.at}|${node.id}`)) {
             result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
@@ -956,15 +1006,15 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           // mmu_notifier_invalidate_range_start_nonblock(&range);` with its test deleted).
           if (a.k === 'untested' || (a.k === 'stored' && neverRead(fn, node, a.key))) {
             if (once(`untested|${node.id}`)) result.untested.push({ object: e.object, open: node, openCall: e });
-            set(e.object, unknown);
+            set(e.object, { ...unknown, field: cur.field });
           } else {
-            set(e.object, { at: node.id, event: e, pending: pendingOf(node, a), failed: null, unsure: null });
+            set(e.object, { at: node.id, event: e, pending: pendingOf(node, a), failed: null, unsure: null, field: cur.field });
           }
         } else {
           if (cur.at === CLOSED && sure(cur) && once(`un|${node.id}`)) {
             result.unopened.push({ object: e.object, close: node, closeCall: e, cause: unopenedCause(fn, index, e.object, cur, trace) });
           }
-          set(e.object, closed);
+          set(e.object, { ...closed, field: cur.field });
         }
       }
       return next ?? s;

@@ -61,6 +61,8 @@ export const MMU_NOTIFIER_RANGE: Resource = {
     { name: 'mmu_notifier_invalidate_range_only_end', objectArg: 0 },
   ],
   owner: { kind: 'local', type: /\bstruct\s+mmu_notifier_range\b/ },
+  // include/linux/mmu_notifier.h: the init helpers store the range's start address.
+  stateField: { name: 'start', setBy: ['mmu_notifier_range_init', 'mmu_notifier_range_init_owner'] },
 };
 
 export const RESOURCES: readonly Resource[] = [MMU_GATHER, TLB_VMA, MMU_NOTIFIER_RANGE];
