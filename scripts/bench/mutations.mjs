@@ -765,6 +765,24 @@ export default [
 
   // ---- mmap-lock-balance ---------------------------------------------------------------------
   {
+    id: 'balance-lock-mm-and-find-vma-fail-unlock-deleted',
+    rule: 'mmap-lock-balance',
+    file: 'mm/memory.c',
+    function: 'lock_mm_and_find_vma',
+    what: 'mmap_write_unlock() deleted under `fail:`: NULL comes back with the write lock that mmap_upgrade_trylock() or upgrade_mmap_lock_carefully() took (leak)',
+    edits: [{ delete: 'mmap_write_unlock(mm);' }],
+    expect: [{ line: 'if (!mmap_upgrade_trylock(mm)) {' }],
+  },
+  {
+    id: 'balance-lock-mm-and-find-vma-relock-ignored',
+    rule: 'mmap-lock-balance',
+    file: 'mm/memory.c',
+    function: 'lock_mm_and_find_vma',
+    what: "upgrade_mmap_lock_carefully()'s result thrown away: when it failed, the VMA is looked up and the write lock released without any lock held (resultIgnored)",
+    edits: [{ replace: 'if (!upgrade_mmap_lock_carefully(mm, regs))', lines: 2, with: ['upgrade_mmap_lock_carefully(mm, regs);'] }],
+    expect: [{ line: 'upgrade_mmap_lock_carefully(mm, regs);' }],
+  },
+  {
     id: 'balance-powerpc-bad-access-null-mm',
     rule: 'mmap-lock-balance',
     file: 'arch/powerpc/mm/fault.c',

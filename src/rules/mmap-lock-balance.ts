@@ -42,7 +42,7 @@ type LockState =
    * `downgraded`: where this function downgraded the write lock it took at `at`, for the label
    * (not in the state's key, as `released`).
    */
-  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean }; cleared?: string; either?: true }
+  | { k: 'held'; mode: Mode; at: number; call: string; pending: PendingAcquisition | null; local: boolean; downgraded?: number; releasing?: { at: number; pending: ReleasePending; downgrades: boolean; upgrades?: true }; cleared?: string; either?: true }
   | { k: 'unknown' };
 
 
@@ -168,7 +168,7 @@ function unlessEdge(cond: Expr, is: (e: Expr) => boolean, constant: string): 'tr
 
 /** How the outcome of conditional release `spec` by `call` at `node` is learned, or null (untested). */
 function releasePending(node: CfgNode, call: Expr & { k: 'call' }, spec: ConditionalRelease): ReleasePending | null {
-  if (spec.releasedWhen === 'zero') return pendingOf(node, acquisitionOf(node, call, 'zero'));
+  if (spec.releasedWhen === 'zero' || spec.releasedWhen === 'nonzero') return pendingOf(node, acquisitionOf(node, call, spec.releasedWhen));
   if (spec.releasedWhen === 'fault') {
     for (const ev of node.events) if (ev.k === 'def' && ev.value === call && (ev.how === 'assign' || ev.how === 'init')) return { fault: ev.key, bits: ['retry', 'completed'] };
     return null;
@@ -410,7 +410,7 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; example?: string; fault?: true }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; upgrades?: true; example?: string; fault?: true }>();
     const tracked = lockedObjects(events);
     /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock), once per object. */
     const releasing = new Map<string, number[]>();
@@ -449,9 +449,9 @@ export default defineRule({
         const when = spec.releasedWhen;
         const why = passed
           ? `it returned ${passed.zero}, passed on from \`${spec.name}()\`, which releases the lock when it returns ${spec.zero ?? '0'}${flag === null ? '' : ` and \`${fn.text(unlock!)}\` is true`}`
-          : (spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`));
+          : (spec.why ?? (when === 'zero' ? (flag === null ? 'it returned 0, and its `unlock` argument is true' : `it returned 0 with \`${fn.text(unlock!)}\` true`) : when === 'fault' ? 'it says so in its result' : when === 'nonzero' ? 'it returned true' : 'unless' in when ? `it failed (returned other than \`${when.unless}\`)` : `it returned ${when.equals}`));
         const pending = releasePending(node, ev.call, spec);
-        conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
+        conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.upgrades ? { upgrades: true as const } : {}), ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
       }
       // The GUP calls handed `&locked`: released when they set it to 0.
       for (const ev of node.events) {
@@ -587,7 +587,9 @@ export default defineRule({
           const settled = settleRelease(v.releasing.pending, node, taken, trace, fn.cfg.nodes);
           // A downgrade keeps the lock, for reading, and counts as this function's own: the caller's
           // write lock came back read-held (6.1's brk() then releases it with `mmap_read_unlock()`).
-          if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined, downgraded: v.releasing.at } : { k: 'none', failed: null, released: v.releasing.at });
+          // An upgrade takes the write lock there (`mmap_upgrade_trylock()` returned true): what a
+          // finding about the write lock names as its taking.
+          if (settled === 'acquired') set(o, v.releasing.downgrades ? { ...v, mode: 'read', releasing: undefined, downgraded: v.releasing.at } : v.releasing.upgrades ? { ...v, mode: 'write', releasing: undefined, at: v.releasing.at, call: `${conditional.get(v.releasing.at)?.name ?? 'the upgrade'}()` } : { k: 'none', failed: null, released: v.releasing.at });
           // A fault result that says the lock was kept: a later test that finds RETRY or
           // COMPLETED set in it cannot be true (an error never comes with them).
           else if (settled === 'failed') set(o, { ...v, releasing: undefined, ...('fault' in v.releasing.pending ? { cleared: v.releasing.pending.fault } : {}) });
@@ -606,8 +608,12 @@ export default defineRule({
         if (cond) {
           const cur = (next ?? s).get(cond.object) ?? { k: 'entry' };
           // Judged only when this function holds the lock and tests the result.
-          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending && (!cond.downgrades || cur.mode === 'write')) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending, downgrades: cond.downgrades } });
-          else if (cur.k !== 'entry') set(cond.object, { k: 'unknown' });
+          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending && (!cond.downgrades || cur.mode === 'write') && (!cond.upgrades || cur.mode === 'read')) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending, downgrades: cond.downgrades, ...(cond.upgrades ? { upgrades: true as const } : {}) } });
+          else if (cur.k !== 'entry') {
+            // An upgrade whose answer nothing tests leaves the mode unknown: said in a note.
+            if (cond.upgrades && cur.k === 'held' && cur.local && !lostAt.has(node.id)) lostAt.set(node.id, { via: cond.name, mm: displayKey(cond.object) });
+            set(cond.object, { k: 'unknown' });
+          }
         }
         for (const e of events.get(node.id) ?? []) {
           const cur = (next ?? s).get(e.object) ?? { k: 'entry' };
@@ -637,9 +643,12 @@ export default defineRule({
             const acq = e.event.acquisition;
             if ((acq.k === 'untested' && discarded(node, e.event.call)) || (acq.k === 'stored' && neverRead(fn, node, acq.key))) {
               const trylock = e.event.call.name !== null && /trylock/.test(e.event.call.name);
-              const when = trylock ? 'it returns false when the lock is contended' : 'it returns -EINTR when a fatal signal arrives while it waits';
+              // The table's helpers that lock on a true result or a VMA (`lock_mm_and_find_vma()`,
+              // `upgrade_mmap_lock_carefully()`) say what they return, and are tested like a trylock.
+              const says = e.event.call.name !== null ? MMAP_LOCK_TABLE_SAYS.get(e.event.call.name) : undefined;
+              const when = trylock ? 'it returns false when the lock is contended' : says ? `it ${says}` : 'it returns -EINTR when a fatal signal arrives while it waits';
               const call = acq.k === 'stored' ? displayKey(acq.key) : quoteCode(fn.text(e.event.call));
-              report('resultIgnored', node, e, { fails: when, test: trylock ? `if (!${call})` : `if (${call})` }, unlockAfter(node, e.object));
+              report('resultIgnored', node, e, { fails: when, test: trylock || says ? `if (!${call})` : `if (${call})` }, unlockAfter(node, e.object));
             }
             // Taken with lockdep's nesting annotation while another mm is held: the code says
             // the two are two mms (dup_mmap()'s `mmap_write_lock_nested(mm,
@@ -649,6 +658,12 @@ export default defineRule({
               for (const [o, v] of next ?? s) if (o !== e.object && v.k === 'held' && !v.pending) distinct.add(pairKey(o, e.object));
             }
             set(e.object, { k: 'held', mode: e.mode, at: node.id, call: `${e.event.via ?? e.event.call.name}()`, pending: pendingOf(node, e.event.acquisition), local: true, ...(e.either ? { either: true as const } : {}) });
+          } else if (cur.k === 'held' && cur.releasing?.upgrades) {
+            // Held for reading or for writing, as an upgrade whose result this path did not test
+            // left it: what a release or downgrade then does is not judged, and a note says so.
+            const at = cur.releasing.at;
+            if (cur.local && !lostAt.has(at)) lostAt.set(at, { via: conditional.get(at)?.name ?? 'mmap_upgrade_trylock', mm: writtenMm(e) });
+            set(e.object, { k: 'unknown' });
           } else if (e.op === 'downgrade') {
             if (cur.k === 'held' && cur.mode === 'read') report('wrongMode', node, e, { held: 'reading', how: howHeld(cur), release: 'mmap_read_unlock()', mode: 'writing', downgrade: '', shared: '' }, takenLabels(cur));
             if (cur.k === 'none' && cur.failed === null) report('unlockNotHeld', node, e, ...heldNot(cur, node, trace));
@@ -697,9 +712,10 @@ export default defineRule({
           // The lock this function took may have been released by a helper, and this path
           // returns without asking (6.12 `__vm_munmap()` with `if (!unlock)` for `if (ret ||
           // !unlock)`): a contract handed to the caller, or a leak, which the caller decides.
-          if (v.k === 'held' && v.local && !v.pending && v.releasing && !v.releasing.downgrades) untestedAtExit.add(v.releasing.at);
-          // A helper that may downgrade it leaves it held either way: judged as held.
-          if (v.k === 'unknown' || (v.k === 'held' && (v.pending || (v.releasing && !v.releasing.downgrades)))) continue;
+          const keeps = v.k === 'held' && v.releasing !== undefined && (v.releasing.downgrades || v.releasing.upgrades === true);
+          if (v.k === 'held' && v.local && !v.pending && v.releasing && !keeps) untestedAtExit.add(v.releasing.at);
+          // A helper that may downgrade or upgrade it leaves it held either way: judged as held.
+          if (v.k === 'unknown' || (v.k === 'held' && (v.pending || (v.releasing && !keeps)))) continue;
           const held = v.k === 'held' ? v : null;
           exits.push({ object, kind, held, node, route: held ? exitRoute(fn, trace, held.at, releaseNodes(object)) : null });
         }

@@ -14,7 +14,7 @@ import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { helperDefinition } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -29,6 +29,7 @@ export interface LockEvent {
 }
 
 const TRANSFER = new Set(MMAP_LOCK_HELPERS);
+const RELOCKS = new Map(MMAP_LOCK_RELOCKS.map((r) => [r.name, r]));
 const NULL_MM_RELEASES: ReadonlySet<string> = new Set(VMA_READ_LOCK.releasedWithNullMm);
 
 /**
@@ -98,7 +99,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
         if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
-        if (event.via !== null && acquiring(event.via)) continue;
+        if (event.via !== null && (acquiring(event.via) || RELOCKS.has(event.via))) continue;
         // A helper that takes or drops the lock in either mode: one event, on the write side.
         const either = event.kind === 'unknown' && event.via !== null ? eitherOf(event.via) : null;
         if (either) {
@@ -134,11 +135,15 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
   }
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k !== 'call' || ev.name === null || !acquiring(ev.name)) continue;
-      const object = objectAt(fn, ev.call.args[0], node.id);
+      if (ev.k !== 'call' || ev.name === null) continue;
+      const relock = RELOCKS.get(ev.name);
+      if (!relock && !acquiring(ev.name)) continue;
+      const object = objectAt(fn, ev.call.args[relock?.mmArg ?? 0], node.id);
       if (object === null) continue;
       const list = out.get(node.id) ?? [];
-      list.push({ object, op: 'lock', mode: 'read', event: { kind: 'open', object, call: ev.call, via: null, acquisition: acquisitionOf(node, ev.call, 'nonzero') } });
+      // A relock: the read lock released, then the write lock held when the result is non-zero.
+      if (relock) list.push({ object, op: 'unlock', mode: 'read', event: { kind: 'close', object, call: ev.call, via: null, acquisition: { k: 'always' } } });
+      list.push({ object, op: 'lock', mode: relock ? 'write' : 'read', event: { kind: 'open', object, call: ev.call, via: null, acquisition: acquisitionOf(node, ev.call, 'nonzero') } });
       out.set(node.id, list);
       objects.add(object);
     }
@@ -152,7 +157,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     for (const ev of node.events) {
       // The lock operations themselves are events already (with a tree, their inline bodies in
       // mmap_lock.h are readable and would otherwise count as "locks elsewhere").
-      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || keepsLock(ev.name, ev.call.args) || returnedLock(fn, ev.name, summaries)) continue;
+      if (ev.k !== 'call' || ev.name === null || LOCK_OP_NAMES.has(ev.name) || acquiring(ev.name) || RELOCKS.has(ev.name) || keepsLock(ev.name, ev.call.args) || returnedLock(fn, ev.name, summaries)) continue;
       // A fault whose flags cannot allow a retry returns with the lock held.
       if (ev.name === 'handle_mm_fault' && faultMayRelease(fn, ev.call) === 'no') continue;
       // The arch fault helpers handed a NULL mm release the VMA lock, never an mmap lock

@@ -180,7 +180,7 @@ export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
  * widen says nothing rather than guess.
  */
 export const MMAP_LOCK_HELPERS: readonly string[] = [
-  'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'upgrade_mmap_lock_carefully', 'mmap_upgrade_trylock', 'expand_stack',
+  'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'mmap_upgrade_trylock', 'expand_stack',
   'handle_mm_fault', 'faultin_page', '__get_user_pages_locked', 'faultin_page_range',
   'userfaultfd_remove', '__collapse_huge_page_swapin', 'collapse_huge_page', 'release_fault_lock',
   '__bad_area', 'bad_area', 'bad_area_access_error', 'migrate_to_node', 'fixup_user_fault',
@@ -493,6 +493,10 @@ export interface MmapLockTransfer {
  *   ... downgraded = true"); 0 and an error leave it write-held. It reaches the mm through the
  *   VMA it is handed, so the mm is the caller's only one.
  *
+ * - `mmap_upgrade_trylock()` upgrades the read lock to write when it returns true, and leaves it
+ *   read-held when it returns false (6.12 mm/memory.c, `lock_mm_and_find_vma()`: "We can try to
+ *   upgrade the mmap lock atomically, in which case we can continue to use the vma").
+ *
  * `mmArg` names the mm (null: the caller's only mm), `unlockArg` the flag that must be a literal
  * true, `flagArg` one that must not be a literal false; `releasedWhen` is `zero` (released when
  * the result is 0), `{ unless }` (released when the result is not that constant) or `{ equals }`
@@ -504,12 +508,14 @@ export interface ConditionalRelease {
   unlockArg?: number;
   /** The flag that, a literal false or 0, means the call releases nothing (6.1's `downgrade`). */
   flagArg?: number;
-  releasedWhen: 'zero' | 'fault' | { unless: string } | { equals: string };
+  releasedWhen: 'zero' | 'nonzero' | 'fault' | { unless: string } | { equals: string };
   /** For `zero` without `unlockArg`: the outcome, finishing "released when ..." (`it returned NULL`). */
   why?: string;
   /** For `zero`: how its zero reads, when it returns a pointer (`NULL`); 0 otherwise. */
   zero?: 'NULL';
   downgrades?: true;
+  /** The outcome upgrades the read lock to write instead of releasing it (`mmap_upgrade_trylock()`). */
+  upgrades?: true;
   /** For a downgrade: how a correct caller in the kernel tells the two outcomes apart, for the help. */
   example?: string;
 }
@@ -534,6 +540,10 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
   // false one releases nothing (6.1 vm_brk_flags(): `do_mas_munmap(&mas, mm, addr, len, &uf, 0)`).
   { name: 'do_mas_munmap', mmArg: 1, flagArg: 5, releasedWhen: { equals: '1' }, downgrades: true, example: '6.1 mremap() sets `downgraded = true` when `do_mas_munmap()` returns 1, and tests it at `out:`' },
   { name: 'do_mas_align_munmap', mmArg: 2, flagArg: 6, releasedWhen: { equals: '1' }, downgrades: true, example: '6.1 do_mas_munmap() passes the result on, and its callers test it for 1' },
+  // 6.12 mm/memory.c (and um's copy in arch/um/kernel/trap.c): true means the read lock was
+  // upgraded to write in place; false leaves it read-held. Both bodies return false today ("We
+  // don't have this operation yet"), but the callers are written for either answer.
+  { name: 'mmap_upgrade_trylock', mmArg: 0, releasedWhen: 'nonzero', upgrades: true, why: 'it returned true' },
 ];
 
 /**
@@ -541,6 +551,10 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
  * handed: 6.12 mm/gup.c kernel-doc, "If @locked != NULL, *@locked will be set to 0 when
  * mmap_lock is released" (`get_user_pages_remote()`, `pin_user_pages_remote()`) and "If it's
  * released, *@locked will be set to 0" (`populate_vma_page_range()`, `faultin_page_range()`).
+ * - `mmap_upgrade_trylock()` upgrades the read lock to write when it returns true, and leaves it
+ *   read-held when it returns false (6.12 mm/memory.c, `lock_mm_and_find_vma()`: "We can try to
+ *   upgrade the mmap lock atomically, in which case we can continue to use the vma").
+ *
  * `mmArg` names the mm (null: the caller's only mm). The `&locked` is the last argument in 6.1
  * and 6.12 alike (6.1's `get_user_pages_remote()` has a `vmas` argument before it).
  */
@@ -564,6 +578,16 @@ export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
 ];
 
 /**
+ * Kernel helpers that release the caller's mmap read lock and then try to take the write lock,
+ * holding it only when they return true: 6.12 mm/memory.c `upgrade_mmap_lock_carefully()`
+ * (`mmap_read_unlock(mm); ... return !mmap_write_lock_killable(mm);`) and um's copy. A read
+ * unlock, then a write lock acquired on a non-zero result, for every rule.
+ */
+export const MMAP_LOCK_RELOCKS: ReadonlyArray<{ name: string; mmArg: number; says: string }> = [
+  { name: 'upgrade_mmap_lock_carefully', mmArg: 0, says: 'releases the mmap read lock, then holds the write lock only when it returns true (mm/memory.c)' },
+];
+
+/**
  * Every kernel helper whose effect on its caller's mmap lock widen takes from its tables rather
  * than from its body, with what the table says it does when it says (`says` of
  * {@link MMAP_LOCK_TRANSFERS}): for messages that name such a helper.
@@ -572,6 +596,7 @@ export const MMAP_LOCK_TABLE_SAYS: ReadonlyMap<string, string | null> = new Map<
   ...MMAP_LOCK_HELPERS.map((name) => [name, null] as const),
   ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, null] as const),
   ...MMAP_LOCK_TRANSFERS.map((t) => [t.name, t.says] as const),
+  ...MMAP_LOCK_RELOCKS.map((r) => [r.name, r.says] as const),
 ]);
 
 /** VMA lookups that need the mmap lock (6.12 mm/mmap.c:961, 978 assert it), with the argument naming the mm. */
