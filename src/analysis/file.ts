@@ -80,9 +80,9 @@ export class AnalyzedFunction {
 
 /**
  * What a file's analysis starts from, computed from its text alone: the text as the analysis
- * reads it, normalised and cut into functions. Immutable, so that a scan can prepare a file
- * before it analyses it (while it is still reading others, src/pipeline/read-phase.ts) and
- * analyse it again from the same preparation after it dropped the analysed file to save memory.
+ * reads it, normalised and cut into functions. Immutable, so that a program that dropped an
+ * analysed file to save memory can analyse it again from the same preparation
+ * (src/analysis/program.ts).
  */
 export interface PreparedSource {
   /** The text as it was read, before {@link plainText}: what a later open compares. */

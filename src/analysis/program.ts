@@ -109,11 +109,6 @@ export class Program implements DefinitionResolver {
     return file;
   }
 
-  /** A file's preparation made elsewhere (a scan's reading phase): used when the file is first analysed. */
-  offer(prepared: PreparedSource): void {
-    this.prepared.set(prepared.source.path, prepared);
-  }
-
   /** The kept preparation of `path` if it was made from `text`, else a new one, kept. */
   private preparation(path: string, text: string): PreparedSource {
     const kept = this.prepared.get(path);

@@ -33,7 +33,7 @@ import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn, setsRetryNowait } from './fault-result.js';
 import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
 type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged' | 'releaseAdded';
 
@@ -415,7 +415,7 @@ function checkAgainstPrevious(fn: AnalyzedFunction, ctx: RuleContext<Messages>):
 const OWN_PROTECTION = [...MMAP_LOCK_OPS.filter((o) => o.op === 'assert').map((o) => o.name), ...VMA_WRITE_LOCKING.perVmaApi];
 
 /** The kernel helpers that may take or drop the lock for their caller, but the ones that need it held first. */
-const LOCKING_HELPERS = [...MMAP_LOCK_HELPERS, ...MMAP_LOCK_TRANSFERS.map((t) => t.name), ...MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => c.name), ...MMAP_LOCK_RELOCKS.map((r) => r.name)].filter((n) => !MMAP_LOCK_REQUIRED.has(n));
+const LOCKING_HELPERS = [...MMAP_LOCK_TABLE_SAYS.keys()].filter((n) => !MMAP_LOCK_REQUIRED.has(n));
 
 /**
  * `lockRemoved`: the function took the lock of `mm` around calls that need it, and takes no

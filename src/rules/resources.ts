@@ -551,9 +551,6 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
  * handed: 6.12 mm/gup.c kernel-doc, "If @locked != NULL, *@locked will be set to 0 when
  * mmap_lock is released" (`get_user_pages_remote()`, `pin_user_pages_remote()`) and "If it's
  * released, *@locked will be set to 0" (`populate_vma_page_range()`, `faultin_page_range()`).
- * - `mmap_upgrade_trylock()` upgrades the read lock to write when it returns true, and leaves it
- *   read-held when it returns false (6.12 mm/memory.c, `lock_mm_and_find_vma()`: "We can try to
- *   upgrade the mmap lock atomically, in which case we can continue to use the vma").
  *
  * `mmArg` names the mm (null: the caller's only mm). The `&locked` is the last argument in 6.1
  * and 6.12 alike (6.1's `get_user_pages_remote()` has a `vmas` argument before it).

@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
-import { prepareSource } from '../../src/analysis/file.js';
 import { KEEP_FILES, Program, linkableNames, reachable } from '../../src/analysis/program.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
@@ -83,7 +82,7 @@ describe('Program', () => {
     expect(program.definitions('finish_0', caller)[0]!.file).toBe(helperFile);
   });
 
-  it('prepares a file again only when its text changed, and takes a preparation made ahead', async () => {
+  it('prepares a file again only when its text changed, and drops the preparation of a file adopted from elsewhere', async () => {
     const program = new Program(await getParser());
     const text = `void finish_a(struct mmu_gather *tlb)\n{\n\ttlb_finish_mmu(tlb);\n}\n`;
     const first = program.open('mm/a.c', text);
@@ -91,11 +90,6 @@ describe('Program', () => {
     const changed = program.open('mm/a.c', text.replace('finish_a', 'finish_b'));
     expect(changed).not.toBe(first);
     expect(changed.functions.map((f) => f.name)).toEqual(['finish_b']);
-    // A preparation made elsewhere (a scan's reading phase) is used as is, for its own text only.
-    const ahead = prepareSource('mm/c.c', text);
-    program.offer(ahead);
-    expect(program.open('mm/c.c', text).normalized).toBe(ahead.normalized);
-    expect(program.open('mm/c.c', `${text}\n`).normalized).not.toBe(ahead.normalized);
     // A file adopted from elsewhere (the post-image under review) replaces the kept preparation.
     const reviewed = await analyzeSource(text, 'mm/a.c');
     program.adopt(reviewed);
