@@ -23,8 +23,8 @@ import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
-import { lockedObjects, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+import { flagHanded, flagRelease, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
 const LOCK_OP_NAMES: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.map((o) => o.name));
@@ -115,6 +115,12 @@ function returnedRelease(fn: AnalyzedFunction, name: string, callArgs: readonly 
     return i >= 0 ? callArgs[i] : undefined;
   });
   return { spec: ZERO_RELEASES.get(inner.name!)!, args, zero };
+}
+
+/** `*locked` for an argument that is the function's own pointer parameter `locked`, else null. */
+function pointerParam(fn: AnalyzedFunction, arg: Expr): string | null {
+  const key = pathKey(arg);
+  return key !== null && fn.ast.params.some((p) => p.pointer && p.ref.id === key) ? `*${key}` : null;
 }
 
 /**
@@ -419,6 +425,10 @@ export default defineRule({
       if (!ids) releasing.set(object, (ids = [...events].filter(([, list]) => list.some((e) => e.object === object && (e.op === 'unlock' || e.op === 'downgrade'))).map(([id]) => id)));
       return ids;
     };
+    /** The variables that say whether the lock is held (`locked`, `*locked`). */
+    const flags = lockFlags(fn);
+    /** The variables a GUP call or a helper says in whether it released the lock (`&mmap_locked`, a `bool` too). */
+    const handedFlags = new Set<string>();
     // Results of faults that cannot release the lock (no FAULT_FLAG_ALLOW_RETRY): by key, the calls.
     const keptFaults = new Map<string, number[]>();
     for (const node of fn.cfg.nodes) {
@@ -453,15 +463,29 @@ export default defineRule({
         const pending = releasePending(node, ev.call, spec);
         conditional.set(node.id, { object, name: ev.name, pending: pending && flag !== null ? { ...pending, also: flag } : pending, why, test: 'its result', downgrades: spec.downgrades === true, ...(spec.upgrades ? { upgrades: true as const } : {}), ...(spec.example ? { example: spec.example } : {}), ...(spec.releasedWhen === 'fault' ? { fault: true as const } : {}) });
       }
-      // The GUP calls handed `&locked`: released when they set it to 0.
+      // The GUP calls handed `&locked`, or the function's own `int *locked` parameter:
+      // released when they set it to 0.
       for (const ev of node.events) {
-        const spec = ev.k === 'call' ? MMAP_LOCK_FLAG_RELEASES.find((h) => h.name === ev.name) : undefined;
-        const flag = spec && ev.k === 'call' ? ev.call.args[ev.call.args.length - 1] : undefined;
-        if (!spec || ev.k !== 'call' || !flag || flag.k !== 'unary' || flag.op !== '&') continue;
-        const key = pathKey(flag.arg);
-        const object = spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[spec.mmArg], node.id);
-        if (key === null || object === null || !tracked.has(object)) continue;
-        conditional.set(node.id, { object, name: spec.name, pending: { key, when: 'zero' }, why: `it sets \`${fn.text(flag.arg)}\` to 0`, test: `\`${fn.text(flag.arg)}\``, downgrades: false });
+        if (ev.k !== 'call' || ev.name === null) continue;
+        const release = flagRelease(ev.name, ev.call.args);
+        let flag = release?.flag;
+        let object = !release ? null : release.spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[release.spec.mmArg], node.id);
+        // A helper of the file or the tree whose body says it in the flag (`hpage_collapse_scan_pmd()`).
+        let read = false;
+        if (!release) {
+          for (const o of tracked) {
+            const outcome = lockOutcome(fn, ev.name, ev.call.args, node.id, o, ctx.summaries);
+            if (outcome?.k !== 'flag') continue;
+            [object, flag, read] = [o, ev.call.args[outcome.param], true];
+            break;
+          }
+        }
+        if (!flag || object === null || !tracked.has(object)) continue;
+        const key = flag.k === 'unary' && flag.op === '&' ? pathKey(flag.arg) : (flagHanded(flag, flags) ?? pointerParam(fn, flag));
+        if (key === null) continue;
+        handedFlags.add(key);
+        const named = flag.k === 'unary' && flag.op === '&' ? fn.text(flag.arg) : `*${fn.text(flag)}`;
+        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to 0 (its body does both on the same paths)` : `it sets \`${named}\` to 0`, test: `\`${named}\``, downgrades: false });
       }
     }
 
@@ -758,7 +782,9 @@ export default defineRule({
       reportFailedUnlocks(new Set());
       return;
     }
-    if (lockFlags(fn).size === 0) {
+    // With a flag, the lock may be released, and taken again, where the flag says: a lock taken
+    // from the entry does not mean that the caller did not hold it (6.12 `madvise_collapse()`).
+    if (flags.size === 0 && handedFlags.size === 0) {
       for (const { node, e, via } of unlocksFromEntry) {
         if (!enteredUnlocked.has(e.object)) continue;
         report('unlockNotHeld', node, e, NOT_HELD.never, via ? [{ at: via.node, message: via.node.kind === 'goto' ? 'this jump reaches the unlock before the lock is taken' : 'this branch can go on without taking the lock' }] : []);

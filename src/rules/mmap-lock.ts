@@ -97,7 +97,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     const index = new BracketIndex(fn, pair, summaries, eitherObjects.size > 0 ? new Set([...trackedObjects(fn, pair, summaries), ...eitherObjects]) : undefined);
     for (const id of index.nodesWithEvents()) {
       for (const event of index.eventsAt(fn.cfg.nodes[id]!)) {
-        if (event.kind === 'unknown' && event.via !== null && keepsLock(event.via, event.call.args)) continue;
+        if (event.kind === 'unknown' && event.via !== null && (keepsLock(event.via, event.call.args) || lockOutcome(fn, event.via, event.call.args, id, event.object, summaries)?.k === 'keeps')) continue;
         // Their bodies (mm/memory.c, with a tree) say what the table says; the table's event stands.
         if (event.via !== null && (acquiring(event.via) || RELOCKS.has(event.via))) continue;
         // A helper that takes or drops the lock in either mode: one event, on the write side.
@@ -170,6 +170,8 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
       const summarised = (out.get(node.id) ?? []).some((e) => e.event.via === ev.name && e.op !== 'unknown');
       if (!transfers && (summarised || !locksElsewhere(fn, ev.name, summaries) || balancedOnArgument(fn, ev.name, ev.call.args, node.id, objects, summaries))) continue;
+      // A helper whose body shows it leaves the caller's lock held on every path.
+      if (objects.size > 0 && [...objects].every((o) => lockOutcome(fn, ev.name!, ev.call.args, node.id, o, summaries)?.k === 'keeps')) continue;
       const list = out.get(node.id) ?? [];
       for (const object of objects) list.push({ object, op: 'unknown', mode: 'read', event: { kind: 'unknown', object, call: ev.call, via: ev.name, acquisition: { k: 'always' } } });
       out.set(node.id, list);
@@ -191,10 +193,21 @@ const KEEPS_LOCK: ReadonlySet<string> = new Set([
   'get_user_pages_fast', 'pin_user_pages_fast', 'vm_insert_page',
 ]);
 
+const FLAG_RELEASES = new Map(MMAP_LOCK_FLAG_RELEASES.map((r) => [r.name, r]));
+
+/**
+ * A GUP call of {@link MMAP_LOCK_FLAG_RELEASES}, with the argument that hands it the lock flag
+ * (`&locked`, `locked` for an `int *locked` parameter, or NULL), or null for any other call.
+ */
+export function flagRelease(name: string, args: readonly Expr[]): { spec: (typeof MMAP_LOCK_FLAG_RELEASES)[number]; flag: Expr | undefined } | null {
+  const spec = FLAG_RELEASES.get(name);
+  return spec ? { spec, flag: args[args.length - (spec.fromEnd ?? 1)] } : null;
+}
+
 function keepsLock(name: string, args: readonly Expr[]): boolean {
   if (KEEPS_LOCK.has(name)) return true;
-  const last = args[args.length - 1];
-  if (MMAP_LOCK_FLAG_RELEASES.some((r) => r.name === name) && last !== undefined && isZeroConstant(last)) return true;
+  const handed = flagRelease(name, args)?.flag;
+  if (handed !== undefined && isZeroConstant(handed)) return true;
   // A conditional release told not to release: `do_vmi_align_munmap(..., false)` (ipc/shm.c
   // `ksys_shmdt()`), `do_vmi_munmap(..., 0)` (`vm_brk_flags()`), 6.1's `do_mas_munmap(..., 0)`.
   const conditional = MMAP_LOCK_CONDITIONAL_RELEASES.find((c) => c.name === name);
@@ -249,10 +262,13 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   }
   // `*locked` for an `int *locked` / `bool *locked` parameter; not `*from` of a
   // `nodemask_t *from` that a `for_each_node_mask(s, *from)` loop condition reads.
-  const flagParams = new Set(fn.ast.params.filter((p) => p.pointer && /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/.test(p.type.trim())).map((p) => p.ref.id));
+  const flagParams = new Set(fn.ast.params.filter((p) => p.pointer && FLAG_PARAM_TYPE.test(p.type.trim())).map((p) => p.ref.id));
   for (const key of tested) if (key.startsWith('*') && flagParams.has(key.slice(1))) out.add(key);
   return out;
 }
+
+/** The type a lock flag parameter points to: `int *locked`, `bool *mmap_locked`. */
+const FLAG_PARAM_TYPE = /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/;
 
 /** Whether a call argument hands a lock flag to the callee: `&locked`, or `locked` for `*locked`. */
 function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
@@ -642,4 +658,145 @@ function definitionNeed(d: Definition, name: string, summaries: BracketSummaries
     if (need) return { why: `calls \`${c.name}()\`, which ${need.why}`, at: { fn, node: c.node } };
   }
   return null;
+}
+
+/**
+ * What a helper whose body widen reads does to the mmap lock its caller holds, when neither the
+ * tables nor the bracket summaries can say it: the helper is handed the caller's mm, and maybe
+ * a lock flag (`&mmap_locked`). `keeps`: every path of the helper leaves the lock held, though
+ * it may drop and retake it on the way (6.12 `madvise_populate()`: `faultin_page_range(...,
+ * &locked)`, then `if (!locked) { mmap_read_lock(mm); locked = 1; }`). `flag`: the helper
+ * releases the lock exactly on the paths that store 0 through the flag parameter `param`, like the
+ * GUP calls of {@link MMAP_LOCK_FLAG_RELEASES} (6.12 `hpage_collapse_scan_pmd()`:
+ * `collapse_huge_page()` then `*mmap_locked = false;`). Null when anything else may happen: a
+ * lock that may fail, a downgrade, another mm, a helper of its own that cannot be read this way,
+ * a flag tested before it is known, or a path the walk could not finish.
+ */
+export type LockOutcome = { k: 'keeps' } | { k: 'flag'; param: number };
+
+export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly Expr[], at: number, object: string, summaries: BracketSummaries): LockOutcome | null {
+  const handed = args.map((a, i) => (objectAt(fn, a, at) === object ? i : -1)).filter((i) => i >= 0);
+  if (handed.length !== 1) return null;
+  const def = helperDefinition(fn, name, summaries);
+  const callee = def ? def.file.analyze(def.span) : null;
+  const mmParam = callee?.ast.params[handed[0]!];
+  if (!callee || !mmParam) return null;
+  // The caller's lock flag, handed as `&locked` (or as its own `int *locked`), is the
+  // helper's pointer parameter at the same place.
+  // A `bool` one too (`bool mmap_locked = true;`, mm/khugepaged.c), which lockFlags() leaves out:
+  // `mremap()`'s `bool locked` says whether the mapping is mlocked.
+  const flags = lockFlags(fn);
+  const candidates = args.flatMap((a, i) => {
+    const param = callee.ast.params[i];
+    const handsOne = (a.k === 'unary' && a.op === '&' && pathKey(a.arg) !== null) || flagHanded(a, flags) !== null;
+    return handsOne && param && FLAG_PARAM_TYPE.test(param.type.trim()) && param.pointer ? [i] : [];
+  });
+  if (candidates.length > 1) return null;
+  const flagAt = candidates[0] ?? -1;
+  const flagParam = flagAt >= 0 ? callee.ast.params[flagAt] : undefined;
+  const key = `${handed[0]}|${flagAt}`;
+  const memo = outcomeMemo.get(summaries, callee, () => new Map());
+  if (memo.has(key)) return memo.get(key)!;
+  // A helper that reaches itself again through its own helpers is not read this way.
+  memo.set(key, null);
+  const outcome = outcomeOf(callee, mmParam.ref.id, flagParam ? `*${flagParam.ref.id}` : null, summaries);
+  memo.set(key, outcome && outcome.k === 'flag' ? { k: 'flag', param: flagAt } : outcome);
+  return memo.get(key)!;
+}
+
+const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
+
+/** {@link lockOutcome} on the helper's side: `target` its mm parameter, `flag` the key of `*locked` for its flag parameter. */
+function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null, summaries: BracketSummaries): { k: 'keeps' } | { k: 'flag' } | null {
+  const events = lockEvents(callee, summaries);
+  if (!lockedObjects(events).has(target)) return null;
+  /** Per node: +1 a lock, -1 an unlock, or the flag a release there says itself in (released where it is 0). */
+  const ops = new Map<number, Array<1 | -1 | string>>();
+  const calleeFlags = lockFlags(callee);
+  for (const [id, list] of events) {
+    const seen = new Set<Expr>();
+    for (const e of list) {
+      if (e.object !== target) return null;
+      if (seen.has(e.event.call)) continue;
+      seen.add(e.event.call);
+      const at = ops.get(id) ?? [];
+      ops.set(id, at);
+      if (e.op === 'lock' && e.event.acquisition.k === 'always' && !e.either) at.push(1);
+      else if (e.op === 'unlock' && !e.either) at.push(-1);
+      else if (e.op === 'unknown' && e.event.via !== null) {
+        const call = e.event.call;
+        const table = flagRelease(e.event.via, call.args);
+        const nested = table ? null : lockOutcome(callee, e.event.via, call.args, id, target, summaries);
+        if (nested?.k === 'keeps') continue;
+        const arg = table ? table.flag : nested ? call.args[nested.param] : undefined;
+        const said = !arg ? null : arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : flagHanded(arg, calleeFlags);
+        if (said === null || said === undefined) return null;
+        at.push(said);
+      } else return null;
+    }
+  }
+  const keys = new Set<string>([...ops.values()].flat().filter((o): o is string => typeof o === 'string'));
+  if (flag !== null) keys.add(flag);
+  /** `h`: 1 held, 0 released, or the flag whose test says which. `v`: the flags' known values. */
+  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1> };
+  let bad = false;
+  const exits = new Set<'held' | 'released' | 'flag'>();
+  const testOf = (node: CfgNode, k: string): 'true' | 'false' | null => (node.expr && (node.kind === 'branch' || node.kind === 'loop') ? zeroEdge(node.expr, (x) => pathKey(x) === k) : null);
+  const result = explore<S>(callee.cfg, callee.facts, {
+    initial: { h: 1, v: new Map() },
+    key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}`,
+    follow(s, node, edge) {
+      if (edge.kind !== 'true' && edge.kind !== 'false') return true;
+      for (const [k, x] of s.v) {
+        const zeroOn = testOf(node, k);
+        if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
+      }
+      return true;
+    },
+    step(s, node, trace) {
+      let h = s.h;
+      let v = s.v;
+      const set = (k: string, x: 0 | 1 | null): void => {
+        const next = new Map(v);
+        if (x === null) next.delete(k);
+        else next.set(k, x);
+        v = next;
+      };
+      // The test of the flag a release said itself in: released on the edge where it is 0.
+      const taken = edgeInto(callee.cfg, trace, node);
+      if (typeof h === 'string' && taken && (taken.kind === 'true' || taken.kind === 'false')) {
+        const zeroOn = testOf(taken.from, h);
+        if (zeroOn !== null) {
+          const released = taken.kind === zeroOn;
+          set(h, released ? 0 : 1);
+          h = released ? 0 : 1;
+        }
+      }
+      const here = ops.get(node.id) ?? [];
+      for (const op of here) {
+        if (op === 1 ? h !== 0 : h !== 1) bad = true;
+        if (typeof op === 'string') set(op, null);
+        h = op === 1 ? 1 : op === -1 ? 0 : op;
+      }
+      for (const ev of node.events) {
+        // The release's own call may write the flag it is handed: what it says is the pending state.
+        if (ev.k !== 'def' || !keys.has(ev.key) || here.includes(ev.key)) continue;
+        // A flag set before its test said which way the release went: not followed.
+        if (h === ev.key) bad = true;
+        const x = ev.value ? uncast(ev.value) : null;
+        const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
+        set(ev.key, text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null);
+      }
+      return bad ? null : { h, v };
+    },
+    exit(s) {
+      if (flag !== null && s.h === flag) exits.add('flag');
+      else if (s.h === 1 && (flag === null || s.v.get(flag) !== 0)) exits.add('held');
+      else if (s.h === 0 && flag !== null && s.v.get(flag) === 0) exits.add('released');
+      else bad = true;
+    },
+  });
+  if (bad || !result.complete || exits.size === 0) return null;
+  if (exits.size === 1 && exits.has('held')) return { k: 'keeps' };
+  return flag !== null ? { k: 'flag' } : null;
 }

@@ -168,6 +168,10 @@ export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
   // kernel/bpf/mmap_unlock_work.h: mmap_read_unlock() now, or from an irq_work (the lock's
   // lockdep release now, the rwsem's from the work): released either way for its caller.
   { name: 'bpf_mmap_unlock_mm', arg: 1, op: 'unlock', mode: 'read' },
+  // 6.1 and 6.12 mm/khugepaged.c: "collapse_huge_page will return with the mmap_lock released"
+  // (hpage_collapse_scan_pmd()); it drops the read lock first, and any lock it takes again it
+  // drops before it returns, on every path.
+  { name: 'collapse_huge_page', arg: 0, op: 'unlock', mode: 'read' },
   { name: 'mmap_write_downgrade', arg: 0, op: 'downgrade', mode: 'write' },
   { name: 'mmap_assert_locked', arg: 0, op: 'assert', mode: 'read' },
   { name: 'mmap_assert_write_locked', arg: 0, op: 'assert', mode: 'write' },
@@ -182,7 +186,7 @@ export const MMAP_LOCK_OPS: readonly MmapLockOp[] = [
 export const MMAP_LOCK_HELPERS: readonly string[] = [
   'lock_mm_and_find_vma', 'get_mmap_lock_carefully', 'mmap_upgrade_trylock', 'expand_stack',
   'handle_mm_fault', 'faultin_page', '__get_user_pages_locked', 'faultin_page_range',
-  'userfaultfd_remove', '__collapse_huge_page_swapin', 'collapse_huge_page', 'release_fault_lock',
+  'userfaultfd_remove', '__collapse_huge_page_swapin', 'release_fault_lock',
   '__bad_area', 'bad_area', 'bad_area_access_error', 'migrate_to_node', 'fixup_user_fault',
   'get_user_pages_remote', 'pin_user_pages_remote', 'mmap_read_lock_maybe_expand',
 ];
@@ -549,17 +553,26 @@ export const MMAP_LOCK_CONDITIONAL_RELEASES: readonly ConditionalRelease[] = [
 /**
  * GUP functions that may drop the caller's mmap lock and say so in the `int *locked` they are
  * handed: 6.12 mm/gup.c kernel-doc, "If @locked != NULL, *@locked will be set to 0 when
- * mmap_lock is released" (`get_user_pages_remote()`, `pin_user_pages_remote()`) and "If it's
- * released, *@locked will be set to 0" (`populate_vma_page_range()`, `faultin_page_range()`).
+ * mmap_lock is released" (`get_user_pages_remote()`, `pin_user_pages_remote()`), "If it's
+ * released, *@locked will be set to 0" (`populate_vma_page_range()`, `faultin_page_range()`),
+ * "If this happens *@locked will be set to 0 on return" (`__get_user_pages()`), "If it is,
+ * *@locked will be set to 0 and -EBUSY returned" (`faultin_page()`). `__get_user_pages_locked()`
+ * keeps the same contract for a caller that holds the lock (6.1 hands `*locked` on to
+ * `__get_user_pages()`; 6.12 also takes the lock itself when `*locked` is 0, and then drops it
+ * again and says so).
  *
- * `mmArg` names the mm (null: the caller's only mm). The `&locked` is the last argument in 6.1
- * and 6.12 alike (6.1's `get_user_pages_remote()` has a `vmas` argument before it).
+ * `mmArg` names the mm (null: the caller's only mm, which `faultin_page()` reaches through its
+ * VMA). The flag is the last argument, or the one `fromEnd` places before the end: in 6.1 and
+ * 6.12 alike, `__get_user_pages_locked()` has `flags` after it (and 6.1 a `vmas` before it).
  */
-export const MMAP_LOCK_FLAG_RELEASES: ReadonlyArray<{ name: string; mmArg: number | null }> = [
+export const MMAP_LOCK_FLAG_RELEASES: ReadonlyArray<{ name: string; mmArg: number | null; fromEnd?: number }> = [
   { name: 'get_user_pages_remote', mmArg: 0 },
   { name: 'pin_user_pages_remote', mmArg: 0 },
   { name: 'populate_vma_page_range', mmArg: null },
   { name: 'faultin_page_range', mmArg: 0 },
+  { name: '__get_user_pages', mmArg: 0 },
+  { name: 'faultin_page', mmArg: null },
+  { name: '__get_user_pages_locked', mmArg: 0, fromEnd: 2 },
 ];
 
 export const MMAP_LOCK_TRANSFERS: readonly MmapLockTransfer[] = [
