@@ -811,6 +811,16 @@ export default [
     expect: [{ line: 'mmap_read_unlock(mm);' }],
   },
   {
+    id: 'balance-gup-longterm-unlocked-early-return',
+    rule: 'mmap-lock-balance',
+    tree: '6.1',
+    file: 'mm/gup.c',
+    function: '__gup_longterm_unlocked',
+    what: "an early return after 6.1's __gup_longterm_locked(), which hands __get_user_pages_locked() no `locked` and so keeps the lock: the read lock taken for it leaks (leak)",
+    edits: [{ insertAfter: 'pages, NULL, gup_flags);', text: ['if (ret == -EFAULT)', '\treturn ret;'] }],
+    expect: [{ line: 'mmap_read_lock(current->mm);', related: [{ at: 'return ret;', nth: 1 }] }],
+  },
+  {
     id: 'balance-powerpc-bad-access-null-mm',
     rule: 'mmap-lock-balance',
     file: 'arch/powerpc/mm/fault.c',

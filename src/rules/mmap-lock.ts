@@ -14,7 +14,7 @@ import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { helperDefinition } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -74,9 +74,25 @@ export function lockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): R
 
 const lockEventsMemo = new SummaryMemo<AnalyzedFunction, ReadonlyMap<number, readonly LockEvent[]>>();
 
-function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<number, LockEvent[]> {
+/**
+ * {@link lockEvents} with `target` (a parameter's mm) followed even where the function takes and
+ * drops no lock of its own: what a helper that only calls other helpers on its caller's mm does
+ * to that mm ({@link lockOutcome}).
+ */
+function lockEventsOn(fn: AnalyzedFunction, target: string, summaries: BracketSummaries): ReadonlyMap<number, readonly LockEvent[]> {
+  const events = lockEvents(fn, summaries);
+  if (lockedObjects(events).has(target)) return events;
+  const memo = targetedMemo.get(summaries, fn, () => new Map());
+  let found = memo.get(target);
+  if (!found) memo.set(target, (found = computeLockEvents(fn, summaries, target)));
+  return found;
+}
+
+const targetedMemo = new SummaryMemo<AnalyzedFunction, Map<string, ReadonlyMap<number, readonly LockEvent[]>>>();
+
+function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries, target?: string): Map<number, LockEvent[]> {
   const out = new Map<number, LockEvent[]>();
-  const objects = new Set<string>();
+  const objects = new Set<string>(target === undefined ? [] : [target]);
   // The mms handed to a helper that locks or unlocks in either mode are the function's too,
   // although neither side's summary can say what the helper does to them. Each callee is looked
   // up once: the two sides below ask again.
@@ -85,7 +101,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries): M
     if (!eithers.has(name)) eithers.set(name, eitherModeOp(fn, name, summaries));
     return eithers.get(name)!;
   };
-  const eitherObjects = new Set<string>();
+  const eitherObjects = new Set<string>(target === undefined ? [] : [target]);
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
       const either = ev.k === 'call' && ev.name !== null && !LOCK_OP_NAMES.has(ev.name) ? eitherOf(ev.name) : null;
@@ -675,6 +691,9 @@ function definitionNeed(d: Definition, name: string, summaries: BracketSummaries
 export type LockOutcome = { k: 'keeps' } | { k: 'flag'; param: number };
 
 export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly Expr[], at: number, object: string, summaries: BracketSummaries): LockOutcome | null {
+  // What the tables say of a kernel helper stands, whatever its body in the tree does today
+  // (`mmap_upgrade_trylock()` returns false in 6.12, and its callers are written for true).
+  if (TABLED.has(name) || acquiring(name)) return null;
   const handed = args.map((a, i) => (objectAt(fn, a, at) === object ? i : -1)).filter((i) => i >= 0);
   if (handed.length !== 1) return null;
   const def = helperDefinition(fn, name, summaries);
@@ -704,12 +723,13 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
   return memo.get(key)!;
 }
 
+const TABLED: ReadonlySet<string> = new Set([...MMAP_LOCK_TABLE_SAYS.keys(), ...FLAG_RELEASES.keys(), ...LOCK_OP_NAMES, ...KEEPS_LOCK]);
+
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 
 /** {@link lockOutcome} on the helper's side: `target` its mm parameter, `flag` the key of `*locked` for its flag parameter. */
 function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null, summaries: BracketSummaries): { k: 'keeps' } | { k: 'flag' } | null {
-  const events = lockEvents(callee, summaries);
-  if (!lockedObjects(events).has(target)) return null;
+  const events = lockEventsOn(callee, target, summaries);
   /** Per node: +1 a lock, -1 an unlock, or the flag a release there says itself in (released where it is 0). */
   const ops = new Map<number, Array<1 | -1 | string>>();
   const calleeFlags = lockFlags(callee);
