@@ -700,10 +700,10 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
   const callee = def ? def.file.analyze(def.span) : null;
   const mmParam = callee?.ast.params[handed[0]!];
   if (!callee || !mmParam) return null;
-  // The caller's lock flag, handed as `&locked` (or as its own `int *locked`), is the
-  // helper's pointer parameter at the same place.
-  // A `bool` one too (`bool mmap_locked = true;`, mm/khugepaged.c), which lockFlags() leaves out:
-  // `mremap()`'s `bool locked` says whether the mapping is mlocked.
+  // The caller's lock flag, handed as `&locked` (or as its own `int *locked`), is the helper's
+  // `int *` or `bool *` parameter at the same place. Any `&x` may be one: lockFlags() leaves out
+  // `bool` variables (`bool mmap_locked = true;`, mm/khugepaged.c), because `mremap()`'s `bool
+  // locked` says whether the mapping is mlocked; the walk below tells the two apart.
   const flags = lockFlags(fn);
   const candidates = args.flatMap((a, i) => {
     const param = callee.ast.params[i];
