@@ -764,6 +764,12 @@ export interface ExitRoute {
   branch: { node: CfgNode; edge: string } | null;
   /** The `goto` or `return` the path leaves through, or the closing brace. */
   leave: CfgNode;
+  /**
+   * The `continue` (or backward `goto`) that took the path round again after the acquisition,
+   * past the release, before it left, and the branch that sent it there: the line a patch that
+   * adds an early `continue` changed, where the loop condition alone would be blamed.
+   */
+  around?: { jump: CfgNode; branch: { node: CfgNode; edge: string } | null };
 }
 
 /**
@@ -776,6 +782,33 @@ export interface ExitRoute {
 export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, releases: readonly number[] = []): ExitRoute {
   const nodes = trace.nodes();
   const from = nodes.lastIndexOf(after);
+  const route = leavingRoute(fn, nodes, from, releases);
+  const around = roundAgain(fn, nodes, from, nodes.indexOf(route.leave.id, from + 1));
+  return around ? { ...route, around } : route;
+}
+
+/**
+ * The last `continue`, or `goto` to a label above it, on `nodes` after position `from` and
+ * before `until` (the end when negative), with the last branch before it that chose it.
+ */
+function roundAgain(fn: AnalyzedFunction, nodes: readonly number[], from: number, until: number): ExitRoute['around'] | null {
+  const end = until < 0 ? nodes.length - 1 : until;
+  for (let i = end - 1; i > from; i--) {
+    const n = fn.cfg.nodes[nodes[i]!]!;
+    if (n.kind !== 'continue' && !(n.kind === 'goto' && fn.cfg.nodes[nodes[i + 1]!]!.start < n.start)) continue;
+    for (let j = i - 1; j > from; j--) {
+      const b = fn.cfg.nodes[nodes[j]!]!;
+      if (b.kind !== 'branch') continue;
+      const edge = b.succ.find((e) => e.to === nodes[j + 1]);
+      return { jump: n, branch: edge && (edge.kind === 'true' || edge.kind === 'false') ? { node: b, edge: edge.kind } : null };
+    }
+    return { jump: n, branch: null };
+  }
+  return null;
+}
+
+/** {@link exitRoute} but for the way round: the branch and the jump out. */
+function leavingRoute(fn: AnalyzedFunction, nodes: readonly number[], from: number, releases: readonly number[]): ExitRoute {
   if (releases.length > 0) {
     const reaching = reachingAny(fn, releases);
     const lost = nodes.findIndex((id, i) => i > from && !reaching.has(id));
@@ -877,8 +910,11 @@ export interface BalanceResult {
   unclosed: Array<{ object: string; open: CfgNode; openCall: BracketEvent; exit: CfgNode; route: ExitRoute }>;
   /** A close reached on a path where the bracket is not open. */
   unopened: Array<{ object: string; close: CfgNode; closeCall: BracketEvent; cause: UnopenedCause }>;
-  /** An open reached while the same object is already open. */
-  reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent }>;
+  /**
+   * An open reached while the same object is already open; `back`, the `continue` or backward
+   * `goto` that brought the path round to it again without the release.
+   */
+  reopened: Array<{ object: string; first: CfgNode; second: CfgNode; secondCall: BracketEvent; back: CfgNode | null }>;
   /** A conditional acquisition whose result is never tested. */
   untested: Array<{ object: string; open: CfgNode; openCall: BracketEvent }>;
   /**
@@ -999,7 +1035,9 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
           set(e.object, { ...unknown, field: cur.field });
         } else if (e.kind === 'open') {
           if (cur.at >= 0 && !cur.pending && sure(cur) && once(`re|${cur.at}|${node.id}`)) {
-            result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e });
+            const nodes = trace.nodes();
+            const back = roundAgain(fn, nodes, nodes.lastIndexOf(cur.at, nodes.length - 2), -1)?.jump ?? null;
+            result.reopened.push({ object: e.object, first: fn.cfg.nodes[cur.at]!, second: node, secondCall: e, back });
           }
           const a = e.acquisition;
           // A result stored and never read is as untested as one thrown away (sweep S: `ret =

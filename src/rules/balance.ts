@@ -62,7 +62,11 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
         messageId: ids.reopened,
         data: { ...base(r.object), open: opener(r.secondCall) },
         at: r.second,
-        related: [{ at: r.first, message: `first ${resource.verb} here` }],
+        // Round a loop, the way back is what kept it open (the first time is this very line).
+        related: [
+          ...(r.first === r.second && r.back ? [] : [{ at: r.first, message: `first ${resource.verb} here` }]),
+          ...(r.back ? [{ at: r.back, message: `${r.back.kind === 'continue' ? 'this `continue` goes round again' : 'this jump goes back'} without \`${close}\``, order: 'back' as const }] : []),
+        ],
       });
     }
     if (ids.untested) {
@@ -183,6 +187,12 @@ export function orCode(calls: readonly string[]): string {
  */
 export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string, release: string, goes: 'leaves' | 'jumps back' | 'goes on' = 'leaves'): Array<{ at: Span; message: string }> {
   const out: Array<{ at: Span; message: string }> = [];
+  // An early `continue` (or a jump back) took the path round the release before it left.
+  if (route.around) {
+    const { jump, branch } = route.around;
+    if (branch && branch.node !== route.branch?.node) out.push({ at: branch.node, message: `when this is ${branch.edge}, the path skips \`${release}\`` });
+    out.push({ at: jump, message: `${jump.kind === 'continue' ? 'this `continue` goes round again' : 'this jump goes back'} without \`${release}\`` });
+  }
   if (route.branch && !(route.branch.node.start === route.leave.start)) {
     out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path ${goes} without \`${release}\`` });
   }
