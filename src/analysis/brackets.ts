@@ -683,6 +683,10 @@ export function settlePending(
     const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
     if (zeroOn) return { branch: node.id, edge: acquiredEdge(zeroOn, pending.when) };
   }
+  // A copy of the result or flag carries the decision on (`locked = mmap_locked;`, then `if
+  // (!locked)`: sweep AB); the original is no longer what a later test reads.
+  const copy = node.events.find((e) => e.k === 'def' && e.key !== key && e.value !== null && pathKey(uncast(e.value)) === key);
+  if (copy && copy.k === 'def' && !node.events.some((e) => e.k === 'def' && e.key === key)) return { key: copy.key, when: pending.when };
   return node.events.some((e) => e.k === 'def' && e.key === key) ? 'forgotten' : null;
 }
 
