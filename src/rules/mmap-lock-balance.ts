@@ -484,8 +484,12 @@ export default defineRule({
         const key = flag.k === 'unary' && flag.op === '&' ? pathKey(flag.arg) : (flagHanded(flag, flags) ?? pointerParam(fn, flag));
         if (key === null) continue;
         handedFlags.add(key);
-        const named = flag.k === 'unary' && flag.op === '&' ? fn.text(flag.arg) : `*${fn.text(flag)}`;
-        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to 0 (its body does both on the same paths)` : `it sets \`${named}\` to 0`, test: `\`${named}\``, downgrades: false });
+        const held = flag.k === 'unary' && flag.op === '&' ? flag.arg : null;
+        const named = held ? fn.text(held) : `*${fn.text(flag)}`;
+        // `false` for a `bool` flag (`bool mmap_locked`, or a `bool *` handed on), 0 for an `int` one.
+        const boolParam = flag.k === 'ident' && /\bbool\b/.test(fn.ast.params.find((p) => p.ref.id === flag.ref.id)?.type ?? '');
+        const to = (held ? zeroOf(fn, held) === 'false' : boolParam) ? 'false' : '0';
+        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false });
       }
     }
 
@@ -522,7 +526,7 @@ export default defineRule({
         by
           ? { ...data, remedy: `on the path where \`${by.name}()\` released it, leave without reaching this unlock (jump to a label after it).` }
           : flag
-            ? { ...data, remedy: `clear \`${flag}\` where the lock is released earlier (\`${flag} = NULL;\` or 0), so that the test skips this unlock, or drop one of the two unlocks.` }
+            ? { ...data, remedy: `clear \`${flag}\` where the lock is released earlier (${guard!.zero === 'NULL or 0' ? `\`${flag} = NULL;\` or 0` : `\`${flag} = ${guard!.zero};\``}), so that the test skips this unlock, or drop one of the two unlocks.` }
             : data,
         [
           ...related.map((r) => {
@@ -901,7 +905,7 @@ function notHeld(fn: AnalyzedFunction, s: LockState & { k: 'none' }, at: CfgNode
  * The test right before `node` on the path, when it guards it, labelled with what it found; and
  * the variable it tests when it runs the unlock because that variable is set (`if (vma)`).
  */
-function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: RelatedSpan<CfgNode>; setVariable: string | null } | null {
+function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: RelatedSpan<CfgNode>; setVariable: string | null; zero: string } | null {
   const nodes = trace.nodes();
   const prev = nodes.length >= 2 ? fn.cfg.nodes[nodes[nodes.length - 2]!]! : null;
   if (!prev || prev.kind !== 'branch' || !prev.expr) return null;
@@ -909,8 +913,20 @@ function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: 
   if (edge !== 'true' && edge !== 'false') return null;
   const test = quoteCode(fn.text(prev.expr));
   const plain = prev.expr.k === 'ident' || prev.expr.k === 'field';
-  const found = plain ? (edge === 'true' ? 'is set' : 'is NULL or 0') : edge === 'true' ? 'holds' : 'does not hold';
-  return { related: { at: prev, message: `\`${test}\` ${found} on this path, so the unlock runs` }, setVariable: plain && edge === 'true' ? test : null };
+  const zero = zeroOf(fn, prev.expr);
+  const found = plain ? (edge === 'true' ? 'is set' : `is ${zero}`) : edge === 'true' ? 'holds' : 'does not hold';
+  return { related: { at: prev, message: `\`${test}\` ${found} on this path, so the unlock runs` }, setVariable: plain && edge === 'true' ? test : null, zero };
+}
+
+/**
+ * How the zero of variable `e` is written, by its declaration: `NULL` for a pointer, `false` for
+ * a `bool`, `0` for another scalar; `NULL or 0` for a field or what widen cannot find.
+ */
+export function zeroOf(fn: AnalyzedFunction, e: Expr): string {
+  if (e.k !== 'ident') return 'NULL or 0';
+  const decl = fn.ast.params.find((p) => p.ref.id === e.ref.id) ?? fn.cfg.nodes.flatMap((n) => n.decls ?? []).find((d) => d.ref.id === e.ref.id);
+  if (!decl) return 'NULL or 0';
+  return decl.pointer ? 'NULL' : /^(?:const\s+)?(?:bool|_Bool)$/.test(decl.type.trim()) ? 'false' : '0';
 }
 
 /** The last `goto` on the path `trace` after node `from`, or null. */
