@@ -161,6 +161,17 @@ export class FactModel {
     const stores: Array<{ node: number; v: string; c: bigint }> = [];
     const bitStores: Array<{ node: number; v: string; name: string | null }> = [];
     const equivs: Array<{ node: number; flag: string; key: string; negated: boolean }> = [];
+    /** Variables every store of which is a constant 0 or 1 (`bool mmap_locked = true; ... = false;`). */
+    const flagLike = new Set<string>();
+    const notFlag = new Set<string>();
+    for (const n of cfg.nodes) {
+      for (const e of n.events) {
+        if (e.k !== 'def' || !e.value) continue;
+        const c = intLiteral(e.value);
+        (c === 0n || c === 1n ? flagLike : notFlag).add(e.key);
+      }
+    }
+    for (const k of notFlag) flagLike.delete(k);
     const junctions: Array<{ node: number; flag: string; op: Junction['op']; terms: Junction['terms'] }> = [];
     for (const n of cfg.nodes) {
       for (const e of n.events) {
@@ -197,13 +208,30 @@ export class FactModel {
           }
           continue;
         }
-        if (!((kept.k === 'binary' && RELATIONAL.has(kept.op)) || (kept.k === 'unary' && kept.op === '!'))) continue;
+        // A copy of a flag is a test of it too (`held = mmap_locked;`), as its negation is
+        // (`dropped = !mmap_locked;`, sweep AB): of a variable that only ever holds 0 or 1. A
+        // copy of any value (`vma = next`) would relate values no test needs related, at a cost
+        // to every walk.
+        const copy = (kept.k === 'ident' || kept.k === 'field') && flagLike.has(pathKey(kept) ?? '');
+        if (!((kept.k === 'binary' && RELATIONAL.has(kept.op)) || (kept.k === 'unary' && kept.op === '!') || copy)) continue;
         const atom = atomOf(kept, depsOf, atomsAll);
         const a = atom && atomsAll.get(atom.key);
         if (!atom || !a || a.v === e.key) continue;
         equivs.push({ node: n.id, flag: e.key, key: atom.key, negated: atom.negated });
         seen.set(e.key, (seen.get(e.key) ?? 0) + 1);
         used(a.v, 2);
+      }
+    }
+    // A flag tested only through a copy made after its constants were stored: the stores
+    // the pass above met before it knew the flag was used.
+    for (const q of equivs) {
+      const v = atomsAll.get(q.key)?.v;
+      if (v === undefined || !flagLike.has(v)) continue;
+      for (const n of cfg.nodes) {
+        for (const e of n.events) {
+          const c = e.k === 'def' && e.key === v && e.value ? intLiteral(e.value) : null;
+          if (c !== null && !stores.some((x) => x.node === n.id && x.v === v)) stores.push({ node: n.id, v, c });
+        }
       }
     }
     const assigned = new Map<number, Fact[]>();
