@@ -25,7 +25,9 @@ export interface BalanceMessages<M extends string> {
 /**
  * The check of a balance rule. Placeholders its messages may use: `object` (the gather, range
  * or VMA bracket's object), `open` (the acquiring call, or the helper that acquires for its
- * caller), `close` (the resource's first release call), `noun`; an `unopened` message also
+ * caller), `close` (the resource's first release call), `noun`; an `unclosed` message also
+ * `skipped` (other pairs the way out skips) and `leaving` (where the release belongs: "before
+ * leaving", or "before the `continue`" that took the path round it); an `unopened` message also
  * `cause` (what the function did on the path shown, to follow "this function") and `remedy`
  * (the end of a fix: how to keep the release to the paths that hold the resource).
  */
@@ -45,7 +47,7 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       const object = displayKey(u.object);
       ctx.report({
         messageId: ids.unclosed,
-        data: { ...base(u.object), open: opener(u.openCall), skipped: skippedPairs(fn, u.route, resource) },
+        data: { ...base(u.object), open: opener(u.openCall), skipped: skippedPairs(fn, u.route, resource), leaving: leaving(u.route) },
         at: u.open,
         until: u.route.leave,
         // A VMA bracket is keyed by its gather: what is still open is the bracket, not `tlb`.
@@ -162,6 +164,12 @@ function skippedPairs(fn: AnalyzedFunction, route: ExitRoute, resource: Resource
 /** The label of the loop head or backward `goto` by which a path runs `release` a second time. */
 export function cameBackLabel(back: CfgNode, release: string): string {
   return back.kind === 'goto' ? `this jump goes back, and ${release} runs again` : `the loop comes back here, and ${release} runs again`;
+}
+
+/** Where the release belongs on the path shown: before the `continue` that went round it, or before leaving. */
+function leaving(route: ExitRoute): string {
+  const jump = route.around?.jump;
+  return !jump ? 'before leaving' : jump.kind === 'continue' ? 'before the `continue`' : 'before the jump back';
 }
 
 /** `tlb_gather_mmu()`, or `helper()` when a same-file helper acquires for its caller. */

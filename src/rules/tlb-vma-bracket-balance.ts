@@ -19,7 +19,7 @@ export default defineRule({
       headline: '`tlb_start_vma()` is not followed by `tlb_end_vma()` on every path',
       explanation:
         '`tlb_end_vma()` flushes the TLB for the range gathered under this VMA, with the flags `tlb_start_vma()` recorded. On the path shown the function leaves without it, so the range merges into whatever the gather collects next and is flushed with another VMA\'s flags.',
-      fix: 'Call `tlb_end_vma()` on this path before leaving, or leave the bracket through a label that ends it.{{skipped}}',
+      fix: 'Call `tlb_end_vma()` on this path {{leaving}}, or leave the bracket through a label that ends it.{{skipped}}',
     },
     endWithoutStart: {
       headline: '`tlb_end_vma()` can run on `{{object}}` without a `tlb_start_vma()`',
