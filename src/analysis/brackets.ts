@@ -683,11 +683,11 @@ export function settlePending(
     const zeroOn = zeroEdge(node.expr, (e) => pathKey(e) === key);
     if (zeroOn) return { branch: node.id, edge: acquiredEdge(zeroOn, pending.when) };
   }
+  if (node.events.some((e) => e.k === 'def' && e.key === key)) return 'forgotten';
   // A copy of the result or flag carries the decision on (`locked = mmap_locked;`, then `if
   // (!locked)`: sweep AB); the original is no longer what a later test reads.
   const copy = node.events.find((e) => e.k === 'def' && e.key !== key && e.value !== null && pathKey(uncast(e.value)) === key);
-  if (copy && copy.k === 'def' && !node.events.some((e) => e.k === 'def' && e.key === key)) return { key: copy.key, when: pending.when };
-  return node.events.some((e) => e.k === 'def' && e.key === key) ? 'forgotten' : null;
+  return copy && copy.k === 'def' ? { key: copy.key, when: pending.when } : null;
 }
 
 /** The edge along which a call with polarity `when` acquired, given the edge where its result is 0. */
@@ -795,7 +795,7 @@ export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, rel
  * The last `continue`, or `goto` to a label above it, on `nodes` after position `from` and
  * before `until` (the end when negative), with the last branch before it that chose it.
  */
-function roundAgain(fn: AnalyzedFunction, nodes: readonly number[], from: number, until: number): ExitRoute['around'] | null {
+export function roundAgain(fn: AnalyzedFunction, nodes: readonly number[], from: number, until: number): ExitRoute['around'] | null {
   const end = until < 0 ? nodes.length - 1 : until;
   for (let i = end - 1; i > from; i--) {
     const n = fn.cfg.nodes[nodes[i]!]!;

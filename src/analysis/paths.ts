@@ -224,13 +224,15 @@ export class FactModel {
     }
     // A flag tested only through a copy made after its constants were stored: the stores
     // the pass above met before it knew the flag was used.
-    for (const q of equivs) {
-      const v = atomsAll.get(q.key)?.v;
-      if (v === undefined || !flagLike.has(v)) continue;
+    const copied = new Set(equivs.map((q) => atomsAll.get(q.key)?.v).filter((v): v is string => v !== undefined && flagLike.has(v)));
+    if (copied.size > 0) {
+      const known = new Set(stores.map((x) => `${x.node}|${x.v}`));
       for (const n of cfg.nodes) {
         for (const e of n.events) {
-          const c = e.k === 'def' && e.key === v && e.value ? intLiteral(e.value) : null;
-          if (c !== null && !stores.some((x) => x.node === n.id && x.v === v)) stores.push({ node: n.id, v, c });
+          const c = e.k === 'def' && copied.has(e.key) && e.value ? intLiteral(e.value) : null;
+          if (c === null || e.k !== 'def' || known.has(`${n.id}|${e.key}`)) continue;
+          known.add(`${n.id}|${e.key}`);
+          stores.push({ node: n.id, v: e.key, c });
         }
       }
     }

@@ -67,7 +67,7 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
         // Round a loop, the way back is what kept it open (the first time is this very line).
         related: [
           ...(r.first === r.second && r.back ? [] : [{ at: r.first, message: `first ${resource.verb} here` }]),
-          ...(r.back ? [{ at: r.back, message: `${r.back.kind === 'continue' ? 'this `continue` goes round again' : 'this jump goes back'} without \`${close}\``, order: 'back' as const }] : []),
+          ...(r.back ? [{ at: r.back, message: roundLabel(r.back, close), order: 'back' as const }] : []),
         ],
       });
     }
@@ -166,6 +166,11 @@ export function cameBackLabel(back: CfgNode, release: string): string {
   return back.kind === 'goto' ? `this jump goes back, and ${release} runs again` : `the loop comes back here, and ${release} runs again`;
 }
 
+/** The label of a `continue` or backward `goto` that took the path round again without `release` (quoted as code). */
+function roundLabel(jump: CfgNode, release: string): string {
+  return `${jump.kind === 'continue' ? 'this `continue` goes round again' : 'this jump goes back'} without \`${release}\``;
+}
+
 /** Where the release belongs on the path shown: before the `continue` that went round it, or before leaving. */
 function leaving(route: ExitRoute): string {
   const jump = route.around?.jump;
@@ -199,7 +204,7 @@ export function routeLabels(fn: AnalyzedFunction, route: ExitRoute, held: string
   if (route.around) {
     const { jump, branch } = route.around;
     if (branch && branch.node !== route.branch?.node) out.push({ at: branch.node, message: `when this is ${branch.edge}, the path skips \`${release}\`` });
-    out.push({ at: jump, message: `${jump.kind === 'continue' ? 'this `continue` goes round again' : 'this jump goes back'} without \`${release}\`` });
+    out.push({ at: jump, message: roundLabel(jump, release) });
   }
   if (route.branch && !(route.branch.node.start === route.leave.start)) {
     out.push({ at: route.branch.node, message: `when this is ${route.branch.edge}, the path ${goes} without \`${release}\`` });

@@ -14,7 +14,7 @@
  *   that differ in the lock are a leak.
  */
 import { displayKey, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
+import { acquisitionOf, cameBack, exitPoint, exitRoute, jumpBefore, objectAt, neverRead, pendingOf, roundAgain, settlePending, zeroEdge, type BracketSummaries, type PendingAcquisition } from '../analysis/brackets.js';
 import { reachableFrom, type CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
@@ -23,7 +23,7 @@ import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
-import { flagHanded, flagRelease, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { flagRelease, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
@@ -429,6 +429,23 @@ export default defineRule({
     const flags = lockFlags(fn);
     /** The variables a GUP call or a helper says in whether it released the lock (`&mmap_locked`, a `bool` too). */
     const handedFlags = new Set<string>();
+    /**
+     * The flag release `call` is: a GUP call of the table, or a helper of the file or the tree
+     * whose body says it in the flag (`hpage_collapse_scan_pmd()`, `read`); its mm and the
+     * argument that hands the flag.
+     */
+    const flagReleaseAt = (call: Expr & { k: 'call' }, at: number): { object: string; flag: Expr; read: boolean } | null => {
+      const release = flagRelease(call.name!, call.args);
+      if (release) {
+        const object = release.spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, call.args[release.spec.mmArg], at);
+        return release.flag && object !== null ? { object, flag: release.flag, read: false } : null;
+      }
+      for (const o of tracked) {
+        const outcome = lockOutcome(fn, call.name!, call.args, at, o, ctx.summaries);
+        if (outcome?.k === 'flag') return { object: o, flag: call.args[outcome.param]!, read: true };
+      }
+      return null;
+    };
     // Results of faults that cannot release the lock (no FAULT_FLAG_ALLOW_RETRY): by key, the calls.
     const keptFaults = new Map<string, number[]>();
     for (const node of fn.cfg.nodes) {
@@ -467,28 +484,16 @@ export default defineRule({
       // released when they set it to 0.
       for (const ev of node.events) {
         if (ev.k !== 'call' || ev.name === null) continue;
-        const release = flagRelease(ev.name, ev.call.args);
-        let flag = release?.flag;
-        let object = !release ? null : release.spec.mmArg === null ? (tracked.size === 1 ? [...tracked][0]! : null) : objectAt(fn, ev.call.args[release.spec.mmArg], node.id);
-        // A helper of the file or the tree whose body says it in the flag (`hpage_collapse_scan_pmd()`).
-        let read = false;
-        if (!release) {
-          for (const o of tracked) {
-            const outcome = lockOutcome(fn, ev.name, ev.call.args, node.id, o, ctx.summaries);
-            if (outcome?.k !== 'flag') continue;
-            [object, flag, read] = [o, ev.call.args[outcome.param], true];
-            break;
-          }
-        }
-        if (!flag || object === null || !tracked.has(object)) continue;
-        const key = flag.k === 'unary' && flag.op === '&' ? pathKey(flag.arg) : (flagHanded(flag, flags) ?? pointerParam(fn, flag));
+        const release = flagReleaseAt(ev.call, node.id);
+        if (!release || !tracked.has(release.object)) continue;
+        const { object, flag, read } = release;
+        const key = handedFlagKey(flag, flags) ?? pointerParam(fn, flag);
         if (key === null) continue;
         handedFlags.add(key);
         const held = flag.k === 'unary' && flag.op === '&' ? flag.arg : null;
         const named = held ? fn.text(held) : `*${fn.text(flag)}`;
         // `false` for a `bool` flag (`bool mmap_locked`, or a `bool *` handed on), 0 for an `int` one.
-        const boolParam = flag.k === 'ident' && /\bbool\b/.test(fn.ast.params.find((p) => p.ref.id === flag.ref.id)?.type ?? '');
-        const to = (held ? zeroOf(fn, held) === 'false' : boolParam) ? 'false' : '0';
+        const to = zeroOf(fn, held ?? flag, held === null) === 'false' ? 'false' : '0';
         conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false });
       }
     }
@@ -919,14 +924,15 @@ function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: 
 }
 
 /**
- * How the zero of variable `e` is written, by its declaration: `NULL` for a pointer, `false` for
- * a `bool`, `0` for another scalar; `NULL or 0` for a field or what widen cannot find.
+ * How the zero of variable `e` (with `pointee`, of what it points to) is written, by its
+ * declaration: `NULL` for a pointer, `false` for a `bool`, `0` for another scalar; `NULL or 0`
+ * for a field or what widen cannot find.
  */
-export function zeroOf(fn: AnalyzedFunction, e: Expr): string {
+export function zeroOf(fn: AnalyzedFunction, e: Expr, pointee = false): string {
   if (e.k !== 'ident') return 'NULL or 0';
   const decl = fn.ast.params.find((p) => p.ref.id === e.ref.id) ?? fn.cfg.nodes.flatMap((n) => n.decls ?? []).find((d) => d.ref.id === e.ref.id);
   if (!decl) return 'NULL or 0';
-  return decl.pointer ? 'NULL' : /^(?:const\s+)?(?:bool|_Bool)$/.test(decl.type.trim()) ? 'false' : '0';
+  return decl.pointer && !pointee ? 'NULL' : /^(?:const\s+)?(?:bool|_Bool)$/.test(decl.type.trim()) ? 'false' : '0';
 }
 
 /** The last `goto` on the path `trace` after node `from`, or null. */
@@ -957,11 +963,7 @@ function wayBackTo(fn: AnalyzedFunction, trace: Trace): CfgNode | null {
   const nodes = trace.nodes();
   const before = nodes.lastIndexOf(nodes[nodes.length - 1]!, nodes.length - 2);
   if (before < 0) return null;
-  for (let i = nodes.length - 2; i > before; i--) {
-    const n = fn.cfg.nodes[nodes[i]!]!;
-    if (n.kind === 'continue' || (n.kind === 'goto' && fn.cfg.nodes[nodes[i + 1]!]!.start < n.start)) return n;
-  }
-  return cameBack(fn, trace);
+  return roundAgain(fn, nodes, before, -1)?.jump ?? cameBack(fn, trace);
 }
 
 /** Two mms as one key, in either order. */

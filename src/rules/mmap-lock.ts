@@ -291,6 +291,15 @@ function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
   return flagHanded(arg, flags) !== null;
 }
 
+/**
+ * The key of the flag a call argument hands to the callee whatever the variable (`locked` for
+ * `&locked`: a `bool` too, which lockFlags() leaves out), or `*locked` for a lock flag parameter
+ * `locked` handed on; null otherwise.
+ */
+export function handedFlagKey(arg: Expr, flags: ReadonlySet<string>): string | null {
+  return arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : flagHanded(arg, flags);
+}
+
 /** The lock flag a call argument hands to the callee (`locked` for `&locked`, `*locked` for `locked`), or null. */
 export function flagHanded(arg: Expr, flags: ReadonlySet<string>): string | null {
   if (arg.k === 'unary' && arg.op === '&') {
@@ -707,8 +716,7 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
   const flags = lockFlags(fn);
   const candidates = args.flatMap((a, i) => {
     const param = callee.ast.params[i];
-    const handsOne = (a.k === 'unary' && a.op === '&' && pathKey(a.arg) !== null) || flagHanded(a, flags) !== null;
-    return handsOne && param && FLAG_PARAM_TYPE.test(param.type.trim()) && param.pointer ? [i] : [];
+    return handedFlagKey(a, flags) !== null && param && FLAG_PARAM_TYPE.test(param.type.trim()) && param.pointer ? [i] : [];
   });
   if (candidates.length > 1) return null;
   const flagAt = candidates[0] ?? -1;
@@ -749,8 +757,8 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
         const nested = table ? null : lockOutcome(callee, e.event.via, call.args, id, target, summaries);
         if (nested?.k === 'keeps') continue;
         const arg = table ? table.flag : nested ? call.args[nested.param] : undefined;
-        const said = !arg ? null : arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : flagHanded(arg, calleeFlags);
-        if (said === null || said === undefined) return null;
+        const said = arg ? handedFlagKey(arg, calleeFlags) : null;
+        if (said === null) return null;
         at.push(said);
       } else return null;
     }
