@@ -20,11 +20,11 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, orCode, routeLabels } from './balance.js';
-import { faultMayRelease, faultTest, releasedOn, returnedFault, type FaultBit } from './fault-result.js';
+import { faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
 import { flagRelease, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
+import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
 const LOCK_OP_NAMES: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.map((o) => o.name));
@@ -354,6 +354,9 @@ export default defineRule({
     severity: 'error',
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
+    // A function handed the lock in a flag may release it through a fault or a GUP call alone
+    // (6.12 `faultin_page()`): its flag must say so (flagNotCleared).
+    calls: ['handle_mm_fault', ...MMAP_LOCK_FLAG_RELEASES.map((r) => r.name)],
   },
   messages: {
     leak: {
@@ -406,9 +409,41 @@ export default defineRule({
         'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
       fix: 'Take the lock once; release it before taking it again.',
     },
+    flagNotCleared: {
+      headline: 'this path releases the mmap lock but leaves `{{flag}}` saying that it is held',
+      brief: 'the mmap lock is released, but `{{flag}}` still says held',
+      explanation:
+        '`{{flag}}` tells the caller whether this function still holds the mmap lock: {{evidence}}. This is the protocol of mm/gup.c (`__get_user_pages_locked()`: "This function may drop the mmap_lock. If it does so, then it will set (*locked = 0)."). On the path shown {{how}}, and the function returns with `{{flag}}` still non-zero, so its caller takes the lock for held: it releases it a second time, which underflows the rwsem (lockdep: "bad unlock balance"), or goes on using VMAs that nothing keeps alive.',
+      fix: 'Set `{{flag}} = {{zero}};` on this path where the lock is released, before returning.',
+    },
+    flagClearedHeld: {
+      headline: '`{{flag}}` says the mmap lock was released, but this path still holds it',
+      brief: '`{{flag}}` says released, but the mmap lock is still held',
+      explanation:
+        '`{{flag}}` tells the caller whether this function still holds the mmap lock: {{evidence}}. This is the protocol of mm/gup.c (`__get_user_pages_locked()`: "This function may drop the mmap_lock. If it does so, then it will set (*locked = 0)."). On the path shown it sets `{{flag}}` to {{zero}} but returns with the lock still held, so its caller, told that the lock is gone, never releases it: every later writer of this mm blocks for ever.',
+      fix: 'Release the lock on this path before setting `{{flag}}` to {{zero}}, or leave `{{flag}}` as it was.',
+    },
   },
   check(fn, ctx) {
     const events = lockEvents(fn, ctx.summaries);
+    const flagged = flagBreaches(fn, events, ctx.summaries);
+    for (const b of flagged.breaches) {
+      const flag = displayKey(b.flag);
+      const type = fn.ast.params.find((p) => `*${p.ref.id}` === b.flag)?.type.trim() ?? '';
+      const zero = /^(?:const\s+)?(?:bool|_Bool)$/.test(type) ? 'false' : '0';
+      ctx.report({
+        messageId: b.kind === 'released' ? 'flagNotCleared' : 'flagClearedHeld',
+        data: { flag, zero, how: b.how, evidence: flagEvidence(b.said, flag, zero) },
+        at: b.at,
+        until: b.exit,
+        related: [
+          b.kind === 'released' ? { at: b.at, message: 'the mmap lock is released here' } : { at: b.at, message: `\`${flag}\` is set to ${zero} here, with the lock held` },
+          ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: b.kind === 'released' ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
+          ...(b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+        ],
+      });
+    }
+    if (!flagged.complete) ctx.incomplete('whether the lock flag says what happened to the mmap lock');
     if (events.size === 0) return;
     const releases = new Set<string>();
     for (const list of events.values()) for (const e of list) if (e.op === 'unlock' || e.op === 'downgrade') releases.add(e.object);
@@ -1099,4 +1134,265 @@ function returnsInteger(fn: AnalyzedFunction): boolean {
   const header = fn.file.source.text.slice(fn.span.start, fn.span.bodyStart);
   const at = header.search(new RegExp(`\\b${fn.name}\\s*\\(`));
   return at > 0 && /\b(?:int|long)\s*$/.test(header.slice(0, at));
+}
+
+/**
+ * A function's lock flag parameter saying the opposite of the lock on one of its exits: see
+ * {@link flagBreaches}. `released`: the path released the lock (at `at`) and leaves the flag
+ * non-zero; `held`: the path set the flag to zero (at `at`) and leaves with the lock held.
+ */
+interface FlagBreach {
+  kind: 'released' | 'held';
+  /** `*locked`, as the code writes it. */
+  flag: string;
+  at: CfgNode;
+  exit: CfgNode;
+  /** How the path released the lock (`released`), for the label. */
+  how: string;
+  /** What shows that the flag is a lock flag: see {@link FlagEvidence}. */
+  said: FlagEvidence;
+}
+
+/**
+ * Why a parameter is a lock flag: a path releases the lock (`at`) and stores 0 in it (`said`),
+ * takes the lock (`at`) and stores 1 in it (`took`), or hands it to a callee (`at`) that says
+ * its release in it (`handed`).
+ */
+interface FlagEvidence {
+  kind: 'said' | 'took' | 'handed';
+  at: CfgNode;
+  callee?: string;
+}
+
+const RETRY_NOWAIT = 'FAULT_FLAG_RETRY_NOWAIT';
+
+/**
+ * The function's lock flag parameter (`int *locked`, `bool *mmap_locked`: the GUP protocol,
+ * catalog §4 and hard case H11), held to its promise: on every exit `*locked` is non-zero
+ * exactly when the caller's mmap lock is still held (6.12 mm/gup.c, `__get_user_pages_locked()`:
+ * "leaves *locked consistent"). A path that releases the lock and leaves the flag set makes the
+ * caller release it again; one that clears the flag and keeps the lock leaks it.
+ *
+ * The flag's value on entry says whether the lock is held (`if (!*locked) {
+ * mmap_read_lock_killable(mm); *locked = 1; }`); a release the function makes without testing it
+ * says that its callers hand it the lock held. A release is an unlock of the function's one mm,
+ * a GUP call or helper handed the flag (which says in it what it did), or `handle_mm_fault()`
+ * whose result the path finds VM_FAULT_RETRY (unless the function set FAULT_FLAG_RETRY_NOWAIT
+ * and the path finds it set) or VM_FAULT_COMPLETED. Anything else the lock may go through ends
+ * the judgement on that path. Judged only when some path both releases the lock and stores 0
+ * (or false) in the flag: what tells a lock flag from any other `int *` or `bool *`.
+ */
+function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, summaries: BracketSummaries): { breaches: FlagBreach[]; complete: boolean } {
+  const none = { breaches: [], complete: true };
+  const params = fn.ast.params.filter((p) => p.pointer && FLAG_TYPE.test(p.type.trim()));
+  const stored = new Set<string>();
+  for (const node of fn.cfg.nodes) for (const ev of node.events) if (ev.k === 'def' && ev.key.startsWith('*')) stored.add(ev.key);
+  const candidates = params.map((p) => `*${p.ref.id}`).filter((k) => stored.has(k));
+  if (candidates.length !== 1) return none;
+  const flag = candidates[0]!;
+  const pointer = flag.slice(1);
+  const objects = new Set([...events.values()].flat().map((e) => e.object));
+  if (objects.size > 1) return none;
+  const fault = CONDITIONAL_BY_NAME.get('handle_mm_fault');
+  /** Per node: what it does to the lock. */
+  type Op = { k: 'lock'; pending: PendingAcquisition | null } | { k: 'unlock' } | { k: 'said'; key: string; callee: string } | { k: 'fault'; key: string; nowait: boolean } | { k: 'lost' };
+  const ops = new Map<number, Op[]>();
+  const add = (id: number, op: Op): void => void ops.set(id, [...(ops.get(id) ?? []), op]);
+  const flags = lockFlags(fn);
+  for (const node of fn.cfg.nodes) {
+    const seen = new Set<Expr>();
+    for (const e of events.get(node.id) ?? []) {
+      if (seen.has(e.event.call)) continue;
+      seen.add(e.event.call);
+      if (e.op === 'lock' && !e.either) add(node.id, { k: 'lock', pending: pendingOf(node, e.event.acquisition) });
+      else if (e.op === 'unlock' && !e.either) add(node.id, { k: 'unlock' });
+      else if (e.op === 'unknown' && e.event.via !== null && (e.event.via === 'handle_mm_fault' || flagRelease(e.event.via, e.event.call.args))) continue;
+      else if (e.op === 'unknown' && e.event.via !== null && lockOutcome(fn, e.event.via, e.event.call.args, node.id, e.object, summaries)?.k === 'flag') continue;
+      else add(node.id, { k: 'lost' });
+    }
+    for (const ev of node.events) {
+      if (ev.k !== 'call' || ev.name === null) continue;
+      const table = flagRelease(ev.name, ev.call.args);
+      const object = [...objects][0];
+      const outcome = table || object === undefined ? null : lockOutcome(fn, ev.name, ev.call.args, node.id, object, summaries);
+      const arg = table ? table.flag : outcome?.k === 'flag' ? ev.call.args[outcome.param] : undefined;
+      const key = arg ? (handedFlagKey(arg, flags) ?? pointerParam(fn, arg)) : null;
+      if (key !== null) {
+        add(node.id, { k: 'said', key, callee: ev.name });
+        continue;
+      }
+      if (ev.name !== 'handle_mm_fault' || !fault) continue;
+      const may = faultMayRelease(fn, ev.call);
+      const flagsText = fn.text(ev.call.args[2] ?? ev.call);
+      // FAULT_FLAG_RETRY_NOWAIT always among its flags: the fault never releases the lock.
+      if (may === 'no' || flagsText.includes(RETRY_NOWAIT)) continue;
+      const nowait = may === 'other' && !flagsText.includes('FAULT_FLAG_VMA_LOCK') && setsRetryNowait(fn, ev.call);
+      const pending = releasePending(node, ev.call, fault);
+      if ((may === 'yes' || nowait) && pending && 'fault' in pending) add(node.id, { k: 'fault', key: pending.fault, nowait });
+      else add(node.id, { k: 'lost' });
+    }
+  }
+  if (ops.size === 0) return none;
+  /**
+   * `h`: 1 held, 0 released, a flag key whose test says which (`flag` itself on entry), `u` not
+   * followed. `v`: the flags' known values. `acq`: a lock attempt not yet decided. `rel`: a fault
+   * whose result the path has not decided yet. `nw`: released unless FAULT_FLAG_RETRY_NOWAIT
+   * was set. `rAt`, `how`: where and how the path released the lock; `cAt`: where it cleared the
+   * flag; `lAt`: where it took the lock; `tz`: the path found the flag 0 on entry (none of these
+   * in the key).
+   */
+  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; tz?: true };
+  const breaches: FlagBreach[] = [];
+  let said: CfgNode | null = null;
+  /** Where a path takes the lock itself and sets the flag to 1: evidence too. */
+  let took: CfgNode | null = null;
+  const testOf = (node: CfgNode, k: string): 'true' | 'false' | null => (node.expr && (node.kind === 'branch' || node.kind === 'loop') ? zeroEdge(node.expr, (x) => pathKey(x) === k) : null);
+  const nowaitTest = (x: Expr): boolean => x.k === 'binary' && x.op === '&' && (fn.text(x.left).includes(RETRY_NOWAIT) || fn.text(x.right).includes(RETRY_NOWAIT));
+  // A function that never tests the flag and only ever releases the lock (6.12 `faultin_page()`)
+  // is handed it held, with the flag set: from its entry on.
+  const tested = fn.cfg.nodes.some((n) => testOf(n, flag) !== null);
+  const all = [...ops.values()].flat();
+  const enteredHeld = !tested && !all.some((op) => op.k === 'lock') && all.some((op) => op.k !== 'lost');
+  const result = explore<S>(fn.cfg, fn.facts, {
+    initial: enteredHeld ? { h: 1, v: new Map([[flag, 1]]) } : { h: flag, v: new Map() },
+    key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}|${s.acq ? JSON.stringify(s.acq) : ''}|${s.rel ? `${s.rel.fault}${s.rel.bits.join('')}${s.rel.nowait}` : ''}`,
+    follow(s, node, edge) {
+      if (edge.kind !== 'true' && edge.kind !== 'false') return true;
+      for (const [k, x] of s.v) {
+        const zeroOn = testOf(node, k);
+        if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
+      }
+      return true;
+    },
+    step(s, node, trace) {
+      let cur: S = s;
+      const set = (k: string, x: 0 | 1 | null): void => {
+        const v = new Map(cur.v);
+        if (x === null) v.delete(k);
+        else v.set(k, x);
+        cur = { ...cur, v };
+      };
+      const taken = edgeInto(fn.cfg, trace, node);
+      const decided = taken && (taken.kind === 'true' || taken.kind === 'false') ? taken : null;
+      // Handed no flag at all (`if (locked) *locked = 0;` in 6.1 `faultin_page()`, whose callers
+      // without one cannot let the fault retry): nothing to keep consistent on this path.
+      if (decided?.from.expr && zeroEdge(decided.from.expr, (x) => pathKey(x) === pointer) === decided.kind) return null;
+      if (typeof cur.h === 'string' && cur.h !== 'u' && cur.h !== 'nw' && decided) {
+        const zeroOn = testOf(decided.from, cur.h);
+        if (zeroOn !== null) {
+          const released = decided.kind === zeroOn;
+          const tz = released && cur.h === flag ? { tz: true as const } : {};
+          set(cur.h, released ? 0 : 1);
+          cur = { ...cur, h: released ? 0 : 1, ...tz };
+        }
+      }
+      if (cur.h === 'nw' && decided?.from.expr) {
+        const zeroOn = zeroEdge(decided.from.expr, nowaitTest);
+        if (zeroOn !== null) cur = { ...cur, h: decided.kind === zeroOn ? 0 : 1 };
+      }
+      if (cur.acq) {
+        const settled = settlePending(cur.acq, node, taken);
+        if (settled === 'acquired') cur = { ...cur, h: 1, acq: undefined };
+        else if (settled === 'failed') cur = { ...cur, h: 0, acq: undefined };
+        else if (settled === 'forgotten') cur = { ...cur, h: 'u', acq: undefined };
+        else if (settled !== null) cur = { ...cur, acq: settled };
+      }
+      if (cur.rel) {
+        const rel = cur.rel;
+        const t = decided?.from.expr ? faultTest(decided.from.expr, rel.fault) : null;
+        const settled = settleFault(rel, node, taken);
+        if (settled === 'acquired') {
+          // RETRY (not COMPLETED) with FAULT_FLAG_RETRY_NOWAIT possible: released unless it was set.
+          const retry = t ? t.bits.has('retry') && !t.bits.has('completed') : rel.bits.length === 1 && rel.bits[0] === 'retry';
+          cur =
+            rel.nowait && retry
+              ? { ...cur, h: 'nw', rel: undefined, rAt: rel.at, how: '`handle_mm_fault()` released the lock where `FAULT_FLAG_RETRY_NOWAIT` was not among its flags (its result has `VM_FAULT_RETRY` set, and the function sets that flag only on some paths)' }
+              : { ...cur, h: 0, rel: undefined, rAt: rel.at, how: '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set)' };
+        } else if (settled === 'failed') cur = { ...cur, rel: undefined };
+        else if (settled === 'forgotten') cur = { ...cur, h: 'u', rel: undefined };
+        else if (settled !== null && 'fault' in settled) cur = { ...cur, rel: { ...rel, bits: settled.bits } };
+      }
+      const here = ops.get(node.id) ?? [];
+      for (const op of here) {
+        if (cur.h === 'u') break;
+        // The function's lock operations without a test of the flag say what its callers hand it.
+        if (cur.h === flag && (op.k === 'lock' || op.k === 'unlock' || op.k === 'said' || op.k === 'fault')) {
+          const held = op.k !== 'lock';
+          set(flag, held ? 1 : 0);
+          cur = { ...cur, h: held ? 1 : 0 };
+        }
+        if (op.k === 'lost' || typeof cur.h === 'string' || cur.acq || cur.rel) {
+          cur = { ...cur, h: 'u', acq: undefined, rel: undefined };
+          break;
+        }
+        if (op.k === 'lock') cur = cur.h === 1 ? { ...cur, h: 'u' } : op.pending ? { ...cur, acq: op.pending, lAt: node.id } : { ...cur, h: 1, lAt: node.id };
+        else if (op.k === 'unlock') cur = cur.h === 0 ? { ...cur, h: 'u' } : { ...cur, h: 0, rAt: node.id, how: `\`${displayCall(fn, node)}\` releases the lock` };
+        else if (op.k === 'said') {
+          if (cur.h === 0) cur = { ...cur, h: 'u' };
+          else {
+            set(op.key, null);
+            cur = { ...cur, h: op.key, rAt: node.id, how: `\`${op.callee}()\` released the lock (and said so in \`${displayKey(op.key)}\`)` };
+          }
+        } else if (cur.h === 0) cur = { ...cur, h: 'u' };
+        else cur = { ...cur, rel: { fault: op.key, bits: ['retry', 'completed'], nowait: op.nowait, at: node.id } };
+      }
+      for (const ev of node.events) {
+        if (ev.k !== 'def' || here.some((op) => op.k === 'said' && op.key === ev.key)) continue;
+        if (ev.key !== flag && !(typeof cur.h === 'string' && ev.key === cur.h) && !cur.v.has(ev.key)) continue;
+        // A flag set before its test said which way the release went: not followed.
+        if (cur.h === ev.key) {
+          cur = { ...cur, h: 'u' };
+          continue;
+        }
+        const x = ev.value ? uncast(ev.value) : null;
+        const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
+        const value = text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null;
+        set(ev.key, value);
+        if (ev.key === flag && value === 0) cur = { ...cur, cAt: node.id };
+        // `if (!*locked)`, `mmap_read_lock_killable(mm)` succeeded, then `*locked = 1;`.
+        if (ev.key === flag && value === 1 && cur.h === 1 && cur.tz && cur.lAt !== undefined) took ??= fn.cfg.nodes[cur.lAt]!;
+      }
+      return cur;
+    },
+    exit(s, trace) {
+      const x = s.v.get(flag);
+      // Released unless FAULT_FLAG_RETRY_NOWAIT was set, which the function sets only on some
+      // paths (`if (flags & FOLL_NOWAIT)`): the flag left set is wrong on the others.
+      if (s.h === 'nw' && x === 1 && s.rAt !== undefined && !s.acq && !s.rel) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
+      if (s.acq || s.rel || typeof s.h === 'string' || x === undefined) return;
+      if (s.h === 0 && x === 0 && s.rAt !== undefined && s.cAt !== undefined) said ??= fn.cfg.nodes[s.rAt]!;
+      else if (s.h === 0 && x === 1 && s.rAt !== undefined) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
+      else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
+    },
+  });
+  // Handed on to a GUP call or a helper that says its release in it, the flag is a lock flag
+  // by that callee's contract (`__get_user_pages(..., locked)`).
+  const handedOn = [...ops].flatMap(([id, list]) => list.flatMap((op) => (op.k === 'said' && op.key === flag ? [{ kind: 'handed' as const, at: fn.cfg.nodes[id]!, callee: op.callee }] : [])))[0];
+  const evidence: FlagEvidence | null = said ? { kind: 'said', at: said } : took ? { kind: 'took', at: took } : (handedOn ?? null);
+  if (evidence === null) return { breaches: [], complete: result.complete };
+  // One finding per release (or clearing) and kind, whichever exit the path takes after it.
+  const seen = new Set<string>();
+  const unique = breaches.filter((b) => !seen.has(`${b.kind}|${b.at.id}`) && Boolean(seen.add(`${b.kind}|${b.at.id}`)));
+  return { breaches: unique.map((b) => ({ ...b, said: evidence })), complete: result.complete };
+}
+
+const FLAG_TYPE = /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/;
+
+/** A call statement as written, one line, without its `;`: for labels. */
+function displayCall(fn: AnalyzedFunction, node: CfgNode): string {
+  const call = node.events.find((e) => e.k === 'call');
+  return call && call.k === 'call' ? fn.text(call.call) : fn.text(node).replace(/;$/, '');
+}
+
+/** What shows a lock flag to be one, for the explanation: "where it releases the lock ...". */
+function flagEvidence(e: FlagEvidence, flag: string, zero: string): string {
+  if (e.kind === 'said') return `where it releases the lock on another path, it sets \`${flag}\` to ${zero}`;
+  if (e.kind === 'took') return `where it takes the lock itself, it sets \`${flag}\` to ${zero === 'false' ? 'true' : '1'}`;
+  return `it hands \`${flag.slice(1)}\` to \`${e.callee}()\`, which says in it whether it released the lock`;
+}
+
+function flagEvidenceLabel(e: FlagEvidence, flag: string): string {
+  if (e.kind === 'said') return `on another path the lock is released here, and \`${flag}\` says so`;
+  if (e.kind === 'took') return `the lock is taken here, and \`${flag}\` says so`;
+  return `\`${e.callee}()\` says in \`${flag}\` whether it released the lock`;
 }
