@@ -409,6 +409,13 @@ export default defineRule({
         'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
       fix: 'Take the lock once; release it before taking it again.',
     },
+    gupFlagZero: {
+      headline: '`{{call}}` is told the mmap lock is not held, but this function holds it',
+      brief: '`{{call}}` is handed `{{flag}}` = 0 under the mmap lock',
+      explanation:
+        'The GUP calls read their lock flag as what the caller holds: "(*locked == 0) means that the caller expects this function to acquire and drop the mmap_lock" (mm/gup.c, `__get_user_pages_locked()`; 6.1 rejects it outright with `BUG_ON(*locked != 1)`). `{{flag}}` is 0 on every way to this call, but `{{taken}}` took `{{mm}}`\'s mmap lock on the path shown and it is still held, so the call takes the lock a second time: an rwsem is not recursive, and a second read lock deadlocks as soon as a writer queues between the two.',
+      fix: 'Set `{{flag}} = 1;` once the lock is taken, before the call, or release the lock and let the call take it.',
+    },
     flagNotCleared: {
       headline: 'this path releases the mmap lock but leaves `{{flag}}` saying that it is held',
       brief: 'the mmap lock is released, but `{{flag}}` still says held',
@@ -451,7 +458,7 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; upgrades?: true; example?: string; fault?: true }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; upgrades?: true; example?: string; fault?: true; zeroFlag?: { named: string; def: number } }>();
     const tracked = lockedObjects(events);
     /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock), once per object. */
     const releasing = new Map<string, number[]>();
@@ -529,7 +536,9 @@ export default defineRule({
         const named = held ? fn.text(held) : `*${fn.text(flag)}`;
         // `false` for a `bool` flag (`bool mmap_locked`, or a `bool *` handed on), 0 for an `int` one.
         const to = zeroOf(fn, held ?? flag, held === null) === 'false' ? 'false' : '0';
-        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false });
+        // A GUP call of the table handed a flag that is 0 on every way in takes the lock itself.
+        const zero = !read && held !== null ? zeroOnEveryWay(fn, node.id, key) : null;
+        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false, ...(zero === null ? {} : { zeroFlag: { named, def: zero } }) });
       }
     }
 
@@ -675,8 +684,21 @@ export default defineRule({
         const cond = conditional.get(node.id);
         if (cond) {
           const cur = (next ?? s).get(cond.object) ?? { k: 'entry' };
+          // `int locked = 0;` says "not held" to a GUP call: it takes the lock again (B16).
+          if (cond.zeroFlag && cur.k === 'held' && cur.local && !cur.pending && !cur.releasing && once(`gupFlagZero|${node.id}|${cond.object}`)) {
+            ctx.report({
+              messageId: 'gupFlagZero',
+              data: { call: `${cond.name}()`, flag: cond.zeroFlag.named, mm: heldMm(cur.at, cond.object), taken: cur.call },
+              at: node,
+              related: [
+                { at: fn.cfg.nodes[cur.at]!, message: `the mmap lock is taken here (\`${cur.call}\`)` },
+                ...(cond.zeroFlag.def !== node.id ? [{ at: fn.cfg.nodes[cond.zeroFlag.def]!, message: `\`${cond.zeroFlag.named}\` is 0 from here` }] : []),
+              ],
+            });
+            set(cond.object, { k: 'unknown' });
+          }
           // Judged only when this function holds the lock and tests the result.
-          if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending && (!cond.downgrades || cur.mode === 'write') && (!cond.upgrades || cur.mode === 'read')) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending, downgrades: cond.downgrades, ...(cond.upgrades ? { upgrades: true as const } : {}) } });
+          else if (cur.k === 'held' && !cur.pending && !cur.releasing && cond.pending && (!cond.downgrades || cur.mode === 'write') && (!cond.upgrades || cur.mode === 'read')) set(cond.object, { ...cur, releasing: { at: node.id, pending: cond.pending, downgrades: cond.downgrades, ...(cond.upgrades ? { upgrades: true as const } : {}) } });
           else if (cur.k !== 'entry') {
             // An upgrade whose answer nothing tests leaves the mode unknown: said in a note.
             if (cond.upgrades && cur.k === 'held' && cur.local && !lostAt.has(node.id)) lostAt.set(node.id, { via: cond.name, mm: displayKey(cond.object) });
@@ -1395,4 +1417,19 @@ function flagEvidenceLabel(e: FlagEvidence, flag: string): string {
   if (e.kind === 'said') return `on another path the lock is released here, and \`${flag}\` says so`;
   if (e.kind === 'took') return `the lock is taken here, and \`${flag}\` says so`;
   return `\`${e.callee}()\` says in \`${flag}\` whether it released the lock`;
+}
+
+/**
+ * The node of the definition that makes `key` 0 on every way into node `at` (`int locked = 0;`,
+ * `locked = false;`), or null when some definition reaching it may be non-zero (the call itself,
+ * round a loop, stores through `&locked`).
+ */
+function zeroOnEveryWay(fn: AnalyzedFunction, at: number, key: string): number | null {
+  const defs = fn.defs.reaching(at, key);
+  if (defs.length === 0) return null;
+  for (const d of defs) {
+    const v = d.def.k === 'def' && d.def.value ? uncast(d.def.value) : null;
+    if (!v || !(isZeroConstant(v) || (v.k === 'ident' && v.name === 'false'))) return null;
+  }
+  return defs[0]!.node;
 }
