@@ -23,7 +23,7 @@ import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
-import { flagRelease, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { flagRelease, flagTestEdge, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
@@ -1268,7 +1268,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   let said: CfgNode | null = null;
   /** Where a path takes the lock itself and sets the flag to 1: evidence too. */
   let took: CfgNode | null = null;
-  const testOf = (node: CfgNode, k: string): 'true' | 'false' | null => (node.expr && (node.kind === 'branch' || node.kind === 'loop') ? zeroEdge(node.expr, (x) => pathKey(x) === k) : null);
+  const testOf = flagTestEdge;
   const nowaitTest = (x: Expr): boolean => x.k === 'binary' && x.op === '&' && (fn.text(x.left).includes(RETRY_NOWAIT) || fn.text(x.right).includes(RETRY_NOWAIT));
   // A function that never tests the flag and only ever releases the lock (6.12 `faultin_page()`)
   // is handed it held, with the flag set: from its entry on.
@@ -1278,14 +1278,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const result = explore<S>(fn.cfg, fn.facts, {
     initial: enteredHeld ? { h: 1, v: new Map([[flag, 1]]) } : { h: flag, v: new Map() },
     key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}|${s.acq ? JSON.stringify(s.acq) : ''}|${s.rel ? `${s.rel.fault}${s.rel.bits.join('')}${s.rel.nowait}` : ''}`,
-    follow(s, node, edge) {
-      if (edge.kind !== 'true' && edge.kind !== 'false') return true;
-      for (const [k, x] of s.v) {
-        const zeroOn = testOf(node, k);
-        if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
-      }
-      return true;
-    },
+    follow: (s, node, edge) => followsFlags(s.v, node, edge),
     step(s, node, trace) {
       let cur: S = s;
       const set = (k: string, x: 0 | 1 | null): void => {

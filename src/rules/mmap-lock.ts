@@ -9,7 +9,7 @@ import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK,
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
-import { reachableFrom, type Cfg, type CfgNode } from '../analysis/cfg.js';
+import { reachableFrom, type Cfg, type CfgEdge, type CfgNode } from '../analysis/cfg.js';
 import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { helperDefinition } from './facts.js';
@@ -769,18 +769,11 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
   type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1> };
   let bad = false;
   const exits = new Set<'held' | 'released' | 'flag'>();
-  const testOf = (node: CfgNode, k: string): 'true' | 'false' | null => (node.expr && (node.kind === 'branch' || node.kind === 'loop') ? zeroEdge(node.expr, (x) => pathKey(x) === k) : null);
+  const testOf = flagTestEdge;
   const result = explore<S>(callee.cfg, callee.facts, {
     initial: { h: 1, v: new Map() },
     key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}`,
-    follow(s, node, edge) {
-      if (edge.kind !== 'true' && edge.kind !== 'false') return true;
-      for (const [k, x] of s.v) {
-        const zeroOn = testOf(node, k);
-        if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
-      }
-      return true;
-    },
+    follow: (s, node, edge) => followsFlags(s.v, node, edge),
     step(s, node, trace) {
       let h = s.h;
       let v = s.v;
@@ -827,4 +820,19 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
   if (bad || !result.complete || exits.size === 0) return null;
   if (exits.size === 1 && exits.has('held')) return { k: 'keeps' };
   return flag !== null ? { k: 'flag' } : null;
+}
+
+/** The edge of a test of flag `k` at `node` along which the flag is 0, or null when `node` does not test it. */
+export function flagTestEdge(node: CfgNode, k: string): 'true' | 'false' | null {
+  return node.expr && (node.kind === 'branch' || node.kind === 'loop') ? zeroEdge(node.expr, (x) => pathKey(x) === k) : null;
+}
+
+/** Whether a path that knows the flags' values `v` can take `edge` out of `node` (a test of one of them). */
+export function followsFlags(v: ReadonlyMap<string, 0 | 1>, node: CfgNode, edge: CfgEdge): boolean {
+  if (edge.kind !== 'true' && edge.kind !== 'false') return true;
+  for (const [k, x] of v) {
+    const zeroOn = flagTestEdge(node, k);
+    if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
+  }
+  return true;
 }
