@@ -103,6 +103,8 @@ export function prepareSource(path: string, text: string): PreparedSource {
   return { text, source, normalized, functions, shapeProblems };
 }
 
+const SYSCALL_HEAD = /^\s*(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(/;
+
 export class AnalyzedFile {
   readonly source: SourceFile;
   readonly normalized: NormalizedSource;
@@ -159,6 +161,22 @@ export class AnalyzedFile {
     const targets = this.normalized.callAliases.get(name);
     if (!targets) return [];
     return targets.flatMap((t) => this.byName.get(t) ?? []);
+  }
+
+  /**
+   * The definitions a call of `name` in this file can reach: {@link definitionsOf} without the
+   * system calls. `SYSCALL_DEFINE4(migrate_pages, ...)` defines `sys_migrate_pages()`, which no C
+   * code calls by name; its span is named `migrate_pages`, and 6.1's do_mbind() calling mm/migrate.c's
+   * `migrate_pages()` was read as calling the system call, which takes the mmap lock.
+   */
+  calleeDefinitionsOf(name: string): readonly FunctionSpan[] {
+    const all = this.definitionsOf(name);
+    return all.some((s) => this.definesSyscall(s)) ? all.filter((s) => !this.definesSyscall(s)) : all;
+  }
+
+  /** Whether `span` is a `SYSCALL_DEFINEn()` or `COMPAT_SYSCALL_DEFINEn()`. */
+  definesSyscall(span: FunctionSpan): boolean {
+    return SYSCALL_HEAD.test(this.source.text.slice(span.start, span.start + 40));
   }
 
   /** The macros this file defines as a call of one of `names` (`vma_expand_down` for `expand_downwards`). */

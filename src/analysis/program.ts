@@ -37,7 +37,7 @@ export interface DefinitionResolver {
 
 /** Definitions in the caller's own file only. */
 export const sameFile: DefinitionResolver = {
-  definitions: (name, from) => from.definitionsOf(name).map((span) => ({ file: from, span })),
+  definitions: (name, from) => from.calleeDefinitionsOf(name).map((span) => ({ file: from, span })),
 };
 
 /** Analysed files kept for summaries; more are analysed again when asked. */
@@ -179,7 +179,7 @@ export class Program implements DefinitionResolver {
       if (path === from.path || path === excluded || !reachable(from.path, path) || (mentioning && !this.fileMentions(path, mentioning))) continue;
       const file = this.file(path);
       if (!file) continue;
-      for (const span of file.definitionsOf(name)) {
+      for (const span of file.calleeDefinitionsOf(name)) {
         if (linkable(path, span)) out.push({ file, span });
       }
     }

@@ -731,7 +731,19 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
   return memo.get(key)!;
 }
 
-const TABLED: ReadonlySet<string> = new Set([...MMAP_LOCK_TABLE_SAYS.keys(), ...FLAG_RELEASES.keys(), ...LOCK_OP_NAMES, ...KEEPS_LOCK]);
+/**
+ * The helpers whose table entry stands over their bodies: every entry that says what the helper
+ * does (a transfer, a relock, a conditional release, a flag release, a lock operation, a helper
+ * that keeps the lock). The bare "may release or take" of {@link MMAP_LOCK_HELPERS} says nothing a
+ * body read with the lock held cannot say better: 6.1's `migrate_to_node()` runs under its
+ * caller's lock and leaves it alone (6.12's takes the lock itself, and its body is no "keeps").
+ */
+const TABLED: ReadonlySet<string> = new Set([
+  ...[...MMAP_LOCK_TABLE_SAYS.keys()].filter((name) => !MMAP_LOCK_HELPERS.includes(name) || MMAP_LOCK_TABLE_SAYS.get(name) !== null || MMAP_LOCK_CONDITIONAL_RELEASES.some((c) => c.name === name)),
+  ...FLAG_RELEASES.keys(),
+  ...LOCK_OP_NAMES,
+  ...KEEPS_LOCK,
+]);
 
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 
