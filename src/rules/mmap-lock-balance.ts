@@ -413,7 +413,7 @@ export default defineRule({
       headline: '`{{call}}` is told the mmap lock is not held, but this function holds it',
       brief: '`{{call}}` is handed `{{flag}}` = 0 under the mmap lock',
       explanation:
-        'The GUP calls read their lock flag as what the caller holds: "(*locked == 0) means that the caller expects this function to acquire and drop the mmap_lock" (mm/gup.c, `__get_user_pages_locked()`; 6.1 rejects it outright with `BUG_ON(*locked != 1)`). `{{flag}}` is 0 on every way to this call, but `{{taken}}` took `{{mm}}`\'s mmap lock on the path shown and it is still held, so the call takes the lock a second time: an rwsem is not recursive, and a second read lock deadlocks as soon as a writer queues between the two.',
+        "A GUP call's lock flag says what its caller holds, and a caller that holds the mmap lock must hand it 1. `{{flag}}` is 0 on every way to this call, but `{{taken}}` took `{{mm}}`'s mmap lock on the path shown and it is still held. Told 0, the calls made from outside mm/gup.c refuse: 6.12's `get_user_pages_remote()` and `pin_user_pages_remote()` warn and return -EINVAL (`WARN_ON_ONCE(*locked != 1)` in `is_valid_gup_args()`), 6.1 stops with `BUG_ON(*locked != 1)`, and a caller that unlocks only `if (locked)` then leaks the lock. `__get_user_pages_locked()` and the calls that reach it take the lock a second time (\"(*locked == 0) means that the caller expects this function to acquire and drop the mmap_lock\"), which deadlocks as soon as a writer queues between the two read locks.",
       fix: 'Set `{{flag}} = 1;` once the lock is taken, before the call, or release the lock and let the call take it.',
     },
     flagNotCleared: {
@@ -424,11 +424,11 @@ export default defineRule({
       fix: 'Set `{{flag}} = {{zero}};` on this path where the lock is released, before returning.',
     },
     flagClearedHeld: {
-      headline: '`{{flag}}` says the mmap lock was released, but this path still holds it',
-      brief: '`{{flag}}` says released, but the mmap lock is still held',
+      headline: '`{{flag}}` says the mmap lock is not held, but this path returns holding it',
+      brief: '`{{flag}}` says not held, but the mmap lock is still held',
       explanation:
-        '`{{flag}}` tells the caller whether this function still holds the mmap lock: {{evidence}}. This is the protocol of mm/gup.c (`__get_user_pages_locked()`: "This function may drop the mmap_lock. If it does so, then it will set (*locked = 0)."). On the path shown it sets `{{flag}}` to {{zero}} but returns with the lock still held, so its caller, told that the lock is gone, never releases it: every later writer of this mm blocks for ever.',
-      fix: 'Release the lock on this path before setting `{{flag}}` to {{zero}}, or leave `{{flag}}` as it was.',
+        '`{{flag}}` tells the caller whether this function still holds the mmap lock: {{evidence}}. This is the protocol of mm/gup.c (`__get_user_pages_locked()`: "This function may drop the mmap_lock. If it does so, then it will set (*locked = 0)."). On the path shown {{how}}, but returns with the lock held, so its caller, told that the lock is not held, never releases it: every later writer of this mm blocks for ever.',
+      fix: 'Keep `{{flag}}` to what the lock is on this path: {{remedy}}.',
     },
   },
   check(fn, ctx) {
@@ -438,6 +438,36 @@ export default defineRule({
       const flag = displayKey(b.flag);
       const type = fn.ast.params.find((p) => `*${p.ref.id}` === b.flag)?.type.trim() ?? '';
       const zero = /^(?:const\s+)?(?:bool|_Bool)$/.test(type) ? 'false' : '0';
+      if (b.kind === 'zero') {
+        ctx.report({
+          messageId: 'gupFlagZero',
+          data: { call: `${b.callee}()`, flag, mm: [...lockedObjects(events)].map(displayKey)[0] ?? 'the mm', taken: `${displayCall(fn, b.lockAt!).replace(/\(.*$/s, '')}()` },
+          at: b.at,
+          related: [{ at: b.lockAt!, message: `the mmap lock is taken here, and \`${flag}\` still says it is not` }],
+        });
+        continue;
+      }
+      if (b.kind === 'held') {
+        const taken = b.how === 'taken';
+        ctx.report({
+          messageId: 'flagClearedHeld',
+          data: {
+            flag,
+            zero,
+            evidence: flagEvidence(b.said, flag, zero),
+            how: taken ? `it takes the lock after finding \`${flag}\` ${zero}, and leaves it ${zero}` : `it sets \`${flag}\` to ${zero}`,
+            remedy: taken ? `set \`${flag} = ${zero === 'false' ? 'true' : '1'};\` where the lock is taken` : `release the lock before setting \`${flag}\` to ${zero}, or leave \`${flag}\` as it was`,
+          },
+          at: b.at,
+          until: b.exit,
+          related: [
+            { at: b.at, message: taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
+            ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: 'returns with the lock held' }] : []),
+            ...(b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+          ],
+        });
+        continue;
+      }
       ctx.report({
         messageId: b.kind === 'released' ? 'flagNotCleared' : 'flagClearedHeld',
         data: { flag, zero, how: b.how, evidence: flagEvidence(b.said, flag, zero) },
@@ -868,7 +898,7 @@ export default defineRule({
     // the killable wrappers), not a leak.
     // A system call returns to user space: what it returns can tell no caller about a lock
     // (sweep H: 6.1's mremap() leaving through a label after the unlock with `ret = addr`).
-    const syscall = /^\s*(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(/.test(fn.file.source.text.slice(fn.span.start, fn.span.start + 40));
+    const syscall = fn.file.definesSyscall(fn.span);
     const inverted = new Set<number>();
     // One leak per lock, mode and decision, whichever of the function's lock calls took it (sweep
     // U: sparc64's trylock and the lock at its `retry:` label, both leaked by one new `goto`): the
@@ -1164,7 +1194,10 @@ function returnsInteger(fn: AnalyzedFunction): boolean {
  * non-zero; `held`: the path set the flag to zero (at `at`) and leaves with the lock held.
  */
 interface FlagBreach {
-  kind: 'released' | 'held';
+  /** `zero`: the flag, 0, handed on to a GUP call (`at`) while the function holds the lock it took (`lockAt`). */
+  kind: 'released' | 'held' | 'zero';
+  lockAt?: CfgNode;
+  callee?: string;
   /** `*locked`, as the code writes it. */
   flag: string;
   at: CfgNode;
@@ -1221,6 +1254,9 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const ops = new Map<number, Op[]>();
   const add = (id: number, op: Op): void => void ops.set(id, [...(ops.get(id) ?? []), op]);
   const flags = lockFlags(fn);
+  const mentionsNowait = fn.file.identifiersOf(fn.span).has(RETRY_NOWAIT);
+  /** The variables that hold a fault's flags: what stores to them say of FAULT_FLAG_RETRY_NOWAIT. */
+  const nowaitVars = new Set<string>();
   for (const node of fn.cfg.nodes) {
     const seen = new Set<Expr>();
     for (const e of events.get(node.id) ?? []) {
@@ -1248,9 +1284,15 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       const flagsText = fn.text(ev.call.args[2] ?? ev.call);
       // FAULT_FLAG_RETRY_NOWAIT always among its flags: the fault never releases the lock.
       if (may === 'no' || flagsText.includes(RETRY_NOWAIT)) continue;
-      const nowait = may === 'other' && !flagsText.includes('FAULT_FLAG_VMA_LOCK') && setsRetryNowait(fn, ev.call);
+      // With FAULT_FLAG_RETRY_NOWAIT among its flags the fault keeps the lock (mm/gup.c: "With
+      // FAULT_FLAG_RETRY_NOWAIT we'll never release the mmap lock in the page fault handler"):
+      // where the function sets or tests it, the path says whether it is set.
+      const vmaLock = flagsText.includes('FAULT_FLAG_VMA_LOCK');
+      const nowait = !vmaLock && mentionsNowait;
       const pending = releasePending(node, ev.call, fault);
-      if ((may === 'yes' || nowait) && pending && 'fault' in pending) add(node.id, { k: 'fault', key: pending.fault, nowait });
+      const flagsKey = ev.call.args[2] ? pathKey(uncast(ev.call.args[2])) : null;
+      if (nowait && flagsKey !== null) nowaitVars.add(flagsKey);
+      if ((may === 'yes' || (may === 'other' && !vmaLock && setsRetryNowait(fn, ev.call))) && pending && 'fault' in pending) add(node.id, { k: 'fault', key: pending.fault, nowait });
       else add(node.id, { k: 'lost' });
     }
   }
@@ -1263,7 +1305,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
    * flag; `lAt`: where it took the lock; `tz`: the path found the flag 0 on entry (none of these
    * in the key).
    */
-  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; tz?: true };
+  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; tz?: true; nws?: 'set' | 'unset'; known?: { fault: string; bit: FaultBit } };
   const breaches: FlagBreach[] = [];
   let said: CfgNode | null = null;
   /** Where a path takes the lock itself and sets the flag to 1: evidence too. */
@@ -1277,7 +1319,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const enteredHeld = !tested && !all.some((op) => op.k === 'lock') && all.some((op) => op.k !== 'lost');
   const result = explore<S>(fn.cfg, fn.facts, {
     initial: enteredHeld ? { h: 1, v: new Map([[flag, 1]]) } : { h: flag, v: new Map() },
-    key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}|${s.acq ? JSON.stringify(s.acq) : ''}|${s.rel ? `${s.rel.fault}${s.rel.bits.join('')}${s.rel.nowait}` : ''}`,
+    key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}|${s.acq ? JSON.stringify(s.acq) : ''}|${s.rel ? `${s.rel.fault}${s.rel.bits.join('')}${s.rel.nowait}` : ''}|${s.nws ?? ''}|${s.known ? `${s.known.fault}:${s.known.bit}` : ''}`,
     follow: (s, node, edge) => followsFlags(s.v, node, edge),
     step(s, node, trace) {
       let cur: S = s;
@@ -1301,9 +1343,13 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
           cur = { ...cur, h: released ? 0 : 1, ...tz };
         }
       }
-      if (cur.h === 'nw' && decided?.from.expr) {
-        const zeroOn = zeroEdge(decided.from.expr, nowaitTest);
-        if (zeroOn !== null) cur = { ...cur, h: decided.kind === zeroOn ? 0 : 1 };
+      // A test of FAULT_FLAG_RETRY_NOWAIT in the fault's flags: which way the path went says it.
+      const nowaitZero = mentionsNowait && decided?.from.expr ? zeroEdge(decided.from.expr, nowaitTest) : null;
+      if (nowaitZero !== null && decided) {
+        const unset = decided.kind === nowaitZero;
+        // The path set or cleared it itself: the other edge cannot be taken.
+        if (cur.nws !== undefined && (cur.nws === 'unset') !== unset) return null;
+        cur = { ...cur, nws: unset ? 'unset' : 'set', ...(cur.h === 'nw' ? { h: unset ? 0 : 1 } : {}) };
       }
       if (cur.acq) {
         const settled = settlePending(cur.acq, node, taken);
@@ -1312,17 +1358,28 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         else if (settled === 'forgotten') cur = { ...cur, h: 'u', acq: undefined };
         else if (settled !== null) cur = { ...cur, acq: settled };
       }
+      // The outcome a test found (VM_FAULT_RETRY, say): RETRY and COMPLETED never come together,
+      // so a later test cannot find the other one set, nor this one clear.
+      if (cur.known && decided?.from.expr) {
+        const t = faultTest(decided.from.expr, cur.known.fault);
+        if (t && !t.others && t.bits.size > 0 && (decided.kind === t.setOn) !== t.bits.has(cur.known.bit)) return null;
+      }
       if (cur.rel) {
         const rel = cur.rel;
-        const t = decided?.from.expr ? faultTest(decided.from.expr, rel.fault) : null;
         const settled = settleFault(rel, node, taken);
+        // Which outcomes the deciding test left: with FAULT_FLAG_RETRY_NOWAIT set the handler
+        // never drops the lock, so it never returns VM_FAULT_COMPLETED.
+        const t = decided?.from.expr ? faultTest(decided.from.expr, rel.fault) : null;
+        const left = t && decided && decided.kind === t.setOn ? rel.bits.filter((b) => t.bits.has(b)) : rel.bits;
+        if (settled === 'acquired' && rel.nowait && cur.nws === 'set' && !left.includes('retry')) return null;
+        if (settled === 'acquired' && left.length === 1) cur = { ...cur, known: { fault: rel.fault, bit: left[0]! } };
         if (settled === 'acquired') {
-          // RETRY (not COMPLETED) with FAULT_FLAG_RETRY_NOWAIT possible: released unless it was set.
-          const retry = t ? t.bits.has('retry') && !t.bits.has('completed') : rel.bits.length === 1 && rel.bits[0] === 'retry';
-          cur =
-            rel.nowait && retry
-              ? { ...cur, h: 'nw', rel: undefined, rAt: rel.at, how: '`handle_mm_fault()` released the lock where `FAULT_FLAG_RETRY_NOWAIT` was not among its flags (its result has `VM_FAULT_RETRY` set, and the function sets that flag only on some paths)' }
-              : { ...cur, h: 0, rel: undefined, rAt: rel.at, how: '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set)' };
+          // With FAULT_FLAG_RETRY_NOWAIT possible: released unless the path set it (or found it set).
+          const how = '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set)';
+          const nowaitHow = '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set, and `FAULT_FLAG_RETRY_NOWAIT` is not among its flags on this path)';
+          if (!rel.nowait) cur = { ...cur, h: 0, rel: undefined, rAt: rel.at, how };
+          else if (cur.nws === 'set') cur = { ...cur, rel: undefined };
+          else cur = { ...cur, h: cur.nws === 'unset' ? 0 : 'nw', rel: undefined, rAt: rel.at, how: nowaitHow };
         } else if (settled === 'failed') cur = { ...cur, rel: undefined };
         else if (settled === 'forgotten') cur = { ...cur, h: 'u', rel: undefined };
         else if (settled !== null && 'fault' in settled) cur = { ...cur, rel: { ...rel, bits: settled.bits } };
@@ -1344,7 +1401,11 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         else if (op.k === 'unlock') cur = cur.h === 0 ? { ...cur, h: 'u' } : { ...cur, h: 0, rAt: node.id, how: `\`${displayCall(fn, node)}\` releases the lock` };
         else if (op.k === 'said') {
           if (cur.h === 0) cur = { ...cur, h: 'u' };
-          else {
+          else if (op.key === flag && cur.v.get(flag) === 0 && cur.lAt !== undefined) {
+            // `if (!*locked) mmap_read_lock_killable(mm);` and no `*locked = 1;`: the callee is told "not held".
+            breaches.push({ kind: 'zero', flag, at: node, exit: node, how: '', said: { kind: 'took', at: fn.cfg.nodes[cur.lAt]! }, lockAt: fn.cfg.nodes[cur.lAt]!, callee: op.callee });
+            cur = { ...cur, h: 'u' };
+          } else {
             set(op.key, null);
             cur = { ...cur, h: op.key, rAt: node.id, how: `\`${op.callee}()\` released the lock (and said so in \`${displayKey(op.key)}\`)` };
           }
@@ -1352,6 +1413,8 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         else cur = { ...cur, rel: { fault: op.key, bits: ['retry', 'completed'], nowait: op.nowait, at: node.id } };
       }
       for (const ev of node.events) {
+        if (ev.k === 'def' && nowaitVars.has(ev.key)) cur = { ...cur, nws: nowaitStore(fn, node, ev.value) ?? (cur.nws && ev.value === null ? cur.nws : undefined) };
+        if (ev.k === 'def' && ev.key === cur.known?.fault) cur = { ...cur, known: undefined };
         if (ev.k !== 'def' || here.some((op) => op.k === 'said' && op.key === ev.key)) continue;
         if (ev.key !== flag && !(typeof cur.h === 'string' && ev.key === cur.h) && !cur.v.has(ev.key)) continue;
         // A flag set before its test said which way the release went: not followed.
@@ -1371,13 +1434,12 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
     },
     exit(s, trace) {
       const x = s.v.get(flag);
-      // Released unless FAULT_FLAG_RETRY_NOWAIT was set, which the function sets only on some
-      // paths (`if (flags & FOLL_NOWAIT)`): the flag left set is wrong on the others.
-      if (s.h === 'nw' && x === 1 && s.rAt !== undefined && !s.acq && !s.rel) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
       if (s.acq || s.rel || typeof s.h === 'string' || x === undefined) return;
       if (s.h === 0 && x === 0 && s.rAt !== undefined && s.cAt !== undefined) said ??= fn.cfg.nodes[s.rAt]!;
       else if (s.h === 0 && x === 1 && s.rAt !== undefined) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
-      else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
+      else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: 'cleared', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
+      // Taken for a caller that handed it 0 ("acquire and drop"), and the flag left 0.
+      else if (s.h === 1 && x === 0 && s.tz && s.lAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.lAt]!, exit: exitPoint(fn, trace), how: 'taken', said: { kind: 'took', at: fn.cfg.nodes[s.lAt]! } });
     },
   });
   // Handed on to a GUP call or a helper that says its release in it, the flag is a lock flag
@@ -1425,4 +1487,24 @@ function zeroOnEveryWay(fn: AnalyzedFunction, at: number, key: string): number |
     if (!v || !(isZeroConstant(v) || (v.k === 'ident' && v.name === 'false'))) return null;
   }
   return defs[0]!.node;
+}
+
+/**
+ * What a store to a fault's flags variable says of FAULT_FLAG_RETRY_NOWAIT: `fault_flags |=
+ * FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT;` sets it, `&= ~FAULT_FLAG_RETRY_NOWAIT`
+ * clears it, a value built from constants without it (`fault_flags = 0;`,
+ * `= FAULT_FLAG_DEFAULT`) leaves it unset; null for a compound store of other bits (the caller
+ * keeps what it knew) and for anything else.
+ */
+function nowaitStore(fn: AnalyzedFunction, node: CfgNode, value: Expr | null): 'set' | 'unset' | null {
+  const text = fn.text(node);
+  if (text.includes(RETRY_NOWAIT)) return /&=\s*~/.test(text) ? 'unset' : 'set';
+  if (value === null) return null;
+  const constant = (e: Expr): boolean => {
+    const x = uncast(e);
+    if (x.k === 'lit') return true;
+    if (x.k === 'ident') return x.ref.scope === 'global' && /^FAULT_FLAG_[A-Z_]+$/.test(x.name);
+    return x.k === 'binary' && (x.op === '|' || x.op === '&') && constant(x.left) && constant(x.right);
+  };
+  return constant(value) ? 'unset' : null;
 }
