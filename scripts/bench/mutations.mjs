@@ -877,6 +877,18 @@ export default [
     expect: [{ line: 'pinned_pages = pin_user_pages_remote(mm, pa, pinned_pages,', related: ['mmap_read_lock(mm);'] }],
   },
   {
+    id: 'balance-process-vm-gup-flag-hoisted',
+    rule: 'mmap-lock-balance',
+    file: 'mm/process_vm_access.c',
+    function: 'process_vm_rw_single_vec',
+    what: "`int locked = 1;` moved out of the loop (sweep AC, B29): after a lap where pin_user_pages_remote() dropped the lock, the next lap takes it and hands the call 0; 6.12 warns and returns -EINVAL, the `if (locked)` unlock is skipped and the lock leaks (gupFlagZero)",
+    edits: [
+      { delete: 'int locked = 1;' },
+      { insertAfter: '{', text: ['int locked = 1;'] },
+    ],
+    expect: [{ line: 'pinned_pages = pin_user_pages_remote(mm, pa, pinned_pages,', related: ['mmap_read_lock(mm);'] }],
+  },
+  {
     id: 'balance-async-pf-gup-flag-zero',
     rule: 'mmap-lock-balance',
     file: 'virt/kvm/async_pf.c',

@@ -488,7 +488,7 @@ export default defineRule({
     // Helpers that release the caller's lock on one outcome of the call and not on the other
     // (`do_vmi_align_munmap(..., unlock = true)` when it returns 0, `__collapse_huge_page_swapin()`
     // when it fails): see MMAP_LOCK_CONDITIONAL_RELEASES.
-    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; upgrades?: true; example?: string; fault?: true; zeroFlag?: { named: string; def: number } }>();
+    const conditional = new Map<number, { object: string; name: string; pending: ReleasePending | null; why: string; test: string; downgrades: boolean; upgrades?: true; example?: string; fault?: true; zeroFlag?: { named: string; def: number }; handed?: { named: string; key: string } }>();
     const tracked = lockedObjects(events);
     /** The nodes that release `object` (an unlock, or a downgrade that ends the write lock), once per object. */
     const releasing = new Map<string, number[]>();
@@ -568,7 +568,7 @@ export default defineRule({
         const to = zeroOf(fn, held ?? flag, held === null) === 'false' ? 'false' : '0';
         // A GUP call of the table handed a flag that is 0 on every way in takes the lock itself.
         const zero = !read && held !== null ? zeroOnEveryWay(fn, node.id, key) : null;
-        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false, ...(zero === null ? {} : { zeroFlag: { named, def: zero } }) });
+        conditional.set(node.id, { object, name: ev.name, pending: { key, when: 'zero' }, why: read ? `it sets \`${named}\` to ${to} (its body does both on the same paths)` : `it sets \`${named}\` to ${to}`, test: `\`${named}\``, downgrades: false, ...(zero === null ? {} : { zeroFlag: { named, def: zero } }), ...(!read && held !== null ? { handed: { named, key } } : {}) });
       }
     }
 
@@ -714,15 +714,18 @@ export default defineRule({
         const cond = conditional.get(node.id);
         if (cond) {
           const cur = (next ?? s).get(cond.object) ?? { k: 'entry' };
-          // `int locked = 0;` says "not held" to a GUP call: it takes the lock again (B16).
-          if (cond.zeroFlag && cur.k === 'held' && cur.local && !cur.pending && !cur.releasing && once(`gupFlagZero|${node.id}|${cond.object}`)) {
+          // `int locked = 0;` says "not held" to a GUP call: it takes the lock again (B16). So does
+          // a flag the path found 0 (`if (locked) mmap_read_unlock(mm);` skipped, then round the
+          // loop to the lock and the call again: sweep AC, B29).
+          const zero = cond.zeroFlag ?? (cond.handed && trace.decides(cond.handed.key, '==', 0n) === true ? { named: cond.handed.named, def: node.id } : undefined);
+          if (zero && cur.k === 'held' && cur.local && !cur.pending && !cur.releasing && once(`gupFlagZero|${node.id}|${cond.object}`)) {
             ctx.report({
               messageId: 'gupFlagZero',
-              data: { call: `${cond.name}()`, flag: cond.zeroFlag.named, mm: heldMm(cur.at, cond.object), taken: cur.call },
+              data: { call: `${cond.name}()`, flag: zero.named, mm: heldMm(cur.at, cond.object), taken: cur.call },
               at: node,
               related: [
                 { at: fn.cfg.nodes[cur.at]!, message: `the mmap lock is taken here (\`${cur.call}\`)` },
-                ...(cond.zeroFlag.def !== node.id ? [{ at: fn.cfg.nodes[cond.zeroFlag.def]!, message: `\`${cond.zeroFlag.named}\` is 0 from here` }] : []),
+                ...(zero.def !== node.id ? [{ at: fn.cfg.nodes[zero.def]!, message: `\`${zero.named}\` is 0 from here` }] : []),
               ],
             });
             set(cond.object, { k: 'unknown' });
