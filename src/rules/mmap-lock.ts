@@ -181,7 +181,9 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries, ta
       // vma_end_read(vma);`): powerpc's `bad_access(regs, address, NULL, vma)` on the mmap
       // lock path leaks it (sweep K).
       if (NULL_MM_RELEASES.has(ev.name) && ev.call.args.some(isZeroConstant)) continue;
-      const transfers = TRANSFER.has(ev.name) || ev.call.args.some((a) => handsFlag(a, flags));
+      // A bare "may release or take" entry whose body widen reads is that body (sweep AD: an
+      // unlock added after x86's `bad_area_access_error()`, which already released, was silent).
+      const transfers = (TRANSFER.has(ev.name) && !(BARE.has(ev.name) && helperDefinition(fn, ev.name, summaries) !== null)) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
       const summarised = (out.get(node.id) ?? []).some((e) => e.event.via === ev.name && e.op !== 'unknown');
@@ -744,6 +746,9 @@ const TABLED: ReadonlySet<string> = new Set([
   ...LOCK_OP_NAMES,
   ...KEEPS_LOCK,
 ]);
+
+/** The helpers of the table that say no more than "may release or take": see {@link TABLED}. */
+const BARE: ReadonlySet<string> = new Set(MMAP_LOCK_HELPERS.filter((name) => !TABLED.has(name)));
 
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 
