@@ -20,7 +20,7 @@ import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
 import type { Rule } from '../rules/define-rule.js';
 import type { CatalogRule } from '../rules/index.js';
 import { isPatchRule, runPatchRules, type PatchRule } from '../rules/patch/define-patch-rule.js';
-import { MMAP_LOCK_TABLE_SAYS } from '../rules/resources.js';
+import { MMAP_LOCK_BARE_HELPERS, MMAP_LOCK_TABLE_SAYS } from '../rules/resources.js';
 import { withoutCallerEchoes } from '../rules/overlaps.js';
 import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
@@ -457,7 +457,8 @@ function undoPatch(text: string, fp: FilePatch, patch: Patch): string | null {
 function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[], rules: readonly Rule[], texts: ChangedTexts): void {
   if (!rules.some((r) => r.id.startsWith('mmap-lock-'))) return;
   for (const span of changed) {
-    if (!MMAP_LOCK_TABLE_SAYS.has(span.name)) continue;
+    // A bare "may release or take" entry is read from its body, at its callers too.
+    if (!MMAP_LOCK_TABLE_SAYS.has(span.name) || MMAP_LOCK_BARE_HELPERS.has(span.name)) continue;
     // Only a change that can move the contract: a lock call, a return or a jump. A message
     // added (expand_stack()'s warning), a comment or an assertion changes nothing a caller
     // relies on.

@@ -165,7 +165,7 @@ function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<n
  * per summaries.
  */
 function leftUnflushed(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries): string | null {
-  const defs = fn.file.definitionsOf(name);
+  const defs = fn.file.calleeDefinitionsOf(name);
   if (defs.length !== 1 || !summaries.mayName(fn.file, defs[0]!, UNSHARE_QUERY)) return null;
   const callee = fn.file.analyze(defs[0]!);
   const p = callee?.ast.params[param];

@@ -328,6 +328,8 @@ function walkCalls(caller: AnalyzedFunction, callee: string, contract: Contract,
  * holding it around the call), and each finding points at the other side.
  */
 function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
+  // `SYSCALL_DEFINE1(frob, ...)` defines `sys_frob()`: a call of `frob()` is another function.
+  if (fn.file.definesSyscall(fn.span)) return;
   const contract = contractOf(fn, ctx);
   if (!contract) return;
   const file = fn.file;
@@ -360,7 +362,7 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
 function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
   const file = fn.file;
   // The same-file functions this one names, in file order (as the walk over the file gave them).
-  const named = [...file.identifiersOf(fn.span)].flatMap((id) => file.definitionsOf(id)).sort((a, b) => a.start - b.start);
+  const named = [...file.identifiersOf(fn.span)].flatMap((id) => file.calleeDefinitionsOf(id)).sort((a, b) => a.start - b.start);
   for (const span of named) {
     // A callee that cannot touch the lock has no contract: not parsed.
     if (span === fn.span || !mayLock(file, span, ctx.summaries)) continue;

@@ -14,7 +14,7 @@ import type { Definition } from '../analysis/program.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { helperDefinition } from './facts.js';
 import { faultMayRelease } from './fault-result.js';
-import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
+import { MMAP_LOCK_BARE_HELPERS, MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_HELPERS, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_KEPT, MMAP_LOCK_OPS, MMAP_LOCK_RELOCKS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TRANSFERS, MMAP_LOCKED_LOOKUPS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_READ_LOCK, VMA_TREE_ITERATORS } from './resources.js';
 
 export type Mode = 'read' | 'write';
 
@@ -740,15 +740,10 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
  * body read with the lock held cannot say better: 6.1's `migrate_to_node()` runs under its
  * caller's lock and leaves it alone (6.12's takes the lock itself, and its body is no "keeps").
  */
-const TABLED: ReadonlySet<string> = new Set([
-  ...[...MMAP_LOCK_TABLE_SAYS.keys()].filter((name) => !MMAP_LOCK_HELPERS.includes(name) || MMAP_LOCK_TABLE_SAYS.get(name) !== null || MMAP_LOCK_CONDITIONAL_RELEASES.some((c) => c.name === name)),
-  ...FLAG_RELEASES.keys(),
-  ...LOCK_OP_NAMES,
-  ...KEEPS_LOCK,
-]);
+const TABLED: ReadonlySet<string> = new Set([...[...MMAP_LOCK_TABLE_SAYS.keys()].filter((name) => !MMAP_LOCK_BARE_HELPERS.has(name)), ...FLAG_RELEASES.keys(), ...LOCK_OP_NAMES, ...KEEPS_LOCK]);
 
 /** The helpers of the table that say no more than "may release or take": see {@link TABLED}. */
-const BARE: ReadonlySet<string> = new Set(MMAP_LOCK_HELPERS.filter((name) => !TABLED.has(name)));
+const BARE = MMAP_LOCK_BARE_HELPERS;
 
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 

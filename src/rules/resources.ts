@@ -609,6 +609,23 @@ export const MMAP_LOCK_TABLE_SAYS: ReadonlyMap<string, string | null> = new Map<
   ...MMAP_LOCK_RELOCKS.map((r) => [r.name, r.says] as const),
 ]);
 
+/**
+ * The helpers of {@link MMAP_LOCK_HELPERS} whose table entry says no more than "may release or
+ * take": where widen reads a body, the body says what they do (6.1's `migrate_to_node()` keeps
+ * the caller's lock, x86's `bad_area_access_error()` releases it), and the table does not stand
+ * over it.
+ */
+export const MMAP_LOCK_BARE_HELPERS: ReadonlySet<string> = new Set(
+  MMAP_LOCK_HELPERS.filter(
+    (name) =>
+      MMAP_LOCK_TABLE_SAYS.get(name) === null &&
+      !MMAP_LOCK_CONDITIONAL_RELEASES.some((c) => c.name === name) &&
+      !MMAP_LOCK_FLAG_RELEASES.some((r) => r.name === name) &&
+      !MMAP_LOCK_KEPT.includes(name) &&
+      !MMAP_LOCK_OPS.some((o) => o.name === name),
+  ),
+);
+
 /** VMA lookups that need the mmap lock (6.12 mm/mmap.c:961, 978 assert it), with the argument naming the mm. */
 export const MMAP_LOCKED_LOOKUPS: ReadonlyMap<string, number> = new Map([
   ['find_vma', 0],

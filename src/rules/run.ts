@@ -35,7 +35,7 @@ export function rulesFor(file: AnalyzedFile, span: FunctionSpan, rules: readonly
 function handsToHelperElsewhere(file: AnalyzedFile, span: FunctionSpan, rule: Rule, summaries: BracketSummaries): boolean {
   if (rule.meta.resources.length === 0 || (rule.meta.needs && !rule.meta.needs(file, span, summaries))) return false;
   for (const callee of file.calleesOf(span)) {
-    if (file.definitionsOf(callee).length === 0 && rule.meta.resources.some((pair) => summaries.handsOn(pair, callee, file))) return true;
+    if (file.calleeDefinitionsOf(callee).length === 0 && rule.meta.resources.some((pair) => summaries.handsOn(pair, callee, file))) return true;
   }
   return false;
 }
@@ -102,7 +102,7 @@ function relevantNames(file: AnalyzedFile, rule: Rule, summaries: BracketSummari
  * A definition widen cannot analyse counts as changing it.
  */
 function handsOn(file: AnalyzedFile, name: string, rule: Rule, summaries: BracketSummaries): boolean {
-  for (const span of file.definitionsOf(name)) {
+  for (const span of file.calleeDefinitionsOf(name)) {
     const fn = file.analyze(span);
     if (!fn) return true;
     for (let i = 0; i < fn.ast.params.length; i++) {

@@ -82,7 +82,7 @@ export default defineRule({
     // of a helper of the file that may (sweep S: DAMON's VMA walk moved below the unlock).
     const handed = callEvents(fn, ({ call, name, node }) => {
       if (MMAP_LOCKED_LOOKUPS.has(name) || ASSERTS.has(name) || (locks.get(node.id) ?? []).length > 0) return null;
-      if (!MMAP_LOCK_REQUIRED.has(name) && fn.file.definitionsOf(name).length === 0) return null;
+      if (!MMAP_LOCK_REQUIRED.has(name) && fn.file.calleeDefinitionsOf(name).length === 0) return null;
       for (const arg of call.args) {
         const mm = objectAt(fn, arg, node.id);
         if (mm !== null && mms.has(mm)) return { mm, name };
@@ -209,6 +209,6 @@ const UNLOCKS: ReadonlySet<string> = new Set(MMAP_LOCK_OPS.filter((o) => o.op ==
  */
 function handsOnAfterUnlock(file: AnalyzedFile, span: FunctionSpan): boolean {
   if (!file.mentions(span, UNLOCKS)) return false;
-  for (const id of file.calleesOf(span)) if (id !== span.name && (MMAP_LOCK_REQUIRED.has(id) || file.definitionsOf(id).length > 0)) return true;
+  for (const id of file.calleesOf(span)) if (id !== span.name && (MMAP_LOCK_REQUIRED.has(id) || file.calleeDefinitionsOf(id).length > 0)) return true;
   return false;
 }

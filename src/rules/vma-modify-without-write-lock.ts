@@ -450,7 +450,7 @@ function eventsOf(fn: AnalyzedFunction): Map<number, Ev[]> {
           const origin = vma === null ? null : inTree(fn, a, node.id);
           return vma !== null && origin !== null ? { vma, origin } : null;
         });
-        if (vmas.length > 0 || fn.file.definitionsOf(name).length > 0) e = { k: 'call', name, vmas, args };
+        if (vmas.length > 0 || fn.file.calleeDefinitionsOf(name).length > 0) e = { k: 'call', name, vmas, args };
       }
       if (e === null) continue;
       const list = out.get(node.id) ?? [];
@@ -586,7 +586,7 @@ function calleeSummary(caller: AnalyzedFunction, name: string, summaries: Bracke
   if (known) return { needs: null, params: new Map(), requires: known };
   const writer = WRITE_REQUIRED.get(name);
   if (writer) return { needs: writer, params: new Map(), requires: new Map() };
-  const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.definitionsOf(name).map((span) => ({ file: caller.file, span }));
+  const defs = anywhere ? summaries.definitions(name, caller.file, SUMMARY_WORDS) : caller.file.calleeDefinitionsOf(name).map((span) => ({ file: caller.file, span }));
   if (defs.length === 1) return definitionSummary(defs[0]!, summaries);
   // Definitions under `#ifdef`s (s390's thp_split_mm() and its empty stub): what the call needs
   // in one configuration, it needs there. What each does to its parameters is not merged.
@@ -768,7 +768,7 @@ function paramAt(fn: AnalyzedFunction, e: Expr, at: number, paramIndex: Readonly
 
 /** ` (a macro of this file for \`expand_downwards()\`)` when `name` is one, else nothing. */
 function aliasOf(fn: AnalyzedFunction, name: string): string {
-  const defs = fn.file.definitionsOf(name);
+  const defs = fn.file.calleeDefinitionsOf(name);
   return defs.length === 1 && defs[0]!.name !== name ? ` (a macro of this file for \`${defs[0]!.name}()\`)` : '';
 }
 
