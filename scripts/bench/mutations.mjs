@@ -867,6 +867,15 @@ export default [
     expect: [{ line: { at: 'ret = __get_user_pages(mm, start, nr_pages, flags, pages,', nth: 1 } }],
   },
   {
+    id: 'balance-khugepaged-scan-pmd-flag-kept',
+    rule: 'mmap-lock-balance',
+    file: 'mm/khugepaged.c',
+    function: 'hpage_collapse_scan_pmd',
+    what: "hpage_collapse_scan_pmd() no longer sets `*mmap_locked = false;` after collapse_huge_page(), which returns with the mmap lock released: khugepaged_scan_mm_slot(), told the lock is held, goes on and releases it again (flagNotCleared, the flag shown by the caller's test)",
+    edits: [{ delete: '*mmap_locked = false;' }],
+    expect: [{ line: 'result = collapse_huge_page(mm, address, referenced,' }],
+  },
+  {
     id: 'balance-gup-locked-final-flag-kept',
     rule: 'mmap-lock-balance',
     file: 'mm/gup.c',

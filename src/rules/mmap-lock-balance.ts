@@ -463,7 +463,7 @@ export default defineRule({
           related: [
             { at: b.at, message: taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
             ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: 'returns with the lock held' }] : []),
-            ...(b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+            ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
           ],
         });
         continue;
@@ -476,7 +476,7 @@ export default defineRule({
         related: [
           b.kind === 'released' ? { at: b.at, message: 'the mmap lock is released here' } : { at: b.at, message: `\`${flag}\` is set to ${zero} here, with the lock held` },
           ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: b.kind === 'released' ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
-          ...(b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+          ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
         ],
       });
     }
@@ -1217,9 +1217,13 @@ interface FlagBreach {
  * its release in it (`handed`).
  */
 interface FlagEvidence {
-  kind: 'said' | 'took' | 'handed';
-  at: CfgNode;
+  kind: 'said' | 'took' | 'handed' | 'caller';
+  /** Where in the function; null for `caller` (the evidence is in the caller). */
+  at: CfgNode | null;
+  /** The GUP call it is handed to (`handed`), or the caller that tests it (`caller`). */
   callee?: string;
+  /** `caller`: the caller's flag variable. */
+  variable?: string;
 }
 
 const RETRY_NOWAIT = 'FAULT_FLAG_RETRY_NOWAIT';
@@ -1245,7 +1249,10 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const params = fn.ast.params.filter((p) => p.pointer && FLAG_TYPE.test(p.type.trim()));
   const stored = new Set<string>();
   for (const node of fn.cfg.nodes) for (const ev of node.events) if (ev.k === 'def' && ev.key.startsWith('*')) stored.add(ev.key);
-  const candidates = params.map((p) => `*${p.ref.id}`).filter((k) => stored.has(k));
+  // The one such parameter it stores through, or the only one there is (a helper whose
+  // `*mmap_locked = false;` a patch deleted: its callers still say what it is).
+  const written = params.map((p) => `*${p.ref.id}`).filter((k) => stored.has(k));
+  const candidates = written.length > 0 ? written : params.map((p) => `*${p.ref.id}`);
   if (candidates.length !== 1) return none;
   const flag = candidates[0]!;
   const pointer = flag.slice(1);
@@ -1253,7 +1260,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   if (objects.size > 1) return none;
   const fault = CONDITIONAL_BY_NAME.get('handle_mm_fault');
   /** Per node: what it does to the lock. */
-  type Op = { k: 'lock'; pending: PendingAcquisition | null } | { k: 'unlock' } | { k: 'said'; key: string; callee: string } | { k: 'fault'; key: string; nowait: boolean } | { k: 'lost' };
+  type Op = { k: 'lock'; pending: PendingAcquisition | null } | { k: 'unlock' } | { k: 'said'; key: string; callee: string; known: boolean } | { k: 'fault'; key: string; nowait: boolean } | { k: 'lost' };
   const ops = new Map<number, Op[]>();
   const add = (id: number, op: Op): void => void ops.set(id, [...(ops.get(id) ?? []), op]);
   const flags = lockFlags(fn);
@@ -1265,6 +1272,8 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
     for (const e of events.get(node.id) ?? []) {
       if (seen.has(e.event.call)) continue;
       seen.add(e.event.call);
+      // A callee handed the flag itself says in it what it did (below), and answers for it.
+      if (e.event.call.args.some((x) => pathKey(x) === pointer)) continue;
       if (e.op === 'lock' && !e.either) add(node.id, { k: 'lock', pending: pendingOf(node, e.event.acquisition) });
       else if (e.op === 'unlock' && !e.either) add(node.id, { k: 'unlock' });
       else if (e.op === 'unknown' && e.event.via !== null && (e.event.via === 'handle_mm_fault' || flagRelease(e.event.via, e.event.call.args))) continue;
@@ -1277,9 +1286,11 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       const object = [...objects][0];
       const outcome = table || object === undefined ? null : lockOutcome(fn, ev.name, ev.call.args, node.id, object, summaries);
       const arg = table ? table.flag : outcome?.k === 'flag' ? ev.call.args[outcome.param] : undefined;
-      const key = arg ? (handedFlagKey(arg, flags) ?? pointerParam(fn, arg)) : null;
+      // Or any callee handed the flag parameter on (`hpage_collapse_pmd_locked(..., mmap_locked)`,
+      // sweep AC R19): its own flag contract is judged in its body.
+      const key = arg ? (handedFlagKey(arg, flags) ?? pointerParam(fn, arg)) : ev.call.args.some((x) => pathKey(x) === pointer) ? flag : null;
       if (key !== null) {
-        add(node.id, { k: 'said', key, callee: ev.name });
+        add(node.id, { k: 'said', key, callee: ev.name, known: arg !== undefined });
         continue;
       }
       if (ev.name !== 'handle_mm_fault' || !fault) continue;
@@ -1447,8 +1458,8 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   });
   // Handed on to a GUP call or a helper that says its release in it, the flag is a lock flag
   // by that callee's contract (`__get_user_pages(..., locked)`).
-  const handedOn = [...ops].flatMap(([id, list]) => list.flatMap((op) => (op.k === 'said' && op.key === flag ? [{ kind: 'handed' as const, at: fn.cfg.nodes[id]!, callee: op.callee }] : [])))[0];
-  const evidence: FlagEvidence | null = said ? { kind: 'said', at: said } : took ? { kind: 'took', at: took } : (handedOn ?? null);
+  const handedOn = [...ops].flatMap(([id, list]) => list.flatMap((op) => (op.k === 'said' && op.known && op.key === flag ? [{ kind: 'handed' as const, at: fn.cfg.nodes[id]!, callee: op.callee }] : [])))[0];
+  const evidence: FlagEvidence | null = said ? { kind: 'said', at: said } : took ? { kind: 'took', at: took } : (handedOn ?? (breaches.length > 0 ? callerEvidence(fn, pointer, summaries) : null));
   if (evidence === null) return { breaches: [], complete: result.complete };
   // One finding per release (or clearing) and kind, whichever exit the path takes after it.
   const seen = new Set<string>();
@@ -1468,6 +1479,7 @@ function displayCall(fn: AnalyzedFunction, node: CfgNode): string {
 function flagEvidence(e: FlagEvidence, flag: string, zero: string): string {
   if (e.kind === 'said') return `where it releases the lock on another path, it sets \`${flag}\` to ${zero}`;
   if (e.kind === 'took') return `where it takes the lock itself, it sets \`${flag}\` to ${zero === 'false' ? 'true' : '1'}`;
+  if (e.kind === 'caller') return `its caller \`${e.callee}()\` hands it \`&${e.variable}\` and tests \`${e.variable}\` after the call to learn whether it still holds the lock`;
   return `it hands \`${flag.slice(1)}\` to \`${e.callee}()\`, which says in it whether it released the lock`;
 }
 
@@ -1510,4 +1522,29 @@ function nowaitStore(fn: AnalyzedFunction, node: CfgNode, value: Expr | null): '
     return x.k === 'binary' && (x.op === '|' || x.op === '&') && constant(x.left) && constant(x.right);
   };
   return constant(value) ? 'unset' : null;
+}
+
+/**
+ * A same-file caller that hands `&v` for the flag parameter `pointer` and tests `v` after the
+ * call, in a function that takes or drops the mmap lock itself: the flag is a lock flag by the
+ * caller's use (6.12 khugepaged_scan_mm_slot(): `hpage_collapse_scan_pmd(..., &mmap_locked, cc)`,
+ * then `if (!mmap_locked)`), though the helper itself no longer shows it.
+ */
+function callerEvidence(fn: AnalyzedFunction, pointer: string, summaries: BracketSummaries): FlagEvidence | null {
+  const index = fn.ast.params.findIndex((p) => p.ref.id === pointer);
+  if (index < 0) return null;
+  for (const span of fn.file.functionsMentioning(fn.name)) {
+    if (span === fn.span) continue;
+    const caller = fn.file.analyze(span);
+    if (!caller || lockEvents(caller, summaries).size === 0) continue;
+    for (const node of caller.cfg.nodes) {
+      for (const ev of node.events) {
+        if (ev.k !== 'call' || ev.name !== fn.name) continue;
+        const arg = ev.call.args[index];
+        const key = arg && arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
+        if (key !== null && caller.cfg.nodes.some((n) => flagTestEdge(n, key) !== null)) return { kind: 'caller', at: null, callee: caller.name, variable: displayKey(key) };
+      }
+    }
+  }
+  return null;
 }
