@@ -1249,10 +1249,11 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const params = fn.ast.params.filter((p) => p.pointer && FLAG_TYPE.test(p.type.trim()));
   const stored = new Set<string>();
   for (const node of fn.cfg.nodes) for (const ev of node.events) if (ev.k === 'def' && ev.key.startsWith('*')) stored.add(ev.key);
-  // The one such parameter it stores through, or the only one there is (a helper whose
-  // `*mmap_locked = false;` a patch deleted: its callers still say what it is).
+  // The one such parameter it stores through, or the only one there is, named for a lock (a
+  // helper whose `*mmap_locked = false;` a patch deleted: its callers still say what it is).
+  // Named, so that the callers of every helper with an `int *` are not read for nothing.
   const written = params.map((p) => `*${p.ref.id}`).filter((k) => stored.has(k));
-  const candidates = written.length > 0 ? written : params.map((p) => `*${p.ref.id}`);
+  const candidates = written.length > 0 ? written : params.filter((p) => /lock/i.test(displayKey(p.ref.id))).map((p) => `*${p.ref.id}`);
   if (candidates.length !== 1) return none;
   const flag = candidates[0]!;
   const pointer = flag.slice(1);
