@@ -23,7 +23,7 @@ import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
-import { flagRelease, flagTestEdge, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { FLAG_PARAM_TYPE, flagRelease, flagTestEdge, flagValue, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
@@ -436,8 +436,7 @@ export default defineRule({
     const flagged = flagBreaches(fn, events, ctx.summaries);
     for (const b of flagged.breaches) {
       const flag = displayKey(b.flag);
-      const type = fn.ast.params.find((p) => `*${p.ref.id}` === b.flag)?.type.trim() ?? '';
-      const zero = /^(?:const\s+)?(?:bool|_Bool)$/.test(type) ? 'false' : '0';
+      const zero = zeroOfRef(fn, b.flag.slice(1), true);
       if (b.kind === 'zero') {
         ctx.report({
           messageId: 'gupFlagZero',
@@ -447,35 +446,25 @@ export default defineRule({
         });
         continue;
       }
-      if (b.kind === 'held') {
-        const taken = b.how === 'taken';
-        ctx.report({
-          messageId: 'flagClearedHeld',
-          data: {
-            flag,
-            zero,
-            evidence: flagEvidence(b.said, flag, zero),
-            how: taken ? `it takes the lock after finding \`${flag}\` ${zero}, and leaves it ${zero}` : `it sets \`${flag}\` to ${zero}`,
-            remedy: taken ? `set \`${flag} = ${zero === 'false' ? 'true' : '1'};\` where the lock is taken` : `release the lock before setting \`${flag}\` to ${zero}, or leave \`${flag}\` as it was`,
-          },
-          at: b.at,
-          until: b.exit,
-          related: [
-            { at: b.at, message: taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
-            ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: 'returns with the lock held' }] : []),
-            ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
-          ],
-        });
-        continue;
-      }
+      const released = b.kind === 'released';
+      const taken = b.kind === 'taken';
+      const evidence = flagEvidence(b.said, flag, zero);
       ctx.report({
-        messageId: b.kind === 'released' ? 'flagNotCleared' : 'flagClearedHeld',
-        data: { flag, zero, how: b.how, evidence: flagEvidence(b.said, flag, zero) },
+        messageId: released ? 'flagNotCleared' : 'flagClearedHeld',
+        data: released
+          ? { flag, zero, how: b.how, evidence }
+          : {
+              flag,
+              zero,
+              evidence,
+              how: taken ? `it takes the lock after finding \`${flag}\` ${zero}, and leaves it ${zero}` : `it sets \`${flag}\` to ${zero}`,
+              remedy: taken ? `set \`${flag} = ${zero === 'false' ? 'true' : '1'};\` where the lock is taken` : `release the lock before setting \`${flag}\` to ${zero}, or leave \`${flag}\` as it was`,
+            },
         at: b.at,
         until: b.exit,
         related: [
-          b.kind === 'released' ? { at: b.at, message: 'the mmap lock is released here' } : { at: b.at, message: `\`${flag}\` is set to ${zero} here, with the lock held` },
-          ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: b.kind === 'released' ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
+          { at: b.at, message: released ? 'the mmap lock is released here' : taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
+          ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: released ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
           ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
         ],
       });
@@ -1019,8 +1008,12 @@ function guardOf(fn: AnalyzedFunction, trace: Trace, node: CfgNode): { related: 
  * for a field or what widen cannot find.
  */
 export function zeroOf(fn: AnalyzedFunction, e: Expr, pointee = false): string {
-  if (e.k !== 'ident') return 'NULL or 0';
-  const decl = fn.ast.params.find((p) => p.ref.id === e.ref.id) ?? fn.cfg.nodes.flatMap((n) => n.decls ?? []).find((d) => d.ref.id === e.ref.id);
+  return e.k === 'ident' ? zeroOfRef(fn, e.ref.id, pointee) : 'NULL or 0';
+}
+
+/** {@link zeroOf} for the variable or parameter whose reference id is `id`. */
+function zeroOfRef(fn: AnalyzedFunction, id: string, pointee: boolean): string {
+  const decl = fn.ast.params.find((p) => p.ref.id === id) ?? fn.cfg.nodes.flatMap((n) => n.decls ?? []).find((d) => d.ref.id === id);
   if (!decl) return 'NULL or 0';
   return decl.pointer && !pointee ? 'NULL' : /^(?:const\s+)?(?:bool|_Bool)$/.test(decl.type.trim()) ? 'false' : '0';
 }
@@ -1191,21 +1184,22 @@ function returnsInteger(fn: AnalyzedFunction): boolean {
   return at > 0 && /\b(?:int|long)\s*$/.test(header.slice(0, at));
 }
 
-/**
- * A function's lock flag parameter saying the opposite of the lock on one of its exits: see
- * {@link flagBreaches}. `released`: the path released the lock (at `at`) and leaves the flag
- * non-zero; `held`: the path set the flag to zero (at `at`) and leaves with the lock held.
- */
+/** A function's lock flag parameter saying the opposite of the lock: see {@link flagBreaches}. */
 interface FlagBreach {
-  /** `zero`: the flag, 0, handed on to a GUP call (`at`) while the function holds the lock it took (`lockAt`). */
-  kind: 'released' | 'held' | 'zero';
+  /**
+   * `released`: the path released the lock (at `at`) and leaves the flag non-zero. `cleared`:
+   * it set the flag to 0 (at `at`) and leaves with the lock held. `taken`: it took the lock (at
+   * `at`) for a caller that handed it 0, and leaves the flag 0. `zero`: it hands the flag, 0, to
+   * a GUP call (`at`, `callee`) while it holds the lock it took (`lockAt`).
+   */
+  kind: 'released' | 'cleared' | 'taken' | 'zero';
   lockAt?: CfgNode;
   callee?: string;
   /** `*locked`, as the code writes it. */
   flag: string;
   at: CfgNode;
   exit: CfgNode;
-  /** How the path released the lock (`released`), for the label. */
+  /** How the path released the lock (`released`), for the explanation. */
   how: string;
   /** What shows that the flag is a lock flag: see {@link FlagEvidence}. */
   said: FlagEvidence;
@@ -1213,8 +1207,9 @@ interface FlagBreach {
 
 /**
  * Why a parameter is a lock flag: a path releases the lock (`at`) and stores 0 in it (`said`),
- * takes the lock (`at`) and stores 1 in it (`took`), or hands it to a callee (`at`) that says
- * its release in it (`handed`).
+ * takes the lock (`at`) after finding it 0 and stores 1 in it (`took`), hands it to a callee
+ * (`at`) that says its release in it (`handed`), or a caller of the file hands `&flag` and tests
+ * the flag after the call (`caller`).
  */
 interface FlagEvidence {
   kind: 'said' | 'took' | 'handed' | 'caller';
@@ -1241,12 +1236,12 @@ const RETRY_NOWAIT = 'FAULT_FLAG_RETRY_NOWAIT';
  * a GUP call or helper handed the flag (which says in it what it did), or `handle_mm_fault()`
  * whose result the path finds VM_FAULT_RETRY (unless the function set FAULT_FLAG_RETRY_NOWAIT
  * and the path finds it set) or VM_FAULT_COMPLETED. Anything else the lock may go through ends
- * the judgement on that path. Judged only when some path both releases the lock and stores 0
- * (or false) in the flag: what tells a lock flag from any other `int *` or `bool *`.
+ * the judgement on that path. Judged only on evidence that the parameter is a lock flag
+ * ({@link FlagEvidence}): what tells one from any other `int *` or `bool *`.
  */
 function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly LockEvent[]>, summaries: BracketSummaries): { breaches: FlagBreach[]; complete: boolean } {
   const none = { breaches: [], complete: true };
-  const params = fn.ast.params.filter((p) => p.pointer && FLAG_TYPE.test(p.type.trim()));
+  const params = fn.ast.params.filter((p) => p.pointer && FLAG_PARAM_TYPE.test(p.type.trim()));
   const stored = new Set<string>();
   for (const node of fn.cfg.nodes) for (const ev of node.events) if (ev.k === 'def' && ev.key.startsWith('*')) stored.add(ev.key);
   // The one such parameter it stores through, or the only one there is, named for a lock (a
@@ -1265,6 +1260,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const ops = new Map<number, Op[]>();
   const add = (id: number, op: Op): void => void ops.set(id, [...(ops.get(id) ?? []), op]);
   const flags = lockFlags(fn);
+  const object = [...objects][0];
   const mentionsNowait = fn.file.identifiersOf(fn.span).has(RETRY_NOWAIT);
   /** The variables that hold a fault's flags: what stores to them say of FAULT_FLAG_RETRY_NOWAIT. */
   const nowaitVars = new Set<string>();
@@ -1284,7 +1280,6 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null) continue;
       const table = flagRelease(ev.name, ev.call.args);
-      const object = [...objects][0];
       const outcome = table || object === undefined ? null : lockOutcome(fn, ev.name, ev.call.args, node.id, object, summaries);
       const arg = table ? table.flag : outcome?.k === 'flag' ? ev.call.args[outcome.param] : undefined;
       // Or any callee handed the flag parameter on (`hpage_collapse_pmd_locked(..., mmap_locked)`,
@@ -1325,11 +1320,10 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   let said: CfgNode | null = null;
   /** Where a path takes the lock itself and sets the flag to 1: evidence too. */
   let took: CfgNode | null = null;
-  const testOf = flagTestEdge;
   const nowaitTest = (x: Expr): boolean => x.k === 'binary' && x.op === '&' && (fn.text(x.left).includes(RETRY_NOWAIT) || fn.text(x.right).includes(RETRY_NOWAIT));
   // A function that never tests the flag and only ever releases the lock (6.12 `faultin_page()`)
   // is handed it held, with the flag set: from its entry on.
-  const tested = fn.cfg.nodes.some((n) => testOf(n, flag) !== null);
+  const tested = fn.cfg.nodes.some((n) => flagTestEdge(n, flag) !== null);
   const all = [...ops.values()].flat();
   const enteredHeld = !tested && !all.some((op) => op.k === 'lock') && all.some((op) => op.k !== 'lost');
   const result = explore<S>(fn.cfg, fn.facts, {
@@ -1350,7 +1344,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       // without one cannot let the fault retry): nothing to keep consistent on this path.
       if (decided?.from.expr && zeroEdge(decided.from.expr, (x) => pathKey(x) === pointer) === decided.kind) return null;
       if (typeof cur.h === 'string' && cur.h !== 'u' && cur.h !== 'nw' && decided) {
-        const zeroOn = testOf(decided.from, cur.h);
+        const zeroOn = flagTestEdge(decided.from, cur.h);
         if (zeroOn !== null) {
           const released = decided.kind === zeroOn;
           const tz = released && cur.h === flag ? { tz: true as const } : {};
@@ -1437,9 +1431,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
           cur = { ...cur, h: 'u' };
           continue;
         }
-        const x = ev.value ? uncast(ev.value) : null;
-        const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
-        const value = text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null;
+        const value = flagValue(ev.value);
         set(ev.key, value);
         if (ev.key === flag && value === 0) cur = { ...cur, cAt: node.id };
         // `if (!*locked)`, `mmap_read_lock_killable(mm)` succeeded, then `*locked = 1;`.
@@ -1452,9 +1444,9 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       if (s.acq || s.rel || typeof s.h === 'string' || x === undefined) return;
       if (s.h === 0 && x === 0 && s.rAt !== undefined && s.cAt !== undefined) said ??= fn.cfg.nodes[s.rAt]!;
       else if (s.h === 0 && x === 1 && s.rAt !== undefined) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
-      else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: 'cleared', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
+      else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'cleared', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
       // Taken for a caller that handed it 0 ("acquire and drop"), and the flag left 0.
-      else if (s.h === 1 && x === 0 && s.tz && s.lAt !== undefined) breaches.push({ kind: 'held', flag, at: fn.cfg.nodes[s.lAt]!, exit: exitPoint(fn, trace), how: 'taken', said: { kind: 'took', at: fn.cfg.nodes[s.lAt]! } });
+      else if (s.h === 1 && x === 0 && s.tz && s.lAt !== undefined) breaches.push({ kind: 'taken', flag, at: fn.cfg.nodes[s.lAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'took', at: fn.cfg.nodes[s.lAt]! } });
     },
   });
   // Handed on to a GUP call or a helper that says its release in it, the flag is a lock flag
@@ -1467,8 +1459,6 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   const unique = breaches.filter((b) => !seen.has(`${b.kind}|${b.at.id}`) && Boolean(seen.add(`${b.kind}|${b.at.id}`)));
   return { breaches: unique.map((b) => ({ ...b, said: evidence })), complete: result.complete };
 }
-
-const FLAG_TYPE = /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/;
 
 /** A call statement as written, one line, without its `;`: for labels. */
 function displayCall(fn: AnalyzedFunction, node: CfgNode): string {

@@ -183,7 +183,7 @@ function computeLockEvents(fn: AnalyzedFunction, summaries: BracketSummaries, ta
       if (NULL_MM_RELEASES.has(ev.name) && ev.call.args.some(isZeroConstant)) continue;
       // A bare "may release or take" entry whose body widen reads is that body (sweep AD: an
       // unlock added after x86's `bad_area_access_error()`, which already released, was silent).
-      const transfers = (TRANSFER.has(ev.name) && !(BARE.has(ev.name) && helperDefinition(fn, ev.name, summaries) !== null)) || ev.call.args.some((a) => handsFlag(a, flags));
+      const transfers = (TRANSFER.has(ev.name) && !(MMAP_LOCK_BARE_HELPERS.has(ev.name) && helperDefinition(fn, ev.name, summaries) !== null)) || ev.call.args.some((a) => handsFlag(a, flags));
       // A helper whose effect the summaries read on an argument (`madvise_lock(mm, behavior)`
       // takes the lock, `madvise_unlock()` drops it) is that event, not a lock moved out of sight.
       const summarised = (out.get(node.id) ?? []).some((e) => e.event.via === ev.name && e.op !== 'unknown');
@@ -286,7 +286,7 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
 }
 
 /** The type a lock flag parameter points to: `int *locked`, `bool *mmap_locked`. */
-const FLAG_PARAM_TYPE = /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/;
+export const FLAG_PARAM_TYPE = /^(const\s+)?(int|bool|unsigned\s+int|unsigned)$/;
 
 /** Whether a call argument hands a lock flag to the callee: `&locked`, or `locked` for `*locked`. */
 function handsFlag(arg: Expr, flags: ReadonlySet<string>): boolean {
@@ -742,8 +742,6 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
  */
 const TABLED: ReadonlySet<string> = new Set([...[...MMAP_LOCK_TABLE_SAYS.keys()].filter((name) => !MMAP_LOCK_BARE_HELPERS.has(name)), ...FLAG_RELEASES.keys(), ...LOCK_OP_NAMES, ...KEEPS_LOCK]);
 
-/** The helpers of the table that say no more than "may release or take": see {@link TABLED}. */
-const BARE = MMAP_LOCK_BARE_HELPERS;
 
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 
@@ -781,7 +779,6 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
   type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1> };
   let bad = false;
   const exits = new Set<'held' | 'released' | 'flag'>();
-  const testOf = flagTestEdge;
   const result = explore<S>(callee.cfg, callee.facts, {
     initial: { h: 1, v: new Map() },
     key: (s) => `${s.h}|${[...s.v].map(([k, x]) => `${k}=${x}`).join(',')}`,
@@ -798,7 +795,7 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
       // The test of the flag a release said itself in: released on the edge where it is 0.
       const taken = edgeInto(callee.cfg, trace, node);
       if (typeof h === 'string' && taken && (taken.kind === 'true' || taken.kind === 'false')) {
-        const zeroOn = testOf(taken.from, h);
+        const zeroOn = flagTestEdge(taken.from, h);
         if (zeroOn !== null) {
           const released = taken.kind === zeroOn;
           set(h, released ? 0 : 1);
@@ -816,9 +813,7 @@ function outcomeOf(callee: AnalyzedFunction, target: string, flag: string | null
         if (ev.k !== 'def' || !keys.has(ev.key) || here.includes(ev.key)) continue;
         // A flag set before its test said which way the release went: not followed.
         if (h === ev.key) bad = true;
-        const x = ev.value ? uncast(ev.value) : null;
-        const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
-        set(ev.key, text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null);
+        set(ev.key, flagValue(ev.value));
       }
       return bad ? null : { h, v };
     },
@@ -847,4 +842,11 @@ export function followsFlags(v: ReadonlyMap<string, 0 | 1>, node: CfgNode, edge:
     if (zeroOn !== null && (x === 0) !== (edge.kind === zeroOn)) return false;
   }
   return true;
+}
+
+/** The value a store gives a flag: 0 for `0` or `false`, 1 for `1` or `true`, null for anything else. */
+export function flagValue(value: Expr | null): 0 | 1 | null {
+  const x = value ? uncast(value) : null;
+  const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
+  return text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null;
 }
