@@ -13,6 +13,10 @@ import { pathToFileURL } from 'node:url';
 
 const widenRoot = process.argv[2];
 const load = (rel) => import(pathToFileURL(join(widenRoot, 'dist', rel)).href);
+// The V8 setting `widen scan` makes (src/analysis/v8-tiers.ts), for a build that has it: the
+// floor is the same scan's.
+const tiers = await load('analysis/v8-tiers.js').catch(() => ({}));
+tiers.optimiseHotCodeOnly?.();
 const { RULES } = await load('rules/index.js');
 const { scan } = await load('pipeline/scan.js');
 const rules = RULES.map((r) => ({ ...r, check: () => {} }));

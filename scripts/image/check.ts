@@ -133,7 +133,7 @@ function cliInImage(): void {
   const r = spawnSync(runImage!, ['-v', `${join(root, 'examples')}:/src`, image!, 'widen', 'review', '/src/seed/seed.patch', '--tree', '/src/seed/tree'], { encoding: 'utf8' });
   check(r.status === 1, `widen review of the seed patch in the image exits 1 (findings)`, r.stdout + r.stderr);
   check(/mm\/memory\.c:31/.test(r.stdout) && /tlb-vma-bracket/.test(r.stdout), 'and reports the seed finding at mm/memory.c:31', r.stdout);
-  // The review sets a V8 flag (src/analysis/wasm-tier.ts); a Node whose V8 lacked it would say so here.
+  // The review sets a V8 flag (src/analysis/v8-tiers.ts); a Node whose V8 lacked it would say so here.
   check(!/unrecognized flag|Error/.test(r.stderr), 'and V8 takes its flags without complaint', r.stderr);
   // The Dockerfile's NODE_OPTIONS (Node 20's young generation: docs/self-hosting.md): Node starts with it.
   const semi = spawnSync(runImage!, [image!, 'node', '-p', 'process.env.NODE_OPTIONS'], { encoding: 'utf8' });

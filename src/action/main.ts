@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Probot } from 'probot';
-import { preferQuickStart } from '../analysis/wasm-tier.js';
+import { optimiseHotCodeOnly, preferQuickStart } from '../analysis/v8-tiers.js';
 import { InputError } from '../errors.js';
 import { createWidenApp } from '../github/app.js';
 import { WidenOctokit } from '../github/octokit.js';
@@ -58,6 +58,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env, opts: { Oc
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // One pull request's review, then the step ends.
   preferQuickStart();
+  optimiseHotCodeOnly();
   try {
     process.exitCode = await runAction();
   } catch (e) {

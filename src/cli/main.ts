@@ -3,7 +3,7 @@
  * The `widen` command. Runs the command line (run.ts), prints its output, and turns every
  * expected problem into a one-paragraph message and exit status 2, never a stack trace.
  */
-import { preferQuickStart } from '../analysis/wasm-tier.js';
+import { optimiseHotCodeOnly, preferQuickStart } from '../analysis/v8-tiers.js';
 import { InputError, errorWords } from '../errors.js';
 import { escapeControls } from '../patch/errors.js';
 import { readCapped } from '../patch/limits.js';
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   // writes source maps beside it).
   if (process.env['WIDEN_DEBUG']) process.setSourceMapsEnabled(true);
   if (QUICK_COMMANDS.has(process.argv[2])) preferQuickStart();
+  // Every command but the queue's worker, which runs for as long as the App does.
+  if (process.argv[2] !== 'worker') optimiseHotCodeOnly();
   // Redrawn in place with a carriage return, so it must fit on one line of the terminal.
   const progress = showsProgress(process.stderr.isTTY, process.env['TERM'])
     ? (m: string): void => {
