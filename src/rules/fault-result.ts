@@ -16,7 +16,9 @@ const FAULT_NAME: ReadonlySet<string> = new Set(['handle_mm_fault']);
 /** The two result bits that mean "the fault handler dropped the lock". */
 export type FaultBit = 'retry' | 'completed';
 
-const BIT_OUTCOME: Record<string, FaultBit> = { VM_FAULT_RETRY: 'retry', VM_FAULT_COMPLETED: 'completed' };
+/** The kernel's name of each outcome bit. */
+export const FAULT_BIT_NAMES: Readonly<Record<FaultBit, string>> = { retry: 'VM_FAULT_RETRY', completed: 'VM_FAULT_COMPLETED' };
+const BIT_OUTCOME: Readonly<Record<string, FaultBit>> = Object.fromEntries(Object.entries(FAULT_BIT_NAMES).map(([bit, name]) => [name, bit as FaultBit]));
 
 export interface FaultTest {
   bits: ReadonlySet<FaultBit>;

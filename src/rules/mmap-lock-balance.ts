@@ -20,7 +20,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { intLiteral } from '../analysis/int-range.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { cameBackLabel, orCode, routeLabels } from './balance.js';
-import { faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
+import { FAULT_BIT_NAMES, faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
 import { FLAG_PARAM_TYPE, flagRelease, flagTestEdge, flagValue, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
@@ -1384,8 +1384,10 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         if (settled === 'acquired' && left.length === 1) cur = { ...cur, known: { fault: rel.fault, bit: left[0]! } };
         if (settled === 'acquired') {
           // With FAULT_FLAG_RETRY_NOWAIT possible: released unless the path set it (or found it set).
-          const how = '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set)';
-          const nowaitHow = '`handle_mm_fault()` released the lock (its result has `VM_FAULT_RETRY` or `VM_FAULT_COMPLETED` set, and `FAULT_FLAG_RETRY_NOWAIT` is not among its flags on this path)';
+          // The outcome the path found, when its test left one (`if (ret & VM_FAULT_COMPLETED)`).
+          const bits = left.length === 1 ? `\`${FAULT_BIT_NAMES[left[0]!]}\`` : '`VM_FAULT_RETRY` or `VM_FAULT_COMPLETED`';
+          const how = `\`handle_mm_fault()\` released the lock (its result has ${bits} set)`;
+          const nowaitHow = `\`handle_mm_fault()\` released the lock (its result has ${bits} set, and \`FAULT_FLAG_RETRY_NOWAIT\` is not among its flags on this path)`;
           if (!rel.nowait) cur = { ...cur, h: 0, rel: undefined, rAt: rel.at, how };
           else if (cur.nws === 'set') cur = { ...cur, rel: undefined };
           else cur = { ...cur, h: cur.nws === 'unset' ? 0 : 'nw', rel: undefined, rAt: rel.at, how: nowaitHow };
