@@ -466,6 +466,8 @@ export default defineRule({
           { at: b.at, message: released ? 'the mmap lock is released here' : taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
           ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: released ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
           ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+          // The evidence `took` already shows the lock taken and the flag set with it.
+          ...(b.setAt && b.said.kind !== 'took' ? [{ at: b.setAt, message: `the path took the lock itself, and \`${flag}\` is set to ${zero === 'false' ? 'true' : '1'} here` }] : []),
         ],
       });
     }
@@ -1195,6 +1197,8 @@ interface FlagBreach {
   kind: 'released' | 'cleared' | 'taken' | 'zero';
   lockAt?: CfgNode;
   callee?: string;
+  /** `released`: where the path set the flag to 1 after taking the lock itself, if it did. */
+  setAt?: CfgNode;
   /** `*locked`, as the code writes it. */
   flag: string;
   at: CfgNode;
@@ -1315,7 +1319,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
    * flag; `lAt`: where it took the lock; `tz`: the path found the flag 0 on entry (none of these
    * in the key).
    */
-  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; tz?: true; nws?: 'set' | 'unset'; known?: { fault: string; bit: FaultBit } };
+  type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; oAt?: number; tz?: true; nws?: 'set' | 'unset'; known?: { fault: string; bit: FaultBit } };
   const breaches: FlagBreach[] = [];
   let said: CfgNode | null = null;
   /** Where a path takes the lock itself and sets the flag to 1: evidence too. */
@@ -1436,6 +1440,8 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         const value = flagValue(ev.value);
         set(ev.key, value);
         if (ev.key === flag && value === 0) cur = { ...cur, cAt: node.id };
+        // `*locked = 1;` after the path took the lock itself: why the flag says "held" there.
+        if (ev.key === flag && value === 1 && cur.h === 1 && cur.lAt !== undefined) cur = { ...cur, oAt: node.id };
         // `if (!*locked)`, `mmap_read_lock_killable(mm)` succeeded, then `*locked = 1;`.
         if (ev.key === flag && value === 1 && cur.h === 1 && cur.tz && cur.lAt !== undefined) took ??= fn.cfg.nodes[cur.lAt]!;
       }
@@ -1445,7 +1451,11 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       const x = s.v.get(flag);
       if (s.acq || s.rel || typeof s.h === 'string' || x === undefined) return;
       if (s.h === 0 && x === 0 && s.rAt !== undefined && s.cAt !== undefined) said ??= fn.cfg.nodes[s.rAt]!;
-      else if (s.h === 0 && x === 1 && s.rAt !== undefined) breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! } });
+      else if (s.h === 0 && x === 1 && s.rAt !== undefined) {
+        // Paths that differ only in where they set the flag share a state: named only if on this one.
+        const setAt = s.oAt !== undefined && trace.nodes().includes(s.oAt) ? { setAt: fn.cfg.nodes[s.oAt]! } : {};
+        breaches.push({ kind: 'released', flag, at: fn.cfg.nodes[s.rAt]!, exit: exitPoint(fn, trace), how: s.how ?? 'the lock is released', said: { kind: 'said', at: fn.cfg.nodes[s.rAt]! }, ...setAt });
+      }
       else if (s.h === 1 && x === 0 && s.cAt !== undefined) breaches.push({ kind: 'cleared', flag, at: fn.cfg.nodes[s.cAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'said', at: fn.cfg.nodes[s.cAt]! } });
       // Taken for a caller that handed it 0 ("acquire and drop"), and the flag left 0.
       else if (s.h === 1 && x === 0 && s.tz && s.lAt !== undefined) breaches.push({ kind: 'taken', flag, at: fn.cfg.nodes[s.lAt]!, exit: exitPoint(fn, trace), how: '', said: { kind: 'took', at: fn.cfg.nodes[s.lAt]! } });
