@@ -463,7 +463,7 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
     // added (expand_stack()'s warning), a comment or an assertion changes nothing a caller
     // relies on.
     const { added, deleted } = texts(span.startLine, span.endLine);
-    if (![...added, ...deleted].some((t) => CONTRACT_WORDS.test(t.replace(COMMENTS, '').replace(ASSERTS, '')))) continue;
+    if (![...added, ...deleted].some((t) => movesContract(t.replace(COMMENTS, '').replace(ASSERTS, '')))) continue;
     const says = MMAP_LOCK_TABLE_SAYS.get(span.name);
     // Every line of it added: the patch brings the helper in (6.1's `do_mas_munmap()` put on a 6.12 tree).
     const verb = deleted.length === 0 && added.length > span.endLine - span.startLine ? 'adds' : 'changes';
@@ -479,10 +479,25 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
 }
 
 const CONTRACT_WORDS = /\b(?:return|goto|\w*_lock\w*|\w*unlock\w*|vma_end_read|handle_mm_fault)\b/;
+/**
+ * A store through a lock flag parameter (`*locked = 0;`, `*unlocked = true;`): the half of the
+ * contract the caller reads (sweep AC's B05, `*locked = 0;` deleted from
+ * `__get_user_pages_locked()`, had no note).
+ */
+const FLAG_STORE = /\*\s*\w*lock\w*\s*=(?!=)/;
+
+/** Whether a changed line (comments and assertions taken out) can move a helper's lock contract. */
+function movesContract(text: string): boolean {
+  return CONTRACT_WORDS.test(text) || FLAG_STORE.test(text);
+}
 /** An assertion of a lock (`mmap_assert_locked(mm)`, `lockdep_assert_held(...)`) documents a contract; it does not change it. */
 const ASSERTS = /\b\w*assert\w*\s*\([^;]*/g;
-/** A comment, or the part of one on a line (`/* holds the mmap_lock *\/`, ` * ... mmap_lock ...`). */
-const COMMENTS = /\/\*.*?(?:\*\/|$)|\/\/.*$|^\s*\*.*$/g;
+/**
+ * A comment, or the part of one on a line (`/* holds the mmap_lock *\/`, ` * ... mmap_lock ...`).
+ * A line that starts with `*` and a word is a store through a pointer (`*locked = 0;`), not a
+ * comment's middle line.
+ */
+const COMMENTS = /\/\*.*?(?:\*\/|$)|\/\/.*$|^\s*\*(?:[\s/].*)?$/g;
 
 /** The text of the lines a file patch adds and deletes within post-image lines [first, last]. */
 type ChangedTexts = (first: number, last: number) => { added: string[]; deleted: string[] };

@@ -118,6 +118,15 @@ describe('review of a helper whose contract comes from the table', () => {
     ]);
   });
 
+  it('says so for a store to the lock flag the callers read, deleted (sweep AC, B05)', async () => {
+    const tree = new MemorySource({ 'mm/gup.c': gup });
+    const patch = gupPatch(['\t\tmmap_read_lock(mm);', '\t\t*unlocked = true;'], ['\t\tmmap_read_lock(mm);']);
+    const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!] });
+    expect(report.notes.map((n) => [n.kind, n.path, n.line, n.message])).toEqual([
+      ['not-judged', 'mm/gup.c', 1, "`fixup_user_fault()` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
+    ]);
+  });
+
   it('says the patch adds the helper when the whole function is new (6.1 code put on a 6.12 tree, sweep P)', async () => {
     const tree = new MemorySource({ 'mm/gup.c': 'int other(void)\n{\n\treturn 0;\n}\n' });
     const body = gup.trimEnd().split('\n');
