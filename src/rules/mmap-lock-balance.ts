@@ -413,7 +413,7 @@ export default defineRule({
       headline: '`{{call}}` is told the mmap lock is not held, but this function holds it',
       brief: '`{{call}}` is handed `{{flag}}` = 0 under the mmap lock',
       explanation:
-        "A GUP call's lock flag says what its caller holds, and a caller that holds the mmap lock must hand it 1. `{{flag}}` is 0 on every way to this call, but `{{taken}}` took `{{mm}}`'s mmap lock on the path shown and it is still held. Told 0, the calls made from outside mm/gup.c refuse: 6.12's `get_user_pages_remote()` and `pin_user_pages_remote()` warn and return -EINVAL (`WARN_ON_ONCE(*locked != 1)` in `is_valid_gup_args()`), 6.1 stops with `BUG_ON(*locked != 1)`, and a caller that unlocks only `if (locked)` then leaks the lock. `__get_user_pages_locked()` and the calls that reach it take the lock a second time (\"(*locked == 0) means that the caller expects this function to acquire and drop the mmap_lock\"), which deadlocks as soon as a writer queues between the two read locks.",
+        "A GUP call's lock flag says what its caller holds, and a caller that holds the mmap lock must hand it 1. {{zeroWhy}}, but `{{taken}}` took `{{mm}}`'s mmap lock on the path shown and it is still held. Told 0, the calls made from outside mm/gup.c refuse: 6.12's `get_user_pages_remote()` and `pin_user_pages_remote()` warn and return -EINVAL (`WARN_ON_ONCE(*locked != 1)` in `is_valid_gup_args()`), 6.1 stops with `BUG_ON(*locked != 1)`, and a caller that unlocks only `if (locked)` then leaks the lock. `__get_user_pages_locked()` and the calls that reach it take the lock a second time (\"(*locked == 0) means that the caller expects this function to acquire and drop the mmap_lock\"), which deadlocks as soon as a writer queues between the two read locks.",
       fix: 'Set `{{flag}} = 1;` once the lock is taken, before the call, or release the lock and let the call take it.',
     },
     flagNotCleared: {
@@ -440,7 +440,7 @@ export default defineRule({
       if (b.kind === 'zero') {
         ctx.report({
           messageId: 'gupFlagZero',
-          data: { call: `${b.callee}()`, flag, mm: [...lockedObjects(events)].map(displayKey)[0] ?? 'the mm', taken: `${displayCall(fn, b.lockAt!).replace(/\(.*$/s, '')}()` },
+          data: { call: `${b.callee}()`, flag, zeroWhy: `\`${flag}\` is 0 on the path shown: the function found it 0 and took the lock itself without setting it to 1`, mm: [...lockedObjects(events)].map(displayKey)[0] ?? 'the mm', taken: `${displayCall(fn, b.lockAt!).replace(/\(.*$/s, '')}()` },
           at: b.at,
           related: [{ at: b.lockAt!, message: `the mmap lock is taken here, and \`${flag}\` still says it is not` }],
         });
@@ -710,13 +710,23 @@ export default defineRule({
           // loop to the lock and the call again: sweep AC, B29).
           const zero = cond.zeroFlag ?? (cond.handed && trace.decides(cond.handed.key, '==', 0n) === true ? { named: cond.handed.named, def: node.id } : undefined);
           if (zero && cur.k === 'held' && cur.local && !cur.pending && !cur.releasing && once(`gupFlagZero|${node.id}|${cond.object}`)) {
+            // Not 0 on every way in, but found 0 by a test on this path (round a loop, sweep AC's B29).
+            const found = zero.def === node.id && cond.handed ? lastFlagTest(fn, trace, cond.handed.key) : null;
             ctx.report({
               messageId: 'gupFlagZero',
-              data: { call: `${cond.name}()`, flag: zero.named, mm: heldMm(cur.at, cond.object), taken: cur.call },
+              data: {
+                call: `${cond.name}()`,
+                flag: zero.named,
+                zeroWhy: zero.def !== node.id ? `\`${zero.named}\` is 0 on every way to this call` : `\`${zero.named}\` is 0 when the call is reached: a test on the way found it 0`,
+                mm: heldMm(cur.at, cond.object),
+                taken: cur.call,
+              },
               at: node,
               related: [
                 { at: fn.cfg.nodes[cur.at]!, message: `the mmap lock is taken here (\`${cur.call}\`)` },
                 ...(zero.def !== node.id ? [{ at: fn.cfg.nodes[zero.def]!, message: `\`${zero.named}\` is 0 from here` }] : []),
+                // Below the call, it was found 0 on the way back round to it.
+                ...(found ? [{ at: found, message: `\`${zero.named}\` is found 0 here`, ...(found.start > node.start ? { order: 'back' as const } : {}) }] : []),
               ],
             });
             set(cond.object, { k: 'unknown' });
@@ -1490,6 +1500,16 @@ function flagEvidenceLabel(e: FlagEvidence, flag: string): string {
   if (e.kind === 'said') return `on another path the lock is released here, and \`${flag}\` says so`;
   if (e.kind === 'took') return `the lock is taken here, and \`${flag}\` says so`;
   return `\`${e.callee}()\` says in \`${flag}\` whether it released the lock`;
+}
+
+/** The last test of the flag `key` on the path before its current node (`if (locked)`), if any. */
+function lastFlagTest(fn: AnalyzedFunction, trace: Trace, key: string): CfgNode | null {
+  const ids = trace.nodes();
+  for (let i = ids.length - 2; i >= 0; i--) {
+    const n = fn.cfg.nodes[ids[i]!]!;
+    if (flagTestEdge(n, key) !== null) return n;
+  }
+  return null;
 }
 
 /**
