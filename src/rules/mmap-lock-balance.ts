@@ -1270,7 +1270,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
   if (objects.size > 1) return none;
   const fault = CONDITIONAL_BY_NAME.get('handle_mm_fault');
   /** Per node: what it does to the lock. */
-  type Op = { k: 'lock'; pending: PendingAcquisition | null } | { k: 'unlock' } | { k: 'said'; key: string; callee: string; known: boolean } | { k: 'fault'; key: string; nowait: boolean } | { k: 'lost' };
+  type Op = { k: 'lock'; pending: PendingAcquisition | null } | { k: 'unlock' } | { k: 'said'; key: string; callee: string; known: boolean } | { k: 'fault'; key: string; nowait: boolean } | { k: 'store'; value: 0 | 1 } | { k: 'lost' };
   const ops = new Map<number, Op[]>();
   const add = (id: number, op: Op): void => void ops.set(id, [...(ops.get(id) ?? []), op]);
   const flags = lockFlags(fn);
@@ -1299,6 +1299,12 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       // Or any callee handed the flag parameter on (`hpage_collapse_pmd_locked(..., mmap_locked)`,
       // sweep AC R19): its own flag contract is judged in its body.
       const key = arg ? (handedFlagKey(arg, flags) ?? pointerParam(fn, arg)) : ev.call.args.some((x) => pathKey(x) === pointer) ? flag : null;
+      // A helper that only stores a constant through it (`note_unlocked(locked)`) is that store.
+      const value = key === flag && !arg ? storeHelperValue(fn, ev.call, pointer) : null;
+      if (value !== null) {
+        add(node.id, { k: 'store', value });
+        continue;
+      }
       if (key !== null) {
         add(node.id, { k: 'said', key, callee: ev.name, known: arg !== undefined });
         continue;
@@ -1351,6 +1357,20 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         if (x === null) v.delete(k);
         else v.set(k, x);
         cur = { ...cur, v };
+      };
+      /** A store of `value` to the flag `key` (or to a flag its test decides). */
+      const store = (key: string, value: 0 | 1 | null): void => {
+        // A flag set before its test said which way the release went: not followed.
+        if (cur.h === key) {
+          cur = { ...cur, h: 'u' };
+          return;
+        }
+        set(key, value);
+        if (key === flag && value === 0) cur = { ...cur, cAt: node.id };
+        // `*locked = 1;` after the path took the lock itself: why the flag says "held" there.
+        if (key === flag && value === 1 && cur.h === 1 && cur.lAt !== undefined) cur = { ...cur, oAt: node.id };
+        // `if (!*locked)`, `mmap_read_lock_killable(mm)` succeeded, then `*locked = 1;`.
+        if (key === flag && value === 1 && cur.h === 1 && cur.tz && cur.lAt !== undefined) took ??= fn.cfg.nodes[cur.lAt]!;
       };
       const taken = edgeInto(fn.cfg, trace, node);
       const decided = taken && (taken.kind === 'true' || taken.kind === 'false') ? taken : null;
@@ -1411,6 +1431,7 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
       }
       const here = ops.get(node.id) ?? [];
       for (const op of here) {
+        if (op.k === 'store') continue;
         if (cur.h === 'u') break;
         // The function's lock operations without a test of the flag say what its callers hand it.
         if (cur.h === flag && (op.k === 'lock' || op.k === 'unlock' || op.k === 'said' || op.k === 'fault')) {
@@ -1442,19 +1463,9 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
         if (ev.k === 'def' && ev.key === cur.known?.fault) cur = { ...cur, known: undefined };
         if (ev.k !== 'def' || here.some((op) => op.k === 'said' && op.key === ev.key)) continue;
         if (ev.key !== flag && !(typeof cur.h === 'string' && ev.key === cur.h) && !cur.v.has(ev.key)) continue;
-        // A flag set before its test said which way the release went: not followed.
-        if (cur.h === ev.key) {
-          cur = { ...cur, h: 'u' };
-          continue;
-        }
-        const value = flagValue(ev.value);
-        set(ev.key, value);
-        if (ev.key === flag && value === 0) cur = { ...cur, cAt: node.id };
-        // `*locked = 1;` after the path took the lock itself: why the flag says "held" there.
-        if (ev.key === flag && value === 1 && cur.h === 1 && cur.lAt !== undefined) cur = { ...cur, oAt: node.id };
-        // `if (!*locked)`, `mmap_read_lock_killable(mm)` succeeded, then `*locked = 1;`.
-        if (ev.key === flag && value === 1 && cur.h === 1 && cur.tz && cur.lAt !== undefined) took ??= fn.cfg.nodes[cur.lAt]!;
+        store(ev.key, flagValue(ev.value));
       }
+      for (const op of here) if (op.k === 'store') store(flag, op.value);
       return cur;
     },
     exit(s, trace) {
@@ -1500,6 +1511,27 @@ function flagEvidenceLabel(e: FlagEvidence, flag: string): string {
   if (e.kind === 'said') return `on another path the lock is released here, and \`${flag}\` says so`;
   if (e.kind === 'took') return `the lock is taken here, and \`${flag}\` says so`;
   return `\`${e.callee}()\` says in \`${flag}\` whether it released the lock`;
+}
+
+/**
+ * The constant a call stores through the lock flag `pointer` when it calls a helper of the file
+ * whose whole body is that store (`static inline void note_unlocked(int *locked) { *locked = 0;
+ * }`): null for any other call. Read as a store, such a helper keeps the flag judged where a
+ * patch moved its stores into it (sweep AC's R23 and B26 were silent).
+ */
+function storeHelperValue(fn: AnalyzedFunction, call: Expr & { k: 'call' }, pointer: string): 0 | 1 | null {
+  if (call.name === null) return null;
+  const defs = fn.file.calleeDefinitionsOf(call.name);
+  const callee = defs.length === 1 ? fn.file.analyze(defs[0]!) : null;
+  const body = callee?.ast.body.body.filter((x) => x.k !== 'empty') ?? [];
+  const only = body.length === 1 ? body[0]! : null;
+  if (!callee || only?.k !== 'expr' || only.expr.k !== 'assign' || only.expr.op !== '=') return null;
+  const target = uncast(only.expr.target);
+  if (target.k !== 'unary' || target.op !== '*' || target.arg.k !== 'ident') return null;
+  const param = target.arg.ref.id;
+  const i = callee.ast.params.findIndex((p) => p.ref.id === param);
+  const arg = i < 0 ? undefined : call.args[i];
+  return arg && pathKey(uncast(arg)) === pointer ? flagValue(only.expr.value) : null;
 }
 
 /** The last test of the flag `key` on the path before its current node (`if (locked)`), if any. */
