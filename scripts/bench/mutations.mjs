@@ -830,6 +830,24 @@ export default [
     expect: [{ line: 'ret = handle_mm_fault(vma, address, fault_flags, NULL);', related: ['return -EAGAIN;'] }],
   },
   {
+    id: 'balance-faultin-page-note-helper-completed-forgot',
+    rule: 'mmap-lock-balance',
+    file: 'mm/gup.c',
+    function: 'faultin_page',
+    what: "faultin_page() clears `*locked` through a new one-line helper, `gup_note_unlocked(locked)`, on VM_FAULT_RETRY, and no longer at all on VM_FAULT_COMPLETED (sweep AC's B26): the helper's call is the store it makes, so the flag is still judged (flagNotCleared); the control uses the helper on both paths",
+    edits: [
+      { insertAboveFunction: ['static inline void gup_note_unlocked(int *locked)', '{', '\t*locked = 0;', '}', ''] },
+      { delete: { at: '*locked = 0;', nth: 1 } },
+      { replace: '*locked = 0;', with: ['gup_note_unlocked(locked);'] },
+    ],
+    control: [
+      { insertAboveFunction: ['static inline void gup_note_unlocked(int *locked)', '{', '\t*locked = 0;', '}', ''] },
+      { replace: { at: '*locked = 0;', nth: 1 }, with: ['gup_note_unlocked(locked);'] },
+      { replace: '*locked = 0;', with: ['gup_note_unlocked(locked);'] },
+    ],
+    expect: [{ line: 'ret = handle_mm_fault(vma, address, fault_flags, NULL);', related: ['return -EAGAIN;'] }],
+  },
+  {
     id: 'balance-faultin-page-retry-flag-kept',
     rule: 'mmap-lock-balance',
     file: 'mm/gup.c',

@@ -91,6 +91,10 @@ function applyEdit(lines, m, edit) {
     const i = edit[after ? 'insertAfter' : 'insertBefore'] === '{' ? fn.open : at(edit[after ? 'insertAfter' : 'insertBefore']);
     const base = edit.indent ?? (lines[i] === '{' ? '\t' : indentOf(lines[i]));
     lines.splice(after ? i + 1 : i, 0, ...indented(edit.text, base));
+  } else if ('insertAboveFunction' in edit) {
+    // A helper the mutation adds to the file, just above the function (a line-for-line refactor
+    // that moves a store into a helper, sweep AC's R23).
+    lines.splice(fn.start, 0, ...edit.insertAboveFunction);
   } else if ('move' in edit) {
     const i = at(edit.move);
     const cut = lines.splice(i, edit.lines ?? 1);
@@ -98,7 +102,7 @@ function applyEdit(lines, m, edit) {
     const target = 'after' in edit ? findAnchor(lines, f2, edit.after, m.function) + 1 : findAnchor(lines, f2, edit.before, m.function);
     lines.splice(target, 0, ...cut);
   } else {
-    throw new MutationError(`unknown edit ${JSON.stringify(edit)}: use delete, replace, insertAfter, insertBefore or move`);
+    throw new MutationError(`unknown edit ${JSON.stringify(edit)}: use delete, replace, insertAfter, insertBefore, insertAboveFunction or move`);
   }
 }
 

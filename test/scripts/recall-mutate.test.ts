@@ -48,3 +48,10 @@ test('an anchor of the caller that is not there is named with the caller', () =>
   const mutated = mutate(file, m, m.edits);
   expect(() => resolveExpectations({ ...m, expect: [{ in: 'caller', line: 'vma_start_write(vma);' }] }, mutated.lines, mutated.fn)).toThrow('anchor "vma_start_write(vma);" occurs 0 times in caller()');
 });
+
+test('a helper the mutation adds goes just above the function, which is still found after it', () => {
+  const added = { ...m, edits: [{ insertAboveFunction: ['static inline void lock_it(struct vm_area_struct *vma)', '{', '\tvma_start_write(vma);', '}', ''] }, { replace: 'vma_start_write(vma);', with: ['lock_it(vma);'] }] };
+  const mutated = mutate(file, added, added.edits);
+  expect(mutated.lines.slice(0, 9)).toEqual(['static inline void lock_it(struct vm_area_struct *vma)', '{', '\tvma_start_write(vma);', '}', '', 'int grow(struct vm_area_struct *vma, unsigned long addr)', '{', '\t/* Lock the VMA first */', '\tlock_it(vma);']);
+  expect([mutated.fn.start, mutated.fn.open, mutated.fn.end]).toEqual([5, 6, 11]);
+});
