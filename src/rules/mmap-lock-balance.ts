@@ -1332,8 +1332,8 @@ function flagBreaches(fn: AnalyzedFunction, events: ReadonlyMap<number, readonly
    * followed. `v`: the flags' known values. `acq`: a lock attempt not yet decided. `rel`: a fault
    * whose result the path has not decided yet. `nw`: released unless FAULT_FLAG_RETRY_NOWAIT
    * was set. `rAt`, `how`: where and how the path released the lock; `cAt`: where it cleared the
-   * flag; `lAt`: where it took the lock; `tz`: the path found the flag 0 on entry (none of these
-   * in the key).
+   * flag; `lAt`: where it took the lock; `oAt`: where it then set the flag to 1; `tz`: the path
+   * found the flag 0 on entry (none of these in the key).
    */
   type S = { h: 0 | 1 | string; v: ReadonlyMap<string, 0 | 1>; acq?: PendingAcquisition; rel?: { fault: string; bits: FaultBit[]; nowait: boolean; at: number }; rAt?: number; how?: string; cAt?: number; lAt?: number; oAt?: number; tz?: true; nws?: 'set' | 'unset'; known?: { fault: string; bit: FaultBit } };
   const breaches: FlagBreach[] = [];
