@@ -458,7 +458,7 @@ export default defineRule({
               zero,
               evidence,
               how: taken ? `it takes the lock after finding \`${flag}\` ${zero}, and leaves it ${zero}` : `it sets \`${flag}\` to ${zero}`,
-              remedy: taken ? `set \`${flag} = ${zero === 'false' ? 'true' : '1'};\` where the lock is taken` : `release the lock before setting \`${flag}\` to ${zero}, or leave \`${flag}\` as it was`,
+              remedy: taken ? `set \`${flag} = ${flagOne(zero)};\` where the lock is taken` : `release the lock before setting \`${flag}\` to ${zero}, or leave \`${flag}\` as it was`,
             },
         at: b.at,
         until: b.exit,
@@ -467,7 +467,7 @@ export default defineRule({
           ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: released ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
           ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
           // The evidence `took` already shows the lock taken and the flag set with it.
-          ...(b.setAt && b.said.kind !== 'took' ? [{ at: b.setAt, message: `the path took the lock itself, and \`${flag}\` is set to ${zero === 'false' ? 'true' : '1'} here` }] : []),
+          ...(b.setAt && b.said.kind !== 'took' ? [{ at: b.setAt, message: `the path took the lock itself, and \`${flag}\` is set to ${flagOne(zero)} here` }] : []),
         ],
       });
     }
@@ -1499,10 +1499,15 @@ function displayCall(fn: AnalyzedFunction, node: CfgNode): string {
   return call && call.k === 'call' ? fn.text(call.call) : fn.text(node).replace(/;$/, '');
 }
 
+/** The "held" value of a flag whose "not held" is `zero`: `true` for a `bool`, else 1. */
+function flagOne(zero: string): string {
+  return zero === 'false' ? 'true' : '1';
+}
+
 /** What shows a lock flag to be one, for the explanation: "where it releases the lock ...". */
 function flagEvidence(e: FlagEvidence, flag: string, zero: string): string {
   if (e.kind === 'said') return `where it releases the lock on another path, it sets \`${flag}\` to ${zero}`;
-  if (e.kind === 'took') return `where it takes the lock itself, it sets \`${flag}\` to ${zero === 'false' ? 'true' : '1'}`;
+  if (e.kind === 'took') return `where it takes the lock itself, it sets \`${flag}\` to ${flagOne(zero)}`;
   if (e.kind === 'caller') return `its caller \`${e.callee}()\` hands it \`&${e.variable}\` and tests \`${e.variable}\` after the call to learn whether it still holds the lock`;
   return `it hands \`${flag.slice(1)}\` to \`${e.callee}()\`, which says in it whether it released the lock`;
 }
@@ -1520,9 +1525,8 @@ function flagEvidenceLabel(e: FlagEvidence, flag: string): string {
  * patch moved its stores into it (sweep AC's R23 and B26 were silent).
  */
 function storeHelperValue(fn: AnalyzedFunction, call: Expr & { k: 'call' }, pointer: string): 0 | 1 | null {
-  if (call.name === null) return null;
-  const defs = fn.file.calleeDefinitionsOf(call.name);
-  const callee = defs.length === 1 ? fn.file.analyze(defs[0]!) : null;
+  const def = call.name === null ? null : helperDefinition(fn, call.name, null);
+  const callee = def ? def.file.analyze(def.span) : null;
   const body = callee?.ast.body.body.filter((x) => x.k !== 'empty') ?? [];
   const only = body.length === 1 ? body[0]! : null;
   if (!callee || only?.k !== 'expr' || only.expr.k !== 'assign' || only.expr.op !== '=') return null;

@@ -742,7 +742,6 @@ export function lockOutcome(fn: AnalyzedFunction, name: string, args: readonly E
  */
 const TABLED: ReadonlySet<string> = new Set([...[...MMAP_LOCK_TABLE_SAYS.keys()].filter((name) => !MMAP_LOCK_BARE_HELPERS.has(name)), ...FLAG_RELEASES.keys(), ...LOCK_OP_NAMES, ...KEEPS_LOCK]);
 
-
 const outcomeMemo = new SummaryMemo<AnalyzedFunction, Map<string, LockOutcome | null>>();
 
 /** {@link lockOutcome} on the helper's side: `target` its mm parameter, `flag` the key of `*locked` for its flag parameter. */
