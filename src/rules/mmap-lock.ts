@@ -585,6 +585,20 @@ export function mayLock(file: AnalyzedFile, span: FunctionSpan, summaries: Brack
   return summaries.mayName(file, span, LOCKING_QUERY);
 }
 
+/** The table's calls that take the lock by name alone, whatever widen can read of their bodies. */
+const TABLE_LOCKERS: ReadonlySet<string> = new Set([...LOCK_OP_NAMES, ...RELOCKS.keys(), ...ACQUIRING.keys()]);
+
+/**
+ * Whether {@link lockEvents} of a function of `file`, not parsed yet, can hold a lock, unlock or
+ * downgrade (an event other than `unknown`): it calls one of the table's lock operations,
+ * relocks or lock-and-lookup helpers, or {@link mayLock}. When not, a rule that judges only the
+ * lock a function manages itself has nothing to judge there.
+ */
+export function mayManageLock(file: AnalyzedFile, span: FunctionSpan, summaries: BracketSummaries): boolean {
+  for (const id of file.identifiersOf(span)) if (TABLE_LOCKERS.has(id) || (id !== span.name && acquiring(id))) return true;
+  return mayLock(file, span, summaries);
+}
+
 /**
  * Whether the body of callee `name`, wherever widen can read it, or of its own callees at any
  * depth, names one of `words` (lock or release calls): the test for a helper that may

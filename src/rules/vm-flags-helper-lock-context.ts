@@ -13,7 +13,7 @@ import { pendingOf, settlePending, type PendingAcquisition } from '../analysis/b
 import { edgeInto, explore } from '../analysis/paths.js';
 import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
-import { lockEvents } from './mmap-lock.js';
+import { lockEvents, mayManageLock } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_LOOKUPS } from './resources.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 
@@ -25,6 +25,9 @@ const SETTERS = new Set(['vm_flags_set', 'vm_flags_clear', 'vm_flags_mod']);
 const RESETTERS = new Set(['vm_flags_reset', 'vm_flags_reset_once']);
 /** What write-locks a VMA, or proves it is. */
 const VMA_WRITE_LOCKS = new Set(['vma_start_write', 'vma_assert_write_locked']);
+
+const setters = callsOneOf(SETTERS);
+const unlockedOrReset = callsOneOf([...RESETTERS, ...UNLOCKED_SETTERS_LIST]);
 
 /** The function's own mmap lock state (all its mms together) and its write-locked VMAs. */
 interface State {
@@ -46,7 +49,10 @@ export default defineRule({
     confidence: 'medium',
     resources: [MMAP_READ_LOCK, MMAP_WRITE_LOCK],
     calls: [...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST],
-    needs: callsOneOf([...SETTERS, ...RESETTERS, ...UNLOCKED_SETTERS_LIST]),
+    // A setter is judged only where the function manages the mmap lock itself (most callers, a
+    // driver's `f_op->mmap`, run under their caller's lock); a reset or an unlocked setter is
+    // judged wherever it is (a review compares the reset with the function's old body).
+    needs: (file, span, summaries) => unlockedOrReset(file, span, summaries) || (setters(file, span, summaries) && mayManageLock(file, span, summaries)),
     remedies: ['vma_start_write'],
     comparesPrevious: true,
   },

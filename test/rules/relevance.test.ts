@@ -489,3 +489,92 @@ describe('bodyMentions across files', () => {
     expect(bodyMentions(fn, 'g', summaries, ['mmap_read_unlock'])).toBe(true);
   });
 });
+
+describe('rules that judge only where something can be reported', () => {
+  // A driver's mmap handler runs under its caller's write lock: vm-flags-helper-lock-context has
+  // nothing to judge there, nor api-version-gate where the tree defines the helpers.
+  const driver = `static int foo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_IO | VM_DONTEXPAND);
+	return remap_pfn_range(vma, vma->vm_start, 0, PAGE_SIZE, vma->vm_page_prot);
+}
+
+static void foo_lock(struct mm_struct *mm)
+{
+	mmap_write_lock(mm);
+}
+
+static void foo_mark(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	foo_lock(mm);
+	vm_flags_set(vma, VM_LOCKED);
+	mmap_write_unlock(mm);
+}
+
+static void foo_mark_read(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	if (!mmap_read_trylock(mm))
+		return;
+	vm_flags_clear(vma, VM_LOCKED);
+	mmap_read_unlock(mm);
+}
+
+static void foo_relock(struct vm_area_struct *vma, struct pt_regs *regs, unsigned long addr)
+{
+	vma = lock_mm_and_find_vma(vma->vm_mm, addr, regs);
+	if (vma)
+		vm_flags_set(vma, VM_LOCKED);
+}
+
+static void foo_reset(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vm_flags_reset(vma, flags);
+}
+
+static void foo_init(struct vm_area_struct *vma)
+{
+	vm_flags_init(vma, VM_READ);
+}
+
+static void foo_symbol(struct vm_fault *vmf)
+{
+	if (vmf->flags & FAULT_FLAG_VMA_LOCK)
+		vma_end_read(vmf->vma);
+}
+`;
+  const header = `static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma_start_write(vma);
+	ACCESS_PRIVATE(vma, __vm_flags) |= flags;
+}
+
+static inline void vma_end_read(struct vm_area_struct *vma)
+{
+	rcu_read_lock();
+}
+
+static inline void mmap_read_lock(struct mm_struct *mm)
+{
+	down_read(&mm->mmap_lock);
+}
+`;
+  const runsOn = (file: AnalyzedFile, summaries: BracketSummaries, id: string): string[] =>
+    file.functions.filter((f) => rulesFor(file, f, [findRule(id)!], summaries).length > 0).map((f) => f.name);
+
+  it('runs vm-flags-helper-lock-context on a setter only where the function manages the mmap lock, and on every reset or unlocked setter', async () => {
+    const file = new AnalyzedFile('drivers/foo/foo.c', driver, await CParser.create());
+    expect(runsOn(file, new BracketSummaries(), 'vm-flags-helper-lock-context')).toEqual(['foo_mark', 'foo_mark_read', 'foo_relock', 'foo_reset', 'foo_init']);
+  });
+
+  it('runs api-version-gate on a call of an API only where nothing in sight defines it, and on every symbol', async () => {
+    const parser = await CParser.create();
+    const alone = new AnalyzedFile('drivers/foo/foo.c', driver, parser);
+    expect(runsOn(alone, new BracketSummaries(), 'api-version-gate')).toEqual(['foo_mmap', 'foo_mark', 'foo_mark_read', 'foo_relock', 'foo_reset', 'foo_init', 'foo_symbol']);
+    const program = new Program(parser);
+    program.add('include/linux/mm.h', header);
+    program.add('drivers/foo/foo.c', driver);
+    const file = program.open('drivers/foo/foo.c', driver);
+    // vm_flags_set() and vma_end_read() are defined in the header; the others are not.
+    expect(runsOn(file, new BracketSummaries(program), 'api-version-gate')).toEqual(['foo_mark_read', 'foo_reset', 'foo_init', 'foo_symbol']);
+  });
+});
