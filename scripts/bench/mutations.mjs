@@ -568,6 +568,24 @@ export default [
     edits: [{ delete: 'if (!vma)', lines: 2 }],
     expect: [{ line: 'folio = folio_walk_start(&fw, vma, addr, FW_ZEROPAGE);', related: ['vma = vma_lookup(mm, addr);'] }],
   },
+  {
+    id: 'null-map-files-lookup-check-deleted',
+    rule: 'vma-lookup-null-check',
+    file: 'fs/proc/base.c',
+    function: 'proc_map_files_lookup',
+    what: "find_exact_vma()'s NULL check deleted: /proc/PID/map_files/<start>-<end> names a range nothing maps (sweep AE, deref)",
+    edits: [{ delete: 'if (!vma)', lines: 2 }],
+    expect: [{ line: 'if (vma->vm_file)', related: ['vma = find_exact_vma(mm, vm_start, vm_end);'] }],
+  },
+  {
+    id: 'null-mlock-iter-load-check-deleted',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/mlock.c',
+    function: 'apply_vma_lock_flags',
+    what: "vma_iter_load()'s NULL check deleted: mlock() of a range that starts in a hole (sweep AE; judged because the function tested it before the patch, deref)",
+    edits: [{ delete: 'if (!vma)', lines: 2 }],
+    expect: [{ line: 'if (start > vma->vm_start)', related: ['vma = vma_iter_load(&vmi);'] }],
+  },
 
   // find-vma-missing-start-check
   {

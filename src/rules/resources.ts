@@ -224,7 +224,19 @@ export const MMAP_WRITE_LOCK = mmapLockPair('write');
  */
 export const VMA_LOOKUPS: readonly string[] = [
   'find_vma', 'vma_lookup', 'find_vma_intersection', 'find_vma_prev', 'vma_next', 'vma_prev', 'vma_find', 'lock_vma_under_rcu',
+  // `vma_lookup()` and a test of both bounds (include/linux/mm.h); every caller tests it (sweep AE:
+  // /proc/PID/map_files/<start>-<end> names it from user space).
+  'find_exact_vma',
 ];
+
+/**
+ * Lookups that return NULL for an address in a hole, but that callers also use where an earlier
+ * check proved the VMA there: `vma_iter_load()` (`mas_walk()`), which 6.12 `apply_mm_seal()`
+ * dereferences unchecked because `check_mm_seal()` ran first. Their result counts as unchecked
+ * only where the function tested it before the patch (sweep AE: `apply_vma_lock_flags()` with its
+ * `if (!vma) return -ENOMEM;` deleted).
+ */
+export const VMA_LOOKUPS_BY_CONTRACT: readonly string[] = ['vma_iter_load'];
 
 /**
  * Helpers that dereference the VMA they are handed without testing it for NULL first (each reads
@@ -632,6 +644,7 @@ export const MMAP_LOCKED_LOOKUPS: ReadonlyMap<string, number> = new Map([
   ['find_vma_prev', 0],
   ['find_vma_intersection', 0],
   ['vma_lookup', 0],
+  ['find_exact_vma', 0],
 ]);
 
 /** The VMA tree's iterators: each step of the loop walks the maple tree of the iterator's mm. */
@@ -696,7 +709,7 @@ export const VMA_WRITE_LOCKING = {
   mmapWriteAsserts: ['mmap_assert_write_locked', 'lockdep_assert_held_write'],
   /** Lookups that return a VMA of the tree (or NULL). */
   lookups: [
-    'find_vma', 'vma_lookup', 'find_vma_prev', 'find_vma_intersection', 'vma_next', 'vma_prev', 'vma_find',
+    'find_vma', 'vma_lookup', 'find_vma_prev', 'find_vma_intersection', 'vma_next', 'vma_prev', 'vma_find', 'find_exact_vma',
     'vma_iter_load', 'vma_iter_next_range', 'vma_iter_prev_range', 'vma_prev_limit',
   ],
   /** Iterators whose loop variable is a VMA of the tree. */

@@ -2,7 +2,9 @@
  * A VMA lookup's result is tested for NULL before it is dereferenced.
  *
  * `find_vma()`, `vma_lookup()`, `find_vma_intersection()`, `find_vma_prev()`, `vma_next()`,
- * `vma_prev()`, `vma_find()` and `lock_vma_under_rcu()` all return NULL when nothing matches.
+ * `vma_prev()`, `vma_find()`, `find_exact_vma()` and `lock_vma_under_rcu()` all return NULL when
+ * nothing matches. So does `vma_iter_load()`, which callers also use where an earlier check
+ * proved the VMA there: its result is judged only where the function tested it before the patch.
  * The rule follows every path from the assignment of such a result to a variable (or a field,
  * `vmf->vma`) and reports the first dereference on a path where nothing has proved it non-NULL.
  *
@@ -22,9 +24,12 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
-import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_NULL_SAFE_TESTS } from './resources.js';
+import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_LOOKUPS_BY_CONTRACT, VMA_NULL_SAFE_TESTS } from './resources.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
+const BY_CONTRACT = new Set(VMA_LOOKUPS_BY_CONTRACT);
+/** Every lookup whose result the rule follows. */
+const ALL_LOOKUPS = new Set([...VMA_LOOKUPS, ...VMA_LOOKUPS_BY_CONTRACT]);
 const DEREF = new Set(VMA_DEREF_HELPERS);
 const NULL_SAFE = new Set(VMA_NULL_SAFE_TESTS);
 /** Wrappers whose value is their first argument's truth (`WARN_ON(x)` returns `!!x`). */
@@ -102,8 +107,8 @@ export default defineRule({
     severity: 'error',
     confidence: 'high',
     resources: [],
-    calls: [...VMA_LOOKUPS],
-    needs: callsOneOf(VMA_LOOKUPS),
+    calls: [...ALL_LOOKUPS],
+    needs: callsOneOf(ALL_LOOKUPS),
   },
   messages: {
     deref: {
@@ -122,8 +127,11 @@ export default defineRule({
   check(fn, ctx) {
     // Only functions that store a lookup's result somewhere can be judged.
     const stores = new Set<number>();
-    for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value)) stores.add(n.id);
+    for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, ALL_LOOKUPS)) stores.add(n.id);
     if (stores.size === 0) return;
+    // The variables a contract lookup's result may be judged in: those the function tested
+    // for NULL before the patch (none in a scan).
+    const testedBefore = contractKeys(fn, ctx.previous);
     const tests = branchTests(fn);
     const backTargets = backEdgeTargets(fn);
     const reported = new Set<string>();
@@ -185,8 +193,8 @@ export default defineRule({
             }
           } else {
             for (const k of [...cur.keys()]) if (k === ev.key || k.startsWith(`${ev.key}->`) || k.startsWith(`${ev.key}.`)) drop(k);
-            const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value) : null;
-            if (call && !byConstruction(fn, call, node)) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, nullAt: null });
+            const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value, ALL_LOOKUPS) : null;
+            if (call && !byConstruction(fn, call, node) && (!BY_CONTRACT.has(call.name!) || testedBefore.has(displayKey(ev.key)))) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, nullAt: null });
           }
         }
         return next ?? s;
@@ -282,10 +290,24 @@ export function trackedRoot(s: ReadonlyMap<string, unknown>, useKey: string): st
   return null;
 }
 
+/**
+ * The variables (by name) that `before`, the function before the patch, stored a contract
+ * lookup's result in ({@link BY_CONTRACT}) and tested for NULL, when `fn` stores one too.
+ */
+function contractKeys(fn: AnalyzedFunction, before: AnalyzedFunction | null): Set<string> {
+  const out = new Set<string>();
+  const stores = (f: AnalyzedFunction): boolean => f.cfg.nodes.some((n) => n.events.some((ev) => ev.k === 'def' && lookupCall(ev.value, BY_CONTRACT) !== null));
+  if (!before || !stores(fn) || !stores(before)) return out;
+  const contract = new Set<string>();
+  for (const n of before.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, BY_CONTRACT)) contract.add(ev.key);
+  for (const tests of branchTests(before).values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
+  return out;
+}
+
 /** Per branch node: the pointers its outcome says something about, and what. */
 function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
   const stored = new Set<string>();
-  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value)) stored.add(ev.key);
+  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, ALL_LOOKUPS)) stored.add(ev.key);
   const out = new Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>>();
   for (const n of fn.cfg.nodes) {
     if ((n.kind !== 'branch' && n.kind !== 'loop') || !n.expr) continue;
