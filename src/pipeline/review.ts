@@ -26,6 +26,7 @@ import { allTriggers } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report, type ReportNote } from './analyze.js';
 import { TriggerFilter } from './prefilter.js';
 import { ReviewError } from './errors.js';
+import { renamesOf } from './renames.js';
 import { SourceUnavailable, type TreeSource } from './source.js';
 import { append } from '../append.js';
 
@@ -351,14 +352,18 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   }
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;
-  const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => oldLineOf[a.line] === b.line));
+  // A line the patch kept, or only renamed identifiers in, is the same line before and after.
+  const renames = pre ? renamesOf(images.pre!, images.post!, images.lineMap) : null;
+  const sameLine = (newLine: number, oldLine: number): boolean => oldLineOf[newLine] === oldLine || renames?.lineOf.get(newLine) === oldLine;
+  const renamed = renames ? (text: string): string => renames.apply(text) : undefined;
+  const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => sameLine(a.line, b.line), { before: renamed }));
   const removed = removedCalls(post, rules, changed);
   for (const f of findings) {
     f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
     f.explanation += removed(f);
   }
-  return { findings, resolved: introduced(before, after.findings, (b, a) => oldLineOf[a.line] === b.line), functions: after.functions, notes };
+  return { findings, resolved: introduced(before, after.findings, (b, a) => sameLine(a.line, b.line), { after: renamed }), functions: after.functions, notes };
 }
 
 interface Images {
@@ -579,6 +584,7 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     // into `unshared = huge_pmd_unshare(...);`, an unlock moved) is not deleted: only lines with
     // a call of a function the patch no longer calls there count.
     const kept = new Set(added.flatMap((t) => callNames(t, api)));
+
     // Nor is one turned into its killable or trylock form (`mmap_read_lock()` into
     // `mmap_read_lock_killable()`, sweep H): the lock is still taken there.
     const replaced = (c: string): boolean => [...kept].some((k) => k.startsWith(`${c}_`) || k === c.replace(/_lock$/, '_trylock'));
@@ -690,18 +696,20 @@ function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[
 /**
  * Findings present after the patch and not before it. A finding on a line the patch kept, with
  * the same rule, message and function as one on that line before, is that one (`sameLine` says
- * whether two lines are one line across the patch); the rest are matched by fingerprint as a
+ * whether two lines are one line across the patch, and `renamed` puts the pre-patch side's
+ * message in the post-patch names, see renames.ts); the rest are matched by fingerprint as a
  * multiset. Fingerprints alone would take the first of two equal findings for the old one, and
  * a statement added above an identical old one would be reported at the old one.
  */
-function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean): Finding[] {
-  const what = (f: Finding): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${f.message}`;
+function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean, renamed: { after?: (text: string) => string; before?: (text: string) => string } = {}): Finding[] {
+  const what = (f: Finding, message = f.message): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${message}`;
+  const whatBefore = (f: Finding): string => what(f, renamed.before?.(f.message));
   const byWhat = new Map<string, Finding[]>();
-  for (const b of before) byWhat.set(what(b), [...(byWhat.get(what(b)) ?? []), b]);
+  for (const b of before) byWhat.set(whatBefore(b), [...(byWhat.get(whatBefore(b)) ?? []), b]);
   const matched = new Set<Finding>();
   const left = new Set(before);
   for (const a of after) {
-    const b = byWhat.get(what(a))?.find((x) => left.has(x) && sameLine(a, x));
+    const b = byWhat.get(what(a, renamed.after?.(a.message)))?.find((x) => left.has(x) && sameLine(a, x));
     if (!b) continue;
     left.delete(b);
     matched.add(a);

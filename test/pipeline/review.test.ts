@@ -86,6 +86,47 @@ describe('attribution and touched functions', () => {
     expect(report.stats.functions).toBe(1);
   });
 
+  test('an old finding whose identifiers the patch only renamed stays quiet; a bug added beside the rename is found', async () => {
+    // Sweep AE's ctl-42: renaming a local the headline quotes made the old finding the patch's.
+    const old = `#include <linux/mm.h>
+
+struct offset_req {
+	unsigned long vaddr;
+	unsigned long offset;
+};
+
+static long offset_for_vaddr(struct mm_struct *mm, struct offset_req *u)
+{
+	struct offset_req op;
+	struct vm_area_struct *vma;
+	long rv = -EINVAL;
+
+	op = *u;
+	mmap_read_lock(mm);
+	vma = find_vma(mm, op.vaddr);
+	if (!vma || vma->vm_ops != &foo_vmops)
+		goto out_unlock;
+	op.offset = vma->vm_pgoff << PAGE_SHIFT;
+	rv = 0;
+out_unlock:
+	mmap_read_unlock(mm);
+	*u = op;
+	return rv;
+}
+`;
+    repo.commit({ 'mm/pgtable.c': old }, 'mm: base with an old finding');
+    // The old finding is there: the patch that wrote the function gets it.
+    expect((await reviewLast()).findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['find-vma-missing-start-check', 'field', 17]]);
+    const renamed = old.replace(/\bop\b/g, 'req');
+    repo.commit({ 'mm/pgtable.c': renamed }, 'mm: rename op');
+    expect((await reviewLast()).findings).toEqual([]);
+    // The rename and a NULL test deleted in the same patch: the new bug is the patch's (and the
+    // old finding, on the line the patch rewrote, is shown again with it, as without a rename).
+    repo.commit({ 'mm/pgtable.c': old }, 'mm: back');
+    repo.commit({ 'mm/pgtable.c': renamed.replace('if (!vma || vma->vm_ops', 'if (vma->vm_ops') }, 'mm: rename op, drop a test');
+    expect((await reviewLast()).findings.map((f) => [f.rule, f.messageId, f.line]).sort()).toEqual([['find-vma-missing-start-check', 'field', 17], ['vma-lookup-null-check', 'deref', 17]]);
+  });
+
   test('a hunk that changes only the signature, or only the closing brace, touches the function', async () => {
     const signature = buggy.replace('unsigned long floor, unsigned long ceiling)\n{\n\twhile', 'unsigned long floor, unsigned long top)\n{\n\twhile');
     repo.commit({ 'mm/pgtable.c': signature }, 'mm: rename a parameter');
