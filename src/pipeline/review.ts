@@ -584,7 +584,14 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     // into `unshared = huge_pmd_unshare(...);`, an unlock moved) is not deleted: only lines with
     // a call of a function the patch no longer calls there count.
     const kept = new Set(added.flatMap((t) => callNames(t, api)));
-
+    // Nor is one the patch writes into a helper it calls instead (sweep AE: a notifier range's
+    // start and end, or a flush, moved into new helpers of the file).
+    for (const callee of post.calleesOf(span)) {
+      for (const def of post.definitionsOf(callee)) {
+        if (def === span) continue;
+        for (const t of texts(def.startLine, def.endLine).added) for (const n of callNames(t, api)) kept.add(n);
+      }
+    }
     // Nor is one turned into its killable or trylock form (`mmap_read_lock()` into
     // `mmap_read_lock_killable()`, sweep H): the lock is still taken there.
     const replaced = (c: string): boolean => [...kept].some((k) => k.startsWith(`${c}_`) || k === c.replace(/_lock$/, '_trylock'));

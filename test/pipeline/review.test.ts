@@ -127,6 +127,55 @@ out_unlock:
     expect((await reviewLast()).findings.map((f) => [f.rule, f.messageId, f.line]).sort()).toEqual([['find-vma-missing-start-check', 'field', 17], ['vma-lookup-null-check', 'deref', 17]]);
   });
 
+  test('a call the patch moves into a helper it calls is not said to be deleted', async () => {
+    // Sweep AE's bug-34: the range's start and end moved into helpers, and a `goto out` added.
+    const old = `#include <linux/mmu_notifier.h>
+
+int protect_one(struct mm_struct *mm, unsigned long addr)
+{
+	struct mmu_notifier_range range;
+	int err = 0;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr, addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
+	err = protect_pte(mm, addr);
+	mmu_notifier_invalidate_range_end(&range);
+	return err;
+}
+`;
+    const moved = `#include <linux/mmu_notifier.h>
+
+static void protect_begin(struct mmu_notifier_range *range, struct mm_struct *mm, unsigned long addr)
+{
+	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, mm, addr, addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(range);
+}
+
+static void protect_end(struct mmu_notifier_range *range)
+{
+	mmu_notifier_invalidate_range_end(range);
+}
+
+int protect_one(struct mm_struct *mm, unsigned long addr)
+{
+	struct mmu_notifier_range range;
+	int err = 0;
+
+	protect_begin(&range, mm, addr);
+	err = protect_pte(mm, addr);
+	if (err)
+		return err;
+	protect_end(&range);
+	return err;
+}
+`;
+    repo.commit({ 'mm/pgtable.c': old }, 'mm: base');
+    repo.commit({ 'mm/pgtable.c': moved }, 'mm: range helpers');
+    const findings = (await reviewLast()).findings;
+    expect(findings.map((f) => [f.rule, f.messageId, f.function])).toEqual([['mmu-notifier-range-balance', 'missingEnd', 'protect_one']]);
+    expect(findings[0]!.explanation).not.toContain('This patch deletes');
+  });
+
   test('a hunk that changes only the signature, or only the closing brace, touches the function', async () => {
     const signature = buggy.replace('unsigned long floor, unsigned long ceiling)\n{\n\twhile', 'unsigned long floor, unsigned long top)\n{\n\twhile');
     repo.commit({ 'mm/pgtable.c': signature }, 'mm: rename a parameter');
