@@ -753,7 +753,10 @@ function iteratorUses(fn: AnalyzedFunction, summaries: BracketSummaries): Iterat
     if (node.kind === 'loop' && node.macro && LOOPS.has(node.macro.name) && node.expr?.k === 'comma') {
       const loop = LOOPS.get(node.macro.name)!;
       const key = iteratorKey(node.expr.exprs[loop.arg], loop.name.startsWith('for_each_vma'));
-      if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: fn.text(node) });
+      // Named by the macro and its arguments: the node of `do { ... } for_each_vma_range(vmi,
+      // cur, end);` spans the arguments only (sweep AE's note read "after `vmi, cur, end` had
+      // moved it on").
+      if (key !== null) out.push({ node, key: displayKey(key), reseat: false, text: `${node.macro.name}(${fn.text(node.expr)})` });
     }
     for (const ev of node.events) {
       if (ev.k !== 'call' || ev.name === null || POSITION_FREE.has(ev.name) || (VMA_ITERATOR_API.declarations as readonly string[]).includes(ev.name)) continue;
@@ -791,10 +794,12 @@ function checkDeletedReseat(fn: AnalyzedFunction, ctx: RuleContext<Message>, sta
       kept.splice(i, 1);
       continue;
     }
-    const others = then.filter((u) => u.key === r.key && !u.reseat && u.node !== r.node);
-    // The last use before the re-seat, and the first after it (in the order of the source).
-    const moved = others.filter((u) => reaches(before, u.node, r.node)).pop();
-    const next = others.find((u) => reaches(before, r.node, u.node) && u !== moved);
+    // In the order of the source: a backward `goto retry;` makes a later step reach the re-seat,
+    // and 6.12 task_numa_work() steps with the same `vma_next(&vmi)` text three times (sweep AE).
+    const others = then.filter((u) => u.key === r.key && !u.reseat && u.node !== r.node).sort((a, b) => a.node.start - b.node.start);
+    // The last use above the re-seat that reaches it, and the first below it that it reaches.
+    const moved = others.filter((u) => u.node.start < r.node.start && reaches(before, u.node, r.node)).pop();
+    const next = others.find((u) => u.node.start > r.node.start && reaches(before, r.node, u.node));
     if (!moved || !next) continue;
     const at = sameUse(next, then, now);
     if (!at || reported.has(at.node.id)) continue;
@@ -815,7 +820,7 @@ function checkDeletedReseat(fn: AnalyzedFunction, ctx: RuleContext<Message>, sta
  * occurrence as before (`vma_next(&vmi)` both opens exit_mmap()'s walk and steps its removal loop).
  */
 function sameUse(u: IteratorUse, then: readonly IteratorUse[], now: readonly IteratorUse[]): IteratorUse | undefined {
-  const like = (list: readonly IteratorUse[]): IteratorUse[] => list.filter((x) => x.key === u.key && !x.reseat && x.text === u.text);
+  const like = (list: readonly IteratorUse[]): IteratorUse[] => list.filter((x) => x.key === u.key && !x.reseat && x.text === u.text).sort((a, b) => a.node.start - b.node.start);
   return like(now)[like(then).indexOf(u)];
 }
 
