@@ -783,12 +783,25 @@ export interface ExitRoute {
  * the first `goto` or `return` from there (loongarch's OOM `return;` after a `goto good_area;`
  * that still had the unlock ahead).
  */
-export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, releases: readonly number[] = []): ExitRoute {
+export function exitRoute(fn: AnalyzedFunction, trace: Trace, after: number, releases: readonly number[] = [], closers: readonly number[] = releases): ExitRoute {
   const nodes = trace.nodes();
   const from = nodes.lastIndexOf(after);
   const route = leavingRoute(fn, nodes, from, releases);
   const around = roundAgain(fn, nodes, from, nodes.indexOf(route.leave.id, from + 1));
-  return around ? { ...route, around } : route;
+  return around && goesRound(fn, around.jump, closers) ? { ...route, around } : route;
+}
+
+/**
+ * Whether `jump` (a `continue` or a jump back) takes a path round a release among `closers`
+ * (every one counts when none is given): one from which the jump's target can be reached again,
+ * inside the loop it goes round. A notifier range started lazily in a loop and ended after it
+ * goes round with every `continue` and ends later; the way out is elsewhere (sweep AE:
+ * `__migrate_device_pages()` with an early `return`, whose help said "before the `continue`").
+ */
+function goesRound(fn: AnalyzedFunction, jump: CfgNode, closers: readonly number[]): boolean {
+  if (closers.length === 0) return true;
+  const inLoop = reachingAny(fn, jump.succ.map((e) => e.to));
+  return closers.some((c) => inLoop.has(c));
 }
 
 /**
@@ -972,6 +985,8 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
     seen.add(key);
     return true;
   };
+  /** The nodes that close `object`, for the route of a path that leaves it open. */
+  const closersOf = (object: string): number[] => index.nodesWithEvents().filter((id) => index.eventsAt(fn.cfg.nodes[id]!).some((e) => e.kind === 'close' && e.object === object));
   type State = ReadonlyMap<string, ObjectState>;
   const closed: ObjectState = { at: CLOSED, event: null, pending: null, failed: null, unsure: null, field: null };
   const unknown: ObjectState = { at: UNKNOWN, event: null, pending: null, failed: null, unsure: null, field: null };
@@ -1065,7 +1080,7 @@ export function checkBalance(fn: AnalyzedFunction, index: BracketIndex): Balance
       for (const [object, v] of s) {
         if (v.at < 0 || !v.event || v.pending || !sure(v)) continue;
         const exit = exitPoint(fn, trace);
-        if (once(`exit|${v.at}|${exit.id}`)) result.unclosed.push({ object, open: fn.cfg.nodes[v.at]!, openCall: v.event, exit, route: exitRoute(fn, trace, v.at) });
+        if (once(`exit|${v.at}|${exit.id}`)) result.unclosed.push({ object, open: fn.cfg.nodes[v.at]!, openCall: v.event, exit, route: exitRoute(fn, trace, v.at, [], closersOf(object)) });
       }
     },
   });
