@@ -250,10 +250,10 @@ export default defineRule({
   },
   messages: {
     flushAfterUnlock: {
-      headline: '`{{flush}}` runs after the page-table lock is dropped',
+      headline: '`{{flush}}` {{flushing}} after the page-table lock is dropped',
       explanation:
         'The PTEs cleared under the lock still have live TLB entries until this flush. Between the unlock and the flush another thread can take the lock, see the entries gone, and free or reuse the pages (`MADV_DONTNEED`, reclaim, migration) while this CPU or another can still write to them through the stale TLB entries: the bug class of "mremap: properly flush TLB before releasing the page" (CVE-2018-18281) and "mm/migrate_device.c: flush TLB while holding PTL".',
-      fix: 'Flush the range before `{{unlock}}`: move `{{flush}}` above the unlock.',
+      fix: 'Flush the range before the page-table lock is dropped: {{fixHow}}.',
     },
     rmapsAfterUnlock: {
       headline: '`tlb_flush_rmaps()` runs after the page-table lock is dropped',
@@ -351,14 +351,24 @@ export default defineRule({
       reported.add(key);
       const unlockId = after ? after.unlock : messageId === 'tlbOnlyAfterUnlock' ? unlockedAt : null;
       const unlockCall = unlockId !== null ? events.get(unlockId)?.find((e) => e.kind === 'release') : undefined;
+      const unlock = unlockCall ? `${unlockCall.name}()` : 'the unlock';
+      // A helper of the file that drops the lock and then flushes, in one call (sweep AE: the
+      // help said to move the helper above itself).
+      const inHelper = after !== null && after.unlock === node.id;
       ctx.report({
         messageId,
-        data: { flush: `${flush}()`, unlock: unlockCall ? `${unlockCall.name}()` : 'the unlock', model: unlessIn(fn, 'zap_pte_range', ': `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first') },
+        data: {
+          flush: `${flush}()`,
+          unlock,
+          flushing: inHelper ? 'flushes' : 'runs',
+          fixHow: inHelper ? `\`${flush}()\` unlocks first, so put its flush above its unlock` : `move \`${flush}()\` above \`${unlock}\``,
+          model: unlessIn(fn, 'zap_pte_range', ': `zap_pte_range()` calls `tlb_flush_mmu_tlbonly()` first'),
+        },
         at: node,
         related: after
           ? [
               { at: fn.cfg.nodes[after.clear]!, message: 'PTEs cleared under the lock here' },
-              { at: fn.cfg.nodes[after.unlock]!, message: 'the lock is dropped here, before the flush' },
+              ...(inHelper ? [] : [{ at: fn.cfg.nodes[after.unlock]!, message: 'the lock is dropped here, before the flush' }]),
             ]
           : unlockedAt !== null
             ? [
