@@ -1565,6 +1565,24 @@ export default [
     edits: [{ insertBefore: 'if (!vma_start_read(vma))', text: ['rcu_read_unlock();'] }],
     expect: [{ line: 'if (!vma_start_read(vma))', related: [{ at: 'rcu_read_unlock();', nth: 1 }] }],
   },
+  {
+    id: 'vma-read-bpf-iter-end-after-release',
+    rule: 'vma-read-lock-balance',
+    file: 'kernel/bpf/task_iter.c',
+    function: 'bpf_iter_task_vma_next',
+    what: "the VMA's end read after vma_end_read(), the VMA read-locked by the same-file bpf_iter_task_vma_find_next() (sweep AE, useAfterRelease)",
+    edits: [{ move: 'kit->data->next_addr = vma->vm_end;', after: 'vma_end_read(vma);' }],
+    expect: [{ line: 'kit->data->next_addr = vma->vm_end;', related: ['vma_end_read(vma);'] }],
+  },
+  {
+    id: 'vma-read-mfill-atomic-retry-without-unlock',
+    rule: 'vma-read-lock-balance',
+    file: 'mm/userfaultfd.c',
+    function: 'mfill_atomic',
+    what: "uffd_mfill_unlock() dropped before the -ENOENT retry: the next uffd_mfill_lock() overwrites the only pointer to the read-locked VMA (sweep AE, overwritten)",
+    edits: [{ delete: { at: 'uffd_mfill_unlock(dst_vma);', nth: 1 } }],
+    expect: [{ line: 'dst_vma = uffd_mfill_lock(dst_mm, dst_start, len);', related: ['goto retry;'] }],
+  },
 
   {
     id: 'flags-kvmppc-reset-without-vma-lock',

@@ -18,9 +18,9 @@
  * the rule.
  */
 import { displayKey, isNullConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
-import { acquisitionOf, exitPoint, exitRoute, zeroEdge } from '../analysis/brackets.js';
+import { acquisitionOf, exitPoint, exitRoute, SummaryMemo, zeroEdge, type BracketSummaries } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { jumpsBack, routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
@@ -48,6 +48,9 @@ type State = ReadonlyMap<string, VmaState>;
 
 const ACQUIRE = new Set<string>(VMA_READ_LOCK.acquire);
 const ACQUIRE_OR_ERROR = new Set<string>(VMA_READ_LOCK.acquireOrError);
+const ACQUIRERS = new Set<string>([...ACQUIRE, ...ACQUIRE_OR_ERROR]);
+const RELEASE_NAMES: ReadonlySet<string> = new Set(['vma_end_read']);
+const RELEASE_LIST: readonly string[] = [...RELEASE_NAMES];
 /** Takes the read lock of the VMA it is handed, and says by its result whether it did (include/linux/mm.h). */
 const START_READ = 'vma_start_read';
 const RELEASE = new Map<string, (typeof VMA_READ_LOCK.releases)[number]>(VMA_READ_LOCK.releases.map((r) => [r.name, r]));
@@ -70,6 +73,9 @@ export default defineRule({
     confidence: 'medium',
     resources: [],
     calls: [...VMA_READ_LOCK.acquire, ...VMA_READ_LOCK.acquireOrError, 'vma_start_read'],
+    // A function that gets its locked VMA from a helper of its file (sweep AE: bpf's
+    // `bpf_iter_task_vma_find_next()`, userfaultfd's `uffd_mfill_lock()`).
+    triggeredVia: (file, span) => [...file.calleesOf(span)].some((callee) => file.definitionsOf(callee).some((d) => d !== span && file.mentions(d, ACQUIRERS))),
   },
   messages: {
     startReadOutsideRcu: {
@@ -151,6 +157,8 @@ export default defineRule({
       return ids;
     };
     /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
+    const kindOf = (e: Expr | null): Acquired => acquisitionKind(e) ?? helperAcquisition(fn, e, ctx.summaries);
+    const acquireName = (n: CfgNode): string | null => acquireNameIn(n, (name) => helperKind(fn, name, ctx.summaries) !== null);
     const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
     const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
     const acquireData = (at: number): { acquire: string; where: string } => {
@@ -194,7 +202,10 @@ export default defineRule({
           if (u.k === 'def') {
             const prev = out.get(u.key);
             // The only pointer to a locked VMA overwritten (a retry that looks up again).
-            if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && ownedLocally(u.key)) {
+            // A parameter counts too: the lock it holds here is one this function took (sweep AE:
+            // `mfill_atomic_hugetlb()` sets its `dst_vma` to NULL and retries, where the next pass
+            // read-locks another VMA with `uffd_mfill_lock()`).
+            if (prev && (prev.k === 'held' || prev.k === 'untested') && (u.how === 'assign' || u.how === 'init') && (ownedLocally(u.key) || isParameter(u.key))) {
               const before = trace.nodes().slice(0, -1);
               const route = exitRoute(fn, { nodes: () => before, previous: () => before[before.length - 2] ?? null, decides: () => undefined, decidesAlong: () => [] }, prev.at);
               const vma = displayKey(u.key);
@@ -211,7 +222,7 @@ export default defineRule({
                 ],
               });
             }
-            applyDef(out, u, n.id);
+            applyDef(out, u, n.id, kindOf);
             continue;
           }
           const name = u.name;
@@ -251,10 +262,100 @@ function acquisitionKind(e: Expr | null): 'null' | 'error' | null {
   return ACQUIRE.has(x.name) ? 'null' : ACQUIRE_OR_ERROR.has(x.name) ? 'error' : null;
 }
 
-/** The read-locking call a node makes, by name. */
-function acquireName(n: CfgNode): string | null {
+/** The read-locking call a node makes, by name (`helper` says which other calls return a locked VMA). */
+function acquireNameIn(n: CfgNode, helper: (name: string) => boolean): string | null {
   for (const e of n.events) if (e.k === 'call' && e.name !== null && (ACQUIRE.has(e.name) || ACQUIRE_OR_ERROR.has(e.name) || e.name === START_READ)) return e.name;
+  for (const e of n.events) if (e.k === 'call' && e.name !== null && helper(e.name)) return e.name;
   return null;
+}
+
+type Acquired = 'null' | 'error' | null;
+
+const releaseHelpers = new SummaryMemo<AnalyzedFile, Map<string, number | null>>();
+
+/**
+ * The parameter whose VMA read lock `name` releases, when one of its definitions does nothing
+ * but `vma_end_read()` of it (userfaultfd's `uffd_mfill_unlock()` under `CONFIG_PER_VMA_LOCK`),
+ * else null.
+ */
+function releaseHelperArg(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): number | null {
+  const memo = releaseHelpers.get(summaries, fn.file, () => new Map());
+  if (memo.has(name)) return memo.get(name)!;
+  let arg: number | null = null;
+  for (const d of summaries.definitions(name, fn.file, RELEASE_LIST)) {
+    if (d.span === fn.span || !d.file.mentions(d.span, RELEASE_NAMES)) continue;
+    const helper = d.file.analyze(d.span);
+    const calls = helper ? helper.cfg.nodes.flatMap((n) => n.events.filter((e): e is Event & { k: 'call' } => e.k === 'call')) : [];
+    const only = calls.length === 1 ? calls[0]! : null;
+    const handed = only && only.name === 'vma_end_read' && only.call.args[0] ? pathKey(uncast(only.call.args[0])) : null;
+    const i = handed === null ? -1 : helper!.ast.params.findIndex((p) => p.ref.id === handed);
+    if (i >= 0) {
+      arg = i;
+      break;
+    }
+  }
+  memo.set(name, arg);
+  return arg;
+}
+
+/** {@link acquisitionKind} of a call of a helper that returns a read-locked VMA ({@link helperKind}). */
+function helperAcquisition(fn: AnalyzedFunction, e: Expr | null, summaries: BracketSummaries): Acquired {
+  const x = e && uncast(e);
+  return x !== null && x.k === 'call' && x.name !== null ? helperKind(fn, x.name, summaries) : null;
+}
+
+const helperKinds = new SummaryMemo<AnalyzedFile, Map<string, Acquired>>();
+const ACQUIRER_LIST: readonly string[] = [...ACQUIRERS];
+
+/**
+ * Whether `name`, as `fn` would call it, returns a read-locked VMA like `lock_vma_under_rcu()`
+ * (`null`: or NULL) or `uffd_lock_vma()` (`error`: or an `ERR_PTR()`): one of its definitions
+ * returns only such a call's result, held in the variable it returns, NULL, or an `ERR_PTR()`
+ * (sweep AE: bpf's `bpf_iter_task_vma_find_next()`, userfaultfd's `uffd_mfill_lock()`, whose
+ * callers leaked the lock or read the VMA after `vma_end_read()` unseen). Under `#ifdef
+ * CONFIG_PER_VMA_LOCK` alternatives, the definition that takes the VMA lock counts.
+ */
+function helperKind(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): Acquired {
+  if (ACQUIRERS.has(name) || name === START_READ) return null;
+  const memo = helperKinds.get(summaries, fn.file, () => new Map());
+  if (memo.has(name)) return memo.get(name)!;
+  let kind: Acquired = null;
+  for (const d of summaries.definitions(name, fn.file, ACQUIRER_LIST)) {
+    if (d.span === fn.span || !d.file.mentions(d.span, ACQUIRERS)) continue;
+    const helper = d.file.analyze(d.span);
+    kind = helper ? returnsLockedVma(helper, acquisitionKind) : null;
+    if (kind !== null) break;
+  }
+  memo.set(name, kind);
+  return kind;
+}
+
+/**
+ * The kind of locked VMA `fn` returns on every `return`: a call of `kindOf`'s, or a variable whose
+ * every definition reaching the `return` is one; else NULL or an `ERR_PTR()`. Null when a return
+ * gives anything else, or none gives a locked VMA.
+ */
+function returnsLockedVma(fn: AnalyzedFunction, kindOf: (e: Expr | null) => Acquired): Acquired {
+  let locked = false;
+  let error = false;
+  for (const n of fn.cfg.nodes) {
+    if (n.kind !== 'return') continue;
+    const e = n.expr && uncast(n.expr);
+    if (!e) return null;
+    if (isNullConstant(e)) continue;
+    if (e.k === 'call' && e.name === 'ERR_PTR') {
+      error = true;
+      continue;
+    }
+    const direct = kindOf(e);
+    const key = direct === null ? pathKey(e) : null;
+    const defs = key === null ? [] : fn.defs.reaching(n.id, key);
+    const kinds = direct !== null ? [direct] : defs.map((d) => ((d.def.how === 'assign' || d.def.how === 'init') && d.def.value ? kindOf(d.def.value) : null));
+    if (kinds.length === 0 || kinds.some((k) => k === null)) return null;
+    locked = true;
+    if (kinds.includes('error')) error = true;
+  }
+  return !locked ? null : error ? 'error' : 'null';
 }
 
 function stateKey(v: VmaState): string {
@@ -275,9 +376,9 @@ function stateKey(v: VmaState): string {
 }
 
 /** A definition: a new lookup result starts tracking; any other store ends it or lets the VMA escape. */
-function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: number): void {
+function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: number, kindOf: (e: Expr | null) => Acquired): void {
   const value = d.value && uncast(d.value);
-  const acquires = acquisitionKind(value);
+  const acquires = kindOf(value);
   if (acquires !== null) {
     out.set(d.key, acquires === 'error' ? { k: 'untested', at, error: true } : { k: 'untested', at });
     return;
@@ -314,7 +415,8 @@ function applyCall(
     if (key !== null && a.k === 'branch') out.set(key, { k: 'starting', at: n.id, edge: a.edge });
     return;
   }
-  const release = RELEASE.get(name);
+  const helperArg = RELEASE.has(name) ? null : releaseHelperArg(fn, name, ctx.summaries);
+  const release: { arg: number; through: 'vma' | 'vmf' } | undefined = RELEASE.get(name) ?? (helperArg === null ? undefined : { arg: helperArg, through: 'vma' });
   if (release) {
     const arg = call.args[release.arg];
     const argKey = arg ? pathKey(stripAddr(arg)) : null;
@@ -453,6 +555,11 @@ function releasesAt(n: CfgNode, key: string): boolean {
 /** A VMA the function keeps in a local variable is its own to release; one in `*out` or a field is its caller's. */
 function ownedLocally(key: string): boolean {
   return /^[A-Za-z_]\w*@\d+$/.test(key);
+}
+
+/** A parameter of the function itself (`vma@param`), which its caller cannot see it assign. */
+function isParameter(key: string): boolean {
+  return /^[A-Za-z_]\w*@param$/.test(key);
 }
 
 function returns(at: CfgNode, key: string): boolean {
