@@ -123,9 +123,9 @@ export default defineRule({
   },
   messages: {
     afterUnlock: {
-      headline: '`{{vma}}` is dereferenced after the mmap lock was released',
+      headline: '`{{vma}}` is dereferenced after {{lock}} was released',
       explanation:
-        '`{{vma}}` was found under the mmap lock, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}{{paths}}',
+        '`{{vma}}` was found under {{lockLong}}, and `{{release}}` released that lock before this use. Once the lock is dropped the VMA can be unmapped, merged or split and freed by another thread at any moment, so `{{use}}` may read freed memory (6.12 mm/memory.c: "It is no longer safe to dereference vma-> after this point").{{relock}}{{paths}}',
       fix: 'Copy what you need out of `{{vma}}` before releasing the lock, or take the lock again and look the VMA up afresh, the way it was found (`vma_lookup()`, or `find_vma()` where the address may fall in a hole), before using it.',
     },
     afterHelper: {
@@ -271,10 +271,15 @@ export default defineRule({
       const helper = r.how === 'helper' ? RELEASERS.find((t) => releaseNode.events.some((e) => e.k === 'call' && e.name === t.name)) : undefined;
       const flagCall = isFlagHow(r.how) ? flagCalls.get(r.release) : undefined;
       const relocks = [...new Set(stale.flatMap((x) => (x.relock === undefined ? [] : [x.relock])))];
+      // `release_fault_lock()` drops the VMA's own read lock under FAULT_FLAG_VMA_LOCK, the
+      // mmap lock otherwise (sweep AE: the headline said "the mmap lock" of both).
+      const faultLock = r.how === 'unlock' && FAULT_LOCK_RELEASES.has(callName(releaseNode).replace(/\(\)$/, ''));
       ctx.report({
         messageId: isFlagHow(r.how) ? FLAG_HOWS[r.how].messageId : r.how === 'fault' ? 'afterFault' : r.how === 'untested' ? 'beforeTest' : r.how === 'helper' ? 'afterHelper' : 'afterUnlock',
         data: {
           vma: displayKey(key),
+          lock: faultLock ? "the fault's lock" : 'the mmap lock',
+          lockLong: faultLock ? "the fault's lock (the mmap lock, or the VMA's own read lock when the fault was handled under `FAULT_FLAG_VMA_LOCK`)" : 'the mmap lock',
           release: `${helper?.name ?? flagCall?.name ?? callName(releaseNode)}()`,
           flag: flagCall ? displayKey(flagCall.flag) : r.how === 'untested' && r.flag !== undefined ? displayKey(r.flag) : '',
           handed: flagCall ? fn.text(flagCall.arg) : '',
