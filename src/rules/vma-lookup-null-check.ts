@@ -224,7 +224,9 @@ export default defineRule({
       const vma = displayKey(key);
       // On the NULL branch of a test the pointer was tested: the branch itself goes wrong.
       const onNull = from.nullAt !== null;
-      const tested = onNull ? `a test found \`${vma}\` NULL, and that branch goes on until` : `nothing tested \`${vma}\` before`;
+      // A contract lookup is judged only where the patch took its test away: say so.
+      const untested = BY_CONTRACT.has(from.call.replace(/\(\)$/, '')) ? `nothing tested \`${vma}\` (this function did before the patch) before` : `nothing tested \`${vma}\` before`;
+      const tested = onNull ? `a test found \`${vma}\` NULL, and that branch goes on until` : untested;
       const first = onNull ? `Leave the NULL branch before the ${messageId === 'deref' ? 'dereference' : 'call'} (\`return -EFAULT;\` or the function's error path)` : messageId === 'deref' ? `Test the result first (\`if (!${vma}) return -EFAULT;\` or the function's error path)` : `Test the result before the call (\`if (!${vma})\` on the error path)`;
       ctx.report({
         messageId,
