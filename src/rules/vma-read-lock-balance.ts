@@ -156,9 +156,10 @@ export default defineRule({
       }
       return ids;
     };
-    /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
+    /** How a value read-locks the VMA it is: a lookup's result, or a helper's that returns one. */
     const kindOf = (e: Expr | null): Acquired => acquisitionKind(e) ?? helperAcquisition(fn, e, ctx.summaries);
     const acquireName = (n: CfgNode): string | null => acquireNameIn(n, (name) => helperKind(fn, name, ctx.summaries) !== null);
+    /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
     const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
     const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
     const acquireData = (at: number): { acquire: string; where: string } => {
@@ -283,7 +284,7 @@ function releaseHelperArg(fn: AnalyzedFunction, name: string, summaries: Bracket
   if (memo.has(name)) return memo.get(name)!;
   let arg: number | null = null;
   for (const d of summaries.definitions(name, fn.file, RELEASE_LIST)) {
-    if (d.span === fn.span || !d.file.mentions(d.span, RELEASE_NAMES)) continue;
+    if (!d.file.mentions(d.span, RELEASE_NAMES)) continue;
     const helper = d.file.analyze(d.span);
     const calls = helper ? helper.cfg.nodes.flatMap((n) => n.events.filter((e): e is Event & { k: 'call' } => e.k === 'call')) : [];
     const only = calls.length === 1 ? calls[0]! : null;
@@ -321,7 +322,7 @@ function helperKind(fn: AnalyzedFunction, name: string, summaries: BracketSummar
   if (memo.has(name)) return memo.get(name)!;
   let kind: Acquired = null;
   for (const d of summaries.definitions(name, fn.file, ACQUIRER_LIST)) {
-    if (d.span === fn.span || !d.file.mentions(d.span, ACQUIRERS)) continue;
+    if (!d.file.mentions(d.span, ACQUIRERS)) continue;
     const helper = d.file.analyze(d.span);
     kind = helper ? returnsLockedVma(helper, acquisitionKind) : null;
     if (kind !== null) break;
