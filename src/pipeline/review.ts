@@ -353,9 +353,11 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   const shown = diffLinesOf(fp);
   const oldLineOf = images.lineMap.oldLineOf;
   // A line the patch kept, or only renamed identifiers in, is the same line before and after.
-  const renames = pre ? renamesOf(images.pre!, images.post!, images.lineMap) : null;
+  const renames = pre ? renamesOf(images.pre!, images.post!, images.lineMap, (line) => post.functionAt(line)?.name ?? null) : null;
   const sameLine = (newLine: number, oldLine: number): boolean => oldLineOf[newLine] === oldLine || renames?.lineOf.get(newLine) === oldLine;
-  const renamed = renames ? (text: string): string => renames.apply(text) : undefined;
+  // Renamed, a pre-patch finding is matched by its explanation, which quotes code whole: a
+  // headline shortens long code, and a new name can change whether it must (sweep AF).
+  const renamed = renames && renames.names.size > 0 ? (f: Finding): string => renames.apply(f.explanation, f.function) : undefined;
   const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => sameLine(a.line, b.line), { before: renamed }));
   const removed = removedCalls(post, rules, changed);
   for (const f of findings) {
@@ -703,24 +705,30 @@ function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[
 /**
  * Findings present after the patch and not before it. A finding on a line the patch kept, with
  * the same rule, message and function as one on that line before, is that one (`sameLine` says
- * whether two lines are one line across the patch, and `renamed` puts the pre-patch side's
- * message in the post-patch names, see renames.ts); the rest are matched by fingerprint as a
- * multiset. Fingerprints alone would take the first of two equal findings for the old one, and
- * a statement added above an identical old one would be reported at the old one.
+ * whether two lines are one line across the patch); then one whose explanation is the same once
+ * `renamed` put the pre-patch side's in the post-patch names (see renames.ts); the rest are
+ * matched by fingerprint as a multiset. Fingerprints alone would take the first of two equal
+ * findings for the old one, and a statement added above an identical old one would be reported
+ * at the old one.
  */
-function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean, renamed: { after?: (text: string) => string; before?: (text: string) => string } = {}): Finding[] {
-  const what = (f: Finding, message = f.message): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${message}`;
-  const whatBefore = (f: Finding): string => what(f, renamed.before?.(f.message));
-  const byWhat = new Map<string, Finding[]>();
-  for (const b of before) byWhat.set(whatBefore(b), [...(byWhat.get(whatBefore(b)) ?? []), b]);
+function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean, renamed: { after?: (f: Finding) => string; before?: (f: Finding) => string } = {}): Finding[] {
   const matched = new Set<Finding>();
   const left = new Set(before);
-  for (const a of after) {
-    const b = byWhat.get(what(a, renamed.after?.(a.message)))?.find((x) => left.has(x) && sameLine(a, x));
-    if (!b) continue;
-    left.delete(b);
-    matched.add(a);
-  }
+  /** Matches each unmatched finding of `after` to one of `left` on the same line with the same `key`. */
+  const match = (key: (f: Finding) => string, keyBefore: (f: Finding) => string): void => {
+    const byKey = new Map<string, Finding[]>();
+    for (const b of left) byKey.set(keyBefore(b), [...(byKey.get(keyBefore(b)) ?? []), b]);
+    for (const a of after) {
+      if (matched.has(a)) continue;
+      const b = byKey.get(key(a))?.find((x) => left.has(x) && sameLine(a, x));
+      if (!b) continue;
+      left.delete(b);
+      matched.add(a);
+    }
+  };
+  const what = (f: Finding, text: string): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${text}`;
+  match((f) => what(f, f.message), (f) => what(f, f.message));
+  if (renamed.after || renamed.before) match((f) => what(f, renamed.after?.(f) ?? f.explanation), (f) => what(f, renamed.before?.(f) ?? f.explanation));
   const old = new Map<string, number>();
   for (const f of left) old.set(f.fingerprint, (old.get(f.fingerprint) ?? 0) + 1);
   return after.filter((f) => {

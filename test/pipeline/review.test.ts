@@ -120,6 +120,10 @@ out_unlock:
     const renamed = old.replace(/\bop\b/g, 'req');
     repo.commit({ 'mm/pgtable.c': renamed }, 'mm: rename op');
     expect((await reviewLast()).findings).toEqual([]);
+    // A name long enough that the headline must shorten the code it quotes (sweep AF: the old
+    // headline, renamed, no longer read like the new one).
+    repo.commit({ 'mm/pgtable.c': old.replace(/\bop\b/g, 'offset_request_copied_from_user_space') }, 'mm: rename op again');
+    expect((await reviewLast()).findings).toEqual([]);
     // The rename and a NULL test deleted in the same patch: the new bug is the patch's (and the
     // old finding, on the line the patch rewrote, is shown again with it, as without a rename).
     repo.commit({ 'mm/pgtable.c': old }, 'mm: back');
