@@ -33,7 +33,7 @@ type Outcome = FaultBit | 'neither';
 
 type VmaState =
   /** Just returned by the lookup, not yet tested: NULL (or, `error`, an `ERR_PTR()`) or locked. */
-  | { k: 'untested'; at: number; error?: true }
+  | { k: 'untested'; at: number; error?: true; nullable?: true }
   /** `vma_start_read()` tried at branch `at`: read-locked on its `edge`, not on the other. */
   | { k: 'starting'; at: number; edge: 'true' | 'false' }
   | { k: 'null'; at: number }
@@ -270,7 +270,8 @@ function acquireNameIn(n: CfgNode, helper: (name: string) => boolean): string | 
   return null;
 }
 
-type Acquired = 'null' | 'error' | null;
+/** How a lookup's result says nothing is held: NULL, an `ERR_PTR()`, or either (`both`). */
+type Acquired = 'null' | 'error' | 'both' | null;
 
 const releaseHelpers = new SummaryMemo<AnalyzedFile, Map<string, number | null>>();
 
@@ -338,12 +339,16 @@ function helperKind(fn: AnalyzedFunction, name: string, summaries: BracketSummar
  */
 function returnsLockedVma(fn: AnalyzedFunction, kindOf: (e: Expr | null) => Acquired): Acquired {
   let locked = false;
+  let nullable = false;
   let error = false;
   for (const n of fn.cfg.nodes) {
     if (n.kind !== 'return') continue;
     const e = n.expr && uncast(n.expr);
     if (!e) return null;
-    if (isNullConstant(e)) continue;
+    if (isNullConstant(e)) {
+      nullable = true;
+      continue;
+    }
     if (e.k === 'call' && e.name === 'ERR_PTR') {
       error = true;
       continue;
@@ -354,9 +359,10 @@ function returnsLockedVma(fn: AnalyzedFunction, kindOf: (e: Expr | null) => Acqu
     const kinds = direct !== null ? [direct] : defs.map((d) => ((d.def.how === 'assign' || d.def.how === 'init') && d.def.value ? kindOf(d.def.value) : null));
     if (kinds.length === 0 || kinds.some((k) => k === null)) return null;
     locked = true;
-    if (kinds.includes('error')) error = true;
+    if (kinds.some((k) => k === 'null' || k === 'both')) nullable = true;
+    if (kinds.some((k) => k === 'error' || k === 'both')) error = true;
   }
-  return !locked ? null : error ? 'error' : 'null';
+  return !locked ? null : error && nullable ? 'both' : error ? 'error' : 'null';
 }
 
 function stateKey(v: VmaState): string {
@@ -368,7 +374,7 @@ function stateKey(v: VmaState): string {
     case 'unknown':
       return 'u';
     case 'untested':
-      return `t${v.at}${v.error ? 'e' : ''}`;
+      return `t${v.at}${v.error ? 'e' : ''}${v.nullable ? 'n' : ''}`;
     case 'starting':
       return `s${v.at}${v.edge}`;
     default:
@@ -381,7 +387,7 @@ function applyDef(out: Map<string, VmaState>, d: Event & { k: 'def' }, at: numbe
   const value = d.value && uncast(d.value);
   const acquires = kindOf(value);
   if (acquires !== null) {
-    out.set(d.key, acquires === 'error' ? { k: 'untested', at, error: true } : { k: 'untested', at });
+    out.set(d.key, acquires === 'both' ? { k: 'untested', at, error: true, nullable: true } : acquires === 'error' ? { k: 'untested', at, error: true } : { k: 'untested', at });
     return;
   }
   if (out.has(d.key)) out.delete(d.key);
@@ -507,10 +513,15 @@ function errorEdge(cond: Expr, key: string): 'true' | 'false' | null {
 /** The state after the path left a branch on `cond` along `edge`. */
 function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false'): VmaState {
   if (v.k === 'untested' && v.error) {
-    // `IS_ERR(vma)` true: nothing is held, and nothing more to judge on this path.
+    // `IS_ERR(vma)` true: nothing is held, and nothing more to judge on this path. A helper that
+    // may also return NULL (sweep AF: an arm64 fault helper around `lock_vma_under_rcu()` that
+    // returns `ERR_PTR(-EACCES)` too) is still NULL or locked on the other side, and tested
+    // for NULL first it is still an `ERR_PTR()` or locked.
     const errorOn = errorEdge(cond, key);
-    if (errorOn === null) return v;
-    return edge === errorOn ? { k: 'unknown' } : { k: 'held', at: v.at };
+    if (errorOn !== null) return edge === errorOn ? { k: 'unknown' } : v.nullable ? { k: 'untested', at: v.at } : { k: 'held', at: v.at };
+    const zeroOn = v.nullable ? zeroEdge(cond, (e) => pathKey(e) === key) : null;
+    if (zeroOn === null) return v;
+    return edge === zeroOn ? { k: 'null', at: v.at } : { k: 'untested', at: v.at, error: true };
   }
   if (v.k === 'untested') {
     const zeroOn = zeroEdge(cond, (e) => pathKey(e) === key);
