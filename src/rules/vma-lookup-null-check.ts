@@ -227,7 +227,8 @@ export default defineRule({
       // A contract lookup is judged only where the patch took its test away: say so.
       const untested = BY_CONTRACT.has(from.call.replace(/\(\)$/, '')) ? `nothing tested \`${vma}\` (this function did before the patch) before` : `nothing tested \`${vma}\` before`;
       const tested = onNull ? `a test found \`${vma}\` NULL, and that branch goes on until` : untested;
-      const first = onNull ? `Leave the NULL branch before the ${messageId === 'deref' ? 'dereference' : 'call'} (\`return -EFAULT;\` or the function's error path)` : messageId === 'deref' ? `Test the result first (\`if (!${vma}) return -EFAULT;\` or the function's error path)` : `Test the result before the call (\`if (!${vma})\` on the error path)`;
+      const bail = errorReturn(fn);
+      const first = onNull ? `Leave the NULL branch before the ${messageId === 'deref' ? 'dereference' : 'call'} (\`${bail}\` or the function's error path)` : messageId === 'deref' ? `Test the result first (\`if (!${vma}) ${bail}\` or the function's error path)` : `Test the result before the call (\`if (!${vma})\` on the error path)`;
       ctx.report({
         messageId,
         data: { vma, call: from.call, use, helper: use, tested, first },
@@ -290,6 +291,19 @@ export function atNeighbour(call: Expr & { k: 'call' }): boolean {
 export function trackedRoot(s: ReadonlyMap<string, unknown>, useKey: string): string | null {
   for (const k of s.keys()) if (useKey.startsWith(`${k}->`) || useKey === `*${k}` || useKey.startsWith(`${k}[]`)) return k;
   return null;
+}
+
+/**
+ * A way out of `fn` its return type allows, for the help: `return NULL;` from a function that
+ * returns a pointer (sweep AF: `find_mergeable_anon_vma()` was told `return -EFAULT;`),
+ * `return;` from a `void` one, `return -EFAULT;` otherwise.
+ */
+function errorReturn(fn: AnalyzedFunction): string {
+  const text = fn.file.source.text;
+  const head = text.slice(fn.span.start, fn.span.bodyStart);
+  const at = head.search(new RegExp(`\\b${fn.name}\\s*\\(`));
+  const type = at < 0 ? '' : head.slice(0, at);
+  return type.includes('*') ? 'return NULL;' : /\bvoid\s*$/.test(type.replace(/\b(static|inline|__always_inline|noinline|__init|__cold)\b/g, ' ')) ? 'return;' : 'return -EFAULT;';
 }
 
 /**
