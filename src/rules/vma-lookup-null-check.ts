@@ -324,15 +324,43 @@ function contractKeys(fn: AnalyzedFunction, before: AnalyzedFunction | null): Se
 function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
   const stored = new Set<string>();
   for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, ALL_LOOKUPS)) stored.add(ev.key);
+  // Flags that keep a NULL test of a lookup's result: `mapped = vma != NULL;` (sweep AF), by
+  // the definition that sets them, with what the flag's truth says of the pointer.
+  const flagDefs = new Map<number, { key: string; truthy: Nullness; falsy: Nullness }>();
+  const flagKeys = new Set<string>();
+  for (const n of fn.cfg.nodes) {
+    for (const ev of n.events) {
+      if (ev.k !== 'def' || (ev.how !== 'assign' && ev.how !== 'init') || !ev.value || stored.has(ev.key)) continue;
+      for (const k of stored) {
+        const t = nullTest(ev.value, k);
+        if (t.onTrue === null && t.onFalse === null) continue;
+        flagDefs.set(n.id, { key: k, truthy: t.onTrue, falsy: t.onFalse });
+        flagKeys.add(ev.key);
+      }
+    }
+  }
   const out = new Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>>();
+  const add = (at: number, k: string, t: { onTrue: Nullness; onFalse: Nullness }): void => {
+    const m = out.get(at) ?? new Map<string, { onTrue: Nullness; onFalse: Nullness }>();
+    m.set(k, t);
+    out.set(at, m);
+  };
   for (const n of fn.cfg.nodes) {
     if ((n.kind !== 'branch' && n.kind !== 'loop') || !n.expr) continue;
     for (const k of stored) {
       const t = nullTest(n.expr, k);
+      if (t.onTrue !== null || t.onFalse !== null) add(n.id, k, t);
+    }
+    // A test of such a flag, every definition of which that reaches here keeps the same test.
+    for (const f of flagKeys) {
+      const t = nullTest(n.expr, f);
       if (t.onTrue === null && t.onFalse === null) continue;
-      const m = out.get(n.id) ?? new Map<string, { onTrue: Nullness; onFalse: Nullness }>();
-      m.set(k, t);
-      out.set(n.id, m);
+      const kept = fn.defs.reaching(n.id, f).map((d) => flagDefs.get(d.node));
+      const first = kept[0];
+      if (!first || kept.some((x) => !x || x.key !== first.key || x.truthy !== first.truthy || x.falsy !== first.falsy)) continue;
+      // The flag's truth on each edge ('nonnull': true), then what that truth says of the pointer.
+      const of = (v: Nullness): Nullness => (v === 'nonnull' ? first.truthy : v === 'null' ? first.falsy : null);
+      add(n.id, first.key, { onTrue: of(t.onTrue), onFalse: of(t.onFalse) });
     }
   }
   return out;
