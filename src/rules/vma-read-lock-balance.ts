@@ -21,6 +21,7 @@ import { displayKey, isNullConstant, pathKey, uncast, type Expr } from '../analy
 import { acquisitionOf, exitPoint, exitRoute, SummaryMemo, zeroEdge, type BracketSummaries } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { jumpsBack, routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
@@ -75,7 +76,7 @@ export default defineRule({
     calls: [...VMA_READ_LOCK.acquire, ...VMA_READ_LOCK.acquireOrError, 'vma_start_read'],
     // A function that gets its locked VMA from a helper of its file (sweep AE: bpf's
     // `bpf_iter_task_vma_find_next()`, userfaultfd's `uffd_mfill_lock()`).
-    triggeredVia: (file, span) => [...file.calleesOf(span)].some((callee) => file.definitionsOf(callee).some((d) => d !== span && file.mentions(d, ACQUIRERS))),
+    triggeredVia: (file, span) => locksThroughHelper(file, span, HELPER_DEPTH + 1),
   },
   messages: {
     startReadOutsideRcu: {
@@ -273,37 +274,61 @@ function acquireNameIn(n: CfgNode, helper: (name: string) => boolean): string | 
 /** How a lookup's result says nothing is held: NULL, an `ERR_PTR()`, or either (`both`). */
 type Acquired = 'null' | 'error' | 'both' | null;
 
+/** Whether `span` calls a function of its file that names a lookup, `depth` helpers down at most. */
+function locksThroughHelper(file: AnalyzedFile, span: FunctionSpan, depth: number, seen = new Set<FunctionSpan>([span])): boolean {
+  for (const callee of file.calleesOf(span)) {
+    for (const d of file.definitionsOf(callee)) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (file.mentions(d, ACQUIRERS) || (depth > 1 && locksThroughHelper(file, d, depth - 1, seen))) return true;
+    }
+  }
+  return false;
+}
+
+/** A function as the helper questions need it: where it is, not its body. */
+type Site = Pick<AnalyzedFunction, 'file' | 'span'>;
+
+/** Helpers of helpers are read to this depth: a wrapper of `uffd_mfill_lock()` (sweep AF). */
+const HELPER_DEPTH = 1;
+
 const releaseHelpers = new SummaryMemo<AnalyzedFile, Map<string, number | null>>();
 
 /**
  * The parameter whose VMA read lock `name` releases, when one of its definitions does nothing
  * but `vma_end_read()` of it (userfaultfd's `uffd_mfill_unlock()` under `CONFIG_PER_VMA_LOCK`),
- * else null.
+ * or hands it to such a helper and does nothing else, else null.
  */
-function releaseHelperArg(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): number | null {
+function releaseHelperArg(fn: Site, name: string, summaries: BracketSummaries, depth = 0): number | null {
+  if (RELEASE.has(name)) return null;
   const memo = releaseHelpers.get(summaries, fn.file, () => new Map());
-  if (memo.has(name)) return memo.get(name)!;
+  const key = `${name}|${depth}`;
+  if (memo.has(key)) return memo.get(key)!;
+  memo.set(key, null);
   let arg: number | null = null;
   for (const d of summaries.definitions(name, fn.file, RELEASE_LIST)) {
-    if (!d.file.mentions(d.span, RELEASE_NAMES)) continue;
+    const releases = d.file.mentions(d.span, RELEASE_NAMES);
+    const throughHelper = (c: string): boolean => depth < HELPER_DEPTH && c !== name && releaseHelperArg(d, c, summaries, depth + 1) !== null;
+    if (!releases && ![...d.file.calleesOf(d.span)].some(throughHelper)) continue;
     const helper = d.file.analyze(d.span);
     const calls = helper ? helper.cfg.nodes.flatMap((n) => n.events.filter((e): e is Event & { k: 'call' } => e.k === 'call')) : [];
     const only = calls.length === 1 ? calls[0]! : null;
-    const handed = only && only.name === 'vma_end_read' && only.call.args[0] ? pathKey(uncast(only.call.args[0])) : null;
+    const at = only === null || only.name === null ? null : only.name === 'vma_end_read' ? 0 : depth < HELPER_DEPTH ? releaseHelperArg(d, only.name, summaries, depth + 1) : null;
+    const handed = only && at !== null && only.call.args[at] ? pathKey(uncast(only.call.args[at])) : null;
     const i = handed === null ? -1 : helper!.ast.params.findIndex((p) => p.ref.id === handed);
     if (i >= 0) {
       arg = i;
       break;
     }
   }
-  memo.set(name, arg);
+  memo.set(key, arg);
   return arg;
 }
 
 /** {@link acquisitionKind} of a call of a helper that returns a read-locked VMA ({@link helperKind}). */
-function helperAcquisition(fn: AnalyzedFunction, e: Expr | null, summaries: BracketSummaries): Acquired {
+function helperAcquisition(fn: Site, e: Expr | null, summaries: BracketSummaries, depth = 0): Acquired {
   const x = e && uncast(e);
-  return x !== null && x.k === 'call' && x.name !== null ? helperKind(fn, x.name, summaries) : null;
+  return x !== null && x.k === 'call' && x.name !== null ? helperKind(fn, x.name, summaries, depth) : null;
 }
 
 const helperKinds = new SummaryMemo<AnalyzedFile, Map<string, Acquired>>();
@@ -314,21 +339,25 @@ const ACQUIRER_LIST: readonly string[] = [...ACQUIRERS];
  * (`null`: or NULL) or `uffd_lock_vma()` (`error`: or an `ERR_PTR()`): one of its definitions
  * returns only such a call's result, held in the variable it returns, NULL, or an `ERR_PTR()`
  * (sweep AE: bpf's `bpf_iter_task_vma_find_next()`, userfaultfd's `uffd_mfill_lock()`, whose
- * callers leaked the lock or read the VMA after `vma_end_read()` unseen). Under `#ifdef
- * CONFIG_PER_VMA_LOCK` alternatives, the definition that takes the VMA lock counts.
+ * callers leaked the lock or read the VMA after `vma_end_read()` unseen), or the result of such
+ * a helper, {@link HELPER_DEPTH} levels down. Under `#ifdef CONFIG_PER_VMA_LOCK` alternatives,
+ * the definition that takes the VMA lock counts.
  */
-function helperKind(fn: AnalyzedFunction, name: string, summaries: BracketSummaries): Acquired {
+function helperKind(fn: Site, name: string, summaries: BracketSummaries, depth = 0): Acquired {
   if (ACQUIRERS.has(name) || name === START_READ) return null;
   const memo = helperKinds.get(summaries, fn.file, () => new Map());
-  if (memo.has(name)) return memo.get(name)!;
+  const key = `${name}|${depth}`;
+  if (memo.has(key)) return memo.get(key)!;
+  memo.set(key, null);
   let kind: Acquired = null;
   for (const d of summaries.definitions(name, fn.file, ACQUIRER_LIST)) {
-    if (!d.file.mentions(d.span, ACQUIRERS)) continue;
+    const deeper = depth < HELPER_DEPTH;
+    if (!d.file.mentions(d.span, ACQUIRERS) && !(deeper && [...d.file.calleesOf(d.span)].some((c) => c !== name && helperKind(d, c, summaries, depth + 1) !== null))) continue;
     const helper = d.file.analyze(d.span);
-    kind = helper ? returnsLockedVma(helper, acquisitionKind) : null;
+    kind = helper ? returnsLockedVma(helper, (e) => acquisitionKind(e) ?? (deeper ? helperAcquisition(d, e, summaries, depth + 1) : null)) : null;
     if (kind !== null) break;
   }
-  memo.set(name, kind);
+  memo.set(key, kind);
   return kind;
 }
 
