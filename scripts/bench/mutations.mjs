@@ -1575,6 +1575,16 @@ export default [
     expect: [{ line: 'kit->data->next_addr = vma->vm_end;', related: ['vma_end_read(vma);'] }],
   },
   {
+    id: 'vma-read-uffd-move-lock-release-error',
+    rule: 'vma-read-lock-balance',
+    file: 'mm/userfaultfd.c',
+    function: 'uffd_move_lock',
+    functionNth: 1,
+    what: "vma_end_read() of the ERR_PTR() uffd_lock_vma() returned, on its error path: no VMA lock is held there, and the error pointer is dereferenced (sweep AF, doubleRelease)",
+    edits: [{ replace: { at: 'if (IS_ERR(vma))', nth: 1 }, lines: 2, with: ['if (IS_ERR(vma)) {', '\tvma_end_read(vma);', '\treturn PTR_ERR(vma);', '}'] }],
+    expect: [{ line: 'vma_end_read(vma);', related: [{ at: 'vma = uffd_lock_vma(mm, dst_start);', nth: 1 }] }],
+  },
+  {
     id: 'vma-read-mfill-atomic-retry-without-unlock',
     rule: 'vma-read-lock-balance',
     file: 'mm/userfaultfd.c',

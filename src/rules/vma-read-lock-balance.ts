@@ -38,6 +38,8 @@ type VmaState =
   /** `vma_start_read()` tried at branch `at`: read-locked on its `edge`, not on the other. */
   | { k: 'starting'; at: number; edge: 'true' | 'false' }
   | { k: 'null'; at: number }
+  /** The lookup returned an `ERR_PTR()`: nothing is held, and `vma` is no VMA at all. */
+  | { k: 'error'; at: number }
   | { k: 'held'; at: number }
   /** `by`: the node that released it (a release call, a helper, or the fault handler). */
   | { k: 'released'; at: number; by: number; how: string }
@@ -107,7 +109,7 @@ export default defineRule({
     doubleRelease: {
       headline: "`{{call}}` releases `{{vma}}`'s VMA read lock when it is not held",
       explanation:
-        'On the path shown {{why}}. Releasing a VMA read lock that is not held underflows the VMA\'s `vm_lock` rwsem (or, on a NULL VMA, dereferences NULL), which lockdep reports as a bad unlock balance and which can let a writer modify the VMA while a reader still uses it.',
+        'On the path shown {{why}}. Releasing a VMA read lock that is not held underflows the VMA\'s `vm_lock` rwsem (or, on a NULL VMA or an error pointer, dereferences it), which lockdep reports as a bad unlock balance and which can let a writer modify the VMA while a reader still uses it.',
       fix: 'Release the VMA lock only where it is held: {{remedy}}',
     },
     releaseAfterFault: {
@@ -464,17 +466,20 @@ function applyCall(
         continue;
       }
       const callText = `${name}()`;
-      if (v.k === 'released' || v.k === 'null') {
-        const why = v.k === 'null' ? `\`${ACQUIRE_CALL}\` returned NULL, so no VMA lock is held` : `${v.how} already released it`;
+      if (v.k === 'released' || v.k === 'null' || v.k === 'error') {
+        // Sweep AF: `vma_end_read()` of the `ERR_PTR()` `uffd_lock_vma()` returned.
+        const lookup = v.k === 'error' ? `\`${acquireNameIn(fn.cfg.nodes[v.at]!, () => true) ?? 'the lookup'}()\`` : `\`${ACQUIRE_CALL}\``;
+        const nothing = v.k === 'error' ? 'an `ERR_PTR()`' : 'NULL';
+        const why = v.k !== 'released' ? `${lookup} returned ${nothing}, so no VMA lock is held` : `${v.how} already released it`;
         const remedy =
-          v.k === 'null'
-            ? `leave the path where \`${ACQUIRE_CALL}\` returned NULL without \`${callText}\`.`
+          v.k !== 'released'
+            ? `leave the path where ${lookup} returned ${nothing} without \`${callText}\`.`
             : 'drop this call, or jump past it from the paths that already released it.';
         report(`double|${n.id}|${key}`, {
           messageId: 'doubleRelease',
           data: { vma: displayKey(key), call: callText, why, remedy },
           at: call,
-          related: v.k === 'null' ? [{ at: fn.cfg.nodes[v.at]!, message: `\`${ACQUIRE_CALL}\` can return NULL here` }] : [{ at: fn.cfg.nodes[v.by]!, message: `${v.how} releases the VMA read lock here` }],
+          related: v.k !== 'released' ? [{ at: fn.cfg.nodes[v.at]!, message: `${lookup} can return ${nothing} here` }] : [{ at: fn.cfg.nodes[v.by]!, message: `${v.how} releases the VMA read lock here` }],
         });
       } else if (v.k === 'faulted' && v.outcomes.includes('neither') && v.outcomes.length > 1) {
         const untested = v.outcomes.filter((o) => o !== 'neither').map((o) => (o === 'retry' ? 'VM_FAULT_RETRY' : 'VM_FAULT_COMPLETED')).join(' or ');
@@ -547,7 +552,7 @@ function afterBranch(v: VmaState, key: string, cond: Expr, edge: 'true' | 'false
     // returns `ERR_PTR(-EACCES)` too) is still NULL or locked on the other side, and tested
     // for NULL first it is still an `ERR_PTR()` or locked.
     const errorOn = errorEdge(cond, key);
-    if (errorOn !== null) return edge === errorOn ? { k: 'unknown' } : v.nullable ? { k: 'untested', at: v.at } : { k: 'held', at: v.at };
+    if (errorOn !== null) return edge === errorOn ? { k: 'error', at: v.at } : v.nullable ? { k: 'untested', at: v.at } : { k: 'held', at: v.at };
     const zeroOn = v.nullable ? zeroEdge(cond, (e) => pathKey(e) === key) : null;
     if (zeroOn === null) return v;
     return edge === zeroOn ? { k: 'null', at: v.at } : { k: 'untested', at: v.at, error: true };
