@@ -126,9 +126,7 @@ export default defineRule({
   },
   check(fn, ctx) {
     // Only functions that store a lookup's result somewhere can be judged.
-    const stores = new Set<number>();
-    for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, ALL_LOOKUPS)) stores.add(n.id);
-    if (stores.size === 0) return;
+    if (storedLookups(fn, ALL_LOOKUPS).size === 0) return;
     // The variables a contract lookup's result may be judged in: those the function tested
     // for NULL before the patch (none in a scan).
     const testedBefore = contractKeys(fn, ctx.previous);
@@ -312,18 +310,22 @@ function errorReturn(fn: AnalyzedFunction): string {
  */
 function contractKeys(fn: AnalyzedFunction, before: AnalyzedFunction | null): Set<string> {
   const out = new Set<string>();
-  const stores = (f: AnalyzedFunction): boolean => f.cfg.nodes.some((n) => n.events.some((ev) => ev.k === 'def' && lookupCall(ev.value, BY_CONTRACT) !== null));
-  if (!before || !stores(fn) || !stores(before)) return out;
-  const contract = new Set<string>();
-  for (const n of before.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, BY_CONTRACT)) contract.add(ev.key);
-  for (const tests of branchTests(before).values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
+  const contract = before ? storedLookups(before, BY_CONTRACT) : new Set<string>();
+  if (contract.size === 0 || storedLookups(fn, BY_CONTRACT).size === 0) return out;
+  for (const tests of branchTests(before!).values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
+  return out;
+}
+
+/** The keys `fn` stores the result of a call of `names` in (`vma = find_vma(...)`). */
+function storedLookups(fn: AnalyzedFunction, names: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, names)) out.add(ev.key);
   return out;
 }
 
 /** Per branch node: the pointers its outcome says something about, and what. */
 function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
-  const stored = new Set<string>();
-  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, ALL_LOOKUPS)) stored.add(ev.key);
+  const stored = storedLookups(fn, ALL_LOOKUPS);
   // Flags that keep a NULL test of a lookup's result: `mapped = vma != NULL;` (sweep AF), by
   // the definition that sets them, with what the flag's truth says of the pointer.
   const flagDefs = new Map<number, { key: string; truthy: Nullness; falsy: Nullness }>();

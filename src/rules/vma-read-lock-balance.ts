@@ -161,7 +161,7 @@ export default defineRule({
     };
     /** How a value read-locks the VMA it is: a lookup's result, or a helper's that returns one. */
     const kindOf = (e: Expr | null): Acquired => acquisitionKind(e) ?? helperAcquisition(fn, e, ctx.summaries);
-    const acquireName = (n: CfgNode): string | null => acquireNameIn(n, (name) => helperKind(fn, name, ctx.summaries) !== null);
+    const acquireName = (n: CfgNode): string | null => acquireNameIn(fn, n, ctx.summaries);
     /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
     const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
     const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
@@ -266,10 +266,10 @@ function acquisitionKind(e: Expr | null): 'null' | 'error' | null {
   return ACQUIRE.has(x.name) ? 'null' : ACQUIRE_OR_ERROR.has(x.name) ? 'error' : null;
 }
 
-/** The read-locking call a node makes, by name (`helper` says which other calls return a locked VMA). */
-function acquireNameIn(n: CfgNode, helper: (name: string) => boolean): string | null {
+/** The read-locking call node `n` of `fn` makes, by name: a lookup, or a helper that returns a locked VMA. */
+function acquireNameIn(fn: AnalyzedFunction, n: CfgNode, summaries: BracketSummaries): string | null {
   for (const e of n.events) if (e.k === 'call' && e.name !== null && (ACQUIRE.has(e.name) || ACQUIRE_OR_ERROR.has(e.name) || e.name === START_READ)) return e.name;
-  for (const e of n.events) if (e.k === 'call' && e.name !== null && helper(e.name)) return e.name;
+  for (const e of n.events) if (e.k === 'call' && e.name !== null && helperKind(fn, e.name, summaries) !== null) return e.name;
   return null;
 }
 
@@ -453,7 +453,8 @@ function applyCall(
     if (key !== null && a.k === 'branch') out.set(key, { k: 'starting', at: n.id, edge: a.edge });
     return;
   }
-  const helperArg = RELEASE.has(name) ? null : releaseHelperArg(fn, name, ctx.summaries);
+  // A helper's release matters only to a VMA this path holds: asked only then.
+  const helperArg = out.size > 0 ? releaseHelperArg(fn, name, ctx.summaries) : null;
   const release: { arg: number; through: 'vma' | 'vmf' } | undefined = RELEASE.get(name) ?? (helperArg === null ? undefined : { arg: helperArg, through: 'vma' });
   if (release) {
     const arg = call.args[release.arg];
@@ -468,7 +469,7 @@ function applyCall(
       const callText = `${name}()`;
       if (v.k === 'released' || v.k === 'null' || v.k === 'error') {
         // Sweep AF: `vma_end_read()` of the `ERR_PTR()` `uffd_lock_vma()` returned.
-        const lookup = v.k === 'error' ? `\`${acquireNameIn(fn.cfg.nodes[v.at]!, () => true) ?? 'the lookup'}()\`` : `\`${ACQUIRE_CALL}\``;
+        const lookup = v.k === 'error' ? `\`${acquireNameIn(fn, fn.cfg.nodes[v.at]!, ctx.summaries) ?? 'the lookup'}()\`` : `\`${ACQUIRE_CALL}\``;
         const nothing = v.k === 'error' ? 'an `ERR_PTR()`' : 'NULL';
         const why = v.k !== 'released' ? `${lookup} returned ${nothing}, so no VMA lock is held` : `${v.how} already released it`;
         const remedy =
