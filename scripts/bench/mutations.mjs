@@ -586,6 +586,25 @@ export default [
     edits: [{ delete: 'if (!vma)', lines: 2 }],
     expect: [{ line: 'if (start > vma->vm_start)', related: ['vma = vma_iter_load(&vmi);'] }],
   },
+  {
+    id: 'err-madvise-modify-check-deleted',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/madvise.c',
+    function: 'madvise_update_vma',
+    what: "vma_modify_flags_name()'s IS_ERR() test deleted: a failed split's -ENOMEM reaches vma_start_write() (errPassed)",
+    edits: [{ delete: 'if (IS_ERR(vma))', lines: 2 }],
+    expect: [{ line: 'vma_start_write(vma);', related: ['vma = vma_modify_flags_name(&vmi, *prev, vma, start, end, new_flags,'] }],
+  },
+  {
+    id: 'err-mremap-resize-null-test',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/mremap.c',
+    // SYSCALL_DEFINE5(mremap, ...), the file's only one.
+    function: 'SYSCALL_DEFINE5',
+    what: "vma_to_resize()'s IS_ERR() test turned into a NULL test: mremap() of an unmapped address dereferences ERR_PTR(-EFAULT) (errDeref)",
+    edits: [{ replace: 'if (IS_ERR(vma)) {', with: ['if (!vma) {'] }],
+    expect: [{ line: 'if (old_len == vma->vm_end - addr) {', related: ['vma = vma_to_resize(addr, old_len, new_len, flags);'] }],
+  },
 
   // find-vma-missing-start-check
   {

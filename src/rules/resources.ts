@@ -238,6 +238,24 @@ export const VMA_LOOKUPS: readonly string[] = [
  */
 export const VMA_LOOKUPS_BY_CONTRACT: readonly string[] = ['vma_iter_load'];
 
+/** Where `vma_modify()` and its wrappers fail (6.12 mm/vma.h, mm/vma.c). */
+const VMA_MODIFY_FAILS = 'mm/vma.c `vma_modify()`: the error of the `split_vma()` it needs when it cannot merge, such as -ENOMEM';
+
+/**
+ * Calls that return a VMA, or an `ERR_PTR()` when they fail, and never NULL: a NULL test does not
+ * prove their result usable, `IS_ERR()` does. Each with where it fails, for the message.
+ */
+export const VMA_ERR_RETURNING: Readonly<Record<string, string>> = {
+  vma_modify: VMA_MODIFY_FAILS,
+  vma_modify_flags: VMA_MODIFY_FAILS,
+  vma_modify_flags_name: VMA_MODIFY_FAILS,
+  vma_modify_policy: VMA_MODIFY_FAILS,
+  vma_modify_flags_uffd: VMA_MODIFY_FAILS,
+  userfaultfd_clear_vma: 'mm/userfaultfd.c: the error of the `vma_modify_flags_uffd()` it makes',
+  vma_to_resize: 'mm/mremap.c: -EFAULT when nothing is mapped at the address, -EINVAL, -EAGAIN or -ENOMEM when the range cannot be resized',
+  find_vma_and_prepare_anon: 'mm/userfaultfd.c: -ENOENT when no VMA covers the address, -ENOMEM when `anon_vma_prepare()` fails',
+};
+
 /**
  * Helpers that dereference the VMA they are handed without testing it for NULL first (each reads
  * a field of it on entry in 6.1 and 6.12): passing them a lookup's unchecked result is a NULL

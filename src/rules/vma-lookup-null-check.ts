@@ -24,12 +24,21 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { callsOneOf, defineRule } from './define-rule.js';
-import { VMA_DEREF_HELPERS, VMA_LOOKUPS, VMA_LOOKUPS_BY_CONTRACT, VMA_NULL_SAFE_TESTS } from './resources.js';
+import { VMA_DEREF_HELPERS, VMA_ERR_RETURNING, VMA_LOOKUPS, VMA_LOOKUPS_BY_CONTRACT, VMA_NULL_SAFE_TESTS } from './resources.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
 const BY_CONTRACT = new Set(VMA_LOOKUPS_BY_CONTRACT);
-/** Every lookup whose result the rule follows. */
+/** Every lookup whose result the rule follows for NULL. */
 const ALL_LOOKUPS = new Set([...VMA_LOOKUPS, ...VMA_LOOKUPS_BY_CONTRACT]);
+/** Calls whose result the rule follows for `ERR_PTR()`. */
+const ERR_CALLS = new Set(Object.keys(VMA_ERR_RETURNING));
+/** Every call whose result the rule follows. */
+const ALL_TRACKED = new Set([...ALL_LOOKUPS, ...ERR_CALLS]);
+/**
+ * What a function does with an error pointer without dereferencing it (include/linux/err.h): an
+ * `ERR_PTR()` result handed to them is still unproven afterwards, not settled.
+ */
+const ERR_HELPERS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'PTR_ERR_OR_ZERO', 'ERR_CAST', 'IS_ERR_VALUE']);
 const DEREF = new Set(VMA_DEREF_HELPERS);
 const NULL_SAFE = new Set(VMA_NULL_SAFE_TESTS);
 /** Wrappers whose value is their first argument's truth (`WARN_ON(x)` returns `!!x`). */
@@ -91,11 +100,50 @@ export function nullTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: 
   }
 }
 
+/**
+ * What `cond` being true, and being false, says about whether the pointer `key` is an
+ * `ERR_PTR()` ('null': it may be, 'nonnull': it is not). Only the `IS_ERR()` family proves it: a
+ * NULL test (`if (!vma)`) says nothing of an error pointer.
+ */
+export function errTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: Nullness } {
+  const none = { onTrue: null, onFalse: null };
+  const e = cond.k === 'cast' ? cond.arg : cond;
+  switch (e.k) {
+    case 'unary': {
+      if (e.op !== '!') return none;
+      const t = errTest(e.arg, key);
+      return { onTrue: t.onFalse, onFalse: t.onTrue };
+    }
+    case 'binary': {
+      if (e.op === '&&') return { onTrue: errTest(e.left, key).onTrue ?? errTest(e.right, key).onTrue, onFalse: null };
+      if (e.op === '||') return { onTrue: null, onFalse: errTest(e.left, key).onFalse ?? errTest(e.right, key).onFalse };
+      return none;
+    }
+    case 'call': {
+      const first = e.args[0];
+      if (e.name === null || !first) return none;
+      if (TRUTH_WRAPPERS.has(e.name)) return errTest(first, key);
+      if ((e.name === 'IS_ERR' || e.name === 'IS_ERR_OR_NULL' || e.name === 'PTR_ERR_OR_ZERO') && pathKey(first) === key) return { onTrue: 'null', onFalse: 'nonnull' };
+      return none;
+    }
+    default:
+      return none;
+  }
+}
+
+/** What a branch says of a pointer, by what the pointer may be. */
+type Test = (cond: Expr, key: string) => { onTrue: Nullness; onFalse: Nullness };
+const TESTS: Record<Kind, Test> = { null: nullTest, err: errTest };
+
+/** What a followed pointer may be that it must not: NULL (a lookup's) or an `ERR_PTR()`. */
+type Kind = 'null' | 'err';
+
 /** Per path key still unproven on this path: the node and call its value came from. */
 interface Unchecked {
   at: number;
   call: string;
-  /** The branch whose outcome on this path said the pointer is NULL, if one did. */
+  kind: Kind;
+  /** The branch whose outcome on this path said the pointer is NULL (or an error), if one did. */
   nullAt: number | null;
 }
 type State = ReadonlyMap<string, Unchecked>;
@@ -103,12 +151,12 @@ type State = ReadonlyMap<string, Unchecked>;
 export default defineRule({
   id: 'vma-lookup-null-check',
   meta: {
-    summary: 'a VMA lookup can return NULL: test its result before dereferencing it',
+    summary: 'a VMA lookup can return NULL, a VMA modifier an `ERR_PTR()`: test the result before dereferencing it',
     severity: 'error',
     confidence: 'high',
     resources: [],
-    calls: [...ALL_LOOKUPS],
-    needs: callsOneOf(ALL_LOOKUPS),
+    calls: [...ALL_TRACKED],
+    needs: callsOneOf(ALL_TRACKED),
   },
   messages: {
     deref: {
@@ -123,14 +171,28 @@ export default defineRule({
         '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h), and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown {{tested}} the call, so the NULL dereference happens one call down.',
       fix: '{{first}}, or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
     },
+    errDeref: {
+      headline: '`{{vma}}` from `{{call}}` is dereferenced without an `IS_ERR()` check',
+      explanation:
+        '`{{call}}` returns `ERR_PTR()` when it fails ({{fails}}), never NULL. On the path shown {{tested}} `{{use}}` reads through it: an error pointer is an address in the last page of the address space, which nothing maps, so the kernel oopses.',
+      fix: '{{first}}. An error pointer is never NULL, so `if (!{{vma}})` does not catch it.',
+    },
+    errPassed: {
+      headline: '`{{vma}}` from `{{call}}` is passed to `{{helper}}` without an `IS_ERR()` check',
+      brief: '`{{helper}}` is handed `{{vma}}` from `{{call}}` unchecked for `ERR_PTR()`',
+      explanation:
+        '`{{call}}` returns `ERR_PTR()` when it fails ({{fails}}), never NULL, and `{{helper}}` dereferences the VMA it is given. On the path shown {{tested}} the call, so the error pointer is dereferenced one call down.',
+      fix: '{{first}}. An error pointer is never NULL, so `if (!{{vma}})` does not catch it.',
+    },
   },
   check(fn, ctx) {
     // Only functions that store a lookup's result somewhere can be judged.
-    if (storedLookups(fn, ALL_LOOKUPS).size === 0) return;
+    if (storedLookups(fn, ALL_TRACKED).size === 0) return;
     // The variables a contract lookup's result may be judged in: those the function tested
     // for NULL before the patch (none in a scan).
     const testedBefore = contractKeys(fn, ctx.previous);
-    const tests = branchTests(fn);
+    const tests = branchTests(fn, 'null');
+    const errTests = branchTests(fn, 'err');
     const backTargets = backEdgeTargets(fn);
     const reported = new Set<string>();
 
@@ -147,10 +209,16 @@ export default defineRule({
         // for the retry) the path explorer does not correlate.
         if (s.size > 0 && backTargets.has(node.id) && cameBack(fn, trace, node)) return new Map();
         // What the branch the path came through said about a tracked pointer.
-        if (s.size > 0 && node.pred.some((p) => tests.has(p.to))) {
+        if (s.size > 0 && node.pred.some((p) => tests.has(p.to) || errTests.has(p.to))) {
           const taken = edgeInto(fn.cfg, trace, node);
-          const said = taken && (taken.kind === 'true' || taken.kind === 'false') ? tests.get(taken.from.id) : undefined;
-          for (const [k, t] of said ?? []) {
+          const branch = taken && (taken.kind === 'true' || taken.kind === 'false') ? taken.from.id : null;
+          // Each pointer by what it may be: a lookup's result by its NULL tests, an error pointer by `IS_ERR()`.
+          const said: Array<[string, { onTrue: Nullness; onFalse: Nullness }]> = [];
+          for (const [k, v] of branch === null ? [] : s) {
+            const t = (v.kind === 'err' ? errTests : tests).get(branch!)?.get(k);
+            if (t) said.push([k, t]);
+          }
+          for (const [k, t] of said) {
             const verdict = taken!.kind === 'true' ? t.onTrue : t.onFalse;
             // A path where the test says non-NULL is done with the pointer; one where it says
             // NULL keeps it, so a dereference on the NULL branch itself is reported.
@@ -173,7 +241,7 @@ export default defineRule({
             }
             const k = trackedRoot(cur, ev.key);
             if (k === null) continue;
-            report(node, 'deref', k, cur.get(k)!, fn.text(ev));
+            report(node, false, k, cur.get(k)!, fn.text(ev));
             drop(k);
           } else if (ev.k === 'call') {
             for (const arg of ev.call.args) {
@@ -182,17 +250,22 @@ export default defineRule({
               // `*src_vmap`) may store another there: what it holds is no longer the lookup's.
               if (k !== null) for (const held of [...cur.keys()]) if (held === `*${k}` || held.startsWith(`${k}->`)) drop(held);
               if (k === null || !cur.has(k)) continue;
-              if (ev.name !== null && DEREF.has(ev.name)) report(node, 'passed', k, cur.get(k)!, `${ev.name}()`);
+              // `PTR_ERR(vma)`, `IS_ERR(vma)`: an error pointer looked at, not settled.
+              if (cur.get(k)!.kind === 'err' && ev.name !== null && ERR_HELPERS.has(ev.name)) continue;
+              if (ev.name !== null && DEREF.has(ev.name)) report(node, true, k, cur.get(k)!, `${ev.name}()`);
               // A helper widen does not know may test the VMA; either way the question is settled.
               drop(k);
             }
             if (ev.name !== null && ASSERTIONS.has(ev.name) && node.kind === 'stmt' && ev.call.args[0]) {
-              for (const k of [...cur.keys()]) if (nullTest(ev.call.args[0], k).onFalse === 'nonnull') drop(k);
+              for (const [k, v] of [...cur]) if (TESTS[v.kind](ev.call.args[0], k).onFalse === 'nonnull') drop(k);
             }
           } else {
             for (const k of [...cur.keys()]) if (k === ev.key || k.startsWith(`${ev.key}->`) || k.startsWith(`${ev.key}.`)) drop(k);
-            const call = ev.how === 'assign' || ev.how === 'init' ? lookupCall(ev.value, ALL_LOOKUPS) : null;
-            if (call && !byConstruction(fn, call, node) && (!BY_CONTRACT.has(call.name!) || testedBefore.has(displayKey(ev.key)))) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, nullAt: null });
+            const stored = ev.how === 'assign' || ev.how === 'init';
+            const call = stored ? lookupCall(ev.value, ALL_LOOKUPS) : null;
+            if (call && !byConstruction(fn, call, node) && (!BY_CONTRACT.has(call.name!) || testedBefore.has(displayKey(ev.key)))) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, kind: 'null', nullAt: null });
+            const failing = stored ? lookupCall(ev.value, ERR_CALLS) : null;
+            if (failing) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${failing.name}()`, kind: 'err', nullAt: null });
           }
         }
         return next ?? s;
@@ -207,31 +280,40 @@ export default defineRule({
      */
     function testsOnTheWay(use: CfgNode, key: string, from: Unchecked): Array<{ at: CfgNode; message: string }> {
       const vma = displayKey(key);
-      if (from.nullAt !== null) return [{ at: fn.cfg.nodes[from.nullAt]!, message: `\`${vma}\` is NULL on this branch` }];
+      if (from.nullAt !== null) return [{ at: fn.cfg.nodes[from.nullAt]!, message: from.kind === 'err' ? `\`${vma}\` is an error pointer on this branch` : `\`${vma}\` is NULL on this branch` }];
       const lookup = fn.cfg.nodes[from.at]!;
-      return [...tests]
+      return [...(from.kind === 'err' ? errTests : tests)]
         .filter(([id, m]) => m.has(key) && fn.cfg.nodes[id]!.start > lookup.start && fn.cfg.nodes[id]!.start < use.start)
         .slice(0, 2)
         .map(([id]) => ({ at: fn.cfg.nodes[id]!, message: `tests \`${vma}\`, but not on the path to the use` }));
     }
 
-    function report(node: CfgNode, messageId: 'deref' | 'passed', key: string, from: Unchecked, use: string): void {
+    function report(node: CfgNode, passed: boolean, key: string, from: Unchecked, use: string): void {
       const id = `${node.id}|${key}`;
       if (reported.has(id)) return;
       reported.add(id);
       const vma = displayKey(key);
-      // On the NULL branch of a test the pointer was tested: the branch itself goes wrong.
-      const onNull = from.nullAt !== null;
+      const err = from.kind === 'err';
+      const name = from.call.replace(/\(\)$/, '');
+      // On the NULL (error) branch of a test the pointer was tested: the branch itself goes wrong.
+      const onBad = from.nullAt !== null;
       // A contract lookup is judged only where the patch took its test away: say so.
-      const untested = BY_CONTRACT.has(from.call.replace(/\(\)$/, '')) ? `nothing tested \`${vma}\` (this function did before the patch) before` : `nothing tested \`${vma}\` before`;
-      const tested = onNull ? `a test found \`${vma}\` NULL, and that branch goes on until` : untested;
-      const bail = errorReturn(fn);
-      const first = onNull ? `Leave the NULL branch before the ${messageId === 'deref' ? 'dereference' : 'call'} (\`${bail}\` or the function's error path)` : messageId === 'deref' ? `Test the result first (\`if (!${vma}) ${bail}\` or the function's error path)` : `Test the result before the call (\`if (!${vma})\` on the error path)`;
+      const untested = BY_CONTRACT.has(name) ? `nothing tested \`${vma}\` (this function did before the patch) before` : `nothing tested \`${vma}\` before`;
+      const tested = onBad ? `a test found \`${vma}\` ${err ? 'an error pointer' : 'NULL'}, and that branch goes on until` : err ? `nothing tested \`IS_ERR(${vma})\` before` : untested;
+      const bail = errorReturn(fn, err ? vma : null);
+      const what = passed ? 'call' : 'dereference';
+      const first = onBad
+        ? `Leave the ${err ? 'error' : 'NULL'} branch before the ${what} (\`${bail}\` or the function's error path)`
+        : err
+          ? `Test the result ${passed ? 'before the call' : 'first'} (\`if (IS_ERR(${vma})) ${bail}\` or the function's error path)`
+          : passed
+            ? `Test the result before the call (\`if (!${vma})\` on the error path)`
+            : `Test the result first (\`if (!${vma}) ${bail}\` or the function's error path)`;
       ctx.report({
-        messageId,
-        data: { vma, call: from.call, use, helper: use, tested, first },
+        messageId: err ? (passed ? 'errPassed' : 'errDeref') : passed ? 'passed' : 'deref',
+        data: { vma, call: from.call, use, helper: use, tested, first, fails: VMA_ERR_RETURNING[name] ?? '' },
         at: node,
-        related: [{ at: fn.cfg.nodes[from.at]!, message: `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
+        related: [{ at: fn.cfg.nodes[from.at]!, message: err ? `\`${from.call}\` can return an \`ERR_PTR()\` here` : `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
       });
     }
   },
@@ -296,12 +378,14 @@ export function trackedRoot(s: ReadonlyMap<string, unknown>, useKey: string): st
  * returns a pointer (sweep AF: `find_mergeable_anon_vma()` was told `return -EFAULT;`),
  * `return;` from a `void` one, `return -EFAULT;` otherwise.
  */
-function errorReturn(fn: AnalyzedFunction): string {
+function errorReturn(fn: AnalyzedFunction, errOf: string | null): string {
   const text = fn.file.source.text;
   const head = text.slice(fn.span.start, fn.span.bodyStart);
   const at = head.search(new RegExp(`\\b${fn.name}\\s*\\(`));
   const type = at < 0 ? '' : head.slice(0, at);
-  return type.includes('*') ? 'return NULL;' : /\bvoid\s*$/.test(type.replace(/\b(static|inline|__always_inline|noinline|__init|__cold)\b/g, ' ')) ? 'return;' : 'return -EFAULT;';
+  if (type.includes('*')) return errOf === null ? 'return NULL;' : `return ERR_CAST(${errOf});`;
+  if (/\bvoid\s*$/.test(type.replace(/\b(static|inline|__always_inline|noinline|__init|__cold)\b/g, ' '))) return 'return;';
+  return errOf === null ? 'return -EFAULT;' : `return PTR_ERR(${errOf});`;
 }
 
 /**
@@ -312,7 +396,7 @@ function contractKeys(fn: AnalyzedFunction, before: AnalyzedFunction | null): Se
   const out = new Set<string>();
   const contract = before ? storedLookups(before, BY_CONTRACT) : new Set<string>();
   if (contract.size === 0 || storedLookups(fn, BY_CONTRACT).size === 0) return out;
-  for (const tests of branchTests(before!).values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
+  for (const tests of branchTests(before!, 'null').values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
   return out;
 }
 
@@ -323,9 +407,13 @@ function storedLookups(fn: AnalyzedFunction, names: ReadonlySet<string>): Set<st
   return out;
 }
 
-/** Per branch node: the pointers its outcome says something about, and what. */
-function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
-  const stored = storedLookups(fn, ALL_LOOKUPS);
+/**
+ * Per branch node: the pointers its outcome says something about, and what: whether they are
+ * NULL (lookups' results), or error pointers (`kind` 'err').
+ */
+function branchTests(fn: AnalyzedFunction, kind: Kind): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
+  const test = TESTS[kind];
+  const stored = storedLookups(fn, kind === 'err' ? ERR_CALLS : ALL_LOOKUPS);
   // Flags that keep a NULL test of a lookup's result: `mapped = vma != NULL;` (sweep AF), by
   // the definition that sets them, with what the flag's truth says of the pointer.
   const flagDefs = new Map<number, { key: string; truthy: Nullness; falsy: Nullness }>();
@@ -334,7 +422,7 @@ function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nu
     for (const ev of n.events) {
       if (ev.k !== 'def' || (ev.how !== 'assign' && ev.how !== 'init') || !ev.value || stored.has(ev.key)) continue;
       for (const k of stored) {
-        const t = nullTest(ev.value, k);
+        const t = test(ev.value, k);
         if (t.onTrue === null && t.onFalse === null) continue;
         flagDefs.set(n.id, { key: k, truthy: t.onTrue, falsy: t.onFalse });
         flagKeys.add(ev.key);
@@ -350,7 +438,7 @@ function branchTests(fn: AnalyzedFunction): Map<number, Map<string, { onTrue: Nu
   for (const n of fn.cfg.nodes) {
     if ((n.kind !== 'branch' && n.kind !== 'loop') || !n.expr) continue;
     for (const k of stored) {
-      const t = nullTest(n.expr, k);
+      const t = test(n.expr, k);
       if (t.onTrue !== null || t.onFalse !== null) add(n.id, k, t);
     }
     // A test of such a flag, every definition of which that reaches here keeps the same test.
