@@ -17,6 +17,8 @@ const GATHER_TYPE = /\bstruct\s+mmu_gather\b/;
 const UNSHARES = ['huge_pmd_unshare', '__huge_pmd_unshare'];
 /** A function that names an unshare, itself or through the helpers of its file it calls. */
 const UNSHARE_QUERY: NameQuery = { words: UNSHARES, via: [] };
+/** A function that names the flush, itself or through the helpers of its file it calls. */
+const FLUSH_QUERY: NameQuery = { words: ['huge_pmd_unshare_flush'], via: [] };
 
 type Messages = 'unlockBeforeFlush' | 'finishBeforeFlush';
 /**
@@ -155,9 +157,49 @@ function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<n
     const i = call.args.findIndex((a) => isGather(fn, a));
     if (i < 0 || name === fn.name) return null;
     const unshare = leftUnflushed(fn, name, i, summaries);
-    return unshare ? { kind: 'unshare', object: objectAt(fn, call.args[i], node.id), via: { name, unshare } } : null;
+    if (unshare) return { kind: 'unshare', object: objectAt(fn, call.args[i], node.id), via: { name, unshare } };
+    // A helper of the file that flushes the gather on every path (sweep AG: the tail of
+    // `move_hugetlb_page_tables()` moved into one) is the flush here.
+    return flushesAlways(fn, name, i, summaries) ? { kind: 'flush', object: objectAt(fn, call.args[i], node.id) } : null;
   });
 }
+
+/** The one definition in `fn`'s file of callee `name` whose parameter `param` is a gather, if it may name `query`'s words. */
+function gatherCallee(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries, query: NameQuery): { callee: AnalyzedFunction; key: string } | null {
+  const defs = fn.file.calleeDefinitionsOf(name);
+  if (defs.length !== 1 || !summaries.mayName(fn.file, defs[0]!, query)) return null;
+  const callee = fn.file.analyze(defs[0]!);
+  const p = callee?.ast.params[param];
+  return callee && p && GATHER_TYPE.test(p.type) ? { callee, key: p.ref.id } : null;
+}
+
+/**
+ * Whether callee `name`, handed a gather in parameter `param`, calls `huge_pmd_unshare_flush()`
+ * on it (itself or through a helper of the file) on every path to its return.
+ */
+function flushesAlways(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries): boolean {
+  const found = gatherCallee(fn, name, param, summaries, FLUSH_QUERY);
+  if (!found) return false;
+  const known = flushMemo.get(summaries, found.callee, () => new Map());
+  if (!known.has(param)) {
+    // A recursion reads as no flush.
+    known.set(param, false);
+    const events = unshareEvents(found.callee, summaries);
+    let always = true;
+    const result = explore<boolean>(found.callee.cfg, found.callee.facts, {
+      initial: false,
+      key: (flushed) => (flushed ? '1' : '0'),
+      step: (flushed, node) => flushed || (events.get(node.id) ?? []).some((e) => e.kind === 'flush' && e.object === found.key),
+      exit(flushed) {
+        if (!flushed) always = false;
+      },
+    });
+    known.set(param, result.complete && always);
+  }
+  return known.get(param)!;
+}
+
+const flushMemo = new SummaryMemo<AnalyzedFunction, Map<number, boolean>>();
 
 /**
  * Whether callee `name`, handed a gather in parameter `param`, may return with an unshare of it
@@ -165,15 +207,12 @@ function unshareEvents(fn: AnalyzedFunction, summaries: BracketSummaries): Map<n
  * per summaries.
  */
 function leftUnflushed(fn: AnalyzedFunction, name: string, param: number, summaries: BracketSummaries): string | null {
-  const defs = fn.file.calleeDefinitionsOf(name);
-  if (defs.length !== 1 || !summaries.mayName(fn.file, defs[0]!, UNSHARE_QUERY)) return null;
-  const callee = fn.file.analyze(defs[0]!);
-  const p = callee?.ast.params[param];
-  if (!callee || !p || !GATHER_TYPE.test(p.type)) return null;
-  const known = unflushedMemo.get(summaries, callee, () => new Map());
+  const found = gatherCallee(fn, name, param, summaries, UNSHARE_QUERY);
+  if (!found) return null;
+  const known = unflushedMemo.get(summaries, found.callee, () => new Map());
   if (!known.has(param)) {
     known.set(param, null);
-    known.set(param, unflushedAtExit(callee, p.ref.id, summaries));
+    known.set(param, unflushedAtExit(found.callee, found.key, summaries));
   }
   return known.get(param)!;
 }
