@@ -29,7 +29,9 @@ export interface BalanceMessages<M extends string> {
  * `skipped` (other pairs the way out skips) and `leaving` (where the release belongs: "before
  * leaving", or "before the `continue`" that took the path round it); an `unopened` message also
  * `cause` (what the function did on the path shown, to follow "this function") and `remedy`
- * (the end of a fix: how to keep the release to the paths that hold the resource).
+ * (the end of a fix: how to keep the release to the paths that hold the resource). An
+ * `unclosed` message's explanation ends with `helper`: what a helper that acquired for this
+ * function left to it, or nothing.
  */
 export function balanceCheck<M extends string>(resource: Resource, ids: BalanceMessages<M>) {
   const close = `${resource.closes[0]!.name}()`;
@@ -47,11 +49,10 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       const object = displayKey(u.object);
       ctx.report({
         messageId: ids.unclosed,
-        data: { ...base(u.object), open: opener(u.openCall), skipped: skippedPairs(fn, u.route, resource), leaving: leaving(u.route) },
+        data: { ...base(u.object), open: opener(u.openCall), skipped: skippedPairs(fn, u.route, resource), leaving: leaving(u.route), helper: helperOpens(u.openCall, resource, object, close) },
         at: u.open,
         until: u.route.leave,
-        // A VMA bracket is keyed by its gather: what is still open is the bracket, not `tlb`.
-        related: routeLabels(fn, u.route, resource.id === 'tlb-vma' ? `the VMA bracket on \`${object}\` still open` : `\`${object}\` still ${resource.verb}`, close),
+        related: routeLabels(fn, u.route, stillHeld(resource, object), close),
       });
     }
     for (const u of result.unopened) {
@@ -59,17 +60,29 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
       const why = unopened(u.cause, u.close, displayKey(u.object), open, `${u.closeCall.call.name}()`, resource.noun);
       ctx.report({ messageId: ids.unopened, data: { ...base(u.object), open, ...why.data }, at: u.close, related: why.related });
     }
+    // One finding per second acquisition, whatever the first was (sweep AG: an extra start in a
+    // loop was reported once after the start above the loop and once after itself, the pass
+    // before). A way back that an `unclosed` finding already shows going round the release is
+    // that finding's leak again, not news (sweep AG: `tlb` declared in the loop body, gathered
+    // again after the `continue` that skipped `tlb_finish_mmu()`).
+    const again = new Map<string, typeof result.reopened>();
     for (const r of result.reopened) {
-      ctx.report({
-        messageId: ids.reopened,
-        data: { ...base(r.object), open: opener(r.secondCall) },
-        at: r.second,
+      if (r.back && result.unclosed.some((u) => u.object === r.object && u.route.around?.jump === r.back)) continue;
+      const key = `${r.object}|${r.second.id}`;
+      again.set(key, [...(again.get(key) ?? []), r]);
+    }
+    for (const group of again.values()) {
+      const r = group[0]!;
+      const related: RelatedSpan[] = [];
+      const seen = new Set<CfgNode>();
+      for (const g of group) {
         // Round a loop, the way back is what kept it open (the first time is this very line).
-        related: [
-          ...(r.first === r.second && r.back ? [] : [{ at: r.first, message: `first ${resource.verb} here` }]),
-          ...(r.back ? [{ at: r.back, message: roundLabel(r.back, close), order: 'back' as const }] : []),
-        ],
-      });
+        if (g.first !== g.second && !seen.has(g.first)) related.push({ at: g.first, message: `first ${resource.verb} here` });
+        if (g.back && !seen.has(g.back)) related.push({ at: g.back, message: roundLabel(g.back, close), order: 'back' });
+        seen.add(g.first);
+        if (g.back) seen.add(g.back);
+      }
+      ctx.report({ messageId: ids.reopened, data: { ...base(r.object), open: opener(r.secondCall) }, at: r.second, related });
     }
     if (ids.untested) {
       for (const u of result.untested) {
@@ -175,6 +188,22 @@ function roundLabel(jump: CfgNode, release: string): string {
 function leaving(route: ExitRoute): string {
   const jump = route.around?.jump;
   return !jump ? 'before leaving' : jump.kind === 'continue' ? 'before the `continue`' : 'before the jump back';
+}
+
+/**
+ * ` Here \`helper()\` ...`: when a helper of the file acquired for its caller, that the helper
+ * returns with the resource held, and that the fix may belong in it (sweep AG: `tlb_end_vma()`
+ * deleted from `unmap_page_range()` is also reported in its caller `unmap_single_vma()`, whose
+ * finding named a `tlb_start_vma()` the caller does not have). Empty otherwise.
+ */
+function helperOpens(e: BracketEvent, resource: Resource, object: string, close: string): string {
+  if (e.via === null) return '';
+  return ` Here \`${e.via}()\` returns with ${stillHeld(resource, object)}, so this function must call \`${close}\`; if \`${e.via}()\` should have called it itself, the fix belongs there.`;
+}
+
+/** `` `range` still started ``; a VMA bracket is keyed by its gather, so what is still open is the bracket, not `tlb`. */
+function stillHeld(resource: Resource, object: string): string {
+  return resource.id === 'tlb-vma' ? `the VMA bracket on \`${object}\` still open` : `\`${object}\` still ${resource.verb}`;
 }
 
 /** `tlb_gather_mmu()`, or `helper()` when a same-file helper acquires for its caller. */

@@ -22,7 +22,7 @@ export default defineRule({
     missingEnd: {
       headline: '`{{object}}` is started but not ended on every path',
       explanation:
-        'Between `{{open}}` and `mmu_notifier_invalidate_range_end()`, secondary MMUs (KVM, IOMMU drivers, HMM) hold off new mappings of the range. On the path shown the function leaves with `{{object}}` still started, so they keep waiting (or keep stale translations) and the mm\'s invalidation count never drops.',
+        'Between `{{open}}` and `mmu_notifier_invalidate_range_end()`, secondary MMUs (KVM, IOMMU drivers, HMM) hold off new mappings of the range. On the path shown the function leaves with `{{object}}` still started, so they keep waiting (or keep stale translations) and the mm\'s invalidation count never drops.{{helper}}',
       fix: 'Call `mmu_notifier_invalidate_range_end(&{{object}})` on this path too, after the page-table changes of the range and {{leaving}}.{{skipped}}',
     },
     endWithoutStart: {

@@ -18,7 +18,7 @@ export default defineRule({
     missingFinish: {
       headline: '`{{object}}` is gathered but not finished on every path',
       explanation:
-        '`{{open}}` starts a gather that only `tlb_finish_mmu()` ends: it does the final TLB flush, frees the batched pages and page tables, and drops the mm\'s pending-flush count. On the path shown the function leaves with `{{object}}` still gathered: the batched pages and page tables are never freed, the TLB is not flushed for what was unmapped, and `mm_tlb_flush_pending()` stays true for as long as the mm lives.',
+        '`{{open}}` starts a gather that only `tlb_finish_mmu()` ends: it does the final TLB flush, frees the batched pages and page tables, and drops the mm\'s pending-flush count. On the path shown the function leaves with `{{object}}` still gathered: the batched pages and page tables are never freed, the TLB is not flushed for what was unmapped, and `mm_tlb_flush_pending()` stays true for as long as the mm lives.{{helper}}',
       fix: 'Finish the gather on this path too: call `tlb_finish_mmu()` {{leaving}}, or leave through the label that does.{{skipped}}',
     },
     finishWithoutGather: {

@@ -16,9 +16,9 @@ export default defineRule({
   },
   messages: {
     missingEnd: {
-      headline: '`tlb_start_vma()` is not followed by `tlb_end_vma()` on every path',
+      headline: '`{{open}}` is not followed by `tlb_end_vma()` on every path',
       explanation:
-        '`tlb_end_vma()` flushes the TLB for the range gathered under this VMA, with the flags `tlb_start_vma()` recorded. On the path shown the function leaves without it, so the range merges into whatever the gather collects next and is flushed with another VMA\'s flags.',
+        '`tlb_end_vma()` flushes the TLB for the range gathered under this VMA, with the flags `tlb_start_vma()` recorded. On the path shown the function leaves without it, so the range merges into whatever the gather collects next and is flushed with another VMA\'s flags.{{helper}}',
       fix: 'Call `tlb_end_vma()` on this path {{leaving}}, or leave the bracket through a label that ends it.{{skipped}}',
     },
     endWithoutStart: {
