@@ -358,14 +358,17 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   // Renamed, a pre-patch finding is matched by its explanation, which quotes code whole: a
   // headline shortens long code, and a new name can change whether it must (sweep AF).
   const renamed = renames && renames.names.size > 0 ? (f: Finding): string => renames.apply(f.explanation, f.function) : undefined;
-  const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => sameLine(a.line, b.line), { before: renamed }));
+  // The path a finding shows, line for line: of two equal leaks of one lock, the one whose
+  // return the patch added is the new one (sweep AH: a second early return in do_madvise()).
+  const samePath = (a: Finding, b: Finding): boolean => a.related.length === b.related.length && a.related.every((r, i) => sameLine(r.line, b.related[i]!.line));
+  const findings = withoutCallerEchoes(introduced(after.findings, before, (a, b) => sameLine(a.line, b.line), { before: renamed }, samePath));
   const removed = removedCalls(post, rules, changed);
   for (const f of findings) {
     f.patch = patchRef(patch);
     f.placement = placeFinding(f, shown);
     f.explanation += removed(f);
   }
-  return { findings, resolved: introduced(before, after.findings, (b, a) => sameLine(a.line, b.line), { after: renamed }), functions: after.functions, notes };
+  return { findings, resolved: introduced(before, after.findings, (b, a) => sameLine(a.line, b.line), { after: renamed }, (b, a) => samePath(a, b)), functions: after.functions, notes };
 }
 
 interface Images {
@@ -705,28 +708,37 @@ function withCallers(file: AnalyzedFile, touched: FunctionSpan[]): FunctionSpan[
 /**
  * Findings present after the patch and not before it. A finding on a line the patch kept, with
  * the same rule, message and function as one on that line before, is that one (`sameLine` says
- * whether two lines are one line across the patch); then one whose explanation is the same once
+ * whether two lines are one line across the patch), first where the lines of the path it shows are
+ * the same lines too (`samePath`: a function with two equal leaks of one lock before and three
+ * after has one new, the one whose path the patch added); then one whose explanation is the same once
  * `renamed` put the pre-patch side's in the post-patch names (see renames.ts); the rest are
  * matched by fingerprint as a multiset. Fingerprints alone would take the first of two equal
  * findings for the old one, and a statement added above an identical old one would be reported
  * at the old one.
  */
-function introduced(after: readonly Finding[], before: readonly Finding[], sameLine: (a: Finding, b: Finding) => boolean, renamed: { after?: (f: Finding) => string; before?: (f: Finding) => string } = {}): Finding[] {
+function introduced(
+  after: readonly Finding[],
+  before: readonly Finding[],
+  sameLine: (a: Finding, b: Finding) => boolean,
+  renamed: { after?: (f: Finding) => string; before?: (f: Finding) => string } = {},
+  samePath: (a: Finding, b: Finding) => boolean = () => true,
+): Finding[] {
   const matched = new Set<Finding>();
   const left = new Set(before);
   /** Matches each unmatched finding of `after` to one of `left` on the same line with the same `key`. */
-  const match = (key: (f: Finding) => string, keyBefore: (f: Finding) => string): void => {
+  const match = (key: (f: Finding) => string, keyBefore: (f: Finding) => string, same = sameLine): void => {
     const byKey = new Map<string, Finding[]>();
     for (const b of left) byKey.set(keyBefore(b), [...(byKey.get(keyBefore(b)) ?? []), b]);
     for (const a of after) {
       if (matched.has(a)) continue;
-      const b = byKey.get(key(a))?.find((x) => left.has(x) && sameLine(a, x));
+      const b = byKey.get(key(a))?.find((x) => left.has(x) && same(a, x));
       if (!b) continue;
       left.delete(b);
       matched.add(a);
     }
   };
   const what = (f: Finding, text: string): string => `${f.rule}\0${f.messageId}\0${f.function ?? ''}\0${text}`;
+  match((f) => what(f, f.message), (f) => what(f, f.message), (a, b) => sameLine(a, b) && samePath(a, b));
   match((f) => what(f, f.message), (f) => what(f, f.message));
   if (renamed.after || renamed.before) match((f) => what(f, renamed.after?.(f) ?? f.explanation), (f) => what(f, renamed.before?.(f) ?? f.explanation));
   const old = new Map<string, number>();

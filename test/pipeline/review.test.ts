@@ -86,6 +86,30 @@ describe('attribution and touched functions', () => {
     expect(report.stats.functions).toBe(1);
   });
 
+  test('a second leak of a lock that already leaks is reported with its own path, not the old one (sweep AH)', async () => {
+    const lines = (...l: string[]): string => `${l.join('\n')}\n`;
+    const base = lines(
+      '#include <linux/mmap_lock.h>',
+      '',
+      'int advise(struct mm_struct *mm, int behavior)',
+      '{',
+      '\tint error;',
+      '',
+      '\tmmap_read_lock(mm);',
+      '\tif (!mm->map_count)',
+      '\t\treturn -ENOMEM;',
+      '\terror = apply_advice(mm, behavior);',
+      '',
+      '\tmmap_read_unlock(mm);',
+      '\treturn error;',
+      '}',
+    );
+    repo.commit({ 'mm/advise.c': base }, 'mm: advise with one leak');
+    repo.commit({ 'mm/advise.c': base.replace('\terror = apply_advice(mm, behavior);\n', '\terror = apply_advice(mm, behavior);\n\tif (error == -EAGAIN)\n\t\treturn -EAGAIN;\n') }, 'mm: return -EAGAIN at once');
+    const report = await reviewLast();
+    expect(report.findings.map((f) => [f.rule, f.messageId, f.line, f.related.map((r) => r.line)])).toEqual([['mmap-lock-balance', 'leak', 7, [11, 12]]]);
+  });
+
   test('an old finding whose identifiers the patch only renamed stays quiet; a bug added beside the rename is found', async () => {
     // Sweep AE's ctl-42: renaming a local the headline quotes made the old finding the patch's.
     const old = `#include <linux/mm.h>
