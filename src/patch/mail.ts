@@ -156,7 +156,22 @@ export async function parseMail(
     inBody = readInBodyHeaders(bodyLines, scissors + 1);
     diffStart = findPatchBreak(bodyLines, inBody.end);
   }
-  const descriptionStart = inBody.end;
+  let descriptionStart = inBody.end;
+  let descriptionLines: readonly string[] = bodyLines;
+  let descriptionEnd = diffStart;
+
+  // A `git format-patch` mail sent as an attachment under a covering note ("please find the
+  // patch attached"): its own headers and commit message are the patch's, as `git am` of the
+  // attachment would record them (sweep AH: the note was read as the commit message, which has
+  // no sign-off).
+  const attached = diffStart < bodyLines.length ? null : attachedMail(email.attachments);
+  if (attached) {
+    const own = readInBodyHeaders(attached.lines, attached.bodyStart);
+    inBody = { headers: { ...attached.headers, ...own.headers }, end: own.end };
+    descriptionLines = attached.lines;
+    descriptionStart = inBody.end;
+    descriptionEnd = findPatchBreak(attached.lines, inBody.end);
+  }
 
   const subject = inBody.headers.subject !== undefined ? parseSubject(shownText(inBody.headers.subject)).subject : parsedSubject.subject;
   const patchName = describePatch({
@@ -195,14 +210,44 @@ export async function parseMail(
     date: inBody.headers.date !== undefined ? shownText(inBody.headers.date) : (headers.date ?? null),
     headers,
     // An mbox escapes a line starting with `From ` as `>From ` (mboxrd adds one `>` to any run).
-    description: bodyLines
-      .slice(descriptionStart, diffStart)
+    description: descriptionLines
+      .slice(descriptionStart, descriptionEnd)
       .map((line) => shownText(line.replace(/^>(>*From )/, '$1')))
       .join('\n')
       .replace(/^(?:[ \t]*\n)+/, '')
       .trimEnd(),
     files,
   };
+}
+
+/**
+ * The one patch attachment that is a whole `git format-patch` mail (an optional `From <sha>`
+ * line, then a header block with a From: or Subject:): its lines, its From, Subject and Date,
+ * and where its body starts. Null for a plain diff, or for more than one attachment.
+ */
+function attachedMail(attachments: readonly Attachment[]): { lines: string[]; headers: Record<string, string>; bodyStart: number } | null {
+  const patches = attachments.filter(isPatchAttachment);
+  if (patches.length !== 1) return null;
+  const lines = splitBody(decodeAttachment(patches[0]!));
+  const headers: Record<string, string> = {};
+  let name: string | null = null;
+  let i = /^From [0-9a-f]{40} /.test(lines[0] ?? '') ? 1 : 0;
+  for (; i < lines.length && lines[i]!.trim() !== ''; i++) {
+    const line = lines[i]!;
+    const header = /^([A-Za-z][\w-]*):[ \t]*(.*)$/.exec(line);
+    if (header) {
+      name = header[1]!.toLowerCase();
+      if (!(name in headers)) headers[name] = header[2]!;
+    } else if (/^[ \t]/.test(line) && name !== null) {
+      headers[name] += ` ${line.trim()}`;
+    } else {
+      return null;
+    }
+  }
+  if (headers['from'] === undefined && headers['subject'] === undefined) return null;
+  const kept: Record<string, string> = {};
+  for (const key of ['from', 'subject', 'date']) if (headers[key] !== undefined) kept[key] = decodeWords(headers[key].trim());
+  return { lines, headers: kept, bodyStart: i };
 }
 
 /** The body of a raw mail: everything after its header block, as UTF-8. */

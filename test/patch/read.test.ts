@@ -289,6 +289,37 @@ describe('git format-patch mail', () => {
     expect(attached!.files).toEqual(inline!.files);
   });
 
+  test('a whole format-patch mail attached under a covering note: its commit message and author are the patch\'s (sweep AH)', async () => {
+    const [inline] = await readPatches(fixture('single.patch'), 'single.patch');
+    const mail = [
+      'From: Someone Else <else@example.org>',
+      'Subject: [PATCH] mm/pgwalk: stop walking on fatal signals',
+      'Message-ID: <cover-note@example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b0"',
+      '',
+      '--b0',
+      'Content-Type: text/plain; charset=UTF-8',
+      '',
+      'Hi,',
+      '',
+      'please find the patch attached.',
+      '',
+      '--b0',
+      'Content-Type: text/x-patch; charset=UTF-8; name="0001-fix.patch"',
+      'Content-Disposition: attachment; filename="0001-fix.patch"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(Buffer.from(fixture('single.patch')).toString('base64').match(/.{1,76}/g) ?? []),
+      '--b0--',
+      '',
+    ].join('\n');
+    const [attached] = await readPatches(mail, 'note.eml');
+    expect(attached!.description).toBe(inline!.description);
+    expect(attached!.from).toBe('Jane Developer <jane@example.org>');
+    expect(attached!.files).toEqual(inline!.files);
+  });
+
   test.each(['qp.eml', 'base64.eml'])('%s: encoded body, RFC 2047 subject, in-body From', async (name) => {
     const [patch] = await readPatches(fixture(name), name);
     expect(patch!.rawSubject).toBe('[PATCH] mm/reclaim_hint: document the naïve ratio');
