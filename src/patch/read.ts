@@ -241,8 +241,25 @@ function quotedDiffAdvice(quoted: { index: number; start: string }, lineBase: nu
   );
 }
 
+/**
+ * `mails` with each later copy of a mail dropped: the same Message-ID, subject, commit message and
+ * diff (a patch that reached a mailbox through the list and by Cc, both saved; sweep AH). Mails
+ * that share only a Message-ID are left for the series checks to name.
+ */
+function withoutCopies(mails: readonly ParsedMail[]): readonly ParsedMail[] {
+  const seen = new Map<string, ParsedMail[]>();
+  return mails.filter((mail) => {
+    if (mail.messageId === null) return true;
+    const same = seen.get(mail.messageId) ?? [];
+    if (same.some((m) => m.rawSubject === mail.rawSubject && m.description === mail.description && JSON.stringify(m.files) === JSON.stringify(mail.files))) return false;
+    seen.set(mail.messageId, [...same, mail]);
+    return true;
+  });
+}
+
 /** Orders the patch mails of one or more inputs into a series and checks that it is whole. */
-function assembleSeries(mails: readonly ParsedMail[], source: string, manyInputs: boolean, options: ReadOptions): SeriesReading {
+function assembleSeries(given: readonly ParsedMail[], source: string, manyInputs: boolean, options: ReadOptions): SeriesReading {
+  const mails = withoutCopies(given);
   // Where a mail is, for messages: its line, and its file when there are several.
   const at = (mail: ParsedMail): string => (manyInputs ? `${mail.source}, line ${mail.line}` : `line ${mail.line}`);
   // `source` names several files ("the 3 files given") or one.

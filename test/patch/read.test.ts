@@ -427,11 +427,19 @@ describe('mbox series', () => {
     expect(error.message).toContain('gap.mbox holds patches 2/3 of a 3-patch series, but patches 1/3 and 3/3 are missing');
   });
 
-  test('the same patch twice is duplicate-patch', async () => {
+  test('the same patch twice, in two versions, is duplicate-patch', async () => {
     const mbox = fixture('series.mbox');
-    const error = await patchError(readPatches(mbox + mbox.slice(mbox.indexOf('From fe459246')), 'twice.mbox'));
+    const again = mbox.slice(mbox.indexOf('From fe459246')).replace('Subject: [PATCH 2/3] mm/pgwalk: count the pages behind huge PMDs', 'Subject: [PATCH 2/3] mm/pgwalk: count the pages of huge PMDs');
+    const error = await patchError(readPatches(mbox + again, 'twice.mbox'));
     expect(error.kind).toBe('duplicate-patch');
     expect(error.message).toContain('twice.mbox holds patch 2/3 twice');
+  });
+
+  test('a copy of the same mail (the list and a Cc, both saved) counts once (sweep AH)', async () => {
+    const mbox = fixture('series.mbox');
+    const copies = await readPatches(mbox + mbox.slice(mbox.indexOf('From fe459246')), 'copies.mbox');
+    expect(copies.map((p) => p.subject)).toEqual((await readPatches(mbox, 'series.mbox')).map((p) => p.subject));
+    expect(copies).toHaveLength(3);
   });
 
   test('mails of two series are inconsistent-series', async () => {
