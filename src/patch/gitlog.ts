@@ -3,6 +3,7 @@
  * message indented by four spaces) and its diff per commit. Each commit with a diff is one patch.
  */
 import { parseDiff } from './diff.js';
+import { commitInfo } from './commit.js';
 import { PatchError, shownText } from './errors.js';
 import type { Patch } from './types.js';
 
@@ -57,7 +58,7 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
       rawSubject: subject,
       messageId: null,
       from: commit.author === null ? null : shownText(commit.author),
-      date: commit.date === null ? null : shownText(commit.date),
+      date: commit.date === null ? null : mailDate(shownText(commit.date)),
       headers: {},
       description: shownText(commit.message.slice(bodyStart).join('\n').trim()),
       files: parseDiff(lines.slice(commit.diffStart, commit.end), {
@@ -66,8 +67,33 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
       }),
       source,
       startLine: commit.line + 1,
+      // A commit, as `--git` reads one: a reply to it gets a Subject and To made from it (sweep
+      // AH: a `git log -p` commit's reply had neither), and findings name its id.
+      commit: commitInfo({ sha: commit.sha, ...identity(commit.author), date: isoDate(commit.date), message: commit.message.join('\n') }),
     };
   });
+}
+
+/** `Name <email>` as git log prints an author, split; the whole text as the name otherwise. */
+function identity(author: string | null): { authorName: string; authorEmail: string } {
+  const m = /^(.*?)\s*<([^<>]*)>\s*$/.exec(author ?? '');
+  return m ? { authorName: m[1]!, authorEmail: m[2]! } : { authorName: author ?? '', authorEmail: '' };
+}
+
+/** A commit's author date as ISO 8601 (UTC), as CommitInfo keeps it; as given when unparsable. */
+function isoDate(date: string | null): string {
+  const t = Date.parse(mailDate(date ?? ''));
+  return Number.isNaN(t) ? (date ?? '') : new Date(t).toISOString();
+}
+
+/**
+ * git log's default date (`Wed Nov 20 10:00:02 2024 +0000`) in the form of a mail's Date header
+ * (`Wed, 20 Nov 2024 10:00:02 +0000`), as a reply's attribution quotes it; other forms
+ * (`--date=iso`) as they are.
+ */
+function mailDate(date: string): string {
+  const m = /^(\w{3}) (\w{3}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4}) ([+-]\d{4})$/.exec(date.trim());
+  return m ? `${m[1]}, ${m[3]} ${m[2]} ${m[5]} ${m[4]} ${m[6]}` : date;
 }
 
 function splitCommits(lines: readonly string[]): Commit[] {

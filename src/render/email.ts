@@ -76,7 +76,7 @@ interface Reply {
 }
 
 /** What a reply lacks for a reason many patches of a series share: the patch is a commit, or its mail has no Message-ID. */
-type SharedLack = 'commit' | 'noMessageId';
+type SharedLack = 'commit' | 'noMessageId' | 'noHeaders';
 
 function reply(patch: Patch | null, findings: readonly Finding[]): Reply {
   const body = replyBody(patch, findings);
@@ -104,6 +104,10 @@ function sharedSentence(lack: SharedLack, patches: readonly Patch[]): string {
   const total = patches[0]!.total;
   const whole = patches.length === total && patches.every((p, i) => p.index === i + 1);
   const which = whole ? `the ${total} patches` : `patches ${wordList(patches.map((p) => String(p.index)))}`;
+  if (lack === 'noHeaders') {
+    // Sweep AH: a series of plain diffs said this once per reply.
+    return `${which[0]!.toUpperCase()}${which.slice(1)} came without mail headers, so their replies have no Subject, In-Reply-To, References, To or Cc: paste each into your mail client's reply to its patch.`;
+  }
   if (lack === 'commit') {
     return (
       `${which[0]!.toUpperCase()}${which.slice(1)} are commits, not mails: their replies have a Subject and To made from each commit, but no In-Reply-To, ` +
@@ -126,7 +130,7 @@ function replyHeaders(patch: Patch | null, body: string): { headers: string[]; m
   const name = patch ? describe(patch) : 'a patch widen could not identify';
   if (patch?.commit && Object.keys(h).length === 0) return commitReplyHeaders(patch, body);
   if (!patch || Object.keys(h).length === 0) {
-    return { headers: [], missing: `${name} came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch.` };
+    return { headers: [], missing: `${name} came without mail headers, so its reply has no Subject, In-Reply-To, References, To or Cc: paste it into your mail client's reply to the patch.`, ...(patch ? { shared: 'noHeaders' as const } : {}) };
   }
   const headers: string[] = [];
   const lacking: string[] = [];

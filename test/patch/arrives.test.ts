@@ -36,6 +36,16 @@ describe('mail as it really arrives', () => {
     expect(patches.map((p) => [p.index, p.total, p.subject, p.from])).toEqual(SERIES_SUBJECTS.map((s, k) => [k + 1, 3, s, 'Jane Developer <jane@example.org>']));
     expect(patches[0]!.description).toBe('I/O mappings have no struct page behind them either; walking them only\nproduces noise in the statistics.\n\nSigned-off-by: Jane Developer <jane@example.org>');
     expectTree(applyOnBase(patches), 'series', SERIES_FILES);
+    // Each is a commit as `--git` reads one (sweep AH: a reply to it had no Subject or To), with
+    // git's date in the form of a mail's.
+    const last = patches[2]!;
+    expect(last.date).toBe('Tue, 5 Mar 2024 10:00:00 +0000');
+    expect([last.commit?.sha, last.commit?.author, last.commit?.subject, last.commit?.trailers]).toEqual([
+      'bbc9e8277becfb60a6592ae16665057b3b7f6b11',
+      { name: 'Jane Developer', email: 'jane@example.org' },
+      SERIES_SUBJECTS[2],
+      [{ key: 'Signed-off-by', value: 'Jane Developer <jane@example.org>' }],
+    ]);
   });
 
   test('diff.noprefix: paths are not stripped of their first directory', async () => {

@@ -271,6 +271,15 @@ describe('what several replies lack for one reason is said once (sweep R: nine p
     ]);
   });
 
+  test('plain diffs of a series: that they came without headers said once (sweep AH)', () => {
+    const diffs: Patch[] = [1, 2].map((index) => ({ ...patches[0]!, index, total: 2, messageId: null, rawSubject: null, from: null, headers: {} }));
+    const out = renderEmail(onPatches([1, 2]), diffs);
+    expect([out.replies, out.missing]).toEqual([
+      2,
+      ["The 2 patches came without mail headers, so their replies have no Subject, In-Reply-To, References, To or Cc: paste each into your mail client's reply to its patch."],
+    ]);
+  });
+
   test('mails without a Message-ID: the ones lacking it named together, a reply that lacks more said on its own', () => {
     const mail = (index: number, extra: Partial<Patch> = {}): Patch => ({ ...patches[0]!, index, total: 3, messageId: null, ...extra });
     const out = renderEmail(onPatches([1, 2, 3]), [mail(1), mail(2, { messageId: '<two@x>' }), mail(3)]);
