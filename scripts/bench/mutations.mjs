@@ -802,6 +802,15 @@ export default [
 
   // ---- mmap-lock-balance ---------------------------------------------------------------------
   {
+    id: 'balance-madvise-read-unlock-deleted',
+    rule: 'mmap-lock-balance',
+    file: 'mm/madvise.c',
+    function: 'do_madvise',
+    what: "the read unlock deleted after the walk: `return error;` is reached with and without the lock, so the value cannot be the answer (sweep AH, leak)",
+    edits: [{ delete: { at: 'mmap_read_unlock(mm);', offset: -1 }, lines: 2 }],
+    expect: [{ line: 'mmap_read_lock(mm);', related: ['return error;'] }],
+  },
+  {
     id: 'balance-lock-mm-and-find-vma-fail-unlock-deleted',
     rule: 'mmap-lock-balance',
     file: 'mm/memory.c',

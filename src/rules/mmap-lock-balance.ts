@@ -911,7 +911,15 @@ export default defineRule({
     for (const x of exits) {
       if (!x.held || !x.held.local || !x.route || !releases.has(x.object)) continue;
       const others = exits.filter((y) => y.object === x.object && !y.held);
-      const released = others.length > 0 && (syscall || x.kind === 'void' || x.kind === 'error' || (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) || (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')));
+      const released =
+        others.length > 0 &&
+        (syscall ||
+          x.kind === 'void' ||
+          x.kind === 'error' ||
+          (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) ||
+          (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')) ||
+          // A lock flag (`int *locked`) tells the caller instead of the value.
+          (x.kind === 'value' && flags.size === 0 && handedFlags.size === 0 && others.some((y) => y.node === x.node) && sameAnswerEitherWay(fn, x.node, x.route.branch)));
       if (!released) continue;
       const mode = x.held.mode;
       // `if (!mmap_read_lock_killable(mm)) return -EINTR;` (or `return;` in a void function,
@@ -1076,6 +1084,24 @@ function stateKey(v: LockState): string {
 }
 
 /** Whether `return` node `node` returns a constant: a literal, or a macro's name (`PAGE_SIZE`). */
+/**
+ * Whether the variable `exit` returns holds the same answer whether or not the path kept the
+ * lock: the paths part at `branch` (the last one before the release was lost), which does not
+ * read the variable, and every definition of it that reaches the `return` comes before that
+ * branch. Then one `return error;` reached with and without the lock tells the caller nothing
+ * (sweep AH: 6.12 `do_madvise()` with its read unlock deleted, where `if (write)` alone decided
+ * the unlock). `return vma;` after `if (!vma) mmap_read_unlock(mm);` tests what it returns, and
+ * `ret = -EAGAIN;` set beside an unlock is defined after the parting: both may be the answer.
+ */
+function sameAnswerEitherWay(fn: AnalyzedFunction, exit: CfgNode, branch: { node: CfgNode } | null): boolean {
+  const returned = exit.kind === 'return' && exit.expr ? uncast(exit.expr) : null;
+  if (!returned || returned.k !== 'ident' || !branch?.node.expr) return false;
+  const key = pathKey(returned);
+  if (key === null || new RegExp(`\\b${returned.name}\\b`).test(fn.text(branch.node.expr))) return false;
+  const defs = fn.defs.reaching(exit.id, key);
+  return defs.length > 0 && defs.every((d) => fn.cfg.nodes[d.node]!.start < branch.node.start);
+}
+
 function returnsConstant(node: CfgNode): boolean {
   if (node.kind !== 'return' || !node.expr) return false;
   const e = uncast(node.expr);
