@@ -174,9 +174,13 @@ export async function parseMail(
   }
 
   const subject = inBody.headers.subject !== undefined ? parseSubject(shownText(inBody.headers.subject)).subject : parsedSubject.subject;
+  // Below a scissors line with a Subject of its own, the patch is that one: its numbering, not
+  // that of the mail it answers (sweep AH: `Re: [PATCH 2/5]` above, `[PATCH]` below, read as a
+  // lone patch 2/5 with 1/5 missing).
+  const own = scissors >= 0 && inBody.headers.subject !== undefined ? parseSubject(shownText(inBody.headers.subject)) : parsedSubject;
   const patchName = describePatch({
-    index: parsedSubject.numbering?.index ?? 1,
-    total: parsedSubject.numbering?.total ?? 1,
+    index: own.numbering?.index ?? 1,
+    total: own.numbering?.total ?? 1,
     subject,
     source,
   });
@@ -198,7 +202,7 @@ export async function parseMail(
   }
 
   return {
-    ...parsedSubject,
+    ...own,
     subject,
     line: fromLine,
     source,

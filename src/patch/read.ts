@@ -309,7 +309,7 @@ function assembleSeries(given: readonly ParsedMail[], source: string, manyInputs
       throw new PatchError(
         'series-too-long',
         `"${mail.rawSubject}" (line ${mail.line} of ${mail.source}) numbers a series of ${mailTotal} patches; widen reviews ` +
-          `series of at most ${MAX_SERIES_LENGTH} patches. Review the series in parts (one mbox per part), or fix the subject's \`n/m\`.`,
+          `series of at most ${MAX_SERIES_LENGTH} patches. Review the series in parts (one mbox per part, each with --allow-gaps, since each part lacks the others), or fix the subject's \`n/m\`.`,
       );
     }
     if (index > mailTotal || mailTotal === 0) {
@@ -357,11 +357,15 @@ function assembleSeries(given: readonly ParsedMail[], source: string, manyInputs
   }
   const gaps = missingPatches(byIndex, candidates, total, at);
   if (gaps.length > 0 && !options.allowGaps) {
-    const held = [...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`);
+    const indexes = [...byIndex.keys()].sort((a, b) => a - b);
+    const held = indexes.map((index) => `${index}/${total}`);
+    // Only patches after the held ones missing (sweep AH: 1-4 of 5): nothing here builds on them.
+    const onlyAfter = gaps.length > 0 && [...Array(total).keys()].map((k) => k + 1).filter((k) => !byIndex.has(k)).every((k) => k > indexes[indexes.length - 1]!);
+    const why = onlyAfter ? 'The patches that are there do not build on what is missing, but the series is not whole' : `The later patches may depend on ${gaps.length === 1 ? 'it' : 'them'}`;
     throw new PatchError(
       'missing-patch',
       `${source} ${verb('holds', 'hold')} patches ${held.join(', ')} of a ${total}-patch series, but ${missingText(gaps)}. ` +
-        'The later patches may depend on it; save the whole series (for example with `b4 am <message-id>`) and try again, ' +
+        `${why}; save the whole series (for example with \`b4 am <message-id>\`) and try again, ` +
         'or give --allow-gaps to review the patches that are there.',
     );
   }

@@ -78,6 +78,13 @@ describe('mail as it really arrives', () => {
     expectTree(applyOnBase([patch!]), 'two-files', ['mm/pgwalk.c', 'mm/reclaim_hint.c']);
   });
 
+  test('scissors under a reply to patch 2/5: the patch below is numbered by its own subject (sweep AH)', async () => {
+    const mail = fixture('scissors.eml').replace('Subject: Re: [PATCH] mm/pgwalk', 'Subject: Re: [PATCH 2/5] mm/pgwalk');
+    const reading = await readSeries([{ input: mail, source: 'scissors.eml' }]);
+    expect(reading.patches.map((p) => [p.index, p.total, p.subject])).toEqual([[1, 1, 'mm/pgwalk: stop walking on fatal signals']]);
+    expect(reading.gaps).toEqual([]);
+  });
+
   test('a copy with edits (--find-copies-harder): status copied, both paths, the hunks apply to the source', async () => {
     const [patch] = await readPatches(fixture('copy.diff'), 'copy.diff');
     expect(patch!.files.map((fp) => [fp.status, fp.oldPath, fp.newPath, fp.similarity])).toEqual([['copied', 'mm/old_walk_stats.c', 'mm/walk_stats_copy.c', 64]]);

@@ -115,6 +115,12 @@ describe('series order and gaps', () => {
       const { patches, gaps } = await readSeries(inputs, { allowGaps: true });
       expect(patches.map((p) => p.index)).toEqual([1, 3, 4, 5]);
       expect(gaps).toEqual(['Patch 2/5 is missing in the 5 files given; widen reviewed the patches that are there without it.']);
+      // Only the last ones missing: nothing given builds on them (sweep AH).
+      const last = await readSeries(inputs.slice(0, 3).concat([{ input: readFileSync(files[2]!), source: files[2]! }])).then(() => null, (e: unknown) => e);
+      expect((last as PatchError).message).toBe(
+        'the 4 files given hold patches 1/5, 2/5, 3/5 of a 5-patch series, but patches 4/5 and 5/5 are missing. The patches that are there do not build on what is missing, but the series is not whole; ' +
+          'save the whole series (for example with `b4 am <message-id>`) and try again, or give --allow-gaps to review the patches that are there.',
+      );
     } finally {
       repo.remove();
     }
