@@ -23,10 +23,11 @@ export interface RelatedLocation {
    * Where the line comes on the path, when source order would mislead: `before` the finding's
    * line (a caller's lock, reported at the callee's), or `after` it (a callee's lock, reported at
    * the call), or `back`: after it, on the way back to it (the loop head or backward `goto` by
-   * which the path reaches the finding's line a second time). Drawn paths only; not part of the
-   * JSON contract.
+   * which the path reaches the finding's line a second time), or `aside`: not on the path shown at
+   * all (the same lock taken at another line, whose path leaks it too). Drawn paths only; not part
+   * of the JSON contract.
    */
-  order?: 'before' | 'after' | 'back';
+  order?: 'before' | 'after' | 'back' | 'aside';
 }
 
 /** The patch of a series that introduced a finding. */

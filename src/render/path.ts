@@ -19,7 +19,7 @@ export interface PathStep {
  * The steps of `f`'s path, or null for a finding about one line only. Findings carry no witness
  * path, only the lines the argument needs, so the order is rebuilt. A related line the rule
  * placed (`order`: a caller's lock before a callee's finding, a callee's lock after the call)
- * goes where it says, in the rule's order. Of the others, those above the finding's own line come
+ * goes where it says, in the rule's order, and one `aside` not at all. Of the others, those above the finding's own line come
  * before it, top to bottom (what led to it: a lock taken, a lookup), and those below it after
  * it, in the rule's order (the rule knows the path, which may run upward in a loop). Where the
  * evidence ends comes next. A `back` line (the loop head or backward `goto` that brings the path
@@ -32,7 +32,7 @@ export function pathSteps(f: Finding): PathStep[] | null {
   const back: PathStep[] = [];
   let placed = false;
   for (const r of f.related) {
-    if (r.path !== f.path || seen.has(r.line)) continue;
+    if (r.path !== f.path || seen.has(r.line) || r.order === 'aside') continue;
     seen.add(r.line);
     const step = { line: r.line, note: r.message, primary: false };
     if (r.order === 'back') {

@@ -979,7 +979,8 @@ export default defineRule({
       // to name (`madvise_unlock()`), not the two unlocks inside it.
       const helper = held.either ? [...events.values()].flat().find((e) => e.object === object && e.op === 'unlock' && e.either && e.event.via !== null) : undefined;
       const release = helper ? `${helper.event.via}()` : orCode(modes.map(releaseOf));
-      const also = others.map((h) => ({ at: fn.cfg.nodes[h.at]!, message: h.mode === held.mode ? 'this takes the same lock, and the path through it leaks it too' : `this takes it for ${h.mode === 'read' ? 'reading' : 'writing'} instead, and the path through it leaks it too` }));
+      // Not steps of the path shown: other ways to the same leak (drawn paths leave them out).
+      const also = others.map((h) => ({ at: fn.cfg.nodes[h.at]!, message: h.mode === held.mode ? 'this takes the same lock, and the path through it leaks it too' : `this takes it for ${h.mode === 'read' ? 'reading' : 'writing'} instead, and the path through it leaks it too`, order: 'aside' as const }));
       ctx.report({
         messageId: 'leak',
         // `call` and `release` come quoted: with both modes, each of the two is.

@@ -80,6 +80,9 @@ describe('Mermaid paths', () => {
     // A leak reported at the acquisition (10), its exit at the end (30), a branch (20) between.
     const leak: Finding = { ...seed!, line: 10, endLine: 30, related: [at(20, 'this branch leaves')], excerpt: undefined };
     expect(pathFlowchart(leak)!.filter((l) => l.includes('["'))).toEqual(['  s0["line 10"]', '  s1["line 20<br/>this branch leaves"]', '  s2["line 30"]']);
+    // Another lock whose path leaks too (line 12) is named in the excerpt, not drawn as a step after the exit (sweep AH).
+    const also = { ...leak, related: [...leak.related, { ...at(12, 'this takes it for reading instead'), order: 'aside' as const }] };
+    expect(pathFlowchart(also)!.filter((l) => l.includes('["'))).toEqual(['  s0["line 10"]', '  s1["line 20<br/>this branch leaves"]', '  s2["line 30"]']);
   });
 
   test('a loop that brings the path back: the loop head after the finding, then an edge round to it', async () => {
