@@ -16,7 +16,8 @@ function sameAddress(a: Identity, b: Identity): boolean {
 }
 
 function sameName(a: Identity, b: Identity): boolean {
-  return a.name !== null && b.name !== null && a.name.toLowerCase() === b.name.toLowerCase();
+  // Composed and decomposed accents are one name (sweep AH: `Jörg Rödel` in NFD in From:, NFC in the sign-off).
+  return a.name !== null && b.name !== null && a.name.normalize('NFC').toLowerCase() === b.name.normalize('NFC').toLowerCase();
 }
 
 export default definePatchRule<Messages>({
