@@ -155,6 +155,11 @@ export class AnalyzedFile {
    * The file's definitions of `name`; for a macro the file defines as a call of its own
    * functions with the same arguments (`vma_expand_down()`), those functions' definitions.
    */
+  /** Whether this file was analysed with `noreturn` as its list of functions that never return. */
+  usesNoreturn(noreturn: ReadonlySet<string>): boolean {
+    return this.noreturn === noreturn || (this.noreturn.size === 0 && noreturn.size === 0);
+  }
+
   definitionsOf(name: string): readonly FunctionSpan[] {
     const own = this.byName.get(name);
     if (own) return own;

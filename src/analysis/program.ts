@@ -43,6 +43,50 @@ export const sameFile: DefinitionResolver = {
 /** Analysed files kept for summaries; more are analysed again when asked. */
 export const KEEP_FILES = 128;
 
+/** Preparations a {@link Preparations} keeps; the least recently used go first. */
+export const KEEP_PREPARATIONS = 256;
+
+/**
+ * Files' preparations (normalised text and functions, which depend on the text alone) by path,
+ * each for the text it was made from, shared by the Programs of one review: the patches of a
+ * series read the same files again, each patch with Programs of its own (sweep AH: 200 one-line
+ * patches of mm/madvise.c normalised mm/'s helper files 200 times). At most
+ * {@link KEEP_PREPARATIONS} paths.
+ */
+export class Preparations {
+  /** Per path, the last two versions asked for (a file before and after a patch), latest first. */
+  private readonly byPath = new Map<string, PreparedSource[]>();
+  /**
+   * The analysed file made from each kept preparation for a Program's summaries: what a helper
+   * file's functions are (their syntax, CFG, definitions) depends on its text alone, so the
+   * Programs of the next patch use them again. What a summary makes of them is not kept here.
+   */
+  private readonly analysed = new WeakMap<PreparedSource, AnalyzedFile>();
+
+  /** The kept preparation of `path` if one was made from `text`, else a new one, kept. */
+  of(path: string, text: string): PreparedSource {
+    const kept = this.byPath.get(path) ?? [];
+    this.byPath.delete(path);
+    const made = kept.find((p) => p.text === text) ?? prepareSource(path, text);
+    this.byPath.set(path, [made, ...kept.filter((p) => p !== made)].slice(0, 2));
+    for (const oldest of this.byPath.keys()) {
+      if (this.byPath.size <= KEEP_PREPARATIONS) break;
+      this.byPath.delete(oldest);
+    }
+    return made;
+  }
+
+  /** The analysed file of `path` with `text`, made once per kept preparation. */
+  file(path: string, text: string, parser: CParser, noreturn: ReadonlySet<string>): AnalyzedFile {
+    const prepared = this.of(path, text);
+    const known = this.analysed.get(prepared);
+    if (known && known.usesNoreturn(noreturn)) return known;
+    const file = new AnalyzedFile(path, prepared, parser, noreturn);
+    this.analysed.set(prepared, file);
+    return file;
+  }
+}
+
 export class Program implements DefinitionResolver {
   /** Function name to the paths that define it with a linkage other files can reach. */
   private readonly index = new Map<string, string[]>();
@@ -70,6 +114,8 @@ export class Program implements DefinitionResolver {
   constructor(
     private readonly parser: CParser,
     readonly noreturn: ReadonlySet<string> = new Set(),
+    /** Where preparations are made and kept beyond this program (a review's series shares one). */
+    private readonly preparations: Preparations | null = null,
   ) {}
 
   /**
@@ -104,16 +150,26 @@ export class Program implements DefinitionResolver {
     const known = this.analysed.get(path);
     const kept = this.prepared.get(path);
     if (known && (kept ? kept.text === text && known.source === kept.source : known.source.text === text)) return known;
-    const file = new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
+    const file = this.analysedFile(path, text);
     this.adopt(file);
     return file;
+  }
+
+  /** A new analysed file of `path`, or the one the shared {@link Preparations} made from the same text. */
+  private analysedFile(path: string, text: string): AnalyzedFile {
+    if (this.preparations) {
+      const file = this.preparations.file(path, text, this.parser, this.noreturn);
+      this.prepared.set(path, this.preparations.of(path, text));
+      return file;
+    }
+    return new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
   }
 
   /** The kept preparation of `path` if it was made from `text`, else a new one, kept. */
   private preparation(path: string, text: string): PreparedSource {
     const kept = this.prepared.get(path);
     if (kept?.text === text) return kept;
-    const made = prepareSource(path, text);
+    const made = this.preparations ? this.preparations.of(path, text) : prepareSource(path, text);
     this.prepared.set(path, made);
     return made;
   }
@@ -271,7 +327,7 @@ export class Program implements DefinitionResolver {
       return known;
     }
     const text = this.texts.get(path)?.() ?? null;
-    const file = text === null ? null : new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
+    const file = text === null ? null : this.analysedFile(path, text);
     this.analysed.set(path, file);
     this.evict();
     return file;

@@ -12,7 +12,7 @@ import { BracketSummaries } from '../analysis/brackets.js';
 import { AnalyzedFile } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
-import { Program } from '../analysis/program.js';
+import { Preparations, Program } from '../analysis/program.js';
 import { compareFindings, type Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding } from '../findings/placement.js';
 import { PatchError, applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, unapplyFilePatch } from '../patch/index.js';
@@ -128,12 +128,12 @@ const TREE_API_HEADERS = ['include/linux/mmap_lock.h', 'include/linux/mm.h', 'in
  * analyse their neighbours once between them. A series touching a hundred files of mm/ did that
  * a hundred times.
  */
-async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser, programs: Map<string, Program | null>): Promise<BracketSummaries> {
+async function neighbourSummaries(tree: WorkingTree | null, path: string, filter: TriggerFilter, parser: CParser, programs: Map<string, Program | null>, preparations: Preparations): Promise<BracketSummaries> {
   if (tree === null) return new BracketSummaries();
   const dir = dirOf(path);
   let program = programs.get(dir);
   if (program === undefined) {
-    program = await directoryProgram(tree, dir, filter, parser);
+    program = await directoryProgram(tree, dir, filter, parser, preparations);
     programs.set(dir, program);
   }
   // Without a listing, no file beside this one that the patches wrote: its own text only.
@@ -150,12 +150,12 @@ function dirOf(path: string): string {
  * The C files of `dir` that mention a rule's trigger (at most {@link MAX_NEIGHBOURS}), and, with a
  * listing, the tree's mm API headers; null without a listing when the patches wrote none there.
  */
-async function directoryProgram(tree: WorkingTree, dir: string, filter: TriggerFilter, parser: CParser): Promise<Program | null> {
+async function directoryProgram(tree: WorkingTree, dir: string, filter: TriggerFilter, parser: CParser, preparations: Preparations): Promise<Program | null> {
   const listed = await tree.list(dir);
   // Without a listing, the files the patches wrote are read from memory: they cost no request.
   // One more than the limit: the file under review, excluded later, may be among them.
   const names = (listed ?? tree.written(dir)).filter((n) => isCSource(n)).slice(0, MAX_NEIGHBOURS + 1);
-  const program = new Program(parser);
+  const program = new Program(parser, undefined, preparations);
   for (const p of names) {
     let text: string | null | typeof UNAVAILABLE;
     try {
@@ -199,6 +199,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const total = opts.patches.reduce((n, p) => n + p.files.length, 0);
   let done = 0;
   const alreadyNoted = new Set<Patch>();
+  // Normalised files, kept across the patches of a series (see Preparations).
+  const preparations = new Preparations();
 
   for (const patch of opts.patches) {
     const reported = !opts.applyOnly?.has(patch);
@@ -260,8 +262,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       files++;
       let reviewed: FileReview;
       try {
-        const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser, programs);
-        reviewed = reviewFile(fp, patch, images, functionRules, parser, summaries);
+        const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser, programs, preparations);
+        reviewed = reviewFile(fp, patch, images, functionRules, parser, summaries, preparations);
       } catch (e) {
         // A bug in widen on one file (a rule that throws) must not cost the rest of the series.
         notes.push(fileNote(fp.newPath, 'analysis-failed', `widen failed while checking the changes ${describePatch(patch)} makes to ${fp.newPath} (${(e as Error)?.message ?? e}); that file was not checked. This is a bug in widen; please report it.`));
@@ -317,9 +319,9 @@ function patchRef(patch: Patch): NonNullable<Finding['patch']> {
 }
 
 /** The findings one file patch introduces and resolves, and what could not be checked. */
-function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly Rule[], parser: CParser, summaries: BracketSummaries): FileReview {
+function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly Rule[], parser: CParser, summaries: BracketSummaries, preparations: Preparations): FileReview {
   const notes: ReportNote[] = [];
-  const post = new AnalyzedFile(fp.newPath!, images.post!, parser);
+  const post = new AnalyzedFile(fp.newPath!, preparations.of(fp.newPath!, images.post!), parser);
   let touched = withCallers(post, touchedFunctions(post, images.lineMap));
   // Without a tree, the lines the diff does not carry are blank: the code around a hunk is cut
   // anyhow, and the limited-context note already says so.
@@ -338,7 +340,7 @@ function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly
   }
   const changed = changedTexts(fp, images);
   noteTableContracts(post, touchedFunctions(post, images.lineMap), rules, changed);
-  const pre = images.pre !== null && fp.oldPath !== null ? new AnalyzedFile(fp.oldPath, images.pre, parser) : null;
+  const pre = images.pre !== null && fp.oldPath !== null ? new AnalyzedFile(fp.oldPath, preparations.of(fp.oldPath, images.pre), parser) : null;
   const after = analyzeSpans(post, touched, rules, images.lineMap.added, summaries, pre, true);
   if (whole && post.shapeProblems.length > 0) {
     const changed = [...images.lineMap.added, ...images.lineMap.deletedAt];

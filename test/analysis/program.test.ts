@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BracketSummaries, type BracketPair } from '../../src/analysis/brackets.js';
-import { KEEP_FILES, Program, linkableNames, reachable } from '../../src/analysis/program.js';
+import type { AnalyzedFile } from '../../src/analysis/file.js';
+import { KEEP_FILES, Preparations, Program, linkableNames, reachable } from '../../src/analysis/program.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { findRule } from '../../src/rules/index.js';
 import { analyzeSource, getParser, lineOf } from '../helpers/analyze.js';
@@ -80,6 +81,27 @@ describe('Program', () => {
     const helperFile = program.definitions('finish_0', caller)[0]!.file;
     for (let i = 0; i < KEEP_FILES; i++) program.open(`mm/g${i}.c`, 'int x;\n');
     expect(program.definitions('finish_0', caller)[0]!.file).toBe(helperFile);
+  });
+
+  it("shares helper files between the programs of a series' patches, per text (sweep AH)", async () => {
+    const parser = await getParser();
+    const preparations = new Preparations();
+    const text = `void finish_a(struct mmu_gather *tlb)\n{\n\ttlb_finish_mmu(tlb);\n}\n`;
+    const caller = await analyzeSource(caller0, 'mm/caller.c');
+    const helperOf = (p: Program): AnalyzedFile => {
+      p.add('mm/a.c', text);
+      return p.definitions('finish_a', caller)[0]!.file;
+    };
+    const first = helperOf(new Program(parser, undefined, preparations));
+    // The next patch's program: the same file, not analysed again.
+    expect(helperOf(new Program(parser, undefined, preparations))).toBe(first);
+    // Two versions of one path are kept (a file before and after a patch); a third pushes out the oldest.
+    const changed = text.replace('tlb_finish_mmu', 'tlb_flush_mmu');
+    expect(preparations.of('mm/a.c', changed).source).not.toBe(first.source);
+    expect(preparations.of('mm/a.c', text).source).toBe(first.source);
+    preparations.of('mm/a.c', `${text}\n`);
+    expect(preparations.of('mm/a.c', changed).text).toBe(changed);
+    expect(helperOf(new Program(parser, undefined, preparations))).not.toBe(first);
   });
 
   it('prepares a file again only when its text changed, and drops the preparation of a file adopted from elsewhere', async () => {
