@@ -58,7 +58,7 @@ export function readGitLog(lines: readonly string[], source: string): Patch[] {
       rawSubject: subject,
       messageId: null,
       from: commit.author === null ? null : shownText(commit.author),
-      date: commit.date === null ? null : mailDate(shownText(commit.date)),
+      date: commit.date === null ? null : gitDateAsMail(shownText(commit.date)),
       headers: {},
       description: shownText(commit.message.slice(bodyStart).join('\n').trim()),
       files: parseDiff(lines.slice(commit.diffStart, commit.end), {
@@ -82,7 +82,7 @@ function identity(author: string | null): { authorName: string; authorEmail: str
 
 /** A commit's author date as ISO 8601 (UTC), as CommitInfo keeps it; as given when unparsable. */
 function isoDate(date: string | null): string {
-  const t = Date.parse(mailDate(date ?? ''));
+  const t = Date.parse(gitDateAsMail(date ?? ''));
   return Number.isNaN(t) ? (date ?? '') : new Date(t).toISOString();
 }
 
@@ -91,7 +91,7 @@ function isoDate(date: string | null): string {
  * (`Wed, 20 Nov 2024 10:00:02 +0000`), as a reply's attribution quotes it; other forms
  * (`--date=iso`) as they are.
  */
-function mailDate(date: string): string {
+function gitDateAsMail(date: string): string {
   const m = /^(\w{3}) (\w{3}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4}) ([+-]\d{4})$/.exec(date.trim());
   return m ? `${m[1]}, ${m[3]} ${m[2]} ${m[5]} ${m[4]} ${m[6]}` : date;
 }

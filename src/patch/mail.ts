@@ -166,8 +166,8 @@ export async function parseMail(
   // no sign-off).
   const attached = diffStart < bodyLines.length ? null : attachedMail(email.attachments);
   if (attached) {
-    const own = readInBodyHeaders(attached.lines, attached.bodyStart);
-    inBody = { headers: { ...attached.headers, ...own.headers }, end: own.end };
+    const below = readInBodyHeaders(attached.lines, attached.bodyStart);
+    inBody = { headers: { ...attached.headers, ...below.headers }, end: below.end };
     descriptionLines = attached.lines;
     descriptionStart = inBody.end;
     descriptionEnd = findPatchBreak(attached.lines, inBody.end);

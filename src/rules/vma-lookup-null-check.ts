@@ -15,6 +15,10 @@
  * Correlated branches are followed by the path explorer, so `if (!vma) err = 1; ... if (err)
  * return` is not a path to the dereference.
  *
+ * The VMA modifiers (`vma_modify_flags()` and its siblings, `vma_to_resize()`, ...: the
+ * `VMA_ERR_RETURNING` table) fail with an `ERR_PTR()` instead, never NULL: their result is followed
+ * the same way, and only the `IS_ERR()` family proves it usable (`errDeref`, `errPassed`).
+ *
  * What the rule does not report, on purpose: a lookup dereferenced in the expression that makes
  * it (`find_vma(mm, vma->vm_end)->vm_flags`, 6.1's `move_vma()` right after a split): the author
  * says the VMA exists by construction, and the rule has no way to judge that.
@@ -131,12 +135,12 @@ export function errTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: N
   }
 }
 
+/** What a followed pointer may be that it must not: NULL (a lookup's) or an `ERR_PTR()`. */
+type Kind = 'null' | 'err';
+
 /** What a branch says of a pointer, by what the pointer may be. */
 type Test = (cond: Expr, key: string) => { onTrue: Nullness; onFalse: Nullness };
 const TESTS: Record<Kind, Test> = { null: nullTest, err: errTest };
-
-/** What a followed pointer may be that it must not: NULL (a lookup's) or an `ERR_PTR()`. */
-type Kind = 'null' | 'err';
 
 /** Per path key still unproven on this path: the node and call its value came from. */
 interface Unchecked {
