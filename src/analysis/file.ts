@@ -151,15 +151,15 @@ export class AnalyzedFile {
     return functionAtLine(this.functions, line);
   }
 
-  /**
-   * The file's definitions of `name`; for a macro the file defines as a call of its own
-   * functions with the same arguments (`vma_expand_down()`), those functions' definitions.
-   */
   /** Whether this file was analysed with `noreturn` as its list of functions that never return. */
   usesNoreturn(noreturn: ReadonlySet<string>): boolean {
     return this.noreturn === noreturn || (this.noreturn.size === 0 && noreturn.size === 0);
   }
 
+  /**
+   * The file's definitions of `name`; for a macro the file defines as a call of its own
+   * functions with the same arguments (`vma_expand_down()`), those functions' definitions.
+   */
   definitionsOf(name: string): readonly FunctionSpan[] {
     const own = this.byName.get(name);
     if (own) return own;

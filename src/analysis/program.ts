@@ -76,9 +76,8 @@ export class Preparations {
     return made;
   }
 
-  /** The analysed file of `path` with `text`, made once per kept preparation. */
-  file(path: string, text: string, parser: CParser, noreturn: ReadonlySet<string>): AnalyzedFile {
-    const prepared = this.of(path, text);
+  /** The analysed file of `path` from `prepared` (one of {@link of}'s), made once per preparation. */
+  file(path: string, prepared: PreparedSource, parser: CParser, noreturn: ReadonlySet<string>): AnalyzedFile {
     const known = this.analysed.get(prepared);
     if (known && known.usesNoreturn(noreturn)) return known;
     const file = new AnalyzedFile(path, prepared, parser, noreturn);
@@ -157,12 +156,8 @@ export class Program implements DefinitionResolver {
 
   /** A new analysed file of `path`, or the one the shared {@link Preparations} made from the same text. */
   private analysedFile(path: string, text: string): AnalyzedFile {
-    if (this.preparations) {
-      const file = this.preparations.file(path, text, this.parser, this.noreturn);
-      this.prepared.set(path, this.preparations.of(path, text));
-      return file;
-    }
-    return new AnalyzedFile(path, this.preparation(path, text), this.parser, this.noreturn);
+    const prepared = this.preparation(path, text);
+    return this.preparations ? this.preparations.file(path, prepared, this.parser, this.noreturn) : new AnalyzedFile(path, prepared, this.parser, this.noreturn);
   }
 
   /** The kept preparation of `path` if it was made from `text`, else a new one, kept. */

@@ -1084,7 +1084,6 @@ function stateKey(v: LockState): string {
   return `${v.mode[0]}${v.at}${v.local ? 'l' : ''}${v.pending ? JSON.stringify(v.pending) : ''}${v.releasing ? `r${v.releasing.at}${JSON.stringify(v.releasing.pending)}` : ''}${v.cleared ? `c${v.cleared}` : ''}`;
 }
 
-/** Whether `return` node `node` returns a constant: a literal, or a macro's name (`PAGE_SIZE`). */
 /**
  * Whether the variable `exit` returns holds the same answer whether or not the path kept the
  * lock: the paths part at `branch` (the last one before the release was lost), which does not
@@ -1103,6 +1102,7 @@ function sameAnswerEitherWay(fn: AnalyzedFunction, exit: CfgNode, branch: { node
   return defs.length > 0 && defs.every((d) => fn.cfg.nodes[d.node]!.start < branch.node.start);
 }
 
+/** Whether `return` node `node` returns a constant: a literal, or a macro's name (`PAGE_SIZE`). */
 function returnsConstant(node: CfgNode): boolean {
   if (node.kind !== 'return' || !node.expr) return false;
   const e = uncast(node.expr);
