@@ -605,6 +605,15 @@ export default [
     edits: [{ replace: 'if (IS_ERR(vma)) {', with: ['if (!vma) {'] }],
     expect: [{ line: 'if (old_len == vma->vm_end - addr) {', related: ['vma = vma_to_resize(addr, old_len, new_len, flags);'] }],
   },
+  {
+    id: 'err-mfill-lock-null-test',
+    rule: 'vma-lookup-null-check',
+    file: 'mm/userfaultfd.c',
+    function: 'mfill_atomic',
+    what: "uffd_mfill_lock()'s IS_ERR() test turned into a NULL test: the helper of the file returns ERR_PTR(-ENOENT), never NULL, and vma_is_anonymous() reads through it (errPassed)",
+    edits: [{ replace: 'if (IS_ERR(dst_vma)) {', with: ['if (!dst_vma) {'] }],
+    expect: [{ line: 'if (WARN_ON_ONCE(vma_is_anonymous(dst_vma) &&', related: ['dst_vma = uffd_mfill_lock(dst_mm, dst_start, len);', 'if (!dst_vma) {'] }],
+  },
 
   // find-vma-missing-start-check
   {

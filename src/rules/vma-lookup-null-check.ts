@@ -17,17 +17,21 @@
  *
  * The VMA modifiers (`vma_modify_flags()` and its siblings, `vma_to_resize()`, ...: the
  * `VMA_ERR_RETURNING` table) fail with an `ERR_PTR()` instead, never NULL: their result is followed
- * the same way, and only the `IS_ERR()` family proves it usable (`errDeref`, `errPassed`).
+ * the same way, and only the `IS_ERR()` family proves it usable (`errDeref`, `errPassed`). So is
+ * the result of a helper that returns a VMA or an `ERR_PTR()` and never NULL
+ * ({@link errHelperFails}: userfaultfd's `uffd_mfill_lock()` and `uffd_lock_vma()`).
  *
  * What the rule does not report, on purpose: a lookup dereferenced in the expression that makes
  * it (`find_vma(mm, vma->vm_end)->vm_flags`, 6.1's `move_vma()` right after a split): the author
  * says the VMA exists by construction, and the rule has no way to judge that.
  */
-import { displayKey, isNullConstant, pathKey, type Expr } from '../analysis/ast.js';
+import { displayKey, isNullConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
+import { SummaryMemo, type BracketSummaries } from '../analysis/brackets.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
+import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
-import { callsOneOf, defineRule } from './define-rule.js';
+import { quoteCode, defineRule } from './define-rule.js';
 import { VMA_DEREF_HELPERS, VMA_ERR_RETURNING, VMA_LOOKUPS, VMA_LOOKUPS_BY_CONTRACT, VMA_NULL_SAFE_TESTS } from './resources.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
@@ -43,6 +47,11 @@ const ALL_TRACKED = new Set([...ALL_LOOKUPS, ...ERR_CALLS]);
  * `ERR_PTR()` result handed to them is still unproven afterwards, not settled.
  */
 const ERR_HELPERS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'PTR_ERR_OR_ZERO', 'ERR_CAST', 'IS_ERR_VALUE']);
+/** What a helper that returns a VMA or an `ERR_PTR()` names: where its errors come from. */
+const ERR_SOURCES = new Set(['ERR_PTR', 'ERR_CAST', ...ERR_CALLS]);
+const ERR_SOURCE_LIST: readonly string[] = [...ERR_SOURCES];
+/** Helpers of such helpers are read to this depth: `uffd_mfill_lock()` over `uffd_lock_vma()`. */
+const ERR_HELPER_DEPTH = 1;
 const DEREF = new Set(VMA_DEREF_HELPERS);
 const NULL_SAFE = new Set(VMA_NULL_SAFE_TESTS);
 /** Wrappers whose value is their first argument's truth (`WARN_ON(x)` returns `!!x`). */
@@ -160,7 +169,9 @@ export default defineRule({
     confidence: 'high',
     resources: [],
     calls: [...ALL_TRACKED],
-    needs: callsOneOf(ALL_TRACKED),
+    // A function that gets its VMA from a helper of its file that returns an `ERR_PTR()`.
+    triggeredVia: (file, span) => callsErrHelper(file, span, ERR_HELPER_DEPTH + 1),
+    needs: (file, span) => file.mentions(span, ALL_TRACKED) || callsErrHelper(file, span, ERR_HELPER_DEPTH + 1),
   },
   messages: {
     deref: {
@@ -190,13 +201,24 @@ export default defineRule({
     },
   },
   check(fn, ctx) {
+    // Where each call whose result may be an `ERR_PTR()` fails, by name: the table's, and the
+    // helpers' that return a VMA or an error pointer.
+    const fails = new Map<string, string>(Object.entries(VMA_ERR_RETURNING));
+    const errCall = (value: Expr | null): (Expr & { k: 'call' }) | null => {
+      const e = value && uncast(value);
+      if (e === null || e.k !== 'call' || e.name === null) return null;
+      if (ERR_CALLS.has(e.name)) return e;
+      const helper = fails.has(e.name) ? fails.get(e.name)! : errHelperFails(fn, e.name, ctx.summaries);
+      if (helper !== null) fails.set(e.name, helper);
+      return helper === null ? null : e;
+    };
     // Only functions that store a lookup's result somewhere can be judged.
-    if (storedLookups(fn, ALL_TRACKED).size === 0) return;
+    if (storedLookups(fn, (v) => lookupCall(v, ALL_LOOKUPS) ?? errCall(v)).size === 0) return;
     // The variables a contract lookup's result may be judged in: those the function tested
     // for NULL before the patch (none in a scan).
     const testedBefore = contractKeys(fn, ctx.previous);
-    const tests = branchTests(fn, 'null');
-    const errTests = branchTests(fn, 'err');
+    const tests = branchTests(fn, 'null', errCall);
+    const errTests = branchTests(fn, 'err', errCall);
     const backTargets = backEdgeTargets(fn);
     const reported = new Set<string>();
 
@@ -268,7 +290,7 @@ export default defineRule({
             const stored = ev.how === 'assign' || ev.how === 'init';
             const call = stored ? lookupCall(ev.value, ALL_LOOKUPS) : null;
             if (call && !byConstruction(fn, call, node) && (!BY_CONTRACT.has(call.name!) || testedBefore.has(displayKey(ev.key)))) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${call.name}()`, kind: 'null', nullAt: null });
-            const failing = stored ? lookupCall(ev.value, ERR_CALLS) : null;
+            const failing = stored ? errCall(ev.value) : null;
             if (failing) (next ??= new Map(s)).set(ev.key, { at: node.id, call: `${failing.name}()`, kind: 'err', nullAt: null });
           }
         }
@@ -286,10 +308,22 @@ export default defineRule({
       const vma = displayKey(key);
       if (from.nullAt !== null) return [{ at: fn.cfg.nodes[from.nullAt]!, message: from.kind === 'err' ? `\`${vma}\` is an error pointer on this branch` : `\`${vma}\` is NULL on this branch` }];
       const lookup = fn.cfg.nodes[from.at]!;
-      return [...(from.kind === 'err' ? errTests : tests)]
-        .filter(([id, m]) => m.has(key) && fn.cfg.nodes[id]!.start > lookup.start && fn.cfg.nodes[id]!.start < use.start)
+      const between = (n: CfgNode): boolean => n.start > lookup.start && n.start < use.start;
+      const went = [...(from.kind === 'err' ? errTests : tests)]
+        .filter(([id, m]) => m.has(key) && between(fn.cfg.nodes[id]!))
         .slice(0, 2)
         .map(([id]) => ({ at: fn.cfg.nodes[id]!, message: `tests \`${vma}\`, but not on the path to the use` }));
+      if (from.kind !== 'err') return went;
+      // A NULL test of an error pointer (`if (!vma)` after a modifier) is the bug's usual shape: show it.
+      const nullTests = fn.cfg.nodes
+        .filter((n) => (n.kind === 'branch' || n.kind === 'loop') && n.expr && between(n) && !errTests.get(n.id)?.has(key))
+        .filter((n) => {
+          const t = nullTest(n.expr!, key);
+          return t.onTrue !== null || t.onFalse !== null;
+        })
+        .slice(0, 1)
+        .map((n) => ({ at: n, message: `tests \`${vma}\` for NULL, which an error pointer is not` }));
+      return [...nullTests, ...went];
     }
 
     function report(node: CfgNode, passed: boolean, key: string, from: Unchecked, use: string): void {
@@ -315,7 +349,7 @@ export default defineRule({
             : `Test the result first (\`if (!${vma}) ${bail}\` or the function's error path)`;
       ctx.report({
         messageId: err ? (passed ? 'errPassed' : 'errDeref') : passed ? 'passed' : 'deref',
-        data: { vma, call: from.call, use, helper: use, tested, first, fails: VMA_ERR_RETURNING[name] ?? '' },
+        data: { vma, call: from.call, use, helper: use, tested, first, fails: fails.get(name) ?? '' },
         at: node,
         related: [{ at: fn.cfg.nodes[from.at]!, message: err ? `\`${from.call}\` can return an \`ERR_PTR()\` here` : `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
       });
@@ -398,26 +432,32 @@ function errorReturn(fn: AnalyzedFunction, errOf: string | null): string {
  */
 function contractKeys(fn: AnalyzedFunction, before: AnalyzedFunction | null): Set<string> {
   const out = new Set<string>();
-  const contract = before ? storedLookups(before, BY_CONTRACT) : new Set<string>();
-  if (contract.size === 0 || storedLookups(fn, BY_CONTRACT).size === 0) return out;
+  const byContract = (v: Expr | null): unknown => lookupCall(v, BY_CONTRACT);
+  const contract = before ? storedLookups(before, byContract) : new Set<string>();
+  if (contract.size === 0 || storedLookups(fn, byContract).size === 0) return out;
   for (const tests of branchTests(before!, 'null').values()) for (const k of tests.keys()) if (contract.has(k)) out.add(displayKey(k));
   return out;
 }
 
-/** The keys `fn` stores the result of a call of `names` in (`vma = find_vma(...)`). */
-function storedLookups(fn: AnalyzedFunction, names: ReadonlySet<string>): Set<string> {
+/** The keys `fn` stores a value `tracked` says yes to in (`vma = find_vma(...)`). */
+function storedLookups(fn: AnalyzedFunction, tracked: (value: Expr | null) => unknown): Set<string> {
   const out = new Set<string>();
-  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && lookupCall(ev.value, names)) out.add(ev.key);
+  for (const n of fn.cfg.nodes) for (const ev of n.events) if (ev.k === 'def' && tracked(ev.value)) out.add(ev.key);
   return out;
 }
 
 /**
  * Per branch node: the pointers its outcome says something about, and what: whether they are
- * NULL (lookups' results), or error pointers (`kind` 'err').
+ * NULL (lookups' results), or error pointers (`kind` 'err': the results of the modifiers, or of
+ * the calls `errCall` says yes to).
  */
-function branchTests(fn: AnalyzedFunction, kind: Kind): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
+function branchTests(
+  fn: AnalyzedFunction,
+  kind: Kind,
+  errCall: (value: Expr | null) => unknown = (v) => lookupCall(v, ERR_CALLS),
+): Map<number, Map<string, { onTrue: Nullness; onFalse: Nullness }>> {
   const test = TESTS[kind];
-  const stored = storedLookups(fn, kind === 'err' ? ERR_CALLS : ALL_LOOKUPS);
+  const stored = storedLookups(fn, kind === 'err' ? errCall : (v) => lookupCall(v, ALL_LOOKUPS));
   // Flags that keep a NULL test of a lookup's result: `mapped = vma != NULL;` (sweep AF), by
   // the definition that sets them, with what the flag's truth says of the pointer.
   const flagDefs = new Map<number, { key: string; truthy: Nullness; falsy: Nullness }>();
@@ -458,4 +498,142 @@ function branchTests(fn: AnalyzedFunction, kind: Kind): Map<number, Map<string, 
     }
   }
   return out;
+}
+
+/** Whether `fn`, declared at `span`, returns `struct vm_area_struct *`. */
+function returnsVma(file: AnalyzedFile, span: FunctionSpan): boolean {
+  const head = file.source.text.slice(span.start, span.bodyStart);
+  const at = head.search(new RegExp(`\\b${span.name}\\s*\\(`));
+  return at >= 0 && /\bstruct\s+vm_area_struct\s*\*\s*$/.test(head.slice(0, at));
+}
+
+/**
+ * Whether `span` calls a function of its file that returns a VMA and names an `ERR_PTR()` or a
+ * modifier, `depth` helpers down at most: a function {@link errHelperFails} may have to judge.
+ */
+function callsErrHelper(file: AnalyzedFile, span: FunctionSpan, depth: number, seen = new Set<FunctionSpan>([span])): boolean {
+  for (const callee of file.calleesOf(span)) {
+    for (const d of file.definitionsOf(callee)) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (returnsVma(file, d) && (file.mentions(d, ERR_SOURCES) || (depth > 1 && callsErrHelper(file, d, depth - 1, seen)))) return true;
+    }
+  }
+  return false;
+}
+
+/** A function as the helper question needs it: where it is, not its body. */
+type Site = Pick<AnalyzedFunction, 'file' | 'span'>;
+
+const errHelpers = new SummaryMemo<AnalyzedFile, Map<string, string | null>>();
+
+/**
+ * Where `name`, as `fn` calls it, fails, when it returns a VMA or an `ERR_PTR()` and never NULL
+ * (sweep AG: userfaultfd's `uffd_mfill_lock()`, whose callers must test `IS_ERR()`): every one of
+ * its definitions returns `struct vm_area_struct *`, and on every `return` either an
+ * `ERR_PTR()`, a modifier's result, such a helper's ({@link ERR_HELPER_DEPTH} levels down), or
+ * a lookup's result tested non-NULL on every path there; and at least one error. Null else.
+ */
+function errHelperFails(fn: Site, name: string, summaries: BracketSummaries, depth = 0): string | null {
+  if (ALL_TRACKED.has(name) || ERR_HELPERS.has(name) || name === fn.span.name) return null;
+  const memo = errHelpers.get(summaries, fn.file, () => new Map());
+  const key = `${name}|${depth}`;
+  if (memo.has(key)) return memo.get(key)!;
+  // A recursion reads as no such helper.
+  memo.set(key, null);
+  const defs = summaries.definitions(name, fn.file, ERR_SOURCE_LIST);
+  const errors: ErrorSources = { literals: new Set(), calls: new Set() };
+  const deeper = (d: Site) => (e: Expr & { k: 'call' }): boolean => depth < ERR_HELPER_DEPTH && e.name !== null && errHelperFails(d, e.name, summaries, depth + 1) !== null;
+  const all =
+    defs.length > 0 &&
+    defs.every((d) => {
+      if (!returnsVma(d.file, d.span)) return false;
+      if (!d.file.mentions(d.span, ERR_SOURCES) && !(depth < ERR_HELPER_DEPTH && [...d.file.calleesOf(d.span)].some((c) => c !== name && errHelperFails(d, c, summaries, depth + 1) !== null))) return false;
+      const helper = d.file.analyze(d.span);
+      return helper !== null && vmaOrError(helper, deeper(d), errors);
+    });
+  const orList = (xs: Set<string>): string => {
+    const l = [...xs].slice(0, 3);
+    return `${l.slice(0, -1).join(', ')}${l.length > 1 ? ' or ' : ''}${l.at(-1)!}${xs.size > 3 ? ' among others' : ''}`;
+  };
+  const parts = [...(errors.literals.size > 0 ? [orList(errors.literals)] : []), ...(errors.calls.size > 0 ? [`the error of ${orList(errors.calls)}`] : [])];
+  const fails = all && parts.length > 0 ? `${defs[0]!.file.path}: ${parts.join(', or ')}` : null;
+  memo.set(key, fails);
+  return fails;
+}
+
+/** Where a helper's error pointers come from: `ERR_PTR()`s it makes, calls it hands on. */
+interface ErrorSources {
+  literals: Set<string>;
+  calls: Set<string>;
+}
+
+/**
+ * Whether every `return` of `fn` gives an error pointer or a VMA that cannot be NULL, and one
+ * an error pointer; where they come from is added to `errors`. `errCall` says which calls of
+ * helpers return a VMA or an error.
+ */
+function vmaOrError(fn: AnalyzedFunction, errCall: (e: Expr & { k: 'call' }) => boolean, errors: ErrorSources): boolean {
+  let error = false;
+  /** Returns whose value must be shown non-NULL on every path there: by node, the key. */
+  const mustTest = new Map<number, string>();
+  const source = (value: Expr | null): 'error' | 'lookup' | null => {
+    const e = value && uncast(value);
+    if (e === null || e.k !== 'call' || e.name === null) return null;
+    if (e.name === 'ERR_PTR' || e.name === 'ERR_CAST') {
+      errors.literals.add(`\`${quoteCode(fn.text(e), 30)}\``);
+      return (error = true), 'error';
+    }
+    if (ERR_CALLS.has(e.name) || errCall(e)) {
+      errors.calls.add(`\`${e.name}()\``);
+      return (error = true), 'error';
+    }
+    return LOOKUPS.has(e.name) ? 'lookup' : null;
+  };
+  for (const n of fn.cfg.nodes) {
+    if (n.kind !== 'return') continue;
+    const e = n.expr && uncast(n.expr);
+    if (!e || isNullConstant(e)) return false;
+    const direct = source(e);
+    if (direct === 'error') continue;
+    if (direct === 'lookup') return false;
+    const key = pathKey(e);
+    const defs = key === null ? [] : fn.defs.reaching(n.id, key);
+    if (defs.length === 0) return false;
+    for (const d of defs) {
+      const kind = (d.def.how === 'assign' || d.def.how === 'init') && d.def.value ? source(d.def.value) : null;
+      if (kind === null) return false;
+      if (kind === 'lookup') mustTest.set(n.id, key!);
+    }
+  }
+  return error && (mustTest.size === 0 || testedOnEveryPath(fn, mustTest));
+}
+
+/** Whether, on every path of `fn` to each return of `returns`, its key was last tested non-NULL. */
+function testedOnEveryPath(fn: AnalyzedFunction, returns: ReadonlyMap<number, string>): boolean {
+  const tests = branchTests(fn, 'null');
+  let nullable = false;
+  const result = explore<ReadonlySet<string>>(fn.cfg, fn.facts, {
+    initial: new Set(),
+    key: (s) => [...s].join(';'),
+    step(s, node, trace) {
+      let next: Set<string> | null = null;
+      if (s.size > 0 && node.pred.some((p) => tests.has(p.to))) {
+        const taken = edgeInto(fn.cfg, trace, node);
+        const said = taken && (taken.kind === 'true' || taken.kind === 'false') ? tests.get(taken.from.id) : undefined;
+        for (const [k, t] of said ?? []) if ((taken!.kind === 'true' ? t.onTrue : t.onFalse) === 'nonnull' && s.has(k)) (next ??= new Set(s)).delete(k);
+      }
+      for (const ev of node.events) {
+        if (ev.k !== 'def') continue;
+        const cur = next ?? s;
+        if (lookupCall(ev.value, LOOKUPS)) (next ??= new Set(cur)).add(ev.key);
+        else if (cur.has(ev.key)) (next ??= new Set(cur)).delete(ev.key);
+      }
+      const at = returns.get(node.id);
+      if (at !== undefined && (next ?? s).has(at)) nullable = true;
+      return next ?? s;
+    },
+    exit() {},
+  });
+  return result.complete && !nullable;
 }
