@@ -93,6 +93,11 @@ export interface Finding {
    */
   fixedBy?: PatchRef;
   related: RelatedLocation[];
+  /**
+   * Other checks (`rule/messageId`) whose findings of the same defect were folded into this one:
+   * one report per defect, and the note stays free of widen's own rule names.
+   */
+  alsoFoundBy?: string[];
   /** Stable across line shifts: rule, function and the normalised statements involved. */
   fingerprint: string;
   /** The widened context to quote; filled in by the pipeline. */

@@ -484,8 +484,8 @@ function noteTableContracts(file: AnalyzedFile, changed: readonly FunctionSpan[]
       span.startLine,
       span.startLine,
       'not-judged',
-      `\`${span.name}()\` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table, not from the body this patch ${verb}` +
-        `${says ? `; the table says it ${says}. widen` : ': widen'} did not check that the callers of \`${span.name}()\` still agree with the new body. Check how each caller handles the lock after the call.`,
+      `widen knows what \`${span.name}()\` does to its caller's mmap lock from a built-in list of kernel helpers, not from the body this patch ${verb}` +
+        `${says ? `; the list says it ${says}. widen` : ': widen'} did not check that the callers of \`${span.name}()\` still agree with the new body. Check how each caller handles the lock after the call.`,
     );
   }
 }

@@ -29,6 +29,8 @@ export interface JsonFinding {
   /** The later patch of the series that removes the finding again (review of a series only). */
   fixedBy?: { index: number; subject: string | null; commit?: string };
   related: Array<{ path: string; line: number; message: string }>;
+  /** Checks (`rule/messageId`) whose findings of the same defect were folded into this one. */
+  alsoFoundBy?: string[];
   fingerprint: string;
   docsUrl: string;
   /** Where the finding sits on the diff that introduced it (review only). */
@@ -58,6 +60,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     ...(f.patch ? { patch: jsonPatchRef(f.patch) } : {}),
     ...(f.fixedBy ? { fixedBy: jsonPatchRef(f.fixedBy) } : {}),
     related: f.related.map((r) => ({ path: r.path, line: r.line, message: r.message })),
+    ...(f.alsoFoundBy ? { alsoFoundBy: f.alsoFoundBy } : {}),
     fingerprint: f.fingerprint,
     docsUrl: docsUrl(f.rule),
     ...(f.placement ? { placement: f.placement.kind } : {}),

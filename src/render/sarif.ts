@@ -179,7 +179,7 @@ function result(f: Finding, ruleIndex: number | undefined, root: string | null, 
 function relatedLocations(f: Finding, root: string | null): Sarif.Location[] {
   const out: Sarif.Location[] = f.related.map((r, i) => ({ id: i + 1, physicalLocation: physical(root, r.path, r.line, r.column), message: { text: sentence(r.message) } }));
   if (f.endLine !== f.line && !f.related.some((r) => r.path === f.path && r.line === f.endLine)) {
-    out.push({ id: out.length + 1, physicalLocation: physical(root, f.path, f.endLine), message: { text: 'Where the evidence ends.' } });
+    out.push({ id: out.length + 1, physicalLocation: physical(root, f.path, f.endLine), message: { text: 'Where the finding ends: the closing call, or where the path leaves the function.' } });
   }
   return out;
 }

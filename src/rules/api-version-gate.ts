@@ -12,6 +12,7 @@
  * `#ifdef _HAS_DMA_MMAP_COHERENT`).
  */
 import type { AnalyzedFunction } from '../analysis/file.js';
+import type { Definition } from '../analysis/program.js';
 import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { API_VERSIONS } from './resources.js';
@@ -49,7 +50,7 @@ export default defineRule({
       headline: '`{{call}}` is called with {{given}} arguments; this tree\'s takes {{takes}}',
       explanation:
         "`{{call}}` changed its parameters between kernel versions: {{forms}}. The tree this code is checked against defines it with {{takes}} parameters, {{here}}, so the call was written for another kernel version and does not build here.",
-      fix: 'Call it as this tree declares it: {{expected}}.',
+      fix: 'Call it with the {{takes}} arguments this tree declares: {{expected}}.',
     },
   },
   check(fn, ctx) {
@@ -119,7 +120,8 @@ function checkSignatures(fn: AnalyzedFunction, ctx: RuleContext<'absent' | 'sign
   for (const list of calls.values()) {
     for (const c of list) {
       const sig = SIGNATURES.get(c.name)!;
-      const takes = [...new Set(ctx.summaries.definitions(c.name, fn.file).map((d) => d.file.analyze(d.span)?.ast.params.length ?? -1))];
+      const defs = ctx.summaries.definitions(c.name, fn.file);
+      const takes = [...new Set(defs.map((d) => d.file.analyze(d.span)?.ast.params.length ?? -1))];
       if (takes.length !== 1 || takes[0]! < 0 || takes[0] === c.call.args.length) continue;
       const mine = sig.forms[c.call.args.length];
       const theirs = sig.forms[takes[0]!];
@@ -127,11 +129,20 @@ function checkSignatures(fn: AnalyzedFunction, ctx: RuleContext<'absent' | 'sign
       const form = (f: { tree: string; params: string }): string => `${f.tree}: \`${f.params}\``;
       ctx.report({
         messageId: 'signature',
-        data: { call: `${c.name}()`, given: String(c.call.args.length), takes: String(takes[0]), forms: `${form(mine)}; ${form(theirs)}`, here: `\`${theirs.params}\``, expected: `\`${c.name}${theirs.params}\`` },
+        data: { call: `${c.name}()`, given: String(c.call.args.length), takes: String(takes[0]), forms: `${form(mine)}; ${form(theirs)}`, here: `\`${theirs.params}\``, expected: prototype(defs[0]!) },
         at: c.call,
       });
     }
   }
+}
+
+/**
+ * A definition's prototype as the help quotes it, with where it is: `` `void free_pgtables(struct
+ * mmu_gather *tlb, ...)` (mm/memory.c) ``; a call with a type in it is neither (sweep AJ).
+ */
+function prototype(d: Definition): string {
+  const head = d.file.source.text.slice(d.span.start, d.span.bodyStart).replace(/\s+/g, ' ').trim();
+  return `\`${head.replace(/^(?:(?:static|inline|__always_inline|noinline)\s+)+/, '')}\` (${d.file.path})`;
 }
 
 /** Uses grouped by their line, in order: one label per line of the excerpt. */

@@ -178,9 +178,13 @@ const MAX_IN_HEADLINE = 24;
  * `ioeventfd->ioreq`), then cut as {@link quoteCode} cuts. The explanation quotes it whole.
  */
 export function headlineCode(text: string): string {
-  const s = text.replace(/\s+/g, ' ').trim();
-  const uncast = /^\((?:const |volatile |unsigned |signed |struct )*[A-Za-z_]\w*(?: [A-Za-z_]\w*)?\s*\**\s*\)\s*(?=[A-Za-z_(])/.exec(s);
-  return quoteCode(uncast ? s.slice(uncast[0].length) : s, MAX_IN_HEADLINE);
+  return quoteCode(withoutCast(text.replace(/\s+/g, ' ').trim()), MAX_IN_HEADLINE);
+}
+
+/** `s` without a leading cast: `(unsigned long)fault_addr` is `fault_addr`. */
+function withoutCast(s: string): string {
+  const cast = /^\((?:const |volatile |unsigned |signed |struct )*[A-Za-z_]\w*(?: [A-Za-z_]\w*)?\s*\**\s*\)\s*(?=[A-Za-z_(])/.exec(s);
+  return cast ? s.slice(cast[0].length) : s;
 }
 
 /**
@@ -275,6 +279,10 @@ export const HEADLINE_LIMIT = 100;
  * still quotes them whole.
  */
 export function formatHeadline(template: string, data: Record<string, string | number> = {}, brief?: string): string {
+  // A headline never quotes a leading cast: "is `fault_addr` mapped", not "is
+  // `(unsigned long)fault_addr` mapped" (sweep AJ). The explanation keeps it.
+  const quoted = quotedSlots(template);
+  data = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, quoted.has(k) && typeof v === 'string' ? withoutCast(v) : v]));
   const full = formatMessage(template, data);
   if (full.length < HEADLINE_LIMIT) return full;
   const cut = shortenQuoted(template, data);
@@ -283,10 +291,16 @@ export function formatHeadline(template: string, data: Record<string, string | n
   return briefFull.length < HEADLINE_LIMIT ? briefFull : shortenQuoted(brief, data);
 }
 
-/** `template` filled with the values it quotes as code shortened as {@link headlineCode} does, names kept whole. */
-function shortenQuoted(template: string, data: Record<string, string | number>): string {
+/** The placeholders `template` quotes as code (inside backticks). */
+function quotedSlots(template: string): Set<string> {
   const quoted = new Set<string>();
   for (const span of template.match(/`[^`]*`/g) ?? []) for (const m of span.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) quoted.add(m[1]!);
+  return quoted;
+}
+
+/** `template` filled with the values it quotes as code shortened as {@link headlineCode} does, names kept whole. */
+function shortenQuoted(template: string, data: Record<string, string | number>): string {
+  const quoted = quotedSlots(template);
   // A name is quoted whole: `madvise_dontneed_free_v…` names nothing (sweep H). Only code
   // around names is cut, even when the headline then runs a little long.
   const name = /^[A-Za-z_]\w*(?:\(\))?$/;

@@ -362,7 +362,7 @@ export default defineRule({
     leak: {
       headline: "`{{mm}}`'s mmap {{mode}} lock is not released on every path",
       explanation:
-        '{{call}} takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever (for a write lock, every page fault of the process too).',
+        '{{call}} takes the mmap {{mode}} lock. On the path shown the function leaves with it still held, although it releases it on other paths and what it returns here does not tell the caller that it still holds it. The lock is then never released: every later writer of this mm blocks forever{{blocked}}.',
       fix: 'Release the lock on this path too ({{release}}){{orLabel}}.',
     },
     invertedTest: {
@@ -984,7 +984,16 @@ export default defineRule({
       ctx.report({
         messageId: 'leak',
         // `call` and `release` come quoted: with both modes, each of the two is.
-        data: { mm: heldMm(held.at, object), mode, call: `\`${orCode([held.call, ...others.map((h) => h.call)])}\``, release: `\`${release}\``, orLabel: modes.length === 1 || helper ? orLabel(fn, release) : '' },
+        data: {
+          mm: heldMm(held.at, object),
+          mode,
+          call: `\`${orCode([held.call, ...others.map((h) => h.call)])}\``,
+          release: `\`${release}\``,
+          orLabel: modes.length === 1 || helper ? orLabel(fn, release) : '',
+          // What else stops: readers queue behind the first writer that waits (sweep AJ: the
+          // write-lock sentence was said of read locks too).
+          blocked: modes.includes('write') && modes.length === 1 ? ', and so does every page fault of the process' : modes.includes('write') ? ' (held for writing, every page fault of the process too)' : ', and once one waits, every new reader of it too, page faults included',
+        },
         at: fn.cfg.nodes[held.at]!,
         until: route.leave,
         related: [...routeLabels(fn, route, `the mmap ${mode} lock still held`, release), ...also],

@@ -74,21 +74,24 @@ function subject(f: Finding): string | null {
  * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
-  const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), (ds) => ds.map((d) => ` (\`${d.rule}\` finds this defect too, on this line; widen reports it once.)`).join(''), (f) => `${f.path}:${f.line}`);
+  // Two checks that agree on one line: the kept finding names the other in `alsoFoundBy` (JSON),
+  // not in its note, which goes to the mailing list (sweep AJ: a kernel author has no use for
+  // which of widen's rules was folded).
+  const once = withoutRedundant(findings, OVERLAPS, (k, d) => d.line === k.line && subject(d) !== null && subject(d) === subject(k), () => '', (f) => `${f.path}:${f.line}`);
   const followed = withoutRedundant(once, CONSEQUENCES, (k, d) => d.function === k.function && d.line > k.line && sharesRelease(k, d), consequences, (f) => `${f.path}:${f.function ?? ''}`);
   return withoutRedundant(followed, ABSENT_CONTRACTS, (k, d) => d.function === k.function && (d.line === k.line || d.related.some((r) => r.line === k.line)), contractConsequences, (f) => `${f.path}:${f.function ?? ''}`);
 }
 
 /** What an absent API's finding says of the lock findings that read the call with its contract. */
 function contractConsequences(ds: readonly Finding[], k: Finding): string {
-  const { rules, lines } = folded(ds);
-  return ` Read with the contract \`${subject(k) ?? 'the call'}\` has where it exists, the lock handling after it is wrong too (${rules} at ${lines}); widen reports it once, here.`;
+  const { lines } = folded(ds);
+  return ` Read with the contract \`${subject(k) ?? 'the call'}\` has in the trees that define it, the lock handling after the call is wrong too (${lines}).`;
 }
 
-/** The rules and the lines of the findings a kept one stands for: "`a` and `b`", "lines 3 and 7". */
-function folded(ds: readonly Finding[]): { rules: string; lines: string } {
+/** The lines of the findings a kept one stands for: "lines 3 and 7". */
+function folded(ds: readonly Finding[]): { lines: string } {
   const lines = [...new Set(ds.map((d) => d.line))].sort((a, b) => a - b).map(String);
-  return { rules: wordList([...new Set(ds.map((d) => `\`${d.rule}\``))]), lines: `line${lines.length === 1 ? '' : 's'} ${wordList(lines)}` };
+  return { lines: `line${lines.length === 1 ? '' : 's'} ${wordList(lines)}` };
 }
 
 /** Whether the first related line of `k` (the fault that released the lock) is among the lines of `d`. */
@@ -99,8 +102,8 @@ function sharesRelease(k: Finding, d: Finding): boolean {
 
 /** What a kept finding says of the unlocks it stands for, in one sentence. */
 function consequences(ds: readonly Finding[]): string {
-  const { rules, lines } = folded(ds);
-  return ` widen reports this once: ${rules} also finds the unlocks at ${lines}, which follow from it.`;
+  const { lines } = folded(ds);
+  return ` The unlocks at ${lines} are wrong for the same reason.`;
 }
 
 /**
@@ -129,8 +132,11 @@ function withoutRedundant(findings: readonly Finding[], pairs: readonly Overlap[
       }
     }
   }
-  // Each kept finding says once what it stands for.
-  for (const [k, ds] of by) k.explanation += said(ds, k);
+  // Each kept finding says once what it stands for, and names the checks it stands for.
+  for (const [k, ds] of by) {
+    k.explanation += said(ds, k);
+    k.alsoFoundBy = [...new Set([...(k.alsoFoundBy ?? []), ...ds.map((d) => `${d.rule}/${d.messageId}`)])].sort();
+  }
   return findings.filter((f) => !dropped.has(f));
 }
 
@@ -146,5 +152,5 @@ const ECHOES: readonly Overlap[] = [
 
 /** `findings` of one file without the callers' echoes of their callees' findings (see {@link ECHOES}). */
 export function withoutCallerEchoes(findings: readonly Finding[]): Finding[] {
-  return withoutRedundant(findings, ECHOES, (k, d) => subject(d) === `${k.function}()`, (ds, k) => ds.map((d) => ` (\`${d.rule}\` reports it too, at the call of \`${k.function}()\` in \`${d.function}()\`; widen reports it once, here.)`).join(''));
+  return withoutRedundant(findings, ECHOES, (k, d) => subject(d) === `${k.function}()`, (ds, k) => ds.map((d) => ` \`${d.function}()\`, which calls \`${k.function}()\`, is affected the same way.`).join(''));
 }

@@ -35,7 +35,7 @@ export default defineRule({
       headline: 'the result of `{{call}}` is thrown away',
       explanation:
         '`{{call}}` returns true when the gather has no room left for another page: the caller must flush with `tlb_flush_mmu()` (usually by setting a force-flush flag and leaving its loop) before it queues more. Ignoring it lets the next page overrun the batch.',
-      fix: 'Test the result and flush when it is true, or call `tlb_remove_page()`, which flushes by itself.',
+      fix: 'Test the result and flush with `tlb_flush_mmu()` when it is true{{wrapper}}.',
     },
     neverRead: {
       headline: '`{{flag}}` keeps the result of `{{call}}` but is never read',
@@ -65,7 +65,9 @@ export default defineRule({
         const use = useOf(node, ev.call);
         const data = { call: `${ev.name}()` };
         if (use.k === 'discarded') {
-          ctx.report({ messageId: 'discarded', data, at: node });
+          // Not inside the wrappers that flush themselves: that advice would recurse (sweep AJ).
+          const wrapper = /^tlb_remove_(page|page_size)$/.test(fn.name) ? '' : ', or call `tlb_remove_page()`, which flushes by itself';
+          ctx.report({ messageId: 'discarded', data: { ...data, wrapper }, at: node });
         } else if (use.k === 'stored' && !readLater(fn, node, use.key)) {
           ctx.report({ messageId: 'neverRead', data: { ...data, flag: use.name }, at: node });
           unread.add(node.id);

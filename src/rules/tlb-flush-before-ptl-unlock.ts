@@ -276,7 +276,7 @@ export default defineRule({
     rmapsBeforeTlbFlush: {
       headline: '`tlb_flush_rmaps()` runs without `tlb_flush_mmu_tlbonly()` first',
       explanation:
-        '`tlb_flush_rmaps()` removes the rmap of pages whose TLB entries must already be gone{{model}}. Without it, the rmap is dropped while stale TLB entries still map the pages.',
+        '`tlb_flush_rmaps()` removes the rmap of pages whose TLB entries must already be gone{{model}}. Without a `tlb_flush_mmu_tlbonly()` before it, the rmap is dropped while stale TLB entries still map the pages: `folio_mkclean()` and reclaim no longer find those mappings, and the process can still write to the folio through them.',
       fix: 'Call `tlb_flush_mmu_tlbonly()` right before `tlb_flush_rmaps()`.',
     },
   },

@@ -43,7 +43,7 @@ export default defineRule({
       headline: '`{{call}}` looks up a VMA of `{{mm}}` after this function dropped its mmap lock',
       brief: '`{{call}}` looks up a VMA after the mmap lock was dropped',
       explanation:
-        'VMA lookups walk the mm\'s maple tree, which only the mmap lock (or, for one VMA, its per-VMA lock) keeps stable; `find_vma()` and `find_vma_intersection()` assert it. On the path shown this function already released the lock of `{{mm}}` (or failed to take it), so the walk races with munmap() and mremap() and may return a VMA that is being freed.',
+        'VMA lookups walk the mm\'s maple tree, which only the mmap lock (or, for one VMA, its per-VMA lock) keeps stable (6.12 `find_vma()` and `find_vma_intersection()` assert it with `mmap_assert_locked()`). On the path shown {{released}}, so the walk races with munmap() and mremap() and may return a VMA that is being freed.',
       fix: 'Do the lookup before the unlock, or take the lock again (`mmap_read_lock()`) around it.',
     },
     afterFault: {
@@ -141,7 +141,10 @@ export default defineRule({
               if (back) related.push({ at: back, message: 'goes back to the lookup without taking the lock again', order: 'before' as const });
               ctx.report({ messageId: 'afterFault', data: { call: `${name}()`, mm: written }, at: node, related });
             } else {
-              ctx.report({ messageId: 'afterUnlock', data: { call: `${name}()`, mm: displayKey(mm) }, at: node, related: [{ at: since, message: 'the lock is released here' }] });
+              // Released, or never taken: a killable or try lock that failed (sweep AJ: the note said both).
+              const unlocked = since.events.some((e) => e.k === 'call' && e.name !== null && /unlock/.test(e.name));
+              const released = unlocked ? `this function already released the lock of \`${displayKey(mm)}\`` : `this function does not hold the lock of \`${displayKey(mm)}\`: taking it failed`;
+              ctx.report({ messageId: 'afterUnlock', data: { call: `${name}()`, mm: displayKey(mm), released }, at: node, related: [{ at: since, message: unlocked ? 'the lock is released here' : 'taking the lock fails here' }] });
             }
           } else if (cur.k === 'entry') {
             beforeLock.push({ node, mm, name });

@@ -25,7 +25,7 @@ import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { jumpsBack, routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
-import { defineRule, type RuleContext } from './define-rule.js';
+import { defineRule, unlessIn, type RuleContext } from './define-rule.js';
 import { faultTest, type FaultBit } from './fault-result.js';
 import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_READ_LOCK } from './resources.js';
 
@@ -85,12 +85,12 @@ export default defineRule({
       headline: '`vma_start_read()` runs outside this function\'s RCU read-side section',
       explanation:
         '`vma_start_read()` is only safe under `rcu_read_lock()`: the VMA it is handed was found by a lockless walk of the maple tree and is freed through RCU, so only the RCU read-side section keeps it from being freed before its lock is tried (6.12 mm/memory.c `lock_vma_under_rcu()`, and upstream process_addrs.rst "VMA lock internals"). This function manages the RCU section itself, and on the path shown it {{state}}.',
-      fix: 'Take the VMA read lock between `rcu_read_lock()` and `rcu_read_unlock()`, as `lock_vma_under_rcu()` does.',
+      fix: 'Take the VMA read lock between `rcu_read_lock()` and `rcu_read_unlock()`{{model}}.',
     },
     boundsBeforeDetached: {
       headline: '`{{field}}` is read before `{{vma}}` is known not to be detached',
       explanation:
-        "`vma_start_read()` succeeds on a VMA found by a lockless walk even when it was detached from the tree in the meantime, and a detached VMA's `vm_start` and `vm_end` share their storage with the `vm_rcu` head that frees it (include/linux/mm_types.h): what is read here may be RCU callback data, not the bounds. Test `{{vma}}->detached` first, as `lock_vma_under_rcu()` does (\"Check if the VMA got isolated after we found it\"): the catalog's bug B10, fixed by 107d21077790 (\"mm: fix (harmless) type confusion in lock_vma_under_rcu()\").",
+        "`vma_start_read()` succeeds on a VMA found by a lockless walk even when it was detached from the tree in the meantime, and a detached VMA's `vm_start` and `vm_end` share their storage with the `vm_rcu` head that frees it (include/linux/mm_types.h): what is read here may be RCU callback data, not the bounds. Test `{{vma}}->detached` first{{model}}: upstream fixed this very order in 107d21077790 (\"mm: fix (harmless) type confusion in lock_vma_under_rcu()\").",
       fix: 'Move the test of `{{vma}}->detached` above this read of `{{field}}`.',
     },
     leak: {
@@ -471,7 +471,7 @@ function applyCall(
         // Sweep AF: `vma_end_read()` of the `ERR_PTR()` `uffd_lock_vma()` returned.
         const lookup = v.k === 'error' ? `\`${acquireNameIn(fn, fn.cfg.nodes[v.at]!, ctx.summaries) ?? 'the lookup'}()\`` : `\`${ACQUIRE_CALL}\``;
         const nothing = v.k === 'error' ? 'an `ERR_PTR()`' : 'NULL';
-        const why = v.k !== 'released' ? `${lookup} returned ${nothing}, so no VMA lock is held` : `${v.how} already released it`;
+        const why = v.k !== 'released' ? `${lookup} returned ${nothing}, so no VMA lock is held` : `${v.how} already released \`${displayKey(key)}\`'s read lock`;
         const remedy =
           v.k !== 'released'
             ? `leave the path where ${lookup} returned ${nothing} without \`${callText}\`.`
@@ -700,7 +700,7 @@ function checkDetachedFirst(fn: AnalyzedFunction, ctx: RuleContext<MessageId>): 
             const field = u.key.slice(key.length + 2);
             ctx.report({
               messageId: 'boundsBeforeDetached',
-              data: { field: `${displayKey(key)}->${field}`, vma: displayKey(key) },
+              data: { field: `${displayKey(key)}->${field}`, vma: displayKey(key), model: unlessIn(fn, 'lock_vma_under_rcu', ', as `lock_vma_under_rcu()` does ("Check if the VMA got isolated after we found it")') },
               at: u,
               related: [{ at: fn.cfg.nodes[at]!, message: `\`vma_start_read()\` locks \`${displayKey(key)}\` here, detached or not` }],
             });
@@ -711,6 +711,11 @@ function checkDetachedFirst(fn: AnalyzedFunction, ctx: RuleContext<MessageId>): 
     },
     exit() {},
   });
+}
+
+/** The function that takes the VMA read lock inside its RCU section, unless it is the one at fault. */
+function rcuModel(fn: AnalyzedFunction): string {
+  return unlessIn(fn, 'lock_vma_under_rcu', ', as `lock_vma_under_rcu()` does');
 }
 
 /**
@@ -733,7 +738,7 @@ function checkStartReadUnderRcu(fn: AnalyzedFunction, ctx: RuleContext<MessageId
         if (e.k !== 'call') continue;
         if (e.name === 'vma_start_read' && cur.k === 'released' && !reported.has(node.id)) {
           reported.add(node.id);
-          ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has already left its RCU section' }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: 'the RCU read lock is released here' }] });
+          ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has already left its RCU section', model: rcuModel(fn) }, at: node, related: [{ at: fn.cfg.nodes[cur.at]!, message: 'the RCU read lock is released here' }] });
         } else if (e.name === 'vma_start_read' && cur.k === 'entry') before.push(node.id);
         if (e.name === 'rcu_read_lock') cur = { k: 'held' };
         else if (e.name === 'rcu_read_unlock') cur = { k: 'released', at: node.id };
@@ -746,6 +751,6 @@ function checkStartReadUnderRcu(fn: AnalyzedFunction, ctx: RuleContext<MessageId
   for (const id of before) {
     if (reported.has(id)) continue;
     reported.add(id);
-    ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has not entered its RCU section yet (it calls `rcu_read_lock()` only later)' }, at: fn.cfg.nodes[id]! });
+    ctx.report({ messageId: 'startReadOutsideRcu', data: { state: 'has not entered its RCU section yet (it calls `rcu_read_lock()` only later)', model: rcuModel(fn) }, at: fn.cfg.nodes[id]! });
   }
 }

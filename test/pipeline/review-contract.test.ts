@@ -114,7 +114,7 @@ describe('review of a helper whose contract comes from the table', () => {
     const patch = gupPatch(['\t\tmmap_read_lock(mm);', '\t\t*unlocked = true;'], ['\t\t*unlocked = true;']);
     const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!, findRule('mmap-lock-callee-contract')!] });
     expect(report.notes.map((n) => [n.kind, n.path, n.line, n.message])).toEqual([
-      ['not-judged', 'mm/gup.c', 1, "`fixup_user_fault()` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
+      ['not-judged', 'mm/gup.c', 1, "widen knows what `fixup_user_fault()` does to its caller's mmap lock from a built-in list of kernel helpers, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
     ]);
   });
 
@@ -123,7 +123,7 @@ describe('review of a helper whose contract comes from the table', () => {
     const patch = gupPatch(['\t\tmmap_read_lock(mm);', '\t\t*unlocked = true;'], ['\t\tmmap_read_lock(mm);']);
     const report = await review({ patches: await readPatches(patch, 'gup.patch'), tree, rules: [findRule('mmap-lock-balance')!] });
     expect(report.notes.map((n) => [n.kind, n.path, n.line, n.message])).toEqual([
-      ['not-judged', 'mm/gup.c', 1, "`fixup_user_fault()` is one of the kernel helpers whose effect on the caller's mmap lock widen takes from its table, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
+      ['not-judged', 'mm/gup.c', 1, "widen knows what `fixup_user_fault()` does to its caller's mmap lock from a built-in list of kernel helpers, not from the body this patch changes: widen did not check that the callers of `fixup_user_fault()` still agree with the new body. Check how each caller handles the lock after the call."],
     ]);
   });
 

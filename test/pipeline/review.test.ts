@@ -330,7 +330,7 @@ retry:
     repo.commit({ 'mm/gup.c': `/* gup */\n${gup.replace('\t\tmmap_read_lock(mm);\n', '')}` }, 'mm/gup: do not relock');
     const report = await review({ patches: await readPatches(repo.formatPatch(2), 'series.mbox'), tree: new DirectorySource(repo.snapshot(2)), rules: RULES });
     expect(report.notes.map((n) => [n.kind, n.path, n.line, n.patch?.index, n.patch?.total, n.patch?.subject])).toEqual([['not-judged', 'mm/gup.c', 2, 2, 2, 'mm/gup: do not relock']]);
-    expect(renderText(report, { color: false })).toContain('mm/gup.c:2: note: [patch 2/2] `fixup_user_fault()` is one of the kernel helpers');
+    expect(renderText(report, { color: false })).toContain('mm/gup.c:2: note: [patch 2/2] widen knows what `fixup_user_fault()` does to its caller');
     expect(JSON.parse(renderJson(report)).notes[0].patch).toEqual({ index: 2, subject: 'mm/gup: do not relock', total: 2 });
   } finally {
     repo.remove();
@@ -517,7 +517,8 @@ int lock_range(struct mm_struct *mm, unsigned long start, unsigned long end, vm_
       repo.commit({ 'mm/mlock.c': base.replace('\tvma_start_write(vma);\n', '') }, 'mm: drop the VMA write lock');
       const report = await review({ patches: await readPatches(repo.formatPatch(1), 'fixup.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: RULES });
       expect(report.findings.map((f) => [f.rule, f.messageId, f.function, f.line])).toEqual([['vm-flags-helper-lock-context', 'startWriteDeleted', 'lock_fixup', 6]]);
-      expect(report.findings[0]!.explanation).toContain('(`vma-modify-without-write-lock` reports it too, at the call of `lock_fixup()` in `lock_range()`; widen reports it once, here.)');
+      expect(report.findings[0]!.explanation).toContain(' `lock_range()`, which calls `lock_fixup()`, is affected the same way.');
+      expect(report.findings[0]!.alsoFoundBy).toEqual(['vma-modify-without-write-lock/calleeRequiresVmaLock']);
     } finally {
       repo.remove();
     }

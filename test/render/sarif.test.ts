@@ -110,7 +110,7 @@ describe('what GitHub code scanning reads', () => {
     const [first] = run.results!;
     expect(first!.relatedLocations!.map((l) => [l.id, l.physicalLocation!.region!.startLine, l.message!.text])).toEqual([
       [1, 42, '`vma` reassigned here.'],
-      [2, 51, 'Where the evidence ends.'],
+      [2, 51, 'Where the finding ends: the closing call, or where the path leaves the function.'],
     ]);
     const steps = first!.codeFlows![0]!.threadFlows[0]!.locations;
     expect(steps.map((s) => [s.executionOrder, s.location!.physicalLocation!.region!.startLine, s.location!.message!.text])).toEqual([

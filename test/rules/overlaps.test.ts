@@ -33,7 +33,8 @@ test('the balance finding at the call the contract reports is folded into the co
   const balance = finding('mmap-lock-balance', 'unlockNotHeld', 1120, "`alloc_charge_folio()` can run when `mm`'s mmap lock is not held");
   const kept = withoutOverlaps([balance, contract]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}`)).toEqual(['mmap-lock-callee-contract/callsReleasing']);
-  expect(kept[0]!.explanation).toBe('Why. (`mmap-lock-balance` finds this defect too, on this line; widen reports it once.)');
+  expect(kept[0]!.explanation).toBe('Why.');
+  expect(kept[0]!.alsoFoundBy).toEqual(['mmap-lock-balance/unlockNotHeld']);
 });
 
 test('another line, or another subject on the same line, is another defect: both stay', () => {
@@ -42,6 +43,7 @@ test('another line, or another subject on the same line, is another defect: both
   const other = finding('mmap-lock-balance', 'unlockNotHeld', 1120, '`mmap_read_unlock()` can run …');
   expect(withoutOverlaps([contract, elsewhere, other])).toHaveLength(3);
   expect(contract.explanation).toBe('Why.');
+  expect(contract.alsoFoundBy).toBeUndefined();
 });
 
 test('a helper called with the lock dropped that needs the write lock is reported once, as such (sweep U, powerpc subpage_prot())', () => {
@@ -49,7 +51,8 @@ test('a helper called with the lock dropped that needs the write lock is reporte
   const write = finding('vma-modify-without-write-lock', 'calleeNeedsWriteLock', 269, '`subpage_mark_vma_nohuge()` needs the mmap write lock, but here it is released');
   const kept = withoutOverlaps([lookup, write]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['vma-modify-without-write-lock/calleeNeedsWriteLock:269']);
-  expect(kept[0]!.explanation).toBe('Why. (`vma-lookup-requires-lock` finds this defect too, on this line; widen reports it once.)');
+  expect(kept[0]!.explanation).toBe('Why.');
+  expect(kept[0]!.alsoFoundBy).toEqual(['vma-lookup-requires-lock/calleeAfterUnlock']);
 });
 
 test('the unlocks that follow from a lookup after the fault released the lock are folded into it, in one sentence (s390, sweep K)', () => {
@@ -61,7 +64,8 @@ test('the unlocks that follow from a lookup after the fault released the lock ar
   const other = { ...finding('mmap-lock-balance', 'unlockNotHeld', 330, '`mmap_read_unlock()` can run …'), related: [{ ...fault, line: 290 }] };
   const kept = withoutOverlaps([lookup, ...unlocks, before, other]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['vma-lookup-requires-lock/afterFault:313', 'mmap-lock-callee-contract/unlockAfterRelease:300', 'mmap-lock-balance/unlockNotHeld:330']);
-  expect(kept[0]!.explanation).toBe('Why. widen reports this once: `mmap-lock-callee-contract` also finds the unlocks at lines 315, 318 and 324, which follow from it.');
+  expect(kept[0]!.explanation).toBe('Why. The unlocks at lines 315, 318 and 324 are wrong for the same reason.');
+  expect(kept[0]!.alsoFoundBy).toEqual(['mmap-lock-callee-contract/unlockAfterRelease']);
 });
 
 test("the lock findings that read an absent API's call with its contract are folded into the absent finding (6.1 backport of do_vmi_munmap(), sweep M)", () => {
@@ -73,5 +77,6 @@ test("the lock findings that read an absent API's call with its contract are fol
   const unrelated = { ...finding('mmap-lock-balance', 'unlockNotHeld', 1200, '`mmap_read_unlock()` can run when the lock is not held'), function: 'mremap', related: [{ line: 1190, message: 'y' }] } as Finding;
   const kept = withoutOverlaps([absent, untested, notHeld, elsewhere, unrelated]);
   expect(kept.map((f) => `${f.rule}/${f.messageId}/${f.function}:${f.line}`)).toEqual(['api-version-gate/absent/mremap:1046', 'mmap-lock-balance/unlockNotHeld/vma_shrink:1156', 'mmap-lock-balance/unlockNotHeld/mremap:1200']);
-  expect(kept[0]!.explanation).toBe('Why. Read with the contract `do_vmi_munmap()` has where it exists, the lock handling after it is wrong too (`mmap-lock-balance` at lines 1154 and 1156); widen reports it once, here.');
+  expect(kept[0]!.explanation).toBe('Why. Read with the contract `do_vmi_munmap()` has in the trees that define it, the lock handling after the call is wrong too (lines 1154 and 1156).');
+  expect(kept[0]!.alsoFoundBy).toEqual(['mmap-lock-balance/releaseUntested', 'mmap-lock-balance/unlockNotHeld']);
 });

@@ -58,8 +58,10 @@ describe('what messages quote', () => {
     expect(formatHeadline(template, { vma: 'vma', call: 'find_vma()', addr: 'kdata.addr + kdata.num' })).toBe(
       '`vma` from `find_vma()` may not contain `kdata.addr + kdata.num`: nothing checks `vm_start`',
     );
-    // Over the limit: the quoted address loses its cast and is cut; prose placeholders never are.
-    const long = { vma: 'vma', call: 'find_vma()', addr: '(unsigned long)ioeventfd->ioreq + PAGE_SIZE' };
+    // A leading cast is never quoted in a headline, whatever its length (sweep AJ).
+    expect(formatHeadline(template, { vma: 'vma', call: 'find_vma()', addr: '(unsigned long)fault_addr' })).toBe('`vma` from `find_vma()` may not contain `fault_addr`: nothing checks `vm_start`');
+    // Over the limit: the quoted address is cut; prose placeholders never are.
+    const long = { vma: 'vma', call: 'find_vma()', addr: '(unsigned long)ioeventfd->ioreq + PAGE_SIZE * 2' };
     expect(formatHeadline(template, long)).toBe('`vma` from `find_vma()` may not contain `ioeventfd->ioreq + PAGE…`: nothing checks `vm_start`');
     expect(formatHeadline(`${template} ({{why}})`, { ...long, why: 'x'.repeat(30) })).toBe(
       `\`vma\` from \`find_vma()\` may not contain \`ioeventfd->ioreq + PAGE…\`: nothing checks \`vm_start\` (${'x'.repeat(30)})`,
