@@ -31,7 +31,10 @@ export function pathSteps(f: Finding): PathStep[] | null {
   const after: PathStep[] = [];
   const back: PathStep[] = [];
   let placed = false;
+  // The path comes back to the finding's own line (a `goto retry` to the lookup that overwrites it).
+  let again = false;
   for (const r of f.related) {
+    if (r.path === f.path && r.line === f.line && r.order === 'back') again = true;
     if (r.path !== f.path || seen.has(r.line) || r.order === 'aside') continue;
     seen.add(r.line);
     const step = { line: r.line, note: r.message, primary: false };
@@ -48,6 +51,6 @@ export function pathSteps(f: Finding): PathStep[] | null {
   const own = f.related.find((r) => r.path === f.path && r.line === f.line)?.message ?? null;
   const steps: PathStep[] = [...before, { line: f.line, note: own, primary: true }, ...after];
   if (f.endLine !== f.line && !seen.has(f.endLine)) steps.push({ line: f.endLine, note: null, primary: false });
-  if (back.length > 0) steps.push(...back, { line: f.line, note: null, primary: false, again: true });
+  if (back.length > 0 || again) steps.push(...back, { line: f.line, note: null, primary: false, again: true });
   return steps.length < 2 ? null : steps;
 }

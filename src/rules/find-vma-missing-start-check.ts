@@ -27,7 +27,7 @@ import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 import { explore } from '../analysis/paths.js';
 import { withoutMmu } from './api-level.js';
-import { callsOneOf, defineRule } from './define-rule.js';
+import { callsOneOf, defineRule, type RelatedSpan } from './define-rule.js';
 import { fileHelper } from './facts.js';
 import { VMA_FAULT_HELPERS, VMA_PREDICATES, VMA_START_CHECK_HELPERS } from './resources.js';
 import { atNeighbour, backEdgeTargets, cameBack, lookupCall, nullTest, trackedRoot } from './vma-lookup-null-check.js';
@@ -276,10 +276,10 @@ export default defineRule({
     }
 
     function reportHelper(node: CfgNode, key: string, from: Found, name: string, read: HelperRead, then?: { at: CfgNode; message: string }): void {
-      report(node, 'helperReads', key, from, `${name}()`, [{ at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed` }, ...(then ? [then] : [])], read.field);
+      report(node, 'helperReads', key, from, `${name}()`, [{ at: read.at, message: `\`${name}()\` reads \`${read.field}\` of the VMA it is handed`, order: 'after' }, ...(then ? [then] : [])], read.field);
     }
 
-    function report(node: CfgNode, messageId: 'field' | 'passed' | 'helperReads', key: string, from: Found, use: string, then?: { at: { start: number; end: number }; message: string } | ReadonlyArray<{ at: { start: number; end: number }; message: string }>, field = ''): void {
+    function report(node: CfgNode, messageId: 'field' | 'passed' | 'helperReads', key: string, from: Found, use: string, then?: RelatedSpan | readonly RelatedSpan[], field = ''): void {
       const id = `${node.id}|${key}`;
       if (reported.has(id)) return;
       reported.add(id);

@@ -465,7 +465,8 @@ export default defineRule({
         related: [
           { at: b.at, message: released ? 'the mmap lock is released here' : taken ? `the mmap lock is taken here, and \`${flag}\` still says it is not` : `\`${flag}\` is set to ${zero} here, with the lock held` },
           ...(fn.line(b.exit.start) !== fn.line(b.at.start) ? [{ at: b.exit, message: released ? `returns with \`${flag}\` still saying that the lock is held` : 'returns with the lock held' }] : []),
-          ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag) }] : []),
+          // What the function says elsewhere, on another path: not a step of this one.
+          ...(b.said.at && b.said.at.id !== b.at.id ? [{ at: b.said.at, message: flagEvidenceLabel(b.said, flag), order: 'aside' as const }] : []),
           // The evidence `took` already shows the lock taken and the flag set with it.
           ...(b.setAt && b.said.kind !== 'took' ? [{ at: b.setAt, message: `the path took the lock itself, and \`${flag}\` is set to ${flagOne(zero)} here` }] : []),
         ],
@@ -949,7 +950,8 @@ export default defineRule({
           until: x.route.leave,
           related: [
             { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },
-            { at: unlock.node, message: 'the path without the lock reaches this unlock' },
+            // Another path than the one shown (sweep AJ: the flowchart drew one path through both).
+            { at: unlock.node, message: 'the path without the lock reaches this unlock', order: 'aside' },
           ],
         });
         continue;

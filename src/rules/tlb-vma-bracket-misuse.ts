@@ -76,7 +76,7 @@ export default defineRule({
         if (tablesOnlyReported || frees.length === 0 || calls.some((c) => !TABLE_FREEING.includes(c.name) && PAGE_WORK.test(c.name))) continue;
         tablesOnlyReported = true;
         const until = ends.sort((a, b) => b.start - a.start)[0];
-        ctx.report({ messageId: 'tablesOnly', at: node, ...(until ? { until } : {}), related: frees.sort((a, b) => a.node.start - b.node.start).map((c) => ({ at: c.node, message: `frees page tables: \`${c.name}()\`` })) });
+        ctx.report({ messageId: 'tablesOnly', at: node, ...(until ? { until } : {}), related: frees.sort((a, b) => a.node.start - b.node.start).map((c) => ({ at: c.node, message: `frees page tables: \`${c.name}()\``, order: 'aside' as const })) });
       }
     }
   },

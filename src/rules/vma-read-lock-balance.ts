@@ -222,7 +222,8 @@ export default defineRule({
                 until: n,
                 related: [
                   ...(jump ? routeLabels(fn, route, 'the VMA still read-locked', `vma_end_read(${vma})`, jumpsBack(fn, jump) ? 'jumps back' : 'goes on') : []),
-                  { at: n, message: by ? `\`${vma}\` is overwritten here by \`${by}()\`` : `\`${vma}\` is overwritten here` },
+                  // Reached after the jump; a jump back (`goto retry`) is on its way to the lock again.
+                  { at: n, message: by ? `\`${vma}\` is overwritten here by \`${by}()\`` : `\`${vma}\` is overwritten here`, order: n.start <= node(prev.at).start ? 'back' : 'after' },
                 ],
               });
             }

@@ -12,6 +12,9 @@ import { CUT_NOTE, MAX_COMMENT_BODY, codeSpan, cutText, escapeText, pathFlowchar
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { pathSteps } from '../../src/render/path.js';
+import { RULES } from '../../src/rules/index.js';
 
 const root = repoRoot();
 const goldenDir = join(root, 'test', 'fixtures', 'render');
@@ -108,6 +111,37 @@ describe('Mermaid paths', () => {
     const note = `${'word '.repeat(18)}mmap_write_unlock_and_more_words`;
     const f: Finding = { ...seed!, line: 1, endLine: 1, related: [{ path: seed!.path, line: 2, message: note }], excerpt: undefined };
     expect(pathFlowchart(f)!.join('\n')).toContain(`<br/>${'word '.repeat(18).trimEnd()}…"]`);
+  });
+
+  test("lines on another path are not drawn as steps, and a line reached by jumping back comes after the jump (sweep AJ)", async () => {
+    const fixtures = ['mmap-lock-balance/polarity.c', 'vma-read-lock-balance/lookups.c', 'vma-read-lock-balance/helpers.c', 'find-vma-missing-start-check/helpers.c'];
+    const rules = RULES.filter((r) => ['mmap-lock-balance', 'vma-read-lock-balance', 'find-vma-missing-start-check'].includes(r.id));
+    const report = await scan({ paths: fixtures.map((f) => join(root, 'test', 'fixtures', 'rules', f)), rules, jobs: 1 });
+    const of = (messageId: string): Finding[] => report.findings.filter((f) => f.messageId === messageId);
+    // The wrong-way test: the path that leaves with the lock held; the unlock on the other path is no step.
+    for (const f of of('invertedTest')) {
+      const unlock = f.related.find((r) => r.message.startsWith('the path without the lock'))!;
+      expect(pathSteps(f)!.map((s) => s.line)).not.toContain(unlock.line);
+    }
+    expect(of('invertedTest').length).toBeGreaterThan(0);
+    // The overwrite, reached after the `goto` back, is the last step whatever its line.
+    const overwritten = of('overwritten');
+    expect(overwritten.length).toBeGreaterThan(0);
+    for (const f of overwritten) {
+      const over = f.related.find((r) => r.message.includes('is overwritten here'))!;
+      const drawn = pathSteps(f)!;
+      // Back at the lookup's own line: the path's last edge goes round to it.
+      if (over.line === f.line) expect(drawn.at(-1)).toMatchObject({ line: f.line, again: true });
+      else expect(drawn.filter((s) => !s.again).at(-1)!.line).toBe(over.line);
+    }
+    // A helper's read comes after the call that hands it the VMA.
+    const reads = of('helperReads');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const f of reads) {
+      const read = f.related.find((r) => r.message.includes('of the VMA it is handed'))!;
+      const drawn = pathSteps(f)!.map((s) => s.line);
+      expect(drawn.indexOf(read.line)).toBeGreaterThan(drawn.indexOf(f.line));
+    }
   });
 
   test('a finding about one line has no path', async () => {
