@@ -58,7 +58,18 @@ export function balanceCheck<M extends string>(resource: Resource, ids: BalanceM
     for (const u of result.unopened) {
       const open = `${resource.opens[0]!.name}()`;
       const why = unopened(u.cause, u.close, displayKey(u.object), open, `${u.closeCall.call.name}()`, resource.noun);
-      ctx.report({ messageId: ids.unopened, data: { ...base(u.object), open, ...why.data }, at: u.close, related: why.related });
+      // A helper of the file that releases for its caller is named as the release (sweep AJ: a
+      // call of `change_protection_range()` was called "this `tlb_end_vma()`").
+      const via = u.closeCall.via;
+      const data = {
+        ...base(u.object),
+        open,
+        ...why.data,
+        closer: `${u.closeCall.call.name}()`,
+        thisClose: via ? `the \`${close}\` in \`${via}()\`` : `this \`${close}\``,
+        helper: via ? ` Here \`${via}()\` calls \`${close}\` for its caller; if it should not, the fix belongs there.` : '',
+      };
+      ctx.report({ messageId: ids.unopened, data, at: u.close, related: why.related });
     }
     // One finding per second acquisition, whatever the first was (sweep AG: an extra start in a
     // loop was reported once after the start above the loop and once after itself, the pass

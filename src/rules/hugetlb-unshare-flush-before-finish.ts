@@ -67,16 +67,17 @@ export default defineRule<Messages>({
   },
   messages: {
     unlockBeforeFlush: {
-      headline: '`i_mmap_unlock_write()` runs before `huge_pmd_unshare_flush()`',
+      headline: '`i_mmap_unlock_write()` runs with a PMD unshare not yet flushed by `huge_pmd_unshare_flush()`',
+      brief: '`i_mmap_unlock_write()` runs with a PMD unshare not yet flushed',
       explanation:
         '`{{unshare}}` detached a shared PMD table from this process, but TLBs may still cache translations through it and GUP-fast may still walk it. The caller must call `huge_pmd_unshare_flush()` before dropping `i_mmap_rwsem` (mm/hugetlb.c): once the lock is dropped, the other sharers can free the table while it is still reachable here.',
-      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshares and before `i_mmap_unlock_write()`.',
+      fix: '{{flushWhere}} before `i_mmap_unlock_write()`.',
     },
     finishBeforeFlush: {
-      headline: '`tlb_finish_mmu()` runs before `huge_pmd_unshare_flush()`',
+      headline: '`tlb_finish_mmu()` runs with a PMD unshare not flushed by `huge_pmd_unshare_flush()`',
       explanation:
         '`tlb_finish_mmu()` expects every PMD unshare of the gather to be flushed already and warns otherwise (`VM_WARN_ON_ONCE(tlb->fully_unshared_tables)`, mm/mmu_gather.c): on this path the unshared table\'s TLB entries and GUP-fast walkers were never synchronised.',
-      fix: 'Call `huge_pmd_unshare_flush({{gather}}, vma)` after the unshares and before `tlb_finish_mmu()`.',
+      fix: '{{flushWhere}} before `tlb_finish_mmu()`.',
     },
   },
   check(fn, ctx) {
@@ -131,7 +132,15 @@ export default defineRule<Messages>({
       const unshare = ev?.via ? `${ev.via.unshare}()` : call?.k === 'call' ? `${call.name}()` : 'huge_pmd_unshare()';
       ctx.report({
         messageId,
-        data: { gather: arg ? fn.text(arg) : displayKey(object), unshare },
+        data: {
+          gather: arg ? fn.text(arg) : displayKey(object),
+          unshare,
+          // "runs before" read wrong where the flush is above, on another path, or in the
+          // helper that unshares (sweep AJ); the fix then belongs in that helper.
+          flushWhere: ev?.via
+            ? `Make \`${ev.via.name}()\` call \`huge_pmd_unshare_flush()\` on every path after its unshares, or call \`huge_pmd_unshare_flush(${arg ? fn.text(arg) : displayKey(object)}, vma)\` after the call and`
+            : `Call \`huge_pmd_unshare_flush(${arg ? fn.text(arg) : displayKey(object)}, vma)\` on every path after the unshares and`,
+        },
         at: node,
         related: [{ at: fn.cfg.nodes[at]!, message: ev?.via ? `\`${ev.via.name}()\` may unshare a shared PMD table here and leave the flush to its caller` : 'a shared PMD table may be unshared here' }],
       });

@@ -26,9 +26,9 @@ export default defineRule({
       fix: 'Call `mmu_notifier_invalidate_range_end(&{{object}})` on this path too, after the page-table changes of the range and {{leaving}}.{{skipped}}',
     },
     endWithoutStart: {
-      headline: '`mmu_notifier_invalidate_range_end()` can run when `{{object}}` is not started',
+      headline: '`{{closer}}` can run when `{{object}}` is not started',
       explanation:
-        'On the path shown this function {{cause}}: ending a range that is not started drops the mm\'s count of active invalidations (`active_invalidate_ranges`, mm/mmu_notifier.c) below the ranges really in flight, so interval notifiers can see a range as finished while it is still being invalidated.',
+        'On the path shown this function {{cause}}: ending a range that is not started drops the mm\'s count of active invalidations (`active_invalidate_ranges`, mm/mmu_notifier.c) below the ranges really in flight, so interval notifiers can see a range as finished while it is still being invalidated.{{helper}}',
       fix: 'End only a started range: {{remedy}}',
     },
     startTwice: {

@@ -148,6 +148,11 @@ function withoutRedundant(findings: readonly Finding[], pairs: readonly Overlap[
  */
 const ECHOES: readonly Overlap[] = [
   { keep: 'vm-flags-helper-lock-context/startWriteDeleted', drop: 'vma-modify-without-write-lock/calleeRequiresVmaLock' },
+  // A bracket a helper of the file leaves open, or closes unopened, is that helper's finding;
+  // its caller's, which names the helper as the acquire or the release, repeats it (sweep AJ:
+  // `tlb_start_vma()` deleted from `change_protection_range()`, reported in it and in
+  // `change_protection()`).
+  ...['tlb-vma-bracket-balance/missingEnd', 'tlb-vma-bracket-balance/endWithoutStart', 'tlb-gather-finish-balance/missingFinish', 'tlb-gather-finish-balance/finishWithoutGather', 'mmu-notifier-range-balance/missingEnd', 'mmu-notifier-range-balance/endWithoutStart'].map((id) => ({ keep: id, drop: id })),
 ];
 
 /** `findings` of one file without the callers' echoes of their callees' findings (see {@link ECHOES}). */

@@ -22,9 +22,9 @@ export default defineRule({
       fix: 'Finish the gather on this path too: call `tlb_finish_mmu()` {{leaving}}, or leave through the label that does.{{skipped}}',
     },
     finishWithoutGather: {
-      headline: '`tlb_finish_mmu()` can run when `{{object}}` is not gathered',
+      headline: '`{{closer}}` can run when `{{object}}` is not gathered',
       explanation:
-        'On the path shown this function {{cause}}: `tlb_finish_mmu()` would flush and free batches that are not set up, and drop a pending-flush count that was not raised.',
+        'On the path shown this function {{cause}}: `tlb_finish_mmu()` would flush and free batches that are not set up, and drop a pending-flush count that was not raised.{{helper}}',
       fix: 'Finish only what was gathered: {{remedy}}',
     },
     gatherTwice: {

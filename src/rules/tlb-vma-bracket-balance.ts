@@ -22,9 +22,9 @@ export default defineRule({
       fix: 'Call `tlb_end_vma()` on this path {{leaving}}, or leave the bracket through a label that ends it.{{skipped}}',
     },
     endWithoutStart: {
-      headline: '`tlb_end_vma()` can run on `{{object}}` without a `tlb_start_vma()`',
+      headline: '`{{closer}}` can run on `{{object}}` without a `tlb_start_vma()`',
       explanation:
-        'On the path shown this function {{cause}}, so this `tlb_end_vma()` flushes with the VMA flags recorded for another VMA, or with none at all.',
+        'On the path shown this function {{cause}}, so {{thisClose}} flushes with the VMA flags recorded for another VMA, or with none at all.{{helper}}',
       fix: 'Pair each `tlb_end_vma()` with a `tlb_start_vma()` on the same gather and VMA: {{remedy}}',
     },
     nestedStart: {

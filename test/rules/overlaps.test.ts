@@ -3,7 +3,7 @@
  * specific stays and says the other agreed; anything else on that line stays.
  */
 import type { Finding } from '../../src/findings/finding.js';
-import { ABSENT_CONTRACTS, CONSEQUENCES, OVERLAPS, withoutOverlaps } from '../../src/rules/overlaps.js';
+import { ABSENT_CONTRACTS, CONSEQUENCES, OVERLAPS, withoutCallerEchoes, withoutOverlaps } from '../../src/rules/overlaps.js';
 import { RULES } from '../../src/rules/index.js';
 
 const finding = (rule: string, messageId: string, line: number, message: string): Finding => ({
@@ -79,4 +79,15 @@ test("the lock findings that read an absent API's call with its contract are fol
   expect(kept.map((f) => `${f.rule}/${f.messageId}/${f.function}:${f.line}`)).toEqual(['api-version-gate/absent/mremap:1046', 'mmap-lock-balance/unlockNotHeld/vma_shrink:1156', 'mmap-lock-balance/unlockNotHeld/mremap:1200']);
   expect(kept[0]!.explanation).toBe('Why. Read with the contract `do_vmi_munmap()` has in the trees that define it, the lock handling after the call is wrong too (lines 1154 and 1156).');
   expect(kept[0]!.alsoFoundBy).toEqual(['mmap-lock-balance/releaseUntested', 'mmap-lock-balance/unlockNotHeld']);
+});
+
+test("a bracket a helper closes unopened is the helper's finding; its caller's echo is folded into it (sweep AJ, change_protection_range())", () => {
+  const own = { ...finding('tlb-vma-bracket-balance', 'endWithoutStart', 535, '`tlb_end_vma()` can run on `tlb` without a `tlb_start_vma()`'), function: 'change_protection_range' };
+  const echo = { ...finding('tlb-vma-bracket-balance', 'endWithoutStart', 565, '`change_protection_range()` can run on `tlb` without a `tlb_start_vma()`'), function: 'change_protection' };
+  // Another helper's finding in the caller is no echo of this one.
+  const other = { ...finding('tlb-vma-bracket-balance', 'endWithoutStart', 570, '`other_range()` can run on `tlb` without a `tlb_start_vma()`'), function: 'change_protection' };
+  const kept = withoutCallerEchoes([echo, own, other]);
+  expect(kept.map((f) => `${f.function}:${f.line}`)).toEqual(['change_protection_range:535', 'change_protection:570']);
+  expect(kept[0]!.explanation).toBe('Why. `change_protection()`, which calls `change_protection_range()`, is affected the same way.');
+  expect(kept[0]!.alsoFoundBy).toEqual(['tlb-vma-bracket-balance/endWithoutStart']);
 });
