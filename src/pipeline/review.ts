@@ -612,7 +612,12 @@ function removedCalls(post: AnalyzedFile, rules: readonly Rule[], texts: Changed
     };
     const code = deleted.map((t) => ({ line: t.trim(), names: callNames(t.replace(COMMENTS, ''), api) }));
     const swaps = [...new Map(code.flatMap((c) => c.names.filter((n) => !kept.has(n) && otherMode(n) !== null).map((n) => [n, otherMode(n)!] as const))).entries()];
-    const calls = [...new Set(code.filter((c) => c.names.some((n) => !kept.has(n) && !replaced(n) && otherMode(n) === null)).map((c) => c.line))];
+    // A deletion the rule's own message already names is not said twice (sweep AJ: "The patch
+    // deletes the re-seat, ..." then "This patch deletes `vma_iter_set(&vmi, vma->vm_end);`").
+    const own = `${f.message} ${f.explanation}`;
+    const saysDeleted = /\b[Tt]he patch deletes|\bthis patch deletes|\bpatch deletes its\b/.test(own);
+    const alreadySaid = (c: { line: string; names: string[] }): boolean => own.includes(c.line.replace(/;\s*$/, '')) || (saysDeleted && c.names.every((n) => own.includes(`${n}(`)));
+    const calls = [...new Set(code.filter((c) => !alreadySaid(c) && c.names.some((n) => !kept.has(n) && !replaced(n) && otherMode(n) === null)).map((c) => c.line))];
     const turned = swaps.length === 0 ? '' : ` This patch turns ${swaps.map(([from, to]) => `\`${from}()\` into \`${to}()\``).join(' and ')} in \`${span.name}()\`.`;
     if (calls.length === 0) return turned;
     const shown = calls.slice(0, 2).map((c) => `\`${c.replace(/`/g, "'")}\``).join(' and ');

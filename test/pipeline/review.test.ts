@@ -462,7 +462,7 @@ void unmap_all(struct vm_area_struct *vma, pte_t *ptep, unsigned long addr)
     }
   });
 
-  test("a line only indented anew is not deleted, and a rule's remedy is named when it is", async () => {
+  test("a line only indented anew is not deleted, and a deletion the finding already names is not said again", async () => {
     const base = `void apply_flags(struct mm_struct *mm, struct vm_area_struct *vma, vm_flags_t newflags)
 {
 \tmmap_write_lock(mm);
@@ -478,7 +478,14 @@ void unmap_all(struct vm_area_struct *vma, pte_t *ptep, unsigned long addr)
       const report = await review({ patches: await readPatches(repo.formatPatch(1), 'reset.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: [findRule('vm-flags-helper-lock-context')!] });
       // The deletion is the patch's own: the finding says so (rather than resetWithoutVmaLock's "nothing write-locked it").
       expect(report.findings.map((f) => [f.rule, f.messageId, f.line])).toEqual([['vm-flags-helper-lock-context', 'startWriteDeleted', 5]]);
-      expect(report.findings[0]!.explanation).toMatch(/ This patch deletes `vma_start_write\(vma\);` from `apply_flags\(\)`\.$/);
+      // Its message says "the patch deletes that call": no second sentence (sweep AJ).
+      expect(report.findings[0]!.explanation).toContain('the patch deletes that call');
+      expect(report.findings[0]!.explanation).not.toContain('This patch deletes');
+      // A leak's message names no deletion: an unlock only indented anew is not named as deleted.
+      repo.commit({ 'mm/flags.c': base.replace('\tmmap_write_unlock(mm);\n', '\tif (!newflags)\n\t\treturn;\n\t{\n\t\tmmap_write_unlock(mm);\n\t}\n') }, 'mm: leak');
+      const leak = await review({ patches: await readPatches(repo.formatPatch(1), 'leak.patch'), tree: new DirectorySource(repo.snapshot(1)), rules: [findRule('mmap-lock-balance')!] });
+      expect(leak.findings.map((f) => [f.rule, f.messageId])).toEqual([['mmap-lock-balance', 'leak']]);
+      expect(leak.findings[0]!.explanation).not.toContain('This patch deletes');
     } finally {
       repo.remove();
     }
