@@ -15,6 +15,7 @@ import { callsOneOf, defineRule, type RuleContext } from './define-rule.js';
 import { callEvents } from './facts.js';
 import { lockEvents, mayManageLock } from './mmap-lock.js';
 import { MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_LOOKUPS } from './resources.js';
+import type { CfgNode } from '../analysis/cfg.js';
 import type { AnalyzedFunction } from '../analysis/file.js';
 
 /** The helpers that change the flags with no locking at all, for VMAs not in the tree yet. */
@@ -110,7 +111,7 @@ export default defineRule({
           } else if (e.k === 'setter' && (cur.lock === 'read' || cur.lock === 'none') && !reported.has(node.id)) {
             reported.add(node.id);
             const state = cur.lock === 'read' ? 'holds the mmap lock only for reading' : 'has already released the mmap lock';
-            ctx.report({ messageId: 'setterWithoutWriteLock', data: { call: `${e.name}()`, state }, at: node, related: cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: cur.lock === 'read' ? 'the lock is held for reading from here' : 'the lock is released here' }] });
+            ctx.report({ messageId: 'setterWithoutWriteLock', data: { call: `${e.name}()`, state }, at: node, related: cur.since === null ? [] : [{ at: fn.cfg.nodes[cur.since]!, message: cur.lock === 'read' ? readFrom(fn.cfg.nodes[cur.since]!) : 'the lock is released here' }] });
           } else if (e.k === 'resetter' && cur.lock === 'write' && e.vma !== null && !cur.locked.has(e.vma) && !reported.has(node.id)) {
             reported.add(node.id);
             ctx.report({ messageId: 'resetWithoutVmaLock', data: { call: `${e.name}()`, vma: displayKey(e.vma) }, at: node });
@@ -215,4 +216,13 @@ function reportInitOnTreeVma(fn: AnalyzedFunction, ctx: RuleContext<'initOnTreeV
       });
     }
   }
+}
+
+/**
+ * The label on where the mmap lock was taken for reading: on a branch (`if
+ * (mmap_read_lock_killable(mm))`), the lock is taken on the way that did not fail, not at the
+ * `if` (sweep AJ: "held for reading from here" on the line whose true branch has no lock).
+ */
+function readFrom(n: CfgNode): string {
+  return n.kind === 'branch' ? 'the mmap lock is taken for reading here when the call succeeds' : 'the mmap lock is taken for reading here';
 }

@@ -164,7 +164,6 @@ export default defineRule({
     const acquireName = (n: CfgNode): string | null => acquireNameIn(fn, n, ctx.summaries);
     /** What read-locked the VMA a state started at, by name, with the label and message data for it. */
     const acquiredAt = (at: number): string => `${acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0]}()`;
-    const acquiredLabel = (at: number): { message: string } => ({ message: `\`${acquiredAt(at)}\` read-locks the VMA here` });
     const acquireData = (at: number): { acquire: string; where: string } => {
       const name = acquireName(node(at)) ?? VMA_READ_LOCK.acquire[0];
       return { acquire: `${name}()`, where: ACQUIRED_WHERE[name] ?? '' };
@@ -191,7 +190,8 @@ export default defineRule({
                 messageId: 'useAfterNull',
                 data: { vma: displayKey(key) },
                 at: u,
-                related: [{ at: node(v.at), ...acquiredLabel(v.at) }, ...nullTest(fn, trace.nodes(), v.at)],
+                // The finding is that it returned NULL: say that, not that it locked (sweep AJ).
+                related: [{ at: node(v.at), message: `\`${acquiredAt(v.at)}\` can return NULL here` }, ...nullTest(fn, trace.nodes(), v.at)],
               });
             } else if (v.k === 'released' && !releasesAt(n, key)) {
               report(`use|${n.id}|${key}`, {
