@@ -33,8 +33,8 @@ export default defineRule({
     },
     startTwice: {
       headline: '`{{object}}` is started again while it is still started',
-      explanation: '`{{open}}` starts `{{object}}` a second time before it was ended: the notifiers see two starts and one end.',
-      fix: 'End the range with `mmu_notifier_invalidate_range_end()` before starting it again.',
+      explanation: '`{{open}}` starts `{{object}}` a second time before it was ended: the notifiers see two starts and one end, and the mm\'s count of active invalidations (`active_invalidate_ranges`, mm/mmu_notifier.c) never drops back to zero, so interval notifier users such as HMM wait forever in `mmu_interval_read_begin()`.',
+      fix: 'Drop the second start if the range is still the same one, or end it with `mmu_notifier_invalidate_range_end()` before starting it again.',
     },
     resultIgnored: {
       headline: 'the result of `{{open}}` is not tested',

@@ -94,8 +94,8 @@ export default defineRule({
       fix: 'Free the table through the gather (`pte_free_tlb()`, `pmd_free_tlb()`, `tlb_remove_table()`), or flush the range and call `tlb_remove_table_sync_one()` before freeing it.',
     },
     freedUnsynced: {
-      headline: '`{{free}}` frees or reuses a page table without `tlb_remove_table_sync_one()`',
-      brief: '`{{free}}` frees a page table without `tlb_remove_table_sync_one()`',
+      headline: '`{{free}}` {{frees}} a page table without `tlb_remove_table_sync_one()`',
+      brief: '`{{free}}` {{frees}} a page table unsynced',
       explanation:
         '`{{clear}}` flushed the TLB for the cleared entry, but with `CONFIG_MMU_GATHER_RCU_TABLE_FREE` that flush sends no IPI, so a lockless GUP-fast walker can still be inside the old table (include/asm-generic/tlb.h{{model}}). Freeing or reusing it now lets the page change under that walker.',
       fix: 'Call `tlb_remove_table_sync_one()` after the flush and before the table is freed or reused{{defer}}.',
@@ -157,7 +157,8 @@ export default defineRule({
         messageId: c.flushed ? 'freedUnsynced' : 'freedUnflushed',
         // A table that is kept (deposited for a later split) is not freed: `pte_free_defer()` is
         // the alternative only where the table goes.
-        data: { free: `${free}()`, clear: clearName, model: unlessIn(fn, 'collapse_huge_page', '; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync'), defer: /deposit/.test(free) || !hasDefer() ? '' : ', or free it with `pte_free_defer()`' },
+        // A deposit keeps the table for a later split: it is reused, not freed (sweep AJ).
+        data: { free: `${free}()`, frees: /deposit/.test(free) ? 'reuses' : 'frees', clear: clearName, model: unlessIn(fn, 'collapse_huge_page', '; `collapse_huge_page()` in mm/khugepaged.c does flush, then sync'), defer: /deposit/.test(free) || !hasDefer() ? '' : ', or free it with `pte_free_defer()`' },
         at: node,
         related: [{ at: clearNode, message: 'the entry pointing to the table is cleared here' }],
       });

@@ -30,8 +30,8 @@ export default defineRule({
     nestedStart: {
       headline: '`tlb_start_vma()` runs again while a VMA bracket is still open',
       explanation:
-        'A second `tlb_start_vma()` on `{{object}}` starts before the first bracket ended: the first VMA\'s range is never flushed with its own flags.',
-      fix: 'Call `tlb_end_vma()` for the first VMA before starting the next.',
+        'A second `tlb_start_vma()` on `{{object}}` starts before the first bracket ended: the range gathered under the first start is never flushed with its own VMA\'s flags.',
+      fix: 'Drop the second `tlb_start_vma()` if it brackets the same VMA, or call `tlb_end_vma()` before starting the next bracket.',
     },
   },
   check: balanceCheck(TLB_VMA, { unclosed: 'missingEnd', unopened: 'endWithoutStart', reopened: 'nestedStart' }),

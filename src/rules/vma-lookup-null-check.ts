@@ -144,6 +144,21 @@ export function errTest(cond: Expr, key: string): { onTrue: Nullness; onFalse: N
   }
 }
 
+/** When each lookup returns NULL, as its kernel-doc says (sweep AJ: one list for all read as noise). */
+const NULL_WHEN: Readonly<Record<string, string>> = {
+  find_vma: 'when no VMA ends above the address, such as an address above the last mapping (kernel-doc of `find_vma()`, mm/mmap.c)',
+  find_vma_prev: 'when no VMA ends above the address, such as an address above the last mapping (mm/mmap.c)',
+  vma_lookup: 'when no VMA contains the address: an address in a hole or above the last mapping (include/linux/mm.h)',
+  find_vma_intersection: 'when no VMA intersects the range (mm/mmap.c)',
+  find_exact_vma: 'unless one VMA spans exactly the range it is given (include/linux/mm.h)',
+  vma_next: 'when the iterator is past the last VMA (include/linux/mm.h)',
+  vma_prev: 'when the iterator is before the first VMA (include/linux/mm.h)',
+  vma_find: 'when no VMA is left below the limit it is given (include/linux/mm.h)',
+  lock_vma_under_rcu: 'when no VMA contains the address, or when the VMA cannot be read-locked because it is being changed (mm/memory.c): the caller must fall back to the mmap lock',
+  vma_iter_load: 'when no VMA is at the iterator\'s position (mm/vma.h)',
+};
+const NULL_WHEN_ANY = 'when no VMA matches';
+
 /** What a followed pointer may be that it must not: NULL (a lookup's) or an `ERR_PTR()`. */
 type Kind = 'null' | 'err';
 
@@ -177,13 +192,13 @@ export default defineRule({
     deref: {
       headline: '`{{vma}}` from `{{call}}` is dereferenced without a NULL check',
       explanation:
-        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h): an address above the last mapping, an address in a hole, an iterator at the end of the tree, or a VMA that changed under RCU. On the path shown {{tested}} `{{use}}` reads through it, so a user-chosen address can crash the kernel with a NULL pointer dereference.',
+        '`{{call}}` returns NULL {{nullWhen}}. On the path shown {{tested}} `{{use}}` reads through it, so a user-chosen address can crash the kernel with a NULL pointer dereference.',
       fix: '{{first}}, or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
     },
     passed: {
       headline: '`{{vma}}` from `{{call}}` is passed to `{{helper}}` without a NULL check',
       explanation:
-        '`{{call}}` returns NULL when no VMA matches (kernel-doc of `find_vma()` in mm/mmap.c, and of `vma_lookup()` and the VMA iterator in include/linux/mm.h), and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown {{tested}} the call, so the NULL dereference happens one call down.',
+        '`{{call}}` returns NULL {{nullWhen}}, and `{{helper}}` dereferences the VMA it is given without testing it. On the path shown {{tested}} the call, so the NULL dereference happens one call down.',
       fix: '{{first}}, or, if the VMA exists by construction, say why with `VM_WARN_ON_ONCE(!{{vma}})`.',
     },
     errDeref: {
@@ -349,7 +364,7 @@ export default defineRule({
             : `Test the result first (\`if (!${vma}) ${bail}\` or the function's error path)`;
       ctx.report({
         messageId: err ? (passed ? 'errPassed' : 'errDeref') : passed ? 'passed' : 'deref',
-        data: { vma, call: from.call, use, helper: use, tested, first, fails: fails.get(name) ?? '' },
+        data: { vma, call: from.call, use, helper: use, tested, first, fails: fails.get(name) ?? '', nullWhen: NULL_WHEN[name] ?? NULL_WHEN_ANY },
         at: node,
         related: [{ at: fn.cfg.nodes[from.at]!, message: err ? `\`${from.call}\` can return an \`ERR_PTR()\` here` : `\`${from.call}\` can return NULL here` }, ...testsOnTheWay(node, key, from)],
       });
