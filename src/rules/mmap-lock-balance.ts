@@ -809,7 +809,12 @@ export default defineRule({
                   messageId: 'releaseUntested',
                   data: { call: `${e.event.via ?? e.event.call.name}()`, helper, mm: writtenMm(e), when: stillPossible(cur.releasing.pending) ?? c?.why ?? 'it says so', test: c?.test ?? 'its result' },
                   at: node,
-                  related: [{ at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` may release the lock here` }],
+                  related: [
+                    { at: fn.cfg.nodes[cur.releasing.at]!, message: `\`${helper}\` may release the lock here` },
+                    // The branch that let the path through to the unlock (sweep AJ: a patch that
+                    // dropped `&& *locked` from it was not shown the line it changed).
+                    ...lastBranchBefore(fn, trace.nodes(), cur.releasing.at, node.id).map((b) => ({ at: b, message: `the path takes this branch to \`${e.event.via ?? e.event.call.name}()\`` })),
+                  ],
                 });
               }
               set(e.object, { k: 'none', failed: null, released: node.id });
@@ -1644,4 +1649,15 @@ function callerEvidence(fn: AnalyzedFunction, pointer: string, summaries: Bracke
     }
   }
   return null;
+}
+
+/** The last branch on `path` after node `from` and before node `to`, if any. */
+function lastBranchBefore(fn: AnalyzedFunction, path: readonly number[], from: number, to: number): CfgNode[] {
+  const start = path.lastIndexOf(from);
+  const end = path.lastIndexOf(to);
+  for (let i = end - 1; i > start && start >= 0; i--) {
+    const n = fn.cfg.nodes[path[i]!]!;
+    if (n.kind === 'branch') return [n];
+  }
+  return [];
 }

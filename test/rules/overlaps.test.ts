@@ -91,3 +91,11 @@ test("a bracket a helper closes unopened is the helper's finding; its caller's e
   expect(kept[0]!.explanation).toBe('Why. `change_protection()`, which calls `change_protection_range()`, is affected the same way.');
   expect(kept[0]!.alsoFoundBy).toEqual(['tlb-vma-bracket-balance/endWithoutStart']);
 });
+
+test("an unlock after a helper that may have released is reported once, by the check that names the helper (sweep AJ, gup)", () => {
+  const untested = finding('mmap-lock-balance', 'releaseUntested', 1854, '`mmap_read_unlock()` runs whether or not `__get_user_pages()` already released the mmap lock');
+  const notHeld = finding('mmap-lock-balance', 'unlockNotHeld', 1854, "`mmap_read_unlock()` can run when `mm`'s mmap lock is not held");
+  const kept = withoutOverlaps([notHeld, untested]);
+  expect(kept.map((f) => `${f.rule}/${f.messageId}:${f.line}`)).toEqual(['mmap-lock-balance/releaseUntested:1854']);
+  expect(kept[0]!.alsoFoundBy).toEqual(['mmap-lock-balance/unlockNotHeld']);
+});
