@@ -23,7 +23,7 @@ import { cameBackLabel, orCode, routeLabels } from './balance.js';
 import { FAULT_BIT_NAMES, faultMayRelease, faultTest, releasedOn, returnedFault, setsRetryNowait, type FaultBit } from './fault-result.js';
 import { defineRule, quoteCode, type RelatedSpan } from './define-rule.js';
 import { helperDefinition } from './facts.js';
-import { FLAG_PARAM_TYPE, flagRelease, flagTestEdge, flagValue, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { deadlockSentence, FLAG_PARAM_TYPE, flagRelease, flagTestEdge, flagValue, followsFlags, handedFlagKey, lockedObjects, lockOutcome, lockEvents, lockFlags, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_CONDITIONAL_RELEASES, MMAP_LOCK_FLAG_RELEASES, MMAP_LOCK_OPS, MMAP_LOCK_TABLE_SAYS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, type ConditionalRelease } from './resources.js';
 
 const CONDITIONAL_BY_NAME = new Map(MMAP_LOCK_CONDITIONAL_RELEASES.map((c) => [c.name, c]));
@@ -406,7 +406,7 @@ export default defineRule({
       headline: "`{{call}}` takes `{{mm}}`'s mmap lock while this function already holds it",
       brief: "`{{call}}` takes an mmap lock this function already holds",
       explanation:
-        'The lock was already taken by `{{taken}}` on this path and not released. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two.',
+        'The lock was already taken by `{{taken}}` on this path and not released. {{deadlock}}',
       fix: 'Take the lock once; release it before taking it again.',
     },
     gupFlagZero: {
@@ -755,7 +755,7 @@ export default defineRule({
               // Taken again by this very call, round a loop: the way back is what kept it held
               // (a `continue` that skips the unlock, sweep F).
               const back = cur.at === node.id ? wayBackTo(fn, trace) : null;
-              report('doubleLock', node, e, { taken: cur.call }, back ? [{ at: back, message: `${back.kind === 'goto' ? 'this jump goes back' : back.kind === 'continue' ? 'this `continue` goes round again' : 'the loop comes back here'} with the lock still held`, order: 'back' }] : [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
+              report('doubleLock', node, e, { taken: cur.call, deadlock: deadlockSentence(cur.mode === 'write', e.mode === 'write') }, back ? [{ at: back, message: `${back.kind === 'goto' ? 'this jump goes back' : back.kind === 'continue' ? 'this `continue` goes round again' : 'the loop comes back here'} with the lock still held`, order: 'back' }] : [{ at: fn.cfg.nodes[cur.at]!, message: 'first taken here' }]);
               if (back) doubleLocked.add(cur.at);
             }
             // A trylock or killable lock whose result is thrown away (the statement is the call,

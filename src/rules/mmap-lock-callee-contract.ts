@@ -32,7 +32,7 @@ import type { AnalyzedFunction } from '../analysis/file.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 import { faultResults, releasedOn, setsRetryNowait } from './fault-result.js';
-import { lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
+import { deadlockSentence, lockedObjects, lockEvents, lockFlags, lockNeed, mayLock, writtenMm, type LockEvent, type Mode } from './mmap-lock.js';
 import { MMAP_LOCK_OPS, MMAP_LOCK_REQUIRED, MMAP_LOCK_TABLE_SAYS, MMAP_LOCK_TRANSFERS, MMAP_READ_LOCK, MMAP_WRITE_LOCK, VMA_TREE_ITERATORS, VMA_WRITE_LOCKING, type MmapLockTransfer } from './resources.js';
 
 type Messages = 'unlockAfterRelease' | 'unlockNotTaken' | 'calledLocked' | 'calledUnlocked' | 'callsLocking' | 'callsReleasing' | 'lockRemoved' | 'modeChanged' | 'releaseAdded';
@@ -71,7 +71,7 @@ export default defineRule<Messages>({
     calledLocked: {
       headline: '`{{mm}}`\'s mmap lock is taken here, but its caller `{{caller}}` holds it',
       explanation:
-        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A function whose locking moved between the caller and the callee in one tree and not the other is the classic stable-backport bug (`migrate_to_node()`, caller-locked in 6.1, self-locking in 6.12).',
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), while its caller `{{caller}}` already holds the lock at the call. {{deadlock}}{{backport}}',
       fix: 'Keep the lock in one place: either `{{caller}}` releases it before the call, or `{{callee}}` stops taking it and documents that it is called with the lock held (`mmap_assert_locked()`).',
     },
     calledUnlocked: {
@@ -85,7 +85,7 @@ export default defineRule<Messages>({
       headline: '`{{callee}}` takes `{{mm}}`\'s mmap lock, which is already held at this call',
       brief: '`{{callee}}` takes the mmap lock, which is already held here',
       explanation:
-        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. An rwsem is not recursive: taking it again while it is held for writing deadlocks at once, and a second read lock deadlocks as soon as a writer queues between the two. A caller that holds the lock around a function that locks for itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).',
+        '`{{callee}}` is entered without the mmap lock and takes it itself (`{{lock}}`), and this call is made with the lock already held. {{deadlock}}{{backport}}',
       fix: 'Release the lock before calling `{{callee}}`, or change `{{callee}}` to expect the lock held (and assert it with `mmap_assert_locked()`).',
     },
     callsReleasing: {
@@ -347,7 +347,7 @@ function checkCallers(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
       const own = m.kind === 'calledLocked' ? contract.locks! : contract.releases!;
       ctx.report({
         messageId: m.kind,
-        data: { callee: `${fn.name}()`, caller: `${caller.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
+        data: { callee: `${fn.name}()`, caller: `${caller.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call, ...lockAgain(caller, fn.name, m.state, own.call) },
         at: own.node,
         related: [
           { at: m.state, message: m.kind === 'calledLocked' ? `\`${caller.name}()\` takes the lock here` : `\`${caller.name}()\` releases the lock here`, order: 'before' },
@@ -373,7 +373,7 @@ function checkCallees(fn: AnalyzedFunction, ctx: RuleContext<Messages>): void {
       const own = m.kind === 'calledLocked' ? contract.locks! : contract.releases!;
       ctx.report({
         messageId: m.kind === 'calledLocked' ? 'callsLocking' : 'callsReleasing',
-        data: { callee: `${callee.name}()`, caller: `${fn.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call },
+        data: { callee: `${callee.name}()`, caller: `${fn.name}()`, mm: displayKey(contract.object), lock: own.call, unlock: own.call, ...lockAgain(fn, callee.name, m.state, own.call) },
         at: m.call,
         related: [
           { at: m.state, message: m.kind === 'calledLocked' ? 'the lock is taken here' : 'the lock is released here', order: 'before' },
@@ -610,4 +610,15 @@ function callersHold(fn: AnalyzedFunction, ctx: RuleContext<Messages>): Array<{ 
     if (found.length > 0) out.push({ caller, state: found[0]!.state, calls: new Set(found.map((m) => m.call.id)) });
   }
   return out;
+}
+
+/**
+ * What a lock taken twice across a call says: why it deadlocks, for the modes of the caller's
+ * lock (at `state`) and the callee's (`lock`), and the backport example, unless the finding is
+ * in that very function (sweep AJ: `migrate_to_node()` named as the example in its own finding).
+ */
+function lockAgain(caller: AnalyzedFunction, callee: string, state: CfgNode, lock: string): { deadlock: string; backport: string } {
+  const heldWrite = state.events.some((e) => e.k === 'call' && e.name !== null && /write/.test(e.name));
+  const example = ' A caller that holds the lock around a function that takes it itself is the stable-backport shape of `migrate_to_node()` (caller-locked in 6.1, self-locking in 6.12).';
+  return { deadlock: deadlockSentence(heldWrite, /write/.test(lock)), backport: caller.name === 'migrate_to_node' || callee === 'migrate_to_node' ? '' : example };
 }

@@ -863,3 +863,14 @@ export function flagValue(value: Expr | null): 0 | 1 | null {
   const text = x && (x.k === 'lit' || x.k === 'ident') ? (x.k === 'lit' ? x.text.trim() : x.name) : null;
   return text === '0' || text === 'false' ? 0 : text === '1' || text === 'true' ? 1 : null;
 }
+
+/**
+ * Why taking the mmap lock again deadlocks, for the mode it is held in and the mode asked for
+ * (sweep AJ: one sentence for both cases left the reader to pick): a write lock held, or asked
+ * for, waits at once; two read locks only once a writer queues between them.
+ */
+export function deadlockSentence(heldWrite: boolean, takesWrite: boolean): string {
+  if (heldWrite) return 'It is held for writing, and an rwsem is not recursive: this deadlocks at once.';
+  if (takesWrite) return 'It is held for reading, and a write lock waits until every reader has left, this task included: this deadlocks at once.';
+  return 'Both are read locks: an rwsem lets the second in, until a writer queues between the two; then the second waits for the writer, the writer for the first, and the task deadlocks.';
+}
