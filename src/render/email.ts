@@ -455,12 +455,15 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     : fromTree ? `${where} after this patch, with the lines the diff does not show ("|") read from the tree:`
     : `${where} after this patch ("+" marks the lines it adds):`;
   const code = e.lines.map((l) => (l ? expandTabs(l.text).trimEnd() : ''));
+  // A reply has no '>' column for the finding's own lines (it would read as quoting): they get a
+  // label when no related note already sits there (sweep AJ: the seed's start and end unmarked).
+  const notes = e.lines.map((l) => (l === null ? null : (l.note ?? (l.role === 'primary' ? 'reported here' : l.role === 'end' ? 'up to here' : null))));
   // Columns before the code: two of indent, the line number, the mark between two spaces.
   const gutter = width + 5;
   const inlineLength = (column: number, note: string): number => gutter + column + LABEL_GAP + '<- '.length + note.length;
   // The labels share one column, past the longest labelled line, when all of them fit there;
   // otherwise all go below their lines, so that one excerpt reads one way.
-  const labelled = e.lines.flatMap((l, i) => (l?.note ? [{ i, note: l.note }] : []));
+  const labelled = e.lines.flatMap((l, i) => (notes[i] ? [{ i, note: notes[i]! }] : []));
   const column = Math.max(0, ...labelled.map(({ i }) => code[i]!.length));
   const inline = labelled.every(({ note }) => inlineLength(column, note) <= WRAP);
   const lines = e.lines.flatMap((l, i) => {
@@ -468,9 +471,10 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
     const text = code[i]!;
     const line = `  ${String(l.line).padStart(width)} ${mark} ${text}`;
-    if (!l.note) return [line.trimEnd()];
-    if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${l.note}`];
-    return [line.trimEnd(), ...labelBelow(l.note, gutter, text.length - text.trimStart().length, WRAP, MIN_LABEL_WIDTH)];
+    const note = notes[i];
+    if (!note) return [line.trimEnd()];
+    if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${note}`];
+    return [line.trimEnd(), ...labelBelow(note, gutter, text.length - text.trimStart().length, WRAP, MIN_LABEL_WIDTH)];
   });
   return [...wrap(intro), '', ...lines];
 }
