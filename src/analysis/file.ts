@@ -425,6 +425,9 @@ export class AnalyzedFile {
         const before = this.functions.filter((f) => f.end <= p.regionStart).at(-1);
         const ends = before && before.end === p.regionStart ? `: by brace count \`${before.name}()\` ends at line ${before.endLine}, so` : ', so';
         message = `The \`}\` at line ${at} closes no \`{\`${ends} ${range} ${lines.first === lines.last ? 'is' : 'are'} outside any function and no rule checked ${them}. Look for one \`}\` too many, or a macro that opens a block.`;
+      } else if (p.kind === 'unbalanced') {
+        const fn = this.functions.find((f) => f.bodyStart === p.at);
+        message = `The braces of ${fn ? `\`${fn.name}()\`` : 'the function'} do not balance: its \`{\` at line ${at} is not closed by the \`}\` in column 0 at line ${lines.last}, where widen ended it to go on with the next function; findings in ${range} may be missing or wrong. Look for a \`{\` too many, or one \`}\` lost.`;
       } else if (p.kind === 'unclosed') {
         message = `The \`{\` at line ${at} is not closed before the end of the file, so widen could not tell where the code after it splits into functions; findings in ${range} may be missing or wrong.`;
       } else if (p.kind === 'stray-statement') {

@@ -44,6 +44,9 @@ const SEMI = 59;
  * - `stray-close`: a `}` that closes nothing (one `}` too many in the function before it, or
  *   a macro such as `#define BEGIN {` that hides the opening brace);
  * - `unclosed`: a `{` that the file never closes;
+ * - `unbalanced`: a function body opened in column 0 whose brace count runs into the next
+ *   definition (a `{` lost or one `}` missing); it is cut at its last `}` in column 0 before that
+ *   definition, and the functions after it are found as usual;
  * - `headless-block`: a `{ ... }` with no function header before it (a K&R definition, whose
  *   parameter declarations end in `;`, or a header hidden in a macro);
  * - `stray-statement`: a statement keyword (`if`, `return`, ...) outside any function and any
@@ -55,7 +58,7 @@ const SEMI = 59;
  * end of the file), from the unclosed `{` to the end of the file, or the headless block.
  */
 export interface ShapeProblem {
-  kind: 'stray-close' | 'unclosed' | 'headless-block' | 'stray-statement';
+  kind: 'stray-close' | 'unclosed' | 'unbalanced' | 'headless-block' | 'stray-statement';
   /** Offset of the brace or keyword the problem is about. */
   at: number;
   regionStart: number;
@@ -125,9 +128,15 @@ export function findFunctions(ts: TokenStream, file: SourceFile, problems?: Shap
       continue;
     }
     if (c === OPEN_BRACE) {
-      const close = matchBrace(ts, t);
       const isFunction = prevCode >= 0 && punct(ts, prevCode) === CLOSE_PAREN;
-      if (close < 0) problems?.push({ kind: 'unclosed', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.text.length });
+      const matched = matchBrace(ts, t);
+      // A function body opened in column 0 ends at the first `}` in column 0, kernel style: one
+      // `{` left unclosed (or one `}` lost) in a function under review must not make it swallow
+      // every later function of the file, whose findings would vanish (sweep AI).
+      const cut = isFunction && atLineStart(ts, t) ? brokenEnd(ts, t, matched < 0 ? ts.count : matched) : -1;
+      const close = cut >= 0 ? cut : matched;
+      if (cut >= 0) problems?.push({ kind: 'unbalanced', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.end[cut]! });
+      else if (close < 0) problems?.push({ kind: 'unclosed', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.text.length });
       else if (!isFunction && itemStart === t && parens === 0 && holdsStatement(ts, t, close)) problems?.push({ kind: 'headless-block', at: ts.start[t]!, regionStart: ts.start[t]!, regionEnd: ts.end[close]! });
       if (isFunction) {
         endGap(ts.start[itemStart]!);
@@ -217,6 +226,32 @@ function hasWord(ts: TokenStream, from: number, to: number, word: string): boole
     if (ts.kind[t] === Tok.Ident && ts.end[t]! - ts.start[t]! === word.length && ts.text.startsWith(word, ts.start[t]!)) return true;
   }
   return false;
+}
+
+/** Whether token `t` is the first character of its line. */
+function atLineStart(ts: TokenStream, t: number): boolean {
+  const at = ts.start[t]!;
+  return at === 0 || ts.text.charCodeAt(at - 1) === 10;
+}
+
+/**
+ * Where a column-0 function body whose braces do not balance ends, or -1: when another function
+ * body opens in column 0 after a `)` (a definition, kernel style) before the brace count closes
+ * this one (token `before`), the last `}` in column 0 ahead of it. A `{ ... }` block written in
+ * column 0 inside a body (xfs's `#ifdef DEBUG` blocks) follows no `)`, and cuts nothing.
+ */
+function brokenEnd(ts: TokenStream, open: number, before: number): number {
+  let next = -1;
+  for (let t = open + 1; t < before && next < 0; t++) if (punct(ts, t) === OPEN_BRACE && atLineStart(ts, t) && punct(ts, previousCode(ts, t)) === CLOSE_PAREN) next = t;
+  for (let t = next - 1; t > open; t--) if (punct(ts, t) === CLOSE_BRACE && atLineStart(ts, t)) return t;
+  return -1;
+}
+
+/** The index of the last token before `t` that is neither a comment nor a directive (-1 at the start). */
+function previousCode(ts: TokenStream, t: number): number {
+  let p = t - 1;
+  while (p >= 0 && (ts.kind[p] === Tok.Comment || ts.kind[p] === Tok.Directive)) p--;
+  return p;
 }
 
 /** Index of the `}` matching the `{` at `open`, or -1 when the file ends first. */

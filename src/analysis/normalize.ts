@@ -359,6 +359,11 @@ function deadTokens(ts: TokenStream): Uint8Array {
       b.parens += pdelta;
     }
     if (inFirstBranches()) parenDepth = Math.max(0, parenDepth + pdelta);
+    // A `}` in column 0 ends a function in kernel style, where no `(` can still be open: one
+    // `(` left unclosed in a function (a patch under review) must not make every later
+    // conditional of the file look like part of an expression, and lose its `#else` branches
+    // in silence (sweep AI).
+    if (c === 125 && (ts.start[t] === 0 || ts.text.charCodeAt(ts.start[t]! - 1) === 10)) parenDepth = 0;
   }
   // Conditionals left open at end of file are cut down the same way.
   while (stack.length > 0) decideGroup(ts, stack.pop()!, ts.count, markRange, dead);

@@ -44,6 +44,46 @@ describe('shape problems', () => {
     expect(await shapes(text)).toEqual([['unclosed', 1, 1, 14]]);
   });
 
+  test('a `}` lost in one function: it ends at its `}` in column 0, and the functions after it are found (sweep AI)', async () => {
+    const broken = ['static int a(int x)', '{', '\tif (x) {', '\t\tx++;', '\treturn x;', '}', ''];
+    const text = [...broken, header, '{', ...body, '}', ''].join('\n');
+    expect(await shapes(text)).toEqual([['unbalanced', 2, 2, 6]]);
+    const file = await analyzeSource(text);
+    expect(file.functions.map((f) => [f.name, f.startLine, f.endLine])).toEqual([['a', 1, 6], ['foo', 8, 18]]);
+    file.noteShapeProblems(() => true);
+    expect(file.notes.map((n) => [n.kind, n.function, n.message])).toEqual([
+      ['unshaped-code', 'a', 'The braces of `a()` do not balance: its `{` at line 2 is not closed by the `}` in column 0 at line 6, where widen ended it to go on with the next function; findings in lines 2-6 may be missing or wrong. Look for a `{` too many, or one `}` lost.'],
+    ]);
+    // foo()'s findings are those it has when a() is whole.
+    const dir = mkdtempSync(join(tmpdir(), 'widen-unbalanced-'));
+    try {
+      const findings = async (code: string): Promise<string[]> => {
+        writeFileSync(join(dir, 't.c'), code);
+        const report = await scan({ paths: [dir], rules: RULES, jobs: 1 });
+        return report.findings.filter((f) => f.function === 'foo').map((f) => `${f.rule}/${f.messageId}:${f.line}`);
+      };
+      // The `}` restored: one line more before foo().
+      const whole = await findings(text.replace('\t\tx++;\n', '\t\tx++;\n\t}\n'));
+      expect(whole.length).toBeGreaterThan(0);
+      expect((await findings(text)).map((f) => f.replace(/:(\d+)$/, (_, l: string) => `:${Number(l) + 1}`))).toEqual(whole);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a `(` left open in one function does not cost a later function its `#else` branch (sweep AI)', async () => {
+    const later = [header, '{', '\tstruct vm_area_struct *vma;', '', '\tmmap_read_lock(mm);', '\tvma = find_vma(mm, addr);', '#ifdef CONFIG_A', '\taddr = 0;', '#else', '\taddr = vma->vm_start;', '#endif', '\tmmap_read_unlock(mm);', '\treturn addr;', '}', ''];
+    const text = ['static int a(struct vm_area_struct *vma)', '{', '\tfoo(vma, bar(1);', '\treturn 0;', '}', '', ...later].join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'widen-paren-'));
+    try {
+      writeFileSync(join(dir, 't.c'), text);
+      const report = await scan({ paths: [dir], rules: RULES, jobs: 1 });
+      expect(report.findings.map((f) => [f.rule, f.messageId, f.function, f.line])).toEqual([['vma-lookup-null-check', 'deref', 'foo', 16]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a K&R definition: a block with no header', async () => {
     const text = ['int foo(mm, addr)', 'struct mm_struct *mm;', 'unsigned long addr;', '{', ...body, '}', ''].join('\n');
     expect(await shapes(text)).toEqual([['headless-block', 4, 4, 13]]);
