@@ -21,6 +21,12 @@ import { contentHash } from './scan-cache.js';
 import { append } from '../append.js';
 
 /** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
+/** A file that names a rule's API and is larger than this is skipped with a note, not analysed. */
+export const MAX_ANALYSED_BYTES = 4 * 1024 * 1024;
+
+/** The {@link Unreadable} reason of a file over {@link MAX_ANALYSED_BYTES}. */
+export const TOO_LARGE = 'too-large';
+
 export interface Unreadable {
   path: string;
   reason: string;
@@ -74,7 +80,11 @@ class Reader {
       const found = this.filter.find(bytes, want) & want;
       const text = found === 0 || (this.hash && !(found & FOUND_MARKER)) ? '' : bytes.toString('utf8');
       if (found & FOUND_MARKER) for (const name of noreturnNames(lex(text))) out.noreturn.add(name);
-      if (found & FOUND_TRIGGER) out.candidates.push(this.hash ? lazySource(path, copyOf(bytes), null, text || null) : { path, text });
+      // Analysis takes about 200 bytes of memory per byte of code that names a rule's API: one
+      // generated 50 MB file ran the whole scan out of memory, every other file's findings
+      // with it (sweep AI). No kernel file that names a trigger comes near the limit.
+      if (found & FOUND_TRIGGER && bytes.length > MAX_ANALYSED_BYTES) out.unreadable.push({ path, reason: TOO_LARGE });
+      else if (found & FOUND_TRIGGER) out.candidates.push(this.hash ? lazySource(path, copyOf(bytes), null, text || null) : { path, text });
     } catch (e) {
       out.unreadable.push(unreadableAt(path, e));
     }

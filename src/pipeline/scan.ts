@@ -31,7 +31,7 @@ import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers, rulesForFile } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './analyze.js';
-import { prefilter, prefilterShared, unreadableAt, type SourceText, type Unreadable } from './read-phase.js';
+import { MAX_ANALYSED_BYTES, prefilter, prefilterShared, TOO_LARGE, unreadableAt, type SourceText, type Unreadable } from './read-phase.js';
 import { TriggerFilter } from './prefilter.js';
 import { contentHash, ScanCache, type CacheOptions, type Dependencies, type ScanState } from './scan-cache.js';
 import { append } from '../append.js';
@@ -162,7 +162,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     notes: sortNotes([
       ...notes,
       ...result.notes,
-      ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', u.directory ? `widen could not list the directory ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); nothing in it was scanned.` : `widen could not read ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); it was not scanned.`)),
+      ...unreadable.map((u): AnalysisNote => fileNote(u.path, 'skipped-file', unreadableWords(u))),
     ]),
     unreadable,
     warnings: cache?.warnings ?? [],
@@ -665,4 +665,11 @@ function walkedAnyway(p: string, roots: readonly string[]): boolean {
     if (real !== root && !real.startsWith(`${root}${sep}`)) return false;
     return !real.slice(root.length).split(sep).some((part) => SKIPPED_DIRS.has(part));
   });
+}
+
+/** What a skipped-file note says of a file or directory the scan could not read or analyse. */
+function unreadableWords(u: Unreadable): string {
+  if (u.directory) return `widen could not list the directory ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); nothing in it was scanned.`;
+  if (u.reason === TOO_LARGE) return `${u.path} names an API a rule checks but is larger than ${MAX_ANALYSED_BYTES / 1048576} MiB (generated code?), more than widen analyses in one file; it was not scanned.`;
+  return `widen could not read ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); it was not scanned.`;
 }

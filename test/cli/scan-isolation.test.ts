@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Rule } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/index.js';
 import { scan } from '../../src/pipeline/scan.js';
+import { MAX_ANALYSED_BYTES } from '../../src/pipeline/read-phase.js';
 import { repoRoot } from '../helpers/root.js';
 
 const root = repoRoot();
@@ -147,6 +148,25 @@ describe('the scan pipeline', () => {
     expect(report.unreadable).toEqual([{ path: link, reason: 'ENOENT' }]);
     expect([report.stats.files, report.findings.length]).toEqual([paths.length, MANY + 1]);
     expect(report.notes.map((n) => [n.path, n.kind])).toEqual([[link, 'skipped-file']]);
+  });
+
+  test('a file that names a rule API and is larger than analysis can hold is skipped with a note; the rest is scanned (sweep AI)', async () => {
+    const dir = join(tmp, 'too-large');
+    files(dir, 3);
+    const big = join(dir, 'zz-generated.c');
+    // One function and a comment that fills the file to `size` bytes.
+    const sized = (size: number): string => {
+      const code = `${leaky('gen')}/* `;
+      return `${code}${'x'.repeat(size - code.length - 4)} */\n`;
+    };
+    writeFileSync(big, sized(MAX_ANALYSED_BYTES + 1));
+    const report = await scan({ paths: [dir], rules: RULES, jobs: 1 });
+    expect(report.findings.map((f) => f.function)).toEqual(['fn0', 'fn1', 'fn2']);
+    expect(report.notes.map((n) => [n.path, n.kind, n.message])).toEqual([[big, 'skipped-file', `${big} names an API a rule checks but is larger than 4 MiB (generated code?), more than widen analyses in one file; it was not scanned.`]]);
+    // Just under the limit, it is analysed.
+    writeFileSync(big, sized(MAX_ANALYSED_BYTES));
+    const under = await scan({ paths: [big], rules: RULES, jobs: 1 });
+    expect([under.notes, under.findings.map((f) => f.function)]).toEqual([[], ['gen']]);
   });
 
   test('a worker that dies on a file costs that file only: a note for it, a new worker does the rest', async () => {
