@@ -31,7 +31,7 @@ import type { Rule } from '../rules/define-rule.js';
 import { findRule } from '../rules/index.js';
 import { allTriggers, rulesForFile } from '../rules/run.js';
 import { analyzeSpans, fileNote, isCSource, sortNotes, type Report } from './analyze.js';
-import { MAX_ANALYSED_BYTES, prefilter, prefilterShared, TOO_LARGE, unreadableAt, type SourceText, type Unreadable } from './read-phase.js';
+import { MAX_ANALYSED_BYTES, prefilter, prefilterShared, TOO_LARGE, unreadableAt, UTF16, type SourceText, type Unreadable } from './read-phase.js';
 import { TriggerFilter } from './prefilter.js';
 import { contentHash, ScanCache, type CacheOptions, type Dependencies, type ScanState } from './scan-cache.js';
 import { append } from '../append.js';
@@ -670,6 +670,7 @@ function walkedAnyway(p: string, roots: readonly string[]): boolean {
 /** What a skipped-file note says of a file or directory the scan could not read or analyse. */
 function unreadableWords(u: Unreadable): string {
   if (u.directory) return `widen could not list the directory ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); nothing in it was scanned.`;
+  if (u.reason === UTF16) return `${u.path} is UTF-16 text, which widen does not read (C sources are ASCII or UTF-8); it was not scanned. Convert it to UTF-8 to scan it.`;
   if (u.reason === TOO_LARGE) return `${u.path} names an API a rule checks but is larger than ${MAX_ANALYSED_BYTES / 1048576} MiB (generated code?), more than widen analyses in one file; it was not scanned.`;
   return `widen could not read ${u.path} (${READ_ERROR_WORDS[u.reason] ?? u.reason}); it was not scanned.`;
 }

@@ -169,6 +169,16 @@ describe('the scan pipeline', () => {
     expect([under.notes, under.findings.map((f) => f.function)]).toEqual([[], ['gen']]);
   });
 
+  test('a UTF-16 file is noted as not scanned, not passed over as clean (sweep AI)', async () => {
+    const dir = join(tmp, 'utf16');
+    files(dir, 1);
+    const wide = join(dir, 'zz-wide.c');
+    writeFileSync(wide, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(leaky('wide'), 'utf16le')]));
+    const report = await scan({ paths: [dir], rules: RULES, jobs: 1 });
+    expect(report.findings.map((f) => f.function)).toEqual(['fn0']);
+    expect(report.notes.map((n) => [n.path, n.kind, n.message])).toEqual([[wide, 'skipped-file', `${wide} is UTF-16 text, which widen does not read (C sources are ASCII or UTF-8); it was not scanned. Convert it to UTF-8 to scan it.`]]);
+  });
+
   test('a worker that dies on a file costs that file only: a note for it, a new worker does the rest', async () => {
     const paths = files(join(tmp, 'crashing'), MANY);
     // The real worker, except that it dies when it is sent f03.c.
