@@ -128,10 +128,14 @@ export class ReachingDefs {
       }
     }
     const out = nodes.map(() => new Uint32Array(w));
-    const work: number[] = nodes.map((n) => n.id).reverse();
+    // Lowest node id first (ids follow the source): a join is solved once after all the arms
+    // before it, not again after each. A stack took a 6,000-case switch's join after every
+    // case, each time over its 6,000 predecessors: 19 s for one function (sweep AI).
+    const work = new MinHeap(nodes.length);
+    for (const n of nodes) work.push(n.id);
     const queued = new Uint8Array(nodes.length).fill(1);
-    while (work.length > 0) {
-      const id = work.pop()!;
+    while (work.size > 0) {
+      const id = work.pop();
       queued[id] = 0;
       const inSet = this.inSets[id]!;
       inSet.fill(0);
@@ -199,5 +203,44 @@ export class ReachingDefs {
       default:
         return null;
     }
+  }
+}
+
+/** A binary min-heap of small non-negative integers (node ids), at most `capacity` at once. */
+class MinHeap {
+  private readonly items: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  push(v: number): void {
+    const a = this.items;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= v) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a[--this.size]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= this.size) break;
+      if (child + 1 < this.size && a[child + 1]! < a[child]!) child++;
+      if (a[child]! >= last) break;
+      a[i] = a[child]!;
+      i = child;
+    }
+    a[i] = last;
+    return top;
   }
 }
