@@ -20,7 +20,6 @@ import { FOUND_MARKER, FOUND_TRIGGER, readInto, TriggerFilter } from './prefilte
 import { contentHash } from './scan-cache.js';
 import { append } from '../append.js';
 
-/** A file or directory a scan could not read; `reason` is the error code (`EACCES`, ...). */
 /** A file that names a rule's API and is larger than this is skipped with a note, not analysed. */
 export const MAX_ANALYSED_BYTES = 4 * 1024 * 1024;
 
@@ -30,6 +29,10 @@ export const TOO_LARGE = 'too-large';
 /** The {@link Unreadable} reason of a file in UTF-16. */
 export const UTF16 = 'utf-16';
 
+/**
+ * A file or directory a scan could not read, or a file it would not analyse; `reason` is the
+ * error code (`EACCES`, ...), {@link TOO_LARGE} or {@link UTF16}.
+ */
 export interface Unreadable {
   path: string;
   reason: string;

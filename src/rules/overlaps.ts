@@ -75,7 +75,8 @@ function subject(f: Finding): string | null {
 
 /**
  * `findings` of one function without those another finding there makes redundant (see
- * {@link OVERLAPS}); each finding kept for such a pair says which check agreed with it.
+ * {@link OVERLAPS}); each finding kept for such a pair names the checks it stands for in
+ * `alsoFoundBy`, and the findings that follow from it in its note.
  */
 export function withoutOverlaps(findings: readonly Finding[]): Finding[] {
   // Two checks that agree on one line: the kept finding names the other in `alsoFoundBy` (JSON),
