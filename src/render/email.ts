@@ -372,7 +372,7 @@ function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map
   const diff = diffLinesOf(fp);
   for (const f of findings) {
     const candidates = [f.placement && f.placement.kind !== 'outside-diff' ? f.placement.line : null, ...keyLines(f)];
-    const anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l)));
+    const anchor = candidates.find((l): l is number => l !== null && (diff.added.has(l) || diff.context.has(l))) ?? deletionAnchor(fp, f);
     if (anchor === undefined) continue;
     const hunk = fp.hunks.findIndex((h) => anchor >= hunkRange(h)[0] && anchor <= hunkRange(h)[1]);
     const anchors = plan.get(hunk) ?? new Map<number, Finding[]>();
@@ -385,6 +385,32 @@ function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map
     }
   }
   return plan;
+}
+
+/**
+ * For a finding whose note names a line the patch deletes (`This patch deletes
+ * \`tlb_start_vma(tlb, vma);\` ...`) and whose own lines no hunk shows: the post-patch line
+ * just after that deletion, so that the reply quotes the deleted line with the finding under it
+ * (sweep AJ: a patch that only deletes got a reply quoting none of it, "Outside the diff").
+ */
+function deletionAnchor(fp: FilePatch, f: Finding): number | undefined {
+  if (!f.explanation.includes('This patch deletes')) return undefined;
+  for (const h of fp.hunks) {
+    let newLine = h.newStart;
+    let deleted = false;
+    let last: number | undefined;
+    for (const l of h.lines) {
+      if (l.kind === '-') {
+        const code = l.text.trim();
+        if (code !== '' && f.explanation.includes(`\`${code.replace(/`/g, "'")}\``)) deleted = true;
+        continue;
+      }
+      if (deleted) return newLine;
+      last = newLine++;
+    }
+    if (deleted && last !== undefined) return last;
+  }
+  return undefined;
 }
 
 type QuotePiece = { kind: 'line'; text: string; newLine: number | null } | { kind: 'cut' };

@@ -356,6 +356,28 @@ test('a finding on a line outside the hunks goes after the quoted patch, saying 
   expect(text).toContain(['  47 |         mmap_read_unlock(mm);', '               ^ the lock is released here', '  48 |', '  49 |         ret = grab_large_folio(&folio, mm, node);', '               ^ reported here', ''].join('\n'));
 });
 
+test('a patch that only deletes a line: the reply quotes the deletion, with the finding it causes under it (sweep AJ)', async () => {
+  const filler = Array.from({ length: 12 }, (_, i) => `\tzap_step(tlb, vma, ${i});`);
+  const base = ['static void zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma)', '{', '\ttlb_start_vma(tlb, vma);', ...filler, '\ttlb_end_vma(tlb, vma);', '}', ''].join('\n');
+  const repo = new ScratchRepo();
+  try {
+    repo.commit({ 'mm/zap.c': base }, 'mm: base');
+    repo.commit({ 'mm/zap.c': base.replace('\ttlb_start_vma(tlb, vma);\n', '') }, 'mm: zap without the bracket start');
+    const patches = await readPatches(repo.formatPatch(1), 'zap.patch');
+    const report = await review({ patches, tree: new DirectorySource(repo.snapshot(1)), rules: RULES.filter((r) => r.id === 'tlb-vma-bracket-balance') });
+    // The end, 12 lines below the deletion, is where the rule reports; no hunk line shows it.
+    expect(report.findings.map((f) => [f.messageId, f.line, f.placement?.kind])).toEqual([['endWithoutStart', 15, 'outside-diff']]);
+    expect(report.findings[0]!.explanation).toContain('This patch deletes `tlb_start_vma(tlb, vma);` from `zap_range()`.');
+    const lines = renderEmail(report, patches).text.split('\n');
+    const deleted = lines.indexOf('> -\ttlb_start_vma(tlb, vma);');
+    expect(deleted).toBeGreaterThan(0);
+    expect(lines.slice(deleted, deleted + 4)).toEqual(['> -\ttlb_start_vma(tlb, vma);', '>  \tzap_step(tlb, vma, 0);', '', 'error: `tlb_end_vma()` can run on `tlb` without a `tlb_start_vma()`']);
+    expect(lines.some((l) => l.startsWith('Outside the diff'))).toBe(false);
+  } finally {
+    repo.remove();
+  }
+});
+
 describe('cutting long hunks', () => {
   test('a 120-line hunk is quoted around the finding only, with [...] where lines were cut', () => {
     const body = Array.from({ length: 120 }, (_, i) => `\tline_${i + 1}();`);
