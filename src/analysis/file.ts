@@ -260,6 +260,16 @@ export class AnalyzedFile {
   }
 
   /**
+   * The declared return type of the function at `span`, as written before its name (`static
+   * struct vm_area_struct *`, `int`), or '' when the name is not found in its header.
+   */
+  returnType(span: FunctionSpan): string {
+    const head = this.source.text.slice(span.start, span.bodyStart);
+    const at = head.search(new RegExp(`\\b${span.name}\\s*\\(`));
+    return at < 0 ? '' : head.slice(0, at);
+  }
+
+  /**
    * The functions whose tokens mention identifier `name`, in file order: the reverse of
    * {@link identifiersOf}, built once, so that "who calls f()" is not a walk over every function
    * of the file for every function asked about (quadratic in a file of thousands of functions).

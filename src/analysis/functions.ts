@@ -4,7 +4,7 @@
  * in `scan`, only the functions that mention an API some rule cares about), and what keeps a
  * parse error in one function from spilling into the next.
  */
-import { Tok, type TokenStream } from './lexer.js';
+import { atLineStart, Tok, type TokenStream } from './lexer.js';
 import type { SourceFile } from './source.js';
 
 export interface FunctionSpan {
@@ -226,12 +226,6 @@ function hasWord(ts: TokenStream, from: number, to: number, word: string): boole
     if (ts.kind[t] === Tok.Ident && ts.end[t]! - ts.start[t]! === word.length && ts.text.startsWith(word, ts.start[t]!)) return true;
   }
   return false;
-}
-
-/** Whether token `t` is the first character of its line. */
-function atLineStart(ts: TokenStream, t: number): boolean {
-  const at = ts.start[t]!;
-  return at === 0 || ts.text.charCodeAt(at - 1) === 10;
 }
 
 /**

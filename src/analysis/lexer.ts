@@ -257,6 +257,12 @@ export function tokText(ts: TokenStream, t: number): string {
   return ts.text.slice(ts.start[t], ts.end[t]);
 }
 
+/** Whether token `t` is the first character of its line (a `}` in column 0 ends a function, kernel style). */
+export function atLineStart(ts: TokenStream, t: number): boolean {
+  const at = ts.start[t]!;
+  return at === 0 || ts.text.charCodeAt(at - 1) === 10;
+}
+
 /** Index of the next token after `t` that is not a comment, or `ts.count`. */
 export function nextCode(ts: TokenStream, t: number): number {
   let i = t + 1;

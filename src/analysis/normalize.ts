@@ -28,7 +28,7 @@ import {
   isIteratorName,
   type MacroBlockKind,
 } from './kernel-macros.js';
-import { Tok, directiveComments, directiveName, lex, tokText, type TokenStream } from './lexer.js';
+import { atLineStart, Tok, directiveComments, directiveName, lex, tokText, type TokenStream } from './lexer.js';
 
 /** A statement macro with a body, rewritten to `if` for the parser. */
 export interface BlockMacro {
@@ -363,7 +363,7 @@ function deadTokens(ts: TokenStream): Uint8Array {
     // `(` left unclosed in a function (a patch under review) must not make every later
     // conditional of the file look like part of an expression, and lose its `#else` branches
     // in silence (sweep AI).
-    if (c === 125 && (ts.start[t] === 0 || ts.text.charCodeAt(ts.start[t]! - 1) === 10)) parenDepth = 0;
+    if (c === 125 && atLineStart(ts, t)) parenDepth = 0;
   }
   // Conditionals left open at end of file are cut down the same way.
   while (stack.length > 0) decideGroup(ts, stack.pop()!, ts.count, markRange, dead);

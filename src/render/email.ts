@@ -395,33 +395,33 @@ function quotePlan(fp: FilePatch, findings: readonly Finding[]): Map<number, Map
  */
 function deletionAnchor(fp: FilePatch, f: Finding): number | undefined {
   if (!f.explanation.includes('This patch deletes')) return undefined;
+  const named = (text: string): boolean => {
+    const code = text.slice(1).trim();
+    return code !== '' && f.explanation.includes(`\`${code.replace(/`/g, "'")}\``);
+  };
   for (const h of fp.hunks) {
-    let newLine = h.newStart;
-    let deleted = false;
-    let last: number | undefined;
-    for (const l of h.lines) {
-      if (l.kind === '-') {
-        const code = l.text.trim();
-        if (code !== '' && f.explanation.includes(`\`${code.replace(/`/g, "'")}\``)) deleted = true;
-        continue;
-      }
-      if (deleted) return newLine;
-      last = newLine++;
-    }
-    if (deleted && last !== undefined) return last;
+    const lines = numberedLines(h);
+    const at = lines.findIndex((l) => l.newLine === null && named(l.text));
+    if (at < 0) continue;
+    // The line after the deletion, or the hunk's last one when the deletion ends it.
+    const kept = lines.filter((l) => l.newLine !== null);
+    const next = kept.find((l) => lines.indexOf(l) > at) ?? kept.at(-1);
+    return next?.newLine ?? undefined;
   }
   return undefined;
 }
 
 type QuotePiece = { kind: 'line'; text: string; newLine: number | null } | { kind: 'cut' };
 
+/** A hunk's lines as quoted (`+`, `-` or ` ` first), each with its post-patch line; null for a deleted one. */
+function numberedLines(h: Hunk): Array<QuotePiece & { kind: 'line' }> {
+  let newLine = h.newStart;
+  return h.lines.map((l) => ({ kind: 'line' as const, text: `${l.kind}${l.text}`, newLine: l.kind === '-' ? null : newLine++ }));
+}
+
 /** A hunk's lines to quote: all of a short hunk; in a long one, those around the `wanted` post-patch lines. */
 function quoteHunk(h: Hunk, wanted: ReadonlySet<number>): QuotePiece[] {
-  let newLine = h.newStart;
-  const lines = h.lines.map((l) => {
-    const n = l.kind === '-' ? null : newLine++;
-    return { kind: 'line' as const, text: `${l.kind}${l.text}`, newLine: n };
-  });
+  const lines = numberedLines(h);
   if (lines.length <= WHOLE_HUNK) return lines;
   const keep = new Set<number>();
   lines.forEach((l, i) => {

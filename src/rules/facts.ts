@@ -6,7 +6,7 @@
 import { BracketIndex, checkBalance, type BalanceResult, type BracketSummaries } from '../analysis/brackets.js';
 import type { Expr } from '../analysis/ast.js';
 import type { CfgNode } from '../analysis/cfg.js';
-import type { AnalyzedFunction } from '../analysis/file.js';
+import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { sameFile, type Definition } from '../analysis/program.js';
 import type { Resource } from './resources.js';
@@ -70,6 +70,29 @@ export function callEvents<T>(fn: AnalyzedFunction, classify: (c: CallAt) => T |
 /** Whether any event of `events` satisfies `test`. */
 export function anyEvent<T>(events: ReadonlyMap<number, readonly T[]>, test: (e: T) => boolean): boolean {
   for (const list of events.values()) if (list.some(test)) return true;
+  return false;
+}
+
+/**
+ * Whether `span` calls a function of its file that `matches`, or, `depth` levels down at most, a
+ * function of the file that calls one through functions `through` accepts (`depth` 1: a direct
+ * callee only). Each definition is looked at once, and the function itself never.
+ */
+export function callsHelperThat(
+  file: AnalyzedFile,
+  span: FunctionSpan,
+  depth: number,
+  matches: (d: FunctionSpan) => boolean,
+  through: (d: FunctionSpan) => boolean = () => true,
+  seen = new Set<FunctionSpan>([span]),
+): boolean {
+  for (const callee of file.calleesOf(span)) {
+    for (const d of file.definitionsOf(callee)) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (matches(d) || (depth > 1 && through(d) && callsHelperThat(file, d, depth - 1, matches, through, seen))) return true;
+    }
+  }
   return false;
 }
 

@@ -1234,9 +1234,7 @@ function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'fal
 
 /** Whether the function is declared to return a plain `int` or `long` (not a pointer, not `bool`). */
 function returnsInteger(fn: AnalyzedFunction): boolean {
-  const header = fn.file.source.text.slice(fn.span.start, fn.span.bodyStart);
-  const at = header.search(new RegExp(`\\b${fn.name}\\s*\\(`));
-  return at > 0 && /\b(?:int|long)\s*$/.test(header.slice(0, at));
+  return /\b(?:int|long)\s*$/.test(fn.file.returnType(fn.span));
 }
 
 /** A function's lock flag parameter saying the opposite of the lock: see {@link flagBreaches}. */

@@ -32,6 +32,7 @@ import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore, type Trace } from '../analysis/paths.js';
 import { quoteCode, defineRule } from './define-rule.js';
+import { callsHelperThat } from './facts.js';
 import { VMA_DEREF_HELPERS, VMA_ERR_RETURNING, VMA_LOOKUPS, VMA_LOOKUPS_BY_CONTRACT, VMA_NULL_SAFE_TESTS } from './resources.js';
 
 const LOOKUPS = new Set(VMA_LOOKUPS);
@@ -185,8 +186,8 @@ export default defineRule({
     resources: [],
     calls: [...ALL_TRACKED],
     // A function that gets its VMA from a helper of its file that returns an `ERR_PTR()`.
-    triggeredVia: (file, span) => callsErrHelper(file, span, ERR_HELPER_DEPTH + 1),
-    needs: (file, span) => file.mentions(span, ALL_TRACKED) || callsErrHelper(file, span, ERR_HELPER_DEPTH + 1),
+    triggeredVia: (file, span) => callsErrHelper(file, span),
+    needs: (file, span) => file.mentions(span, ALL_TRACKED) || callsErrHelper(file, span),
   },
   messages: {
     deref: {
@@ -432,10 +433,7 @@ export function trackedRoot(s: ReadonlyMap<string, unknown>, useKey: string): st
  * `return;` from a `void` one, `return -EFAULT;` otherwise.
  */
 function errorReturn(fn: AnalyzedFunction, errOf: string | null): string {
-  const text = fn.file.source.text;
-  const head = text.slice(fn.span.start, fn.span.bodyStart);
-  const at = head.search(new RegExp(`\\b${fn.name}\\s*\\(`));
-  const type = at < 0 ? '' : head.slice(0, at);
+  const type = fn.file.returnType(fn.span);
   if (type.includes('*')) return errOf === null ? 'return NULL;' : `return ERR_CAST(${errOf});`;
   if (/\bvoid\s*$/.test(type.replace(/\b(static|inline|__always_inline|noinline|__init|__cold)\b/g, ' '))) return 'return;';
   return errOf === null ? 'return -EFAULT;' : `return PTR_ERR(${errOf});`;
@@ -517,25 +515,27 @@ function branchTests(
 
 /** Whether `fn`, declared at `span`, returns `struct vm_area_struct *`. */
 function returnsVma(file: AnalyzedFile, span: FunctionSpan): boolean {
-  const head = file.source.text.slice(span.start, span.bodyStart);
-  const at = head.search(new RegExp(`\\b${span.name}\\s*\\(`));
-  return at >= 0 && /\bstruct\s+vm_area_struct\s*\*\s*$/.test(head.slice(0, at));
+  return /\bstruct\s+vm_area_struct\s*\*\s*$/.test(file.returnType(span));
 }
 
 /**
  * Whether `span` calls a function of its file that returns a VMA and names an `ERR_PTR()` or a
- * modifier, `depth` helpers down at most: a function {@link errHelperFails} may have to judge.
+ * modifier, through such functions {@link ERR_HELPER_DEPTH} levels down at most: a function
+ * {@link errHelperFails} may have to judge. Asked of a function by `triggeredVia` and `needs`
+ * both: remembered.
  */
-function callsErrHelper(file: AnalyzedFile, span: FunctionSpan, depth: number, seen = new Set<FunctionSpan>([span])): boolean {
-  for (const callee of file.calleesOf(span)) {
-    for (const d of file.definitionsOf(callee)) {
-      if (seen.has(d)) continue;
-      seen.add(d);
-      if (returnsVma(file, d) && (file.mentions(d, ERR_SOURCES) || (depth > 1 && callsErrHelper(file, d, depth - 1, seen)))) return true;
-    }
+function callsErrHelper(file: AnalyzedFile, span: FunctionSpan): boolean {
+  let known = errHelperCallers.get(file);
+  if (!known) errHelperCallers.set(file, (known = new Map()));
+  let calls = known.get(span);
+  if (calls === undefined) {
+    calls = callsHelperThat(file, span, ERR_HELPER_DEPTH + 1, (d) => returnsVma(file, d) && file.mentions(d, ERR_SOURCES), (d) => returnsVma(file, d));
+    known.set(span, calls);
   }
-  return false;
+  return calls;
 }
+
+const errHelperCallers = new WeakMap<AnalyzedFile, Map<FunctionSpan, boolean>>();
 
 /** A function as the helper question needs it: where it is, not its body. */
 type Site = Pick<AnalyzedFunction, 'file' | 'span'>;

@@ -21,11 +21,11 @@ import { displayKey, isNullConstant, pathKey, uncast, type Expr } from '../analy
 import { acquisitionOf, exitPoint, exitRoute, SummaryMemo, zeroEdge, type BracketSummaries } from '../analysis/brackets.js';
 import type { CfgNode, Event } from '../analysis/cfg.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
-import type { FunctionSpan } from '../analysis/functions.js';
 import { edgeInto, explore } from '../analysis/paths.js';
 import { jumpsBack, routeLabels } from './balance.js';
 import { bodyMentions } from './mmap-lock.js';
 import { defineRule, unlessIn, type RuleContext } from './define-rule.js';
+import { callsHelperThat } from './facts.js';
 import { faultTest, type FaultBit } from './fault-result.js';
 import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_READ_LOCK } from './resources.js';
 
@@ -78,7 +78,7 @@ export default defineRule({
     calls: [...VMA_READ_LOCK.acquire, ...VMA_READ_LOCK.acquireOrError, 'vma_start_read'],
     // A function that gets its locked VMA from a helper of its file (sweep AE: bpf's
     // `bpf_iter_task_vma_find_next()`, userfaultfd's `uffd_mfill_lock()`).
-    triggeredVia: (file, span) => locksThroughHelper(file, span, HELPER_DEPTH + 1),
+    triggeredVia: (file, span) => callsHelperThat(file, span, HELPER_DEPTH + 1, (d) => file.mentions(d, ACQUIRERS)),
   },
   messages: {
     startReadOutsideRcu: {
@@ -276,18 +276,6 @@ function acquireNameIn(fn: AnalyzedFunction, n: CfgNode, summaries: BracketSumma
 
 /** How a lookup's result says nothing is held: NULL, an `ERR_PTR()`, or either (`both`). */
 type Acquired = 'null' | 'error' | 'both' | null;
-
-/** Whether `span` calls a function of its file that names a lookup, `depth` helpers down at most. */
-function locksThroughHelper(file: AnalyzedFile, span: FunctionSpan, depth: number, seen = new Set<FunctionSpan>([span])): boolean {
-  for (const callee of file.calleesOf(span)) {
-    for (const d of file.definitionsOf(callee)) {
-      if (seen.has(d)) continue;
-      seen.add(d);
-      if (file.mentions(d, ACQUIRERS) || (depth > 1 && locksThroughHelper(file, d, depth - 1, seen))) return true;
-    }
-  }
-  return false;
-}
 
 /** A function as the helper questions need it: where it is, not its body. */
 type Site = Pick<AnalyzedFunction, 'file' | 'span'>;
