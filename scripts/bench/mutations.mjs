@@ -856,6 +856,15 @@ export default [
     expect: [{ line: ['if (mmap_write_lock_killable(mm))', 'mmap_read_lock(mm);'], related: [{ at: 'return error;', nth: 1 }] }],
   },
   {
+    id: 'balance-madvise-early-return-zero',
+    rule: 'mmap-lock-balance',
+    file: 'mm/madvise.c',
+    function: 'do_madvise',
+    what: "an early `return 0;` after the lock is taken: the exit without the lock returns the walk's `error`, which may be 0 too, so the value cannot tell the caller (sweep AH, leak)",
+    edits: [{ insertBefore: 'start = untagged_addr_remote(mm, start);', text: ['if (!mm->map_count)', '\treturn 0;', ''] }],
+    expect: [{ line: ['if (mmap_write_lock_killable(mm))', 'mmap_read_lock(mm);'], related: [{ at: 'return 0;', nth: 2 }] }],
+  },
+  {
     id: 'balance-gup-locked-unlock-untested',
     rule: 'mmap-lock-balance',
     file: 'mm/gup.c',

@@ -922,7 +922,10 @@ export default defineRule({
         (syscall ||
           x.kind === 'void' ||
           x.kind === 'error' ||
-          (x.kind === 'zero' && others.some((y) => y.kind === 'zero')) ||
+          // A variable returned without the lock, untested on its way, may be that zero too
+          // (sweep AH: `return 0;` added with the lock held to 6.12 `do_madvise()`, whose
+          // unlocked exit returns what `madvise_walk_vmas()` returned).
+          (x.kind === 'zero' && others.some((y) => y.kind === 'zero' || (y.kind === 'value' && !returnsConstant(y.node)))) ||
           (x.kind === 'value' && returnsConstant(x.node) && others.some((y) => y.kind === 'value')) ||
           // A lock flag (`int *locked`) tells the caller instead of the value.
           (x.kind === 'value' && flags.size === 0 && handedFlags.size === 0 && others.some((y) => y.node === x.node) && sameAnswerEitherWay(fn, x.node, x.route.branch)));
