@@ -403,6 +403,15 @@ export default [
     edits: [{ replace: 'pte_free_tlb(tlb, token, addr);', with: ['pte_free(tlb->mm, token);'] }],
     expect: [{ line: 'pte_free(tlb->mm, token);' }],
   },
+  {
+    id: 'pgtable-free-pte-range-by-hand',
+    rule: 'pgtable-free-outside-gather',
+    file: 'mm/memory.c',
+    function: 'free_pte_range',
+    what: "pte_free_tlb() replaced by the table's destructor and __free_page(): the table freed by hand right after pmd_clear() (sweep AG's B46, freedUnflushed)",
+    edits: [{ replace: 'pte_free_tlb(tlb, token, addr);', with: ['pagetable_pte_dtor(page_ptdesc(token));', '__free_page(token);'] }],
+    expect: [{ line: '__free_page(token);', related: ['pmd_clear(pmd);'] }],
+  },
 
   // hugetlb-unshare-flush-before-finish
   {

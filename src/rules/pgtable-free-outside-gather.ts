@@ -13,6 +13,13 @@ import { anyEvent, callEvents } from './facts.js';
 
 /** Direct frees of a page-table page (include/asm-generic/pgalloc.h). `pte_free_defer()` is the safe, RCU-deferred form. */
 const FREES = ['pte_free', 'pmd_free', 'pud_free', 'p4d_free'];
+/**
+ * A table freed by hand: its destructor, then the page allocator (`pagetable_free()` is
+ * `__free_pages()` of the ptdesc's page). The destructors, and `pagetable_free()`, are the
+ * words that bring a function to the rule; the allocator's frees are everywhere.
+ */
+const DTORS = ['pagetable_pte_dtor', 'pagetable_pmd_dtor', 'pagetable_dtor'];
+const BY_HAND = ['pagetable_free', '__free_page', 'free_page', '__free_pages', 'free_pages'];
 /** Reuses of a table taken out of the mm: depositing it for a huge PMD makes it a page of other data. */
 const REUSES = ['pgtable_trans_huge_deposit'];
 /**
@@ -84,7 +91,7 @@ export default defineRule({
     severity: 'warning',
     confidence: 'medium',
     resources: [],
-    calls: [...FREES, ...REUSES],
+    calls: [...FREES, ...REUSES, 'pagetable_free', ...DTORS],
   },
   messages: {
     freedUnflushed: {
@@ -112,6 +119,8 @@ export default defineRule({
         const table = call.args[REUSES.includes(n) ? 2 : 1];
         return kernel || !table ? null : { kind: 'free', name: n, table };
       }
+      // Judged only as a table computed from a cleared entry (below): any other page is not one.
+      if (BY_HAND.includes(n)) return call.args[0] ? { kind: 'free', name: n, table: call.args[0] } : null;
       if (CLEARS.includes(n)) return { kind: 'clear', name: n, keys: clearedKeys(node, call) };
       if (FLUSHING_CLEARS.includes(n)) return { kind: 'flushing-clear', name: n, keys: clearedKeys(node, call) };
       if (FLUSHES.includes(n)) return { kind: 'flush', name: n };
