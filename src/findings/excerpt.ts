@@ -76,7 +76,10 @@ export function buildExcerpt(
     }
     if (chosen.size <= MAX_EXCERPT_LINES) break;
   }
-  return { path: finding.path, function: finding.function ?? '', lines: render(chosen, file, roles, added) };
+  const name = finding.function ?? '';
+  // A line between two functions (a comment above one) goes with the lines quoted before it.
+  const owner = (l: number): string | null => (inFunction(l) ? name : (spanAt(l)?.name ?? null));
+  return { path: finding.path, function: name, lines: render(chosen, file, roles, added, owner, name) };
 }
 
 /** `text` cut at {@link MAX_EXCERPT_LINE} characters, saying how many were left out. */
@@ -89,16 +92,23 @@ function render(
   file: SourceFile,
   roles: ReadonlyMap<number, { role: ExcerptLine['role']; note: string | null }>,
   added: ReadonlySet<number>,
+  owner: (line: number) => string | null,
+  excerptFunction: string,
 ): Array<ExcerptLine | null> {
   const sorted = [...lines].filter((l) => l >= 1 && l <= file.lineCount).sort((a, b) => a - b);
   const out: Array<ExcerptLine | null> = [];
   let prev = 0;
+  // Whose lines came last: a run in another function is named above it (sweep AJ: a callee's
+  // lines quoted first under "In do_mincore():").
+  let current = excerptFunction;
   for (const l of sorted) {
     if (prev !== 0 && l > prev + 1) out.push(null);
     const r = roles.get(l);
+    const fn = owner(l) ?? current;
     // Control characters of the source (an escape sequence in a string literal) are written out:
     // a hostile patch must not reach the reader's terminal through the excerpt.
-    out.push({ line: l, text: escapeControls(cutLongLine(file.lineText(l))), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null });
+    out.push({ line: l, text: escapeControls(cutLongLine(file.lineText(l))), added: added.has(l), role: r?.role ?? null, note: r?.note ?? null, ...(fn !== current ? { function: fn } : {}) });
+    current = fn;
     prev = l;
   }
   return out;

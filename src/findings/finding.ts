@@ -50,6 +50,13 @@ export interface ExcerptLine {
   role: 'primary' | 'end' | 'related' | null;
   /** What the line shows, for related locations (the related message). */
   note: string | null;
+  /**
+   * Set on the first line of a run of lines in another function than the line quoted before it
+   * (a callee of the same file, or the caller whose lock the finding is about): that function's
+   * name, which renderings print above the run. On the excerpt's first line, set only when that
+   * line is not in the excerpt's `function`.
+   */
+  function?: string;
 }
 
 /** Lines of the enclosing function a reader needs, with `null` standing for elided lines. */

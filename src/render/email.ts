@@ -14,14 +14,14 @@
  */
 import { docsUrl } from '../findings/docs.js';
 import { cutLongLine } from '../findings/excerpt.js';
-import { isCommitFinding, type Excerpt, type Finding } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type ExcerptLine, type Finding } from '../findings/finding.js';
 import { diffLinesOf } from '../findings/placement.js';
 import { escapeControls } from '../patch/errors.js';
 import { formatHunkHeader } from '../patch/hunk-header.js';
 import type { FilePatch, Hunk, Patch } from '../patch/types.js';
 import type { Report } from '../pipeline/analyze.js';
 import { addressOf, displayName, encodeMailbox, encodeWords, headerField, isAscii, MAX_HEADER_WORD, splitAddresses } from './mail-headers.js';
-import { expandTabs, labelBelow, patchName, wrapAt } from './text.js';
+import { expandTabs, functionHeader, labelBelow, patchName, wrapAt } from './text.js';
 import { wordList } from '../words.js';
 
 /** Prose is wrapped here, the width mail readers expect (and `git format-patch` writes). */
@@ -492,7 +492,10 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
   const labelled = e.lines.flatMap((l, i) => (notes[i] ? [{ i, note: notes[i]! }] : []));
   const column = Math.max(0, ...labelled.map(({ i }) => code[i]!.length));
   const inline = labelled.every(({ note }) => inlineLength(column, note) <= WRAP);
-  const lines = e.lines.flatMap((l, i) => {
+  // A run of another function's lines is named above it, as the text output does.
+  const lines = e.lines.flatMap((l, i) => [...functionHeader(l).map((h) => `  ${h}`), ...excerptLine(l, i)]);
+  return [...wrap(intro), '', ...lines];
+  function excerptLine(l: ExcerptLine | null, i: number): string[] {
     if (!l) return [`  ${' '.repeat(width)}   ...`];
     const mark = l.added ? '+' : shownByDiff === null || shownByDiff.has(l.line) ? ' ' : '|';
     const text = code[i]!;
@@ -501,8 +504,7 @@ function excerptBlock(e: Excerpt, shownByDiff: ReadonlySet<number> | null): stri
     if (!note) return [line.trimEnd()];
     if (inline) return [`${line}${' '.repeat(column - text.length + LABEL_GAP)}<- ${note}`];
     return [line.trimEnd(), ...labelBelow(note, gutter, text.length - text.trimStart().length, WRAP, MIN_LABEL_WIDTH)];
-  });
-  return [...wrap(intro), '', ...lines];
+  }
 }
 
 /** Spaces between the longest labelled code line and its `<-`. */

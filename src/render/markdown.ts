@@ -97,13 +97,15 @@ export function renderExcerptBlock(e: Excerpt): string[] {
   const lines = excerptLines(e);
   const fence = '`'.repeat(Math.max(3, longestBacktickRun(lines) + 1));
   const marks = new Set(e.lines.flatMap((l) => (l ? [l.added ? '+' : '', l.role === 'related' ? '*' : '', l.role ? '>' : ''] : [])));
+  // The other functions whose lines are quoted, each named above its lines in the block.
+  const others = [...new Set(e.lines.flatMap((l) => (l?.function !== undefined && l.function !== e.function ? [l.function] : [])))];
   const legend = [
     marks.has('>') ? '`>` the finding' : '',
     marks.has('*') ? '`*` a line the argument depends on' : '',
     marks.has('+') ? '`+` added by this patch' : '',
   ].filter(Boolean);
   return [
-    `Widened context from ${codeSpan(`${e.function}()`)} in ${codeSpan(e.path)}${legend.length ? ` (${legend.join(', ')})` : ''}:`,
+    `Widened context from ${others.length ? `${codeSpan(`${e.function}()`)} and ${others.map((n) => codeSpan(`${n}()`)).join(', ')}` : codeSpan(`${e.function}()`)} in ${codeSpan(e.path)}${legend.length ? ` (${legend.join(', ')})` : ''}:`,
     '',
     `${fence}c`,
     ...lines,

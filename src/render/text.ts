@@ -5,7 +5,7 @@
  * `+` the lines the patch added; then the reasoning (`= note:`) and the fix (`= help:`), as rustc
  * writes them.
  */
-import { isCommitFinding, type Excerpt, type Finding, type PatchRef } from '../findings/finding.js';
+import { isCommitFinding, type Excerpt, type ExcerptLine, type Finding, type PatchRef } from '../findings/finding.js';
 import type { Report, ReportNote } from '../pipeline/analyze.js';
 
 /** Notes printed in full before the rest are summarised (all of them are in the JSON output). */
@@ -111,7 +111,14 @@ export function expandTabs(s: string): string {
 }
 
 export function renderExcerpt(e: Excerpt, paint: Paint = plain, primary: keyof typeof SGR = 'bold'): string[] {
-  return [`  In ${e.function}():`, ...excerptLines(e, paint, primary).map((l) => `  ${l}`.trimEnd())];
+  // An excerpt that opens in another function names that one first (excerptLines does).
+  const header = e.lines[0]?.function === undefined ? [`  In ${e.function}():`] : [];
+  return [...header, ...excerptLines(e, paint, primary).map((l) => `  ${l}`.trimEnd())];
+}
+
+/** `In name():` above a line that starts a run of another function's lines. */
+export function functionHeader(l: ExcerptLine | null): string[] {
+  return l?.function === undefined ? [] : [`In ${l.function}():`];
 }
 
 /**
@@ -131,7 +138,8 @@ export function excerptLines(e: Excerpt, paint: Paint = plain, primary: keyof ty
   // go below their lines, so that a label is never past the edge of a terminal or of GitHub's
   // code block, and one excerpt reads one way.
   const inline = e.lines.every((l, i) => !l?.note || gutter + code[i]!.length + gap(code[i]!) + '<- '.length + l.note.length <= LABEL_WRAP);
-  return e.lines.flatMap((l, i) => {
+  return e.lines.flatMap((l, i) => [...functionHeader(l), ...excerptLine(l, i)]);
+  function excerptLine(l: ExcerptLine | null, i: number): string[] {
     if (!l) return [`${' '.repeat(width + 3)}|  ...`];
     const marker = l.role === 'primary' || l.role === 'end' ? paint(primary, '>') : l.role === 'related' ? paint('boldCyan', '*') : ' ';
     const text = code[i]!;
@@ -139,7 +147,7 @@ export function excerptLines(e: Excerpt, paint: Paint = plain, primary: keyof ty
     const line = `${marker} ${paint('dim', `${String(l.line).padStart(width)} |`)}${l.added ? paint('green', '+') : ' '}${text}${note}`.trimEnd();
     if (!l.note || inline) return [line];
     return [line, ...labelBelow(l.note, gutter, text.length - text.trimStart().length, LABEL_WRAP, MIN_LABEL_WIDTH).map((x) => paint('cyan', x))];
-  });
+  }
 }
 
 /**

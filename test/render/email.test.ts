@@ -490,6 +490,14 @@ describe('labels on the widened context', () => {
     );
   });
 
+  test('a run of another function\'s lines is named above it (sweep AJ: a callee quoted under the caller\'s name)', () => {
+    const text = withExcerpt([
+      { ...excerptLine(12, '\tif (!vma->vm_file)', 'reads `vm_file`'), function: 'can_scan' },
+      { ...excerptLine(97, '\tprev = vma_prev(vmi);'), function: 'mbind_range' },
+    ]);
+    expect(text).toContain(['  In can_scan():', '  12           if (!vma->vm_file)  <- reads `vm_file`', '  In mbind_range():', '  97           prev = vma_prev(vmi);', ''].join('\n'));
+  });
+
   test('the rule\'s link, too long for a line, stands on a line of its own', () => {
     const text = withExcerpt([excerptLine(98, '\tvma = next;')]);
     expect(text).toContain(`\nSee the rule's documentation:\nhttps://github.com/widen-review/widen/blob/main/docs/rules/${seed.findings[0]!.rule}.md\n`);

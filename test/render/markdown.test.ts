@@ -8,7 +8,7 @@ import type { Finding } from '../../src/findings/finding.js';
 import { fingerprintMarker } from '../../src/github/marker.js';
 import { commentBody } from '../../src/github/publish.js';
 import { ANNOTATIONS_PER_REQUEST, MAX_ANNOTATION_MESSAGE, MAX_ANNOTATIONS, MAX_CHECK_SUMMARY, renderCheckRun } from '../../src/render/check-run.js';
-import { CUT_NOTE, MAX_COMMENT_BODY, codeSpan, cutText, escapeText, pathFlowchart, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
+import { CUT_NOTE, MAX_COMMENT_BODY, codeSpan, cutText, escapeText, pathFlowchart, renderExcerptBlock, renderFindingComment, renderMarkdown, renderReviewBody } from '../../src/render/markdown.js';
 import { expectGolden, expectGoldenSection } from '../helpers/golden.js';
 import { scanFixturesReport, seedReviewReport as seedReport } from '../helpers/reports.js';
 import { repoRoot } from '../helpers/root.js';
@@ -211,4 +211,18 @@ test('a file name or function with backticks stays one code span (CommonMark fen
   expect(md).toContain('### ``mm/`tick`*star*.c:31``');
   expect(md).toContain('in ``mm/`tick`*star*.c``');
   expect(renderCheckRun({ ...seed, findings: [f] }, 'warning').summary).toContain('``mm/`tick`*star*.c:31``');
+});
+
+test("lines of another function in the excerpt are named above them, and in the block's introduction", () => {
+  const block = renderExcerptBlock({
+    path: 'mm/mincore.c',
+    function: 'do_mincore',
+    lines: [
+      { line: 162, text: '\tif (!vma->vm_file)', added: false, role: 'related', note: 'reads `vm_file`', function: 'can_do_mincore' },
+      null,
+      { line: 196, text: '\tif (!can_do_mincore(vma)) {', added: false, role: 'primary', note: null, function: 'do_mincore' },
+    ],
+  });
+  expect(block[0]).toBe('Widened context from `do_mincore()` and `can_do_mincore()` in `mm/mincore.c` (`>` the finding, `*` a line the argument depends on):');
+  expect(block.slice(3, 8)).toEqual(['In can_do_mincore():', '* 162 |         if (!vma->vm_file)  <- reads `vm_file`', '      |  ...', 'In do_mincore():', '> 196 |         if (!can_do_mincore(vma)) {']);
 });
