@@ -808,6 +808,15 @@ export default [
     expect: [{ line: 'struct vm_area_struct *vma = vma_lookup(mm, addr);' }],
   },
   {
+    id: 'lookup-fork-exe-file-walk-before-lock',
+    rule: 'vma-lookup-requires-lock',
+    file: 'kernel/fork.c',
+    function: 'replace_mm_exe_file',
+    what: "mmap_read_lock() moved below the for_each_vma() walk, in a function whose `int ret = 0;` is tested after the unlock: an error code, not a lock flag (sweep AL's B32, beforeLock)",
+    edits: [{ move: 'mmap_read_lock(mm);', before: 'mmap_read_unlock(mm);' }],
+    expect: [{ line: 'for_each_vma(vmi, vma) {' }],
+  },
+  {
     id: 'lookup-remap-file-pages-before-relock',
     rule: 'vma-lookup-requires-lock',
     file: 'mm/mmap.c',
@@ -872,6 +881,15 @@ export default [
     what: "an early `return 0;` after the lock is taken: the exit without the lock returns the walk's `error`, which may be 0 too, so the value cannot tell the caller (sweep AH, leak)",
     edits: [{ insertBefore: 'start = untagged_addr_remote(mm, start);', text: ['if (!mm->map_count)', '\treturn 0;', ''] }],
     expect: [{ line: ['if (mmap_write_lock_killable(mm))', 'mmap_read_lock(mm);'], related: [{ at: 'return 0;', nth: 2 }] }],
+  },
+  {
+    id: 'balance-amdgpu-mmget-fail-unlocks',
+    rule: 'mmap-lock-balance',
+    file: 'drivers/gpu/drm/amd/amdgpu/amdgpu_ttm.c',
+    function: 'amdgpu_ttm_tt_get_user_pages',
+    what: "mmget_not_zero()'s failure sent to `out_unlock:`, which releases a lock the function has not taken yet; `int r = 0;`, tested after the unlock, is an error code, not a lock flag (sweep AL's B58, unlockNotHeld)",
+    edits: [{ replace: 'if (!mmget_not_zero(mm)) /* Happens during process shutdown */', lines: 2, with: ['if (!mmget_not_zero(mm)) { /* Happens during process shutdown */', '\tr = -ESRCH;', '\tgoto out_unlock;', '}'] }],
+    expect: [{ line: 'mmap_read_unlock(mm);' }],
   },
   {
     id: 'balance-gup-locked-unlock-untested',

@@ -4,7 +4,7 @@
  * the lock cannot be judged (transfer helpers, lock flags handed to callees, helpers that lock
  * through a VMA) as `unknown` events on every mm of the function.
  */
-import { displayKey, forEachChild, isZeroConstant, pathKey, uncast, type Expr } from '../analysis/ast.js';
+import { displayKey, forEachChild, forEachExpr, isZeroConstant, pathKey, uncast, type Expr, type Stmt } from '../analysis/ast.js';
 import { acquiredEdge, acquisitionOf, BracketIndex, isGlobalPath, MAY_NAME_WALK, objectAt, SummaryMemo, trackedObjects, zeroEdge, type BracketEvent, type BracketSummaries, type NameQuery } from '../analysis/brackets.js';
 import type { AnalyzedFile, AnalyzedFunction } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
@@ -250,9 +250,28 @@ const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '<<', 
 /**
  * Variables that record whether the lock is held: tested by a branch and set to a constant
  * (`int locked = 0; ... locked = 1;`, `user->locked = 0`), or the target of an `int *locked`
- * (or `bool *`) parameter that a branch tests.
+ * (or `bool *`) parameter that a branch tests. A variable set to 0 or 1 must also have to do
+ * with a lock: named for one, handed by address to a callee (the GUP protocol), set beside a
+ * lock call, or tested by a branch whose own statements call one (`if (locked)
+ * mmap_read_unlock(mm);`). An error code that starts at 0 is none (sweep AL: `int ret = 0; ...
+ * if (ret) return ret;` silenced every check of an unlock or a lookup in the function).
  */
 export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
+  let flags = flagMemo.get(fn);
+  if (!flags) flagMemo.set(fn, (flags = findLockFlags(fn)));
+  return flags;
+}
+
+const flagMemo = new WeakMap<AnalyzedFunction, ReadonlySet<string>>();
+
+/** A call that may take, drop or hand on a lock: by name, generously (wrappers, GUP, faults). */
+const LOCKISH_CALL = /lock|^(?:up|down)_(?:read|write)|_(?:start|end)_read$|user_pages|fault/i;
+
+function callsLockish(node: CfgNode): boolean {
+  return node.events.some((e) => e.k === 'call' && e.name !== null && LOCKISH_CALL.test(e.name));
+}
+
+function findLockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
   const tested = new Set<string>();
   // What the condition itself tests: a value handed to a call in it (`if
   // (!user_event_mm_fault_in(user_mm, uaddr, attempt))`, trace_events_user.c) is the callee's.
@@ -273,15 +292,76 @@ export function lockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
     testedIn(node.expr);
   }
   const out = new Set<string>();
+  /** Candidates set beside a lock call: in the same statement, or the one just before or after. */
+  const besideLock = new Set<string>();
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
-      if (ev.k === 'def' && tested.has(ev.key) && ev.value && ev.value.k === 'lit' && /^[01]$/.test(ev.value.text.trim())) out.add(ev.key);
+      if (ev.k !== 'def' || !tested.has(ev.key) || !ev.value || ev.value.k !== 'lit' || !/^[01]$/.test(ev.value.text.trim())) continue;
+      out.add(ev.key);
+      const near = [node, ...node.pred.map((e) => fn.cfg.nodes[e.to]!), ...node.succ.map((e) => fn.cfg.nodes[e.to]!)];
+      if (near.some(callsLockish)) besideLock.add(ev.key);
     }
+  }
+  if (out.size > 0) {
+    const related = flagsRelatedToLocks(fn, out);
+    for (const key of out) if (!besideLock.has(key) && !related.has(key) && !/lock/i.test(displayKey(key))) out.delete(key);
   }
   // `*locked` for an `int *locked` / `bool *locked` parameter; not `*from` of a
   // `nodemask_t *from` that a `for_each_node_mask(s, *from)` loop condition reads.
   const flagParams = new Set(fn.ast.params.filter((p) => p.pointer && FLAG_PARAM_TYPE.test(p.type.trim())).map((p) => p.ref.id));
   for (const key of tested) if (key.startsWith('*') && flagParams.has(key.slice(1))) out.add(key);
+  return out;
+}
+
+/**
+ * Of the `candidates`, those handed by address to a call (`&locked`), and those tested by an
+ * `if` or a loop whose own statements (not a `goto` out of them) call a lock function.
+ */
+function flagsRelatedToLocks(fn: AnalyzedFunction, candidates: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const node of fn.cfg.nodes) {
+    for (const e of node.events) {
+      if (e.k !== 'call') continue;
+      for (const arg of e.call.args) {
+        const key = arg.k === 'unary' && arg.op === '&' ? pathKey(arg.arg) : null;
+        if (key !== null && candidates.has(key)) out.add(key);
+      }
+    }
+  }
+  const lockish = fn.cfg.nodes.filter(callsLockish);
+  const within = (s: { start: number; end: number } | null): boolean => s !== null && lockish.some((n) => n.start >= s.start && n.end <= s.end);
+  const names = (test: Expr): string[] => {
+    const keys: string[] = [];
+    forEachExpr(test, (x) => {
+      const key = x.k === 'ident' || x.k === 'field' ? pathKey(x) : null;
+      if (key !== null && candidates.has(key)) keys.push(key);
+    });
+    return keys;
+  };
+  // An explicit stack: a body nested hundreds deep must not overflow this walk.
+  const stack: Stmt[] = [fn.ast.body];
+  while (stack.length > 0) {
+    const st = stack.pop()!;
+    switch (st.k) {
+      case 'block': stack.push(...st.body); break;
+      case 'if':
+        if (within(st.then) || within(st.else)) for (const k of names(st.test)) out.add(k);
+        stack.push(st.then, ...(st.else ? [st.else] : []));
+        break;
+      case 'while': case 'do': case 'switch':
+        if (within(st.body)) for (const k of names(st.test)) out.add(k);
+        stack.push(st.body);
+        break;
+      case 'for':
+        if (st.test && within(st.body)) for (const k of names(st.test)) out.add(k);
+        stack.push(st.body);
+        break;
+      case 'macro-loop': case 'label': stack.push(st.body); break;
+      case 'case': stack.push(...st.body); break;
+      case 'preproc': for (const b of st.branches) stack.push(...b.body); break;
+      default: break;
+    }
+  }
   return out;
 }
 
