@@ -892,6 +892,15 @@ export default [
     expect: [{ line: 'mmap_read_unlock(mm);' }],
   },
   {
+    id: 'balance-gru-alloc-locked-gts-err-return',
+    rule: 'mmap-lock-balance',
+    file: 'drivers/misc/sgi-gru/grufault.c',
+    function: 'gru_alloc_locked_gts',
+    what: "`if (IS_ERR(gts)) goto err;` turned into `return gts;`: the error pointer goes back with the write lock held, where the other failure releases it at `err:` (sweep AL's B07, leak)",
+    edits: [{ replace: 'if (IS_ERR(gts))', lines: 2, with: ['if (IS_ERR(gts))', '\treturn gts;'] }],
+    expect: [{ line: 'mmap_write_lock(mm);', related: ['if (IS_ERR(gts))', { at: 'return gts;', nth: 1 }] }],
+  },
+  {
     id: 'balance-gup-locked-unlock-untested',
     rule: 'mmap-lock-balance',
     file: 'mm/gup.c',

@@ -216,7 +216,8 @@ export async function runRecall({ cli, root, tree, mutations, implemented, workD
   // Control 1: the functions as shipped, one scan over every file the corpus touches.
   const files = [...new Set(prepared.filter((p) => !p.entry.status).map((p) => p.m.file))].sort();
   say(`recall: scanning the ${files.length} unmodified files the mutations touch`);
-  const scanRun = await runNode([cli, 'scan', ...files, '--format', 'json'], tree);
+  // Every mutation broken (a run of chosen ids): nothing to scan, and the entries say why.
+  const scanRun = files.length === 0 ? { code: 0, stdout: '{"findings":[]}', stderr: '' } : await runNode([cli, 'scan', ...files, '--format', 'json'], tree);
   if (scanRun.code !== 0 && scanRun.code !== 1) throw new Error(`widen scan of the mutation files failed (exit ${scanRun.code}):\n${scanRun.stderr}`);
   const shipped = JSON.parse(scanRun.stdout).findings;
 

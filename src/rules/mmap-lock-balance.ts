@@ -1224,6 +1224,9 @@ function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'fal
   // `IS_ERR_VALUE(ret)` (include/linux/err.h): an error code in an integer, as do_mmap() returns
   // one in its `unsigned long` (sweep N: vm_mmap_pgoff() returning it with the lock held).
   if (cond.k === 'call' && cond.name === 'IS_ERR_VALUE' && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
+  // An error pointer (sweep AL: sgi-gru's `if (IS_ERR(gts)) return gts;` with the lock held,
+  // where the function's other failure releases it).
+  if (cond.k === 'call' && (cond.name === 'IS_ERR' || cond.name === 'IS_ERR_OR_NULL') && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
   if (is(cond)) return returnsInteger(fn) ? 'true' : null;
   if (cond.k !== 'binary') return null;
   const [v, c] = is(cond.left) ? [cond.left, cond.right] : is(cond.right) ? [cond.right, cond.left] : [null, null];
