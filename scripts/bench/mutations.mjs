@@ -693,6 +693,15 @@ export default [
     expect: [{ line: 'if (!vma_start_read(vma))', related: [{ at: 'goto inval;', nth: 3 }] }],
   },
   {
+    id: 'vma-lock-arm64-pkey-after-end-read',
+    rule: 'vma-read-lock-balance',
+    file: 'arch/arm64/mm/fault.c',
+    function: 'do_page_fault',
+    what: "`pkey = vma_pkey(vma);` moved below `vma_end_read(vma);` on the per-VMA lock path: vma_pkey() reads vm_flags of a VMA nothing keeps (sweep AL's B52, useAfterRelease)",
+    edits: [{ move: { at: 'pkey = vma_pkey(vma);', nth: 1 }, after: { at: 'vma_end_read(vma);', nth: 2 } }],
+    expect: [{ line: { at: 'pkey = vma_pkey(vma);', nth: 1 }, related: [{ at: 'vma_end_read(vma);', nth: 2 }] }],
+  },
+  {
     id: 'vma-lock-x86-end-read-untested',
     rule: 'vma-read-lock-balance',
     file: 'arch/x86/mm/fault.c',

@@ -27,7 +27,7 @@ import { bodyMentions } from './mmap-lock.js';
 import { defineRule, unlessIn, type RuleContext } from './define-rule.js';
 import { callsHelperThat } from './facts.js';
 import { faultTest, type FaultBit } from './fault-result.js';
-import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_READ_LOCK } from './resources.js';
+import { MMAP_LOCK_OPS, MMAP_LOCK_TRANSFERS, VMA_DEREF_HELPERS, VMA_READ_LOCK } from './resources.js';
 
 /** What a fault handled under the VMA lock may have returned, as far as the lock is concerned. */
 type Outcome = FaultBit | 'neither';
@@ -198,6 +198,22 @@ export default defineRule({
                 messageId: 'useAfterRelease',
                 data: { vma: displayKey(key), how: v.how },
                 at: u,
+                related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
+              });
+            }
+            continue;
+          }
+          // A kernel helper that reads the VMA it is handed (sweep AL: arm64's `vma_pkey(vma)`
+          // moved below `vma_end_read(vma)`).
+          if (u.k === 'call' && u.name !== null && READS_HANDED.has(u.name)) {
+            for (const arg of u.call.args) {
+              const key = pathKey(arg);
+              const v = key === null ? undefined : out.get(key);
+              if (key === null || v?.k !== 'released' || releasesAt(n, key)) continue;
+              report(`use|${n.id}|${key}`, {
+                messageId: 'useAfterRelease',
+                data: { vma: displayKey(key), how: v.how },
+                at: u.call,
                 related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
               });
             }
@@ -583,6 +599,13 @@ function readsAt(n: CfgNode, result: string): boolean {
   if (n.kind !== 'branch' && n.kind !== 'loop' && n.kind !== 'case') return false;
   return n.flow.some((u) => u.k === 'use' && u.key === result);
 }
+
+/**
+ * Kernel helpers that read the VMA they are handed, so a call of one is a use. Not the release
+ * itself (a second one is `doubleRelease`), nor `handle_mm_fault()`, whose own rules about the
+ * lock are the fault checks'.
+ */
+const READS_HANDED: ReadonlySet<string> = new Set(VMA_DEREF_HELPERS.filter((h) => h !== 'vma_end_read' && h !== 'handle_mm_fault'));
 
 function releasesAt(n: CfgNode, key: string): boolean {
   return n.events.some((e) => e.k === 'call' && e.name !== null && RELEASE.has(e.name) && e.call.args.some((a) => pathKey(stripAddr(a)) === key));
