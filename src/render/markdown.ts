@@ -226,8 +226,14 @@ export function escapeText(s: string): string {
   return out + escape(s.slice(from));
 }
 
+/**
+ * A Mermaid label's text: `#` first (Mermaid reads `#name;` as an entity: C's `#1;` would turn
+ * into a control character), then `&` (the label goes into HTML, where `&params` reads as
+ * `¶ms` and `&regs` as `®s`; sweep AK), quotes and angle brackets as entities, backticks as
+ * quotes (Mermaid reads them as Markdown).
+ */
 function mermaidText(s: string): string {
-  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/`/g, "'");
+  return s.replace(/#/g, '#35;').replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/`/g, "'");
 }
 
 /** `s` cut to `max` characters, at a word boundary when there is one in its second half. */

@@ -64,6 +64,13 @@ describe('Mermaid paths', () => {
     expect(flow).not.toMatch(/<b>/);
   });
 
+  test("C's `&` and `#` reach the label as written (sweep AK: `&params` drawn as `¶ms`, `#1;` as a control character)", async () => {
+    const [seed] = (await seedReport()).findings;
+    const f: Finding = { ...seed!, related: [{ path: seed!.path, line: 42, message: 'copy_from_user(&params, u) #1; &amp;' }] };
+    const flow = pathFlowchart(f)!.join('\n');
+    expect(flow).toContain('<br/>copy_from_user(#amp;params, u) #35;1; #amp;amp;"]');
+  });
+
   test('steps run in path order: related lines in the rule\'s order, the finding\'s line among them by source order', async () => {
     const [seed] = (await seedReport()).findings;
     const at = (line: number, message: string) => ({ path: seed!.path, line, message });
