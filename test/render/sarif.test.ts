@@ -193,7 +193,10 @@ describe('rule descriptors from the rule pages', () => {
       expect(d.help).toBe(page);
       expect(d.description).toBe(firstParagraph(page));
       expect(d.description.length).toBeGreaterThan(40);
+      // Not an aside in parentheses (sweep AK: four rules' descriptions were one).
+      expect(d.description).not.toMatch(/^\(.*\)$/s);
     }
+    expect(descriptors.find((d) => d.id === 'api-version-gate')!.description).toMatch(/^A call to an mm API that the target tree does not define/);
     expect(descriptors.find((d) => d.id === 'tlb-vma-bracket-balance')!.description).toBe('`tlb_start_vma()` and `tlb_end_vma()` on the same gather must pair up on every path of the same function.');
   });
 

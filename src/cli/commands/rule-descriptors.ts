@@ -43,6 +43,9 @@ export function firstParagraph(page: string): string | null {
   for (const para of body.split(/\n\s*\n/)) {
     const text = para.trim();
     if (text === '' || text.startsWith('#') || text.startsWith('**') || text.startsWith('```') || text.startsWith('<')) continue;
+    // A parenthetical aside about the API list above it (sweep AK: "(`mmap_read_lock()` is the
+    // baseline ...)" shown in code scanning as api-version-gate's description).
+    if (text.startsWith('(') && text.endsWith(')')) continue;
     return text.replace(/\s*\n\s*/g, ' ');
   }
   return null;
