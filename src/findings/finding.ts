@@ -11,6 +11,7 @@
  * line of a file: `path` is where the patch came from (the mail file, `<stdin>`), `line`,
  * `column` and `endLine` are 0, `function` is null, and `patch` names the patch.
  */
+import type { Patch } from '../patch/types.js';
 import type { Placement } from './placement.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -129,4 +130,9 @@ export function compareFindings(a: Finding, b: Finding): number {
   if ((a.patch?.index ?? 0) !== (b.patch?.index ?? 0)) return (a.patch?.index ?? 0) - (b.patch?.index ?? 0);
   if (a.path !== b.path) return a.path < b.path ? -1 : 1;
   return a.line - b.line || a.column - b.column || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
+/** How a finding names its patch: place in the series, subject, and the commit when it is one. */
+export function patchRef(patch: Patch): PatchRef {
+  return { index: patch.index, subject: patch.subject, total: patch.total, ...(patch.commit ? { commit: patch.commit.sha } : {}) };
 }

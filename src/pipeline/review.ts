@@ -13,7 +13,7 @@ import { AnalyzedFile } from '../analysis/file.js';
 import type { FunctionSpan } from '../analysis/functions.js';
 import { CParser } from '../analysis/parser.js';
 import { Preparations, Program } from '../analysis/program.js';
-import { compareFindings, type Finding } from '../findings/finding.js';
+import { compareFindings, patchRef, type Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding } from '../findings/placement.js';
 import { PatchError, applyFilePatch, describePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks, unapplyFilePatch } from '../patch/index.js';
 import type { FilePatch, Hunk, LineMap, Patch } from '../patch/types.js';
@@ -313,10 +313,6 @@ function markFixed(reported: readonly Finding[], resolved: readonly Finding[], p
   }
 }
 
-/** How a finding names its patch: place in the series, subject, and the commit when it is one. */
-function patchRef(patch: Patch): NonNullable<Finding['patch']> {
-  return { index: patch.index, subject: patch.subject, total: patch.total, ...(patch.commit ? { commit: patch.commit.sha } : {}) };
-}
 
 /** The findings one file patch introduces and resolves, and what could not be checked. */
 function reviewFile(fp: FilePatch, patch: Patch, images: Images, rules: readonly Rule[], parser: CParser, summaries: BracketSummaries, preparations: Preparations): FileReview {

@@ -71,7 +71,10 @@ const PRECISION: Record<RuleDescriptor['confidence'], string> = { high: 'high', 
 
 export function renderSarif(report: Report, opts: SarifOptions): string {
   const ruleIndex = new Map(opts.rules.map((r, i) => [r.id, i]));
-  const { kept, overflow } = withinLimit(report.findings, opts.maxResults ?? MAX_RESULTS_PER_RUN);
+  // A commit read from git or GitHub is no file of the repository: a note on its message goes
+  // among the run's notifications, where code scanning shows no alert on a file that is not there.
+  const onCommits = report.findings.filter(onCommitMessage);
+  const { kept, overflow } = withinLimit(report.findings.filter((f) => !onCommitMessage(f)), opts.maxResults ?? MAX_RESULTS_PER_RUN);
   const run: Sarif.Run = {
     tool: {
       driver: {
@@ -86,7 +89,7 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
     invocations: [
       {
         executionSuccessful: opts.executionSuccessful,
-        toolExecutionNotifications: [...report.notes.map((n) => notification(n, opts.srcRoot)), ...(overflow ? [overflow] : [])],
+        toolExecutionNotifications: [...report.notes.map((n) => notification(n, opts.srcRoot)), ...onCommits.map((f) => commitNotification(f, ruleIndex.get(f.rule))), ...(overflow ? [overflow] : [])],
       },
     ],
     columnKind: 'utf16CodeUnits',
@@ -182,6 +185,26 @@ function relatedLocations(f: Finding, root: string | null): Sarif.Location[] {
     out.push({ id: out.length + 1, physicalLocation: physical(root, f.path, f.endLine), message: { text: 'Where the finding ends: the closing call, or where the path leaves the function.' } });
   }
   return out;
+}
+
+/**
+ * A finding on the message of a commit read from git or GitHub (`review --git`, `--pr`), whose
+ * `path` names the commit, not a file: sweep AK found code scanning would file alerts on a path
+ * `commit 2795eab6648e` the repository does not have.
+ */
+function onCommitMessage(f: Finding): boolean {
+  const sha = /^commit ([0-9a-f]{7,40})$/.exec(f.path)?.[1];
+  return isCommitFinding(f) && sha !== undefined && f.patch?.commit?.startsWith(sha) === true;
+}
+
+function commitNotification(f: Finding, ruleIndex: number | undefined): Sarif.Notification {
+  const where = `commit message of ${f.patch ? patchLabel(f.patch) : f.path}`;
+  return {
+    level: f.severity,
+    message: { text: [`${sentence(f.message)} (${where})`, f.explanation, f.fix ? `Fix: ${f.fix}` : ''].filter(Boolean).join('\n\n') },
+    associatedRule: { id: f.rule, ...(ruleIndex !== undefined ? { index: ruleIndex } : {}) },
+    locations: [{ logicalLocations: [{ name: where, kind: 'resource' }] }],
+  };
 }
 
 function notification(n: ReportNote, root: string | null): Sarif.Notification {

@@ -183,6 +183,19 @@ describe('what GitHub code scanning reads', () => {
     expect(at('0001.patch', { srcRoot: null, cwd: '/home/me' })).toEqual({ uri: 'file:///home/me/0001.patch' });
     expect(at('<stdin>', { srcRoot: '/work/linux', cwd: '/work' })).toEqual({ uri: '%3Cstdin%3E', uriBaseId: SRCROOT });
   });
+
+  test('a note on the message of a commit read from git is a notification, not an alert on a file "commit <sha>" (sweep AK)', () => {
+    const sha = '2795eab6648e0123456789abcdef0123456789ab';
+    const note = { ...seed.findings[0]!, path: 'commit 2795eab6648e', line: 1, column: 1, endLine: 1, related: [], scope: 'commit-message' as const, function: null, patch: { index: 1, total: 1, subject: 'mm: x', commit: sha } };
+    const text = renderSarif({ ...seed, findings: [note, seed.findings[0]!] }, goldenOptions);
+    const log = expectSchemaValid(text);
+    const run = log.runs[0]!;
+    expect(run.results!.map((r) => r.locations![0]!.physicalLocation!.artifactLocation!.uri)).toEqual(['mm/memory.c']);
+    const [n] = run.invocations![0]!.toolExecutionNotifications!.filter((x) => x.associatedRule);
+    expect(n!.associatedRule!.id).toBe(note.rule);
+    expect(n!.message.text).toMatch(/^[^\n]+ \(commit message of "mm: x"\)\n\n/);
+    expect(n!.locations).toEqual([{ logicalLocations: [{ name: 'commit message of "mm: x"', kind: 'resource' }] }]);
+  });
 });
 
 describe('rule descriptors from the rule pages', () => {

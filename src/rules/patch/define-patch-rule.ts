@@ -6,7 +6,7 @@
  * `scope: 'commit-message'` so that every output places them on the patch, not on a file line.
  */
 import { fingerprint } from '../../findings/fingerprint.js';
-import type { Finding } from '../../findings/finding.js';
+import { patchRef, type Finding } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
 import type { Patch } from '../../patch/types.js';
 import { formatSpec, type MessageSpec } from '../define-rule.js';
@@ -91,7 +91,7 @@ function toFinding(patch: Patch, commit: CommitMessage, rule: PatchRule, r: Patc
     column: 1,
     endLine: line,
     function: null,
-    patch: { index: patch.index, subject: patch.subject, total: patch.total },
+    patch: patchRef(patch),
     related: [],
     // The subject and author identify the patch across re-runs; line numbers play no part.
     fingerprint: fingerprint(rule.id, null, r.messageId, [commit.subject, commit.author.text, r.evidence ?? '']),
