@@ -65,6 +65,11 @@ export interface Excerpt {
   path: string;
   function: string;
   lines: Array<ExcerptLine | null>;
+  /**
+   * A later patch of the series changes this file: the lines and their numbers are those of the
+   * file as the finding's own patch left it, and may differ at the series' end.
+   */
+  changedLater?: boolean;
 }
 
 export interface Finding {

@@ -286,11 +286,25 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   if (cFiles === 0) {
     notes.push(fileNote(opts.patches[0]?.source ?? '<input>', 'skipped-file', 'The patch changes no .c or .h file, so widen had nothing to review.'));
   }
+  markChangedLater(findings, opts.patches);
   return {
     findings: findings.sort(compareFindings),
     notes: sortNotes(notes),
     stats: { files, functions, ms: Math.round(performance.now() - t0) },
   };
+}
+
+/**
+ * A finding's excerpt shows its file as the finding's patch left it: where a later patch of the
+ * series changes that file, its lines and their numbers may differ from the series' end, and
+ * the excerpt says so (sweep AK: a pull request's inline comment quoted commit 1's line 14).
+ */
+function markChangedLater(findings: readonly Finding[], patches: readonly Patch[]): void {
+  for (const f of findings) {
+    if (!f.excerpt || !f.patch) continue;
+    const at = patches.findIndex((p) => p.index === f.patch!.index && p.subject === f.patch!.subject);
+    if (at >= 0 && patches.slice(at + 1).some((later) => later.files.some((x) => x.oldPath === f.path))) f.excerpt.changedLater = true;
+  }
 }
 
 interface FileReview {

@@ -35,11 +35,12 @@ export function renderFindingComment(f: Finding, { flow: withFlow = true }: { fl
   if (f.fixedBy) {
     out.push('', `<sub>A later ${f.fixedBy.commit ? 'commit' : 'patch'} fixes it: ${seriesName(f.fixedBy)}${f.fixedBy.subject === null ? '' : `: ${escapeText(f.fixedBy.subject)}`}. It stays reported here because the series does not bisect cleanly in between.</sub>`);
   }
-  if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt));
+  if (f.excerpt) out.push('', ...renderExcerptBlock(f.excerpt, f.patch));
   if (f.explanation) out.push('', escapeText(f.explanation));
   if (f.fix) out.push('', `**Fix:** ${escapeText(f.fix)}`);
   const flow = withFlow ? pathFlowchart(f) : null;
-  if (flow) out.push('', '<details><summary>The path through the function</summary>', '', ...flow, '', '</details>');
+  const asLeft = f.excerpt?.changedLater && f.patch ? ` (lines as ${seriesName(f.patch)} left the file)` : '';
+  if (flow) out.push('', `<details><summary>The path through the function${asLeft}</summary>`, '', ...flow, '', '</details>');
   return out.join('\n');
 }
 
@@ -92,8 +93,11 @@ function seriesName(ref: PatchRef): string {
   return ref.commit ? `commit \`${ref.commit.slice(0, SHORT_SHA)}\` (${place})` : `patch ${place}`;
 }
 
-/** The excerpt as a fenced block, and a legend of its marks. */
-export function renderExcerptBlock(e: Excerpt): string[] {
+/**
+ * The excerpt as a fenced block, and a legend of its marks. `patch`, the finding's patch, is
+ * named when a later patch changes the file (the lines are that patch's, not the series' end).
+ */
+export function renderExcerptBlock(e: Excerpt, patch?: PatchRef): string[] {
   const lines = excerptLines(e);
   const fence = '`'.repeat(Math.max(3, longestBacktickRun(lines) + 1));
   const marks = new Set(e.lines.flatMap((l) => (l ? [l.added ? '+' : '', l.role === 'related' ? '*' : '', l.role ? '>' : ''] : [])));
@@ -105,7 +109,7 @@ export function renderExcerptBlock(e: Excerpt): string[] {
     marks.has('+') ? '`+` added by this patch' : '',
   ].filter(Boolean);
   return [
-    `Widened context from ${others.length ? `${codeSpan(`${e.function}()`)} and ${others.map((n) => codeSpan(`${n}()`)).join(', ')}` : codeSpan(`${e.function}()`)} in ${codeSpan(e.path)}${legend.length ? ` (${legend.join(', ')})` : ''}:`,
+    `Widened context from ${others.length ? `${codeSpan(`${e.function}()`)} and ${others.map((n) => codeSpan(`${n}()`)).join(', ')}` : codeSpan(`${e.function}()`)} in ${codeSpan(e.path)}${e.changedLater && patch ? ` as ${seriesName(patch)} left it: a later ${patch.commit ? 'commit' : 'patch'} changes the file, so its lines may differ now` : ''}${legend.length ? ` (${legend.join(', ')})` : ''}:`,
     '',
     `${fence}c`,
     ...lines,

@@ -42,6 +42,8 @@ export function renderText(report: Report, opts: TextOptions = {}): string {
     if (isCommitFinding(f) && f.patch) out.push(`  in the commit message of ${patchLabel(f.patch)}`);
     else if (f.patch && f.patch.subject !== null) out.push(`  introduced by ${patchName(f.patch)}: ${f.patch.subject}`);
     if (f.fixedBy) out.push(`  fixed by ${patchName(f.fixedBy)}${f.fixedBy.subject === null ? '' : `: ${f.fixedBy.subject}`} (the series does not bisect cleanly in between)`);
+    // The excerpt's lines are that patch's (sweep AK: a later patch moved them).
+    if (f.excerpt?.changedLater && f.patch) out.push(`  lines as ${patchName(f.patch)} left the file; a later patch changes it`);
     if (f.excerpt) out.push(...renderExcerpt(f.excerpt, paint, SEVERITY_STYLE[f.severity]));
     if (f.explanation) out.push(`  ${paint('bold', '= note:')} ${f.explanation}`);
     if (f.fix) out.push(`  ${paint('bold', '= help:')} ${f.fix}`);

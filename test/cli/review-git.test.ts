@@ -39,10 +39,12 @@ test('the finding of commit 2 is reported against it, with commit 3 named as the
   expect(JSON.stringify(out)).not.toContain(c1!.sha);
 
   const text = widen(series.repo.dir, '--git', `${series.base.sha}..HEAD`, '--rules', 'tlb-vma-bracket-vma-reassigned');
-  expect(text.stdout.split('\n').slice(0, 3)).toEqual([
+  expect(text.stdout.split('\n').slice(0, 4)).toEqual([
     'mm/memory.c:31:3: error: `vma` changes between `tlb_start_vma()` and `tlb_end_vma()` [tlb-vma-bracket-vma-reassigned]',
     `  introduced by patch 2 (commit ${c2!.sha.slice(0, 12)}): ${SERIES_SUBJECTS[1]}`,
     `  fixed by patch 3 (commit ${c3!.sha.slice(0, 12)}): ${SERIES_SUBJECTS[2]} (the series does not bisect cleanly in between)`,
+    // Patch 3 changes the file: the excerpt's lines are patch 2's (sweep AK).
+    `  lines as patch 2 (commit ${c2!.sha.slice(0, 12)}) left the file; a later patch changes it`,
   ]);
 });
 

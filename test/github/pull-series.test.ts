@@ -77,6 +77,11 @@ test('the bug of commit 2 is reported against commit 2 with the note that commit
   }
   expect(misuse3).toContain(`<sub>Introduced by commit \`${short(c3!.sha)}\` (3/3): ${SERIES_SUBJECTS[2]}</sub>`);
   expect(misuse3).not.toContain('A later commit fixes it');
+  // Commit 3 changes the file commit 2's findings quote: their excerpts say whose lines they show
+  // (sweep AK: an inline comment quoted commit 1's line 14 beside the pull request's line 14).
+  expect(error).toContain(`Widened context from \`free_pgtables()\` in \`mm/memory.c\` as commit \`${short(c2!.sha)}\` (2/3) left it: a later commit changes the file, so its lines may differ now (`);
+  expect(error).toContain(`<details><summary>The path through the function (lines as commit \`${short(c2!.sha)}\` (2/3) left the file)</summary>`);
+  expect(misuse3).toContain('Widened context from `free_pgtables()` in `mm/memory.c` (');
   expect(review.body).not.toContain('### Outside the diff');
 
   // The error still fails the check run: commit 2 does not bisect. Its findings' own lines are
