@@ -302,15 +302,32 @@ export function renderReviewBody(input: ReviewBodyInput): string {
   const budget = MAX_COMMENT_BODY - 2_000;
   let size = out.join('\n').length;
   let omitted = 0;
-  const section = (heading: string, why: string, findings: readonly Finding[]): void => {
-    if (findings.length === 0) return;
-    const head = ['', `### ${heading} (${findings.length})`, '', why];
+  const sections: Array<{ heading: string; why: string; findings: readonly Finding[] }> = [
+    // Notes on commit messages have no line of code to sit on; they are a section of their own.
+    { heading: 'On the commit messages', why: 'These notes are about how the patches are written (author, subject, trailers), not about a line of code.', findings: input.outside.filter(isCommitFinding) },
+    { heading: 'Not accepted as inline comments', why: 'GitHub refused this review with these findings as comments on their lines, so they are listed here, each with its line.', findings: refused },
+    { heading: 'Outside the diff', why: 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', findings: input.outside.filter((f) => !isCommitFinding(f)) },
+    { heading: 'More findings', why: `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, findings: input.overflow },
+  ].filter((x) => x.findings.length > 0);
+  const headOf = (x: (typeof sections)[number]): string[] => ['', `### ${x.heading} (${x.findings.length})`, '', x.why];
+  const briefOf = (f: Finding): string => `\n- ${findingHeading(f)} ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
+  // What every later finding takes as a line of its own, and every later heading: a finding is
+  // written whole only while that still fits after it, so that whole excerpts do not crowd out
+  // the findings after them (sweep AK: 35 whole, then 60 neither listed nor marked, so back as
+  // new on the next push).
+  let reserve = sections.reduce((n, x) => n + headOf(x).join('\n').length + 1 + x.findings.reduce((m, f) => m + briefOf(f).length + 1, 0), 0);
+  for (const x of sections) {
+    const head = headOf(x);
     out.push(...head);
     size += head.join('\n').length + 1;
-    for (const f of findings) {
+    reserve -= head.join('\n').length + 1;
+    for (const f of x.findings) {
+      const brief = briefOf(f);
+      reserve -= brief.length + 1;
       const whole = ['', `#### ${findingHeading(f)}`, '', renderFindingComment(f), input.mark(f)].join('\n');
-      const brief = `\n- ${findingHeading(f)} ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
-      const piece = size + whole.length < budget ? whole : size + brief.length < budget ? brief : null;
+      // Never more than half the budget held back: with hundreds of findings, the first few
+      // still come whole.
+      const piece = size + whole.length + Math.min(reserve, budget / 2) < budget ? whole : size + brief.length < budget ? brief : null;
       if (piece === null) {
         omitted++;
         continue;
@@ -318,12 +335,7 @@ export function renderReviewBody(input: ReviewBodyInput): string {
       out.push(piece);
       size += piece.length + 1;
     }
-  };
-  // Notes on commit messages have no line of code to sit on; they are a section of their own.
-  section('On the commit messages', 'These notes are about how the patches are written (author, subject, trailers), not about a line of code.', input.outside.filter(isCommitFinding));
-  section('Not accepted as inline comments', 'GitHub refused this review with these findings as comments on their lines, so they are listed here, each with its line.', refused);
-  section('Outside the diff', 'These findings concern lines the diff does not show, so GitHub cannot take them as inline comments.', input.outside.filter((f) => !isCommitFinding(f)));
-  section('More findings', `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, input.overflow);
+  }
   if (omitted > 0) out.push('', `…and ${omitted} more finding${omitted === 1 ? '' : 's'} that do not fit in one review; the \`widen\` check run lists them all.`);
   if (input.notes.length > 0) {
     const notes = renderNotes(input.notes);

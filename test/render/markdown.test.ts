@@ -174,6 +174,18 @@ describe("GitHub's limits", () => {
     expect(whole + brief + omitted).toBe(400);
   });
 
+  test('whole findings leave room for the ones after them: 95 over the inline cap are all listed, each with its marker (sweep AK)', async () => {
+    const findings = await many(95);
+    const body = renderReviewBody({ inline: [], outside: [], overflow: findings, standing: 0, resolved: 0, notes: [], maxComments: 25, mark: (f) => fingerprintMarker(f.fingerprint) });
+    expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_BODY);
+    const whole = (body.match(/^#### /gm) ?? []).length;
+    const brief = (body.match(/^- `mm\/memory\.c:\d+` /gm) ?? []).length;
+    expect(whole).toBeGreaterThan(0);
+    expect(whole + brief).toBe(95);
+    expect(body).not.toMatch(/more findings? that do not fit/);
+    for (const f of findings) expect(body).toContain(fingerprintMarker(f.fingerprint));
+  });
+
   test('an inline comment about a 70,000-character identifier is cut to fit, and says so; an ordinary one is whole', async () => {
     const [seed] = (await seedReport()).findings;
     const marker = `\n${fingerprintMarker(seed!.fingerprint, seed!.path)}`;
