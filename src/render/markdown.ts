@@ -30,8 +30,10 @@ export function renderFindingComment(f: Finding, { flow: withFlow = true }: { fl
   const out: string[] = [];
   out.push(`${SEVERITY_BADGE[f.severity]} · [\`${f.rule}\`](${docsUrl(f.rule)})${f.function ? ` · in ${codeSpan(`${f.function}()`)}` : ''}${isCommitFinding(f) ? ' · on the commit message' : ''}`);
   out.push('', `**${escapeText(f.message)}**`);
-  if (isCommitFinding(f) && f.patch) out.push('', `<sub>Commit message of ${escapeText(patchLabel(f.patch))}</sub>`);
-  else if (f.patch && f.patch.subject !== null && ((f.patch.total ?? 1) > 1 || f.patch.commit)) out.push('', `<sub>Introduced by ${seriesName(f.patch)}: ${escapeText(f.patch.subject)}</sub>`);
+  // A note on a commit message sits under a heading that names the commit (findingHeading); a
+  // pull request of one commit is that commit, and saying so on every comment adds nothing
+  // (sweep AK).
+  if (!isCommitFinding(f) && f.patch && f.patch.subject !== null && (f.patch.total ?? 1) > 1) out.push('', `<sub>Introduced by ${seriesName(f.patch)}: ${escapeText(f.patch.subject)}</sub>`);
   if (f.fixedBy) {
     out.push('', `<sub>A later ${f.fixedBy.commit ? 'commit' : 'patch'} fixes it: ${seriesName(f.fixedBy)}${f.fixedBy.subject === null ? '' : `: ${escapeText(f.fixedBy.subject)}`}. It stays reported here because the series does not bisect cleanly in between.</sub>`);
   }
@@ -156,8 +158,11 @@ export function renderMarkdown(report: Report): string {
 }
 
 /** A finding's heading: its `path:line`, or for a commit message the patch it is about. */
+/** A commit is named as the inline comments of the same pull request name it (sweep AK). */
 function findingHeading(f: Finding): string {
-  return isCommitFinding(f) && f.patch ? `Commit message of ${escapeText(patchLabel(f.patch))}` : codeSpan(`${f.path}:${f.line}`);
+  if (!isCommitFinding(f) || !f.patch) return codeSpan(`${f.path}:${f.line}`);
+  const commit = f.patch.commit ? `${seriesName(f.patch)}${f.patch.subject === null ? '' : `: ${escapeText(f.patch.subject)}`}` : null;
+  return `Commit message of ${commit ?? escapeText(patchLabel(f.patch))}`;
 }
 
 /** What could not be checked, as a list a reviewer can act on. */

@@ -245,3 +245,14 @@ test("lines of another function in the excerpt are named above them, and in the 
   expect(block[0]).toBe('Widened context from `do_mincore()` and `can_do_mincore()` in `mm/mincore.c` (`>` the finding, `*` a line the argument depends on):');
   expect(block.slice(3, 8)).toEqual(['In can_do_mincore():', '* 162 |         if (!vma->vm_file)  <- reads `vm_file`', '      |  ...', 'In do_mincore():', '> 196 |         if (!can_do_mincore(vma)) {']);
 });
+
+test('a commit is named the same way in a note on its message and in its code findings; a lone commit is not named on every comment (sweep AK)', async () => {
+  const seed = await seedReport();
+  const code = seed.findings[0]!;
+  const commit = '6d7417251f3e0123456789abcdef0123456789ab';
+  const onMessage: Finding = { ...code, rule: 'patch-signoff-author', scope: 'commit-message', path: 'commit 6d7417251f3e', line: 1, endLine: 1, related: [], excerpt: undefined, function: null, patch: { index: 1, total: 3, subject: 'mm: x', commit } };
+  const md = renderMarkdown({ ...seed, findings: [onMessage, { ...code, patch: { index: 1, total: 3, subject: 'mm: x', commit } }] });
+  expect(md).toContain('### Commit message of commit `6d7417251f3e` (1/3): mm: x\n');
+  expect(md).toContain('<sub>Introduced by commit `6d7417251f3e` (1/3): mm: x</sub>');
+  expect(renderFindingComment({ ...code, patch: { index: 1, total: 1, subject: 'mm: x', commit } })).not.toContain('Introduced by');
+});

@@ -93,7 +93,9 @@ test("json: the contract's fields, with scope, the patch's first line and the pa
 
 test('markdown: a heading that names the commit message, no path:line', () => {
   const md = renderMarkdown(report);
-  expect(md).toContain(`### Commit message of "${SUBJECT}"\n\nℹ️ **note** · [\`patch-signoff-author\`](https://github.com/widen-review/widen/blob/main/docs/rules/patch-signoff-author.md) · on the commit message\n\n**the patch has no \`Signed-off-by:\` trailer**\n\n<sub>Commit message of "${SUBJECT}"</sub>`);
+  expect(md).toContain(`### Commit message of "${SUBJECT}"\n\nℹ️ **note** · [\`patch-signoff-author\`](https://github.com/widen-review/widen/blob/main/docs/rules/patch-signoff-author.md) · on the commit message\n\n**the patch has no \`Signed-off-by:\` trailer**\n\nEvery kernel patch`);
+  // The heading names the commit message: not said a second time under it (sweep AK).
+  expect(md).not.toContain('<sub>Commit message of');
   expect(md).not.toContain('seed-unsigned.patch:0');
 });
 
