@@ -193,7 +193,8 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   const filter = new TriggerFilter(allTriggers(functionRules));
   const findings: Finding[] = [];
   const notes: ReportNote[] = [];
-  let files = 0;
+  // Distinct files: a series changing one file in three patches read one file (sweep AK).
+  const files = new Set<string>();
   let functions = 0;
   let cFiles = 0;
   const total = opts.patches.reduce((n, p) => n + p.files.length, 0);
@@ -259,7 +260,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       }
       opts.progress?.(done++, total, path);
       if (fp.newPath === null || images.post === null) continue;
-      files++;
+      files.add(fp.newPath);
       let reviewed: FileReview;
       try {
         const summaries = await neighbourSummaries(tree, fp.newPath, filter, parser, programs, preparations);
@@ -290,7 +291,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   return {
     findings: findings.sort(compareFindings),
     notes: sortNotes(notes),
-    stats: { files, functions, ms: Math.round(performance.now() - t0) },
+    stats: { files: files.size, functions, ms: Math.round(performance.now() - t0) },
   };
 }
 
