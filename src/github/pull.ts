@@ -13,7 +13,7 @@ import { ReviewError } from '../pipeline/errors.js';
 import { SourceUnavailable, type TreeSource } from '../pipeline/source.js';
 import type { Finding } from '../findings/finding.js';
 import { diffLinesOf, placeFinding, type Placement } from '../findings/placement.js';
-import { commitInfo, commitPatch, forwardLine, PatchError, readPatches, shownText, unapplyFilePatch } from '../patch/index.js';
+import { commitInfo, commitPatch, forwardLine, forwardLineNear, PatchError, readPatches, shownText, unapplyFilePatch } from '../patch/index.js';
 import type { HeadLines } from '../render/check-run.js';
 import { SHORT_SHA } from '../render/text.js';
 import type { FilePatch, Patch } from '../patch/types.js';
@@ -518,7 +518,9 @@ async function reviewCommits(octokit: GitHubClient, ref: PullRef, pull: PullInfo
   for (const f of report.findings) {
     const head = carryToHead(f, patches);
     f.placement = placeOnFinalDiff(f, head, c.finalDiff);
-    headLines.set(f, head.path === f.path && head.line !== null ? { line: head.line, endLine: head.endLine ?? head.line } : null);
+    // An end line a later commit rewrote ends the span where that rewrite now is (sweep AK: the
+    // annotation of lines 12-15 shrank to line 12).
+    headLines.set(f, head.path === f.path && head.line !== null ? { line: head.line, endLine: Math.max(head.line, head.endLine ?? head.endNear) } : null);
   }
   return { report, notes, headLines };
 }
@@ -528,6 +530,8 @@ interface AtHead {
   path: string | null;
   line: number | null;
   endLine: number | null;
+  /** Where the end line is, or where it was when a later commit removed or rewrote it. */
+  endNear: number;
   related: Array<number | null>;
 }
 
@@ -535,14 +539,16 @@ interface AtHead {
 function carryToHead(f: Finding, patches: readonly Patch[]): AtHead {
   let lines: Array<number | null> = [f.line, f.endLine, ...f.related.filter((r) => r.path === f.path).map((r) => r.line)];
   let path: string | null = f.path;
+  let endNear = f.endLine;
   for (const later of patches.slice(f.patch?.index ?? patches.length)) {
     const fp = later.files.find((x) => x.oldPath === path);
     if (!fp) continue;
     path = fp.newPath;
     lines = lines.map((l) => (l === null || path === null ? null : forwardLine(fp.hunks, l)));
+    endNear = forwardLineNear(fp.hunks, endNear);
   }
   const [line = null, endLine = null, ...related] = lines;
-  return { path, line, endLine, related };
+  return { path, line, endLine, endNear, related };
 }
 
 /**

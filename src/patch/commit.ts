@@ -40,6 +40,18 @@ export function commitPatch(commit: CommitInfo, files: FilePatch[], at: { index:
  * deletes (or replaces) that line. Carries a finding of an earlier commit to a later tree.
  */
 export function forwardLine(hunks: readonly Hunk[], oldLine: number): number | null {
+  return carryLine(hunks, oldLine, false);
+}
+
+/**
+ * Like {@link forwardLine}, but a line the hunks delete or replace goes to where it was: the
+ * first line after the patch that took its place (or that follows the deletion).
+ */
+export function forwardLineNear(hunks: readonly Hunk[], oldLine: number): number {
+  return carryLine(hunks, oldLine, true)!;
+}
+
+function carryLine(hunks: readonly Hunk[], oldLine: number, near: boolean): number | null {
   let shift = 0;
   for (const h of hunks) {
     const start = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
@@ -48,6 +60,8 @@ export function forwardLine(hunks: readonly Hunk[], oldLine: number): number | n
       shift += h.newLines - h.oldLines;
       continue;
     }
+    // A pure deletion: the line that followed it, where it now is.
+    if (near && h.newLines === 0) return start + shift;
     let old = start;
     let next = h.newLines === 0 ? h.newStart + 1 : h.newStart;
     for (const l of h.lines) {
@@ -55,11 +69,11 @@ export function forwardLine(hunks: readonly Hunk[], oldLine: number): number | n
         next++;
         continue;
       }
-      if (old === oldLine) return l.kind === ' ' ? next : null;
+      if (old === oldLine) return l.kind === ' ' || near ? next : null;
       old++;
       if (l.kind === ' ') next++;
     }
-    return null;
+    return near ? next : null;
   }
   return oldLine + shift;
 }

@@ -9,5 +9,5 @@ export { applyFilePatch, lineMapFromHunks, postImageFromHunks, preImageFromHunks
 export { PatchError, describePatch, shownText, type PatchErrorKind } from './errors.js';
 export { formatHunkHeader } from './hunk-header.js';
 export type { FilePatch, FileStatus, Hunk, HunkLine, LineMap, Patch } from './types.js';
-export { commitInfo, commitPatch, forwardLine } from './commit.js';
+export { commitInfo, commitPatch, forwardLine, forwardLineNear } from './commit.js';
 export type { CommitInfo } from './types.js';

@@ -1,5 +1,5 @@
 /** Commits as patches: message splitting, trailers, and carrying a line through a later diff. */
-import { commitInfo, commitPatch, forwardLine, readPatches } from '../../src/patch/index.js';
+import { commitInfo, commitPatch, forwardLine, forwardLineNear, readPatches } from '../../src/patch/index.js';
 
 const base = { sha: 'a'.repeat(40), authorName: 'Ada Author', authorEmail: 'ada@example.org', date: '2026-11-25T17:48:12+00:00' };
 
@@ -41,4 +41,6 @@ test('forwardLine: lines before, inside and after hunks, deleted lines, pure ins
   const [patch] = await readPatches(diff, 'test');
   const hunks = patch!.files[0]!.hunks;
   expect([1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14].map((l) => forwardLine(hunks, l))).toEqual([1, 2, null, 5, 6, 10, 13, 14, null, null, 15]);
+  // Near: a replaced line goes to its replacement, a deleted one to the line after the deletion.
+  expect([1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14].map((l) => forwardLineNear(hunks, l))).toEqual([1, 2, 3, 5, 6, 10, 13, 14, 15, 15, 15]);
 });
