@@ -191,7 +191,7 @@ export async function publish(o: PublishOptions): Promise<PublishSummary> {
   };
   const finishCheck = async (): Promise<void> => {
     if (o.checkRun === null) return;
-    await completeCheckRun(octokit, ref, o.checkRun, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
+    await completeCheckRun(octokit, ref, o.checkRun, renderCheckRun(result.report, config.failOn, { excluded: result.excluded, ...(result.deleted ? { deleted: result.deleted } : {}), remarks: result.remarks, ...(result.headLines ? { headLines: result.headLines } : {}) }));
   };
   const [posted, finished] = await Promise.allSettled([postReview(), finishCheck()]);
   if (posted.status === 'rejected') {

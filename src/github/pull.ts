@@ -221,6 +221,8 @@ export interface PullReview {
   files: ReadonlyMap<string, FilePatch>;
   /** Changed files left out by the configuration's path filters. */
   excluded: number;
+  /** Changed C files the pull request deletes (named in `remarks`). */
+  deleted?: number;
   /** What the review did differently from what was asked (a series reviewed squashed), for the reader. */
   remarks: string[];
   /**
@@ -308,6 +310,8 @@ interface ReadFiles {
   /** The blob each file has after the change, by post-patch path. */
   blobs: Map<string, string>;
   excluded: number;
+  /** C files the change deletes: nothing is left in them to check. */
+  deleted: string[];
 }
 
 /** Whether a name holds a C0 control or DEL: characters no path widen reviews may hold. */
@@ -326,6 +330,7 @@ function hasControl(name: string): boolean {
 async function readListedFiles(files: readonly PullFile[], config: WidenConfig, source: string, note: (path: string, message: string) => void): Promise<ReadFiles> {
   const selected = pathFilter(config);
   let excluded = 0;
+  const deleted: string[] = [];
   const filePatches: FilePatch[] = [];
   for (const f of files) {
     if (!isCSource(f.filename) && !isCSource(f.previous_filename ?? '')) continue;
@@ -343,7 +348,10 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
       excluded++;
       continue;
     }
-    if (f.status === 'removed') continue;
+    if (f.status === 'removed') {
+      deleted.push(f.filename);
+      continue;
+    }
     // GitHub leaves `patch` out for a diff too large to show; an answer may also say null.
     if (typeof f.patch !== 'string' || f.sha === null) {
       // A pure rename has no diff and nothing to check; any other file without one was not checked.
@@ -364,7 +372,7 @@ async function readListedFiles(files: readonly PullFile[], config: WidenConfig, 
       note(f.filename, `The diff GitHub sent for ${f.filename} could not be read (${e.message}), so widen did not check it.`);
     }
   }
-  return { filePatches, blobs: new Map(files.flatMap((f) => (f.sha === null ? [] : [[f.filename, f.sha] as const]))), excluded };
+  return { filePatches, blobs: new Map(files.flatMap((f) => (f.sha === null ? [] : [[f.filename, f.sha] as const]))), excluded, deleted };
 }
 
 /**
@@ -420,6 +428,13 @@ export async function reviewPull(
   const rules = opts.rules ?? configuredRules(config);
   const finalDiff = new Map(whole.filePatches.map((fp) => [fp.newPath!, fp]));
   const remarks: string[] = [];
+  // A deleted file is named, not passed over (sweep AK: "No C files to check" for a pull request
+  // that deletes mm/edge.c): its callers in other files are checked where the diff changes them.
+  if (whole.deleted.length > 0) {
+    const shown = whole.deleted.slice(0, 5).map((p) => `\`${p}\``).join(', ');
+    const more = whole.deleted.length > 5 ? ` and ${whole.deleted.length - 5} more` : '';
+    remarks.push(`This pull request deletes ${shown}${more}: nothing is left in ${whole.deleted.length === 1 ? 'it' : 'them'} to check.`);
+  }
   let report: Report | null = null;
   let headLines: ReadonlyMap<Finding, HeadLines | null> | undefined;
   if ((opts.series ?? config.series) === 'per-commit' && whole.filePatches.length > 0) {
@@ -439,7 +454,7 @@ export async function reviewPull(
       : await review({ patches: [patch], tree: pullSource(blobs, [patch], (_, fp) => (fp.newPath === null ? null : (whole.blobs.get(fp.newPath) ?? null))), rules, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
   report.notes = sortNotes([...notes, ...report.notes]);
-  return { report, files: finalDiff, excluded: whole.excluded, remarks, ...(headLines ? { headLines } : {}) };
+  return { report, files: finalDiff, excluded: whole.excluded, deleted: whole.deleted.length, remarks, ...(headLines ? { headLines } : {}) };
 }
 
 /**

@@ -63,11 +63,11 @@ export interface HeadLines {
  * the head commit the annotations point into; null for a finding whose lines later commits
  * removed, which is listed in the summary without an annotation (any line would be a wrong one).
  */
-export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number; remarks?: readonly string[]; headLines?: ReadonlyMap<Finding, HeadLines | null> } = {}): CheckOutput {
+export function renderCheckRun(report: Report, failOn: FailLevel, extra: { excluded?: number; remarks?: readonly string[]; headLines?: ReadonlyMap<Finding, HeadLines | null>; deleted?: number } = {}): CheckOutput {
   const conclusion = checkConclusion(report, failOn);
   const n = report.findings.length;
   const title = n === 0 && report.notes.length === 0 && report.stats.files === 0
-    ? 'No C files to check'
+    ? (extra.deleted ? 'No C files to check: the changed ones are deleted' : 'No C files to check')
     : n > 0
     ? `${n} finding${n === 1 ? '' : 's'}${report.notes.length ? `; ${report.notes.length} thing${report.notes.length === 1 ? '' : 's'} not checked` : ''}`
     : report.notes.length > 0

@@ -183,3 +183,22 @@ test('two pushes in quick succession: only the newer head is reviewed and publis
   const runs = Object.fromEntries(github.checkRuns.map((r) => [r.head_sha.slice(0, 1), [r.conclusion, r.output.title]]));
   expect(runs).toEqual({ '5': ['neutral', 'Superseded by a newer commit'], '7': ['success', 'No findings'] });
 });
+
+test('a pull request that only deletes a C file names it in the check run (sweep AK: "No C files to check", the file unnamed)', async () => {
+  const pull: StandInPull = {
+    number: 14,
+    head: { sha: '3'.repeat(40), ref: 'drop' },
+    base: { sha: '2'.repeat(40), ref: 'main' },
+    files: [{ filename: 'mm/zap.c', status: 'removed', sha: blobSha(zapBase), patch: `@@ -1,${zapBase.split('\n').length - 1} +0,0 @@\n${zapBase.split('\n').slice(0, -1).map((l) => `-${l}`).join('\n')}` }],
+  };
+  await standIn([pull], { [blobSha(zapBase)]: zapBase });
+  const { probot, widen } = await app();
+  await probot.receive({ id: 'd14', name: 'pull_request', payload: opened(pull) } as never);
+  await widen.idle();
+
+  expect(github.invalid).toEqual([]);
+  expect(github.reviews).toHaveLength(0);
+  const run = github.checkRuns[0]!;
+  expect([run.conclusion, run.output.title]).toEqual(['success', 'No C files to check: the changed ones are deleted']);
+  expect(run.output.summary).toContain('This pull request deletes `mm/zap.c`: nothing is left in it to check.');
+});
