@@ -292,14 +292,17 @@ function findLockFlags(fn: AnalyzedFunction): ReadonlySet<string> {
     testedIn(node.expr);
   }
   const out = new Set<string>();
-  /** Candidates set beside a lock call: in the same statement, or the one just before or after. */
+  /**
+   * Candidates assigned beside a lock call: in the same statement, or the one just before or
+   * after. Not an initialiser: `int ret = 0;` is often the declaration right above the lock.
+   */
   const besideLock = new Set<string>();
   for (const node of fn.cfg.nodes) {
     for (const ev of node.events) {
       if (ev.k !== 'def' || !tested.has(ev.key) || !ev.value || ev.value.k !== 'lit' || !/^[01]$/.test(ev.value.text.trim())) continue;
       out.add(ev.key);
       const near = [node, ...node.pred.map((e) => fn.cfg.nodes[e.to]!), ...node.succ.map((e) => fn.cfg.nodes[e.to]!)];
-      if (near.some(callsLockish)) besideLock.add(ev.key);
+      if (ev.how !== 'init' && near.some(callsLockish)) besideLock.add(ev.key);
     }
   }
   if (out.size > 0) {
