@@ -910,6 +910,15 @@ export default [
     expect: [{ line: 'mmap_write_lock(mm);', related: ['if (IS_ERR(gts))', { at: 'return gts;', nth: 1 }] }],
   },
   {
+    id: 'balance-pagemap-read-killable-inverted-variable',
+    rule: 'mmap-lock-balance',
+    file: 'fs/proc/task_mmu.c',
+    function: 'pagemap_read',
+    what: "mmap_read_lock_killable()'s result, kept in `ret`, tested the wrong way round: `if (!ret) goto out_free;` leaves holding the lock and the failed path reaches the unlock (sweep AL's B24, invertedTest)",
+    edits: [{ replace: { at: 'if (ret)', nth: 1 }, with: ['if (!ret)'] }],
+    expect: [{ line: 'if (!ret)', related: [{ at: 'ret = mmap_read_lock_killable(mm);', nth: 1 }] }],
+  },
+  {
     id: 'balance-gup-locked-unlock-untested',
     rule: 'mmap-lock-balance',
     file: 'mm/gup.c',

@@ -938,6 +938,37 @@ export default defineRule({
       const inverts = (x.kind === 'error' || x.kind === 'void') && tested.kind === 'branch' && x.route.branch === null && !inverted.has(tested.id);
       const lock = inverts ? events.get(tested.id)?.find((e) => e.object === x.object && e.op === 'lock') : undefined;
       const unlock = inverts ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
+      // The attempt's result kept in a variable and tested the wrong way round by the branch
+      // that takes the path out (sweep AL: `ret = mmap_read_lock_killable(mm); if (!ret) goto
+      // out_free;` in pagemap_read(), reported as a leak and an unlock of a lock not held).
+      const viaVariable = !inverts && x.route.branch && tested.kind === 'stmt' && !inverted.has(tested.id) ? invertedThroughVariable(fn, tested, x.route.branch.node, events.get(tested.id) ?? [], x.object) : null;
+      const variableUnlock = viaVariable ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
+      if (viaVariable && variableUnlock) {
+        inverted.add(tested.id);
+        const name = viaVariable.lock.event.call.name ?? '';
+        const trylock = /trylock/.test(name);
+        const test = fn.text(viaVariable.test.expr!);
+        ctx.report({
+          messageId: 'invertedTest',
+          data: {
+            call: `${name}()`,
+            mm: heldMm(tested.id, x.object),
+            mode,
+            polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
+            test: quoteCode(test),
+            right: `if (${negated(test)})`,
+            leaves: x.kind === 'error' ? 'leaves with an error' : 'returns',
+          },
+          at: viaVariable.test,
+          until: x.route.leave,
+          related: [
+            { at: tested, message: `\`${viaVariable.variable}\` holds what \`${name}()\` returned` },
+            { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },
+            { at: variableUnlock.node, message: 'the path without the lock reaches this unlock', order: 'aside' },
+          ],
+        });
+        continue;
+      }
       if (lock && unlock) {
         inverted.add(tested.id);
         const name = lock.event.call.name ?? '';
@@ -1236,6 +1267,28 @@ function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'fal
   if (cond.op === '==' && isZero(c)) return returnsInteger(fn) ? 'false' : null;
   if (cond.op === '<' && v === cond.left && isZero(c)) return 'true';
   return null;
+}
+
+/**
+ * A lock attempt at `node` whose result a variable keeps, tested by `branch` for truth alone
+ * (`ret`, `!ret`): the lock event and the variable, or null.
+ */
+function invertedThroughVariable(fn: AnalyzedFunction, node: CfgNode, branch: CfgNode, events: readonly LockEvent[], object: string): { lock: LockEvent; variable: string; test: CfgNode } | null {
+  const lock = events.find((e) => e.object === object && e.op === 'lock' && /_(?:killable|trylock)$/.test(e.event.call.name ?? ''));
+  if (!lock || !branch.expr) return null;
+  const def = node.events.find((e) => e.k === 'def' && e.value === lock.event.call);
+  if (!def || def.k !== 'def') return null;
+  const cond = uncast(branch.expr);
+  const tested = cond.k === 'unary' && cond.op === '!' ? uncast(cond.arg) : cond;
+  if (pathKey(tested) !== def.key) return null;
+  return { lock, variable: displayKey(def.key), test: branch };
+}
+
+/** A truth test written the other way round: `ret` for `!ret`, `!ret` for `ret`. */
+function negated(test: string): string {
+  const t = test.trim();
+  if (/^!\s*[A-Za-z_][\w.>-]*$/.test(t)) return t.replace(/^!\s*/, '');
+  return /^[A-Za-z_][\w.>-]*$/.test(t) ? `!${t}` : `!(${t})`;
 }
 
 /** Whether the function is declared to return a plain `int` or `long` (not a pointer, not `bool`). */
