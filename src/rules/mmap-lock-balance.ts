@@ -937,17 +937,19 @@ export default defineRule({
       const tested = fn.cfg.nodes[x.held.at]!;
       const inverts = (x.kind === 'error' || x.kind === 'void') && tested.kind === 'branch' && x.route.branch === null && !inverted.has(tested.id);
       const lock = inverts ? events.get(tested.id)?.find((e) => e.object === x.object && e.op === 'lock') : undefined;
-      const unlock = inverts ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
       // The attempt's result kept in a variable and tested the wrong way round by the branch
       // that takes the path out (sweep AL: `ret = mmap_read_lock_killable(mm); if (!ret) goto
       // out_free;` in pagemap_read(), reported as a leak and an unlock of a lock not held).
       const viaVariable = !inverts && x.route.branch && tested.kind === 'stmt' && !inverted.has(tested.id) ? invertedThroughVariable(fn, tested, x.route.branch.node, events.get(tested.id) ?? [], x.object) : null;
-      const variableUnlock = viaVariable ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
-      if (viaVariable && variableUnlock) {
+      const unlock = lock || viaVariable ? failedUnlocks.find((u) => u.failed === tested.id) : undefined;
+      const attempt = viaVariable?.lock ?? lock;
+      if (attempt && unlock) {
         inverted.add(tested.id);
-        const name = viaVariable.lock.event.call.name ?? '';
+        const name = attempt.event.call.name ?? '';
         const trylock = /trylock/.test(name);
-        const test = fn.text(viaVariable.test.expr!);
+        const call = quoteCode(fn.text(attempt.event.call));
+        // The call in the condition itself, or the variable that holds its result.
+        const test = viaVariable ? fn.text(viaVariable.test.expr!) : fn.text(tested);
         ctx.report({
           messageId: 'invertedTest',
           data: {
@@ -956,41 +958,16 @@ export default defineRule({
             mode,
             polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
             test: quoteCode(test),
-            right: `if (${negated(test)})`,
+            right: viaVariable ? `if (${negated(test)})` : trylock ? `if (!${call})` : `if (${call})`,
             leaves: x.kind === 'error' ? 'leaves with an error' : 'returns',
           },
-          at: viaVariable.test,
+          at: viaVariable?.test ?? tested,
           until: x.route.leave,
           related: [
-            { at: tested, message: `\`${viaVariable.variable}\` holds what \`${name}()\` returned` },
-            { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },
-            { at: variableUnlock.node, message: 'the path without the lock reaches this unlock', order: 'aside' },
-          ],
-        });
-        continue;
-      }
-      if (lock && unlock) {
-        inverted.add(tested.id);
-        const name = lock.event.call.name ?? '';
-        const trylock = /trylock/.test(name);
-        const call = quoteCode(fn.text(lock.event.call));
-        ctx.report({
-          messageId: 'invertedTest',
-          data: {
-            call: `${name}()`,
-            mm: heldMm(tested.id, x.object),
-            mode,
-            polarity: trylock ? 'returns true when it took the lock and false when the lock is contended' : 'returns 0 when it took the lock and -EINTR when a fatal signal came first',
-            test: quoteCode(fn.text(tested)),
-            right: trylock ? `if (!${call})` : `if (${call})`,
-            leaves: x.kind === 'error' ? 'leaves with an error' : 'returns',
-          },
-          at: tested,
-          until: x.route.leave,
-          related: [
+            ...(viaVariable ? [{ at: tested, message: `\`${viaVariable.variable}\` holds what \`${name}()\` returned` }] : []),
             { at: x.route.leave, message: `leaves with the mmap ${mode} lock held` },
             // Another path than the one shown (sweep AJ: the flowchart drew one path through both).
-            { at: unlock.node, message: 'the path without the lock reaches this unlock', order: 'aside' },
+            { at: unlock.node, message: 'the path without the lock reaches this unlock', order: 'aside' as const },
           ],
         });
         continue;
@@ -1252,12 +1229,11 @@ function errorEdge(fn: AnalyzedFunction, cond: Expr, key: string): 'true' | 'fal
   const isZero = (x: Expr): boolean => { const y = uncast(x); return y.k === 'lit' && /^0[uUlL]*$/.test(y.text.trim()); };
   const flip = (k: 'true' | 'false' | null): 'true' | 'false' | null => (k === null ? null : k === 'true' ? 'false' : 'true');
   if (cond.k === 'unary' && cond.op === '!') return flip(errorEdge(fn, uncast(cond.arg), key));
-  // `IS_ERR_VALUE(ret)` (include/linux/err.h): an error code in an integer, as do_mmap() returns
-  // one in its `unsigned long` (sweep N: vm_mmap_pgoff() returning it with the lock held).
-  if (cond.k === 'call' && cond.name === 'IS_ERR_VALUE' && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
-  // An error pointer (sweep AL: sgi-gru's `if (IS_ERR(gts)) return gts;` with the lock held,
-  // where the function's other failure releases it).
-  if (cond.k === 'call' && (cond.name === 'IS_ERR' || cond.name === 'IS_ERR_OR_NULL') && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
+  // include/linux/err.h: `IS_ERR_VALUE(ret)`, an error code in an integer, as do_mmap() returns
+  // one in its `unsigned long` (sweep N: vm_mmap_pgoff() returning it with the lock held);
+  // `IS_ERR()` and `IS_ERR_OR_NULL()`, an error pointer (sweep AL: sgi-gru's `if (IS_ERR(gts))
+  // return gts;` with the lock held, where the function's other failure releases it).
+  if (cond.k === 'call' && cond.name !== null && /^IS_ERR(?:_VALUE|_OR_NULL)?$/.test(cond.name) && cond.args.length === 1 && is(cond.args[0]!)) return 'true';
   if (is(cond)) return returnsInteger(fn) ? 'true' : null;
   if (cond.k !== 'binary') return null;
   const [v, c] = is(cond.left) ? [cond.left, cond.right] : is(cond.right) ? [cond.right, cond.left] : [null, null];
