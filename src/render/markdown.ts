@@ -315,19 +315,19 @@ export function renderReviewBody(input: ReviewBodyInput): string {
     { heading: 'More findings', why: `Only ${input.maxComments} inline comments are posted per review, to stay within GitHub's limits.`, findings: input.overflow },
   ].filter((x) => x.findings.length > 0);
   const headOf = (x: (typeof sections)[number]): string[] => ['', `### ${x.heading} (${x.findings.length})`, '', x.why];
-  const briefOf = (f: Finding): string => `\n- ${findingHeading(f)} ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`;
+  const briefs = new Map(sections.flatMap((x) => x.findings.map((f) => [f, `\n- ${findingHeading(f)} ${SEVERITY_BADGE[f.severity]} [\`${f.rule}\`](${docsUrl(f.rule)}): ${escapeText(f.message)} ${input.mark(f)}`] as const)));
   // What every later finding takes as a line of its own, and every later heading: a finding is
   // written whole only while that still fits after it, so that whole excerpts do not crowd out
   // the findings after them (sweep AK: 35 whole, then 60 neither listed nor marked, so back as
   // new on the next push).
-  let reserve = sections.reduce((n, x) => n + headOf(x).join('\n').length + 1 + x.findings.reduce((m, f) => m + briefOf(f).length + 1, 0), 0);
+  let reserve = sections.reduce((n, x) => n + headOf(x).join('\n').length + 1 + x.findings.reduce((m, f) => m + briefs.get(f)!.length + 1, 0), 0);
   for (const x of sections) {
     const head = headOf(x);
     out.push(...head);
     size += head.join('\n').length + 1;
     reserve -= head.join('\n').length + 1;
     for (const f of x.findings) {
-      const brief = briefOf(f);
+      const brief = briefs.get(f)!;
       reserve -= brief.length + 1;
       const whole = ['', `#### ${findingHeading(f)}`, '', renderFindingComment(f), input.mark(f)].join('\n');
       // Never more than half the budget held back: with hundreds of findings, the first few
