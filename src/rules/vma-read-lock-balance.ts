@@ -149,6 +149,14 @@ export default defineRule({
       ctx.report(r);
     };
     const node = (id: number): CfgNode => fn.cfg.nodes[id]!;
+    /** A use of `key`'s VMA at `at` (in node `n`), after `v` released its lock: a dereference, or a helper handed it. */
+    const usedAfterRelease = (n: CfgNode, key: string, v: VmaState & { k: 'released' }, at: Parameters<RuleContext<MessageId>['report']>[0]['at']): void =>
+      report(`use|${n.id}|${key}`, {
+        messageId: 'useAfterRelease',
+        data: { vma: displayKey(key), how: v.how },
+        at,
+        related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
+      });
     /** The nodes that release the VMA lock of `key` (a release call handed it), once per key. */
     const releasing = new Map<string, number[]>();
     const releaseNodes = (key: string): number[] => {
@@ -193,14 +201,7 @@ export default defineRule({
                 // The finding is that it returned NULL: say that, not that it locked (sweep AJ).
                 related: [{ at: node(v.at), message: `\`${acquiredAt(v.at)}\` can return NULL here` }, ...nullTest(fn, trace.nodes(), v.at)],
               });
-            } else if (v.k === 'released' && !releasesAt(n, key)) {
-              report(`use|${n.id}|${key}`, {
-                messageId: 'useAfterRelease',
-                data: { vma: displayKey(key), how: v.how },
-                at: u,
-                related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
-              });
-            }
+            } else if (v.k === 'released' && !releasesAt(n, key)) usedAfterRelease(n, key, v, u);
             continue;
           }
           // A kernel helper that reads the VMA it is handed (sweep AL: arm64's `vma_pkey(vma)`
@@ -209,13 +210,7 @@ export default defineRule({
             for (const arg of u.call.args) {
               const key = pathKey(arg);
               const v = key === null ? undefined : out.get(key);
-              if (key === null || v?.k !== 'released' || releasesAt(n, key)) continue;
-              report(`use|${n.id}|${key}`, {
-                messageId: 'useAfterRelease',
-                data: { vma: displayKey(key), how: v.how },
-                at: u.call,
-                related: [{ at: node(v.by), message: `${v.how} releases the VMA read lock here` }],
-              });
+              if (key !== null && v?.k === 'released' && !releasesAt(n, key)) usedAfterRelease(n, key, v, u.call);
             }
             continue;
           }
